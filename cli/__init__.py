@@ -1,0 +1,1 @@
+"""aurora.cli: the `aurora` command (typer, rich) and, later, the textual dashboard."""

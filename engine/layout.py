@@ -1,0 +1,92 @@
+"""The on-disk layout under AURORA_HOME: the only module that builds paths.
+
+Every process has a folder with its pid file, log file and data; metadata is TOML written
+atomically. ``AURORA_HOME`` overrides the default ``~/.local/share/aurora``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+DEFAULT_REGION = "local-1"
+
+
+def default_home() -> Path:
+    env = os.environ.get("AURORA_HOME")
+    if env:
+        return Path(env).expanduser()
+    return Path.home() / ".local" / "share" / "aurora"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Paths of one AURORA_HOME."""
+
+    home: Path
+
+    @classmethod
+    def from_env(cls) -> Layout:
+        return cls(default_home())
+
+    # --- regions and their storage fleet ---------------------------------------------------
+    def region_dir(self, region: str) -> Path:
+        return self.home / "regions" / region
+
+    def fleet_file(self, region: str) -> Path:
+        return self.region_dir(region) / "fleet.toml"
+
+    def node_dir(self, region: str, node_id: str) -> Path:
+        return self.region_dir(region) / "nodes" / node_id
+
+    # --- volumes ---------------------------------------------------------------------------
+    def volume_file(self, region: str, volume_id: str) -> Path:
+        return self.region_dir(region) / "volumes" / f"{volume_id}.toml"
+
+    # --- per-process files -----------------------------------------------------------------
+    @staticmethod
+    def pid_file(process_dir: Path) -> Path:
+        return process_dir / "pid"
+
+    @staticmethod
+    def log_file(process_dir: Path) -> Path:
+        return process_dir / "log"
+
+
+def ensure_private_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def write_toml(path: Path, data: dict[str, Any]) -> None:
+    """Write ``data`` to ``path`` atomically: a temporary file, fsync, rename, fsync the folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            tomli_w.dump(data, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    with open(path, "rb") as f:
+        return tomllib.load(f)

@@ -1,0 +1,1 @@
+"""PostgreSQL SQL on SQLite: translation, catalogs and the SqlSession of an instance."""

@@ -1,0 +1,134 @@
+"""The contract between a wire front end and the SQL engine of an instance.
+
+The PostgreSQL front end (:mod:`aurora.engine.pgwire`) speaks the protocol and encodes
+values; an :class:`SqlSession` (:mod:`aurora.engine.sql`) runs PostgreSQL SQL on SQLite and
+answers with Python values and PostgreSQL type OIDs. Sessions are synchronous and are used
+from one worker thread at a time: the front end never calls them on its event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+TransactionStatus = Literal["I", "T", "E"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a row description, as PostgreSQL's RowDescription carries it."""
+
+    name: str
+    type_oid: int
+    type_size: int = -1
+    type_modifier: int = -1
+    table_oid: int = 0
+    column_number: int = 0
+
+
+@dataclass
+class CopyIn:
+    """``COPY table [(cols)] FROM STDIN``: the front end streams rows into :meth:`SqlSession.copy_rows`."""
+
+    table: str
+    columns: list[str]
+    format: Literal["text", "csv", "binary"] = "text"
+    delimiter: str = "\t"
+    null: str = "\\N"
+    header: bool = False
+    quote: str = '"'
+    escape: str = '"'
+
+
+@dataclass
+class CopyOut:
+    """``COPY table|(query) TO STDOUT``: the rows to send, already as Python values."""
+
+    columns: list[Column]
+    rows: list[tuple]
+    format: Literal["text", "csv", "binary"] = "text"
+    delimiter: str = "\t"
+    null: str = "\\N"
+    header: bool = False
+    quote: str = '"'
+    escape: str = '"'
+
+
+@dataclass
+class StatementResult:
+    """What one statement produced.
+
+    ``tag`` is the command tag with its row count ("SELECT 3", "INSERT 0 1", "UPDATE 3");
+    ``columns`` is None for statements that return no rows. Row values are Python objects:
+    None, bool, int, float, decimal.Decimal, str, bytes, datetime.date/time/datetime,
+    datetime.timedelta, uuid.UUID, or dict/list for json.
+    """
+
+    tag: str
+    columns: list[Column] | None = None
+    rows: list[tuple] = field(default_factory=list)
+    copy: CopyIn | CopyOut | None = None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The description of a prepared statement: parameter and result types."""
+
+    param_oids: list[int]
+    columns: list[Column] | None
+
+
+class SqlError(Exception):
+    """An error to report to the client with a SQLSTATE code; never a traceback."""
+
+    def __init__(
+        self,
+        sqlstate: str,
+        message: str,
+        *,
+        severity: str = "ERROR",
+        detail: str | None = None,
+        hint: str | None = None,
+        position: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+        self.message = message
+        self.severity = severity
+        self.detail = detail
+        self.hint = hint
+        self.position = position
+
+
+class SqlSession(Protocol):
+    """One client connection's SQL state (transaction, prepared statements, settings)."""
+
+    @property
+    def transaction_status(self) -> TransactionStatus: ...
+
+    def parameter_status(self) -> dict[str, str]:
+        """Settings reported at start-up and after SET (server_version, TimeZone, ...)."""
+        ...
+
+    def split(self, text: str) -> list[str]:
+        """Split a simple-query string into statements (empty list for an empty query)."""
+        ...
+
+    def prepare(self, sql: str, param_oids: Sequence[int]) -> Prepared:
+        """Parse and describe ``sql``; 0 in ``param_oids`` means "infer the type"."""
+        ...
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> StatementResult:
+        """Run one statement. Raises SqlError."""
+        ...
+
+    def copy_rows(self, copy: CopyIn, rows: Iterable[Sequence[str | None]]) -> int:
+        """Insert rows of text fields (None for NULL) for a COPY FROM STDIN; return the count."""
+        ...
+
+    def cancel(self) -> None:
+        """Interrupt the running statement (called from another thread)."""
+        ...
+
+    def close(self) -> None: ...

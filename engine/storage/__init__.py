@@ -1,0 +1,1 @@
+"""The shared-storage volume: storage nodes, protection groups, quorum, epochs, clones."""

@@ -1,0 +1,87 @@
+"""What an instance needs from a volume: versioned page reads and durable commit batches.
+
+:class:`PageStore` is the seam between the SQL engine's VFS and the storage layer. The real
+implementation is the volume client (:mod:`aurora.engine.storage.volume`); the in-memory
+:class:`MemoryPageStore` keeps the same multi-version semantics in one process and serves
+unit tests of the layers above it, which then run unchanged on the real volume.
+
+Pages are addressed by (file number, page number), page numbers from 0; a page never
+written reads as None. LSNs grow by one per page record, and a commit's LSN (its commit
+point) is the LSN of its last record.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections.abc import Callable, Mapping
+from typing import Protocol
+
+PageKey = tuple[int, int]
+ChangeListener = Callable[[int, list[PageKey]], None]
+
+
+class PageStore(Protocol):
+    page_size: int
+
+    def read_point(self) -> int:
+        """The newest durable commit LSN (VDL): where a new snapshot may pin its reads."""
+        ...
+
+    def read_page(self, file: int, page: int, as_of: int) -> bytes | None:
+        """The newest version of the page at or below ``as_of``; None if never written."""
+        ...
+
+    def commit(self, writes: Mapping[PageKey, bytes]) -> int:
+        """Write one transaction's pages as one redo batch; return when durable (4 of 6).
+
+        Returns the commit LSN. Raises WriteQuorumLost or StaleEpoch; then nothing of the
+        batch is visible to this store's readers unless a later recovery finds it durable.
+        """
+        ...
+
+    def subscribe(self, listener: ChangeListener) -> None:
+        """Call ``listener(commit_lsn, pages)`` after each durable commit, in LSN order."""
+        ...
+
+
+class MemoryPageStore:
+    """A multi-version page store held in memory (thread-safe)."""
+
+    def __init__(self, page_size: int = 4096) -> None:
+        self.page_size = page_size
+        self._lock = threading.Lock()
+        self._versions: dict[PageKey, tuple[list[int], list[bytes]]] = {}
+        self._lsn = 0
+        self._listeners: list[ChangeListener] = []
+
+    def read_point(self) -> int:
+        return self._lsn
+
+    def read_page(self, file: int, page: int, as_of: int) -> bytes | None:
+        with self._lock:
+            entry = self._versions.get((file, page))
+            if entry is None:
+                return None
+            lsns, images = entry
+            i = bisect.bisect_right(lsns, as_of)
+            return images[i - 1] if i else None
+
+    def commit(self, writes: Mapping[PageKey, bytes]) -> int:
+        with self._lock:
+            for key, image in sorted(writes.items()):
+                if len(image) != self.page_size:
+                    raise ValueError(f"page {key} is {len(image)} bytes, not {self.page_size}")
+                self._lsn += 1
+                lsns, images = self._versions.setdefault(key, ([], []))
+                lsns.append(self._lsn)
+                images.append(bytes(image))
+            lsn = self._lsn
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(lsn, sorted(writes))
+        return lsn
+
+    def subscribe(self, listener: ChangeListener) -> None:
+        with self._lock:
+            self._listeners.append(listener)
