@@ -56,7 +56,7 @@ class Layout:
 
     @staticmethod
     def log_file(process_dir: Path) -> Path:
-        return process_dir / "log"
+        return process_dir / "process.log"
 
 
 def ensure_private_dir(path: Path) -> Path:

@@ -1,0 +1,140 @@
+"""A region's storage fleet: the storage node processes, two per AZ by default.
+
+start / stop / status of nodes, in the same shape as every process role. A node keeps its
+port across restarts (it is recorded in the region's fleet file), so volumes that list it
+find it again.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+from aurora.engine import process
+from aurora.engine.errors import StorageError
+from aurora.engine.layout import Layout, ensure_private_dir
+from aurora.engine.storage import wire
+from aurora.engine.storage.catalog import Catalog, NodeAddr
+
+NODE_MODULE = "aurora.engine.storage.node"
+DEFAULT_AZS = ("a", "b", "c")
+
+
+@dataclass
+class NodeStatus:
+    id: str
+    az: str
+    port: int
+    pid: int | None
+    up: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "az": self.az, "port": self.port, "pid": self.pid,
+                "status": "up" if self.up else "down"}
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def node_answers(node: NodeAddr, timeout: float = 0.5) -> bool:
+    """True when the node answers a HELLO on its port."""
+    try:
+        reply, _ = wire.request_sync(node.host, node.port, wire.HELLO, {}, timeout=timeout)
+    except (OSError, StorageError):
+        return False
+    return reply.get("id") == node.id
+
+
+class Fleet:
+    def __init__(self, layout: Layout, region: str, node_args: list[str] | None = None) -> None:
+        self.layout = layout
+        self.region = region
+        self.catalog = Catalog(layout, region)
+        self.node_args = node_args or []
+
+    def nodes(self) -> dict[str, NodeAddr]:
+        return self.catalog.fleet_nodes()
+
+    def create(self, nodes_per_az: int = 2, azs: tuple[str, ...] = DEFAULT_AZS) -> list[NodeAddr]:
+        """Record a new fleet (ports chosen now, kept for good) and start it."""
+        existing = self.nodes()
+        if existing:
+            self.start()
+            return list(existing.values())
+        nodes = [
+            NodeAddr(f"sn-{az}{i}", az, "127.0.0.1", free_port())
+            for az in azs for i in range(1, nodes_per_az + 1)
+        ]
+        self.catalog.save_fleet(nodes)
+        self.start()
+        return nodes
+
+    def add_node(self, az: str) -> NodeAddr:
+        nodes = self.nodes()
+        n = 1
+        while f"sn-{az}{n}" in nodes:
+            n += 1
+        node = NodeAddr(f"sn-{az}{n}", az, "127.0.0.1", free_port())
+        self.catalog.save_fleet([*nodes.values(), node])
+        self.start_node(node.id)
+        return node
+
+    def start(self, timeout: float = 15.0) -> None:
+        started = [nid for nid in self.nodes() if self._spawn_if_down(nid)]
+        for nid in started:
+            self.wait_ready(nid, timeout)
+
+    def start_node(self, node_id: str, timeout: float = 15.0) -> None:
+        if self._spawn_if_down(node_id):
+            self.wait_ready(node_id, timeout)
+
+    def _spawn_if_down(self, node_id: str) -> bool:
+        node = self.nodes()[node_id]
+        folder = ensure_private_dir(self.layout.node_dir(self.region, node_id))
+        record = process.read_pid_file(folder)
+        if record is not None and record.alive():
+            return False
+        process.spawn(NODE_MODULE, [
+            "--dir", str(folder), "--id", node.id, "--az", node.az,
+            "--host", node.host, "--port", str(node.port), *self.node_args,
+        ], folder)
+        return True
+
+    def wait_ready(self, node_id: str, timeout: float = 15.0) -> None:
+        node = self.nodes()[node_id]
+        record = process.read_pid_file(self.layout.node_dir(self.region, node_id))
+        process.wait_until(
+            lambda: node_answers(node), timeout, f"storage node {node_id} on port {node.port}",
+            interval=0.05, alive=record.alive if record else None,
+        )
+
+    def record(self, node_id: str) -> process.ProcessRecord | None:
+        return process.read_pid_file(self.layout.node_dir(self.region, node_id))
+
+    def kill_node(self, node_id: str) -> None:
+        """SIGKILL, as a crash would: no flush, no goodbye."""
+        record = self.record(node_id)
+        if record is not None:
+            process.kill(record)
+            process.wait_until(lambda: not record.alive(), 5.0, f"storage node {node_id} to die")
+
+    def stop_node(self, node_id: str) -> None:
+        record = self.record(node_id)
+        if record is not None:
+            process.stop(record)
+
+    def stop(self) -> None:
+        for node_id in self.nodes():
+            self.stop_node(node_id)
+
+    def status(self) -> list[NodeStatus]:
+        out = []
+        for node in self.nodes().values():
+            record = self.record(node.id)
+            up = record is not None and record.alive()
+            out.append(NodeStatus(node.id, node.az, node.port, record.pid if record else None, up))
+        return out

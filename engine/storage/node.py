@@ -1,0 +1,368 @@
+"""A storage node process: ``python -m aurora.engine.storage.node --dir D --port P --az A --id N``.
+
+One asyncio process serving segments of many volumes over the storage protocol
+(:mod:`aurora.engine.storage.wire`). Writes are appended to the log and acknowledged after
+one fdatasync shared by every write that arrived in the same turn of the event loop (group
+commit). In the background the node materialises page versions, gossips with the peers of
+each segment to fill the gaps it missed while it was down, collects old versions and
+compacts its log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from aurora.engine.errors import StaleEpoch, StorageError
+from aurora.engine.storage import records as rec
+from aurora.engine.storage import wire
+from aurora.engine.storage.nodestore import NodeStore, Segment
+
+log = logging.getLogger("aurora.storage.node")
+
+FETCH_LIMIT_BYTES = 4 * 1024 * 1024
+
+
+class NotCaughtUp(StorageError):
+    """This node's copy does not yet hold every record up to the requested LSN."""
+
+
+class StorageNode:
+    def __init__(
+        self,
+        root: Path,
+        node_id: str,
+        az: str,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        chunk_bytes: int | None = None,
+        retention_s: float = 300.0,
+        gossip_interval: float = 0.5,
+    ) -> None:
+        self.node_id = node_id
+        self.az = az
+        self.host = host
+        self.port = port
+        kwargs = {"chunk_bytes": chunk_bytes} if chunk_bytes else {}
+        self.store = NodeStore(root, retention_s=retention_s, **kwargs)
+        self.root = root
+        self.gossip_interval = gossip_interval
+        self._waiting: list[asyncio.Future] = []
+        self._sync_scheduled = False
+        self._peers: dict[str, wire.NodeClient] = {}
+        self._server: asyncio.Server | None = None
+        self._tasks: list[asyncio.Task] = []
+        self.started = time.time()
+
+    # --- serving --------------------------------------------------------------------------
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: wire.ServerProtocol(self.handle, log.warning), self.host, self.port, reuse_address=True
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+        (self.root / "port").write_text(f"{self.port}\n")
+        self._tasks = [
+            asyncio.create_task(self._gossip_loop()),
+            asyncio.create_task(self._maintenance_loop()),
+        ]
+        log.info("storage node %s (AZ %s) serving on %s:%d", self.node_id, self.az, self.host, self.port)
+
+    async def stop(self) -> None:
+        for t in self._tasks:
+            t.cancel()
+        if self._server is not None:
+            self._server.close()
+        for c in self._peers.values():
+            c.close()
+        self.store.close()
+
+    def handle(self, kind: int, h: dict[str, Any], blob: bytes) -> wire.Reply | asyncio.Future:
+        if kind == wire.WRITE:
+            return self._write(h, blob)
+        if kind == wire.GET_PAGE:
+            return self._get_page(h)
+        if kind == wire.HELLO:
+            return {"ok": True, "id": self.node_id, "az": self.az, "pid": os.getpid(),
+                    "protocol": wire.PROTOCOL_VERSION}, b""
+        if kind == wire.STATUS:
+            return self._status(), b""
+        if kind == wire.CREATE_SEGMENT:
+            seg = self.store.create_segment(h["segment"])
+            return {"ok": True, "epoch": seg.epoch}, b""
+        if kind == wire.SET_EPOCH:
+            return self._set_epoch(h), b""
+        if kind == wire.SCAN:
+            return self._scan(h), b""
+        if kind == wire.FETCH:
+            return self._fetch(h)
+        if kind == wire.DROP_SEGMENT:
+            self.store.drop_segment(h["volume"], h["file"], h["pg"])
+            return {"ok": True}, b""
+        if kind == wire.GOSSIP:
+            return self._gossip_reply(h), b""
+        raise StorageError(f"unknown request type {kind}")
+
+    def _status(self) -> dict[str, Any]:
+        return {
+            "ok": True, "id": self.node_id, "az": self.az, "pid": os.getpid(),
+            "started": self.started, "disk_bytes": self.store.disk_bytes(),
+            "corrupt_found": self.store.corrupt_found, "repaired": self.store.repaired,
+            "segments": [s.summary() for s in self.store.segments.values()],
+        }
+
+    def _check_epoch(self, seg: Segment, epoch: int) -> None:
+        if epoch < seg.epoch:
+            raise StaleEpoch(f"epoch {epoch} is older than the volume's epoch {seg.epoch}")
+        if epoch > seg.epoch:
+            raise NeedEpoch(f"epoch {epoch} not yet opened on this node (have {seg.epoch})")
+
+    def _write(self, h: dict[str, Any], blob: bytes) -> wire.Reply | asyncio.Future:
+        seg = self.store.segment(h["volume"], h["file"], h["pg"])
+        self._check_epoch(seg, h["epoch"])
+        try:
+            items = rec.iter_records(blob)
+        except rec.RecordError as e:
+            raise StorageError(f"rejected write: {e}") from None
+        for header, _ in items:
+            if (header.volume, header.file, header.pg) != seg.key:
+                raise StorageError("rejected write: record of another segment")
+        self.store.append(items)
+        seg.vdl_hint = max(seg.vdl_hint, h.get("vdl", 0))
+        fut = asyncio.get_running_loop().create_future()
+        self._waiting.append((fut, seg))  # type: ignore[arg-type]
+        self._schedule_sync()
+        return fut
+
+    def _schedule_sync(self) -> None:
+        if not self._sync_scheduled:
+            self._sync_scheduled = True
+            asyncio.get_running_loop().call_soon(self._sync)
+
+    def _sync(self) -> None:
+        """Group commit: one fdatasync for every write that arrived since the last one."""
+        self._sync_scheduled = False
+        waiting, self._waiting = self._waiting, []
+        try:
+            self.store.sync()
+        except OSError as e:
+            # After a failed fsync the page cache can no longer be trusted (fsyncgate):
+            # stop serving; the control plane restarts the node and it rebuilds from disk.
+            log.critical("fsync failed: %s; exiting", e)
+            os._exit(70)
+        for fut, seg in waiting:  # type: ignore[misc]
+            if not fut.done():
+                fut.set_result(({"ok": True, "scl": seg.scl, "max_lsn": seg.max_lsn}, b""))
+
+    def _get_page(self, h: dict[str, Any]) -> wire.Reply | asyncio.Future:
+        seg = self.store.segment(h["volume"], h["file"], h["pg"])
+        if h.get("epoch", 0) < seg.epoch and h.get("writer"):
+            raise StaleEpoch(f"epoch {h['epoch']} is older than the volume's epoch {seg.epoch}")
+        need = h.get("need", h["as_of"])
+        if seg.scl < need:
+            raise NotCaughtUp(f"node {self.node_id} has records to {seg.scl}, needs {need}")
+        found = self.store.find_version(seg, h["page"], h["as_of"])
+        if found is None:
+            return {"ok": True, "found": False}, b""
+        owner, lsn = found
+        raw = self.store.read_raw(owner, lsn)
+        if raw is None:
+            return asyncio.ensure_future(self._repair_and_read(owner, lsn))
+        return {"ok": True, "found": True, "lsn": lsn}, raw[rec.HEADER_SIZE :]
+
+    async def _repair_and_read(self, seg: Segment, lsn: int) -> wire.Reply:
+        """A copy failed its checksum: fetch a good one from a peer, append it, serve it."""
+        log.warning("corrupt copy of lsn %d in segment %x/%d/%d; repairing from peers",
+                    lsn, seg.volume, seg.file, seg.pg)
+        page = seg.records[lsn].page
+        self.store.mark_corrupt(seg, lsn)
+        for member in seg.members:
+            if member["id"] == self.node_id:
+                continue
+            try:
+                _, blob = await self._peer(member).request(
+                    wire.FETCH, {"volume": seg.volume, "file": seg.file, "pg": seg.pg, "lsns": [lsn]},
+                    timeout=2.0)
+            except StorageError:
+                continue
+            items = [(hh, raw) for hh, raw in rec.iter_records(blob) if hh.lsn == lsn]
+            if items:
+                self.store.append(items)
+                self.store.sync()
+                self.store.repaired += 1
+                self.store.index_pending(seg)
+                raw = self.store.read_raw(seg, lsn)
+                if raw is not None and seg.records[lsn].page == page:
+                    return {"ok": True, "found": True, "lsn": lsn, "repaired": True}, raw[rec.HEADER_SIZE :]
+        raise StorageError(f"record {lsn} is corrupt here and no peer could supply it")
+
+    def _set_epoch(self, h: dict[str, Any]) -> dict[str, Any]:
+        seg = self.store.segment(h["volume"], h["file"], h["pg"])
+        if h["epoch"] < seg.epoch:
+            raise StaleEpoch(f"epoch {h['epoch']} is older than the volume's epoch {seg.epoch}")
+        self.store.set_epoch(seg, h["epoch"], [tuple(t) for t in h.get("truncations", [])])
+        return {"ok": True, "epoch": seg.epoch, "vdl_hint": seg.vdl_hint, "scl": seg.scl,
+                "max_lsn": seg.max_lsn, "truncations": seg.truncations}
+
+    def _scan(self, h: dict[str, Any]) -> dict[str, Any]:
+        """Recovery: the headers of the valid records above ``above``."""
+        seg = self.store.segment(h["volume"], h["file"], h["pg"])
+        above = h["above"]
+        found = [
+            [lsn, loc.epoch, loc.batch_first, loc.cpl]
+            for lsn, loc in sorted(seg.records.items()) if lsn > above
+        ]
+        return {"ok": True, "epoch": seg.epoch, "scl": seg.scl, "max_lsn": seg.max_lsn,
+                "vdl_hint": seg.vdl_hint, "truncations": seg.truncations,
+                "tip": self.store.tip_at_or_below(seg, above), "records": found}
+
+    def _fetch(self, h: dict[str, Any]) -> wire.Reply:
+        seg = self.store.segment(h["volume"], h["file"], h["pg"])
+        if "lsns" in h:
+            lsns = [x for x in h["lsns"] if x in seg.records]
+        else:
+            lsns = self.store.records_above(seg, h["above"], h.get("limit_bytes", FETCH_LIMIT_BYTES))
+        out = []
+        for lsn in lsns:
+            raw = self.store.read_raw(seg, lsn)
+            if raw is not None:  # never pass a corrupt copy on
+                out.append(raw)
+        return {"ok": True, "count": len(out), "scl": seg.scl, "max_lsn": seg.max_lsn}, b"".join(out)
+
+    # --- gossip ---------------------------------------------------------------------------
+    def _peer(self, member: dict[str, Any]) -> wire.NodeClient:
+        client = self._peers.get(member["id"])
+        if client is None or (client.host, client.port) != (member["host"], member["port"]):
+            client = self._peers[member["id"]] = wire.NodeClient(member["host"], member["port"], 0.5)
+        return client
+
+    def _gossip_reply(self, h: dict[str, Any]) -> dict[str, Any]:
+        out = []
+        for volume, file, pg in h["segments"]:
+            seg = self.store.segments.get((volume, file, pg))
+            if seg is None:
+                out.append([volume, file, pg, None])
+            else:
+                out.append([volume, file, pg, {"scl": seg.scl, "max_lsn": seg.max_lsn, "epoch": seg.epoch,
+                                               "truncations": seg.truncations, "vdl_hint": seg.vdl_hint}])
+        return {"ok": True, "segments": out}
+
+    async def _gossip_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.gossip_interval)
+            try:
+                await self.gossip_once()
+            except Exception as e:  # gossip is best effort; a bug must not stop the node
+                log.warning("gossip round failed: %r", e)
+
+    async def gossip_once(self) -> int:
+        """Compare every segment with its peers and fetch what this node lacks."""
+        by_peer: dict[str, tuple[dict[str, Any], list[Segment]]] = {}
+        for seg in list(self.store.segments.values()):
+            for m in seg.members:
+                if m["id"] != self.node_id:
+                    by_peer.setdefault(m["id"], (m, []))[1].append(seg)
+        results = await asyncio.gather(
+            *(self._gossip_with(m, segs) for m, segs in by_peer.values()), return_exceptions=True
+        )
+        return sum(r for r in results if isinstance(r, int))
+
+    async def _gossip_with(self, member: dict[str, Any], segs: list[Segment]) -> int:
+        client = self._peer(member)
+        reply, _ = await client.request(
+            wire.GOSSIP, {"segments": [list(s.key) for s in segs]}, timeout=2.0)
+        filled = 0
+        for (volume, file, pg, state), seg in zip(reply["segments"], segs, strict=True):
+            if self.store.segments.get((volume, file, pg)) is not seg:
+                continue
+            if state is None:
+                # The peer is a member but lost (or never got) the segment: give it the metadata.
+                await client.request(wire.CREATE_SEGMENT, {"segment": seg.meta()}, timeout=2.0)
+                continue
+            if state["epoch"] > seg.epoch or set(map(tuple, state["truncations"])) - set(seg.truncations):
+                self.store.set_epoch(seg, state["epoch"], [tuple(t) for t in state["truncations"]])
+            seg.vdl_hint = max(seg.vdl_hint, state["vdl_hint"])
+            while state["max_lsn"] > seg.scl:
+                reply2, blob = await client.request(
+                    wire.FETCH, {"volume": volume, "file": file, "pg": pg, "above": seg.scl}, timeout=5.0)
+                if not blob:
+                    break
+                items = rec.iter_records(blob)
+                before = seg.scl
+                filled += self.store.append(items)
+                self.store.sync()
+                if seg.scl == before:
+                    break  # the peer's records do not close our gap; another peer may
+                state = reply2
+        return filled
+
+    # --- maintenance ----------------------------------------------------------------------
+    async def _maintenance_loop(self) -> None:
+        tick = 0
+        while True:
+            await asyncio.sleep(0.2)
+            tick += 1
+            try:
+                for seg in list(self.store.segments.values()):
+                    self.store.index_pending(seg)
+                if tick % 25 == 0:
+                    if self.store.collect():
+                        self.store.compact()
+                    self.store.save_meta()  # keeps the VDL hints recent for recovery
+            except Exception as e:
+                log.warning("maintenance failed: %r", e)
+
+
+class NeedEpoch(StorageError):
+    """The request carries a newer epoch than this node knows: the writer must open it here."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m aurora.engine.storage.node",
+                                description="Run one aurora storage node.")
+    p.add_argument("--dir", required=True, type=Path, help="the node's folder")
+    p.add_argument("--id", required=True, help="node id, e.g. sn-a1")
+    p.add_argument("--az", required=True, help="Availability Zone, e.g. a")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=0, help="0 picks a free port (written to DIR/port)")
+    p.add_argument("--retention", type=float, default=300.0, help="seconds old page versions are kept")
+    p.add_argument("--chunk-bytes", type=int, default=None, help="log chunk size in bytes")
+    p.add_argument("--gossip-interval", type=float, default=0.5)
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {args.id} %(levelname)s %(message)s")
+    args.dir.mkdir(parents=True, exist_ok=True)
+    try:
+        node = StorageNode(args.dir, args.id, args.az, args.host, args.port, args.chunk_bytes,
+                           args.retention, args.gossip_interval)
+    except Exception as e:
+        log.critical("cannot open the node's data: %s", e)
+        return 1
+    return asyncio.run(_serve(node))
+
+
+async def _serve(node: StorageNode) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await node.start()
+    except OSError as e:
+        log.critical("cannot listen on %s:%d: %s", node.host, node.port, e)
+        return 1
+    await stop.wait()
+    with contextlib.suppress(Exception):
+        await node.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

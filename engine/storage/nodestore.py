@@ -1,0 +1,520 @@
+"""The durable state of one storage node: an append-only log of records, and its indexes.
+
+The log is a sequence of chunk files (``redo/00000001.log`` ...) shared by every segment the
+node holds, so concurrent batches of different volumes share one fsync (group commit). Only
+the newest chunk is appended to. Segment metadata (epoch, truncations, base LSN, parent,
+members, pins) lives in ``meta.json``, replaced atomically whenever it changes.
+
+In memory, per segment: where each record lies, the backlink chain that gives the segment
+complete LSN (SCL), and per page the sorted LSNs of its versions. Acknowledging a write
+touches only the log and the chain; versions are indexed ("materialised") afterwards, off
+the acknowledgement path, or on demand by a read that needs them.
+
+A record is *valid* unless a truncation ``(E, V)`` with ``record.epoch < E`` and
+``record.lsn > V`` exists: that is how a new writer's recovery discards what an old writer
+left above the volume's durable point.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aurora.engine.errors import StorageError
+from aurora.engine.storage import records as rec
+
+log = logging.getLogger("aurora.storage.node")
+
+SegmentKey = tuple[int, int, int]  # (volume, file, pg)
+DEFAULT_CHUNK_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(slots=True)
+class Loc:
+    """Where one record lies, and the header fields the indexes need."""
+
+    chunk: int
+    offset: int
+    size: int
+    epoch: int
+    page: int
+    prev_lsn: int
+    batch_first: int
+    cpl: int
+    ts: float
+
+
+@dataclass
+class Segment:
+    """This node's copy of one protection group of one volume."""
+
+    volume: int
+    file: int
+    pg: int
+    base_lsn: int
+    epoch: int
+    members: list[dict[str, Any]]
+    parent: tuple[int, int] | None = None  # (parent volume, LSN) for a clone
+    truncations: list[tuple[int, int]] = field(default_factory=list)
+    pins: set[int] = field(default_factory=set)  # LSNs clones of this segment read at
+    vdl_hint: int = 0
+    # in memory only
+    records: dict[int, Loc] = field(default_factory=dict)
+    next_of: dict[int, int] = field(default_factory=dict)
+    scl: int = 0
+    max_lsn: int = 0
+    versions: dict[int, list[int]] = field(default_factory=dict)
+    unindexed: list[int] = field(default_factory=list)
+
+    @property
+    def key(self) -> SegmentKey:
+        return (self.volume, self.file, self.pg)
+
+    def valid(self, epoch: int, lsn: int) -> bool:
+        return all(lsn <= v for e, v in self.truncations if epoch < e)
+
+    def meta(self) -> dict[str, Any]:
+        return {
+            "volume": self.volume, "file": self.file, "pg": self.pg, "base_lsn": self.base_lsn,
+            "epoch": self.epoch, "members": self.members,
+            "parent": list(self.parent) if self.parent else None,
+            "truncations": [list(t) for t in self.truncations], "pins": sorted(self.pins),
+            "vdl_hint": self.vdl_hint,
+        }
+
+    @classmethod
+    def from_meta(cls, m: dict[str, Any]) -> Segment:
+        seg = cls(
+            volume=m["volume"], file=m["file"], pg=m["pg"], base_lsn=m["base_lsn"],
+            epoch=m["epoch"], members=m["members"],
+            parent=tuple(m["parent"]) if m.get("parent") else None,  # type: ignore[arg-type]
+            truncations=[(e, v) for e, v in m.get("truncations", [])],
+            pins=set(m.get("pins", [])), vdl_hint=m.get("vdl_hint", 0),
+        )
+        seg.scl = seg.base_lsn
+        seg.max_lsn = seg.base_lsn
+        return seg
+
+    def advance_scl(self) -> None:
+        nxt = self.next_of.pop(self.scl, None)
+        while nxt is not None:
+            self.scl = nxt
+            nxt = self.next_of.pop(self.scl, None)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "volume": self.volume, "file": self.file, "pg": self.pg, "epoch": self.epoch,
+            "scl": self.scl, "max_lsn": self.max_lsn, "records": len(self.records),
+            "pages": len(self.versions) + len({self.records[x].page for x in self.unindexed}),
+            "bytes": sum(loc.size for loc in self.records.values()),
+            "vdl_hint": self.vdl_hint, "base_lsn": self.base_lsn,
+        }
+
+
+class NodeStore:
+    """A node's log, segments and indexes; single-threaded (the node's event loop)."""
+
+    def __init__(self, root: Path, chunk_bytes: int = DEFAULT_CHUNK_BYTES, retention_s: float = 300.0) -> None:
+        self.root = root
+        self.log_dir = root / "redo"
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.meta_path = root / "meta.json"
+        self.chunk_bytes = chunk_bytes
+        self.retention_s = retention_s
+        self.segments: dict[SegmentKey, Segment] = {}
+        self._read_fds: dict[int, int] = {}
+        self._live: dict[int, int] = {}  # live bytes per chunk
+        self._sizes: dict[int, int] = {}  # bytes per chunk
+        self.active = 0
+        self._active_fd = -1
+        self.dirty = False  # appended since the last sync
+        self.corrupt_found = 0
+        self.repaired = 0
+        self._load()
+
+    # --- start-up -------------------------------------------------------------------------
+    def _load(self) -> None:
+        if self.meta_path.exists():
+            meta = json.loads(self.meta_path.read_text())
+            for m in meta.get("segments", []):
+                seg = Segment.from_meta(m)
+                self.segments[seg.key] = seg
+        chunks = sorted(int(p.stem) for p in self.log_dir.glob("*.log"))
+        for i, chunk in enumerate(chunks):
+            self._scan_chunk(chunk, last=i == len(chunks) - 1)
+        for seg in self.segments.values():
+            seg.advance_scl()
+            self.index_pending(seg)
+        self.active = chunks[-1] if chunks else 0
+        self._roll(force=not chunks)
+
+    def _scan_chunk(self, chunk: int, last: bool) -> None:
+        path = self._chunk_path(chunk)
+        data = path.read_bytes()
+        self._sizes[chunk] = len(data)
+        self._live.setdefault(chunk, 0)
+        view = memoryview(data)
+        offset = 0
+        while offset < len(data):
+            try:
+                header = rec.decode_header(view, offset)
+            except rec.RecordError as e:
+                # A torn tail (the node died mid-append, before any acknowledgement) or a
+                # damaged header: what follows cannot be framed. Peers hold every
+                # acknowledged record, and gossip brings them back.
+                log.warning("chunk %d: %s at offset %d; cutting the chunk there", chunk, e, offset)
+                self._cut_chunk(chunk, offset)
+                break
+            end = offset + header.size
+            if end > len(data):
+                log.warning("chunk %d: torn record at offset %d; cutting the chunk there", chunk, offset)
+                self._cut_chunk(chunk, offset)
+                break
+            if not rec.body_ok(header, view[offset + rec.HEADER_SIZE : end]):
+                self.corrupt_found += 1
+                log.warning("chunk %d: corrupt record lsn %d skipped; peers will refill it", chunk, header.lsn)
+            else:
+                self._index_record(header, chunk, offset)
+            offset = end
+        view.release()
+
+    def _cut_chunk(self, chunk: int, offset: int) -> None:
+        with open(self._chunk_path(chunk), "r+b") as f:
+            f.truncate(offset)
+            os.fsync(f.fileno())
+        self._sizes[chunk] = offset
+
+    def _index_record(self, h: rec.RecordHeader, chunk: int, offset: int) -> bool:
+        seg = self.segments.get((h.volume, h.file, h.pg))
+        if seg is None or h.lsn in seg.records or not seg.valid(h.epoch, h.lsn) or h.lsn <= seg.base_lsn:
+            return False
+        seg.records[h.lsn] = Loc(chunk, offset, h.size, h.epoch, h.page, h.prev_lsn, h.batch_first, h.cpl, h.ts)
+        if h.lsn > seg.scl:
+            seg.next_of[h.prev_lsn] = h.lsn
+        seg.max_lsn = max(seg.max_lsn, h.lsn)
+        seg.unindexed.append(h.lsn)
+        self._live[chunk] = self._live.get(chunk, 0) + h.size
+        return True
+
+    # --- chunks ---------------------------------------------------------------------------
+    def _chunk_path(self, chunk: int) -> Path:
+        return self.log_dir / f"{chunk:08d}.log"
+
+    def _roll(self, force: bool = False) -> None:
+        if not force and self._sizes.get(self.active, 0) < self.chunk_bytes:
+            if self._active_fd < 0:
+                self._active_fd = os.open(self._chunk_path(self.active), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            return
+        if self._active_fd >= 0:
+            os.fdatasync(self._active_fd)
+            os.close(self._active_fd)
+        self.active += 1
+        self._active_fd = os.open(self._chunk_path(self.active), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._sizes[self.active] = 0
+        self._live[self.active] = 0
+        self._fsync_dir()
+
+    def _fsync_dir(self) -> None:
+        fd = os.open(self.log_dir, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _read_fd(self, chunk: int) -> int:
+        fd = self._read_fds.get(chunk)
+        if fd is None:
+            fd = self._read_fds[chunk] = os.open(self._chunk_path(chunk), os.O_RDONLY)
+        return fd
+
+    def append(self, items: list[tuple[rec.RecordHeader, memoryview]]) -> int:
+        """Append records (already checked) to the log, unsynced; return how many were new."""
+        fresh = []
+        for header, raw in items:
+            seg = self.segments.get((header.volume, header.file, header.pg))
+            if seg is None:
+                raise StorageError(f"no segment {header.volume:x}/{header.file}/{header.pg} on this node")
+            if header.lsn in seg.records or header.lsn <= seg.base_lsn or not seg.valid(header.epoch, header.lsn):
+                continue
+            fresh.append((header, raw))
+        if not fresh:
+            return 0
+        self._roll()
+        start = self._sizes[self.active]
+        blob = b"".join(raw for _, raw in fresh)
+        try:
+            written = os.write(self._active_fd, blob)
+            if written != len(blob):
+                raise OSError(f"short write ({written} of {len(blob)} bytes)")
+        except OSError as e:
+            # Take back a partial append so that the chunk stays a clean sequence of records.
+            os.ftruncate(self._active_fd, start)
+            raise StorageError(f"storage node cannot write its log: {e}") from None
+        self._sizes[self.active] = start + len(blob)
+        offset = start
+        for header, _raw in fresh:
+            seg = self.segments[(header.volume, header.file, header.pg)]
+            self._index_record(header, self.active, offset)
+            offset += header.size
+            seg.advance_scl()
+        self.dirty = True
+        return len(fresh)
+
+    def sync(self) -> None:
+        """Make every append durable. An fsync error is fatal: the node must not go on."""
+        if self.dirty:
+            self.dirty = False
+            os.fdatasync(self._active_fd)
+
+    def save_meta(self) -> None:
+        data = {"segments": [s.meta() for s in self.segments.values()]}
+        tmp = self.meta_path.with_suffix(".tmp")
+        with open(tmp, "w") as f:
+            json.dump(data, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.meta_path)
+        fd = os.open(self.root, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    # --- segments -------------------------------------------------------------------------
+    def segment(self, volume: int, file: int, pg: int) -> Segment:
+        seg = self.segments.get((volume, file, pg))
+        if seg is None:
+            raise StorageError(f"no segment {volume:x}/{file}/{pg} on this node")
+        return seg
+
+    def create_segment(self, m: dict[str, Any]) -> Segment:
+        key = (m["volume"], m["file"], m["pg"])
+        seg = self.segments.get(key)
+        if seg is not None:
+            if m.get("members"):
+                seg.members = m["members"]
+            if m["epoch"] > seg.epoch:
+                seg.epoch = m["epoch"]
+            self.save_meta()
+            return seg
+        seg = Segment.from_meta({**m, "vdl_hint": m["base_lsn"]})
+        if seg.parent is not None:
+            parent = self.segments.get((seg.parent[0], seg.file, seg.pg))
+            if parent is not None:
+                parent.pins.add(seg.parent[1])
+        self.segments[key] = seg
+        self.save_meta()
+        return seg
+
+    def drop_segment(self, volume: int, file: int, pg: int) -> None:
+        seg = self.segments.pop((volume, file, pg), None)
+        if seg is None:
+            return
+        for loc in seg.records.values():
+            self._live[loc.chunk] -= loc.size
+        if seg.parent is not None:
+            parent = self.segments.get((seg.parent[0], file, pg))
+            still = any(
+                s.parent == seg.parent and (s.file, s.pg) == (file, pg) for s in self.segments.values()
+            )
+            if parent is not None and not still:
+                parent.pins.discard(seg.parent[1])
+        self.save_meta()
+
+    def set_epoch(self, seg: Segment, epoch: int, truncations: list[tuple[int, int]]) -> None:
+        """Adopt ``epoch`` (never lower) and the truncations, dropping what they invalidate."""
+        merged = sorted(set(seg.truncations) | {(e, v) for e, v in truncations})
+        changed = epoch > seg.epoch or merged != seg.truncations
+        seg.epoch = max(seg.epoch, epoch)
+        if merged != seg.truncations:
+            seg.truncations = merged
+            self._apply_truncations(seg)
+        if changed:
+            self.save_meta()
+
+    def _apply_truncations(self, seg: Segment) -> None:
+        gone = [lsn for lsn, loc in seg.records.items() if not seg.valid(loc.epoch, lsn)]
+        if not gone:
+            return
+        for lsn in gone:
+            loc = seg.records.pop(lsn)
+            self._live[loc.chunk] -= loc.size
+            vs = seg.versions.get(loc.page)
+            if vs:
+                i = bisect.bisect_left(vs, lsn)
+                if i < len(vs) and vs[i] == lsn:
+                    del vs[i]
+                    if not vs:
+                        del seg.versions[loc.page]
+        seg.unindexed = [x for x in seg.unindexed if x in seg.records]
+        # Rebuild the chain above the surviving records.
+        seg.scl = seg.base_lsn
+        seg.next_of = {loc.prev_lsn: lsn for lsn, loc in seg.records.items()}
+        seg.advance_scl()
+        seg.next_of = {p: n for p, n in seg.next_of.items() if n > seg.scl}
+        seg.max_lsn = max(seg.records, default=seg.base_lsn)
+
+    def index_pending(self, seg: Segment) -> None:
+        """Materialise page versions of records not yet indexed."""
+        if not seg.unindexed:
+            return
+        for lsn in seg.unindexed:
+            loc = seg.records.get(lsn)
+            if loc is None:
+                continue
+            vs = seg.versions.setdefault(loc.page, [])
+            if not vs or vs[-1] < lsn:
+                vs.append(lsn)
+            else:
+                bisect.insort(vs, lsn)
+        seg.unindexed = []
+
+    # --- reads ----------------------------------------------------------------------------
+    def read_raw(self, seg: Segment, lsn: int) -> bytes | None:
+        """The whole record at ``lsn`` if its checksums hold; None if it is corrupt."""
+        loc = seg.records[lsn]
+        raw = os.pread(self._read_fd(loc.chunk), loc.size, loc.offset)
+        try:
+            header = rec.decode_header(raw)
+        except rec.RecordError:
+            return None
+        if header.lsn != lsn or not rec.body_ok(header, memoryview(raw)[rec.HEADER_SIZE :]):
+            return None
+        return raw
+
+    def find_version(self, seg: Segment, page: int, as_of: int) -> tuple[Segment, int] | None:
+        """The (segment, LSN) of the newest version of ``page`` at or below ``as_of``,
+        following a clone to its parent for pages the clone never wrote."""
+        while True:
+            self.index_pending(seg)
+            vs = seg.versions.get(page)
+            if vs:
+                i = bisect.bisect_right(vs, as_of)
+                if i:
+                    return seg, vs[i - 1]
+            if seg.parent is None:
+                return None
+            parent = self.segments.get((seg.parent[0], seg.file, seg.pg))
+            if parent is None:
+                raise StorageError(f"clone parent {seg.parent[0]:x} of segment missing on this node")
+            as_of = min(as_of, seg.parent[1])
+            seg = parent
+
+    def mark_corrupt(self, seg: Segment, lsn: int) -> None:
+        """Forget a corrupt copy so that a good one can be appended in its place."""
+        self.corrupt_found += 1
+        loc = seg.records.pop(lsn)
+        self._live[loc.chunk] -= loc.size
+        vs = seg.versions.get(loc.page, [])
+        i = bisect.bisect_left(vs, lsn)
+        if i < len(vs) and vs[i] == lsn:
+            del vs[i]
+        if lsn <= seg.scl:
+            # The chain is broken at this LSN until the record is refilled.
+            seg.next_of = {loc.prev_lsn: lsn for lsn, loc in seg.records.items() if lsn > loc.prev_lsn}
+            seg.scl = seg.base_lsn
+            seg.advance_scl()
+            seg.next_of = {p: n for p, n in seg.next_of.items() if n > seg.scl}
+
+    def records_above(self, seg: Segment, above: int, limit_bytes: int) -> list[int]:
+        lsns = sorted(x for x in seg.records if x > above)
+        out, total = [], 0
+        for lsn in lsns:
+            total += seg.records[lsn].size
+            if out and total > limit_bytes:
+                break
+            out.append(lsn)
+        return out
+
+    def tip_at_or_below(self, seg: Segment, lsn: int) -> int:
+        return max((x for x in seg.records if x <= lsn), default=seg.base_lsn)
+
+    # --- garbage collection ---------------------------------------------------------------
+    def collect(self, now: float | None = None) -> int:
+        """Drop page versions superseded by a durable version more than ``retention_s`` ago
+        and needed by no clone; return how many were dropped."""
+        now = time.time() if now is None else now
+        dropped = 0
+        for seg in self.segments.values():
+            self.index_pending(seg)
+            pins = sorted(seg.pins)
+            for vs in seg.versions.values():
+                if len(vs) < 2:
+                    continue
+                locs = [seg.records[x] for x in vs]
+                keep = [vs[-1]]
+                for i in range(len(vs) - 2, -1, -1):
+                    old, newer = vs[i], vs[i + 1]
+                    superseded = newer <= seg.vdl_hint and locs[i + 1].ts <= now - self.retention_s
+                    j = bisect.bisect_left(pins, old)
+                    pinned = j < len(pins) and pins[j] < newer
+                    if superseded and not pinned and newer <= seg.scl:
+                        loc = seg.records.pop(old)
+                        self._live[loc.chunk] -= loc.size
+                        dropped += 1
+                    else:
+                        keep.append(old)
+                if len(keep) != len(vs):
+                    vs[:] = sorted(keep)
+        return dropped
+
+    def compact(self, max_chunks: int = 1) -> int:
+        """Rewrite up to ``max_chunks`` sealed chunks that are mostly garbage; return bytes freed."""
+        freed = 0
+        candidates = sorted(
+            (c for c in self._sizes if c != self.active and self._sizes[c] > 0
+             and self._live.get(c, 0) < self._sizes[c] // 2),
+            key=lambda c: self._live.get(c, 0),
+        )
+        for chunk in candidates[:max_chunks]:
+            moving = [
+                (seg, lsn, loc) for seg in self.segments.values()
+                for lsn, loc in seg.records.items() if loc.chunk == chunk
+            ]
+            raws = []
+            for seg, lsn, loc in moving:
+                raw = os.pread(self._read_fd(chunk), loc.size, loc.offset)
+                raws.append((seg, lsn, raw))
+            self._roll()
+            start = self._sizes[self.active]
+            blob = b"".join(r for _, _, r in raws)
+            if blob:
+                os.write(self._active_fd, blob)
+                os.fdatasync(self._active_fd)
+            offset = start
+            for seg, lsn, raw in raws:
+                loc = seg.records[lsn]
+                loc.chunk, loc.offset = self.active, offset
+                offset += len(raw)
+            self._sizes[self.active] = offset
+            self._live[self.active] = self._live.get(self.active, 0) + len(blob)
+            freed += self._sizes[chunk] - len(blob)
+            fd = self._read_fds.pop(chunk, None)
+            if fd is not None:
+                os.close(fd)
+            self._chunk_path(chunk).unlink()
+            del self._sizes[chunk]
+            self._live.pop(chunk, None)
+        if freed:
+            self._fsync_dir()
+        return freed
+
+    def disk_bytes(self) -> int:
+        return sum(self._sizes.values())
+
+    def close(self) -> None:
+        if self._active_fd >= 0:
+            try:
+                self.sync()
+            finally:
+                os.close(self._active_fd)
+                self._active_fd = -1
+        for fd in self._read_fds.values():
+            os.close(fd)
+        self._read_fds.clear()

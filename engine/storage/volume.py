@@ -1,0 +1,631 @@
+"""The volume client: how an instance writes to and reads from its six-way replicated volume.
+
+A :class:`Volume` is opened either as the writer (which bumps the epoch, recovers, and then
+ships commit batches) or as a reader (which reads at a durable point it learns). Both read
+a page from one storage node whose copy is complete enough, hedging to a second node when
+the first is slow; only recovery asks a read quorum.
+
+Writer protocol (DESIGN.md §4, engine/storage/DESIGN.md):
+  commit  → LSNs for the batch's records in (file, page) order; the records of each protection
+            group go to its six nodes; the commit returns once VDL has reached its CPL, which
+            takes 4 acknowledgements of every protection group it touched. A batch that does
+            not get there within ``quorum_timeout`` raises WriteQuorumLost; it stays queued and
+            is resent until it is durable, and until then further commits fail at once.
+  open    → epoch bump on a write quorum of every protection group (fencing any older writer),
+            VDL recomputed from read quorums, everything above it truncated, and the records
+            between the last known durable point and VDL written again to a write quorum.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from aurora.engine.errors import (
+    PageUnavailable,
+    ReadQuorumLost,
+    StaleEpoch,
+    StorageError,
+    WriteQuorumLost,
+)
+from aurora.engine.storage import records as rec
+from aurora.engine.storage import wire
+from aurora.engine.storage.catalog import Catalog, NodeAddr, PgMeta, VolumeMeta
+from aurora.engine.storage.quorum import READ_QUORUM, WRITE_QUORUM, DurabilityTracker, PgId
+
+log = logging.getLogger("aurora.storage.volume")
+
+FAR = 1 << 62
+
+
+class NodePool:
+    """One pipelined connection per storage node, shared by every volume of a process."""
+
+    def __init__(self) -> None:
+        self._clients: dict[str, wire.NodeClient] = {}
+        self.down_until: dict[str, float] = {}
+
+    def client(self, node: NodeAddr) -> wire.NodeClient:
+        c = self._clients.get(node.id)
+        if c is None or (c.host, c.port) != (node.host, node.port):
+            c = self._clients[node.id] = wire.NodeClient(node.host, node.port, connect_timeout=0.5)
+        return c
+
+    def suspect(self, node_id: str, seconds: float = 1.0) -> None:
+        self.down_until[node_id] = time.monotonic() + seconds
+
+    def healthy(self, node_id: str) -> bool:
+        return self.down_until.get(node_id, 0.0) <= time.monotonic()
+
+    def close(self) -> None:
+        for c in self._clients.values():
+            c.close()
+        self._clients.clear()
+
+
+class Volume:
+    def __init__(
+        self,
+        catalog: Catalog,
+        meta: VolumeMeta,
+        pool: NodePool | None = None,
+        *,
+        az: str | None = None,
+        quorum_timeout: float = 2.0,
+        hedge_after: float = 0.02,
+    ) -> None:
+        self.catalog = catalog
+        self.meta = meta
+        self.pool = pool or NodePool()
+        self.az = az
+        self.quorum_timeout = quorum_timeout
+        self.hedge_after = hedge_after
+        self.writer = False
+        self.epoch = meta.epoch
+        self.vdl = meta.base_lsn
+        self.next_lsn = meta.base_lsn + 1
+        self.tip: dict[PgId, int] = {}  # last record LSN of each PG (exact for the writer)
+        self.tracker = DurabilityTracker(meta.base_lsn)
+        self._waiters: deque[tuple[int, asyncio.Future]] = deque()
+        self._inflight: dict[tuple[int, PgId], bytes] = {}
+        self._acked: dict[tuple[int, PgId], set[str]] = {}
+        self._sending: set[tuple[int, PgId, str]] = set()
+        self._tasks: set[asyncio.Future] = set()
+        self._stuck = False
+        self._fenced: str | None = None
+        self._grow_lock = asyncio.Lock()
+        self._resender: asyncio.Task | None = None
+        self._nodes = catalog.fleet_nodes()
+        self.stats = {"commits": 0, "hedged_reads": 0, "reads": 0, "read_retries": 0}
+
+    @property
+    def id(self) -> int:
+        return self.meta.id
+
+    # --- helpers --------------------------------------------------------------------------
+    def _node(self, node_id: str) -> NodeAddr:
+        node = self._nodes.get(node_id)
+        if node is None:
+            self._nodes = self.catalog.fleet_nodes()
+            node = self._nodes.get(node_id)
+            if node is None:
+                raise StorageError(f"storage node {node_id} is not in the fleet of {self.catalog.region}")
+        return node
+
+    def _members(self, pg: PgMeta) -> list[dict[str, Any]]:
+        return [self._node(n).as_member() for n in pg.members]
+
+    def _seg(self, pg: PgMeta) -> dict[str, Any]:
+        return {"volume": self.id, "file": pg.file, "pg": pg.pg}
+
+    async def _ask_all(
+        self, pg: PgMeta, kind: int, header: dict[str, Any], need: int, timeout: float, blob: bytes = b""
+    ) -> dict[str, dict[str, Any]]:
+        """Send one request to every member of ``pg``; return the replies once ``need`` have
+        answered (waiting a moment for the rest), or raise StorageError with the failures."""
+        async def one(node_id: str) -> tuple[str, dict[str, Any]]:
+            reply, _ = await self.pool.client(self._node(node_id)).request(kind, header, blob, timeout)
+            return node_id, reply
+
+        tasks = [asyncio.ensure_future(one(n)) for n in pg.members]
+        replies: dict[str, dict[str, Any]] = {}
+        errors: list[BaseException] = []
+        pending = set(tasks)
+        deadline = time.monotonic() + timeout
+        while pending and len(replies) < len(tasks):
+            wait = deadline - time.monotonic()
+            if len(replies) >= need:
+                wait = min(wait, 0.05)  # the stragglers may answer at once; do not wait long
+            if wait <= 0:
+                break
+            done, pending = await asyncio.wait(pending, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+            if not done:
+                break
+            for t in done:
+                if t.exception() is None:
+                    node_id, reply = t.result()
+                    replies[node_id] = reply
+                else:
+                    errors.append(t.exception())  # type: ignore[arg-type]
+        for t in pending:
+            t.cancel()
+        if len(replies) < need:
+            stale = [e for e in errors if isinstance(e, wire.RemoteError) and e.code == "StaleEpoch"]
+            if stale:
+                raise StaleEpoch(str(stale[0]))
+            raise StorageError(
+                f"{len(replies)} of {len(pg.members)} copies of protection group {pg.file}/{pg.pg} "
+                f"answered; {need} needed ({'; '.join(str(e) for e in errors[:3]) or 'timed out'})"
+            )
+        return replies
+
+    # --- opening --------------------------------------------------------------------------
+    async def open_writer(self) -> None:
+        """Become the volume's only writer: fence older writers, recover, truncate."""
+        pgs = list(self.meta.pgs.values())
+        try:
+            first = await asyncio.gather(*(
+                self._ask_all(pg, wire.SCAN, {**self._seg(pg), "above": FAR}, READ_QUORUM, self.quorum_timeout)
+                for pg in pgs))
+        except StorageError as e:
+            raise ReadQuorumLost(f"cannot open the volume for writing: {e}") from None
+        epochs = [self.meta.epoch] + [r["epoch"] for replies in first for r in replies.values()]
+        truncations = {tuple(t) for replies in first for r in replies.values() for t in r["truncations"]}
+        self.epoch = max(epochs) + 1
+        try:
+            fenced = await asyncio.gather(*(
+                self._ask_all(pg, wire.SET_EPOCH, {**self._seg(pg), "epoch": self.epoch,
+                              "truncations": sorted(truncations)}, WRITE_QUORUM, self.quorum_timeout)
+                for pg in pgs))
+        except StaleEpoch:
+            raise
+        except StorageError as e:
+            raise WriteQuorumLost(f"cannot open the volume for writing: {e}") from None
+        base = max([self.meta.base_lsn] + [r["vdl_hint"] for rs in (*first, *fenced) for r in rs.values()])
+        try:
+            scans = await asyncio.gather(*(
+                self._ask_all(pg, wire.SCAN, {**self._seg(pg), "above": base}, READ_QUORUM, self.quorum_timeout)
+                for pg in pgs))
+        except StorageError as e:
+            raise ReadQuorumLost(f"cannot recover the volume: {e}") from None
+        present: dict[int, tuple[int, int, PgId]] = {}  # lsn -> (cpl, epoch, pg)
+        holders: dict[int, list[str]] = {}
+        for pg, replies in zip(pgs, scans, strict=True):
+            for node_id, r in replies.items():
+                for lsn, epoch, _first, cpl in r["records"]:
+                    present[lsn] = (cpl, epoch, pg.id)
+                    holders.setdefault(lsn, []).append(node_id)
+        vcl = base
+        while vcl + 1 in present:
+            vcl += 1
+        vdl = max([base] + [cpl for lsn, (cpl, _e, _p) in present.items() if lsn == cpl and cpl <= vcl])
+        truncations.add((self.epoch, vdl))
+        try:
+            await asyncio.gather(*(
+                self._ask_all(pg, wire.SET_EPOCH, {**self._seg(pg), "epoch": self.epoch,
+                              "truncations": sorted(truncations)}, WRITE_QUORUM, self.quorum_timeout)
+                for pg in pgs))
+        except StorageError as e:
+            raise WriteQuorumLost(f"cannot truncate the volume above {vdl}: {e}") from None
+        # Records between the last announced durable point and VDL may sit on fewer than
+        # four nodes: write them again so that what recovery declared committed is durable.
+        for pg, replies in zip(pgs, scans, strict=True):
+            tip = max(r["tip"] for r in replies.values())
+            mine = sorted(lsn for lsn, (_c, _e, p) in present.items() if p == pg.id and lsn <= vdl)
+            if mine:
+                tip = max(tip, mine[-1])
+                await self._rereplicate(pg, mine, holders)
+            self.tip[pg.id] = tip
+        self.vdl = vdl
+        self.next_lsn = vdl + 1
+        self.tracker = DurabilityTracker(vdl)
+        self.writer = True
+        self.meta.epoch = self.epoch
+        self.catalog.save_volume(self.meta)
+        self._resender = asyncio.create_task(self._resend_loop())
+        log.info("%s opened for writing: epoch %d, VDL %d", self.meta.name, self.epoch, vdl)
+
+    async def _rereplicate(self, pg: PgMeta, lsns: list[int], holders: dict[int, list[str]]) -> None:
+        blob = b""
+        for node_id in {h for lsn in lsns for h in holders[lsn]}:
+            try:
+                _, blob = await self.pool.client(self._node(node_id)).request(
+                    wire.FETCH, {**self._seg(pg), "lsns": lsns}, timeout=self.quorum_timeout)
+            except StorageError:
+                continue
+            if len(rec.iter_records(blob)) == len(lsns):
+                break
+        else:
+            # Gather record by record from whoever holds each one.
+            parts = []
+            for lsn in lsns:
+                for node_id in holders[lsn]:
+                    with contextlib.suppress(StorageError):
+                        _, one = await self.pool.client(self._node(node_id)).request(
+                            wire.FETCH, {**self._seg(pg), "lsns": [lsn]}, timeout=self.quorum_timeout)
+                        if one:
+                            parts.append(one)
+                            break
+            blob = b"".join(parts)
+        try:
+            await self._ask_all(pg, wire.WRITE, {**self._seg(pg), "epoch": self.epoch, "vdl": 0},
+                                WRITE_QUORUM, self.quorum_timeout, blob)
+        except StorageError as e:
+            raise WriteQuorumLost(f"cannot make recovered records durable: {e}") from None
+
+    async def open_reader(self) -> None:
+        """Open read-only at the newest point known to be durable."""
+        await self.refresh()
+
+    async def refresh(self) -> int:
+        """Reader: learn the durable point from the nodes (a record on 4 nodes is durable)."""
+        self.meta = self.catalog.load_volume(self.id)
+        pgs = list(self.meta.pgs.values())
+        scans = await asyncio.gather(*(
+            self._ask_all(pg, wire.SCAN, {**self._seg(pg), "above": self.vdl}, READ_QUORUM, self.quorum_timeout)
+            for pg in pgs), return_exceptions=True)
+        base = self.vdl
+        seen: dict[int, tuple[int, PgId, int]] = {}
+        tips: dict[PgId, int] = {}
+        for pg, replies in zip(pgs, scans, strict=True):
+            if isinstance(replies, BaseException):
+                continue
+            for r in replies.values():
+                base = max(base, r["vdl_hint"])
+                tips[pg.id] = max(tips.get(pg.id, 0), r["tip"])
+                for lsn, _epoch, _first, cpl in r["records"]:
+                    cnt = seen.get(lsn, (cpl, pg.id, 0))[2] + 1
+                    seen[lsn] = (cpl, pg.id, cnt)
+        durable = base
+        vdl = base
+        while durable + 1 in seen and seen[durable + 1][2] >= WRITE_QUORUM:
+            durable += 1
+            if seen[durable][0] == durable:
+                vdl = durable
+        for lsn, (_cpl, pgid, _n) in seen.items():
+            if lsn <= vdl:
+                tips[pgid] = max(tips.get(pgid, 0), lsn)
+        for pgid, tip in tips.items():
+            self.tip[pgid] = max(self.tip.get(pgid, 0), tip)
+        self.vdl = max(self.vdl, vdl)
+        return self.vdl
+
+    def apply_commit(self, cpl: int, pages: Iterable[tuple[int, int]]) -> None:
+        """Reader: the writer announced a durable commit (its CPL and the pages it wrote).
+
+        Records are numbered in (file, page) order ending at the CPL, so each protection
+        group's last record LSN follows from the page list alone.
+        """
+        ordered = sorted(pages)
+        first = cpl - len(ordered) + 1
+        for i, (file, page) in enumerate(ordered):
+            pgid = (file, page // self.meta.pages_per_pg)
+            if pgid not in self.meta.pgs:
+                self.meta = self.catalog.load_volume(self.id)
+            self.tip[pgid] = max(self.tip.get(pgid, 0), first + i)
+        self.vdl = max(self.vdl, cpl)
+
+    # --- growth ---------------------------------------------------------------------------
+    def _place(self) -> list[str]:
+        """Six nodes for a new protection group: two in each AZ, least loaded first."""
+        self._nodes = self.catalog.fleet_nodes()
+        load: dict[str, int] = {n: 0 for n in self._nodes}
+        for pg in self.meta.pgs.values():
+            for n in pg.members:
+                if n in load:
+                    load[n] += 1
+        by_az: dict[str, list[str]] = {}
+        for node in sorted(self._nodes.values(), key=lambda n: (load[n.id], n.id)):
+            by_az.setdefault(node.az, []).append(node.id)
+        if len(by_az) < 3 or any(len(v) < 2 for v in by_az.values()):
+            raise StorageError(
+                f"the fleet of {self.catalog.region} needs two storage nodes in each of three AZs; "
+                f"it has {', '.join(f'{az}: {len(v)}' for az, v in sorted(by_az.items())) or 'none'}")
+        return [n for az in sorted(by_az)[:3] for n in by_az[az][:2]]
+
+    async def _add_pg(self, pgid: PgId) -> None:
+        async with self._grow_lock:
+            if pgid in self.meta.pgs:
+                return
+            pg = PgMeta(pgid[0], pgid[1], base_lsn=self.next_lsn - 1, members=self._place())
+            segment = {**self._seg(pg), "base_lsn": pg.base_lsn, "epoch": self.epoch,
+                       "members": self._members(pg), "parent": None}
+            try:
+                await self._ask_all(pg, wire.CREATE_SEGMENT, {"segment": segment}, WRITE_QUORUM, self.quorum_timeout)
+            except StorageError as e:
+                raise WriteQuorumLost(f"cannot add protection group {pgid[0]}/{pgid[1]}: {e}") from None
+            self.meta.pgs[pgid] = pg
+            self.tip[pgid] = pg.base_lsn
+            self.catalog.save_volume(self.meta)
+            log.info("%s grew: protection group %d/%d on %s", self.meta.name, *pgid, ",".join(pg.members))
+
+    # --- writing --------------------------------------------------------------------------
+    async def commit(self, writes: Mapping[tuple[int, int], bytes]) -> int:
+        """Write one transaction's pages; return its CPL once it is durable."""
+        if not self.writer:
+            raise StorageError("the volume is not open for writing")
+        if self._fenced:
+            raise StaleEpoch(self._fenced)
+        if self._stuck:
+            raise WriteQuorumLost(
+                f"writes to {self.meta.name} are stopped: a write quorum (4 of 6) was lost",
+                hint="bring storage nodes back; queued writes resume once 4 copies answer")
+        if not writes:
+            return self.vdl
+        ppg = self.meta.pages_per_pg
+        items = sorted(writes.items())
+        for pgid in {(f, p // ppg) for (f, p), _ in items}:
+            if pgid not in self.meta.pgs:
+                await self._add_pg(pgid)
+        # No await from here to the sends: LSNs are handed out in commit order.
+        first = self.next_lsn
+        ts = time.time()
+        cpl = first + len(items) - 1
+        by_pg: dict[PgId, list[bytes]] = {}
+        parts: dict[PgId, list[int]] = {}
+        for i, ((file, page), body) in enumerate(items):
+            if len(body) != self.meta.page_size:
+                raise ValueError(f"page {file}/{page} is {len(body)} bytes, not {self.meta.page_size}")
+            lsn = first + i
+            pgid = (file, page // ppg)
+            by_pg.setdefault(pgid, []).append(rec.encode(
+                volume=self.id, epoch=self.epoch, file=file, pg=pgid[1], lsn=lsn,
+                prev_lsn=self.tip[pgid], batch_first=first, cpl=cpl, ts=ts, page=page, body=body))
+            self.tip[pgid] = lsn
+            parts.setdefault(pgid, []).append(lsn)
+        self.next_lsn = cpl + 1
+        self.tracker.add_batch(first, cpl, parts)
+        fut = asyncio.get_running_loop().create_future()
+        self._waiters.append((cpl, fut))
+        for pgid, blobs in by_pg.items():
+            blob = b"".join(blobs)
+            self._inflight[(cpl, pgid)] = blob
+            for node_id in self.meta.pgs[pgid].members:
+                self._spawn_send(cpl, pgid, node_id)
+        try:
+            await asyncio.wait_for(asyncio.shield(fut), self.quorum_timeout)
+        except TimeoutError:
+            if self._fenced:
+                raise StaleEpoch(self._fenced) from None
+            self._stuck = True
+            raise WriteQuorumLost(
+                f"commit {cpl} of {self.meta.name} did not reach 4 of 6 copies within "
+                f"{self.quorum_timeout:.1f}s",
+                hint="bring storage nodes back; the batch is resent until it is durable") from None
+        self.stats["commits"] += 1
+        return cpl
+
+    def _spawn_send(self, cpl: int, pgid: PgId, node_id: str) -> None:
+        key = (cpl, pgid, node_id)
+        if key in self._sending:
+            return
+        self._sending.add(key)
+        task = asyncio.ensure_future(self._send(cpl, pgid, node_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _send(self, cpl: int, pgid: PgId, node_id: str) -> None:
+        try:
+            blob = self._inflight.get((cpl, pgid))
+            if blob is None:
+                return
+            client = self.pool.client(self._node(node_id))
+            header = {"volume": self.id, "file": pgid[0], "pg": pgid[1], "epoch": self.epoch,
+                      "vdl": self.tracker.vdl}
+            for _attempt in range(2):
+                try:
+                    reply, _ = await client.request(wire.WRITE, header, blob, timeout=self.quorum_timeout)
+                    break
+                except wire.RemoteError as e:
+                    if e.code == "NeedEpoch":
+                        await self._open_epoch_on(pgid, node_id)
+                        continue
+                    if e.code == "StaleEpoch":
+                        self._fence(str(e))
+                    else:
+                        log.debug("write to %s failed: %s", node_id, e)
+                    return
+            else:
+                return
+        except StorageError as e:
+            self.pool.suspect(node_id)
+            log.debug("write to %s failed: %s", node_id, e)
+            return
+        finally:
+            self._sending.discard((cpl, pgid, node_id))
+        self._acked.setdefault((cpl, pgid), set()).add(node_id)
+        if self.tracker.ack(cpl, pgid, node_id, reply.get("scl")):
+            self._release()
+        if cpl <= self.tracker.vdl or len(self._acked[(cpl, pgid)]) == len(self.meta.pgs[pgid].members):
+            # Durable: stragglers get the records by gossip; keep no copy here.
+            self._inflight.pop((cpl, pgid), None)
+            self._acked.pop((cpl, pgid), None)
+
+    async def _open_epoch_on(self, pgid: PgId, node_id: str) -> None:
+        """A node that missed the epoch bump (it was down) learns it, with the truncations."""
+        client = self.pool.client(self._node(node_id))
+        pg = self.meta.pgs[pgid]
+        # The truncation history is on every node that took part in recovery; ask one.
+        truncations: set[tuple[int, int]] = set()
+        for other in pg.members:
+            if other == node_id:
+                continue
+            with contextlib.suppress(StorageError):
+                r, _ = await self.pool.client(self._node(other)).request(
+                    wire.SCAN, {**self._seg(pg), "above": FAR}, timeout=1.0)
+                if r["epoch"] == self.epoch:
+                    truncations.update(tuple(t) for t in r["truncations"])
+                    break
+        await client.request(wire.SET_EPOCH, {**self._seg(pg), "epoch": self.epoch,
+                                              "truncations": sorted(truncations)}, timeout=1.0)
+
+    def _fence(self, why: str) -> None:
+        if not self._fenced:
+            log.warning("%s: this writer was fenced: %s", self.meta.name, why)
+        self._fenced = f"this writer of {self.meta.name} was fenced by a newer one ({why})"
+        while self._waiters:
+            _, fut = self._waiters.popleft()
+            if not fut.done():
+                fut.set_exception(StaleEpoch(self._fenced))
+
+    def _release(self) -> None:
+        vdl = self.tracker.vdl
+        self.vdl = vdl
+        while self._waiters and self._waiters[0][0] <= vdl:
+            _, fut = self._waiters.popleft()
+            if not fut.done():
+                fut.set_result(None)
+        if self._stuck and self.tracker.pending_batches() == 0:
+            self._stuck = False
+            log.info("%s: write quorum regained at VDL %d", self.meta.name, vdl)
+
+    async def _resend_loop(self) -> None:
+        """Resend every batch part that is not durable yet to the nodes that lack it."""
+        while True:
+            await asyncio.sleep(0.25)
+            for (cpl, pgid) in list(self._inflight):
+                if not self.tracker.missing_acks(cpl, pgid):
+                    if cpl <= self.tracker.vdl:
+                        self._inflight.pop((cpl, pgid), None)
+                        self._acked.pop((cpl, pgid), None)
+                    continue
+                acked = self._acked.get((cpl, pgid), set())
+                for node_id in self.meta.pgs[pgid].members:
+                    if node_id not in acked:
+                        self._spawn_send(cpl, pgid, node_id)
+
+    # --- reading --------------------------------------------------------------------------
+    async def read_page(self, file: int, page: int, as_of: int | None = None) -> bytes | None:
+        """The newest version of a page at or below ``as_of`` (default: VDL); None if never written."""
+        as_of = self.vdl if as_of is None else as_of
+        pgid = (file, page // self.meta.pages_per_pg)
+        pg = self.meta.pgs.get(pgid)
+        if pg is None:
+            if not self.writer:
+                self.meta = self.catalog.load_volume(self.id)
+                pg = self.meta.pgs.get(pgid)
+            if pg is None:
+                return None
+        tip = self.tip.get(pgid, pg.base_lsn)
+        need = min(as_of, tip)
+        header = {**self._seg(pg), "page": page, "as_of": as_of, "need": need}
+        self.stats["reads"] += 1
+        reply, blob = await self._hedged(pg, wire.GET_PAGE, header, need)
+        return blob if reply["found"] else None
+
+    def _read_order(self, pg: PgMeta, need: int) -> list[str]:
+        def rank(node_id: str) -> tuple[int, int, int]:
+            scl = self.tracker.scl.get((node_id, pg.id), -1)
+            node = self._nodes.get(node_id)
+            return (
+                0 if self.pool.healthy(node_id) else 1,
+                0 if scl >= need else 1,
+                0 if node is not None and node.az == self.az else 1,
+            )
+        return sorted(pg.members, key=rank)
+
+    async def _hedged(self, pg: PgMeta, kind: int, header: dict[str, Any], need: int) -> wire.Reply:
+        """Ask one node; if it is slow, ask a second too; on an error, move on at once."""
+        order = self._read_order(pg, need)
+        running: dict[asyncio.Future, str] = {}
+        errors: list[str] = []
+
+        def start() -> None:
+            node_id = order.pop(0)
+            req = self.pool.client(self._node(node_id)).request(kind, header, timeout=self.quorum_timeout)
+            running[asyncio.ensure_future(req)] = node_id
+
+        start()
+        try:
+            while running:
+                timeout = self.hedge_after if order else None
+                done, _ = await asyncio.wait(running, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+                if not done:
+                    self.stats["hedged_reads"] += 1
+                    start()
+                    continue
+                for t in done:
+                    node_id = running.pop(t)
+                    if t.exception() is None:
+                        return t.result()
+                    err = t.exception()
+                    if not isinstance(err, wire.RemoteError):
+                        self.pool.suspect(node_id)
+                    errors.append(f"{node_id}: {err}")
+                    self.stats["read_retries"] += 1
+                    if order:
+                        start()
+        finally:
+            for t in running:
+                t.cancel()
+        raise PageUnavailable(
+            f"no copy of protection group {pg.file}/{pg.pg} could serve the read "
+            f"({'; '.join(errors[:3])})")
+
+    # --- clones and size ------------------------------------------------------------------
+    async def clone(self, at_lsn: int | None = None) -> VolumeMeta:
+        """A new volume whose pages are this volume's as of ``at_lsn`` (default: VDL).
+
+        Every protection group gets a segment on the same six nodes that points at its
+        parent; no page is copied, so the time does not depend on the data size."""
+        at = self.vdl if at_lsn is None else at_lsn
+        if at > self.vdl:
+            raise ValueError(f"cannot clone at {at}: above the durable point {self.vdl}")
+        child = self.catalog.new_volume(self.meta.page_size, self.meta.pages_per_pg * self.meta.page_size)
+        child.base_lsn = at
+        child.parent = (self.id, at)
+        child.pgs = {pid: PgMeta(p.file, p.pg, at, list(p.members)) for pid, p in self.meta.pgs.items()}
+
+        async def create(pg: PgMeta) -> None:
+            segment = {"volume": child.id, "file": pg.file, "pg": pg.pg, "base_lsn": at, "epoch": 0,
+                       "members": self._members(pg), "parent": [self.id, at]}
+            await self._ask_all(pg, wire.CREATE_SEGMENT, {"segment": segment}, WRITE_QUORUM, self.quorum_timeout)
+
+        try:
+            await asyncio.gather(*(create(pg) for pg in child.pgs.values()))
+        except StorageError as e:
+            self.catalog.delete_volume(child.id)
+            raise WriteQuorumLost(f"cannot clone {self.meta.name}: {e}") from None
+        self.catalog.save_volume(child)
+        return child
+
+    async def describe(self) -> dict[str, Any]:
+        """Size and protection groups, with how many copies of each are current."""
+        pgs = []
+        size = 0
+        for pg in sorted(self.meta.pgs.values(), key=lambda p: p.id):
+            copies = 0
+            pages = 0
+            for node_id in pg.members:
+                with contextlib.suppress(StorageError):
+                    r, _ = await self.pool.client(self._node(node_id)).request(
+                        wire.SCAN, {**self._seg(pg), "above": FAR}, timeout=1.0)
+                    if r["scl"] >= min(self.vdl, self.tip.get(pg.id, r["scl"])):
+                        copies += 1
+            status = await self._segment_pages(pg)
+            pages = status
+            size += pages * self.meta.page_size
+            pgs.append({"file": pg.file, "pg": pg.pg, "members": pg.members, "current_copies": copies})
+        return {"id": self.meta.name, "size_bytes": size, "protection_groups": pgs,
+                "epoch": self.epoch, "vdl": self.vdl}
+
+    async def _segment_pages(self, pg: PgMeta) -> int:
+        for node_id in pg.members:
+            with contextlib.suppress(StorageError):
+                r, _ = await self.pool.client(self._node(node_id)).request(wire.STATUS, {}, timeout=1.0)
+                for s in r["segments"]:
+                    if (s["volume"], s["file"], s["pg"]) == (self.id, pg.file, pg.pg):
+                        return s["pages"]
+        return 0
+
+    async def close(self) -> None:
+        if self._resender is not None:
+            self._resender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._resender
+        self.writer = False

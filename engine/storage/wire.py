@@ -1,0 +1,275 @@
+"""The storage protocol: length-prefixed, checksummed frames over TCP on loopback.
+
+A frame is ``length u32 | crc32 u32 | version u8 | type u8 | request id u32 | json length
+u32 | json | blob``. The JSON part carries the small fields of a request or response; the
+blob carries records or a page image, so page data is never JSON-encoded. Requests are
+pipelined on one connection and matched to responses by request id. Both ends drop a
+connection whose frame fails its checksum, is oversized or is of an unknown version.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import struct
+import zlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aurora.engine.errors import ProtocolError, StorageError
+
+PROTOCOL_VERSION = 1
+MAX_FRAME = 64 * 1024 * 1024
+
+# request types
+HELLO = 1
+STATUS = 2
+CREATE_SEGMENT = 3
+SET_EPOCH = 4
+WRITE = 5
+GET_PAGE = 6
+SCAN = 7
+FETCH = 8
+DROP_SEGMENT = 9
+GOSSIP = 10
+CONTROL = 11
+# the one response type
+RESPONSE = 0x80
+
+_PREFIX = struct.Struct("<II")
+_HEAD = struct.Struct("<BBII")
+
+Reply = tuple[dict[str, Any], bytes]
+
+
+def encode_frame(kind: int, request_id: int, header: dict[str, Any], blob: bytes = b"") -> bytes:
+    js = json.dumps(header, separators=(",", ":")).encode()
+    body = _HEAD.pack(PROTOCOL_VERSION, kind, request_id, len(js)) + js + blob
+    return _PREFIX.pack(len(body) + 4, zlib.crc32(body)) + body
+
+
+class FrameReader:
+    """Accumulates bytes and yields decoded frames: (type, request id, header, blob)."""
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+
+    def feed(self, data: bytes) -> list[tuple[int, int, dict[str, Any], bytes]]:
+        self._buf += data
+        frames = []
+        buf = self._buf
+        pos = 0
+        while len(buf) - pos >= 8:
+            length, crc = _PREFIX.unpack_from(buf, pos)
+            if length < 4 + _HEAD.size or length > MAX_FRAME:
+                raise ProtocolError(f"bad frame length {length}")
+            if len(buf) - pos - 4 < length:
+                break
+            body = memoryview(buf)[pos + 8 : pos + 4 + length]
+            if zlib.crc32(body) != crc:
+                raise ProtocolError("frame checksum mismatch")
+            version, kind, request_id, js_len = _HEAD.unpack_from(body)
+            if version != PROTOCOL_VERSION:
+                raise ProtocolError(f"unsupported storage protocol version {version}")
+            js_end = _HEAD.size + js_len
+            try:
+                header = json.loads(bytes(body[_HEAD.size : js_end]))
+            except ValueError as e:
+                raise ProtocolError(f"bad frame header: {e}") from None
+            frames.append((kind, request_id, header, bytes(body[js_end:])))
+            body.release()
+            pos += 4 + length
+        if pos:
+            del buf[:pos]
+        return frames
+
+
+Handler = Callable[[int, dict[str, Any], bytes], "Reply | Awaitable[Reply]"]
+
+
+class ServerProtocol(asyncio.Protocol):
+    """One client connection of a storage node; requests go to ``handler``.
+
+    A handler returns a reply at once or an awaitable (a WRITE waits for its fsync); replies
+    may therefore leave in another order than requests came, matched by request id.
+    """
+
+    def __init__(self, handler: Handler, on_error: Callable[[str], None]) -> None:
+        self._handler = handler
+        self._on_error = on_error
+        self._reader = FrameReader()
+        self._transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport  # type: ignore[assignment]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._transport = None
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            frames = self._reader.feed(data)
+        except ProtocolError as e:
+            self._on_error(f"dropping connection: {e}")
+            if self._transport:
+                self._transport.close()
+            return
+        for kind, request_id, header, blob in frames:
+            try:
+                result = self._handler(kind, header, blob)
+            except StorageError as e:
+                self.reply(request_id, ({"ok": False, "error": type(e).__name__, "message": str(e)}, b""))
+                continue
+            except Exception as e:  # a bug must not take the node down
+                self._on_error(f"request {kind} failed: {e!r}")
+                self.reply(request_id, ({"ok": False, "error": "InternalError", "message": str(e)}, b""))
+                continue
+            if isinstance(result, tuple):
+                self.reply(request_id, result)
+            else:
+                fut = asyncio.ensure_future(result)
+                fut.add_done_callback(lambda f, rid=request_id: self._finish(rid, f))
+
+    def _finish(self, request_id: int, fut: asyncio.Future) -> None:
+        if fut.cancelled():
+            return
+        exc = fut.exception()
+        if exc is None:
+            self.reply(request_id, fut.result())
+        elif isinstance(exc, StorageError):
+            self.reply(request_id, ({"ok": False, "error": type(exc).__name__, "message": str(exc)}, b""))
+        else:
+            self._on_error(f"request failed: {exc!r}")
+            self.reply(request_id, ({"ok": False, "error": "InternalError", "message": str(exc)}, b""))
+
+    def reply(self, request_id: int, reply: Reply) -> None:
+        if self._transport is not None and not self._transport.is_closing():
+            header, blob = reply
+            self._transport.write(encode_frame(RESPONSE, request_id, header, blob))
+
+
+class RemoteError(StorageError):
+    """A storage node answered with an error; ``code`` is the error's class name."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class NodeClient(asyncio.Protocol):
+    """A pipelined connection to one storage node, opened on first use and after a loss."""
+
+    def __init__(self, host: str, port: int, connect_timeout: float = 1.0) -> None:
+        self.host = host
+        self.port = port
+        self.connect_timeout = connect_timeout
+        self._transport: asyncio.Transport | None = None
+        self._reader = FrameReader()
+        self._pending: dict[int, asyncio.Future] = {}
+        self._next_id = 1
+        self._connecting: asyncio.Future | None = None
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    # --- asyncio.Protocol -----------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            frames = self._reader.feed(data)
+        except ProtocolError as e:
+            self._fail_all(e)
+            if self._transport:
+                self._transport.close()
+            return
+        for _kind, request_id, header, blob in frames:
+            fut = self._pending.pop(request_id, None)
+            if fut is not None and not fut.done():
+                fut.set_result((header, blob))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._transport = None
+        self._reader = FrameReader()
+        self._fail_all(StorageError(f"connection to storage node {self.address} lost"))
+
+    def _fail_all(self, exc: Exception) -> None:
+        pending, self._pending = self._pending, {}
+        for fut in pending.values():
+            if not fut.done():
+                fut.set_exception(exc)
+
+    # --- requests -------------------------------------------------------------------------
+    async def _connect(self) -> None:
+        if self._transport is not None and not self._transport.is_closing():
+            return
+        if self._connecting is None:
+            loop = asyncio.get_running_loop()
+            self._connecting = loop.create_future()
+            try:
+                await asyncio.wait_for(
+                    loop.create_connection(lambda: self, self.host, self.port),
+                    self.connect_timeout,
+                )
+                self._connecting.set_result(None)
+            except (OSError, TimeoutError) as e:
+                err = StorageError(f"storage node {self.address} unreachable: {e}")
+                self._connecting.set_exception(err)
+                self._connecting.exception()  # retrieved: the waiters below re-raise it
+                raise err from None
+            finally:
+                self._connecting = None
+        else:
+            await asyncio.shield(self._connecting)
+
+    async def request(
+        self, kind: int, header: dict[str, Any], blob: bytes = b"", timeout: float = 5.0
+    ) -> Reply:
+        """Send one request and wait for its reply; raise RemoteError for an error reply."""
+        await self._connect()
+        transport = self._transport
+        if transport is None:
+            raise StorageError(f"storage node {self.address} unreachable")
+        request_id = self._next_id
+        self._next_id = (self._next_id + 1) & 0xFFFFFFFF or 1
+        fut = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = fut
+        transport.write(encode_frame(kind, request_id, header, blob))
+        try:
+            reply_header, reply_blob = await asyncio.wait_for(fut, timeout)
+        except TimeoutError:
+            self._pending.pop(request_id, None)
+            raise StorageError(f"storage node {self.address} did not answer in {timeout:.1f}s") from None
+        if not reply_header.get("ok", False):
+            raise RemoteError(reply_header.get("error", "Error"), reply_header.get("message", ""))
+        return reply_header, reply_blob
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+        with contextlib.suppress(Exception):
+            self._fail_all(StorageError("client closed"))
+
+
+def request_sync(
+    host: str, port: int, kind: int, header: dict[str, Any], blob: bytes = b"", timeout: float = 2.0
+) -> Reply:
+    """One request over a blocking socket, for callers without an event loop (CLI, probes)."""
+    import socket
+
+    with socket.create_connection((host, port), timeout=timeout) as s:
+        s.sendall(encode_frame(kind, 1, header, blob))
+        reader = FrameReader()
+        while True:
+            data = s.recv(65536)
+            if not data:
+                raise StorageError(f"storage node {host}:{port} closed the connection")
+            frames = reader.feed(data)
+            if frames:
+                _kind, _rid, reply, reply_blob = frames[0]
+                if not reply.get("ok", False):
+                    raise RemoteError(reply.get("error", "Error"), reply.get("message", ""))
+                return reply, reply_blob
