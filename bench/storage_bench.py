@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from aurora.engine.layout import Layout
+from aurora.engine.loop import asyncio_run
 from aurora.engine.storage.catalog import Catalog
 from aurora.engine.storage.fleet import Fleet
 from aurora.engine.storage.volume import NodePool, Volume
@@ -129,7 +130,7 @@ def main() -> int:
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="aurora-bench-", dir=os.environ.get("BENCH_DIR")) as tmp:
         home = Path(tmp) / "home"
-        result = asyncio.run(main_async(args, Layout(home), Path(tmp)))
+        result = asyncio_run(main_async(args, Layout(home), Path(tmp)))
     print("RESULT " + " ".join(f"{k}={v}" for k, v in result.items()))
     return 0
 

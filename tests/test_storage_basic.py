@@ -1,8 +1,15 @@
+"""Writing and reading a volume on a real fleet; what a volume reports; bad frames."""
+
 from __future__ import annotations
 
-from storage_support import open_volume, page, run
+import socket
 
-pytestmark = __import__("pytest").mark.integration
+import pytest
+from storage_support import PAGE, open_volume, page, run
+
+from aurora.engine.storage import wire
+
+pytestmark = pytest.mark.integration
 
 
 def test_write_read_and_versions(fleet):
@@ -21,3 +28,39 @@ def test_write_read_and_versions(fleet):
         assert await vol.read_page(0, 200) == page("far")
         await vol.close()
     run(go())
+
+
+def test_describe_reports_size_and_protection_groups(fleet):
+    async def go():
+        vol = await open_volume(fleet)
+        await vol.commit({(0, i): page(i) for i in range(100)})  # 64 pages per PG here
+        d = await vol.describe()
+        assert d["size_bytes"] == 100 * PAGE
+        assert [(p["file"], p["pg"], p["current_copies"]) for p in d["protection_groups"]] == [(0, 0, 6), (0, 1, 6)]
+        azs = {fleet.nodes()[n].az for n in d["protection_groups"][0]["members"]}
+        assert azs == {"a", "b", "c"}
+        fleet.kill_node("sn-b2")
+        await vol.commit({(0, 1): page("x")})
+        d = await vol.describe()
+        assert d["protection_groups"][0]["current_copies"] == 5
+        assert d["protection_groups"][0]["write_quorum"] is True
+        await vol.close()
+    run(go())
+
+
+def test_malformed_frames_do_not_take_a_node_down(fleet):
+    node = fleet.nodes()["sn-a1"]
+    for junk in (b"\xff" * 64, b"\x10\x00\x00\x00" + b"\x00" * 20, wire.encode_frame(wire.WRITE, 1, {"x": 1})[:-3] + b"zzz"):
+        with socket.create_connection((node.host, node.port), timeout=2) as s:
+            s.sendall(junk)
+            s.shutdown(socket.SHUT_WR)
+            s.settimeout(2)
+            while s.recv(4096):
+                pass
+    # a well-formed request of an unknown type, and one with missing fields: error replies
+    with pytest.raises(wire.RemoteError):
+        wire.request_sync(node.host, node.port, 99, {})
+    with pytest.raises(wire.RemoteError):
+        wire.request_sync(node.host, node.port, wire.GET_PAGE, {"volume": 1})
+    reply, _ = wire.request_sync(node.host, node.port, wire.HELLO, {})
+    assert reply["id"] == "sn-a1"

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from aurora.engine.errors import StaleEpoch, StorageError
+from aurora.engine.loop import asyncio_run
 from aurora.engine.storage import records as rec
 from aurora.engine.storage import wire
 from aurora.engine.storage.nodestore import NodeStore, Segment
@@ -126,19 +127,25 @@ class StorageNode:
             raise NeedEpoch(f"epoch {epoch} not yet opened on this node (have {seg.epoch})")
 
     def _write(self, h: dict[str, Any], blob: bytes) -> wire.Reply | asyncio.Future:
-        seg = self.store.segment(h["volume"], h["file"], h["pg"])
-        self._check_epoch(seg, h["epoch"])
+        """Append records (of one or more segments of one volume); answer after the fsync."""
         try:
             items = rec.iter_records(blob)
         except rec.RecordError as e:
             raise StorageError(f"rejected write: {e}") from None
+        segs: dict[tuple[int, int, int], Segment] = {}
         for header, _ in items:
-            if (header.volume, header.file, header.pg) != seg.key:
-                raise StorageError("rejected write: record of another segment")
+            key = (header.volume, header.file, header.pg)
+            if key not in segs:
+                seg = self.store.segment(*key)
+                self._check_epoch(seg, h["epoch"])
+                segs[key] = seg
         self.store.append(items)
-        seg.vdl_hint = max(seg.vdl_hint, h.get("vdl", 0))
+        vdl = h.get("vdl", 0)
+        for seg in segs.values():
+            if vdl > seg.vdl_hint:
+                seg.vdl_hint = vdl
         fut = asyncio.get_running_loop().create_future()
-        self._waiting.append((fut, seg))  # type: ignore[arg-type]
+        self._waiting.append((fut, list(segs.values())))  # type: ignore[arg-type]
         self._schedule_sync()
         return fut
 
@@ -158,9 +165,9 @@ class StorageNode:
             # stop serving; the control plane restarts the node and it rebuilds from disk.
             log.critical("fsync failed: %s; exiting", e)
             os._exit(70)
-        for fut, seg in waiting:  # type: ignore[misc]
+        for fut, segs in waiting:  # type: ignore[misc]
             if not fut.done():
-                fut.set_result(({"ok": True, "scl": seg.scl, "max_lsn": seg.max_lsn}, b""))
+                fut.set_result(({"ok": True, "scl": [[s.file, s.pg, s.scl] for s in segs]}, b""))
 
     def _get_page(self, h: dict[str, Any]) -> wire.Reply | asyncio.Future:
         seg = self.store.segment(h["volume"], h["file"], h["pg"])
@@ -345,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:
         log.critical("cannot open the node's data: %s", e)
         return 1
-    return asyncio.run(_serve(node))
+    return asyncio_run(_serve(node))
 
 
 async def _serve(node: StorageNode) -> int:

@@ -1,7 +1,8 @@
 """What an instance needs from a volume: versioned page reads and durable commit batches.
 
 :class:`PageStore` is the seam between the SQL engine's VFS and the storage layer. The real
-implementation is the volume client (:mod:`aurora.engine.storage.volume`); the in-memory
+implementation, :class:`VolumePageStore`, wraps the volume client
+(:mod:`aurora.engine.storage.volume`) for callers on threads; the in-memory
 :class:`MemoryPageStore` keeps the same multi-version semantics in one process and serves
 unit tests of the layers above it, which then run unchanged on the real volume.
 
@@ -12,10 +13,16 @@ point) is the LSN of its last record.
 
 from __future__ import annotations
 
+import asyncio
 import bisect
+import contextlib
 import threading
 from collections.abc import Callable, Mapping
 from typing import Protocol
+
+from aurora.engine.loop import new_event_loop
+from aurora.engine.storage.catalog import Catalog, VolumeMeta
+from aurora.engine.storage.volume import NodePool, Volume
 
 PageKey = tuple[int, int]
 ChangeListener = Callable[[int, list[PageKey]], None]
@@ -85,3 +92,78 @@ class MemoryPageStore:
     def subscribe(self, listener: ChangeListener) -> None:
         with self._lock:
             self._listeners.append(listener)
+
+
+class VolumePageStore:
+    """A :class:`PageStore` over a real volume, for callers on ordinary threads.
+
+    The volume client is asyncio code; it runs on an event loop in a thread of its own, and
+    each call here hands a coroutine to that loop and waits for its result.
+    """
+
+    def __init__(self, volume: Volume, loop: asyncio.AbstractEventLoop) -> None:
+        self.volume = volume
+        self.page_size = volume.meta.page_size
+        self._loop = loop
+        self._listeners: list[ChangeListener] = []
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, catalog: Catalog, meta: VolumeMeta, *, writer: bool, az: str | None = None,
+             quorum_timeout: float = 2.0) -> VolumePageStore:
+        """Start a loop thread, open the volume (as writer or reader) on it, and wrap it."""
+        loop = new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name=f"volume-{meta.name}", daemon=True)
+        thread.start()
+        try:
+            volume = asyncio.run_coroutine_threadsafe(
+                _open(catalog, meta, writer, az, quorum_timeout), loop).result()
+        except BaseException:
+            loop.call_soon_threadsafe(loop.stop)
+            raise
+        return cls(volume, loop)
+
+    def _call(self, coro):  # type: ignore[no-untyped-def]
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
+
+    def read_point(self) -> int:
+        return self.volume.vdl
+
+    def read_page(self, file: int, page: int, as_of: int) -> bytes | None:
+        return self._call(self.volume.read_page(file, page, as_of))
+
+    def commit(self, writes: Mapping[PageKey, bytes]) -> int:
+        lsn = self._call(self.volume.commit(dict(writes)))
+        self._notify(lsn, sorted(writes))
+        return lsn
+
+    def apply_commit(self, lsn: int, pages: list[PageKey]) -> None:
+        """Reader: the writer announced a durable commit; move the read point and tell listeners."""
+        self._loop.call_soon_threadsafe(self.volume.apply_commit, lsn, pages)
+        self.volume.vdl = max(self.volume.vdl, lsn)
+        self._notify(lsn, sorted(pages))
+
+    def subscribe(self, listener: ChangeListener) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+
+    def _notify(self, lsn: int, pages: list[PageKey]) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(lsn, pages)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._call(self.volume.close())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+
+
+async def _open(catalog: Catalog, meta: VolumeMeta, writer: bool, az: str | None,
+                quorum_timeout: float) -> Volume:
+    volume = Volume(catalog, meta, NodePool(), az=az, quorum_timeout=quorum_timeout)
+    if writer:
+        await volume.open_writer()
+    else:
+        await volume.open_reader()
+    return volume

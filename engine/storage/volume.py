@@ -35,7 +35,7 @@ from aurora.engine.errors import (
 )
 from aurora.engine.storage import records as rec
 from aurora.engine.storage import wire
-from aurora.engine.storage.catalog import Catalog, NodeAddr, PgMeta, VolumeMeta
+from aurora.engine.storage.catalog import Catalog, NodeAddr, PgMeta, VolumeMeta, volume_name
 from aurora.engine.storage.quorum import READ_QUORUM, WRITE_QUORUM, DurabilityTracker, PgId
 
 log = logging.getLogger("aurora.storage.volume")
@@ -92,9 +92,10 @@ class Volume:
         self.tip: dict[PgId, int] = {}  # last record LSN of each PG (exact for the writer)
         self.tracker = DurabilityTracker(meta.base_lsn)
         self._waiters: deque[tuple[int, asyncio.Future]] = deque()
-        self._inflight: dict[tuple[int, PgId], bytes] = {}
+        self._inflight: dict[tuple[int, PgId], tuple[bytes, float]] = {}
         self._acked: dict[tuple[int, PgId], set[str]] = {}
-        self._sending: set[tuple[int, PgId, str]] = set()
+        self._queues: dict[str, list[tuple[int, PgId]]] = {}
+        self._flushing: set[str] = set()
         self._tasks: set[asyncio.Future] = set()
         self._stuck = False
         self._fenced: str | None = None
@@ -382,11 +383,11 @@ class Volume:
         self.tracker.add_batch(first, cpl, parts)
         fut = asyncio.get_running_loop().create_future()
         self._waiters.append((cpl, fut))
+        now = time.monotonic()
         for pgid, blobs in by_pg.items():
-            blob = b"".join(blobs)
-            self._inflight[(cpl, pgid)] = blob
+            self._inflight[(cpl, pgid)] = (b"".join(blobs), now)
             for node_id in self.meta.pgs[pgid].members:
-                self._spawn_send(cpl, pgid, node_id)
+                self._enqueue(node_id, (cpl, pgid))
         try:
             await asyncio.wait_for(asyncio.shield(fut), self.quorum_timeout)
         except TimeoutError:
@@ -400,30 +401,42 @@ class Volume:
         self.stats["commits"] += 1
         return cpl
 
-    def _spawn_send(self, cpl: int, pgid: PgId, node_id: str) -> None:
-        key = (cpl, pgid, node_id)
-        if key in self._sending:
-            return
-        self._sending.add(key)
-        task = asyncio.ensure_future(self._send(cpl, pgid, node_id))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def _enqueue(self, node_id: str, key: tuple[int, PgId]) -> None:
+        """Queue a batch part for a node. One WRITE is in flight per node at a time; parts
+        that queue up meanwhile leave together in the next frame (client-side group commit)."""
+        self._queues.setdefault(node_id, []).append(key)
+        if node_id not in self._flushing:
+            self._flushing.add(node_id)
+            task = asyncio.ensure_future(self._flush(node_id))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
-    async def _send(self, cpl: int, pgid: PgId, node_id: str) -> None:
+    async def _flush(self, node_id: str) -> None:
         try:
-            blob = self._inflight.get((cpl, pgid))
-            if blob is None:
-                return
-            client = self.pool.client(self._node(node_id))
-            header = {"volume": self.id, "file": pgid[0], "pg": pgid[1], "epoch": self.epoch,
-                      "vdl": self.tracker.vdl}
-            for _attempt in range(2):
+            while True:
+                keys = self._queues.pop(node_id, None)
+                if keys is None:
+                    return
+                keys = [k for k in dict.fromkeys(keys)
+                        if k in self._inflight and node_id not in self._acked.get(k, ())]
+                if keys:
+                    await self._write_to(node_id, keys)
+        finally:
+            self._flushing.discard(node_id)
+
+    async def _write_to(self, node_id: str, keys: list[tuple[int, PgId]]) -> None:
+        client = self.pool.client(self._node(node_id))
+        blob = b"".join(self._inflight[k][0] for k in keys)
+        header = {"volume": self.id, "epoch": self.epoch, "vdl": self.tracker.vdl}
+        try:
+            for attempt in range(2):
                 try:
                     reply, _ = await client.request(wire.WRITE, header, blob, timeout=self.quorum_timeout)
                     break
                 except wire.RemoteError as e:
-                    if e.code == "NeedEpoch":
-                        await self._open_epoch_on(pgid, node_id)
+                    if e.code == "NeedEpoch" and attempt == 0:
+                        for pgid in {k[1] for k in keys}:
+                            await self._open_epoch_on(pgid, node_id)
                         continue
                     if e.code == "StaleEpoch":
                         self._fence(str(e))
@@ -436,15 +449,18 @@ class Volume:
             self.pool.suspect(node_id)
             log.debug("write to %s failed: %s", node_id, e)
             return
-        finally:
-            self._sending.discard((cpl, pgid, node_id))
-        self._acked.setdefault((cpl, pgid), set()).add(node_id)
-        if self.tracker.ack(cpl, pgid, node_id, reply.get("scl")):
+        scl = {(f, p): x for f, p, x in reply["scl"]}
+        moved = False
+        for key in keys:
+            cpl, pgid = key
+            acked = self._acked.setdefault(key, set())
+            acked.add(node_id)
+            moved = self.tracker.ack(cpl, pgid, node_id, scl.get(pgid)) or moved
+            if len(acked) == len(self.meta.pgs[pgid].members):
+                self._inflight.pop(key, None)
+                self._acked.pop(key, None)
+        if moved:
             self._release()
-        if cpl <= self.tracker.vdl or len(self._acked[(cpl, pgid)]) == len(self.meta.pgs[pgid].members):
-            # Durable: stragglers get the records by gossip; keep no copy here.
-            self._inflight.pop((cpl, pgid), None)
-            self._acked.pop((cpl, pgid), None)
 
     async def _open_epoch_on(self, pgid: PgId, node_id: str) -> None:
         """A node that missed the epoch bump (it was down) learns it, with the truncations."""
@@ -485,19 +501,22 @@ class Volume:
             log.info("%s: write quorum regained at VDL %d", self.meta.name, vdl)
 
     async def _resend_loop(self) -> None:
-        """Resend every batch part that is not durable yet to the nodes that lack it."""
+        """Resend batch parts that are not durable yet to the nodes that lack them; forget
+        durable parts after a second (nodes still missing them fill in by gossip)."""
         while True:
             await asyncio.sleep(0.25)
-            for (cpl, pgid) in list(self._inflight):
+            now = time.monotonic()
+            for key, (_blob, sent) in list(self._inflight.items()):
+                cpl, pgid = key
                 if not self.tracker.missing_acks(cpl, pgid):
-                    if cpl <= self.tracker.vdl:
-                        self._inflight.pop((cpl, pgid), None)
-                        self._acked.pop((cpl, pgid), None)
+                    if cpl <= self.tracker.vdl and now - sent > 1.0:
+                        self._inflight.pop(key, None)
+                        self._acked.pop(key, None)
                     continue
-                acked = self._acked.get((cpl, pgid), set())
+                acked = self._acked.get(key, set())
                 for node_id in self.meta.pgs[pgid].members:
                     if node_id not in acked:
-                        self._spawn_send(cpl, pgid, node_id)
+                        self._enqueue(node_id, key)
 
     # --- reading --------------------------------------------------------------------------
     async def read_page(self, file: int, page: int, as_of: int | None = None) -> bytes | None:
@@ -595,33 +614,30 @@ class Volume:
         return child
 
     async def describe(self) -> dict[str, Any]:
-        """Size and protection groups, with how many copies of each are current."""
+        """Size and protection groups, with how many of each one's six copies are current."""
+        member_ids = sorted({n for pg in self.meta.pgs.values() for n in pg.members})
+
+        async def status(node_id: str) -> dict[tuple[int, int], dict[str, Any]]:
+            try:
+                r, _ = await self.pool.client(self._node(node_id)).request(wire.STATUS, {}, timeout=1.0)
+            except StorageError:
+                return {}
+            return {(s["file"], s["pg"]): s for s in r["segments"] if s["volume"] == self.id}
+
+        statuses = dict(zip(member_ids, await asyncio.gather(*(status(n) for n in member_ids)), strict=True))
         pgs = []
         size = 0
         for pg in sorted(self.meta.pgs.values(), key=lambda p: p.id):
-            copies = 0
-            pages = 0
-            for node_id in pg.members:
-                with contextlib.suppress(StorageError):
-                    r, _ = await self.pool.client(self._node(node_id)).request(
-                        wire.SCAN, {**self._seg(pg), "above": FAR}, timeout=1.0)
-                    if r["scl"] >= min(self.vdl, self.tip.get(pg.id, r["scl"])):
-                        copies += 1
-            status = await self._segment_pages(pg)
-            pages = status
-            size += pages * self.meta.page_size
-            pgs.append({"file": pg.file, "pg": pg.pg, "members": pg.members, "current_copies": copies})
+            need = min(self.vdl, self.tip.get(pg.id, self.vdl))
+            copies = [statuses[n].get(pg.id) for n in pg.members]
+            current = sum(1 for c in copies if c is not None and c["scl"] >= need)
+            size += max((c["pages"] for c in copies if c is not None), default=0) * self.meta.page_size
+            pgs.append({"file": pg.file, "pg": pg.pg, "members": pg.members, "current_copies": current,
+                        "write_quorum": current >= WRITE_QUORUM})
         return {"id": self.meta.name, "size_bytes": size, "protection_groups": pgs,
-                "epoch": self.epoch, "vdl": self.vdl}
-
-    async def _segment_pages(self, pg: PgMeta) -> int:
-        for node_id in pg.members:
-            with contextlib.suppress(StorageError):
-                r, _ = await self.pool.client(self._node(node_id)).request(wire.STATUS, {}, timeout=1.0)
-                for s in r["segments"]:
-                    if (s["volume"], s["file"], s["pg"]) == (self.id, pg.file, pg.pg):
-                        return s["pages"]
-        return 0
+                "epoch": self.epoch, "vdl": self.vdl,
+                "parent": {"volume": volume_name(self.meta.parent[0]), "lsn": self.meta.parent[1]}
+                if self.meta.parent else None}
 
     async def close(self) -> None:
         if self._resender is not None:

@@ -1,0 +1,52 @@
+"""The thread-facing PageStore over a real volume, as the SQLite VFS will use it."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from storage_support import page
+
+from aurora.engine.errors import WriteQuorumLost
+from aurora.engine.storage.catalog import Catalog
+from aurora.engine.storage.pagestore import VolumePageStore
+
+pytestmark = pytest.mark.integration
+
+
+def test_volume_page_store_from_threads(fleet):
+    catalog = Catalog(fleet.layout, fleet.region)
+    meta = catalog.new_volume()
+    store = VolumePageStore.open(catalog, meta, writer=True, quorum_timeout=1.0)
+    seen: list[tuple[int, list]] = []
+    store.subscribe(lambda lsn, pages: seen.append((lsn, pages)))
+    try:
+        lsns = []
+
+        def worker(w: int) -> None:
+            for i in range(20):
+                lsns.append(store.commit({(0, w * 100 + i): page(f"{w}-{i}")}))
+
+        threads = [threading.Thread(target=worker, args=(w,)) for w in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(set(lsns)) == 80 and store.read_point() == max(lsns)
+        assert store.read_page(0, 305, store.read_point()) == page("3-5")
+        assert len(seen) == 80
+        reader = VolumePageStore.open(catalog, catalog.load_volume(meta.id), writer=False)
+        try:
+            assert reader.read_point() == store.read_point()
+            assert reader.read_page(0, 119, reader.read_point()) == page("1-19")
+            lsn = store.commit({(0, 0): page("new")})
+            reader.apply_commit(lsn, [(0, 0)])
+            assert reader.read_page(0, 0, reader.read_point()) == page("new")
+        finally:
+            reader.close()
+        for n in ("sn-a1", "sn-a2", "sn-b1"):
+            fleet.kill_node(n)
+        with pytest.raises(WriteQuorumLost):
+            store.commit({(0, 1): page("no quorum")})
+    finally:
+        store.close()
