@@ -255,6 +255,7 @@ class NodeStore:
         except OSError as e:
             # Take back a partial append so that the chunk stays a clean sequence of records.
             os.ftruncate(self._active_fd, start)
+            log.error("cannot append to the log: %s", e)
             raise StorageError(f"storage node cannot write its log: {e}") from None
         self._sizes[self.active] = start + len(blob)
         offset = start

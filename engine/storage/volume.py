@@ -406,49 +406,68 @@ class Volume:
         that queue up meanwhile leave together in the next frame (client-side group commit)."""
         self._queues.setdefault(node_id, []).append(key)
         if node_id not in self._flushing:
-            self._flushing.add(node_id)
-            task = asyncio.ensure_future(self._flush(node_id))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._flush(node_id)
 
-    async def _flush(self, node_id: str) -> None:
-        try:
-            while True:
-                keys = self._queues.pop(node_id, None)
-                if keys is None:
-                    return
-                keys = [k for k in dict.fromkeys(keys)
-                        if k in self._inflight and node_id not in self._acked.get(k, ())]
-                if keys:
-                    await self._write_to(node_id, keys)
-        finally:
-            self._flushing.discard(node_id)
-
-    async def _write_to(self, node_id: str, keys: list[tuple[int, PgId]]) -> None:
+    def _flush(self, node_id: str) -> None:
+        """Send what is queued for ``node_id`` now, from the caller's turn of the loop."""
+        keys = self._queues.pop(node_id, None)
+        if keys is None:
+            return
+        keys = [k for k in dict.fromkeys(keys) if k in self._inflight and node_id not in self._acked.get(k, ())]
+        if not keys:
+            return
         client = self.pool.client(self._node(node_id))
+        self._flushing.add(node_id)
+        if not client.connected:
+            self._spawn(self._connect_and_write(client, node_id, keys))
+            return
         blob = b"".join(self._inflight[k][0] for k in keys)
         header = {"volume": self.id, "epoch": self.epoch, "vdl": self.tracker.vdl}
+        client.send(wire.WRITE, header, blob,
+                    lambda r: self._written(node_id, keys, r), self.quorum_timeout)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _connect_and_write(self, client: wire.NodeClient, node_id: str, keys: list[tuple[int, PgId]]) -> None:
         try:
-            for attempt in range(2):
-                try:
-                    reply, _ = await client.request(wire.WRITE, header, blob, timeout=self.quorum_timeout)
-                    break
-                except wire.RemoteError as e:
-                    if e.code == "NeedEpoch" and attempt == 0:
-                        for pgid in {k[1] for k in keys}:
-                            await self._open_epoch_on(pgid, node_id)
-                        continue
-                    if e.code == "StaleEpoch":
-                        self._fence(str(e))
-                    else:
-                        log.debug("write to %s failed: %s", node_id, e)
-                    return
-            else:
-                return
+            await client.connect()
         except StorageError as e:
-            self.pool.suspect(node_id)
-            log.debug("write to %s failed: %s", node_id, e)
+            self._written(node_id, keys, e)
             return
+        self._queues.setdefault(node_id, [])[:0] = keys
+        self._flushing.discard(node_id)
+        self._flush(node_id)
+
+    async def _reopen_and_write(self, node_id: str, keys: list[tuple[int, PgId]]) -> None:
+        """The node missed the epoch bump: open it there, then send the parts again."""
+        try:
+            for pgid in {k[1] for k in keys}:
+                await self._open_epoch_on(pgid, node_id)
+        except StorageError as e:
+            log.debug("cannot open epoch %d on %s: %s", self.epoch, node_id, e)
+            self._flushing.discard(node_id)
+            return
+        self._queues.setdefault(node_id, [])[:0] = keys
+        self._flushing.discard(node_id)
+        self._flush(node_id)
+
+    def _written(self, node_id: str, keys: list[tuple[int, PgId]], result: wire.Reply | BaseException) -> None:
+        if isinstance(result, BaseException):
+            if isinstance(result, wire.RemoteError) and result.code == "NeedEpoch":
+                self._spawn(self._reopen_and_write(node_id, keys))
+                return
+            self._flushing.discard(node_id)
+            if isinstance(result, wire.RemoteError) and result.code == "StaleEpoch":
+                self._fence(str(result))
+            elif not isinstance(result, wire.RemoteError):
+                self.pool.suspect(node_id)
+            log.debug("write to %s failed: %s", node_id, result)
+            return  # the resend loop tries again while the parts are not durable
+        self._flushing.discard(node_id)
+        reply, _ = result
         scl = {(f, p): x for f, p, x in reply["scl"]}
         moved = False
         for key in keys:
@@ -461,6 +480,8 @@ class Volume:
                 self._acked.pop(key, None)
         if moved:
             self._release()
+        if node_id in self._queues:
+            self._flush(node_id)
 
     async def _open_epoch_on(self, pgid: PgId, node_id: str) -> None:
         """A node that missed the epoch bump (it was down) learns it, with the truncations."""

@@ -157,8 +157,15 @@ class RemoteError(StorageError):
         self.code = code
 
 
+ReplyCallback = Callable[["Reply | BaseException"], None]
+
+
 class NodeClient(asyncio.Protocol):
-    """A pipelined connection to one storage node, opened on first use and after a loss."""
+    """A pipelined connection to one storage node, opened on first use and after a loss.
+
+    :meth:`request` is the coroutine form; :meth:`send` is the callback form for the write
+    path, which sends at once on an open connection without creating a task per request.
+    """
 
     def __init__(self, host: str, port: int, connect_timeout: float = 1.0) -> None:
         self.host = host
@@ -166,13 +173,17 @@ class NodeClient(asyncio.Protocol):
         self.connect_timeout = connect_timeout
         self._transport: asyncio.Transport | None = None
         self._reader = FrameReader()
-        self._pending: dict[int, asyncio.Future] = {}
+        self._pending: dict[int, tuple[ReplyCallback, asyncio.TimerHandle]] = {}
         self._next_id = 1
         self._connecting: asyncio.Future | None = None
 
     @property
     def address(self) -> str:
         return f"{self.host}:{self.port}"
+
+    @property
+    def connected(self) -> bool:
+        return self._transport is not None and not self._transport.is_closing()
 
     # --- asyncio.Protocol -----------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -187,9 +198,15 @@ class NodeClient(asyncio.Protocol):
                 self._transport.close()
             return
         for _kind, request_id, header, blob in frames:
-            fut = self._pending.pop(request_id, None)
-            if fut is not None and not fut.done():
-                fut.set_result((header, blob))
+            entry = self._pending.pop(request_id, None)
+            if entry is None:
+                continue  # its caller gave up waiting
+            callback, timer = entry
+            timer.cancel()
+            if header.get("ok", False):
+                callback((header, blob))
+            else:
+                callback(RemoteError(header.get("error", "Error"), header.get("message", "")))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._transport = None
@@ -198,13 +215,13 @@ class NodeClient(asyncio.Protocol):
 
     def _fail_all(self, exc: Exception) -> None:
         pending, self._pending = self._pending, {}
-        for fut in pending.values():
-            if not fut.done():
-                fut.set_exception(exc)
+        for callback, timer in pending.values():
+            timer.cancel()
+            callback(exc)
 
     # --- requests -------------------------------------------------------------------------
-    async def _connect(self) -> None:
-        if self._transport is not None and not self._transport.is_closing():
+    async def connect(self) -> None:
+        if self.connected:
             return
         if self._connecting is None:
             loop = asyncio.get_running_loop()
@@ -225,27 +242,41 @@ class NodeClient(asyncio.Protocol):
         else:
             await asyncio.shield(self._connecting)
 
+    def send(self, kind: int, header: dict[str, Any], blob: bytes, on_reply: ReplyCallback,
+             timeout: float) -> None:
+        """Send on the open connection; ``on_reply`` gets the reply, a RemoteError, or a
+        StorageError (connection lost, or no answer within ``timeout`` seconds)."""
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            on_reply(StorageError(f"storage node {self.address} is not connected"))
+            return
+        request_id = self._next_id
+        self._next_id = (self._next_id + 1) & 0xFFFFFFFF or 1
+        timer = asyncio.get_running_loop().call_later(timeout, self._expire, request_id, timeout)
+        self._pending[request_id] = (on_reply, timer)
+        transport.write(encode_frame(kind, request_id, header, blob))
+
+    def _expire(self, request_id: int, timeout: float) -> None:
+        entry = self._pending.pop(request_id, None)
+        if entry is not None:
+            entry[0](StorageError(f"storage node {self.address} did not answer in {timeout:.1f}s"))
+
     async def request(
         self, kind: int, header: dict[str, Any], blob: bytes = b"", timeout: float = 5.0
     ) -> Reply:
         """Send one request and wait for its reply; raise RemoteError for an error reply."""
-        await self._connect()
-        transport = self._transport
-        if transport is None:
-            raise StorageError(f"storage node {self.address} unreachable")
-        request_id = self._next_id
-        self._next_id = (self._next_id + 1) & 0xFFFFFFFF or 1
-        fut = asyncio.get_running_loop().create_future()
-        self._pending[request_id] = fut
-        transport.write(encode_frame(kind, request_id, header, blob))
-        try:
-            reply_header, reply_blob = await asyncio.wait_for(fut, timeout)
-        except TimeoutError:
-            self._pending.pop(request_id, None)
-            raise StorageError(f"storage node {self.address} did not answer in {timeout:.1f}s") from None
-        if not reply_header.get("ok", False):
-            raise RemoteError(reply_header.get("error", "Error"), reply_header.get("message", ""))
-        return reply_header, reply_blob
+        await self.connect()
+        fut: asyncio.Future = asyncio.get_running_loop().create_future()
+
+        def done(result: Reply | BaseException) -> None:
+            if not fut.done():
+                if isinstance(result, BaseException):
+                    fut.set_exception(result)
+                else:
+                    fut.set_result(result)
+
+        self.send(kind, header, blob, done, timeout)
+        return await fut
 
     def close(self) -> None:
         if self._transport is not None:
