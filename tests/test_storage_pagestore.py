@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from storage_support import page
@@ -46,7 +47,20 @@ def test_volume_page_store_from_threads(fleet):
             reader.close()
         for n in ("sn-a1", "sn-a2", "sn-b1"):
             fleet.kill_node(n)
+        before = store.read_point()
         with pytest.raises(WriteQuorumLost):
             store.commit({(0, 1): page("no quorum")})
+        assert store.read_point() == before
+        # The batch stays queued; once nodes return it becomes durable, and listeners are
+        # told of it like of any other commit (a cache above must not miss it).
+        for n in ("sn-a1", "sn-a2", "sn-b1"):
+            fleet.start_node(n)
+        deadline = time.monotonic() + 15
+        while store.read_point() == before:
+            assert time.monotonic() < deadline, "the queued batch never became durable"
+            time.sleep(0.05)
+        assert seen[-1] == (store.read_point(), [(0, 1)])
+        assert store.read_page(0, 1, store.read_point()) == page("no quorum")
+        assert store.commit({(0, 2): page("writes resume")}) > before
     finally:
         store.close()

@@ -107,6 +107,7 @@ class VolumePageStore:
         self._loop = loop
         self._listeners: list[ChangeListener] = []
         self._lock = threading.Lock()
+        volume.durable_listeners.append(self._notify)
 
     @classmethod
     def open(cls, catalog: Catalog, meta: VolumeMeta, *, writer: bool, az: str | None = None,
@@ -133,9 +134,9 @@ class VolumePageStore:
         return self._call(self.volume.read_page(file, page, as_of))
 
     def commit(self, writes: Mapping[PageKey, bytes]) -> int:
-        lsn = self._call(self.volume.commit(dict(writes)))
-        self._notify(lsn, sorted(writes))
-        return lsn
+        # Listeners hear of the batch from the volume as it becomes durable (before this
+        # returns), and also of a batch whose commit raised but that became durable later.
+        return self._call(self.volume.commit(dict(writes)))
 
     def apply_commit(self, lsn: int, pages: list[PageKey]) -> None:
         """Reader: the writer announced a durable commit; move the read point and tell listeners."""

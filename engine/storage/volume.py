@@ -23,7 +23,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from aurora.engine.errors import (
@@ -91,7 +91,10 @@ class Volume:
         self.next_lsn = meta.base_lsn + 1
         self.tip: dict[PgId, int] = {}  # last record LSN of each PG (exact for the writer)
         self.tracker = DurabilityTracker(meta.base_lsn)
-        self._waiters: deque[tuple[int, asyncio.Future]] = deque()
+        self._waiters: deque[tuple[int, asyncio.Future, list[tuple[int, int]]]] = deque()
+        # Told of every batch that becomes durable, in LSN order, also one whose commit had
+        # already raised WriteQuorumLost: caches above must learn of it all the same.
+        self.durable_listeners: list[Callable[[int, list[tuple[int, int]]], None]] = []
         self._inflight: dict[tuple[int, PgId], tuple[bytes, float]] = {}
         self._acked: dict[tuple[int, PgId], set[str]] = {}
         self._queues: dict[str, list[tuple[int, PgId]]] = {}
@@ -382,7 +385,7 @@ class Volume:
         self.next_lsn = cpl + 1
         self.tracker.add_batch(first, cpl, parts)
         fut = asyncio.get_running_loop().create_future()
-        self._waiters.append((cpl, fut))
+        self._waiters.append((cpl, fut, [k for k, _ in items]))
         now = time.monotonic()
         for pgid, blobs in by_pg.items():
             self._inflight[(cpl, pgid)] = (b"".join(blobs), now)
@@ -506,7 +509,7 @@ class Volume:
             log.warning("%s: this writer was fenced: %s", self.meta.name, why)
         self._fenced = f"this writer of {self.meta.name} was fenced by a newer one ({why})"
         while self._waiters:
-            _, fut = self._waiters.popleft()
+            _, fut, _pages = self._waiters.popleft()
             if not fut.done():
                 fut.set_exception(StaleEpoch(self._fenced))
 
@@ -514,7 +517,9 @@ class Volume:
         vdl = self.tracker.vdl
         self.vdl = vdl
         while self._waiters and self._waiters[0][0] <= vdl:
-            _, fut = self._waiters.popleft()
+            cpl, fut, pages = self._waiters.popleft()
+            for listener in self.durable_listeners:
+                listener(cpl, pages)
             if not fut.done():
                 fut.set_result(None)
         if self._stuck and self.tracker.pending_batches() == 0:

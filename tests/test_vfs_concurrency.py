@@ -1,0 +1,273 @@
+"""Several connections on one volume: snapshots, one writer at a time, lost updates, readers."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import apsw
+import pytest
+from test_vfs_support import RecordingStore
+
+from aurora.engine.instance.vfs import VolumeVFS, is_busy_snapshot
+from aurora.engine.storage.pagestore import MemoryPageStore
+
+
+@pytest.fixture
+def store() -> RecordingStore:
+    return RecordingStore()
+
+
+@pytest.fixture
+def vfs(store: RecordingStore) -> Iterator[VolumeVFS]:
+    v = VolumeVFS(store, {"app": 1})
+    yield v
+    v.close()
+
+
+def one(conn: apsw.Connection, sql: str, params: tuple = ()) -> object:
+    return conn.execute(sql, params).fetchall()[0][0]
+
+
+def run_threads(target: Callable[[int], None], n: int) -> list[BaseException]:
+    errors: list[BaseException] = []
+
+    def guarded(i: int) -> None:
+        try:
+            target(i)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guarded, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return errors
+
+
+def test_a_reader_keeps_its_snapshot_until_its_transaction_ends(vfs: VolumeVFS) -> None:
+    writer, reader = vfs.connect("app"), vfs.connect("app")
+    writer.execute("CREATE TABLE t(x)")
+    writer.execute("INSERT INTO t VALUES (1)")
+
+    reader.execute("BEGIN")
+    assert one(reader, "SELECT count(*) FROM t") == 1
+    writer.execute("INSERT INTO t VALUES (2)")
+    with writer:
+        writer.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(3, 500)])
+    assert one(reader, "SELECT count(*) FROM t") == 1
+    assert reader.execute("SELECT x FROM t").fetchall() == [(1,)]
+    reader.execute("COMMIT")
+    assert one(reader, "SELECT count(*) FROM t") == 499
+    assert one(writer, "SELECT count(*) FROM t") == 499
+
+
+def test_a_new_snapshot_sees_schema_changes(vfs: VolumeVFS) -> None:
+    a, b = vfs.connect("app"), vfs.connect("app")
+    a.execute("CREATE TABLE t(x)")
+    assert one(b, "SELECT count(*) FROM t") == 0
+    a.execute("ALTER TABLE t ADD COLUMN y DEFAULT 7")
+    a.execute("INSERT INTO t(x) VALUES (1)")
+    assert b.execute("SELECT x, y FROM t").fetchall() == [(1, 7)]
+
+
+@pytest.mark.parametrize("style", ["autocommit", "immediate", "deferred"])
+def test_concurrent_writers_count_exactly(vfs: VolumeVFS, style: str) -> None:
+    setup = vfs.connect("app")
+    setup.execute("CREATE TABLE counter(id INTEGER PRIMARY KEY, v INTEGER)")
+    setup.execute("INSERT INTO counter VALUES (1, 0)")
+    threads, increments = 6, 150
+
+    def work(_: int) -> None:
+        conn = vfs.connect("app")
+        for _ in range(increments):
+            if style == "autocommit":
+                conn.execute("UPDATE counter SET v = v + 1 WHERE id = 1")
+            else:
+                conn.execute("BEGIN IMMEDIATE" if style == "immediate" else "BEGIN")
+                conn.execute("UPDATE counter SET v = v + 1 WHERE id = 1")
+                conn.execute("COMMIT")
+        conn.close()
+
+    assert run_threads(work, threads) == []
+    assert one(setup, "SELECT v FROM counter") == threads * increments
+
+
+def test_read_then_write_on_a_stale_snapshot_is_refused_and_loses_nothing(
+    vfs: VolumeVFS,
+) -> None:
+    a, b = vfs.connect("app"), vfs.connect("app")
+    a.execute("CREATE TABLE counter(v INTEGER)")
+    a.execute("INSERT INTO counter VALUES (0)")
+
+    a.execute("BEGIN")
+    seen = one(a, "SELECT v FROM counter")
+    b.execute("UPDATE counter SET v = v + 1")
+    with pytest.raises(apsw.BusyError) as caught:
+        a.execute("UPDATE counter SET v = ?", (seen + 1,))
+    assert is_busy_snapshot(caught.value)
+    assert vfs.stats().snapshot_refusals == 1
+    assert not is_busy_snapshot(apsw.BusyError("database is locked"))
+    a.execute("ROLLBACK")
+    assert one(a, "SELECT v FROM counter") == 1
+
+    # Retried on a fresh snapshot, the increment lands on top of b's.
+    with a:
+        seen = one(a, "SELECT v FROM counter")
+        a.execute("UPDATE counter SET v = ?", (seen + 1,))
+    assert one(b, "SELECT v FROM counter") == 2
+
+
+def test_read_modify_write_transactions_from_threads_never_lose_an_update(
+    vfs: VolumeVFS,
+) -> None:
+    setup = vfs.connect("app")
+    setup.execute("CREATE TABLE counter(v INTEGER)")
+    setup.execute("INSERT INTO counter VALUES (0)")
+    threads, increments = 4, 100
+    refusals = [0] * threads
+
+    def work(i: int) -> None:
+        conn = vfs.connect("app")
+        done = 0
+        while done < increments:
+            conn.execute("BEGIN")
+            try:
+                seen = one(conn, "SELECT v FROM counter")
+                conn.execute("UPDATE counter SET v = ?", (seen + 1,))
+                conn.execute("COMMIT")
+                done += 1
+            except apsw.BusyError as exc:
+                assert is_busy_snapshot(exc)
+                refusals[i] += 1
+                conn.execute("ROLLBACK")
+
+    assert run_threads(work, threads) == []
+    assert one(setup, "SELECT v FROM counter") == threads * increments
+
+
+def test_readers_never_wait_for_the_writer(vfs: VolumeVFS) -> None:
+    writer, reader = vfs.connect("app"), vfs.connect("app")
+    writer.execute("CREATE TABLE t(x)")
+    writer.execute("INSERT INTO t VALUES (1)")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("UPDATE t SET x = 2")
+    writer.execute("INSERT INTO t SELECT x + 10 FROM t")  # still uncommitted
+
+    result: list[object] = []
+
+    def read(_: int) -> None:
+        started = time.monotonic()
+        result.append(reader.execute("SELECT x FROM t").fetchall())
+        result.append(time.monotonic() - started)
+
+    assert run_threads(read, 1) == []
+    assert result[0] == [(1,)]
+    assert result[1] < 0.5
+    writer.execute("COMMIT")
+    assert reader.execute("SELECT x FROM t ORDER BY x").fetchall() == [(2,), (12,)]
+
+
+def test_readers_see_a_consistent_snapshot_while_writers_run(vfs: VolumeVFS) -> None:
+    setup = vfs.connect("app")
+    setup.execute("CREATE TABLE account(id INTEGER PRIMARY KEY, balance INTEGER)")
+    with setup:
+        setup.executemany("INSERT INTO account VALUES (?, 100)", [(i,) for i in range(50)])
+    stop = threading.Event()
+
+    def transfer(i: int) -> None:
+        conn = vfs.connect("app")
+        for n in range(100):
+            src, dst = (i * 7 + n) % 50, (i * 13 + n * 3 + 1) % 50
+            with conn:
+                conn.execute("UPDATE account SET balance = balance - 1 WHERE id = ?", (src,))
+                conn.execute("UPDATE account SET balance = balance + 1 WHERE id = ?", (dst,))
+
+    def audit(_: int) -> None:
+        conn = vfs.connect("app")
+        while not stop.is_set():
+            with conn:
+                assert one(conn, "SELECT sum(balance) FROM account") == 5000
+                assert one(conn, "SELECT count(*) FROM account") == 50
+
+    auditors = threading.Thread(target=lambda: run_threads(audit, 2))
+    errors: list[BaseException] = []
+    auditors.start()
+    try:
+        errors = run_threads(transfer, 3)
+    finally:
+        stop.set()
+        auditors.join(30)
+    assert errors == []
+    assert one(setup, "SELECT sum(balance) FROM account") == 5000
+
+
+def test_read_only_instance_follows_commits_and_refuses_writes() -> None:
+    store = MemoryPageStore()
+    writer_vfs = VolumeVFS(store, {"app": 1})
+    reader_vfs = VolumeVFS(store, {"app": 1}, read_only=True, pool_bytes=1 << 20)
+    try:
+        writer = writer_vfs.connect("app")
+        writer.execute("CREATE TABLE t(x)")
+        writer.execute("INSERT INTO t VALUES (1)")
+        reader = reader_vfs.connect("app")
+        assert reader.execute("SELECT x FROM t").fetchall() == [(1,)]
+        assert reader_vfs.read_lsn() == store.read_point()
+
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT x FROM t").fetchall() == [(1,)]
+        writer.execute("INSERT INTO t VALUES (2)")
+        assert reader_vfs.read_lsn() == store.read_point()
+        assert reader.execute("SELECT x FROM t").fetchall() == [(1,)]  # its snapshot
+        reader.execute("COMMIT")
+        assert reader.execute("SELECT x FROM t ORDER BY x").fetchall() == [(1,), (2,)]
+        assert reader_vfs.pool_stats().known_lsn == store.read_point()
+
+        for sql in ["INSERT INTO t VALUES (3)", "CREATE TABLE u(y)", "DELETE FROM t"]:
+            with pytest.raises(apsw.ReadOnlyError):
+                reader.execute(sql)
+        assert writer.execute("SELECT count(*) FROM t").fetchall() == [(2,)]
+    finally:
+        reader_vfs.close()
+        writer_vfs.close()
+
+
+def test_read_only_pool_drops_versions_replaced_by_commits() -> None:
+    store = MemoryPageStore()
+    writer_vfs = VolumeVFS(store, {"app": 1})
+    reader_vfs = VolumeVFS(store, {"app": 1}, read_only=True)
+    try:
+        writer = writer_vfs.connect("app")
+        writer.execute("CREATE TABLE t(x)")
+        reader = reader_vfs.connect("app")
+        for i in range(20):
+            writer.execute("INSERT INTO t VALUES (?)", (i,))
+            assert one(reader, "SELECT count(*) FROM t") == i + 1
+        stats = reader_vfs.pool_stats()
+        # Two pages (header and the table's leaf) change on every commit; only the newest
+        # version of each stays cached once no snapshot needs the older ones.
+        assert stats.versions == stats.pages
+    finally:
+        reader_vfs.close()
+        writer_vfs.close()
+
+
+def test_a_writer_waits_a_bounded_time_for_the_write_lock() -> None:
+    vfs = VolumeVFS(MemoryPageStore(), lambda name: 7 if name == "app" else None, busy_timeout=0.2)
+    try:
+        holder, waiter = vfs.connect("app"), vfs.connect("app")
+        holder.execute("CREATE TABLE t(x)")
+        holder.execute("BEGIN IMMEDIATE")
+        holder.execute("INSERT INTO t VALUES (1)")
+        started = time.monotonic()
+        with pytest.raises(apsw.BusyError) as caught:
+            waiter.execute("INSERT INTO t VALUES (2)")
+        assert 0.2 <= time.monotonic() - started < 5
+        assert not is_busy_snapshot(caught.value)
+        holder.execute("COMMIT")
+        waiter.execute("INSERT INTO t VALUES (2)")
+        assert waiter.execute("SELECT x FROM t ORDER BY x").fetchall() == [(1,), (2,)]
+    finally:
+        vfs.close()
