@@ -1,0 +1,677 @@
+"""One connection's protocol state machine after start-up, run in that connection's worker thread.
+
+A :class:`Backend` pulls batches of frontend frames from its connection, calls the
+:class:`SqlSession` synchronously (so a session only ever sees one thread) and buffers its
+answers, flushing them when it is about to wait for the client, so a pipelined batch costs
+one write. It owns prepared statements, portals, the skip-until-Sync state after an error,
+and PostgreSQL's implicit transaction around a multi-statement query string or a pipeline of
+Executes before one Sync (see ``implicit transactions`` in the package's DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from aurora.engine.sqlapi import Column, CopyIn, CopyOut, SqlError, SqlSession, StatementResult
+
+from . import protocol as p
+from .copyfmt import CopyParser, format_rows
+from .types import Encoder, decoder, encoder
+
+log = logging.getLogger("aurora.pgwire")
+
+Frame = tuple[bytes, bytes]
+# What the connection hands over: frames, None at end of stream, or a framing error.
+Batch = list[Frame] | p.ProtocolViolation | None
+
+FLUSH_THRESHOLD = 256 * 1024
+
+# Leading words of statements that control transactions, or that cannot run inside one.
+_TXN_VERBS = {
+    "begin",
+    "start",
+    "commit",
+    "end",
+    "rollback",
+    "abort",
+    "savepoint",
+    "release",
+    "prepare",
+}
+_NO_TXN_VERBS = {
+    "vacuum",
+    "checkpoint",
+    "cluster",
+    "reindex",
+    "create database",
+    "drop database",
+    "alter system",
+    "create tablespace",
+    "drop tablespace",
+}
+_REPORT_TAGS = ("SET", "RESET", "DISCARD", "COMMIT", "ROLLBACK")
+_LEADING_JUNK = re.compile(r"(?:\s|--[^\n]*(?:\n|$)|/\*.*?\*/|\()*", re.DOTALL)
+_BLANK = re.compile(r"(?:\s|;|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.DOTALL)
+_WORD = re.compile(r"[A-Za-z_]+")
+_DEALLOCATE = re.compile(
+    r"\s*deallocate\s+(?:prepare\s+)?(?:(all)|\"((?:[^\"]|\"\")*)\"|([^\s;]+))\s*;?\s*$",
+    re.IGNORECASE,
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def leading_words(sql: str, count: int = 2) -> tuple[str, ...]:
+    """The first words of a statement, lower-cased, skipping comments and parentheses."""
+    pos = _LEADING_JUNK.match(sql).end()  # type: ignore[union-attr]
+    words: list[str] = []
+    while len(words) < count:
+        m = _WORD.match(sql, pos)
+        if not m:
+            break
+        words.append(m.group().lower())
+        pos = m.end()
+        while pos < len(sql) and sql[pos].isspace():
+            pos += 1
+    return tuple(words)
+
+
+def _is_blank(sql: str) -> bool:
+    return _BLANK.fullmatch(sql) is not None
+
+
+def _formats(count: int, codes: Sequence[int], what: str) -> list[int]:
+    if not codes:
+        return [0] * count
+    if len(codes) == 1:
+        return [codes[0]] * count
+    if len(codes) != count:
+        raise SqlError("08P01", f"bind message has {len(codes)} {what} formats but {count} {what}s")
+    return list(codes)
+
+
+@dataclass
+class Statement:
+    sql: str
+    param_oids: list[int]
+    columns: list[Column] | None
+    empty: bool = False
+
+
+@dataclass
+class Portal:
+    statement: Statement
+    params: list[object]
+    result_formats: list[int]
+    columns: list[Column] | None
+    result: StatementResult | None = None
+    position: int = 0
+    suspended: bool = False
+    encoders: list[Encoder] = field(default_factory=list)
+
+
+class ClientGone(Exception):
+    """The client closed the connection; the backend stops without answering."""
+
+
+class Backend:
+    """The per-connection protocol loop; ``run()`` returns when the connection should close."""
+
+    def __init__(
+        self,
+        session: SqlSession,
+        receive: Callable[[], Batch],
+        send: Callable[[bytes], None],
+        reported: dict[str, str],
+    ) -> None:
+        self.session = session
+        self._receive = receive
+        self._send = send
+        self._frames: deque[Frame] = deque()
+        self._out: list[bytes] = []
+        self._out_size = 0
+        self._eof = False
+        self.statements: dict[str, Statement] = {}
+        self.portals: dict[str, Portal] = {}
+        self._skipping = False
+        self._implicit = False
+        self._reported = dict(reported)
+        self._report_pending = False
+        self.busy = False
+        self._fatal = False
+        set_handler = getattr(session, "set_notice_handler", None)
+        if callable(set_handler):
+            set_handler(self.notice)
+
+    # --- I/O --------------------------------------------------------------------------------
+
+    def emit(self, data: bytes) -> None:
+        self._out.append(data)
+        self._out_size += len(data)
+        if self._out_size >= FLUSH_THRESHOLD:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._out:
+            data = b"".join(self._out)
+            self._out.clear()
+            self._out_size = 0
+            self._send(data)
+
+    def _next_frame(self) -> Frame | None:
+        """The next frame; flushes first when it would have to wait for the client."""
+        if not self._frames:
+            if self._eof:
+                return None
+            self.flush()
+            batch = self._receive()
+            if batch is None:
+                self._eof = True
+                return None
+            if isinstance(batch, p.ProtocolViolation):
+                raise batch
+            self._frames.extend(batch)
+        return self._frames.popleft()
+
+    def notice(self, notice: SqlError) -> None:
+        """Hook for the session: queue a NoticeResponse (sent with the statement's answers)."""
+        severity = notice.severity if notice.severity != "ERROR" else "NOTICE"
+        self.emit(
+            p.error_fields(
+                b"N",
+                severity,
+                notice.sqlstate,
+                notice.message,
+                detail=notice.detail,
+                hint=notice.hint,
+                position=notice.position,
+            )
+        )
+
+    def send_error(self, err: SqlError) -> None:
+        self.emit(
+            p.error_fields(
+                b"E",
+                err.severity,
+                err.sqlstate,
+                err.message,
+                detail=err.detail,
+                hint=err.hint,
+                position=err.position,
+            )
+        )
+
+    # --- main loop --------------------------------------------------------------------------
+
+    def run(self) -> None:
+        try:
+            while True:
+                frame = self._next_frame()
+                if frame is None:
+                    break
+                if not self._dispatch(*frame):
+                    break
+            self.flush()
+        except p.ProtocolViolation as exc:
+            self.send_error(SqlError("08P01", str(exc), severity="FATAL"))
+            self.flush()
+        except ClientGone:
+            pass
+
+    def _dispatch(self, kind: bytes, body: bytes) -> bool:
+        """Handle one frame; False ends the connection."""
+        if kind == b"X":
+            return False
+        if kind in (b"d", b"c", b"f"):
+            return True  # left over from a COPY that failed: ignored, as PostgreSQL does
+        if kind == b"Q":
+            if self._skipping:
+                return True
+            return self._guarded(self._simple_query, body, extended=False)
+        handler = self._EXTENDED.get(kind)
+        if handler is None:
+            raise p.ProtocolViolation(f"invalid frontend message type {kind[0]}")
+        if kind == b"S":
+            return self._guarded(handler, self, body, extended=False)
+        if self._skipping:
+            return True
+        return self._guarded(handler, self, body, extended=True)
+
+    def _guarded(self, fn: Callable, *args: object, extended: bool) -> bool:
+        try:
+            fn(*args)
+        except SqlError as err:
+            self._fail(err, extended)
+        except (p.ProtocolViolation, ClientGone):
+            raise
+        except Exception as exc:
+            self._fail(_internal(exc), extended)
+        if self._eof:
+            return False
+        return not self._fatal
+
+    def _fail(self, err: SqlError, extended: bool) -> None:
+        self.send_error(err)
+        if err.severity in ("FATAL", "PANIC"):
+            self._fatal = True
+            return
+        if extended:
+            self._skipping = True
+
+    def call(self, fn: Callable, *args: object) -> object:
+        """Call the session; anything but SqlError becomes XX000 (logged with its traceback)."""
+        self.busy = True
+        try:
+            return fn(*args)
+        except SqlError:
+            raise
+        except Exception as exc:
+            log.exception("session call %s failed", getattr(fn, "__name__", fn))
+            raise SqlError("XX000", one_line(exc)) from None
+        finally:
+            self.busy = False
+
+    def cancel(self) -> None:
+        """From another thread: interrupt the running statement, if there is one."""
+        if self.busy:
+            self.session.cancel()
+
+    # --- transactions and parameter reports -------------------------------------------------
+
+    def _ready(self) -> None:
+        """ReadyForQuery, after any changed ParameterStatus; never fails (the client waits)."""
+        status = "I"
+        try:
+            if self._report_pending:
+                self._report_pending = False
+                self.report_parameters()
+            status = self.session.transaction_status
+        except Exception as exc:
+            log.warning("session state unavailable before ReadyForQuery: %s", one_line(exc))
+        self.emit(p.ready_for_query(status))
+
+    def report_parameters(self) -> None:
+        current = self.call(self.session.parameter_status)
+        assert isinstance(current, dict)
+        for name, value in current.items():
+            if self._reported.get(name) != value:
+                self._reported[name] = value
+                self.emit(p.parameter_status(name, value))
+
+    def _begin_implicit(self, sql: str) -> None:
+        if self._implicit or self.session.transaction_status != "I":
+            return
+        words = leading_words(sql)
+        if not words or words[0] in _TXN_VERBS or words[0] in _NO_TXN_VERBS:
+            return
+        if " ".join(words) in _NO_TXN_VERBS:
+            return
+        self.call(self.session.execute, "BEGIN", ())
+        self._implicit = True
+
+    def _end_implicit(self, commit: bool) -> None:
+        if not self._implicit:
+            return
+        self._implicit = False
+        status = self.session.transaction_status
+        if status == "I":
+            return
+        if commit and status == "T":
+            try:
+                self.call(self.session.execute, "COMMIT", ())
+            except SqlError:
+                self._rollback_quietly()
+                raise
+        else:
+            self._rollback_quietly()
+
+    def _rollback_quietly(self) -> None:
+        if self.session.transaction_status == "I":
+            return
+        try:
+            self.call(self.session.execute, "ROLLBACK", ())
+        except SqlError as err:
+            log.warning("rollback of an implicit transaction failed: %s", err.message)
+
+    def execute(self, sql: str, params: Sequence[object]) -> StatementResult:
+        """Run one statement, handling what belongs to the protocol layer itself."""
+        words = leading_words(sql)
+        verb = words[0] if words else ""
+        if self._implicit:
+            if verb in ("begin", "start"):
+                # BEGIN inside an implicit block turns it into an explicit one (PostgreSQL).
+                self._implicit = False
+                return StatementResult("BEGIN" if verb == "begin" else "START TRANSACTION")
+            if verb in ("commit", "end", "rollback", "abort"):
+                self._implicit = False
+            elif verb in _NO_TXN_VERBS or " ".join(words) in _NO_TXN_VERBS:
+                self._end_implicit(commit=True)
+        if verb == "deallocate":
+            return self._deallocate(sql)
+        result = self.call(self.session.execute, sql, params)
+        assert isinstance(result, StatementResult)
+        if result.tag.startswith(_REPORT_TAGS):
+            self._report_pending = True
+            if result.tag.startswith("DISCARD"):
+                self.statements.clear()
+                self.portals.clear()
+        return result
+
+    def _deallocate(self, sql: str) -> StatementResult:
+        m = _DEALLOCATE.match(sql)
+        if not m:
+            raise SqlError("42601", 'syntax error at or near "DEALLOCATE"')
+        if m.group(1):
+            self.statements.clear()
+            return StatementResult("DEALLOCATE ALL")
+        name = m.group(2).replace('""', '"') if m.group(2) is not None else m.group(3).lower()
+        if self.statements.pop(name, None) is None:
+            raise SqlError("26000", f'prepared statement "{name}" does not exist')
+        return StatementResult("DEALLOCATE")
+
+    # --- simple query -----------------------------------------------------------------------
+
+    def _simple_query(self, body: bytes) -> None:
+        self.portals.pop("", None)
+        self.statements.pop("", None)
+        try:
+            text = p.Body(body).cstring()
+            statements = self.call(self.session.split, text)
+            assert isinstance(statements, list)
+            if not statements:
+                self.emit(p.EMPTY_QUERY)
+            multi = len(statements) > 1
+            for sql in statements:
+                if multi:
+                    self._begin_implicit(sql)
+                result = self.execute(sql, ())
+                self._send_result(result, extended=False)
+                if self._eof:
+                    return
+            self._end_implicit(commit=True)
+        except (p.ProtocolViolation, ClientGone):
+            raise
+        except Exception as exc:
+            err = exc if isinstance(exc, SqlError) else _internal(exc)
+            try:
+                self._end_implicit(commit=False)
+            except SqlError:
+                pass
+            self.send_error(err)
+            if err.severity in ("FATAL", "PANIC"):
+                self._fatal = True
+                return
+        self._ready()
+
+    def _send_result(self, result: StatementResult, extended: bool) -> None:
+        if isinstance(result.copy, CopyIn):
+            self.emit(p.command_complete(self._copy_in(result.copy)))
+            return
+        if isinstance(result.copy, CopyOut):
+            self.emit(p.command_complete(self._copy_out(result)))
+            return
+        if result.columns is not None:
+            columns = result.columns
+            formats = [0] * len(columns)
+            self.emit(p.row_description(columns, formats))
+            self._send_rows(result.rows, [encoder(c.type_oid, 0) for c in columns])
+        self.emit(p.command_complete(result.tag))
+
+    def _send_rows(self, rows: Sequence[tuple], encoders: list[Encoder]) -> None:
+        count = len(encoders)
+        emit = self.emit
+        data_row = p.data_row
+        for row in rows:
+            emit(
+                data_row(
+                    [None if v is None else enc(v) for v, enc in zip(row, encoders, strict=False)],
+                    count,
+                )
+            )
+
+    # --- COPY -------------------------------------------------------------------------------
+
+    def _copy_in(self, copy: CopyIn) -> str:
+        parser = CopyParser(copy)
+        self.emit(p.copy_response(b"G", len(copy.columns)))
+        self.flush()
+        finished = False
+
+        def rows() -> Iterator[list[str | None]]:
+            nonlocal finished
+            while not finished:
+                frame = self._next_frame()
+                if frame is None:
+                    finished = True
+                    raise SqlError("08006", "connection lost during COPY FROM STDIN")
+                kind, body = frame
+                if kind == b"d":
+                    yield from parser.feed(body)
+                elif kind == b"c":
+                    finished = True
+                    yield from parser.finish()
+                elif kind == b"f":
+                    finished = True
+                    reason = p.Body(body).cstring()
+                    raise SqlError("57014", f"COPY from stdin failed: {reason}")
+                elif kind in (b"H", b"S"):
+                    continue  # libpq sends these right after Execute; PostgreSQL ignores them
+                else:
+                    finished = True
+                    raise SqlError(
+                        "08P01", f"unexpected message type 0x{kind[0]:02X} during COPY from stdin"
+                    )
+
+        count = self.call(self.session.copy_rows, copy, rows())
+        if not finished:  # the session stopped reading early: consume the rest of the data
+            for _ in rows():
+                pass
+        return f"COPY {count}"
+
+    def _copy_out(self, result: StatementResult) -> str:
+        copy = result.copy
+        assert isinstance(copy, CopyOut)
+        lines = format_rows(copy)
+        if copy.format not in ("text", "csv"):
+            raise SqlError("0A000", f"COPY TO STDOUT in {copy.format} format is not supported")
+        self.emit(p.copy_response(b"H", len(copy.columns)))
+        for line in lines:
+            self.emit(p.copy_data(line))
+        self.emit(p.COPY_DONE)
+        return result.tag if result.tag.startswith("COPY") else f"COPY {len(copy.rows)}"
+
+    # --- extended query ---------------------------------------------------------------------
+
+    def _parse(self, body: bytes) -> None:
+        b = p.Body(body)
+        name = b.cstring()
+        sql = b.cstring()
+        oids = [o & 0xFFFFFFFF for o in b.int32_list()]
+        if name and name in self.statements:
+            raise SqlError("42P05", f'prepared statement "{name}" already exists')
+        words = leading_words(sql, 1)
+        if _is_blank(sql):
+            statement = Statement(sql, oids, None, empty=True)
+        elif words == ("deallocate",):
+            statement = Statement(sql, [], None)
+        else:
+            prepared = self.call(self.session.prepare, sql, oids)
+            statement = Statement(sql, list(prepared.param_oids), prepared.columns)  # type: ignore[attr-defined]
+        self.statements[name] = statement
+        self.emit(p.PARSE_COMPLETE)
+
+    def _bind(self, body: bytes) -> None:
+        b = p.Body(body)
+        portal_name = b.cstring()
+        statement_name = b.cstring()
+        param_codes = b.int16_list()
+        count = b.int16()
+        raw: list[bytes | None] = []
+        for _ in range(max(count, 0)):
+            n = b.int32()
+            raw.append(None if n == -1 else b.raw(n))
+        result_codes = b.int16_list()
+        statement = self.statements.get(statement_name)
+        if statement is None:
+            raise SqlError("26000", f'prepared statement "{statement_name}" does not exist')
+        if count != len(statement.param_oids):
+            raise SqlError(
+                "08P01",
+                f"bind message supplies {count} parameters, but prepared statement "
+                f'"{statement_name}" requires {len(statement.param_oids)}',
+            )
+        if portal_name and portal_name in self.portals:
+            raise SqlError("42P03", f'cursor "{portal_name}" already exists')
+        param_formats = _formats(count, param_codes, "parameter")
+        params: list[object] = []
+        for value, oid, fmt in zip(raw, statement.param_oids, param_formats, strict=True):
+            if value is None:
+                params.append(None)
+                continue
+            try:
+                params.append(decoder(oid, fmt)(value))
+            except UnicodeDecodeError:
+                raise SqlError("22021", 'invalid byte sequence for encoding "UTF8"') from None
+        columns = statement.columns
+        # Without a description the codes are checked against the result's columns later.
+        formats = _formats(len(columns), result_codes, "result") if columns else list(result_codes)
+        self.portals[portal_name] = Portal(statement, params, formats, columns)
+        self.emit(p.BIND_COMPLETE)
+
+    def _describe(self, body: bytes) -> None:
+        b = p.Body(body)
+        kind = b.byte()
+        name = b.cstring()
+        if kind == b"S":
+            statement = self.statements.get(name)
+            if statement is None:
+                raise SqlError("26000", f'prepared statement "{name}" does not exist')
+            self.emit(p.parameter_description(statement.param_oids))
+            if statement.columns is None:
+                self.emit(p.NO_DATA)
+            else:
+                self.emit(p.row_description(statement.columns, [0] * len(statement.columns)))
+        elif kind == b"P":
+            portal = self._portal(name)
+            if portal.columns is None:
+                self.emit(p.NO_DATA)
+            else:
+                formats = _formats(len(portal.columns), portal.result_formats, "result")
+                self.emit(p.row_description(portal.columns, formats))
+        else:
+            raise p.ProtocolViolation(f"invalid DESCRIBE message subtype {kind[0]}")
+
+    def _portal(self, name: str) -> Portal:
+        portal = self.portals.get(name)
+        if portal is None:
+            raise SqlError("34000", f'portal "{name}" does not exist')
+        return portal
+
+    def _sync_follows(self) -> bool:
+        """Whether a Sync is already queued with no other Execute before it.
+
+        Then the implicit transaction up to that Sync holds this statement alone, and the
+        session's own autocommit is the same thing, two calls cheaper (pgbench, asyncpg).
+        """
+        for kind, _ in self._frames:
+            if kind == b"S":
+                return True
+            if kind == b"E":
+                return False
+        return False
+
+    def _execute(self, body: bytes) -> None:
+        b = p.Body(body)
+        portal = self._portal(b.cstring())
+        max_rows = b.int32()
+        if portal.statement.empty:
+            self.emit(p.EMPTY_QUERY)
+            return
+        result = portal.result
+        if result is None:
+            if not self._sync_follows():
+                self._begin_implicit(portal.statement.sql)
+            result = self.execute(portal.statement.sql, portal.params)
+            if result.copy is not None:
+                self._send_result(result, extended=True)
+                return
+            portal.result = result
+            columns = portal.columns
+            if result.columns is not None and (
+                columns is None or len(columns) != len(result.columns)
+            ):
+                columns = result.columns
+            if columns is not None:
+                formats = _formats(len(columns), portal.result_formats, "result")
+                portal.encoders = [
+                    encoder(c.type_oid, f) for c, f in zip(columns, formats, strict=True)
+                ]
+        rows = result.rows
+        start = portal.position
+        end = len(rows) if max_rows <= 0 else min(len(rows), start + max_rows)
+        if portal.encoders:
+            self._send_rows(rows[start:end] if start or end != len(rows) else rows, portal.encoders)
+        portal.position = end
+        if end < len(rows):
+            portal.suspended = True
+            self.emit(p.PORTAL_SUSPENDED)
+            return
+        tag = result.tag
+        if portal.suspended and tag.startswith("SELECT"):
+            tag = f"SELECT {end - start}"
+        self.emit(p.command_complete(tag))
+
+    def _close(self, body: bytes) -> None:
+        b = p.Body(body)
+        kind = b.byte()
+        name = b.cstring()
+        if kind == b"S":
+            self.statements.pop(name, None)
+        elif kind == b"P":
+            self.portals.pop(name, None)
+        else:
+            raise p.ProtocolViolation(f"invalid CLOSE message subtype {kind[0]}")
+        self.emit(p.CLOSE_COMPLETE)
+
+    def _flush_message(self, body: bytes) -> None:
+        if not self._frames:
+            self.flush()
+
+    def _sync(self, body: bytes) -> None:
+        skipped, self._skipping = self._skipping, False
+        try:
+            self._end_implicit(commit=not skipped)
+            self.portals.pop("", None)
+            if self.session.transaction_status == "I":
+                self.portals.clear()
+        except (p.ProtocolViolation, ClientGone):
+            raise
+        except Exception as exc:
+            self.send_error(exc if isinstance(exc, SqlError) else _internal(exc))
+        self._ready()
+
+    _EXTENDED: dict[bytes, Callable[[Backend, bytes], None]] = {
+        b"P": _parse,
+        b"B": _bind,
+        b"D": _describe,
+        b"E": _execute,
+        b"C": _close,
+        b"H": _flush_message,
+        b"S": _sync,
+    }
+
+
+def _internal(exc: BaseException) -> SqlError:
+    """XX000 for a bug or an unexpected exception: the traceback goes to the log only."""
+    log.error("internal error while handling a client message", exc_info=exc)
+    return SqlError("XX000", one_line(exc))
+
+
+def one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    detail = text[0] if text else ""
+    return f"internal error: {type(exc).__name__}" + (f": {detail}" if detail else "")

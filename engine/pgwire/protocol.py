@@ -1,0 +1,264 @@
+"""Framing and message layouts of the PostgreSQL v3 protocol: nothing here does I/O.
+
+Frontend messages are parsed from ``(type, body)`` frames with :class:`Body`; backend messages
+are built by the small functions below, each returning the complete frame as bytes. Names
+follow the protocol documentation ("Message Formats").
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable, Sequence
+
+from aurora.engine.sqlapi import Column, SqlError
+
+PROTOCOL_3_0 = 196608  # major 3, minor 0
+SSL_REQUEST_CODE = 80877103
+GSSENC_REQUEST_CODE = 80877104
+CANCEL_REQUEST_CODE = 80877102
+
+# PostgreSQL refuses start-up packets above 10,000 bytes; SASL messages are a few hundred.
+MAX_STARTUP_LENGTH = 10_000
+MAX_PREAUTH_MESSAGE = 64 * 1024
+MAX_MESSAGE = 1 << 30
+
+_I32 = struct.Struct("!i")
+_I16 = struct.Struct("!h")
+_HDR = struct.Struct("!ci")
+_I32_PAIR = struct.Struct("!ii")
+
+
+class ProtocolViolation(Exception):
+    """The client broke the framing or a message layout (SQLSTATE 08P01; the connection ends)."""
+
+
+class Body:
+    """A cursor over one frontend message body; every read checks the bounds."""
+
+    __slots__ = ("data", "pos")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+
+    def _take(self, n: int) -> bytes:
+        end = self.pos + n
+        if n < 0 or end > len(self.data):
+            raise ProtocolViolation("invalid message format")
+        chunk = self.data[self.pos : end]
+        self.pos = end
+        return chunk
+
+    def int32(self) -> int:
+        end = self.pos + 4
+        if end > len(self.data):
+            raise ProtocolViolation("invalid message format")
+        (value,) = _I32.unpack_from(self.data, self.pos)
+        self.pos = end
+        return value
+
+    def int16(self) -> int:
+        end = self.pos + 2
+        if end > len(self.data):
+            raise ProtocolViolation("invalid message format")
+        (value,) = _I16.unpack_from(self.data, self.pos)
+        self.pos = end
+        return value
+
+    def byte(self) -> bytes:
+        return self._take(1)
+
+    def cstring(self) -> str:
+        end = self.data.find(b"\0", self.pos)
+        if end < 0:
+            raise ProtocolViolation("invalid string in message")
+        raw = self.data[self.pos : end]
+        self.pos = end + 1
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            # An ERROR, not a broken frame: PostgreSQL keeps the connection.
+            raise SqlError("22021", 'invalid byte sequence for encoding "UTF8"') from None
+
+    def raw(self, n: int) -> bytes:
+        return self._take(n)
+
+    def rest(self) -> bytes:
+        chunk = self.data[self.pos :]
+        self.pos = len(self.data)
+        return chunk
+
+    def int16_list(self) -> list[int]:
+        count = self.int16()
+        if count < 0:
+            raise ProtocolViolation("invalid message format")
+        return [self.int16() for _ in range(count)]
+
+    def int32_list(self) -> list[int]:
+        count = self.int16()
+        if count < 0:
+            raise ProtocolViolation("invalid message format")
+        return [self.int32() for _ in range(count)]
+
+    def end(self) -> None:
+        if self.pos != len(self.data):
+            raise ProtocolViolation("invalid message format")
+
+
+class FrameBuffer:
+    """Splits a byte stream into ``(type, body)`` frames, refusing oversized ones early."""
+
+    def __init__(self, max_message: int = MAX_MESSAGE) -> None:
+        self.buf = bytearray()
+        self.max_message = max_message
+
+    def feed(self, data: bytes) -> None:
+        self.buf += data
+
+    def frames(self) -> list[tuple[bytes, bytes]]:
+        """Every complete frame in the buffer (possibly none)."""
+        out: list[tuple[bytes, bytes]] = []
+        buf = self.buf
+        pos = 0
+        n = len(buf)
+        while n - pos >= 5:
+            kind, length = _HDR.unpack_from(buf, pos)
+            if length < 4 or length - 4 > self.max_message:
+                raise ProtocolViolation(f"invalid message length {length}")
+            end = pos + 1 + length
+            if end > n:
+                break
+            out.append((kind, bytes(buf[pos + 5 : end])))
+            pos = end
+        if pos:
+            del buf[:pos]
+        return out
+
+
+def parse_startup(body: bytes) -> tuple[int, dict[str, str]]:
+    """The protocol code and ``name -> value`` pairs of a start-up packet (after its length)."""
+    b = Body(body)
+    code = b.int32()
+    params: dict[str, str] = {}
+    if code >> 16 == 3:
+        while True:
+            name = b.cstring()
+            if not name:
+                break
+            params[name] = b.cstring()
+    return code, params
+
+
+# --- backend messages -----------------------------------------------------------------------
+
+
+def frame(kind: bytes, payload: bytes = b"") -> bytes:
+    return _HDR.pack(kind, len(payload) + 4) + payload
+
+
+def cstr(text: str) -> bytes:
+    return text.encode("utf-8") + b"\0"
+
+
+def authentication(code: int, payload: bytes = b"") -> bytes:
+    return frame(b"R", _I32.pack(code) + payload)
+
+
+AUTH_OK = authentication(0)
+
+
+def parameter_status(name: str, value: str) -> bytes:
+    return frame(b"S", cstr(name) + cstr(value))
+
+
+def backend_key_data(pid: int, secret: int) -> bytes:
+    return frame(b"K", struct.pack("!iI", pid, secret))
+
+
+def ready_for_query(status: str) -> bytes:
+    return frame(b"Z", status.encode("ascii"))
+
+
+def negotiate_protocol_version(newest_minor: int, unsupported: Sequence[str]) -> bytes:
+    payload = _I32.pack(newest_minor) + _I32.pack(len(unsupported))
+    return frame(b"v", payload + b"".join(cstr(o) for o in unsupported))
+
+
+def row_description(columns: Sequence[Column], formats: Sequence[int]) -> bytes:
+    parts = [_I16.pack(len(columns))]
+    for col, fmt in zip(columns, formats, strict=True):
+        parts.append(cstr(col.name))
+        parts.append(
+            struct.pack(
+                "!ihihih",
+                col.table_oid,
+                col.column_number,
+                col.type_oid,
+                col.type_size,
+                col.type_modifier,
+                fmt,
+            )
+        )
+    return frame(b"T", b"".join(parts))
+
+
+def data_row(values: Iterable[bytes | None], count: int) -> bytes:
+    parts = [_I16.pack(count)]
+    for value in values:
+        if value is None:
+            parts.append(b"\xff\xff\xff\xff")
+        else:
+            parts.append(_I32.pack(len(value)))
+            parts.append(value)
+    payload = b"".join(parts)
+    return _HDR.pack(b"D", len(payload) + 4) + payload
+
+
+def command_complete(tag: str) -> bytes:
+    return frame(b"C", cstr(tag))
+
+
+def parameter_description(oids: Sequence[int]) -> bytes:
+    return frame(b"t", _I16.pack(len(oids)) + b"".join(struct.pack("!I", o) for o in oids))
+
+
+def copy_response(kind: bytes, columns: int, overall_format: int = 0) -> bytes:
+    """CopyInResponse (``G``) or CopyOutResponse (``H``); every column in ``overall_format``."""
+    payload = struct.pack("!bh", overall_format, columns)
+    payload += _I16.pack(overall_format) * columns
+    return frame(kind, payload)
+
+
+def copy_data(data: bytes) -> bytes:
+    return frame(b"d", data)
+
+
+PARSE_COMPLETE = frame(b"1")
+BIND_COMPLETE = frame(b"2")
+CLOSE_COMPLETE = frame(b"3")
+NO_DATA = frame(b"n")
+PORTAL_SUSPENDED = frame(b"s")
+EMPTY_QUERY = frame(b"I")
+COPY_DONE = frame(b"c")
+
+
+def error_fields(
+    kind: bytes,
+    severity: str,
+    sqlstate: str,
+    message: str,
+    *,
+    detail: str | None = None,
+    hint: str | None = None,
+    position: int | None = None,
+) -> bytes:
+    """ErrorResponse (``E``) or NoticeResponse (``N``) with the fields clients display."""
+    parts = [b"S", cstr(severity), b"V", cstr(severity), b"C", cstr(sqlstate), b"M", cstr(message)]
+    if detail:
+        parts += [b"D", cstr(detail)]
+    if hint:
+        parts += [b"H", cstr(hint)]
+    if position is not None:
+        parts += [b"P", cstr(str(position))]
+    parts.append(b"\0")
+    return frame(kind, b"".join(parts))
