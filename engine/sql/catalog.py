@@ -1,0 +1,162 @@
+"""The declared PostgreSQL types of every column, kept in a table inside the database file.
+
+``_aurora_columns`` holds one row per column (type OID, typmod, the PostgreSQL spelling of
+its default, identity kind) and is written by this engine's CREATE / ALTER / DROP handling
+in the same transaction as the DDL, so every instance on the volume (writer and readers)
+describes columns the same way. :class:`Catalog` is the in-memory copy of a session, reloaded
+when SQLite's schema cookie moves. Tables made outside this engine fall back to the SQLite
+declared type.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import apsw
+
+from aurora.engine.sql import types
+
+CATALOG_DDL = """
+CREATE TABLE IF NOT EXISTS _aurora_columns (
+    table_name TEXT NOT NULL,
+    column_name TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    type_oid INTEGER NOT NULL,
+    typmod INTEGER NOT NULL DEFAULT -1,
+    default_expr TEXT,
+    identity TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (table_name, column_name)
+);
+CREATE TABLE IF NOT EXISTS _aurora_sequences (
+    name TEXT PRIMARY KEY,
+    last_value INTEGER NOT NULL,
+    start_value INTEGER NOT NULL DEFAULT 1,
+    increment INTEGER NOT NULL DEFAULT 1,
+    min_value INTEGER NOT NULL DEFAULT 1,
+    max_value INTEGER NOT NULL DEFAULT 9223372036854775807,
+    cycle INTEGER NOT NULL DEFAULT 0,
+    is_called INTEGER NOT NULL DEFAULT 0,
+    owned_by TEXT
+);
+CREATE TABLE IF NOT EXISTS _aurora_constraints (
+    table_name TEXT NOT NULL,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    definition TEXT,
+    index_name TEXT,
+    PRIMARY KEY (table_name, name)
+);
+"""
+
+INTERNAL_PREFIXES = ("sqlite_", "_aurora_")
+
+
+def rel_oid(name: str) -> int:
+    """A stable OID for a relation name: the same on every instance and after restarts."""
+    return 16384 + (zlib.crc32(name.encode()) & 0x3FFFFFFF)
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    name: str
+    position: int
+    type_oid: int
+    typmod: int = -1
+    default_expr: str | None = None
+    identity: str = ""
+    not_null: bool = False
+    pk: int = 0
+
+
+class Catalog:
+    """A session's view of the declared types, keyed by lower-cased table name."""
+
+    def __init__(self, conn: apsw.Connection) -> None:
+        self.conn = conn
+        self.version = -1
+        self.tables: dict[str, list[ColumnInfo]] = {}
+        self.columns: dict[tuple[str, str], ColumnInfo] = {}
+        self._cookie = conn.cursor()
+
+    def ensure_schema(self) -> None:
+        """Create the catalog tables if the database has none yet (writer only)."""
+        exists = self.conn.execute(
+            "SELECT count(*) FROM sqlite_schema WHERE name='_aurora_sequences'"
+        ).fetchall()[0][0]
+        if not exists:
+            self.conn.execute(CATALOG_DDL)
+
+    def schema_version(self) -> int:
+        return self._cookie.execute("PRAGMA schema_version").fetchall()[0][0]
+
+    def refresh(self, force: bool = False) -> bool:
+        """Reload from the database when the schema changed; True when it did."""
+        v = self.schema_version()
+        if v == self.version and not force:
+            return False
+        self.version = v
+        declared: dict[str, dict[str, tuple]] = {}
+        try:
+            for row in self.conn.execute(
+                "SELECT table_name, column_name, type_oid, typmod, default_expr, identity "
+                "FROM _aurora_columns"
+            ):
+                declared.setdefault(row[0].lower(), {})[row[1].lower()] = row
+        except apsw.SQLError:
+            pass
+        tables: dict[str, list[ColumnInfo]] = {}
+        for (name,) in self.conn.execute(
+            "SELECT name FROM sqlite_schema WHERE type IN ('table','view')"
+        ).fetchall():
+            if name.startswith(INTERNAL_PREFIXES):
+                continue
+            decl = declared.get(name.lower(), {})
+            cols = []
+            for cid, cname, ctype, notnull, dflt, pk, hidden in self.conn.execute(
+                f'PRAGMA table_xinfo("{name}")'
+            ).fetchall():
+                if hidden:
+                    continue
+                d = decl.get(cname.lower())
+                if d is not None:
+                    info = ColumnInfo(
+                        cname, cid + 1, d[2], d[3], d[4], d[5], bool(notnull) or pk > 0, pk
+                    )
+                else:
+                    info = ColumnInfo(
+                        cname, cid + 1, sqlite_decl_oid(ctype), -1, dflt, "", bool(notnull), pk
+                    )
+                cols.append(info)
+            tables[name.lower()] = cols
+        self.tables = tables
+        self.columns = {(t, c.name.lower()): c for t, cols in tables.items() for c in cols}
+        return True
+
+    def column(self, table: str, column: str) -> ColumnInfo | None:
+        return self.columns.get((table.lower(), column.lower()))
+
+    def table_columns(self, table: str) -> list[ColumnInfo] | None:
+        return self.tables.get(table.lower())
+
+
+def sqlite_decl_oid(decl: str | None) -> int:
+    """A PostgreSQL type for a column this engine did not create, from SQLite's declared type."""
+    d = (decl or "").upper()
+    if not d:
+        return types.TEXT
+    if "INT" in d:
+        return types.INT8
+    if "BOOL" in d:
+        return types.BOOL
+    if any(x in d for x in ("REAL", "FLOA", "DOUB")):
+        return types.FLOAT8
+    if "NUM" in d or "DEC" in d:
+        return types.NUMERIC
+    if "BLOB" in d:
+        return 17
+    if "TIMESTAMP" in d:
+        return 1114
+    if "DATE" in d:
+        return 1082
+    return types.TEXT

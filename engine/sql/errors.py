@@ -1,0 +1,110 @@
+"""SQLite, APSW and sqlglot errors as PostgreSQL errors with a SQLSTATE.
+
+One function, :func:`to_sql_error`, serves every caller: whatever escapes a statement becomes
+an :class:`~aurora.engine.sqlapi.SqlError` with a one-line message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+
+import apsw
+import sqlglot.errors
+
+from aurora.engine.sqlapi import SqlError
+
+_NO_TABLE = re.compile(r"no such table: (?:\w+\.)?(\S+)")
+_NO_COLUMN = re.compile(r"no such column: (\S+)")
+_HAS_TABLE = re.compile(r"table (\S+) already exists")
+_HAS_INDEX = re.compile(r"index (\S+) already exists")
+_UNIQUE = re.compile(r"UNIQUE constraint failed: (\S+?)\.(\S+?)(?:,|$)")
+_NOT_NULL = re.compile(r"NOT NULL constraint failed: (\S+?)\.(\S+)")
+_CHECK = re.compile(r"CHECK constraint failed: (.+)")
+_NO_FUNC = re.compile(r"no such function: (\S+)")
+
+
+def to_sql_error(
+    exc: BaseException, serialization: tuple[type[BaseException], ...] = ()
+) -> SqlError:
+    """Map any exception raised while running a statement to a SqlError."""
+    if isinstance(exc, SqlError):
+        return exc
+    if serialization and isinstance(exc, serialization):
+        return SqlError("40001", "could not serialize access due to concurrent update")
+    msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if isinstance(exc, apsw.Error):
+        return _from_apsw(exc, msg)
+    if isinstance(exc, sqlglot.errors.ParseError):
+        return SqlError("42601", f"syntax error: {_first_line(msg)}")
+    if isinstance(exc, sqlglot.errors.UnsupportedError):
+        return SqlError("0A000", f"feature not supported: {msg}")
+    if isinstance(exc, ZeroDivisionError):
+        return SqlError("22012", "division by zero")
+    if isinstance(exc, RecursionError):
+        return SqlError("54001", "statement is too complex")
+    return SqlError("XX000", f"internal error: {type(exc).__name__}: {msg}")
+
+
+def _first_line(msg: str) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", msg).split("\n")[0]
+
+
+def _from_apsw(exc: apsw.Error, msg: str) -> SqlError:
+    # APSW prefixes messages with the error class name ("SQLError: no such table: t").
+    text = re.sub(r"^\w+Error: ", "", msg)
+    if isinstance(exc, apsw.ConstraintError):
+        if m := _UNIQUE.search(text):
+            table, col = m.group(1), m.group(2)
+            return SqlError(
+                "23505",
+                f'duplicate key value violates unique constraint "{table}_{col}_key"',
+                detail=f"Key ({col}) already exists.",
+            )
+        if "PRIMARY KEY" in text or "UNIQUE" in text:
+            return SqlError("23505", "duplicate key value violates unique constraint")
+        if m := _NOT_NULL.search(text):
+            return SqlError(
+                "23502",
+                f'null value in column "{m.group(2)}" of relation "{m.group(1)}" '
+                "violates not-null constraint",
+            )
+        if "FOREIGN KEY" in text:
+            return SqlError("23503", "insert or update on table violates foreign key constraint")
+        if m := _CHECK.search(text):
+            return SqlError("23514", f'new row violates check constraint "{m.group(1)}"')
+        return SqlError("23000", text)
+    if isinstance(exc, apsw.InterruptError):
+        return SqlError("57014", "canceling statement due to user request")
+    if isinstance(exc, (apsw.BusyError, apsw.LockedError)):
+        return SqlError("40001", "could not serialize access due to concurrent update")
+    if isinstance(exc, apsw.ReadOnlyError):
+        return SqlError("25006", "cannot execute statement in a read-only transaction")
+    if isinstance(exc, apsw.TooBigError):
+        return SqlError("54000", text)
+    if isinstance(exc, apsw.FullError):
+        return SqlError("53100", text)
+    if isinstance(exc, (apsw.CorruptError, apsw.NotADBError)):
+        return SqlError("XX001", text)
+    if isinstance(exc, apsw.IOError):
+        return SqlError("58030", text)
+    if isinstance(exc, apsw.ExecTraceAbort):
+        return SqlError("XX000", text)
+    if m := _NO_TABLE.search(text):
+        return SqlError("42P01", f'relation "{m.group(1)}" does not exist')
+    if m := _NO_COLUMN.search(text):
+        return SqlError("42703", f'column "{m.group(1)}" does not exist')
+    if m := _HAS_TABLE.search(text):
+        return SqlError("42P07", f'relation "{m.group(1).strip(chr(34))}" already exists')
+    if m := _HAS_INDEX.search(text):
+        return SqlError("42P07", f'relation "{m.group(1).strip(chr(34))}" already exists')
+    if m := _NO_FUNC.search(text):
+        return SqlError("42883", f"function {m.group(1)} does not exist")
+    if "syntax error" in text or "incomplete input" in text or "unrecognized token" in text:
+        return SqlError("42601", text)
+    if "datatype mismatch" in text:
+        return SqlError("42804", text)
+    if "too many terms" in text or "misuse of aggregate" in text:
+        return SqlError("42803", text)
+    if "ambiguous column" in text:
+        return SqlError("42702", text)
+    return SqlError("XX000", text)

@@ -1,0 +1,683 @@
+"""PostgreSQL functions registered on the SQLite connection of a session.
+
+The translator maps PostgreSQL syntax that SQLite lacks (EXTRACT, date_trunc, casts to
+boolean or regclass, ``~``, ``@>``, sequences...) onto these functions, and psql's,
+SQLAlchemy's and asyncpg's catalog queries call the ``pg_*`` helpers by their own names.
+Timestamps go in and out as ISO 8601 text (see :mod:`aurora.engine.sql.types`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+import re
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import apsw
+
+from aurora.engine.sql import types
+from aurora.engine.sql.catalog import rel_oid
+from aurora.engine.sqlapi import SqlError
+
+if TYPE_CHECKING:
+    from aurora.engine.sql.session import Session
+
+SERVER_VERSION = "15.4"
+SERVER_VERSION_NUM = "150004"
+START_TIME = dt.datetime.now(dt.UTC)
+
+_regex_cache: dict[tuple[str, int], re.Pattern] = {}
+
+
+def _regex(pattern: str, flags: int = 0) -> re.Pattern:
+    key = (pattern, flags)
+    r = _regex_cache.get(key)
+    if r is None:
+        # PostgreSQL's ARE syntax is close enough to Python's for what clients send.
+        r = re.compile(pattern, flags)
+        if len(_regex_cache) > 1000:
+            _regex_cache.clear()
+        _regex_cache[key] = r
+    return r
+
+
+def ts_text(t: dt.datetime) -> str:
+    """The storage text of an aware datetime (UTC with an explicit offset)."""
+    return t.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00:00")
+
+
+def _to_datetime(v: object, tz: dt.tzinfo) -> dt.datetime | None:
+    if v is None:
+        return None
+    if isinstance(v, (int, float)):
+        return dt.datetime.fromtimestamp(v, dt.UTC)
+    s = str(v).strip()
+    if len(s) == 10:
+        return dt.datetime.fromisoformat(s).replace(tzinfo=tz)
+    d = types.parse_timestamp(s)
+    if d.tzinfo is None:
+        d = d.replace(tzinfo=tz)
+    return d
+
+
+_UNITS = (
+    "microseconds",
+    "milliseconds",
+    "second",
+    "minute",
+    "hour",
+    "day",
+    "week",
+    "month",
+    "quarter",
+    "year",
+    "decade",
+    "century",
+    "millennium",
+)
+
+
+def _date_trunc(unit: str, v: object, tz: dt.tzinfo) -> str | None:
+    d = _to_datetime(v, tz)
+    if d is None:
+        return None
+    aware = not (isinstance(v, str) and not types._HAS_TZ.search(v.strip()))
+    d = d.astimezone(tz)
+    u = (
+        unit.lower().rstrip("s")
+        if unit.lower() not in ("microseconds", "milliseconds")
+        else unit.lower()
+    )
+    if u in ("microseconds",):
+        pass
+    elif u == "milliseconds":
+        d = d.replace(microsecond=d.microsecond // 1000 * 1000)
+    elif u == "second":
+        d = d.replace(microsecond=0)
+    elif u == "minute":
+        d = d.replace(second=0, microsecond=0)
+    elif u == "hour":
+        d = d.replace(minute=0, second=0, microsecond=0)
+    elif u == "day":
+        d = d.replace(hour=0, minute=0, second=0, microsecond=0)
+    elif u == "week":
+        d = (d - dt.timedelta(days=d.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    elif u == "month":
+        d = d.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    elif u == "quarter":
+        d = d.replace(
+            month=(d.month - 1) // 3 * 3 + 1, day=1, hour=0, minute=0, second=0, microsecond=0
+        )
+    elif u == "year":
+        d = d.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    elif u == "decade":
+        d = d.replace(
+            year=d.year // 10 * 10, month=1, day=1, hour=0, minute=0, second=0, microsecond=0
+        )
+    elif u in ("century", "millennium"):
+        span = 100 if u == "century" else 1000
+        d = d.replace(
+            year=(d.year - 1) // span * span + 1,
+            month=1,
+            day=1,
+            hour=0,
+            minute=0,
+            second=0,
+            microsecond=0,
+        )
+    else:
+        raise SqlError("22023", f'unit "{unit}" not recognized for type timestamp')
+    if aware:
+        return ts_text(d)
+    return d.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _extract(field: str, v: object, tz: dt.tzinfo) -> object:
+    if v is None:
+        return None
+    f = field.lower()
+    if f == "epoch":
+        if isinstance(v, (int, float)):
+            return v
+        s = str(v)
+        if re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", s):
+            return float(s)
+        naive = not types._HAS_TZ.search(s.strip())
+        d = _to_datetime(v, dt.UTC if naive else tz)
+        assert d is not None
+        return round(d.timestamp(), 6)
+    d = _to_datetime(v, tz)
+    assert d is not None
+    if types._HAS_TZ.search(str(v).strip()):
+        d = d.astimezone(tz)
+    table: dict[str, Callable[[dt.datetime], object]] = {
+        "year": lambda x: x.year,
+        "month": lambda x: x.month,
+        "day": lambda x: x.day,
+        "hour": lambda x: x.hour,
+        "minute": lambda x: x.minute,
+        "second": lambda x: Decimal(x.second) + Decimal(x.microsecond) / 1_000_000,
+        "milliseconds": lambda x: Decimal(x.second * 1000) + Decimal(x.microsecond) / 1000,
+        "microseconds": lambda x: x.second * 1_000_000 + x.microsecond,
+        "dow": lambda x: (x.weekday() + 1) % 7,
+        "isodow": lambda x: x.isoweekday(),
+        "doy": lambda x: x.timetuple().tm_yday,
+        "week": lambda x: x.isocalendar()[1],
+        "quarter": lambda x: (x.month - 1) // 3 + 1,
+        "decade": lambda x: x.year // 10,
+        "century": lambda x: (x.year - 1) // 100 + 1,
+        "isoyear": lambda x: x.isocalendar()[0],
+        "timezone": lambda x: int(x.utcoffset().total_seconds()) if x.utcoffset() else 0,
+    }
+    fn = table.get(f)
+    if fn is None:
+        raise SqlError("22023", f'unit "{field}" not recognized for type timestamp')
+    r = fn(d)
+    return float(r) if isinstance(r, Decimal) else r
+
+
+def _json(v: object) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, str):
+        try:
+            return json.loads(v)
+        except ValueError:
+            items = types.parse_array_literal(v)
+            return items if isinstance(items, list) else v
+    return v
+
+
+def _contains(a: Any, b: Any) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return all(k in a and _contains(a[k], v) for k, v in b.items())
+    if isinstance(a, list):
+        if isinstance(b, list):
+            return all(any(_contains(x, y) for x in a) for y in b)
+        return any(_contains(x, b) for x in a)
+    return a == b
+
+
+_INTERVAL_PART = re.compile(
+    r"([+-]?\d+(?:\.\d+)?)\s*(microsecond|millisecond|second|sec|minute|min|hour|day|week|month|mon|"
+    r"year|decade|century)s?|([+-]?)(\d+):(\d\d)(?::(\d\d(?:\.\d+)?))?",
+    re.I,
+)
+
+
+def parse_interval(text: str) -> tuple[int, dt.timedelta]:
+    """(months, rest) of a PostgreSQL interval text such as ``1 day 02:00:00`` or ``3 months``."""
+    months = 0
+    rest = dt.timedelta()
+    seconds = {
+        "microsecond": 1e-6,
+        "millisecond": 1e-3,
+        "second": 1,
+        "sec": 1,
+        "minute": 60,
+        "min": 60,
+        "hour": 3600,
+        "day": 86400,
+        "week": 604800,
+    }
+    for m in _INTERVAL_PART.finditer(text):
+        if m.group(2):
+            n, unit = float(m.group(1)), m.group(2).lower()
+            if unit in ("month", "mon"):
+                months += int(n)
+            elif unit in ("year", "decade", "century"):
+                months += int(n * 12 * {"year": 1, "decade": 10, "century": 100}[unit])
+            else:
+                rest += dt.timedelta(seconds=n * seconds[unit])
+        else:
+            sign = -1 if m.group(3) == "-" else 1
+            secs = int(m.group(4)) * 3600 + int(m.group(5)) * 60 + float(m.group(6) or 0)
+            rest += dt.timedelta(seconds=sign * secs)
+    return months, rest
+
+
+def _ts_add(ts: object, interval: object, sign: int, tz: dt.tzinfo) -> object:
+    if ts is None or interval is None:
+        return None
+    aware = types._HAS_TZ.search(str(ts).strip()) is not None or (
+        len(str(ts).strip()) > 19 and str(ts).strip()[-6] in "+-"
+    )
+    d = _to_datetime(ts, tz)
+    assert d is not None
+    months, rest = parse_interval(str(interval))
+    if months:
+        total = d.year * 12 + d.month - 1 + sign * months
+        year, month = divmod(total, 12)
+        import calendar
+
+        day = min(d.day, calendar.monthrange(year, month + 1)[1])
+        d = d.replace(year=year, month=month + 1, day=day)
+    d = d + sign * rest
+    if aware:
+        return ts_text(d)
+    return d.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+_TO_CHAR = [
+    ("YYYY", "%Y"),
+    ("YY", "%y"),
+    ("MM", "%m"),
+    ("DD", "%d"),
+    ("HH24", "%H"),
+    ("HH12", "%I"),
+    ("HH", "%I"),
+    ("MI", "%M"),
+    ("SS", "%S"),
+    ("MS", "{ms}"),
+    ("US", "%f"),
+    ("Month", "%B"),
+    ("Mon", "%b"),
+    ("Day", "%A"),
+    ("Dy", "%a"),
+    ("AM", "%p"),
+    ("PM", "%p"),
+    ("TZ", "%Z"),
+]
+
+
+def _to_char(v: object, fmt: str, tz: dt.tzinfo) -> str | None:
+    if v is None or fmt is None:
+        return None
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return str(v)
+    d = _to_datetime(v, tz)
+    assert d is not None
+    if types._HAS_TZ.search(str(v).strip()):
+        d = d.astimezone(tz)
+    out = fmt
+    for pg, py in _TO_CHAR:
+        out = out.replace(pg, py)
+    return d.strftime(out).replace("{ms}", f"{d.microsecond // 1000:03d}")
+
+
+def _strftime(v: object, fmt: str, tz: dt.tzinfo) -> str | None:
+    if v is None or fmt is None:
+        return None
+    d = _to_datetime(v, tz)
+    assert d is not None
+    if types._HAS_TZ.search(str(v).strip()):
+        d = d.astimezone(tz)
+    return d.strftime(fmt)
+
+
+def _array_to_string(arr: object, sep: str, null: str | None = None) -> str | None:
+    items = _json(arr)
+    if items is None:
+        return None
+    if not isinstance(items, list):
+        return str(items)
+    return sep.join(
+        str(x) if x is not None else null for x in items if x is not None or null is not None
+    )
+
+
+def register(conn: apsw.Connection, s: Session) -> None:
+    """Register every function on the session's connection."""
+
+    def f(name: str, fn: Callable, nargs: int = -1, deterministic: bool = False) -> None:
+        conn.create_scalar_function(name, fn, nargs, deterministic=deterministic)
+
+    tz = lambda: s.tz  # noqa: E731 - the session's zone can change with SET TIME ZONE
+
+    f(
+        "regexp",
+        lambda p, v: None if p is None or v is None else int(_regex(p).search(str(v)) is not None),
+        2,
+        True,
+    )
+    f(
+        "pg_regexp_i",
+        lambda v, p: (
+            None if p is None or v is None else int(_regex(p, re.I).search(str(v)) is not None)
+        ),
+        2,
+        True,
+    )
+    f("pg_now", lambda: ts_text(s.statement_time()), 0)
+    f("pg_clock", lambda: ts_text(dt.datetime.now(dt.UTC)), 0)
+    f(
+        "pg_localtimestamp",
+        lambda: s.statement_time().astimezone(s.tz).strftime("%Y-%m-%d %H:%M:%S.%f"),
+        0,
+    )
+    f("pg_current_date", lambda: s.statement_time().astimezone(s.tz).date().isoformat(), 0)
+    f("pg_extract", lambda fld, v: _extract(fld, v, tz()), 2)
+    f("pg_date_trunc", lambda u, v: _date_trunc(u, v, tz()), 2)
+    f("pg_div", _div, 2, True)
+    f("pg_ts_add", lambda ts, iv, sign: _ts_add(ts, iv, sign, tz()), 3)
+    f("pg_interval", lambda v: v, 1, True)
+    f("to_char", lambda v, fmt: _to_char(v, fmt, tz()), 2)
+    f("pg_strftime", lambda v, fmt: _strftime(v, fmt, tz()), 2)
+    f("pg_mod", _mod, 2, True)
+    f(
+        "version",
+        lambda: (
+            f"PostgreSQL {SERVER_VERSION} (aurora-local, SQLite "
+            f"{apsw.sqlite_lib_version()}) on x86_64-pc-linux-gnu, 64-bit"
+        ),
+        0,
+    )
+    f("current_database", lambda: s.database, 0)
+    f("current_user", lambda: s.user, 0)
+    f("session_user", lambda: s.user, 0)
+    f("current_schema", lambda: "public", 0)
+    f("current_schemas", lambda b=1: json.dumps(["pg_catalog", "public"] if b else ["public"]))
+    f("pg_backend_pid", lambda: s.backend_pid, 0)
+    f("txid_current", lambda: s.txid(), 0)
+    f("pg_current_xact_id", lambda: s.txid(), 0)
+    f("pg_postmaster_start_time", lambda: ts_text(START_TIME), 0)
+    f("pg_is_in_recovery", lambda: int(s.read_only), 0)
+    f("aurora_db_instance_identifier", lambda: s.instance_id, 0)
+    for priv in (
+        "table",
+        "schema",
+        "database",
+        "column",
+        "sequence",
+        "function",
+        "any_column",
+        "type",
+        "foreign_data_wrapper",
+        "server",
+        "tablespace",
+        "language",
+    ):
+        f(f"has_{priv}_privilege", lambda *a: 1)
+    for name in (
+        "obj_description",
+        "col_description",
+        "shobj_description",
+        "pg_get_statisticsobjdef_columns",
+        "pg_get_triggerdef",
+        "pg_get_viewdef",
+        "pg_get_functiondef",
+        "pg_tablespace_location",
+    ):
+        f(name, lambda *a: None)
+    f("pg_get_userbyid", lambda oid: s.user, 1)
+    for name in (
+        "pg_table_is_visible",
+        "pg_type_is_visible",
+        "pg_function_is_visible",
+        "pg_collation_is_visible",
+        "pg_opclass_is_visible",
+    ):
+        f(name, lambda oid: 1, 1, True)
+    f("pg_relation_is_publishable", lambda *a: 0)
+    f("pg_partition_ancestors", lambda oid: oid, 1)
+    f("format_type", lambda oid, tm=None: types.format_type(oid, tm))
+    f("pg_get_expr", lambda e, rel=None, pretty=None: e)
+    f("pg_get_indexdef", lambda oid, col=0, pretty=None: _indexdef(conn, oid, col))
+    f(
+        "pg_get_constraintdef",
+        lambda oid, pretty=None: _one(conn, "SELECT _def FROM temp.pg_constraint WHERE oid=?", oid),
+    )
+    f("pg_encoding_to_char", lambda e: "UTF8" if e == 6 else "SQL_ASCII", 1)
+    f("pg_char_to_encoding", lambda e: 6, 1)
+    f("array_to_string", _array_to_string)
+    f("array_position", lambda arr, v: _array_position(arr, v), 2)
+    f("array_length", lambda arr, dim=1: _array_len(arr))
+    f("array_upper", lambda arr, dim=1: _array_len(arr))
+    f("array_lower", lambda arr, dim=1: 1 if _array_len(arr) else None)
+    f("cardinality", lambda arr: _array_len(arr) or 0, 1)
+    f("pg_array_in", lambda arr: _array_in(arr), 1)
+    f(
+        "pg_json_contains",
+        lambda a, b: None if a is None or b is None else int(_contains(_json(a), _json(b))),
+        2,
+    )
+    f("pg_jsonb", lambda v: None if v is None else json.dumps(_json(v)), 1)
+    f(
+        "json_build_object",
+        lambda *a: json.dumps({str(a[i]): a[i + 1] for i in range(0, len(a), 2)}),
+    )
+    f(
+        "jsonb_build_object",
+        lambda *a: json.dumps({str(a[i]): a[i + 1] for i in range(0, len(a), 2)}),
+    )
+    f("to_json", lambda v: json.dumps(v), 1)
+    f("to_jsonb", lambda v: json.dumps(v), 1)
+    f("nextval", lambda name: s.sequences.nextval(_relname(name)), 1)
+    f("currval", lambda name: s.sequences.currval(_relname(name)), 1)
+    f("setval", lambda name, v, called=1: s.sequences.setval(_relname(name), v, bool(called)))
+    f("lastval", lambda: s.sequences.lastval(), 0)
+    f("current_setting", lambda name, missing_ok=0: s.show_value(name, bool(missing_ok)))
+    f("set_config", lambda name, v, local=0: s.set_setting(name, v))
+    f("pg_get_serial_sequence", lambda t, c: s.sequences.serial_sequence(_relname(t), c), 2)
+    f("pg_regclass", lambda v: _regclass(s, v), 1)
+    f("pg_regclass_name", lambda v: _regclass_name(conn, v), 1)
+    f("to_regclass", lambda v: _regclass(s, v, missing_ok=True), 1)
+    f("pg_regtype", lambda v: v if isinstance(v, int) else types.oid_of(str(v)), 1)
+    f("to_regtype", lambda v: types.lookup_oid(str(v)) if v is not None else None, 1)
+    f(
+        "pg_regtype_name",
+        lambda v: ("-" if v == 0 else types.format_type(v, -1)) if isinstance(v, int) else v,
+        1,
+    )
+    f("pg_regnamespace_name", lambda v: {11: "pg_catalog", 2200: "public"}.get(v, str(v)), 1)
+    f("pg_bool", lambda v: types.bool_in(v), 1)
+    f("pg_numeric", lambda v, scale=None: _numeric_cast(v, scale))
+    f("pg_int", _int_cast, 1)
+    f("pg_float", lambda v: None if v is None else float(v), 1)
+    f("pg_text", _text_cast, 1)
+    f("pg_timestamptz", lambda v: None if v is None else ts_text(_to_datetime(v, s.tz)), 1)
+    f("pg_timestamp", lambda v: _timestamp_cast(v, s.tz), 1)
+    f("pg_date", lambda v: _date_cast(v, s.tz), 1)
+    f("pg_uuid", lambda v: None if v is None else str(uuid.UUID(str(v))), 1)
+    f("gen_random_uuid", lambda: str(uuid.uuid4()), 0)
+    f("uuid_generate_v4", lambda: str(uuid.uuid4()), 0)
+    f("random", random.random, 0)
+    f("pg_sleep", lambda secs: _sleep(secs), 1)
+    f("left", lambda t, n: None if t is None else t[:n], 2, True)
+    f("right", lambda t, n: None if t is None else (t[-n:] if n else ""), 2, True)
+    f("split_part", lambda t, d, n: _split_part(t, d, n), 3, True)
+    f("strpos", lambda t, sub: None if t is None else t.find(sub) + 1, 2, True)
+    f(
+        "md5",
+        lambda t: None if t is None else __import__("hashlib").md5(str(t).encode()).hexdigest(),
+        1,
+    )
+    f("repeat", lambda t, n: None if t is None else t * n, 2, True)
+    f("initcap", lambda t: None if t is None else t.title(), 1, True)
+    f("lpad", lambda t, n, fill=" ": None if t is None else t[:n].rjust(n, fill[0]))
+    f("rpad", lambda t, n, fill=" ": None if t is None else t[:n].ljust(n, fill[0]))
+    f("pg_size_pretty", lambda n: None if n is None else f"{n} bytes", 1)
+    f("pg_relation_size", lambda *a: 0)
+    f("pg_total_relation_size", lambda *a: 0)
+    f("pg_database_size", lambda *a: 0)
+    f("pg_typeof", lambda v: types.format_type(types.value_oid(v)), 1)
+    f("pg_raise_div0", _raise_div0, 0)
+
+
+def _sleep(secs: float) -> None:
+    import time
+
+    time.sleep(float(secs))
+
+
+def _raise_div0() -> None:
+    raise SqlError("22012", "division by zero")
+
+
+def _div(a: object, b: object) -> object:
+    if a is None or b is None:
+        return None
+    if b == 0:
+        raise SqlError("22012", "division by zero")
+    if isinstance(a, int) and isinstance(b, int):
+        q = abs(a) // abs(b)
+        return q if (a >= 0) == (b >= 0) else -q
+    return float(a) / float(b)  # type: ignore[arg-type]
+
+
+def _mod(a: object, b: object) -> object:
+    if a is None or b is None:
+        return None
+    if b == 0:
+        raise SqlError("22012", "division by zero")
+    if isinstance(a, int) and isinstance(b, int):
+        r = abs(a) % abs(b)
+        return r if a >= 0 else -r
+    import math
+
+    return math.fmod(float(a), float(b))  # type: ignore[arg-type]
+
+
+def _one(conn: apsw.Connection, sql: str, *args: object) -> object:
+    rows = conn.execute(sql, args).fetchall()
+    return rows[0][0] if rows else None
+
+
+def _indexdef(conn: apsw.Connection, oid: int, col: int) -> object:
+    if col:
+        keys = _one(conn, "SELECT indkey FROM temp.pg_index WHERE indexrelid=?", oid)
+        rel = _one(conn, "SELECT indrelid FROM temp.pg_index WHERE indexrelid=?", oid)
+        if keys is None:
+            return None
+        positions = json.loads(keys)  # type: ignore[arg-type]
+        if col > len(positions):
+            return ""
+        return _one(
+            conn,
+            "SELECT attname FROM temp.pg_attribute WHERE attrelid=? AND attnum=?",
+            rel,
+            positions[col - 1],
+        )
+    return _one(conn, "SELECT _def FROM temp.pg_index WHERE indexrelid=?", oid)
+
+
+def _relname(name: object) -> str:
+    n = str(name).strip()
+    if "." in n and not n.startswith('"'):
+        n = n.split(".", 1)[1]
+    return n.strip('"')
+
+
+def _regclass(s: Session, v: object, missing_ok: bool = False) -> object:
+    if v is None:
+        return None
+    if isinstance(v, int) or (isinstance(v, str) and v.strip().isdigit()):
+        return int(v)
+    name = _relname(v)
+    low = name.lower()
+    from aurora.engine.sql.pgcatalog import CATALOG_TABLES
+
+    s.catalog.refresh()
+    if (
+        s.catalog.table_columns(low) is not None
+        or low in CATALOG_TABLES
+        or s.sequences.exists(low)
+        or s.index_exists(low)
+    ):
+        return rel_oid(name if s.catalog.table_columns(low) is None else _true_name(s, low))
+    if missing_ok:
+        return None
+    raise SqlError("42P01", f'relation "{v}" does not exist')
+
+
+def _true_name(s: Session, low: str) -> str:
+    rows = s.conn.execute(
+        "SELECT name FROM main.sqlite_schema WHERE lower(name)=?", (low,)
+    ).fetchall()
+    return rows[0][0] if rows else low
+
+
+def _regclass_name(conn: apsw.Connection, v: object) -> object:
+    if v is None or (isinstance(v, str) and not v.isdigit()):
+        return v
+    name = _one(conn, "SELECT relname FROM temp.pg_class WHERE oid=?", int(v))  # type: ignore[arg-type]
+    return name if name is not None else str(v)
+
+
+def _array_position(arr: object, v: object) -> object:
+    items = _json(arr)
+    if isinstance(items, list):
+        for i, x in enumerate(items, 1):
+            if x == v:
+                return i
+    return None
+
+
+def _array_len(arr: object) -> int | None:
+    items = _json(arr)
+    if isinstance(items, list):
+        return len(items) or None
+    return None
+
+
+def _array_in(v: object) -> object:
+    if v is None or not isinstance(v, str):
+        return v
+    items = _json(v)
+    return json.dumps(items) if isinstance(items, list) else v
+
+
+def _numeric_cast(v: object, scale: object) -> object:
+    if v is None:
+        return None
+    stored = types.numeric_in(v)
+    if scale is None:
+        return stored
+    d = Decimal(repr(stored)) if isinstance(stored, float) else Decimal(stored)  # type: ignore[arg-type]
+    return types.decimal_to_storage(d.quantize(Decimal(1).scaleb(-int(scale))))  # type: ignore[arg-type]
+
+
+def _int_cast(v: object) -> object:
+    if v is None or type(v) is int:
+        return v
+    if isinstance(v, float):
+        return round(v)
+    try:
+        s = str(v).strip()
+        return int(s) if re.fullmatch(r"[+-]?\d+", s) else round(float(Decimal(s)))
+    except (ValueError, ArithmeticError):
+        raise SqlError("22P02", f'invalid input syntax for type integer: "{v}"') from None
+
+
+def _text_cast(v: object) -> object:
+    if v is None or isinstance(v, str):
+        return v
+    if isinstance(v, bytes):
+        return "\\x" + v.hex()
+    return str(v)
+
+
+def _timestamp_cast(v: object, tz: dt.tzinfo) -> object:
+    if v is None:
+        return None
+    d = _to_datetime(v, tz)
+    assert d is not None
+    return d.astimezone(tz).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _date_cast(v: object, tz: dt.tzinfo) -> object:
+    if v is None:
+        return None
+    s = str(v).strip()
+    if re.fullmatch(r"\d{4}-\d\d-\d\d", s):
+        return s
+    d = _to_datetime(v, tz)
+    assert d is not None
+    if types._HAS_TZ.search(s):
+        d = d.astimezone(tz)
+    return d.date().isoformat()
+
+
+def _split_part(t: str | None, d: str, n: int) -> str | None:
+    if t is None:
+        return None
+    parts = t.split(d)
+    return parts[n - 1] if 0 < n <= len(parts) else ""
+
+
+BACKEND_PID_BASE = os.getpid()

@@ -1,0 +1,543 @@
+"""Static typing of PostgreSQL expressions: result column names and types, parameter types.
+
+Works on the sqlglot AST of the PostgreSQL statement (before the SQLite rewrite), with the
+declared column types of :mod:`aurora.engine.sql.catalog`. What it cannot tell stays None
+and is settled at run time from SQLite's column origin or from the values.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from aurora.engine.sql import types
+from aurora.engine.sql.catalog import Catalog
+from aurora.engine.sql.pgcatalog import CATALOG_COLUMNS
+
+TypeRef = tuple[int, int]  # (oid, typmod)
+
+_FUNC_TYPES: dict[str, int] = {
+    "now": 1184,
+    "clock_timestamp": 1184,
+    "statement_timestamp": 1184,
+    "transaction_timestamp": 1184,
+    "pg_postmaster_start_time": 1184,
+    "to_timestamp": 1184,
+    "version": 25,
+    "current_database": 19,
+    "current_user": 19,
+    "session_user": 19,
+    "current_schema": 19,
+    "format_type": 25,
+    "pg_get_userbyid": 19,
+    "pg_get_expr": 25,
+    "pg_get_indexdef": 25,
+    "pg_get_constraintdef": 25,
+    "pg_encoding_to_char": 19,
+    "obj_description": 25,
+    "col_description": 25,
+    "shobj_description": 25,
+    "pg_backend_pid": 23,
+    "txid_current": 20,
+    "nextval": 20,
+    "currval": 20,
+    "setval": 20,
+    "lastval": 20,
+    "length": 23,
+    "char_length": 23,
+    "octet_length": 23,
+    "strpos": 23,
+    "upper": 25,
+    "lower": 25,
+    "substr": 25,
+    "substring": 25,
+    "trim": 25,
+    "btrim": 25,
+    "ltrim": 25,
+    "rtrim": 25,
+    "replace": 25,
+    "concat": 25,
+    "concat_ws": 25,
+    "md5": 25,
+    "to_char": 25,
+    "lpad": 25,
+    "rpad": 25,
+    "left": 25,
+    "right": 25,
+    "repeat": 25,
+    "initcap": 25,
+    "split_part": 25,
+    "string_agg": 25,
+    "array_to_string": 25,
+    "random": 701,
+    "pi": 701,
+    "json_build_object": 114,
+    "jsonb_build_object": 3802,
+    "json_build_array": 114,
+    "jsonb_build_array": 3802,
+    "to_json": 114,
+    "to_jsonb": 3802,
+    "row_number": 20,
+    "rank": 20,
+    "dense_rank": 20,
+    "ntile": 23,
+    "pg_table_is_visible": 16,
+    "pg_type_is_visible": 16,
+    "pg_function_is_visible": 16,
+    "has_table_privilege": 16,
+    "has_schema_privilege": 16,
+    "has_database_privilege": 16,
+    "has_column_privilege": 16,
+    "has_sequence_privilege": 16,
+    "has_function_privilege": 16,
+    "pg_is_in_recovery": 16,
+    "current_setting": 25,
+    "set_config": 25,
+    "pg_get_serial_sequence": 25,
+    "to_regclass": 2205,
+    "to_regtype": 2206,
+    "pg_relation_size": 20,
+    "pg_total_relation_size": 20,
+    "pg_database_size": 20,
+    "pg_size_pretty": 25,
+    "gen_random_uuid": 2950,
+    "uuid_generate_v4": 2950,
+    "age": 1186,
+    "inet_server_addr": 869,
+    "inet_server_port": 23,
+    "current_schemas": 1003,
+    "array_position": 23,
+    "array_length": 23,
+    "array_upper": 23,
+    "array_lower": 23,
+    "cardinality": 23,
+    "pg_my_temp_schema": 26,
+    "aurora_db_instance_identifier": 25,
+    "date_part": 701,
+    "generate_series": 23,
+    "quote_ident": 25,
+    "quote_literal": 25,
+    "pg_typeof": 2206,
+    "regexp_replace": 25,
+    "json_typeof": 25,
+    "jsonb_typeof": 25,
+    "date": 1082,
+    "current_time": 1266,
+    "isfinite": 16,
+    "pg_get_viewdef": 25,
+    "pg_get_triggerdef": 25,
+    "pg_get_functiondef": 25,
+    "array_agg": 1009,
+    "bool_and": 16,
+    "bool_or": 16,
+    "every": 16,
+}
+_BOOL_NODES = (
+    exp.EQ,
+    exp.NEQ,
+    exp.GT,
+    exp.GTE,
+    exp.LT,
+    exp.LTE,
+    exp.And,
+    exp.Or,
+    exp.Not,
+    exp.In,
+    exp.Like,
+    exp.ILike,
+    exp.Is,
+    exp.Exists,
+    exp.Between,
+    exp.RegexpLike,
+    exp.RegexpILike,
+    exp.NullSafeEQ,
+    exp.NullSafeNEQ,
+    exp.Boolean,
+    exp.SimilarTo,
+    exp.ArrayContainsAll,
+    exp.LogicalAnd,
+    exp.LogicalOr,
+)
+_NUMERIC_RANK = {21: 1, 23: 2, 20: 3, 1700: 4, 700: 5, 701: 6}
+
+
+def datatype_ref(dt: exp.DataType) -> TypeRef:
+    """(oid, typmod) of a sqlglot DataType written in PostgreSQL syntax."""
+    text = dt.sql("postgres").lower()
+    if dt.this == exp.DataType.Type.USERDEFINED:
+        kind = dt.args.get("kind")
+        text = (kind.name if isinstance(kind, exp.Dot) else kind.sql("postgres")).lower()
+        text = text.strip('"')
+        if text.endswith("__array"):
+            text = text[: -len("__array")] + "[]"
+    oid = types.oid_of(text)
+    return oid, types.typmod_of(text, oid)
+
+
+class Scope:
+    """The relations a SELECT reads: alias (lower-cased) to table name or derived columns."""
+
+    def __init__(self, catalog: Catalog, node: exp.Expression | None) -> None:
+        self.catalog = catalog
+        self.tables: dict[str, str] = {}
+        self.derived: dict[str, dict[str, TypeRef | None]] = {}
+        if node is not None:
+            self._collect(node)
+
+    def _collect(self, node: exp.Expression) -> None:
+        sources: list[exp.Expression] = []
+        frm = node.args.get("from_") or node.args.get("from")
+        if frm is not None:
+            sources.append(frm.this)
+        for j in node.args.get("joins") or []:
+            sources.append(j.this)
+        if isinstance(node, (exp.Update, exp.Delete, exp.Insert)):
+            t = node.this
+            if isinstance(t, exp.Schema):
+                t = t.this
+            sources.append(t)
+        for src in sources:
+            if isinstance(src, exp.Table) and isinstance(src.this, exp.Identifier):
+                name = src.name.lower()
+                alias = (src.alias or src.name).lower()
+                if src.db.lower() == "information_schema":
+                    name = "_is_" + name
+                self.tables[alias] = name
+            elif isinstance(src, exp.Subquery) and src.alias:
+                inner = src.this
+                if isinstance(inner, exp.Select):
+                    cols = infer_select(inner, self.catalog)
+                    self.derived[src.alias.lower()] = {n.lower(): t for n, t in cols}
+
+    def column_type(self, col: exp.Column) -> TypeRef | None:
+        name = col.name.lower()
+        qual = col.table.lower()
+        if qual:
+            if qual in self.derived:
+                return self.derived[qual].get(name)
+            table = self.tables.get(qual, qual)
+            return self._table_col(table, name)
+        for table in self.tables.values():
+            t = self._table_col(table, name)
+            if t is not None:
+                return t
+        for cols in self.derived.values():
+            if name in cols:
+                return cols[name]
+        return None
+
+    def _table_col(self, table: str, name: str) -> TypeRef | None:
+        info = self.catalog.column(table, name)
+        if info is not None:
+            return info.type_oid, info.typmod
+        cat = CATALOG_COLUMNS.get(table)
+        if cat is not None and name in cat:
+            return cat[name], -1
+        return None
+
+
+def column_name(e: exp.Expression) -> str:
+    """The name PostgreSQL gives a result column."""
+    if isinstance(e, exp.Alias):
+        return e.alias
+    if isinstance(e, exp.Column):
+        return e.name
+    while isinstance(e, (exp.Cast, exp.Paren)):
+        if isinstance(e, exp.Cast) and not isinstance(e.this, (exp.Column, exp.Cast, exp.Paren)):
+            return datatype_ref(e.to) and _type_colname(e.to)
+        e = e.this
+        if isinstance(e, exp.Column):
+            return e.name
+    if isinstance(e, exp.Dot) and isinstance(e.expression, exp.Func):
+        return column_name(e.expression)
+    if isinstance(e, exp.Anonymous):
+        return str(e.this).lower()
+    if isinstance(e, exp.CurrentTimestamp):
+        return "now"
+    if isinstance(e, (exp.CurrentUser,)):
+        return "current_user"
+    if isinstance(e, exp.SessionUser):
+        return "session_user"
+    if isinstance(e, exp.CurrentSchema):
+        return "current_schema"
+    if isinstance(e, exp.CurrentDate):
+        return "current_date"
+    if isinstance(e, exp.CurrentVersion):
+        return "version"
+    if isinstance(e, exp.Extract):
+        return "extract"
+    if isinstance(e, (exp.TimestampTrunc, exp.DateTrunc)):
+        return "date_trunc"
+    if isinstance(e, exp.Case):
+        return "case"
+    if isinstance(e, exp.Exists):
+        return "exists"
+    if isinstance(e, exp.Array):
+        return "array"
+    if isinstance(e, exp.Subquery):
+        inner = e.this
+        if isinstance(inner, exp.Select) and inner.expressions:
+            return column_name(inner.expressions[0])
+    if isinstance(e, exp.Filter):
+        return column_name(e.this)
+    if isinstance(e, exp.Func):
+        name = e.sql_name().lower()
+        return {
+            "explode": "unnest",
+            "arrayagg": "array_agg",
+            "logicaland": "bool_and",
+            "logicalor": "bool_or",
+            "groupconcat": "string_agg",
+            "explodinggenerateseries": "generate_series",
+        }.get(name, name)
+    return "?column?"
+
+
+def _type_colname(dt: exp.DataType) -> str:
+    oid, _ = datatype_ref(dt)
+    t = types.BY_OID.get(oid)
+    return t.typname if t else "?column?"
+
+
+class Inferer:
+    """Expression typing within one scope; user parameter types feed into it and out of it."""
+
+    def __init__(self, catalog: Catalog, params: dict[int, int], lit_kinds: dict[int, str]) -> None:
+        self.catalog = catalog
+        self.params = params
+        self.lit_kinds = lit_kinds
+
+    def type_of(self, e: exp.Expression, scope: Scope) -> TypeRef | None:
+        if isinstance(e, exp.Alias):
+            return self.type_of(e.this, scope)
+        if isinstance(e, exp.Column):
+            return scope.column_type(e)
+        if isinstance(e, exp.Literal):
+            if e.is_string:
+                return types.TEXT, -1
+            s = e.this
+            if "." in s or "e" in s.lower():
+                return types.NUMERIC, -1
+            return (types.INT4 if abs(int(s)) < 2**31 else types.INT8), -1
+        if isinstance(e, exp.Parameter):
+            n = int(e.name)
+            if n in self.lit_kinds:
+                k = self.lit_kinds[n]
+                return {"s": (types.TEXT, -1), "i": (types.INT4, -1), "n": (types.NUMERIC, -1)}[k]
+            oid = self.params.get(n)
+            return (oid, -1) if oid else None
+        if isinstance(e, exp.Cast):
+            ref = datatype_ref(e.to)
+            if ref[0] in (2205, 2206, 4089) and not isinstance(
+                e.this, (exp.Literal, exp.Parameter)
+            ):
+                # Shown as a name, so described as text (a binary regclass is an OID).
+                return types.TEXT, -1
+            return ref
+        if isinstance(e, exp.Interval):
+            return 1186, -1
+        if isinstance(e, exp.Null):
+            return types.TEXT, -1
+        if isinstance(e, _BOOL_NODES):
+            return types.BOOL, -1
+        if isinstance(e, (exp.Paren, exp.Neg, exp.Filter)):
+            return self.type_of(e.this, scope)
+        if isinstance(e, exp.Count):
+            return types.INT8, -1
+        if isinstance(e, exp.Sum):
+            t = self.type_of(e.this, scope)
+            if t is None:
+                return None
+            if t[0] in (21, 23):
+                return types.INT8, -1
+            if t[0] == 20:
+                return types.NUMERIC, -1
+            return t[0], -1
+        if isinstance(e, exp.Avg):
+            t = self.type_of(e.this, scope)
+            return (types.FLOAT8, -1) if t and t[0] in (700, 701) else (types.NUMERIC, -1)
+        if isinstance(
+            e,
+            (
+                exp.Min,
+                exp.Max,
+                exp.Abs,
+                exp.Round,
+                exp.Greatest,
+                exp.Least,
+                exp.Coalesce,
+                exp.AnyValue,
+            ),
+        ):
+            return self.type_of(e.this, scope)
+        if isinstance(e, (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)):
+            a = self.type_of(e.this, scope)
+            b = self.type_of(e.expression, scope)
+            if b == (1186, -1) and a is not None:
+                return a
+            if a is None or b is None:
+                return a or b
+            if a[0] in (1082, 1114, 1184) or b[0] in (1082, 1114, 1184):
+                return (a if a[0] in (1082, 1114, 1184) else b)[0], -1
+            ra, rb = _NUMERIC_RANK.get(a[0], 0), _NUMERIC_RANK.get(b[0], 0)
+            if ra == 0 or rb == 0:
+                return None
+            return (a if ra >= rb else b)[0], -1
+        if isinstance(e, exp.Pow):
+            return types.FLOAT8, -1
+        if isinstance(e, exp.DPipe):
+            return types.TEXT, -1
+        if isinstance(e, exp.Case):
+            for w in e.args.get("ifs") or []:
+                t = self.type_of(w.args["true"], scope)
+                if t is not None and t != (types.TEXT, -1):
+                    return t
+            d = e.args.get("default")
+            if d is not None:
+                return self.type_of(d, scope)
+            ifs = e.args.get("ifs") or []
+            return self.type_of(ifs[0].args["true"], scope) if ifs else None
+        if isinstance(e, exp.Subquery) and isinstance(e.this, exp.Select):
+            cols = infer_select(e.this, self.catalog, self)
+            return cols[0][1] if cols else None
+        if isinstance(e, (exp.CurrentTimestamp,)):
+            return 1184, -1
+        if isinstance(e, exp.Localtimestamp):
+            return 1114, -1
+        if isinstance(e, exp.CurrentDate):
+            return 1082, -1
+        if isinstance(e, (exp.CurrentUser, exp.SessionUser, exp.CurrentSchema)):
+            return 19, -1
+        if isinstance(e, exp.CurrentVersion):
+            return types.TEXT, -1
+        if isinstance(e, exp.Extract):
+            return types.NUMERIC, -1
+        if isinstance(e, (exp.TimestampTrunc, exp.DateTrunc)):
+            t = self.type_of(e.this, scope)
+            return t if t and t[0] in (1114, 1184) else (1184, -1)
+        if isinstance(
+            e,
+            (
+                exp.JSONExtractScalar,
+                exp.GroupConcat,
+                exp.Upper,
+                exp.Lower,
+                exp.Substring,
+                exp.Trim,
+                exp.Concat,
+                exp.ConcatWs,
+                exp.Initcap,
+            ),
+        ):
+            return types.TEXT, -1
+        if isinstance(e, exp.JSONExtract):
+            t = self.type_of(e.this, scope)
+            return t if t and t[0] in (114, 3802) else (3802, -1)
+        if isinstance(e, (exp.Length,)):
+            return types.INT4, -1
+        if isinstance(e, exp.ArrayAgg):
+            inner = e.this.this if isinstance(e.this, exp.Order) else e.this
+            t = self.type_of(inner, scope)
+            elem = types.BY_OID.get(t[0]) if t else None
+            return (elem.array_oid if elem and elem.array_oid else 1009), -1
+        if isinstance(e, exp.Array):
+            return 1009, -1
+        if isinstance(e, exp.Dot) and isinstance(e.expression, exp.Expression):
+            return self.type_of(e.expression, scope)
+        if isinstance(e, exp.Anonymous):
+            name = str(e.this).lower()
+            if name in _FUNC_TYPES:
+                return _FUNC_TYPES[name], -1
+            return None
+        if isinstance(e, exp.Func):
+            name = e.sql_name().lower()
+            if name in _FUNC_TYPES:
+                return _FUNC_TYPES[name], -1
+        return None
+
+
+def infer_select(
+    node: exp.Expression, catalog: Catalog, inferer: Inferer | None = None
+) -> list[tuple[str, TypeRef | None]]:
+    """Names and types of a query's result columns; [] when a star makes them unknown."""
+    while isinstance(node, (exp.Subquery, exp.Paren)):
+        node = node.this
+    if isinstance(node, exp.SetOperation):
+        return infer_select(node.this, catalog, inferer)
+    if not isinstance(node, exp.Select):
+        return []
+    inferer = inferer or Inferer(catalog, {}, {})
+    scope = Scope(catalog, node)
+    out = []
+    for e in node.expressions:
+        if isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star)):
+            return []
+        out.append((column_name(e), inferer.type_of(e, scope)))
+    return out
+
+
+def infer_params(tree: exp.Expression, catalog: Catalog, given: dict[int, int]) -> dict[int, int]:
+    """Types of ``$n`` parameters from the statement: casts, compared and assigned columns."""
+    found: dict[int, int] = {}
+    inferer = Inferer(catalog, given, {})
+    for p in tree.find_all(exp.Parameter):
+        n = int(p.name)
+        if given.get(n) or n in found:
+            continue
+        parent = p.parent
+        while isinstance(parent, exp.Paren):
+            parent = parent.parent
+        t: TypeRef | None = None
+        if isinstance(parent, exp.Cast):
+            t = datatype_ref(parent.to)
+        elif isinstance(parent, (exp.Limit, exp.Offset, exp.Fetch)):
+            t = (types.INT8, -1)
+        elif isinstance(parent, (exp.Binary, exp.In, exp.Between)):
+            scope = Scope(catalog, _enclosing_query(p))
+            others = [parent.this, *(parent.args.get("expressions") or [])]
+            if isinstance(parent, exp.Binary):
+                others.append(parent.expression)
+            if isinstance(parent, exp.Between):
+                others = [parent.this]
+            for o in others:
+                if o is p:
+                    continue
+                t = inferer.type_of(o, scope)
+                if t is not None:
+                    break
+        elif isinstance(parent, exp.Tuple) and isinstance(parent.parent, exp.Values):
+            ins = parent.parent.parent
+            if isinstance(ins, exp.Insert) and isinstance(ins.this, exp.Schema):
+                idx = parent.expressions.index(p)
+                cols = ins.this.expressions
+                table = ins.this.this.name
+                if idx < len(cols):
+                    info = catalog.column(table, cols[idx].name)
+                    if info is not None:
+                        t = (info.type_oid, info.typmod)
+        elif isinstance(parent, exp.Values):
+            pass
+        if t is None and isinstance(parent, exp.EQ) and isinstance(parent.parent, exp.Update):
+            upd = parent.parent
+            col = parent.this
+            if isinstance(col, exp.Column):
+                info = catalog.column(upd.this.name, col.name)
+                if info is not None:
+                    t = (info.type_oid, info.typmod)
+        if t is None and isinstance(parent, exp.Tuple) and isinstance(parent.parent, exp.Values):
+            # INSERT ... SELECT FROM (VALUES ...): SQLAlchemy's insertmanyvalues casts anyway.
+            pass
+        if t is not None:
+            oid = t[0]
+            if oid in (types.TEXT, 1043, 1042, 19) or oid == 0:
+                oid = types.TEXT if oid == 0 else oid
+            found[n] = oid
+    return found
+
+
+def _enclosing_query(e: exp.Expression) -> exp.Expression | None:
+    node = e.parent
+    while node is not None and not isinstance(
+        node, (exp.Select, exp.Update, exp.Delete, exp.Insert)
+    ):
+        node = node.parent
+    return node

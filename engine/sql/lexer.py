@@ -1,0 +1,260 @@
+"""Lexical work on PostgreSQL text without parsing it: statement splitting and literal
+normalisation for the translation cache.
+
+:func:`normalize` replaces the literals of a DML statement by numbered placeholders so that
+statements differing only in their literal values (pgbench's simple mode pastes them) share
+one cached translation. Literals that change meaning when parameterised stay in the text:
+ORDER BY / GROUP BY ordinals, type modifiers (``numeric(10,2)``), typed literals
+(``INTERVAL '1 day'``), E'' and dollar-quoted strings.
+"""
+
+from __future__ import annotations
+
+import re
+
+_TOKEN = re.compile(
+    r"""
+    (?P<s>'(?:[^']|'')*')
+  | (?P<e>[eE]'(?:[^'\\]|\\.|'')*')
+  | (?P<d>\$(?P<tag>[A-Za-z_]\w*)?\$.*?\$(?P=tag)?\$)
+  | (?P<q>"(?:[^"]|"")*")
+  | (?P<c>--[^\n]*|/\*.*?\*/)
+  | (?P<n>(?<![\w$.])(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)(?![\w.]))
+  | (?P<w>[A-Za-z_][\w$]*)
+  | (?P<p>\$\d+)
+  | (?P<o>::|[(),;\[\]])
+    """,
+    re.S | re.X,
+)
+
+_SPLIT = re.compile(
+    r"""'(?:[^']|'')*'|[eE]'(?:[^'\\]|\\.|'')*'|"(?:[^"]|"")*"|--[^\n]*|/\*.*?\*/
+      |\$(?P<tag>[A-Za-z_]\w*)?\$.*?\$(?P=tag)?\$|(?P<semi>;)|[^'"\-/$;eE]+|.""",
+    re.S | re.X,
+)
+
+# Words after which a following literal is part of a type or a typed literal.
+_TYPE_WORDS = frozenset(
+    [
+        "interval",
+        "date",
+        "time",
+        "timestamp",
+        "timestamptz",
+        "timetz",
+        "numeric",
+        "decimal",
+        "varchar",
+        "char",
+        "character",
+        "bit",
+        "varbit",
+        "float",
+        "double",
+        "precision",
+        "json",
+        "jsonb",
+        "uuid",
+        "bytea",
+        "inet",
+        "cidr",
+        "money",
+    ]
+)
+_ORDINAL_END = frozenset(
+    [
+        "limit",
+        "offset",
+        "having",
+        "from",
+        "where",
+        "union",
+        "intersect",
+        "except",
+        "for",
+        "window",
+        "fetch",
+        "returning",
+    ]
+)
+_DML = frozenset(("select", "insert", "update", "delete", "with", "values"))
+# Statements with none of these need no context tracking: a plain regex pass is exact.
+# (Scanning the words and testing a set is about three times faster than one regex search.)
+_RISKY_SCAN = re.compile(r"e'|[a-z_][a-z0-9_$]*|::|\[|\$[a-z_]*\$")
+_RISKY_TOKENS = frozenset(
+    [
+        "by",
+        "interval",
+        "date",
+        "time",
+        "timestamp",
+        "timestamptz",
+        "numeric",
+        "decimal",
+        "varchar",
+        "char",
+        "character",
+        "bit",
+        "float",
+        "double",
+        "json",
+        "jsonb",
+        "uuid",
+        "bytea",
+        "money",
+        "inet",
+        "collate",
+        "::",
+        "[",
+        "e'",
+        "$$",
+    ]
+)
+
+
+def _risky(text: str) -> bool:
+    toks = _RISKY_SCAN.findall(text.lower())
+    if _RISKY_TOKENS.isdisjoint(toks):
+        return any(t[0] == "$" for t in toks)
+    return True
+
+
+_SIMPLE = re.compile(
+    r"""(?P<s>'(?:[^']|'')*')|(?P<n>(?<![\w$.])(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+)(?![\w.]))
+        |"(?:[^"]|"")*"|--[^\n]*|/\*.*?\*/""",
+    re.S | re.X,
+)
+# A minus sign right before a number that follows an operator, "(" or ",": a negative literal.
+_NEGATES = re.compile(
+    r"(?:[-+*/%=<>(,]|\b(?:and|or|not|then|else|when|values|select|return))\s*-\s*\Z", re.I
+)
+_FIRST_WORD = re.compile(r"\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*\(*\s*([A-Za-z]+)", re.S)
+
+
+def split(text: str) -> list[str]:
+    """Split a simple-query string into statements, dropping empty ones."""
+    if ";" not in text:
+        return [text] if _has_content(text) else []
+    out: list[str] = []
+    start = 0
+    for m in _SPLIT.finditer(text):
+        if m.group("semi"):
+            stmt = text[start : m.start()]
+            if _has_content(stmt):
+                out.append(stmt)
+            start = m.end()
+    tail = text[start:]
+    if _has_content(tail):
+        out.append(tail)
+    return out
+
+
+_BLANK = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.S)
+
+
+def _has_content(s: str) -> bool:
+    m = _BLANK.fullmatch(s)
+    return m is None
+
+
+def first_word(text: str) -> str:
+    m = _FIRST_WORD.match(text)
+    return m.group(1).lower() if m else ""
+
+
+def normalize(text: str, first_param: int) -> tuple[str, list[tuple[str, str]]] | None:
+    """``(key, literals)``: the text with literals replaced by ``$n`` (n from ``first_param``)
+    and the replaced literals as ``(kind, token)`` with kind ``'s'`` or ``'n'``.
+
+    None when the statement is not DML (DDL, SET, ... are cached on their exact text).
+    """
+    if first_word(text) not in _DML:
+        return None
+    lits: list[tuple[str, str]] = []
+    if not _risky(text):
+        parts: list[str] = []
+        pos = 0
+        for m in _SIMPLE.finditer(text):
+            kind = "s" if m.group("s") else "n" if m.group("n") else None
+            if kind is None:
+                continue
+            start = m.start()
+            tok = m.group()
+            if (
+                kind == "n"
+                and text[start - 1 : start] in ("-", " ")
+                and _NEGATES.search(text[max(0, start - 12) : start])
+            ):
+                # "x + -5" and "x + 5" share a plan: the sign belongs to the literal.
+                start = text.rindex("-", 0, start)
+                tok = "-" + tok
+            parts.append(text[pos:start])
+            lits.append((kind, tok))
+            parts.append(f"${first_param + len(lits) - 1}")
+            pos = m.end()
+        parts.append(text[pos:])
+        return "".join(parts), lits
+    return _normalize_tracked(text, first_param)
+
+
+def _normalize_tracked(text: str, first_param: int) -> tuple[str, list[tuple[str, str]]]:
+    lits: list[tuple[str, str]] = []
+    parts: list[str] = []
+    pos = 0
+    prev = ""  # previous significant token, lower-cased
+    prev2 = ""
+    ordinals = False  # inside ORDER BY / GROUP BY
+    type_paren = 0  # depth inside a type modifier's parentheses
+    depth = 0
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        tok = m.group()
+        if kind == "c":
+            continue
+        if kind == "tag":
+            kind = "d"
+        low = tok.lower()
+        keep = True
+        if kind == "s":
+            keep = prev in _TYPE_WORDS or prev == "collate"
+        elif kind == "n":
+            keep = (
+                type_paren > 0 or (ordinals and prev in ("by", ",")) or prev == "[" or prev2 == "["
+            )
+        if kind in ("s", "n") and not keep:
+            parts.append(text[pos : m.start()])
+            lits.append((kind, tok))
+            parts.append(f"${first_param + len(lits) - 1}")
+            pos = m.end()
+        if kind == "w":
+            if low == "by" and prev in ("order", "group"):
+                ordinals = True
+            elif low in _ORDINAL_END:
+                ordinals = False
+        elif kind == "o":
+            if tok == "(":
+                depth += 1
+                if type_paren or prev in _TYPE_WORDS:
+                    type_paren += 1
+            elif tok == ")":
+                depth -= 1
+                if type_paren:
+                    type_paren -= 1
+                if ordinals and depth < 0:
+                    ordinals = False
+        prev2 = prev
+        prev = low
+    parts.append(text[pos:])
+    return "".join(parts), lits
+
+
+def literal_value(kind: str, tok: str) -> object:
+    """The Python value to bind for a literal token taken out by :func:`normalize`."""
+    if kind == "s":
+        return tok[1:-1].replace("''", "'")
+    if "." in tok or "e" in tok or "E" in tok:
+        return float(tok)
+    v = int(tok)
+    if v >= 2**63:
+        return tok
+    return v

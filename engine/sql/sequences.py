@@ -1,0 +1,143 @@
+"""Sequences kept in ``_aurora_sequences`` inside the database file.
+
+Unlike PostgreSQL, nextval here is transactional (it is an UPDATE of that table), so a
+rolled-back transaction gives its numbers back; ids stay unique, which is what matters.
+SERIAL and IDENTITY columns that are not a rowid alias draw from a sequence named
+``<table>_<column>_seq``, as PostgreSQL names it.
+"""
+
+from __future__ import annotations
+
+import apsw
+
+from aurora.engine.sqlapi import SqlError
+
+
+class Sequences:
+    def __init__(self, conn: apsw.Connection) -> None:
+        self.conn = conn
+        self.current: dict[str, int] = {}
+        self.last: int | None = None
+
+    def exists(self, name: str) -> bool:
+        try:
+            return bool(
+                self.conn.execute(
+                    "SELECT 1 FROM main._aurora_sequences WHERE name=?", (name.lower(),)
+                ).fetchall()
+            )
+        except apsw.SQLError:
+            return False
+
+    def create(
+        self,
+        name: str,
+        start: int | None = None,
+        increment: int = 1,
+        min_value: int | None = None,
+        max_value: int | None = None,
+        cycle: bool = False,
+        owned_by: str | None = None,
+        if_not_exists: bool = False,
+    ) -> None:
+        name = name.lower()
+        if self.exists(name):
+            if if_not_exists:
+                return
+            raise SqlError("42P07", f'relation "{name}" already exists')
+        if min_value is None:
+            min_value = 1 if increment > 0 else -(2**63) + 1
+        if max_value is None:
+            max_value = 2**63 - 1 if increment > 0 else -1
+        if start is None:
+            start = min_value if increment > 0 else max_value
+        self.conn.execute(
+            "INSERT INTO main._aurora_sequences(name, last_value, start_value, increment, "
+            "min_value, max_value, cycle, is_called, owned_by) VALUES (?,?,?,?,?,?,?,0,?)",
+            (name, start, start, increment, min_value, max_value, int(cycle), owned_by),
+        )
+
+    def drop(self, name: str, if_exists: bool = False) -> None:
+        name = name.lower()
+        if not self.exists(name):
+            if if_exists:
+                return
+            raise SqlError("42P01", f'sequence "{name}" does not exist')
+        self.conn.execute("DELETE FROM main._aurora_sequences WHERE name=?", (name,))
+
+    def drop_owned(self, table: str) -> None:
+        try:
+            self.conn.execute(
+                "DELETE FROM main._aurora_sequences WHERE owned_by=?", (table.lower(),)
+            )
+        except apsw.SQLError:
+            pass
+
+    def nextval(self, name: str) -> int:
+        name = name.lower()
+        rows = self.conn.execute(
+            "SELECT last_value, increment, min_value, max_value, cycle, is_called, start_value "
+            "FROM main._aurora_sequences WHERE name=?",
+            (name,),
+        ).fetchall()
+        if not rows:
+            raise SqlError("42P01", f'relation "{name}" does not exist')
+        last, inc, mn, mx, cycle, called, _start = rows[0]
+        value = last + inc if called else last
+        if value > mx or value < mn:
+            if not cycle:
+                raise SqlError(
+                    "2200H", f'nextval: reached maximum value of sequence "{name}" ({mx})'
+                )
+            value = mn if inc > 0 else mx
+        self.conn.execute(
+            "UPDATE main._aurora_sequences SET last_value=?, is_called=1 WHERE name=?",
+            (value, name),
+        )
+        self.current[name] = value
+        self.last = value
+        return value
+
+    def currval(self, name: str) -> int:
+        name = name.lower()
+        if name not in self.current:
+            raise SqlError(
+                "55000", f'currval of sequence "{name}" is not yet defined in this session'
+            )
+        return self.current[name]
+
+    def lastval(self) -> int:
+        if self.last is None:
+            raise SqlError("55000", "lastval is not yet defined in this session")
+        return self.last
+
+    def setval(self, name: str, value: int, called: bool = True) -> int:
+        name = name.lower()
+        if not self.exists(name):
+            raise SqlError("42P01", f'relation "{name}" does not exist')
+        self.conn.execute(
+            "UPDATE main._aurora_sequences SET last_value=?, is_called=? WHERE name=?",
+            (int(value), int(called), name),
+        )
+        return int(value)
+
+    def restart(self, name: str) -> None:
+        self.conn.execute(
+            "UPDATE main._aurora_sequences SET last_value=start_value, is_called=0 WHERE name=?",
+            (name.lower(),),
+        )
+
+    def owned_by(self, table: str) -> list[str]:
+        try:
+            return [
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT name FROM main._aurora_sequences WHERE owned_by=?", (table.lower(),)
+                )
+            ]
+        except apsw.SQLError:
+            return []
+
+    def serial_sequence(self, table: str, column: str) -> str | None:
+        name = f"{table}_{column}_seq".lower()
+        return f"public.{name}" if self.exists(name) else None

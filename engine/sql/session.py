@@ -1,0 +1,881 @@
+"""The SqlSession of an instance: one client connection's PostgreSQL SQL, run on SQLite.
+
+A :class:`Session` wraps an existing ``apsw.Connection``. Statements go one of two ways:
+utility statements (transaction control, SET/SHOW, COPY, DDL, VACUUM...) are handled by
+name; queries and DML are translated once per literal-normalised text (see
+:mod:`aurora.engine.sql.lexer`) into a cached :class:`Plan` whose SQLite text takes the
+literals as parameters, so a cache hit costs a regex pass, a dict lookup and the SQLite step.
+Transaction status follows PostgreSQL: an error inside BEGIN leaves the session in ``E``
+(every statement but ROLLBACK answers 25P02) until ROLLBACK or ROLLBACK TO SAVEPOINT.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import itertools
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import apsw
+from sqlglot import exp
+
+from aurora.engine.sql import ddl, functions, lexer, pgcatalog, types
+from aurora.engine.sql.catalog import Catalog, rel_oid
+from aurora.engine.sql.copy import CopySpec
+from aurora.engine.sql.errors import to_sql_error
+from aurora.engine.sql.infer import Inferer, Scope, column_name, infer_params, infer_select
+from aurora.engine.sql.sequences import Sequences
+from aurora.engine.sql.settings import Settings
+from aurora.engine.sql.translate import parse, to_sqlite
+from aurora.engine.sqlapi import (
+    Column,
+    CopyIn,
+    CopyOut,
+    Prepared,
+    SqlError,
+    StatementResult,
+    TransactionStatus,
+)
+
+_pids = itertools.count(1)
+_PARAM = re.compile(r"\$(\d+)")
+_WRITE_KINDS = frozenset(("insert", "update", "delete", "merge"))
+
+
+@dataclass
+class Plan:
+    """A translated query or DML statement, ready to run with its parameters."""
+
+    sql: str
+    kind: str  # select | insert | update | delete
+    nparams: int  # highest $n the client uses
+    lit_kinds: list[str]  # kinds of the literals the normaliser took out, in order
+    names: list[str] | None  # PostgreSQL result column names, when known statically
+    types: list[tuple[int, int] | None] | None
+    param_oids: list[int]
+    touches_catalog: bool
+    empty_catalogs: bool
+    returning: bool
+    plain: list[bool] | None = None  # result columns that are bare column references
+    columns: list[Column] | None = None  # settled at the first run
+    decoders: list | None = None
+    has_decoders: bool = False
+    unknown: list[int] = field(default_factory=list)
+
+
+class Session:
+    """One client connection's SQL state on an APSW connection.
+
+    Args:
+        conn: the connection (on the instance's VFS, ``journal_mode=MEMORY``).
+        user / database: reported by current_user / current_database().
+        read_only: a reader instance: writes answer 25006.
+        create_database / drop_database: the instance's hooks for CREATE / DROP DATABASE
+            (one file per database); without them those statements answer 0A000.
+        list_databases: names for pg_database (\\l); defaults to this database only.
+        serialization_errors: exception classes the storage layer raises when a snapshot is
+            stale; they become 40001 (SQLite BUSY does too).
+        settings: start-up parameters from the client (application_name, TimeZone, ...).
+    """
+
+    def __init__(
+        self,
+        conn: apsw.Connection,
+        *,
+        user: str = "postgres",
+        database: str = "postgres",
+        read_only: bool = False,
+        create_database: Callable[[str], None] | None = None,
+        drop_database: Callable[[str], None] | None = None,
+        list_databases: Callable[[], list[str]] | None = None,
+        serialization_errors: tuple[type[BaseException], ...] = (),
+        settings: dict[str, str] | None = None,
+        instance_id: str = "aurora-local",
+        backend_pid: int | None = None,
+        cache_size: int = 2048,
+    ) -> None:
+        self.conn = conn
+        self.user = user
+        self.database = database
+        self.read_only = read_only
+        self.instance_id = instance_id
+        self.backend_pid = backend_pid if backend_pid is not None else 10000 + next(_pids)
+        self._create_db = create_database
+        self._drop_db = drop_database
+        self._list_dbs = list_databases or (lambda: [database])
+        self._serialization = serialization_errors
+        self.settings = Settings(user, read_only, settings)
+        self._status: TransactionStatus = "I"
+        self._check_schema = True
+        self._txn_read_only = False
+        self._txn_time: dt.datetime | None = None
+        self._stmt_time: dt.datetime | None = None
+        self._txid = 1000
+        self._cache: OrderedDict[str, Plan | None] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+        self._interrupted = False
+        self.stats = {"hits": 0, "misses": 0}
+        conn.execute("PRAGMA temp_store=MEMORY")
+        self.catalog = Catalog(conn)
+        if not read_only:
+            self.catalog.ensure_schema()
+        self.sequences = Sequences(conn)
+        functions.register(conn, self)
+        self._refresh_pg = pgcatalog.refresher(
+            conn, self.catalog, user, database, self._list_dbs, lambda: dict(self.settings.values)
+        )
+        self.catalog.refresh()
+        self._cur = conn.cursor()
+        self._desc: tuple | None = None
+        self._cur.exec_trace = self._trace
+        self._fast = conn.cursor()
+        self._utility: dict[str, Callable[[str], StatementResult]] = {
+            "begin": self._begin,
+            "start": self._begin,
+            "commit": self._commit,
+            "end": self._commit,
+            "rollback": self._rollback,
+            "abort": self._rollback,
+            "savepoint": self._savepoint,
+            "release": self._release,
+            "set": self._set,
+            "show": self._show,
+            "reset": self._reset,
+            "vacuum": self._noop("VACUUM"),
+            "analyze": self._noop("ANALYZE"),
+            "checkpoint": self._noop("CHECKPOINT"),
+            "discard": self._discard,
+            "deallocate": self._noop("DEALLOCATE"),
+            "listen": self._noop("LISTEN"),
+            "unlisten": self._noop("UNLISTEN"),
+            "notify": self._noop("NOTIFY"),
+            "lock": self._noop("LOCK TABLE"),
+            "comment": self._noop("COMMENT"),
+            "grant": self._noop("GRANT"),
+            "revoke": self._noop("REVOKE"),
+            "copy": self._copy,
+            "truncate": self._ddl(ddl.truncate),
+            "create": self._create,
+            "drop": self._drop,
+            "alter": self._ddl(ddl.alter),
+            "explain": self._explain,
+        }
+
+    # --- SqlSession -------------------------------------------------------------------------
+
+    @property
+    def transaction_status(self) -> TransactionStatus:
+        return self._status
+
+    @property
+    def tz(self) -> dt.tzinfo:
+        return self.settings.tz
+
+    def parameter_status(self) -> dict[str, str]:
+        return self.settings.reported()
+
+    def split(self, text: str) -> list[str]:
+        return lexer.split(text)
+
+    def prepare(self, sql: str, param_oids: Sequence[int]) -> Prepared:
+        word = lexer.first_word(sql)
+        if (word in self._utility and word not in ("copy",)) or not word:
+            n = max((int(x) for x in _PARAM.findall(sql)), default=0)
+            return Prepared(
+                [o or types.TEXT for o in list(param_oids)[:n]]
+                + [types.TEXT] * (n - len(param_oids)),
+                _utility_columns(word, sql),
+            )
+        if word == "copy":
+            return Prepared([], None)
+        try:
+            plan = self._plan(sql, given=param_oids)[0]
+            if plan.columns is None and (plan.kind == "select" or plan.returning):
+                self._describe(plan)
+            cols = plan.columns if (plan.kind == "select" or plan.returning) else None
+            return Prepared(list(plan.param_oids), cols)
+        except BaseException as e:
+            err = to_sql_error(e, self._serialization)
+            if self._status == "T":
+                self._status = "E"
+            raise err from None
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> StatementResult:
+        if self._status == "E" and not _allowed_in_failed(sql):
+            raise SqlError(
+                "25P02",
+                "current transaction is aborted, commands ignored until end of transaction block",
+            )
+        self._stmt_time = None
+        try:
+            return self._execute(sql, params)
+        except BaseException as e:
+            if isinstance(e, (KeyboardInterrupt, SystemExit)):
+                raise
+            err = to_sql_error(e, self._serialization)
+            if self._interrupted and err.sqlstate == "57014" and self._timeout_hit:
+                err = SqlError("57014", "canceling statement due to statement timeout")
+            if self._status == "T":
+                self._status = "E"
+            elif self._status == "I" and self.conn.in_transaction:
+                # A failed statement outside a block must not leave SQLite's transaction open.
+                with contextlib.suppress(apsw.Error):
+                    self.conn.execute("ROLLBACK")
+            raise err from None
+        finally:
+            self._interrupted = False
+            self._timeout_hit = False
+
+    _timeout_hit = False
+
+    def copy_rows(self, copy: CopyIn, rows: Iterable[Sequence[str | None]]) -> int:
+        if self._status == "E":
+            raise SqlError(
+                "25P02",
+                "current transaction is aborted, commands ignored until end of transaction block",
+            )
+        try:
+            return self._copy_rows(copy, rows)
+        except BaseException as e:
+            err = to_sql_error(e, self._serialization)
+            if self._status == "T":
+                self._status = "E"
+            raise err from None
+
+    def cancel(self) -> None:
+        self._interrupted = True
+        self.conn.interrupt()
+
+    def close(self) -> None:
+        with contextlib.suppress(apsw.Error):
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+        self._cache.clear()
+
+    # --- helpers used by the other modules ----------------------------------------------------
+
+    def statement_time(self) -> dt.datetime:
+        """now(): the start of the transaction (of the statement outside a block)."""
+        if self._txn_time is not None:
+            return self._txn_time
+        if self._stmt_time is None:
+            self._stmt_time = dt.datetime.now(dt.UTC)
+        return self._stmt_time
+
+    def txid(self) -> int:
+        return self._txid
+
+    def show_value(self, name: str, missing_ok: bool = False) -> str | None:
+        return self.settings.get(name, missing_ok)
+
+    def set_setting(self, name: str, value: str) -> str:
+        self.settings.set(name, str(value))
+        return self.settings.get(name) or ""
+
+    def index_exists(self, name: str) -> bool:
+        return bool(
+            self.conn.execute(
+                "SELECT 1 FROM main.sqlite_schema WHERE type='index' AND lower(name)=?", (name,)
+            ).fetchall()
+        )
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Run several SQLite statements as one step of the current transaction."""
+        self.conn.execute("SAVEPOINT _aurora_step")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK TO _aurora_step")
+            self.conn.execute("RELEASE _aurora_step")
+            raise
+        self.conn.execute("RELEASE _aurora_step")
+
+    # --- statements ----------------------------------------------------------------------------
+
+    def _execute(self, sql: str, params: Sequence[object]) -> StatementResult:
+        word = lexer.first_word(sql)
+        handler = self._utility.get(word)
+        if handler is not None:
+            if (
+                self.read_only
+                and word in ("copy", "truncate", "create", "drop", "alter")
+                and not (word == "copy" and re.search(r"\bto\s+stdout\b", sql, re.I))
+            ):
+                raise SqlError("25006", f"cannot execute {word.upper()} in a read-only transaction")
+            return handler(sql)
+        if not word:
+            return StatementResult("EMPTY")
+        plan, lits = self._plan(sql)
+        return self._run(plan, params, lits)
+
+    def _plan(self, sql: str, given: Sequence[int] = ()) -> tuple[Plan, list[object]]:
+        # Another instance may change the schema between our transactions, never inside one
+        # (a transaction reads one snapshot): check the schema cookie once per transaction.
+        if self._check_schema:
+            if self._status != "I":
+                self._check_schema = False
+            if self.catalog.refresh():
+                self._cache.clear()
+        nuser = max((int(x) for x in _PARAM.findall(sql)), default=0) if "$" in sql else 0
+        norm = lexer.normalize(sql, nuser + 1)
+        if norm is not None:
+            key, lits = norm
+            plan = self._cache.get(key)
+            if plan is not None:
+                self.stats["hits"] += 1
+                self._cache.move_to_end(key)
+                return plan, [lexer.literal_value(k, t) for k, t in lits]
+            if key not in self._cache:
+                try:
+                    plan = self._build(
+                        key, nuser, [k if k == "s" else _num_kind(t) for k, t in lits], given
+                    )
+                except SqlError:
+                    plan = None
+                self._remember(key, plan)
+                if plan is not None:
+                    self.stats["misses"] += 1
+                    return plan, [lexer.literal_value(k, t) for k, t in lits]
+        plan = self._cache.get(sql)
+        if plan is None:
+            self.stats["misses"] += 1
+            plan = self._build(sql, nuser, [], given)
+            self._remember(sql, plan)
+        else:
+            self.stats["hits"] += 1
+        return plan, []
+
+    def _remember(self, key: str, plan: Plan | None) -> None:
+        self._cache[key] = plan
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    def _build(self, text: str, nuser: int, lit_kinds: list[str], given: Sequence[int]) -> Plan:
+        tree = parse(text)
+        kind = {
+            exp.Select: "select",
+            exp.Union: "select",
+            exp.Intersect: "select",
+            exp.Except: "select",
+            exp.Insert: "insert",
+            exp.Update: "update",
+            exp.Delete: "delete",
+            exp.Values: "select",
+        }.get(type(tree))
+        if kind is None:
+            if isinstance(tree, exp.Command):
+                raise SqlError("0A000", f"{tree.name.upper()} is not supported")
+            raise SqlError("0A000", f"statement {tree.key.upper()} is not supported")
+        given_map = {i + 1: o for i, o in enumerate(given) if o}
+        pt = infer_params(tree, self.catalog, given_map)
+        param_oids = [given_map.get(i) or pt.get(i) or types.TEXT for i in range(1, nuser + 1)]
+        inferer = Inferer(
+            self.catalog,
+            {i + 1: o for i, o in enumerate(param_oids)},
+            {nuser + 1 + i: k for i, k in enumerate(lit_kinds)},
+        )
+        names: list[str] | None = None
+        tys: list | None = None
+        returning = tree.args.get("returning")
+        if kind == "select":
+            cols = infer_select(tree, self.catalog, inferer)
+            if cols:
+                names = [c[0] for c in cols]
+                tys = [c[1] for c in cols]
+        elif returning is not None:
+            scope = Scope(self.catalog, tree)
+            names, tys = [], []
+            for e in returning.expressions:
+                if isinstance(e, exp.Star):
+                    names, tys = None, None
+                    break
+                names.append(column_name(e))
+                tys.append(inferer.type_of(e, scope))
+        plain = None
+        if kind == "select" and isinstance(tree, exp.Select):
+            plain = [isinstance(e, exp.Column) for e in tree.expressions]
+        sql, rw = to_sqlite(tree, self.catalog)
+        return Plan(
+            plain=plain,
+            sql=sql,
+            kind=kind,
+            nparams=nuser,
+            lit_kinds=lit_kinds,
+            names=names,
+            types=tys,
+            param_oids=param_oids,
+            touches_catalog=rw.touches_catalog,
+            empty_catalogs=bool(rw.empty_catalogs),
+            returning=returning is not None,
+        )
+
+    def _trace(self, cursor: apsw.Cursor, sql: str, bindings: object) -> bool:
+        self._desc = cursor.description_full
+        return True
+
+    def _run(self, plan: Plan, params: Sequence[object], lits: list[object]) -> StatementResult:
+        if plan.kind in _WRITE_KINDS and (self.read_only or self._txn_read_only):
+            raise SqlError(
+                "25006", f"cannot execute {plan.kind.upper()} in a read-only transaction"
+            )
+        if len(params) < plan.nparams:
+            raise SqlError(
+                "08P01",
+                f"bind message supplies {len(params)} parameters, but "
+                f"prepared statement requires {plan.nparams}",
+            )
+        bind = [types.to_sqlite(p) for p in params] if params else []
+        if lits:
+            bind.extend(lits)
+        if plan.touches_catalog:
+            self._refresh_pg()
+        timeout = self._arm_timeout()
+        try:
+            self._desc = None
+            cur = self._cur if plan.columns is None else self._fast
+            rows = cur.execute(plan.sql, bind).fetchall()
+        except apsw.ExecutionCompleteError:
+            rows = []
+        except apsw.SQLError:
+            if not plan.empty_catalogs or plan.kind != "select":
+                raise
+            # A catalog query over relations that are always empty here (pg_publication,
+            # pg_trigger ...) but written with syntax SQLite lacks: its answer is no rows.
+            rows = []
+            self._desc = None
+        finally:
+            if timeout:
+                self.conn.set_progress_handler(None)
+        if plan.kind == "select" or plan.returning:
+            if plan.columns is None:
+                self._settle(plan, self._desc, rows)
+            if plan.has_decoders and rows:
+                decs = plan.decoders
+                assert decs is not None
+                rows = [
+                    tuple(v if d is None else d(v) for d, v in zip(decs, r, strict=False))
+                    for r in rows
+                ]
+            n = len(rows)
+            if plan.kind == "select":
+                return StatementResult(f"SELECT {n}", plan.columns, rows)
+            tag = f"INSERT 0 {n}" if plan.kind == "insert" else f"{plan.kind.upper()} {n}"
+            return StatementResult(tag, plan.columns, rows)
+        n = self.conn.changes()
+        tag = f"INSERT 0 {n}" if plan.kind == "insert" else f"{plan.kind.upper()} {n}"
+        return StatementResult(tag)
+
+    def _arm_timeout(self) -> bool:
+        ms = int(self.settings.values.get("statement_timeout", "0") or 0)
+        if ms <= 0:
+            return False
+        import time
+
+        deadline = time.monotonic() + ms / 1000
+
+        def check() -> bool:
+            if time.monotonic() > deadline:
+                self._interrupted = True
+                self._timeout_hit = True
+                return True
+            return False
+
+        self.conn.set_progress_handler(check, 10000)
+        return True
+
+    def _describe(self, plan: Plan) -> None:
+        """Settle result columns without running the statement (the exec tracer aborts it)."""
+        if plan.touches_catalog:
+            self._refresh_pg()
+        desc: list = []
+
+        def grab(cursor: apsw.Cursor, sql: str, bindings: object) -> bool:
+            desc.append(cursor.description_full)
+            return False
+
+        cur = self.conn.cursor()
+        cur.exec_trace = grab
+        n = max(plan.nparams + len(plan.lit_kinds), 0)
+        with contextlib.suppress(apsw.ExecTraceAbort):
+            cur.execute(plan.sql, [None] * n)
+        # Columns whose type nothing tells are described as text, and stay so: a client
+        # encodes the rows by what Describe said.
+        self._settle(plan, desc[0] if desc else None, [])
+
+    def _settle(self, plan: Plan, desc: tuple | None, rows: list) -> None:
+        cols: list[Column] = []
+        decoders: list = []
+        unknown: list[int] = []
+        desc = desc or ()
+        n = len(desc) if desc else (len(rows[0]) if rows else len(plan.names or []))
+        static_ok = plan.names is not None and len(plan.names) == n
+        for i in range(n):
+            d = desc[i] if i < len(desc) else (f"column{i + 1}", None, None, None, None)
+            name = plan.names[i] if static_ok and plan.names else d[0]
+            ref = None
+            table_oid, attnum = 0, 0
+            if d[3] and d[4]:
+                tname = str(d[3])
+                info = self.catalog.column(tname, d[4]) if d[2] == "main" else None
+                if info is not None:
+                    ref = (info.type_oid, info.typmod)
+                    table_oid, attnum = rel_oid(tname), info.position
+                elif d[2] == "temp":
+                    cat = pgcatalog.CATALOG_COLUMNS.get(tname, {})
+                    if d[4] in cat:
+                        ref = (cat[d[4]], -1)
+            plain = plan.plain is not None and i < len(plan.plain) and plan.plain[i]
+            if (
+                static_ok
+                and plan.types
+                and plan.types[i] is not None
+                and (ref is None or not plain)
+            ):
+                ref = plan.types[i]
+            if ref is None:
+                unknown.append(i)
+                v = next((r[i] for r in rows if r[i] is not None), None)
+                ref = (types.value_oid(v) if v is not None else types.TEXT, -1)
+            oid, typmod = ref
+            t = types.BY_OID.get(oid)
+            cols.append(Column(name, oid, t.size if t else -1, typmod, table_oid, attnum))
+            decoders.append(types.make_decoder(oid, typmod, self.tz))
+        plan.columns = cols
+        plan.decoders = decoders
+        plan.has_decoders = any(d is not None for d in decoders)
+        plan.unknown = unknown
+
+    # --- transaction control -----------------------------------------------------------
+
+    def _begin(self, sql: str) -> StatementResult:
+        if self._status != "I":
+            return StatementResult("BEGIN")  # PostgreSQL warns and carries on
+        low = sql.lower()
+        m = re.search(
+            r"isolation\s+level\s+(read\s+committed|read\s+uncommitted|repeatable\s+read|"
+            r"serializable)",
+            low,
+        )
+        if m:
+            self.settings.values["transaction_isolation"] = re.sub(r"\s+", " ", m.group(1))
+        self._txn_read_only = "read only" in low
+        # SQLite has one writer: taking the write lock at BEGIN makes concurrent writers wait
+        # (busy timeout) instead of failing their lock upgrade halfway through.
+        immediate = not (self.read_only or self._txn_read_only)
+        self.conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        self._status = "T"
+        self._check_schema = True
+        self._txn_time = dt.datetime.now(dt.UTC)
+        self._txid += 1
+        return StatementResult("BEGIN")
+
+    def _end_txn(self) -> None:
+        self._status = "I"
+        self._check_schema = True
+        self._txn_time = None
+        self._txn_read_only = False
+        self.settings.values["transaction_isolation"] = self.settings.values[
+            "default_transaction_isolation"
+        ]
+
+    def _commit(self, sql: str) -> StatementResult:
+        if re.match(r"\s*commit\s+prepared", sql, re.I):
+            raise SqlError("0A000", "two-phase commit is not supported")
+        if self._status == "E":
+            self._safe_rollback()
+            self._end_txn()
+            return StatementResult("ROLLBACK")
+        if self._status == "T":
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self._safe_rollback()
+                self._end_txn()
+                raise
+        self._end_txn()
+        return StatementResult("COMMIT")
+
+    def _safe_rollback(self) -> None:
+        if self.conn.in_transaction:
+            with contextlib.suppress(apsw.Error):
+                self.conn.execute("ROLLBACK")
+        self._refresh_pg.invalidate()  # type: ignore[attr-defined]
+
+    def _rollback(self, sql: str) -> StatementResult:
+        m = re.match(
+            r"\s*(?:rollback|abort)\s+(?:work\s+|transaction\s+)?to\s+(?:savepoint\s+)?(\S+)",
+            sql,
+            re.I,
+        )
+        if m:
+            if self._status == "I":
+                raise SqlError(
+                    "25P01", "ROLLBACK TO SAVEPOINT can only be used in transaction blocks"
+                )
+            name = m.group(1).strip(";")
+            try:
+                self.conn.execute(f"ROLLBACK TO {_ident(name)}")
+            except apsw.SQLError:
+                raise SqlError("3B001", f'savepoint "{name}" does not exist') from None
+            self._refresh_pg.invalidate()  # type: ignore[attr-defined]
+            self._status = "T"
+            return StatementResult("ROLLBACK")
+        self._safe_rollback()
+        self._end_txn()
+        return StatementResult("ROLLBACK")
+
+    def _savepoint(self, sql: str) -> StatementResult:
+        if self._status == "I":
+            raise SqlError("25P01", "SAVEPOINT can only be used in transaction blocks")
+        name = sql.split()[1].strip(";")
+        self.conn.execute(f"SAVEPOINT {_ident(name)}")
+        return StatementResult("SAVEPOINT")
+
+    def _release(self, sql: str) -> StatementResult:
+        if self._status == "I":
+            raise SqlError("25P01", "RELEASE SAVEPOINT can only be used in transaction blocks")
+        parts = sql.split()
+        name = parts[-1].strip(";")
+        try:
+            self.conn.execute(f"RELEASE {_ident(name)}")
+        except apsw.SQLError:
+            raise SqlError("3B001", f'savepoint "{name}" does not exist') from None
+        return StatementResult("RELEASE")
+
+    # --- settings -----------------------------------------------------------------------------
+
+    _SET = re.compile(
+        r"\s*set\s+(?:(session|local)\s+)?(.*?)\s*(?:=|\bto\b)\s*(.*?)\s*;?\s*$", re.I | re.S
+    )
+
+    def _set(self, sql: str) -> StatementResult:
+        body = (
+            re.sub(r"^\s*set\s+(?:session\s+|local\s+)?", "", sql, flags=re.I).strip().rstrip(";")
+        )
+        low = body.lower()
+        if low.startswith("time zone"):
+            self.settings.set("TimeZone", body[9:].strip())
+            return StatementResult("SET")
+        if low.startswith("transaction") or low.startswith("characteristics"):
+            m = re.search(
+                r"isolation\s+level\s+(read\s+committed|read\s+uncommitted|"
+                r"repeatable\s+read|serializable)",
+                low,
+            )
+            if m:
+                key = (
+                    "default_transaction_isolation"
+                    if low.startswith("characteristics")
+                    else "transaction_isolation"
+                )
+                self.settings.values[key] = re.sub(r"\s+", " ", m.group(1))
+            if "read only" in low:
+                self._txn_read_only = True
+            return StatementResult("SET")
+        if low.startswith("names"):
+            self.settings.set("client_encoding", body[5:].strip())
+            return StatementResult("SET")
+        if low.startswith("session authorization") or low.startswith("role"):
+            return StatementResult("SET")
+        m = self._SET.match(sql)
+        if not m:
+            raise SqlError("42601", "syntax error in SET")
+        self.settings.set(m.group(2), m.group(3))
+        return StatementResult("SET")
+
+    def _show(self, sql: str) -> StatementResult:
+        name = re.sub(r"^\s*show\s+", "", sql, flags=re.I).strip().rstrip(";").strip()
+        if name.lower() == "all":
+            rows = [(k, v, "") for k, v in sorted(self.settings.values.items())]
+            cols = [
+                Column("name", types.TEXT),
+                Column("setting", types.TEXT),
+                Column("description", types.TEXT),
+            ]
+            return StatementResult(f"SHOW {len(rows)}", cols, rows)
+        from aurora.engine.sql.settings import canonical
+
+        key = canonical(name)
+        value = self.settings.get(name)
+        label = name.lower() if key != "transaction_isolation" else "transaction_isolation"
+        label = {"TimeZone": "TimeZone", "DateStyle": "DateStyle"}.get(key, label.replace(" ", "_"))
+        return StatementResult("SHOW", [Column(label, types.TEXT)], [(value,)])
+
+    def _reset(self, sql: str) -> StatementResult:
+        name = re.sub(r"^\s*reset\s+", "", sql, flags=re.I).strip().rstrip(";")
+        self.settings.reset(name)
+        return StatementResult("RESET")
+
+    def _discard(self, sql: str) -> StatementResult:
+        self.settings.reset("all")
+        return StatementResult("DISCARD ALL")
+
+    def _noop(self, tag: str) -> Callable[[str], StatementResult]:
+        def run(sql: str) -> StatementResult:
+            if tag == "VACUUM" and self._status != "I":
+                raise SqlError("25001", "VACUUM cannot run inside a transaction block")
+            return StatementResult(tag)
+
+        return run
+
+    def _explain(self, sql: str) -> StatementResult:
+        inner = re.sub(
+            r"^\s*explain\s+(?:\([^)]*\)\s*|analyze\s+|verbose\s+)*", "", sql, flags=re.I
+        )
+        plan, _ = self._plan(inner)
+        rows = self.conn.execute(
+            "EXPLAIN QUERY PLAN " + plan.sql, [None] * (plan.nparams + len(plan.lit_kinds))
+        ).fetchall()
+        out = [(("  " * 0) + str(r[3]),) for r in rows]
+        return StatementResult(f"EXPLAIN {len(out)}", [Column("QUERY PLAN", types.TEXT)], out)
+
+    # --- DDL --------------------------------------------------------------------------
+
+    def _ddl(
+        self, fn: Callable[[Session, str], StatementResult]
+    ) -> Callable[[str], StatementResult]:
+        def run(sql: str) -> StatementResult:
+            result = fn(self, sql)
+            self._cache.clear()
+            self.catalog.refresh(force=True)
+            return result
+
+        return run
+
+    def _create(self, sql: str) -> StatementResult:
+        m = re.match(r"\s*create\s+database\s+(\"[^\"]+\"|\w+)", sql, re.I)
+        if m:
+            return self._database(sql, m.group(1).strip('"'), self._create_db, "CREATE DATABASE")
+        if re.match(
+            r"\s*create\s+(or\s+replace\s+)?(extension|function|procedure|trigger|type|"
+            r"role|user|rule|policy|publication|subscription)\b",
+            sql,
+            re.I,
+        ):
+            what = re.match(r"\s*create\s+(?:or\s+replace\s+)?(\w+)", sql, re.I).group(1).upper()  # type: ignore[union-attr]
+            if what == "EXTENSION" and re.search(
+                r"\b(plpgsql|uuid-ossp|\"uuid-ossp\"|pgcrypto)\b", sql, re.I
+            ):
+                return StatementResult("CREATE EXTENSION")
+            raise SqlError("0A000", f"CREATE {what} is not supported")
+        return self._ddl(ddl.create)(sql)
+
+    def _drop(self, sql: str) -> StatementResult:
+        m = re.match(r"\s*drop\s+database\s+(?:if\s+exists\s+)?(\"[^\"]+\"|\w+)", sql, re.I)
+        if m:
+            return self._database(sql, m.group(1).strip('"'), self._drop_db, "DROP DATABASE")
+        if re.match(r"\s*drop\s+(schema|extension|function|type|role|user)\b", sql, re.I):
+            if re.match(r"\s*drop\s+extension\s+if\s+exists", sql, re.I):
+                return StatementResult("DROP EXTENSION")
+            raise SqlError("0A000", f"{' '.join(sql.split()[:2]).upper()} is not supported")
+        return self._ddl(ddl.drop)(sql)
+
+    def _database(
+        self, sql: str, name: str, hook: Callable[[str], None] | None, tag: str
+    ) -> StatementResult:
+        if self._status != "I":
+            raise SqlError("25001", f"{tag} cannot run inside a transaction block")
+        if hook is None:
+            raise SqlError("0A000", f"{tag} is not supported by this instance")
+        hook(name)
+        self._refresh_pg.invalidate()  # type: ignore[attr-defined]
+        return StatementResult(tag)
+
+    # --- COPY ---------------------------------------------------------------------------
+
+    def _copy(self, sql: str) -> StatementResult:
+        spec = CopySpec(sql)
+        opts = spec.resolved()
+        if opts["format"] == "binary":
+            raise SqlError("0A000", "COPY BINARY is not supported")
+        if spec.direction == "from":
+            if spec.table is None:
+                raise SqlError("42601", "COPY FROM needs a table")
+            if self.read_only or self._txn_read_only:
+                raise SqlError("25006", "cannot execute COPY FROM in a read-only transaction")
+            cols = self.catalog.table_columns(spec.table)
+            if cols is None:
+                raise SqlError("42P01", f'relation "{spec.table}" does not exist')
+            names = spec.columns or [c.name for c in cols]
+            known = {c.name.lower() for c in cols}
+            for n in names:
+                if n.lower() not in known:
+                    raise SqlError(
+                        "42703", f'column "{n}" of relation "{spec.table}" does not exist'
+                    )
+            return StatementResult("COPY", copy=CopyIn(spec.table, names, **opts))
+        query = (
+            spec.query
+            or f"SELECT {', '.join(spec.columns) if spec.columns else '*'} FROM {spec.table}"
+        )
+        plan, lits = self._plan(query)
+        result = self._run(plan, (), lits)
+        return StatementResult(
+            f"COPY {len(result.rows)}", copy=CopyOut(result.columns or [], result.rows, **opts)
+        )
+
+    def _copy_rows(self, copy: CopyIn, rows: Iterable[Sequence[str | None]]) -> int:
+        if self.catalog.refresh():
+            self._cache.clear()
+        cols = self.catalog.table_columns(copy.table) or []
+        by_name = {c.name.lower(): c for c in cols}
+        oids = [
+            by_name[n.lower()].type_oid if n.lower() in by_name else types.TEXT
+            for n in copy.columns
+        ]
+        plain = [oid in (types.TEXT, 1043, 1042, 19) for oid in oids]
+        width = len(copy.columns)
+        text_in = types.text_in
+        sql = (
+            f'INSERT INTO "{copy.table}" ({", ".join(_ident(c) for c in copy.columns)}) '
+            f"VALUES ({', '.join('?' * width)})"
+        )
+        count = 0
+        line = 0
+
+        def converted() -> Iterator[list[object]]:
+            nonlocal count, line
+            for row in rows:
+                line += 1
+                if len(row) != width:
+                    raise SqlError(
+                        "22P04",
+                        f"COPY {copy.table}, line {line}: expected {width} columns, got {len(row)}",
+                    )
+                out = [
+                    v if v is None or plain[i] else text_in(oids[i], v) for i, v in enumerate(row)
+                ]
+                count += 1
+                yield out
+
+        with self.atomic():
+            self.conn.executemany(sql, converted())
+        return count
+
+
+def _allowed_in_failed(sql: str) -> bool:
+    w = lexer.first_word(sql)
+    return w in ("rollback", "abort", "commit", "end") or not w
+
+
+def _ident(name: str) -> str:
+    return '"' + name.strip('"').replace('"', '""') + '"'
+
+
+def _num_kind(tok: str) -> str:
+    return "n" if ("." in tok or "e" in tok.lower()) else "i"
+
+
+def _utility_columns(word: str, sql: str) -> list[Column] | None:
+    if word == "show":
+        name = re.sub(r"^\s*show\s+", "", sql, flags=re.I).strip().rstrip(";")
+        return [Column(name.lower().replace(" ", "_"), types.TEXT)]
+    if word == "explain":
+        return [Column("QUERY PLAN", types.TEXT)]
+    return None

@@ -1,0 +1,590 @@
+"""PostgreSQL types as this engine stores them in SQLite, and back.
+
+Each declared PostgreSQL type has an OID, a SQLite column affinity and a decoder that turns
+the stored value into the Python value the wire front end encodes. Storage conventions:
+integers and booleans as INTEGER (0/1); float4/float8 as REAL; NUMERIC with no affinity
+(BLOB) holding an INTEGER or REAL when that is exactly the decimal value, else the decimal
+as TEXT, so no digit is ever lost and common values still compare numerically;
+timestamps, dates, times, intervals, uuid and json as TEXT (ISO 8601; timestamptz in UTC
+with an explicit offset); arrays as JSON text; bytea as BLOB.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from aurora.engine.sqlapi import SqlError
+
+
+@dataclass(frozen=True)
+class PgType:
+    """One PostgreSQL type: name as format_type prints it, OID, size and SQLite affinity."""
+
+    name: str
+    oid: int
+    typname: str
+    size: int
+    affinity: str
+    category: str
+    array_oid: int = 0
+    elem_oid: int = 0
+
+
+_TYPES = [
+    PgType("boolean", 16, "bool", 1, "INTEGER", "B", 1000),
+    PgType("bytea", 17, "bytea", -1, "BLOB", "U", 1001),
+    PgType('"char"', 18, "char", 1, "TEXT", "S", 1002),
+    PgType("name", 19, "name", 64, "TEXT", "S", 1003),
+    PgType("bigint", 20, "int8", 8, "INTEGER", "N", 1016),
+    PgType("smallint", 21, "int2", 2, "INTEGER", "N", 1005),
+    PgType("int2vector", 22, "int2vector", -1, "TEXT", "A", 1006, 21),
+    PgType("integer", 23, "int4", 4, "INTEGER", "N", 1007),
+    PgType("regproc", 24, "regproc", 4, "INTEGER", "N", 1008),
+    PgType("text", 25, "text", -1, "TEXT", "S", 1009),
+    PgType("oid", 26, "oid", 4, "INTEGER", "N", 1028),
+    PgType("oidvector", 30, "oidvector", -1, "TEXT", "A", 1013, 26),
+    PgType("json", 114, "json", -1, "TEXT", "U", 199),
+    PgType("real", 700, "float4", 4, "REAL", "N", 1021),
+    PgType("double precision", 701, "float8", 8, "REAL", "N", 1022),
+    PgType("unknown", 705, "unknown", -2, "TEXT", "X"),
+    PgType("money", 790, "money", 8, "BLOB", "N", 791),
+    PgType("character", 1042, "bpchar", -1, "TEXT", "S", 1014),
+    PgType("character varying", 1043, "varchar", -1, "TEXT", "S", 1015),
+    PgType("date", 1082, "date", 4, "TEXT", "D", 1182),
+    PgType("time without time zone", 1083, "time", 8, "TEXT", "D", 1183),
+    PgType("timestamp without time zone", 1114, "timestamp", 8, "TEXT", "D", 1115),
+    PgType("timestamp with time zone", 1184, "timestamptz", 8, "TEXT", "D", 1185),
+    PgType("interval", 1186, "interval", 16, "TEXT", "T", 1187),
+    PgType("time with time zone", 1266, "timetz", 12, "TEXT", "D", 1270),
+    PgType("numeric", 1700, "numeric", -1, "BLOB", "N", 1231),
+    PgType("regclass", 2205, "regclass", 4, "INTEGER", "N", 2210),
+    PgType("regtype", 2206, "regtype", 4, "INTEGER", "N", 2211),
+    PgType("regnamespace", 4089, "regnamespace", 4, "INTEGER", "N", 4090),
+    PgType("record", 2249, "record", -1, "TEXT", "P", 2287),
+    PgType("void", 2278, "void", 4, "TEXT", "P"),
+    PgType("uuid", 2950, "uuid", 16, "TEXT", "U", 2951),
+    PgType("jsonb", 3802, "jsonb", -1, "TEXT", "U", 3807),
+    PgType("xid", 28, "xid", 4, "INTEGER", "U", 1011),
+    PgType("pg_lsn", 3220, "pg_lsn", 8, "TEXT", "U", 3221),
+    PgType("inet", 869, "inet", -1, "TEXT", "I", 1041),
+    PgType("aclitem", 1033, "aclitem", 12, "TEXT", "U", 1034),
+    PgType("pg_node_tree", 194, "pg_node_tree", -1, "TEXT", "S"),
+    PgType("anyarray", 2277, "anyarray", -1, "TEXT", "P"),
+    PgType("trigger", 2279, "trigger", 4, "TEXT", "P"),
+]
+
+BY_OID: dict[int, PgType] = {t.oid: t for t in _TYPES}
+for _t in list(_TYPES):
+    if _t.array_oid:
+        _arr = PgType(_t.name + "[]", _t.array_oid, "_" + _t.typname, -1, "TEXT", "A", 0, _t.oid)
+        _TYPES.append(_arr)
+        BY_OID[_arr.oid] = _arr
+
+# Every spelling PostgreSQL (and sqlglot's names for it) uses for a type, to its OID.
+ALIASES: dict[str, int] = {}
+for _t in _TYPES:
+    ALIASES[_t.typname] = _t.oid
+    ALIASES[_t.name] = _t.oid
+ALIASES.update(
+    {
+        "bool": 16,
+        "int": 23,
+        "int4": 23,
+        "integer": 23,
+        "serial": 23,
+        "serial4": 23,
+        "bigint": 20,
+        "int8": 20,
+        "bigserial": 20,
+        "serial8": 20,
+        "smallint": 21,
+        "int2": 21,
+        "smallserial": 21,
+        "serial2": 21,
+        "tinyint": 21,
+        "float": 701,
+        "double": 701,
+        "float8": 701,
+        "float4": 700,
+        "real": 700,
+        "decimal": 1700,
+        "numeric": 1700,
+        "varchar": 1043,
+        "char": 1042,
+        "bpchar": 1042,
+        "nchar": 1042,
+        "character": 1042,
+        "string": 25,
+        "text": 25,
+        "citext": 25,
+        "timestamp": 1114,
+        "datetime": 1114,
+        "timestamptz": 1184,
+        "timestampltz": 1184,
+        "timetz": 1266,
+        "time": 1083,
+        "json": 114,
+        "jsonb": 3802,
+        "uuid": 2950,
+        "bytea": 17,
+        "blob": 17,
+        "varbinary": 17,
+        "binary": 17,
+        "name": 19,
+        "oid": 26,
+        "regclass": 2205,
+        "regtype": 2206,
+        "regproc": 24,
+        "regprocedure": 24,
+        "regnamespace": 4089,
+        "date": 1082,
+        "interval": 1186,
+        "money": 790,
+        "xid": 28,
+        "inet": 869,
+        "cidr": 869,
+        "bit": 1043,
+        "varbit": 1043,
+        "userdefined": 25,
+        "unknown": 705,
+        '"char"': 18,
+    }
+)
+
+BOOL, INT2, INT4, INT8, TEXT, OID, FLOAT8, NUMERIC = 16, 21, 23, 20, 25, 26, 701, 1700
+INTEGER_OIDS = frozenset({20, 21, 23, 26, 24, 28})
+SERIAL_NAMES = {
+    "serial": 23,
+    "serial4": 23,
+    "bigserial": 20,
+    "serial8": 20,
+    "smallserial": 21,
+    "serial2": 21,
+}
+
+
+def lookup_oid(name: str) -> int | None:
+    """``to_regtype``: the OID of a type this engine knows, else None."""
+    n = name.strip().lower().replace("pg_catalog.", "").strip('"')
+    if n.endswith("[]"):
+        elem = lookup_oid(n[:-2])
+        t = BY_OID.get(elem) if elem else None
+        return t.array_oid if t and t.array_oid else None
+    n = re.sub(r"\s*\(.*\)", "", n)
+    return ALIASES.get(n) if n not in ("userdefined", "unknown") else None
+
+
+def oid_of(name: str) -> int:
+    """The OID of a type name as written in SQL (``int4``, ``character varying``, ``text[]``)."""
+    n = name.strip().lower().replace("pg_catalog.", "").strip('"')
+    if n.endswith("[]"):
+        elem = oid_of(n[:-2])
+        t = BY_OID.get(elem)
+        return t.array_oid if t and t.array_oid else 1009
+    n = re.sub(r"\s*\(.*\)", "", n)
+    if n in ALIASES:
+        return ALIASES[n]
+    if n.startswith("timestamp"):
+        return 1184 if "with time zone" in n and "without" not in n else 1114
+    if n.startswith("time"):
+        return 1266 if "with time zone" in n and "without" not in n else 1083
+    if n.startswith(("character varying", "varchar")):
+        return 1043
+    if n.startswith("double"):
+        return 701
+    return 25
+
+
+def typmod_of(name: str, oid: int) -> int:
+    """PostgreSQL's atttypmod for a declared type (``numeric(10,2)``, ``varchar(20)``)."""
+    m = re.search(r"\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)", name)
+    if not m:
+        return -1
+    a = int(m.group(1))
+    if oid == NUMERIC:
+        s = int(m.group(2) or 0)
+        return ((a << 16) | s) + 4
+    if oid in (1042, 1043):
+        return a + 4
+    if oid in (1083, 1114, 1184, 1266):
+        return a
+    return -1
+
+
+def format_type(oid: int | None, typmod: int | None = -1) -> str | None:
+    """``pg_catalog.format_type``: the SQL spelling of a type and its modifier."""
+    if oid is None:
+        return None
+    t = BY_OID.get(int(oid))
+    if t is None:
+        return "???"
+    name = t.name
+    tm = -1 if typmod is None else int(typmod)
+    if tm >= 0:
+        if t.oid == NUMERIC and tm >= 4:
+            tm -= 4
+            name = f"numeric({tm >> 16},{tm & 0xFFFF})"
+        elif t.oid in (1042, 1043) and tm >= 4:
+            name = f"{name}({tm - 4})"
+        elif t.oid in (1114, 1184):
+            name = name.replace("timestamp", f"timestamp({tm})", 1)
+    return name
+
+
+def numeric_scale(typmod: int) -> int | None:
+    if typmod is None or typmod < 4:
+        return None
+    return (typmod - 4) & 0xFFFF
+
+
+# --- values into SQLite -------------------------------------------------------------------
+
+
+def decimal_to_storage(d: Decimal) -> int | float | str:
+    """The exact-storage form of a NUMERIC value (see the module docstring)."""
+    if not d.is_finite():
+        return str(d)
+    if d == d.to_integral_value() and d.as_tuple().exponent >= 0 and abs(d) < 2**63:
+        return int(d)
+    f = float(d)
+    if Decimal(repr(f)) == d:
+        return f
+    return str(d)
+
+
+def numeric_in(value: object) -> object:
+    """Coerce any value written to a NUMERIC column to its exact-storage form."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, float):
+        return value
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, Decimal):
+        return decimal_to_storage(value)
+    if isinstance(value, (str, bytes)):
+        s = value.decode() if isinstance(value, bytes) else value
+        try:
+            return decimal_to_storage(Decimal(s.strip()))
+        except InvalidOperation:
+            raise SqlError("22P02", f'invalid input syntax for type numeric: "{s}"') from None
+    return value
+
+
+_TRUE = {"t", "true", "y", "yes", "on", "1"}
+_FALSE = {"f", "false", "n", "no", "off", "0"}
+
+
+def bool_in(value: object) -> object:
+    if value is None or isinstance(value, int):
+        return None if value is None else int(bool(value))
+    if isinstance(value, (str, bytes)):
+        s = (value.decode() if isinstance(value, bytes) else value).strip().lower()
+        if s in _TRUE:
+            return 1
+        if s in _FALSE:
+            return 0
+        raise SqlError("22P02", f'invalid input syntax for type boolean: "{value!s}"')
+    return int(bool(value))
+
+
+def to_sqlite(value: object) -> object:
+    """A Python parameter value as APSW can bind it, in this module's storage form."""
+    if value is None or type(value) in (int, str, float, bytes):
+        return value
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, Decimal):
+        return decimal_to_storage(value)
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+            return value.strftime("%Y-%m-%d %H:%M:%S.%f+00:00")
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return interval_text(value)
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, default=str)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (bytearray, memoryview)):
+        return bytes(value)
+    return str(value)
+
+
+def interval_text(td: dt.timedelta) -> str:
+    secs = td.seconds + td.microseconds / 1e6
+    h, rem = divmod(secs, 3600)
+    m, s = divmod(rem, 60)
+    body = f"{int(h):02d}:{int(m):02d}:{s:09.6f}".rstrip("0").rstrip(".")
+    return f"{td.days} days {body}" if td.days else body
+
+
+# --- values out of SQLite -----------------------------------------------------------------
+
+Decoder = Callable[[object], object]
+
+
+def _dec_bool(v: object) -> object:
+    if v is None or isinstance(v, bool):
+        return v
+    if isinstance(v, str):
+        return v.strip().lower() in _TRUE
+    return bool(v)
+
+
+def _dec_int(v: object) -> object:
+    if v is None or type(v) is int:
+        return v
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    if isinstance(v, str):
+        try:
+            return int(v)
+        except ValueError:
+            return v
+    return v
+
+
+def _dec_float(v: object) -> object:
+    if v is None or type(v) is float:
+        return v
+    try:
+        return float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return v
+
+
+def _make_numeric(scale: int | None) -> Decoder:
+    q = Decimal(1).scaleb(-scale) if scale is not None else None
+
+    def dec(v: object) -> object:
+        if v is None or isinstance(v, Decimal):
+            return v
+        if isinstance(v, float):
+            d = Decimal(repr(v))
+        elif isinstance(v, (int, str)):
+            try:
+                d = Decimal(v)
+            except InvalidOperation:
+                return v
+        elif isinstance(v, bytes):
+            d = Decimal(v.decode())
+        else:
+            return v
+        if q is not None and d.is_finite():
+            d = d.quantize(q)
+        return d
+
+    return dec
+
+
+_dec_numeric = _make_numeric(None)
+
+
+def _dec_text(v: object) -> object:
+    if v is None or type(v) is str:
+        return v
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    if isinstance(v, float) and v.is_integer():
+        return repr(v)
+    return str(v)
+
+
+def _dec_bytes(v: object) -> object:
+    if v is None or isinstance(v, bytes):
+        return v
+    return str(v).encode()
+
+
+def parse_timestamp(s: str) -> dt.datetime:
+    s = s.strip()
+    if s.endswith("Z"):
+        s = s[:-1] + "+00:00"
+    m = re.match(r"(.*[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?)([+-]\d\d)(?::?(\d\d))?$", s)
+    if m and m.group(3) is None:
+        s = m.group(1) + m.group(2) + ":00"
+    elif m:
+        s = m.group(1) + m.group(2) + ":" + m.group(3)
+    return dt.datetime.fromisoformat(s)
+
+
+def make_decoder(oid: int, typmod: int, tz: dt.tzinfo) -> Decoder | None:
+    """The function that turns a stored value of this type into its Python value (None: as is)."""
+    if oid == BOOL:
+        return _dec_bool
+    if oid in INTEGER_OIDS:
+        return _dec_int
+    if oid in (700, 701):
+        return _dec_float
+    if oid == NUMERIC:
+        scale = numeric_scale(typmod)
+        return _dec_numeric if scale is None else _make_numeric(scale)
+    if oid in (25, 1043, 1042, 19, 18, 705, 2205, 2206, 4089):
+        return _dec_text
+    if oid == 17:
+        return _dec_bytes
+    if oid in (114, 3802):
+        return _dec_json
+    if oid == 2950:
+        return lambda v: uuid.UUID(v) if isinstance(v, str) else v
+    if oid == 1082:
+        return _dec_date
+    if oid == 1083:
+        return lambda v: dt.time.fromisoformat(v) if isinstance(v, str) else v
+    if oid == 1114:
+        return lambda v: _dec_timestamp(v, tz, False)
+    if oid == 1184:
+        return lambda v: _dec_timestamp(v, tz, True)
+    if oid in (22, 30):
+        return _dec_vector
+    t = BY_OID.get(oid)
+    if t is not None and t.category == "A":
+        return _make_array_decoder(t.elem_oid, tz)
+    return None
+
+
+def _dec_vector(v: object) -> object:
+    """int2vector / oidvector print as space-separated numbers, not as an array literal."""
+    if isinstance(v, str) and v.startswith("["):
+        return " ".join(str(x) for x in json.loads(v))
+    return v
+
+
+def _dec_json(v: object) -> object:
+    if isinstance(v, str):
+        try:
+            return json.loads(v)
+        except ValueError:
+            return v
+    return v
+
+
+def _dec_date(v: object) -> object:
+    if isinstance(v, str):
+        try:
+            return dt.date.fromisoformat(v[:10])
+        except ValueError:
+            return v
+    return v
+
+
+def _dec_timestamp(v: object, tz: dt.tzinfo, aware: bool) -> object:
+    if not isinstance(v, str):
+        if isinstance(v, (int, float)):
+            v = dt.datetime.fromtimestamp(v, dt.UTC)
+        else:
+            return v
+    else:
+        try:
+            v = parse_timestamp(v)
+        except ValueError:
+            return v
+    assert isinstance(v, dt.datetime)
+    if aware:
+        if v.tzinfo is None:
+            v = v.replace(tzinfo=dt.UTC)
+        return v.astimezone(tz)
+    if v.tzinfo is not None:
+        v = v.astimezone(tz).replace(tzinfo=None)
+    return v
+
+
+def _make_array_decoder(elem_oid: int, tz: dt.tzinfo) -> Decoder:
+    inner = make_decoder(elem_oid, -1, tz)
+
+    def dec(v: object) -> object:
+        if isinstance(v, str):
+            try:
+                items = json.loads(v)
+            except ValueError:
+                items = parse_array_literal(v)
+            if isinstance(items, list) and inner is not None:
+                return [inner(x) for x in items]
+            return items
+        if isinstance(v, (int, float)):
+            return [v]
+        return v
+
+    return dec
+
+
+def parse_array_literal(s: str) -> list | str:
+    """A PostgreSQL array literal such as ``{1,2,"a b"}`` to a list of strings (one level)."""
+    s = s.strip()
+    if not (s.startswith("{") and s.endswith("}")):
+        return s
+    body = s[1:-1]
+    if not body:
+        return []
+    out: list = []
+    for m in re.finditer(r'"((?:[^"\\]|\\.)*)"|([^,]+)', body):
+        if m.group(1) is not None:
+            out.append(re.sub(r"\\(.)", r"\1", m.group(1)))
+        else:
+            tok = m.group(2).strip()
+            out.append(None if tok.upper() == "NULL" else tok)
+    return out
+
+
+# --- text input (COPY FROM, casts) ---------------------------------------------------------
+
+
+def text_in(oid: int, s: str) -> object:
+    """A text field (COPY, a text-format parameter) to its storage form for a column type."""
+    try:
+        if oid in INTEGER_OIDS:
+            return int(s)
+        if oid in (700, 701):
+            return float(s)
+        if oid == NUMERIC:
+            return numeric_in(s)
+        if oid == BOOL:
+            return bool_in(s)
+        if oid == 17:
+            if s.startswith("\\x"):
+                return bytes.fromhex(s[2:])
+            return s.encode()
+        if oid == 1184:
+            return to_sqlite(
+                parse_timestamp(s)
+                if _HAS_TZ.search(s)
+                else parse_timestamp(s).replace(tzinfo=dt.UTC)
+            )
+        if oid in (114, 3802):
+            return json.dumps(json.loads(s))
+        t = BY_OID.get(oid)
+        if t is not None and t.category == "A":
+            items = parse_array_literal(s)
+            return json.dumps(items) if isinstance(items, list) else s
+    except ValueError:
+        name = BY_OID[oid].name if oid in BY_OID else str(oid)
+        raise SqlError("22P02", f'invalid input syntax for type {name}: "{s}"') from None
+    return s
+
+
+_HAS_TZ = re.compile(r"(?:[+-]\d\d(?::?\d\d)?|Z)$")
+
+
+def value_oid(v: object) -> int:
+    """The type OID to describe a computed value with, from the Python value alone."""
+    if isinstance(v, bool):
+        return BOOL
+    if isinstance(v, int):
+        return INT8
+    if isinstance(v, float):
+        return FLOAT8
+    if isinstance(v, Decimal):
+        return NUMERIC
+    if isinstance(v, bytes):
+        return 17
+    return TEXT
