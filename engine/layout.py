@@ -49,6 +49,44 @@ class Layout:
     def volume_file(self, region: str, volume_id: str) -> Path:
         return self.region_dir(region) / "volumes" / f"{volume_id}.toml"
 
+    # --- the control plane -----------------------------------------------------------------
+    @property
+    def daemon_dir(self) -> Path:
+        return self.home / "aurorad"
+
+    @property
+    def control_socket(self) -> Path:
+        return self.daemon_dir / "control.sock"
+
+    @property
+    def events_file(self) -> Path:
+        return self.daemon_dir / "events.jsonl"
+
+    # --- clusters and their instances --------------------------------------------------------
+    @property
+    def clusters_dir(self) -> Path:
+        return self.home / "clusters"
+
+    def cluster_dir(self, cluster: str) -> Path:
+        return self.clusters_dir / cluster
+
+    def cluster_file(self, cluster: str) -> Path:
+        return self.cluster_dir(cluster) / "cluster.toml"
+
+    def password_file(self, cluster: str) -> Path:
+        return self.cluster_dir(cluster) / "password"
+
+    def instance_dir(self, cluster: str, instance: str) -> Path:
+        return self.cluster_dir(cluster) / "instances" / instance
+
+    @staticmethod
+    def instance_control_socket(instance_dir: Path) -> Path:
+        return instance_dir / "control.sock"
+
+    @staticmethod
+    def instance_status_file(instance_dir: Path) -> Path:
+        return instance_dir / "status.json"
+
     # --- per-process files -----------------------------------------------------------------
     @staticmethod
     def pid_file(process_dir: Path) -> Path:
@@ -90,3 +128,22 @@ def write_toml(path: Path, data: dict[str, Any]) -> None:
 def read_toml(path: Path) -> dict[str, Any]:
     with open(path, "rb") as f:
         return tomllib.load(f)
+
+
+_dir_fds: dict[Path, int] = {}
+
+
+def unix_socket_path(path: Path) -> str:
+    """A path to bind or connect a Unix socket at ``path``, short enough for the kernel.
+
+    sun_path holds 107 bytes; a deep AURORA_HOME (a test's temporary folder) can be longer.
+    Then the folder is opened once and the socket is named through /proc/self/fd.
+    """
+    text = str(path)
+    if len(text.encode()) < 100:
+        return text
+    folder = path.parent
+    fd = _dir_fds.get(folder)
+    if fd is None:
+        fd = _dir_fds[folder] = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    return f"/proc/self/fd/{fd}/{path.name}"

@@ -1,0 +1,128 @@
+"""The writer's stream of committed batches to its readers, and replica lag.
+
+Storage carries the data; this stream only tells readers *that* a batch is durable: its
+commit LSN, the pages it wrote and the writer's clock at commit. A reader moves its read
+point, drops stale cached pages, and measures lag as the time from the writer's commit to
+the moment the change is visible on the reader (both clocks are this machine's).
+
+Frames are JSON lines: ``{"hello": vdl}`` once, then ``{"lsn": n, "t": time, "pages": [[f, p], ...]}``.
+A reader that connects (or reconnects) asks storage for the durable point itself and drops
+its whole cache, so a gap in the stream never leaves a stale page behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable
+
+log = logging.getLogger("aurora.instance.replication")
+
+
+class Broadcaster:
+    """Writer side: a TCP server on the cluster's replication port."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+        self.vdl = 0
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port, reuse_address=True)
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(json.dumps({"hello": self.vdl}).encode() + b"\n")
+        self._writers.add(writer)
+        try:
+            await reader.read()  # readers send nothing; EOF when they go
+        except ConnectionError:
+            pass
+        finally:
+            self._writers.discard(writer)
+            writer.close()
+
+    def publish(self, lsn: int, commit_time: float, pages: list[tuple[int, int]]) -> None:
+        """Called on the instance's loop, in LSN order."""
+        self.vdl = max(self.vdl, lsn)
+        if not self._writers:
+            return
+        line = json.dumps({"lsn": lsn, "t": commit_time, "pages": pages}).encode() + b"\n"
+        for w in list(self._writers):
+            if w.is_closing():
+                self._writers.discard(w)
+                continue
+            transport = w.transport
+            if transport.get_write_buffer_size() > 64 * 1024 * 1024:
+                log.warning("a reader is not keeping up; dropping its replication connection")
+                w.close()
+                continue
+            w.write(line)
+
+    @property
+    def readers(self) -> int:
+        return len(self._writers)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for w in list(self._writers):
+            w.close()
+
+
+class Follower:
+    """Reader side: follows the writer's stream and applies it to the instance."""
+
+    def __init__(self, port: int, apply: Callable[[int, list[tuple[int, int]]], None],
+                 resync: Callable[[], None]) -> None:
+        self.port = port
+        self.apply = apply
+        self.resync = resync
+        self.connected = False
+        self.last_lag_ms: float | None = None
+        self._lags: collections.deque[float] = collections.deque(maxlen=1000)
+        self.applied = 0
+
+    def lag_p99_ms(self) -> float | None:
+        if not self._lags:
+            return None
+        xs = sorted(self._lags)
+        return xs[min(len(xs) - 1, int(len(xs) * 0.99))]
+
+    async def run(self) -> None:
+        while True:
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+            except OSError:
+                self.connected = False
+                await asyncio.sleep(0.1)
+                continue
+            try:
+                hello = json.loads(await reader.readline() or b"{}")
+                if "hello" not in hello:
+                    raise ConnectionError("no hello from the writer")
+                await asyncio.to_thread(self.resync)
+                self.connected = True
+                while True:
+                    line = await reader.readline()
+                    if not line:
+                        break
+                    frame = json.loads(line)
+                    pages = [tuple(p) for p in frame["pages"]]
+                    await asyncio.to_thread(self.apply, frame["lsn"], pages)  # type: ignore[arg-type]
+                    lag = max(0.0, (time.time() - frame["t"]) * 1000)
+                    self.last_lag_ms = lag
+                    self._lags.append(lag)
+                    self.applied += 1
+            except (ConnectionError, ValueError, OSError) as e:
+                log.info("replication stream lost: %s; reconnecting", e)
+            finally:
+                self.connected = False
+                writer.close()
+                with contextlib.suppress(Exception):
+                    await writer.wait_closed()
+            await asyncio.sleep(0.05)

@@ -1,0 +1,259 @@
+"""A database instance process: ``python -m aurora.engine.instance.server --dir D ...``.
+
+Compute only: SQLite (APSW) on a VFS whose pages live in the cluster's volume, behind the
+PostgreSQL wire protocol. A writer opens the volume for writing (fencing any older writer)
+and streams its committed batches to the readers; a reader opens it read-only and follows
+that stream. Connections arrive on the instance's own port, or are handed over by aurorad
+from an endpoint through the Unix socket ``handoff.sock`` in the instance's folder. The
+instance writes ``status.json`` there twice a second for aurorad and the dashboard.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from aurora.engine import errors
+from aurora.engine.instance.databases import REGISTRY, Databases
+from aurora.engine.instance.replication import Broadcaster, Follower
+from aurora.engine.instance.vfs import VolumeVFS
+from aurora.engine.layout import Layout, unix_socket_path
+from aurora.engine.loop import asyncio_run
+from aurora.engine.pgwire.auth import ScramAuthenticator, make_scram_verifier
+from aurora.engine.pgwire.server import PgServer
+from aurora.engine.pgwire.tls import ensure_self_signed, server_ssl_context
+from aurora.engine.sql.session import Session
+from aurora.engine.sqlapi import SqlError
+from aurora.engine.storage.catalog import Catalog, parse_volume_name
+from aurora.engine.storage.pagestore import VolumePageStore
+
+log = logging.getLogger("aurora.instance")
+
+
+class Instance:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.dir: Path = args.dir
+        self.role: str = args.role
+        self.read_only = args.role != "writer"
+        self.layout = Layout.from_env()
+        self.store: VolumePageStore | None = None
+        self.vfs: VolumeVFS | None = None
+        self.databases = Databases()
+        self.server: PgServer | None = None
+        self.broadcaster: Broadcaster | None = None
+        self.follower: Follower | None = None
+        self.ready = False
+        self.started = time.time()
+        self.fenced = asyncio.Event()
+        self._handoff_server: socket.socket | None = None
+        self._tasks: list[asyncio.Task] = []
+
+    # --- start-up -------------------------------------------------------------------------
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        catalog = Catalog(self.layout, self.args.region)
+        meta = catalog.load_volume(parse_volume_name(self.args.volume))
+        self.store = await asyncio.to_thread(
+            VolumePageStore.open, catalog, meta, writer=not self.read_only, az=self.args.az)
+        if not self.read_only:
+            self.broadcaster = Broadcaster(self.args.replication_port)
+            self.broadcaster.vdl = self.store.read_point()
+            await self.broadcaster.start()
+            self.store.subscribe(lambda lsn, pages: loop.call_soon_threadsafe(
+                self.broadcaster.publish, lsn, time.time(), pages))  # type: ignore[union-attr]
+        self.vfs = VolumeVFS(self.store, self.databases.file_of, read_only=self.read_only,
+                             pool_bytes=self.args.pool_mib * 1024 * 1024)
+        registry = self.vfs.connect(REGISTRY)
+        initial = ["postgres"] + ([self.args.database] if self.args.database != "postgres" else [])
+        await asyncio.to_thread(self.databases.attach, registry, self.read_only, initial)
+        if self.read_only:
+            self.follower = Follower(self.args.replication_port, self._apply, self._resync)
+            self._tasks.append(asyncio.create_task(self.follower.run()))
+        password = Path(self.args.password_file).read_text().strip()
+        auth = ScramAuthenticator({self.args.user: make_scram_verifier(password)})
+        cert, key = self.dir / "server.crt", self.dir / "server.key"
+        ensure_self_signed(cert, key)
+        self.server = PgServer(
+            self._session, auth, host="127.0.0.1", port=self.args.port,
+            ssl_context=server_ssl_context(cert, key), tls_certificate_pem=cert.read_text(),
+            pass_startup=True,
+        )
+        await self.server.start()
+        self._start_handoff()
+        self._tasks.append(asyncio.create_task(self._status_loop()))
+        self.ready = True
+        self._write_status()
+        log.info("instance %s (%s, AZ %s) ready on port %d, read point %d", self.args.id, self.role,
+                 self.args.az, self.args.port, self.store.read_point())
+
+    def _session(self, user: str, database: str, *, settings: dict[str, str] | None = None,
+                 backend_pid: int | None = None) -> Session:
+        assert self.vfs is not None
+        if database == REGISTRY or self.databases.lookup(database) is None:
+            raise SqlError("3D000", f'database "{database}" does not exist')
+        conn = self.vfs.connect(database)
+        return Session(
+            conn, user=user, database=database, read_only=self.read_only,
+            create_database=None if self.read_only else self.databases.create,
+            drop_database=None if self.read_only else self.databases.drop,
+            list_databases=self.databases.names, settings=settings,
+            instance_id=self.args.id, backend_pid=backend_pid,
+        )
+
+    # --- reader: following the writer -------------------------------------------------------
+    def _apply(self, lsn: int, pages: list[tuple[int, int]]) -> None:
+        assert self.store is not None
+        self.store.apply_commit(lsn, pages)
+
+    def _resync(self) -> None:
+        """(Re)joined the stream: learn the durable point from storage and drop the cache."""
+        assert self.store is not None and self.vfs is not None
+        self.store._call(self.store.volume.refresh())
+        self.vfs.pool.invalidate()
+        self.databases.refresh()
+
+    # --- hand-over of endpoint connections ----------------------------------------------------
+    def _start_handoff(self) -> None:
+        path = self.dir / "handoff.sock"
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        srv.bind(unix_socket_path(path))
+        os.chmod(path, 0o600)
+        srv.listen(8)
+        srv.setblocking(False)
+        self._handoff_server = srv
+        asyncio.get_running_loop().add_reader(srv.fileno(), self._handoff_accept)
+
+    def _handoff_accept(self) -> None:
+        assert self._handoff_server is not None
+        loop = asyncio.get_running_loop()
+        try:
+            conn, _ = self._handoff_server.accept()
+        except (BlockingIOError, InterruptedError):
+            return
+        conn.setblocking(False)
+        loop.add_reader(conn.fileno(), self._handoff_receive, conn)
+
+    def _handoff_receive(self, conn: socket.socket) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                msg, fds, _flags, _addr = socket.recv_fds(conn, 64, 64)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                msg, fds = b"", []
+            if not msg and not fds:
+                loop.remove_reader(conn.fileno())
+                conn.close()
+                return
+            for fd in fds:
+                client = socket.socket(fileno=fd)
+                client.setblocking(False)
+                if self.server is None or not self.ready:
+                    client.close()
+                    continue
+                task = asyncio.ensure_future(self.server.serve_socket(client))
+                self._tasks.append(task)
+                task.add_done_callback(self._tasks.remove)
+
+    # --- status ---------------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        store = self.store
+        follower = self.follower
+        return {
+            "id": self.args.id, "role": self.role, "az": self.args.az, "pid": os.getpid(),
+            "ready": self.ready, "started": self.started, "port": self.args.port,
+            "read_lsn": store.read_point() if store else None,
+            "connections": self.server.connection_count if self.server else 0,
+            "lag_ms": None if follower is None else follower.last_lag_ms,
+            "lag_p99_ms": None if follower is None else follower.lag_p99_ms(),
+            "following": None if follower is None else follower.connected,
+            "readers_following": self.broadcaster.readers if self.broadcaster else None,
+            "commits": store.volume.stats["commits"] if store else 0,
+            "time": time.time(),
+        }
+
+    def _write_status(self) -> None:
+        path = Layout.instance_status_file(self.dir)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.status()))
+        os.replace(tmp, path)
+
+    async def _status_loop(self) -> None:
+        while True:
+            await asyncio.sleep(0.5)
+            try:
+                self._write_status()
+            except OSError as e:
+                log.warning("cannot write status: %s", e)
+
+    async def stop(self) -> None:
+        self.ready = False
+        for t in list(self._tasks):
+            t.cancel()
+        if self.server is not None:
+            await self.server.stop()
+        if self.broadcaster is not None:
+            await self.broadcaster.stop()
+        if self.vfs is not None:
+            self.vfs.close()
+        if self.store is not None:
+            await asyncio.to_thread(self.store.close)
+        with contextlib.suppress(FileNotFoundError):
+            Layout.instance_status_file(self.dir).unlink()
+
+
+async def run(args: argparse.Namespace) -> int:
+    inst = Instance(args)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await inst.start()
+    except (errors.AuroraError, SqlError, OSError) as e:
+        log.critical("cannot start: %s", e)
+        with contextlib.suppress(Exception):
+            await inst.stop()
+        return 1
+    await stop.wait()
+    await inst.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m aurora.engine.instance.server",
+                                description="Run one aurora database instance.")
+    p.add_argument("--dir", required=True, type=Path)
+    p.add_argument("--cluster", required=True)
+    p.add_argument("--id", required=True)
+    p.add_argument("--role", choices=("writer", "reader"), required=True)
+    p.add_argument("--az", required=True)
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--region", required=True)
+    p.add_argument("--volume", required=True)
+    p.add_argument("--replication-port", type=int, required=True)
+    p.add_argument("--user", required=True)
+    p.add_argument("--database", required=True)
+    p.add_argument("--password-file", required=True)
+    p.add_argument("--pool-mib", type=int, default=64, help="buffer pool size")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {args.id} %(levelname)s %(message)s")
+    return asyncio_run(run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
