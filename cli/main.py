@@ -1,17 +1,32 @@
-"""The `aurora` command: typer commands that call the engine and render its results.
+"""The `aurora` command: typer commands that call the control plane and render its results.
 
-Errors from :mod:`aurora.engine.errors` are rendered here, as one line ``Error: ...`` and
-an optional ``Try: ...`` on stderr, with the error's exit code.
+Each command parses its options, makes one call to aurorad through
+:class:`aurora.engine.control.client.ControlClient`, and renders the result (a rich table,
+or JSON with ``--json``). Errors are rendered in one place, :func:`main`: one line
+``Error: ...`` and, where a next step exists, ``Try: ...``, on stderr, with the exit code of
+the error's kind (see ``aurora(1)``).
 """
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
 import sys
+import time
+from typing import Any
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from aurora.engine import __version__
-from aurora.engine.errors import AuroraError
+from aurora.engine.control.client import ControlClient
+from aurora.engine.errors import AuroraError, ExitCode, NotFound, UsageError
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
 
 app = typer.Typer(
     name="aurora",
@@ -19,7 +34,30 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+daemon_app = typer.Typer(help="The control plane daemon, aurorad.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(daemon_app, name="daemon")
+
+JSON = typer.Option(False, "--json", help="Print JSON for scripts instead of a table.")
+
+
+def client() -> ControlClient:
+    return ControlClient()
+
+
+def call(op: str, waiting: str | None = None, **args: Any) -> Any:
+    """One control-plane call, with a spinner on stderr when it may take a while."""
+    c = client()
+    if waiting and err.is_terminal:
+        with err.status(waiting):
+            return c.call(op, **args)
+    return c.call(op, **args)
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 def _version(value: bool) -> None:
@@ -35,17 +73,320 @@ def root(
 ) -> None:
     """Run Aurora-style database clusters on this machine.
 
-    Example: aurora --version
+    Example: aurora create demo --replicas 2
     """
+
+
+# --- clusters ---------------------------------------------------------------------------------
+
+
+@app.command()
+def create(
+    name: str = typer.Argument(..., help="Cluster name: lowercase letters, digits and hyphens."),
+    engine: str = typer.Option("postgres", "--engine", help="Database engine (postgres)."),
+    replicas: int = typer.Option(0, "--replicas", help="Read replicas, 0 to 15."),
+    region: str = typer.Option("local-1", "--region", help="Region whose storage fleet holds the volume."),
+    master_username: str = typer.Option("postgres", "--master-username", help="The master user's name."),
+    master_password_stdin: bool = typer.Option(False, "--master-password-stdin",
+                                               help="Read the master password from standard input."),
+    database_name: str = typer.Option("postgres", "--database-name", help="The initial database."),
+    port: int | None = typer.Option(None, "--port", help="Port of the writer endpoint (default: a free one)."),
+    wait: bool = typer.Option(True, "--wait/--no-wait", help="Return once the writer endpoint accepts connections."),
+    as_json: bool = JSON,
+) -> None:
+    """Create a cluster: a volume, a writer, optional readers and their endpoints.
+
+    Example: aurora create demo --replicas 2
+    """
+    password = None
+    if master_password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+        if not password:
+            raise UsageError("--master-password-stdin read an empty password")
+    started = time.monotonic()
+    result = call("create", f"Creating cluster {name}...", name=name, engine=engine, replicas=replicas,
+                  region=region, master_username=master_username, master_password=password,
+                  database_name=database_name, port=port, wait=wait)
+    if as_json:
+        emit_json(result)
+        return
+    out.print(f"Cluster [bold]{name}[/] is {'available' if wait else 'starting'} "
+              f"({time.monotonic() - started:.1f}s).")
+    _print_endpoints(result)
+    out.print(f"\nConnect:  psql \"$(aurora url {name})\"   or   aurora connect {name}")
+
+
+@app.command("list")
+def list_(as_json: bool = JSON) -> None:
+    """List clusters.
+
+    Example: aurora list --json
+    """
+    rows = call("list")
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        out.print("No clusters. Create one with: aurora create demo")
+        return
+    t = Table("NAME", "ENGINE", "STATUS", "REGION", "INSTANCES", "WRITER", "WRITER PORT", "READER PORT", box=None)
+    for r in rows:
+        t.add_row(r["name"], r["engine"], _status(r["status"]), r["region"], str(r["instances"]),
+                  r["writer"] or "-", str(r["writer_port"]), str(r["reader_port"]))
+    out.print(t)
+
+
+def _status(s: str) -> str:
+    color = {"available": "green", "stopped": "dim", "starting": "yellow"}.get(s, "red")
+    return f"[{color}]{s}[/]"
+
+
+@app.command()
+def describe(name: str = typer.Argument(..., help="Cluster name."), as_json: bool = JSON) -> None:
+    """Show a cluster: its instances, roles, AZs, lag, and its volume.
+
+    Example: aurora describe demo --json
+    """
+    d = call("describe", name=name)
+    if as_json:
+        emit_json(d)
+        return
+    out.print(f"[bold]{d['name']}[/]  {d['engine']}  {_status(d['status'])}  region {d['region']}"
+              + (f"  (clone of {d['parent']})" if d.get("parent") else ""))
+    vol = d["volume"]
+    size = vol.get("size_bytes")
+    out.print(f"volume {vol['id']}: {_bytes(size) if size is not None else '?'} in "
+              f"{vol.get('protection_groups', '?')} protection group(s)")
+    t = Table("INSTANCE", "ROLE", "STATUS", "AZ", "TIER", "LAG MS", "PORT", "PID", box=None)
+    for i in d["instances"]:
+        lag = "-" if i["lag_ms"] is None else f"{i['lag_ms']:.1f}"
+        t.add_row(i["id"], i["role"], _status(i["status"]), i["az"], str(i["promotion_tier"]), lag,
+                  str(i["port"]), str(i["pid"] or "-"))
+    out.print(t)
+
+
+def _bytes(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
+
+
+def _print_endpoints(e: dict[str, Any]) -> None:
+    t = Table("ENDPOINT", "HOST", "PORT", "GOES TO", box=None)
+    t.add_row("writer", e["writer"]["host"], str(e["writer"]["port"]), "the current writer")
+    t.add_row("reader", e["reader"]["host"], str(e["reader"]["port"]), "readers, round-robin")
+    for c in e.get("custom", []):
+        t.add_row(c["name"], c["host"], str(c["port"]), ", ".join(c["members"]))
+    for i in e["instances"]:
+        t.add_row(i["id"], i["host"], str(i["port"]), f"{i['role']} in AZ {i['az']}")
+    out.print(t)
+
+
+@app.command()
+def endpoints(name: str = typer.Argument(..., help="Cluster name."), as_json: bool = JSON) -> None:
+    """Show a cluster's writer, reader, custom and instance endpoints.
+
+    Example: aurora endpoints demo --json | jq -r .writer.uri
+    """
+    e = call("endpoints", name=name)
+    if as_json:
+        emit_json(e)
+        return
+    _print_endpoints(e)
+
+
+@app.command()
+def url(
+    name: str = typer.Argument(..., help="Cluster name."),
+    reader: bool = typer.Option(False, "--reader", help="The reader endpoint instead of the writer endpoint."),
+    instance: str | None = typer.Option(None, "--instance", help="One instance's own endpoint."),
+) -> None:
+    """Print a connection URI (with the password) for psql and drivers.
+
+    Example: psql "$(aurora url demo)"
+    """
+    if reader and instance:
+        raise UsageError("--reader and --instance cannot be used together")
+    typer.echo(call("url", name=name, reader=reader, instance=instance))
+
+
+@app.command()
+def connect(
+    name: str = typer.Argument(..., help="Cluster name."),
+    reader: bool = typer.Option(False, "--reader", help="Connect through the reader endpoint."),
+) -> None:
+    """Open psql on a cluster's writer (or reader) endpoint.
+
+    Example: aurora connect demo --reader
+    """
+    psql = shutil.which("psql")
+    if psql is None:
+        raise NotFound("psql is not installed", hint="apt-get install postgresql-client")
+    uri = call("url", name=name, reader=reader)
+    os.execv(psql, [psql, uri])
+
+
+@app.command()
+def start(name: str = typer.Argument(..., help="Cluster name."), as_json: bool = JSON) -> None:
+    """Start a stopped cluster.
+
+    Example: aurora start demo
+    """
+    r = call("start", f"Starting {name}...", name=name)
+    emit_json(r) if as_json else out.print(f"Cluster {name} is {r['status']}.")
+
+
+@app.command()
+def stop(name: str = typer.Argument(..., help="Cluster name."), as_json: bool = JSON) -> None:
+    """Stop a cluster's instances and endpoints; its volume stays.
+
+    Example: aurora stop demo
+    """
+    r = call("stop", f"Stopping {name}...", name=name)
+    emit_json(r) if as_json else out.print(f"Cluster {name} is stopped.")
+
+
+@app.command()
+def delete(
+    name: str = typer.Argument(..., help="Cluster name."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    as_json: bool = JSON,
+) -> None:
+    """Delete a cluster, its instances and its volume.
+
+    Example: aurora delete demo --yes
+    """
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError(f"refusing to delete {name} without --yes", hint=f"aurora delete {name} --yes")
+        if not typer.confirm(f"Delete cluster {name} and all its data?"):
+            raise typer.Exit(ExitCode.FAILURE)
+    r = call("delete", f"Deleting {name}...", name=name)
+    emit_json(r) if as_json else out.print(f"Cluster {name} deleted.")
+
+
+@app.command()
+def events(
+    name: str | None = typer.Argument(None, help="Cluster name (default: every cluster)."),
+    follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new events."),
+    as_json: bool = JSON,
+) -> None:
+    """Show events, in Aurora's wording.
+
+    Example: aurora events demo --follow
+    """
+    since = 0
+    while True:
+        rows = call("events", name=name, since=since)
+        for ev in rows:
+            since = max(since, ev["id"])
+            if as_json:
+                sys.stdout.write(json.dumps(ev) + "\n")
+            else:
+                stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ev["time"]))
+                out.print(f"{stamp}  {ev['source']:<24} {ev['message']}")
+        sys.stdout.flush()
+        if not follow:
+            return
+        time.sleep(0.5)
+
+
+@app.command()
+def logs(
+    name: str = typer.Argument(..., help="Cluster name."),
+    instance: str | None = typer.Argument(None, help="Instance id (default: the writer)."),
+    follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines."),
+    lines: int = typer.Option(50, "--lines", "-n", help="How many lines from the end to start with."),
+) -> None:
+    """Print an instance's log.
+
+    Example: aurora logs demo demo-instance-2 --follow
+    """
+    path = call("log_path", name=name, instance=instance)
+    cmd = ["tail", "-n", str(lines)] + (["-F"] if follow else []) + [path]
+    try:
+        raise typer.Exit(subprocess.call(cmd))
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
+
+
+# --- aurorad ----------------------------------------------------------------------------------
+
+
+@daemon_app.command("status")
+def daemon_status(as_json: bool = JSON) -> None:
+    """Show whether aurorad runs, and for how long.
+
+    Example: aurora daemon status --json
+    """
+    c = ControlClient(autostart=False)
+    try:
+        s = c.call("daemon_status")
+    except AuroraError:
+        if as_json:
+            emit_json({"running": False})
+        else:
+            out.print("aurorad is not running.")
+        raise typer.Exit(ExitCode.UNAVAILABLE) from None
+    s["running"] = True
+    if as_json:
+        emit_json(s)
+    else:
+        out.print(f"aurorad is running (pid {s['pid']}, up {s['uptime_s']:.0f}s), "
+                  f"{s['clusters']} cluster(s), home {s['home']}")
+
+
+@daemon_app.command("start")
+def daemon_start() -> None:
+    """Start aurorad (commands that need it start it on their own).
+
+    Example: aurora daemon start
+    """
+    ControlClient().ensure_daemon()
+    out.print("aurorad is running.")
+
+
+@daemon_app.command("stop")
+def daemon_stop() -> None:
+    """Stop aurorad; storage nodes and instances keep serving.
+
+    Example: aurora daemon stop
+    """
+    c = ControlClient(autostart=False)
+    if not c.daemon_running():
+        out.print("aurorad is not running.")
+        return
+    c.call("shutdown")
+    deadline = time.monotonic() + 10
+    while c.daemon_running() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    out.print("aurorad stopped.")
 
 
 def main() -> None:
     try:
-        app()
+        code = app(standalone_mode=False)
     except AuroraError as e:
-        print(f"Error: {e.message}", file=sys.stderr)
-        if e.hint:
-            print(f"Try: {e.hint}", file=sys.stderr)
+        _fail(e.message, e.hint, e.exit_code)
+    except typer.TyperException as e:  # usage errors: bad options, missing arguments
+        ctx = getattr(e, "ctx", None)
+        if type(e).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            typer.echo(ctx.get_help())
+            sys.exit(ExitCode.OK)
+        _fail(e.format_message(), f"{ctx.command_path if ctx else 'aurora'} --help", e.exit_code)
+    except typer.Abort:
+        _fail("aborted", None, ExitCode.FAILURE)
+    except typer.Exit as e:
         sys.exit(e.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, hint: str | None, code: int) -> None:
+    err.print(f"Error: {message}", markup=False)
+    if hint:
+        err.print(f"Try: {hint}", markup=False)
+    sys.exit(code)

@@ -1,0 +1,147 @@
+"""Cluster metadata: instances, roles, AZs, endpoint ports, credentials (TOML per cluster).
+
+Only the control plane writes these files; the CLI and the dashboard read through it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from aurora.engine.errors import Conflict, NotFound, UsageError
+from aurora.engine.layout import Layout, read_toml, write_toml
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+MAX_REPLICAS = 15
+ENGINES = ("postgres",)
+
+
+def check_name(name: str, what: str = "cluster") -> None:
+    if not NAME_RE.match(name) or name.endswith("-") or "--" in name:
+        raise UsageError(
+            f"invalid {what} name {name!r}",
+            hint="use 1-63 lowercase letters, digits and hyphens, starting with a letter",
+        )
+
+
+@dataclass
+class InstanceSpec:
+    id: str
+    role: str  # "writer" or "reader"
+    az: str
+    port: int
+    promotion_tier: int = 1
+    stopped: bool = False
+
+
+@dataclass
+class CustomEndpoint:
+    name: str
+    port: int
+    members: list[str]
+
+
+@dataclass
+class ClusterSpec:
+    name: str
+    engine: str
+    region: str
+    volume: str
+    writer_port: int
+    reader_port: int
+    replication_port: int
+    master_username: str
+    database_name: str
+    instances: list[InstanceSpec] = field(default_factory=list)
+    custom_endpoints: list[CustomEndpoint] = field(default_factory=list)
+    stopped: bool = False
+    created: float = field(default_factory=time.time)
+    parent: str | None = None  # the cluster this one was cloned from
+    next_instance: int = 1
+
+    def instance(self, instance_id: str) -> InstanceSpec:
+        for inst in self.instances:
+            if inst.id == instance_id:
+                return inst
+        raise NotFound(f"instance {instance_id!r} not found in cluster {self.name!r}",
+                       hint=f"aurora describe {self.name}")
+
+    @property
+    def writer(self) -> InstanceSpec | None:
+        return next((i for i in self.instances if i.role == "writer"), None)
+
+    @property
+    def readers(self) -> list[InstanceSpec]:
+        return [i for i in self.instances if i.role == "reader"]
+
+    def new_instance_id(self) -> str:
+        n = self.next_instance
+        self.next_instance += 1
+        return f"{self.name}-instance-{n}"
+
+    def to_toml(self) -> dict[str, Any]:
+        data = asdict(self)
+        if data["parent"] is None:
+            del data["parent"]
+        return data
+
+    @classmethod
+    def from_toml(cls, d: dict[str, Any]) -> ClusterSpec:
+        d = dict(d)
+        d["instances"] = [InstanceSpec(**i) for i in d.get("instances", [])]
+        d["custom_endpoints"] = [CustomEndpoint(**e) for e in d.get("custom_endpoints", [])]
+        return cls(**d)
+
+
+class ClusterStore:
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+
+    def exists(self, name: str) -> bool:
+        return self.layout.cluster_file(name).exists()
+
+    def load(self, name: str) -> ClusterSpec:
+        path = self.layout.cluster_file(name)
+        if not path.exists():
+            raise NotFound(f"cluster {name!r} not found", hint="aurora list")
+        return ClusterSpec.from_toml(read_toml(path))
+
+    def save(self, spec: ClusterSpec) -> None:
+        write_toml(self.layout.cluster_file(spec.name), spec.to_toml())
+
+    def names(self) -> list[str]:
+        if not self.layout.clusters_dir.exists():
+            return []
+        return sorted(p.parent.name for p in self.layout.clusters_dir.glob("*/cluster.toml"))
+
+    def all(self) -> list[ClusterSpec]:
+        return [self.load(n) for n in self.names()]
+
+    def claim(self, name: str) -> None:
+        """Reserve ``name`` (its folder) so that two creates of one name cannot both win."""
+        check_name(name)
+        self.layout.clusters_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.layout.cluster_dir(name).mkdir(mode=0o700)
+        except FileExistsError:
+            raise Conflict(f"cluster {name!r} already exists",
+                           hint=f"aurora describe {name}, or choose another name") from None
+
+    # --- credentials ----------------------------------------------------------------------
+    def set_password(self, name: str, password: str | None) -> str:
+        password = password or secrets.token_urlsafe(18)
+        path = self.layout.password_file(name)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(password + "\n")
+        return password
+
+    def password(self, name: str) -> str:
+        try:
+            return self.layout.password_file(name).read_text().strip()
+        except FileNotFoundError:
+            raise NotFound(f"no password stored for cluster {name!r}") from None

@@ -1,0 +1,537 @@
+"""aurorad: the control plane, one per AURORA_HOME (``python -m aurora.engine.control.daemon``).
+
+It keeps cluster metadata, starts the storage fleet of a region and the instances of each
+cluster, watches them, and owns the endpoints: listening sockets on stable ports whose
+connections are handed to the right instance (SCM_RIGHTS), so that aurorad is never on the
+data path after the hand-over. Requests arrive as JSON lines on a Unix socket (0600); each
+runs in a worker thread, so a slow operation never stalls the endpoints.
+
+If aurorad dies, storage nodes and instances keep serving on their own ports; a restarted
+aurorad re-adopts them from their pid files and restarts nothing that is healthy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from aurora.engine import errors, process
+from aurora.engine.control.clusters import (
+    ENGINES,
+    MAX_REPLICAS,
+    ClusterSpec,
+    ClusterStore,
+    InstanceSpec,
+    check_name,
+)
+from aurora.engine.control.endpoints import Endpoint, instance_answers
+from aurora.engine.control.events import EventLog
+from aurora.engine.layout import DEFAULT_REGION, Layout, ensure_private_dir, unix_socket_path
+from aurora.engine.loop import asyncio_run
+from aurora.engine.storage.catalog import Catalog, parse_volume_name
+from aurora.engine.storage.fleet import Fleet, free_port
+
+log = logging.getLogger("aurorad")
+
+INSTANCE_MODULE = "aurora.engine.instance.server"
+AZS = ("a", "b", "c")
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+class ControlPlane:
+    def __init__(self, layout: Layout, loop: asyncio.AbstractEventLoop) -> None:
+        self.layout = layout
+        self.loop = loop
+        self.store = ClusterStore(layout)
+        self.events = EventLog(layout.events_file)
+        self.endpoints: dict[tuple[str, str], Endpoint] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._global = threading.Lock()
+        self.started = time.time()
+        self.stopping = False
+
+    # --- helpers --------------------------------------------------------------------------
+    def lock(self, name: str) -> threading.Lock:
+        with self._global:
+            return self._locks.setdefault(name, threading.Lock())
+
+    def fleet(self, region: str) -> Fleet:
+        return Fleet(self.layout, region)
+
+    def instance_record(self, spec: ClusterSpec, inst: InstanceSpec) -> process.ProcessRecord | None:
+        return process.read_pid_file(self.layout.instance_dir(spec.name, inst.id))
+
+    def instance_alive(self, spec: ClusterSpec, inst: InstanceSpec) -> bool:
+        record = self.instance_record(spec, inst)
+        return record is not None and record.alive()
+
+    def instance_status(self, spec: ClusterSpec, inst: InstanceSpec) -> dict[str, Any]:
+        path = self.layout.instance_status_file(self.layout.instance_dir(spec.name, inst.id))
+        try:
+            return json.loads(path.read_text())
+        except (FileNotFoundError, ValueError):
+            return {}
+
+    def spawn_instance(self, spec: ClusterSpec, inst: InstanceSpec) -> process.ProcessRecord:
+        folder = ensure_private_dir(self.layout.instance_dir(spec.name, inst.id))
+        with contextlib.suppress(FileNotFoundError):
+            self.layout.instance_status_file(folder).unlink()
+        args = [
+            "--dir", str(folder), "--cluster", spec.name, "--id", inst.id, "--role", inst.role,
+            "--az", inst.az, "--port", str(inst.port), "--region", spec.region,
+            "--volume", spec.volume, "--replication-port", str(spec.replication_port),
+            "--user", spec.master_username, "--database", spec.database_name,
+            "--password-file", str(self.layout.password_file(spec.name)),
+        ]
+        return process.spawn(INSTANCE_MODULE, args, folder, env={"AURORA_HOME": str(self.layout.home)})
+
+    def wait_instance(self, spec: ClusterSpec, inst: InstanceSpec, timeout: float = 30.0) -> None:
+        record = self.instance_record(spec, inst)
+        process.wait_until(
+            lambda: instance_answers(inst.port) and self.instance_status(spec, inst).get("ready", False),
+            timeout, f"instance {inst.id} on port {inst.port}", interval=0.02,
+            alive=record.alive if record else None,
+        )
+
+    def _run_on_loop(self, fn: Callable[[], Any]) -> Any:
+        fut = asyncio.run_coroutine_threadsafe(_call(fn), self.loop)
+        return fut.result()
+
+    def open_endpoints(self, spec: ClusterSpec) -> None:
+        wanted = {("writer", spec.writer_port), ("reader", spec.reader_port)}
+        wanted |= {(f"custom:{e.name}", e.port) for e in spec.custom_endpoints}
+        for kind, port in wanted:
+            key = (spec.name, kind)
+            if key not in self.endpoints:
+                ep = Endpoint(self.layout, spec.name, kind, port, self.route)
+                self._run_on_loop(ep.start)
+                self.endpoints[key] = ep
+
+    def close_endpoints(self, name: str) -> None:
+        for key in [k for k in self.endpoints if k[0] == name]:
+            ep = self.endpoints.pop(key)
+            self._run_on_loop(ep.stop)
+
+    def route(self, cluster: str, kind: str) -> list[InstanceSpec]:
+        """The instances a new connection to an endpoint may go to, in preference order."""
+        try:
+            spec = self.store.load(cluster)
+        except errors.NotFound:
+            return []
+        healthy = [i for i in spec.instances if not i.stopped and self.instance_status(spec, i).get("ready")]
+        if kind == "writer":
+            return [i for i in healthy if i.role == "writer"]
+        if kind == "reader":
+            readers = [i for i in healthy if i.role == "reader"]
+            return readers or [i for i in healthy if i.role == "writer"]
+        name = kind.split(":", 1)[1]
+        members = next((e.members for e in spec.custom_endpoints if e.name == name), [])
+        return [i for i in healthy if i.id in members]
+
+    # --- operations -----------------------------------------------------------------------
+    def op_ping(self) -> dict[str, Any]:
+        return {"pid": os.getpid(), "started": self.started, "home": str(self.layout.home)}
+
+    def op_daemon_status(self) -> dict[str, Any]:
+        return {"pid": os.getpid(), "started": self.started, "uptime_s": round(time.time() - self.started, 1),
+                "home": str(self.layout.home), "clusters": len(self.store.names()),
+                "endpoints": len(self.endpoints)}
+
+    def op_create(self, name: str, engine: str = "postgres", replicas: int = 0, region: str = DEFAULT_REGION,
+                  master_username: str = "postgres", master_password: str | None = None,
+                  database_name: str = "postgres", port: int | None = None, wait: bool = True) -> dict[str, Any]:
+        check_name(name)
+        if engine not in ENGINES:
+            raise errors.UsageError(f"unsupported engine {engine!r}", hint=f"use one of: {', '.join(ENGINES)}")
+        if not 0 <= replicas <= MAX_REPLICAS:
+            raise errors.UsageError(f"--replicas must be between 0 and {MAX_REPLICAS}, not {replicas}")
+        check_name(region, "region")
+        if not master_username or not master_username.replace("_", "a").isalnum():
+            raise errors.UsageError(f"invalid master username {master_username!r}")
+        if port is not None:
+            if not 1024 <= port <= 65535:
+                raise errors.UsageError(f"--port must be between 1024 and 65535, not {port}")
+            if not port_free(port) or any(port in (s.writer_port, s.reader_port) for s in self.store.all()):
+                raise errors.Conflict(f"port {port} is already in use", hint="choose another --port, or leave it out")
+        with self.lock(name):
+            self.store.claim(name)
+            try:
+                return self._create(name, engine, replicas, region, master_username, master_password,
+                                    database_name, port, wait)
+            except BaseException:
+                self._remove_cluster_files(name)
+                raise
+
+    def _create(self, name: str, engine: str, replicas: int, region: str, user: str, password: str | None,
+                database: str, port: int | None, wait: bool, volume: str | None = None,
+                parent: str | None = None) -> dict[str, Any]:
+        self.fleet(region).create()
+        catalog = Catalog(self.layout, region)
+        if volume is None:
+            volume = catalog.new_volume().name
+        spec = ClusterSpec(
+            name=name, engine=engine, region=region, volume=volume,
+            writer_port=port or free_port(), reader_port=free_port(), replication_port=free_port(),
+            master_username=user, database_name=database, parent=parent,
+        )
+        spec.instances.append(InstanceSpec(spec.new_instance_id(), "writer", AZS[0], free_port()))
+        for i in range(replicas):
+            spec.instances.append(InstanceSpec(spec.new_instance_id(), "reader", AZS[(i + 1) % 3], free_port()))
+        self.store.save(spec)
+        self.store.set_password(name, password)
+        self.open_endpoints(spec)
+        writer = spec.writer
+        assert writer is not None
+        self.spawn_instance(spec, writer)
+        self.events.add(name, "DB cluster created", source=name, event_id="RDS-EVENT-0170")
+        if wait:
+            self.wait_instance(spec, writer)
+        for inst in spec.readers:
+            self.spawn_instance(spec, inst)
+        if wait:
+            for inst in spec.readers:
+                self.wait_instance(spec, inst)
+        return self.op_endpoints(name)
+
+    def op_list(self) -> list[dict[str, Any]]:
+        out = []
+        for spec in self.store.all():
+            out.append({"name": spec.name, "engine": spec.engine, "region": spec.region,
+                        "status": self.cluster_status(spec), "instances": len(spec.instances),
+                        "writer": spec.writer.id if spec.writer else None,
+                        "writer_port": spec.writer_port, "reader_port": spec.reader_port})
+        return out
+
+    def cluster_status(self, spec: ClusterSpec) -> str:
+        if spec.stopped:
+            return "stopped"
+        writer = spec.writer
+        if writer is None or not self.instance_alive(spec, writer):
+            return "unavailable"
+        if not self.instance_status(spec, writer).get("ready"):
+            return "starting"
+        return "available"
+
+    def instance_state(self, spec: ClusterSpec, inst: InstanceSpec) -> str:
+        if inst.stopped or spec.stopped:
+            return "stopped"
+        if not self.instance_alive(spec, inst):
+            return "down"
+        return "available" if self.instance_status(spec, inst).get("ready") else "starting"
+
+    def op_describe(self, name: str) -> dict[str, Any]:
+        spec = self.store.load(name)
+        instances = []
+        for inst in spec.instances:
+            status = self.instance_status(spec, inst)
+            record = self.instance_record(spec, inst)
+            instances.append({
+                "id": inst.id, "role": inst.role, "status": self.instance_state(spec, inst), "az": inst.az,
+                "promotion_tier": inst.promotion_tier, "lag_ms": status.get("lag_ms"),
+                "pid": record.pid if record and record.alive() else None, "port": inst.port,
+                "connections": status.get("connections", 0),
+            })
+        volume = {"id": spec.volume, "size_bytes": None, "protection_groups": None}
+        vol_status = self.volume_summary(spec)
+        volume.update(vol_status)
+        return {"name": spec.name, "engine": spec.engine, "status": self.cluster_status(spec),
+                "region": spec.region, "instances": instances, "volume": volume,
+                "parent": spec.parent, "created": spec.created,
+                "endpoints": self.op_endpoints(name)}
+
+    def volume_summary(self, spec: ClusterSpec) -> dict[str, Any]:
+        """Size and protection groups of the cluster's volume, from the storage nodes."""
+        from aurora.engine.storage import wire
+
+        catalog = Catalog(self.layout, spec.region)
+        try:
+            meta = catalog.load_volume(parse_volume_name(spec.volume))
+        except errors.NotFound:
+            return {}
+        nodes = catalog.fleet_nodes()
+        pages: dict[tuple[int, int], int] = {}
+        for node in nodes.values():
+            try:
+                r, _ = wire.request_sync(node.host, node.port, wire.STATUS, {}, timeout=0.5)
+            except (OSError, errors.StorageError):
+                continue
+            for s in r["segments"]:
+                if s["volume"] == meta.id:
+                    key = (s["file"], s["pg"])
+                    pages[key] = max(pages.get(key, 0), s["pages"])
+        return {"size_bytes": sum(pages.values()) * meta.page_size, "protection_groups": len(meta.pgs)}
+
+    def endpoint_info(self, spec: ClusterSpec, port: int, database: str | None = None) -> dict[str, Any]:
+        return {"host": "127.0.0.1", "port": port, "uri": self.uri(spec, port, database)}
+
+    def uri(self, spec: ClusterSpec, port: int, database: str | None = None, password: bool = True) -> str:
+        from urllib.parse import quote
+
+        secret = f":{quote(self.store.password(spec.name), safe='')}" if password else ""
+        return (f"postgresql://{quote(spec.master_username, safe='')}{secret}@127.0.0.1:{port}/"
+                f"{quote(database or spec.database_name, safe='')}")
+
+    def op_endpoints(self, name: str) -> dict[str, Any]:
+        spec = self.store.load(name)
+        return {
+            "name": spec.name,
+            "writer": self.endpoint_info(spec, spec.writer_port),
+            "reader": self.endpoint_info(spec, spec.reader_port),
+            "instances": [{"id": i.id, "role": i.role, "az": i.az, **self.endpoint_info(spec, i.port)}
+                          for i in spec.instances],
+            "custom": [{"name": e.name, "members": e.members, **self.endpoint_info(spec, e.port)}
+                       for e in spec.custom_endpoints],
+        }
+
+    def op_url(self, name: str, reader: bool = False, instance: str | None = None) -> str:
+        spec = self.store.load(name)
+        if instance:
+            return self.uri(spec, spec.instance(instance).port)
+        return self.uri(spec, spec.reader_port if reader else spec.writer_port)
+
+    def op_stop(self, name: str) -> dict[str, Any]:
+        with self.lock(name):
+            spec = self.store.load(name)
+            spec.stopped = True
+            self.store.save(spec)
+            self.close_endpoints(name)
+            for inst in spec.instances:
+                record = self.instance_record(spec, inst)
+                if record is not None:
+                    process.stop(record)
+            self.events.add(name, "DB cluster stopped", source=name, event_id="RDS-EVENT-0150")
+            return {"name": name, "status": "stopped"}
+
+    def op_start(self, name: str, wait: bool = True) -> dict[str, Any]:
+        with self.lock(name):
+            spec = self.store.load(name)
+            spec.stopped = False
+            self.store.save(spec)
+            self.fleet(spec.region).start()
+            self.open_endpoints(spec)
+            order = ([spec.writer] if spec.writer else []) + spec.readers
+            for inst in order:
+                if not inst.stopped and not self.instance_alive(spec, inst):
+                    self.spawn_instance(spec, inst)
+                    if wait and inst.role == "writer":
+                        self.wait_instance(spec, inst)
+            if wait:
+                for inst in spec.readers:
+                    if not inst.stopped:
+                        self.wait_instance(spec, inst)
+            self.events.add(name, "DB cluster started", source=name, event_id="RDS-EVENT-0151")
+            return {"name": name, "status": self.cluster_status(spec)}
+
+    def op_delete(self, name: str) -> dict[str, Any]:
+        with self.lock(name):
+            spec = self.store.load(name)
+            spec.stopped = True
+            self.store.save(spec)
+            self.close_endpoints(name)
+            for inst in spec.instances:
+                record = self.instance_record(spec, inst)
+                if record is not None:
+                    process.stop(record)
+            self._drop_volume(spec)
+            self._remove_cluster_files(name)
+            self.events.add(name, "DB cluster deleted", source=name, event_id="RDS-EVENT-0172")
+            if not any(s.region == spec.region for s in self.store.all()):
+                self.fleet(spec.region).stop()  # the region's storage now serves nothing
+            return {"name": name, "deleted": True}
+
+    def _drop_volume(self, spec: ClusterSpec) -> None:
+        from aurora.engine.storage import wire
+
+        catalog = Catalog(self.layout, spec.region)
+        try:
+            meta = catalog.load_volume(parse_volume_name(spec.volume))
+        except errors.NotFound:
+            return
+        nodes = catalog.fleet_nodes()
+        for pg in meta.pgs.values():
+            for node_id in pg.members:
+                node = nodes.get(node_id)
+                if node is None:
+                    continue
+                with contextlib.suppress(OSError, errors.StorageError):
+                    wire.request_sync(node.host, node.port, wire.DROP_SEGMENT,
+                                      {"volume": meta.id, "file": pg.file, "pg": pg.pg}, timeout=2.0)
+        catalog.delete_volume(meta.id)
+
+    def _remove_cluster_files(self, name: str) -> None:
+        shutil.rmtree(self.layout.cluster_dir(name), ignore_errors=True)
+
+    def op_events(self, name: str | None = None, since: int = 0, limit: int = 1000) -> list[dict[str, Any]]:
+        return self.events.read(cluster=name, since=since, limit=limit)
+
+    def op_log_path(self, name: str, instance: str | None = None) -> str:
+        spec = self.store.load(name)
+        inst = spec.instance(instance) if instance else spec.writer
+        if inst is None:
+            raise errors.NotFound(f"cluster {name!r} has no writer", hint=f"aurora describe {name}")
+        return str(Layout.log_file(self.layout.instance_dir(name, inst.id)))
+
+    def op_shutdown(self) -> dict[str, Any]:
+        self.stopping = True
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        return {"stopping": True}
+
+    # --- supervision ----------------------------------------------------------------------
+    def supervise_once(self) -> None:
+        """Restart instances that died (failover of a lost writer comes with HA)."""
+        for spec in self.store.all():
+            if spec.stopped:
+                continue
+            for inst in spec.instances:
+                if inst.stopped or self.instance_alive(spec, inst):
+                    continue
+                lock = self.lock(spec.name)
+                if not lock.acquire(blocking=False):
+                    continue
+                try:
+                    fresh = self.store.load(spec.name)
+                    current = fresh.instance(inst.id)
+                    if fresh.stopped or current.stopped or self.instance_alive(fresh, current):
+                        continue
+                    self.events.add(spec.name, f"DB instance restarted: {inst.id}", source=inst.id,
+                                    event_id="RDS-EVENT-0006")
+                    self.spawn_instance(fresh, current)
+                except errors.AuroraError as e:
+                    log.warning("cannot restart %s: %s", inst.id, e)
+                finally:
+                    lock.release()
+
+    def adopt(self) -> None:
+        """On start: reopen the endpoints of every running cluster; restart nothing healthy."""
+        for spec in self.store.all():
+            if not spec.stopped:
+                try:
+                    self.open_endpoints(spec)
+                except errors.AuroraError as e:
+                    log.warning("cannot open the endpoints of %s: %s", spec.name, e)
+
+
+async def _call(fn: Callable[[], Any]) -> Any:
+    result = fn()
+    if asyncio.iscoroutine(result):
+        return await result
+    return result
+
+
+def _error_reply(e: BaseException) -> dict[str, Any]:
+    if isinstance(e, errors.AuroraError):
+        return {"ok": False, "error": {"kind": type(e).__name__, "message": e.message, "hint": e.hint,
+                                       "exit_code": e.exit_code}}
+    if isinstance(e, TypeError):
+        return {"ok": False, "error": {"kind": "UsageError", "message": f"bad request: {e}", "hint": None,
+                                       "exit_code": errors.ExitCode.USAGE}}
+    log.error("unexpected error: %s", "".join(traceback.format_exception(e)))
+    return {"ok": False, "error": {"kind": "AuroraError", "message": f"internal error in aurorad: {e}",
+                                   "hint": "see aurorad's log: aurora logs --daemon", "exit_code": 1}}
+
+
+async def serve(layout: Layout) -> None:
+    loop = asyncio.get_running_loop()
+    cp = ControlPlane(layout, loop)
+    folder = ensure_private_dir(layout.daemon_dir)
+    sock_path = layout.control_socket
+    with contextlib.suppress(FileNotFoundError):
+        sock_path.unlink()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            line = await reader.readline()
+            if not line:
+                return
+            try:
+                message = json.loads(line)
+                op = message["op"]
+                args = message.get("args", {})
+                fn = getattr(cp, f"op_{op.replace('-', '_')}", None)
+                if fn is None or not isinstance(args, dict):
+                    raise errors.UsageError(f"unknown operation {op!r}")
+            except (ValueError, KeyError, TypeError) as e:
+                reply = _error_reply(errors.UsageError(f"malformed request: {e}"))
+            except errors.AuroraError as e:
+                reply = _error_reply(e)
+            else:
+                try:
+                    result = await asyncio.to_thread(fn, **args)
+                    reply = {"ok": True, "result": result}
+                except Exception as e:
+                    reply = _error_reply(e)
+            writer.write(json.dumps(reply).encode() + b"\n")
+            await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            writer.close()
+
+    old = os.umask(0o177)
+    try:
+        server = await asyncio.start_unix_server(handle, path=unix_socket_path(sock_path))
+    finally:
+        os.umask(old)
+    os.chmod(sock_path, 0o600)
+    await asyncio.to_thread(cp.adopt)
+    log.info("aurorad %d serving %s", os.getpid(), layout.home)
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    async def supervise() -> None:
+        while True:
+            await asyncio.sleep(0.5)
+            try:
+                await asyncio.to_thread(cp.supervise_once)
+            except Exception as e:
+                log.warning("supervision round failed: %r", e)
+
+    task = asyncio.create_task(supervise())
+    try:
+        while not stop.is_set() and not cp.stopping:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.2)
+    finally:
+        task.cancel()
+        server.close()
+        for ep in list(cp.endpoints.values()):
+            await ep.stop()
+        with contextlib.suppress(FileNotFoundError):
+            sock_path.unlink()
+        del folder
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s aurorad %(levelname)s %(message)s")
+    layout = Layout.from_env()
+    try:
+        asyncio_run(serve(layout))
+    except RuntimeError as e:
+        if "Event loop stopped" not in str(e):
+            raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
