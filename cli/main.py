@@ -286,7 +286,7 @@ def events(
                 sys.stdout.write(json.dumps(ev) + "\n")
             else:
                 stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ev["time"]))
-                out.print(f"{stamp}  {ev['source']:<24} {ev['message']}")
+                out.print(f"{stamp}  {ev['source']:<24} {ev['message']}", soft_wrap=True)
         sys.stdout.flush()
         if not follow:
             return
@@ -310,6 +310,87 @@ def logs(
         raise typer.Exit(subprocess.call(cmd))
     except KeyboardInterrupt:
         raise typer.Exit(0) from None
+
+
+@app.command()
+def failover(
+    name: str = typer.Argument(..., help="Cluster name."),
+    target: str | None = typer.Option(None, "--target", "--target-db-instance-identifier",
+                                      help="The reader to promote (default: by promotion tier, then least lag)."),
+    as_json: bool = JSON,
+) -> None:
+    """Promote a reader to writer; the old writer is fenced and comes back as a reader.
+
+    Example: aurora failover demo --target demo-instance-2
+    """
+    r = call("failover", f"Failing over {name}...", name=name, target=target)
+    if as_json:
+        emit_json(r)
+        return
+    out.print(f"{r['new_writer']} is the writer of {name} (was {r['old_writer']}); "
+              f"it took writes after {r['seconds']:.2f}s.")
+
+
+@app.command()
+def scale(
+    name: str = typer.Argument(..., help="Cluster name."),
+    replicas: int = typer.Option(..., "--replicas", help="Readers wanted, 0 to 15."),
+    wait: bool = typer.Option(True, "--wait/--no-wait", help="Return once new readers serve."),
+    as_json: bool = JSON,
+) -> None:
+    """Add or remove readers; the reader endpoint follows.
+
+    Example: aurora scale demo --replicas 3
+    """
+    r = call("scale", f"Scaling {name}...", name=name, replicas=replicas, wait=wait)
+    if as_json:
+        emit_json(r)
+        return
+    changes = [f"added {', '.join(r['added'])}"] if r["added"] else []
+    changes += [f"removed {', '.join(r['removed'])}"] if r["removed"] else []
+    out.print(f"{name} has {r['replicas']} reader(s)" + (f" ({'; '.join(changes)})." if changes else "."))
+
+
+@app.command()
+def clone(
+    source: str = typer.Argument(..., help="The cluster to clone."),
+    name: str = typer.Argument(..., help="Name of the new cluster."),
+    wait: bool = typer.Option(True, "--wait/--no-wait", help="Return once the clone's writer serves."),
+    as_json: bool = JSON,
+) -> None:
+    """Create a cluster on a copy-on-write clone of another's volume (no data is copied).
+
+    Example: aurora clone demo demo-test
+    """
+    r = call("clone", f"Cloning {source} into {name}...", source=source, name=name, wait=wait)
+    if as_json:
+        emit_json(r)
+        return
+    out.print(f"Cluster [bold]{name}[/] is a clone of {source} ({r['clone_seconds']:.1f}s).")
+    _print_endpoints(r)
+
+
+endpoint_app = typer.Typer(help="Custom endpoints.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(endpoint_app, name="endpoint")
+
+
+@endpoint_app.command("create")
+def endpoint_create(
+    name: str = typer.Argument(..., help="Cluster name."),
+    endpoint: str = typer.Argument(..., help="Name of the custom endpoint."),
+    members: str = typer.Option(..., "--members", help="Comma-separated instance ids."),
+    as_json: bool = JSON,
+) -> None:
+    """Create a custom endpoint that spreads connections over chosen instances.
+
+    Example: aurora endpoint create demo analytics --members demo-instance-2,demo-instance-3
+    """
+    e = call("endpoint_create", name=name, endpoint=endpoint,
+             members=[m.strip() for m in members.split(",") if m.strip()])
+    if as_json:
+        emit_json(e)
+        return
+    _print_endpoints(e)
 
 
 # --- aurorad ----------------------------------------------------------------------------------

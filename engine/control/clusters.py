@@ -34,6 +34,7 @@ class InstanceSpec:
     role: str  # "writer" or "reader"
     az: str
     port: int
+    replication_port: int  # where this instance streams its commits while it is the writer
     promotion_tier: int = 1
     stopped: bool = False
 
@@ -53,7 +54,6 @@ class ClusterSpec:
     volume: str
     writer_port: int
     reader_port: int
-    replication_port: int
     master_username: str
     database_name: str
     instances: list[InstanceSpec] = field(default_factory=list)

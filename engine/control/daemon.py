@@ -33,6 +33,7 @@ from aurora.engine.control.clusters import (
     MAX_REPLICAS,
     ClusterSpec,
     ClusterStore,
+    CustomEndpoint,
     InstanceSpec,
     check_name,
 )
@@ -99,7 +100,7 @@ class ControlPlane:
         args = [
             "--dir", str(folder), "--cluster", spec.name, "--id", inst.id, "--role", inst.role,
             "--az", inst.az, "--port", str(inst.port), "--region", spec.region,
-            "--volume", spec.volume, "--replication-port", str(spec.replication_port),
+            "--volume", spec.volume, "--replication-port", str(inst.replication_port),
             "--user", spec.master_username, "--database", spec.database_name,
             "--password-file", str(self.layout.password_file(spec.name)),
         ]
@@ -191,12 +192,13 @@ class ControlPlane:
             volume = catalog.new_volume().name
         spec = ClusterSpec(
             name=name, engine=engine, region=region, volume=volume,
-            writer_port=port or free_port(), reader_port=free_port(), replication_port=free_port(),
+            writer_port=port or free_port(), reader_port=free_port(),
             master_username=user, database_name=database, parent=parent,
         )
-        spec.instances.append(InstanceSpec(spec.new_instance_id(), "writer", AZS[0], free_port()))
+        spec.instances.append(InstanceSpec(spec.new_instance_id(), "writer", AZS[0], free_port(), free_port()))
         for i in range(replicas):
-            spec.instances.append(InstanceSpec(spec.new_instance_id(), "reader", AZS[(i + 1) % 3], free_port()))
+            spec.instances.append(
+                InstanceSpec(spec.new_instance_id(), "reader", AZS[(i + 1) % 3], free_port(), free_port()))
         self.store.save(spec)
         self.store.set_password(name, password)
         self.open_endpoints(spec)
@@ -383,6 +385,203 @@ class ControlPlane:
 
     def op_events(self, name: str | None = None, since: int = 0, limit: int = 1000) -> list[dict[str, Any]]:
         return self.events.read(cluster=name, since=since, limit=limit)
+
+    # --- failover, scaling, clones, custom endpoints ------------------------------------------
+    def instance_call(self, spec: ClusterSpec, inst: InstanceSpec, message: dict[str, Any],
+                      timeout: float = 30.0) -> Any:
+        """One request to an instance's control socket."""
+        path = self.layout.instance_control_socket(self.layout.instance_dir(spec.name, inst.id))
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(timeout)
+            try:
+                s.connect(unix_socket_path(path))
+                s.sendall(json.dumps(message).encode() + b"\n")
+                buf = b""
+                while not buf.endswith(b"\n"):
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    buf += chunk
+            except OSError as e:
+                raise errors.Unavailable(f"instance {inst.id} did not answer: {e}") from None
+        try:
+            reply = json.loads(buf)
+        except ValueError:
+            raise errors.Unavailable(f"instance {inst.id} did not answer") from None
+        if not reply.get("ok"):
+            raise errors.Unavailable(f"instance {inst.id}: {reply.get('error')}")
+        return reply["result"]
+
+    def failover_target(self, spec: ClusterSpec, target: str | None) -> InstanceSpec:
+        if target is not None:
+            inst = spec.instance(target)
+            if inst.role != "reader":
+                raise errors.UsageError(f"{target} is the writer already", hint=f"aurora describe {spec.name}")
+            if self.instance_state(spec, inst) != "available":
+                raise errors.Unavailable(f"{target} is not available", hint=f"aurora describe {spec.name}")
+            return inst
+        ready = [i for i in spec.readers if self.instance_state(spec, i) == "available"]
+        if not ready:
+            raise errors.Conflict(f"cluster {spec.name} has no available reader to fail over to",
+                                  hint=f"aurora scale {spec.name} --replicas 1")
+        inf = float("inf")
+        return min(ready, key=lambda i: (i.promotion_tier,
+                                         self.instance_status(spec, i).get("lag_ms") or inf, i.id))
+
+    def op_failover(self, name: str, target: str | None = None) -> dict[str, Any]:
+        with self.lock(name):
+            spec = self.store.load(name)
+            if spec.stopped:
+                raise errors.Conflict(f"cluster {name} is stopped", hint=f"aurora start {name}")
+            return self._failover(spec, self.failover_target(spec, target))
+
+    def _failover(self, spec: ClusterSpec, new: InstanceSpec) -> dict[str, Any]:
+        old = spec.writer
+        started = time.monotonic()
+        self.events.add(spec.name, f"Started cross AZ failover to DB instance: {new.id}", source=spec.name,
+                        event_id="RDS-EVENT-0073")
+        # Promotion opens the volume for writing: the epoch bump fences the old writer, even
+        # one that is frozen and wakes up later.
+        self.instance_call(spec, new, {"op": "promote"})
+        new.role = "writer"
+        if old is not None:
+            old.role = "reader"
+        self.store.save(spec)
+        seconds = time.monotonic() - started
+        self.events.add(spec.name, f"Completed failover to DB instance: {new.id}", source=spec.name,
+                        event_id="RDS-EVENT-0071")
+        if old is not None:
+            record = self.instance_record(spec, old)
+            if record is not None:
+                process.kill(record, signal.SIGCONT)  # a paused writer must be able to die
+                process.stop(record, timeout=1.0)
+            if not old.stopped:
+                self.spawn_instance(spec, old)
+                self.events.add(spec.name, f"DB instance restarted as a reader: {old.id}", source=old.id,
+                                event_id="RDS-EVENT-0006")
+        return {"cluster": spec.name, "old_writer": old.id if old else None, "new_writer": new.id,
+                "seconds": round(seconds, 3)}
+
+    def op_scale(self, name: str, replicas: int, wait: bool = True) -> dict[str, Any]:
+        if not 0 <= replicas <= MAX_REPLICAS:
+            raise errors.UsageError(f"--replicas must be between 0 and {MAX_REPLICAS}, not {replicas}")
+        with self.lock(name):
+            spec = self.store.load(name)
+            readers = spec.readers
+            added: list[InstanceSpec] = []
+            removed: list[str] = []
+            azs_in_use = [i.az for i in spec.instances]
+            while len(readers) + len(added) < replicas:
+                az = min(AZS, key=lambda a: (azs_in_use.count(a), a))
+                azs_in_use.append(az)
+                inst = InstanceSpec(spec.new_instance_id(), "reader", az, free_port(), free_port())
+                spec.instances.append(inst)
+                added.append(inst)
+            for inst in sorted(readers, key=lambda i: i.id, reverse=True)[: max(0, len(readers) - replicas)]:
+                record = self.instance_record(spec, inst)
+                spec.instances.remove(inst)
+                self.store.save(spec)
+                if record is not None:
+                    process.stop(record)
+                shutil.rmtree(self.layout.instance_dir(name, inst.id), ignore_errors=True)
+                removed.append(inst.id)
+                self.events.add(name, f"DB instance deleted: {inst.id}", source=inst.id, event_id="RDS-EVENT-0003")
+            self.store.save(spec)
+            if not spec.stopped:
+                for inst in added:
+                    self.spawn_instance(spec, inst)
+                    self.events.add(name, f"DB instance created: {inst.id}", source=inst.id,
+                                    event_id="RDS-EVENT-0005")
+                if wait:
+                    for inst in added:
+                        self.wait_instance(spec, inst)
+            return {"name": name, "replicas": len(spec.readers), "added": [i.id for i in added],
+                    "removed": removed}
+
+    def op_clone(self, source: str, name: str, wait: bool = True) -> dict[str, Any]:
+        check_name(name)
+        src = self.store.load(source)
+        with self.lock(name):
+            self.store.claim(name)
+            try:
+                started = time.monotonic()
+                child = self._clone_volume(src)
+                password = self.store.password(source)
+                result = self._create(name, src.engine, 0, src.region, src.master_username, password,
+                                      src.database_name, None, wait, volume=child, parent=source)
+                self.events.add(name, f"Cloned from DB cluster {source}", source=name, event_id="RDS-EVENT-0170")
+                result["clone_seconds"] = round(time.monotonic() - started, 3)
+                return result
+            except BaseException:
+                self._remove_cluster_files(name)
+                raise
+
+    def _clone_volume(self, src: ClusterSpec) -> str:
+        """A copy-on-write clone of the source's volume at its durable point (constant time)."""
+        from aurora.engine.storage.volume import Volume
+
+        catalog = Catalog(self.layout, src.region)
+        meta = catalog.load_volume(parse_volume_name(src.volume))
+
+        async def clone() -> str:
+            vol = Volume(catalog, meta)
+            try:
+                await vol.open_reader()
+                return (await vol.clone()).name
+            finally:
+                vol.pool.close()
+
+        return asyncio_run(clone())
+
+    def op_endpoint_create(self, name: str, endpoint: str, members: list[str]) -> dict[str, Any]:
+        check_name(endpoint, "endpoint")
+        with self.lock(name):
+            spec = self.store.load(name)
+            if any(e.name == endpoint for e in spec.custom_endpoints):
+                raise errors.Conflict(f"endpoint {endpoint} already exists in {name}")
+            if len(spec.custom_endpoints) >= 5:
+                raise errors.Conflict(f"cluster {name} has 5 custom endpoints already (the limit)")
+            if not members:
+                raise errors.UsageError("a custom endpoint needs at least one member (--members)")
+            for m in members:
+                spec.instance(m)
+            spec.custom_endpoints.append(CustomEndpoint(endpoint, free_port(), list(members)))
+            self.store.save(spec)
+            if not spec.stopped:
+                self.open_endpoints(spec)
+            return self.op_endpoints(name)
+
+    def op_fleet(self, region: str = DEFAULT_REGION) -> dict[str, Any]:
+        """The region's storage nodes, and per volume the health of each protection group."""
+        from aurora.engine.storage import wire
+
+        catalog = Catalog(self.layout, region)
+        nodes = []
+        segments: dict[tuple[int, int, int], list[tuple[str, int]]] = {}
+        for st in self.fleet(region).status():
+            info: dict[str, Any] = {**st.as_dict(), "segments": 0, "bytes": 0}
+            if st.up:
+                try:
+                    r, _ = wire.request_sync("127.0.0.1", st.port, wire.STATUS, {}, timeout=0.5)
+                    info["segments"] = len(r["segments"])
+                    info["bytes"] = r["disk_bytes"]
+                    for seg in r["segments"]:
+                        segments.setdefault((seg["volume"], seg["file"], seg["pg"]), []).append((st.id, seg["scl"]))
+                except (OSError, errors.StorageError):
+                    info["status"] = "unresponsive"
+            nodes.append(info)
+        clusters = {s.volume: s.name for s in self.store.all()}
+        volumes = []
+        for meta in catalog.volumes():
+            pgs = []
+            for pg in sorted(meta.pgs.values(), key=lambda p: p.id):
+                copies = segments.get((meta.id, pg.file, pg.pg), [])
+                best = max((scl for _, scl in copies), default=0)
+                current = sum(1 for node_id, scl in copies if scl >= best and node_id in pg.members)
+                pgs.append({"file": pg.file, "pg": pg.pg, "members": pg.members, "current_copies": current,
+                            "write_quorum": current >= 4})
+            volumes.append({"id": meta.name, "cluster": clusters.get(meta.name), "protection_groups": pgs})
+        return {"region": region, "nodes": nodes, "volumes": volumes}
 
     def op_log_path(self, name: str, instance: str | None = None) -> str:
         spec = self.store.load(name)

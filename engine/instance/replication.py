@@ -77,9 +77,9 @@ class Broadcaster:
 class Follower:
     """Reader side: follows the writer's stream and applies it to the instance."""
 
-    def __init__(self, port: int, apply: Callable[[int, list[tuple[int, int]]], None],
+    def __init__(self, locate: Callable[[], int | None], apply: Callable[[int, list[tuple[int, int]]], None],
                  resync: Callable[[], None]) -> None:
-        self.port = port
+        self.locate = locate  # the current writer's replication port (it moves on failover)
         self.apply = apply
         self.resync = resync
         self.connected = False
@@ -96,7 +96,10 @@ class Follower:
     async def run(self) -> None:
         while True:
             try:
-                reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                port = await asyncio.to_thread(self.locate)
+                if port is None:
+                    raise OSError("no writer")
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
             except OSError:
                 self.connected = False
                 await asyncio.sleep(0.1)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from aurora.engine import errors
+from aurora.engine.control.clusters import ClusterStore
 from aurora.engine.instance.databases import REGISTRY, Databases
 from aurora.engine.instance.replication import Broadcaster, Follower
 from aurora.engine.instance.vfs import VolumeVFS
@@ -57,10 +58,23 @@ class Instance:
         self.started = time.time()
         self.fenced = asyncio.Event()
         self._handoff_server: socket.socket | None = None
+        self._follow_task: asyncio.Task | None = None
         self._tasks: list[asyncio.Task] = []
 
     # --- start-up -------------------------------------------------------------------------
     async def start(self) -> None:
+        await self._open_data()
+        await self._open_server()
+        self._start_handoff()
+        self._start_control()
+        self._tasks.append(asyncio.create_task(self._status_loop()))
+        self.ready = True
+        self._write_status()
+        log.info("instance %s (%s, AZ %s) ready on port %d, read point %d", self.args.id, self.role,
+                 self.args.az, self.args.port, self.store.read_point())  # type: ignore[union-attr]
+
+    async def _open_data(self) -> None:
+        """Open the volume (as writer or reader), the VFS over it and the database registry."""
         loop = asyncio.get_running_loop()
         catalog = Catalog(self.layout, self.args.region)
         meta = catalog.load_volume(parse_volume_name(self.args.volume))
@@ -72,14 +86,17 @@ class Instance:
             await self.broadcaster.start()
             self.store.subscribe(lambda lsn, pages: loop.call_soon_threadsafe(
                 self.broadcaster.publish, lsn, time.time(), pages))  # type: ignore[union-attr]
+        self.databases = Databases()
         self.vfs = VolumeVFS(self.store, self.databases.file_of, read_only=self.read_only,
                              pool_bytes=self.args.pool_mib * 1024 * 1024)
         registry = self.vfs.connect(REGISTRY)
         initial = ["postgres"] + ([self.args.database] if self.args.database != "postgres" else [])
         await asyncio.to_thread(self.databases.attach, registry, self.read_only, initial)
         if self.read_only:
-            self.follower = Follower(self.args.replication_port, self._apply, self._resync)
-            self._tasks.append(asyncio.create_task(self.follower.run()))
+            self.follower = Follower(self._writer_replication_port, self._apply, self._resync)
+            self._follow_task = asyncio.create_task(self.follower.run())
+
+    async def _open_server(self) -> None:
         password = Path(self.args.password_file).read_text().strip()
         auth = ScramAuthenticator({self.args.user: make_scram_verifier(password)})
         cert, key = self.dir / "server.crt", self.dir / "server.key"
@@ -90,12 +107,76 @@ class Instance:
             pass_startup=True,
         )
         await self.server.start()
-        self._start_handoff()
-        self._tasks.append(asyncio.create_task(self._status_loop()))
+
+    async def _close_data(self) -> None:
+        if self._follow_task is not None:
+            self._follow_task.cancel()
+            self._follow_task = None
+            self.follower = None
+        if self.broadcaster is not None:
+            await self.broadcaster.stop()
+            self.broadcaster = None
+        if self.vfs is not None:
+            self.vfs.close()
+            self.vfs = None
+        if self.store is not None:
+            await asyncio.to_thread(self.store.close)
+            self.store = None
+
+    async def promote(self) -> dict[str, Any]:
+        """Become the writer (failover): every connection is dropped, as in Aurora; the volume
+        is opened for writing, which fences the old writer through the epoch."""
+        if not self.read_only:
+            return {"role": self.role, "read_lsn": self.store.read_point() if self.store else None}
+        started = time.monotonic()
+        self.ready = False
+        self._write_status()
+        if self.server is not None:
+            await self.server.stop(timeout=1.0)
+            self.server = None
+        await self._close_data()
+        self.read_only = False
+        self.role = "writer"
+        await self._open_data()
+        await self._open_server()
         self.ready = True
         self._write_status()
-        log.info("instance %s (%s, AZ %s) ready on port %d, read point %d", self.args.id, self.role,
-                 self.args.az, self.args.port, self.store.read_point())
+        took = time.monotonic() - started
+        log.info("promoted to writer in %.3fs at read point %d", took, self.store.read_point())  # type: ignore[union-attr]
+        return {"role": self.role, "read_lsn": self.store.read_point(), "seconds": took}  # type: ignore[union-attr]
+
+    # --- control socket (aurorad asks: status, promote) ---------------------------------------
+    def _start_control(self) -> None:
+        path = self.dir / "control.sock"
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                line = await reader.readline()
+                try:
+                    op = json.loads(line)["op"]
+                    if op == "promote":
+                        reply = {"ok": True, "result": await self.promote()}
+                    elif op == "status":
+                        reply = {"ok": True, "result": self.status()}
+                    else:
+                        reply = {"ok": False, "error": f"unknown operation {op!r}"}
+                except (ValueError, KeyError, TypeError) as e:
+                    reply = {"ok": False, "error": f"malformed request: {e}"}
+                except (errors.AuroraError, OSError) as e:
+                    log.error("%s failed: %s", line.strip(), e)
+                    reply = {"ok": False, "error": str(e)}
+                writer.write(json.dumps(reply).encode() + b"\n")
+                await writer.drain()
+            finally:
+                writer.close()
+
+        async def serve() -> None:
+            await asyncio.start_unix_server(handle, path=unix_socket_path(path))
+            os.chmod(path, 0o600)
+
+        self._tasks.append(asyncio.create_task(serve()))
 
     def _session(self, user: str, database: str, *, settings: dict[str, str] | None = None,
                  backend_pid: int | None = None) -> Session:
@@ -112,6 +193,18 @@ class Instance:
         )
 
     # --- reader: following the writer -------------------------------------------------------
+    def _writer_replication_port(self) -> int | None:
+        """The current writer's replication port: from the cluster's metadata when the
+        instance belongs to a cluster that aurorad manages (the writer moves on failover)."""
+        store = ClusterStore(self.layout)
+        if not store.exists(self.args.cluster):
+            return self.args.replication_port
+        try:
+            writer = store.load(self.args.cluster).writer
+        except (errors.AuroraError, OSError, ValueError, KeyError):
+            return None
+        return writer.replication_port if writer is not None and writer.id != self.args.id else None
+
     def _apply(self, lsn: int, pages: list[tuple[int, int]]) -> None:
         assert self.store is not None
         self.store.apply_commit(lsn, pages)
@@ -206,12 +299,7 @@ class Instance:
             t.cancel()
         if self.server is not None:
             await self.server.stop()
-        if self.broadcaster is not None:
-            await self.broadcaster.stop()
-        if self.vfs is not None:
-            self.vfs.close()
-        if self.store is not None:
-            await asyncio.to_thread(self.store.close)
+        await self._close_data()
         with contextlib.suppress(FileNotFoundError):
             Layout.instance_status_file(self.dir).unlink()
 
