@@ -273,13 +273,16 @@ def events(
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new events."),
     as_json: bool = JSON,
 ) -> None:
-    """Show events, in Aurora's wording.
+    """Show events, in Aurora's wording (--json: an array; with --follow, one object a line).
 
     Example: aurora events demo --follow
     """
     since = 0
     while True:
         rows = call("events", name=name, since=since)
+        if as_json and not follow:
+            emit_json(rows)
+            return
         for ev in rows:
             since = max(since, ev["id"])
             if as_json:

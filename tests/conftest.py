@@ -12,6 +12,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from cli_harness import AuroraCli
 
 from aurora.engine import process
 from aurora.engine.layout import DEFAULT_REGION, Layout
@@ -57,3 +58,14 @@ def fleet(aurora_home: Layout) -> Iterator[Fleet]:
         yield f
     finally:
         f.stop()
+
+
+@pytest.fixture
+def aurora(aurora_home: Layout) -> Iterator[AuroraCli]:
+    """The `aurora` command in a temporary AURORA_HOME; aurorad and every process it started
+    are killed afterwards (by the aurora_home fixture), also when the test fails."""
+    cli = AuroraCli(aurora_home.home)
+    try:
+        yield cli
+    finally:
+        cli.run("daemon", "stop", timeout=30)

@@ -1,0 +1,388 @@
+"""What the dashboard shows, read from the control API: plain data, no widgets.
+
+:func:`collect` runs in a worker thread and turns one round of control-API calls (``list``,
+``describe``, ``fleet``, ``events``) into a :class:`Snapshot`; :class:`History` keeps the last
+minutes of per-cluster series for the sparklines. Both are free of Textual, so they are tested
+and reused without an App. A missing field in a reply is shown as unknown, never a crash.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, Protocol
+
+import psutil
+
+from aurora.engine import errors
+
+DEFAULT_REGION = "local-1"
+"""The region whose storage fleet is shown even before any cluster exists."""
+EVENTS_KEPT = 200
+"""Events the stream keeps; older ones fall off its end."""
+COPIES = 6
+"""Copies of every protection group: two in each of three AZs."""
+WRITE_QUORUM = 4
+"""Copies that must be current for a protection group to take writes."""
+
+
+class DataSource(Protocol):
+    """Anything with ControlClient's ``call``: the real client, or fixed data in tests."""
+
+    def call(self, op: str, **args: Any) -> Any: ...
+
+
+class Usage(NamedTuple):
+    """CPU and resident memory of one instance process."""
+
+    cpu_percent: float | None
+    rss_bytes: int | None
+
+
+Probe = Callable[[int], Usage | None]
+"""Measures a process by pid; None when the process is gone."""
+
+
+class ProcessProbe:
+    """CPU and memory of instance processes through psutil.
+
+    ``cpu_percent`` needs two samples, so the first look at a pid gives no CPU figure. The
+    psutil objects are kept between polls; one whose pid was reused is replaced.
+    """
+
+    def __init__(self) -> None:
+        self._procs: dict[int, psutil.Process] = {}
+
+    def __call__(self, pid: int) -> Usage | None:
+        proc = self._procs.get(pid)
+        first = proc is None or not proc.is_running()
+        try:
+            if first:
+                self._forget_exited()
+                proc = psutil.Process(pid)
+                self._procs[pid] = proc
+            assert proc is not None
+            with proc.oneshot():
+                cpu = proc.cpu_percent(None)
+                rss = proc.memory_info().rss
+        except psutil.Error:
+            self._procs.pop(pid, None)
+            return None
+        return Usage(None if first else cpu, rss)
+
+    def _forget_exited(self) -> None:
+        for pid in [p for p, proc in self._procs.items() if not proc.is_running()]:
+            del self._procs[pid]
+
+
+@dataclass(frozen=True)
+class InstanceView:
+    id: str
+    role: str
+    status: str
+    az: str
+    promotion_tier: int | None = None
+    lag_ms: float | None = None
+    pid: int | None = None
+    port: int | None = None
+    connections: int = 0
+    commits: int | None = None
+    cpu_percent: float | None = None
+    rss_bytes: int | None = None
+
+    @property
+    def is_writer(self) -> bool:
+        return self.role == "writer"
+
+    @property
+    def healthy(self) -> bool:
+        return self.status == "available"
+
+
+@dataclass(frozen=True)
+class ProtectionGroupView:
+    file: int
+    pg: int
+    current_copies: int
+    write_quorum: bool
+    members: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"f{self.file}·pg{self.pg}"
+
+
+@dataclass(frozen=True)
+class ClusterView:
+    name: str
+    region: str
+    status: str
+    engine: str = "postgres"
+    instances: tuple[InstanceView, ...] = ()
+    volume: str | None = None
+    size_bytes: int | None = None
+    parent: str | None = None
+    error: str | None = None
+    """Why describe failed for this cluster, if it did."""
+
+    @property
+    def writer(self) -> InstanceView | None:
+        return next((i for i in self.instances if i.is_writer), None)
+
+    @property
+    def readers(self) -> tuple[InstanceView, ...]:
+        return tuple(i for i in self.instances if not i.is_writer)
+
+    def instance(self, instance_id: str | None) -> InstanceView | None:
+        return next((i for i in self.instances if i.id == instance_id), None)
+
+
+@dataclass(frozen=True)
+class NodeView:
+    id: str
+    az: str
+    status: str
+    port: int | None = None
+    segments: int = 0
+    bytes: int = 0
+
+    @property
+    def up(self) -> bool:
+        return self.status == "up"
+
+
+@dataclass(frozen=True)
+class FleetView:
+    region: str
+    nodes: tuple[NodeView, ...] = ()
+    protection_groups: Mapping[str, tuple[ProtectionGroupView, ...]] = field(default_factory=dict)
+    """Per cluster name, the protection groups of its volume."""
+    error: str | None = None
+
+    @property
+    def azs(self) -> list[str]:
+        return sorted({n.az for n in self.nodes})
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One round of answers from the control plane."""
+
+    time: float
+    reachable: bool = True
+    problem: str | None = None
+    """Why the control plane could not be read (when not reachable)."""
+    hint: str | None = None
+    clusters: tuple[ClusterView, ...] = ()
+    fleets: Mapping[str, FleetView] = field(default_factory=dict)
+    events: tuple[dict[str, Any], ...] = ()
+    """Events newer than the ``since`` the round asked for, oldest first."""
+
+    def cluster(self, name: str | None) -> ClusterView | None:
+        return next((c for c in self.clusters if c.name == name), None)
+
+    def protection_groups(self, cluster: str) -> tuple[ProtectionGroupView, ...]:
+        view = self.cluster(cluster)
+        fleet = self.fleets.get(view.region) if view else None
+        return tuple(fleet.protection_groups.get(cluster, ())) if fleet else ()
+
+    def quorum_lost(self) -> list[str]:
+        """Clusters with at least one protection group that cannot take writes."""
+        return [c.name for c in self.clusters
+                if any(not pg.write_quorum for pg in self.protection_groups(c.name))]
+
+    @property
+    def regions(self) -> list[str]:
+        return sorted({c.region for c in self.clusters} | set(self.fleets))
+
+
+# --- reading the control API ------------------------------------------------------------------
+
+
+def _int(value: Any, default: int = 0) -> int:
+    return value if isinstance(value, int) else default
+
+
+def _instance(raw: Mapping[str, Any], probe: Probe) -> InstanceView:
+    pid = raw.get("pid")
+    usage = probe(pid) if isinstance(pid, int) else None
+    commits = raw.get("commits")
+    return InstanceView(
+        id=str(raw.get("id", "?")), role=str(raw.get("role", "?")), status=str(raw.get("status", "?")),
+        az=str(raw.get("az", "?")), promotion_tier=raw.get("promotion_tier"), lag_ms=raw.get("lag_ms"),
+        pid=pid if isinstance(pid, int) else None, port=raw.get("port"),
+        connections=_int(raw.get("connections")),
+        commits=commits if isinstance(commits, int) else None,
+        cpu_percent=usage.cpu_percent if usage else None, rss_bytes=usage.rss_bytes if usage else None,
+    )
+
+
+def _cluster(summary: Mapping[str, Any], described: Mapping[str, Any], probe: Probe) -> ClusterView:
+    volume = described.get("volume") or {}
+    return ClusterView(
+        name=str(described.get("name", summary["name"])),
+        region=str(described.get("region", summary.get("region", DEFAULT_REGION))),
+        status=str(described.get("status", summary.get("status", "?"))),
+        engine=str(described.get("engine", summary.get("engine", "postgres"))),
+        instances=tuple(_instance(i, probe) for i in described.get("instances", [])),
+        volume=volume.get("id"), size_bytes=volume.get("size_bytes"), parent=described.get("parent"),
+    )
+
+
+def _fleet(region: str, raw: Mapping[str, Any]) -> FleetView:
+    nodes = tuple(
+        NodeView(id=str(n.get("id", "?")), az=str(n.get("az", "?")), status=str(n.get("status", "?")),
+                 port=n.get("port"), segments=_int(n.get("segments")), bytes=_int(n.get("bytes")))
+        for n in raw.get("nodes", [])
+    )
+    groups: dict[str, tuple[ProtectionGroupView, ...]] = {}
+    for vol in raw.get("volumes", []):
+        if vol.get("cluster"):
+            groups[vol["cluster"]] = tuple(
+                ProtectionGroupView(file=_int(pg.get("file")), pg=_int(pg.get("pg")),
+                                    current_copies=_int(pg.get("current_copies")),
+                                    write_quorum=bool(pg.get("write_quorum")),
+                                    members=tuple(pg.get("members", ())))
+                for pg in vol.get("protection_groups", [])
+            )
+    return FleetView(region=region, nodes=nodes, protection_groups=groups)
+
+
+def _control_plane_down(e: errors.AuroraError) -> bool:
+    """aurorad itself did not answer (a storage error inside an answer is not that)."""
+    return isinstance(e, errors.Unavailable) and not isinstance(e, errors.StorageError)
+
+
+def collect(source: DataSource, probe: Probe, since: int = 0,
+            clock: Callable[[], float] = time.time) -> Snapshot:
+    """One round of control-API calls; a control plane that cannot be read is a Snapshot too."""
+    now = clock()
+    try:
+        summaries = source.call("list")
+        clusters = []
+        for summary in summaries:
+            try:
+                described = source.call("describe", name=summary["name"])
+            except errors.NotFound:
+                continue  # deleted between list and describe
+            except errors.AuroraError as e:
+                if _control_plane_down(e):
+                    raise
+                clusters.append(ClusterView(summary["name"], summary.get("region", DEFAULT_REGION),
+                                            "unknown", error=e.message))
+                continue
+            clusters.append(_cluster(summary, described, probe))
+        fleets: dict[str, FleetView] = {}
+        for region in sorted({c.region for c in clusters} | {DEFAULT_REGION}):
+            try:
+                fleets[region] = _fleet(region, source.call("fleet", region=region))
+            except errors.AuroraError as e:
+                if _control_plane_down(e):
+                    raise
+                fleets[region] = FleetView(region, error=e.message)
+        events = tuple(source.call("events", since=since, limit=EVENTS_KEPT))
+    except errors.AuroraError as e:
+        return Snapshot(now, reachable=False, problem=e.message, hint=e.hint)
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        # A socket or reply that makes no sense: the control plane is not usable right now.
+        return Snapshot(now, reachable=False, problem=f"{type(e).__name__}: {e}")
+    return Snapshot(now, clusters=tuple(clusters), fleets=fleets, events=events)
+
+
+# --- series for the sparklines -----------------------------------------------------------------
+
+
+class Series(NamedTuple):
+    """The recent values of one cluster, oldest first."""
+
+    lag_ms: list[float]
+    activity: list[float]
+    activity_kind: str
+    """"transactions/s" when instances report commits, else "connections"."""
+
+
+class History:
+    """The last ``window`` seconds of replica lag and activity per cluster.
+
+    Transactions per second come from the difference of successive ``commits`` counts of each
+    instance (a restarted instance starts again from zero, so a drop counts as no commits).
+    """
+
+    def __init__(self, window: float = 300.0, refresh: float = 1.0) -> None:
+        self.points = max(2, int(window / max(refresh, 0.05)))
+        self._lag: dict[str, deque[float]] = {}
+        self._activity: dict[str, deque[float]] = {}
+        self._kind: dict[str, str] = {}
+        self._commits: dict[tuple[str, str], tuple[float, int]] = {}
+
+    def record(self, snapshot: Snapshot) -> None:
+        if not snapshot.reachable:
+            return
+        for cluster in snapshot.clusters:
+            if cluster.error:
+                continue
+            lags = [i.lag_ms for i in cluster.readers if i.lag_ms is not None]
+            self._series(self._lag, cluster.name).append(max(lags, default=0.0))
+            tps = self._tps(snapshot.time, cluster)
+            if tps is not None:
+                self._kind[cluster.name] = "transactions/s"
+                self._series(self._activity, cluster.name).append(tps)
+            elif all(i.commits is None for i in cluster.instances):
+                self._kind[cluster.name] = "connections"
+                self._series(self._activity, cluster.name).append(
+                    float(sum(i.connections for i in cluster.instances)))
+        names = {c.name for c in snapshot.clusters}
+        for table in (self._lag, self._activity, self._kind):
+            for name in [n for n in table if n not in names]:
+                del table[name]
+
+    def _series(self, table: dict[str, deque[float]], name: str) -> deque[float]:
+        return table.setdefault(name, deque(maxlen=self.points))
+
+    def _tps(self, now: float, cluster: ClusterView) -> float | None:
+        total, measured = 0.0, False
+        for inst in cluster.instances:
+            if inst.commits is None:
+                continue
+            key = (cluster.name, inst.id)
+            previous = self._commits.get(key)
+            self._commits[key] = (now, inst.commits)
+            if previous is None or now <= previous[0]:
+                continue
+            measured = True
+            total += max(0, inst.commits - previous[1]) / (now - previous[0])
+        return total if measured else None
+
+    def series(self, cluster: str) -> Series:
+        return Series(list(self._lag.get(cluster, ())), list(self._activity.get(cluster, ())),
+                      self._kind.get(cluster, "transactions/s"))
+
+
+# --- words and numbers as the screen shows them ---------------------------------------------
+
+
+def human_bytes(n: int | None) -> str:
+    if n is None:
+        return "—"
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GiB"
+
+
+def human_lag(ms: float | None) -> str:
+    if ms is None:
+        return "—"
+    if ms < 1:
+        return "<1 ms"
+    if ms < 1000:
+        return f"{ms:.0f} ms"
+    return f"{ms / 1000:.1f} s"
+
+
+def human_rate(value: float) -> str:
+    return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
