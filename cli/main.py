@@ -30,14 +30,14 @@ err = Console(stderr=True, highlight=False)
 
 app = typer.Typer(
     name="aurora",
-    help="Run Aurora-style database clusters on this machine.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-daemon_app = typer.Typer(help="The control plane daemon, aurorad.", no_args_is_help=True, rich_markup_mode=None)
+daemon_app = typer.Typer(help="The control plane daemon, aurorad.\n\nExample: aurora daemon status",
+                         no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(daemon_app, name="daemon")
 
 JSON = typer.Option(False, "--json", help="Print JSON for scripts instead of a table.")
@@ -203,9 +203,9 @@ def url(
     reader: bool = typer.Option(False, "--reader", help="The reader endpoint instead of the writer endpoint."),
     instance: str | None = typer.Option(None, "--instance", help="One instance's own endpoint."),
 ) -> None:
-    """Print a connection URI (with the password) for psql and drivers.
+    """Print a connection URI (with the password) for psql and drivers: psql "$(aurora url demo)".
 
-    Example: psql "$(aurora url demo)"
+    Example: aurora url demo --reader
     """
     if reader and instance:
         raise UsageError("--reader and --instance cannot be used together")
@@ -373,7 +373,8 @@ def clone(
     _print_endpoints(r)
 
 
-endpoint_app = typer.Typer(help="Custom endpoints.", no_args_is_help=True, rich_markup_mode=None)
+endpoint_app = typer.Typer(help="Custom endpoints.\n\nExample: aurora endpoint create demo analytics --members demo-instance-2",
+                           no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(endpoint_app, name="endpoint")
 
 
@@ -394,6 +395,165 @@ def endpoint_create(
         emit_json(e)
         return
     _print_endpoints(e)
+
+
+@app.command()
+def fleet(
+    region: str = typer.Option("local-1", "--region", help="Region of the storage fleet."),
+    as_json: bool = JSON,
+) -> None:
+    """Show the storage nodes and the health of every protection group.
+
+    Example: aurora fleet --json
+    """
+    f = call("fleet", region=region)
+    if as_json:
+        emit_json(f)
+        return
+    t = Table("NODE", "AZ", "STATUS", "PORT", "SEGMENTS", "BYTES", box=None)
+    for n in f["nodes"]:
+        t.add_row(n["id"], n["az"], _status("available" if n["status"] == "up" else n["status"]),
+                  str(n["port"]), str(n["segments"]), _bytes(n["bytes"]))
+    out.print(t)
+    for v in f["volumes"]:
+        groups = v["protection_groups"]
+        weak = [g for g in groups if g["current_copies"] < 6]
+        lost = [g for g in groups if not g["write_quorum"]]
+        state = "[red]write quorum lost[/]" if lost else ("[yellow]degraded[/]" if weak else "[green]6/6 copies[/]")
+        out.print(f"{v['id']} ({v['cluster'] or 'no cluster'}): {len(groups)} protection group(s), {state}"
+                  + "".join(f"\n  pg {g['file']}/{g['pg']}: {g['current_copies']}/6 current" for g in weak))
+
+
+chaos_app = typer.Typer(help="Break things on purpose (recorded as events).\n\nExample: aurora chaos kill-instance demo demo-instance-1",
+                        no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(chaos_app, name="chaos")
+
+
+def _chaos(op: str, as_json: bool, **args: Any) -> None:
+    r = call(op, **args)
+    emit_json(r) if as_json else out.print(", ".join(f"{k}: {v}" for k, v in r.items()), soft_wrap=True)
+
+
+@chaos_app.command("kill-instance")
+def chaos_kill_instance(name: str = typer.Argument(..., help="Cluster name."),
+                        instance: str = typer.Argument(..., help="Instance id."), as_json: bool = JSON) -> None:
+    """SIGKILL an instance (a writer's loss triggers failover).
+
+    Example: aurora chaos kill-instance demo demo-instance-1
+    """
+    _chaos("chaos_kill_instance", as_json, name=name, instance=instance)
+
+
+@chaos_app.command("pause-instance")
+def chaos_pause_instance(name: str = typer.Argument(..., help="Cluster name."),
+                         instance: str = typer.Argument(..., help="Instance id."), as_json: bool = JSON) -> None:
+    """Freeze an instance with SIGSTOP (a frozen writer is failed over and fenced).
+
+    Example: aurora chaos pause-instance demo demo-instance-1
+    """
+    _chaos("chaos_pause_instance", as_json, name=name, instance=instance)
+
+
+@chaos_app.command("resume-instance")
+def chaos_resume_instance(name: str = typer.Argument(..., help="Cluster name."),
+                          instance: str = typer.Argument(..., help="Instance id."), as_json: bool = JSON) -> None:
+    """Resume a paused instance with SIGCONT.
+
+    Example: aurora chaos resume-instance demo demo-instance-1
+    """
+    _chaos("chaos_resume_instance", as_json, name=name, instance=instance)
+
+
+@chaos_app.command("kill-node")
+def chaos_kill_node(node: str = typer.Argument(..., help="Storage node id, e.g. sn-a1."),
+                    region: str = typer.Option("local-1", "--region", help="Region of the node."),
+                    as_json: bool = JSON) -> None:
+    """SIGKILL a storage node.
+
+    Example: aurora chaos kill-node sn-b1
+    """
+    _chaos("chaos_kill_node", as_json, node=node, region=region)
+
+
+@chaos_app.command("fail-az")
+def chaos_fail_az(az: str = typer.Argument(..., help="Availability Zone: a, b or c."),
+                  region: str = typer.Option("local-1", "--region", help="Region."), as_json: bool = JSON) -> None:
+    """Take down every storage node and instance in one AZ until restore-az.
+
+    Example: aurora chaos fail-az b
+    """
+    _chaos("chaos_fail_az", as_json, az=az, region=region)
+
+
+@chaos_app.command("restore-az")
+def chaos_restore_az(az: str = typer.Argument(..., help="Availability Zone: a, b or c."),
+                     region: str = typer.Option("local-1", "--region", help="Region."), as_json: bool = JSON) -> None:
+    """Bring a failed AZ back.
+
+    Example: aurora chaos restore-az b
+    """
+    _chaos("chaos_restore_az", as_json, az=az, region=region)
+
+
+@chaos_app.command("corrupt")
+def chaos_corrupt(node: str = typer.Argument(..., help="Storage node id."),
+                  pages: int = typer.Option(1, "--pages", help="How many records to damage."),
+                  region: str = typer.Option("local-1", "--region", help="Region of the node."),
+                  as_json: bool = JSON) -> None:
+    """Damage records on a node's disk; checksums catch them and peers repair them.
+
+    Example: aurora chaos corrupt sn-c1 --pages 3
+    """
+    _chaos("chaos_corrupt", as_json, node=node, pages=pages, region=region)
+
+
+@chaos_app.command("latency")
+def chaos_latency(node: str = typer.Argument(..., help="Storage node id."),
+                  ms: float = typer.Option(..., "--ms", help="Milliseconds added to every answer."),
+                  region: str = typer.Option("local-1", "--region", help="Region of the node."),
+                  as_json: bool = JSON) -> None:
+    """Slow a storage node down (reads hedge around it; 4 of 6 is enough to write).
+
+    Example: aurora chaos latency sn-a2 --ms 50
+    """
+    _chaos("chaos_latency", as_json, node=node, ms=ms, region=region)
+
+
+@chaos_app.command("partition")
+def chaos_partition(node: str = typer.Argument(..., help="Storage node id."),
+                    region: str = typer.Option("local-1", "--region", help="Region of the node."),
+                    as_json: bool = JSON) -> None:
+    """Cut a storage node off: it answers nothing until healed.
+
+    Example: aurora chaos partition sn-b2
+    """
+    _chaos("chaos_partition", as_json, node=node, region=region)
+
+
+@chaos_app.command("heal")
+def chaos_heal(node: str = typer.Argument(..., help="Storage node id."),
+               region: str = typer.Option("local-1", "--region", help="Region of the node."),
+               as_json: bool = JSON) -> None:
+    """Undo partition and latency on a storage node.
+
+    Example: aurora chaos heal sn-b2
+    """
+    _chaos("chaos_heal", as_json, node=node, region=region)
+
+
+@app.command()
+def dashboard(
+    refresh: float = typer.Option(1.0, "--refresh", help="Seconds between refreshes."),
+) -> None:
+    """Watch regions, clusters, instances, storage and events live; act with keys (? for help).
+
+    Example: aurora dashboard --refresh 0.5
+    """
+    if refresh <= 0:
+        raise UsageError("--refresh must be more than 0 seconds")
+    from aurora.cli.dashboard.app import run
+
+    run(refresh)
 
 
 # --- aurorad ----------------------------------------------------------------------------------
@@ -451,7 +611,7 @@ def daemon_stop() -> None:
 
 def main() -> None:
     try:
-        code = app(standalone_mode=False)
+        code = app(prog_name="aurora", standalone_mode=False)
     except AuroraError as e:
         _fail(e.message, e.hint, e.exit_code)
     except typer.TyperException as e:  # usage errors: bad options, missing arguments

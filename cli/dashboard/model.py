@@ -20,6 +20,8 @@ from aurora.engine import errors
 
 DEFAULT_REGION = "local-1"
 """The region whose storage fleet is shown even before any cluster exists."""
+READ_TIMEOUT = 10.0
+"""Seconds a poll waits for one answer: a hung aurorad shows as unreachable, not as stale data."""
 EVENTS_KEPT = 200
 """Events the stream keeps; older ones fall off its end."""
 COPIES = 6
@@ -29,16 +31,21 @@ WRITE_QUORUM = 4
 
 
 class DataSource(Protocol):
-    """Anything with ControlClient's ``call``: the real client, or fixed data in tests."""
+    """Anything with ControlClient's ``call``: the real client, or fixed data in tests.
+
+    Reads pass ``timeout=`` (seconds), which ControlClient takes for itself; another source
+    may ignore it.
+    """
 
     def call(self, op: str, **args: Any) -> Any: ...
 
 
 class Usage(NamedTuple):
-    """CPU and resident memory of one instance process."""
+    """CPU and resident memory of one instance process, and whether it is frozen (SIGSTOP)."""
 
     cpu_percent: float | None
     rss_bytes: int | None
+    stopped: bool = False
 
 
 Probe = Callable[[int], Usage | None]
@@ -67,10 +74,11 @@ class ProcessProbe:
             with proc.oneshot():
                 cpu = proc.cpu_percent(None)
                 rss = proc.memory_info().rss
+                stopped = proc.status() == psutil.STATUS_STOPPED
         except psutil.Error:
             self._procs.pop(pid, None)
             return None
-        return Usage(None if first else cpu, rss)
+        return Usage(None if first else cpu, rss, stopped)
 
     def _forget_exited(self) -> None:
         for pid in [p for p, proc in self._procs.items() if not proc.is_running()]:
@@ -209,8 +217,11 @@ def _instance(raw: Mapping[str, Any], probe: Probe) -> InstanceView:
     pid = raw.get("pid")
     usage = probe(pid) if isinstance(pid, int) else None
     commits = raw.get("commits")
+    status = str(raw.get("status", "?"))
+    if usage is not None and usage.stopped and status in ("available", "starting"):
+        status = "paused"  # describe cannot tell a frozen process from a quiet one; the kernel can
     return InstanceView(
-        id=str(raw.get("id", "?")), role=str(raw.get("role", "?")), status=str(raw.get("status", "?")),
+        id=str(raw.get("id", "?")), role=str(raw.get("role", "?")), status=status,
         az=str(raw.get("az", "?")), promotion_tier=raw.get("promotion_tier"), lag_ms=raw.get("lag_ms"),
         pid=pid if isinstance(pid, int) else None, port=raw.get("port"),
         connections=_int(raw.get("connections")),
@@ -260,11 +271,11 @@ def collect(source: DataSource, probe: Probe, since: int = 0,
     """One round of control-API calls; a control plane that cannot be read is a Snapshot too."""
     now = clock()
     try:
-        summaries = source.call("list")
+        summaries = source.call("list", timeout=READ_TIMEOUT)
         clusters = []
         for summary in summaries:
             try:
-                described = source.call("describe", name=summary["name"])
+                described = source.call("describe", name=summary["name"], timeout=READ_TIMEOUT)
             except errors.NotFound:
                 continue  # deleted between list and describe
             except errors.AuroraError as e:
@@ -277,12 +288,12 @@ def collect(source: DataSource, probe: Probe, since: int = 0,
         fleets: dict[str, FleetView] = {}
         for region in sorted({c.region for c in clusters} | {DEFAULT_REGION}):
             try:
-                fleets[region] = _fleet(region, source.call("fleet", region=region))
+                fleets[region] = _fleet(region, source.call("fleet", region=region, timeout=READ_TIMEOUT))
             except errors.AuroraError as e:
                 if _control_plane_down(e):
                     raise
                 fleets[region] = FleetView(region, error=e.message)
-        events = tuple(source.call("events", since=since, limit=EVENTS_KEPT))
+        events = tuple(source.call("events", since=since, limit=EVENTS_KEPT, timeout=READ_TIMEOUT))
     except errors.AuroraError as e:
         return Snapshot(now, reachable=False, problem=e.message, hint=e.hint)
     except (OSError, ValueError, KeyError, TypeError) as e:
@@ -311,7 +322,8 @@ class History:
     """
 
     def __init__(self, window: float = 300.0, refresh: float = 1.0) -> None:
-        self.points = max(2, int(window / max(refresh, 0.05)))
+        # At least a minute of points, also when polls are rare (or, in tests, manual).
+        self.points = max(60, int(window / max(refresh, 0.05)))
         self._lag: dict[str, deque[float]] = {}
         self._activity: dict[str, deque[float]] = {}
         self._kind: dict[str, str] = {}
@@ -372,6 +384,17 @@ def human_bytes(n: int | None) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} GiB"
+
+
+def short_bytes(n: int | None) -> str:
+    """Bytes in at most five characters, for tight columns: 980K, 12.0M, 1.2G."""
+    if n is None:
+        return "—"
+    for unit, scale in (("G", 2**30), ("M", 2**20), ("K", 2**10)):
+        if n >= scale:
+            value = n / scale
+            return f"{value:.1f}{unit}" if value < 100 else f"{value:.0f}{unit}"
+    return f"{n}B"
 
 
 def human_lag(ms: float | None) -> str:

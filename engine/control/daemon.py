@@ -27,6 +27,8 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import psutil
+
 from aurora.engine import errors, process
 from aurora.engine.control.clusters import (
     ENGINES,
@@ -68,6 +70,11 @@ class ControlPlane:
         self.endpoints: dict[tuple[str, str], Endpoint] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._global = threading.Lock()
+        self._misses: dict[tuple[str, str], int] = {}
+        self._failover_backoff: dict[str, float] = {}
+        self.failed_azs: set[tuple[str, str]] = set()
+        self._node_down_since: dict[tuple[str, str], float] = {}
+        self.node_repair_after = float(os.environ.get("AURORA_NODE_REPAIR_AFTER", "10"))
         self.started = time.time()
         self.stopping = False
 
@@ -139,7 +146,13 @@ class ControlPlane:
             spec = self.store.load(cluster)
         except errors.NotFound:
             return []
-        healthy = [i for i in spec.instances if not i.stopped and self.instance_status(spec, i).get("ready")]
+        healthy = []
+        for i in spec.instances:
+            status = self.instance_status(spec, i)
+            # a fenced old writer that has not been restarted yet still says "writer"
+            if not i.stopped and status.get("ready") and status.get("role") == i.role \
+                    and self._misses.get((spec.name, i.id), 0) == 0:
+                healthy.append(i)
         if kind == "writer":
             return [i for i in healthy if i.role == "writer"]
         if kind == "reader":
@@ -239,6 +252,12 @@ class ControlPlane:
             return "stopped"
         if not self.instance_alive(spec, inst):
             return "down"
+        record = self.instance_record(spec, inst)
+        with contextlib.suppress(psutil.Error):
+            if record is not None and psutil.Process(record.pid).status() == psutil.STATUS_STOPPED:
+                return "paused"
+        if self._misses.get((spec.name, inst.id), 0) >= 2:
+            return "unresponsive"
         return "available" if self.instance_status(spec, inst).get("ready") else "starting"
 
     def op_describe(self, name: str) -> dict[str, Any]:
@@ -251,7 +270,7 @@ class ControlPlane:
                 "id": inst.id, "role": inst.role, "status": self.instance_state(spec, inst), "az": inst.az,
                 "promotion_tier": inst.promotion_tier, "lag_ms": status.get("lag_ms"),
                 "pid": record.pid if record and record.alive() else None, "port": inst.port,
-                "connections": status.get("connections", 0),
+                "connections": status.get("connections", 0), "commits": status.get("commits"),
             })
         volume = {"id": spec.volume, "size_bytes": None, "protection_groups": None}
         vol_status = self.volume_summary(spec)
@@ -435,14 +454,19 @@ class ControlPlane:
                 raise errors.Conflict(f"cluster {name} is stopped", hint=f"aurora start {name}")
             return self._failover(spec, self.failover_target(spec, target))
 
-    def _failover(self, spec: ClusterSpec, new: InstanceSpec) -> dict[str, Any]:
+    def _failover(self, spec: ClusterSpec, new: InstanceSpec, evict_old: bool = True) -> dict[str, Any]:
         old = spec.writer
         started = time.monotonic()
         self.events.add(spec.name, f"Started cross AZ failover to DB instance: {new.id}", source=spec.name,
                         event_id="RDS-EVENT-0073")
         # Promotion opens the volume for writing: the epoch bump fences the old writer, even
         # one that is frozen and wakes up later.
-        self.instance_call(spec, new, {"op": "promote"})
+        try:
+            self.instance_call(spec, new, {"op": "promote"})
+        except errors.AuroraError as e:
+            self.events.add(spec.name, f"Failover to DB instance {new.id} failed: {e.message}", source=spec.name,
+                            event_id="RDS-EVENT-0072")
+            raise
         new.role = "writer"
         if old is not None:
             old.role = "reader"
@@ -450,12 +474,12 @@ class ControlPlane:
         seconds = time.monotonic() - started
         self.events.add(spec.name, f"Completed failover to DB instance: {new.id}", source=spec.name,
                         event_id="RDS-EVENT-0071")
-        if old is not None:
+        if old is not None and evict_old:
             record = self.instance_record(spec, old)
             if record is not None:
                 process.kill(record, signal.SIGCONT)  # a paused writer must be able to die
                 process.stop(record, timeout=1.0)
-            if not old.stopped:
+            if not old.stopped and (spec.region, old.az) not in self.failed_azs:
                 self.spawn_instance(spec, old)
                 self.events.add(spec.name, f"DB instance restarted as a reader: {old.id}", source=old.id,
                                 event_id="RDS-EVENT-0006")
@@ -583,6 +607,164 @@ class ControlPlane:
             volumes.append({"id": meta.name, "cluster": clusters.get(meta.name), "protection_groups": pgs})
         return {"region": region, "nodes": nodes, "volumes": volumes}
 
+    # --- chaos ----------------------------------------------------------------------------
+    def _chaos_event(self, cluster: str | None, source: str, message: str) -> None:
+        self.events.add(cluster, f"Chaos: {message}", source=source, event_id="AURORA-CHAOS")
+
+    def _instance_for_chaos(self, name: str, instance: str) -> tuple[ClusterSpec, InstanceSpec, process.ProcessRecord]:
+        spec = self.store.load(name)
+        inst = spec.instance(instance)
+        record = self.instance_record(spec, inst)
+        if record is None or not record.alive():
+            raise errors.Conflict(f"instance {instance} is not running", hint=f"aurora describe {name}")
+        return spec, inst, record
+
+    def op_chaos_kill_instance(self, name: str, instance: str) -> dict[str, Any]:
+        _spec, inst, record = self._instance_for_chaos(name, instance)
+        process.kill(record, signal.SIGKILL)
+        self._chaos_event(name, inst.id, f"killed DB instance {inst.id} ({inst.role}) with SIGKILL")
+        return {"instance": inst.id, "role": inst.role, "pid": record.pid, "killed": True}
+
+    def op_chaos_pause_instance(self, name: str, instance: str) -> dict[str, Any]:
+        _spec, inst, record = self._instance_for_chaos(name, instance)
+        process.kill(record, signal.SIGSTOP)
+        self._chaos_event(name, inst.id, f"paused DB instance {inst.id} ({inst.role}) with SIGSTOP")
+        return {"instance": inst.id, "role": inst.role, "pid": record.pid, "paused": True}
+
+    def op_chaos_resume_instance(self, name: str, instance: str) -> dict[str, Any]:
+        _spec, inst, record = self._instance_for_chaos(name, instance)
+        process.kill(record, signal.SIGCONT)
+        self._chaos_event(name, inst.id, f"resumed DB instance {inst.id} with SIGCONT")
+        return {"instance": inst.id, "pid": record.pid, "paused": False}
+
+    def _node(self, region: str, node: str) -> Any:
+        nodes = self.fleet(region).nodes()
+        if node not in nodes:
+            raise errors.NotFound(f"storage node {node!r} not found in region {region}",
+                                  hint=f"aurora fleet --region {region}")
+        return nodes[node]
+
+    def op_chaos_kill_node(self, node: str, region: str = DEFAULT_REGION) -> dict[str, Any]:
+        self._node(region, node)
+        self.fleet(region).kill_node(node)
+        self._node_down_since[(region, node)] = time.monotonic()
+        self._chaos_event(None, node, f"killed storage node {node} with SIGKILL")
+        return {"node": node, "killed": True}
+
+    def op_chaos_fail_az(self, az: str, region: str = DEFAULT_REGION) -> dict[str, Any]:
+        """Every storage node and instance in one AZ goes down, and stays down until restore-az."""
+        fleet = self.fleet(region)
+        nodes = [n.id for n in fleet.nodes().values() if n.az == az]
+        if not nodes:
+            raise errors.NotFound(f"no storage node in AZ {az!r} of region {region}", hint=f"aurora fleet --region {region}")
+        self.failed_azs.add((region, az))
+        for n in nodes:
+            fleet.kill_node(n)
+        killed = []
+        for spec in self.store.all():
+            if spec.region != region:
+                continue
+            for inst in spec.instances:
+                record = self.instance_record(spec, inst)
+                if inst.az == az and record is not None and record.alive():
+                    process.kill(record, signal.SIGKILL)
+                    killed.append(inst.id)
+        self._chaos_event(None, f"az-{az}", f"AZ {az} failed: storage nodes {', '.join(nodes)}"
+                          + (f" and instances {', '.join(killed)}" if killed else "") + " are down")
+        return {"az": az, "region": region, "nodes": nodes, "instances": killed}
+
+    def op_chaos_restore_az(self, az: str, region: str = DEFAULT_REGION) -> dict[str, Any]:
+        self.failed_azs.discard((region, az))
+        fleet = self.fleet(region)
+        nodes = [n.id for n in fleet.nodes().values() if n.az == az]
+        for n in nodes:
+            fleet.start_node(n)
+            self._node_down_since.pop((region, n), None)
+        self._chaos_event(None, f"az-{az}", f"AZ {az} restored")
+        return {"az": az, "region": region, "nodes": nodes}
+
+    def _node_control(self, region: str, node: str, header: dict[str, Any]) -> dict[str, Any]:
+        from aurora.engine.storage import wire
+
+        addr = self._node(region, node)
+        try:
+            reply, _ = wire.request_sync(addr.host, addr.port, wire.CONTROL, header, timeout=2.0)
+        except (OSError, errors.StorageError) as e:
+            raise errors.Unavailable(f"storage node {node} did not answer: {e}") from None
+        return reply
+
+    def op_chaos_latency(self, node: str, ms: float, region: str = DEFAULT_REGION) -> dict[str, Any]:
+        if ms < 0:
+            raise errors.UsageError("--ms must be 0 or more")
+        r = self._node_control(region, node, {"latency_ms": ms})
+        self._chaos_event(None, node, f"storage node {node} answers {ms:.0f} ms late")
+        return {"node": node, "latency_ms": r["latency_ms"]}
+
+    def op_chaos_partition(self, node: str, region: str = DEFAULT_REGION) -> dict[str, Any]:
+        self._node_control(region, node, {"partition": True})
+        self._chaos_event(None, node, f"storage node {node} is cut off from the network")
+        return {"node": node, "partitioned": True}
+
+    def op_chaos_heal(self, node: str, region: str = DEFAULT_REGION) -> dict[str, Any]:
+        self._node_control(region, node, {"partition": False, "latency_ms": 0})
+        self._chaos_event(None, node, f"storage node {node} healed")
+        return {"node": node, "partitioned": False}
+
+    def op_chaos_corrupt(self, node: str, pages: int = 1, region: str = DEFAULT_REGION) -> dict[str, Any]:
+        """Flip a byte in the bodies of ``pages`` random records of a node's log, on disk."""
+        import random
+
+        from aurora.engine.storage import records as rec
+
+        if pages < 1:
+            raise errors.UsageError("--pages must be at least 1")
+        self._node(region, node)
+        folder = self.layout.node_dir(region, node) / "redo"
+        spots: list[tuple[Any, int, int]] = []
+        for chunk in sorted(folder.glob("*.log")):
+            data = chunk.read_bytes()
+            offset = 0
+            while offset + rec.HEADER_SIZE <= len(data):
+                try:
+                    h = rec.decode_header(data, offset)
+                except rec.RecordError:
+                    break
+                spots.append((chunk, offset + rec.HEADER_SIZE + h.body_len // 2, h.lsn))
+                offset += h.size
+        chosen = random.sample(spots, min(pages, len(spots)))
+        for chunk, at, _lsn in chosen:
+            with open(chunk, "r+b") as f:
+                f.seek(at)
+                byte = f.read(1)
+                f.seek(at)
+                f.write(bytes([byte[0] ^ 0xFF]))
+        self._chaos_event(None, node, f"corrupted {len(chosen)} record(s) on storage node {node}")
+        return {"node": node, "corrupted": len(chosen), "lsns": sorted(lsn for _, _, lsn in chosen)}
+
+    def supervise_fleet(self) -> None:
+        """Bring back a storage node that has been down longer than the repair threshold,
+        unless its AZ is failed on purpose. It rebuilds from its own log and catches up from
+        its peers by gossip."""
+        for region in {s.region for s in self.store.all()}:
+            fleet = self.fleet(region)
+            for st in fleet.status():
+                key = (region, st.id)
+                if st.up:
+                    self._node_down_since.pop(key, None)
+                    continue
+                if (region, st.az) in self.failed_azs:
+                    continue
+                since = self._node_down_since.setdefault(key, time.monotonic())
+                if time.monotonic() - since >= self.node_repair_after:
+                    try:
+                        fleet.start_node(st.id)
+                        self.events.add(None, f"Storage node {st.id} was down for "
+                                        f"{time.monotonic() - since:.0f}s and was restarted; it catches up from its peers",
+                                        source=st.id, event_id="AURORA-STORAGE-REPAIR")
+                    except errors.AuroraError as e:
+                        log.warning("cannot restart storage node %s: %s", st.id, e)
+                    self._node_down_since.pop(key, None)
+
     def op_log_path(self, name: str, instance: str | None = None) -> str:
         spec = self.store.load(name)
         inst = spec.instance(instance) if instance else spec.writer
@@ -596,29 +778,94 @@ class ControlPlane:
         return {"stopping": True}
 
     # --- supervision ----------------------------------------------------------------------
+    def health(self, spec: ClusterSpec, inst: InstanceSpec) -> str:
+        """dead (no process), starting, ok, or unresponsive (two protocol pings in a row
+        went unanswered: a frozen or wedged process)."""
+        key = (spec.name, inst.id)
+        if not self.instance_alive(spec, inst):
+            self._misses.pop(key, None)
+            return "dead"
+        if not self.instance_status(spec, inst).get("ready"):
+            return "starting"
+        if instance_answers(inst.port, timeout=0.25):
+            self._misses.pop(key, None)
+            return "ok"
+        self._misses[key] = self._misses.get(key, 0) + 1
+        return "unresponsive" if self._misses[key] >= 2 else "ok"
+
     def supervise_once(self) -> None:
-        """Restart instances that died (failover of a lost writer comes with HA)."""
+        """Fail over from a lost writer, restart lost readers, and turn a resumed old writer
+        (a zombie that the failover fenced) back into the reader the cluster says it is."""
         for spec in self.store.all():
             if spec.stopped:
                 continue
             for inst in spec.instances:
-                if inst.stopped or self.instance_alive(spec, inst):
+                if inst.stopped:
                     continue
-                lock = self.lock(spec.name)
-                if not lock.acquire(blocking=False):
-                    continue
-                try:
-                    fresh = self.store.load(spec.name)
-                    current = fresh.instance(inst.id)
-                    if fresh.stopped or current.stopped or self.instance_alive(fresh, current):
-                        continue
-                    self.events.add(spec.name, f"DB instance restarted: {inst.id}", source=inst.id,
-                                    event_id="RDS-EVENT-0006")
-                    self.spawn_instance(fresh, current)
-                except errors.AuroraError as e:
-                    log.warning("cannot restart %s: %s", inst.id, e)
-                finally:
-                    lock.release()
+                health = self.health(spec, inst)
+                if health == "dead" and (spec.region, inst.az) in self.failed_azs and inst.role != "writer":
+                    continue  # its AZ is down on purpose: it comes back with restore-az
+                if inst.role == "writer" and health in ("dead", "unresponsive"):
+                    self._auto_failover(spec.name, inst.id, health)
+                elif health == "dead":
+                    self._with_lock(spec.name, lambda n=spec.name, i=inst.id: self._restart(n, i, "restarted"))
+                elif health == "ok" and self.instance_status(spec, inst).get("role") not in (None, inst.role):
+                    self._with_lock(spec.name, lambda n=spec.name, i=inst.id: self._restart(
+                        n, i, "restarted as a reader (it was fenced while unresponsive)"))
+
+    def _with_lock(self, name: str, fn: Callable[[], Any]) -> None:
+        lock = self.lock(name)
+        if not lock.acquire(blocking=False):
+            return  # an operation on this cluster is under way; look again next round
+        try:
+            fn()
+        except errors.AuroraError as e:
+            log.warning("supervision of %s: %s", name, e)
+        finally:
+            lock.release()
+
+    def _restart(self, name: str, instance_id: str, what: str) -> None:
+        spec = self.store.load(name)
+        inst = spec.instance(instance_id)
+        if spec.stopped or inst.stopped:
+            return
+        record = self.instance_record(spec, inst)
+        if record is not None and record.alive():
+            if self.instance_status(spec, inst).get("role") in (None, inst.role):
+                return  # healthy again, or already restarted
+            process.stop(record, timeout=2.0)
+        if (spec.region, inst.az) in self.failed_azs:
+            # Its AZ is down: bring it up in another one, as Aurora does for a lost writer.
+            inst.az = next(a for a in AZS if (spec.region, a) not in self.failed_azs)
+            self.store.save(spec)
+        self.events.add(name, f"DB instance {what}: {instance_id}", source=instance_id, event_id="RDS-EVENT-0006")
+        self.spawn_instance(spec, inst)
+
+    def _auto_failover(self, name: str, writer_id: str, why: str) -> None:
+        if time.monotonic() < self._failover_backoff.get(name, 0.0):
+            return
+
+        def act() -> None:
+            spec = self.store.load(name)
+            writer = spec.writer
+            if spec.stopped or writer is None or writer.id != writer_id:
+                return
+            if why == "dead" and self.instance_alive(spec, writer):
+                return
+            try:
+                target = self.failover_target(spec, None)
+            except errors.AuroraError:
+                if why == "dead":  # no reader to promote: restart the writer instead
+                    self._restart(name, writer_id, "restarted (no reader to fail over to)")
+                return
+            log.warning("writer %s of %s is %s; failing over to %s", writer_id, name, why, target.id)
+            try:
+                self._failover(spec, target, evict_old=why == "dead")
+            except errors.AuroraError:
+                self._failover_backoff[name] = time.monotonic() + 2.0
+                raise
+
+        self._with_lock(name, act)
 
     def adopt(self) -> None:
         """On start: reopen the endpoints of every running cluster; restart nothing healthy."""
@@ -700,9 +947,10 @@ async def serve(layout: Layout) -> None:
 
     async def supervise() -> None:
         while True:
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(0.2)
             try:
                 await asyncio.to_thread(cp.supervise_once)
+                await asyncio.to_thread(cp.supervise_fleet)
             except Exception as e:
                 log.warning("supervision round failed: %r", e)
 

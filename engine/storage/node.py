@@ -62,6 +62,8 @@ class StorageNode:
         self._server: asyncio.Server | None = None
         self._tasks: list[asyncio.Task] = []
         self.started = time.time()
+        self.latency_s = 0.0
+        self.partitioned = False
 
     # --- serving --------------------------------------------------------------------------
     async def start(self) -> None:
@@ -86,7 +88,30 @@ class StorageNode:
             c.close()
         self.store.close()
 
-    def handle(self, kind: int, h: dict[str, Any], blob: bytes) -> wire.Reply | asyncio.Future:
+    def handle(self, kind: int, h: dict[str, Any], blob: bytes) -> wire.Reply | asyncio.Future | None:
+        if kind == wire.CONTROL:
+            return self._control(h), b""
+        if self.partitioned:
+            return None  # as if the network dropped it: the caller times out
+        if self.latency_s:
+            return asyncio.ensure_future(self._delayed(kind, h, blob))
+        return self._handle(kind, h, blob)
+
+    async def _delayed(self, kind: int, h: dict[str, Any], blob: bytes) -> wire.Reply:
+        await asyncio.sleep(self.latency_s)
+        result = self._handle(kind, h, blob)
+        return result if isinstance(result, tuple) else await result
+
+    def _control(self, h: dict[str, Any]) -> dict[str, Any]:
+        """Fault injection for `aurora chaos`: added latency and network partition."""
+        if "latency_ms" in h:
+            self.latency_s = max(0.0, float(h["latency_ms"]) / 1000)
+        if "partition" in h:
+            self.partitioned = bool(h["partition"])
+        log.warning("chaos: latency %.0f ms, partitioned %s", self.latency_s * 1000, self.partitioned)
+        return {"ok": True, "latency_ms": self.latency_s * 1000, "partitioned": self.partitioned}
+
+    def _handle(self, kind: int, h: dict[str, Any], blob: bytes) -> wire.Reply | asyncio.Future:
         if kind == wire.WRITE:
             return self._write(h, blob)
         if kind == wire.GET_PAGE:
@@ -117,6 +142,7 @@ class StorageNode:
             "ok": True, "id": self.node_id, "az": self.az, "pid": os.getpid(),
             "started": self.started, "disk_bytes": self.store.disk_bytes(),
             "corrupt_found": self.store.corrupt_found, "repaired": self.store.repaired,
+            "latency_ms": self.latency_s * 1000, "partitioned": self.partitioned,
             "segments": [s.summary() for s in self.store.segments.values()],
         }
 
@@ -265,6 +291,8 @@ class StorageNode:
     async def _gossip_loop(self) -> None:
         while True:
             await asyncio.sleep(self.gossip_interval)
+            if self.partitioned:
+                continue
             try:
                 await self.gossip_once()
             except Exception as e:  # gossip is best effort; a bug must not stop the node

@@ -85,7 +85,7 @@ class FrameReader:
         return frames
 
 
-Handler = Callable[[int, dict[str, Any], bytes], "Reply | Awaitable[Reply]"]
+Handler = Callable[[int, dict[str, Any], bytes], "Reply | Awaitable[Reply] | None"]
 
 
 class ServerProtocol(asyncio.Protocol):
@@ -125,6 +125,8 @@ class ServerProtocol(asyncio.Protocol):
                 self._on_error(f"request {kind} failed: {e!r}")
                 self.reply(request_id, ({"ok": False, "error": "InternalError", "message": str(e)}, b""))
                 continue
+            if result is None:
+                continue  # dropped on purpose (a partitioned node answers nothing)
             if isinstance(result, tuple):
                 self.reply(request_id, result)
             else:

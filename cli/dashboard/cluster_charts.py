@@ -1,0 +1,89 @@
+"""Sparklines of the selected cluster over the last minutes: replica lag and activity.
+
+Bars start at zero (a lag that wobbles between 1.35 and 1.41 s must not look like a spike)
+and the newest value is on the right. Lag bars take the colour of their value: green under
+100 ms, yellow under a second, red above. Activity is transactions per second when instances
+report commit counts, and open connections otherwise; the caption says which one is drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from aurora.cli.dashboard.model import Series, human_lag, human_rate
+
+BLOCKS = " ▁▂▃▄▅▆▇█"
+
+
+def lag_colour(ms: float) -> str:
+    return "green" if ms < 100 else ("yellow" if ms < 1000 else "red")
+
+
+class Bars:
+    """A sparkline from zero to the peak, ``height`` rows tall, newest value on the right."""
+
+    def __init__(self, values: Sequence[float], colour: Callable[[float], str], height: int = 2) -> None:
+        self.values = values
+        self.colour = colour
+        self.height = height
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(1, options.max_width)
+        values = list(self.values)
+        if len(values) > width:  # squeeze the whole window in: the peak of each bucket
+            step = len(values) / width
+            values = [max(values[int(i * step):max(int((i + 1) * step), int(i * step) + 1)])
+                      for i in range(width)]
+        peak = max(values, default=0.0) or 1.0
+        pad = width - len(values)
+        for row in range(self.height - 1, -1, -1):
+            line = Text(" " * pad)
+            for v in values:
+                eighths = round(max(0.0, v) / peak * self.height * 8) - row * 8
+                line.append(BLOCKS[max(0, min(8, eighths))], self.colour(v))
+            yield line
+
+
+class ClusterCharts(Widget):
+    """Replica lag and activity of one cluster as sparklines, with now and peak values."""
+
+    DEFAULT_CSS = """
+    ClusterCharts {
+        height: auto;
+        padding: 0 1;
+    }
+    """
+
+    cluster: reactive[str | None] = reactive(None, layout=True)
+    """The cluster drawn."""
+    series: reactive[Series] = reactive(lambda: Series([], [], "transactions/s"))
+    """Its recent values, oldest first."""
+
+    def render(self) -> RenderableType:
+        if self.cluster is None:
+            return Text("select a cluster to see its replica lag and activity", style="dim")
+        lag, activity, kind = self.series
+        return Group(
+            caption("replica lag", lag, human_lag),
+            Bars(lag, lag_colour),
+            Text(""),
+            caption(kind, activity, human_rate),
+            Bars(activity, lambda _: "cyan"),
+        )
+
+
+def caption(title: str, values: list[float], fmt: Callable[[float], str]) -> Text:
+    text = Text(title, style="bold")
+    if not values:
+        text.append("   waiting for data", style="dim")
+        return text
+    text.append("   now ", style="dim")
+    text.append(fmt(values[-1]), style="bold")
+    text.append("   peak ", style="dim")
+    text.append(fmt(max(values)))
+    return text

@@ -1,0 +1,475 @@
+"""The dashboard driven by textual's pilot against a fixed-data control API.
+
+``FixedSource`` answers like aurorad (same ops, same shapes) from fixed data and records the
+calls, so a test presses keys and checks which operation was asked for with which
+arguments. Snapshot tests compare the screen with the SVGs under tests/__snapshots__/
+(``pytest --snapshot-update`` rewrites them after a deliberate change).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import functools
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, Label
+
+from aurora.cli.dashboard.alert_bar import AlertBar
+from aurora.cli.dashboard.app import DashboardApp
+from aurora.cli.dashboard.choice_screen import ChoiceScreen
+from aurora.cli.dashboard.cluster_tree import Selection
+from aurora.cli.dashboard.confirm_screen import ConfirmScreen
+from aurora.cli.dashboard.help_screen import HelpScreen
+from aurora.cli.dashboard.model import History, ProcessProbe, Usage, collect
+from aurora.cli.dashboard.prompt_screen import PromptScreen
+from aurora.engine import errors
+
+READ_OPS = {"list", "describe", "fleet", "events"}
+T0 = 1_764_400_000.0
+SIZE = (150, 44)
+
+
+def instance(id: str, role: str, az: str, pid: int | None, *, status: str = "available",
+             lag_ms: float | None = None, connections: int = 0, commits: int | None = None) -> dict[str, Any]:
+    return {"id": id, "role": role, "status": status, "az": az, "promotion_tier": 1, "lag_ms": lag_ms,
+            "pid": pid, "port": 5500 + (pid or 0) % 100, "connections": connections, "commits": commits}
+
+
+def clusters() -> list[dict[str, Any]]:
+    return [
+        {"name": "orders", "engine": "postgres", "status": "available", "region": "local-1", "parent": None,
+         "volume": {"id": "vol-1", "size_bytes": 48 * 2**20, "protection_groups": 6},
+         "instances": [
+             instance("orders-instance-1", "writer", "a", 4101, connections=12, commits=1000),
+             instance("orders-instance-2", "reader", "b", 4102, lag_ms=4.0, connections=5),
+             instance("orders-instance-3", "reader", "c", 4103, lag_ms=1350.0, connections=2),
+         ]},
+        {"name": "analytics", "engine": "postgres", "status": "available", "region": "local-1",
+         "parent": None, "volume": {"id": "vol-2", "size_bytes": 9 * 2**20, "protection_groups": 2},
+         "instances": [
+             instance("analytics-instance-1", "writer", "a", 4201, connections=3, commits=50),
+             instance("analytics-instance-2", "reader", "b", None, status="down"),
+         ]},
+        {"name": "orders-clone", "engine": "postgres", "status": "available", "region": "local-1",
+         "parent": "orders", "volume": {"id": "vol-3", "size_bytes": 2**20, "protection_groups": 1},
+         "instances": [instance("orders-clone-instance-1", "writer", "a", 4301, connections=1, commits=7)]},
+    ]
+
+
+NODES = ["sn-a1", "sn-a2", "sn-b1", "sn-b2", "sn-c1", "sn-c2"]
+
+
+def fleet(down: tuple[str, ...] = ("sn-b2",)) -> dict[str, Any]:
+    current = 6 - len(down)
+
+    def groups(n: int) -> list[dict[str, Any]]:
+        return [{"file": 0 if i < 2 else 1, "pg": i if i < 2 else i - 2, "members": NODES,
+                 "current_copies": current, "write_quorum": current >= 4} for i in range(n)]
+
+    return {
+        "region": "local-1",
+        "nodes": [{"id": n, "az": n[3], "port": 7000 + i, "pid": None if n in down else 3000 + i,
+                   "status": "down" if n in down else "up", "segments": 0 if n in down else 9,
+                   "bytes": 0 if n in down else (12 + i) * 2**20} for i, n in enumerate(NODES)],
+        "volumes": [{"id": "vol-1", "cluster": "orders", "protection_groups": groups(6)},
+                    {"id": "vol-2", "cluster": "analytics", "protection_groups": groups(2)},
+                    {"id": "vol-3", "cluster": "orders-clone", "protection_groups": groups(1)}],
+    }
+
+
+EVENTS = [
+    {"id": i + 1, "time": T0 + 7 * i, "cluster": cluster, "source": source, "event_id": None, "message": msg}
+    for i, (cluster, source, msg) in enumerate([
+        ("orders", "orders", "DB cluster created"),
+        ("orders", "orders-instance-2", "DB instance created: orders-instance-2"),
+        ("orders", "orders-instance-3", "DB instance created: orders-instance-3"),
+        ("analytics", "analytics", "DB cluster created"),
+        ("orders-clone", "orders-clone", "Cloned from DB cluster orders"),
+        (None, "sn-b2", "Storage node sn-b2 killed"),
+        ("orders", "orders", "Started cross AZ failover to DB instance: orders-instance-1"),
+        ("orders", "orders", "Completed failover to DB instance: orders-instance-1"),
+        ("analytics", "analytics-instance-2", "DB instance restarted: analytics-instance-2"),
+    ])
+]
+
+
+COMMITS_PER_POLL = [40, 65, 52, 80, 47, 90, 61, 30, 72, 55, 98, 44]
+
+
+class FixedSource:
+    """The control API on fixed data; writers commit and readers lag a little more each poll."""
+
+    def __init__(self, *, down: tuple[str, ...] = ("sn-b2",),
+                 fail: dict[str, errors.AuroraError] | None = None) -> None:
+        self.down = down
+        self.fail = fail or {}
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.polls = 0
+
+    def call(self, op: str, **args: Any) -> Any:
+        self.calls.append((op, args))
+        if op in self.fail:
+            raise self.fail[op]
+        if op == "list":
+            self.polls += 1
+            return [{"name": c["name"], "region": c["region"], "status": c["status"]} for c in clusters()]
+        if op == "describe":
+            described = copy.deepcopy(next(c for c in clusters() if c["name"] == args["name"]))
+            n = self.polls
+            for inst in described["instances"]:
+                if inst["commits"] is not None:
+                    inst["commits"] += sum(COMMITS_PER_POLL[i % len(COMMITS_PER_POLL)] for i in range(n))
+                if inst["lag_ms"] is not None:
+                    inst["lag_ms"] += (n * 37) % 60
+            return described
+        if op == "fleet":
+            return fleet(self.down)
+        if op == "events":
+            return [e for e in EVENTS if e["id"] > args.get("since", 0)]
+        return {"op": op}
+
+    @property
+    def actions(self) -> list[tuple[str, dict[str, Any]]]:
+        return [(op, args) for op, args in self.calls if op not in READ_OPS]
+
+
+PAUSED_PID = 4103
+"""orders-instance-3 is frozen (SIGSTOP): describe says available, the probe says stopped."""
+
+
+class Clock:
+    """One second per poll, so transactions per second come out the same on every run."""
+
+    def __init__(self) -> None:
+        self.now = T0 + 100
+
+    def __call__(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+def probe(pid: int) -> Usage:
+    return Usage(float(pid % 17) + 0.5, (40 + pid % 23) * 2**20, stopped=pid == PAUSED_PID)
+
+
+def make_app(source: Any) -> DashboardApp:
+    # A refresh far longer than any test: polls happen only when the test asks for them.
+    return DashboardApp(source, refresh=3600, probe=probe, clock=Clock())
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Event times print in local time; pin it so snapshots match on every machine."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def pilot_test(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async pilot test on its own event loop (no asyncio plugin needed)."""
+
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def polled(pilot: Pilot[Any], rounds: int = 1) -> None:
+    """Let the first poll land, then run ``rounds - 1`` more."""
+    app = pilot.app
+    assert isinstance(app, DashboardApp)
+    await settle(pilot)
+    for _ in range(rounds - 1):
+        app.poll_now()
+        await settle(pilot)
+
+
+async def select(pilot: Pilot[Any], cluster: str, instance: str | None = None) -> None:
+    """Move the tree's cursor with the arrow keys, as a user would, onto a cluster or instance."""
+    app = pilot.app
+    assert isinstance(app, DashboardApp)
+    await pilot.press("home")
+    for _ in range(30):
+        if app.selection == Selection("local-1", cluster, instance):
+            return
+        await pilot.press("down")
+    raise AssertionError(f"no line for {cluster} {instance} in the tree")
+
+
+# --- actions ask for the right operation ----------------------------------------------------------
+
+
+@pilot_test
+async def test_failover_asks_to_confirm_then_fails_over_the_selected_cluster() -> None:
+    source = FixedSource()
+    app = make_app(source)
+    async with app.run_test(size=SIZE) as pilot:
+        await polled(pilot)
+        await select(pilot, "analytics")
+        await pilot.press("f")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert source.actions == []
+        await pilot.press("y")
+        await settle(pilot)
+        assert source.actions == [("failover", {"name": "analytics"})]
+
+
+@pilot_test
+async def test_failover_follows_the_cursor_and_cancel_asks_nothing() -> None:
+    source = FixedSource()
+    app = make_app(source)
+    async with app.run_test(size=SIZE) as pilot:
+        await polled(pilot)
+        assert app.selection.cluster == "orders"  # the cursor starts on the first cluster
+        await pilot.press("f", "escape")
+        await pilot.press("f", "enter")  # Enter on the focused Cancel button
+        await settle(pilot)
+        assert source.actions == []
+        await pilot.press("down", "f", "y")  # down onto the writer of orders: still orders
+        await settle(pilot)
+        assert source.actions == [("failover", {"name": "orders"})]
+
+
+@pilot_test
+async def test_scale_takes_the_number_of_readers_from_a_modal() -> None:
+    source = FixedSource()
+    app = make_app(source)
+    async with app.run_test(size=SIZE) as pilot:
+        await polled(pilot)
+        await pilot.press("s")
+        assert isinstance(app.screen, PromptScreen)
+        assert app.screen.query_one(Input).value == "2"
+        await pilot.press("x", "enter")  # the value is selected, so typing replaces it
+        assert isinstance(app.screen, PromptScreen)  # not a number: the modal stays
+        await pilot.press("backspace", "5", "enter")
+        await settle(pilot)
+        assert source.actions == [("scale", {"name": "orders", "replicas": 5})]
+
+
+@pilot_test
+async def test_scaling_down_asks_to_confirm() -> None:
+    source = FixedSource()
+    app = make_app(source)
+    async with app.run_test(size=SIZE) as pilot:
+        await polled(pilot)
+        await pilot.press("s", "0", "enter")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        assert source.actions == [("scale", {"name": "orders", "replicas": 0})]
+
+
+@pilot_test
+async def test_clone_asks_for_a_valid_new_name() -> None:
+    source = FixedSource()
+    app = make_app(source)
+    async with app.run_test(size=SIZE) as pilot:
+        await polled(pilot)
+        await pilot.press("c")
+        assert app.screen.query_one(Input).value == "orders-clone"
+        await pilot.press("enter")  # exists already
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press("X", "enter")  # typing replaces the proposed name
+        assert isinstance(app.screen, PromptScreen)
+        assert "invalid cluster name" in str(app.screen.query_one("#problem", Label).render())
+        await pilot.press("backspace", *"copy", "enter")
+        await settle(pilot)
+        assert source.actions == [("clone", {"source": "orders", "name": "copy"})]
+
+
+@pilot_test
+async def test_kill_pause_and_resume_act_on_the_selected_instance() -> None:
+    source = FixedSource()
+    app = make_app(source)
+    async with app.run_test(size=SIZE) as pilot:
+        await polled(pilot)
+        await pilot.press("k")  # the cursor is on a cluster, not an instance: nothing happens
+        assert not isinstance(app.screen, ConfirmScreen)
+        await select(pilot, "orders", "orders-instance-3")
+        await pilot.press("k", "y")
+        await pilot.press("p", "y")
+        await pilot.press("r")
+        await settle(pilot)
+        target = {"name": "orders", "instance": "orders-instance-3"}
+        assert source.actions == [("chaos_kill_instance", target), ("chaos_pause_instance", target),
+                                  ("chaos_resume_instance", target)]
+
+
+@pilot_test
+async def test_fail_and_restore_an_az() -> None:
+    source = FixedSource()
+    app = make_app(source)
+    async with app.run_test(size=SIZE) as pilot:
+        await polled(pilot)
+        await select(pilot, "orders", "orders-instance-2")
+        await pilot.press("a")
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press("enter")  # the AZ of the selected instance is offered first
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await pilot.press("A", "down", "enter")
+        await settle(pilot)
+        assert source.actions == [("chaos_fail_az", {"az": "b", "region": "local-1"}),
+                                  ("chaos_restore_az", {"az": "c", "region": "local-1"})]
+
+
+@pilot_test
+async def test_kill_a_storage_node_offers_only_nodes_that_are_up() -> None:
+    source = FixedSource()
+    app = make_app(source)
+    async with app.run_test(size=SIZE) as pilot:
+        await polled(pilot)
+        await pilot.press("n", "down", "down", "down", "enter", "y")  # sn-b2 is down: skipped
+        await settle(pilot)
+        assert source.actions == [("chaos_kill_node", {"node": "sn-c1", "region": "local-1"})]
+
+
+@pilot_test
+async def test_a_failed_operation_is_a_notification_not_a_crash() -> None:
+    source = FixedSource(fail={"chaos_kill_node": errors.UsageError("unknown operation 'chaos_kill_node'")})
+    app = make_app(source)
+    async with app.run_test(size=SIZE) as pilot:
+        await polled(pilot)
+        await pilot.press("n", "enter", "y")
+        await settle(pilot)
+        assert source.actions == [("chaos_kill_node", {"node": "sn-a1", "region": "local-1"})]
+        messages = [n.message for n in app._notifications]
+        assert any("unknown operation 'chaos_kill_node'" in m for m in messages)
+        assert app.is_running
+
+
+@pilot_test
+async def test_help_lists_every_key() -> None:
+    app = make_app(FixedSource())
+    async with app.run_test(size=SIZE) as pilot:
+        await polled(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        app.poll_now()  # polls go on under a modal screen
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+# --- an unreachable control plane ------------------------------------------------------------------
+
+
+@pilot_test
+async def test_unreachable_control_plane_is_shown_and_retried() -> None:
+    down = errors.Unavailable("aurorad is not running", hint="aurora daemon start")
+    source = FixedSource(fail={"list": down})
+    app = make_app(source)
+    async with app.run_test(size=SIZE) as pilot:
+        await polled(pilot, rounds=3)
+        bar = app.query_one(AlertBar)
+        assert bar.display
+        assert bar.unreachable == "aurorad is not running"
+        assert "control plane unreachable, retrying" in app.sub_title
+        assert [op for op, _ in source.calls] == ["list"] * 3
+        await pilot.press("f")  # nothing selected: a warning, not a crash
+        assert app.is_running
+        del source.fail["list"]  # aurorad is back
+        app.poll_now()
+        await settle(pilot)
+        assert not bar.display
+        assert app.snapshot is not None and len(app.snapshot.clusters) == 3
+
+
+@pilot_test
+async def test_the_real_client_without_aurorad_is_unreachable(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AURORA_HOME", str(tmp_path))
+    app = DashboardApp(refresh=3600)  # ControlClient(autostart=False): never starts aurorad
+    async with app.run_test(size=SIZE) as pilot:
+        await polled(pilot)
+        assert app.unreachable is not None
+        assert app.query_one(AlertBar).display
+    assert not any(tmp_path.iterdir())
+
+
+# --- the model without the App ---------------------------------------------------------------------
+
+
+def test_transactions_per_second_come_from_commit_differences() -> None:
+    source, clock, history = FixedSource(), Clock(), History(60, 1.0)
+    for _ in range(3):
+        history.record(collect(source, probe, clock=clock))
+    series = history.series("orders")
+    assert series.activity_kind == "transactions/s"
+    assert len(series.activity) == 2 and len(series.lag_ms) == 3
+    assert series.activity == [65.0, 52.0]  # commits between polls, one second apart
+
+
+def test_process_probe_measures_this_process() -> None:
+    import os
+
+    probe = ProcessProbe()
+    first = probe(os.getpid())
+    assert first is not None and first.cpu_percent is None and (first.rss_bytes or 0) > 0
+    second = probe(os.getpid())
+    assert second is not None and second.cpu_percent is not None and not second.stopped
+    assert probe(2**22 + 12345) is None
+
+
+# --- snapshots ---------------------------------------------------------------------------------------
+
+
+def test_snapshot_main_screen(snap_compare: Any) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await polled(pilot, rounds=25)
+
+    assert snap_compare(make_app(FixedSource()), terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_write_quorum_lost(snap_compare: Any) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await polled(pilot, rounds=3)
+        await select(pilot, "analytics", "analytics-instance-2")
+
+    source = FixedSource(down=("sn-b1", "sn-b2", "sn-c1"))
+    assert snap_compare(make_app(source), terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_unreachable(snap_compare: Any) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await polled(pilot)
+
+    source = FixedSource(fail={"list": errors.Unavailable("aurorad is not running", hint="aurora daemon start")})
+    assert snap_compare(make_app(source), terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_failover_confirmation(snap_compare: Any) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await polled(pilot)
+
+    assert snap_compare(make_app(FixedSource()), terminal_size=SIZE, press=["f"], run_before=run_before)
+
+
+def test_snapshot_unreachable_after_data(snap_compare: Any) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await polled(pilot, rounds=2)
+        source.fail["list"] = errors.Unavailable("aurorad closed the connection (did it stop?)")
+        await polled(pilot, rounds=2)
+
+    source = FixedSource()
+    assert snap_compare(make_app(source), terminal_size=SIZE, run_before=run_before)
+
+
+def test_a_frozen_instance_is_shown_paused() -> None:
+    snapshot = collect(FixedSource(), probe)
+    orders = snapshot.cluster("orders")
+    assert orders is not None
+    assert [i.status for i in orders.instances] == ["available", "available", "paused"]
