@@ -398,7 +398,7 @@ class Volume:
                 raise StaleEpoch(self._fenced) from None
             self._stuck = True
             raise WriteQuorumLost(
-                f"commit {cpl} of {self.meta.name} did not reach 4 of 6 copies within "
+                f"write quorum lost: commit {cpl} of {self.meta.name} did not reach 4 of 6 copies within "
                 f"{self.quorum_timeout:.1f}s",
                 hint="bring storage nodes back; the batch is resent until it is durable") from None
         self.stats["commits"] += 1
