@@ -742,9 +742,11 @@ class ControlPlane:
         return {"node": node, "corrupted": len(chosen), "lsns": sorted(lsn for _, _, lsn in chosen)}
 
     def supervise_fleet(self) -> None:
-        """Bring back a storage node that has been down longer than the repair threshold,
-        unless its AZ is failed on purpose. It rebuilds from its own log and catches up from
-        its peers by gossip."""
+        """Replace a storage node that has been down longer than the repair threshold (unless
+        its AZ is failed on purpose) with a new node in the same AZ, which copies the lost
+        node's segments from their peers while writes go on."""
+        from aurora.engine.storage.repair import replace_node
+
         for region in {s.region for s in self.store.all()}:
             fleet = self.fleet(region)
             for st in fleet.status():
@@ -755,15 +757,30 @@ class ControlPlane:
                 if (region, st.az) in self.failed_azs:
                     continue
                 since = self._node_down_since.setdefault(key, time.monotonic())
-                if time.monotonic() - since >= self.node_repair_after:
-                    try:
-                        fleet.start_node(st.id)
-                        self.events.add(None, f"Storage node {st.id} was down for "
-                                        f"{time.monotonic() - since:.0f}s and was restarted; it catches up from its peers",
-                                        source=st.id, event_id="AURORA-STORAGE-REPAIR")
-                    except errors.AuroraError as e:
-                        log.warning("cannot restart storage node %s: %s", st.id, e)
-                    self._node_down_since.pop(key, None)
+                down_for = time.monotonic() - since
+                if down_for < self.node_repair_after:
+                    continue
+                try:
+                    r = replace_node(fleet, st.id)
+                except errors.AuroraError as e:
+                    log.warning("cannot replace storage node %s: %s", st.id, e)
+                    continue
+                self._node_down_since.pop(key, None)
+                self.events.add(None, f"Storage node {r.old} was down for {down_for:.0f}s and was replaced by "
+                                f"{r.new} in AZ {r.az}; {r.protection_groups} protection group(s) are copied "
+                                "from their peers", source=r.new, event_id="AURORA-STORAGE-REPAIR")
+
+    def op_chaos_replace_node(self, node: str, region: str = DEFAULT_REGION) -> dict[str, Any]:
+        """Replace a storage node now (what aurorad does on its own after the threshold)."""
+        from aurora.engine.storage.repair import replace_node
+
+        self._node(region, node)
+        self.fleet(region).kill_node(node)
+        r = replace_node(self.fleet(region), node)
+        self.events.add(None, f"Storage node {r.old} was replaced by {r.new} in AZ {r.az}; "
+                        f"{r.protection_groups} protection group(s) are copied from their peers",
+                        source=r.new, event_id="AURORA-STORAGE-REPAIR")
+        return r.as_dict()
 
     def op_log_path(self, name: str, instance: str | None = None) -> str:
         spec = self.store.load(name)

@@ -7,8 +7,11 @@ writer of a volume updates its file when the volume grows by a protection group.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import secrets
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,8 +135,31 @@ class Catalog:
     def save_volume(self, meta: VolumeMeta) -> None:
         write_toml(self.layout.volume_file(self.region, meta.name), meta.to_toml())
 
+    @contextlib.contextmanager
+    def _locked(self, volume_id: int) -> Iterator[None]:
+        """Serialise read-modify-write of one volume's file (the writer grows the volume while
+        aurorad may replace a storage node in its protection groups)."""
+        path = self.layout.volume_file(self.region, volume_name(volume_id)).with_suffix(".lock")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
+    def update_volume(self, volume_id: int, change: Callable[[VolumeMeta], None]) -> VolumeMeta:
+        """Load, change and save a volume's metadata under its lock; return the result."""
+        with self._locked(volume_id):
+            meta = self.load_volume(volume_id)
+            change(meta)
+            self.save_volume(meta)
+            return meta
+
     def delete_volume(self, volume_id: int) -> None:
-        self.layout.volume_file(self.region, volume_name(volume_id)).unlink(missing_ok=True)
+        path = self.layout.volume_file(self.region, volume_name(volume_id))
+        path.unlink(missing_ok=True)
+        path.with_suffix(".lock").unlink(missing_ok=True)
 
     def volumes(self) -> list[VolumeMeta]:
         folder = self.layout.region_dir(self.region) / "volumes"

@@ -105,6 +105,7 @@ class Volume:
         self._grow_lock = asyncio.Lock()
         self._resender: asyncio.Task | None = None
         self._nodes = catalog.fleet_nodes()
+        self._meta_mtime = 0.0
         self.stats = {"commits": 0, "hedged_reads": 0, "reads": 0, "read_retries": 0}
 
     @property
@@ -230,7 +231,11 @@ class Volume:
         self.tracker = DurabilityTracker(vdl)
         self.writer = True
         self.meta.epoch = self.epoch
-        self.catalog.save_volume(self.meta)
+
+        def set_epoch(m: VolumeMeta) -> None:
+            m.epoch = self.epoch
+
+        self._adopt_membership(self.catalog.update_volume(self.id, set_epoch))
         self._resender = asyncio.create_task(self._resend_loop())
         log.info("%s opened for writing: epoch %d, VDL %d", self.meta.name, self.epoch, vdl)
 
@@ -343,10 +348,40 @@ class Volume:
                 await self._ask_all(pg, wire.CREATE_SEGMENT, {"segment": segment}, WRITE_QUORUM, self.quorum_timeout)
             except StorageError as e:
                 raise WriteQuorumLost(f"cannot add protection group {pgid[0]}/{pgid[1]}: {e}") from None
-            self.meta.pgs[pgid] = pg
             self.tip[pgid] = pg.base_lsn
-            self.catalog.save_volume(self.meta)
+
+            def add(m: VolumeMeta) -> None:
+                m.pgs[pgid] = pg
+
+            self._adopt_membership(self.catalog.update_volume(self.id, add))
+            self.meta.pgs[pgid] = pg
             log.info("%s grew: protection group %d/%d on %s", self.meta.name, *pgid, ",".join(pg.members))
+
+    def _adopt_membership(self, fresh: VolumeMeta) -> None:
+        """Take the members of each protection group from the catalog (aurorad replaces a lost
+        storage node there); everything else about the volume is this client's own."""
+        changed = False
+        for pgid, pg in fresh.pgs.items():
+            mine = self.meta.pgs.get(pgid)
+            if mine is not None and mine.members != pg.members:
+                log.info("%s: protection group %d/%d now on %s", self.meta.name, *pgid, ",".join(pg.members))
+                mine.members = list(pg.members)
+                changed = True
+        if changed:
+            self._nodes = self.catalog.fleet_nodes()
+        self._meta_mtime = self._catalog_mtime()
+
+    def _catalog_mtime(self) -> float:
+        try:
+            return self.catalog.layout.volume_file(self.catalog.region, self.meta.name).stat().st_mtime
+        except FileNotFoundError:
+            return 0.0
+
+    def check_membership(self) -> None:
+        """Reload the members when the volume's catalog file changed (cheap: one stat)."""
+        if self._catalog_mtime() != self._meta_mtime:
+            with contextlib.suppress(StorageError, OSError, ValueError, KeyError):
+                self._adopt_membership(self.catalog.load_volume(self.id))
 
     # --- writing --------------------------------------------------------------------------
     async def commit(self, writes: Mapping[tuple[int, int], bytes]) -> int:
@@ -531,6 +566,7 @@ class Volume:
         durable parts after a second (nodes still missing them fill in by gossip)."""
         while True:
             await asyncio.sleep(0.25)
+            self.check_membership()
             now = time.monotonic()
             for key, (_blob, sent) in list(self._inflight.items()):
                 cpl, pgid = key
@@ -548,6 +584,7 @@ class Volume:
     async def read_page(self, file: int, page: int, as_of: int | None = None) -> bytes | None:
         """The newest version of a page at or below ``as_of`` (default: VDL); None if never written."""
         as_of = self.vdl if as_of is None else as_of
+        self.check_membership()
         pgid = (file, page // self.meta.pages_per_pg)
         pg = self.meta.pgs.get(pgid)
         if pg is None:
