@@ -160,3 +160,23 @@ def test_clone_pins_the_versions_it_reads(fleet):
         await clone.close()
 
     run(go())
+
+
+def test_scrub_finds_and_repairs_a_copy_nobody_reads(fleet):
+    async def go():
+        vol = await open_volume(fleet)
+        lsn = await vol.commit({(0, 9): page("scrubbed")})
+        await vol.close()
+        corrupt_record(fleet, "sn-c1", lsn)  # while the node runs: only the scrub can notice
+        node = fleet.nodes()["sn-c1"]
+
+        async def repaired() -> bool:
+            r, _ = await asyncio.to_thread(wire.request_sync, node.host, node.port, wire.STATUS, {})
+            return r["repaired"] >= 1
+
+        await eventually(repaired, 15, "the scrub to repair the damaged copy")
+        header = {"volume": vol.id, "file": 0, "pg": 0, "page": 9, "as_of": lsn, "need": lsn}
+        reply, body = wire.request_sync(node.host, node.port, wire.GET_PAGE, header)
+        assert body == page("scrubbed") and not reply.get("repaired")
+
+    run(go())

@@ -64,6 +64,8 @@ class StorageNode:
         self.started = time.time()
         self.latency_s = 0.0
         self.partitioned = False
+        self._scrub_queue: list[tuple[tuple[int, int, int], int]] = []
+        self.scrub_passes = 0
 
     # --- serving --------------------------------------------------------------------------
     async def start(self) -> None:
@@ -143,6 +145,7 @@ class StorageNode:
             "started": self.started, "disk_bytes": self.store.disk_bytes(),
             "corrupt_found": self.store.corrupt_found, "repaired": self.store.repaired,
             "latency_ms": self.latency_s * 1000, "partitioned": self.partitioned,
+            "scrub_passes": self.scrub_passes,
             "segments": [s.summary() for s in self.store.segments.values()],
         }
 
@@ -340,12 +343,36 @@ class StorageNode:
         return filled
 
     # --- maintenance ----------------------------------------------------------------------
+    def _scrub_step(self, budget: int = 200) -> None:
+        """Verify the checksums of the next ``budget`` records; repair bad copies from peers.
+
+        Walks every record of every segment in turn, so that a copy damaged on disk is found
+        and repaired even if nobody reads it."""
+        if not self._scrub_queue:
+            self._scrub_queue = [(seg.key, lsn) for seg in self.store.segments.values() for lsn in seg.records]
+            self.scrub_passes += 1
+        for _ in range(min(budget, len(self._scrub_queue))):
+            key, lsn = self._scrub_queue.pop()
+            seg = self.store.segments.get(key)
+            if seg is None or lsn not in seg.records:
+                continue
+            if self.store.read_raw(seg, lsn) is None:
+                task = asyncio.ensure_future(self._repair_and_read(seg, lsn))
+                self._tasks.append(task)
+                task.add_done_callback(self._forget)
+
+    def _forget(self, task: asyncio.Task) -> None:
+        self._tasks.remove(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("repair failed: %s", task.exception())
+
     async def _maintenance_loop(self) -> None:
         tick = 0
         while True:
             await asyncio.sleep(0.2)
             tick += 1
             try:
+                self._scrub_step()
                 for seg in list(self.store.segments.values()):
                     self.store.index_pending(seg)
                 if tick % 25 == 0:
