@@ -59,6 +59,7 @@ class Instance:
         self.fenced = asyncio.Event()
         self._handoff_server: socket.socket | None = None
         self._follow_task: asyncio.Task | None = None
+        self._control_server: asyncio.Server | None = None
         self._tasks: list[asyncio.Task] = []
 
     # --- start-up -------------------------------------------------------------------------
@@ -173,7 +174,8 @@ class Instance:
                 writer.close()
 
         async def serve() -> None:
-            await asyncio.start_unix_server(handle, path=unix_socket_path(path))
+            # keep the Server referenced: once collected, its socket would close
+            self._control_server = await asyncio.start_unix_server(handle, path=unix_socket_path(path))
             os.chmod(path, 0o600)
 
         self._tasks.append(asyncio.create_task(serve()))
