@@ -126,8 +126,11 @@ def test_recovery_truncates_what_was_never_durable(fleet):
 
         async def learned() -> bool:
             for n in holders:
-                scl = await node_scl(fleet, n, vol.id)
-                if scl.get((0, 0), 0) < later:
+                node = fleet.nodes()[n]
+                reply, _ = await asyncio.to_thread(wire.request_sync, node.host, node.port, wire.STATUS, {})
+                seg = next(s for s in reply["segments"] if s["volume"] == vol.id and s["pg"] == 0)
+                # the orphan also sat at LSN `later`: the epoch tells that the truncation was learned
+                if seg["epoch"] < new.epoch or seg["scl"] < later:
                     return False
             return True
 
@@ -136,6 +139,7 @@ def test_recovery_truncates_what_was_never_durable(fleet):
             fleet.stop_node(n)
         new.pool.down_until.clear()
         # Only the two former holders of the orphan are left to answer.
+        assert later == good + 1  # the new writer reused the orphan's LSN, with a newer epoch
         assert await new.read_page(0, 0) == page("good")
         assert await new.read_page(0, 0, as_of=later) == page("good")
         assert await new.read_page(0, 1) == page("after recovery")

@@ -200,8 +200,10 @@ class StorageNode:
 
     def _get_page(self, h: dict[str, Any]) -> wire.Reply | asyncio.Future:
         seg = self.store.segment(h["volume"], h["file"], h["pg"])
-        if h.get("epoch", 0) < seg.epoch and h.get("writer"):
-            raise StaleEpoch(f"epoch {h['epoch']} is older than the volume's epoch {seg.epoch}")
+        if h.get("epoch", 0) > seg.epoch:
+            # This copy has not learned the newest epoch, nor so its truncations: it may
+            # still hold an old writer's records at LSNs the new writer reused.
+            raise NotCaughtUp(f"node {self.node_id} has epoch {seg.epoch}, the reader knows {h['epoch']}")
         need = h.get("need", h["as_of"])
         if seg.scl < need:
             raise NotCaughtUp(f"node {self.node_id} has records to {seg.scl}, needs {need}")

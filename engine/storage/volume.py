@@ -595,7 +595,7 @@ class Volume:
                 return None
         tip = self.tip.get(pgid, pg.base_lsn)
         need = min(as_of, tip)
-        header = {**self._seg(pg), "page": page, "as_of": as_of, "need": need}
+        header = {**self._seg(pg), "page": page, "as_of": as_of, "need": need, "epoch": self.epoch}
         self.stats["reads"] += 1
         reply, blob = await self._hedged(pg, wire.GET_PAGE, header, need)
         return blob if reply["found"] else None
