@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-from storage_support import PAGE, open_volume, page, run
+from storage_support import PAGE, eventually, open_volume, page, run
 
 from aurora.engine.storage import wire
 
@@ -36,7 +36,12 @@ def test_describe_reports_size_and_protection_groups(fleet):
         await vol.commit({(0, i): page(i) for i in range(100)})  # 64 pages per PG here
         d = await vol.describe()
         assert d["size_bytes"] == 100 * PAGE
-        assert [(p["file"], p["pg"], p["current_copies"]) for p in d["protection_groups"]] == [(0, 0, 6), (0, 1, 6)]
+        assert [(p["file"], p["pg"]) for p in d["protection_groups"]] == [(0, 0), (0, 1)]
+
+        async def all_current() -> bool:  # the commit returned at 4 acks; the others follow
+            return [p["current_copies"] for p in (await vol.describe())["protection_groups"]] == [6, 6]
+
+        await eventually(all_current, 10, "six current copies")
         azs = {fleet.nodes()[n].az for n in d["protection_groups"][0]["members"]}
         assert azs == {"a", "b", "c"}
         fleet.kill_node("sn-b2")

@@ -64,7 +64,9 @@ def test_clone_copies_no_pages(fleet):
         clone = await big.clone()
         big_s = time.perf_counter() - t
         assert await node_bytes() == before  # no page was copied
-        assert big_s < max(0.5, small_s * 5)
+        # Time is measured by the benchmarks (a shared machine makes timed asserts flaky);
+        # here only a generous bound: a copy of 8 MB six times over would not fit in it.
+        assert big_s < max(2.0, small_s * 10), (small_s, big_s)
         c = await open_volume(fleet, meta=clone)
         assert await c.read_page(0, 1999) == page(1999)
         for v in (small, big, c):
