@@ -8,6 +8,12 @@ The pool learns every commit from :meth:`PageStore.subscribe` notifications and 
 instance's commits (:meth:`BufferPool.install`), and closes a page's open version at the LSN
 of the commit that changed it; closed versions no pinned snapshot needs are dropped at once.
 Size is bounded in bytes with LRU eviction per page; counters feed the instance's metrics.
+
+The pool of a writer instance (``sole_writer=True``) also holds commits that are submitted but
+not yet durable (see :mod:`aurora.engine.instance.pipeline`): the writer makes every commit
+of its volume, so an installed commit is known at once, its pages are kept until it is
+durable (storage cannot serve them before), and a page missing from the pool is fetched as
+of the durable point, which shows the same version as any later snapshot would.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ class BufferPool:
         capacity_bytes: int,
         *,
         change_log_limit: int | None = None,
+        sole_writer: bool = False,
     ) -> None:
         if capacity_bytes < store.page_size:
             raise ValueError(f"a buffer pool needs at least one page ({store.page_size} bytes)")
@@ -71,7 +78,9 @@ class BufferPool:
         self._file_last: dict[int, int] = {}
         self._pins: dict[int, int] = {}
         self._closed = False
+        self._sole_writer = sole_writer
         self._known = 0
+        self._durable = 0
         self._floor = 0
         # Subscribe before reading the read point so no commit after it goes unseen.
         store.subscribe(self._on_commit)
@@ -80,6 +89,7 @@ class BufferPool:
             self._origin = start
             self._floor = max(self._floor, start)
             self._known = max(self._known, start)
+            self._durable = max(self._durable, start)
 
     # --- reads ------------------------------------------------------------------------------
 
@@ -96,6 +106,9 @@ class BufferPool:
                         self._pages.move_to_end(key)
                         return v[2]
             self.misses += 1
+            if self._sole_writer and as_of > self._durable:
+                # Not pending here, so its version at the durable point is the one at as_of.
+                as_of = self._durable
         image = self._store.read_page(file, page, as_of)
         if image is not None:
             self._insert_fetched(key, as_of, image)
@@ -165,6 +178,8 @@ class BufferPool:
                     pages[key] = [[lsn, OPEN, image]]
                 self._bytes += len(image)
             self._note_files(lsn, writes)
+            if self._sole_writer and lsn > self._known:
+                self._known = lsn
             self._trim_change_log()
             self._evict()
 
@@ -189,6 +204,8 @@ class BufferPool:
             # must not find a version still open across this commit.
             if lsn > self._known:
                 self._known = lsn
+            if lsn > self._durable:
+                self._durable = lsn
             self._trim_change_log()
 
     def _close(self, versions: list[_Version], lsn: int, oldest_pin: int) -> None:
@@ -219,8 +236,16 @@ class BufferPool:
 
     def _evict(self) -> None:
         pages = self._pages
-        while self._bytes > self.capacity_bytes and len(pages) > 1:
-            _key, versions = pages.popitem(last=False)
+        durable = self._durable
+        last_change = self._last_change
+        skipped = 0
+        while self._bytes > self.capacity_bytes and len(pages) > 1 and skipped < len(pages):
+            key, versions = pages.popitem(last=False)
+            if last_change.get(key, 0) > durable:
+                # Changed by a commit that is not durable yet: storage cannot serve it.
+                pages[key] = versions
+                skipped += 1
+                continue
             self._bytes -= sum(len(v[2]) for v in versions)
             self.evictions += len(versions)
 
@@ -299,7 +324,7 @@ class BufferPool:
             self._last_change.clear()
             self._file_last.clear()
             self._origin = self._floor = max(self._known, start)
-            self._known = self._origin
+            self._known = self._durable = self._origin
 
     def close(self) -> None:
         """Drop every cached page and ignore later notifications (the store has no unsubscribe)."""

@@ -191,7 +191,7 @@ class Instance:
             create_database=None if self.read_only else self.databases.create,
             drop_database=None if self.read_only else self.databases.drop,
             list_databases=self.databases.names, settings=settings,
-            instance_id=self.args.id, backend_pid=backend_pid,
+            instance_id=self.args.id, backend_pid=backend_pid, data_version=self.vfs.read_lsn,
         )
 
     # --- reader: following the writer -------------------------------------------------------

@@ -12,11 +12,21 @@ transaction's page writes in memory; the rollback journal is in memory too
   way out of xRead from the pinned state (an LSN of that state; after the connection's own
   commit, the counter SQLite itself wrote), so SQLite drops its page cache whenever the
   snapshot shows a different database and keeps it while it shows the same one.
-- Commit ships the transaction's dirty pages as ONE ``store.commit()`` batch at
-  ``SQLITE_FCNTL_SYNC`` (measured: it arrives on every commit, also with ``synchronous=OFF``,
-  followed by xSync unless synchronous is OFF, then ``SQLITE_FCNTL_COMMIT_PHASETWO``).
-  A failed commit raises ``apsw.IOError`` (its ``__cause__`` is the storage error) and ships
-  nothing; SQLite rolls the transaction back and the connection stays usable.
+- Commit submits the transaction's dirty pages as ONE batch at ``SQLITE_FCNTL_SYNC``
+  (measured: it arrives on every commit, also with ``synchronous=OFF``, followed by xSync
+  unless synchronous is OFF, then ``SQLITE_FCNTL_COMMIT_PHASETWO``) through a
+  :class:`~aurora.engine.instance.pipeline.CommitPipeline`: the batch is numbered, sent and
+  installed in the buffer pool, and at ``COMMIT_PHASETWO`` the write lock is released
+  *before* waiting until the batch is durable, so the next transaction runs while this one's
+  storage round trip is under way. The committing statement returns only once its batch is
+  durable. Other transactions of the writer may read a batch between its submission and its
+  durability (its pages come from the pool); any commit of theirs is numbered after it, so
+  it is never acknowledged before the batch it read is durable.
+  A batch that cannot be sent raises ``apsw.IOError`` at SYNC (its ``__cause__`` is the
+  storage error) and ships nothing; SQLite rolls the transaction back. One that was sent but
+  cannot be made durable in time raises ``apsw.IOError`` at PHASETWO: the client hears of an
+  error, the outcome is unknown (the volume resends the batch, and refuses later commits
+  until it is durable), as with any database that loses its disk during a commit.
 - One write transaction at a time per database: RESERVED waits for a per-database lock.
   A connection whose snapshot is older than the database's latest commit is refused RESERVED
   with SQLITE_BUSY_SNAPSHOT (a lost update otherwise); :func:`is_busy_snapshot` tells.
@@ -39,6 +49,7 @@ from dataclasses import dataclass
 import apsw
 
 from aurora.engine.instance.bufferpool import BufferPool, PoolStats
+from aurora.engine.instance.pipeline import CommitPipeline, Durability
 from aurora.engine.storage.pagestore import PageStore
 
 _NONE, _SHARED, _RESERVED = 0, 1, 2
@@ -135,7 +146,8 @@ class VolumeVFS(apsw.VFS):
         self.store = store
         self.read_only = read_only
         self.busy_timeout = busy_timeout
-        self.pool = BufferPool(store, pool_bytes)
+        self.pool = BufferPool(store, pool_bytes, sole_writer=not read_only)
+        self.pipeline = CommitPipeline(store)
         self._databases = databases
         self._opened: dict[int, _Database] = {}
         self._opened_lock = threading.Lock()
@@ -174,8 +186,11 @@ class VolumeVFS(apsw.VFS):
         return conn
 
     def read_lsn(self) -> int:
-        """The LSN a transaction starting now would read at (the store's read point)."""
-        return self.store.read_point()
+        """The LSN a transaction starting now reads at: the store's read point, and on a
+        writer its latest submitted commit (the pool knows it at once)."""
+        if self.read_only:
+            return self.store.read_point()
+        return max(self.store.read_point(), self.pool.known_lsn)
 
     def pool_stats(self) -> PoolStats:
         return self.pool.stats()
@@ -273,6 +288,11 @@ class _RetryOnBusy:
         return now < self._deadline
 
 
+def _same_but_counter(a: bytes, b: bytes | None) -> bool:
+    """Page-1 images equal but for the change counter and version-valid-for (24-27, 92-95)."""
+    return b is not None and a[:24] == b[:24] and a[28:92] == b[28:92] and a[96:] == b[96:]
+
+
 def _read_error(page: int, exc: Exception) -> apsw.IOError:
     # An IOERR (not the storage error itself) so that SQLite runs its I/O-error handling;
     # APSW raises this object to the caller with the storage error as its __cause__.
@@ -294,6 +314,7 @@ class VolumeFile:
         "_own_counter",
         "_own_lsn",
         "_page_size",
+        "_pending",
         "_pool",
         "_read_only",
         "_snap_pages",
@@ -314,7 +335,8 @@ class VolumeFile:
         self._read_only = vfs.read_only
         self._level = _NONE
         # SQLite reads the header once without a lock, at open: show it the current state.
-        self._snapshot = vfs.store.read_point()
+        self._snapshot = vfs.read_lsn()
+        self._pending: Durability | None = None
         self._header = b"\0\0\0\0"
         self._dirty: dict[int, bytes] = {}
         self._writing = False
@@ -347,6 +369,19 @@ class VolumeFile:
     def _read_span(self, amount: int, offset: int) -> bytes:
         """Reads not aligned to one page (the 16-byte header check at offset 24, mostly)."""
         page_size = self._page_size
+        if offset + amount <= page_size and 0 not in self._dirty:
+            # Within page 1: splice the snapshot's counter into the slice, not into a copy
+            # of the whole page (SQLite reads bytes 24-39 at every transaction start).
+            image = self._stored_page(0)
+            if image is None:
+                return b""
+            out = bytearray(image[offset : offset + amount])
+            header = self._header
+            for start in (24, 92):
+                lo, hi = max(start, offset), min(start + 4, offset + amount)
+                if lo < hi:
+                    out[lo - offset : hi - offset] = header[lo - start : hi - start]
+            return bytes(out)
         out = bytearray()
         while len(out) < amount:
             page, within = divmod(offset + len(out), page_size)
@@ -412,6 +447,12 @@ class VolumeFile:
     def xUnlock(self, level: int) -> None:
         if level < _RESERVED and self._writing:
             self._end_write()
+        if self._pending is not None:
+            # A commit that skipped COMMIT_PHASETWO: still not reported before it is durable.
+            try:
+                self._await_durable()
+            except apsw.IOError:
+                pass
         if level == _NONE and self._level != _NONE:
             self._pool.end_snapshot(self._snapshot)
             self._snap_pages = None
@@ -421,7 +462,7 @@ class VolumeFile:
         return self._db.locked
 
     def _begin_snapshot(self) -> None:
-        snapshot = self._store.read_point()
+        snapshot = self._vfs.read_lsn()
         state = self._pool.begin_snapshot(self._file, snapshot)
         self._snapshot = snapshot
         self._snap_pages = None
@@ -517,19 +558,36 @@ class VolumeFile:
             self._ship()
             return True
         if op == _FCNTL_COMMIT_PHASETWO:
-            # A hint (errors ignored): SYNC shipped already; this only catches a path that
-            # wrote pages without syncing.
+            # SYNC shipped already; this only catches a path that wrote pages without syncing.
             self._ship()
+            if self._writing:
+                # The batch is numbered and installed: the next writer may go on top of it.
+                self._end_write()
+            self._await_durable()
             return True
         return False
 
+    def _await_durable(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        try:
+            pending.wait()
+        except Exception as exc:
+            self._vfs._count("commit_failures")
+            raise apsw.IOError(
+                f"commit {pending.lsn} is not known to be durable: {exc}"
+            ) from exc
+
     def _ship(self) -> None:
-        """Send the transaction's dirty pages as one commit batch; return when durable."""
+        """Submit the transaction's dirty pages as one commit batch (durable later: see
+        :meth:`_await_durable`)."""
         dirty = self._dirty
         if not dirty:
             return
         page1 = dirty.get(0)
-        if page1 is None or page1 == self._snapshot_page(0):
+        real_commit = page1 is not None and page1 != self._snapshot_page(0)
+        if not real_commit:
             # Every real commit bumps the change counter on page 1. Without that, this is
             # SQLite playing a rollback back into pages it had spilled: ship what differs
             # (normally nothing).
@@ -539,22 +597,33 @@ class VolumeFile:
                 return
         else:
             changed = dirty
+            if _same_but_counter(page1, self._snapshot_page(0)):
+                # Only the change counter moved, and readers never see the stored counter
+                # (xRead rewrites it from the snapshot): page 1 need not travel. That is one
+                # page in five of a small transaction, six times over.
+                changed = {p: img for p, img in dirty.items() if p != 0}
+                if not changed:
+                    dirty.clear()
+                    self._own_lsn = -1
+                    return
         file = self._file
         writes = {(file, page): image for page, image in changed.items()}
         self._dirty = {}
+        pool = self._pool
         try:
-            lsn = self._store.commit(writes)
+            pending = self._vfs.pipeline.submit(writes, pool.install)
         except Exception as exc:
             self._vfs._count("commit_failures")
             raise apsw.IOError(f"commit of {len(writes)} pages failed: {exc}") from exc
         self._vfs._count("commits")
-        pool = self._pool
+        self._pending = pending
+        lsn = pending.lsn
         pool.move_snapshot(self._snapshot, lsn)
-        pool.install(lsn, writes)
         self._snapshot = lsn
         self._snap_pages = None
         self._txn_pages = None
-        if page1 is not None and changed.get(0) is page1:
+        if real_commit:
+            assert page1 is not None
             self._own_lsn = lsn
             self._own_counter = int.from_bytes(page1[24:28], "big")
             self._header = page1[24:28]

@@ -143,6 +143,9 @@ class Backend:
         self._report_pending = False
         self.busy = False
         self._fatal = False
+        # RowDescription bytes by (columns list, formats): a prepared statement's columns
+        # are one list object for its lifetime, and libpq describes the portal every time.
+        self._row_descriptions: dict[tuple[int, tuple[int, ...]], tuple[object, bytes]] = {}
         set_handler = getattr(session, "set_notice_handler", None)
         if callable(set_handler):
             set_handler(self.notice)
@@ -554,16 +557,27 @@ class Backend:
             if statement.columns is None:
                 self.emit(p.NO_DATA)
             else:
-                self.emit(p.row_description(statement.columns, [0] * len(statement.columns)))
+                self.emit(self._row_description(statement.columns, (0,) * len(statement.columns)))
         elif kind == b"P":
             portal = self._portal(name)
             if portal.columns is None:
                 self.emit(p.NO_DATA)
             else:
                 formats = _formats(len(portal.columns), portal.result_formats, "result")
-                self.emit(p.row_description(portal.columns, formats))
+                self.emit(self._row_description(portal.columns, tuple(formats)))
         else:
             raise p.ProtocolViolation(f"invalid DESCRIBE message subtype {kind[0]}")
+
+    def _row_description(self, columns: Sequence[Column], formats: tuple[int, ...]) -> bytes:
+        key = (id(columns), formats)
+        cached = self._row_descriptions.get(key)
+        if cached is not None and cached[0] is columns:
+            return cached[1]
+        data = p.row_description(columns, formats)
+        if len(self._row_descriptions) >= 256:
+            self._row_descriptions.clear()
+        self._row_descriptions[key] = (columns, data)
+        return data
 
     def _portal(self, name: str) -> Portal:
         portal = self.portals.get(name)

@@ -2,7 +2,10 @@
 hands each authenticated connection to a :class:`Backend` in the connection's own worker thread.
 
 The event loop only moves bytes: it reads and splits frames, queues them for the worker, and
-writes what the worker flushes. Start-up (SSLRequest, GSSENCRequest, CancelRequest,
+writes what the worker flushes. A plain-TCP connection skips even that once it is
+authenticated: its worker reads and writes the socket itself (:class:`_DirectIO`), which
+saves two thread hand-offs and a loop turn per round trip; TLS connections stay on the loop,
+where the TLS state lives. Start-up (SSLRequest, GSSENCRequest, CancelRequest,
 StartupMessage) and authentication run on the loop because they touch no session. An
 instance starts a :class:`PgServer` on its loop; :class:`ServerThread` runs one on a loop of
 its own for synchronous callers and tests.
@@ -20,6 +23,7 @@ import logging
 import os
 import queue
 import secrets
+import select
 import socket
 import ssl
 import threading
@@ -233,6 +237,7 @@ class Connection:
         self._closing = False
         self._reader_task: asyncio.Task[None] | None = None
         self._tls = False
+        self._direct: _DirectIO | None = None
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -279,6 +284,8 @@ class Connection:
         self._write(_fatal(sqlstate, message))
         self._closing = True
         self._inbox.put(None)
+        if self._direct is not None:
+            self._direct.wake()
         self.cancel()
         with contextlib.suppress(Exception):
             self.writer.close()
@@ -397,12 +404,38 @@ class Connection:
         hello += [p.parameter_status(k, v) for k, v in reported.items()]
         hello += [p.backend_key_data(self.pid, self.secret), p.ready_for_query("I")]
         self._write(b"".join(hello))
-        self.backend = Backend(session, self._receive, self._send_from_worker, reported)
-        self._reader_task = asyncio.create_task(self._read_frames())
-        if self._closing:  # stopped while starting
-            return
-        await self.loop.run_in_executor(self._executor, self.backend.run)
-        await self._drain_quietly()
+        self._direct = self._go_direct()
+        if self._direct is not None:
+            self.backend = Backend(session, self._direct.receive, self._direct.send, reported)
+        else:
+            self.backend = Backend(session, self._receive, self._send_from_worker, reported)
+            self._reader_task = asyncio.create_task(self._read_frames())
+        try:
+            if self._closing:  # stopped while starting
+                return
+            await self.loop.run_in_executor(self._executor, self.backend.run)
+            await self._drain_quietly()
+        finally:
+            if self._direct is not None:
+                self._direct.close()
+
+    def _go_direct(self) -> _DirectIO | None:
+        """Hand a plain-TCP socket to the worker: stop the loop reading it, and pass on what
+        it had read already. TLS, or output still queued on the loop, keeps the loop path."""
+        transport = self.writer.transport
+        sock = self.writer.get_extra_info("socket")
+        if self._tls or sock is None or transport.get_write_buffer_size():
+            return None
+        try:
+            fd = os.dup(sock.fileno())
+        except (OSError, AttributeError, ValueError):
+            return None
+        transport.pause_reading()
+        buffered = getattr(self.reader, "_buffer", None)
+        leftover = bytes(buffered) if buffered else b""
+        if buffered:
+            buffered.clear()
+        return _DirectIO(fd, leftover, self.server.max_message)
 
     @staticmethod
     def _close_session(session: SqlSession) -> None:
@@ -480,6 +513,71 @@ class Connection:
     async def _drain_quietly(self) -> None:
         with contextlib.suppress(Exception):
             await self.writer.drain()
+
+
+class _DirectIO:
+    """A worker thread's own blocking-style I/O on a connection's (non-blocking) socket.
+
+    The socket is a duplicate of the loop transport's descriptor; the transport no longer
+    reads it and writes only a last FATAL message on shutdown. :meth:`wake` (from the loop)
+    shuts the socket down, which ends a worker waiting for the client either way.
+    """
+
+    def __init__(self, fd: int, leftover: bytes, max_message: int) -> None:
+        self._sock = socket.socket(fileno=fd)
+        self._sock.setblocking(False)
+        self._fd = fd
+        self._frames = p.FrameBuffer(max_message)
+        self._frames.feed(leftover)
+        self._gone = False
+
+    def receive(self) -> Batch:
+        while True:
+            try:
+                batch = self._frames.frames()
+            except p.ProtocolViolation as exc:
+                return exc
+            if batch:
+                return batch
+            if self._gone:
+                return None
+            try:
+                data = self._sock.recv(READ_CHUNK)
+            except (BlockingIOError, InterruptedError):
+                self._wait(select.POLLIN)
+                continue
+            except OSError:
+                return None
+            if not data:
+                return None
+            self._frames.feed(data)
+
+    def send(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view and not self._gone:
+            try:
+                sent = self._sock.send(view)
+            except (BlockingIOError, InterruptedError):
+                self._wait(select.POLLOUT)
+                continue
+            except OSError:
+                self._gone = True  # the client went away; the next receive ends the backend
+                return
+            view = view[sent:]
+
+    def _wait(self, events: int) -> None:
+        poller = select.poll()
+        poller.register(self._fd, events)
+        poller.poll()
+
+    def wake(self) -> None:
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self._gone = True
+        with contextlib.suppress(OSError):
+            self._sock.close()
 
 
 class ServerThread:

@@ -466,6 +466,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     )
     f("pg_regnamespace_name", lambda v: {11: "pg_catalog", 2200: "public"}.get(v, str(v)), 1)
     f("pg_bool", lambda v: types.bool_in(v), 1)
+    f("pg_bytea", types.bytea_in, 1)
     f("pg_numeric", lambda v, scale=None: _numeric_cast(v, scale))
     f("pg_int", _int_cast, 1)
     f("pg_float", lambda v: None if v is None else float(v), 1)

@@ -506,12 +506,16 @@ def infer_params(tree: exp.Expression, catalog: Catalog, given: dict[int, int]) 
                     break
         elif isinstance(parent, exp.Tuple) and isinstance(parent.parent, exp.Values):
             ins = parent.parent.parent
-            if isinstance(ins, exp.Insert) and isinstance(ins.this, exp.Schema):
-                idx = parent.expressions.index(p)
-                cols = ins.this.expressions
-                table = ins.this.this.name
-                if idx < len(cols):
-                    info = catalog.column(table, cols[idx].name)
+            if isinstance(ins, exp.Insert) and isinstance(ins.this, (exp.Schema, exp.Table)):
+                idx = next(i for i, e in enumerate(parent.expressions) if e is p)
+                if isinstance(ins.this, exp.Schema):
+                    table = ins.this.this.name
+                    names = [c.name for c in ins.this.expressions]
+                else:  # no column list: the table's columns in order
+                    table = ins.this.name
+                    names = [c.name for c in catalog.table_columns(table) or []]
+                if idx < len(names):
+                    info = catalog.column(table, names[idx])
                     if info is not None:
                         t = (info.type_oid, info.typmod)
         elif isinstance(parent, exp.Values):

@@ -80,6 +80,9 @@ class Session:
         serialization_errors: exception classes the storage layer raises when a snapshot is
             stale; they become 40001 (SQLite BUSY does too).
         settings: start-up parameters from the client (application_name, TimeZone, ...).
+        data_version: a number that moves whenever another connection may have committed
+            (the instance passes its VFS's read point); while it stands still, the schema
+            check before a statement is skipped.
     """
 
     def __init__(
@@ -94,6 +97,7 @@ class Session:
         list_databases: Callable[[], list[str]] | None = None,
         serialization_errors: tuple[type[BaseException], ...] = (),
         settings: dict[str, str] | None = None,
+        data_version: Callable[[], int] | None = None,
         instance_id: str = "aurora-local",
         backend_pid: int | None = None,
         cache_size: int = 2048,
@@ -110,12 +114,18 @@ class Session:
         self._serialization = serialization_errors
         self.settings = Settings(user, read_only, settings)
         self._status: TransactionStatus = "I"
+        # BEGIN of a writing transaction is sent to SQLite with the block's first statement:
+        # the write lock is then not held across the client's round trip after BEGIN.
+        self._deferred_begin: str | None = None
         self._check_schema = True
+        self._data_version = data_version
+        self._schema_seen: int | None = None  # data_version at the last schema check
         self._txn_read_only = False
         self._txn_time: dt.datetime | None = None
         self._stmt_time: dt.datetime | None = None
         self._txid = 1000
         self._cache: OrderedDict[str, Plan | None] = OrderedDict()
+        self._exact: dict[str, Plan] = {}
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self._interrupted = False
@@ -213,11 +223,14 @@ class Session:
             )
         self._stmt_time = None
         try:
+            if self._deferred_begin is not None and not _ends_block(sql):
+                self._start_block()
             return self._execute(sql, params)
         except BaseException as e:
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
                 raise
             err = to_sql_error(e, self._serialization)
+            self._schema_seen = None
             if self._interrupted and err.sqlstate == "57014" and self._timeout_hit:
                 err = SqlError("57014", "canceling statement due to statement timeout")
             if self._status == "T":
@@ -240,6 +253,8 @@ class Session:
                 "current transaction is aborted, commands ignored until end of transaction block",
             )
         try:
+            if self._deferred_begin is not None:
+                self._start_block()
             return self._copy_rows(copy, rows)
         except BaseException as e:
             err = to_sql_error(e, self._serialization)
@@ -320,8 +335,17 @@ class Session:
         if self._check_schema:
             if self._status != "I":
                 self._check_schema = False
-            if self.catalog.refresh():
-                self._cache.clear()
+            seen = self._data_version() if self._data_version is not None else None
+            if seen is None or seen != self._schema_seen:
+                if self.catalog.refresh():
+                    self._cache.clear()
+                self._schema_seen = seen
+        # A text with no literals (a prepared statement, mostly) is its own cache key: skip
+        # the normaliser. Valid while the plan cache still holds that very plan.
+        exact = self._exact.get(sql)
+        if exact is not None and self._cache.get(sql) is exact:
+            self.stats["hits"] += 1
+            return exact, []
         nuser = max((int(x) for x in _PARAM.findall(sql)), default=0) if "$" in sql else 0
         norm = lexer.normalize(sql, nuser + 1)
         if norm is not None:
@@ -330,6 +354,10 @@ class Session:
             if plan is not None:
                 self.stats["hits"] += 1
                 self._cache.move_to_end(key)
+                if not lits and key == sql and not plan.lit_kinds:
+                    if len(self._exact) >= self._cache_size:
+                        self._exact.clear()
+                    self._exact[sql] = plan
                 return plan, [lexer.literal_value(k, t) for k, t in lits]
             if key not in self._cache:
                 try:
@@ -568,14 +596,23 @@ class Session:
         # SQLite has one writer: taking the write lock at BEGIN makes concurrent writers wait
         # (busy timeout) instead of failing their lock upgrade halfway through.
         immediate = not (self.read_only or self._txn_read_only)
-        self.conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if immediate:
+            self._deferred_begin = "BEGIN IMMEDIATE"
+        else:
+            self.conn.execute("BEGIN")
         self._status = "T"
         self._check_schema = True
         self._txn_time = dt.datetime.now(dt.UTC)
         self._txid += 1
         return StatementResult("BEGIN")
 
+    def _start_block(self) -> None:
+        begin, self._deferred_begin = self._deferred_begin, None
+        if begin is not None:
+            self.conn.execute(begin)
+
     def _end_txn(self) -> None:
+        self._deferred_begin = None
         self._status = "I"
         self._check_schema = True
         self._txn_time = None
@@ -591,7 +628,7 @@ class Session:
             self._safe_rollback()
             self._end_txn()
             return StatementResult("ROLLBACK")
-        if self._status == "T":
+        if self._status == "T" and self._deferred_begin is None:
             try:
                 self.conn.execute("COMMIT")
             except BaseException:
@@ -602,6 +639,7 @@ class Session:
         return StatementResult("COMMIT")
 
     def _safe_rollback(self) -> None:
+        self._schema_seen = None  # the catalog may hold what this transaction undid
         if self.conn.in_transaction:
             with contextlib.suppress(apsw.Error):
                 self.conn.execute("ROLLBACK")
@@ -624,6 +662,7 @@ class Session:
             except apsw.SQLError:
                 raise SqlError("3B001", f'savepoint "{name}" does not exist') from None
             self._refresh_pg.invalidate()  # type: ignore[attr-defined]
+            self._schema_seen = None
             self._status = "T"
             return StatementResult("ROLLBACK")
         self._safe_rollback()
@@ -741,6 +780,7 @@ class Session:
         self, fn: Callable[[Session, str], StatementResult]
     ) -> Callable[[str], StatementResult]:
         def run(sql: str) -> StatementResult:
+            self._schema_seen = None
             result = fn(self, sql)
             self._cache.clear()
             self.catalog.refresh(force=True)
@@ -857,6 +897,14 @@ class Session:
         with self.atomic():
             self.conn.executemany(sql, converted())
         return count
+
+
+def _ends_block(sql: str) -> bool:
+    """COMMIT / END / ROLLBACK / ABORT (not ROLLBACK TO): nothing to open SQLite's block for."""
+    word = lexer.first_word(sql)
+    if word in ("commit", "end"):
+        return True
+    return word in ("rollback", "abort") and not re.search(r"\bto\b", sql, re.I)
 
 
 def _allowed_in_failed(sql: str) -> bool:

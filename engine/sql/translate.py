@@ -377,6 +377,8 @@ class Rewriter:
             return fn("pg_int", v)
         if oid == types.BOOL:
             return fn("pg_bool", v)
+        if oid == 17:
+            return fn("pg_bytea", v)
         if oid == types.NUMERIC:
             scale = types.numeric_scale(typmod)
             return (
@@ -543,6 +545,7 @@ class Rewriter:
 _WRITE_FUNCS = {
     types.NUMERIC: "pg_numeric",
     types.BOOL: "pg_bool",
+    17: "pg_bytea",
     114: "pg_jsonb",
     3802: "pg_jsonb",
     1184: "pg_timestamptz",

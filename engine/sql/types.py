@@ -400,6 +400,35 @@ def _dec_text(v: object) -> object:
     return str(v)
 
 
+_BYTEA_ESCAPE = re.compile(r"\\\\|\\([0-3][0-7][0-7])|\\")
+
+
+def bytea_in(value: object) -> object:
+    """bytea input: bytes as they are; text in the hex (``\\x0a1b``) or escape format."""
+    if value is None or isinstance(value, bytes):
+        return value
+    text = str(value)
+    if text.startswith("\\x"):
+        try:
+            return bytes.fromhex(text[2:])
+        except ValueError:
+            raise SqlError("22P02", "invalid hexadecimal data") from None
+
+    out = bytearray()
+    pos = 0
+    for m in _BYTEA_ESCAPE.finditer(text):
+        out += text[pos : m.start()].encode()
+        if m.group(1) is not None:
+            out.append(int(m.group(1), 8))
+        elif m.group(0) == "\\\\":
+            out.append(0x5C)
+        else:
+            raise SqlError("22P02", "invalid input syntax for type bytea")
+        pos = m.end()
+    out += text[pos:].encode()
+    return bytes(out)
+
+
 def _dec_bytes(v: object) -> object:
     if v is None or isinstance(v, bytes):
         return v
@@ -551,9 +580,7 @@ def text_in(oid: int, s: str) -> object:
         if oid == BOOL:
             return bool_in(s)
         if oid == 17:
-            if s.startswith("\\x"):
-                return bytes.fromhex(s[2:])
-            return s.encode()
+            return bytea_in(s)
         if oid == 1184:
             return to_sqlite(
                 parse_timestamp(s)

@@ -1,0 +1,110 @@
+"""Start, stop and inspect one instance process, the same verbs as the storage fleet's.
+
+For callers that run instances without aurorad: integration tests and benchmarks. The
+instance's folder holds its pid file, log, ``status.json`` and TLS certificate; it is ready
+once ``status.json`` says so and its port answers an SSLRequest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aurora.engine import process
+from aurora.engine.layout import Layout, ensure_private_dir
+
+INSTANCE_MODULE = "aurora.engine.instance.server"
+_SSL_REQUEST = (8).to_bytes(4, "big") + (80877103).to_bytes(4, "big")
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def answers(port: int, timeout: float = 0.5) -> bool:
+    """True when a PostgreSQL server answers an SSLRequest on ``port``."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            s.sendall(_SSL_REQUEST)
+            return s.recv(1) in (b"S", b"N")
+    except OSError:
+        return False
+
+
+@dataclass
+class InstanceProcess:
+    """One instance of a cluster: its folder, role, ports and the volume it serves."""
+
+    layout: Layout
+    cluster: str
+    id: str
+    role: str
+    volume: str
+    port: int
+    replication_port: int
+    password_file: Path
+    az: str = "a"
+    region: str = "local-1"
+    user: str = "postgres"
+    database: str = "postgres"
+    extra_args: list[str] = field(default_factory=list)
+    record: process.ProcessRecord | None = None
+
+    @property
+    def dir(self) -> Path:
+        return self.layout.instance_dir(self.cluster, self.id)
+
+    @property
+    def log_file(self) -> Path:
+        return Layout.log_file(self.dir)
+
+    def start(self, timeout: float = 30.0) -> None:
+        """Spawn the process and wait until it serves."""
+        folder = ensure_private_dir(self.dir)
+        with contextlib.suppress(FileNotFoundError):
+            Layout.instance_status_file(folder).unlink()
+        args = [
+            "--dir", str(folder), "--cluster", self.cluster, "--id", self.id, "--role", self.role,
+            "--az", self.az, "--port", str(self.port), "--region", self.region,
+            "--volume", self.volume, "--replication-port", str(self.replication_port),
+            "--user", self.user, "--database", self.database,
+            "--password-file", str(self.password_file), *self.extra_args,
+        ]
+        self.record = process.spawn(INSTANCE_MODULE, args, folder,
+                                    env={"AURORA_HOME": str(self.layout.home)})
+        self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        record = self.record
+        process.wait_until(
+            lambda: bool(self.status().get("ready")) and answers(self.port),
+            timeout, f"instance {self.id} on port {self.port}", interval=0.05,
+            alive=record.alive if record else None,
+        )
+
+    def status(self) -> dict[str, Any]:
+        try:
+            return json.loads(Layout.instance_status_file(self.dir).read_text())
+        except (FileNotFoundError, ValueError):
+            return {}
+
+    def alive(self) -> bool:
+        return self.record is not None and self.record.alive()
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL; returns when the process is gone."""
+        if self.record is not None:
+            process.stop(self.record)
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would, and wait until the process is gone."""
+        record = self.record
+        if record is not None:
+            process.kill(record)
+            process.wait_until(lambda: not record.alive(), 5.0, f"instance {self.id} to die")

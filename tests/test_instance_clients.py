@@ -1,0 +1,215 @@
+"""Real clients against real instance processes on a real six-node volume.
+
+psql, psycopg 3 (simple, extended, prepared, binary, COPY both ways), asyncpg and the
+SQLAlchemy 2 ORM talk to a writer; a reader on the same volume sees the writer's commits and
+refuses writes with SQLSTATE 25006; TLS works and a wrong password is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import decimal
+
+import asyncpg
+import psycopg
+import pytest
+import sqlalchemy as sa
+from instance_support import Cluster, cluster_fixture, poll  # noqa: F401  (the fixture)
+from sqlalchemy import orm
+
+pytestmark = pytest.mark.integration
+
+
+def test_psql_commands_and_describe(cluster: Cluster) -> None:
+    cluster.run("psql", "-c", "CREATE TABLE psql_items (id serial PRIMARY KEY, "
+                "name text NOT NULL, price numeric(10,2), added timestamptz DEFAULT now())")
+    cluster.run("psql", "-c", "INSERT INTO psql_items (name, price) VALUES ('a', 1.50), ('b', 2)")
+    out = cluster.run("psql", "-At", "-c", "SELECT id, name, price FROM psql_items ORDER BY id").stdout
+    assert out.split() == ["1|a|1.50", "2|b|2.00"]
+    described = cluster.run("psql", "-c", r"\d psql_items").stdout
+    assert 'Table "public.psql_items"' in described
+    for column, type_ in (("id", "integer"), ("name", "text"), ("price", "numeric(10,2)"),
+                          ("added", "timestamp with time zone")):
+        assert any(line.split("|")[0].strip() == column and line.split("|")[1].strip() == type_
+                   for line in described.splitlines() if "|" in line), described
+    assert "psql_items_pkey" in described
+    listed = cluster.run("psql", "-c", r"\dt").stdout
+    assert "psql_items" in listed and "table" in listed
+    bad = cluster.run("psql", "-c", "SELECT * FROM no_such_table", check=False)
+    assert bad.returncode != 0
+    assert 'relation "no_such_table" does not exist' in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_psycopg_simple_extended_prepared_binary(cluster: Cluster) -> None:
+    with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+        conn.execute("CREATE TABLE pg_kinds (id int PRIMARY KEY, label text, amount numeric(12,3),"
+                     " flag boolean, data bytea)")
+        # Simple query protocol: client-side binding, several statements in one string.
+        with psycopg.ClientCursor(conn) as cur:
+            cur.execute("INSERT INTO pg_kinds VALUES (%s, %s, %s, %s, %s); "
+                        "INSERT INTO pg_kinds VALUES (2, 'two', 2.5, false, NULL)",
+                        (1, "one's", decimal.Decimal("1.125"), True, b"\x00\x01"))
+            cur.execute("SELECT label FROM pg_kinds WHERE id = %s", (1,))
+            assert cur.fetchone() == ("one's",)
+        # Extended protocol with server-side parameters.
+        cur = conn.execute("UPDATE pg_kinds SET amount = amount + %s WHERE id >= %s",
+                           (decimal.Decimal("1"), 1))
+        assert cur.rowcount == 2
+        row = conn.execute("SELECT id, label, amount, flag, data FROM pg_kinds WHERE id = %s",
+                           (1,)).fetchone()
+        assert row == (1, "one's", decimal.Decimal("2.125"), True, b"\x00\x01")
+        # Prepared statements (named, reused) and binary results.
+        for i in range(3, 8):
+            conn.execute("INSERT INTO pg_kinds (id, label) VALUES (%s, %s)", (i, f"n{i}"),
+                         prepare=True)
+        with conn.cursor(binary=True) as bcur:
+            bcur.execute("SELECT id, label, amount FROM pg_kinds WHERE id <= %s ORDER BY id", (3,))
+            assert bcur.fetchall() == [(1, "one's", decimal.Decimal("2.125")),
+                                       (2, "two", decimal.Decimal("3.500")), (3, "n3", None)]
+        assert conn.execute("SELECT count(*) FROM pg_kinds").fetchone() == (7,)
+        # A transaction that fails rolls back as a whole.
+        with pytest.raises(psycopg.errors.UniqueViolation), conn.transaction():
+            conn.execute("INSERT INTO pg_kinds (id) VALUES (100)")
+            conn.execute("INSERT INTO pg_kinds (id) VALUES (1)")
+        assert conn.execute("SELECT count(*) FROM pg_kinds WHERE id = 100").fetchone() == (0,)
+
+
+def test_psycopg_copy_in_and_out(cluster: Cluster) -> None:
+    rows = [(i, f"name\t{i}" if i % 7 == 0 else f"name {i}", None if i % 5 == 0 else i * 1.5)
+            for i in range(1, 2001)]
+    with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+        conn.execute("CREATE TABLE copy_rows (id int PRIMARY KEY, name text, score float8)")
+        with conn.cursor() as cur:
+            with cur.copy("COPY copy_rows (id, name, score) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row(r)
+            assert cur.rowcount == len(rows)
+            got = []
+            with cur.copy("COPY (SELECT id, name, score FROM copy_rows ORDER BY id) TO STDOUT") as copy:
+                for r in copy.rows():
+                    got.append((int(r[0]), r[1], None if r[2] is None else float(r[2])))
+        assert got == rows
+        assert conn.execute("SELECT count(*), sum(id) FROM copy_rows").fetchone() == (2000, 2001000)
+
+
+def test_asyncpg(cluster: Cluster) -> None:
+    async def main() -> None:
+        conn = await asyncpg.connect(cluster.url())
+        try:
+            await conn.execute("CREATE TABLE apg (id bigint PRIMARY KEY, tag text, n int)")
+            await conn.executemany("INSERT INTO apg VALUES ($1, $2, $3)",
+                                   [(i, f"t{i % 3}", i * 10) for i in range(1, 51)])
+            stmt = await conn.prepare("SELECT count(*), sum(n) FROM apg WHERE tag = $1")
+            assert tuple(await stmt.fetchrow("t1")) == (17, sum(i * 10 for i in range(1, 51) if i % 3 == 1))
+            async with conn.transaction():
+                status = await conn.execute("UPDATE apg SET n = n + 1 WHERE id <= $1", 10)
+                assert status == "UPDATE 10"
+            rows = await conn.fetch("SELECT id, n FROM apg WHERE id = ANY($1::bigint[]) ORDER BY id", [1, 2])
+            assert [tuple(r) for r in rows] == [(1, 11), (2, 21)]
+            assert await conn.fetchval("SELECT tag FROM apg WHERE id = $1", 3) == "t0"
+        finally:
+            await conn.close()
+
+    asyncio.run(main())
+
+
+class Base(orm.DeclarativeBase):
+    pass
+
+
+class Customer(Base):
+    __tablename__ = "orm_customers"
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(50))
+    balance: orm.Mapped[decimal.Decimal] = orm.mapped_column(sa.Numeric(10, 2), default=0)
+
+
+def test_sqlalchemy_orm_crud(cluster: Cluster) -> None:
+    engine = sa.create_engine(cluster.url(driver="postgresql+psycopg"))
+    try:
+        Base.metadata.create_all(engine)
+        with orm.Session(engine) as session:
+            session.add_all([Customer(name=f"c{i}", balance=decimal.Decimal(i)) for i in range(1, 6)])
+            session.commit()
+            c3 = session.scalars(sa.select(Customer).where(Customer.name == "c3")).one()
+            c3.balance += decimal.Decimal("0.50")
+            session.commit()  # an UPDATE whose row count must be 1, or the ORM raises
+            result = session.execute(sa.update(Customer).where(Customer.id > 3)
+                                     .values(balance=Customer.balance + 1))
+            assert result.rowcount == 2
+            session.delete(session.get(Customer, 1))
+            session.commit()
+            rows = session.execute(sa.select(Customer.name, Customer.balance)
+                                   .order_by(Customer.id)).all()
+        assert [(n, b) for n, b in rows] == [
+            ("c2", decimal.Decimal("2.00")), ("c3", decimal.Decimal("3.50")),
+            ("c4", decimal.Decimal("5.00")), ("c5", decimal.Decimal("6.00"))]
+    finally:
+        engine.dispose()
+
+
+def test_reader_sees_commit_and_refuses_writes(cluster: Cluster) -> None:
+    with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+        conn.execute("CREATE TABLE replicated (id int PRIMARY KEY, note text)")
+        conn.execute("INSERT INTO replicated VALUES (1, 'from the writer')")
+
+    def seen() -> bool:
+        try:
+            with psycopg.connect(cluster.dsn(cluster.reader), autocommit=True) as rconn:
+                return rconn.execute("SELECT note FROM replicated WHERE id = 1").fetchone() == (
+                    "from the writer",)
+        except psycopg.errors.UndefinedTable:
+            return False
+
+    poll(seen, 15, "the reader to see the writer's row")
+    with psycopg.connect(cluster.dsn(cluster.reader), autocommit=True) as rconn:
+        with pytest.raises(psycopg.Error) as err:
+            rconn.execute("INSERT INTO replicated VALUES (2, 'on a reader')")
+        assert err.value.sqlstate == "25006"
+        with pytest.raises(psycopg.Error) as err:
+            rconn.execute("UPDATE replicated SET note = 'x'")
+        assert err.value.sqlstate == "25006"
+        # The connection stays usable after the refusal.
+        assert rconn.execute("SELECT count(*) FROM replicated").fetchone() == (1,)
+    assert cluster.reader.status()["role"] == "reader"
+
+
+def test_tls_required_and_wrong_password(cluster: Cluster) -> None:
+    with psycopg.connect(cluster.dsn(sslmode="require")) as conn:
+        assert conn.info.pgconn.ssl_in_use
+        assert conn.execute("SELECT 1 + 1").fetchone() == (2,)
+    with pytest.raises(psycopg.OperationalError) as err:
+        psycopg.connect(cluster.dsn(password="not-the-password"))
+    assert 'password authentication failed for user "postgres"' in str(err.value)
+    with pytest.raises(psycopg.OperationalError) as err:
+        psycopg.connect(cluster.dsn(password="not-the-password", sslmode="require"))
+    assert "password authentication failed" in str(err.value)
+
+
+def test_schema_changes_reach_open_sessions(cluster: Cluster) -> None:
+    with psycopg.connect(cluster.dsn(), autocommit=True) as a, \
+            psycopg.connect(cluster.dsn(), autocommit=True) as b, \
+            psycopg.connect(cluster.dsn(cluster.reader), autocommit=True) as r:
+        a.execute("CREATE TABLE evolving (id int PRIMARY KEY)")
+        a.execute("INSERT INTO evolving VALUES (1)")
+        assert a.execute("SELECT * FROM evolving").fetchall() == [(1,)]
+        b.execute("ALTER TABLE evolving ADD COLUMN amount numeric(8,2) DEFAULT 2.5")
+        cur = a.execute("SELECT id, amount FROM evolving")
+        assert cur.fetchall() == [(1, decimal.Decimal("2.50"))]
+        assert cur.description[1].type_code == 1700  # numeric, from the catalog in the volume
+        # DDL rolled back leaves nothing behind in the session's view.
+        with pytest.raises(psycopg.errors.UndefinedColumn), a.transaction():
+            a.execute("ALTER TABLE evolving ADD COLUMN note text")
+            a.execute("SELECT missing_column FROM evolving")
+        with pytest.raises(psycopg.errors.UndefinedColumn):
+            a.execute("SELECT note FROM evolving")
+
+        def reader_has_amount() -> bool:
+            try:
+                rcur = r.execute("SELECT amount FROM evolving")
+            except psycopg.errors.UndefinedTable:
+                return False
+            return rcur.fetchall() == [(decimal.Decimal("2.50"),)]
+
+        poll(reader_has_amount, 15, "the reader's open session to see the new column")
