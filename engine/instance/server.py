@@ -170,6 +170,8 @@ class Instance:
                     reply = {"ok": False, "error": str(e)}
                 writer.write(json.dumps(reply).encode() + b"\n")
                 await writer.drain()
+            except ConnectionError:
+                pass  # the asker went away; the operation itself is done
             finally:
                 writer.close()
 
