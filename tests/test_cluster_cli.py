@@ -52,6 +52,14 @@ def test_create_write_through_writer_read_through_reader(aurora):
     assert rows == [("first",), ("second",)]
     with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
         sql(reader_uri, "INSERT INTO items (name) VALUES ('nope')")
+    def replica_status() -> list[tuple] | None:
+        rows = sql(writer_uri, "SELECT server_id, session_id, replica_lag_in_msec FROM aurora_replica_status() "
+                               "ORDER BY server_id")
+        return rows if all(r[1] == "MASTER_SESSION_ID" or r[2] is not None for r in rows) else None
+
+    status = poll(replica_status, what="replica lag in SQL")
+    assert [r[0] for r in status] == ["demo-instance-1", "demo-instance-2", "demo-instance-3"]
+    assert status[0][1] == "MASTER_SESSION_ID" and all(r[2] >= 0 for r in status[1:])
     d = aurora.json("describe", "demo")
     assert d["status"] == "available" and d["volume"]["protection_groups"] >= 1
     assert d["volume"]["size_bytes"] > 0

@@ -25,6 +25,7 @@ from typing import Any
 
 from aurora.engine import errors
 from aurora.engine.control.clusters import ClusterStore
+from aurora.engine.instance import aurora_functions
 from aurora.engine.instance.databases import REGISTRY, Databases
 from aurora.engine.instance.replication import Broadcaster, Follower
 from aurora.engine.instance.vfs import VolumeVFS
@@ -188,6 +189,7 @@ class Instance:
         if database == REGISTRY or self.databases.lookup(database) is None:
             raise SqlError("3D000", f'database "{database}" does not exist')
         conn = self.vfs.connect(database)
+        aurora_functions.register(conn, self.layout, self.args.cluster)
         return Session(
             conn, user=user, database=database, read_only=self.read_only,
             create_database=None if self.read_only else self.databases.create,
