@@ -132,3 +132,11 @@ def _reap(pid: int) -> bool:
         del _children[pid]
         return True
     return False
+
+
+def reap_children() -> None:
+    """Collect the exit status of every child that has ended (killed by chaos, crashed), so
+    that a long-running parent such as aurorad leaves no zombie processes behind."""
+    for pid, child in list(_children.items()):
+        if child.poll() is not None:
+            _children.pop(pid, None)

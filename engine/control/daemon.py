@@ -966,6 +966,7 @@ async def serve(layout: Layout) -> None:
         while True:
             await asyncio.sleep(0.2)
             try:
+                process.reap_children()
                 await asyncio.to_thread(cp.supervise_once)
                 await asyncio.to_thread(cp.supervise_fleet)
             except Exception as e:
