@@ -140,8 +140,9 @@ class DashboardApp(App[None]):
         self.query_one(AlertBar).quorum_lost = tuple(snapshot.quorum_lost())
         self.query_one(EventStream).events = tuple(self.events)
         instances = sum(len(c.instances) for c in snapshot.clusters)
-        self.sub_title = (f"{len(snapshot.clusters)} clusters · {instances} instances · "
-                          f"refresh {self.refresh_interval:g}s")
+        clusters = len(snapshot.clusters)
+        self.sub_title = (f"{clusters} cluster{'' if clusters == 1 else 's'} · "
+                          f"{instances} instance{'' if instances == 1 else 's'} · refresh {self.refresh_interval:g}s")
         self._show_selected()
 
     def watch_unreachable(self, failed: Snapshot | None) -> None:
