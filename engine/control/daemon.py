@@ -39,10 +39,11 @@ from aurora.engine.control.clusters import (
     InstanceSpec,
     check_name,
 )
-from aurora.engine.control.endpoints import Endpoint, instance_answers
+from aurora.engine.control.endpoints import Endpoint
 from aurora.engine.control.events import EventLog
 from aurora.engine.layout import DEFAULT_REGION, Layout, ensure_private_dir, unix_socket_path
 from aurora.engine.loop import asyncio_run
+from aurora.engine.pgwire.probe import answers as instance_answers
 from aurora.engine.storage.catalog import Catalog, parse_volume_name
 from aurora.engine.storage.fleet import Fleet, free_port
 
@@ -330,16 +331,22 @@ class ControlPlane:
             return self.uri(spec, spec.instance(instance).port)
         return self.uri(spec, spec.reader_port if reader else spec.writer_port)
 
+    def _halt(self, name: str) -> ClusterSpec:
+        """Mark a cluster stopped, close its endpoints and stop its instances."""
+        spec = self.store.load(name)
+        spec.stopped = True
+        self.store.save(spec)
+        self.close_endpoints(name)
+        for inst in spec.instances:
+            record = self.instance_record(spec, inst)
+            if record is not None:
+                process.kill(record, signal.SIGCONT)  # a paused instance must be able to stop
+                process.stop(record)
+        return spec
+
     def op_stop(self, name: str) -> dict[str, Any]:
         with self.lock(name):
-            spec = self.store.load(name)
-            spec.stopped = True
-            self.store.save(spec)
-            self.close_endpoints(name)
-            for inst in spec.instances:
-                record = self.instance_record(spec, inst)
-                if record is not None:
-                    process.stop(record)
+            self._halt(name)
             self.events.add(name, "DB cluster stopped", source=name, event_id="RDS-EVENT-0150")
             return {"name": name, "status": "stopped"}
 
@@ -365,14 +372,7 @@ class ControlPlane:
 
     def op_delete(self, name: str) -> dict[str, Any]:
         with self.lock(name):
-            spec = self.store.load(name)
-            spec.stopped = True
-            self.store.save(spec)
-            self.close_endpoints(name)
-            for inst in spec.instances:
-                record = self.instance_record(spec, inst)
-                if record is not None:
-                    process.stop(record)
+            spec = self._halt(name)
             self._drop_volume(spec)
             self._remove_cluster_files(name)
             self.events.add(name, "DB cluster deleted", source=name, event_id="RDS-EVENT-0172")

@@ -22,19 +22,6 @@ from aurora.engine.layout import Layout, unix_socket_path
 
 log = logging.getLogger("aurorad.endpoints")
 
-SSL_REQUEST = (8).to_bytes(4, "big") + (80877103).to_bytes(4, "big")
-
-
-def instance_answers(port: int, timeout: float = 0.5) -> bool:
-    """True when a PostgreSQL server answers an SSLRequest on ``port``."""
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-            s.sendall(SSL_REQUEST)
-            return s.recv(1) in (b"S", b"N")
-    except OSError:
-        return False
-
-
 def handoff_path(instance_dir: Path) -> Path:
     return instance_dir / "handoff.sock"
 

@@ -9,32 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aurora.engine import process
 from aurora.engine.layout import Layout, ensure_private_dir
+from aurora.engine.pgwire.probe import answers
+from aurora.engine.storage.fleet import free_port
 
 INSTANCE_MODULE = "aurora.engine.instance.server"
-_SSL_REQUEST = (8).to_bytes(4, "big") + (80877103).to_bytes(4, "big")
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
-
-
-def answers(port: int, timeout: float = 0.5) -> bool:
-    """True when a PostgreSQL server answers an SSLRequest on ``port``."""
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-            s.sendall(_SSL_REQUEST)
-            return s.recv(1) in (b"S", b"N")
-    except OSError:
-        return False
+__all__ = ["InstanceProcess", "answers", "free_port"]
 
 
 @dataclass
