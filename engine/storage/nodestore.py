@@ -64,6 +64,9 @@ class Segment:
     truncations: list[tuple[int, int]] = field(default_factory=list)
     pins: set[int] = field(default_factory=set)  # LSNs clones of this segment read at
     vdl_hint: int = 0
+    # A point of the backlink chain up to which every record is present or was collected
+    # (superseded): the chain walk starts here, since collected records break the chain below.
+    chain_floor: int = 0
     # in memory only
     records: dict[int, Loc] = field(default_factory=dict)
     next_of: dict[int, int] = field(default_factory=dict)
@@ -85,7 +88,7 @@ class Segment:
             "epoch": self.epoch, "members": self.members,
             "parent": list(self.parent) if self.parent else None,
             "truncations": [list(t) for t in self.truncations], "pins": sorted(self.pins),
-            "vdl_hint": self.vdl_hint,
+            "vdl_hint": self.vdl_hint, "chain_floor": self.chain_floor,
         }
 
     @classmethod
@@ -96,9 +99,10 @@ class Segment:
             parent=tuple(m["parent"]) if m.get("parent") else None,  # type: ignore[arg-type]
             truncations=[(e, v) for e, v in m.get("truncations", [])],
             pins=set(m.get("pins", [])), vdl_hint=m.get("vdl_hint", 0),
+            chain_floor=m.get("chain_floor", 0),
         )
-        seg.scl = seg.base_lsn
-        seg.max_lsn = seg.base_lsn
+        seg.scl = max(seg.base_lsn, seg.chain_floor)
+        seg.max_lsn = seg.scl
         return seg
 
     def advance_scl(self) -> None:
@@ -106,6 +110,14 @@ class Segment:
         while nxt is not None:
             self.scl = nxt
             nxt = self.next_of.pop(self.scl, None)
+
+    def rechain(self, start: int) -> None:
+        """Set SCL to ``start`` (a chain point: every record at or below it is present or
+        collected) and walk the backlinks up from it again."""
+        self.scl = start
+        self.next_of = {loc.prev_lsn: lsn for lsn, loc in self.records.items() if lsn > start}
+        self.advance_scl()
+        self.next_of = {p: n for p, n in self.next_of.items() if n > self.scl}
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -354,12 +366,13 @@ class NodeStore:
                     if not vs:
                         del seg.versions[loc.page]
         seg.unindexed = [x for x in seg.unindexed if x in seg.records]
-        # Rebuild the chain above the surviving records.
-        seg.scl = seg.base_lsn
-        seg.next_of = {loc.prev_lsn: lsn for lsn, loc in seg.records.items()}
-        seg.advance_scl()
-        seg.next_of = {p: n for p, n in seg.next_of.items() if n > seg.scl}
-        seg.max_lsn = max(seg.records, default=seg.base_lsn)
+        # Only records above the truncation point went: the chain stands up to the newest
+        # surviving record at or below the old SCL and the truncation point.
+        limit = min(seg.scl, min(lsn for lsn in gone))
+        start = max((x for x in seg.records if x <= limit), default=max(seg.base_lsn, min(seg.chain_floor, limit)))
+        seg.chain_floor = min(seg.chain_floor, start)
+        seg.rechain(max(start, seg.base_lsn))
+        seg.max_lsn = max(seg.records, default=seg.scl)
 
     def index_pending(self, seg: Segment) -> None:
         """Materialise page versions of records not yet indexed."""
@@ -417,11 +430,10 @@ class NodeStore:
         if i < len(vs) and vs[i] == lsn:
             del vs[i]
         if lsn <= seg.scl:
-            # The chain is broken at this LSN until the record is refilled.
-            seg.next_of = {loc.prev_lsn: lsn for lsn, loc in seg.records.items() if lsn > loc.prev_lsn}
-            seg.scl = seg.base_lsn
-            seg.advance_scl()
-            seg.next_of = {p: n for p, n in seg.next_of.items() if n > seg.scl}
+            # The chain is broken at this LSN until the record is refilled: it stands up to the
+            # record before it in the same protection group.
+            seg.chain_floor = min(seg.chain_floor, loc.prev_lsn)
+            seg.rechain(max(loc.prev_lsn, seg.base_lsn))
 
     def records_above(self, seg: Segment, above: int, limit_bytes: int) -> list[int]:
         lsns = sorted(x for x in seg.records if x > above)
@@ -463,6 +475,11 @@ class NodeStore:
                         keep.append(old)
                 if len(keep) != len(vs):
                     vs[:] = sorted(keep)
+            if dropped:
+                # Collected records leave holes below SCL: later chain walks start at SCL.
+                seg.chain_floor = max(seg.chain_floor, seg.scl)
+        if dropped:
+            self.save_meta()  # before compaction makes the holes permanent
         return dropped
 
     def compact(self, max_chunks: int = 1) -> int:
