@@ -624,13 +624,17 @@ def main() -> None:
         _fail("aborted", None, ExitCode.FAILURE)
     except typer.Exit as e:
         sys.exit(e.exit_code)
+    except OSError as e:  # AURORA_HOME unusable, a full disk, a socket that vanished
+        where = f": {e.filename}" if e.filename else ""
+        _fail(f"{e.strerror or e}{where}", "check AURORA_HOME and free disk space", ExitCode.FAILURE)
     except KeyboardInterrupt:
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)
 
 
 def _fail(message: str, hint: str | None, code: int) -> None:
-    err.print(f"Error: {message}", markup=False)
+    # plain writes: one line each, never wrapped, whatever the terminal width
+    sys.stderr.write(f"Error: {' '.join(message.split())}\n")
     if hint:
-        err.print(f"Try: {hint}", markup=False)
+        sys.stderr.write(f"Try: {hint}\n")
     sys.exit(code)

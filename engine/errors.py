@@ -77,3 +77,10 @@ class ProtocolError(StorageError):
 
 class VolumeNotFound(NotFound):
     pass
+
+
+# --- control plane ----------------------------------------------------------------------------
+
+
+class ClusterDamaged(Conflict):
+    """A cluster's metadata cannot be read back."""

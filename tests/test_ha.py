@@ -170,3 +170,26 @@ def test_bank_transfers_survive_a_seeded_chaos_schedule(aurora):
         expected[src] -= amount
         expected[dst] += amount
     assert net == expected
+
+
+def test_after_a_reboot_the_storage_comes_back_with_its_data(aurora):
+    """Every process gone at once (a reboot): the next command brings the fleet back from
+    its own data; nothing is replaced by empty nodes."""
+    import signal as _signal
+
+    import psutil
+
+    aurora.env["AURORA_NODE_REPAIR_AFTER"] = "2"
+    aurora.ok("create", "boot")
+    uri = aurora.json("endpoints", "boot")["writer"]["uri"]
+    sql(uri, "CREATE TABLE kept (n int)")
+    sql(uri, "INSERT INTO kept VALUES (1), (2), (3)")
+    aurora.ok("daemon", "stop")
+    for proc in psutil.process_iter(["cmdline"]):
+        if any(str(aurora.home) in part for part in (proc.info["cmdline"] or [])):
+            proc.send_signal(_signal.SIGKILL)
+    aurora.ok("list")  # starts aurorad, which starts the fleet and the instances again
+    poll(lambda: sql(uri, "SELECT count(*) FROM kept")[0][0] == 3, 30, "the data after the reboot")
+    time.sleep(3)  # past the repair threshold: nothing may have been replaced
+    assert not any("replaced" in e["message"] for e in aurora.json("events"))
+    assert sql(uri, "SELECT count(*) FROM kept")[0][0] == 3

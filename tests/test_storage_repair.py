@@ -53,3 +53,35 @@ def test_replacement_node_copies_every_segment_while_writes_go_on(fleet):
         await clone.close()
 
     run(go())
+
+
+def test_a_deleted_volume_is_not_brought_back_by_a_node_that_missed_the_delete(fleet):
+    from aurora.engine.storage import wire
+
+    async def go():
+        vol = await open_volume(fleet)
+        await vol.commit({(0, 0): page("doomed")})
+        await vol.close()
+        return vol.id
+
+    volume = run(go())
+    fleet.kill_node("sn-a1")  # misses the delete
+    for node_id, node in fleet.nodes().items():
+        if node_id != "sn-a1":
+            wire.request_sync(node.host, node.port, wire.DROP_SEGMENT,
+                              {"volume": volume, "file": 0, "pg": 0, "volume_deleted": True})
+    fleet.start_node("sn-a1")
+
+    def segments_of_volume() -> int:
+        total = 0
+        for node in fleet.nodes().values():
+            reply, _ = wire.request_sync(node.host, node.port, wire.STATUS, {})
+            total += sum(1 for s in reply["segments"] if s["volume"] == volume)
+        return total
+
+    async def gone() -> bool:
+        return await asyncio.to_thread(segments_of_volume) == 0
+
+    run(eventually(gone, 15, "the returning node to drop the deleted volume"))
+    run(asyncio.sleep(1.0))  # a few more gossip rounds: nothing comes back
+    assert segments_of_volume() == 0

@@ -5,15 +5,20 @@ Only the control plane writes these files; the CLI and the dashboard read throug
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import secrets
 import time
+import tomllib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from aurora.engine.errors import Conflict, NotFound, UsageError
+from aurora.engine.errors import ClusterDamaged, Conflict, NotFound, UsageError
 from aurora.engine.layout import Layout, read_toml, write_toml
+
+log = logging.getLogger("aurorad")
+
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 MAX_REPLICAS = 15
@@ -108,7 +113,11 @@ class ClusterStore:
         path = self.layout.cluster_file(name)
         if not path.exists():
             raise NotFound(f"cluster {name!r} not found", hint="aurora list")
-        return ClusterSpec.from_toml(read_toml(path))
+        try:
+            return ClusterSpec.from_toml(read_toml(path))
+        except (tomllib.TOMLDecodeError, TypeError, KeyError, ValueError) as e:
+            raise ClusterDamaged(f"the metadata of cluster {name!r} is damaged ({path}: {e})",
+                                 hint=f"aurora delete {name} --yes removes what is left of it") from None
 
     def save(self, spec: ClusterSpec) -> None:
         write_toml(self.layout.cluster_file(spec.name), spec.to_toml())
@@ -119,7 +128,15 @@ class ClusterStore:
         return sorted(p.parent.name for p in self.layout.clusters_dir.glob("*/cluster.toml"))
 
     def all(self) -> list[ClusterSpec]:
-        return [self.load(n) for n in self.names()]
+        """Every cluster whose metadata loads; a damaged one is left out (and logged), so that
+        it cannot stop supervision or listing of the others."""
+        out = []
+        for n in self.names():
+            try:
+                out.append(self.load(n))
+            except ClusterDamaged as e:
+                log.warning("%s", e)
+        return out
 
     def claim(self, name: str) -> None:
         """Reserve ``name`` (its folder) so that two creates of one name cannot both win."""

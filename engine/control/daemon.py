@@ -41,6 +41,7 @@ from aurora.engine.control.clusters import (
 )
 from aurora.engine.control.endpoints import Endpoint
 from aurora.engine.control.events import EventLog
+from aurora.engine.errors import ClusterDamaged
 from aurora.engine.layout import DEFAULT_REGION, Layout, ensure_private_dir, unix_socket_path
 from aurora.engine.loop import asyncio_run
 from aurora.engine.pgwire.probe import answers as instance_answers
@@ -75,6 +76,7 @@ class ControlPlane:
         self._failover_backoff: dict[str, float] = {}
         self.failed_azs: set[tuple[str, str]] = set()
         self._node_down_since: dict[tuple[str, str], float] = {}
+        self._unsafe_logged: dict[tuple[str, str], bool] = {}
         self.node_repair_after = float(os.environ.get("AURORA_NODE_REPAIR_AFTER", "10"))
         self.started = time.time()
         self.stopping = False
@@ -86,6 +88,9 @@ class ControlPlane:
 
     def fleet(self, region: str) -> Fleet:
         return Fleet(self.layout, region)
+
+    def failed_in(self, region: str) -> set[str]:
+        return {az for r, az in self.failed_azs if r == region}
 
     def instance_record(self, spec: ClusterSpec, inst: InstanceSpec) -> process.ProcessRecord | None:
         return process.read_pid_file(self.layout.instance_dir(spec.name, inst.id))
@@ -194,13 +199,40 @@ class ControlPlane:
                 return self._create(name, engine, replicas, region, master_username, master_password,
                                     database_name, port, wait)
             except BaseException:
-                self._remove_cluster_files(name)
+                self._abandon(name)
                 raise
+
+    def _stop_idle_fleets(self) -> None:
+        """Stop the storage fleet of every region that no cluster uses any more."""
+        busy = {s.region for s in self.store.all()}
+        regions_dir = self.layout.home / "regions"
+        for region_dir in regions_dir.iterdir() if regions_dir.exists() else []:
+            if region_dir.name not in busy and (region_dir / "fleet.toml").exists():
+                self.fleet(region_dir.name).stop()
+
+    def _abandon(self, name: str) -> None:
+        """Undo a create or clone that failed half-way: endpoints, processes, volume, files."""
+        self.close_endpoints(name)
+        try:
+            spec: ClusterSpec | None = self.store.load(name)
+        except errors.AuroraError:
+            spec = None
+        self._kill_processes_under(self.layout.cluster_dir(name))
+        if spec is not None:
+            self._drop_volume(spec)
+        self._remove_cluster_files(name)
+
+    def _kill_processes_under(self, folder: Any) -> None:
+        for pid_file in folder.rglob("pid"):
+            record = process.read_pid_file(pid_file.parent)
+            if record is not None and record.alive():
+                process.kill(record, signal.SIGCONT)
+                process.stop(record, timeout=2.0)
 
     def _create(self, name: str, engine: str, replicas: int, region: str, user: str, password: str | None,
                 database: str, port: int | None, wait: bool, volume: str | None = None,
                 parent: str | None = None) -> dict[str, Any]:
-        self.fleet(region).create()
+        self.fleet(region).create(skip_azs=self.failed_in(region))
         catalog = Catalog(self.layout, region)
         if volume is None:
             volume = catalog.new_volume().name
@@ -209,10 +241,11 @@ class ControlPlane:
             writer_port=port or free_port(), reader_port=free_port(),
             master_username=user, database_name=database, parent=parent,
         )
-        spec.instances.append(InstanceSpec(spec.new_instance_id(), "writer", AZS[0], free_port(), free_port()))
+        azs = [a for a in AZS if a not in self.failed_in(region)] or list(AZS)
+        spec.instances.append(InstanceSpec(spec.new_instance_id(), "writer", azs[0], free_port(), free_port()))
         for i in range(replicas):
             spec.instances.append(
-                InstanceSpec(spec.new_instance_id(), "reader", AZS[(i + 1) % 3], free_port(), free_port()))
+                InstanceSpec(spec.new_instance_id(), "reader", azs[(i + 1) % len(azs)], free_port(), free_port()))
         self.store.save(spec)
         self.store.set_password(name, password)
         self.open_endpoints(spec)
@@ -355,7 +388,7 @@ class ControlPlane:
             spec = self.store.load(name)
             spec.stopped = False
             self.store.save(spec)
-            self.fleet(spec.region).start()
+            self.fleet(spec.region).start(skip_azs=self.failed_in(spec.region))
             self.open_endpoints(spec)
             order = ([spec.writer] if spec.writer else []) + spec.readers
             for inst in order:
@@ -372,12 +405,20 @@ class ControlPlane:
 
     def op_delete(self, name: str) -> dict[str, Any]:
         with self.lock(name):
-            spec = self._halt(name)
+            try:
+                spec = self._halt(name)
+            except ClusterDamaged:
+                # Nothing trustworthy to read: stop what runs in its folder and remove it.
+                self._kill_processes_under(self.layout.cluster_dir(name))
+                self._remove_cluster_files(name)
+                self.events.add(name, "DB cluster deleted (its metadata was damaged)", source=name,
+                                event_id="RDS-EVENT-0172")
+                self._stop_idle_fleets()
+                return {"name": name, "deleted": True}
             self._drop_volume(spec)
             self._remove_cluster_files(name)
             self.events.add(name, "DB cluster deleted", source=name, event_id="RDS-EVENT-0172")
-            if not any(s.region == spec.region for s in self.store.all()):
-                self.fleet(spec.region).stop()  # the region's storage now serves nothing
+            self._stop_idle_fleets()
             return {"name": name, "deleted": True}
 
     def _drop_volume(self, spec: ClusterSpec) -> None:
@@ -396,7 +437,8 @@ class ControlPlane:
                     continue
                 with contextlib.suppress(OSError, errors.StorageError):
                     wire.request_sync(node.host, node.port, wire.DROP_SEGMENT,
-                                      {"volume": meta.id, "file": pg.file, "pg": pg.pg}, timeout=2.0)
+                                      {"volume": meta.id, "file": pg.file, "pg": pg.pg, "volume_deleted": True},
+                                      timeout=2.0)
         catalog.delete_volume(meta.id)
 
     def _remove_cluster_files(self, name: str) -> None:
@@ -537,7 +579,7 @@ class ControlPlane:
                 result["clone_seconds"] = round(time.monotonic() - started, 3)
                 return result
             except BaseException:
-                self._remove_cluster_files(name)
+                self._abandon(name)
                 raise
 
     def _clone_volume(self, src: ClusterSpec) -> str:
@@ -745,7 +787,7 @@ class ControlPlane:
         """Replace a storage node that has been down longer than the repair threshold (unless
         its AZ is failed on purpose) with a new node in the same AZ, which copies the lost
         node's segments from their peers while writes go on."""
-        from aurora.engine.storage.repair import replace_node
+        from aurora.engine.storage.repair import replace_node, safe_to_replace
 
         for region in {s.region for s in self.store.all()}:
             fleet = self.fleet(region)
@@ -760,6 +802,16 @@ class ControlPlane:
                 down_for = time.monotonic() - since
                 if down_for < self.node_repair_after:
                     continue
+                up = {n.id for n in fleet.status() if n.up}
+                if not safe_to_replace(fleet, st.id, up):
+                    if not self._unsafe_logged.get(key):
+                        log.warning("storage node %s is down, but some of its protection groups have fewer than "
+                                    "4 other live copies: not replacing it; trying to restart it", st.id)
+                        self._unsafe_logged[key] = True
+                    with contextlib.suppress(errors.AuroraError):
+                        fleet.start_node(st.id)
+                    continue
+                self._unsafe_logged.pop(key, None)
                 try:
                     r = replace_node(fleet, st.id)
                 except errors.AuroraError as e:
@@ -769,6 +821,7 @@ class ControlPlane:
                 self.events.add(None, f"Storage node {r.old} was down for {down_for:.0f}s and was replaced by "
                                 f"{r.new} in AZ {r.az}; {r.protection_groups} protection group(s) are copied "
                                 "from their peers", source=r.new, event_id="AURORA-STORAGE-REPAIR")
+                return  # one replacement a round: the next one sees the new node up
 
     def op_chaos_replace_node(self, node: str, region: str = DEFAULT_REGION) -> dict[str, Any]:
         """Replace a storage node now (what aurorad does on its own after the threshold)."""
@@ -885,7 +938,14 @@ class ControlPlane:
         self._with_lock(name, act)
 
     def adopt(self) -> None:
-        """On start: reopen the endpoints of every running cluster; restart nothing healthy."""
+        """On start: bring back the storage fleets of running clusters (after a reboot their
+        nodes are down, their data intact), reopen every running cluster's endpoints; restart
+        nothing healthy."""
+        for region in {s.region for s in self.store.all() if not s.stopped}:
+            try:
+                self.fleet(region).start()
+            except errors.AuroraError as e:
+                log.warning("cannot start the storage fleet of %s: %s", region, e)
         for spec in self.store.all():
             if not spec.stopped:
                 try:
@@ -910,7 +970,7 @@ def _error_reply(e: BaseException) -> dict[str, Any]:
                                        "exit_code": errors.ExitCode.USAGE}}
     log.error("unexpected error: %s", "".join(traceback.format_exception(e)))
     return {"ok": False, "error": {"kind": "AuroraError", "message": f"internal error in aurorad: {e}",
-                                   "hint": "see aurorad's log: aurora logs --daemon", "exit_code": 1}}
+                                   "hint": f"see aurorad's log: {Layout.from_env().daemon_dir / 'process.log'}", "exit_code": 1}}
 
 
 async def serve(layout: Layout) -> None:

@@ -114,7 +114,7 @@ class Catalog:
             decl = declared.get(name.lower(), {})
             cols = []
             for cid, cname, ctype, notnull, dflt, pk, hidden in self.conn.execute(
-                f'PRAGMA table_xinfo("{name}")'
+                "SELECT * FROM pragma_table_xinfo(?)", (name,)
             ).fetchall():
                 if hidden:
                     continue

@@ -461,7 +461,7 @@ def _add_column(s: Session, table: str, col: exp.ColumnDef) -> None:
             default_pg = k.this.sql("postgres")
             if isinstance(k.this, exp.Boolean):
                 k.set("this", exp.Literal.number(int(k.this.this)))
-    pos = s.conn.execute(f"SELECT count(*) FROM pragma_table_info('{table}')").fetchall()[0][0] + 1
+    pos = s.conn.execute("SELECT count(*) FROM pragma_table_info(?)", (table,)).fetchall()[0][0] + 1
     s.conn.execute(f"ALTER TABLE {_q(table)} ADD COLUMN {generate(col)}")
     s.conn.execute(
         "INSERT OR REPLACE INTO main._aurora_columns(table_name, column_name, position, "
@@ -471,7 +471,7 @@ def _add_column(s: Session, table: str, col: exp.ColumnDef) -> None:
 
 
 def _add_primary_key(s: Session, table: str, cols: list[str]) -> None:
-    info = s.conn.execute(f'PRAGMA table_info("{table}")').fetchall()
+    info = s.conn.execute("SELECT * FROM pragma_table_info(?)", (table,)).fetchall()
     if any(r[5] for r in info):
         raise SqlError("42P16", f'multiple primary keys for table "{table}" are not allowed')
     names = {r[1].lower(): r[1] for r in info}

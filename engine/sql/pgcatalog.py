@@ -436,7 +436,7 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
         cols = catalog.table_columns(name) or []
         table_indexes = [] if kind == "view" else _indexes_of(conn, name, cols)
         fks = (
-            [] if kind == "view" else conn.execute(f'PRAGMA foreign_key_list("{name}")').fetchall()
+            [] if kind == "view" else conn.execute("SELECT * FROM pragma_foreign_key_list(?)", (name,)).fetchall()
         )
         checks = _checks_of(sql or "")
         classes.append(
@@ -837,9 +837,9 @@ def _indexes_of(conn: apsw.Connection, table: str, cols: list) -> list[dict]:
     pk_cols = sorted((c for c in cols if c.pk), key=lambda c: c.pk)
     has_pk_index = False
     for _seq, iname, unique, origin, _partial in conn.execute(
-        f'PRAGMA index_list("{table}")'
+        "SELECT * FROM pragma_index_list(?)", (table,)
     ).fetchall():
-        icols = [r[2] for r in conn.execute(f'PRAGMA index_info("{iname}")').fetchall()]
+        icols = [r[2] for r in conn.execute("SELECT * FROM pragma_index_info(?)", (iname,)).fetchall()]
         primary = origin == "pk"
         has_pk_index |= primary
         if primary:

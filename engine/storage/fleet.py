@@ -59,11 +59,12 @@ class Fleet:
     def nodes(self) -> dict[str, NodeAddr]:
         return self.catalog.fleet_nodes()
 
-    def create(self, nodes_per_az: int = 2, azs: tuple[str, ...] = DEFAULT_AZS) -> list[NodeAddr]:
+    def create(self, nodes_per_az: int = 2, azs: tuple[str, ...] = DEFAULT_AZS,
+               skip_azs: set[str] | frozenset[str] = frozenset()) -> list[NodeAddr]:
         """Record a new fleet (ports chosen now, kept for good) and start it."""
         existing = self.nodes()
         if existing:
-            self.start()
+            self.start(skip_azs=skip_azs)
             return list(existing.values())
         nodes = [
             NodeAddr(f"sn-{az}{i}", az, "127.0.0.1", free_port())
@@ -83,8 +84,9 @@ class Fleet:
         self.start_node(node.id)
         return node
 
-    def start(self, timeout: float = 15.0) -> None:
-        started = [nid for nid in self.nodes() if self._spawn_if_down(nid)]
+    def start(self, timeout: float = 15.0, skip_azs: set[str] | frozenset[str] = frozenset()) -> None:
+        """Start every node that is down, except in ``skip_azs`` (AZs failed on purpose)."""
+        started = [nid for nid, n in self.nodes().items() if n.az not in skip_azs and self._spawn_if_down(nid)]
         for nid in started:
             self.wait_ready(nid, timeout)
 

@@ -133,7 +133,10 @@ class StorageNode:
         if kind == wire.FETCH:
             return self._fetch(h)
         if kind == wire.DROP_SEGMENT:
-            self.store.drop_segment(h["volume"], h["file"], h["pg"])
+            if h.get("volume_deleted"):
+                self.store.drop_volume(h["volume"])
+            else:
+                self.store.drop_segment(h["volume"], h["file"], h["pg"])
             return {"ok": True}, b""
         if kind == wire.GOSSIP:
             return self._gossip_reply(h), b""
@@ -287,7 +290,7 @@ class StorageNode:
         for volume, file, pg in h["segments"]:
             seg = self.store.segments.get((volume, file, pg))
             if seg is None:
-                out.append([volume, file, pg, None])
+                out.append([volume, file, pg, "dropped" if volume in self.store.dropped else None])
             else:
                 out.append([volume, file, pg, {"scl": seg.scl, "max_lsn": seg.max_lsn, "epoch": seg.epoch,
                                                "truncations": seg.truncations, "vdl_hint": seg.vdl_hint}])
@@ -322,6 +325,10 @@ class StorageNode:
         filled = 0
         for (volume, file, pg, state), seg in zip(reply["segments"], segs, strict=True):
             if self.store.segments.get((volume, file, pg)) is not seg:
+                continue
+            if state == "dropped":
+                # The volume was deleted while this node was away: drop it here too.
+                self.store.drop_volume(volume)
                 continue
             if state is None:
                 # The peer is a member but lost (or never got) the segment: give it the metadata.

@@ -140,6 +140,7 @@ class NodeStore:
         self.chunk_bytes = chunk_bytes
         self.retention_s = retention_s
         self.segments: dict[SegmentKey, Segment] = {}
+        self.dropped: set[int] = set()  # deleted volumes: their segments are never created again
         self._read_fds: dict[int, int] = {}
         self._live: dict[int, int] = {}  # live bytes per chunk
         self._sizes: dict[int, int] = {}  # bytes per chunk
@@ -154,6 +155,7 @@ class NodeStore:
     def _load(self) -> None:
         if self.meta_path.exists():
             meta = json.loads(self.meta_path.read_text())
+            self.dropped = set(meta.get("dropped_volumes", []))
             for m in meta.get("segments", []):
                 seg = Segment.from_meta(m)
                 self.segments[seg.key] = seg
@@ -286,7 +288,7 @@ class NodeStore:
             os.fdatasync(self._active_fd)
 
     def save_meta(self) -> None:
-        data = {"segments": [s.meta() for s in self.segments.values()]}
+        data = {"segments": [s.meta() for s in self.segments.values()], "dropped_volumes": sorted(self.dropped)}
         tmp = self.meta_path.with_suffix(".tmp")
         with open(tmp, "w") as f:
             json.dump(data, f)
@@ -307,6 +309,8 @@ class NodeStore:
         return seg
 
     def create_segment(self, m: dict[str, Any]) -> Segment:
+        if m["volume"] in self.dropped:
+            raise StorageError(f"volume {m['volume']:x} was deleted")
         key = (m["volume"], m["file"], m["pg"])
         seg = self.segments.get(key)
         if seg is not None:
@@ -324,6 +328,13 @@ class NodeStore:
         self.segments[key] = seg
         self.save_meta()
         return seg
+
+    def drop_volume(self, volume: int) -> None:
+        """The volume was deleted: drop all its segments here and refuse to recreate them."""
+        self.dropped.add(volume)
+        for key in [k for k in self.segments if k[0] == volume]:
+            self.drop_segment(*key)
+        self.save_meta()
 
     def drop_segment(self, volume: int, file: int, pg: int) -> None:
         seg = self.segments.pop((volume, file, pg), None)

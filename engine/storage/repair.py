@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import shutil
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,7 +70,10 @@ def replace_node(fleet: Fleet, old_id: str) -> Replacement:
     catalog.save_fleet([n for n in nodes.values() if n.id != old_id])
     with contextlib.suppress(OSError):
         fleet.stop_node(old_id)
-    shutil.rmtree(fleet.layout.node_dir(fleet.region, old_id), ignore_errors=True)
+    # Kept aside, not deleted: if this replacement was a mistake, the data is still there.
+    old_dir = fleet.layout.node_dir(fleet.region, old_id)
+    if old_dir.exists():
+        old_dir.rename(old_dir.with_name(f".replaced-{old_id}-{int(time.time())}"))
     log.info("storage node %s replaced by %s in AZ %s (%d protection groups)", old_id, new.id, old.az, moved)
     return Replacement(old_id, new.id, old.az, moved)
 
@@ -94,3 +97,14 @@ def copies_current(catalog: Catalog, node: NodeAddr) -> tuple[int, int]:
     done = sum(1 for seg in mine["segments"]
                if seg["scl"] >= best.get((seg["volume"], seg["file"], seg["pg"]), 0))
     return done, len(mine["segments"])
+
+
+def safe_to_replace(fleet: Fleet, node_id: str, up: set[str]) -> bool:
+    """Replace only a node whose every protection group keeps 4 live copies without it:
+    the new node copies from them, and nothing is lost if the old one was the last holder."""
+    catalog = Catalog(fleet.layout, fleet.region)
+    for meta in catalog.volumes():
+        for pg in meta.pgs.values():
+            if node_id in pg.members and sum(1 for n in pg.members if n != node_id and n in up) < 4:
+                return False
+    return True
