@@ -86,8 +86,8 @@ def fsync_run(folder: Path, pages: int, writers: int, seconds: float) -> tuple[l
 
 async def main_async(args: argparse.Namespace, layout: Layout, folder: Path) -> dict[str, float]:
     fleet = Fleet(layout, "bench-1")
-    fleet.create()
     try:
+        fleet.create()
         catalog = Catalog(layout, "bench-1")
         vol = Volume(catalog, catalog.new_volume(), NodePool())
         await vol.open_writer()
