@@ -198,6 +198,8 @@ class SqliteSession:
         self._params = {"TimeZone": "UTC"}
         self._notice: Callable[[SqlError], None] | None = None
         self._lock = threading.Lock()
+        self._cancelled = False
+        self.db.set_progress_handler(lambda: self._cancelled, 20000)
 
     # --- SqlSession -------------------------------------------------------------------------
 
@@ -231,6 +233,12 @@ class SqliteSession:
         return Prepared(oids, self._columns(info["desc"]) if info["desc"] else None)
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> StatementResult:
+        try:
+            return self._execute_statement(sql, params)
+        finally:
+            self._cancelled = False
+
+    def _execute_statement(self, sql: str, params: Sequence[object] = ()) -> StatementResult:
         verb = (re.match(r"\s*(\w+)", sql) or re.match("", "")).group(0).strip().lower()
         if self._failed and verb not in ("rollback", "abort", "commit", "end"):
             raise SqlError(
@@ -277,6 +285,9 @@ class SqliteSession:
         return count
 
     def cancel(self) -> None:
+        # interrupt() alone misses a statement that had not quite started: the flag, polled
+        # by a progress handler, catches that one too (cleared when the statement ends).
+        self._cancelled = True
         self.db.interrupt()
 
     def close(self) -> None:

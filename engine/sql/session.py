@@ -131,6 +131,7 @@ class Session:
         self._interrupted = False
         self.stats = {"hits": 0, "misses": 0}
         conn.execute("PRAGMA temp_store=MEMORY")
+        conn.set_progress_handler(self._cancelled, 20000)
         self.catalog = Catalog(conn)
         if not read_only:
             self.catalog.ensure_schema()
@@ -263,8 +264,13 @@ class Session:
             raise err from None
 
     def cancel(self) -> None:
+        # interrupt() stops a statement that runs now; the flag, polled by the progress
+        # handler, also stops one that had not quite started when the cancel came.
         self._interrupted = True
         self.conn.interrupt()
+
+    def _cancelled(self) -> bool:
+        return self._interrupted
 
     def close(self) -> None:
         with contextlib.suppress(apsw.Error):
@@ -479,7 +485,7 @@ class Session:
             self._desc = None
         finally:
             if timeout:
-                self.conn.set_progress_handler(None)
+                self.conn.set_progress_handler(self._cancelled, 20000)
         if plan.kind == "select" or plan.returning:
             if plan.columns is None:
                 self._settle(plan, self._desc, rows)
@@ -508,6 +514,8 @@ class Session:
         deadline = time.monotonic() + ms / 1000
 
         def check() -> bool:
+            if self._interrupted:
+                return True
             if time.monotonic() > deadline:
                 self._interrupted = True
                 self._timeout_hit = True
