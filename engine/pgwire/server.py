@@ -273,7 +273,12 @@ class Connection:
             self._reader_task.cancel()
         with contextlib.suppress(Exception):
             self.writer.close()
-            await asyncio.wait_for(self.writer.wait_closed(), 2.0)
+            try:
+                # A TLS close waits for the client's close_notify, which an idle client may
+                # never send: do not let that hold a shutdown (or a failover) for long.
+                await asyncio.wait_for(self.writer.wait_closed(), 0.3)
+            except TimeoutError:
+                self.writer.transport.abort()
         if self._executor is not None:
             self._executor.shutdown(wait=False)
 
