@@ -102,7 +102,14 @@ class SqlError(Exception):
 
 
 class SqlSession(Protocol):
-    """One client connection's SQL state (transaction, prepared statements, settings)."""
+    """One client connection's SQL state (transaction, prepared statements, settings).
+
+    Made by the front end's factory, ``factory(user, database, *, settings, backend_pid)``
+    (settings: the client's start-up parameters; backend_pid: what BackendKeyData carries).
+    ``transaction_status`` must be exact after every call: the front end itself sends BEGIN,
+    COMMIT and ROLLBACK for the implicit transaction of a multi-statement simple query.
+    ``Prepared.columns`` is set for every statement that returns rows, RETURNING included.
+    """
 
     @property
     def transaction_status(self) -> TransactionStatus: ...
@@ -124,11 +131,18 @@ class SqlSession(Protocol):
         ...
 
     def copy_rows(self, copy: CopyIn, rows: Iterable[Sequence[str | None]]) -> int:
-        """Insert rows of text fields (None for NULL) for a COPY FROM STDIN; return the count."""
+        """Insert rows for a COPY FROM STDIN; return the count.
+
+        ``rows`` is one lazy iterator per COPY of fields already unescaped by the front end
+        (``\\N`` → None). It may raise SqlError (57014 on CopyFail, 22P04, 22021, 08006):
+        the session rolls back what it inserted and re-raises. ``copy.columns`` is always
+        filled in (the front end checks row widths against it).
+        """
         ...
 
     def cancel(self) -> None:
-        """Interrupt the running statement (called from another thread)."""
+        """Interrupt the running statement. Called from another thread, only while a session
+        call runs; it must also stop a statement that had not quite started."""
         ...
 
     def close(self) -> None: ...
