@@ -466,3 +466,9 @@ def test_information_schema(s):
         " from information_schema.columns where table_name = 'info' order by ordinal_position",
     ) == [("id", "integer", "NO", None), ("name", "character varying", "NO", 10)]
     assert rows(s, "select table_name from information_schema.tables") == [("info",)]
+
+
+def test_numeric_overflow_is_22003_not_an_internal_error(s):
+    assert sqlstate(s, "select 99999999999999999999999::int") == "22003"
+    assert sqlstate(s, "select (-9223372036854775808)::bigint / -1") == "22003"
+    assert s.transaction_status == "I"

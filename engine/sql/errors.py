@@ -42,6 +42,8 @@ def to_sql_error(
         return SqlError("22012", "division by zero")
     if isinstance(exc, RecursionError):
         return SqlError("54001", "statement is too complex")
+    if isinstance(exc, OverflowError):
+        return SqlError("22003", "numeric value out of range")
     return SqlError("XX000", f"internal error: {type(exc).__name__}: {msg}")
 
 
