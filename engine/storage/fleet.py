@@ -7,7 +7,10 @@ find it again.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,25 +65,36 @@ class Fleet:
     def create(self, nodes_per_az: int = 2, azs: tuple[str, ...] = DEFAULT_AZS,
                skip_azs: set[str] | frozenset[str] = frozenset()) -> list[NodeAddr]:
         """Record a new fleet (ports chosen now, kept for good) and start it."""
-        existing = self.nodes()
-        if existing:
+        with self._locked():
+            existing = self.nodes()
+            if not existing:
+                existing = {n.id: n for n in (
+                    NodeAddr(f"sn-{az}{i}", az, "127.0.0.1", free_port())
+                    for az in azs for i in range(1, nodes_per_az + 1))}
+                self.catalog.save_fleet(list(existing.values()))
             self.start(skip_azs=skip_azs)
-            return list(existing.values())
-        nodes = [
-            NodeAddr(f"sn-{az}{i}", az, "127.0.0.1", free_port())
-            for az in azs for i in range(1, nodes_per_az + 1)
-        ]
-        self.catalog.save_fleet(nodes)
-        self.start()
-        return nodes
+        return list(existing.values())
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One process at a time creates, starts or grows a region's fleet."""
+        path = self.layout.fleet_file(self.region).with_suffix(".lock")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
 
     def add_node(self, az: str) -> NodeAddr:
-        nodes = self.nodes()
-        n = 1
-        while f"sn-{az}{n}" in nodes:
-            n += 1
-        node = NodeAddr(f"sn-{az}{n}", az, "127.0.0.1", free_port())
-        self.catalog.save_fleet([*nodes.values(), node])
+        with self._locked():
+            nodes = self.nodes()
+            n = 1
+            while f"sn-{az}{n}" in nodes or self.layout.node_dir(self.region, f"sn-{az}{n}").exists():
+                n += 1
+            node = NodeAddr(f"sn-{az}{n}", az, "127.0.0.1", free_port())
+            self.catalog.save_fleet([*nodes.values(), node])
         self.start_node(node.id)
         return node
 
