@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import json
 import os
+import shutil
 import signal
 import time
 
@@ -184,3 +185,19 @@ def test_conflicts(aurora):
     r = aurora.run("failover", "twice")  # no reader to promote
     assert r.returncode == ExitCode.CONFLICT and r.stderr.startswith("Error: ")
     assert json.loads(aurora.ok("list", "--json"))[0]["name"] == "twice"
+
+
+def test_aurorad_cleans_up_after_a_crash(aurora):
+    """A create that aurorad never finished leaves a claimed folder; a cluster folder removed
+    by hand leaves a running instance. A restarted aurorad cleans up both."""
+    aurora.ok("create", "keep")
+    aurora.ok("create", "lost")
+    lost_pid = aurora.json("describe", "lost")["instances"][0]["pid"]
+    aurora.ok("daemon", "stop")
+    (aurora.home / "clusters" / "half").mkdir()  # claimed, never saved
+    shutil.rmtree(aurora.home / "clusters" / "lost")  # removed by hand, its instance still runs
+    assert [c["name"] for c in aurora.json("list")] == ["keep"]  # starts aurorad again
+    poll(lambda: not psutil.pid_exists(lost_pid) or psutil.Process(lost_pid).status() == psutil.STATUS_ZOMBIE,
+         15, "the orphan instance to stop")
+    assert not (aurora.home / "clusters" / "half").exists()
+    aurora.ok("create", "half")  # the name is free again

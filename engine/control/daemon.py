@@ -202,6 +202,30 @@ class ControlPlane:
                 self._abandon(name)
                 raise
 
+    def _sweep_orphans(self) -> None:
+        """Remove what a crash can leave: a cluster folder claimed but never saved (aurorad
+        died during a create), and instance processes whose cluster no longer exists."""
+        clusters_dir = self.layout.clusters_dir
+        if clusters_dir.exists():
+            for folder in clusters_dir.iterdir():
+                if folder.is_dir() and not (folder / "cluster.toml").exists():
+                    log.warning("removing %s: a create that never finished", folder)
+                    self._kill_processes_under(folder)
+                    shutil.rmtree(folder, ignore_errors=True)
+        prefix = str(clusters_dir) + os.sep
+        for proc in psutil.process_iter(["cmdline"]):
+            cmd = proc.info.get("cmdline") or []
+            if INSTANCE_MODULE not in cmd or "--dir" not in cmd:
+                continue
+            folder = cmd[cmd.index("--dir") + 1] if cmd.index("--dir") + 1 < len(cmd) else ""
+            if folder.startswith(prefix):
+                cluster = folder[len(prefix):].split(os.sep, 1)[0]
+                if not self.store.exists(cluster):
+                    log.warning("stopping instance pid %d of a cluster that no longer exists (%s)", proc.pid, cluster)
+                    with contextlib.suppress(psutil.Error):
+                        proc.resume()
+                        proc.terminate()
+
     def _stop_idle_fleets(self) -> None:
         """Stop the storage fleet of every region that no cluster uses any more."""
         busy = {s.region for s in self.store.all()}
@@ -941,6 +965,7 @@ class ControlPlane:
         """On start: bring back the storage fleets of running clusters (after a reboot their
         nodes are down, their data intact), reopen every running cluster's endpoints; restart
         nothing healthy."""
+        self._sweep_orphans()
         for region in {s.region for s in self.store.all() if not s.stopped}:
             try:
                 self.fleet(region).start()
