@@ -472,3 +472,17 @@ def test_numeric_overflow_is_22003_not_an_internal_error(s):
     assert sqlstate(s, "select 99999999999999999999999::int") == "22003"
     assert sqlstate(s, "select (-9223372036854775808)::bigint / -1") == "22003"
     assert s.transaction_status == "I"
+
+
+def test_integer_ranges_and_string_lengths_are_enforced(s):
+    s.execute("create table r (a int, b smallint, v varchar(3), c char(2), big bigint)")
+    s.execute("insert into r (a, b, v, c) values (2147483647, -32768, 'abc', 'xy')")
+    assert sqlstate(s, "insert into r (a) values (2147483648)") == "22003"
+    assert sqlstate(s, "insert into r (b) values (70000)") == "22003"
+    assert sqlstate(s, "update r set a = a + 1") == "22003"
+    assert sqlstate(s, "insert into r (v) values ('abcd')") == "22001"
+    assert sqlstate(s, "insert into r (c) values ('xyz')") == "22001"
+    s.execute("insert into r (big) values (9223372036854775807)")
+    assert s.execute("select count(*) from r").rows == [(2,)]
+    # the checks are the types' own: psql's \\d and SQLAlchemy do not see them as constraints
+    assert s.execute("select count(*) from pg_constraint where conrelid = 'r'::regclass").rows == [(0,)]

@@ -150,6 +150,8 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
         t = types.BY_OID.get(oid)
         affinity = t.affinity if t else "TEXT"
         col.set("kind", exp.DataType.build(affinity))
+        for check in _domain_checks(name, oid, typmod):
+            col.append("constraints", check)
         rows.append((table, name, position, oid, typmod, default_pg, identity))
     tree.set("properties", None)
     ddl = generate(tree)
@@ -163,6 +165,30 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
         for seq, _oid in sequences:
             s.sequences.create(seq, owned_by=table.lower(), if_not_exists=True)
     return StatementResult("CREATE TABLE")
+
+
+# Ranges SQLite does not enforce but PostgreSQL's types do. The constraint names carry what
+# the error mapping needs (errors.py): "_aurora_range_int4" → 22003 "integer out of range",
+# "_aurora_len_20" → 22001 "value too long for type character varying(20)".
+_INT_RANGES = {21: ("int2", -32768, 32767), 23: ("int4", -2147483648, 2147483647)}
+
+
+def _domain_checks(column: str, oid: int, typmod: int) -> list[exp.ColumnConstraint]:
+    ref = exp.column(column, quoted=True)
+    checks: list[tuple[str, exp.Expression]] = []
+    if oid in _INT_RANGES:
+        kind, low, high = _INT_RANGES[oid]
+        checks.append((f"_aurora_range_{kind}", exp.Between(
+            this=ref, low=exp.Literal.number(low), high=exp.Literal.number(high))))
+    elif oid in (1042, 1043) and typmod > 4:
+        n = typmod - 4
+        checks.append((f"_aurora_len_{n}_{'bpchar' if oid == 1042 else 'varchar'}", exp.LTE(
+            this=exp.Length(this=ref), expression=exp.Literal.number(n))))
+    return [
+        exp.ColumnConstraint(this=exp.to_identifier(name, quoted=True),
+                             kind=exp.CheckColumnConstraint(this=cond))
+        for name, cond in checks
+    ]
 
 
 def _create_table_as(s: Session, tree: exp.Expression) -> StatementResult:

@@ -73,6 +73,14 @@ def _from_apsw(exc: apsw.Error, msg: str) -> SqlError:
         if "FOREIGN KEY" in text:
             return SqlError("23503", "insert or update on table violates foreign key constraint")
         if m := _CHECK.search(text):
+            name = m.group(1).strip('"')
+            if name.startswith("_aurora_range_"):
+                kind = {"int2": "smallint", "int4": "integer"}.get(name.rsplit("_", 1)[-1], "integer")
+                return SqlError("22003", f"{kind} out of range")
+            if name.startswith("_aurora_len_"):
+                n, kind = name.removeprefix("_aurora_len_").split("_", 1)
+                type_name = "character varying" if kind == "varchar" else "character"
+                return SqlError("22001", f"value too long for type {type_name}({n})")
             return SqlError("23514", f'new row violates check constraint "{m.group(1)}"')
         return SqlError("23000", text)
     if isinstance(exc, apsw.InterruptError):

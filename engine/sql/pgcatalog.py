@@ -890,6 +890,8 @@ def _checks_of(sql: str) -> list[tuple[str | None, str]]:
             depth += {"(": 1, ")": -1}.get(sql[i], 0)
             i += 1
         name = m.group(1).strip('"') if m.group(1) else None
+        if name and name.startswith("_aurora_"):
+            continue  # a type's own range or length check (ddl._domain_checks), not the user's
         out.append((name, sql[m.end() : i - 1].strip()))
     return out
 
