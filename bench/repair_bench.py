@@ -70,9 +70,8 @@ def main() -> int:
             baseline_s = copy_baseline(lost / "redo", Path(tmp) / "baseline-copy")
             started = time.perf_counter()
             replacement = replace_node(fleet, "sn-b1")
-            new = fleet.nodes()[replacement.new]
             while True:
-                done, total = copies_current(catalog, new)
+                done, total = copies_current(fleet, replacement.new)
                 if total and done == total:
                     break
                 if time.perf_counter() - started > 600:

@@ -6,9 +6,12 @@ atomically. ``AURORA_HOME`` overrides the default ``~/.local/share/aurora``.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import tempfile
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -123,6 +126,19 @@ def write_toml(path: Path, data: dict[str, Any]) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``path`` (created if missing) across processes, for a
+    read-modify-write of metadata that several processes change."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def read_toml(path: Path) -> dict[str, Any]:

@@ -5,21 +5,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
 from instance_support import Cluster, dump_logs, poll, start_cluster, stop_cluster
 
+from aurora.engine.layout import Layout
+
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def own_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cluster]:
-    home = tmp_path / "aurora-home"
-    home.mkdir()
-    monkeypatch.setenv("AURORA_HOME", str(home))
-    c = start_cluster(home)
+def own_cluster(aurora_home: Layout) -> Iterator[Cluster]:
+    c = start_cluster(aurora_home.home)
     try:
         yield c
     finally:

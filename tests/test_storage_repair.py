@@ -8,7 +8,6 @@ import asyncio
 import pytest
 from storage_support import eventually, open_volume, page, run
 
-from aurora.engine.storage.catalog import Catalog
 from aurora.engine.storage.repair import copies_current, replace_node
 
 pytestmark = pytest.mark.integration
@@ -32,11 +31,9 @@ def test_replacement_node_copies_every_segment_while_writes_go_on(fleet):
             acked[(0, i)] = page(f"during-{i}")
             await vol.commit({(0, i): acked[(0, i)]})
         assert any(node == "sn-b3" for node, _pg in vol.tracker.scl)
-        catalog = Catalog(fleet.layout, fleet.region)
-        new_node = fleet.nodes()["sn-b3"]
 
         async def copied() -> bool:
-            done, total = await asyncio.to_thread(copies_current, catalog, new_node)
+            done, total = await asyncio.to_thread(copies_current, fleet, "sn-b3")
             return total > 0 and done == total
 
         await eventually(copied, 30, "the new node to copy its segments")

@@ -340,24 +340,17 @@ class ControlPlane:
 
     def volume_summary(self, spec: ClusterSpec) -> dict[str, Any]:
         """Size and protection groups of the cluster's volume, from the storage nodes."""
-        from aurora.engine.storage import wire
-
         catalog = Catalog(self.layout, spec.region)
         try:
             meta = catalog.load_volume(parse_volume_name(spec.volume))
         except errors.NotFound:
             return {}
-        nodes = catalog.fleet_nodes()
         pages: dict[tuple[int, int], int] = {}
-        for node in nodes.values():
-            try:
-                r, _ = wire.request_sync(node.host, node.port, wire.STATUS, {}, timeout=0.5)
-            except (OSError, errors.StorageError):
-                continue
-            for s in r["segments"]:
-                if s["volume"] == meta.id:
-                    key = (s["file"], s["pg"])
-                    pages[key] = max(pages.get(key, 0), s["pages"])
+        for status in self.fleet(spec.region).node_status().values():
+            for seg in (status or {}).get("segments", []):
+                if seg["volume"] == meta.id:
+                    key = (seg["file"], seg["pg"])
+                    pages[key] = max(pages.get(key, 0), seg["pages"])
         return {"size_bytes": sum(pages.values()) * meta.page_size, "protection_groups": len(meta.pgs)}
 
     def endpoint_info(self, spec: ClusterSpec, port: int, database: str | None = None) -> dict[str, Any]:
@@ -643,22 +636,21 @@ class ControlPlane:
 
     def op_fleet(self, region: str = DEFAULT_REGION) -> dict[str, Any]:
         """The region's storage nodes, and per volume the health of each protection group."""
-        from aurora.engine.storage import wire
-
         catalog = Catalog(self.layout, region)
+        fleet = self.fleet(region)
+        answers = fleet.node_status()
         nodes = []
         segments: dict[tuple[int, int, int], list[tuple[str, int]]] = {}
-        for st in self.fleet(region).status():
+        for st in fleet.status():
             info: dict[str, Any] = {**st.as_dict(), "segments": 0, "bytes": 0}
-            if st.up:
-                try:
-                    r, _ = wire.request_sync("127.0.0.1", st.port, wire.STATUS, {}, timeout=0.5)
-                    info["segments"] = len(r["segments"])
-                    info["bytes"] = r["disk_bytes"]
-                    for seg in r["segments"]:
-                        segments.setdefault((seg["volume"], seg["file"], seg["pg"]), []).append((st.id, seg["scl"]))
-                except (OSError, errors.StorageError):
-                    info["status"] = "unresponsive"
+            reply = answers.get(st.id)
+            if st.up and reply is None:
+                info["status"] = "unresponsive"
+            elif reply is not None:
+                info["segments"] = len(reply["segments"])
+                info["bytes"] = reply["disk_bytes"]
+                for seg in reply["segments"]:
+                    segments.setdefault((seg["volume"], seg["file"], seg["pg"]), []).append((st.id, seg["scl"]))
             nodes.append(info)
         clusters = {s.volume: s.name for s in self.store.all()}
         volumes = []

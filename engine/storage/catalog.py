@@ -7,16 +7,14 @@ writer of a volume updates its file when the volume grows by a protection group.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aurora.engine.errors import VolumeNotFound
-from aurora.engine.layout import Layout, read_toml, write_toml
+from aurora.engine.layout import Layout, file_lock, read_toml, write_toml
 from aurora.engine.storage.quorum import PgId
 
 DEFAULT_PAGE_SIZE = 4096
@@ -135,22 +133,10 @@ class Catalog:
     def save_volume(self, meta: VolumeMeta) -> None:
         write_toml(self.layout.volume_file(self.region, meta.name), meta.to_toml())
 
-    @contextlib.contextmanager
-    def _locked(self, volume_id: int) -> Iterator[None]:
-        """Serialise read-modify-write of one volume's file (the writer grows the volume while
-        aurorad may replace a storage node in its protection groups)."""
-        path = self.layout.volume_file(self.region, volume_name(volume_id)).with_suffix(".lock")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(f, fcntl.LOCK_UN)
-
     def update_volume(self, volume_id: int, change: Callable[[VolumeMeta], None]) -> VolumeMeta:
         """Load, change and save a volume's metadata under its lock; return the result."""
-        with self._locked(volume_id):
+        # the writer grows the volume while aurorad may replace a node in its protection groups
+        with file_lock(self.layout.volume_file(self.region, volume_name(volume_id)).with_suffix(".lock")):
             meta = self.load_volume(volume_id)
             change(meta)
             self.save_volume(meta)

@@ -8,15 +8,13 @@ find it again.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import socket
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from aurora.engine import process
 from aurora.engine.errors import StorageError
-from aurora.engine.layout import Layout, ensure_private_dir
+from aurora.engine.layout import Layout, ensure_private_dir, file_lock
 from aurora.engine.storage import wire
 from aurora.engine.storage.catalog import Catalog, NodeAddr
 
@@ -75,17 +73,20 @@ class Fleet:
             self.start(skip_azs=skip_azs)
         return list(existing.values())
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
         """One process at a time creates, starts or grows a region's fleet."""
-        path = self.layout.fleet_file(self.region).with_suffix(".lock")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
+        return file_lock(self.layout.fleet_file(self.region).with_suffix(".lock"))
+
+    def node_status(self, timeout: float = 0.5) -> dict[str, dict[str, Any] | None]:
+        """Each node's STATUS answer (its segments with SCL and pages, its disk bytes), or
+        None for a node that does not answer."""
+        out: dict[str, dict[str, Any] | None] = {}
+        for node in self.nodes().values():
             try:
-                yield
-            finally:
-                fcntl.flock(f, fcntl.LOCK_UN)
+                out[node.id], _ = wire.request_sync(node.host, node.port, wire.STATUS, {}, timeout=timeout)
+            except (OSError, StorageError):
+                out[node.id] = None
+        return out
 
     def add_node(self, az: str) -> NodeAddr:
         with self._locked():

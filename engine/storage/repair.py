@@ -18,7 +18,7 @@ from typing import Any
 
 from aurora.engine.errors import NotFound, StorageError
 from aurora.engine.storage import wire
-from aurora.engine.storage.catalog import Catalog, NodeAddr, VolumeMeta
+from aurora.engine.storage.catalog import Catalog, VolumeMeta
 from aurora.engine.storage.fleet import Fleet
 
 log = logging.getLogger("aurora.storage.repair")
@@ -78,22 +78,17 @@ def replace_node(fleet: Fleet, old_id: str) -> Replacement:
     return Replacement(old_id, new.id, old.az, moved)
 
 
-def copies_current(catalog: Catalog, node: NodeAddr) -> tuple[int, int]:
-    """(segments of ``node`` that caught up with their peers, segments it holds)."""
-    try:
-        mine, _ = wire.request_sync(node.host, node.port, wire.STATUS, {}, timeout=1.0)
-    except (OSError, StorageError):
+def copies_current(fleet: Fleet, node_id: str) -> tuple[int, int]:
+    """(segments of ``node_id`` that caught up with their peers, segments it holds)."""
+    answers = fleet.node_status(timeout=1.0)
+    mine = answers.get(node_id)
+    if mine is None:
         return 0, 0
-    nodes = catalog.fleet_nodes()
     best: dict[tuple[int, int, int], int] = {}
-    for other in nodes.values():
-        if other.id == node.id:
-            continue
-        with contextlib.suppress(OSError, StorageError):
-            r, _ = wire.request_sync(other.host, other.port, wire.STATUS, {}, timeout=1.0)
-            for seg in r["segments"]:
-                key = (seg["volume"], seg["file"], seg["pg"])
-                best[key] = max(best.get(key, 0), seg["scl"])
+    for other, reply in answers.items():
+        for seg in (reply or {}).get("segments", []) if other != node_id else []:
+            key = (seg["volume"], seg["file"], seg["pg"])
+            best[key] = max(best.get(key, 0), seg["scl"])
     done = sum(1 for seg in mine["segments"]
                if seg["scl"] >= best.get((seg["volume"], seg["file"], seg["pg"]), 0))
     return done, len(mine["segments"])

@@ -357,7 +357,7 @@ class Volume:
             self.meta.pgs[pgid] = pg
             log.info("%s grew: protection group %d/%d on %s", self.meta.name, *pgid, ",".join(pg.members))
 
-    def _adopt_membership(self, fresh: VolumeMeta) -> None:
+    def _adopt_membership(self, fresh: VolumeMeta) -> bool:
         """Take the members of each protection group from the catalog (aurorad replaces a lost
         storage node there); everything else about the volume is this client's own."""
         changed = False
@@ -370,6 +370,7 @@ class Volume:
         if changed:
             self._nodes = self.catalog.fleet_nodes()
         self._meta_mtime = self._catalog_mtime()
+        return changed
 
     def _catalog_mtime(self) -> float:
         try:
@@ -377,11 +378,13 @@ class Volume:
         except FileNotFoundError:
             return 0.0
 
-    def check_membership(self) -> None:
-        """Reload the members when the volume's catalog file changed (cheap: one stat)."""
+    def check_membership(self) -> bool:
+        """Reload the members when the volume's catalog file changed (cheap: one stat);
+        True when a protection group's members changed."""
         if self._catalog_mtime() != self._meta_mtime:
             with contextlib.suppress(StorageError, OSError, ValueError, KeyError):
-                self._adopt_membership(self.catalog.load_volume(self.id))
+                return self._adopt_membership(self.catalog.load_volume(self.id))
+        return False
 
     # --- writing --------------------------------------------------------------------------
     async def commit(self, writes: Mapping[tuple[int, int], bytes]) -> int:
@@ -584,7 +587,6 @@ class Volume:
     async def read_page(self, file: int, page: int, as_of: int | None = None) -> bytes | None:
         """The newest version of a page at or below ``as_of`` (default: VDL); None if never written."""
         as_of = self.vdl if as_of is None else as_of
-        self.check_membership()
         pgid = (file, page // self.meta.pages_per_pg)
         pg = self.meta.pgs.get(pgid)
         if pg is None:
@@ -597,7 +599,14 @@ class Volume:
         need = min(as_of, tip)
         header = {**self._seg(pg), "page": page, "as_of": as_of, "need": need, "epoch": self.epoch}
         self.stats["reads"] += 1
-        reply, blob = await self._hedged(pg, wire.GET_PAGE, header, need)
+        try:
+            reply, blob = await self._hedged(pg, wire.GET_PAGE, header, need)
+        except PageUnavailable:
+            # Perhaps a lost node was replaced meanwhile: look at the membership (one stat,
+            # only on this rare path) and ask the new members once.
+            if not self.check_membership():
+                raise
+            reply, blob = await self._hedged(pg, wire.GET_PAGE, header, need)
         return blob if reply["found"] else None
 
     def _read_order(self, pg: PgMeta, need: int) -> list[str]:
