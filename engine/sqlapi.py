@@ -91,6 +91,9 @@ class SqlError(Exception):
         detail: str | None = None,
         hint: str | None = None,
         position: int | None = None,
+        table: str | None = None,
+        column: str | None = None,
+        constraint: str | None = None,
     ) -> None:
         super().__init__(message)
         self.sqlstate = sqlstate
@@ -99,6 +102,9 @@ class SqlError(Exception):
         self.detail = detail
         self.hint = hint
         self.position = position
+        self.table = table  # the relation, column and constraint a 23xxx error is about
+        self.column = column
+        self.constraint = constraint
 
 
 class SqlSession(Protocol):
@@ -109,6 +115,9 @@ class SqlSession(Protocol):
     ``transaction_status`` must be exact after every call: the front end itself sends BEGIN,
     COMMIT and ROLLBACK for the implicit transaction of a multi-statement simple query.
     ``Prepared.columns`` is set for every statement that returns rows, RETURNING included.
+    Optional hooks the front end uses when present: ``set_notice_handler(fn)`` and
+    ``cursor_columns(name) -> list[Column] | None`` (the columns of a cursor made by SQL
+    ``DECLARE``, which a client may Describe as a portal by that name).
     """
 
     @property

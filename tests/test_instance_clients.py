@@ -93,6 +93,27 @@ def test_psycopg_copy_in_and_out(cluster: Cluster) -> None:
         assert conn.execute("SELECT count(*), sum(id) FROM copy_rows").fetchone() == (2000, 2001000)
 
 
+def test_psycopg_numeric_is_exact_in_text_and_binary(cluster: Cluster) -> None:
+    dec = decimal.Decimal
+    with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+        conn.execute("CREATE TABLE num_exact (id int PRIMARY KEY, price numeric(10,2), n numeric)")
+        conn.execute("INSERT INTO num_exact VALUES (%s, %s, %s), (2, 2.255, 0.2)",
+                     (1, dec("1.5"), dec("12345678901234567890.12")))
+        query = ("SELECT 1.50::numeric(10,2) * 3, 0.1::numeric + 0.2::numeric, max(n) + 1,"
+                 " sum(price), avg(price), %s::numeric * 2, 'NaN'::numeric, 'Infinity'::numeric,"
+                 " '-Infinity'::numeric FROM num_exact")
+        expected = [dec("4.50"), dec("0.3"), dec("12345678901234567891.12"), dec("3.76"),
+                    dec("1.8800000000000000"), dec("3.00"), dec("NaN"), dec("Infinity"),
+                    dec("-Infinity")]
+        for binary in (False, True):
+            with conn.cursor(binary=binary) as cur:
+                row = cur.execute(query, (dec("1.50"),)).fetchone()
+                assert [str(v) for v in row] == [str(v) for v in expected], binary
+                assert all(isinstance(v, dec) for v in row)
+                got = cur.execute("SELECT id FROM num_exact WHERE n > 1 ORDER BY n").fetchall()
+                assert got == [(1,)]
+
+
 def test_asyncpg(cluster: Cluster) -> None:
     async def main() -> None:
         conn = await asyncpg.connect(cluster.url())
@@ -213,3 +234,45 @@ def test_schema_changes_reach_open_sessions(cluster: Cluster) -> None:
             return rcur.fetchall() == [(decimal.Decimal("2.50"),)]
 
         poll(reader_has_amount, 15, "the reader's open session to see the new column")
+
+
+def test_foreign_keys_and_alter_table_with_psycopg_and_psql(cluster: Cluster) -> None:
+    with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+        conn.execute("CREATE TABLE fk_parent (id serial PRIMARY KEY, name text)")
+        conn.execute("CREATE TABLE fk_child (id serial PRIMARY KEY, pid int NOT NULL "
+                     "REFERENCES fk_parent (id) ON DELETE CASCADE, qty int)")
+        conn.execute("INSERT INTO fk_parent (name) VALUES ('a'), ('b')")
+        with pytest.raises(psycopg.errors.ForeignKeyViolation) as e:
+            conn.execute("INSERT INTO fk_child (pid) VALUES (%s)", (42,))
+        assert e.value.diag.constraint_name == "fk_child_pid_fkey"
+        assert e.value.diag.table_name == "fk_child"
+        assert e.value.diag.message_detail == 'Key (pid)=(42) is not present in table "fk_parent".'
+        conn.execute("INSERT INTO fk_child (pid, qty) VALUES (1, 1), (1, 2), (2, 3)")
+        conn.execute("DELETE FROM fk_parent WHERE id = 1")
+        assert conn.execute("SELECT pid FROM fk_child").fetchall() == [(2,)]
+        # Django's form: a deferred constraint added by ALTER TABLE, checked at COMMIT.
+        conn.execute("ALTER TABLE fk_child DROP CONSTRAINT fk_child_pid_fkey")
+        conn.execute('ALTER TABLE fk_child ADD CONSTRAINT "fk_child_pid_3c_fk" FOREIGN KEY (pid) '
+                     "REFERENCES fk_parent (id) DEFERRABLE INITIALLY DEFERRED")
+        conn.execute("ALTER TABLE fk_child ADD CONSTRAINT qty_positive CHECK (qty > 0)")
+        conn.execute("ALTER TABLE fk_child ALTER COLUMN qty SET NOT NULL")
+        with pytest.raises(psycopg.errors.NotNullViolation):
+            conn.execute("INSERT INTO fk_child (pid, qty) VALUES (2, NULL)")
+        with pytest.raises(psycopg.errors.ForeignKeyViolation) as e, conn.transaction():
+            conn.execute("INSERT INTO fk_child (pid, qty) VALUES (77, 1)")
+        assert e.value.diag.constraint_name == "fk_child_pid_3c_fk"
+        with conn.transaction():
+            conn.execute("INSERT INTO fk_child (pid, qty) VALUES (3, 1)")
+            conn.execute("INSERT INTO fk_parent (id, name) VALUES (3, 'c')")
+        assert conn.execute("SELECT count(*) FROM fk_child").fetchone() == (2,)
+    described = cluster.run("psql", "-c", r"\d+ fk_child").stdout
+    assert "Foreign-key constraints:" in described
+    assert ('"fk_child_pid_3c_fk" FOREIGN KEY (pid) REFERENCES fk_parent(id) DEFERRABLE '
+            "INITIALLY DEFERRED") in described
+    assert '"qty_positive" CHECK (qty > 0)' in described
+    referenced = cluster.run("psql", "-c", r"\d fk_parent").stdout
+    assert "Referenced by:" in referenced and "fk_child_pid_3c_fk" in referenced
+    # A reader instance on the same volume describes the same constraints.
+    listed = cluster.run("psql", "-At", "-c", "SELECT conname FROM pg_constraint "
+                         "WHERE contype = 'f'", inst=cluster.reader).stdout
+    assert "fk_child_pid_3c_fk" in listed.split()

@@ -362,6 +362,39 @@ def test_unexpected_session_exception_is_xx000_and_connection_survives(
         assert conn.execute("SELECT 3").fetchone() == (3,)
 
 
+def test_engine_internal_error_is_logged_with_traceback(
+    start_server: Callable[..., Running], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The SQL engine turns a bug into a one-line XX000 itself; the front end still logs the
+    exception it came from, traceback included (what ``aurora logs`` shows)."""
+    import apsw
+
+    from aurora.engine.sql import Session
+
+    class BuggySession(Session):
+        def _execute(self, sql: str, params: object) -> object:  # type: ignore[override]
+            if "boom" in sql:
+                raise RuntimeError("kaboom\nsecond line")
+            return super()._execute(sql, params)  # type: ignore[arg-type]
+
+    def make(user: str, database: str) -> Session:
+        conn = apsw.Connection(str(tmp_path / "engine.sqlite"))
+        return BuggySession(conn, user=user, database=database)
+
+    srv = start_server(session_factory=make)
+    with caplog.at_level("ERROR", logger="aurora.pgwire"), psycopg.connect(
+        srv.dsn(), autocommit=True
+    ) as conn:
+        with pytest.raises(psycopg.errors.InternalError_) as info:
+            conn.execute("SELECT 'boom'")
+        assert info.value.sqlstate == "XX000"
+        assert str(info.value) == "internal error: RuntimeError: kaboom"
+        assert conn.execute("SELECT 2").fetchone() == (2,)
+    logged = [r for r in caplog.records if "kaboom" in r.getMessage()]
+    assert logged and logged[0].exc_info is not None
+    assert "RuntimeError: kaboom" in caplog.text and "Traceback" in caplog.text
+
+
 # --- authentication and TLS ------------------------------------------------------------------
 
 

@@ -250,6 +250,18 @@ def test_frame_buffer_splits_and_refuses_oversized() -> None:
         p.Body(b"\0\x05").int16_list()
 
 
+def test_message_counts_are_unsigned() -> None:
+    # PostgreSQL reads the Int16 counts of Parse and Bind unsigned: up to 65,535 parameters.
+    n = 60_000
+    body = p.Body(struct.pack("!H", n) + struct.pack("!h", 1) * n + struct.pack("!H", n))
+    assert body.int16_list() == [1] * n
+    assert body.uint16() == n
+    body.end()
+    assert p.Body(struct.pack("!H", 40_000) + b"\0\0\0\x17" * 40_000).int32_list() == [23] * 40_000
+    description = p.parameter_description([25] * n)
+    assert struct.unpack_from("!H", description, 5) == (n,)
+
+
 def test_leading_words_and_blank_statements() -> None:
     assert leading_words("  /* c */ -- x\n (SELECT 1)") == ("select",)
     assert leading_words("CREATE DATABASE foo") == ("create", "database")

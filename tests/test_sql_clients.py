@@ -307,7 +307,7 @@ def test_psql_describe_table(s):
     (pkey,) = results[3].rows
     assert pkey[0] == "t_pkey" and pkey[1] is True
     assert "UNIQUE INDEX t_pkey ON public.t USING btree (id)" in pkey[5]
-    assert results[4].rows == [("t_check", "CHECK (n > 0)")]
+    assert results[4].rows == [("t_n_check", "CHECK (n > 0)")]
     (fk,) = results[5].rows
     assert fk[1] == "t_p_fkey" and fk[2] == "FOREIGN KEY (p) REFERENCES parent(id)"
     for r in results[6:]:

@@ -205,6 +205,9 @@ class Backend:
                 detail=err.detail,
                 hint=err.hint,
                 position=err.position,
+                table=err.table,
+                column=err.column,
+                constraint=err.constraint,
             )
         )
 
@@ -270,7 +273,16 @@ class Backend:
         self.busy = True
         try:
             return fn(*args)
-        except SqlError:
+        except SqlError as err:
+            if err.sqlstate == "XX000":
+                # The session already turned a bug into a one-line XX000 for the client; the
+                # exception it came from (its __context__) keeps the traceback for the log.
+                log.error(
+                    "internal error in session call %s: %s",
+                    getattr(fn, "__name__", fn),
+                    err.message,
+                    exc_info=err.__context__ or err,
+                )
             raise
         except Exception as exc:
             log.exception("session call %s failed", getattr(fn, "__name__", fn))
@@ -512,9 +524,9 @@ class Backend:
         portal_name = b.cstring()
         statement_name = b.cstring()
         param_codes = b.int16_list()
-        count = b.int16()
+        count = b.uint16()
         raw: list[bytes | None] = []
-        for _ in range(max(count, 0)):
+        for _ in range(count):
             n = b.int32()
             raw.append(None if n == -1 else b.raw(n))
         result_codes = b.int16_list()
@@ -559,6 +571,13 @@ class Backend:
             else:
                 self.emit(self._row_description(statement.columns, (0,) * len(statement.columns)))
         elif kind == b"P":
+            if name not in self.portals and name:
+                # A cursor made by DECLARE is a portal too: psycopg describes it by name.
+                hook = getattr(self.session, "cursor_columns", None)
+                columns = self.call(hook, name) if hook is not None else None
+                if columns is not None:
+                    self.emit(self._row_description(columns, (0,) * len(columns)))
+                    return
             portal = self._portal(name)
             if portal.columns is None:
                 self.emit(p.NO_DATA)

@@ -24,6 +24,7 @@ MAX_MESSAGE = 1 << 30
 
 _I32 = struct.Struct("!i")
 _I16 = struct.Struct("!h")
+_U16 = struct.Struct("!H")
 _HDR = struct.Struct("!ci")
 _I32_PAIR = struct.Struct("!ii")
 
@@ -65,6 +66,15 @@ class Body:
         self.pos = end
         return value
 
+    def uint16(self) -> int:
+        """A count: PostgreSQL reads Int16 counts unsigned (a Bind may carry 65,535 values)."""
+        end = self.pos + 2
+        if end > len(self.data):
+            raise ProtocolViolation("invalid message format")
+        (value,) = _U16.unpack_from(self.data, self.pos)
+        self.pos = end
+        return value
+
     def byte(self) -> bytes:
         return self._take(1)
 
@@ -89,16 +99,10 @@ class Body:
         return chunk
 
     def int16_list(self) -> list[int]:
-        count = self.int16()
-        if count < 0:
-            raise ProtocolViolation("invalid message format")
-        return [self.int16() for _ in range(count)]
+        return [self.int16() for _ in range(self.uint16())]
 
     def int32_list(self) -> list[int]:
-        count = self.int16()
-        if count < 0:
-            raise ProtocolViolation("invalid message format")
-        return [self.int32() for _ in range(count)]
+        return [self.int32() for _ in range(self.uint16())]
 
     def end(self) -> None:
         if self.pos != len(self.data):
@@ -219,7 +223,7 @@ def command_complete(tag: str) -> bytes:
 
 
 def parameter_description(oids: Sequence[int]) -> bytes:
-    return frame(b"t", _I16.pack(len(oids)) + b"".join(struct.pack("!I", o) for o in oids))
+    return frame(b"t", _U16.pack(len(oids)) + b"".join(struct.pack("!I", o) for o in oids))
 
 
 def copy_response(kind: bytes, columns: int, overall_format: int = 0) -> bytes:
@@ -251,8 +255,12 @@ def error_fields(
     detail: str | None = None,
     hint: str | None = None,
     position: int | None = None,
+    table: str | None = None,
+    column: str | None = None,
+    constraint: str | None = None,
 ) -> bytes:
-    """ErrorResponse (``E``) or NoticeResponse (``N``) with the fields clients display."""
+    """ErrorResponse (``E``) or NoticeResponse (``N``) with the fields clients display (and
+    the schema, table, column and constraint names that drivers expose, e.g. Django's)."""
     parts = [b"S", cstr(severity), b"V", cstr(severity), b"C", cstr(sqlstate), b"M", cstr(message)]
     if detail:
         parts += [b"D", cstr(detail)]
@@ -260,5 +268,11 @@ def error_fields(
         parts += [b"H", cstr(hint)]
     if position is not None:
         parts += [b"P", cstr(str(position))]
+    if table:
+        parts += [b"s", cstr("public"), b"t", cstr(table)]
+    if column:
+        parts += [b"c", cstr(column)]
+    if constraint:
+        parts += [b"n", cstr(constraint)]
     parts.append(b"\0")
     return frame(kind, b"".join(parts))

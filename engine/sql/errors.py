@@ -18,17 +18,50 @@ _NO_COLUMN = re.compile(r"no such column: (\S+)")
 _HAS_TABLE = re.compile(r"table (\S+) already exists")
 _HAS_INDEX = re.compile(r"index (\S+) already exists")
 _UNIQUE = re.compile(r"UNIQUE constraint failed: (\S+?)\.(\S+?)(?:,|$)")
+_UNIQUE_ALL = re.compile(r"(?:UNIQUE|PRIMARY KEY) constraint failed: (.+)$")
 _NOT_NULL = re.compile(r"NOT NULL constraint failed: (\S+?)\.(\S+)")
 _CHECK = re.compile(r"CHECK constraint failed: (.+)")
 _NO_FUNC = re.compile(r"no such function: (\S+)")
 
 
 def to_sql_error(
-    exc: BaseException, serialization: tuple[type[BaseException], ...] = ()
+    exc: BaseException,
+    serialization: tuple[type[BaseException], ...] = (),
+    conn: apsw.Connection | None = None,
 ) -> SqlError:
-    """Map any exception raised while running a statement to a SqlError."""
+    """Map any exception raised while running a statement to a SqlError (``conn``, when
+    given, is asked for the names of unique constraints)."""
     if isinstance(exc, SqlError):
         return exc
+    if conn is not None and isinstance(exc, apsw.ConstraintError):
+        text = str(exc)
+        if (m := _CHECK.search(text)) and not m.group(1).strip('"').startswith("_aurora_"):
+            name = m.group(1).strip('"')
+            rows = conn.execute(
+                "SELECT name FROM main.sqlite_schema WHERE type='table' AND instr(sql, ?) > 0",
+                (f'CONSTRAINT "{name}"',),
+            ).fetchall()
+            if len(rows) == 1:
+                return SqlError(
+                    "23514",
+                    f'new row for relation "{rows[0][0]}" violates check constraint "{name}"',
+                    table=rows[0][0],
+                    constraint=name,
+                )
+        if m := _UNIQUE_ALL.search(text):
+            pairs = [p.strip().split(".", 1) for p in m.group(1).split(",")]
+            if all(len(p) == 2 for p in pairs):
+                table = pairs[0][0]
+                cols = [p[1] for p in pairs]
+                name = unique_name(conn, table, cols)
+                if name:
+                    return SqlError(
+                        "23505",
+                        f'duplicate key value violates unique constraint "{name}"',
+                        detail=f"Key ({', '.join(cols)}) already exists.",
+                        table=table,
+                        constraint=name,
+                    )
     if serialization and isinstance(exc, serialization):
         return SqlError("40001", "could not serialize access due to concurrent update")
     msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -45,6 +78,60 @@ def to_sql_error(
     if isinstance(exc, OverflowError):
         return SqlError("22003", "numeric value out of range")
     return SqlError("XX000", f"internal error: {type(exc).__name__}: {msg}")
+
+
+def domain_error(name: str) -> SqlError:
+    """The error of a type's own range or length check (named by ddl._domain_checks)."""
+    if name.startswith("_aurora_range_"):
+        kind = {"int2": "smallint", "int4": "integer"}.get(name.rsplit("_", 1)[-1], "integer")
+        return SqlError("22003", f"{kind} out of range")
+    n, kind = name.removeprefix("_aurora_len_").split("_", 1)
+    type_name = "character varying" if kind == "varchar" else "character"
+    return SqlError("22001", f"value too long for type {type_name}({n})")
+
+
+def unique_name(conn: apsw.Connection, table: str, columns: list[str]) -> str | None:
+    """The name of the unique constraint (or unique index) of ``table`` on ``columns``: what
+    PostgreSQL names in a 23505 error. SQLite's message names only the columns."""
+    want = [c.lower() for c in columns]
+    try:
+        named = {
+            r[1]: r[0]
+            for r in conn.execute(
+                "SELECT name, index_name FROM main._aurora_constraints "
+                "WHERE lower(table_name)=lower(?)",
+                (table,),
+            )
+        }
+        for _seq, iname, unique, origin, _p in conn.execute(
+            "SELECT * FROM pragma_index_list(?)", (table,)
+        ).fetchall():
+            if not unique:
+                continue
+            cols = [(r[2] or "").lower() for r in conn.execute("SELECT * FROM pragma_index_info(?)", (iname,))]
+            if cols == want:
+                if origin == "pk":
+                    break
+                if origin == "u":
+                    return f"{table}_{'_'.join(columns)}_key"
+                return named.get(iname, iname)
+        pk = [
+            r[0].lower()
+            for r in sorted(
+                conn.execute("SELECT name, pk FROM pragma_table_info(?) WHERE pk>0", (table,)),
+                key=lambda r: r[1],
+            )
+        ]
+        if pk == want or (want == ["rowid"] and pk):
+            rows = conn.execute(
+                "SELECT name FROM main._aurora_constraints WHERE lower(table_name)=lower(?) "
+                "AND kind='p'",
+                (table,),
+            ).fetchall()
+            return rows[0][0] if rows else f"{table}_pkey"
+    except apsw.Error:
+        return None
+    return None
 
 
 def _first_line(msg: str) -> str:
@@ -69,19 +156,18 @@ def _from_apsw(exc: apsw.Error, msg: str) -> SqlError:
                 "23502",
                 f'null value in column "{m.group(2)}" of relation "{m.group(1)}" '
                 "violates not-null constraint",
+                table=m.group(1),
+                column=m.group(2),
             )
         if "FOREIGN KEY" in text:
             return SqlError("23503", "insert or update on table violates foreign key constraint")
         if m := _CHECK.search(text):
             name = m.group(1).strip('"')
-            if name.startswith("_aurora_range_"):
-                kind = {"int2": "smallint", "int4": "integer"}.get(name.rsplit("_", 1)[-1], "integer")
-                return SqlError("22003", f"{kind} out of range")
-            if name.startswith("_aurora_len_"):
-                n, kind = name.removeprefix("_aurora_len_").split("_", 1)
-                type_name = "character varying" if kind == "varchar" else "character"
-                return SqlError("22001", f"value too long for type {type_name}({n})")
-            return SqlError("23514", f'new row violates check constraint "{m.group(1)}"')
+            if name.startswith("_aurora_"):
+                return domain_error(name)
+            return SqlError(
+                "23514", f'new row violates check constraint "{name}"', constraint=name
+            )
         return SqlError("23000", text)
     if isinstance(exc, apsw.InterruptError):
         return SqlError("57014", "canceling statement due to user request")

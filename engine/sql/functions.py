@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import apsw
 
-from aurora.engine.sql import types
+from aurora.engine.sql import numeric, types
 from aurora.engine.sql.catalog import rel_oid
 from aurora.engine.sqlapi import SqlError
 
@@ -203,6 +203,118 @@ def _contains(a: Any, b: Any) -> bool:
     return a == b
 
 
+def _register_jsonb_operators(f: Callable) -> None:
+    """jsonb ``->`` ``->>`` ``#>`` ``#>>`` ``?`` ``?|`` ``?&`` and jsonb comparison: values are
+    JSON texts; a key is a text (object member) or an integer (array element, negative from
+    the end), decided at run time because a key literal reaches the plan as a parameter."""
+    f("pg_json_get", lambda j, k: _json_out(_json_step(_json_doc(j), k)), 2, True)
+    f("pg_json_get_text", lambda j, k: _json_text(_json_step(_json_doc(j), k)), 2, True)
+    f("pg_json_path", lambda j, p: _json_out(_json_walk(_json_doc(j), p)), 2, True)
+    f("pg_json_path_text", lambda j, p: _json_text(_json_walk(_json_doc(j), p)), 2, True)
+    f("pg_json_has", lambda j, k: _json_has(j, [k], any), 2, True)
+    f("pg_json_has_any", lambda j, ks: _json_has(j, _json_keys(ks), any), 2, True)
+    f("pg_json_has_all", lambda j, ks: _json_has(j, _json_keys(ks), all), 2, True)
+    f("pg_jsonb_cmp", _jsonb_cmp, 2, True)
+
+
+_MISSING = object()
+
+
+def _json_doc(v: object) -> Any:
+    """A stored JSON value (text) as Python; SQL NULL as _MISSING."""
+    if v is None:
+        return _MISSING
+    if isinstance(v, str):
+        try:
+            return json.loads(v)
+        except ValueError:
+            raise SqlError("22P02", "invalid input syntax for type json") from None
+    return v
+
+
+def _json_step(doc: Any, key: object) -> Any:
+    if doc is _MISSING or key is None:
+        return _MISSING
+    if isinstance(doc, dict):
+        return doc.get(str(key), _MISSING) if isinstance(key, str) else _MISSING
+    if isinstance(doc, list) and isinstance(key, int) and not isinstance(key, bool):
+        return doc[key] if -len(doc) <= key < len(doc) else _MISSING
+    return _MISSING
+
+
+def _json_walk(doc: Any, path: object) -> Any:
+    """``#>``: path elements are texts; an array takes one that reads as an integer."""
+    for key in _json_keys(path):
+        if isinstance(doc, list):
+            try:
+                key = int(str(key))
+            except ValueError:
+                return _MISSING
+        elif key is not None:
+            key = str(key)
+        doc = _json_step(doc, key)
+    return doc
+
+
+def _json_keys(v: object) -> list:
+    keys = _json(v)
+    if keys is None:
+        return []
+    return keys if isinstance(keys, list) else [keys]
+
+
+def _json_out(v: Any) -> str | None:
+    return None if v is _MISSING else json.dumps(v)
+
+
+def _json_text(v: Any) -> str | None:
+    if v is _MISSING or v is None:
+        return None
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return json.dumps(v)
+
+
+def _json_has(j: object, keys: list, how: Callable) -> int | None:
+    """``?`` family: a top-level key of an object, or a string element of an array."""
+    doc = _json_doc(j)
+    if doc is _MISSING:
+        return None
+    if isinstance(doc, dict):
+        return int(how(str(k) in doc for k in keys if k is not None))
+    if isinstance(doc, list):
+        return int(how(k in doc for k in keys if isinstance(k, str)))
+    return int(how(isinstance(doc, str) and doc == k for k in keys))
+
+
+def _jsonb_rank(v: Any) -> tuple:
+    """PostgreSQL's jsonb order: Object > Array > Boolean > Number > String > Null; objects
+    and arrays by size first, then member by member."""
+    if v is None:
+        return (0,)
+    if isinstance(v, str):
+        return (1, v)
+    if isinstance(v, bool):
+        return (3, v)
+    if isinstance(v, (int, float)):
+        return (2, Decimal(repr(v)) if isinstance(v, float) else v)
+    if isinstance(v, list):
+        return (4, len(v), [_jsonb_rank(x) for x in v])
+    if isinstance(v, dict):
+        items = sorted(v.items(), key=lambda kv: (len(kv[0]), kv[0]))
+        return (5, len(v), [(k, _jsonb_rank(x)) for k, x in items])
+    return (1, str(v))
+
+
+def _jsonb_cmp(a: object, b: object) -> int | None:
+    if a is None or b is None:
+        return None
+    ra, rb = _jsonb_rank(_json(a)), _jsonb_rank(_json(b))
+    return (ra > rb) - (ra < rb)
+
+
 _INTERVAL_PART = re.compile(
     r"([+-]?\d+(?:\.\d+)?)\s*(microsecond|millisecond|second|sec|minute|min|hour|day|week|month|mon|"
     r"year|decade|century)s?|([+-]?)(\d+):(\d\d)(?::(\d\d(?:\.\d+)?))?",
@@ -353,6 +465,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_current_date", lambda: s.statement_time().astimezone(s.tz).date().isoformat(), 0)
     f("pg_extract", lambda fld, v: _extract(fld, v, tz()), 2)
     f("pg_date_trunc", lambda u, v: _date_trunc(u, v, tz()), 2)
+    f("pg_at_time_zone", _at_time_zone, 2, True)
     f("pg_div", _div, 2, True)
     f("pg_ts_add", lambda ts, iv, sign: _ts_add(ts, iv, sign, tz()), 3)
     f("pg_interval", lambda v: v, 1, True)
@@ -399,8 +512,10 @@ def register(conn: apsw.Connection, s: Session) -> None:
         "shobj_description",
         "pg_get_statisticsobjdef_columns",
         "pg_get_triggerdef",
-        "pg_get_viewdef",
         "pg_get_functiondef",
+        "pg_get_function_result",
+        "pg_get_function_arguments",
+        "pg_get_function_identity_arguments",
         "pg_tablespace_location",
     ):
         f(name, lambda *a: None)
@@ -431,12 +546,14 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("array_lower", lambda arr, dim=1: 1 if _array_len(arr) else None)
     f("cardinality", lambda arr: _array_len(arr) or 0, 1)
     f("pg_array_in", lambda arr: _array_in(arr), 1)
+    f("pg_array_get", _array_get, 2, True)
     f(
         "pg_json_contains",
         lambda a, b: None if a is None or b is None else int(_contains(_json(a), _json(b))),
         2,
     )
     f("pg_jsonb", lambda v: None if v is None else json.dumps(_json(v)), 1)
+    _register_jsonb_operators(f)
     f(
         "json_build_object",
         lambda *a: json.dumps({str(a[i]): a[i + 1] for i in range(0, len(a), 2)}),
@@ -467,7 +584,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_regnamespace_name", lambda v: {11: "pg_catalog", 2200: "public"}.get(v, str(v)), 1)
     f("pg_bool", lambda v: types.bool_in(v), 1)
     f("pg_bytea", types.bytea_in, 1)
-    f("pg_numeric", lambda v, scale=None: _numeric_cast(v, scale))
+    numeric.register(conn)
     f("pg_int", _int_cast, 1)
     f("pg_float", lambda v: None if v is None else float(v), 1)
     f("pg_text", _text_cast, 1)
@@ -492,9 +609,13 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("initcap", lambda t: None if t is None else t.title(), 1, True)
     f("lpad", lambda t, n, fill=" ": None if t is None else t[:n].rjust(n, fill[0]))
     f("rpad", lambda t, n, fill=" ": None if t is None else t[:n].ljust(n, fill[0]))
-    f("pg_size_pretty", lambda n: None if n is None else f"{n} bytes", 1)
-    f("pg_relation_size", lambda *a: 0)
-    f("pg_total_relation_size", lambda *a: 0)
+    f("pg_size_pretty", _size_pretty, 1, True)
+    f("array_remove", _array_remove, 2, True)
+    f("pg_relation_size", lambda rel, fork="main": _relation_size(s, rel, "relation", fork))
+    f("pg_table_size", lambda rel: _relation_size(s, rel, "table"), 1)
+    f("pg_indexes_size", lambda rel: _relation_size(s, rel, "indexes"), 1)
+    f("pg_total_relation_size", lambda rel: _relation_size(s, rel, "total"), 1)
+    f("pg_get_viewdef", lambda rel, pretty=None: _viewdef(s, rel))
     f("pg_database_size", lambda *a: 0)
     f("pg_typeof", lambda v: types.format_type(types.value_oid(v)), 1)
     f("pg_raise_div0", _raise_div0, 0)
@@ -578,6 +699,7 @@ def _regclass(s: Session, v: object, missing_ok: bool = False) -> object:
         s.catalog.table_columns(low) is not None
         or low in CATALOG_TABLES
         or s.sequences.exists(low)
+        or low in s.sequences.implied()
         or s.index_exists(low)
     ):
         return rel_oid(name if s.catalog.table_columns(low) is None else _true_name(s, low))
@@ -593,11 +715,136 @@ def _true_name(s: Session, low: str) -> str:
     return rows[0][0] if rows else low
 
 
+def _sqlite_relation(s: Session, rel: object) -> str | None:
+    """The SQLite table, view or index behind a regclass argument (an OID or a name)."""
+    oid = _regclass(s, rel, missing_ok=True)
+    if oid is None:
+        return None
+    # OIDs are a hash of the name: find it among SQLite's objects first (the TEMP pg_class
+    # may not have been refilled since the last DDL when the query reads no catalog).
+    for (name,) in s.conn.execute("SELECT name FROM main.sqlite_schema").fetchall():
+        if rel_oid(name) == oid:
+            return name
+    name = _regclass_name(s.conn, oid)
+    rows = (
+        s.conn.execute(  # a constraint's index: PostgreSQL's name -> SQLite's
+            "SELECT index_name FROM main._aurora_constraints WHERE lower(name)=lower(?)", (name,)
+        ).fetchall()
+        if _has_table(s.conn, "_aurora_constraints")
+        else []
+    )
+    if rows and rows[0][0]:
+        return rows[0][0]
+    # A relation pg_class lists that has no b-tree of its own here: the rowid-alias primary
+    # key (the table's b-tree is the index), an implied sequence.
+    return "" if _one(s.conn, "SELECT 1 FROM temp.pg_class WHERE oid=?", oid) else None
+
+
+def _has_table(conn: apsw.Connection, name: str) -> bool:
+    return bool(conn.execute("SELECT 1 FROM main.sqlite_schema WHERE name=?", (name,)).fetchall())
+
+
+def _relation_size(s: Session, rel: object, what: str, fork: object = "main") -> int | None:
+    """pg_relation_size and friends: bytes of the relation's SQLite b-tree pages (dbstat),
+    its indexes' for ``indexes``, both for ``total``. Forks other than main are empty."""
+    if rel is None:
+        return None
+    name = _sqlite_relation(s, rel)
+    if name is None:
+        raise SqlError("42P01", f"relation with OID {rel} does not exist")
+    if not name:
+        return 0
+    if what == "relation" and str(fork).lower() != "main":
+        return 0
+    parts = {"relation": ["self"], "table": ["self"], "indexes": ["indexes"]}.get(
+        what, ["self", "indexes"]
+    )
+    names = [name] if "self" in parts else []
+    if "indexes" in parts:
+        names += [
+            r[0]
+            for r in s.conn.execute(
+                "SELECT name FROM main.sqlite_schema WHERE type='index' AND tbl_name=? "
+                "AND name != ?",
+                (name, name),
+            )
+        ]
+    total = 0
+    for n in names:
+        try:
+            rows = s.conn.execute(
+                "SELECT pgsize FROM dbstat WHERE name=? AND aggregate=1", (n,)
+            ).fetchall()
+        except apsw.SQLError:
+            return 0  # no dbstat in this SQLite
+        total += sum(r[0] or 0 for r in rows)
+    return total
+
+
+_VIEWDEF = re.compile(r"/\*pg_get_viewdef\n(.*?)\n\*/", re.S)
+
+
+def viewdef_comment(definition: str) -> str:
+    """The view's SELECT as written, kept in a comment of the SQLite CREATE VIEW (SQLite
+    stores the statement's text as given) for pg_get_viewdef."""
+    return "/*pg_get_viewdef\n" + definition.replace("*/", "* /") + "\n*/"
+
+
+def _viewdef(s: Session, rel: object) -> str | None:
+    """A view's SELECT: the definition kept by CREATE VIEW, else its SQLite text read back
+    into PostgreSQL's dialect (a view created before that comment existed)."""
+    import sqlglot
+
+    name = _sqlite_relation(s, rel) if rel is not None else None
+    sql = _one(s.conn, "SELECT sql FROM main.sqlite_schema WHERE type='view' AND name=?", name)
+    if sql is None:
+        return None
+    kept = _VIEWDEF.search(str(sql))
+    if kept:
+        return " " + kept.group(1).replace("\n", "\n ") + ";"
+    try:
+        view = sqlglot.parse_one(str(sql), read="sqlite")
+        body = view.expression if isinstance(view, sqlglot.exp.Create) else view
+        return " " + body.sql("postgres", pretty=True).replace("\n", "\n ") + ";"
+    except sqlglot.errors.SqlglotError:
+        return str(sql).split(" AS ", 1)[-1]
+
+
 def _regclass_name(conn: apsw.Connection, v: object) -> object:
     if v is None or (isinstance(v, str) and not v.isdigit()):
         return v
     name = _one(conn, "SELECT relname FROM temp.pg_class WHERE oid=?", int(v))  # type: ignore[arg-type]
     return name if name is not None else str(v)
+
+
+def _bigint_arg(v: object) -> int:
+    """An integer argument given as text or a number (22P02 when it is neither)."""
+    try:
+        return int(v)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise SqlError("22P02", f'invalid input syntax for type bigint: "{v}"') from None
+
+
+def _size_pretty(n: object) -> str | None:
+    """PostgreSQL's pg_size_pretty: bytes below 10 kB, then halves rounded up per unit."""
+    if n is None:
+        return None
+    size = _bigint_arg(n)
+    if abs(size) < 10 * 1024:
+        return f"{size} bytes"
+    size >>= 9  # half kilobytes
+    for unit in ("kB", "MB", "GB", "TB"):
+        if abs(size) < 20 * 1024 - 1 or unit == "TB":
+            return f"{(size + 1) // 2 if size >= 0 else -((-size + 1) // 2)} {unit}"
+        size >>= 10
+    return None
+
+
+def _array_remove(arr: object, v: object) -> object:
+    items = _json(arr)
+    if not isinstance(items, list):
+        return arr
+    return json.dumps([x for x in items if x != v and not (v is not None and str(x) == str(v))])
 
 
 def _array_position(arr: object, v: object) -> object:
@@ -616,21 +863,23 @@ def _array_len(arr: object) -> int | None:
     return None
 
 
+def _array_get(arr: object, index: object) -> object:
+    """``arr[i]`` with a 0-based index: NULL out of range, a nested array as JSON text."""
+    items = _json(arr)
+    if not isinstance(items, list) or index is None:
+        return None
+    i = _bigint_arg(index)
+    if not 0 <= i < len(items):
+        return None
+    v = items[i]
+    return json.dumps(v) if isinstance(v, (list, dict)) else v
+
+
 def _array_in(v: object) -> object:
     if v is None or not isinstance(v, str):
         return v
     items = _json(v)
     return json.dumps(items) if isinstance(items, list) else v
-
-
-def _numeric_cast(v: object, scale: object) -> object:
-    if v is None:
-        return None
-    stored = types.numeric_in(v)
-    if scale is None:
-        return stored
-    d = Decimal(repr(stored)) if isinstance(stored, float) else Decimal(stored)  # type: ignore[arg-type]
-    return types.decimal_to_storage(d.quantize(Decimal(1).scaleb(-int(scale))))  # type: ignore[arg-type]
 
 
 def _int_cast(v: object) -> object:
@@ -651,6 +900,25 @@ def _text_cast(v: object) -> object:
     if isinstance(v, bytes):
         return "\\x" + v.hex()
     return str(v)
+
+
+_TZ_SUFFIX = re.compile(r"\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:[+-]\d\d(?::?\d\d)?|Z|UTC)$", re.I)
+
+
+def _at_time_zone(v: object, zone: object) -> object:
+    """``v AT TIME ZONE zone``: a timestamptz (stored with its offset) becomes the wall-clock
+    timestamp in ``zone``; a timestamp (no offset) is read as wall-clock time in ``zone`` and
+    becomes a timestamptz."""
+    from aurora.engine.sql.settings import parse_timezone
+
+    if v is None or zone is None:
+        return None
+    tz = parse_timezone(str(zone))
+    d = _to_datetime(v, tz)
+    assert d is not None
+    if isinstance(v, (int, float)) or _TZ_SUFFIX.search(str(v).strip()):
+        return d.astimezone(tz).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return ts_text(d)
 
 
 def _timestamp_cast(v: object, tz: dt.tzinfo) -> object:

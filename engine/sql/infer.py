@@ -176,8 +176,11 @@ def datatype_ref(dt: exp.DataType) -> TypeRef:
 class Scope:
     """The relations a SELECT reads: alias (lower-cased) to table name or derived columns."""
 
-    def __init__(self, catalog: Catalog, node: exp.Expression | None) -> None:
+    def __init__(
+        self, catalog: Catalog, node: exp.Expression | None, inferer: Inferer | None = None
+    ) -> None:
         self.catalog = catalog
+        self.inferer = inferer  # the statement's: derived tables see its parameter types
         self.tables: dict[str, str] = {}
         self.derived: dict[str, dict[str, TypeRef | None]] = {}
         if node is not None:
@@ -199,14 +202,20 @@ class Scope:
             if isinstance(src, exp.Table) and isinstance(src.this, exp.Identifier):
                 name = src.name.lower()
                 alias = (src.alias or src.name).lower()
+                cte = None if src.db else _cte(node, name)
+                if cte is not None:  # WITH name AS (...): a derived table by another name
+                    self.derived[alias] = _derived(cte.this, cte.args["alias"], self)
+                    continue
                 if src.db.lower() == "information_schema":
                     name = "_is_" + name
                 self.tables[alias] = name
             elif isinstance(src, exp.Subquery) and src.alias:
                 inner = src.this
-                if isinstance(inner, exp.Select):
-                    cols = infer_select(inner, self.catalog)
+                if isinstance(inner, (exp.Select, exp.SetOperation)):
+                    cols = infer_select(inner, self.catalog, self.inferer)
                     self.derived[src.alias.lower()] = {n.lower(): t for n, t in cols}
+            elif isinstance(src, exp.Values) and src.alias:  # (VALUES ...) AS t(a, b)
+                self.derived[src.alias.lower()] = _derived(src, src.args["alias"], self)
 
     def column_type(self, col: exp.Column) -> TypeRef | None:
         name = col.name.lower()
@@ -279,6 +288,10 @@ def column_name(e: exp.Expression) -> str:
             return column_name(inner.expressions[0])
     if isinstance(e, exp.Filter):
         return column_name(e.this)
+    if isinstance(e, _JSON_OPERATORS):
+        return "?column?"  # -> ->> #> #>> ? ?| ?& are operators, not functions
+    if isinstance(e, exp.AtTimeZone):
+        return "timezone"
     if isinstance(e, exp.Func):
         name = e.sql_name().lower()
         return {
@@ -290,6 +303,32 @@ def column_name(e: exp.Expression) -> str:
             "explodinggenerateseries": "generate_series",
         }.get(name, name)
     return "?column?"
+
+
+_JSON_OPERATORS = (
+    exp.JSONExtract,
+    exp.JSONExtractScalar,
+    exp.JSONBExtract,
+    exp.JSONBExtractScalar,
+    exp.JSONBContainsTopKey,
+    exp.JSONBContainsAnyTopKeys,
+    exp.JSONBContainsAllTopKeys,
+)
+
+
+_JSON_KEY_ARRAYS = (
+    exp.JSONBExtract,
+    exp.JSONBExtractScalar,
+    exp.JSONBContainsAnyTopKeys,
+    exp.JSONBContainsAllTopKeys,
+)
+_JSON_PREDICATES = (
+    exp.JSONBContainsTopKey,
+    exp.JSONBContainsAnyTopKeys,
+    exp.JSONBContainsAllTopKeys,
+    exp.ArrayContainedBy,
+    exp.ArrayContainsAll,
+)
 
 
 def _type_colname(dt: exp.DataType) -> str:
@@ -305,6 +344,15 @@ class Inferer:
         self.catalog = catalog
         self.params = params
         self.lit_kinds = lit_kinds
+
+    def arms_type(self, arms: list[exp.Expression], scope: Scope) -> TypeRef | None:
+        """CASE, COALESCE... with a numeric arm whose arms differ in type or modifier: numeric
+        with none (each value shows its own scale); None when that rule does not apply."""
+        typed = {self.type_of(a, scope) for a in arms if not isinstance(a, exp.Null)}
+        oids = {t[0] for t in typed if t is not None}
+        if types.NUMERIC in oids and len(typed) > 1 and not oids & {700, 701}:
+            return types.NUMERIC, -1
+        return None
 
     def type_of(self, e: exp.Expression, scope: Scope) -> TypeRef | None:
         if isinstance(e, exp.Alias):
@@ -339,8 +387,10 @@ class Inferer:
             return types.TEXT, -1
         if isinstance(e, _BOOL_NODES):
             return types.BOOL, -1
-        if isinstance(e, (exp.Paren, exp.Neg, exp.Filter)):
+        if isinstance(e, (exp.Paren, exp.Neg, exp.Filter, exp.Window, exp.Nullif)):
             return self.type_of(e.this, scope)
+        if isinstance(e, exp.Distinct) and e.expressions:  # sum(DISTINCT x)
+            return self.type_of(e.expressions[0], scope)
         if isinstance(e, exp.Count):
             return types.INT8, -1
         if isinstance(e, exp.Sum):
@@ -361,10 +411,6 @@ class Inferer:
                 exp.Min,
                 exp.Max,
                 exp.Abs,
-                exp.Round,
-                exp.Greatest,
-                exp.Least,
-                exp.Coalesce,
                 exp.AnyValue,
             ),
         ):
@@ -382,10 +428,27 @@ class Inferer:
             if ra == 0 or rb == 0:
                 return None
             return (a if ra >= rb else b)[0], -1
+        if isinstance(e, (exp.Round, exp.Trunc, exp.Ceil, exp.Floor, exp.Sqrt)):
+            # numeric in, numeric out (scale per value); round(int, n) is numeric too
+            t = self.type_of(e.this, scope)
+            if t is not None and (
+                t[0] == types.NUMERIC
+                or (t[0] in types.INTEGER_OIDS and e.args.get("decimals") is not None)
+            ):
+                return types.NUMERIC, -1
+            return (types.FLOAT8, -1) if isinstance(e, exp.Sqrt) else t
         if isinstance(e, exp.Pow):
-            return types.FLOAT8, -1
+            oids = {t[0] for t in (self.type_of(e.this, scope), self.type_of(e.expression, scope)) if t}
+            exact = types.NUMERIC in oids and not oids & {700, 701}
+            return (types.NUMERIC if exact else types.FLOAT8), -1
         if isinstance(e, exp.DPipe):
             return types.TEXT, -1
+        if isinstance(e, (exp.Case, exp.Coalesce, exp.Greatest, exp.Least)):
+            common = self.arms_type(arms_of(e), scope)
+            if common is not None:
+                return common
+            if not isinstance(e, exp.Case):
+                return self.type_of(e.this, scope)
         if isinstance(e, exp.Case):
             for w in e.args.get("ifs") or []:
                 t = self.type_of(w.args["true"], scope)
@@ -429,7 +492,25 @@ class Inferer:
             ),
         ):
             return types.TEXT, -1
-        if isinstance(e, exp.JSONExtract):
+        if isinstance(e, exp.JSONBExtractScalar):
+            return types.TEXT, -1
+        if isinstance(e, exp.Bracket):
+            # arr[i]: the element type (int2vector / oidvector hold int2 / oid).
+            t = self.type_of(e.this, scope)
+            arr = types.BY_OID.get(t[0]) if t else None
+            if t and t[0] in (22, 30):
+                return (types.INT2 if t[0] == 22 else types.OID), -1
+            return (arr.elem_oid, -1) if arr and arr.category == "A" and arr.elem_oid else None
+        if isinstance(e, exp.AtTimeZone) or (
+            isinstance(e, exp.Anonymous) and str(e.this).lower() == "timezone"
+        ):
+            # timestamp AT TIME ZONE z is a timestamptz, and the other way round.
+            arg = e.this if isinstance(e, exp.AtTimeZone) else e.expressions[-1]
+            t = self.type_of(arg, scope)
+            return (1184, -1) if t and t[0] == 1114 else (1114, -1)
+        if isinstance(e, _JSON_PREDICATES):
+            return types.BOOL, -1
+        if isinstance(e, (exp.JSONExtract, exp.JSONBExtract)):
             t = self.type_of(e.this, scope)
             return t if t and t[0] in (114, 3802) else (3802, -1)
         if isinstance(e, (exp.Length,)):
@@ -440,7 +521,11 @@ class Inferer:
             elem = types.BY_OID.get(t[0]) if t else None
             return (elem.array_oid if elem and elem.array_oid else 1009), -1
         if isinstance(e, exp.Array):
-            return 1009, -1
+            first = self.type_of(e.expressions[0], scope) if e.expressions else None
+            elem = types.BY_OID.get(first[0]) if first else None
+            return (elem.array_oid if elem and elem.array_oid else 1009), -1
+        if isinstance(e, exp.Paren):
+            return self.type_of(e.this, scope)
         if isinstance(e, exp.Dot) and isinstance(e.expression, exp.Expression):
             return self.type_of(e.expression, scope)
         if isinstance(e, exp.Anonymous):
@@ -455,6 +540,39 @@ class Inferer:
         return None
 
 
+def _derived(
+    query: exp.Expression, alias: exp.TableAlias, scope: Scope
+) -> dict[str, TypeRef | None]:
+    """A derived table's column types, under the names its alias gives (``AS t(a, b)``)."""
+    renamed = [c.name.lower() for c in alias.columns]
+    return {
+        (renamed[i] if i < len(renamed) else n.lower()): t
+        for i, (n, t) in enumerate(infer_select(query, scope.catalog, scope.inferer))
+    }
+
+
+def arms_of(e: exp.Expression) -> list[exp.Expression]:
+    """The value arms of a CASE (THENs and ELSE), a COALESCE, GREATEST or LEAST."""
+    if isinstance(e, exp.Case):
+        arms = [w.args["true"] for w in e.args.get("ifs") or []]
+        return arms + ([e.args["default"]] if e.args.get("default") is not None else [])
+    return [e.this, *e.expressions]
+
+
+def _cte(node: exp.Expression, name: str) -> exp.CTE | None:
+    """The CTE ``name`` visible from ``node`` (not one ``node`` is inside: recursion)."""
+    inside: set[int] = set()
+    at: exp.Expression | None = node
+    while at is not None:
+        inside.add(id(at))
+        with_ = at.args.get("with_") or at.args.get("with")
+        for cte in with_.expressions if with_ is not None else []:
+            if cte.alias.lower() == name and id(cte) not in inside:
+                return cte
+        at = at.parent
+    return None
+
+
 def infer_select(
     node: exp.Expression, catalog: Catalog, inferer: Inferer | None = None
 ) -> list[tuple[str, TypeRef | None]]:
@@ -462,11 +580,23 @@ def infer_select(
     while isinstance(node, (exp.Subquery, exp.Paren)):
         node = node.this
     if isinstance(node, exp.SetOperation):
-        return infer_select(node.this, catalog, inferer)
+        left = infer_select(node.this, catalog, inferer)
+        right = infer_select(node.expression, catalog, inferer)
+        if len(left) != len(right):
+            return left
+        # numeric(10,2) UNION numeric is numeric: a modifier stays only where both agree
+        return [
+            (n, (t[0], -1) if t and r and t[0] == r[0] and t[1] != r[1] else t)
+            for (n, t), (_, r) in zip(left, right, strict=True)
+        ]
+    inferer = inferer or Inferer(catalog, {}, {})
+    if isinstance(node, exp.Values) and node.expressions:  # VALUES (...): column1, column2...
+        first = node.expressions[0].expressions
+        scope = Scope(catalog, None)
+        return [(f"column{i + 1}", inferer.type_of(e, scope)) for i, e in enumerate(first)]
     if not isinstance(node, exp.Select):
         return []
-    inferer = inferer or Inferer(catalog, {}, {})
-    scope = Scope(catalog, node)
+    scope = Scope(catalog, node, inferer)
     out = []
     for e in node.expressions:
         if isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star)):
@@ -489,6 +619,13 @@ def infer_params(tree: exp.Expression, catalog: Catalog, given: dict[int, int]) 
         t: TypeRef | None = None
         if isinstance(parent, exp.Cast):
             t = datatype_ref(parent.to)
+        elif isinstance(parent, _JSON_OPERATORS) and parent.expression is p:
+            # jsonb -> $1: PostgreSQL resolves an unknown key to text (an int key comes typed);
+            # #> / #>> / ?| / ?& take text[].
+            t = (1009 if isinstance(parent, _JSON_KEY_ARRAYS) else types.TEXT, -1)
+        elif isinstance(parent, (exp.ArrayContainedBy, exp.ArrayContainsAll)):
+            other = parent.expression if parent.this is p else parent.this
+            t = inferer.type_of(other, Scope(catalog, _enclosing_query(p)))
         elif isinstance(parent, (exp.Limit, exp.Offset, exp.Fetch)):
             t = (types.INT8, -1)
         elif isinstance(parent, (exp.Binary, exp.In, exp.Between)):

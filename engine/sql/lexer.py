@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import re
 
+from aurora.engine.sql import numeric
+
 _TOKEN = re.compile(
     r"""
     (?P<s>'(?:[^']|'')*')
   | (?P<e>[eE]'(?:[^'\\]|\\.|'')*')
-  | (?P<d>\$(?P<tag>[A-Za-z_]\w*)?\$.*?\$(?P=tag)?\$)
+  | (?P<d>\$(?P<tag>[A-Za-z_]\w*)?\$.*?\$(?(tag)(?P=tag))\$)
   | (?P<q>"(?:[^"]|"")*")
   | (?P<c>--[^\n]*|/\*.*?\*/)
   | (?P<n>(?<![\w$.])(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)(?![\w.]))
@@ -29,7 +31,7 @@ _TOKEN = re.compile(
 
 _SPLIT = re.compile(
     r"""'(?:[^']|'')*'|[eE]'(?:[^'\\]|\\.|'')*'|"(?:[^"]|"")*"|--[^\n]*|/\*.*?\*/
-      |\$(?P<tag>[A-Za-z_]\w*)?\$.*?\$(?P=tag)?\$|(?P<semi>;)|[^'"\-/$;eE]+|.""",
+      |\$(?P<tag>[A-Za-z_]\w*)?\$.*?\$(?(tag)(?P=tag))\$|(?P<semi>;)|[^'"\-/$;eE]+|.""",
     re.S | re.X,
 )
 
@@ -157,6 +159,32 @@ def _has_content(s: str) -> bool:
     return m is None
 
 
+# A ``$n`` is a parameter only outside string literals, dollar quotes, quoted names and
+# comments, and not inside a name (``a$1`` is one identifier): every alternative but the last
+# consumes one of those whole, so the last matches real parameters only.
+_PARAMS = re.compile(
+    r"""'(?:[^']|'')*'|[eE]'(?:[^'\\]|\\.|'')*'|"(?:[^"]|"")*"|--[^\n]*|/\*.*?\*/
+      |\$(?P<tag>[A-Za-z_]\w*)?\$.*?\$(?(tag)(?P=tag))\$|[^\W\d]\w*(?:\$\w*)*
+      |\$(?P<n>\d+)""",
+    re.S | re.X,
+)
+
+
+def param_count(text: str) -> int:
+    """The highest ``$n`` parameter ``text`` uses (0 for none)."""
+    if "$" not in text:
+        return 0
+    return max((int(n) for m in _PARAMS.finditer(text) if (n := m.group("n"))), default=0)
+
+
+def spaced_params(text: str) -> str:
+    """``text`` with a space after each ``$n`` parameter (sqlglot reads ``$1,$2`` as a
+    dollar-quoted string); literals and comments are left as they are."""
+    if "$" not in text:
+        return text
+    return _PARAMS.sub(lambda m: m.group() + " " if m.group("n") else m.group(), text)
+
+
 def first_word(text: str) -> str:
     m = _FIRST_WORD.match(text)
     return m.group(1).lower() if m else ""
@@ -248,12 +276,136 @@ def _normalize_tracked(text: str, first_param: int) -> tuple[str, list[tuple[str
     return "".join(parts), lits
 
 
+def param_template(text: str) -> tuple[str, list[int]]:
+    """``text`` with each ``$n`` parameter replaced by ``$``, and the numbers in order."""
+    numbers: list[int] = []
+
+    def take(m: re.Match) -> str:
+        n = m.group("n")
+        if n is None:
+            return m.group()
+        numbers.append(int(n))
+        return "$"
+
+    return _PARAMS.sub(take, text), numbers
+
+
+_ROW_TOKENS = re.compile(
+    r"""'(?:[^']|'')*'|[eE]'(?:[^'\\]|\\.|'')*'|"(?:[^"]|"")*"|--[^\n]*|/\*.*?\*/
+      |\$(?P<tag>[A-Za-z_]\w*)?\$.*?\$(?(tag)(?P=tag))\$|(?P<p>[(),;])|(?P<w>[^\W\d][\w$]*)
+      |(?P<x>\S)""",
+    re.S | re.X,
+)
+
+
+def values_rows(text: str) -> tuple[int, list[tuple[int, int]], int] | None:
+    """For ``INSERT INTO ... VALUES (...), (...) [tail]``: where the first row starts, the
+    ``(start, end)`` of each row, parentheses included, and where the last row ends."""
+    if first_word(text) != "insert":
+        return None
+    rows: list[tuple[int, int]] = []
+    depth = 0
+    start = -1
+    state = "before"  # before VALUES | row (a row may start) | comma (a comma may follow)
+    for m in _ROW_TOKENS.finditer(text):
+        p, w = m.group("p"), m.group("w")
+        if state == "before":
+            if p == "(":
+                depth += 1
+            elif p == ")":
+                depth -= 1
+            elif w is not None and depth == 0 and w.lower() == "values":
+                state = "row"
+            continue
+        if depth == 0:
+            if state == "row" and p == "(":
+                start, depth = m.start(), 1
+                continue
+            if state == "comma" and p == ",":
+                state = "row"
+                continue
+            break
+        if p == "(":
+            depth += 1
+        elif p == ")":
+            depth -= 1
+            if depth == 0:
+                rows.append((start, m.end()))
+                state = "comma"
+    if not rows or state != "comma":
+        return None
+    return rows[0][0], rows, rows[-1][1]
+
+
+def shift_sqlite_params(sqlite_text: str, offset: int) -> str:
+    """Generated SQLite text with each ``?N`` renumbered ``?(N + offset)``."""
+
+    def shift(m: re.Match) -> str:
+        n = m.group("n")
+        if not n:
+            return m.group()
+        return f"?{int(n) + offset}"
+
+    return _SQLITE_PARAMS.sub(shift, sqlite_text)
+
+
+# Parameters of generated SQLite text: ``?N`` or ``?`` outside SQLite's quoted forms.
+_SQLITE_PARAMS = re.compile(
+    r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]|--[^\n]*|/\*.*?\*/
+      |\?(?P<n>\d*)""",
+    re.S | re.X,
+)
+
+
+def inline_params(sqlite_text: str, values: list[object]) -> str:
+    """SQLite text with each ``?N`` replaced by ``values[N-1]`` as a SQLite literal.
+
+    For statements with more parameters than SQLite binds (SQLITE_MAX_VARIABLE_NUMBER,
+    32,766; PostgreSQL takes 65,535). ``values`` are in storage form (None, int, float, str,
+    bytes), and each literal has the value and storage class the binding would have had.
+    """
+    last = 0
+
+    def literal(m: re.Match) -> str:
+        nonlocal last
+        n = m.group("n")
+        if n is None:
+            return m.group()
+        last = int(n) if n else last + 1
+        return _sqlite_literal(values[last - 1])
+
+    return _SQLITE_PARAMS.sub(literal, sqlite_text)
+
+
+def _sqlite_literal(v: object) -> str:
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return str(int(v))
+    if isinstance(v, int):
+        if v == -(2**63):
+            return "(-9223372036854775807-1)"
+        return f"({v})" if v < 0 else str(v)
+    if isinstance(v, float):
+        if v != v:
+            return "NULL"  # SQLite binds a NaN as NULL
+        text = repr(v) if abs(v) != float("inf") else ("9e999" if v > 0 else "-9e999")
+        return f"({text})" if text.startswith("-") else text
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return "X'" + bytes(v).hex() + "'"
+    text = str(v)
+    if "\0" in text:  # SQLite's tokenizer ends a literal at NUL: spell it as a blob
+        return "CAST(X'" + text.encode("utf-8").hex() + "' AS TEXT)"
+    return "'" + text.replace("'", "''") + "'"
+
+
 def literal_value(kind: str, tok: str) -> object:
     """The Python value to bind for a literal token taken out by :func:`normalize`."""
     if kind == "s":
         return tok[1:-1].replace("''", "'")
     if "." in tok or "e" in tok or "E" in tok:
-        return float(tok)
+        # A numeric literal keeps its digits and its scale ('1.50' stays text, 0.5 a REAL).
+        return numeric.scaled(numeric.parse(tok))
     v = int(tok)
     if v >= 2**63:
         return tok

@@ -16,8 +16,9 @@ from collections.abc import Callable
 
 import apsw
 
-from aurora.engine.sql import types
+from aurora.engine.sql import fkeys, schemas, types
 from aurora.engine.sql.catalog import INTERNAL_PREFIXES, Catalog, rel_oid
+from aurora.engine.sql.sequences import Sequences
 
 NS_PG_CATALOG, NS_PUBLIC, NS_INFORMATION_SCHEMA = 11, 2200, 13000
 OWNER_OID = 10
@@ -121,6 +122,10 @@ _SPEC: dict[str, str] = {
         "classid:26 objid:26 objsubid:23 refclassid:26 refobjid:26 refobjsubid:23 deptype:18"
     ),
     "pg_settings": "name:25 setting:25 unit:25 category:25 short_desc:25 vartype:25",
+    # Filled by the session's cursors (cursors.py) whenever they change.
+    "pg_cursors": (
+        "name:25 statement:25 is_holdable:16 is_binary:16 is_scrollable:16 creation_time:1184"
+    ),
     "pg_tables": (
         "schemaname:19 tablename:19 tableowner:19 tablespace:19 hasindexes:16 hasrules:16 "
         "hastriggers:16 rowsecurity:16"
@@ -415,6 +420,7 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
     """The catalogs that describe the database's relations, from SQLite and _aurora_columns."""
     for t in _SCHEMA_TABLES:
         conn.execute(f'DELETE FROM temp."{t}"')
+    _named_schemas(conn, user, database)
     objects = conn.execute(
         "SELECT type, name, tbl_name, sql FROM main.sqlite_schema ORDER BY rowid"
     ).fetchall()
@@ -429,15 +435,14 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
     is_columns: list[dict] = []
     is_tc: list[dict] = []
     is_kcu: list[dict] = []
+    all_fks = fkeys.load(conn)
     for kind, name, _tbl, sql in objects:
         if name.startswith(INTERNAL_PREFIXES) or kind not in ("table", "view"):
             continue
         oid = rel_oid(name)
         cols = catalog.table_columns(name) or []
         table_indexes = [] if kind == "view" else _indexes_of(conn, name, cols)
-        fks = (
-            [] if kind == "view" else conn.execute("SELECT * FROM pragma_foreign_key_list(?)", (name,)).fetchall()
-        )
+        fks = [] if kind == "view" else [fk for fk in all_fks if fk.table.lower() == name.lower()]
         checks = _checks_of(sql or "")
         classes.append(
             {
@@ -461,7 +466,9 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
                 "relnatts": len(cols),
                 "relchecks": len(checks),
                 "relhasrules": False,
-                "relhastriggers": False,
+                # psql lists foreign keys (both ways) only for tables with triggers, as
+                # PostgreSQL's are.
+                "relhastriggers": any(fk.involves(name) for fk in all_fks),
                 "relhassubclass": False,
                 "relrowsecurity": False,
                 "relforcerowsecurity": False,
@@ -603,9 +610,9 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
                     "indkey": keys,
                     "indcollation": [0] * len(keys),
                     "indclass": [0] * len(keys),
-                    "indoption": [0] * len(keys),
-                    "indexprs": None,
-                    "indpred": None,
+                    "indoption": idx.get("options") or [0] * len(keys),
+                    "indexprs": "expr" if 0 in keys else None,
+                    "indpred": idx.get("predicate"),
                     "_def": idx["def"],
                 }
             )
@@ -665,51 +672,51 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
                             "ordinal_position": i,
                         }
                     )
-        groups: dict[int, list] = {}
         for fk in fks:
-            groups.setdefault(fk[0], []).append(fk)
-        for fid, rows in groups.items():
-            ref = rows[0][2]
-            src_cols = [r[3] for r in rows]
-            ref_cols = [r[4] for r in rows]
-            ref_catalog = catalog.table_columns(ref) or []
-            if any(c is None for c in ref_cols):
-                ref_cols = [c.name for c in ref_catalog if c.pk] or ["id"]
+            conname = fk.name
+            ref_catalog = catalog.table_columns(fk.ref_table) or []
             ref_pos = {c.name.lower(): c.position for c in ref_catalog}
-            conname = f"{name}_{'_'.join(src_cols)}_fkey"
-            actions = ""
-            if rows[0][6] and rows[0][6] != "NO ACTION":
-                actions += f" ON DELETE {rows[0][6]}"
-            if rows[0][5] and rows[0][5] != "NO ACTION":
-                actions += f" ON UPDATE {rows[0][5]}"
             cons.append(
                 {
-                    "oid": rel_oid(conname + f".{fid}"),
+                    "oid": rel_oid(f"{name}.{conname}"),
                     "conname": conname,
                     "connamespace": NS_PUBLIC,
                     "contype": "f",
-                    "condeferrable": False,
-                    "condeferred": False,
-                    "convalidated": True,
+                    "condeferrable": fk.deferrable,
+                    "condeferred": fk.initially_deferred,
+                    "convalidated": fk.validated,
                     "conrelid": oid,
                     "contypid": 0,
                     "conindid": 0,
                     "conparentid": 0,
-                    "confrelid": rel_oid(ref),
-                    "confupdtype": "a",
-                    "confdeltype": "a",
+                    "confrelid": rel_oid(fk.ref_table),
+                    "confupdtype": fk.update_code,
+                    "confdeltype": fk.delete_code,
                     "confmatchtype": "s",
                     "conislocal": True,
                     "coninhcount": 0,
                     "connoinherit": True,
                     "conkey": [
-                        by_name[c.lower()].position if c.lower() in by_name else 0 for c in src_cols
+                        by_name[c.lower()].position if c.lower() in by_name else 0
+                        for c in fk.columns
                     ],
-                    "confkey": [ref_pos.get(str(c).lower(), 0) for c in ref_cols],
-                    "_def": f"FOREIGN KEY ({', '.join(src_cols)}) REFERENCES {ref}"
-                    f"({', '.join(map(str, ref_cols))}){actions}",
+                    "confkey": [ref_pos.get(c.lower(), 0) for c in fk.ref_columns],
+                    "_def": fk.definition(),
                 }
             )
+            for i, col in enumerate(fk.columns, 1):
+                is_kcu.append(
+                    {
+                        "constraint_catalog": database,
+                        "constraint_schema": "public",
+                        "constraint_name": conname,
+                        "table_catalog": database,
+                        "table_schema": "public",
+                        "table_name": name,
+                        "column_name": col,
+                        "ordinal_position": i,
+                    }
+                )
             is_tc.append(
                 {
                     "constraint_catalog": database,
@@ -740,7 +747,13 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
                     "conislocal": True,
                     "coninhcount": 0,
                     "connoinherit": False,
-                    "conkey": [],
+                    # The columns the expression names (Django reads them as the check's).
+                    "conkey": [
+                        c.position
+                        for c in cols
+                        if re.search(rf'(?<![\w"]){re.escape(c.name)}(?![\w"])|"{re.escape(c.name)}"',
+                                     expr, re.I)
+                    ],
                     "_def": f"CHECK ({expr})",
                 }
             )
@@ -751,9 +764,10 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
         ).fetchall()
         if _has_sequences(conn)
         else []
-    )
+    ) + _implied_sequences(conn)
     sequences = []
     pg_sequences = []
+    is_sequences = []
     for name, last, start, inc, mn, mx, cyc in seq_rows:
         oid = rel_oid(name)
         classes.append(
@@ -787,6 +801,19 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
                 "seqcycle": bool(cyc),
             }
         )
+        is_sequences.append(
+            {
+                "sequence_catalog": database,
+                "sequence_schema": "public",
+                "sequence_name": name,
+                "data_type": "bigint",
+                "start_value": str(start),
+                "minimum_value": str(mn),
+                "maximum_value": str(mx),
+                "increment": str(inc),
+                "cycle_option": "YES" if cyc else "NO",
+            }
+        )
         pg_sequences.append(
             {
                 "schemaname": "public",
@@ -809,12 +836,26 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
     _insert(conn, "pg_constraint", cons)
     _insert(conn, "pg_sequence", sequences)
     _insert(conn, "pg_sequences", pg_sequences)
+    _insert(conn, "_is_sequences", is_sequences)
     _insert(conn, "pg_tables", pg_tables)
     _insert(conn, "pg_indexes", pg_indexes)
     _insert(conn, "_is_tables", is_tables)
     _insert(conn, "_is_columns", is_columns)
     _insert(conn, "_is_table_constraints", is_tc)
     _insert(conn, "_is_key_column_usage", is_kcu)
+
+
+def _implied_sequences(conn: apsw.Connection) -> list[tuple]:
+    """The sequences PostgreSQL would have behind rowid-alias SERIAL / IDENTITY keys (see
+    sequences.py), as rows of _aurora_sequences: last value the largest id."""
+    out = []
+    for name, (table, column) in Sequences(conn).implied().items():
+        try:
+            last = conn.execute(f'SELECT max("{column}") FROM main."{table}"').fetchall()[0][0]
+        except apsw.SQLError:
+            continue
+        out.append((name, last or 1, 1, 1, 1, 2**63 - 1, 0))
+    return out
 
 
 def _has_sequences(conn: apsw.Connection) -> bool:
@@ -827,42 +868,63 @@ def _indexes_of(conn: apsw.Connection, table: str, cols: list) -> list[dict]:
     """Indexes of a table as PostgreSQL names them, including the rowid-alias primary key."""
     out = []
     names = {}
+    pk_name = f"{table}_pkey"
     try:
         for r in conn.execute(
-            "SELECT name, index_name FROM main._aurora_constraints WHERE table_name=?", (table,)
+            "SELECT name, index_name, kind FROM main._aurora_constraints WHERE table_name=?",
+            (table,),
         ).fetchall():
-            names[r[1]] = r[0]
+            if r[2] == "p":
+                pk_name = r[0]
+            elif r[2] != "f":
+                names[r[1]] = r[0]
     except apsw.SQLError:
         pass
     pk_cols = sorted((c for c in cols if c.pk), key=lambda c: c.pk)
     has_pk_index = False
-    for _seq, iname, unique, origin, _partial in conn.execute(
+    for _seq, iname, unique, origin, partial in conn.execute(
         "SELECT * FROM pragma_index_list(?)", (table,)
     ).fetchall():
         icols = [r[2] for r in conn.execute("SELECT * FROM pragma_index_info(?)", (iname,)).fetchall()]
+        if None in icols:
+            icols = _expression_keys(conn, iname, icols)
+        # indoption: DESC is bit 1, and a DESC key sorts NULLs first in PostgreSQL (bit 2).
+        options = [
+            3 if r[0] else 0
+            for r in conn.execute(
+                'SELECT "desc" FROM pragma_index_xinfo(?) WHERE key=1', (iname,)
+            ).fetchall()
+        ]
         primary = origin == "pk"
         has_pk_index |= primary
         if primary:
-            pgname = f"{table}_pkey"
+            pgname = pk_name
         elif origin == "u":
             pgname = f"{table}_{'_'.join(c or 'expr' for c in icols)}_key"
         else:
             pgname = names.get(iname, iname)
         constraint = primary or origin == "u" or iname in names
-        cols_sql = ", ".join(c or "expr" for c in icols)
+        cols_sql = ", ".join(
+            (c or "expr") + (" DESC" if i < len(options) and options[i] else "")
+            for i, c in enumerate(icols)
+        )
         uniq = "UNIQUE " if unique else ""
+        where = _index_predicate(conn, iname) if partial else None
         out.append(
             {
                 "name": pgname,
                 "columns": icols,
+                "options": options,
+                "predicate": where,
                 "unique": bool(unique),
                 "primary": primary,
                 "constraint": constraint,
-                "def": f"CREATE {uniq}INDEX {pgname} ON public.{table} USING btree ({cols_sql})",
+                "def": f"CREATE {uniq}INDEX {pgname} ON public.{table} USING btree ({cols_sql})"
+                + (f" WHERE ({where})" if where else ""),
             }
         )
     if pk_cols and not has_pk_index:
-        pgname = f"{table}_pkey"
+        pgname = pk_name
         cols_sql = ", ".join(c.name for c in pk_cols)
         out.append(
             {
@@ -876,6 +938,54 @@ def _indexes_of(conn: apsw.Connection, table: str, cols: list) -> list[dict]:
         )
     out.sort(key=lambda i: (not i["primary"], i["name"]))
     return out
+
+
+def _named_schemas(conn: apsw.Connection, user: str, database: str) -> None:
+    """CREATE SCHEMA's schemas next to the built-in ones (they change with the schema cookie)."""
+    built_in = ", ".join(f"'{n}'" for n in schemas.BUILT_IN)
+    conn.execute(f"DELETE FROM temp.pg_namespace WHERE nspname NOT IN ({built_in})")
+    conn.execute(f"DELETE FROM temp._is_schemata WHERE schema_name NOT IN ({built_in})")
+    named = schemas.names(conn)
+    _insert(
+        conn,
+        "pg_namespace",
+        [{"oid": schemas.namespace_oid(n), "nspname": n, "nspowner": OWNER_OID} for n in named],
+    )
+    _insert(
+        conn,
+        "_is_schemata",
+        [{"catalog_name": database, "schema_name": n, "schema_owner": user} for n in named],
+    )
+
+
+def _index_predicate(conn: apsw.Connection, iname: str) -> str | None:
+    """A partial index's WHERE, from its CREATE statement."""
+    row = conn.execute(
+        "SELECT sql FROM main.sqlite_schema WHERE type='index' AND name=?", (iname,)
+    ).fetchall()
+    m = re.search(r"\bWHERE\b\s*(.*?)\s*;?\s*$", row[0][0] or "", re.I | re.S) if row else None
+    return m.group(1) if m else None
+
+
+def _expression_keys(conn: apsw.Connection, iname: str, icols: list) -> list:
+    """An expression index's keys: SQLite's index_info names none, so read them back from the
+    index's CREATE statement (PostgreSQL spelling, e.g. ``UPPER("name")``)."""
+    import sqlglot
+
+    row = conn.execute(
+        "SELECT sql FROM main.sqlite_schema WHERE type='index' AND name=?", (iname,)
+    ).fetchall()
+    keys: list[str] = []
+    try:
+        params = sqlglot.parse_one(row[0][0], read="sqlite").this.args["params"]
+        for key in params.args.get("columns") or []:
+            key = key.this if isinstance(key, sqlglot.exp.Ordered) else key
+            keys.append(key.sql("postgres"))
+    except (IndexError, KeyError, AttributeError, TypeError, sqlglot.errors.SqlglotError):
+        keys = []
+    if len(keys) != len(icols):
+        return [c or "expr" for c in icols]
+    return [c if c is not None else keys[i] for i, c in enumerate(icols)]
 
 
 _CHECK = re.compile(r"(?:CONSTRAINT\s+(\"?\w+\"?)\s+)?CHECK\s*\(", re.I)

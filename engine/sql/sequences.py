@@ -3,7 +3,9 @@
 Unlike PostgreSQL, nextval here is transactional (it is an UPDATE of that table), so a
 rolled-back transaction gives its numbers back; ids stay unique, which is what matters.
 SERIAL and IDENTITY columns that are not a rowid alias draw from a sequence named
-``<table>_<column>_seq``, as PostgreSQL names it.
+``<table>_<column>_seq``, as PostgreSQL names it. A rowid-alias key assigns ids itself (the
+largest plus one); its sequence is implied: pg_get_serial_sequence names it, pg_class lists
+it, setval accepts it (Django resets sequences that way) and changes nothing.
 """
 
 from __future__ import annotations
@@ -114,6 +116,8 @@ class Sequences:
     def setval(self, name: str, value: int, called: bool = True) -> int:
         name = name.lower()
         if not self.exists(name):
+            if value is not None and name in self.implied():
+                return int(value)  # a rowid alias continues from its largest id anyway
             raise SqlError("42P01", f'relation "{name}" does not exist')
         self.conn.execute(
             "UPDATE main._aurora_sequences SET last_value=?, is_called=? WHERE name=?",
@@ -140,4 +144,17 @@ class Sequences:
 
     def serial_sequence(self, table: str, column: str) -> str | None:
         name = f"{table}_{column}_seq".lower()
-        return f"public.{name}" if self.exists(name) else None
+        return f"public.{name}" if self.exists(name) or name in self.implied() else None
+
+    def implied(self) -> dict[str, tuple[str, str]]:
+        """Sequence name -> (table, column) of the SERIAL / IDENTITY rowid-alias keys, which
+        have no row here."""
+        try:
+            rows = self.conn.execute(
+                "SELECT table_name, column_name FROM main._aurora_columns "
+                "WHERE identity != '' OR default_expr LIKE 'nextval(%'"
+            ).fetchall()
+        except apsw.SQLError:
+            return {}
+        out = {f"{t}_{c}_seq".lower(): (t, c) for t, c in rows}
+        return {n: tc for n, tc in out.items() if not self.exists(n)}

@@ -23,11 +23,12 @@ from dataclasses import dataclass, field
 import apsw
 from sqlglot import exp
 
-from aurora.engine.sql import ddl, functions, lexer, pgcatalog, types
+from aurora.engine.sql import cursors, ddl, fkeys, functions, lexer, pgcatalog, schemas, types
 from aurora.engine.sql.catalog import Catalog, rel_oid
 from aurora.engine.sql.copy import CopySpec
 from aurora.engine.sql.errors import to_sql_error
 from aurora.engine.sql.infer import Inferer, Scope, column_name, infer_params, infer_select
+from aurora.engine.sql.multirow import build_plan as multirow_plan
 from aurora.engine.sql.sequences import Sequences
 from aurora.engine.sql.settings import Settings
 from aurora.engine.sql.translate import parse, to_sqlite
@@ -42,7 +43,6 @@ from aurora.engine.sqlapi import (
 )
 
 _pids = itertools.count(1)
-_PARAM = re.compile(r"\$(\d+)")
 _WRITE_KINDS = frozenset(("insert", "update", "delete", "merge"))
 
 
@@ -137,14 +137,20 @@ class Session:
             self.catalog.ensure_schema()
         self.sequences = Sequences(conn)
         functions.register(conn, self)
+        # Foreign keys are triggers (fkeys.py); a cascade on a self-referencing table fires
+        # its own trigger again, which SQLite allows only with recursive triggers.
+        conn.execute("PRAGMA recursive_triggers=ON")
+        self.fk = fkeys.Enforcer(conn, lambda: self._status == "T")
         self._refresh_pg = pgcatalog.refresher(
             conn, self.catalog, user, database, self._list_dbs, lambda: dict(self.settings.values)
         )
         self.catalog.refresh()
+        self.cursors = cursors.Cursors(self)
         self._cur = conn.cursor()
         self._desc: tuple | None = None
         self._cur.exec_trace = self._trace
         self._fast = conn.cursor()
+        self._max_variables = conn.limit(apsw.SQLITE_LIMIT_VARIABLE_NUMBER, -1)
         self._utility: dict[str, Callable[[str], StatementResult]] = {
             "begin": self._begin,
             "start": self._begin,
@@ -175,6 +181,10 @@ class Session:
             "drop": self._drop,
             "alter": self._ddl(ddl.alter),
             "explain": self._explain,
+            "declare": self.cursors.declare,
+            "fetch": self.cursors.fetch,
+            "move": self.cursors.move,
+            "close": self.cursors.close,
         }
 
     # --- SqlSession -------------------------------------------------------------------------
@@ -195,8 +205,8 @@ class Session:
 
     def prepare(self, sql: str, param_oids: Sequence[int]) -> Prepared:
         word = lexer.first_word(sql)
-        if (word in self._utility and word not in ("copy",)) or not word:
-            n = max((int(x) for x in _PARAM.findall(sql)), default=0)
+        if (word in self._utility and word != "copy" and word not in cursors.VERBS) or not word:
+            n = lexer.param_count(sql)
             return Prepared(
                 [o or types.TEXT for o in list(param_oids)[:n]]
                 + [types.TEXT] * (n - len(param_oids)),
@@ -205,13 +215,15 @@ class Session:
         if word == "copy":
             return Prepared([], None)
         try:
+            if word in cursors.VERBS:
+                return self.cursors.prepare(sql, param_oids)
             plan = self._plan(sql, given=param_oids)[0]
             if plan.columns is None and (plan.kind == "select" or plan.returning):
                 self._describe(plan)
             cols = plan.columns if (plan.kind == "select" or plan.returning) else None
             return Prepared(list(plan.param_oids), cols)
         except BaseException as e:
-            err = to_sql_error(e, self._serialization)
+            err = to_sql_error(e, self._serialization, self.conn)
             if self._status == "T":
                 self._status = "E"
             raise err from None
@@ -230,7 +242,7 @@ class Session:
         except BaseException as e:
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
                 raise
-            err = to_sql_error(e, self._serialization)
+            err = to_sql_error(e, self._serialization, self.conn)
             self._schema_seen = None
             if self._interrupted and err.sqlstate == "57014" and self._timeout_hit:
                 err = SqlError("57014", "canceling statement due to statement timeout")
@@ -258,7 +270,7 @@ class Session:
                 self._start_block()
             return self._copy_rows(copy, rows)
         except BaseException as e:
-            err = to_sql_error(e, self._serialization)
+            err = to_sql_error(e, self._serialization, self.conn)
             if self._status == "T":
                 self._status = "E"
             raise err from None
@@ -273,6 +285,7 @@ class Session:
         return self._interrupted
 
     def close(self) -> None:
+        self.cursors.close_all()
         with contextlib.suppress(apsw.Error):
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
@@ -290,6 +303,10 @@ class Session:
 
     def txid(self) -> int:
         return self._txid
+
+    def cursor_columns(self, name: str) -> list[Column] | None:
+        """The columns of a DECLAREd cursor, for the front end's Describe of that portal."""
+        return self.cursors.columns(name)
 
     def show_value(self, name: str, missing_ok: bool = False) -> str | None:
         return self.settings.get(name, missing_ok)
@@ -329,11 +346,42 @@ class Session:
                 and not (word == "copy" and re.search(r"\bto\s+stdout\b", sql, re.I))
             ):
                 raise SqlError("25006", f"cannot execute {word.upper()} in a read-only transaction")
+            if word == "declare":  # the one utility statement that takes parameters
+                return self.cursors.declare(sql, params)
             return handler(sql)
         if not word:
             return StatementResult("EMPTY")
         plan, lits = self._plan(sql)
+        if (
+            plan.kind in _WRITE_KINDS
+            and not (self.read_only or self._txn_read_only)
+            and self.fk.any()
+        ):
+            return self._run_checked(plan, params, lits)
         return self._run(plan, params, lits)
+
+    def _run_checked(self, plan: Plan, params: Sequence[object], lits: list[object]) -> StatementResult:
+        """Run a write in a database with foreign keys: their immediate checks wait for the end
+        of the statement, as PostgreSQL's do (a statement may insert a child before its
+        parent), and a violation then undoes the whole statement. Outside a block the
+        statement is its own transaction, which checks the deferred constraints too."""
+        own = not self.conn.in_transaction
+        self.conn.execute("BEGIN IMMEDIATE" if own else "SAVEPOINT _aurora_statement")
+        self.fk.begin_statement()
+        try:
+            result = self._run(plan, params, lits)
+            self.fk.end_statement()
+        except BaseException:
+            self.fk.abort_statement()
+            with contextlib.suppress(apsw.Error):
+                if own:
+                    self.conn.execute("ROLLBACK")
+                else:
+                    self.conn.execute("ROLLBACK TO _aurora_statement")
+                    self.conn.execute("RELEASE _aurora_statement")
+            raise
+        self.conn.execute("COMMIT" if own else "RELEASE _aurora_statement")
+        return result
 
     def _plan(self, sql: str, given: Sequence[int] = ()) -> tuple[Plan, list[object]]:
         # Another instance may change the schema between our transactions, never inside one
@@ -352,7 +400,7 @@ class Session:
         if exact is not None and self._cache.get(sql) is exact:
             self.stats["hits"] += 1
             return exact, []
-        nuser = max((int(x) for x in _PARAM.findall(sql)), default=0) if "$" in sql else 0
+        nuser = lexer.param_count(sql)
         norm = lexer.normalize(sql, nuser + 1)
         if norm is not None:
             key, lits = norm
@@ -391,6 +439,9 @@ class Session:
             self._cache.popitem(last=False)
 
     def _build(self, text: str, nuser: int, lit_kinds: list[str], given: Sequence[int]) -> Plan:
+        wide = multirow_plan(text, nuser, lit_kinds, given, self._build)  # pandas' bulk INSERT
+        if wide is not None:
+            return wide
         tree = parse(text)
         kind = {
             exp.Select: "select",
@@ -434,7 +485,7 @@ class Session:
         plain = None
         if kind == "select" and isinstance(tree, exp.Select):
             plain = [isinstance(e, exp.Column) for e in tree.expressions]
-        sql, rw = to_sqlite(tree, self.catalog)
+        sql, rw = to_sqlite(tree, self.catalog, inferer)
         return Plan(
             plain=plain,
             sql=sql,
@@ -458,22 +509,14 @@ class Session:
             raise SqlError(
                 "25006", f"cannot execute {plan.kind.upper()} in a read-only transaction"
             )
-        if len(params) < plan.nparams:
-            raise SqlError(
-                "08P01",
-                f"bind message supplies {len(params)} parameters, but "
-                f"prepared statement requires {plan.nparams}",
-            )
-        bind = [types.to_sqlite(p) for p in params] if params else []
-        if lits:
-            bind.extend(lits)
+        sql, bind = self._bindings(plan, params, lits)
         if plan.touches_catalog:
             self._refresh_pg()
         timeout = self._arm_timeout()
         try:
             self._desc = None
             cur = self._cur if plan.columns is None else self._fast
-            rows = cur.execute(plan.sql, bind).fetchall()
+            rows = cur.execute(sql, bind).fetchall()
         except apsw.ExecutionCompleteError:
             rows = []
         except apsw.SQLError:
@@ -504,6 +547,25 @@ class Session:
         n = self.conn.changes()
         tag = f"INSERT 0 {n}" if plan.kind == "insert" else f"{plan.kind.upper()} {n}"
         return StatementResult(tag)
+
+    def _bindings(
+        self, plan: Plan, params: Sequence[object], lits: Sequence[object]
+    ) -> tuple[str, list[object]]:
+        """The SQLite text and the values to bind for one run of ``plan``."""
+        if len(params) < plan.nparams:
+            raise SqlError(
+                "08P01",
+                f"bind message supplies {len(params)} parameters, but "
+                f"prepared statement requires {plan.nparams}",
+            )
+        bind = [types.to_sqlite(p) for p in params] if params else []
+        if lits:
+            bind.extend(lits)
+        if len(bind) > self._max_variables:
+            # More than SQLite binds (PostgreSQL takes 65,535: pandas' multi-row INSERTs):
+            # the values go into the text as literals, this run only.
+            return lexer.inline_params(plan.sql, bind), []
+        return plan.sql, bind
 
     def _arm_timeout(self) -> bool:
         ms = int(self.settings.values.get("statement_timeout", "0") or 0)
@@ -537,9 +599,9 @@ class Session:
 
         cur = self.conn.cursor()
         cur.exec_trace = grab
-        n = max(plan.nparams + len(plan.lit_kinds), 0)
+        sql, bind = self._bindings(plan, [None] * plan.nparams, [None] * len(plan.lit_kinds))
         with contextlib.suppress(apsw.ExecTraceAbort):
-            cur.execute(plan.sql, [None] * n)
+            cur.execute(sql, bind)
         # Columns whose type nothing tells are described as text, and stay so: a client
         # encodes the rows by what Describe said.
         self._settle(plan, desc[0] if desc else None, [])
@@ -620,6 +682,8 @@ class Session:
             self.conn.execute(begin)
 
     def _end_txn(self) -> None:
+        self.fk.end_transaction()
+        self.cursors.at_end()
         self._deferred_begin = None
         self._status = "I"
         self._check_schema = True
@@ -638,6 +702,8 @@ class Session:
             return StatementResult("ROLLBACK")
         if self._status == "T" and self._deferred_begin is None:
             try:
+                self.fk.check_pending()
+                self.cursors.at_commit()
                 self.conn.execute("COMMIT")
             except BaseException:
                 self._safe_rollback()
@@ -648,6 +714,7 @@ class Session:
 
     def _safe_rollback(self) -> None:
         self._schema_seen = None  # the catalog may hold what this transaction undid
+        self.cursors.at_rollback()
         if self.conn.in_transaction:
             with contextlib.suppress(apsw.Error):
                 self.conn.execute("ROLLBACK")
@@ -669,6 +736,7 @@ class Session:
                 self.conn.execute(f"ROLLBACK TO {_ident(name)}")
             except apsw.SQLError:
                 raise SqlError("3B001", f'savepoint "{name}" does not exist') from None
+            self.fk.rollback_to(name)
             self._refresh_pg.invalidate()  # type: ignore[attr-defined]
             self._schema_seen = None
             self._status = "T"
@@ -682,6 +750,7 @@ class Session:
             raise SqlError("25P01", "SAVEPOINT can only be used in transaction blocks")
         name = sql.split()[1].strip(";")
         self.conn.execute(f"SAVEPOINT {_ident(name)}")
+        self.fk.savepoint(name)
         return StatementResult("SAVEPOINT")
 
     def _release(self, sql: str) -> StatementResult:
@@ -693,6 +762,7 @@ class Session:
             self.conn.execute(f"RELEASE {_ident(name)}")
         except apsw.SQLError:
             raise SqlError("3B001", f'savepoint "{name}" does not exist') from None
+        self.fk.release(name)
         return StatementResult("RELEASE")
 
     # --- settings -----------------------------------------------------------------------------
@@ -725,6 +795,8 @@ class Session:
             if "read only" in low:
                 self._txn_read_only = True
             return StatementResult("SET")
+        if low.startswith("constraints"):
+            return self._set_constraints(body)
         if low.startswith("names"):
             self.settings.set("client_encoding", body[5:].strip())
             return StatementResult("SET")
@@ -735,6 +807,21 @@ class Session:
             raise SqlError("42601", "syntax error in SET")
         self.settings.set(m.group(2), m.group(3))
         return StatementResult("SET")
+
+    _SET_CONSTRAINTS = re.compile(r"constraints\s+(.+?)\s+(deferred|immediate)\s*$", re.I | re.S)
+
+    def _set_constraints(self, body: str) -> StatementResult:
+        m = self._SET_CONSTRAINTS.match(body)
+        if not m:
+            raise SqlError("42601", "syntax error in SET CONSTRAINTS")
+        if self._status != "T":
+            # PostgreSQL warns (25P01) and does nothing outside a transaction block.
+            return StatementResult("SET CONSTRAINTS")
+        names = None if m.group(1).strip().lower() == "all" else m.group(1).split(",")
+        self.fk.set_constraints(
+            [n.strip() for n in names] if names else None, m.group(2).lower() == "deferred"
+        )
+        return StatementResult("SET CONSTRAINTS")
 
     def _show(self, sql: str) -> StatementResult:
         name = re.sub(r"^\s*show\s+", "", sql, flags=re.I).strip().rstrip(";").strip()
@@ -776,9 +863,8 @@ class Session:
             r"^\s*explain\s+(?:\([^)]*\)\s*|analyze\s+|verbose\s+)*", "", sql, flags=re.I
         )
         plan, _ = self._plan(inner)
-        rows = self.conn.execute(
-            "EXPLAIN QUERY PLAN " + plan.sql, [None] * (plan.nparams + len(plan.lit_kinds))
-        ).fetchall()
+        text, bind = self._bindings(plan, [None] * plan.nparams, [None] * len(plan.lit_kinds))
+        rows = self.conn.execute("EXPLAIN QUERY PLAN " + text, bind).fetchall()
         out = [(("  " * 0) + str(r[3]),) for r in rows]
         return StatementResult(f"EXPLAIN {len(out)}", [Column("QUERY PLAN", types.TEXT)], out)
 
@@ -812,13 +898,17 @@ class Session:
             ):
                 return StatementResult("CREATE EXTENSION")
             raise SqlError("0A000", f"CREATE {what} is not supported")
+        if re.match(r"\s*create\s+schema\b", sql, re.I):
+            return self._ddl(schemas.create)(sql)
         return self._ddl(ddl.create)(sql)
 
     def _drop(self, sql: str) -> StatementResult:
         m = re.match(r"\s*drop\s+database\s+(?:if\s+exists\s+)?(\"[^\"]+\"|\w+)", sql, re.I)
         if m:
             return self._database(sql, m.group(1).strip('"'), self._drop_db, "DROP DATABASE")
-        if re.match(r"\s*drop\s+(schema|extension|function|type|role|user)\b", sql, re.I):
+        if re.match(r"\s*drop\s+schema\b", sql, re.I):
+            return self._ddl(schemas.drop)(sql)
+        if re.match(r"\s*drop\s+(extension|function|type|role|user)\b", sql, re.I):
             if re.match(r"\s*drop\s+extension\s+if\s+exists", sql, re.I):
                 return StatementResult("DROP EXTENSION")
             raise SqlError("0A000", f"{' '.join(sql.split()[:2]).upper()} is not supported")
@@ -880,9 +970,17 @@ class Session:
         plain = [oid in (types.TEXT, 1043, 1042, 19) for oid in oids]
         width = len(copy.columns)
         text_in = types.text_in
+        # numeric(p,s) rounds to s and is checked against p, as any write to it
+        typmods = [by_name[n.lower()].typmod if n.lower() in by_name else -1 for n in copy.columns]
+        marks = [
+            f"pg_numeric(?, {ps[0]}, {ps[1]})"
+            if oid == types.NUMERIC and (ps := types.numeric_precision_scale(tm))
+            else "?"
+            for oid, tm in zip(oids, typmods, strict=True)
+        ]
         sql = (
             f'INSERT INTO "{copy.table}" ({", ".join(_ident(c) for c in copy.columns)}) '
-            f"VALUES ({', '.join('?' * width)})"
+            f"VALUES ({', '.join(marks)})"
         )
         count = 0
         line = 0
@@ -903,7 +1001,13 @@ class Session:
                 yield out
 
         with self.atomic():
-            self.conn.executemany(sql, converted())
+            self.fk.begin_statement()
+            try:
+                self.conn.executemany(sql, converted())
+                self.fk.end_statement()
+            except BaseException:
+                self.fk.abort_statement()
+                raise
         return count
 
 

@@ -18,10 +18,11 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.sqlite import SQLite
 
-from aurora.engine.sql import types
+from aurora.engine.sql import lexer, schemas, types
 from aurora.engine.sql.catalog import Catalog
-from aurora.engine.sql.infer import datatype_ref
-from aurora.engine.sql.pgcatalog import CATALOG_TABLES
+from aurora.engine.sql.infer import Inferer, datatype_ref
+from aurora.engine.sql.numeric_rewrite import NumericRules, cast_call, write_call
+from aurora.engine.sql.pgcatalog import CATALOG_COLUMNS, CATALOG_TABLES
 from aurora.engine.sqlapi import SqlError
 
 _SQLGLOT_LOG = logging.getLogger("sqlglot")
@@ -40,7 +41,6 @@ class _Quiet(logging.Filter):
 _SQLGLOT_LOG.addFilter(_Quiet())
 # A cast to an array type (``$1::oid[]``) is beyond sqlglot's parser: name it a user type.
 _ARRAY_CAST = re.compile(r"::\s*((?:pg_catalog\.)?\"?\w+\"?)\s*\[\]")
-_PARAM_ADJ = re.compile(r"(\$\d+)(?=\S)")
 _ESTRING = re.compile(r"(?<![\w'])[eE]'((?:[^'\\]|\\.|'')*)'")
 _CATALOG_SCHEMAS = ("pg_catalog", "public", "information_schema")
 
@@ -65,8 +65,7 @@ def parse(sql: str) -> exp.Expression:
     if "[]" in sql:
         sql = _ARRAY_CAST.sub(lambda m: "::" + m.group(1).replace('"', "") + "__array", sql)
     if "$" in sql:
-        # sqlglot reads "$1,$2" as a dollar-quoted string: keep parameters apart.
-        sql = _PARAM_ADJ.sub(r"\1 ", sql)
+        sql = lexer.spaced_params(sql)
     try:
         with _quiet():
             tree = sqlglot.parse_one(sql, read="postgres")
@@ -138,14 +137,18 @@ def _str(s: str) -> exp.Literal:
 class Rewriter:
     """One statement's rewrite; records what the session needs to know about it."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, inferer: Inferer | None = None) -> None:
         self.catalog = catalog
+        self.numeric = NumericRules(catalog, inferer or Inferer(catalog, {}, {}))
         self.touches_catalog = False
         self.empty_catalogs: set[str] = set()
         self._srf_n = 0
 
     def run(self, tree: exp.Expression) -> exp.Expression:
         self._lateral(tree)
+        _unnest_element_types(tree)
+        _subscript_offsets(tree)
+        self._correlated_unnest(tree)
         self._srf_in_select(tree)
         tree = self.walk(tree)
         self._coerce_writes(tree)
@@ -154,6 +157,7 @@ class Rewriter:
     def walk(self, node: exp.Expression) -> exp.Expression:
         """Rewrite bottom-up: children first, so a rule always sees rewritten operands
         (sqlglot's own transform skips the children of a replaced node)."""
+        typed = self.numeric.operand_types(node)  # on the operands as written
         for key, value in list(node.args.items()):
             if isinstance(value, exp.Expression):
                 new = self.walk(value)
@@ -165,6 +169,10 @@ class Rewriter:
                 and any(isinstance(x, exp.Expression) for x in value)
             ):
                 node.set(key, [self.walk(x) if isinstance(x, exp.Expression) else x for x in value])
+        if typed is not None:
+            exact = self.numeric.rewrite(node, typed)
+            if exact is not None:
+                return exact
         return self._node(node)
 
     # -- rules per node -------------------------------------------------------------------
@@ -173,7 +181,17 @@ class Rewriter:
         if isinstance(e, exp.Table):
             return self._table(e)
         if isinstance(e, exp.Unnest) and e.expressions:
-            return self._unnest_table(e, e.expressions[0])
+            return self._unnest_table(e, *e.expressions)
+        if (
+            isinstance(e, exp.Insert)
+            and e.args.get("conflict") is not None
+            and isinstance(e.expression, exp.Select)
+            and e.expression.args.get("where") is None
+        ):
+            # INSERT ... SELECT ... ON CONFLICT: SQLite would read ON as a join's condition
+            # unless the SELECT has a WHERE (its documented parsing ambiguity).
+            e.expression.set("where", exp.Where(this=exp.true()))
+            return e
         if (
             isinstance(e, exp.Values)
             and isinstance(e.parent, (exp.From, exp.Join))
@@ -220,6 +238,8 @@ class Rewriter:
             return self._any(e)
         if isinstance(e, exp.Array):
             return self._array(e)
+        if isinstance(e, exp.Bracket) and len(e.expressions) == 1:
+            return _subscript(e)
         if isinstance(e, exp.ArrayAgg):
             return fn("json_group_array", e.this)
         if isinstance(e, exp.Extract):
@@ -228,6 +248,8 @@ class Rewriter:
             unit = e.args.get("unit")
             u = unit if not isinstance(unit, (exp.Var, exp.Identifier)) else _str(unit.name.lower())
             return fn("pg_date_trunc", u, e.this)
+        if isinstance(e, exp.AtTimeZone):
+            return fn("pg_at_time_zone", e.this, e.args["zone"])
         if isinstance(e, exp.CurrentTimestamp):
             return fn("pg_now")
         if isinstance(e, exp.Localtimestamp):
@@ -264,6 +286,23 @@ class Rewriter:
             return fn("pg_mod", e.this, e.expression)
         if isinstance(e, exp.ArrayContainsAll):
             return fn("pg_json_contains", e.this, e.expression)
+        if isinstance(e, exp.ArrayContainedBy):
+            return fn("pg_json_contains", e.expression, e.this)
+        if type(e) in _JSON_OPERATORS:
+            return self._json_operator(e)
+        if (
+            isinstance(e, _COMPARISONS)
+            and not isinstance(e.parent, (exp.Update, exp.OnConflict))  # SET col = ...
+            and (_is_json(e.this) or _is_json(e.expression))
+        ):
+            # jsonb compares by value (numbers as numbers, objects by size...), not as text.
+            return type(e)(
+                this=fn("pg_jsonb_cmp", e.this, e.expression), expression=exp.Literal.number(0)
+            )
+        if isinstance(e, exp.In) and _is_json(e.this) and e.expressions:
+            # jsonb IN (...): every item as canonical JSON text (a jsonb parameter arrives
+            # decoded, '"blue"' as blue).
+            e.set("expressions", [x if _is_json(x) else fn("pg_jsonb", x) for x in e.expressions])
         if isinstance(e, exp.Anonymous):
             return self._anonymous(e)
         if isinstance(e, exp.LogicalAnd):
@@ -282,12 +321,33 @@ class Rewriter:
             return fn("pg_extract", *e.expressions)
         if name == "unnest":
             return exp.Explode(this=e.expressions[0])
+        if name == "timezone" and len(e.expressions) == 2:
+            return fn("pg_at_time_zone", e.expressions[1], e.expressions[0])
         if name == "jsonb_build_object":
             return fn("json_build_object", *e.expressions)
         if name in ("array_agg",):
             return fn("json_group_array", *e.expressions)
         e.set("this", name)
         return e
+
+    def _json_operator(self, e: exp.Expression) -> exp.Expression:
+        name = _JSON_OPERATORS[type(e)]
+        key = e.expression
+        if isinstance(key, exp.JSONPath):
+            # A literal key sqlglot turned into a path: back to a key, or to a path of keys.
+            parts = [
+                exp.Literal.number(p.this)
+                if isinstance(p, exp.JSONPathSubscript)
+                else exp.Literal.string(str(p.this))
+                for p in key.expressions
+                if not isinstance(p, exp.JSONPathRoot)
+            ]
+            if len(parts) == 1:
+                key = parts[0]
+            else:
+                key = fn("json_array", *parts)
+                name = {"pg_json_get": "pg_json_path"}.get(name, "pg_json_path_text")
+        return fn(name, e.this, key)
 
     def _table(self, e: exp.Table) -> exp.Expression:
         if isinstance(e.this, (exp.ExplodingGenerateSeries, exp.GenerateSeries)):
@@ -316,6 +376,9 @@ class Rewriter:
                 if name in EMPTY_CATALOGS:
                     self.empty_catalogs.add(name)
         elif db:
+            if schemas.exists(self.catalog.conn, e.db):
+                # A named schema is a catalog entry with no relations (see schemas.py).
+                raise SqlError("42P01", f'relation "{e.db}.{e.name}" does not exist')
             raise SqlError("3F000", f'schema "{e.db}" does not exist')
         if e.args.get("catalog") is not None:
             e.set("catalog", None)
@@ -340,13 +403,37 @@ class Rewriter:
         )
         return exp.Table(this=Raw(this=sql))
 
-    def _unnest_table(self, e: exp.Table, arr: exp.Expression) -> exp.Expression:
+    def _unnest_table(self, e: exp.Expression, *arrays: exp.Expression) -> exp.Expression:
+        """``unnest(a [, b ...]) [WITH ORDINALITY] [AS t(x, y, n)]`` as a subquery over
+        json_each: several arrays are zipped by index, the longest one driving (PostgreSQL
+        pads the shorter ones with NULLs). An array cast to ``numeric[]``, ``jsonb[]``...
+        (Django's bulk_create) gives its elements that type's storage form."""
         alias = e.args.get("alias")
         tname = alias.name if alias is not None and alias.name else "unnest"
-        cols = alias.columns if alias is not None else []
-        cname = cols[0].name if cols else tname
-        arr = arr
-        sql = f'(SELECT value AS "{cname}" FROM json_each({generate(arr)})) AS "{tname}"'
+        cols = [c.name for c in alias.columns] if alias is not None else []
+        elem_oids = e.meta.get("unnest_types") or [None] * len(arrays)
+        offset = e.args.get("offset")
+        ordinality = None
+        if offset:
+            ordinality = offset.name if isinstance(offset, exp.Expression) else "ordinality"
+            if len(cols) > len(arrays):
+                ordinality = cols[len(arrays)]
+        if len(arrays) == 1:
+            names = [cols[0] if cols else tname]
+            driver, values = _zipped([_array_sql(arrays[0])], "_i")
+            source = f"json_each({driver}) AS _i"
+        else:
+            names = [cols[i] if i < len(cols) else "unnest" for i in range(len(arrays))]
+            driver, values = _zipped([f"_u.a{i}" for i in range(len(arrays))], "_i")
+            arrays_sql = ", ".join(f"{_array_sql(a)} AS a{i}" for i, a in enumerate(arrays))
+            source = f"(SELECT {arrays_sql}) AS _u, json_each({driver}) AS _i"
+        outs = [
+            f'{_element_sql(self, v, elem_oids[i] if i < len(elem_oids) else None)} AS "{n}"'
+            for i, (v, n) in enumerate(zip(values, names, strict=True))
+        ]
+        if ordinality is not None:
+            outs.append(f'_i.key + 1 AS "{ordinality}"')
+        sql = f'(SELECT {", ".join(outs)} FROM {source}) AS "{tname}"'
         return exp.Table(this=Raw(this=sql))
 
     def _values_table(self, e: exp.Values) -> exp.Expression:
@@ -372,6 +459,8 @@ class Rewriter:
         if oid in (types.INT2, types.INT4, types.INT8, types.OID, 24, 28):
             if isinstance(v, exp.Literal) and not v.is_string:
                 return v
+            if isinstance(v, exp.Anonymous) and str(v.this) == "pg_regclass_name":
+                return fn("pg_regclass", *v.expressions)  # 'name'::regclass::oid
             if isinstance(e.parent, exp.Cast):
                 return v
             return fn("pg_int", v)
@@ -380,12 +469,7 @@ class Rewriter:
         if oid == 17:
             return fn("pg_bytea", v)
         if oid == types.NUMERIC:
-            scale = types.numeric_scale(typmod)
-            return (
-                fn("pg_numeric", v, exp.Literal.number(scale))
-                if scale is not None
-                else fn("pg_numeric", v)
-            )
+            return cast_call(v, typmod)
         if oid in (700, 701):
             return fn("pg_float", v)
         if oid == 1184:
@@ -462,6 +546,61 @@ class Rewriter:
                     if col.table.lower() == aname and col.name.lower() in mapping:
                         col.replace(mapping[col.name.lower()].copy())
 
+    def _correlated_unnest(self, tree: exp.Expression) -> None:
+        """``FROM pg_index i, unnest(i.indkey, i.indoption) WITH ORDINALITY k(key, opt, n)``
+        (Django's index introspection): SQLite has no LATERAL, so the unnest becomes a
+        json_each join on the driving array, and its columns (named, or in ``*``) become
+        expressions of that join's key."""
+        for sel in list(tree.find_all(exp.Select)):
+            frm = sel.args.get("from_")
+            joins = sel.args.get("joins") or []
+            sources = ([frm.this] if frm is not None else []) + [j.this for j in joins]
+            for u in sources:
+                if not isinstance(u, exp.Unnest) or len(sources) < 2:
+                    continue
+                if not any(a.find(exp.Column) for a in u.expressions):
+                    continue  # reads no column: the subquery form serves
+                self._inline_unnest(sel, u, sources)
+
+    def _inline_unnest(self, sel: exp.Select, u: exp.Unnest, sources: list) -> None:
+        self._srf_n += 1
+        key = f"_lu{self._srf_n}"
+        alias = u.args.get("alias")
+        uname = (alias.name if alias is not None and alias.name else "unnest").lower()
+        cols = [c.name for c in alias.columns] if alias is not None else []
+        arrays = [_array_sql(self.walk(a.copy())) for a in u.expressions]
+        driver, values = _zipped(arrays, key)
+        names = [cols[i] if i < len(cols) else "unnest" for i in range(len(arrays))]
+        exprs = dict(zip((n.lower() for n in names), values, strict=True))
+        offset = u.args.get("offset")
+        if offset:
+            oname = (
+                cols[len(arrays)]
+                if len(cols) > len(arrays)
+                else (offset.name if isinstance(offset, exp.Expression) else "ordinality")
+            )
+            exprs[oname.lower()] = f"({key}.key + 1)"
+        u.replace(exp.Table(this=Raw(this=f"json_each({driver}) AS {key}")))
+        for col in list(sel.find_all(exp.Column)):
+            name = col.name.lower()
+            if name in exprs and (col.table.lower() in ("", uname)) and _owner_select(col) is sel:
+                col.replace(Raw(this=exprs[name]))
+        own = [exp.alias_(Raw(this=v), n, quoted=True) for n, v in exprs.items()]
+        others = [
+            exp.Column(this=exp.Star(), table=exp.to_identifier(o.alias_or_name))
+            for o in sources
+            if o is not u and isinstance(o, exp.Table)
+        ]
+        out: list[exp.Expression] = []
+        for e in sel.expressions:
+            if isinstance(e, exp.Star):
+                out += [*others, *own]  # SELECT *: the other sources, then the unnest
+            elif isinstance(e, exp.Column) and e.is_star and e.table.lower() == uname:
+                out += own  # SELECT koi.*
+            else:
+                out.append(e)
+        sel.set("expressions", out)
+
     def _srf_in_select(self, tree: exp.Expression) -> None:
         """``SELECT unnest(a), generate_subscripts(a, 1) FROM t``: one json_each join per query."""
         for sel in list(tree.find_all(exp.Select)):
@@ -490,10 +629,11 @@ class Rewriter:
                         x.replace(exp.column("value", alias))
                     else:
                         arr_sql = generate(self.walk(arr.copy()))
+                        # Raw: parsed back, json_extract would meet the jsonb -> rule.
                         x.replace(
-                            exp.maybe_parse(
-                                f"json_extract(pg_array_in({arr_sql}), '$[' || {alias}.key || ']')",
-                                dialect="sqlite",
+                            Raw(
+                                this=f"json_extract(pg_array_in({arr_sql}), "
+                                f"'$[' || {alias}.key || ']')"
                             )
                         )
                 else:
@@ -520,6 +660,13 @@ class Rewriter:
                     for i, v in enumerate(row.expressions):
                         if i < len(cols):
                             targets.append((v, table, cols[i]))
+            elif isinstance(values, exp.Select):
+                # INSERT ... SELECT: only numeric, whose computed (scaled) form is not stored
+                for i, v in enumerate(values.expressions[: len(cols)]):
+                    info = self.catalog.column(table, cols[i])
+                    numeric = info is not None and info.type_oid == types.NUMERIC
+                    if numeric and not isinstance(v, exp.Star):
+                        targets.append((v.this if isinstance(v, exp.Alias) else v, table, cols[i]))
             conflict = tree.args.get("conflict")
             if conflict is not None:
                 for eq in conflict.expressions or []:
@@ -534,6 +681,9 @@ class Rewriter:
             info = self.catalog.column(table, col)
             if info is None or isinstance(value, exp.Null):
                 continue
+            if info.type_oid == types.NUMERIC:
+                value.replace(write_call(value.copy(), info.typmod))
+                continue
             wrap = _WRITE_FUNCS.get(info.type_oid)
             if wrap is None:
                 continue
@@ -543,13 +693,115 @@ class Rewriter:
 
 
 _WRITE_FUNCS = {
-    types.NUMERIC: "pg_numeric",
     types.BOOL: "pg_bool",
     17: "pg_bytea",
     114: "pg_jsonb",
     3802: "pg_jsonb",
     1184: "pg_timestamptz",
 }
+
+
+_JSON_OPERATORS: dict[type, str] = {
+    exp.JSONExtract: "pg_json_get",  # ->
+    exp.JSONExtractScalar: "pg_json_get_text",  # ->>
+    exp.JSONBExtract: "pg_json_path",  # #>
+    exp.JSONBExtractScalar: "pg_json_path_text",  # #>>
+    exp.JSONBContainsTopKey: "pg_json_has",  # ?
+    exp.JSONBContainsAnyTopKeys: "pg_json_has_any",  # ?|
+    exp.JSONBContainsAllTopKeys: "pg_json_has_all",  # ?&
+}
+_JSON_VALUED = ("pg_json_get", "pg_json_path", "pg_jsonb")
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
+
+
+def _is_json(e: exp.Expression) -> bool:
+    """Whether a rewritten operand is a jsonb value (an operator's result or a cast)."""
+    while isinstance(e, exp.Paren):
+        e = e.this
+    return isinstance(e, exp.Anonymous) and str(e.this) in _JSON_VALUED
+
+
+# int2vector / oidvector catalog columns (pg_index.indkey...) count from 0, other arrays from 1.
+_VECTOR_COLUMNS = frozenset(
+    col for cols in CATALOG_COLUMNS.values() for col, oid in cols.items() if oid in (22, 30)
+)
+
+
+def _subscript_offsets(tree: exp.Expression) -> None:
+    """Before the rewrite: note on each subscript whether sqlglot's parser already made its
+    index 0-based. It does so for an integer literal on an operand it types as an array or
+    not at all (``a[1]`` reads ``a[0]``), and leaves other indexes and operands 1-based."""
+    for b in tree.find_all(exp.Bracket):
+        t = b.this.type
+        b.meta["shifted"] = t is None or t.this in (
+            exp.DataType.Type.UNKNOWN,
+            exp.DataType.Type.ARRAY,
+        )
+
+
+def _subscript(e: exp.Bracket) -> exp.Expression:
+    """``arr[i]`` as pg_array_get(arr, 0-based i)."""
+    arr, idx = e.this, e.expressions[0]
+    if isinstance(idx, exp.Slice):
+        raise SqlError("0A000", "array slices are not supported")
+    vector = isinstance(arr, exp.Column) and arr.name.lower() in _VECTOR_COLUMNS
+    if not isinstance(idx, (exp.Literal, exp.Neg)) or (
+        isinstance(idx, exp.Literal) and idx.is_string
+    ):
+        idx = fn("pg_int", idx)  # '2' is 2 and 'x' is 22P02, as PostgreSQL coerces it
+    literal = isinstance(idx, exp.Literal) or (
+        isinstance(idx, exp.Neg) and isinstance(idx.this, exp.Literal)
+    )
+    if literal:
+        k = int(idx.this.this if isinstance(idx, exp.Neg) else idx.this)
+        k = -k if isinstance(idx, exp.Neg) else k
+        k = k if e.meta.get("shifted", True) else k - 1
+        index: exp.Expression = exp.Literal.number(k + 1 if vector else k)
+    else:
+        index = (
+            idx if vector else exp.Sub(this=exp.Paren(this=idx), expression=exp.Literal.number(1))
+        )
+    return fn("pg_array_get", arr, index)
+
+
+def _unnest_element_types(tree: exp.Expression) -> None:
+    """Before the rewrite turns ``$1::numeric[]`` into pg_array_in: note on each unnest the
+    element type OID of each argument cast to an array type (None when not cast)."""
+    for u in tree.find_all(exp.Unnest):
+        oids: list[int | None] = []
+        for arg in u.expressions:
+            while isinstance(arg, exp.Paren):
+                arg = arg.this
+            t = types.BY_OID.get(datatype_ref(arg.to)[0]) if isinstance(arg, exp.Cast) else None
+            oids.append(t.elem_oid or None if t is not None and t.category == "A" else None)
+        u.meta["unnest_types"] = oids
+
+
+def _zipped(arrays: list[str], key: str) -> tuple[str, list[str]]:
+    """Several JSON arrays side by side: the array whose json_each (aliased ``key``) drives
+    (the longest), and each array's element at that row's index (NULL past its end)."""
+    if len(arrays) == 1:
+        return arrays[0], [f"{key}.value"]
+    lengths = [f"coalesce(json_array_length({a}), 0)" for a in arrays]
+    longest = " ".join(f"WHEN {n} THEN {a}" for n, a in zip(lengths[:-1], arrays, strict=False))
+    driver = f"CASE max({', '.join(lengths)}) {longest} ELSE {arrays[-1]} END"
+    return driver, [f"json_extract({a}, '$[' || {key}.key || ']')" for a in arrays]
+
+
+def _array_sql(arr: exp.Expression) -> str:
+    """SQLite text of an array operand as JSON (a PostgreSQL ``{...}`` literal is converted)."""
+    if isinstance(arr, exp.Anonymous) and str(arr.this) in ("pg_array_in", "json_array"):
+        return generate(arr)
+    return generate(fn("pg_array_in", arr))
+
+
+def _element_sql(rw: Rewriter, value: str, oid: int | None) -> str:
+    """An unnested element in the storage form of its declared element type."""
+    if oid is None or oid in (types.TEXT, 1043):
+        return value
+    name = types.format_type(oid, -1)
+    to = exp.DataType.build(name, dialect="postgres", udt=True)
+    return generate(rw._cast(exp.Cast(this=Raw(this=value), to=to)))
 
 
 def _interval_text(e: exp.Interval) -> exp.Expression:
@@ -594,8 +846,11 @@ def _array_subquery_sql(sel: exp.Expression) -> str:
     return f"(SELECT json_group_array(_v) FROM ({generate(sel)}))"
 
 
-def to_sqlite(tree: exp.Expression, catalog: Catalog) -> tuple[str, Rewriter]:
-    """Rewrite ``tree`` in place and return the SQLite text and what the rewrite saw."""
-    rw = Rewriter(catalog)
+def to_sqlite(
+    tree: exp.Expression, catalog: Catalog, inferer: Inferer | None = None
+) -> tuple[str, Rewriter]:
+    """Rewrite ``tree`` in place and return the SQLite text and what the rewrite saw
+    (``inferer``: the statement's parameter and literal types, for the numeric rule)."""
+    rw = Rewriter(catalog, inferer)
     tree = rw.run(tree)
     return generate(tree), rw

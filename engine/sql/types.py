@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from aurora.engine.sql import numeric
 from aurora.engine.sqlapi import SqlError
 
 
@@ -237,6 +238,13 @@ def format_type(oid: int | None, typmod: int | None = -1) -> str | None:
     return name
 
 
+def numeric_precision_scale(typmod: int) -> tuple[int, int] | None:
+    """(precision, scale) of a numeric(p,s) typmod; None for plain numeric."""
+    if typmod is None or typmod < 4:
+        return None
+    return (typmod - 4) >> 16, (typmod - 4) & 0xFFFF
+
+
 def numeric_scale(typmod: int) -> int | None:
     if typmod is None or typmod < 4:
         return None
@@ -248,14 +256,7 @@ def numeric_scale(typmod: int) -> int | None:
 
 def decimal_to_storage(d: Decimal) -> int | float | str:
     """The exact-storage form of a NUMERIC value (see the module docstring)."""
-    if not d.is_finite():
-        return str(d)
-    if d == d.to_integral_value() and d.as_tuple().exponent >= 0 and abs(d) < 2**63:
-        return int(d)
-    f = float(d)
-    if Decimal(repr(f)) == d:
-        return f
-    return str(d)
+    return numeric.stored(numeric.value(d))  # type: ignore[arg-type]
 
 
 def numeric_in(value: object) -> object:
@@ -269,11 +270,7 @@ def numeric_in(value: object) -> object:
     if isinstance(value, Decimal):
         return decimal_to_storage(value)
     if isinstance(value, (str, bytes)):
-        s = value.decode() if isinstance(value, bytes) else value
-        try:
-            return decimal_to_storage(Decimal(s.strip()))
-        except InvalidOperation:
-            raise SqlError("22P02", f'invalid input syntax for type numeric: "{s}"') from None
+        return numeric.stored(numeric.value(value))  # type: ignore[arg-type]
     return value
 
 
@@ -301,7 +298,9 @@ def to_sqlite(value: object) -> object:
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, Decimal):
-        return decimal_to_storage(value)
+        # A numeric parameter keeps its scale ($1 * 2 with 1.50 is 3.00); writes to a
+        # column still store it with pg_numeric.
+        return numeric.scaled(numeric.value(value))  # type: ignore[arg-type]
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(dt.UTC)
