@@ -35,7 +35,8 @@ def start(home: Path, pool_mib: int) -> int:
     password_file.parent.mkdir(parents=True, exist_ok=True)
     password_file.write_text(PASSWORD + "\n")
     writer = InstanceProcess(
-        layout, CLUSTER, f"{CLUSTER}-instance-1", "writer", volume, free_port(), free_port(),
+        layout, CLUSTER, f"{CLUSTER}-instance-1", "writer", volume, free_port(),
+        layout.replication_socket(layout.instance_dir(CLUSTER, f"{CLUSTER}-instance-1")),
         password_file, extra_args=["--pool-mib", str(pool_mib)],
     )
     writer.start(timeout=60)

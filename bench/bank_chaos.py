@@ -4,17 +4,21 @@ A cluster with two readers holds 10 accounts of 1,000. Client threads (default 4
 transferring through the writer endpoint, each transfer one transaction of two UPDATEs and an
 INSERT of its transfer id (psycopg, connect_timeout=2, reconnecting after any error; an error
 leaves the outcome unknown, the id tells afterwards). Meanwhile a schedule drawn from
-``--seed`` kills the writer, kills storage nodes (aurorad restarts them after its repair
-threshold, AURORA_NODE_REPAIR_AFTER, 10 s by default) and fails then restores an AZ, never
-taking more than 2 of a protection group's 6 copies down at once. Afterwards: the total
-balance is unchanged, every acknowledged transfer is present exactly once, and each account's
-balance matches the transfer table. There is no baseline: this is a correctness test that also
-reports the worst unavailability window (the longest gap between successful commits seen by
-all clients together).
+``--seed`` kills the writer (SIGKILL), freezes it (SIGSTOP, resumed 2 to 4 s later: a zombie
+that fencing must keep from committing), kills storage nodes (aurorad replaces them after its
+repair threshold, AURORA_NODE_REPAIR_AFTER, 10 s by default) and fails then restores an AZ
+(every other time the writer's), each kind several times, never taking more than 2 of a
+protection group's 6 copies down at once. Afterwards: the total balance is unchanged, every
+acknowledged transfer is present exactly once, and each account's balance matches the
+transfer table. There is no baseline: this is a correctness test that also reports
+unavailability, the gaps between successful commits seen by all clients together: the worst
+one, the worst per kind of fault (a gap belongs to the last fault before it ended), and for
+each failover its phases from aurorad's events (detection, promotion, then the first commit).
 
-    .venv/bin/python bench/bank_chaos.py [--seconds 60] [--seed 1] [--clients 4]
+    .venv/bin/python bench/bank_chaos.py [--seconds 90] [--seed 1] [--clients 4]
 
-Ends with ``RESULT acknowledged=... lost=... failovers=... worst_unavailable_s=...``; exits 1
+Ends with ``RESULT acknowledged=... lost=... failovers=... worst_unavailable_s=...
+worst_gap_s.<fault>=... faults.<fault>=...``; exits 1
 if a transfer was lost or a balance check failed.
 """
 
@@ -37,47 +41,94 @@ OPENING = 1000
 NODES = [f"sn-{az}{n}" for az in "abc" for n in "12"]
 
 
+FAULTS = ("kill-writer", "freeze-writer", "kill-node", "fail-az")
+
+
 @dataclass
 class Action:
     at: float
-    kind: str  # kill-writer, kill-node, fail-az, restore-az
+    kind: str  # one of FAULTS, or resume-writer, restore-az
     target: str | None = None
 
 
 def chaos_schedule(rng: random.Random, seconds: float, repair_after: float) -> list[Action]:
-    """Actions 4 to 7 s apart. The kind done least so far goes next, among those allowed: a
+    """Faults 4 to 7 s apart. The kind done least so far goes next, among those allowed: a
     node is killed, or an AZ failed, only when every node is up again and no AZ is down, so
-    that a protection group never loses more than 2 of its 6 copies; an AZ comes back 6 to
-    10 s after it failed, and always before the end."""
+    that a protection group never loses more than 2 of its 6 copies; a frozen writer is
+    resumed (SIGCONT) 2 to 4 s later, a zombie that fencing must keep from committing; an AZ
+    comes back 6 to 10 s after it failed. Both always before the end."""
     actions: list[Action] = []
-    done = dict.fromkeys(("kill-writer", "kill-node", "fail-az"), 0)
+    done = dict.fromkeys(FAULTS, 0)
     t = rng.uniform(3, 5)
     nodes_up_at = 0.0
     az_down: tuple[str, float, float] | None = None  # az, since, back after
-    while t < seconds - 3:
+    while t < seconds - 5:
         if az_down is not None and t - az_down[1] >= az_down[2]:
             actions.append(Action(t, "restore-az", az_down[0]))
             nodes_up_at = t + 3  # restarted nodes catch up from their peers
             az_down = None
         else:
-            allowed = ["kill-writer"]
+            allowed = ["kill-writer", "freeze-writer"]
             if az_down is None and t >= nodes_up_at:
                 allowed += ["kill-node", "fail-az"]
-            kind = min(allowed, key=lambda k: done[k])
+            kind = min(allowed, key=lambda k: (done[k], FAULTS.index(k)))
             done[kind] += 1
             if kind == "kill-writer":
                 actions.append(Action(t, kind))
+            elif kind == "freeze-writer":
+                actions.append(Action(t, kind))
+                t += rng.uniform(2, 4)
+                actions.append(Action(t, "resume-writer"))
             elif kind == "kill-node":
                 actions.append(Action(t, kind, rng.choice(NODES)))
                 nodes_up_at = t + repair_after + 3
             else:
-                az = rng.choice("abc")
-                actions.append(Action(t, kind, az))
+                az = rng.choice("abc")  # every other time, the writer's AZ instead (known then)
+                actions.append(Action(t, kind, az if done[kind] % 2 else None))
                 az_down = (az, t, rng.uniform(6, 10))
         t += rng.uniform(4, 7)
     if az_down is not None:
         actions.append(Action(min(t, seconds - 1), "restore-az", az_down[0]))
     return actions
+
+
+def gaps_by_fault(commits: list[float], faults: list[tuple[float, str]], start: float,
+                  end: float) -> dict[str, tuple[float, float, int]]:
+    """Each gap between successive commits (of all clients together) belongs to the last
+    fault done before it ended (its resume or restore included); per kind of fault: the
+    worst gap, when it began, and how many faults of that kind were done. Gaps before the
+    first fault belong to "none"."""
+    worst: dict[str, tuple[float, float, int]] = {"none": (0.0, 0.0, 0)}
+    for _, kind in faults:
+        gap, at, n = worst.get(kind, (0.0, 0.0, 0))
+        worst[kind] = (gap, at, n + 1)
+    times = [start, *sorted(commits), end]
+    for a, b in itertools.pairwise(times):
+        kind = next((k for at, k in reversed(faults) if at < b), "none")
+        gap, at, n = worst[kind]
+        if b - a > gap:
+            worst[kind] = (b - a, a, n)
+    return worst
+
+
+def print_failover_phases(events: list[dict], started_wall: float, commits: list[float]) -> None:
+    """For each failover, from aurorad's events: the fault (its chaos event), detection (until
+    the failover starts), promotion (until it completes), then until the next commit of any
+    client (reconnecting through the endpoint included)."""
+    at = [(e["time"] - started_wall, e["message"]) for e in sorted(events, key=lambda e: e["id"])]
+    fault = None
+    begun = None
+    for t, message in at:
+        if message.startswith("Chaos:") and ("killed DB instance" in message or "paused DB instance" in message
+                                             or ("AZ" in message and "failed" in message)):
+            fault = (t, message[len("Chaos: "):])
+        elif message.startswith("Started cross AZ failover"):
+            begun = t
+        elif message.startswith("Completed failover") and fault is not None and begun is not None:
+            after = next((c for c in commits if c > t), None)
+            print(f"  failover at {fault[0]:5.1f} s: detected {begun - fault[0]:.3f} s, promoted {t - begun:.3f} s, "
+                  f"first commit {f'{after - t:.3f} s' if after is not None else 'never'} later ({fault[1]})")
+            fault = begun = None
 
 
 class Client(threading.Thread):
@@ -116,25 +167,45 @@ class Client(threading.Thread):
             conn.close()
 
 
-def act(h: AuroraHome, action: Action) -> str:
-    """Carry out one action; returns what was done, for the log."""
-    if action.kind == "kill-writer":
+def act(h: AuroraHome, action: Action, state: dict[str, str]) -> str:
+    """Carry out one action; returns what was done, for the log. ``state`` remembers the
+    instance that freeze-writer paused and the AZ that fail-az failed, to bring them back."""
+    if action.kind in ("kill-writer", "freeze-writer"):
         writer = poll(lambda: h.writer_id(CLUSTER), 15, "an available writer", interval=0.1)
-        h.run("chaos", "kill-instance", CLUSTER, writer)
-        return f"killed writer {writer}"
+        if action.kind == "kill-writer":
+            h.run("chaos", "kill-instance", CLUSTER, writer)
+            return f"killed writer {writer}"
+        h.run("chaos", "pause-instance", CLUSTER, writer)
+        state["frozen"] = writer
+        return f"froze writer {writer} (SIGSTOP)"
+    if action.kind == "resume-writer":
+        if "frozen" not in state:
+            return "no frozen writer to resume"
+        instance = state.pop("frozen")
+        r = h.run("chaos", "resume-instance", CLUSTER, instance, check=False)
+        return f"resumed {instance}" + ("" if r.returncode == 0 else " (it was restarted meanwhile)")
     if action.kind == "kill-node":
-        h.run("chaos", "kill-node", action.target)
-        return f"killed storage node {action.target}"
+        nodes = h.json("fleet")["nodes"]
+        up = [n["id"] for n in nodes if n["status"] == "up"]
+        az = action.target[3]  # sn-<az><n>; a node aurorad replaced has a new name
+        node = action.target if action.target in up else next(n for n in up if n[3] == az)
+        h.run("chaos", "kill-node", node)
+        return f"killed storage node {node}"
     if action.kind == "fail-az":
+        if action.target is None:
+            writer = poll(lambda: h.writer_id(CLUSTER), 15, "an available writer", interval=0.1)
+            action.target = next(i["az"] for i in h.describe(CLUSTER)["instances"] if i["id"] == writer)
         out = h.json("chaos", "fail-az", action.target)
+        state["az"] = action.target
         return f"failed AZ {action.target} (nodes {', '.join(out['nodes'])}; instances {', '.join(out['instances']) or '-'})"
-    h.run("chaos", "restore-az", action.target)
-    return f"restored AZ {action.target}"
+    az = state.pop("az", action.target)
+    h.run("chaos", "restore-az", az)
+    return f"restored AZ {az}"
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--seconds", type=float, default=60, help="how long the clients transfer")
+    p.add_argument("--seconds", type=float, default=90, help="how long the clients transfer")
     p.add_argument("--seed", type=int, default=1, help="seeds the chaos schedule and the transfers")
     p.add_argument("--clients", type=int, default=4, help="client threads")
     args = p.parse_args()
@@ -147,15 +218,20 @@ def main() -> int:
         sql(uri, f"INSERT INTO accounts SELECT i, {OPENING} FROM generate_series(1, {ACCOUNTS}) AS s(i)")
         clients = [Client(n, uri, args.seed) for n in range(args.clients)]
         started = time.monotonic()
+        started_wall = time.time()
         for c in clients:
             c.start()
         done: list[tuple[float, str]] = []
+        faults: list[tuple[float, str]] = []  # (seconds from the start, kind) of faults done
+        state: dict[str, str] = {}
         try:
             for action in schedule:
                 time.sleep(max(0.0, started + action.at - time.monotonic()))
                 at = time.monotonic() - started
                 try:
-                    what = act(h, action)
+                    what = act(h, action, state)
+                    if action.kind in FAULTS:  # it happened as the command ended
+                        faults.append((time.monotonic() - started, action.kind))
                 except (CommandFailed, TimeoutError) as e:
                     what = f"{action.kind} {action.target or ''} did not happen: {e}"
                 done.append((at, what))
@@ -190,7 +266,8 @@ def main() -> int:
         except TimeoutError:
             pass
         failovers = sum(e["message"].startswith("Completed failover") for e in h.events(CLUSTER))
-        repairs = sum(e["message"].startswith("Storage node") for e in h.json("events"))
+        events = h.json("events")
+        repairs = sum(e["message"].startswith("Storage node") for e in events)
 
     present = set(ids)
     lost = sorted(set(acked_ids) - present)
@@ -206,6 +283,7 @@ def main() -> int:
     times = [started, *sorted(t for t, _ in acked), ended]
     worst, worst_at = max((b - a, a - started) for a, b in itertools.pairwise(times))
     cause = next((what for at, what in reversed(done) if at <= worst_at + 0.5), "no chaos action")
+    per_fault = gaps_by_fault([t - started for t, _ in acked], faults, 0.0, ended - started)
 
     print(f"\n{'clients':34} {args.clients} (errors, unknown outcome: {sum(c.errors for c in clients)}"
           f"{f'; {stuck} still blocked at the end' if stuck else ''})")
@@ -219,9 +297,16 @@ def main() -> int:
     print(f"{'readers hold every transfer':34} {'yes' if replica_count else 'not within 15 s'}")
     print(f"{'failovers (Completed failover)':34} {failovers}")
     print(f"{'worst unavailability':34} {worst:.3f} s, from {worst_at:.1f} s (after: {cause})")
+    print_failover_phases(events, started_wall, sorted(t - started for t, _ in acked))
+    for kind in (*FAULTS, "none"):
+        gap, at, n = per_fault.get(kind, (0.0, 0.0, 0))
+        label = f"worst gap after {kind}" if kind != "none" else "worst gap before any fault"
+        print(f"{label:34} {gap:.3f} s" + (f", from {at:.1f} s ({n} done)" if kind != "none" else ""))
     print(result_line({"acknowledged": len(acked_ids), "lost": len(lost), "failovers": failovers,
                        "worst_unavailable_s": round(worst, 3), "duplicates": duplicates,
-                       "balance_ok": int(total_ok and accounts_ok)}))
+                       "balance_ok": int(total_ok and accounts_ok),
+                       **{f"worst_gap_s.{k}": round(per_fault.get(k, (0.0,))[0], 3) for k in FAULTS},
+                       **{f"faults.{k}": per_fault.get(k, (0, 0, 0))[2] for k in FAULTS}}))
     return 1 if lost or duplicates or not (total_ok and accounts_ok) else 0
 
 

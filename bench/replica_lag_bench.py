@@ -38,7 +38,7 @@ import statistics
 import subprocess
 import threading
 import time
-import tomllib
+from pathlib import Path
 
 import psycopg
 from clusterbench import (
@@ -51,6 +51,8 @@ from clusterbench import (
     sql,
     stock_postgres,
 )
+
+from aurora.engine.layout import unix_socket_path
 
 CLUSTER = "lag"
 PROBE_EVERY = 0.05
@@ -152,9 +154,11 @@ class StreamTap(threading.Thread):
     anything: the time from a frame's commit stamp to its arrival here is the part of the
     lag spent before a reader even has the frame (the writer's loop, the socket)."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, path: Path) -> None:
         super().__init__(daemon=True)
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(5)
+        self.sock.connect(unix_socket_path(path))
         self.sock.settimeout(None)
         self.delay_ms: list[float] = []
 
@@ -172,9 +176,8 @@ class StreamTap(threading.Thread):
         self.join(5)
 
 
-def replication_port(h: AuroraHome, writer: str) -> int:
-    spec = tomllib.loads(h.layout.cluster_file(CLUSTER).read_text())
-    return next(i["replication_port"] for i in spec["instances"] if i["id"] == writer)
+def replication_socket(h: AuroraHome, writer: str) -> Path:
+    return h.layout.replication_socket(h.layout.instance_dir(CLUSTER, writer))
 
 
 class StatusSampler(threading.Thread):
@@ -214,7 +217,7 @@ def main() -> int:
         poll(lambda: all(h.status_file(CLUSTER, r).get("ready") for r in readers), 30, "readers ready")
         conns = reader_connections(ep["reader"]["uri"], readers)
         writer = next(i["id"] for i in ep["instances"] if i["role"] == "writer")
-        tap = StreamTap(replication_port(h, writer))
+        tap = StreamTap(replication_socket(h, writer))
         probe = Probe(writer_uri, conns)
         sampler = StatusSampler(h, readers)
         tap.start()

@@ -410,10 +410,10 @@ def fleet(
     if as_json:
         emit_json(f)
         return
-    t = Table("NODE", "AZ", "STATUS", "PORT", "SEGMENTS", "BYTES", box=None)
+    t = Table("NODE", "AZ", "STATUS", "PID", "SEGMENTS", "BYTES", box=None)
     for n in f["nodes"]:
         t.add_row(n["id"], n["az"], _status("available" if n["status"] == "up" else n["status"]),
-                  str(n["port"]), str(n["segments"]), _bytes(n["bytes"]))
+                  str(n["pid"] or "-"), str(n["segments"]), _bytes(n["bytes"]))
     out.print(t)
     for v in f["volumes"]:
         groups = v["protection_groups"]

@@ -59,6 +59,13 @@ class WriteQuorumLost(StorageError):
     """Fewer than 4 of the 6 copies of a protection group acknowledged a write in time."""
 
 
+class CommitOutcomeUnknown(StorageError):
+    """A commit batch was sent but could not be confirmed durable (write quorum lost, or the
+    writer fenced, while waiting): it may be durable already or become so later, or not.
+    The client must be told exactly that; the wire front end closes its connection (08006),
+    as PostgreSQL does when the connection is lost during COMMIT."""
+
+
 class ReadQuorumLost(StorageError):
     """Fewer than 3 of the 6 copies of a protection group answered during recovery."""
 

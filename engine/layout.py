@@ -10,6 +10,7 @@ import contextlib
 import fcntl
 import os
 import tempfile
+import threading
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -47,6 +48,16 @@ class Layout:
 
     def node_dir(self, region: str, node_id: str) -> Path:
         return self.region_dir(region) / "nodes" / node_id
+
+    def node_socket(self, region: str, node_id: str) -> Path:
+        """Where a storage node listens: a Unix socket in its private folder."""
+        return self.peer_node_socket(self.node_dir(region, node_id), node_id)
+
+    @staticmethod
+    def peer_node_socket(node_dir: Path, peer_id: str) -> Path:
+        """The socket of node ``peer_id`` of the same region, seen from a node's folder:
+        a node finds its peers without knowing AURORA_HOME or the region's name."""
+        return node_dir.parent / peer_id / "node.sock"
 
     # --- volumes ---------------------------------------------------------------------------
     def volume_file(self, region: str, volume_id: str) -> Path:
@@ -90,6 +101,11 @@ class Layout:
     def instance_status_file(instance_dir: Path) -> Path:
         return instance_dir / "status.json"
 
+    @staticmethod
+    def replication_socket(instance_dir: Path) -> Path:
+        """Where an instance streams its commits to the readers while it is the writer."""
+        return instance_dir / "replication.sock"
+
     # --- per-process files -----------------------------------------------------------------
     @staticmethod
     def pid_file(process_dir: Path) -> Path:
@@ -101,7 +117,12 @@ class Layout:
 
 
 def ensure_private_dir(path: Path) -> Path:
+    """Create ``path`` (and its parents) if missing and make it ours alone (0700): internal
+    Unix sockets live in such folders, so the kernel keeps other users from reaching them."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    st = path.stat()
+    if st.st_mode & 0o077 and st.st_uid == os.geteuid():
+        os.chmod(path, 0o700)
     return path
 
 
@@ -147,6 +168,7 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 
 _dir_fds: dict[Path, int] = {}
+_dir_fds_lock = threading.Lock()
 
 
 def unix_socket_path(path: Path) -> str:
@@ -159,7 +181,18 @@ def unix_socket_path(path: Path) -> str:
     if len(text.encode()) < 100:
         return text
     folder = path.parent
-    fd = _dir_fds.get(folder)
-    if fd is None:
-        fd = _dir_fds[folder] = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    with _dir_fds_lock:
+        fd = _dir_fds.get(folder)
+        if fd is not None:
+            # The folder may have been renamed away and made again (a replaced storage
+            # node's id can come back): an fd kept from before would name the old folder.
+            # The old fd stays open: another thread may still be connecting through it.
+            try:
+                now, kept = os.stat(folder), os.fstat(fd)
+                if (now.st_dev, now.st_ino) != (kept.st_dev, kept.st_ino):
+                    fd = None
+            except FileNotFoundError:
+                fd = None
+        if fd is None:
+            fd = _dir_fds[folder] = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     return f"/proc/self/fd/{fd}/{path.name}"

@@ -99,11 +99,11 @@ def start_cluster(home: Path) -> Cluster:
     password_file = layout.password_file(CLUSTER)
     password_file.parent.mkdir(parents=True, exist_ok=True)
     password_file.write_text(PASSWORD + "\n")
-    replication_port = free_port()
+    replication_socket = layout.replication_socket(layout.instance_dir(CLUSTER, f"{CLUSTER}-1"))
     writer = InstanceProcess(layout, CLUSTER, f"{CLUSTER}-1", "writer", volume, free_port(),
-                             replication_port, password_file, az="a")
+                             replication_socket, password_file, az="a")
     reader = InstanceProcess(layout, CLUSTER, f"{CLUSTER}-2", "reader", volume, free_port(),
-                             replication_port, password_file, az="b")
+                             replication_socket, password_file, az="b")
     cluster = Cluster(layout, fleet, writer, reader)
     try:
         writer.start()

@@ -71,8 +71,18 @@ def test_django_migrate_orm_and_test_runner(cluster: Cluster, binding: bool) -> 
 
     out = manage(cluster, db, binding, "migrate", "shop", "zero", "--noinput").stdout
     assert "Unapplying shop.0001_initial... OK" in out, out
-    out = manage(cluster, db, binding, "migrate", "shop", "--noinput").stdout
+    # Every app back to zero (contenttypes takes auth and admin with it), then forward again.
+    for app in ("sessions", "contenttypes"):
+        out = manage(cluster, db, binding, "migrate", app, "zero", "--noinput").stdout
+        assert f"Unapplying {app}.0001_initial... OK" in out, out
+    with psycopg.connect(cluster.dsn(dbname=db), autocommit=True) as conn:
+        left = conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        ).fetchall()
+        assert left == [("django_migrations",)], left
+    out = manage(cluster, db, binding, "migrate", "--noinput").stdout
     assert "Applying shop.0003_slug_unique_indexes... OK" in out, out
+    assert "Applying auth.0012_alter_user_first_name_max_length... OK" in out, out
 
     manage(
         cluster,

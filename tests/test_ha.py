@@ -3,9 +3,11 @@ and a short bank test under a seeded chaos schedule."""
 
 from __future__ import annotations
 
+import itertools
 import random
 import threading
 import time
+from collections.abc import Callable
 
 import psycopg
 import pytest
@@ -21,6 +23,124 @@ def try_write(uri: str, query: str, params: tuple = ()) -> bool:
         return True
     except psycopg.Error:
         return False
+
+
+class Committer(threading.Thread):
+    """Commits one row at a time through ``uri`` on one connection, reconnecting after any
+    error, as an application does; ``worst_gap`` is the longest time without a commit."""
+
+    def __init__(self, uri: str) -> None:
+        super().__init__(daemon=True)
+        self.uri = uri
+        self.commits: list[float] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        conn = None
+        n = 0
+        while not self.stop.is_set():
+            try:
+                if conn is None:
+                    conn = psycopg.connect(self.uri, autocommit=True, connect_timeout=2)
+                conn.execute("INSERT INTO t VALUES (%s)", (n,))
+                self.commits.append(time.monotonic())
+                n += 1
+            except psycopg.Error:
+                if conn is not None:
+                    conn.close()
+                    conn = None
+                time.sleep(0.01)
+        if conn is not None:
+            conn.close()
+
+    def worst_gap(self, since: float) -> float:
+        times = [since, *(t for t in self.commits if t > since)]
+        return max(b - a for a, b in itertools.pairwise(times))
+
+
+def unavailability(aurora, cluster: str, fault: tuple[str, ...], then: Callable[[], None] = lambda: None) -> float:
+    """Commits through the writer endpoint while ``aurora chaos ...fault`` happens (and
+    ``then`` right after); the longest time without a commit, once commits go on again."""
+    uri = aurora.json("endpoints", cluster)["writer"]["uri"]
+    committer = Committer(uri)
+    committer.start()
+    try:
+        poll(lambda: len(committer.commits) > 20, 20, "commits before the fault")
+        fault_at = time.monotonic()
+        aurora.ok("chaos", *fault)
+        then()
+        done_at = time.monotonic()
+        poll(lambda: committer.commits[-1] > done_at + 1.0, 20, "commits after the fault")
+    finally:
+        committer.stop.set()
+        committer.join(10)
+    return committer.worst_gap(fault_at - 0.5)
+
+
+def test_a_frozen_writer_leaves_the_writer_endpoint_unavailable_under_2_s(aurora):
+    """SIGSTOP is seen at once (not after missed pings): the reader is promoted, which fences
+    the frozen writer; then it is woken and stopped, so that its clients, stuck on it,
+    reconnect. A COMMIT that waited on the frozen writer never takes effect."""
+    aurora.ok("create", "frozen", "--replicas", "1")
+    ep = aurora.json("endpoints", "frozen")
+    sql(ep["writer"]["uri"], "CREATE TABLE t (n int)")
+    sql(ep["writer"]["uri"], "CREATE DATABASE side")  # its own write lock, away from t's
+    side = ep["writer"]["uri"].rsplit("/", 1)[0] + "/side"
+    sql(side, "CREATE TABLE z (n int)")
+    old = next(i["uri"] for i in ep["instances"] if i["id"] == "frozen-instance-1").rsplit("/", 1)[0] + "/side"
+    zombie = psycopg.connect(old, connect_timeout=5)
+    outcome: list[object] = []
+
+    def commit_on_the_zombie() -> None:
+        try:
+            zombie.commit()
+            outcome.append("committed")
+        except psycopg.Error as e:
+            outcome.append(e)
+
+    committing = threading.Thread(target=commit_on_the_zombie, daemon=True)
+    try:
+        zombie.execute("INSERT INTO z VALUES (1)")
+        gap = unavailability(aurora, "frozen", ("pause-instance", "frozen", "frozen-instance-1"),
+                             then=committing.start)  # the COMMIT waits on the frozen writer
+        committing.join(20)
+    finally:
+        zombie.close()
+    assert gap < 2.0, f"{gap:.2f} s without a commit through the writer endpoint"
+    assert outcome and isinstance(outcome[0], psycopg.Error), outcome  # fenced, or stopped first
+    assert sql(side, "SELECT count(*) FROM z")[0][0] == 0
+    assert sql(ep["writer"]["uri"], "SELECT aurora_db_instance_identifier()")[0][0] == "frozen-instance-2"
+
+
+def test_a_failed_az_with_the_writer_leaves_the_writer_endpoint_unavailable_under_2_s(aurora):
+    """The writer's AZ fails: the writer and two storage nodes go; a reader in another AZ is
+    promoted on the four copies left."""
+    aurora.ok("create", "azgap", "--replicas", "1")
+    sql(aurora.json("endpoints", "azgap")["writer"]["uri"], "CREATE TABLE t (n int)")
+    gap = unavailability(aurora, "azgap", ("fail-az", "a"))  # the writer lives in a
+    assert gap < 2.0, f"{gap:.2f} s without a commit through the writer endpoint"
+    uri = aurora.json("endpoints", "azgap")["writer"]["uri"]
+    assert sql(uri, "SELECT aurora_db_instance_identifier()")[0][0] == "azgap-instance-2"
+
+
+def test_the_endpoint_says_why_when_no_writer_can_take_a_connection(aurora):
+    """A frozen writer with no reader to fail over to: the endpoint waits a moment for a
+    writer, then answers with an error that says why instead of closing the connection."""
+    aurora.ok("create", "nowriter")
+    uri = aurora.json("endpoints", "nowriter")["writer"]["uri"]
+    aurora.ok("chaos", "pause-instance", "nowriter", "nowriter-instance-1")
+    try:
+        poll(lambda: next(i["status"] for i in aurora.json("describe", "nowriter")["instances"]) == "paused",
+             10, "the writer to be seen paused")
+        time.sleep(0.5)  # a supervision round
+        started = time.monotonic()
+        with pytest.raises(psycopg.OperationalError) as refused:
+            psycopg.connect(uri, connect_timeout=10).close()
+        assert 2.0 < time.monotonic() - started < 8.0  # it waited, bounded, for a writer
+        assert "has no available writer" in str(refused.value)
+    finally:
+        aurora.ok("chaos", "resume-instance", "nowriter", "nowriter-instance-1")
+    poll(lambda: try_write(uri, "SELECT 1"), 20, "the writer endpoint to serve again")
 
 
 def test_killed_writer_fails_over_automatically(aurora):

@@ -276,3 +276,31 @@ def test_foreign_keys_and_alter_table_with_psycopg_and_psql(cluster: Cluster) ->
     listed = cluster.run("psql", "-At", "-c", "SELECT conname FROM pg_constraint "
                          "WHERE contype = 'f'", inst=cluster.reader).stdout
     assert "fk_child_pid_3c_fk" in listed.split()
+
+
+def test_named_schema_with_psql_and_sqlalchemy(cluster: Cluster) -> None:
+    cluster.run("psql", "-c", "CREATE SCHEMA billing")
+    cluster.run("psql", "-c", "CREATE TABLE billing.invoice (id serial PRIMARY KEY, "
+                "total numeric(10,2) NOT NULL CHECK (total >= 0))")
+    cluster.run("psql", "-c", "CREATE TABLE billing.line (id serial PRIMARY KEY, invoice_id int "
+                "NOT NULL REFERENCES billing.invoice ON DELETE CASCADE, label text)")
+    listed = cluster.run("psql", "-c", r"\dt billing.*").stdout
+    assert "billing | invoice" in listed and "billing | line" in listed
+    described = cluster.run("psql", "-c", r"\d billing.line").stdout
+    assert 'Table "billing.line"' in described
+    assert "REFERENCES billing.invoice(id) ON DELETE CASCADE" in described
+    engine = sa.create_engine(cluster.url(driver="postgresql+psycopg"))
+    try:
+        inspector = sa.inspect(engine)
+        assert "billing" in inspector.get_schema_names()
+        assert sorted(inspector.get_table_names(schema="billing")) == ["invoice", "line"]
+        (fk,) = inspector.get_foreign_keys("line", schema="billing")
+        assert fk["referred_schema"] == "billing" and fk["referred_table"] == "invoice"
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO billing.invoice (total) VALUES (10.50)"))
+            conn.execute(sa.text("INSERT INTO billing.line (invoice_id, label) VALUES (1, 'x')"))
+            conn.execute(sa.text("DELETE FROM billing.invoice"))
+            assert conn.execute(sa.text("SELECT count(*) FROM billing.line")).scalar() == 0
+    finally:
+        engine.dispose()
+    cluster.run("psql", "-c", "DROP SCHEMA billing CASCADE")

@@ -87,8 +87,19 @@ def test_commit_without_write_quorum_fails_cleanly_then_recovers(own_cluster: Cl
             c.fleet.kill_node(node)
         with pytest.raises(psycopg.Error) as err:
             conn.execute("INSERT INTO quorum_rows VALUES (2)")
-        assert err.value.sqlstate == "58030", err.value
+        # The batch was sent and may still become durable: the client is not told "failed"
+        # but that the outcome is unknown, and the session is closed (as PostgreSQL's client
+        # sees a connection lost during COMMIT).
+        assert err.value.sqlstate == "08006", err.value
+        assert "outcome of commit" in str(err.value) and "unknown" in str(err.value), err.value
         assert "Traceback" not in str(err.value)
+        assert conn.closed or conn.broken
+    with psycopg.connect(c.dsn(), autocommit=True) as conn:
+        # While the quorum stays lost a new commit is refused before anything is sent: that
+        # one did fail, and the session goes on.
+        with pytest.raises(psycopg.Error) as err:
+            conn.execute("INSERT INTO quorum_rows VALUES (4)")
+        assert err.value.sqlstate == "58030", err.value
         # Reads still work (a read needs one current copy), on this very connection.
         assert conn.execute("SELECT count(*) FROM quorum_rows WHERE id = 1").fetchone() == (1,)
         for node in down:

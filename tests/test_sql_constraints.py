@@ -487,3 +487,49 @@ def test_alter_refused_while_deferred_checks_are_pending(s):
     e = error(s, "alter table c add column x int")
     assert e.sqlstate == "55006"
     run(s, "rollback", "alter table c add column x int")
+
+
+# --- relations of named schemas ----------------------------------------------------------------
+
+
+def test_relations_in_a_named_schema(s):
+    run(
+        s,
+        "create schema app",
+        "create table p (id serial primary key)",
+        "create table t (id int)",  # public.t and app.t are different tables
+        "create table app.t (id serial primary key, pid int references public.p,"
+        " code text unique, n int check (n > 0))",
+        "create index t_n_idx on app.t (n)",
+        "insert into p default values",
+        "insert into app.t (pid, code, n) values (1, 'a', 1)",
+        "insert into t values (7)",
+    )
+    assert rows(s, "select app.t.code, x.n from app.t join app.t x using (id)") == [("a", 1)]
+    assert rows(s, "select * from public.t") == [(7,)]
+    e = error(s, "insert into app.t (pid, code, n) values (2, 'b', 1)")
+    assert str(e) == 'insert or update on table "t" violates foreign key constraint "t_pid_fkey"'
+    assert '"t_code_key"' in str(error(s, "insert into app.t (pid, code, n) values (1, 'a', 1)"))
+    assert rows(
+        s,
+        "select c.relname, c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+        " where n.nspname = 'app' order by 1",
+    ) == [("t", "r"), ("t_code_key", "i"), ("t_id_seq", "S"), ("t_n_idx", "i"), ("t_pkey", "i")]
+    assert rows(
+        s,
+        "select table_schema, table_name from information_schema.tables"
+        " where table_schema in ('app', 'public') order by 1, 2",
+    ) == [("app", "t"), ("public", "p"), ("public", "t")]
+    assert rows(s, "select indexdef from pg_indexes where indexname = 't_n_idx'") == [
+        ("CREATE INDEX t_n_idx ON app.t USING btree (n)",)
+    ]
+    run(s, "alter table app.t add column z int", "alter table app.t rename to u")
+    assert rows(s, "select code, z from app.u") == [("a", None)]
+    run(s, "alter table app.u rename to t", "truncate app.t")
+    e = error(s, "drop schema app")
+    assert e.sqlstate == "2BP01" and e.detail == "table app.t depends on schema app"
+    run(s, "drop schema app cascade")
+    assert error(s, "select * from app.t").sqlstate == "3F000"
+    assert rows(s, "select count(*) from t") == [(1,)]
+    assert error(s, "create table nope.t (id int)").sqlstate == "3F000"
+    run(s, "drop table if exists nope.t")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-from storage_support import PAGE, eventually, open_volume, page, run
+from storage_support import PAGE, connect_raw, eventually, open_volume, page, run
 
 from aurora.engine.storage import wire
 
@@ -56,7 +56,7 @@ def test_describe_reports_size_and_protection_groups(fleet):
 def test_malformed_frames_do_not_take_a_node_down(fleet):
     node = fleet.nodes()["sn-a1"]
     for junk in (b"\xff" * 64, b"\x10\x00\x00\x00" + b"\x00" * 20, wire.encode_frame(wire.WRITE, 1, {"x": 1})[:-3] + b"zzz"):
-        with socket.create_connection((node.host, node.port), timeout=2) as s:
+        with connect_raw(node.socket) as s:
             s.sendall(junk)
             s.shutdown(socket.SHUT_WR)
             s.settimeout(2)
@@ -64,8 +64,8 @@ def test_malformed_frames_do_not_take_a_node_down(fleet):
                 pass
     # a well-formed request of an unknown type, and one with missing fields: error replies
     with pytest.raises(wire.RemoteError):
-        wire.request_sync(node.host, node.port, 99, {})
+        wire.request_sync(node.socket, 99, {})
     with pytest.raises(wire.RemoteError):
-        wire.request_sync(node.host, node.port, wire.GET_PAGE, {"volume": 1})
-    reply, _ = wire.request_sync(node.host, node.port, wire.HELLO, {})
+        wire.request_sync(node.socket, wire.GET_PAGE, {"volume": 1})
+    reply, _ = wire.request_sync(node.socket, wire.HELLO, {})
     assert reply["id"] == "sn-a1"

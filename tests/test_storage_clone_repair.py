@@ -53,7 +53,7 @@ def test_clone_copies_no_pages(fleet):
 
         async def node_bytes() -> int:
             node = fleet.nodes()["sn-a1"]
-            reply, _ = await asyncio.to_thread(wire.request_sync, node.host, node.port, wire.STATUS, {})
+            reply, _ = await asyncio.to_thread(wire.request_sync, node.socket, wire.STATUS, {})
             return reply["disk_bytes"]
 
         before = await node_bytes()
@@ -103,11 +103,11 @@ def test_corrupt_copy_is_detected_and_repaired_from_a_peer(fleet):
         corrupt_record(fleet, "sn-a1", lsn)
         fleet.start_node("sn-a1")
         node = fleet.nodes()["sn-a1"]
-        reply, _ = wire.request_sync(node.host, node.port, wire.STATUS, {})
+        reply, _ = wire.request_sync(node.socket, wire.STATUS, {})
         assert reply["corrupt_found"] == 1
 
         async def refilled() -> bool:
-            r, _ = await asyncio.to_thread(wire.request_sync, node.host, node.port, wire.STATUS, {})
+            r, _ = await asyncio.to_thread(wire.request_sync, node.socket, wire.STATUS, {})
             return any(s["scl"] >= lsn for s in r["segments"] if s["volume"] == vol.id)
 
         await eventually(refilled, 10, "gossip to refill the corrupt record")
@@ -115,10 +115,10 @@ def test_corrupt_copy_is_detected_and_repaired_from_a_peer(fleet):
         # copy from a peer, appends it, and answers with the right page.
         corrupt_record(fleet, "sn-a1", lsn)  # the refilled copy
         header = {"volume": vol.id, "file": 0, "pg": 0, "page": 5, "as_of": lsn, "need": lsn}
-        reply, body = wire.request_sync(node.host, node.port, wire.GET_PAGE, header)
+        reply, body = wire.request_sync(node.socket, wire.GET_PAGE, header)
         assert body == page("precious")
         assert reply.get("repaired") is True
-        reply, body = wire.request_sync(node.host, node.port, wire.GET_PAGE, header)
+        reply, body = wire.request_sync(node.socket, wire.GET_PAGE, header)
         assert body == page("precious") and not reply.get("repaired")
 
     run(go())
@@ -133,7 +133,7 @@ def test_old_versions_are_collected(fleet):
         node = fleet.nodes()["sn-c2"]
 
         async def collected() -> bool:
-            r, _ = await asyncio.to_thread(wire.request_sync, node.host, node.port, wire.STATUS, {})
+            r, _ = await asyncio.to_thread(wire.request_sync, node.socket, wire.STATUS, {})
             seg = next(s for s in r["segments"] if s["volume"] == vol.id)
             # 300 versions of 4 KiB filled a 1 MiB log chunk; compaction gave it back
             return seg["records"] <= 3 and r["disk_bytes"] < 600_000
@@ -173,12 +173,12 @@ def test_scrub_finds_and_repairs_a_copy_nobody_reads(fleet):
         node = fleet.nodes()["sn-c1"]
 
         async def repaired() -> bool:
-            r, _ = await asyncio.to_thread(wire.request_sync, node.host, node.port, wire.STATUS, {})
+            r, _ = await asyncio.to_thread(wire.request_sync, node.socket, wire.STATUS, {})
             return r["repaired"] >= 1
 
         await eventually(repaired, 15, "the scrub to repair the damaged copy")
         header = {"volume": vol.id, "file": 0, "pg": 0, "page": 9, "as_of": lsn, "need": lsn}
-        reply, body = wire.request_sync(node.host, node.port, wire.GET_PAGE, header)
+        reply, body = wire.request_sync(node.socket, wire.GET_PAGE, header)
         assert body == page("scrubbed") and not reply.get("repaired")
 
     run(go())

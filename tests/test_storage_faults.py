@@ -59,7 +59,7 @@ def test_a_full_disk_on_one_node_loses_nothing(fleet, tmp_path):
                 acked[(0, i)] = page(f"full-{i}")
                 await vol.commit({(0, i): acked[(0, i)]})
             node = fleet.nodes()["sn-c2"]
-            reply, _ = wire.request_sync(node.host, node.port, wire.STATUS, {})  # still serving
+            reply, _ = wire.request_sync(node.socket, wire.STATUS, {})  # still serving
             assert reply["id"] == "sn-c2"
             seg = next(s for s in reply["segments"] if s["volume"] == vol.id)
             assert seg["scl"] < vol.vdl  # it could not keep everything

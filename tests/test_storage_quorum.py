@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 
 async def node_scl(fleet, node_id: str, volume_id: int) -> dict[tuple[int, int], int]:
     node = fleet.nodes()[node_id]
-    reply, _ = await asyncio.to_thread(wire.request_sync, node.host, node.port, wire.STATUS, {})
+    reply, _ = await asyncio.to_thread(wire.request_sync, node.socket, wire.STATUS, {})
     return {(s["file"], s["pg"]): s["scl"] for s in reply["segments"] if s["volume"] == volume_id}
 
 
@@ -127,7 +127,7 @@ def test_recovery_truncates_what_was_never_durable(fleet):
         async def learned() -> bool:
             for n in holders:
                 node = fleet.nodes()[n]
-                reply, _ = await asyncio.to_thread(wire.request_sync, node.host, node.port, wire.STATUS, {})
+                reply, _ = await asyncio.to_thread(wire.request_sync, node.socket, wire.STATUS, {})
                 seg = next(s for s in reply["segments"] if s["volume"] == vol.id and s["pg"] == 0)
                 # the orphan also sat at LSN `later`: the epoch tells that the truncation was learned
                 if seg["epoch"] < new.epoch or seg["scl"] < later:

@@ -65,14 +65,14 @@ def test_a_deleted_volume_is_not_brought_back_by_a_node_that_missed_the_delete(f
     fleet.kill_node("sn-a1")  # misses the delete
     for node_id, node in fleet.nodes().items():
         if node_id != "sn-a1":
-            wire.request_sync(node.host, node.port, wire.DROP_SEGMENT,
+            wire.request_sync(node.socket, wire.DROP_SEGMENT,
                               {"volume": volume, "file": 0, "pg": 0, "volume_deleted": True})
     fleet.start_node("sn-a1")
 
     def segments_of_volume() -> int:
         total = 0
         for node in fleet.nodes().values():
-            reply, _ = wire.request_sync(node.host, node.port, wire.STATUS, {})
+            reply, _ = wire.request_sync(node.socket, wire.STATUS, {})
             total += sum(1 for s in reply["segments"] if s["volume"] == volume)
         return total
 

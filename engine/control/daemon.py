@@ -41,6 +41,7 @@ from aurora.engine.control.clusters import (
 )
 from aurora.engine.control.endpoints import Endpoint
 from aurora.engine.control.events import EventLog
+from aurora.engine.control.request import MAX_LINE, read_request
 from aurora.engine.errors import ClusterDamaged
 from aurora.engine.layout import DEFAULT_REGION, Layout, ensure_private_dir, unix_socket_path
 from aurora.engine.loop import asyncio_run
@@ -52,6 +53,13 @@ log = logging.getLogger("aurorad")
 
 INSTANCE_MODULE = "aurora.engine.instance.server"
 AZS = ("a", "b", "c")
+SUPERVISE_EVERY_S = 0.2
+# Busy is not dead. An instance answers the health ping from its event loop while statements
+# run in worker threads, but a long statement competing for the GIL (or a collection of a big
+# result) can delay that answer by a few hundred ms: the ping waits this long, and one miss
+# does not take the instance off its endpoints (two make it unresponsive, see health()).
+PING_TIMEOUT_S = 1.0
+ROUTE_MAX_MISSES = 1
 
 
 def port_free(port: int) -> bool:
@@ -99,6 +107,14 @@ class ControlPlane:
         record = self.instance_record(spec, inst)
         return record is not None and record.alive()
 
+    def instance_frozen(self, spec: ClusterSpec, inst: InstanceSpec) -> bool:
+        """The process is stopped (SIGSTOP): it cannot answer anything until it is resumed."""
+        record = self.instance_record(spec, inst)
+        try:
+            return record is not None and psutil.Process(record.pid).status() == psutil.STATUS_STOPPED
+        except psutil.Error:
+            return False
+
     def instance_status(self, spec: ClusterSpec, inst: InstanceSpec) -> dict[str, Any]:
         path = self.layout.instance_status_file(self.layout.instance_dir(spec.name, inst.id))
         try:
@@ -113,7 +129,7 @@ class ControlPlane:
         args = [
             "--dir", str(folder), "--cluster", spec.name, "--id", inst.id, "--role", inst.role,
             "--az", inst.az, "--port", str(inst.port), "--region", spec.region,
-            "--volume", spec.volume, "--replication-port", str(inst.replication_port),
+            "--volume", spec.volume, "--replication-socket", str(self.layout.replication_socket(folder)),
             "--user", spec.master_username, "--database", spec.database_name,
             "--password-file", str(self.layout.password_file(spec.name)),
         ]
@@ -157,7 +173,7 @@ class ControlPlane:
             status = self.instance_status(spec, i)
             # a fenced old writer that has not been restarted yet still says "writer"
             if not i.stopped and status.get("ready") and status.get("role") == i.role \
-                    and self._misses.get((spec.name, i.id), 0) == 0:
+                    and self._misses.get((spec.name, i.id), 0) <= ROUTE_MAX_MISSES:
                 healthy.append(i)
         if kind == "writer":
             return [i for i in healthy if i.role == "writer"]
@@ -310,10 +326,8 @@ class ControlPlane:
             return "stopped"
         if not self.instance_alive(spec, inst):
             return "down"
-        record = self.instance_record(spec, inst)
-        with contextlib.suppress(psutil.Error):
-            if record is not None and psutil.Process(record.pid).status() == psutil.STATUS_STOPPED:
-                return "paused"
+        if self.instance_frozen(spec, inst):
+            return "paused"
         if self._misses.get((spec.name, inst.id), 0) >= 2:
             return "unresponsive"
         return "available" if self.instance_status(spec, inst).get("ready") else "starting"
@@ -453,7 +467,7 @@ class ControlPlane:
                 if node is None:
                     continue
                 with contextlib.suppress(OSError, errors.StorageError):
-                    wire.request_sync(node.host, node.port, wire.DROP_SEGMENT,
+                    wire.request_sync(node.socket, wire.DROP_SEGMENT,
                                       {"volume": meta.id, "file": pg.file, "pg": pg.pg, "volume_deleted": True},
                                       timeout=2.0)
         catalog.delete_volume(meta.id)
@@ -513,7 +527,7 @@ class ControlPlane:
                 raise errors.Conflict(f"cluster {name} is stopped", hint=f"aurora start {name}")
             return self._failover(spec, self.failover_target(spec, target))
 
-    def _failover(self, spec: ClusterSpec, new: InstanceSpec, evict_old: bool = True) -> dict[str, Any]:
+    def _failover(self, spec: ClusterSpec, new: InstanceSpec) -> dict[str, Any]:
         old = spec.writer
         started = time.monotonic()
         self.events.add(spec.name, f"Started cross AZ failover to DB instance: {new.id}", source=spec.name,
@@ -533,7 +547,7 @@ class ControlPlane:
         seconds = time.monotonic() - started
         self.events.add(spec.name, f"Completed failover to DB instance: {new.id}", source=spec.name,
                         event_id="RDS-EVENT-0071")
-        if old is not None and evict_old:
+        if old is not None:  # fenced already: stop it (its clients reconnect) and bring it back
             record = self.instance_record(spec, old)
             if record is not None:
                 process.kill(record, signal.SIGCONT)  # a paused writer must be able to die
@@ -746,7 +760,7 @@ class ControlPlane:
 
         addr = self._node(region, node)
         try:
-            reply, _ = wire.request_sync(addr.host, addr.port, wire.CONTROL, header, timeout=2.0)
+            reply, _ = wire.request_sync(addr.socket, wire.CONTROL, header, timeout=2.0)
         except (OSError, errors.StorageError) as e:
             raise errors.Unavailable(f"storage node {node} did not answer: {e}") from None
         return reply
@@ -865,15 +879,19 @@ class ControlPlane:
 
     # --- supervision ----------------------------------------------------------------------
     def health(self, spec: ClusterSpec, inst: InstanceSpec) -> str:
-        """dead (no process), starting, ok, or unresponsive (two protocol pings in a row
-        went unanswered: a frozen or wedged process)."""
+        """dead (no process), starting, ok, or unresponsive: frozen (the process is stopped,
+        SIGSTOP: known at once, no ping needed) or wedged (two protocol pings in a row went
+        unanswered). A busy instance answers pings, from its event loop, while statements run."""
         key = (spec.name, inst.id)
         if not self.instance_alive(spec, inst):
             self._misses.pop(key, None)
             return "dead"
+        if self.instance_frozen(spec, inst):
+            self._misses[key] = max(self._misses.get(key, 0), 2)  # the endpoints pass it by
+            return "unresponsive"
         if not self.instance_status(spec, inst).get("ready"):
             return "starting"
-        if instance_answers(inst.port, timeout=0.25):
+        if instance_answers(inst.port, timeout=PING_TIMEOUT_S):
             self._misses.pop(key, None)
             return "ok"
         self._misses[key] = self._misses.get(key, 0) + 1
@@ -885,7 +903,7 @@ class ControlPlane:
         for spec in self.store.all():
             if spec.stopped:
                 continue
-            for inst in spec.instances:
+            for inst in sorted(spec.instances, key=lambda i: i.role != "writer"):  # the writer first
                 if inst.stopped:
                     continue
                 health = self.health(spec, inst)
@@ -946,7 +964,10 @@ class ControlPlane:
                 return
             log.warning("writer %s of %s is %s; failing over to %s", writer_id, name, why, target.id)
             try:
-                self._failover(spec, target, evict_old=why == "dead")
+                # Once the promotion has fenced it, a frozen writer is resumed and stopped: its
+                # clients' connections stay open (the kernel keeps them) and their statements
+                # wait on it until it answers or dies; stopping it sends them to the endpoint.
+                self._failover(spec, target)
             except errors.AuroraError:
                 self._failover_backoff[name] = time.monotonic() + 2.0
                 raise
@@ -1000,18 +1021,14 @@ async def serve(layout: Layout) -> None:
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            line = await reader.readline()
-            if not line:
-                return
             try:
-                message = json.loads(line)
-                op = message["op"]
-                args = message.get("args", {})
+                request = await read_request(reader)
+                if request is None:
+                    return
+                op, args = request
                 fn = getattr(cp, f"op_{op.replace('-', '_')}", None)
-                if fn is None or not isinstance(args, dict):
+                if fn is None:
                     raise errors.UsageError(f"unknown operation {op!r}")
-            except (ValueError, KeyError, TypeError) as e:
-                reply = _error_reply(errors.UsageError(f"malformed request: {e}"))
             except errors.AuroraError as e:
                 reply = _error_reply(e)
             else:
@@ -1029,7 +1046,7 @@ async def serve(layout: Layout) -> None:
 
     old = os.umask(0o177)
     try:
-        server = await asyncio.start_unix_server(handle, path=unix_socket_path(sock_path))
+        server = await asyncio.start_unix_server(handle, path=unix_socket_path(sock_path), limit=MAX_LINE)
     finally:
         os.umask(old)
     os.chmod(sock_path, 0o600)
@@ -1041,7 +1058,7 @@ async def serve(layout: Layout) -> None:
 
     async def supervise() -> None:
         while True:
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(SUPERVISE_EVERY_S)
             try:
                 process.reap_children()
                 await asyncio.to_thread(cp.supervise_once)

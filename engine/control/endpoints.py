@@ -3,7 +3,9 @@
 aurorad accepts on the endpoint's port, picks an instance (the writer, or the next healthy
 reader round-robin), and passes the accepted socket to that instance over the instance's
 hand-off Unix socket. The instance then talks to the client directly: the endpoint costs one
-accept and one sendmsg per connection and nothing per query.
+accept and one sendmsg per connection and nothing per query. While no instance can take a
+connection (a failover under way), it waits, up to WAIT_FOR_INSTANCE_S, for one that can; then
+it answers the client with an ErrorResponse that says why, never a silent close.
 """
 
 from __future__ import annotations
@@ -13,14 +15,25 @@ import contextlib
 import itertools
 import logging
 import socket
+import struct
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from aurora.engine.errors import Conflict
 from aurora.engine.layout import Layout, unix_socket_path
+from aurora.engine.pgwire.protocol import (
+    CANCEL_REQUEST_CODE,
+    GSSENC_REQUEST_CODE,
+    SSL_REQUEST_CODE,
+    error_fields,
+)
 
 log = logging.getLogger("aurorad.endpoints")
+
+WAIT_FOR_INSTANCE_S = 3.0  # a failover takes well under this: the client sees a slow connect
+RETRY_EVERY_S = 0.02
 
 def handoff_path(instance_dir: Path) -> Path:
     return instance_dir / "handoff.sock"
@@ -37,7 +50,11 @@ class Endpoint:
         self._sock: socket.socket | None = None
         self._handoffs: dict[str, socket.socket] = {}
         self._rr = itertools.count()
+        self._waiting: list[tuple[socket.socket, float]] = []  # (accepted socket, deadline)
+        self._retry: asyncio.TimerHandle | None = None
+        self._refusals: set[asyncio.Task] = set()
         self.handed = 0
+        self.refused = 0
 
     async def start(self) -> None:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -61,6 +78,12 @@ class Endpoint:
         for s in self._handoffs.values():
             s.close()
         self._handoffs.clear()
+        if self._retry is not None:
+            self._retry.cancel()
+            self._retry = None
+        for conn, _ in self._waiting:
+            conn.close()
+        self._waiting.clear()
 
     def _on_accept(self) -> None:
         assert self._sock is not None
@@ -72,22 +95,71 @@ class Endpoint:
             except OSError as e:
                 log.warning("%s %s endpoint: accept failed: %s", self.cluster, self.kind, e)
                 return
-            try:
-                self._hand_off(conn)
-            finally:
-                conn.close()  # the instance holds its own copy now (or the client is refused)
+            if self._waiting or not self._hand_off(conn, self.route(self.cluster, self.kind)):
+                self._wait(conn)  # behind those waiting already, so that they keep their order
+            else:
+                conn.close()  # the instance holds its own copy now
 
-    def _hand_off(self, conn: socket.socket) -> None:
-        targets = self.route(self.cluster, self.kind)
+    def _hand_off(self, conn: socket.socket, targets: list[Any]) -> bool:
         if not targets:
-            log.warning("%s %s endpoint: no instance available; connection refused", self.cluster, self.kind)
-            return
+            return False
         start = next(self._rr) % len(targets)
         for inst in targets[start:] + targets[:start]:
             if self._send_to(inst.id, conn):
                 self.handed += 1
-                return
-        log.warning("%s %s endpoint: no instance took the connection", self.cluster, self.kind)
+                return True
+        return False
+
+    def _wait(self, conn: socket.socket) -> None:
+        """No instance can take the connection now: try again shortly, until the deadline."""
+        self._waiting.append((conn, time.monotonic() + WAIT_FOR_INSTANCE_S))
+        if self._retry is None:
+            self._retry = asyncio.get_running_loop().call_later(RETRY_EVERY_S, self._retry_waiting)
+
+    def _retry_waiting(self) -> None:
+        self._retry = None
+        targets = self.route(self.cluster, self.kind)
+        now = time.monotonic()
+        waiting, self._waiting = self._waiting, []
+        for conn, deadline in waiting:
+            if self._hand_off(conn, targets):
+                conn.close()
+            elif now >= deadline:
+                task = asyncio.ensure_future(self._refuse(conn))
+                self._refusals.add(task)
+                task.add_done_callback(self._refusals.discard)
+            else:
+                self._waiting.append((conn, deadline))
+        if self._waiting:
+            self._retry = asyncio.get_running_loop().call_later(RETRY_EVERY_S, self._retry_waiting)
+
+    async def _refuse(self, conn: socket.socket) -> None:
+        """Answer the client's startup (declining TLS) with a FATAL ErrorResponse that says
+        why: no instance behind this endpoint can take a connection now."""
+        self.refused += 1
+        what = "writer" if self.kind == "writer" else "instance"
+        log.warning("%s %s endpoint: no %s took a connection within %.0f s; refused", self.cluster, self.kind,
+                    what, WAIT_FOR_INSTANCE_S)
+        message = error_fields(
+            b"E", "FATAL", "57P03",
+            f"the {self.kind} endpoint of cluster {self.cluster} has no available {what} "
+            "(a failover or restart is under way)",
+            hint=f"retry in a moment; `aurora describe {self.cluster}` shows the instances")
+        loop = asyncio.get_running_loop()
+        conn.setblocking(False)
+        try:
+            async with asyncio.timeout(1.0):
+                length, code = struct.unpack("!ii", await _recv_exactly(loop, conn, 8))
+                if code in (SSL_REQUEST_CODE, GSSENC_REQUEST_CODE):
+                    await loop.sock_sendall(conn, b"N")
+                    length, code = struct.unpack("!ii", await _recv_exactly(loop, conn, 8))
+                if code != CANCEL_REQUEST_CODE and 8 <= length <= 10_000:
+                    await _recv_exactly(loop, conn, length - 8)  # the startup message's parameters
+                    await loop.sock_sendall(conn, message)
+        except (OSError, TimeoutError, struct.error, EOFError):
+            pass  # the client went away (or sent nothing we understand): nothing to tell it
+        finally:
+            conn.close()
 
     def _send_to(self, instance_id: str, conn: socket.socket) -> bool:
         for _attempt in range(2):
@@ -110,3 +182,13 @@ class Endpoint:
                     s.close()
                 del self._handoffs[instance_id]  # the instance restarted: connect again
         return False
+
+
+async def _recv_exactly(loop: asyncio.AbstractEventLoop, conn: socket.socket, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        chunk = await loop.sock_recv(conn, n - len(data))
+        if not chunk:
+            raise EOFError
+        data += chunk
+    return data

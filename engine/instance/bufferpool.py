@@ -207,6 +207,9 @@ class BufferPool:
             if lsn > self._durable:
                 self._durable = lsn
             self._trim_change_log()
+            if self._bytes > self.capacity_bytes:
+                # A big transaction's pages were kept until durable; now they may go.
+                self._evict()
 
     def _close(self, versions: list[_Version], lsn: int, oldest_pin: int) -> None:
         for v in versions:

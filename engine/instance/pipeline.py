@@ -8,11 +8,14 @@ lock across that round trip would serialise every commit on the fsync latency of
 storage fleet; releasing it after submitting lets commits overlap, and the volume client's
 per-node batching turns them into group commits.
 
-The volume client numbers a batch in the first, synchronous step of ``Volume.commit`` (no
-await between taking LSNs and sending). :class:`CommitPipeline` starts that coroutine on the
-volume's loop, lets exactly that step run, and reads the LSN range it took. Submissions are
-serialised by a lock held until the caller has installed the batch in its buffer pool, so
-LSNs are taken, and installed, in commit order.
+The volume client's ``Volume.submit`` numbers a batch and starts sending it (no await
+between taking LSNs and sending; a batch that needs a new protection group waits for it
+before it is numbered) and ``Volume.wait_durable`` waits for it. :class:`CommitPipeline`
+runs the first on the volume's loop and hands back the second as a :class:`Durability`.
+Submissions are serialised by a lock held until the caller has installed the batch in its
+buffer pool, so LSNs are taken, and installed, in commit order. A submission that raises
+sent nothing (the commit failed); once it returned, a failure of the wait leaves the
+commit's outcome unknown: the batch is resent and may still become durable.
 """
 
 from __future__ import annotations
@@ -37,8 +40,9 @@ class Durability:
         self._future = future
 
     def wait(self) -> None:
-        """Block until the batch is durable; raise the storage error if it cannot be made so
-        in time (WriteQuorumLost: outcome unknown, the batch is resent) or was fenced."""
+        """Block until the batch is durable; raise the storage error when storage made no
+        progress for its timeout (WriteQuorumLost) or this writer was fenced (StaleEpoch).
+        Either way the outcome is unknown: the batch was sent and may be durable, or become so."""
         if self._future is not None:
             self._future.result()
 
@@ -71,18 +75,11 @@ class CommitPipeline:
 async def _start_commit(
     store: VolumePageStore, writes: dict[PageKey, bytes]
 ) -> tuple[int, concurrent.futures.Future | None]:
-    """On the volume's loop: start the commit, let its synchronous first step number the
-    batch, and return the batch's commit LSN with a future for its durability."""
+    """On the volume's loop: number and send the batch, and return its commit LSN with a
+    future for its durability. Raises only when the batch was not sent (then it never
+    becomes durable); from the return on, every failure leaves its outcome unknown."""
     volume = store.volume
-    first = volume.next_lsn
-    task = asyncio.ensure_future(volume.commit(writes))
-    await asyncio.sleep(0)  # the task's first step runs now (ready callbacks run in order)
-    if task.done():
-        return task.result(), None  # raised before numbering: stopped or fenced
-    if volume.next_lsn != first + len(writes):
-        # The batch waits for a new protection group before it is numbered: wait for all of
-        # it, then nothing is pending (rare: once per 8 MiB of growth).
-        return await task, None
+    lsn, done = await volume.submit(writes)
     durable: concurrent.futures.Future = concurrent.futures.Future()
 
     def settle(t: asyncio.Task) -> None:
@@ -93,5 +90,12 @@ async def _start_commit(
         else:
             durable.set_result(t.result())
 
-    task.add_done_callback(settle)
-    return first + len(writes) - 1, durable
+    wait = asyncio.ensure_future(volume.wait_durable(lsn, done))
+    _waits.add(wait)
+    wait.add_done_callback(_waits.discard)
+    wait.add_done_callback(settle)
+    return lsn, durable
+
+
+_waits: set[asyncio.Future] = set()
+"""Durability waits under way (the loop keeps only weak references to tasks)."""

@@ -7,7 +7,9 @@ the moment the change is visible on the reader (both clocks are this machine's).
 
 Frames are JSON lines: ``{"hello": vdl}`` once, then ``{"lsn": n, "t": time, "pages": [[f, p], ...]}``.
 A reader that connects (or reconnects) asks storage for the durable point itself and drops
-its whole cache, so a gap in the stream never leaves a stale page behind.
+its whole cache, so a gap in the stream never leaves a stale page behind. The stream is a
+Unix socket in the writer's 0700 folder (``Layout.replication_socket``): only the owner of
+AURORA_HOME can follow it, or feed a reader a commit stream.
 """
 
 from __future__ import annotations
@@ -19,23 +21,32 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
+
+from aurora.engine import localsock
+from aurora.engine.layout import unix_socket_path
 
 log = logging.getLogger("aurora.instance.replication")
 
 
 class Broadcaster:
-    """Writer side: a TCP server on the cluster's replication port."""
+    """Writer side: a server on the writer's replication socket."""
 
-    def __init__(self, port: int) -> None:
-        self.port = port
+    def __init__(self, path: Path) -> None:
+        self.path = path
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self.vdl = 0
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port, reuse_address=True)
+        self._server = await asyncio.start_unix_server(self._accept, localsock.claim(self.path))
+        localsock.restrict(self.path)
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if not localsock.from_owner(writer.get_extra_info("socket")):
+            log.warning("refusing a replication connection from another user")
+            writer.transport.abort()
+            return
         writer.write(json.dumps({"hello": self.vdl}).encode() + b"\n")
         self._writers.add(writer)
         try:
@@ -70,6 +81,8 @@ class Broadcaster:
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
+            with contextlib.suppress(OSError):
+                self.path.unlink()
         for w in list(self._writers):
             w.close()
 
@@ -77,9 +90,9 @@ class Broadcaster:
 class Follower:
     """Reader side: follows the writer's stream and applies it to the instance."""
 
-    def __init__(self, locate: Callable[[], int | None], apply: Callable[[int, list[tuple[int, int]]], None],
+    def __init__(self, locate: Callable[[], Path | None], apply: Callable[[int, list[tuple[int, int]]], None],
                  resync: Callable[[], None]) -> None:
-        self.locate = locate  # the current writer's replication port (it moves on failover)
+        self.locate = locate  # the current writer's replication socket (it moves on failover)
         self.apply = apply
         self.resync = resync
         self.connected = False
@@ -100,10 +113,10 @@ class Follower:
     async def run(self) -> None:
         while True:
             try:
-                port = await asyncio.to_thread(self.locate)
-                if port is None:
+                path = await asyncio.to_thread(self.locate)
+                if path is None:
                     raise OSError("no writer")
-                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                reader, writer = await asyncio.open_unix_connection(unix_socket_path(path))
             except OSError:
                 self.connected = False
                 await asyncio.sleep(0.1)

@@ -32,7 +32,7 @@ class InstanceProcess:
     role: str
     volume: str
     port: int
-    replication_port: int
+    replication_socket: Path  # the writer's: Layout.replication_socket of its folder
     password_file: Path
     az: str = "a"
     region: str = "local-1"
@@ -57,7 +57,7 @@ class InstanceProcess:
         args = [
             "--dir", str(folder), "--cluster", self.cluster, "--id", self.id, "--role", self.role,
             "--az", self.az, "--port", str(self.port), "--region", self.region,
-            "--volume", self.volume, "--replication-port", str(self.replication_port),
+            "--volume", self.volume, "--replication-socket", str(self.replication_socket),
             "--user", self.user, "--database", self.database,
             "--password-file", str(self.password_file), *self.extra_args,
         ]

@@ -25,6 +25,7 @@ from typing import Any
 
 from aurora.engine import errors
 from aurora.engine.control.clusters import ClusterStore
+from aurora.engine.control.request import MAX_LINE, read_request
 from aurora.engine.instance import aurora_functions
 from aurora.engine.instance.databases import REGISTRY, Databases
 from aurora.engine.instance.replication import Broadcaster, Follower
@@ -83,7 +84,7 @@ class Instance:
         self.store = await asyncio.to_thread(
             VolumePageStore.open, catalog, meta, writer=not self.read_only, az=self.args.az)
         if not self.read_only:
-            self.broadcaster = Broadcaster(self.args.replication_port)
+            self.broadcaster = Broadcaster(self.args.replication_socket)
             self.broadcaster.vdl = self.store.read_point()
             await self.broadcaster.start()
             self.store.subscribe(lambda lsn, pages: loop.call_soon_threadsafe(
@@ -95,7 +96,7 @@ class Instance:
         initial = ["postgres"] + ([self.args.database] if self.args.database != "postgres" else [])
         await asyncio.to_thread(self.databases.attach, registry, self.read_only, initial)
         if self.read_only:
-            self.follower = Follower(self._writer_replication_port, self._apply, self._resync)
+            self.follower = Follower(self._writer_replication_socket, self._apply, self._resync)
             self._follow_task = asyncio.create_task(self.follower.run())
 
     async def _open_server(self) -> None:
@@ -155,19 +156,22 @@ class Instance:
 
         async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             try:
-                line = await reader.readline()
+                op = None
                 try:
-                    op = json.loads(line)["op"]
+                    request = await read_request(reader)
+                    if request is None:
+                        return
+                    op = request[0]
                     if op == "promote":
                         reply = {"ok": True, "result": await self.promote()}
                     elif op == "status":
                         reply = {"ok": True, "result": self.status()}
                     else:
                         reply = {"ok": False, "error": f"unknown operation {op!r}"}
-                except (ValueError, KeyError, TypeError) as e:
-                    reply = {"ok": False, "error": f"malformed request: {e}"}
+                except errors.UsageError as e:
+                    reply = {"ok": False, "error": e.message}
                 except (errors.AuroraError, OSError) as e:
-                    log.error("%s failed: %s", line.strip(), e)
+                    log.error("%s failed: %s", op, e)
                     reply = {"ok": False, "error": str(e)}
                 writer.write(json.dumps(reply).encode() + b"\n")
                 await writer.drain()
@@ -178,7 +182,8 @@ class Instance:
 
         async def serve() -> None:
             # keep the Server referenced: once collected, its socket would close
-            self._control_server = await asyncio.start_unix_server(handle, path=unix_socket_path(path))
+            self._control_server = await asyncio.start_unix_server(
+                handle, path=unix_socket_path(path), limit=MAX_LINE)
             os.chmod(path, 0o600)
 
         self._tasks.append(asyncio.create_task(serve()))
@@ -199,17 +204,19 @@ class Instance:
         )
 
     # --- reader: following the writer -------------------------------------------------------
-    def _writer_replication_port(self) -> int | None:
-        """The current writer's replication port: from the cluster's metadata when the
-        instance belongs to a cluster that aurorad manages (the writer moves on failover)."""
+    def _writer_replication_socket(self) -> Path | None:
+        """The current writer's replication socket: in the writer's folder when the instance
+        belongs to a cluster that aurorad manages (the writer moves on failover)."""
         store = ClusterStore(self.layout)
         if not store.exists(self.args.cluster):
-            return self.args.replication_port
+            return self.args.replication_socket
         try:
             writer = store.load(self.args.cluster).writer
         except (errors.AuroraError, OSError, ValueError, KeyError):
             return None
-        return writer.replication_port if writer is not None and writer.id != self.args.id else None
+        if writer is None or writer.id == self.args.id:
+            return None
+        return self.layout.replication_socket(self.layout.instance_dir(self.args.cluster, writer.id))
 
     def _apply(self, lsn: int, pages: list[tuple[int, int]]) -> None:
         assert self.store is not None
@@ -339,7 +346,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--region", required=True)
     p.add_argument("--volume", required=True)
-    p.add_argument("--replication-port", type=int, required=True)
+    p.add_argument("--replication-socket", type=Path, required=True,
+                   help="where this instance streams its commits while it is the writer (a reader "
+                        "outside an aurorad cluster follows the writer there)")
     p.add_argument("--user", required=True)
     p.add_argument("--database", required=True)
     p.add_argument("--password-file", required=True)

@@ -23,10 +23,12 @@ transaction's page writes in memory; the rollback journal is in memory too
   durability (its pages come from the pool); any commit of theirs is numbered after it, so
   it is never acknowledged before the batch it read is durable.
   A batch that cannot be sent raises ``apsw.IOError`` at SYNC (its ``__cause__`` is the
-  storage error) and ships nothing; SQLite rolls the transaction back. One that was sent but
-  cannot be made durable in time raises ``apsw.IOError`` at PHASETWO: the client hears of an
-  error, the outcome is unknown (the volume resends the batch, and refuses later commits
-  until it is durable), as with any database that loses its disk during a commit.
+  storage error) and ships nothing; SQLite rolls the transaction back: the commit failed.
+  One that was sent but cannot be confirmed durable (no storage progress for the volume's
+  timeout, or the writer fenced) raises ``apsw.IOError`` at PHASETWO whose ``__cause__`` is
+  :class:`~aurora.engine.errors.CommitOutcomeUnknown`: the volume resends the batch (and
+  refuses later commits until it is durable), so it may still commit. The SQL layer must not
+  report that as a failure; the wire front end closes the session with 08006 instead.
 - One write transaction at a time per database: RESERVED waits for a per-database lock.
   A connection whose snapshot is older than the database's latest commit is refused RESERVED
   with SQLITE_BUSY_SNAPSHOT (a lost update otherwise); :func:`is_busy_snapshot` tells.
@@ -48,6 +50,7 @@ from dataclasses import dataclass
 
 import apsw
 
+from aurora.engine.errors import CommitOutcomeUnknown
 from aurora.engine.instance.bufferpool import BufferPool, PoolStats
 from aurora.engine.instance.pipeline import CommitPipeline, Durability
 from aurora.engine.storage.pagestore import PageStore
@@ -575,9 +578,13 @@ class VolumeFile:
             pending.wait()
         except Exception as exc:
             self._vfs._count("commit_failures")
-            raise apsw.IOError(
-                f"commit {pending.lsn} is not known to be durable: {exc}"
-            ) from exc
+            unknown = CommitOutcomeUnknown(
+                f"the outcome of commit {pending.lsn} is unknown: it was sent to storage but "
+                f"not confirmed durable ({exc}); it may or may not be committed",
+                hint="reconnect and check whether the transaction's changes are there",
+            )
+            unknown.__cause__ = exc
+            raise apsw.IOError(str(unknown)) from unknown
 
     def _ship(self) -> None:
         """Submit the transaction's dirty pages as one commit batch (durable later: see

@@ -273,7 +273,11 @@ class Backend:
         self.busy = True
         try:
             return fn(*args)
+        except (p.ProtocolViolation, ClientGone):
+            raise  # the client's stream broke (e.g. inside COPY's rows): not the session's bug
         except SqlError as err:
+            if isinstance(err.__context__, (p.ProtocolViolation, ClientGone)):
+                raise err.__context__ from None  # the session wrapped the broken stream
             if err.sqlstate == "XX000":
                 # The session already turned a bug into a one-line XX000 for the client; the
                 # exception it came from (its __context__) keeps the traceback for the log.
@@ -455,11 +459,17 @@ class Backend:
         self.emit(p.copy_response(b"G", len(copy.columns)))
         self.flush()
         finished = False
+        broken: list[BaseException] = []
 
         def rows() -> Iterator[list[str | None]]:
             nonlocal finished
             while not finished:
-                frame = self._next_frame()
+                try:
+                    frame = self._next_frame()
+                except (p.ProtocolViolation, ClientGone) as exc:
+                    finished = True
+                    broken.append(exc)
+                    raise
                 if frame is None:
                     finished = True
                     raise SqlError("08006", "connection lost during COPY FROM STDIN")
@@ -471,7 +481,11 @@ class Backend:
                     yield from parser.finish()
                 elif kind == b"f":
                     finished = True
-                    reason = p.Body(body).cstring()
+                    try:
+                        reason = p.Body(body).cstring()
+                    except p.ProtocolViolation as exc:
+                        broken.append(exc)
+                        raise
                     raise SqlError("57014", f"COPY from stdin failed: {reason}")
                 elif kind in (b"H", b"S"):
                     continue  # libpq sends these right after Execute; PostgreSQL ignores them
@@ -481,7 +495,14 @@ class Backend:
                         "08P01", f"unexpected message type 0x{kind[0]:02X} during COPY from stdin"
                     )
 
-        count = self.call(self.session.copy_rows, copy, rows())
+        try:
+            count = self.call(self.session.copy_rows, copy, rows())
+        except SqlError:
+            # A session may turn any exception out of ``rows`` into a SqlError; a broken
+            # stream must still end the connection (the frames after it mean nothing).
+            if broken:
+                raise broken[0] from None
+            raise
         if not finished:  # the session stopped reading early: consume the rest of the data
             for _ in rows():
                 pass
@@ -530,6 +551,9 @@ class Backend:
             n = b.int32()
             raw.append(None if n == -1 else b.raw(n))
         result_codes = b.int16_list()
+        for code in (*param_codes, *result_codes):
+            if code not in (0, 1):
+                raise SqlError("22023", f"unsupported format code: {code}")
         statement = self.statements.get(statement_name)
         if statement is None:
             raise SqlError("26000", f'prepared statement "{statement_name}" does not exist')

@@ -21,6 +21,12 @@ CANCEL_REQUEST_CODE = 80877102
 MAX_STARTUP_LENGTH = 10_000
 MAX_PREAUTH_MESSAGE = 64 * 1024
 MAX_MESSAGE = 1 << 30
+# PostgreSQL's limits per message type (postgres.c, SocketBackend): statements and COPY data
+# may be large, the other messages carry a name or nothing. Judged from the 5-byte header, so
+# a huge length claim, or a type the server never reads, is refused before any body arrives.
+MAX_SMALL_MESSAGE = 10_000
+LARGE_TYPES = frozenset(b"QPBd")  # type bytes as ints
+SMALL_TYPES = frozenset(b"CDEHSXcf")
 
 _I32 = struct.Struct("!i")
 _I16 = struct.Struct("!h")
@@ -109,33 +115,54 @@ class Body:
             raise ProtocolViolation("invalid message format")
 
 
+_TYPE_BYTES = [bytes([i]) for i in range(256)]
+
+
 class FrameBuffer:
     """Splits a byte stream into ``(type, body)`` frames, refusing oversized ones early."""
 
     def __init__(self, max_message: int = MAX_MESSAGE) -> None:
         self.buf = bytearray()
         self.max_message = max_message
+        # A framing error behind complete frames: those are handed out first (the client
+        # gets their answers, as from PostgreSQL), the error on the next call.
+        self.error: ProtocolViolation | None = None
 
     def feed(self, data: bytes) -> None:
         self.buf += data
 
     def frames(self) -> list[tuple[bytes, bytes]]:
         """Every complete frame in the buffer (possibly none)."""
+        if self.error is not None:
+            raise self.error
         out: list[tuple[bytes, bytes]] = []
         buf = self.buf
         pos = 0
         n = len(buf)
-        while n - pos >= 5:
-            kind, length = _HDR.unpack_from(buf, pos)
-            if length < 4 or length - 4 > self.max_message:
-                raise ProtocolViolation(f"invalid message length {length}")
+        while pos < n:
+            kind = buf[pos]
+            if kind in LARGE_TYPES:
+                limit = self.max_message
+            elif kind in SMALL_TYPES:
+                limit = min(MAX_SMALL_MESSAGE, self.max_message)
+            else:
+                self.error = ProtocolViolation(f"invalid frontend message type {kind}")
+                break
+            if n - pos < 5:
+                break
+            (length,) = _I32.unpack_from(buf, pos + 1)
+            if length < 4 or length - 4 > limit:
+                self.error = ProtocolViolation(f"invalid message length {length}")
+                break
             end = pos + 1 + length
             if end > n:
                 break
-            out.append((kind, bytes(buf[pos + 5 : end])))
+            out.append((_TYPE_BYTES[kind], bytes(buf[pos + 5 : end])))
             pos = end
         if pos:
             del buf[:pos]
+        if self.error is not None and not out:
+            raise self.error
         return out
 
 

@@ -467,11 +467,12 @@ class Connection:
                     if full:
                         self._inbox_room.clear()
                 self._inbox.put(batch)
+                if frames.error is not None:
+                    raise frames.error
                 if full:
                     await self._inbox_room.wait()
         except p.ProtocolViolation as exc:
-            self._inbox.put(exc)
-            return
+            self._inbox.put(exc)  # then None below: a worker that asks again must not hang
         except (ConnectionError, ssl.SSLError, OSError):
             pass
         except asyncio.CancelledError:

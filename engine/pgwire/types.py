@@ -715,7 +715,7 @@ def _interval_recv(b: bytes) -> dt.timedelta:
     return dt.timedelta(days=days + 30 * months, microseconds=us)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=1024)  # bounded: Parse lets a client name any OID
 def decoder(oid: int, fmt: int) -> Decoder:
     """A function from a Bind parameter's bytes to a Python value for type ``oid``."""
     if fmt == BINARY_FORMAT:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from aurora.engine.sql import schemas
 from aurora.engine.sqlapi import SqlError
 
 _COPY = re.compile(
@@ -35,7 +36,8 @@ class CopySpec:
             )
         self.direction = m.group("dir").lower()
         table = m.group("table")
-        self.table = table.split(".")[-1].strip('"') if table else None
+        # The stored name (schemas.py): x.t of a named schema is the SQLite table "x.t".
+        self.table = schemas.stored(*schemas.split_qualified(table)) if table else None
         self.columns = (
             [c.strip().strip('"') for c in m.group("cols").split(",")] if m.group("cols") else []
         )

@@ -52,6 +52,9 @@ def _exists(s: Session, name: str, kind: str | None = None) -> bool:
 def create(s: Session, sql: str) -> StatementResult:
     tree = parse(sql)
     kind = str(tree.args.get("kind") or "").upper()
+    if kind == "INDEX":
+        _index_in_schema(tree)
+    schemas.qualify_tables(tree, s.conn)
     if kind == "TABLE":
         return _create_table(s, tree)
     if kind == "INDEX":
@@ -68,8 +71,6 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
     if not isinstance(schema, exp.Schema):
         return _create_table_as(s, tree)
     table = schema.this.name
-    if schema.this.db and schema.this.db.lower() != "public":
-        schemas.refuse_relation(s.conn, schema.this.db)
     schema.this.set("db", None)
     if _exists(s, table):
         if tree.args.get("exists"):
@@ -242,7 +243,7 @@ class _Later:
 def choose_name(table: str, cols: list[str], suffix: str, taken: set[str] | None = None) -> str:
     """PostgreSQL's name for an unnamed constraint: table, columns, suffix, then a number
     when that name is taken (``t_a_check``, ``t_check1``, ``t_a_b_key``, ``t_pid_fkey``)."""
-    base = "_".join([table, *cols, suffix])[:63]
+    base = "_".join([table.rpartition(".")[2] if "." in table else table, *cols, suffix])[:63]
     taken = taken or set()
     name, n = base, 0
     while name.lower() in taken:
@@ -276,12 +277,14 @@ def _record_constraint(
 
 def _add_unique(s: Session, table: str, name: str | None, cols: list[str]) -> None:
     name = name or choose_name(table, cols, "key", _constraint_names(s, table))
-    if _exists(s, name):
+    # The index lives in the table's schema (schemas.py): "x.name" for a table "x.t".
+    index = f"{table.rpartition('.')[0]}.{name}" if "." in table else name
+    if _exists(s, index):
         raise SqlError("42P07", f'relation "{name}" already exists')
     s.conn.execute(
-        f"CREATE UNIQUE INDEX {_q(name)} ON {_q(table)} ({', '.join(_q(c) for c in cols)})"
+        f"CREATE UNIQUE INDEX {_q(index)} ON {_q(table)} ({', '.join(_q(c) for c in cols)})"
     )
-    _record_constraint(s, table, name, "u", name)
+    _record_constraint(s, table, name, "u", index)
 
 
 _REFERENCE_OPTION = re.compile(
@@ -386,6 +389,18 @@ def _create_table_as(s: Session, tree: exp.Expression) -> StatementResult:
     return StatementResult(f"SELECT {n}")
 
 
+def _index_in_schema(tree: exp.Expression) -> None:
+    """An index lives in its table's schema: ``CREATE INDEX i ON x.t`` makes ``x.i``."""
+    index = tree.this
+    table = index.args.get("table") if isinstance(index, exp.Index) else None
+    if table is None or not table.db or table.db.lower() in schemas.BUILT_IN or not index.name:
+        return
+    ident = index.this
+    name = ident.this if getattr(ident, "quoted", False) else index.name.lower()
+    schema = table.args["db"].this if table.args["db"].quoted else table.db.lower()
+    index.set("this", exp.to_identifier(schemas.stored(schema, name), quoted=True))
+
+
 def _create_index(s: Session, tree: exp.Expression) -> StatementResult:
     tree.set("concurrently", False)
     index = tree.this
@@ -431,7 +446,8 @@ def _alter_index(s: Session, sql: str) -> StatementResult:
         if _ALTER_INDEX_STORAGE.match(sql):
             return StatementResult("ALTER INDEX")
         raise SqlError("0A000", "this ALTER INDEX form is not supported")
-    old, new = _unquote_name(m.group(2)), _unquote_name(m.group(3))
+    old = schemas.stored_name(s.conn, m.group(2))
+    new = schemas.stored(schemas.split_qualified(m.group(2))[0], _unquote_name(m.group(3)))
     rows = s.conn.execute(
         "SELECT name, sql FROM main.sqlite_schema WHERE type='index' AND lower(name)=lower(?)",
         (old,),
@@ -534,12 +550,13 @@ def drop(s: Session, sql: str) -> StatementResult:
     if not m:
         raise SqlError("0A000", f"not supported: {sql.strip().split()[0:2]}")
     kind, if_exists, names = m.group(1).lower(), bool(m.group(2)), m.group(3)
-    targets = [
-        n.strip().split(".")[-1].strip('"')
-        if not n.strip().startswith('"')
-        else n.strip().strip('"')
-        for n in names.split(",")
-    ]
+    targets = []
+    for n in names.split(","):
+        try:
+            targets.append(schemas.stored_name(s.conn, n))
+        except SqlError:
+            if not if_exists:
+                raise  # DROP ... IF EXISTS of a relation in no schema: nothing to drop
     cascade = bool(m.group(4)) and "cascade" in m.group(4).lower()
     with s.atomic():
         if kind == "table":
@@ -631,7 +648,7 @@ def truncate(s: Session, sql: str) -> StatementResult:
     m = _TRUNCATE.match(sql)
     if not m:
         raise SqlError("42601", "syntax error in TRUNCATE")
-    names = [n.strip().split(".")[-1].strip('"') for n in m.group(1).split(",")]
+    names = [schemas.stored_name(s.conn, n) for n in m.group(1).split(",")]
     restart = bool(m.group(2)) and "restart" in m.group(2).lower()
     cascade = bool(m.group(3)) and "cascade" in m.group(3).lower()
     for name in names:
@@ -693,13 +710,24 @@ def alter(s: Session, sql: str) -> StatementResult:
     if (result := _alter_misc(s, sql)) is not None:
         return result
     if m := _RENAME_CONSTRAINT.match(sql):
-        table, old, new = (_unquote_name(m.group(i)) for i in (1, 2, 3))
+        table = schemas.stored_name(s.conn, m.group(1))
+        old, new = _unquote_name(m.group(2)), _unquote_name(m.group(3))
         with s.atomic():
             _rename_constraint(s, _table_or_error(s, table), old, new)
         return StatementResult("ALTER TABLE")
     tree = parse(sql)
     if not isinstance(tree, exp.Alter):
         raise SqlError("0A000", "this ALTER TABLE form is not supported")
+    renamed = [a for a in tree.args.get("actions") or [] if isinstance(a, exp.AlterRename)]
+    if tree.this.db and tree.this.db.lower() not in schemas.BUILT_IN:
+        for action in renamed:  # RENAME TO keeps the table in its schema
+            action.this.set("db", tree.this.args["db"].copy())
+    try:
+        schemas.qualify_tables(tree, s.conn)
+    except SqlError:
+        if tree.args.get("exists"):
+            return StatementResult("ALTER TABLE")
+        raise
     table = tree.this.name
     if not _exists(s, table, "table"):
         if tree.args.get("exists"):
@@ -738,10 +766,10 @@ def _alter_misc(s: Session, sql: str) -> StatementResult | None:
     """ALTER TABLE forms sqlglot does not parse: those with nothing to do here (owner,
     storage parameters, statistics targets), VALIDATE CONSTRAINT and identity changes."""
     if m := _NO_EFFECT.match(sql):
-        _table_or_error(s, _unquote_name(m.group(1)))
+        _table_or_error(s, schemas.stored_name(s.conn, m.group(1)))
         return StatementResult("ALTER TABLE")
     if m := _VALIDATE.match(sql):
-        table = _table_or_error(s, _unquote_name(m.group(1)))
+        table = _table_or_error(s, schemas.stored_name(s.conn, m.group(1)))
         name = _unquote_name(m.group(2))
         fk = fkeys.find(s.conn, table, name)
         if fk is None:
@@ -752,7 +780,7 @@ def _alter_misc(s: Session, sql: str) -> StatementResult | None:
             fkeys.validate(s.conn, fk)
         return StatementResult("ALTER TABLE")
     if m := _IDENTITY.match(sql):
-        table = _table_or_error(s, _unquote_name(m.group(1)))
+        table = _table_or_error(s, schemas.stored_name(s.conn, m.group(1)))
         column = _column_info(s, table, _unquote_name(m.group(2)))[0]
         current = s.catalog.column(table, column)
         with s.atomic():
@@ -1374,7 +1402,7 @@ def _alter_sequence(s: Session, sql: str) -> StatementResult:
     m = _ALTER_SEQ.match(sql)
     if not m:
         raise SqlError("42601", "syntax error in ALTER SEQUENCE")
-    name = m.group(1).split(".")[-1].strip('"')
+    name = schemas.stored_name(s.conn, m.group(1))
     rest = m.group(2)
     r = re.search(r"restart(?:\s+with)?\s+(-?\d+)", rest, re.I)
     if r:

@@ -49,7 +49,7 @@ def to_sql_error(
                     constraint=name,
                 )
         if m := _UNIQUE_ALL.search(text):
-            pairs = [p.strip().split(".", 1) for p in m.group(1).split(",")]
+            pairs = [p.strip().rsplit(".", 1) for p in m.group(1).split(",")]
             if all(len(p) == 2 for p in pairs):
                 table = pairs[0][0]
                 cols = [p[1] for p in pairs]

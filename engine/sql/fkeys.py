@@ -430,11 +430,17 @@ def _key_text(cols: Iterable[str], values: Iterable[object]) -> str:
     return f"Key ({', '.join(cols)})=({shown})"
 
 
+def _rel(name: str) -> str:
+    """A table as PostgreSQL's messages name it: without its schema (schemas.py)."""
+    return name.rpartition(".")[2]
+
+
 def _child_error(fk: ForeignKey, values: Iterable[object]) -> SqlError:
     return SqlError(
         "23503",
-        f'insert or update on table "{fk.table}" violates foreign key constraint "{fk.name}"',
-        detail=f'{_key_text(fk.columns, values)} is not present in table "{fk.ref_table}".',
+        f'insert or update on table "{_rel(fk.table)}" violates foreign key constraint '
+        f'"{fk.name}"',
+        detail=f'{_key_text(fk.columns, values)} is not present in table "{_rel(fk.ref_table)}".',
         table=fk.table,
         constraint=fk.name,
     )
@@ -443,9 +449,10 @@ def _child_error(fk: ForeignKey, values: Iterable[object]) -> SqlError:
 def _parent_error(fk: ForeignKey, values: Iterable[object]) -> SqlError:
     return SqlError(
         "23503",
-        f'update or delete on table "{fk.ref_table}" violates foreign key constraint '
-        f'"{fk.name}" on table "{fk.table}"',
-        detail=f'{_key_text(fk.ref_columns, values)} is still referenced from table "{fk.table}".',
+        f'update or delete on table "{_rel(fk.ref_table)}" violates foreign key constraint '
+        f'"{fk.name}" on table "{_rel(fk.table)}"',
+        detail=f"{_key_text(fk.ref_columns, values)} is still referenced from table "
+        f'"{_rel(fk.table)}".',
         table=fk.table,
         constraint=fk.name,
     )
@@ -464,6 +471,8 @@ class Enforcer:
         self._in_block = in_block
         self._version = -1
         self._by_name: dict[tuple[str, str], ForeignKey] = {}
+        self._any_version = -1
+        self._any = False
         self.pending: dict[tuple[str, str, str, tuple], None] = {}
         self._all: bool | None = None  # SET CONSTRAINTS ALL: True deferred, False immediate
         self._named: dict[str, bool] = {}  # SET CONSTRAINTS name: deferred?
@@ -482,9 +491,13 @@ class Enforcer:
             self._version = v
         return self._by_name
 
-    def any(self) -> bool:
-        """Whether the database has foreign keys at all."""
-        return bool(self._constraints())
+    def any(self, schema_version: int) -> bool:
+        """Whether the database has foreign keys at all, as of ``schema_version`` (the
+        session's catalog's: no query on the write path while the schema stands still)."""
+        if schema_version != self._any_version:
+            self._any = bool(self._constraints())
+            self._any_version = schema_version
+        return self._any
 
     def begin_statement(self) -> None:
         self._statement = {}

@@ -19,8 +19,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import apsw
+import regex
 
-from aurora.engine.sql import numeric, types
+from aurora.engine.sql import numeric, schemas, types
 from aurora.engine.sql.catalog import rel_oid
 from aurora.engine.sqlapi import SqlError
 
@@ -31,19 +32,37 @@ SERVER_VERSION = "15.4"
 SERVER_VERSION_NUM = "150004"
 START_TIME = dt.datetime.now(dt.UTC)
 
-_regex_cache: dict[tuple[str, int], re.Pattern] = {}
+_regex_cache: dict[tuple[str, int], regex.Pattern] = {}
 
 
-def _regex(pattern: str, flags: int = 0) -> re.Pattern:
+def _regex(pattern: str, flags: int = 0) -> regex.Pattern:
     key = (pattern, flags)
     r = _regex_cache.get(key)
     if r is None:
         # PostgreSQL's ARE syntax is close enough to Python's for what clients send.
-        r = re.compile(pattern, flags)
+        r = regex.compile(pattern, flags)
         if len(_regex_cache) > 1000:
             _regex_cache.clear()
         _regex_cache[key] = r
     return r
+
+
+def _regex_match(s: Session, pattern: object, value: object, flags: int = 0) -> object:
+    """``~`` / ``~*``. The ``regex`` module matches without holding the GIL (the instance
+    keeps answering while a pattern backtracks) and stops at the statement's deadline."""
+    if pattern is None or value is None:
+        return None
+    s.check_cancel()
+    try:
+        found = _regex(str(pattern), flags).search(
+            str(value), concurrent=True, timeout=s.time_left()
+        )
+    except TimeoutError:
+        s.check_cancel()
+        raise SqlError("57014", "canceling statement due to statement timeout") from None
+    except regex.error as e:
+        raise SqlError("2201B", f"invalid regular expression: {e}") from None
+    return int(found is not None)
 
 
 def ts_text(t: dt.datetime) -> str:
@@ -441,20 +460,8 @@ def register(conn: apsw.Connection, s: Session) -> None:
 
     tz = lambda: s.tz  # noqa: E731 - the session's zone can change with SET TIME ZONE
 
-    f(
-        "regexp",
-        lambda p, v: None if p is None or v is None else int(_regex(p).search(str(v)) is not None),
-        2,
-        True,
-    )
-    f(
-        "pg_regexp_i",
-        lambda v, p: (
-            None if p is None or v is None else int(_regex(p, re.I).search(str(v)) is not None)
-        ),
-        2,
-        True,
-    )
+    f("regexp", lambda p, v: _regex_match(s, p, v), 2, True)
+    f("pg_regexp_i", lambda v, p: _regex_match(s, p, v, regex.I), 2, True)
     f("pg_now", lambda: ts_text(s.statement_time()), 0)
     f("pg_clock", lambda: ts_text(dt.datetime.now(dt.UTC)), 0)
     f(
@@ -520,8 +527,17 @@ def register(conn: apsw.Connection, s: Session) -> None:
     ):
         f(name, lambda *a: None)
     f("pg_get_userbyid", lambda oid: s.user, 1)
-    for name in (
+    # Visible: in the search path, which is public (relations of named schemas are not).
+    f(
         "pg_table_is_visible",
+        lambda oid: int(
+            _one(conn, "SELECT relnamespace FROM temp.pg_class WHERE oid=?", oid)
+            in (None, 11, 2200)
+        ),
+        1,
+        True,
+    )
+    for name in (
         "pg_type_is_visible",
         "pg_function_is_visible",
         "pg_collation_is_visible",
@@ -595,7 +611,9 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("gen_random_uuid", lambda: str(uuid.uuid4()), 0)
     f("uuid_generate_v4", lambda: str(uuid.uuid4()), 0)
     f("random", random.random, 0)
-    f("pg_sleep", lambda secs: _sleep(secs), 1)
+    f("pg_sleep", lambda secs: _sleep(s, secs), 1)
+    f("pg_series_start", lambda a, b, step: _series_start(a, b, step), 3)
+    f("pg_series_next", lambda v, b, step: _series_next(s, v, b, step, tz()), 3)
     f("left", lambda t, n: None if t is None else t[:n], 2, True)
     f("right", lambda t, n: None if t is None else (t[-n:] if n else ""), 2, True)
     f("split_part", lambda t, d, n: _split_part(t, d, n), 3, True)
@@ -605,10 +623,10 @@ def register(conn: apsw.Connection, s: Session) -> None:
         lambda t: None if t is None else __import__("hashlib").md5(str(t).encode()).hexdigest(),
         1,
     )
-    f("repeat", lambda t, n: None if t is None else t * n, 2, True)
+    f("repeat", _repeat, 2, True)
     f("initcap", lambda t: None if t is None else t.title(), 1, True)
-    f("lpad", lambda t, n, fill=" ": None if t is None else t[:n].rjust(n, fill[0]))
-    f("rpad", lambda t, n, fill=" ": None if t is None else t[:n].ljust(n, fill[0]))
+    f("lpad", lambda t, n, fill=" ": _pad(t, n, fill, left=True))
+    f("rpad", lambda t, n, fill=" ": _pad(t, n, fill, left=False))
     f("pg_size_pretty", _size_pretty, 1, True)
     f("array_remove", _array_remove, 2, True)
     f("pg_relation_size", lambda rel, fork="main": _relation_size(s, rel, "relation", fork))
@@ -621,10 +639,129 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_raise_div0", _raise_div0, 0)
 
 
-def _sleep(secs: float) -> None:
+def _sleep(s: Session, secs: object) -> None:
+    """pg_sleep in slices, so that a cancel or statement_timeout stops it within 50 ms."""
     import time
 
-    time.sleep(float(secs))
+    if secs is None:
+        return
+    deadline = time.monotonic() + float(secs)  # type: ignore[arg-type]
+    while (left := deadline - time.monotonic()) > 0:
+        s.check_cancel()
+        time.sleep(min(left, 0.05))
+    s.check_cancel()
+
+
+# PostgreSQL's largest value (MaxAllocSize less the varlena header) and the bytes a UTF-8
+# character may take: text functions refuse to build more, as text.c and oracle_compat.c do.
+MAX_VALUE_BYTES = 0x3FFFFFFF - 4
+_MAX_CHAR_BYTES = 4
+
+
+def _too_large() -> SqlError:
+    return SqlError("54000", "requested length too large")
+
+
+def _repeat(t: object, n: object) -> object:
+    if t is None or n is None:
+        return None
+    text, count = str(t), _bigint_arg(n)
+    if count <= 0 or not text:
+        return ""
+    if count * len(text.encode()) > MAX_VALUE_BYTES:
+        raise _too_large()
+    return text * count
+
+
+def _pad(t: object, n: object, fill: object, left: bool) -> object:
+    """lpad / rpad: truncate to n characters, or fill with the whole fill text repeated."""
+    if t is None or n is None or fill is None:
+        return None
+    text, width, filler = str(t), _bigint_arg(n), str(fill)
+    if width <= 0:
+        return ""
+    if width * _MAX_CHAR_BYTES > MAX_VALUE_BYTES:
+        raise _too_large()
+    if len(text) >= width or not filler:
+        return text[:width]
+    need = width - len(text)
+    pad = (filler * (need // len(filler) + 1))[:need]
+    return pad + text if left else text + pad
+
+
+# --- generate_series ----------------------------------------------------------------------
+# The translator writes generate_series as a recursive CTE whose first row is
+# pg_series_start(start, stop, step) and each next row pg_series_next(v, stop, step) (NULL
+# past the end). Both run PostgreSQL's checks, so a series with a zero, NaN or infinite step
+# or bound is refused at once (22023) instead of running without end.
+
+
+def _series_kind(*vals: object) -> str:
+    if all(type(v) is int for v in vals):
+        return "int"
+    if any(isinstance(v, str) and _looks_like_time(v) for v in vals):
+        return "timestamp"
+    return "numeric"
+
+
+def _looks_like_time(v: str) -> bool:
+    """A timestamp or an interval, as opposed to a numeric's text."""
+    try:
+        numeric.parse(v)
+    except SqlError:
+        return True
+    return False
+
+
+def _bad_series(msg: str) -> SqlError:
+    return SqlError("22023", msg)
+
+
+def _series_start(start: object, stop: object, step: object) -> object:
+    if start is None or stop is None or step is None:
+        return None
+    kind = _series_kind(start, stop, step)
+    if kind == "int":
+        if step == 0:
+            raise _bad_series("step size cannot equal zero")
+        return start
+    if kind == "timestamp":
+        months, rest = parse_interval(str(step))
+        if not months and not rest:
+            raise _bad_series("step size cannot equal zero")
+        return start
+    for what, v in (("start value", start), ("stop value", stop), ("step size", step)):
+        d = numeric.value(v)
+        assert d is not None
+        if d.is_nan():
+            raise _bad_series(f"{what} cannot be NaN")
+        if d.is_infinite():
+            raise _bad_series(f"{what} cannot be infinity")
+    if not numeric.value(step):
+        raise _bad_series("step size cannot equal zero")
+    return numeric.stored(numeric.value(start))  # type: ignore[arg-type]
+
+
+def _series_next(s: Session, v: object, stop: object, step: object, tz: dt.tzinfo) -> object:
+    if v is None:
+        return None
+    kind = _series_kind(v, stop, step)
+    if kind == "int":
+        n = v + step  # type: ignore[operator]
+        return n if (n <= stop if step > 0 else n >= stop) else None  # type: ignore[operator]
+    s.check_cancel()  # a Python step per row: the progress handler may not come round
+    if kind == "timestamp":
+        months, rest = parse_interval(str(step))
+        forward = months > 0 or (not months and rest > dt.timedelta())
+        try:
+            n = _ts_add(v, step, 1, tz)
+        except (OverflowError, ValueError):
+            raise SqlError("22008", "timestamp out of range") from None
+        after = _to_datetime(n, tz), _to_datetime(stop, tz)
+        return n if (after[0] <= after[1] if forward else after[0] >= after[1]) else None  # type: ignore[operator]
+    d = numeric.value(v) + numeric.value(step)  # type: ignore[operator]
+    end, up = numeric.value(stop), numeric.value(step) > 0  # type: ignore[operator]
+    return numeric.stored(d) if (d <= end if up else d >= end) else None  # type: ignore[operator]
 
 
 def _raise_div0() -> None:
@@ -679,10 +816,8 @@ def _indexdef(conn: apsw.Connection, oid: int, col: int) -> object:
 
 
 def _relname(name: object) -> str:
-    n = str(name).strip()
-    if "." in n and not n.startswith('"'):
-        n = n.split(".", 1)[1]
-    return n.strip('"')
+    """The stored name of a relation named in text (``'x.t'::regclass``, nextval('s'))."""
+    return schemas.stored(*schemas.split_qualified(str(name)))
 
 
 def _regclass(s: Session, v: object, missing_ok: bool = False) -> object:

@@ -829,6 +829,12 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
                 "last_value": last,
             }
         )
+    named = set(schemas.names(conn))
+    if named:
+        _place_in_schemas(
+            named, classes, indexes, cons, pg_tables, pg_indexes, pg_sequences, is_sequences, is_tables,
+            is_columns, is_tc, is_kcu,
+        )
     _insert(conn, "pg_class", classes)
     _insert(conn, "pg_attribute", attrs)
     _insert(conn, "pg_attrdef", attrdefs)
@@ -843,6 +849,58 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
     _insert(conn, "_is_columns", is_columns)
     _insert(conn, "_is_table_constraints", is_tc)
     _insert(conn, "_is_key_column_usage", is_kcu)
+
+
+def _place_in_schemas(
+    named: set[str],
+    classes: list[dict],
+    indexes: list[dict],
+    cons: list[dict],
+    pg_tables: list[dict],
+    pg_indexes: list[dict],
+    pg_sequences: list[dict],
+    is_sequences: list[dict],
+    *is_rows: list[dict],
+) -> None:
+    """Relations of named schemas are SQLite objects called ``schema.name`` (schemas.py):
+    show them as ``name`` in namespace ``schema``."""
+    ns_of = {c["oid"]: c for c in classes}
+    for c in classes:
+        schema, rel = schemas.split_stored(c["relname"], named)
+        if schema != "public":
+            c["relname"], c["relnamespace"] = rel, schemas.namespace_oid(schema)
+    for index in indexes:  # an index is in its table's schema, whatever its name says
+        if index["indexrelid"] in ns_of and index["indrelid"] in ns_of:
+            ns_of[index["indexrelid"]]["relnamespace"] = ns_of[index["indrelid"]]["relnamespace"]
+    for con in cons:
+        owner = ns_of.get(con["conrelid"])
+        if owner is not None:
+            con["connamespace"] = owner["relnamespace"]
+        con["conname"] = schemas.split_stored(con["conname"], named)[1]
+    for row in pg_tables:
+        row["schemaname"], row["tablename"] = schemas.split_stored(row["tablename"], named)
+    for row in pg_indexes:
+        table, index = row["tablename"], row["indexname"]
+        row["schemaname"], row["tablename"] = schemas.split_stored(table, named)
+        row["indexname"] = schemas.split_stored(index, named)[1]
+        row["indexdef"] = row["indexdef"].replace(
+            f"INDEX {index} ON public.{table} ",
+            f"INDEX {row['indexname']} ON {row['schemaname']}.{row['tablename']} ",
+        )
+    for row in pg_sequences:
+        row["schemaname"], row["sequencename"] = schemas.split_stored(row["sequencename"], named)
+    for row in is_sequences:
+        row["sequence_schema"], row["sequence_name"] = schemas.split_stored(
+            row["sequence_name"], named
+        )
+    for rows in is_rows:
+        for row in rows:
+            schema, table = schemas.split_stored(row["table_name"], named)
+            if schema != "public":
+                row["table_schema"], row["table_name"] = schema, table
+                if "constraint_schema" in row:
+                    row["constraint_schema"] = schema
+                    row["constraint_name"] = schemas.split_stored(row["constraint_name"], named)[1]
 
 
 def _implied_sequences(conn: apsw.Connection) -> list[tuple]:

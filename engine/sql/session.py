@@ -16,6 +16,7 @@ import datetime as dt
 import itertools
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 import apsw
 from sqlglot import exp
 
+from aurora.engine.errors import CommitOutcomeUnknown
 from aurora.engine.sql import cursors, ddl, fkeys, functions, lexer, pgcatalog, schemas, types
 from aurora.engine.sql.catalog import Catalog, rel_oid
 from aurora.engine.sql.copy import CopySpec
@@ -44,6 +46,9 @@ from aurora.engine.sqlapi import (
 
 _pids = itertools.count(1)
 _WRITE_KINDS = frozenset(("insert", "update", "delete", "merge"))
+# SQLite VM steps between two polls of the cancel flag and the statement_timeout deadline:
+# a fraction of a millisecond of SQLite's own work.
+_PROGRESS_STEPS = 10000
 
 
 @dataclass
@@ -129,9 +134,10 @@ class Session:
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self._interrupted = False
+        self._deadline: float | None = None  # statement_timeout of the running statement
         self.stats = {"hits": 0, "misses": 0}
         conn.execute("PRAGMA temp_store=MEMORY")
-        conn.set_progress_handler(self._cancelled, 20000)
+        conn.set_progress_handler(self._cancelled, _PROGRESS_STEPS)
         self.catalog = Catalog(conn)
         if not read_only:
             self.catalog.ensure_schema()
@@ -242,7 +248,7 @@ class Session:
         except BaseException as e:
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
                 raise
-            err = to_sql_error(e, self._serialization, self.conn)
+            err = _outcome_unknown(e) or to_sql_error(e, self._serialization, self.conn)
             self._schema_seen = None
             if self._interrupted and err.sqlstate == "57014" and self._timeout_hit:
                 err = SqlError("57014", "canceling statement due to statement timeout")
@@ -270,7 +276,7 @@ class Session:
                 self._start_block()
             return self._copy_rows(copy, rows)
         except BaseException as e:
-            err = to_sql_error(e, self._serialization, self.conn)
+            err = _outcome_unknown(e) or to_sql_error(e, self._serialization, self.conn)
             if self._status == "T":
                 self._status = "E"
             raise err from None
@@ -282,7 +288,27 @@ class Session:
         self.conn.interrupt()
 
     def _cancelled(self) -> bool:
-        return self._interrupted
+        """The progress handler: SQLite's own work stops when the statement was cancelled or
+        its statement_timeout passed."""
+        if self._interrupted:
+            return True
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            self._interrupted = self._timeout_hit = True
+            return True
+        return False
+
+    def time_left(self) -> float | None:
+        """Seconds until the running statement's statement_timeout, or None without one."""
+        if self._deadline is None:
+            return None
+        return max(self._deadline - time.monotonic(), 0.001)
+
+    def check_cancel(self) -> None:
+        """57014 when the running statement was cancelled or timed out. SQLite never calls
+        its progress handler while a Python function runs, so every loop in a function
+        that may run long (pg_sleep, a set-returning step) polls this."""
+        if self._cancelled():
+            raise SqlError("57014", "canceling statement due to user request")
 
     def close(self) -> None:
         self.cursors.close_all()
@@ -346,16 +372,21 @@ class Session:
                 and not (word == "copy" and re.search(r"\bto\s+stdout\b", sql, re.I))
             ):
                 raise SqlError("25006", f"cannot execute {word.upper()} in a read-only transaction")
-            if word == "declare":  # the one utility statement that takes parameters
-                return self.cursors.declare(sql, params)
-            return handler(sql)
+            if word in cursors.VERBS:  # they run a query: statement_timeout covers them too
+                self._arm_timeout()
+            try:
+                if word == "declare":  # the one utility statement that takes parameters
+                    return self.cursors.declare(sql, params)
+                return handler(sql)
+            finally:
+                self._deadline = None
         if not word:
             return StatementResult("EMPTY")
         plan, lits = self._plan(sql)
         if (
             plan.kind in _WRITE_KINDS
             and not (self.read_only or self._txn_read_only)
-            and self.fk.any()
+            and self.fk.any(self.catalog.version)
         ):
             return self._run_checked(plan, params, lits)
         return self._run(plan, params, lits)
@@ -443,6 +474,8 @@ class Session:
         if wide is not None:
             return wide
         tree = parse(text)
+        if "." in text:
+            schemas.qualify_tables(tree, self.conn)
         kind = {
             exp.Select: "select",
             exp.Union: "select",
@@ -512,7 +545,7 @@ class Session:
         sql, bind = self._bindings(plan, params, lits)
         if plan.touches_catalog:
             self._refresh_pg()
-        timeout = self._arm_timeout()
+        self._arm_timeout()
         try:
             self._desc = None
             cur = self._cur if plan.columns is None else self._fast
@@ -527,8 +560,7 @@ class Session:
             rows = []
             self._desc = None
         finally:
-            if timeout:
-                self.conn.set_progress_handler(self._cancelled, 20000)
+            self._deadline = None
         if plan.kind == "select" or plan.returning:
             if plan.columns is None:
                 self._settle(plan, self._desc, rows)
@@ -567,25 +599,9 @@ class Session:
             return lexer.inline_params(plan.sql, bind), []
         return plan.sql, bind
 
-    def _arm_timeout(self) -> bool:
+    def _arm_timeout(self) -> None:
         ms = int(self.settings.values.get("statement_timeout", "0") or 0)
-        if ms <= 0:
-            return False
-        import time
-
-        deadline = time.monotonic() + ms / 1000
-
-        def check() -> bool:
-            if self._interrupted:
-                return True
-            if time.monotonic() > deadline:
-                self._interrupted = True
-                self._timeout_hit = True
-                return True
-            return False
-
-        self.conn.set_progress_handler(check, 10000)
-        return True
+        self._deadline = time.monotonic() + ms / 1000 if ms > 0 else None
 
     def _describe(self, plan: Plan) -> None:
         """Settle result columns without running the statement (the exec tracer aborts it)."""
@@ -950,7 +966,7 @@ class Session:
             return StatementResult("COPY", copy=CopyIn(spec.table, names, **opts))
         query = (
             spec.query
-            or f"SELECT {', '.join(spec.columns) if spec.columns else '*'} FROM {spec.table}"
+            or f"SELECT {', '.join(spec.columns) if spec.columns else '*'} FROM {_ident(spec.table)}"
         )
         plan, lits = self._plan(query)
         result = self._run(plan, (), lits)
@@ -1009,6 +1025,23 @@ class Session:
                 self.fk.abort_statement()
                 raise
         return count
+
+
+def _outcome_unknown(exc: BaseException) -> SqlError | None:
+    """A COMMIT (explicit or a statement's own) whose batch was sent to storage but not
+    confirmed durable: it may still commit, so it is no failure. PostgreSQL's client sees the
+    connection lost during COMMIT; likewise a FATAL 08006 here, and the front end closes the
+    session."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return None
+        if isinstance(seen, CommitOutcomeUnknown):
+            return SqlError(
+                "08006", f"{seen.message}; closing the connection", severity="FATAL", hint=seen.hint
+            )
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _ends_block(sql: str) -> bool:

@@ -394,12 +394,20 @@ class Rewriter:
         cname = cols[0].name if cols else tname
         self._srf_n += 1
         cte = f"_gs{self._srf_n}"
+        # pg_series_start runs PostgreSQL's checks (22023 for a zero, NaN or infinite step
+        # or bound); integers step in SQLite, numeric and timestamps in pg_series_next
+        # (functions.py). The row after the last is NULL and ends the recursion.
+        lo, hi, by = generate(start), generate(end), generate(step)
+        nxt = (
+            f"CASE WHEN typeof(v) = 'integer' AND typeof({by}) = 'integer' "
+            f"AND typeof({hi}) = 'integer' THEN CASE WHEN ({by}) > 0 AND v + ({by}) <= ({hi}) "
+            f"OR ({by}) < 0 AND v + ({by}) >= ({hi}) THEN v + ({by}) END "
+            f"ELSE pg_series_next(v, {hi}, {by}) END"
+        )
         sql = (
-            f"(WITH RECURSIVE {cte}(v) AS (SELECT {generate(start)} UNION ALL "
-            f"SELECT v + ({generate(step)}) FROM {cte} WHERE "
-            f"CASE WHEN ({generate(step)}) > 0 THEN v + ({generate(step)}) <= ({generate(end)}) "
-            f"ELSE v + ({generate(step)}) >= ({generate(end)}) END) "
-            f'SELECT v AS "{cname}" FROM {cte}) AS "{tname}"'
+            f"(WITH RECURSIVE {cte}(v) AS (SELECT pg_series_start({lo}, {hi}, {by}) UNION ALL "
+            f"SELECT {nxt} FROM {cte} WHERE v IS NOT NULL) "
+            f'SELECT v AS "{cname}" FROM {cte} WHERE v IS NOT NULL) AS "{tname}"'
         )
         return exp.Table(this=Raw(this=sql))
 

@@ -33,11 +33,11 @@ def parse_volume_name(name: str) -> int:
 class NodeAddr:
     id: str
     az: str
-    host: str
-    port: int
+    socket: str  # the node's Unix socket, from the layout (never stored: the home may move)
 
     def as_member(self) -> dict[str, Any]:
-        return {"id": self.id, "az": self.az, "host": self.host, "port": self.port}
+        """The node as a segment's members list names it: peers find its socket by id."""
+        return {"id": self.id, "az": self.az}
 
 
 @dataclass
@@ -104,8 +104,9 @@ class Catalog:
         path = self.layout.fleet_file(self.region)
         if not path.exists():
             return {}
+        # A fleet file of an older version also holds a TCP host and port: no longer used.
         return {
-            n["id"]: NodeAddr(n["id"], n["az"], n["host"], n["port"])
+            n["id"]: NodeAddr(n["id"], n["az"], str(self.layout.node_socket(self.region, n["id"])))
             for n in read_toml(path).get("nodes", [])
         }
 

@@ -1,8 +1,8 @@
 """A region's storage fleet: the storage node processes, two per AZ by default.
 
-start / stop / status of nodes, in the same shape as every process role. A node keeps its
-port across restarts (it is recorded in the region's fleet file), so volumes that list it
-find it again.
+start / stop / status of nodes, in the same shape as every process role. A node listens on
+a Unix socket in its folder (``Layout.node_socket``), so volumes that list it find it again
+after a restart, and only the owner of AURORA_HOME can reach it.
 """
 
 from __future__ import annotations
@@ -26,12 +26,12 @@ DEFAULT_AZS = ("a", "b", "c")
 class NodeStatus:
     id: str
     az: str
-    port: int
+    socket: str
     pid: int | None
     up: bool
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "az": self.az, "port": self.port, "pid": self.pid,
+        return {"id": self.id, "az": self.az, "socket": self.socket, "pid": self.pid,
                 "status": "up" if self.up else "down"}
 
 
@@ -42,9 +42,9 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def node_answers(node: NodeAddr, timeout: float = 0.5) -> bool:
-    """True when the node answers a HELLO on its port."""
+    """True when the node answers a HELLO on its socket."""
     try:
-        reply, _ = wire.request_sync(node.host, node.port, wire.HELLO, {}, timeout=timeout)
+        reply, _ = wire.request_sync(node.socket, wire.HELLO, {}, timeout=timeout)
     except (OSError, StorageError):
         return False
     return reply.get("id") == node.id
@@ -62,16 +62,18 @@ class Fleet:
 
     def create(self, nodes_per_az: int = 2, azs: tuple[str, ...] = DEFAULT_AZS,
                skip_azs: set[str] | frozenset[str] = frozenset()) -> list[NodeAddr]:
-        """Record a new fleet (ports chosen now, kept for good) and start it."""
+        """Record a new fleet and start it."""
         with self._locked():
             existing = self.nodes()
             if not existing:
                 existing = {n.id: n for n in (
-                    NodeAddr(f"sn-{az}{i}", az, "127.0.0.1", free_port())
-                    for az in azs for i in range(1, nodes_per_az + 1))}
+                    self._addr(f"sn-{az}{i}", az) for az in azs for i in range(1, nodes_per_az + 1))}
                 self.catalog.save_fleet(list(existing.values()))
             self.start(skip_azs=skip_azs)
         return list(existing.values())
+
+    def _addr(self, node_id: str, az: str) -> NodeAddr:
+        return NodeAddr(node_id, az, str(self.layout.node_socket(self.region, node_id)))
 
     def _locked(self) -> contextlib.AbstractContextManager[None]:
         """One process at a time creates, starts or grows a region's fleet."""
@@ -83,7 +85,7 @@ class Fleet:
         out: dict[str, dict[str, Any] | None] = {}
         for node in self.nodes().values():
             try:
-                out[node.id], _ = wire.request_sync(node.host, node.port, wire.STATUS, {}, timeout=timeout)
+                out[node.id], _ = wire.request_sync(node.socket, wire.STATUS, {}, timeout=timeout)
             except (OSError, StorageError):
                 out[node.id] = None
         return out
@@ -94,7 +96,7 @@ class Fleet:
             n = 1
             while f"sn-{az}{n}" in nodes or self.layout.node_dir(self.region, f"sn-{az}{n}").exists():
                 n += 1
-            node = NodeAddr(f"sn-{az}{n}", az, "127.0.0.1", free_port())
+            node = self._addr(f"sn-{az}{n}", az)
             self.catalog.save_fleet([*nodes.values(), node])
         self.start_node(node.id)
         return node
@@ -111,13 +113,14 @@ class Fleet:
 
     def _spawn_if_down(self, node_id: str) -> bool:
         node = self.nodes()[node_id]
+        ensure_private_dir(self.layout.home)  # the home holds every internal socket
         folder = ensure_private_dir(self.layout.node_dir(self.region, node_id))
         record = process.read_pid_file(folder)
         if record is not None and record.alive():
             return False
         process.spawn(NODE_MODULE, [
             "--dir", str(folder), "--id", node.id, "--az", node.az,
-            "--host", node.host, "--port", str(node.port), *self.node_args,
+            "--socket", node.socket, *self.node_args,
         ], folder)
         return True
 
@@ -125,7 +128,7 @@ class Fleet:
         node = self.nodes()[node_id]
         record = process.read_pid_file(self.layout.node_dir(self.region, node_id))
         process.wait_until(
-            lambda: node_answers(node), timeout, f"storage node {node_id} on port {node.port}",
+            lambda: node_answers(node), timeout, f"storage node {node_id} on {node.socket}",
             interval=0.05, alive=record.alive if record else None,
         )
 
@@ -153,5 +156,5 @@ class Fleet:
         for node in self.nodes().values():
             record = self.record(node.id)
             up = record is not None and record.alive()
-            out.append(NodeStatus(node.id, node.az, node.port, record.pid if record else None, up))
+            out.append(NodeStatus(node.id, node.az, node.socket, record.pid if record else None, up))
         return out

@@ -1,11 +1,12 @@
-"""A storage node process: ``python -m aurora.engine.storage.node --dir D --port P --az A --id N``.
+"""A storage node process: ``python -m aurora.engine.storage.node --dir D --socket S --az A --id N``.
 
 One asyncio process serving segments of many volumes over the storage protocol
 (:mod:`aurora.engine.storage.wire`). Writes are appended to the log and acknowledged after
 one fdatasync shared by every write that arrived in the same turn of the event loop (group
 commit). In the background the node materialises page versions, gossips with the peers of
 each segment to fill the gaps it missed while it was down, collects old versions and
-compacts its log.
+compacts its log. It listens on a Unix socket in its folder, and reaches each peer at the
+peer's socket in the sibling folder of the same name (``Layout.peer_node_socket``).
 """
 
 from __future__ import annotations
@@ -15,13 +16,17 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from aurora.engine import localsock
 from aurora.engine.errors import StaleEpoch, StorageError
+from aurora.engine.layout import Layout
 from aurora.engine.loop import asyncio_run
 from aurora.engine.storage import records as rec
 from aurora.engine.storage import wire
@@ -36,22 +41,101 @@ class NotCaughtUp(StorageError):
     """This node's copy does not yet hold every record up to the requested LSN."""
 
 
+class BadRequest(StorageError):
+    """A request with a field missing or of the wrong type: refused before it reaches the
+    store, where a float epoch or a string page would corrupt state or fail deep inside."""
+
+
+def _is_lsn(v: Any) -> bool:
+    """LSNs, epochs, page numbers, volume ids: integers in [0, 2**63)."""
+    return type(v) is int and 0 <= v < 1 << 63
+
+
+def _is_list_of(v: Any, item: Callable[[Any], bool]) -> bool:
+    return type(v) is list and all(item(x) for x in v)
+
+
+def _is_tuple(n: int) -> Callable[[Any], bool]:
+    return lambda v: type(v) is list and len(v) == n and all(_is_lsn(x) for x in v)
+
+
+def _is_member(v: Any) -> bool:
+    return (type(v) is dict and type(v.get("id")) is str and NODE_ID.fullmatch(v["id"]) is not None
+            and type(v.get("az")) is str)
+
+
+def _is_segment(v: Any) -> bool:
+    return type(v) is dict and _fields_ok(v, {
+        "volume": _is_lsn, "file": _is_lsn, "pg": _is_lsn, "base_lsn": _is_lsn, "epoch": _is_lsn,
+        "members": lambda m: _is_list_of(m, _is_member),
+        "parent?": lambda p: p is None or _is_tuple(2)(p), "truncations?": lambda t: _is_list_of(t, _is_tuple(2)),
+        "pins?": lambda p: _is_list_of(p, _is_lsn), "chain_floor?": _is_lsn, "vdl_hint?": _is_lsn,
+    }) is None
+
+
+def _fields_ok(h: dict[str, Any], fields: dict[str, Callable[[Any], bool]]) -> str | None:
+    """None when ``h`` has every field (``name?``: optional) of the right kind, else the
+    name of the first field that is missing or wrong."""
+    for name, ok in fields.items():
+        key = name.rstrip("?")
+        if key not in h:
+            if name.endswith("?"):
+                continue
+            return key
+        if not ok(h[key]):
+            return key
+    return None
+
+
+NODE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_SEG = {"volume": _is_lsn, "file": _is_lsn, "pg": _is_lsn}
+REQUEST_FIELDS: dict[int, dict[str, Callable[[Any], bool]]] = {
+    wire.HELLO: {},
+    wire.STATUS: {},
+    wire.WRITE: {"epoch": _is_lsn, "vdl?": _is_lsn},
+    wire.GET_PAGE: {**_SEG, "page": _is_lsn, "as_of": _is_lsn, "need?": _is_lsn, "epoch?": _is_lsn},
+    wire.CREATE_SEGMENT: {"segment": _is_segment},
+    wire.SET_EPOCH: {**_SEG, "epoch": _is_lsn, "truncations?": lambda t: _is_list_of(t, _is_tuple(2))},
+    wire.SCAN: {**_SEG, "above": _is_lsn},
+    wire.FETCH: {**_SEG, "lsns?": lambda v: _is_list_of(v, _is_lsn), "above?": _is_lsn, "limit_bytes?": _is_lsn},
+    wire.DROP_SEGMENT: {"volume": _is_lsn, "file?": _is_lsn, "pg?": _is_lsn,
+                        "volume_deleted?": lambda v: type(v) is bool},
+    wire.GOSSIP: {"segments": lambda v: _is_list_of(v, _is_tuple(3))},
+    wire.CONTROL: {"latency_ms?": lambda v: type(v) in (int, float) and 0 <= v <= 60_000,
+                   "partition?": lambda v: type(v) is bool},
+}
+
+
+def check_request(kind: int, h: Any) -> None:
+    """Raise BadRequest unless ``h`` is a well-formed header for a request of type ``kind``."""
+    fields = REQUEST_FIELDS.get(kind)
+    if fields is None:
+        raise BadRequest(f"unknown request type {kind}")
+    if type(h) is not dict:
+        raise BadRequest(f"request {kind}: the header is not an object")
+    bad = _fields_ok(h, fields)
+    if bad is None and kind == wire.DROP_SEGMENT and not h.get("volume_deleted"):
+        bad = next((k for k in ("file", "pg") if k not in h), None)
+    if bad is None and kind == wire.FETCH and "lsns" not in h and "above" not in h:
+        bad = "above"
+    if bad is not None:
+        raise BadRequest(f"request {kind}: field {bad!r} is missing or malformed")
+
+
 class StorageNode:
     def __init__(
         self,
         root: Path,
         node_id: str,
         az: str,
-        host: str = "127.0.0.1",
-        port: int = 0,
+        socket_path: Path | None = None,
         chunk_bytes: int | None = None,
         retention_s: float = 300.0,
         gossip_interval: float = 0.5,
     ) -> None:
         self.node_id = node_id
         self.az = az
-        self.host = host
-        self.port = port
+        self.socket_path = socket_path or Layout.peer_node_socket(root, node_id)
         kwargs = {"chunk_bytes": chunk_bytes} if chunk_bytes else {}
         self.store = NodeStore(root, retention_s=retention_s, **kwargs)
         self.root = root
@@ -70,31 +154,33 @@ class StorageNode:
     # --- serving --------------------------------------------------------------------------
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(
-            lambda: wire.ServerProtocol(self.handle, log.warning), self.host, self.port, reuse_address=True
-        )
-        self.port = self._server.sockets[0].getsockname()[1]
-        (self.root / "port").write_text(f"{self.port}\n")
+        self._server = await loop.create_unix_server(
+            lambda: wire.ServerProtocol(self.handle, log.warning), localsock.claim(self.socket_path))
+        localsock.restrict(self.socket_path)
         self._tasks = [
             asyncio.create_task(self._gossip_loop()),
             asyncio.create_task(self._maintenance_loop()),
         ]
-        log.info("storage node %s (AZ %s) serving on %s:%d", self.node_id, self.az, self.host, self.port)
+        log.info("storage node %s (AZ %s) serving on %s", self.node_id, self.az, self.socket_path)
 
     async def stop(self) -> None:
         for t in self._tasks:
             t.cancel()
         if self._server is not None:
             self._server.close()
+            with contextlib.suppress(OSError):
+                self.socket_path.unlink()  # a stopped node leaves no socket behind
         for c in self._peers.values():
             c.close()
         self.store.close()
 
     def handle(self, kind: int, h: dict[str, Any], blob: bytes) -> wire.Reply | asyncio.Future | None:
         if kind == wire.CONTROL:
+            check_request(kind, h)
             return self._control(h), b""
         if self.partitioned:
             return None  # as if the network dropped it: the caller times out
+        check_request(kind, h)
         if self.latency_s:
             return asyncio.ensure_future(self._delayed(kind, h, blob))
         return self._handle(kind, h, blob)
@@ -281,8 +367,9 @@ class StorageNode:
     # --- gossip ---------------------------------------------------------------------------
     def _peer(self, member: dict[str, Any]) -> wire.NodeClient:
         client = self._peers.get(member["id"])
-        if client is None or (client.host, client.port) != (member["host"], member["port"]):
-            client = self._peers[member["id"]] = wire.NodeClient(member["host"], member["port"], 0.5)
+        if client is None:
+            path = Layout.peer_node_socket(self.socket_path.parent, member["id"])
+            client = self._peers[member["id"]] = wire.NodeClient(str(path), 0.5)
         return client
 
     def _gossip_reply(self, h: dict[str, Any]) -> dict[str, Any]:
@@ -402,8 +489,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dir", required=True, type=Path, help="the node's folder")
     p.add_argument("--id", required=True, help="node id, e.g. sn-a1")
     p.add_argument("--az", required=True, help="Availability Zone, e.g. a")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=0, help="0 picks a free port (written to DIR/port)")
+    p.add_argument("--socket", type=Path, default=None, help="the Unix socket to listen on (DIR/node.sock)")
     p.add_argument("--retention", type=float, default=300.0, help="seconds old page versions are kept")
     p.add_argument("--chunk-bytes", type=int, default=None, help="log chunk size in bytes")
     p.add_argument("--gossip-interval", type=float, default=0.5)
@@ -411,7 +497,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {args.id} %(levelname)s %(message)s")
     args.dir.mkdir(parents=True, exist_ok=True)
     try:
-        node = StorageNode(args.dir, args.id, args.az, args.host, args.port, args.chunk_bytes,
+        node = StorageNode(args.dir, args.id, args.az, args.socket, args.chunk_bytes,
                            args.retention, args.gossip_interval)
     except Exception as e:
         log.critical("cannot open the node's data: %s", e)
@@ -427,7 +513,7 @@ async def _serve(node: StorageNode) -> int:
     try:
         await node.start()
     except OSError as e:
-        log.critical("cannot listen on %s:%d: %s", node.host, node.port, e)
+        log.critical("cannot listen on %s: %s", node.socket_path, e)
         return 1
     await stop.wait()
     with contextlib.suppress(Exception):

@@ -66,7 +66,7 @@ def replace_node(fleet: Fleet, old_id: str) -> Replacement:
                 node = nodes[node_id]
                 # The new node gets the segment; the others learn the new membership (gossip).
                 with contextlib.suppress(OSError, StorageError):
-                    wire.request_sync(node.host, node.port, wire.CREATE_SEGMENT, {"segment": segment}, timeout=2.0)
+                    wire.request_sync(node.socket, wire.CREATE_SEGMENT, {"segment": segment}, timeout=2.0)
     catalog.save_fleet([n for n in nodes.values() if n.id != old_id])
     with contextlib.suppress(OSError):
         fleet.stop_node(old_id)

@@ -6,11 +6,15 @@ a page from one storage node whose copy is complete enough, hedging to a second 
 the first is slow; only recovery asks a read quorum.
 
 Writer protocol (DESIGN.md §4, engine/storage/DESIGN.md):
-  commit  → LSNs for the batch's records in (file, page) order; the records of each protection
-            group go to its six nodes; the commit returns once VDL has reached its CPL, which
-            takes 4 acknowledgements of every protection group it touched. A batch that does
-            not get there within ``quorum_timeout`` raises WriteQuorumLost; it stays queued and
-            is resent until it is durable, and until then further commits fail at once.
+  commit  → ``submit``: LSNs for the batch's records in (file, page) order; the records of
+            each protection group go to its six nodes in pieces, at most FRAME_BYTES a frame
+            and FRAME_WINDOW frames in flight per node (``_flush``; ``_written`` counts the
+            acknowledgements). ``wait_durable``: returns once VDL has reached its CPL, which
+            takes 4 acknowledgements of every protection group it touched. The bound is on
+            progress, not size: when no node acknowledged anything for ``quorum_timeout`` it
+            raises WriteQuorumLost; the batch stays queued and is resent until it is durable
+            (its outcome is unknown to the caller), and until then further commits fail at
+            once, before they are numbered.
   open    → epoch bump on a write quorum of every protection group (fencing any older writer),
             VDL recomputed from read quorums, everything above it truncated, and the records
             between the last known durable point and VDL written again to a write quorum.
@@ -42,6 +46,60 @@ log = logging.getLogger("aurora.storage.volume")
 
 FAR = 1 << 62
 
+PIECE_BYTES = 512 << 10
+"""A batch part (the records of one protection group) travels in pieces of about this size."""
+FRAME_BYTES = 2 << 20
+"""At most this much record data in one WRITE frame, and at most FRAME_WINDOW frames in
+flight per node: a large batch neither holds a whole copy per node in buffers nor delays the
+reads and the other commits that share the connection."""
+FRAME_WINDOW = 2
+ENCODED_CACHE_BYTES = 16 << 20
+"""Encoded pieces kept for nodes still to be sent them; older ones are encoded again."""
+
+PieceKey = tuple[int, PgId, int]
+
+
+class _Part:
+    """A batch's records in one protection group: how many pieces, when it was sent, how
+    many pieces each node acknowledged (the part counts for a node once it has them all) and
+    when a node last acknowledged one."""
+
+    __slots__ = ("acks", "last_ack", "pieces", "sent")
+
+    def __init__(self, pieces: int) -> None:
+        self.pieces = pieces
+        self.sent = self.last_ack = time.monotonic()
+        self.acks: dict[str, int] = {}
+
+    def keys(self, cpl: int, pgid: PgId) -> list[PieceKey]:
+        return [(cpl, pgid, n) for n in range(self.pieces)]
+
+
+class _Piece:
+    """Up to PIECE_BYTES of one batch's records in one protection group, encoded on demand:
+    the page images are the caller's (the buffer pool holds them until they are durable), so
+    a batch costs its size once in memory, not once more per encoded copy."""
+
+    __slots__ = ("blob", "cpl", "epoch", "first", "nbytes", "records", "ts", "volume")
+
+    def __init__(self, volume: int, epoch: int, first: int, cpl: int, ts: float,
+                 records: list[tuple[int, int, int, int, int, bytes]], page_size: int) -> None:
+        self.volume = volume
+        self.epoch = epoch
+        self.first = first
+        self.cpl = cpl
+        self.ts = ts
+        self.records = records  # (file, pg, lsn, prev_lsn, page, body)
+        self.nbytes = len(records) * (rec.HEADER_SIZE + page_size)
+        self.blob: bytes | None = None
+
+    def encode(self) -> bytes:
+        return b"".join(
+            rec.encode(volume=self.volume, epoch=self.epoch, file=file, pg=pg, lsn=lsn,
+                       prev_lsn=prev, batch_first=self.first, cpl=self.cpl, ts=self.ts,
+                       page=page, body=body)
+            for file, pg, lsn, prev, page, body in self.records)
+
 
 class NodePool:
     """One pipelined connection per storage node, shared by every volume of a process."""
@@ -52,8 +110,8 @@ class NodePool:
 
     def client(self, node: NodeAddr) -> wire.NodeClient:
         c = self._clients.get(node.id)
-        if c is None or (c.host, c.port) != (node.host, node.port):
-            c = self._clients[node.id] = wire.NodeClient(node.host, node.port, connect_timeout=0.5)
+        if c is None or c.path != node.socket:
+            c = self._clients[node.id] = wire.NodeClient(node.socket, connect_timeout=0.5)
         return c
 
     def suspect(self, node_id: str, seconds: float = 1.0) -> None:
@@ -95,10 +153,14 @@ class Volume:
         # Told of every batch that becomes durable, in LSN order, also one whose commit had
         # already raised WriteQuorumLost: caches above must learn of it all the same.
         self.durable_listeners: list[Callable[[int, list[tuple[int, int]]], None]] = []
-        self._inflight: dict[tuple[int, PgId], tuple[bytes, float]] = {}
-        self._acked: dict[tuple[int, PgId], set[str]] = {}
-        self._queues: dict[str, list[tuple[int, PgId]]] = {}
-        self._flushing: set[str] = set()
+        # Batch parts in flight, in pieces of at most PIECE_BYTES: key (cpl, pg, piece).
+        self._inflight: dict[PieceKey, _Piece] = {}
+        self._acked: dict[PieceKey, set[str]] = {}  # nodes that acknowledged each piece
+        self._parts: dict[tuple[int, PgId], _Part] = {}
+        self._queues: dict[str, dict[PieceKey, None]] = {}  # ordered sets, one per node
+        self._flushing: dict[str, int] = {}  # WRITE frames in flight, per node
+        self._encoded: deque[_Piece] = deque()  # pieces whose records are encoded, oldest first
+        self._encoded_bytes = 0
         self._tasks: set[asyncio.Future] = set()
         self._stuck = False
         self._fenced: str | None = None
@@ -389,6 +451,17 @@ class Volume:
     # --- writing --------------------------------------------------------------------------
     async def commit(self, writes: Mapping[tuple[int, int], bytes]) -> int:
         """Write one transaction's pages; return its CPL once it is durable."""
+        cpl, durable = await self.submit(writes)
+        await self.wait_durable(cpl, durable)
+        return cpl
+
+    async def submit(self, writes: Mapping[tuple[int, int], bytes]) -> tuple[int, asyncio.Future]:
+        """Number one transaction's pages and start sending them; return its CPL and a future
+        that is done once the batch is durable (see :meth:`wait_durable`).
+
+        Raises (WriteQuorumLost, StaleEpoch, ValueError) only before the batch is numbered:
+        then nothing of it was sent and it never becomes durable. From the return on, the
+        batch's place in the log is fixed and it is resent until it is durable."""
         if not self.writer:
             raise StorageError("the volume is not open for writing")
         if self._fenced:
@@ -397,128 +470,231 @@ class Volume:
             raise WriteQuorumLost(
                 f"writes to {self.meta.name} are stopped: a write quorum (4 of 6) was lost",
                 hint="bring storage nodes back; queued writes resume once 4 copies answer")
+        loop = asyncio.get_running_loop()
         if not writes:
-            return self.vdl
+            done = loop.create_future()
+            done.set_result(None)
+            return self.vdl, done
         ppg = self.meta.pages_per_pg
+        page_size = self.meta.page_size
         items = sorted(writes.items())
+        for (file, page), body in items:
+            if len(body) != page_size:
+                raise ValueError(f"page {file}/{page} is {len(body)} bytes, not {page_size}")
         for pgid in {(f, p // ppg) for (f, p), _ in items}:
             if pgid not in self.meta.pgs:
                 await self._add_pg(pgid)
+        if self._fenced:
+            raise StaleEpoch(self._fenced)
         # No await from here to the sends: LSNs are handed out in commit order.
         first = self.next_lsn
         ts = time.time()
         cpl = first + len(items) - 1
-        by_pg: dict[PgId, list[bytes]] = {}
+        by_pg: dict[PgId, list[tuple[int, int, int, int, int, bytes]]] = {}
         parts: dict[PgId, list[int]] = {}
         for i, ((file, page), body) in enumerate(items):
-            if len(body) != self.meta.page_size:
-                raise ValueError(f"page {file}/{page} is {len(body)} bytes, not {self.meta.page_size}")
             lsn = first + i
             pgid = (file, page // ppg)
-            by_pg.setdefault(pgid, []).append(rec.encode(
-                volume=self.id, epoch=self.epoch, file=file, pg=pgid[1], lsn=lsn,
-                prev_lsn=self.tip[pgid], batch_first=first, cpl=cpl, ts=ts, page=page, body=body))
+            by_pg.setdefault(pgid, []).append((file, pgid[1], lsn, self.tip[pgid], page, body))
             self.tip[pgid] = lsn
             parts.setdefault(pgid, []).append(lsn)
         self.next_lsn = cpl + 1
         self.tracker.add_batch(first, cpl, parts)
-        fut = asyncio.get_running_loop().create_future()
+        fut = loop.create_future()
         self._waiters.append((cpl, fut, [k for k, _ in items]))
-        now = time.monotonic()
-        for pgid, blobs in by_pg.items():
-            self._inflight[(cpl, pgid)] = (b"".join(blobs), now)
+        per_piece = max(1, PIECE_BYTES // (rec.HEADER_SIZE + page_size))
+        queued: dict[str, list[PieceKey]] = {}
+        for pgid, records in by_pg.items():
+            part = self._parts[(cpl, pgid)] = _Part(-(-len(records) // per_piece))
+            for key in part.keys(cpl, pgid):
+                n = key[2]
+                self._inflight[key] = _Piece(self.id, self.epoch, first, cpl, ts,
+                                             records[n * per_piece:(n + 1) * per_piece], page_size)
             for node_id in self.meta.pgs[pgid].members:
-                self._enqueue(node_id, (cpl, pgid))
-        try:
-            await asyncio.wait_for(asyncio.shield(fut), self.quorum_timeout)
-        except TimeoutError:
-            if self._fenced:
-                raise StaleEpoch(self._fenced) from None
-            self._stuck = True
-            raise WriteQuorumLost(
-                f"write quorum lost: commit {cpl} of {self.meta.name} did not reach 4 of 6 copies within "
-                f"{self.quorum_timeout:.1f}s",
-                hint="bring storage nodes back; the batch is resent until it is durable") from None
-        self.stats["commits"] += 1
-        return cpl
+                queued.setdefault(node_id, []).extend(part.keys(cpl, pgid))
+        for node_id, keys in queued.items():
+            self._enqueue(node_id, keys)
+        return cpl, fut
 
-    def _enqueue(self, node_id: str, key: tuple[int, PgId]) -> None:
-        """Queue a batch part for a node. One WRITE is in flight per node at a time; parts
-        that queue up meanwhile leave together in the next frame (client-side group commit)."""
-        self._queues.setdefault(node_id, []).append(key)
-        if node_id not in self._flushing:
-            self._flush(node_id)
+    async def wait_durable(self, cpl: int, durable: asyncio.Future) -> None:
+        """Wait until the batch ``cpl`` is durable. A large batch takes as long as it takes;
+        what is bounded is the time without progress: when no node acknowledged anything for
+        ``quorum_timeout``, raise WriteQuorumLost (the batch stays queued and is resent; its
+        outcome is unknown to the caller) or StaleEpoch when this writer was fenced. Progress
+        is an acknowledgement of this batch or of one before it (which it waits for anyway);
+        acknowledgements of later batches do not keep it waiting."""
+        started = time.monotonic()
+        while True:
+            try:
+                await asyncio.wait_for(asyncio.shield(durable),
+                                       max(0.01, self._progress(cpl, started) + self.quorum_timeout
+                                           - time.monotonic()))
+                break
+            except TimeoutError:
+                if self._fenced:
+                    raise StaleEpoch(self._fenced) from None
+                idle = time.monotonic() - self._progress(cpl, started)
+                if idle < self.quorum_timeout:
+                    continue  # nodes are acknowledging: the batch is on its way
+                self._stuck = True
+                raise WriteQuorumLost(
+                    f"write quorum lost: commit {cpl} of {self.meta.name} did not reach 4 of 6 "
+                    f"copies, and no copy acknowledged anything for {idle:.1f}s",
+                    hint="bring storage nodes back; the batch is resent until it is durable") from None
+        self.stats["commits"] += 1
+
+    def _progress(self, cpl: int, since: float) -> float:
+        """When a node last acknowledged a piece of batch ``cpl`` or of an earlier one still
+        in flight (``since`` if none did since)."""
+        return max([since] + [p.last_ack for (c, _pg), p in self._parts.items() if c <= cpl])
+
+    def _enqueue(self, node_id: str, keys: Iterable[PieceKey]) -> None:
+        """Queue batch pieces for a node. At most FRAME_WINDOW WRITEs are in flight per node;
+        pieces that queue up meanwhile leave together in the next frame (client-side group
+        commit), up to FRAME_BYTES a frame (flow control: the next frame leaves on an answer)."""
+        queue = self._queues.setdefault(node_id, {})
+        for key in keys:
+            queue[key] = None
+        self._flush(node_id)
 
     def _flush(self, node_id: str) -> None:
-        """Send what is queued for ``node_id`` now, from the caller's turn of the loop."""
-        keys = self._queues.pop(node_id, None)
-        if keys is None:
-            return
-        keys = [k for k in dict.fromkeys(keys) if k in self._inflight and node_id not in self._acked.get(k, ())]
-        if not keys:
-            return
+        """Send what is queued for ``node_id`` now, from the caller's turn of the loop, as far
+        as the window allows."""
+        while self._queues.get(node_id) and self._flushing.get(node_id, 0) < FRAME_WINDOW:
+            if not self._flush_frame(node_id):
+                return
+        if not self._queues.get(node_id):
+            self._queues.pop(node_id, None)
+
+    def _sent(self, node_id: str, delta: int) -> None:
+        count = self._flushing.get(node_id, 0) + delta
+        if count > 0:
+            self._flushing[node_id] = count
+        else:
+            self._flushing.pop(node_id, None)
+
+    def _flush_frame(self, node_id: str) -> bool:
+        """Send one frame to ``node_id``; False when nothing more can leave now."""
+        queue = self._queues[node_id]
         client = self.pool.client(self._node(node_id))
-        self._flushing.add(node_id)
+        if not client.connected and node_id in self._flushing:
+            return False  # connecting: the queue leaves once connected
+        keys: list[PieceKey] = []
+        size = 0
+        for key in list(queue):
+            piece = self._inflight.get(key)
+            if piece is not None and node_id not in self._acked.get(key, ()):
+                if keys and size + piece.nbytes > FRAME_BYTES:
+                    break
+                keys.append(key)
+                size += piece.nbytes
+            del queue[key]
+        if not keys:
+            return True
+        self._sent(node_id, +1)
         if not client.connected:
             self._spawn(self._connect_and_write(client, node_id, keys))
-            return
-        blob = b"".join(self._inflight[k][0] for k in keys)
+            return False
+        blob = b"".join(self._piece_blob(self._inflight[k]) for k in keys)
         header = {"volume": self.id, "epoch": self.epoch, "vdl": self.tracker.vdl}
-        client.send(wire.WRITE, header, blob,
-                    lambda r: self._written(node_id, keys, r), self.quorum_timeout)
+        # The answer comes after the node appended and fsynced the frame: allow for its size.
+        timeout = self.quorum_timeout + len(blob) / (4 << 20)
+        client.send(wire.WRITE, header, blob, lambda r: self._written(node_id, keys, r), timeout)
+        return True
+
+    def _piece_blob(self, piece: _Piece) -> bytes:
+        """The piece's encoded records: encoded for the first node that needs them, kept for
+        the others while the cache of encoded pieces has room."""
+        blob = piece.blob
+        if blob is None:
+            blob = piece.blob = piece.encode()
+            self._encoded.append(piece)
+            self._encoded_bytes += len(blob)
+            while self._encoded_bytes > ENCODED_CACHE_BYTES and len(self._encoded) > 1:
+                old = self._encoded.popleft()
+                if old.blob is not None:
+                    self._encoded_bytes -= len(old.blob)
+                    old.blob = None
+        return blob
+
+    def _forget(self, key: PieceKey) -> None:
+        piece = self._inflight.pop(key, None)
+        self._acked.pop(key, None)
+        if piece is not None:
+            if piece.blob is not None:
+                self._encoded_bytes -= len(piece.blob)
+                piece.blob = None
+            piece.records = []  # the page images belong to the buffer pool now
+        encoded = self._encoded
+        while encoded and encoded[0].blob is None:
+            encoded.popleft()
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _connect_and_write(self, client: wire.NodeClient, node_id: str, keys: list[tuple[int, PgId]]) -> None:
+    async def _connect_and_write(self, client: wire.NodeClient, node_id: str, keys: list[PieceKey]) -> None:
         try:
             await client.connect()
         except StorageError as e:
             self._written(node_id, keys, e)
             return
-        self._queues.setdefault(node_id, [])[:0] = keys
-        self._flushing.discard(node_id)
+        self._requeue_first(node_id, keys)
+
+    def _requeue_first(self, node_id: str, keys: list[PieceKey]) -> None:
+        queue = dict.fromkeys(keys)
+        queue.update(self._queues.get(node_id, {}))
+        self._queues[node_id] = queue
+        self._sent(node_id, -1)
         self._flush(node_id)
 
-    async def _reopen_and_write(self, node_id: str, keys: list[tuple[int, PgId]]) -> None:
+    async def _reopen_and_write(self, node_id: str, keys: list[PieceKey]) -> None:
         """The node missed the epoch bump: open it there, then send the parts again."""
         try:
             for pgid in {k[1] for k in keys}:
                 await self._open_epoch_on(pgid, node_id)
         except StorageError as e:
             log.debug("cannot open epoch %d on %s: %s", self.epoch, node_id, e)
-            self._flushing.discard(node_id)
+            self._sent(node_id, -1)
             return
-        self._queues.setdefault(node_id, [])[:0] = keys
-        self._flushing.discard(node_id)
-        self._flush(node_id)
+        self._requeue_first(node_id, keys)
 
-    def _written(self, node_id: str, keys: list[tuple[int, PgId]], result: wire.Reply | BaseException) -> None:
+    def _written(self, node_id: str, keys: list[PieceKey], result: wire.Reply | BaseException) -> None:
         if isinstance(result, BaseException):
             if isinstance(result, wire.RemoteError) and result.code == "NeedEpoch":
                 self._spawn(self._reopen_and_write(node_id, keys))
                 return
-            self._flushing.discard(node_id)
+            self._sent(node_id, -1)
             if isinstance(result, wire.RemoteError) and result.code == "StaleEpoch":
                 self._fence(str(result))
             elif not isinstance(result, wire.RemoteError):
                 self.pool.suspect(node_id)
             log.debug("write to %s failed: %s", node_id, result)
             return  # the resend loop tries again while the parts are not durable
-        self._flushing.discard(node_id)
+        self._sent(node_id, -1)
+        now = time.monotonic()
         reply, _ = result
         scl = {(f, p): x for f, p, x in reply["scl"]}
         moved = False
         for key in keys:
-            cpl, pgid = key
+            cpl, pgid, _n = key
+            part = self._parts.get((cpl, pgid))
+            if key not in self._inflight or part is None:
+                continue  # forgotten meanwhile: durable, and the rest fills in by gossip
             acked = self._acked.setdefault(key, set())
+            if node_id in acked:
+                continue
             acked.add(node_id)
-            moved = self.tracker.ack(cpl, pgid, node_id, scl.get(pgid)) or moved
-            if len(acked) == len(self.meta.pgs[pgid].members):
-                self._inflight.pop(key, None)
-                self._acked.pop(key, None)
+            part.last_ack = now
+            members = len(self.meta.pgs[pgid].members)
+            if len(acked) >= members:
+                self._forget(key)
+            have = part.acks[node_id] = part.acks.get(node_id, 0) + 1
+            if have == part.pieces:
+                moved = self.tracker.ack(cpl, pgid, node_id, scl.get(pgid)) or moved
+                if sum(1 for n in part.acks.values() if n == part.pieces) >= members:
+                    self._parts.pop((cpl, pgid), None)
         if moved:
             self._release()
         if node_id in self._queues:
@@ -571,17 +747,18 @@ class Volume:
             await asyncio.sleep(0.25)
             self.check_membership()
             now = time.monotonic()
-            for key, (_blob, sent) in list(self._inflight.items()):
-                cpl, pgid = key
+            for (cpl, pgid), part in list(self._parts.items()):
+                keys = part.keys(cpl, pgid)
                 if not self.tracker.missing_acks(cpl, pgid):
-                    if cpl <= self.tracker.vdl and now - sent > 1.0:
-                        self._inflight.pop(key, None)
-                        self._acked.pop(key, None)
+                    if cpl <= self.tracker.vdl and now - part.sent > 1.0:
+                        for key in keys:
+                            self._forget(key)
+                        del self._parts[(cpl, pgid)]
                     continue
-                acked = self._acked.get(key, set())
                 for node_id in self.meta.pgs[pgid].members:
-                    if node_id not in acked:
-                        self._enqueue(node_id, key)
+                    if part.acks.get(node_id, 0) < part.pieces:
+                        self._enqueue(node_id, [k for k in keys if k in self._inflight
+                                                and node_id not in self._acked.get(k, ())])
 
     # --- reading --------------------------------------------------------------------------
     async def read_page(self, file: int, page: int, as_of: int | None = None) -> bytes | None:

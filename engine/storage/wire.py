@@ -1,10 +1,14 @@
-"""The storage protocol: length-prefixed, checksummed frames over TCP on loopback.
+"""The storage protocol: length-prefixed, checksummed frames over a node's Unix socket.
 
 A frame is ``length u32 | crc32 u32 | version u8 | type u8 | request id u32 | json length
 u32 | json | blob``. The JSON part carries the small fields of a request or response; the
 blob carries records or a page image, so page data is never JSON-encoded. Requests are
 pipelined on one connection and matched to responses by request id. Both ends drop a
 connection whose frame fails its checksum, is oversized or is of an unknown version.
+
+A node listens on a Unix socket in its 0700 folder of AURORA_HOME (``Layout.node_socket``),
+and drops a connection from a peer of another user before reading from it: only the home's
+owner can write pages or steer a node.
 """
 
 from __future__ import annotations
@@ -15,9 +19,12 @@ import json
 import struct
 import zlib
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
+from aurora.engine import localsock
 from aurora.engine.errors import ProtocolError, StorageError
+from aurora.engine.layout import unix_socket_path
 
 PROTOCOL_VERSION = 1
 MAX_FRAME = 64 * 1024 * 1024
@@ -75,8 +82,8 @@ class FrameReader:
             js_end = _HEAD.size + js_len
             try:
                 header = json.loads(bytes(body[_HEAD.size : js_end]))
-            except ValueError as e:
-                raise ProtocolError(f"bad frame header: {e}") from None
+            except (ValueError, RecursionError) as e:
+                raise ProtocolError(f"bad frame header: {e!r}") from None
             frames.append((kind, request_id, header, bytes(body[js_end:])))
             body.release()
             pos += 4 + length
@@ -102,12 +109,18 @@ class ServerProtocol(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if not localsock.from_owner(transport.get_extra_info("socket")):
+            self._on_error("refusing a connection from another user")
+            transport.abort()
+            return
         self._transport = transport  # type: ignore[assignment]
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._transport = None
 
     def data_received(self, data: bytes) -> None:
+        if self._transport is None:
+            return  # refused in connection_made
         try:
             frames = self._reader.feed(data)
         except ProtocolError as e:
@@ -169,9 +182,8 @@ class NodeClient(asyncio.Protocol):
     path, which sends at once on an open connection without creating a task per request.
     """
 
-    def __init__(self, host: str, port: int, connect_timeout: float = 1.0) -> None:
-        self.host = host
-        self.port = port
+    def __init__(self, path: str, connect_timeout: float = 1.0) -> None:
+        self.path = path  # the node's Unix socket
         self.connect_timeout = connect_timeout
         self._transport: asyncio.Transport | None = None
         self._reader = FrameReader()
@@ -181,7 +193,7 @@ class NodeClient(asyncio.Protocol):
 
     @property
     def address(self) -> str:
-        return f"{self.host}:{self.port}"
+        return self.path
 
     @property
     def connected(self) -> bool:
@@ -230,7 +242,7 @@ class NodeClient(asyncio.Protocol):
             self._connecting = loop.create_future()
             try:
                 await asyncio.wait_for(
-                    loop.create_connection(lambda: self, self.host, self.port),
+                    loop.create_unix_connection(lambda: self, unix_socket_path(Path(self.path))),
                     self.connect_timeout,
                 )
                 self._connecting.set_result(None)
@@ -288,18 +300,20 @@ class NodeClient(asyncio.Protocol):
 
 
 def request_sync(
-    host: str, port: int, kind: int, header: dict[str, Any], blob: bytes = b"", timeout: float = 2.0
+    path: str, kind: int, header: dict[str, Any], blob: bytes = b"", timeout: float = 2.0
 ) -> Reply:
     """One request over a blocking socket, for callers without an event loop (CLI, probes)."""
     import socket
 
-    with socket.create_connection((host, port), timeout=timeout) as s:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        s.connect(unix_socket_path(Path(path)))
         s.sendall(encode_frame(kind, 1, header, blob))
         reader = FrameReader()
         while True:
             data = s.recv(65536)
             if not data:
-                raise StorageError(f"storage node {host}:{port} closed the connection")
+                raise StorageError(f"storage node {path} closed the connection")
             frames = reader.feed(data)
             if frames:
                 _kind, _rid, reply, reply_blob = frames[0]
