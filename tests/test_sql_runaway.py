@@ -240,3 +240,16 @@ def test_a_backtracking_regex_stops_at_statement_timeout_without_holding_the_gil
 
 def test_an_invalid_regex_is_2201b(s):
     assert error(s, "select 'x' ~ '['")[0] == "2201B"
+
+
+def test_a_backtracking_regex_stops_on_cancel(s):
+    timer = threading.Timer(0.5, s.cancel)
+    timer.start()
+    started = time.monotonic()
+    try:
+        state, message = error(s, BACKTRACKING)
+    finally:
+        timer.cancel()
+    assert (state, message) == ("57014", "canceling statement due to user request")
+    assert time.monotonic() - started < 1.5
+    assert s.execute("select 'abc' ~ 'c$'").rows == [(True,)]

@@ -13,6 +13,7 @@ import json
 import os
 import random
 import re
+import threading
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
@@ -47,22 +48,52 @@ def _regex(pattern: str, flags: int = 0) -> regex.Pattern:
     return r
 
 
+# A match still running after this long goes on in a thread of its own, so that a cancel can
+# answer the client at once; such a thread gives up after _REGEX_LIMIT_S (or at the
+# statement's deadline), since Python cannot stop it from outside.
+_REGEX_SLOW_S = 0.2
+_REGEX_LIMIT_S = 600.0
+
+
 def _regex_match(s: Session, pattern: object, value: object, flags: int = 0) -> object:
     """``~`` / ``~*``. The ``regex`` module matches without holding the GIL (the instance
-    keeps answering while a pattern backtracks) and stops at the statement's deadline."""
+    keeps answering while a pattern backtracks) and with a time limit: the statement's
+    deadline stops it, and a cancel stops the statement within a poll."""
     if pattern is None or value is None:
         return None
     s.check_cancel()
     try:
-        found = _regex(str(pattern), flags).search(
-            str(value), concurrent=True, timeout=s.time_left()
-        )
-    except TimeoutError:
-        s.check_cancel()
-        raise SqlError("57014", "canceling statement due to statement timeout") from None
+        r = _regex(str(pattern), flags)
     except regex.error as e:
         raise SqlError("2201B", f"invalid regular expression: {e}") from None
-    return int(found is not None)
+    text = str(value)
+    left = s.time_left()
+    try:
+        return int(r.search(text, concurrent=True, timeout=min(left or _REGEX_SLOW_S, _REGEX_SLOW_S)) is not None)
+    except TimeoutError:
+        s.check_cancel()  # the statement's deadline passed: 57014
+    outcome: dict[str, object] = {}
+    done = threading.Event()
+
+    def match() -> None:
+        try:
+            outcome["found"] = r.search(
+                text, concurrent=True, timeout=s.time_left() or _REGEX_LIMIT_S
+            ) is not None
+        except TimeoutError:
+            outcome["timeout"] = True
+        finally:
+            done.set()
+
+    threading.Thread(target=match, name="regex-match", daemon=True).start()
+    while not done.wait(0.02):
+        s.check_cancel()
+    if "found" in outcome:
+        return int(bool(outcome["found"]))
+    s.check_cancel()
+    raise SqlError(
+        "54001", f"regular expression match took longer than {_REGEX_LIMIT_S:.0f} s"
+    )
 
 
 def ts_text(t: dt.datetime) -> str:
