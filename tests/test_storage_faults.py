@@ -8,7 +8,7 @@ import subprocess
 import time
 
 import pytest
-from storage_support import open_volume, page, run
+from storage_support import eventually, open_volume, page, run
 
 from aurora.engine import process
 from aurora.engine.storage import wire
@@ -20,6 +20,12 @@ def test_a_frozen_node_costs_a_read_only_the_hedge_delay(fleet):
     async def go():
         vol = await open_volume(fleet, az="a", hedge_after=0.02)
         await vol.commit({(0, 3): page("hedged")})
+
+        async def all_current() -> bool:  # the commit returned at 4 acks; the others follow
+            return [p["current_copies"] for p in (await vol.describe())["protection_groups"]] == [6]
+
+        # Only then is sn-a1 (same AZ, complete copy) the node the read asks first.
+        await eventually(all_current, 10, "six current copies")
         frozen = fleet.record("sn-a1")
         process.kill(frozen, signal.SIGSTOP)
         try:
