@@ -24,6 +24,8 @@ from rich.table import Table
 from aurora.engine import __version__
 from aurora.engine.control.client import ControlClient
 from aurora.engine.errors import AuroraError, ExitCode, NotFound, UsageError
+from aurora.engine.layout import DEFAULT_REGION
+from aurora.engine.storage.quorum import COPIES
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -85,7 +87,7 @@ def create(
     name: str = typer.Argument(..., help="Cluster name: lowercase letters, digits and hyphens."),
     engine: str = typer.Option("postgres", "--engine", help="Database engine (postgres)."),
     replicas: int = typer.Option(0, "--replicas", help="Read replicas, 0 to 15."),
-    region: str = typer.Option("local-1", "--region", help="Region whose storage fleet holds the volume."),
+    region: str = typer.Option(DEFAULT_REGION, "--region", help="Region whose storage fleet holds the volume."),
     master_username: str = typer.Option("postgres", "--master-username", help="The master user's name."),
     master_password_stdin: bool = typer.Option(False, "--master-password-stdin",
                                                help="Read the master password from standard input."),
@@ -399,7 +401,7 @@ def endpoint_create(
 
 @app.command()
 def fleet(
-    region: str = typer.Option("local-1", "--region", help="Region of the storage fleet."),
+    region: str = typer.Option(DEFAULT_REGION, "--region", help="Region of the storage fleet."),
     as_json: bool = JSON,
 ) -> None:
     """Show the storage nodes and the health of every protection group.
@@ -417,11 +419,11 @@ def fleet(
     out.print(t)
     for v in f["volumes"]:
         groups = v["protection_groups"]
-        weak = [g for g in groups if g["current_copies"] < 6]
+        weak = [g for g in groups if g["current_copies"] < COPIES]
         lost = [g for g in groups if not g["write_quorum"]]
-        state = "[red]write quorum lost[/]" if lost else ("[yellow]degraded[/]" if weak else "[green]6/6 copies[/]")
+        state = "[red]write quorum lost[/]" if lost else ("[yellow]degraded[/]" if weak else f"[green]{COPIES}/{COPIES} copies[/]")
         out.print(f"{v['id']} ({v['cluster'] or 'no cluster'}): {len(groups)} protection group(s), {state}"
-                  + "".join(f"\n  pg {g['file']}/{g['pg']}: {g['current_copies']}/6 current" for g in weak))
+                  + "".join(f"\n  pg {g['file']}/{g['pg']}: {g['current_copies']}/{COPIES} current" for g in weak))
 
 
 chaos_app = typer.Typer(help="Break things on purpose (recorded as events).\n\nExample: aurora chaos kill-instance demo demo-instance-1",
@@ -466,7 +468,7 @@ def chaos_resume_instance(name: str = typer.Argument(..., help="Cluster name."),
 
 @chaos_app.command("kill-node")
 def chaos_kill_node(node: str = typer.Argument(..., help="Storage node id, e.g. sn-a1."),
-                    region: str = typer.Option("local-1", "--region", help="Region of the node."),
+                    region: str = typer.Option(DEFAULT_REGION, "--region", help="Region of the node."),
                     as_json: bool = JSON) -> None:
     """SIGKILL a storage node.
 
@@ -477,7 +479,7 @@ def chaos_kill_node(node: str = typer.Argument(..., help="Storage node id, e.g. 
 
 @chaos_app.command("fail-az")
 def chaos_fail_az(az: str = typer.Argument(..., help="Availability Zone: a, b or c."),
-                  region: str = typer.Option("local-1", "--region", help="Region."), as_json: bool = JSON) -> None:
+                  region: str = typer.Option(DEFAULT_REGION, "--region", help="Region."), as_json: bool = JSON) -> None:
     """Take down every storage node and instance in one AZ until restore-az.
 
     Example: aurora chaos fail-az b
@@ -487,7 +489,7 @@ def chaos_fail_az(az: str = typer.Argument(..., help="Availability Zone: a, b or
 
 @chaos_app.command("restore-az")
 def chaos_restore_az(az: str = typer.Argument(..., help="Availability Zone: a, b or c."),
-                     region: str = typer.Option("local-1", "--region", help="Region."), as_json: bool = JSON) -> None:
+                     region: str = typer.Option(DEFAULT_REGION, "--region", help="Region."), as_json: bool = JSON) -> None:
     """Bring a failed AZ back.
 
     Example: aurora chaos restore-az b
@@ -498,7 +500,7 @@ def chaos_restore_az(az: str = typer.Argument(..., help="Availability Zone: a, b
 @chaos_app.command("corrupt")
 def chaos_corrupt(node: str = typer.Argument(..., help="Storage node id."),
                   pages: int = typer.Option(1, "--pages", help="How many records to damage."),
-                  region: str = typer.Option("local-1", "--region", help="Region of the node."),
+                  region: str = typer.Option(DEFAULT_REGION, "--region", help="Region of the node."),
                   as_json: bool = JSON) -> None:
     """Damage records on a node's disk; checksums catch them and peers repair them.
 
@@ -510,7 +512,7 @@ def chaos_corrupt(node: str = typer.Argument(..., help="Storage node id."),
 @chaos_app.command("latency")
 def chaos_latency(node: str = typer.Argument(..., help="Storage node id."),
                   ms: float = typer.Option(..., "--ms", help="Milliseconds added to every answer."),
-                  region: str = typer.Option("local-1", "--region", help="Region of the node."),
+                  region: str = typer.Option(DEFAULT_REGION, "--region", help="Region of the node."),
                   as_json: bool = JSON) -> None:
     """Slow a storage node down (reads hedge around it; 4 of 6 is enough to write).
 
@@ -521,7 +523,7 @@ def chaos_latency(node: str = typer.Argument(..., help="Storage node id."),
 
 @chaos_app.command("partition")
 def chaos_partition(node: str = typer.Argument(..., help="Storage node id."),
-                    region: str = typer.Option("local-1", "--region", help="Region of the node."),
+                    region: str = typer.Option(DEFAULT_REGION, "--region", help="Region of the node."),
                     as_json: bool = JSON) -> None:
     """Cut a storage node off: it answers nothing until healed.
 
@@ -532,7 +534,7 @@ def chaos_partition(node: str = typer.Argument(..., help="Storage node id."),
 
 @chaos_app.command("heal")
 def chaos_heal(node: str = typer.Argument(..., help="Storage node id."),
-               region: str = typer.Option("local-1", "--region", help="Region of the node."),
+               region: str = typer.Option(DEFAULT_REGION, "--region", help="Region of the node."),
                as_json: bool = JSON) -> None:
     """Undo partition and latency on a storage node.
 
@@ -574,7 +576,6 @@ def daemon_status(as_json: bool = JSON) -> None:
         else:
             out.print("aurorad is not running.")
         raise typer.Exit(ExitCode.UNAVAILABLE) from None
-    s["running"] = True
     if as_json:
         emit_json(s)
     else:

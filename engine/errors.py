@@ -32,6 +32,10 @@ class AuroraError(Exception):
         return self.message
 
 
+class InternalError(AuroraError):
+    """A bug: a handler raised something no one raises on purpose (logged with its traceback)."""
+
+
 class UsageError(AuroraError):
     exit_code = ExitCode.USAGE
 

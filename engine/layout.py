@@ -40,8 +40,12 @@ class Layout:
         return cls(default_home())
 
     # --- regions and their storage fleet ---------------------------------------------------
+    @property
+    def regions_dir(self) -> Path:
+        return self.home / "regions"
+
     def region_dir(self, region: str) -> Path:
-        return self.home / "regions" / region
+        return self.regions_dir / region
 
     def fleet_file(self, region: str) -> Path:
         return self.region_dir(region) / "fleet.toml"
@@ -59,9 +63,17 @@ class Layout:
         a node finds its peers without knowing AURORA_HOME or the region's name."""
         return node_dir.parent / peer_id / "node.sock"
 
+    @staticmethod
+    def node_log_dir(node_dir: Path) -> Path:
+        """A storage node's redo log: numbered chunk files of checksummed records."""
+        return node_dir / "redo"
+
     # --- volumes ---------------------------------------------------------------------------
+    def volumes_dir(self, region: str) -> Path:
+        return self.region_dir(region) / "volumes"
+
     def volume_file(self, region: str, volume_id: str) -> Path:
-        return self.region_dir(region) / "volumes" / f"{volume_id}.toml"
+        return self.volumes_dir(region) / f"{volume_id}.toml"
 
     # --- the control plane -----------------------------------------------------------------
     @property
@@ -85,17 +97,34 @@ class Layout:
         return self.clusters_dir / cluster
 
     def cluster_file(self, cluster: str) -> Path:
-        return self.cluster_dir(cluster) / "cluster.toml"
+        return self.cluster_metadata(self.cluster_dir(cluster))
+
+    @staticmethod
+    def cluster_metadata(cluster_dir: Path) -> Path:
+        return cluster_dir / "cluster.toml"
 
     def password_file(self, cluster: str) -> Path:
         return self.cluster_dir(cluster) / "password"
 
+    def instances_dir(self, cluster: str) -> Path:
+        return self.cluster_dir(cluster) / "instances"
+
     def instance_dir(self, cluster: str, instance: str) -> Path:
-        return self.cluster_dir(cluster) / "instances" / instance
+        return self.instances_dir(cluster) / instance
 
     @staticmethod
     def instance_control_socket(instance_dir: Path) -> Path:
         return instance_dir / "control.sock"
+
+    @staticmethod
+    def handoff_socket(instance_dir: Path) -> Path:
+        """Where an instance receives the connections its endpoints accepted (SCM_RIGHTS)."""
+        return instance_dir / "handoff.sock"
+
+    @staticmethod
+    def tls_files(instance_dir: Path) -> tuple[Path, Path]:
+        """An instance's self-signed certificate and its key."""
+        return instance_dir / "server.crt", instance_dir / "server.key"
 
     @staticmethod
     def instance_status_file(instance_dir: Path) -> Path:

@@ -11,14 +11,19 @@ import argparse
 import os
 import re
 import sys
+import types
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import typer
 
 from aurora.cli.main import app
+from aurora.engine import rpc
+from aurora.engine.control.api import OPERATIONS
 from aurora.engine.errors import ExitCode
 from aurora.engine.layout import Layout, default_home
 
@@ -201,48 +206,49 @@ def cluster_glob() -> str:
     return Layout(HOME).cluster_file("*").relative_to(HOME).as_posix()
 
 
-# JSON shapes scripts may rely on (produced by engine/control/daemon.py), for the commands that
-# exist and take --json. Each entry: (key, meaning); nested shapes are indented by two spaces.
-JSON_SHAPES: dict[str, tuple[str, list[tuple[str, str]]]] = {
-    "list": ("A list, one object per cluster:", [
-        ("name", "the cluster's name"),
-        ("engine", "the database engine, postgres"),
-        ("status", "available, starting, stopped or unavailable"),
-        ("region", "the region whose storage fleet holds the volume"),
-        ("instances", "how many instances the cluster has"),
-        ("writer", "the writer's instance id, or null"),
-        ("writer_port", "port of the writer endpoint"),
-        ("reader_port", "port of the reader endpoint"),
-    ]),
-    "describe": ("An object:", [
-        ("name, engine, status, region", "as in list --json"),
-        ("instances", "a list of objects, one per instance:"),
-        ("  id", "the instance id, e.g. demo-instance-1"),
-        ("  role", "writer or reader"),
-        ("  status", "available, starting, stopped or down"),
-        ("  az", "the instance's Availability Zone"),
-        ("  promotion_tier", "0 to 15; failover prefers the lowest"),
-        ("  lag_ms", "replica lag in milliseconds, or null"),
-        ("  pid", "the instance's process id, or null when it is not running"),
-        ("  port", "the instance endpoint's port"),
-        ("  connections", "open client connections"),
-        ("volume", "an object:"),
-        ("  id", "the volume's name"),
-        ("  size_bytes", "bytes of pages on the storage nodes, or null when unknown"),
-        ("  protection_groups", "how many protection groups, or null when unknown"),
-    ]),
-    "endpoints": ("An object:", [
-        ("writer", "the writer endpoint: host, port, uri (a postgresql:// URI with the password)"),
-        ("reader", "the reader endpoint, spreading connections over the readers: host, port, uri"),
-        ("instances", "a list, one per instance: id, role, az, host, port, uri"),
-        ("custom", "a list of custom endpoints: name, members (instance ids), host, port, uri"),
-    ]),
-    "failover": ("An object:", [
-        ("old_writer", "the instance that was the writer (now a reader), or null"),
-        ("new_writer", "the instance promoted to writer"),
-        ("seconds", "how long until the new writer took writes"),
-    ]),
-}
+# --- JSON shapes, from the result type of each command's operation -----------------------------
+
+
+def operation_of(cmd: Command) -> rpc.Operation | None:
+    """The aurorad operation a command calls: by the CLI's convention, its words joined by
+    ``_`` (``aurora chaos kill-node`` calls ``chaos_kill_node``)."""
+    name = "_".join(cmd.path).replace("-", "_")
+    return OPERATIONS.operations.get(name)
+
+
+def _documented(tp: Any) -> dict[str, tuple[Any, str]] | None:
+    """A TypedDict's keys with their types and meanings, or None when one has no meaning."""
+    if not typing.is_typeddict(tp):
+        return None
+    out = {}
+    for key, hint in typing.get_type_hints(tp, include_extras=True).items():
+        if typing.get_origin(hint) is not typing.Annotated:
+            return None
+        out[key] = (typing.get_args(hint)[0], hint.__metadata__[0])
+    return out
+
+
+def _item(tp: Any) -> Any:
+    """The object type inside a field: X for X, list[X] and X | None."""
+    for arg in (typing.get_args(tp) if typing.get_origin(tp) in (list, types.UnionType) else ()):
+        if typing.is_typeddict(arg):
+            return arg
+    return tp
+
+
+def json_keys(result: Any) -> tuple[str, list[tuple[str, str]]] | None:
+    """(intro, [(key, meaning)]) for a result type; a key ending its meaning with a colon has
+    its own keys listed below it, indented by two spaces."""
+    is_list = typing.get_origin(result) is list
+    keys = _documented(typing.get_args(result)[0] if is_list else result)
+    if keys is None:
+        return None
+    lines = []
+    for key, (tp, meaning) in keys.items():
+        lines.append((key, meaning))
+        nested = _documented(_item(tp)) if meaning.endswith(":") else None
+        lines += [("  " + k, m) for k, (_t, m) in (nested or {}).items()]
+    return ("A list, one object per item:" if is_list else "An object:"), lines
 
 
 # --- roff ---------------------------------------------------------------------------------------
@@ -326,8 +332,9 @@ def see_also(pages: list[str]) -> list[str]:
 
 def json_shape(cmd: Command) -> list[str]:
     """The documented shape of the command's --json output, if it has one."""
-    shape = JSON_SHAPES.get(" ".join(cmd.path))
-    if shape is None or not cmd.has_option("--json"):
+    op = operation_of(cmd)
+    shape = json_keys(op.result) if op is not None and cmd.has_option("--json") else None
+    if shape is None:
         return []
     intro, keys = shape
     lines = [".PP", esc(intro)]

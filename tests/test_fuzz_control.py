@@ -10,7 +10,6 @@ time budget and prints how many inputs it tried (``-s``). ``FUZZ_SEED`` replays 
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import random
@@ -24,8 +23,8 @@ from pathlib import Path
 import pytest
 from instance_support import Cluster, cluster_fixture
 
+from aurora.engine.control.api import OPERATIONS
 from aurora.engine.control.client import ControlClient
-from aurora.engine.control.daemon import ControlPlane
 from aurora.engine.layout import Layout, unix_socket_path
 
 pytestmark = pytest.mark.timeout(180)
@@ -37,13 +36,10 @@ REPLY_DEADLINE = 5.0
 
 cluster = cluster_fixture
 
-# aurorad's operations and their required arguments, read from the handlers themselves.
+# aurorad's operations and their required arguments, read from its registry of operations.
 OPS = {
-    name[3:].replace("_", "-"): [
-        n for n, prm in inspect.signature(fn).parameters.items()
-        if n != "self" and prm.default is inspect.Parameter.empty
-    ]
-    for name, fn in vars(ControlPlane).items() if name.startswith("op_")
+    name.replace("_", "-"): [p.name for p in op.params if p.required]
+    for name, op in OPERATIONS.operations.items()
 }
 # Operations that only read: the only ones sent well-formed arguments of the wrong type.
 READ_ONLY = ["ping", "daemon-status", "list", "describe", "endpoints", "url", "events", "log-path"]
@@ -244,7 +240,7 @@ def test_fuzz_instance_control_socket(cluster: Cluster) -> None:
         assert b'"promote"' not in case.payload
         return case
 
-    inputs = fuzz(path, INSTANCE_BUDGET, gen, {str}, healthy)
+    inputs = fuzz(path, INSTANCE_BUDGET, gen, {dict}, healthy)
     print(f"\ninstance control socket: {inputs} inputs in {INSTANCE_BUDGET:.0f}s, seed {SEED}")
     assert writer.status()["role"] == before["role"]
     log = writer.log_file.read_text()

@@ -107,6 +107,9 @@ class DelayedStore:
         self.pending.append((lsn, sorted(writes)))
         return lsn
 
+    def submit(self, writes: dict) -> tuple[int, None]:
+        return self.commit(writes), None
+
     def subscribe(self, listener: object) -> None:
         self.listeners.append(listener)
 

@@ -43,6 +43,9 @@ class RecordingStore:
             self.batches.append(dict(writes))
         return lsn
 
+    def submit(self, writes: Mapping[PageKey, bytes]) -> tuple[int, None]:
+        return self.commit(writes), None
+
     def subscribe(self, listener: ChangeListener) -> None:
         self.inner.subscribe(listener)
 

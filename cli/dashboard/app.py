@@ -33,6 +33,7 @@ from aurora.cli.dashboard.event_stream import EventStream
 from aurora.cli.dashboard.fleet_grid import FleetGrid
 from aurora.cli.dashboard.help_screen import HelpScreen
 from aurora.cli.dashboard.model import (
+    DEFAULT_AZS,
     DEFAULT_REGION,
     EVENTS_KEPT,
     ClusterView,
@@ -387,7 +388,7 @@ class DashboardApp(App[None]):
 
     def pick_az(self, title: str, chosen: Callable[[str, str], None]) -> None:
         fleet = self.selected_fleet()
-        azs = fleet.azs or ["a", "b", "c"]
+        azs = fleet.azs or list(DEFAULT_AZS)
         options: list[tuple[str, Text | str, bool]] = []
         for az in azs:
             nodes = [n for n in fleet.nodes if n.az == az]

@@ -18,16 +18,16 @@ import psutil
 
 from aurora.engine import errors
 
-DEFAULT_REGION = "local-1"
-"""The region whose storage fleet is shown even before any cluster exists."""
+# re-exported for the widgets; DEFAULT_REGION's fleet is shown even before any cluster exists
+from aurora.engine.layout import DEFAULT_REGION as DEFAULT_REGION
+from aurora.engine.storage.fleet import DEFAULT_AZS as DEFAULT_AZS
+from aurora.engine.storage.quorum import COPIES as COPIES
+from aurora.engine.storage.quorum import WRITE_QUORUM as WRITE_QUORUM
+
 READ_TIMEOUT = 10.0
 """Seconds a poll waits for one answer: a hung aurorad shows as unreachable, not as stale data."""
 EVENTS_KEPT = 200
 """Events the stream keeps; older ones fall off its end."""
-COPIES = 6
-"""Copies of every protection group: two in each of three AZs."""
-WRITE_QUORUM = 4
-"""Copies that must be current for a protection group to take writes."""
 
 
 class DataSource(Protocol):

@@ -39,7 +39,6 @@ class InstanceSpec:
     role: str  # "writer" or "reader"
     az: str
     port: int
-    replication_port: int  # where this instance streams its commits while it is the writer
     promotion_tier: int = 1
     stopped: bool = False
 
@@ -97,7 +96,9 @@ class ClusterSpec:
     @classmethod
     def from_toml(cls, d: dict[str, Any]) -> ClusterSpec:
         d = dict(d)
-        d["instances"] = [InstanceSpec(**i) for i in d.get("instances", [])]
+        # replication_port: written by older versions, unused since commits stream on a Unix socket
+        d["instances"] = [InstanceSpec(**{k: v for k, v in i.items() if k != "replication_port"})
+                          for i in d.get("instances", [])]
         d["custom_endpoints"] = [CustomEndpoint(**e) for e in d.get("custom_endpoints", [])]
         return cls(**d)
 

@@ -18,7 +18,6 @@ import socket
 import struct
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from aurora.engine.errors import Conflict
@@ -34,9 +33,6 @@ log = logging.getLogger("aurorad.endpoints")
 
 WAIT_FOR_INSTANCE_S = 3.0  # a failover takes well under this: the client sees a slow connect
 RETRY_EVERY_S = 0.02
-
-def handoff_path(instance_dir: Path) -> Path:
-    return instance_dir / "handoff.sock"
 
 
 class Endpoint:
@@ -165,7 +161,7 @@ class Endpoint:
         for _attempt in range(2):
             s = self._handoffs.get(instance_id)
             if s is None:
-                path = handoff_path(self.layout.instance_dir(self.cluster, instance_id))
+                path = Layout.handoff_socket(self.layout.instance_dir(self.cluster, instance_id))
                 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                 s.settimeout(0.5)
                 try:

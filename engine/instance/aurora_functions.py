@@ -1,8 +1,9 @@
 """Aurora PostgreSQL's instance functions that need the cluster: ``aurora_replica_status()``.
 
 (``aurora_db_instance_identifier()`` lives in the SQL layer: it needs only the instance id.)
-The status comes from the cluster's metadata and each instance's ``status.json``, the same
-sources ``aurora describe`` uses, so SQL and the CLI tell the same story.
+The status comes from each instance's ``status.json`` (its role, AZ, read point and lag), the
+files aurorad reads for ``aurora describe``, so SQL and the CLI tell the same story; the data
+plane never reads the control plane's cluster metadata.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from typing import Any
 import apsw
 import apsw.ext
 
-from aurora.engine.control.clusters import ClusterStore
-from aurora.engine.errors import AuroraError
 from aurora.engine.layout import Layout
 
 COLUMNS = ("server_id", "session_id", "durable_lsn", "current_read_lsn", "replica_lag_in_msec",
@@ -24,29 +23,26 @@ COLUMNS = ("server_id", "session_id", "durable_lsn", "current_read_lsn", "replic
 
 
 def replica_status_rows(layout: Layout, cluster: str) -> Iterator[tuple[Any, ...]]:
-    try:
-        spec = ClusterStore(layout).load(cluster)
-    except (AuroraError, OSError, ValueError):
-        return
     writer_lsn = None
     rows = []
-    for inst in spec.instances:
-        path = Layout.instance_status_file(layout.instance_dir(cluster, inst.id))
+    folder = layout.instances_dir(cluster)
+    for path in sorted(folder.glob("*/" + Layout.instance_status_file(folder).name)):
         try:
             status = json.loads(path.read_text())
         except (OSError, ValueError):
-            status = {}
-        if inst.role == "writer":
+            continue
+        writer = status.get("role") == "writer"
+        if writer:
             writer_lsn = status.get("read_lsn")
         stamp = status.get("time")
         rows.append((
-            inst.id,
-            "MASTER_SESSION_ID" if inst.role == "writer" else f"{inst.id}-session",
+            status.get("id", path.parent.name),
+            "MASTER_SESSION_ID" if writer else f"{path.parent.name}-session",
             status.get("read_lsn"),
             status.get("read_lsn"),
-            None if inst.role == "writer" else status.get("lag_ms"),
+            None if writer else status.get("lag_ms"),
             dt.datetime.fromtimestamp(stamp, dt.UTC).isoformat(sep=" ") if stamp else None,
-            inst.az,
+            status.get("az"),
         ))
     for row in rows:
         yield (row[0], row[1], writer_lsn, *row[3:])

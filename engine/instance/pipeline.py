@@ -8,10 +8,10 @@ lock across that round trip would serialise every commit on the fsync latency of
 storage fleet; releasing it after submitting lets commits overlap, and the volume client's
 per-node batching turns them into group commits.
 
-The volume client's ``Volume.submit`` numbers a batch and starts sending it (no await
-between taking LSNs and sending; a batch that needs a new protection group waits for it
-before it is numbered) and ``Volume.wait_durable`` waits for it. :class:`CommitPipeline`
-runs the first on the volume's loop and hands back the second as a :class:`Durability`.
+``PageStore.submit`` numbers a batch, starts sending it and hands back a future for its
+durability (on a real volume, ``Volume.submit`` then ``Volume.wait_durable`` on the volume's
+loop; a batch that needs a new protection group waits for it before it is numbered);
+:class:`CommitPipeline` wraps that future in a :class:`Durability`.
 Submissions are serialised by a lock held until the caller has installed the batch in its
 buffer pool, so LSNs are taken, and installed, in commit order. A submission that raises
 sent nothing (the commit failed); once it returned, a failure of the wait leaves the
@@ -20,12 +20,11 @@ commit's outcome unknown: the batch is resent and may still become durable.
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import threading
 from collections.abc import Callable, Mapping
 
-from aurora.engine.storage.pagestore import PageKey, PageStore, VolumePageStore
+from aurora.engine.storage.pagestore import PageKey, PageStore
 
 Installer = Callable[[int, Mapping[PageKey, bytes]], None]
 
@@ -48,54 +47,17 @@ class Durability:
 
 
 class CommitPipeline:
-    """Submits commit batches to a page store; pipelined on a real volume, plain otherwise."""
+    """Submits commit batches to a page store (``PageStore.submit``), in commit order."""
 
     def __init__(self, store: PageStore) -> None:
         self._store = store
         self._lock = threading.Lock()
-        self._volume_store = store if isinstance(store, VolumePageStore) else None
 
     def submit(self, writes: Mapping[PageKey, bytes], install: Installer) -> Durability:
         """Number and send ``writes``; call ``install(lsn, writes)`` before any later batch
         is numbered; return the durability to wait for. Raises the storage error when the
         batch cannot even be sent (a fenced writer, a write quorum already lost)."""
         with self._lock:
-            vstore = self._volume_store
-            if vstore is None:
-                durability = Durability(self._store.commit(writes), None)
-            else:
-                lsn, future = asyncio.run_coroutine_threadsafe(
-                    _start_commit(vstore, dict(writes)), vstore._loop
-                ).result()
-                durability = Durability(lsn, future)
+            durability = Durability(*self._store.submit(writes))
             install(durability.lsn, writes)
             return durability
-
-
-async def _start_commit(
-    store: VolumePageStore, writes: dict[PageKey, bytes]
-) -> tuple[int, concurrent.futures.Future | None]:
-    """On the volume's loop: number and send the batch, and return its commit LSN with a
-    future for its durability. Raises only when the batch was not sent (then it never
-    becomes durable); from the return on, every failure leaves its outcome unknown."""
-    volume = store.volume
-    lsn, done = await volume.submit(writes)
-    durable: concurrent.futures.Future = concurrent.futures.Future()
-
-    def settle(t: asyncio.Task) -> None:
-        if t.cancelled():
-            durable.set_exception(concurrent.futures.CancelledError())
-        elif t.exception() is not None:
-            durable.set_exception(t.exception())  # type: ignore[arg-type]
-        else:
-            durable.set_result(t.result())
-
-    wait = asyncio.ensure_future(volume.wait_durable(lsn, done))
-    _waits.add(wait)
-    wait.add_done_callback(_waits.discard)
-    wait.add_done_callback(settle)
-    return lsn, durable
-
-
-_waits: set[asyncio.Future] = set()
-"""Durability waits under way (the loop keeps only weak references to tasks)."""

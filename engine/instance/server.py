@@ -4,8 +4,11 @@ Compute only: SQLite (APSW) on a VFS whose pages live in the cluster's volume, b
 PostgreSQL wire protocol. A writer opens the volume for writing (fencing any older writer)
 and streams its committed batches to the readers; a reader opens it read-only and follows
 that stream. Connections arrive on the instance's own port, or are handed over by aurorad
-from an endpoint through the Unix socket ``handoff.sock`` in the instance's folder. The
-instance writes ``status.json`` there twice a second for aurorad and the dashboard.
+from an endpoint through the instance's hand-off socket. aurorad asks the rest through the
+instance's control socket (:data:`CONTROL`, over :mod:`aurora.engine.rpc`): ``status``,
+``promote``, and ``follow``, which tells a reader where the writer streams now (it never
+reads the cluster's metadata). The instance writes ``status.json`` in its folder twice a
+second for aurorad and the dashboard. Paths come from :mod:`aurora.engine.layout`.
 """
 
 from __future__ import annotations
@@ -23,9 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from aurora.engine import errors
-from aurora.engine.control.clusters import ClusterStore
-from aurora.engine.control.request import MAX_LINE, read_request
+from aurora.engine import errors, rpc
 from aurora.engine.instance import aurora_functions
 from aurora.engine.instance.databases import REGISTRY, Databases
 from aurora.engine.instance.replication import Broadcaster, Follower
@@ -62,6 +63,9 @@ class Instance:
         self._handoff_server: socket.socket | None = None
         self._follow_task: asyncio.Task | None = None
         self._control_server: asyncio.Server | None = None
+        # where the writer streams its commits: told by aurorad (follow), or given at start
+        self.writer_socket: Path | None = (args.replication_socket if args.writer_socket is None
+                                           else Path(args.writer_socket) if args.writer_socket else None)
         self._tasks: list[asyncio.Task] = []
 
     # --- start-up -------------------------------------------------------------------------
@@ -102,7 +106,7 @@ class Instance:
     async def _open_server(self) -> None:
         password = Path(self.args.password_file).read_text().strip()
         auth = ScramAuthenticator({self.args.user: make_scram_verifier(password)})
-        cert, key = self.dir / "server.crt", self.dir / "server.key"
+        cert, key = Layout.tls_files(self.dir)
         ensure_self_signed(cert, key)
         self.server = PgServer(
             self._session, auth, host="127.0.0.1", port=self.args.port,
@@ -148,45 +152,25 @@ class Instance:
         log.info("promoted to writer in %.3fs at read point %d", took, self.store.read_point())  # type: ignore[union-attr]
         return {"role": self.role, "read_lsn": self.store.read_point(), "seconds": took}  # type: ignore[union-attr]
 
-    # --- control socket (aurorad asks: status, promote) ---------------------------------------
+    # --- control socket (aurorad asks: status, promote, follow) -------------------------------
     def _start_control(self) -> None:
-        path = self.dir / "control.sock"
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-
-        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            try:
-                op = None
-                try:
-                    request = await read_request(reader)
-                    if request is None:
-                        return
-                    op = request[0]
-                    if op == "promote":
-                        reply = {"ok": True, "result": await self.promote()}
-                    elif op == "status":
-                        reply = {"ok": True, "result": self.status()}
-                    else:
-                        reply = {"ok": False, "error": f"unknown operation {op!r}"}
-                except errors.UsageError as e:
-                    reply = {"ok": False, "error": e.message}
-                except (errors.AuroraError, OSError) as e:
-                    log.error("%s failed: %s", op, e)
-                    reply = {"ok": False, "error": str(e)}
-                writer.write(json.dumps(reply).encode() + b"\n")
-                await writer.drain()
-            except ConnectionError:
-                pass  # the asker went away; the operation itself is done
-            finally:
-                writer.close()
+        server = rpc.Server(CONTROL, self, f"instance {self.args.id}", log,
+                            log_file=Layout.log_file(self.dir), threads=False)
 
         async def serve() -> None:
             # keep the Server referenced: once collected, its socket would close
-            self._control_server = await asyncio.start_unix_server(
-                handle, path=unix_socket_path(path), limit=MAX_LINE)
-            os.chmod(path, 0o600)
+            self._control_server = await server.start(Layout.instance_control_socket(self.dir))
 
         self._tasks.append(asyncio.create_task(serve()))
+
+    def follow(self, socket: str | None) -> dict[str, Any]:
+        """aurorad tells a reader where the writer streams its commits now (after a failover);
+        the follower connects there on its next attempt."""
+        new = Path(socket) if socket else None
+        if new != self.writer_socket:
+            log.info("the writer streams on %s now", new)
+            self.writer_socket = new
+        return {"writer_socket": socket}
 
     def _session(self, user: str, database: str, *, settings: dict[str, str] | None = None,
                  backend_pid: int | None = None) -> Session:
@@ -205,18 +189,8 @@ class Instance:
 
     # --- reader: following the writer -------------------------------------------------------
     def _writer_replication_socket(self) -> Path | None:
-        """The current writer's replication socket: in the writer's folder when the instance
-        belongs to a cluster that aurorad manages (the writer moves on failover)."""
-        store = ClusterStore(self.layout)
-        if not store.exists(self.args.cluster):
-            return self.args.replication_socket
-        try:
-            writer = store.load(self.args.cluster).writer
-        except (errors.AuroraError, OSError, ValueError, KeyError):
-            return None
-        if writer is None or writer.id == self.args.id:
-            return None
-        return self.layout.replication_socket(self.layout.instance_dir(self.args.cluster, writer.id))
+        """The current writer's replication socket, as aurorad last said (see follow)."""
+        return None if not self.read_only else self.writer_socket
 
     def _apply(self, lsn: int, pages: list[tuple[int, int]]) -> None:
         assert self.store is not None
@@ -231,7 +205,7 @@ class Instance:
 
     # --- hand-over of endpoint connections ----------------------------------------------------
     def _start_handoff(self) -> None:
-        path = self.dir / "handoff.sock"
+        path = Layout.handoff_socket(self.dir)
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
         srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -289,6 +263,7 @@ class Instance:
             "following": None if follower is None else follower.connected,
             "readers_following": self.broadcaster.readers if self.broadcaster else None,
             "commits": store.volume.stats["commits"] if store else 0,
+            "writer_socket": str(self.writer_socket) if self.read_only and self.writer_socket else None,
             "time": time.time(),
         }
 
@@ -315,6 +290,14 @@ class Instance:
         await self._close_data()
         with contextlib.suppress(FileNotFoundError):
             Layout.instance_status_file(self.dir).unlink()
+
+
+CONTROL = rpc.Registry([
+    rpc.Operation("status", Instance.status),
+    rpc.Operation("promote", Instance.promote),
+    rpc.Operation("follow", Instance.follow),
+])
+"""What aurorad may ask an instance, on its control socket."""
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -348,7 +331,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--volume", required=True)
     p.add_argument("--replication-socket", type=Path, required=True,
                    help="where this instance streams its commits while it is the writer (a reader "
-                        "outside an aurorad cluster follows the writer there)")
+                        "without --writer-socket follows the writer there)")
+    p.add_argument("--writer-socket", default=None,
+                   help="a reader: where the writer streams its commits now (aurorad's follow "
+                        "operation changes it on failover); "" for none")
     p.add_argument("--user", required=True)
     p.add_argument("--database", required=True)
     p.add_argument("--password-file", required=True)

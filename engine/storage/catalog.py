@@ -149,5 +149,5 @@ class Catalog:
         path.with_suffix(".lock").unlink(missing_ok=True)
 
     def volumes(self) -> list[VolumeMeta]:
-        folder = self.layout.region_dir(self.region) / "volumes"
+        folder = self.layout.volumes_dir(self.region)
         return [VolumeMeta.from_toml(read_toml(p)) for p in sorted(folder.glob("vol-*.toml"))]

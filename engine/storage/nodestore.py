@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from aurora.engine.errors import StorageError
+from aurora.engine.layout import Layout
 from aurora.engine.storage import records as rec
 
 log = logging.getLogger("aurora.storage.node")
@@ -134,7 +135,7 @@ class NodeStore:
 
     def __init__(self, root: Path, chunk_bytes: int = DEFAULT_CHUNK_BYTES, retention_s: float = 300.0) -> None:
         self.root = root
-        self.log_dir = root / "redo"
+        self.log_dir = Layout.node_log_dir(root)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.meta_path = root / "meta.json"
         self.chunk_bytes = chunk_bytes

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import concurrent.futures
 import contextlib
 import threading
 from collections.abc import Callable, Mapping
@@ -44,6 +45,15 @@ class PageStore(Protocol):
 
         Returns the commit LSN. Raises WriteQuorumLost or StaleEpoch; then nothing of the
         batch is visible to this store's readers unless a later recovery finds it durable.
+        """
+        ...
+
+    def submit(self, writes: Mapping[PageKey, bytes]) -> tuple[int, concurrent.futures.Future | None]:
+        """Number one transaction's batch and send it, without waiting for durability.
+
+        Returns the commit LSN and a future that resolves once the batch is durable (None
+        when it is durable already). Raises when the batch was not sent (it never becomes
+        durable); once this returned, a failure of the future leaves the outcome unknown.
         """
         ...
 
@@ -88,6 +98,9 @@ class MemoryPageStore:
         for listener in listeners:
             listener(lsn, sorted(writes))
         return lsn
+
+    def submit(self, writes: Mapping[PageKey, bytes]) -> tuple[int, concurrent.futures.Future | None]:
+        return self.commit(writes), None
 
     def subscribe(self, listener: ChangeListener) -> None:
         with self._lock:
@@ -138,6 +151,9 @@ class VolumePageStore:
         # returns), and also of a batch whose commit raised but that became durable later.
         return self._call(self.volume.commit(dict(writes)))
 
+    def submit(self, writes: Mapping[PageKey, bytes]) -> tuple[int, concurrent.futures.Future | None]:
+        return asyncio.run_coroutine_threadsafe(_submit(self.volume, dict(writes)), self._loop).result()
+
     def apply_commit(self, lsn: int, pages: list[PageKey]) -> None:
         """Reader: the writer announced a durable commit; move the read point and tell listeners."""
         self._loop.call_soon_threadsafe(self.volume.apply_commit, lsn, pages)
@@ -168,3 +184,28 @@ async def _open(catalog: Catalog, meta: VolumeMeta, writer: bool, az: str | None
     else:
         await volume.open_reader()
     return volume
+
+
+async def _submit(volume: Volume, writes: dict[PageKey, bytes]) -> tuple[int, concurrent.futures.Future]:
+    """On the volume's loop: number and send the batch (``Volume.submit``: no await between
+    taking LSNs and sending), and return its commit LSN with a future for its durability."""
+    lsn, done = await volume.submit(writes)
+    durable: concurrent.futures.Future = concurrent.futures.Future()
+
+    def settle(t: asyncio.Task) -> None:
+        if t.cancelled():
+            durable.set_exception(concurrent.futures.CancelledError())
+        elif t.exception() is not None:
+            durable.set_exception(t.exception())  # type: ignore[arg-type]
+        else:
+            durable.set_result(t.result())
+
+    wait = asyncio.ensure_future(volume.wait_durable(lsn, done))
+    _waits.add(wait)
+    wait.add_done_callback(_waits.discard)
+    wait.add_done_callback(settle)
+    return lsn, durable
+
+
+_waits: set[asyncio.Future] = set()
+"""Durability waits under way (the loop keeps only weak references to tasks)."""

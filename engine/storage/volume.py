@@ -5,7 +5,7 @@ ships commit batches) or as a reader (which reads at a durable point it learns).
 a page from one storage node whose copy is complete enough, hedging to a second node when
 the first is slow; only recovery asks a read quorum.
 
-Writer protocol (DESIGN.md §4, engine/storage/DESIGN.md):
+Writer protocol (engine/storage/DESIGN.md):
   commit  → ``submit``: LSNs for the batch's records in (file, page) order; the records of
             each protection group go to its six nodes in pieces, at most FRAME_BYTES a frame
             and FRAME_WINDOW frames in flight per node (``_flush``; ``_written`` counts the

@@ -1,0 +1,49 @@
+"""aurorad's operations: the explicit table from a name on the control socket to its handler.
+
+The CLI and the dashboard call ``ControlClient().call("<name>", **args)``; aurorad answers
+with the handler below, after checking the arguments against its annotations
+(:mod:`aurora.engine.rpc`). A handler lives in the room of its role and its result type next
+to it; to add an operation, write the handler and add one line here (engine/control/DESIGN.md).
+"""
+
+from __future__ import annotations
+
+from aurora.engine.control import chaos, failover, lifecycle, routes, status
+from aurora.engine.rpc import Operation, Registry
+
+OPERATIONS = Registry([
+    # status: reads only
+    Operation("ping", status.Status.op_ping, status.Ping),
+    Operation("daemon_status", status.Status.op_daemon_status, status.DaemonStatus),
+    Operation("list", status.Status.op_list, list[status.ClusterSummary]),
+    Operation("describe", status.Status.op_describe, status.ClusterDescription),
+    Operation("fleet", status.Status.op_fleet, status.FleetReport),
+    Operation("events", status.Status.op_events, list[status.Event]),
+    Operation("log_path", status.Status.op_log_path, str),
+    Operation("shutdown", status.Status.op_shutdown, status.Stopping),
+    # lifecycle
+    Operation("create", lifecycle.Lifecycle.op_create, routes.Endpoints),
+    Operation("clone", lifecycle.Lifecycle.op_clone, lifecycle.Cloned),
+    Operation("start", lifecycle.Lifecycle.op_start, lifecycle.ClusterState),
+    Operation("stop", lifecycle.Lifecycle.op_stop, lifecycle.ClusterState),
+    Operation("delete", lifecycle.Lifecycle.op_delete, lifecycle.Deleted),
+    Operation("scale", lifecycle.Lifecycle.op_scale, lifecycle.Scaled),
+    # endpoints
+    Operation("endpoints", routes.Routes.op_endpoints, routes.Endpoints),
+    Operation("url", routes.Routes.op_url, str),
+    Operation("endpoint_create", routes.Routes.op_endpoint_create, routes.Endpoints),
+    # failover
+    Operation("failover", failover.Failover.op_failover, failover.FailoverResult),
+    # chaos
+    Operation("chaos_kill_instance", chaos.Chaos.op_chaos_kill_instance, chaos.InstanceFault),
+    Operation("chaos_pause_instance", chaos.Chaos.op_chaos_pause_instance, chaos.InstanceFault),
+    Operation("chaos_resume_instance", chaos.Chaos.op_chaos_resume_instance, chaos.InstanceFault),
+    Operation("chaos_kill_node", chaos.Chaos.op_chaos_kill_node, chaos.NodeFault),
+    Operation("chaos_fail_az", chaos.Chaos.op_chaos_fail_az, chaos.AzFault),
+    Operation("chaos_restore_az", chaos.Chaos.op_chaos_restore_az, chaos.AzFault),
+    Operation("chaos_latency", chaos.Chaos.op_chaos_latency, chaos.NodeFault),
+    Operation("chaos_partition", chaos.Chaos.op_chaos_partition, chaos.NodeFault),
+    Operation("chaos_heal", chaos.Chaos.op_chaos_heal, chaos.NodeFault),
+    Operation("chaos_corrupt", chaos.Chaos.op_chaos_corrupt, chaos.Corrupted),
+    Operation("chaos_replace_node", chaos.Chaos.op_chaos_replace_node, chaos.Replaced),
+])

@@ -1,0 +1,131 @@
+"""aurorad's instance processes: spawn, wait for, stop, and re-adopt them at start-up.
+
+An instance's folder (engine/layout.py) holds its pid file, log and ``status.json``; aurorad
+reads that status and never holds the instance's state itself. Methods of :class:`Instances`
+are mixed into :class:`~aurora.engine.control.daemon.ControlPlane`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import signal
+from typing import Any
+
+import psutil
+
+from aurora.engine import errors, process
+from aurora.engine.control.clusters import (
+    ClusterSpec,
+    InstanceSpec,
+)
+from aurora.engine.control.context import Context
+from aurora.engine.layout import Layout, ensure_private_dir
+from aurora.engine.pgwire.probe import answers as instance_answers
+
+log = logging.getLogger("aurorad")
+
+INSTANCE_MODULE = "aurora.engine.instance.server"
+
+
+class Instances(Context):
+    """The instance processes of every cluster."""
+
+    def spawn_instance(self, spec: ClusterSpec, inst: InstanceSpec) -> process.ProcessRecord:
+        folder = ensure_private_dir(self.layout.instance_dir(spec.name, inst.id))
+        with contextlib.suppress(FileNotFoundError):
+            self.layout.instance_status_file(folder).unlink()
+        args = [
+            "--dir", str(folder), "--cluster", spec.name, "--id", inst.id, "--role", inst.role,
+            "--az", inst.az, "--port", str(inst.port), "--region", spec.region,
+            "--volume", spec.volume, "--replication-socket", str(self.layout.replication_socket(folder)),
+            "--user", spec.master_username, "--database", spec.database_name,
+            "--password-file", str(self.layout.password_file(spec.name)),
+            "--writer-socket", self.writer_socket(spec, inst),
+        ]
+        return process.spawn(INSTANCE_MODULE, args, folder, env={"AURORA_HOME": str(self.layout.home)})
+
+    def writer_socket(self, spec: ClusterSpec, inst: InstanceSpec) -> str:
+        """Where ``inst`` follows the writer's commits: the writer's replication socket ("" for
+        the writer itself, or a cluster with no writer)."""
+        writer = spec.writer
+        if writer is None or writer.id == inst.id:
+            return ""
+        return str(self.layout.replication_socket(self.layout.instance_dir(spec.name, writer.id)))
+
+    def tell_writer(self, spec: ClusterSpec, inst: InstanceSpec) -> None:
+        """Tell a reader where the writer streams now (best effort: supervision tells it again
+        while its status shows another place)."""
+        try:
+            self.instance_call(spec, inst, "follow", timeout=1.0, socket=self.writer_socket(spec, inst))
+        except errors.AuroraError as e:
+            log.info("could not tell %s where the writer is: %s", inst.id, e)
+
+    def wait_instance(self, spec: ClusterSpec, inst: InstanceSpec, timeout: float = 30.0) -> None:
+        record = self.instance_record(spec, inst)
+        process.wait_until(
+            lambda: instance_answers(inst.port) and self.instance_status(spec, inst).get("ready", False),
+            timeout, f"instance {inst.id} on port {inst.port}", interval=0.02,
+            alive=record.alive if record else None,
+        )
+
+    def instance_state(self, spec: ClusterSpec, inst: InstanceSpec) -> str:
+        if inst.stopped or spec.stopped:
+            return "stopped"
+        if not self.instance_alive(spec, inst):
+            return "down"
+        if self.instance_frozen(spec, inst):
+            return "paused"
+        if self._misses.get((spec.name, inst.id), 0) >= 2:
+            return "unresponsive"
+        return "available" if self.instance_status(spec, inst).get("ready") else "starting"
+
+    def _kill_processes_under(self, folder: Any) -> None:
+        for pid_file in folder.rglob("pid"):
+            record = process.read_pid_file(pid_file.parent)
+            if record is not None and record.alive():
+                process.kill(record, signal.SIGCONT)
+                process.stop(record, timeout=2.0)
+
+    def _sweep_orphans(self) -> None:
+        """Remove what a crash can leave: a cluster folder claimed but never saved (aurorad
+        died during a create), and instance processes whose cluster no longer exists."""
+        clusters_dir = self.layout.clusters_dir
+        if clusters_dir.exists():
+            for folder in clusters_dir.iterdir():
+                if folder.is_dir() and not Layout.cluster_metadata(folder).exists():
+                    log.warning("removing %s: a create that never finished", folder)
+                    self._kill_processes_under(folder)
+                    shutil.rmtree(folder, ignore_errors=True)
+        prefix = str(clusters_dir) + os.sep
+        for proc in psutil.process_iter(["cmdline"]):
+            cmd = proc.info.get("cmdline") or []
+            if INSTANCE_MODULE not in cmd or "--dir" not in cmd:
+                continue
+            folder = cmd[cmd.index("--dir") + 1] if cmd.index("--dir") + 1 < len(cmd) else ""
+            if folder.startswith(prefix):
+                cluster = folder[len(prefix):].split(os.sep, 1)[0]
+                if not self.store.exists(cluster):
+                    log.warning("stopping instance pid %d of a cluster that no longer exists (%s)", proc.pid, cluster)
+                    with contextlib.suppress(psutil.Error):
+                        proc.resume()
+                        proc.terminate()
+
+    def adopt(self) -> None:
+        """On start: bring back the storage fleets of running clusters (after a reboot their
+        nodes are down, their data intact), reopen every running cluster's endpoints; restart
+        nothing healthy."""
+        self._sweep_orphans()
+        for region in {s.region for s in self.store.all() if not s.stopped}:
+            try:
+                self.fleet(region).start()
+            except errors.AuroraError as e:
+                log.warning("cannot start the storage fleet of %s: %s", region, e)
+        for spec in self.store.all():
+            if not spec.stopped:
+                try:
+                    self.open_endpoints(spec)
+                except errors.AuroraError as e:
+                    log.warning("cannot open the endpoints of %s: %s", spec.name, e)
