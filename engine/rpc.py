@@ -16,7 +16,6 @@ in the server's log and answered as an internal error.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import inspect
 import json
@@ -29,10 +28,13 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aurora.engine import errors
 from aurora.engine.layout import unix_socket_path
+
+if TYPE_CHECKING:  # the server imports asyncio when it runs: every CLI command imports this
+    import asyncio  # module for request(), and asyncio alone would add 12 ms to its start-up
 
 # The longest request line; servers pass it as their StreamReader limit. Requests are a
 # name and a few arguments.
@@ -188,6 +190,8 @@ class Server:
             if op.is_async:
                 result = await op.handler(self.target, **params)
             elif self.threads:
+                import asyncio
+
                 result = await asyncio.to_thread(op.handler, self.target, **params)
             else:
                 result = op.handler(self.target, **params)
@@ -216,6 +220,8 @@ class Server:
 
     async def start(self, path: Path) -> asyncio.Server:
         """Listen on ``path`` (made 0600 before anyone can connect)."""
+        import asyncio
+
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
         old = os.umask(0o177)

@@ -55,7 +55,6 @@ class Replaced(TypedDict):
     protection_groups: int
 
 
-
 class Chaos(Context):
     """Faults injected on purpose."""
 

@@ -26,7 +26,6 @@ class FailoverResult(TypedDict):
     seconds: Annotated[float, "how long until the new writer took writes"]
 
 
-
 class Failover(Context):
     """Promote a reader to writer."""
 

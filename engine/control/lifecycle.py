@@ -10,7 +10,7 @@ import logging
 import shutil
 import signal
 import time
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, TypedDict
 
 from aurora.engine import errors, process
 from aurora.engine.control.clusters import (
@@ -25,7 +25,6 @@ from aurora.engine.control.routes import Endpoints
 from aurora.engine.errors import ClusterDamaged
 from aurora.engine.layout import DEFAULT_REGION
 from aurora.engine.storage import admin
-from aurora.engine.storage.catalog import Catalog
 from aurora.engine.storage.fleet import free_port
 
 log = logging.getLogger("aurorad")
@@ -52,13 +51,12 @@ class Scaled(TypedDict):
     removed: Annotated[list[str], "the instances removed"]
 
 
-
 class Lifecycle(Context):
     """Operations that create, change and remove clusters."""
 
     def op_create(self, name: str, engine: str = "postgres", replicas: int = 0, region: str = DEFAULT_REGION,
                   master_username: str = "postgres", master_password: str | None = None,
-                  database_name: str = "postgres", port: int | None = None, wait: bool = True) -> dict[str, Any]:
+                  database_name: str = "postgres", port: int | None = None, wait: bool = True) -> Endpoints:
         check_name(name)
         if engine not in ENGINES:
             raise errors.UsageError(f"unsupported engine {engine!r}", hint=f"use one of: {', '.join(ENGINES)}")
@@ -83,11 +81,10 @@ class Lifecycle(Context):
 
     def _create(self, name: str, engine: str, replicas: int, region: str, user: str, password: str | None,
                 database: str, port: int | None, wait: bool, volume: str | None = None,
-                parent: str | None = None) -> dict[str, Any]:
+                parent: str | None = None) -> Endpoints:
         self.fleet(region).create(skip_azs=self.failed_in(region))
-        catalog = Catalog(self.layout, region)
         if volume is None:
-            volume = catalog.new_volume().name
+            volume = admin.new_volume(self.fleet(region))
         spec = ClusterSpec(
             name=name, engine=engine, region=region, volume=volume,
             writer_port=port or free_port(), reader_port=free_port(),

@@ -47,7 +47,6 @@ class Endpoints(TypedDict):
     custom: Annotated[list[CustomEndpointInfo], "a list of custom endpoints: name, members, host, port, uri"]
 
 
-
 class Routes(Context):
     """Endpoints of every running cluster and where their connections go."""
 

@@ -125,7 +125,6 @@ class Stopping(TypedDict):
     stopping: bool
 
 
-
 class Status(Context):
     """Read-only operations."""
 

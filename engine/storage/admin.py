@@ -24,6 +24,11 @@ from aurora.engine.storage.quorum import WRITE_QUORUM
 from aurora.engine.storage.volume import Volume
 
 
+def new_volume(fleet: Fleet) -> str:
+    """A new, empty volume in the region's fleet; its name."""
+    return Catalog(fleet.layout, fleet.region).new_volume().name
+
+
 def drop_volume(fleet: Fleet, volume: str) -> None:
     """Drop the volume's segments on every member node that answers, then its metadata."""
     catalog = Catalog(fleet.layout, fleet.region)
