@@ -37,6 +37,7 @@ SUPERVISE_EVERY_S = 0.2
 # does not take the instance off its endpoints (two make it unresponsive, see health()).
 PING_TIMEOUT_S = 1.0
 ROUTE_MAX_MISSES = 1
+RETELL_AFTER_S = 2.0  # supervision tells a reader again where the writer is, at most this often
 
 
 def port_free(port: int) -> bool:
@@ -65,6 +66,7 @@ class Context:
         self.failed_azs: set[tuple[str, str]] = set()
         self._node_down_since: dict[tuple[str, str], float] = {}
         self._unsafe_logged: dict[tuple[str, str], bool] = {}
+        self._told: dict[tuple[str, str], float] = {}  # when a reader was last told where the writer is
         self.node_repair_after = float(os.environ.get("AURORA_NODE_REPAIR_AFTER", "10"))
         self.started = time.time()
         self.stopping = False

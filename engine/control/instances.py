@@ -12,6 +12,7 @@ import logging
 import os
 import shutil
 import signal
+import time
 from typing import Any
 
 import psutil
@@ -58,8 +59,9 @@ class Instances(Context):
     def tell_writer(self, spec: ClusterSpec, inst: InstanceSpec) -> None:
         """Tell a reader where the writer streams now (best effort: supervision tells it again
         while its status shows another place)."""
+        self._told[(spec.name, inst.id)] = time.monotonic()
         try:
-            self.instance_call(spec, inst, "follow", timeout=1.0, socket=self.writer_socket(spec, inst))
+            self.instance_call(spec, inst, "follow", timeout=0.5, socket=self.writer_socket(spec, inst))
         except errors.AuroraError as e:
             log.info("could not tell %s where the writer is: %s", inst.id, e)
 

@@ -18,7 +18,7 @@ from aurora.engine.control.clusters import (
     ClusterSpec,
     InstanceSpec,
 )
-from aurora.engine.control.context import AZS, PING_TIMEOUT_S, Context
+from aurora.engine.control.context import AZS, PING_TIMEOUT_S, RETELL_AFTER_S, Context
 from aurora.engine.pgwire.probe import answers as instance_answers
 from aurora.engine.storage.quorum import WRITE_QUORUM
 from aurora.engine.storage.repair import replace_node, safe_to_replace
@@ -67,12 +67,24 @@ class Supervision(Context):
                 elif health == "ok" and self.instance_status(spec, inst).get("role") not in (None, inst.role):
                     self._with_lock(spec.name, lambda n=spec.name, i=inst.id: self._restart(
                         n, i, "restarted as a reader (it was fenced while unresponsive)"))
-                elif health == "ok" and inst.role == "reader" and self._follows_elsewhere(spec, inst):
-                    self.tell_writer(spec, inst)  # it missed the news of a failover (frozen, starting)
+                elif health == "ok" and inst.role == "reader":
+                    self._retell_writer(spec, inst)
 
-    def _follows_elsewhere(self, spec: ClusterSpec, inst: InstanceSpec) -> bool:
-        status = self.instance_status(spec, inst)
-        return "writer_socket" in status and (status["writer_socket"] or "") != self.writer_socket(spec, inst)
+    def _retell_writer(self, spec: ClusterSpec, inst: InstanceSpec) -> None:
+        """Tell a reader again where the writer is when its status shows another place: it
+        missed the news of a failover (it was frozen, or starting). Not more often than
+        RETELL_AFTER_S (its status file lags by up to half a second), and from metadata read
+        afresh (a failover earlier in this round changed the writer)."""
+        if time.monotonic() - self._told.get((spec.name, inst.id), 0.0) < RETELL_AFTER_S:
+            return
+        following = self.instance_status(spec, inst).get("writer_socket", False)
+        if following is False or (following or "") == self.writer_socket(spec, inst):
+            return
+        with contextlib.suppress(errors.AuroraError):
+            spec = self.store.load(spec.name)
+            inst = spec.instance(inst.id)
+            if inst.role == "reader" and (following or "") != self.writer_socket(spec, inst):
+                self.tell_writer(spec, inst)
 
     def _with_lock(self, name: str, fn: Callable[[], Any]) -> None:
         lock = self.lock(name)
