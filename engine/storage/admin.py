@@ -21,7 +21,6 @@ from aurora.engine.storage import records, wire
 from aurora.engine.storage.catalog import Catalog, parse_volume_name
 from aurora.engine.storage.fleet import Fleet
 from aurora.engine.storage.quorum import WRITE_QUORUM
-from aurora.engine.storage.volume import Volume
 
 
 def new_volume(fleet: Fleet) -> str:
@@ -51,6 +50,9 @@ def drop_volume(fleet: Fleet, volume: str) -> None:
 
 def clone_volume(fleet: Fleet, volume: str) -> str:
     """A copy-on-write clone of ``volume`` at its durable point (constant time); its name."""
+    from aurora.engine.storage.volume import Volume  # the volume client: only clones need it here,
+    # and aurorad, which imports this module, should not pay for it at start-up
+
     catalog = Catalog(fleet.layout, fleet.region)
     meta = catalog.load_volume(parse_volume_name(volume))
 
