@@ -19,6 +19,7 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Footer, Header
@@ -136,7 +137,11 @@ class DashboardApp(App[None]):
     def watch_snapshot(self, snapshot: Snapshot | None) -> None:
         if snapshot is None:
             return
-        self.query_one(ClusterTree).show(snapshot)
+        try:
+            tree = self.query_one(ClusterTree)
+        except NoMatches:  # a poll that lands while the app is closing: no screen to show it on
+            return
+        tree.show(snapshot)
         self.query_one(FleetGrid).fleets = snapshot.fleets
         self.query_one(AlertBar).quorum_lost = tuple(snapshot.quorum_lost())
         self.query_one(EventStream).events = tuple(self.events)

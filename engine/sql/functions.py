@@ -91,6 +91,8 @@ def _regex_match(s: Session, pattern: object, value: object, flags: int = 0) -> 
     if "found" in outcome:
         return int(bool(outcome["found"]))
     s.check_cancel()
+    if left is not None:  # its limit was the statement's deadline, a hair before it passed
+        raise SqlError("57014", "canceling statement due to statement timeout")
     raise SqlError(
         "54001", f"regular expression match took longer than {_REGEX_LIMIT_S:.0f} s"
     )
