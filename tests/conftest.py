@@ -10,13 +10,26 @@ import signal
 from collections.abc import Iterator
 from pathlib import Path
 
+import apsw
 import psutil
 import pytest
 from cli_harness import AuroraCli
 
 from aurora.engine import process
 from aurora.engine.layout import DEFAULT_REGION, Layout
+from aurora.engine.sql import Session
 from aurora.engine.storage.fleet import Fleet
+
+
+@pytest.fixture
+def s(tmp_path: Path) -> Iterator[Session]:
+    """A SQL session on a fresh database file in tmp_path, its journal in memory as on an
+    instance (the in-process SQL tests' fixture)."""
+    conn = apsw.Connection(str(tmp_path / "postgres.db"))
+    conn.execute("PRAGMA journal_mode=MEMORY")
+    session = Session(conn)
+    yield session
+    session.close()
 
 
 @pytest.fixture

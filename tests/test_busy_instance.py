@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import psycopg
 import pytest
+from instance_support import poll
 
 from aurora.engine.control import daemon
 from aurora.engine.layout import Layout
@@ -24,17 +25,6 @@ RUNAWAYS = [
     "SELECT count(*) FROM generate_series(1, 100000) a, generate_series(1, 100000) b",
     "SELECT pg_sleep(3600)",
 ]
-
-
-def _wait_until(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 @pytest.mark.integration
@@ -57,7 +47,7 @@ def test_busy_writer_keeps_taking_connections_and_cancel_stops_it(aurora, runawa
     worker.start()
     try:
         # the statement is under way once its connection is busy (the worker has sent it)
-        _wait_until(
+        poll(
             lambda: busy.pgconn.transaction_status == psycopg.pq.TransactionStatus.ACTIVE,
             10,
             "the statement to start",
@@ -79,7 +69,7 @@ def test_busy_writer_keeps_taking_connections_and_cancel_stops_it(aurora, runawa
         # the cancel request goes through the endpoint too, as psql's does
         cancelled_at = time.monotonic()
         busy.cancel()
-        _wait_until(lambda: "ended" in outcome, 5, "the cancel to stop the statement")
+        poll(lambda: "ended" in outcome, 5, "the cancel to stop the statement")
         stop_lag = outcome["ended"] - cancelled_at  # type: ignore[operator]
         assert isinstance(outcome["error"], psycopg.errors.QueryCanceled), outcome
         assert stop_lag < 1.0, f"cancel took {stop_lag:.2f}s"

@@ -11,15 +11,6 @@ from aurora.engine.sql import Session
 from aurora.engine.sqlapi import SqlError
 
 
-@pytest.fixture
-def s(tmp_path):
-    conn = apsw.Connection(str(tmp_path / "postgres.db"))
-    conn.execute("PRAGMA journal_mode=MEMORY")
-    session = Session(conn)
-    yield session
-    session.close()
-
-
 def rows(s: Session, sql: str) -> list[tuple]:
     return s.execute(sql).rows
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Context, Decimal
 
-import apsw
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,15 +18,6 @@ from aurora.engine.sql.translate import parse, to_sqlite
 from aurora.engine.sqlapi import SqlError
 
 _WIDE = Context(prec=400)
-
-
-@pytest.fixture
-def s(tmp_path):
-    conn = apsw.Connection(str(tmp_path / "postgres.db"))
-    conn.execute("PRAGMA journal_mode=MEMORY")
-    session = Session(conn)
-    yield session
-    session.close()
 
 
 def one(s: Session, sql: str, *params: object) -> object:

@@ -5,18 +5,8 @@ from __future__ import annotations
 import apsw
 import pytest
 
-from aurora.engine.sql import Session
 from aurora.engine.sql.lexer import inline_params, param_count, spaced_params, split
 from aurora.engine.sqlapi import SqlError
-
-
-@pytest.fixture
-def s(tmp_path):
-    conn = apsw.Connection(str(tmp_path / "postgres.db"))
-    conn.execute("PRAGMA journal_mode=MEMORY")
-    session = Session(conn)
-    yield session
-    session.close()
 
 
 def test_dollar_inside_literals_and_comments_is_not_a_parameter(s):

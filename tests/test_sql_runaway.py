@@ -8,20 +8,10 @@ import itertools
 import threading
 import time
 
-import apsw
 import pytest
 
 from aurora.engine.sql import Session
 from aurora.engine.sqlapi import SqlError
-
-
-@pytest.fixture
-def s(tmp_path):
-    conn = apsw.Connection(str(tmp_path / "postgres.db"))
-    conn.execute("PRAGMA journal_mode=MEMORY")
-    session = Session(conn)
-    yield session
-    session.close()
 
 
 def error(s: Session, sql: str) -> tuple[str, str]:

@@ -23,6 +23,7 @@ from aurora.engine.sql import fkeys, schemas, tabledef, types
 from aurora.engine.sql.functions import viewdef_comment
 from aurora.engine.sql.infer import datatype_ref, infer_select
 from aurora.engine.sql.numeric_rewrite import stored_literal
+from aurora.engine.sql.tabledef import quote as _q
 from aurora.engine.sql.translate import Rewriter, generate, parse, to_sqlite
 from aurora.engine.sqlapi import SqlError, StatementResult
 
@@ -34,10 +35,6 @@ _SERIALS = {
     exp.DataType.Type.BIGSERIAL: 20,
     exp.DataType.Type.SMALLSERIAL: 21,
 }
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _exists(s: Session, name: str, kind: str | None = None) -> bool:
@@ -567,8 +564,6 @@ def drop(s: Session, sql: str) -> StatementResult:
                 continue
             sqlite_kind = {"table": "table", "index": "index", "view": "view"}[kind]
             if not _exists(s, name, sqlite_kind):
-                if kind == "index" and _drop_constraint_index(s, name):
-                    continue
                 if if_exists:
                     continue
                 what = "index" if kind == "index" else kind
@@ -624,17 +619,6 @@ def _refuse_constraint_index(s: Session, index: str) -> None:
             f"cannot drop index {index} because constraint {name} on table {table} requires it",
             hint=f"You can drop constraint {name} on table {table} instead.",
         )
-
-
-def _drop_constraint_index(s: Session, name: str) -> bool:
-    rows = s.conn.execute(
-        "SELECT index_name FROM main._aurora_constraints WHERE name=?", (name,)
-    ).fetchall()
-    if not rows:
-        return False
-    s.conn.execute(f"DROP INDEX IF EXISTS {_q(rows[0][0])}")
-    s.conn.execute("DELETE FROM main._aurora_constraints WHERE name=?", (name,))
-    return True
 
 
 _TRUNCATE = re.compile(

@@ -11,6 +11,7 @@ import re
 import apsw
 import sqlglot.errors
 
+from aurora.engine.errors import CommitOutcomeUnknown
 from aurora.engine.sqlapi import SqlError
 
 _NO_TABLE = re.compile(r"no such table: (?:\w+\.)?(\S+)")
@@ -33,6 +34,8 @@ def to_sql_error(
     given, is asked for the names of unique constraints)."""
     if isinstance(exc, SqlError):
         return exc
+    if (unknown := _outcome_unknown(exc)) is not None:
+        return unknown
     if conn is not None and isinstance(exc, apsw.ConstraintError):
         text = str(exc)
         if (m := _CHECK.search(text)) and not m.group(1).strip('"').startswith("_aurora_"):
@@ -78,6 +81,23 @@ def to_sql_error(
     if isinstance(exc, OverflowError):
         return SqlError("22003", "numeric value out of range")
     return SqlError("XX000", f"internal error: {type(exc).__name__}: {msg}")
+
+
+def _outcome_unknown(exc: BaseException) -> SqlError | None:
+    """A COMMIT (explicit or a statement's own) whose batch was sent to storage but not
+    confirmed durable: it may still commit, so it is no failure. PostgreSQL's client sees the
+    connection lost during COMMIT; likewise a FATAL 08006 here, and the front end closes the
+    session. SQLite raises an IOError whose cause chain holds the storage's verdict."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return None
+        if isinstance(seen, CommitOutcomeUnknown):
+            return SqlError(
+                "08006", f"{seen.message}; closing the connection", severity="FATAL", hint=seen.hint
+            )
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def domain_error(name: str) -> SqlError:

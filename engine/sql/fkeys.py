@@ -26,6 +26,7 @@ involving it and makes them again from the catalog (:func:`drop_triggers`,
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING
@@ -36,7 +37,7 @@ from aurora.engine.sql.tabledef import quote, touch_schema
 from aurora.engine.sqlapi import SqlError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Iterator
 
 ACTIONS = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")
 _ACTION_CODES = {"NO ACTION": "a", "RESTRICT": "r", "CASCADE": "c", "SET NULL": "n", "SET DEFAULT": "d"}
@@ -477,8 +478,8 @@ class Enforcer:
         self._all: bool | None = None  # SET CONSTRAINTS ALL: True deferred, False immediate
         self._named: dict[str, bool] = {}  # SET CONSTRAINTS name: deferred?
         self.suspended = False  # TRUNCATE of every table involved
-        # While a statement runs under begin_statement(), its immediate checks wait here for
-        # the end of the statement; otherwise a failed immediate check raises at once.
+        # While a statement runs under statement(), its immediate checks wait here for the end
+        # of the statement; otherwise a failed immediate check raises at once.
         self._statement: dict[tuple[str, str, str, tuple], None] | None = None
         # SET CONSTRAINTS as it was at each open savepoint: ROLLBACK TO puts it back.
         self._savepoints: list[tuple[str, bool | None, dict[str, bool]]] = []
@@ -499,17 +500,18 @@ class Enforcer:
             self._any_version = schema_version
         return self._any
 
-    def begin_statement(self) -> None:
+    @contextlib.contextmanager
+    def statement(self) -> Iterator[None]:
+        """One statement's checks: those of immediate constraints run when it ends (23503 for
+        the first violation). The caller runs it in a savepoint, which a violation undoes."""
         self._statement = {}
-
-    def end_statement(self) -> None:
-        """Check what the statement left to check: raise 23503 for the first violation."""
-        queue, self._statement = self._statement, None
-        if queue:
-            self._check(queue, None)
-
-    def abort_statement(self) -> None:
-        self._statement = None
+        try:
+            yield
+            queue = self._statement
+            if queue:
+                self._check(queue, None)
+        finally:
+            self._statement = None
 
     def deferred(self, fk: ForeignKey) -> bool:
         if not fk.deferrable or not self._in_block():

@@ -19,6 +19,7 @@ import apsw
 from aurora.engine.sql import fkeys, schemas, types
 from aurora.engine.sql.catalog import INTERNAL_PREFIXES, Catalog, rel_oid
 from aurora.engine.sql.sequences import Sequences
+from aurora.engine.sql.tabledef import TableText
 
 NS_PG_CATALOG, NS_PUBLIC, NS_INFORMATION_SCHEMA = 11, 2200, 13000
 OWNER_OID = 10
@@ -443,7 +444,7 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
         cols = catalog.table_columns(name) or []
         table_indexes = [] if kind == "view" else _indexes_of(conn, name, cols)
         fks = [] if kind == "view" else [fk for fk in all_fks if fk.table.lower() == name.lower()]
-        checks = _checks_of(sql or "")
+        checks = [] if kind == "view" else _checks_of(name, sql)
         classes.append(
             {
                 "oid": oid,
@@ -648,30 +649,10 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
                         "_def": f"{'PRIMARY KEY' if ctype == 'p' else 'UNIQUE'} ({col_list})",
                     }
                 )
-                is_tc.append(
-                    {
-                        "constraint_catalog": database,
-                        "constraint_schema": "public",
-                        "constraint_name": idx["name"],
-                        "table_catalog": database,
-                        "table_schema": "public",
-                        "table_name": name,
-                        "constraint_type": "PRIMARY KEY" if ctype == "p" else "UNIQUE",
-                    }
+                _key_constraint(
+                    is_tc, is_kcu, database, name, idx["name"],
+                    "PRIMARY KEY" if ctype == "p" else "UNIQUE", idx["columns"],
                 )
-                for i, col in enumerate(idx["columns"], 1):
-                    is_kcu.append(
-                        {
-                            "constraint_catalog": database,
-                            "constraint_schema": "public",
-                            "constraint_name": idx["name"],
-                            "table_catalog": database,
-                            "table_schema": "public",
-                            "table_name": name,
-                            "column_name": col,
-                            "ordinal_position": i,
-                        }
-                    )
         for fk in fks:
             conname = fk.name
             ref_catalog = catalog.table_columns(fk.ref_table) or []
@@ -704,29 +685,8 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
                     "_def": fk.definition(),
                 }
             )
-            for i, col in enumerate(fk.columns, 1):
-                is_kcu.append(
-                    {
-                        "constraint_catalog": database,
-                        "constraint_schema": "public",
-                        "constraint_name": conname,
-                        "table_catalog": database,
-                        "table_schema": "public",
-                        "table_name": name,
-                        "column_name": col,
-                        "ordinal_position": i,
-                    }
-                )
-            is_tc.append(
-                {
-                    "constraint_catalog": database,
-                    "constraint_schema": "public",
-                    "constraint_name": conname,
-                    "table_catalog": database,
-                    "table_schema": "public",
-                    "table_name": name,
-                    "constraint_type": "FOREIGN KEY",
-                }
+            _key_constraint(
+                is_tc, is_kcu, database, name, conname, "FOREIGN KEY", list(fk.columns)
             )
         for i, (cname, expr) in enumerate(checks):
             cname = cname or f"{name}_check{'' if i == 0 else i}"
@@ -916,6 +876,31 @@ def _implied_sequences(conn: apsw.Connection) -> list[tuple]:
     return out
 
 
+def _key_constraint(
+    is_tc: list[dict],
+    is_kcu: list[dict],
+    database: str,
+    table: str,
+    name: str,
+    kind: str,
+    columns: list[str],
+) -> None:
+    """A PRIMARY KEY, UNIQUE or FOREIGN KEY constraint in information_schema's
+    table_constraints and key_column_usage."""
+    where = {
+        "constraint_catalog": database,
+        "constraint_schema": "public",
+        "constraint_name": name,
+        "table_catalog": database,
+        "table_schema": "public",
+        "table_name": table,
+    }
+    is_tc.append({**where, "constraint_type": kind})
+    is_kcu.extend(
+        {**where, "column_name": col, "ordinal_position": i} for i, col in enumerate(columns, 1)
+    )
+
+
 def _has_sequences(conn: apsw.Connection) -> bool:
     return bool(
         conn.execute("SELECT 1 FROM main.sqlite_schema WHERE name='_aurora_sequences'").fetchall()
@@ -1046,22 +1031,14 @@ def _expression_keys(conn: apsw.Connection, iname: str, icols: list) -> list:
     return [c if c is not None else keys[i] for i, c in enumerate(icols)]
 
 
-_CHECK = re.compile(r"(?:CONSTRAINT\s+(\"?\w+\"?)\s+)?CHECK\s*\(", re.I)
-
-
-def _checks_of(sql: str) -> list[tuple[str | None, str]]:
-    """CHECK constraints of a CREATE TABLE statement: (name or None, expression)."""
-    out = []
-    for m in _CHECK.finditer(sql):
-        depth, i = 1, m.end()
-        while i < len(sql) and depth:
-            depth += {"(": 1, ")": -1}.get(sql[i], 0)
-            i += 1
-        name = m.group(1).strip('"') if m.group(1) else None
-        if name and name.startswith("_aurora_"):
-            continue  # a type's own range or length check (ddl._domain_checks), not the user's
-        out.append((name, sql[m.end() : i - 1].strip()))
-    return out
+def _checks_of(table: str, sql: str) -> list[tuple[str | None, str]]:
+    """The user's CHECK constraints of a table: (name or None, expression); a type's own
+    range or length check (ddl._domain_checks) is not one."""
+    return [
+        (name, expr)
+        for name, expr, _column in TableText.of(table, sql).checks()
+        if not (name or "").startswith("_aurora_")
+    ]
 
 
 def refresher(

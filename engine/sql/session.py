@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 import apsw
 from sqlglot import exp
 
-from aurora.engine.errors import CommitOutcomeUnknown
 from aurora.engine.sql import cursors, ddl, fkeys, functions, lexer, pgcatalog, schemas, types
 from aurora.engine.sql.catalog import Catalog, rel_oid
 from aurora.engine.sql.copy import CopySpec
@@ -248,7 +247,7 @@ class Session:
         except BaseException as e:
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
                 raise
-            err = _outcome_unknown(e) or to_sql_error(e, self._serialization, self.conn)
+            err = to_sql_error(e, self._serialization, self.conn)
             self._schema_seen = None
             if self._interrupted and err.sqlstate == "57014" and self._timeout_hit:
                 err = SqlError("57014", "canceling statement due to statement timeout")
@@ -276,7 +275,7 @@ class Session:
                 self._start_block()
             return self._copy_rows(copy, rows)
         except BaseException as e:
-            err = _outcome_unknown(e) or to_sql_error(e, self._serialization, self.conn)
+            err = to_sql_error(e, self._serialization, self.conn)
             if self._status == "T":
                 self._status = "E"
             raise err from None
@@ -395,24 +394,10 @@ class Session:
         """Run a write in a database with foreign keys: their immediate checks wait for the end
         of the statement, as PostgreSQL's do (a statement may insert a child before its
         parent), and a violation then undoes the whole statement. Outside a block the
-        statement is its own transaction, which checks the deferred constraints too."""
-        own = not self.conn.in_transaction
-        self.conn.execute("BEGIN IMMEDIATE" if own else "SAVEPOINT _aurora_statement")
-        self.fk.begin_statement()
-        try:
-            result = self._run(plan, params, lits)
-            self.fk.end_statement()
-        except BaseException:
-            self.fk.abort_statement()
-            with contextlib.suppress(apsw.Error):
-                if own:
-                    self.conn.execute("ROLLBACK")
-                else:
-                    self.conn.execute("ROLLBACK TO _aurora_statement")
-                    self.conn.execute("RELEASE _aurora_statement")
-            raise
-        self.conn.execute("COMMIT" if own else "RELEASE _aurora_statement")
-        return result
+        savepoint is the statement's own transaction, which checks the deferred constraints
+        too."""
+        with self.atomic(), self.fk.statement():
+            return self._run(plan, params, lits)
 
     def _plan(self, sql: str, given: Sequence[int] = ()) -> tuple[Plan, list[object]]:
         # Another instance may change the schema between our transactions, never inside one
@@ -1016,32 +1001,9 @@ class Session:
                 count += 1
                 yield out
 
-        with self.atomic():
-            self.fk.begin_statement()
-            try:
-                self.conn.executemany(sql, converted())
-                self.fk.end_statement()
-            except BaseException:
-                self.fk.abort_statement()
-                raise
+        with self.atomic(), self.fk.statement():
+            self.conn.executemany(sql, converted())
         return count
-
-
-def _outcome_unknown(exc: BaseException) -> SqlError | None:
-    """A COMMIT (explicit or a statement's own) whose batch was sent to storage but not
-    confirmed durable: it may still commit, so it is no failure. PostgreSQL's client sees the
-    connection lost during COMMIT; likewise a FATAL 08006 here, and the front end closes the
-    session."""
-    seen: BaseException | None = exc
-    for _ in range(8):
-        if seen is None:
-            return None
-        if isinstance(seen, CommitOutcomeUnknown):
-            return SqlError(
-                "08006", f"{seen.message}; closing the connection", severity="FATAL", hint=seen.hint
-            )
-        seen = seen.__cause__ or seen.__context__
-    return None
 
 
 def _ends_block(sql: str) -> bool:

@@ -207,7 +207,17 @@ class TableText:
         ).fetchall()
         if not rows:
             raise SqlError("42P01", f'relation "{table}" does not exist')
-        self.table, self.original = rows[0]
+        self._read(*rows[0])
+
+    @classmethod
+    def of(cls, table: str, sql: str) -> TableText:
+        """The items of a CREATE TABLE text already at hand."""
+        text = cls.__new__(cls)
+        text._read(table, sql)
+        return text
+
+    def _read(self, table: str, sql: str) -> None:
+        self.table, self.original = table, sql
         m = _HEAD.match(self.original)
         end = self.original.rstrip().rfind(")")
         if not m or end < m.end():
