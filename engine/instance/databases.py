@@ -29,12 +29,18 @@ class Databases:
         """Use ``conn`` (on file 0); a writer creates the registry and the initial databases."""
         self._conn = conn
         if not read_only:
+            # Write only what is missing: a writer that opens a volume (a failover, a global
+            # database's promotion) must not commit anything of its own just by starting.
             with self._lock:
-                # AUTOINCREMENT: a file number is never handed out twice
-                conn.execute("CREATE TABLE IF NOT EXISTS databases "
-                             "(file INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE NOT NULL)")
+                present = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'databases'").fetchone()
+                if not present:
+                    # AUTOINCREMENT: a file number is never handed out twice
+                    conn.execute("CREATE TABLE databases "
+                                 "(file INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE NOT NULL)")
+                known = {r[0] for r in conn.execute("SELECT name FROM databases")}
                 for name in initial:
-                    conn.execute("INSERT OR IGNORE INTO databases (name) VALUES (?)", (name,))
+                    if name not in known:
+                        conn.execute("INSERT INTO databases (name) VALUES (?)", (name,))
         self.refresh()
 
     def refresh(self) -> dict[str, int]:

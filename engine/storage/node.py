@@ -142,6 +142,7 @@ class StorageNode:
         self.gossip_interval = gossip_interval
         self._waiting: list[asyncio.Future] = []
         self._sync_scheduled = False
+        self._syncing = False  # an fdatasync is running in a worker thread
         self._peers: dict[str, wire.NodeClient] = {}
         self._server: asyncio.Server | None = None
         self._tasks: list[asyncio.Task] = []
@@ -273,17 +274,45 @@ class StorageNode:
             asyncio.get_running_loop().call_soon(self._sync)
 
     def _sync(self) -> None:
-        """Group commit: one fdatasync for every write that arrived since the last one."""
+        """Group commit: one fdatasync for every write that arrived since the last one.
+
+        The fdatasync runs in a worker thread, on a duplicate of the log's descriptor (the
+        log may roll to a new chunk meanwhile, which syncs and closes the old one itself):
+        while the disk is busy the node goes on answering reads and taking the next writes,
+        which the next fdatasync makes durable."""
         self._sync_scheduled = False
+        if self._syncing:
+            return  # the running sync schedules the next one when it ends
         waiting, self._waiting = self._waiting, []
         try:
-            self.store.sync()
+            fd = self.store.sync_fd()
         except OSError as e:
-            # After a failed fsync the page cache can no longer be trusted (fsyncgate):
-            # stop serving; the control plane restarts the node and it rebuilds from disk.
-            log.critical("fsync failed: %s; exiting", e)
-            os._exit(70)
-        for fut, segs in waiting:  # type: ignore[misc]
+            self._sync_failed(e)
+        if fd < 0:
+            self._settle(waiting)
+            return
+        self._syncing = True
+        done = asyncio.get_running_loop().run_in_executor(None, _fdatasync_and_close, fd)
+        done.add_done_callback(lambda f: self._synced(f, waiting))
+
+    def _synced(self, f: asyncio.Future, waiting: list) -> None:
+        self._syncing = False
+        if f.exception() is not None:
+            self._sync_failed(f.exception())  # type: ignore[arg-type]
+        self._settle(waiting)
+        if self._waiting:
+            self._schedule_sync()
+
+    @staticmethod
+    def _sync_failed(e: BaseException) -> None:
+        # After a failed fsync the page cache can no longer be trusted (fsyncgate): stop
+        # serving; the control plane restarts the node and it rebuilds from disk.
+        log.critical("fsync failed: %s; exiting", e)
+        os._exit(70)
+
+    @staticmethod
+    def _settle(waiting: list) -> None:
+        for fut, segs in waiting:
             if not fut.done():
                 fut.set_result(({"ok": True, "scl": [[s.file, s.pg, s.scl] for s in segs]}, b""))
 
@@ -343,10 +372,12 @@ class StorageNode:
         """Recovery: the headers of the valid records above ``above``."""
         seg = self.store.segment(h["volume"], h["file"], h["pg"])
         above = h["above"]
-        found = [
-            [lsn, loc.epoch, loc.batch_first, loc.cpl]
-            for lsn, loc in sorted(seg.records.items()) if lsn > above
-        ]
+        # What is above only: a segment can hold hundreds of thousands of records, and a
+        # reader's refresh or a global secondary's catch up asks for the few newest.
+        found = []
+        for lsn in self.store.lsns_above(seg, above):
+            loc = seg.records[lsn]
+            found.append([lsn, loc.epoch, loc.batch_first, loc.cpl])
         return {"ok": True, "epoch": seg.epoch, "scl": seg.scl, "max_lsn": seg.max_lsn,
                 "vdl_hint": seg.vdl_hint, "truncations": seg.truncations,
                 "tip": self.store.tip_at_or_below(seg, above), "records": found}
@@ -481,6 +512,14 @@ class StorageNode:
 
 class NeedEpoch(StorageError):
     """The request carries a newer epoch than this node knows: the writer must open it here."""
+
+
+
+def _fdatasync_and_close(fd: int) -> None:
+    try:
+        os.fdatasync(fd)
+    finally:
+        os.close(fd)
 
 
 def main(argv: list[str] | None = None) -> int:

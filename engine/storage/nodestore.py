@@ -68,6 +68,10 @@ class Segment:
     # A point of the backlink chain up to which every record is present or was collected
     # (superseded): the chain walk starts here, since collected records break the chain below.
     chain_floor: int = 0
+    # The LSNs of ``records`` in order (records arrive almost in order, so this is an append
+    # mostly). Entries of records since dropped stay until the next collect and are skipped:
+    # a scan or fetch above an LSN then costs what it returns, not the segment's size.
+    order: list[int] = field(default_factory=list)
     # in memory only
     records: dict[int, Loc] = field(default_factory=dict)
     next_of: dict[int, int] = field(default_factory=dict)
@@ -210,6 +214,12 @@ class NodeStore:
         if seg is None or h.lsn in seg.records or not seg.valid(h.epoch, h.lsn) or h.lsn <= seg.base_lsn:
             return False
         seg.records[h.lsn] = Loc(chunk, offset, h.size, h.epoch, h.page, h.prev_lsn, h.batch_first, h.cpl, h.ts)
+        if not seg.order or h.lsn > seg.order[-1]:
+            seg.order.append(h.lsn)
+        else:
+            i = bisect.bisect_left(seg.order, h.lsn)
+            if i == len(seg.order) or seg.order[i] != h.lsn:  # not left over from a dropped record
+                seg.order.insert(i, h.lsn)
         if h.lsn > seg.scl:
             seg.next_of[h.prev_lsn] = h.lsn
         seg.max_lsn = max(seg.max_lsn, h.lsn)
@@ -288,6 +298,15 @@ class NodeStore:
             self.dirty = False
             os.fdatasync(self._active_fd)
 
+    def sync_fd(self) -> int:
+        """For a sync in another thread: a duplicate of the active chunk's descriptor when
+        appends await a sync (the caller fdatasyncs and closes it), else -1. Earlier chunks
+        were synced when the log rolled past them."""
+        if not self.dirty:
+            return -1
+        self.dirty = False
+        return os.dup(self._active_fd)
+
     def save_meta(self) -> None:
         data = {"segments": [s.meta() for s in self.segments.values()], "dropped_volumes": sorted(self.dropped)}
         tmp = self.meta_path.with_suffix(".tmp")
@@ -356,6 +375,11 @@ class NodeStore:
         """Adopt ``epoch`` (never lower) and the truncations, dropping what they invalidate."""
         merged = sorted(set(seg.truncations) | {(e, v) for e, v in truncations})
         changed = epoch > seg.epoch or merged != seg.truncations
+        for e, v in set(merged) - set(seg.truncations):
+            if e >= seg.epoch and v < seg.vdl_hint:
+                # durable commits were cut (a global database's old primary rejoining): the
+                # hint of the durable point must not name them any more
+                seg.vdl_hint = v
         seg.epoch = max(seg.epoch, epoch)
         if merged != seg.truncations:
             seg.truncations = merged
@@ -447,8 +471,23 @@ class NodeStore:
             seg.chain_floor = min(seg.chain_floor, loc.prev_lsn)
             seg.rechain(max(loc.prev_lsn, seg.base_lsn))
 
+    def lsns_above(self, seg: Segment, above: int) -> list[int]:
+        """The LSNs of the records above ``above``, in order."""
+        order = seg.order
+        return [x for x in order[bisect.bisect_right(order, above):] if x in seg.records]
+
+    def tip_at_or_below(self, seg: Segment, lsn: int) -> int:
+        """The newest record at or below ``lsn`` (the segment's base LSN if none)."""
+        order = seg.order
+        i = bisect.bisect_right(order, lsn)
+        while i > 0:
+            i -= 1
+            if order[i] in seg.records:
+                return order[i]
+        return seg.base_lsn
+
     def records_above(self, seg: Segment, above: int, limit_bytes: int) -> list[int]:
-        lsns = sorted(x for x in seg.records if x > above)
+        lsns = self.lsns_above(seg, above)
         out, total = [], 0
         for lsn in lsns:
             total += seg.records[lsn].size
@@ -456,9 +495,6 @@ class NodeStore:
                 break
             out.append(lsn)
         return out
-
-    def tip_at_or_below(self, seg: Segment, lsn: int) -> int:
-        return max((x for x in seg.records if x <= lsn), default=seg.base_lsn)
 
     # --- garbage collection ---------------------------------------------------------------
     def collect(self, now: float | None = None) -> int:
@@ -490,6 +526,8 @@ class NodeStore:
             if dropped:
                 # Collected records leave holes below SCL: later chain walks start at SCL.
                 seg.chain_floor = max(seg.chain_floor, seg.scl)
+            if len(seg.order) > len(seg.records):  # forget what was dropped since last time
+                seg.order = [x for x in seg.order if x in seg.records]
         if dropped:
             self.save_meta()  # before compaction makes the holes permanent
         return dropped

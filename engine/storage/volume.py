@@ -169,6 +169,7 @@ class Volume:
         self._nodes = catalog.fleet_nodes()
         self._meta_mtime = 0.0
         self.stats = {"commits": 0, "hedged_reads": 0, "reads": 0, "read_retries": 0}
+        self.cut: tuple[int, int, int] | None = None  # what open_writer(truncate_above) cut
 
     @property
     def id(self) -> int:
@@ -232,8 +233,12 @@ class Volume:
         return replies
 
     # --- opening --------------------------------------------------------------------------
-    async def open_writer(self) -> None:
-        """Become the volume's only writer: fence older writers, recover, truncate."""
+    async def open_writer(self, truncate_above: int | None = None) -> None:
+        """Become the volume's only writer: fence older writers, recover, truncate.
+
+        ``truncate_above`` also cuts durable commits above that LSN (a global database's old
+        primary rejoining as a secondary after a failover that lost them); ``self.cut`` then
+        says what went: (first LSN, last LSN, transactions)."""
         pgs = list(self.meta.pgs.values())
         try:
             first = await asyncio.gather(*(
@@ -254,6 +259,8 @@ class Volume:
         except StorageError as e:
             raise WriteQuorumLost(f"cannot open the volume for writing: {e}") from None
         base = max([self.meta.base_lsn] + [r["vdl_hint"] for rs in (*first, *fenced) for r in rs.values()])
+        if truncate_above is not None:
+            base = max(self.meta.base_lsn, min(base, truncate_above))
         try:
             scans = await asyncio.gather(*(
                 self._ask_all(pg, wire.SCAN, {**self._seg(pg), "above": base}, READ_QUORUM, self.quorum_timeout)
@@ -271,6 +278,11 @@ class Volume:
         while vcl + 1 in present:
             vcl += 1
         vdl = max([base] + [cpl for lsn, (cpl, _e, _p) in present.items() if lsn == cpl and cpl <= vcl])
+        if truncate_above is not None and vdl > truncate_above:
+            lost = sum(1 for lsn, (cpl, _e, _p) in present.items() if lsn == cpl and truncate_above < cpl <= vdl)
+            self.cut = (truncate_above + 1, vdl, lost)
+            vdl = truncate_above
+            present = {lsn: v for lsn, v in present.items() if lsn <= vdl}
         truncations.add((self.epoch, vdl))
         try:
             await asyncio.gather(*(
@@ -330,7 +342,19 @@ class Volume:
             raise WriteQuorumLost(f"cannot make recovered records durable: {e}") from None
 
     async def open_reader(self) -> None:
-        """Open read-only at the newest point known to be durable."""
+        """Open read-only at the newest point known to be durable.
+
+        First the nodes' hints of the durable point (a SCAN above everything returns no
+        records), then a refresh from there: a refresh from the volume's base would have
+        every node list its whole log."""
+        self.meta = self.catalog.load_volume(self.id)
+        answers = await asyncio.gather(*(
+            self._ask_all(pg, wire.SCAN, {**self._seg(pg), "above": FAR}, READ_QUORUM, self.quorum_timeout)
+            for pg in self.meta.pgs.values()), return_exceptions=True)
+        hints = [r["vdl_hint"] for replies in answers if not isinstance(replies, BaseException)
+                 for r in replies.values()]
+        if hints:  # each is a durable point some writer announced
+            self.vdl = max(self.vdl, max(hints))
         await self.refresh()
 
     async def refresh(self) -> int:
