@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import sys
 import time
-from typing import Any
+from typing import Any, Literal
 
 import typer
 from rich.console import Console
@@ -139,7 +139,9 @@ def list_(as_json: bool = JSON) -> None:
 
 
 def _status(s: str) -> str:
-    color = {"available": "green", "stopped": "dim", "starting": "yellow"}.get(s, "red")
+    color = {"available": "green", "replicating": "green", "stopped": "dim", "starting": "yellow",
+             "catching-up": "yellow", "rejoining": "yellow", "switching-over": "yellow",
+             "failing-over": "yellow"}.get(s, "red")
     return f"[{color}]{s}[/]"
 
 
@@ -261,12 +263,17 @@ def delete(
     Example: aurora delete demo --yes
     """
     if not yes:
-        if not sys.stdin.isatty():
-            raise UsageError(f"refusing to delete {name} without --yes", hint=f"aurora delete {name} --yes")
-        if not typer.confirm(f"Delete cluster {name} and all its data?"):
-            raise typer.Exit(ExitCode.FAILURE)
+        _confirm(f"Delete cluster {name} and all its data?", name, f"aurora delete {name} --yes")
     r = call("delete", f"Deleting {name}...", name=name)
     emit_json(r) if as_json else out.print(f"Cluster {name} deleted.")
+
+
+def _confirm(question: str, name: str, retry: str) -> None:
+    """Ask on a terminal; elsewhere (scripts, pipes) refuse and name the --yes form."""
+    if not sys.stdin.isatty():
+        raise UsageError(f"refusing to delete {name} without --yes", hint=retry)
+    if not typer.confirm(question):
+        raise typer.Exit(ExitCode.FAILURE)
 
 
 @app.command()
@@ -397,6 +404,188 @@ def endpoint_create(
         emit_json(e)
         return
     _print_endpoints(e)
+
+
+# --- global databases -------------------------------------------------------------------------
+
+global_app = typer.Typer(help="Global databases: a primary cluster and read-only secondary clusters in other "
+                              "regions.\n\nExample: aurora global create demo-global --source-cluster demo",
+                         no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(global_app, name="global")
+
+
+@global_app.command("create")
+def global_create(
+    name: str = typer.Argument(..., help="Global database name: lowercase letters, digits and hyphens."),
+    source_cluster: str = typer.Option(..., "--source-cluster", "--source-db-cluster-identifier",
+                                       help="The existing cluster that becomes the primary."),
+    port: int | None = typer.Option(None, "--port", help="Port of the global writer endpoint (default: a free one)."),
+    as_json: bool = JSON,
+) -> None:
+    """Create a global database whose primary is an existing cluster; add regions next.
+
+    Example: aurora global create demo-global --source-cluster demo
+    """
+    d = call("global_create", f"Creating global database {name}...", name=name, source_cluster=source_cluster,
+             port=port)
+    if as_json:
+        emit_json(d)
+        return
+    out.print(f"Global database [bold]{name}[/] created; its primary is {d['primary']} ({d['primary_region']}).")
+    out.print(f"global writer endpoint: {d['writer']['uri']}", soft_wrap=True)
+    out.print(f"\nAdd a secondary region:  aurora global add-region {name} --region REGION")
+
+
+@global_app.command("add-region")
+def global_add_region(
+    name: str = typer.Argument(..., help="Global database name."),
+    region: str = typer.Option(..., "--region", help="Region of the new secondary cluster (its own storage fleet)."),
+    cluster: str | None = typer.Option(None, "--cluster", "--db-cluster-identifier",
+                                       help="Name of the new secondary cluster (default: GLOBAL-REGION)."),
+    replicas: int = typer.Option(1, "--replicas", help="Reader instances of the secondary, 0 to 16."),
+    rtt_ms: float = typer.Option(0.0, "--rtt-ms", help="Simulated round trip to the primary's region, in ms."),
+    wait: bool = typer.Option(True, "--wait/--no-wait", help="Return once the secondary has caught up."),
+    as_json: bool = JSON,
+) -> None:
+    """Add a read-only secondary cluster in another region, fed by storage-level replication.
+
+    Example: aurora global add-region demo-global --region eu-west-1 --rtt-ms 70
+    """
+    d = call("global_add_region", "Creating the secondary cluster and catching up...", name=name, region=region,
+             cluster=cluster, replicas=replicas, rtt_ms=rtt_ms, wait=wait)
+    emit_json(d) if as_json else _print_global(d)
+
+
+@global_app.command("list")
+def global_list(as_json: bool = JSON) -> None:
+    """List global databases.
+
+    Example: aurora global list --json
+    """
+    rows = call("global_list")
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        out.print("No global databases. Create one with: aurora global create demo-global --source-cluster demo",
+                  soft_wrap=True)
+        return
+    t = Table("NAME", "STATUS", "PRIMARY", "SECONDARIES", "WRITER PORT", box=None)
+    for r in rows:
+        t.add_row(r["name"], _status(r["status"]), f"{r['primary']} ({r['primary_region']})",
+                  ", ".join(r["secondaries"]) or "-", str(r["writer"]["port"]))
+    out.print(t)
+
+
+@global_app.command("describe")
+def global_describe(name: str = typer.Argument(..., help="Global database name."), as_json: bool = JSON) -> None:
+    """Show a global database: its writer endpoint, members, replication lag and last promotion.
+
+    Example: aurora global describe demo-global --json
+    """
+    d = call("global_describe", name=name)
+    emit_json(d) if as_json else _print_global(d)
+
+
+def _print_global(d: dict[str, Any]) -> None:
+    out.print(f"[bold]{d['name']}[/]  {_status(d['status'])}  primary {d['primary']} ({d['primary_region']})")
+    out.print(f"global writer endpoint: {d['writer']['uri']}", soft_wrap=True)
+    t = Table("CLUSTER", "REGION", "ROLE", "STATUS", "READERS", "RTT MS", "LAG MS", "P99 MS", "RPO LAG MS",
+              "APPLIED LSN", box=None)
+    for m in d["members"]:
+        t.add_row(m["cluster"], m["region"], m["role"], _status(m["status"]), str(m["readers"]), _ms(m["rtt_ms"]),
+                  _ms(m["replication_lag_ms"]), _ms(m["replication_lag_p99_ms"]), _ms(m["rpo_lag_ms"]),
+                  "-" if m["applied_lsn"] is None else str(m["applied_lsn"]))
+    out.print(t)
+    p = d.get("last_promotion")
+    if p:
+        out.print(f"last promotion: {p['mode']} {p['old_primary']} → {p['new_primary']} ({p['region']}), "
+                  f"{p['seconds']:.2f} s", soft_wrap=True)
+        if p["rpo"]:
+            out.print(f"  {_rpo(p)}", soft_wrap=True)
+
+
+def _ms(v: float | None) -> str:
+    return "-" if v is None else f"{v:.1f}"
+
+
+def _rpo(p: dict[str, Any]) -> str:
+    """What a failover lost, in transactions and the LSN range, and how sure that count is."""
+    r = p["rpo"]
+    n = r["transactions"]
+    if not n:
+        text = "RPO: no acknowledged transaction lost"
+    else:
+        text = (f"RPO: {n} transaction{'s' if n > 1 else ''} (LSN {r['lsn_from']}-{r['lsn_to']}) acknowledged on "
+                f"{p['old_primary']} {'are' if n > 1 else 'is'} not on {p['new_primary']}")
+    if r["confirmed"]:
+        cut = r.get("cut_transactions") or 0
+        return text + f"; {cut} commit{'' if cut == 1 else 's'} cut from {p['old_primary']} when it rejoined"
+    return text + f" (from its commit stream; {p['old_primary']}'s volume is read when its region is back)"
+
+
+@global_app.command("remove-region")
+def global_remove_region(
+    name: str = typer.Argument(..., help="Global database name."),
+    region: str = typer.Option(..., "--region", help="Region of the secondary to detach."),
+    as_json: bool = JSON,
+) -> None:
+    """Detach a secondary: its replication stops and it becomes a standalone cluster with a writer.
+
+    Example: aurora global remove-region demo-global --region eu-west-1
+    """
+    d = call("global_remove_region", f"Removing {region} from {name}...", name=name, region=region)
+    emit_json(d) if as_json else _print_global(d)
+
+
+@global_app.command("delete")
+def global_delete(
+    name: str = typer.Argument(..., help="Global database name."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    as_json: bool = JSON,
+) -> None:
+    """Delete a global database that has no secondary left, and its writer endpoint; its primary stays.
+
+    Example: aurora global delete demo-global --yes
+    """
+    if not yes:
+        _confirm(f"Delete global database {name}? Its clusters stay, each on its own.", name,
+                 f"aurora global delete {name} --yes")
+    r = call("global_delete", f"Deleting {name}...", name=name)
+    emit_json(r) if as_json else out.print(
+        f"Global database {name} deleted; {', '.join(r['clusters']) or 'no cluster'} remain as standalone clusters.")
+
+
+@app.command("promote-region")
+def promote_region(
+    name: str = typer.Argument(..., help="Global database name."),
+    region: str = typer.Option(..., "--region", help="Region of the secondary to promote."),
+    allow_data_loss: bool = typer.Option(False, "--allow-data-loss",
+                                         help="Fail over at once, without waiting for the primary (its region is gone)."),
+    as_json: bool = JSON,
+) -> None:
+    """Make a secondary region the primary of a global database; the writer endpoint follows.
+
+    Without --allow-data-loss this is a switchover (AWS switchover-global-cluster): writes pause,
+    the target catches up with the primary, the roles swap, and nothing is lost. With it, a
+    failover (AWS failover-global-cluster --allow-data-loss), for when the primary region is gone:
+    the target is promoted at once, and what the old primary acknowledged but had not replicated
+    is lost (reported as the RPO); the old primary rejoins as a secondary when its region comes back.
+
+    Example: aurora promote-region demo-global --region eu-west-1
+    """
+    verb = "Failing over" if allow_data_loss else "Switching over"
+    p = call("promote_region", f"{verb} {name} to {region}...", name=name, region=region,
+             allow_data_loss=allow_data_loss)
+    if as_json:
+        emit_json(p)
+        return
+    after = ("is now a secondary" if p["mode"] == "switchover"
+             else "is cut off; it rejoins as a secondary when its region is back")
+    out.print(f"{p['mode'].capitalize()} of {name} to {p['new_primary']} ({p['region']}) took {p['seconds']:.2f} s; "
+              f"old primary {p['old_primary']} {after}.", soft_wrap=True)
+    if p["rpo"]:
+        out.print(_rpo(p), soft_wrap=True)
 
 
 @app.command()
@@ -541,6 +730,40 @@ def chaos_heal(node: str = typer.Argument(..., help="Storage node id."),
     Example: aurora chaos heal sn-b2
     """
     _chaos("chaos_heal", as_json, node=node, region=region)
+
+
+@chaos_app.command("fail-region")
+def chaos_fail_region(region: str = typer.Argument(..., help="Region, e.g. us-east-1."),
+                      mode: Literal["stop", "freeze"] = typer.Option(
+                          "stop", "--mode", help="stop: SIGKILL its processes; freeze: SIGSTOP them."),
+                      as_json: bool = JSON) -> None:
+    """Take down a whole region (storage nodes, instances, replication processes) until restore-region.
+
+    Example: aurora chaos fail-region us-east-1 --mode freeze
+    """
+    _chaos("chaos_fail_region", as_json, region=region, mode=mode)
+
+
+@chaos_app.command("restore-region")
+def chaos_restore_region(region: str = typer.Argument(..., help="Region, e.g. us-east-1."),
+                         as_json: bool = JSON) -> None:
+    """Bring a failed region back; a cut-off old primary rejoins its global database as a secondary.
+
+    Example: aurora chaos restore-region us-east-1
+    """
+    _chaos("chaos_restore_region", as_json, region=region)
+
+
+@chaos_app.command("region-latency")
+def chaos_region_latency(region_a: str = typer.Argument(..., help="One region."),
+                         region_b: str = typer.Argument(..., help="The other region."),
+                         ms: float = typer.Option(..., "--ms", help="Round trip between them, in ms."),
+                         as_json: bool = JSON) -> None:
+    """Set the simulated round trip between two regions (replication between them slows by as much).
+
+    Example: aurora chaos region-latency us-east-1 eu-west-1 --ms 70
+    """
+    _chaos("chaos_region_latency", as_json, region_a=region_a, region_b=region_b, ms=ms)
 
 
 @app.command()

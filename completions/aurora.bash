@@ -3,10 +3,11 @@
 
 _aurora_subcommands() {
     case "$1" in
-        "") echo "create list describe endpoints url connect start stop delete events logs failover scale clone fleet dashboard daemon endpoint chaos" ;;
+        "") echo "create list describe endpoints url connect start stop delete events logs failover scale clone promote-region fleet dashboard daemon endpoint global chaos" ;;
         "daemon") echo "status start stop" ;;
         "endpoint") echo "create" ;;
-        "chaos") echo "kill-instance pause-instance resume-instance kill-node fail-az restore-az corrupt latency partition heal" ;;
+        "global") echo "create add-region list describe remove-region delete" ;;
+        "chaos") echo "kill-instance pause-instance resume-instance kill-node fail-az restore-az corrupt latency partition heal fail-region restore-region region-latency" ;;
     esac
 }
 
@@ -27,6 +28,7 @@ _aurora_options() {
         "failover") echo "--target --target-db-instance-identifier --json -h --help" ;;
         "scale") echo "--replicas --wait --no-wait --json -h --help" ;;
         "clone") echo "--wait --no-wait --json -h --help" ;;
+        "promote-region") echo "--region --allow-data-loss --json -h --help" ;;
         "fleet") echo "--region --json -h --help" ;;
         "dashboard") echo "--refresh -h --help" ;;
         "daemon") echo "-h --help" ;;
@@ -35,6 +37,13 @@ _aurora_options() {
         "daemon stop") echo "-h --help" ;;
         "endpoint") echo "-h --help" ;;
         "endpoint create") echo "--members --json -h --help" ;;
+        "global") echo "-h --help" ;;
+        "global create") echo "--source-cluster --source-db-cluster-identifier --port --json -h --help" ;;
+        "global add-region") echo "--region --cluster --db-cluster-identifier --replicas --rtt-ms --wait --no-wait --json -h --help" ;;
+        "global list") echo "--json -h --help" ;;
+        "global describe") echo "--json -h --help" ;;
+        "global remove-region") echo "--region --json -h --help" ;;
+        "global delete") echo "-y --yes --json -h --help" ;;
         "chaos") echo "-h --help" ;;
         "chaos kill-instance") echo "--json -h --help" ;;
         "chaos pause-instance") echo "--json -h --help" ;;
@@ -46,6 +55,9 @@ _aurora_options() {
         "chaos latency") echo "--ms --region --json -h --help" ;;
         "chaos partition") echo "--region --json -h --help" ;;
         "chaos heal") echo "--region --json -h --help" ;;
+        "chaos fail-region") echo "--mode --json -h --help" ;;
+        "chaos restore-region") echo "--json -h --help" ;;
+        "chaos region-latency") echo "--ms --json -h --help" ;;
     esac
 }
 
@@ -56,9 +68,13 @@ _aurora_valued() {
         "logs") echo "-n --lines" ;;
         "failover") echo "--target --target-db-instance-identifier" ;;
         "scale") echo "--replicas" ;;
+        "promote-region") echo "--region" ;;
         "fleet") echo "--region" ;;
         "dashboard") echo "--refresh" ;;
         "endpoint create") echo "--members" ;;
+        "global create") echo "--source-cluster --source-db-cluster-identifier --port" ;;
+        "global add-region") echo "--region --cluster --db-cluster-identifier --replicas --rtt-ms" ;;
+        "global remove-region") echo "--region" ;;
         "chaos kill-node") echo "--region" ;;
         "chaos fail-az") echo "--region" ;;
         "chaos restore-az") echo "--region" ;;
@@ -66,6 +82,8 @@ _aurora_valued() {
         "chaos latency") echo "--ms --region" ;;
         "chaos partition") echo "--region" ;;
         "chaos heal") echo "--region" ;;
+        "chaos fail-region") echo "--mode" ;;
+        "chaos region-latency") echo "--ms" ;;
     esac
 }
 

@@ -135,6 +135,19 @@ class Layout:
         """Where an instance streams its commits to the readers while it is the writer."""
         return instance_dir / "replication.sock"
 
+    def replicator_dir(self, cluster: str) -> Path:
+        """A global database's secondary cluster: the process that replicates the primary
+        volume's redo into its volume, and streams its commits to the cluster's readers."""
+        return self.cluster_dir(cluster) / "replicator"
+
+    # --- global databases --------------------------------------------------------------------
+    @property
+    def globals_dir(self) -> Path:
+        return self.home / "globals"
+
+    def global_file(self, name: str) -> Path:
+        return self.globals_dir / f"{name}.toml"
+
     # --- per-process files -----------------------------------------------------------------
     @staticmethod
     def pid_file(process_dir: Path) -> Path:

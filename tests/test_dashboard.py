@@ -11,11 +11,15 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
+import html
+import io
+import re
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
 import pytest
+from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Input, Label
 
@@ -24,12 +28,13 @@ from aurora.cli.dashboard.app import DashboardApp
 from aurora.cli.dashboard.choice_screen import ChoiceScreen
 from aurora.cli.dashboard.cluster_tree import Selection
 from aurora.cli.dashboard.confirm_screen import ConfirmScreen
+from aurora.cli.dashboard.global_databases import GlobalDatabases
 from aurora.cli.dashboard.help_screen import HelpScreen
 from aurora.cli.dashboard.model import History, ProcessProbe, Usage, collect
 from aurora.cli.dashboard.prompt_screen import PromptScreen
 from aurora.engine import errors
 
-READ_OPS = {"list", "describe", "fleet", "events"}
+READ_OPS = {"list", "describe", "fleet", "events", "global_list", "global_describe"}
 T0 = 1_764_400_000.0
 SIZE = (150, 44)
 
@@ -98,6 +103,40 @@ EVENTS = [
 ]
 
 
+def member(cluster: str, region: str, role: str = "secondary", *, status: str = "replicating",
+           lag: float | None = None, p99: float | None = None, rpo: float | None = None,
+           history: list[float] | None = None) -> dict[str, Any]:
+    primary = role == "primary"
+    return {"cluster": cluster, "region": region, "role": role, "status": status, "readers": 1,
+            "rtt_ms": 0.0 if primary else 80.0, "replication_lag_ms": lag, "replication_lag_p99_ms": p99,
+            "rpo_lag_ms": rpo, "applied_lsn": 9000 if primary else 8990, "primary_lsn": 9000,
+            "lag_history_ms": history or [],
+            "metrics": {"AuroraGlobalDBReplicationLag": lag, "AuroraGlobalDBRPOLag": rpo,
+                        "AuroraGlobalDBReplicatedWriteIO": 0 if primary else 420}}
+
+
+def global_db(name: str = "shop", *, last_promotion: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A GlobalDescription: orders in local-1 is the primary, two regions follow it."""
+    return {
+        "name": name, "status": "available", "primary": "orders", "primary_region": "local-1",
+        "secondaries": [f"{name}-eu", f"{name}-ap"],
+        "writer": {"host": "127.0.0.1", "port": 6400, "uri": "postgresql://127.0.0.1:6400/postgres"},
+        "members": [
+            member("orders", "local-1", "primary", status="available"),
+            member(f"{name}-eu", "eu-1", lag=120.0, p99=180.0, rpo=140.0,
+                   history=[80.0, 95.0, 110.0, 150.0, 130.0, 120.0]),
+            member(f"{name}-ap", "ap-1", status="catching-up", lag=1800.0, p99=2400.0, rpo=2100.0,
+                   history=[300.0, 900.0, 1500.0, 2400.0, 1800.0]),
+        ],
+        "last_promotion": last_promotion,
+    }
+
+
+FAILOVER = {"global_name": "shop", "mode": "failover", "old_primary": "shop-eu", "new_primary": "orders",
+            "region": "local-1", "seconds": 2.4, "at": T0,
+            "rpo": {"lsn_from": 8991, "lsn_to": 9000, "transactions": 3, "confirmed": False}}
+
+
 COMMITS_PER_POLL = [40, 65, 52, 80, 47, 90, 61, 30, 72, 55, 98, 44]
 
 
@@ -105,9 +144,11 @@ class FixedSource:
     """The control API on fixed data; writers commit and readers lag a little more each poll."""
 
     def __init__(self, *, down: tuple[str, ...] = ("sn-b2",),
-                 fail: dict[str, errors.AuroraError] | None = None) -> None:
+                 fail: dict[str, errors.AuroraError] | None = None,
+                 globals: list[dict[str, Any]] | None = None) -> None:
         self.down = down
         self.fail = fail or {}
+        self.globals = globals or []
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.polls = 0
 
@@ -131,6 +172,19 @@ class FixedSource:
             return fleet(self.down)
         if op == "events":
             return [e for e in EVENTS if e["id"] > args.get("since", 0)]
+        if op == "global_list":
+            return [{k: g[k] for k in ("name", "status", "primary", "primary_region", "secondaries", "writer")}
+                    for g in self.globals]
+        if op == "global_describe":
+            for g in self.globals:
+                if g["name"] == args["name"]:
+                    return copy.deepcopy(g)
+            raise errors.NotFound(f"global database {args['name']!r} not found")
+        if op == "promote_region":
+            target = next(m for m in self.globals[0]["members"] if m["region"] == args["region"])
+            return {**FAILOVER, "mode": "failover" if args["allow_data_loss"] else "switchover",
+                    "new_primary": target["cluster"], "region": args["region"], "old_primary": "orders",
+                    "rpo": FAILOVER["rpo"] if args["allow_data_loss"] else None}
         return {"op": op}
 
     @property
@@ -195,6 +249,11 @@ async def polled(pilot: Pilot[Any], rounds: int = 1) -> None:
     for _ in range(rounds - 1):
         app.poll_now()
         await settle(pilot)
+
+
+def screen_text(app: DashboardApp) -> str:
+    """The screen as plain text (the SVG export, with its markup and escapes removed)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", app.export_screenshot())).replace("\xa0", " ")
 
 
 async def select(pilot: Pilot[Any], cluster: str, instance: str | None = None) -> None:
@@ -358,11 +417,134 @@ async def test_help_lists_every_key() -> None:
         await polled(pilot)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
+        assert "promote a secondary region of a global database" in screen_text(app)
         app.poll_now()  # polls go on under a modal screen
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+
+
+# --- global databases ----------------------------------------------------------------------------
+
+
+@pilot_test
+async def test_without_global_databases_the_panel_and_the_promote_key_stay_hidden() -> None:
+    source = FixedSource()
+    app = make_app(source)
+    async with app.run_test(size=SIZE) as pilot:
+        await polled(pilot, rounds=2)
+        assert not app.query_one("#globals-panel").display
+        assert "Promote" not in screen_text(app)  # not in the footer either
+        await pilot.press("g")
+        await settle(pilot)
+        assert not isinstance(app.screen, ChoiceScreen) and source.actions == []
+        assert [op for op, _ in source.calls if op.startswith("global")] == ["global_list"] * 2
+
+
+@pilot_test
+async def test_the_global_panel_shows_members_lag_and_rpo_lag() -> None:
+    source = FixedSource(globals=[global_db(last_promotion=FAILOVER)])
+    app = make_app(source)
+    async with app.run_test(size=SIZE) as pilot:
+        await polled(pilot)
+        assert app.query_one("#globals-panel").display
+        assert app.snapshot is not None and app.query_one(GlobalDatabases).globals == app.snapshot.globals
+        console = Console(width=140, record=True, file=io.StringIO())
+        console.print(app.query_one(GlobalDatabases).render())
+        text = console.export_text()
+        assert "shop  ● available  3 regions: local-1, eu-1, ap-1" in text
+        assert re.search(r"PRIMARY\s+orders\s+local-1\s+● available", text)
+        assert re.search(r"secondary\s+shop-eu\s+eu-1\s+● replicating\s+120 ms\s+180 ms\s+▄▅▆█▇▆\s+140 ms", text)
+        assert re.search(r"secondary\s+shop-ap\s+ap-1\s+● catching-up\s+1.8 s\s+2.4 s\s+▁▃▅█▆\s+2.1 s", text)
+        assert "lost 3 transactions (LSNs 8991 to 9000), not yet confirmed" in text
+        assert "Promote region" in screen_text(app)  # the footer offers the key now
+        assert [args for op, args in source.calls if op == "global_describe"] == [
+            {"name": "shop", "timeout": 10.0}]
+
+
+@pilot_test
+async def test_promote_region_is_a_switchover_by_default() -> None:
+    source = FixedSource(globals=[global_db()])
+    app = make_app(source)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await polled(pilot)
+        await pilot.press("g")  # one global database: straight to its secondaries
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press("down", "enter")  # shop-ap in ap-1
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press("enter")  # switchover is the default
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "A switchover" in app.screen.detail and "No committed transaction is lost" in app.screen.detail
+        assert source.actions == []
+        await pilot.press("y")
+        await settle(pilot)
+        assert source.actions == [("promote_region", {"name": "shop", "region": "ap-1", "allow_data_loss": False})]
+        messages = [n.message for n in app._notifications]
+        assert any("shop-ap in ap-1 is the primary now (switchover" in m for m in messages)
+
+
+@pilot_test
+async def test_promote_region_as_a_failover_says_it_can_lose_data() -> None:
+    source = FixedSource(globals=[global_db(), global_db("billing")])
+    app = make_app(source)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await polled(pilot)
+        await pilot.press("g")
+        assert isinstance(app.screen, ChoiceScreen)  # two global databases: which one first
+        assert app.screen.title_text == "Promote a region of which global database?"
+        await pilot.press("enter", "enter", "down", "enter")  # shop, then eu-1, then failover
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "allowing data loss" in app.screen.title_text
+        assert "are LOST" in app.screen.detail and "140 ms behind" in app.screen.detail
+        await pilot.press("n")  # cancelled: nothing asked
+        await settle(pilot)
+        assert source.actions == []
+        await pilot.press("g", "enter", "enter", "down", "enter", "y")
+        await settle(pilot)
+        assert source.actions == [("promote_region", {"name": "shop", "region": "eu-1", "allow_data_loss": True})]
+        messages = [n.message for n in app._notifications]
+        assert any("lost 3 transactions (LSNs 8991 to 9000)" in m for m in messages)
+
+
+@pilot_test
+async def test_a_failed_promotion_is_a_notification() -> None:
+    failed = errors.Conflict("shop-ap is still catching up", hint="aurora global describe shop")
+    source = FixedSource(globals=[global_db()], fail={"promote_region": failed})
+    app = make_app(source)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await polled(pilot)
+        await pilot.press("g", "down", "enter", "enter", "y")
+        await settle(pilot)
+        assert source.actions == [("promote_region", {"name": "shop", "region": "ap-1", "allow_data_loss": False})]
+        messages = [n.message for n in app._notifications]
+        assert any("still catching up" in m and "Try: aurora global describe shop" in m for m in messages)
+        assert app.is_running
+
+
+@pytest.mark.parametrize("op", ["global_list", "global_describe"])
+def test_an_error_from_global_operations_leaves_the_clusters_shown(op: str) -> None:
+    for error in (errors.Unavailable("global databases are not built yet"),
+                  errors.UsageError(f"unknown operation {op!r}")):
+        snapshot = collect(FixedSource(globals=[global_db()], fail={op: error}), probe)
+        assert snapshot.reachable and len(snapshot.clusters) == 3 and len(snapshot.events) == len(EVENTS)
+        if op == "global_list":
+            assert snapshot.globals == ()
+        else:  # the global database is listed, without data
+            [view] = snapshot.globals
+            assert view.name == "shop" and view.error == error.message and view.members == ()
+
+
+def test_a_global_description_becomes_members_with_lag() -> None:
+    snapshot = collect(FixedSource(globals=[global_db(last_promotion=FAILOVER)]), probe)
+    view = snapshot.global_db("shop")
+    assert view is not None and view.primary == "orders" and view.regions == ["local-1", "eu-1", "ap-1"]
+    assert view.writer_uri == "postgresql://127.0.0.1:6400/postgres"
+    eu = view.secondaries[0]
+    assert (eu.cluster, eu.region, eu.status, eu.lag_ms, eu.lag_p99_ms, eu.rpo_lag_ms) == (
+        "shop-eu", "eu-1", "replicating", 120.0, 180.0, 140.0)
+    assert eu.lag_history_ms == (80.0, 95.0, 110.0, 150.0, 130.0, 120.0)
+    assert view.last_promotion is not None and view.last_promotion.lost_transactions == 3
 
 
 # --- an unreachable control plane ------------------------------------------------------------------
@@ -440,6 +622,14 @@ def test_snapshot_write_quorum_lost(snap_compare: Any) -> None:
         await select(pilot, "analytics", "analytics-instance-2")
 
     source = FixedSource(down=("sn-b1", "sn-b2", "sn-c1"))
+    assert snap_compare(make_app(source), terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_global_databases(snap_compare: Any) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await polled(pilot, rounds=3)
+
+    source = FixedSource(globals=[global_db(last_promotion=FAILOVER)])
     assert snap_compare(make_app(source), terminal_size=SIZE, run_before=run_before)
 
 

@@ -1,4 +1,4 @@
-"""``aurora dashboard``: the live view of clusters, storage fleet and events, with actions.
+"""``aurora dashboard``: the live view of clusters, storage, global databases and events.
 
 The App is a client of aurorad's control API like the CLI: it takes any object with
 ControlClient's ``call(op, **args)`` (tests give it fixed data), polls it in a thread worker
@@ -32,6 +32,7 @@ from aurora.cli.dashboard.cluster_tree import ClusterTree, Selection
 from aurora.cli.dashboard.confirm_screen import ConfirmScreen
 from aurora.cli.dashboard.event_stream import EventStream
 from aurora.cli.dashboard.fleet_grid import FleetGrid
+from aurora.cli.dashboard.global_databases import GlobalDatabases
 from aurora.cli.dashboard.help_screen import HelpScreen
 from aurora.cli.dashboard.model import (
     DEFAULT_AZS,
@@ -40,12 +41,15 @@ from aurora.cli.dashboard.model import (
     ClusterView,
     DataSource,
     FleetView,
+    GlobalMemberView,
+    GlobalView,
     History,
     InstanceView,
     Probe,
     ProcessProbe,
     Snapshot,
     collect,
+    human_lag,
 )
 from aurora.cli.dashboard.prompt_screen import PromptScreen
 from aurora.cli.dashboard.protection_groups import ProtectionGroups
@@ -58,7 +62,7 @@ WINDOW_SECONDS = 300.0
 
 
 class DashboardApp(App[None]):
-    """Clusters, instances, storage fleet, protection groups and events of one AURORA_HOME."""
+    """Clusters, instances, storage, global databases and events of one AURORA_HOME."""
 
     TITLE = "aurora-local"
 
@@ -73,6 +77,8 @@ class DashboardApp(App[None]):
         Binding("A,shift+a", "restore_az", "Restore AZ", key_display="A",
                 tooltip="restore a failed Availability Zone"),
         Binding("n", "kill_node", "Kill node", tooltip="kill one storage node"),
+        Binding("g", "promote_region", "Promote region",
+                tooltip="promote a secondary region of a global database (switchover or failover)"),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="this help"),
         Binding("q", "quit", "Quit", tooltip="leave the dashboard (the clusters keep running)"),
     ]
@@ -81,6 +87,7 @@ class DashboardApp(App[None]):
     Screen { layout: vertical; }
     #main { height: 1fr; }
     #bottom { height: 13; }
+    #globals-panel { height: auto; max-height: 14; display: none; }
     .panel {
         border: round $primary 50%;
         border-title-color: $text-primary;
@@ -145,6 +152,9 @@ class DashboardApp(App[None]):
         self.query_one(FleetGrid).fleets = snapshot.fleets
         self.query_one(AlertBar).quorum_lost = tuple(snapshot.quorum_lost())
         self.query_one(EventStream).events = tuple(self.events)
+        self.query_one(GlobalDatabases).globals = snapshot.globals
+        self.query_one("#globals-panel").display = bool(snapshot.globals)  # none: the screen as before
+        self.refresh_bindings()  # the promote key shows only while there is a global database
         instances = sum(len(c.instances) for c in snapshot.clusters)
         clusters = len(snapshot.clusters)
         self.sub_title = (f"{clusters} cluster{'' if clusters == 1 else 's'} · "
@@ -155,7 +165,7 @@ class DashboardApp(App[None]):
         bar = self.query_one(AlertBar)
         bar.hint = failed.hint if failed else None
         bar.unreachable = (failed.problem or "no answer") if failed else None
-        for area in self.query("#main, #bottom"):
+        for area in self.query("#main, #globals-panel, #bottom"):
             area.set_class(failed is not None, "-stale")  # what is shown is the last known state
         if failed is not None:
             self.sub_title = "control plane unreachable, retrying"
@@ -192,6 +202,9 @@ class DashboardApp(App[None]):
                     yield ClusterCharts()
                 with VerticalScroll(id="groups-panel", classes="panel"):
                     yield ProtectionGroups()
+        with VerticalScroll(id="globals-panel", classes="panel") as globals_panel:
+            globals_panel.border_title = "Global databases · replication lag"
+            yield GlobalDatabases()
         with Horizontal(id="bottom"):
             with VerticalScroll(id="fleet-panel", classes="panel") as fleet_panel:
                 fleet_panel.border_title = "Storage fleet"
@@ -236,6 +249,11 @@ class DashboardApp(App[None]):
                 self.last_event_id = event_id
         self.unreachable = None
         self.snapshot = snapshot
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "promote_region":
+            return bool(self.snapshot and self.snapshot.globals)
+        return True
 
     def on_cluster_tree_selection_changed(self, message: ClusterTree.SelectionChanged) -> None:
         self.selection = message.selection
@@ -449,6 +467,83 @@ class DashboardApp(App[None]):
 
         self.push_screen(ChoiceScreen(f"Kill which storage node? ({fleet.region})", options), chosen)
 
+    def action_promote_region(self) -> None:
+        views = [g for g in self.snapshot.globals if g.error is None] if self.snapshot else []
+        if not views:
+            self.notify("There is no global database to promote a region of.", severity="warning")
+            return
+        if len(views) == 1:
+            self.pick_secondary(views[0])
+            return
+        here = next((g.name for g in views if any(m.cluster == self.selection.cluster for m in g.members)),
+                    None)
+        options: list[tuple[str, Text | str, bool]] = [
+            (g.name, Text.assemble((g.name, "bold"), f"   primary {g.primary} ({g.primary_region})",
+                                   (f" · {len(g.secondaries)} secondary regions", "dim")),
+             bool(g.secondaries))
+            for g in views
+        ]
+
+        def chosen(name: str | None) -> None:
+            view = next((g for g in views if g.name == name), None)
+            if view is not None:
+                self.pick_secondary(view)
+
+        self.push_screen(ChoiceScreen("Promote a region of which global database?", options,
+                                      highlight=here), chosen)
+
+    def pick_secondary(self, view: GlobalView) -> None:
+        if not view.secondaries:
+            self.notify(f"{view.name} has no secondary region.", severity="warning")
+            return
+        options: list[tuple[str, Text | str, bool]] = [
+            (m.region, Text.assemble((m.region, "bold"), f"   {m.cluster}   {m.status}",
+                                     (f"   lag {human_lag(m.lag_ms)} · RPO lag {human_lag(m.rpo_lag_ms)}", "dim")),
+             True)
+            for m in view.secondaries
+        ]
+        here = next((m.region for m in view.secondaries if m.cluster == self.selection.cluster), None)
+
+        def chosen(region: str | None) -> None:
+            member = next((m for m in view.secondaries if m.region == region), None)
+            if member is not None:
+                self.pick_promotion_mode(view, member)
+
+        self.push_screen(ChoiceScreen(f"Promote which region of {view.name}? (primary {view.primary_region})",
+                                      options, highlight=here), chosen)
+
+    def pick_promotion_mode(self, view: GlobalView, member: GlobalMemberView) -> None:
+        options: list[tuple[str, Text | str, bool]] = [
+            ("switchover", Text.assemble(("Switchover", "bold"), "   the primary hands over; no data lost"), True),
+            ("failover", Text.assemble(("Failover", "bold red"), "   at once, allowing data loss"), True),
+        ]
+
+        def chosen(mode: str | None) -> None:
+            if mode is not None:
+                self.confirm_promotion(view, member, allow_data_loss=mode == "failover")
+
+        self.push_screen(ChoiceScreen(f"Promote {member.cluster} ({member.region}): how?", options,
+                                      highlight="switchover"), chosen)
+
+    def confirm_promotion(self, view: GlobalView, member: GlobalMemberView, allow_data_loss: bool) -> None:
+        args = {"name": view.name, "region": member.region, "allow_data_loss": allow_data_loss}
+        old = f"{view.primary} ({view.primary_region})"
+        if allow_data_loss:
+            self.confirm_then_run(
+                f"Fail over {view.name} to {member.region}, allowing data loss?",
+                f"A failover: {member.cluster} takes writes at once, without waiting for {old}. "
+                f"Transactions committed there that have not reached {member.region} are LOST; it is "
+                f"{human_lag(member.rpo_lag_ms)} behind right now (RPO lag). For when the primary's "
+                "region is down.",
+                "Fail over, lose data", "promote_region", args, f"Failover of {view.name} to {member.region}")
+        else:
+            self.confirm_then_run(
+                f"Switch over {view.name} to {member.region}?",
+                f"A switchover: {old} stops taking writes, {member.cluster} applies everything committed "
+                f"there and takes the writes; {view.primary} becomes a secondary. No committed "
+                "transaction is lost; writes pause while the roles swap.",
+                "Switch over", "promote_region", args, f"Switchover of {view.name} to {member.region}")
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen([b for b in self.BINDINGS if isinstance(b, Binding)]))
 
@@ -461,6 +556,14 @@ def outcome(op: str, result: Any) -> str:
         return f"{result['new_writer']} is the writer now ({result.get('seconds', '?')} s)"
     if op == "scale" and "replicas" in result:
         return f"{result.get('name', 'the cluster')} has {result['replicas']} readers"
+    if op == "promote_region" and "new_primary" in result:
+        line = (f"{result['new_primary']} in {result.get('region', '?')} is the primary now "
+                f"({result.get('mode', 'promotion')}, {result.get('seconds', '?')} s)")
+        rpo = result.get("rpo")
+        if isinstance(rpo, dict):
+            line += (f"; lost {rpo.get('transactions', '?')} transactions "
+                     f"(LSNs {rpo.get('lsn_from', '?')} to {rpo.get('lsn_to', '?')})")
+        return line
     if op == "clone" and "clone_seconds" in result:
         return f"{result.get('name', 'the clone')} is ready (cloned in {result['clone_seconds']} s)"
     return "done"

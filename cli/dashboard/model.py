@@ -1,8 +1,9 @@
 """What the dashboard shows, read from the control API: plain data, no widgets.
 
 :func:`collect` runs in a worker thread and turns one round of control-API calls (``list``,
-``describe``, ``fleet``, ``events``) into a :class:`Snapshot`; :class:`History` keeps the last
-minutes of per-cluster series for the sparklines. Both are free of Textual, so they are tested
+``describe``, ``fleet``, ``events``, ``global_list``, ``global_describe``) into a
+:class:`Snapshot`; :class:`History` keeps the last minutes of per-cluster series for the
+sparklines. Both are free of Textual, so they are tested
 and reused without an App. A missing field in a reply is shown as unknown, never a crash.
 """
 
@@ -175,6 +176,64 @@ class FleetView:
 
 
 @dataclass(frozen=True)
+class GlobalMemberView:
+    """One cluster of a global database: the primary, or a secondary fed by replication."""
+
+    cluster: str
+    region: str
+    role: str
+    status: str
+    readers: int = 0
+    rtt_ms: float | None = None
+    lag_ms: float | None = None
+    lag_p99_ms: float | None = None
+    rpo_lag_ms: float | None = None
+    applied_lsn: int | None = None
+    primary_lsn: int | None = None
+    lag_history_ms: tuple[float, ...] = ()
+    """Recent replication lags, oldest first, as aurorad keeps them."""
+
+    @property
+    def is_primary(self) -> bool:
+        return self.role == "primary"
+
+
+@dataclass(frozen=True)
+class PromotionView:
+    """The latest promote-region of a global database, and what a failover lost."""
+
+    mode: str
+    old_primary: str
+    new_primary: str
+    region: str
+    seconds: float | None = None
+    lost_transactions: int | None = None
+    lost_lsns: tuple[int, int] | None = None
+    loss_confirmed: bool = False
+
+
+@dataclass(frozen=True)
+class GlobalView:
+    name: str
+    status: str
+    primary: str | None = None
+    primary_region: str | None = None
+    writer_uri: str | None = None
+    members: tuple[GlobalMemberView, ...] = ()
+    last_promotion: PromotionView | None = None
+    error: str | None = None
+    """Why describe failed for this global database, if it did."""
+
+    @property
+    def secondaries(self) -> tuple[GlobalMemberView, ...]:
+        return tuple(m for m in self.members if not m.is_primary)
+
+    @property
+    def regions(self) -> list[str]:
+        return [m.region for m in self.members]
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """One round of answers from the control plane."""
 
@@ -187,9 +246,14 @@ class Snapshot:
     fleets: Mapping[str, FleetView] = field(default_factory=dict)
     events: tuple[dict[str, Any], ...] = ()
     """Events newer than the ``since`` the round asked for, oldest first."""
+    globals: tuple[GlobalView, ...] = ()
+    """Global databases; empty also when aurorad could not say (they are extra, not essential)."""
 
     def cluster(self, name: str | None) -> ClusterView | None:
         return next((c for c in self.clusters if c.name == name), None)
+
+    def global_db(self, name: str | None) -> GlobalView | None:
+        return next((g for g in self.globals if g.name == name), None)
 
     def protection_groups(self, cluster: str) -> tuple[ProtectionGroupView, ...]:
         view = self.cluster(cluster)
@@ -261,6 +325,76 @@ def _fleet(region: str, raw: Mapping[str, Any]) -> FleetView:
     return FleetView(region=region, nodes=nodes, protection_groups=groups)
 
 
+def _float(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _member(raw: Mapping[str, Any]) -> GlobalMemberView:
+    applied, primary = raw.get("applied_lsn"), raw.get("primary_lsn")
+    history = raw.get("lag_history_ms") or ()
+    return GlobalMemberView(
+        cluster=str(raw.get("cluster", "?")), region=str(raw.get("region", "?")),
+        role=str(raw.get("role", "?")), status=str(raw.get("status", "?")), readers=_int(raw.get("readers")),
+        rtt_ms=_float(raw.get("rtt_ms")), lag_ms=_float(raw.get("replication_lag_ms")),
+        lag_p99_ms=_float(raw.get("replication_lag_p99_ms")), rpo_lag_ms=_float(raw.get("rpo_lag_ms")),
+        applied_lsn=applied if isinstance(applied, int) else None,
+        primary_lsn=primary if isinstance(primary, int) else None,
+        lag_history_ms=tuple(v for v in (_float(h) for h in history) if v is not None),
+    )
+
+
+def _promotion(raw: Mapping[str, Any] | None) -> PromotionView | None:
+    if not raw:
+        return None
+    rpo = raw.get("rpo") or {}
+    lsns = (rpo.get("lsn_from"), rpo.get("lsn_to"))
+    return PromotionView(
+        mode=str(raw.get("mode", "?")), old_primary=str(raw.get("old_primary", "?")),
+        new_primary=str(raw.get("new_primary", "?")), region=str(raw.get("region", "?")),
+        seconds=_float(raw.get("seconds")),
+        lost_transactions=rpo.get("transactions") if isinstance(rpo.get("transactions"), int) else None,
+        lost_lsns=(lsns[0], lsns[1]) if isinstance(lsns[0], int) and isinstance(lsns[1], int) else None,
+        loss_confirmed=bool(rpo.get("confirmed")),
+    )
+
+
+def _global(summary: Mapping[str, Any], described: Mapping[str, Any]) -> GlobalView:
+    writer = described.get("writer") or summary.get("writer") or {}
+    return GlobalView(
+        name=str(described.get("name", summary["name"])),
+        status=str(described.get("status", summary.get("status", "?"))),
+        primary=described.get("primary", summary.get("primary")),
+        primary_region=described.get("primary_region", summary.get("primary_region")),
+        writer_uri=writer.get("uri"),
+        members=tuple(_member(m) for m in described.get("members", [])),
+        last_promotion=_promotion(described.get("last_promotion")),
+    )
+
+
+def collect_globals(source: DataSource) -> tuple[GlobalView, ...]:
+    """The global databases, described one by one; an aurorad that cannot say means none.
+
+    Global databases are an addition to the screen: an error here (an aurorad without them, a
+    reply that makes no sense) must not hide the clusters, so it reads as "no data".
+    """
+    try:
+        summaries = source.call("global_list", timeout=READ_TIMEOUT)
+        views = []
+        for summary in summaries:
+            try:
+                described = source.call("global_describe", name=summary["name"], timeout=READ_TIMEOUT)
+            except errors.NotFound:
+                continue  # deleted between list and describe
+            except errors.AuroraError as e:
+                views.append(GlobalView(summary["name"], "unknown", primary=summary.get("primary"),
+                                        primary_region=summary.get("primary_region"), error=e.message))
+                continue
+            views.append(_global(summary, described))
+    except (errors.AuroraError, ValueError, KeyError, TypeError, AttributeError):
+        return ()
+    return tuple(views)
+
+
 def _control_plane_down(e: errors.AuroraError) -> bool:
     """aurorad itself did not answer (a storage error inside an answer is not that)."""
     return isinstance(e, errors.Unavailable) and not isinstance(e, errors.StorageError)
@@ -293,13 +427,14 @@ def collect(source: DataSource, probe: Probe, since: int = 0,
                 if _control_plane_down(e):
                     raise
                 fleets[region] = FleetView(region, error=e.message)
+        globals_ = collect_globals(source)
         events = tuple(source.call("events", since=since, limit=EVENTS_KEPT, timeout=READ_TIMEOUT))
     except errors.AuroraError as e:
         return Snapshot(now, reachable=False, problem=e.message, hint=e.hint)
     except (OSError, ValueError, KeyError, TypeError) as e:
         # A socket or reply that makes no sense: the control plane is not usable right now.
         return Snapshot(now, reachable=False, problem=f"{type(e).__name__}: {e}")
-    return Snapshot(now, clusters=tuple(clusters), fleets=fleets, events=events)
+    return Snapshot(now, clusters=tuple(clusters), fleets=fleets, events=events, globals=globals_)
 
 
 # --- series for the sparklines -----------------------------------------------------------------

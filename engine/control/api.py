@@ -8,7 +8,7 @@ to it; to add an operation, write the handler and add one line here (engine/cont
 
 from __future__ import annotations
 
-from aurora.engine.control import chaos, failover, lifecycle, routes, status
+from aurora.engine.control import chaos, failover, globaldb, lifecycle, routes, status
 from aurora.engine.rpc import Operation, Registry
 
 OPERATIONS = Registry([
@@ -46,4 +46,16 @@ OPERATIONS = Registry([
     Operation("chaos_heal", chaos.Chaos.op_chaos_heal, chaos.NodeFault),
     Operation("chaos_corrupt", chaos.Chaos.op_chaos_corrupt, chaos.Corrupted),
     Operation("chaos_replace_node", chaos.Chaos.op_chaos_replace_node, chaos.Replaced),
+    Operation("chaos_fail_region", globaldb.GlobalDatabases.op_chaos_fail_region, globaldb.RegionFault),
+    Operation("chaos_restore_region", globaldb.GlobalDatabases.op_chaos_restore_region, globaldb.RegionFault),
+    Operation("chaos_region_latency", globaldb.GlobalDatabases.op_chaos_region_latency, globaldb.RegionLatency),
+    # global databases
+    Operation("global_create", globaldb.GlobalDatabases.op_global_create, globaldb.GlobalDescription),
+    Operation("global_add_region", globaldb.GlobalDatabases.op_global_add_region, globaldb.GlobalDescription),
+    Operation("global_list", globaldb.GlobalDatabases.op_global_list, list[globaldb.GlobalSummary]),
+    Operation("global_describe", globaldb.GlobalDatabases.op_global_describe, globaldb.GlobalDescription),
+    Operation("global_remove_region", globaldb.GlobalDatabases.op_global_remove_region,
+              globaldb.GlobalDescription),
+    Operation("global_delete", globaldb.GlobalDatabases.op_global_delete, globaldb.GlobalDeleted),
+    Operation("promote_region", globaldb.GlobalDatabases.op_promote_region, globaldb.Promotion),
 ])

@@ -66,6 +66,8 @@ class ClusterSpec:
     created: float = field(default_factory=time.time)
     parent: str | None = None  # the cluster this one was cloned from
     next_instance: int = 1
+    global_name: str | None = None  # the global database it belongs to
+    global_role: str | None = None  # primary or secondary (a secondary has no writer)
 
     def instance(self, instance_id: str) -> InstanceSpec:
         for inst in self.instances:
@@ -79,6 +81,11 @@ class ClusterSpec:
         return next((i for i in self.instances if i.role == "writer"), None)
 
     @property
+    def secondary(self) -> bool:
+        """A global database's secondary: read-only, fed by a replication process."""
+        return self.global_role == "secondary"
+
+    @property
     def readers(self) -> list[InstanceSpec]:
         return [i for i in self.instances if i.role == "reader"]
 
@@ -88,10 +95,7 @@ class ClusterSpec:
         return f"{self.name}-instance-{n}"
 
     def to_toml(self) -> dict[str, Any]:
-        data = asdict(self)
-        if data["parent"] is None:
-            del data["parent"]
-        return data
+        return {k: v for k, v in asdict(self).items() if v is not None}
 
     @classmethod
     def from_toml(cls, d: dict[str, Any]) -> ClusterSpec:

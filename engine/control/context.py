@@ -64,6 +64,7 @@ class Context:
         self._misses: dict[tuple[str, str], int] = {}
         self._failover_backoff: dict[str, float] = {}
         self.failed_azs: set[tuple[str, str]] = set()
+        self.failed_regions: dict[str, str] = {}  # region -> stop or freeze (aurora chaos fail-region)
         self._node_down_since: dict[tuple[str, str], float] = {}
         self._unsafe_logged: dict[tuple[str, str], bool] = {}
         self._told: dict[tuple[str, str], float] = {}  # when a reader was last told where the writer is

@@ -26,6 +26,7 @@ from aurora.engine.control.api import OPERATIONS
 from aurora.engine.control.chaos import Chaos
 from aurora.engine.control.context import SUPERVISE_EVERY_S
 from aurora.engine.control.failover import Failover
+from aurora.engine.control.globaldb import GlobalDatabases
 from aurora.engine.control.instances import Instances
 from aurora.engine.control.lifecycle import Lifecycle
 from aurora.engine.control.routes import Routes
@@ -37,7 +38,7 @@ from aurora.engine.loop import asyncio_run
 log = logging.getLogger("aurorad")
 
 
-class ControlPlane(Lifecycle, Failover, Supervision, Chaos, Status, Routes, Instances):
+class ControlPlane(GlobalDatabases, Lifecycle, Failover, Supervision, Chaos, Status, Routes, Instances):
     """One aurorad: the rooms over one shared :class:`~aurora.engine.control.context.Context`."""
 
 
@@ -60,6 +61,7 @@ async def serve(layout: Layout) -> None:
                 process.reap_children()
                 await asyncio.to_thread(cp.supervise_once)
                 await asyncio.to_thread(cp.supervise_fleet)
+                await asyncio.to_thread(cp.supervise_globals)
             except Exception as e:
                 log.warning("supervision round failed: %r", e)
 

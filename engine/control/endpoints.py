@@ -37,9 +37,10 @@ RETRY_EVERY_S = 0.02
 
 class Endpoint:
     def __init__(self, layout: Layout, cluster: str, kind: str, port: int,
-                 route: Callable[[str, str], list[Any]]) -> None:
+                 route: Callable[[str, str], list[Any]], label: str | None = None) -> None:
         self.layout = layout
         self.cluster = cluster
+        self.label = label or f"cluster {cluster}"  # how errors name what the endpoint belongs to
         self.kind = kind
         self.port = port
         self.route = route
@@ -101,7 +102,8 @@ class Endpoint:
             return False
         start = next(self._rr) % len(targets)
         for inst in targets[start:] + targets[:start]:
-            if self._send_to(inst.id, conn):
+            # a global database's endpoint names each target's cluster (it moves between them)
+            if self._send_to(getattr(inst, "cluster", self.cluster), inst.id, conn):
                 self.handed += 1
                 return True
         return False
@@ -138,7 +140,7 @@ class Endpoint:
                     what, WAIT_FOR_INSTANCE_S)
         message = error_fields(
             b"E", "FATAL", "57P03",
-            f"the {self.kind} endpoint of cluster {self.cluster} has no available {what} "
+            f"the {self.kind} endpoint of {self.label} has no available {what} "
             "(a failover or restart is under way)",
             hint=f"retry in a moment; `aurora describe {self.cluster}` shows the instances")
         loop = asyncio.get_running_loop()
@@ -157,11 +159,11 @@ class Endpoint:
         finally:
             conn.close()
 
-    def _send_to(self, instance_id: str, conn: socket.socket) -> bool:
+    def _send_to(self, cluster: str, instance_id: str, conn: socket.socket) -> bool:
         for _attempt in range(2):
             s = self._handoffs.get(instance_id)
             if s is None:
-                path = Layout.handoff_socket(self.layout.instance_dir(self.cluster, instance_id))
+                path = Layout.handoff_socket(self.layout.instance_dir(cluster, instance_id))
                 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                 s.settimeout(0.5)
                 try:

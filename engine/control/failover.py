@@ -50,6 +50,10 @@ class Failover(Context):
             spec = self.store.load(name)
             if spec.stopped:
                 raise errors.Conflict(f"cluster {name} is stopped", hint=f"aurora start {name}")
+            if spec.secondary:
+                raise errors.Conflict(f"cluster {name} is a secondary of global database {spec.global_name}: "
+                                      "it has no writer to fail over",
+                                      hint=f"aurora promote-region {spec.global_name} --region {spec.region}")
             return self._failover(spec, self.failover_target(spec, target))
 
     def _failover(self, spec: ClusterSpec, new: InstanceSpec) -> FailoverResult:

@@ -51,6 +51,8 @@ class Instances(Context):
     def writer_socket(self, spec: ClusterSpec, inst: InstanceSpec) -> str:
         """Where ``inst`` follows the writer's commits: the writer's replication socket ("" for
         the writer itself, or a cluster with no writer)."""
+        if spec.secondary:  # a global database's secondary: its replication process streams
+            return str(self.layout.replication_socket(self.layout.replicator_dir(spec.name)))
         writer = spec.writer
         if writer is None or writer.id == inst.id:
             return ""

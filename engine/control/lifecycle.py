@@ -6,6 +6,7 @@ half-way is undone (:meth:`Lifecycle._abandon`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import signal
@@ -145,6 +146,10 @@ class Lifecycle(Context):
             if record is not None:
                 process.kill(record, signal.SIGCONT)  # a paused instance must be able to stop
                 process.stop(record)
+        replicator = process.read_pid_file(self.layout.replicator_dir(name))  # a global secondary's
+        if replicator is not None and replicator.alive():
+            process.kill(replicator, signal.SIGCONT)
+            process.stop(replicator)
         return spec
 
     def op_stop(self, name: str) -> ClusterState:
@@ -175,6 +180,14 @@ class Lifecycle(Context):
 
     def op_delete(self, name: str) -> Deleted:
         with self.lock(name):
+            with contextlib.suppress(ClusterDamaged, errors.NotFound):
+                member = self.store.load(name)
+                if member.global_name:
+                    how = ("aurora global delete" if member.global_role == "primary"
+                           else "aurora global remove-region")
+                    raise errors.Conflict(f"cluster {name} is a member of global database {member.global_name}",
+                                          hint=f"{how} {member.global_name}"
+                                          + (f" --region {member.region}" if member.global_role != "primary" else ""))
             try:
                 spec = self._halt(name)
             except ClusterDamaged:
@@ -192,10 +205,13 @@ class Lifecycle(Context):
             return {"name": name, "deleted": True}
 
     def op_scale(self, name: str, replicas: int, wait: bool = True) -> Scaled:
-        if not 0 <= replicas <= MAX_REPLICAS:
+        if not 0 <= replicas <= MAX_REPLICAS + 1:
             raise errors.UsageError(f"--replicas must be between 0 and {MAX_REPLICAS}, not {replicas}")
         with self.lock(name):
             spec = self.store.load(name)
+            limit = MAX_REPLICAS + 1 if spec.secondary else MAX_REPLICAS  # a secondary: 16 readers
+            if replicas > limit:
+                raise errors.UsageError(f"--replicas must be between 0 and {limit}, not {replicas}")
             readers = spec.readers
             added: list[InstanceSpec] = []
             removed: list[str] = []

@@ -78,6 +78,10 @@ class Routes(Context):
             if not i.stopped and status.get("ready") and status.get("role") == i.role \
                     and self._misses.get((spec.name, i.id), 0) <= ROUTE_MAX_MISSES:
                 healthy.append(i)
+        if kind == "writer" and spec.secondary:
+            # a global database's secondary has no writer: its cluster endpoint reaches its
+            # readers, where a write gets SQLSTATE 25006 (read-only transaction)
+            return [i for i in healthy if i.role == "reader"]
         if kind == "writer":
             return [i for i in healthy if i.role == "writer"]
         if kind == "reader":

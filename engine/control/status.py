@@ -148,6 +148,11 @@ class Status(Context):
     def cluster_status(self, spec: ClusterSpec) -> str:
         if spec.stopped:
             return "stopped"
+        if spec.region in self.failed_regions:
+            return "unavailable"
+        if spec.secondary:
+            ready = any(self.instance_status(spec, i).get("ready") for i in spec.readers)
+            return "available" if ready or not spec.readers else "starting"
         writer = spec.writer
         if writer is None or not self.instance_alive(spec, writer):
             return "unavailable"

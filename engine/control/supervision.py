@@ -52,8 +52,8 @@ class Supervision(Context):
         """Fail over from a lost writer, restart lost readers, and turn a resumed old writer
         (a zombie that the failover fenced) back into the reader the cluster says it is."""
         for spec in self.store.all():
-            if spec.stopped:
-                continue
+            if spec.stopped or spec.region in self.failed_regions:
+                continue  # a failed region's processes stay down (or frozen) until restore-region
             for inst in sorted(spec.instances, key=lambda i: i.role != "writer"):  # the writer first
                 if inst.stopped:
                     continue
@@ -118,7 +118,7 @@ class Supervision(Context):
         """Replace a storage node that has been down longer than the repair threshold (unless
         its AZ is failed on purpose) with a new node in the same AZ, which copies the lost
         node's segments from their peers while writes go on."""
-        for region in {s.region for s in self.store.all()}:
+        for region in {s.region for s in self.store.all()} - set(self.failed_regions):
             fleet = self.fleet(region)
             for st in fleet.status():
                 key = (region, st.id)

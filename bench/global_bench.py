@@ -1,0 +1,231 @@
+"""A global database under load: replication lag, the cost of a secondary to the primary,
+switchover and failover times, and the RPO of a failover.
+
+One primary cluster (one reader) in local-1 and one secondary (one reader) in eu-west-1 with a
+simulated round trip of ``--rtt-ms`` (default 70). In one run:
+(a) pgbench TPC-B (``-c 4 -j 2 -T --seconds``, scale 2) on the primary with the secondary
+    replicating, and with the secondary's region frozen (``aurora chaos fail-region
+    --mode freeze``: its processes stopped, the primary alone again), alternating for
+    ``--rounds`` rounds because this machine's TPS drifts between runs: the ratio of the
+    medians (goal: at least 0.9). ``tps_alone`` is one run before the secondary existed;
+(b) during one more run, replication lag: the replication process's own per-batch figure
+    (primary commit to durable on the secondary's quorum) and a probe, a row inserted every
+    100 ms through the primary and polled on the secondary's reader until it is visible
+    (goal: p99 under 100 ms above the RTT);
+(c) ``aurora promote-region`` (switchover) with a client writing through the global writer
+    endpoint: from the command's start to the first write acknowledged by the new primary
+    (goal: under 2 s), and that nothing acknowledged is missing;
+(d) ``aurora chaos fail-region`` (freeze) of that primary's region with the client writing,
+    then ``promote-region --allow-data-loss``: time to the first write on the new primary
+    (goal: under 2 s), the RPO reported against what the client finds missing;
+(e) after ``restore-region`` (the old primary rejoins), a failover with the secondary
+    caught up and no writes: the RPO must be zero.
+
+    .venv/bin/python bench/global_bench.py [--rtt-ms 70] [--seconds 15] [--rounds 3]
+
+Ends with ``RESULT lag_p99_ms=... probe_lag_p99_ms=... rtt_ms=... lag_p99_above_rtt_ms=...
+tps_alone=... tps_with_secondary=... tps_secondary_frozen=... tps_ratio=...
+switchover_first_write_s=... switchover_lost=... failover_first_write_s=...
+failover_rpo_transactions=... failover_missing=... failover_rpo_cut_transactions=...
+caught_up_rpo_transactions=...`` (the RPO may count the one commit in flight, announced but
+never acknowledged, when the region froze; the cut count also any durable but not yet
+announced). There is no stock baseline for a global database: the ratio in (a) is against
+the same primary without its secondary working, in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import threading
+import time
+
+import psycopg
+from clusterbench import AuroraHome, percentile, poll, result_line, run_main, sql
+from replica_lag_bench import pgbench
+
+
+def tps(output: str) -> float:
+    m = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", output)
+    if m is None:
+        raise RuntimeError(f"no tps in pgbench output:\n{output}")
+    return float(m.group(1))
+
+
+class Writer(threading.Thread):
+    """Inserts without pause through ``uri``, each row stamped by the instance that committed
+    it; ``acks`` holds (monotonic time, instance id, row id) of every acknowledged commit."""
+
+    def __init__(self, uri: str, start_at: int) -> None:
+        super().__init__(daemon=True)
+        self.uri = uri
+        self.n = start_at
+        self.acks: list[tuple[float, str, int]] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        conn = None
+        while not self.stop.is_set():
+            try:
+                if conn is None:
+                    conn = psycopg.connect(self.uri, autocommit=True, connect_timeout=3)
+                self.n += 1
+                who = conn.execute("INSERT INTO w VALUES (%s, aurora_db_instance_identifier()) RETURNING who",
+                                   (self.n,)).fetchone()[0]
+                self.acks.append((time.monotonic(), who, self.n))
+            except psycopg.Error:
+                if conn is not None:
+                    conn.close()
+                    conn = None
+                time.sleep(0.005)
+        if conn is not None:
+            conn.close()
+
+    def first_by(self, cluster: str, since: float) -> float:
+        return next(t for t, who, _ in self.acks if t >= since and who.startswith(cluster + "-instance-")) - since
+
+
+def wait_caught_up(home: AuroraHome) -> None:
+    def caught_up() -> bool:
+        d = home.json("global", "describe", "gg")
+        m = next(x for x in d["members"] if x["role"] == "secondary")
+        p = next(x for x in d["members"] if x["role"] == "primary")
+        return m["status"] == "replicating" and m["applied_lsn"] == p["applied_lsn"]
+
+    poll(caught_up, 120, "the secondary to catch up", interval=0.2)
+
+
+class Probe(threading.Thread):
+    """Every 100 ms: insert a row through the primary, poll the secondary's reader for it."""
+
+    def __init__(self, primary_uri: str, secondary_uri: str) -> None:
+        super().__init__(daemon=True)
+        self.primary_uri = primary_uri
+        self.secondary_uri = secondary_uri
+        self.lags_ms: list[float] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        with psycopg.connect(self.primary_uri, autocommit=True) as p, \
+                psycopg.connect(self.secondary_uri, autocommit=True) as s:
+            n = 0
+            while not self.stop.is_set():
+                n += 1
+                p.execute("INSERT INTO probe VALUES (%s)", (n,))
+                t0 = time.monotonic()
+                while not s.execute("SELECT 1 FROM probe WHERE id = %s", (n,)).fetchone():
+                    if time.monotonic() - t0 > 10:
+                        raise RuntimeError(f"probe row {n} not visible on the secondary after 10 s")
+                    time.sleep(0.002)
+                self.lags_ms.append((time.monotonic() - t0) * 1000)
+                time.sleep(0.1)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rtt-ms", type=float, default=70.0)
+    ap.add_argument("--seconds", type=int, default=15)
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    out: dict[str, object] = {}
+    with AuroraHome("aurora-global-bench-") as home:
+        primary = home.create("gp", 1)
+        uri = primary["writer"]["uri"]
+        sql(uri, "CREATE TABLE w (id bigint PRIMARY KEY, who text)")
+        sql(uri, "CREATE TABLE probe (id int PRIMARY KEY)")
+        pgbench(uri, "-i", "-s", "2", "-q")
+        bench = ["-c", "4", "-j", "2", "-T", str(args.seconds), "-n"]
+        print(f"TPC-B on the primary alone ({args.seconds} s)...", flush=True)
+        out["tps_alone"] = tps(pgbench(uri, *bench))
+
+        gw = home.json("global", "create", "gg", "--source-cluster", "gp")["writer"]["uri"]
+        home.json("global", "add-region", "gg", "--region", "eu-west-1", "--replicas", "1",
+                  "--rtt-ms", f"{args.rtt_ms:g}", timeout=300)
+        secondary = home.json("endpoints", "gg-eu-west-1")["reader"]["uri"]
+        # This machine's TPS drifts by a third from one run to the next, so the cost of the
+        # secondary is measured in alternating runs: replicating, then with the secondary
+        # region frozen (its processes stopped: the primary alone again), medians of each.
+        attached, frozen = [], []
+        for i in range(args.rounds):
+            wait_caught_up(home)
+            print(f"round {i + 1}/{args.rounds}: TPC-B with the secondary replicating...", flush=True)
+            attached.append(tps(pgbench(uri, *bench)))
+            home.json("chaos", "fail-region", "eu-west-1", "--mode", "freeze")
+            print(f"round {i + 1}/{args.rounds}: TPC-B with the secondary region frozen...", flush=True)
+            frozen.append(tps(pgbench(uri, *bench)))
+            home.json("chaos", "restore-region", "eu-west-1", timeout=120)
+        out["tps_with_secondary"] = round(statistics.median(attached), 1)
+        out["tps_secondary_frozen"] = round(statistics.median(frozen), 1)
+        out["tps_ratio"] = round(out["tps_with_secondary"] / out["tps_secondary_frozen"], 3)
+        wait_caught_up(home)
+        print("TPC-B again, probing the lag (the probe's queries cost CPU: not counted in the ratio)...",
+              flush=True)
+        probe = Probe(uri, secondary)
+        probe.start()
+        try:
+            pgbench(uri, *bench)
+        finally:
+            probe.stop.set()
+            probe.join(15)
+        desc = home.json("global", "describe", "gg")
+        sec = next(m for m in desc["members"] if m["role"] == "secondary")
+        out["lag_p99_ms"] = sec["replication_lag_p99_ms"]
+        out["probe_lag_p99_ms"] = round(percentile(probe.lags_ms, 99), 1)
+        out["probe_lag_median_ms"] = round(statistics.median(probe.lags_ms), 1)
+        out["rtt_ms"] = args.rtt_ms
+        out["lag_p99_above_rtt_ms"] = round(max(out["lag_p99_ms"], out["probe_lag_p99_ms"]) - args.rtt_ms, 1)
+
+        print("switchover with a client writing through the global writer endpoint...", flush=True)
+        writer = Writer(gw, 0)
+        writer.start()
+        poll(lambda: len(writer.acks) > 50, 30, "writes before the switchover")
+        started = time.monotonic()
+        promoted = home.json("promote-region", "gg", "--region", "eu-west-1", timeout=120)
+        poll(lambda: any(who.startswith("gg-eu-west-1-") for t, who, _ in writer.acks if t >= started), 30,
+             "a write on the new primary")
+        out["switchover_first_write_s"] = round(writer.first_by("gg-eu-west-1", started), 3)
+        out["switchover_command_s"] = promoted["seconds"]
+        acked = [n for _, _, n in writer.acks]  # before the query: the writer goes on
+        have = {r[0] for r in sql(gw, "SELECT id FROM w")}
+        out["switchover_lost"] = sum(1 for n in acked if n not in have)
+
+        print("fail-region eu-west-1, then promote-region local-1 --allow-data-loss...", flush=True)
+        poll(lambda: len(writer.acks) > len(have) + 100, 30, "writes on the new primary")
+        home.json("chaos", "fail-region", "eu-west-1", "--mode", "freeze")
+        started = time.monotonic()
+        writer.stop.set()  # its connection hangs on the frozen writer
+        failover = home.json("promote-region", "gg", "--region", "local-1", "--allow-data-loss", timeout=120)
+        second = Writer(gw, 10_000_000)
+        second.start()
+        poll(lambda: second.acks, 30, "a write on the new primary after the failover")
+        out["failover_first_write_s"] = round(second.acks[0][0] - started, 3)
+        out["failover_command_s"] = failover["seconds"]
+        second.stop.set()
+        second.join(10)
+        have = {r[0] for r in sql(gw, "SELECT id FROM w")}
+        acked = [n for _, _, n in writer.acks]
+        out["failover_rpo_transactions"] = failover["rpo"]["transactions"]
+        out["failover_missing"] = sum(1 for n in acked if n not in have)
+
+        print("restore-region eu-west-1 (rejoins), then a failover with the secondary caught up...", flush=True)
+        home.json("chaos", "restore-region", "eu-west-1", timeout=120)
+        writer.join(15)
+        confirmed = home.json("global", "describe", "gg")["last_promotion"]["rpo"]
+        out["failover_rpo_cut_transactions"] = confirmed["cut_transactions"]
+
+        wait_caught_up(home)
+        home.json("chaos", "fail-region", "local-1", "--mode", "freeze")
+        clean = home.json("promote-region", "gg", "--region", "eu-west-1", "--allow-data-loss", timeout=120)
+        out["caught_up_rpo_transactions"] = clean["rpo"]["transactions"]
+        home.json("chaos", "restore-region", "local-1", timeout=120)
+    order = ["lag_p99_ms", "probe_lag_p99_ms", "probe_lag_median_ms", "rtt_ms", "lag_p99_above_rtt_ms",
+             "tps_alone", "tps_with_secondary", "tps_secondary_frozen", "tps_ratio", "switchover_first_write_s", "switchover_command_s",
+             "switchover_lost", "failover_first_write_s", "failover_command_s", "failover_rpo_transactions",
+             "failover_missing", "failover_rpo_cut_transactions", "caught_up_rpo_transactions"]
+    print(result_line({k: out[k] for k in order}))
+    return 0
+
+
+if __name__ == "__main__":
+    run_main(main)

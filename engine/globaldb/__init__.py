@@ -1,0 +1,1 @@
+"""Global databases: storage-level replication of a primary volume into other regions."""
