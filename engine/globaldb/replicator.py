@@ -121,6 +121,8 @@ class Replicator:
         self.history: collections.deque[float] = collections.deque(maxlen=60)  # per-second max lag
         self._second_max: float | None = None
         self._times: dict[int, float] = {}  # commit time on the primary of batches in flight
+        self._submitted_at: dict[int, float] = {}
+        self.parts: collections.deque[tuple[float, float]] = collections.deque(maxlen=2000)
         self._inflight: collections.deque[tuple[int, asyncio.Future]] = collections.deque()
         self.cut: tuple[int, int, int] | None = None
         self._source_changed = asyncio.Event()
@@ -478,6 +480,7 @@ class Replicator:
         if self.target.next_lsn != first:
             raise Diverged(f"batch {first}-{cpl} does not follow the secondary's LSN {self.target.next_lsn - 1}")
         self._times[cpl] = t
+        self._submitted_at[cpl] = time.time()
         got, durable = await self.target.submit(writes)
         if got != cpl:
             raise Diverged(f"batch {first}-{cpl} was numbered {got} on the secondary")
@@ -496,6 +499,9 @@ class Replicator:
     def _durable(self, cpl: int, pages: list[tuple[int, int]]) -> None:
         """A batch is durable on the secondary: readers may see it."""
         t = self._times.pop(cpl, time.time())
+        submitted = self._submitted_at.pop(cpl, None)
+        if submitted is not None:  # where the lag goes: before the write, and the write itself
+            self.parts.append(((submitted - t) * 1000, (time.time() - submitted) * 1000))
         self.applied = max(self.applied, cpl)
         self.applied_t = t
         while self.heard_log and self.heard_log[0] <= self.applied:
@@ -532,6 +538,8 @@ class Replicator:
             "lag_ms": self.last_lag_ms,
             "lag_p99_ms": lags[min(len(lags) - 1, int(len(lags) * 0.99))] if lags else None,
             "rpo_lag_ms": rpo_lag, "lag_history_ms": list(self.history),
+            "lag_p99_before_write_ms": _p99([a for a, _ in self.parts]),
+            "lag_p99_write_ms": _p99([b for _, b in self.parts]),
             "writes_io": self.writes_io, "batches": self.batches,
             "readers_following": self.broadcaster.readers if self.broadcaster else 0,
             "cut": list(self.cut) if self.cut else None, "started": self.started, "time": time.time(),
@@ -618,6 +626,13 @@ class Replicator:
         self._drop_source()
         with contextlib.suppress(FileNotFoundError):
             Layout.instance_status_file(self.dir).unlink()
+
+
+def _p99(xs: list[float]) -> float | None:
+    if not xs:
+        return None
+    xs = sorted(xs)
+    return round(xs[min(len(xs) - 1, int(len(xs) * 0.99))], 1)
 
 
 CONTROL = rpc.Registry([

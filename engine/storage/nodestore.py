@@ -72,6 +72,9 @@ class Segment:
     # mostly). Entries of records since dropped stay until the next collect and are skipped:
     # a scan or fetch above an LSN then costs what it returns, not the segment's size.
     order: list[int] = field(default_factory=list)
+    # No page version can be collected before this time plus the retention: the oldest
+    # commit time of a version that supersedes another (collect skips the segment till then).
+    collect_after: float = 0.0
     # in memory only
     records: dict[int, Loc] = field(default_factory=dict)
     next_of: dict[int, int] = field(default_factory=dict)
@@ -423,6 +426,8 @@ class NodeStore:
                 vs.append(lsn)
             else:
                 bisect.insort(vs, lsn)
+            if len(vs) > 1:
+                seg.collect_after = min(seg.collect_after, loc.ts)
         seg.unindexed = []
 
     # --- reads ----------------------------------------------------------------------------
@@ -504,7 +509,12 @@ class NodeStore:
         dropped = 0
         for seg in self.segments.values():
             self.index_pending(seg)
+            if len(seg.order) > len(seg.records):  # forget what was dropped since last time
+                seg.order = [x for x in seg.order if x in seg.records]
+            if seg.collect_after > now - self.retention_s:
+                continue  # nothing is old enough yet: no walk over every page's versions
             pins = sorted(seg.pins)
+            oldest_newer = float("inf")
             for vs in seg.versions.values():
                 if len(vs) < 2:
                     continue
@@ -523,10 +533,12 @@ class NodeStore:
                         keep.append(old)
                 if len(keep) != len(vs):
                     vs[:] = sorted(keep)
+                if len(vs) > 1:
+                    oldest_newer = min(oldest_newer, min(seg.records[x].ts for x in vs[1:]))
+            seg.collect_after = oldest_newer
             if dropped:
                 # Collected records leave holes below SCL: later chain walks start at SCL.
                 seg.chain_floor = max(seg.chain_floor, seg.scl)
-            if len(seg.order) > len(seg.records):  # forget what was dropped since last time
                 seg.order = [x for x in seg.order if x in seg.records]
         if dropped:
             self.save_meta()  # before compaction makes the holes permanent
