@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import tempfile
 import threading
@@ -202,6 +203,27 @@ def file_lock(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def write_status(process_dir: Path, status: dict[str, Any]) -> None:
+    """Replace a process's ``status.json`` at once: aurorad reads it at any moment."""
+    path = Layout.instance_status_file(process_dir)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(status))
+    os.replace(tmp, path)
+
+
+def read_status(process_dir: Path) -> dict[str, Any]:
+    """A process's last ``status.json``; {} when there is none (stopped, starting)."""
+    try:
+        return json.loads(Layout.instance_status_file(process_dir).read_text())
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def clear_status(process_dir: Path) -> None:
+    """Remove a process's status (before it starts, or as it stops)."""
+    Layout.instance_status_file(process_dir).unlink(missing_ok=True)
 
 
 def read_toml(path: Path) -> dict[str, Any]:

@@ -10,7 +10,6 @@ is their sum. State lives here only, so that each room can be read on its own.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import socket
 import threading
@@ -23,7 +22,7 @@ import psutil
 from aurora.engine import errors, process, rpc
 from aurora.engine.control.clusters import ClusterSpec, ClusterStore, InstanceSpec
 from aurora.engine.control.events import EventLog
-from aurora.engine.layout import Layout
+from aurora.engine.layout import Layout, read_status
 from aurora.engine.storage.fleet import DEFAULT_AZS, Fleet
 
 if TYPE_CHECKING:
@@ -98,11 +97,7 @@ class Context:
             return False
 
     def instance_status(self, spec: ClusterSpec, inst: InstanceSpec) -> dict[str, Any]:
-        path = self.layout.instance_status_file(self.layout.instance_dir(spec.name, inst.id))
-        try:
-            return json.loads(path.read_text())
-        except (FileNotFoundError, ValueError):
-            return {}
+        return read_status(self.layout.instance_dir(spec.name, inst.id))
 
     def instance_call(self, spec: ClusterSpec, inst: InstanceSpec, op: str, timeout: float = 30.0,
                       **args: Any) -> Any:

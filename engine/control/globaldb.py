@@ -10,12 +10,12 @@ names its global database and its role there.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import shutil
 import signal
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, TypedDict
 
@@ -31,7 +31,7 @@ from aurora.engine.globaldb.store import (
     GlobalStore,
     Member,
 )
-from aurora.engine.layout import ensure_private_dir
+from aurora.engine.layout import clear_status, ensure_private_dir, read_status
 from aurora.engine.storage import admin
 from aurora.engine.storage.fleet import free_port
 
@@ -126,6 +126,23 @@ class _Target:
 REPLICATOR_MODULE = "aurora.engine.globaldb.replicator"
 
 
+@dataclass
+class _RegionProcesses:
+    """The processes of one region: storage nodes, the instances of its clusters, and the
+    replication processes of its secondaries."""
+
+    nodes: list[tuple[str, process.ProcessRecord]]
+    instances: list[tuple[str, str, process.ProcessRecord]] = field(default_factory=list)  # cluster, id
+    replicators: list[tuple[str, process.ProcessRecord]] = field(default_factory=list)  # cluster
+
+    def records(self) -> list[process.ProcessRecord]:
+        return [r for _, r in self.nodes] + [r for _, _, r in self.instances] + [r for _, r in self.replicators]
+
+    def report(self, region: str, mode: str) -> RegionFault:
+        return {"region": region, "mode": mode, "nodes": [n for n, _ in self.nodes],
+                "instances": [i for _, i, _ in self.instances], "replicators": [c for c, _ in self.replicators]}
+
+
 class GlobalDatabases(Context):
     """The global database operations (``aurora global ...``, ``aurora promote-region``),
     the replication processes of secondaries, and whole-region faults."""
@@ -145,11 +162,7 @@ class GlobalDatabases(Context):
         return process.read_pid_file(self._replicator_dir(cluster))
 
     def replicator_status(self, cluster: str) -> dict[str, Any]:
-        path = self.layout.instance_status_file(self._replicator_dir(cluster))
-        try:
-            return json.loads(path.read_text())
-        except (FileNotFoundError, ValueError):
-            return {}
+        return read_status(self._replicator_dir(cluster))
 
     def replicator_call(self, cluster: str, op: str, timeout: float = 10.0, **args: Any) -> Any:
         path = self.layout.instance_control_socket(self._replicator_dir(cluster))
@@ -165,8 +178,7 @@ class GlobalDatabases(Context):
         spec = self.store.load(member.cluster)
         primary = self.store.load(g.primary.cluster)
         folder = ensure_private_dir(self._replicator_dir(spec.name))
-        with contextlib.suppress(FileNotFoundError):
-            self.layout.instance_status_file(folder).unlink()
+        clear_status(folder)
         args = ["--dir", str(folder), "--cluster", spec.name, "--region", spec.region, "--volume", spec.volume,
                 "--source-region", primary.region, "--source-volume", primary.volume,
                 "--source-writer-socket", self._writer_stream(primary),
@@ -424,12 +436,11 @@ class GlobalDatabases(Context):
     def _promote(self, g: GlobalSpec, target: Member, old: Member, data_loss: bool,
                  started: float) -> Promotion:
         mode = "failover" if data_loss else "switchover"
-        word = "failover" if data_loss else "switchover"
         new_spec = self.store.load(target.cluster)
         old_spec = self.store.load(old.cluster)
         g.status = "failing-over" if data_loss else "switching-over"
         self.globals.save(g)  # the global writer endpoint holds new connections from now on
-        self._global_event(g, f"Global {word} to DB cluster {new_spec.name} in Region {new_spec.region} started.")
+        self._global_event(g, f"Global {mode} to DB cluster {new_spec.name} in Region {new_spec.region} started.")
         old_down = self.region_failed(old.region)
         rpo: dict[str, Any] | None = None
         try:
@@ -439,9 +450,8 @@ class GlobalDatabases(Context):
             if data_loss:
                 final = self.replicator_call(new_spec.name, "halt", timeout=10.0)
             else:
-                st = self.replicator_status(new_spec.name)
                 behind = ", ".join(f"{m.cluster}: {self.replicator_status(m.cluster).get('rpo_lag_ms') or 0:.0f} ms"
-                                   for m in g.secondaries) or st.get("rpo_lag_ms")
+                                   for m in g.secondaries)
                 self._global_event(g, "Waiting for data synchronization across global cluster members. "
                                    f"Current lags behind primary DB cluster: {behind}.")
                 final = self._drain(new_spec.name, 60.0)
@@ -455,7 +465,7 @@ class GlobalDatabases(Context):
         # history parts from the old one's (its writer may commit on top of it at once).
         at = final["applied_lsn"]
         log.info("%s of %s to %s: the secondary had applied LSN %s, heard of %s (%s transactions behind); "
-                 "the new writer is %s", word, g.name, new_spec.name, final.get("applied_lsn"),
+                 "the new writer is %s", mode, g.name, new_spec.name, final.get("applied_lsn"),
                  final.get("heard_lsn"), final.get("heard_transactions"), writer.id)
         if data_loss:
             heard = max(final.get("heard_lsn") or 0, at)
@@ -500,7 +510,7 @@ class GlobalDatabases(Context):
                 self._rejoin(g, m)
             else:
                 self._resource(g, m)
-        self._global_event(g, f"Global {word} to DB cluster {new_spec.name} in Region {new_spec.region} finished.")
+        self._global_event(g, f"Global {mode} to DB cluster {new_spec.name} in Region {new_spec.region} finished.")
         return promotion  # type: ignore[return-value]
 
     def _shut_down_writer(self, spec: ClusterSpec) -> None:
@@ -630,23 +640,20 @@ class GlobalDatabases(Context):
             return {"name": name, "deleted": True, "clusters": kept}
 
     # --- regions failing on purpose -------------------------------------------------------
-    def _region_processes(self, region: str) -> tuple[list[str], list[tuple[str, process.ProcessRecord]],
-                                                      list[tuple[str, process.ProcessRecord]]]:
+    def _region_processes(self, region: str) -> _RegionProcesses:
         fleet = self.fleet(region)
-        nodes = [(n.id, fleet.record(n.id)) for n in fleet.status()]
-        instances = []
-        replicators = []
+        found = _RegionProcesses([(n.id, r) for n in fleet.status() if (r := fleet.record(n.id)) is not None])
         for spec in self.store.all():
             if spec.region != region:
                 continue
             for inst in spec.instances:
                 record = self.instance_record(spec, inst)
                 if record is not None:
-                    instances.append((inst.id, record))
+                    found.instances.append((spec.name, inst.id, record))
             record = self.replicator_record(spec.name)
             if record is not None:
-                replicators.append((spec.name, record))
-        return [n for n, _ in nodes], instances + [(n, r) for n, r in nodes if r is not None], replicators
+                found.replicators.append((spec.name, record))
+        return found
 
     def op_chaos_fail_region(self, region: str, mode: str = "stop") -> RegionFault:
         if mode not in ("stop", "freeze"):
@@ -656,12 +663,9 @@ class GlobalDatabases(Context):
         if self.region_failed(region):
             raise errors.Conflict(f"region {region} is failed already", hint=f"aurora chaos restore-region {region}")
         self.failed_regions[region] = mode
-        node_ids, procs, replicators = self._region_processes(region)
-        for _name, record in procs + replicators:
-            if mode == "freeze":
-                process.kill(record, signal.SIGSTOP)
-            else:
-                process.kill(record)
+        found = self._region_processes(region)
+        for record in found.records():
+            process.kill(record, signal.SIGSTOP if mode == "freeze" else signal.SIGKILL)
         # the link to the region is cut: secondaries elsewhere stop fetching from it
         for g in self.globals.all():
             if g.primary.region == region:
@@ -669,40 +673,23 @@ class GlobalDatabases(Context):
                     if not self.region_failed(m.region):
                         with contextlib.suppress(errors.AuroraError):
                             self.replicator_call(m.cluster, "link", timeout=2.0, up=False)
-        self.events.add(None, f"Region {region} failed ({mode}): {len(node_ids)} storage nodes, "
-                        f"{len(procs) - len(node_ids)} instances and {len(replicators)} replication processes",
+        self.events.add(None, f"Region {region} failed ({mode}): {len(found.nodes)} storage nodes, "
+                        f"{len(found.instances)} instances and {len(found.replicators)} replication processes",
                         source=region, event_id="AURORA-CHAOS")
-        inst_ids = [n for n, _ in procs if n not in node_ids]
-        return {"region": region, "mode": mode, "nodes": node_ids, "instances": inst_ids,
-                "replicators": [n for n, _ in replicators]}
+        return found.report(region, mode)
 
     def op_chaos_restore_region(self, region: str) -> RegionFault:
-        mode = self.failed_regions.get(region)
-        if mode is None:
+        if region not in self.failed_regions:
             raise errors.Conflict(f"region {region} is not failed")
-        node_ids, procs, replicators = self._region_processes(region)
+        found = self._region_processes(region)
         demoted = {m.cluster for g in self.globals.all() for m in g.members
                    if m.region == region and m.rejoin_cut >= 0}
-        fleet = self.fleet(region)
         # storage first; an old primary that lost its role is fenced before anything of it runs
-        for node_id in node_ids:
-            record = fleet.record(node_id)
-            if record is not None and record.alive():
-                process.kill(record, signal.SIGCONT)
-        fleet.start()
-        for name, record in procs:
-            if name in node_ids:
-                continue
-            cluster = name.rsplit("-instance-", 1)[0]
-            if cluster in demoted:
-                process.kill(record)
-            elif record.alive():
-                process.kill(record, signal.SIGCONT)
-        for name, record in replicators:
-            if name in demoted:
-                process.kill(record)
-            elif record.alive():
-                process.kill(record, signal.SIGCONT)
+        for _node, record in found.nodes:
+            process.kill(record, signal.SIGCONT)
+        self.fleet(region).start()
+        for cluster, record in [(c, r) for c, _i, r in found.instances] + found.replicators:
+            process.kill(record, signal.SIGKILL if cluster in demoted else signal.SIGCONT)
         del self.failed_regions[region]
         for g in self.globals.all():
             with self._global_lock(g.name):
@@ -714,8 +701,7 @@ class GlobalDatabases(Context):
                     elif m.role == "secondary" and g.primary.region == region:
                         self._resource(g, m)
         self.events.add(None, f"Region {region} restored", source=region, event_id="AURORA-CHAOS")
-        return {"region": region, "mode": "restore", "nodes": node_ids,
-                "instances": [n for n, _ in procs if n not in node_ids], "replicators": [n for n, _ in replicators]}
+        return found.report(region, "restore")
 
     def op_chaos_region_latency(self, region_a: str, region_b: str, ms: float) -> RegionLatency:
         check_name(region_a, "region")

@@ -23,7 +23,7 @@ from aurora.engine.control.clusters import (
     InstanceSpec,
 )
 from aurora.engine.control.context import Context
-from aurora.engine.layout import Layout, ensure_private_dir
+from aurora.engine.layout import Layout, clear_status, ensure_private_dir
 from aurora.engine.pgwire.probe import answers as instance_answers
 
 log = logging.getLogger("aurorad")
@@ -36,8 +36,7 @@ class Instances(Context):
 
     def spawn_instance(self, spec: ClusterSpec, inst: InstanceSpec) -> process.ProcessRecord:
         folder = ensure_private_dir(self.layout.instance_dir(spec.name, inst.id))
-        with contextlib.suppress(FileNotFoundError):
-            self.layout.instance_status_file(folder).unlink()
+        clear_status(folder)
         args = [
             "--dir", str(folder), "--cluster", spec.name, "--id", inst.id, "--role", inst.role,
             "--az", inst.az, "--port", str(inst.port), "--region", spec.region,

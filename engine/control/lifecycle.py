@@ -24,6 +24,7 @@ from aurora.engine.control.clusters import (
 from aurora.engine.control.context import AZS, Context, port_free
 from aurora.engine.control.routes import Endpoints
 from aurora.engine.errors import ClusterDamaged
+from aurora.engine.globaldb.store import MAX_SECONDARY_READERS
 from aurora.engine.layout import DEFAULT_REGION
 from aurora.engine.storage import admin
 from aurora.engine.storage.fleet import free_port
@@ -205,12 +206,10 @@ class Lifecycle(Context):
             return {"name": name, "deleted": True}
 
     def op_scale(self, name: str, replicas: int, wait: bool = True) -> Scaled:
-        if not 0 <= replicas <= MAX_REPLICAS + 1:
-            raise errors.UsageError(f"--replicas must be between 0 and {MAX_REPLICAS}, not {replicas}")
         with self.lock(name):
             spec = self.store.load(name)
-            limit = MAX_REPLICAS + 1 if spec.secondary else MAX_REPLICAS  # a secondary: 16 readers
-            if replicas > limit:
+            limit = MAX_SECONDARY_READERS if spec.secondary else MAX_REPLICAS
+            if not 0 <= replicas <= limit:
                 raise errors.UsageError(f"--replicas must be between 0 and {limit}, not {replicas}")
             readers = spec.readers
             added: list[InstanceSpec] = []

@@ -38,7 +38,6 @@ import argparse
 import asyncio
 import collections
 import contextlib
-import json
 import logging
 import os
 import signal
@@ -49,8 +48,8 @@ from pathlib import Path
 from typing import Any
 
 from aurora.engine import errors, rpc
-from aurora.engine.instance.replication import Broadcaster
-from aurora.engine.layout import Layout, unix_socket_path
+from aurora.engine.instance.replication import Broadcaster, p99, read_frames, read_hello
+from aurora.engine.layout import Layout, clear_status, unix_socket_path, write_status
 from aurora.engine.loop import asyncio_run
 from aurora.engine.storage import records as rec
 from aurora.engine.storage import wire
@@ -234,20 +233,12 @@ class Replicator:
                 await asyncio.sleep(0.1)
                 continue
             try:
-                hello = json.loads(await reader.readline() or b"{}")
-                if "hello" not in hello:
-                    raise ConnectionError("no hello from the primary's writer")
-                self._hear(int(hello["hello"]), time.time(), None)
-                pending = b""
-                while path == self.writer_socket:
-                    chunk = await reader.read(1 << 20)
-                    if not chunk:
-                        break
-                    pending += chunk
-                    *lines, pending = pending.split(b"\n")
+                self._hear(await read_hello(reader), time.time(), None)
+                async for frames in read_frames(reader):
+                    if path != self.writer_socket:
+                        break  # told of another primary or writer: follow that one
                     now = time.time()
-                    for line in lines:
-                        f = json.loads(line)
+                    for f in frames:
                         self._hear(f["lsn"], f["t"], [(p[0], p[1]) for p in f["pages"]], now)
             except (ConnectionError, ValueError, OSError, KeyError, TypeError) as e:
                 log.info("the primary's commit stream was lost: %s", e)
@@ -527,7 +518,6 @@ class Replicator:
 
     def status(self) -> dict[str, Any]:
         rpo_lag = max(0.0, (self.heard_t - self.applied_t) * 1000) if self.heard > self.applied else 0.0
-        lags = sorted(self.lags)
         return {
             "cluster": self.args.cluster, "pid": os.getpid(), "state": self.state, "error": self.error,
             "ready": self.state in ("catching-up", "replicating", "link-down"),
@@ -536,10 +526,10 @@ class Replicator:
             "applied_lsn": self.applied, "heard_lsn": self.heard,
             "heard_transactions": len(self.heard_log),
             "lag_ms": self.last_lag_ms,
-            "lag_p99_ms": lags[min(len(lags) - 1, int(len(lags) * 0.99))] if lags else None,
+            "lag_p99_ms": p99(self.lags),
             "rpo_lag_ms": rpo_lag, "lag_history_ms": list(self.history),
-            "lag_p99_before_write_ms": _p99([a for a, _ in self.parts]),
-            "lag_p99_write_ms": _p99([b for _, b in self.parts]),
+            "lag_p99_before_write_ms": p99(a for a, _ in self.parts),
+            "lag_p99_write_ms": p99(b for _, b in self.parts),
             "writes_io": self.writes_io, "batches": self.batches,
             "readers_following": self.broadcaster.readers if self.broadcaster else 0,
             "cut": list(self.cut) if self.cut else None, "started": self.started, "time": time.time(),
@@ -596,10 +586,7 @@ class Replicator:
 
     # --- status ---------------------------------------------------------------------------
     def _write_status(self) -> None:
-        path = Layout.instance_status_file(self.dir)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.status()))
-        os.replace(tmp, path)
+        write_status(self.dir, self.status())
 
     async def _status_loop(self) -> None:
         tick = 0
@@ -624,15 +611,7 @@ class Replicator:
             await self.target.close()
             self.target.pool.close()
         self._drop_source()
-        with contextlib.suppress(FileNotFoundError):
-            Layout.instance_status_file(self.dir).unlink()
-
-
-def _p99(xs: list[float]) -> float | None:
-    if not xs:
-        return None
-    xs = sorted(xs)
-    return round(xs[min(len(xs) - 1, int(len(xs) * 0.99))], 1)
+        clear_status(self.dir)
 
 
 CONTROL = rpc.Registry([

@@ -20,13 +20,41 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from aurora.engine import localsock
 from aurora.engine.layout import unix_socket_path
 
 log = logging.getLogger("aurora.instance.replication")
+
+
+async def read_hello(reader: asyncio.StreamReader) -> int:
+    """The first line of a commit stream: the writer's durable point when it was joined."""
+    hello = json.loads(await reader.readline() or b"{}")
+    if "hello" not in hello:
+        raise ConnectionError("no hello from the writer")
+    return int(hello["hello"])
+
+
+async def read_frames(reader: asyncio.StreamReader) -> AsyncIterator[list[dict[str, Any]]]:
+    """The commit frames of a stream until it ends: every whole frame of a read together (under
+    load, one hop per frame lets frames queue behind each other)."""
+    pending = b""
+    while True:
+        chunk = await reader.read(1 << 20)
+        if not chunk:
+            return
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        if lines:
+            yield [json.loads(line) for line in lines]
+
+
+def p99(xs: Iterable[float]) -> float | None:
+    ordered = sorted(xs)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] if ordered else None
 
 
 class Broadcaster:
@@ -105,10 +133,7 @@ class Follower:
             self.apply(frame["lsn"], [tuple(p) for p in frame["pages"]])  # type: ignore[misc]
 
     def lag_p99_ms(self) -> float | None:
-        if not self._lags:
-            return None
-        xs = sorted(self._lags)
-        return xs[min(len(xs) - 1, int(len(xs) * 0.99))]
+        return p99(self._lags)
 
     async def run(self) -> None:
         while True:
@@ -122,24 +147,11 @@ class Follower:
                 await asyncio.sleep(0.1)
                 continue
             try:
-                hello = json.loads(await reader.readline() or b"{}")
-                if "hello" not in hello:
-                    raise ConnectionError("no hello from the writer")
+                await read_hello(reader)
                 await asyncio.to_thread(self.resync)
                 self.connected = True
-                pending = b""
-                while True:
-                    chunk = await reader.read(1 << 20)
-                    if not chunk:
-                        break
-                    pending += chunk
-                    *lines, pending = pending.split(b"\n")
-                    if not lines:
-                        continue
-                    # Every frame that has arrived goes over in one hop to a worker thread:
-                    # under load, one hop per frame let frames queue behind each other.
-                    frames = [json.loads(line) for line in lines]
-                    await asyncio.to_thread(self._apply_all, frames)
+                async for frames in read_frames(reader):
+                    await asyncio.to_thread(self._apply_all, frames)  # one hop for them all
                     now = time.time()
                     for frame in frames:
                         lag = max(0.0, (now - frame["t"]) * 1000)

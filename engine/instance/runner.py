@@ -7,14 +7,12 @@ once ``status.json`` says so and its port answers an SSLRequest.
 
 from __future__ import annotations
 
-import contextlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aurora.engine import process
-from aurora.engine.layout import Layout, ensure_private_dir
+from aurora.engine.layout import Layout, clear_status, ensure_private_dir, read_status
 from aurora.engine.pgwire.probe import answers
 from aurora.engine.storage.fleet import free_port
 
@@ -52,8 +50,7 @@ class InstanceProcess:
     def start(self, timeout: float = 30.0) -> None:
         """Spawn the process and wait until it serves."""
         folder = ensure_private_dir(self.dir)
-        with contextlib.suppress(FileNotFoundError):
-            Layout.instance_status_file(folder).unlink()
+        clear_status(folder)
         args = [
             "--dir", str(folder), "--cluster", self.cluster, "--id", self.id, "--role", self.role,
             "--az", self.az, "--port", str(self.port), "--region", self.region,
@@ -74,10 +71,7 @@ class InstanceProcess:
         )
 
     def status(self) -> dict[str, Any]:
-        try:
-            return json.loads(Layout.instance_status_file(self.dir).read_text())
-        except (FileNotFoundError, ValueError):
-            return {}
+        return read_status(self.dir)
 
     def alive(self) -> bool:
         return self.record is not None and self.record.alive()

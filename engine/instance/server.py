@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import signal
@@ -31,7 +30,7 @@ from aurora.engine.instance import aurora_functions
 from aurora.engine.instance.databases import REGISTRY, Databases
 from aurora.engine.instance.replication import Broadcaster, Follower
 from aurora.engine.instance.vfs import VolumeVFS
-from aurora.engine.layout import Layout, unix_socket_path
+from aurora.engine.layout import Layout, clear_status, unix_socket_path, write_status
 from aurora.engine.loop import asyncio_run
 from aurora.engine.pgwire.auth import ScramAuthenticator, make_scram_verifier
 from aurora.engine.pgwire.server import PgServer
@@ -268,10 +267,7 @@ class Instance:
         }
 
     def _write_status(self) -> None:
-        path = Layout.instance_status_file(self.dir)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.status()))
-        os.replace(tmp, path)
+        write_status(self.dir, self.status())
 
     async def _status_loop(self) -> None:
         while True:
@@ -288,8 +284,7 @@ class Instance:
         if self.server is not None:
             await self.server.stop()
         await self._close_data()
-        with contextlib.suppress(FileNotFoundError):
-            Layout.instance_status_file(self.dir).unlink()
+        clear_status(self.dir)
 
 
 CONTROL = rpc.Registry([
