@@ -94,11 +94,21 @@ def create(
     database_name: str = typer.Option("postgres", "--database-name", help="The initial database."),
     port: int | None = typer.Option(None, "--port", help="Port of the writer endpoint (default: a free one)."),
     wait: bool = typer.Option(True, "--wait/--no-wait", help="Return once the writer endpoint accepts connections."),
+    serverless: bool = typer.Option(False, "--serverless",
+                                    help="Serverless v2 instances: capacity in ACUs that follows the load."),
+    min_acu: float | None = typer.Option(None, "--min-acu",
+                                         help="Least capacity per instance: 0 (pauses when idle) or 0.5-256 "
+                                              "in steps of 0.5 (default 0.5)."),
+    max_acu: float | None = typer.Option(None, "--max-acu", help="Most capacity per instance: 1-256 (default 16)."),
+    auto_pause_after: int | None = typer.Option(None, "--auto-pause-after",
+                                                help="With --min-acu 0: idle seconds before instances pause "
+                                                     "(1-86400, default 300)."),
     as_json: bool = JSON,
 ) -> None:
     """Create a cluster: a volume, a writer, optional readers and their endpoints.
 
     Example: aurora create demo --replicas 2
+    Example: aurora create lab --serverless --min-acu 0 --max-acu 8 --auto-pause-after 60
     """
     password = None
     if master_password_stdin:
@@ -108,7 +118,8 @@ def create(
     started = time.monotonic()
     result = call("create", f"Creating cluster {name}...", name=name, engine=engine, replicas=replicas,
                   region=region, master_username=master_username, master_password=password,
-                  database_name=database_name, port=port, wait=wait)
+                  database_name=database_name, port=port, wait=wait, serverless=serverless,
+                  min_acu=min_acu, max_acu=max_acu, auto_pause_after=auto_pause_after)
     if as_json:
         emit_json(result)
         return
@@ -141,7 +152,7 @@ def list_(as_json: bool = JSON) -> None:
 def _status(s: str) -> str:
     color = {"available": "green", "replicating": "green", "stopped": "dim", "starting": "yellow",
              "catching-up": "yellow", "rejoining": "yellow", "switching-over": "yellow",
-             "failing-over": "yellow"}.get(s, "red")
+             "failing-over": "yellow", "paused": "blue"}.get(s, "red")
     return f"[{color}]{s}[/]"
 
 
@@ -161,10 +172,17 @@ def describe(name: str = typer.Argument(..., help="Cluster name."), as_json: boo
     size = vol.get("size_bytes")
     out.print(f"volume {vol['id']}: {_bytes(size) if size is not None else '?'} in "
               f"{vol.get('protection_groups', '?')} protection group(s)")
-    t = Table("INSTANCE", "ROLE", "STATUS", "AZ", "TIER", "LAG MS", "PORT", "PID", box=None)
+    sv = d.get("serverless")
+    if sv:
+        out.print(f"serverless: {sv['min_acu']:g} to {sv['max_acu']:g} ACUs per instance"
+                  + (f", pauses after {sv['seconds_until_auto_pause']}s idle"
+                     if sv["seconds_until_auto_pause"] is not None else ""))
+    t = Table("INSTANCE", "ROLE", "STATUS", "AZ", "TIER", "LAG MS", *(["ACU"] if sv else []), "PORT", "PID",
+              box=None)
     for i in d["instances"]:
         lag = "-" if i["lag_ms"] is None else f"{i['lag_ms']:.1f}"
-        t.add_row(i["id"], i["role"], _status(i["status"]), i["az"], str(i["promotion_tier"]), lag,
+        acu = ["-" if i["acu"] is None else f"{i['acu']:g}"] if sv else []
+        t.add_row(i["id"], i["role"], _status(i["status"]), i["az"], str(i["promotion_tier"]), lag, *acu,
                   str(i["port"]), str(i["pid"] or "-"))
     out.print(t)
 
@@ -361,6 +379,39 @@ def scale(
     changes = [f"added {', '.join(r['added'])}"] if r["added"] else []
     changes += [f"removed {', '.join(r['removed'])}"] if r["removed"] else []
     out.print(f"{name} has {r['replicas']} reader(s)" + (f" ({'; '.join(changes)})." if changes else "."))
+
+
+@app.command()
+def modify(
+    name: str = typer.Argument(..., help="Cluster name."),
+    min_acu: float | None = typer.Option(None, "--min-acu", help="Least capacity per instance: 0 or 0.5-256."),
+    max_acu: float | None = typer.Option(None, "--max-acu", help="Most capacity per instance: 1-256."),
+    auto_pause_after: int | None = typer.Option(None, "--auto-pause-after",
+                                                help="With a minimum of 0: idle seconds before a pause (1-86400)."),
+    instance: str | None = typer.Option(None, "--instance", help="The instance whose --promotion-tier to set."),
+    promotion_tier: int | None = typer.Option(None, "--promotion-tier",
+                                              help="0-15: failover prefers the lowest; serverless readers in "
+                                                   "tiers 0 and 1 follow the writer's capacity and pause with it."),
+    as_json: bool = JSON,
+) -> None:
+    """Change a serverless cluster's capacity range, or an instance's promotion tier; at once, without a restart.
+
+    Example: aurora modify lab --min-acu 0.5 --max-acu 16
+    Example: aurora modify lab --instance lab-instance-3 --promotion-tier 2
+    """
+    r = call("modify", f"Modifying {name}...", name=name, min_acu=min_acu, max_acu=max_acu,
+             auto_pause_after=auto_pause_after, instance=instance, promotion_tier=promotion_tier)
+    if as_json:
+        emit_json(r)
+        return
+    sv = r["serverless"]
+    if sv:
+        out.print(f"{name}: {sv['min_acu']:g} to {sv['max_acu']:g} ACUs per instance"
+                  + (f", pauses after {sv['seconds_until_auto_pause']}s idle" if sv["seconds_until_auto_pause"]
+                     else "") + ".")
+    for i in r["instances"]:
+        acu = "" if i["acu"] is None else f", {i['acu']:g} ACU" + (" (paused)" if i["acu"] == 0 else "")
+        out.print(f"  {i['id']}: promotion tier {i['promotion_tier']}{acu}")
 
 
 @app.command()

@@ -3,7 +3,7 @@
 
 _aurora_subcommands() {
     case "$1" in
-        "") echo "create list describe endpoints url connect start stop delete events logs failover scale clone promote-region fleet dashboard daemon endpoint global chaos" ;;
+        "") echo "create list describe endpoints url connect start stop delete events logs failover scale modify clone promote-region fleet dashboard daemon endpoint global chaos" ;;
         "daemon") echo "status start stop" ;;
         "endpoint") echo "create" ;;
         "global") echo "create add-region list describe remove-region delete" ;;
@@ -14,7 +14,7 @@ _aurora_subcommands() {
 _aurora_options() {
     case "$1" in
         "") echo "--version -h --help" ;;
-        "create") echo "--engine --replicas --region --master-username --master-password-stdin --database-name --port --wait --no-wait --json -h --help" ;;
+        "create") echo "--engine --replicas --region --master-username --master-password-stdin --database-name --port --wait --no-wait --serverless --min-acu --max-acu --auto-pause-after --json -h --help" ;;
         "list") echo "--json -h --help" ;;
         "describe") echo "--json -h --help" ;;
         "endpoints") echo "--json -h --help" ;;
@@ -27,6 +27,7 @@ _aurora_options() {
         "logs") echo "-f --follow -n --lines -h --help" ;;
         "failover") echo "--target --target-db-instance-identifier --json -h --help" ;;
         "scale") echo "--replicas --wait --no-wait --json -h --help" ;;
+        "modify") echo "--min-acu --max-acu --auto-pause-after --instance --promotion-tier --json -h --help" ;;
         "clone") echo "--wait --no-wait --json -h --help" ;;
         "promote-region") echo "--region --allow-data-loss --json -h --help" ;;
         "fleet") echo "--region --json -h --help" ;;
@@ -63,11 +64,12 @@ _aurora_options() {
 
 _aurora_valued() {
     case "$1" in
-        "create") echo "--engine --replicas --region --master-username --database-name --port" ;;
+        "create") echo "--engine --replicas --region --master-username --database-name --port --min-acu --max-acu --auto-pause-after" ;;
         "url") echo "--instance" ;;
         "logs") echo "-n --lines" ;;
         "failover") echo "--target --target-db-instance-identifier" ;;
         "scale") echo "--replicas" ;;
+        "modify") echo "--min-acu --max-acu --auto-pause-after --instance --promotion-tier" ;;
         "promote-region") echo "--region" ;;
         "fleet") echo "--region" ;;
         "dashboard") echo "--refresh" ;;
@@ -100,6 +102,7 @@ _aurora_argument() {
         "logs:0") echo "cluster" ;;
         "failover:0") echo "cluster" ;;
         "scale:0") echo "cluster" ;;
+        "modify:0") echo "cluster" ;;
         "clone:0") echo "cluster" ;;
         "endpoint create:0") echo "cluster" ;;
         "chaos kill-instance:0") echo "cluster" ;;

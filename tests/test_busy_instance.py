@@ -113,7 +113,7 @@ def test_a_busy_writer_stays_healthy_and_on_its_endpoint(tmp_path, monkeypatch):
     """One late ping answer (0.4 s) neither takes the writer off its endpoint nor makes it
     unresponsive (which would fail it over); a dead port still does, after two pings."""
     busy = _SlowPinger(0.4)
-    writer = SimpleNamespace(id="w", role="writer", stopped=False, port=busy.port, az="a")
+    writer = SimpleNamespace(id="w", role="writer", stopped=False, paused=False, port=busy.port, az="a")
     spec = SimpleNamespace(name="c", instances=[writer], custom_endpoints=[], secondary=False)
     cp = daemon.ControlPlane(Layout(tmp_path), asyncio.new_event_loop())
     monkeypatch.setattr(cp, "store", SimpleNamespace(load=lambda name: spec))

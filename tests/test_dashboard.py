@@ -26,11 +26,12 @@ from textual.widgets import Input, Label
 from aurora.cli.dashboard.alert_bar import AlertBar
 from aurora.cli.dashboard.app import DashboardApp
 from aurora.cli.dashboard.choice_screen import ChoiceScreen
-from aurora.cli.dashboard.cluster_tree import Selection
+from aurora.cli.dashboard.cluster_tree import Selection, cluster_label, instance_label, status_style
 from aurora.cli.dashboard.confirm_screen import ConfirmScreen
+from aurora.cli.dashboard.event_stream import event_style
 from aurora.cli.dashboard.global_databases import GlobalDatabases
 from aurora.cli.dashboard.help_screen import HelpScreen
-from aurora.cli.dashboard.model import History, ProcessProbe, Usage, collect
+from aurora.cli.dashboard.model import History, ProcessProbe, ServerlessView, Usage, collect
 from aurora.cli.dashboard.prompt_screen import PromptScreen
 from aurora.engine import errors
 
@@ -40,9 +41,11 @@ SIZE = (150, 44)
 
 
 def instance(id: str, role: str, az: str, pid: int | None, *, status: str = "available",
-             lag_ms: float | None = None, connections: int = 0, commits: int | None = None) -> dict[str, Any]:
+             lag_ms: float | None = None, connections: int = 0, commits: int | None = None,
+             acu: float | None = None) -> dict[str, Any]:
     return {"id": id, "role": role, "status": status, "az": az, "promotion_tier": 1, "lag_ms": lag_ms,
-            "pid": pid, "port": 5500 + (pid or 0) % 100, "connections": connections, "commits": commits}
+            "pid": pid, "port": 5500 + (pid or 0) % 100, "connections": connections, "commits": commits,
+            "acu": acu, "acu_utilization": None}
 
 
 def clusters() -> list[dict[str, Any]]:
@@ -64,6 +67,27 @@ def clusters() -> list[dict[str, Any]]:
          "parent": "orders", "volume": {"id": "vol-3", "size_bytes": 2**20, "protection_groups": 1},
          "instances": [instance("orders-clone-instance-1", "writer", "a", 4301, connections=1, commits=7)]},
     ]
+
+
+def serverless_clusters() -> list[dict[str, Any]]:
+    """burst scales with its load (ACU_PER_POLL); nightly auto-paused: no process, 0 ACU."""
+    return [
+        {"name": "burst", "engine": "postgres", "status": "available", "region": "local-1", "parent": None,
+         "volume": {"id": "vol-4", "size_bytes": 3 * 2**20, "protection_groups": 1},
+         "serverless": {"min_acu": 0.5, "max_acu": 16.0, "seconds_until_auto_pause": None},
+         "instances": [
+             instance("burst-instance-1", "writer", "a", 4401, connections=30, commits=500, acu=0.5),
+             instance("burst-instance-2", "reader", "b", 4402, lag_ms=6.0, connections=4, acu=0.5),
+         ]},
+        {"name": "nightly", "engine": "postgres", "status": "paused", "region": "local-1", "parent": None,
+         "volume": {"id": "vol-5", "size_bytes": 2**20, "protection_groups": 1},
+         "serverless": {"min_acu": 0.0, "max_acu": 4.0, "seconds_until_auto_pause": 300},
+         "instances": [instance("nightly-instance-1", "writer", "c", None, status="paused", acu=0.0)]},
+    ]
+
+
+ACU_PER_POLL = [0.5, 1.0, 2.0, 4.0, 6.0, 4.5, 3.0, 2.0]
+"""The running serverless instances' capacity at each poll, as the scaler would move it."""
 
 
 NODES = ["sn-a1", "sn-a2", "sn-b1", "sn-b2", "sn-c1", "sn-c2"]
@@ -137,6 +161,18 @@ FAILOVER = {"global_name": "shop", "mode": "failover", "old_primary": "shop-eu",
             "rpo": {"lsn_from": 8991, "lsn_to": 9000, "transactions": 3, "confirmed": False}}
 
 
+SERVERLESS_EVENTS = [
+    {"id": len(EVENTS) + i + 1, "time": T0 + 70 + 5 * i, "cluster": cluster, "source": source,
+     "event_id": event_id, "message": msg}
+    for i, (cluster, source, event_id, msg) in enumerate([
+        ("burst", "burst-instance-1", "AURORA-SERVERLESS-SCALE",
+         "DB instance burst-instance-1 scaled from 0.5 to 1 ACUs (CPU 97% of its share)"),
+        ("nightly", "nightly-instance-1", "AURORA-SERVERLESS-PAUSE",
+         "DB instance paused: nightly-instance-1 (no user connection for 300s)"),
+    ])
+]
+
+
 COMMITS_PER_POLL = [40, 65, 52, 80, 47, 90, 61, 30, 72, 55, 98, 44]
 
 
@@ -145,8 +181,9 @@ class FixedSource:
 
     def __init__(self, *, down: tuple[str, ...] = ("sn-b2",),
                  fail: dict[str, errors.AuroraError] | None = None,
-                 globals: list[dict[str, Any]] | None = None) -> None:
+                 globals: list[dict[str, Any]] | None = None, serverless: bool = False) -> None:
         self.down = down
+        self.serverless = serverless
         self.fail = fail or {}
         self.globals = globals or []
         self.calls: list[tuple[str, dict[str, Any]]] = []
@@ -158,20 +195,29 @@ class FixedSource:
             raise self.fail[op]
         if op == "list":
             self.polls += 1
-            return [{"name": c["name"], "region": c["region"], "status": c["status"]} for c in clusters()]
+            return [{"name": c["name"], "region": c["region"], "status": c["status"]} for c in self.clusters()]
         if op == "describe":
-            described = copy.deepcopy(next(c for c in clusters() if c["name"] == args["name"]))
+            described = copy.deepcopy(next(c for c in self.clusters() if c["name"] == args["name"]))
             n = self.polls
             for inst in described["instances"]:
                 if inst["commits"] is not None:
                     inst["commits"] += sum(COMMITS_PER_POLL[i % len(COMMITS_PER_POLL)] for i in range(n))
                 if inst["lag_ms"] is not None:
                     inst["lag_ms"] += (n * 37) % 60
+                if inst["acu"] is not None and inst["status"] != "paused":
+                    inst["acu"] = ACU_PER_POLL[(n - 1) % len(ACU_PER_POLL)]
+                    inst["acu_utilization"] = round(100 * inst["acu"] / described["serverless"]["max_acu"], 1)
             return described
         if op == "fleet":
-            return fleet(self.down)
+            report = fleet(self.down)
+            if self.serverless:
+                report["volumes"] += [{"id": c["volume"]["id"], "cluster": c["name"],
+                                       "protection_groups": report["volumes"][-1]["protection_groups"]}
+                                      for c in serverless_clusters()]
+            return report
         if op == "events":
-            return [e for e in EVENTS if e["id"] > args.get("since", 0)]
+            events = EVENTS + (SERVERLESS_EVENTS if self.serverless else [])
+            return [e for e in events if e["id"] > args.get("since", 0)]
         if op == "global_list":
             return [{k: g[k] for k in ("name", "status", "primary", "primary_region", "secondaries", "writer")}
                     for g in self.globals]
@@ -187,12 +233,15 @@ class FixedSource:
                     "rpo": FAILOVER["rpo"] if args["allow_data_loss"] else None}
         return {"op": op}
 
+    def clusters(self) -> list[dict[str, Any]]:
+        return clusters() + (serverless_clusters() if self.serverless else [])
+
     @property
     def actions(self) -> list[tuple[str, dict[str, Any]]]:
         return [(op, args) for op, args in self.calls if op not in READ_OPS]
 
 
-PAUSED_PID = 4103
+FROZEN_PID = 4103
 """orders-instance-3 is frozen (SIGSTOP): describe says available, the probe says stopped."""
 
 
@@ -208,7 +257,7 @@ class Clock:
 
 
 def probe(pid: int) -> Usage:
-    return Usage(float(pid % 17) + 0.5, (40 + pid % 23) * 2**20, stopped=pid == PAUSED_PID)
+    return Usage(float(pid % 17) + 0.5, (40 + pid % 23) * 2**20, stopped=pid == FROZEN_PID)
 
 
 def make_app(source: Any) -> DashboardApp:
@@ -658,8 +707,79 @@ def test_snapshot_unreachable_after_data(snap_compare: Any) -> None:
     assert snap_compare(make_app(source), terminal_size=SIZE, run_before=run_before)
 
 
-def test_a_frozen_instance_is_shown_paused() -> None:
+def test_a_frozen_instance_is_shown_frozen() -> None:
     snapshot = collect(FixedSource(), probe)
     orders = snapshot.cluster("orders")
     assert orders is not None
-    assert [i.status for i in orders.instances] == ["available", "available", "paused"]
+    assert [i.status for i in orders.instances] == ["available", "available", "frozen"]
+    frozen = instance_label("orders", orders.instances[2], 10)
+    assert "frozen" in frozen.plain and status_style("frozen") == "bold red"  # a fault, unlike paused
+
+
+# --- serverless v2 -----------------------------------------------------------------------------------
+
+
+def test_serverless_settings_and_capacity_are_read_from_describe() -> None:
+    snapshot = collect(FixedSource(serverless=True), probe, clock=Clock())
+    burst, orders = snapshot.cluster("burst"), snapshot.cluster("orders")
+    assert burst is not None and orders is not None
+    assert burst.serverless == ServerlessView(min_acu=0.5, max_acu=16.0, seconds_until_auto_pause=None)
+    assert [(i.id, i.status, i.acu) for i in burst.instances] == [
+        ("burst-instance-1", "available", 0.5), ("burst-instance-2", "available", 0.5)]
+    assert orders.serverless is None and all(i.acu is None for i in orders.instances)
+    assert "serverless 0.5-16 ACU" in cluster_label(burst, ()).plain
+    assert instance_label("burst", burst.instances[0], 10).plain.endswith("  0.5 ACU")
+    assert "ACU" not in instance_label("orders", orders.instances[0], 10).plain
+
+
+def test_capacity_series_follows_the_writer_over_polls() -> None:
+    source, clock, history = FixedSource(serverless=True), Clock(), History(60, 1.0)
+    for _ in range(5):
+        history.record(collect(source, probe, clock=clock))
+    burst = history.series("burst")
+    assert burst.capacity == ACU_PER_POLL[:5]
+    assert burst.serverless is not None and burst.serverless.acu_range == "0.5-16"
+    assert burst.activity_kind == "transactions/s" and len(burst.activity) == 4  # beside, unchanged
+    nightly = history.series("nightly")
+    assert nightly.capacity == [0.0] * 5  # paused: capacity 0, still a point
+    orders = history.series("orders")
+    assert orders.capacity == [] and orders.serverless is None
+
+
+def test_a_paused_serverless_cluster_is_shown_paused_not_as_a_fault() -> None:
+    snapshot = collect(FixedSource(serverless=True), probe, clock=Clock())
+    nightly = snapshot.cluster("nightly")
+    assert nightly is not None and nightly.status == "paused"
+    [writer] = nightly.instances
+    assert (writer.status, writer.pid, writer.acu, writer.cpu_percent) == ("paused", None, 0.0, None)
+    assert nightly.serverless == ServerlessView(0.0, 4.0, 300)
+    label = instance_label("nightly", writer, 10)
+    assert "● paused" in label.plain and label.plain.endswith("  0 ACU")
+    assert status_style("paused") not in ("bold red", "yellow")
+    assert "● paused" in cluster_label(nightly, ()).plain
+    pause, chaos = SERVERLESS_EVENTS[1]["message"], "paused DB instance orders-instance-3 (reader) with SIGSTOP"
+    assert event_style(pause) == status_style("paused") and event_style(chaos) == "bold red"
+
+
+@pilot_test
+async def test_the_charts_show_a_serverless_clusters_capacity_beside_its_transactions() -> None:
+    app = make_app(FixedSource(serverless=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await polled(pilot, rounds=4)
+        await select(pilot, "burst")
+        text = screen_text(app)
+        assert "transactions/s   now" in text
+        assert "writer ACUs   now 4   peak 4   range 0.5-16" in text
+        tree = text[text.index("▼ burst"):text.index("▼ nightly")]
+        assert re.search(r"WRITER instance-1.*mem\s+\S+\s+4 ACU", tree)
+        assert re.search(r"reader  instance-2.*lag\s+\S+ ms\s.*mem\s+\S+\s+4 ACU", tree)
+        await select(pilot, "orders")
+        assert "writer ACUs" not in screen_text(app)  # a provisioned cluster has no capacity chart
+
+
+def test_snapshot_serverless(snap_compare: Any) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await polled(pilot, rounds=8)
+        await select(pilot, "burst")
+
+    assert snap_compare(make_app(FixedSource(serverless=True)), terminal_size=SIZE, run_before=run_before)

@@ -130,8 +130,8 @@ def test_the_endpoint_says_why_when_no_writer_can_take_a_connection(aurora):
     uri = aurora.json("endpoints", "nowriter")["writer"]["uri"]
     aurora.ok("chaos", "pause-instance", "nowriter", "nowriter-instance-1")
     try:
-        poll(lambda: next(i["status"] for i in aurora.json("describe", "nowriter")["instances"]) == "paused",
-             10, "the writer to be seen paused")
+        poll(lambda: next(i["status"] for i in aurora.json("describe", "nowriter")["instances"]) == "frozen",
+             10, "the writer to be seen frozen")
         time.sleep(0.5)  # a supervision round
         started = time.monotonic()
         with pytest.raises(psycopg.OperationalError) as refused:

@@ -1,9 +1,10 @@
-"""Sparklines of the selected cluster over the last minutes: replica lag and activity.
+"""Sparklines of the selected cluster over the last minutes: replica lag, activity, capacity.
 
 Bars start at zero (a lag that wobbles between 1.35 and 1.41 s must not look like a spike)
 and the newest value is on the right. Lag bars take the colour of their value: green under
 100 ms, yellow under a second, red above. Activity is transactions per second when instances
 report commit counts, and open connections otherwise; the caption says which one is drawn.
+A serverless cluster also gets its writer's capacity in ACUs, with its min-max range.
 """
 
 from __future__ import annotations
@@ -15,13 +16,17 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from aurora.cli.dashboard.model import Series, human_lag, human_rate
+from aurora.cli.dashboard.model import Series, human_acu, human_lag, human_rate
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 
 
 def lag_colour(ms: float) -> str:
     return "green" if ms < 100 else ("yellow" if ms < 1000 else "red")
+
+
+CAPACITY_COLOUR = "blue"
+"""Capacity bars: one calm colour, since scaling up or down is the cluster doing its job."""
 
 
 class Bars:
@@ -50,7 +55,7 @@ class Bars:
 
 
 class ClusterCharts(Widget):
-    """Replica lag and activity of one cluster as sparklines, with now and peak values."""
+    """Replica lag, activity and (serverless) capacity of one cluster as sparklines."""
 
     DEFAULT_CSS = """
     ClusterCharts {
@@ -61,20 +66,26 @@ class ClusterCharts(Widget):
 
     cluster: reactive[str | None] = reactive(None, layout=True)
     """The cluster drawn."""
-    series: reactive[Series] = reactive(lambda: Series([], [], "transactions/s"))
+    series: reactive[Series] = reactive(lambda: Series([], [], "transactions/s", []))
     """Its recent values, oldest first."""
 
     def render(self) -> RenderableType:
         if self.cluster is None:
             return Text("select a cluster to see its replica lag and activity", style="dim")
-        lag, activity, kind = self.series
-        return Group(
-            caption("replica lag", lag, human_lag),
-            Bars(lag, lag_colour),
+        series = self.series
+        charts: list[RenderableType] = [
+            caption("replica lag", series.lag_ms, human_lag),
+            Bars(series.lag_ms, lag_colour),
             Text(""),
-            caption(kind, activity, human_rate),
-            Bars(activity, lambda _: "cyan"),
-        )
+            caption(series.activity_kind, series.activity, human_rate),
+            Bars(series.activity, lambda _: "cyan"),
+        ]
+        if series.serverless is not None:
+            text = caption("writer ACUs", series.capacity, human_acu)
+            text.append("   range ", style="dim")
+            text.append(series.serverless.acu_range)
+            charts += [Text(""), text, Bars(series.capacity, lambda _: CAPACITY_COLOUR)]
+        return Group(*charts)
 
 
 def caption(title: str, values: list[float], fmt: Callable[[float], str]) -> Text:

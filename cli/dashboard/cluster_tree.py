@@ -3,6 +3,8 @@
 Each poll reconciles the tree in place (labels change, nodes come and go), so the cursor and
 what the user folded stay put. Moving the cursor picks the cluster (and instance) that the
 dashboard's actions and charts follow; the tree says so with :class:`ClusterTree.SelectionChanged`.
+A serverless instance shows its capacity in ACUs; "paused" (serverless, at rest) is calm blue,
+"frozen" (a process stopped by SIGSTOP) is a fault like "down".
 """
 
 from __future__ import annotations
@@ -22,12 +24,15 @@ from aurora.cli.dashboard.model import (
     InstanceView,
     ProtectionGroupView,
     Snapshot,
+    human_acu,
     human_bytes,
     human_lag,
     short_bytes,
 )
 
 HEALTHY = "available"
+PAUSED = "paused"
+"""A serverless instance (or cluster) at rest: no process, endpoints open; not an error."""
 
 
 class Selection(NamedTuple):
@@ -41,9 +46,11 @@ class Selection(NamedTuple):
 def status_style(status: str) -> str:
     if status in (HEALTHY, "up"):
         return "green"
-    if status in ("starting", "modifying", "stopped", "paused"):
+    if status == PAUSED:
+        return "blue"
+    if status in ("starting", "modifying", "stopped"):
         return "yellow"
-    return "bold red"
+    return "bold red"  # down, frozen, unresponsive, unavailable
 
 
 def lag_style(ms: float | None) -> str:
@@ -53,7 +60,7 @@ def lag_style(ms: float | None) -> str:
 
 
 class ClusterTree(Tree[Selection]):
-    """Regions → clusters → instances, with role, status, AZ, connections, lag, CPU and memory."""
+    """Regions → clusters → instances, with role, status, AZ, connections, lag, CPU, memory and ACUs."""
 
     DEFAULT_CSS = """
     ClusterTree {
@@ -150,6 +157,8 @@ def cluster_label(cluster: ClusterView, groups: tuple[ProtectionGroupView, ...])
     engine = "" if cluster.engine == "postgres" else f"{cluster.engine} · "
     text.append(f"  {engine}{readers} reader{'s' if readers != 1 else ''} · {human_bytes(cluster.size_bytes)}",
                 "dim")
+    if cluster.serverless:
+        text.append(f" · serverless {cluster.serverless.acu_range} ACU", "dim")
     if cluster.parent:
         text.append(f" · clone of {cluster.parent}", "italic dim")
     if any(not g.write_quorum for g in groups):
@@ -184,4 +193,7 @@ def instance_label(cluster: str, inst: InstanceView, id_width: int) -> Text:
     text.append(f"{cpu:>4}", "bold red" if (inst.cpu_percent or 0) > 90 else "")
     text.append("  mem ", "dim")
     text.append(f"{short_bytes(inst.rss_bytes):>5}")
+    if inst.acu is not None:
+        text.append(f"  {human_acu(inst.acu):>3}", status_style(PAUSED) if inst.status == PAUSED else "bold")
+        text.append(" ACU", "dim")
     return text

@@ -1,7 +1,8 @@
 """The event stream of aurorad, newest first, in Aurora's own wording and event ids.
 
 Events are coloured by what they mean for availability: failures and kills red, failovers
-and restarts yellow, completions and creations green.
+and restarts yellow, completions and creations green; a serverless instance pausing for want
+of connections is normal, in the tree's calm "paused" colour.
 """
 
 from __future__ import annotations
@@ -16,14 +17,20 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from aurora.cli.dashboard.cluster_tree import PAUSED, status_style
+
 BAD = ("fail", "kill", "lost", "down", "paus", "unavailable", "error", "deleted", "stopped")
 """Words of an event that means something is broken or gone."""
 CHANGING = ("started", "failover", "restart", "promot")
 GOOD = ("completed", "created", "cloned", "available", "recovered", "resumed", "restored", "healed")
+AT_REST = "db instance paused:"
+"""How a serverless auto-pause starts (AURORA-SERVERLESS-PAUSE); chaos says "paused DB instance"."""
 
 
 def event_style(message: str) -> str:
     lower = message.lower()
+    if lower.startswith(AT_REST):
+        return status_style(PAUSED)
     if lower.startswith("completed") or any(w in lower for w in GOOD):
         return "green"
     if any(w in lower for w in CHANGING):

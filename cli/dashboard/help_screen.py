@@ -18,8 +18,10 @@ from textual.widgets import Static
 LEGEND = [
     (Text(" WRITER ", "bold black on yellow"), "the instance that takes writes; readers share its volume"),
     (Text("● available", "green"), "healthy"),
-    (Text("● starting", "yellow"), "on its way (starting, stopped, paused)"),
-    (Text("● down", "bold red"), "not running: aurorad restarts it, or fail over"),
+    (Text("● starting", "yellow"), "on its way (starting, stopped)"),
+    (Text("● paused", "blue"), "serverless, idle: no process; the first connection resumes it"),
+    (Text("● down", "bold red"), "not running (or frozen by SIGSTOP): aurorad restarts it, or fail over"),
+    (Text("1.5 ACU", "bold"), "a serverless instance's capacity now (Aurora capacity units)"),
     (Text("■■■■□□ 4/6", "yellow"), "protection group copies: 4 of 6 current keep the write quorum"),
     (Text(" NO WRITE QUORUM ", "bold white on red"), "fewer than 4 copies: the writer cannot commit"),
 ]

@@ -3,8 +3,9 @@
 :func:`collect` runs in a worker thread and turns one round of control-API calls (``list``,
 ``describe``, ``fleet``, ``events``, ``global_list``, ``global_describe``) into a
 :class:`Snapshot`; :class:`History` keeps the last minutes of per-cluster series for the
-sparklines. Both are free of Textual, so they are tested
-and reused without an App. A missing field in a reply is shown as unknown, never a crash.
+sparklines (and, for serverless clusters, the writer's capacity in ACUs). Both are free of
+Textual, so they are tested and reused without an App. A missing field in a reply is shown as
+unknown, never a crash.
 """
 
 from __future__ import annotations
@@ -100,6 +101,8 @@ class InstanceView:
     commits: int | None = None
     cpu_percent: float | None = None
     rss_bytes: int | None = None
+    acu: float | None = None
+    """A serverless instance's capacity now, in ACUs (0 while paused); None when provisioned."""
 
     @property
     def is_writer(self) -> bool:
@@ -124,6 +127,21 @@ class ProtectionGroupView:
 
 
 @dataclass(frozen=True)
+class ServerlessView:
+    """A serverless v2 cluster's capacity range: every instance scales between the two."""
+
+    min_acu: float
+    max_acu: float
+    seconds_until_auto_pause: int | None = None
+    """Idle seconds before the instances pause (only with a minimum of 0 ACU), or None."""
+
+    @property
+    def acu_range(self) -> str:
+        """"0.5-16": the range without its unit, for tight columns."""
+        return f"{human_acu(self.min_acu)}-{human_acu(self.max_acu)}"
+
+
+@dataclass(frozen=True)
 class ClusterView:
     name: str
     region: str
@@ -133,6 +151,8 @@ class ClusterView:
     volume: str | None = None
     size_bytes: int | None = None
     parent: str | None = None
+    serverless: ServerlessView | None = None
+    """The capacity range of a serverless cluster; None when provisioned."""
     error: str | None = None
     """Why describe failed for this cluster, if it did."""
 
@@ -283,7 +303,8 @@ def _instance(raw: Mapping[str, Any], probe: Probe) -> InstanceView:
     commits = raw.get("commits")
     status = str(raw.get("status", "?"))
     if usage is not None and usage.stopped and status in ("available", "starting"):
-        status = "paused"  # describe cannot tell a frozen process from a quiet one; the kernel can
+        # SIGSTOP (chaos pause-instance) is "frozen"; "paused" is a serverless instance at rest.
+        status = "frozen"  # describe may not have noticed yet (or cannot, if older); the kernel knows
     return InstanceView(
         id=str(raw.get("id", "?")), role=str(raw.get("role", "?")), status=status,
         az=str(raw.get("az", "?")), promotion_tier=raw.get("promotion_tier"), lag_ms=raw.get("lag_ms"),
@@ -291,7 +312,17 @@ def _instance(raw: Mapping[str, Any], probe: Probe) -> InstanceView:
         connections=_int(raw.get("connections")),
         commits=commits if isinstance(commits, int) else None,
         cpu_percent=usage.cpu_percent if usage else None, rss_bytes=usage.rss_bytes if usage else None,
+        acu=_float(raw.get("acu")),
     )
+
+
+def _serverless(raw: Any) -> ServerlessView | None:
+    if not isinstance(raw, Mapping):
+        return None
+    low, high, pause = _float(raw.get("min_acu")), _float(raw.get("max_acu")), raw.get("seconds_until_auto_pause")
+    if low is None or high is None:
+        return None
+    return ServerlessView(low, high, pause if isinstance(pause, int) and not isinstance(pause, bool) else None)
 
 
 def _cluster(summary: Mapping[str, Any], described: Mapping[str, Any], probe: Probe) -> ClusterView:
@@ -303,6 +334,7 @@ def _cluster(summary: Mapping[str, Any], described: Mapping[str, Any], probe: Pr
         engine=str(described.get("engine", summary.get("engine", "postgres"))),
         instances=tuple(_instance(i, probe) for i in described.get("instances", [])),
         volume=volume.get("id"), size_bytes=volume.get("size_bytes"), parent=described.get("parent"),
+        serverless=_serverless(described.get("serverless")),
     )
 
 
@@ -447,13 +479,20 @@ class Series(NamedTuple):
     activity: list[float]
     activity_kind: str
     """"transactions/s" when instances report commits, else "connections"."""
+    capacity: list[float]
+    """A serverless cluster's writer capacity in ACUs (0 while paused); empty when provisioned."""
+    serverless: ServerlessView | None = None
+    """The cluster's capacity range, for the caption; None when provisioned."""
 
 
 class History:
-    """The last ``window`` seconds of replica lag and activity per cluster.
+    """The last ``window`` seconds of replica lag, activity and capacity per cluster.
 
     Transactions per second come from the difference of successive ``commits`` counts of each
     instance (a restarted instance starts again from zero, so a drop counts as no commits).
+    Capacity is the writer's ACUs, as AWS's ServerlessDatabaseCapacity of that instance: the
+    min-max range applies per instance, and the writer is what scales with the write load
+    (readers in promotion tiers 0 and 1 follow it). A poll without a writer's figure adds no point.
     """
 
     def __init__(self, window: float = 300.0, refresh: float = 1.0) -> None:
@@ -462,6 +501,8 @@ class History:
         self._lag: dict[str, deque[float]] = {}
         self._activity: dict[str, deque[float]] = {}
         self._kind: dict[str, str] = {}
+        self._capacity: dict[str, deque[float]] = {}
+        self._serverless: dict[str, ServerlessView] = {}
         self._commits: dict[tuple[str, str], tuple[float, int]] = {}
 
     def record(self, snapshot: Snapshot) -> None:
@@ -480,10 +521,21 @@ class History:
                 self._kind[cluster.name] = "connections"
                 self._series(self._activity, cluster.name).append(
                     float(sum(i.connections for i in cluster.instances)))
+            self._record_capacity(cluster)
         names = {c.name for c in snapshot.clusters}
-        for table in (self._lag, self._activity, self._kind):
+        for table in (self._lag, self._activity, self._kind, self._capacity, self._serverless):
             for name in [n for n in table if n not in names]:
                 del table[name]
+
+    def _record_capacity(self, cluster: ClusterView) -> None:
+        if cluster.serverless is None:  # modified to provisioned: its old capacity means nothing now
+            self._capacity.pop(cluster.name, None)
+            self._serverless.pop(cluster.name, None)
+            return
+        self._serverless[cluster.name] = cluster.serverless
+        writer = cluster.writer
+        if writer is not None and writer.acu is not None:
+            self._series(self._capacity, cluster.name).append(writer.acu)
 
     def _series(self, table: dict[str, deque[float]], name: str) -> deque[float]:
         return table.setdefault(name, deque(maxlen=self.points))
@@ -504,7 +556,8 @@ class History:
 
     def series(self, cluster: str) -> Series:
         return Series(list(self._lag.get(cluster, ())), list(self._activity.get(cluster, ())),
-                      self._kind.get(cluster, "transactions/s"))
+                      self._kind.get(cluster, "transactions/s"), list(self._capacity.get(cluster, ())),
+                      self._serverless.get(cluster))
 
 
 # --- words and numbers as the screen shows them ---------------------------------------------
@@ -544,3 +597,8 @@ def human_lag(ms: float | None) -> str:
 
 def human_rate(value: float) -> str:
     return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
+
+
+def human_acu(value: float | None) -> str:
+    """Capacity as AWS writes it: 0.5, 1, 2.5, 128 (no trailing zeros)."""
+    return "—" if value is None else f"{round(value, 2):g}"

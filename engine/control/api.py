@@ -8,7 +8,7 @@ to it; to add an operation, write the handler and add one line here (engine/cont
 
 from __future__ import annotations
 
-from aurora.engine.control import chaos, failover, globaldb, lifecycle, routes, status
+from aurora.engine.control import chaos, failover, globaldb, lifecycle, routes, serverless, status
 from aurora.engine.rpc import Operation, Registry
 
 OPERATIONS = Registry([
@@ -28,6 +28,7 @@ OPERATIONS = Registry([
     Operation("stop", lifecycle.Lifecycle.op_stop, lifecycle.ClusterState),
     Operation("delete", lifecycle.Lifecycle.op_delete, lifecycle.Deleted),
     Operation("scale", lifecycle.Lifecycle.op_scale, lifecycle.Scaled),
+    Operation("modify", serverless.Serverless.op_modify, serverless.Modified),
     # endpoints
     Operation("endpoints", routes.Routes.op_endpoints, routes.Endpoints),
     Operation("url", routes.Routes.op_url, str),

@@ -41,6 +41,16 @@ class InstanceSpec:
     port: int
     promotion_tier: int = 1
     stopped: bool = False
+    paused: bool = False  # a serverless instance paused for want of connections (no process)
+
+
+@dataclass
+class ServerlessSpec:
+    """Serverless v2 capacity range of every instance of a cluster (engine/control/serverless.py)."""
+
+    min_acu: float
+    max_acu: float
+    seconds_until_auto_pause: int = 300  # applies when min_acu is 0
 
 
 @dataclass
@@ -68,6 +78,7 @@ class ClusterSpec:
     next_instance: int = 1
     global_name: str | None = None  # the global database it belongs to
     global_role: str | None = None  # primary or secondary (a secondary has no writer)
+    serverless: ServerlessSpec | None = None  # None: provisioned instances
 
     def instance(self, instance_id: str) -> InstanceSpec:
         for inst in self.instances:
@@ -104,6 +115,8 @@ class ClusterSpec:
         d["instances"] = [InstanceSpec(**{k: v for k, v in i.items() if k != "replication_port"})
                           for i in d.get("instances", [])]
         d["custom_endpoints"] = [CustomEndpoint(**e) for e in d.get("custom_endpoints", [])]
+        if d.get("serverless") is not None:
+            d["serverless"] = ServerlessSpec(**d["serverless"])
         return cls(**d)
 
 

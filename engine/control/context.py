@@ -68,6 +68,8 @@ class Context:
         self._unsafe_logged: dict[tuple[str, str], bool] = {}
         self._told: dict[tuple[str, str], float] = {}  # when a reader was last told where the writer is
         self.node_repair_after = float(os.environ.get("AURORA_NODE_REPAIR_AFTER", "10"))
+        self.scaling: dict[tuple[str, str], Any] = {}  # serverless instance -> serverless.Scaling
+        self.resuming: dict[str, Any] = {}  # cluster -> serverless._Resume, guarded by _global
         self.started = time.time()
         self.stopping = False
 

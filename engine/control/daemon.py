@@ -30,6 +30,7 @@ from aurora.engine.control.globaldb import GlobalDatabases
 from aurora.engine.control.instances import Instances
 from aurora.engine.control.lifecycle import Lifecycle
 from aurora.engine.control.routes import Routes
+from aurora.engine.control.serverless import SCALE_EVERY_S, Serverless
 from aurora.engine.control.status import Status
 from aurora.engine.control.supervision import Supervision
 from aurora.engine.layout import Layout, ensure_private_dir
@@ -38,7 +39,7 @@ from aurora.engine.loop import asyncio_run
 log = logging.getLogger("aurorad")
 
 
-class ControlPlane(GlobalDatabases, Lifecycle, Failover, Supervision, Chaos, Status, Routes, Instances):
+class ControlPlane(GlobalDatabases, Serverless, Lifecycle, Failover, Supervision, Chaos, Status, Routes, Instances):
     """One aurorad: the rooms over one shared :class:`~aurora.engine.control.context.Context`."""
 
 
@@ -65,13 +66,23 @@ async def serve(layout: Layout) -> None:
             except Exception as e:
                 log.warning("supervision round failed: %r", e)
 
+    async def scale() -> None:
+        while True:
+            await asyncio.sleep(SCALE_EVERY_S)
+            try:
+                await asyncio.to_thread(cp.scale_serverless)
+            except Exception as e:
+                log.warning("serverless scaling round failed: %r", e)
+
     task = asyncio.create_task(supervise())
+    scaler = asyncio.create_task(scale())
     try:
         while not stop.is_set() and not cp.stopping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 0.2)
     finally:
         task.cancel()
+        scaler.cancel()
         server.close()
         for ep in list(cp.endpoints.values()):
             await ep.stop()

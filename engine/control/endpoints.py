@@ -5,7 +5,9 @@ reader round-robin), and passes the accepted socket to that instance over the in
 hand-off Unix socket. The instance then talks to the client directly: the endpoint costs one
 accept and one sendmsg per connection and nothing per query. While no instance can take a
 connection (a failover under way), it waits, up to WAIT_FOR_INSTANCE_S, for one that can; then
-it answers the client with an ErrorResponse that says why, never a silent close.
+it answers the client with an ErrorResponse that says why, never a silent close. When the
+instances it needs are paused (serverless auto-pause), ``wake`` resumes them and the
+connection is held up to RESUME_WAIT_S.
 """
 
 from __future__ import annotations
@@ -32,18 +34,21 @@ from aurora.engine.pgwire.protocol import (
 log = logging.getLogger("aurorad.endpoints")
 
 WAIT_FOR_INSTANCE_S = 3.0  # a failover takes well under this: the client sees a slow connect
+RESUME_WAIT_S = 15.0  # a paused serverless instance resumes in about a second (AWS: up to 15 s)
 RETRY_EVERY_S = 0.02
 
 
 class Endpoint:
     def __init__(self, layout: Layout, cluster: str, kind: str, port: int,
-                 route: Callable[[str, str], list[Any]], label: str | None = None) -> None:
+                 route: Callable[[str, str], list[Any]], label: str | None = None,
+                 wake: Callable[[str, str], bool] | None = None) -> None:
         self.layout = layout
         self.cluster = cluster
         self.label = label or f"cluster {cluster}"  # how errors name what the endpoint belongs to
         self.kind = kind
         self.port = port
         self.route = route
+        self.wake = wake  # resumes paused instances the endpoint needs; True while that is under way
         self._sock: socket.socket | None = None
         self._handoffs: dict[str, socket.socket] = {}
         self._rr = itertools.count()
@@ -110,7 +115,8 @@ class Endpoint:
 
     def _wait(self, conn: socket.socket) -> None:
         """No instance can take the connection now: try again shortly, until the deadline."""
-        self._waiting.append((conn, time.monotonic() + WAIT_FOR_INSTANCE_S))
+        resuming = self.wake is not None and self.wake(self.cluster, self.kind)
+        self._waiting.append((conn, time.monotonic() + (RESUME_WAIT_S if resuming else WAIT_FOR_INSTANCE_S)))
         if self._retry is None:
             self._retry = asyncio.get_running_loop().call_later(RETRY_EVERY_S, self._retry_waiting)
 

@@ -54,6 +54,9 @@ class Failover(Context):
                 raise errors.Conflict(f"cluster {name} is a secondary of global database {spec.global_name}: "
                                       "it has no writer to fail over",
                                       hint=f"aurora promote-region {spec.global_name} --region {spec.region}")
+            if spec.writer is not None and spec.writer.paused:
+                raise errors.Conflict(f"cluster {name} is paused (serverless, idle): there is no writer process "
+                                      "to fail over from", hint=f"connect to it to resume it: aurora connect {name}")
             return self._failover(spec, self.failover_target(spec, target))
 
     def _failover(self, spec: ClusterSpec, new: InstanceSpec) -> FailoverResult:
@@ -75,14 +78,14 @@ class Failover(Context):
         self.store.save(spec)
         seconds = time.monotonic() - started
         for reader in spec.readers:
-            if reader is not old and not reader.stopped:
+            if reader is not old and not reader.stopped and not reader.paused:
                 self.tell_writer(spec, reader)
         self.events.add(spec.name, f"Completed failover to DB instance: {new.id}", source=spec.name,
                         event_id="RDS-EVENT-0071")
         if old is not None:  # fenced already: stop it (its clients reconnect) and bring it back
             record = self.instance_record(spec, old)
             if record is not None:
-                process.kill(record, signal.SIGCONT)  # a paused writer must be able to die
+                process.kill(record, signal.SIGCONT)  # a frozen writer must be able to die
                 process.stop(record, timeout=1.0)
             if not old.stopped and (spec.region, old.az) not in self.failed_azs:
                 self.spawn_instance(spec, old)

@@ -316,9 +316,13 @@ class GlobalDatabases(Context):
             if spec.global_name:
                 raise errors.Conflict(f"cluster {source_cluster} is already a member of global database "
                                       f"{spec.global_name}", hint=f"aurora global describe {spec.global_name}")
-            if spec.stopped or spec.writer is None:
+            if spec.stopped or spec.writer is None or spec.writer.paused:
                 raise errors.Conflict(f"cluster {source_cluster} is not running with a writer",
                                       hint=f"aurora start {source_cluster}")
+            if spec.serverless is not None and spec.serverless.min_acu == 0:
+                raise errors.Conflict(f"cluster {source_cluster} can pause (its minimum capacity is 0 ACU); "
+                                      "a global database's clusters cannot",
+                                      hint=f"aurora modify {source_cluster} --min-acu 0.5")
             g = GlobalSpec(name, port or free_port(), [Member(spec.name, spec.region, "primary")])
             self.globals.save(g)
             spec.global_name, spec.global_role = name, "primary"

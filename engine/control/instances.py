@@ -23,6 +23,7 @@ from aurora.engine.control.clusters import (
     InstanceSpec,
 )
 from aurora.engine.control.context import Context
+from aurora.engine.instance.capacity import MIN_RUNNING_ACU
 from aurora.engine.layout import Layout, clear_status, ensure_private_dir
 from aurora.engine.pgwire.probe import answers as instance_answers
 
@@ -45,7 +46,16 @@ class Instances(Context):
             "--password-file", str(self.layout.password_file(spec.name)),
             "--writer-socket", self.writer_socket(spec, inst),
         ]
+        if spec.serverless is not None:
+            args += ["--acu", str(self.start_acu(spec, inst)), "--max-acu", str(spec.serverless.max_acu)]
         return process.spawn(INSTANCE_MODULE, args, folder, env={"AURORA_HOME": str(self.layout.home)})
+
+    def start_acu(self, spec: ClusterSpec, inst: InstanceSpec) -> float:
+        """The capacity an instance starts with: the last one the scaler gave it, in range."""
+        assert spec.serverless is not None
+        known = self.scaling.get((spec.name, inst.id))
+        lo = max(MIN_RUNNING_ACU, spec.serverless.min_acu)
+        return min(spec.serverless.max_acu, max(lo, known.acu if known else lo))
 
     def writer_socket(self, spec: ClusterSpec, inst: InstanceSpec) -> str:
         """Where ``inst`` follows the writer's commits: the writer's replication socket ("" for
@@ -77,10 +87,12 @@ class Instances(Context):
     def instance_state(self, spec: ClusterSpec, inst: InstanceSpec) -> str:
         if inst.stopped or spec.stopped:
             return "stopped"
+        if inst.paused:  # marked first, so that the endpoints pass it by; then its process stops
+            return "pausing" if self.instance_alive(spec, inst) else "paused"
         if not self.instance_alive(spec, inst):
             return "down"
         if self.instance_frozen(spec, inst):
-            return "paused"
+            return "frozen"
         if self._misses.get((spec.name, inst.id), 0) >= 2:
             return "unresponsive"
         return "available" if self.instance_status(spec, inst).get("ready") else "starting"

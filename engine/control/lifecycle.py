@@ -19,10 +19,12 @@ from aurora.engine.control.clusters import (
     MAX_REPLICAS,
     ClusterSpec,
     InstanceSpec,
+    ServerlessSpec,
     check_name,
 )
 from aurora.engine.control.context import AZS, Context, port_free
 from aurora.engine.control.routes import Endpoints
+from aurora.engine.control.serverless import check_serverless
 from aurora.engine.errors import ClusterDamaged
 from aurora.engine.globaldb.store import MAX_SECONDARY_READERS
 from aurora.engine.layout import DEFAULT_REGION
@@ -58,8 +60,15 @@ class Lifecycle(Context):
 
     def op_create(self, name: str, engine: str = "postgres", replicas: int = 0, region: str = DEFAULT_REGION,
                   master_username: str = "postgres", master_password: str | None = None,
-                  database_name: str = "postgres", port: int | None = None, wait: bool = True) -> Endpoints:
+                  database_name: str = "postgres", port: int | None = None, wait: bool = True,
+                  serverless: bool = False, min_acu: float | None = None, max_acu: float | None = None,
+                  auto_pause_after: int | None = None) -> Endpoints:
         check_name(name)
+        capacity = None
+        if serverless or min_acu is not None or max_acu is not None or auto_pause_after is not None:
+            if not serverless:
+                raise errors.UsageError("--min-acu, --max-acu and --auto-pause-after need --serverless")
+            capacity = check_serverless(min_acu, max_acu, auto_pause_after)
         if engine not in ENGINES:
             raise errors.UsageError(f"unsupported engine {engine!r}", hint=f"use one of: {', '.join(ENGINES)}")
         if not 0 <= replicas <= MAX_REPLICAS:
@@ -76,21 +85,21 @@ class Lifecycle(Context):
             self.store.claim(name)
             try:
                 return self._create(name, engine, replicas, region, master_username, master_password,
-                                    database_name, port, wait)
+                                    database_name, port, wait, serverless=capacity)
             except BaseException:
                 self._abandon(name)
                 raise
 
     def _create(self, name: str, engine: str, replicas: int, region: str, user: str, password: str | None,
                 database: str, port: int | None, wait: bool, volume: str | None = None,
-                parent: str | None = None) -> Endpoints:
+                parent: str | None = None, serverless: ServerlessSpec | None = None) -> Endpoints:
         self.fleet(region).create(skip_azs=self.failed_in(region))
         if volume is None:
             volume = admin.new_volume(self.fleet(region))
         spec = ClusterSpec(
             name=name, engine=engine, region=region, volume=volume,
             writer_port=port or free_port(), reader_port=free_port(),
-            master_username=user, database_name=database, parent=parent,
+            master_username=user, database_name=database, parent=parent, serverless=serverless,
         )
         azs = [a for a in AZS if a not in self.failed_in(region)] or list(AZS)
         spec.instances.append(InstanceSpec(spec.new_instance_id(), "writer", azs[0], free_port()))
@@ -145,7 +154,7 @@ class Lifecycle(Context):
         for inst in spec.instances:
             record = self.instance_record(spec, inst)
             if record is not None:
-                process.kill(record, signal.SIGCONT)  # a paused instance must be able to stop
+                process.kill(record, signal.SIGCONT)  # a frozen instance must be able to stop
                 process.stop(record)
         replicator = process.read_pid_file(self.layout.replicator_dir(name))  # a global secondary's
         if replicator is not None and replicator.alive():
@@ -163,6 +172,8 @@ class Lifecycle(Context):
         with self.lock(name):
             spec = self.store.load(name)
             spec.stopped = False
+            for inst in spec.instances:
+                inst.paused = False  # a start starts everything; idle instances pause again later
             self.store.save(spec)
             self.fleet(spec.region).start(skip_azs=self.failed_in(spec.region))
             self.open_endpoints(spec)
@@ -219,6 +230,8 @@ class Lifecycle(Context):
                 az = min(AZS, key=lambda a: (azs_in_use.count(a), a))
                 azs_in_use.append(az)
                 inst = InstanceSpec(spec.new_instance_id(), "reader", az, free_port())
+                # a new reader (promotion tier 1) pauses and resumes with a paused writer
+                inst.paused = spec.writer is not None and spec.writer.paused
                 spec.instances.append(inst)
                 added.append(inst)
             for inst in sorted(readers, key=lambda i: i.id, reverse=True)[: max(0, len(readers) - replicas)]:
@@ -233,12 +246,15 @@ class Lifecycle(Context):
             self.store.save(spec)
             if not spec.stopped:
                 for inst in added:
+                    if inst.paused:
+                        continue
                     self.spawn_instance(spec, inst)
                     self.events.add(name, f"DB instance created: {inst.id}", source=inst.id,
                                     event_id="RDS-EVENT-0005")
                 if wait:
                     for inst in added:
-                        self.wait_instance(spec, inst)
+                        if not inst.paused:
+                            self.wait_instance(spec, inst)
             return {"name": name, "replicas": len(spec.readers), "added": [i.id for i in added],
                     "removed": removed}
 

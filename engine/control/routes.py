@@ -56,7 +56,7 @@ class Routes(Context):
         for kind, port in wanted:
             key = (spec.name, kind)
             if key not in self.endpoints:
-                ep = Endpoint(self.layout, spec.name, kind, port, self.route)
+                ep = Endpoint(self.layout, spec.name, kind, port, self.route, wake=self.wake)
                 self.run_on_loop(ep.start)
                 self.endpoints[key] = ep
 
@@ -75,7 +75,7 @@ class Routes(Context):
         for i in spec.instances:
             status = self.instance_status(spec, i)
             # a fenced old writer that has not been restarted yet still says "writer"
-            if not i.stopped and status.get("ready") and status.get("role") == i.role \
+            if not i.stopped and not i.paused and status.get("ready") and status.get("role") == i.role \
                     and self._misses.get((spec.name, i.id), 0) <= ROUTE_MAX_MISSES:
                 healthy.append(i)
         if kind == "writer" and spec.secondary:

@@ -9,14 +9,16 @@ from __future__ import annotations
 import logging
 import os
 import time
-from typing import Annotated, TypedDict
+from typing import Annotated, Any, TypedDict
 
 from aurora.engine import errors
 from aurora.engine.control.clusters import (
     ClusterSpec,
+    InstanceSpec,
 )
 from aurora.engine.control.context import Context
 from aurora.engine.control.routes import Endpoints
+from aurora.engine.control.serverless import ServerlessSettings
 from aurora.engine.layout import DEFAULT_REGION, Layout
 from aurora.engine.storage import admin
 
@@ -42,7 +44,7 @@ class DaemonStatus(TypedDict):
 class ClusterSummary(TypedDict):
     name: Annotated[str, "the cluster's name"]
     engine: Annotated[str, "the database engine, postgres"]
-    status: Annotated[str, "available, starting, stopped or unavailable"]
+    status: Annotated[str, "available, starting, stopped, paused (serverless, idle) or unavailable"]
     region: Annotated[str, "the region whose storage fleet holds the volume"]
     instances: Annotated[int, "how many instances the cluster has"]
     writer: Annotated[str | None, "the writer's instance id, or null"]
@@ -53,7 +55,8 @@ class ClusterSummary(TypedDict):
 class InstanceDescription(TypedDict):
     id: Annotated[str, "the instance id, e.g. demo-instance-1"]
     role: Annotated[str, "writer or reader"]
-    status: Annotated[str, "available, starting, stopped, down, paused or unresponsive"]
+    status: Annotated[str, "available, starting, stopped, down, pausing or paused (serverless, idle), frozen "
+                           "(chaos pause-instance) or unresponsive"]
     az: Annotated[str, "the instance's Availability Zone"]
     promotion_tier: Annotated[int, "0 to 15; failover prefers the lowest"]
     lag_ms: Annotated[float | None, "replica lag in milliseconds, or null"]
@@ -61,6 +64,8 @@ class InstanceDescription(TypedDict):
     port: Annotated[int, "the instance endpoint's port"]
     connections: Annotated[int, "open client connections"]
     commits: Annotated[int | None, "commits since the instance started, or null"]
+    acu: Annotated[float | None, "a serverless instance's capacity now, in ACUs (0 while paused); null when provisioned"]
+    acu_utilization: Annotated[float | None, "that capacity as a percentage of the maximum, or null"]
 
 
 class VolumeDescription(TypedDict):
@@ -79,6 +84,7 @@ class ClusterDescription(TypedDict):
     parent: Annotated[str | None, "the cluster this one was cloned from, or null"]
     created: Annotated[float, "when the cluster was created (Unix time)"]
     endpoints: Annotated[Endpoints, "as in endpoints --json"]
+    serverless: Annotated[ServerlessSettings | None, "a serverless cluster's capacity range, or null:"]
 
 
 class FleetNode(TypedDict):
@@ -154,6 +160,8 @@ class Status(Context):
             ready = any(self.instance_status(spec, i).get("ready") for i in spec.readers)
             return "available" if ready or not spec.readers else "starting"
         writer = spec.writer
+        if writer is not None and writer.paused:
+            return "paused"
         if writer is None or not self.instance_alive(spec, writer):
             return "unavailable"
         if not self.instance_status(spec, writer).get("ready"):
@@ -171,13 +179,24 @@ class Status(Context):
                 "promotion_tier": inst.promotion_tier, "lag_ms": status.get("lag_ms"),
                 "pid": record.pid if record and record.alive() else None, "port": inst.port,
                 "connections": status.get("connections", 0), "commits": status.get("commits"),
+                **self._capacity_now(spec, inst, status),
             })
         volume = {"id": spec.volume, "size_bytes": None, "protection_groups": None}
         volume.update(admin.volume_size(self.fleet(spec.region), spec.volume))
         return {"name": spec.name, "engine": spec.engine, "status": self.cluster_status(spec),
                 "region": spec.region, "instances": instances, "volume": volume,
                 "parent": spec.parent, "created": spec.created,
-                "endpoints": self.op_endpoints(name)}
+                "endpoints": self.op_endpoints(name), "serverless": self.serverless_settings(spec)}
+
+    @staticmethod
+    def _capacity_now(spec: ClusterSpec, inst: InstanceSpec, status: dict[str, Any]) -> dict[str, Any]:
+        """A serverless instance's capacity (AWS's ServerlessDatabaseCapacity: 0 while paused)
+        and ACUUtilization (that capacity as a percentage of the maximum); null when provisioned."""
+        if spec.serverless is None:
+            return {"acu": None, "acu_utilization": None}
+        capacity = status.get("capacity") or {}
+        acu = 0.0 if inst.paused else capacity.get("acu")
+        return {"acu": acu, "acu_utilization": None if acu is None else round(100 * acu / spec.serverless.max_acu, 1)}
 
     def op_fleet(self, region: str = DEFAULT_REGION) -> FleetReport:
         """The region's storage nodes, and per volume the health of each protection group."""

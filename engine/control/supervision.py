@@ -55,7 +55,7 @@ class Supervision(Context):
             if spec.stopped or spec.region in self.failed_regions:
                 continue  # a failed region's processes stay down (or frozen) until restore-region
             for inst in sorted(spec.instances, key=lambda i: i.role != "writer"):  # the writer first
-                if inst.stopped:
+                if inst.stopped or inst.paused:  # paused: a serverless instance with no process on purpose
                     continue
                 health = self.health(spec, inst)
                 if health == "dead" and (spec.region, inst.az) in self.failed_azs and inst.role != "writer":
@@ -100,7 +100,7 @@ class Supervision(Context):
     def _restart(self, name: str, instance_id: str, what: str) -> None:
         spec = self.store.load(name)
         inst = spec.instance(instance_id)
-        if spec.stopped or inst.stopped:
+        if spec.stopped or inst.stopped or inst.paused:
             return
         record = self.instance_record(spec, inst)
         if record is not None and record.alive():

@@ -314,6 +314,14 @@ class BufferPool:
                 known_lsn=self._known,
             )
 
+    def resize(self, capacity_bytes: int) -> None:
+        """Change the pool's size now (a serverless instance's capacity moved): a smaller pool
+        evicts its least recently used pages at once, a larger one fills as pages are read."""
+        with self._lock:
+            self.capacity_bytes = max(capacity_bytes, self._store.page_size)
+            if self._bytes > self.capacity_bytes:
+                self._evict()
+
     def invalidate(self) -> None:
         """Forget everything learned so far: for a notification stream that had a gap.
 

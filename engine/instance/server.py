@@ -27,6 +27,7 @@ from typing import Any
 
 from aurora.engine import errors, rpc
 from aurora.engine.instance import aurora_functions
+from aurora.engine.instance.capacity import Capacity, pool_bytes
 from aurora.engine.instance.databases import REGISTRY, Databases
 from aurora.engine.instance.replication import Broadcaster, Follower
 from aurora.engine.instance.vfs import VolumeVFS
@@ -66,6 +67,11 @@ class Instance:
         self.writer_socket: Path | None = (args.replication_socket if args.writer_socket is None
                                            else Path(args.writer_socket) if args.writer_socket else None)
         self._tasks: list[asyncio.Task] = []
+        self._sessions_before = 0  # sessions of the servers a promotion replaced
+        # a serverless instance's capacity (ACUs); None for a provisioned one
+        self.capacity: Capacity | None = None
+        if args.acu is not None:
+            self.capacity = Capacity(args.acu, args.max_acu, on_change=self._resize_pool)
 
     # --- start-up -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -93,8 +99,9 @@ class Instance:
             self.store.subscribe(lambda lsn, pages: loop.call_soon_threadsafe(
                 self.broadcaster.publish, lsn, time.time(), pages))  # type: ignore[union-attr]
         self.databases = Databases()
-        self.vfs = VolumeVFS(self.store, self.databases.file_of, read_only=self.read_only,
-                             pool_bytes=self.args.pool_mib * 1024 * 1024)
+        pool = (self.args.pool_mib * 1024 * 1024 if self.capacity is None
+                else pool_bytes(self.capacity.acu))
+        self.vfs = VolumeVFS(self.store, self.databases.file_of, read_only=self.read_only, pool_bytes=pool)
         registry = self.vfs.connect(REGISTRY)
         initial = ["postgres"] + ([self.args.database] if self.args.database != "postgres" else [])
         await asyncio.to_thread(self.databases.attach, registry, self.read_only, initial)
@@ -111,6 +118,8 @@ class Instance:
             self._session, auth, host="127.0.0.1", port=self.args.port,
             ssl_context=server_ssl_context(cert, key), tls_certificate_pem=cert.read_text(),
             pass_startup=True,
+            admit=None if self.capacity is None else self.capacity.admit,
+            max_connections=None if self.capacity is None else self.capacity.max_connections,
         )
         await self.server.start()
 
@@ -139,6 +148,7 @@ class Instance:
         self._write_status()
         if self.server is not None:
             await self.server.stop(timeout=1.0)
+            self._sessions_before += self.server.sessions_started
             self.server = None
         await self._close_data()
         self.read_only = False
@@ -171,9 +181,26 @@ class Instance:
             self.writer_socket = new
         return {"writer_socket": socket}
 
+    # --- serverless capacity (aurorad's scaler sets it every second) ---------------------------
+    def set_capacity(self, acu: float, max_acu: float) -> dict[str, Any]:
+        """Change this serverless instance's capacity now: CPU share, concurrency, buffer pool
+        and max_connections (which follows max_acu). Statements under way are not paused."""
+        if self.capacity is None:
+            raise errors.UsageError(f"instance {self.args.id} is not serverless")
+        self.capacity.set(acu, max_acu)
+        if self.server is not None:
+            self.server.max_connections = self.capacity.max_connections
+        return self.capacity.sample()
+
+    def _resize_pool(self, acu: float) -> None:
+        if self.vfs is not None:
+            self.vfs.pool.resize(pool_bytes(acu))
+
     def _session(self, user: str, database: str, *, settings: dict[str, str] | None = None,
                  backend_pid: int | None = None) -> Session:
         assert self.vfs is not None
+        if self.capacity is not None:
+            settings = {**(settings or {}), "max_connections": str(self.capacity.max_connections)}
         if database == REGISTRY or self.databases.lookup(database) is None:
             raise SqlError("3D000", f'database "{database}" does not exist')
         conn = self.vfs.connect(database)
@@ -257,14 +284,34 @@ class Instance:
             "ready": self.ready, "started": self.started, "port": self.args.port,
             "read_lsn": store.read_point() if store else None,
             "connections": self.server.connection_count if self.server else 0,
+            "sessions": self.server.session_count if self.server else 0,
+            "sessions_started": self._sessions_started(),
             "lag_ms": None if follower is None else follower.last_lag_ms,
             "lag_p99_ms": None if follower is None else follower.lag_p99_ms(),
             "following": None if follower is None else follower.connected,
             "readers_following": self.broadcaster.readers if self.broadcaster else None,
             "commits": store.volume.stats["commits"] if store else 0,
+            "capacity": self._capacity_sample(),
             "writer_socket": str(self.writer_socket) if self.read_only and self.writer_socket else None,
             "time": time.time(),
         }
+
+    def _sessions_started(self) -> int:
+        """Sessions since the process started (a promotion's new server counts on from there)."""
+        if self.server is not None:
+            return self._sessions_before + self.server.sessions_started
+        return self._sessions_before
+
+    def _capacity_sample(self) -> dict[str, Any] | None:
+        """A serverless instance's capacity, gate counters and buffer pool counters."""
+        if self.capacity is None:
+            return None
+        sample = self.capacity.sample()
+        if self.vfs is not None:
+            pool = self.vfs.pool.stats()
+            sample.update(pool_hits=pool.hits, pool_misses=pool.misses, pool_evictions=pool.evictions,
+                          pool_bytes=pool.bytes, pool_capacity_bytes=pool.capacity_bytes)
+        return sample
 
     def _write_status(self) -> None:
         write_status(self.dir, self.status())
@@ -291,6 +338,7 @@ CONTROL = rpc.Registry([
     rpc.Operation("status", Instance.status),
     rpc.Operation("promote", Instance.promote),
     rpc.Operation("follow", Instance.follow),
+    rpc.Operation("set_capacity", Instance.set_capacity),
 ])
 """What aurorad may ask an instance, on its control socket."""
 
@@ -333,7 +381,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--user", required=True)
     p.add_argument("--database", required=True)
     p.add_argument("--password-file", required=True)
-    p.add_argument("--pool-mib", type=int, default=64, help="buffer pool size")
+    p.add_argument("--pool-mib", type=int, default=64, help="buffer pool size (a provisioned instance)")
+    p.add_argument("--acu", type=float, default=None,
+                   help="serverless: the capacity to start with, in ACUs (engine/instance/capacity.py)")
+    p.add_argument("--max-acu", type=float, default=None, help="serverless: the maximum capacity")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {args.id} %(levelname)s %(message)s")
     return asyncio_run(run(args))

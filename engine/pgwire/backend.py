@@ -15,6 +15,7 @@ import logging
 import re
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from aurora.engine.sqlapi import Column, CopyIn, CopyOut, SqlError, SqlSession, StatementResult
@@ -28,6 +29,9 @@ log = logging.getLogger("aurora.pgwire")
 Frame = tuple[bytes, bytes]
 # What the connection hands over: frames, None at end of stream, or a framing error.
 Batch = list[Frame] | p.ProtocolViolation | None
+Admit = Callable[[bool], AbstractContextManager[None]]
+"""Wraps each session call: ``admit(in_transaction)`` may hold a statement back (a serverless
+instance's capacity) and measures what it used; see engine/instance/capacity.py."""
 
 FLUSH_THRESHOLD = 256 * 1024
 
@@ -127,8 +131,10 @@ class Backend:
         receive: Callable[[], Batch],
         send: Callable[[bytes], None],
         reported: dict[str, str],
+        admit: Admit | None = None,
     ) -> None:
         self.session = session
+        self._admit = admit
         self._receive = receive
         self._send = send
         self._frames: deque[Frame] = deque()
@@ -272,7 +278,10 @@ class Backend:
         """Call the session; anything but SqlError becomes XX000 (logged with its traceback)."""
         self.busy = True
         try:
-            return fn(*args)
+            if self._admit is None:
+                return fn(*args)
+            with self._admit(self.session.transaction_status != "I"):
+                return fn(*args)
         except (p.ProtocolViolation, ClientGone):
             raise  # the client's stream broke (e.g. inside COPY's rows): not the session's bug
         except SqlError as err:

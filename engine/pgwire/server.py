@@ -34,7 +34,7 @@ from aurora.engine.sqlapi import SqlError, SqlSession
 
 from . import protocol as p
 from .auth import AuthenticationFailed, Authenticator
-from .backend import Backend, Batch, one_line
+from .backend import Admit, Backend, Batch, one_line
 
 log = logging.getLogger("aurora.pgwire")
 
@@ -79,8 +79,12 @@ class PgServer:
         parameters: Mapping[str, str] | None = None,
         max_message: int = p.MAX_MESSAGE,
         pass_startup: bool = False,
+        admit: Admit | None = None,
+        max_connections: int | None = None,
     ) -> None:
         self.session_factory = session_factory
+        self.admit = admit
+        self.max_connections = max_connections  # None: no limit; a serverless instance's follows its max ACU
         self.authenticator = authenticator
         self.host = host
         self.requested_port = port
@@ -106,6 +110,7 @@ class PgServer:
         self._connections: set[Connection] = set()
         self._by_pid: dict[int, Connection] = {}
         self._pids = itertools.count((os.getpid() % 10_000) * 100_000 + 1)
+        self.sessions_started = 0  # every session ever, so that short ones between two looks count
         self._stopping = False
 
     @property
@@ -117,6 +122,11 @@ class PgServer:
     def connection_count(self) -> int:
         """Clients connected now (including those still authenticating)."""
         return len(self._connections)
+
+    @property
+    def session_count(self) -> int:
+        """Clients past authentication: user sessions (a health probe never gets this far)."""
+        return len(self._by_pid)
 
     async def start(self) -> None:
         try:
@@ -169,6 +179,7 @@ class PgServer:
 
     def _register(self, conn: Connection) -> None:
         conn.pid = next(self._pids) & 0x7FFFFFFF
+        self.sessions_started += 1
         conn.secret = secrets.randbits(32)
         self._by_pid[conn.pid] = conn
 
@@ -376,6 +387,10 @@ class Connection:
     # --- serving ----------------------------------------------------------------------------
 
     async def _serve(self, user: str, database: str) -> None:
+        limit = self.server.max_connections
+        if limit is not None and len(self.server._by_pid) >= limit:
+            self._write(p.error_fields(b"E", "FATAL", "53300", "sorry, too many clients already"))
+            return
         self._executor = concurrent.futures.ThreadPoolExecutor(
             1, thread_name_prefix=f"pgwire-{user}"
         )
@@ -411,9 +426,11 @@ class Connection:
         self._write(b"".join(hello))
         self._direct = self._go_direct()
         if self._direct is not None:
-            self.backend = Backend(session, self._direct.receive, self._direct.send, reported)
+            self.backend = Backend(session, self._direct.receive, self._direct.send, reported,
+                                   self.server.admit)
         else:
-            self.backend = Backend(session, self._receive, self._send_from_worker, reported)
+            self.backend = Backend(session, self._receive, self._send_from_worker, reported,
+                                   self.server.admit)
             self._reader_task = asyncio.create_task(self._read_frames())
         try:
             if self._closing:  # stopped while starting
