@@ -238,6 +238,9 @@ def test_capacity_follows_pgbench_readers_follow_the_writer_and_modify_works_und
          "capacity to come back down to the minimum")
     events = aurora.json("events", "lab")
     assert any("scaled from 0.5 to" in e["message"] for e in events)
+    steps = [e["message"].split(" scaled from ")[1].split(" ACUs")[0].split(" to ") for e in events
+             if " scaled from " in e["message"]]
+    assert all(0.5 <= float(a) <= 8 and 0.5 <= float(b) <= 8 for a, b in steps)  # never out of range
     assert any(e["message"].startswith("DB cluster modified: capacity 0.5 to 1.5 ACUs") for e in events)
 
     # a transaction that holds the write lock across a capacity change is not paused by it
@@ -249,6 +252,9 @@ def test_capacity_follows_pgbench_readers_follow_the_writer_and_modify_works_und
     assert all(i["acu"] == 1 for i in raised["instances"])
     # (describe reads the instances' status files, which lag by up to half a second)
     poll(lambda: all(1 <= i["acu"] <= 4 for i in instances(aurora, "lab").values()), 5, "the new range in describe")
+    # a reader added to a serverless cluster is serverless too, in the cluster's range
+    added = aurora.json("scale", "lab", "--replicas", "2")["added"]
+    assert 1 <= poll(lambda: instances(aurora, "lab")[added[0]]["acu"], 10, "the new reader's capacity") <= 4
 
 
 @pytest.mark.integration
