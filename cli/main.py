@@ -103,6 +103,14 @@ def create(
     auto_pause_after: int | None = typer.Option(None, "--auto-pause-after",
                                                 help="With --min-acu 0: idle seconds before instances pause "
                                                      "(1-86400, default 300)."),
+    backup_retention_days: int = typer.Option(1, "--backup-retention-days",
+                                              help="Days of continuous backups kept for point-in-time restore (1-35)."),
+    backtrack_window: int = typer.Option(0, "--backtrack-window",
+                                         help="Seconds a backtrack may rewind the cluster in place (0: off; up to "
+                                              "259200, 72 h)."),
+    backup_dir: str | None = typer.Option(None, "--backup-dir",
+                                          help="Its backup store's folder (default: AURORA_BACKUP_DIR, else "
+                                               "backups/ under AURORA_HOME)."),
     as_json: bool = JSON,
 ) -> None:
     """Create a cluster: a volume, a writer, optional readers and their endpoints.
@@ -119,7 +127,9 @@ def create(
     result = call("create", f"Creating cluster {name}...", name=name, engine=engine, replicas=replicas,
                   region=region, master_username=master_username, master_password=password,
                   database_name=database_name, port=port, wait=wait, serverless=serverless,
-                  min_acu=min_acu, max_acu=max_acu, auto_pause_after=auto_pause_after)
+                  min_acu=min_acu, max_acu=max_acu, auto_pause_after=auto_pause_after,
+                  backup_retention_days=backup_retention_days, backtrack_window=backtrack_window,
+                  backup_dir=backup_dir)
     if as_json:
         emit_json(result)
         return
@@ -172,6 +182,12 @@ def describe(name: str = typer.Argument(..., help="Cluster name."), as_json: boo
     size = vol.get("size_bytes")
     out.print(f"volume {vol['id']}: {_bytes(size) if size is not None else '?'} in "
               f"{vol.get('protection_groups', '?')} protection group(s)")
+    bk = d.get("backups") or {}
+    if bk.get("latest_restorable_time"):
+        out.print(f"restorable from {bk['earliest_restorable_time']} to {bk['latest_restorable_time']} "
+                  f"(retention {bk['backup_retention_days']} day(s))"
+                  + (f"; backtrack to {bk['earliest_backtrack_time']} or later" if bk.get("earliest_backtrack_time")
+                     else ""))
     sv = d.get("serverless")
     if sv:
         out.print(f"serverless: {sv['min_acu']:g} to {sv['max_acu']:g} ACUs per instance"
@@ -455,6 +471,158 @@ def endpoint_create(
         emit_json(e)
         return
     _print_endpoints(e)
+
+
+# --- snapshots, restore, backtrack -------------------------------------------------------------
+
+snapshot_app = typer.Typer(help="Cluster snapshots: points in a cluster's backups, restorable as new clusters."
+                                "\n\nExample: aurora snapshot create demo before-migration",
+                           no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(snapshot_app, name="snapshot")
+
+
+def _print_snapshots(rows: list[dict[str, Any]]) -> None:
+    t = Table("SNAPSHOT", "CLUSTER", "KIND", "STATUS", "HOLDS THE DATABASE AS OF", "SIZE", box=None)
+    for s in rows:
+        t.add_row(s["name"], s["cluster"], s["kind"], _status(s["status"]), s["time"], _bytes(s["size_bytes"]))
+    out.print(t)
+
+
+@snapshot_app.command("create")
+def snapshot_create(
+    cluster: str = typer.Argument(..., help="The cluster to snapshot."),
+    snapshot: str = typer.Argument(..., help="The snapshot's name."),
+    as_json: bool = JSON,
+) -> None:
+    """Take a manual snapshot: it records a point of the cluster's backups and copies no data.
+
+    Example: aurora snapshot create demo before-migration
+    """
+    r = call("snapshot_create", f"Snapshotting {cluster}...", cluster=cluster, snapshot=snapshot)
+    emit_json(r) if as_json else out.print(f"Snapshot {snapshot} of {cluster} holds the database as of {r['time']}.")
+
+
+@snapshot_app.command("list")
+def snapshot_list(
+    cluster: str | None = typer.Option(None, "--cluster", help="Only this cluster's snapshots."),
+    as_json: bool = JSON,
+) -> None:
+    """List snapshots, manual and automated, also of deleted clusters.
+
+    Example: aurora snapshot list --cluster demo
+    """
+    rows = call("snapshot_list", cluster=cluster)
+    if as_json:
+        emit_json(rows)
+    elif rows:
+        _print_snapshots(rows)
+    else:
+        out.print("No snapshots. Take one with: aurora snapshot create CLUSTER NAME")
+
+
+@snapshot_app.command("describe")
+def snapshot_describe(snapshot: str = typer.Argument(..., help="The snapshot."), as_json: bool = JSON) -> None:
+    """Show a snapshot.
+
+    Example: aurora snapshot describe before-migration --json
+    """
+    r = call("snapshot_describe", snapshot=snapshot)
+    if as_json:
+        emit_json(r)
+        return
+    _print_snapshots([r])
+    out.print(f"volume {r['volume']}, LSN {r['lsn']}, taken {r['created']}, in {r['store']}"
+              + (f", a copy of {r['copied_from']}" if r["copied_from"] else ""))
+
+
+@snapshot_app.command("delete")
+def snapshot_delete(
+    snapshot: str = typer.Argument(..., help="The snapshot."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    as_json: bool = JSON,
+) -> None:
+    """Delete a snapshot (the backups it alone needed are pruned later).
+
+    Example: aurora snapshot delete before-migration --yes
+    """
+    if not yes:
+        _confirm(f"Delete snapshot {snapshot}?", snapshot, f"aurora snapshot delete {snapshot} --yes")
+    r = call("snapshot_delete", snapshot=snapshot)
+    emit_json(r) if as_json else out.print(f"Snapshot {snapshot} deleted.")
+
+
+@snapshot_app.command("copy")
+def snapshot_copy(
+    snapshot: str = typer.Argument(..., help="The snapshot to copy."),
+    new: str = typer.Argument(..., help="The copy's name."),
+    as_json: bool = JSON,
+) -> None:
+    """Copy a snapshot under a new name (a manual snapshot, which never expires).
+
+    Example: aurora snapshot copy rds:demo-2026-12-02-00-00 keep-this-one
+    """
+    r = call("snapshot_copy", snapshot=snapshot, new=new)
+    emit_json(r) if as_json else out.print(f"Snapshot {new} is a copy of {snapshot}.")
+
+
+@snapshot_app.command("export")
+def snapshot_export(
+    snapshot: str = typer.Argument(..., help="The snapshot to export."),
+    to: str = typer.Option(..., "--to", help="The SQLite database file to write."),
+    database: str | None = typer.Option(None, "--database", help="Which database (default: the cluster's)."),
+    as_json: bool = JSON,
+) -> None:
+    """Write one database of a snapshot as a plain SQLite database file (sqlite3 opens it).
+
+    Example: aurora snapshot export before-migration --to demo.sqlite
+    """
+    r = call("snapshot_export", f"Exporting {snapshot}...", snapshot=snapshot, to=os.path.abspath(to),
+             database=database)
+    emit_json(r) if as_json else out.print(f"Wrote database {r['database']} of {snapshot} to {r['path']} "
+                                           f"({_bytes(r['size_bytes'])}).")
+
+
+@app.command()
+def restore(
+    name: str = typer.Argument(..., help="Name of the new cluster."),
+    from_snapshot: str | None = typer.Option(None, "--from-snapshot", help="Restore this snapshot."),
+    source: str | None = typer.Option(None, "--source", help="Restore this cluster's backups (it may be deleted)."),
+    to_time: str | None = typer.Option(None, "--to-time", help="With --source: the point, ISO 8601 (UTC unless a "
+                                                                "zone is given)."),
+    latest: bool = typer.Option(False, "--latest", help="With --source: the latest restorable time."),
+    replicas: int = typer.Option(0, "--replicas", help="Read replicas of the new cluster, 0 to 15."),
+    backup_dir: str | None = typer.Option(None, "--backup-dir", help="The backup store, when not the home's."),
+    as_json: bool = JSON,
+) -> None:
+    """Restore a new cluster from a snapshot or to a point in time, from the backup store alone.
+
+    Example: aurora restore demo-copy --source demo --to-time 2026-12-02T10:30:00Z
+    Example: aurora restore demo-copy --from-snapshot before-migration
+    """
+    r = call("restore", f"Restoring {name}...", name=name, from_snapshot=from_snapshot, source=source,
+             to_time=to_time, latest=latest, replicas=replicas,
+             backup_dir=os.path.abspath(backup_dir) if backup_dir else None)
+    if as_json:
+        emit_json(r)
+        return
+    out.print(f"Cluster [bold]{name}[/] holds the database as of {r['restored_to']} "
+              f"(restored in {r['restore_seconds']:.1f}s).")
+    _print_endpoints(r)
+
+
+@app.command()
+def backtrack(
+    name: str = typer.Argument(..., help="Cluster name."),
+    to: str = typer.Option(..., "--to", help="The point to go back (or forward) to, ISO 8601."),
+    as_json: bool = JSON,
+) -> None:
+    """Rewind a cluster in place to a point in its backtrack window; its connections are closed.
+
+    Example: aurora backtrack demo --to 2026-12-02T10:30:00Z
+    """
+    r = call("backtrack", f"Backtracking {name}...", name=name, to=to)
+    emit_json(r) if as_json else out.print(f"{name} holds the database as of {r['backtracked_to']} "
+                                           f"(unavailable for {r['seconds']:.1f}s).")
 
 
 # --- global databases -------------------------------------------------------------------------

@@ -3,9 +3,10 @@
 
 _aurora_subcommands() {
     case "$1" in
-        "") echo "create list describe endpoints url connect start stop delete events logs failover scale modify clone promote-region fleet dashboard daemon endpoint global chaos" ;;
+        "") echo "create list describe endpoints url connect start stop delete events logs failover scale modify clone restore backtrack promote-region fleet dashboard daemon endpoint snapshot global chaos" ;;
         "daemon") echo "status start stop" ;;
         "endpoint") echo "create" ;;
+        "snapshot") echo "create list describe delete copy export" ;;
         "global") echo "create add-region list describe remove-region delete" ;;
         "chaos") echo "kill-instance pause-instance resume-instance kill-node fail-az restore-az corrupt latency partition heal fail-region restore-region region-latency" ;;
     esac
@@ -14,7 +15,7 @@ _aurora_subcommands() {
 _aurora_options() {
     case "$1" in
         "") echo "--version -h --help" ;;
-        "create") echo "--engine --replicas --region --master-username --master-password-stdin --database-name --port --wait --no-wait --serverless --min-acu --max-acu --auto-pause-after --json -h --help" ;;
+        "create") echo "--engine --replicas --region --master-username --master-password-stdin --database-name --port --wait --no-wait --serverless --min-acu --max-acu --auto-pause-after --backup-retention-days --backtrack-window --backup-dir --json -h --help" ;;
         "list") echo "--json -h --help" ;;
         "describe") echo "--json -h --help" ;;
         "endpoints") echo "--json -h --help" ;;
@@ -29,6 +30,8 @@ _aurora_options() {
         "scale") echo "--replicas --wait --no-wait --json -h --help" ;;
         "modify") echo "--min-acu --max-acu --auto-pause-after --instance --promotion-tier --json -h --help" ;;
         "clone") echo "--wait --no-wait --json -h --help" ;;
+        "restore") echo "--from-snapshot --source --to-time --latest --replicas --backup-dir --json -h --help" ;;
+        "backtrack") echo "--to --json -h --help" ;;
         "promote-region") echo "--region --allow-data-loss --json -h --help" ;;
         "fleet") echo "--region --json -h --help" ;;
         "dashboard") echo "--refresh -h --help" ;;
@@ -38,6 +41,13 @@ _aurora_options() {
         "daemon stop") echo "-h --help" ;;
         "endpoint") echo "-h --help" ;;
         "endpoint create") echo "--members --json -h --help" ;;
+        "snapshot") echo "-h --help" ;;
+        "snapshot create") echo "--json -h --help" ;;
+        "snapshot list") echo "--cluster --json -h --help" ;;
+        "snapshot describe") echo "--json -h --help" ;;
+        "snapshot delete") echo "-y --yes --json -h --help" ;;
+        "snapshot copy") echo "--json -h --help" ;;
+        "snapshot export") echo "--to --database --json -h --help" ;;
         "global") echo "-h --help" ;;
         "global create") echo "--source-cluster --source-db-cluster-identifier --port --json -h --help" ;;
         "global add-region") echo "--region --cluster --db-cluster-identifier --replicas --rtt-ms --wait --no-wait --json -h --help" ;;
@@ -64,16 +74,20 @@ _aurora_options() {
 
 _aurora_valued() {
     case "$1" in
-        "create") echo "--engine --replicas --region --master-username --database-name --port --min-acu --max-acu --auto-pause-after" ;;
+        "create") echo "--engine --replicas --region --master-username --database-name --port --min-acu --max-acu --auto-pause-after --backup-retention-days --backtrack-window --backup-dir" ;;
         "url") echo "--instance" ;;
         "logs") echo "-n --lines" ;;
         "failover") echo "--target --target-db-instance-identifier" ;;
         "scale") echo "--replicas" ;;
         "modify") echo "--min-acu --max-acu --auto-pause-after --instance --promotion-tier" ;;
+        "restore") echo "--from-snapshot --source --to-time --replicas --backup-dir" ;;
+        "backtrack") echo "--to" ;;
         "promote-region") echo "--region" ;;
         "fleet") echo "--region" ;;
         "dashboard") echo "--refresh" ;;
         "endpoint create") echo "--members" ;;
+        "snapshot list") echo "--cluster" ;;
+        "snapshot export") echo "--to --database" ;;
         "global create") echo "--source-cluster --source-db-cluster-identifier --port" ;;
         "global add-region") echo "--region --cluster --db-cluster-identifier --replicas --rtt-ms" ;;
         "global remove-region") echo "--region" ;;
@@ -104,7 +118,9 @@ _aurora_argument() {
         "scale:0") echo "cluster" ;;
         "modify:0") echo "cluster" ;;
         "clone:0") echo "cluster" ;;
+        "backtrack:0") echo "cluster" ;;
         "endpoint create:0") echo "cluster" ;;
+        "snapshot create:0") echo "cluster" ;;
         "chaos kill-instance:0") echo "cluster" ;;
         "chaos pause-instance:0") echo "cluster" ;;
         "chaos resume-instance:0") echo "cluster" ;;

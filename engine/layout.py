@@ -141,6 +141,17 @@ class Layout:
         volume's redo into its volume, and streams its commits to the cluster's readers."""
         return self.cluster_dir(cluster) / "replicator"
 
+    def backup_process_dir(self, cluster: str) -> Path:
+        """The process that streams a cluster volume's redo to the backup store."""
+        return self.cluster_dir(cluster) / "backup"
+
+    @property
+    def backup_store_dir(self) -> Path:
+        """The default backup store (AURORA_BACKUP_DIR, else under the home): outside every
+        storage node, so that losing a region's fleet loses no backup."""
+        env = os.environ.get("AURORA_BACKUP_DIR")
+        return Path(env) if env else self.home / "backups"
+
     # --- global databases --------------------------------------------------------------------
     @property
     def globals_dir(self) -> Path:

@@ -37,6 +37,8 @@ def aurora_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lay
     home = tmp_path / "aurora-home"
     home.mkdir()
     monkeypatch.setenv("AURORA_HOME", str(home))
+    monkeypatch.delenv("AURORA_BACKUP_DIR", raising=False)  # backups go under the test's home
+    monkeypatch.delenv("AURORA_BACKUP", raising=False)
     layout = Layout(home)
     yield layout
     _kill_everything_under(home)

@@ -16,6 +16,7 @@ import io
 import re
 import time
 from collections.abc import Callable, Coroutine, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -26,16 +27,25 @@ from textual.widgets import Input, Label
 from aurora.cli.dashboard.alert_bar import AlertBar
 from aurora.cli.dashboard.app import DashboardApp
 from aurora.cli.dashboard.choice_screen import ChoiceScreen
+from aurora.cli.dashboard.cluster_backups import ClusterBackups, age_style, window_lines
 from aurora.cli.dashboard.cluster_tree import Selection, cluster_label, instance_label, status_style
 from aurora.cli.dashboard.confirm_screen import ConfirmScreen
 from aurora.cli.dashboard.event_stream import event_style
 from aurora.cli.dashboard.global_databases import GlobalDatabases
 from aurora.cli.dashboard.help_screen import HelpScreen
-from aurora.cli.dashboard.model import History, ProcessProbe, ServerlessView, Usage, collect
+from aurora.cli.dashboard.model import (
+    BackupWindowView,
+    History,
+    ProcessProbe,
+    ServerlessView,
+    SnapshotView,
+    Usage,
+    collect,
+)
 from aurora.cli.dashboard.prompt_screen import PromptScreen
 from aurora.engine import errors
 
-READ_OPS = {"list", "describe", "fleet", "events", "global_list", "global_describe"}
+READ_OPS = {"list", "describe", "fleet", "events", "global_list", "global_describe", "snapshot_list"}
 T0 = 1_764_400_000.0
 SIZE = (150, 44)
 
@@ -176,6 +186,54 @@ SERVERLESS_EVENTS = [
 COMMITS_PER_POLL = [40, 65, 52, 80, 47, 90, 61, 30, 72, 55, 98, 44]
 
 
+def iso(t: float) -> str:
+    """A time as the control API writes it (ISO 8601, UTC, milliseconds)."""
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+DAY = 86400
+ANALYTICS_STALLED_AT = T0 + 60
+"""analytics' backups stopped here: the polls (at T0 + 100 + n) see it fall further behind."""
+
+
+def backup_window(cluster: str, polls: int) -> dict[str, Any]:
+    """describe's ``backups``: orders keeps up (2 s behind) with backtrack on, analytics stalled."""
+    now = T0 + 100 + polls  # the time of this poll, as Clock gives it
+    latest: float | None = {"orders": now - 2, "analytics": ANALYTICS_STALLED_AT, "burst": now - 1,
+                            "nightly": T0 - 600}.get(cluster)
+    earliest = {"orders": T0 - DAY + 600, "analytics": T0 - 3 * DAY}.get(cluster, T0 - 3600)
+    backtrack = 24 * 3600 if cluster == "orders" else 0
+    return {"backup_retention_days": 7 if cluster == "analytics" else 1,
+            "earliest_restorable_time": iso(earliest) if latest else None,
+            "latest_restorable_time": iso(latest) if latest else None,
+            "backtrack_window": backtrack,
+            "earliest_backtrack_time": iso(earliest) if backtrack else None}
+
+
+def cluster_snapshot(name: str, cluster: str, at: float, *, kind: str = "manual", status: str = "available",
+                     created: float | None = None, size_mib: int = 48,
+                     copied_from: str | None = None) -> dict[str, Any]:
+    return {"name": name, "cluster": cluster, "kind": kind, "status": status, "time": iso(at), "lsn": 1000,
+            "volume": "vol-1", "created": iso(at if created is None else created), "engine": "postgres",
+            "size_bytes": size_mib * 2**20, "copied_from": copied_from, "store": "/tmp/backups"}
+
+
+SNAPSHOTS = [  # as snapshot_list answers: oldest created first
+    cluster_snapshot("orders-2025-10", "orders", T0 - 40 * DAY, status="unrestorable", size_mib=30),
+    cluster_snapshot("analytics-old", "analytics", T0 - 20 * DAY, status="unrestorable", size_mib=8),
+    cluster_snapshot("rds:orders-2025-11-28", "orders", T0 - DAY + 600, kind="automated", size_mib=44),
+    cluster_snapshot("rds:analytics-2025-11-29", "analytics", T0 - 3000, kind="automated", size_mib=9),
+    cluster_snapshot("orders-pre-upgrade", "orders", T0 - 5000, size_mib=46),
+    cluster_snapshot("rds:orders-2025-11-29", "orders", T0 - 3000, kind="automated", size_mib=47),
+    cluster_snapshot("legacy-final", "legacy", T0 - 2000, size_mib=3),
+    cluster_snapshot("orders-pre-upgrade-copy", "orders", T0 - 5000, created=T0 - 1000, size_mib=46,
+                     copied_from="orders-pre-upgrade"),
+    cluster_snapshot("orders-before-migration", "orders", T0 - 60),
+]
+"""Six of orders (four shown, newest first), two of analytics, none of orders-clone, and one of a
+cluster deleted since (legacy)."""
+
+
 class FixedSource:
     """The control API on fixed data; writers commit and readers lag a little more each poll."""
 
@@ -207,7 +265,10 @@ class FixedSource:
                 if inst["acu"] is not None and inst["status"] != "paused":
                     inst["acu"] = ACU_PER_POLL[(n - 1) % len(ACU_PER_POLL)]
                     inst["acu_utilization"] = round(100 * inst["acu"] / described["serverless"]["max_acu"], 1)
+            described["backups"] = backup_window(described["name"], n)
             return described
+        if op == "snapshot_list":
+            return [copy.deepcopy(s) for s in SNAPSHOTS if args.get("cluster") in (None, s["cluster"])]
         if op == "fleet":
             report = fleet(self.down)
             if self.serverless:
@@ -783,3 +844,137 @@ def test_snapshot_serverless(snap_compare: Any) -> None:
         await select(pilot, "burst")
 
     assert snap_compare(make_app(FixedSource(serverless=True)), terminal_size=SIZE, run_before=run_before)
+
+
+# --- backups -------------------------------------------------------------------------------------
+
+
+def style_of(text: Any, part: str) -> str:
+    """The style of the span of a rich Text that holds ``part``."""
+    plain = text.plain
+    start = plain.index(part)
+    return next(str(span.style) for span in text.spans if span.start <= start < span.end)
+
+
+def test_the_backup_window_and_snapshots_are_read_per_cluster() -> None:
+    source = FixedSource()
+    snapshot = collect(source, probe, clock=Clock())  # the first poll, at T0 + 101
+    orders, analytics, clone = (snapshot.cluster(n) for n in ("orders", "analytics", "orders-clone"))
+    assert orders is not None and analytics is not None and clone is not None
+    assert orders.backups == BackupWindowView(retention_days=1, earliest=T0 - DAY + 600, latest=T0 + 99,
+                                              backtrack_window=86400, earliest_backtrack=T0 - DAY + 600)
+    assert orders.backups.latest_age(snapshot.time) == 2.0
+    assert analytics.backups is not None and analytics.backups.retention_days == 7
+    assert analytics.backups.backtrack_window == 0 and analytics.backups.earliest_backtrack is None
+    assert clone.backups == BackupWindowView(retention_days=1)  # before its first backup: no window yet
+    assert [s.name for s in snapshot.snapshots_of("orders")] == [  # newest first
+        "orders-before-migration", "orders-pre-upgrade-copy", "rds:orders-2025-11-29", "orders-pre-upgrade",
+        "rds:orders-2025-11-28", "orders-2025-10"]
+    assert snapshot.snapshots_of("orders")[1] == SnapshotView(
+        "orders-pre-upgrade-copy", "orders", "manual", "available", time=T0 - 5000, created=T0 - 1000,
+        size_bytes=46 * 2**20, copied_from="orders-pre-upgrade")
+    assert [(s.name, s.kind, s.status) for s in snapshot.snapshots_of("analytics")] == [
+        ("rds:analytics-2025-11-29", "automated", "available"), ("analytics-old", "manual", "unrestorable")]
+    assert snapshot.snapshots_of("orders-clone") == () and snapshot.snapshots_of(None) == ()
+    assert [s.name for s in snapshot.snapshots_of("legacy")] == ["legacy-final"]  # its cluster is gone
+    assert [args for op, args in source.calls if op == "snapshot_list"] == [{"timeout": 10.0}]  # one call
+
+
+class OlderSource(FixedSource):
+    """An aurorad from before backups, or one whose backup fields make no sense."""
+
+    def __init__(self, backups: Any = None, snapshots: Any = None) -> None:
+        super().__init__()
+        self.backups, self.snapshots = backups, snapshots
+
+    def call(self, op: str, **args: Any) -> Any:
+        if op == "snapshot_list" and self.snapshots is None:
+            self.calls.append((op, args))
+            raise errors.UsageError("unknown operation 'snapshot_list'")
+        if op == "snapshot_list":
+            self.calls.append((op, args))
+            return self.snapshots
+        answer = super().call(op, **args)
+        if op == "describe":
+            if self.backups is None:
+                del answer["backups"]
+            else:
+                answer["backups"] = self.backups
+        return answer
+
+
+def test_backup_fields_that_are_missing_or_invalid_are_unknown() -> None:
+    snapshot = collect(OlderSource(), probe)
+    assert snapshot.reachable and len(snapshot.clusters) == 3
+    assert all(c.backups is None for c in snapshot.clusters) and snapshot.snapshots == {}
+    broken = {"backup_retention_days": "7", "earliest_restorable_time": 12,
+              "latest_restorable_time": "yesterday", "backtrack_window": True}
+    snapshot = collect(OlderSource(broken, snapshots={"not": "a list"}), probe)
+    assert snapshot.reachable and snapshot.snapshots == {}
+    assert all(c.backups == BackupWindowView() for c in snapshot.clusters)
+    odd = [{"name": "x", "cluster": "orders", "time": "not a time", "size_bytes": "big"}]
+    [view] = collect(OlderSource(broken, snapshots=odd), probe).snapshots_of("orders")
+    assert (view.name, view.kind, view.time, view.created, view.size_bytes) == ("x", "?", None, None, None)
+
+
+def test_a_latest_restorable_time_that_falls_behind_is_a_warning() -> None:
+    assert [age_style(s) for s in (2.0, 10.0, 11.0, 60.0, 61.0)] == [
+        "green", "green", "yellow", "yellow", "bold red"]
+    assert age_style(300.0, running=False) == "dim"  # stopped or paused: no writes to back up
+    source, clock = FixedSource(), Clock()
+    first = collect(source, probe, clock=clock)
+    orders, analytics = first.cluster("orders"), first.cluster("analytics")
+    assert orders is not None and analytics is not None
+    [line, settings] = window_lines(orders.backups, first.time)
+    assert line.plain == "restorable Nov 28 07:16 - 07:08:19  2s ago" and style_of(line, "2s ago") == "green"
+    assert settings.plain == "1 day retention · backtrack 24 h"
+    [line, settings] = window_lines(analytics.backups, first.time)
+    assert line.plain.endswith("07:07:40  41s ago") and style_of(line, "41s ago") == "yellow"
+    assert settings.plain == "7 days retention"
+    for _ in range(20):
+        later = collect(source, probe, clock=clock)
+    analytics = later.cluster("analytics")
+    assert analytics is not None
+    [line, _] = window_lines(analytics.backups, later.time)
+    assert style_of(line, "61s ago") == "bold red"  # stalled for a minute: the backups are not keeping up
+    assert window_lines(None, later.time)[0].plain == "no backup information"
+
+
+@pilot_test
+async def test_the_backups_panel_follows_the_selected_cluster() -> None:
+    app = make_app(FixedSource())
+    async with app.run_test(size=SIZE) as pilot:
+        await polled(pilot, rounds=2)
+        panel = app.query_one("#backups-panel")
+        assert panel.display and panel.border_title == "Backups · orders"
+        text = screen_text(app)
+        assert re.search(r"restorable\s*Nov 28 07:16 - 07:08:20\s*2s ago", text)
+        assert "6 snapshots" in text and "+2 more" in text
+        assert re.search(r"orders-before-migration\s*manual\s+07:05:40\s*48.0M", text)
+        assert "orders-2025-10" not in text  # the oldest, counted in "+2 more"
+        await select(pilot, "orders-clone")
+        backups = app.query_one(ClusterBackups)
+        assert backups.cluster == "orders-clone" and backups.snapshots == ()
+        text = screen_text(app)
+        assert "restorable: waiting for the first backup" in text and "no snapshots" in text
+        await select(pilot, "analytics")
+        text = screen_text(app)
+        assert re.search(r"analytics-old\s*unrestorable\s*Nov 09 07:06", text)
+
+
+@pilot_test
+async def test_without_backups_the_panel_stays_hidden() -> None:
+    app = make_app(OlderSource())
+    async with app.run_test(size=SIZE) as pilot:
+        await polled(pilot)
+        assert app.selection.cluster == "orders"
+        assert not app.query_one("#backups-panel").display
+        assert "restorable" not in screen_text(app)
+
+
+def test_snapshot_backups_falling_behind(snap_compare: Any) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await polled(pilot, rounds=25)
+        await select(pilot, "analytics")  # its backups stalled 65 s ago: red
+
+    assert snap_compare(make_app(FixedSource()), terminal_size=SIZE, run_before=run_before)

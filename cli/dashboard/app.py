@@ -27,6 +27,7 @@ from textual.worker import Worker, get_current_worker
 
 from aurora.cli.dashboard.alert_bar import AlertBar
 from aurora.cli.dashboard.choice_screen import ChoiceScreen
+from aurora.cli.dashboard.cluster_backups import ClusterBackups
 from aurora.cli.dashboard.cluster_charts import ClusterCharts
 from aurora.cli.dashboard.cluster_tree import ClusterTree, Selection
 from aurora.cli.dashboard.confirm_screen import ConfirmScreen
@@ -98,7 +99,8 @@ class DashboardApp(App[None]):
     #tree-panel { width: 1fr; }
     #side { width: 52; }
     #charts-panel { height: auto; }
-    #groups-panel { height: 1fr; }
+    #backups-panel { height: auto; max-height: 40%; }
+    #groups-panel { height: 1fr; min-height: 3; }
     #fleet-panel { width: 3fr; }
     #events-panel { width: 2fr; }
     ClusterTree { height: 1fr; }
@@ -181,6 +183,16 @@ class DashboardApp(App[None]):
         charts = self.query_one(ClusterCharts)
         charts.cluster = name
         charts.series = self.history.series(name) if name else self.history.series("")
+        cluster = snapshot.cluster(name) if snapshot and name else None
+        backups = self.query_one(ClusterBackups)
+        backups.cluster = name
+        backups.running = cluster is not None and cluster.status == "available"
+        backups.window = cluster.backups if cluster else None
+        backups.snapshots = snapshot.snapshots_of(name) if snapshot else ()
+        backups.now = snapshot.time if snapshot else 0.0
+        # an aurorad without backups says nothing of them: the screen as before
+        self.query_one("#backups-panel").display = bool(cluster and (cluster.backups or backups.snapshots))
+        self.query_one("#backups-panel").border_title = f"Backups · {name}" if name else "Backups"
         groups = self.query_one(ProtectionGroups)
         groups.cluster = name
         groups.groups = snapshot.protection_groups(name) if snapshot and name else ()
@@ -200,6 +212,8 @@ class DashboardApp(App[None]):
             with Vertical(id="side"):
                 with Vertical(id="charts-panel", classes="panel"):
                     yield ClusterCharts()
+                with VerticalScroll(id="backups-panel", classes="panel"):
+                    yield ClusterBackups()
                 with VerticalScroll(id="groups-panel", classes="panel"):
                     yield ProtectionGroups()
         with VerticalScroll(id="globals-panel", classes="panel") as globals_panel:

@@ -1,8 +1,8 @@
 """What the dashboard shows, read from the control API: plain data, no widgets.
 
 :func:`collect` runs in a worker thread and turns one round of control-API calls (``list``,
-``describe``, ``fleet``, ``events``, ``global_list``, ``global_describe``) into a
-:class:`Snapshot`; :class:`History` keeps the last minutes of per-cluster series for the
+``describe``, ``fleet``, ``events``, ``global_list``, ``global_describe``, ``snapshot_list``)
+into a :class:`Snapshot`; :class:`History` keeps the last minutes of per-cluster series for the
 sparklines (and, for serverless clusters, the writer's capacity in ACUs). Both are free of
 Textual, so they are tested and reused without an App. A missing field in a reply is shown as
 unknown, never a crash.
@@ -14,6 +14,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 
 import psutil
@@ -142,6 +143,46 @@ class ServerlessView:
 
 
 @dataclass(frozen=True)
+class BackupWindowView:
+    """A cluster's continuous backups: the times it can be restored to, and its backtrack window.
+
+    Times are Unix seconds; None where aurorad gave none (before the first backup) or gave
+    something that is not a time.
+    """
+
+    retention_days: int | None = None
+    earliest: float | None = None
+    """The earliest restorable time."""
+    latest: float | None = None
+    """The latest restorable time: seconds behind now while backups keep up."""
+    backtrack_window: int = 0
+    """Seconds a backtrack may rewind; 0 when backtrack is off."""
+    earliest_backtrack: float | None = None
+    """The oldest point a backtrack can reach now."""
+
+    def latest_age(self, now: float) -> float | None:
+        """Seconds since the latest restorable time: how far the backups have fallen behind."""
+        return None if self.latest is None else max(0.0, now - self.latest)
+
+
+@dataclass(frozen=True)
+class SnapshotView:
+    """A cluster snapshot: a point of a cluster's history kept by name (nothing copied)."""
+
+    name: str
+    cluster: str
+    kind: str
+    """"manual" or "automated"."""
+    status: str
+    """"available", or "unrestorable" when the backups it needs are gone."""
+    time: float | None = None
+    """The point in time it holds."""
+    created: float | None = None
+    size_bytes: int | None = None
+    copied_from: str | None = None
+
+
+@dataclass(frozen=True)
 class ClusterView:
     name: str
     region: str
@@ -153,6 +194,8 @@ class ClusterView:
     parent: str | None = None
     serverless: ServerlessView | None = None
     """The capacity range of a serverless cluster; None when provisioned."""
+    backups: BackupWindowView | None = None
+    """Its restorable window; None when aurorad did not say (one without backups)."""
     error: str | None = None
     """Why describe failed for this cluster, if it did."""
 
@@ -268,12 +311,17 @@ class Snapshot:
     """Events newer than the ``since`` the round asked for, oldest first."""
     globals: tuple[GlobalView, ...] = ()
     """Global databases; empty also when aurorad could not say (they are extra, not essential)."""
+    snapshots: Mapping[str, tuple[SnapshotView, ...]] = field(default_factory=dict)
+    """Per cluster name, its snapshots, newest first; empty also when aurorad could not say."""
 
     def cluster(self, name: str | None) -> ClusterView | None:
         return next((c for c in self.clusters if c.name == name), None)
 
     def global_db(self, name: str | None) -> GlobalView | None:
         return next((g for g in self.globals if g.name == name), None)
+
+    def snapshots_of(self, cluster: str | None) -> tuple[SnapshotView, ...]:
+        return tuple(self.snapshots.get(cluster, ())) if cluster else ()
 
     def protection_groups(self, cluster: str) -> tuple[ProtectionGroupView, ...]:
         view = self.cluster(cluster)
@@ -325,6 +373,29 @@ def _serverless(raw: Any) -> ServerlessView | None:
     return ServerlessView(low, high, pause if isinstance(pause, int) and not isinstance(pause, bool) else None)
 
 
+def _time(value: Any) -> float | None:
+    """An ISO 8601 time of the control API as Unix seconds (UTC when it names no zone), or None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        t = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (t if t.tzinfo else t.replace(tzinfo=UTC)).timestamp()
+
+
+def _backups(raw: Any) -> BackupWindowView | None:
+    if not isinstance(raw, Mapping):
+        return None
+    retention, backtrack = raw.get("backup_retention_days"), raw.get("backtrack_window")
+    return BackupWindowView(
+        retention_days=retention if isinstance(retention, int) and not isinstance(retention, bool) else None,
+        earliest=_time(raw.get("earliest_restorable_time")), latest=_time(raw.get("latest_restorable_time")),
+        backtrack_window=max(0, backtrack) if isinstance(backtrack, int) and not isinstance(backtrack, bool) else 0,
+        earliest_backtrack=_time(raw.get("earliest_backtrack_time")),
+    )
+
+
 def _cluster(summary: Mapping[str, Any], described: Mapping[str, Any], probe: Probe) -> ClusterView:
     volume = described.get("volume") or {}
     return ClusterView(
@@ -334,7 +405,7 @@ def _cluster(summary: Mapping[str, Any], described: Mapping[str, Any], probe: Pr
         engine=str(described.get("engine", summary.get("engine", "postgres"))),
         instances=tuple(_instance(i, probe) for i in described.get("instances", [])),
         volume=volume.get("id"), size_bytes=volume.get("size_bytes"), parent=described.get("parent"),
-        serverless=_serverless(described.get("serverless")),
+        serverless=_serverless(described.get("serverless")), backups=_backups(described.get("backups")),
     )
 
 
@@ -427,6 +498,33 @@ def collect_globals(source: DataSource) -> tuple[GlobalView, ...]:
     return tuple(views)
 
 
+def _snapshot(raw: Mapping[str, Any]) -> SnapshotView:
+    size, copied = raw.get("size_bytes"), raw.get("copied_from")
+    return SnapshotView(
+        name=str(raw.get("name", "?")), cluster=str(raw.get("cluster", "?")), kind=str(raw.get("kind", "?")),
+        status=str(raw.get("status", "?")), time=_time(raw.get("time")), created=_time(raw.get("created")),
+        size_bytes=size if isinstance(size, int) and not isinstance(size, bool) else None,
+        copied_from=copied if isinstance(copied, str) else None,
+    )
+
+
+def collect_snapshots(source: DataSource) -> dict[str, tuple[SnapshotView, ...]]:
+    """Every cluster snapshot of the home in one call, per cluster and newest first.
+
+    Like global databases, snapshots are extra: an aurorad without ``snapshot_list`` or a
+    reply that makes no sense reads as "no snapshots", never as a control plane down.
+    """
+    try:
+        views = [_snapshot(raw) for raw in source.call("snapshot_list", timeout=READ_TIMEOUT)]
+    except (errors.AuroraError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+    views.sort(key=lambda s: (s.created or s.time or 0.0, s.name), reverse=True)
+    grouped: dict[str, tuple[SnapshotView, ...]] = {}
+    for view in views:
+        grouped[view.cluster] = (*grouped.get(view.cluster, ()), view)
+    return grouped
+
+
 def _control_plane_down(e: errors.AuroraError) -> bool:
     """aurorad itself did not answer (a storage error inside an answer is not that)."""
     return isinstance(e, errors.Unavailable) and not isinstance(e, errors.StorageError)
@@ -460,13 +558,15 @@ def collect(source: DataSource, probe: Probe, since: int = 0,
                     raise
                 fleets[region] = FleetView(region, error=e.message)
         globals_ = collect_globals(source)
+        snapshots = collect_snapshots(source)
         events = tuple(source.call("events", since=since, limit=EVENTS_KEPT, timeout=READ_TIMEOUT))
     except errors.AuroraError as e:
         return Snapshot(now, reachable=False, problem=e.message, hint=e.hint)
     except (OSError, ValueError, KeyError, TypeError) as e:
         # A socket or reply that makes no sense: the control plane is not usable right now.
         return Snapshot(now, reachable=False, problem=f"{type(e).__name__}: {e}")
-    return Snapshot(now, clusters=tuple(clusters), fleets=fleets, events=events, globals=globals_)
+    return Snapshot(now, clusters=tuple(clusters), fleets=fleets, events=events, globals=globals_,
+                    snapshots=snapshots)
 
 
 # --- series for the sparklines -----------------------------------------------------------------

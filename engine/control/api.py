@@ -8,7 +8,16 @@ to it; to add an operation, write the handler and add one line here (engine/cont
 
 from __future__ import annotations
 
-from aurora.engine.control import chaos, failover, globaldb, lifecycle, routes, serverless, status
+from aurora.engine.control import (
+    backups,
+    chaos,
+    failover,
+    globaldb,
+    lifecycle,
+    routes,
+    serverless,
+    status,
+)
 from aurora.engine.rpc import Operation, Registry
 
 OPERATIONS = Registry([
@@ -29,6 +38,15 @@ OPERATIONS = Registry([
     Operation("delete", lifecycle.Lifecycle.op_delete, lifecycle.Deleted),
     Operation("scale", lifecycle.Lifecycle.op_scale, lifecycle.Scaled),
     Operation("modify", serverless.Serverless.op_modify, serverless.Modified),
+    # backups
+    Operation("snapshot_create", backups.Backups.op_snapshot_create, backups.SnapshotInfo),
+    Operation("snapshot_list", backups.Backups.op_snapshot_list, list[backups.SnapshotInfo]),
+    Operation("snapshot_describe", backups.Backups.op_snapshot_describe, backups.SnapshotInfo),
+    Operation("snapshot_delete", backups.Backups.op_snapshot_delete, backups.SnapshotInfo),
+    Operation("snapshot_copy", backups.Backups.op_snapshot_copy, backups.SnapshotInfo),
+    Operation("snapshot_export", backups.Backups.op_snapshot_export, backups.Exported),
+    Operation("restore", backups.Backups.op_restore, backups.Restored),
+    Operation("backtrack", backups.Backups.op_backtrack, backups.Backtracked),
     # endpoints
     Operation("endpoints", routes.Routes.op_endpoints, routes.Endpoints),
     Operation("url", routes.Routes.op_url, str),

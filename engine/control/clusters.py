@@ -79,6 +79,10 @@ class ClusterSpec:
     global_name: str | None = None  # the global database it belongs to
     global_role: str | None = None  # primary or secondary (a secondary has no writer)
     serverless: ServerlessSpec | None = None  # None: provisioned instances
+    backup_retention_days: int = 1  # continuous backups kept this long (1-35)
+    backtrack_window: int = 0  # seconds a backtrack may rewind (0: backtrack off)
+    backup_dir: str | None = None  # its backup store, when not the home's
+    activated: float = 0.0  # when its current volume became its own (creation, restore, backtrack)
 
     def instance(self, instance_id: str) -> InstanceSpec:
         for inst in self.instances:

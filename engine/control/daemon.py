@@ -23,6 +23,7 @@ import sys
 
 from aurora.engine import process, rpc
 from aurora.engine.control.api import OPERATIONS
+from aurora.engine.control.backups import MAINTAIN_EVERY_S, Backups
 from aurora.engine.control.chaos import Chaos
 from aurora.engine.control.context import SUPERVISE_EVERY_S
 from aurora.engine.control.failover import Failover
@@ -39,7 +40,7 @@ from aurora.engine.loop import asyncio_run
 log = logging.getLogger("aurorad")
 
 
-class ControlPlane(GlobalDatabases, Serverless, Lifecycle, Failover, Supervision, Chaos, Status, Routes, Instances):
+class ControlPlane(GlobalDatabases, Backups, Serverless, Lifecycle, Failover, Supervision, Chaos, Status, Routes, Instances):
     """One aurorad: the rooms over one shared :class:`~aurora.engine.control.context.Context`."""
 
 
@@ -63,6 +64,7 @@ async def serve(layout: Layout) -> None:
                 await asyncio.to_thread(cp.supervise_once)
                 await asyncio.to_thread(cp.supervise_fleet)
                 await asyncio.to_thread(cp.supervise_globals)
+                await asyncio.to_thread(cp.supervise_backups)
             except Exception as e:
                 log.warning("supervision round failed: %r", e)
 
@@ -74,8 +76,17 @@ async def serve(layout: Layout) -> None:
             except Exception as e:
                 log.warning("serverless scaling round failed: %r", e)
 
+    async def maintain() -> None:
+        while True:
+            await asyncio.sleep(MAINTAIN_EVERY_S)
+            try:
+                await asyncio.to_thread(cp.maintain_backups)
+            except Exception as e:
+                log.warning("backup upkeep failed: %r", e)
+
     task = asyncio.create_task(supervise())
     scaler = asyncio.create_task(scale())
+    upkeep = asyncio.create_task(maintain())
     try:
         while not stop.is_set() and not cp.stopping:
             with contextlib.suppress(TimeoutError):
@@ -83,6 +94,7 @@ async def serve(layout: Layout) -> None:
     finally:
         task.cancel()
         scaler.cancel()
+        upkeep.cancel()
         server.close()
         for ep in list(cp.endpoints.values()):
             await ep.stop()

@@ -11,9 +11,11 @@ import logging
 import shutil
 import signal
 import time
+from pathlib import Path
 from typing import Annotated, TypedDict
 
 from aurora.engine import errors, process
+from aurora.engine.control.backups import check_backup_settings
 from aurora.engine.control.clusters import (
     ENGINES,
     MAX_REPLICAS,
@@ -62,8 +64,10 @@ class Lifecycle(Context):
                   master_username: str = "postgres", master_password: str | None = None,
                   database_name: str = "postgres", port: int | None = None, wait: bool = True,
                   serverless: bool = False, min_acu: float | None = None, max_acu: float | None = None,
-                  auto_pause_after: int | None = None) -> Endpoints:
+                  auto_pause_after: int | None = None, backup_retention_days: int = 1, backtrack_window: int = 0,
+                  backup_dir: str | None = None) -> Endpoints:
         check_name(name)
+        check_backup_settings(backup_retention_days, backtrack_window)
         capacity = None
         if serverless or min_acu is not None or max_acu is not None or auto_pause_after is not None:
             if not serverless:
@@ -85,14 +89,16 @@ class Lifecycle(Context):
             self.store.claim(name)
             try:
                 return self._create(name, engine, replicas, region, master_username, master_password,
-                                    database_name, port, wait, serverless=capacity)
+                                    database_name, port, wait, serverless=capacity,
+                                    backups=(backup_retention_days, backtrack_window, backup_dir))
             except BaseException:
                 self._abandon(name)
                 raise
 
     def _create(self, name: str, engine: str, replicas: int, region: str, user: str, password: str | None,
                 database: str, port: int | None, wait: bool, volume: str | None = None,
-                parent: str | None = None, serverless: ServerlessSpec | None = None) -> Endpoints:
+                parent: str | None = None, serverless: ServerlessSpec | None = None,
+                backups: tuple[int, int, str | None] = (1, 0, None)) -> Endpoints:
         self.fleet(region).create(skip_azs=self.failed_in(region))
         if volume is None:
             volume = admin.new_volume(self.fleet(region))
@@ -100,7 +106,10 @@ class Lifecycle(Context):
             name=name, engine=engine, region=region, volume=volume,
             writer_port=port or free_port(), reader_port=free_port(),
             master_username=user, database_name=database, parent=parent, serverless=serverless,
+            backup_retention_days=backups[0], backtrack_window=backups[1],
+            backup_dir=str(Path(backups[2]).expanduser().resolve()) if backups[2] else None,
         )
+        spec.activated = spec.created
         azs = [a for a in AZS if a not in self.failed_in(region)] or list(AZS)
         spec.instances.append(InstanceSpec(spec.new_instance_id(), "writer", azs[0], free_port()))
         for i in range(replicas):
@@ -156,6 +165,10 @@ class Lifecycle(Context):
             if record is not None:
                 process.kill(record, signal.SIGCONT)  # a frozen instance must be able to stop
                 process.stop(record)
+        backup = process.read_pid_file(self.layout.backup_process_dir(name))
+        if backup is not None and backup.alive():
+            process.kill(backup, signal.SIGCONT)
+            process.stop(backup)  # it writes what it holds to the backup store first
         replicator = process.read_pid_file(self.layout.replicator_dir(name))  # a global secondary's
         if replicator is not None and replicator.alive():
             process.kill(replicator, signal.SIGCONT)

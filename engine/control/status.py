@@ -12,6 +12,7 @@ import time
 from typing import Annotated, Any, TypedDict
 
 from aurora.engine import errors
+from aurora.engine.control.backups import BackupWindow
 from aurora.engine.control.clusters import (
     ClusterSpec,
     InstanceSpec,
@@ -85,6 +86,7 @@ class ClusterDescription(TypedDict):
     created: Annotated[float, "when the cluster was created (Unix time)"]
     endpoints: Annotated[Endpoints, "as in endpoints --json"]
     serverless: Annotated[ServerlessSettings | None, "a serverless cluster's capacity range, or null:"]
+    backups: Annotated[BackupWindow, "continuous backups and backtrack:"]
 
 
 class FleetNode(TypedDict):
@@ -186,7 +188,8 @@ class Status(Context):
         return {"name": spec.name, "engine": spec.engine, "status": self.cluster_status(spec),
                 "region": spec.region, "instances": instances, "volume": volume,
                 "parent": spec.parent, "created": spec.created,
-                "endpoints": self.op_endpoints(name), "serverless": self.serverless_settings(spec)}
+                "endpoints": self.op_endpoints(name), "serverless": self.serverless_settings(spec),
+                "backups": self.backup_window(spec)}
 
     @staticmethod
     def _capacity_now(spec: ClusterSpec, inst: InstanceSpec, status: dict[str, Any]) -> dict[str, Any]:

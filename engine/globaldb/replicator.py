@@ -89,6 +89,9 @@ class Frame:
 
 
 class Replicator:
+    what = "replicator"  # how the control socket's errors name this process
+    control: rpc.Registry  # its operations (CONTROL, below)
+
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.dir: Path = args.dir
@@ -130,6 +133,7 @@ class Replicator:
         self._tasks: list[asyncio.Task] = []
         self._control: asyncio.Server | None = None
         self.started = time.time()
+        self.base_time = 0.0
 
     # --- start-up -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -178,6 +182,7 @@ class Replicator:
         source = await self._source()
         await self._cross()
         at = await source.refresh()
+        self.base_time = time.time()  # every commit durable by now is in the image
         files = sorted({f for f, _ in source.meta.pgs})
         writes: dict[tuple[int, int], bytes] = {}
         gate = asyncio.Semaphore(SEED_READS)
@@ -330,14 +335,20 @@ class Replicator:
         if not self.frames and self.link_up:
             source = await self._source()
             await self._cross()
+            asked = time.time()
             vdl = await source.refresh()
             if vdl > self.heard:
                 self.heard, self.heard_t = vdl, max(self.heard_t, self.applied_t)
             if vdl > self.applied:
                 await self._catch_up(vdl)
-            elif self.state != "replicating":
-                self.state = "replicating"
+            else:
+                self.confirmed(asked)
+                if self.state != "replicating":
+                    self.state = "replicating"
             self.error = None
+
+    def confirmed(self, asked: float) -> None:
+        """Everything the source had made durable when it was asked at ``asked`` is applied."""
 
     def _submitted(self) -> int:
         assert self.target is not None
@@ -508,7 +519,7 @@ class Replicator:
 
     # --- control --------------------------------------------------------------------------
     def _start_control(self) -> None:
-        server = rpc.Server(CONTROL, self, f"replicator of {self.args.cluster}", log,
+        server = rpc.Server(self.control, self, f"{self.what} of {self.args.cluster}", log,
                             log_file=Layout.log_file(self.dir), threads=False)
 
         async def serve() -> None:
@@ -622,10 +633,11 @@ CONTROL = rpc.Registry([
     rpc.Operation("halt", Replicator.halt),
 ])
 """What aurorad may ask a replicator, on its control socket."""
+Replicator.control = CONTROL
 
 
-async def run(args: argparse.Namespace) -> int:
-    r = Replicator(args)
+async def run(args: argparse.Namespace, kind: type[Replicator] = Replicator) -> int:
+    r = kind(args)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -1,0 +1,1 @@
+"""Backups: continuous redo and base images in a backup store, snapshots, restore, backtrack."""
