@@ -68,6 +68,11 @@ def restorable(aurora, name: str) -> dict:
     return aurora.json("describe", name)["backups"]
 
 
+def backed_up(aurora, name: str) -> None:
+    """A new cluster's backup process has written its first base image: the earliest restorable point."""
+    poll(lambda: restorable(aurora, name)["earliest_restorable_time"], 15, f"the first backup of {name}")
+
+
 def caught_up(aurora, name: str, after: float) -> bool:
     latest = restorable(aurora, name)["latest_restorable_time"]
     return latest is not None and datetime.fromisoformat(latest.replace("Z", "+00:00")).timestamp() >= after
@@ -76,6 +81,7 @@ def caught_up(aurora, name: str, after: float) -> bool:
 def test_point_in_time_restores_hold_exactly_what_was_committed_by_then(aurora):
     created = aurora.json("create", "hist", "--backup-retention-days", "7")
     uri = created["writer"]["uri"]
+    backed_up(aurora, "hist")
     sql(uri, "CREATE TABLE t (id int PRIMARY KEY, at timestamptz)")
     writer = Writer(uri)
     writer.start()
@@ -105,6 +111,7 @@ def test_point_in_time_restores_hold_exactly_what_was_committed_by_then(aurora):
 def test_restores_need_only_the_backup_store(aurora, aurora_home):
     created = aurora.json("create", "gone", "--replicas", "1")
     uri = created["writer"]["uri"]
+    backed_up(aurora, "gone")
     sql(uri, "CREATE TABLE t (id int PRIMARY KEY, at timestamptz)")
     sql(uri, "INSERT INTO t SELECT g, now() FROM generate_series(1, 2000) g")
     snap = aurora.json("snapshot", "create", "gone", "before-delete")
@@ -146,6 +153,7 @@ def test_a_killed_backup_process_loses_nothing_and_a_snapshot_under_pgbench_is_c
     pgbench = pg_tool("pgbench")
     created = aurora.json("create", "busy")
     uri = created["writer"]["uri"]
+    backed_up(aurora, "busy")
     sql(uri, "CREATE TABLE t (id int PRIMARY KEY, at timestamptz)")
     writer = Writer(uri, every=0.02)
     writer.start()
@@ -198,6 +206,7 @@ def test_backtrack_rewinds_in_place_and_goes_forward_again(aurora):
 
     created = aurora.json("create", "tt", "--backtrack-window", "3600")
     uri = created["writer"]["uri"]
+    backed_up(aurora, "tt")
     sql(uri, "CREATE TABLE t (id int PRIMARY KEY, at timestamptz)")
     marks = []
     for n in range(4):

@@ -167,10 +167,22 @@ class Backups(Context):
             process.kill(record, signal.SIGCONT)
             process.stop(record, timeout=5.0)
 
+    @staticmethod
+    def backups_on() -> bool:
+        """AURORA_BACKUP=off turns continuous backups off, for benchmarks that measure their cost."""
+        return os.environ.get("AURORA_BACKUP", "on") != "off"
+
+    def start_backup(self, spec: ClusterSpec) -> None:
+        """Start a new cluster's backup process at once (with its writer), not at the next
+        supervision round: its first base image is the earliest restorable point."""
+        if self.backups_on() and not spec.secondary:
+            record = self.backup_record(spec.name)
+            if record is None or not record.alive():
+                self.spawn_backup(spec)
+
     def supervise_backups(self) -> None:
-        """Keep a backup process per running cluster, on its current volume and writer
-        (AURORA_BACKUP=off turns continuous backups off, for benchmarks that measure their cost)."""
-        if os.environ.get("AURORA_BACKUP", "on") == "off":
+        """Keep a backup process per running cluster, on its current volume and writer."""
+        if not self.backups_on():
             return
         for spec in self.store.all():
             if spec.stopped or spec.secondary or spec.region in self.failed_regions:

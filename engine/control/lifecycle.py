@@ -121,6 +121,7 @@ class Lifecycle(Context):
         writer = spec.writer
         assert writer is not None
         self.spawn_instance(spec, writer)
+        self.start_backup(spec)
         self.events.add(name, "DB cluster created", source=name, event_id="RDS-EVENT-0170")
         if wait:
             self.wait_instance(spec, writer)
