@@ -162,7 +162,7 @@ def list_(as_json: bool = JSON) -> None:
 def _status(s: str) -> str:
     color = {"available": "green", "replicating": "green", "stopped": "dim", "starting": "yellow",
              "catching-up": "yellow", "rejoining": "yellow", "switching-over": "yellow",
-             "failing-over": "yellow", "paused": "blue"}.get(s, "red")
+             "failing-over": "yellow", "paused": "blue", "pausing": "blue"}.get(s, "red")
     return f"[{color}]{s}[/]"
 
 

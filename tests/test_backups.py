@@ -235,3 +235,18 @@ def test_backtrack_rewinds_in_place_and_goes_forward_again(aurora):
     assert too_old.returncode == 2 and "outside the backtrack window" in too_old.stderr
     events = [e["message"] for e in aurora.json("events", "tt")]
     assert sum(m.startswith("Backtrack completed to ") for m in events) == 3
+
+
+def test_an_automated_snapshot_is_taken_and_named_as_in_aws(aurora):
+    aurora.env["AURORA_BACKUP_UPKEEP_S"] = "1"  # the aurorad it starts looks after backups every second
+    aurora.ok("create", "daily")
+    backed_up(aurora, "daily")
+    autos = poll(lambda: [s for s in aurora.json("snapshot", "list", "--cluster", "daily")
+                          if s["kind"] == "automated"], 30, "the automated snapshot")
+    assert len(autos) == 1 and autos[0]["name"].startswith("rds:daily-") and autos[0]["status"] == "available"
+    time.sleep(2.5)  # more upkeep rounds: one a day, not one a round
+    assert len([s for s in aurora.json("snapshot", "list") if s["kind"] == "automated"]) == 1
+    events = [e["message"] for e in aurora.json("events", "daily")]
+    assert "Creating automated cluster snapshot." in events and "Automated cluster snapshot created." in events
+    restored = aurora.json("restore", "from-auto", "--from-snapshot", autos[0]["name"])
+    assert restored["name"] == "from-auto"

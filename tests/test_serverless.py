@@ -282,6 +282,8 @@ def test_an_idle_cluster_pauses_and_its_first_connection_resumes_it(aurora):
         aurora.ok("start", "nap")
     with psycopg.connect(loner_uri, autocommit=True) as held:
         poll(lambda: aurora.json("describe", "nap")["status"] == "paused", 20, "the writer's group to pause")
+        # the group's processes stop one after the other: wait for the last
+        poll(lambda: instances(aurora, "nap")[follower]["status"] == "paused", 10, "the tier-1 reader to pause")
         desc = instances(aurora, "nap")
         assert desc[writer]["status"] == desc[follower]["status"] == "paused"
         assert desc[writer]["acu"] == 0 and desc[writer]["pid"] is None

@@ -46,7 +46,7 @@ class Selection(NamedTuple):
 def status_style(status: str) -> str:
     if status in (HEALTHY, "up"):
         return "green"
-    if status == PAUSED:
+    if status in (PAUSED, "pausing"):
         return "blue"
     if status in ("starting", "modifying", "stopped"):
         return "yellow"

@@ -39,7 +39,8 @@ STREAMER_MODULE = "aurora.engine.backup.streamer"
 MAX_RETENTION_DAYS = 35
 MAX_BACKTRACK_S = 72 * 3600
 AUTOMATED_EVERY_S = 24 * 3600
-MAINTAIN_EVERY_S = 60.0
+MAINTAIN_EVERY_S = float(os.environ.get("AURORA_BACKUP_UPKEEP_S", "60"))
+"""Retention and automated snapshots are looked after this often (the variable is for tests)."""
 
 
 class SnapshotInfo(TypedDict):

@@ -45,7 +45,7 @@ class DaemonStatus(TypedDict):
 class ClusterSummary(TypedDict):
     name: Annotated[str, "the cluster's name"]
     engine: Annotated[str, "the database engine, postgres"]
-    status: Annotated[str, "available, starting, stopped, paused (serverless, idle) or unavailable"]
+    status: Annotated[str, "available, starting, stopped, pausing or paused (serverless, idle) or unavailable"]
     region: Annotated[str, "the region whose storage fleet holds the volume"]
     instances: Annotated[int, "how many instances the cluster has"]
     writer: Annotated[str | None, "the writer's instance id, or null"]
@@ -163,7 +163,7 @@ class Status(Context):
             return "available" if ready or not spec.readers else "starting"
         writer = spec.writer
         if writer is not None and writer.paused:
-            return "paused"
+            return "pausing" if self.instance_alive(spec, writer) else "paused"
         if writer is None or not self.instance_alive(spec, writer):
             return "unavailable"
         if not self.instance_status(spec, writer).get("ready"):
