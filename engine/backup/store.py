@@ -91,14 +91,18 @@ class Snapshot:
 # --- files --------------------------------------------------------------------------------------
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Temporary name, fsync, rename, fsync of the folder: all of it or nothing."""
+def _write_atomic(path: Path, data: bytes, durable: bool = True) -> None:
+    """Temporary name, fsync, rename, fsync of the folder: all of it or nothing (without
+    ``durable``, a crash may keep the old version; never a torn one)."""
     tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}")
     with open(tmp, "wb") as f:
         f.write(data)
         f.flush()
-        os.fsync(f.fileno())
+        if durable:
+            os.fsync(f.fileno())
     os.replace(tmp, path)
+    if not durable:
+        return
     fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -223,7 +227,9 @@ class Chain:
     def write_progress(self, lsn: int, t: float) -> None:
         """The chain holds every batch up to ``lsn``, and nothing was committed between that
         batch and ``t`` (the latest restorable time)."""
-        _write_atomic(self.dir / "progress.json", json.dumps({"lsn": lsn, "time": t}).encode())
+        # written every second: a crash may lose the last one, which only makes the latest
+        # restorable time look a little older, so it is not synced
+        _write_atomic(self.dir / "progress.json", json.dumps({"lsn": lsn, "time": t}).encode(), durable=False)
 
     def progress(self) -> tuple[int, float]:
         try:

@@ -369,12 +369,16 @@ class Backups(Context):
         if not meta:
             raise NotRestorable(f"the backups of volume {chain.volume} have no cluster information")
         pages = chain.materialize(lsn)
+        rebuilt = time.monotonic()
         with self.lock(name):
             self.store.claim(name)
             try:
                 region = meta.get("region", "local-1")
                 self.fleet(region).create(skip_azs=self.failed_in(region))
                 volume = restore_volume(self.fleet(region), pages)
+                written = time.monotonic()
+                log.info("restore of %s: %d pages rebuilt from the backups in %.2fs, written to %s in %.2fs",
+                         name, len(pages), rebuilt - started, volume, written - rebuilt)
                 result = self._create(name, meta.get("engine", "postgres"), replicas, region,
                                       meta.get("master_username", "postgres"), meta.get("password"),
                                       meta.get("database_name", "postgres"), None, wait, volume=volume)
