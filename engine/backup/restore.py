@@ -24,14 +24,14 @@ from aurora.engine.storage.fleet import Fleet
 BATCH_PAGES = 1024  # 4 MiB batches: the volume's flow control keeps several in flight
 
 
-def restore_volume(fleet: Fleet, pages: Pages) -> str:
-    """A new volume in the fleet holding exactly ``pages``; its name."""
+def restore_volume(fleet: Fleet, pages: Pages) -> tuple[str, int]:
+    """A new volume in the fleet holding exactly ``pages``; its name and durable LSN."""
     from aurora.engine.storage.volume import Volume  # the volume client, only for restores
 
     catalog = Catalog(fleet.layout, fleet.region)
     meta = catalog.new_volume()
 
-    async def write() -> None:
+    async def write() -> int:
         vol = Volume(catalog, meta)
         try:
             await vol.open_writer()
@@ -42,20 +42,21 @@ def restore_volume(fleet: Fleet, pages: Pages) -> str:
                 pending.append(await vol.submit(chunk))
             for cpl, durable in pending:
                 await vol.wait_durable(cpl, durable)
+            return vol.vdl
         finally:
             with contextlib.suppress(Exception):
                 await vol.close()
             vol.pool.close()
 
     try:
-        asyncio_run(write())
+        vdl = asyncio_run(write())
     except BaseException:
         from aurora.engine.storage.admin import drop_volume
 
         with contextlib.suppress(Exception):
             drop_volume(fleet, meta.name)
         raise
-    return meta.name
+    return meta.name, vdl
 
 
 def database_files(pages: Pages, page_size: int) -> dict[str, int]:
