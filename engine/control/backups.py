@@ -239,7 +239,7 @@ class Backups(Context):
                     if not chain.bases() and not chain.segments() and not keep and meta.get("cluster") not in live:
                         shutil.rmtree(chain.dir, ignore_errors=True)  # a deleted cluster's, past retention
         for spec in live.values():
-            if spec.stopped or spec.secondary:
+            if spec.stopped or spec.secondary or not self.backups_on():
                 continue
             autos = [s for s in self.backup_store(spec).snapshots(spec.name) if s.kind == "automated"]
             if not autos or max(s.created for s in autos) < now - AUTOMATED_EVERY_S:
@@ -251,9 +251,11 @@ class Backups(Context):
     def _take_snapshot(self, spec: ClusterSpec, name: str, kind: str) -> SnapshotInfo:
         store = self.backup_store(spec)
         label = "Manual" if kind == "manual" else "Automated"
+        # the point first: a backup process that cannot answer leaves no half-told snapshot
+        # in the events (an automated one is tried again at the next upkeep)
+        point = self.backup_call(spec.name, "checkpoint", timeout=60.0)
         self.events.add(spec.name, f"Creating {label.lower()} cluster snapshot.", source=name,
                         event_id="RDS-EVENT-0074" if kind == "manual" else "RDS-EVENT-0168")
-        point = self.backup_call(spec.name, "checkpoint", timeout=60.0)
         size = admin.volume_size(self.fleet(spec.region), spec.volume).get("size_bytes") or 0
         snap = Snapshot(name=name, cluster=spec.name, volume=spec.volume, lsn=int(point["lsn"]),
                         time=float(point["time"]), kind=kind, engine=spec.engine, size_bytes=int(size))
