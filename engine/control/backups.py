@@ -36,6 +36,7 @@ from aurora.engine.storage.catalog import Catalog, parse_volume_name
 log = logging.getLogger("aurorad")
 
 STREAMER_MODULE = "aurora.engine.backup.streamer"
+RESPAWN_AFTER_S = 5.0  # a backup process that dies at once (an unwritable store) is not restarted in a loop
 MAX_RETENTION_DAYS = 35
 MAX_BACKTRACK_S = 72 * 3600
 AUTOMATED_EVERY_S = 24 * 3600
@@ -101,6 +102,19 @@ def parse_time(text: str) -> float:
     return t.timestamp()
 
 
+def check_backup_dir(folder: str) -> str:
+    """A store folder given on the command line: absolute, created, writable."""
+    path = Path(folder).expanduser().resolve()
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        probe = path / f".probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise errors.UsageError(f"cannot use {path} as a backup store: {e.strerror or e}") from None
+    return str(path)
+
+
 def check_backup_settings(retention_days: int, backtrack_window: int) -> None:
     if not 1 <= retention_days <= MAX_RETENTION_DAYS:
         raise errors.UsageError(f"--backup-retention-days must be between 1 and {MAX_RETENTION_DAYS}, "
@@ -152,6 +166,7 @@ class Backups(Context):
             chain.write_meta({**meta, **want})
 
     def spawn_backup(self, spec: ClusterSpec) -> process.ProcessRecord:
+        self._backup_spawned[spec.name] = time.monotonic()
         self._write_chain_meta(spec)
         folder = ensure_private_dir(self._backup_dir(spec.name))
         clear_status(folder)
@@ -195,7 +210,8 @@ class Backups(Context):
                 spec = self.store.load(spec.name)
                 record = self.backup_record(spec.name)
                 if record is None or not record.alive():
-                    self.spawn_backup(spec)
+                    if time.monotonic() - self._backup_spawned.get(spec.name, 0.0) >= RESPAWN_AFTER_S:
+                        self.spawn_backup(spec)
                     continue
                 st = read_status(self._backup_dir(spec.name))
                 if not st:

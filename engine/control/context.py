@@ -70,6 +70,7 @@ class Context:
         self.node_repair_after = float(os.environ.get("AURORA_NODE_REPAIR_AFTER", "10"))
         self.scaling: dict[tuple[str, str], Any] = {}  # serverless instance -> serverless.Scaling
         self.resuming: dict[str, Any] = {}  # cluster -> serverless._Resume, guarded by _global
+        self._backup_spawned: dict[str, float] = {}  # cluster -> when its backup process was last started
         self.started = time.time()
         self.stopping = False
 

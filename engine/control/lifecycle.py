@@ -11,11 +11,10 @@ import logging
 import shutil
 import signal
 import time
-from pathlib import Path
 from typing import Annotated, TypedDict
 
 from aurora.engine import errors, process
-from aurora.engine.control.backups import check_backup_settings
+from aurora.engine.control.backups import check_backup_dir, check_backup_settings
 from aurora.engine.control.clusters import (
     ENGINES,
     MAX_REPLICAS,
@@ -68,6 +67,8 @@ class Lifecycle(Context):
                   backup_dir: str | None = None) -> Endpoints:
         check_name(name)
         check_backup_settings(backup_retention_days, backtrack_window)
+        if backup_dir is not None:
+            backup_dir = check_backup_dir(backup_dir)
         capacity = None
         if serverless or min_acu is not None or max_acu is not None or auto_pause_after is not None:
             if not serverless:
@@ -107,7 +108,7 @@ class Lifecycle(Context):
             writer_port=port or free_port(), reader_port=free_port(),
             master_username=user, database_name=database, parent=parent, serverless=serverless,
             backup_retention_days=backups[0], backtrack_window=backups[1],
-            backup_dir=str(Path(backups[2]).expanduser().resolve()) if backups[2] else None,
+            backup_dir=backups[2],
         )
         spec.activated = spec.created
         azs = [a for a in AZS if a not in self.failed_in(region)] or list(AZS)
