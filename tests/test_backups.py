@@ -158,11 +158,17 @@ def test_a_killed_backup_process_loses_nothing_and_a_snapshot_under_pgbench_is_c
     writer = Writer(uri, every=0.02)
     writer.start()
     folder = aurora_home.backup_process_dir("busy")
+    killed: set[int] = set()
+
+    def running() -> int | None:
+        record = process.read_pid_file(folder)
+        return record.pid if record is not None and record.pid not in killed and record.alive() else None
+
     for _ in range(3):  # killed mid-stream, three times: aurorad starts it again, it resumes at its tip
-        poll(lambda: process.read_pid_file(folder) is not None and process.read_pid_file(folder).alive(), 10,
-             "the backup process")
+        pid = poll(running, 20, "a (new) backup process")
         time.sleep(0.7)
-        os.kill(process.read_pid_file(folder).pid, signal.SIGKILL)
+        os.kill(pid, signal.SIGKILL)
+        killed.add(pid)
     time.sleep(1.0)
     writer.finish()
     assert not writer.errors
