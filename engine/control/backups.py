@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypedDict
 
-from aurora.engine import errors, process, rpc
+from aurora.engine import errors, process
 from aurora.engine.backup.restore import export_database, restore_volume
 from aurora.engine.backup.store import BackupStore, Chain, NotRestorable, Snapshot
 from aurora.engine.control.clusters import ClusterSpec, check_name
@@ -151,8 +151,7 @@ class Backups(Context):
         return process.read_pid_file(self._backup_dir(cluster))
 
     def backup_call(self, cluster: str, op: str, timeout: float = 30.0, **args: Any) -> Any:
-        path = self.layout.instance_control_socket(self._backup_dir(cluster))
-        return rpc.request(path, op, args, timeout=timeout, peer=f"the backup process of {cluster}")
+        return self.helper_call(self._backup_dir(cluster), f"the backup process of {cluster}", op, timeout, **args)
 
     def _write_chain_meta(self, spec: ClusterSpec) -> None:
         chain = self.backup_store(spec).chain(spec.volume)
@@ -170,18 +169,12 @@ class Backups(Context):
         self._write_chain_meta(spec)
         folder = ensure_private_dir(self._backup_dir(spec.name))
         clear_status(folder)
-        writer = spec.writer
-        socket = (str(self.layout.replication_socket(self.layout.instance_dir(spec.name, writer.id)))
-                  if writer is not None else "")
         args = ["--dir", str(folder), "--cluster", spec.name, "--region", spec.region, "--volume", spec.volume,
-                "--writer-socket", socket, "--store", str(self.backup_store(spec).root)]
+                "--writer-socket", self.writer_stream(spec), "--store", str(self.backup_store(spec).root)]
         return process.spawn(STREAMER_MODULE, args, folder, env={"AURORA_HOME": str(self.layout.home)})
 
     def stop_backup(self, cluster: str) -> None:
-        record = self.backup_record(cluster)
-        if record is not None and record.alive():
-            process.kill(record, signal.SIGCONT)
-            process.stop(record, timeout=5.0)
+        self.stop_helper(self._backup_dir(cluster), timeout=5.0)
 
     @staticmethod
     def backups_on() -> bool:
@@ -219,9 +212,7 @@ class Backups(Context):
                 if st.get("source_volume") not in (None, spec.volume):
                     self.stop_backup(spec.name)  # its volume was replaced (a backtrack)
                     continue
-                writer = spec.writer
-                stream = (str(self.layout.replication_socket(self.layout.instance_dir(spec.name, writer.id)))
-                          if writer is not None else "")
+                stream = self.writer_stream(spec)
                 if st.get("writer_socket") != stream:
                     with contextlib.suppress(errors.AuroraError):
                         self.backup_call(spec.name, "source", timeout=2.0, region=spec.region, volume=spec.volume,
@@ -487,15 +478,18 @@ class Backups(Context):
                     self.wait_instance(spec, inst)
         self.spawn_backup(spec)
 
-    def _earliest_backtrack(self, spec: ClusterSpec) -> float | None:
-        earliest = None
+    def _earliest_restorable(self, spec: ClusterSpec) -> float | None:
+        """The oldest point any of the cluster's volumes (a backtrack makes a new one) can restore."""
+        starts = []
         for chain in self.backup_store(spec).chains_of(spec.name):
             window = chain.window()
             if window is not None:
-                earliest = window[0] if earliest is None else min(earliest, window[0])
-        if earliest is None:
-            return None
-        return max(earliest, time.time() - spec.backtrack_window)
+                starts.append(window[0])
+        return min(starts, default=None)
+
+    def _earliest_backtrack(self, spec: ClusterSpec) -> float | None:
+        earliest = self._earliest_restorable(spec)
+        return None if earliest is None else max(earliest, time.time() - spec.backtrack_window)
 
     # --- what describe shows --------------------------------------------------------------------
     def backup_window(self, spec: ClusterSpec) -> BackupWindow:
@@ -505,10 +499,7 @@ class Backups(Context):
             window = chain.window()
         earliest = None
         with contextlib.suppress(OSError, errors.AuroraError):
-            for c in self.backup_store(spec).chains_of(spec.name):
-                w = c.window()
-                if w is not None:
-                    earliest = w[0] if earliest is None else min(earliest, w[0])
+            earliest = self._earliest_restorable(spec)
         return {"backup_retention_days": spec.backup_retention_days,
                 "earliest_restorable_time": iso(earliest),
                 "latest_restorable_time": iso(window[1]) if window else None,

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import psutil
@@ -112,6 +114,18 @@ class Context:
             raise
         except errors.AuroraError as e:
             raise errors.Unavailable(f"instance {inst.id}: {e.message}") from None
+
+    # --- a cluster's helper processes (a replication process, a backup process) --------------
+    def helper_call(self, folder: Path, peer: str, op: str, timeout: float = 10.0, **args: Any) -> Any:
+        """One operation on the control socket of the helper process whose folder is ``folder``."""
+        return rpc.request(self.layout.instance_control_socket(folder), op, args, timeout=timeout, peer=peer)
+
+    def stop_helper(self, folder: Path, timeout: float = 3.0) -> None:
+        """SIGTERM (after SIGCONT: it may be frozen), then SIGKILL; it writes what it holds first."""
+        record = process.read_pid_file(folder)
+        if record is not None and record.alive():
+            process.kill(record, signal.SIGCONT)
+            process.stop(record, timeout=timeout)
 
     def run_on_loop(self, fn: Callable[[], Any]) -> Any:
         """Run ``fn`` (a coroutine function or a plain one) on aurorad's loop and wait."""

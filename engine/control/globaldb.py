@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, TypedDict
 
-from aurora.engine import errors, process, rpc
+from aurora.engine import errors, process
 from aurora.engine.control.clusters import ClusterSpec, InstanceSpec, check_name
 from aurora.engine.control.context import AZS, Context, port_free
 from aurora.engine.control.endpoints import Endpoint
@@ -165,14 +165,8 @@ class GlobalDatabases(Context):
         return read_status(self._replicator_dir(cluster))
 
     def replicator_call(self, cluster: str, op: str, timeout: float = 10.0, **args: Any) -> Any:
-        path = self.layout.instance_control_socket(self._replicator_dir(cluster))
-        return rpc.request(path, op, args, timeout=timeout, peer=f"the replication process of {cluster}")
-
-    def _writer_stream(self, spec: ClusterSpec) -> str:
-        writer = spec.writer
-        if writer is None:
-            return ""
-        return str(self.layout.replication_socket(self.layout.instance_dir(spec.name, writer.id)))
+        return self.helper_call(self._replicator_dir(cluster), f"the replication process of {cluster}", op,
+                                timeout, **args)
 
     def spawn_replicator(self, g: GlobalSpec, member: Member) -> process.ProcessRecord:
         spec = self.store.load(member.cluster)
@@ -181,17 +175,14 @@ class GlobalDatabases(Context):
         clear_status(folder)
         args = ["--dir", str(folder), "--cluster", spec.name, "--region", spec.region, "--volume", spec.volume,
                 "--source-region", primary.region, "--source-volume", primary.volume,
-                "--source-writer-socket", self._writer_stream(primary),
+                "--source-writer-socket", self.writer_stream(primary),
                 "--rtt-ms", str(self.globals.rtt(primary.region, spec.region))]
         if member.rejoin_cut >= 0:
             args += ["--truncate-above", str(member.rejoin_cut)]
         return process.spawn(REPLICATOR_MODULE, args, folder, env={"AURORA_HOME": str(self.layout.home)})
 
     def stop_replicator(self, cluster: str, timeout: float = 3.0) -> None:
-        record = self.replicator_record(cluster)
-        if record is not None and record.alive():
-            process.kill(record, signal.SIGCONT)
-            process.stop(record, timeout=timeout)
+        self.stop_helper(self._replicator_dir(cluster), timeout)
 
     def wait_replicator(self, cluster: str, timeout: float = 60.0) -> dict[str, Any]:
         record = self.replicator_record(cluster)
@@ -590,7 +581,7 @@ class GlobalDatabases(Context):
         primary = self.store.load(g.primary.cluster)
         try:
             self.replicator_call(m.cluster, "source", timeout=2.0, region=primary.region,
-                                 volume=primary.volume, writer_socket=self._writer_stream(primary))
+                                 volume=primary.volume, writer_socket=self.writer_stream(primary))
             self.replicator_call(m.cluster, "link", timeout=2.0, up=not self.region_failed(primary.region),
                                  rtt_ms=self.globals.rtt(primary.region, m.region))
         except errors.AuroraError as e:
@@ -736,7 +727,7 @@ class GlobalDatabases(Context):
             try:
                 self.open_global_endpoint(g)
                 primary = self.store.load(g.primary.cluster)
-                stream = self._writer_stream(primary)
+                stream = self.writer_stream(primary)
                 for m in g.secondaries:
                     if self.region_failed(m.region) or m.rejoin_cut >= 0:
                         continue

@@ -63,7 +63,13 @@ class Instances(Context):
         if spec.secondary:  # a global database's secondary: its replication process streams
             return str(self.layout.replication_socket(self.layout.replicator_dir(spec.name)))
         writer = spec.writer
-        if writer is None or writer.id == inst.id:
+        return "" if writer is None or writer.id == inst.id else self.writer_stream(spec)
+
+    def writer_stream(self, spec: ClusterSpec) -> str:
+        """Where the cluster's writer streams its committed batches ("" without a writer): what
+        readers, a global secondary's replication process and the backup process follow."""
+        writer = spec.writer
+        if writer is None:
             return ""
         return str(self.layout.replication_socket(self.layout.instance_dir(spec.name, writer.id)))
 

@@ -167,14 +167,8 @@ class Lifecycle(Context):
             if record is not None:
                 process.kill(record, signal.SIGCONT)  # a frozen instance must be able to stop
                 process.stop(record)
-        backup = process.read_pid_file(self.layout.backup_process_dir(name))
-        if backup is not None and backup.alive():
-            process.kill(backup, signal.SIGCONT)
-            process.stop(backup)  # it writes what it holds to the backup store first
-        replicator = process.read_pid_file(self.layout.replicator_dir(name))  # a global secondary's
-        if replicator is not None and replicator.alive():
-            process.kill(replicator, signal.SIGCONT)
-            process.stop(replicator)
+        self.stop_helper(self.layout.backup_process_dir(name), timeout=5.0)
+        self.stop_helper(self.layout.replicator_dir(name))  # a global secondary's
         return spec
 
     def op_stop(self, name: str) -> ClusterState:
