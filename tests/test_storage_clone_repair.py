@@ -75,6 +75,16 @@ def test_clone_copies_no_pages(fleet):
     run(go())
 
 
+async def held(node, volume_id: str, lsn: int) -> None:
+    """Wait until ``node`` holds every record up to ``lsn``: a commit needs only 4 of 6 nodes."""
+
+    async def holds() -> bool:
+        r, _ = await asyncio.to_thread(wire.request_sync, node.socket, wire.STATUS, {})
+        return any(s["scl"] >= lsn for s in r["segments"] if s["volume"] == volume_id)
+
+    await eventually(holds, 10, f"{node.id} to hold record {lsn}")
+
+
 def corrupt_record(fleet, node_id: str, lsn: int) -> None:
     """Flip a byte in the body of every sound copy of record ``lsn`` in the node's log."""
     folder = fleet.layout.node_dir(fleet.region, node_id) / "redo"
@@ -97,6 +107,7 @@ def test_corrupt_copy_is_detected_and_repaired_from_a_peer(fleet):
     async def go():
         vol = await open_volume(fleet, az="a")
         lsn = await vol.commit({(0, 5): page("precious")})
+        await held(fleet.nodes()["sn-a1"], vol.id, lsn)
         await vol.close()
         # Stop the node, damage its copy on disk, start it again: it must notice at start-up.
         fleet.stop_node("sn-a1")
@@ -106,11 +117,7 @@ def test_corrupt_copy_is_detected_and_repaired_from_a_peer(fleet):
         reply, _ = wire.request_sync(node.socket, wire.STATUS, {})
         assert reply["corrupt_found"] == 1
 
-        async def refilled() -> bool:
-            r, _ = await asyncio.to_thread(wire.request_sync, node.socket, wire.STATUS, {})
-            return any(s["scl"] >= lsn for s in r["segments"] if s["volume"] == vol.id)
-
-        await eventually(refilled, 10, "gossip to refill the corrupt record")
+        await held(node, vol.id, lsn)  # gossip refills the corrupt record
         # Damage the copy while the node runs: the read checks the checksum, fetches a good
         # copy from a peer, appends it, and answers with the right page.
         corrupt_record(fleet, "sn-a1", lsn)  # the refilled copy
@@ -168,15 +175,16 @@ def test_scrub_finds_and_repairs_a_copy_nobody_reads(fleet):
     async def go():
         vol = await open_volume(fleet)
         lsn = await vol.commit({(0, 9): page("scrubbed")})
+        node = fleet.nodes()["sn-c1"]
+        await held(node, vol.id, lsn)
         await vol.close()
         corrupt_record(fleet, "sn-c1", lsn)  # while the node runs: only the scrub can notice
-        node = fleet.nodes()["sn-c1"]
 
         async def repaired() -> bool:
             r, _ = await asyncio.to_thread(wire.request_sync, node.socket, wire.STATUS, {})
             return r["repaired"] >= 1
 
-        await eventually(repaired, 15, "the scrub to repair the damaged copy")
+        await eventually(repaired, 30, "the scrub to repair the damaged copy")
         header = {"volume": vol.id, "file": 0, "pg": 0, "page": 9, "as_of": lsn, "need": lsn}
         reply, body = wire.request_sync(node.socket, wire.GET_PAGE, header)
         assert body == page("scrubbed") and not reply.get("repaired")
