@@ -1022,17 +1022,39 @@ def daemon_status(as_json: bool = JSON) -> None:
         emit_json(s)
     else:
         out.print(f"aurorad is running (pid {s['pid']}, up {s['uptime_s']:.0f}s), "
-                  f"{s['clusters']} cluster(s), home {s['home']}")
+                  f"{s['clusters']} cluster(s), home {s['home']}." + _listening(s))
 
 
 @daemon_app.command("start")
-def daemon_start() -> None:
+def daemon_start(
+    metrics_port: int | None = typer.Option(None, "--metrics-port", metavar="PORT",
+                                            help="Serve the metrics for Prometheus on 127.0.0.1:PORT (0: stop)."),
+    api_port: int | None = typer.Option(None, "--api-port", metavar="PORT",
+                                        help="Serve the RDS Query API on 127.0.0.1:PORT (0: stop)."),
+    as_json: bool = JSON,
+) -> None:
     """Start aurorad (commands that need it start it on their own).
 
-    Example: aurora daemon start
+    The ports are remembered: a restarted aurorad serves them again. A running aurorad
+    applies new ports at once.
+
+    Example: aurora daemon start --metrics-port 9464 --api-port 8600
     """
-    ControlClient().ensure_daemon()
-    out.print("aurorad is running.")
+    c = ControlClient()
+    c.ensure_daemon()
+    if metrics_port is not None or api_port is not None:
+        c.call("daemon_configure", metrics_port=metrics_port, api_port=api_port)
+    s = c.call("daemon_status")
+    if as_json:
+        emit_json(s)
+        return
+    out.print("aurorad is running." + _listening(s))
+
+
+def _listening(s: dict[str, Any]) -> str:
+    parts = [f"{what} on 127.0.0.1:{s[key]}" for key, what in (("metrics_port", "metrics for Prometheus"),
+                                                                ("api_port", "the RDS API")) if s.get(key)]
+    return (" Serving " + " and ".join(parts) + ".") if parts else ""
 
 
 @daemon_app.command("stop")

@@ -37,7 +37,7 @@ _aurora_options() {
         "dashboard") echo "--refresh -h --help" ;;
         "daemon") echo "-h --help" ;;
         "daemon status") echo "--json -h --help" ;;
-        "daemon start") echo "-h --help" ;;
+        "daemon start") echo "--metrics-port --api-port --json -h --help" ;;
         "daemon stop") echo "-h --help" ;;
         "endpoint") echo "-h --help" ;;
         "endpoint create") echo "--members --json -h --help" ;;
@@ -85,6 +85,7 @@ _aurora_valued() {
         "promote-region") echo "--region" ;;
         "fleet") echo "--region" ;;
         "dashboard") echo "--refresh" ;;
+        "daemon start") echo "--metrics-port --api-port" ;;
         "endpoint create") echo "--members" ;;
         "snapshot list") echo "--cluster" ;;
         "snapshot export") echo "--to --database" ;;

@@ -16,6 +16,7 @@ from aurora.engine.control import (
     lifecycle,
     routes,
     serverless,
+    settings,
     status,
 )
 from aurora.engine.rpc import Operation, Registry
@@ -30,6 +31,7 @@ OPERATIONS = Registry([
     Operation("events", status.Status.op_events, list[status.Event]),
     Operation("log_path", status.Status.op_log_path, str),
     Operation("shutdown", status.Status.op_shutdown, status.Stopping),
+    Operation("daemon_configure", settings.Settings.op_daemon_configure, settings.Listeners),
     # lifecycle
     Operation("create", lifecycle.Lifecycle.op_create, routes.Endpoints),
     Operation("clone", lifecycle.Lifecycle.op_clone, lifecycle.Cloned),

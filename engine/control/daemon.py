@@ -32,6 +32,7 @@ from aurora.engine.control.instances import Instances
 from aurora.engine.control.lifecycle import Lifecycle
 from aurora.engine.control.routes import Routes
 from aurora.engine.control.serverless import SCALE_EVERY_S, Serverless
+from aurora.engine.control.settings import Settings
 from aurora.engine.control.status import Status
 from aurora.engine.control.supervision import Supervision
 from aurora.engine.layout import Layout, ensure_private_dir
@@ -40,7 +41,8 @@ from aurora.engine.loop import asyncio_run
 log = logging.getLogger("aurorad")
 
 
-class ControlPlane(GlobalDatabases, Backups, Serverless, Lifecycle, Failover, Supervision, Chaos, Status, Routes, Instances):
+class ControlPlane(GlobalDatabases, Backups, Serverless, Lifecycle, Failover, Supervision, Chaos, Status, Routes,
+                   Instances, Settings):
     """One aurorad: the rooms over one shared :class:`~aurora.engine.control.context.Context`."""
 
 
@@ -51,6 +53,7 @@ async def serve(layout: Layout) -> None:
     server = await rpc.Server(OPERATIONS, cp, "aurorad", log,
                               log_file=Layout.log_file(layout.daemon_dir)).start(layout.control_socket)
     await asyncio.to_thread(cp.adopt)
+    await asyncio.to_thread(cp.start_listeners)
     log.info("aurorad %d serving %s", os.getpid(), layout.home)
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -96,6 +99,7 @@ async def serve(layout: Layout) -> None:
         scaler.cancel()
         upkeep.cancel()
         server.close()
+        await asyncio.to_thread(cp.stop_listeners)
         for ep in list(cp.endpoints.values()):
             await ep.stop()
         with contextlib.suppress(FileNotFoundError):

@@ -20,6 +20,7 @@ from aurora.engine.control.clusters import (
 from aurora.engine.control.context import Context
 from aurora.engine.control.routes import Endpoints
 from aurora.engine.control.serverless import ServerlessSettings
+from aurora.engine.control.settings import listener_ports
 from aurora.engine.layout import DEFAULT_REGION, Layout
 from aurora.engine.storage import admin
 
@@ -40,6 +41,8 @@ class DaemonStatus(TypedDict):
     home: Annotated[str, "the AURORA_HOME aurorad serves"]
     clusters: Annotated[int, "how many clusters exist"]
     endpoints: Annotated[int, "how many endpoints are listening"]
+    metrics_port: Annotated[int | None, "port of the Prometheus endpoint on 127.0.0.1, or null when off"]
+    api_port: Annotated[int | None, "port of the RDS Query API on 127.0.0.1, or null when off"]
 
 
 class ClusterSummary(TypedDict):
@@ -142,7 +145,7 @@ class Status(Context):
     def op_daemon_status(self) -> DaemonStatus:
         return {"running": True, "pid": os.getpid(), "started": self.started, "uptime_s": round(time.time() - self.started, 1),
                 "home": str(self.layout.home), "clusters": len(self.store.names()),
-                "endpoints": len(self.endpoints)}
+                "endpoints": len(self.endpoints), **listener_ports(self.listeners)}
 
     def op_list(self) -> list[ClusterSummary]:
         out = []
