@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import apsw
 import regex
 
-from aurora.engine.sql import numeric, schemas, types
+from aurora.engine.sql import extensions, numeric, schemas, types, userfuncs
 from aurora.engine.sql.catalog import rel_oid
 from aurora.engine.sqlapi import SqlError
 
@@ -553,12 +553,16 @@ def register(conn: apsw.Connection, s: Session) -> None:
         "pg_get_statisticsobjdef_columns",
         "pg_get_triggerdef",
         "pg_get_functiondef",
-        "pg_get_function_result",
-        "pg_get_function_arguments",
-        "pg_get_function_identity_arguments",
         "pg_tablespace_location",
     ):
         f(name, lambda *a: None)
+    # The functions pg_proc lists: the installed extensions' and the SQL functions (userfuncs.py).
+    def describe_function(oid: int, part: str) -> str | None:
+        return extensions.describe_function(oid, part) or userfuncs.describe(conn, oid, part)
+
+    f("pg_get_function_result", lambda oid: describe_function(oid, "result"), 1)
+    for name in ("pg_get_function_arguments", "pg_get_function_identity_arguments"):
+        f(name, lambda oid: describe_function(oid, "arguments"), 1)
     f("pg_get_userbyid", lambda oid: s.user, 1)
     # Visible: in the search path, which is public (relations of named schemas are not).
     f(

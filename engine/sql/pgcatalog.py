@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import apsw
 
-from aurora.engine.sql import fkeys, schemas, types
+from aurora.engine.sql import extensions, fkeys, schemas, types, userfuncs
 from aurora.engine.sql.catalog import INTERNAL_PREFIXES, Catalog, rel_oid
 from aurora.engine.sql.sequences import Sequences
 from aurora.engine.sql.tabledef import TableText
@@ -191,7 +191,6 @@ EMPTY_CATALOGS = frozenset(
         "pg_description",
         "pg_shdescription",
         "pg_opclass",
-        "pg_extension",
         "pg_enum",
         "pg_depend",
         "pg_locks",
@@ -394,7 +393,6 @@ def fill_static(
             for s in ("pg_catalog", "public", "information_schema")
         ],
     )
-    _insert(conn, "pg_proc", [])
 
 
 _SCHEMA_TABLES = (
@@ -988,6 +986,13 @@ def _named_schemas(conn: apsw.Connection, user: str, database: str) -> None:
     built_in = ", ".join(f"'{n}'" for n in schemas.BUILT_IN)
     conn.execute(f"DELETE FROM temp.pg_namespace WHERE nspname NOT IN ({built_in})")
     conn.execute(f"DELETE FROM temp._is_schemata WHERE schema_name NOT IN ({built_in})")
+    conn.execute("DELETE FROM temp.pg_extension")
+    conn.execute("DELETE FROM temp.pg_proc")
+    ext_rows, proc_rows = extensions.catalog_rows(conn)
+    _insert(conn, "pg_extension", ext_rows)
+    proc_rows += [{"oid": userfuncs.function_oid(name, nargs), "proname": name, "pronamespace": 2200,
+                   "prorettype": 0, "prokind": "f"} for name, nargs, *_ in userfuncs.all_functions(conn)]
+    _insert(conn, "pg_proc", proc_rows)
     named = schemas.names(conn)
     _insert(
         conn,
@@ -1065,7 +1070,8 @@ def refresher(
             if seqs[0]
             else 0
         )
-        key = (catalog.schema_version(), nseq)
+        funcs = tuple(f[:4] for f in userfuncs.all_functions(conn))  # CREATE FUNCTION moves no cookie
+        key = (catalog.schema_version(), nseq, funcs)
         if key != state["key"]:
             catalog.refresh()
             fill_schema(conn, catalog, user, database)

@@ -184,6 +184,12 @@ def drop(s: Session, sql: str) -> StatementResult:
             )
         if name not in known and not m.group(1):
             raise SqlError("3F000", f'schema "{name}" does not exist')
+        from aurora.engine.sql import extensions  # it reads schemas through this module
+
+        owner = extensions.owned_schema(s.conn, name)
+        if owner is not None:
+            raise SqlError("2BP01", f"cannot drop schema {name} because extension {owner} requires it",
+                           hint=f"You can drop extension {owner} instead.")
     cascade = bool(m.group(3)) and "cascade" in m.group(3).lower()
     from aurora.engine.sql import ddl  # ddl reads names through this module
 

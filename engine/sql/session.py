@@ -20,11 +20,23 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import apsw
 from sqlglot import exp
 
-from aurora.engine.sql import cursors, ddl, fkeys, functions, lexer, pgcatalog, schemas, types
+from aurora.engine.sql import (
+    cursors,
+    ddl,
+    extensions,
+    fkeys,
+    functions,
+    lexer,
+    pgcatalog,
+    schemas,
+    types,
+    userfuncs,
+)
 from aurora.engine.sql.catalog import Catalog, rel_oid
 from aurora.engine.sql.copy import CopySpec
 from aurora.engine.sql.errors import to_sql_error
@@ -42,6 +54,15 @@ from aurora.engine.sqlapi import (
     StatementResult,
     TransactionStatus,
 )
+
+
+class ExternalCalls(Protocol):
+    """What runs a statement that calls a service: ``statement(gather)`` is entered around
+    the statement's real run, after calling ``gather()`` (a run that only records the
+    arguments of the calls) and answering what it recorded in batches."""
+
+    def statement(self, gather: Callable[[], None]) -> contextlib.AbstractContextManager[None]: ...
+
 
 _pids = itertools.count(1)
 _WRITE_KINDS = frozenset(("insert", "update", "delete", "merge"))
@@ -69,6 +90,7 @@ class Plan:
     decoders: list | None = None
     has_decoders: bool = False
     unknown: list[int] = field(default_factory=list)
+    external: bool = False  # calls a service outside the instance (extensions.py)
 
 
 class Session:
@@ -135,6 +157,8 @@ class Session:
         self._interrupted = False
         self._deadline: float | None = None  # statement_timeout of the running statement
         self.stats = {"hits": 0, "misses": 0}
+        # Set by the instance: runs statements that call a service (see _run_external).
+        self.external: ExternalCalls | None = None
         conn.execute("PRAGMA temp_store=MEMORY")
         conn.set_progress_handler(self._cancelled, _PROGRESS_STEPS)
         self.catalog = Catalog(conn)
@@ -461,6 +485,7 @@ class Session:
         tree = parse(text)
         if "." in text:
             schemas.qualify_tables(tree, self.conn)
+        userfuncs.inline(tree, self.conn)
         kind = {
             exp.Select: "select",
             exp.Union: "select",
@@ -505,6 +530,7 @@ class Session:
             plain = [isinstance(e, exp.Column) for e in tree.expressions]
         sql, rw = to_sqlite(tree, self.catalog, inferer)
         return Plan(
+            external=extensions.EXTERNAL_PREFIX in sql.lower(),
             plain=plain,
             sql=sql,
             kind=kind,
@@ -534,7 +560,10 @@ class Session:
         try:
             self._desc = None
             cur = self._cur if plan.columns is None else self._fast
-            rows = cur.execute(sql, bind).fetchall()
+            if plan.external and self.external is not None:
+                rows = self._run_external(plan, cur, sql, bind)
+            else:
+                rows = cur.execute(sql, bind).fetchall()
         except apsw.ExecutionCompleteError:
             rows = []
         except apsw.SQLError:
@@ -564,6 +593,31 @@ class Session:
         n = self.conn.changes()
         tag = f"INSERT 0 {n}" if plan.kind == "insert" else f"{plan.kind.upper()} {n}"
         return StatementResult(tag)
+
+    def _run_external(self, plan: Plan, cur: apsw.Cursor, sql: str, bind: list[object]) -> list:
+        """A statement that calls a service (the ML functions): a first run only gathers the
+        arguments of its calls (they answer placeholders, and a write is undone), the
+        service answers them in batches, and the real run finds the answers ready. The first
+        run is best effort: whatever it missed or failed on, the real run asks for row by row."""
+
+        def gather() -> None:
+            write = plan.kind in _WRITE_KINDS
+            if write:
+                self.conn.execute("SAVEPOINT _aurora_gather")
+            try:
+                self._fast.execute(sql, bind).fetchall()
+            except apsw.ExecutionCompleteError:
+                pass
+            except Exception:  # a placeholder the statement could not use: gathered less
+                pass
+            finally:
+                if write:
+                    self.conn.execute("ROLLBACK TO _aurora_gather")
+                    self.conn.execute("RELEASE _aurora_gather")
+
+        assert self.external is not None
+        with self.external.statement(gather):
+            return cur.execute(sql, bind).fetchall()
 
     def _bindings(
         self, plan: Plan, params: Sequence[object], lits: Sequence[object]
@@ -894,10 +948,10 @@ class Session:
             re.I,
         ):
             what = re.match(r"\s*create\s+(?:or\s+replace\s+)?(\w+)", sql, re.I).group(1).upper()  # type: ignore[union-attr]
-            if what == "EXTENSION" and re.search(
-                r"\b(plpgsql|uuid-ossp|\"uuid-ossp\"|pgcrypto)\b", sql, re.I
-            ):
-                return StatementResult("CREATE EXTENSION")
+            if what == "EXTENSION":
+                return self._ddl(extensions.create)(sql)
+            if what == "FUNCTION":
+                return self._ddl(userfuncs.create)(sql)
             raise SqlError("0A000", f"CREATE {what} is not supported")
         if re.match(r"\s*create\s+schema\b", sql, re.I):
             return self._ddl(schemas.create)(sql)
@@ -909,9 +963,11 @@ class Session:
             return self._database(sql, m.group(1).strip('"'), self._drop_db, "DROP DATABASE")
         if re.match(r"\s*drop\s+schema\b", sql, re.I):
             return self._ddl(schemas.drop)(sql)
-        if re.match(r"\s*drop\s+(extension|function|type|role|user)\b", sql, re.I):
-            if re.match(r"\s*drop\s+extension\s+if\s+exists", sql, re.I):
-                return StatementResult("DROP EXTENSION")
+        if re.match(r"\s*drop\s+extension\b", sql, re.I):
+            return self._ddl(extensions.drop)(sql)
+        if re.match(r"\s*drop\s+function\b", sql, re.I):
+            return self._ddl(userfuncs.drop)(sql)
+        if re.match(r"\s*drop\s+(type|role|user)\b", sql, re.I):
             raise SqlError("0A000", f"{' '.join(sql.split()[:2]).upper()} is not supported")
         return self._ddl(ddl.drop)(sql)
 

@@ -18,7 +18,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.sqlite import SQLite
 
-from aurora.engine.sql import lexer, schemas, types
+from aurora.engine.sql import extensions, lexer, schemas, types
 from aurora.engine.sql.catalog import Catalog
 from aurora.engine.sql.infer import Inferer, datatype_ref
 from aurora.engine.sql.numeric_rewrite import NumericRules, cast_call, write_call
@@ -216,6 +216,22 @@ class Rewriter:
             and isinstance(e.expression, exp.Func)
         ):
             return e.expression
+        if (
+            isinstance(e, exp.Dot)
+            and isinstance(e.this, exp.Identifier)
+            and isinstance(e.expression, exp.Anonymous)
+            and e.this.name.lower() in extensions.ML_SCHEMAS
+        ):
+            return extensions.scalar_call(self.catalog.conn, e.this.name.lower(), e.expression)
+        if (
+            isinstance(e, exp.Dot)
+            and isinstance(e.this, exp.Paren)
+            and isinstance(e.this.this, exp.Anonymous)
+            and isinstance(e.expression, exp.Identifier)
+        ):
+            field = extensions.field_of(e.this.this, e.expression.name.lower())
+            if field is not None:
+                return field
         if isinstance(e, exp.Cast):
             return self._cast(e)
         if isinstance(e, exp.Operator):
@@ -376,6 +392,9 @@ class Rewriter:
                 if name in EMPTY_CATALOGS:
                     self.empty_catalogs.add(name)
         elif db:
+            call = extensions.table_call(self.catalog.conn, e)
+            if call is not None:
+                return call
             if schemas.exists(self.catalog.conn, e.db):
                 # A named schema is a catalog entry with no relations (see schemas.py).
                 raise SqlError("42P01", f'relation "{e.db}.{e.name}" does not exist')
