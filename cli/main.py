@@ -25,6 +25,7 @@ from aurora.engine import __version__
 from aurora.engine.control.client import ControlClient
 from aurora.engine.errors import AuroraError, ExitCode, NotFound, UsageError
 from aurora.engine.layout import DEFAULT_REGION
+from aurora.engine.metrics.names import METRICS
 from aurora.engine.storage.quorum import COPIES
 
 out = Console(highlight=False)
@@ -339,6 +340,75 @@ def events(
         time.sleep(0.5)
 
 
+_METRICS_HELP = f"""Show a cluster's metrics: CloudWatch's names, units and statistics, recorded every second.
+
+One row per metric and instance (or the cluster, for its volume, backups and global
+database), with a sparkline on a terminal; --json prints CloudWatch's GetMetricStatistics
+shape: Label, Dimensions and Datapoints (Timestamp, the statistic, Unit). Samples are kept
+an hour at one second and 24 hours as one-minute rollups, under AURORA_HOME/metrics.
+
+Metrics: {", ".join(f"{m.name} ({m.unit})" for m in METRICS)}.
+
+Prometheus: aurora daemon start --metrics-port PORT serves the last second's values at
+http://127.0.0.1:PORT/metrics, as gauges named in its style and in base units (CommitLatency
+is aurora_commit_latency_seconds, VolumeReadIOPs aurora_volume_read_iops) with the labels
+db_cluster_identifier, engine_name, and for an instance's metric db_instance_identifier and
+role. AURORA_METRICS=off in aurorad's environment turns recording off.
+
+Example: aurora metrics demo --metric CommitThroughput --since 15m --period 60
+"""
+
+
+@app.command(help=_METRICS_HELP)
+def metrics(
+    name: str = typer.Argument(..., help="Cluster name."),
+    instance: str | None = typer.Option(None, "--instance", help="Only this instance's metrics."),
+    metric: str | None = typer.Option(None, "--metric", help="Only this metric, e.g. CommitLatency."),
+    since: str = typer.Option("15m", "--since", help="How far back: 90s, 15m, 3h, up to 1d."),
+    period: int = typer.Option(60, "--period", help="Seconds per datapoint: 1, 5, 10, 30 or a multiple of 60."),
+    statistic: str = typer.Option("Average", "--statistic",
+                                  help="Average, Minimum, Maximum, Sum or SampleCount."),
+    as_json: bool = JSON,
+) -> None:
+    rows = call("metrics", name=name, instance=instance, metric_name=metric, since=since, period=period,
+                statistic=statistic)
+    if as_json:
+        emit_json(rows)
+    elif not rows:
+        out.print(f"No datapoints for {name} in the last {since} yet: aurorad records them every second.")
+    else:
+        _print_metrics(rows, period)
+
+
+def _print_metrics(rows: list[dict[str, Any]], period: int) -> None:
+    spark = out.is_terminal
+    statistic = next(k for k in rows[0]["Datapoints"][0] if k not in ("Timestamp", "Unit"))
+    t = Table(box=None, title=f"{statistic} per {period}s", title_justify="left")
+    for column in ("METRIC", "INSTANCE", "NOW", "MIN", "MAX", *(["TREND"] if spark else [])):
+        t.add_column(column, no_wrap=True, justify="right" if column in ("NOW", "MIN", "MAX") else "left")
+    for r in rows:
+        dims = {d["Name"]: d["Value"] for d in r["Dimensions"]}
+        unit = r["Datapoints"][0]["Unit"]
+        values = [p[statistic] for p in r["Datapoints"]]
+        t.add_row(r["Label"], dims.get("DBInstanceIdentifier", "(cluster)"),
+                  *(_metric_value(v, unit) for v in (values[-1], min(values), max(values))),
+                  *([_sparkline(values[-30:])] if spark else []))
+    out.print(t)
+
+
+def _metric_value(v: float, unit: str) -> str:
+    if unit == "Bytes":
+        return _bytes(int(v))
+    suffix = {"Percent": "%", "Milliseconds": " ms", "Count/Second": "/s", "Minutes": " min"}.get(unit, "")
+    return f"{v:.2f}{suffix}" if abs(v) < 10 and v != int(v) else f"{v:,.0f}{suffix}"
+
+
+def _sparkline(values: list[float]) -> str:
+    """Bars from zero to the peak, newest on the right."""
+    peak = max(values, default=0.0) or 1.0
+    return "".join(" ▁▂▃▄▅▆▇█"[max(0, min(8, round(8 * v / peak)))] for v in values)
+
+
 @app.command()
 def logs(
     name: str = typer.Argument(..., help="Cluster name."),
@@ -623,6 +693,140 @@ def backtrack(
     r = call("backtrack", f"Backtracking {name}...", name=name, to=to)
     emit_json(r) if as_json else out.print(f"{name} holds the database as of {r['backtracked_to']} "
                                            f"(unavailable for {r['seconds']:.1f}s).")
+
+
+# --- machine learning ---------------------------------------------------------------------------
+
+ml_app = typer.Typer(help="Machine learning from SQL: model endpoints and the clusters allowed to call them."
+                          "\n\nExample: aurora ml endpoint create churn --model churn.joblib",
+                     no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(ml_app, name="ml")
+ml_endpoint_app = typer.Typer(help="Model endpoints, called from SQL with aws_sagemaker.invoke_endpoint."
+                                   "\n\nExample: aurora ml endpoint list",
+                              no_args_is_help=True, rich_markup_mode=None)
+ml_app.add_typer(ml_endpoint_app, name="endpoint")
+
+
+def _print_ml_endpoints(rows: list[dict[str, Any]]) -> None:
+    t = Table("ENDPOINT", "KIND", "STATUS", "INPUTS", "INVOCATIONS", "ROWS", "SOURCE", box=None)
+    for e in rows:
+        t.add_row(e["name"], e["kind"], e["status"], "any" if e["inputs"] is None else str(e["inputs"]),
+                  str(e["invocations"]), str(e["rows"]), e["source"] or "")
+    out.print(t)
+
+
+@ml_endpoint_app.command("create")
+def ml_endpoint_create(
+    name: str = typer.Argument(..., help="The endpoint's name."),
+    model: str | None = typer.Option(None, "--model", metavar="FILE",
+                                     help="A scikit-learn model (.joblib, .pkl) or an ONNX model (.onnx)."),
+    handler: str | None = typer.Option(None, "--handler", metavar="MODULE:FUNCTION",
+                                       help="A Python callable: rows in (lists), one value per row out; "
+                                            "imported from the current folder."),
+    as_json: bool = JSON,
+) -> None:
+    """Serve a model as an endpoint (the model file is copied; it is loaded once now to check it).
+
+    Example: aurora ml endpoint create churn --model churn.joblib
+    Example: aurora ml endpoint create score --handler scoring:predict
+    """
+    if model is not None:
+        model = os.path.abspath(os.path.expanduser(model))
+    r = call("ml_endpoint_create", f"Creating endpoint {name}...", name=name, model=model, handler=handler,
+             path=os.getcwd() if handler else None)
+    if as_json:
+        emit_json(r)
+        return
+    width = "any number of" if r["inputs"] is None else str(r["inputs"])
+    out.print(f"Endpoint {name} is in service ({r['kind']}, {width} input(s) per row). From SQL:")
+    out.print(f"  SELECT aws_sagemaker.invoke_endpoint('{name}', NULL, col1, col2, ...) FROM t;")
+
+
+@ml_endpoint_app.command("list")
+def ml_endpoint_list(as_json: bool = JSON) -> None:
+    """List model endpoints.
+
+    Example: aurora ml endpoint list --json
+    """
+    rows = call("ml_endpoint_list")
+    if as_json:
+        emit_json(rows)
+    elif rows:
+        _print_ml_endpoints(rows)
+    else:
+        out.print("No endpoints. Create one with: aurora ml endpoint create NAME --model FILE")
+
+
+@ml_endpoint_app.command("describe")
+def ml_endpoint_describe(name: str = typer.Argument(..., help="The endpoint."), as_json: bool = JSON) -> None:
+    """Show an endpoint and how often it was called.
+
+    Example: aurora ml endpoint describe churn
+    """
+    r = call("ml_endpoint_describe", name=name)
+    emit_json(r) if as_json else _print_ml_endpoints([r])
+
+
+@ml_endpoint_app.command("delete")
+def ml_endpoint_delete(
+    name: str = typer.Argument(..., help="The endpoint."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    as_json: bool = JSON,
+) -> None:
+    """Delete an endpoint: SQL that calls it gets an error from then on.
+
+    Example: aurora ml endpoint delete churn --yes
+    """
+    if not yes:
+        _confirm(f"Delete endpoint {name}?", name, f"aurora ml endpoint delete {name} --yes")
+    r = call("ml_endpoint_delete", name=name)
+    emit_json(r) if as_json else out.print(f"Endpoint {name} deleted.")
+
+
+FEATURE = typer.Option(..., "--feature", help="comprehend (aws_comprehend) or sagemaker (aws_sagemaker).")
+
+
+@ml_app.command("attach")
+def ml_attach(cluster: str = typer.Argument(..., help="Cluster name."), feature: str = FEATURE,
+              as_json: bool = JSON) -> None:
+    """Let a cluster call an ML service, as associating an IAM role for the feature does in AWS.
+
+    Example: aurora ml attach demo --feature comprehend
+    """
+    r = call("ml_attach", cluster=cluster, feature=feature)
+    emit_json(r) if as_json else out.print(f"{cluster} may call: {', '.join(r['features'])}.")
+
+
+@ml_app.command("detach")
+def ml_detach(cluster: str = typer.Argument(..., help="Cluster name."), feature: str = FEATURE,
+              as_json: bool = JSON) -> None:
+    """Take a service back from a cluster: its calls fail with AccessDeniedException from then on.
+
+    Example: aurora ml detach demo --feature sagemaker
+    """
+    r = call("ml_detach", cluster=cluster, feature=feature)
+    emit_json(r) if as_json else out.print(f"{cluster} may call: {', '.join(r['features']) or 'nothing'}.")
+
+
+@ml_app.command("status")
+def ml_status(as_json: bool = JSON) -> None:
+    """Show the ML service, its endpoints and which clusters may call what.
+
+    Example: aurora ml status --json
+    """
+    r = call("ml_status")
+    if as_json:
+        emit_json(r)
+        return
+    if r["running"]:
+        slow = f", every call delayed {r['latency_ms']} ms (chaos)" if r["latency_ms"] else ""
+        out.print(f"ML service running (pid {r['pid']}): {r['requests']} request(s), {r['rows']} row(s), "
+                  f"{r['errors']} error(s){slow}.")
+    else:
+        out.print("ML service not running (it starts with the first endpoint or attached cluster).")
+    out.print(f"Endpoints: {', '.join(r['endpoints']) or 'none'}.")
+    for cluster, features in sorted(r["roles"].items()):
+        out.print(f"  {cluster} may call: {', '.join(features)}")
 
 
 # --- global databases -------------------------------------------------------------------------
@@ -985,6 +1189,25 @@ def chaos_region_latency(region_a: str = typer.Argument(..., help="One region.")
     _chaos("chaos_region_latency", as_json, region_a=region_a, region_b=region_b, ms=ms)
 
 
+@chaos_app.command("kill-ml")
+def chaos_kill_ml(as_json: bool = JSON) -> None:
+    """Kill the ML service with SIGKILL: ML calls fail with a clear error until aurorad restarts it.
+
+    Example: aurora chaos kill-ml
+    """
+    _chaos("chaos_kill_ml", as_json)
+
+
+@chaos_app.command("slow-ml")
+def chaos_slow_ml(ms: int = typer.Argument(..., help="Delay added to every ML call, in ms (0 heals)."),
+                  as_json: bool = JSON) -> None:
+    """Make the ML service answer every call later (a slow network or model); 0 heals.
+
+    Example: aurora chaos slow-ml 2000
+    """
+    _chaos("chaos_slow_ml", as_json, latency_ms=ms)
+
+
 @app.command()
 def dashboard(
     refresh: float = typer.Option(1.0, "--refresh", help="Seconds between refreshes."),
@@ -998,6 +1221,33 @@ def dashboard(
     from aurora.cli.dashboard.app import run
 
     run(refresh)
+
+
+# --- the RDS API ------------------------------------------------------------------------------
+
+api_app = typer.Typer(help="The RDS Query API that aurorad serves for boto3, the aws CLI and Terraform."
+                      "\n\nExample: aurora api credentials", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(api_app, name="api")
+
+
+@api_app.command("credentials")
+def api_credentials(as_json: bool = JSON) -> None:
+    """Print the RDS API's access key (made on first use), a profile for ~/.aws, and the
+    --endpoint-url to use (serve the API with aurora daemon start --api-port PORT).
+
+    Example: aurora api credentials --json
+    """
+    from aurora.engine.rdsapi.credentials import describe as describe_credentials
+
+    c = describe_credentials(client().layout)
+    if as_json:
+        emit_json(c)
+        return
+    out.print(f"access key id: {c['access_key_id']}\nsecret access key: {c['secret_access_key']}\n"
+              f"region: {c['region']} (any region is accepted)\n\n{c['profile']}", markup=False)
+    url = c["endpoint_url"]
+    out.print(f"Use: aws --profile aurora rds describe-db-clusters --endpoint-url {url}" if url else
+              "The API is off: aurora daemon start --api-port 8600", markup=False)
 
 
 # --- aurorad ----------------------------------------------------------------------------------

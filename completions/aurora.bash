@@ -3,12 +3,15 @@
 
 _aurora_subcommands() {
     case "$1" in
-        "") echo "create list describe endpoints url connect start stop delete events logs failover scale modify clone restore backtrack promote-region fleet dashboard daemon endpoint snapshot global chaos" ;;
+        "") echo "create list describe endpoints url connect start stop delete events metrics logs failover scale modify clone restore backtrack promote-region fleet dashboard daemon endpoint snapshot ml global chaos api" ;;
         "daemon") echo "status start stop" ;;
         "endpoint") echo "create" ;;
         "snapshot") echo "create list describe delete copy export" ;;
+        "ml") echo "attach detach status endpoint" ;;
+        "ml endpoint") echo "create list describe delete" ;;
         "global") echo "create add-region list describe remove-region delete" ;;
-        "chaos") echo "kill-instance pause-instance resume-instance kill-node fail-az restore-az corrupt latency partition heal fail-region restore-region region-latency" ;;
+        "chaos") echo "kill-instance pause-instance resume-instance kill-node fail-az restore-az corrupt latency partition heal fail-region restore-region region-latency kill-ml slow-ml" ;;
+        "api") echo "credentials" ;;
     esac
 }
 
@@ -25,6 +28,7 @@ _aurora_options() {
         "stop") echo "--json -h --help" ;;
         "delete") echo "-y --yes --json -h --help" ;;
         "events") echo "-f --follow --json -h --help" ;;
+        "metrics") echo "--instance --metric --since --period --statistic --json -h --help" ;;
         "logs") echo "-f --follow -n --lines -h --help" ;;
         "failover") echo "--target --target-db-instance-identifier --json -h --help" ;;
         "scale") echo "--replicas --wait --no-wait --json -h --help" ;;
@@ -48,6 +52,15 @@ _aurora_options() {
         "snapshot delete") echo "-y --yes --json -h --help" ;;
         "snapshot copy") echo "--json -h --help" ;;
         "snapshot export") echo "--to --database --json -h --help" ;;
+        "ml") echo "-h --help" ;;
+        "ml attach") echo "--feature --json -h --help" ;;
+        "ml detach") echo "--feature --json -h --help" ;;
+        "ml status") echo "--json -h --help" ;;
+        "ml endpoint") echo "-h --help" ;;
+        "ml endpoint create") echo "--model --handler --json -h --help" ;;
+        "ml endpoint list") echo "--json -h --help" ;;
+        "ml endpoint describe") echo "--json -h --help" ;;
+        "ml endpoint delete") echo "-y --yes --json -h --help" ;;
         "global") echo "-h --help" ;;
         "global create") echo "--source-cluster --source-db-cluster-identifier --port --json -h --help" ;;
         "global add-region") echo "--region --cluster --db-cluster-identifier --replicas --rtt-ms --wait --no-wait --json -h --help" ;;
@@ -69,6 +82,10 @@ _aurora_options() {
         "chaos fail-region") echo "--mode --json -h --help" ;;
         "chaos restore-region") echo "--json -h --help" ;;
         "chaos region-latency") echo "--ms --json -h --help" ;;
+        "chaos kill-ml") echo "--json -h --help" ;;
+        "chaos slow-ml") echo "--json -h --help" ;;
+        "api") echo "-h --help" ;;
+        "api credentials") echo "--json -h --help" ;;
     esac
 }
 
@@ -76,6 +93,7 @@ _aurora_valued() {
     case "$1" in
         "create") echo "--engine --replicas --region --master-username --database-name --port --min-acu --max-acu --auto-pause-after --backup-retention-days --backtrack-window --backup-dir" ;;
         "url") echo "--instance" ;;
+        "metrics") echo "--instance --metric --since --period --statistic" ;;
         "logs") echo "-n --lines" ;;
         "failover") echo "--target --target-db-instance-identifier" ;;
         "scale") echo "--replicas" ;;
@@ -89,6 +107,9 @@ _aurora_valued() {
         "endpoint create") echo "--members" ;;
         "snapshot list") echo "--cluster" ;;
         "snapshot export") echo "--to --database" ;;
+        "ml attach") echo "--feature" ;;
+        "ml detach") echo "--feature" ;;
+        "ml endpoint create") echo "--model --handler" ;;
         "global create") echo "--source-cluster --source-db-cluster-identifier --port" ;;
         "global add-region") echo "--region --cluster --db-cluster-identifier --replicas --rtt-ms" ;;
         "global remove-region") echo "--region" ;;
@@ -114,6 +135,7 @@ _aurora_argument() {
         "stop:0") echo "cluster" ;;
         "delete:0") echo "cluster" ;;
         "events:0") echo "cluster" ;;
+        "metrics:0") echo "cluster" ;;
         "logs:0") echo "cluster" ;;
         "failover:0") echo "cluster" ;;
         "scale:0") echo "cluster" ;;
@@ -122,6 +144,8 @@ _aurora_argument() {
         "backtrack:0") echo "cluster" ;;
         "endpoint create:0") echo "cluster" ;;
         "snapshot create:0") echo "cluster" ;;
+        "ml attach:0") echo "cluster" ;;
+        "ml detach:0") echo "cluster" ;;
         "chaos kill-instance:0") echo "cluster" ;;
         "chaos pause-instance:0") echo "cluster" ;;
         "chaos resume-instance:0") echo "cluster" ;;

@@ -160,6 +160,27 @@ class Layout:
     def global_file(self, name: str) -> Path:
         return self.globals_dir / f"{name}.toml"
 
+    # --- metrics ------------------------------------------------------------------------------
+    @property
+    def metrics_dir(self) -> Path:
+        """The metrics store (engine/metrics/store.py): one SQLite file."""
+        return self.home / "metrics"
+
+    # --- machine learning ---------------------------------------------------------------------
+    @property
+    def ml_dir(self) -> Path:
+        """The ML service's endpoints, models and cluster roles (engine/ml)."""
+        return self.home / "ml"
+
+    @property
+    def ml_service_dir(self) -> Path:
+        """The ML service process: pid, log, socket."""
+        return self.ml_dir / "service"
+
+    @property
+    def ml_socket(self) -> Path:
+        return self.ml_service_dir / "ml.sock"
+
     # --- per-process files -----------------------------------------------------------------
     @staticmethod
     def pid_file(process_dir: Path) -> Path:

@@ -15,9 +15,10 @@ class AuroraCli:
         self.home = home
         self.env = {**os.environ, "AURORA_HOME": str(home)}
 
-    def run(self, *args: str, input: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    def run(self, *args: str, input: str | None = None, timeout: float = 120,
+            cwd: Path | None = None) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "aurora.cli", *args], env=self.env, input=input,
-                              capture_output=True, text=True, timeout=timeout)
+                              capture_output=True, text=True, timeout=timeout, cwd=cwd)
 
     def ok(self, *args: str, **kw: Any) -> str:
         r = self.run(*args, **kw)

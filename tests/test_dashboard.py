@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import functools
 import html
 import io
@@ -45,7 +46,7 @@ from aurora.cli.dashboard.model import (
 from aurora.cli.dashboard.prompt_screen import PromptScreen
 from aurora.engine import errors
 
-READ_OPS = {"list", "describe", "fleet", "events", "global_list", "global_describe", "snapshot_list"}
+READ_OPS = {"list", "describe", "fleet", "events", "global_list", "global_describe", "snapshot_list", "metrics"}
 T0 = 1_764_400_000.0
 SIZE = (150, 44)
 
@@ -978,3 +979,12 @@ def test_snapshot_backups_falling_behind(snap_compare: Any) -> None:
         await select(pilot, "analytics")  # its backups stalled 65 s ago: red
 
     assert snap_compare(make_app(FixedSource()), terminal_size=SIZE, run_before=run_before)
+
+
+def test_a_clusters_ml_roles_are_shown_beside_it() -> None:
+    snapshot = collect(FixedSource(), probe, clock=Clock())
+    orders = snapshot.cluster("orders")
+    assert orders is not None and orders.ml_features == ()
+    assert "ML" not in cluster_label(orders, ()).plain
+    attached = dataclasses.replace(orders, ml_features=("comprehend", "sagemaker"))
+    assert " · ML: comprehend, sagemaker" in cluster_label(attached, ()).plain

@@ -4,6 +4,9 @@ Bars start at zero (a lag that wobbles between 1.35 and 1.41 s must not look lik
 and the newest value is on the right. Lag bars take the colour of their value: green under
 100 ms, yellow under a second, red above. Activity is transactions per second when instances
 report commit counts, and open connections otherwise; the caption says which one is drawn.
+Where aurorad records metrics, lag, transactions and capacity are the one-second series of its
+store (AuroraReplicaLagMaximum, CommitThroughput, ServerlessDatabaseCapacity; see
+:class:`~aurora.cli.dashboard.model.History`), so the charts match ``aurora metrics``.
 A serverless cluster also gets its writer's capacity in ACUs, with its min-max range.
 """
 

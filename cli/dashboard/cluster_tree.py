@@ -159,6 +159,8 @@ def cluster_label(cluster: ClusterView, groups: tuple[ProtectionGroupView, ...])
                 "dim")
     if cluster.serverless:
         text.append(f" · serverless {cluster.serverless.acu_range} ACU", "dim")
+    if cluster.ml_features:
+        text.append(f" · ML: {', '.join(cluster.ml_features)}", "dim")
     if cluster.parent:
         text.append(f" · clone of {cluster.parent}", "italic dim")
     if any(not g.write_quorum for g in groups):

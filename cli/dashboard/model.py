@@ -1,9 +1,11 @@
 """What the dashboard shows, read from the control API: plain data, no widgets.
 
 :func:`collect` runs in a worker thread and turns one round of control-API calls (``list``,
-``describe``, ``fleet``, ``events``, ``global_list``, ``global_describe``, ``snapshot_list``)
-into a :class:`Snapshot`; :class:`History` keeps the last minutes of per-cluster series for the
-sparklines (and, for serverless clusters, the writer's capacity in ACUs). Both are free of
+``describe``, ``fleet``, ``events``, ``global_list``, ``global_describe``, ``snapshot_list``,
+``metrics``) into a :class:`Snapshot`; :class:`History` keeps the last minutes of per-cluster
+series for the sparklines (and, for serverless clusters, the writer's capacity in ACUs). Where
+aurorad records metrics, the sparklines are its store's one-second series, the ones
+``aurora metrics`` shows; otherwise History derives them from successive polls. Both are free of
 Textual, so they are tested and reused without an App. A missing field in a reply is shown as
 unknown, never a crash.
 """
@@ -196,6 +198,8 @@ class ClusterView:
     """The capacity range of a serverless cluster; None when provisioned."""
     backups: BackupWindowView | None = None
     """Its restorable window; None when aurorad did not say (one without backups)."""
+    ml_features: tuple[str, ...] = ()
+    """The ML services it may call (aurora ml attach)."""
     error: str | None = None
     """Why describe failed for this cluster, if it did."""
 
@@ -313,6 +317,8 @@ class Snapshot:
     """Global databases; empty also when aurorad could not say (they are extra, not essential)."""
     snapshots: Mapping[str, tuple[SnapshotView, ...]] = field(default_factory=dict)
     """Per cluster name, its snapshots, newest first; empty also when aurorad could not say."""
+    metrics: Mapping[str, StoredSeries] = field(default_factory=dict)
+    """Per cluster name, the metrics store's series for the sparklines; empty when aurorad records none."""
 
     def cluster(self, name: str | None) -> ClusterView | None:
         return next((c for c in self.clusters if c.name == name), None)
@@ -406,6 +412,7 @@ def _cluster(summary: Mapping[str, Any], described: Mapping[str, Any], probe: Pr
         instances=tuple(_instance(i, probe) for i in described.get("instances", [])),
         volume=volume.get("id"), size_bytes=volume.get("size_bytes"), parent=described.get("parent"),
         serverless=_serverless(described.get("serverless")), backups=_backups(described.get("backups")),
+        ml_features=tuple(str(f) for f in described.get("ml_features") or ()),
     )
 
 
@@ -525,6 +532,56 @@ def collect_snapshots(source: DataSource) -> dict[str, tuple[SnapshotView, ...]]
     return grouped
 
 
+class StoredSeries(NamedTuple):
+    """A cluster's sparkline series from aurorad's metrics store, one value a second, oldest first."""
+
+    lag_ms: list[float]
+    """The writer's AuroraReplicaLagMaximum (empty without readers)."""
+    transactions: list[float]
+    """CommitThroughput summed over the instances."""
+    capacity: list[float]
+    """The writer's ServerlessDatabaseCapacity (empty when provisioned)."""
+
+
+CHART_WINDOW_S = 300
+
+
+def _stored(rows: Any, writer_only: bool) -> list[float]:
+    """One value per second from ``metrics`` rows: the writer's, or the sum over the instances."""
+    per_second: dict[str, float] = {}
+    for row in rows if isinstance(rows, list) else ():
+        dims = {d.get("Name"): d.get("Value") for d in row.get("Dimensions", ())}
+        if writer_only and dims.get("Role") != "WRITER":
+            continue
+        for point in row.get("Datapoints", ()):
+            stamp, value = point.get("Timestamp"), _float(point.get("Average"))
+            if stamp is not None and value is not None:
+                per_second[stamp] = per_second.get(stamp, 0.0) + value
+    return [per_second[t] for t in sorted(per_second)]
+
+
+def collect_metrics(source: DataSource, names: list[str]) -> dict[str, StoredSeries]:
+    """Per cluster, the last minutes of the store's series for the sparklines; {} when aurorad
+    records no metrics (AURORA_METRICS=off, or an aurorad without the ``metrics`` operation)."""
+    out: dict[str, StoredSeries] = {}
+    for name in names:
+        series = []
+        for metric in ("AuroraReplicaLagMaximum", "CommitThroughput", "ServerlessDatabaseCapacity"):
+            try:
+                rows = source.call("metrics", name=name, metric_name=metric, since=f"{CHART_WINDOW_S}s",
+                                   period=1, timeout=READ_TIMEOUT)
+            except errors.AuroraError as e:
+                if _control_plane_down(e):
+                    raise
+                return {}
+            if not isinstance(rows, list):
+                return {}
+            series.append(_stored(rows, writer_only=metric != "CommitThroughput"))
+        if series[1]:
+            out[name] = StoredSeries(*series)
+    return out
+
+
 def _control_plane_down(e: errors.AuroraError) -> bool:
     """aurorad itself did not answer (a storage error inside an answer is not that)."""
     return isinstance(e, errors.Unavailable) and not isinstance(e, errors.StorageError)
@@ -559,6 +616,7 @@ def collect(source: DataSource, probe: Probe, since: int = 0,
                 fleets[region] = FleetView(region, error=e.message)
         globals_ = collect_globals(source)
         snapshots = collect_snapshots(source)
+        metrics = collect_metrics(source, [c.name for c in clusters if not c.error])
         events = tuple(source.call("events", since=since, limit=EVENTS_KEPT, timeout=READ_TIMEOUT))
     except errors.AuroraError as e:
         return Snapshot(now, reachable=False, problem=e.message, hint=e.hint)
@@ -566,7 +624,7 @@ def collect(source: DataSource, probe: Probe, since: int = 0,
         # A socket or reply that makes no sense: the control plane is not usable right now.
         return Snapshot(now, reachable=False, problem=f"{type(e).__name__}: {e}")
     return Snapshot(now, clusters=tuple(clusters), fleets=fleets, events=events, globals=globals_,
-                    snapshots=snapshots)
+                    snapshots=snapshots, metrics=metrics)
 
 
 # --- series for the sparklines -----------------------------------------------------------------
@@ -604,10 +662,12 @@ class History:
         self._capacity: dict[str, deque[float]] = {}
         self._serverless: dict[str, ServerlessView] = {}
         self._commits: dict[tuple[str, str], tuple[float, int]] = {}
+        self._stored: Mapping[str, StoredSeries] = {}
 
     def record(self, snapshot: Snapshot) -> None:
         if not snapshot.reachable:
             return
+        self._stored = snapshot.metrics
         for cluster in snapshot.clusters:
             if cluster.error:
                 continue
@@ -655,6 +715,11 @@ class History:
         return total if measured else None
 
     def series(self, cluster: str) -> Series:
+        stored = self._stored.get(cluster)
+        if stored is not None:  # aurorad's metrics store: the figures `aurora metrics` shows
+            return Series(stored.lag_ms or list(self._lag.get(cluster, ())), stored.transactions,
+                          "transactions/s", stored.capacity if cluster in self._serverless else [],
+                          self._serverless.get(cluster))
         return Series(list(self._lag.get(cluster, ())), list(self._activity.get(cluster, ())),
                       self._kind.get(cluster, "transactions/s"), list(self._capacity.get(cluster, ())),
                       self._serverless.get(cluster))

@@ -14,6 +14,8 @@ from aurora.engine.control import (
     failover,
     globaldb,
     lifecycle,
+    metrics,
+    ml,
     routes,
     serverless,
     settings,
@@ -30,6 +32,7 @@ OPERATIONS = Registry([
     Operation("fleet", status.Status.op_fleet, status.FleetReport),
     Operation("events", status.Status.op_events, list[status.Event]),
     Operation("log_path", status.Status.op_log_path, str),
+    Operation("metrics", metrics.Metrics.op_metrics, list[metrics.MetricStatistics]),
     Operation("shutdown", status.Status.op_shutdown, status.Stopping),
     Operation("daemon_configure", settings.Settings.op_daemon_configure, settings.Listeners),
     # lifecycle
@@ -70,6 +73,16 @@ OPERATIONS = Registry([
     Operation("chaos_fail_region", globaldb.GlobalDatabases.op_chaos_fail_region, globaldb.RegionFault),
     Operation("chaos_restore_region", globaldb.GlobalDatabases.op_chaos_restore_region, globaldb.RegionFault),
     Operation("chaos_region_latency", globaldb.GlobalDatabases.op_chaos_region_latency, globaldb.RegionLatency),
+    # machine learning
+    Operation("ml_endpoint_create", ml.MachineLearning.op_ml_endpoint_create, ml.EndpointInfo),
+    Operation("ml_endpoint_list", ml.MachineLearning.op_ml_endpoint_list, list[ml.EndpointInfo]),
+    Operation("ml_endpoint_describe", ml.MachineLearning.op_ml_endpoint_describe, ml.EndpointInfo),
+    Operation("ml_endpoint_delete", ml.MachineLearning.op_ml_endpoint_delete, ml.EndpointInfo),
+    Operation("ml_attach", ml.MachineLearning.op_ml_attach, ml.MlRoles),
+    Operation("ml_detach", ml.MachineLearning.op_ml_detach, ml.MlRoles),
+    Operation("ml_status", ml.MachineLearning.op_ml_status, ml.MlStatus),
+    Operation("chaos_kill_ml", ml.MachineLearning.op_chaos_kill_ml, ml.MlFault),
+    Operation("chaos_slow_ml", ml.MachineLearning.op_chaos_slow_ml, ml.MlFault),
     # global databases
     Operation("global_create", globaldb.GlobalDatabases.op_global_create, globaldb.GlobalDescription),
     Operation("global_add_region", globaldb.GlobalDatabases.op_global_add_region, globaldb.GlobalDescription),

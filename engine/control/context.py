@@ -73,6 +73,7 @@ class Context:
         self.scaling: dict[tuple[str, str], Any] = {}  # serverless instance -> serverless.Scaling
         self.resuming: dict[str, Any] = {}  # cluster -> serverless._Resume, guarded by _global
         self._backup_spawned: dict[str, float] = {}  # cluster -> when its backup process was last started
+        self.ml_spawned = 0.0  # when the ML service was last started (control/ml.py)
         self.listeners: dict[str, Any] = {}  # setting -> HTTP listener (control/settings.py)
         self.listeners_lock = threading.Lock()
         self.started = time.time()

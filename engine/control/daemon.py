@@ -20,6 +20,7 @@ import logging
 import os
 import signal
 import sys
+import time
 
 from aurora.engine import process, rpc
 from aurora.engine.control.api import OPERATIONS
@@ -30,6 +31,8 @@ from aurora.engine.control.failover import Failover
 from aurora.engine.control.globaldb import GlobalDatabases
 from aurora.engine.control.instances import Instances
 from aurora.engine.control.lifecycle import Lifecycle
+from aurora.engine.control.metrics import SAMPLE_EVERY_S, Metrics
+from aurora.engine.control.ml import MachineLearning
 from aurora.engine.control.routes import Routes
 from aurora.engine.control.serverless import SCALE_EVERY_S, Serverless
 from aurora.engine.control.settings import Settings
@@ -37,12 +40,13 @@ from aurora.engine.control.status import Status
 from aurora.engine.control.supervision import Supervision
 from aurora.engine.layout import Layout, ensure_private_dir
 from aurora.engine.loop import asyncio_run
+from aurora.engine.metrics.names import metrics_enabled
 
 log = logging.getLogger("aurorad")
 
 
-class ControlPlane(GlobalDatabases, Backups, Serverless, Lifecycle, Failover, Supervision, Chaos, Status, Routes,
-                   Instances, Settings):
+class ControlPlane(Metrics, GlobalDatabases, Backups, Serverless, Lifecycle, Failover, Supervision, Chaos, Status, Routes,
+                   Instances, Settings, MachineLearning):
     """One aurorad: the rooms over one shared :class:`~aurora.engine.control.context.Context`."""
 
 
@@ -68,6 +72,7 @@ async def serve(layout: Layout) -> None:
                 await asyncio.to_thread(cp.supervise_fleet)
                 await asyncio.to_thread(cp.supervise_globals)
                 await asyncio.to_thread(cp.supervise_backups)
+                await asyncio.to_thread(cp.supervise_ml)
             except Exception as e:
                 log.warning("supervision round failed: %r", e)
 
@@ -87,9 +92,18 @@ async def serve(layout: Layout) -> None:
             except Exception as e:
                 log.warning("backup upkeep failed: %r", e)
 
+    async def measure() -> None:
+        while True:  # on whole seconds, so that each sample has a second of its own
+            await asyncio.sleep(SAMPLE_EVERY_S - time.time() % SAMPLE_EVERY_S)
+            try:
+                await asyncio.to_thread(cp.sample_metrics)
+            except Exception as e:
+                log.warning("metrics round failed: %r", e)
+
     task = asyncio.create_task(supervise())
     scaler = asyncio.create_task(scale())
     upkeep = asyncio.create_task(maintain())
+    sampler = asyncio.create_task(measure()) if metrics_enabled() else None
     try:
         while not stop.is_set() and not cp.stopping:
             with contextlib.suppress(TimeoutError):
@@ -98,6 +112,8 @@ async def serve(layout: Layout) -> None:
         task.cancel()
         scaler.cancel()
         upkeep.cancel()
+        if sampler is not None:
+            sampler.cancel()
         server.close()
         await asyncio.to_thread(cp.stop_listeners)
         for ep in list(cp.endpoints.values()):

@@ -29,6 +29,7 @@ from aurora.engine.control.serverless import check_serverless
 from aurora.engine.errors import ClusterDamaged
 from aurora.engine.globaldb.store import MAX_SECONDARY_READERS
 from aurora.engine.layout import DEFAULT_REGION
+from aurora.engine.ml import registry
 from aurora.engine.storage import admin
 from aurora.engine.storage.fleet import free_port
 
@@ -155,6 +156,7 @@ class Lifecycle(Context):
 
     def _remove_cluster_files(self, name: str) -> None:
         shutil.rmtree(self.layout.cluster_dir(name), ignore_errors=True)
+        registry.forget_cluster(self.layout, name)  # its ML roles go with it
 
     def _halt(self, name: str) -> ClusterSpec:
         """Mark a cluster stopped, close its endpoints and stop its instances."""

@@ -22,6 +22,7 @@ from aurora.engine.control.routes import Endpoints
 from aurora.engine.control.serverless import ServerlessSettings
 from aurora.engine.control.settings import listener_ports
 from aurora.engine.layout import DEFAULT_REGION, Layout
+from aurora.engine.ml import registry
 from aurora.engine.storage import admin
 
 log = logging.getLogger("aurorad")
@@ -90,6 +91,7 @@ class ClusterDescription(TypedDict):
     endpoints: Annotated[Endpoints, "as in endpoints --json"]
     serverless: Annotated[ServerlessSettings | None, "a serverless cluster's capacity range, or null:"]
     backups: Annotated[BackupWindow, "continuous backups and backtrack:"]
+    ml_features: Annotated[list[str], "the ML services the cluster may call (aurora ml attach): comprehend, sagemaker"]
 
 
 class FleetNode(TypedDict):
@@ -192,7 +194,7 @@ class Status(Context):
                 "region": spec.region, "instances": instances, "volume": volume,
                 "parent": spec.parent, "created": spec.created,
                 "endpoints": self.op_endpoints(name), "serverless": self.serverless_settings(spec),
-                "backups": self.backup_window(spec)}
+                "backups": self.backup_window(spec), "ml_features": registry.load_roles(self.layout).get(spec.name, [])}
 
     @staticmethod
     def _capacity_now(spec: ClusterSpec, inst: InstanceSpec, status: dict[str, Any]) -> dict[str, Any]:

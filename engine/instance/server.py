@@ -26,13 +26,15 @@ from pathlib import Path
 from typing import Any
 
 from aurora.engine import errors, rpc
-from aurora.engine.instance import aurora_functions
+from aurora.engine.instance import aurora_functions, ml_functions
 from aurora.engine.instance.capacity import Capacity, pool_bytes
 from aurora.engine.instance.databases import REGISTRY, Databases
 from aurora.engine.instance.replication import Broadcaster, Follower
 from aurora.engine.instance.vfs import VolumeVFS
 from aurora.engine.layout import Layout, clear_status, unix_socket_path, write_status
 from aurora.engine.loop import asyncio_run
+from aurora.engine.metrics.activity import Activity, CountingSession
+from aurora.engine.metrics.names import metrics_enabled
 from aurora.engine.pgwire.auth import ScramAuthenticator, make_scram_verifier
 from aurora.engine.pgwire.server import PgServer
 from aurora.engine.pgwire.tls import ensure_self_signed, server_ssl_context
@@ -68,6 +70,7 @@ class Instance:
                                            else Path(args.writer_socket) if args.writer_socket else None)
         self._tasks: list[asyncio.Task] = []
         self._sessions_before = 0  # sessions of the servers a promotion replaced
+        self.activity = Activity(metrics_enabled())  # counters for aurorad's metrics, kept across a promotion
         # a serverless instance's capacity (ACUs); None for a provisioned one
         self.capacity: Capacity | None = None
         if args.acu is not None:
@@ -98,6 +101,8 @@ class Instance:
             await self.broadcaster.start()
             self.store.subscribe(lambda lsn, pages: loop.call_soon_threadsafe(
                 self.broadcaster.publish, lsn, time.time(), pages))  # type: ignore[union-attr]
+            if self.activity.enabled:
+                self.store.subscribe(self.activity.written)
         self.databases = Databases()
         pool = (self.args.pool_mib * 1024 * 1024 if self.capacity is None
                 else pool_bytes(self.capacity.acu))
@@ -205,13 +210,15 @@ class Instance:
             raise SqlError("3D000", f'database "{database}" does not exist')
         conn = self.vfs.connect(database)
         aurora_functions.register(conn, self.layout, self.args.cluster)
-        return Session(
-            conn, user=user, database=database, read_only=self.read_only,
+        session = CountingSession(
+            conn, activity=self.activity, user=user, database=database, read_only=self.read_only,
             create_database=None if self.read_only else self.databases.create,
             drop_database=None if self.read_only else self.databases.drop,
             list_databases=self.databases.names, settings=settings,
             instance_id=self.args.id, backend_pid=backend_pid, data_version=self.vfs.read_lsn,
         )
+        ml_functions.register(conn, session, self.layout, self.args.cluster)
+        return session
 
     # --- reader: following the writer -------------------------------------------------------
     def _writer_replication_socket(self) -> Path | None:
@@ -292,6 +299,7 @@ class Instance:
             "readers_following": self.broadcaster.readers if self.broadcaster else None,
             "commits": store.volume.stats["commits"] if store else 0,
             "capacity": self._capacity_sample(),
+            "activity": self._activity_sample(),
             "writer_socket": str(self.writer_socket) if self.read_only and self.writer_socket else None,
             "time": time.time(),
         }
@@ -301,6 +309,16 @@ class Instance:
         if self.server is not None:
             return self._sessions_before + self.server.sessions_started
         return self._sessions_before
+
+    def _activity_sample(self) -> dict[str, float]:
+        """Counters for aurorad's metrics: statements, commits' time, page reads and writes, pool hits."""
+        sample = self.activity.snapshot()
+        if self.store is not None:
+            sample["volume_reads"] = self.store.volume.stats["reads"]
+        if self.vfs is not None:
+            pool = self.vfs.pool.stats()
+            sample.update(pool_hits=pool.hits, pool_misses=pool.misses)
+        return sample
 
     def _capacity_sample(self) -> dict[str, Any] | None:
         """A serverless instance's capacity, gate counters and buffer pool counters."""
