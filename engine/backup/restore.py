@@ -8,14 +8,17 @@ as it is.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import shutil
 import sqlite3
 import tempfile
+import time
 from pathlib import Path
 
 from aurora.engine import errors
-from aurora.engine.backup.store import Pages
+from aurora.engine.backup.store import BackupStore, Pages
 from aurora.engine.instance.databases import REGISTRY_FILE
 from aurora.engine.loop import asyncio_run
 from aurora.engine.storage.catalog import Catalog
@@ -24,26 +27,48 @@ from aurora.engine.storage.fleet import Fleet
 BATCH_PAGES = 1024  # 4 MiB batches: the volume's flow control keeps several in flight
 
 
-def restore_volume(fleet: Fleet, pages: Pages) -> tuple[str, int]:
-    """A new volume in the fleet holding exactly ``pages``; its name and durable LSN."""
+def restore_volume(fleet: Fleet, pages: Pages, base_to: BackupStore | None = None) -> tuple[str, int]:
+    """A new volume in the fleet holding exactly ``pages``; its name and durable LSN.
+
+    With ``base_to``, the new volume's first base image (the same pages, as of that LSN) is
+    written into that backup store while the pages travel to the storage nodes (a thread
+    compresses it meanwhile). When this returns both are durable; when it raises, neither is
+    left behind: the volume is dropped and its base image removed."""
     from aurora.engine.storage.volume import Volume  # the volume client, only for restores
 
     catalog = Catalog(fleet.layout, fleet.region)
     meta = catalog.new_volume()
+    chain = base_to.chain(meta.name) if base_to is not None else None
 
     async def write() -> int:
-        vol = Volume(catalog, meta)
+        vol = Volume(catalog, meta, bulk=True)
+        base: asyncio.Future | None = None
         try:
             await vol.open_writer()
             keys = sorted(pages)
+            # every protection group at once (one catalog change), not one per batch that needs one
+            await vol.add_protection_groups({(f, p // meta.pages_per_pg) for f, p in keys})
             pending = []
             for at in range(0, len(keys), BATCH_PAGES):
                 chunk = {k: pages[k] for k in keys[at:at + BATCH_PAGES]}
                 pending.append(await vol.submit(chunk))
+            # The LSNs are numbered: the volume's durable point will be the last batch's CPL.
+            lsn = pending[-1][0] if pending else vol.vdl
+            if chain is not None:
+                base = asyncio.get_running_loop().run_in_executor(None, chain.write_base, lsn, time.time(), pages)
             for cpl, durable in pending:
                 await vol.wait_durable(cpl, durable)
-            return vol.vdl
+            if vol.vdl != lsn:
+                raise errors.StorageError(f"the restored volume {meta.name} is durable to {vol.vdl}, not {lsn}")
+            await vol.announce_durable()
+            if base is not None:
+                await base
+            return lsn
         finally:
+            if base is not None and not base.done():
+                # a failed restore removes the base image: let the thread finish writing it first
+                with contextlib.suppress(BaseException):
+                    await base
             with contextlib.suppress(Exception):
                 await vol.close()
             vol.pool.close()
@@ -55,6 +80,8 @@ def restore_volume(fleet: Fleet, pages: Pages) -> tuple[str, int]:
 
         with contextlib.suppress(Exception):
             drop_volume(fleet, meta.name)
+        if chain is not None:
+            shutil.rmtree(chain.dir, ignore_errors=True)
         raise
     return meta.name, vdl
 

@@ -384,9 +384,9 @@ class Backups(Context):
             try:
                 region = meta.get("region", "local-1")
                 self.fleet(region).create(skip_azs=self.failed_in(region))
-                volume, vdl = restore_volume(self.fleet(region), pages)
-                # the new volume's backups start from what was restored, before anyone can write
-                self.backup_store().chain(volume).write_base(vdl, time.time(), pages)
+                # the new volume's backups start from what was restored (its base image is
+                # written while the pages go to the storage nodes), before anyone can write
+                volume, _vdl = restore_volume(self.fleet(region), pages, base_to=self.backup_store())
                 written = time.monotonic()
                 log.info("restore of %s: %d pages rebuilt from the backups in %.2fs, written to %s in %.2fs",
                          name, len(pages), rebuilt - started, volume, written - rebuilt)
@@ -452,14 +452,13 @@ class Backups(Context):
             self.stop_backup(name)
             old = spec.volume
             try:
-                spec.volume, vdl = restore_volume(self.fleet(spec.region), pages)
+                # its backups start from what was restored (the base image is written with the
+                # volume), before the writer starts: every moment from now on is restorable
+                spec.volume, _vdl = restore_volume(self.fleet(spec.region), pages, base_to=store)
             except BaseException:
                 self._bring_back(spec)
                 raise
             spec.activated = time.time()
-            # its backups start from what was restored, before the writer starts: every moment
-            # from now on is restorable
-            store.chain(spec.volume).write_base(vdl, spec.activated, pages)
             self.store.save(spec)
             self._bring_back(spec)
             # the old volume's backups stay (a later backtrack may go forward to them); its storage goes

@@ -35,6 +35,9 @@ from aurora.engine.storage.nodestore import NodeStore, Segment
 log = logging.getLogger("aurora.storage.node")
 
 FETCH_LIMIT_BYTES = 4 * 1024 * 1024
+BULK_QUIET_S = 1.0
+"""Gossip leaves a volume alone until this long after its last bulk WRITE
+(``StorageNode._bulk_loading``)."""
 
 
 class NotCaughtUp(StorageError):
@@ -92,7 +95,7 @@ _SEG = {"volume": _is_lsn, "file": _is_lsn, "pg": _is_lsn}
 REQUEST_FIELDS: dict[int, dict[str, Callable[[Any], bool]]] = {
     wire.HELLO: {},
     wire.STATUS: {},
-    wire.WRITE: {"epoch": _is_lsn, "vdl?": _is_lsn},
+    wire.WRITE: {"epoch": _is_lsn, "vdl?": _is_lsn, "volume?": _is_lsn, "bulk?": lambda v: type(v) is bool},
     wire.GET_PAGE: {**_SEG, "page": _is_lsn, "as_of": _is_lsn, "need?": _is_lsn, "epoch?": _is_lsn},
     wire.CREATE_SEGMENT: {"segment": _is_segment},
     wire.SET_EPOCH: {**_SEG, "epoch": _is_lsn, "truncations?": lambda t: _is_list_of(t, _is_tuple(2))},
@@ -141,8 +144,11 @@ class StorageNode:
         self.root = root
         self.gossip_interval = gossip_interval
         self._waiting: list[asyncio.Future] = []
+        self._bulk: dict[int, float] = {}  # volume -> when its last bulk WRITE arrived
         self._sync_scheduled = False
         self._syncing = False  # an fdatasync is running in a worker thread
+        self._meta_waiting: list[tuple[asyncio.Future, dict[str, Any]]] = []
+        self._meta_scheduled = False
         self._peers: dict[str, wire.NodeClient] = {}
         self._server: asyncio.Server | None = None
         self._tasks: list[asyncio.Task] = []
@@ -211,10 +217,10 @@ class StorageNode:
         if kind == wire.STATUS:
             return self._status(), b""
         if kind == wire.CREATE_SEGMENT:
-            seg = self.store.create_segment(h["segment"])
-            return {"ok": True, "epoch": seg.epoch}, b""
+            seg = self.store.create_segment(h["segment"], save=False)
+            return self._once_meta_saved({"ok": True, "epoch": seg.epoch})
         if kind == wire.SET_EPOCH:
-            return self._set_epoch(h), b""
+            return self._set_epoch(h)
         if kind == wire.SCAN:
             return self._scan(h), b""
         if kind == wire.FETCH:
@@ -252,17 +258,27 @@ class StorageNode:
         except rec.RecordError as e:
             raise StorageError(f"rejected write: {e}") from None
         segs: dict[tuple[int, int, int], Segment] = {}
+        last = None
         for header, _ in items:
             key = (header.volume, header.file, header.pg)
-            if key not in segs:
+            if key != last and key not in segs:  # records of one segment mostly come together
                 seg = self.store.segment(*key)
                 self._check_epoch(seg, h["epoch"])
                 segs[key] = seg
+            last = key
         self.store.append(items)
         vdl = h.get("vdl", 0)
+        if not items and "volume" in h:
+            # No records: the writer only announces its durable point (a bulk load's end),
+            # which holds for the whole volume, so for every segment of it the writer's epoch owns.
+            segs = {k: s for k, s in self.store.segments.items() if k[0] == h["volume"] and s.epoch == h["epoch"]}
         for seg in segs.values():
             if vdl > seg.vdl_hint:
                 seg.vdl_hint = vdl
+        if h.get("bulk"):
+            now = time.monotonic()
+            for volume in {key[0] for key in segs}:
+                self._bulk[volume] = now
         fut = asyncio.get_running_loop().create_future()
         self._waiting.append((fut, list(segs.values())))  # type: ignore[arg-type]
         self._schedule_sync()
@@ -360,13 +376,41 @@ class StorageNode:
                     return {"ok": True, "found": True, "lsn": lsn, "repaired": True}, raw[rec.HEADER_SIZE :]
         raise StorageError(f"record {lsn} is corrupt here and no peer could supply it")
 
-    def _set_epoch(self, h: dict[str, Any]) -> dict[str, Any]:
+    def _set_epoch(self, h: dict[str, Any]) -> wire.Reply | asyncio.Future:
         seg = self.store.segment(h["volume"], h["file"], h["pg"])
         if h["epoch"] < seg.epoch:
             raise StaleEpoch(f"epoch {h['epoch']} is older than the volume's epoch {seg.epoch}")
-        self.store.set_epoch(seg, h["epoch"], [tuple(t) for t in h.get("truncations", [])])
-        return {"ok": True, "epoch": seg.epoch, "vdl_hint": seg.vdl_hint, "scl": seg.scl,
-                "max_lsn": seg.max_lsn, "truncations": seg.truncations}
+        changed = self.store.set_epoch(seg, h["epoch"], [tuple(t) for t in h.get("truncations", [])], save=False)
+        reply = {"ok": True, "epoch": seg.epoch, "vdl_hint": seg.vdl_hint, "scl": seg.scl,
+                 "max_lsn": seg.max_lsn, "truncations": list(seg.truncations)}
+        return self._once_meta_saved(reply) if changed else (reply, b"")
+
+    def _once_meta_saved(self, reply: dict[str, Any]) -> asyncio.Future:
+        """Answer once meta.json holds the change. The changes that arrive in one turn of the
+        event loop share one save and its two fsyncs, as appends share an fdatasync: a
+        writer opening a volume changes the epoch of every protection group at once, twice,
+        and a restore creates them all at once."""
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
+        self._meta_waiting.append((fut, reply))
+        if not self._meta_scheduled:
+            self._meta_scheduled = True
+            loop.call_soon(self._save_meta)
+        return fut
+
+    def _save_meta(self) -> None:
+        self._meta_scheduled = False
+        waiting, self._meta_waiting = self._meta_waiting, []
+        try:
+            self.store.save_meta()
+        except OSError as e:
+            for fut, _reply in waiting:
+                if not fut.done():
+                    fut.set_exception(StorageError(f"node {self.node_id} cannot save its metadata: {e}"))
+            return
+        for fut, reply in waiting:
+            if not fut.done():
+                fut.set_result((reply, b""))
 
     def _scan(self, h: dict[str, Any]) -> dict[str, Any]:
         """Recovery: the headers of the valid records above ``above``."""
@@ -455,6 +499,8 @@ class StorageNode:
             if state["epoch"] > seg.epoch or set(map(tuple, state["truncations"])) - set(seg.truncations):
                 self.store.set_epoch(seg, state["epoch"], [tuple(t) for t in state["truncations"]])
             seg.vdl_hint = max(seg.vdl_hint, state["vdl_hint"])
+            if self._bulk_loading(volume):
+                continue
             while state["max_lsn"] > seg.scl:
                 reply2, blob = await client.request(
                     wire.FETCH, {"volume": volume, "file": file, "pg": pg, "above": seg.scl}, timeout=5.0)
@@ -468,6 +514,20 @@ class StorageNode:
                     break  # the peer's records do not close our gap; another peer may
                 state = reply2
         return filled
+
+    def _bulk_loading(self, volume: int) -> bool:
+        """A bulk load (a restore) is writing this volume: its writer sends every record to
+        every member and resends what is not yet durable, so a peer that is ahead only got
+        the same records sooner; fetching them from it would copy each one twice more (the
+        peer reads and sends it, this node checks it and finds it has it). Gossip fills in
+        whatever is still missing once the load has been quiet for BULK_QUIET_S."""
+        at = self._bulk.get(volume)
+        if at is None:
+            return False
+        if time.monotonic() - at < BULK_QUIET_S:
+            return True
+        del self._bulk[volume]
+        return False
 
     # --- maintenance ----------------------------------------------------------------------
     def _scrub_step(self, budget: int = 200) -> None:

@@ -262,36 +262,75 @@ class NodeStore:
         return fd
 
     def append(self, items: list[tuple[rec.RecordHeader, memoryview]]) -> int:
-        """Append records (already checked) to the log, unsynced; return how many were new."""
-        fresh = []
+        """Append records (already checked) to the log, unsynced; return how many were new.
+
+        This is the acknowledgement path of every write, a bulk load's tens of thousands of
+        records included: one pass picks the new records (consecutive records mostly share
+        a segment, looked up once), one write appends them, one pass indexes them."""
+        fresh: list[tuple[Segment, rec.RecordHeader, memoryview]] = []
+        segments = self.segments
+        key: SegmentKey | None = None
+        seg: Segment | None = None
         for header, raw in items:
-            seg = self.segments.get((header.volume, header.file, header.pg))
-            if seg is None:
-                raise StorageError(f"no segment {header.volume:x}/{header.file}/{header.pg} on this node")
-            if header.lsn in seg.records or header.lsn <= seg.base_lsn or not seg.valid(header.epoch, header.lsn):
+            k = (header.volume, header.file, header.pg)
+            if k != key:
+                seg = segments.get(k)
+                if seg is None:
+                    raise StorageError(f"no segment {header.volume:x}/{header.file}/{header.pg} on this node")
+                key = k
+            assert seg is not None
+            lsn = header.lsn
+            if lsn in seg.records or lsn <= seg.base_lsn or (seg.truncations and not seg.valid(header.epoch, lsn)):
                 continue
-            fresh.append((header, raw))
+            fresh.append((seg, header, raw))
         if not fresh:
             return 0
         self._roll()
-        start = self._sizes[self.active]
-        blob = b"".join(raw for _, raw in fresh)
+        chunk = self.active
+        start = self._sizes[chunk]
+        blob = b"".join([raw for _, _, raw in fresh])
         try:
-            written = os.write(self._active_fd, blob)
-            if written != len(blob):
-                raise OSError(f"short write ({written} of {len(blob)} bytes)")
+            # A write may take only part of a large blob (a bulk load's frames are megabytes):
+            # write the rest, and a disk that is full says so (ENOSPC) on the next attempt.
+            view = memoryview(blob)
+            written = 0
+            while written < len(blob):
+                n = os.write(self._active_fd, view[written:])
+                if n <= 0:
+                    raise OSError(f"short write ({written} of {len(blob)} bytes)")
+                written += n
         except OSError as e:
             # Take back a partial append so that the chunk stays a clean sequence of records.
             os.ftruncate(self._active_fd, start)
             log.error("cannot append to the log: %s", e)
             raise StorageError(f"storage node cannot write its log: {e}") from None
-        self._sizes[self.active] = start + len(blob)
+        self._sizes[chunk] = start + len(blob)
         offset = start
-        for header, _raw in fresh:
-            seg = self.segments[(header.volume, header.file, header.pg)]
-            self._index_record(header, self.active, offset)
-            offset += header.size
-            seg.advance_scl()
+        live = 0
+        for seg, h, raw in fresh:
+            size = len(raw)
+            lsn = h.lsn
+            # a record sent twice in one write is appended twice but indexed once
+            if lsn not in seg.records:
+                seg.records[lsn] = Loc(chunk, offset, size, h.epoch, h.page, h.prev_lsn, h.batch_first,
+                                       h.cpl, h.ts)
+                order = seg.order
+                if not order or lsn > order[-1]:
+                    order.append(lsn)
+                else:
+                    i = bisect.bisect_left(order, lsn)
+                    if i == len(order) or order[i] != lsn:  # not left over from a dropped record
+                        order.insert(i, lsn)
+                if lsn > seg.scl:
+                    seg.next_of[h.prev_lsn] = lsn
+                    if h.prev_lsn == seg.scl:
+                        seg.advance_scl()
+                if lsn > seg.max_lsn:
+                    seg.max_lsn = lsn
+                seg.unindexed.append(lsn)
+                live += size
+            offset += size
+        self._live[chunk] = self._live.get(chunk, 0) + live
         self.dirty = True
         return len(fresh)
 
@@ -331,7 +370,9 @@ class NodeStore:
             raise StorageError(f"no segment {volume:x}/{file}/{pg} on this node")
         return seg
 
-    def create_segment(self, m: dict[str, Any]) -> Segment:
+    def create_segment(self, m: dict[str, Any], save: bool = True) -> Segment:
+        """Create a segment (or update the members and epoch of one that exists). Without
+        ``save`` the caller saves the metadata before it tells anyone (``save_meta``)."""
         if m["volume"] in self.dropped:
             raise StorageError(f"volume {m['volume']:x} was deleted")
         key = (m["volume"], m["file"], m["pg"])
@@ -341,7 +382,8 @@ class NodeStore:
                 seg.members = m["members"]
             if m["epoch"] > seg.epoch:
                 seg.epoch = m["epoch"]
-            self.save_meta()
+            if save:
+                self.save_meta()
             return seg
         seg = Segment.from_meta({**m, "vdl_hint": m["base_lsn"]})
         if seg.parent is not None:
@@ -349,7 +391,8 @@ class NodeStore:
             if parent is not None:
                 parent.pins.add(seg.parent[1])
         self.segments[key] = seg
-        self.save_meta()
+        if save:
+            self.save_meta()
         return seg
 
     def drop_volume(self, volume: int) -> None:
@@ -374,8 +417,10 @@ class NodeStore:
                 parent.pins.discard(seg.parent[1])
         self.save_meta()
 
-    def set_epoch(self, seg: Segment, epoch: int, truncations: list[tuple[int, int]]) -> None:
-        """Adopt ``epoch`` (never lower) and the truncations, dropping what they invalidate."""
+    def set_epoch(self, seg: Segment, epoch: int, truncations: list[tuple[int, int]], save: bool = True) -> bool:
+        """Adopt ``epoch`` (never lower) and the truncations, dropping what they invalidate;
+        whether anything changed (without ``save``, the caller must then save the metadata
+        before it tells anyone)."""
         merged = sorted(set(seg.truncations) | {(e, v) for e, v in truncations})
         changed = epoch > seg.epoch or merged != seg.truncations
         for e, v in set(merged) - set(seg.truncations):
@@ -387,8 +432,9 @@ class NodeStore:
         if merged != seg.truncations:
             seg.truncations = merged
             self._apply_truncations(seg)
-        if changed:
+        if changed and save:
             self.save_meta()
+        return changed
 
     def _apply_truncations(self, seg: Segment) -> None:
         gone = [lsn for lsn, loc in seg.records.items() if not seg.valid(loc.epoch, lsn)]

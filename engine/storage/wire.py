@@ -51,9 +51,15 @@ Reply = tuple[dict[str, Any], bytes]
 
 
 def encode_frame(kind: int, request_id: int, header: dict[str, Any], blob: bytes = b"") -> bytes:
+    return frame_head(kind, request_id, header, blob) + blob
+
+
+def frame_head(kind: int, request_id: int, header: dict[str, Any], blob: bytes = b"") -> bytes:
+    """Everything of a frame before its blob: the blob (megabytes of records) is written
+    after it as it is, never copied into one buffer with the head."""
     js = json.dumps(header, separators=(",", ":")).encode()
-    body = _HEAD.pack(PROTOCOL_VERSION, kind, request_id, len(js)) + js + blob
-    return _PREFIX.pack(len(body) + 4, zlib.crc32(body)) + body
+    head = _HEAD.pack(PROTOCOL_VERSION, kind, request_id, len(js)) + js
+    return _PREFIX.pack(len(head) + len(blob) + 4, zlib.crc32(blob, zlib.crc32(head))) + head
 
 
 class FrameReader:
@@ -161,7 +167,9 @@ class ServerProtocol(asyncio.Protocol):
     def reply(self, request_id: int, reply: Reply) -> None:
         if self._transport is not None and not self._transport.is_closing():
             header, blob = reply
-            self._transport.write(encode_frame(RESPONSE, request_id, header, blob))
+            self._transport.write(frame_head(RESPONSE, request_id, header, blob))
+            if blob:
+                self._transport.write(blob)
 
 
 class RemoteError(StorageError):
@@ -268,7 +276,9 @@ class NodeClient(asyncio.Protocol):
         self._next_id = (self._next_id + 1) & 0xFFFFFFFF or 1
         timer = asyncio.get_running_loop().call_later(timeout, self._expire, request_id, timeout)
         self._pending[request_id] = (on_reply, timer)
-        transport.write(encode_frame(kind, request_id, header, blob))
+        transport.write(frame_head(kind, request_id, header, blob))
+        if blob:
+            transport.write(blob)
 
     def _expire(self, request_id: int, timeout: float) -> None:
         entry = self._pending.pop(request_id, None)
