@@ -54,6 +54,9 @@ flight per node: a large batch neither holds a whole copy per node in buffers no
 reads and the other commits that share the connection."""
 FRAME_WINDOW = 2
 ENCODED_CACHE_BYTES = 16 << 20
+# How long a read waits for copies to fill the holes in their logs (gossip runs every 0.5 s)
+# before it fails: every record was acknowledged by 4 of 6 copies, maybe not all by one.
+CATCH_UP_WAIT_S = 5.0
 """Encoded pieces kept for nodes still to be sent them; older ones are encoded again."""
 BULK_ENCODED_CACHE_BYTES = 256 << 20
 """A bulk load (``Volume(bulk=True)``: a restore writing a new volume) keeps its pieces
@@ -853,14 +856,25 @@ class Volume:
         need = min(as_of, tip)
         header = {**self._seg(pg), "page": page, "as_of": as_of, "need": need, "epoch": self.epoch}
         self.stats["reads"] += 1
-        try:
-            reply, blob = await self._hedged(pg, wire.GET_PAGE, header, need)
-        except PageUnavailable:
-            # Perhaps a lost node was replaced meanwhile: look at the membership (one stat,
-            # only on this rare path) and ask the new members once.
-            if not self.check_membership():
-                raise
-            reply, blob = await self._hedged(pg, wire.GET_PAGE, header, need)
+        deadline = time.monotonic() + CATCH_UP_WAIT_S
+        pause = 0.02
+        while True:
+            try:
+                reply, blob = await self._hedged(pg, wire.GET_PAGE, header, need)
+                break
+            except PageUnavailable as e:
+                # Perhaps a lost node was replaced meanwhile: look at the membership (one stat,
+                # only on this rare path) and ask the new members.
+                if self.check_membership():
+                    continue
+                # Every record up to ``need`` is on 4 of 6 copies, but maybe no single copy
+                # holds all of them yet: each missed a different write. Gossip fills such
+                # holes within a round or two; a read waits for that, it does not fail.
+                if not getattr(e, "behind", False) or time.monotonic() + pause > deadline:
+                    raise
+                self.stats["reads_waited"] = self.stats.get("reads_waited", 0) + 1
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 0.25)
         return blob if reply["found"] else None
 
     def _read_order(self, pg: PgMeta, need: int) -> list[str]:
@@ -879,6 +893,7 @@ class Volume:
         order = self._read_order(pg, need)
         running: dict[asyncio.Future, str] = {}
         errors: list[str] = []
+        behind = False  # a copy answered that it does not hold the records yet (gossip will fill them)
 
         def start() -> None:
             node_id = order.pop(0)
@@ -901,6 +916,8 @@ class Volume:
                     err = t.exception()
                     if not isinstance(err, wire.RemoteError):
                         self.pool.suspect(node_id)
+                    if isinstance(err, wire.RemoteError) and err.code == "NotCaughtUp":
+                        behind = True
                     errors.append(f"{node_id}: {err}")
                     self.stats["read_retries"] += 1
                     if order:
@@ -908,9 +925,11 @@ class Volume:
         finally:
             for t in running:
                 t.cancel()
-        raise PageUnavailable(
+        unavailable = PageUnavailable(
             f"no copy of protection group {pg.file}/{pg.pg} could serve the read "
             f"({'; '.join(errors[:3])})")
+        unavailable.behind = behind  # type: ignore[attr-defined]
+        raise unavailable
 
     # --- clones and size ------------------------------------------------------------------
     async def clone(self, at_lsn: int | None = None) -> VolumeMeta:
