@@ -111,6 +111,8 @@ class Metrics(Context):
     # --- the round ----------------------------------------------------------------------------
     def sample_metrics(self) -> None:
         """One round: read every running cluster, record a sample of each metric."""
+        if self._metrics_state is None and not any(not spec.stopped for spec in self.store.all()):
+            return  # nothing to record: an aurorad without clusters leaves its home as it is
         state = self.metrics_state()
         now = time.time()
         slow = now - state.slow_at >= SLOW_EVERY_S
