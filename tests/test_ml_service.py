@@ -303,3 +303,19 @@ def test_a_statement_waiting_for_the_service_can_be_cancelled(served):
     assert time.monotonic() - started < 2
     service.latency_ms = 0
     assert rows(s, "SELECT (aws_comprehend.detect_sentiment('It is a chair.', 'en')).sentiment") == [("NEUTRAL",)]
+
+
+def test_numbers_take_numpy_and_anything_else_the_general_path(tmp_path):
+    array = models.numeric_rows("1,2.5,3\n4,5,6e1\n")
+    assert array is not None and array.shape == (2, 3) and array[1, 2] == 60.0
+    for body in ('1,"2",3\n', "1,,3\n", "1,2\n3\n", "1,x,3\n", ""):
+        assert models.numeric_rows(body) is None, body
+    assert models.format_values(np.array([1, 0, 7])) == ["1", "0", "7"]
+    assert models.format_values(np.array([0.5, 2.0])) == ["0.5", "2"]
+    model, path = trained(tmp_path)
+    m = models.load({"name": "churn", "kind": "sklearn", "model": str(path)})
+    body = "0.5,-1,2\n1,1,0\n"
+    assert m.predict_csv(body) == m.predict(models.parse_csv(body)) == \
+        [str(v) for v in model.predict(np.array([[0.5, -1, 2], [1, 1, 0]]))]
+    with pytest.raises(MlError, match="expects 3 input"):
+        m.predict_csv("1,2\n3,4\n")

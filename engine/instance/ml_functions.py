@@ -48,7 +48,7 @@ DEFAULT_BATCH = 1000
 PARALLEL = 3  # requests of one statement in flight at once
 MAX_BATCH = 10000
 PLACEHOLDER_SENTIMENT = ("NEUTRAL", 0.0)
-PLACEHOLDER_VALUE = "0"
+PLACEHOLDER_VALUE = 0  # a number: it casts to every type an endpoint's answer is cast to, cheaply
 TIMEOUT_S = float(os.environ.get("AURORA_ML_TIMEOUT_S", "30"))
 
 COUNTERS = ("logical_request_cnt", "logical_response_cnt", "actual_request_cnt", "actual_response_cnt",
@@ -104,10 +104,6 @@ def _csv_cell(v: Any) -> Any:
     return v
 
 
-def _chunks(args: list[tuple[Any, ...]], size: int) -> list[list[tuple[Any, ...]]]:
-    return [args[i:i + size] for i in range(0, len(args), size)]
-
-
 def csv_rows(rows: list[tuple[Any, ...]]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -130,30 +126,45 @@ class MlCalls:
         self.wanted: dict[tuple[Any, ...], dict[tuple[Any, ...], None]] = {}
         self.answers: dict[tuple[tuple[Any, ...], tuple[Any, ...]], Any] = {}
         self.counts: dict[str, int] | None = None  # a statement's counters, added up at its end
+        self.pending: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}  # a batch being filled, per group
+        self.failure: BaseException | None = None  # raised by a batch sent during the first run
+        self.flight: _InFlight | None = None
 
     # --- the statement ---------------------------------------------------------------------
     @contextlib.contextmanager
     def statement(self, gather: Callable[[], None]) -> Iterator[None]:
+        """Run ``gather`` (the statement's first run), send what it noted in batches (the first
+        ones already while it runs), then let the real run read the answers as they come."""
         self.wanted.clear()
         self.answers.clear()
+        self.pending = {}
         self.counts = dict.fromkeys(COUNTERS, 0)
+        self.failure = None
+        limit = self._timeout()
+        flight = self.flight = _InFlight(self, time.monotonic() + limit, limit)
         try:
             self.gathering = True
             try:
                 gather()
             finally:
                 self.gathering = False
-            batches = [(group, chunk) for group, args in self.wanted.items()
-                       for chunk in _chunks(list(args), group[-1])]
-            for (group, chunk), result in zip(batches, self._ask_all(batches), strict=True):
-                for a, answer in zip(chunk, result, strict=True):
-                    self.answers[(group, a)] = answer
-            yield
+            if self.failure is not None:
+                raise self.failure
+            for group, chunk in self.pending.items():
+                if chunk:
+                    flight.launch(group, chunk)
+            yield  # the real run reads each batch's answers when it first needs them
+            flight.finish()
+        except BaseException:
+            flight.abandon()
+            raise
         finally:
             counts, self.counts = self.counts, None
             count(**counts)
             self.wanted.clear()
             self.answers.clear()
+            self.pending = {}
+            self.flight = None
 
     def _count(self, **deltas: int) -> None:
         if self.counts is None:
@@ -184,42 +195,9 @@ class MlCalls:
         left = self.time_left()
         return TIMEOUT_S if left is None else min(TIMEOUT_S, left)
 
-    def _ask_all(self, batches: list[tuple[tuple[Any, ...], list[tuple[Any, ...]]]]) -> list[list[Any]]:
-        """Every batch's answers, in order. Up to PARALLEL requests are in flight at once, on
-        as many connections, so that the service works on one batch while the instance
-        encodes the next and reads the previous."""
-        if not batches:
-            return []
-        requests = [self._request(group, chunk) for group, chunk in batches]
-        while len(self.clients) < min(PARALLEL, len(batches)):
-            self.clients.append(MlClient(self.clients[0].path))
-        results: list[list[Any]] = [[] for _ in batches]
-        in_flight: collections.deque[tuple[int, MlClient]] = collections.deque()
-        following = iter(range(len(batches)))
-        limit = self._timeout()
-        deadline = time.monotonic() + limit
-        try:
-            for client, i in zip(self.clients, following, strict=False):
-                client.send(requests[i][1])
-                in_flight.append((i, client))
-            while in_flight:
-                i, client = in_flight.popleft()
-                results[i] = self._answer(requests[i][0], len(batches[i][1]),
-                                          client.receive(deadline, self.check_cancel, limit))
-                nxt = next(following, None)
-                if nxt is not None:
-                    client.send(requests[nxt][1])
-                    in_flight.append((nxt, client))
-        except MlError as e:
-            for client in self.clients:
-                client.close()  # answers still on their way would be read by the next statement
-            self._count(actual_request_cnt=1, error_cnt=1)
-            raise sql_error(requests[0][0], e) from None
-        except BaseException:
-            for client in self.clients:
-                client.close()
-            raise
-        return results
+    def _failed(self, function: str, e: MlError) -> SqlError:
+        self._count(actual_request_cnt=1, error_cnt=1)
+        return sql_error(function, e)
 
     def _answer(self, function: str, rows: int, result: Any) -> list[Any]:
         self._count(actual_request_cnt=1, actual_response_cnt=1, actual_rows_cnt=rows)
@@ -233,15 +211,27 @@ class MlCalls:
         try:
             result = self.clients[0].call(request, check=self.check_cancel, timeout=self._timeout())
         except MlError as e:
-            self._count(actual_request_cnt=1, error_cnt=1)
-            raise sql_error(function, e) from None
+            raise self._failed(function, e) from None
         return self._answer(function, len(chunk), result)
 
     def _call(self, group: tuple[Any, ...], args: tuple[Any, ...], placeholder: Any) -> Any:
         if self.gathering:
-            self.wanted.setdefault(group, {})[args] = None
+            seen = self.wanted.setdefault(group, {})
+            if args not in seen and self.failure is None:
+                seen[args] = None
+                chunk = self.pending.setdefault(group, [])
+                chunk.append(args)
+                if len(chunk) >= group[-1]:  # a full batch goes now, while the first run goes on
+                    self.pending[group] = []
+                    assert self.flight is not None
+                    try:
+                        self.flight.launch(group, chunk)
+                    except BaseException as e:  # raised after the first run (SQLite would swallow it)
+                        self.failure = e
             return placeholder
         key = (group, args)
+        if key not in self.answers and self.flight is not None:
+            self.flight.settle_until(key)
         if key in self.answers:
             self._count(logical_request_cnt=1, logical_response_cnt=1, cache_hit_cnt=1)
             return self.answers[key]
@@ -258,13 +248,73 @@ class MlCalls:
         answer = self._call(group, (str(text),), PLACEHOLDER_SENTIMENT)
         return None if answer is None else (answer[0], float(answer[1]))
 
-    def invoke(self, endpoint: Any, batch: Any, *inputs: Any) -> str | None:
+    def invoke(self, endpoint: Any, batch: Any, *inputs: Any) -> Any:
         if endpoint is None:
             raise SqlError("22004", "aws_sagemaker.invoke_endpoint: endpoint_name must not be NULL")
         if not inputs:
             raise SqlError("42883", "aws_sagemaker.invoke_endpoint needs at least one model input")
         group = ("invoke", str(endpoint), _batch_size(batch))
         return self._call(group, tuple(inputs), PLACEHOLDER_VALUE)
+
+
+class _InFlight:
+    """A statement's batches on their way to the service: up to PARALLEL requests at once,
+    each on its own connection, so that the service works on some while the instance goes on
+    with its first run and encodes the next. Answers are read in the order sent."""
+
+    def __init__(self, calls: MlCalls, deadline: float, limit: float) -> None:
+        self.calls = calls
+        self.deadline = deadline
+        self.limit = limit
+        self.queue: collections.deque[tuple[tuple[Any, ...], list[tuple[Any, ...]], str, MlClient]] = \
+            collections.deque()
+
+    def launch(self, group: tuple[Any, ...], chunk: list[tuple[Any, ...]]) -> None:
+        function, request = self.calls._request(group, chunk)
+        client = self._free_client()
+        try:
+            client.send(request)
+        except MlError as e:
+            raise self.calls._failed(function, e) from None
+        self.queue.append((group, chunk, function, client))
+
+    def _free_client(self) -> MlClient:
+        busy = {id(entry[3]) for entry in self.queue}
+        for client in self.calls.clients:
+            if id(client) not in busy:
+                return client
+        if len(self.calls.clients) < PARALLEL:
+            client = MlClient(self.calls.clients[0].path)
+            self.calls.clients.append(client)
+            return client
+        return self._settle_oldest()
+
+    def _settle_oldest(self) -> MlClient:
+        group, chunk, function, client = self.queue.popleft()
+        try:
+            result = client.receive(self.deadline, self.calls.check_cancel, self.limit)
+        except MlError as e:
+            raise self.calls._failed(function, e) from None
+        for args, answer in zip(chunk, self.calls._answer(function, len(chunk), result), strict=True):
+            self.calls.answers[(group, args)] = answer
+        return client
+
+    def settle_until(self, key: tuple[tuple[Any, ...], tuple[Any, ...]]) -> None:
+        """Read answers, in the order sent, until ``key``'s is known or none is on its way."""
+        answers = self.calls.answers
+        while self.queue and key not in answers:
+            self._settle_oldest()
+
+    def finish(self) -> None:
+        while self.queue:
+            self._settle_oldest()
+
+    def abandon(self) -> None:
+        """After a failure: answers still on their way would be read by the next statement."""
+        if self.queue:
+            self.queue.clear()
+            for client in self.calls.clients:
+                client.close()
 
 
 _roles_cache: dict[Path, registry.Cached] = {}

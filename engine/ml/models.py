@@ -67,33 +67,74 @@ def format_value(v: Any) -> str:
     return str(v)
 
 
+def numeric_rows(body: str) -> Any | None:
+    """A CSV body of numbers only (no quotes, no empty values, rows of one width) as a 2-D
+    float64 array, parsed by numpy; None for anything else (the general path takes it)."""
+    if '"' in body:
+        return None
+    lines = body.splitlines()
+    while lines and not lines[-1]:
+        lines.pop()
+    if not lines:
+        return None
+    width = lines[0].count(",") + 1
+    flat = ",".join(lines).split(",")
+    if len(flat) != width * len(lines) or "" in flat:
+        return None
+    import numpy as np
+
+    try:
+        return np.array(flat, dtype=np.float64).reshape(len(lines), width)
+    except ValueError:
+        return None
+
+
+def format_values(out: Any) -> list[str]:
+    """One text per prediction; a 1-D array of integers without a Python call per value."""
+    kind = getattr(getattr(out, "dtype", None), "kind", None)
+    if kind in ("i", "u") and getattr(out, "ndim", 0) == 1:
+        return [str(v) for v in out.tolist()]
+    return [format_value(v) for v in out]
+
+
 class Model:
     """A loaded endpoint; ``predict`` is safe to call from several threads."""
 
-    def __init__(self, name: str, kind: str, inputs: int | None, call: Callable[[list[list[Any]]], Sequence[Any]]):
+    def __init__(self, name: str, kind: str, inputs: int | None, call: Callable[[Any], Sequence[Any]]):
         self.name = name
         self.kind = kind
         self.inputs = inputs
         self._call = call
 
+    def predict_csv(self, body: str) -> list[str]:
+        """SageMaker's ``text/csv``: one value per row of ``body``."""
+        array = numeric_rows(body)
+        if array is None:
+            return self.predict(parse_csv(body))
+        self._check_width(array.shape[1])
+        return self._run(array, array.shape[0])
+
     def predict(self, rows: list[list[str]]) -> list[str]:
         if not rows:
             return []
-        if self.inputs is not None:
-            for r in rows:
-                if len(r) != self.inputs:
-                    raise MlError("ValidationError",
-                                  f"endpoint {self.name} expects {self.inputs} input(s) per row, got {len(r)}")
+        for r in rows:
+            self._check_width(len(r))
+        return self._run(columns_as_numbers(rows), len(rows))
+
+    def _check_width(self, width: int) -> None:
+        if self.inputs is not None and width != self.inputs:
+            raise MlError("ValidationError", f"endpoint {self.name} expects {self.inputs} input(s) per row, got {width}")
+
+    def _run(self, data: Any, rows: int) -> list[str]:
         try:
-            out = self._call(columns_as_numbers(rows))
-            values = [format_value(v) for v in out]
+            values = format_values(self._call(data))
         except MlError:
             raise
         except Exception as e:
             raise MlError("ModelError", f"endpoint {self.name}: the model failed: {type(e).__name__}: {e}") from None
-        if len(values) != len(rows):
+        if len(values) != rows:
             raise MlError("ModelError", f"endpoint {self.name}: the model returned {len(values)} value(s) "
-                                        f"for {len(rows)} row(s)")
+                                        f"for {rows} row(s)")
         return values
 
 
@@ -125,7 +166,9 @@ def _sklearn(name: str, path: str) -> Model:
         raise MlError("ModelError", f"endpoint {name}: {type(model).__name__} has no predict()")
     inputs = getattr(model, "n_features_in_", None)
 
-    def call(rows: list[list[Any]]) -> Any:
+    def call(rows: Any) -> Any:
+        if isinstance(rows, np.ndarray):
+            return model.predict(rows)
         numeric = all(isinstance(v, float) for r in rows for v in r)
         return model.predict(np.asarray(rows, dtype=np.float64 if numeric else object))
 
@@ -143,7 +186,7 @@ def _onnx(name: str, path: str) -> Model:
     dtype = {"tensor(double)": np.float64, "tensor(int64)": np.int64}.get(first.type, np.float32)
     output = session.get_outputs()[0].name
 
-    def call(rows: list[list[Any]]) -> Any:
+    def call(rows: Any) -> Any:
         return session.run([output], {first.name: np.asarray(rows, dtype=dtype)})[0]
 
     return Model(name, "onnx", inputs, call)
@@ -163,4 +206,4 @@ def _handler(name: str, spec: str, path: str | None) -> Model:
     func = getattr(module, func_name, None)
     if not callable(func):
         raise MlError("ModelError", f"endpoint {name}: {spec} is not a callable")
-    return Model(name, "handler", None, lambda rows: list(func(rows)))
+    return Model(name, "handler", None, lambda rows: list(func(rows.tolist() if hasattr(rows, "tolist") else rows)))

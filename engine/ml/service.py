@@ -80,9 +80,8 @@ class Service:
                 self._count(len(texts))
                 return result
             name = str(request.get("endpoint", ""))
-            rows = models.parse_csv(str(request.get("body", "")))
-            values = self.model(name).predict(rows)
-            self._count(len(rows), name)
+            values = self.model(name).predict_csv(str(request.get("body", "")))
+            self._count(len(values), name)
             return values
         raise MlError("ValidationError", f"unknown operation {op!r}")
 

@@ -1057,6 +1057,8 @@ def _array_in(v: object) -> object:
 def _int_cast(v: object) -> object:
     if v is None or type(v) is int:
         return v
+    if type(v) is str and v.isascii() and v.isdigit():  # the common case, without a regex
+        return int(v)
     if isinstance(v, float):
         return round(v)
     try:
