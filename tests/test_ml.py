@@ -184,3 +184,8 @@ def test_onnx_handler_and_failures(aurora, tmp_path):
     aurora.ok("ml", "detach", "mlf", "--feature", "comprehend")
     with psycopg.connect(uri, autocommit=True) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute("SELECT aws_comprehend.detect_sentiment('hello', 'en')")
+    # Nothing may call the service any more: aurorad stops it.
+    for name in ("score", "broken"):
+        aurora.ok("ml", "endpoint", "delete", name, "--yes")
+    aurora.ok("ml", "detach", "mlf", "--feature", "sagemaker")
+    poll(lambda: not aurora.json("ml", "status")["running"], 15, "the idle ML service to be stopped")

@@ -2,8 +2,9 @@
 
 The service (engine/ml/service.py) is one process per AURORA_HOME. It is started when the
 feature is first used (``aurora ml endpoint create``, ``aurora ml attach``) and kept running
-by supervision from then on, like the storage nodes: killed, it is started again within a
-second or two, and SQL meanwhile gets a clear error. Endpoints and roles are files under
+by supervision while it is in use, like the storage nodes: killed, it is started again within
+a second or two, and SQL meanwhile gets a clear error. With no endpoint and no role left it is
+stopped. Endpoints and roles are files under
 ``ml/`` (engine/ml/registry.py) that the service reads on each call.
 """
 
@@ -103,11 +104,17 @@ class MachineLearning(Context):
                              env={"AURORA_HOME": str(self.layout.home)})
 
     def supervise_ml(self) -> None:
-        """Restart the service when it died, once the feature is in use."""
+        """Restart the service when it died while the feature is in use; stop it once nothing
+        may call it any more (no endpoint, no cluster with a role)."""
         record = self.ml_record()
+        in_use = registry.in_use(self.layout)
         if record is not None and record.alive():
+            if not in_use:
+                process.stop(record)
+                self.events.add(None, f"ML service stopped (pid {record.pid}): no endpoint and no role left.",
+                                source="ml-service")
             return
-        if not registry.in_use(self.layout):
+        if not in_use:
             return
         if time.monotonic() - self.ml_spawned < RESPAWN_AFTER_S:
             return

@@ -8,10 +8,11 @@ service (engine/ml/service.py) as Aurora calls Comprehend and SageMaker.
 Batching: SQLite calls a function once per row, and a round trip per row would cost more
 than the inference. So a statement that calls these functions runs twice (Session's
 ``_run_external``): a first run in which every call only records its arguments and answers a
-placeholder (a write is rolled back), then the distinct arguments go to the service in
-batches of ``max_rows_per_batch`` (NULL: 1,000 rows), and the real run finds every answer
-ready. A call the first run did not make (its row was filtered on a placeholder, say) is sent
-on its own: the answers are always the service's, the batching only saves round trips.
+placeholder (a write is rolled back), and each batch of ``max_rows_per_batch`` (NULL: 1,000)
+distinct arguments goes to the service as soon as it is full, up to PARALLEL at once; the real
+run reads each batch's answers when it first needs them. A call the first run did not make
+(its row was filtered on a placeholder, say) is sent on its own: the answers are always the
+service's, the batching only saves round trips.
 
 The counters (``SELECT * FROM aurora_ml_stats()``) are those Aurora MySQL shows as
 ``Aurora_ml_*`` status variables, for this instance since it started: calls made by SQL,
