@@ -75,18 +75,20 @@ class MachineLearning(Context):
     def ml_record(self) -> process.ProcessRecord | None:
         return process.read_pid_file(self.layout.ml_service_dir)
 
-    def ml_client(self, timeout: float = 10.0) -> MlClient:
-        return MlClient(self.layout.ml_socket, timeout=timeout)
+    def _ml_request(self, request: dict[str, Any], timeout: float) -> Any:
+        """One request to the service on a connection of its own; MlError if it fails."""
+        client = MlClient(self.layout.ml_socket, timeout=timeout)
+        try:
+            return client.call(request)
+        finally:
+            client.close()
 
     def _ml_ping(self) -> bool:
-        client = self.ml_client(timeout=2.0)
         try:
-            client.call({"op": "ping"})
+            self._ml_request({"op": "ping"}, 2.0)
             return True
         except MlError:
             return False
-        finally:
-            client.close()
 
     def ensure_ml_service(self) -> None:
         """Start the service if it is not running, and wait until it answers."""
@@ -127,25 +129,19 @@ class MachineLearning(Context):
             process.stop(record)
 
     def _ml_call(self, request: dict[str, Any]) -> Any:
-        client = self.ml_client(timeout=START_TIMEOUT_S)
         try:
-            return client.call(request)
+            return self._ml_request(request, START_TIMEOUT_S)
         except MlError as e:
             raise errors.Unavailable(f"the ML service: {e.message}", hint="aurora ml status") from None
-        finally:
-            client.close()
 
     def _service_status(self) -> dict[str, Any] | None:
         record = self.ml_record()
         if record is None or not record.alive():
             return None
-        client = self.ml_client(timeout=2.0)
         try:
-            return client.call({"op": "status"})
+            return self._ml_request({"op": "status"}, 2.0)
         except MlError:
             return None
-        finally:
-            client.close()
 
     # --- endpoints -----------------------------------------------------------------------------
     def op_ml_endpoint_create(self, name: str, model: str | None = None, handler: str | None = None,

@@ -56,8 +56,8 @@ def load_settings(daemon_dir: Path) -> dict[str, int]:
 
 def listener_ports(listeners: dict[str, Any]) -> Listeners:
     """The port each listener serves on, None for those that are off."""
-    return {"metrics_port": listeners["metrics_port"].port if "metrics_port" in listeners else None,
-            "api_port": listeners["api_port"].port if "api_port" in listeners else None}
+    return {setting: listeners[setting].port if setting in listeners else None  # type: ignore[return-value]
+            for setting in LISTENERS}
 
 
 def check_port(setting: str, port: int) -> None:

@@ -42,7 +42,6 @@ from aurora.engine.layout import Layout
 from aurora.engine.ml import registry
 from aurora.engine.ml.client import UNAVAILABLE, MlClient
 from aurora.engine.ml.errors import MlError
-from aurora.engine.ml.service import SERVICE_NAME
 from aurora.engine.sqlapi import SqlError
 
 DEFAULT_BATCH = 1000
@@ -185,11 +184,11 @@ class MlCalls:
         else:
             function, feature = "aws_sagemaker.invoke_endpoint", "sagemaker"
             request = {"op": "invoke", "cluster": self.cluster, "endpoint": group[1], "body": csv_rows(chunk)}
-        if feature not in self.roles.get().get(self.cluster, []):
+        try:
+            registry.check_role(self.roles.get(), self.cluster, feature)
+        except MlError as e:
             self._count(error_cnt=1)
-            raise sql_error(function, MlError(
-                "AccessDeniedException", f'cluster "{self.cluster}" has no IAM role for {SERVICE_NAME[feature]}: '
-                                         f"associate one with aurora ml attach {self.cluster} --feature {feature}"))
+            raise sql_error(function, e) from None
         return function, request
 
     def _timeout(self) -> float:

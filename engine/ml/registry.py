@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from aurora.engine.layout import Layout, file_lock, read_toml, write_toml
+from aurora.engine.ml.errors import MlError
 
 FEATURES = ("comprehend", "sagemaker")
 KINDS = ("sklearn", "onnx", "handler")
@@ -82,6 +83,17 @@ def set_role(layout: Layout, cluster: str, feature: str, attached: bool) -> list
             roles.pop(cluster, None)
         write_toml(roles_file(layout), roles)
         return sorted(features)
+
+
+SERVICE_NAME = {"comprehend": "Comprehend", "sagemaker": "SageMaker"}
+
+
+def check_role(roles: dict[str, list[str]], cluster: str, feature: str) -> None:
+    """AccessDeniedException, as AWS answers a call made without the feature's role."""
+    if feature not in roles.get(cluster, []):
+        raise MlError("AccessDeniedException",
+                      f'cluster "{cluster}" has no IAM role for {SERVICE_NAME[feature]}: associate one '
+                      f"with aurora ml attach {cluster} --feature {feature}")
 
 
 def forget_cluster(layout: Layout, cluster: str) -> None:

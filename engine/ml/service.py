@@ -43,7 +43,6 @@ from aurora.engine.ml.errors import MlError
 log = logging.getLogger("aurora-ml")
 
 FEATURE_OF = {"sentiment": "comprehend", "invoke": "sagemaker"}
-SERVICE_NAME = {"comprehend": "Comprehend", "sagemaker": "SageMaker"}
 
 
 class Service:
@@ -95,10 +94,7 @@ class Service:
                 c["rows"] += rows
 
     def authorize(self, cluster: str, feature: str) -> None:
-        if feature not in self.roles.get().get(cluster, []):
-            raise MlError("AccessDeniedException",
-                          f'cluster "{cluster}" has no IAM role for {SERVICE_NAME[feature]}: associate one '
-                          f"with aurora ml attach {cluster} --feature {feature}")
+        registry.check_role(self.roles.get(), cluster, feature)
 
     def model(self, name: str) -> models.Model:
         path = registry.endpoint_file(self.layout, name)

@@ -146,15 +146,12 @@ _DROP = re.compile(r"\s*drop\s+extension\s+(if\s+exists\s+)?(.+?)(\s+(?:cascade|
                    re.I | re.S)
 
 
-def _ident(raw: str) -> str:
-    return raw[1:-1].replace('""', '"') if raw.startswith('"') else raw.lower()
-
 
 def create(s: Session, sql: str) -> StatementResult:
     m = _CREATE.match(sql)
     if not m:
         raise SqlError("42601", "syntax error in CREATE EXTENSION")
-    name = _ident(m.group(2))
+    name = schemas.ident(m.group(2))
     cascade = bool(re.search(r"\bcascade\b", m.group(3) or "", re.I))
     if name not in KNOWN:
         raise SqlError("0A000", f'extension "{name}" is not available',
@@ -172,7 +169,7 @@ def create(s: Session, sql: str) -> StatementResult:
         for ext in [*missing, name]:
             for schema in KNOWN[ext].schemas:
                 if not schemas.exists(s.conn, schema):
-                    s.conn.execute(f'CREATE VIEW main."{schemas.PREFIX}{schema}" AS SELECT 1')
+                    schemas.create_view(s.conn, schema)
             s.conn.execute(f'CREATE VIEW main."{PREFIX}{ext}" AS SELECT 1')
     return StatementResult("CREATE EXTENSION")
 
@@ -181,7 +178,7 @@ def drop(s: Session, sql: str) -> StatementResult:
     m = _DROP.match(sql)
     if not m:
         raise SqlError("42601", "syntax error in DROP EXTENSION")
-    targets = [_ident(x.strip()) for x in re.findall(_NAME, m.group(2))]
+    targets = [schemas.ident(x.strip()) for x in re.findall(_NAME, m.group(2))]
     cascade = bool(m.group(3)) and "cascade" in m.group(3).lower()
     have = installed(s.conn)
     for name in targets:

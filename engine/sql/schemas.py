@@ -41,7 +41,8 @@ _DROP = re.compile(
 )
 
 
-def _ident(raw: str) -> str:
+def ident(raw: str) -> str:
+    """A name as written (quoted: as is; unquoted: folded to lower case)."""
     return raw[1:-1].replace('""', '"') if raw.startswith('"') else raw.lower()
 
 
@@ -156,7 +157,7 @@ def create(s: Session, sql: str) -> StatementResult:
     raw = m.group(2) or m.group(3)
     if raw is None:
         raise SqlError("42601", "syntax error at end of input")
-    name = _ident(raw)
+    name = ident(raw)
     if exists(s.conn, name):
         if m.group(1):
             return StatementResult("CREATE SCHEMA")
@@ -167,15 +168,20 @@ def create(s: Session, sql: str) -> StatementResult:
             f'unacceptable schema name "{name}"',
             detail='The prefix "pg_" is reserved for system schemas.',
         )
-    s.conn.execute(f'CREATE VIEW main."{PREFIX}{name.replace(chr(34), chr(34) * 2)}" AS SELECT 1')
+    create_view(s.conn, name)
     return StatementResult("CREATE SCHEMA")
+
+
+def create_view(conn: apsw.Connection, name: str) -> None:
+    """Record schema ``name`` (see the module's docstring); DROP VIEW undoes it."""
+    conn.execute(f'CREATE VIEW main."{PREFIX}{name.replace(chr(34), chr(34) * 2)}" AS SELECT 1')
 
 
 def drop(s: Session, sql: str) -> StatementResult:
     m = _DROP.match(sql)
     if not m:
         raise SqlError("42601", "syntax error in DROP SCHEMA")
-    targets = [_ident(x.strip()) for x in re.findall(_NAME, m.group(2))]
+    targets = [ident(x.strip()) for x in re.findall(_NAME, m.group(2))]
     known = names(s.conn)
     for name in targets:
         if name.lower() in BUILT_IN:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import apsw
 from sqlglot import exp
 
+from aurora.engine.sql import schemas
 from aurora.engine.sql.catalog import rel_oid
 from aurora.engine.sqlapi import SqlError, StatementResult
 
@@ -39,18 +40,12 @@ _HEAD = re.compile(
 )
 
 
-def _ident(raw: str) -> str:
-    raw = raw.strip()
-    return raw[1:-1].replace('""', '"') if raw.startswith('"') else raw.lower()
-
 
 def _name(qualified: str) -> str:
-    parts = [p.strip() for p in re.split(r"\.(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", qualified)]
-    if len(parts) == 2:
-        if _ident(parts[0]) != "public":
-            raise SqlError("0A000", "functions live in schema public here")
-        return _ident(parts[1])
-    return _ident(parts[0])
+    schema, name = schemas.split_qualified(qualified)
+    if schema not in (None, "public"):
+        raise SqlError("0A000", "functions live in schema public here")
+    return name
 
 
 def _split_top(text: str) -> list[str]:
@@ -113,7 +108,7 @@ def _params(text: str) -> list[tuple[str | None, str]]:
         if len(words) == 1:
             params.append((None, words[0].lower()))
         else:
-            params.append((_ident(words[0]), " ".join(words[1:]).lower()))
+            params.append((schemas.ident(words[0]), " ".join(words[1:]).lower()))
     return params
 
 
