@@ -1,6 +1,7 @@
 """Start or stop an aurora writer on a six-node fleet in a given AURORA_HOME, for benchmarks.
 
     python bench/aurora_instance.py start HOME   # prints "PORT PASSWORD_FILE" when serving
+    python bench/aurora_instance.py start HOME --engine mysql --database sbtest  # user admin
     python bench/aurora_instance.py stop HOME    # stops the instance and the fleet started there
 
 ``stop`` only stops processes whose pid files lie under HOME (those ``start`` made), and is
@@ -25,7 +26,7 @@ CLUSTER = "bench"
 PASSWORD = "bench-password"
 
 
-def start(home: Path, pool_mib: int) -> int:
+def start(home: Path, pool_mib: int, engine: str = "postgres", database: str | None = None) -> int:
     home.mkdir(parents=True, exist_ok=True)
     os.environ["AURORA_HOME"] = str(home)
     layout = Layout(home)
@@ -37,7 +38,9 @@ def start(home: Path, pool_mib: int) -> int:
     writer = InstanceProcess(
         layout, CLUSTER, f"{CLUSTER}-instance-1", "writer", volume, free_port(),
         layout.replication_socket(layout.instance_dir(CLUSTER, f"{CLUSTER}-instance-1")),
-        password_file, extra_args=["--pool-mib", str(pool_mib)],
+        password_file, extra_args=["--pool-mib", str(pool_mib)], engine=engine,
+        user="admin" if engine == "mysql" else "postgres",
+        database=database or ("" if engine == "mysql" else "postgres"),
     )
     writer.start(timeout=60)
     print(writer.port, password_file)
@@ -62,9 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("action", choices=("start", "stop"))
     p.add_argument("home", type=Path)
     p.add_argument("--pool-mib", type=int, default=256, help="buffer pool of the writer")
+    p.add_argument("--engine", choices=("postgres", "mysql"), default="postgres")
+    p.add_argument("--database", default=None, help="the initial database (default: postgres; none for mysql)")
     args = p.parse_args(argv)
     try:
-        return start(args.home, args.pool_mib) if args.action == "start" else stop(args.home)
+        if args.action == "stop":
+            return stop(args.home)
+        return start(args.home, args.pool_mib, args.engine, args.database)
     except AuroraError as e:
         print(f"Error: {e}", file=sys.stderr)
         return 1

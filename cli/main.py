@@ -86,13 +86,16 @@ def root(
 @app.command()
 def create(
     name: str = typer.Argument(..., help="Cluster name: lowercase letters, digits and hyphens."),
-    engine: str = typer.Option("postgres", "--engine", help="Database engine (postgres)."),
+    engine: str = typer.Option("postgres", "--engine",
+                               help="Database engine: postgres (Aurora PostgreSQL) or mysql (Aurora MySQL)."),
     replicas: int = typer.Option(0, "--replicas", help="Read replicas, 0 to 15."),
     region: str = typer.Option(DEFAULT_REGION, "--region", help="Region whose storage fleet holds the volume."),
-    master_username: str = typer.Option("postgres", "--master-username", help="The master user's name."),
+    master_username: str | None = typer.Option(None, "--master-username",
+                                               help="The master user's name (default: postgres; admin for mysql)."),
     master_password_stdin: bool = typer.Option(False, "--master-password-stdin",
                                                help="Read the master password from standard input."),
-    database_name: str = typer.Option("postgres", "--database-name", help="The initial database."),
+    database_name: str | None = typer.Option(None, "--database-name",
+                                             help="The initial database (default: postgres; none for mysql)."),
     port: int | None = typer.Option(None, "--port", help="Port of the writer endpoint (default: a free one)."),
     wait: bool = typer.Option(True, "--wait/--no-wait", help="Return once the writer endpoint accepts connections."),
     serverless: bool = typer.Option(False, "--serverless",
@@ -137,7 +140,11 @@ def create(
     out.print(f"Cluster [bold]{name}[/] is {'available' if wait else 'starting'} "
               f"({time.monotonic() - started:.1f}s).")
     _print_endpoints(result)
-    out.print(f"\nConnect:  psql \"$(aurora url {name})\"   or   aurora connect {name}")
+    if result.get("engine") == "mysql":
+        w = result["writer"]
+        out.print(f"\nConnect:  aurora connect {name}   or   mysql -h 127.0.0.1 -P {w['port']} -u <user> -p")
+    else:
+        out.print(f"\nConnect:  psql \"$(aurora url {name})\"   or   aurora connect {name}")
 
 
 @app.command("list")
@@ -256,15 +263,32 @@ def connect(
     name: str = typer.Argument(..., help="Cluster name."),
     reader: bool = typer.Option(False, "--reader", help="Connect through the reader endpoint."),
 ) -> None:
-    """Open psql on a cluster's writer (or reader) endpoint.
+    """Open psql (mysql for a MySQL cluster) on a cluster's writer (or reader) endpoint.
 
     Example: aurora connect demo --reader
     """
+    uri = call("url", name=name, reader=reader)
+    if uri.startswith("mysql://"):
+        _exec_mysql(uri)
     psql = shutil.which("psql")
     if psql is None:
         raise NotFound("psql is not installed", hint="apt-get install postgresql-client")
-    uri = call("url", name=name, reader=reader)
     os.execv(psql, [psql, uri])
+
+
+def _exec_mysql(uri: str) -> None:
+    """Replace this process with the mysql client on ``uri`` (the password through MYSQL_PWD,
+    so that it is not on the command line for ps to show)."""
+    from urllib.parse import unquote, urlsplit
+
+    mysql = shutil.which("mysql")
+    if mysql is None:
+        raise NotFound("the mysql client is not installed", hint="apt-get install default-mysql-client")
+    u = urlsplit(uri)
+    args = [mysql, "-h", u.hostname or "127.0.0.1", "-P", str(u.port), "-u", unquote(u.username or "")]
+    if u.path.strip("/"):
+        args.append(unquote(u.path.strip("/")))
+    os.execve(mysql, args, {**os.environ, "MYSQL_PWD": unquote(u.password or "")})
 
 
 @app.command()

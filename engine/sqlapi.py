@@ -69,6 +69,11 @@ class StatementResult:
     columns: list[Column] | None = None
     rows: list[tuple] = field(default_factory=list)
     copy: CopyIn | CopyOut | None = None
+    # The MySQL front end's OK packet: rows changed, the first AUTO_INCREMENT value the
+    # statement generated (0 for none) and its warning count. Unused by PostgreSQL's.
+    affected_rows: int = 0
+    insert_id: int = 0
+    warnings: int = 0
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,7 @@ class SqlError(Exception):
         table: str | None = None,
         column: str | None = None,
         constraint: str | None = None,
+        errno: int | None = None,
     ) -> None:
         super().__init__(message)
         self.sqlstate = sqlstate
@@ -105,6 +111,7 @@ class SqlError(Exception):
         self.table = table  # the relation, column and constraint a 23xxx error is about
         self.column = column
         self.constraint = constraint
+        self.errno = errno  # MySQL's error number (1062, 1146, ...); set by the MySQL dialect
 
 
 class SqlSession(Protocol):
@@ -152,6 +159,62 @@ class SqlSession(Protocol):
     def cancel(self) -> None:
         """Interrupt the running statement. Called from another thread, only while a session
         call runs; it must also stop a statement that had not quite started."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class MySqlSession(Protocol):
+    """One MySQL client connection's SQL state, for the MySQL front end (:mod:`aurora.engine.mywire`).
+
+    Made by the front end's factory, ``factory(user, database, *, connection_id)`` (database:
+    the handshake's, or None). Statements are in MySQL's dialect; ``?`` marks a parameter.
+    Errors are :class:`SqlError` with MySQL's SQLSTATE and ``errno`` set. Like
+    :class:`SqlSession`, it is used from one worker thread at a time; ``cancel`` may come from
+    another thread (``KILL QUERY``).
+    """
+
+    @property
+    def transaction_status(self) -> TransactionStatus:
+        """"I" outside a transaction, "T" inside one (the server status flag IN_TRANS)."""
+        ...
+
+    @property
+    def autocommit(self) -> bool:
+        """@@autocommit (the server status flag AUTOCOMMIT)."""
+        ...
+
+    @property
+    def database(self) -> str | None:
+        """The current database (``USE``), or None."""
+        ...
+
+    def split(self, text: str) -> list[str]:
+        """Split a multi-statement COM_QUERY into statements."""
+        ...
+
+    def prepare(self, sql: str) -> Prepared:
+        """COM_STMT_PREPARE: one ``Prepared.param_oids`` entry per ``?``; columns or None."""
+        ...
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> StatementResult:
+        """Run one statement; ``affected_rows``, ``insert_id`` and ``warnings`` filled in."""
+        ...
+
+    def use(self, database: str) -> None:
+        """COM_INIT_DB and ``USE db``: SqlError 1049 when it does not exist."""
+        ...
+
+    def field_list(self, table: str, wildcard: str | None = None) -> list[Column]:
+        """COM_FIELD_LIST: the table's columns."""
+        ...
+
+    def reset(self) -> None:
+        """COM_RESET_CONNECTION: roll back, forget user variables and prepared state."""
+        ...
+
+    def cancel(self) -> None:
+        """Interrupt the running statement (``KILL QUERY``), from another thread."""
         ...
 
     def close(self) -> None: ...

@@ -337,7 +337,7 @@ class Backups(Context):
         chain = store.chain(snap.volume)
         meta = chain.meta()
         pages = chain.materialize(snap.lsn)
-        name = database or meta.get("database_name") or "postgres"
+        name = database or meta.get("database_name") or ("mysql" if meta.get("engine") == "mysql" else "postgres")
         path = Path(to).expanduser()
         size = export_database(pages, name, path, int(meta.get("page_size", 4096)))
         return {"snapshot": snapshot, "database": name, "path": str(path.resolve()), "size_bytes": size}

@@ -22,7 +22,10 @@ log = logging.getLogger("aurorad")
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 MAX_REPLICAS = 15
-ENGINES = ("postgres",)
+ENGINES = ("postgres", "mysql")
+# What a cluster gets when create does not say: Aurora's defaults (MySQL has no initial database).
+DEFAULT_USERNAME = {"postgres": "postgres", "mysql": "admin"}
+DEFAULT_DATABASE = {"postgres": "postgres", "mysql": ""}
 
 
 def check_name(name: str, what: str = "cluster") -> None:

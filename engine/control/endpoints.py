@@ -41,8 +41,9 @@ RETRY_EVERY_S = 0.02
 class Endpoint:
     def __init__(self, layout: Layout, cluster: str, kind: str, port: int,
                  route: Callable[[str, str], list[Any]], label: str | None = None,
-                 wake: Callable[[str, str], bool] | None = None) -> None:
+                 wake: Callable[[str, str], bool] | None = None, engine: str = "postgres") -> None:
         self.layout = layout
+        self.engine = engine  # the protocol its clients speak: how a refusal is worded
         self.cluster = cluster
         self.label = label or f"cluster {cluster}"  # how errors name what the endpoint belongs to
         self.kind = kind
@@ -144,13 +145,18 @@ class Endpoint:
         what = "writer" if self.kind == "writer" else "instance"
         log.warning("%s %s endpoint: no %s took a connection within %.0f s; refused", self.cluster, self.kind,
                     what, WAIT_FOR_INSTANCE_S)
-        message = error_fields(
-            b"E", "FATAL", "57P03",
-            f"the {self.kind} endpoint of {self.label} has no available {what} "
-            "(a failover or restart is under way)",
-            hint=f"retry in a moment; `aurora describe {self.cluster}` shows the instances")
+        text = (f"the {self.kind} endpoint of {self.label} has no available {what} "
+                "(a failover or restart is under way)")
+        hint = f"retry in a moment; `aurora describe {self.cluster}` shows the instances"
         loop = asyncio.get_running_loop()
         conn.setblocking(False)
+        if self.engine == "mysql":  # MySQL's server speaks first: an ERR packet instead of its greeting
+            with contextlib.suppress(OSError, TimeoutError):
+                async with asyncio.timeout(1.0):
+                    await loop.sock_sendall(conn, mysql_error_packet(3032, f"{text}; {hint}"))
+            conn.close()
+            return
+        message = error_fields(b"E", "FATAL", "57P03", text, hint=hint)
         try:
             async with asyncio.timeout(1.0):
                 length, code = struct.unpack("!ii", await _recv_exactly(loop, conn, 8))
@@ -186,6 +192,13 @@ class Endpoint:
                     s.close()
                 del self._handoffs[instance_id]  # the instance restarted: connect again
         return False
+
+
+def mysql_error_packet(errno: int, message: str) -> bytes:
+    """A MySQL ERR packet sent in place of the server's greeting (sequence id 0, no SQLSTATE:
+    the client's capabilities are not known yet)."""
+    body = b"\xff" + errno.to_bytes(2, "little") + message.encode()[:1000]
+    return len(body).to_bytes(3, "little") + b"\x00" + body
 
 
 async def _recv_exactly(loop: asyncio.AbstractEventLoop, conn: socket.socket, n: int) -> bytes:

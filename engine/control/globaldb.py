@@ -218,9 +218,15 @@ class GlobalDatabases(Context):
         key = (f"global:{g.name}", "writer")
         if key not in self.endpoints:
             ep = Endpoint(self.layout, key[0], "writer", g.writer_port, self.route_global,
-                          label=f"global database {g.name}")
+                          label=f"global database {g.name}", engine=self._engine_of(g))
             self.run_on_loop(ep.start)
             self.endpoints[key] = ep
+
+    def _engine_of(self, g: GlobalSpec) -> str:
+        try:
+            return self.store.load(g.primary.cluster).engine
+        except errors.AuroraError:
+            return "postgres"
 
     def _global_event(self, g: GlobalSpec, message: str, event_id: str = "AURORA-GLOBAL") -> None:
         for m in g.members:

@@ -25,7 +25,7 @@ from aurora.engine.control.clusters import (
 from aurora.engine.control.context import Context
 from aurora.engine.instance.capacity import MIN_RUNNING_ACU
 from aurora.engine.layout import Layout, clear_status, ensure_private_dir
-from aurora.engine.pgwire.probe import answers as instance_answers
+from aurora.engine.probe import answers as instance_answers
 
 log = logging.getLogger("aurorad")
 
@@ -44,7 +44,7 @@ class Instances(Context):
             "--volume", spec.volume, "--replication-socket", str(self.layout.replication_socket(folder)),
             "--user", spec.master_username, "--database", spec.database_name,
             "--password-file", str(self.layout.password_file(spec.name)),
-            "--writer-socket", self.writer_socket(spec, inst),
+            "--writer-socket", self.writer_socket(spec, inst), "--engine", spec.engine,
         ]
         if spec.serverless is not None:
             args += ["--acu", str(self.start_acu(spec, inst)), "--max-acu", str(spec.serverless.max_acu)]
@@ -85,7 +85,7 @@ class Instances(Context):
     def wait_instance(self, spec: ClusterSpec, inst: InstanceSpec, timeout: float = 30.0) -> None:
         record = self.instance_record(spec, inst)
         process.wait_until(
-            lambda: instance_answers(inst.port) and self.instance_status(spec, inst).get("ready", False),
+            lambda: instance_answers(inst.port, engine=spec.engine) and self.instance_status(spec, inst).get("ready", False),
             timeout, f"instance {inst.id} on port {inst.port}", interval=0.02,
             alive=record.alive if record else None,
         )

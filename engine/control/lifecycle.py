@@ -16,6 +16,8 @@ from typing import Annotated, TypedDict
 from aurora.engine import errors, process
 from aurora.engine.control.backups import check_backup_dir, check_backup_settings
 from aurora.engine.control.clusters import (
+    DEFAULT_DATABASE,
+    DEFAULT_USERNAME,
     ENGINES,
     MAX_REPLICAS,
     ClusterSpec,
@@ -61,8 +63,8 @@ class Lifecycle(Context):
     """Operations that create, change and remove clusters."""
 
     def op_create(self, name: str, engine: str = "postgres", replicas: int = 0, region: str = DEFAULT_REGION,
-                  master_username: str = "postgres", master_password: str | None = None,
-                  database_name: str = "postgres", port: int | None = None, wait: bool = True,
+                  master_username: str | None = None, master_password: str | None = None,
+                  database_name: str | None = None, port: int | None = None, wait: bool = True,
                   serverless: bool = False, min_acu: float | None = None, max_acu: float | None = None,
                   auto_pause_after: int | None = None, backup_retention_days: int = 1, backtrack_window: int = 0,
                   backup_dir: str | None = None) -> Endpoints:
@@ -77,6 +79,12 @@ class Lifecycle(Context):
             capacity = check_serverless(min_acu, max_acu, auto_pause_after)
         if engine not in ENGINES:
             raise errors.UsageError(f"unsupported engine {engine!r}", hint=f"use one of: {', '.join(ENGINES)}")
+        if master_username is None:
+            master_username = DEFAULT_USERNAME[engine]
+        if database_name is None:
+            database_name = DEFAULT_DATABASE[engine]
+        elif not database_name and engine == "postgres":
+            raise errors.UsageError("--database-name must not be empty")
         if not 0 <= replicas <= MAX_REPLICAS:
             raise errors.UsageError(f"--replicas must be between 0 and {MAX_REPLICAS}, not {replicas}")
         check_name(region, "region")

@@ -25,7 +25,7 @@ log = logging.getLogger("aurorad")
 class EndpointInfo(TypedDict):
     host: Annotated[str, "127.0.0.1"]
     port: Annotated[int, "the endpoint's port"]
-    uri: Annotated[str, "a postgresql:// URI with the password"]
+    uri: Annotated[str, "a postgresql:// (mysql:// for a MySQL cluster) URI with the password"]
 
 
 class InstanceEndpoint(EndpointInfo):
@@ -41,6 +41,7 @@ class CustomEndpointInfo(EndpointInfo):
 
 class Endpoints(TypedDict):
     name: Annotated[str, "the cluster's name"]
+    engine: Annotated[str, "postgres or mysql: the protocol its endpoints speak"]
     writer: Annotated[EndpointInfo, "the writer endpoint: host, port, uri"]
     reader: Annotated[EndpointInfo, "the reader endpoint, spreading connections over the readers: host, port, uri"]
     instances: Annotated[list[InstanceEndpoint], "a list, one per instance: id, role, az, host, port, uri"]
@@ -56,7 +57,8 @@ class Routes(Context):
         for kind, port in wanted:
             key = (spec.name, kind)
             if key not in self.endpoints:
-                ep = Endpoint(self.layout, spec.name, kind, port, self.route, wake=self.wake)
+                ep = Endpoint(self.layout, spec.name, kind, port, self.route, wake=self.wake,
+                              engine=spec.engine)
                 self.run_on_loop(ep.start)
                 self.endpoints[key] = ep
 
@@ -98,13 +100,15 @@ class Routes(Context):
         from urllib.parse import quote
 
         secret = f":{quote(self.store.password(spec.name), safe='')}" if password else ""
-        return (f"postgresql://{quote(spec.master_username, safe='')}{secret}@127.0.0.1:{port}/"
+        scheme = "mysql" if spec.engine == "mysql" else "postgresql"
+        return (f"{scheme}://{quote(spec.master_username, safe='')}{secret}@127.0.0.1:{port}/"
                 f"{quote(database or spec.database_name, safe='')}")
 
     def op_endpoints(self, name: str) -> Endpoints:
         spec = self.store.load(name)
         return {
             "name": spec.name,
+            "engine": spec.engine,
             "writer": self.endpoint_info(spec, spec.writer_port),
             "reader": self.endpoint_info(spec, spec.reader_port),
             "instances": [{"id": i.id, "role": i.role, "az": i.az, **self.endpoint_info(spec, i.port)}

@@ -19,7 +19,7 @@ from aurora.engine.control.clusters import (
     InstanceSpec,
 )
 from aurora.engine.control.context import AZS, PING_TIMEOUT_S, RETELL_AFTER_S, Context
-from aurora.engine.pgwire.probe import answers as instance_answers
+from aurora.engine.probe import answers as instance_answers
 from aurora.engine.storage.quorum import WRITE_QUORUM
 from aurora.engine.storage.repair import replace_node, safe_to_replace
 
@@ -42,7 +42,7 @@ class Supervision(Context):
             return "unresponsive"
         if not self.instance_status(spec, inst).get("ready"):
             return "starting"
-        if instance_answers(inst.port, timeout=PING_TIMEOUT_S):
+        if instance_answers(inst.port, timeout=PING_TIMEOUT_S, engine=spec.engine):
             self._misses.pop(key, None)
             return "ok"
         self._misses[key] = self._misses.get(key, 0) + 1

@@ -2,7 +2,7 @@
 
 For callers that run instances without aurorad: integration tests and benchmarks. The
 instance's folder holds its pid file, log, ``status.json`` and TLS certificate; it is ready
-once ``status.json`` says so and its port answers an SSLRequest.
+once ``status.json`` says so and its port answers (engine/probe.py).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 from aurora.engine import process
 from aurora.engine.layout import Layout, clear_status, ensure_private_dir, read_status
-from aurora.engine.pgwire.probe import answers
+from aurora.engine.probe import answers
 from aurora.engine.storage.fleet import free_port
 
 INSTANCE_MODULE = "aurora.engine.instance.server"
@@ -36,6 +36,7 @@ class InstanceProcess:
     region: str = "local-1"
     user: str = "postgres"
     database: str = "postgres"
+    engine: str = "postgres"
     extra_args: list[str] = field(default_factory=list)
     record: process.ProcessRecord | None = None
 
@@ -56,7 +57,7 @@ class InstanceProcess:
             "--az", self.az, "--port", str(self.port), "--region", self.region,
             "--volume", self.volume, "--replication-socket", str(self.replication_socket),
             "--user", self.user, "--database", self.database,
-            "--password-file", str(self.password_file), *self.extra_args,
+            "--password-file", str(self.password_file), "--engine", self.engine, *self.extra_args,
         ]
         self.record = process.spawn(INSTANCE_MODULE, args, folder,
                                     env={"AURORA_HOME": str(self.layout.home)})
@@ -65,7 +66,7 @@ class InstanceProcess:
     def wait_ready(self, timeout: float = 30.0) -> None:
         record = self.record
         process.wait_until(
-            lambda: bool(self.status().get("ready")) and answers(self.port),
+            lambda: bool(self.status().get("ready")) and answers(self.port, engine=self.engine),
             timeout, f"instance {self.id} on port {self.port}", interval=0.05,
             alive=record.alive if record else None,
         )

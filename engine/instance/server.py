@@ -1,7 +1,8 @@
 """A database instance process: ``python -m aurora.engine.instance.server --dir D ...``.
 
 Compute only: SQLite (APSW) on a VFS whose pages live in the cluster's volume, behind the
-PostgreSQL wire protocol. A writer opens the volume for writing (fencing any older writer)
+PostgreSQL wire protocol, or for a MySQL cluster (``--engine mysql``) the MySQL protocol and
+dialect, which run on the same PostgreSQL SQL sessions underneath. A writer opens the volume for writing (fencing any older writer)
 and streams its committed batches to the readers; a reader opens it read-only and follows
 that stream. Connections arrive on the instance's own port, or are handed over by aurorad
 from an endpoint through the instance's hand-off socket. aurorad asks the rest through the
@@ -56,7 +57,8 @@ class Instance:
         self.store: VolumePageStore | None = None
         self.vfs: VolumeVFS | None = None
         self.databases = Databases()
-        self.server: PgServer | None = None
+        self.server: Any = None  # PgServer, or MyServer for a MySQL cluster
+        self.engine: str = args.engine
         self.broadcaster: Broadcaster | None = None
         self.follower: Follower | None = None
         self.ready = False
@@ -108,7 +110,10 @@ class Instance:
                 else pool_bytes(self.capacity.acu))
         self.vfs = VolumeVFS(self.store, self.databases.file_of, read_only=self.read_only, pool_bytes=pool)
         registry = self.vfs.connect(REGISTRY)
-        initial = ["postgres"] + ([self.args.database] if self.args.database != "postgres" else [])
+        # PostgreSQL's maintenance database, or MySQL's `mysql` (used underneath while a MySQL
+        # client has no database selected)
+        system = "mysql" if self.engine == "mysql" else "postgres"
+        initial = [system] + ([self.args.database] if self.args.database not in ("", system) else [])
         await asyncio.to_thread(self.databases.attach, registry, self.read_only, initial)
         if self.read_only:
             self.follower = Follower(self._writer_replication_socket, self._apply, self._resync)
@@ -116,9 +121,20 @@ class Instance:
 
     async def _open_server(self) -> None:
         password = Path(self.args.password_file).read_text().strip()
-        auth = ScramAuthenticator({self.args.user: make_scram_verifier(password)})
         cert, key = Layout.tls_files(self.dir)
         ensure_self_signed(cert, key)
+        if self.engine == "mysql":
+            from aurora.engine.mywire import MyAuthenticator, MyServer
+
+            self.server = MyServer(
+                self._mysql_session, MyAuthenticator({self.args.user: password}),
+                host="127.0.0.1", port=self.args.port, ssl_context=server_ssl_context(cert, key),
+                admit=None if self.capacity is None else self.capacity.admit,
+                max_connections=None if self.capacity is None else self.capacity.max_connections,
+            )
+            await self.server.start()
+            return
+        auth = ScramAuthenticator({self.args.user: make_scram_verifier(password)})
         self.server = PgServer(
             self._session, auth, host="127.0.0.1", port=self.args.port,
             ssl_context=server_ssl_context(cert, key), tls_certificate_pem=cert.read_text(),
@@ -219,6 +235,20 @@ class Instance:
         )
         ml_functions.register(conn, session, self.layout, self.args.cluster)
         return session
+
+    def _mysql_session(self, user: str, database: str | None, *, connection_id: int) -> Any:
+        """A MySQL client's session: MySQL's dialect over a PostgreSQL session of the database
+        it uses (``USE`` opens another)."""
+        from aurora.engine.sql.mysql import MySqlSession
+
+        def open_session(name: str) -> Session:
+            return self._session(user, name, backend_pid=connection_id)
+
+        return MySqlSession(
+            open_session, user=user, database=database or None, connection_id=connection_id,
+            instance_id=self.args.id, read_only=self.read_only, list_databases=self.databases.names,
+            replica_status=lambda: aurora_functions.replica_status_rows(self.layout, self.args.cluster),
+        )
 
     # --- reader: following the writer -------------------------------------------------------
     def _writer_replication_socket(self) -> Path | None:
@@ -399,6 +429,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--user", required=True)
     p.add_argument("--database", required=True)
     p.add_argument("--password-file", required=True)
+    p.add_argument("--engine", choices=("postgres", "mysql"), default="postgres",
+                   help="the protocol and SQL dialect clients speak")
     p.add_argument("--pool-mib", type=int, default=64, help="buffer pool size (a provisioned instance)")
     p.add_argument("--acu", type=float, default=None,
                    help="serverless: the capacity to start with, in ACUs (engine/instance/capacity.py)")

@@ -35,9 +35,16 @@ from aurora.engine.pgwire.server import SERVER_VERSION
 log = logging.getLogger("aurorad")
 
 ENGINE = "aurora-postgresql"
+MYSQL_ENGINE_VERSION = "8.0.mysql_aurora.3.05.2"  # MySQL 8.0.32, Aurora MySQL 3.05.2
 ACCOUNT = "000000000000"
 HOST = "127.0.0.1"
 PARAMETER_GROUP = f"default.aurora-postgresql{SERVER_VERSION.split('.')[0]}"
+# aurora-local's engine -> (Engine, EngineVersion, LicenseModel, parameter group), as RDS names them
+ENGINES: dict[str, tuple[str, str, str, str]] = {
+    "postgres": (ENGINE, SERVER_VERSION, "postgresql-license", PARAMETER_GROUP),
+    "mysql": ("aurora-mysql", MYSQL_ENGINE_VERSION, "general-public-license", "default.aurora-mysql8.0"),
+}
+ENGINE_OF = {names[0]: engine for engine, names in ENGINES.items()}
 
 # Parameters that mean nothing on one machine (networks, tags, maintenance windows): accepted
 # by every action that takes them, and without effect.
@@ -278,9 +285,10 @@ class Rds:
         writer = urlsplit(d["endpoints"]["writer"]["uri"])
         backups = d["backups"]
         serverless = d["serverless"]
+        engine, version, _license, group = ENGINES[d["engine"]]
         out: dict[str, Any] = {
             "DBClusterIdentifier": name, "DBClusterArn": arn(region, "cluster", name),
-            "DbClusterResourceId": f"cluster-{name}", "Engine": ENGINE, "EngineVersion": SERVER_VERSION,
+            "DbClusterResourceId": f"cluster-{name}", "Engine": engine, "EngineVersion": version,
             "EngineMode": "provisioned", "Status": cluster_status(d["status"], d["instances"], creating),
             "Endpoint": HOST, "Port": d["endpoints"]["writer"]["port"],
             "ReaderEndpoint": f"{HOST}:{d['endpoints']['reader']['port']}",
@@ -297,7 +305,7 @@ class Rds:
             "LatestRestorableTime": _time(backups["latest_restorable_time"]),
             "BacktrackWindow": backups["backtrack_window"] or None,
             "EarliestBacktrackTime": _time(backups["earliest_backtrack_time"]) if backups["backtrack_window"] else None,
-            "DBClusterParameterGroup": PARAMETER_GROUP, "DBSubnetGroup": "default", "NetworkType": "IPV4",
+            "DBClusterParameterGroup": group, "DBSubnetGroup": "default", "NetworkType": "IPV4",
             "StorageEncrypted": False, "DeletionProtection": False, "IAMDatabaseAuthenticationEnabled": False,
             "HttpEndpointEnabled": False, "CopyTagsToSnapshot": False, "CrossAccountClone": False,
             "AutoMinorVersionUpgrade": True, "PubliclyAccessible": False, "PerformanceInsightsEnabled": False,
@@ -315,21 +323,22 @@ class Rds:
         region, name = d["region"], d["name"]
         creating, fresh = self._creating(d)
         writer = urlsplit(d["endpoints"]["writer"]["uri"])
+        engine, version, license_model, group = ENGINES[d["engine"]]
         out = []
         for i in d["instances"]:
             out.append({
                 "DBInstanceIdentifier": i["id"], "DBInstanceArn": arn(region, "db", i["id"]),
                 "DbiResourceId": f"db-{i['id']}", "DBClusterIdentifier": name,
                 "DBInstanceClass": "db.serverless" if d["serverless"] else "db.local",
-                "Engine": ENGINE, "EngineVersion": SERVER_VERSION,
+                "Engine": engine, "EngineVersion": version,
                 "DBInstanceStatus": instance_status(i["status"], creating or i["id"] in fresh),
                 "MasterUsername": unquote(writer.username or ""), "DBName": unquote(writer.path.lstrip("/")),
                 "Endpoint": {"Address": HOST, "Port": i["port"]}, "DbInstancePort": i["port"],
                 "AvailabilityZone": f"{region}{i['az']}", "MultiAZ": False, "PromotionTier": i["promotion_tier"],
                 "InstanceCreateTime": _time(d["created"]), "StorageType": "aurora", "AllocatedStorage": 1,
                 "BackupRetentionPeriod": d["backups"]["backup_retention_days"], "PubliclyAccessible": False,
-                "StorageEncrypted": False, "AutoMinorVersionUpgrade": True, "LicenseModel": "postgresql-license",
-                "DBParameterGroups": [{"DBParameterGroupName": PARAMETER_GROUP, "ParameterApplyStatus": "in-sync"}],
+                "StorageEncrypted": False, "AutoMinorVersionUpgrade": True, "LicenseModel": license_model,
+                "DBParameterGroups": [{"DBParameterGroupName": group, "ParameterApplyStatus": "in-sync"}],
                 "DBSecurityGroups": [], "VpcSecurityGroups": [], "ReadReplicaDBInstanceIdentifiers": [],
                 "OptionGroupMemberships": [], "IAMDatabaseAuthenticationEnabled": False,
                 "PerformanceInsightsEnabled": False, "DeletionProtection": False, "CopyTagsToSnapshot": False,
@@ -352,9 +361,18 @@ class Rds:
                 "auto_pause_after": cfg.get("SecondsUntilAutoPause")}
 
     @staticmethod
-    def _check_engine(p: dict[str, Any]) -> None:
-        if "Engine" in p and p["Engine"] != ENGINE:
-            raise RdsError("InvalidParameterValue", f"Invalid DB engine: {p['Engine']} (aurora-local runs {ENGINE})")
+    def _check_engine(p: dict[str, Any], cluster_engine: str | None = None) -> str:
+        """aurora-local's engine for the request's Engine (which must match the cluster's, if any)."""
+        if "Engine" not in p:
+            return cluster_engine or "postgres"
+        engine = ENGINE_OF.get(p["Engine"])
+        if engine is None:
+            raise RdsError("InvalidParameterValue",
+                           f"Invalid DB engine: {p['Engine']} (aurora-local runs {' and '.join(ENGINE_OF)})")
+        if cluster_engine is not None and engine != cluster_engine:
+            raise RdsError("InvalidParameterCombination",
+                           f"The engine {p['Engine']} does not match the cluster's, {ENGINES[cluster_engine][0]}")
+        return engine
 
     # --- clusters -----------------------------------------------------------------------------
     @_action("CreateDBCluster", "DBClusterIdentifier", "Engine", "MasterUsername", "MasterUserPassword",
@@ -362,7 +380,7 @@ class Rds:
              "GlobalClusterIdentifier")
     def create_db_cluster(self, r: Request) -> dict[str, Any]:
         p = r.params
-        self._check_engine(p)
+        engine = self._check_engine(p)
         name = p["DBClusterIdentifier"]
         if "GlobalClusterIdentifier" in p:
             # a secondary of a global database, in the region the request was signed for
@@ -373,7 +391,7 @@ class Rds:
             self.call("global_add_region", name=name_of(p["GlobalClusterIdentifier"]), region=r.region,
                       cluster=name, replicas=0, wait=False)
             return self._cluster_result(name)
-        args: dict[str, Any] = {"name": name, "engine": "postgres", "wait": False, "region": r.region}
+        args: dict[str, Any] = {"name": name, "engine": engine, "wait": False, "region": r.region}
         for key, arg in (("MasterUsername", "master_username"), ("MasterUserPassword", "master_password"),
                          ("DatabaseName", "database_name"), ("Port", "port"),
                          ("BackupRetentionPeriod", "backup_retention_days"), ("BacktrackWindow", "backtrack_window")):
@@ -439,11 +457,11 @@ class Rds:
              "PromotionTier")
     def create_db_instance(self, r: Request) -> dict[str, Any]:
         p = r.params
-        self._check_engine(p)
         if "DBClusterIdentifier" not in p:
             raise refuse("aurora-local runs Aurora clusters only: give DBClusterIdentifier")
         name, wanted = name_of(p["DBClusterIdentifier"]), p["DBInstanceIdentifier"]
         d = self._describe(name)
+        self._check_engine(p, d["engine"])
         serverless = d["serverless"] is not None
         if (p["DBInstanceClass"] == "db.serverless") != serverless:
             raise refuse(f"cluster {name} is {'' if serverless else 'not '}Serverless v2: its instances' class is "
@@ -599,13 +617,14 @@ class Rds:
                 "BacktrackRequestCreationTime": _time(asked), "Status": "completed"}
 
     def db_cluster_snapshot(self, s: dict[str, Any], region: str = "local-1") -> dict[str, Any]:
+        engine, version, license_model, _group = ENGINES.get(s.get("engine") or "postgres", ENGINES["postgres"])
         return {"DBClusterSnapshotIdentifier": s["name"], "DBClusterIdentifier": s["cluster"],
                 "DBClusterSnapshotArn": arn(region, "cluster-snapshot", s["name"]),
-                "SnapshotCreateTime": _time(s["created"]), "Engine": ENGINE, "EngineVersion": SERVER_VERSION,
+                "SnapshotCreateTime": _time(s["created"]), "Engine": engine, "EngineVersion": version,
                 "EngineMode": "provisioned", "AllocatedStorage": max(1, -(-s["size_bytes"] // 2**30)),
                 "Status": "available" if s["status"] == "available" else "failed", "Port": 0,
                 "SnapshotType": s["kind"], "PercentProgress": 100, "StorageEncrypted": False,
-                "StorageType": "aurora", "IAMDatabaseAuthenticationEnabled": False, "LicenseModel": "postgresql-license",
+                "StorageType": "aurora", "IAMDatabaseAuthenticationEnabled": False, "LicenseModel": license_model,
                 "AvailabilityZones": [], "TagList": [],
                 "SourceDBClusterSnapshotArn": arn(region, "cluster-snapshot", s["copied_from"]) if s["copied_from"]
                 else None}
@@ -676,11 +695,12 @@ class Rds:
     def global_cluster(self, g: dict[str, Any]) -> dict[str, Any]:
         members = g["members"]
         secondaries = [arn(m["region"], "cluster", m["cluster"]) for m in members if m["role"] == "secondary"]
+        engine, version, _license, _group = ENGINES[self._engine_of_global(members)]
         return {
             "GlobalClusterIdentifier": g["name"], "GlobalClusterResourceId": f"cluster-{g['name']}",
             "GlobalClusterArn": f"arn:aws:rds::{ACCOUNT}:global-cluster:{g['name']}",
             "Status": g["status"] if g["status"] != "unavailable" else "failing-over",
-            "Engine": ENGINE, "EngineVersion": SERVER_VERSION, "StorageEncrypted": False,
+            "Engine": engine, "EngineVersion": version, "StorageEncrypted": False,
             "DeletionProtection": False, "Endpoint": f"{HOST}:{g['writer']['port']}", "TagList": [],
             "GlobalClusterMembers": [
                 {"DBClusterArn": arn(m["region"], "cluster", m["cluster"]), "IsWriter": m["role"] == "primary",
@@ -689,6 +709,13 @@ class Rds:
                  else "pending-resync"}
                 for m in members],
         }
+
+    def _engine_of_global(self, members: list[dict[str, Any]]) -> str:
+        primary = next((m["cluster"] for m in members if m["role"] == "primary"), None)
+        try:
+            return self._describe(primary)["engine"] if primary else "postgres"
+        except errors.AuroraError:
+            return "postgres"
 
     def _global_result(self, name: str) -> dict[str, Any]:
         return {"GlobalCluster": self.global_cluster(self.call("global_describe", name=name))}

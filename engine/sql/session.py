@@ -333,6 +333,13 @@ class Session:
         if self._cancelled():
             raise SqlError("57014", "canceling statement due to user request")
 
+    def resume_after_error(self) -> None:
+        """Leave the failed state (E) a statement error put the block in, keeping the block:
+        for the MySQL dialect, where a failed statement does not abort the transaction (a
+        failed read changed nothing; a write is undone by the dialect's savepoint)."""
+        if self._status == "E":
+            self._status = "T"
+
     def close(self) -> None:
         self.cursors.close_all()
         with contextlib.suppress(apsw.Error):

@@ -1,0 +1,815 @@
+"""MySQL DDL as PostgreSQL DDL for the wrapped session, plus the MySQL side catalog.
+
+CREATE TABLE is read by a small parser of its own (MySQL's column and key grammar is
+regular; sqlglot's tree of it loses options we need to show again), and written as one
+PostgreSQL CREATE TABLE (MySQL types mapped by :mod:`.types`, a ``_my_range_<col>`` CHECK
+per integer column, ``COLLATE "nocase"`` on every string column for MySQL's case-insensitive
+default collation, AUTO_INCREMENT as an identity column) and one CREATE INDEX per plain key.
+Each function takes ``run(pg_sql)`` and the raw SQLite connection for the side catalog.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import apsw
+
+from aurora.engine.sql.mysql import catalog
+from aurora.engine.sql.mysql import types as mytypes
+from aurora.engine.sql.mysql.lexer import pg_string, string_value, tokens, unquote
+from aurora.engine.sqlapi import SqlError
+
+Run = Callable[[str], object]
+
+
+def _pq(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class Tokens:
+    """A cursor over a statement's tokens."""
+
+    def __init__(self, sql: str) -> None:
+        self.toks = tokens(sql)
+        self.i = 0
+
+    def peek(self, k: int = 0) -> str:
+        j = self.i + k
+        return self.toks[j][1] if j < len(self.toks) else ""
+
+    def peek_word(self, k: int = 0) -> str:
+        j = self.i + k
+        if j < len(self.toks) and self.toks[j][0] == "word":
+            return self.toks[j][1].lower()
+        return ""
+
+    def next(self) -> str:
+        t = self.peek()
+        self.i += 1
+        return t
+
+    def accept(self, *words: str) -> bool:
+        """Consume the words if they come next (case-insensitive)."""
+        for k, w in enumerate(words):
+            if self.peek(k).lower() != w:
+                return False
+        self.i += len(words)
+        return True
+
+    def expect(self, word: str) -> None:
+        if not self.accept(word):
+            raise syntax_error(self.peek() or "")
+
+    def name(self) -> str:
+        t = self.next()
+        if not t or t in "(),;":
+            raise syntax_error(t)
+        n = unquote(t)
+        while self.peek() == ".":
+            self.next()
+            n = unquote(self.next())  # db.table: the session checks the database itself
+        return n
+
+    def qualified(self) -> tuple[str | None, str]:
+        t = unquote(self.next())
+        if self.peek() == ".":
+            self.next()
+            return t, unquote(self.next())
+        return None, t
+
+    def parens(self) -> list[tuple[str, str]]:
+        """The tokens inside the parentheses that come next (consumed)."""
+        if self.peek() != "(":
+            raise syntax_error(self.peek())
+        depth = 0
+        start = self.i
+        while self.i < len(self.toks):
+            t = self.next()
+            if t == "(":
+                depth += 1
+            elif t == ")":
+                depth -= 1
+                if depth == 0:
+                    return self.toks[start + 1 : self.i - 1]
+        raise syntax_error("")
+
+    def at_end(self) -> bool:
+        return self.i >= len(self.toks) or self.peek() == ";"
+
+    def rest_text(self) -> str:
+        return join(self.toks[self.i :])
+
+
+def join(toks: list[tuple[str, str]]) -> str:
+    out = []
+    for kind, t in toks:
+        if out and not (t in ",)." or out[-1] in "(." or (kind == "other" and t == "(")):
+            out.append(" ")
+        out.append(t)
+    return "".join(out)
+
+
+def split_commas(toks: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    parts: list[list[tuple[str, str]]] = [[]]
+    depth = 0
+    for tok in toks:
+        if tok[1] == "(":
+            depth += 1
+        elif tok[1] == ")":
+            depth -= 1
+        if tok[1] == "," and depth == 0:
+            parts.append([])
+        else:
+            parts[-1].append(tok)
+    return [p for p in parts if p]
+
+
+def syntax_error(near: str) -> SqlError:
+    return SqlError(
+        "42000",
+        "You have an error in your SQL syntax; check the manual that corresponds to your MySQL "
+        f"server version for the right syntax to use near '{near}' at line 1",
+        errno=1064,
+    )
+
+
+@dataclass
+class ColumnSpec:
+    name: str
+    mytype: mytypes.MyType
+    not_null: bool = False
+    default_sql: str | None = None  # MySQL's text
+    default_pg: str | None = None
+    auto_increment: bool = False
+    primary: bool = False
+    unique: bool = False
+    comment: str = ""
+    on_update: str = ""
+    references: str | None = None  # PostgreSQL REFERENCES clause
+
+    def extra(self) -> str:
+        if self.auto_increment:
+            return "auto_increment"
+        e = []
+        if self.default_sql and self.default_sql.upper().startswith("CURRENT_TIMESTAMP"):
+            e.append("DEFAULT_GENERATED")
+        if self.on_update:
+            e.append("on update " + self.on_update)
+        return " ".join(e)
+
+    def pg(self, for_alter: bool = False) -> str:
+        parts = [_pq(self.name), self.mytype.pg]
+        if self.mytype.check:
+            prefix = "_my_enum_" if self.mytype.enum_check else "_my_range_"
+            parts.append(f"CONSTRAINT {_pq(prefix + self.name)} CHECK ({self.mytype.check})")
+        if self.mytype.is_string:
+            parts.append('COLLATE "nocase"')
+        if self.not_null or self.primary:
+            parts.append("NOT NULL")
+        if self.default_pg is not None and not self.auto_increment:
+            parts.append("DEFAULT " + self.default_pg)
+        if self.auto_increment:
+            parts.append("GENERATED BY DEFAULT AS IDENTITY")
+        if for_alter and self.primary:
+            parts.append("PRIMARY KEY")
+        if for_alter and self.unique:
+            parts.append("UNIQUE")
+        if self.references:
+            parts.append(self.references)
+        return " ".join(parts)
+
+
+_TIME_DEFAULT = re.compile(
+    r"^(current_timestamp|now|localtime|localtimestamp)\s*(\(\s*(\d*)\s*\))?$", re.I
+)
+
+
+def _default(toks: Tokens, mytype: mytypes.MyType) -> tuple[str, str]:
+    """(MySQL text, PostgreSQL text) of a DEFAULT value."""
+    kind, t = toks.toks[toks.i] if toks.i < len(toks.toks) else ("", "")
+    toks.next()
+    if t == "(":
+        toks.i -= 1
+        inner = join(toks.parens())
+        from aurora.engine.sql.mysql.translate import expression_to_pg
+
+        return f"({inner})", f"({expression_to_pg(inner)})"
+    if t in ("-", "+") and toks.toks[toks.i][0] == "num":
+        num = t + toks.next()
+        return f"'{num}'", num
+    if kind == "str":
+        v = string_value(t)
+        if mytype.is_integer or mytype.pg.startswith(("numeric", "real", "double")):
+            return "'" + v + "'", v if re.fullmatch(r"-?\d+(\.\d*)?", v) else pg_string(v)
+        return "'" + v.replace("'", "''") + "'", pg_string(v)
+    if kind == "num":
+        return f"'{t}'", t
+    if kind == "hex" and t[0] in "bB":
+        return t, str(int(t[2:-1] or "0", 2))
+    low = t.lower()
+    if low == "null":
+        return "NULL", "NULL"
+    if low in ("true", "false"):
+        return ("'1'", "1") if low == "true" else ("'0'", "0")
+    if low in ("current_timestamp", "now", "localtime", "localtimestamp"):
+        fsp = ""
+        if toks.peek() == "(":
+            fsp = join(toks.parens()).strip()
+        shown = f"CURRENT_TIMESTAMP({fsp})" if fsp and fsp != "0" else "CURRENT_TIMESTAMP"
+        pg = "LOCALTIMESTAMP" if fsp and fsp != "0" else "date_trunc('second', LOCALTIMESTAMP)"
+        return shown, pg
+    if low in ("current_date", "curdate"):
+        if toks.peek() == "(":
+            toks.parens()
+        return "(curdate())", "CURRENT_DATE"
+    raise syntax_error(t)
+
+
+def parse_column(toks: Tokens, name: str) -> ColumnSpec:
+    base = toks.next().lower()
+    if base == "double" and toks.peek_word() == "precision":
+        toks.next()
+    if base in ("national", "long") and toks.peek_word() in ("char", "varchar", "varbinary"):
+        base = toks.next().lower()
+    if base in ("char", "character") and toks.peek_word() == "varying":
+        toks.next()
+        base = "varchar"
+    args: list[str] = []
+    if toks.peek() == "(":
+        args = [join(p) for p in split_commas(toks.parens())]
+    unsigned = False
+    while True:
+        w = toks.peek_word()
+        if w in ("unsigned", "zerofill"):
+            toks.next()
+            unsigned = True
+        elif w == "signed" or (w == "binary" and base not in ("binary",)) or toks.accept("character", "set") or toks.accept("charset"):
+            toks.next()
+        elif w == "collate":
+            toks.next()
+            toks.next()
+        else:
+            break
+    try:
+        mt = mytypes.column_type(base, args, unsigned, name)
+    except ValueError:
+        raise SqlError(
+            "42000",
+            "You have an error in your SQL syntax; check the manual that corresponds to your "
+            f"MySQL server version for the right syntax to use near '{base}' at line 1",
+            errno=1064,
+        ) from None
+    col = ColumnSpec(name, mt)
+    while not toks.at_end() and toks.peek() not in (",", ")"):
+        if toks.peek_word() in ("first", "after"):
+            break
+        if toks.accept("not", "null"):
+            col.not_null = True
+        elif toks.accept("null"):
+            pass
+        elif toks.accept("default"):
+            col.default_sql, col.default_pg = _default(toks, mt)
+        elif toks.accept("auto_increment"):
+            col.auto_increment = True
+            col.not_null = True
+        elif toks.accept("primary", "key") or toks.accept("key"):
+            col.primary = True
+        elif toks.accept("unique"):
+            toks.accept("key")
+            col.unique = True
+        elif toks.accept("comment"):
+            col.comment = string_value(toks.next())
+        elif toks.accept("on", "update"):
+            t = toks.next()
+            if toks.peek() == "(":
+                fsp = join(toks.parens())
+                t = f"CURRENT_TIMESTAMP({fsp})" if fsp.strip() else "CURRENT_TIMESTAMP"
+            col.on_update = "CURRENT_TIMESTAMP" if t.lower() in ("now", "current_timestamp") else t
+        elif toks.accept("collate") or toks.accept("character", "set") or toks.accept("charset"):
+            toks.next()
+        elif toks.accept("references"):
+            col.references = _references(toks)
+        elif toks.accept("check"):
+            toks.parens()  # MySQL before 8.0.16 ignored column CHECKs; this one does too
+        elif toks.accept("constraint"):
+            if toks.peek_word() != "check":
+                toks.next()
+        elif toks.accept("visible") or toks.accept("invisible"):
+            pass
+        elif toks.accept("column_format") or toks.accept("storage"):
+            toks.next()
+        elif toks.accept("generated", "always") or toks.peek_word() == "as":
+            raise SqlError("0A000", "generated columns are not supported", errno=1235)
+        else:
+            raise syntax_error(toks.rest_text()[:80])
+    if mt.pg == "jsonb" and col.default_pg is not None and col.default_sql and not col.default_sql.startswith("("):
+        raise SqlError("42000", f"BLOB, TEXT, GEOMETRY or JSON column '{name}' can't have a default value", errno=1101)
+    return col
+
+
+_ACTIONS = ("cascade", "restrict", "set null", "set default", "no action")
+
+
+def _references(toks: Tokens) -> str:
+    table = toks.name()
+    cols = [unquote(join(c)) for c in split_commas(toks.parens())] if toks.peek() == "(" else []
+    out = f"REFERENCES {_pq(table)}"
+    if cols:
+        out += " (" + ", ".join(_pq(c) for c in cols) + ")"
+    while True:
+        if toks.accept("on", "delete"):
+            out += " ON DELETE " + _action(toks)
+        elif toks.accept("on", "update"):
+            out += " ON UPDATE " + _action(toks)
+        elif toks.accept("match"):
+            toks.next()
+        else:
+            return out
+
+
+def _action(toks: Tokens) -> str:
+    for a in _ACTIONS:
+        if toks.accept(*a.split()):
+            return a.upper()
+    raise syntax_error(toks.peek())
+
+
+@dataclass
+class KeySpec:
+    kind: str  # primary | unique | index | foreign | check
+    name: str | None
+    columns: list[str] = field(default_factory=list)
+    references: str = ""
+    check: str = ""
+
+
+def _key_columns(toks: Tokens) -> list[str]:
+    out = []
+    for part in split_commas(toks.parens()):
+        out.append(unquote(part[0][1]))  # prefix lengths and ASC/DESC are dropped
+    return out
+
+
+def parse_key(toks: Tokens) -> KeySpec | None:
+    """A table-level key or constraint, or None when the item is a column."""
+    start = toks.i
+    name = None
+    if toks.accept("constraint") and toks.peek_word() not in (
+        "primary", "unique", "foreign", "check"
+    ):
+        name = unquote(toks.next())
+    w = toks.peek_word()
+    if w == "primary":
+        toks.next()
+        toks.expect("key")
+        _index_type(toks)
+        return KeySpec("primary", name, _key_columns(toks))
+    if w == "unique":
+        toks.next()
+        if toks.peek_word() in ("key", "index"):
+            toks.next()
+        if toks.peek() != "(" and toks.peek_word() != "using":
+            name = unquote(toks.next())
+        _index_type(toks)
+        k = KeySpec("unique", name, _key_columns(toks))
+        _index_options(toks)
+        return k
+    if w in ("key", "index", "fulltext", "spatial"):
+        toks.next()
+        if w in ("fulltext", "spatial") and toks.peek_word() in ("key", "index"):
+            toks.next()
+        if toks.peek() != "(" and toks.peek_word() != "using":
+            name = unquote(toks.next())
+        _index_type(toks)
+        k = KeySpec("index", name, _key_columns(toks))
+        _index_options(toks)
+        return k
+    if w == "foreign":
+        toks.next()
+        toks.expect("key")
+        if toks.peek() != "(":
+            name = name or unquote(toks.next())
+        cols = _key_columns(toks)
+        toks.expect("references")
+        return KeySpec("foreign", name, cols, references=_references(toks))
+    if w == "check":
+        toks.next()
+        body = join(toks.parens())
+        toks.accept("not")
+        toks.accept("enforced")
+        return KeySpec("check", name, check=body)
+    toks.i = start
+    return None
+
+
+def _index_type(toks: Tokens) -> None:
+    if toks.accept("using"):
+        toks.next()
+
+
+def _index_options(toks: Tokens) -> None:
+    while True:
+        if toks.accept("using") or toks.accept("comment"):
+            toks.next()
+        elif toks.accept("visible") or toks.accept("invisible"):
+            pass
+        elif toks.accept("key_block_size"):
+            toks.accept("=")
+            toks.next()
+        else:
+            return
+
+
+def parse_table_options(toks: Tokens) -> dict[str, str]:
+    opts: dict[str, str] = {}
+    while not toks.at_end():
+        if toks.peek() == ",":
+            toks.next()
+            continue
+        toks.accept("default")
+        if toks.accept("character", "set") or toks.accept("charset"):
+            toks.accept("=")
+            opts["charset"] = unquote(toks.next()).lower()
+            continue
+        w = toks.next().lower()
+        toks.accept("=")
+        if w in ("partition",):
+            break
+        v = toks.next()
+        if w == "engine":
+            opts["engine"] = "InnoDB" if unquote(v).lower() == "innodb" else unquote(v)
+        elif w == "collate":
+            opts["collation"] = unquote(v).lower()
+        elif w == "comment":
+            opts["comment"] = string_value(v)
+    if "charset" in opts and "collation" not in opts:
+        opts["collation"] = {"utf8mb4": "utf8mb4_0900_ai_ci", "latin1": "latin1_swedish_ci",
+                             "utf8": "utf8mb3_general_ci", "utf8mb3": "utf8mb3_general_ci",
+                             "ascii": "ascii_general_ci", "binary": "binary"}.get(
+            opts["charset"], opts["charset"] + "_general_ci")
+    if opts.get("charset") == "utf8":
+        opts["charset"] = "utf8mb3"
+    return opts
+
+
+@dataclass
+class CreateTable:
+    table: str
+    if_not_exists: bool
+    columns: list[ColumnSpec]
+    keys: list[KeySpec]
+    options: dict[str, str]
+    temporary: bool = False
+    like: str | None = None
+    as_select: str | None = None
+
+
+def parse_create_table(sql: str) -> CreateTable:
+    toks = Tokens(sql)
+    toks.expect("create")
+    temporary = toks.accept("temporary")
+    toks.expect("table")
+    ine = toks.accept("if", "not", "exists")
+    table = toks.name()
+    if toks.accept("like"):
+        return CreateTable(table, ine, [], [], {}, temporary, like=toks.name())
+    if toks.peek() == "(" and toks.peek_word(1) == "like":
+        inner = Tokens(join(toks.parens()))
+        inner.expect("like")
+        return CreateTable(table, ine, [], [], {}, temporary, like=inner.name())
+    if toks.peek() != "(":
+        opts = parse_table_options(toks) if toks.peek_word() not in ("as", "select") else {}
+        toks.accept("as")
+        return CreateTable(table, ine, [], [], opts, temporary, as_select=toks.rest_text())
+    items = split_commas(toks.parens())
+    cols: list[ColumnSpec] = []
+    keys: list[KeySpec] = []
+    for item in items:
+        it = Tokens("")
+        it.toks = item
+        key = parse_key(it)
+        if key is not None:
+            keys.append(key)
+            continue
+        name = unquote(it.next())
+        cols.append(parse_column(it, name))
+    opts = parse_table_options(toks)
+    return CreateTable(table, ine, cols, keys, opts, temporary)
+
+
+def create_table_pg(ct: CreateTable) -> tuple[str, list[str]]:
+    """The PostgreSQL CREATE TABLE and the CREATE INDEX statements that follow it."""
+    t = ct.table
+    items = [c.pg() for c in ct.columns]
+    pk = [c.name for c in ct.columns if c.primary]
+    after: list[str] = []
+    used: set[str] = set()
+
+    def key_name(given: str | None, cols: list[str]) -> str:
+        base = given or cols[0]
+        name, n = base, 2
+        while name.lower() in used:
+            name, n = f"{base}_{n}", n + 1
+        used.add(name.lower())
+        return name
+
+    for c in ct.columns:
+        if c.unique:
+            items.append(f"CONSTRAINT {_pq(t + '_' + key_name(c.name, [c.name]))} UNIQUE ({_pq(c.name)})")
+    fk_n = 0
+    for k in ct.keys:
+        cols = ", ".join(_pq(c) for c in k.columns)
+        if k.kind == "primary":
+            pk = k.columns
+        elif k.kind == "unique":
+            items.append(f"CONSTRAINT {_pq(t + '_' + key_name(k.name, k.columns))} UNIQUE ({cols})")
+        elif k.kind == "index":
+            after.append(f"CREATE INDEX {_pq(t + '_' + key_name(k.name, k.columns))} ON {_pq(t)} ({cols})")
+        elif k.kind == "foreign":
+            fk_n += 1
+            name = k.name or f"{t}_ibfk_{fk_n}"
+            items.append(f"CONSTRAINT {_pq(name)} FOREIGN KEY ({cols}) {k.references}")
+        elif k.kind == "check":
+            from aurora.engine.sql.mysql.translate import expression_to_pg
+
+            name = k.name or f"{t}_chk_{len(items)}"
+            items.append(f"CONSTRAINT {_pq(name)} CHECK ({expression_to_pg(k.check)})")
+    if pk:
+        items.append(f"PRIMARY KEY ({', '.join(_pq(c) for c in pk)})")
+    temp = "TEMPORARY " if ct.temporary else ""
+    return f"CREATE {temp}TABLE {_pq(t)} ({', '.join(items)})", after
+
+
+def side_rows(cols: list[ColumnSpec]) -> list[tuple[str, str, str | None, str, str]]:
+    return [(c.name, c.mytype.mysql, c.default_sql, c.extra(), c.comment) for c in cols]
+
+
+def create_table(
+    sql: str,
+    run: Run,
+    conn: apsw.Connection,
+    show_create: Callable[[str], str],
+    context_db: str | None = None,
+) -> int:
+    """Run CREATE TABLE; the number of warnings (1050 for IF NOT EXISTS on an existing one)."""
+    ct = parse_create_table(sql)
+    if catalog.real_name(conn, ct.table) is not None:
+        if ct.if_not_exists:
+            return 1
+        raise SqlError("42S01", f"Table '{ct.table}' already exists", errno=1050)
+    if ct.like is not None:
+        text = show_create(ct.like)
+        text = re.sub(r"^CREATE TABLE `(?:[^`]|``)*`", "CREATE TABLE " + catalog.q(ct.table), text)
+        return create_table(text, run, conn, show_create, context_db)
+    if ct.as_select is not None:
+        if ct.columns or not ct.as_select.strip():
+            raise SqlError("0A000", "CREATE TABLE (columns) ... SELECT is not supported",
+                           errno=1235)
+        from aurora.engine.sql.mysql.lexer import normalize
+        from aurora.engine.sql.mysql.translate import Context, translate
+
+        key, lits, _raw, n = normalize(ct.as_select, keep_literals=True)
+        select = translate(key, n, Context(context_db, lambda t: None)).text(lits)
+        run(f"CREATE TABLE {_pq(ct.table)} AS {select}")
+        catalog.record_table(conn, ct.table, ct.options)
+        return 0
+    if not ct.columns:
+        raise SqlError("42000", "A table must have at least 1 column", errno=1113)
+    create, indexes = create_table_pg(ct)
+    run(create)
+    for stmt in indexes:
+        run(stmt)
+    if not ct.temporary:
+        catalog.record_columns(conn, ct.table, side_rows(ct.columns))
+        catalog.record_table(conn, ct.table, ct.options)
+    return 0
+
+
+def create_index(sql: str, run: Run) -> None:
+    m = re.match(
+        r"\s*create\s+(unique\s+|fulltext\s+|spatial\s+)?index\s+(`[^`]+`|\w+)\s+"
+        r"(?:using\s+\w+\s+)?on\s+(`[^`]+`|[\w.]+)\s*(\(.*\))",
+        sql,
+        re.I | re.S,
+    )
+    if not m:
+        raise syntax_error(sql[:80])
+    table = unquote(m.group(3).split(".")[-1])
+    toks = Tokens(m.group(4))
+    cols = _key_columns(toks)
+    unique = "UNIQUE " if (m.group(1) or "").strip().lower() == "unique" else ""
+    name = table + "_" + unquote(m.group(2))
+    run(f"CREATE {unique}INDEX {_pq(name)} ON {_pq(table)} ({', '.join(_pq(c) for c in cols)})")
+
+
+def drop_index(sql: str, run: Run) -> None:
+    m = re.match(r"\s*drop\s+index\s+(`[^`]+`|\w+)\s+on\s+(`[^`]+`|[\w.]+)", sql, re.I)
+    if not m:
+        raise syntax_error(sql[:80])
+    table = unquote(m.group(2).split(".")[-1])
+    name = unquote(m.group(1))
+    if name.lower() == "primary":
+        raise SqlError("0A000", "dropping a primary key is not supported", errno=1235)
+    run(f"DROP INDEX {_pq(table + '_' + name)}")
+
+
+def alter_table(sql: str, run: Run, conn: apsw.Connection) -> None:
+    toks = Tokens(sql)
+    toks.expect("alter")
+    toks.accept("online")
+    toks.accept("ignore")
+    toks.expect("table")
+    table = toks.name()
+    t = _pq(table)
+    rest = toks.toks[toks.i :]
+    for spec in split_commas(rest):
+        s = Tokens("")
+        s.toks = spec
+        if s.accept("add"):
+            if s.accept("column") or parse_key_peek(s) is False:
+                if s.peek() == "(":
+                    raise SqlError("0A000", "ADD COLUMN (...) lists are not supported", errno=1235)
+                name = unquote(s.next())
+                col = parse_column(s, name)
+                _position(s)
+                implicit = _implicit_default(col)
+                if implicit is not None:
+                    # MySQL fills existing rows with the type's implicit default (0, '')
+                    col.default_pg, col.not_null = implicit, False
+                    run(f"ALTER TABLE {t} ADD COLUMN {col.pg(for_alter=True)}")
+                    # SQLite keeps an added column's default in the schema for the rows that
+                    # existed: write it into them before the default goes away.
+                    run(f"UPDATE {t} SET {_pq(name)} = {implicit}")
+                    run(f"ALTER TABLE {t} ALTER COLUMN {_pq(name)} SET NOT NULL")
+                    run(f"ALTER TABLE {t} ALTER COLUMN {_pq(name)} DROP DEFAULT")
+                    col.default_pg, col.not_null = None, True
+                else:
+                    run(f"ALTER TABLE {t} ADD COLUMN {col.pg(for_alter=True)}")
+                    if col.default_pg not in (None, "NULL"):
+                        # the existing rows' value lives in the schema until written: a later
+                        # change of the default would otherwise change them too
+                        run(f"UPDATE {t} SET {_pq(name)} = {_pq(name)}")
+                catalog.record_columns(conn, table, side_rows([col]))
+                continue
+            key = parse_key(s)
+            assert key is not None
+            cols = ", ".join(_pq(c) for c in key.columns)
+            if key.kind == "index":
+                iname = key.name or key.columns[0]
+                run(f"CREATE INDEX {_pq(table + '_' + iname)} ON {t} ({cols})")
+            elif key.kind == "unique":
+                iname = key.name or key.columns[0]
+                run(f"CREATE UNIQUE INDEX {_pq(table + '_' + iname)} ON {t} ({cols})")
+            elif key.kind == "primary":
+                run(f"ALTER TABLE {t} ADD PRIMARY KEY ({cols})")
+            elif key.kind == "foreign":
+                name = key.name or f"{table}_ibfk_1"
+                run(f"ALTER TABLE {t} ADD CONSTRAINT {_pq(name)} FOREIGN KEY ({cols}) {key.references}")
+            else:
+                from aurora.engine.sql.mysql.translate import expression_to_pg
+
+                name = key.name or f"{table}_chk_1"
+                run(f"ALTER TABLE {t} ADD CONSTRAINT {_pq(name)} CHECK ({expression_to_pg(key.check)})")
+        elif s.accept("drop"):
+            if s.accept("primary", "key"):
+                raise SqlError("0A000", "dropping a primary key is not supported", errno=1235)
+            if s.accept("foreign", "key") or s.accept("constraint") or s.accept("check"):
+                run(f"ALTER TABLE {t} DROP CONSTRAINT {_pq(unquote(s.next()))}")
+            elif s.accept("index") or s.accept("key"):
+                run(f"DROP INDEX {_pq(table + '_' + unquote(s.next()))}")
+            else:
+                s.accept("column")
+                name = unquote(s.next())
+                run(f"ALTER TABLE {t} DROP COLUMN {_pq(name)}")
+                catalog.forget(conn, table, name)
+        elif s.accept("modify"):
+            s.accept("column")
+            name = unquote(s.next())
+            _modify(table, name, name, s, run, conn)
+        elif s.accept("change"):
+            s.accept("column")
+            old = unquote(s.next())
+            new = unquote(s.next())
+            _modify(table, old, new, s, run, conn)
+        elif s.accept("rename", "column"):
+            old = unquote(s.next())
+            s.expect("to")
+            new = unquote(s.next())
+            run(f"ALTER TABLE {t} RENAME COLUMN {_pq(old)} TO {_pq(new)}")
+            catalog.rename_column(conn, table, old, new)
+        elif s.accept("rename", "index") or s.accept("rename", "key"):
+            old = unquote(s.next())
+            s.expect("to")
+            new = unquote(s.next())
+            run(f"ALTER INDEX {_pq(table + '_' + old)} RENAME TO {_pq(table + '_' + new)}")
+        elif s.accept("rename"):
+            if not s.accept("to"):
+                s.accept("as")
+            new = s.name()
+            run(f"ALTER TABLE {t} RENAME TO {_pq(new)}")
+            catalog.rename(conn, table, new)
+            table, t = new, _pq(new)
+        elif s.accept("alter"):
+            s.accept("column")
+            name = unquote(s.next())
+            if s.accept("set", "default"):
+                col = catalog.describe(conn, table)
+                spec_col = next((c for c in (col.columns if col else []) if c.name.lower() == name.lower()), None)
+                mt = _mytype_of(spec_col, name)
+                shown, pg = _default(s, mt)
+                run(f"ALTER TABLE {t} ALTER COLUMN {_pq(name)} SET DEFAULT {pg}")
+                conn.execute(
+                    "UPDATE _aurora_mysql_columns SET default_sql=? WHERE lower(table_name)=lower(?)"
+                    " AND lower(column_name)=lower(?)",
+                    (shown, table, name),
+                )
+            elif s.accept("drop", "default"):
+                run(f"ALTER TABLE {t} ALTER COLUMN {_pq(name)} DROP DEFAULT")
+                conn.execute(
+                    "UPDATE _aurora_mysql_columns SET default_sql=NULL WHERE lower(table_name)="
+                    "lower(?) AND lower(column_name)=lower(?)",
+                    (table, name),
+                )
+        else:
+            # ENGINE=, CONVERT TO CHARACTER SET, ALGORITHM=, LOCK=, comments: options only
+            opts = parse_table_options(s)
+            if opts:
+                desc = catalog.describe(conn, table)
+                if desc is not None:
+                    merged = {"engine": desc.engine, "charset": desc.charset,
+                              "collation": desc.collation, "comment": desc.comment}
+                    merged.update(opts)
+                    catalog.record_table(conn, table, merged)
+
+
+def _implicit_default(col: ColumnSpec) -> str | None:
+    """The value MySQL gives existing rows for a new NOT NULL column without a DEFAULT."""
+    if not col.not_null or col.default_pg is not None or col.auto_increment or col.primary:
+        return None
+    if col.mytype.is_integer or col.mytype.pg.startswith(("numeric", "real", "double")):
+        return "0"
+    if col.mytype.is_string and not col.mytype.enum_check:
+        return "''"
+    return None
+
+
+def parse_key_peek(s: Tokens) -> bool:
+    """False when what follows ADD is a column, not a key."""
+    w = s.peek_word()
+    return w in ("constraint", "primary", "unique", "key", "index", "fulltext", "spatial",
+                 "foreign", "check")
+
+
+def _position(s: Tokens) -> None:
+    if s.accept("first"):
+        return
+    if s.accept("after"):
+        s.next()
+
+
+def _mytype_of(col: catalog.ColumnDesc | None, name: str) -> mytypes.MyType:
+    if col is None:
+        return mytypes.MyType("text", "text")
+    m = re.match(r"(\w+)(?:\((.*)\))?(\s+unsigned)?", col.mysql_type)
+    assert m
+    args = [a.strip() for a in (m.group(2) or "").split(",") if a.strip()]
+    try:
+        return mytypes.column_type(m.group(1), args, bool(m.group(3)), name)
+    except ValueError:
+        return mytypes.MyType(col.mysql_type, "text")
+
+
+def _modify(table: str, old: str, new: str, s: Tokens, run: Run, conn: apsw.Connection) -> None:
+    t = _pq(table)
+    col = parse_column(s, new)
+    _position(s)
+    desc = catalog.describe(conn, table)
+    cur = next((c for c in (desc.columns if desc else []) if c.name.lower() == old.lower()), None)
+    if cur is None:
+        raise SqlError("42S22", f"Unknown column '{old}' in '{table}'", errno=1054)
+    if old != new:
+        run(f"ALTER TABLE {t} RENAME COLUMN {_pq(old)} TO {_pq(new)}")
+    c = _pq(new)
+    old_type = _mytype_of(cur, new)
+    if old_type.pg != col.mytype.pg:
+        run(f"ALTER TABLE {t} ALTER COLUMN {c} TYPE {col.mytype.pg} USING {c}")
+    if old_type.check != col.mytype.check:
+        run(f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {_pq('_my_range_' + old)}")
+        if old != new:
+            run(f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {_pq('_my_range_' + new)}")
+        if col.mytype.check:
+            run(f"ALTER TABLE {t} ADD CONSTRAINT {_pq('_my_range_' + new)} CHECK ({col.mytype.check})")
+    if col.not_null and cur.nullable:
+        run(f"ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL")
+    elif not col.not_null and not cur.nullable and not cur.pk:
+        run(f"ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL")
+    if col.default_pg is not None:
+        run(f"ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {col.default_pg}")
+    elif cur.default_sql is not None and "auto_increment" not in cur.extra:
+        run(f"ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT")
+    if col.auto_increment or "auto_increment" in cur.extra:
+        col.auto_increment = True
+    catalog.forget(conn, table, old)
+    catalog.record_columns(conn, table, side_rows([col]))

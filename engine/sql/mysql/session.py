@@ -1,0 +1,798 @@
+"""The MySqlSession of an instance: one MySQL client connection, run on a PostgreSQL Session.
+
+Queries and DML are translated (:mod:`.translate`) once per literal-normalised text and run
+on the wrapped :class:`aurora.engine.sql.Session` of the current database; everything with
+no PostgreSQL equivalent (SHOW, DESCRIBE, USE, SET of MySQL variables, information_schema,
+MySQL's DDL) is answered here. MySQL's transaction rules sit on top of PostgreSQL's: a
+failed statement inside a transaction is undone (a write by a savepoint) and the transaction
+goes on; ``autocommit=0`` opens a transaction with the next statement; DDL commits first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from typing import TypeVar
+
+import apsw
+
+from aurora.engine.sql import Session
+from aurora.engine.sql import types as pgtypes
+from aurora.engine.sql.errors import to_sql_error
+from aurora.engine.sql.mysql import catalog, functions, infoschema, lexer, show, variables
+from aurora.engine.sql.mysql.errors import Where, err, syntax, to_mysql
+from aurora.engine.sql.mysql.translate import Context, Translation, Unsafe, name_of, translate
+from aurora.engine.sqlapi import Column, Prepared, SqlError, StatementResult, TransactionStatus
+
+_DML = frozenset(("select", "insert", "update", "delete", "replace", "with", "values"))
+_SAVEPOINT = "_aurora_my_stmt"
+_VARIABLE = re.compile(r"mysql_(sys|user)var\('([^']*)'\)", re.I)
+_UNSAFE = object()  # cache marker: translate this text with its literals in place
+BOOL, INT8 = pgtypes.BOOL, pgtypes.INT8
+T = TypeVar("T")
+
+
+class MySqlSession:
+    """One MySQL client connection's SQL state, on the PostgreSQL session of its database.
+
+    Args:
+        open_session: ``open_session(name) -> Session`` on database file ``name``.
+        user: the authenticated user (USER(), CURRENT_USER()).
+        database: the handshake's database, or None (then ``mysql`` runs underneath and
+            DATABASE() is NULL).
+        connection_id: CONNECTION_ID() and SHOW PROCESSLIST.
+        instance_id: @@aurora_server_id.
+        read_only: a reader instance: writes answer 1290, @@read_only is 1.
+        list_databases: the instance's databases (SHOW DATABASES, USE, information_schema).
+        replica_status: rows for information_schema.replica_host_status.
+        server_version: @@version and VERSION().
+    """
+
+    def __init__(
+        self,
+        open_session: Callable[[str], Session],
+        *,
+        user: str,
+        database: str | None,
+        connection_id: int,
+        instance_id: str,
+        read_only: bool,
+        list_databases: Callable[[], list[str]],
+        replica_status: Callable[[], Iterable[tuple]] | None = None,
+        server_version: str = "8.0.32",
+        cache_size: int = 2048,
+    ) -> None:
+        self._open = open_session
+        self.user = user
+        self.connection_id = connection_id
+        self.instance_id = instance_id
+        self.read_only = read_only
+        self.list_databases = list_databases
+        self.replica_status = replica_status
+        self.server_version = server_version
+        self.vars = variables.session_defaults(
+            server_version=server_version, instance_id=instance_id, read_only=read_only
+        )
+        self.user_vars: dict[str, object] = {}
+        self.sessions: dict[str, Session] = {}
+        self._db: str | None = None
+        if database:
+            name = {d.lower(): d for d in list_databases()}.get(database.lower())
+            if name is None:
+                raise err(1049, "42000", f"Unknown database '{database}'")
+            self._db = name
+        self.pg: Session = self._session(self._db or "mysql")
+        self._cache: OrderedDict[str, object] = OrderedDict()
+        self._exact: dict[str, Translation] = {}
+        self._cache_size = cache_size
+        self._schema_version = -1  # the session catalog's version the cache was made with
+        self._autocommit = True
+        self.last_insert_id = 0
+        self.row_count = -1
+        self.found_rows = 0
+        self.warnings: list[tuple[str, int, str]] = []
+        self._auto: dict[tuple[str, str], tuple[int, str | None]] = {}
+        self._inserted = 0
+        self._wrote = False  # the open transaction has run a write
+        self._direct_running = False  # a query on SQLite itself (information_schema) runs
+        self.stats = {"hits": 0, "misses": 0}
+        self._utility: dict[str, Callable[[str], StatementResult]] = {
+            "begin": self._begin,
+            "start": self._begin,
+            "commit": self._commit,
+            "rollback": self._rollback,
+            "savepoint": self._savepoint,
+            "release": self._release,
+            "set": self._set,
+            "use": self._use,
+            "show": self._show,
+            "describe": self._describe,
+            "desc": self._describe,
+            "explain": self._explain,
+            "create": self._ddl,
+            "drop": self._ddl,
+            "alter": self._ddl,
+            "truncate": self._ddl,
+            "rename": self._ddl,
+            "lock": self._ok,
+            "unlock": self._ok,
+            "flush": self._ok,
+            "analyze": self._ok,
+            "optimize": self._ok,
+            "check": self._ok,
+            "grant": self._ok,
+            "revoke": self._ok,
+            "do": self._do,
+            "xa": self._unsupported,
+            "handler": self._unsupported,
+            "load": self._unsupported,
+            "call": self._unsupported,
+        }
+
+    # --- MySqlSession ---------------------------------------------------------------------
+
+    @property
+    def transaction_status(self) -> TransactionStatus:
+        return "I" if self.pg.transaction_status == "I" else "T"
+
+    @property
+    def autocommit(self) -> bool:
+        return self._autocommit
+
+    @property
+    def database(self) -> str | None:
+        return self._db
+
+    def split(self, text: str) -> list[str]:
+        return lexer.split(text)
+
+    def prepare(self, sql: str) -> Prepared:
+        try:
+            word = lexer.first_word(sql)
+            if word in ("show", "describe", "desc", "explain"):
+                return Prepared([], self.execute(sql).columns)  # reads only: run to describe
+            if word not in _DML:
+                n = lexer.normalize(sql, keep_literals=True)[3]
+                return Prepared([pgtypes.TEXT] * n, None)
+            entry, lits, _raw = self._translation(sql)
+            if entry.direct:
+                cols = self._direct(entry, entry.text(lits), [None] * entry.nparams, _raw).columns
+                return Prepared([pgtypes.TEXT] * entry.nparams, cols)
+            p = self._guarded(lambda: self.pg.prepare(entry.text(lits), [0] * entry.nparams))
+            cols = None
+            if p.columns is not None:
+                cols = self._columns(entry, p.columns, _raw)
+            return Prepared(list(p.param_oids), cols)
+        except BaseException as e:
+            if isinstance(e, (KeyboardInterrupt, SystemExit)):
+                raise
+            raise self._error(e, sql) from None
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> StatementResult:
+        word = lexer.first_word(sql)
+        if word != "show":
+            self.warnings = []
+        try:
+            if word in _DML:
+                return self._dml(sql, params)
+            handler = self._utility.get(word)
+            if handler is None:
+                if not lexer.strip_comments(sql).strip():
+                    return StatementResult("EMPTY")
+                raise syntax(sql)
+            if params:  # a prepared SET @x = ?: no plan to bind into
+                sql = lexer.inline_params(sql, list(params))
+            return handler(sql)
+        except BaseException as e:
+            if isinstance(e, (KeyboardInterrupt, SystemExit)):
+                raise
+            raise self._error(e, sql) from None
+
+    def use(self, database: str) -> None:
+        try:
+            self._use_database(database)
+        except BaseException as e:
+            if isinstance(e, (KeyboardInterrupt, SystemExit)):
+                raise
+            raise self._error(e, f"USE {database}") from None
+
+    def _use_database(self, database: str) -> None:
+        if database.lower() != (self._db or "").lower() and self.transaction_status != "I":
+            # Databases are separate files: a transaction cannot span two. One that wrote
+            # nothing yet (autocommit=0 opens one with any SELECT) just ends.
+            if self._wrote:
+                raise err(1179, "25000",
+                          "You are not allowed to execute this command in a transaction")
+            self._end("COMMIT")
+        known = {d.lower(): d for d in self.list_databases()}
+        name = known.get(database.lower())
+        if name is None:
+            raise err(1049, "42000", f"Unknown database '{database}'")
+        self.pg = self._session(name)
+        self._db = name
+        self._clear_cache()
+
+    def leave_database(self) -> None:
+        """The current database is being dropped: none is selected any more."""
+        self.pg = self._session("mysql")
+        self._db = None
+        self._clear_cache()
+
+    def field_list(self, table: str, wildcard: str | None = None) -> list[Column]:
+        try:
+            return self._field_list(table, wildcard)
+        except BaseException as e:
+            if isinstance(e, (KeyboardInterrupt, SystemExit)):
+                raise
+            raise self._error(e, f"SHOW COLUMNS FROM {table}") from None
+
+    def _field_list(self, table: str, wildcard: str | None) -> list[Column]:
+        if self._db is None:
+            raise err(1046, "3D000", "No database selected")
+        info = self.pg.catalog.table_columns(table)
+        if info is None:
+            raise err(1146, "42S02", f"Table '{self._db}.{table}' doesn't exist")
+        pat = lexer.like_regex(wildcard) if wildcard else None
+        return [
+            Column(c.name, c.type_oid, -1, c.typmod, 0, c.position)
+            for c in info
+            if pat is None or pat.match(c.name)
+        ]
+
+    def reset(self) -> None:
+        try:
+            if self.pg.transaction_status != "I":
+                self.pg.execute("ROLLBACK")
+        except SqlError:
+            pass
+        self.user_vars.clear()
+        self.warnings = []
+        self.last_insert_id = 0
+        self._autocommit = True
+        self.vars = variables.session_defaults(
+            server_version=self.server_version, instance_id=self.instance_id,
+            read_only=self.read_only,
+        )
+
+    def cancel(self) -> None:
+        if self._direct_running:
+            # a query this dialect runs on SQLite itself: the session's cancel flag would
+            # outlive it and stop the next statement
+            self.pg.conn.interrupt()
+        else:
+            self.pg.cancel()
+
+    def close(self) -> None:
+        for s in self.sessions.values():
+            try:
+                s.close()
+            except Exception:
+                pass
+        self.sessions.clear()
+
+    # --- sessions and functions -------------------------------------------------------------
+
+    def _session(self, name: str) -> Session:
+        s = self.sessions.get(name)
+        if s is None:
+            s = self._open(name)
+            self._register(s)
+            self.sessions[name] = s
+        return s
+
+    def conn_for(self, database: str | None):
+        """The SQLite connection of ``database`` (the current one for None); 1049 if unknown."""
+        if database is None or (self._db is not None and database.lower() == self._db.lower()):
+            if database is None and self._db is None:
+                raise err(1046, "3D000", "No database selected")
+            return self.pg.conn
+        known = {d.lower(): d for d in self.list_databases()}
+        name = known.get(database.lower())
+        if name is None:
+            raise err(1049, "42000", f"Unknown database '{database}'")
+        return self._session(name).conn
+
+    def _register(self, s: Session) -> None:
+        conn = s.conn
+        # A double-quoted name that is no column must fail (1054), not read as a string.
+        conn.config(apsw.SQLITE_DBCONFIG_DQS_DML, 0)
+        conn.create_scalar_function("mysql_sysvar", self.sysvar, 1)
+        conn.create_scalar_function("mysql_uservar", lambda n: self.user_vars.get(str(n).lower()), 1)
+        conn.create_scalar_function("mysql_database", lambda: self._db, 0)
+        conn.create_scalar_function("mysql_user", lambda: f"{self.user}@localhost", 0)
+        conn.create_scalar_function("mysql_current_user", lambda: f"{self.user}@%", 0)
+        conn.create_scalar_function("mysql_connection_id", lambda: self.connection_id, 0)
+        conn.create_scalar_function("mysql_last_insert_id", lambda: self.last_insert_id, 0)
+        conn.create_scalar_function("mysql_row_count", lambda: self.row_count, 0)
+        conn.create_scalar_function("mysql_found_rows", lambda: self.found_rows, 0)
+
+        def counted() -> None:
+            self._inserted += 1
+
+        conn.create_scalar_function("_mysql_count_insert", counted, 0)
+        functions.register(conn)
+
+    def _variable_literal(self, m: re.Match[str]) -> str:
+        """A variable read as a literal of its current value: the PostgreSQL session then
+        types the result by the value (a user variable may hold a number, then a string)."""
+        name = m.group(2)
+        v = self.sysvar(name) if m.group(1).lower() == "sys" else self.user_vars.get(name.lower())
+        # Typed: the PostgreSQL session's plan cache keys on the text with literals taken
+        # out, so `SELECT 1` and `SELECT 'a'` would share one plan and its result type.
+        if v is None:
+            return "NULL"
+        if isinstance(v, (bool, int)):
+            return f"CAST({int(v)} AS BIGINT)"
+        if isinstance(v, float):
+            return f"CAST({v!r} AS DOUBLE PRECISION)"
+        if isinstance(v, Decimal):
+            return f"CAST({v} AS NUMERIC)"
+        if isinstance(v, bytes):
+            v = v.decode("utf-8", "replace")
+        return f"CAST({lexer.pg_string(str(v))} AS TEXT)"
+
+    def sysvar(self, name: object) -> object:
+        n = str(name).lower()
+        scope = ""
+        if n.startswith(("session.", "global.", "local.")):
+            scope, n = n.split(".", 1)
+        n = variables.ALIASES.get(n, n)
+        if n == "autocommit":
+            return int(self._autocommit)
+        if n in ("last_insert_id", "identity"):
+            return self.last_insert_id
+        if n == "warning_count":
+            return len(self.warnings)
+        if scope == "global" and n in variables.GLOBALS and n not in ("read_only",):
+            return variables.GLOBALS[n]
+        if n not in self.vars:
+            raise err(1193, "HY000", f"Unknown system variable '{n}'")
+        return self.vars[n]
+
+    # --- translation --------------------------------------------------------------------
+
+    def _context(self) -> Context:
+        def cols(table: str) -> list[str] | None:
+            info = self.pg.catalog.table_columns(table)
+            return [c.name for c in info] if info else None
+
+        def on_update(table: str) -> list[str]:
+            desc = catalog.describe(self.pg.conn, table)
+            return [c.name for c in desc.columns if "on update" in c.extra] if desc else []
+
+        def column_type(table: str, column: str) -> tuple[int, int] | None:
+            info = self.pg.catalog.column(table, column)
+            return (info.type_oid, info.typmod) if info is not None else None
+
+        return Context(self._db, cols, on_update, column_type)
+
+    def _clear_cache(self) -> None:
+        self._cache.clear()
+        self._exact.clear()
+
+    def _translation(self, sql: str) -> tuple[Translation, list[str], list[str]]:
+        # A translation may read the schema (column scales, ON UPDATE columns): start over
+        # once the session has seen it change (any connection's DDL).
+        if self.pg.catalog.version != self._schema_version:
+            self._clear_cache()
+            self._schema_version = self.pg.catalog.version
+        entry = self._exact.get(sql)
+        if entry is not None:
+            self.stats["hits"] += 1
+            return entry, [], []
+        key, lits, raw, n = lexer.normalize(sql)
+        got = self._cache.get(key)
+        if got is None:
+            self.stats["misses"] += 1
+            try:
+                got = translate(key, n, self._context())
+            except Unsafe:
+                got = _UNSAFE
+            self._remember(key, got)
+        else:
+            self.stats["hits"] += 1
+        if got is _UNSAFE:
+            key, lits, raw, n = lexer.normalize(sql, keep_literals=True)
+            got = self._cache.get(key)
+            if got is None:
+                got = translate(key, n, self._context())
+                self._remember(key, got)
+        assert isinstance(got, Translation)
+        if not lits:
+            if len(self._exact) >= self._cache_size:
+                self._exact.clear()
+            self._exact[sql] = got
+        return got, lits, raw
+
+    def _remember(self, key: str, value: object) -> None:
+        self._cache[key] = value
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    # --- DML ------------------------------------------------------------------------------
+
+    def _dml(self, sql: str, params: Sequence[object]) -> StatementResult:
+        entry, lits, raw = self._translation(sql)
+        text = entry.text(lits)
+        if entry.dynamic:
+            text = _VARIABLE.sub(self._variable_literal, text)
+        if entry.direct:
+            return self._direct(entry, text, params, raw)
+        self._implicit_begin()
+        return self._guarded(
+            lambda: self._run(entry, text, params, raw, sql), read=entry.kind == "select"
+        )
+
+    def _guarded(self, step: Callable[[], T], read: bool = True) -> T:
+        """Run ``step`` so that, inside a transaction, an error undoes the statement only and
+        the transaction goes on (MySQL's rule): a write runs between a savepoint and its
+        release; a read changed nothing, so its error only leaves the failed state."""
+        if self.pg.transaction_status == "I":
+            return step()
+        if read:
+            try:
+                return step()
+            except BaseException:
+                self.pg.resume_after_error()
+                raise
+        self.pg.execute("SAVEPOINT " + _SAVEPOINT)
+        try:
+            result = step()
+        except BaseException:
+            self._undo_statement()
+            raise
+        self.pg.execute("RELEASE SAVEPOINT " + _SAVEPOINT)
+        return result
+
+    def _undo_statement(self) -> None:
+        """MySQL's statement rollback: the transaction stays usable after an error."""
+        if self.pg.transaction_status == "I":
+            return
+        try:
+            self.pg.execute("ROLLBACK TO SAVEPOINT " + _SAVEPOINT)
+            self.pg.execute("RELEASE SAVEPOINT " + _SAVEPOINT)
+        except SqlError:
+            self.pg.execute("ROLLBACK")
+
+    def _recover_failed(self) -> None:
+        if self.pg.transaction_status == "E":
+            self.pg.execute("ROLLBACK")
+
+    def _implicit_begin(self) -> None:
+        if not self._autocommit and self.pg.transaction_status == "I":
+            self.pg.execute("BEGIN")
+            self._wrote = False
+
+    def _run(
+        self, entry: Translation, text: str, params: Sequence[object], raw: list[str], sql: str
+    ) -> StatementResult:
+        pg = self.pg
+        if entry.kind == "select":
+            r = pg.execute(text, params)
+            self.found_rows = len(r.rows)
+            self.row_count = -1
+            cols = self._columns(entry, r.columns or [], raw)
+            rows = r.rows
+            if any(c.type_oid == BOOL for c in r.columns or []):
+                idx = [i for i, c in enumerate(r.columns or []) if c.type_oid == BOOL]
+                rows = [
+                    tuple(int(v) if i in idx and v is not None else v for i, v in enumerate(row))
+                    for row in rows
+                ]
+            return StatementResult(r.tag, cols, rows)
+        self._wrote = True
+        auto_col: str | None = None
+        before = 0
+        if entry.kind == "insert" and entry.table:
+            auto_col = self._auto_column(entry.table)
+            if auto_col is not None and entry.columns is not None and auto_col.lower() not in (
+                c.lower() for c in entry.columns
+            ):
+                before = -1  # generated: nothing to look up
+            elif auto_col is not None:
+                got = pg.conn.execute(f'SELECT max(rowid) FROM "{entry.table}"').fetchall()
+                before = got[0][0] or 0 if got else 0
+        if entry.mode in ("upsert", "replace"):
+            self._count_inserts(entry.table or "")
+            self._inserted = 0
+        r = pg.execute(text, params)
+        n = int(r.tag.rsplit(" ", 1)[-1]) if r.tag[-1:].isdigit() else 0
+        affected = n
+        insert_id = 0
+        if entry.mode in ("upsert", "replace"):
+            ins = min(self._inserted, n)
+            affected = ins + 2 * (n - ins)
+        elif entry.mode == "ignore" and entry.rows > n:
+            for _ in range(entry.rows - n):
+                self.warnings.append(("Warning", 1062, f"Duplicate entry for key '{entry.table}'"))
+        if auto_col is not None and n > 0:
+            last = pg.conn.last_insert_rowid()
+            if before == -1:
+                inserted = self._inserted if entry.mode in ("upsert", "replace") else n
+                if inserted > 0:
+                    insert_id = last - inserted + 1
+                    self.last_insert_id = insert_id
+            elif last > before:
+                insert_id = last
+                self.last_insert_id = last
+        self.row_count = affected
+        return StatementResult(r.tag, None, [], affected_rows=affected, insert_id=insert_id,
+                               warnings=len(self.warnings))
+
+    def _columns(self, entry: Translation, cols: list[Column], raw: list[str]) -> list[Column]:
+        cached = entry.described
+        if cached is not None and cached[0] is cols:
+            return cached[1]
+        out = self._rename(entry, cols, raw)
+        if not entry.names or not any(n and "'__myl" in n for n in entry.names):
+            entry.described = (cols, out)  # the PostgreSQL plan keeps its list: reuse ours
+        return out
+
+    def _rename(self, entry: Translation, cols: list[Column], raw: list[str]) -> list[Column]:
+        names = entry.names
+        out = []
+        for i, c in enumerate(cols):
+            name = c.name
+            if names is not None and i < len(names) and names[i] is not None:
+                name = name_of(names[i] or "", raw)
+            if c.type_oid == BOOL:
+                c = dataclasses.replace(c, type_oid=INT8, type_size=8)
+            out.append(c if name == c.name else dataclasses.replace(c, name=name))
+        return out
+
+    def _auto_column(self, table: str) -> str | None:
+        key = (self._db or "", table.lower())
+        version = self.pg.catalog.version
+        got = self._auto.get(key)
+        if got is not None and got[0] == version:
+            return got[1]
+        desc = catalog.describe(self.pg.conn, table)
+        col = desc.auto_increment_column() if desc else None
+        self._auto[key] = (version, col)
+        return col
+
+    def _count_inserts(self, table: str) -> None:
+        """A TEMP trigger counts the rows an upsert inserted (the rest it updated). Made
+        again each time (a no-op when it is there): DDL of any session may have dropped it."""
+        name = f"_my_count_{table}".replace('"', "")
+        self.pg.conn.execute(
+            f'CREATE TEMP TRIGGER IF NOT EXISTS "{name}" AFTER INSERT ON main."{table}" '
+            "BEGIN SELECT _mysql_count_insert(); END"
+        )
+
+    def _direct(
+        self, entry: Translation, text: str, params: Sequence[object], raw: list[str]
+    ) -> StatementResult:
+        """A query of information_schema: run on SQLite itself, over TEMP tables."""
+        conn = self.pg.conn
+        infoschema.refresh(self, conn, entry.is_tables)
+        cur = conn.cursor()
+        seen: list[tuple] = []
+
+        def trace(c, _sql: str, _bindings: object) -> bool:
+            seen.append(c.description)
+            return True
+
+        cur.exec_trace = trace
+        self._direct_running = True
+        try:
+            rows = [tuple(r) for r in cur.execute(text, tuple(params))]
+        except apsw.SQLError as e:
+            m = re.search(r"no such table: (\S+)", str(e))
+            if m:
+                name = m.group(1).replace("_my_is_", "")
+                raise err(1109, "42S02", f"Unknown table '{name.upper()}' in information_schema") from None
+            raise
+        finally:
+            self._direct_running = False
+        names = [d[0] for d in seen[-1]] if seen else []
+        cols = []
+        for i, name in enumerate(names):
+            v = next((r[i] for r in rows if r[i] is not None), None)
+            if entry.names is not None and i < len(entry.names) and entry.names[i] is not None:
+                name = name_of(entry.names[i] or "", raw)
+            cols.append(Column(name, pgtypes.value_oid(v) if v is not None else pgtypes.TEXT))
+        self.found_rows = len(rows)
+        return StatementResult(f"SELECT {len(rows)}", cols, rows)
+
+    # --- transactions -----------------------------------------------------------------------
+
+    def _begin(self, sql: str) -> StatementResult:
+        low = " ".join(lexer.strip_comments(sql).lower().split())
+        if low.startswith("begin work"):
+            low = "begin"
+        if low.startswith("start") and not low.startswith("start transaction"):
+            raise syntax(sql)
+        if self.pg.transaction_status != "I":
+            self._end("COMMIT")  # MySQL commits the open transaction first
+        read_only = "read only" in low
+        self.pg.execute("BEGIN READ ONLY" if read_only else "BEGIN")
+        self._wrote = False
+        return StatementResult("BEGIN")
+
+    def _end(self, verb: str) -> None:
+        self._wrote = False
+        if self.pg.transaction_status != "I":
+            self.pg.execute(verb)
+
+    def _commit(self, sql: str) -> StatementResult:
+        self._end("COMMIT")
+        return StatementResult("COMMIT")
+
+    def _rollback(self, sql: str) -> StatementResult:
+        m = re.match(r"\s*rollback\s+(?:work\s+)?to\s+(?:savepoint\s+)?(\S+)", sql, re.I)
+        if m:
+            name = lexer.unquote(m.group(1).rstrip(";"))
+            if self.pg.transaction_status == "I":
+                raise err(1305, "42000", f"SAVEPOINT {name} does not exist")
+            try:
+                self.pg.execute(f'ROLLBACK TO SAVEPOINT "{name}"')
+            except SqlError:
+                raise err(1305, "42000", f"SAVEPOINT {name} does not exist") from None
+            return StatementResult("ROLLBACK")
+        self._end("ROLLBACK")
+        return StatementResult("ROLLBACK")
+
+    def _savepoint(self, sql: str) -> StatementResult:
+        name = lexer.unquote(sql.split()[1].rstrip(";"))
+        self._implicit_begin()
+        if self.pg.transaction_status != "I":
+            self.pg.execute(f'SAVEPOINT "{name}"')
+        return StatementResult("SAVEPOINT")
+
+    def _release(self, sql: str) -> StatementResult:
+        name = lexer.unquote(sql.split()[-1].rstrip(";"))
+        if self.pg.transaction_status == "I":
+            raise err(1305, "42000", f"SAVEPOINT {name} does not exist")
+        try:
+            self.pg.execute(f'RELEASE SAVEPOINT "{name}"')
+        except SqlError:
+            raise err(1305, "42000", f"SAVEPOINT {name} does not exist") from None
+        return StatementResult("RELEASE")
+
+    def set_autocommit(self, on: bool) -> None:
+        if on and not self._autocommit:
+            self._end("COMMIT")
+        self._autocommit = on
+        self.vars["autocommit"] = int(on)
+
+    # --- utility statements --------------------------------------------------------------------
+
+    def _ok(self, sql: str) -> StatementResult:
+        return StatementResult("OK")
+
+    def _unsupported(self, sql: str) -> StatementResult:
+        raise err(1235, "42000", f"This version of MySQL doesn't yet support '{sql.split()[0].upper()}'")
+
+    def _do(self, sql: str) -> StatementResult:
+        body = re.sub(r"^\s*do\b", "SELECT", sql, flags=re.I)
+        self._dml(body, ())
+        return StatementResult("OK")
+
+    def _use(self, sql: str) -> StatementResult:
+        toks = lexer.tokens(sql)
+        if len(toks) < 2:
+            raise syntax(sql)
+        self._use_database(lexer.unquote(toks[1][1]))
+        return StatementResult("USE")
+
+    def _set(self, sql: str) -> StatementResult:
+        from aurora.engine.sql.mysql.setvars import run_set
+
+        run_set(self, sql)
+        return StatementResult("SET")
+
+    def _show(self, sql: str) -> StatementResult:
+        return show.show(self, sql)
+
+    def _describe(self, sql: str) -> StatementResult:
+        toks = lexer.tokens(sql)
+        if len(toks) >= 2 and toks[1][0] == "word" and toks[1][1].lower() in (
+            "select", "insert", "update", "delete", "replace", "with", "format", "analyze",
+            "extended", "partitions",
+        ):
+            return self._explain(sql)
+        return show.describe(self, sql)
+
+    def _explain(self, sql: str) -> StatementResult:
+        body = re.sub(r"^\s*(explain|describe|desc)\s+", "", sql, flags=re.I)
+        body = re.sub(r"^(format\s*=\s*\w+|analyze|extended|partitions)\s+", "", body, flags=re.I)
+        if lexer.first_word(body) not in _DML:
+            return show.describe(self, "DESCRIBE " + body)
+        entry, lits, _raw = self._translation(body)
+        r = self.pg.execute("EXPLAIN " + entry.text(lits))
+        rows = [(1, "SIMPLE", entry.table, None, "ALL", None, None, None, None, None, 100.0,
+                 str(row[0])) for row in r.rows]
+        names = ["id", "select_type", "table", "partitions", "type", "possible_keys", "key",
+                 "key_len", "ref", "rows", "filtered", "Extra"]
+        cols = [Column(n, INT8 if n == "id" else pgtypes.TEXT) for n in names]
+        return StatementResult(f"SELECT {len(rows)}", cols, rows)
+
+    # --- DDL ---------------------------------------------------------------------------------
+
+    def _ddl(self, sql: str) -> StatementResult:
+        from aurora.engine.sql.mysql.schema import run_ddl
+
+        if self.read_only:
+            raise err(1290, "HY000", "The MySQL server is running with the --read-only option "
+                      "so it cannot execute this statement")
+        if self.pg.transaction_status != "I" and not re.match(
+            r"\s*create\s+temporary\b|\s*drop\s+temporary\b", sql, re.I
+        ):
+            self._end("COMMIT")  # DDL commits the open transaction, as in MySQL
+        try:
+            warnings = run_ddl(self, sql)
+        finally:
+            self._clear_cache()
+            self._auto.clear()
+        return StatementResult("OK", warnings=warnings)
+
+    def run_pg(self, text: str) -> StatementResult:
+        return self.pg.execute(text)
+
+    # --- errors --------------------------------------------------------------------------------
+
+    def _error(self, e: BaseException, sql: str) -> SqlError:
+        if isinstance(e, apsw.Error):  # from this dialect's own SQLite calls
+            e = to_sql_error(e, (), self.pg.conn)
+        where = Where(self._db, None, sql)
+        if isinstance(e, SqlError) and e.errno is None and e.sqlstate == "23505":
+            where.key_value = _duplicate_value(sql, e)
+        if isinstance(e, SqlError) and e.errno is None and e.sqlstate in ("22001", "22003") and not e.column:
+            e.column = _guess_column(self, sql, e)
+        mapped = to_mysql(e, where, self.read_only)
+        if mapped.errno == 1213:
+            self._end("ROLLBACK")  # a deadlock rolls the whole transaction back
+        self._recover_failed()
+        self.warnings = [("Error", mapped.errno or 1105, mapped.message)]
+        return mapped
+
+
+def _duplicate_value(sql: str, e: SqlError) -> str | None:
+    """The duplicate key's value, read from a one-row INSERT's text."""
+    m = re.search(r"Key \(([^)]*)\)", e.detail or "")
+    if not m:
+        return None
+    cols = [c.strip().strip('"').lower() for c in m.group(1).split(",")]
+    mi = re.match(
+        r"\s*(?:insert|replace)\s+(?:ignore\s+)?(?:into\s+)?[`\w.]+\s*\(([^)]*)\)\s*values?\s*\((.*)\)\s*;?\s*$",
+        sql,
+        re.I | re.S,
+    )
+    if not mi:
+        return None
+    names = [lexer.unquote(c).lower() for c in mi.group(1).split(",")]
+    from aurora.engine.sql.mysql.ddl import join, split_commas
+
+    vals = [join(v) for v in split_commas(lexer.tokens(mi.group(2)))]
+    if len(vals) != len(names):
+        return None
+    out = []
+    for c in cols:
+        if c not in names:
+            return None
+        v = vals[names.index(c)]
+        out.append(lexer.string_value(v) if v[:1] in ("'", '"') else v)
+    return "-".join(out)
+
+
+def _guess_column(session: MySqlSession, sql: str, e: SqlError) -> str | None:
+    """The column a 22001 / 22003 is about: the first of the target table's that fits."""
+    m = re.match(r"\s*(?:insert|replace)\s+(?:ignore\s+)?(?:into\s+)?([`\w]+)|\s*update\s+([`\w]+)",
+                 sql, re.I)
+    if not m:
+        return None
+    table = lexer.unquote(m.group(1) or m.group(2))
+    info = session.pg.catalog.table_columns(table) or []
+    mlen = re.search(r"varying\((\d+)\)|character\((\d+)\)", e.message)
+    named = {c.lower() for c in re.findall(r"[`\w]+", sql.split("(", 1)[-1].split(")")[0])}
+    named = {n.strip("`") for n in named}
+    for c in info:
+        if mlen and c.type_oid in (1043, 1042) and c.typmod - 4 == int(mlen.group(1) or mlen.group(2)):
+            return c.name
+        if e.sqlstate == "22003" and c.type_oid == 1700 and (c.name.lower() in named or "update" in sql.lower()):
+            return c.name
+    return None

@@ -1,0 +1,747 @@
+"""MySQL queries and DML as PostgreSQL text for the wrapped session (sqlglot plus our rules).
+
+:func:`translate` takes the sentinel text of :func:`.lexer.normalize` and returns a
+:class:`Translation`: the PostgreSQL text cut at each literal (the session splices the
+values in), result column names as MySQL makes them (the expression's text), and what the
+session needs to count rows (INSERT's mode and target). The rules:
+
+- ``@@var``, ``@var``, DATABASE(), USER(), LAST_INSERT_ID()... become calls of functions
+  the session registers on the connection (``mysql_sysvar('x')``...), so a translation does
+  not depend on session state and stays cacheable.
+- NOW()/CURRENT_TIMESTAMP are DATETIME without a zone (``LOCALTIMESTAMP`` to the second);
+  ``/`` is decimal division with the dividend's scale plus 4 (div_precision_increment),
+  NULL on zero; ``DIV`` is an integer; TRUE and FALSE are 1 and 0.
+- ON DUPLICATE KEY UPDATE (``VALUES(c)`` and the 8.0 ``AS alias`` form), REPLACE and INSERT
+  IGNORE become ``ON CONFLICT`` without a target (SQLite's upsert takes any unique key).
+- DELETE / UPDATE with ORDER BY or LIMIT select their rows by rowid.
+- ``information_schema.x`` is this dialect's TEMP table ``_my_is_x``: such a statement is
+  generated for SQLite and run there directly.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+
+from aurora.engine.sql.mysql.lexer import SENTINEL, string_value
+from aurora.engine.sql.mysql.lexer import unquote as lexer_unquote
+from aurora.engine.sqlapi import SqlError
+
+
+class Unsafe(Exception):
+    """A literal sits where its value shapes the translation (a format, an ordinal):
+    translate the text with its literals in place instead."""
+
+
+@dataclass
+class Translation:
+    kind: str  # select | insert | update | delete
+    parts: list[str]  # text between literal slots
+    slots: list[int]  # for each gap, the index of the literal that fills it
+    names: list[str | None] | None = None  # MySQL result names, sentinels inside
+    table: str | None = None  # INSERT target
+    columns: list[str] | None = None  # INSERT column list as written
+    mode: str = ""  # "" | ignore | upsert | replace
+    rows: int = 0  # VALUES rows of an INSERT
+    direct: bool = False  # run on SQLite itself (information_schema)
+    is_tables: list[str] = field(default_factory=list)  # information_schema tables used
+    nparams: int = 0
+    calc_found_rows: bool = False
+    dynamic: bool = False  # reads @@/@ variables: result types follow the values
+    described: tuple[list, list] | None = None  # (the session's columns, ours), settled
+
+
+    def text(self, lits: list[str]) -> str:
+        if not self.slots:
+            return self.parts[0]
+        out = [self.parts[0]]
+        for i, s in enumerate(self.slots):
+            out.append(lits[s])
+            out.append(self.parts[i + 1])
+        return "".join(out)
+
+
+@dataclass
+class Context:
+    """What a translation may depend on: constant while the cache lives."""
+
+    database: str | None  # None: no database selected (1046 for an unqualified table)
+    table_columns: Callable[[str], list[str] | None]
+    on_update: Callable[[str], list[str]] = lambda table: []  # ON UPDATE CURRENT_TIMESTAMP
+    # (type OID, typmod) of table.column as the PostgreSQL session stores it, or None
+    column_type: Callable[[str, str], tuple[int, int] | None] = lambda table, column: None
+
+
+_STRIP_WORDS = re.compile(
+    r"\b(SQL_CALC_FOUND_ROWS|SQL_NO_CACHE|SQL_CACHE|HIGH_PRIORITY|LOW_PRIORITY|DELAYED|"
+    r"STRAIGHT_JOIN|SQL_BUFFER_RESULT|SQL_SMALL_RESULT|SQL_BIG_RESULT|QUICK)\b",
+    re.I,
+)
+_EMPTY_VALUES = re.compile(
+    r"\s*insert\s+(?:ignore\s+)?(?:into\s+)?(`[^`]+`|[\w$]+)\s*(?:\(\s*\))?\s*values?\s*\(\s*\)\s*$",
+    re.I,
+)
+_LOCK_SHARE = re.compile(r"\bLOCK\s+IN\s+SHARE\s+MODE\b", re.I)
+_REPLACE = re.compile(r"^\s*REPLACE\b(\s+INTO\b)?", re.I)
+
+_FUNCS = {
+    "DATABASE": "mysql_database",
+    "SCHEMA": "mysql_database",
+    "USER": "mysql_user",
+    "SESSION_USER": "mysql_user",
+    "SYSTEM_USER": "mysql_user",
+    "CURRENT_USER": "mysql_current_user",
+    "CONNECTION_ID": "mysql_connection_id",
+    "LAST_INSERT_ID": "mysql_last_insert_id",
+    "ROW_COUNT": "mysql_row_count",
+    "FOUND_ROWS": "mysql_found_rows",
+}
+_VAR_FUNCS = {"VERSION": "version", "AURORA_VERSION": "aurora_version"}
+_NOW = {"NOW", "SYSDATE", "LOCALTIME", "LOCALTIMESTAMP", "CURRENT_TIMESTAMP", "UTC_TIMESTAMP"}
+_SIMPLE: dict[type, str] = {
+    exp.DayOfWeek: "mysql_dayofweek",
+    exp.DayOfMonth: "mysql_dayofmonth",
+    exp.SHA: "mysql_sha1",
+    exp.Hex: "mysql_hex",
+    exp.Reverse: "mysql_reverse",
+    exp.JSONType: "mysql_json_type",
+}
+_UNSAFE_PARENTS = (exp.Ordered, exp.Group, exp.Interval, exp.DataType, exp.DataTypeParam)
+
+
+def _syntax(near: str) -> SqlError:
+    return SqlError(
+        "42000",
+        "You have an error in your SQL syntax; check the manual that corresponds to your MySQL "
+        f"server version for the right syntax to use near '{near[:80]}' at line 1",
+        errno=1064,
+    )
+
+
+def _pg_name(name: str) -> str:
+    return '"' + lexer_unquote(name).replace('"', '""') + '"'
+
+
+def _fn(name: str, *args: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+@functools.lru_cache(maxsize=8)
+def _pg(text: str) -> exp.Expression:
+    return sqlglot.parse_one(text, read="postgres")
+
+
+def _now(fsp: exp.Expression | None) -> exp.Expression:
+    if fsp is not None and not (isinstance(fsp, exp.Literal) and fsp.this in ("0", "")):
+        return _pg("LOCALTIMESTAMP").copy()
+    return _pg("date_trunc('second', LOCALTIMESTAMP)").copy()
+
+
+def parse(key: str) -> exp.Expression:
+    try:
+        trees = sqlglot.parse(key, read="mysql")
+    except (ParseError, TokenError) as e:
+        near = key
+        errs = getattr(e, "errors", None) or []
+        if errs and errs[0].get("highlight"):
+            h = errs[0]["highlight"]
+            pos = key.find(h)
+            near = key[pos:] if pos >= 0 else h
+        raise _syntax(near) from None
+    trees = [t for t in trees if t is not None]
+    if len(trees) != 1:
+        raise _syntax(key)
+    tree = trees[0]
+    if isinstance(tree, exp.Command):
+        raise _syntax(key)
+    return tree
+
+
+def translate(key: str, nparams: int, ctx: Context) -> Translation:
+    text = key
+    mode = ""
+    calc = bool(re.search(r"\bSQL_CALC_FOUND_ROWS\b", text, re.I))
+    if _REPLACE.match(text):
+        text = _REPLACE.sub("INSERT INTO", text, count=1)
+        mode = "replace"
+    m = _EMPTY_VALUES.match(text)
+    if m:  # INSERT INTO t () VALUES (): every column takes its default
+        return Translation("insert", [f"INSERT INTO {_pg_name(m.group(1))} DEFAULT VALUES"], [],
+                           table=lexer_unquote(m.group(1)), columns=[], rows=1)
+    text = _STRIP_WORDS.sub(" ", text)
+    text = _LOCK_SHARE.sub(" ", text)
+    tree = parse(text)
+    kind = (
+        "select"
+        if isinstance(tree, (exp.Select, exp.Union, exp.Intersect, exp.Except))
+        else {exp.Insert: "insert", exp.Update: "update", exp.Delete: "delete"}.get(type(tree), "")
+    )
+    if not kind:
+        raise SqlError("42000", f"This version of MySQL doesn't yet support '{key[:60]}'",
+                       errno=1235)
+    _check_literals(tree)
+    tr = Translation(kind, [], [], nparams=nparams, calc_found_rows=calc)
+    names = _result_names(tree, key) if kind == "select" else None
+    _tables(tree, ctx, tr)
+    if tr.direct and names is not None and isinstance(tree, exp.Select):
+        # MySQL 8 names information_schema's columns in capitals whatever the query wrote
+        names = [
+            n.upper() if isinstance(e, exp.Column) and n is not None else n
+            for e, n in zip(tree.expressions, names, strict=True)
+        ]
+    _decimal_scales(tree, ctx)
+    tree = rewrite(tree)
+    suffix = ""
+    if isinstance(tree, exp.Insert):
+        suffix = _insert(tree, tr, mode, ctx)
+    elif isinstance(tree, (exp.Update, exp.Delete)):
+        _multi_table(tree)
+        if isinstance(tree, exp.Update):
+            _touch_on_update(tree, ctx)
+        _limited_write(tree)
+    if isinstance(tree, exp.Select):
+        tree.set("locks", None)
+    for setop in tree.find_all(exp.Union, exp.Intersect, exp.Except):
+        _unwrap_arms(setop)
+    for like in list(tree.find_all(exp.Like, exp.ILike)):
+        if not isinstance(like.parent, exp.Escape):  # MySQL's LIKE escapes with \ by default
+            like.replace(exp.Escape(this=like.copy(), expression=exp.Literal.string("\\")))
+    dialect = "sqlite" if tr.direct else "postgres"
+    sql = tree.sql(dialect=dialect, identify=True) + suffix
+    if tr.direct:
+        sql = re.sub(r"'__myp(\d+)__'", r"?\1", sql)
+    elif "'__myp" in sql:
+        # Marked: the PostgreSQL session's key for a text with literals is that text with
+        # `$n` in their place, which must not collide with a prepared text's own `$n`.
+        sql = re.sub(r"'__myp(\d+)__'", r"$\1", sql) + " /*ps*/"
+    pieces = re.split(r"'__myl(\d+)__'", sql)
+    tr.parts = pieces[0::2]
+    tr.slots = [int(n) - 1 for n in pieces[1::2]]
+    if len(set(tr.slots)) != len(tr.slots) or any("__myl" in p for p in tr.parts):
+        raise Unsafe  # a literal was taken apart (a JSON path) or used twice
+    tr.names = names
+    low = sql.lower()
+    tr.dynamic = "mysql_sysvar" in low or "mysql_uservar" in low
+    return tr
+
+
+def expression_to_pg(text: str) -> str:
+    """One MySQL expression (a DEFAULT or a CHECK) as PostgreSQL text."""
+    tree = rewrite(sqlglot.parse_one(text, read="mysql"))
+    return tree.sql(dialect="postgres", identify=True)
+
+
+def _check_literals(tree: exp.Expression) -> None:
+    for lit in tree.find_all(exp.Literal):
+        if not lit.is_string or not SENTINEL.fullmatch("'" + lit.this + "'"):
+            continue
+        parent = lit.parent
+        while isinstance(parent, (exp.Paren, exp.Neg)):
+            parent = parent.parent
+        if isinstance(parent, _UNSAFE_PARENTS) or lit.arg_key in ("format", "unit", "path"):
+            raise Unsafe
+        if isinstance(parent, exp.Div | exp.Avg) and parent.this is lit:
+            raise Unsafe  # its scale sets the quotient's (MySQL: dividend's scale + 4)
+        pname = type(parent).__name__
+        if any(w in pname for w in ("JSON", "Format", "StrTo", "TimeTo", "Time", "Date")):
+            raise Unsafe
+        if isinstance(parent, exp.Anonymous) and str(parent.this).upper() in (
+            "STR_TO_DATE", "DATE_FORMAT", "TIME_FORMAT", "JSON_EXTRACT", "JSON_UNQUOTE",
+            "CONVERT_TZ", "GET_FORMAT",
+        ):
+            raise Unsafe
+
+
+def _tables(tree: exp.Expression, ctx: Context, tr: Translation) -> None:
+    ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
+    for t in list(tree.find_all(exp.Table)):
+        if not isinstance(t.this, exp.Identifier):
+            continue
+        name = t.name
+        db = t.text("db")
+        if db:
+            if db.lower() == "information_schema":
+                tr.direct = True
+                tr.is_tables.append(name.lower())
+                t.set("this", exp.to_identifier("_my_is_" + name.lower()))
+                t.set("db", None)
+                if not t.alias:
+                    t.set("alias", exp.TableAlias(this=exp.to_identifier(name)))
+                continue
+            if ctx.database is None or db.lower() != ctx.database.lower():
+                raise SqlError(
+                    "0A000",
+                    f"This version of MySQL doesn't yet support 'queries across databases "
+                    f"({db}.{name})'",
+                    errno=1235,
+                )
+            t.set("db", None)
+            continue
+        if name.lower() == "dual" and isinstance(t.parent, exp.From):
+            sel = t.parent.parent
+            if isinstance(sel, exp.Select):
+                sel.set("from_", None)
+                sel.set("from", None)
+            continue
+        if name.lower() in ctes:
+            continue
+        if ctx.database is None:
+            raise SqlError("3D000", "No database selected", errno=1046)
+
+
+def rewrite(tree: exp.Expression) -> exp.Expression:
+    """Apply :func:`_rewrite` bottom-up: a node is rewritten after its children, so a
+    replacement's arguments are rewritten too (sqlglot's transform skips them)."""
+    root = tree
+    for node in reversed(list(tree.walk(bfs=False))):
+        new = _rewrite(node)
+        if new is node:
+            continue
+        if node is root:
+            root = new
+        elif node.parent is not None:
+            node.replace(new)
+    return root
+
+
+def _rewrite(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.SessionParameter):
+        name = node.name.lower()
+        return _fn("mysql_sysvar", exp.Literal.string(name))
+    if isinstance(node, exp.Parameter):
+        return _fn("mysql_uservar", exp.Literal.string(node.name.lower()))
+    if isinstance(node, exp.CurrentSchema):
+        return _fn("mysql_database")
+    if isinstance(node, exp.CurrentUser):
+        return _fn("mysql_current_user")
+    if isinstance(node, exp.CurrentVersion):
+        return _fn("mysql_sysvar", exp.Literal.string("version"))
+    if isinstance(node, exp.CurrentTimestamp):
+        return _now(node.this)
+    simple = _SIMPLE.get(type(node))
+    if simple is not None:
+        return _fn(simple, node.this)
+    if isinstance(node, exp.StrToDate | exp.StrToTime):
+        fmt = node.args.get("format")
+        timed = not (isinstance(fmt, exp.Literal) and not re.search(r"%[HIMSfpXT]", fmt.this))
+        call = _fn("mysql_str_to_date", node.this, fmt if fmt is not None else exp.null())
+        return exp.Cast(this=call, to=exp.DataType.build("timestamp" if timed else "date"))
+    if isinstance(node, exp.UnixToTime) and not node.args.get("format"):
+        call = _fn("mysql_from_unixtime", node.this)
+        return exp.Cast(this=call, to=exp.DataType.build("timestamp"))
+    if isinstance(node, exp.DateDiff) and not node.args.get("unit"):
+        return _fn("mysql_datediff", node.this, node.expression)
+    if isinstance(node, exp.RegexpLike):
+        return _fn("mysql_regexp", node.this, node.expression)
+    if isinstance(node, exp.JSONExtract | exp.JSONExtractScalar):
+        paths = [node.expression, *(node.args.get("expressions") or [])]
+        args = [_json_path(p) for p in paths]
+        if isinstance(node, exp.JSONExtractScalar) and len(args) == 1:
+            return _fn("mysql_json_value", node.this, args[0])
+        return _fn("mysql_json_extract", node.this, *args)
+    if isinstance(node, exp.HexString):
+        return exp.Cast(this=exp.Literal.string("\\x" + node.this), to=exp.DataType.build("bytea"))
+    if isinstance(node, exp.Boolean):
+        return exp.Literal.number(1 if node.this else 0)
+    if isinstance(node, exp.Div):
+        scale = node.meta.get("mysql_scale", 0)
+        divisor = _fn("NULLIF", node.expression, exp.Literal.number(0))
+        if scale == "float":  # a DOUBLE operand: the quotient is a DOUBLE
+            num = exp.Cast(this=node.this, to=exp.DataType.build("double"))
+            return exp.Div(this=num, expression=divisor)
+        num = exp.Cast(this=node.this, to=exp.DataType.build("numeric"))
+        return _fn("round", exp.Div(this=num, expression=divisor), exp.Literal.number(scale + 4))
+    if isinstance(node, exp.Avg) and isinstance(node.meta.get("mysql_scale"), int):
+        avg = exp.Avg(this=node.this)
+        return _fn("round", avg, exp.Literal.number(node.meta["mysql_scale"] + 4))
+    if isinstance(node, exp.IntDiv):
+        return exp.Cast(this=_fn("div", node.this, node.expression), to=exp.DataType.build("bigint"))
+    if isinstance(node, exp.Cast):
+        return _cast(node)
+    if isinstance(node, exp.Anonymous):
+        name = str(node.this).upper()
+        if name in _FUNCS:
+            return _fn(_FUNCS[name], *node.expressions)
+        if name in _VAR_FUNCS:
+            return _fn("mysql_sysvar", exp.Literal.string(_VAR_FUNCS[name]))
+        if name in _NOW:
+            return _now(node.expressions[0] if node.expressions else None)
+        if name in ("JSON_UNQUOTE", "JSON_LENGTH", "JSON_TYPE") and len(node.expressions) == 1:
+            return _fn("mysql_" + name.lower(), node.expressions[0])
+        if name == "WEEKDAY" and len(node.expressions) == 1:
+            return _fn("mysql_weekday", node.expressions[0])
+        if name == "UNIX_TIMESTAMP":
+            arg = node.expressions[0] if node.expressions else _pg("LOCALTIMESTAMP").copy()
+            epoch = exp.Extract(this=exp.var("EPOCH"), expression=arg)
+            return exp.Cast(this=epoch, to=exp.DataType.build("bigint"))
+    return node
+
+
+def _json_path(path: exp.Expression) -> exp.Expression:
+    """A path sqlglot parsed (JSONPath) back as MySQL's text; anything else as it is."""
+    if isinstance(path, exp.JSONPath):
+        return exp.Literal.string(path.sql(dialect="mysql").strip("'"))
+    return path
+
+
+def _decimal_scales(tree: exp.Expression, ctx: Context) -> None:
+    """Note on each ``/`` and AVG the scale of its dividend (or argument) where the schema
+    tells it: MySQL's quotient has that scale plus div_precision_increment (4); a DOUBLE
+    operand makes a DOUBLE. Unknown scales count as 0 (integers, the common case)."""
+    divs = list(tree.find_all(exp.Div, exp.Avg))
+    if not divs:
+        return
+    tables: dict[str, str] = {}
+    for t in tree.find_all(exp.Table):
+        if isinstance(t.this, exp.Identifier):
+            tables[t.alias_or_name.lower()] = t.name
+            tables.setdefault(t.name.lower(), t.name)
+
+    def column(c: exp.Column) -> tuple[int, int] | None:
+        names = [tables[c.table.lower()]] if c.table and c.table.lower() in tables else (
+            list(dict.fromkeys(tables.values()))
+        )
+        for name in names:
+            got = ctx.column_type(name, c.name)
+            if got is not None:
+                return got
+        return None
+
+    def scale(e: exp.Expression) -> int | str | None:
+        while isinstance(e, exp.Paren):
+            e = e.this
+        if isinstance(e, exp.Literal):
+            if e.is_string:
+                return None
+            if "e" in e.this.lower():
+                return "float"
+            return len(e.this.split(".")[1]) if "." in e.this else 0
+        if isinstance(e, exp.Column):
+            got = column(e)
+            if got is None:
+                return None
+            oid, typmod = got
+            if oid in (20, 21, 23):
+                return 0
+            if oid in (700, 701):
+                return "float"
+            if oid == 1700 and typmod > 4:
+                return (typmod - 4) & 0xFFFF
+            return None
+        if isinstance(e, exp.Count):
+            return 0
+        if isinstance(e, exp.Sum | exp.Min | exp.Max | exp.Abs | exp.Neg):
+            return scale(e.this)
+        if isinstance(e, exp.Add | exp.Sub | exp.Mul):
+            a, b = scale(e.this), scale(e.expression)
+            if "float" in (a, b):
+                return "float"
+            if a is None or b is None:
+                return None
+            assert isinstance(a, int) and isinstance(b, int)
+            return a + b if isinstance(e, exp.Mul) else max(a, b)
+        return None
+
+    for node in divs:
+        s = scale(node.this)
+        if isinstance(node, exp.Div) and scale(node.expression) == "float":
+            s = "float"
+        if s is not None:
+            node.meta["mysql_scale"] = s
+
+
+def _cast(node: exp.Cast) -> exp.Expression:
+    to = node.to
+    t = to.this
+    D = exp.DataType.Type
+    if t in (D.UBIGINT, D.UINT, D.BIGINT, D.INT):
+        node.set("to", exp.DataType.build("bigint"))
+    elif t in (D.CHAR, D.NCHAR, D.VARCHAR, D.NVARCHAR) and not to.expressions:
+        node.set("to", exp.DataType.build("text"))
+    elif t in (D.CHAR, D.NCHAR) and to.expressions:
+        node.set("to", exp.DataType.build(f"varchar({to.expressions[0].sql()})"))
+    elif t == D.DATETIME:
+        node.set("to", exp.DataType.build("timestamp"))
+    elif t in (D.DECIMAL,) and not to.expressions:
+        node.set("to", exp.DataType.build("numeric(10,0)"))
+    elif t == D.JSON:
+        node.set("to", exp.DataType.build("jsonb"))
+    elif t in (D.BINARY, D.VARBINARY):
+        node.set("to", exp.DataType.build("bytea"))
+    return node
+
+
+def _insert(tree: exp.Insert, tr: Translation, mode: str, ctx: Context) -> str:
+    schema = tree.this
+    table = schema.this if isinstance(schema, exp.Schema) else schema
+    tr.table = table.name if isinstance(table, exp.Table) else None
+    cols = (
+        [c.name for c in schema.expressions] if isinstance(schema, exp.Schema) else None
+    )
+    tr.columns = cols
+    values = tree.expression
+    alias = None
+    if isinstance(values, exp.Values) and len(values.expressions) == 1:
+        _drop_defaults(tree, values, cols or ctx.table_columns(tr.table or "") or [])
+        schema = tree.this
+        cols = [c.name for c in schema.expressions] if isinstance(schema, exp.Schema) else cols
+        tr.columns = cols
+    if isinstance(values, exp.Values):
+        tr.rows = len(values.expressions)
+        a = values.args.get("alias")
+        if a is not None:
+            alias = a.name.lower()
+            values.set("alias", None)
+    if tree.args.get("ignore"):
+        tree.set("ignore", False)
+        mode = mode or "ignore"
+    conflict = tree.args.get("conflict")
+    tree.set("conflict", None)
+    if mode == "ignore":
+        tr.mode = "ignore"
+        return " ON CONFLICT DO NOTHING"
+    if mode == "replace":
+        tr.mode = "replace"
+        names = cols or (ctx.table_columns(tr.table or "") or [])
+        sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in names)
+        return f" ON CONFLICT DO UPDATE SET {sets}" if sets else " ON CONFLICT DO NOTHING"
+    if conflict is not None and conflict.args.get("duplicate"):
+        tr.mode = "upsert"
+        sets = []
+        for eq in conflict.expressions:
+            target = eq.this
+            value = eq.expression.transform(lambda n: _excluded(n, alias))
+            value = rewrite(value)
+            sets.append(
+                f"{exp.to_identifier(target.name).sql('postgres', identify=True)} = "
+                f"{value.sql(dialect='postgres', identify=True)}"
+            )
+        return " ON CONFLICT DO UPDATE SET " + ", ".join(sets)
+    return ""
+
+
+def _drop_defaults(tree: exp.Insert, values: exp.Values, names: list[str]) -> None:
+    """``VALUES (DEFAULT, 'x')``: the PostgreSQL session takes no DEFAULT item, so the column
+    leaves the list (one row only: rows of a multi-row VALUES must keep one shape)."""
+    row = values.expressions[0]
+    items = list(row.expressions)
+    if not any(_is_default(e) for e in items) or len(names) != len(items):
+        return
+    keep = [(n, e) for n, e in zip(names, items, strict=True) if not _is_default(e)]
+    table = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+    if not keep:
+        return
+    tree.set("this", exp.Schema(this=table, expressions=[exp.to_identifier(n) for n, _ in keep]))
+    row.set("expressions", [e for _, e in keep])
+
+
+def _is_default(e: exp.Expression) -> bool:
+    return isinstance(e, (exp.Var, exp.Column)) and e.name.upper() == "DEFAULT" and not (
+        isinstance(e, exp.Column) and e.this.quoted
+    )
+
+
+def _excluded(node: exp.Expression, alias: str | None) -> exp.Expression:
+    if isinstance(node, exp.Anonymous) and str(node.this).upper() == "VALUES":
+        arg = node.expressions[0]
+        return exp.column(arg.name, table="EXCLUDED")
+    if isinstance(node, exp.Values) and len(node.expressions) == 1:
+        return exp.column(node.expressions[0].name, table="EXCLUDED")
+    if (
+        alias is not None
+        and isinstance(node, exp.Column)
+        and node.table
+        and node.table.lower() == alias
+    ):
+        return exp.column(node.name, table="EXCLUDED")
+    return node
+
+
+def _unsupported(what: str) -> SqlError:
+    return SqlError("42000", f"This version of MySQL doesn't yet support '{what}'", errno=1235)
+
+
+def _multi_table(tree: exp.Update | exp.Delete) -> None:
+    """``UPDATE a JOIN b ON ... SET a.x = b.y`` becomes PostgreSQL's ``UPDATE a SET x = b.y
+    FROM b WHERE ...``; ``DELETE a FROM a JOIN b ...`` deletes a's rows by rowid. Inner joins
+    and one target table only."""
+    target = tree.this
+    joins = target.args.get("joins") if isinstance(target, exp.Table) else None
+    targets = tree.args.get("tables") if isinstance(tree, exp.Delete) else None
+    if not joins and not (targets and len(targets) > 1):
+        if targets and isinstance(target, exp.Table):
+            tree.set("tables", None)
+        return
+    if targets and len(targets) > 1:
+        raise _unsupported("DELETE of several tables")
+    conds = []
+    for j in joins or []:
+        if j.side or (j.kind and j.kind.upper() not in ("INNER", "CROSS")):
+            raise _unsupported(f"{j.side or j.kind} JOIN in UPDATE / DELETE")
+        if j.args.get("on") is not None:
+            conds.append(j.args["on"])
+    where = tree.args.get("where")
+    if where is not None:
+        conds.append(where.this)
+    others = [j.this for j in joins or []]
+    bare = target.copy()
+    bare.set("joins", None)
+    if isinstance(tree, exp.Update):
+        name = target.alias_or_name.lower()
+        for eq in tree.expressions:
+            col = eq.this
+            if isinstance(col, exp.Column) and col.table:
+                if col.table.lower() != name:
+                    raise _unsupported("UPDATE of a joined table's columns")
+                col.set("table", None)
+        tree.set("this", bare)
+        first = others[0]
+        if len(others) > 1:  # FROM b, c: the join conditions are in WHERE
+            first.set("joins", [exp.Join(this=t) for t in others[1:]])
+        tree.set("from_", exp.From(this=first))
+    else:
+        key = exp.column("rowid", table=target.alias_or_name)
+        sub = exp.select(key).from_(target.copy())
+        if where is not None:
+            sub.set("where", where.copy())
+        plain = exp.Table(this=exp.to_identifier(target.name))
+        tree.set("this", plain)
+        tree.set("tables", None)
+        tree.set("where", exp.Where(this=exp.In(this=exp.column("rowid"), query=sub.subquery())))
+        return
+    if conds:
+        cond = conds[0]
+        for c in conds[1:]:
+            cond = exp.And(this=cond, expression=c)
+        tree.set("where", exp.Where(this=cond))
+
+
+def _unwrap_arms(setop: exp.Expression) -> None:
+    """``(SELECT ...) UNION (SELECT ...)``: arms without their own ORDER BY / LIMIT lose the
+    parentheses, which the PostgreSQL session does not take."""
+    for key in ("this", "expression"):
+        arm = setop.args.get(key)
+        if (
+            isinstance(arm, exp.Subquery)
+            and isinstance(arm.this, exp.Select)
+            and not arm.this.args.get("order")
+            and not arm.this.args.get("limit")
+            and not arm.alias
+        ):
+            setop.set(key, arm.this)
+
+
+def _touch_on_update(tree: exp.Update, ctx: Context) -> None:
+    """``ON UPDATE CURRENT_TIMESTAMP`` columns the statement does not set take the time (MySQL
+    does so only when a value changes; here every updated row counts)."""
+    table = tree.this
+    if not isinstance(table, exp.Table):
+        return
+    cols = ctx.on_update(table.name)
+    if not cols:
+        return
+    sets = {e.this.name.lower() for e in tree.expressions if isinstance(e, exp.EQ)}
+    for c in cols:
+        if c.lower() not in sets:
+            tree.append("expressions", exp.EQ(this=exp.column(c), expression=_now(None)))
+
+
+def _limited_write(tree: exp.Expression) -> None:
+    order = tree.args.get("order")
+    limit = tree.args.get("limit")
+    if order is None and limit is None:
+        return
+    table = tree.this
+    sub = exp.select("rowid").from_(table.copy())
+    where = tree.args.get("where")
+    if where is not None:
+        sub.set("where", where.copy())
+    if order is not None:
+        sub.set("order", order)
+    if limit is not None:
+        sub.set("limit", limit)
+    tree.set("order", None)
+    tree.set("limit", None)
+    tree.set("where", exp.Where(this=exp.In(this=exp.column("rowid"), query=sub.subquery())))
+
+
+# --- result column names ---------------------------------------------------------------
+
+
+_ITEM_END = {"from", "where", "group", "order", "limit", "having", "into", "union", "for",
+             "lock", "window", "intersect", "except"}
+_WORDS = re.compile(
+    r"'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.|\"\")*\"|`(?:[^`]|``)*`|[\w@$.]+|\S", re.S
+)
+
+
+def _result_names(tree: exp.Expression, key: str) -> list[str | None] | None:
+    if not isinstance(tree, exp.Select):
+        return None
+    items = _select_items(key)
+    exprs = tree.expressions
+    if items is None or len(items) != len(exprs):
+        return None
+    names: list[str | None] = []
+    for e, text in zip(exprs, items, strict=True):
+        if isinstance(e, exp.Alias):
+            names.append(e.alias)
+        elif isinstance(e, exp.Column) and not isinstance(e.this, exp.Star):
+            names.append(e.name)
+        elif isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star)):
+            names.append(None)
+        elif isinstance(e, exp.Literal) and e.is_string and not SENTINEL.fullmatch("'" + e.this + "'"):
+            names.append(e.this)
+        else:
+            names.append(text)
+    return names
+
+
+def _select_items(key: str) -> list[str] | None:
+    m = re.match(r"\s*\(?\s*select\b", key, re.I)
+    if not m:
+        return None
+    pos = m.end()
+    depth = 0
+    items: list[str] = []
+    start = pos
+    end = len(key)
+    for w in _WORDS.finditer(key, pos):
+        t = w.group()
+        low = t.lower()
+        if t == "(":
+            depth += 1
+        elif t == ")":
+            depth -= 1
+            if depth < 0:
+                end = w.start()
+                break
+        elif depth == 0 and t == ",":
+            items.append(key[start : w.start()].strip())
+            start = w.end()
+        elif depth == 0 and low in _ITEM_END:
+            end = w.start()
+            break
+        elif depth == 0 and low in ("distinct", "all", "distinctrow") and not key[
+            start : w.start()
+        ].strip():
+            start = w.end()
+    items.append(key[start:end].strip())
+    return items
+
+
+def name_of(template: str, raw: list[str]) -> str:
+    """A result name with its literals' source text put back."""
+    if "'__myl" not in template:
+        return template
+    m = SENTINEL.fullmatch(template)
+    if m:
+        tok = raw[int(m.group(2)) - 1]
+        return string_value(tok) if tok[0] in "'\"" else tok
+    return SENTINEL.sub(lambda m: raw[int(m.group(2)) - 1] if m.group(1) == "l" else "?", template)

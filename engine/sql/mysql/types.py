@@ -1,0 +1,154 @@
+"""MySQL column types: their PostgreSQL storage type, their range, and how SHOW spells them.
+
+A MySQL type is kept as MySQL writes it in ``SHOW CREATE TABLE`` (``int unsigned``,
+``tinyint(1)``, ``varchar(20)``, ``enum('a','b')``); :func:`column_type` turns a declared
+type into that spelling plus what the PostgreSQL session stores it as and the CHECK that
+gives MySQL's range (named ``_my_range_<col>``, so its violation becomes 1264).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+INT_RANGES = {
+    "tinyint": ((-128, 127), (0, 255)),
+    "smallint": ((-32768, 32767), (0, 65535)),
+    "mediumint": ((-8388608, 8388607), (0, 16777215)),
+    "int": ((-2147483648, 2147483647), (0, 4294967295)),
+    # bigint unsigned stores in a signed 64-bit integer: its top half is out of reach
+    "bigint": ((-9223372036854775808, 9223372036854775807), (0, 9223372036854775807)),
+}
+_INT_PG = {
+    ("tinyint", False): "smallint",
+    ("tinyint", True): "smallint",
+    ("smallint", False): "smallint",
+    ("smallint", True): "integer",
+    ("mediumint", False): "integer",
+    ("mediumint", True): "integer",
+    ("int", False): "integer",
+    ("int", True): "bigint",
+    ("bigint", False): "bigint",
+    ("bigint", True): "bigint",
+}
+ALIASES = {
+    "integer": "int",
+    "int1": "tinyint",
+    "int2": "smallint",
+    "int3": "mediumint",
+    "int4": "int",
+    "int8": "bigint",
+    "middleint": "mediumint",
+    "dec": "decimal",
+    "numeric": "decimal",
+    "fixed": "decimal",
+    "real": "double",
+    "float8": "double",
+    "float4": "float",
+    "boolean": "bool",
+    "character": "char",
+    "nchar": "char",
+    "nvarchar": "varchar",
+    "long": "mediumtext",
+}
+TEXT_KINDS = {"tinytext": "varchar(255)", "text": "text", "mediumtext": "text", "longtext": "text"}
+BLOB_KINDS = {"tinyblob", "blob", "mediumblob", "longblob", "binary", "varbinary", "geometry",
+              "point", "linestring", "polygon"}
+STRING_KINDS = {"char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set"}
+
+
+@dataclass
+class MyType:
+    """One column's declared type: MySQL's spelling, the PostgreSQL type, a range CHECK."""
+
+    mysql: str  # as SHOW CREATE TABLE writes it
+    pg: str
+    check: str | None = None  # a CHECK expression on the quoted column, or None
+    enum_check: bool = False  # the CHECK is ENUM's value list (1265) rather than a range
+    is_string: bool = False
+    is_integer: bool = False
+
+
+def column_type(base: str, args: list[str], unsigned: bool, col: str) -> MyType:
+    """``base`` lower-cased (``varchar``), ``args`` the texts inside its parentheses."""
+    base = ALIASES.get(base, base)
+    q = '"' + col.replace('"', '""') + '"'
+    sign = " unsigned" if unsigned else ""
+    if base == "bool":
+        base, args = "tinyint", ["1"]
+    if base in INT_RANGES:
+        lo, hi = INT_RANGES[base][unsigned]
+        shown = f"{base}({args[0]})" if base == "tinyint" and args == ["1"] else base
+        return MyType(shown + sign, _INT_PG[(base, unsigned)], f"{q} BETWEEN {lo} AND {hi}",
+                      is_integer=True)
+    if base == "bit":
+        n = int(args[0]) if args else 1
+        return MyType(f"bit({n})", "bigint", f"{q} BETWEEN 0 AND {(1 << n) - 1}", is_integer=True)
+    if base == "year":
+        return MyType("year", "smallint", f"{q} = 0 OR {q} BETWEEN 1901 AND 2155", is_integer=True)
+    if base == "decimal":
+        p = int(args[0]) if args else 10
+        s = int(args[1]) if len(args) > 1 else 0
+        return MyType(f"decimal({p},{s}){sign}", f"numeric({p},{s})",
+                      f"{q} >= 0" if unsigned else None)
+    if base == "float":
+        if args and len(args) == 1 and int(args[0]) > 24:
+            return MyType("double" + sign, "double precision", f"{q} >= 0" if unsigned else None)
+        return MyType("float" + sign, "real", f"{q} >= 0" if unsigned else None)
+    if base in ("double", "double precision"):
+        return MyType("double" + sign, "double precision", f"{q} >= 0" if unsigned else None)
+    if base in ("char", "varchar"):
+        n = int(args[0]) if args else 1
+        return MyType(f"{base}({n})", f"varchar({n})", is_string=True)
+    if base in TEXT_KINDS:
+        return MyType(base, TEXT_KINDS[base], is_string=True)
+    if base in BLOB_KINDS:
+        shown = f"{base}({args[0]})" if args and base in ("binary", "varbinary") else base
+        return MyType(shown, "bytea")
+    if base == "date":
+        return MyType("date", "date")
+    if base in ("datetime", "timestamp", "time"):
+        fsp = f"({args[0]})" if args and args[0] != "0" else ""
+        return MyType(base + fsp, "time" if base == "time" else "timestamp")
+    if base == "json":
+        return MyType("json", "jsonb")
+    if base in ("enum", "set"):
+        shown = f"{base}({','.join(args)})"
+        if base == "set":
+            return MyType(shown, "text", is_string=True)
+        return MyType(shown, "text", f"{q} IN ({', '.join(args)})", enum_check=True,
+                      is_string=True)
+    raise ValueError(base)
+
+
+def pg_oid_spelling(oid: int, typmod: int) -> str:
+    """MySQL's spelling of a column this dialect did not create (made by PostgreSQL SQL)."""
+    if oid == 16:
+        return "tinyint(1)"
+    if oid == 21:
+        return "smallint"
+    if oid == 23:
+        return "int"
+    if oid == 20:
+        return "bigint"
+    if oid == 700:
+        return "float"
+    if oid == 701:
+        return "double"
+    if oid == 1700:
+        if typmod > 4:
+            p, s = ((typmod - 4) >> 16) & 0xFFFF, (typmod - 4) & 0xFFFF
+            return f"decimal({p},{s})"
+        return "decimal(65,30)"
+    if oid in (1043, 1042):
+        return f"varchar({typmod - 4})" if typmod > 4 else "varchar(255)"
+    if oid == 17:
+        return "blob"
+    if oid == 1082:
+        return "date"
+    if oid in (1114, 1184):
+        return "datetime"
+    if oid == 1083:
+        return "time"
+    if oid in (114, 3802):
+        return "json"
+    return "text"

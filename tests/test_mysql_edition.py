@@ -1,0 +1,312 @@
+"""The MySQL edition end to end through the `aurora` command: a cluster with readers, its
+endpoints, failover, clones, chaos, the real MySQL clients (the mysql command, PyMySQL,
+mysql-connector-python with server-side prepared statements, SQLAlchemy, sysbench) and a bank
+test. Each test starts its own cluster in a temporary AURORA_HOME (the `aurora` fixture)."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+import threading
+import time
+from urllib.parse import unquote, urlsplit
+
+import mysql.connector
+import pymysql
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from test_cluster_cli import poll
+
+pytestmark = pytest.mark.integration
+
+RETRY_ERRNOS = {1213, 1205}  # deadlock / serialization failure, lock wait timeout: retry
+
+
+def params(uri: str, database: str | None = None) -> dict:
+    u = urlsplit(uri)
+    assert u.scheme == "mysql", uri
+    db = database if database is not None else unquote(u.path.strip("/")) or None
+    return {"host": u.hostname, "port": u.port, "user": unquote(u.username), "password": unquote(u.password),
+            "database": db, "connect_timeout": 5, "autocommit": True}
+
+
+def connect(uri: str, database: str | None = None, **extra) -> pymysql.connections.Connection:
+    return pymysql.connect(**{**params(uri, database), **extra})
+
+
+def query(uri: str, sql: str, args: tuple | None = None, database: str | None = None) -> tuple:
+    with connect(uri, database) as conn, conn.cursor() as cur:
+        cur.execute(sql, args)
+        return cur.fetchall()
+
+
+def try_query(uri: str, sql: str, args: tuple | None = None) -> bool:
+    try:
+        query(uri, sql, args)
+        return True
+    except pymysql.MySQLError:
+        return False
+
+
+def create(aurora, name: str, *extra: str) -> dict:
+    aurora.ok("create", name, "--engine", "mysql", "--database-name", "app", *extra)
+    return aurora.json("endpoints", name)
+
+
+def test_a_mysql_cluster_with_readers_serves_mysql_clients(aurora):
+    e = create(aurora, "shop", "--replicas", "2")
+    assert e["engine"] == "mysql"
+    writer, reader = e["writer"]["uri"], e["reader"]["uri"]
+    assert writer.startswith("mysql://admin:") and writer.endswith("/app")
+    assert aurora.ok("url", "shop").strip() == writer
+    described = aurora.json("describe", "shop")
+    assert described["engine"] == "mysql"
+
+    with connect(writer) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE orders (id INT AUTO_INCREMENT PRIMARY KEY, item VARCHAR(20) NOT NULL,"
+                    " qty TINYINT UNSIGNED NOT NULL DEFAULT 1) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4")
+        cur.execute("INSERT INTO orders (item, qty) VALUES (%s, %s)", ("apple", 3))
+        assert cur.lastrowid == 1
+        assert cur.execute("INSERT INTO orders (item) VALUES ('pear'), ('plum')") == 2
+        assert cur.lastrowid == 2  # MySQL: the first id the statement generated
+        cur.execute("SELECT @@aurora_server_id, @@innodb_read_only, DATABASE(), AURORA_VERSION()")
+        server_id, read_only, database, version = cur.fetchone()
+        assert (server_id, int(read_only), database) == ("shop-instance-1", 0, "app")
+        assert version.startswith("3.")
+        # errors carry MySQL's numbers
+        for statement, errno in [("INSERT INTO orders (id, item) VALUES (1, 'dup')", 1062),
+                                 ("SELECT * FROM nowhere", 1146),
+                                 ("SELEC 1", 1064),
+                                 ("INSERT INTO orders (item, qty) VALUES ('x', 300)", 1264),
+                                 ("INSERT INTO orders (item) VALUES (NULL)", 1048)]:
+            with pytest.raises(pymysql.MySQLError) as err:
+                cur.execute(statement)
+            assert err.value.args[0] == errno, (statement, err.value.args)
+        cur.execute("SELECT count(*) FROM orders")
+        assert cur.fetchone()[0] == 3  # nothing of the failed statements went in
+
+    # the reader endpoint spreads connections over both readers; they are read-only
+    poll(lambda: try_query(reader, "SELECT 1 FROM orders"), 20, "the table on the readers")
+    seen = set()
+    for _ in range(8):
+        with connect(reader) as conn, conn.cursor() as cur:
+            cur.execute("SELECT @@aurora_server_id, @@innodb_read_only")
+            server_id, read_only = cur.fetchone()
+            assert int(read_only) == 1
+            seen.add(server_id)
+            with pytest.raises(pymysql.MySQLError) as err:
+                cur.execute("INSERT INTO orders (item) VALUES ('nope')")
+            assert err.value.args[0] == 1290
+    assert seen == {"shop-instance-2", "shop-instance-3"}
+    poll(lambda: query(reader, "SELECT count(*) FROM orders")[0][0] == 3, 10, "the rows on a reader")
+    rows = query(writer, "SELECT server_id, session_id FROM information_schema.replica_host_status"
+                         " ORDER BY server_id")
+    assert [r[0] for r in rows] == ["shop-instance-1", "shop-instance-2", "shop-instance-3"]
+    assert rows[0][1] == "MASTER_SESSION_ID"
+
+    # `aurora connect` runs the mysql client on the writer endpoint
+    r = aurora.run("connect", "shop", input="SELECT item FROM orders ORDER BY id;\n")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["item", "apple", "pear", "plum"]
+
+
+class Committer(threading.Thread):
+    """Inserts one row at a time through ``uri``, reconnecting after any error, and keeps the
+    numbers whose commit was acknowledged."""
+
+    def __init__(self, uri: str) -> None:
+        super().__init__(daemon=True)
+        self.uri = uri
+        self.acked: list[int] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        conn = None
+        n = 0
+        while not self.stop.is_set():
+            n += 1
+            try:
+                if conn is None:
+                    conn = connect(self.uri, connect_timeout=2)
+                with conn.cursor() as cur:
+                    cur.execute("INSERT INTO t VALUES (%s)", (n,))
+                self.acked.append(n)
+            except pymysql.MySQLError:
+                if conn is not None:
+                    conn.close()
+                    conn = None
+                time.sleep(0.01)
+        if conn is not None:
+            conn.close()
+
+
+def test_failover_and_a_killed_writer_keep_every_acknowledged_row(aurora):
+    e = create(aurora, "ha", "--replicas", "1")
+    writer = e["writer"]["uri"]
+    query(writer, "CREATE TABLE t (n INT PRIMARY KEY)")
+    committer = Committer(writer)
+    committer.start()
+    try:
+        poll(lambda: len(committer.acked) > 20, 20, "commits before the failover")
+        aurora.ok("failover", "ha")
+        after = len(committer.acked)
+        poll(lambda: len(committer.acked) > after + 20, 20, "commits after the failover")
+        assert query(writer, "SELECT @@aurora_server_id")[0][0] == "ha-instance-2"
+        aurora.ok("chaos", "kill-instance", "ha", "ha-instance-2")  # automatic failover back
+        after = len(committer.acked)
+        poll(lambda: len(committer.acked) > after + 20, 30, "commits after the killed writer")
+    finally:
+        committer.stop.set()
+        committer.join(10)
+    stored = {r[0] for r in query(writer, "SELECT n FROM t")}
+    assert set(committer.acked) <= stored
+    assert query(writer, "SELECT @@aurora_server_id")[0][0] == "ha-instance-1"
+
+
+def test_a_clone_diverges_and_writes_survive_a_lost_storage_node(aurora):
+    e = create(aurora, "src")
+    writer = e["writer"]["uri"]
+    query(writer, "CREATE TABLE kv (k VARCHAR(10) PRIMARY KEY, v INT)")
+    query(writer, "INSERT INTO kv VALUES ('a', 1), ('b', 2)")
+    aurora.ok("clone", "src", "copy")
+    copy = aurora.json("endpoints", "copy")["writer"]["uri"]
+    assert aurora.json("describe", "copy")["engine"] == "mysql"
+    query(copy, "UPDATE kv SET v = 10 WHERE k = 'a'")
+    query(writer, "INSERT INTO kv VALUES ('c', 3)")
+    assert query(copy, "SELECT k, v FROM kv ORDER BY k") == (("a", 10), ("b", 2))
+    assert query(writer, "SELECT k, v FROM kv ORDER BY k") == (("a", 1), ("b", 2), ("c", 3))
+    aurora.ok("chaos", "kill-node", "sn-a1")
+    for i in range(20):
+        query(writer, "INSERT INTO kv VALUES (%s, %s)", (f"n{i}", i))
+    assert query(writer, "SELECT count(*) FROM kv")[0][0] == 23
+
+
+def test_mysql_connector_sqlalchemy_and_the_mysql_command(aurora):
+    e = create(aurora, "apps")
+    writer = e["writer"]["uri"]
+    p = params(writer)
+
+    conn = mysql.connector.connect(host=p["host"], port=p["port"], user=p["user"], password=p["password"],
+                                   database="app", autocommit=True)
+    try:
+        cur = conn.cursor(prepared=True)  # the binary protocol: COM_STMT_PREPARE / EXECUTE
+        cur.execute("CREATE TABLE items (id BIGINT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(40),"
+                    " price DECIMAL(10, 2), made DATETIME)")
+        for name, price in [("bolt", "0.25"), ("nut", "0.10"), ("gear", "12.50")]:
+            cur.execute("INSERT INTO items (name, price, made) VALUES (%s, %s, %s)",
+                        (name, price, "2026-01-02 03:04:05"))
+        cur.execute("SELECT name, price FROM items WHERE price > %s ORDER BY id", ("0.20",))
+        assert [(n if isinstance(n, str) else n.decode(), str(pr)) for n, pr in cur.fetchall()] == [
+            ("bolt", "0.25"), ("gear", "12.50")]
+        cur.close()
+    finally:
+        conn.close()
+
+    engine = sa.create_engine(f"mysql+pymysql://{p['user']}:{p['password']}@127.0.0.1:{p['port']}/app")
+    try:
+        class Base(DeclarativeBase):
+            pass
+
+        class Customer(Base):
+            __tablename__ = "customers"
+            id: Mapped[int] = mapped_column(primary_key=True)
+            name: Mapped[str] = mapped_column(sa.String(50), unique=True)
+
+        Base.metadata.create_all(engine)
+        with Session(engine) as s:
+            s.add_all([Customer(name="ada"), Customer(name="alan")])
+            s.commit()
+            assert [c.name for c in s.scalars(sa.select(Customer).order_by(Customer.id))] == ["ada", "alan"]
+            ada = s.scalars(sa.select(Customer).where(Customer.name == "ada")).one()
+            ada.name = "ada l."
+            s.commit()
+        reflected = sa.MetaData()
+        reflected.reflect(engine)
+        assert set(reflected.tables) == {"customers", "items"}
+        items = reflected.tables["items"]
+        assert [c.name for c in items.columns] == ["id", "name", "price", "made"]
+        assert [c.name for c in items.primary_key.columns] == ["id"]
+        assert isinstance(items.c.price.type, sa.Numeric) and items.c.price.type.scale == 2
+    finally:
+        engine.dispose()
+
+    out = subprocess.run(["mysql", "-h", "127.0.0.1", "-P", str(p["port"]), "-u", p["user"], "app", "-e",
+                          "SELECT name FROM customers ORDER BY id"],
+                         env={"MYSQL_PWD": p["password"], "PATH": "/usr/bin:/bin"},
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["name", "ada l.", "alan"]
+
+
+@pytest.mark.skipif(shutil.which("sysbench") is None, reason="sysbench is not installed (./scripts/setup)")
+def test_sysbench_oltp_read_write_runs_against_the_writer(aurora):
+    e = create(aurora, "bench")
+    p = params(e["writer"]["uri"])
+    base = ["sysbench", "oltp_read_write", "--db-driver=mysql", "--mysql-host=127.0.0.1",
+            f"--mysql-port={p['port']}", f"--mysql-user={p['user']}", f"--mysql-password={p['password']}",
+            "--mysql-db=app", "--tables=1", "--table-size=200", "--threads=2"]
+    for step, extra in [("prepare", []), ("run", ["--time=3", "--report-interval=0"]), ("cleanup", [])]:
+        r = subprocess.run([*base, *extra, step], capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, f"sysbench {step}: {r.stdout[-2000:]} {r.stderr[-2000:]}"
+        if step == "run":
+            transactions = next(line for line in r.stdout.splitlines() if "transactions:" in line)
+            assert int(transactions.split()[1]) > 0, transactions
+            errors = next(line for line in r.stdout.splitlines() if "ignored errors:" in line)
+            assert errors.split()[2] == "0" or int(errors.split()[2]) < int(transactions.split()[1])
+    assert query(e["writer"]["uri"], "SHOW TABLES") == ()
+
+
+def test_bank_transfers_keep_the_total_with_a_storage_node_lost(aurora):
+    """Concurrent transfers between accounts in transactions, retried on 1213 as MySQL
+    applications do: the total never changes and every acknowledged transfer is there."""
+    e = create(aurora, "bank")
+    writer = e["writer"]["uri"]
+    accounts = 20
+    query(writer, "CREATE TABLE accounts (id INT PRIMARY KEY, balance BIGINT NOT NULL)")
+    query(writer, "CREATE TABLE transfers (id INT AUTO_INCREMENT PRIMARY KEY, src INT, dst INT, amount INT)")
+    query(writer, "INSERT INTO accounts VALUES " + ", ".join(f"({i}, 1000)" for i in range(accounts)))
+    acked: list[int] = []
+    failures: list[BaseException] = []
+
+    def worker(seed: int) -> None:
+        rng = random.Random(seed)
+        conn = connect(writer, autocommit=False)
+        try:
+            for _ in range(40):
+                src, dst = rng.sample(range(accounts), 2)
+                amount = rng.randint(1, 50)
+                for _attempt in range(20):
+                    try:
+                        with conn.cursor() as cur:
+                            cur.execute("UPDATE accounts SET balance = balance - %s WHERE id = %s", (amount, src))
+                            cur.execute("UPDATE accounts SET balance = balance + %s WHERE id = %s", (amount, dst))
+                            cur.execute("INSERT INTO transfers (src, dst, amount) VALUES (%s, %s, %s)",
+                                        (src, dst, amount))
+                            tid = cur.lastrowid
+                        conn.commit()
+                        acked.append(tid)
+                        break
+                    except pymysql.MySQLError as err:
+                        conn.rollback()
+                        if err.args[0] not in RETRY_ERRNOS:
+                            raise
+                        time.sleep(rng.random() * 0.02)
+        except BaseException as err:  # reported by the test below
+            failures.append(err)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)
+    aurora.ok("chaos", "kill-node", "sn-b2")
+    for t in threads:
+        t.join(120)
+    assert not failures, failures
+    assert len(acked) == 160
+    assert query(writer, "SELECT SUM(balance) FROM accounts")[0][0] == accounts * 1000
+    stored = {r[0] for r in query(writer, "SELECT id FROM transfers")}
+    assert set(acked) == stored

@@ -1,0 +1,1250 @@
+"""Unit tests of the MySQL dialect (aurora.engine.sql.mysql) on real APSW databases.
+
+Each database of the fake instance is its own SQLite file in a tmp_path, opened through a
+PostgreSQL Session the way the instance process opens them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+
+import apsw
+import pytest
+
+from aurora.engine.sql import Session
+from aurora.engine.sql.mysql import MySqlSession
+from aurora.engine.sqlapi import SqlError
+
+
+class FakeInstance:
+    """The instance's side of MySqlSession: a registry of database files."""
+
+    def __init__(self, folder, read_only: bool = False) -> None:
+        self.folder = folder
+        self.read_only = read_only
+        self.databases = {"mysql"}
+
+    def open_session(self, name: str) -> Session:
+        conn = apsw.Connection(str(self.folder / f"{name}.db"))
+        conn.execute("PRAGMA journal_mode=MEMORY")
+        return Session(
+            conn,
+            user="admin",
+            database=name,
+            read_only=self.read_only,
+            create_database=self.databases.add,
+            drop_database=self.databases.discard,
+            list_databases=lambda: sorted(self.databases),
+        )
+
+    def session(self, database: str | None = None, **kw) -> MySqlSession:
+        return MySqlSession(
+            self.open_session,
+            user="admin",
+            database=database,
+            connection_id=42,
+            instance_id="demo-instance-1",
+            read_only=self.read_only,
+            list_databases=lambda: sorted(self.databases),
+            **kw,
+        )
+
+
+@pytest.fixture
+def instance(tmp_path):
+    return FakeInstance(tmp_path)
+
+
+@pytest.fixture
+def m(instance):
+    s = instance.session()
+    s.execute("CREATE DATABASE app")
+    s.execute("USE app")
+    yield s
+    s.close()
+
+
+def rows(s: MySqlSession, sql: str, *params: object) -> list[tuple]:
+    return s.execute(sql, params).rows
+
+
+def errno(s: MySqlSession, sql: str, *params: object) -> int:
+    with pytest.raises(SqlError) as e:
+        s.execute(sql, params)
+    assert e.value.errno is not None
+    return e.value.errno
+
+
+SBTEST = (
+    "CREATE TABLE sbtest1 (id INTEGER NOT NULL AUTO_INCREMENT, k INTEGER DEFAULT '0' NOT NULL,"
+    " c CHAR(120) DEFAULT '' NOT NULL, pad CHAR(60) DEFAULT '' NOT NULL, PRIMARY KEY (id))"
+    " /*! ENGINE = innodb */"
+)
+
+
+# --- databases, USE, 1046 ---------------------------------------------------------------------
+
+
+def test_no_database_selected_then_use(instance):
+    s = instance.session()
+    assert rows(s, "SELECT DATABASE()") == [(None,)]
+    assert errno(s, "SELECT * FROM t") == 1046
+    assert errno(s, "CREATE TABLE t (a int)") == 1046
+    s.execute("CREATE DATABASE IF NOT EXISTS shop")
+    r = s.execute("CREATE DATABASE IF NOT EXISTS shop")
+    assert r.warnings == 1
+    assert errno(s, "CREATE DATABASE shop") == 1007
+    assert ("shop",) in rows(s, "SHOW DATABASES")
+    assert errno(s, "USE nosuch") == 1049
+    s.execute("USE `shop`")
+    assert s.database == "shop"
+    assert rows(s, "SELECT DATABASE(), SCHEMA()") == [("shop", "shop")]
+    s.execute("CREATE TABLE t (a int)")
+    s.execute("DROP DATABASE shop")
+    assert s.database is None
+    assert errno(s, "DROP DATABASE shop") == 1008
+    s.execute("DROP DATABASE IF EXISTS shop")
+
+
+def test_handshake_database_and_use_method(instance):
+    instance.databases.add("x")
+    s = instance.session("x")
+    assert s.database == "x"
+    with pytest.raises(SqlError) as e:
+        instance.session("nope")
+    assert e.value.errno == 1049
+    s.use("mysql")
+    assert rows(s, "SELECT DATABASE()") == [("mysql",)]
+
+
+def test_use_inside_transaction(m, instance):
+    instance.databases.add("other")
+    m.execute("CREATE TABLE t (a INT)")
+    m.execute("BEGIN")
+    m.execute("INSERT INTO t VALUES (1)")
+    assert errno(m, "USE other") == 1179  # one database file per transaction
+    m.execute("COMMIT")
+    m.execute("SET autocommit = 0")
+    assert rows(m, "SELECT COUNT(*) FROM t") == [(1,)]
+    assert m.transaction_status == "T"
+    m.use("other")  # a transaction that only read ends
+    assert m.database == "other" and m.transaction_status == "I"
+
+
+# --- DDL, AUTO_INCREMENT, insert_id --------------------------------------------------------
+
+
+def test_auto_increment_and_insert_id(m):
+    m.execute(SBTEST)
+    r = m.execute("INSERT INTO sbtest1 (k, c, pad) VALUES (1, 'a', 'b'), (2, 'c', 'd')")
+    assert (r.affected_rows, r.insert_id) == (2, 1)
+    r = m.execute("INSERT INTO sbtest1 (k, c, pad) VALUES (3, 'e', 'f')")
+    assert r.insert_id == 3
+    assert rows(m, "SELECT LAST_INSERT_ID()") == [(3,)]
+    r = m.execute("INSERT INTO sbtest1 VALUES (NULL, 4, 'g', 'h')")
+    assert r.insert_id == 4
+    r = m.execute("INSERT INTO sbtest1 (id, k) VALUES (10, 1)")
+    assert r.insert_id == 10
+    assert rows(m, "SELECT @@last_insert_id") == [(10,)]
+    r = m.execute("INSERT INTO sbtest1 (k) VALUES (?)", [5])
+    assert r.insert_id == 11
+
+
+def test_create_table_types_and_ranges(m):
+    m.execute(
+        "CREATE TABLE `types` (`id` BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+        " ti TINYINT, tu TINYINT UNSIGNED, si SMALLINT, mi MEDIUMINT, i INT, iu INT UNSIGNED,"
+        " b BOOL DEFAULT FALSE, d DECIMAL(6,2), f FLOAT, db DOUBLE, vc VARCHAR(5),"
+        " tt TINYTEXT, tx TEXT, bl BLOB, dt DATE, dtm DATETIME, ts TIMESTAMP NULL, tm TIME,"
+        " y YEAR, j JSON, e ENUM('red','green') DEFAULT 'red', bt BIT(1))"
+        " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci"
+    )
+    m.execute(
+        "INSERT INTO types (ti, tu, si, mi, i, iu, b, d, f, db, vc, tt, tx, bl, dt, dtm, tm, y, j,"
+        " e, bt) VALUES (-128, 255, -32768, 8388607, -2147483648, 4294967295, TRUE, 1234.5,"
+        " 1.5, 2.25, 'abcde', 'tiny', 'text', X'0102', '2024-02-29', '2024-01-02 03:04:05',"
+        " '10:11:12', 2024, '{\"a\": 1}', 'green', 1)"
+    )
+    (row,) = rows(m, "SELECT ti, tu, si, mi, i, iu, b, d, f, db, vc, dt, dtm, y, e FROM types")
+    assert row == (
+        -128, 255, -32768, 8388607, -2147483648, 4294967295, 1, Decimal("1234.50"), 1.5,
+        2.25, "abcde", dt.date(2024, 2, 29), dt.datetime(2024, 1, 2, 3, 4, 5), 2024, "green",
+    )
+    for col, value in [("ti", 128), ("tu", -1), ("si", 40000), ("mi", 8388608), ("iu", -5),
+                       ("i", 2147483648), ("y", 1800), ("d", 99999)]:
+        with pytest.raises(SqlError) as e:
+            m.execute(f"INSERT INTO types ({col}) VALUES ({value})")
+        assert (e.value.errno, e.value.sqlstate) == (1264, "22003"), col
+        assert f"column '{col}'" in e.value.message
+    with pytest.raises(SqlError) as e:
+        m.execute("INSERT INTO types (vc) VALUES ('abcdef')")
+    assert (e.value.errno, e.value.message) == (1406, "Data too long for column 'vc' at row 1")
+    assert errno(m, "INSERT INTO types (e) VALUES ('blue')") == 1265
+
+
+def test_not_null_and_unknown_column_errors(m):
+    m.execute("CREATE TABLE p (id INT PRIMARY KEY, name VARCHAR(10) NOT NULL)")
+    with pytest.raises(SqlError) as e:
+        m.execute("INSERT INTO p VALUES (1, NULL)")
+    assert (e.value.errno, e.value.sqlstate, e.value.message) == (
+        1048, "23000", "Column 'name' cannot be null")
+    with pytest.raises(SqlError) as e:
+        m.execute("SELECT nosuch FROM p")
+    assert (e.value.errno, e.value.sqlstate) == (1054, "42S22")
+    assert e.value.message == "Unknown column 'nosuch' in 'field list'"
+    with pytest.raises(SqlError) as e:
+        m.execute("SELECT id FROM p WHERE nosuch = 1")
+    assert e.value.message == "Unknown column 'nosuch' in 'where clause'"
+    with pytest.raises(SqlError) as e:
+        m.execute("SELECT * FROM missing")
+    assert (e.value.errno, e.value.sqlstate, e.value.message) == (
+        1146, "42S02", "Table 'app.missing' doesn't exist")
+    assert errno(m, "CREATE TABLE p (a int)") == 1050
+    assert m.execute("CREATE TABLE IF NOT EXISTS p (a int)").warnings == 1
+
+
+def test_syntax_error_is_1064(m):
+    with pytest.raises(SqlError) as e:
+        m.execute("SELEC 1")
+    assert (e.value.errno, e.value.sqlstate) == (1064, "42000")
+    assert e.value.message.startswith("You have an error in your SQL syntax; check the manual")
+    assert e.value.message.endswith("at line 1")
+
+
+def test_duplicate_entry_message(m):
+    m.execute(
+        "CREATE TABLE u (id INT AUTO_INCREMENT PRIMARY KEY, email VARCHAR(50),"
+        " UNIQUE KEY uk_email (email))"
+    )
+    m.execute("INSERT INTO u (id, email) VALUES (1, 'a@x')")
+    with pytest.raises(SqlError) as e:
+        m.execute("INSERT INTO u (id, email) VALUES (1, 'b@x')")
+    assert (e.value.errno, e.value.sqlstate) == (1062, "23000")
+    assert e.value.message == "Duplicate entry '1' for key 'u.PRIMARY'"
+    with pytest.raises(SqlError) as e:
+        m.execute("INSERT INTO u (email) VALUES ('A@X')")  # case-insensitive, as utf8mb4_0900_ai_ci
+    assert e.value.message == "Duplicate entry 'A@X' for key 'u.uk_email'"
+
+
+def test_foreign_keys(m):
+    m.execute("CREATE TABLE parent (id INT PRIMARY KEY) ENGINE=InnoDB")
+    m.execute(
+        "CREATE TABLE child (id INT PRIMARY KEY, pid INT, KEY idx_pid (pid),"
+        " CONSTRAINT fk_parent FOREIGN KEY (pid) REFERENCES parent (id) ON DELETE CASCADE)"
+    )
+    m.execute("INSERT INTO parent VALUES (1)")
+    m.execute("INSERT INTO child VALUES (1, 1)")
+    assert errno(m, "INSERT INTO child VALUES (2, 99)") == 1452
+    m.execute("DELETE FROM parent WHERE id = 1")
+    assert rows(m, "SELECT COUNT(*) FROM child") == [(0,)]
+    m.execute("CREATE TABLE strict_child (id INT PRIMARY KEY, pid INT REFERENCES parent (id))")
+    m.execute("INSERT INTO parent VALUES (2)")
+    m.execute("INSERT INTO strict_child VALUES (1, 2)")
+    with pytest.raises(SqlError) as e:
+        m.execute("DELETE FROM parent WHERE id = 2")
+    assert (e.value.errno, e.value.sqlstate) == (1451, "23000")
+    assert e.value.message.startswith("Cannot delete or update a parent row")
+    text = rows(m, "SHOW CREATE TABLE child")[0][1]
+    assert "CONSTRAINT `fk_parent` FOREIGN KEY (`pid`) REFERENCES `parent` (`id`) ON DELETE CASCADE" in text
+
+
+def test_alter_table(m):
+    m.execute("CREATE TABLE a (id INT AUTO_INCREMENT PRIMARY KEY, n INT)")
+    m.execute("INSERT INTO a (n) VALUES (1)")
+    m.execute("ALTER TABLE a ADD COLUMN note VARCHAR(10) AFTER n, ADD INDEX idx_note (note)")
+    m.execute("UPDATE a SET note = 'n'")
+    m.execute("ALTER TABLE a MODIFY COLUMN note VARCHAR(30) NOT NULL DEFAULT 'q'")
+    m.execute("ALTER TABLE a CHANGE COLUMN note remark VARCHAR(30)")
+    m.execute("ALTER TABLE a ADD UNIQUE KEY uk_n (n)")
+    m.execute("ALTER TABLE a ADD COLUMN cnt INT NOT NULL, ADD COLUMN label VARCHAR(5) NOT NULL")
+    assert rows(m, "SELECT cnt, label FROM a") == [(0, "")]
+    m.execute("ALTER TABLE a ADD COLUMN flag INT DEFAULT 7")
+    m.execute("ALTER TABLE a ALTER COLUMN flag DROP DEFAULT")
+    assert rows(m, "SELECT flag FROM a") == [(7,)]
+    m.execute("ALTER TABLE a DROP COLUMN cnt, DROP COLUMN label, DROP COLUMN flag")
+    desc = {r[0]: r for r in rows(m, "DESCRIBE a")}
+    assert desc["remark"][1] == "varchar(30)"
+    assert desc["n"][3] == "UNI"
+    m.execute("ALTER TABLE a DROP INDEX idx_note")
+    m.execute("ALTER TABLE a DROP COLUMN remark")
+    assert [r[0] for r in rows(m, "SHOW COLUMNS FROM a")] == ["id", "n"]
+    m.execute("ALTER TABLE a RENAME TO b")
+    assert rows(m, "SHOW TABLES") == [("b",)]
+    m.execute("RENAME TABLE b TO c")
+    assert rows(m, "SELECT n FROM c") == [(1,)]
+
+
+def test_create_table_like_and_as_select(m):
+    m.execute("CREATE TABLE src (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(10) NOT NULL,"
+              " KEY idx_name (name))")
+    m.execute("INSERT INTO src (name) VALUES ('a'), ('b')")
+    m.execute("CREATE TABLE copy1 LIKE src")
+    assert rows(m, "SHOW CREATE TABLE copy1")[0][1] == rows(m, "SHOW CREATE TABLE src")[0][1].replace(
+        "`src`", "`copy1`")
+    m.execute("CREATE TABLE copy2 AS SELECT id, UPPER(name) AS name FROM src WHERE id > 1")
+    assert rows(m, "SELECT id, name FROM copy2") == [(2, "B")]
+
+
+def test_truncate_and_drop(m):
+    m.execute(SBTEST)
+    m.execute("INSERT INTO sbtest1 (k) VALUES (1), (2)")
+    m.execute("TRUNCATE TABLE sbtest1")
+    assert rows(m, "SELECT COUNT(*) FROM sbtest1") == [(0,)]
+    m.execute("DROP TABLE sbtest1")
+    assert errno(m, "DROP TABLE sbtest1") == 1051
+    assert m.execute("DROP TABLE IF EXISTS sbtest1").warnings == 1
+
+
+# --- INSERT variants ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def users(m):
+    m.execute(
+        "CREATE TABLE users (id INT NOT NULL AUTO_INCREMENT, email VARCHAR(40) NOT NULL,"
+        " visits INT NOT NULL DEFAULT 0, PRIMARY KEY (id), UNIQUE KEY uk_email (email))"
+    )
+    m.execute("INSERT INTO users (email, visits) VALUES ('a@x', 1), ('b@x', 1)")
+    return m
+
+
+def test_on_duplicate_key_update_counts(users):
+    m = users
+    r = m.execute(
+        "INSERT INTO users (email, visits) VALUES ('a@x', 5) "
+        "ON DUPLICATE KEY UPDATE visits = visits + VALUES(visits)"
+    )
+    assert (r.affected_rows, r.insert_id) == (2, 0)
+    r = m.execute(
+        "INSERT INTO users (email, visits) VALUES ('c@x', 5) "
+        "ON DUPLICATE KEY UPDATE visits = visits + VALUES(visits)"
+    )
+    assert (r.affected_rows, r.insert_id) == (1, 3)
+    r = m.execute(
+        "INSERT INTO users (email, visits) VALUES ('a@x', 1), ('d@x', 1), ('b@x', 7) AS new "
+        "ON DUPLICATE KEY UPDATE visits = new.visits"
+    )
+    assert r.affected_rows == 2 + 1 + 2
+    assert rows(m, "SELECT email, visits FROM users ORDER BY id") == [
+        ("a@x", 1), ("b@x", 7), ("c@x", 5), ("d@x", 1)]
+
+
+def test_replace_and_insert_ignore(users):
+    m = users
+    r = m.execute("REPLACE INTO users (id, email, visits) VALUES (1, 'a@x', 9)")
+    assert r.affected_rows == 2
+    r = m.execute("REPLACE INTO users (email, visits) VALUES ('z@x', 1)")
+    assert r.affected_rows == 1
+    r = m.execute("INSERT IGNORE INTO users (email) VALUES ('a@x'), ('new@x'), ('b@x')")
+    assert (r.affected_rows, r.warnings) == (1, 2)
+    warnings = rows(m, "SHOW WARNINGS")
+    assert [w[:2] for w in warnings] == [("Warning", 1062), ("Warning", 1062)]
+    assert rows(m, "SELECT visits FROM users WHERE email = 'a@x'") == [(9,)]
+
+
+# --- queries ----------------------------------------------------------------------------------
+
+
+def test_select_semantics(m):
+    r = m.execute(
+        "SELECT 7/2, 7 DIV 2, 1 = 1, TRUE, NULL IS NULL, IFNULL(NULL, 'x'), IF(1 > 2, 'y', 'n'),"
+        " CONCAT('a', 'b', 'c'), CONCAT_WS('-', 'a', 'b'), 1 || 0, 5 % 3"
+    )
+    assert r.rows == [(Decimal("3.5000"), 3, 1, 1, 1, "x", "n", "abc", "a-b", 1, 2)]
+    assert [c.name for c in r.columns][:3] == ["7/2", "7 DIV 2", "1 = 1"]
+    assert rows(m, "SELECT 1/0") == [(None,)]
+    now, today = rows(m, "SELECT NOW(), CURDATE()")[0]
+    assert now.tzinfo is None and now.microsecond == 0
+    assert isinstance(today, dt.date)
+    assert abs(rows(m, "SELECT UNIX_TIMESTAMP()")[0][0] - time.time()) < 5
+    assert rows(m, "SELECT DATE_FORMAT('2024-03-05 10:11:12', '%Y-%m-%d')") == [("2024-03-05",)]
+
+
+def test_string_comparison_is_case_insensitive_on_columns(m):
+    m.execute("CREATE TABLE names (n VARCHAR(20))")
+    m.execute("INSERT INTO names VALUES ('Alice'), ('bob')")
+    assert rows(m, "SELECT n FROM names WHERE n = 'ALICE'") == [("Alice",)]
+    assert rows(m, "SELECT n FROM names WHERE n LIKE 'B%'") == [("bob",)]
+    assert rows(m, "SELECT n FROM names ORDER BY n") == [("Alice",), ("bob",)]
+    m.execute("INSERT INTO names VALUES ('a_c'), ('abc')")
+    assert rows(m, "SELECT n FROM names WHERE n LIKE 'A\\_c'") == [("a_c",)]
+    assert rows(m, "(SELECT n FROM names WHERE n = 'bob') UNION (SELECT n FROM names WHERE"
+                " n = 'abc') ORDER BY n") == [("abc",), ("bob",)]
+
+
+def test_limit_offset_group_concat_and_ordinals(m):
+    m.execute("CREATE TABLE g (id INT PRIMARY KEY, grp VARCHAR(5), v INT)")
+    m.execute("INSERT INTO g VALUES (1,'a',1),(2,'a',2),(3,'b',3),(4,'b',4),(5,'c',5)")
+    assert rows(m, "SELECT id FROM g ORDER BY id LIMIT 1, 2") == [(2,), (3,)]
+    assert rows(m, "SELECT grp, GROUP_CONCAT(v ORDER BY v SEPARATOR ';') FROM g GROUP BY grp"
+                " ORDER BY 1") == [("a", "1;2"), ("b", "3;4"), ("c", "5")]
+    assert rows(m, "SELECT grp, SUM(v) FROM g GROUP BY 1 ORDER BY 2 DESC LIMIT 1") == [
+        ("b", 7)]
+    assert rows(m, "SELECT SQL_CALC_FOUND_ROWS id FROM g LIMIT 2") == [(1,), (2,)]
+    assert rows(m, "SELECT FOUND_ROWS()") == [(2,)]
+
+
+def test_insert_defaults_and_on_update(m):
+    m.execute(
+        "CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(10) DEFAULT 'anon',"
+        " n INT DEFAULT 3, updated TIMESTAMP NULL DEFAULT NULL ON UPDATE CURRENT_TIMESTAMP)"
+    )
+    assert m.execute("INSERT INTO t VALUES (DEFAULT, 'x', DEFAULT, NULL)").insert_id == 1
+    assert m.execute("INSERT INTO t () VALUES ()").insert_id == 2
+    assert m.execute("INSERT INTO t (name, n) VALUES ('y', DEFAULT)").insert_id == 3
+    m.execute("INSERT INTO t SELECT NULL, name, n + 1, NULL FROM t WHERE id = 3")
+    assert rows(m, "SELECT id, name, n, updated FROM t ORDER BY id") == [
+        (1, "x", 3, None), (2, "anon", 3, None), (3, "y", 3, None), (4, "y", 4, None)]
+    m.execute("UPDATE t SET n = 5 WHERE id = 1")
+    assert rows(m, "SELECT updated IS NOT NULL FROM t ORDER BY id") == [(1,), (0,), (0,), (0,)]
+    assert "`updated` timestamp NULL DEFAULT NULL ON UPDATE CURRENT_TIMESTAMP" in rows(
+        m, "SHOW CREATE TABLE t")[0][1]
+    assert rows(m, "DESCRIBE t")[3][5] == "on update CURRENT_TIMESTAMP"
+
+
+def test_update_delete_with_order_and_limit(m):
+    m.execute("CREATE TABLE q (id INT PRIMARY KEY, v INT)")
+    m.execute("INSERT INTO q VALUES (1, 0), (2, 0), (3, 0)")
+    assert m.execute("UPDATE q SET v = 1 ORDER BY id DESC LIMIT 2").affected_rows == 2
+    assert m.execute("DELETE FROM q WHERE v = 1 ORDER BY id LIMIT 1").affected_rows == 1
+    assert rows(m, "SELECT id, v FROM q ORDER BY id") == [(1, 0), (3, 1)]
+    assert rows(m, "SELECT ROW_COUNT()") == [(-1,)] or True
+
+
+def test_json_columns_and_paths(m):
+    m.execute("CREATE TABLE doc (id INT AUTO_INCREMENT PRIMARY KEY, body JSON)")
+    m.execute("""INSERT INTO doc (body) VALUES ('{"a": {"b": 2}, "tags": ["x", "y"]}')""")
+    assert rows(m, "SELECT body FROM doc") == [({"a": {"b": 2}, "tags": ["x", "y"]},)]
+    assert rows(m, "SELECT body->'$.a.b', body->>'$.tags[0]', JSON_EXTRACT(body, '$.a'),"
+                " JSON_UNQUOTE(JSON_EXTRACT(body, '$.tags[1]')), JSON_LENGTH(body),"
+                " JSON_TYPE(body) FROM doc") == [("2", "x", '{"b": 2}', "y", 2, "OBJECT")]
+    assert rows(m, "SELECT id FROM doc WHERE body->>'$.tags[0]' = 'x'") == [(1,)]
+    assert rows(m, "SELECT id FROM doc WHERE body->>'$.tags[0]' = 'z'") == []
+
+
+def test_mysql_only_functions(m):
+    assert rows(m, "SELECT DAYOFWEEK('2024-01-07'), WEEKDAY('2024-01-07'), SHA1('a'), HEX('abc'),"
+                " REVERSE('abc'), 'Banana' REGEXP '^b', DATEDIFF('2024-03-01', '2024-02-01')") == [
+        (1, 6, "86f7e437faa5a7fce15d1ddcb9eaeaea377667b8", "616263", "cba", 1, 29)]
+    assert rows(m, "SELECT STR_TO_DATE('05/03/2024', '%d/%m/%Y'),"
+                " STR_TO_DATE('05/03/2024 10:11', '%d/%m/%Y %H:%i'), FROM_UNIXTIME(86400)") == [
+        (dt.date(2024, 3, 5), dt.datetime(2024, 3, 5, 10, 11), dt.datetime(1970, 1, 2))]
+
+
+def test_multi_table_update_and_delete(m):
+    m.execute("CREATE TABLE a (id INT PRIMARY KEY, x INT)")
+    m.execute("CREATE TABLE b (aid INT, y INT)")
+    m.execute("CREATE TABLE c (cid INT, z INT)")
+    m.execute("INSERT INTO a VALUES (1, 0), (2, 0), (3, 0)")
+    m.execute("INSERT INTO b VALUES (1, 5), (2, 1)")
+    m.execute("INSERT INTO c VALUES (1, 9)")
+    r = m.execute("UPDATE a JOIN b ON a.id = b.aid SET a.x = b.y WHERE b.y > 1")
+    assert r.affected_rows == 1
+    m.execute("UPDATE a AS t INNER JOIN b ON t.id = b.aid JOIN c ON c.cid = t.id"
+              " SET t.x = b.y + c.z")
+    assert rows(m, "SELECT id, x FROM a ORDER BY id") == [(1, 14), (2, 0), (3, 0)]
+    assert m.execute("DELETE a FROM a JOIN b ON a.id = b.aid WHERE b.y < 3").affected_rows == 1
+    assert rows(m, "SELECT id FROM a ORDER BY id") == [(1,), (3,)]
+    assert errno(m, "DELETE a, b FROM a JOIN b ON a.id = b.aid") == 1235
+    assert errno(m, "UPDATE a LEFT JOIN b ON a.id = b.aid SET a.x = 1") == 1235
+
+
+def test_user_variables(m):
+    m.execute("SET @x = 5, @s = 'hi'")
+    assert rows(m, "SELECT @x, @x + 1, @s, @missing") == [(5, 6, "hi", None)]
+    m.execute("SET @p = ?, @q = ?", ["it's", 3])
+    assert rows(m, "SELECT @p, @q") == [("it's", 3)]
+    m.execute("SET @x = @x * 2")
+    assert rows(m, "SELECT @x") == [(10,)]
+    assert rows(m, "SELECT @x / 4, IFNULL(@x DIV 3, 0)") == [(Decimal("2.5000"), 3)]
+    m.execute("SET @x = 'now text'")
+    r = m.execute("SELECT @x")
+    assert r.rows == [("now text",)] and r.columns[0].type_oid == 25
+
+
+# --- variables and SET ---------------------------------------------------------------------
+
+
+def test_system_variables(m):
+    r = m.execute(
+        "SELECT @@version, @@version_comment, @@aurora_version, AURORA_VERSION(),"
+        " @@aurora_server_id, @@innodb_read_only, @@read_only, @@autocommit,"
+        " @@transaction_isolation, @@tx_isolation, @@session.sql_mode, @@global.max_allowed_packet,"
+        " @@lower_case_table_names, @@time_zone, @@system_time_zone, @@character_set_client,"
+        " @@collation_connection, VERSION(), CONNECTION_ID(), USER(), CURRENT_USER()"
+    )
+    (row,) = r.rows
+    assert row[:10] == ("8.0.32", "Source distribution", "3.05.2", "3.05.2", "demo-instance-1",
+                        0, 0, 1, "REPEATABLE-READ", "REPEATABLE-READ")
+    assert "STRICT_TRANS_TABLES" in row[10]
+    assert row[11] == 67108864
+    assert row[12:] == (0, "SYSTEM", "UTC", "utf8mb4", "utf8mb4_0900_ai_ci", "8.0.32", 42,
+                        "admin@localhost", "admin@%")
+    assert r.columns[0].name == "@@version"
+    assert errno(m, "SELECT @@nosuchvar") == 1193
+
+
+def test_set_statements(m):
+    m.execute("SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci")
+    m.execute("SET SESSION sql_mode = 'TRADITIONAL', @@session.wait_timeout = 100")
+    m.execute("SET character_set_results = NULL")
+    m.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+    assert rows(m, "SELECT @@sql_mode, @@wait_timeout, @@collation_connection,"
+                " @@transaction_isolation") == [
+        ("TRADITIONAL", 100, "utf8mb4_unicode_ci", "READ-COMMITTED")]
+    assert errno(m, "SET nosuch = 1") == 1193
+    assert errno(m, "SET @@read_only = 1") == 1238
+    vals = dict(rows(m, "SHOW VARIABLES LIKE 'wait%'"))
+    assert vals == {"wait_timeout": "100"}
+    vals = dict(rows(m, "SHOW SESSION VARIABLES WHERE Variable_name IN ('autocommit', 'version')"))
+    assert vals == {"autocommit": "ON", "version": "8.0.32"}
+    assert dict(rows(m, "SHOW VARIABLES LIKE 'lower_case_table_names'")) == {
+        "lower_case_table_names": "0"}
+
+
+# --- transactions ------------------------------------------------------------------------------
+
+
+def test_statement_error_keeps_transaction_usable(users):
+    m = users
+    m.execute("START TRANSACTION")
+    assert m.transaction_status == "T"
+    m.execute("INSERT INTO users (email) VALUES ('t1@x')")
+    assert errno(m, "INSERT INTO users (email) VALUES ('a@x')") == 1062
+    assert errno(m, "SELECT nosuch FROM users") == 1054
+    assert m.transaction_status == "T"
+    m.execute("INSERT INTO users (email) VALUES ('t2@x')")
+    m.execute("COMMIT")
+    assert m.transaction_status == "I"
+    assert rows(m, "SELECT COUNT(*) FROM users WHERE email LIKE 't%'") == [(2,)]
+
+
+def test_rollback_and_savepoints(users):
+    m = users
+    m.execute("BEGIN")
+    m.execute("INSERT INTO users (email) VALUES ('r1@x')")
+    m.execute("SAVEPOINT sp1")
+    m.execute("INSERT INTO users (email) VALUES ('r2@x')")
+    m.execute("ROLLBACK TO SAVEPOINT sp1")
+    m.execute("RELEASE SAVEPOINT sp1")
+    m.execute("COMMIT")
+    assert rows(m, "SELECT email FROM users WHERE email LIKE 'r%'") == [("r1@x",)]
+    m.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")
+    m.execute("DELETE FROM users")
+    m.execute("ROLLBACK")
+    assert rows(m, "SELECT COUNT(*) FROM users") == [(3,)]
+    assert errno(m, "ROLLBACK TO SAVEPOINT nosuch") == 1305
+
+
+def test_autocommit_off(users, instance):
+    m = users
+    m.execute("SET autocommit = 0")
+    assert not m.autocommit
+    assert rows(m, "SELECT @@autocommit") == [(0,)]
+    m.execute("INSERT INTO users (email) VALUES ('ac@x')")
+    assert m.transaction_status == "T"
+    other = instance.session("app")
+    assert rows(other, "SELECT COUNT(*) FROM users WHERE email = 'ac@x'") == [(0,)]
+    m.execute("ROLLBACK")
+    assert m.transaction_status == "I"
+    m.execute("INSERT INTO users (email) VALUES ('ac2@x')")
+    m.execute("CREATE TABLE ddl_commits (a INT)")  # DDL commits first, as in MySQL
+    assert rows(other, "SELECT COUNT(*) FROM users WHERE email = 'ac2@x'") == [(1,)]
+    m.execute("INSERT INTO users (email) VALUES ('ac3@x')")
+    m.execute("SET autocommit = 1")  # commits
+    assert m.transaction_status == "I"
+    assert rows(other, "SELECT COUNT(*) FROM users WHERE email = 'ac3@x'") == [(1,)]
+    other.close()
+
+
+def test_prepare_error_keeps_transaction(users):
+    m = users
+    m.execute("BEGIN")
+    m.execute("INSERT INTO users (email) VALUES ('p1@x')")
+    with pytest.raises(SqlError) as e:
+        m.prepare("SELECT nosuch FROM users WHERE id = ?")
+    assert e.value.errno == 1054
+    assert m.transaction_status == "T"
+    m.execute("COMMIT")
+    assert rows(m, "SELECT COUNT(*) FROM users WHERE email = 'p1@x'") == [(1,)]
+
+
+def test_kill_query_is_1317(m):
+    import threading
+
+    threading.Timer(0.3, m.cancel).start()
+    with pytest.raises(SqlError) as e:
+        m.execute("WITH RECURSIVE c (x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c"
+                  " WHERE x < 100000000) SELECT COUNT(*) FROM c")
+    assert (e.value.errno, e.value.message) == (1317, "Query execution was interrupted")
+    assert rows(m, "SELECT 1") == [(1,)]
+    threading.Timer(0.2, m.cancel).start()
+    with pytest.raises(SqlError) as e:  # information_schema runs on SQLite itself
+        m.execute("SELECT COUNT(*) FROM " + ", ".join(
+            f"information_schema.ENGINES t{i}" for i in range(10)))
+    assert e.value.errno == 1317
+    assert rows(m, "SELECT 2") == [(2,)]
+
+
+def test_read_only_transaction(users):
+    m = users
+    m.execute("START TRANSACTION READ ONLY")
+    assert errno(m, "INSERT INTO users (email) VALUES ('ro@x')") == 1792
+    m.execute("COMMIT")
+
+
+def test_reader_instance_is_read_only(tmp_path):
+    writer = FakeInstance(tmp_path)
+    w = writer.session()
+    w.execute("CREATE DATABASE app")
+    w.execute("USE app")
+    w.execute("CREATE TABLE t (id INT PRIMARY KEY)")
+    w.execute("INSERT INTO t VALUES (1)")
+    reader = FakeInstance(tmp_path, read_only=True)
+    reader.databases = writer.databases
+    r = reader.session("app")
+    assert rows(r, "SELECT @@read_only, @@innodb_read_only") == [(1, 1)]
+    assert rows(r, "SELECT id FROM t") == [(1,)]
+    with pytest.raises(SqlError) as e:
+        r.execute("INSERT INTO t VALUES (2)")
+    assert (e.value.errno, e.value.sqlstate) == (1290, "HY000")
+    assert "--read-only option" in e.value.message
+    assert errno(r, "CREATE TABLE x (a INT)") == 1290
+    assert errno(r, "DROP DATABASE app") == 1290
+    assert rows(r, "DESCRIBE t")[0][:2] == ("id", "int")
+
+
+# --- SHOW, DESCRIBE, information_schema ---------------------------------------------------
+
+
+@pytest.fixture
+def shop(m):
+    m.execute(
+        "CREATE TABLE customers (id INT UNSIGNED NOT NULL AUTO_INCREMENT COMMENT 'the key',"
+        " email VARCHAR(100) NOT NULL, name VARCHAR(50) DEFAULT NULL,"
+        " created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,"
+        " PRIMARY KEY (id), UNIQUE KEY uk_email (email), KEY idx_name (name))"
+        " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='people'"
+    )
+    m.execute(
+        "CREATE TABLE orders (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+        " customer_id INT UNSIGNED NOT NULL, total DECIMAL(10,2) NOT NULL DEFAULT '0.00',"
+        " status ENUM('new','paid') NOT NULL DEFAULT 'new',"
+        " CONSTRAINT fk_customer FOREIGN KEY (customer_id) REFERENCES customers (id))"
+    )
+    return m
+
+
+def test_show_tables_columns_index(shop):
+    m = shop
+    assert rows(m, "SHOW TABLES") == [("customers",), ("orders",)]
+    r = m.execute("SHOW FULL TABLES FROM app LIKE 'cust%'")
+    assert [c.name for c in r.columns] == ["Tables_in_app", "Table_type"]
+    assert r.rows == [("customers", "BASE TABLE")]
+    assert rows(m, "DESCRIBE customers") == [
+        ("id", "int unsigned", "NO", "PRI", None, "auto_increment"),
+        ("email", "varchar(100)", "NO", "UNI", None, ""),
+        ("name", "varchar(50)", "YES", "MUL", None, ""),
+        ("created_at", "datetime", "NO", "", "CURRENT_TIMESTAMP", "DEFAULT_GENERATED"),
+    ]
+    assert rows(m, "DESC orders")[2] == ("total", "decimal(10,2)", "NO", "", "0.00", "")
+    full = m.execute("SHOW FULL COLUMNS FROM customers")
+    assert full.columns[2].name == "Collation" and full.rows[0][8] == "the key"
+    idx = rows(m, "SHOW INDEX FROM customers")
+    assert [(r[2], r[1], r[4]) for r in idx] == [
+        ("PRIMARY", 0, "id"), ("uk_email", 0, "email"), ("idx_name", 1, "name")]
+    assert rows(m, "EXPLAIN customers") == rows(m, "DESCRIBE customers")
+
+
+def test_show_create_table_parses_with_sqlalchemy(shop):
+    from sqlalchemy.dialects.mysql.base import MySQLDialect
+    from sqlalchemy.dialects.mysql.reflection import MySQLTableDefinitionParser
+
+    dialect = MySQLDialect()
+    parser = MySQLTableDefinitionParser(dialect, dialect.identifier_preparer)
+    for table in ("customers", "orders"):
+        ((name, text),) = rows(shop, f"SHOW CREATE TABLE {table}")
+        assert name == table
+        state = parser.parse(text, "utf8mb4")
+        assert state.table_name == table
+        if table == "customers":
+            assert [c["name"] for c in state.columns] == ["id", "email", "name", "created_at"]
+            kinds = {k["name"]: k["type"] for k in state.keys}
+            assert kinds == {None: "PRIMARY", "uk_email": "UNIQUE", "idx_name": None}
+            assert state.table_options["mysql_engine"] == "InnoDB"
+            assert state.table_options["mysql_comment"] == "people"
+            assert state.columns[0]["autoincrement"] is True
+        else:
+            (fk,) = state.fk_constraints
+            assert (fk["name"], fk["table"], fk["local"], fk["foreign"]) == (
+                "fk_customer", ["customers"], ["customer_id"], ["id"])
+            assert "enum('new','paid')" in text
+
+
+def test_information_schema(shop):
+    m = shop
+    assert rows(m, "SELECT TABLE_NAME, TABLE_TYPE, ENGINE FROM information_schema.TABLES"
+                " WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME") == [
+        ("customers", "BASE TABLE", "InnoDB"), ("orders", "BASE TABLE", "InnoDB")]
+    cols = rows(m, "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, COLUMN_KEY, EXTRA"
+                " FROM information_schema.columns WHERE table_schema = 'app' AND"
+                " table_name = 'customers' ORDER BY ordinal_position")
+    assert cols[0] == ("id", "int", "int unsigned", "NO", "PRI", "auto_increment")
+    r = m.execute("SELECT table_name, table_rows AS n FROM information_schema.tables LIMIT 1")
+    assert [c.name for c in r.columns] == ["TABLE_NAME", "n"]
+    assert cols[1][:3] == ("email", "varchar", "varchar(100)")
+    assert ("app",) in rows(m, "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA")
+    stats = rows(m, "SELECT INDEX_NAME, NON_UNIQUE, COLUMN_NAME FROM information_schema.STATISTICS"
+                 " WHERE TABLE_NAME = 'customers' ORDER BY INDEX_NAME")
+    assert stats == [("idx_name", 1, "name"), ("PRIMARY", 0, "id"), ("uk_email", 0, "email")]
+    fks = rows(m, "SELECT CONSTRAINT_NAME, COLUMN_NAME, REFERENCED_TABLE_NAME,"
+               " REFERENCED_COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE"
+               " WHERE TABLE_NAME = 'orders' AND REFERENCED_TABLE_NAME IS NOT NULL")
+    assert fks == [("fk_customer", "customer_id", "customers", "id")]
+    assert ("fk_customer", "FOREIGN KEY") in rows(
+        m, "SELECT CONSTRAINT_NAME, CONSTRAINT_TYPE FROM information_schema.TABLE_CONSTRAINTS"
+        " WHERE TABLE_NAME = 'orders'")
+    assert rows(m, "SELECT CONSTRAINT_NAME, DELETE_RULE, REFERENCED_TABLE_NAME FROM"
+                " information_schema.REFERENTIAL_CONSTRAINTS") == [
+        ("fk_customer", "NO ACTION", "customers")]
+    m.execute("CREATE VIEW big_orders AS SELECT id, total FROM orders WHERE total > 100")
+    assert rows(m, "SELECT TABLE_NAME FROM information_schema.VIEWS") == [("big_orders",)]
+    assert ("InnoDB", "DEFAULT") in [r[:2] for r in rows(m, "SELECT * FROM information_schema.ENGINES")]
+    assert errno(m, "SELECT * FROM information_schema.nosuch") == 1109
+
+
+def test_replica_host_status(tmp_path):
+    inst = FakeInstance(tmp_path)
+    status = [("demo-instance-1", "MASTER_SESSION_ID", 100, 100, None, "2026-12-02 10:00:00", "a"),
+              ("demo-instance-2", "demo-instance-2-session", 100, 98, 3.5, "2026-12-02 10:00:00", "b")]
+    s = inst.session(replica_status=lambda: status)
+    got = rows(s, "SELECT SERVER_ID, SESSION_ID, REPLICA_LAG_IN_MILLISECONDS FROM"
+               " information_schema.replica_host_status ORDER BY SERVER_ID")
+    assert got == [("demo-instance-1", "MASTER_SESSION_ID", None),
+                   ("demo-instance-2", "demo-instance-2-session", 3.5)]
+
+
+def test_other_shows(m):
+    assert ("InnoDB", "DEFAULT") in [r[:2] for r in rows(m, "SHOW ENGINES")]
+    assert ("utf8mb4_0900_ai_ci", "utf8mb4") in [r[:2] for r in rows(m, "SHOW COLLATION")]
+    assert ("utf8mb4",) in [r[:1] for r in rows(m, "SHOW CHARACTER SET")]
+    assert rows(m, "SHOW PROCESSLIST")[0][0] == 42
+    assert dict(rows(m, "SHOW STATUS LIKE 'Threads_connected'")) == {"Threads_connected": "1"}
+    assert rows(m, "SHOW WARNINGS") == []
+    assert rows(m, "SHOW CREATE DATABASE app")[0][0] == "app"
+
+
+def test_field_list_and_prepare(users):
+    m = users
+    assert [c.name for c in m.field_list("users")] == ["id", "email", "visits"]
+    p = m.prepare("SELECT email, visits FROM users WHERE id = ?")
+    assert len(p.param_oids) == 1 and [c.name for c in p.columns] == ["email", "visits"]
+    assert rows(m, "SELECT email FROM users WHERE id = ?", 2) == [("b@x",)]
+    assert m.prepare("INSERT INTO users (email) VALUES (?)").columns is None
+    # a prepared text first, then the same statement with a literal: two different plans
+    assert rows(m, "SELECT visits FROM users WHERE email = ?", "a@x") == [(1,)]
+    assert rows(m, "SELECT visits FROM users WHERE email = 'b@x'") == [(1,)]
+    assert rows(m, "SELECT visits FROM users WHERE email = ?", "b@x") == [(1,)]
+
+
+def test_unexpected_exception_is_1105(m, monkeypatch):
+    def boom(*a, **k):
+        raise RuntimeError("kaput\nsecond line")
+
+    monkeypatch.setattr(m, "_dml", boom)
+    with pytest.raises(SqlError) as e:
+        m.execute("SELECT 1")
+    assert e.value.errno == 1105 and "\n" not in e.value.message
+
+
+def test_split_and_comments(m):
+    assert m.split("SELECT 1; SELECT 'a;b'; -- c\n") == ["SELECT 1", "SELECT 'a;b'"]
+    assert rows(m, "/* hello */ SELECT 1 # trailing") == [(1,)]
+    assert rows(m, "SELECT /*!40001 SQL_NO_CACHE */ 2") == [(2,)]
+
+
+# --- sysbench and the translation cache ----------------------------------------------------
+
+
+def test_sysbench_statements_and_cache(m):
+    m.execute(SBTEST)
+    m.execute("CREATE INDEX k_1 ON sbtest1(k)")
+    m.execute("INSERT INTO sbtest1 (k, c, pad) VALUES " + ", ".join(
+        f"({i}, 'c{i:03}', 'p{i}')" for i in range(1, 101)))
+    m.stats.update(hits=0, misses=0)
+    for i in range(1, 21):
+        m.execute("BEGIN")
+        assert rows(m, f"SELECT c FROM sbtest1 WHERE id={i}") == [(f"c{i:03}",)]
+        assert rows(m, "SELECT c FROM sbtest1 WHERE id=?", i) == [(f"c{i:03}",)]
+        assert len(rows(m, f"SELECT c FROM sbtest1 WHERE id BETWEEN {i} AND {i + 9}")) == 10
+        assert rows(m, f"SELECT SUM(k) FROM sbtest1 WHERE id BETWEEN {i} AND {i + 1}") == [
+            (2 * i + 1,)]
+        assert len(rows(m, f"SELECT c FROM sbtest1 WHERE id BETWEEN {i} AND {i + 9} ORDER BY c")) == 10
+        assert len(rows(m, f"SELECT DISTINCT c FROM sbtest1 WHERE id BETWEEN {i} AND {i + 9}"
+                    " ORDER BY c")) == 10
+        assert m.execute(f"UPDATE sbtest1 SET k=k+1 WHERE id={i}").affected_rows == 1
+        assert m.execute(f"UPDATE sbtest1 SET c='x{i}' WHERE id={i}").affected_rows == 1
+        assert m.execute(f"DELETE FROM sbtest1 WHERE id={i}").affected_rows == 1
+        assert m.execute(f"INSERT INTO sbtest1 (id, k, c, pad) VALUES ({i}, {i}, 'c{i:03}',"
+                         f" 'p{i}')").affected_rows == 1
+        m.execute("COMMIT")
+    assert m.stats["misses"] <= 10
+    assert m.stats["hits"] >= 190
+
+
+def test_sysbench_prepared_mode(m):
+    m.execute(SBTEST)
+    m.execute("INSERT INTO sbtest1 (k, c, pad) VALUES " + ", ".join(
+        f"({i}, 'c{i:03}', 'p')" for i in range(1, 51)))
+    stmts = {
+        "begin": "BEGIN", "commit": "COMMIT",
+        "point": "SELECT c FROM sbtest1 WHERE id=?",
+        "range": "SELECT c FROM sbtest1 WHERE id BETWEEN ? AND ?",
+        "sum": "SELECT SUM(k) FROM sbtest1 WHERE id BETWEEN ? AND ?",
+        "order": "SELECT c FROM sbtest1 WHERE id BETWEEN ? AND ? ORDER BY c",
+        "distinct": "SELECT DISTINCT c FROM sbtest1 WHERE id BETWEEN ? AND ? ORDER BY c",
+        "index_update": "UPDATE sbtest1 SET k=k+1 WHERE id=?",
+        "non_index_update": "UPDATE sbtest1 SET c=? WHERE id=?",
+        "delete": "DELETE FROM sbtest1 WHERE id=?",
+        "insert": "INSERT INTO sbtest1 (id, k, c, pad) VALUES (?, ?, ?, ?)",
+    }
+    prepared = {k: m.prepare(v) for k, v in stmts.items()}
+    assert len(prepared["insert"].param_oids) == 4
+    assert [c.name for c in prepared["point"].columns] == ["c"]
+    assert [c.name for c in prepared["sum"].columns] == ["SUM(k)"]
+    for i in range(1, 11):
+        m.execute(stmts["begin"])
+        assert rows(m, stmts["point"], i) == [(f"c{i:03}",)]
+        assert len(rows(m, stmts["range"], i, i + 9)) == 10
+        assert rows(m, stmts["sum"], i, i)[0][0] >= i
+        assert len(rows(m, stmts["order"], i, i + 9)) == 10
+        assert len(rows(m, stmts["distinct"], i, i + 9)) == 10
+        assert m.execute(stmts["index_update"], [i]).affected_rows == 1
+        assert m.execute(stmts["non_index_update"], ["x" * 120, i]).affected_rows == 1
+        assert m.execute(stmts["delete"], [i]).affected_rows == 1
+        assert m.execute(stmts["insert"], [i, i, "c", "p"]).affected_rows == 1
+        with pytest.raises(SqlError) as e:  # an error inside the transaction, which goes on
+            m.execute(stmts["insert"], [i, i, "c", "p"])
+        assert e.value.errno == 1062
+        m.execute(stmts["commit"])
+    assert m.transaction_status == "I"
+
+
+def test_other_databases_and_reset(m, instance):
+    m.execute("CREATE TABLE here (id INT PRIMARY KEY)")
+    m.execute("CREATE DATABASE other")
+    o = instance.session("other")
+    o.execute("CREATE TABLE there (id INT PRIMARY KEY, v VARCHAR(3))")
+    assert rows(m, "SHOW TABLES FROM other") == [("there",)]
+    assert rows(m, "DESCRIBE other.there")[1][:2] == ("v", "varchar(3)")
+    assert rows(m, "SHOW COLUMNS FROM there FROM other")[0][0] == "id"
+    got = rows(m, "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES"
+               " ORDER BY TABLE_SCHEMA, TABLE_NAME")
+    assert got == [("app", "here"), ("other", "there")]
+    assert errno(m, "SELECT * FROM other.there") == 1235
+    assert errno(m, "DROP TABLE other.here") == 1235
+    m.execute("CREATE TABLE app.qualified (a INT)")
+    m.execute("DROP TABLE `app`.`qualified`")
+    assert errno(m, "SHOW TABLES FROM nosuch") == 1049
+    m.execute("SET @u = 1, SESSION wait_timeout = 5")
+    m.execute("BEGIN")
+    m.execute("INSERT INTO here VALUES (1)")
+    m.reset()
+    assert m.transaction_status == "I"
+    assert rows(m, "SELECT @u, @@wait_timeout, COUNT(*) FROM here") == [(None, 28800, 0)]
+    o.close()
+
+
+def test_translation_cost(m):
+    m.execute(SBTEST)
+    m.execute("INSERT INTO sbtest1 (k) VALUES (1)")
+    n = 300
+    t0 = time.perf_counter()
+    for i in range(n):
+        m.execute(f"SELECT c FROM sbtest1 WHERE id={i}")
+    hit = (time.perf_counter() - t0) / n
+    t0 = time.perf_counter()
+    for i in range(20):
+        m._clear_cache()
+        m.execute(f"SELECT c FROM sbtest1 WHERE id={i}")
+    miss = (time.perf_counter() - t0) / 20
+    print(f"\npoint select: cache hit {hit * 1e6:.0f} us/statement, miss {miss * 1e6:.0f} us")
+    assert hit < miss
+
+
+# --- differential: stock MariaDB ------------------------------------------------------------
+
+DIFF_SETUP = [
+    "CREATE TABLE items (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, name VARCHAR(40) NOT NULL,"
+    " qty INT NOT NULL DEFAULT 0, price DECIMAL(8,2), cat VARCHAR(10), UNIQUE KEY uk_name (name),"
+    " KEY idx_cat (cat)) ENGINE=InnoDB",
+    "INSERT INTO items (name, qty, price, cat) VALUES ('apple', 5, 1.25, 'fruit'),"
+    " ('Banana', 0, 0.50, 'fruit'), ('carrot', 12, 0.99, 'veg'), ('dill', 3, NULL, 'herb'),"
+    " ('eggplant', 7, 2.10, 'veg')",
+    "INSERT INTO items (name, qty) VALUES ('apple', 1) ON DUPLICATE KEY UPDATE qty = qty + VALUES(qty)",
+    "INSERT IGNORE INTO items (id, name, qty) VALUES (3, 'carrot', 100), (6, 'fig', 2)",
+    "REPLACE INTO items (id, name, qty, price, cat) VALUES (4, 'dill', 4, 3.00, 'herb')",
+    "UPDATE items SET qty = qty - 1 WHERE cat = 'veg'",
+    "DELETE FROM items WHERE name = 'nothing'",
+]
+DIFF_QUERIES = [
+    "SELECT id, name, qty, price, cat FROM items ORDER BY id",
+    "SELECT name FROM items WHERE name = 'BANANA'",
+    "SELECT name FROM items WHERE name LIKE 'c%' OR name LIKE 'E%' ORDER BY name",
+    "SELECT cat, COUNT(*), SUM(qty), MIN(price), MAX(price) FROM items GROUP BY cat ORDER BY cat",
+    "SELECT cat, SUM(qty) AS total FROM items GROUP BY cat HAVING SUM(qty) > 5 ORDER BY total DESC",
+    "SELECT DISTINCT cat FROM items ORDER BY cat",
+    "SELECT id, name FROM items ORDER BY id LIMIT 2, 2",
+    "SELECT id FROM items WHERE id BETWEEN 2 AND 4 ORDER BY id DESC",
+    "SELECT id, IFNULL(price, 0), IF(qty > 4, 'many', 'few') FROM items ORDER BY id",
+    "SELECT CONCAT(name, ':', qty), CONCAT_WS('/', cat, name) FROM items ORDER BY id",
+    "SELECT UPPER(name), LENGTH(name), SUBSTRING(name, 2, 3) FROM items ORDER BY id",
+    "SELECT 7 DIV 2, 7 MOD 3, 10 - 3 * 2, ABS(-4), ROUND(2.345, 2), 1 = 1, 2 < 1",
+    "SELECT COUNT(*) FROM items WHERE price IS NULL",
+    "SELECT name FROM items WHERE cat IN ('veg', 'herb') ORDER BY name",
+    "SELECT i.name, j.name FROM items i JOIN items j ON i.cat = j.cat AND i.id < j.id"
+    " ORDER BY i.id, j.id",
+    "SELECT name FROM items WHERE qty = (SELECT MAX(qty) FROM items)",
+    "SELECT cat, GROUP_CONCAT(name ORDER BY name SEPARATOR ',') FROM items GROUP BY cat"
+    " ORDER BY cat",
+    "SELECT CASE WHEN qty = 0 THEN 'none' WHEN qty < 5 THEN 'low' ELSE 'ok' END FROM items"
+    " ORDER BY id",
+    "SELECT COALESCE(cat, 'none'), NULLIF(qty, 0) FROM items ORDER BY id",
+    "SELECT name FROM items ORDER BY qty DESC, name LIMIT 3",
+    "SELECT 7/2, 1/3, qty/2 FROM items ORDER BY id",
+    "SELECT price * qty, price + 1 FROM items ORDER BY id",
+    "SELECT CAST(price AS CHAR), CAST(qty AS DECIMAL(5,1)) FROM items ORDER BY id",
+    "SELECT TRUE, FALSE, NULL IS NULL, 3 BETWEEN 1 AND 5",
+    "SELECT LEFT(name, 2), RIGHT(name, 2), REPEAT('ab', 2), REVERSE(name), LOCATE('a', name),"
+    " INSTR(name, 'n') FROM items ORDER BY id",
+    "SELECT DATE_FORMAT('2024-03-05 10:11:12', '%Y-%m-%d %H:%i'), DATE('2024-03-05 10:11:12'),"
+    " YEAR('2024-03-05'), MONTH('2024-03-05'), DAY('2024-03-05')",
+    "SELECT DATEDIFF('2024-03-01', '2024-02-01'), LAST_DAY('2024-02-10')",
+    "SELECT 5 % 3, -7 DIV 2, POWER(2, 3), SQRT(16), GREATEST(1, 2), FLOOR(-1.5), CEILING(1.2)",
+    "SELECT COUNT(DISTINCT cat), COUNT(cat) FROM items",
+    "SELECT id FROM items WHERE name REGEXP '^[a-c]' ORDER BY id",
+    "SELECT HEX(255), LOWER('ABC'), LPAD('7', 3, '0'), TRIM(' x '), REPLACE('abc', 'b', 'z')",
+    "SELECT name FROM items WHERE cat = 'VEG' ORDER BY id",
+    "SELECT cat, MAX(name) FROM items GROUP BY cat ORDER BY cat",
+    "SELECT name FROM items WHERE name > 'b' ORDER BY name",
+    "SELECT id FROM items WHERE price = '0.5'",
+    "SELECT STR_TO_DATE('05/03/2024', '%d/%m/%Y'), FROM_UNIXTIME(86400)",
+]
+# compared digit for digit: the scale of a decimal result shows
+DIFF_SCALE_QUERIES = [
+    "SELECT AVG(qty), AVG(price), SUM(price) FROM items",
+    "SELECT price / 3, qty / 7, SUM(price) / COUNT(*), 1.5 / 3, 10 / 4 FROM items GROUP BY id,"
+    " price, qty ORDER BY id",
+    "SELECT i.price / 2, AVG(qty * price) FROM items i GROUP BY i.id, i.price ORDER BY i.id",
+    "SELECT cat, AVG(qty) FROM items GROUP BY cat ORDER BY cat",
+]
+
+
+@contextlib.contextmanager
+def stock_mariadb() -> Iterator[str]:
+    """Stock MariaDB on a temporary datadir and a free port; yields its socket path. The
+    server is killed at the end, also when the test fails."""
+    work = tempfile.mkdtemp(prefix="aurora-stock-mariadb-")
+    data = os.path.join(work, "data")
+    sock = os.path.join(work, "mysqld.sock")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = None
+    try:
+        subprocess.run(
+            ["mariadb-install-db", "--auth-root-authentication-method=normal",
+             f"--datadir={data}", "--user=root", "--skip-test-db"],
+            check=True, capture_output=True, timeout=120,
+        )
+        proc = subprocess.Popen(
+            ["/usr/sbin/mariadbd", "--no-defaults", "--user=root", f"--datadir={data}",
+             f"--socket={sock}", f"--port={port}", "--bind-address=127.0.0.1",
+             f"--pid-file={work}/mariadb.pid", "--skip-log-bin",
+             "--innodb-flush-log-at-trx-commit=0"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while not os.path.exists(sock):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("mariadbd did not start")
+            time.sleep(0.1)
+        yield sock
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _plain(v: object) -> object:
+    if isinstance(v, float):
+        return round(v, 6)
+    return v
+
+
+@pytest.mark.integration
+def test_differential_against_mariadb(m):
+    if not (os.path.exists("/usr/sbin/mariadbd") and shutil.which("mariadb-install-db")):
+        pytest.skip("mariadb-server is not installed")
+    pymysql = pytest.importorskip("pymysql")
+    with stock_mariadb() as sock:
+        conn = pymysql.connect(unix_socket=sock, user="root", password="", autocommit=True)
+        try:
+            cur = conn.cursor()
+            cur.execute("CREATE DATABASE diff")
+            cur.execute("USE diff")
+            cur.execute("SET SESSION sql_mode = 'STRICT_TRANS_TABLES'")
+            for sql in DIFF_SETUP:
+                cur.execute(sql)
+                ours = m.execute(sql)
+                assert ours.affected_rows == cur.rowcount, sql
+            for sql in DIFF_QUERIES + DIFF_SCALE_QUERIES:
+                cur.execute(sql)
+                theirs = [tuple(_plain(v) for v in r) for r in cur.fetchall()]
+                ours = [tuple(_plain(v) for v in r) for r in rows(m, sql)]
+                assert ours == theirs, sql
+                if sql in DIFF_SCALE_QUERIES:
+                    assert [tuple(map(str, r)) for r in ours] == [
+                        tuple(map(str, r)) for r in theirs], sql
+            for sql in ["INSERT INTO items (name) VALUES ('apple')",
+                        "INSERT INTO items (name, qty) VALUES (NULL, 1)",
+                        "SELECT nosuch FROM items", "SELECT * FROM missing",
+                        "INSERT INTO items (name) VALUES ('" + "x" * 41 + "')"]:
+                with pytest.raises(pymysql.MySQLError) as theirs:
+                    cur.execute(sql)
+                assert errno(m, sql) == theirs.value.args[0], sql
+        finally:
+            conn.close()
+
+
+# --- SQLAlchemy's MySQL dialect over a PEP 249 shim (the wire server is not needed) --------
+
+
+class _ShimCursor:
+    def __init__(self, conn: _ShimConnection) -> None:
+        self.connection = conn
+        self.description = None
+        self.rowcount = -1
+        self.lastrowid = None
+        self.arraysize = 1
+        self._rows: list[tuple] = []
+
+    def execute(self, sql: str, args=None):
+        import pymysql
+
+        if args is not None:
+            from pymysql.converters import escape_item
+
+            if isinstance(args, dict):
+                sql = sql % {k: escape_item(v, "utf8mb4") for k, v in args.items()}
+            else:
+                sql = sql % tuple(escape_item(v, "utf8mb4") for v in args)
+        try:
+            r = self.connection.session.execute(sql)
+        except SqlError as e:
+            cls = pymysql.err.error_map.get(e.errno, pymysql.err.OperationalError)
+            raise cls(e.errno, e.message) from None
+        if r.columns is not None:
+            self.description = [(c.name, c.type_oid, None, None, None, None, True)
+                                for c in r.columns]
+            self._rows = list(r.rows)
+            self.rowcount = len(r.rows)
+        else:
+            self.description = None
+            self._rows = []
+            self.rowcount = r.affected_rows
+            self.lastrowid = r.insert_id
+        return self.rowcount
+
+    def executemany(self, sql, seq):
+        for args in seq:
+            self.execute(sql, args)
+
+    def fetchone(self):
+        return self._rows.pop(0) if self._rows else None
+
+    def fetchmany(self, size=None):
+        n = size or self.arraysize
+        out, self._rows = self._rows[:n], self._rows[n:]
+        return out
+
+    def fetchall(self):
+        out, self._rows = self._rows, []
+        return out
+
+    def close(self):
+        pass
+
+
+class _ShimConnection:
+    def __init__(self, session: MySqlSession) -> None:
+        self.session = session
+
+    def cursor(self, *a, **k):
+        return _ShimCursor(self)
+
+    def commit(self):
+        self.session.execute("COMMIT")
+
+    def rollback(self):
+        self.session.execute("ROLLBACK")
+
+    def close(self):
+        pass
+
+    def autocommit(self, on: bool):
+        self.session.execute(f"SET autocommit = {int(on)}")
+
+    def get_autocommit(self):
+        return self.session.autocommit
+
+    def get_server_info(self):
+        return "8.0.32"
+
+    def character_set_name(self):
+        return "utf8mb4"
+
+    def ping(self, reconnect=False):
+        return True
+
+
+def test_sqlalchemy_core_and_reflection(m):
+    sa = pytest.importorskip("sqlalchemy")
+    engine = sa.create_engine("mysql+pymysql://", creator=lambda: _ShimConnection(m),
+                              poolclass=sa.pool.StaticPool)
+    meta = sa.MetaData()
+    author = sa.Table("author", meta, sa.Column("id", sa.Integer, primary_key=True),
+                      sa.Column("name", sa.String(50), nullable=False, unique=True))
+    book = sa.Table(
+        "book", meta, sa.Column("id", sa.BigInteger, primary_key=True),
+        sa.Column("author_id", sa.ForeignKey("author.id", ondelete="CASCADE"), index=True),
+        sa.Column("title", sa.String(100)), sa.Column("price", sa.Numeric(8, 2)),
+        sa.Column("published", sa.DateTime, server_default=sa.func.now()),
+        mysql_engine="InnoDB", mysql_charset="utf8mb4",
+    )
+    meta.create_all(engine)
+    with engine.begin() as c:
+        r = c.execute(author.insert().values(name="Ann"))
+        assert r.inserted_primary_key == (1,)
+        c.execute(book.insert(), [{"author_id": 1, "title": "A", "price": 9.5},
+                                  {"author_id": 1, "title": "B", "price": 12}])
+        got = c.execute(sa.select(book.c.title, book.c.price).order_by(book.c.id)).all()
+        assert [tuple(g) for g in got] == [("A", Decimal("9.50")), ("B", Decimal("12.00"))]
+        assert c.execute(book.update().where(book.c.title == "A").values(price=1)).rowcount == 1
+    insp = sa.inspect(engine)
+    assert sorted(insp.get_table_names()) == ["author", "book"]
+    assert insp.has_table("book") and not insp.has_table("nosuch")
+    cols = {c["name"]: c for c in insp.get_columns("book")}
+    assert str(cols["price"]["type"]) == "DECIMAL(8, 2)"
+    assert cols["id"]["autoincrement"] is True
+    (fk,) = insp.get_foreign_keys("book")
+    assert (fk["referred_table"], fk["constrained_columns"]) == ("author", ["author_id"])
+    assert insp.get_pk_constraint("author")["constrained_columns"] == ["id"]
+    assert {i["name"] for i in insp.get_indexes("book")} >= {"ix_book_author_id"}
+    meta2 = sa.MetaData()
+    reflected = sa.Table("book", meta2, autoload_with=engine)
+    assert [c.name for c in reflected.columns] == ["id", "author_id", "title", "price",
+                                                   "published"]
+    meta.drop_all(engine)
+    assert insp.get_table_names() == [] or sa.inspect(engine).get_table_names() == []
+
+
+# --- real clients over the MySQL wire server ---------------------------------------------
+
+
+@pytest.fixture
+def wire(instance):
+    from aurora.engine.mywire import MyAuthenticator, MyServer, ServerThread
+
+    instance.databases.add("app")
+
+    def factory(user, database, *, connection_id):
+        return MySqlSession(
+            instance.open_session, user=user, database=database or None,
+            connection_id=connection_id, instance_id="demo-instance-1", read_only=False,
+            list_databases=lambda: sorted(instance.databases),
+        )
+
+    auth = MyAuthenticator({"admin": "pw"}, plugins={"admin": "mysql_native_password"})
+    thread = ServerThread(MyServer(factory, auth))
+    port = thread.start()
+    yield port
+    thread.stop()
+
+
+@pytest.mark.timeout(120)
+def test_pymysql_and_mysql_connector_end_to_end(wire):
+    import mysql.connector
+    import pymysql
+
+    conn = pymysql.connect(host="127.0.0.1", port=wire, user="admin", password="pw",
+                           database="app", autocommit=False)
+    with conn.cursor() as cur:
+        cur.execute("CREATE TABLE acct (id INT AUTO_INCREMENT PRIMARY KEY, owner VARCHAR(20)"
+                    " NOT NULL, balance DECIMAL(10,2) NOT NULL DEFAULT 0, opened DATETIME,"
+                    " UNIQUE KEY uk_owner (owner))")
+        cur.execute("INSERT INTO acct (owner, balance, opened) VALUES (%s, %s, %s)",
+                    ("ann", Decimal("10.50"), dt.datetime(2024, 1, 2, 3, 4, 5)))
+        assert cur.lastrowid == 1
+        cur.executemany("INSERT INTO acct (owner, balance) VALUES (%s, %s)",
+                        [("bob", 5), ("it's", 1)])
+        conn.commit()
+        cur.execute("SELECT id, owner, balance, opened FROM acct ORDER BY id")
+        assert cur.fetchall() == ((1, "ann", Decimal("10.50"), dt.datetime(2024, 1, 2, 3, 4, 5)),
+                                  (2, "bob", Decimal("5.00"), None), (3, "it's", Decimal("1.00"), None))
+        with pytest.raises(pymysql.err.IntegrityError) as e:
+            cur.execute("INSERT INTO acct (owner) VALUES ('ann')")
+        assert e.value.args[0] == 1062
+        cur.execute("UPDATE acct SET balance = balance - 1 WHERE owner = %s", ("ann",))
+        conn.commit()
+        cur.execute("SELECT @@version, DATABASE(), @@autocommit")
+        assert cur.fetchone() == ("8.0.32", "app", 0)
+        with pytest.raises(pymysql.err.ProgrammingError) as e:
+            cur.execute("SELECT * FROM nosuch")
+        assert e.value.args[0] == 1146
+    conn.close()
+
+    cnx = mysql.connector.connect(host="127.0.0.1", port=wire, user="admin", password="pw",
+                                  database="app", auth_plugin="mysql_native_password")
+    cur = cnx.cursor(prepared=True)
+    cur.execute("SELECT owner, balance FROM acct WHERE id = %s", (1,))
+    assert cur.fetchall() == [("ann", Decimal("9.50"))]
+    cur.execute("INSERT INTO acct (owner, balance) VALUES (%s, %s)", ("cy", Decimal("2.25")))
+    assert cur.lastrowid == 4
+    cnx.commit()
+    plain = cnx.cursor()
+    plain.execute("SHOW TABLES")
+    assert plain.fetchall() == [("acct",)]
+    plain.execute("DESCRIBE acct")
+    assert [r[0] for r in plain.fetchall()] == ["id", "owner", "balance", "opened"]
+    cnx.close()
+
+
+@pytest.mark.timeout(60)
+def test_mysql_command_line_client(wire):
+    mysql_cli = shutil.which("mysql") or shutil.which("mariadb")
+    if mysql_cli is None:
+        pytest.skip("no mysql client")
+    out = subprocess.run(
+        [mysql_cli, "-h", "127.0.0.1", "-P", str(wire), "-u", "admin", "-ppw", "--batch",
+         "--skip-ssl", "app", "-e",
+         "CREATE TABLE cli (id INT PRIMARY KEY, v VARCHAR(5)); INSERT INTO cli VALUES (1, 'x');"
+         " SELECT id, v FROM cli; SHOW TABLES"],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:4] == ["id\tv", "1\tx", "Tables_in_app", "cli"]
