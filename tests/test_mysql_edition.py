@@ -310,3 +310,57 @@ def test_bank_transfers_keep_the_total_with_a_storage_node_lost(aurora):
     assert query(writer, "SELECT SUM(balance) FROM accounts")[0][0] == accounts * 1000
     stored = {r[0] for r in query(writer, "SELECT id FROM transfers")}
     assert set(acked) == stored
+
+
+def test_serverless_snapshots_and_a_global_secondary_work_for_mysql(aurora):
+    """The features around a cluster, for the MySQL edition: serverless capacity, a snapshot
+    restored as a new cluster, and a global database's read-only secondary and switchover."""
+    e = create(aurora, "cap", "--serverless", "--min-acu", "0.5", "--max-acu", "2")
+    writer = e["writer"]["uri"]
+    query(writer, "CREATE TABLE t (id INT PRIMARY KEY, note VARCHAR(20))")
+    query(writer, "INSERT INTO t VALUES (1, 'one'), (2, 'two')")
+    described = aurora.json("describe", "cap")
+    assert described["serverless"]["max_acu"] == 2
+    assert 0.5 <= described["instances"][0]["acu"] <= 2
+
+    aurora.ok("snapshot", "create", "cap", "cap-snap")
+    restored = aurora.json("restore", "cap-back", "--from-snapshot", "cap-snap")
+    assert aurora.json("describe", "cap-back")["engine"] == "mysql"
+    assert query(restored["writer"]["uri"], "SELECT id, note FROM t ORDER BY id") == ((1, "one"), (2, "two"))
+    aurora.ok("delete", "cap-back", "--yes")
+    aurora.ok("delete", "cap", "--yes")
+
+    create(aurora, "home")
+    home = aurora.json("endpoints", "home")["writer"]["uri"]
+    query(home, "CREATE TABLE t (id INT PRIMARY KEY)")
+    query(home, "INSERT INTO t VALUES (1), (2)")
+    gw = aurora.json("global", "create", "world", "--source-cluster", "home")["writer"]["uri"]
+    assert gw.startswith("mysql://")
+    aurora.json("global", "add-region", "world", "--region", "eu-west-1", "--replicas", "1")
+    secondary = aurora.json("endpoints", "world-eu-west-1")
+    query(gw, "INSERT INTO t VALUES (3)")
+    poll(lambda: query(secondary["reader"]["uri"], "SELECT count(*) FROM t")[0][0] == 3, 15,
+         "the rows on the secondary's reader")
+    with pytest.raises(pymysql.MySQLError) as err:
+        query(secondary["reader"]["uri"], "INSERT INTO t VALUES (4)")
+    assert err.value.args[0] == 1290
+    promoted = aurora.json("promote-region", "world", "--region", "eu-west-1")
+    assert promoted["new_primary"] == "world-eu-west-1"
+    poll(lambda: try_query(gw, "INSERT INTO t VALUES (4)"), 15, "a write through the global writer endpoint")
+    assert query(gw, "SELECT @@aurora_server_id")[0][0].startswith("world-eu-west-1-instance-")
+    assert query(gw, "SELECT count(*) FROM t")[0][0] == 4
+
+
+def test_aurora_mysql_comprehend_functions_answer_from_sql(aurora):
+    e = create(aurora, "ml")
+    writer = e["writer"]["uri"]
+    query(writer, "CREATE TABLE reviews (id INT PRIMARY KEY, body TEXT)")
+    query(writer, "INSERT INTO reviews VALUES (1, 'What a lovely day, I love it'), (2, 'This is terrible and awful')")
+    with pytest.raises(pymysql.MySQLError) as err:  # not attached yet: AWS's access error, worded
+        query(writer, "SELECT aws_comprehend_detect_sentiment(body, 'en') FROM reviews")
+    assert "comprehend" in err.value.args[1].lower() and "Traceback" not in err.value.args[1]
+    aurora.ok("ml", "attach", "ml", "--feature", "comprehend")
+    rows = query(writer, "SELECT id, aws_comprehend_detect_sentiment(body, 'en'),"
+                         " aws_comprehend_detect_sentiment_confidence(body, 'en', 10) FROM reviews ORDER BY id")
+    assert [(r[0], r[1]) for r in rows] == [(1, "POSITIVE"), (2, "NEGATIVE")]
+    assert all(0.5 < r[2] <= 1 for r in rows)

@@ -376,11 +376,22 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
             return _fn("mysql_" + name.lower(), node.expressions[0])
         if name == "WEEKDAY" and len(node.expressions) == 1:
             return _fn("mysql_weekday", node.expressions[0])
+        if name in _ML_FUNCS and len(node.expressions) in (2, 3):
+            # Aurora MySQL's built-in Comprehend functions: the instance's ML functions, batched
+            args = list(node.expressions) + ([exp.null()] if len(node.expressions) == 2 else [])
+            return _fn(_ML_FUNCS[name], *args)
         if name == "UNIX_TIMESTAMP":
             arg = node.expressions[0] if node.expressions else _pg("LOCALTIMESTAMP").copy()
             epoch = exp.Extract(this=exp.var("EPOCH"), expression=arg)
             return exp.Cast(this=epoch, to=exp.DataType.build("bigint"))
     return node
+
+
+# Aurora MySQL's aws_comprehend_detect_sentiment[_confidence](text, language [, max_batch_size])
+_ML_FUNCS = {
+    "AWS_COMPREHEND_DETECT_SENTIMENT": "aws_ml_detect_sentiment_sentiment",
+    "AWS_COMPREHEND_DETECT_SENTIMENT_CONFIDENCE": "aws_ml_detect_sentiment_confidence",
+}
 
 
 def _json_path(path: exp.Expression) -> exp.Expression:
