@@ -2,8 +2,10 @@
 
 Starts a real fleet (six storage node processes) in a temporary AURORA_HOME, commits
 batches of 1 to 8 pages from 1 and from 8 concurrent writers, and does the same with
-write + fdatasync to one local file as the baseline, in the same run. Prints a table and
-ends with one line ``RESULT key=value ...``.
+write + fdatasync to one local file as the baseline, in the same run. Also measures the CPU
+time each commit costs, in the six node processes and in the writer (the bench's own
+process), which the noise of a shared machine moves far less than wall-clock figures.
+Prints a table and ends with one line ``RESULT key=value ...``.
 
     python bench/storage_bench.py [--seconds 3] [--pages 1,4,8]
 """
@@ -13,12 +15,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import resource
 import statistics
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+
+import psutil
 
 from aurora.engine.layout import Layout
 from aurora.engine.loop import asyncio_run
@@ -51,6 +56,21 @@ async def volume_run(vol: Volume, pages: int, writers: int, seconds: float) -> t
     t0 = time.perf_counter()
     await asyncio.gather(*(writer(w) for w in range(writers)))
     return lat, int(len(lat) / (time.perf_counter() - t0))
+
+
+class CpuMeter:
+    """CPU seconds (user + system) spent by the node processes and by this process."""
+
+    def __init__(self, fleet: Fleet) -> None:
+        self.nodes = [psutil.Process(r.pid) for r in (fleet.record(n) for n in fleet.nodes()) if r is not None]
+
+    def read(self) -> tuple[float, float]:
+        nodes = 0.0
+        for p in self.nodes:
+            t = p.cpu_times()
+            nodes += t.user + t.system
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        return nodes, own.ru_utime + own.ru_stime
 
 
 def fsync_run(folder: Path, pages: int, writers: int, seconds: float) -> tuple[list[float], int]:
@@ -92,21 +112,27 @@ async def main_async(args: argparse.Namespace, layout: Layout, folder: Path) -> 
         vol = Volume(catalog, catalog.new_volume(), NodePool())
         await vol.open_writer()
         await volume_run(vol, 1, 1, 0.5)  # warm up: connections, protection groups
+        meter = CpuMeter(fleet)
         rows = []
         for writers in (1, 8):
             for pages in args.pages:
+                n0, c0 = meter.read()
                 lat, rate = await volume_run(vol, pages, writers, args.seconds)
+                n1, c1 = meter.read()
+                cpu = ((n1 - n0) / len(lat) * 1e6, (c1 - c0) / len(lat) * 1e6)
                 flat, frate = fsync_run(folder, pages, writers, args.seconds)
-                rows.append((writers, pages, lat, rate, flat, frate))
+                rows.append((writers, pages, lat, rate, flat, frate, cpu))
         await vol.close()
     finally:
         fleet.stop()
     print(f"{'writers':>7} {'pages':>5} | {'commits/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'bytes/commit':>12} |"
-          f" {'fsync/s':>8} {'p50 ms':>7} {'p99 ms':>7} | {'lat x':>6} {'tput x':>6}")
-    for writers, pages, lat, rate, flat, frate in rows:
+          f" {'fsync/s':>8} {'p50 ms':>7} {'p99 ms':>7} | {'lat x':>6} {'tput x':>6} |"
+          f" {'node us':>7} {'writer us':>9}")
+    for writers, pages, lat, rate, flat, frate, cpu in rows:
         print(f"{writers:>7} {pages:>5} | {rate:>9} {pct(lat, .5):>7.3f} {pct(lat, .99):>7.3f} "
               f"{pages * (PAGE + 84) * 6:>12} | {frate:>8} {pct(flat, .5):>7.3f} {pct(flat, .99):>7.3f} |"
-              f" {pct(lat, .5) / pct(flat, .5):>6.2f} {rate / frate:>6.2f}")
+              f" {pct(lat, .5) / pct(flat, .5):>6.2f} {rate / frate:>6.2f} | {cpu[0]:>7.0f} {cpu[1]:>9.0f}")
+    print("node us / writer us: CPU microseconds per commit in the six node processes together / in the writer")
     one = next(r for r in rows if r[0] == 1 and r[1] == 1)
     many = [r for r in rows if r[0] == 8]
     best = max(many, key=lambda r: r[3])
@@ -120,6 +146,10 @@ async def main_async(args: argparse.Namespace, layout: Layout, folder: Path) -> 
         "throughput_ratio": round(best[3] / best[5], 2),
         "bytes_per_commit": (PAGE + 84) * 6,
         "mean_commit_ms_8w": round(statistics.mean(best[2]) * 1000, 3),
+        "node_cpu_us_1w": round(one[6][0]),
+        "writer_cpu_us_1w": round(one[6][1]),
+        "node_cpu_us_8w": round(best[6][0]),
+        "writer_cpu_us_8w": round(best[6][1]),
     }
 
 

@@ -137,6 +137,29 @@ class Segment:
         }
 
 
+_IOV_MAX = 1024  # buffers a writev takes at most (Linux)
+
+
+def _write_all(fd: int, buffers: list[memoryview]) -> int:
+    """Append the buffers in order with writev, without joining them into one copy first;
+    return the bytes written. A write may take only part of them (a bulk load's frames are
+    megabytes): the rest follows, and a full disk says so (ENOSPC) on the next attempt."""
+    total = sum(len(b) for b in buffers)
+    written = 0
+    i = 0
+    while i < len(buffers):
+        n = os.writev(fd, buffers[i : i + _IOV_MAX])
+        if n <= 0:
+            raise OSError(f"short write ({written} of {total} bytes)")
+        written += n
+        while i < len(buffers) and n >= len(buffers[i]):
+            n -= len(buffers[i])
+            i += 1
+        if n:
+            buffers[i] = buffers[i][n:]
+    return written
+
+
 class NodeStore:
     """A node's log, segments and indexes; single-threaded (the node's event loop)."""
 
@@ -288,32 +311,23 @@ class NodeStore:
         self._roll()
         chunk = self.active
         start = self._sizes[chunk]
-        blob = b"".join([raw for _, _, raw in fresh])
         try:
-            # A write may take only part of a large blob (a bulk load's frames are megabytes):
-            # write the rest, and a disk that is full says so (ENOSPC) on the next attempt.
-            view = memoryview(blob)
-            written = 0
-            while written < len(blob):
-                n = os.write(self._active_fd, view[written:])
-                if n <= 0:
-                    raise OSError(f"short write ({written} of {len(blob)} bytes)")
-                written += n
+            appended = _write_all(self._active_fd, [raw for _, _, raw in fresh])
         except OSError as e:
             # Take back a partial append so that the chunk stays a clean sequence of records.
             os.ftruncate(self._active_fd, start)
             log.error("cannot append to the log: %s", e)
             raise StorageError(f"storage node cannot write its log: {e}") from None
-        self._sizes[chunk] = start + len(blob)
+        self._sizes[chunk] = start + appended
         offset = start
         live = 0
         for seg, h, raw in fresh:
             size = len(raw)
             lsn = h.lsn
+            records = seg.records
             # a record sent twice in one write is appended twice but indexed once
-            if lsn not in seg.records:
-                seg.records[lsn] = Loc(chunk, offset, size, h.epoch, h.page, h.prev_lsn, h.batch_first,
-                                       h.cpl, h.ts)
+            if lsn not in records:
+                records[lsn] = Loc(chunk, offset, size, h.epoch, h.page, h.prev_lsn, h.batch_first, h.cpl, h.ts)
                 order = seg.order
                 if not order or lsn > order[-1]:
                     order.append(lsn)
@@ -322,9 +336,12 @@ class NodeStore:
                     if i == len(order) or order[i] != lsn:  # not left over from a dropped record
                         order.insert(i, lsn)
                 if lsn > seg.scl:
-                    seg.next_of[h.prev_lsn] = lsn
-                    if h.prev_lsn == seg.scl:
-                        seg.advance_scl()
+                    if h.prev_lsn == seg.scl and not seg.next_of:
+                        seg.scl = lsn  # the usual case: the next link of the chain, none waiting
+                    else:
+                        seg.next_of[h.prev_lsn] = lsn
+                        if h.prev_lsn == seg.scl:
+                            seg.advance_scl()
                 if lsn > seg.max_lsn:
                     seg.max_lsn = lsn
                 seg.unindexed.append(lsn)
@@ -611,7 +628,7 @@ class NodeStore:
             start = self._sizes[self.active]
             blob = b"".join(r for _, _, r in raws)
             if blob:
-                os.write(self._active_fd, blob)
+                _write_all(self._active_fd, [memoryview(blob)])
                 os.fdatasync(self._active_fd)
             offset = start
             for seg, lsn, raw in raws:

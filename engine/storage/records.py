@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import struct
 import zlib
-from dataclasses import dataclass
+from typing import NamedTuple
 
 MAGIC = b"AUR1"
 FORMAT_VERSION = 1
@@ -34,8 +34,14 @@ class RecordError(ValueError):
         self.torn = torn
 
 
-@dataclass(frozen=True, slots=True)
-class RecordHeader:
+class RecordHeader(NamedTuple):
+    """A decoded header: the fields in their on-disk order, so that decoding is one
+    ``unpack_from`` and no per-field work (a node decodes every record it receives)."""
+
+    magic: bytes
+    version: int
+    kind: int
+    flags: int
     epoch: int
     file: int
     pg: int
@@ -48,11 +54,38 @@ class RecordHeader:
     page: int
     body_len: int
     body_crc: int
-    kind: int = KIND_PAGE
+    header_crc: int
 
     @property
     def size(self) -> int:
         return HEADER_SIZE + self.body_len
+
+
+_new_header = tuple.__new__
+
+
+def encode_header(
+    *,
+    volume: int,
+    epoch: int,
+    file: int,
+    pg: int,
+    lsn: int,
+    prev_lsn: int,
+    batch_first: int,
+    cpl: int,
+    ts: float,
+    page: int,
+    body: bytes,
+) -> bytes:
+    """The header of one page record with this body; the record is the header then the body
+    (a writer joins a whole piece's headers and bodies at once, one copy of each body)."""
+    head = _HEADER.pack(
+        MAGIC, FORMAT_VERSION, KIND_PAGE, 0, epoch, file, pg, volume, lsn, prev_lsn,
+        batch_first, cpl, ts, page, len(body), zlib.crc32(body), 0,
+    )
+    crc = zlib.crc32(memoryview(head)[:_HEADER_CRC_AT])
+    return head[:_HEADER_CRC_AT] + crc.to_bytes(4, "little")
 
 
 def encode(
@@ -70,27 +103,20 @@ def encode(
     body: bytes,
 ) -> bytes:
     """Encode one page record."""
-    head = _HEADER.pack(
-        MAGIC, FORMAT_VERSION, KIND_PAGE, 0, epoch, file, pg, volume, lsn, prev_lsn,
-        batch_first, cpl, ts, page, len(body), zlib.crc32(body), 0,
-    )
-    crc = zlib.crc32(memoryview(head)[:_HEADER_CRC_AT])
-    return head[:_HEADER_CRC_AT] + crc.to_bytes(4, "little") + body
+    return encode_header(volume=volume, epoch=epoch, file=file, pg=pg, lsn=lsn, prev_lsn=prev_lsn,
+                         batch_first=batch_first, cpl=cpl, ts=ts, page=page, body=body) + body
 
 
 def decode_header(buf: bytes | memoryview, offset: int = 0) -> RecordHeader:
     """Decode and check the header at ``offset``; the body is not read."""
     if len(buf) - offset < HEADER_SIZE:
         raise RecordError("truncated record header", torn=True)
-    fields = _HEADER.unpack_from(buf, offset)
-    (magic, version, kind, _flags, epoch, file, pg, volume, lsn, prev_lsn, batch_first, cpl,
-     ts, page, body_len, body_crc, header_crc) = fields
-    if zlib.crc32(memoryview(buf)[offset : offset + _HEADER_CRC_AT]) != header_crc:
+    header: RecordHeader = _new_header(RecordHeader, _HEADER.unpack_from(buf, offset))
+    if zlib.crc32(memoryview(buf)[offset : offset + _HEADER_CRC_AT]) != header.header_crc:
         raise RecordError(f"record header checksum mismatch at offset {offset}")
-    if magic != MAGIC or version != FORMAT_VERSION:
-        raise RecordError(f"unknown record format {magic!r} v{version}")
-    return RecordHeader(epoch, file, pg, volume, lsn, prev_lsn, batch_first, cpl, ts, page,
-                        body_len, body_crc, kind)
+    if header.magic != MAGIC or header.version != FORMAT_VERSION:
+        raise RecordError(f"unknown record format {header.magic!r} v{header.version}")
+    return header
 
 
 def body_ok(header: RecordHeader, body: bytes | memoryview) -> bool:
@@ -100,15 +126,17 @@ def body_ok(header: RecordHeader, body: bytes | memoryview) -> bool:
 def iter_records(buf: bytes | memoryview) -> list[tuple[RecordHeader, memoryview]]:
     """Split a buffer of whole records (a WRITE payload), checking every checksum."""
     view = memoryview(buf)
+    total = len(view)
     out: list[tuple[RecordHeader, memoryview]] = []
+    crc32 = zlib.crc32
     offset = 0
-    while offset < len(view):
+    while offset < total:
         header = decode_header(view, offset)
-        end = offset + header.size
-        if end > len(view):
+        body_at = offset + HEADER_SIZE
+        end = body_at + header.body_len
+        if end > total:
             raise RecordError("truncated record body", torn=True)
-        body = view[offset + HEADER_SIZE : end]
-        if not body_ok(header, body):
+        if crc32(view[body_at:end]) != header.body_crc:
             raise RecordError(f"record body checksum mismatch (lsn {header.lsn})")
         out.append((header, view[offset:end]))
         offset = end

@@ -103,11 +103,13 @@ class _Piece:
         self.blob: bytes | None = None
 
     def encode(self) -> bytes:
-        return b"".join(
-            rec.encode(volume=self.volume, epoch=self.epoch, file=file, pg=pg, lsn=lsn,
-                       prev_lsn=prev, batch_first=self.first, cpl=self.cpl, ts=self.ts,
-                       page=page, body=body)
-            for file, pg, lsn, prev, page, body in self.records)
+        parts: list[bytes] = []
+        for file, pg, lsn, prev, page, body in self.records:
+            parts.append(rec.encode_header(volume=self.volume, epoch=self.epoch, file=file, pg=pg, lsn=lsn,
+                                           prev_lsn=prev, batch_first=self.first, cpl=self.cpl, ts=self.ts,
+                                           page=page, body=body))
+            parts.append(body)
+        return b"".join(parts)  # each page image copied once, into the piece
 
 
 class NodePool:
@@ -176,6 +178,7 @@ class Volume:
         self._encoded: deque[_Piece] = deque()  # pieces whose records are encoded, oldest first
         self._encoded_bytes = 0
         self._tasks: set[asyncio.Future] = set()
+        self._flush_scheduled = False
         self._stuck = False
         self._fenced: str | None = None
         self._grow_lock = asyncio.Lock()
@@ -568,8 +571,20 @@ class Volume:
             for node_id in self.meta.pgs[pgid].members:
                 queued.setdefault(node_id, []).extend(part.keys(cpl, pgid))
         for node_id, keys in queued.items():
-            self._enqueue(node_id, keys)
+            self._enqueue(node_id, keys, now=False)
+        if not self._flush_scheduled:
+            # Sent at the end of this turn of the event loop, not now: the commits of the
+            # sessions that wake together (their previous commits became durable in one
+            # reply) then leave in one frame per node, one system call and one fdatasync
+            # for all of them on each node, instead of a frame each.
+            self._flush_scheduled = True
+            loop.call_soon(self._flush_all)
         return cpl, fut
+
+    def _flush_all(self) -> None:
+        self._flush_scheduled = False
+        for node_id in list(self._queues):
+            self._flush(node_id)
 
     async def announce_durable(self, timeout: float = 1.0) -> None:
         """Tell the volume's nodes its durable point now (a WRITE without records), and
@@ -626,14 +641,16 @@ class Volume:
         in flight (``since`` if none did since)."""
         return max([since] + [p.last_ack for (c, _pg), p in self._parts.items() if c <= cpl])
 
-    def _enqueue(self, node_id: str, keys: Iterable[PieceKey]) -> None:
-        """Queue batch pieces for a node. At most FRAME_WINDOW WRITEs are in flight per node;
-        pieces that queue up meanwhile leave together in the next frame (client-side group
-        commit), up to FRAME_BYTES a frame (flow control: the next frame leaves on an answer)."""
+    def _enqueue(self, node_id: str, keys: Iterable[PieceKey], now: bool = True) -> None:
+        """Queue batch pieces for a node (and send them ``now``, or let the caller). At most
+        FRAME_WINDOW WRITEs are in flight per node; pieces that queue up meanwhile leave
+        together in the next frame (client-side group commit), up to FRAME_BYTES a frame
+        (flow control: the next frame leaves on an answer)."""
         queue = self._queues.setdefault(node_id, {})
         for key in keys:
             queue[key] = None
-        self._flush(node_id)
+        if now:
+            self._flush(node_id)
 
     def _flush(self, node_id: str) -> None:
         """Send what is queued for ``node_id`` now, from the caller's turn of the loop, as far
@@ -673,7 +690,8 @@ class Volume:
         if not client.connected:
             self._spawn(self._connect_and_write(client, node_id, keys))
             return False
-        blob = b"".join(self._piece_blob(self._inflight[k]) for k in keys)
+        # The pieces leave as one frame's blob in one writev, not joined into a copy first.
+        blob = wire.BlobParts([self._piece_blob(self._inflight[k]) for k in keys])
         header = {"volume": self.id, "epoch": self.epoch, "vdl": self.tracker.vdl}
         if self.bulk:
             header["bulk"] = True
