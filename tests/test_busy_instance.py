@@ -114,7 +114,7 @@ def test_a_busy_writer_stays_healthy_and_on_its_endpoint(tmp_path, monkeypatch):
     unresponsive (which would fail it over); a dead port still does, after two pings."""
     busy = _SlowPinger(0.4)
     writer = SimpleNamespace(id="w", role="writer", stopped=False, paused=False, port=busy.port, az="a")
-    spec = SimpleNamespace(name="c", instances=[writer], custom_endpoints=[], secondary=False)
+    spec = SimpleNamespace(name="c", engine="postgres", instances=[writer], custom_endpoints=[], secondary=False)
     cp = daemon.ControlPlane(Layout(tmp_path), asyncio.new_event_loop())
     monkeypatch.setattr(cp, "store", SimpleNamespace(load=lambda name: spec))
     monkeypatch.setattr(cp, "instance_alive", lambda s, i: True)
