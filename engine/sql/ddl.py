@@ -73,6 +73,8 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
         if tree.args.get("exists"):
             return StatementResult("CREATE TABLE")
         raise SqlError("42P07", f'relation "{table}" already exists')
+    if (inherits := tree.find(exp.InheritsProperty)) is not None:
+        _inherit_columns(s, schema, inherits)
     table_pk: list[str] = []
     pk_name: str | None = None
     for c in schema.expressions:
@@ -80,6 +82,16 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
         if isinstance(inner, exp.PrimaryKey):
             table_pk = [x.name for x in inner.expressions]
             pk_name = name
+    declared = {c.name.lower() for c in schema.expressions if isinstance(c, exp.ColumnDef)}
+    for c in schema.expressions:
+        key = _unwrap(c)[1]
+        if isinstance(key, exp.UniqueColumnConstraint) and isinstance(key.this, exp.Schema):
+            key = key.this
+        elif not isinstance(key, exp.PrimaryKey):
+            continue
+        for col in key.expressions:
+            if col.name.lower() not in declared:
+                raise SqlError("42703", f'column "{col.name}" named in key does not exist')
     rows = []
     sequences: list[tuple[str, int]] = []
     rw = Rewriter(s.catalog)
@@ -105,6 +117,8 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
             serial = True
         elif isinstance(dtype, exp.DataType):
             oid, typmod = datatype_ref(dtype)
+            if oid == 1042 and typmod < 0 and dtype.this == exp.DataType.Type.CHAR:
+                typmod = 5  # a char column without a length is char(1)
         else:
             oid, typmod = types.TEXT, -1
         identity = ""
@@ -193,6 +207,25 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
         if later.fks:
             fkeys.refresh_triggers(s.conn, table)
     return StatementResult("CREATE TABLE")
+
+
+def _inherit_columns(s: Session, schema: exp.Schema, inherits: exp.InheritsProperty) -> None:
+    """INHERITS (parent): the parent's columns come first, as in PostgreSQL. Only the columns:
+    a query of the parent does not read the child's rows here."""
+    own = {c.name.lower() for c in schema.expressions if isinstance(c, exp.ColumnDef)}
+    inherited: list[exp.Expression] = []
+    for parent in inherits.expressions:
+        cols = s.catalog.table_columns(parent.name)
+        if cols is None:
+            raise SqlError("42P01", f'relation "{parent.name}" does not exist')
+        for c in cols:
+            if c.name.lower() in own:
+                continue
+            own.add(c.name.lower())
+            kind = exp.DataType.build(types.format_type(c.type_oid, c.typmod) or "text",
+                                      dialect="postgres")
+            inherited.append(exp.ColumnDef(this=exp.to_identifier(c.name), kind=kind))
+    schema.set("expressions", inherited + list(schema.expressions))
 
 
 def _unwrap(item: exp.Expression) -> tuple[str | None, exp.Expression]:
@@ -345,6 +378,7 @@ def _add_foreign_key(
 # the error mapping needs (errors.py): "_aurora_range_int4" → 22003 "integer out of range",
 # "_aurora_len_20" → 22001 "value too long for type character varying(20)".
 _INT_RANGES = {21: ("int2", -32768, 32767), 23: ("int4", -2147483648, 2147483647)}
+_INT_NAMES = {20: "bigint", 21: "smallint", 23: "integer"}
 
 
 def _domain_checks(column: str, oid: int, typmod: int) -> list[exp.ColumnConstraint]:
@@ -354,10 +388,30 @@ def _domain_checks(column: str, oid: int, typmod: int) -> list[exp.ColumnConstra
         kind, low, high = _INT_RANGES[oid]
         checks.append((f"_aurora_range_{kind}", exp.Between(
             this=ref, low=exp.Literal.number(low), high=exp.Literal.number(high))))
+    if oid in (20, 21, 23):
+        # '34.5' or 'abc' stays REAL or TEXT under INTEGER affinity: no integer's input.
+        checks.append((f"_aurora_int_{_INT_NAMES[oid]}", exp.In(
+            this=exp.Anonymous(this="typeof", expressions=[ref.copy()]),
+            expressions=[exp.Literal.string("integer"), exp.Literal.string("null")])))
+    if oid in (700, 701):
+        # '' or 'abc' stays TEXT under REAL affinity: no float's input (NaN and the
+        # infinities are kept as their text).
+        checks.append((f"_aurora_float_{'real' if oid == 700 else 'double'}", exp.or_(
+            exp.In(this=exp.Anonymous(this="typeof", expressions=[ref.copy()]),
+                   expressions=[exp.Literal.string(k) for k in ("real", "integer", "null")]),
+            exp.In(this=exp.Lower(this=exp.Trim(this=ref.copy())),
+                   expressions=[exp.Literal.string(k) for k in (
+                       "nan", "infinity", "+infinity", "-infinity", "inf", "+inf", "-inf")]))))
+    if oid == 700:  # real: what single precision holds (and its infinities)
+        checks.append(("_aurora_range_float4", exp.or_(
+            exp.LTE(this=exp.Abs(this=ref), expression=exp.Literal.number("3.4028234663852886e38")),
+            exp.EQ(this=exp.Abs(this=ref), expression=exp.Literal.number("9e999")))))
     elif oid in (1042, 1043) and typmod > 4:
         n = typmod - 4
+        # Trailing spaces past n are cut, not refused, as PostgreSQL does (types.py's decoder).
+        trimmed = exp.Anonymous(this="rtrim", expressions=[ref.copy(), exp.Literal.string(" ")])
         checks.append((f"_aurora_len_{n}_{'bpchar' if oid == 1042 else 'varchar'}", exp.LTE(
-            this=exp.Length(this=ref), expression=exp.Literal.number(n))))
+            this=exp.Length(this=trimmed), expression=exp.Literal.number(n))))
     return [
         exp.ColumnConstraint(this=exp.to_identifier(name, quoted=True),
                              kind=exp.CheckColumnConstraint(this=cond))

@@ -80,7 +80,31 @@ def to_sql_error(
         return SqlError("54001", "statement is too complex")
     if isinstance(exc, OverflowError):
         return SqlError("22003", "numeric value out of range")
+    if isinstance(exc, UnicodeError):
+        return SqlError("22021", f"invalid byte sequence: {msg}")
+    if isinstance(exc, ValueError):
+        return _value_error(msg)
+    if isinstance(exc, TypeError) and "positional argument" in msg:
+        # a SQL function called with a number of arguments it has no form for
+        return SqlError("42883", f"function does not exist: {msg}")
     return SqlError("XX000", f"internal error: {type(exc).__name__}: {msg}")
+
+
+# A ValueError out of a SQL function is about the value it was given (Python's int(),
+# float(), datetime and decimal reject input this way): a data exception, class 22.
+_VALUE_ERRORS = (
+    (re.compile(r"could not convert|invalid literal|Invalid isoformat|does not match format"),
+     "22P02", "invalid input syntax: {}"),
+    (re.compile(r"out of range|must be in \d+\.\.\d+"), "22008",
+     "date/time field value out of range: {}"),
+)
+
+
+def _value_error(msg: str) -> SqlError:
+    for pattern, code, text in _VALUE_ERRORS:
+        if pattern.search(msg):
+            return SqlError(code, text.format(msg))
+    return SqlError("22023", f"invalid parameter value: {msg}")
 
 
 def _outcome_unknown(exc: BaseException) -> SqlError | None:
@@ -102,6 +126,14 @@ def _outcome_unknown(exc: BaseException) -> SqlError | None:
 
 def domain_error(name: str) -> SqlError:
     """The error of a type's own range or length check (named by ddl._domain_checks)."""
+    if name.startswith("_aurora_float_"):
+        kind = "real" if name.endswith("real") else "double precision"
+        return SqlError("22P02", f"invalid input syntax for type {kind}")
+    if name.startswith("_aurora_int_"):
+        kind = name.removeprefix("_aurora_int_")
+        return SqlError("22P02", f"invalid input syntax for type {kind}")
+    if name == "_aurora_range_float4":
+        return SqlError("22003", "value out of range: overflow")
     if name.startswith("_aurora_range_"):
         kind = {"int2": "smallint", "int4": "integer"}.get(name.rsplit("_", 1)[-1], "integer")
         return SqlError("22003", f"{kind} out of range")
@@ -223,4 +255,29 @@ def _from_apsw(exc: apsw.Error, msg: str) -> SqlError:
         return SqlError("42803", text)
     if "ambiguous column" in text:
         return SqlError("42702", text)
+    for pattern, code, message in _SQLITE_ERRORS:
+        if pattern.search(text):
+            return SqlError(code, message or text)
+    if isinstance(exc, apsw.SQLError):
+        # SQLite refused the translated statement for a reason not named above: a construct
+        # this engine does not carry over, not a fault of the engine's own.
+        return SqlError("0A000", f"feature not supported: {text}")
     return SqlError("XX000", text)
+
+
+# SQLite's own refusals, as PostgreSQL names the same condition.
+_SQLITE_ERRORS = (
+    (re.compile(r"frame (starting|ending) offset must be a non-negative number"), "22013",
+     "invalid preceding or following size in window function"),
+    (re.compile(r"ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE"), "42P10",
+     "there is no unique or exclusion constraint matching the ON CONFLICT specification"),
+    (re.compile(r"table \S+ has \d+ columns but \d+ values were supplied|"
+                r"\d+ values for \d+ columns"), "42601",
+     "INSERT has more expressions than target columns"),
+    (re.compile(r"circular reference"), "42P19", None),
+    (re.compile(r"misuse of window function"), "42P20", None),
+    (re.compile(r"malformed JSON|bad JSON path"), "22P02", None),
+    (re.compile(r"integer overflow"), "22003", "bigint out of range"),
+    # A cursor's statement that a ROLLBACK TO SAVEPOINT aborted under it.
+    (re.compile(r"abort due to ROLLBACK"), "34000", "cursor does not exist"),
+)

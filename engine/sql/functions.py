@@ -8,11 +8,14 @@ Timestamps go in and out as ISO 8601 text (see :mod:`aurora.engine.sql.types`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import math
 import os
 import random
 import re
+import struct
 import threading
 import uuid
 from collections.abc import Callable
@@ -22,7 +25,16 @@ from typing import TYPE_CHECKING, Any
 import apsw
 import regex
 
-from aurora.engine.sql import extensions, numeric, schemas, types, userfuncs
+from aurora.engine.sql import (
+    datetime_in,
+    extensions,
+    interval,
+    numeric,
+    regexp,
+    schemas,
+    types,
+    userfuncs,
+)
 from aurora.engine.sql.catalog import rel_oid
 from aurora.engine.sqlapi import SqlError
 
@@ -110,8 +122,12 @@ def _to_datetime(v: object, tz: dt.tzinfo) -> dt.datetime | None:
         return dt.datetime.fromtimestamp(v, dt.UTC)
     s = str(v).strip()
     if len(s) == 10:
-        return dt.datetime.fromisoformat(s).replace(tzinfo=tz)
-    d = types.parse_timestamp(s)
+        with contextlib.suppress(ValueError):
+            return dt.datetime.fromisoformat(s).replace(tzinfo=tz)
+    if re.match(r"\d{1,2}:\d\d", s):  # a time of day (EXTRACT from a time)
+        d = datetime_in.parse(s, "time", tz=tz)
+    else:
+        d = types.parse_timestamp(s, tz)
     if d.tzinfo is None:
         d = d.replace(tzinfo=tz)
     return d
@@ -189,10 +205,28 @@ def _date_trunc(unit: str, v: object, tz: dt.tzinfo) -> str | None:
     return d.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
+# The spellings of a unit PostgreSQL's datetime.c accepts (deltatktbl), to this table's names.
+_UNIT_ALIASES = {
+    **dict.fromkeys(("microsecond", "us", "usec", "usecs", "microsecon"), "microseconds"),
+    **dict.fromkeys(("millisecond", "ms", "msec", "msecs", "millisecon"), "milliseconds"),
+    **dict.fromkeys(("seconds", "sec", "secs", "s"), "second"),
+    **dict.fromkeys(("minutes", "min", "mins", "m"), "minute"),
+    **dict.fromkeys(("hours", "h", "hr", "hrs"), "hour"),
+    **dict.fromkeys(("days", "d"), "day"),
+    **dict.fromkeys(("months", "mon", "mons"), "month"),
+    **dict.fromkeys(("years", "y", "yr", "yrs"), "year"),
+    **dict.fromkeys(("weeks", "w"), "week"),
+    **dict.fromkeys(("decades", "dec"), "decade"),
+    **dict.fromkeys(("centuries", "c", "cent"), "century"),
+    **dict.fromkeys(("millennia", "mil", "mils"), "millennium"),
+    "qtr": "quarter",
+}
+
+
 def _extract(field: str, v: object, tz: dt.tzinfo) -> object:
     if v is None:
         return None
-    f = field.lower()
+    f = _UNIT_ALIASES.get(field.lower().strip(), field.lower().strip())
     if f == "epoch":
         if isinstance(v, (int, float)):
             return v
@@ -225,6 +259,7 @@ def _extract(field: str, v: object, tz: dt.tzinfo) -> object:
         "century": lambda x: (x.year - 1) // 100 + 1,
         "isoyear": lambda x: x.isocalendar()[0],
         "timezone": lambda x: int(x.utcoffset().total_seconds()) if x.utcoffset() else 0,
+        "millennium": lambda x: (x.year - 1) // 1000 + 1,
     }
     fn = table.get(f)
     if fn is None:
@@ -309,6 +344,10 @@ def _json_walk(doc: Any, path: object) -> Any:
 
 
 def _json_keys(v: object) -> list:
+    if isinstance(v, str) and v.lstrip().startswith("{"):  # a text[] literal: '{a,1}'
+        items = types.parse_array_literal(v)
+        if isinstance(items, list):
+            return items
     keys = _json(v)
     if keys is None:
         return []
@@ -367,42 +406,10 @@ def _jsonb_cmp(a: object, b: object) -> int | None:
     return (ra > rb) - (ra < rb)
 
 
-_INTERVAL_PART = re.compile(
-    r"([+-]?\d+(?:\.\d+)?)\s*(microsecond|millisecond|second|sec|minute|min|hour|day|week|month|mon|"
-    r"year|decade|century)s?|([+-]?)(\d+):(\d\d)(?::(\d\d(?:\.\d+)?))?",
-    re.I,
-)
-
-
 def parse_interval(text: str) -> tuple[int, dt.timedelta]:
-    """(months, rest) of a PostgreSQL interval text such as ``1 day 02:00:00`` or ``3 months``."""
-    months = 0
-    rest = dt.timedelta()
-    seconds = {
-        "microsecond": 1e-6,
-        "millisecond": 1e-3,
-        "second": 1,
-        "sec": 1,
-        "minute": 60,
-        "min": 60,
-        "hour": 3600,
-        "day": 86400,
-        "week": 604800,
-    }
-    for m in _INTERVAL_PART.finditer(text):
-        if m.group(2):
-            n, unit = float(m.group(1)), m.group(2).lower()
-            if unit in ("month", "mon"):
-                months += int(n)
-            elif unit in ("year", "decade", "century"):
-                months += int(n * 12 * {"year": 1, "decade": 10, "century": 100}[unit])
-            else:
-                rest += dt.timedelta(seconds=n * seconds[unit])
-        else:
-            sign = -1 if m.group(3) == "-" else 1
-            secs = int(m.group(4)) * 3600 + int(m.group(5)) * 60 + float(m.group(6) or 0)
-            rest += dt.timedelta(seconds=sign * secs)
-    return months, rest
+    """(months, rest) of a PostgreSQL interval text such as ``1 day 02:00:00`` or ``3 mons``."""
+    months, days, usec = interval.parse(text)
+    return months, dt.timedelta(days=days, microseconds=usec)
 
 
 def _ts_add(ts: object, interval: object, sign: int, tz: dt.tzinfo) -> object:
@@ -474,9 +481,17 @@ def _strftime(v: object, fmt: str, tz: dt.tzinfo) -> str | None:
     return d.strftime(fmt)
 
 
+def _json_build_object(*a: object) -> str:
+    if len(a) % 2:
+        raise SqlError("22023", "argument list must have even number of elements")
+    if any(a[i] is None for i in range(0, len(a), 2)):
+        raise SqlError("22004", "null value not allowed for object key")
+    return json.dumps({str(a[i]): a[i + 1] for i in range(0, len(a), 2)})
+
+
 def _array_to_string(arr: object, sep: str, null: str | None = None) -> str | None:
     items = _json(arr)
-    if items is None:
+    if items is None or sep is None:
         return None
     if not isinstance(items, list):
         return str(items)
@@ -508,7 +523,11 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_at_time_zone", _at_time_zone, 2, True)
     f("pg_div", _div, 2, True)
     f("pg_ts_add", lambda ts, iv, sign: _ts_add(ts, iv, sign, tz()), 3)
-    f("pg_interval", lambda v: v, 1, True)
+    f("pg_interval", interval.cast, 1, True)
+    f("pg_interval_key", interval.sort_key, 1, True)
+    f("justify_hours", lambda v: interval.justify(v, True, False), 1, True)
+    f("justify_days", lambda v: interval.justify(v, False, True), 1, True)
+    f("justify_interval", lambda v: interval.justify(v, True, True), 1, True)
     f("to_char", lambda v, fmt: _to_char(v, fmt, tz()), 2)
     f("pg_strftime", lambda v, fmt: _strftime(v, fmt, tz()), 2)
     f("pg_mod", _mod, 2, True)
@@ -592,7 +611,36 @@ def register(conn: apsw.Connection, s: Session) -> None:
     )
     f("pg_encoding_to_char", lambda e: "UTF8" if e == 6 else "SQL_ASCII", 1)
     f("pg_char_to_encoding", lambda e: 6, 1)
+    f("pg_to_hex", lambda v: None if v is None else format(int(v) & (2**64 - 1) if int(v) < 0 else int(v), "x"), 1)
+    f("ln", _ln, 1, True)
+    f("log", _log, -1, True)
+    f("log10", _log, 1, True)
+    f("sqrt", _sqrt, 1, True)
+    f("exp", _exp, 1, True)
+    f("date_bin", lambda st, src, org: _date_bin(st, src, org, s.tz), 3)
+    f("make_date", _make_date, 3, True)
+    f("make_time", _make_time, 3, True)
+    f("make_timestamp", _make_timestamp, 6, True)
+    f("make_timestamptz", lambda *a: _make_timestamptz(s.tz, *a), -1)
+    f("gcd", _gcd, 2, True)
+    f("lcm", _lcm, 2, True)
+    f("scale", lambda v: _scale(v, "scale"), 1, True)
+    f("min_scale", lambda v: _scale(v, "min"), 1, True)
+    f("trim_scale", lambda v: _scale(v, "trim"), 1, True)
+    f("json_strip_nulls", lambda v: _json_strip_nulls(v, (",", ":")), 1, True)
+    f("jsonb_strip_nulls", lambda v: _json_strip_nulls(v, (", ", ": ")), 1, True)
+    f("jsonb_contains", lambda a, b: None if a is None or b is None
+      else int(_contains(_json(a), _json(b))), 2, True)
+    f("jsonb_contained", lambda a, b: None if a is None or b is None
+      else int(_contains(_json(b), _json(a))), 2, True)
+    f("array_positions", _array_positions, 2, True)
+    f("pg_array_cat", _array_cat, 4, True)
+    f("pg_any_all", _any_all, 4, True)
+    f("pg_row_to_json", _row_to_json, 2, True)
+    f("pg_to_timestamp", _to_timestamp, 1, True)
     f("array_to_string", _array_to_string)
+    for name, func in regexp.FUNCTIONS.items():
+        f(name, func)
     f("array_position", lambda arr, v: _array_position(arr, v), 2)
     f("array_length", lambda arr, dim=1: _array_len(arr))
     f("array_upper", lambda arr, dim=1: _array_len(arr))
@@ -606,15 +654,11 @@ def register(conn: apsw.Connection, s: Session) -> None:
         2,
     )
     f("pg_jsonb", lambda v: None if v is None else json.dumps(_json(v)), 1)
+    f("pg_json_in", lambda v: _json_in(v, False), 1, True)
+    f("pg_jsonb_in", lambda v: _json_in(v, True), 1, True)
     _register_jsonb_operators(f)
-    f(
-        "json_build_object",
-        lambda *a: json.dumps({str(a[i]): a[i + 1] for i in range(0, len(a), 2)}),
-    )
-    f(
-        "jsonb_build_object",
-        lambda *a: json.dumps({str(a[i]): a[i + 1] for i in range(0, len(a), 2)}),
-    )
+    f("json_build_object", _json_build_object)
+    f("jsonb_build_object", _json_build_object)
     f("to_json", lambda v: json.dumps(v), 1)
     f("to_jsonb", lambda v: json.dumps(v), 1)
     f("nextval", lambda name: s.sequences.nextval(_relname(name)), 1)
@@ -639,9 +683,10 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_bytea", types.bytea_in, 1)
     numeric.register(conn)
     f("pg_int", _int_cast, 1)
-    f("pg_float", lambda v: None if v is None else float(v), 1)
+    f("pg_float", _float_cast, 1)
+    f("pg_float4", _float4_cast, 1)
     f("pg_text", _text_cast, 1)
-    f("pg_timestamptz", lambda v: None if v is None else ts_text(_to_datetime(v, s.tz)), 1)
+    f("pg_timestamptz", lambda v: None if v is None else _infinity(v) or ts_text(_to_datetime(v, s.tz)), 1)
     f("pg_timestamp", lambda v: _timestamp_cast(v, s.tz), 1)
     f("pg_date", lambda v: _date_cast(v, s.tz), 1)
     f("pg_uuid", lambda v: None if v is None else str(uuid.UUID(str(v))), 1)
@@ -1050,8 +1095,22 @@ def _array_get(arr: object, index: object) -> object:
 def _array_in(v: object) -> object:
     if v is None or not isinstance(v, str):
         return v
+    if v.lstrip().startswith("{"):
+        # PostgreSQL's array literal: numbers when every element reads as one, so that
+        # '33 = ANY ('{1,2,33}')' compares numbers (the element type comes from the other side)
+        literal = types.parse_array_literal(v)
+        if isinstance(literal, list):
+            try:
+                return json.dumps([None if x is None else json.loads(x) for x in literal]
+                                  if all(x is None or _NUMBER.fullmatch(x) for x in literal)
+                                  else literal)
+            except ValueError:
+                return json.dumps(literal)
     items = _json(v)
     return json.dumps(items) if isinstance(items, list) else v
+
+
+_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?")
 
 
 def _int_cast(v: object) -> object:
@@ -1066,6 +1125,351 @@ def _int_cast(v: object) -> object:
         return int(s) if re.fullmatch(r"[+-]?\d+", s) else round(float(Decimal(s)))
     except (ValueError, ArithmeticError):
         raise SqlError("22P02", f'invalid input syntax for type integer: "{v}"') from None
+
+
+def _gcd(a: object, b: object) -> object:
+    if a is None or b is None:
+        return None
+    x, y = numeric.value(a), numeric.value(b)
+    assert x is not None and y is not None
+    if x == x.to_integral_value() and y == y.to_integral_value():
+        r = math.gcd(int(x), int(y))
+        if r >= 2**63:
+            raise SqlError("22003", "bigint out of range")
+        return r
+    # numeric: Euclid's algorithm on the exact values, at the larger scale
+    scale = max(numeric.scale_of(x), numeric.scale_of(y))
+    f = Decimal(10) ** scale
+    return numeric.scaled(Decimal(math.gcd(int(x * f), int(y * f))) / f)
+
+
+def _lcm(a: object, b: object) -> object:
+    if a is None or b is None:
+        return None
+    x, y = numeric.value(a), numeric.value(b)
+    assert x is not None and y is not None
+    if x == 0 or y == 0:
+        return 0
+    g = numeric.value(_gcd(a, b))
+    assert g is not None
+    r = abs(x / g * y)
+    if x == x.to_integral_value() and y == y.to_integral_value():
+        if r >= 2**63:
+            raise SqlError("22003", "bigint out of range")
+        return int(r)
+    return numeric.scaled(r)
+
+
+def _scale(v: object, what: str) -> object:
+    """scale / min_scale / trim_scale of a numeric (its digits after the point)."""
+    if v is None:
+        return None
+    d = numeric.value(v)
+    assert d is not None
+    if not d.is_finite():
+        return numeric.scaled(d) if what == "trim" else None
+    if what == "scale":
+        return numeric.scale_of(d)
+    trimmed = d.normalize(numeric._CTX) if d else Decimal(0)
+    if trimmed.as_tuple().exponent > 0:  # type: ignore[operator]
+        trimmed = trimmed.quantize(Decimal(1), context=numeric._CTX)
+    return numeric.scale_of(trimmed) if what == "min" else numeric.scaled(trimmed)
+
+
+def _json_strip_nulls(v: object, separators: tuple[str, str]) -> object:
+    if v is None:
+        return None
+
+    def strip(d: Any) -> Any:
+        if isinstance(d, dict):
+            return {k: strip(x) for k, x in d.items() if x is not None}
+        if isinstance(d, list):
+            return [strip(x) for x in d]
+        return d
+
+    return json.dumps(strip(_json(v)), separators=separators)  # json prints compact
+
+
+_OPS: dict[str, Callable[[int], bool]] = {
+    "=": lambda c: c == 0, "<>": lambda c: c != 0, ">": lambda c: c > 0,
+    ">=": lambda c: c >= 0, "<": lambda c: c < 0, "<=": lambda c: c <= 0,
+}
+
+
+def _compare_values(a: object, b: object) -> int:
+    try:
+        x, y = Decimal(str(a)), Decimal(str(b))
+    except ArithmeticError:
+        x, y = str(a), str(b)  # type: ignore[assignment]
+    return (x > y) - (x < y)  # type: ignore[operator]
+
+
+def _any_all(op: str, x: object, arr: object, every: int) -> object:
+    """``x op ANY (array)`` / ``x op ALL (array)`` with PostgreSQL's three-valued logic."""
+    if arr is None:
+        return None
+    if isinstance(arr, str) and arr.lstrip().startswith("{"):
+        items = types.parse_array_literal(arr)
+    else:
+        items = _json(arr)
+    if not isinstance(items, list):
+        items = [items]
+    test = _OPS[op]
+    unknown = False
+    for item in items:
+        if x is None or item is None:
+            unknown = True
+            continue
+        if test(_compare_values(x, item)) != bool(every):
+            return int(not every)
+    if unknown:
+        return None
+    return int(bool(every))
+
+
+def _row_to_json(fields: object, pretty: object) -> object:
+    """row_to_json(ROW(...)): the record's fields are f1, f2 ...; pretty puts each on a line."""
+    items = json.loads(str(fields)) if fields is not None else []
+
+    def value(v: object) -> str:
+        if isinstance(v, str) and v[:1] in "[{":  # an array or json a subquery gave as text
+            with contextlib.suppress(ValueError):
+                return json.dumps(json.loads(v), separators=(",", ":"))
+        return json.dumps(v, separators=(",", ":"))
+
+    parts = [f'"f{i}":{value(v)}' for i, v in enumerate(items, 1)]
+    return "{" + (",\n " if pretty else ",").join(parts) + "}"
+
+
+def _array_cat(a: object, b: object, a_array: int, b_array: int) -> object:
+    if a_array and b_array:
+        if a is None or b is None:
+            return b if a is None else a
+        x, y = _json(a), _json(b)
+        if not isinstance(x, list) or not isinstance(y, list):
+            return json.dumps((x if isinstance(x, list) else [x]) + (y if isinstance(y, list)
+                                                                     else [y]))
+        dx, dy = _depth(x), _depth(y)
+        if not x or not y or dx == dy:
+            return json.dumps(x + y)
+        if dx == dy + 1:
+            return json.dumps([*x, y])
+        if dy == dx + 1:
+            return json.dumps([x, *y])
+        raise SqlError("2202E", "cannot concatenate incompatible arrays")
+    if a_array:
+        arr = _json(a) if a is not None else []
+        return json.dumps([*(arr if isinstance(arr, list) else [arr]), _json_scalar(b)])
+    arr = _json(b) if b is not None else []
+    return json.dumps([_json_scalar(a), *(arr if isinstance(arr, list) else [arr])])
+
+
+def _depth(x: Any) -> int:
+    d = 0
+    while isinstance(x, list) and x:
+        d, x = d + 1, x[0]
+    return d
+
+
+def _json_scalar(v: object) -> object:
+    return v.decode() if isinstance(v, bytes) else v
+
+
+def _array_positions(arr: object, x: object) -> object:
+    if arr is None:
+        return None
+    items = _json(arr)
+    if not isinstance(items, list):
+        raise SqlError("22023", "searching for elements in multidimensional arrays is not "
+                       "supported")
+    return json.dumps([i for i, y in enumerate(items, 1)
+                       if (y is None and x is None) or (x is not None and str(y) == str(x))])
+
+
+def _to_timestamp(v: object) -> object:
+    if v is None:
+        return None
+    x = float(v)  # type: ignore[arg-type]
+    if x != x:
+        raise SqlError("22008", "timestamp cannot be NaN")
+    if math.isinf(x):
+        return "infinity" if x > 0 else "-infinity"
+    try:
+        return ts_text(dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=x))
+    except OverflowError:
+        raise SqlError("22008", f'timestamp out of range: "{v}"') from None
+
+
+def _json_in(v: object, binary: bool) -> object:
+    """json / jsonb input of a literal: invalid text is 22P02; json keeps the text as
+    written, jsonb takes its canonical form (keys shorter first, then by their bytes)."""
+    if v is None:
+        return None
+    text = v.decode() if isinstance(v, bytes) else str(v)
+    try:
+        doc = json.loads(text, object_pairs_hook=_jsonb_object if binary else None)
+    except (ValueError, RecursionError):
+        raise SqlError("22P02", "invalid input syntax for type json") from None
+    return json.dumps(doc) if binary else text
+
+
+def _jsonb_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    d = dict(pairs)  # the last of duplicate keys wins, as in jsonb
+    return {k: d[k] for k in sorted(d, key=lambda k: (len(k.encode()), k.encode()))}
+
+
+def _float_result(x: float) -> object:
+    return "NaN" if x != x else x  # SQLite would turn a NaN into NULL
+
+
+def _ln(v: object) -> object:
+    if v is None:
+        return None
+    x = float(v)  # type: ignore[arg-type]
+    if x == 0:
+        raise SqlError("2201E", "cannot take logarithm of zero")
+    if x < 0:
+        raise SqlError("2201E", "cannot take logarithm of a negative number")
+    return _float_result(math.log(x)) if math.isfinite(x) else _float_result(x)
+
+
+def _log(*args: object) -> object:
+    """log(x) is the base-10 logarithm; log(b, x) the logarithm of x in base b."""
+    if any(a is None for a in args):
+        return None
+    if len(args) == 1:
+        x = float(args[0])  # type: ignore[arg-type]
+        if x == 0:
+            raise SqlError("2201E", "cannot take logarithm of zero")
+        if x < 0:
+            raise SqlError("2201E", "cannot take logarithm of a negative number")
+        return _float_result(math.log10(x)) if math.isfinite(x) else _float_result(x)
+    b, x = float(args[0]), float(args[1])  # type: ignore[arg-type]
+    if b == 0 or x == 0:
+        raise SqlError("2201E", "cannot take logarithm of zero")
+    if b < 0 or x < 0:
+        raise SqlError("2201E", "cannot take logarithm of a negative number")
+    if b == 1:
+        raise SqlError("22012", "division by zero")
+    return _float_result(math.log(x) / math.log(b))
+
+
+def _sqrt(v: object) -> object:
+    if v is None:
+        return None
+    x = float(v)  # type: ignore[arg-type]
+    if x < 0:
+        raise SqlError("2201F", "cannot take square root of a negative number")
+    return _float_result(math.sqrt(x))
+
+
+def _exp(v: object) -> object:
+    if v is None:
+        return None
+    x = float(v)  # type: ignore[arg-type]
+    if x != x or math.isinf(x):
+        return _float_result(x if x != x or x > 0 else 0.0)
+    try:
+        return math.exp(x)  # an underflow is 0, as numeric's exp gives it
+    except OverflowError:
+        raise SqlError("22003", "value out of range: overflow") from None
+
+
+def _date_bin(stride: object, source: object, origin: object, tz: dt.tzinfo) -> object:
+    if stride is None or source is None or origin is None:
+        return None
+    months, days, usec = interval.parse(str(stride))
+    if months:
+        raise SqlError("22023", "timestamps cannot be binned into intervals containing months "
+                       "or years")
+    step = days * 86_400_000_000 + usec
+    if step <= 0:
+        raise SqlError("22023", "stride must be greater than zero")
+    src, org = _to_datetime(source, tz), _to_datetime(origin, tz)
+    assert src is not None and org is not None
+    diff = (src - org) // dt.timedelta(microseconds=1)
+    delta = diff - int(math.fmod(diff, step))
+    if org > src and step > 1 and diff % step:
+        delta -= step
+    d = org + dt.timedelta(microseconds=delta)
+    if types._HAS_TZ.search(str(source).strip()):
+        return ts_text(d)
+    return d.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _make_datetime(y: object, mo: object, d: object, h: object, mi: object,
+                   sec: object) -> dt.datetime:
+    try:
+        secs = Decimal(str(sec))
+        whole = int(secs)
+        usec = int((secs - whole) * 1_000_000)
+        if int(y) < 1:  # type: ignore[call-overload]
+            raise SqlError("0A000", "BC dates are not supported")
+        return dt.datetime(int(y), int(mo), int(d), int(h), int(mi), whole, usec)  # type: ignore[call-overload]
+    except (ValueError, ArithmeticError):
+        raise SqlError("22008", f"date field value out of range: {y}-{mo}-{d}") from None
+
+
+def _make_date(y: object, mo: object, d: object) -> object:
+    if None in (y, mo, d):
+        return None
+    return _make_datetime(y, mo, d, 0, 0, 0).date().isoformat()
+
+
+def _make_time(h: object, mi: object, sec: object) -> object:
+    if None in (h, mi, sec):
+        return None
+    try:
+        t = _make_datetime(2000, 1, 1, h, mi, sec).time()
+    except SqlError:
+        raise SqlError("22008", f"time field value out of range: {h}:{mi}:{sec}") from None
+    return t.isoformat()
+
+
+def _make_timestamp(y: object, mo: object, d: object, h: object, mi: object,
+                    sec: object) -> object:
+    if None in (y, mo, d, h, mi, sec):
+        return None
+    return _make_datetime(y, mo, d, h, mi, sec).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _make_timestamptz(tz: dt.tzinfo, *a: object) -> object:
+    if len(a) not in (6, 7):
+        raise SqlError("42883", "function make_timestamptz does not exist")
+    if None in a:
+        return None
+    zone = tz
+    if len(a) == 7:
+        from aurora.engine.sql.settings import parse_timezone
+
+        try:
+            zone = parse_timezone(str(a[6]))
+        except SqlError:
+            zone = datetime_in.zone(str(a[6]).strip().lower())
+    d = _make_datetime(*a[:6]).replace(tzinfo=zone)
+    return ts_text(d)
+
+
+def _float_cast(v: object) -> object:
+    if v is None:
+        return None
+    x = float(v)  # type: ignore[arg-type]
+    return "NaN" if x != x else x  # SQLite would store a NaN as NULL: kept as its text
+
+
+def _float4_cast(v: object) -> object:
+    """real's input: a double that single precision cannot hold is 22003, as in float4in."""
+    if v is None:
+        return None
+    x = float(v)  # type: ignore[arg-type]
+    if math.isfinite(x):
+        try:
+            single = struct.unpack("!f", struct.pack("!f", x))[0]
+        except OverflowError:
+            raise SqlError("22003", f'"{v}" is out of range for type real') from None
+        if single == 0 and x != 0:
+            raise SqlError("22003", f'"{v}" is out of range for type real')
+    return "NaN" if x != x else x
 
 
 def _text_cast(v: object) -> object:
@@ -1087,7 +1491,11 @@ def _at_time_zone(v: object, zone: object) -> object:
 
     if v is None or zone is None:
         return None
-    tz = parse_timezone(str(zone))
+    try:
+        tz = parse_timezone(str(zone))
+    except SqlError:
+        tz = datetime_in.zone(str(zone).strip().lower())  # an abbreviation such as 'MSK'
+
     d = _to_datetime(v, tz)
     assert d is not None
     if isinstance(v, (int, float)) or _TZ_SUFFIX.search(str(v).strip()):
@@ -1095,9 +1503,18 @@ def _at_time_zone(v: object, zone: object) -> object:
     return ts_text(d)
 
 
+def _infinity(v: object) -> str | None:
+    """'infinity' or '-infinity' when ``v`` is one: kept as that text, which sorts after
+    (before) every ISO date."""
+    w = datetime_in.special(str(v)) if isinstance(v, str) else None
+    return None if w is None or not w.endswith("infinity") else w.lstrip("+")
+
+
 def _timestamp_cast(v: object, tz: dt.tzinfo) -> object:
     if v is None:
         return None
+    if inf := _infinity(v):
+        return inf
     d = _to_datetime(v, tz)
     assert d is not None
     return d.astimezone(tz).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -1108,7 +1525,13 @@ def _date_cast(v: object, tz: dt.tzinfo) -> object:
         return None
     s = str(v).strip()
     if re.fullmatch(r"\d{4}-\d\d-\d\d", s):
+        try:
+            dt.date.fromisoformat(s)
+        except ValueError:
+            raise SqlError("22008", f'date/time field value out of range: "{s}"') from None
         return s
+    if inf := _infinity(v):
+        return inf
     d = _to_datetime(v, tz)
     assert d is not None
     if types._HAS_TZ.search(s):

@@ -68,6 +68,31 @@ _FUNC_TYPES: dict[str, int] = {
     "split_part": 25,
     "string_agg": 25,
     "array_to_string": 25,
+    "regexp_match": 1009,
+    "regexp_split_to_array": 1009,
+    "regexp_count": 23,
+    "regexp_instr": 23,
+    "regexp_substr": 25,
+    "regexp_like": 16,
+    "string_to_array": 1009,
+    "width_bucket": 23,
+    "justify_hours": 1186,
+    "justify_days": 1186,
+    "justify_interval": 1186,
+    "scale": 23,
+    "min_scale": 23,
+    "trim_scale": 1700,
+    "json_strip_nulls": 114,
+    "jsonb_strip_nulls": 3802,
+    "jsonb_contains": 16,
+    "jsonb_contained": 16,
+    "array_positions": 1007,
+    "pg_to_timestamp": 1184,
+    "row_to_json": 114,
+    "make_date": 1082,
+    "make_time": 1083,
+    "make_timestamp": 1114,
+    "make_timestamptz": 1184,
     "random": 701,
     "pi": 701,
     "json_build_object": 114,
@@ -116,6 +141,8 @@ _FUNC_TYPES: dict[str, int] = {
     "generate_series": 23,
     "quote_ident": 25,
     "quote_literal": 25,
+    "quote_nullable": 25,
+    "format": 25,
     "pg_typeof": 2206,
     "regexp_replace": 25,
     "json_typeof": 25,
@@ -157,6 +184,7 @@ _BOOL_NODES = (
     exp.LogicalAnd,
     exp.LogicalOr,
 )
+_VARIANCES = (exp.Variance, exp.VariancePop, exp.Stddev, exp.StddevPop, exp.StddevSamp)
 _NUMERIC_RANK = {21: 1, 23: 2, 20: 3, 1700: 4, 700: 5, 701: 6}
 
 
@@ -402,7 +430,7 @@ class Inferer:
             if t[0] == 20:
                 return types.NUMERIC, -1
             return t[0], -1
-        if isinstance(e, exp.Avg):
+        if isinstance(e, (exp.Avg, *_VARIANCES)):
             t = self.type_of(e.this, scope)
             return (types.FLOAT8, -1) if t and t[0] in (700, 701) else (types.NUMERIC, -1)
         if isinstance(
@@ -442,6 +470,11 @@ class Inferer:
             exact = types.NUMERIC in oids and not oids & {700, 701}
             return (types.NUMERIC if exact else types.FLOAT8), -1
         if isinstance(e, exp.DPipe):
+            for side in (e.this, e.expression):  # array || x, x || array: the array's type
+                ts = self.type_of(side, scope)
+                info = types.BY_OID.get(ts[0]) if ts is not None else None
+                if info is not None and info.category == "A":
+                    return ts
             return types.TEXT, -1
         if isinstance(e, (exp.Case, exp.Coalesce, exp.Greatest, exp.Least)):
             common = self.arms_type(arms_of(e), scope)
@@ -532,7 +565,19 @@ class Inferer:
             name = str(e.this).lower()
             if name in _FUNC_TYPES:
                 return _FUNC_TYPES[name], -1
+            if name == "date_bin" and len(e.expressions) == 3:  # the type of its source
+                return self.type_of(e.expressions[1], scope)
+            if name in ("gcd", "lcm") and e.expressions:  # the type of its arguments
+                return self.type_of(e.expressions[0], scope)
             return None
+        if isinstance(e, exp.DateBin):
+            return self.type_of(e.expression, scope)
+        if isinstance(e, exp.UnixToTime):
+            return 1184, -1
+        if isinstance(e, exp.TimeFromParts):
+            return 1083, -1
+        if isinstance(e, exp.TimestampFromParts):
+            return 1114, -1
         if isinstance(e, exp.Func):
             name = e.sql_name().lower()
             if name in _FUNC_TYPES:

@@ -61,6 +61,24 @@ _TYPE_WORDS = frozenset(
         "inet",
         "cidr",
         "money",
+        # typed literals of the base types: bool 't', int2 '2', text 'x'
+        "bool",
+        "boolean",
+        "int2",
+        "int4",
+        "int8",
+        "smallint",
+        "integer",
+        "bigint",
+        "int",
+        "float4",
+        "float8",
+        "real",
+        "text",
+        "name",
+        "oid",
+        "bpchar",
+        "timetz",
     ]
 )
 _ORDINAL_END = frozenset(
@@ -106,6 +124,22 @@ _RISKY_TOKENS = frozenset(
         "money",
         "inet",
         "collate",
+        "bool",
+        "boolean",
+        "int2",
+        "int4",
+        "int8",
+        "smallint",
+        "integer",
+        "bigint",
+        "int",
+        "float4",
+        "float8",
+        "real",
+        "text",
+        "name",
+        "oid",
+        "bpchar",
         "::",
         "[",
         "e'",
@@ -198,6 +232,8 @@ def normalize(text: str, first_param: int) -> tuple[str, list[tuple[str, str]]] 
     """
     if first_word(text) not in _DML:
         return None
+    if "&'" in text and re.search(r"[uU]&'", text):
+        return None  # U&'...' escapes are decoded at translation: kept in the text
     lits: list[tuple[str, str]] = []
     if not _risky(text):
         parts: list[str] = []

@@ -78,6 +78,7 @@ def build_plan(
         sql=sql,
         nparams=nuser,
         param_oids=[oid for kind in row_types for oid in plans[kind].param_oids],
+        nbind=None,
     )
 
 

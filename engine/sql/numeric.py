@@ -332,8 +332,17 @@ def div_scale(x: Decimal, y: Decimal) -> int:
 
 def _coef(d: Decimal) -> tuple[int, int]:
     """(c, e) with d == c * 10**e, c an int."""
-    e = d.as_tuple().exponent
+    sign, digits, e = d.as_tuple()
     assert isinstance(e, int)
+    # Trailing zeros go into the exponent: 10^131071 is (1, 131071), not a 131072-digit int,
+    # whose conversion costs a second.
+    n = len(digits)
+    while n > 1 and digits[n - 1] == 0:
+        n -= 1
+    if n < len(digits):
+        e += len(digits) - n
+        d = Decimal((sign, digits[:n], 0))
+        return int(d), e
     return int(d.scaleb(-e, context=_CTX)), e
 
 
@@ -622,6 +631,93 @@ class _Avg(_Sum):
     final = value
 
 
+class _Variance:
+    """var_pop / var_samp / stddev_pop / stddev_samp of numeric or integer values, with
+    numeric.c's arithmetic: (N*sum(x*x) - sum(x)^2) / (N*N or N*(N-1)) at select_div_scale,
+    then the square root at that scale."""
+
+    def __init__(self) -> None:
+        self.kind = "var_samp"
+        self.n = 0
+        self.sx = _ZERO
+        self.sxx = _ZERO
+        self.special = 0
+
+    def _add(self, kind: str, v: object, hint: object, sign: int) -> None:
+        self.kind = kind
+        d = _arg(v, -1 if hint is None else int(hint))  # type: ignore[call-overload]
+        if d is None:
+            return
+        self.n += sign
+        if not d.is_finite():
+            self.special += sign
+            return
+        sq = _CTX.multiply(d, d)
+        self.sx = _CTX.add(self.sx, d) if sign > 0 else _CTX.subtract(self.sx, d)
+        self.sxx = _CTX.add(self.sxx, sq) if sign > 0 else _CTX.subtract(self.sxx, sq)
+
+    @_guarded
+    def step(self, kind: str, v: object, hint: object = -1) -> None:
+        self._add(kind, v, hint, 1)
+
+    @_guarded
+    def inverse(self, kind: str, v: object, hint: object = -1) -> None:
+        self._add(kind, v, hint, -1)
+
+    @_guarded
+    def value(self) -> object:
+        sample = self.kind.endswith("samp")
+        if self.n == 0 or (sample and self.n == 1):
+            return None
+        if self.special:
+            return scaled(NAN)
+        n = Decimal(self.n)
+        num = _CTX.subtract(_CTX.multiply(n, self.sxx), _CTX.multiply(self.sx, self.sx))
+        if num <= 0:
+            return 0
+        den = n * (n - 1) if sample else n * n
+        rscale = div_scale(num, den)
+        r = divide(num, den, rscale)
+        if self.kind.startswith("stddev"):
+            c, e = _coef(r)
+            k = 2 * (rscale + 1) + e
+            q = math.isqrt(c * 10**k if k >= 0 else c // 10**-k)
+            r = Decimal((q + 5) // 10).scaleb(-rscale, context=_CTX)
+        return scaled(check(r))
+
+    final = value
+
+
+class _FloatVariance:
+    """The same over float8, with float.c's Youngs-Cramer sums, so the last digits agree."""
+
+    def __init__(self) -> None:
+        self.kind = "var_samp"
+        self.n = 0
+        self.sx = 0.0
+        self.sxx = 0.0
+
+    def step(self, kind: str, v: object) -> None:
+        self.kind = kind
+        if v is None:
+            return
+        x = float(v)  # type: ignore[arg-type]
+        self.n += 1
+        self.sx += x
+        if self.n > 1:
+            tmp = x * self.n - self.sx
+            self.sxx += tmp * tmp / (self.n * (self.n - 1))
+        elif not math.isfinite(x):
+            self.sxx = math.nan
+
+    def final(self) -> object:
+        sample = self.kind.endswith("samp")
+        if self.n == 0 or (sample and self.n == 1):
+            return None
+        var = self.sxx / (self.n - 1 if sample else self.n)
+        return math.sqrt(var) if self.kind.startswith("stddev") else var
+
+
 class _Extreme:
     """min / max over numeric values compared by value; the winner is returned as it came."""
 
@@ -691,5 +787,7 @@ def register(conn: apsw.Connection) -> None:
     f("pg_num_scaled", lambda v, hint=-1: None if v is None else scaled(_arg(v, hint)))  # type: ignore[arg-type]
     conn.create_window_function("pg_num_sum", _Sum, -1, flags=flags)
     conn.create_window_function("pg_num_avg", _Avg, -1, flags=flags)
+    conn.create_window_function("pg_num_var", _Variance, -1, flags=flags)
+    conn.create_aggregate_function("pg_float_var", _FloatVariance, 2, flags=flags)
     conn.create_aggregate_function("pg_num_min", lambda: _Extreme(-1), 1, flags=flags)
     conn.create_aggregate_function("pg_num_max", lambda: _Extreme(1), 1, flags=flags)

@@ -27,6 +27,15 @@ from aurora.engine.sql.infer import (
     infer_select,
 )
 
+# var_pop, var_samp / variance, stddev_pop, stddev_samp / stddev: their aggregate's kind
+VARIANCES = {
+    exp.VariancePop: "var_pop",
+    exp.Variance: "var_samp",
+    exp.StddevPop: "stddev_pop",
+    exp.StddevSamp: "stddev_samp",
+    exp.Stddev: "stddev_samp",
+}
+
 _ARITH: dict[type, str] = {
     exp.Add: "pg_num_add",
     exp.Sub: "pg_num_sub",
@@ -58,10 +67,13 @@ _CANDIDATES = (
     exp.Avg,
     exp.Min,
     exp.Max,
+    *VARIANCES,
     exp.Cast,
     exp.Ordered,
+    exp.DPipe,
 )
 _TEXT_OIDS = frozenset({types.TEXT, 1043, 1042})
+_INTERVAL = 1186  # compared and ordered by interval.sort_key (this rule types the operands)
 _CAST_TARGETS = frozenset({types.NUMERIC, types.INT2, types.INT4, types.INT8, *_TEXT_OIDS})
 _UNKNOWN_SHAPE = (AttributeError, KeyError, TypeError, ValueError, IndexError)
 _QUERIES = (exp.Select, exp.Update, exp.Delete, exp.Insert)
@@ -80,6 +92,11 @@ def _leaves(e: exp.Expression) -> list[exp.Expression]:
 
 def _fn(name: str, *args: exp.Expression) -> exp.Anonymous:
     return exp.Anonymous(this=name, expressions=list(args))
+
+
+def _is_array(t: TypeRef | None) -> bool:
+    info = types.BY_OID.get(t[0]) if t is not None else None
+    return info is not None and info.category == "A"
 
 
 def _num(t: TypeRef | None) -> bool:
@@ -302,6 +319,19 @@ class NumericRules:
             elif oid not in _TEXT_OIDS and _num(ts[0]):  # to an integer: half away from zero
                 e.set("this", _fn("pg_num_int", e.this))
             return None
+        if kind is exp.DPipe:
+            arrays = [_is_array(t) for t in ts]
+            if not any(arrays):
+                return None
+            # array || array, element || array, array || element (PostgreSQL's array_cat)
+            return _fn("pg_array_cat", e.this, e.expression, *(exp.Literal.number(int(a))
+                                                             for a in arrays))
+        if kind is exp.Ordered and ts[0] is not None and ts[0][0] == _INTERVAL:
+            e.set("this", _fn("pg_interval_key", e.this))  # by value, not by its text
+            return None
+        if kind in _COMPARE and any(t is not None and t[0] == _INTERVAL for t in ts):
+            return kind(this=_fn("pg_interval_key", e.this),
+                        expression=_fn("pg_interval_key", e.expression))
         if kind is exp.Ordered:
             if _num(ts[0]):
                 key = e.this
@@ -409,6 +439,11 @@ class NumericRules:
                 inner = inner.expressions[0]
             return _fn("pg_num_min" if isinstance(e, exp.Min) else "pg_num_max", inner)
         integer = t is not None and t[0] in types.INTEGER_OIDS
+        if type(e) in VARIANCES:
+            if not (_num(t) or integer) or isinstance(e.this, exp.Distinct):
+                return None  # float8: the translator's pg_float_var
+            kind = exp.Literal.string(VARIANCES[type(e)])
+            return _fn("pg_num_var", kind, _operand(e.this), _hint(t))
         if isinstance(e, exp.Sum):
             # sum(bigint) is numeric in PostgreSQL: exact, never SQLite's integer overflow
             exact = _num(t) or (t is not None and t[0] == types.INT8)

@@ -27,6 +27,7 @@ from sqlglot import exp
 
 from aurora.engine.sql import (
     cursors,
+    datetime_in,
     ddl,
     extensions,
     fkeys,
@@ -91,6 +92,7 @@ class Plan:
     has_decoders: bool = False
     unknown: list[int] = field(default_factory=list)
     external: bool = False  # calls a service outside the instance (extensions.py)
+    nbind: int | None = None  # highest ?N of ``sql``, when translation folded trailing ones away
 
 
 class Session:
@@ -264,6 +266,7 @@ class Session:
                 "current transaction is aborted, commands ignored until end of transaction block",
             )
         self._stmt_time = None
+        datetime_in.set_order(self.settings.values.get("DateStyle", ""))
         try:
             if self._deferred_begin is not None and not _ends_block(sql):
                 self._start_block()
@@ -549,6 +552,7 @@ class Session:
             touches_catalog=rw.touches_catalog,
             empty_catalogs=bool(rw.empty_catalogs),
             returning=returning is not None,
+            nbind=_highest_param(sql),
         )
 
     def _trace(self, cursor: apsw.Cursor, sql: str, bindings: object) -> bool:
@@ -639,6 +643,8 @@ class Session:
         bind = [types.to_sqlite(p) for p in params] if params else []
         if lits:
             bind.extend(lits)
+        if plan.nbind is not None and len(bind) > plan.nbind:
+            del bind[plan.nbind:]
         if len(bind) > self._max_variables:
             # More than SQLite binds (PostgreSQL takes 65,535: pandas' multi-row INSERTs):
             # the values go into the text as literals, this run only.
@@ -1097,3 +1103,8 @@ def _utility_columns(word: str, sql: str) -> list[Column] | None:
     if word == "explain":
         return [Column("QUERY PLAN", types.TEXT)]
     return None
+
+
+def _highest_param(sql: str) -> int:
+    """The highest ``?N`` SQLite binds in ``sql`` (what it counts its parameters by)."""
+    return max((int(n) for n in re.findall(r"\?(\d+)", sql)), default=0)

@@ -21,7 +21,7 @@ from sqlglot.dialects.sqlite import SQLite
 from aurora.engine.sql import extensions, lexer, schemas, types
 from aurora.engine.sql.catalog import Catalog
 from aurora.engine.sql.infer import Inferer, datatype_ref
-from aurora.engine.sql.numeric_rewrite import NumericRules, cast_call, write_call
+from aurora.engine.sql.numeric_rewrite import VARIANCES, NumericRules, cast_call, write_call
 from aurora.engine.sql.pgcatalog import CATALOG_COLUMNS, CATALOG_TABLES
 from aurora.engine.sqlapi import SqlError
 
@@ -57,6 +57,11 @@ def _estring(m: re.Match) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+_INTERVAL_LITERAL = re.compile(
+    r"\binterval\s+('(?:[^']|'')*')(?!\s*(?:year|month|day|hour|minute|second)s?\b)", re.I
+)
+
+
 def parse(sql: str) -> exp.Expression:
     """Parse one PostgreSQL statement (raises SqlError 42601 on a syntax error)."""
     if "E'" in sql or "e'" in sql:
@@ -66,6 +71,10 @@ def parse(sql: str) -> exp.Expression:
         sql = _ARRAY_CAST.sub(lambda m: "::" + m.group(1).replace('"', "") + "__array", sql)
     if "$" in sql:
         sql = lexer.spaced_params(sql)
+    if "nterval" in sql or "NTERVAL" in sql:
+        # sqlglot splits INTERVAL '...' into a number and one unit, losing the rest of the
+        # text ('1 day 02:00', 'ago'): a cast keeps it whole.
+        sql = _INTERVAL_LITERAL.sub(r"CAST(\1 AS INTERVAL)", sql)
     try:
         with _quiet():
             tree = sqlglot.parse_one(sql, read="postgres")
@@ -140,11 +149,13 @@ class Rewriter:
     def __init__(self, catalog: Catalog, inferer: Inferer | None = None) -> None:
         self.catalog = catalog
         self.numeric = NumericRules(catalog, inferer or Inferer(catalog, {}, {}))
+        self.lit_kinds = inferer.lit_kinds if inferer is not None else {}
         self.touches_catalog = False
         self.empty_catalogs: set[str] = set()
         self._srf_n = 0
 
     def run(self, tree: exp.Expression) -> exp.Expression:
+        self._insert_defaults(tree)
         self._lateral(tree)
         _unnest_element_types(tree)
         _subscript_offsets(tree)
@@ -153,6 +164,29 @@ class Rewriter:
         tree = self.walk(tree)
         self._coerce_writes(tree)
         return tree
+
+    def _insert_defaults(self, tree: exp.Expression) -> None:
+        """``VALUES (DEFAULT, ...)``: SQLite has no DEFAULT there; each becomes the column's
+        default as the SQLite table holds it (NULL when it has none: a rowid key's next id)."""
+        if not isinstance(tree, exp.Insert) or not isinstance(tree.expression, exp.Values):
+            return
+        rows = tree.expression.expressions
+        marks = [v for row in rows for v in row.expressions
+                 if isinstance(v, exp.Var) and v.name.upper() == "DEFAULT"]
+        if not marks:
+            return
+        target = tree.this
+        table = target.this.name if isinstance(target, exp.Schema) else target.name
+        info = self.catalog.conn.execute(
+            "SELECT name, dflt_value FROM pragma_table_info(?)", (table,)).fetchall()
+        defaults = {name.lower(): dflt for name, dflt in info}
+        cols = ([c.name for c in target.expressions] if isinstance(target, exp.Schema)
+                else [name for name, _ in info])
+        for row in rows:
+            for i, v in enumerate(row.expressions):
+                if v in marks and i < len(cols):
+                    dflt = defaults.get(cols[i].lower())
+                    v.replace(Raw(this=f"({dflt})") if dflt is not None else exp.Null())
 
     def walk(self, node: exp.Expression) -> exp.Expression:
         """Rewrite bottom-up: children first, so a rule always sees rewritten operands
@@ -180,6 +214,8 @@ class Rewriter:
     def _node(self, e: exp.Expression) -> exp.Expression:
         if isinstance(e, exp.Table):
             return self._table(e)
+        if isinstance(e, exp.With) and e.args.get("recursive"):
+            _check_recursive(e)
         if isinstance(e, exp.Unnest) and e.expressions:
             return self._unnest_table(e, *e.expressions)
         if (
@@ -234,6 +270,9 @@ class Rewriter:
                 return field
         if isinstance(e, exp.Cast):
             return self._cast(e)
+        if isinstance(e, exp.UnicodeString):
+            escape = e.args.get("escape")
+            return exp.Literal.string(unicode_string(e.this, escape.name if escape else "\\"))
         if isinstance(e, exp.Operator):
             op = str(e.args.get("operator")).split(".")[-1]
             target = e.expression.this if isinstance(e.expression, exp.Collate) else e.expression
@@ -250,6 +289,12 @@ class Rewriter:
             return e.this
         if isinstance(e, exp.RegexpILike):
             return fn("pg_regexp_i", e.this, e.expression)
+        if isinstance(e, _COMPARISONS) and (quantified := _quantified(e)) is not None:
+            # x op ANY / ALL (array) beyond = ANY and <> ANY: element by element, as
+            # PostgreSQL does, with its NULL rules
+            every, arr = quantified
+            return fn("pg_any_all", _str(_OP_NAMES[type(e)]), e.this, arr,
+                      exp.Literal.number(int(every)))
         if isinstance(e, (exp.EQ, exp.NEQ)) and isinstance(e.expression, (exp.Any, exp.All)):
             return self._any(e)
         if isinstance(e, exp.Array):
@@ -259,7 +304,9 @@ class Rewriter:
         if isinstance(e, exp.ArrayAgg):
             return fn("json_group_array", e.this)
         if isinstance(e, exp.Extract):
-            return fn("pg_extract", _str(e.this.name.lower()), e.expression)
+            unit = e.this  # date_part's unit may be a parameter (a normalised literal)
+            u = _str(unit.name.lower()) if isinstance(unit, (exp.Var, exp.Identifier)) else unit
+            return fn("pg_extract", u, e.expression)
         if isinstance(e, (exp.TimestampTrunc, exp.DateTrunc)):
             unit = e.args.get("unit")
             u = unit if not isinstance(unit, (exp.Var, exp.Identifier)) else _str(unit.name.lower())
@@ -282,6 +329,29 @@ class Rewriter:
             return fn("version")
         if isinstance(e, exp.Interval):
             return _interval_text(e)
+        if isinstance(e, exp.Hex):
+            return fn("pg_to_hex", e.this)
+        if isinstance(e, (exp.Concat, exp.ConcatWs, exp.Format)):
+            args = ([e.this] if isinstance(e, exp.Format) else []) + list(e.expressions)
+            if args and isinstance(args[-1], exp.Variadic):
+                kind = {exp.Concat: "concat", exp.ConcatWs: "concat_ws"}.get(type(e), "format")
+                first = args[0] if kind != "concat" else exp.Null()
+                return fn("pg_variadic", _str(kind), first, args[-1].this)
+            if isinstance(e, exp.Format):
+                return fn("format", *args)
+        if isinstance(e, exp.UnixToTime) and not e.args.get("scale"):
+            return fn("pg_to_timestamp", e.this)
+        if isinstance(e, exp.JSONStripNulls):
+            return fn("json_strip_nulls", e.this)
+        if isinstance(e, exp.DateBin):
+            return fn("date_bin", e.this, e.expression, e.args["unit"])
+        if isinstance(e, exp.TimeFromParts):
+            return fn("make_time", e.args["hour"], e.args["min"], e.args["sec"])
+        if isinstance(e, exp.TimestampFromParts):
+            return fn("make_timestamp", *(e.args[k] for k in ("year", "month", "day", "hour",
+                                                              "min", "sec")))
+        if type(e) in VARIANCES:  # over float8 (numeric_rewrite took the exact ones)
+            return fn("pg_float_var", _str(VARIANCES[type(e)]), e.this)
         if isinstance(e, (exp.Add, exp.Sub)) and _is_interval(e.expression):
             sign = exp.Literal.number(-1 if isinstance(e, exp.Sub) else 1)
             return fn("pg_ts_add", e.this, e.expression, sign)
@@ -329,6 +399,12 @@ class Rewriter:
 
     def _anonymous(self, e: exp.Anonymous) -> exp.Expression:
         name = str(e.this).lower()
+        if name == "row_to_json" and e.expressions:
+            row = e.expressions[0]
+            if isinstance(row, exp.Anonymous) and str(row.this).lower() == "row":
+                # ROW(a, b) as a record: its fields are f1, f2 ...
+                pretty = e.expressions[1] if len(e.expressions) > 1 else exp.false()
+                return fn("pg_row_to_json", fn("json_array", *row.expressions), pretty)
         if name in ("now", "transaction_timestamp", "statement_timestamp"):
             return fn("pg_now")
         if name == "clock_timestamp":
@@ -488,8 +564,8 @@ class Rewriter:
                 return v
             if isinstance(v, exp.Anonymous) and str(v.this) == "pg_regclass_name":
                 return fn("pg_regclass", *v.expressions)  # 'name'::regclass::oid
-            if isinstance(e.parent, exp.Cast):
-                return v
+            if isinstance(e.parent, (exp.Cast, exp.WindowSpec)):
+                return v  # SQLite refuses a function call as a frame offset
             return fn("pg_int", v)
         if oid == types.BOOL:
             return fn("pg_bool", v)
@@ -498,7 +574,7 @@ class Rewriter:
         if oid == types.NUMERIC:
             return cast_call(v, typmod)
         if oid in (700, 701):
-            return fn("pg_float", v)
+            return fn("pg_float4" if oid == 700 else "pg_float", v)
         if oid == 1184:
             return fn("pg_timestamptz", v)
         if oid == 1114:
@@ -506,6 +582,11 @@ class Rewriter:
         if oid == 1082:
             return fn("pg_date", v)
         if oid in (114, 3802):
+            if (isinstance(v, exp.Literal) and v.is_string) or (
+                    isinstance(v, exp.Parameter) and self.lit_kinds.get(int(v.name)) == "s"):
+                # a string literal of the statement (not a client's decoded jsonb parameter):
+                # PostgreSQL's json input, json keeping its text, jsonb its canonical form
+                return fn("pg_json_in" if oid == 114 else "pg_jsonb_in", v)
             return fn("pg_jsonb", v)
         if oid == 2950:
             return fn("pg_uuid", v)
@@ -711,6 +792,9 @@ class Rewriter:
             if info.type_oid == types.NUMERIC:
                 value.replace(write_call(value.copy(), info.typmod))
                 continue
+            if info.type_oid in (1042, 1043) and info.typmod > 4:
+                value.replace(_cut_spaces(value.copy(), info.typmod - 4))
+                continue
             wrap = _WRITE_FUNCS.get(info.type_oid)
             if wrap is None:
                 continue
@@ -719,12 +803,25 @@ class Rewriter:
             value.replace(fn(wrap, value.copy()))
 
 
+def _cut_spaces(v: exp.Expression, n: int) -> exp.Expression:
+    """char(n) / varchar(n) input: spaces past n are cut (in SQLite, no Python call); any
+    other excess stays for the column's length check to refuse (22001)."""
+    size = exp.Literal.number(n)
+    over = exp.and_(
+        exp.GT(this=exp.Length(this=v.copy()), expression=size),
+        exp.LTE(this=exp.Length(this=exp.Anonymous(
+            this="rtrim", expressions=[v.copy(), exp.Literal.string(" ")])), expression=size))
+    cut = exp.Substring(this=v.copy(), start=exp.Literal.number(1), length=size.copy())
+    return exp.Case(ifs=[exp.If(this=over, true=cut)], default=v)
+
+
 _WRITE_FUNCS = {
     types.BOOL: "pg_bool",
     17: "pg_bytea",
     114: "pg_jsonb",
     3802: "pg_jsonb",
     1184: "pg_timestamptz",
+    1186: "pg_interval",
 }
 
 
@@ -739,6 +836,31 @@ _JSON_OPERATORS: dict[type, str] = {
 }
 _JSON_VALUED = ("pg_json_get", "pg_json_path", "pg_jsonb")
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
+_OP_NAMES = {exp.EQ: "=", exp.NEQ: "<>", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
+
+
+def _quantified(e: exp.Binary) -> tuple[bool, exp.Expression] | None:
+    """(is ALL, the array) of ``x op ANY|SOME|ALL (array)`` when the engine's own IN rule
+    (``= ANY``, ``<> ANY``) does not take it; None for a subquery or anything else."""
+    q = e.expression
+    if isinstance(q, (exp.Any, exp.All)):
+        every, arr = isinstance(q, exp.All), q.this
+    elif (isinstance(q, exp.Anonymous) and str(q.this).lower() in ("any", "some", "all")
+          and len(q.expressions) == 1):
+        every, arr = str(q.this).lower() == "all", q.expressions[0]
+    else:
+        return None
+    if isinstance(_unparen(arr), (exp.Select, exp.Subquery)):
+        return None
+    if not every and isinstance(e, (exp.EQ, exp.NEQ)) and isinstance(q, exp.Any):
+        return None
+    return every, arr
+
+
+def _unparen(e: exp.Expression) -> exp.Expression:
+    while isinstance(e, exp.Paren):
+        e = e.this
+    return e
 
 
 def _is_json(e: exp.Expression) -> bool:
@@ -836,10 +958,10 @@ def _interval_text(e: exp.Interval) -> exp.Expression:
     unit = e.args.get("unit")
     value = e.this
     if unit is None:
-        return value
+        return fn("pg_interval", value)
     u = unit.name.lower()
     if isinstance(value, exp.Literal):
-        return _str(f"{value.this} {u}")
+        return fn("pg_interval", _str(f"{value.this} {u}"))
     return exp.DPipe(this=exp.DPipe(this=value, expression=_str(" ")), expression=_str(u))
 
 
@@ -871,6 +993,61 @@ def _array_subquery_sql(sel: exp.Expression) -> str:
             exp.alias_(first.this if isinstance(first, exp.Alias) else first, "_v")
         )
     return f"(SELECT json_group_array(_v) FROM ({generate(sel)}))"
+
+
+def _check_recursive(w: exp.With) -> None:
+    """What PostgreSQL refuses in a recursive term (SQLite would loop on some of it)."""
+    for cte in w.expressions:
+        body = cte.this
+        if not isinstance(body, exp.Union):
+            continue
+        name = cte.alias_or_name.lower()
+        term = body.expression
+        if not any(t.name.lower() == name for t in term.find_all(exp.Table)):
+            continue
+        for arg, what in (("order", "ORDER BY"), ("limit", "LIMIT"), ("offset", "OFFSET")):
+            if body.args.get(arg) is not None or term.args.get(arg) is not None:
+                raise SqlError("0A000", f"{what} in a recursive query is not implemented")
+        if term.args.get("locks"):
+            raise SqlError("0A000", "FOR UPDATE/SHARE in a recursive query is not implemented")
+
+
+def unicode_string(body: str, escape: str) -> str:
+    """The text of ``U&'body' UESCAPE 'escape'`` as PostgreSQL's scanner decodes it."""
+    if len(escape) != 1 or escape in "0123456789abcdefABCDEF+'\" \t\n\r\f":
+        raise SqlError("42601", "invalid Unicode escape character")
+    hexd = "[0-9a-fA-F]"
+    pattern = re.compile(
+        f"{re.escape(escape)}(?:({re.escape(escape)})|({hexd}{{4}})|\\+({hexd}{{6}})|)")
+    out: list[str] = []
+    pos = 0
+    high: int | None = None
+    for m in pattern.finditer(body):
+        out.append(body[pos:m.start()])
+        pos = m.end()
+        if m.group(1):
+            out.append(escape)
+            continue
+        code = m.group(2) or m.group(3)
+        if code is None:
+            raise SqlError("42601", "invalid Unicode escape",
+                           hint="Unicode escapes must be \\XXXX or \\+XXXXXX.")
+        cp = int(code, 16)
+        if high is not None:
+            if not 0xDC00 <= cp <= 0xDFFF:
+                raise SqlError("42601", "invalid Unicode surrogate pair")
+            out.append(chr(0x10000 + ((high - 0xD800) << 10) + (cp - 0xDC00)))
+            high = None
+        elif 0xD800 <= cp <= 0xDBFF:
+            high = cp
+        elif 0xDC00 <= cp <= 0xDFFF or cp > 0x10FFFF or cp == 0:
+            raise SqlError("42601", "invalid Unicode escape value")
+        else:
+            out.append(chr(cp))
+    if high is not None:
+        raise SqlError("42601", "invalid Unicode surrogate pair")
+    out.append(body[pos:])
+    return "".join(out)
 
 
 def to_sqlite(

@@ -17,9 +17,9 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 
-from aurora.engine.sql import numeric
+from aurora.engine.sql import datetime_in, interval, numeric
 from aurora.engine.sqlapi import SqlError
 
 
@@ -380,12 +380,14 @@ def _make_numeric(scale: int | None) -> Decoder:
         else:
             return v
         if q is not None and d.is_finite():
-            d = d.quantize(q)
+            d = d.quantize(q, context=_WIDE)
         return d
 
     return dec
 
 
+# Wide enough for any numeric PostgreSQL holds (131072 digits before the point, 16383 after).
+_WIDE = Context(prec=147_500)
 _dec_numeric = _make_numeric(None)
 
 
@@ -434,7 +436,8 @@ def _dec_bytes(v: object) -> object:
     return str(v).encode()
 
 
-def parse_timestamp(s: str) -> dt.datetime:
+def parse_timestamp(s: str, tz: dt.tzinfo = dt.UTC) -> dt.datetime:
+    """A timestamp's text as PostgreSQL reads it (ISO 8601 fast; ``tz`` is for today/now)."""
     s = s.strip()
     if s.endswith("Z"):
         s = s[:-1] + "+00:00"
@@ -443,7 +446,10 @@ def parse_timestamp(s: str) -> dt.datetime:
         s = m.group(1) + m.group(2) + ":00"
     elif m:
         s = m.group(1) + m.group(2) + ":" + m.group(3)
-    return dt.datetime.fromisoformat(s)
+    try:
+        return dt.datetime.fromisoformat(s)
+    except ValueError:
+        return datetime_in.parse(s, tz=tz)
 
 
 def make_decoder(oid: int, typmod: int, tz: dt.tzinfo) -> Decoder | None:
@@ -457,18 +463,24 @@ def make_decoder(oid: int, typmod: int, tz: dt.tzinfo) -> Decoder | None:
     if oid == NUMERIC:
         scale = numeric_scale(typmod)
         return _dec_numeric if scale is None else _make_numeric(scale)
+    if oid in (1042, 1043) and typmod > 4:
+        return _make_char_decoder(typmod - 4, oid == 1042)
     if oid in (25, 1043, 1042, 19, 18, 705, 2205, 2206, 4089):
         return _dec_text
     if oid == 17:
         return _dec_bytes
-    if oid in (114, 3802):
+    if oid == 114:
+        return _dec_text  # json keeps the text as written (jsonb is parsed)
+    if oid == 3802:
         return _dec_json
     if oid == 2950:
         return lambda v: uuid.UUID(v) if isinstance(v, str) else v
     if oid == 1082:
         return _dec_date
+    if oid == 1186:
+        return _dec_interval
     if oid == 1083:
-        return lambda v: dt.time.fromisoformat(v) if isinstance(v, str) else v
+        return _dec_time
     if oid == 1114:
         return lambda v: _dec_timestamp(v, tz, False)
     if oid == 1184:
@@ -495,6 +507,41 @@ def _dec_json(v: object) -> object:
         except ValueError:
             return v
     return v
+
+
+def _make_char_decoder(n: int, pad: bool) -> Decoder:
+    """char(n) shows its value padded with spaces to n; both char(n) and varchar(n) drop the
+    trailing spaces past n that their length check let in (PostgreSQL truncates them)."""
+
+    def dec(v: object) -> object:
+        v = _dec_text(v)
+        if not isinstance(v, str):
+            return v
+        if len(v) > n:
+            v = v[:n]
+        return v.ljust(n) if pad else v
+
+    return dec
+
+
+def _dec_interval(v: object) -> object:
+    if isinstance(v, str):
+        try:
+            return interval.normalize(v)
+        except SqlError:
+            return v
+    return v
+
+
+def _dec_time(v: object) -> object:
+    if not isinstance(v, str):
+        return v
+    try:
+        return dt.time.fromisoformat(v)
+    except ValueError:
+        if re.fullmatch(r"\s*24:00(:00(\.0*)?)?\s*", v):
+            return "24:00:00"       # PostgreSQL's end of day, which Python's time cannot hold
+        return datetime_in.parse(v, "time").time()
 
 
 def _dec_date(v: object) -> object:

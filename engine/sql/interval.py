@@ -1,0 +1,261 @@
+"""PostgreSQL's interval: input (datetime.c's DecodeInterval, DecodeISO8601Interval) and the
+``postgres`` output style, over PostgreSQL's three fields (months, days, microseconds).
+
+An interval is stored as its output text (``1 year 2 mons 3 days 04:05:06``), which every
+reader of interval text here parses back. Errors carry PostgreSQL's SQLSTATE: 22007 for text
+that is no interval, 22015 for a field out of range.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from aurora.engine.sqlapi import SqlError
+
+USEC_PER_SEC = 1_000_000
+USEC_PER_DAY = 86_400 * USEC_PER_SEC
+INT32 = 2**31
+INT64 = 2**63
+
+# unit → (months, days, microseconds) for one of it
+_UNITS: dict[str, tuple[int, int, int]] = {}
+for names, value in (
+    (("microsecond", "microseconds", "us", "usec", "usecs", "microsecon"), (0, 0, 1)),
+    (("millisecond", "milliseconds", "ms", "msec", "msecs", "millisecon"), (0, 0, 1000)),
+    (("second", "seconds", "s", "sec", "secs"), (0, 0, USEC_PER_SEC)),
+    (("minute", "minutes", "m", "min", "mins"), (0, 0, 60 * USEC_PER_SEC)),
+    (("hour", "hours", "h", "hr", "hrs"), (0, 0, 3600 * USEC_PER_SEC)),
+    (("day", "days", "d"), (0, 1, 0)),
+    (("week", "weeks", "w"), (0, 7, 0)),
+    (("month", "months", "mon", "mons"), (1, 0, 0)),
+    (("year", "years", "y", "yr", "yrs"), (12, 0, 0)),
+    (("decade", "decades", "dec", "decs"), (120, 0, 0)),
+    (("century", "centuries", "c", "cent"), (1200, 0, 0)),
+    (("millennium", "millennia", "millenniums", "mil", "mils"), (12000, 0, 0)),
+):
+    for n in names:
+        _UNITS[n] = value
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<time>[+-]?\d+:\d+(?::\d+(?:\.\d*)?)?(?:\.\d*)?)"
+    r"|(?P<ym>[+-]?\d+-\d+)"
+    r"|(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(?P<unit>[a-z]+)?"
+    r"|(?P<word>[a-z]+))"
+)
+_ISO = re.compile(r"p(?:(?P<body>(?:[+-]?[\d.]+[ymwd])*)(?:t(?P<tbody>(?:[+-]?[\d.]+[hms])*))?)$")
+_ISO_ALT = re.compile(r"p(\d+)-(\d+)-(\d+)(?:t(\d+):(\d+):(\d+(?:\.\d*)?))?$")
+
+
+def _bad(text: str) -> SqlError:
+    return SqlError("22007", f'invalid input syntax for type interval: "{text}"')
+
+
+def _out_of_range(text: str) -> SqlError:
+    return SqlError("22015", f'interval field value out of range: "{text}"')
+
+
+class _Acc:
+    """Fields being summed, with PostgreSQL's carrying of fractions downwards."""
+
+    def __init__(self) -> None:
+        self.months = 0
+        self.days = 0
+        self.usec = Decimal(0)
+
+    def add(self, amount: Decimal, unit: tuple[int, int, int]) -> None:
+        months, days, usec = unit
+        if months:
+            whole = int(amount * months)
+            self.months += whole
+            # a fraction of a month is 30 days, PostgreSQL's DAYS_PER_MONTH
+            frac_days = (amount * months - whole) * 30
+            self.days += int(frac_days)
+            self.usec += (frac_days - int(frac_days)) * USEC_PER_DAY
+        elif days:
+            whole = int(amount * days)
+            self.days += whole
+            self.usec += (amount * days - whole) * USEC_PER_DAY
+        else:
+            self.usec += amount * usec
+
+    def result(self, text: str, negate: bool) -> tuple[int, int, int]:
+        usec = int(self.usec.to_integral_value(ROUND_HALF_EVEN))
+        m, d = self.months, self.days
+        if negate:
+            m, d, usec = -m, -d, -usec
+        if not (-INT32 <= m < INT32 and -INT32 <= d < INT32 and -INT64 <= usec < INT64):
+            raise _out_of_range(text)
+        return m, d, usec
+
+
+def parse(text: str) -> tuple[int, int, int]:
+    """(months, days, microseconds) of an interval's text, as PostgreSQL reads it."""
+    s = text.strip().lower()
+    if not s:
+        raise _bad(text)
+    acc = _Acc()
+    if s.startswith("p"):
+        return _parse_iso(s, text, acc)
+    negate = False
+    if s.startswith("@"):
+        s = s[1:].strip()
+    if s.endswith("ago"):
+        negate = True
+        s = s[:-3].strip()
+    tokens = []
+    pos = 0
+    for m in _TOKEN.finditer(s):
+        if m.start() != pos or m.end() == m.start():
+            break
+        pos = m.end()
+        tokens.append(m)
+    if pos != len(s) or not tokens:
+        raise _bad(text)
+    for i, m in enumerate(tokens):
+        if m.group("time"):
+            t = m.group("time")
+            sign = -1 if t.startswith("-") else 1
+            parts = t.lstrip("+-").split(":")
+            h, mi = Decimal(parts[0]), Decimal(parts[1])
+            sec = Decimal(parts[2]) if len(parts) > 2 else Decimal(0)
+            if mi >= 60 or sec >= 60:
+                raise _out_of_range(text)
+            acc.usec += sign * ((h * 3600 + mi * 60 + sec) * USEC_PER_SEC)
+        elif m.group("ym"):
+            y, _, mo = m.group("ym").lstrip("+-").partition("-")
+            sign = -1 if m.group("ym").startswith("-") else 1
+            acc.months += sign * (int(y) * 12 + int(mo))
+        elif m.group("num") is not None:
+            amount = Decimal(m.group("num"))
+            unit_name = m.group("unit")
+            if unit_name is None:
+                nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+                # a bare number before a time is days (SQL standard), alone it is seconds
+                unit = _UNITS["day"] if nxt is not None and nxt.group("time") else _UNITS["second"]
+            elif unit_name in _UNITS:
+                unit = _UNITS[unit_name]
+            else:
+                raise _bad(text)
+            acc.add(amount, unit)
+        else:
+            word = m.group("word")
+            if word == "ago" and i == len(tokens) - 1:
+                negate = True
+            else:
+                raise _bad(text)
+    return acc.result(text, negate)
+
+
+def _parse_iso(s: str, text: str, acc: _Acc) -> tuple[int, int, int]:
+    if alt := _ISO_ALT.match(s):
+        y, mo, d, h, mi, sec = alt.groups()
+        acc.months += int(y) * 12 + int(mo)
+        acc.days += int(d)
+        acc.usec += (int(h or 0) * 3600 + int(mi or 0) * 60 + Decimal(sec or 0)) * USEC_PER_SEC
+        return acc.result(text, False)
+    m = _ISO.match(s)
+    if not m or s == "p" or s.endswith("t"):
+        raise _bad(text)
+    date_units = {"y": _UNITS["year"], "m": _UNITS["month"], "w": _UNITS["week"],
+                  "d": _UNITS["day"]}
+    time_units = {"h": _UNITS["hour"], "m": _UNITS["minute"], "s": _UNITS["second"]}
+    for body, units in ((m.group("body"), date_units), (m.group("tbody"), time_units)):
+        for num, unit in re.findall(r"([+-]?[\d.]+)([a-z])", body or ""):
+            try:
+                acc.add(Decimal(num), units[unit])
+            except ArithmeticError:
+                raise _bad(text) from None
+    return acc.result(text, False)
+
+
+def _seconds(usec: int) -> str:
+    sec, frac = divmod(abs(usec), USEC_PER_SEC)
+    out = f"{sec:02d}"
+    if frac:
+        out += ("." + f"{frac:06d}").rstrip("0")
+    return out
+
+
+def format_postgres(months: int, days: int, usec: int) -> str:
+    """IntervalStyle ``postgres``: ``1 year 2 mons -3 days +04:05:06.5``."""
+    parts: list[str] = []
+    is_before = False
+    year, mon = int(months / 12), months - int(months / 12) * 12
+    for value, unit in ((year, "year"), (mon, "mon"), (days, "day")):
+        if value == 0:
+            continue
+        plus = "+" if is_before and value > 0 else ""
+        parts.append(f"{plus}{value} {unit}{'' if value == 1 else 's'}")
+        is_before = value < 0
+    if not parts or usec != 0:
+        total = abs(usec)
+        hours, rest = divmod(total, 3600 * USEC_PER_SEC)
+        minutes, rest = divmod(rest, 60 * USEC_PER_SEC)
+        sign = "-" if usec < 0 else ("+" if is_before else "")
+        parts.append(f"{sign}{hours:02d}:{minutes:02d}:{_seconds(rest)}")
+    return " ".join(parts)
+
+
+def sort_key(v: object) -> object:
+    """A text that sorts as PostgreSQL orders intervals: by their span with a month of 30
+    days (so '1 mon' = '30 days'), fixed width so that SQLite compares it as text."""
+    if v is None:
+        return None
+    months, days, usec = parse(str(v))
+    total = (months * 30 + days) * USEC_PER_DAY + usec
+    return f"{total + 10**27:028d}"
+
+
+@functools.lru_cache(maxsize=4096)
+def normalize(text: str) -> str:
+    """An interval's text in PostgreSQL's output form (the storage form)."""
+    return format_postgres(*parse(text))
+
+
+def cast(v: object) -> object:
+    """``::interval``: text (or a number of seconds) to the stored output form."""
+    if v is None:
+        return None
+    if isinstance(v, (int, float)):
+        return normalize(f"{v} seconds")
+    return normalize(str(v))
+
+
+def _trunc_div(a: int, b: int) -> int:
+    q = abs(a) // b
+    return q if a >= 0 else -q
+
+
+def justify(v: object, hours: bool, days: bool) -> object:
+    """justify_hours (24 hours to a day), justify_days (30 days to a month), and
+    justify_interval (both, with the signs made to agree), as timestamp.c does them."""
+    if v is None:
+        return None
+    m, d, u = parse(str(v))
+    if hours:
+        whole = _trunc_div(u, USEC_PER_DAY)
+        u -= whole * USEC_PER_DAY
+        d += whole
+    if days:
+        whole = _trunc_div(d, 30)
+        d -= whole * 30
+        m += whole
+    if hours and days:
+        if m > 0 and (d < 0 or (d == 0 and u < 0)):
+            d, m = d + 30, m - 1
+        elif m < 0 and (d > 0 or (d == 0 and u > 0)):
+            d, m = d - 30, m + 1
+    if hours:
+        if d > 0 and u < 0:
+            u, d = u + USEC_PER_DAY, d - 1
+        elif d < 0 and u > 0:
+            u, d = u - USEC_PER_DAY, d + 1
+    elif days:
+        if m > 0 and d < 0:
+            d, m = d + 30, m - 1
+        elif m < 0 and d > 0:
+            d, m = d - 30, m + 1
+    return format_postgres(m, d, u)
+
