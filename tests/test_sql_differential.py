@@ -230,6 +230,21 @@ REGRESSION_CASES = [
     "select 33 = any ('{1,2,33}'), 33 = all ('{1,2,33}'), 33 >= all ('{1,2,33}'), "
     "null::int >= any ('{}'), 3 < all (array[4,5]), 3 < any (array[1,null])",
     "select row_to_json(row(1, 'foo')), row_to_json(row(1, 'x'), true)",
+    # date arithmetic: days between, and a date moved by days (never the year as a number)
+    "select date '2020-01-05' - date '2019-12-25', date '2020-02-27' + 3, 2 + date '2020-02-28',"
+    " date '2020-03-01' - 1",
+    "create table olddefault (id int primary key, note text)",
+    "insert into olddefault values (1, 'old')",
+    "alter table olddefault add column d int default 7",
+    "alter table olddefault alter column d drop default",
+    "insert into olddefault (id, note) values (2, 'new')",
+    "alter table olddefault add column e text default 'x'",
+    "alter table olddefault alter column e set default 'y'",
+    "insert into olddefault (id, note) values (3, 'newer')",
+    "select id, note, d, e from olddefault order by id",
+    "select coalesce(null, 3) + 1, coalesce(null, null, 'a')",
+    "select '1.5'::int",
+    "select ' 42 '::int, '-7'::int8",
 ]
 
 
@@ -256,7 +271,7 @@ def test_regression_statements_as_postgresql(postgres: psycopg.Connection) -> No
         postgres.adapters.register_loader(t.oid, AsText)
         if t.array_oid:
             postgres.adapters.register_loader(t.array_oid, AsText)
-    postgres.execute("drop table if exists dt, agg, ch, ch2, dflt")
+    postgres.execute("drop table if exists dt, agg, ch, ch2, dflt, olddefault")
     postgres.execute("set timezone to 'UTC'")
     session = Session(apsw.Connection(":memory:"))
     try:
@@ -276,5 +291,5 @@ def test_regression_statements_as_postgresql(postgres: psycopg.Connection) -> No
                 ours = ("error", e.sqlstate[:2])
             assert ours == theirs, sql
     finally:
-        postgres.execute("drop table if exists dt, agg, ch, ch2, dflt")
+        postgres.execute("drop table if exists dt, agg, ch, ch2, dflt, olddefault")
         session.close()

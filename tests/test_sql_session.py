@@ -486,3 +486,36 @@ def test_integer_ranges_and_string_lengths_are_enforced(s):
     assert s.execute("select count(*) from r").rows == [(2,)]
     # the checks are the types' own: psql's \\d and SQLAlchemy do not see them as constraints
     assert s.execute("select count(*) from pg_constraint where conrelid = 'r'::regclass").rows == [(0,)]
+
+
+def test_a_literal_keeps_its_own_type_whatever_ran_before(s):
+    """1.5 and 1 share a normalised text but not a type; nor does a literal text share the
+    plan of the prepared statement it normalises to."""
+    assert rows(s, "SELECT 1.5") == [(Decimal("1.5"),)]
+    assert rows(s, "SELECT 1") == [(1,)] and type(rows(s, "SELECT 1")[0][0]) is int
+    assert rows(s, "SELECT 'a'") == [("a",)]
+    s.execute("CREATE TABLE kv (id int PRIMARY KEY, v text)")
+    s.execute("INSERT INTO kv VALUES (1, 'x')")
+    assert rows(s, "SELECT v FROM kv WHERE id = $1", 1) == [("x",)]
+    assert rows(s, "SELECT v FROM kv WHERE id = 1") == [("x",)]
+    assert rows(s, "SELECT v FROM kv WHERE id = $1", 1) == [("x",)]
+
+
+def test_dropping_a_default_keeps_the_values_older_rows_had(s):
+    s.execute("CREATE TABLE t (id int PRIMARY KEY)")
+    s.execute("INSERT INTO t VALUES (1)")
+    s.execute("ALTER TABLE t ADD COLUMN d int DEFAULT 7")
+    s.execute("ALTER TABLE t ALTER COLUMN d DROP DEFAULT")
+    s.execute("INSERT INTO t VALUES (2)")
+    s.execute("ALTER TABLE t ADD COLUMN e text DEFAULT 'x'")
+    s.execute("ALTER TABLE t ALTER COLUMN e SET DEFAULT 'y'")
+    assert rows(s, "SELECT id, d, e FROM t ORDER BY id") == [(1, 7, "x"), (2, None, "x")]
+
+
+def test_date_arithmetic_moves_by_days(s):
+    s.execute("CREATE TABLE d (a date, b date)")
+    s.execute("INSERT INTO d VALUES ('2020-01-05', '2020-01-01')")
+    assert rows(s, "SELECT a - b, a - 1, a + 3, 3 + a FROM d") == [
+        (4, dt.date(2020, 1, 4), dt.date(2020, 1, 8), dt.date(2020, 1, 8))]
+    s.execute("UPDATE d SET a = a + 30")
+    assert rows(s, "SELECT a FROM d") == [(dt.date(2020, 2, 4),)]

@@ -1133,6 +1133,10 @@ def _alter_column(s: Session, table: str, action: exp.AlterColumn) -> None:
     if default is not None or action.args.get("drop"):
         text = tabledef.TableText(s.conn, table)
         item = text.column(column)
+        if item.find("default") is not None:
+            # Rows older than an ADD COLUMN ... DEFAULT hold no value of their own: SQLite
+            # reads the table's default for them. Write it into them before it changes.
+            s.conn.execute(f"UPDATE {_q(table)} SET {_q(column)} = {_q(column)}")
         item.drop("default")
         if default is not None:
             item.clauses.append(

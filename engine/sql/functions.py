@@ -1120,9 +1120,13 @@ def _int_cast(v: object) -> object:
         return int(v)
     if isinstance(v, float):
         return round(v)
+    if isinstance(v, str):  # text to integer: integer syntax only, as int4in reads it
+        s = v.strip()
+        if re.fullmatch(r"[+-]?\d+", s):
+            return int(s)
+        raise SqlError("22P02", f'invalid input syntax for type integer: "{v}"')
     try:
-        s = str(v).strip()
-        return int(s) if re.fullmatch(r"[+-]?\d+", s) else round(float(Decimal(s)))
+        return round(float(Decimal(str(v))))
     except (ValueError, ArithmeticError):
         raise SqlError("22P02", f'invalid input syntax for type integer: "{v}"') from None
 

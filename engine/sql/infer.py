@@ -450,6 +450,8 @@ class Inferer:
                 return a
             if a is None or b is None:
                 return a or b
+            if a[0] == b[0] == 1082 and isinstance(e, exp.Sub):
+                return types.INT4, -1  # date - date: days
             if a[0] in (1082, 1114, 1184) or b[0] in (1082, 1114, 1184):
                 return (a if a[0] in (1082, 1114, 1184) else b)[0], -1
             ra, rb = _NUMERIC_RANK.get(a[0], 0), _NUMERIC_RANK.get(b[0], 0)
@@ -481,7 +483,9 @@ class Inferer:
             if common is not None:
                 return common
             if not isinstance(e, exp.Case):
-                return self.type_of(e.this, scope)
+                # the first arm that is not a bare NULL (NULL has no type of its own)
+                first = next((a for a in arms_of(e) if not isinstance(a, exp.Null)), e.this)
+                return self.type_of(first, scope)
         if isinstance(e, exp.Case):
             for w in e.args.get("ifs") or []:
                 t = self.type_of(w.args["true"], scope)

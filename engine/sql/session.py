@@ -454,6 +454,11 @@ class Session:
         norm = lexer.normalize(sql, nuser + 1)
         if norm is not None:
             key, lits = norm
+            kinds = [k if k == "s" else _num_kind(t) for k, t in lits]
+            if kinds:
+                # 1.5 and 1 share a text but not a type (numeric, integer), nor a plan; and
+                # "id = 1" made "id = $1" must not take the plan of a prepared "id = $1"
+                key += "\x00" + "".join(kinds)
             plan = self._cache.get(key)
             if plan is not None:
                 self.stats["hits"] += 1
@@ -465,9 +470,7 @@ class Session:
                 return plan, [lexer.literal_value(k, t) for k, t in lits]
             if key not in self._cache:
                 try:
-                    plan = self._build(
-                        key, nuser, [k if k == "s" else _num_kind(t) for k, t in lits], given
-                    )
+                    plan = self._build(key.partition("\x00")[0], nuser, kinds, given)
                 except SqlError:
                     plan = None
                 self._remember(key, plan)

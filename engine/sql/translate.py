@@ -143,6 +143,30 @@ def _str(s: str) -> exp.Literal:
     return exp.Literal.string(s)
 
 
+_DATE = 1082
+_INTEGERS = (20, 21, 23)
+
+
+def _date_arithmetic(e: exp.Add | exp.Sub, ts: tuple) -> exp.Expression | None:
+    """date - date is the integer number of days between; date + / - integer is a date (a
+    date is text in SQLite, which would otherwise subtract its year)."""
+    a, b = ts
+    if a is None or b is None:
+        return None
+    if a[0] == _DATE and b[0] == _DATE and isinstance(e, exp.Sub):
+        days = exp.Sub(this=fn("julianday", e.this), expression=fn("julianday", e.expression))
+        return exp.Cast(this=fn("round", days), to=exp.DataType.build("integer"))
+    if a[0] == _DATE and b[0] in _INTEGERS:
+        date, n = e.this, e.expression
+    elif b[0] == _DATE and a[0] in _INTEGERS and isinstance(e, exp.Add):
+        date, n = e.expression, e.this
+    else:
+        return None
+    if isinstance(e, exp.Sub):
+        n = exp.Neg(this=exp.Paren(this=n))
+    return fn("date", date, fn("printf", _str("%d days"), n))
+
+
 class Rewriter:
     """One statement's rewrite; records what the session needs to know about it."""
 
@@ -155,6 +179,7 @@ class Rewriter:
         self._srf_n = 0
 
     def run(self, tree: exp.Expression) -> exp.Expression:
+        self._insert_short_rows(tree)
         self._insert_defaults(tree)
         self._lateral(tree)
         _unnest_element_types(tree)
@@ -164,6 +189,24 @@ class Rewriter:
         tree = self.walk(tree)
         self._coerce_writes(tree)
         return tree
+
+    def _insert_short_rows(self, tree: exp.Expression) -> None:
+        """``INSERT INTO t VALUES (1)`` into a table of more columns: PostgreSQL fills the
+        leading columns and gives the rest their defaults; SQLite wants a value for each
+        unless the columns are named, so they are."""
+        if (not isinstance(tree, exp.Insert) or not isinstance(tree.expression, exp.Values)
+                or not isinstance(tree.this, exp.Table)):
+            return
+        widths = {len(row.expressions) for row in tree.expression.expressions
+                  if isinstance(row, exp.Tuple)}
+        if len(widths) != 1:
+            return
+        names = [r[0] for r in self.catalog.conn.execute(
+            "SELECT name FROM pragma_table_info(?)", (tree.this.name,)).fetchall()]
+        width = widths.pop()
+        if 0 < width < len(names):
+            tree.set("this", exp.Schema(this=tree.this, expressions=[
+                exp.to_identifier(n, quoted=True) for n in names[:width]]))
 
     def _insert_defaults(self, tree: exp.Expression) -> None:
         """``VALUES (DEFAULT, ...)``: SQLite has no DEFAULT there; each becomes the column's
@@ -204,6 +247,10 @@ class Rewriter:
             ):
                 node.set(key, [self.walk(x) if isinstance(x, exp.Expression) else x for x in value])
         if typed is not None:
+            if isinstance(node, (exp.Add, exp.Sub)) and len(typed) == 2:
+                dated = _date_arithmetic(node, typed)
+                if dated is not None:
+                    return dated
             exact = self.numeric.rewrite(node, typed)
             if exact is not None:
                 return exact
