@@ -154,6 +154,10 @@ def test_failover_and_a_killed_writer_keep_every_acknowledged_row(aurora):
         after = len(committer.acked)
         poll(lambda: len(committer.acked) > after + 20, 20, "commits after the failover")
         assert query(writer, "SELECT @@aurora_server_id")[0][0] == "ha-instance-2"
+        # the old writer rejoins as a reader; once it serves, a killed writer fails over to it
+        poll(lambda: {i["id"]: (i["role"], i["status"]) for i in aurora.json("describe", "ha")["instances"]}
+             == {"ha-instance-1": ("reader", "available"), "ha-instance-2": ("writer", "available")},
+             20, "the old writer to serve as a reader")
         aurora.ok("chaos", "kill-instance", "ha", "ha-instance-2")  # automatic failover back
         after = len(committer.acked)
         poll(lambda: len(committer.acked) > after + 20, 30, "commits after the killed writer")
