@@ -368,3 +368,30 @@ def test_aurora_mysql_comprehend_functions_answer_from_sql(aurora):
                          " aws_comprehend_detect_sentiment_confidence(body, 'en', 10) FROM reviews ORDER BY id")
     assert [(r[0], r[1]) for r in rows] == [(1, "POSITIVE"), (2, "NEGATIVE")]
     assert all(0.5 < r[2] <= 1 for r in rows)
+
+
+def test_an_endpoint_refusal_reaches_a_mysql_client_as_an_error_with_its_reason():
+    """An endpoint with no instance to take a connection answers a MySQL client with an ERR
+    packet in place of the greeting; the client reports its number and text."""
+    import socket
+
+    from aurora.engine.control.endpoints import mysql_error_packet
+
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def answer() -> None:
+        conn, _ = server.accept()
+        conn.sendall(mysql_error_packet(3032, "the writer endpoint of cluster x has no available writer"))
+        conn.close()
+
+    t = threading.Thread(target=answer)
+    t.start()
+    try:
+        with pytest.raises(pymysql.MySQLError) as err:
+            pymysql.connect(host="127.0.0.1", port=port, user="u", password="p", connect_timeout=5)
+        assert err.value.args[0] == 3032
+        assert "has no available writer" in err.value.args[1]
+    finally:
+        t.join(5)
+        server.close()

@@ -90,11 +90,19 @@ def _offset(tok: str, text: str) -> dt.tzinfo:
 
 
 def set_order(datestyle: str) -> None:
-    """Take the field order of numeric dates from the session's DateStyle for this thread."""
-    d = datestyle.lower()
-    order = next((o for o in ("ymd", "dmy", "mdy") if o in d),
-                 "dmy" if "euro" in d or "german" in d else "mdy")
-    DATE_ORDER.set(order.upper())
+    """Take the field order of numeric dates from the session's DateStyle for this thread
+    (called before every statement: the order of each DateStyle text is worked out once)."""
+    order = _ORDERS.get(datestyle)
+    if order is None:
+        d = datestyle.lower()
+        order = next((o for o in ("ymd", "dmy", "mdy") if o in d),
+                     "dmy" if "euro" in d or "german" in d else "mdy").upper()
+        if len(_ORDERS) < 64:
+            _ORDERS[datestyle] = order
+    DATE_ORDER.set(order)
+
+
+_ORDERS: dict[str, str] = {}
 
 
 def special(text: str) -> str | None:
