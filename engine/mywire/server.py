@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 
 from aurora.engine.errors import Conflict
+from aurora.engine.loop import ServerThread  # noqa: F401 - re-exported
 from aurora.engine.sqlapi import MySqlSession, SqlError
 
 from . import protocol as p
@@ -424,40 +425,3 @@ class Connection:
             return
         with contextlib.suppress(ClientGone):
             self.send(p.err_packet(errno, sqlstate, message))
-
-
-class ServerThread:
-    """Runs a :class:`MyServer` on its own event loop in a daemon thread (tests, sync callers).
-
-    ``with ServerThread(server) as port:`` starts it and stops it.
-    """
-
-    def __init__(self, server: MyServer) -> None:
-        self.server = server
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self.loop.run_forever, name="mywire-loop", daemon=True
-        )
-
-    def start(self) -> int:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self.server.start(), self.loop).result(10)
-        return self.server.port
-
-    def stop(self, timeout: float = 5.0) -> None:
-        if not self._thread.is_alive():
-            return
-        with contextlib.suppress(Exception):
-            asyncio.run_coroutine_threadsafe(self.server.stop(timeout), self.loop).result(
-                timeout + 5
-            )
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout)
-        if not self._thread.is_alive():
-            self.loop.close()
-
-    def __enter__(self) -> int:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -30,6 +30,7 @@ import threading
 from collections.abc import Callable, Mapping
 
 from aurora.engine.errors import Conflict
+from aurora.engine.loop import ServerThread  # noqa: F401 - re-exported
 from aurora.engine.sqlapi import SqlError, SqlSession
 
 from . import protocol as p
@@ -601,40 +602,3 @@ class _DirectIO:
         self._gone = True
         with contextlib.suppress(OSError):
             self._sock.close()
-
-
-class ServerThread:
-    """Runs a :class:`PgServer` on its own event loop in a daemon thread (tests, sync callers).
-
-    ``with ServerThread(server) as port:`` starts it and stops it (57P01 to the clients).
-    """
-
-    def __init__(self, server: PgServer) -> None:
-        self.server = server
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self.loop.run_forever, name="pgwire-loop", daemon=True
-        )
-
-    def start(self) -> int:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self.server.start(), self.loop).result(10)
-        return self.server.port
-
-    def stop(self, timeout: float = 5.0) -> None:
-        if not self._thread.is_alive():
-            return
-        with contextlib.suppress(Exception):
-            asyncio.run_coroutine_threadsafe(self.server.stop(timeout), self.loop).result(
-                timeout + 5
-            )
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout)
-        if not self._thread.is_alive():
-            self.loop.close()
-
-    def __enter__(self) -> int:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
