@@ -320,8 +320,7 @@ class MySqlSession:
         types the result by the value (a user variable may hold a number, then a string)."""
         name = m.group(2)
         v = self.sysvar(name) if m.group(1).lower() == "sys" else self.user_vars.get(name.lower())
-        # Typed: the PostgreSQL session's plan cache keys on the text with literals taken
-        # out, so `SELECT 1` and `SELECT 'a'` would share one plan and its result type.
+        # Typed as MySQL types the variable's value (an integer is BIGINT, a string TEXT).
         if v is None:
             return "NULL"
         if isinstance(v, (bool, int)):

@@ -217,9 +217,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     if tr.direct:
         sql = re.sub(r"'__myp(\d+)__'", r"?\1", sql)
     elif "'__myp" in sql:
-        # Marked: the PostgreSQL session's key for a text with literals is that text with
-        # `$n` in their place, which must not collide with a prepared text's own `$n`.
-        sql = re.sub(r"'__myp(\d+)__'", r"$\1", sql) + " /*ps*/"
+        sql = re.sub(r"'__myp(\d+)__'", r"$\1", sql)
     pieces = re.split(r"'__myl(\d+)__'", sql)
     tr.parts = pieces[0::2]
     tr.slots = [int(n) - 1 for n in pieces[1::2]]
