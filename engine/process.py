@@ -3,6 +3,12 @@
 Each process runs ``python -m <module> ...`` in its own session, writes its log to its
 folder and is remembered by a pid file holding the pid and the process start time, so that
 a pid reused by the system is never mistaken for ours.
+
+The start time is the kernel's own: clock ticks from boot to the process's start, field 22
+of ``/proc/PID/stat``. It never changes. A start time in seconds since the epoch (what
+``psutil.Process.create_time`` gives) is boot time plus that count, and the kernel's boot
+time moves whenever the system clock is adjusted (NTP stepping or slewing a fresh machine's
+clock): a process recorded before such an adjustment would look like a stranger after it.
 """
 
 from __future__ import annotations
@@ -26,25 +32,45 @@ from aurora.engine.layout import Layout
 @dataclass(frozen=True)
 class ProcessRecord:
     pid: int
-    create_time: float
+    started: int
+    """Clock ticks from boot to the process's start (see the module's docstring)."""
+    slack: int = 0
+    """How far ``started`` may be off: 0, but for a pid file of an older version (epoch
+    seconds, converted with today's boot time) two seconds' worth."""
 
     def alive(self) -> bool:
-        try:
-            proc = psutil.Process(self.pid)
-            return (
-                abs(proc.create_time() - self.create_time) < 0.05
-                and proc.status() != psutil.STATUS_ZOMBIE
-            )
-        except psutil.Error:
-            return False
+        now = _start_ticks(self.pid, running=True)
+        return now is not None and abs(now - self.started) <= self.slack
+
+
+def _start_ticks(pid: int, running: bool = False) -> int | None:
+    """The process's start in clock ticks since boot; None when there is no such process
+    (or, with ``running``, when it is a zombie)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    # the command name (field 2) is in parentheses and may hold spaces and parentheses
+    fields = stat[stat.rindex(b")") + 2:].split()
+    if running and fields[0] == b"Z":
+        return None
+    return int(fields[19])
 
 
 def read_pid_file(process_dir: Path) -> ProcessRecord | None:
     try:
-        pid_text, created = Layout.pid_file(process_dir).read_text().split()
-        return ProcessRecord(int(pid_text), float(created))
+        pid_text, started = Layout.pid_file(process_dir).read_text().split()
+        if "." not in started:
+            return ProcessRecord(int(pid_text), int(started))
+        # an older version's record: the start in seconds since the epoch
+        ticks = (float(started) - psutil.boot_time()) * _TICKS_PER_SECOND
+        return ProcessRecord(int(pid_text), round(ticks), slack=2 * _TICKS_PER_SECOND)
     except (FileNotFoundError, ValueError):
         return None
+
+
+_TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 
 
 def spawn(module: str, args: list[str], process_dir: Path, env: dict[str, str] | None = None) -> ProcessRecord:
@@ -63,8 +89,11 @@ def spawn(module: str, args: list[str], process_dir: Path, env: dict[str, str] |
         )
     finally:
         log.close()
-    record = ProcessRecord(child.pid, psutil.Process(child.pid).create_time())
-    Layout.pid_file(process_dir).write_text(f"{record.pid} {record.create_time}\n")
+    started = _start_ticks(child.pid)
+    if started is None:  # gone already, and not yet reaped: its /proc entry is still there
+        raise Unavailable(f"{module} exited at once; see {Layout.log_file(process_dir)}")
+    record = ProcessRecord(child.pid, started)
+    Layout.pid_file(process_dir).write_text(f"{record.pid} {record.started}\n")
     _children[record.pid] = child
     return record
 
@@ -80,11 +109,13 @@ def wait_until(
     interval: float = 0.02,
     on_slow: Callable[[str], None] | None = None,
     alive: Callable[[], bool] | None = None,
+    log_file: Path | None = None,
 ) -> None:
     """Poll ``condition`` until it holds; raise Unavailable after ``timeout`` seconds.
 
     ``on_slow`` is told "still waiting for <what>..." once after three seconds; ``alive``,
-    when given and false, ends the wait at once (the process being waited for died).
+    when given and false, ends the wait at once (the process being waited for died), with
+    the last words of ``log_file`` when given.
     """
     deadline = time.monotonic() + timeout
     slow_at = time.monotonic() + 3.0
@@ -93,7 +124,7 @@ def wait_until(
         if condition():
             return
         if alive is not None and not alive():
-            raise Unavailable(f"{what} exited before it was ready")
+            raise Unavailable(f"{what} exited before it was ready{last_words(log_file)}")
         now = time.monotonic()
         if now >= deadline:
             raise Unavailable(f"timed out after {timeout:.0f}s waiting for {what}")
@@ -101,6 +132,23 @@ def wait_until(
             on_slow(f"still waiting for {what}...")
             told = True
         time.sleep(interval)
+
+
+def last_words(log_file: Path | None) -> str:
+    """": <the log's last error line> (log: <path>)", for a message about a process that
+    died; "" without a log."""
+    if log_file is None:
+        return ""
+    try:
+        with open(log_file, "rb") as f:
+            f.seek(max(0, f.seek(0, os.SEEK_END) - 8192))
+            lines = [ln.strip() for ln in f.read().decode("utf-8", "replace").splitlines() if ln.strip()]
+    except OSError:
+        return ""
+    if not lines:
+        return f" (log: {log_file})"
+    said = next((ln for ln in reversed(lines) if " CRITICAL " in ln or " ERROR " in ln), lines[-1])
+    return f": {said[-300:]} (log: {log_file})"
 
 
 def stop(record: ProcessRecord, timeout: float = 5.0) -> None:

@@ -39,7 +39,7 @@ class ControlClient:
         if record is None or not record.alive():
             record = process.spawn(DAEMON_MODULE, [], folder, env={"AURORA_HOME": str(self.layout.home)})
         process.wait_until(self.daemon_running, 15.0, "aurorad to start", interval=0.05,
-                           on_slow=on_slow, alive=record.alive)
+                           on_slow=on_slow, alive=record.alive, log_file=Layout.log_file(folder))
 
     def call(self, op: str, timeout: float = 300.0, **args: Any) -> Any:
         """Run one control-plane operation (engine/control/api.py) and return its result."""

@@ -31,7 +31,7 @@ from aurora.engine.globaldb.store import (
     GlobalStore,
     Member,
 )
-from aurora.engine.layout import clear_status, ensure_private_dir, read_status
+from aurora.engine.layout import Layout, clear_status, ensure_private_dir, read_status
 from aurora.engine.storage import admin
 from aurora.engine.storage.fleet import free_port
 
@@ -195,7 +195,8 @@ class GlobalDatabases(Context):
             return bool(st.get("ready"))
 
         process.wait_until(ready, timeout, f"the replication process of {cluster}", interval=0.02,
-                           alive=record.alive if record else None)
+                           alive=record.alive if record else None,
+                           log_file=Layout.log_file(self._replicator_dir(cluster)))
         return self.replicator_status(cluster)
 
     def region_failed(self, region: str) -> bool:

@@ -88,6 +88,7 @@ class Instances(Context):
             lambda: instance_answers(inst.port, engine=spec.engine) and self.instance_status(spec, inst).get("ready", False),
             timeout, f"instance {inst.id} on port {inst.port}", interval=0.02,
             alive=record.alive if record else None,
+            log_file=Layout.log_file(self.layout.instance_dir(spec.name, inst.id)),
         )
 
     def instance_state(self, spec: ClusterSpec, inst: InstanceSpec) -> str:

@@ -20,7 +20,7 @@ from typing import Annotated, Any, TypedDict
 
 from aurora.engine import errors, process
 from aurora.engine.control.context import Context
-from aurora.engine.layout import ensure_private_dir
+from aurora.engine.layout import Layout, ensure_private_dir
 from aurora.engine.ml import registry
 from aurora.engine.ml.client import MlClient
 from aurora.engine.ml.errors import MlError
@@ -97,7 +97,8 @@ class MachineLearning(Context):
             record = self._spawn_ml()
             self.events.add(None, f"ML service started (pid {record.pid}).", source="ml-service")
         alive = record.alive
-        process.wait_until(self._ml_ping, START_TIMEOUT_S, "the ML service to start", interval=0.05, alive=alive)
+        process.wait_until(self._ml_ping, START_TIMEOUT_S, "the ML service to start", interval=0.05, alive=alive,
+                           log_file=Layout.log_file(self.layout.ml_service_dir))
 
     def _spawn_ml(self) -> process.ProcessRecord:
         folder = ensure_private_dir(self.layout.ml_service_dir)

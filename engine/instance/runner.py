@@ -68,7 +68,7 @@ class InstanceProcess:
         process.wait_until(
             lambda: bool(self.status().get("ready")) and answers(self.port, engine=self.engine),
             timeout, f"instance {self.id} on port {self.port}", interval=0.05,
-            alive=record.alive if record else None,
+            alive=record.alive if record else None, log_file=self.log_file,
         )
 
     def status(self) -> dict[str, Any]:

@@ -130,6 +130,7 @@ class Fleet:
         process.wait_until(
             lambda: node_answers(node), timeout, f"storage node {node_id} on {node.socket}",
             interval=0.05, alive=record.alive if record else None,
+            log_file=Layout.log_file(self.layout.node_dir(self.region, node_id)),
         )
 
     def record(self, node_id: str) -> process.ProcessRecord | None:
