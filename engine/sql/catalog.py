@@ -67,6 +67,12 @@ class ColumnInfo:
     identity: str = ""
     not_null: bool = False
     pk: int = 0
+    rowid: bool = False
+    """The table's one-column INTEGER key: SQLite's rowid, which takes NULL as "the next id"."""
+
+    @property
+    def has_default(self) -> bool:
+        return bool(self.default_expr or self.identity)
 
 
 class Catalog:
@@ -113,19 +119,20 @@ class Catalog:
                 continue
             decl = declared.get(name.lower(), {})
             cols = []
-            for cid, cname, ctype, notnull, dflt, pk, hidden in self.conn.execute(
-                "SELECT * FROM pragma_table_xinfo(?)", (name,)
-            ).fetchall():
+            xinfo = self.conn.execute("SELECT * FROM pragma_table_xinfo(?)", (name,)).fetchall()
+            keys = sum(1 for r in xinfo if r[5] > 0)
+            for cid, cname, ctype, notnull, dflt, pk, hidden in xinfo:
                 if hidden:
                     continue
+                rowid = keys == 1 and pk == 1 and (ctype or "").upper() == "INTEGER"
                 d = decl.get(cname.lower())
                 if d is not None:
                     info = ColumnInfo(
-                        cname, cid + 1, d[2], d[3], d[4], d[5], bool(notnull) or pk > 0, pk
+                        cname, cid + 1, d[2], d[3], d[4], d[5], bool(notnull) or pk > 0, pk, rowid
                     )
                 else:
                     info = ColumnInfo(
-                        cname, cid + 1, sqlite_decl_oid(ctype), -1, dflt, "", bool(notnull), pk
+                        cname, cid + 1, sqlite_decl_oid(ctype), -1, dflt, "", bool(notnull), pk, rowid
                     )
                 cols.append(info)
             tables[name.lower()] = cols
@@ -138,6 +145,10 @@ class Catalog:
 
     def table_columns(self, table: str) -> list[ColumnInfo] | None:
         return self.tables.get(table.lower())
+
+    def rowid_key(self, table: str) -> ColumnInfo | None:
+        """The table's key when it is SQLite's rowid (see ``ColumnInfo.rowid``)."""
+        return next((c for c in self.tables.get(table.lower()) or () if c.rowid), None)
 
 
 def sqlite_decl_oid(decl: str | None) -> int:

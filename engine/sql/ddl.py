@@ -82,6 +82,7 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
         if isinstance(inner, exp.PrimaryKey):
             table_pk = [x.name for x in inner.expressions]
             pk_name = name
+    pk_columns = {c.lower() for c in table_pk}
     declared = {c.name.lower() for c in schema.expressions if isinstance(c, exp.ColumnDef)}
     for c in schema.expressions:
         key = _unwrap(c)[1]
@@ -100,6 +101,8 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
     table_items: list[exp.Expression] = []
     for item in list(schema.expressions):
         if not isinstance(item, exp.ColumnDef):
+            if item.parent is None:
+                continue  # a PRIMARY KEY (col) moved onto its column
             for sub in item.find_all(exp.Expression):
                 if isinstance(sub, exp.Ordered):
                     sub.replace(sub.this)
@@ -160,7 +163,9 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
             seq = f"{table}_{name}_seq".lower()
             default_pg = f"nextval('{seq}'::regclass)" if serial else None
             if is_pk and oid in (20, 23, 21):
-                pass  # a rowid alias assigns ids itself
+                # a rowid alias assigns ids itself; AUTOINCREMENT makes it never give an id
+                # again, even the largest after it was deleted (a sequence never goes back)
+                _autoincrement(col, schema, table_pk == [name])
             else:
                 sequences.append((seq, oid))
                 col.append(
@@ -177,6 +182,12 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
                 )
             if serial:
                 col.append("constraints", exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))
+        if (is_pk or name.lower() in pk_columns) and not any(
+            isinstance(c.args.get("kind"), exp.NotNullColumnConstraint)
+            for c in col.args.get("constraints") or []
+        ):
+            # a key column is NOT NULL in PostgreSQL; SQLite would take NULL in one
+            col.append("constraints", exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))
         t = types.BY_OID.get(oid)
         affinity = t.affinity if t else "TEXT"
         col.set("kind", exp.DataType.build(affinity))
@@ -268,6 +279,27 @@ class _Later:
             inner.set("this", rw.walk(inner.this))
             return exp.Constraint(this=exp.to_identifier(cname, quoted=True), expressions=[inner])
         return item
+
+
+def _autoincrement(col: exp.ColumnDef, schema: exp.Schema, table_level: bool) -> None:
+    """Make the rowid-alias key ``col`` ``PRIMARY KEY AUTOINCREMENT``: SQLite takes the
+    keyword only right after a column's own PRIMARY KEY, so a table-level ``PRIMARY KEY (col)``
+    moves onto the column (with its name)."""
+    constraints = list(col.args.get("constraints") or [])
+    at = next((i for i, c in enumerate(constraints)
+               if isinstance(c.args.get("kind"), exp.PrimaryKeyColumnConstraint)), None)
+    if at is None:
+        if not table_level:
+            return
+        item = next(c for c in schema.expressions if isinstance(_unwrap(c)[1], exp.PrimaryKey))
+        name = _unwrap(item)[0]
+        item.pop()
+        constraints.insert(0, exp.ColumnConstraint(
+            this=exp.to_identifier(name, quoted=True) if name else None,
+            kind=exp.PrimaryKeyColumnConstraint()))
+        at = 0
+    constraints.insert(at + 1, exp.ColumnConstraint(kind=exp.AutoIncrementColumnConstraint()))
+    col.set("constraints", constraints)
 
 
 def choose_name(table: str, cols: list[str], suffix: str, taken: set[str] | None = None) -> str:
@@ -703,6 +735,7 @@ def truncate(s: Session, sql: str) -> StatementResult:
                 if restart:
                     for seq in s.sequences.owned_by(name):
                         s.sequences.restart(seq)
+                    s.sequences.restart_rowid_counter(name)
         finally:
             s.fk.suspended = False
     return StatementResult("TRUNCATE TABLE")
@@ -1433,6 +1466,13 @@ def _add_primary_key(s: Session, table: str, cols: list[str]) -> None:
         s.conn.execute(f"ALTER TABLE {_q(tmp)} RENAME TO {_q(table)}")
     finally:
         s.conn.execute("PRAGMA legacy_alter_table=OFF")
+    # the key's columns are NOT NULL from now on, as in PostgreSQL (none holds a NULL: checked)
+    text = tabledef.TableText(s.conn, table)
+    for c in cols:
+        item = text.column(names[c.lower()])
+        if item.find("notnull") is None:
+            item.clauses.insert(0, tabledef.Clause("notnull", None, "NOT NULL"))
+    tabledef.write(s.conn, text)
     for isql in index_sqls:
         s.conn.execute(isql)
 

@@ -500,6 +500,12 @@ def _array_to_string(arr: object, sep: str, null: str | None = None) -> str | No
     )
 
 
+def _null_key(table: str, column: str) -> None:
+    """What a NULL written to a rowid key runs into (translate.py's rule for it)."""
+    raise SqlError("23502", f'null value in column "{column}" of relation "{table}" violates '
+                            "not-null constraint")
+
+
 def register(conn: apsw.Connection, s: Session) -> None:
     """Register every function on the session's connection."""
 
@@ -508,6 +514,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
 
     tz = lambda: s.tz  # noqa: E731 - the session's zone can change with SET TIME ZONE
 
+    f("pg_null_key", _null_key, 2)
     f("regexp", lambda p, v: _regex_match(s, p, v), 2, True)
     f("pg_regexp_i", lambda v, p: _regex_match(s, p, v, regex.I), 2, True)
     f("pg_now", lambda: ts_text(s.statement_time()), 0)

@@ -3,12 +3,17 @@
 Unlike PostgreSQL, nextval here is transactional (it is an UPDATE of that table), so a
 rolled-back transaction gives its numbers back; ids stay unique, which is what matters.
 SERIAL and IDENTITY columns that are not a rowid alias draw from a sequence named
-``<table>_<column>_seq``, as PostgreSQL names it. A rowid-alias key assigns ids itself (the
-largest plus one); its sequence is implied: pg_get_serial_sequence names it, pg_class lists
-it, setval accepts it (Django resets sequences that way) and changes nothing.
+``<table>_<column>_seq``, as PostgreSQL names it. A rowid-alias key assigns ids itself, as
+``INTEGER PRIMARY KEY AUTOINCREMENT``: one more than the largest id the table ever had, so
+that an id is never given twice, also after the row that had it was deleted (tables made by
+older versions, without AUTOINCREMENT, give the largest id present plus one). Its sequence
+is implied: pg_get_serial_sequence names it, pg_class lists it, and setval moves the
+table's counter in ``sqlite_sequence`` (Django resets sequences that way).
 """
 
 from __future__ import annotations
+
+import contextlib
 
 import apsw
 
@@ -116,14 +121,33 @@ class Sequences:
     def setval(self, name: str, value: int, called: bool = True) -> int:
         name = name.lower()
         if not self.exists(name):
-            if value is not None and name in self.implied():
-                return int(value)  # a rowid alias continues from its largest id anyway
+            implied = self.implied()
+            if value is not None and name in implied:
+                self._set_rowid_counter(implied[name][0], int(value) if called else int(value) - 1)
+                return int(value)
             raise SqlError("42P01", f'relation "{name}" does not exist')
         self.conn.execute(
             "UPDATE main._aurora_sequences SET last_value=?, is_called=? WHERE name=?",
             (int(value), int(called), name),
         )
         return int(value)
+
+    def _set_rowid_counter(self, table: str, last: int) -> None:
+        """The next id of an AUTOINCREMENT table is ``last + 1`` (or one more than its largest
+        id, when that is larger: SQLite never gives an id that is taken)."""
+        try:
+            updated = self.conn.execute(
+                "UPDATE main.sqlite_sequence SET seq=? WHERE name=? RETURNING 1", (last, table)
+            ).fetchall()
+            if not updated:
+                self.conn.execute("INSERT INTO main.sqlite_sequence(name, seq) VALUES (?, ?)", (table, last))
+        except apsw.SQLError:
+            pass  # a table made without AUTOINCREMENT (older versions): it has no counter
+
+    def restart_rowid_counter(self, table: str) -> None:
+        """TRUNCATE ... RESTART IDENTITY of a table whose key counts itself (emptied first)."""
+        with contextlib.suppress(apsw.SQLError):  # no AUTOINCREMENT table yet: no counters
+            self.conn.execute("DELETE FROM main.sqlite_sequence WHERE name=?", (table,))
 
     def restart(self, name: str) -> None:
         self.conn.execute(

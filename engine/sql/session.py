@@ -290,6 +290,9 @@ class Session:
             self._timeout_hit = False
 
     _timeout_hit = False
+    null_key_next_id = False
+    """MySQL's rule for the statements this session translates: a NULL written to an
+    AUTO_INCREMENT (identity) key is its next value, not error 23502."""
 
     def copy_rows(self, copy: CopyIn, rows: Iterable[Sequence[str | None]]) -> int:
         if self._status == "E":
@@ -541,7 +544,7 @@ class Session:
         plain = None
         if kind == "select" and isinstance(tree, exp.Select):
             plain = [isinstance(e, exp.Column) for e in tree.expressions]
-        sql, rw = to_sqlite(tree, self.catalog, inferer)
+        sql, rw = to_sqlite(tree, self.catalog, inferer, self.null_key_next_id)
         return Plan(
             external=extensions.EXTERNAL_PREFIX in sql.lower(),
             plain=plain,

@@ -175,11 +175,13 @@ class Rewriter:
         self.numeric = NumericRules(catalog, inferer or Inferer(catalog, {}, {}))
         self.lit_kinds = inferer.lit_kinds if inferer is not None else {}
         self.touches_catalog = False
+        self.null_key_next_id = False
         self.empty_catalogs: set[str] = set()
         self._srf_n = 0
 
     def run(self, tree: exp.Expression) -> exp.Expression:
         self._insert_short_rows(tree)
+        self._rowid_key_not_null(tree)
         self._insert_defaults(tree)
         self._lateral(tree)
         _unnest_element_types(tree)
@@ -207,6 +209,64 @@ class Rewriter:
         if 0 < width < len(names):
             tree.set("this", exp.Schema(this=tree.this, expressions=[
                 exp.to_identifier(n, quoted=True) for n in names[:width]]))
+
+    def _rowid_key_not_null(self, tree: exp.Expression) -> None:
+        """A one-column integer key is SQLite's rowid, which takes NULL as "the next id": in
+        PostgreSQL a NULL there is error 23502, and so is leaving out a key that has no
+        default. Each value written to it is ``coalesce(v, pg_null_key(...))`` (the call runs
+        only for a NULL), and a plain key left out of an INSERT's columns gets that call as
+        its value. A SERIAL or IDENTITY key left out takes the next id, as it should."""
+        if isinstance(tree, exp.Insert):
+            target = tree.this
+            table = target.this.name if isinstance(target, exp.Schema) else target.name
+        elif isinstance(tree, exp.Update) and isinstance(tree.this, exp.Table):
+            table = tree.this.name
+        else:
+            return
+        key = self.catalog.rowid_key(table)
+        if key is None or (self.null_key_next_id and key.has_default):
+            return
+        quoted = ", ".join("'" + x.replace("'", "''") + "'" for x in (table, key.name))
+        refuse = Raw(this=f"pg_null_key({quoted})")
+
+        def guard(v: exp.Expression) -> None:
+            if isinstance(v, exp.Literal) or (isinstance(v, exp.Var) and v.name.upper() == "DEFAULT"):
+                return
+            v.replace(exp.Coalesce(this=v.copy(), expressions=[refuse.copy()]))
+
+        if isinstance(tree, exp.Update):
+            for eq in tree.expressions:
+                if isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Column) \
+                        and eq.this.name.lower() == key.name.lower():
+                    guard(eq.expression)
+            return
+        source = tree.expression
+        if isinstance(target, exp.Schema):
+            cols = [c.name.lower() for c in target.expressions]
+        else:
+            cols = [c.name.lower() for c in self.catalog.table_columns(table) or []]
+        if key.name.lower() not in cols:
+            if key.has_default or not isinstance(target, exp.Schema):
+                return
+            # left out, with no default: every row written would have a NULL key
+            if isinstance(source, exp.Values):
+                target.append("expressions", exp.to_identifier(key.name, quoted=True))
+                for row in source.expressions:
+                    if isinstance(row, exp.Tuple):
+                        row.append("expressions", refuse.copy())
+            elif isinstance(source, exp.Select) and not any(isinstance(e, exp.Star) for e in source.expressions):
+                target.append("expressions", exp.to_identifier(key.name, quoted=True))
+                source.append("expressions", refuse.copy())
+            return
+        at = cols.index(key.name.lower())
+        if isinstance(source, exp.Values):
+            for row in source.expressions:
+                if isinstance(row, exp.Tuple) and at < len(row.expressions):
+                    guard(row.expressions[at])
+        elif isinstance(source, exp.Select) and at < len(source.expressions):
+            v = source.expressions[at]
+            if not isinstance(v, exp.Star):
+                guard(v.this if isinstance(v, exp.Alias) else v)
 
     def _insert_defaults(self, tree: exp.Expression) -> None:
         """``VALUES (DEFAULT, ...)``: SQLite has no DEFAULT there; each becomes the column's
@@ -1098,10 +1158,13 @@ def unicode_string(body: str, escape: str) -> str:
 
 
 def to_sqlite(
-    tree: exp.Expression, catalog: Catalog, inferer: Inferer | None = None
+    tree: exp.Expression, catalog: Catalog, inferer: Inferer | None = None,
+    null_key_next_id: bool = False,
 ) -> tuple[str, Rewriter]:
     """Rewrite ``tree`` in place and return the SQLite text and what the rewrite saw
-    (``inferer``: the statement's parameter and literal types, for the numeric rule)."""
+    (``inferer``: the statement's parameter and literal types, for the numeric rule;
+    ``null_key_next_id``: MySQL's rule, a NULL written to an AUTO_INCREMENT key is its next id)."""
     rw = Rewriter(catalog, inferer)
+    rw.null_key_next_id = null_key_next_id
     tree = rw.run(tree)
     return generate(tree), rw

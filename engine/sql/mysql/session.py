@@ -279,6 +279,7 @@ class MySqlSession:
         s = self.sessions.get(name)
         if s is None:
             s = self._open(name)
+            s.null_key_next_id = True  # NULL into an AUTO_INCREMENT key: its next value
             self._register(s)
             self.sessions[name] = s
         return s
