@@ -70,10 +70,12 @@ class StatementResult:
     rows: list[tuple] = field(default_factory=list)
     copy: CopyIn | CopyOut | None = None
     # The MySQL front end's OK packet: rows changed, the first AUTO_INCREMENT value the
-    # statement generated (0 for none) and its warning count. Unused by PostgreSQL's.
+    # statement generated (0 for none), its warning count and its human-readable info
+    # ("Rows matched: 1  Changed: 0  Warnings: 0"). Unused by PostgreSQL's.
     affected_rows: int = 0
     insert_id: int = 0
     warnings: int = 0
+    info: str = ""
 
 
 @dataclass(frozen=True)
@@ -167,8 +169,9 @@ class SqlSession(Protocol):
 class MySqlSession(Protocol):
     """One MySQL client connection's SQL state, for the MySQL front end (:mod:`aurora.engine.mywire`).
 
-    Made by the front end's factory, ``factory(user, database, *, connection_id)`` (database:
-    the handshake's, or None). Statements are in MySQL's dialect; ``?`` marks a parameter.
+    Made by the front end's factory, ``factory(user, database, *, connection_id, found_rows)``
+    (database: the handshake's, or None; found_rows: the client asked for CLIENT_FOUND_ROWS,
+    affected rows of an UPDATE are then the rows it matched, not the rows it changed). Statements are in MySQL's dialect; ``?`` marks a parameter.
     Errors are :class:`SqlError` with MySQL's SQLSTATE and ``errno`` set. Like
     :class:`SqlSession`, it is used from one worker thread at a time; ``cancel`` may come from
     another thread (``KILL QUERY``).

@@ -415,7 +415,8 @@ class SqliteMySession:
 def factory(path: str) -> Callable[..., SqliteMySession]:
     """A session_factory for MyServer: every connection opens the same SQLite file."""
 
-    def make(user: str, database: str | None, *, connection_id: int) -> SqliteMySession:
+    def make(user: str, database: str | None, *, connection_id: int,
+             found_rows: bool = False) -> SqliteMySession:
         return SqliteMySession(path, user, database, connection_id)
 
     return make

@@ -242,6 +242,14 @@ def test_mysql_connector_sqlalchemy_and_the_mysql_command(aurora):
                          capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == ["name", "ada l.", "alan"]
+    # the client prints the OK packet's info: matched and changed rows
+    out = subprocess.run(["mysql", "-vvv", "-h", "127.0.0.1", "-P", str(p["port"]), "-u", p["user"], "app",
+                          "-e", "UPDATE customers SET name = CASE name WHEN 'alan' THEN 'alan t.' ELSE name END"],
+                         env={"MYSQL_PWD": p["password"], "PATH": "/usr/bin:/bin"},
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert "Query OK, 1 row affected" in out.stdout, out.stdout
+    assert "Rows matched: 2  Changed: 1  Warnings: 0" in out.stdout, out.stdout
 
 
 @pytest.mark.skipif(shutil.which("sysbench") is None, reason="sysbench is not installed (./scripts/setup)")

@@ -159,6 +159,30 @@ def test_auto_increment_and_insert_id(m):
     assert r.insert_id == 11
 
 
+def test_update_counts_changed_rows_or_matched_ones_with_found_rows(instance):
+    for found_rows, counts in ((False, (1, 0, 1, 0)), (True, (2, 2, 1, 1))):
+        m = instance.session(found_rows=found_rows)
+        m.execute("CREATE DATABASE IF NOT EXISTS app")
+        m.execute("USE app")
+        m.execute("DROP TABLE IF EXISTS u")
+        m.execute("CREATE TABLE u (id INT PRIMARY KEY, name VARCHAR(10), n INT)")
+        m.execute("INSERT INTO u VALUES (1, 'a', 1), (2, 'b', 2)")
+        got = (
+            m.execute("UPDATE u SET n = 2").affected_rows,  # row 2 had it already
+            m.execute("UPDATE u SET n = 2 WHERE id < 3").affected_rows,
+            # a case-insensitive column still changes 'a' to 'A': the stored bytes differ
+            m.execute("UPDATE u SET name = 'A' WHERE id = 1").affected_rows,
+            m.execute("INSERT INTO u VALUES (1, 'A', 2) ON DUPLICATE KEY UPDATE n = 2").affected_rows,
+        )
+        assert got == counts, found_rows
+        r = m.execute("UPDATE u SET n = n + 1 WHERE id = 1")
+        assert r.info == "Rows matched: 1  Changed: 1  Warnings: 0"
+        assert rows(m, "SELECT id, name, n FROM u ORDER BY id") == [(1, "A", 3), (2, "b", 2)]
+        m.execute("ALTER TABLE u ADD COLUMN extra INT")  # the counting follows new columns
+        assert m.execute("UPDATE u SET extra = 7 WHERE id = 2").affected_rows == 1
+        m.close()
+
+
 def test_an_auto_increment_id_is_not_given_again(m):
     m.execute(SBTEST)
     m.execute("INSERT INTO sbtest1 (k) VALUES (1), (2), (3)")
@@ -907,6 +931,13 @@ DIFF_SETUP = [
     "REPLACE INTO items (id, name, qty, price, cat) VALUES (4, 'dill', 4, 3.00, 'herb')",
     "UPDATE items SET qty = qty - 1 WHERE cat = 'veg'",
     "DELETE FROM items WHERE name = 'nothing'",
+    # affected rows are the rows changed, not the rows matched (no CLIENT_FOUND_ROWS)
+    "UPDATE items SET cat = 'veg' WHERE qty > 5",
+    "UPDATE items SET price = 0.5 WHERE name = 'Banana'",
+    "UPDATE items SET name = 'BANANA' WHERE id = 2",
+    "UPDATE items SET name = 'Banana', qty = qty WHERE id = 2",
+    "INSERT INTO items (name, qty) VALUES ('fig', 2) ON DUPLICATE KEY UPDATE qty = 2",
+    "INSERT INTO items (name, qty) VALUES ('fig', 2) ON DUPLICATE KEY UPDATE qty = 3",
 ]
 DIFF_QUERIES = [
     "SELECT id, name, qty, price, cat FROM items ORDER BY id",
@@ -1184,11 +1215,11 @@ def wire(instance):
 
     instance.databases.add("app")
 
-    def factory(user, database, *, connection_id):
+    def factory(user, database, *, connection_id, found_rows=False):
         return MySqlSession(
             instance.open_session, user=user, database=database or None,
             connection_id=connection_id, instance_id="demo-instance-1", read_only=False,
-            list_databases=lambda: sorted(instance.databases),
+            list_databases=lambda: sorted(instance.databases), found_rows=found_rows,
         )
 
     auth = MyAuthenticator({"admin": "pw"}, plugins={"admin": "mysql_native_password"})

@@ -236,7 +236,8 @@ class Instance:
         ml_functions.register(conn, session, self.layout, self.args.cluster)
         return session
 
-    def _mysql_session(self, user: str, database: str | None, *, connection_id: int) -> Any:
+    def _mysql_session(self, user: str, database: str | None, *, connection_id: int,
+                       found_rows: bool = False) -> Any:
         """A MySQL client's session: MySQL's dialect over a PostgreSQL session of the database
         it uses (``USE`` opens another)."""
         from aurora.engine.sql.mysql import MySqlSession
@@ -248,6 +249,7 @@ class Instance:
             open_session, user=user, database=database or None, connection_id=connection_id,
             instance_id=self.args.id, read_only=self.read_only, list_databases=self.databases.names,
             replica_status=lambda: aurora_functions.replica_status_rows(self.layout, self.args.cluster),
+            found_rows=found_rows,
         )
 
     # --- reader: following the writer -------------------------------------------------------

@@ -152,7 +152,8 @@ class Backend:
         else:
             self.emit(
                 p.ok_packet(
-                    result.affected_rows, result.insert_id, self.status(more), result.warnings
+                    result.affected_rows, result.insert_id, self.status(more), result.warnings,
+                    info=result.info.encode(),
                 )
             )
 

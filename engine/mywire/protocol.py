@@ -279,14 +279,16 @@ def ok_packet(
     header: int = 0x00,
     info: bytes = b"",
 ) -> bytes:
-    """OK_Packet; ``header`` 0xFE makes it the end of a result set under DEPRECATE_EOF."""
+    """OK_Packet; ``header`` 0xFE makes it the end of a result set under DEPRECATE_EOF.
+    ``info`` goes as a length-encoded string, as MySQL's and MariaDB's servers send it (and
+    libmysqlclient reads it: raw bytes there are a malformed packet to it)."""
     return (
         bytes((header,))
         + lenenc_int(affected_rows)
         + lenenc_int(insert_id)
         + _U16.pack(status & 0xFFFF)
         + _U16.pack(min(warnings, 0xFFFF))
-        + info
+        + (lenenc_int(len(info)) + info if info else b"")
     )
 
 

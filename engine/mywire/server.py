@@ -39,7 +39,7 @@ from .errors import (
 
 log = logging.getLogger("aurora.mywire")
 
-# ``factory(user, database, *, connection_id)``; may raise SqlError (1049 unknown database).
+# ``factory(user, database, *, connection_id, found_rows)``; may raise SqlError (1049 unknown database).
 SessionFactory = Callable[..., MySqlSession]
 
 AUTH_TIMEOUT = 10.0  # MySQL's connect_timeout
@@ -47,7 +47,8 @@ READ_CHUNK = 256 * 1024
 
 
 class MyServer:
-    """A MySQL protocol server in front of ``session_factory(user, database, connection_id=)``.
+    """A MySQL protocol server in front of ``session_factory(user, database, connection_id=,
+    found_rows=)``.
 
     ``await start()`` listens on ``host:port`` (port 0 picks a free one; see :attr:`port`);
     ``await serve_socket(sock)`` serves one already-connected socket (an endpoint's
@@ -347,7 +348,8 @@ class Connection:
         self.capabilities = capabilities & hello.capabilities
         server._claim_session()
         try:
-            session = server.session_factory(hello.user, hello.database, connection_id=self.id)
+            session = server.session_factory(hello.user, hello.database, connection_id=self.id,
+                                             found_rows=bool(self.capabilities & p.FOUND_ROWS))
         except BaseException:
             server._release_session(False)
             raise

@@ -10,8 +10,10 @@ goes on; ``autocommit=0`` opens a transaction with the next statement; DDL commi
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
@@ -64,6 +66,7 @@ class MySqlSession:
         replica_status: Callable[[], Iterable[tuple]] | None = None,
         server_version: str = "8.0.32",
         cache_size: int = 2048,
+        found_rows: bool = False,
     ) -> None:
         self._open = open_session
         self.user = user
@@ -77,6 +80,11 @@ class MySqlSession:
             server_version=server_version, instance_id=instance_id, read_only=read_only
         )
         self.user_vars: dict[str, object] = {}
+        self.client_found_rows = found_rows
+        self._changed = 0
+        # (session, table) -> (schema version when made, name) of the TEMP triggers that
+        # count changed rows (see _count_changes)
+        self._change_triggers: dict[tuple[int, str], tuple[int, str]] = {}
         self.sessions: dict[str, Session] = {}
         self._db: str | None = None
         if database:
@@ -313,7 +321,11 @@ class MySqlSession:
         def counted() -> None:
             self._inserted += 1
 
+        def changed() -> None:
+            self._changed += 1
+
         conn.create_scalar_function("_mysql_count_insert", counted, 0)
+        conn.create_scalar_function("_mysql_count_change", changed, 0)
         functions.register(conn)
 
     def _variable_literal(self, m: re.Match[str]) -> str:
@@ -498,11 +510,26 @@ class MySqlSession:
         if entry.mode in ("upsert", "replace"):
             self._count_inserts(entry.table or "")
             self._inserted = 0
+        counting = entry.table is not None and (entry.kind == "update" or entry.mode == "upsert")
+        if counting:
+            self._count_changes(entry.table or "")
+            self._changed = 0
         r = pg.execute(text, params)
         n = int(r.tag.rsplit(" ", 1)[-1]) if r.tag[-1:].isdigit() else 0
         affected = n
         insert_id = 0
-        if entry.mode in ("upsert", "replace"):
+        info = ""
+        if entry.kind == "update" and counting:
+            # MySQL counts changed rows; matched ones with CLIENT_FOUND_ROWS (SQLAlchemy's)
+            affected = n if self.client_found_rows else min(self._changed, n)
+            info = f"Rows matched: {n}  Changed: {min(self._changed, n)}  Warnings: {len(self.warnings)}"
+        elif entry.mode == "upsert":
+            # per row: 1 inserted, 2 updated, 0 set to the values it had (1 with FOUND_ROWS)
+            ins = min(self._inserted, n)
+            changed = min(self._changed, n - ins) if counting else n - ins
+            same = n - ins - changed
+            affected = ins + 2 * changed + (same if self.client_found_rows else 0)
+        elif entry.mode == "replace":
             ins = min(self._inserted, n)
             affected = ins + 2 * (n - ins)
         elif entry.mode == "ignore" and entry.rows > n:
@@ -520,7 +547,7 @@ class MySqlSession:
                 self.last_insert_id = last
         self.row_count = affected
         return StatementResult(r.tag, None, [], affected_rows=affected, insert_id=insert_id,
-                               warnings=len(self.warnings))
+                               warnings=len(self.warnings), info=info)
 
     def _columns(self, entry: Translation, cols: list[Column], raw: list[str]) -> list[Column]:
         cached = entry.described
@@ -553,6 +580,41 @@ class MySqlSession:
         col = desc.auto_increment_column() if desc else None
         self._auto[key] = (version, col)
         return col
+
+    def _count_changes(self, table: str) -> None:
+        """A TEMP trigger counts the updated rows whose stored values changed: MySQL's
+        affected rows for an UPDATE (without CLIENT_FOUND_ROWS) and for an upsert's updates.
+        It compares every column's stored value byte for byte, as MySQL compares records
+        ('a' to 'A' is a change under a case-insensitive collation). Made again when the
+        table's columns may have changed (the schema moved since)."""
+        pg = self.pg
+        key = (id(pg), table.lower())
+        version = pg.catalog.schema_version()  # now, not at the transaction's start
+        known = self._change_triggers.get(key)
+        if known is not None and known[0] == version:
+            return
+        if known is not None:  # the table changed since (another session's DDL)
+            pg.conn.execute(f'DROP TRIGGER IF EXISTS temp."{known[1]}"')
+            del self._change_triggers[key]
+        cols = [r[0] for r in pg.conn.execute("SELECT name FROM pragma_table_info(?)", (table,))]
+        if not cols:
+            return
+        quoted = ['"' + c.replace('"', '""') + '"' for c in cols]
+        when = " OR ".join(f"OLD.{q} IS NOT NEW.{q} COLLATE BINARY" for q in quoted)
+        name = f"_my_change_{table}_{zlib.crc32(' '.join(cols).encode()):08x}".replace('"', "")
+        pg.conn.execute(
+            f'CREATE TEMP TRIGGER IF NOT EXISTS "{name}" AFTER UPDATE ON main."{table}" '
+            f"WHEN {when} BEGIN SELECT _mysql_count_change(); END"
+        )
+        self._change_triggers[key] = (pg.catalog.schema_version(), name)
+
+    def _drop_change_triggers(self) -> None:
+        for (sid, _table), (_version, name) in list(self._change_triggers.items()):
+            session = next((x for x in self.sessions.values() if id(x) == sid), None)
+            if session is not None:
+                with contextlib.suppress(apsw.Error):
+                    session.conn.execute(f'DROP TRIGGER IF EXISTS temp."{name}"')
+        self._change_triggers.clear()
 
     def _count_inserts(self, table: str) -> None:
         """A TEMP trigger counts the rows an upsert inserted (the rest it updated). Made
@@ -723,6 +785,7 @@ class MySqlSession:
             r"\s*create\s+temporary\b|\s*drop\s+temporary\b", sql, re.I
         ):
             self._end("COMMIT")  # DDL commits the open transaction, as in MySQL
+        self._drop_change_triggers()  # they name columns: SQLite would refuse to drop one
         try:
             warnings = run_ddl(self, sql)
         finally:

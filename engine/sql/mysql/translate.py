@@ -45,7 +45,7 @@ class Translation:
     parts: list[str]  # text between literal slots
     slots: list[int]  # for each gap, the index of the literal that fills it
     names: list[str | None] | None = None  # MySQL result names, sentinels inside
-    table: str | None = None  # INSERT target
+    table: str | None = None  # INSERT target; UPDATE's, when it is one table
     columns: list[str] | None = None  # INSERT column list as written
     mode: str = ""  # "" | ignore | upsert | replace
     rows: int = 0  # VALUES rows of an INSERT
@@ -204,6 +204,8 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
         _multi_table(tree)
         if isinstance(tree, exp.Update):
             _touch_on_update(tree, ctx)
+            if isinstance(tree.this, exp.Table) and not tree.args.get("from"):
+                tr.table = tree.this.name
         _limited_write(tree)
     if isinstance(tree, exp.Select):
         tree.set("locks", None)
