@@ -183,6 +183,20 @@ def test_update_counts_changed_rows_or_matched_ones_with_found_rows(instance):
         m.close()
 
 
+def test_auto_increment_table_option_sets_the_next_id_and_show_create_table_shows_it(m):
+    m.execute("CREATE TABLE t (id INT NOT NULL AUTO_INCREMENT, v INT, PRIMARY KEY (id))"
+              " ENGINE=InnoDB AUTO_INCREMENT=1000 DEFAULT CHARSET=utf8mb4")
+    assert m.execute("INSERT INTO t (v) VALUES (1)").insert_id == 1000
+    assert ") ENGINE=InnoDB AUTO_INCREMENT=1001 DEFAULT" in rows(m, "SHOW CREATE TABLE t")[0][1]
+    m.execute("ALTER TABLE t AUTO_INCREMENT = 5000")
+    assert m.execute("INSERT INTO t (v) VALUES (2)").insert_id == 5000
+    m.execute("ALTER TABLE t AUTO_INCREMENT = 10")  # below the largest id: InnoDB goes on
+    assert m.execute("INSERT INTO t (v) VALUES (3)").insert_id == 5001
+    assert rows(m, "SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_NAME = 't'") == [(5002,)]
+    m.execute("CREATE TABLE t2 LIKE t")  # the definition, not the counter
+    assert m.execute("INSERT INTO t2 (v) VALUES (1)").insert_id == 1
+
+
 def test_an_auto_increment_id_is_not_given_again(m):
     m.execute(SBTEST)
     m.execute("INSERT INTO sbtest1 (k) VALUES (1), (2), (3)")
@@ -323,8 +337,9 @@ def test_create_table_like_and_as_select(m):
               " KEY idx_name (name))")
     m.execute("INSERT INTO src (name) VALUES ('a'), ('b')")
     m.execute("CREATE TABLE copy1 LIKE src")
+    # the same definition; the AUTO_INCREMENT counter is not copied (as in MySQL)
     assert rows(m, "SHOW CREATE TABLE copy1")[0][1] == rows(m, "SHOW CREATE TABLE src")[0][1].replace(
-        "`src`", "`copy1`")
+        "`src`", "`copy1`").replace(" AUTO_INCREMENT=3", "")
     m.execute("CREATE TABLE copy2 AS SELECT id, UPPER(name) AS name FROM src WHERE id > 1")
     assert rows(m, "SELECT id, name FROM copy2") == [(2, "B")]
 

@@ -85,6 +85,14 @@ class TableDesc:
     collation: str = "utf8mb4_0900_ai_ci"
     comment: str = ""
     view_sql: str | None = None
+    next_id: int | None = None  # the AUTO_INCREMENT counter's next id, once one was given
+
+    def auto_increment(self) -> int | None:
+        """Its AUTO_INCREMENT as SHOW TABLE STATUS and information_schema.TABLES show it:
+        the next id, for a table with an AUTO_INCREMENT column."""
+        if self.auto_increment_column() is None:
+            return None
+        return self.next_id or 1
 
     def auto_increment_column(self) -> str | None:
         for c in self.columns:
@@ -195,6 +203,13 @@ def describe(conn: apsw.Connection, table: str) -> TableDesc | None:
     if desc.kind == "VIEW":
         desc.view_sql = kind_row[1]
         return desc
+    if desc.auto_increment_column() is not None:
+        try:
+            got = conn.execute("SELECT seq FROM main.sqlite_sequence WHERE name=?", (name,)).fetchall()
+        except apsw.SQLError:
+            got = []
+        if got and got[0][0] is not None:
+            desc.next_id = int(got[0][0]) + 1
     prefix = name.lower() + "_"
     for _seq, iname, unique, origin, _partial in conn.execute(
         "SELECT * FROM pragma_index_list(?)", (name,)
@@ -335,7 +350,10 @@ def show_create(desc: TableDesc) -> str:
         if fk.on_update and fk.on_update.upper() not in ("NO ACTION", "RESTRICT"):
             line += f" ON UPDATE {fk.on_update.upper()}"
         lines.append(line)
-    tail = f") ENGINE={desc.engine} DEFAULT CHARSET={desc.charset} COLLATE={desc.collation}"
+    tail = f") ENGINE={desc.engine}"
+    if desc.next_id is not None and desc.next_id > 1:
+        tail += f" AUTO_INCREMENT={desc.next_id}"  # as MySQL shows it (and mysqldump keeps it)
+    tail += f" DEFAULT CHARSET={desc.charset} COLLATE={desc.collation}"
     if desc.comment:
         tail += " COMMENT='" + desc.comment.replace("'", "''") + "'"
     return f"CREATE TABLE {q(desc.name)} (\n" + ",\n".join(lines) + "\n" + tail

@@ -444,6 +444,8 @@ def parse_table_options(toks: Tokens) -> dict[str, str]:
             opts["collation"] = unquote(v).lower()
         elif w == "comment":
             opts["comment"] = string_value(v)
+        elif w == "auto_increment" and unquote(v).isdigit():
+            opts["auto_increment"] = unquote(v)
     if "charset" in opts and "collation" not in opts:
         opts["collation"] = {"utf8mb4": "utf8mb4_0900_ai_ci", "latin1": "latin1_swedish_ci",
                              "utf8": "utf8mb3_general_ci", "utf8mb3": "utf8mb3_general_ci",
@@ -562,6 +564,7 @@ def create_table(
     if ct.like is not None:
         text = show_create(ct.like)
         text = re.sub(r"^CREATE TABLE `(?:[^`]|``)*`", "CREATE TABLE " + catalog.q(ct.table), text)
+        text = re.sub(r"\) ENGINE=(\w+) AUTO_INCREMENT=\d+", r") ENGINE=\1", text)  # starts at 1
         return create_table(text, run, conn, show_create, context_db)
     if ct.as_select is not None:
         if ct.columns or not ct.as_select.strip():
@@ -584,7 +587,26 @@ def create_table(
     if not ct.temporary:
         catalog.record_columns(conn, ct.table, side_rows(ct.columns))
         catalog.record_table(conn, ct.table, ct.options)
+    if "auto_increment" in ct.options:
+        set_auto_increment(conn, ct.table, int(ct.options["auto_increment"]))
     return 0
+
+
+def set_auto_increment(conn: apsw.Connection, table: str, next_id: int) -> None:
+    """``AUTO_INCREMENT=n`` (CREATE or ALTER TABLE, and every mysqldump): the next id is n,
+    or one more than the largest id when that is larger, as InnoDB does. The counter is
+    SQLite's, of the AUTOINCREMENT table an AUTO_INCREMENT key makes; a table without one
+    has none to set."""
+    try:
+        updated = conn.execute("UPDATE main.sqlite_sequence SET seq=? WHERE name=? RETURNING 1",
+                               (next_id - 1, table)).fetchall()
+        counts = conn.execute("SELECT 1 FROM main.sqlite_schema WHERE type='table' AND name=? "
+                              "AND sql LIKE '%AUTOINCREMENT%'", (table,)).fetchall()
+        if not updated and counts:
+            conn.execute("INSERT INTO main.sqlite_sequence(name, seq) VALUES (?, ?)",
+                         (table, next_id - 1))
+    except apsw.SQLError:
+        pass  # no AUTOINCREMENT table in the database yet: nothing counts ids
 
 
 def create_index(sql: str, run: Run) -> None:
@@ -735,6 +757,8 @@ def alter_table(sql: str, run: Run, conn: apsw.Connection) -> None:
         else:
             # ENGINE=, CONVERT TO CHARACTER SET, ALGORITHM=, LOCK=, comments: options only
             opts = parse_table_options(s)
+            if "auto_increment" in opts:
+                set_auto_increment(conn, table, int(opts.pop("auto_increment")))
             if opts:
                 desc = catalog.describe(conn, table)
                 if desc is not None:

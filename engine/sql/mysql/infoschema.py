@@ -161,7 +161,7 @@ def _table_rows(name: str, db: str, d: catalog.TableDesc) -> list[tuple]:
     if name == "tables":
         return [("def", db, d.name, "VIEW" if view else "BASE TABLE",
                  None if view else d.engine, None if view else 10,
-                 None if view else "Dynamic", None if view else 0, 0, 16384, 0, 0, 0, None,
+                 None if view else "Dynamic", None if view else 0, 0, 16384, 0, 0, 0, d.auto_increment(),
                  None, None, None, None if view else d.collation, None, "",
                  "VIEW" if view else d.comment)]
     if name == "columns":

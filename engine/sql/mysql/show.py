@@ -225,7 +225,7 @@ def show(s: MySqlSession, sql: str) -> StatementResult:
         for name, kind in catalog.table_names(conn):
             d = catalog.describe(conn, name)
             rows.append((name, d.engine if d and kind != "VIEW" else None, 10, "Dynamic", 0, 0,
-                         16384, 0, 0, 0, None, None, None, None,
+                         16384, 0, 0, 0, d.auto_increment() if d else None, None, None, None,
                          d.collation if d else None, None, "", d.comment if d else ""))
         names = ["Name", "Engine", "Version", "Row_format", "Rows", "Avg_row_length",
                  "Data_length", "Max_data_length", "Index_length", "Data_free", "Auto_increment",
