@@ -357,9 +357,24 @@ async def polled(pilot: Pilot[Any], rounds: int = 1) -> None:
     app = pilot.app
     assert isinstance(app, DashboardApp)
     await settle(pilot)
+    await landed(pilot)
     for _ in range(rounds - 1):
         app.poll_now()
         await settle(pilot)
+
+
+async def landed(pilot: Pilot[Any], timeout: float = 10.0) -> None:
+    """Wait until a poll's snapshot is on screen and the tree has put its cursor on a cluster:
+    a message or two after the poll's worker ended, later on a loaded machine. An
+    unreachable source never gets there: the test then goes on after ``timeout``."""
+    app = pilot.app
+    assert isinstance(app, DashboardApp)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        snap = app.snapshot
+        if snap is not None and (not snap.clusters or app.selection.cluster is not None):
+            return
+        await pilot.pause(0.02)
 
 
 def screen_text(app: DashboardApp) -> str:
@@ -569,7 +584,11 @@ async def test_the_global_panel_shows_members_lag_and_rpo_lag() -> None:
         assert re.search(r"secondary\s+shop-eu\s+eu-1\s+● replicating\s+120 ms\s+180 ms\s+▄▅▆█▇▆\s+140 ms", text)
         assert re.search(r"secondary\s+shop-ap\s+ap-1\s+● catching-up\s+1.8 s\s+2.4 s\s+▁▃▅█▆\s+2.1 s", text)
         assert "lost 3 transactions (LSNs 8991 to 9000), not yet confirmed" in text
-        assert "Promote region" in screen_text(app)  # the footer offers the key now
+        # the footer offers the key now (it redraws its bindings on a later refresh)
+        deadline = time.monotonic() + 5
+        while "Promote region" not in screen_text(app) and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+        assert "Promote region" in screen_text(app)
         assert [args for op, args in source.calls if op == "global_describe"] == [
             {"name": "shop", "timeout": 10.0}]
 

@@ -120,11 +120,17 @@ def cpu_used_in(capacity: Capacity, wall: float, threads: int = 4) -> float:
 
 
 def test_the_gate_holds_an_instance_to_its_cpu_share() -> None:
-    small = cpu_used_in(Capacity(0.5, 16), 1.0)
+    held = Capacity(0.5, 16)
+    small = cpu_used_in(held, 1.0)
     share = 0.5 * CPU_PER_ACU
     assert small <= share * 1.0 + 0.05  # its share, a little credit and the last statements
-    large = cpu_used_in(Capacity(8, 16), 1.0)
-    assert large > 4 * small
+    assert held.sample()["throttled_seconds"] > 0.5  # its statements waited for their turn
+    # 8 ACUs are a whole CPU: four threads of one process (one GIL) never wait. How much CPU
+    # they get in that second is the machine's to say (the test is not a benchmark)
+    free = Capacity(8, 16)
+    large = cpu_used_in(free, 1.0)
+    assert free.sample()["throttled_seconds"] < 0.05
+    assert large > small
 
 
 def test_statements_inside_a_transaction_are_never_held_at_the_gate() -> None:
@@ -309,7 +315,10 @@ def test_an_idle_cluster_pauses_and_its_first_connection_resumes_it(aurora):
     assert any(m.startswith(f"DB instance resumed: {writer} (a connection arrived)") for m in events)
     # the reader endpoint goes to the resumed tier-1 reader; the loner's own port is closed while paused
     reader_uri = created["reader"]["uri"]
-    assert sql(reader_uri, "SELECT aurora_db_instance_identifier()") == [(follower,)]
+    # (the endpoint learns of the resumed reader at aurorad's next look: until then the writer
+    # answers for it, as Aurora's reader endpoint does without a reader)
+    poll(lambda: sql(reader_uri, "SELECT aurora_db_instance_identifier()") == [(follower,)], 20,
+         "the reader endpoint to send connections to the resumed reader")
 
     # a write after the resume, then idle again: it pauses again, and the write is there after
     sql(uri, "INSERT INTO t VALUES (501, 'after')")
