@@ -594,3 +594,18 @@ def test_add_primary_key_makes_its_columns_not_null(s):
     assert error(s, "insert into t values (null, 2)").sqlstate == "23502"
     assert rows(s, "select attnotnull from pg_attribute where attrelid = 't'::regclass "
                    "and attname = 'a'") == [(True,)]
+
+
+def test_copy_refuses_a_null_rowid_key(s):
+    run(s, "create table t (k int primary key, v text)", "create table u (id serial primary key, v text)")
+    copy = s.execute("copy t (k, v) from stdin").copy
+    with pytest.raises(SqlError) as e:
+        s.copy_rows(copy, [["1", "a"], [None, "b"]])
+    assert e.value.sqlstate == "23502"
+    copy = s.execute("copy t (v) from stdin").copy  # the key left out, and it has no default
+    with pytest.raises(SqlError) as e:
+        s.copy_rows(copy, [["c"]])
+    assert e.value.sqlstate == "23502"
+    assert rows(s, "select count(*) from t") == [(0,)]
+    assert s.copy_rows(s.execute("copy u (v) from stdin").copy, [["x"], ["y"]]) == 2  # serial: next ids
+    assert rows(s, "select id, v from u order by id") == [(1, "x"), (2, "y")]

@@ -1054,10 +1054,18 @@ class Session:
             else "?"
             for oid, tm in zip(oids, typmods, strict=True)
         ]
-        sql = (
-            f'INSERT INTO "{copy.table}" ({", ".join(_ident(c) for c in copy.columns)}) '
-            f"VALUES ({', '.join(marks)})"
-        )
+        names = [_ident(c) for c in copy.columns]
+        key = self.catalog.rowid_key(copy.table)
+        if key is not None:  # a NULL rowid key is 23502, not the next id (translate.py's rule)
+            refuse = f"pg_null_key('{copy.table.replace(chr(39), chr(39) * 2)}', " \
+                     f"'{key.name.replace(chr(39), chr(39) * 2)}')"
+            at = next((i for i, c in enumerate(copy.columns) if c.lower() == key.name.lower()), None)
+            if at is not None:
+                marks[at] = f"coalesce({marks[at]}, {refuse})"
+            elif not key.has_default:
+                names.append(_ident(key.name))
+                marks.append(refuse)
+        sql = f'INSERT INTO "{copy.table}" ({", ".join(names)}) VALUES ({", ".join(marks)})'
         count = 0
         line = 0
 
