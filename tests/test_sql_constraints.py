@@ -562,6 +562,8 @@ def test_setval_and_truncate_restart_identity_move_a_rowid_keys_counter(s):
     ("create table t (k int primary key, v int)", "insert into t select null, 1"),
     ("create table t (k int, v int, primary key (k))", "insert into t (v) select 1"),
     ("create table t (k serial primary key, v int)", "insert into t values (null, 1)"),
+    ("create table t (k int primary key, v int default 1)", "insert into t default values"),
+    ("create table t (k int primary key, v int)", "insert into t values (default, 1)"),
 ])
 def test_a_null_key_is_refused(s, ddl, insert):
     run(s, ddl)

@@ -230,7 +230,11 @@ class Rewriter:
         refuse = Raw(this=f"pg_null_key({quoted})")
 
         def guard(v: exp.Expression) -> None:
-            if isinstance(v, exp.Literal) or (isinstance(v, exp.Var) and v.name.upper() == "DEFAULT"):
+            if isinstance(v, exp.Var) and v.name.upper() == "DEFAULT":
+                if not key.has_default:  # a key without a default: its DEFAULT is NULL
+                    v.replace(refuse.copy())
+                return
+            if isinstance(v, exp.Literal):
                 return
             v.replace(exp.Coalesce(this=v.copy(), expressions=[refuse.copy()]))
 
@@ -241,6 +245,12 @@ class Rewriter:
                     guard(eq.expression)
             return
         source = tree.expression
+        if tree.args.get("default") and source is None:  # INSERT ... DEFAULT VALUES
+            if not key.has_default:
+                tree.set("default", None)
+                tree.set("this", exp.Schema(this=target, expressions=[exp.to_identifier(key.name, quoted=True)]))
+                tree.set("expression", exp.Values(expressions=[exp.Tuple(expressions=[refuse.copy()])]))
+            return
         if isinstance(target, exp.Schema):
             cols = [c.name.lower() for c in target.expressions]
         else:
