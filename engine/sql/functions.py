@@ -522,6 +522,9 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_date_trunc", lambda u, v: _date_trunc(u, v, tz()), 2)
     f("pg_at_time_zone", _at_time_zone, 2, True)
     f("pg_div", _div, 2, True)
+    f("pg_int_div", _int_div, 3, True)
+    f("pg_int_check", _int_check, 2, True)
+    f("pg_int_overflow", _raise_int_overflow, 1)
     f("pg_ts_add", lambda ts, iv, sign: _ts_add(ts, iv, sign, tz()), 3)
     f("pg_interval", interval.cast, 1, True)
     f("pg_interval_key", interval.sort_key, 1, True)
@@ -682,7 +685,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_bool", lambda v: types.bool_in(v), 1)
     f("pg_bytea", types.bytea_in, 1)
     numeric.register(conn)
-    f("pg_int", _int_cast, 1)
+    f("pg_int", _int_cast, -1)
     f("pg_float", _float_cast, 1)
     f("pg_float4", _float4_cast, 1)
     f("pg_text", _text_cast, 1)
@@ -1113,22 +1116,63 @@ def _array_in(v: object) -> object:
 _NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?")
 
 
-def _int_cast(v: object) -> object:
-    if v is None or type(v) is int:
+# bits of an integer type: its name and range (int2, int4, int8)
+INT_TYPES = {16: ("smallint", -(2**15), 2**15 - 1), 32: ("integer", -(2**31), 2**31 - 1),
+             64: ("bigint", -(2**63), 2**63 - 1)}
+
+
+def int_overflow(bits: int) -> SqlError:
+    return SqlError("22003", f"{INT_TYPES[bits][0]} out of range")
+
+
+def _raise_int_overflow(bits: int) -> None:
+    raise int_overflow(bits)
+
+
+def _int_check(v: object, bits: int) -> object:
+    """An integer operator's result, 22003 past its type's range (an int8 overflow is a
+    REAL in SQLite)."""
+    if v is None:
         return v
-    if type(v) is str and v.isascii() and v.isdigit():  # the common case, without a regex
-        return int(v)
-    if isinstance(v, float):
-        return round(v)
-    if isinstance(v, str):  # text to integer: integer syntax only, as int4in reads it
+    _, lo, hi = INT_TYPES[bits]
+    if type(v) is not int or not lo <= v <= hi:
+        raise int_overflow(bits)
+    return v
+
+
+def _int_cast(v: object, bits: int = 64) -> object:
+    """``v::int2 / int4 / int8``: text by int4in's syntax, a float rounded half to even (rint),
+    22003 past the type's range."""
+    if v is None:
+        return v
+    if type(v) is int:
+        r = v
+    elif isinstance(v, float):
+        if not math.isfinite(v):
+            raise int_overflow(bits)
+        r = round(v)
+    elif isinstance(v, str):  # text to integer: integer syntax only, as int4in reads it
         s = v.strip()
-        if re.fullmatch(r"[+-]?\d+", s):
-            return int(s)
-        raise SqlError("22P02", f'invalid input syntax for type integer: "{v}"')
-    try:
-        return round(float(Decimal(str(v))))
-    except (ValueError, ArithmeticError):
-        raise SqlError("22P02", f'invalid input syntax for type integer: "{v}"') from None
+        if not (v.isascii() and v.isdigit()) and not re.fullmatch(r"[+-]?\d+", s):
+            name = INT_TYPES[bits][0]
+            raise SqlError("22P02", f'invalid input syntax for type {name}: "{v}"')
+        r = int(s)
+        _, lo, hi = INT_TYPES[bits]
+        if not lo <= r <= hi:
+            raise SqlError("22003", f'value "{v}" is out of range for type {INT_TYPES[bits][0]}')
+    else:
+        try:
+            r = round(float(Decimal(str(v))))
+        except (ValueError, ArithmeticError):
+            raise SqlError("22P02", f'invalid input syntax for type integer: "{v}"') from None
+    _, lo, hi = INT_TYPES[bits]
+    if not lo <= r <= hi:
+        raise int_overflow(bits)
+    return r
+
+
+def _int_div(a: object, b: object, bits: int) -> object:
+    return _int_check(_div(a, b), bits)
 
 
 def _gcd(a: object, b: object) -> object:
@@ -1454,10 +1498,29 @@ def _make_timestamptz(tz: dt.tzinfo, *a: object) -> object:
     return ts_text(d)
 
 
+_FLOAT_WORDS = frozenset({"nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"})
+_FLOAT_TEXT = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+
+
+def _float_in(v: object, name: str) -> float:
+    """A float's input: float8in's syntax; a text whose value double precision cannot hold
+    (overflow to infinity, underflow to zero) is 22003."""
+    if not isinstance(v, str):
+        return float(v)  # type: ignore[arg-type]
+    if not _FLOAT_TEXT.fullmatch(v):
+        if v.strip().lower() not in _FLOAT_WORDS:
+            raise SqlError("22P02", f'invalid input syntax for type {name}: "{v}"')
+        return float(v)
+    x = float(v)
+    if math.isinf(x) or (x == 0 and re.search(r"[1-9]", v.lower().partition("e")[0])):
+        raise SqlError("22003", f'"{v}" is out of range for type {name}')
+    return x
+
+
 def _float_cast(v: object) -> object:
     if v is None:
         return None
-    x = float(v)  # type: ignore[arg-type]
+    x = _float_in(v, "double precision")
     return "NaN" if x != x else x  # SQLite would store a NaN as NULL: kept as its text
 
 
@@ -1465,7 +1528,7 @@ def _float4_cast(v: object) -> object:
     """real's input: a double that single precision cannot hold is 22003, as in float4in."""
     if v is None:
         return None
-    x = float(v)  # type: ignore[arg-type]
+    x = _float_in(v, "real")
     if math.isfinite(x):
         try:
             single = struct.unpack("!f", struct.pack("!f", x))[0]

@@ -398,7 +398,8 @@ class Inferer:
             n = int(e.name)
             if n in self.lit_kinds:
                 k = self.lit_kinds[n]
-                return {"s": (types.TEXT, -1), "i": (types.INT4, -1), "n": (types.NUMERIC, -1)}[k]
+                return {"s": (types.TEXT, -1), "i": (types.INT4, -1), "l": (types.INT8, -1),
+                        "n": (types.NUMERIC, -1)}[k]
             oid = self.params.get(n)
             return (oid, -1) if oid else None
         if isinstance(e, exp.Cast):

@@ -1096,7 +1096,13 @@ def _ident(name: str) -> str:
 
 
 def _num_kind(tok: str) -> str:
-    return "n" if ("." in tok or "e" in tok.lower()) else "i"
+    """A number literal's type as PostgreSQL gives it: i integer, l bigint, n numeric."""
+    if "." in tok or "e" in tok.lower():
+        return "n"
+    if len(tok) < 10:
+        return "i"
+    v = int(tok)
+    return "i" if abs(v) < 2**31 else "l" if -(2**63) <= v < 2**63 else "n"
 
 
 def _utility_columns(word: str, sql: str) -> list[Column] | None:

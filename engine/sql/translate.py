@@ -254,6 +254,9 @@ class Rewriter:
             exact = self.numeric.rewrite(node, typed)
             if exact is not None:
                 return exact
+            checked = _int_checked(node, typed)
+            if checked is not None:
+                return checked
         return self._node(node)
 
     # -- rules per node -------------------------------------------------------------------
@@ -613,7 +616,8 @@ class Rewriter:
                 return fn("pg_regclass", *v.expressions)  # 'name'::regclass::oid
             if isinstance(e.parent, (exp.Cast, exp.WindowSpec)):
                 return v  # SQLite refuses a function call as a frame offset
-            return fn("pg_int", v)
+            bits = _INT_BITS.get(oid)
+            return fn("pg_int", v, exp.Literal.number(bits)) if bits else fn("pg_int", v)
         if oid == types.BOOL:
             return fn("pg_bool", v)
         if oid == 17:
@@ -798,6 +802,12 @@ class Rewriter:
             else:
                 sel.append("joins", exp.Join(this=join_table))
 
+    def _is_text(self, e: exp.Expression) -> bool:
+        """A string literal of the statement (as written, or taken out by the normaliser)."""
+        if isinstance(e, exp.Literal):
+            return e.is_string
+        return isinstance(e, exp.Parameter) and self.lit_kinds.get(int(e.name)) == "s"
+
     def _coerce_writes(self, tree: exp.Expression) -> None:
         """Values written to NUMERIC / BOOLEAN / JSON columns pass through their input function,
         so a ``'19.90'`` string or ``'t'`` lands in the storage form that compares correctly."""
@@ -843,11 +853,56 @@ class Rewriter:
                 value.replace(_cut_spaces(value.copy(), info.typmod - 4))
                 continue
             wrap = _WRITE_FUNCS.get(info.type_oid)
+            if info.type_oid in (700, 701) and self._is_text(value):
+                # a float's text input ('10e400' is 22003, not Infinity as SQLite reads it)
+                wrap = "pg_float4" if info.type_oid == 700 else "pg_float"
             if wrap is None:
                 continue
             if isinstance(value, exp.Anonymous) and str(value.this) == wrap:
                 continue
             value.replace(fn(wrap, value.copy()))
+
+
+_INT_BITS = {types.INT2: 16, types.INT4: 32, types.INT8: 64}
+_INT_OPERATORS = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Neg, exp.Abs)
+# What may be evaluated twice in SQLite (the range test and the value) at no Python cost
+_PLAIN_SQL = (exp.Column, exp.Identifier, exp.Literal, exp.Parameter, exp.Paren, exp.Neg,
+              exp.Add, exp.Sub, exp.Mul, exp.Abs, exp.Case, exp.If, exp.Between, exp.Not,
+              exp.EQ, exp.Null, exp.Star)
+
+
+def _int_checked(e: exp.Expression, ts: tuple) -> exp.Expression | None:
+    """An operator on int2 / int4 / int8 operands, with PostgreSQL's 22003 when its result
+    leaves its type's range (SQLite computes in 64 bits and turns an overflow into a REAL).
+    The test is SQLite's own CASE over the operator (so ordinary arithmetic never calls
+    Python) unless the operands call functions anyway."""
+    if not isinstance(e, _INT_OPERATORS) or not ts:
+        return None
+    if isinstance(e, exp.Neg) and isinstance(e.this, exp.Literal):
+        return None  # a negative constant, whose type fits its value
+    if any(t is None or t[0] not in _INT_BITS for t in ts):
+        return None
+    bits = max(_INT_BITS[t[0]] for t in ts)
+    width = exp.Literal.number(bits)
+    if isinstance(e, exp.Div):
+        d = e.expression
+        if isinstance(d, exp.Literal) and not d.is_string and int(d.this) != 0:
+            return e  # a positive constant divisor: SQLite's division is PostgreSQL's
+        return fn("pg_int_div", e.this, e.expression, width)
+    nodes = list(e.walk())
+    if len(nodes) > 40 or not all(isinstance(n, _PLAIN_SQL) or _is_check(n) for n in nodes):
+        return fn("pg_int_check", e, width)
+    if bits == 64:
+        test: exp.Expression = exp.EQ(this=fn("typeof", e.copy()), expression=_str("real"))
+    else:
+        lo, hi = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+        test = exp.Not(this=exp.Between(this=e.copy(), low=exp.Literal.number(lo),
+                                        high=exp.Literal.number(hi)))
+    return exp.Case(ifs=[exp.If(this=test, true=fn("pg_int_overflow", width))], default=e)
+
+
+def _is_check(e: exp.Expression) -> bool:
+    return isinstance(e, exp.Anonymous) and str(e.this) in ("typeof", "pg_int_overflow")
 
 
 def _cut_spaces(v: exp.Expression, n: int) -> exp.Expression:

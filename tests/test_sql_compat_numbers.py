@@ -1,0 +1,90 @@
+"""Numbers as PostgreSQL computes them: integer overflow, casts to integers, float range and
+output, with PostgreSQL's SQLSTATEs (in-process, on a real SQLite file)."""
+
+from __future__ import annotations
+
+import pytest
+
+from aurora.engine.sqlapi import SqlError
+
+
+def _state(s, sql: str) -> str:
+    with pytest.raises(SqlError) as err:
+        s.execute(sql)
+    return err.value.sqlstate
+
+
+@pytest.fixture
+def ints(s):
+    s.execute("CREATE TABLE n (a int4, b int2, c int8)")
+    s.execute("INSERT INTO n VALUES (2147483647, 32767, 9223372036854775807), (1, 2, 3)")
+    return s
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT a + 1 FROM n",
+    "SELECT a * b FROM n",
+    "SELECT b * b FROM n",  # smallint * smallint is smallint
+    "SELECT c + 1 FROM n",
+    "SELECT -c - 2 FROM n",
+    "SELECT 2147483647::int4 + 1",
+    "SELECT (-2147483648)::int4 / (-1)::int4",
+    "SELECT (-32768)::int2 * (-1)::int2",
+    "SELECT abs((-2147483648)::int4)",
+    "SELECT -(-9223372036854775808)",
+    "SELECT '9223372036854775800'::int8 * '100'::int4",
+    "SELECT count(*) FROM n WHERE a + a > 0",
+])
+def test_integer_overflow_is_22003(ints, sql):
+    assert _state(ints, sql) == "22003"
+
+
+def test_integer_arithmetic_in_range(ints):
+    assert ints.execute("SELECT a - 1, b - 1, c - 1, a + 3000000000 FROM n ORDER BY a").rows == [
+        (0, 1, 2, 3000000001),
+        (2147483646, 32766, 9223372036854775806, 5147483647),
+    ]
+    # int2 + an integer constant is integer; -2147483648 is a bigint constant
+    assert ints.execute("SELECT b + 40000 FROM n WHERE b = 32767").rows == [(72767,)]
+    assert ints.execute("SELECT -2147483648 - 1").rows == [(-2147483649,)]
+    assert ints.execute("SELECT a / b, a % b FROM n WHERE a = 1").rows == [(0, 1)]
+
+
+def test_integer_division_by_zero(ints):
+    assert _state(ints, "SELECT a / 0 FROM n") == "22012"
+    assert _state(ints, "SELECT c / (b - b) FROM n") == "22012"
+
+
+@pytest.mark.parametrize("sql,state", [
+    ("SELECT 32767.5::int2", "22003"),
+    ("SELECT (-2147483648.5)::int4", "22003"),
+    ("SELECT '32767.6'::float8::int2", "22003"),
+    ("SELECT '100000'::int2", "22003"),
+    ("SELECT 'abc'::int8", "22P02"),
+    ("SELECT CAST(c AS int4) FROM n", "22003"),
+])
+def test_casts_to_integers_check_the_range(ints, sql, state):
+    assert _state(ints, sql) == state
+
+
+def test_casts_to_integers_round(s):
+    # numeric rounds half away from zero, float8 half to even (rint)
+    assert s.execute("SELECT 32766.5::int2, (-2.5)::int4, 2.5::float8::int4, 3.5::float8::int8"
+                     ).rows == [(32767, -3, 2, 4)]
+
+
+def test_float_input_range(s):
+    s.execute("CREATE TABLE f (r real, d float8)")
+    for sql, state in [
+        ("INSERT INTO f (r) VALUES ('10e-70')", "22003"),  # underflow to zero in single
+        ("INSERT INTO f (r) VALUES ('10e-70'::float8)", "22003"),
+        ("INSERT INTO f (r) VALUES ('-10e400')", "22003"),
+        ("INSERT INTO f (d) VALUES ('10e400')", "22003"),  # not Infinity
+        ("INSERT INTO f (d) VALUES ('-10e-400')", "22003"),  # not -0
+        ("INSERT INTO f (d) VALUES ('1.5x')", "22P02"),
+        ("SELECT '10e400'::float8", "22003"),
+    ]:
+        assert _state(s, sql) == state, sql
+    s.execute("INSERT INTO f VALUES ('  -Infinity ', ' 1.5 '), ('NaN', '0.0e-5')")
+    got = s.execute("SELECT r, d FROM f").rows
+    assert str(got) == "[(-inf, 1.5), (nan, 0.0)]"
