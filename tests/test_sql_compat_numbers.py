@@ -88,3 +88,24 @@ def test_float_input_range(s):
     s.execute("INSERT INTO f VALUES ('  -Infinity ', ' 1.5 '), ('NaN', '0.0e-5')")
     got = s.execute("SELECT r, d FROM f").rows
     assert str(got) == "[(-inf, 1.5), (nan, 0.0)]"
+
+
+@pytest.mark.parametrize("sql,state", [
+    ("SELECT gcd((-2147483648)::int4, 0::int4)", "22003"),  # gcd of integers is an integer
+    ("SELECT lcm(2147483647::int4, 2147483646::int4)", "22003"),
+    ("SELECT power(float8 '0', float8 '-inf')", "2201F"),
+    ("SELECT power(float8 '-inf', float8 '3.5')", "2201F"),
+    ("SELECT float8 '10' ^ float8 '400'", "22003"),
+    ("SELECT acosh(float8 '-infinity')", "22003"),
+    ("SELECT atanh(float8 'infinity')", "22003"),
+    ("SELECT asin(float8 '2')", "22003"),
+])
+def test_float_and_integer_function_domains(s, sql, state):
+    assert _state(s, sql) == state
+
+
+def test_float_power_of_infinities(s):
+    assert s.execute(
+        "SELECT power(float8 '-1', float8 'inf'), power(float8 '-1.1', float8 '-inf'), "
+        "power(float8 '-inf', float8 '3'), power(float8 'nan', float8 '0'), gcd(12, 18)"
+    ).rows == [(1.0, 0.0, float("-inf"), 1.0, 6)]

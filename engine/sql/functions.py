@@ -620,6 +620,10 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("log10", _log, 1, True)
     f("sqrt", _sqrt, 1, True)
     f("exp", _exp, 1, True)
+    f("power", _float_power, 2, True)
+    f("pow", _float_power, 2, True)
+    for name, domain in _FLOAT_DOMAINS.items():
+        f(name, _domain_checked(name, domain), 1, True)
     f("date_bin", lambda st, src, org: _date_bin(st, src, org, s.tz), 3)
     f("make_date", _make_date, 3, True)
     f("make_time", _make_time, 3, True)
@@ -1409,6 +1413,62 @@ def _sqrt(v: object) -> object:
     if x < 0:
         raise SqlError("2201F", "cannot take square root of a negative number")
     return _float_result(math.sqrt(x))
+
+
+def _float_power(a: object, b: object) -> object:
+    """float8 ``^`` / power(), with dpow's errors (SQLite's pow answers inf or NULL)."""
+    if a is None or b is None:
+        return None
+    x, y = float(a), float(b)  # type: ignore[arg-type]
+    if x != x:
+        return 1.0 if y == 0 else "NaN"
+    if y != y:
+        return 1.0 if x == 1 else "NaN"
+    if x == 0 and y < 0:
+        raise SqlError("2201F", "zero raised to a negative power is undefined")
+    if x < 0 and math.isfinite(y) and math.floor(y) != y:
+        raise SqlError("2201F", "a negative number raised to a non-integer power yields a "
+                       "complex result")
+    try:
+        r = math.pow(x, y)
+    except OverflowError:
+        raise SqlError("22003", "value out of range: overflow") from None
+    if r == 0 and x != 0 and math.isfinite(x) and math.isfinite(y):
+        raise SqlError("22003", "value out of range: underflow")
+    return r
+
+
+# float8 functions of one argument: the inputs PostgreSQL takes (else 22003)
+_FLOAT_DOMAINS: dict[str, Callable[[float], bool]] = {
+    "acos": lambda x: -1 <= x <= 1,
+    "asin": lambda x: -1 <= x <= 1,
+    "acosh": lambda x: x >= 1,
+    "atanh": lambda x: -1 <= x <= 1,
+    "sin": math.isfinite,
+    "cos": math.isfinite,
+    "tan": math.isfinite,
+    "cot": math.isfinite,
+}
+
+
+def _domain_checked(name: str, domain: Callable[[float], bool]) -> Callable[[object], object]:
+    compute = getattr(math, name, None) or (lambda x: 1 / math.tan(x))
+
+    def call(v: object) -> object:
+        if v is None:
+            return None
+        x = float(v)  # type: ignore[arg-type]
+        if x != x:
+            return "NaN"
+        if not domain(x):
+            raise SqlError("22003", "input is out of range")
+        if name == "atanh" and abs(x) == 1:
+            return math.copysign(math.inf, x)
+        try:
+            return compute(x)
+        except ZeroDivisionError:
+            return math.inf
+    return call
 
 
 def _exp(v: object) -> object:

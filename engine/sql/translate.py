@@ -235,6 +235,8 @@ class Rewriter:
         """Rewrite bottom-up: children first, so a rule always sees rewritten operands
         (sqlglot's own transform skips the children of a replaced node)."""
         typed = self.numeric.operand_types(node)  # on the operands as written
+        if isinstance(node, exp.Anonymous) and str(node.this).lower() in ("gcd", "lcm"):
+            typed = tuple(self.numeric._type(x) for x in node.expressions)
         for key, value in list(node.args.items()):
             if isinstance(value, exp.Expression):
                 new = self.walk(value)
@@ -251,6 +253,10 @@ class Rewriter:
                 dated = _date_arithmetic(node, typed)
                 if dated is not None:
                     return dated
+            if isinstance(node, exp.Anonymous):  # gcd / lcm of integers: their type's range
+                if all(t is not None and t[0] in (types.INT2, types.INT4) for t in typed):
+                    return fn("pg_int_check", self._node(node), exp.Literal.number(32))
+                return self._node(node)
             exact = self.numeric.rewrite(node, typed)
             if exact is not None:
                 return exact
