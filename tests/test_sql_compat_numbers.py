@@ -109,3 +109,28 @@ def test_float_power_of_infinities(s):
         "SELECT power(float8 '-1', float8 'inf'), power(float8 '-1.1', float8 '-inf'), "
         "power(float8 '-inf', float8 '3'), power(float8 'nan', float8 '0'), gcd(12, 18)"
     ).rows == [(1.0, 0.0, float("-inf"), 1.0, 6)]
+
+
+@pytest.mark.parametrize("sql,expected", [
+    ("SELECT to_char(4567890123456789::int8, '9G999G999G999G999G999')", " 4,567,890,123,456,789"),
+    ("SELECT to_char(-123::int8, '9999999999999999PR')", "             <123>"),
+    ("SELECT to_char(-456::int8, 'FMS9999999999999999')", "-456"),
+    ("SELECT to_char(123::int4, 'FM9999999999999999THPR')", "123RD"),
+    ("SELECT to_char(456::int4, '0999999999999999')", " 0000000000000456"),
+    ("SELECT to_char(-34338492.215397047, '9G999G999G999G999G999D999G999')",
+     "           -34,338,492.215,397"),
+    ("SELECT to_char(0::numeric, 'FM9999999999999999.999999999999999')", "0."),
+    ("SELECT to_char(4.31, 'SG9999999999999999.999999999999999th')",
+     "+               4.310000000000000"),
+    ("SELECT to_char(99.995, '9.99EEEE')", " 10.00e+01"),
+    ("SELECT to_char(485, 'RN'), to_char(12.4, '99V999')", None),
+    ("SELECT to_char('100'::numeric, 'f\"ool\"999')", "fool 100"),
+    ("SELECT to_char(1234.5::float8, 'L9,999.99')", "  1,234.50"),
+    ("SELECT to_char(0.5, '9.99'), to_char(-0.5, '9.99')", None),
+])
+def test_to_char_of_numbers(s, sql, expected):
+    row = s.execute(sql).rows[0]
+    if expected is None:
+        assert row in [("        CDLXXXV", " 12400"), ("  .50", " -.50")]
+    else:
+        assert row == (expected,)

@@ -30,6 +30,7 @@ from aurora.engine.sql import (
     extensions,
     interval,
     numeric,
+    numformat,
     regexp,
     schemas,
     types,
@@ -459,8 +460,8 @@ _TO_CHAR = [
 def _to_char(v: object, fmt: str, tz: dt.tzinfo) -> str | None:
     if v is None or fmt is None:
         return None
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return str(v)
+    if isinstance(v, (int, float)) and not isinstance(v, bool):  # a number of no known type
+        return numformat.to_char(v, fmt, "int" if isinstance(v, int) else "float8")
     d = _to_datetime(v, tz)
     assert d is not None
     if types._HAS_TZ.search(str(v).strip()):
@@ -523,6 +524,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_at_time_zone", _at_time_zone, 2, True)
     f("pg_div", _div, 2, True)
     f("pg_int_div", _int_div, 3, True)
+    f("pg_num_to_char", _number_to_char, 3, True)
     f("pg_int_check", _int_check, 2, True)
     f("pg_int_overflow", _raise_int_overflow, 1)
     f("pg_ts_add", lambda ts, iv, sign: _ts_add(ts, iv, sign, tz()), 3)
@@ -1173,6 +1175,16 @@ def _int_cast(v: object, bits: int = 64) -> object:
     if not lo <= r <= hi:
         raise int_overflow(bits)
     return r
+
+
+def _number_to_char(v: object, fmt: object, kind: str) -> object:
+    if v is None or fmt is None:
+        return None
+    if kind == "numeric":
+        v = numeric.value(v)
+    elif kind != "int":
+        v = float(v)  # type: ignore[arg-type]
+    return numformat.to_char(v, str(fmt), kind)
 
 
 def _int_div(a: object, b: object, bits: int) -> object:

@@ -237,6 +237,10 @@ class Rewriter:
         typed = self.numeric.operand_types(node)  # on the operands as written
         if isinstance(node, exp.Anonymous) and str(node.this).lower() in ("gcd", "lcm"):
             typed = tuple(self.numeric._type(x) for x in node.expressions)
+        number_kind = None
+        if isinstance(node, exp.TimeToStr):  # to_char of a number: its picture, not a date's
+            t = self.numeric._type(node.this)
+            number_kind = _NUMBER_KINDS.get(t[0]) if t is not None else None
         for key, value in list(node.args.items()):
             if isinstance(value, exp.Expression):
                 new = self.walk(value)
@@ -248,6 +252,8 @@ class Rewriter:
                 and any(isinstance(x, exp.Expression) for x in value)
             ):
                 node.set(key, [self.walk(x) if isinstance(x, exp.Expression) else x for x in value])
+        if number_kind is not None:
+            return fn("pg_num_to_char", node.this, node.args["format"], _str(number_kind))
         if typed is not None:
             if isinstance(node, (exp.Add, exp.Sub)) and len(typed) == 2:
                 dated = _date_arithmetic(node, typed)
@@ -870,6 +876,8 @@ class Rewriter:
 
 
 _INT_BITS = {types.INT2: 16, types.INT4: 32, types.INT8: 64}
+_NUMBER_KINDS = {types.INT2: "int", types.INT4: "int", types.INT8: "int",
+                 types.NUMERIC: "numeric", 700: "float4", 701: "float8"}
 _INT_OPERATORS = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Neg, exp.Abs)
 # What may be evaluated twice in SQLite (the range test and the value) at no Python cost
 _PLAIN_SQL = (exp.Column, exp.Identifier, exp.Literal, exp.Parameter, exp.Paren, exp.Neg,
