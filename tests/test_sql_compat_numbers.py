@@ -134,3 +134,33 @@ def test_to_char_of_numbers(s, sql, expected):
         assert row in [("        CDLXXXV", " 12400"), ("  .50", " -.50")]
     else:
         assert row == (expected,)
+
+
+def test_real_holds_single_precision(s):
+    s.execute("CREATE TABLE r (f real)")
+    s.execute("INSERT INTO r VALUES ('1.2345678901234e+20'), (1004.3)")
+    # the stored value is the single-precision one: float8 shows its exact digits
+    assert s.execute("SELECT f::float8 FROM r ORDER BY f").rows == [
+        (1004.2999877929688,), (1.2345678955701443e+20,)]
+    # a quoted or numeric value compared with a real is read as a real
+    assert s.execute("SELECT count(*) FROM r WHERE f = '1004.3'").rows == [(1,)]
+    assert s.execute("SELECT count(*) FROM r WHERE f = 1004.3").rows == [(1,)]
+    assert s.execute("SELECT count(*) FROM r WHERE f = 1004.3::float8").rows == [(0,)]
+    assert _state(s, "SELECT '2147483647'::float4::int4") == "22003"
+
+
+def test_float_nan_results(s):
+    assert str(s.execute(
+        "SELECT 'Infinity'::float8 / 'Infinity'::float8, 'nan'::float8 / '0'::float8, "
+        "var_pop('inf'::float8), sinh(float8 'nan'), cbrt(float8 '27')").rows) == (
+        "[(nan, nan, nan, 'NaN', 3.0)]")
+    assert _state(s, "SELECT 1.5::float8 / 0::float8") == "22012"
+    assert _state(s, "SELECT cosh(float8 '1000')") == "22003"
+
+
+def test_extra_float_digits_zero(s):
+    s.execute("SET extra_float_digits = 0")
+    assert s.execute("SELECT sqrt(1004.3::float8), '1.2345678901234e+20'::float4").rows == [
+        (31.6906926399535, 1.23457e+20)]
+    s.execute("RESET extra_float_digits")
+    assert s.execute("SELECT sqrt(1004.3::float8)").rows == [(31.690692639953454,)]

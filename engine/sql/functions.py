@@ -691,9 +691,9 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_bool", lambda v: types.bool_in(v), 1)
     f("pg_bytea", types.bytea_in, 1)
     numeric.register(conn)
-    f("pg_int", _int_cast, -1)
-    f("pg_float", _float_cast, 1)
-    f("pg_float4", _float4_cast, 1)
+    f("pg_int", _int_cast, -1, True)
+    f("pg_float", _float_cast, 1, True)
+    f("pg_float4", _float4_cast, 1, True)
     f("pg_text", _text_cast, 1)
     f("pg_timestamptz", lambda v: None if v is None else _infinity(v) or ts_text(_to_datetime(v, s.tz)), 1)
     f("pg_timestamp", lambda v: _timestamp_cast(v, s.tz), 1)
@@ -862,12 +862,18 @@ def _raise_div0() -> None:
 def _div(a: object, b: object) -> object:
     if a is None or b is None:
         return None
-    if b == 0:
-        raise SqlError("22012", "division by zero")
     if isinstance(a, int) and isinstance(b, int):
+        if b == 0:
+            raise SqlError("22012", "division by zero")
         q = abs(a) // abs(b)
         return q if (a >= 0) == (b >= 0) else -q
-    return float(a) / float(b)  # type: ignore[arg-type]
+    x, y = float(a), float(b)  # type: ignore[arg-type]
+    if y == 0:
+        if x != x:
+            return "NaN"  # NaN / 0 is NaN, as float8div has it
+        raise SqlError("22012", "division by zero")
+    r = x / y
+    return "NaN" if r != r else r  # inf / inf: SQLite would make a NaN NULL
 
 
 def _mod(a: object, b: object) -> object:
@@ -1460,11 +1466,22 @@ _FLOAT_DOMAINS: dict[str, Callable[[float], bool]] = {
     "cos": math.isfinite,
     "tan": math.isfinite,
     "cot": math.isfinite,
+    "sinh": lambda x: True,
+    "cosh": lambda x: True,
+    "tanh": lambda x: True,
+    "asinh": lambda x: True,
+    "cbrt": lambda x: True,
 }
 
 
+def _cbrt(x: float) -> float:
+    r = math.copysign(abs(x) ** (1 / 3), x)
+    whole = round(r)
+    return float(whole) if whole**3 == x else r  # exact cubes exactly, as C's cbrt
+
+
 def _domain_checked(name: str, domain: Callable[[float], bool]) -> Callable[[object], object]:
-    compute = getattr(math, name, None) or (lambda x: 1 / math.tan(x))
+    compute = {"cot": lambda x: 1 / math.tan(x), "cbrt": _cbrt}.get(name) or getattr(math, name)
 
     def call(v: object) -> object:
         if v is None:
@@ -1480,6 +1497,8 @@ def _domain_checked(name: str, domain: Callable[[float], bool]) -> Callable[[obj
             return compute(x)
         except ZeroDivisionError:
             return math.inf
+        except OverflowError:
+            raise SqlError("22003", "value out of range: overflow") from None
     return call
 
 
@@ -1608,6 +1627,7 @@ def _float4_cast(v: object) -> object:
             raise SqlError("22003", f'"{v}" is out of range for type real') from None
         if single == 0 and x != 0:
             raise SqlError("22003", f'"{v}" is out of range for type real')
+        return single  # the value single precision holds, as float4 arithmetic sees it
     return "NaN" if x != x else x
 
 

@@ -703,10 +703,15 @@ class _FloatVariance:
             return
         x = float(v)  # type: ignore[arg-type]
         self.n += 1
+        before = self.sx
         self.sx += x
         if self.n > 1:
             tmp = x * self.n - self.sx
             self.sxx += tmp * tmp / (self.n * (self.n - 1))
+            if math.isinf(self.sx) or math.isinf(self.sxx):
+                if not math.isinf(before) and not math.isinf(x):
+                    raise SqlError("22003", "value out of range: overflow")
+                self.sxx = math.nan
         elif not math.isfinite(x):
             self.sxx = math.nan
 
@@ -715,7 +720,8 @@ class _FloatVariance:
         if self.n == 0 or (sample and self.n == 1):
             return None
         var = self.sxx / (self.n - 1 if sample else self.n)
-        return math.sqrt(var) if self.kind.startswith("stddev") else var
+        r = math.sqrt(var) if self.kind.startswith("stddev") else var
+        return "NaN" if r != r else r  # SQLite would make a NaN NULL
 
 
 class _Extreme:

@@ -418,10 +418,13 @@ class NumericRules:
             # float8 against numeric compares as float8: the numeric side (text when it has
             # many digits or a scale a REAL cannot spell) as a REAL.
             real = exp.DataType.build("DOUBLE")
+            single = any(t is not None and t[0] == 700 for t in ts)  # numeric to real: single
             if _num(a):
-                left = exp.Cast(this=_operand(left), to=real)
+                left = (_fn("pg_float4", _operand(left)) if single
+                        else exp.Cast(this=_operand(left), to=real))
             if _num(b):
-                right = exp.Cast(this=_operand(right), to=real.copy())
+                right = (_fn("pg_float4", _operand(right)) if single
+                         else exp.Cast(this=_operand(right), to=real.copy()))
             return type(e)(this=left, expression=right)
         if not _exact(ts):
             return None

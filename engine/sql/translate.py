@@ -269,6 +269,8 @@ class Rewriter:
             checked = _int_checked(node, typed)
             if checked is not None:
                 return checked
+            if isinstance(node, _COMPARISONS) and len(typed) == 2:
+                self._float4_operands(node, typed)
         return self._node(node)
 
     # -- rules per node -------------------------------------------------------------------
@@ -814,6 +816,15 @@ class Rewriter:
             else:
                 sel.append("joins", exp.Join(this=join_table))
 
+    def _float4_operands(self, e: exp.Expression, ts: tuple) -> None:
+        """real compared with a quoted value: the value is read as a real too (single
+        precision), as PostgreSQL resolves the unknown literal to the other side's type."""
+        a, b = (t[0] if t is not None else None for t in ts)
+        for side, mine, other in (("this", a, b), ("expression", b, a)):
+            value = e.args[side]
+            if other == 700 and mine in (types.TEXT, 705) and self._is_text(value):
+                e.set(side, fn("pg_float4", value))
+
     def _is_text(self, e: exp.Expression) -> bool:
         """A string literal of the statement (as written, or taken out by the normaliser)."""
         if isinstance(e, exp.Literal):
@@ -933,6 +944,7 @@ def _cut_spaces(v: exp.Expression, n: int) -> exp.Expression:
 
 _WRITE_FUNCS = {
     types.BOOL: "pg_bool",
+    700: "pg_float4",  # real holds single precision: 1.2345678901234e+20 is 1.2345679e+20
     17: "pg_bytea",
     114: "pg_jsonb",
     3802: "pg_jsonb",
