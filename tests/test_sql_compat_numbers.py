@@ -3,6 +3,8 @@ output, with PostgreSQL's SQLSTATEs (in-process, on a real SQLite file)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from aurora.engine.sqlapi import SqlError
@@ -153,7 +155,7 @@ def test_float_nan_results(s):
     assert str(s.execute(
         "SELECT 'Infinity'::float8 / 'Infinity'::float8, 'nan'::float8 / '0'::float8, "
         "var_pop('inf'::float8), sinh(float8 'nan'), cbrt(float8 '27')").rows) == (
-        "[(nan, nan, nan, 'NaN', 3.0)]")
+        "[(nan, nan, nan, nan, 3.0)]")
     assert _state(s, "SELECT 1.5::float8 / 0::float8") == "22012"
     assert _state(s, "SELECT cosh(float8 '1000')") == "22003"
 
@@ -164,3 +166,25 @@ def test_extra_float_digits_zero(s):
         (31.6906926399535, 1.23457e+20)]
     s.execute("RESET extra_float_digits")
     assert s.execute("SELECT sqrt(1004.3::float8)").rows == [(31.690692639953454,)]
+
+
+@pytest.mark.parametrize("text,fmt,expected", [
+    ("-34,338,492.654,878", "99G999G999D999G999", "-34338492.654878"),
+    ("<564646.654564>", "999999.999999PR", "-564646.654564"),
+    ("5.01-", "FM9.999999MI", "-5.01"),
+    (".-01", "S99.99", "-0.01"),
+    ("$1,234.56", "L99,999.99", "1234.56"),
+    ("34,50", "999,99", "3450"),
+    ("123456", "99", "12"),
+    (".0", "99999999.99999999", "0.0"),
+])
+def test_to_number(s, text, fmt, expected):
+    assert s.execute("SELECT to_number($1, $2)", (text, fmt)).rows == [(Decimal(expected),)]
+
+
+def test_numeric_div_truncates_exactly(s):
+    assert str(s.execute(
+        "SELECT div(-9999999999999999999999::numeric, 1000000000000000000000), "
+        "div(12345678901234567890, 123), div(-7.5, 2), div('nan'::numeric, 0)").rows) == (
+        "[(Decimal('-9'), Decimal('100371373180768844'), Decimal('-3'), Decimal('NaN'))]")
+    assert _state(s, "SELECT div('inf'::numeric, 0)") == "22012"

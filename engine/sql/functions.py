@@ -525,6 +525,8 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_div", _div, 2, True)
     f("pg_int_div", _int_div, 3, True)
     f("pg_num_to_char", _number_to_char, 3, True)
+    f("pg_num_div_trunc", _div_trunc, 2, True)
+    f("pg_to_number", lambda t, fmt: _numeric_result(numformat.to_number(t, fmt)), 2, True)
     f("pg_int_check", _int_check, 2, True)
     f("pg_int_overflow", _raise_int_overflow, 1)
     f("pg_ts_add", lambda ts, iv, sign: _ts_add(ts, iv, sign, tz()), 3)
@@ -1181,6 +1183,29 @@ def _int_cast(v: object, bits: int = 64) -> object:
     if not lo <= r <= hi:
         raise int_overflow(bits)
     return r
+
+
+def _div_trunc(a: object, b: object) -> object:
+    """numeric div(a, b): a / b truncated toward zero, exact at any size."""
+    x, y = numeric.value(a), numeric.value(b)
+    if x is None or y is None:
+        return None
+    if x.is_nan() or y.is_nan():
+        return "NaN"
+    if y == 0:
+        raise SqlError("22012", "division by zero")
+    if x.is_infinite():
+        if y.is_infinite():
+            return "NaN"
+        return numeric.scaled(x if y > 0 else -x)
+    if y.is_infinite():
+        return 0
+    q = (abs(x) / abs(y)).to_integral_value(rounding="ROUND_DOWN", context=numeric._CTX)
+    return numeric.scaled(q if (x < 0) == (y < 0) else -q)
+
+
+def _numeric_result(d: Decimal | None) -> object:
+    return None if d is None else numeric.scaled(d)
 
 
 def _number_to_char(v: object, fmt: object, kind: str) -> object:

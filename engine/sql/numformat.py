@@ -337,3 +337,67 @@ def _sci_text(value: object, kind: str, pic: _Picture) -> str:
     # a mantissa rounded up to 10 stays so ('10.00e+01'), as numeric_out_sci writes it
     m = d.scaleb(-exp).quantize(Decimal(1).scaleb(-post), rounding=ROUND_HALF_UP)
     return f"{sign}{m:f}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+
+
+def to_number(text: str | None, fmt: str | None) -> Decimal | None:
+    """``to_number(text, fmt)``: the picture read against the text, one input character per
+    digit position (a non-digit there is passed over, a leading sign taken), blanks skipped,
+    the decimal point where the text has it, and a sign where S / MI / PL / PR stand."""
+    if text is None or fmt is None:
+        return None
+    pic = _Picture(_parse(fmt))
+    s, i, n = text, 0, len(text)
+    digits: list[str] = []
+    point: int | None = None
+    negative = False
+
+    def blanks() -> None:
+        nonlocal i
+        while i < n and s[i] == " ":
+            i += 1
+
+    for k, lit in pic.items:
+        if k in ("9", "0"):
+            blanks()
+            if i < n and s[i] in "-+<" and not digits:
+                negative = s[i] != "+"
+                i += 1
+                blanks()
+            if i >= n:
+                continue
+            if s[i].isdigit():
+                digits.append(s[i])
+            elif s[i] == "." and pic.decimal and point is None:
+                point = len(digits)
+            elif s[i] in "-+<>":
+                continue  # a sign for S / MI / PR further on
+            i += 1
+        elif k in (".", "D"):
+            blanks()
+            if i < n and s[i] == "." and point is None:
+                point = len(digits)
+                i += 1
+        elif k in (",", "G"):
+            if i < n and s[i] == ",":
+                i += 1
+        elif k in ("S", "MI", "PL", "SG"):
+            blanks()
+            if i < n and s[i] in "-+":
+                negative = negative or s[i] == "-"
+                i += 1
+        elif k == "PR":
+            if i < n and s[i] == ">":
+                i += 1
+        elif k == "L":
+            if i < n and s[i] in "$ ":
+                i += 1
+        elif not k:
+            for _ in lit:
+                if i < n and not s[i].isdigit() and s[i] not in "-+<>.":
+                    i += 1
+    if not digits:
+        raise SqlError("22P02", 'invalid input syntax for type numeric: " "')
+    whole = "".join(digits[:point] if point is not None else digits) or "0"
+    frac = "".join(digits[point:]) if point is not None else ""
+    d = Decimal(f"{'-' if negative else ''}{whole}{'.' + frac if frac else ''}")
+    return d

@@ -427,6 +427,10 @@ class Rewriter:
             return fn(name, e.this, fmt)
         if isinstance(e, exp.Uuid):
             return fn("gen_random_uuid")
+        if isinstance(e, exp.IntDiv):  # div(a, b): the quotient truncated, exactly
+            return fn("pg_num_div_trunc", e.this, e.expression)
+        if isinstance(e, exp.ToNumber) and e.args.get("format") is not None:
+            return fn("pg_to_number", e.this, e.args["format"])
         if isinstance(e, exp.Div):
             d = e.expression
             if isinstance(d, exp.Literal) and not d.is_string and float(d.this) != 0:
