@@ -188,3 +188,22 @@ def test_numeric_div_truncates_exactly(s):
         "div(12345678901234567890, 123), div(-7.5, 2), div('nan'::numeric, 0)").rows) == (
         "[(Decimal('-9'), Decimal('100371373180768844'), Decimal('-3'), Decimal('NaN'))]")
     assert _state(s, "SELECT div('inf'::numeric, 0)") == "22012"
+
+
+def test_numeric_ln_log_exp_at_postgres_scale(s):
+    assert str(s.execute(
+        "SELECT ln(4.2), log(4.2), exp(1.0), exp(0.0), log(2.0, 64), log(1.0)").rows) == (
+        "[(Decimal('1.4350845252893226'), Decimal('0.6232492903979005'), "
+        "Decimal('2.7182818284590452'), Decimal('1.0000000000000000'), "
+        "Decimal('6.0000000000000000'), Decimal('0E-16'))]")
+    # an integer argument takes the float8 function, as PostgreSQL resolves it
+    assert s.execute("SELECT ln(2), exp(1)").rows == [(0.6931471805599453, 2.718281828459045)]
+    assert _state(s, "SELECT ln(0.0)") == "2201E"
+    assert _state(s, "SELECT log(-1.0)") == "2201E"
+    assert _state(s, "SELECT log(1.0, 5.0)") == "22012"
+
+
+def test_values_cte_columns_are_typed(s):
+    rows = s.execute("WITH v(x) AS (VALUES ('4.2'::numeric), ('1')) "
+                     "SELECT sqrt(x), to_char(x, '9.9') FROM v").rows
+    assert rows == [(Decimal("2.049390153191920"), " 4.2"), (Decimal("1.000000000000000"), " 1.0")]
