@@ -207,3 +207,9 @@ def test_values_cte_columns_are_typed(s):
     rows = s.execute("WITH v(x) AS (VALUES ('4.2'::numeric), ('1')) "
                      "SELECT sqrt(x), to_char(x, '9.9') FROM v").rows
     assert rows == [(Decimal("2.049390153191920"), " 4.2"), (Decimal("1.000000000000000"), " 1.0")]
+
+
+def test_integer_check_needs_integer_operands(ints):
+    # sum(int) + a float: not an integer operator, so no range check on a REAL result
+    assert ints.execute("SELECT sum(a) + random() * 0 FROM n WHERE a = 1").rows[0][0] == 1
+    assert ints.execute("SELECT (a + 1) * b, -a FROM n WHERE a = 1").rows == [(4, -1)]

@@ -237,6 +237,9 @@ class Rewriter:
         typed = self.numeric.operand_types(node)  # on the operands as written
         if isinstance(node, exp.Anonymous) and str(node.this).lower() in ("gcd", "lcm"):
             typed = tuple(self.numeric._type(x) for x in node.expressions)
+        # an integer operator: every operand's leaves typed integer (random() * 0 is not one)
+        integer = isinstance(node, _INT_OPERATORS) and bool(typed) and all(
+            self._surely_int(x) for x in node.iter_expressions())
         number_kind = None
         if isinstance(node, exp.TimeToStr):  # to_char of a number: its picture, not a date's
             t = self.numeric._type(node.this)
@@ -266,7 +269,7 @@ class Rewriter:
             exact = self.numeric.rewrite(node, typed)
             if exact is not None:
                 return exact
-            checked = _int_checked(node, typed)
+            checked = _int_checked(node, typed) if integer else None
             if checked is not None:
                 return checked
             if isinstance(node, _COMPARISONS) and len(typed) == 2:
@@ -819,6 +822,16 @@ class Rewriter:
                 sel.set("from_", exp.From(this=join_table))
             else:
                 sel.append("joins", exp.Join(this=join_table))
+
+    def _surely_int(self, e: exp.Expression) -> bool:
+        """Whether every leaf of an operand is typed int2 / int4 / int8 (the inferer takes
+        the known side's type where one side of an operator is unknown)."""
+        while isinstance(e, exp.Paren):
+            e = e.this
+        if isinstance(e, (*_INT_OPERATORS, exp.Mod)):
+            return all(self._surely_int(x) for x in e.iter_expressions())
+        t = self.numeric._type(e)
+        return t is not None and t[0] in _INT_BITS
 
     def _float4_operands(self, e: exp.Expression, ts: tuple) -> None:
         """real compared with a quoted value: the value is read as a real too (single
