@@ -438,6 +438,13 @@ def _domain_checks(column: str, oid: int, typmod: int) -> list[exp.ColumnConstra
         checks.append(("_aurora_range_float4", exp.or_(
             exp.LTE(this=exp.Abs(this=ref), expression=exp.Literal.number("3.4028234663852886e38")),
             exp.EQ(this=exp.Abs(this=ref), expression=exp.Literal.number("9e999")))))
+        # ... and not a non-zero double that single precision rounds to zero (underflow)
+        checks.append(("_aurora_underflow_float4", exp.or_(
+            exp.NEQ(this=exp.Anonymous(this="typeof", expressions=[ref.copy()]),
+                    expression=exp.Literal.string("real")),
+            exp.EQ(this=ref.copy(), expression=exp.Literal.number(0)),
+            exp.GT(this=exp.Abs(this=ref.copy()),
+                   expression=exp.Literal.number("7.006492321624085e-46")))))
     elif oid in (1042, 1043) and typmod > 4:
         n = typmod - 4
         # Trailing spaces past n are cut, not refused, as PostgreSQL does (types.py's decoder).

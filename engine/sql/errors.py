@@ -134,6 +134,8 @@ def domain_error(name: str) -> SqlError:
         return SqlError("22P02", f"invalid input syntax for type {kind}")
     if name == "_aurora_range_float4":
         return SqlError("22003", "value out of range: overflow")
+    if name == "_aurora_underflow_float4":
+        return SqlError("22003", "value out of range: underflow")
     if name.startswith("_aurora_range_"):
         kind = {"int2": "smallint", "int4": "integer"}.get(name.rsplit("_", 1)[-1], "integer")
         return SqlError("22003", f"{kind} out of range")

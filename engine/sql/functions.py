@@ -30,6 +30,7 @@ from aurora.engine.sql import (
     extensions,
     interval,
     numeric,
+    numformat,
     regexp,
     schemas,
     types,
@@ -459,8 +460,8 @@ _TO_CHAR = [
 def _to_char(v: object, fmt: str, tz: dt.tzinfo) -> str | None:
     if v is None or fmt is None:
         return None
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return str(v)
+    if isinstance(v, (int, float)) and not isinstance(v, bool):  # a number of no known type
+        return numformat.to_char(v, fmt, "int" if isinstance(v, int) else "float8")
     d = _to_datetime(v, tz)
     assert d is not None
     if types._HAS_TZ.search(str(v).strip()):
@@ -529,6 +530,12 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_date_trunc", lambda u, v: _date_trunc(u, v, tz()), 2)
     f("pg_at_time_zone", _at_time_zone, 2, True)
     f("pg_div", _div, 2, True)
+    f("pg_int_div", _int_div, 3, True)
+    f("pg_num_to_char", _number_to_char, 3, True)
+    f("pg_num_div_trunc", _div_trunc, 2, True)
+    f("pg_to_number", lambda t, fmt: _numeric_result(numformat.to_number(t, fmt)), 2, True)
+    f("pg_int_check", _int_check, 2, True)
+    f("pg_int_overflow", _raise_int_overflow, 1)
     f("pg_ts_add", lambda ts, iv, sign: _ts_add(ts, iv, sign, tz()), 3)
     f("pg_interval", interval.cast, 1, True)
     f("pg_interval_key", interval.sort_key, 1, True)
@@ -624,6 +631,10 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("log10", _log, 1, True)
     f("sqrt", _sqrt, 1, True)
     f("exp", _exp, 1, True)
+    f("power", _float_power, 2, True)
+    f("pow", _float_power, 2, True)
+    for name, domain in _FLOAT_DOMAINS.items():
+        f(name, _domain_checked(name, domain), 1, True)
     f("date_bin", lambda st, src, org: _date_bin(st, src, org, s.tz), 3)
     f("make_date", _make_date, 3, True)
     f("make_time", _make_time, 3, True)
@@ -689,9 +700,9 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_bool", lambda v: types.bool_in(v), 1)
     f("pg_bytea", types.bytea_in, 1)
     numeric.register(conn)
-    f("pg_int", _int_cast, 1)
-    f("pg_float", _float_cast, 1)
-    f("pg_float4", _float4_cast, 1)
+    f("pg_int", _int_cast, -1, True)
+    f("pg_float", _float_cast, 1, True)
+    f("pg_float4", _float4_cast, 1, True)
     f("pg_text", _text_cast, 1)
     f("pg_timestamptz", lambda v: None if v is None else _infinity(v) or ts_text(_to_datetime(v, s.tz)), 1)
     f("pg_timestamp", lambda v: _timestamp_cast(v, s.tz), 1)
@@ -860,12 +871,18 @@ def _raise_div0() -> None:
 def _div(a: object, b: object) -> object:
     if a is None or b is None:
         return None
-    if b == 0:
-        raise SqlError("22012", "division by zero")
     if isinstance(a, int) and isinstance(b, int):
+        if b == 0:
+            raise SqlError("22012", "division by zero")
         q = abs(a) // abs(b)
         return q if (a >= 0) == (b >= 0) else -q
-    return float(a) / float(b)  # type: ignore[arg-type]
+    x, y = float(a), float(b)  # type: ignore[arg-type]
+    if y == 0:
+        if x != x:
+            return "NaN"  # NaN / 0 is NaN, as float8div has it
+        raise SqlError("22012", "division by zero")
+    r = x / y
+    return "NaN" if r != r else r  # inf / inf: SQLite would make a NaN NULL
 
 
 def _mod(a: object, b: object) -> object:
@@ -1120,22 +1137,96 @@ def _array_in(v: object) -> object:
 _NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?")
 
 
-def _int_cast(v: object) -> object:
-    if v is None or type(v) is int:
+# bits of an integer type: its name and range (int2, int4, int8)
+INT_TYPES = {16: ("smallint", -(2**15), 2**15 - 1), 32: ("integer", -(2**31), 2**31 - 1),
+             64: ("bigint", -(2**63), 2**63 - 1)}
+
+
+def int_overflow(bits: int) -> SqlError:
+    return SqlError("22003", f"{INT_TYPES[bits][0]} out of range")
+
+
+def _raise_int_overflow(bits: int) -> None:
+    raise int_overflow(bits)
+
+
+def _int_check(v: object, bits: int) -> object:
+    """An integer operator's result, 22003 past its type's range (an int8 overflow is a
+    REAL in SQLite)."""
+    if v is None:
         return v
-    if type(v) is str and v.isascii() and v.isdigit():  # the common case, without a regex
-        return int(v)
-    if isinstance(v, float):
-        return round(v)
-    if isinstance(v, str):  # text to integer: integer syntax only, as int4in reads it
+    _, lo, hi = INT_TYPES[bits]
+    if type(v) is not int or not lo <= v <= hi:
+        raise int_overflow(bits)
+    return v
+
+
+def _int_cast(v: object, bits: int = 64) -> object:
+    """``v::int2 / int4 / int8``: text by int4in's syntax, a float rounded half to even (rint),
+    22003 past the type's range."""
+    if v is None:
+        return v
+    if type(v) is int:
+        r = v
+    elif isinstance(v, float):
+        if not math.isfinite(v):
+            raise int_overflow(bits)
+        r = round(v)
+    elif isinstance(v, str):  # text to integer: integer syntax only, as int4in reads it
         s = v.strip()
-        if re.fullmatch(r"[+-]?\d+", s):
-            return int(s)
-        raise SqlError("22P02", f'invalid input syntax for type integer: "{v}"')
-    try:
-        return round(float(Decimal(str(v))))
-    except (ValueError, ArithmeticError):
-        raise SqlError("22P02", f'invalid input syntax for type integer: "{v}"') from None
+        if not (v.isascii() and v.isdigit()) and not re.fullmatch(r"[+-]?\d+", s):
+            name = INT_TYPES[bits][0]
+            raise SqlError("22P02", f'invalid input syntax for type {name}: "{v}"')
+        r = int(s)
+        _, lo, hi = INT_TYPES[bits]
+        if not lo <= r <= hi:
+            raise SqlError("22003", f'value "{v}" is out of range for type {INT_TYPES[bits][0]}')
+    else:
+        try:
+            r = round(float(Decimal(str(v))))
+        except (ValueError, ArithmeticError):
+            raise SqlError("22P02", f'invalid input syntax for type integer: "{v}"') from None
+    _, lo, hi = INT_TYPES[bits]
+    if not lo <= r <= hi:
+        raise int_overflow(bits)
+    return r
+
+
+def _div_trunc(a: object, b: object) -> object:
+    """numeric div(a, b): a / b truncated toward zero, exact at any size."""
+    x, y = numeric.value(a), numeric.value(b)
+    if x is None or y is None:
+        return None
+    if x.is_nan() or y.is_nan():
+        return "NaN"
+    if y == 0:
+        raise SqlError("22012", "division by zero")
+    if x.is_infinite():
+        if y.is_infinite():
+            return "NaN"
+        return numeric.scaled(x if y > 0 else -x)
+    if y.is_infinite():
+        return 0
+    q = (abs(x) / abs(y)).to_integral_value(rounding="ROUND_DOWN", context=numeric._CTX)
+    return numeric.scaled(q if (x < 0) == (y < 0) else -q)
+
+
+def _numeric_result(d: Decimal | None) -> object:
+    return None if d is None else numeric.scaled(d)
+
+
+def _number_to_char(v: object, fmt: object, kind: str) -> object:
+    if v is None or fmt is None:
+        return None
+    if kind == "numeric":
+        v = numeric.value(v)
+    elif kind != "int":
+        v = float(v)  # type: ignore[arg-type]
+    return numformat.to_char(v, str(fmt), kind)
+
+
+def _int_div(a: object, b: object, bits: int) -> object:
+    return _int_check(_div(a, b), bits)
 
 
 def _gcd(a: object, b: object) -> object:
@@ -1374,6 +1465,75 @@ def _sqrt(v: object) -> object:
     return _float_result(math.sqrt(x))
 
 
+def _float_power(a: object, b: object) -> object:
+    """float8 ``^`` / power(), with dpow's errors (SQLite's pow answers inf or NULL)."""
+    if a is None or b is None:
+        return None
+    x, y = float(a), float(b)  # type: ignore[arg-type]
+    if x != x:
+        return 1.0 if y == 0 else "NaN"
+    if y != y:
+        return 1.0 if x == 1 else "NaN"
+    if x == 0 and y < 0:
+        raise SqlError("2201F", "zero raised to a negative power is undefined")
+    if x < 0 and math.isfinite(y) and math.floor(y) != y:
+        raise SqlError("2201F", "a negative number raised to a non-integer power yields a "
+                       "complex result")
+    try:
+        r = math.pow(x, y)
+    except OverflowError:
+        raise SqlError("22003", "value out of range: overflow") from None
+    if r == 0 and x != 0 and math.isfinite(x) and math.isfinite(y):
+        raise SqlError("22003", "value out of range: underflow")
+    return r
+
+
+# float8 functions of one argument: the inputs PostgreSQL takes (else 22003)
+_FLOAT_DOMAINS: dict[str, Callable[[float], bool]] = {
+    "acos": lambda x: -1 <= x <= 1,
+    "asin": lambda x: -1 <= x <= 1,
+    "acosh": lambda x: x >= 1,
+    "atanh": lambda x: -1 <= x <= 1,
+    "sin": math.isfinite,
+    "cos": math.isfinite,
+    "tan": math.isfinite,
+    "cot": math.isfinite,
+    "sinh": lambda x: True,
+    "cosh": lambda x: True,
+    "tanh": lambda x: True,
+    "asinh": lambda x: True,
+    "cbrt": lambda x: True,
+}
+
+
+def _cbrt(x: float) -> float:
+    r = math.copysign(abs(x) ** (1 / 3), x)
+    whole = round(r)
+    return float(whole) if whole**3 == x else r  # exact cubes exactly, as C's cbrt
+
+
+def _domain_checked(name: str, domain: Callable[[float], bool]) -> Callable[[object], object]:
+    compute = {"cot": lambda x: 1 / math.tan(x), "cbrt": _cbrt}.get(name) or getattr(math, name)
+
+    def call(v: object) -> object:
+        if v is None:
+            return None
+        x = float(v)  # type: ignore[arg-type]
+        if x != x:
+            return "NaN"
+        if not domain(x):
+            raise SqlError("22003", "input is out of range")
+        if name == "atanh" and abs(x) == 1:
+            return math.copysign(math.inf, x)
+        try:
+            return compute(x)
+        except ZeroDivisionError:
+            return math.inf
+        except OverflowError:
+            raise SqlError("22003", "value out of range: overflow") from None
+    return call
+
+
 def _exp(v: object) -> object:
     if v is None:
         return None
@@ -1461,10 +1621,29 @@ def _make_timestamptz(tz: dt.tzinfo, *a: object) -> object:
     return ts_text(d)
 
 
+_FLOAT_WORDS = frozenset({"nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"})
+_FLOAT_TEXT = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+
+
+def _float_in(v: object, name: str) -> float:
+    """A float's input: float8in's syntax; a text whose value double precision cannot hold
+    (overflow to infinity, underflow to zero) is 22003."""
+    if not isinstance(v, str):
+        return float(v)  # type: ignore[arg-type]
+    if not _FLOAT_TEXT.fullmatch(v):
+        if v.strip().lower() not in _FLOAT_WORDS:
+            raise SqlError("22P02", f'invalid input syntax for type {name}: "{v}"')
+        return float(v)
+    x = float(v)
+    if math.isinf(x) or (x == 0 and re.search(r"[1-9]", v.lower().partition("e")[0])):
+        raise SqlError("22003", f'"{v}" is out of range for type {name}')
+    return x
+
+
 def _float_cast(v: object) -> object:
     if v is None:
         return None
-    x = float(v)  # type: ignore[arg-type]
+    x = _float_in(v, "double precision")
     return "NaN" if x != x else x  # SQLite would store a NaN as NULL: kept as its text
 
 
@@ -1472,7 +1651,7 @@ def _float4_cast(v: object) -> object:
     """real's input: a double that single precision cannot hold is 22003, as in float4in."""
     if v is None:
         return None
-    x = float(v)  # type: ignore[arg-type]
+    x = _float_in(v, "real")
     if math.isfinite(x):
         try:
             single = struct.unpack("!f", struct.pack("!f", x))[0]
@@ -1480,6 +1659,7 @@ def _float4_cast(v: object) -> object:
             raise SqlError("22003", f'"{v}" is out of range for type real') from None
         if single == 0 and x != 0:
             raise SqlError("22003", f'"{v}" is out of range for type real')
+        return single  # the value single precision holds, as float4 arithmetic sees it
     return "NaN" if x != x else x
 
 

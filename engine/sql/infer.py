@@ -59,6 +59,9 @@ _FUNC_TYPES: dict[str, int] = {
     "concat_ws": 25,
     "md5": 25,
     "to_char": 25,
+    "to_number": 1700,
+    **dict.fromkeys(("sin", "cos", "tan", "cot", "asin", "acos", "atan", "atan2", "sinh", "cosh",
+                     "tanh", "asinh", "acosh", "atanh", "cbrt", "degrees", "radians"), 701),
     "lpad": 25,
     "rpad": 25,
     "left": 25,
@@ -398,7 +401,8 @@ class Inferer:
             n = int(e.name)
             if n in self.lit_kinds:
                 k = self.lit_kinds[n]
-                return {"s": (types.TEXT, -1), "i": (types.INT4, -1), "n": (types.NUMERIC, -1)}[k]
+                return {"s": (types.TEXT, -1), "i": (types.INT4, -1), "l": (types.INT8, -1),
+                        "n": (types.NUMERIC, -1)}[k]
             oid = self.params.get(n)
             return (oid, -1) if oid else None
         if isinstance(e, exp.Cast):
@@ -467,6 +471,10 @@ class Inferer:
             ):
                 return types.NUMERIC, -1
             return (types.FLOAT8, -1) if isinstance(e, exp.Sqrt) else t
+        if isinstance(e, (exp.Ln, exp.Exp, exp.Log)):  # numeric in, numeric out; else float8
+            args = (e.this, e.args.get("expression"))
+            oids = {t[0] for t in (self.type_of(x, scope) for x in args if x) if t}
+            return (types.NUMERIC if types.NUMERIC in oids else types.FLOAT8), -1
         if isinstance(e, exp.Pow):
             oids = {t[0] for t in (self.type_of(e.this, scope), self.type_of(e.expression, scope)) if t}
             exact = types.NUMERIC in oids and not oids & {700, 701}
@@ -645,6 +653,11 @@ def infer_select(
         return [(f"column{i + 1}", inferer.type_of(e, scope)) for i, e in enumerate(first)]
     if not isinstance(node, exp.Select):
         return []
+    frm = node.args.get("from_")
+    if (len(node.expressions) == 1 and isinstance(node.expressions[0], exp.Star)
+            and frm is not None and isinstance(frm.this, exp.Values)
+            and not node.args.get("joins") and not node.args.get("where")):
+        return infer_select(frm.this, catalog, inferer)  # WITH v(x) AS (VALUES ...)
     scope = Scope(catalog, node, inferer)
     out = []
     for e in node.expressions:

@@ -517,6 +517,84 @@ def sqrt(v: object, hint: int = -1) -> object:
     return scaled(Decimal(q).scaleb(-rscale, context=_CTX))
 
 
+def _ln_dweight(x: Decimal) -> int:
+    """numeric.c's estimate of the decimal weight of ln(x) (x > 0)."""
+    if Decimal("0.9") <= x <= Decimal("1.1"):
+        d = x - 1
+        return d.adjusted() if d else 0
+    return int(math.log10(abs(float(x.ln(Context(prec=20))))))
+
+
+def _precise(rscale: int, weight: int) -> Context:
+    return Context(prec=max(rscale + max(weight, 0) + 20, 40), Emax=_CTX.Emax, Emin=_CTX.Emin)
+
+
+def _log_domain(x: Decimal) -> None:
+    if x < 0:
+        raise SqlError("2201E", "cannot take logarithm of a negative number")
+    if x == 0:
+        raise SqlError("2201E", "cannot take logarithm of zero")
+
+
+def ln(v: object, hint: int = -1) -> object:
+    """numeric ln(x), at numeric.c's scale: 16 significant digits, at least x's scale."""
+    x = _arg(v, hint)
+    if x is None:
+        return None
+    if x.is_nan():
+        return scaled(x)
+    _log_domain(x)
+    if x.is_infinite():
+        return scaled(x)
+    rscale = min(max(MIN_SIG_DIGITS - _ln_dweight(x), scale_of(x), 0), MAX_DISPLAY_SCALE)
+    r = x.ln(_precise(rscale, 6))
+    return scaled(r.quantize(_quantum(rscale), rounding=ROUND_HALF_UP, context=_CTX))
+
+
+def log(base: object, num: object, hb: int = -1, hn: int = -1) -> object:
+    """numeric log(base, x) (log(x) is base 10), at numeric.c's scale."""
+    b, x = _arg(base, hb), _arg(num, hn)
+    if b is None or x is None:
+        return None
+    if b.is_nan() or x.is_nan():
+        return scaled(NAN)
+    _log_domain(b)
+    _log_domain(x)
+    if b.is_infinite():
+        return scaled(NAN if x.is_infinite() else Decimal(0))
+    if x.is_infinite():
+        return scaled(x)
+    if b == 1:
+        raise SqlError("22012", "division by zero")
+    dweight = _ln_dweight(x) - _ln_dweight(b)
+    rscale = min(max(MIN_SIG_DIGITS - dweight, scale_of(b), scale_of(x), 0), MAX_DISPLAY_SCALE)
+    ctx = _precise(rscale, abs(dweight) + 6)
+    r = x.ln(ctx) / b.ln(ctx)
+    return scaled(r.quantize(_quantum(rscale), rounding=ROUND_HALF_UP, context=_CTX))
+
+
+def exp(v: object, hint: int = -1) -> object:
+    """numeric exp(x), at numeric.c's scale: 16 significant digits, at least x's scale."""
+    x = _arg(v, hint)
+    if x is None:
+        return None
+    if x.is_nan():
+        return scaled(x)
+    if x.is_infinite():
+        return scaled(x if x > 0 else Decimal(0))
+    est = max(min(float(x) * 0.434294481903252, 2000.0), -2000.0)
+    if est > 131071:
+        raise SqlError("22003", "value overflows numeric format")
+    rscale = min(max(MIN_SIG_DIGITS - int(est), scale_of(x), 0), MAX_DISPLAY_SCALE)
+    try:
+        r = x.exp(_precise(rscale, int(est) + 1))
+    except ArithmeticError:
+        raise SqlError("22003", "value overflows numeric format") from None
+    if r.adjusted() >= 131072:
+        raise SqlError("22003", "value overflows numeric format")
+    return scaled(r.quantize(_quantum(rscale), rounding=ROUND_HALF_UP, context=_CTX))
+
+
 def power(a: object, b: object, sa: int = -1, sb: int = -1) -> object:
     x, y = _arg(a, sa), _arg(b, sb)
     if x is None or y is None:
@@ -703,10 +781,15 @@ class _FloatVariance:
             return
         x = float(v)  # type: ignore[arg-type]
         self.n += 1
+        before = self.sx
         self.sx += x
         if self.n > 1:
             tmp = x * self.n - self.sx
             self.sxx += tmp * tmp / (self.n * (self.n - 1))
+            if math.isinf(self.sx) or math.isinf(self.sxx):
+                if not math.isinf(before) and not math.isinf(x):
+                    raise SqlError("22003", "value out of range: overflow")
+                self.sxx = math.nan
         elif not math.isfinite(x):
             self.sxx = math.nan
 
@@ -715,7 +798,8 @@ class _FloatVariance:
         if self.n == 0 or (sample and self.n == 1):
             return None
         var = self.sxx / (self.n - 1 if sample else self.n)
-        return math.sqrt(var) if self.kind.startswith("stddev") else var
+        r = math.sqrt(var) if self.kind.startswith("stddev") else var
+        return "NaN" if r != r else r  # SQLite would make a NaN NULL
 
 
 class _Extreme:
@@ -784,6 +868,9 @@ def register(conn: apsw.Connection) -> None:
     f("pg_num_floor", floor, 1)
     f("pg_num_abs", abs_)
     f("pg_num_sqrt", sqrt)
+    f("pg_num_ln", ln)
+    f("pg_num_exp", exp)
+    f("pg_num_log", log)
     f("pg_num_scaled", lambda v, hint=-1: None if v is None else scaled(_arg(v, hint)))  # type: ignore[arg-type]
     conn.create_window_function("pg_num_sum", _Sum, -1, flags=flags)
     conn.create_window_function("pg_num_avg", _Avg, -1, flags=flags)

@@ -49,6 +49,8 @@ _UNARY: dict[type, str] = {
     exp.Neg: "pg_num_neg",
     exp.Abs: "pg_num_abs",
     exp.Sqrt: "pg_num_sqrt",
+    exp.Ln: "pg_num_ln",
+    exp.Exp: "pg_num_exp",
 }
 _INTEGRAL: dict[type, str] = {exp.Ceil: "pg_num_ceil", exp.Floor: "pg_num_floor"}
 _ROUNDING: dict[type, str] = {exp.Round: "pg_num_round", exp.Trunc: "pg_num_trunc"}
@@ -71,6 +73,7 @@ _CANDIDATES = (
     exp.Cast,
     exp.Ordered,
     exp.DPipe,
+    exp.Log,
 )
 _TEXT_OIDS = frozenset({types.TEXT, 1043, 1042})
 _INTERVAL = 1186  # compared and ordered by interval.sort_key (this rule types the operands)
@@ -214,6 +217,8 @@ class NumericRules:
             return tuple(self._type(x) for x in (e.this, *e.expressions))
         if isinstance(e, (exp.Min, exp.Max)) and e.expressions:
             return None  # SQLite's scalar max(a, b)
+        if isinstance(e, exp.Log):  # log(x) / log(b, x)
+            return tuple(self._type(x) for x in (e.this, e.args.get("expression")) if x)
         if isinstance(e, (exp.Binary, exp.Nullif)):
             return self._type(e.this), self._type(e.expression)
         inner = e.this
@@ -394,6 +399,14 @@ class NumericRules:
             return exp.Case(
                 ifs=[exp.If(this=equal, true=exp.Null())], default=_operand(e.this.copy())
             )
+        if kind is exp.Log:
+            if not _exact(ts):
+                return None
+            if e.args.get("expression") is None:  # log(x): base 10
+                return _fn("pg_num_log", exp.Literal.number(10), _operand(e.this),
+                           exp.Literal.number(-1), _hint(ts[0]))
+            return _fn("pg_num_log", _operand(e.this), _operand(e.expression), _hint(ts[0]),
+                       _hint(ts[1]))
         if kind in _UNARY:
             if not _num(ts[0]):
                 return None
@@ -418,10 +431,13 @@ class NumericRules:
             # float8 against numeric compares as float8: the numeric side (text when it has
             # many digits or a scale a REAL cannot spell) as a REAL.
             real = exp.DataType.build("DOUBLE")
+            single = any(t is not None and t[0] == 700 for t in ts)  # numeric to real: single
             if _num(a):
-                left = exp.Cast(this=_operand(left), to=real)
+                left = (_fn("pg_float4", _operand(left)) if single
+                        else exp.Cast(this=_operand(left), to=real))
             if _num(b):
-                right = exp.Cast(this=_operand(right), to=real.copy())
+                right = (_fn("pg_float4", _operand(right)) if single
+                         else exp.Cast(this=_operand(right), to=real.copy()))
             return type(e)(this=left, expression=right)
         if not _exact(ts):
             return None

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
+import math
 import re
 import threading
 import time
@@ -90,6 +91,7 @@ class Plan:
     columns: list[Column] | None = None  # settled at the first run
     decoders: list | None = None
     has_decoders: bool = False
+    floats: list[tuple[int, int]] = field(default_factory=list)  # float4/8 columns, digits
     unknown: list[int] = field(default_factory=list)
     external: bool = False  # calls a service outside the instance (extensions.py)
     nbind: int | None = None  # highest ?N of ``sql``, when translation folded trailing ones away
@@ -602,6 +604,8 @@ class Session:
                     tuple(v if d is None else d(v) for d, v in zip(decs, r, strict=False))
                     for r in rows
                 ]
+                if plan.floats and self.settings.values.get("extra_float_digits", "1")[:1] in "0-":
+                    rows = self._fewer_float_digits(plan.floats, rows)
             n = len(rows)
             if plan.kind == "select":
                 return StatementResult(f"SELECT {n}", plan.columns, rows)
@@ -680,6 +684,23 @@ class Session:
         # encodes the rows by what Describe said.
         self._settle(plan, desc[0] if desc else None, [])
 
+    def _fewer_float_digits(self, floats: list[tuple[int, int]], rows: list) -> list:
+        """extra_float_digits <= 0: floats as PostgreSQL prints them then, with 15 (float4: 6)
+        significant digits plus that setting (%g), not the shortest exact form."""
+        try:
+            extra = max(-15, min(0, int(self.settings.values["extra_float_digits"])))
+        except ValueError:
+            return rows
+        out = []
+        for r in rows:
+            r = list(r)
+            for i, digits in floats:
+                v = r[i]
+                if type(v) is float and math.isfinite(v):
+                    r[i] = float(f"{v:.{max(1, digits + extra)}g}")
+            out.append(tuple(r))
+        return out
+
     def _settle(self, plan: Plan, desc: tuple | None, rows: list) -> None:
         cols: list[Column] = []
         decoders: list = []
@@ -721,6 +742,8 @@ class Session:
         plan.columns = cols
         plan.decoders = decoders
         plan.has_decoders = any(d is not None for d in decoders)
+        plan.floats = [(i, 6 if c.type_oid == 700 else 15) for i, c in enumerate(cols)
+                       if c.type_oid in (700, 701)]
         plan.unknown = unknown
 
     # --- transaction control -----------------------------------------------------------
@@ -1107,7 +1130,13 @@ def _ident(name: str) -> str:
 
 
 def _num_kind(tok: str) -> str:
-    return "n" if ("." in tok or "e" in tok.lower()) else "i"
+    """A number literal's type as PostgreSQL gives it: i integer, l bigint, n numeric."""
+    if "." in tok or "e" in tok.lower():
+        return "n"
+    if len(tok) < 10:
+        return "i"
+    v = int(tok)
+    return "i" if abs(v) < 2**31 else "l" if -(2**63) <= v < 2**63 else "n"
 
 
 def _utility_columns(word: str, sql: str) -> list[Column] | None:

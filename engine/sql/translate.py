@@ -305,6 +305,15 @@ class Rewriter:
         """Rewrite bottom-up: children first, so a rule always sees rewritten operands
         (sqlglot's own transform skips the children of a replaced node)."""
         typed = self.numeric.operand_types(node)  # on the operands as written
+        if isinstance(node, exp.Anonymous) and str(node.this).lower() in ("gcd", "lcm"):
+            typed = tuple(self.numeric._type(x) for x in node.expressions)
+        # an integer operator: every operand's leaves typed integer (random() * 0 is not one)
+        integer = isinstance(node, _INT_OPERATORS) and bool(typed) and all(
+            self._surely_int(x) for x in node.iter_expressions())
+        number_kind = None
+        if isinstance(node, exp.TimeToStr):  # to_char of a number: its picture, not a date's
+            t = self.numeric._type(node.this)
+            number_kind = _NUMBER_KINDS.get(t[0]) if t is not None else None
         for key, value in list(node.args.items()):
             if isinstance(value, exp.Expression):
                 new = self.walk(value)
@@ -316,14 +325,25 @@ class Rewriter:
                 and any(isinstance(x, exp.Expression) for x in value)
             ):
                 node.set(key, [self.walk(x) if isinstance(x, exp.Expression) else x for x in value])
+        if number_kind is not None:
+            return fn("pg_num_to_char", node.this, node.args["format"], _str(number_kind))
         if typed is not None:
             if isinstance(node, (exp.Add, exp.Sub)) and len(typed) == 2:
                 dated = _date_arithmetic(node, typed)
                 if dated is not None:
                     return dated
+            if isinstance(node, exp.Anonymous):  # gcd / lcm of integers: their type's range
+                if all(t is not None and t[0] in (types.INT2, types.INT4) for t in typed):
+                    return fn("pg_int_check", self._node(node), exp.Literal.number(32))
+                return self._node(node)
             exact = self.numeric.rewrite(node, typed)
             if exact is not None:
                 return exact
+            checked = _int_checked(node, typed) if integer else None
+            if checked is not None:
+                return checked
+            if isinstance(node, _COMPARISONS) and len(typed) == 2:
+                self._float4_operands(node, typed)
         return self._node(node)
 
     # -- rules per node -------------------------------------------------------------------
@@ -480,6 +500,10 @@ class Rewriter:
             return fn(name, e.this, fmt)
         if isinstance(e, exp.Uuid):
             return fn("gen_random_uuid")
+        if isinstance(e, exp.IntDiv):  # div(a, b): the quotient truncated, exactly
+            return fn("pg_num_div_trunc", e.this, e.expression)
+        if isinstance(e, exp.ToNumber) and e.args.get("format") is not None:
+            return fn("pg_to_number", e.this, e.args["format"])
         if isinstance(e, exp.Div):
             d = e.expression
             if isinstance(d, exp.Literal) and not d.is_string and float(d.this) != 0:
@@ -683,7 +707,8 @@ class Rewriter:
                 return fn("pg_regclass", *v.expressions)  # 'name'::regclass::oid
             if isinstance(e.parent, (exp.Cast, exp.WindowSpec)):
                 return v  # SQLite refuses a function call as a frame offset
-            return fn("pg_int", v)
+            bits = _INT_BITS.get(oid)
+            return fn("pg_int", v, exp.Literal.number(bits)) if bits else fn("pg_int", v)
         if oid == types.BOOL:
             return fn("pg_bool", v)
         if oid == 17:
@@ -868,6 +893,31 @@ class Rewriter:
             else:
                 sel.append("joins", exp.Join(this=join_table))
 
+    def _surely_int(self, e: exp.Expression) -> bool:
+        """Whether every leaf of an operand is typed int2 / int4 / int8 (the inferer takes
+        the known side's type where one side of an operator is unknown)."""
+        while isinstance(e, exp.Paren):
+            e = e.this
+        if isinstance(e, (*_INT_OPERATORS, exp.Mod)):
+            return all(self._surely_int(x) for x in e.iter_expressions())
+        t = self.numeric._type(e)
+        return t is not None and t[0] in _INT_BITS
+
+    def _float4_operands(self, e: exp.Expression, ts: tuple) -> None:
+        """real compared with a quoted value: the value is read as a real too (single
+        precision), as PostgreSQL resolves the unknown literal to the other side's type."""
+        a, b = (t[0] if t is not None else None for t in ts)
+        for side, mine, other in (("this", a, b), ("expression", b, a)):
+            value = e.args[side]
+            if other == 700 and mine in (types.TEXT, 705) and self._is_text(value):
+                e.set(side, fn("pg_float4", value))
+
+    def _is_text(self, e: exp.Expression) -> bool:
+        """A string literal of the statement (as written, or taken out by the normaliser)."""
+        if isinstance(e, exp.Literal):
+            return e.is_string
+        return isinstance(e, exp.Parameter) and self.lit_kinds.get(int(e.name)) == "s"
+
     def _coerce_writes(self, tree: exp.Expression) -> None:
         """Values written to NUMERIC / BOOLEAN / JSON columns pass through their input function,
         so a ``'19.90'`` string or ``'t'`` lands in the storage form that compares correctly."""
@@ -913,11 +963,58 @@ class Rewriter:
                 value.replace(_cut_spaces(value.copy(), info.typmod - 4))
                 continue
             wrap = _WRITE_FUNCS.get(info.type_oid)
+            if info.type_oid in (700, 701) and self._is_text(value):
+                # a float's text input ('10e400' is 22003, not Infinity as SQLite reads it)
+                wrap = "pg_float4" if info.type_oid == 700 else "pg_float"
             if wrap is None:
                 continue
             if isinstance(value, exp.Anonymous) and str(value.this) == wrap:
                 continue
             value.replace(fn(wrap, value.copy()))
+
+
+_INT_BITS = {types.INT2: 16, types.INT4: 32, types.INT8: 64}
+_NUMBER_KINDS = {types.INT2: "int", types.INT4: "int", types.INT8: "int",
+                 types.NUMERIC: "numeric", 700: "float4", 701: "float8"}
+_INT_OPERATORS = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Neg, exp.Abs)
+# What may be evaluated twice in SQLite (the range test and the value) at no Python cost
+_PLAIN_SQL = (exp.Column, exp.Identifier, exp.Literal, exp.Parameter, exp.Paren, exp.Neg,
+              exp.Add, exp.Sub, exp.Mul, exp.Abs, exp.Case, exp.If, exp.Between, exp.Not,
+              exp.EQ, exp.Null, exp.Star)
+
+
+def _int_checked(e: exp.Expression, ts: tuple) -> exp.Expression | None:
+    """An operator on int2 / int4 / int8 operands, with PostgreSQL's 22003 when its result
+    leaves its type's range (SQLite computes in 64 bits and turns an overflow into a REAL).
+    The test is SQLite's own CASE over the operator (so ordinary arithmetic never calls
+    Python) unless the operands call functions anyway."""
+    if not isinstance(e, _INT_OPERATORS) or not ts:
+        return None
+    if isinstance(e, exp.Neg) and isinstance(e.this, exp.Literal):
+        return None  # a negative constant, whose type fits its value
+    if any(t is None or t[0] not in _INT_BITS for t in ts):
+        return None
+    bits = max(_INT_BITS[t[0]] for t in ts)
+    width = exp.Literal.number(bits)
+    if isinstance(e, exp.Div):
+        d = e.expression
+        if isinstance(d, exp.Literal) and not d.is_string and int(d.this) != 0:
+            return e  # a positive constant divisor: SQLite's division is PostgreSQL's
+        return fn("pg_int_div", e.this, e.expression, width)
+    nodes = list(e.walk())
+    if len(nodes) > 40 or not all(isinstance(n, _PLAIN_SQL) or _is_check(n) for n in nodes):
+        return fn("pg_int_check", e, width)
+    if bits == 64:
+        test: exp.Expression = exp.EQ(this=fn("typeof", e.copy()), expression=_str("real"))
+    else:
+        lo, hi = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+        test = exp.Not(this=exp.Between(this=e.copy(), low=exp.Literal.number(lo),
+                                        high=exp.Literal.number(hi)))
+    return exp.Case(ifs=[exp.If(this=test, true=fn("pg_int_overflow", width))], default=e)
+
+
+def _is_check(e: exp.Expression) -> bool:
+    return isinstance(e, exp.Anonymous) and str(e.this) in ("typeof", "pg_int_overflow")
 
 
 def _cut_spaces(v: exp.Expression, n: int) -> exp.Expression:
@@ -934,6 +1031,7 @@ def _cut_spaces(v: exp.Expression, n: int) -> exp.Expression:
 
 _WRITE_FUNCS = {
     types.BOOL: "pg_bool",
+    700: "pg_float4",  # real holds single precision: 1.2345678901234e+20 is 1.2345679e+20
     17: "pg_bytea",
     114: "pg_jsonb",
     3802: "pg_jsonb",
