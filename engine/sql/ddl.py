@@ -555,6 +555,9 @@ def _create_view(s: Session, tree: exp.Expression) -> StatementResult:
         if tree.args.get("replace"):
             s.conn.execute(f"DROP VIEW IF EXISTS {_q(name)}")
         s.conn.execute(f"CREATE VIEW {_q(name)} AS {definition} {sql}")
+        # SQLite takes a view of a missing relation and fails on every later schema read:
+        # PostgreSQL refuses it at once (42P01 from SQLite's "no such table").
+        s.conn.execute(f"SELECT 1 FROM {_q(name)} LIMIT 0").fetchall()
         s.conn.execute("DELETE FROM main._aurora_columns WHERE table_name=?", (name,))
         s.conn.executemany(
             "INSERT OR REPLACE INTO main._aurora_columns(table_name, column_name, position, "
