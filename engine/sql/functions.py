@@ -719,6 +719,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_database_size", lambda *a: 0)
     f("pg_typeof", lambda v: types.format_type(types.value_oid(v)), 1)
     f("pg_raise_div0", _raise_div0, 0)
+    f("pg_raise_multirow", _raise_multirow, 0)
 
 
 def _sleep(s: Session, secs: object) -> None:
@@ -848,6 +849,10 @@ def _series_next(s: Session, v: object, stop: object, step: object, tz: dt.tzinf
 
 def _raise_div0() -> None:
     raise SqlError("22012", "division by zero")
+
+
+def _raise_multirow() -> None:
+    raise SqlError("21000", "more than one row returned by a subquery used as an expression")
 
 
 def _div(a: object, b: object) -> object:

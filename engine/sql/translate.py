@@ -18,7 +18,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.sqlite import SQLite
 
-from aurora.engine.sql import extensions, lexer, schemas, types
+from aurora.engine.sql import dml, extensions, lexer, schemas, types
 from aurora.engine.sql.catalog import Catalog
 from aurora.engine.sql.infer import Inferer, datatype_ref
 from aurora.engine.sql.numeric_rewrite import VARIANCES, NumericRules, cast_call, write_call
@@ -179,6 +179,16 @@ class Rewriter:
         self._srf_n = 0
 
     def run(self, tree: exp.Expression) -> exp.Expression:
+        if isinstance(tree, (exp.Update, exp.Delete, exp.Insert)):
+            tree = dml.through_views(tree, self.catalog)
+        if isinstance(tree, exp.Update):
+            dml.rewrite_update(tree, self.catalog)
+        elif isinstance(tree, exp.Delete):
+            dml.rewrite_delete(tree)
+        elif isinstance(tree, exp.Insert):
+            dml.rewrite_conflict(tree, self.catalog)
+        if isinstance(tree, (exp.Update, exp.Delete, exp.Insert)):
+            dml.expand_returning_stars(tree, self.catalog)
         self._insert_short_rows(tree)
         self._insert_defaults(tree)
         self._lateral(tree)
@@ -825,13 +835,11 @@ class Rewriter:
             conflict = tree.args.get("conflict")
             if conflict is not None:
                 for eq in conflict.expressions or []:
-                    if isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Column):
-                        targets.append((eq.expression, table, eq.this.name))
+                    targets += _assigned(eq, table)
         elif isinstance(tree, exp.Update):
             table = tree.this.name
             for eq in tree.expressions:
-                if isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Column):
-                    targets.append((eq.expression, table, eq.this.name))
+                targets += _assigned(eq, table)
         for value, table, col in targets:
             info = self.catalog.column(table, col)
             if info is None or isinstance(value, exp.Null):
@@ -848,6 +856,17 @@ class Rewriter:
             if isinstance(value, exp.Anonymous) and str(value.this) == wrap:
                 continue
             value.replace(fn(wrap, value.copy()))
+
+
+def _assigned(eq: exp.Expression, table: str) -> list[tuple[exp.Expression, str, str]]:
+    """The values an UPDATE SET item writes, with their columns: ``col = v``, or the outer
+    columns of the row sub-SELECT of ``(a, b) = (SELECT ...)``."""
+    if isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Column):
+        return [(eq.expression, table, eq.this.name)]
+    if isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Tuple):
+        values = eq.expression.this.expressions
+        return [(v, table, c.name) for c, v in zip(eq.this.expressions, values, strict=False)]
+    return []
 
 
 def _cut_spaces(v: exp.Expression, n: int) -> exp.Expression:
