@@ -326,3 +326,72 @@ def test_with_write_in_a_read_only_transaction(y):
     assert sqlstate(s, "with t as (delete from y returning *) select count(*) from t") == "25006"
     s.execute("rollback")
     assert rows(s, "select count(*) from y") == [(10,)]
+
+
+def test_on_conflict_do_update_cannot_affect_a_row_twice(s):
+    s.execute("create table sc (f1 int primary key, f2 int)")
+    s.execute("insert into sc values (1, 1)")
+    assert sqlstate(s, "insert into sc values (4, 1), (4, 2) on conflict (f1) "
+                       "do update set f2 = 0") == "21000"
+    assert sqlstate(s, "insert into sc select 1, x from generate_series(1, 3) x "
+                       "on conflict (f1) do update set f2 = 7") == "21000"
+    r = s.execute("insert into sc values (1, 5), (6, 2) on conflict (f1) "
+                  "do update set f2 = excluded.f2 + 10 returning *")
+    assert sorted(r.rows) == [(1, 15), (6, 2)]
+    s.execute("insert into sc values (4, 1), (4, 2) on conflict (f1) do nothing")
+    assert rows(s, "select * from sc order by f1") == [(1, 15), (4, 1), (6, 2)]
+    s.execute("create table nk (a int, b int, unique (a, b))")
+    s.execute("insert into nk values (1, null), (1, null) on conflict (a, b) do update set a = 9")
+    assert rows(s, "select count(*) from nk") == [(2,)]
+
+
+def test_identity_start_and_owned_sequences(s):
+    s.execute("create table tb (id int generated always as identity (start with 44), v int)")
+    s.execute("insert into tb (v) values (1), (2)")
+    assert rows(s, "select id from tb") == [(44,), (45,)]
+    s.execute("truncate tb restart identity")
+    s.execute("insert into tb (v) values (3)")
+    assert rows(s, "select id from tb") == [(44,)]
+    s.execute("create sequence ta_id1 start with 33")
+    s.execute("create table ta (id serial, id1 int default nextval('ta_id1'))")
+    s.execute("alter sequence ta_id1 owned by ta.id1")
+    s.execute("insert into ta default values")
+    s.execute("truncate ta restart identity")
+    s.execute("insert into ta default values")
+    assert rows(s, "select id1 from ta") == [(33,)]
+    s.execute("drop table ta")
+    assert sqlstate(s, "select nextval('ta_id1')") == "42P01"
+
+
+def test_bulk_upsert_keeps_the_one_row_rule(s):
+    # many rows of $n parameters take the bulk (multirow) plan; the rule still holds there
+    s.execute("create table bu (k int primary key, v int)")
+    n = 40
+    sql = ("insert into bu values " + ", ".join(f"(${2 * i + 1}, ${2 * i + 2})" for i in range(n))
+           + " on conflict (k) do update set v = excluded.v")
+    s.execute(sql, [x for i in range(n) for x in (i, i)])
+    assert rows(s, "select count(*), sum(v) from bu") == [(40, 780)]
+    dup = [x for i in range(n) for x in (min(i, 38), i)]  # rows 38 and 39 share key 38
+    with pytest.raises(SqlError) as e:
+        s.execute(sql, dup)
+    assert e.value.sqlstate == "21000"
+    assert rows(s, "select count(*), sum(v) from bu") == [(40, 780)]
+
+
+def test_insert_forms(s):
+    s.execute("create table it (a int, b text default 'd')")
+    s.execute("insert into it (select 1, 'x')")
+    s.execute("insert into it (select 2, 'y' union all select 3, 'z')")
+    s.execute("insert into it default values")
+    assert rows(s, "select * from it order by a") == [(1, "x"), (2, "y"), (3, "z"), (None, "d")]
+    assert sqlstate(s, "insert into it as bar default values returning it.*") == "42P01"
+    assert rows(s, "insert into it as bar default values returning bar.*") == [(None, "d")]
+    s.execute("create table y (a int)")
+    assert s.execute("insert into y select generate_series(1, 10)").tag == "INSERT 0 10"
+    r = s.execute("select generate_series(1, 3)")
+    assert [c.name for c in r.columns] == ["generate_series"] and r.rows == [(1,), (2,), (3,)]
+
+
+def test_with_item_read_twice_is_computed_once(s):
+    assert rows(s, "select count(*) from (with q1(x) as (select random() from "
+                   "generate_series(1, 5)) select * from q1 union select * from q1) ss") == [(5,)]

@@ -96,7 +96,7 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
             if col.name.lower() not in declared:
                 raise SqlError("42703", f'column "{col.name}" named in key does not exist')
     rows = []
-    sequences: list[tuple[str, int]] = []
+    sequences: list[tuple[str, dict[str, int]]] = []
     rw = Rewriter(s.catalog)
     later = _Later(table)
     position = 0
@@ -125,12 +125,16 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
         else:
             oid, typmod = types.TEXT, -1
         identity = ""
+        seq_opts: dict[str, int] = {}
         is_pk = table_pk == [name]
         default_pg: str | None = None
         for cons in list(col.args.get("constraints") or []):
             k = cons.args.get("kind")
             if isinstance(k, exp.GeneratedAsIdentityColumnConstraint):
                 identity = "a" if k.this else "d"
+                for opt in ("start", "increment"):  # GENERATED ... AS IDENTITY (START WITH 44)
+                    if k.args.get(opt) is not None:
+                        seq_opts[opt] = int(k.args[opt].sql("postgres").replace(" ", ""))
                 cons.pop()
             elif isinstance(k, exp.PrimaryKeyColumnConstraint):
                 is_pk = True
@@ -167,7 +171,7 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
             if is_pk and oid in (20, 23, 21):
                 pass  # a rowid alias assigns ids itself
             else:
-                sequences.append((seq, oid))
+                sequences.append((seq, dict(seq_opts)))
                 col.append(
                     "constraints",
                     exp.ColumnConstraint(
@@ -201,8 +205,11 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
             "type_oid, typmod, default_expr, identity) VALUES (?,?,?,?,?,?,?)",
             rows,
         )
-        for seq, _oid in sequences:
-            s.sequences.create(seq, owned_by=table.lower(), if_not_exists=True)
+        for seq, opts in sequences:
+            s.sequences.create(
+                seq, start=opts.get("start"), increment=opts.get("increment", 1),
+                owned_by=table.lower(), if_not_exists=True,
+            )
         if pk_name:
             _record_constraint(s, table, pk_name, "p", None)
         for cname, cols in later.uniques:
@@ -1577,6 +1584,13 @@ def _alter_sequence(s: Session, sql: str) -> StatementResult:
         s.sequences.setval(name, int(r.group(1)), False)
     elif re.search(r"\brestart\b", rest, re.I):
         s.sequences.restart(name)
+    owner = re.search(r"owned\s+by\s+(none|[\w\"]+)(?:\.[\w\"]+)?", rest, re.I)
+    if owner:  # the sequence goes with the table (DROP TABLE, TRUNCATE ... RESTART IDENTITY)
+        table = owner.group(1).strip('"').lower()
+        s.conn.execute(
+            "UPDATE main._aurora_sequences SET owned_by=? WHERE name=?",
+            (None if table == "none" else table, name.lower()),
+        )
     inc = re.search(r"increment(?:\s+by)?\s+(-?\d+)", rest, re.I)
     if inc:
         s.conn.execute(

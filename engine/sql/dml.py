@@ -8,6 +8,7 @@ coercions apply to it exactly as to the ordinary statement.
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -218,10 +219,16 @@ def expand_returning_stars(tree: exp.Expression, catalog: Catalog) -> None:
         frm = tree.args["from_"]
         items = [frm.this] + [j.this for j in tree.args.get("joins") or []]
         _returning_reads_only_target(tree, {i.alias_or_name.lower() for i in items})
-    names = {target.name.lower(), target.alias_or_name.lower()}
+    name = target.alias_or_name.lower()  # an alias hides the table's own name
     out: list[exp.Expression] = []
     for e in returning.expressions:
-        if isinstance(e, exp.Column) and isinstance(e.this, exp.Star) and e.table.lower() in names:
+        if isinstance(e, exp.Column) and isinstance(e.this, exp.Star) and e.table:
+            if e.table.lower() != name:
+                raise SqlError(
+                    "42P01", f'invalid reference to FROM-clause entry for table "{e.table}"'
+                    if e.table.lower() == target.name.lower()
+                    else f'missing FROM-clause entry for table "{e.table}"',
+                )
             cols = catalog.table_columns(target.name) or []
             out.extend(exp.column(c.name, quoted=True) for c in cols)
         else:
@@ -379,7 +386,10 @@ def _rewrite_through(
 
     new_target = base.copy()
     where = query.args.get("where")
-    if isinstance(tree, exp.Insert):
+    if isinstance(tree, exp.Insert) and tree.args.get("default"):  # DEFAULT VALUES
+        new_target.set("alias", None)
+        tree.set("this", new_target)
+    elif isinstance(tree, exp.Insert):
         if isinstance(tree.this, exp.Schema):
             names = [c.name for c in tree.this.expressions]
         else:
@@ -445,6 +455,15 @@ def _insert_width(tree: exp.Insert) -> int | None:
     if isinstance(src, exp.Select) and not any(_is_star(e) for e in src.expressions):
         return len(src.expressions)
     return None
+
+
+def unwrap_source(tree: exp.Insert) -> None:
+    """``INSERT INTO t (SELECT ...)``: SQLite takes the SELECT without its parentheses."""
+    src = tree.expression
+    if isinstance(src, exp.Subquery) and not src.args.get("alias") and isinstance(
+        src.this, (exp.Select, exp.Union, exp.Intersect, exp.Except)
+    ):
+        tree.set("expression", src.this)
 
 
 def rewrite_conflict(tree: exp.Insert, catalog: Catalog) -> None:
@@ -662,3 +681,63 @@ def split_writes(
     if not w.expressions:
         tree.set("with_", None)
     return steps
+
+
+# Set while multirow.py translates one row of a bulk INSERT as the template of all of them:
+# the one row gets the many-row form (a single-row upsert is left plain otherwise).
+ROW_TEMPLATE: contextvars.ContextVar[bool] = contextvars.ContextVar("row_template", default=False)
+
+
+def conflict_once(tree: exp.Expression, catalog: Catalog) -> None:
+    """INSERT ... ON CONFLICT (cols) DO UPDATE of several rows: PostgreSQL refuses (21000) a
+    command whose own rows share a key, where SQLite would insert the first and let the
+    second update it. The rows pass through a window count per key that fails on a second
+    (a key with a NULL conflicts with nothing). Run on the translated tree."""
+    conflict = tree.args.get("conflict")
+    if not isinstance(tree, exp.Insert) or conflict is None:
+        return
+    if "UPDATE" not in str(conflict.args.get("action") or "").upper():
+        return
+    keys = [k.this if isinstance(k, exp.Ordered) else k for k in conflict.args.get("conflict_keys") or []]
+    if not keys or not all(isinstance(k, exp.Column) for k in keys):
+        return
+    source = tree.expression
+    if isinstance(source, exp.Values):
+        rows = [r for r in source.expressions if isinstance(r, exp.Tuple)]
+        if len(rows) < 2 and not ROW_TEMPLATE.get():
+            return
+        width = len(rows[0].expressions)
+    elif isinstance(source, exp.Select) and not any(_is_star(e) for e in source.expressions):
+        width = len(source.expressions)
+    else:
+        return
+    if isinstance(tree.this, exp.Schema):
+        cols = [c.name.lower() for c in tree.this.expressions]
+    else:
+        cols = [c.name.lower() for c in catalog.table_columns(tree.this.name) or []]
+    try:
+        at = [cols.index(k.name.lower()) for k in keys]
+    except ValueError:
+        return
+    if any(i >= width for i in at):
+        return
+    names = [f"_c{i}" for i in range(width)]
+    cte = exp.CTE(
+        this=source.copy(),
+        alias=exp.TableAlias(
+            this=exp.to_identifier("_aurora_rows"),
+            columns=[exp.to_identifier(n) for n in names],
+        ),
+    )
+    parts = ", ".join(names[i] for i in at)
+    counted = exp.select("*", f"count(*) OVER (PARTITION BY {parts}) AS _n").from_("_aurora_rows")
+    nulls = " OR ".join(f"{names[i]} IS NULL" for i in at)
+    checked = exp.select(*names).from_(exp.Subquery(this=counted)).where(
+        f"_n < 2 OR {nulls} OR pg_raise_conflict_twice()"
+    )
+    tree.set("expression", checked)
+    w = tree.args.get("with_")
+    if isinstance(w, exp.With):
+        w.append("expressions", cte)
+    else:
+        tree.set("with_", exp.With(expressions=[cte]))

@@ -720,6 +720,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_typeof", lambda v: types.format_type(types.value_oid(v)), 1)
     f("pg_raise_div0", _raise_div0, 0)
     f("pg_raise_multirow", _raise_multirow, 0)
+    f("pg_raise_conflict_twice", _raise_conflict_twice, 0)
 
 
 def _sleep(s: Session, secs: object) -> None:
@@ -849,6 +850,15 @@ def _series_next(s: Session, v: object, stop: object, step: object, tz: dt.tzinf
 
 def _raise_div0() -> None:
     raise SqlError("22012", "division by zero")
+
+
+def _raise_conflict_twice() -> None:
+    raise SqlError(
+        "21000",
+        "ON CONFLICT DO UPDATE command cannot affect row a second time",
+        hint="Ensure that no rows proposed for insertion within the same command have "
+        "duplicate constrained values.",
+    )
 
 
 def _raise_multirow() -> None:

@@ -611,10 +611,17 @@ class Session:
                 dml.expand_returning_stars(typed, self.catalog)
             scope = Scope(self.catalog, typed)
             names, tys = [], []
+            target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
             for e in typed.args["returning"].expressions:
                 if isinstance(e, exp.Star):
-                    names, tys = None, None
-                    break
+                    star = self.catalog.table_columns(target.name) if isinstance(
+                        target, exp.Table) else None
+                    if star is None:
+                        names, tys = None, None
+                        break
+                    names += [c.name for c in star]
+                    tys += [(c.type_oid, c.typmod) for c in star]
+                    continue
                 names.append(column_name(e))
                 tys.append(inferer.type_of(e, scope))
         plain = None

@@ -20,7 +20,7 @@ from sqlglot.dialects.sqlite import SQLite
 
 from aurora.engine.sql import dml, extensions, lexer, schemas, types
 from aurora.engine.sql.catalog import Catalog
-from aurora.engine.sql.infer import Inferer, datatype_ref
+from aurora.engine.sql.infer import Inferer, Scope, datatype_ref
 from aurora.engine.sql.numeric_rewrite import VARIANCES, NumericRules, cast_call, write_call
 from aurora.engine.sql.pgcatalog import CATALOG_COLUMNS, CATALOG_TABLES
 from aurora.engine.sqlapi import SqlError
@@ -186,6 +186,7 @@ class Rewriter:
         elif isinstance(tree, exp.Delete):
             dml.rewrite_delete(tree)
         elif isinstance(tree, exp.Insert):
+            dml.unwrap_source(tree)
             dml.rewrite_conflict(tree, self.catalog)
         if isinstance(tree, (exp.Update, exp.Delete, exp.Insert)):
             dml.expand_returning_stars(tree, self.catalog)
@@ -196,8 +197,11 @@ class Rewriter:
         _subscript_offsets(tree)
         self._correlated_unnest(tree)
         self._srf_in_select(tree)
+        self._series_in_select(tree)
         tree = self.walk(tree)
         self._coerce_writes(tree)
+        if isinstance(tree, exp.Insert) and tree.args.get("conflict") is not None:
+            dml.conflict_once(tree, self.catalog)
         return tree
 
     def _insert_short_rows(self, tree: exp.Expression) -> None:
@@ -271,8 +275,10 @@ class Rewriter:
     def _node(self, e: exp.Expression) -> exp.Expression:
         if isinstance(e, exp.Table):
             return self._table(e)
-        if isinstance(e, exp.With) and e.args.get("recursive"):
-            _check_recursive(e)
+        if isinstance(e, exp.With):
+            if e.args.get("recursive"):
+                _check_recursive(e)
+            _materialize_volatile(e)
         if isinstance(e, exp.Unnest) and e.expressions:
             return self._unnest_table(e, *e.expressions)
         if (
@@ -808,6 +814,37 @@ class Rewriter:
             else:
                 sel.append("joins", exp.Join(this=join_table))
 
+    def _series_in_select(self, tree: exp.Expression) -> None:
+        """``SELECT generate_series(1, 10)`` with no FROM: one row per value, as if the
+        series were the FROM item (a SELECT with FROM would need LATERAL: left alone)."""
+        for sel in list(tree.find_all(exp.Select)):
+            if sel.args.get("from_") is not None:
+                continue
+            series = [
+                g for e in sel.expressions for g in e.find_all(exp.ExplodingGenerateSeries)
+                if _owner_select(g) is sel
+            ]
+            if len(series) != 1 or any(e.find(exp.AggFunc, exp.Window) for e in sel.expressions):
+                continue
+            g = series[0]
+            scope = Scope(self.catalog, sel, self.numeric.inferer)
+            args = [a for k, a in g.args.items() if a is not None and k in ("start", "end", "step")]
+            if not all((self.numeric.inferer.type_of(a, scope) or (0,))[0] in (20, 21, 23)
+                       for a in args):
+                continue  # dates, timestamps, numeric: left to the ordinary path
+            self._srf_n += 1
+            name = f"_gsel{self._srf_n}"
+            source = exp.Table(
+                this=exp.GenerateSeries(**{k: v for k, v in g.args.items() if v is not None}),
+                alias=exp.TableAlias(this=exp.to_identifier(name),
+                                     columns=[exp.to_identifier("v")]),
+            )
+            if g.parent is not None and isinstance(g.parent, exp.Select):
+                g.replace(exp.alias_(exp.column("v", name), "generate_series"))
+            else:
+                g.replace(exp.column("v", name))
+            sel.set("from_", exp.From(this=source))
+
     def _coerce_writes(self, tree: exp.Expression) -> None:
         """Values written to NUMERIC / BOOLEAN / JSON columns pass through their input function,
         so a ``'19.90'`` string or ``'t'`` lands in the storage form that compares correctly."""
@@ -1059,6 +1096,32 @@ def _array_subquery_sql(sel: exp.Expression) -> str:
             exp.alias_(first.this if isinstance(first, exp.Alias) else first, "_v")
         )
     return f"(SELECT json_group_array(_v) FROM ({generate(sel)}))"
+
+
+_VOLATILE = frozenset(("random", "nextval", "setval", "gen_random_uuid", "clock_timestamp",
+                       "uuid_generate_v4", "timeofday"))
+
+
+def _materialize_volatile(w: exp.With) -> None:
+    """PostgreSQL computes a WITH item read more than once a single time; SQLite may compute
+    it once per reference, which shows when it calls a volatile function (random(),
+    nextval ...): such an item is MATERIALIZED, as it is there."""
+    owner = w.parent
+    if owner is None:
+        return
+    for cte in w.expressions:
+        if cte.args.get("materialized") is not None:
+            continue
+        volatile = cte.this.find(exp.Rand) is not None or any(
+            isinstance(f, exp.Anonymous) and str(f.this).lower() in _VOLATILE
+            for f in cte.this.find_all(exp.Anonymous)
+        )
+        if not volatile:
+            continue
+        name = cte.alias_or_name.lower()
+        uses = sum(1 for t in owner.find_all(exp.Table) if t.name.lower() == name)
+        if uses > 1:
+            cte.set("materialized", True)
 
 
 def _check_recursive(w: exp.With) -> None:
