@@ -163,7 +163,7 @@ def _one_row(sub: exp.Subquery, width: int) -> exp.Subquery:
         raise SqlError("42601", "number of columns does not match number of values")
     inner.set(
         "expressions",
-        [exp.alias_(e.this if isinstance(e, exp.Alias) else e, f"_c{i}") for i, e in enumerate(exprs)],
+        [_named(e.this if isinstance(e, exp.Alias) else e, f"_c{i}") for i, e in enumerate(exprs)],
     )
     limited = exp.select("*").from_(exp.Subquery(this=inner)).limit(2)
     counted = exp.select("*", "count(*) OVER () AS _n").from_(exp.Subquery(this=limited))
@@ -201,6 +201,8 @@ def _returning_reads_only_target(tree: exp.Expression, sources: set[str]) -> Non
     if returning is None:
         return
     for e in returning.expressions:
+        if _marked(e):
+            continue
         if isinstance(e, exp.Star) or any(
             isinstance(c, exp.Column) and c.table.lower() in sources for c in e.find_all(exp.Column)
         ):
@@ -209,12 +211,100 @@ def _returning_reads_only_target(tree: exp.Expression, sources: set[str]) -> Non
             )
 
 
+def _named(e: exp.Expression, name: str) -> exp.Alias:
+    """``e AS name`` (sqlglot's alias_ would make a sub-SELECT's alias a table alias)."""
+    return exp.Alias(this=e, alias=exp.to_identifier(name, quoted=True))
+
+
+def _marked(e: exp.Expression) -> bool:
+    inner = e.this if isinstance(e, exp.Alias) else e
+    return isinstance(inner, exp.Subquery) and bool(inner.meta.get("other_items"))
+
+
+def returning_other_items(tree: exp.Expression, catalog: Catalog) -> None:
+    """RETURNING of UPDATE ... FROM / DELETE ... USING that reads the other items (their
+    columns, or ``*``, which PostgreSQL extends with theirs): SQLite's RETURNING reads only
+    the target, so each such value is a sub-SELECT of the items under the statement's WHERE,
+    correlated with the returned row. Only where that is the row PostgreSQL joined: no item is
+    the target itself, and an UPDATE neither assigns a column its WHERE reads nor assigns from
+    the items (else 0A000, as before)."""
+    returning = tree.args.get("returning")
+    if returning is None or not isinstance(tree.this, exp.Table):
+        return
+    joins: list[exp.Join] = []
+    if isinstance(tree, exp.Delete):
+        items = list(tree.args.get("using") or [])
+    elif isinstance(tree, exp.Update) and tree.args.get("from_") is not None:
+        items = [tree.args["from_"].this]
+        joins = list(tree.args.get("joins") or [])
+    else:
+        return
+    every = items + [j.this for j in joins]
+    names = {i.alias_or_name.lower() for i in every}
+
+    def reads_items(e: exp.Expression) -> bool:
+        return any(c.table.lower() in names for c in e.find_all(exp.Column))
+
+    exprs = returning.expressions
+    if not any(isinstance(e, exp.Star) or (not _marked(e) and reads_items(e)) for e in exprs):
+        return
+    target = tree.this
+    refuse = SqlError("0A000", "RETURNING a column of another FROM or USING item is not supported")
+    if any(isinstance(i, exp.Table) and i.name.lower() == target.name.lower() for i in every):
+        raise refuse
+    where = tree.args.get("where")
+    conds = [where.this] if where is not None else []
+    conds += [j.args["on"] for j in joins if j.args.get("on") is not None]
+    if isinstance(tree, exp.Update):
+        assigned = {c.name.lower() for eq in tree.expressions for c in eq.this.find_all(exp.Column)}
+        read = {c.name.lower() for cond in conds for c in cond.find_all(exp.Column)
+                if c.table.lower() not in names}
+        if assigned & read or any(reads_items(eq.expression) for eq in tree.expressions):
+            raise refuse
+
+    def other(value: exp.Expression) -> exp.Subquery:
+        sel = exp.select(value).from_(items[0].copy())
+        for i in items[1:]:
+            sel = sel.join(i.copy())
+        for j in joins:
+            sel.append("joins", j.copy())
+        if where is not None:
+            sel = sel.where(where.this.copy())
+        sub = exp.Subquery(this=sel.limit(1))
+        sub.meta["other_items"] = True
+        return sub
+
+    from aurora.engine.sql.infer import column_name
+
+    out: list[exp.Expression] = []
+    for e in exprs:
+        if isinstance(e, exp.Star):
+            out += [exp.column(c.name, quoted=True) for c in catalog.table_columns(target.name) or []]
+            for i in every:
+                alias = i.args.get("alias")
+                if alias is not None and alias.columns:
+                    cols = [c.name for c in alias.columns]
+                elif isinstance(i, exp.Table) and catalog.table_columns(i.name) is not None:
+                    cols = [c.name for c in catalog.table_columns(i.name) or []]
+                else:
+                    raise refuse
+                out += [_named(other(exp.column(c, i.alias_or_name, quoted=True)), c)
+                        for c in cols]
+        elif not _marked(e) and reads_items(e):
+            inner = e.this if isinstance(e, exp.Alias) else e
+            out.append(_named(other(inner.copy()), column_name(e)))
+        else:
+            out.append(e)
+    returning.set("expressions", out)
+
+
 def expand_returning_stars(tree: exp.Expression, catalog: Catalog) -> None:
     """``RETURNING t.*`` (SQLite takes only a bare ``*``): the target table's columns."""
     returning = tree.args.get("returning")
     target = tree.this
     if returning is None or not isinstance(target, exp.Table):
         return
+    returning_other_items(tree, catalog)
     if isinstance(tree, exp.Update) and tree.args.get("from_") is not None:
         frm = tree.args["from_"]
         items = [frm.this] + [j.this for j in tree.args.get("joins") or []]
@@ -424,11 +514,11 @@ def _rewrite_through(
         out: list[exp.Expression] = []
         for e in returning.expressions:
             if _is_star(e):
-                out.extend(exp.alias_(x.copy(), n, quoted=True) for n, x in columns)
+                out.extend(_named(x.copy(), n) for n, x in columns)
             elif isinstance(e, exp.Column) and e.name.lower() in mapped:
-                out.append(exp.alias_(over_base(e), e.name, quoted=True))
+                out.append(_named(over_base(e), e.name))
             elif isinstance(e, exp.Alias):
-                out.append(exp.alias_(over_base(e.this), e.alias, quoted=True))
+                out.append(_named(over_base(e.this), e.alias))
             else:
                 out.append(over_base(e))
         returning.set("expressions", out)
@@ -489,9 +579,27 @@ def rewrite_conflict(tree: exp.Insert, catalog: Catalog) -> None:
                 seen.add(text)
                 unique.append(k)
         conflict.set("conflict_keys", unique)
+    target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
     if conflict.expressions:
-        target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
         conflict.set("expressions", set_list(conflict.expressions, target.name, catalog, tree))
+    where = conflict.args.get("where")
+    if where is not None:
+        # i.* = excluded.*: the rows compared column by column (SQLite's row values)
+        rows_of = {target.alias_or_name.lower(), "excluded"}
+        cols = [c.name for c in catalog.table_columns(target.name) or []]
+
+        def whole_rows(node: exp.Expression) -> exp.Expression:
+            if isinstance(node, (exp.EQ, exp.NEQ)) and cols and all(
+                isinstance(x, exp.Column) and isinstance(x.this, exp.Star)
+                and x.table.lower() in rows_of for x in (node.this, node.expression)
+            ):
+                for side in ("this", "expression"):
+                    alias = node.args[side].table
+                    node.set(side, exp.Tuple(
+                        expressions=[exp.column(c, alias, quoted=True) for c in cols]))
+            return node
+
+        where.set("this", where.this.transform(whole_rows))
 
 
 # --- data-modifying WITH ------------------------------------------------------------------------
@@ -571,7 +679,7 @@ def _reader(table: str, cols: list | None) -> exp.Select:
         if ty is not None and ty[0] == types.NUMERIC:
             spec = "numeric" if ty[1] < 4 else f"numeric({(ty[1] - 4) >> 16},{(ty[1] - 4) & 0xFFFF})"
             value = exp.Cast(this=value, to=exp.DataType.build(spec, dialect="postgres"))
-        out.append(exp.alias_(value, name, quoted=True))
+        out.append(_named(value, name))
     return exp.select(*out).from_(source)
 
 

@@ -206,7 +206,7 @@ class Session:
             "unlisten": self._noop("UNLISTEN"),
             "notify": self._noop("NOTIFY"),
             "lock": self._noop("LOCK TABLE"),
-            "comment": self._noop("COMMENT"),
+            "comment": self._comment,
             "grant": self._noop("GRANT"),
             "revoke": self._noop("REVOKE"),
             "copy": self._copy,
@@ -1037,6 +1037,24 @@ class Session:
     def _discard(self, sql: str) -> StatementResult:
         self.settings.reset("all")
         return StatementResult("DISCARD ALL")
+
+    def _comment(self, sql: str) -> StatementResult:
+        """COMMENT ON: comments are not kept, but the object must exist (42P01), as in
+        PostgreSQL."""
+        m = re.match(r"\s*comment\s+on\s+(table|view|sequence|index)\s+(\S+)\s+is\b", sql, re.I)
+        if m:
+            kind, name = m.group(1).lower(), schemas.stored_name(self.conn, m.group(2))
+            found = (
+                self.sequences.exists(name)
+                if kind == "sequence"
+                else self.conn.execute(
+                    "SELECT 1 FROM main.sqlite_schema WHERE lower(name)=lower(?) AND type=?",
+                    (name, "index" if kind == "index" else ("view" if kind == "view" else "table")),
+                ).fetchall()
+            )
+            if not found:
+                raise SqlError("42P01", f'relation "{name}" does not exist')
+        return StatementResult("COMMENT")
 
     def _noop(self, tag: str) -> Callable[[str], StatementResult]:
         def run(sql: str) -> StatementResult:

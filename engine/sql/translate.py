@@ -181,6 +181,8 @@ class Rewriter:
     def run(self, tree: exp.Expression) -> exp.Expression:
         if isinstance(tree, (exp.Update, exp.Delete, exp.Insert)):
             tree = dml.through_views(tree, self.catalog)
+        if isinstance(tree, (exp.Update, exp.Delete)):
+            dml.returning_other_items(tree, self.catalog)
         if isinstance(tree, exp.Update):
             dml.rewrite_update(tree, self.catalog)
         elif isinstance(tree, exp.Delete):
