@@ -428,3 +428,32 @@ def test_comment_on_a_missing_relation(s):
     assert s.execute("comment on view toyemp is 'is a view'").tag == "COMMENT"
     assert sqlstate(s, "comment on view noview is 'no view'") == "42P01"
     assert sqlstate(s, "comment on sequence asdf is 'x'") == "42P01"
+
+
+def test_views_with_check_option(s):
+    s.execute("create table cb (a int, b int default 5)")
+    s.execute("create view vc as select * from cb c where c.a > 0 with check option")
+    s.execute("insert into vc values (1, 2)")
+    assert sqlstate(s, "insert into vc values (-1, 2)") == "44000"
+    assert s.execute("insert into vc (a) values (3) returning *").rows == [(3, 5)]
+    assert sqlstate(s, "update vc set a = -5 where a = 1") == "44000"
+    assert s.execute("update vc set a = 10 where a = 1").tag == "UPDATE 1"
+    s.execute("create view vl as select a, b from cb where b > 3")
+    s.execute("create view vcas as select * from vl where a < 100 with cascaded check option")
+    s.execute("create view vloc as select * from vl where a < 100 with local check option")
+    assert sqlstate(s, "insert into vcas values (50, 1)") == "44000"  # vl's condition too
+    s.execute("insert into vloc values (50, 1)")  # only vloc's own
+    assert sqlstate(s, "insert into vloc values (500, 9)") == "44000"
+    assert rows(s, "select a, b from cb order by a") == [(3, 5), (10, 2), (50, 1)]
+
+
+def test_on_conflict_through_a_view(s):
+    s.execute("create table ic (f1 int primary key, f2 text)")
+    s.execute("create view icv as select f1 as k, f2 as v from ic where f1 < 10 "
+              "with check option")
+    s.execute("insert into icv values (1, 'foo') on conflict (k) do update set v = excluded.v")
+    s.execute("insert into icv values (1, 'bar') on conflict (k) do update "
+              "set v = excluded.v || '!' where icv.k = 1")
+    assert rows(s, "select * from ic") == [(1, "bar!")]
+    assert sqlstate(s, "insert into icv values (1, 'x') on conflict (k) do update set k = 20") == "44000"
+    assert rows(s, "select * from ic") == [(1, "bar!")]

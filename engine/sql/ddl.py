@@ -49,8 +49,19 @@ def _exists(s: Session, name: str, kind: str | None = None) -> bool:
     return bool(s.conn.execute(sql, args).fetchall())
 
 
+_CHECK_OPTION = re.compile(r"\s+with\s+(?:(cascaded|local)\s+)?check\s+option\s*;?\s*$", re.I)
+
+
 def create(s: Session, sql: str) -> StatementResult:
+    check = None
+    m = _CHECK_OPTION.search(sql)
+    if m and re.match(r"\s*create\s+(or\s+replace\s+)?((temp|temporary|recursive)\s+)*view\b",
+                      sql, re.I):
+        check = (m.group(1) or "cascaded").lower()
+        sql = sql[: m.start()]
     tree = parse(recursive_view(sql))
+    if check is not None:
+        tree.meta["check_option"] = check
     kind = str(tree.args.get("kind") or "").upper()
     if kind == "INDEX":
         _index_in_schema(tree)
@@ -653,6 +664,8 @@ def _create_view(s: Session, tree: exp.Expression) -> StatementResult:
     name = target.name
     _view_options(tree)
     definition = viewdef_comment(tree.expression.sql("postgres", pretty=True))
+    if tree.meta.get("check_option"):  # WITH CHECK OPTION, enforced by dml.through_views
+        definition += f" /*check_option={tree.meta['check_option']}*/"
     query = tree.expression.copy()
     sql, _ = to_sqlite(tree.expression, s.catalog)
     cols = infer_select(_stars_expanded(query, s), s.catalog)

@@ -9,6 +9,7 @@ coercions apply to it exactly as to the ordinary statement.
 from __future__ import annotations
 
 import contextvars
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -339,6 +340,17 @@ _NOT_UPDATABLE = {
 _VERB = {exp.Insert: "insert into", exp.Update: "update", exp.Delete: "delete from"}
 
 
+CHECK_OPTION = re.compile(r"/\*check_option=(local|cascaded)\*/")
+
+
+def _check_option(catalog: Catalog, name: str) -> str | None:
+    row = catalog.conn.execute(
+        "SELECT sql FROM sqlite_schema WHERE type='view' AND lower(name)=lower(?)", (name,)
+    ).fetchone()
+    m = CHECK_OPTION.search(row[0] or "") if row else None
+    return m.group(1) if m else None
+
+
 def _view_query(catalog: Catalog, name: str) -> exp.Expression | None:
     """The PostgreSQL SELECT a view was created with (kept in its SQLite text), or None when
     ``name`` is no view."""
@@ -395,15 +407,52 @@ def through_views(tree: exp.Expression, catalog: Catalog) -> exp.Expression:
     updatable views do: the view's WHERE bounds the rows an UPDATE or DELETE reaches, its
     columns that are plain base columns may be written, and everything the base table
     checks applies. Other views answer PostgreSQL's 0A000 with its reason."""
+    checks: list[tuple[str, exp.Expression]] = []  # (view, condition over its base)
+    cascaded = False
     for _ in range(16):  # a view of a view of ...
         target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
         if not isinstance(target, exp.Table) or target.args.get("db"):
-            return tree
+            break
         query = _view_query(catalog, target.name)
         if query is None:
-            return tree
-        _rewrite_through(tree, target, query, catalog)
-    raise SqlError("42P17", "infinite recursion detected in view definitions")
+            break
+        option = _check_option(catalog, target.name)
+        cascaded = cascaded or option == "cascaded"
+        checks = _rewrite_through(tree, target, query, catalog, checks,
+                                  bool(option) or cascaded)
+    else:
+        raise SqlError("42P17", "infinite recursion detected in view definitions")
+    if checks and isinstance(tree, (exp.Insert, exp.Update)):
+        _enforce_checks(tree, checks)
+    return tree
+
+
+def _enforce_checks(tree: exp.Expression, checks: list[tuple[str, exp.Expression]]) -> None:
+    """WITH CHECK OPTION: each new row (inserted, updated, or updated by ON CONFLICT) must
+    satisfy the views' conditions, else 44000, as in PostgreSQL. The test is a RETURNING
+    value computed on the row as written (defaults included); a failure aborts the
+    statement. Without a RETURNING of its own the statement's rows are not returned."""
+    value: exp.Expression = exp.Null()
+    for view, cond in reversed(checks):
+        value = exp.Case(
+            ifs=[exp.If(this=exp.Paren(this=cond.copy()), true=value)],
+            default=exp.Anonymous(this="pg_raise_check_option",
+                                  expressions=[exp.Literal.string(view)]),
+        )
+    returning = tree.args.get("returning")
+    if returning is None or not returning.expressions:
+        tree.set("returning", exp.Returning(expressions=[value]))
+        return
+    first = returning.expressions[0]
+    inner = first.this if isinstance(first, exp.Alias) else first
+    guarded = exp.Case(ifs=[exp.If(this=exp.Is(this=value, expression=exp.Null()),
+                                   true=inner.copy())], default=inner.copy())
+    if isinstance(first, exp.Alias):
+        first.set("this", guarded)
+    else:
+        returning.expressions[0] = _named(guarded, first.alias_or_name or "?column?") \
+            if isinstance(first, exp.Column) else guarded
+        returning.set("expressions", returning.expressions)
 
 
 def _auto_updatable(tree: exp.Expression, view: str, query: exp.Expression) -> None:
@@ -435,13 +484,13 @@ def _auto_updatable(tree: exp.Expression, view: str, query: exp.Expression) -> N
 
 
 def _rewrite_through(
-    tree: exp.Expression, target: exp.Table, query: exp.Expression, catalog: Catalog
-) -> None:
+    tree: exp.Expression, target: exp.Table, query: exp.Expression, catalog: Catalog,
+    checks: list[tuple[str, exp.Expression]], check_here: bool,
+) -> list[tuple[str, exp.Expression]]:
+    """One level of :func:`through_views`; returns the check conditions, now over the base."""
     view = target.name
     _auto_updatable(tree, view, query)
     assert isinstance(query, exp.Select)
-    if isinstance(tree, exp.Insert) and tree.args.get("conflict") is not None:
-        raise SqlError("0A000", f'INSERT ... ON CONFLICT into view "{view}" is not supported')
     base: exp.Table = query.args["from_"].this
     columns = _view_columns(catalog, view, query)
     mapped = {n.lower(): e for n, e in columns}
@@ -476,6 +525,16 @@ def _rewrite_through(
 
     new_target = base.copy()
     where = query.args.get("where")
+    checks = [(v, over_base(c)) for v, c in checks]
+    if check_here and where is not None:
+        own = {base.name.lower(), base.alias_or_name.lower()}
+        cond = where.this.copy()
+        checks.append((view, cond.transform(
+            lambda c: exp.column(c.name, quoted=True) if isinstance(c, exp.Column)
+            and c.table.lower() in own and _outer(c, cond) else c)))
+    conflict = tree.args.get("conflict")
+    if conflict is not None:
+        _conflict_through(conflict, view, mapped, base_column, over_base)
     if isinstance(tree, exp.Insert) and tree.args.get("default"):  # DEFAULT VALUES
         new_target.set("alias", None)
         tree.set("this", new_target)
@@ -522,6 +581,38 @@ def _rewrite_through(
             else:
                 out.append(over_base(e))
         returning.set("expressions", out)
+    return checks
+
+
+def _conflict_through(
+    conflict: exp.Expression, view: str, mapped: dict[str, exp.Expression],
+    base_column: Callable[[str, str], exp.Expression],
+    over_base: Callable[[exp.Expression], exp.Expression],
+) -> None:
+    """ON CONFLICT of an INSERT through a view: its target, SET list and WHERE over the base
+    table; ``excluded.col`` names the base column the view column shows."""
+    keys = conflict.args.get("conflict_keys") or []
+    conflict.set("conflict_keys", [
+        k.transform(lambda c: base_column(c.name, "insert into")
+                    if isinstance(c, exp.Column) else c) for k in keys
+    ])
+
+    def excluded(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and node.table.lower() == "excluded" \
+                and not isinstance(node.this, exp.Star):
+            col = base_column(node.name, "insert into")
+            return exp.column(col.name, "excluded", quoted=True)
+        return node
+
+    sets = []
+    for eq in conflict.expressions or []:
+        lhs = eq.this.transform(
+            lambda c: base_column(c.name, "update") if isinstance(c, exp.Column) else c)
+        sets.append(exp.EQ(this=lhs, expression=over_base(eq.expression).transform(excluded)))
+    conflict.set("expressions", sets)
+    w = conflict.args.get("where")
+    if w is not None:
+        w.set("this", over_base(w.this).transform(excluded))
 
 
 def _outer(col: exp.Column, root: exp.Expression) -> bool:

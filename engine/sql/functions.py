@@ -721,6 +721,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_raise_div0", _raise_div0, 0)
     f("pg_raise_multirow", _raise_multirow, 0)
     f("pg_raise_conflict_twice", _raise_conflict_twice, 0)
+    f("pg_raise_check_option", _raise_check_option, 1)
 
 
 def _sleep(s: Session, secs: object) -> None:
@@ -850,6 +851,10 @@ def _series_next(s: Session, v: object, stop: object, step: object, tz: dt.tzinf
 
 def _raise_div0() -> None:
     raise SqlError("22012", "division by zero")
+
+
+def _raise_check_option(view: str) -> None:
+    raise SqlError("44000", f'new row violates check option for view "{view}"')
 
 
 def _raise_conflict_twice() -> None:
