@@ -457,3 +457,17 @@ def test_on_conflict_through_a_view(s):
     assert rows(s, "select * from ic") == [(1, "bar!")]
     assert sqlstate(s, "insert into icv values (1, 'x') on conflict (k) do update set k = 20") == "44000"
     assert rows(s, "select * from ic") == [(1, "bar!")]
+
+
+def test_with_and_conflict_refusals(s):
+    s.execute("create table graph (f int)")
+    s.execute("insert into graph values (1)")
+    assert rows(s, "with recursive x(n) as (delete from graph returning f) "
+                   "select * from x") == [(1,)]
+    assert sqlstate(s, "with recursive x(n) as (with sub as (select * from x) "
+                       "delete from graph returning f) select * from x") == "42P19"
+    s.execute("create table excluded (key int primary key, data text)")
+    assert sqlstate(s, "insert into excluded values (1, '2') on conflict (key) "
+                       "do update set data = excluded.data") == "42P09"
+    assert s.execute("insert into excluded as t values (1, '2') on conflict (key) "
+                     "do update set data = excluded.data").tag == "INSERT 0 1"

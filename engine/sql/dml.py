@@ -661,6 +661,9 @@ def rewrite_conflict(tree: exp.Insert, catalog: Catalog) -> None:
             "42601", "ON CONFLICT DO UPDATE requires inference specification or constraint name",
             hint="For example, ON CONFLICT (column_name).",
         )
+    target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+    if "UPDATE" in action and target.alias_or_name.lower() == "excluded":
+        raise SqlError("42P09", 'table reference "excluded" is ambiguous')
     if keys:
         seen: set[str] = set()
         unique = []
@@ -670,7 +673,6 @@ def rewrite_conflict(tree: exp.Insert, catalog: Catalog) -> None:
                 seen.add(text)
                 unique.append(k)
         conflict.set("conflict_keys", unique)
-    target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
     if conflict.expressions:
         conflict.set("expressions", set_list(conflict.expressions, target.name, catalog, tree))
     where = conflict.args.get("where")
@@ -823,8 +825,9 @@ def split_writes(
         ready = [c for c in pending if needs(c.alias_or_name.lower(), set()) <= {
             d.alias_or_name.lower() for d in order}]
         if not ready:
-            raise SqlError("0A000", "a data-modifying WITH item that reads itself is not "
-                           "supported")
+            name = pending[0].alias_or_name
+            raise SqlError("42P19", f'recursive query "{name}" must not contain data-modifying '
+                           "statements")
         order.append(ready[0])
         pending.remove(ready[0])
     main = tree.copy()
