@@ -147,6 +147,8 @@ def test_recursive_temp_and_option_views(s):
     s.execute("create or replace recursive view nums (n) as values (1) union all "
               "select n + 1 from nums where n < 3")
     assert rows(s, "select count(*) from nums") == [(3,)]
+    # the same text again: SQLite's cached statement of the old view is not reused
+    assert rows(s, "select * from nums") == [(1,), (2,), (3,)]
     s.execute("create temp view tv as select 1 as one")
     s.execute("create view sb with (security_barrier=true) as select 1 as one")
     assert sqlstate(s, "create view sb2 with (security_barrier=100) as select 1") == "22023"

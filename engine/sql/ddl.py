@@ -668,6 +668,13 @@ def _create_view(s: Session, tree: exp.Expression) -> StatementResult:
         definition += f" /*check_option={tree.meta['check_option']}*/"
     query = tree.expression.copy()
     sql, _ = to_sqlite(tree.expression, s.catalog)
+    ctes = {c.alias_or_name.lower() for c in query.find_all(exp.CTE)}
+    if not any(isinstance(t.this, exp.Identifier) and t.name.lower() not in ctes
+               for t in query.find_all(exp.Table)):
+        # A statement reading no table never checks the schema cookie, so SQLite would keep
+        # running a cached SELECT of this view after it is replaced: reading sqlite_schema
+        # makes every statement over the view check it.
+        sql = f"SELECT * FROM ({sql}) WHERE EXISTS (SELECT 1 FROM main.sqlite_schema)"
     cols = infer_select(_stars_expanded(query, s), s.catalog)
     if _exists(s, name, "table") or _exists(s, name, "index"):
         if tree.args.get("replace"):
