@@ -30,6 +30,9 @@ from aurora.engine.sqlapi import SqlError, StatementResult
 if TYPE_CHECKING:
     from aurora.engine.sql.session import Session
 
+# PostgreSQL's collations that order by bytes, as SQLite's BINARY does
+_BYTE_ORDER = ("c", "posix", "default", "ucs_basic")
+
 _SERIALS = {
     exp.DataType.Type.SERIAL: 23,
     exp.DataType.Type.BIGSERIAL: 20,
@@ -46,8 +49,19 @@ def _exists(s: Session, name: str, kind: str | None = None) -> bool:
     return bool(s.conn.execute(sql, args).fetchall())
 
 
+_CHECK_OPTION = re.compile(r"\s+with\s+(?:(cascaded|local)\s+)?check\s+option\s*;?\s*$", re.I)
+
+
 def create(s: Session, sql: str) -> StatementResult:
-    tree = parse(sql)
+    check = None
+    m = _CHECK_OPTION.search(sql)
+    if m and re.match(r"\s*create\s+(or\s+replace\s+)?((temp|temporary|recursive)\s+)*view\b",
+                      sql, re.I):
+        check = (m.group(1) or "cascaded").lower()
+        sql = sql[: m.start()]
+    tree = parse(recursive_view(sql))
+    if check is not None:
+        tree.meta["check_option"] = check
     kind = str(tree.args.get("kind") or "").upper()
     if kind == "INDEX":
         _index_in_schema(tree)
@@ -94,7 +108,7 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
             if col.name.lower() not in declared:
                 raise SqlError("42703", f'column "{col.name}" named in key does not exist')
     rows = []
-    sequences: list[tuple[str, int]] = []
+    sequences: list[tuple[str, dict[str, int]]] = []
     rw = Rewriter(s.catalog)
     later = _Later(table)
     position = 0
@@ -125,12 +139,16 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
         else:
             oid, typmod = types.TEXT, -1
         identity = ""
+        seq_opts: dict[str, int] = {}
         is_pk = table_pk == [name]
         default_pg: str | None = None
         for cons in list(col.args.get("constraints") or []):
             k = cons.args.get("kind")
             if isinstance(k, exp.GeneratedAsIdentityColumnConstraint):
                 identity = "a" if k.this else "d"
+                for opt in ("start", "increment"):  # GENERATED ... AS IDENTITY (START WITH 44)
+                    if k.args.get(opt) is not None:
+                        seq_opts[opt] = int(k.args[opt].sql("postgres").replace(" ", ""))
                 cons.pop()
             elif isinstance(k, exp.PrimaryKeyColumnConstraint):
                 is_pk = True
@@ -154,6 +172,8 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
                     k.set("this", exp.Literal.number(int(k.this.this)))
                 elif isinstance(k.this, exp.Literal) and oid == types.NUMERIC:
                     k.set("this", stored_literal(k.this.this))
+            elif isinstance(k, exp.CollateColumnConstraint) and k.name.lower() in _BYTE_ORDER:
+                cons.pop()  # SQLite's BINARY, the order every comparison here already has
             elif isinstance(k, exp.CheckColumnConstraint):
                 cname = cons.name or later.check_name(k.this, [name])
                 later.taken.add(cname.lower())
@@ -167,7 +187,7 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
                 # again, even the largest after it was deleted (a sequence never goes back)
                 _autoincrement(col, schema, table_pk == [name])
             else:
-                sequences.append((seq, oid))
+                sequences.append((seq, dict(seq_opts)))
                 col.append(
                     "constraints",
                     exp.ColumnConstraint(
@@ -207,8 +227,11 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
             "type_oid, typmod, default_expr, identity) VALUES (?,?,?,?,?,?,?)",
             rows,
         )
-        for seq, _oid in sequences:
-            s.sequences.create(seq, owned_by=table.lower(), if_not_exists=True)
+        for seq, opts in sequences:
+            s.sequences.create(
+                seq, start=opts.get("start"), increment=opts.get("increment", 1),
+                owned_by=table.lower(), if_not_exists=True,
+            )
         if pk_name:
             _record_constraint(s, table, pk_name, "p", None)
         for cname, cols in later.uniques:
@@ -585,15 +608,145 @@ def _index_expressions(s: Session, params: exp.Expression) -> None:
         where.set("this", Rewriter(s.catalog).walk(where.this))
 
 
+_RECURSIVE_VIEW = re.compile(
+    r"\s*create\s+(or\s+replace\s+)?((?:temp|temporary)\s+)?recursive\s+view\s+"
+    r"(\"[^\"]+\"|[\w.]+)\s*\(([^)]*)\)\s+as\s+(.*?);?\s*$",
+    re.I | re.S,
+)
+_VIEW_OPTIONS = ("security_barrier", "security_invoker")
+
+
+def recursive_view(sql: str) -> str:
+    """``CREATE RECURSIVE VIEW v (cols) AS q`` is, by PostgreSQL's definition,
+    ``CREATE VIEW v AS WITH RECURSIVE v (cols) AS (q) SELECT cols FROM v``."""
+    m = _RECURSIVE_VIEW.match(sql)
+    if m is None:
+        return sql
+    replace, temp, name, cols, query = m.groups()
+    return (
+        f"CREATE {replace or ''}{temp or ''}VIEW {name} AS WITH RECURSIVE {name} ({cols}) AS "
+        f"({query}) SELECT {cols} FROM {name}"
+    )
+
+
+def _view_options(tree: exp.Expression) -> None:
+    """Check ``WITH (security_barrier=..., ...)`` as PostgreSQL does (22023). TEMP is taken
+    as CREATE TEMP TABLE is: the view is an ordinary one."""
+    for prop in (tree.args.get("properties") or exp.Properties(expressions=[])).expressions:
+        if type(prop) is exp.Property:
+            key = prop.name.lower()
+            if key not in _VIEW_OPTIONS:
+                raise SqlError("22023", f'unrecognized parameter "{key}"')
+            value = prop.args.get("value")
+            text = value.sql().strip("'").lower() if value is not None else "true"
+            if text not in ("true", "false", "on", "off", "1", "0", "yes", "no", "t", "f"):
+                raise SqlError("22023", f'invalid value for boolean option "{key}": {text}')
+
+
+def _stars_expanded(query: exp.Expression, s: Session) -> exp.Expression:
+    """The view's SELECT with ``*`` / ``t.*`` spelled out when it reads plain tables (no USING
+    or NATURAL join), so that inference gives each column its declared type."""
+    if not isinstance(query, exp.Select) or query.args.get("from_") is None:
+        return query
+    joins = query.args.get("joins") or []
+    if any(j.args.get("using") or j.args.get("method") for j in joins):
+        return query
+    tables: list[tuple[str, list[str]]] = []
+    for item in [query.args["from_"].this] + [j.this for j in joins]:
+        if not isinstance(item, exp.Table) or item.args.get("db"):
+            return query
+        cols = s.catalog.table_columns(item.name)
+        if cols is None:
+            return query
+        tables.append((item.alias_or_name, [c.name for c in cols]))
+    out: list[exp.Expression] = []
+    for e in query.expressions:
+        if isinstance(e, exp.Star):
+            out += [exp.column(c, a, quoted=True) for a, cs in tables for c in cs]
+        elif isinstance(e, exp.Column) and isinstance(e.this, exp.Star):
+            out += [exp.column(c, a, quoted=True) for a, cs in tables
+                    if a.lower() == e.table.lower() for c in cs]
+        else:
+            out.append(e)
+    query.set("expressions", out)
+    return query
+
+
+def _replaceable(view: str, old: list, names: list[str], cols: list | None) -> None:
+    """CREATE OR REPLACE VIEW keeps the view's columns (names, types) and may only add
+    columns at the end, as PostgreSQL requires (42P16)."""
+    if len(names) < len(old):
+        raise SqlError("42P16", "cannot drop columns from view")
+    for i, info in enumerate(old):
+        if names[i] != info.name:
+            raise SqlError(
+                "42P16", f'cannot change name of view column "{info.name}" to "{names[i]}"',
+                hint="Use ALTER VIEW ... RENAME COLUMN ... to change name of view column "
+                "instead.",
+            )
+        new = cols[i][1] if cols is not None else None
+        if new is not None and (new[0], new[1]) != (info.type_oid, info.typmod):
+            raise SqlError(
+                "42P16",
+                f'cannot change data type of view column "{info.name}" from '
+                f"{types.format_type(info.type_oid, info.typmod)} to "
+                f"{types.format_type(new[0], new[1])}",
+            )
+
+
 def _create_view(s: Session, tree: exp.Expression) -> StatementResult:
-    name = tree.this.name
+    target = tree.this
+    given: list[str] = []
+    if isinstance(target, exp.Schema):
+        given = [c.name for c in target.expressions]
+        target = target.this
+    name = target.name
+    _view_options(tree)
     definition = viewdef_comment(tree.expression.sql("postgres", pretty=True))
+    if tree.meta.get("check_option"):  # WITH CHECK OPTION, enforced by dml.through_views
+        definition += f" /*check_option={tree.meta['check_option']}*/"
+    query = tree.expression.copy()
     sql, _ = to_sqlite(tree.expression, s.catalog)
-    cols = infer_select(tree.expression, s.catalog)
+    ctes = {c.alias_or_name.lower() for c in query.find_all(exp.CTE)}
+    if not any(isinstance(t.this, exp.Identifier) and t.name.lower() not in ctes
+               for t in query.find_all(exp.Table)):
+        # A statement reading no table never checks the schema cookie, so SQLite would keep
+        # running a cached SELECT of this view after it is replaced: reading sqlite_schema
+        # makes every statement over the view check it.
+        sql = f"SELECT * FROM ({sql}) WHERE EXISTS (SELECT 1 FROM main.sqlite_schema)"
+    cols = infer_select(_stars_expanded(query, s), s.catalog)
+    if _exists(s, name, "table") or _exists(s, name, "index"):
+        if tree.args.get("replace"):
+            raise SqlError("42809", f'"{name}" is not a view')
+        raise SqlError("42P07", f'relation "{name}" already exists')
+    if _exists(s, name, "view") and not tree.args.get("replace"):
+        raise SqlError("42P07", f'relation "{name}" already exists')
+    old = s.catalog.table_columns(name) if tree.args.get("replace") else None
     with s.atomic():
         if tree.args.get("replace"):
             s.conn.execute(f"DROP VIEW IF EXISTS {_q(name)}")
         s.conn.execute(f"CREATE VIEW {_q(name)} AS {definition} {sql}")
+        # SQLite takes a view of a missing relation and fails on every later schema read:
+        # PostgreSQL refuses it at once (42P01 from SQLite's "no such table").
+        s.conn.execute(f"SELECT 1 FROM {_q(name)} LIMIT 0").fetchall()
+        # The columns are named as PostgreSQL names them (SQLite would name `b::numeric`
+        # after its translation): the names given, then the query's own for the rest.
+        own = [r[0] for r in s.conn.execute(
+            "SELECT name FROM pragma_table_info(?)", (name,)).fetchall()]
+        if len(given) > len(own):
+            raise SqlError("42601", "CREATE VIEW specifies more column names than columns")
+        known = len(cols) == len(own)
+        names = given + ([c[0] for c in cols] if known else own)[len(given):]
+        for i, n in enumerate(names):
+            if n in names[:i]:
+                raise SqlError("42701", f'column "{n}" specified more than once')
+        cols = list(zip(names, [t for _, t in cols] if known else [None] * len(own), strict=True))
+        if names != own:
+            s.conn.execute(f"DROP VIEW {_q(name)}")
+            listed = ", ".join(_q(n) for n in names)
+            s.conn.execute(f"CREATE VIEW {_q(name)}({listed}) AS {definition} {sql}")
+        if old:
+            _replaceable(name, old, names, cols if known else None)
         s.conn.execute("DELETE FROM main._aurora_columns WHERE table_name=?", (name,))
         s.conn.executemany(
             "INSERT OR REPLACE INTO main._aurora_columns(table_name, column_name, position, "
@@ -1498,6 +1651,13 @@ def _alter_sequence(s: Session, sql: str) -> StatementResult:
         s.sequences.setval(name, int(r.group(1)), False)
     elif re.search(r"\brestart\b", rest, re.I):
         s.sequences.restart(name)
+    owner = re.search(r"owned\s+by\s+(none|[\w\"]+)(?:\.[\w\"]+)?", rest, re.I)
+    if owner:  # the sequence goes with the table (DROP TABLE, TRUNCATE ... RESTART IDENTITY)
+        table = owner.group(1).strip('"').lower()
+        s.conn.execute(
+            "UPDATE main._aurora_sequences SET owned_by=? WHERE name=?",
+            (None if table == "none" else table, name.lower()),
+        )
     inc = re.search(r"increment(?:\s+by)?\s+(-?\d+)", rest, re.I)
     if inc:
         s.conn.execute(

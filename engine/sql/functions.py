@@ -737,6 +737,9 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_database_size", lambda *a: 0)
     f("pg_typeof", lambda v: types.format_type(types.value_oid(v)), 1)
     f("pg_raise_div0", _raise_div0, 0)
+    f("pg_raise_multirow", _raise_multirow, 0)
+    f("pg_raise_conflict_twice", _raise_conflict_twice, 0)
+    f("pg_raise_check_option", _raise_check_option, 1)
 
 
 def _sleep(s: Session, secs: object) -> None:
@@ -866,6 +869,23 @@ def _series_next(s: Session, v: object, stop: object, step: object, tz: dt.tzinf
 
 def _raise_div0() -> None:
     raise SqlError("22012", "division by zero")
+
+
+def _raise_check_option(view: str) -> None:
+    raise SqlError("44000", f'new row violates check option for view "{view}"')
+
+
+def _raise_conflict_twice() -> None:
+    raise SqlError(
+        "21000",
+        "ON CONFLICT DO UPDATE command cannot affect row a second time",
+        hint="Ensure that no rows proposed for insertion within the same command have "
+        "duplicate constrained values.",
+    )
+
+
+def _raise_multirow() -> None:
+    raise SqlError("21000", "more than one row returned by a subquery used as an expression")
 
 
 def _div(a: object, b: object) -> object:

@@ -291,6 +291,8 @@ def column_name(e: exp.Expression) -> str:
         return column_name(e.expression)
     if isinstance(e, exp.Anonymous):
         return str(e.this).lower()
+    if isinstance(e, exp.ExplodingGenerateSeries):
+        return "generate_series"
     if isinstance(e, exp.CurrentTimestamp):
         return "now"
     if isinstance(e, (exp.CurrentUser,)):

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from aurora.engine.sql import lexer
+from aurora.engine.sql import dml, lexer
 
 MIN_ROWS = 16  # below this the ordinary translation is cheap enough
 MAX_ROW_TYPES = 16  # distinct parameter types of a row, each a translation
@@ -65,12 +65,17 @@ def build_plan(
     if len(kinds) > MAX_ROW_TYPES:
         return None
     one = text[:head] + first + text[tail:]
-    plans = {kind: translate(one, width, [], list(kind)) for kind in kinds}
-    plan1 = plans[row_types[0]]
-    if any(p.sql != plan1.sql for p in plans.values()):
-        return None
-    two = text[:head] + first + ", " + first + text[tail:]
-    sql = _repeat(plan1.sql, translate(two, width, [], list(row_types[0])).sql, width, len(rows))
+    template = dml.ROW_TEMPLATE.set(True)
+    try:
+        plans = {kind: translate(one, width, [], list(kind)) for kind in kinds}
+        plan1 = plans[row_types[0]]
+        if any(p.sql != plan1.sql for p in plans.values()):
+            return None
+        two = text[:head] + first + ", " + first + text[tail:]
+        sql = _repeat(plan1.sql, translate(two, width, [], list(row_types[0])).sql, width,
+                      len(rows))
+    finally:
+        dml.ROW_TEMPLATE.reset(template)
     if sql is None:
         return None
     return dataclasses.replace(

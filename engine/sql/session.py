@@ -30,6 +30,7 @@ from aurora.engine.sql import (
     cursors,
     datetime_in,
     ddl,
+    dml,
     extensions,
     fkeys,
     functions,
@@ -95,6 +96,8 @@ class Plan:
     unknown: list[int] = field(default_factory=list)
     external: bool = False  # calls a service outside the instance (extensions.py)
     nbind: int | None = None  # highest ?N of ``sql``, when translation folded trailing ones away
+    # data-modifying WITH items, run first: (TEMP table for the RETURNING rows or "", plan)
+    steps: list[tuple[str, Plan]] | None = None
 
 
 class Session:
@@ -205,7 +208,7 @@ class Session:
             "unlisten": self._noop("UNLISTEN"),
             "notify": self._noop("NOTIFY"),
             "lock": self._noop("LOCK TABLE"),
-            "comment": self._noop("COMMENT"),
+            "comment": self._comment,
             "grant": self._noop("GRANT"),
             "revoke": self._noop("REVOKE"),
             "copy": self._copy,
@@ -292,9 +295,11 @@ class Session:
             self._timeout_hit = False
 
     _timeout_hit = False
-    null_key_next_id = False
-    """MySQL's rule for the statements this session translates: a NULL written to an
-    AUTO_INCREMENT (identity) key is its next value, not error 23502."""
+    mysql_rules = False
+    """The statements come from the MySQL dialect, whose rules differ from PostgreSQL's in
+    places: a NULL written to an AUTO_INCREMENT (identity) key is its next value, not error
+    23502; ON DUPLICATE KEY UPDATE has no conflict target, and one statement may update a
+    row it inserted (no 21000)."""
 
     def copy_rows(self, copy: CopyIn, rows: Iterable[Sequence[str | None]]) -> int:
         if self._status == "E":
@@ -421,6 +426,8 @@ class Session:
         if not word:
             return StatementResult("EMPTY")
         plan, lits = self._plan(sql)
+        if plan.steps is not None:
+            return self._run_with_writes(plan, params, lits)
         if (
             plan.kind in _WRITE_KINDS
             and not (self.read_only or self._txn_read_only)
@@ -437,6 +444,66 @@ class Session:
         too."""
         with self.atomic(), self.fk.statement():
             return self._run(plan, params, lits)
+
+    def _run_with_writes(
+        self, plan: Plan, params: Sequence[object], lits: list[object]
+    ) -> StatementResult:
+        """A statement whose WITH holds INSERT / UPDATE / DELETE: each of those runs first,
+        once and to completion as in PostgreSQL, its RETURNING rows kept in a TEMP table
+        that the statement reads in its place; the whole is one step of the transaction,
+        with the foreign key checks of one statement."""
+        if self.read_only or self._txn_read_only:
+            kind = plan.steps[0][1].kind if plan.steps else plan.kind
+            raise SqlError("25006", f"cannot execute {kind.upper()} in a read-only transaction")
+        checked = self.fk.any(self.catalog.version)
+        with self.atomic(), (self.fk.statement() if checked else contextlib.nullcontext()):
+            try:
+                self._cte_tables(plan, params, lits, run=True)
+                return self._run(plan, params, lits)
+            finally:
+                self._drop_cte_tables(plan)
+
+    def _cte_tables(
+        self, plan: Plan, params: Sequence[object], lits: Sequence[object], run: bool
+    ) -> None:
+        """Run the data-modifying WITH items of ``plan`` into their TEMP tables (``run``
+        False: only create the tables, empty, for Describe)."""
+        for table, step in plan.steps or []:
+            desc: list = []
+
+            def grab(cursor: apsw.Cursor, sql: str, bindings: object, desc: list = desc) -> bool:
+                desc.append(cursor.description)
+                return run
+
+            sql, bind = self._bindings(step, params, lits)
+            if step.touches_catalog:
+                self._refresh_pg()
+            cur = self.conn.cursor()
+            cur.exec_trace = grab
+            rows: list = []
+            with contextlib.suppress(apsw.ExecTraceAbort):
+                rows = cur.execute(sql, bind).fetchall()
+            if not table:
+                continue
+            names: list[str] = list(step.names or ())
+            for d in desc[0] if desc and not names else ():
+                name = d[0]
+                while name in names:
+                    name += "_"
+                names.append(name)
+            self.conn.execute(f"DROP TABLE IF EXISTS temp.{_ident(table)}")
+            self.conn.execute(
+                f"CREATE TEMP TABLE {_ident(table)} ({', '.join(_ident(n) for n in names)})"
+            )
+            if rows:
+                marks = ", ".join("?" * len(names))
+                self.conn.executemany(f"INSERT INTO temp.{_ident(table)} VALUES ({marks})", rows)
+
+    def _drop_cte_tables(self, plan: Plan) -> None:
+        for table, _ in plan.steps or []:
+            if table:
+                with contextlib.suppress(apsw.Error):
+                    self.conn.execute(f"DROP TABLE IF EXISTS temp.{_ident(table)}")
 
     def _plan(self, sql: str, given: Sequence[int] = ()) -> tuple[Plan, list[object]]:
         # Another instance may change the schema between our transactions, never inside one
@@ -529,24 +596,45 @@ class Session:
         names: list[str] | None = None
         tys: list | None = None
         returning = tree.args.get("returning")
+        steps = None
+        typed = tree
+        if dml.modifying_ctes(tree):
+            typed = dml.inference_tree(tree, self.catalog)
+            steps = []
+            for table, stmt, width in dml.split_writes(
+                tree, self.catalog, lambda sel: infer_select(sel, self.catalog, inferer)
+            ):
+                step = self._step_plan(stmt, nuser, lit_kinds, param_oids, inferer)
+                step.names = [f"c{i}" for i in range(width)] if width else None
+                steps.append((table, step))
         if kind == "select":
-            cols = infer_select(tree, self.catalog, inferer)
+            cols = infer_select(typed, self.catalog, inferer)
             if cols:
                 names = [c[0] for c in cols]
                 tys = [c[1] for c in cols]
         elif returning is not None:
-            scope = Scope(self.catalog, tree)
+            dml.expand_returning_stars(tree, self.catalog)
+            if typed is not tree:
+                dml.expand_returning_stars(typed, self.catalog)
+            scope = Scope(self.catalog, typed)
             names, tys = [], []
-            for e in returning.expressions:
+            target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+            for e in typed.args["returning"].expressions:
                 if isinstance(e, exp.Star):
-                    names, tys = None, None
-                    break
+                    star = self.catalog.table_columns(target.name) if isinstance(
+                        target, exp.Table) else None
+                    if star is None:
+                        names, tys = None, None
+                        break
+                    names += [c.name for c in star]
+                    tys += [(c.type_oid, c.typmod) for c in star]
+                    continue
                 names.append(column_name(e))
                 tys.append(inferer.type_of(e, scope))
         plain = None
         if kind == "select" and isinstance(tree, exp.Select):
             plain = [isinstance(e, exp.Column) for e in tree.expressions]
-        sql, rw = to_sqlite(tree, self.catalog, inferer, self.null_key_next_id)
+        sql, rw = to_sqlite(tree, self.catalog, inferer, self.mysql_rules)
         return Plan(
             external=extensions.EXTERNAL_PREFIX in sql.lower(),
             plain=plain,
@@ -560,6 +648,27 @@ class Session:
             touches_catalog=rw.touches_catalog,
             empty_catalogs=bool(rw.empty_catalogs),
             returning=returning is not None,
+            nbind=_highest_param(sql),
+            steps=steps,
+        )
+
+    def _step_plan(
+        self, stmt: exp.Expression, nuser: int, lit_kinds: list[str], param_oids: list[int],
+        inferer: Inferer,
+    ) -> Plan:
+        """One data-modifying WITH item, translated as a statement of its own."""
+        sql, rw = to_sqlite(stmt, self.catalog, inferer)
+        return Plan(
+            sql=sql,
+            kind={exp.Insert: "insert", exp.Update: "update"}.get(type(stmt), "delete"),
+            nparams=nuser,
+            lit_kinds=lit_kinds,
+            names=None,
+            types=None,
+            param_oids=param_oids,
+            touches_catalog=rw.touches_catalog,
+            empty_catalogs=False,
+            returning=stmt.args.get("returning") is not None,
             nbind=_highest_param(sql),
         )
 
@@ -677,9 +786,19 @@ class Session:
 
         cur = self.conn.cursor()
         cur.exec_trace = grab
-        sql, bind = self._bindings(plan, [None] * plan.nparams, [None] * len(plan.lit_kinds))
-        with contextlib.suppress(apsw.ExecTraceAbort):
-            cur.execute(sql, bind)
+        nulls: tuple[list, list] = ([None] * plan.nparams, [None] * len(plan.lit_kinds))
+        sql, bind = self._bindings(plan, *nulls)
+        if plan.steps is not None:  # the TEMP tables it reads, empty, only while describing
+            with self.atomic():
+                try:
+                    self._cte_tables(plan, *nulls, run=False)
+                    with contextlib.suppress(apsw.ExecTraceAbort):
+                        cur.execute(sql, bind)
+                finally:
+                    self._drop_cte_tables(plan)
+        else:
+            with contextlib.suppress(apsw.ExecTraceAbort):
+                cur.execute(sql, bind)
         # Columns whose type nothing tells are described as text, and stay so: a client
         # encodes the rows by what Describe said.
         self._settle(plan, desc[0] if desc else None, [])
@@ -946,6 +1065,24 @@ class Session:
     def _discard(self, sql: str) -> StatementResult:
         self.settings.reset("all")
         return StatementResult("DISCARD ALL")
+
+    def _comment(self, sql: str) -> StatementResult:
+        """COMMENT ON: comments are not kept, but the object must exist (42P01), as in
+        PostgreSQL."""
+        m = re.match(r"\s*comment\s+on\s+(table|view|sequence|index)\s+(\S+)\s+is\b", sql, re.I)
+        if m:
+            kind, name = m.group(1).lower(), schemas.stored_name(self.conn, m.group(2))
+            found = (
+                self.sequences.exists(name)
+                if kind == "sequence"
+                else self.conn.execute(
+                    "SELECT 1 FROM main.sqlite_schema WHERE lower(name)=lower(?) AND type=?",
+                    (name, "index" if kind == "index" else ("view" if kind == "view" else "table")),
+                ).fetchall()
+            )
+            if not found:
+                raise SqlError("42P01", f'relation "{name}" does not exist')
+        return StatementResult("COMMENT")
 
     def _noop(self, tag: str) -> Callable[[str], StatementResult]:
         def run(sql: str) -> StatementResult:

@@ -18,9 +18,9 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.sqlite import SQLite
 
-from aurora.engine.sql import extensions, lexer, schemas, types
+from aurora.engine.sql import dml, extensions, lexer, schemas, types
 from aurora.engine.sql.catalog import Catalog
-from aurora.engine.sql.infer import Inferer, datatype_ref
+from aurora.engine.sql.infer import Inferer, Scope, datatype_ref
 from aurora.engine.sql.numeric_rewrite import VARIANCES, NumericRules, cast_call, write_call
 from aurora.engine.sql.pgcatalog import CATALOG_COLUMNS, CATALOG_TABLES
 from aurora.engine.sqlapi import SqlError
@@ -175,11 +175,24 @@ class Rewriter:
         self.numeric = NumericRules(catalog, inferer or Inferer(catalog, {}, {}))
         self.lit_kinds = inferer.lit_kinds if inferer is not None else {}
         self.touches_catalog = False
-        self.null_key_next_id = False
+        self.mysql_rules = False
         self.empty_catalogs: set[str] = set()
         self._srf_n = 0
 
     def run(self, tree: exp.Expression) -> exp.Expression:
+        if isinstance(tree, (exp.Update, exp.Delete, exp.Insert)):
+            tree = dml.through_views(tree, self.catalog)
+        if isinstance(tree, (exp.Update, exp.Delete)):
+            dml.returning_other_items(tree, self.catalog)
+        if isinstance(tree, exp.Update):
+            dml.rewrite_update(tree, self.catalog)
+        elif isinstance(tree, exp.Delete):
+            dml.rewrite_delete(tree)
+        elif isinstance(tree, exp.Insert):
+            dml.unwrap_source(tree)
+            dml.rewrite_conflict(tree, self.catalog, self.mysql_rules)
+        if isinstance(tree, (exp.Update, exp.Delete, exp.Insert)):
+            dml.expand_returning_stars(tree, self.catalog)
         self._insert_short_rows(tree)
         self._rowid_key_not_null(tree)
         self._insert_defaults(tree)
@@ -188,8 +201,11 @@ class Rewriter:
         _subscript_offsets(tree)
         self._correlated_unnest(tree)
         self._srf_in_select(tree)
+        self._series_in_select(tree)
         tree = self.walk(tree)
         self._coerce_writes(tree)
+        if isinstance(tree, exp.Insert) and tree.args.get("conflict") is not None and not self.mysql_rules:
+            dml.conflict_once(tree, self.catalog)  # MySQL: a later row updates an earlier one
         return tree
 
     def _insert_short_rows(self, tree: exp.Expression) -> None:
@@ -224,7 +240,7 @@ class Rewriter:
         else:
             return
         key = self.catalog.rowid_key(table)
-        if key is None or (self.null_key_next_id and key.has_default):
+        if key is None or (self.mysql_rules and key.has_default):
             return
         quoted = ", ".join("'" + x.replace("'", "''") + "'" for x in (table, key.name))
         refuse = Raw(this=f"pg_null_key({quoted})")
@@ -351,8 +367,10 @@ class Rewriter:
     def _node(self, e: exp.Expression) -> exp.Expression:
         if isinstance(e, exp.Table):
             return self._table(e)
-        if isinstance(e, exp.With) and e.args.get("recursive"):
-            _check_recursive(e)
+        if isinstance(e, exp.With):
+            if e.args.get("recursive"):
+                _check_recursive(e)
+            _materialize_volatile(e)
         if isinstance(e, exp.Unnest) and e.expressions:
             return self._unnest_table(e, *e.expressions)
         if (
@@ -918,6 +936,37 @@ class Rewriter:
             return e.is_string
         return isinstance(e, exp.Parameter) and self.lit_kinds.get(int(e.name)) == "s"
 
+    def _series_in_select(self, tree: exp.Expression) -> None:
+        """``SELECT generate_series(1, 10)`` with no FROM: one row per value, as if the
+        series were the FROM item (a SELECT with FROM would need LATERAL: left alone)."""
+        for sel in list(tree.find_all(exp.Select)):
+            if sel.args.get("from_") is not None:
+                continue
+            series = [
+                g for e in sel.expressions for g in e.find_all(exp.ExplodingGenerateSeries)
+                if _owner_select(g) is sel
+            ]
+            if len(series) != 1 or any(e.find(exp.AggFunc, exp.Window) for e in sel.expressions):
+                continue
+            g = series[0]
+            scope = Scope(self.catalog, sel, self.numeric.inferer)
+            args = [a for k, a in g.args.items() if a is not None and k in ("start", "end", "step")]
+            if not all((self.numeric.inferer.type_of(a, scope) or (0,))[0] in (20, 21, 23)
+                       for a in args):
+                continue  # dates, timestamps, numeric: left to the ordinary path
+            self._srf_n += 1
+            name = f"_gsel{self._srf_n}"
+            source = exp.Table(
+                this=exp.GenerateSeries(**{k: v for k, v in g.args.items() if v is not None}),
+                alias=exp.TableAlias(this=exp.to_identifier(name),
+                                     columns=[exp.to_identifier("v")]),
+            )
+            if g.parent is not None and isinstance(g.parent, exp.Select):
+                g.replace(exp.alias_(exp.column("v", name), "generate_series"))
+            else:
+                g.replace(exp.column("v", name))
+            sel.set("from_", exp.From(this=source))
+
     def _coerce_writes(self, tree: exp.Expression) -> None:
         """Values written to NUMERIC / BOOLEAN / JSON columns pass through their input function,
         so a ``'19.90'`` string or ``'t'`` lands in the storage form that compares correctly."""
@@ -945,13 +994,11 @@ class Rewriter:
             conflict = tree.args.get("conflict")
             if conflict is not None:
                 for eq in conflict.expressions or []:
-                    if isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Column):
-                        targets.append((eq.expression, table, eq.this.name))
+                    targets += _assigned(eq, table)
         elif isinstance(tree, exp.Update):
             table = tree.this.name
             for eq in tree.expressions:
-                if isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Column):
-                    targets.append((eq.expression, table, eq.this.name))
+                targets += _assigned(eq, table)
         for value, table, col in targets:
             info = self.catalog.column(table, col)
             if info is None or isinstance(value, exp.Null):
@@ -1015,6 +1062,17 @@ def _int_checked(e: exp.Expression, ts: tuple) -> exp.Expression | None:
 
 def _is_check(e: exp.Expression) -> bool:
     return isinstance(e, exp.Anonymous) and str(e.this) in ("typeof", "pg_int_overflow")
+
+
+def _assigned(eq: exp.Expression, table: str) -> list[tuple[exp.Expression, str, str]]:
+    """The values an UPDATE SET item writes, with their columns: ``col = v``, or the outer
+    columns of the row sub-SELECT of ``(a, b) = (SELECT ...)``."""
+    if isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Column):
+        return [(eq.expression, table, eq.this.name)]
+    if isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Tuple):
+        values = eq.expression.this.expressions
+        return [(v, table, c.name) for c, v in zip(eq.this.expressions, values, strict=False)]
+    return []
 
 
 def _cut_spaces(v: exp.Expression, n: int) -> exp.Expression:
@@ -1210,6 +1268,32 @@ def _array_subquery_sql(sel: exp.Expression) -> str:
     return f"(SELECT json_group_array(_v) FROM ({generate(sel)}))"
 
 
+_VOLATILE = frozenset(("random", "nextval", "setval", "gen_random_uuid", "clock_timestamp",
+                       "uuid_generate_v4", "timeofday"))
+
+
+def _materialize_volatile(w: exp.With) -> None:
+    """PostgreSQL computes a WITH item read more than once a single time; SQLite may compute
+    it once per reference, which shows when it calls a volatile function (random(),
+    nextval ...): such an item is MATERIALIZED, as it is there."""
+    owner = w.parent
+    if owner is None:
+        return
+    for cte in w.expressions:
+        if cte.args.get("materialized") is not None:
+            continue
+        volatile = cte.this.find(exp.Rand) is not None or any(
+            isinstance(f, exp.Anonymous) and str(f.this).lower() in _VOLATILE
+            for f in cte.this.find_all(exp.Anonymous)
+        )
+        if not volatile:
+            continue
+        name = cte.alias_or_name.lower()
+        uses = sum(1 for t in owner.find_all(exp.Table) if t.name.lower() == name)
+        if uses > 1:
+            cte.set("materialized", True)
+
+
 def _check_recursive(w: exp.With) -> None:
     """What PostgreSQL refuses in a recursive term (SQLite would loop on some of it)."""
     for cte in w.expressions:
@@ -1267,12 +1351,12 @@ def unicode_string(body: str, escape: str) -> str:
 
 def to_sqlite(
     tree: exp.Expression, catalog: Catalog, inferer: Inferer | None = None,
-    null_key_next_id: bool = False,
+    mysql_rules: bool = False,
 ) -> tuple[str, Rewriter]:
     """Rewrite ``tree`` in place and return the SQLite text and what the rewrite saw
     (``inferer``: the statement's parameter and literal types, for the numeric rule;
-    ``null_key_next_id``: MySQL's rule, a NULL written to an AUTO_INCREMENT key is its next id)."""
+    ``mysql_rules``: the statement comes from the MySQL dialect; see ``Session.mysql_rules``)."""
     rw = Rewriter(catalog, inferer)
-    rw.null_key_next_id = null_key_next_id
+    rw.mysql_rules = mysql_rules
     tree = rw.run(tree)
     return generate(tree), rw

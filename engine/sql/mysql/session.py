@@ -287,7 +287,7 @@ class MySqlSession:
         s = self.sessions.get(name)
         if s is None:
             s = self._open(name)
-            s.null_key_next_id = True  # NULL into an AUTO_INCREMENT key: its next value
+            s.mysql_rules = True  # NULL into an AUTO_INCREMENT key is its next value, and so on
             self._register(s)
             self.sessions[name] = s
         return s
