@@ -21,6 +21,7 @@ from sqlglot.dialects.sqlite import SQLite
 from aurora.engine.sql import extensions, lexer, schemas, types
 from aurora.engine.sql.catalog import Catalog
 from aurora.engine.sql.infer import Inferer, datatype_ref
+from aurora.engine.sql.jsonb import TABLE_FUNCTIONS
 from aurora.engine.sql.numeric_rewrite import VARIANCES, NumericRules, cast_call, write_call
 from aurora.engine.sql.pgcatalog import CATALOG_COLUMNS, CATALOG_TABLES
 from aurora.engine.sqlapi import SqlError
@@ -71,6 +72,9 @@ def parse(sql: str) -> exp.Expression:
         sql = _ARRAY_CAST.sub(lambda m: "::" + m.group(1).replace('"', "") + "__array", sql)
     if "$" in sql:
         sql = lexer.spaced_params(sql)
+    if "extract_path" in sql:
+        # sqlglot reads json_extract_path(j, a, b) as j -> a, dropping b
+        sql = _JSON_EXTRACT_PATH.sub(r"pg_\1(", sql)
     if "nterval" in sql or "NTERVAL" in sql:
         # sqlglot splits INTERVAL '...' into a number and one unit, losing the rest of the
         # text ('1 day 02:00', 'ago'): a cast keeps it whole.
@@ -89,6 +93,9 @@ def parse(sql: str) -> exp.Expression:
     if tree is None:
         raise SqlError("42601", "syntax error: empty statement")
     return tree
+
+
+_JSON_EXTRACT_PATH = re.compile(r"\b(json_extract_path(?:_text)?)\s*\(", re.I)
 
 
 class Raw(exp.Expression):
@@ -186,6 +193,7 @@ class Rewriter:
         _subscript_offsets(tree)
         self._correlated_unnest(tree)
         self._srf_in_select(tree)
+        self._json_types(tree)
         tree = self.walk(tree)
         self._coerce_writes(tree)
         return tree
@@ -346,6 +354,8 @@ class Rewriter:
             return self._any(e)
         if isinstance(e, exp.Array):
             return self._array(e)
+        if isinstance(e, exp.Bracket) and e.meta.get("jsonb"):
+            return _jsonb_subscript(e)
         if isinstance(e, exp.Bracket) and len(e.expressions) == 1:
             return _subscript(e)
         if isinstance(e, exp.ArrayAgg):
@@ -423,6 +433,8 @@ class Rewriter:
             return fn("pg_json_contains", e.expression, e.this)
         if type(e) in _JSON_OPERATORS:
             return self._json_operator(e)
+        if e.meta.get("json_kinds") is not None or e.meta.get("jsonb_op"):
+            return _json_rule(e)
         if (
             isinstance(e, _COMPARISONS)
             and not isinstance(e.parent, (exp.Update, exp.OnConflict))  # SET col = ...
@@ -446,6 +458,8 @@ class Rewriter:
 
     def _anonymous(self, e: exp.Anonymous) -> exp.Expression:
         name = str(e.this).lower()
+        if name in _NAMED_PARAMS and any(isinstance(a, exp.Kwarg) for a in e.expressions):
+            e.set("expressions", _positional(name, e.expressions))
         if name == "row_to_json" and e.expressions:
             row = e.expressions[0]
             if isinstance(row, exp.Anonymous) and str(row.this).lower() == "row":
@@ -462,8 +476,6 @@ class Rewriter:
             return exp.Explode(this=e.expressions[0])
         if name == "timezone" and len(e.expressions) == 2:
             return fn("pg_at_time_zone", e.expressions[1], e.expressions[0])
-        if name == "jsonb_build_object":
-            return fn("json_build_object", *e.expressions)
         if name in ("array_agg",):
             return fn("json_group_array", *e.expressions)
         e.set("this", name)
@@ -486,7 +498,58 @@ class Rewriter:
             else:
                 key = fn("json_array", *parts)
                 name = {"pg_json_get": "pg_json_path"}.get(name, "pg_json_path_text")
+        if e.meta.get("json_text") and name in _JSON_TEXT_OPERATORS:
+            name = _JSON_TEXT_OPERATORS[name]  # json keeps its text: slices of it
         return fn(name, e.this, key)
+
+    def _json_types(self, tree: exp.Expression) -> None:
+        """Before the rewrite: note on each json-related node what it needs of its operands'
+        types (jsonb ``||`` and ``-``, json's own operators, builders' argument kinds)."""
+        for e in tree.walk():
+            if isinstance(e, exp.DPipe):
+                # jsonb || jsonb (or an untyped literal); jsonb || text is text's ||
+                a, b = self._json_operand(e.this), self._json_operand(e.expression)
+                if _JSONB in (a, b) and a in (_JSONB, None) and b in (_JSONB, None):
+                    e.meta["jsonb_op"] = "pg_jsonb_concat"
+            elif isinstance(e, exp.Sub):
+                if self._oid(e.this) == _JSONB:
+                    right = types.BY_OID.get(self._oid(e.expression) or 0)
+                    array = right is not None and right.category == "A"
+                    e.meta["jsonb_op"] = "pg_jsonb_minus_keys" if array else "pg_jsonb_minus"
+            elif isinstance(e, exp.JSONBDeleteAtPath):
+                e.meta["jsonb_op"] = "pg_jsonb_delete_path"
+            elif isinstance(e, exp.MatchAgainst) and len(e.expressions) == 1:
+                e.meta["jsonb_op"] = "pg_jsonb_path_match"  # @@
+            elif isinstance(e, exp.JSONBPathExists):
+                e.meta["jsonb_op"] = "pg_jsonb_path_exists"  # @?
+            elif type(e) in _JSON_OPERATORS:
+                if self._oid(e.this) == 114:
+                    e.meta["json_text"] = True
+            elif isinstance(e, exp.Bracket):
+                base = e.this
+                while isinstance(base, exp.Bracket):
+                    base = base.this
+                if self._oid(base) == _JSONB:
+                    e.meta["jsonb"] = True
+            else:
+                name = _json_builder_name(e)
+                if name is not None:
+                    args = [a.this if isinstance(a, exp.Order) else a for a in _json_args(e)]
+                    e.meta["json_kinds"] = (name, [self._json_kind(a) for a in args])
+
+    def _json_operand(self, e: exp.Expression) -> int | None:
+        """jsonb, None for an untyped literal, else the operand's type."""
+        if (isinstance(e, exp.Literal) and e.is_string) or (
+                isinstance(e, exp.Parameter) and self.lit_kinds.get(int(e.name)) == "s"):
+            return None
+        return self._oid(e) or 0
+
+    def _oid(self, e: exp.Expression) -> int | None:
+        t = self.numeric._type(e)
+        return t[0] if t is not None else None
+
+    def _json_kind(self, e: exp.Expression) -> str:
+        return _kind_of(self._oid(e))
 
     def _table(self, e: exp.Table) -> exp.Expression:
         if isinstance(e.this, (exp.ExplodingGenerateSeries, exp.GenerateSeries)):
@@ -495,6 +558,8 @@ class Rewriter:
             return self._unnest_table(e, e.this.expressions[0])
         if isinstance(e.this, exp.Explode):
             return self._unnest_table(e, e.this.this)
+        if isinstance(e.this, exp.Anonymous) and str(e.this.this).lower() in TABLE_FUNCTIONS:
+            return _json_table(e)
         if isinstance(e.this, exp.Dot) and isinstance(e.this.expression, exp.Explode):
             return self._unnest_table(e, e.this.expression.this)
         db = e.db.lower()
@@ -634,7 +699,9 @@ class Rewriter:
                 # a string literal of the statement (not a client's decoded jsonb parameter):
                 # PostgreSQL's json input, json keeping its text, jsonb its canonical form
                 return fn("pg_json_in" if oid == 114 else "pg_jsonb_in", v)
-            return fn("pg_jsonb", v)
+            if isinstance(v, exp.Parameter):
+                return fn("pg_jsonb", v)  # a client's jsonb parameter may arrive decoded
+            return fn("pg_json_in" if oid == 114 else "pg_jsonb_in", v)
         if oid == 2950:
             return fn("pg_uuid", v)
         if oid == 1186:
@@ -865,7 +932,7 @@ def _cut_spaces(v: exp.Expression, n: int) -> exp.Expression:
 _WRITE_FUNCS = {
     types.BOOL: "pg_bool",
     17: "pg_bytea",
-    114: "pg_jsonb",
+    114: "pg_json_in",
     3802: "pg_jsonb",
     1184: "pg_timestamptz",
     1186: "pg_interval",
@@ -882,6 +949,175 @@ _JSON_OPERATORS: dict[type, str] = {
     exp.JSONBContainsAllTopKeys: "pg_json_has_all",  # ?&
 }
 _JSON_VALUED = ("pg_json_get", "pg_json_path", "pg_jsonb")
+_JSON_TEXT_OPERATORS = {
+    "pg_json_get": "pg_json_step",
+    "pg_json_get_text": "pg_json_step_text",
+    "pg_json_path": "pg_json_walk",
+    "pg_json_path_text": "pg_json_walk_text",
+}
+_JSONB = 3802
+# builders: name as called -> (SQLite function, per-argument conversion)
+_JSON_BUILDERS = {
+    "json_build_object": ("json_build_object", "pg_to_json"),
+    "jsonb_build_object": ("jsonb_build_object", "pg_to_json"),
+    "json_build_array": ("json_build_array", "pg_to_json"),
+    "jsonb_build_array": ("jsonb_build_array", "pg_to_json"),
+    "to_json": (None, "pg_to_json"),
+    "to_jsonb": (None, "pg_to_jsonb"),
+    "array_to_json": (None, "pg_to_json"),
+    "json_agg": ("pg_json_agg", "pg_to_json"),
+    "jsonb_agg": ("pg_jsonb_agg", "pg_to_json"),
+    "json_object_agg": ("pg_json_object_agg", "pg_to_json"),
+    "jsonb_object_agg": ("pg_jsonb_object_agg", "pg_to_json"),
+}
+
+
+# parameters that may be named (name => value): their order and defaults
+_PATH_PARAMS = (("target", None), ("path", None), ("vars", "'{}'"), ("silent", "0"))
+_NAMED_PARAMS = {
+    "jsonb_set": (("jsonb_in", None), ("path", None), ("replacement", None),
+                  ("create_if_missing", "1")),
+    "jsonb_set_lax": (("jsonb_in", None), ("path", None), ("replacement", None),
+                      ("create_if_missing", "1"), ("null_value_treatment", "'use_json_null'")),
+    "jsonb_insert": (("jsonb_in", None), ("path", None), ("replacement", None),
+                     ("insert_after", "0")),
+    "jsonb_path_exists": _PATH_PARAMS,
+    "jsonb_path_match": _PATH_PARAMS,
+    "jsonb_path_query": _PATH_PARAMS,
+    "jsonb_path_query_array": _PATH_PARAMS,
+    "jsonb_path_query_first": _PATH_PARAMS,
+}
+
+
+def _positional(name: str, args: list) -> list:
+    """Arguments given by name (``silent => true``) in their places, defaults between."""
+    params = _NAMED_PARAMS[name]
+    names = [p for p, _ in params]
+    given: dict[int, exp.Expression] = {}
+    for i, a in enumerate(args):
+        if isinstance(a, exp.Kwarg):
+            key = a.this.name.lower()
+            if key not in names:
+                raise SqlError("42883", f"function {name} with a parameter named {key} "
+                               "does not exist")
+            given[names.index(key)] = a.expression
+        else:
+            given[i] = a
+    last = max(given)
+    out = []
+    for i in range(last + 1):
+        if i in given:
+            out.append(given[i])
+        elif params[i][1] is None:
+            raise SqlError("42883", f"function {name} does not exist")
+        else:
+            out.append(exp.maybe_parse(params[i][1], dialect="sqlite"))
+    return out
+
+
+def _json_builder_name(e: exp.Expression) -> str | None:
+    if isinstance(e, exp.Anonymous):
+        name = str(e.this).lower()
+        return name if name in _JSON_BUILDERS else None
+    if isinstance(e, exp.JSONArrayAgg):
+        return "json_agg"
+    if isinstance(e, exp.JSONObjectAgg):
+        return "json_object_agg"
+    if isinstance(e, exp.JSONBObjectAgg):
+        return "jsonb_object_agg"
+    return None
+
+
+def _kind_of(oid: int | None) -> str:
+    """How pg_to_json reads a value of this type (see jsonb.to_json)."""
+    if oid is None:
+        return "s"
+    if oid == types.BOOL:
+        return "b"
+    if oid in (114, _JSONB):
+        return "j"
+    if oid in types.INTEGER_OIDS or oid in (700, 701, types.NUMERIC, 26):
+        return "n"
+    if oid == 1114:
+        return "t"
+    if oid == 1184:
+        return "tz"
+    t = types.BY_OID.get(oid)
+    if t is not None and t.category == "A":
+        return "a" + _kind_of(t.elem_oid)
+    return "s"
+
+
+def _json_rule(e: exp.Expression) -> exp.Expression:
+    """jsonb operators and json builders noted by ``Rewriter._json_types``."""
+    op = e.meta.get("jsonb_op")
+    if op == "pg_jsonb_path_match":  # sqlglot read j @@ p as MATCH (j) AGAINST (p)
+        return fn(op, e.expressions[0], e.this)
+    if op is not None:
+        return fn(op, e.this, e.expression)
+    name, kinds = e.meta["json_kinds"]
+    target, conv = _JSON_BUILDERS[name]
+    args = _json_args(e)
+    order = args[0] if len(args) == 1 and isinstance(args[0], exp.Order) else None
+    if order is not None:
+        args = [order.this]
+    if name == "array_to_json":
+        args, kinds = args[:1], kinds[:1]
+    if len(args) != len(kinds):
+        return e
+    wrapped = [fn(conv, a, _str(k)) for a, k in zip(args, kinds, strict=True)]
+    if target is None:
+        return wrapped[0]
+    if order is not None:  # json_agg(x ORDER BY y): SQLite takes ORDER BY in an aggregate too
+        keys = ", ".join(generate(o) for o in order.expressions)
+        return Raw(this=f"{target}({generate(wrapped[0])} ORDER BY {keys})")
+    return fn(target, *wrapped)
+
+
+def _json_args(e: exp.Expression) -> list:
+    if isinstance(e, exp.JSONBObjectAgg):
+        return [e.this, e.expression]
+    if isinstance(e, exp.AggFunc) and not isinstance(e, exp.JSONObjectAgg):
+        return [e.this]
+    return list(e.expressions)
+
+
+def _json_table(e: exp.Table) -> exp.Expression:
+    """``json_each(j) [AS q(k, v)]`` and the other json set-returning functions in FROM: the
+    ``pg_`` virtual table of jsonb.py (columns renamed through a subquery when listed)."""
+    call = e.this
+    name = str(call.this).lower()
+    cols = TABLE_FUNCTIONS[name][0]
+    alias = e.args.get("alias")
+    tname = alias.name if alias is not None and alias.name else name
+    renamed = [c.name for c in alias.columns] if alias is not None else []
+    source = f"pg_{name}({', '.join(generate(a) for a in call.expressions)})"
+    if renamed:
+        outs = ", ".join(f'{c} AS "{renamed[i] if i < len(renamed) else c}"'
+                         for i, c in enumerate(cols))
+        return exp.Table(this=Raw(this=f'(SELECT {outs} FROM {source}) AS "{tname}"'))
+    if len(cols) == 1 and cols[0] == name and tname != name:
+        # the one column is named after the table's alias, as PostgreSQL names it
+        return exp.Table(this=Raw(this=f'(SELECT {cols[0]} AS "{tname}" FROM {source}) AS "{tname}"'))
+    return exp.Table(this=Raw(this=f'{source} AS "{tname}"'))
+
+
+def _jsonb_subscript(e: exp.Bracket) -> exp.Expression:
+    """``jsonb[k1][k2]``: a path of keys (texts, or integers on arrays); sqlglot made an
+    integer literal 0-based, which jsonb is already."""
+    keys = []
+    for idx in e.expressions:
+        if isinstance(idx, exp.Slice):
+            raise SqlError("42804", "jsonb subscript does not support slices")
+        lit = idx.this if isinstance(idx, exp.Neg) else idx
+        if isinstance(lit, exp.Literal) and not lit.is_string and e.meta.get("shifted", True):
+            k = int(lit.this) * (-1 if isinstance(idx, exp.Neg) else 1) + 1
+            idx = exp.Literal.number(k) if k >= 0 else exp.Neg(this=exp.Literal.number(-k))
+        keys.append(idx)
+    inner = e.this
+    if isinstance(inner, exp.Anonymous) and str(inner.this) == "pg_jsonb_subscript":
+        return fn("pg_jsonb_subscript", *inner.expressions, *keys)
+    return fn("pg_jsonb_subscript", inner, *keys)
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 _OP_NAMES = {exp.EQ: "=", exp.NEQ: "<>", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
 

@@ -1,0 +1,130 @@
+"""json and jsonb as PostgreSQL 15 answers them: output text, operators, functions, jsonpath.
+
+Each expected value is what psql prints for the statement on PostgreSQL 15.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from aurora.engine.sql import Session
+from aurora.engine.sqlapi import SqlError
+
+
+def one(s: Session, sql: str, *params: object) -> object:
+    return s.execute(sql, params).rows[0][0]
+
+
+def rows(s: Session, sql: str, *params: object) -> list[tuple]:
+    return s.execute(sql, params).rows
+
+
+def sqlstate(s: Session, sql: str) -> str:
+    with pytest.raises(SqlError) as e:
+        s.execute(sql)
+    return e.value.sqlstate
+
+
+def test_jsonb_prints_as_postgresql(s):
+    assert one(s, "select '\"abc\"'::jsonb") == '"abc"'
+    assert one(s, "select 'null'::jsonb") == "null"
+    assert one(s, "select '1e2'::jsonb") == "100"
+    assert one(s, "select '[1.50, -0]'::jsonb") == "[1.50, 0]"
+    assert one(s, """select '{"bb": 1, "a": 2, "a": 3}'::jsonb""") == '{"a": 3, "bb": 1}'
+    assert sqlstate(s, "select '[1,2'::jsonb") == "22P02"
+    assert sqlstate(s, "select repeat('[', 10000)::jsonb") == "54001"
+
+
+def test_jsonb_field_of_a_string_keeps_its_quotes(s):
+    assert one(s, """select '{"a": "x", "b": null}'::jsonb -> 'a'""") == '"x"'
+    assert one(s, """select '{"a": "x", "b": null}'::jsonb -> 'b'""") == "null"
+    assert one(s, """select '{"a": "x", "b": null}'::jsonb ->> 'b'""") is None
+    assert one(s, """select '["a", [1, 2]]'::jsonb #> '{1}'""") == "[1, 2]"
+
+
+def test_json_operators_return_the_text_as_written(s):
+    assert one(s, """select '{"a": {"b":{"c": "foo"}}}'::json #> array['a']""") == '{"b":{"c": "foo"}}'
+    assert one(s, "select '[1,2,[3, 4]]'::json -> 2") == "[3, 4]"
+    assert one(s, """select '{"a": "x"}'::json ->> 'a'""") == "x"
+    assert one(s, """select json_extract_path('{"f4":{"f5":99,"f6":"s"}}','f4','f6')""") == '"s"'
+    assert one(s, """select json_extract_path_text('{"f4":[0,null]}','f4','1')""") is None
+
+
+def test_jsonb_concat_and_delete(s):
+    assert one(s, """select '{"aa":1, "b":2}'::jsonb || '{"b":"g", "fg":false}'""") == (
+        '{"b": "g", "aa": 1, "fg": false}')
+    assert one(s, """select '["a", "b"]'::jsonb || '"c"'""") == '["a", "b", "c"]'
+    assert one(s, """select '3'::jsonb || '{}'::jsonb""") == "[3, {}]"
+    assert one(s, """select jsonb '{}' || ''::text""") == "{}"  # text's ||
+    assert one(s, """select '{"a":1, "b":2}'::jsonb - 'a'""") == '{"b": 2}'
+    assert one(s, """select '["a","b","c"]'::jsonb - -1""") == '["a", "b"]'
+    assert one(s, """select '{"a":1, "b":2, "c":3}'::jsonb - '{c,b}'::text[]""") == '{"a": 1}'
+    assert one(s, """select '{"n":null, "b":[1,2]}'::jsonb #- '{b,-1}'""") == '{"b": [1], "n": null}'
+    assert sqlstate(s, """select '"a"'::jsonb - 'a'""") == "22023"
+
+
+def test_jsonb_set_insert_pretty(s):
+    assert one(s, """select jsonb_set('{"a":[1,2]}', '{a,0}', '"x"')""") == '{"a": ["x", 2]}'
+    assert one(s, """select jsonb_set('{"a":1}', '{b}', '2', false)""") == '{"a": 1}'
+    assert one(s, """select jsonb_insert('{"a": [0,1,2]}', '{a, 1}', '"new"', true)""") == (
+        '{"a": [0, 1, "new", 2]}')
+    assert sqlstate(s, """select jsonb_insert('{"a": 1}', '{a}', '2')""") == "22023"
+    assert one(s, """select jsonb_set_lax('{"a":1,"b":2}', '{b}', null, true, 'delete_key')""") == (
+        '{"a": 1}')
+    assert one(s, """select jsonb_pretty('{"a": [1]}')""") == '{\n    "a": [\n        1\n    ]\n}'
+
+
+def test_builders_keep_argument_types(s):
+    assert one(s, "select json_build_object('a',1,'c',true,'d',null,'e',json '{\"x\": [1,2]}')") == (
+        '{"a" : 1, "c" : true, "d" : null, "e" : {"x": [1,2]}}')
+    assert one(s, "select jsonb_build_array('a', 1.50, true, null)") == '["a", 1.50, true, null]'
+    assert one(s, "select json_object('{a,1,b,2}')") == '{"a" : "1", "b" : "2"}'
+    assert one(s, "select to_json(timestamp '2014-05-28 12:22:35.614298')") == (
+        '"2014-05-28T12:22:35.614298"')
+    assert one(s, "select to_jsonb(true)") == "true"
+    assert sqlstate(s, "select json_build_object('a')") == "22023"
+
+
+def test_aggregates(s):
+    s.execute("create table foo (k text, v int)")
+    s.execute("insert into foo values ('bb', 1), ('a', 2)")
+    assert one(s, "select json_object_agg(k, v) from foo") == '{ "bb" : 1, "a" : 2 }'
+    assert one(s, "select jsonb_object_agg(k, v) from foo") == '{"a": 2, "bb": 1}'
+    assert one(s, "select jsonb_agg(v) from foo") == "[1, 2]"
+
+
+def test_set_returning_functions_in_from(s):
+    assert rows(s, """select * from json_each('{"a":[1,2],"b":"x"}') q""") == [
+        ("a", "[1,2]"), ("b", '"x"')]
+    assert rows(s, """select * from jsonb_each_text('{"b":"x","a":[1,2]}')""") == [
+        ("a", "[1, 2]"), ("b", "x")]
+    assert rows(s, """select value from jsonb_array_elements('[1,"a",null]')""") == [
+        ("1",), ('"a"',), ("null",)]
+    assert rows(s, """select * from json_object_keys('{"b":1,"a":2}') k""") == [("b",), ("a",)]
+    assert sqlstate(s, "select * from jsonb_each('[1]')") == "22023"
+
+
+def test_jsonb_subscript_reads_like_a_path(s):
+    assert one(s, """select ('[1, "2", null]'::jsonb)[0]""") == "1"
+    assert one(s, """select ('[1, "2", null]'::jsonb)['1']""") == '"2"'
+    assert one(s, """select ('[1, "2", null]'::jsonb)[-2]""") == '"2"'
+    assert one(s, """select ('{"a": {"b": 1}}'::jsonb)['a']['b']""") == "1"
+    assert one(s, """select ('123'::jsonb)['a']""") is None
+
+
+def test_jsonpath_operators_and_functions(s):
+    s.execute("create table tj (j jsonb)")
+    s.execute("""insert into tj values ('{"wait":null}'),
+        ('{"wait":"CC","public":true,"array":["foo","bar"]}'), ('{"age":25}')""")
+    assert one(s, "select count(*) from tj where j @@ '$.wait == null'") == 1
+    assert one(s, "select count(*) from tj where j @? '$.wait ? (@ == null)'") == 1
+    assert one(s, """select count(*) from tj where j @@ '$.array[*] == "bar"'""") == 1
+    assert one(s, "select count(*) from tj where j @? '$.age ? (@ == 25.0)'") == 1
+    assert one(s, "select count(*) from tj where j @@ 'exists($.public) || exists($.x)'") == 1
+    assert one(s, "select jsonb_path_query_array('[1,2,3]', '$[*] ? (@ > $x)', '{\"x\": 1}')") == (
+        "[2, 3]")
+    assert rows(s, "select * from jsonb_path_query('{\"a\": [1, 2]}', 'lax $.a[last]')") == [("2",)]
+    assert one(s, "select jsonb_path_exists('{\"a\": 1}', 'strict $.b', silent => true)") is None
+    assert sqlstate(s, "select jsonb_path_query_array('{\"a\": 1}', 'strict $.b')") == "2203A"
+    assert sqlstate(s, "select jsonb_path_query_array('{}', '$ like_regex \"a\"')") == "0A000"
+    assert sqlstate(s, "select jsonb_path_query_array('{}', '$.')") == "42601"
