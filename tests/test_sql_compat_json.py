@@ -128,3 +128,34 @@ def test_jsonpath_operators_and_functions(s):
     assert sqlstate(s, "select jsonb_path_query_array('{\"a\": 1}', 'strict $.b')") == "2203A"
     assert sqlstate(s, "select jsonb_path_query_array('{}', '$ like_regex \"a\"')") == "0A000"
     assert sqlstate(s, "select jsonb_path_query_array('{}', '$.')") == "42601"
+
+
+def test_set_returning_functions_in_the_select_list(s):
+    assert rows(s, """select jsonb_each('{"b":[1,2],"a":null}')""") == [
+        ("(a,null)",), ('(b,"[1, 2]")',)]
+    s.execute("create table tj (j jsonb)")
+    s.execute("""insert into tj values ('{"a":1,"b":2}'), ('{"c":3}')""")
+    assert rows(s, "select jsonb_object_keys(j) from tj") == [("a",), ("b",), ("c",)]
+    assert one(s, "select count(*) from (select (jsonb_each(j)).key from tj) w") == 3
+    assert rows(s, "select k.key from tj, jsonb_each(j) k") == [("a",), ("b",), ("c",)]
+
+
+def test_variadic_builders(s):
+    assert one(s, "select json_build_array(VARIADIC '{a,b}'::text[])") == '["a", "b"]'
+    assert one(s, "select jsonb_build_object(VARIADIC '{1,2,3,4}'::int[])") == '{"1": 2, "3": 4}'
+    assert one(s, "select json_build_object(VARIADIC NULL::text[])") is None
+    assert sqlstate(s, "select json_build_object(VARIADIC '{a,b,c}'::text[])") == "22023"
+
+
+def test_jsonb_subscript_assignment(s):
+    s.execute("create table t (id int, j jsonb)")
+    s.execute("""insert into t values (1, '{}'), (2, '[0]'), (3, NULL), (4, '{"a": 1}')""")
+    s.execute("update t set j['a'][2]['b'][1] = '1' where id = 1")
+    s.execute("update t set j[3] = '1' where id = 2")
+    s.execute("update t set j[0]['x'] = NULL where id = 3")
+    assert sqlstate(s, "update t set j[-8] = '1' where id = 2") == "22023"
+    assert sqlstate(s, "update t set j['a']['b'] = '1' where id = 4") == "22023"
+    assert sqlstate(s, "update t set j[NULL] = '1'") == "22004"
+    assert rows(s, "select j from t order by id") == [
+        ('{"a": [null, null, {"b": [null, 1]}]}',), ("[0, null, null, 1]",),
+        ('[{"x": null}]',), ('{"a": 1}',)]

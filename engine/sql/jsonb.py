@@ -733,6 +733,9 @@ def register(conn: Any, tz: Callable[[], dt.tzinfo]) -> None:
     f("jsonb_insert", lambda a, p, n, after=0: set_path(
         a, p, n, 1, "after" if after else "before"))
     f("jsonb_pretty", pretty, 1)
+    f("pg_record_text", record_text)
+    f("pg_jsonb_assign", assign)
+    f("pg_json_variadic", variadic, 3)
     f("pg_jsonb_subscript", lambda a, *ks: out(walk(doc(a), list(ks))))
     _register_paths(f, apsw.ext.make_virtual_module, conn)
     for name, (cols, rows) in TABLE_FUNCTIONS.items():
@@ -792,6 +795,90 @@ def _register_paths(f: Callable, make_virtual_module: Callable, conn: Any) -> No
 
     rows.column_access = apsw.ext.VTColumnAccess.By_Index  # type: ignore[attr-defined]
     make_virtual_module(conn, "pg_jsonb_path_query", rows)
+
+
+def assign(a: object, value: object, *keys: object) -> str:
+    """``j[k1][k2] = v`` (UPDATE): PostgreSQL's subscript assignment. A missing member or
+    element is created (an object for a text subscript, an array for an integer one), an
+    array is filled with nulls up to the index, and SQL NULL is stored as JSON null."""
+    if any(k is None for k in keys):
+        raise SqlError("22004", "jsonb subscript in assignment must not be null")
+    root = doc(a)
+    v = doc(value)
+    if v is MISSING:
+        v = None
+
+    def container(key: object) -> Any:
+        return [] if isinstance(key, int) and not isinstance(key, bool) else {}
+
+    if root is MISSING:
+        root = container(keys[0])
+
+    def rec(node: Any, depth: int) -> Any:
+        key = keys[depth]
+        last = depth == len(keys) - 1
+        if isinstance(node, dict):
+            k = str(key)
+            if last:
+                return {**node, k: v}
+            child = node[k] if k in node else container(keys[depth + 1])
+            return {**node, k: rec(child, depth + 1)}
+        if isinstance(node, list):
+            i = _index(key, len(node), depth + 1)
+            assert i is not None
+            if i < 0:
+                raise SqlError("22023", f"path element at position {depth + 1} is out of "
+                               f"range: {key}")
+            node = list(node)
+            existed = i < len(node)
+            node.extend([None] * (i + 1 - len(node)))
+            if last:
+                node[i] = v
+            else:
+                node[i] = rec(node[i] if existed else container(keys[depth + 1]), depth + 1)
+            return node
+        raise SqlError("22023", "cannot replace existing key",
+                       detail="The path assumes key is a composite object, but it is a "
+                       "scalar value.")
+
+    return dumps(rec(root, 0)) if keys else dumps(v)
+
+
+def record_text(*fields: object) -> str:
+    """A record as PostgreSQL prints it: ``(a,"b c",)``, NULL as nothing."""
+    out = []
+    for v in fields:
+        if v is None:
+            out.append("")
+            continue
+        t = str(v)
+        if t == "" or any(c in t for c in '",()\\ \t\n'):
+            t = '"' + t.replace("\\", "\\\\").replace('"', '""') + '"'
+        out.append(t)
+    return "(" + ",".join(out) + ")"
+
+
+def variadic(name: str, arr: object, kind: str) -> str | None:
+    """json_build_object / _array(VARIADIC array): the array's elements as the arguments."""
+    if arr is None:
+        return None
+    items = doc(arr) if isinstance(arr, str) and arr[:1] != "{" else types.parse_array_literal(
+        str(arr))
+    if not isinstance(items, list):
+        raise SqlError("42804", "VARIADIC argument must be an array")
+
+    def flat(xs: list) -> Iterator[object]:
+        for x in xs:
+            if isinstance(x, list):
+                yield from flat(x)
+            else:
+                yield x
+
+    args = [None if x is None else compact(to_json(x, kind)) for x in flat(items)]
+    binary = name.startswith("jsonb")
+    if name.endswith("object"):
+        return build_object(binary, *args)
+    return build_array(binary, *args)
 
 
 def _delete(a: object, keys: tuple) -> str | None:

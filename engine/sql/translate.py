@@ -193,6 +193,8 @@ class Rewriter:
         _subscript_offsets(tree)
         self._correlated_unnest(tree)
         self._srf_in_select(tree)
+        self._json_srf_in_select(tree)
+        self._jsonb_assignments(tree)
         self._json_types(tree)
         tree = self.walk(tree)
         self._coerce_writes(tree)
@@ -502,6 +504,25 @@ class Rewriter:
             name = _JSON_TEXT_OPERATORS[name]  # json keeps its text: slices of it
         return fn(name, e.this, key)
 
+    def _jsonb_assignments(self, tree: exp.Expression) -> None:
+        """``UPDATE t SET j['a'][0] = v``: ``j = pg_jsonb_assign(j, v, 'a', 0)``."""
+        if not isinstance(tree, exp.Update):
+            return
+        for eq in tree.expressions:
+            if not isinstance(eq, exp.EQ) or not isinstance(eq.this, exp.Bracket):
+                continue
+            chain = []
+            base = eq.this
+            while isinstance(base, exp.Bracket):
+                chain.append(base)
+                base = base.this
+            if not isinstance(base, exp.Column) or self._oid(base) != _JSONB:
+                continue
+            keys = [k for b in reversed(chain) for k in _jsonb_keys(b)]
+            value = exp.Cast(this=eq.expression, to=exp.DataType.build("jsonb"))
+            eq.set("expression", fn("pg_jsonb_assign", base.copy(), value, *keys))
+            eq.set("this", base.copy())
+
     def _json_types(self, tree: exp.Expression) -> None:
         """Before the rewrite: note on each json-related node what it needs of its operands'
         types (jsonb ``||`` and ``-``, json's own operators, builders' argument kinds)."""
@@ -534,7 +555,8 @@ class Rewriter:
             else:
                 name = _json_builder_name(e)
                 if name is not None:
-                    args = [a.this if isinstance(a, exp.Order) else a for a in _json_args(e)]
+                    args = [a.this if isinstance(a, (exp.Order, exp.Variadic)) else a
+                            for a in _json_args(e)]
                     e.meta["json_kinds"] = (name, [self._json_kind(a) for a in args])
 
     def _json_operand(self, e: exp.Expression) -> int | None:
@@ -559,6 +581,10 @@ class Rewriter:
         if isinstance(e.this, exp.Explode):
             return self._unnest_table(e, e.this.this)
         if isinstance(e.this, exp.Anonymous) and str(e.this.this).lower() in TABLE_FUNCTIONS:
+            join = e.parent
+            if (isinstance(join, exp.Join) and not join.args.get("kind")
+                    and not join.args.get("side") and e.this.find(exp.Column) is not None):
+                join.set("kind", "CROSS")  # reads a column of an earlier table: after it
             return _json_table(e)
         if isinstance(e.this, exp.Dot) and isinstance(e.this.expression, exp.Explode):
             return self._unnest_table(e, e.this.expression.this)
@@ -865,6 +891,38 @@ class Rewriter:
             else:
                 sel.append("joins", exp.Join(this=join_table))
 
+    def _json_srf_in_select(self, tree: exp.Expression) -> None:
+        """``SELECT json_each(j) FROM t``, ``(jsonb_each(j)).key``: one json set-returning
+        function in a select list becomes a join on its virtual table; a whole row of two
+        columns prints as a record, ``(key,value)``."""
+        for sel in list(tree.find_all(exp.Select)):
+            calls = [
+                x for proj in sel.expressions for x in proj.find_all(exp.Anonymous)
+                if str(x.this).lower() in TABLE_FUNCTIONS and _owner_select(x) is sel
+            ]
+            if len(calls) != 1:
+                continue
+            call = calls[0]
+            name = str(call.this).lower()
+            cols = TABLE_FUNCTIONS[name][0]
+            self._srf_n += 1
+            alias = f"_srf{self._srf_n}"
+            args = ", ".join(generate(self.walk(a.copy())) for a in call.expressions)
+            join_table = exp.Table(this=Raw(this=f"pg_{name}({args}) AS {alias}"))
+            outer = call.parent
+            if (isinstance(outer, exp.Paren) and isinstance(outer.parent, exp.Dot)
+                    and outer.parent.name.lower() in cols):
+                outer.parent.replace(exp.column(outer.parent.name.lower(), alias))
+            elif len(cols) == 1:
+                call.replace(exp.column(cols[0], alias))
+            else:
+                call.replace(Raw(this=f"pg_record_text({alias}.key, {alias}.value)"))
+            if sel.args.get("from_") is None:
+                sel.set("from_", exp.From(this=join_table))
+            else:
+                # CROSS JOIN: SQLite keeps the table first, as the function reads its row
+                sel.append("joins", exp.Join(this=join_table, kind="CROSS"))
+
     def _coerce_writes(self, tree: exp.Expression) -> None:
         """Values written to NUMERIC / BOOLEAN / JSON columns pass through their input function,
         so a ``'19.90'`` string or ``'t'`` lands in the storage form that compares correctly."""
@@ -1063,6 +1121,10 @@ def _json_rule(e: exp.Expression) -> exp.Expression:
         args = [order.this]
     if name == "array_to_json":
         args, kinds = args[:1], kinds[:1]
+    if len(args) == 1 and isinstance(args[0], exp.Variadic) and name.endswith(
+            ("_object", "_array")):
+        elem = kinds[0][1:] if kinds[0].startswith("a") else "s"
+        return fn("pg_json_variadic", _str(name), args[0].this, _str(elem))
     if len(args) != len(kinds):
         return e
     wrapped = [fn(conv, a, _str(k)) for a, k in zip(args, kinds, strict=True)]
@@ -1080,6 +1142,19 @@ def _json_args(e: exp.Expression) -> list:
     if isinstance(e, exp.AggFunc) and not isinstance(e, exp.JSONObjectAgg):
         return [e.this]
     return list(e.expressions)
+
+
+def _jsonb_keys(e: exp.Bracket) -> list:
+    keys = []
+    for idx in e.expressions:
+        if isinstance(idx, exp.Slice):
+            raise SqlError("42804", "jsonb subscript does not support slices")
+        lit = idx.this if isinstance(idx, exp.Neg) else idx
+        if isinstance(lit, exp.Literal) and not lit.is_string and e.meta.get("shifted", True):
+            k = int(lit.this) * (-1 if isinstance(idx, exp.Neg) else 1) + 1
+            idx = exp.Literal.number(k) if k >= 0 else exp.Neg(this=exp.Literal.number(-k))
+        keys.append(idx)
+    return keys
 
 
 def _json_table(e: exp.Table) -> exp.Expression:
@@ -1105,15 +1180,7 @@ def _json_table(e: exp.Table) -> exp.Expression:
 def _jsonb_subscript(e: exp.Bracket) -> exp.Expression:
     """``jsonb[k1][k2]``: a path of keys (texts, or integers on arrays); sqlglot made an
     integer literal 0-based, which jsonb is already."""
-    keys = []
-    for idx in e.expressions:
-        if isinstance(idx, exp.Slice):
-            raise SqlError("42804", "jsonb subscript does not support slices")
-        lit = idx.this if isinstance(idx, exp.Neg) else idx
-        if isinstance(lit, exp.Literal) and not lit.is_string and e.meta.get("shifted", True):
-            k = int(lit.this) * (-1 if isinstance(idx, exp.Neg) else 1) + 1
-            idx = exp.Literal.number(k) if k >= 0 else exp.Neg(this=exp.Literal.number(-k))
-        keys.append(idx)
+    keys = _jsonb_keys(e)
     inner = e.this
     if isinstance(inner, exp.Anonymous) and str(inner.this) == "pg_jsonb_subscript":
         return fn("pg_jsonb_subscript", *inner.expressions, *keys)
