@@ -5,6 +5,8 @@ Each expected value is what psql prints for the statement on PostgreSQL 15.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from aurora.engine.sql import Session
@@ -159,3 +161,68 @@ def test_jsonb_subscript_assignment(s):
     assert rows(s, "select j from t order by id") == [
         ('{"a": [null, null, {"b": [null, 1]}]}',), ("[0, null, null, 1]",),
         ('[{"x": null}]',), ('{"a": 1}',)]
+
+
+def test_jsonb_compares_by_value_and_json_object_takes_dimensions(s):
+    s.execute("create table tj (j jsonb)")
+    s.execute("""insert into tj values ('{"p": 1, "q": 2}'), ('{"a": 1}')""")
+    assert one(s, """select count(*) from tj where j > '{"p":1}'""") == 1
+    assert one(s, """select count(*) from tj where j = '{"q":2, "p":1}'""") == 1
+    assert one(s, "select json_object('{{a,1},{b,NULL}}')") == '{"a" : "1", "b" : null}'
+    assert sqlstate(s, "select json_object('{{a},{b}}')") == "2202E"
+    assert one(s, "select jsonb_build_array(VARIADIC '{1,2}'::text[])") == '["1", "2"]'
+
+
+def test_composite_types_shape_populated_records(s):
+    s.execute("create type jpop as (a text, b int, c timestamp)")
+    assert sqlstate(s, "create type jpop as (a text)") == "42710"
+    assert sqlstate(s, "create type bad as (a no_such_type)") == "42704"
+    r = s.execute("""select * from json_populate_record(null::jpop, '{"a":"x","b":3}') q""")
+    assert [c.name for c in r.columns] == ["a", "b", "c"]
+    assert [c.type_oid for c in r.columns] == [25, 23, 1114]
+    assert r.rows == [("x", 3, None)]
+    # a member the object lacks keeps the base record's value; JSON text goes to text as is
+    assert rows(s, """select * from json_populate_record(row('x',3,'2012-12-31 15:30:56')::jpop,
+        '{"a":[100,200,false]}') q""") == [("[100,200,false]", 3, dt.datetime(2012, 12, 31, 15, 30, 56))]
+    assert sqlstate(s, """select * from json_populate_record(null::jpop, '{"c":[1]}') q""") == "22007"
+    assert rows(s, """select a, b from jsonb_populate_recordset(row('d',9,null)::jpop,
+        '[{"a":"x"},{"b":2}]') q""") == [("x", 9), ("d", 2)]
+    s.execute("drop type jpop")
+    assert sqlstate(s, "select * from json_populate_record(null::jpop, '{}') q") == "42704"
+
+
+def test_to_record_with_a_column_definition_list(s):
+    r = s.execute("""select * from json_to_record('{"a":1,"b":{"c": 2},"ia":[1,"2",null]}')
+        as x(a int, b json, ia int[], d text)""")
+    assert r.rows == [(1, '{"c": 2}', [1, 2, None], None)]
+    assert rows(s, """select * from jsonb_to_recordset('[{"a":1},{"a":2,"c":true}]')
+        as x(a int, c boolean)""") == [(1, None), (2, True)]
+    assert sqlstate(s, """select * from json_to_record('{"ia": 123}') as x(ia int[])""") == "22P02"
+    assert sqlstate(s, """select * from json_to_record('{"a": "x"}') as x(a int)""") == "22P02"
+    assert sqlstate(s, """select * from json_populate_recordset(row(0::int),
+        '[{"a":"1"}]') q (a text, b text)""") == "42804"
+
+
+def test_whole_rows_as_json(s):
+    s.execute("create table rows (x int, y text)")
+    s.execute("insert into rows values (1, 'txt1'), (2, 'txt2')")
+    assert rows(s, "select row_to_json(q, true) from rows q order by x") == [
+        ('{"x":1,\n "y":"txt1"}',), ('{"x":2,\n "y":"txt2"}',)]
+    assert one(s, "select json_agg(q order by x) from rows q") == (
+        '[{"x":1,"y":"txt1"}, \n {"x":2,"y":"txt2"}]')
+    assert one(s, "select jsonb_agg(q order by x) from rows q") == (
+        '[{"x": 1, "y": "txt1"}, {"x": 2, "y": "txt2"}]')
+    assert one(s, "select array_to_json(array_agg(q), true) from (select x as b from rows) q") == (
+        '[{"b":1},\n {"b":2}]')
+    assert one(s, """select row_to_json(q) from (select '{"a": [1,2]}'::json as j,
+        'NaN'::float8 as f) q""") == '{"j":{"a": [1,2]},"f":"NaN"}'
+    assert one(s, "select array_to_json(array_agg(x)) from generate_series(5, 7) x") == "[5,6,7]"
+
+
+def test_to_json_of_timestamptz_in_a_numeric_time_zone(s):
+    s.execute("set time zone 10.5")
+    assert one(s, "select to_json(timestamptz '2014-05-28 12:22:35.614298-04')") == (
+        '"2014-05-29T02:52:35.614298+10:30"')
+    s.execute("set time zone -8")
+    assert one(s, "select to_jsonb(timestamptz '2014-05-28 12:22:35.614298-04')") == (
+        '"2014-05-28T08:22:35.614298-08:00"')

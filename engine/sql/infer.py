@@ -102,6 +102,7 @@ _FUNC_TYPES: dict[str, int] = {
     "to_json": 114,
     "to_jsonb": 3802,
     "array_to_json": 114,
+    "pg_record_json": 114,
     "json_agg": 114,
     "jsonb_agg": 3802,
     "json_object_agg": 114,
@@ -451,6 +452,10 @@ class Inferer:
             return 1186, -1
         if isinstance(e, exp.ParseJSON):
             return 114, -1  # json '...'
+        if isinstance(e, (exp.JSONObjectAgg, exp.JSONArrayAgg)):
+            return 114, -1
+        if isinstance(e, exp.JSONBObjectAgg):
+            return 3802, -1
 
         if isinstance(e, exp.Null):
             return types.TEXT, -1

@@ -248,6 +248,8 @@ def to_json(v: object, kind: str) -> Any:
         return str(v)
     if isinstance(v, bytes):
         return "\\x" + v.hex()
+    if kind == "s":
+        return v if isinstance(v, str) else dumps(v) if isinstance(v, float) else str(v)
     if isinstance(v, float):
         return Decimal(repr(v))
     return v if isinstance(v, (int, Decimal)) else str(v)
@@ -301,15 +303,73 @@ def build_array(binary: bool, *a: object) -> str:
     return "[" + ", ".join(_json_arg(x) for x in a) + "]"
 
 
+def text_array(s: str) -> list:
+    """A text[] literal with its dimensions (``{{a,1},{b,NULL}}``) as nested lists."""
+    pos = 0
+
+    def skip() -> None:
+        nonlocal pos
+        while pos < len(s) and s[pos].isspace():
+            pos += 1
+
+    def level() -> list:
+        nonlocal pos
+        skip()
+        if pos >= len(s) or s[pos] != "{":
+            raise SqlError("22P02", f'malformed array literal: "{s}"')
+        pos += 1
+        items: list = []
+        skip()
+        if pos < len(s) and s[pos] == "}":
+            pos += 1
+            return items
+        while True:
+            skip()
+            if pos < len(s) and s[pos] == "{":
+                items.append(level())
+            elif pos < len(s) and s[pos] == '"':
+                pos += 1
+                buf = []
+                while pos < len(s) and s[pos] != '"':
+                    if s[pos] == "\\":
+                        pos += 1
+                    buf.append(s[pos])
+                    pos += 1
+                pos += 1
+                items.append("".join(buf))
+            else:
+                start = pos
+                while pos < len(s) and s[pos] not in ",}":
+                    pos += 1
+                word = s[start:pos].strip()
+                items.append(None if word.upper() == "NULL" else word)
+            skip()
+            if pos < len(s) and s[pos] == ",":
+                pos += 1
+                continue
+            if pos < len(s) and s[pos] == "}":
+                pos += 1
+                return items
+            raise SqlError("22P02", f'malformed array literal: "{s}"')
+
+    return level()
+
+
+def _depth(v: list) -> int:
+    return 1 + _depth(v[0]) if v and isinstance(v[0], list) else 1
+
+
 def object_from_arrays(binary: bool, keys: object, values: object = MISSING) -> str | None:
     """json_object(text[]) and json_object(keys text[], values text[])."""
     if keys is None or values is None:
         return None
-    ks = types.parse_array_literal(keys) if isinstance(keys, str) and keys[:1] == "{" else doc(keys)
+    ks = text_array(keys) if isinstance(keys, str) and keys[:1] == "{" else doc(keys)
     if values is MISSING:
         if not isinstance(ks, list):
             return None
         if ks and isinstance(ks[0], list):
+            if _depth(ks) != 2:
+                raise SqlError("2202E", "wrong number of array subscripts")
             if any(len(p) != 2 for p in ks):
                 raise SqlError("2202E", "array must have two columns")
             pairs = [(p[0], p[1]) for p in ks]
@@ -318,8 +378,7 @@ def object_from_arrays(binary: bool, keys: object, values: object = MISSING) -> 
                 raise SqlError("2202E", "array must have even number of elements")
             pairs = [(ks[i], ks[i + 1]) for i in range(0, len(ks), 2)]
     else:
-        vs = (types.parse_array_literal(values) if isinstance(values, str)
-              and values[:1] == "{" else doc(values))
+        vs = text_array(values) if isinstance(values, str) and values[:1] == "{" else doc(values)
         if not isinstance(ks, list) or not isinstance(vs, list):
             return None
         if (ks and isinstance(ks[0], list)) or (vs and isinstance(vs[0], list)):
@@ -434,6 +493,8 @@ def delete_path(a: object, path: object) -> str | None:
                 return {kk: vv for kk, vv in v.items() if kk != k}
             return {**v, k: rec(v[k], depth + 1)}
         if isinstance(v, list):
+            if not v:
+                return v
             i = _index(key, len(v), depth + 1)
             if i is None or not 0 <= i < len(v):
                 return v
@@ -734,6 +795,10 @@ def register(conn: Any, tz: Callable[[], dt.tzinfo]) -> None:
         a, p, n, 1, "after" if after else "before"))
     f("jsonb_pretty", pretty, 1)
     f("pg_record_text", record_text)
+    f("pg_record_json", record_json)
+    f("pg_json_pretty_array", pretty_array, 2)
+    f("pg_json_field", field, 4)
+    f("pg_json_has_field", has_field, 2)
     f("pg_jsonb_assign", assign)
     f("pg_json_variadic", variadic, 3)
     f("pg_jsonb_subscript", lambda a, *ks: out(walk(doc(a), list(ks))))
@@ -842,6 +907,106 @@ def assign(a: object, value: object, *keys: object) -> str:
                        "scalar value.")
 
     return dumps(rec(root, 0)) if keys else dumps(v)
+
+
+def _member(a: object, key: str, binary: bool) -> tuple[bool, Any, str | None]:
+    """(found, value, text as written) of an object's member, for a record's column."""
+    if binary:
+        x = doc(a)
+        if not isinstance(x, dict):
+            raise SqlError("22023", "cannot call populate_composite on "
+                           + ("an array" if isinstance(x, list) else "a scalar"))
+        return (key in x), x.get(key), (dumps(x[key]) if key in x else None)
+    kind, items = members(str(a))
+    if kind != "object":
+        raise SqlError("22023", f"cannot call populate_composite on "
+                       f"{'an array' if kind == 'array' else 'a scalar'}")
+    found = [t for k, t in items if k == key]
+    if not found:
+        return False, None, None
+    text = found[-1]
+    return True, _DECODER.decode(text), text
+
+
+def field(a: object, key: str, mode: str, binary: object) -> str | None:
+    """A record column's text from a JSON object's member: ``s`` a scalar type's input (a
+    string as its contents), ``j`` json/jsonb (the JSON text), ``a`` an array literal."""
+    if a is None:
+        return None
+    found, v, text = _member(a, key, bool(binary))
+    if not found or v is None:
+        return None
+    if mode == "j":
+        return text
+    if isinstance(v, str):
+        return v
+    if mode == "a":
+        if not isinstance(v, list):
+            raise SqlError("22P02", "expected JSON array",
+                           hint=f'See the value of key "{key}".')
+        return _array_literal(v, key)
+    return text.strip(_WS) if text is not None else None
+
+
+def _array_literal(v: list, key: str) -> str:
+    def shape(x: Any) -> tuple:
+        if not isinstance(x, list):
+            return ()
+        inner = {shape(e) if isinstance(e, list) else None for e in x}
+        if len(inner) > 1:
+            if None in inner:
+                raise SqlError("22P02", "expected JSON array",
+                               hint=f'See the array element [0] of key "{key}".')
+            raise SqlError("22P02", "malformed JSON array",
+                           detail="Multidimensional arrays must have sub-arrays with "
+                           "matching dimensions.")
+        sub = inner.pop() if inner else None
+        return (len(x), *(sub or ()))
+
+    def item(x: Any) -> str:
+        if isinstance(x, list):
+            return "{" + ",".join(item(e) for e in x) + "}"
+        if x is None:
+            return "NULL"
+        t = x if isinstance(x, str) else dumps(x)
+        if t == "" or t.upper() == "NULL" or any(c in t for c in '{},"\\ \t\n'):
+            t = '"' + t.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return t
+
+    dims = shape(v)
+    if 0 in dims:
+        return "{}"
+    return item(v)
+
+
+def has_field(a: object, key: str) -> int | None:
+    if a is None:
+        return 0
+    x = doc(a)
+    return int(isinstance(x, dict) and key in x)
+
+
+def record_json(pretty: object, names: str, kinds: str, *values: object) -> str:
+    """A row as row_to_json prints it: compact, ``,\\n `` between members when pretty."""
+    items = [f"{string_text(n)}:{_member_json(v, k)}"
+             for n, k, v in zip(json.loads(names), json.loads(kinds), values, strict=True)]
+    return "{" + (",\n " if pretty else ",").join(items) + "}"
+
+
+def _member_json(v: object, kind: str) -> str:
+    if v is None:
+        return "null"
+    if kind == "j" and isinstance(v, str):
+        return v  # json as written, jsonb as it prints
+    return compact(to_json(v, kind))
+
+
+def pretty_array(text: object, pretty: object) -> object:
+    """array_to_json(a, true): ``,\\n `` between the elements."""
+    if text is None or not pretty:
+        return text
+    kind, items = members(str(text))
+    return "[" + ",\n ".join(t for _, t in items) + "]" if kind == "array" else text
 
 
 def record_text(*fields: object) -> str:

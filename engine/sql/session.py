@@ -26,12 +26,14 @@ import apsw
 from sqlglot import exp
 
 from aurora.engine.sql import (
+    composite,
     cursors,
     datetime_in,
     ddl,
     extensions,
     fkeys,
     functions,
+    jsonrecord,
     lexer,
     pgcatalog,
     schemas,
@@ -499,6 +501,8 @@ class Session:
         if "." in text:
             schemas.qualify_tables(tree, self.conn)
         userfuncs.inline(tree, self.conn)
+        if "_record" in text:
+            jsonrecord.expand(tree, self.conn)  # json_populate_record(...) as a subquery
         kind = {
             exp.Select: "select",
             exp.Union: "select",
@@ -968,6 +972,8 @@ class Session:
                 return self._ddl(extensions.create)(sql)
             if what == "FUNCTION":
                 return self._ddl(userfuncs.create)(sql)
+            if what == "TYPE":
+                return self._ddl(composite.create)(sql)
             raise SqlError("0A000", f"CREATE {what} is not supported")
         if re.match(r"\s*create\s+schema\b", sql, re.I):
             return self._ddl(schemas.create)(sql)
@@ -983,7 +989,9 @@ class Session:
             return self._ddl(extensions.drop)(sql)
         if re.match(r"\s*drop\s+function\b", sql, re.I):
             return self._ddl(userfuncs.drop)(sql)
-        if re.match(r"\s*drop\s+(type|role|user)\b", sql, re.I):
+        if re.match(r"\s*drop\s+type\b", sql, re.I):
+            return self._ddl(composite.drop)(sql)
+        if re.match(r"\s*drop\s+(role|user)\b", sql, re.I):
             raise SqlError("0A000", f"{' '.join(sql.split()[:2]).upper()} is not supported")
         return self._ddl(ddl.drop)(sql)
 

@@ -9,6 +9,7 @@ replaces; functions it targets are registered by :mod:`aurora.engine.sql.functio
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import re
 import threading
@@ -20,7 +21,7 @@ from sqlglot.dialects.sqlite import SQLite
 
 from aurora.engine.sql import extensions, lexer, schemas, types
 from aurora.engine.sql.catalog import Catalog
-from aurora.engine.sql.infer import Inferer, datatype_ref
+from aurora.engine.sql.infer import Inferer, datatype_ref, infer_select
 from aurora.engine.sql.jsonb import TABLE_FUNCTIONS
 from aurora.engine.sql.numeric_rewrite import VARIANCES, NumericRules, cast_call, write_call
 from aurora.engine.sql.pgcatalog import CATALOG_COLUMNS, CATALOG_TABLES
@@ -195,6 +196,7 @@ class Rewriter:
         self._srf_in_select(tree)
         self._json_srf_in_select(tree)
         self._jsonb_assignments(tree)
+        self._whole_rows(tree)
         self._json_types(tree)
         tree = self.walk(tree)
         self._coerce_writes(tree)
@@ -440,7 +442,7 @@ class Rewriter:
         if (
             isinstance(e, _COMPARISONS)
             and not isinstance(e.parent, (exp.Update, exp.OnConflict))  # SET col = ...
-            and (_is_json(e.this) or _is_json(e.expression))
+            and (_is_json(e.this) or _is_json(e.expression) or e.meta.get("jsonb_cmp"))
         ):
             # jsonb compares by value (numbers as numbers, objects by size...), not as text.
             return type(e)(
@@ -504,6 +506,61 @@ class Rewriter:
             name = _JSON_TEXT_OPERATORS[name]  # json keeps its text: slices of it
         return fn(name, e.this, key)
 
+    def _whole_rows(self, tree: exp.Expression) -> None:
+        """``row_to_json(q)``, ``json_agg(q)``, ``array_agg(q)`` of a FROM item ``q``: the
+        row as a JSON object (``pg_record_json``), its members typed by their columns."""
+        for col in list(tree.find_all(exp.Column)):
+            if col.table or not isinstance(col.this, exp.Identifier):
+                continue
+            parent = col.parent
+            call = parent
+            if isinstance(call, exp.Order):
+                call = call.parent
+            if not (_json_builder_name(call) or isinstance(call, exp.ArrayAgg) or (
+                    isinstance(call, exp.Anonymous) and str(call.this).lower() == "row_to_json")):
+                continue
+            row = self._row_of(col)
+            if row is None:
+                continue
+            names, kinds = row
+            alias = col.name
+            pretty: exp.Expression = exp.false()
+            if isinstance(call, exp.Anonymous) and str(call.this).lower() == "row_to_json":
+                if len(call.expressions) > 1:
+                    pretty = call.expressions[1]
+                target = call
+            else:
+                target = col
+            target.replace(fn(
+                "pg_record_json", pretty, _str(json.dumps(names)), _str(json.dumps(kinds)),
+                *[exp.column(n, alias, quoted=True) for n in names]))
+
+    def _row_of(self, col: exp.Column) -> tuple[list[str], list[str]] | None:
+        """(column names, kinds) of the FROM item a bare column names, if it names one."""
+        sel = _owner_select(col)
+        if sel is None:
+            return None
+        name = col.name.lower()
+        sources = []
+        frm = sel.args.get("from_")
+        if frm is not None:
+            sources.append(frm.this)
+        sources.extend(j.this for j in sel.args.get("joins") or [])
+        for src in sources:
+            alias = src.alias_or_name.lower()
+            if isinstance(src, exp.Table) and isinstance(src.this, exp.Identifier):
+                cols = self.catalog.table_columns(src.name) or []
+                if any(c.name.lower() == name for c in cols):
+                    return None  # a column, not the row
+                if alias == name and cols:
+                    return ([c.name for c in cols], [_kind_of(c.type_oid) for c in cols])
+            elif isinstance(src, exp.Subquery) and alias == name:
+                typed = infer_select(src.this, self.catalog, self.numeric.inferer)
+                if not typed:
+                    return None
+                return [n for n, _ in typed], [_kind_of(t[0] if t else None) for _, t in typed]
+        return None
+
     def _jsonb_assignments(self, tree: exp.Expression) -> None:
         """``UPDATE t SET j['a'][0] = v``: ``j = pg_jsonb_assign(j, v, 'a', 0)``."""
         if not isinstance(tree, exp.Update):
@@ -537,6 +594,9 @@ class Rewriter:
                     right = types.BY_OID.get(self._oid(e.expression) or 0)
                     array = right is not None and right.category == "A"
                     e.meta["jsonb_op"] = "pg_jsonb_minus_keys" if array else "pg_jsonb_minus"
+            elif isinstance(e, _COMPARISONS) and not isinstance(e.parent, exp.Update):
+                if _JSONB in (self._oid(e.this), self._oid(e.expression)):
+                    e.meta["jsonb_cmp"] = True
             elif isinstance(e, exp.JSONBDeleteAtPath):
                 e.meta["jsonb_op"] = "pg_jsonb_delete_path"
             elif isinstance(e, exp.MatchAgainst) and len(e.expressions) == 1:
@@ -571,6 +631,14 @@ class Rewriter:
         return t[0] if t is not None else None
 
     def _json_kind(self, e: exp.Expression) -> str:
+        if isinstance(e, exp.ArrayAgg):
+            # array_agg(x): x's kind (its default type, text[], would make numbers strings)
+            inner = e.this.this if isinstance(e.this, exp.Order) else e.this
+            return "a" + _kind_of(self._oid(inner))
+        if isinstance(e, exp.Array) and len(e.expressions) == 1 and isinstance(
+                e.expressions[0], (exp.Select, exp.Subquery)):
+            cols = infer_select(e.expressions[0], self.catalog, self.numeric.inferer)
+            return "a" + _kind_of(cols[0][1][0] if cols and cols[0][1] else None)
         return _kind_of(self._oid(e))
 
     def _table(self, e: exp.Table) -> exp.Expression:
@@ -1089,7 +1157,7 @@ def _json_builder_name(e: exp.Expression) -> str | None:
 def _kind_of(oid: int | None) -> str:
     """How pg_to_json reads a value of this type (see jsonb.to_json)."""
     if oid is None:
-        return "s"
+        return "?"
     if oid == types.BOOL:
         return "b"
     if oid in (114, _JSONB):
@@ -1103,7 +1171,7 @@ def _kind_of(oid: int | None) -> str:
     t = types.BY_OID.get(oid)
     if t is not None and t.category == "A":
         return "a" + _kind_of(t.elem_oid)
-    return "s"
+    return "s" if oid in (types.TEXT, 1043, 1042, 19, 18) else "?"
 
 
 def _json_rule(e: exp.Expression) -> exp.Expression:
@@ -1119,17 +1187,19 @@ def _json_rule(e: exp.Expression) -> exp.Expression:
     order = args[0] if len(args) == 1 and isinstance(args[0], exp.Order) else None
     if order is not None:
         args = [order.this]
+    pretty = None
     if name == "array_to_json":
+        pretty = args[1] if len(args) > 1 else None
         args, kinds = args[:1], kinds[:1]
     if len(args) == 1 and isinstance(args[0], exp.Variadic) and name.endswith(
             ("_object", "_array")):
-        elem = kinds[0][1:] if kinds[0].startswith("a") else "s"
+        elem = kinds[0][1:] if kinds[0].startswith("a") else "?"
         return fn("pg_json_variadic", _str(name), args[0].this, _str(elem))
     if len(args) != len(kinds):
         return e
     wrapped = [fn(conv, a, _str(k)) for a, k in zip(args, kinds, strict=True)]
     if target is None:
-        return wrapped[0]
+        return wrapped[0] if pretty is None else fn("pg_json_pretty_array", wrapped[0], pretty)
     if order is not None:  # json_agg(x ORDER BY y): SQLite takes ORDER BY in an aggregate too
         keys = ", ".join(generate(o) for o in order.expressions)
         return Raw(this=f"{target}({generate(wrapped[0])} ORDER BY {keys})")

@@ -1,0 +1,158 @@
+"""json(b)_populate_record(set) and json(b)_to_record(set) in FROM, as typed subqueries.
+
+Expanded on the parsed statement before inference, so the record's columns have their
+types: ``json_to_record(j) AS x(a int, b text)`` becomes ``(SELECT CAST(pg_json_field(j,
+'a', ...) AS int) AS a, ...) AS x``; the ``set`` forms read each element of the array
+(``json_array_elements``). ``json_populate_record(base, j)`` takes its columns from the
+composite type of ``base`` (composite.py), and a member missing from ``j`` keeps the base
+record's value. Each member becomes its column's type through that type's input, as in
+PostgreSQL: a JSON string as its contents, an array as an array literal, json/jsonb as text.
+"""
+
+from __future__ import annotations
+
+import apsw
+from sqlglot import exp
+
+from aurora.engine.sql import composite, types
+from aurora.engine.sqlapi import SqlError
+
+# name: (jsonb, a set of records, populate from a base record)
+_FUNCS = {
+    "json_populate_record": (False, False, True),
+    "jsonb_populate_record": (True, False, True),
+    "json_populate_recordset": (False, True, True),
+    "jsonb_populate_recordset": (True, True, True),
+    "json_to_record": (False, False, False),
+    "jsonb_to_record": (True, False, False),
+    "json_to_recordset": (False, True, False),
+    "jsonb_to_recordset": (True, True, False),
+}
+
+
+def _fn(name: str, *args: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def expand(tree: exp.Expression, conn: apsw.Connection) -> None:
+    for table in list(tree.find_all(exp.Table)):
+        call = table.this
+        if not isinstance(call, exp.Anonymous) or str(call.this).lower() not in _FUNCS:
+            continue
+        name = str(call.this).lower()
+        binary, many, populate = _FUNCS[name]
+        alias = table.args.get("alias")
+        args = list(call.expressions)
+        if len(args) != (2 if populate else 1):
+            raise SqlError("42883", f"function {name} does not exist")
+        src = args[-1]
+        defs = [c for c in (alias.columns if alias is not None else [])
+                if isinstance(c, exp.ColumnDef)]
+        bases: list[exp.Expression | None] = []
+        if populate:
+            cols, bases = _base_record(conn, args[0], defs)
+        elif defs:
+            cols = _column_defs(conn, defs)
+        else:
+            raise SqlError("42601", "a column definition list is required for functions "
+                           'returning "record"')
+        select = exp.Select()
+        source = src
+        if many:
+            elements = "jsonb_array_elements" if binary else "json_array_elements"
+            select = select.from_(exp.Table(
+                this=_fn(elements, src), alias=exp.TableAlias(this=exp.to_identifier("_r"))))
+            source = exp.column("value", "_r")
+        for i, (cname, oid, typmod) in enumerate(cols):
+            mode = "j" if oid in (114, 3802) else (
+                "a" if (t := types.BY_OID.get(oid)) is not None and t.category == "A" else "s")
+            to = exp.DataType.build(types.format_type(oid, typmod) or "text", dialect="postgres")
+            value: exp.Expression = exp.Cast(
+                this=_fn("pg_json_field", source.copy(), exp.Literal.string(cname),
+                         exp.Literal.string(mode), exp.Literal.number(int(binary))),
+                to=to)
+            base = bases[i] if i < len(bases) else None
+            if base is not None and not isinstance(base, exp.Null):
+                has = _fn("pg_json_has_field", source.copy(), exp.Literal.string(cname))
+                value = exp.Case(ifs=[exp.If(this=has, true=value)],
+                                 default=exp.Cast(this=base.copy(), to=to.copy()))
+            select = select.select(exp.alias_(value, cname, quoted=True))
+        tname = alias.name if alias is not None and alias.name else name
+        sub = exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(tname)))
+        table.replace(sub)
+        _expand_star(sub, tname, [c[0] for c in cols])
+
+
+def _expand_star(sub: exp.Subquery, tname: str, names: list[str]) -> None:
+    """``SELECT * FROM json_to_record(...) x``: the columns by name, so inference types
+    them (a star leaves a query's types to its values)."""
+    owner = sub.parent.parent if isinstance(sub.parent, exp.From) else None
+    if not isinstance(owner, exp.Select) or owner.args.get("joins"):
+        return
+    out = []
+    for e in owner.expressions:
+        if isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star)
+                                       and e.table.lower() in ("", tname.lower())):
+            out.extend(exp.column(n, tname, quoted=True) for n in names)
+        else:
+            out.append(e)
+    owner.set("expressions", out)
+
+
+def _column_defs(conn: apsw.Connection, defs: list) -> list[tuple[str, int, int]]:
+    out = []
+    for d in defs:
+        kind = d.args.get("kind")
+        text = kind.sql("postgres") if kind is not None else "text"
+        if kind is not None and kind.this == exp.DataType.Type.USERDEFINED:
+            text = kind.args["kind"].name
+        oid, typmod = composite.type_ref(conn, text)
+        out.append((d.name, oid, typmod))
+    return out
+
+
+def _base_record(conn: apsw.Connection, base: exp.Expression,
+                 defs: list) -> tuple[list[tuple[str, int, int]], list]:
+    """The columns and values of ``NULL::type``, ``row(...)::type`` or ``NULL::record``
+    with a column definition list."""
+    while isinstance(base, exp.Paren):
+        base = base.this
+    if defs and isinstance(base, (exp.Tuple, exp.Anonymous)) and (
+            isinstance(base, exp.Tuple) or str(base.this).lower() == "row"):
+        # an anonymous record: its columns must be the column definition list's
+        cols = _column_defs(conn, defs)
+        values = list(base.expressions)
+        given = [composite.type_ref(conn, v.to.sql("postgres"))[0]
+                 if isinstance(v, exp.Cast) else None for v in values]
+        if len(values) != len(cols) or any(
+                g is not None and g != c[1] for g, c in zip(given, cols, strict=False)):
+            raise SqlError("42804", "function return row and query-specified return row do "
+                           "not match")
+        return cols, values
+    if not isinstance(base, exp.Cast):
+        raise SqlError("0A000", "json_populate_record needs a base of a named composite type")
+    to = base.to
+    tname = (to.args["kind"].name if to.this == exp.DataType.Type.USERDEFINED
+             else to.sql("postgres")).lower()
+    if tname == "record":
+        if not defs:
+            raise SqlError("42804", "could not determine row type for result of "
+                           "json_populate_record",
+                           hint="Provide a non-null record argument, or call the function in "
+                           "the FROM clause using a column definition list.")
+        return _column_defs(conn, defs), []
+    cols = composite.columns(conn, tname)
+    if cols is None:
+        raise SqlError("42704", f'type "{tname}" does not exist')
+    values: list = []
+    inner = base.this
+    if isinstance(inner, (exp.Tuple, exp.Anonymous)) and (
+            isinstance(inner, exp.Tuple) or str(inner.this).lower() == "row"):
+        values = list(inner.expressions)
+        if len(values) != len(cols):
+            raise SqlError("42846", f"cannot cast type record to {tname}",
+                           detail=f"Input has too {'few' if len(values) < len(cols) else 'many'}"
+                           " columns.")
+    elif not isinstance(inner, exp.Null):
+        raise SqlError("0A000", "json_populate_record needs NULL or ROW(...) as its base")
+    return [(c[0], c[2], c[3]) for c in cols], values
