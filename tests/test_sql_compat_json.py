@@ -226,3 +226,26 @@ def test_to_json_of_timestamptz_in_a_numeric_time_zone(s):
     s.execute("set time zone -8")
     assert one(s, "select to_jsonb(timestamptz '2014-05-28 12:22:35.614298-04')") == (
         '"2014-05-28T08:22:35.614298-08:00"')
+
+
+def test_domains_in_populated_records(s):
+    s.execute("create domain int_nn as int not null")
+    s.execute("create domain arr3 as int[] check (array_length(value, 1) = 3)")
+    s.execute("create type rec as (i int_nn, a arr3, c char(3), v varchar(2)[])")
+    assert sqlstate(s, "create table t (x int_nn)") == "0A000"  # its rules would not be kept
+    assert one(s, """select i from json_populate_record(null::rec, '{"i": 7}') q""") == 7
+    assert sqlstate(s, """select i from json_populate_record(null::rec, '{"x": 1}') q""") == "23502"
+    # a CHECK this engine cannot judge is refused, not let through
+    assert sqlstate(s, """select a from json_populate_record(null::rec,
+        '{"i": 1, "a": [1, 2]}') q""") == "0A000"
+    assert one(s, """select c from json_populate_record(null::rec, '{"i": 1, "c": "ab"}') q""") == (
+        "ab ")
+    assert sqlstate(s, """select c from json_populate_record(null::rec,
+        '{"i": 1, "c": "abcd"}') q""") == "22001"
+    assert sqlstate(s, """select v from json_populate_record(null::rec,
+        '{"i": 1, "v": ["abc"]}') q""") == "22001"
+    assert sqlstate(s, """select * from json_to_record('{"a": [[1, 2], [3, 4]]}')
+        as x(a int[])""") == "0A000"
+    s.execute("drop type rec")
+    s.execute("drop domain int_nn, arr3")
+    assert sqlstate(s, "drop domain int_nn") == "42704"

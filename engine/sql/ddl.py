@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from aurora.engine.sql import fkeys, schemas, tabledef, types
+from aurora.engine.sql import composite, fkeys, schemas, tabledef, types
 from aurora.engine.sql.functions import viewdef_comment
 from aurora.engine.sql.infer import datatype_ref, infer_select
 from aurora.engine.sql.numeric_rewrite import stored_literal
@@ -116,6 +116,8 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
             oid, typmod = _SERIALS[dtype.this], -1
             serial = True
         elif isinstance(dtype, exp.DataType):
+            if dtype.this == exp.DataType.Type.USERDEFINED and dtype.args.get("kind") is not None:
+                composite.refuse_column(s.conn, dtype.args["kind"].name)
             oid, typmod = datatype_ref(dtype)
             if oid == 1042 and typmod < 0 and dtype.this == exp.DataType.Type.CHAR:
                 typmod = 5  # a char column without a length is char(1)

@@ -62,8 +62,14 @@ def string_text(s: str) -> str:
     return json.dumps(s, ensure_ascii=False)
 
 
+class Raw(str):
+    """A JSON text kept as written inside a value being built (a json argument)."""
+
+
 def dumps(v: Any) -> str:
     """jsonb's output text of a Python JSON value."""
+    if isinstance(v, Raw):
+        return str(v)
     if v is None:
         return "null"
     if v is True:
@@ -223,7 +229,7 @@ def to_json(v: object, kind: str) -> Any:
     if v is None:
         return None
     if kind == "j":
-        return doc(v)
+        return Raw(v) if isinstance(v, str) else doc(v)
     if kind == "b":
         return bool(v) if not isinstance(v, str) else v.lower() in ("t", "true", "1")
     if kind == "n":
@@ -797,8 +803,10 @@ def register(conn: Any, tz: Callable[[], dt.tzinfo]) -> None:
     f("pg_record_text", record_text)
     f("pg_record_json", record_json)
     f("pg_json_pretty_array", pretty_array, 2)
-    f("pg_json_field", field, 4)
+    f("pg_json_field", field)
     f("pg_json_has_field", has_field, 2)
+    f("pg_json_refuse", refuse, 2)
+    f("pg_domain_value", domain_value, 4)
     f("pg_jsonb_assign", assign)
     f("pg_json_variadic", variadic, 3)
     f("pg_jsonb_subscript", lambda a, *ks: out(walk(doc(a), list(ks))))
@@ -928,9 +936,26 @@ def _member(a: object, key: str, binary: bool) -> tuple[bool, Any, str | None]:
     return True, _DECODER.decode(text), text
 
 
-def field(a: object, key: str, mode: str, binary: object) -> str | None:
+def field(a: object, key: str, mode: str, binary: object, limit: object = None) -> str | None:
     """A record column's text from a JSON object's member: ``s`` a scalar type's input (a
-    string as its contents), ``j`` json/jsonb (the JSON text), ``a`` an array literal."""
+    string as its contents), ``j`` json/jsonb (the JSON text), ``a`` an array literal.
+    ``limit`` is a char(n) / varchar(n) column's type name: its input refuses longer text."""
+    r = _field(a, key, mode, binary)
+    if limit and r is not None:
+        n = int(str(limit).split("(")[1].rstrip(")"))
+        _, v, _ = _member(a, key, bool(binary))
+        texts = [r] if mode == "s" else [x if isinstance(x, str) else dumps(x) for x in (
+            _flat(v) if isinstance(v, list) else [])]
+        if any(len(t.rstrip(" ")) > n for t in texts):
+            raise SqlError("22001", f"value too long for type {limit}")
+    return r
+
+
+def _flat(v: list) -> list:
+    return [y for x in v for y in (_flat(x) if isinstance(x, list) else [x]) if y is not None]
+
+
+def _field(a: object, key: str, mode: str, binary: object) -> str | None:
     if a is None:
         return None
     found, v, text = _member(a, key, bool(binary))
@@ -940,10 +965,15 @@ def field(a: object, key: str, mode: str, binary: object) -> str | None:
         return text
     if isinstance(v, str):
         return v
-    if mode == "a":
+    if mode in ("a", "aj"):
         if not isinstance(v, list):
             raise SqlError("22P02", "expected JSON array",
                            hint=f'See the value of key "{key}".')
+        if mode == "aj":  # json[]: each element's JSON text as written
+            _, items = members(text) if not binary else ("array", [
+                (i, dumps(x)) for i, x in enumerate(v)])
+            return "{" + ",".join("NULL" if t.strip(_WS) == "null" else _quoted(t)
+                                 for _, t in items) + "}"
         return _array_literal(v, key)
     return text.strip(_WS) if text is not None else None
 
@@ -969,14 +999,38 @@ def _array_literal(v: list, key: str) -> str:
         if x is None:
             return "NULL"
         t = x if isinstance(x, str) else dumps(x)
-        if t == "" or t.upper() == "NULL" or any(c in t for c in '{},"\\ \t\n'):
-            t = '"' + t.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        return t
+        return f'"{t}"' if t.upper() == "NULL" else _quoted(t)
 
     dims = shape(v)
     if 0 in dims:
         return "{}"
+    if len(dims) > 1:
+        raise SqlError("0A000", "multidimensional arrays are not supported")
     return item(v)
+
+
+def _quoted(t: str) -> str:
+    return '"' + t.replace("\\", "\\\\").replace('"', '\\"') + '"' if (
+        t == "" or any(c in t for c in '{},"\\ \t\n')) else t
+
+
+def refuse(v: object, what: str) -> object:
+    """A record column this engine does not shape: NULL passes, a value is 0A000."""
+    if v is None:
+        return None
+    raise SqlError("0A000", f"{what} is not supported in a populated record")
+
+
+def domain_value(v: object, name: str, notnull: object, check: object) -> object:
+    """A domain's rules on a record column's input: NOT NULL is enforced (23502); a value
+    that the domain's CHECK would have to judge is refused (0A000), not let through."""
+    if v is None:
+        if notnull:
+            raise SqlError("23502", f"domain {name} does not allow null values")
+        return None
+    if check:
+        raise SqlError("0A000", f"the CHECK constraint of domain {name} is not evaluated here")
+    return v
 
 
 def has_field(a: object, key: str) -> int | None:

@@ -11,6 +11,8 @@ PostgreSQL: a JSON string as its contents, an array as an array literal, json/js
 
 from __future__ import annotations
 
+import re
+
 import apsw
 from sqlglot import exp
 
@@ -63,14 +65,28 @@ def expand(tree: exp.Expression, conn: apsw.Connection) -> None:
             select = select.from_(exp.Table(
                 this=_fn(elements, src), alias=exp.TableAlias(this=exp.to_identifier("_r"))))
             source = exp.column("value", "_r")
-        for i, (cname, oid, typmod) in enumerate(cols):
+        for i, (cname, oid, typmod, kind, limit) in enumerate(cols):
             mode = "j" if oid in (114, 3802) else (
                 "a" if (t := types.BY_OID.get(oid)) is not None and t.category == "A" else "s")
+            if oid == 199:
+                mode = "aj"  # json[]: each element's JSON text
+            args = [source.copy(), exp.Literal.string(cname), exp.Literal.string(mode),
+                    exp.Literal.number(int(binary))]
+            if limit:
+                args.append(exp.Literal.string(limit))  # char(n): longer input is 22001
+            text: exp.Expression = _fn("pg_json_field", *args)
+            if kind is not None and ("composite" in kind or "composite" in (kind.get("base") or {})):
+                # a nested record is not shaped here: refused when the object has a value
+                text = _fn("pg_json_refuse", text, exp.Literal.string(
+                    f"a column of composite type {kind.get('composite') or kind['domain']}"))
+                select = select.select(exp.alias_(text, cname, quoted=True))
+                continue
+            if kind is not None:
+                text = _fn("pg_domain_value", text, exp.Literal.string(kind["domain"]),
+                           exp.Literal.number(int(bool(kind["notnull"]))),
+                           exp.Literal.number(int(kind["check"] is not None)))
             to = exp.DataType.build(types.format_type(oid, typmod) or "text", dialect="postgres")
-            value: exp.Expression = exp.Cast(
-                this=_fn("pg_json_field", source.copy(), exp.Literal.string(cname),
-                         exp.Literal.string(mode), exp.Literal.number(int(binary))),
-                to=to)
+            value: exp.Expression = exp.Cast(this=text, to=to)
             base = bases[i] if i < len(bases) else None
             if base is not None and not isinstance(base, exp.Null):
                 has = _fn("pg_json_has_field", source.copy(), exp.Literal.string(cname))
@@ -99,20 +115,30 @@ def _expand_star(sub: exp.Subquery, tname: str, names: list[str]) -> None:
     owner.set("expressions", out)
 
 
-def _column_defs(conn: apsw.Connection, defs: list) -> list[tuple[str, int, int]]:
+def _limit(text: str) -> str | None:
+    """``character(10)`` for a char(10) or char(10)[] column, whose input refuses longer text."""
+    m = re.match(r"\s*(character\s+varying|varchar|character|char|bpchar)\s*\(\s*(\d+)\s*\)",
+                 text, re.I)
+    if m is None:
+        return None
+    var = m.group(1).lower() in ("varchar",) or "varying" in m.group(1).lower()
+    return f"{'character varying' if var else 'character'}({m.group(2)})"
+
+
+def _column_defs(conn: apsw.Connection, defs: list) -> list[tuple]:
     out = []
     for d in defs:
         kind = d.args.get("kind")
         text = kind.sql("postgres") if kind is not None else "text"
         if kind is not None and kind.this == exp.DataType.Type.USERDEFINED:
             text = kind.args["kind"].name
-        oid, typmod = composite.type_ref(conn, text)
-        out.append((d.name, oid, typmod))
+        oid, typmod, ckind = composite.type_ref(conn, text)
+        out.append((d.name, oid, typmod, ckind, _limit(text)))
     return out
 
 
 def _base_record(conn: apsw.Connection, base: exp.Expression,
-                 defs: list) -> tuple[list[tuple[str, int, int]], list]:
+                 defs: list) -> tuple[list[tuple], list]:
     """The columns and values of ``NULL::type``, ``row(...)::type`` or ``NULL::record``
     with a column definition list."""
     while isinstance(base, exp.Paren):
@@ -155,4 +181,4 @@ def _base_record(conn: apsw.Connection, base: exp.Expression,
                            " columns.")
     elif not isinstance(inner, exp.Null):
         raise SqlError("0A000", "json_populate_record needs NULL or ROW(...) as its base")
-    return [(c[0], c[2], c[3]) for c in cols], values
+    return [(c[0], c[2], c[3], c[4] if len(c) > 4 else None, _limit(c[1])) for c in cols], values

@@ -962,7 +962,7 @@ class Session:
         if m:
             return self._database(sql, m.group(1).strip('"'), self._create_db, "CREATE DATABASE")
         if re.match(
-            r"\s*create\s+(or\s+replace\s+)?(extension|function|procedure|trigger|type|"
+            r"\s*create\s+(or\s+replace\s+)?(extension|function|procedure|trigger|type|domain|"
             r"role|user|rule|policy|publication|subscription)\b",
             sql,
             re.I,
@@ -974,6 +974,8 @@ class Session:
                 return self._ddl(userfuncs.create)(sql)
             if what == "TYPE":
                 return self._ddl(composite.create)(sql)
+            if what == "DOMAIN":
+                return self._ddl(composite.create_domain)(sql)
             raise SqlError("0A000", f"CREATE {what} is not supported")
         if re.match(r"\s*create\s+schema\b", sql, re.I):
             return self._ddl(schemas.create)(sql)
@@ -991,6 +993,8 @@ class Session:
             return self._ddl(userfuncs.drop)(sql)
         if re.match(r"\s*drop\s+type\b", sql, re.I):
             return self._ddl(composite.drop)(sql)
+        if re.match(r"\s*drop\s+domain\b", sql, re.I):
+            return self._ddl(composite.drop_domain)(sql)
         if re.match(r"\s*drop\s+(role|user)\b", sql, re.I):
             raise SqlError("0A000", f"{' '.join(sql.split()[:2]).upper()} is not supported")
         return self._ddl(ddl.drop)(sql)

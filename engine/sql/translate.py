@@ -553,7 +553,9 @@ class Rewriter:
                 if any(c.name.lower() == name for c in cols):
                     return None  # a column, not the row
                 if alias == name and cols:
-                    return ([c.name for c in cols], [_kind_of(c.type_oid) for c in cols])
+                    # a text column holds text (SQLite's affinity); one without it its value
+                    kinds = [_kind_of(c.type_oid).replace("s", "?") for c in cols]
+                    return [c.name for c in cols], kinds
             elif isinstance(src, exp.Subquery) and alias == name:
                 typed = infer_select(src.this, self.catalog, self.numeric.inferer)
                 if not typed:
