@@ -6,6 +6,7 @@ Each expected value is what psql prints for the statement on PostgreSQL 15.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -249,3 +250,15 @@ def test_domains_in_populated_records(s):
     s.execute("drop type rec")
     s.execute("drop domain int_nn, arr3")
     assert sqlstate(s, "drop domain int_nn") == "42704"
+
+
+def test_jsonb_casts_to_numbers_and_records_in_the_select_list(s):
+    assert rows(s, "select '12345.5'::jsonb::int4, '1.50'::jsonb::numeric, 'true'::jsonb::bool") == [
+        (12346, Decimal("1.50"), True)]
+    assert sqlstate(s, """select '"a"'::jsonb::int""") == "22023"
+    assert one(s, """select json_populate_record(row(1, 2), '{"f1": 0}')""") == "(0,2)"
+    assert rows(s, """select i, jsonb_populate_recordset(row(i, 50), '[{"f1": 42}, {"f2": 43}]')
+        from (values (1), (2)) v(i)""") == [(1, "(42,50)"), (1, "(1,43)"), (2, "(42,50)"),
+                                          (2, "(2,43)")]
+    assert sqlstate(s, """select json_populate_record(row(1, 'a'), '{"f1": "x"}')""") == "22P02"
+    assert sqlstate(s, """select json_populate_record(null::record, '{"x": 0}')""") == "0A000"

@@ -801,6 +801,7 @@ def register(conn: Any, tz: Callable[[], dt.tzinfo]) -> None:
         a, p, n, 1, "after" if after else "before"))
     f("jsonb_pretty", pretty, 1)
     f("pg_record_text", record_text)
+    f("pg_jsonb_scalar", scalar, 2)
     f("pg_record_json", record_json)
     f("pg_json_pretty_array", pretty_array, 2)
     f("pg_json_field", field)
@@ -1061,6 +1062,20 @@ def pretty_array(text: object, pretty: object) -> object:
         return text
     kind, items = members(str(text))
     return "[" + ",\n ".join(t for _, t in items) + "]" if kind == "array" else text
+
+
+def scalar(a: object, target: str) -> object:
+    """The number or boolean a jsonb value holds, for a cast to ``target``."""
+    x = doc(a)
+    if x is MISSING:
+        return None
+    want_bool = target == "boolean"
+    if want_bool and isinstance(x, bool):
+        return int(x)
+    if not want_bool and isinstance(x, (int, Decimal)) and not isinstance(x, bool):
+        return number_text(x) if isinstance(x, Decimal) else x
+    what = typeof(x)
+    raise SqlError("22023", f"cannot cast jsonb {what} to type {target}")
 
 
 def record_text(*fields: object) -> str:

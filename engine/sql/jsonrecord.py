@@ -17,6 +17,8 @@ import apsw
 from sqlglot import exp
 
 from aurora.engine.sql import composite, types
+from aurora.engine.sql.catalog import Catalog
+from aurora.engine.sql.infer import Inferer, Scope
 from aurora.engine.sqlapi import SqlError
 
 # name: (jsonb, a set of records, populate from a base record)
@@ -36,7 +38,10 @@ def _fn(name: str, *args: exp.Expression) -> exp.Expression:
     return exp.Anonymous(this=name, expressions=list(args))
 
 
-def expand(tree: exp.Expression, conn: apsw.Connection) -> None:
+def expand(tree: exp.Expression, conn: apsw.Connection, catalog: Catalog) -> None:
+    for call in list(tree.find_all(exp.Anonymous)):
+        if str(call.this).lower() in _FUNCS and not isinstance(call.parent, exp.Table):
+            _in_select_list(call, catalog)
     for table in list(tree.find_all(exp.Table)):
         call = table.this
         if not isinstance(call, exp.Anonymous) or str(call.this).lower() not in _FUNCS:
@@ -97,6 +102,64 @@ def expand(tree: exp.Expression, conn: apsw.Connection) -> None:
         sub = exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(tname)))
         table.replace(sub)
         _expand_star(sub, tname, [c[0] for c in cols])
+
+
+_RECORD_FIELD_TYPES = {23: "int4", 20: "int8", 25: "text", 1700: "numeric"}
+
+
+def _in_select_list(call: exp.Anonymous, catalog: Catalog) -> None:
+    """``SELECT json_populate_record(row(1, 2), j)``: a record of fields f1, f2 ... typed as
+    the row's values, printed as PostgreSQL prints a record; the ``set`` form gives a row
+    per element. Other bases are refused: their columns would need a FROM clause."""
+    name = str(call.this).lower()
+    binary, many, populate = _FUNCS[name]
+    args = list(call.expressions)
+    base = args[0] if populate and len(args) == 2 else None
+    while isinstance(base, exp.Paren):
+        base = base.this
+    if isinstance(base, exp.Cast) and isinstance(base.this, exp.Null) and (
+            base.to.sql("postgres").lower() == "record"):
+        raise SqlError("0A000", f"could not determine row type for result of {name}",
+                       hint="Provide a non-null record argument, or call the function in the "
+                       "FROM clause using a column definition list.")
+    if not (isinstance(base, exp.Anonymous) and str(base.this).lower() == "row"):
+        raise SqlError("0A000", f"{name} in a select list needs ROW(...) as its base; call it "
+                       "in FROM")
+    values = list(base.expressions)
+    source = args[1]
+    owner = call.parent
+    while owner is not None and not isinstance(owner, exp.Select):
+        owner = owner.parent
+    if many:
+        if owner is None:
+            raise SqlError("0A000", f"{name} is not supported here")
+        n = sum(1 for _ in owner.find_all(exp.Table)) + 1
+        alias = f"_rec{n}"
+        elements = "jsonb_array_elements" if binary else "json_array_elements"
+        join = exp.Table(this=_fn(elements, source),
+                         alias=exp.TableAlias(this=exp.to_identifier(alias)))
+        if owner.args.get("from_") is None:
+            owner.set("from_", exp.From(this=join))
+        else:
+            owner.append("joins", exp.Join(this=join, kind="CROSS"))
+        source = exp.column("value", alias)
+    fields = []
+    inferer = Inferer(catalog, {}, {})
+    scope = Scope(catalog, owner, inferer)
+    for i, v in enumerate(values):
+        t = inferer.type_of(v, scope) if not isinstance(v, exp.Null) else (types.TEXT, -1)
+        kind = _RECORD_FIELD_TYPES.get(t[0]) if t is not None else None
+        if kind is None:
+            raise SqlError("0A000", f"a record field of this type is not supported by {name} "
+                           "in a select list")
+        key = f"f{i + 1}"
+        text = _fn("pg_json_field", source.copy(), exp.Literal.string(key),
+                   exp.Literal.string("s"), exp.Literal.number(int(binary)))
+        to = exp.DataType.build(kind, dialect="postgres")
+        has = _fn("pg_json_has_field", source.copy(), exp.Literal.string(key))
+        fields.append(exp.Case(ifs=[exp.If(this=has, true=exp.Cast(this=text, to=to))],
+                               default=exp.Cast(this=v.copy(), to=to.copy())))
+    call.replace(_fn("pg_record_text", *fields))
 
 
 def _expand_star(sub: exp.Subquery, tname: str, names: list[str]) -> None:

@@ -502,7 +502,7 @@ class Session:
             schemas.qualify_tables(tree, self.conn)
         userfuncs.inline(tree, self.conn)
         if "_record" in text:
-            jsonrecord.expand(tree, self.conn)  # json_populate_record(...) as a subquery
+            jsonrecord.expand(tree, self.conn, self.catalog)  # json_populate_record(...) as a subquery
         kind = {
             exp.Select: "select",
             exp.Union: "select",

@@ -197,6 +197,7 @@ class Rewriter:
         self._json_srf_in_select(tree)
         self._jsonb_assignments(tree)
         self._whole_rows(tree)
+        self._jsonb_casts(tree)
         self._json_types(tree)
         tree = self.walk(tree)
         self._coerce_writes(tree)
@@ -546,22 +547,42 @@ class Rewriter:
         if frm is not None:
             sources.append(frm.this)
         sources.extend(j.this for j in sel.args.get("joins") or [])
+        found: tuple[list[str], list[str]] | None = None
         for src in sources:
             alias = src.alias_or_name.lower()
             if isinstance(src, exp.Table) and isinstance(src.this, exp.Identifier):
-                cols = self.catalog.table_columns(src.name) or []
-                if any(c.name.lower() == name for c in cols):
-                    return None  # a column, not the row
-                if alias == name and cols:
-                    # a text column holds text (SQLite's affinity); one without it its value
-                    kinds = [_kind_of(c.type_oid).replace("s", "?") for c in cols]
-                    return [c.name for c in cols], kinds
-            elif isinstance(src, exp.Subquery) and alias == name:
+                cols = self.catalog.table_columns(src.name)
+                if cols is None:
+                    return None  # not a table this engine knows: leave the name alone
+                names = [c.name for c in cols]
+                # a text column holds text (SQLite's affinity); one without it its value
+                kinds = [_kind_of(c.type_oid).replace("s", "?") for c in cols]
+            elif isinstance(src, exp.Subquery):
                 typed = infer_select(src.this, self.catalog, self.numeric.inferer)
                 if not typed:
                     return None
-                return [n for n, _ in typed], [_kind_of(t[0] if t else None) for _, t in typed]
-        return None
+                names = [n for n, _ in typed]
+                kinds = [_kind_of(t[0] if t else None) for _, t in typed]
+            else:
+                return None
+            if any(n.lower() == name for n in names):
+                return None  # a column of that name comes first, as in PostgreSQL
+            if alias == name:
+                found = (names, kinds)
+        return found
+
+    def _jsonb_casts(self, tree: exp.Expression) -> None:
+        """``jsonb::int`` / ``::numeric`` / ``::float8`` / ``::bool``: the JSON number (or
+        boolean) itself, 22023 for any other JSON type; to an integer it rounds as numeric
+        does."""
+        casts = [c for c in tree.find_all(exp.Cast)
+                 if datatype_ref(c.to)[0] in _JSONB_CASTS and self._oid(c.this) == _JSONB]
+        for c in casts:
+            oid = datatype_ref(c.to)[0]
+            value = fn("pg_jsonb_scalar", c.this.copy(), _str(_JSONB_CASTS[oid]))
+            if oid in types.INTEGER_OIDS:
+                value = exp.Cast(this=value, to=exp.DataType.build("numeric"))
+            c.set("this", value)
 
     def _jsonb_assignments(self, tree: exp.Expression) -> None:
         """``UPDATE t SET j['a'][0] = v``: ``j = pg_jsonb_assign(j, v, 'a', 0)``."""
@@ -1084,6 +1105,8 @@ _JSON_TEXT_OPERATORS = {
     "pg_json_path_text": "pg_json_walk_text",
 }
 _JSONB = 3802
+_JSONB_CASTS = {21: "smallint", 23: "integer", 20: "bigint", 700: "real",
+                701: "double precision", 1700: "numeric", 16: "boolean"}
 # builders: name as called -> (SQLite function, per-argument conversion)
 _JSON_BUILDERS = {
     "json_build_object": ("json_build_object", "pg_to_json"),
