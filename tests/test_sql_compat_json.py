@@ -233,7 +233,6 @@ def test_domains_in_populated_records(s):
     s.execute("create domain int_nn as int not null")
     s.execute("create domain arr3 as int[] check (array_length(value, 1) = 3)")
     s.execute("create type rec as (i int_nn, a arr3, c char(3), v varchar(2)[])")
-    assert sqlstate(s, "create table t (x int_nn)") == "0A000"  # its rules would not be kept
     assert one(s, """select i from json_populate_record(null::rec, '{"i": 7}') q""") == 7
     assert sqlstate(s, """select i from json_populate_record(null::rec, '{"x": 1}') q""") == "23502"
     # a CHECK this engine cannot judge is refused, not let through
@@ -262,3 +261,15 @@ def test_jsonb_casts_to_numbers_and_records_in_the_select_list(s):
                                           (2, "(2,43)")]
     assert sqlstate(s, """select json_populate_record(row(1, 'a'), '{"f1": "x"}')""") == "22P02"
     assert sqlstate(s, """select json_populate_record(null::record, '{"x": 0}')""") == "0A000"
+
+
+def test_table_columns_of_a_domain_keep_its_rules(s):
+    s.execute("create domain pos as int not null check (value > 0)")
+    s.execute("create table t (a pos, c text)")
+    s.execute("insert into t values (1, 'x')")
+    assert sqlstate(s, "insert into t values (0, 'x')") == "23514"
+    assert sqlstate(s, "insert into t values (null, 'x')") == "23502"
+    assert [c.type_oid for c in s.execute("select a from t").columns] == [23]
+    assert sqlstate(s, "create table t2 (a pos[])") == "0A000"
+    s.execute("create type ct as (x int)")
+    assert sqlstate(s, "create table t3 (a ct)") == "0A000"

@@ -9,7 +9,8 @@ either moves SQLite's schema cookie, so every session and reader instance sees i
 CREATE TABLE. A column's ``kind`` is None for a plain type, ``{"domain": ...}`` or
 ``{"composite": name}``: record functions enforce a domain's NOT NULL and refuse (0A000) a
 value they would have to check against a domain's CHECK or shape as a nested record. A table
-column of a domain or composite type is refused (0A000); an unknown type name is 42704.
+column of a domain has the domain's base type and its NOT NULL and CHECK as column
+constraints; one of a composite type is refused (0A000); an unknown type name is 42704.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import re
 from typing import TYPE_CHECKING
 
 import apsw
+import sqlglot
+from sqlglot import exp
 
 from aurora.engine.sql import types
 from aurora.engine.sqlapi import SqlError, StatementResult
@@ -80,12 +83,41 @@ def type_ref(conn: apsw.Connection, text: str) -> tuple[int, int, dict | None]:
     return oid, (types.typmod_of(base, oid) if not array else -1), None
 
 
-def refuse_column(conn: apsw.Connection, name: str) -> None:
-    """A table column of a domain or composite type: not supported (its rules would not be
-    kept)."""
-    n = name.lower().strip('"')
-    if columns(conn, n) is not None or domain(conn, n) is not None:
-        raise SqlError("0A000", f'a table column of type "{n}" is not supported')
+def column_type(conn: apsw.Connection, col: exp.ColumnDef, dtype: exp.DataType) -> exp.DataType:
+    """A table column's type with domains resolved (see domain_column); an array of a
+    domain or composite type is refused (0A000): its elements would not be checked."""
+    if dtype.this == exp.DataType.Type.USERDEFINED and dtype.args.get("kind") is not None:
+        return domain_column(conn, col, dtype) or dtype
+    for inner in dtype.find_all(exp.DataType):
+        if inner is not dtype and inner.this == exp.DataType.Type.USERDEFINED:
+            n = inner.args["kind"].name.lower().strip('"') if inner.args.get("kind") else ""
+            if columns(conn, n) is not None or domain(conn, n) is not None:
+                raise SqlError("0A000", f'a table column of an array of "{n}" is not supported')
+    return dtype
+
+
+def domain_column(conn: apsw.Connection, col: exp.ColumnDef,
+                  dtype: exp.DataType) -> exp.DataType | None:
+    """A table column of a domain: the domain's base type, its NOT NULL and CHECK (VALUE
+    read as the column) added to the column's constraints. A column of a composite type, or
+    of a domain over one, is refused (0A000): its rules would not be kept."""
+    name = dtype.args["kind"].name.lower().strip('"')
+    if columns(conn, name) is not None:
+        raise SqlError("0A000", f'a table column of composite type "{name}" is not supported')
+    d = domain(conn, name)
+    if d is None:
+        return None
+    if d.get("kind"):
+        raise SqlError("0A000", f'a table column of domain "{name}" over a composite type is '
+                       "not supported")
+    if d["notnull"]:
+        col.append("constraints", exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))
+    if d["check"]:
+        quoted = '"' + col.name.replace('"', '""') + '"'
+        text = re.sub(r"\bvalue\b", quoted, d["check"], flags=re.I)
+        cond = sqlglot.parse_one(text, read="postgres")
+        col.append("constraints", exp.ColumnConstraint(kind=exp.CheckColumnConstraint(this=cond)))
+    return exp.DataType.build(d["base"], dialect="postgres")
 
 
 def domain(conn: apsw.Connection, name: str) -> dict | None:
