@@ -273,3 +273,22 @@ def test_table_columns_of_a_domain_keep_its_rules(s):
     assert sqlstate(s, "create table t2 (a pos[])") == "0A000"
     s.execute("create type ct as (x int)")
     assert sqlstate(s, "create table t3 (a ct)") == "0A000"
+
+
+def test_jsonpath_results_are_boolean_and_errors_keep_earlier_items(s):
+    r = s.execute("""select jsonb '{"a": 12}' @? '$.b', jsonb '2' @@ '$ > 1'""")
+    assert r.rows == [(False, True)] and [c.type_oid for c in r.columns] == [16, 16]
+    assert one(s, """select jsonb_path_query_first('[{"a": 1}, {}]', 'strict $[*].a',
+        silent => true)""") == "1"
+    assert one(s, """select jsonb_path_exists('[{"a": 1}, 3]', 'strict $[*].a',
+        silent => true)""") is None
+    assert sqlstate(s, "select jsonb_path_query_array('[1]', 'lax $[10000000000000000]')") == (
+        "22033")
+
+
+def test_jsonpath_any_path(s):
+    assert rows(s, """select * from jsonb_path_query('{"a": {"b": 1}}', 'lax $.**{1 to last}')""") == [
+        ('{"b": 1}',), ("1",)]
+    assert rows(s, """select * from jsonb_path_query('{"a": {"c": {"b": 1}}}',
+        'lax $.**.b ? (@ > 0)')""") == [("1",)]
+    assert sqlstate(s, """select jsonb_path_query_array('{}', 'lax $.**{last}')""") == "0A000"

@@ -452,6 +452,8 @@ class Inferer:
             return 1186, -1
         if isinstance(e, exp.ParseJSON):
             return 114, -1  # json '...'
+        if isinstance(e, (exp.JSONBPathExists, exp.MatchAgainst)):
+            return types.BOOL, -1  # jsonb @? and @@
         if isinstance(e, (exp.JSONObjectAgg, exp.JSONArrayAgg)):
             return 114, -1
         if isinstance(e, exp.JSONBObjectAgg):

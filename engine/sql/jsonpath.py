@@ -1,7 +1,7 @@
 """SQL/JSON path (jsonpath) for jsonb: a parser and PostgreSQL's evaluation of a subset.
 
 Supported: ``lax`` (the default) and ``strict`` modes, ``$``, ``@``, ``$var`` (from the vars
-object), literals, ``.key`` ``."key"`` ``.*`` ``[*]`` ``[i]`` ``[i to j]`` ``last``, filters
+object), literals, ``.key`` ``."key"`` ``.*`` ``.**{i to j}`` ``[*]`` ``[i]`` ``[i to j]`` ``last``, filters
 ``? (...)``, ``== != <> < <= > >=``, ``&& || !``, ``exists (...)``, ``(...) is unknown``,
 ``starts with``, arithmetic ``+ - * / %``, and the methods ``type() size() abs() floor()
 ceiling()``. Anything else PostgreSQL accepts is refused with 0A000, never guessed at.
@@ -11,6 +11,7 @@ A path is evaluated to a sequence of items; a predicate to True, False or None (
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -21,7 +22,7 @@ _TOKEN = re.compile(
       (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
     | (?P<str>"(?:[^"\\]|\\.)*")
     | (?P<var>\$[A-Za-z_][A-Za-z0-9_]*|\$"(?:[^"\\]|\\.)*")
-    | (?P<op>==|!=|<>|<=|>=|&&|\|\||\*\*|[$@.\[\]()?!<>*+\-/%,:])
+    | (?P<op>==|!=|<>|<=|>=|&&|\|\||\*\*|[$@.\[\]()?!<>*+\-/%,:{}])
     | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
     )""",
     re.X,
@@ -155,6 +156,28 @@ class _Parser:
             return ("unary", op, self.unary())
         return self.path()
 
+    def levels(self) -> tuple[int, int | None]:
+        """``.**`` levels: ``{n}``, ``{n to m}``, ``{n to last}``; all of them by default."""
+        if self.peek()[1] != "{":
+            return 0, None
+        self.take()
+        lo = self.level()
+        hi = lo
+        if self.word("to"):
+            hi = self.level(allow_last=True)
+        self.want("}")
+        if lo is None:
+            raise _unsupported("level {last} of .**")
+        return lo, hi
+
+    def level(self, allow_last: bool = False) -> int | None:
+        kind, v = self.take()
+        if kind == "word" and v.lower() == "last":
+            return None
+        if kind != "num" or not v.isdigit():
+            raise _syntax(self.text, v or None)
+        return int(v)
+
     def primary(self) -> Any:
         kind, v = self.take()
         if v == "$":
@@ -198,7 +221,7 @@ class _Parser:
                 if v == "*":
                     steps.append(("anykey",))
                 elif v == "**":
-                    raise _unsupported(".**")
+                    steps.append(("anypath", *self.levels()))
                 elif kind == "str":
                     steps.append(("key", _string(v)))
                 elif kind == "word":
@@ -311,11 +334,26 @@ class _Eval:
                                 f"{e[1]} is not a single numeric value")
             return [_arith(e[1], a[0], b[0])]
         if op == "path":
-            seq = self.items(e[1], cur)
-            for step in e[2]:
-                seq = [y for x in seq for y in self.step(step, x)]
-            return seq
+            return list(self.walk(e, cur))
         raise _unsupported(str(op))
+
+    def walk(self, e: Any, cur: Any) -> Iterator[Any]:
+        """A path's items depth first, as PostgreSQL finds them: an error ends the walk
+        after the items found before it."""
+        if e[0] != "path":
+            yield from self.items(e, cur)
+            return
+        steps = e[2]
+
+        def run(x: Any, i: int) -> Iterator[Any]:
+            if i == len(steps):
+                yield x
+                return
+            for y in self.step(steps[i], x):
+                yield from run(y, i + 1)
+
+        for x in self.items(e[1], cur):
+            yield from run(x, 0)
 
     def step(self, step: tuple, x: Any) -> list:
         kind = step[0]
@@ -362,6 +400,8 @@ class _Eval:
                     raise PathError("22033", "jsonpath array subscript is out of bounds")
                 out.extend(arr[k] for k in range(max(i, 0), min(j, len(arr) - 1) + 1))
             return out
+        if kind == "anypath":
+            return list(_any_path(x, step[1], step[2], 0))
         if kind == "filter":
             targets = x if isinstance(x, list) and not self.strict else [x]
             return [t for t in targets if self.pred(step[1], t) is True]
@@ -373,6 +413,8 @@ class _Eval:
         v = self.items(e, cur, last=n - 1)
         if len(v) != 1 or not _is_num(v[0]):
             raise PathError("22033", "jsonpath array subscript is not a single numeric value")
+        if not -(2**31) <= int(v[0]) < 2**31:
+            raise PathError("22033", "jsonpath array subscript is out of integer range")
         return int(v[0])
 
     def pred(self, e: Any, cur: Any) -> bool | None:
@@ -428,6 +470,15 @@ class _Eval:
         if self.strict:
             return seq
         return [y for x in seq for y in (x if isinstance(x, list) else [x])]
+
+
+def _any_path(x: Any, lo: int, hi: int | None, level: int) -> Iterator[Any]:
+    """``.**{lo to hi}``: the item and everything nested in it, depth first."""
+    if level >= lo and (hi is None or level <= hi):
+        yield x
+    if (hi is None or level < hi) and isinstance(x, (dict, list)):
+        for child in x.values() if isinstance(x, dict) else x:
+            yield from _any_path(child, lo, hi, level + 1)
 
 
 def _is_num(v: Any) -> bool:
@@ -521,23 +572,30 @@ def query(doc: Any, path: str, variables: Any = None, silent: bool = False) -> l
                        detail="Jsonpath parameters should be encoded as key-value pairs of "
                        '"vars" object.')
     ev = _Eval(doc, strict, variables or {})
+    found: list = []
     try:
-        return ev.items(tree, doc)
+        for x in ev.walk(tree, doc):
+            found.append(x)
     except PathError as e:
         if silent:
-            return None
+            return found  # the items found before the error, as PostgreSQL keeps them
         raise SqlError(e.sqlstate, str(e)) from None
+    return found
 
 
 def exists(doc: Any, path: str, variables: Any = None, silent: bool = False) -> bool | None:
     strict, tree = compile_path(path)
+    found = False
     try:
-        items = _Eval(doc, strict, variables or {}).items(tree, doc)
+        for _ in _Eval(doc, strict, variables or {}).walk(tree, doc):
+            found = True
+            if not strict:
+                break  # the first item answers; strict mode must see every error
     except PathError as e:
         if silent:
             return None
         raise SqlError(e.sqlstate, str(e)) from None
-    return bool(items)
+    return found
 
 
 def match(doc: Any, path: str, variables: Any = None, silent: bool = False) -> bool | None:
