@@ -474,7 +474,8 @@ def test_update_delete_with_order_and_limit(m):
 def test_json_columns_and_paths(m):
     m.execute("CREATE TABLE doc (id INT AUTO_INCREMENT PRIMARY KEY, body JSON)")
     m.execute("""INSERT INTO doc (body) VALUES ('{"a": {"b": 2}, "tags": ["x", "y"]}')""")
-    assert rows(m, "SELECT body FROM doc") == [({"a": {"b": 2}, "tags": ["x", "y"]},)]
+    # the text a MySQL client reads (MySQL's normal form: keys by length, then bytes)
+    assert rows(m, "SELECT body FROM doc") == [('{"a": {"b": 2}, "tags": ["x", "y"]}',)]
     assert rows(m, "SELECT body->'$.a.b', body->>'$.tags[0]', JSON_EXTRACT(body, '$.a'),"
                 " JSON_UNQUOTE(JSON_EXTRACT(body, '$.tags[1]')), JSON_LENGTH(body),"
                 " JSON_TYPE(body) FROM doc") == [("2", "x", '{"b": 2}', "y", 2, "OBJECT")]

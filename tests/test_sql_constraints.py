@@ -363,8 +363,8 @@ def test_add_column_forms(s):
     run(s, "alter table t add column s serial")
     run(s, "alter table t add column code text constraint t_code_uq unique")
     assert rows(s, "select id, j, n, s, code from t order by id") == [
-        (1, {}, pytest.approx(1.5), 1, None),
-        (2, {}, pytest.approx(1.5), 2, None),
+        (1, "{}", pytest.approx(1.5), 1, None),
+        (2, "{}", pytest.approx(1.5), 2, None),
     ]
     e = error(s, "alter table t add column must int not null")
     assert e.sqlstate == "23502"

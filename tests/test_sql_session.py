@@ -84,7 +84,7 @@ def test_types_round_trip(s):
     assert row[9] == dt.date(2024, 2, 29)
     assert row[10] == dt.datetime(2024, 1, 2, 3, 4, 5, 123456)
     assert row[11] == dt.datetime(2024, 1, 2, 1, 4, 5, tzinfo=dt.UTC)
-    assert row[12] == {"a": [1, 2]}
+    assert row[12] == '{"a": [1, 2]}'  # jsonb as PostgreSQL prints it
     assert str(row[13]) == "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
     assert row[14] == b"\x00\x01"
     assert row[15] == [1, 2, 3]

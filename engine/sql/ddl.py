@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from aurora.engine.sql import fkeys, schemas, tabledef, types
+from aurora.engine.sql import composite, fkeys, schemas, tabledef, types
 from aurora.engine.sql.functions import viewdef_comment
 from aurora.engine.sql.infer import datatype_ref, infer_select
 from aurora.engine.sql.numeric_rewrite import stored_literal
@@ -133,6 +133,8 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
             oid, typmod = _SERIALS[dtype.this], -1
             serial = True
         elif isinstance(dtype, exp.DataType):
+            # a domain column: its base type, with its NOT NULL and CHECK on the column
+            dtype = composite.column_type(s.conn, col, dtype)
             oid, typmod = datatype_ref(dtype)
             if oid == 1042 and typmod < 0 and dtype.this == exp.DataType.Type.CHAR:
                 typmod = 5  # a char column without a length is char(1)
@@ -1448,6 +1450,8 @@ def _add_column(s: Session, table: str, col: exp.ColumnDef) -> None:
         default = exp.Anonymous(this="nextval", expressions=[exp.Literal.string(seq)])
         not_null = True
     else:
+        if isinstance(dtype, exp.DataType):
+            dtype = composite.column_type(s.conn, col, dtype)
         oid, typmod = datatype_ref(dtype) if isinstance(dtype, exp.DataType) else (types.TEXT, -1)
         not_null = False
     t = types.BY_OID.get(oid)

@@ -29,6 +29,7 @@ from aurora.engine.sql import (
     datetime_in,
     extensions,
     interval,
+    jsonb,
     numeric,
     numformat,
     regexp,
@@ -313,10 +314,7 @@ def _json_doc(v: object) -> Any:
     if v is None:
         return _MISSING
     if isinstance(v, str):
-        try:
-            return json.loads(v)
-        except ValueError:
-            raise SqlError("22P02", "invalid input syntax for type json") from None
+        return jsonb.loads(v)
     return v
 
 
@@ -356,7 +354,7 @@ def _json_keys(v: object) -> list:
 
 
 def _json_out(v: Any) -> str | None:
-    return None if v is _MISSING else json.dumps(v)
+    return None if v is _MISSING else jsonb.dumps(v)
 
 
 def _json_text(v: Any) -> str | None:
@@ -364,9 +362,7 @@ def _json_text(v: Any) -> str | None:
         return None
     if isinstance(v, str):
         return v
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return json.dumps(v)
+    return jsonb.dumps(v)
 
 
 def _json_has(j: object, keys: list, how: Callable) -> int | None:
@@ -480,14 +476,6 @@ def _strftime(v: object, fmt: str, tz: dt.tzinfo) -> str | None:
     if types._HAS_TZ.search(str(v).strip()):
         d = d.astimezone(tz)
     return d.strftime(fmt)
-
-
-def _json_build_object(*a: object) -> str:
-    if len(a) % 2:
-        raise SqlError("22023", "argument list must have even number of elements")
-    if any(a[i] is None for i in range(0, len(a), 2)):
-        raise SqlError("22004", "null value not allowed for object key")
-    return json.dumps({str(a[i]): a[i + 1] for i in range(0, len(a), 2)})
 
 
 def _array_to_string(arr: object, sep: str, null: str | None = None) -> str | None:
@@ -671,14 +659,11 @@ def register(conn: apsw.Connection, s: Session) -> None:
         lambda a, b: None if a is None or b is None else int(_contains(_json(a), _json(b))),
         2,
     )
-    f("pg_jsonb", lambda v: None if v is None else json.dumps(_json(v)), 1)
+    f("pg_jsonb", lambda v: jsonb.out(jsonb.doc(v)), 1)
     f("pg_json_in", lambda v: _json_in(v, False), 1, True)
     f("pg_jsonb_in", lambda v: _json_in(v, True), 1, True)
     _register_jsonb_operators(f)
-    f("json_build_object", _json_build_object)
-    f("jsonb_build_object", _json_build_object)
-    f("to_json", lambda v: json.dumps(v), 1)
-    f("to_jsonb", lambda v: json.dumps(v), 1)
+    jsonb.register(conn, tz)
     f("nextval", lambda name: s.sequences.nextval(_relname(name)), 1)
     f("currval", lambda name: s.sequences.currval(_relname(name)), 1)
     f("setval", lambda name, v, called=1: s.sequences.setval(_relname(name), v, bool(called)))
@@ -1428,16 +1413,8 @@ def _json_in(v: object, binary: bool) -> object:
     if v is None:
         return None
     text = v.decode() if isinstance(v, bytes) else str(v)
-    try:
-        doc = json.loads(text, object_pairs_hook=_jsonb_object if binary else None)
-    except (ValueError, RecursionError):
-        raise SqlError("22P02", "invalid input syntax for type json") from None
-    return json.dumps(doc) if binary else text
-
-
-def _jsonb_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    d = dict(pairs)  # the last of duplicate keys wins, as in jsonb
-    return {k: d[k] for k in sorted(d, key=lambda k: (len(k.encode()), k.encode()))}
+    doc = jsonb.loads(text)
+    return jsonb.dumps(doc) if binary else text
 
 
 def _float_result(x: float) -> object:

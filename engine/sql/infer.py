@@ -104,6 +104,45 @@ _FUNC_TYPES: dict[str, int] = {
     "jsonb_build_array": 3802,
     "to_json": 114,
     "to_jsonb": 3802,
+    "array_to_json": 114,
+    "pg_record_json": 114,
+    "json_agg": 114,
+    "jsonb_agg": 3802,
+    "json_object_agg": 114,
+    "jsonb_object_agg": 3802,
+    "json_object": 114,
+    "jsonb_object": 3802,
+    "json_array_length": 23,
+    "jsonb_array_length": 23,
+    "pg_json_extract_path": 114,
+    "pg_json_extract_path_text": 25,
+    "jsonb_extract_path": 3802,
+    "jsonb_extract_path_text": 25,
+    "jsonb_exists": 16,
+    "jsonb_exists_any": 16,
+    "jsonb_exists_all": 16,
+    "jsonb_concat": 3802,
+    "jsonb_delete": 3802,
+    "jsonb_delete_path": 3802,
+    "jsonb_set": 3802,
+    "jsonb_set_lax": 3802,
+    "jsonb_insert": 3802,
+    "jsonb_pretty": 25,
+    "jsonb_path_exists": 16,
+    "jsonb_path_match": 16,
+    "jsonb_path_query": 3802,
+    "jsonb_path_query_array": 3802,
+    "jsonb_path_query_first": 3802,
+    "json_each": 2249,
+    "jsonb_each": 2249,
+    "json_each_text": 2249,
+    "jsonb_each_text": 2249,
+    "json_array_elements": 114,
+    "jsonb_array_elements": 3802,
+    "json_array_elements_text": 25,
+    "jsonb_array_elements_text": 25,
+    "json_object_keys": 25,
+    "jsonb_object_keys": 25,
     "row_number": 20,
     "rank": 20,
     "dense_rank": 20,
@@ -417,6 +456,15 @@ class Inferer:
             return ref
         if isinstance(e, exp.Interval):
             return 1186, -1
+        if isinstance(e, exp.ParseJSON):
+            return 114, -1  # json '...'
+        if isinstance(e, (exp.JSONBPathExists, exp.MatchAgainst)):
+            return types.BOOL, -1  # jsonb @? and @@
+        if isinstance(e, (exp.JSONObjectAgg, exp.JSONArrayAgg)):
+            return 114, -1
+        if isinstance(e, exp.JSONBObjectAgg):
+            return 3802, -1
+
         if isinstance(e, exp.Null):
             return types.TEXT, -1
         if isinstance(e, _BOOL_NODES):
@@ -449,8 +497,12 @@ class Inferer:
             ),
         ):
             return self.type_of(e.this, scope)
+        if isinstance(e, exp.JSONBDeleteAtPath):
+            return 3802, -1
         if isinstance(e, (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)):
             a = self.type_of(e.this, scope)
+            if a == (3802, -1) and isinstance(e, exp.Sub):
+                return a  # jsonb - key
             b = self.type_of(e.expression, scope)
             if b == (1186, -1) and a is not None:
                 return a
@@ -484,6 +536,8 @@ class Inferer:
         if isinstance(e, exp.DPipe):
             for side in (e.this, e.expression):  # array || x, x || array: the array's type
                 ts = self.type_of(side, scope)
+                if ts is not None and ts[0] == 3802:
+                    return ts  # jsonb || jsonb
                 info = types.BY_OID.get(ts[0]) if ts is not None else None
                 if info is not None and info.category == "A":
                     return ts
@@ -544,6 +598,8 @@ class Inferer:
         if isinstance(e, exp.Bracket):
             # arr[i]: the element type (int2vector / oidvector hold int2 / oid).
             t = self.type_of(e.this, scope)
+            if t is not None and t[0] == 3802:
+                return t  # jsonb[key]
             arr = types.BY_OID.get(t[0]) if t else None
             if t and t[0] in (22, 30):
                 return (types.INT2 if t[0] == 22 else types.OID), -1

@@ -27,6 +27,7 @@ import apsw
 from sqlglot import exp
 
 from aurora.engine.sql import (
+    composite,
     cursors,
     datetime_in,
     ddl,
@@ -34,6 +35,7 @@ from aurora.engine.sql import (
     extensions,
     fkeys,
     functions,
+    jsonrecord,
     lexer,
     pgcatalog,
     schemas,
@@ -571,6 +573,8 @@ class Session:
         if "." in text:
             schemas.qualify_tables(tree, self.conn)
         userfuncs.inline(tree, self.conn)
+        if "_record" in text:
+            jsonrecord.expand(tree, self.conn, self.catalog)  # json_populate_record(...) as a subquery
         kind = {
             exp.Select: "select",
             exp.Union: "select",
@@ -1121,7 +1125,7 @@ class Session:
         if m:
             return self._database(sql, m.group(1).strip('"'), self._create_db, "CREATE DATABASE")
         if re.match(
-            r"\s*create\s+(or\s+replace\s+)?(extension|function|procedure|trigger|type|"
+            r"\s*create\s+(or\s+replace\s+)?(extension|function|procedure|trigger|type|domain|"
             r"role|user|rule|policy|publication|subscription)\b",
             sql,
             re.I,
@@ -1131,6 +1135,10 @@ class Session:
                 return self._ddl(extensions.create)(sql)
             if what == "FUNCTION":
                 return self._ddl(userfuncs.create)(sql)
+            if what == "TYPE":
+                return self._ddl(composite.create)(sql)
+            if what == "DOMAIN":
+                return self._ddl(composite.create_domain)(sql)
             raise SqlError("0A000", f"CREATE {what} is not supported")
         if re.match(r"\s*create\s+schema\b", sql, re.I):
             return self._ddl(schemas.create)(sql)
@@ -1146,7 +1154,11 @@ class Session:
             return self._ddl(extensions.drop)(sql)
         if re.match(r"\s*drop\s+function\b", sql, re.I):
             return self._ddl(userfuncs.drop)(sql)
-        if re.match(r"\s*drop\s+(type|role|user)\b", sql, re.I):
+        if re.match(r"\s*drop\s+type\b", sql, re.I):
+            return self._ddl(composite.drop)(sql)
+        if re.match(r"\s*drop\s+domain\b", sql, re.I):
+            return self._ddl(composite.drop_domain)(sql)
+        if re.match(r"\s*drop\s+(role|user)\b", sql, re.I):
             raise SqlError("0A000", f"{' '.join(sql.split()[:2]).upper()} is not supported")
         return self._ddl(ddl.drop)(sql)
 

@@ -98,6 +98,10 @@ def parse_timezone(value: str) -> dt.tzinfo:
     if m:
         sign = -1 if m.group(1) == "-" else 1
         return dt.timezone(sign * dt.timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0)))
+    m = re.fullmatch(r"([+-]?)(\d{1,2}\.\d+)", v)
+    if m:  # SET TIME ZONE 10.5: hours east of UTC
+        sign = -1 if m.group(1) == "-" else 1
+        return dt.timezone(sign * dt.timedelta(minutes=round(float(m.group(2)) * 60)))
     try:
         return zoneinfo.ZoneInfo(v)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -9,6 +9,7 @@ replaces; functions it targets are registered by :mod:`aurora.engine.sql.functio
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import re
 import threading
@@ -20,7 +21,8 @@ from sqlglot.dialects.sqlite import SQLite
 
 from aurora.engine.sql import dml, extensions, lexer, schemas, types
 from aurora.engine.sql.catalog import Catalog
-from aurora.engine.sql.infer import Inferer, Scope, datatype_ref
+from aurora.engine.sql.infer import Inferer, Scope, datatype_ref, infer_select
+from aurora.engine.sql.jsonb import TABLE_FUNCTIONS
 from aurora.engine.sql.numeric_rewrite import VARIANCES, NumericRules, cast_call, write_call
 from aurora.engine.sql.pgcatalog import CATALOG_COLUMNS, CATALOG_TABLES
 from aurora.engine.sqlapi import SqlError
@@ -71,6 +73,9 @@ def parse(sql: str) -> exp.Expression:
         sql = _ARRAY_CAST.sub(lambda m: "::" + m.group(1).replace('"', "") + "__array", sql)
     if "$" in sql:
         sql = lexer.spaced_params(sql)
+    if "extract_path" in sql:
+        # sqlglot reads json_extract_path(j, a, b) as j -> a, dropping b
+        sql = _JSON_EXTRACT_PATH.sub(r"pg_\1(", sql)
     if "nterval" in sql or "NTERVAL" in sql:
         # sqlglot splits INTERVAL '...' into a number and one unit, losing the rest of the
         # text ('1 day 02:00', 'ago'): a cast keeps it whole.
@@ -89,6 +94,9 @@ def parse(sql: str) -> exp.Expression:
     if tree is None:
         raise SqlError("42601", "syntax error: empty statement")
     return tree
+
+
+_JSON_EXTRACT_PATH = re.compile(r"\b(json_extract_path(?:_text)?)\s*\(", re.I)
 
 
 class Raw(exp.Expression):
@@ -202,6 +210,11 @@ class Rewriter:
         self._correlated_unnest(tree)
         self._srf_in_select(tree)
         self._series_in_select(tree)
+        self._json_srf_in_select(tree)
+        self._jsonb_assignments(tree)
+        self._whole_rows(tree)
+        self._jsonb_casts(tree)
+        self._json_types(tree)
         tree = self.walk(tree)
         self._coerce_writes(tree)
         if isinstance(tree, exp.Insert) and tree.args.get("conflict") is not None and not self.mysql_rules:
@@ -454,6 +467,8 @@ class Rewriter:
             return self._any(e)
         if isinstance(e, exp.Array):
             return self._array(e)
+        if isinstance(e, exp.Bracket) and e.meta.get("jsonb"):
+            return _jsonb_subscript(e)
         if isinstance(e, exp.Bracket) and len(e.expressions) == 1:
             return _subscript(e)
         if isinstance(e, exp.ArrayAgg):
@@ -535,10 +550,12 @@ class Rewriter:
             return fn("pg_json_contains", e.expression, e.this)
         if type(e) in _JSON_OPERATORS:
             return self._json_operator(e)
+        if e.meta.get("json_kinds") is not None or e.meta.get("jsonb_op"):
+            return _json_rule(e)
         if (
             isinstance(e, _COMPARISONS)
             and not isinstance(e.parent, (exp.Update, exp.OnConflict))  # SET col = ...
-            and (_is_json(e.this) or _is_json(e.expression))
+            and (_is_json(e.this) or _is_json(e.expression) or e.meta.get("jsonb_cmp"))
         ):
             # jsonb compares by value (numbers as numbers, objects by size...), not as text.
             return type(e)(
@@ -558,6 +575,8 @@ class Rewriter:
 
     def _anonymous(self, e: exp.Anonymous) -> exp.Expression:
         name = str(e.this).lower()
+        if name in _NAMED_PARAMS and any(isinstance(a, exp.Kwarg) for a in e.expressions):
+            e.set("expressions", _positional(name, e.expressions))
         if name == "row_to_json" and e.expressions:
             row = e.expressions[0]
             if isinstance(row, exp.Anonymous) and str(row.this).lower() == "row":
@@ -574,8 +593,6 @@ class Rewriter:
             return exp.Explode(this=e.expressions[0])
         if name == "timezone" and len(e.expressions) == 2:
             return fn("pg_at_time_zone", e.expressions[1], e.expressions[0])
-        if name == "jsonb_build_object":
-            return fn("json_build_object", *e.expressions)
         if name in ("array_agg",):
             return fn("json_group_array", *e.expressions)
         e.set("this", name)
@@ -598,7 +615,166 @@ class Rewriter:
             else:
                 key = fn("json_array", *parts)
                 name = {"pg_json_get": "pg_json_path"}.get(name, "pg_json_path_text")
+        if e.meta.get("json_text") and name in _JSON_TEXT_OPERATORS:
+            name = _JSON_TEXT_OPERATORS[name]  # json keeps its text: slices of it
         return fn(name, e.this, key)
+
+    def _whole_rows(self, tree: exp.Expression) -> None:
+        """``row_to_json(q)``, ``json_agg(q)``, ``array_agg(q)`` of a FROM item ``q``: the
+        row as a JSON object (``pg_record_json``), its members typed by their columns."""
+        for col in list(tree.find_all(exp.Column)):
+            if col.table or not isinstance(col.this, exp.Identifier):
+                continue
+            parent = col.parent
+            call = parent
+            if isinstance(call, exp.Order):
+                call = call.parent
+            if not (_json_builder_name(call) or isinstance(call, exp.ArrayAgg) or (
+                    isinstance(call, exp.Anonymous) and str(call.this).lower() == "row_to_json")):
+                continue
+            row = self._row_of(col)
+            if row is None:
+                continue
+            names, kinds = row
+            alias = col.name
+            pretty: exp.Expression = exp.false()
+            if isinstance(call, exp.Anonymous) and str(call.this).lower() == "row_to_json":
+                if len(call.expressions) > 1:
+                    pretty = call.expressions[1]
+                target = call
+            else:
+                target = col
+            target.replace(fn(
+                "pg_record_json", pretty, _str(json.dumps(names)), _str(json.dumps(kinds)),
+                *[exp.column(n, alias, quoted=True) for n in names]))
+
+    def _row_of(self, col: exp.Column) -> tuple[list[str], list[str]] | None:
+        """(column names, kinds) of the FROM item a bare column names, if it names one."""
+        sel = _owner_select(col)
+        if sel is None:
+            return None
+        name = col.name.lower()
+        sources = []
+        frm = sel.args.get("from_")
+        if frm is not None:
+            sources.append(frm.this)
+        sources.extend(j.this for j in sel.args.get("joins") or [])
+        found: tuple[list[str], list[str]] | None = None
+        for src in sources:
+            alias = src.alias_or_name.lower()
+            if isinstance(src, exp.Table) and isinstance(src.this, exp.Identifier):
+                cols = self.catalog.table_columns(src.name)
+                if cols is None:
+                    return None  # not a table this engine knows: leave the name alone
+                names = [c.name for c in cols]
+                # a text column holds text (SQLite's affinity); one without it its value
+                kinds = [_kind_of(c.type_oid).replace("s", "?") for c in cols]
+            elif isinstance(src, exp.Subquery):
+                typed = infer_select(src.this, self.catalog, self.numeric.inferer)
+                if not typed:
+                    return None
+                names = [n for n, _ in typed]
+                kinds = [_kind_of(t[0] if t else None) for _, t in typed]
+            else:
+                return None
+            if any(n.lower() == name for n in names):
+                return None  # a column of that name comes first, as in PostgreSQL
+            if alias == name:
+                found = (names, kinds)
+        return found
+
+    def _jsonb_casts(self, tree: exp.Expression) -> None:
+        """``jsonb::int`` / ``::numeric`` / ``::float8`` / ``::bool``: the JSON number (or
+        boolean) itself, 22023 for any other JSON type; to an integer it rounds as numeric
+        does."""
+        casts = [c for c in tree.find_all(exp.Cast)
+                 if datatype_ref(c.to)[0] in _JSONB_CASTS and self._oid(c.this) == _JSONB]
+        for c in casts:
+            oid = datatype_ref(c.to)[0]
+            value = fn("pg_jsonb_scalar", c.this.copy(), _str(_JSONB_CASTS[oid]))
+            if oid in types.INTEGER_OIDS:
+                value = exp.Cast(this=value, to=exp.DataType.build("numeric"))
+            c.set("this", value)
+
+    def _jsonb_assignments(self, tree: exp.Expression) -> None:
+        """``UPDATE t SET j['a'][0] = v``: ``j = pg_jsonb_assign(j, v, 'a', 0)``."""
+        if not isinstance(tree, exp.Update):
+            return
+        for eq in tree.expressions:
+            if not isinstance(eq, exp.EQ) or not isinstance(eq.this, exp.Bracket):
+                continue
+            chain = []
+            base = eq.this
+            while isinstance(base, exp.Bracket):
+                chain.append(base)
+                base = base.this
+            if not isinstance(base, exp.Column) or self._oid(base) != _JSONB:
+                continue
+            keys = [k for b in reversed(chain) for k in _jsonb_keys(b)]
+            value = exp.Cast(this=eq.expression, to=exp.DataType.build("jsonb"))
+            eq.set("expression", fn("pg_jsonb_assign", base.copy(), value, *keys))
+            eq.set("this", base.copy())
+
+    def _json_types(self, tree: exp.Expression) -> None:
+        """Before the rewrite: note on each json-related node what it needs of its operands'
+        types (jsonb ``||`` and ``-``, json's own operators, builders' argument kinds)."""
+        for e in tree.walk():
+            if isinstance(e, exp.DPipe):
+                # jsonb || jsonb (or an untyped literal); jsonb || text is text's ||
+                a, b = self._json_operand(e.this), self._json_operand(e.expression)
+                if _JSONB in (a, b) and a in (_JSONB, None) and b in (_JSONB, None):
+                    e.meta["jsonb_op"] = "pg_jsonb_concat"
+            elif isinstance(e, exp.Sub):
+                if self._oid(e.this) == _JSONB:
+                    right = types.BY_OID.get(self._oid(e.expression) or 0)
+                    array = right is not None and right.category == "A"
+                    e.meta["jsonb_op"] = "pg_jsonb_minus_keys" if array else "pg_jsonb_minus"
+            elif isinstance(e, _COMPARISONS) and not isinstance(e.parent, exp.Update):
+                if _JSONB in (self._oid(e.this), self._oid(e.expression)):
+                    e.meta["jsonb_cmp"] = True
+            elif isinstance(e, exp.JSONBDeleteAtPath):
+                e.meta["jsonb_op"] = "pg_jsonb_delete_path"
+            elif isinstance(e, exp.MatchAgainst) and len(e.expressions) == 1:
+                e.meta["jsonb_op"] = "pg_jsonb_path_match"  # @@
+            elif isinstance(e, exp.JSONBPathExists):
+                e.meta["jsonb_op"] = "pg_jsonb_path_exists"  # @?
+            elif type(e) in _JSON_OPERATORS:
+                if self._oid(e.this) == 114:
+                    e.meta["json_text"] = True
+            elif isinstance(e, exp.Bracket):
+                base = e.this
+                while isinstance(base, exp.Bracket):
+                    base = base.this
+                if self._oid(base) == _JSONB:
+                    e.meta["jsonb"] = True
+            else:
+                name = _json_builder_name(e)
+                if name is not None:
+                    args = [a.this if isinstance(a, (exp.Order, exp.Variadic)) else a
+                            for a in _json_args(e)]
+                    e.meta["json_kinds"] = (name, [self._json_kind(a) for a in args])
+
+    def _json_operand(self, e: exp.Expression) -> int | None:
+        """jsonb, None for an untyped literal, else the operand's type."""
+        if (isinstance(e, exp.Literal) and e.is_string) or (
+                isinstance(e, exp.Parameter) and self.lit_kinds.get(int(e.name)) == "s"):
+            return None
+        return self._oid(e) or 0
+
+    def _oid(self, e: exp.Expression) -> int | None:
+        t = self.numeric._type(e)
+        return t[0] if t is not None else None
+
+    def _json_kind(self, e: exp.Expression) -> str:
+        if isinstance(e, exp.ArrayAgg):
+            # array_agg(x): x's kind (its default type, text[], would make numbers strings)
+            inner = e.this.this if isinstance(e.this, exp.Order) else e.this
+            return "a" + _kind_of(self._oid(inner))
+        if isinstance(e, exp.Array) and len(e.expressions) == 1 and isinstance(
+                e.expressions[0], (exp.Select, exp.Subquery)):
+            cols = infer_select(e.expressions[0], self.catalog, self.numeric.inferer)
+            return "a" + _kind_of(cols[0][1][0] if cols and cols[0][1] else None)
+        return _kind_of(self._oid(e))
 
     def _table(self, e: exp.Table) -> exp.Expression:
         if isinstance(e.this, (exp.ExplodingGenerateSeries, exp.GenerateSeries)):
@@ -607,6 +783,12 @@ class Rewriter:
             return self._unnest_table(e, e.this.expressions[0])
         if isinstance(e.this, exp.Explode):
             return self._unnest_table(e, e.this.this)
+        if isinstance(e.this, exp.Anonymous) and str(e.this.this).lower() in TABLE_FUNCTIONS:
+            join = e.parent
+            if (isinstance(join, exp.Join) and not join.args.get("kind")
+                    and not join.args.get("side") and e.this.find(exp.Column) is not None):
+                join.set("kind", "CROSS")  # reads a column of an earlier table: after it
+            return _json_table(e)
         if isinstance(e.this, exp.Dot) and isinstance(e.this.expression, exp.Explode):
             return self._unnest_table(e, e.this.expression.this)
         db = e.db.lower()
@@ -747,7 +929,9 @@ class Rewriter:
                 # a string literal of the statement (not a client's decoded jsonb parameter):
                 # PostgreSQL's json input, json keeping its text, jsonb its canonical form
                 return fn("pg_json_in" if oid == 114 else "pg_jsonb_in", v)
-            return fn("pg_jsonb", v)
+            if isinstance(v, exp.Parameter):
+                return fn("pg_jsonb", v)  # a client's jsonb parameter may arrive decoded
+            return fn("pg_json_in" if oid == 114 else "pg_jsonb_in", v)
         if oid == 2950:
             return fn("pg_uuid", v)
         if oid == 1186:
@@ -967,6 +1151,38 @@ class Rewriter:
                 g.replace(exp.column("v", name))
             sel.set("from_", exp.From(this=source))
 
+    def _json_srf_in_select(self, tree: exp.Expression) -> None:
+        """``SELECT json_each(j) FROM t``, ``(jsonb_each(j)).key``: one json set-returning
+        function in a select list becomes a join on its virtual table; a whole row of two
+        columns prints as a record, ``(key,value)``."""
+        for sel in list(tree.find_all(exp.Select)):
+            calls = [
+                x for proj in sel.expressions for x in proj.find_all(exp.Anonymous)
+                if str(x.this).lower() in TABLE_FUNCTIONS and _owner_select(x) is sel
+            ]
+            if len(calls) != 1:
+                continue
+            call = calls[0]
+            name = str(call.this).lower()
+            cols = TABLE_FUNCTIONS[name][0]
+            self._srf_n += 1
+            alias = f"_srf{self._srf_n}"
+            args = ", ".join(generate(self.walk(a.copy())) for a in call.expressions)
+            join_table = exp.Table(this=Raw(this=f"pg_{name}({args}) AS {alias}"))
+            outer = call.parent
+            if (isinstance(outer, exp.Paren) and isinstance(outer.parent, exp.Dot)
+                    and outer.parent.name.lower() in cols):
+                outer.parent.replace(exp.column(outer.parent.name.lower(), alias))
+            elif len(cols) == 1:
+                call.replace(exp.column(cols[0], alias))
+            else:
+                call.replace(Raw(this=f"pg_record_text({alias}.key, {alias}.value)"))
+            if sel.args.get("from_") is None:
+                sel.set("from_", exp.From(this=join_table))
+            else:
+                # CROSS JOIN: SQLite keeps the table first, as the function reads its row
+                sel.append("joins", exp.Join(this=join_table, kind="CROSS"))
+
     def _coerce_writes(self, tree: exp.Expression) -> None:
         """Values written to NUMERIC / BOOLEAN / JSON columns pass through their input function,
         so a ``'19.90'`` string or ``'t'`` lands in the storage form that compares correctly."""
@@ -1091,7 +1307,7 @@ _WRITE_FUNCS = {
     types.BOOL: "pg_bool",
     700: "pg_float4",  # real holds single precision: 1.2345678901234e+20 is 1.2345679e+20
     17: "pg_bytea",
-    114: "pg_jsonb",
+    114: "pg_json_in",
     3802: "pg_jsonb",
     1184: "pg_timestamptz",
     1186: "pg_interval",
@@ -1108,6 +1324,188 @@ _JSON_OPERATORS: dict[type, str] = {
     exp.JSONBContainsAllTopKeys: "pg_json_has_all",  # ?&
 }
 _JSON_VALUED = ("pg_json_get", "pg_json_path", "pg_jsonb")
+_JSON_TEXT_OPERATORS = {
+    "pg_json_get": "pg_json_step",
+    "pg_json_get_text": "pg_json_step_text",
+    "pg_json_path": "pg_json_walk",
+    "pg_json_path_text": "pg_json_walk_text",
+}
+_JSONB = 3802
+_JSONB_CASTS = {21: "smallint", 23: "integer", 20: "bigint", 700: "real",
+                701: "double precision", 1700: "numeric", 16: "boolean"}
+# builders: name as called -> (SQLite function, per-argument conversion)
+_JSON_BUILDERS = {
+    "json_build_object": ("json_build_object", "pg_to_json"),
+    "jsonb_build_object": ("jsonb_build_object", "pg_to_json"),
+    "json_build_array": ("json_build_array", "pg_to_json"),
+    "jsonb_build_array": ("jsonb_build_array", "pg_to_json"),
+    "to_json": (None, "pg_to_json"),
+    "to_jsonb": (None, "pg_to_jsonb"),
+    "array_to_json": (None, "pg_to_json"),
+    "json_agg": ("pg_json_agg", "pg_to_json"),
+    "jsonb_agg": ("pg_jsonb_agg", "pg_to_json"),
+    "json_object_agg": ("pg_json_object_agg", "pg_to_json"),
+    "jsonb_object_agg": ("pg_jsonb_object_agg", "pg_to_json"),
+}
+
+
+# parameters that may be named (name => value): their order and defaults
+_PATH_PARAMS = (("target", None), ("path", None), ("vars", "'{}'"), ("silent", "0"))
+_NAMED_PARAMS = {
+    "jsonb_set": (("jsonb_in", None), ("path", None), ("replacement", None),
+                  ("create_if_missing", "1")),
+    "jsonb_set_lax": (("jsonb_in", None), ("path", None), ("replacement", None),
+                      ("create_if_missing", "1"), ("null_value_treatment", "'use_json_null'")),
+    "jsonb_insert": (("jsonb_in", None), ("path", None), ("replacement", None),
+                     ("insert_after", "0")),
+    "jsonb_path_exists": _PATH_PARAMS,
+    "jsonb_path_match": _PATH_PARAMS,
+    "jsonb_path_query": _PATH_PARAMS,
+    "jsonb_path_query_array": _PATH_PARAMS,
+    "jsonb_path_query_first": _PATH_PARAMS,
+}
+
+
+def _positional(name: str, args: list) -> list:
+    """Arguments given by name (``silent => true``) in their places, defaults between."""
+    params = _NAMED_PARAMS[name]
+    names = [p for p, _ in params]
+    given: dict[int, exp.Expression] = {}
+    for i, a in enumerate(args):
+        if isinstance(a, exp.Kwarg):
+            key = a.this.name.lower()
+            if key not in names:
+                raise SqlError("42883", f"function {name} with a parameter named {key} "
+                               "does not exist")
+            given[names.index(key)] = a.expression
+        else:
+            given[i] = a
+    last = max(given)
+    out = []
+    for i in range(last + 1):
+        if i in given:
+            out.append(given[i])
+        elif params[i][1] is None:
+            raise SqlError("42883", f"function {name} does not exist")
+        else:
+            out.append(exp.maybe_parse(params[i][1], dialect="sqlite"))
+    return out
+
+
+def _json_builder_name(e: exp.Expression) -> str | None:
+    if isinstance(e, exp.Anonymous):
+        name = str(e.this).lower()
+        return name if name in _JSON_BUILDERS else None
+    if isinstance(e, exp.JSONArrayAgg):
+        return "json_agg"
+    if isinstance(e, exp.JSONObjectAgg):
+        return "json_object_agg"
+    if isinstance(e, exp.JSONBObjectAgg):
+        return "jsonb_object_agg"
+    return None
+
+
+def _kind_of(oid: int | None) -> str:
+    """How pg_to_json reads a value of this type (see jsonb.to_json)."""
+    if oid is None:
+        return "?"
+    if oid == types.BOOL:
+        return "b"
+    if oid in (114, _JSONB):
+        return "j"
+    if oid in types.INTEGER_OIDS or oid in (700, 701, types.NUMERIC, 26):
+        return "n"
+    if oid == 1114:
+        return "t"
+    if oid == 1184:
+        return "tz"
+    t = types.BY_OID.get(oid)
+    if t is not None and t.category == "A":
+        return "a" + _kind_of(t.elem_oid)
+    return "s" if oid in (types.TEXT, 1043, 1042, 19, 18) else "?"
+
+
+def _json_rule(e: exp.Expression) -> exp.Expression:
+    """jsonb operators and json builders noted by ``Rewriter._json_types``."""
+    op = e.meta.get("jsonb_op")
+    if op == "pg_jsonb_path_match":  # sqlglot read j @@ p as MATCH (j) AGAINST (p)
+        return fn(op, e.expressions[0], e.this)
+    if op is not None:
+        return fn(op, e.this, e.expression)
+    name, kinds = e.meta["json_kinds"]
+    target, conv = _JSON_BUILDERS[name]
+    args = _json_args(e)
+    order = args[0] if len(args) == 1 and isinstance(args[0], exp.Order) else None
+    if order is not None:
+        args = [order.this]
+    pretty = None
+    if name == "array_to_json":
+        pretty = args[1] if len(args) > 1 else None
+        args, kinds = args[:1], kinds[:1]
+    if len(args) == 1 and isinstance(args[0], exp.Variadic) and name.endswith(
+            ("_object", "_array")):
+        elem = kinds[0][1:] if kinds[0].startswith("a") else "?"
+        return fn("pg_json_variadic", _str(name), args[0].this, _str(elem))
+    if len(args) != len(kinds):
+        return e
+    wrapped = [fn(conv, a, _str(k)) for a, k in zip(args, kinds, strict=True)]
+    if target is None:
+        return wrapped[0] if pretty is None else fn("pg_json_pretty_array", wrapped[0], pretty)
+    if order is not None:  # json_agg(x ORDER BY y): SQLite takes ORDER BY in an aggregate too
+        keys = ", ".join(generate(o) for o in order.expressions)
+        return Raw(this=f"{target}({generate(wrapped[0])} ORDER BY {keys})")
+    return fn(target, *wrapped)
+
+
+def _json_args(e: exp.Expression) -> list:
+    if isinstance(e, exp.JSONBObjectAgg):
+        return [e.this, e.expression]
+    if isinstance(e, exp.AggFunc) and not isinstance(e, exp.JSONObjectAgg):
+        return [e.this]
+    return list(e.expressions)
+
+
+def _jsonb_keys(e: exp.Bracket) -> list:
+    keys = []
+    for idx in e.expressions:
+        if isinstance(idx, exp.Slice):
+            raise SqlError("42804", "jsonb subscript does not support slices")
+        lit = idx.this if isinstance(idx, exp.Neg) else idx
+        if isinstance(lit, exp.Literal) and not lit.is_string and e.meta.get("shifted", True):
+            k = int(lit.this) * (-1 if isinstance(idx, exp.Neg) else 1) + 1
+            idx = exp.Literal.number(k) if k >= 0 else exp.Neg(this=exp.Literal.number(-k))
+        keys.append(idx)
+    return keys
+
+
+def _json_table(e: exp.Table) -> exp.Expression:
+    """``json_each(j) [AS q(k, v)]`` and the other json set-returning functions in FROM: the
+    ``pg_`` virtual table of jsonb.py (columns renamed through a subquery when listed)."""
+    call = e.this
+    name = str(call.this).lower()
+    cols = TABLE_FUNCTIONS[name][0]
+    alias = e.args.get("alias")
+    tname = alias.name if alias is not None and alias.name else name
+    renamed = [c.name for c in alias.columns] if alias is not None else []
+    source = f"pg_{name}({', '.join(generate(a) for a in call.expressions)})"
+    if renamed:
+        outs = ", ".join(f'{c} AS "{renamed[i] if i < len(renamed) else c}"'
+                         for i, c in enumerate(cols))
+        return exp.Table(this=Raw(this=f'(SELECT {outs} FROM {source}) AS "{tname}"'))
+    if len(cols) == 1 and cols[0] == name and tname != name:
+        # the one column is named after the table's alias, as PostgreSQL names it
+        return exp.Table(this=Raw(this=f'(SELECT {cols[0]} AS "{tname}" FROM {source}) AS "{tname}"'))
+    return exp.Table(this=Raw(this=f'{source} AS "{tname}"'))
+
+
+def _jsonb_subscript(e: exp.Bracket) -> exp.Expression:
+    """``jsonb[k1][k2]``: a path of keys (texts, or integers on arrays); sqlglot made an
+    integer literal 0-based, which jsonb is already."""
+    keys = _jsonb_keys(e)
+    inner = e.this
+    if isinstance(inner, exp.Anonymous) and str(inner.this) == "pg_jsonb_subscript":
+        return fn("pg_jsonb_subscript", *inner.expressions, *keys)
+    return fn("pg_jsonb_subscript", inner, *keys)
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 _OP_NAMES = {exp.EQ: "=", exp.NEQ: "<>", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
 

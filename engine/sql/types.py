@@ -469,10 +469,8 @@ def make_decoder(oid: int, typmod: int, tz: dt.tzinfo) -> Decoder | None:
         return _dec_text
     if oid == 17:
         return _dec_bytes
-    if oid == 114:
-        return _dec_text  # json keeps the text as written (jsonb is parsed)
-    if oid == 3802:
-        return _dec_json
+    if oid in (114, 3802):
+        return _dec_json  # json keeps the text as written, jsonb is stored as it prints
     if oid == 2950:
         return lambda v: uuid.UUID(v) if isinstance(v, str) else v
     if oid == 1082:
@@ -501,12 +499,9 @@ def _dec_vector(v: object) -> object:
 
 
 def _dec_json(v: object) -> object:
-    if isinstance(v, str):
-        try:
-            return json.loads(v)
-        except ValueError:
-            return v
-    return v
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return json.dumps(v)
+    return _dec_text(v)
 
 
 def _make_char_decoder(n: int, pad: bool) -> Decoder:
@@ -633,8 +628,13 @@ def text_in(oid: int, s: str) -> object:
                 if _HAS_TZ.search(s)
                 else parse_timestamp(s).replace(tzinfo=dt.UTC)
             )
-        if oid in (114, 3802):
-            return json.dumps(json.loads(s))
+        if oid == 114:
+            json.loads(s)
+            return s
+        if oid == 3802:
+            from aurora.engine.sql import jsonb
+
+            return jsonb.dumps(jsonb.loads(s))
         t = BY_OID.get(oid)
         if t is not None and t.category == "A":
             items = parse_array_literal(s)
