@@ -108,6 +108,7 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
             if col.name.lower() not in declared:
                 raise SqlError("42703", f'column "{col.name}" named in key does not exist')
     rows = []
+    rowid_start: int | None = None
     sequences: list[tuple[str, dict[str, int]]] = []
     rw = Rewriter(s.catalog)
     later = _Later(table)
@@ -188,6 +189,8 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
                 # a rowid alias assigns ids itself; AUTOINCREMENT makes it never give an id
                 # again, even the largest after it was deleted (a sequence never goes back)
                 _autoincrement(col, schema, table_pk == [name])
+                if seq_opts.get("start", 1) != 1:  # IDENTITY (START WITH n): the counter's
+                    rowid_start = seq_opts["start"]   # next id is n
             else:
                 sequences.append((seq, dict(seq_opts)))
                 col.append(
@@ -220,10 +223,20 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
     schema.set(
         "expressions", [e for e in schema.expressions if isinstance(e, exp.ColumnDef)] + table_items
     )
+    partitioned = tree.find(exp.PartitionedByProperty) is not None
     tree.set("properties", None)
     ddl = generate(tree)
     with s.atomic():
         s.conn.execute(ddl)
+        if rowid_start is not None:
+            s.sequences.set_rowid_counter(table, rowid_start - 1)
+        if partitioned:
+            # PARTITION BY: its rows live in partitions (PARTITION OF is not supported here),
+            # so with none a row has nowhere to go, as in PostgreSQL
+            s.conn.execute(
+                f"CREATE TRIGGER {_q('_aurora_partitioned_' + table)} BEFORE INSERT ON {_q(table)} "
+                f"BEGIN SELECT pg_no_partition({_sql_string(table)}); END"
+            )
         s.conn.executemany(
             "INSERT OR REPLACE INTO main._aurora_columns(table_name, column_name, position, "
             "type_oid, typmod, default_expr, identity) VALUES (?,?,?,?,?,?,?)",
@@ -304,6 +317,10 @@ class _Later:
             inner.set("this", rw.walk(inner.this))
             return exp.Constraint(this=exp.to_identifier(cname, quoted=True), expressions=[inner])
         return item
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _autoincrement(col: exp.ColumnDef, schema: exp.Schema, table_level: bool) -> None:

@@ -123,7 +123,7 @@ class Sequences:
         if not self.exists(name):
             implied = self.implied()
             if value is not None and name in implied:
-                self._set_rowid_counter(implied[name][0], int(value) if called else int(value) - 1)
+                self.set_rowid_counter(implied[name][0], int(value) if called else int(value) - 1)
                 return int(value)
             raise SqlError("42P01", f'relation "{name}" does not exist')
         self.conn.execute(
@@ -132,7 +132,7 @@ class Sequences:
         )
         return int(value)
 
-    def _set_rowid_counter(self, table: str, last: int) -> None:
+    def set_rowid_counter(self, table: str, last: int) -> None:
         """The next id of an AUTOINCREMENT table is ``last + 1`` (or one more than its largest
         id, when that is larger: SQLite never gives an id that is taken)."""
         try:
