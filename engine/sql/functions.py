@@ -26,6 +26,7 @@ import apsw
 import regex
 
 from aurora.engine.sql import (
+    arrays,
     datetime_in,
     extensions,
     interval,
@@ -642,11 +643,22 @@ def register(conn: apsw.Connection, s: Session) -> None:
     for name, func in regexp.FUNCTIONS.items():
         f(name, func)
     f("array_position", lambda arr, v: _array_position(arr, v), 2)
-    f("array_length", lambda arr, dim=1: _array_len(arr))
-    f("array_upper", lambda arr, dim=1: _array_len(arr))
-    f("array_lower", lambda arr, dim=1: 1 if _array_len(arr) else None)
-    f("cardinality", lambda arr: _array_len(arr) or 0, 1)
-    f("pg_array_in", lambda arr: _array_in(arr), 1)
+    f("array_length", arrays.length, 2, True)
+    f("array_upper", arrays.upper, 2, True)
+    f("array_lower", arrays.lower, 2, True)
+    f("array_ndims", arrays.ndims, 1, True)
+    f("array_dims", arrays.array_dims, 1, True)
+    f("cardinality", arrays.cardinality, 1, True)
+    f("array_fill", arrays.fill, -1, True)
+    f("array_replace", arrays.replace, 3, True)
+    f("trim_array", arrays.trim, 2, True)
+    f("array_append", arrays.append, 2, True)
+    f("array_prepend", arrays.prepend, 2, True)
+    f("array_cat", arrays.concat, 2, True)
+    f("pg_array_cmp", arrays.compare, 2, True)
+    f("pg_array_sub", arrays.get, -1, True)
+    f("pg_array_slice", arrays.slice_, -1, True)
+    f("pg_array_in", _array_in, -1, True)
     f("pg_array_get", _array_get, 2, True)
     f(
         "pg_json_contains",
@@ -710,7 +722,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("lpad", lambda t, n, fill=" ": _pad(t, n, fill, left=True))
     f("rpad", lambda t, n, fill=" ": _pad(t, n, fill, left=False))
     f("pg_size_pretty", _size_pretty, 1, True)
-    f("array_remove", _array_remove, 2, True)
+    f("array_remove", arrays.remove, 2, True)
     f("pg_relation_size", lambda rel, fork="main": _relation_size(s, rel, "relation", fork))
     f("pg_table_size", lambda rel: _relation_size(s, rel, "table"), 1)
     f("pg_indexes_size", lambda rel: _relation_size(s, rel, "indexes"), 1)
@@ -1057,26 +1069,12 @@ def _size_pretty(n: object) -> str | None:
     return None
 
 
-def _array_remove(arr: object, v: object) -> object:
-    items = _json(arr)
-    if not isinstance(items, list):
-        return arr
-    return json.dumps([x for x in items if x != v and not (v is not None and str(x) == str(v))])
-
-
 def _array_position(arr: object, v: object) -> object:
     items = _json(arr)
     if isinstance(items, list):
         for i, x in enumerate(items, 1):
             if x == v:
                 return i
-    return None
-
-
-def _array_len(arr: object) -> int | None:
-    items = _json(arr)
-    if isinstance(items, list):
-        return len(items) or None
     return None
 
 
@@ -1092,20 +1090,42 @@ def _array_get(arr: object, index: object) -> object:
     return json.dumps(v) if isinstance(v, (list, dict)) else v
 
 
-def _array_in(v: object) -> object:
-    if v is None or not isinstance(v, str):
+def _array_in(v: object, elem_oid: object = None) -> object:
+    """A value cast to an array type (``elem_oid`` its element type, or None when unknown) in
+    the array storage form of ``arrays``."""
+    if v is None:
+        return None
+    if isinstance(v, bytes):
+        v = v.decode()
+    if not isinstance(v, str):
         return v
+    if isinstance(elem_oid, int) and elem_oid:
+        if v.lstrip().startswith("{") or arrays.is_bounded(v):
+            return types.array_in(elem_oid, v)
+        got = arrays.load(v)
+        if got is None:
+            return v
+        if elem_oid in (114, 3802):
+            return arrays.store(*got)  # JSON elements are JSON values already
+        if elem_oid in (types.TEXT, 1043, 1042, 19):
+            conv: Callable[[object], object] = lambda x: x if isinstance(x, str) else _text_cast(x)  # noqa: E731
+        else:  # text elements through the element type's input; numbers are kept
+            conv = lambda x: types.text_in(elem_oid, x) if isinstance(x, str) else x  # type: ignore[arg-type]  # noqa: E731
+        return arrays.store(arrays.map_items(got[0], conv), got[1])
     if v.lstrip().startswith("{"):
         # PostgreSQL's array literal: numbers when every element reads as one, so that
         # '33 = ANY ('{1,2,33}')' compares numbers (the element type comes from the other side)
-        literal = types.parse_array_literal(v)
-        if isinstance(literal, list):
-            try:
-                return json.dumps([None if x is None else json.loads(x) for x in literal]
-                                  if all(x is None or _NUMBER.fullmatch(x) for x in literal)
-                                  else literal)
-            except ValueError:
-                return json.dumps(literal)
+        try:
+            items, lbounds = arrays.parse_literal(v)
+        except SqlError:
+            raise
+        flat = arrays.leaves(items)
+        if all(x is None or _NUMBER.fullmatch(x) for x in flat):
+            items = arrays.map_items(items, json.loads)
+        return arrays.store(items, lbounds)
+    if arrays.is_bounded(v):
+        got = arrays.load(v)
+        return arrays.store(*got) if got is not None else v
     items = _json(v)
     return json.dumps(items) if isinstance(items, list) else v
 
@@ -1246,33 +1266,12 @@ def _row_to_json(fields: object, pretty: object) -> object:
 
 
 def _array_cat(a: object, b: object, a_array: int, b_array: int) -> object:
+    """``||`` with an array operand: arrays end to end, or an element appended / prepended."""
     if a_array and b_array:
-        if a is None or b is None:
-            return b if a is None else a
-        x, y = _json(a), _json(b)
-        if not isinstance(x, list) or not isinstance(y, list):
-            return json.dumps((x if isinstance(x, list) else [x]) + (y if isinstance(y, list)
-                                                                     else [y]))
-        dx, dy = _depth(x), _depth(y)
-        if not x or not y or dx == dy:
-            return json.dumps(x + y)
-        if dx == dy + 1:
-            return json.dumps([*x, y])
-        if dy == dx + 1:
-            return json.dumps([x, *y])
-        raise SqlError("2202E", "cannot concatenate incompatible arrays")
+        return arrays.concat(a, b)
     if a_array:
-        arr = _json(a) if a is not None else []
-        return json.dumps([*(arr if isinstance(arr, list) else [arr]), _json_scalar(b)])
-    arr = _json(b) if b is not None else []
-    return json.dumps([_json_scalar(a), *(arr if isinstance(arr, list) else [arr])])
-
-
-def _depth(x: Any) -> int:
-    d = 0
-    while isinstance(x, list) and x:
-        d, x = d + 1, x[0]
-    return d
+        return arrays.append(a, _json_scalar(b))
+    return arrays.prepend(_json_scalar(a), b)
 
 
 def _json_scalar(v: object) -> object:

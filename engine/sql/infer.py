@@ -135,6 +135,8 @@ _FUNC_TYPES: dict[str, int] = {
     "array_upper": 23,
     "array_lower": 23,
     "cardinality": 23,
+    "array_ndims": 23,
+    "array_dims": 25,
     "pg_my_temp_schema": 26,
     "aurora_db_instance_identifier": 25,
     "date_part": 701,
@@ -532,8 +534,16 @@ class Inferer:
         if isinstance(e, exp.JSONBExtractScalar):
             return types.TEXT, -1
         if isinstance(e, exp.Bracket):
-            # arr[i]: the element type (int2vector / oidvector hold int2 / oid).
+            # arr[i]: the element type (int2vector / oidvector hold int2 / oid); a slice
+            # anywhere in arr[i][j:k] makes the whole an array of the base's type
+            sliced = False
+            while isinstance(e, exp.Bracket) and isinstance(e.this, exp.Bracket):
+                sliced = sliced or any(isinstance(x, exp.Slice) for x in e.expressions)
+                e = e.this
+            sliced = sliced or any(isinstance(x, exp.Slice) for x in e.expressions)
             t = self.type_of(e.this, scope)
+            if sliced:
+                return t
             arr = types.BY_OID.get(t[0]) if t else None
             if t and t[0] in (22, 30):
                 return (types.INT2 if t[0] == 22 else types.OID), -1
@@ -565,8 +575,21 @@ class Inferer:
             return self.type_of(e.this, scope)
         if isinstance(e, exp.Dot) and isinstance(e.expression, exp.Expression):
             return self.type_of(e.expression, scope)
+        if isinstance(e, (exp.ArrayConcat, exp.ArrayAppend, exp.ArrayPrepend)):
+            t = self.type_of(e.this, scope)
+            if t is None and isinstance(e, exp.ArrayConcat) and e.expressions:
+                t = self.type_of(e.expressions[0], scope)
+            return t
+        if isinstance(e, exp.ArraySize):
+            return types.INT4, -1
         if isinstance(e, exp.Anonymous):
             name = str(e.this).lower()
+            if name in ("array_replace", "trim_array", "array_remove") and e.expressions:
+                return self.type_of(e.expressions[0], scope)
+            if name == "array_fill" and e.expressions:
+                t = self.type_of(e.expressions[0], scope)
+                elem = types.BY_OID.get(t[0]) if t else None
+                return (elem.array_oid if elem and elem.array_oid else 1009), -1
             if name in _FUNC_TYPES:
                 return _FUNC_TYPES[name], -1
             if name == "date_bin" and len(e.expressions) == 3:  # the type of its source

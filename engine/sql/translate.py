@@ -235,6 +235,8 @@ class Rewriter:
         """Rewrite bottom-up: children first, so a rule always sees rewritten operands
         (sqlglot's own transform skips the children of a replaced node)."""
         typed = self.numeric.operand_types(node)  # on the operands as written
+        if isinstance(node, (exp.Array, exp.ArrayAgg)):
+            self._note_array_elements(node)
         for key, value in list(node.args.items()):
             if isinstance(value, exp.Expression):
                 new = self.walk(value)
@@ -247,6 +249,10 @@ class Rewriter:
             ):
                 node.set(key, [self.walk(x) if isinstance(x, exp.Expression) else x for x in value])
         if typed is not None:
+            if isinstance(node, _COMPARISONS) and len(typed) == 2:
+                compared = _array_comparison(node, typed)
+                if compared is not None:
+                    return compared
             if isinstance(node, (exp.Add, exp.Sub)) and len(typed) == 2:
                 dated = _date_arithmetic(node, typed)
                 if dated is not None:
@@ -349,7 +355,18 @@ class Rewriter:
         if isinstance(e, exp.Bracket) and len(e.expressions) == 1:
             return _subscript(e)
         if isinstance(e, exp.ArrayAgg):
-            return fn("json_group_array", e.this)
+            return _array_agg(e, e.this)
+        if isinstance(e, exp.ArraySize):
+            return fn("array_length", e.this, e.expression or exp.Literal.number(1))
+        if isinstance(e, exp.ArrayAppend):
+            return fn("array_append", e.this, e.expression)
+        if isinstance(e, exp.ArrayPrepend):
+            return fn("array_prepend", e.expression, e.this)
+        if isinstance(e, exp.ArrayConcat):
+            out = e.this
+            for x in e.expressions:
+                out = fn("array_cat", out, x)
+            return out
         if isinstance(e, exp.Extract):
             unit = e.this  # date_part's unit may be a parameter (a normalised literal)
             u = _str(unit.name.lower()) if isinstance(unit, (exp.Var, exp.Identifier)) else unit
@@ -464,8 +481,8 @@ class Rewriter:
             return fn("pg_at_time_zone", e.expressions[1], e.expressions[0])
         if name == "jsonb_build_object":
             return fn("json_build_object", *e.expressions)
-        if name in ("array_agg",):
-            return fn("json_group_array", *e.expressions)
+        if name in ("array_agg",) and len(e.expressions) == 1:
+            return _array_agg(e, e.expressions[0])
         e.set("this", name)
         return e
 
@@ -645,7 +662,7 @@ class Rewriter:
             return fn("pg_text", v)
         t = types.BY_OID.get(oid)
         if t is not None and t.category == "A":
-            return fn("pg_array_in", v)
+            return fn("pg_array_in", v, exp.Literal.number(t.elem_oid))
         return v
 
     def _any(self, e: exp.Binary) -> exp.Expression:
@@ -671,9 +688,25 @@ class Rewriter:
             sel = e.expressions[0]
             if isinstance(sel, exp.Subquery):
                 sel = sel.this
-            sel = sel
             return _array_subquery(sel)
-        return fn("json_array", *e.expressions)
+        nested = e.meta.get("array_elements", ())
+        return fn("json_array", *(fn("json", x) if i in nested else x
+                                  for i, x in enumerate(e.expressions)))
+
+    def _note_array_elements(self, e: exp.Expression) -> None:
+        """Before the rewrite: which elements of ``ARRAY[...]`` (or the argument of array_agg)
+        are arrays themselves, to nest them as JSON rather than as text."""
+        args = e.expressions if isinstance(e, exp.Array) else [e.this]
+        found = set()
+        for i, x in enumerate(args):
+            if isinstance(x, exp.Order):
+                x = x.this
+            if isinstance(x, exp.Array):
+                continue  # rewritten to json_array, which nests by itself
+            t = self.numeric._type(x)
+            if t is not None and _array_elem(t[0]) is not None:
+                found.add(i)
+        e.meta["array_elements"] = found
 
     # -- rules over whole queries ---------------------------------------------------------
 
@@ -842,6 +875,11 @@ class Rewriter:
             if info.type_oid in (1042, 1043) and info.typmod > 4:
                 value.replace(_cut_spaces(value.copy(), info.typmod - 4))
                 continue
+            elem = _array_elem(info.type_oid)
+            if elem is not None:
+                if not (isinstance(value, exp.Anonymous) and str(value.this) == "pg_array_in"):
+                    value.replace(fn("pg_array_in", value.copy(), exp.Literal.number(elem)))
+                continue
             wrap = _WRITE_FUNCS.get(info.type_oid)
             if wrap is None:
                 continue
@@ -936,28 +974,80 @@ def _subscript_offsets(tree: exp.Expression) -> None:
 
 
 def _subscript(e: exp.Bracket) -> exp.Expression:
-    """``arr[i]`` as pg_array_get(arr, 0-based i)."""
+    """``arr[i][j]`` as pg_array_sub(arr, i, j) and ``arr[a:b]`` as pg_array_slice(arr, a, b),
+    with PostgreSQL's 1-based subscripts; a chain of subscripts is one call (the inner one was
+    rewritten first). An int2vector catalog column counts from 0 (pg_array_get)."""
     arr, idx = e.this, e.expressions[0]
-    if isinstance(idx, exp.Slice):
-        raise SqlError("0A000", "array slices are not supported")
     vector = isinstance(arr, exp.Column) and arr.name.lower() in _VECTOR_COLUMNS
+    if isinstance(idx, exp.Slice):
+        lo, hi = (_subscript_value(x, e, shifted=False) if x is not None else exp.Null()
+                  for x in (idx.args.get("this"), idx.args.get("expression")))
+        bounds = [lo, hi]
+    else:
+        k = _subscript_value(idx, e, e.meta.get("shifted", True))
+        if vector:
+            return fn("pg_array_get", arr, k)
+        bounds = [k]
+    prior: list[exp.Expression] = []
+    if isinstance(arr, exp.Anonymous) and str(arr.this) in ("pg_array_sub", "pg_array_slice"):
+        prior = list(arr.expressions[1:])
+        if str(arr.this) == "pg_array_sub" and len(bounds) == 2:
+            prior = [x for k in prior for x in (exp.Literal.number(1), k)]
+        if str(arr.this) == "pg_array_slice" and len(bounds) == 1:
+            bounds = [exp.Literal.number(1), bounds[0]]
+        arr = arr.expressions[0]
+    name = "pg_array_slice" if len(bounds) == 2 else "pg_array_sub"
+    return fn(name, arr, *prior, *bounds)
+
+
+def _subscript_value(idx: exp.Expression, e: exp.Bracket, shifted: bool) -> exp.Expression:
+    """A subscript as a 1-based integer expression (sqlglot made some literals 0-based)."""
     if not isinstance(idx, (exp.Literal, exp.Neg)) or (
         isinstance(idx, exp.Literal) and idx.is_string
     ):
-        idx = fn("pg_int", idx)  # '2' is 2 and 'x' is 22P02, as PostgreSQL coerces it
-    literal = isinstance(idx, exp.Literal) or (
-        isinstance(idx, exp.Neg) and isinstance(idx.this, exp.Literal)
-    )
-    if literal:
-        k = int(idx.this.this if isinstance(idx, exp.Neg) else idx.this)
-        k = -k if isinstance(idx, exp.Neg) else k
-        k = k if e.meta.get("shifted", True) else k - 1
-        index: exp.Expression = exp.Literal.number(k + 1 if vector else k)
-    else:
-        index = (
-            idx if vector else exp.Sub(this=exp.Paren(this=idx), expression=exp.Literal.number(1))
-        )
-    return fn("pg_array_get", arr, index)
+        return fn("pg_int", idx)  # '2' is 2 and 'x' is 22P02, as PostgreSQL coerces it
+    if isinstance(idx, exp.Neg) and not isinstance(idx.this, exp.Literal):
+        return idx
+    k = int(idx.this.this if isinstance(idx, exp.Neg) else idx.this)
+    k = -k if isinstance(idx, exp.Neg) else k
+    return exp.Literal.number(k + 1 if shifted else k)
+
+
+def _array_elem(oid: int) -> int | None:
+    """The element type of an array type (not the 0-based int2vector / oidvector)."""
+    t = types.BY_OID.get(oid)
+    if t is None or t.category != "A" or oid in (22, 30):
+        return None
+    return t.elem_oid or types.TEXT
+
+
+def _array_comparison(e: exp.Expression, typed: tuple) -> exp.Expression | None:
+    """``a op b`` with an array operand: PostgreSQL's array order (element by element, NULL
+    elements last, then by size), a text or parameter operand read as an array literal."""
+    oids = [t[0] if t else None for t in typed]
+    elems = [_array_elem(o) if o is not None else None for o in oids]
+    elem = next((x for x in elems if x is not None), None)
+    if elem is None:
+        return None
+    sides = []
+    for side, x in zip((e.this, e.expression), elems, strict=True):
+        if x is None:
+            if isinstance(side, exp.Null):
+                return None
+            side = fn("pg_array_in", side, exp.Literal.number(elem))
+        sides.append(side)
+    return type(e)(this=fn("pg_array_cmp", *sides), expression=exp.Literal.number(0))
+
+
+def _array_agg(e: exp.Expression, arg: exp.Expression) -> exp.Expression:
+    """array_agg(x): NULL over no rows; an array argument nests (a dimension more)."""
+    nested = 0 in e.meta.get("array_elements", ())
+    if nested:
+        if isinstance(arg, exp.Order):
+            arg.set("this", fn("json", arg.this))
+        else:
+            arg = fn("json", arg)
+    return fn("nullif", fn("json_group_array", arg), _str("[]"))
 
 
 def _unnest_element_types(tree: exp.Expression) -> None:

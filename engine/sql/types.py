@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Context, Decimal, InvalidOperation
 
-from aurora.engine.sql import datetime_in, interval, numeric
+from aurora.engine.sql import arrays, datetime_in, interval, numeric
 from aurora.engine.sqlapi import SqlError
 
 
@@ -578,37 +578,34 @@ def _make_array_decoder(elem_oid: int, tz: dt.tzinfo) -> Decoder:
     inner = make_decoder(elem_oid, -1, tz)
 
     def dec(v: object) -> object:
-        if isinstance(v, str):
-            try:
-                items = json.loads(v)
-            except ValueError:
-                items = parse_array_literal(v)
-            if isinstance(items, list) and inner is not None:
-                return [inner(x) for x in items]
-            return items
         if isinstance(v, (int, float)):
             return [v]
-        return v
+        return arrays.output(v, inner)
 
     return dec
 
 
 def parse_array_literal(s: str) -> list | str:
-    """A PostgreSQL array literal such as ``{1,2,"a b"}`` to a list of strings (one level)."""
-    s = s.strip()
-    if not (s.startswith("{") and s.endswith("}")):
+    """A PostgreSQL array literal such as ``{1,2,"a b"}`` to nested lists of strings (and
+    None); any other text is returned as is."""
+    if not s.lstrip().startswith(("{", "[")):
         return s
-    body = s[1:-1]
-    if not body:
-        return []
-    out: list = []
-    for m in re.finditer(r'"((?:[^"\\]|\\.)*)"|([^,]+)', body):
-        if m.group(1) is not None:
-            out.append(re.sub(r"\\(.)", r"\1", m.group(1)))
-        else:
-            tok = m.group(2).strip()
-            out.append(None if tok.upper() == "NULL" else tok)
-    return out
+    try:
+        return arrays.parse_literal(s)[0]
+    except SqlError:
+        return s
+
+
+def array_in(elem_oid: int, s: str) -> str:
+    """An array literal to its storage form, each element through its type's input (22P02)."""
+    if elem_oid in (0, TEXT, 1043, 1042, 19, 705):
+        conv = None
+    elif elem_oid == 1186:
+        conv = interval.normalize
+    else:
+        conv = lambda x: text_in(elem_oid, x)  # noqa: E731
+    items, lbounds = arrays.parse_literal(s, conv)
+    return arrays.store(items, lbounds)
 
 
 # --- text input (COPY FROM, casts) ---------------------------------------------------------
@@ -637,8 +634,7 @@ def text_in(oid: int, s: str) -> object:
             return json.dumps(json.loads(s))
         t = BY_OID.get(oid)
         if t is not None and t.category == "A":
-            items = parse_array_literal(s)
-            return json.dumps(items) if isinstance(items, list) else s
+            return array_in(t.elem_oid, s)
     except ValueError:
         name = BY_OID[oid].name if oid in BY_OID else str(oid)
         raise SqlError("22P02", f'invalid input syntax for type {name}: "{s}"') from None
