@@ -10,6 +10,7 @@ A ``{...}`` literal that reached storage without a cast (older rows) is read the
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Callable
@@ -23,6 +24,8 @@ _BOUNDS = re.compile(r"\s*((?:\[\s*[+-]?\d+\s*(?::\s*[+-]?\d+\s*)?\]\s*)+)=")
 _ONE_BOUND = re.compile(r"\[\s*([+-]?\d+)\s*(?::\s*([+-]?\d+)\s*)?\]")
 _QUOTE = re.compile(r'[{}",\\\s]')
 MAXDIM = 6
+MAX_ELEMENTS = 134217727  # PostgreSQL's MaxArraySize
+OMITTED = ""  # a slice bound left out (a[:2]); NULL is a bound given as NULL
 
 
 def _malformed(s: str, detail: str) -> SqlError:
@@ -479,6 +482,9 @@ def concat(a: object, b: object) -> str | None:
 def get(v: object, *subscripts: object) -> object:
     """``arr[i][j]...`` with PostgreSQL's (1-based, bounds-aware) subscripts: the element, or
     NULL out of range or with the wrong number of subscripts."""
+    if len(subscripts) > MAXDIM:
+        raise SqlError("54000", f"number of array dimensions ({len(subscripts)}) exceeds the "
+                       f"maximum allowed ({MAXDIM})")
     arr = load(v)
     if arr is None or any(s is None for s in subscripts):
         return None
@@ -498,11 +504,13 @@ def slice_(v: object, *bounds: object) -> str | None:
     """``arr[a:b][c:d]...``: pairs of (lower, upper) per dimension, None for an omitted
     bound. The result has lower bounds 1; an empty range gives ``{}``."""
     arr = load(v)
-    if arr is None:
+    if arr is None or any(b is None for b in bounds):
         return None
     items, lbounds = arr
     shape = dims(items)
-    pairs = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
+    pairs = [(None if bounds[i] == OMITTED else bounds[i],
+              None if bounds[i + 1] == OMITTED else bounds[i + 1])
+             for i in range(0, len(bounds), 2)]
     if not items or len(pairs) > len(shape):
         return "[]"
     ranges = []
@@ -522,3 +530,175 @@ def slice_(v: object, *bounds: object) -> str | None:
         return [cut(y, d + 1) for y in part] if d + 1 < len(ranges) else part
 
     return store(cut(items, 0))
+
+
+def _one_dimensional(items: Items) -> None:
+    if len(dims(items)) > 1:
+        raise SqlError("0A000", "searching for elements in multidimensional arrays is not "
+                       "supported")
+
+
+def _same(x: Any, v: Any) -> bool:
+    """IS NOT DISTINCT FROM, as array_position compares."""
+    return (x is None and v is None) or (x is not None and v is not None and _elem_cmp(x, v) == 0)
+
+
+def position(v: object, x: object, start: object = None) -> int | None:
+    arr = load(v)
+    if arr is None:
+        return None
+    items, lbounds = arr
+    _one_dimensional(items)
+    lo = lbounds[0] if lbounds else 1
+    first = 0 if start is None else max(int(start) - lo, 0)  # type: ignore[call-overload]
+    for i in range(first, len(items)):
+        if _same(items[i], x):
+            return i + lo
+    return None
+
+
+def positions(v: object, x: object) -> str | None:
+    arr = load(v)
+    if arr is None:
+        return None
+    items, lbounds = arr
+    _one_dimensional(items)
+    lo = lbounds[0] if lbounds else 1
+    return store([i + lo for i, y in enumerate(items) if _same(y, x)])
+
+
+def agg_check(v: object) -> object:
+    """array_agg over arrays: each input a non-empty array of one shape (22004 / 2202E)."""
+    got = load(v)
+    if got is None:
+        return v
+    items = got[0]
+    if any(x is None for x in items):
+        raise SqlError("22004", "cannot accumulate null arrays")
+    if any(x == [] for x in items):
+        raise SqlError("2202E", "cannot accumulate empty arrays")
+    if len({json.dumps(dims(x)) if isinstance(x, list) else "" for x in items}) > 1:
+        raise SqlError("2202E", "cannot accumulate arrays of different dimensionality")
+    return v
+
+
+# --- assignment: UPDATE t SET a[i] = x, a[lo:hi] = y ----------------------------------------
+
+
+def _subscripts(subs: tuple[object, ...]) -> list[int | None]:
+    """Assignment subscripts: an omitted bound is None, a NULL one is 22004."""
+    if any(s is None for s in subs):
+        raise _null_subscript()
+    return [None if s == OMITTED else int(s) for s in subs]  # type: ignore[call-overload]
+
+
+def _too_large() -> SqlError:
+    return SqlError("54000", f"array size exceeds the maximum allowed ({MAX_ELEMENTS})")
+
+
+def _null_subscript() -> SqlError:
+    return SqlError("22004", "array subscript in assignment must not be null")
+
+
+def _spliced(items: Items, cur_lo: int, lo: int, src: list[Any]) -> tuple[Items, int]:
+    """A one-dimensional array with ``src`` written from subscript ``lo``, grown with NULLs
+    on either side as PostgreSQL grows it; the result's items and lower bound."""
+    hi = lo + len(src) - 1
+    if not items:
+        return list(src), lo
+    cur_hi = cur_lo + len(items) - 1
+    new_lo, new_hi = min(cur_lo, lo), max(cur_hi, hi)
+    if new_hi - new_lo + 1 > MAX_ELEMENTS:
+        raise _too_large()
+    out: list[Any] = [None] * (new_hi - new_lo + 1)
+    out[cur_lo - new_lo : cur_lo - new_lo + len(items)] = items
+    out[lo - new_lo : lo - new_lo + len(src)] = src
+    return out, new_lo
+
+
+def assign(v: object, value: object, *subs: object) -> str:
+    """``arr[i][j] = value``: a NULL array is an empty one; a one-dimensional array grows."""
+    idx = _subscripts(subs)
+    if any(i is None for i in idx):
+        raise _null_subscript()
+    ints = [int(i) for i in idx]  # type: ignore[arg-type]
+    items, lbounds = load(v) or ([], [])
+    if not items:
+        nested: Any = value
+        for _ in ints:
+            nested = [nested]
+        return store(nested, ints)
+    shape = dims(items)
+    if len(ints) != len(shape):
+        raise SqlError("2202E", "wrong number of array subscripts")
+    if len(shape) == 1:
+        grown, lo = _spliced(items, lbounds[0], ints[0], [value])
+        return store(grown, [lo])
+    items = json.loads(json.dumps(items))
+    x = items
+    for d, (i, lo) in enumerate(zip(ints, lbounds, strict=True)):
+        if not 0 <= i - lo < shape[d]:
+            raise SqlError("2202E", "array subscript out of range")
+        if d == len(shape) - 1:
+            x[i - lo] = value
+        else:
+            x = x[i - lo]
+    return store(items, lbounds)
+
+
+def assign_slice(v: object, src: object, *bounds: object) -> object:
+    """``arr[lo:hi][...] = src``: the source's elements in order fill the slice (2202E when
+    it has too few); a one-dimensional array grows, an empty one takes the slice's shape."""
+    if src is None:
+        return v  # PostgreSQL leaves the array as it was
+    b = _subscripts(bounds)
+    pairs = [(b[i], b[i + 1]) for i in range(0, len(b), 2)]
+    got = load(src)
+    flat = leaves(got[0]) if got else []
+    items, lbounds = load(v) or ([], [])
+    if not items:
+        if any(lo is None or hi is None for lo, hi in pairs):
+            raise SqlError("2202E", "array slice subscript must provide both boundaries")
+        shape = [hi - lo + 1 for lo, hi in pairs]  # type: ignore[operator]
+        if any(n <= 0 for n in shape):
+            raise SqlError("2202E", "upper bound cannot be less than lower bound")
+        count = 1
+        for n in shape:
+            count *= n
+        if count > MAX_ELEMENTS:
+            raise _too_large()
+        if len(flat) < count:
+            raise SqlError("2202E", "source array too small")
+        return store(reshape(flat[:count], shape), [lo for lo, _ in pairs])  # type: ignore[misc]
+    shape = dims(items)
+    if len(pairs) > len(shape):
+        raise SqlError("2202E", "wrong number of array subscripts")
+    pairs += [(None, None)] * (len(shape) - len(pairs))
+    ranges = []
+    for d, (lo, hi) in enumerate(pairs):
+        lo = lbounds[d] if lo is None else lo
+        hi = lbounds[d] + shape[d] - 1 if hi is None else hi
+        if hi < lo:
+            raise SqlError("2202E", "upper bound cannot be less than lower bound")
+        ranges.append((lo, hi))
+    if len(shape) == 1:
+        lo, hi = ranges[0]
+        if len(flat) < hi - lo + 1:
+            raise SqlError("2202E", "source array too small")
+        grown, new_lo = _spliced(items, lbounds[0], lo, flat[: hi - lo + 1])
+        return store(grown, [new_lo])
+    for d, (lo, hi) in enumerate(ranges):
+        if lo < lbounds[d] or hi > lbounds[d] + shape[d] - 1:
+            raise SqlError("2202E", "array subscript out of range")
+    cells = list(itertools.product(*(range(lo, hi + 1) for lo, hi in ranges)))
+    if len(flat) < len(cells):
+        raise SqlError("2202E", "source array too small")
+    items = json.loads(json.dumps(items))
+    for cell, value in zip(cells, flat, strict=False):
+        x = items
+        for d, i in enumerate(cell):
+            if d == len(cell) - 1:
+                x[i - lbounds[d]] = value
+            else:
+                x = x[i - lbounds[d]]
+    return store(items, lbounds)

@@ -634,7 +634,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
       else int(_contains(_json(a), _json(b))), 2, True)
     f("jsonb_contained", lambda a, b: None if a is None or b is None
       else int(_contains(_json(b), _json(a))), 2, True)
-    f("array_positions", _array_positions, 2, True)
+    f("array_positions", arrays.positions, 2, True)
     f("pg_array_cat", _array_cat, 4, True)
     f("pg_any_all", _any_all, 4, True)
     f("pg_row_to_json", _row_to_json, 2, True)
@@ -642,7 +642,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("array_to_string", _array_to_string)
     for name, func in regexp.FUNCTIONS.items():
         f(name, func)
-    f("array_position", lambda arr, v: _array_position(arr, v), 2)
+    f("array_position", arrays.position, -1, True)
     f("array_length", arrays.length, 2, True)
     f("array_upper", arrays.upper, 2, True)
     f("array_lower", arrays.lower, 2, True)
@@ -658,6 +658,9 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_array_cmp", arrays.compare, 2, True)
     f("pg_array_sub", arrays.get, -1, True)
     f("pg_array_slice", arrays.slice_, -1, True)
+    f("pg_array_assign", arrays.assign, -1, True)
+    f("pg_array_assign_slice", arrays.assign_slice, -1, True)
+    f("pg_array_agg_check", arrays.agg_check, 1, True)
     f("pg_array_in", _array_in, -1, True)
     f("pg_array_get", _array_get, 2, True)
     f(
@@ -1069,15 +1072,6 @@ def _size_pretty(n: object) -> str | None:
     return None
 
 
-def _array_position(arr: object, v: object) -> object:
-    items = _json(arr)
-    if isinstance(items, list):
-        for i, x in enumerate(items, 1):
-            if x == v:
-                return i
-    return None
-
-
 def _array_get(arr: object, index: object) -> object:
     """``arr[i]`` with a 0-based index: NULL out of range, a nested array as JSON text."""
     items = _json(arr)
@@ -1090,9 +1084,27 @@ def _array_get(arr: object, index: object) -> object:
     return json.dumps(v) if isinstance(v, (list, dict)) else v
 
 
-def _array_in(v: object, elem_oid: object = None) -> object:
+def _array_in(v: object, elem_oid: object = None, typmod: object = None) -> object:
     """A value cast to an array type (``elem_oid`` its element type, or None when unknown) in
-    the array storage form of ``arrays``."""
+    the array storage form of ``arrays``; a char(n) / varchar(n) element type's length
+    (``typmod``) is checked (22001) and char(n) elements padded."""
+    if isinstance(typmod, int) and typmod > 4 and v is not None:
+        got = arrays.load(_array_in(v, elem_oid))
+        if got is None:
+            return v
+        n = typmod - 4
+        name = "character" if elem_oid == 1042 else "character varying"
+
+        def sized(x: object) -> object:
+            t = x if isinstance(x, str) else _text_cast(x)
+            assert isinstance(t, str)
+            if len(t) > n:
+                if t[n:].strip(" "):
+                    raise SqlError("22001", f"value too long for type {name}({n})")
+                t = t[:n]
+            return t.ljust(n) if elem_oid == 1042 else t
+
+        return arrays.store(arrays.map_items(got[0], sized), got[1])
     if v is None:
         return None
     if isinstance(v, bytes):
@@ -1276,17 +1288,6 @@ def _array_cat(a: object, b: object, a_array: int, b_array: int) -> object:
 
 def _json_scalar(v: object) -> object:
     return v.decode() if isinstance(v, bytes) else v
-
-
-def _array_positions(arr: object, x: object) -> object:
-    if arr is None:
-        return None
-    items = _json(arr)
-    if not isinstance(items, list):
-        raise SqlError("22023", "searching for elements in multidimensional arrays is not "
-                       "supported")
-    return json.dumps([i for i, y in enumerate(items, 1)
-                       if (y is None and x is None) or (x is not None and str(y) == str(x))])
 
 
 def _to_timestamp(v: object) -> object:

@@ -18,7 +18,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.sqlite import SQLite
 
-from aurora.engine.sql import extensions, lexer, schemas, types
+from aurora.engine.sql import arrays, extensions, lexer, schemas, types
 from aurora.engine.sql.catalog import Catalog
 from aurora.engine.sql.infer import Inferer, datatype_ref
 from aurora.engine.sql.numeric_rewrite import VARIANCES, NumericRules, cast_call, write_call
@@ -62,8 +62,40 @@ _INTERVAL_LITERAL = re.compile(
 )
 
 
+_INSERT_INTO = re.compile(r"\s*INSERT\s+INTO\s+[\w.\"]+\s*\(", re.I)
+_SUBSCRIPT = re.compile(r"\[\s*([+-]?\d+)\s*(?::\s*([+-]?\d+)\s*)?\]")
+
+
+def _insert_subscripts(sql: str) -> tuple[str, dict[int, list[tuple[int, int | None]]]]:
+    """``INSERT INTO t (a[1:2], b[3], c)``, beyond sqlglot: the column list without its
+    subscripts, and each subscripted column's (lower, upper) pairs by position (upper None
+    for a plain subscript)."""
+    m = _INSERT_INTO.match(sql)
+    if not m:
+        return sql, {}
+    end = sql.find(")", m.end())
+    if end < 0:
+        return sql, {}
+    found: dict[int, list[tuple[int, int | None]]] = {}
+    columns = sql[m.end() : end].split(",")
+    for i, col in enumerate(columns):
+        if "[" not in col:
+            continue
+        name, _, rest = col.partition("[")
+        pairs = [(int(x.group(1)), int(x.group(2)) if x.group(2) else None)
+                 for x in _SUBSCRIPT.finditer("[" + rest)]
+        if _SUBSCRIPT.sub("", "[" + rest).strip():
+            return sql, {}  # not integer subscripts: left to the parser
+        found[i] = pairs
+        columns[i] = name
+    return sql[: m.end()] + ",".join(columns) + sql[end:], found
+
+
 def parse(sql: str) -> exp.Expression:
     """Parse one PostgreSQL statement (raises SqlError 42601 on a syntax error)."""
+    subscripts: dict[int, list[tuple[int, int | None]]] = {}
+    if "[" in sql and _INSERT_INTO.match(sql):
+        sql, subscripts = _insert_subscripts(sql)
     if "E'" in sql or "e'" in sql:
         # E'...' escape strings: sqlglot reads them as byte strings SQLite cannot take.
         sql = _ESTRING.sub(_estring, sql)
@@ -88,6 +120,8 @@ def parse(sql: str) -> exp.Expression:
         ) from None
     if tree is None:
         raise SqlError("42601", "syntax error: empty statement")
+    if subscripts:
+        tree.meta["insert_subscripts"] = subscripts
     return tree
 
 
@@ -184,6 +218,8 @@ class Rewriter:
         self._lateral(tree)
         _unnest_element_types(tree)
         _subscript_offsets(tree)
+        _array_assignments(tree)
+        _insert_subscripted(tree)
         self._correlated_unnest(tree)
         self._srf_in_select(tree)
         tree = self.walk(tree)
@@ -878,7 +914,9 @@ class Rewriter:
             elem = _array_elem(info.type_oid)
             if elem is not None:
                 if not (isinstance(value, exp.Anonymous) and str(value.this) == "pg_array_in"):
-                    value.replace(fn("pg_array_in", value.copy(), exp.Literal.number(elem)))
+                    sized = [exp.Literal.number(info.typmod)] if info.typmod > 4 else []
+                    value.replace(fn("pg_array_in", value.copy(), exp.Literal.number(elem),
+                                     *sized))
                 continue
             wrap = _WRITE_FUNCS.get(info.type_oid)
             if wrap is None:
@@ -980,7 +1018,7 @@ def _subscript(e: exp.Bracket) -> exp.Expression:
     arr, idx = e.this, e.expressions[0]
     vector = isinstance(arr, exp.Column) and arr.name.lower() in _VECTOR_COLUMNS
     if isinstance(idx, exp.Slice):
-        lo, hi = (_subscript_value(x, e, shifted=False) if x is not None else exp.Null()
+        lo, hi = (_subscript_value(x, e, shifted=False) if x is not None else _str(arrays.OMITTED)
                   for x in (idx.args.get("this"), idx.args.get("expression")))
         bounds = [lo, hi]
     else:
@@ -998,6 +1036,68 @@ def _subscript(e: exp.Bracket) -> exp.Expression:
         arr = arr.expressions[0]
     name = "pg_array_slice" if len(bounds) == 2 else "pg_array_sub"
     return fn(name, arr, *prior, *bounds)
+
+
+def _array_assignments(tree: exp.Expression) -> None:
+    """``UPDATE t SET a[i] = x, a[lo:hi] = y``: each subscripted target becomes ``a = `` an
+    assignment call on the column's value (several on one column apply in order)."""
+    if not isinstance(tree, exp.Update) or not any(
+            isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Bracket) for eq in tree.expressions):
+        return
+    out: list[exp.Expression] = []
+    merged: dict[str, exp.EQ] = {}
+    for eq in tree.expressions:
+        if not (isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Bracket)):
+            out.append(eq)
+            continue
+        chain: list[exp.Bracket] = []
+        target: exp.Expression = eq.this
+        while isinstance(target, exp.Bracket):
+            chain.insert(0, target)
+            target = target.this
+        if not isinstance(target, exp.Column):
+            raise SqlError("42601", "syntax error at or near \"[\"")
+        sliced = any(isinstance(x, exp.Slice) for b in chain for x in b.expressions)
+        args: list[exp.Expression] = []
+        for b in chain:
+            idx = b.expressions[0]
+            if isinstance(idx, exp.Slice):
+                args += [_str(arrays.OMITTED) if x is None else _subscript_value(x, b, shifted=False)
+                         for x in (idx.args.get("this"), idx.args.get("expression"))]
+            else:
+                k = _subscript_value(idx, b, b.meta.get("shifted", True))
+                args += [exp.Literal.number(1), k] if sliced else [k]
+        name = target.name.lower()
+        prior = merged.get(name)
+        current = prior.expression if prior is not None else exp.column(target.name)
+        call = fn("pg_array_assign_slice" if sliced else "pg_array_assign", current,
+                  eq.expression, *args)
+        if prior is not None:
+            prior.set("expression", call)
+        else:
+            merged[name] = exp.EQ(this=exp.column(target.name), expression=call)
+            out.append(merged[name])
+    tree.set("expressions", out)
+
+
+def _insert_subscripted(tree: exp.Expression) -> None:
+    """``INSERT INTO t (a[1:2]) VALUES (x)``: the value is assigned into an empty array."""
+    subscripts = tree.meta.get("insert_subscripts")
+    if not subscripts or not isinstance(tree, exp.Insert):
+        return
+    if not isinstance(tree.expression, exp.Values):
+        raise SqlError("0A000", "INSERT ... SELECT into subscripted columns is not supported")
+    for row in tree.expression.expressions:
+        for i, pairs in subscripts.items():
+            if i >= len(row.expressions):
+                continue
+            v = row.expressions[i]
+            sliced = any(hi is not None for _, hi in pairs)
+            args = [exp.Literal.number(x) for lo, hi in pairs
+                    for x in ((lo if hi is not None else 1, hi if hi is not None else lo)
+                              if sliced else (lo,))]
+            v.replace(fn("pg_array_assign_slice" if sliced else "pg_array_assign", exp.Null(),
+                         v.copy(), *args))
 
 
 def _subscript_value(idx: exp.Expression, e: exp.Bracket, shifted: bool) -> exp.Expression:
@@ -1047,6 +1147,7 @@ def _array_agg(e: exp.Expression, arg: exp.Expression) -> exp.Expression:
             arg.set("this", fn("json", arg.this))
         else:
             arg = fn("json", arg)
+        return fn("pg_array_agg_check", fn("nullif", fn("json_group_array", arg), _str("[]")))
     return fn("nullif", fn("json_group_array", arg), _str("[]"))
 
 

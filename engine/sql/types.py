@@ -211,7 +211,7 @@ def typmod_of(name: str, oid: int) -> int:
     if oid == NUMERIC:
         s = int(m.group(2) or 0)
         return ((a << 16) | s) + 4
-    if oid in (1042, 1043):
+    if oid in (1042, 1043, 1014, 1015):  # char(n), varchar(n) and their arrays
         return a + 4
     if oid in (1083, 1114, 1184, 1266):
         return a
@@ -233,6 +233,8 @@ def format_type(oid: int | None, typmod: int | None = -1) -> str | None:
             name = f"numeric({tm >> 16},{tm & 0xFFFF})"
         elif t.oid in (1042, 1043) and tm >= 4:
             name = f"{name}({tm - 4})"
+        elif t.oid in (1014, 1015) and tm >= 4:
+            name = f"{name[:-2]}({tm - 4})[]"
         elif t.oid in (1114, 1184):
             name = name.replace("timestamp", f"timestamp({tm})", 1)
     return name
