@@ -721,6 +721,8 @@ def register(conn: apsw.Connection, s: Session) -> None:
         1,
     )
     f("repeat", _repeat, 2, True)
+    f("pg_overlay", _overlay, -1, True)
+    f("pg_regex_substring", _regex_substring, 2, True)
     f("initcap", lambda t: None if t is None else t.title(), 1, True)
     f("lpad", lambda t, n, fill=" ": _pad(t, n, fill, left=True))
     f("rpad", lambda t, n, fill=" ": _pad(t, n, fill, left=False))
@@ -757,6 +759,28 @@ _MAX_CHAR_BYTES = 4
 
 def _too_large() -> SqlError:
     return SqlError("54000", "requested length too large")
+
+
+def _overlay(t: object, new: object, start: object, count: object = None) -> object:
+    """overlay(t PLACING new FROM start [FOR count]), on text or bytea."""
+    if t is None or new is None or start is None:
+        return None
+    f = _bigint_arg(start)
+    n = len(new) if count is None else _bigint_arg(count)  # type: ignore[arg-type]
+    if f < 1 or n < 0:
+        raise SqlError("22011", "negative substring length not allowed")
+    return t[: f - 1] + new + t[f - 1 + n :]  # type: ignore[index,operator]
+
+
+def _regex_substring(t: object, pattern: object) -> object:
+    """substring(t FROM pattern): the first parenthesised part of the first match, or the
+    whole match when the pattern has none; NULL without a match."""
+    if t is None or pattern is None:
+        return None
+    m = regexp.first_match(str(t), pattern)
+    if m is None:
+        return None
+    return m.group(1) if m.re.groups else m.group(0)
 
 
 def _repeat(t: object, n: object) -> object:

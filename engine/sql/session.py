@@ -171,6 +171,7 @@ class Session:
         # Foreign keys are triggers (fkeys.py); a cascade on a self-referencing table fires
         # its own trigger again, which SQLite allows only with recursive triggers.
         conn.execute("PRAGMA recursive_triggers=ON")
+        conn.execute("PRAGMA case_sensitive_like=ON")  # PostgreSQL's LIKE; ILIKE is lower()
         self.fk = fkeys.Enforcer(conn, lambda: self._status == "T")
         self._refresh_pg = pgcatalog.refresher(
             conn, self.catalog, user, database, self._list_dbs, lambda: dict(self.settings.values)

@@ -91,8 +91,16 @@ def _insert_subscripts(sql: str) -> tuple[str, dict[int, list[tuple[int, int | N
     return sql[: m.end()] + ",".join(columns) + sql[end:], found
 
 
+_ARG = r"(\$\d+|'(?:[^']|'')*'|NULL|[\w.]+)"
+_SIMILAR_SUBSTRING = re.compile(
+    rf"\bsubstring\s*\(\s*{_ARG}\s+similar\s+{_ARG}\s+escape\s+{_ARG}\s*\)", re.I)
+
+
 def parse(sql: str) -> exp.Expression:
     """Parse one PostgreSQL statement (raises SqlError 42601 on a syntax error)."""
+    if "imilar" in sql or "IMILAR" in sql:
+        # substring(s SIMILAR pattern ESCAPE escape), which sqlglot does not read
+        sql = _SIMILAR_SUBSTRING.sub(r"pg_similar_substring(\1, \2, \3)", sql)
     subscripts: dict[int, list[tuple[int, int | None]]] = {}
     if "[" in sql and _INSERT_INTO.match(sql):
         sql, subscripts = _insert_subscripts(sql)
@@ -215,6 +223,7 @@ class Rewriter:
     def run(self, tree: exp.Expression) -> exp.Expression:
         self._insert_short_rows(tree)
         self._insert_defaults(tree)
+        _set_functions_as_unnest(tree)
         self._lateral(tree)
         _unnest_element_types(tree)
         _subscript_offsets(tree)
@@ -392,6 +401,21 @@ class Rewriter:
             return _subscript(e)
         if isinstance(e, exp.ArrayAgg):
             return _array_agg(e, e.this)
+        if isinstance(e, exp.SimilarTo):
+            return fn("pg_similar_to", e.this, e.expression)
+        if isinstance(e, exp.Escape) and isinstance(e.this, exp.Anonymous) and str(
+                e.this.this) == "pg_similar_to":
+            return fn("pg_similar_to", *e.this.expressions[:2], e.expression)
+        if isinstance(e, exp.Overlay):
+            length = e.args.get("for_")
+            return fn("pg_overlay", e.this, e.expression, e.args.get("from_"),
+                      *([length] if length is not None else []))
+        if isinstance(e, exp.Substring) and self._is_text(e.args.get("start")):
+            # substring(s FROM pattern [FOR escape]): a POSIX or a SIMILAR TO pattern
+            length = e.args.get("length")
+            if length is not None:
+                return fn("pg_similar_substring", e.this, e.args["start"], length)
+            return fn("pg_regex_substring", e.this, e.args["start"])
         if isinstance(e, exp.ArraySize):
             return fn("array_length", e.this, e.expression or exp.Literal.number(1))
         if isinstance(e, exp.ArrayAppend):
@@ -728,6 +752,12 @@ class Rewriter:
         nested = e.meta.get("array_elements", ())
         return fn("json_array", *(fn("json", x) if i in nested else x
                                   for i, x in enumerate(e.expressions)))
+
+    def _is_text(self, e: exp.Expression | None) -> bool:
+        """Whether an operand is a string literal of the statement (normalised or not)."""
+        if isinstance(e, exp.Literal):
+            return e.is_string
+        return isinstance(e, exp.Parameter) and self.lit_kinds.get(int(e.name)) == "s"
 
     def _note_array_elements(self, e: exp.Expression) -> None:
         """Before the rewrite: which elements of ``ARRAY[...]`` (or the argument of array_agg)
@@ -1078,6 +1108,24 @@ def _array_assignments(tree: exp.Expression) -> None:
             merged[name] = exp.EQ(this=exp.column(target.name), expression=call)
             out.append(merged[name])
     tree.set("expressions", out)
+
+
+# Set-returning functions that are unnest() of an array function.
+_UNNESTED = {
+    "string_to_table": "string_to_array",
+    "regexp_split_to_table": "regexp_split_to_array",
+    "regexp_matches": "pg_regexp_matches",
+}
+
+
+def _set_functions_as_unnest(tree: exp.Expression) -> None:
+    """``string_to_table(...)``, ``regexp_split_to_table(...)`` and ``regexp_matches(...)``
+    are ``unnest`` of an array (regexp_matches: of an array of text arrays), so that they go
+    where unnest goes, in FROM or in a select list."""
+    for f in list(tree.find_all(exp.Anonymous)):
+        array_fn = _UNNESTED.get(str(f.this).lower())
+        if array_fn is not None:
+            f.replace(exp.Anonymous(this="unnest", expressions=[fn(array_fn, *f.expressions)]))
 
 
 def _insert_subscripted(tree: exp.Expression) -> None:
