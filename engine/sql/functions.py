@@ -27,6 +27,7 @@ import regex
 
 from aurora.engine.sql import (
     arrays,
+    binary,
     datetime_in,
     extensions,
     interval,
@@ -715,11 +716,11 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("right", lambda t, n: None if t is None else (t[-n:] if n else ""), 2, True)
     f("split_part", lambda t, d, n: _split_part(t, d, n), 3, True)
     f("strpos", lambda t, sub: None if t is None else t.find(sub) + 1, 2, True)
-    f(
-        "md5",
-        lambda t: None if t is None else __import__("hashlib").md5(str(t).encode()).hexdigest(),
-        1,
-    )
+    for name, func in binary.FUNCTIONS.items():
+        f(name, func, -1, True)
+    f("translate", _translate, 3, True)
+    f("ascii", lambda t: None if t is None else (ord(str(t)[0]) if str(t) else 0), 1, True)
+    f("reverse", lambda t: None if t is None else str(t)[::-1], 1, True)
     f("repeat", _repeat, 2, True)
     f("pg_overlay", _overlay, -1, True)
     f("pg_regex_substring", _regex_substring, 2, True)
@@ -1568,10 +1569,28 @@ def _date_cast(v: object, tz: dt.tzinfo) -> object:
 
 
 def _split_part(t: str | None, d: str, n: int) -> str | None:
-    if t is None:
+    """split_part: the n-th field (from the end when n is negative); an empty delimiter
+    leaves the whole text as the one field."""
+    if t is None or d is None or n is None:
         return None
-    parts = t.split(d)
+    if n == 0:
+        raise SqlError("22023", "field position must not be zero")
+    parts = t.split(d) if d else ([t] if t else [])
+    if n < 0:
+        n += len(parts) + 1
     return parts[n - 1] if 0 < n <= len(parts) else ""
+
+
+def _translate(t: object, src: object, dst: object) -> object:
+    """translate(t, from, to): each character of ``from`` becomes the character at its
+    position in ``to``, or is deleted when ``to`` is shorter."""
+    if t is None or src is None or dst is None:
+        return None
+    a, b = str(src), str(dst)
+    table: dict[int, int | None] = {}
+    for i, c in enumerate(a):
+        table.setdefault(ord(c), ord(b[i]) if i < len(b) else None)
+    return str(t).translate(table)
 
 
 BACKEND_PID_BASE = os.getpid()

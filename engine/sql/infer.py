@@ -135,6 +135,18 @@ _FUNC_TYPES: dict[str, int] = {
     "array_upper": 23,
     "array_lower": 23,
     "cardinality": 23,
+    "encode": 25,
+    "decode": 17,
+    "sha224": 17,
+    "getbit": 23,
+    "get_bit": 23,
+    "set_bit": 17,
+    "get_byte": 23,
+    "set_byte": 17,
+    "bit_count": 20,
+    "translate": 25,
+    "ascii": 23,
+    "reverse": 25,
     "regexp_matches": 1009,
     "pg_regexp_matches": 1009,
     "string_to_table": 25,
@@ -328,9 +340,12 @@ def column_name(e: exp.Expression) -> str:
         return "?column?"  # -> ->> #> #>> ? ?| ?& are operators, not functions
     if isinstance(e, exp.AtTimeZone):
         return "timezone"
+    if isinstance(e, exp.SHA2Digest):
+        return f"sha{e.args.get('length') or 256}"
     if isinstance(e, exp.Func):
         name = e.sql_name().lower()
         return {
+            "getbit": "get_bit",
             "explode": "unnest",
             "arrayagg": "array_agg",
             "logicaland": "bool_and",
@@ -611,6 +626,8 @@ class Inferer:
             return 1083, -1
         if isinstance(e, exp.TimestampFromParts):
             return 1114, -1
+        if isinstance(e, exp.SHA2Digest):
+            return 17, -1
         if isinstance(e, exp.Func):
             name = e.sql_name().lower()
             if name in _FUNC_TYPES:

@@ -35,7 +35,7 @@ def _compile(pattern: object, flags: object) -> tuple[regex.Pattern, bool]:
             bits |= regex.I
         elif ch == "c":
             bits &= ~regex.I
-        elif ch in "nw":
+        elif ch in "nmw":
             bits = (bits & ~regex.S) | regex.M
         elif ch == "s":
             bits = (bits | regex.S) & ~regex.M
@@ -113,7 +113,9 @@ def regexp_replace(src: object, pattern: object, repl: object, *rest: object) ->
     text = str(src)
     if rest and isinstance(rest[0], int):   # (start [, N [, flags]])
         start = _start(rest[0])
-        n = _positive(rest[1], "n") if len(rest) > 1 else 0
+        n = int(rest[1]) if len(rest) > 1 else 0  # type: ignore[call-overload]
+        if n < 0:
+            raise SqlError("22023", f'invalid value for parameter "n": {n}')
         r, glob = _compile(pattern, rest[2] if len(rest) > 2 else "")
         if len(rest) == 1:
             n = 0 if glob else 1
@@ -267,8 +269,10 @@ def regexp_count(src: object, pattern: object, start: object = 1, flags: object 
     return sum(1 for _ in _matches(r, str(src), _start(start)))
 
 
-def _nth(src: object, pattern: object, start: object, n: object, flags: object):
-    r, _ = _compile(pattern, flags)
+def _nth(src: object, pattern: object, start: object, n: object, flags: object, name: str):
+    r, glob = _compile(pattern, flags)
+    if glob:
+        raise SqlError("22023", f'{name}() does not support the "global" option')
     want = _positive(n, "n")
     for i, m in enumerate(_matches(r, str(src), _start(start)), 1):
         if i == want:
@@ -282,7 +286,7 @@ def regexp_instr(src: object, pattern: object, start: object = 1, n: object = 1,
         return None
     if int(endoption) not in (0, 1):  # type: ignore[call-overload]
         raise SqlError("22023", f'invalid value for parameter "endoption": {endoption}')
-    m = _nth(src, pattern, start, n, flags)
+    m = _nth(src, pattern, start, n, flags, "regexp_instr")
     g = int(subexpr)  # type: ignore[call-overload]
     if g < 0:
         raise SqlError("22023", f'invalid value for parameter "subexpr": {g}')
@@ -295,7 +299,7 @@ def regexp_substr(src: object, pattern: object, start: object = 1, n: object = 1
                   flags: object = "", subexpr: object = 0) -> object:
     if any(x is None for x in (src, pattern, start, n, flags, subexpr)):
         return None
-    m = _nth(src, pattern, start, n, flags)
+    m = _nth(src, pattern, start, n, flags, "regexp_substr")
     g = int(subexpr)  # type: ignore[call-overload]
     if g < 0:
         raise SqlError("22023", f'invalid value for parameter "subexpr": {g}')

@@ -401,6 +401,14 @@ class Rewriter:
             return _subscript(e)
         if isinstance(e, exp.ArrayAgg):
             return _array_agg(e, e.this)
+        if isinstance(e, exp.SHA2Digest):
+            return fn(f"sha{e.args.get('length') or 256}", e.this)
+        if isinstance(e, exp.Getbit):
+            return fn("get_bit", e.this, e.expression)
+        if isinstance(e, (exp.Encode, exp.Decode)):
+            return fn(type(e).__name__.lower(), e.this, e.args["charset"])
+        if isinstance(e, exp.RegexpLike) and e.args.get("flag") is not None:
+            return fn("regexp_like", e.this, e.expression, e.args["flag"])
         if isinstance(e, exp.SimilarTo):
             return fn("pg_similar_to", e.this, e.expression)
         if isinstance(e, exp.Escape) and isinstance(e.this, exp.Anonymous) and str(
