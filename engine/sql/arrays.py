@@ -702,3 +702,29 @@ def assign_slice(v: object, src: object, *bounds: object) -> object:
             else:
                 x = x[i - lbounds[d]]
     return store(items, lbounds)
+
+
+# --- containment: @>, <@, && -----------------------------------------------------------
+
+
+def _elements(v: object) -> list[Any] | None:
+    got = load(v)
+    return None if got is None else leaves(got[0])
+
+
+def contains(a: object, b: object) -> int | None:
+    """``a @> b``: every element of b equals one of a (a NULL element equals nothing)."""
+    x, y = _elements(a), _elements(b)
+    if x is None or y is None:
+        return None
+    present = [e for e in x if e is not None]
+    return int(all(e is not None and any(_elem_cmp(e, f) == 0 for f in present) for e in y))
+
+
+def overlaps(a: object, b: object) -> int | None:
+    """``a && b``: some non-NULL element in both."""
+    x, y = _elements(a), _elements(b)
+    if x is None or y is None:
+        return None
+    present = [e for e in x if e is not None]
+    return int(any(e is not None and any(_elem_cmp(e, f) == 0 for f in present) for e in y))

@@ -657,6 +657,9 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("array_prepend", arrays.prepend, 2, True)
     f("array_cat", arrays.concat, 2, True)
     f("pg_array_cmp", arrays.compare, 2, True)
+    f("pg_array_contains", arrays.contains, 2, True)
+    f("pg_array_overlaps", arrays.overlaps, 2, True)
+    f("pg_like_any", _like_any, 5, True)
     f("pg_array_sub", arrays.get, -1, True)
     f("pg_array_slice", arrays.slice_, -1, True)
     f("pg_array_assign", arrays.assign, -1, True)
@@ -705,7 +708,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_timestamptz", lambda v: None if v is None else _infinity(v) or ts_text(_to_datetime(v, s.tz)), 1)
     f("pg_timestamp", lambda v: _timestamp_cast(v, s.tz), 1)
     f("pg_date", lambda v: _date_cast(v, s.tz), 1)
-    f("pg_uuid", lambda v: None if v is None else str(uuid.UUID(str(v))), 1)
+    f("pg_uuid", types.uuid_in, 1, True)
     f("gen_random_uuid", lambda: str(uuid.uuid4()), 0)
     f("uuid_generate_v4", lambda: str(uuid.uuid4()), 0)
     f("random", random.random, 0)
@@ -1286,6 +1289,43 @@ def _any_all(op: str, x: object, arr: object, every: int) -> object:
     if unknown:
         return None
     return int(bool(every))
+
+
+def _like_pattern(p: str, fold: bool) -> re.Pattern:
+    """A LIKE pattern (``%``, ``_``, ``\\`` escapes) as a regular expression."""
+    out, i = [], 0
+    while i < len(p):
+        c = p[i]
+        if c == "\\" and i + 1 < len(p):
+            i += 1
+            out.append(re.escape(p[i]))
+        elif c == "%":
+            out.append(".*")
+        elif c == "_":
+            out.append(".")
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return re.compile("".join(out), re.S | (re.I if fold else 0))
+
+
+def _like_any(x: object, arr: object, every: int, fold: int, negate: int) -> object:
+    """``x [NOT] [I]LIKE ANY|ALL (array)`` with PostgreSQL's NULL rules."""
+    got = arrays.load(arr)
+    if got is None:
+        return None
+    unknown = False
+    for p in arrays.leaves(got[0]):
+        if x is None or p is None:
+            unknown = True
+            continue
+        hit = _like_pattern(str(p), bool(fold)).fullmatch(str(x)) is not None
+        if hit != bool(negate):
+            if not every:
+                return 1
+        elif every:
+            return 0
+    return None if unknown else int(bool(every))
 
 
 def _row_to_json(fields: object, pretty: object) -> object:

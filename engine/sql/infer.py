@@ -201,6 +201,8 @@ _BOOL_NODES = (
     exp.SimilarTo,
     exp.Escape,
     exp.ArrayContainsAll,
+    exp.ArrayContainedBy,
+    exp.ArrayOverlaps,
     exp.LogicalAnd,
     exp.LogicalOr,
 )

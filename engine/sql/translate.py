@@ -227,6 +227,7 @@ class Rewriter:
         self._lateral(tree)
         _unnest_element_types(tree)
         _subscript_offsets(tree)
+        self._check_subscripted(tree)
         _array_assignments(tree)
         _insert_subscripted(tree)
         self._correlated_unnest(tree)
@@ -282,6 +283,10 @@ class Rewriter:
         typed = self.numeric.operand_types(node)  # on the operands as written
         if isinstance(node, (exp.Array, exp.ArrayAgg)):
             self._note_array_elements(node)
+        if isinstance(node, (exp.ArrayContainsAll, exp.ArrayContainedBy)):
+            node.meta["arrays"] = any(
+                t is not None and _array_elem(t[0]) is not None
+                for t in (self.numeric._type(node.this), self.numeric._type(node.expression)))
         for key, value in list(node.args.items()):
             if isinstance(value, exp.Expression):
                 new = self.walk(value)
@@ -294,6 +299,9 @@ class Rewriter:
             ):
                 node.set(key, [self.walk(x) if isinstance(x, exp.Expression) else x for x in value])
         if typed is not None:
+            if isinstance(node, _COMPARISONS) and (
+                    _quantified(node) is not None or isinstance(node.expression, (exp.Any, exp.All))):
+                return self._node(node)  # x op ANY/ALL (array): element by element
             if isinstance(node, _COMPARISONS) and len(typed) == 2:
                 compared = _array_comparison(node, typed)
                 if compared is not None:
@@ -503,9 +511,18 @@ class Rewriter:
         if isinstance(e, exp.Mod):
             return fn("pg_mod", e.this, e.expression)
         if isinstance(e, exp.ArrayContainsAll):
-            return fn("pg_json_contains", e.this, e.expression)
+            name = "pg_array_contains" if e.meta.get("arrays") else "pg_json_contains"
+            return fn(name, e.this, e.expression)
         if isinstance(e, exp.ArrayContainedBy):
-            return fn("pg_json_contains", e.expression, e.this)
+            name = "pg_array_contains" if e.meta.get("arrays") else "pg_json_contains"
+            return fn(name, e.expression, e.this)
+        if isinstance(e, exp.ArrayOverlaps):
+            return fn("pg_array_overlaps", e.this, e.expression)
+        if isinstance(e, (exp.Like, exp.ILike)) and isinstance(e.expression, (exp.Any, exp.All)):
+            q = e.expression
+            return fn("pg_like_any", e.this, _unparen(q.this), exp.Literal.number(
+                isinstance(q, exp.All)), exp.Literal.number(isinstance(e, exp.ILike)),
+                exp.Literal.number(bool(e.args.get("negate"))))
         if type(e) in _JSON_OPERATORS:
             return self._json_operator(e)
         if (
@@ -761,6 +778,45 @@ class Rewriter:
         return fn("json_array", *(fn("json", x) if i in nested else x
                                   for i, x in enumerate(e.expressions)))
 
+    def _check_subscripted(self, tree: exp.Expression) -> None:
+        """A value assigned to ``a[i]`` / ``a[lo:hi]`` of a type PostgreSQL would not cast to
+        the element (a timestamp into integer[]): 42804, as PostgreSQL answers."""
+        pairs: list[tuple[str, bool, exp.Expression]] = []  # (column, sliced, value)
+        if isinstance(tree, exp.Update):
+            for eq in tree.expressions:
+                if isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Bracket):
+                    target: exp.Expression = eq.this
+                    sliced = False
+                    while isinstance(target, exp.Bracket):
+                        sliced = sliced or isinstance(target.expressions[0], exp.Slice)
+                        target = target.this
+                    pairs.append((target.name, sliced, eq.expression))
+            table = tree.this.name
+        elif isinstance(tree, exp.Insert) and tree.meta.get("insert_subscripts"):
+            if not isinstance(tree.this, exp.Schema) or not isinstance(tree.expression, exp.Values):
+                return
+            table = tree.this.this.name
+            cols = [c.name for c in tree.this.expressions]
+            for i, subs in tree.meta["insert_subscripts"].items():
+                sliced = any(hi is not None for _, hi in subs)
+                for row in tree.expression.expressions:
+                    if i < len(row.expressions) and i < len(cols):
+                        pairs.append((cols[i], sliced, row.expressions[i]))
+        else:
+            return
+        for col, sliced, value in pairs:
+            info = self.catalog.column(table, col)
+            elem = _array_elem(info.type_oid) if info is not None else None
+            t = self.numeric._type(value)
+            if elem is None or t is None:
+                continue
+            want, got = types.BY_OID.get(elem), types.BY_OID.get(t[0])
+            if want is None or got is None or {want.category, got.category} != {"N", "D"}:
+                continue
+            need = types.format_type(info.type_oid if sliced else elem, -1)  # type: ignore[union-attr]
+            raise SqlError("42804", f'subscripted assignment to "{col}" requires type {need} but '
+                           f"expression is of type {types.format_type(t[0], -1)}")
+
     def _is_text(self, e: exp.Expression | None) -> bool:
         """Whether an operand is a string literal of the statement (normalised or not)."""
         if isinstance(e, exp.Literal):
@@ -983,6 +1039,7 @@ _WRITE_FUNCS = {
     3802: "pg_jsonb",
     1184: "pg_timestamptz",
     1186: "pg_interval",
+    2950: "pg_uuid",
 }
 
 
@@ -1181,6 +1238,12 @@ def _array_comparison(e: exp.Expression, typed: tuple) -> exp.Expression | None:
     """``a op b`` with an array operand: PostgreSQL's array order (element by element, NULL
     elements last, then by size), a text or parameter operand read as an array literal."""
     oids = [t[0] if t else None for t in typed]
+    if 2950 in oids and oids.count(2950) == 1:
+        # a uuid against text: the text through uuid input ('{...}', no hyphens, upper case)
+        other = e.expression if oids[0] == 2950 else e.this
+        if isinstance(other, (exp.Literal, exp.Parameter)) and not isinstance(other, exp.Null):
+            other.replace(fn("pg_uuid", other.copy()))
+        return None
     elems = [_array_elem(o) if o is not None else None for o in oids]
     elem = next((x for x in elems if x is not None), None)
     if elem is None:

@@ -293,6 +293,21 @@ def bool_in(value: object) -> object:
     return int(bool(value))
 
 
+_UUID = re.compile(r"(\{)?((?:[0-9a-fA-F]{4}-?){7}[0-9a-fA-F]{4})(\})?")
+
+
+def uuid_in(value: object) -> object:
+    """uuid input as uuid.c reads it: 32 hex digits, a hyphen allowed after any group of
+    four, the whole optionally in braces; stored in the canonical lower-case form."""
+    if value is None or isinstance(value, uuid.UUID):
+        return None if value is None else str(value)
+    s = value.decode() if isinstance(value, bytes) else str(value)
+    m = _UUID.fullmatch(s)
+    if m is None or bool(m.group(1)) != bool(m.group(3)) or s.endswith("-}") or s.endswith("-"):
+        raise SqlError("22P02", f'invalid input syntax for type uuid: "{s}"')
+    return str(uuid.UUID(hex=m.group(2).replace("-", "")))
+
+
 def to_sqlite(value: object) -> object:
     """A Python parameter value as APSW can bind it, in this module's storage form."""
     if value is None or type(value) in (int, str, float, bytes):
@@ -634,6 +649,8 @@ def text_in(oid: int, s: str) -> object:
             )
         if oid in (114, 3802):
             return json.dumps(json.loads(s))
+        if oid == 2950:
+            return uuid_in(s)
         t = BY_OID.get(oid)
         if t is not None and t.category == "A":
             return array_in(t.elem_oid, s)
