@@ -728,3 +728,18 @@ def overlaps(a: object, b: object) -> int | None:
         return None
     present = [e for e in x if e is not None]
     return int(any(e is not None and any(_elem_cmp(e, f) == 0 for f in present) for e in y))
+
+
+class Extreme:
+    """min / max over arrays in PostgreSQL's array order (the aggregate pg_array_min/_max)."""
+
+    def __init__(self, sign: int) -> None:
+        self.sign = sign
+        self.best: object = None
+
+    def step(self, v: object) -> None:
+        if v is not None and (self.best is None or compare(v, self.best) == self.sign):
+            self.best = v
+
+    def final(self) -> object:
+        return self.best

@@ -658,6 +658,8 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("array_cat", arrays.concat, 2, True)
     f("pg_array_cmp", arrays.compare, 2, True)
     f("pg_array_contains", arrays.contains, 2, True)
+    conn.create_aggregate_function("pg_array_min", lambda: arrays.Extreme(-1), 1)
+    conn.create_aggregate_function("pg_array_max", lambda: arrays.Extreme(1), 1)
     f("pg_array_overlaps", arrays.overlaps, 2, True)
     f("pg_like_any", _like_any, 5, True)
     f("pg_array_sub", arrays.get, -1, True)

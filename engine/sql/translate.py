@@ -283,6 +283,14 @@ class Rewriter:
         typed = self.numeric.operand_types(node)  # on the operands as written
         if isinstance(node, (exp.Array, exp.ArrayAgg)):
             self._note_array_elements(node)
+        if isinstance(node, exp.Anonymous) and str(node.this).lower() == "pg_typeof":
+            t = self.numeric._type(node.expressions[0]) if node.expressions else None
+            if t is not None and _array_elem(t[0]) is not None:
+                return _str(types.format_type(t[0], -1) or "")  # an array's type, not its text
+        if isinstance(node, (exp.Min, exp.Max)) and not node.expressions:
+            t = self.numeric._type(node.this)
+            if t is not None and _array_elem(t[0]) is not None:
+                node.meta["array_extreme"] = True
         if isinstance(node, (exp.ArrayContainsAll, exp.ArrayContainedBy)):
             node.meta["arrays"] = any(
                 t is not None and _array_elem(t[0]) is not None
@@ -298,6 +306,8 @@ class Rewriter:
                 and any(isinstance(x, exp.Expression) for x in value)
             ):
                 node.set(key, [self.walk(x) if isinstance(x, exp.Expression) else x for x in value])
+        if node.meta.get("array_extreme"):
+            return fn("pg_array_max" if isinstance(node, exp.Max) else "pg_array_min", node.this)
         if typed is not None:
             if isinstance(node, _COMPARISONS) and (
                     _quantified(node) is not None or isinstance(node.expression, (exp.Any, exp.All))):
@@ -1136,8 +1146,11 @@ def _subscript(e: exp.Bracket) -> exp.Expression:
 def _array_assignments(tree: exp.Expression) -> None:
     """``UPDATE t SET a[i] = x, a[lo:hi] = y``: each subscripted target becomes ``a = `` an
     assignment call on the column's value (several on one column apply in order)."""
-    if not isinstance(tree, exp.Update) or not any(
-            isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Bracket) for eq in tree.expressions):
+    if isinstance(tree, exp.Insert) and tree.args.get("conflict") is not None:
+        tree = tree.args["conflict"]  # ON CONFLICT DO UPDATE SET a[i] = ...
+    if not isinstance(tree, (exp.Update, exp.OnConflict)) or not any(
+            isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Bracket)
+            for eq in tree.expressions or []):
         return
     out: list[exp.Expression] = []
     merged: dict[str, exp.EQ] = {}

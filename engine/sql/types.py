@@ -184,8 +184,8 @@ def lookup_oid(name: str) -> int | None:
 def oid_of(name: str) -> int:
     """The OID of a type name as written in SQL (``int4``, ``character varying``, ``text[]``)."""
     n = name.strip().lower().replace("pg_catalog.", "").strip('"')
-    if n.endswith("[]"):
-        elem = oid_of(n[:-2])
+    if n.endswith("]"):  # int[], int[][] and int[3] are all int's array type
+        elem = oid_of(re.sub(r"(\s*\[\s*\d*\s*\])+$", "", n))
         t = BY_OID.get(elem)
         return t.array_oid if t and t.array_oid else 1009
     n = re.sub(r"\s*\(.*\)", "", n)
