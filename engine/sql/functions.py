@@ -658,10 +658,12 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("array_cat", arrays.concat, 2, True)
     f("pg_array_cmp", arrays.compare, 2, True)
     f("pg_array_contains", arrays.contains, 2, True)
+    conn.create_collation("pg_array", lambda a, b: arrays.compare(a, b) or 0)
     conn.create_aggregate_function("pg_array_min", lambda: arrays.Extreme(-1), 1)
     conn.create_aggregate_function("pg_array_max", lambda: arrays.Extreme(1), 1)
     f("pg_array_overlaps", arrays.overlaps, 2, True)
     f("pg_like_any", _like_any, 5, True)
+    f("pg_like_glob", _like_glob, -1, True)
     f("pg_array_sub", arrays.get, -1, True)
     f("pg_array_slice", arrays.slice_, -1, True)
     f("pg_array_assign", arrays.assign, -1, True)
@@ -1309,6 +1311,33 @@ def _like_pattern(p: str, fold: bool) -> re.Pattern:
             out.append(re.escape(c))
         i += 1
     return re.compile("".join(out), re.S | (re.I if fold else 0))
+
+
+def _like_glob(pattern: object, escape: object = "\\") -> object:
+    """A LIKE pattern (escape character ``escape``, none when empty) as a GLOB pattern."""
+    if pattern is None or escape is None:
+        return None
+    p, esc = str(pattern), str(escape)
+    if len(esc) > 1:
+        raise SqlError("22025", "invalid escape string",
+                       hint="Escape string must be empty or one character.")
+    out, i = [], 0
+    while i < len(p):
+        c = p[i]
+        if esc and c == esc:
+            if i + 1 == len(p):
+                raise SqlError("22025", "LIKE pattern must not end with escape character")
+            i += 1
+            c = p[i]
+            out.append(f"[{c}]" if c in "*?[" else c)
+        elif c == "%":
+            out.append("*")
+        elif c == "_":
+            out.append("?")
+        else:
+            out.append(f"[{c}]" if c in "*?[" else c)
+        i += 1
+    return "".join(out)
 
 
 def _like_any(x: object, arr: object, every: int, fold: int, negate: int) -> object:

@@ -190,6 +190,7 @@ _BOOL_NODES = (
     exp.In,
     exp.Like,
     exp.ILike,
+    exp.Glob,
     exp.Is,
     exp.Exists,
     exp.Between,
@@ -598,7 +599,7 @@ class Inferer:
             return self.type_of(e.this, scope)
         if isinstance(e, exp.Dot) and isinstance(e.expression, exp.Expression):
             return self.type_of(e.expression, scope)
-        if isinstance(e, (exp.ArrayConcat, exp.ArrayAppend, exp.ArrayPrepend)):
+        if isinstance(e, (exp.ArrayConcat, exp.ArrayAppend, exp.ArrayPrepend, exp.ArrayRemove)):
             t = self.type_of(e.this, scope)
             if t is None and isinstance(e, exp.ArrayConcat) and e.expressions:
                 t = self.type_of(e.expressions[0], scope)

@@ -306,6 +306,11 @@ class Rewriter:
                 and any(isinstance(x, exp.Expression) for x in value)
             ):
                 node.set(key, [self.walk(x) if isinstance(x, exp.Expression) else x for x in value])
+        if isinstance(node, exp.Ordered) and typed and typed[0] is not None and _array_elem(
+                typed[0][0]) is not None:
+            # ORDER BY an array: PostgreSQL's array order, by the collation functions.py adds
+            node.set("this", exp.Collate(this=node.this, expression=exp.Var(this="pg_array")))
+            return node
         if node.meta.get("array_extreme"):
             return fn("pg_array_max" if isinstance(node, exp.Max) else "pg_array_min", node.this)
         if typed is not None:
@@ -427,6 +432,18 @@ class Rewriter:
             return fn(type(e).__name__.lower(), e.this, e.args["charset"])
         if isinstance(e, exp.RegexpLike) and e.args.get("flag") is not None:
             return fn("regexp_like", e.this, e.expression, e.args["flag"])
+        if isinstance(e, exp.Like) and not isinstance(e.expression, (exp.Any, exp.All)):
+            # PostgreSQL's LIKE is case-sensitive and escapes with \\ unless told otherwise:
+            # SQLite's GLOB with the pattern translated (pg_like_glob is deterministic, so a
+            # constant pattern is translated once per statement)
+            glob = exp.Glob(this=e.this, expression=fn("pg_like_glob", e.expression))
+            return exp.Not(this=glob) if e.args.get("negate") else glob
+        if isinstance(e, exp.Escape) and isinstance(e.this, (exp.Glob, exp.Not)):
+            glob = e.this.this if isinstance(e.this, exp.Not) else e.this
+            if isinstance(glob, exp.Glob):
+                pattern = glob.expression
+                glob.set("expression", fn("pg_like_glob", *pattern.expressions, e.expression))
+                return e.this
         if isinstance(e, exp.SimilarTo):
             return fn("pg_similar_to", e.this, e.expression)
         if isinstance(e, exp.Escape) and isinstance(e.this, exp.Anonymous) and str(
