@@ -149,3 +149,16 @@ def test_uuid_input(s):
         ("22222222-2222-2222-2222-222222222222",), ("3f3e3c3b-3a30-3938-3736-353433a2313e",)]
     assert shown(s, "SELECT count(*) FROM guid1 "
                  "WHERE guid_field = '22222222222222222222222222222222'") == [("1",)]
+
+
+def test_substr_counts_like_postgresql(s):
+    assert shown(s, "SELECT substr('1234567', -1, 5), substr('1234567', 0), "
+                 "substring('abc' FROM 2 FOR 1)") == [("123", "1234567", "b")]
+    assert state(s, "SELECT substr('12345', 5, -1)") == "22011"
+
+
+def test_escape_strings(s):
+    assert shown(s, "SELECT E'd\\u0061t\\U00000061', E'De\\123dBeEf'::bytea, E'\\x41'") == [
+        ("data", "\\x4465536442654566", "A")]
+    assert state(s, "SELECT E'wrong: \\u061'") == "22025"
+    assert state(s, "SELECT E'wrong: \\udb99xy'") == "42601"

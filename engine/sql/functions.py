@@ -744,6 +744,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_database_size", lambda *a: 0)
     f("pg_typeof", lambda v: types.format_type(types.value_oid(v)), 1)
     f("pg_raise_div0", _raise_div0, 0)
+    f("pg_raise", _raise, 2)
 
 
 def _sleep(s: Session, secs: object) -> None:
@@ -891,6 +892,11 @@ def _series_next(s: Session, v: object, stop: object, step: object, tz: dt.tzinf
     d = numeric.value(v) + numeric.value(step)  # type: ignore[operator]
     end, up = numeric.value(stop), numeric.value(step) > 0  # type: ignore[operator]
     return numeric.stored(d) if (d <= end if up else d >= end) else None  # type: ignore[operator]
+
+
+def _raise(code: str, message: str) -> None:
+    """An error a translated expression raises where PostgreSQL's function would."""
+    raise SqlError(code, message)
 
 
 def _raise_div0() -> None:

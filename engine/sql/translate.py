@@ -48,12 +48,61 @@ _CATALOG_SCHEMAS = ("pg_catalog", "public", "information_schema")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
 
 
+_E_ESCAPE = re.compile(
+    r"\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|u([0-9a-fA-F]{0,4})|U([0-9a-fA-F]{0,8})|(.))|''",
+    re.S)
+
+
 def _estring(m: re.Match) -> str:
-    value = re.sub(
-        r"\\(.)|''",
-        lambda x: _ESCAPES.get(x.group(1), x.group(1)) if x.group(1) else "'",
-        m.group(1),
-    )
+    """An E'...' string's value (scan.l's escapes: \\b \\f \\n \\r \\t, octal and hex bytes,
+    \\uXXXX and \\UXXXXXXXX code points with their surrogate pairs) as a plain literal."""
+    body = m.group(1)
+    out = bytearray()
+    high = 0  # a pending high surrogate
+    pos = 0
+    for x in _E_ESCAPE.finditer(body):
+        literal = body[pos : x.start()]
+        if high and (literal or (x.group(3) is None and x.group(4) is None)):
+            near = literal[:1] if literal else x.group(0)[:1]
+            raise SqlError("42601", f'invalid Unicode surrogate pair at or near "{near}"')
+        out += literal.encode()
+        pos = x.end()
+        octal, hexa, u4, u8, other = x.groups()
+        if x.group(0) == "''":
+            out += b"'"
+        elif octal is not None:
+            out.append(int(octal, 8) & 0xFF)
+        elif hexa is not None:
+            out.append(int(hexa, 16))
+        elif u4 is not None or u8 is not None:
+            digits = u4 if u4 is not None else u8
+            if len(digits) != (4 if u4 is not None else 8):
+                raise SqlError("22025", "invalid Unicode escape",
+                               hint="Unicode escapes must be \\uXXXX or \\UXXXXXXXX.")
+            cp = int(digits, 16)
+            if high:
+                if not 0xDC00 <= cp <= 0xDFFF:
+                    raise SqlError("42601", "invalid Unicode surrogate pair at or near "
+                                   f'"{x.group(0)}"')
+                cp, high = 0x10000 + ((high - 0xD800) << 10) + (cp - 0xDC00), 0
+            elif 0xD800 <= cp <= 0xDBFF:
+                high = cp
+                continue
+            elif 0xDC00 <= cp <= 0xDFFF:
+                raise SqlError("42601", f'invalid Unicode surrogate pair at or near "{x.group(0)}"')
+            if cp > 0x10FFFF or cp == 0:
+                raise SqlError("42601", f'invalid Unicode escape value at or near "{x.group(0)}"')
+            out += chr(cp).encode()
+        else:
+            out += _ESCAPES.get(other, other).encode()
+    if high:
+        near = body[pos : pos + 1] or "'"
+        raise SqlError("42601", f'invalid Unicode surrogate pair at or near "{near}"')
+    out += body[pos:].encode()
+    try:
+        value = out.decode()
+    except UnicodeDecodeError:
+        raise SqlError("22021", 'invalid byte sequence for encoding "UTF8"') from None
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -459,6 +508,8 @@ class Rewriter:
             if length is not None:
                 return fn("pg_similar_substring", e.this, e.args["start"], length)
             return fn("pg_regex_substring", e.this, e.args["start"])
+        if isinstance(e, exp.Substring) and e.args.get("start") is not None:
+            return _substring(e)
         if isinstance(e, exp.ArraySize):
             return fn("array_length", e.this, e.expression or exp.Literal.number(1))
         if isinstance(e, exp.ArrayAppend):
@@ -1254,6 +1305,31 @@ def _subscript_value(idx: exp.Expression, e: exp.Bracket, shifted: bool) -> exp.
     k = int(idx.this.this if isinstance(idx, exp.Neg) else idx.this)
     k = -k if isinstance(idx, exp.Neg) else k
     return exp.Literal.number(k + 1 if shifted else k)
+
+
+def _positive_literal(e: exp.Expression | None) -> bool:
+    return isinstance(e, exp.Literal) and not e.is_string and int(float(e.this)) >= 1
+
+
+def _substring(e: exp.Substring) -> exp.Expression:
+    """substr / substring(s FROM start FOR count) as PostgreSQL counts: a start before 1
+    still counts its characters off ``count`` (SQLite's counts from the end), and a
+    negative count is 22011. Plain SQLite, no Python call."""
+    start, count = e.args["start"], e.args.get("length")
+    if _positive_literal(start) and (count is None or (
+            isinstance(count, exp.Literal) and not count.is_string)):
+        return e
+    first = exp.func("max", start.copy(), exp.Literal.number(1), dialect="sqlite")
+    if count is None:
+        return exp.Substring(this=e.this, start=first)
+    size = exp.func("max", exp.Sub(this=exp.Add(this=start.copy(), expression=count.copy()),
+                                   expression=first.copy()),
+                    exp.Literal.number(0), dialect="sqlite")
+    return exp.Case(
+        ifs=[exp.If(this=exp.LT(this=count.copy(), expression=exp.Literal.number(0)),
+                    true=fn("pg_raise", _str("22011"),
+                            _str("negative substring length not allowed")))],
+        default=exp.Substring(this=e.this, start=first, length=size))
 
 
 def _array_elem(oid: int) -> int | None:
