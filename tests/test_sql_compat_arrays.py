@@ -162,3 +162,10 @@ def test_escape_strings(s):
         ("data", "\\x4465536442654566", "A")]
     assert state(s, "SELECT E'wrong: \\u061'") == "22025"
     assert state(s, "SELECT E'wrong: \\udb99xy'") == "42601"
+
+
+def test_boolean_input_prefixes_and_text(s):
+    assert shown(s, "SELECT bool 'of', bool 'tr', true::boolean::text, (1 = 2)::varchar, "
+                 "booleq(true, false), boolne(true, false)") == [
+        ("f", "t", "true", "false", "f", "t")]
+    assert state(s, "SELECT bool 'o'") == "22P02"

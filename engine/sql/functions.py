@@ -703,6 +703,8 @@ def register(conn: apsw.Connection, s: Session) -> None:
     )
     f("pg_regnamespace_name", lambda v: {11: "pg_catalog", 2200: "public"}.get(v, str(v)), 1)
     f("pg_bool", lambda v: types.bool_in(v), 1)
+    f("booleq", lambda a, b: None if a is None or b is None else int(bool(a) == bool(b)), 2, True)
+    f("boolne", lambda a, b: None if a is None or b is None else int(bool(a) != bool(b)), 2, True)
     f("pg_bytea", types.bytea_in, 1)
     numeric.register(conn)
     f("pg_int", _int_cast, 1)

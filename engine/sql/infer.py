@@ -135,6 +135,8 @@ _FUNC_TYPES: dict[str, int] = {
     "array_upper": 23,
     "array_lower": 23,
     "cardinality": 23,
+    "booleq": 16,
+    "boolne": 16,
     "encode": 25,
     "decode": 17,
     "sha224": 17,

@@ -332,6 +332,9 @@ class Rewriter:
         typed = self.numeric.operand_types(node)  # on the operands as written
         if isinstance(node, (exp.Array, exp.ArrayAgg)):
             self._note_array_elements(node)
+        if isinstance(node, exp.Cast) and datatype_ref(node.to)[0] in (25, 1043, 1042):
+            t = self.numeric._type(node.this)
+            node.meta["from_bool"] = t is not None and t[0] == types.BOOL
         if isinstance(node, exp.Anonymous) and str(node.this).lower() == "pg_typeof":
             t = self.numeric._type(node.expressions[0]) if node.expressions else None
             if t is not None and _array_elem(t[0]) is not None:
@@ -822,6 +825,9 @@ class Rewriter:
         if oid in (25, 1043, 1042, 19, 18):
             if isinstance(v, exp.Literal) and v.is_string:
                 return v
+            if e.meta.get("from_bool"):  # boolean to text is 'true' / 'false' (boolout is t/f)
+                return exp.Case(ifs=[exp.If(this=v.copy(), true=_str("true")),
+                                     exp.If(this=exp.Not(this=v.copy()), true=_str("false"))])
             return fn("pg_text", v)
         t = types.BY_OID.get(oid)
         if t is not None and t.category == "A":

@@ -276,8 +276,9 @@ def numeric_in(value: object) -> object:
     return value
 
 
-_TRUE = {"t", "true", "y", "yes", "on", "1"}
-_FALSE = {"f", "false", "n", "no", "off", "0"}
+# bool.c's parse_bool: any prefix of true / false / yes / no, on, of(f), 1 and 0
+_TRUE = {"t", "tr", "tru", "true", "y", "ye", "yes", "on", "1"}
+_FALSE = {"f", "fa", "fal", "fals", "false", "n", "no", "of", "off", "0"}
 
 
 def bool_in(value: object) -> object:
