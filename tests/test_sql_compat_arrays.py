@@ -169,3 +169,9 @@ def test_boolean_input_prefixes_and_text(s):
                  "booleq(true, false), boolne(true, false)") == [
         ("f", "t", "true", "false", "f", "t")]
     assert state(s, "SELECT bool 'o'") == "22P02"
+
+
+def test_one_byte_char_and_vectors(s):
+    assert shown(s, "SELECT '\\101'::\"char\", '\\377'::\"char\", '\\000'::\"char\"::text, "
+                 "'ab'::\"char\"") == [("A", "\\377", "", "a")]
+    assert shown(s, "SELECT unnest('11 22 33'::int2vector)") == [("11",), ("22",), ("33",)]

@@ -670,6 +670,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_array_assign_slice", arrays.assign_slice, -1, True)
     f("pg_array_agg_check", arrays.agg_check, 1, True)
     f("pg_array_in", _array_in, -1, True)
+    f("pg_char1", _char1, 1, True)
     f("pg_array_get", _array_get, 2, True)
     f(
         "pg_json_contains",
@@ -1124,6 +1125,20 @@ def _array_get(arr: object, index: object) -> object:
     return json.dumps(v) if isinstance(v, (list, dict)) else v
 
 
+def _char1(v: object) -> object:
+    """A value as the one-byte "char" type: its first character, or the byte a ``\\ooo``
+    spells (shown that way when it is not ASCII; NUL is empty), as char.c reads it."""
+    if v is None:
+        return None
+    s = v if isinstance(v, str) else _text_cast(v)
+    assert isinstance(s, str)
+    m = re.fullmatch(r"\\([0-3][0-7]{2})", s)
+    if m:
+        n = int(m.group(1), 8)
+        return "" if n == 0 else (chr(n) if n < 0x80 else s)
+    return s[:1]
+
+
 def _array_in(v: object, elem_oid: object = None, typmod: object = None) -> object:
     """A value cast to an array type (``elem_oid`` its element type, or None when unknown) in
     the array storage form of ``arrays``; a char(n) / varchar(n) element type's length
@@ -1178,10 +1193,13 @@ def _array_in(v: object, elem_oid: object = None, typmod: object = None) -> obje
     if arrays.is_bounded(v):
         got = arrays.load(v)
         return arrays.store(*got) if got is not None else v
+    if _VECTOR.fullmatch(v):  # an int2vector / oidvector's text: '11 22 33'
+        return json.dumps([int(x) for x in v.split()])
     items = _json(v)
     return json.dumps(items) if isinstance(items, list) else v
 
 
+_VECTOR = re.compile(r"\s*-?\d+(?:\s+-?\d+)+\s*")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?")
 
 

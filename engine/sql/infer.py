@@ -218,6 +218,8 @@ def datatype_ref(dt: exp.DataType) -> TypeRef:
     text = dt.sql("postgres").lower()
     if dt.this == exp.DataType.Type.USERDEFINED:
         kind = dt.args.get("kind")
+        if isinstance(kind, exp.Identifier) and kind.quoted and kind.name == "char":
+            return 18, -1  # "char", the one-byte type (char unquoted is character(1))
         text = (kind.name if isinstance(kind, exp.Dot) else kind.sql("postgres")).lower()
         text = text.strip('"')
         if text.endswith("__array"):

@@ -822,7 +822,9 @@ class Rewriter:
             return fn("pg_uuid", v)
         if oid == 1186:
             return fn("pg_interval", v)
-        if oid in (25, 1043, 1042, 19, 18):
+        if oid == 18:
+            return fn("pg_char1", v)
+        if oid in (25, 1043, 1042, 19):
             if isinstance(v, exp.Literal) and v.is_string:
                 return v
             if e.meta.get("from_bool"):  # boolean to text is 'true' / 'false' (boolout is t/f)
