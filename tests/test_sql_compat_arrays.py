@@ -175,3 +175,7 @@ def test_one_byte_char_and_vectors(s):
     assert shown(s, "SELECT '\\101'::\"char\", '\\377'::\"char\", '\\000'::\"char\"::text, "
                  "'ab'::\"char\"") == [("A", "\\377", "", "a")]
     assert shown(s, "SELECT unnest('11 22 33'::int2vector)") == [("11",), ("22",), ("33",)]
+
+
+def test_concatenation_binds_looser_than_arithmetic(s):
+    assert shown(s, "SELECT 'four: ' || 2+2, 2*3 || 'x'") == [("four: 4", "6x")]

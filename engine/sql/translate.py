@@ -476,6 +476,12 @@ class Rewriter:
             return _subscript(e)
         if isinstance(e, exp.ArrayAgg):
             return _array_agg(e, e.this)
+        if isinstance(e, exp.DPipe):
+            # SQLite's || binds tighter than + - * /, PostgreSQL's looser: keep the operands
+            for key in ("this", "expression"):
+                side = e.args.get(key)
+                if isinstance(side, exp.Binary) and not isinstance(side, (exp.DPipe, exp.Dot)):
+                    e.set(key, exp.Paren(this=side))
         if isinstance(e, exp.SHA2Digest):
             return fn(f"sha{e.args.get('length') or 256}", e.this)
         if isinstance(e, exp.Getbit):
