@@ -179,3 +179,10 @@ def test_one_byte_char_and_vectors(s):
 
 def test_concatenation_binds_looser_than_arithmetic(s):
     assert shown(s, "SELECT 'four: ' || 2+2, 2*3 || 'x'") == [("four: 4", "6x")]
+
+
+def test_trim_of_bytea(s):
+    assert shown(s, "SELECT trim('\\x00'::bytea FROM '\\x00546f6d00'::bytea), "
+                 "trim(leading '\\x00'::bytea FROM '\\x00546f6d00'::bytea), "
+                 "btrim('\\x00546f6d00'::bytea, ''::bytea)") == [
+        ("\\x546f6d", "\\x546f6d00", "\\x00546f6d00")]

@@ -143,7 +143,20 @@ def bit_count(v: object) -> int | None:
     return None if v is None else sum(bin(x).count("1") for x in _bytes(v))
 
 
+def trim(v: object, chars: object, where: str) -> bytes | None:
+    """trim([LEADING | TRAILING | BOTH] chars FROM v) of bytea: any of the bytes of chars."""
+    if v is None or chars is None:
+        return None
+    b, c = _bytes(v), _bytes(chars)
+    if where in ("LEADING", "BOTH"):
+        b = b.lstrip(c)
+    if where in ("TRAILING", "BOTH"):
+        b = b.rstrip(c)
+    return b
+
+
 FUNCTIONS: dict[str, Callable[..., object]] = {
+    "pg_bytea_trim": trim,
     "encode": encode,
     "decode": decode,
     "md5": md5,

@@ -135,6 +135,7 @@ _FUNC_TYPES: dict[str, int] = {
     "array_upper": 23,
     "array_lower": 23,
     "cardinality": 23,
+    "pg_bytea_trim": 17,
     "booleq": 16,
     "boolne": 16,
     "encode": 25,
@@ -544,6 +545,10 @@ class Inferer:
         if isinstance(e, (exp.TimestampTrunc, exp.DateTrunc)):
             t = self.type_of(e.this, scope)
             return t if t and t[0] in (1114, 1184) else (1184, -1)
+        if isinstance(e, exp.Trim) and e.args.get("expression") is not None:
+            t = self.type_of(e.this, scope)
+            if t is not None and t[0] == 17:
+                return t  # trim of bytea is bytea
         if isinstance(
             e,
             (

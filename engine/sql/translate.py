@@ -335,6 +335,9 @@ class Rewriter:
         if isinstance(node, exp.Cast) and datatype_ref(node.to)[0] in (25, 1043, 1042):
             t = self.numeric._type(node.this)
             node.meta["from_bool"] = t is not None and t[0] == types.BOOL
+        if isinstance(node, exp.Trim) and node.args.get("expression") is not None:
+            t = self.numeric._type(node.this)
+            node.meta["bytea"] = t is not None and t[0] == 17
         if isinstance(node, exp.Anonymous) and str(node.this).lower() == "pg_typeof":
             t = self.numeric._type(node.expressions[0]) if node.expressions else None
             if t is not None and _array_elem(t[0]) is not None:
@@ -476,6 +479,10 @@ class Rewriter:
             return _subscript(e)
         if isinstance(e, exp.ArrayAgg):
             return _array_agg(e, e.this)
+        if isinstance(e, exp.Trim) and e.meta.get("bytea"):
+            # trim / btrim / ltrim / rtrim of bytea: bytes, which SQLite's trim reads as text
+            where = str(e.args.get("position") or "BOTH").upper()
+            return fn("pg_bytea_trim", e.this, e.args["expression"], _str(where))
         if isinstance(e, exp.DPipe):
             # SQLite's || binds tighter than + - * /, PostgreSQL's looser: keep the operands
             for key in ("this", "expression"):
