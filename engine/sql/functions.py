@@ -26,6 +26,8 @@ import apsw
 import regex
 
 from aurora.engine.sql import (
+    arrays,
+    binary,
     datetime_in,
     extensions,
     interval,
@@ -645,7 +647,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
       else int(_contains(_json(a), _json(b))), 2, True)
     f("jsonb_contained", lambda a, b: None if a is None or b is None
       else int(_contains(_json(b), _json(a))), 2, True)
-    f("array_positions", _array_positions, 2, True)
+    f("array_positions", arrays.positions, 2, True)
     f("pg_array_cat", _array_cat, 4, True)
     f("pg_any_all", _any_all, 4, True)
     f("pg_row_to_json", _row_to_json, 2, True)
@@ -653,12 +655,34 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("array_to_string", _array_to_string)
     for name, func in regexp.FUNCTIONS.items():
         f(name, func)
-    f("array_position", lambda arr, v: _array_position(arr, v), 2)
-    f("array_length", lambda arr, dim=1: _array_len(arr))
-    f("array_upper", lambda arr, dim=1: _array_len(arr))
-    f("array_lower", lambda arr, dim=1: 1 if _array_len(arr) else None)
-    f("cardinality", lambda arr: _array_len(arr) or 0, 1)
-    f("pg_array_in", lambda arr: _array_in(arr), 1)
+    f("array_position", arrays.position, -1, True)
+    f("array_length", arrays.length, 2, True)
+    f("array_upper", arrays.upper, 2, True)
+    f("array_lower", arrays.lower, 2, True)
+    f("array_ndims", arrays.ndims, 1, True)
+    f("array_dims", arrays.array_dims, 1, True)
+    f("cardinality", arrays.cardinality, 1, True)
+    f("array_fill", arrays.fill, -1, True)
+    f("array_replace", arrays.replace, 3, True)
+    f("trim_array", arrays.trim, 2, True)
+    f("array_append", arrays.append, 2, True)
+    f("array_prepend", arrays.prepend, 2, True)
+    f("array_cat", arrays.concat, 2, True)
+    f("pg_array_cmp", arrays.compare, 2, True)
+    f("pg_array_contains", arrays.contains, 2, True)
+    conn.create_collation("pg_array", lambda a, b: arrays.compare(a, b) or 0)
+    conn.create_aggregate_function("pg_array_min", lambda: arrays.Extreme(-1), 1)
+    conn.create_aggregate_function("pg_array_max", lambda: arrays.Extreme(1), 1)
+    f("pg_array_overlaps", arrays.overlaps, 2, True)
+    f("pg_like_any", _like_any, 5, True)
+    f("pg_like_glob", _like_glob, -1, True)
+    f("pg_array_sub", arrays.get, -1, True)
+    f("pg_array_slice", arrays.slice_, -1, True)
+    f("pg_array_assign", arrays.assign, -1, True)
+    f("pg_array_assign_slice", arrays.assign_slice, -1, True)
+    f("pg_array_agg_check", arrays.agg_check, 1, True)
+    f("pg_array_in", _array_in, -1, True)
+    f("pg_char1", _char1, 1, True)
     f("pg_array_get", _array_get, 2, True)
     f(
         "pg_json_contains",
@@ -689,6 +713,8 @@ def register(conn: apsw.Connection, s: Session) -> None:
     )
     f("pg_regnamespace_name", lambda v: {11: "pg_catalog", 2200: "public"}.get(v, str(v)), 1)
     f("pg_bool", lambda v: types.bool_in(v), 1)
+    f("booleq", lambda a, b: None if a is None or b is None else int(bool(a) == bool(b)), 2, True)
+    f("boolne", lambda a, b: None if a is None or b is None else int(bool(a) != bool(b)), 2, True)
     f("pg_bytea", types.bytea_in, 1)
     numeric.register(conn)
     f("pg_int", _int_cast, -1, True)
@@ -698,7 +724,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_timestamptz", lambda v: None if v is None else _infinity(v) or ts_text(_to_datetime(v, s.tz)), 1)
     f("pg_timestamp", lambda v: _timestamp_cast(v, s.tz), 1)
     f("pg_date", lambda v: _date_cast(v, s.tz), 1)
-    f("pg_uuid", lambda v: None if v is None else str(uuid.UUID(str(v))), 1)
+    f("pg_uuid", types.uuid_in, 1, True)
     f("gen_random_uuid", lambda: str(uuid.uuid4()), 0)
     f("uuid_generate_v4", lambda: str(uuid.uuid4()), 0)
     f("random", random.random, 0)
@@ -709,17 +735,19 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("right", lambda t, n: None if t is None else (t[-n:] if n else ""), 2, True)
     f("split_part", lambda t, d, n: _split_part(t, d, n), 3, True)
     f("strpos", lambda t, sub: None if t is None else t.find(sub) + 1, 2, True)
-    f(
-        "md5",
-        lambda t: None if t is None else __import__("hashlib").md5(str(t).encode()).hexdigest(),
-        1,
-    )
+    for name, func in binary.FUNCTIONS.items():
+        f(name, func, -1, True)
+    f("translate", _translate, 3, True)
+    f("ascii", lambda t: None if t is None else (ord(str(t)[0]) if str(t) else 0), 1, True)
+    f("reverse", lambda t: None if t is None else str(t)[::-1], 1, True)
     f("repeat", _repeat, 2, True)
+    f("pg_overlay", _overlay, -1, True)
+    f("pg_regex_substring", _regex_substring, 2, True)
     f("initcap", lambda t: None if t is None else t.title(), 1, True)
     f("lpad", lambda t, n, fill=" ": _pad(t, n, fill, left=True))
     f("rpad", lambda t, n, fill=" ": _pad(t, n, fill, left=False))
     f("pg_size_pretty", _size_pretty, 1, True)
-    f("array_remove", _array_remove, 2, True)
+    f("array_remove", arrays.remove, 2, True)
     f("pg_relation_size", lambda rel, fork="main": _relation_size(s, rel, "relation", fork))
     f("pg_table_size", lambda rel: _relation_size(s, rel, "table"), 1)
     f("pg_indexes_size", lambda rel: _relation_size(s, rel, "indexes"), 1)
@@ -731,6 +759,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_raise_multirow", _raise_multirow, 0)
     f("pg_raise_conflict_twice", _raise_conflict_twice, 0)
     f("pg_raise_check_option", _raise_check_option, 1)
+    f("pg_raise", _raise, 2)
 
 
 def _sleep(s: Session, secs: object) -> None:
@@ -754,6 +783,28 @@ _MAX_CHAR_BYTES = 4
 
 def _too_large() -> SqlError:
     return SqlError("54000", "requested length too large")
+
+
+def _overlay(t: object, new: object, start: object, count: object = None) -> object:
+    """overlay(t PLACING new FROM start [FOR count]), on text or bytea."""
+    if t is None or new is None or start is None:
+        return None
+    f = _bigint_arg(start)
+    n = len(new) if count is None else _bigint_arg(count)  # type: ignore[arg-type]
+    if f < 1 or n < 0:
+        raise SqlError("22011", "negative substring length not allowed")
+    return t[: f - 1] + new + t[f - 1 + n :]  # type: ignore[index,operator]
+
+
+def _regex_substring(t: object, pattern: object) -> object:
+    """substring(t FROM pattern): the first parenthesised part of the first match, or the
+    whole match when the pattern has none; NULL without a match."""
+    if t is None or pattern is None:
+        return None
+    m = regexp.first_match(str(t), pattern)
+    if m is None:
+        return None
+    return m.group(1) if m.re.groups else m.group(0)
 
 
 def _repeat(t: object, n: object) -> object:
@@ -856,6 +907,11 @@ def _series_next(s: Session, v: object, stop: object, step: object, tz: dt.tzinf
     d = numeric.value(v) + numeric.value(step)  # type: ignore[operator]
     end, up = numeric.value(stop), numeric.value(step) > 0  # type: ignore[operator]
     return numeric.stored(d) if (d <= end if up else d >= end) else None  # type: ignore[operator]
+
+
+def _raise(code: str, message: str) -> None:
+    """An error a translated expression raises where PostgreSQL's function would."""
+    raise SqlError(code, message)
 
 
 def _raise_div0() -> None:
@@ -1092,29 +1148,6 @@ def _size_pretty(n: object) -> str | None:
     return None
 
 
-def _array_remove(arr: object, v: object) -> object:
-    items = _json(arr)
-    if not isinstance(items, list):
-        return arr
-    return json.dumps([x for x in items if x != v and not (v is not None and str(x) == str(v))])
-
-
-def _array_position(arr: object, v: object) -> object:
-    items = _json(arr)
-    if isinstance(items, list):
-        for i, x in enumerate(items, 1):
-            if x == v:
-                return i
-    return None
-
-
-def _array_len(arr: object) -> int | None:
-    items = _json(arr)
-    if isinstance(items, list):
-        return len(items) or None
-    return None
-
-
 def _array_get(arr: object, index: object) -> object:
     """``arr[i]`` with a 0-based index: NULL out of range, a nested array as JSON text."""
     items = _json(arr)
@@ -1127,24 +1160,81 @@ def _array_get(arr: object, index: object) -> object:
     return json.dumps(v) if isinstance(v, (list, dict)) else v
 
 
-def _array_in(v: object) -> object:
-    if v is None or not isinstance(v, str):
+def _char1(v: object) -> object:
+    """A value as the one-byte "char" type: its first character, or the byte a ``\\ooo``
+    spells (shown that way when it is not ASCII; NUL is empty), as char.c reads it."""
+    if v is None:
+        return None
+    s = v if isinstance(v, str) else _text_cast(v)
+    assert isinstance(s, str)
+    m = re.fullmatch(r"\\([0-3][0-7]{2})", s)
+    if m:
+        n = int(m.group(1), 8)
+        return "" if n == 0 else (chr(n) if n < 0x80 else s)
+    return s[:1]
+
+
+def _array_in(v: object, elem_oid: object = None, typmod: object = None) -> object:
+    """A value cast to an array type (``elem_oid`` its element type, or None when unknown) in
+    the array storage form of ``arrays``; a char(n) / varchar(n) element type's length
+    (``typmod``) is checked (22001) and char(n) elements padded."""
+    if isinstance(typmod, int) and typmod > 4 and v is not None:
+        got = arrays.load(_array_in(v, elem_oid))
+        if got is None:
+            return v
+        n = typmod - 4
+        name = "character" if elem_oid == 1042 else "character varying"
+
+        def sized(x: object) -> object:
+            t = x if isinstance(x, str) else _text_cast(x)
+            assert isinstance(t, str)
+            if len(t) > n:
+                if t[n:].strip(" "):
+                    raise SqlError("22001", f"value too long for type {name}({n})")
+                t = t[:n]
+            return t.ljust(n) if elem_oid == 1042 else t
+
+        return arrays.store(arrays.map_items(got[0], sized), got[1])
+    if v is None:
+        return None
+    if isinstance(v, bytes):
+        v = v.decode()
+    if not isinstance(v, str):
         return v
+    if isinstance(elem_oid, int) and elem_oid:
+        if v.lstrip().startswith("{") or arrays.is_bounded(v):
+            return types.array_in(elem_oid, v)
+        got = arrays.load(v)
+        if got is None:
+            return v
+        if elem_oid in (114, 3802):
+            return arrays.store(*got)  # JSON elements are JSON values already
+        if elem_oid in (types.TEXT, 1043, 1042, 19):
+            conv: Callable[[object], object] = lambda x: x if isinstance(x, str) else _text_cast(x)  # noqa: E731
+        else:  # text elements through the element type's input; numbers are kept
+            conv = lambda x: types.text_in(elem_oid, x) if isinstance(x, str) else x  # type: ignore[arg-type]  # noqa: E731
+        return arrays.store(arrays.map_items(got[0], conv), got[1])
     if v.lstrip().startswith("{"):
         # PostgreSQL's array literal: numbers when every element reads as one, so that
         # '33 = ANY ('{1,2,33}')' compares numbers (the element type comes from the other side)
-        literal = types.parse_array_literal(v)
-        if isinstance(literal, list):
-            try:
-                return json.dumps([None if x is None else json.loads(x) for x in literal]
-                                  if all(x is None or _NUMBER.fullmatch(x) for x in literal)
-                                  else literal)
-            except ValueError:
-                return json.dumps(literal)
+        try:
+            items, lbounds = arrays.parse_literal(v)
+        except SqlError:
+            raise
+        flat = arrays.leaves(items)
+        if all(x is None or _NUMBER.fullmatch(x) for x in flat):
+            items = arrays.map_items(items, json.loads)
+        return arrays.store(items, lbounds)
+    if arrays.is_bounded(v):
+        got = arrays.load(v)
+        return arrays.store(*got) if got is not None else v
+    if _VECTOR.fullmatch(v):  # an int2vector / oidvector's text: '11 22 33'
+        return json.dumps([int(x) for x in v.split()])
     items = _json(v)
     return json.dumps(items) if isinstance(items, list) else v
 
 
+_VECTOR = re.compile(r"\s*-?\d+(?:\s+-?\d+)+\s*")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?")
 
 
@@ -1340,6 +1430,70 @@ def _any_all(op: str, x: object, arr: object, every: int) -> object:
     return int(bool(every))
 
 
+def _like_pattern(p: str, fold: bool) -> re.Pattern:
+    """A LIKE pattern (``%``, ``_``, ``\\`` escapes) as a regular expression."""
+    out, i = [], 0
+    while i < len(p):
+        c = p[i]
+        if c == "\\" and i + 1 < len(p):
+            i += 1
+            out.append(re.escape(p[i]))
+        elif c == "%":
+            out.append(".*")
+        elif c == "_":
+            out.append(".")
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return re.compile("".join(out), re.S | (re.I if fold else 0))
+
+
+def _like_glob(pattern: object, escape: object = "\\") -> object:
+    """A LIKE pattern (escape character ``escape``, none when empty) as a GLOB pattern."""
+    if pattern is None or escape is None:
+        return None
+    p, esc = str(pattern), str(escape)
+    if len(esc) > 1:
+        raise SqlError("22025", "invalid escape string",
+                       hint="Escape string must be empty or one character.")
+    out, i = [], 0
+    while i < len(p):
+        c = p[i]
+        if esc and c == esc:
+            if i + 1 == len(p):
+                raise SqlError("22025", "LIKE pattern must not end with escape character")
+            i += 1
+            c = p[i]
+            out.append(f"[{c}]" if c in "*?[" else c)
+        elif c == "%":
+            out.append("*")
+        elif c == "_":
+            out.append("?")
+        else:
+            out.append(f"[{c}]" if c in "*?[" else c)
+        i += 1
+    return "".join(out)
+
+
+def _like_any(x: object, arr: object, every: int, fold: int, negate: int) -> object:
+    """``x [NOT] [I]LIKE ANY|ALL (array)`` with PostgreSQL's NULL rules."""
+    got = arrays.load(arr)
+    if got is None:
+        return None
+    unknown = False
+    for p in arrays.leaves(got[0]):
+        if x is None or p is None:
+            unknown = True
+            continue
+        hit = _like_pattern(str(p), bool(fold)).fullmatch(str(x)) is not None
+        if hit != bool(negate):
+            if not every:
+                return 1
+        elif every:
+            return 0
+    return None if unknown else int(bool(every))
+
+
 def _row_to_json(fields: object, pretty: object) -> object:
     """row_to_json(ROW(...)): the record's fields are f1, f2 ...; pretty puts each on a line."""
     items = json.loads(str(fields)) if fields is not None else []
@@ -1355,48 +1509,16 @@ def _row_to_json(fields: object, pretty: object) -> object:
 
 
 def _array_cat(a: object, b: object, a_array: int, b_array: int) -> object:
+    """``||`` with an array operand: arrays end to end, or an element appended / prepended."""
     if a_array and b_array:
-        if a is None or b is None:
-            return b if a is None else a
-        x, y = _json(a), _json(b)
-        if not isinstance(x, list) or not isinstance(y, list):
-            return json.dumps((x if isinstance(x, list) else [x]) + (y if isinstance(y, list)
-                                                                     else [y]))
-        dx, dy = _depth(x), _depth(y)
-        if not x or not y or dx == dy:
-            return json.dumps(x + y)
-        if dx == dy + 1:
-            return json.dumps([*x, y])
-        if dy == dx + 1:
-            return json.dumps([x, *y])
-        raise SqlError("2202E", "cannot concatenate incompatible arrays")
+        return arrays.concat(a, b)
     if a_array:
-        arr = _json(a) if a is not None else []
-        return json.dumps([*(arr if isinstance(arr, list) else [arr]), _json_scalar(b)])
-    arr = _json(b) if b is not None else []
-    return json.dumps([_json_scalar(a), *(arr if isinstance(arr, list) else [arr])])
-
-
-def _depth(x: Any) -> int:
-    d = 0
-    while isinstance(x, list) and x:
-        d, x = d + 1, x[0]
-    return d
+        return arrays.append(a, _json_scalar(b))
+    return arrays.prepend(_json_scalar(a), b)
 
 
 def _json_scalar(v: object) -> object:
     return v.decode() if isinstance(v, bytes) else v
-
-
-def _array_positions(arr: object, x: object) -> object:
-    if arr is None:
-        return None
-    items = _json(arr)
-    if not isinstance(items, list):
-        raise SqlError("22023", "searching for elements in multidimensional arrays is not "
-                       "supported")
-    return json.dumps([i for i, y in enumerate(items, 1)
-                       if (y is None and x is None) or (x is not None and str(y) == str(x))])
 
 
 def _to_timestamp(v: object) -> object:
@@ -1734,10 +1856,28 @@ def _date_cast(v: object, tz: dt.tzinfo) -> object:
 
 
 def _split_part(t: str | None, d: str, n: int) -> str | None:
-    if t is None:
+    """split_part: the n-th field (from the end when n is negative); an empty delimiter
+    leaves the whole text as the one field."""
+    if t is None or d is None or n is None:
         return None
-    parts = t.split(d)
+    if n == 0:
+        raise SqlError("22023", "field position must not be zero")
+    parts = t.split(d) if d else ([t] if t else [])
+    if n < 0:
+        n += len(parts) + 1
     return parts[n - 1] if 0 < n <= len(parts) else ""
+
+
+def _translate(t: object, src: object, dst: object) -> object:
+    """translate(t, from, to): each character of ``from`` becomes the character at its
+    position in ``to``, or is deleted when ``to`` is shorter."""
+    if t is None or src is None or dst is None:
+        return None
+    a, b = str(src), str(dst)
+    table: dict[int, int | None] = {}
+    for i, c in enumerate(a):
+        table.setdefault(ord(c), ord(b[i]) if i < len(b) else None)
+    return str(t).translate(table)
 
 
 BACKEND_PID_BASE = os.getpid()

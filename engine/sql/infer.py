@@ -177,6 +177,28 @@ _FUNC_TYPES: dict[str, int] = {
     "array_upper": 23,
     "array_lower": 23,
     "cardinality": 23,
+    "pg_bytea_trim": 17,
+    "booleq": 16,
+    "boolne": 16,
+    "encode": 25,
+    "decode": 17,
+    "sha224": 17,
+    "getbit": 23,
+    "get_bit": 23,
+    "set_bit": 17,
+    "get_byte": 23,
+    "set_byte": 17,
+    "bit_count": 20,
+    "translate": 25,
+    "ascii": 23,
+    "reverse": 25,
+    "regexp_matches": 1009,
+    "pg_regexp_matches": 1009,
+    "string_to_table": 25,
+    "regexp_split_to_table": 25,
+    "pg_similar_substring": 25,
+    "array_ndims": 23,
+    "array_dims": 25,
     "pg_my_temp_schema": 26,
     "aurora_db_instance_identifier": 25,
     "date_part": 701,
@@ -213,6 +235,7 @@ _BOOL_NODES = (
     exp.In,
     exp.Like,
     exp.ILike,
+    exp.Glob,
     exp.Is,
     exp.Exists,
     exp.Between,
@@ -222,7 +245,10 @@ _BOOL_NODES = (
     exp.NullSafeNEQ,
     exp.Boolean,
     exp.SimilarTo,
+    exp.Escape,
     exp.ArrayContainsAll,
+    exp.ArrayContainedBy,
+    exp.ArrayOverlaps,
     exp.LogicalAnd,
     exp.LogicalOr,
 )
@@ -235,6 +261,8 @@ def datatype_ref(dt: exp.DataType) -> TypeRef:
     text = dt.sql("postgres").lower()
     if dt.this == exp.DataType.Type.USERDEFINED:
         kind = dt.args.get("kind")
+        if isinstance(kind, exp.Identifier) and kind.quoted and kind.name == "char":
+            return 18, -1  # "char", the one-byte type (char unquoted is character(1))
         text = (kind.name if isinstance(kind, exp.Dot) else kind.sql("postgres")).lower()
         text = text.strip('"')
         if text.endswith("__array"):
@@ -364,9 +392,12 @@ def column_name(e: exp.Expression) -> str:
         return "?column?"  # -> ->> #> #>> ? ?| ?& are operators, not functions
     if isinstance(e, exp.AtTimeZone):
         return "timezone"
+    if isinstance(e, exp.SHA2Digest):
+        return f"sha{e.args.get('length') or 256}"
     if isinstance(e, exp.Func):
         name = e.sql_name().lower()
         return {
+            "getbit": "get_bit",
             "explode": "unnest",
             "arrayagg": "array_agg",
             "logicaland": "bool_and",
@@ -578,6 +609,10 @@ class Inferer:
         if isinstance(e, (exp.TimestampTrunc, exp.DateTrunc)):
             t = self.type_of(e.this, scope)
             return t if t and t[0] in (1114, 1184) else (1184, -1)
+        if isinstance(e, exp.Trim) and e.args.get("expression") is not None:
+            t = self.type_of(e.this, scope)
+            if t is not None and t[0] == 17:
+                return t  # trim of bytea is bytea
         if isinstance(
             e,
             (
@@ -596,10 +631,18 @@ class Inferer:
         if isinstance(e, exp.JSONBExtractScalar):
             return types.TEXT, -1
         if isinstance(e, exp.Bracket):
-            # arr[i]: the element type (int2vector / oidvector hold int2 / oid).
+            # arr[i]: the element type (int2vector / oidvector hold int2 / oid); a slice
+            # anywhere in arr[i][j:k] makes the whole an array of the base's type
+            sliced = False
+            while isinstance(e, exp.Bracket) and isinstance(e.this, exp.Bracket):
+                sliced = sliced or any(isinstance(x, exp.Slice) for x in e.expressions)
+                e = e.this
+            sliced = sliced or any(isinstance(x, exp.Slice) for x in e.expressions)
             t = self.type_of(e.this, scope)
             if t is not None and t[0] == 3802:
                 return t  # jsonb[key]
+            if sliced:
+                return t
             arr = types.BY_OID.get(t[0]) if t else None
             if t and t[0] in (22, 30):
                 return (types.INT2 if t[0] == 22 else types.OID), -1
@@ -631,8 +674,21 @@ class Inferer:
             return self.type_of(e.this, scope)
         if isinstance(e, exp.Dot) and isinstance(e.expression, exp.Expression):
             return self.type_of(e.expression, scope)
+        if isinstance(e, (exp.ArrayConcat, exp.ArrayAppend, exp.ArrayPrepend, exp.ArrayRemove)):
+            t = self.type_of(e.this, scope)
+            if t is None and isinstance(e, exp.ArrayConcat) and e.expressions:
+                t = self.type_of(e.expressions[0], scope)
+            return t
+        if isinstance(e, exp.ArraySize):
+            return types.INT4, -1
         if isinstance(e, exp.Anonymous):
             name = str(e.this).lower()
+            if name in ("array_replace", "trim_array", "array_remove") and e.expressions:
+                return self.type_of(e.expressions[0], scope)
+            if name == "array_fill" and e.expressions:
+                t = self.type_of(e.expressions[0], scope)
+                elem = types.BY_OID.get(t[0]) if t else None
+                return (elem.array_oid if elem and elem.array_oid else 1009), -1
             if name in _FUNC_TYPES:
                 return _FUNC_TYPES[name], -1
             if name == "date_bin" and len(e.expressions) == 3:  # the type of its source
@@ -648,6 +704,8 @@ class Inferer:
             return 1083, -1
         if isinstance(e, exp.TimestampFromParts):
             return 1114, -1
+        if isinstance(e, exp.SHA2Digest):
+            return 17, -1
         if isinstance(e, exp.Func):
             name = e.sql_name().lower()
             if name in _FUNC_TYPES:

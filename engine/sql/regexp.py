@@ -35,7 +35,7 @@ def _compile(pattern: object, flags: object) -> tuple[regex.Pattern, bool]:
             bits |= regex.I
         elif ch == "c":
             bits &= ~regex.I
-        elif ch in "nw":
+        elif ch in "nmw":
             bits = (bits & ~regex.S) | regex.M
         elif ch == "s":
             bits = (bits | regex.S) & ~regex.M
@@ -113,7 +113,9 @@ def regexp_replace(src: object, pattern: object, repl: object, *rest: object) ->
     text = str(src)
     if rest and isinstance(rest[0], int):   # (start [, N [, flags]])
         start = _start(rest[0])
-        n = _positive(rest[1], "n") if len(rest) > 1 else 0
+        n = int(rest[1]) if len(rest) > 1 else 0  # type: ignore[call-overload]
+        if n < 0:
+            raise SqlError("22023", f'invalid value for parameter "n": {n}')
         r, glob = _compile(pattern, rest[2] if len(rest) > 2 else "")
         if len(rest) == 1:
             n = 0 if glob else 1
@@ -151,6 +153,95 @@ def regexp_match(src: object, pattern: object, flags: object = "") -> object:
     return json.dumps(list(m.groups()) if r.groups else [m.group(0)])
 
 
+def first_match(text: str, pattern: object) -> regex.Match | None:
+    r, _ = _compile(pattern, "")
+    return next(_matches(r, text), None)
+
+
+def regexp_matches(src: object, pattern: object, flags: object = "") -> object:
+    """The matches (every one with ``g``) as a JSON array of text arrays: the set
+    regexp_matches returns, unnested by the caller."""
+    if src is None or pattern is None or flags is None:
+        return None
+    r, glob = _compile(pattern, flags)
+    out = []
+    for m in _matches(r, str(src)):
+        out.append(list(m.groups()) if r.groups else [m.group(0)])
+        if not glob:
+            break
+    return json.dumps(out)
+
+
+def similar_to_regex(pattern: str, escape: str | None) -> str:
+    """A SQL ``SIMILAR TO`` pattern as the POSIX regular expression PostgreSQL makes of it
+    (regexp.c's similar_escape): anchored, ``%`` and ``_`` as ``.*`` and ``.``, groups not
+    capturing, and the escape's double quotes marking the part substring() returns."""
+    if escape is not None and len(escape) > 1:
+        raise SqlError("22025", "invalid escape string",
+                       hint="Escape string must be empty or one character.")
+    out = ["^(?:"]
+    after_escape = False
+    in_class = 0  # position inside a bracket expression (0: outside)
+    quotes = 0
+    for c in pattern:
+        if after_escape:
+            if c == '"' and not in_class:
+                if quotes == 0:
+                    out.append("){1,1}?(")
+                elif quotes == 1:
+                    out.append("){1,1}(?:")
+                else:
+                    raise SqlError("2201B", "SQL regular expression may not contain more than "
+                                   "two escape-double-quote separators")
+                quotes += 1
+            else:
+                out.append("\\" + c)
+            after_escape = False
+        elif escape and c == escape:
+            after_escape = True
+        elif in_class:
+            out.append("\\" + c if c == "\\" else c)
+            if c == "]" and in_class > 1:
+                in_class = 0
+            elif not (c == "^" and in_class == 1):
+                in_class += 1
+        elif c == "[":
+            out.append(c)
+            in_class = 1
+        elif c == "%":
+            out.append(".*")
+        elif c == "_":
+            out.append(".")
+        elif c == "(":
+            out.append("(?:")
+        elif c in "\\.^$":
+            out.append("\\" + c)
+        else:
+            out.append(c)
+    out.append(")$")
+    return "".join(out)
+
+
+def similar_to(src: object, pattern: object, escape: object = "\\") -> object:
+    """``src SIMILAR TO pattern [ESCAPE escape]``."""
+    if src is None or pattern is None or escape is None:
+        return None
+    r, _ = _compile(similar_to_regex(str(pattern), str(escape)), "")
+    return int(next(_matches(r, str(src)), None) is not None)
+
+
+def similar_substring(src: object, pattern: object, escape: object) -> object:
+    """``substring(src SIMILAR pattern ESCAPE escape)``: the part between the escaped double
+    quotes of the first match (the whole match without them), NULL without one."""
+    if src is None or pattern is None or escape is None:
+        return None
+    r, _ = _compile(similar_to_regex(str(pattern), str(escape)), "")
+    m = next(_matches(r, str(src)), None)
+    if m is None:
+        return None
+    return m.group(1) if r.groups >= 1 and str(escape) + '"' in str(pattern) else m.group(0)
+
+
 def regexp_split_to_array(src: object, pattern: object, flags: object = "") -> object:
     if src is None or pattern is None or flags is None:
         return None
@@ -178,8 +269,10 @@ def regexp_count(src: object, pattern: object, start: object = 1, flags: object 
     return sum(1 for _ in _matches(r, str(src), _start(start)))
 
 
-def _nth(src: object, pattern: object, start: object, n: object, flags: object):
-    r, _ = _compile(pattern, flags)
+def _nth(src: object, pattern: object, start: object, n: object, flags: object, name: str):
+    r, glob = _compile(pattern, flags)
+    if glob:
+        raise SqlError("22023", f'{name}() does not support the "global" option')
     want = _positive(n, "n")
     for i, m in enumerate(_matches(r, str(src), _start(start)), 1):
         if i == want:
@@ -193,7 +286,7 @@ def regexp_instr(src: object, pattern: object, start: object = 1, n: object = 1,
         return None
     if int(endoption) not in (0, 1):  # type: ignore[call-overload]
         raise SqlError("22023", f'invalid value for parameter "endoption": {endoption}')
-    m = _nth(src, pattern, start, n, flags)
+    m = _nth(src, pattern, start, n, flags, "regexp_instr")
     g = int(subexpr)  # type: ignore[call-overload]
     if g < 0:
         raise SqlError("22023", f'invalid value for parameter "subexpr": {g}')
@@ -206,7 +299,7 @@ def regexp_substr(src: object, pattern: object, start: object = 1, n: object = 1
                   flags: object = "", subexpr: object = 0) -> object:
     if any(x is None for x in (src, pattern, start, n, flags, subexpr)):
         return None
-    m = _nth(src, pattern, start, n, flags)
+    m = _nth(src, pattern, start, n, flags, "regexp_substr")
     g = int(subexpr)  # type: ignore[call-overload]
     if g < 0:
         raise SqlError("22023", f'invalid value for parameter "subexpr": {g}')
@@ -427,6 +520,9 @@ def variadic(kind: str, first: object, arr: object) -> object:
 
 
 FUNCTIONS: dict[str, Callable[..., object]] = {
+    "pg_regexp_matches": regexp_matches,
+    "pg_similar_to": similar_to,
+    "pg_similar_substring": similar_substring,
     "format": pg_format,
     "quote_ident": quote_ident,
     "quote_literal": quote_literal,

@@ -705,6 +705,9 @@ class Session:
             # pg_trigger ...) but written with syntax SQLite lacks: its answer is no rows.
             rows = []
             self._desc = None
+        except UnicodeDecodeError:
+            self._reset_cursor(cur)
+            raise
         finally:
             self._deadline = None
         if plan.kind == "select" or plan.returning:
@@ -727,6 +730,19 @@ class Session:
         n = self.conn.changes()
         tag = f"INSERT 0 {n}" if plan.kind == "insert" else f"{plan.kind.upper()} {n}"
         return StatementResult(tag)
+
+    def _reset_cursor(self, cur: apsw.Cursor) -> None:
+        """A statement that failed while its rows were read (a text SQLite built from bytes
+        that are not UTF-8) is still open and would lock its tables (DROP TABLE answered
+        "database table is locked"): close it and go on with a fresh cursor."""
+        with contextlib.suppress(apsw.Error):
+            cur.close(True)
+        fresh = self.conn.cursor()
+        if cur is self._cur:
+            fresh.exec_trace = self._trace
+            self._cur = fresh
+        else:
+            self._fast = fresh
 
     def _run_external(self, plan: Plan, cur: apsw.Cursor, sql: str, bind: list[object]) -> list:
         """A statement that calls a service (the ML functions): a first run only gathers the

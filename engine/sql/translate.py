@@ -19,7 +19,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.sqlite import SQLite
 
-from aurora.engine.sql import dml, extensions, lexer, schemas, types
+from aurora.engine.sql import arrays, dml, extensions, lexer, schemas, types
 from aurora.engine.sql.catalog import Catalog
 from aurora.engine.sql.infer import Inferer, Scope, datatype_ref, infer_select
 from aurora.engine.sql.jsonb import TABLE_FUNCTIONS
@@ -50,12 +50,61 @@ _CATALOG_SCHEMAS = ("pg_catalog", "public", "information_schema")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
 
 
+_E_ESCAPE = re.compile(
+    r"\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|u([0-9a-fA-F]{0,4})|U([0-9a-fA-F]{0,8})|(.))|''",
+    re.S)
+
+
 def _estring(m: re.Match) -> str:
-    value = re.sub(
-        r"\\(.)|''",
-        lambda x: _ESCAPES.get(x.group(1), x.group(1)) if x.group(1) else "'",
-        m.group(1),
-    )
+    """An E'...' string's value (scan.l's escapes: \\b \\f \\n \\r \\t, octal and hex bytes,
+    \\uXXXX and \\UXXXXXXXX code points with their surrogate pairs) as a plain literal."""
+    body = m.group(1)
+    out = bytearray()
+    high = 0  # a pending high surrogate
+    pos = 0
+    for x in _E_ESCAPE.finditer(body):
+        literal = body[pos : x.start()]
+        if high and (literal or (x.group(3) is None and x.group(4) is None)):
+            near = literal[:1] if literal else x.group(0)[:1]
+            raise SqlError("42601", f'invalid Unicode surrogate pair at or near "{near}"')
+        out += literal.encode()
+        pos = x.end()
+        octal, hexa, u4, u8, other = x.groups()
+        if x.group(0) == "''":
+            out += b"'"
+        elif octal is not None:
+            out.append(int(octal, 8) & 0xFF)
+        elif hexa is not None:
+            out.append(int(hexa, 16))
+        elif u4 is not None or u8 is not None:
+            digits = u4 if u4 is not None else u8
+            if len(digits) != (4 if u4 is not None else 8):
+                raise SqlError("22025", "invalid Unicode escape",
+                               hint="Unicode escapes must be \\uXXXX or \\UXXXXXXXX.")
+            cp = int(digits, 16)
+            if high:
+                if not 0xDC00 <= cp <= 0xDFFF:
+                    raise SqlError("42601", "invalid Unicode surrogate pair at or near "
+                                   f'"{x.group(0)}"')
+                cp, high = 0x10000 + ((high - 0xD800) << 10) + (cp - 0xDC00), 0
+            elif 0xD800 <= cp <= 0xDBFF:
+                high = cp
+                continue
+            elif 0xDC00 <= cp <= 0xDFFF:
+                raise SqlError("42601", f'invalid Unicode surrogate pair at or near "{x.group(0)}"')
+            if cp > 0x10FFFF or cp == 0:
+                raise SqlError("42601", f'invalid Unicode escape value at or near "{x.group(0)}"')
+            out += chr(cp).encode()
+        else:
+            out += _ESCAPES.get(other, other).encode()
+    if high:
+        near = body[pos : pos + 1] or "'"
+        raise SqlError("42601", f'invalid Unicode surrogate pair at or near "{near}"')
+    out += body[pos:].encode()
+    try:
+        value = out.decode()
+    except UnicodeDecodeError:
+        raise SqlError("22021", 'invalid byte sequence for encoding "UTF8"') from None
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -64,8 +113,48 @@ _INTERVAL_LITERAL = re.compile(
 )
 
 
+_INSERT_INTO = re.compile(r"\s*INSERT\s+INTO\s+[\w.\"]+\s*\(", re.I)
+_SUBSCRIPT = re.compile(r"\[\s*([+-]?\d+)\s*(?::\s*([+-]?\d+)\s*)?\]")
+
+
+def _insert_subscripts(sql: str) -> tuple[str, dict[int, list[tuple[int, int | None]]]]:
+    """``INSERT INTO t (a[1:2], b[3], c)``, beyond sqlglot: the column list without its
+    subscripts, and each subscripted column's (lower, upper) pairs by position (upper None
+    for a plain subscript)."""
+    m = _INSERT_INTO.match(sql)
+    if not m:
+        return sql, {}
+    end = sql.find(")", m.end())
+    if end < 0:
+        return sql, {}
+    found: dict[int, list[tuple[int, int | None]]] = {}
+    columns = sql[m.end() : end].split(",")
+    for i, col in enumerate(columns):
+        if "[" not in col:
+            continue
+        name, _, rest = col.partition("[")
+        pairs = [(int(x.group(1)), int(x.group(2)) if x.group(2) else None)
+                 for x in _SUBSCRIPT.finditer("[" + rest)]
+        if _SUBSCRIPT.sub("", "[" + rest).strip():
+            return sql, {}  # not integer subscripts: left to the parser
+        found[i] = pairs
+        columns[i] = name
+    return sql[: m.end()] + ",".join(columns) + sql[end:], found
+
+
+_ARG = r"(\$\d+|'(?:[^']|'')*'|NULL|[\w.]+)"
+_SIMILAR_SUBSTRING = re.compile(
+    rf"\bsubstring\s*\(\s*{_ARG}\s+similar\s+{_ARG}\s+escape\s+{_ARG}\s*\)", re.I)
+
+
 def parse(sql: str) -> exp.Expression:
     """Parse one PostgreSQL statement (raises SqlError 42601 on a syntax error)."""
+    if "imilar" in sql or "IMILAR" in sql:
+        # substring(s SIMILAR pattern ESCAPE escape), which sqlglot does not read
+        sql = _SIMILAR_SUBSTRING.sub(r"pg_similar_substring(\1, \2, \3)", sql)
+    subscripts: dict[int, list[tuple[int, int | None]]] = {}
+    if "[" in sql and _INSERT_INTO.match(sql):
+        sql, subscripts = _insert_subscripts(sql)
     if "E'" in sql or "e'" in sql:
         # E'...' escape strings: sqlglot reads them as byte strings SQLite cannot take.
         sql = _ESTRING.sub(_estring, sql)
@@ -93,6 +182,8 @@ def parse(sql: str) -> exp.Expression:
         ) from None
     if tree is None:
         raise SqlError("42601", "syntax error: empty statement")
+    if subscripts:
+        tree.meta["insert_subscripts"] = subscripts
     return tree
 
 
@@ -204,14 +295,18 @@ class Rewriter:
         self._insert_short_rows(tree)
         self._rowid_key_not_null(tree)
         self._insert_defaults(tree)
+        _set_functions_as_unnest(tree)
         self._lateral(tree)
         _unnest_element_types(tree)
         _subscript_offsets(tree)
+        self._jsonb_assignments(tree)  # before the array rule: j['a'] = v is jsonb's
+        self._check_subscripted(tree)
+        _array_assignments(tree)
+        _insert_subscripted(tree)
         self._correlated_unnest(tree)
         self._srf_in_select(tree)
         self._series_in_select(tree)
         self._json_srf_in_select(tree)
-        self._jsonb_assignments(tree)
         self._whole_rows(tree)
         self._jsonb_casts(tree)
         self._json_types(tree)
@@ -343,6 +438,26 @@ class Rewriter:
         if isinstance(node, exp.TimeToStr):  # to_char of a number: its picture, not a date's
             t = self.numeric._type(node.this)
             number_kind = _NUMBER_KINDS.get(t[0]) if t is not None else None
+        if isinstance(node, (exp.Array, exp.ArrayAgg)):
+            self._note_array_elements(node)
+        if isinstance(node, exp.Cast) and datatype_ref(node.to)[0] in (25, 1043, 1042):
+            t = self.numeric._type(node.this)
+            node.meta["from_bool"] = t is not None and t[0] == types.BOOL
+        if isinstance(node, exp.Trim) and node.args.get("expression") is not None:
+            t = self.numeric._type(node.this)
+            node.meta["bytea"] = t is not None and t[0] == 17
+        if isinstance(node, exp.Anonymous) and str(node.this).lower() == "pg_typeof":
+            t = self.numeric._type(node.expressions[0]) if node.expressions else None
+            if t is not None and _array_elem(t[0]) is not None:
+                return _str(types.format_type(t[0], -1) or "")  # an array's type, not its text
+        if isinstance(node, (exp.Min, exp.Max)) and not node.expressions:
+            t = self.numeric._type(node.this)
+            if t is not None and _array_elem(t[0]) is not None:
+                node.meta["array_extreme"] = True
+        if isinstance(node, (exp.ArrayContainsAll, exp.ArrayContainedBy)):
+            node.meta["arrays"] = any(
+                t is not None and _array_elem(t[0]) is not None
+                for t in (self.numeric._type(node.this), self.numeric._type(node.expression)))
         for key, value in list(node.args.items()):
             if isinstance(value, exp.Expression):
                 new = self.walk(value)
@@ -356,7 +471,21 @@ class Rewriter:
                 node.set(key, [self.walk(x) if isinstance(x, exp.Expression) else x for x in value])
         if number_kind is not None:
             return fn("pg_num_to_char", node.this, node.args["format"], _str(number_kind))
+        if isinstance(node, exp.Ordered) and typed and typed[0] is not None and _array_elem(
+                typed[0][0]) is not None:
+            # ORDER BY an array: PostgreSQL's array order, by the collation functions.py adds
+            node.set("this", exp.Collate(this=node.this, expression=exp.Var(this="pg_array")))
+            return node
+        if node.meta.get("array_extreme"):
+            return fn("pg_array_max" if isinstance(node, exp.Max) else "pg_array_min", node.this)
         if typed is not None:
+            if isinstance(node, _COMPARISONS) and (
+                    _quantified(node) is not None or isinstance(node.expression, (exp.Any, exp.All))):
+                return self._node(node)  # x op ANY/ALL (array): element by element
+            if isinstance(node, _COMPARISONS) and len(typed) == 2:
+                compared = _array_comparison(node, typed)
+                if compared is not None:
+                    return compared
             if isinstance(node, (exp.Add, exp.Sub)) and len(typed) == 2:
                 dated = _date_arithmetic(node, typed)
                 if dated is not None:
@@ -472,7 +601,65 @@ class Rewriter:
         if isinstance(e, exp.Bracket) and len(e.expressions) == 1:
             return _subscript(e)
         if isinstance(e, exp.ArrayAgg):
-            return fn("json_group_array", e.this)
+            return _array_agg(e, e.this)
+        if isinstance(e, exp.Trim) and e.meta.get("bytea"):
+            # trim / btrim / ltrim / rtrim of bytea: bytes, which SQLite's trim reads as text
+            where = str(e.args.get("position") or "BOTH").upper()
+            return fn("pg_bytea_trim", e.this, e.args["expression"], _str(where))
+        if isinstance(e, exp.DPipe):
+            # SQLite's || binds tighter than + - * /, PostgreSQL's looser: keep the operands
+            for key in ("this", "expression"):
+                side = e.args.get(key)
+                if isinstance(side, exp.Binary) and not isinstance(side, (exp.DPipe, exp.Dot)):
+                    e.set(key, exp.Paren(this=side))
+        if isinstance(e, exp.SHA2Digest):
+            return fn(f"sha{e.args.get('length') or 256}", e.this)
+        if isinstance(e, exp.Getbit):
+            return fn("get_bit", e.this, e.expression)
+        if isinstance(e, (exp.Encode, exp.Decode)):
+            return fn(type(e).__name__.lower(), e.this, e.args["charset"])
+        if isinstance(e, exp.RegexpLike) and e.args.get("flag") is not None:
+            return fn("regexp_like", e.this, e.expression, e.args["flag"])
+        if isinstance(e, exp.Like) and not isinstance(e.expression, (exp.Any, exp.All)):
+            # PostgreSQL's LIKE is case-sensitive and escapes with \\ unless told otherwise:
+            # SQLite's GLOB with the pattern translated (pg_like_glob is deterministic, so a
+            # constant pattern is translated once per statement)
+            glob = exp.Glob(this=e.this, expression=fn("pg_like_glob", e.expression))
+            return exp.Not(this=glob) if e.args.get("negate") else glob
+        if isinstance(e, exp.Escape) and isinstance(e.this, (exp.Glob, exp.Not)):
+            glob = e.this.this if isinstance(e.this, exp.Not) else e.this
+            if isinstance(glob, exp.Glob):
+                pattern = glob.expression
+                glob.set("expression", fn("pg_like_glob", *pattern.expressions, e.expression))
+                return e.this
+        if isinstance(e, exp.SimilarTo):
+            return fn("pg_similar_to", e.this, e.expression)
+        if isinstance(e, exp.Escape) and isinstance(e.this, exp.Anonymous) and str(
+                e.this.this) == "pg_similar_to":
+            return fn("pg_similar_to", *e.this.expressions[:2], e.expression)
+        if isinstance(e, exp.Overlay):
+            length = e.args.get("for_")
+            return fn("pg_overlay", e.this, e.expression, e.args.get("from_"),
+                      *([length] if length is not None else []))
+        if isinstance(e, exp.Substring) and self._is_text(e.args.get("start")):
+            # substring(s FROM pattern [FOR escape]): a POSIX or a SIMILAR TO pattern
+            length = e.args.get("length")
+            if length is not None:
+                return fn("pg_similar_substring", e.this, e.args["start"], length)
+            return fn("pg_regex_substring", e.this, e.args["start"])
+        if isinstance(e, exp.Substring) and e.args.get("start") is not None:
+            return _substring(e)
+        if isinstance(e, exp.ArraySize):
+            return fn("array_length", e.this, e.expression or exp.Literal.number(1))
+        if isinstance(e, exp.ArrayAppend):
+            return fn("array_append", e.this, e.expression)
+        if isinstance(e, exp.ArrayPrepend):
+            return fn("array_prepend", e.expression, e.this)
+        if isinstance(e, exp.ArrayConcat):
+            out = e.this
+            for x in e.expressions:
+                out = fn("array_cat", out, x)
+            return out
         if isinstance(e, exp.Extract):
             unit = e.this  # date_part's unit may be a parameter (a normalised literal)
             u = _str(unit.name.lower()) if isinstance(unit, (exp.Var, exp.Identifier)) else unit
@@ -545,9 +732,18 @@ class Rewriter:
         if isinstance(e, exp.Mod):
             return fn("pg_mod", e.this, e.expression)
         if isinstance(e, exp.ArrayContainsAll):
-            return fn("pg_json_contains", e.this, e.expression)
+            name = "pg_array_contains" if e.meta.get("arrays") else "pg_json_contains"
+            return fn(name, e.this, e.expression)
         if isinstance(e, exp.ArrayContainedBy):
-            return fn("pg_json_contains", e.expression, e.this)
+            name = "pg_array_contains" if e.meta.get("arrays") else "pg_json_contains"
+            return fn(name, e.expression, e.this)
+        if isinstance(e, exp.ArrayOverlaps):
+            return fn("pg_array_overlaps", e.this, e.expression)
+        if isinstance(e, (exp.Like, exp.ILike)) and isinstance(e.expression, (exp.Any, exp.All)):
+            q = e.expression
+            return fn("pg_like_any", e.this, _unparen(q.this), exp.Literal.number(
+                isinstance(q, exp.All)), exp.Literal.number(isinstance(e, exp.ILike)),
+                exp.Literal.number(bool(e.args.get("negate"))))
         if type(e) in _JSON_OPERATORS:
             return self._json_operator(e)
         if e.meta.get("json_kinds") is not None or e.meta.get("jsonb_op"):
@@ -593,8 +789,8 @@ class Rewriter:
             return exp.Explode(this=e.expressions[0])
         if name == "timezone" and len(e.expressions) == 2:
             return fn("pg_at_time_zone", e.expressions[1], e.expressions[0])
-        if name in ("array_agg",):
-            return fn("json_group_array", *e.expressions)
+        if name in ("array_agg",) and len(e.expressions) == 1:
+            return _array_agg(e, e.expressions[0])
         e.set("this", name)
         return e
 
@@ -936,13 +1132,18 @@ class Rewriter:
             return fn("pg_uuid", v)
         if oid == 1186:
             return fn("pg_interval", v)
-        if oid in (25, 1043, 1042, 19, 18):
+        if oid == 18:
+            return fn("pg_char1", v)
+        if oid in (25, 1043, 1042, 19):
             if isinstance(v, exp.Literal) and v.is_string:
                 return v
+            if e.meta.get("from_bool"):  # boolean to text is 'true' / 'false' (boolout is t/f)
+                return exp.Case(ifs=[exp.If(this=v.copy(), true=_str("true")),
+                                     exp.If(this=exp.Not(this=v.copy()), true=_str("false"))])
             return fn("pg_text", v)
         t = types.BY_OID.get(oid)
         if t is not None and t.category == "A":
-            return fn("pg_array_in", v)
+            return fn("pg_array_in", v, exp.Literal.number(t.elem_oid))
         return v
 
     def _any(self, e: exp.Binary) -> exp.Expression:
@@ -968,9 +1169,70 @@ class Rewriter:
             sel = e.expressions[0]
             if isinstance(sel, exp.Subquery):
                 sel = sel.this
-            sel = sel
             return _array_subquery(sel)
-        return fn("json_array", *e.expressions)
+        nested = e.meta.get("array_elements", ())
+        return fn("json_array", *(fn("json", x) if i in nested else x
+                                  for i, x in enumerate(e.expressions)))
+
+    def _check_subscripted(self, tree: exp.Expression) -> None:
+        """A value assigned to ``a[i]`` / ``a[lo:hi]`` of a type PostgreSQL would not cast to
+        the element (a timestamp into integer[]): 42804, as PostgreSQL answers."""
+        pairs: list[tuple[str, bool, exp.Expression]] = []  # (column, sliced, value)
+        if isinstance(tree, exp.Update):
+            for eq in tree.expressions:
+                if isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Bracket):
+                    target: exp.Expression = eq.this
+                    sliced = False
+                    while isinstance(target, exp.Bracket):
+                        sliced = sliced or isinstance(target.expressions[0], exp.Slice)
+                        target = target.this
+                    pairs.append((target.name, sliced, eq.expression))
+            table = tree.this.name
+        elif isinstance(tree, exp.Insert) and tree.meta.get("insert_subscripts"):
+            if not isinstance(tree.this, exp.Schema) or not isinstance(tree.expression, exp.Values):
+                return
+            table = tree.this.this.name
+            cols = [c.name for c in tree.this.expressions]
+            for i, subs in tree.meta["insert_subscripts"].items():
+                sliced = any(hi is not None for _, hi in subs)
+                for row in tree.expression.expressions:
+                    if i < len(row.expressions) and i < len(cols):
+                        pairs.append((cols[i], sliced, row.expressions[i]))
+        else:
+            return
+        for col, sliced, value in pairs:
+            info = self.catalog.column(table, col)
+            elem = _array_elem(info.type_oid) if info is not None else None
+            t = self.numeric._type(value)
+            if elem is None or t is None:
+                continue
+            want, got = types.BY_OID.get(elem), types.BY_OID.get(t[0])
+            if want is None or got is None or {want.category, got.category} != {"N", "D"}:
+                continue
+            need = types.format_type(info.type_oid if sliced else elem, -1)  # type: ignore[union-attr]
+            raise SqlError("42804", f'subscripted assignment to "{col}" requires type {need} but '
+                           f"expression is of type {types.format_type(t[0], -1)}")
+
+    def _is_text(self, e: exp.Expression | None) -> bool:
+        """Whether an operand is a string literal of the statement (normalised or not)."""
+        if isinstance(e, exp.Literal):
+            return e.is_string
+        return isinstance(e, exp.Parameter) and self.lit_kinds.get(int(e.name)) == "s"
+
+    def _note_array_elements(self, e: exp.Expression) -> None:
+        """Before the rewrite: which elements of ``ARRAY[...]`` (or the argument of array_agg)
+        are arrays themselves, to nest them as JSON rather than as text."""
+        args = e.expressions if isinstance(e, exp.Array) else [e.this]
+        found = set()
+        for i, x in enumerate(args):
+            if isinstance(x, exp.Order):
+                x = x.this
+            if isinstance(x, exp.Array):
+                continue  # rewritten to json_array, which nests by itself
+            t = self.numeric._type(x)
+            if t is not None and _array_elem(t[0]) is not None:
+                found.add(i)
+        e.meta["array_elements"] = found
 
     # -- rules over whole queries ---------------------------------------------------------
 
@@ -1225,6 +1487,13 @@ class Rewriter:
             if info.type_oid in (1042, 1043) and info.typmod > 4:
                 value.replace(_cut_spaces(value.copy(), info.typmod - 4))
                 continue
+            elem = _array_elem(info.type_oid)
+            if elem is not None:
+                if not (isinstance(value, exp.Anonymous) and str(value.this) == "pg_array_in"):
+                    sized = [exp.Literal.number(info.typmod)] if info.typmod > 4 else []
+                    value.replace(fn("pg_array_in", value.copy(), exp.Literal.number(elem),
+                                     *sized))
+                continue
             wrap = _WRITE_FUNCS.get(info.type_oid)
             if info.type_oid in (700, 701) and self._is_text(value):
                 # a float's text input ('10e400' is 22003, not Infinity as SQLite reads it)
@@ -1311,6 +1580,7 @@ _WRITE_FUNCS = {
     3802: "pg_jsonb",
     1184: "pg_timestamptz",
     1186: "pg_interval",
+    2950: "pg_uuid",
 }
 
 
@@ -1560,28 +1830,195 @@ def _subscript_offsets(tree: exp.Expression) -> None:
 
 
 def _subscript(e: exp.Bracket) -> exp.Expression:
-    """``arr[i]`` as pg_array_get(arr, 0-based i)."""
+    """``arr[i][j]`` as pg_array_sub(arr, i, j) and ``arr[a:b]`` as pg_array_slice(arr, a, b),
+    with PostgreSQL's 1-based subscripts; a chain of subscripts is one call (the inner one was
+    rewritten first). An int2vector catalog column counts from 0 (pg_array_get)."""
     arr, idx = e.this, e.expressions[0]
-    if isinstance(idx, exp.Slice):
-        raise SqlError("0A000", "array slices are not supported")
     vector = isinstance(arr, exp.Column) and arr.name.lower() in _VECTOR_COLUMNS
+    if isinstance(idx, exp.Slice):
+        lo, hi = (_subscript_value(x, e, shifted=False) if x is not None else _str(arrays.OMITTED)
+                  for x in (idx.args.get("this"), idx.args.get("expression")))
+        bounds = [lo, hi]
+    else:
+        k = _subscript_value(idx, e, e.meta.get("shifted", True))
+        if vector:
+            return fn("pg_array_get", arr, k)
+        bounds = [k]
+    prior: list[exp.Expression] = []
+    if isinstance(arr, exp.Anonymous) and str(arr.this) in ("pg_array_sub", "pg_array_slice"):
+        prior = list(arr.expressions[1:])
+        if str(arr.this) == "pg_array_sub" and len(bounds) == 2:
+            prior = [x for k in prior for x in (exp.Literal.number(1), k)]
+        if str(arr.this) == "pg_array_slice" and len(bounds) == 1:
+            bounds = [exp.Literal.number(1), bounds[0]]
+        arr = arr.expressions[0]
+    name = "pg_array_slice" if len(bounds) == 2 else "pg_array_sub"
+    return fn(name, arr, *prior, *bounds)
+
+
+def _array_assignments(tree: exp.Expression) -> None:
+    """``UPDATE t SET a[i] = x, a[lo:hi] = y``: each subscripted target becomes ``a = `` an
+    assignment call on the column's value (several on one column apply in order)."""
+    if isinstance(tree, exp.Insert) and tree.args.get("conflict") is not None:
+        tree = tree.args["conflict"]  # ON CONFLICT DO UPDATE SET a[i] = ...
+    if not isinstance(tree, (exp.Update, exp.OnConflict)) or not any(
+            isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Bracket)
+            for eq in tree.expressions or []):
+        return
+    out: list[exp.Expression] = []
+    merged: dict[str, exp.EQ] = {}
+    for eq in tree.expressions:
+        if not (isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Bracket)):
+            out.append(eq)
+            continue
+        chain: list[exp.Bracket] = []
+        target: exp.Expression = eq.this
+        while isinstance(target, exp.Bracket):
+            chain.insert(0, target)
+            target = target.this
+        if not isinstance(target, exp.Column):
+            raise SqlError("42601", "syntax error at or near \"[\"")
+        sliced = any(isinstance(x, exp.Slice) for b in chain for x in b.expressions)
+        args: list[exp.Expression] = []
+        for b in chain:
+            idx = b.expressions[0]
+            if isinstance(idx, exp.Slice):
+                args += [_str(arrays.OMITTED) if x is None else _subscript_value(x, b, shifted=False)
+                         for x in (idx.args.get("this"), idx.args.get("expression"))]
+            else:
+                k = _subscript_value(idx, b, b.meta.get("shifted", True))
+                args += [exp.Literal.number(1), k] if sliced else [k]
+        name = target.name.lower()
+        prior = merged.get(name)
+        current = prior.expression if prior is not None else exp.column(target.name)
+        call = fn("pg_array_assign_slice" if sliced else "pg_array_assign", current,
+                  eq.expression, *args)
+        if prior is not None:
+            prior.set("expression", call)
+        else:
+            merged[name] = exp.EQ(this=exp.column(target.name), expression=call)
+            out.append(merged[name])
+    tree.set("expressions", out)
+
+
+# Set-returning functions that are unnest() of an array function.
+_UNNESTED = {
+    "string_to_table": "string_to_array",
+    "regexp_split_to_table": "regexp_split_to_array",
+    "regexp_matches": "pg_regexp_matches",
+}
+
+
+def _set_functions_as_unnest(tree: exp.Expression) -> None:
+    """``string_to_table(...)``, ``regexp_split_to_table(...)`` and ``regexp_matches(...)``
+    are ``unnest`` of an array (regexp_matches: of an array of text arrays), so that they go
+    where unnest goes, in FROM or in a select list."""
+    for f in list(tree.find_all(exp.Anonymous)):
+        array_fn = _UNNESTED.get(str(f.this).lower())
+        if array_fn is not None:
+            f.replace(exp.Anonymous(this="unnest", expressions=[fn(array_fn, *f.expressions)]))
+
+
+def _insert_subscripted(tree: exp.Expression) -> None:
+    """``INSERT INTO t (a[1:2]) VALUES (x)``: the value is assigned into an empty array."""
+    subscripts = tree.meta.get("insert_subscripts")
+    if not subscripts or not isinstance(tree, exp.Insert):
+        return
+    if not isinstance(tree.expression, exp.Values):
+        raise SqlError("0A000", "INSERT ... SELECT into subscripted columns is not supported")
+    for row in tree.expression.expressions:
+        for i, pairs in subscripts.items():
+            if i >= len(row.expressions):
+                continue
+            v = row.expressions[i]
+            sliced = any(hi is not None for _, hi in pairs)
+            args = [exp.Literal.number(x) for lo, hi in pairs
+                    for x in ((lo if hi is not None else 1, hi if hi is not None else lo)
+                              if sliced else (lo,))]
+            v.replace(fn("pg_array_assign_slice" if sliced else "pg_array_assign", exp.Null(),
+                         v.copy(), *args))
+
+
+def _subscript_value(idx: exp.Expression, e: exp.Bracket, shifted: bool) -> exp.Expression:
+    """A subscript as a 1-based integer expression (sqlglot made some literals 0-based)."""
     if not isinstance(idx, (exp.Literal, exp.Neg)) or (
         isinstance(idx, exp.Literal) and idx.is_string
     ):
-        idx = fn("pg_int", idx)  # '2' is 2 and 'x' is 22P02, as PostgreSQL coerces it
-    literal = isinstance(idx, exp.Literal) or (
-        isinstance(idx, exp.Neg) and isinstance(idx.this, exp.Literal)
-    )
-    if literal:
-        k = int(idx.this.this if isinstance(idx, exp.Neg) else idx.this)
-        k = -k if isinstance(idx, exp.Neg) else k
-        k = k if e.meta.get("shifted", True) else k - 1
-        index: exp.Expression = exp.Literal.number(k + 1 if vector else k)
-    else:
-        index = (
-            idx if vector else exp.Sub(this=exp.Paren(this=idx), expression=exp.Literal.number(1))
-        )
-    return fn("pg_array_get", arr, index)
+        return fn("pg_int", idx)  # '2' is 2 and 'x' is 22P02, as PostgreSQL coerces it
+    if isinstance(idx, exp.Neg) and not isinstance(idx.this, exp.Literal):
+        return idx
+    k = int(idx.this.this if isinstance(idx, exp.Neg) else idx.this)
+    k = -k if isinstance(idx, exp.Neg) else k
+    return exp.Literal.number(k + 1 if shifted else k)
+
+
+def _positive_literal(e: exp.Expression | None) -> bool:
+    return isinstance(e, exp.Literal) and not e.is_string and int(float(e.this)) >= 1
+
+
+def _substring(e: exp.Substring) -> exp.Expression:
+    """substr / substring(s FROM start FOR count) as PostgreSQL counts: a start before 1
+    still counts its characters off ``count`` (SQLite's counts from the end), and a
+    negative count is 22011. Plain SQLite, no Python call."""
+    start, count = e.args["start"], e.args.get("length")
+    if _positive_literal(start) and (count is None or (
+            isinstance(count, exp.Literal) and not count.is_string)):
+        return e
+    first = exp.func("max", start.copy(), exp.Literal.number(1), dialect="sqlite")
+    if count is None:
+        return exp.Substring(this=e.this, start=first)
+    size = exp.func("max", exp.Sub(this=exp.Add(this=start.copy(), expression=count.copy()),
+                                   expression=first.copy()),
+                    exp.Literal.number(0), dialect="sqlite")
+    return exp.Case(
+        ifs=[exp.If(this=exp.LT(this=count.copy(), expression=exp.Literal.number(0)),
+                    true=fn("pg_raise", _str("22011"),
+                            _str("negative substring length not allowed")))],
+        default=exp.Substring(this=e.this, start=first, length=size))
+
+
+def _array_elem(oid: int) -> int | None:
+    """The element type of an array type (not the 0-based int2vector / oidvector)."""
+    t = types.BY_OID.get(oid)
+    if t is None or t.category != "A" or oid in (22, 30):
+        return None
+    return t.elem_oid or types.TEXT
+
+
+def _array_comparison(e: exp.Expression, typed: tuple) -> exp.Expression | None:
+    """``a op b`` with an array operand: PostgreSQL's array order (element by element, NULL
+    elements last, then by size), a text or parameter operand read as an array literal."""
+    oids = [t[0] if t else None for t in typed]
+    if 2950 in oids and oids.count(2950) == 1:
+        # a uuid against text: the text through uuid input ('{...}', no hyphens, upper case)
+        other = e.expression if oids[0] == 2950 else e.this
+        if isinstance(other, (exp.Literal, exp.Parameter)) and not isinstance(other, exp.Null):
+            other.replace(fn("pg_uuid", other.copy()))
+        return None
+    elems = [_array_elem(o) if o is not None else None for o in oids]
+    elem = next((x for x in elems if x is not None), None)
+    if elem is None:
+        return None
+    sides = []
+    for side, x in zip((e.this, e.expression), elems, strict=True):
+        if x is None:
+            if isinstance(side, exp.Null):
+                return None
+            side = fn("pg_array_in", side, exp.Literal.number(elem))
+        sides.append(side)
+    return type(e)(this=fn("pg_array_cmp", *sides), expression=exp.Literal.number(0))
+
+
+def _array_agg(e: exp.Expression, arg: exp.Expression) -> exp.Expression:
+    """array_agg(x): NULL over no rows; an array argument nests (a dimension more)."""
+    nested = 0 in e.meta.get("array_elements", ())
+    if nested:
+        if isinstance(arg, exp.Order):
+            arg.set("this", fn("json", arg.this))
+        else:
+            arg = fn("json", arg)
+        return fn("pg_array_agg_check", fn("nullif", fn("json_group_array", arg), _str("[]")))
+    return fn("nullif", fn("json_group_array", arg), _str("[]"))
 
 
 def _unnest_element_types(tree: exp.Expression) -> None:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Context, Decimal, InvalidOperation
 
-from aurora.engine.sql import datetime_in, interval, numeric
+from aurora.engine.sql import arrays, datetime_in, interval, numeric
 from aurora.engine.sqlapi import SqlError
 
 
@@ -184,8 +184,8 @@ def lookup_oid(name: str) -> int | None:
 def oid_of(name: str) -> int:
     """The OID of a type name as written in SQL (``int4``, ``character varying``, ``text[]``)."""
     n = name.strip().lower().replace("pg_catalog.", "").strip('"')
-    if n.endswith("[]"):
-        elem = oid_of(n[:-2])
+    if n.endswith("]"):  # int[], int[][] and int[3] are all int's array type
+        elem = oid_of(re.sub(r"(\s*\[\s*\d*\s*\])+$", "", n))
         t = BY_OID.get(elem)
         return t.array_oid if t and t.array_oid else 1009
     n = re.sub(r"\s*\(.*\)", "", n)
@@ -211,7 +211,7 @@ def typmod_of(name: str, oid: int) -> int:
     if oid == NUMERIC:
         s = int(m.group(2) or 0)
         return ((a << 16) | s) + 4
-    if oid in (1042, 1043):
+    if oid in (1042, 1043, 1014, 1015):  # char(n), varchar(n) and their arrays
         return a + 4
     if oid in (1083, 1114, 1184, 1266):
         return a
@@ -233,6 +233,8 @@ def format_type(oid: int | None, typmod: int | None = -1) -> str | None:
             name = f"numeric({tm >> 16},{tm & 0xFFFF})"
         elif t.oid in (1042, 1043) and tm >= 4:
             name = f"{name}({tm - 4})"
+        elif t.oid in (1014, 1015) and tm >= 4:
+            name = f"{name[:-2]}({tm - 4})[]"
         elif t.oid in (1114, 1184):
             name = name.replace("timestamp", f"timestamp({tm})", 1)
     return name
@@ -274,8 +276,9 @@ def numeric_in(value: object) -> object:
     return value
 
 
-_TRUE = {"t", "true", "y", "yes", "on", "1"}
-_FALSE = {"f", "false", "n", "no", "off", "0"}
+# bool.c's parse_bool: any prefix of true / false / yes / no, on, of(f), 1 and 0
+_TRUE = {"t", "tr", "tru", "true", "y", "ye", "yes", "on", "1"}
+_FALSE = {"f", "fa", "fal", "fals", "false", "n", "no", "of", "off", "0"}
 
 
 def bool_in(value: object) -> object:
@@ -289,6 +292,21 @@ def bool_in(value: object) -> object:
             return 0
         raise SqlError("22P02", f'invalid input syntax for type boolean: "{value!s}"')
     return int(bool(value))
+
+
+_UUID = re.compile(r"(\{)?((?:[0-9a-fA-F]{4}-?){7}[0-9a-fA-F]{4})(\})?")
+
+
+def uuid_in(value: object) -> object:
+    """uuid input as uuid.c reads it: 32 hex digits, a hyphen allowed after any group of
+    four, the whole optionally in braces; stored in the canonical lower-case form."""
+    if value is None or isinstance(value, uuid.UUID):
+        return None if value is None else str(value)
+    s = value.decode() if isinstance(value, bytes) else str(value)
+    m = _UUID.fullmatch(s)
+    if m is None or bool(m.group(1)) != bool(m.group(3)) or s.endswith("-}") or s.endswith("-"):
+        raise SqlError("22P02", f'invalid input syntax for type uuid: "{s}"')
+    return str(uuid.UUID(hex=m.group(2).replace("-", "")))
 
 
 def to_sqlite(value: object) -> object:
@@ -573,37 +591,34 @@ def _make_array_decoder(elem_oid: int, tz: dt.tzinfo) -> Decoder:
     inner = make_decoder(elem_oid, -1, tz)
 
     def dec(v: object) -> object:
-        if isinstance(v, str):
-            try:
-                items = json.loads(v)
-            except ValueError:
-                items = parse_array_literal(v)
-            if isinstance(items, list) and inner is not None:
-                return [inner(x) for x in items]
-            return items
         if isinstance(v, (int, float)):
             return [v]
-        return v
+        return arrays.output(v, inner)
 
     return dec
 
 
 def parse_array_literal(s: str) -> list | str:
-    """A PostgreSQL array literal such as ``{1,2,"a b"}`` to a list of strings (one level)."""
-    s = s.strip()
-    if not (s.startswith("{") and s.endswith("}")):
+    """A PostgreSQL array literal such as ``{1,2,"a b"}`` to nested lists of strings (and
+    None); any other text is returned as is."""
+    if not s.lstrip().startswith(("{", "[")):
         return s
-    body = s[1:-1]
-    if not body:
-        return []
-    out: list = []
-    for m in re.finditer(r'"((?:[^"\\]|\\.)*)"|([^,]+)', body):
-        if m.group(1) is not None:
-            out.append(re.sub(r"\\(.)", r"\1", m.group(1)))
-        else:
-            tok = m.group(2).strip()
-            out.append(None if tok.upper() == "NULL" else tok)
-    return out
+    try:
+        return arrays.parse_literal(s)[0]
+    except SqlError:
+        return s
+
+
+def array_in(elem_oid: int, s: str) -> str:
+    """An array literal to its storage form, each element through its type's input (22P02)."""
+    if elem_oid in (0, TEXT, 1043, 1042, 19, 705):
+        conv = None
+    elif elem_oid == 1186:
+        conv = interval.normalize
+    else:
+        conv = lambda x: text_in(elem_oid, x)  # noqa: E731
+    items, lbounds = arrays.parse_literal(s, conv)
+    return arrays.store(items, lbounds)
 
 
 # --- text input (COPY FROM, casts) ---------------------------------------------------------
@@ -635,10 +650,11 @@ def text_in(oid: int, s: str) -> object:
             from aurora.engine.sql import jsonb
 
             return jsonb.dumps(jsonb.loads(s))
+        if oid == 2950:
+            return uuid_in(s)
         t = BY_OID.get(oid)
         if t is not None and t.category == "A":
-            items = parse_array_literal(s)
-            return json.dumps(items) if isinstance(items, list) else s
+            return array_in(t.elem_oid, s)
     except ValueError:
         name = BY_OID[oid].name if oid in BY_OID else str(oid)
         raise SqlError("22P02", f'invalid input syntax for type {name}: "{s}"') from None

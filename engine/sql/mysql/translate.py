@@ -212,6 +212,12 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     for setop in tree.find_all(exp.Union, exp.Intersect, exp.Except):
         _unwrap_arms(setop)
     for like in list(tree.find_all(exp.Like, exp.ILike)):
+        if isinstance(like, exp.Like) and not tr.direct:
+            # MySQL's LIKE follows the collation, case-insensitive by default: PostgreSQL's
+            # LIKE is case-sensitive, its ILIKE is not (SQLite's own LIKE, on the direct path, is not)
+            ilike = exp.ILike(this=like.this, expression=like.expression)
+            like.replace(ilike)
+            like = ilike
         if not isinstance(like.parent, exp.Escape):  # MySQL's LIKE escapes with \ by default
             like.replace(exp.Escape(this=like.copy(), expression=exp.Literal.string("\\")))
     dialect = "sqlite" if tr.direct else "postgres"
