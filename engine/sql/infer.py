@@ -242,6 +242,12 @@ class Scope:
                 if isinstance(inner, (exp.Select, exp.SetOperation)):
                     cols = infer_select(inner, self.catalog, self.inferer)
                     self.derived[src.alias.lower()] = {n.lower(): t for n, t in cols}
+            elif (
+                isinstance(src, exp.Lateral)
+                and isinstance(src.this, exp.Subquery)
+                and src.args.get("alias") is not None
+            ):
+                self.derived[src.alias.lower()] = _derived(src.this.this, src.args["alias"], self)
             elif isinstance(src, exp.Values) and src.alias:  # (VALUES ...) AS t(a, b)
                 self.derived[src.alias.lower()] = _derived(src, src.args["alias"], self)
 
@@ -649,8 +655,51 @@ def infer_select(
     out = []
     for e in node.expressions:
         if isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star)):
-            return []
+            stars = _star_columns(node, e.table.lower() if isinstance(e, exp.Column) else None,
+                                  catalog, inferer)
+            if not stars:
+                return []
+            out += stars
+            continue
         out.append((column_name(e), inferer.type_of(e, scope)))
+    return out
+
+
+def _star_columns(
+    node: exp.Select, qual: str | None, catalog: Catalog, inferer: Inferer
+) -> list[tuple[str, TypeRef | None]]:
+    """The columns a ``*`` (or ``qual.*``) stands for, source by source in FROM order, so
+    that a derived table's expression keeps its type (a boolean shows as t/f); [] when a
+    source's columns are unknown here or a USING / NATURAL join merges some."""
+    frm = node.args.get("from_")
+    joins = node.args.get("joins") or []
+    if qual is None and any(j.args.get("using") or j.args.get("method") for j in joins):
+        return []
+    out: list[tuple[str, TypeRef | None]] = []
+    for src in ([frm.this] if frm is not None else []) + [j.this for j in joins]:
+        alias = src.args.get("alias")
+        if qual is not None and (src.alias_or_name or "").lower() != qual:
+            continue
+        if isinstance(src, exp.Table) and isinstance(src.this, exp.Identifier):
+            cte = None if src.db else _cte(node, src.name.lower())
+            if cte is not None:
+                cols = infer_select(cte.this, catalog, inferer)
+                alias = cte.args["alias"]
+            else:
+                # the type is left to SQLite's column origin, which sees through views
+                cols = [(c.name, None) for c in catalog.table_columns(src.name) or []]
+        elif isinstance(src, exp.Subquery | exp.Lateral) and isinstance(
+            src.this, exp.Subquery | exp.Select | exp.SetOperation
+        ):
+            cols = infer_select(src.this, catalog, inferer)
+        elif isinstance(src, exp.Values):
+            cols = infer_select(src, catalog, inferer)
+        else:
+            return []
+        if not cols:
+            return []
+        renamed = [c.name for c in alias.columns] if isinstance(alias, exp.TableAlias) else []
+        out += [(renamed[i] if i < len(renamed) else n, t) for i, (n, t) in enumerate(cols)]
     return out
 
 

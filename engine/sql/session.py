@@ -539,7 +539,7 @@ class Session:
                 names.append(column_name(e))
                 tys.append(inferer.type_of(e, scope))
         plain = None
-        if kind == "select" and isinstance(tree, exp.Select):
+        if kind == "select" and isinstance(tree, exp.Select) and not tree.is_star:
             plain = [isinstance(e, exp.Column) for e in tree.expressions]
         sql, rw = to_sqlite(tree, self.catalog, inferer)
         return Plan(

@@ -18,7 +18,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.sqlite import SQLite
 
-from aurora.engine.sql import extensions, lexer, schemas, types
+from aurora.engine.sql import extensions, lateral, lexer, schemas, types
 from aurora.engine.sql.catalog import Catalog
 from aurora.engine.sql.infer import Inferer, datatype_ref
 from aurora.engine.sql.numeric_rewrite import VARIANCES, NumericRules, cast_call, write_call
@@ -181,7 +181,7 @@ class Rewriter:
     def run(self, tree: exp.Expression) -> exp.Expression:
         self._insert_short_rows(tree)
         self._insert_defaults(tree)
-        self._lateral(tree)
+        lateral.rewrite(tree, self.catalog.conn, self._next_n)
         _unnest_element_types(tree)
         _subscript_offsets(tree)
         self._correlated_unnest(tree)
@@ -189,6 +189,10 @@ class Rewriter:
         tree = self.walk(tree)
         self._coerce_writes(tree)
         return tree
+
+    def _next_n(self) -> int:
+        self._srf_n += 1
+        return self._srf_n
 
     def _insert_short_rows(self, tree: exp.Expression) -> None:
         """``INSERT INTO t VALUES (1)`` into a table of more columns: PostgreSQL fills the
@@ -676,30 +680,6 @@ class Rewriter:
         return fn("json_array", *e.expressions)
 
     # -- rules over whole queries ---------------------------------------------------------
-
-    def _lateral(self, tree: exp.Expression) -> None:
-        """``CROSS JOIN LATERAL (SELECT expr) AS o(n)`` (pgbench): inline ``o.n`` as ``expr``."""
-        for sel in list(tree.find_all(exp.Select)):
-            joins = sel.args.get("joins") or []
-            for j in list(joins):
-                lat = j.this
-                if not isinstance(lat, exp.Lateral) or not isinstance(lat.this, exp.Subquery):
-                    continue
-                inner = lat.this.this
-                if not isinstance(inner, exp.Select) or inner.args.get("from_") is not None:
-                    raise SqlError("0A000", "LATERAL subqueries with FROM are not supported")
-                alias = lat.args.get("alias")
-                aname = alias.name.lower() if alias is not None else ""
-                names = [c.name.lower() for c in alias.columns] if alias is not None else []
-                exprs = inner.expressions
-                mapping = {}
-                for i, x in enumerate(exprs):
-                    key = names[i] if i < len(names) else x.alias_or_name.lower()
-                    mapping[key] = x.this if isinstance(x, exp.Alias) else x
-                joins.remove(j)
-                for col in list(sel.find_all(exp.Column)):
-                    if col.table.lower() == aname and col.name.lower() in mapping:
-                        col.replace(mapping[col.name.lower()].copy())
 
     def _correlated_unnest(self, tree: exp.Expression) -> None:
         """``FROM pg_index i, unnest(i.indkey, i.indoption) WITH ORDINALITY k(key, opt, n)``

@@ -1,0 +1,81 @@
+"""Query shapes of PostgreSQL's regression suite (join, subselect, aggregates, window,
+transactions ...) answered as PostgreSQL 15 answers them, in process on a real SQLite file."""
+
+from __future__ import annotations
+
+import pytest
+
+from aurora.engine.sql import Session
+from aurora.engine.sqlapi import SqlError
+
+
+def rows(s: Session, sql: str) -> list[tuple]:
+    return s.execute(sql).rows
+
+
+def run(s: Session, script: str) -> None:
+    for sql in s.split(script):
+        s.execute(sql)
+
+
+@pytest.fixture
+def t(s: Session) -> Session:
+    run(s, """
+        CREATE TABLE a (id int, name text);
+        INSERT INTO a VALUES (1, 'one'), (2, 'two'), (3, NULL);
+        CREATE TABLE b (k int, v text, flag boolean);
+        INSERT INTO b VALUES (1, 'x', true), (1, 'y', false), (2, 'z', true);
+    """)
+    return s
+
+
+def test_lateral_subquery_reads_the_tables_to_its_left(t: Session) -> None:
+    got = rows(t, "SELECT a.id, ss.v FROM a, LATERAL (SELECT v FROM b WHERE b.k = a.id) ss "
+                  "ORDER BY 1, 2")
+    assert got == [(1, "x"), (1, "y"), (2, "z")]
+
+
+def test_left_join_lateral_gives_nulls_for_an_empty_subquery(t: Session) -> None:
+    got = rows(t, "SELECT a.id, ss.v FROM a LEFT JOIN LATERAL "
+                  "(SELECT v FROM b WHERE b.k = a.id ORDER BY v DESC LIMIT 1) ss ON true ORDER BY 1")
+    assert got == [(1, "y"), (2, "z"), (3, None)]
+
+
+def test_select_star_lists_lateral_columns_in_from_order_with_their_types(t: Session) -> None:
+    r = t.execute("SELECT * FROM a, LATERAL (SELECT count(*) AS n, bool_and(flag) AS f "
+                  "FROM b WHERE b.k = a.id) ss(cnt) ORDER BY a.id")
+    assert [c.name for c in r.columns] == ["id", "name", "cnt", "f"]
+    assert r.rows == [(1, "one", 2, False), (2, "two", 1, True), (3, None, 0, None)]
+
+
+def test_lateral_values_union_and_function(t: Session) -> None:
+    assert rows(t, "SELECT count(*) FROM a, b JOIN LATERAL (VALUES (a.id), (-1)) ss(x) "
+                   "ON b.k = ss.x") == [(3,)]
+    assert rows(t, "SELECT a.id, g FROM a, LATERAL generate_series(1, a.id) g "
+                   "ORDER BY 1, 2") == [(1, 1), (2, 1), (2, 2), (3, 1), (3, 2), (3, 3)]
+    assert rows(t, "SELECT v.* FROM a, LATERAL (SELECT a.id UNION ALL SELECT a.id * 10) v(x) "
+                   "WHERE a.id = 2") == [(2,), (20,)]
+
+
+def test_a_later_lateral_reads_an_earlier_one(t: Session) -> None:
+    got = rows(t, "SELECT ss2.* FROM a, LATERAL (SELECT a.id * 2 AS d FROM b LIMIT 1) ss1, "
+                  "LATERAL (SELECT ss1.* FROM b LIMIT 1) ss2 ORDER BY 1")
+    assert got == [(2,), (4,), (6,)]
+
+
+def test_right_join_lateral_is_refused(t: Session) -> None:
+    with pytest.raises(SqlError) as e:
+        t.execute("SELECT * FROM a RIGHT JOIN LATERAL generate_series(0, a.id) g ON true")
+    assert e.value.sqlstate == "42P10"
+
+
+def test_star_over_a_derived_table_keeps_boolean_type(s: Session) -> None:
+    assert rows(s, "SELECT * FROM (SELECT 1 AS x) t, (SELECT true AS b) u") == [(1, True)]
+
+
+def test_generate_series_past_its_stop_is_empty(s: Session) -> None:
+    assert rows(s, "SELECT * FROM generate_series(1, 0) g") == []
+    assert rows(s, "SELECT * FROM generate_series(1.5, 0) g") == []
+    assert rows(s, "SELECT count(*) FROM generate_series('2020-01-02'::timestamp, "
+                   "'2020-01-01'::timestamp, '1 day') g") == [(0,)]
+    assert rows(s, "SELECT * FROM generate_series(3, 1, -1) g") == [(3,), (2,), (1,)]
