@@ -79,3 +79,38 @@ def test_generate_series_past_its_stop_is_empty(s: Session) -> None:
     assert rows(s, "SELECT count(*) FROM generate_series('2020-01-02'::timestamp, "
                    "'2020-01-01'::timestamp, '1 day') g") == [(0,)]
     assert rows(s, "SELECT * FROM generate_series(3, 1, -1) g") == [(3,), (2,), (1,)]
+
+
+def test_transaction_modes_show_and_chain(s: Session) -> None:
+    assert s.execute("START TRANSACTION ISOLATION LEVEL REPEATABLE READ, DEFERRABLE").tag == (
+        "START TRANSACTION")
+    assert rows(s, "SHOW transaction_deferrable") == [("on",)]
+    assert s.execute("COMMIT AND CHAIN").tag == "COMMIT"
+    assert rows(s, "SHOW transaction_isolation") == [("repeatable read",)]
+    assert rows(s, "SHOW transaction_deferrable") == [("on",)]
+    s.execute("ROLLBACK")
+    assert rows(s, "SHOW transaction_isolation") == [("read committed",)]
+    with pytest.raises(SqlError) as e:
+        s.execute("COMMIT AND CHAIN")
+    assert e.value.sqlstate == "25P01"
+
+
+def test_read_write_only_before_the_first_query(s: Session) -> None:
+    s.execute("CREATE TABLE w (a int)")
+    run(s, "BEGIN; SET TRANSACTION READ ONLY; SET TRANSACTION READ WRITE; "
+           "SET TRANSACTION READ ONLY; SELECT * FROM w")
+    with pytest.raises(SqlError) as e:
+        s.execute("SET TRANSACTION READ WRITE")
+    assert e.value.sqlstate == "25001"
+    assert s.execute("COMMIT").tag == "ROLLBACK"
+
+
+def test_session_read_only_refuses_ddl(s: Session) -> None:
+    run(s, "CREATE TABLE w (a int); SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    for sql in ("DROP TABLE w", "INSERT INTO w VALUES (1)", "CREATE TABLE w2 AS SELECT 1"):
+        with pytest.raises(SqlError) as e:
+            s.execute(sql)
+        assert e.value.sqlstate == "25006"
+    assert s.execute("CREATE TEMP TABLE tt (a int)").tag == "CREATE TABLE"
+    s.execute("RESET default_transaction_read_only")
+    assert s.execute("DROP TABLE w").tag == "DROP TABLE"
