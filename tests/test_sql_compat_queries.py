@@ -114,3 +114,14 @@ def test_session_read_only_refuses_ddl(s: Session) -> None:
     assert s.execute("CREATE TEMP TABLE tt (a int)").tag == "CREATE TABLE"
     s.execute("RESET default_transaction_read_only")
     assert s.execute("DROP TABLE w").tag == "DROP TABLE"
+
+
+def test_column_alias_lists_rename_table_and_subquery_columns(t: Session) -> None:
+    assert rows(t, "SELECT x.n, x.name FROM a AS x(n) WHERE x.n = 2") == [(2, "two")]
+    assert rows(t, "SELECT * FROM a t1 (i, nm) JOIN b t2 (i) USING (i) ORDER BY i, v") == [
+        (1, "one", "x", True), (1, "one", "y", False), (2, "two", "z", True)]
+    assert rows(t, "SELECT q.m FROM (SELECT id * 10 AS p FROM a ORDER BY p DESC) q(m) "
+                   "LIMIT 1") == [(30,)]
+    with pytest.raises(SqlError) as e:
+        t.execute("SELECT * FROM a AS x(p, q, r)")
+    assert e.value.sqlstate == "42P10"

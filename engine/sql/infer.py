@@ -236,7 +236,17 @@ class Scope:
                     continue
                 if src.db.lower() == "information_schema":
                     name = "_is_" + name
+                renamed = src.args["alias"].columns if src.args.get("alias") else []
+                info = self.catalog.table_columns(name) if renamed else None
+                if info:  # t AS x(a, b): the leading columns by their new names
+                    self.derived[alias] = {
+                        (renamed[i].name if i < len(renamed) else c.name).lower():
+                        (c.type_oid, c.typmod) for i, c in enumerate(info)
+                    }
+                    continue
                 self.tables[alias] = name
+            elif isinstance(src, exp.Subquery) and src.alias and src.args["alias"].columns:
+                self.derived[src.alias.lower()] = _derived(src.this, src.args["alias"], self)
             elif isinstance(src, exp.Subquery) and src.alias:
                 inner = src.this
                 if isinstance(inner, (exp.Select, exp.SetOperation)):

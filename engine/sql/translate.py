@@ -18,7 +18,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.sqlite import SQLite
 
-from aurora.engine.sql import extensions, lateral, lexer, schemas, types
+from aurora.engine.sql import extensions, fromitems, lexer, schemas, types
 from aurora.engine.sql.catalog import Catalog
 from aurora.engine.sql.infer import Inferer, datatype_ref
 from aurora.engine.sql.numeric_rewrite import VARIANCES, NumericRules, cast_call, write_call
@@ -181,7 +181,8 @@ class Rewriter:
     def run(self, tree: exp.Expression) -> exp.Expression:
         self._insert_short_rows(tree)
         self._insert_defaults(tree)
-        lateral.rewrite(tree, self.catalog.conn, self._next_n)
+        fromitems.rename_columns(tree, self.catalog.conn)
+        fromitems.lateral(tree, self.catalog.conn, self._next_n)
         _unnest_element_types(tree)
         _subscript_offsets(tree)
         self._correlated_unnest(tree)

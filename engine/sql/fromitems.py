@@ -1,14 +1,18 @@
-"""LATERAL subqueries and function calls on SQLite, which has neither.
+"""FROM items SQLite lacks: column alias lists on tables and subqueries, and LATERAL.
 
-A table-valued function's arguments may read the tables to its left (``json_each(t.a)``), so
-``a, LATERAL (query) AS ss(x, y)`` becomes ``a, json_each((WITH _lq1(c0, c1) AS (query)
-SELECT json_group_array(json_array(c0, c1)) FROM _lq1)) AS _lat1``: for each row of ``a`` a
-correlated scalar subquery gathers the query's rows as one JSON array, json_each reads them
-back in order, and every ``ss.x`` becomes ``json_extract(_lat1.value, '$[0]')``. A LEFT JOIN
-keeps its ON, and an empty array gives it its row of NULLs. Values keep their storage form
-(integer, real, text; a blob cannot pass through JSON). A query without FROM, WHERE, LIMIT or
-a set-returning call (pgbench's ``CROSS JOIN LATERAL (SELECT expr) AS o(n)``) is one row: its
-expressions are inlined instead, which keeps their types for result inference.
+``t AS x(a, b)`` and ``(query) AS x(a, b)`` rename the item's leading columns; SQLite takes
+no column list there, so the item becomes ``(SELECT c1 AS a, c2 AS b, c3 FROM t) AS x``.
+
+LATERAL: a table-valued function's arguments may read the tables to its left
+(``json_each(t.a)``), so ``a, LATERAL (query) AS ss(x, y)`` becomes ``a, json_each((WITH
+_lq1(c0, c1) AS (query) SELECT json_group_array(json_array(c0, c1)) FROM _lq1)) AS _lat1``:
+for each row of ``a`` a correlated scalar subquery gathers the query's rows as one JSON array,
+json_each reads them back in order, and every ``ss.x`` becomes ``json_extract(_lat1.value,
+'$[0]')``. A LEFT JOIN keeps its ON, and an empty array gives it its row of NULLs. Values
+keep their storage form (integer, real, text; a blob cannot pass through JSON). A query
+without FROM, WHERE, LIMIT or a set-returning call (pgbench's ``CROSS JOIN LATERAL (SELECT
+expr) AS o(n)``) is one row: its expressions are inlined instead, which keeps their types for
+result inference.
 """
 
 from __future__ import annotations
@@ -27,7 +31,67 @@ _ONE_ROW_BLOCKERS = ("from_", "where", "group", "having", "order", "limit", "off
 _SRF = (exp.Explode, exp.ExplodingGenerateSeries, exp.GenerateSeries)
 
 
-def rewrite(tree: exp.Expression, conn: apsw.Connection, counter: Callable[[], int]) -> None:
+def rename_columns(tree: exp.Expression, conn: apsw.Connection) -> None:
+    """``FROM t AS x(a, b)`` / ``(query) AS x(a, b)`` as a subquery naming its columns."""
+    for src in list(tree.find_all(exp.Table, exp.Subquery)):
+        alias = src.args.get("alias")
+        if (
+            not isinstance(alias, exp.TableAlias)
+            or not alias.columns
+            or not isinstance(src.parent, (exp.From, exp.Join))
+            or (isinstance(src, exp.Table) and not isinstance(src.this, exp.Identifier))
+        ):
+            continue
+        if isinstance(src, exp.Subquery) and _rename_in_place(src.this, alias):
+            continue
+        sel = _owner(src)
+        bare = src.copy()
+        bare.set("alias", None)
+        names = source_names(bare, sel if sel is not None else src, conn)
+        renamed = [c.name for c in alias.columns]
+        if names is None or len(set(n.lower() for n in names)) != len(names):
+            continue
+        if len(renamed) > len(names):
+            raise SqlError("42P10", f'table "{alias.name}" has {len(names)} columns available '
+                                    f"but {len(renamed)} columns specified")
+        inner = exp.Subquery(this=bare.this, alias=exp.TableAlias(
+            this=exp.to_identifier("_ca"))) if isinstance(bare, exp.Subquery) else bare
+        cols = [
+            exp.alias_(exp.column(exp.to_identifier(n, quoted=True)),
+                       renamed[i] if i < len(renamed) else n, quoted=True)
+            for i, n in enumerate(names)
+        ]
+        src.replace(exp.Subquery(this=exp.select(*cols).from_(inner), alias=exp.TableAlias(
+            this=alias.this.copy())))
+
+
+def _rename_in_place(query: exp.Expression, alias: exp.TableAlias) -> bool:
+    """Alias the leading result columns of the query's first SELECT (SQLite names a UNION's
+    columns after it), and its ORDER BY's references to their old names."""
+    first = query
+    while isinstance(first, (exp.SetOperation, exp.Subquery, exp.Paren)):
+        first = first.this
+    if not isinstance(first, exp.Select) or first.is_star:
+        return False
+    renamed = [c.name for c in alias.columns]
+    if len(renamed) > len(first.expressions):
+        raise SqlError("42P10", f'table "{alias.name}" has {len(first.expressions)} columns '
+                                f"available but {len(renamed)} columns specified")
+    old: dict[str, str] = {}
+    for e, new in zip(first.expressions, renamed, strict=False):
+        old[column_name(e).lower()] = new
+        e.replace(exp.alias_(e.this.copy() if isinstance(e, exp.Alias) else e.copy(), new,
+                             quoted=True))
+    for q in {id(first): first, id(query): query}.values():
+        order = q.args.get("order")
+        for col in order.find_all(exp.Column) if order is not None else []:
+            if not col.table and col.name.lower() in old:
+                col.replace(exp.column(exp.to_identifier(old[col.name.lower()], quoted=True)))
+    alias.set("columns", None)
+    return True
+
+
+def lateral(tree: exp.Expression, conn: apsw.Connection, counter: Callable[[], int]) -> None:
     """Rewrite every LATERAL join of ``tree``, innermost query first (an outer one then sees
     the inner stars already expanded)."""
     sels = [
