@@ -125,3 +125,40 @@ def test_column_alias_lists_rename_table_and_subquery_columns(t: Session) -> Non
     with pytest.raises(SqlError) as e:
         t.execute("SELECT * FROM a AS x(p, q, r)")
     assert e.value.sqlstate == "42P10"
+
+
+def test_ordered_set_aggregates(s: Session) -> None:
+    assert rows(s, "SELECT percentile_cont(0.25) WITHIN GROUP (ORDER BY x), "
+                   "percentile_disc(0.5) WITHIN GROUP (ORDER BY x), "
+                   "mode() WITHIN GROUP (ORDER BY x % 2) "
+                   "FROM generate_series(1, 6) x") == [(2.25, 3, 0)]
+    r = s.execute("SELECT percentile_cont(ARRAY[0, 0.5, 1]) WITHIN GROUP (ORDER BY x) "
+                  "FROM generate_series(1, 5) x")
+    assert r.rows == [([1.0, 3.0, 5.0],)]
+    assert rows(s, "SELECT rank(3) WITHIN GROUP (ORDER BY x), dense_rank(3) WITHIN GROUP "
+                   "(ORDER BY x), cume_dist(3) WITHIN GROUP (ORDER BY x) "
+                   "FROM (VALUES (1), (1), (2), (2), (3), (3), (4)) v(x)") == [(5, 3, 0.875)]
+    assert rows(s, "SELECT percent_rank(0) WITHIN GROUP (ORDER BY x), rank(0) WITHIN GROUP "
+                   "(ORDER BY x) FROM generate_series(1, 0) x") == [(0.0, 1)]
+
+
+def test_ordered_set_errors_match_postgres(s: Session) -> None:
+    for sql, state in (
+        ("SELECT rank(x) WITHIN GROUP (ORDER BY x) FROM generate_series(1, 5) x", "42803"),
+        ("SELECT rank(3) WITHIN GROUP (ORDER BY x, x) FROM generate_series(1, 5) x", "42883"),
+        ("SELECT percentile_cont(1.5) WITHIN GROUP (ORDER BY x) FROM generate_series(1, 5) x",
+         "22003"),
+    ):
+        with pytest.raises(SqlError) as e:
+            s.execute(sql)
+        assert e.value.sqlstate == state, sql
+
+
+def test_regression_bit_and_every_aggregates(s: Session) -> None:
+    run(s, "CREATE TABLE r (x float8, y float8, i int); "
+           "INSERT INTO r VALUES (10, 100, 3), (20, 250, 5), (30, 300, 6), (NULL, 1, NULL)")
+    assert rows(s, "SELECT regr_count(y, x), regr_sxx(y, x), regr_sxy(y, x), regr_avgy(y, x), "
+                   "regr_slope(y, x), covar_samp(y, x) FROM r") == [
+        (3, 200.0, 2000.0, 650 / 3, 10.0, 1000.0)]
+    assert rows(s, "SELECT bit_and(i), bit_or(i), bit_xor(i), every(i > 2), every(i > 3) "
+                   "FROM r") == [(0, 7, 0, True, False)]

@@ -26,6 +26,7 @@ import apsw
 import regex
 
 from aurora.engine.sql import (
+    aggregates,
     datetime_in,
     extensions,
     interval,
@@ -507,6 +508,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
         conn.create_scalar_function(name, fn, nargs, deterministic=deterministic)
 
     tz = lambda: s.tz  # noqa: E731 - the session's zone can change with SET TIME ZONE
+    aggregates.register(conn)
 
     f("regexp", lambda p, v: _regex_match(s, p, v), 2, True)
     f("pg_regexp_i", lambda v, p: _regex_match(s, p, v, regex.I), 2, True)

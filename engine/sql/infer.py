@@ -16,6 +16,9 @@ from aurora.engine.sql.pgcatalog import CATALOG_COLUMNS
 TypeRef = tuple[int, int]  # (oid, typmod)
 
 _FUNC_TYPES: dict[str, int] = {
+    **dict.fromkeys(("regr_sxx", "regr_syy", "regr_sxy", "regr_avgx", "regr_avgy", "regr_r2",
+                     "regr_slope", "regr_intercept", "covar_pop", "covar_samp", "corr"), 701),
+    "regr_count": 20,
     "now": 1184,
     "clock_timestamp": 1184,
     "statement_timestamp": 1184,
@@ -330,7 +333,7 @@ def column_name(e: exp.Expression) -> str:
         inner = e.this
         if isinstance(inner, exp.Select) and inner.expressions:
             return column_name(inner.expressions[0])
-    if isinstance(e, exp.Filter):
+    if isinstance(e, (exp.Filter, exp.WithinGroup)):
         return column_name(e.this)
     if isinstance(e, _JSON_OPERATORS):
         return "?column?"  # -> ->> #> #>> ? ?| ?& are operators, not functions
@@ -342,6 +345,9 @@ def column_name(e: exp.Expression) -> str:
             "explode": "unnest",
             "arrayagg": "array_agg",
             "logicaland": "bool_and",
+            "bitwise_and_agg": "bit_and",
+            "bitwise_or_agg": "bit_or",
+            "bitwise_xor_agg": "bit_xor",
             "logicalor": "bool_or",
             "groupconcat": "string_agg",
             "explodinggenerateseries": "generate_series",
@@ -592,6 +598,10 @@ class Inferer:
             return None
         if isinstance(e, exp.DateBin):
             return self.type_of(e.expression, scope)
+        if isinstance(e, exp.WithinGroup):
+            return self._ordered_set_type(e, scope)
+        if isinstance(e, (exp.BitwiseAndAgg, exp.BitwiseOrAgg, exp.BitwiseXorAgg)):
+            return self.type_of(e.this, scope)
         if isinstance(e, exp.UnixToTime):
             return 1184, -1
         if isinstance(e, exp.TimeFromParts):
@@ -603,6 +613,27 @@ class Inferer:
             if name in _FUNC_TYPES:
                 return _FUNC_TYPES[name], -1
         return None
+
+    def _ordered_set_type(self, e: exp.WithinGroup, scope: Scope) -> TypeRef | None:
+        """percentile_cont is float8, percentile_disc and mode the sorted value's type (an
+        array of it for an array of fractions), the hypothetical ranks int8 or float8."""
+        agg = e.this
+        if isinstance(agg, (exp.Rank, exp.DenseRank)):
+            return types.INT8, -1
+        if isinstance(agg, (exp.PercentRank, exp.CumeDist)):
+            return types.FLOAT8, -1
+        order = e.expression
+        keys = order.expressions if isinstance(order, exp.Order) else []
+        if isinstance(agg, exp.PercentileCont):
+            t: TypeRef | None = (types.FLOAT8, -1)
+        elif keys:
+            t = self.type_of(keys[0].this, scope)
+        else:
+            return None
+        if isinstance(agg.this, exp.Array):
+            elem = types.BY_OID.get(t[0]) if t is not None else None
+            return (elem.array_oid if elem and elem.array_oid else 1009), -1
+        return t
 
 
 def _derived(

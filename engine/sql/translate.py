@@ -14,6 +14,7 @@ import re
 import threading
 from collections.abc import Iterator
 
+import apsw
 import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.sqlite import SQLite
@@ -183,6 +184,8 @@ class Rewriter:
         self._insert_defaults(tree)
         fromitems.rename_columns(tree, self.catalog.conn)
         fromitems.lateral(tree, self.catalog.conn, self._next_n)
+        for e in tree.find_all(exp.WithinGroup):
+            _check_ordered_set(e, self.catalog.conn)
         _unnest_element_types(tree)
         _subscript_offsets(tree)
         self._correlated_unnest(tree)
@@ -320,6 +323,8 @@ class Rewriter:
             field = extensions.field_of(e.this.this, e.expression.name.lower())
             if field is not None:
                 return field
+        if isinstance(e, exp.WithinGroup):
+            return _ordered_set(e)
         if isinstance(e, exp.Cast):
             return self._cast(e)
         if isinstance(e, exp.UnicodeString):
@@ -998,6 +1003,74 @@ def _is_interval(e: exp.Expression) -> bool:
     if isinstance(e, exp.Literal) and e.is_string:
         return bool(re.fullmatch(r"\s*-?\d+(\.\d+)?\s+[a-z]+.*|\s*\d+:\d\d(:\d\d)?", e.this))
     return isinstance(e, exp.Anonymous) and str(e.this) == "pg_interval"
+
+
+_ORDERED_SETS = {
+    exp.PercentileCont: "percentile_cont",
+    exp.PercentileDisc: "percentile_disc",
+    exp.Mode: "mode",
+    exp.Rank: "rank",
+    exp.DenseRank: "dense_rank",
+    exp.PercentRank: "percent_rank",
+    exp.CumeDist: "cume_dist",
+}
+
+
+def _check_ordered_set(e: exp.WithinGroup, conn: apsw.Connection) -> None:
+    """Explicit collations must agree (42P21). An ordered-set aggregate whose sort key reads
+    only an outer query's columns belongs to that query (PostgreSQL's rule), which this
+    translation does not carry over."""
+    collations = {c.expression.name for c in e.find_all(exp.Collate)}
+    if len(collations) > 1:
+        a, b = sorted(collations)[:2]
+        raise SqlError("42P21", f'collation mismatch between explicit collations "{a}" and "{b}"')
+    sel = _owner_select(e)
+    cols = [c for k in e.expression.find_all(exp.Column) for c in [k] if not c.table]
+    if sel is None or _owner_select(sel) is None or not cols:
+        return
+    frm = sel.args.get("from_")
+    local: set[str] = set()
+    for src in ([frm.this] if frm is not None else []) + [j.this for j in sel.args.get("joins") or []]:
+        names = fromitems.source_names(src, sel, conn)
+        if names is None:
+            return
+        local.update(n.lower() for n in names)
+    if any(c.name.lower() in local for c in cols):
+        return
+    if e.this.find(exp.Column):
+        raise SqlError("42803", "direct arguments of an ordered-set aggregate must use only "
+                                "grouped columns")
+    raise SqlError("0A000", "an ordered-set aggregate of an outer query is not supported")
+
+
+def _ordered_set(e: exp.WithinGroup) -> exp.Expression:
+    """``agg(args) WITHIN GROUP (ORDER BY x)``: aggregates.py's ``pg_os_<agg>(desc, x, args)``."""
+    kind = _ORDERED_SETS.get(type(e.this))
+    order = e.expression
+    keys = order.expressions if isinstance(order, exp.Order) else []
+    agg = e.this
+    name = kind or (str(agg.this) if isinstance(agg, exp.Anonymous) else agg.sql_name().lower())
+    hypothetical = kind in ("rank", "dense_rank", "percent_rank", "cume_dist")
+    nargs = len(agg.expressions) if hypothetical else 1
+    if kind is None or len(keys) != nargs:
+        raise SqlError("42883", f"function {name} does not exist")
+    if isinstance(agg.this, exp.Order):
+        raise SqlError("42601", 'syntax error at or near "ORDER"')
+    args = [agg.this] if agg.this is not None else []
+    args += [a for a in agg.expressions]
+    sel = _owner_select(e)
+    grouped = {
+        c.name.lower()
+        for g in ((sel.args.get("group") or exp.Group()).expressions if sel else [])
+        for c in g.find_all(exp.Column)
+    }
+    for a in args:
+        for c in a.find_all(exp.Column):
+            if c.name.lower() not in grouped:
+                raise SqlError("42803", "direct arguments of an ordered-set aggregate must use "
+                                        f'only grouped columns: "{c.name}"')
+    dirs = _str("".join("1" if k.args.get("desc") else "0" for k in keys))
+    return fn(f"pg_os_{kind}", dirs, *[k.this for k in keys], *args)
 
 
 def _owner_select(e: exp.Expression) -> exp.Expression | None:
