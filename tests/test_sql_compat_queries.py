@@ -162,3 +162,19 @@ def test_regression_bit_and_every_aggregates(s: Session) -> None:
         (3, 200.0, 2000.0, 650 / 3, 10.0, 1000.0)]
     assert rows(s, "SELECT bit_and(i), bit_or(i), bit_xor(i), every(i > 2), every(i > 3) "
                    "FROM r") == [(0, 7, 0, True, False)]
+
+
+def test_intersect_all_and_except_all_keep_duplicates(s: Session) -> None:
+    run(s, "CREATE TABLE m (x int); INSERT INTO m VALUES (1), (1), (1), (2), (3)")
+    assert rows(s, "SELECT x FROM m INTERSECT ALL (SELECT 1 UNION ALL SELECT 1 UNION ALL "
+                   "SELECT 2) ORDER BY 1") == [(1,), (1,), (2,)]
+    assert rows(s, "SELECT x FROM m EXCEPT ALL SELECT 1 ORDER BY x") == [(1,), (1,), (2,), (3,)]
+    assert rows(s, "SELECT x FROM m EXCEPT ALL SELECT 1 EXCEPT ALL SELECT 1 ORDER BY 1 "
+                   "LIMIT 2") == [(1,), (2,)]
+
+
+def test_union_order_by_names_only_result_columns(s: Session) -> None:
+    with pytest.raises(SqlError) as e:
+        s.execute("SELECT 1 AS a UNION SELECT 2 ORDER BY b")
+    assert e.value.sqlstate == "42703"
+    assert rows(s, "(((SELECT 1 AS a)))") == [(1,)]

@@ -504,6 +504,8 @@ class Session:
         if wide is not None:
             return wide
         tree = parse(text)
+        while isinstance(tree, exp.Subquery) and not tree.alias:  # ((SELECT ...))
+            tree = tree.this
         if "." in text:
             schemas.qualify_tables(tree, self.conn)
         userfuncs.inline(tree, self.conn)

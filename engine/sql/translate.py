@@ -186,12 +186,65 @@ class Rewriter:
         fromitems.lateral(tree, self.catalog.conn, self._next_n)
         for e in tree.find_all(exp.WithinGroup):
             _check_ordered_set(e, self.catalog.conn)
+        tree = self._set_all(tree)
         _unnest_element_types(tree)
         _subscript_offsets(tree)
         self._correlated_unnest(tree)
         self._srf_in_select(tree)
         tree = self.walk(tree)
         self._coerce_writes(tree)
+        return tree
+
+    def _set_all(self, tree: exp.Expression) -> exp.Expression:
+        """``A INTERSECT ALL B`` / ``EXCEPT ALL``: SQLite has only the DISTINCT forms, so each
+        arm's rows are numbered within their group of equal rows (row_number), which makes
+        them distinct; the DISTINCT operation then keeps min(m, n) (or m - n) of each."""
+        for op in tree.find_all(exp.SetOperation):
+            order = op.args.get("order")
+            names = fromitems.query_names(op.this, self.catalog.conn) if order else None
+            for col in order.find_all(exp.Column) if names is not None else []:
+                if not col.table and col.name.lower() not in {n.lower() for n in names}:
+                    # PostgreSQL sorts a UNION by its result columns only
+                    raise SqlError("42703", f'column "{col.name}" does not exist')
+        ops = [o for o in tree.find_all(exp.Intersect, exp.Except)
+               if o.args.get("distinct") is False]
+        for op in reversed(ops):
+            names = fromitems.query_names(op.this, self.catalog.conn)
+            if names is None:
+                raise SqlError("0A000", f"{op.key.upper()} ALL over a * of a USING join is not "
+                                        "supported")
+            n = self._next_n()
+            cols = [f"_c{i}" for i in range(len(names))]
+            arms = []
+            for arm in (op.this, op.expression):
+                while isinstance(arm, exp.Subquery) and not arm.alias:
+                    arm = arm.this
+                cte = f"_sa{n}_{len(arms)}"
+                numbered = exp.select(
+                    *cols, exp.alias_(Raw(this=f"row_number() OVER (PARTITION BY "
+                                           f"{', '.join(cols)})"), "_rn")
+                ).from_(cte)
+                numbered.set("with_", exp.With(expressions=[exp.CTE(
+                    this=arm, alias=exp.TableAlias(this=exp.to_identifier(cte),
+                                                   columns=[exp.to_identifier(c) for c in cols]))]))
+                arms.append(exp.select("*").from_(exp.Subquery(this=numbered)))
+            setop = type(op)(this=arms[0], expression=arms[1], distinct=True)
+            outer = exp.select(*[exp.alias_(exp.column(c), name, quoted=True)
+                                 for c, name in zip(cols, names, strict=True)]).from_(
+                exp.Subquery(this=setop, alias=exp.TableAlias(this=exp.to_identifier(f"_s{n}"))))
+            for key in ("order", "limit", "offset", "with_"):
+                if op.args.get(key) is not None:
+                    outer.set(key, op.args[key])
+            while (isinstance(op.parent, exp.Subquery) and not op.parent.alias
+                   and isinstance(op.parent.parent, exp.SetOperation)):
+                op = op.parent
+            if op is tree:
+                tree = outer
+            elif isinstance(op.parent, exp.SetOperation) and (
+                    outer.args.get("order") or outer.args.get("limit")):
+                op.replace(exp.select("*").from_(exp.Subquery(this=outer)))
+            else:
+                op.replace(outer)
         return tree
 
     def _next_n(self) -> int:
