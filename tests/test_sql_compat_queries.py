@@ -178,3 +178,17 @@ def test_union_order_by_names_only_result_columns(s: Session) -> None:
         s.execute("SELECT 1 AS a UNION SELECT 2 ORDER BY b")
     assert e.value.sqlstate == "42703"
     assert rows(s, "(((SELECT 1 AS a)))") == [(1,)]
+
+
+def test_drop_table_with_a_dependent_view(s: Session) -> None:
+    run(s, "CREATE TABLE base (a int); CREATE VIEW v1 AS SELECT a FROM base; "
+           "CREATE VIEW v2 AS SELECT * FROM v1")
+    with pytest.raises(SqlError) as e:
+        s.execute("DROP TABLE base")
+    assert e.value.sqlstate == "2BP01"
+    assert rows(s, "SELECT count(*) FROM v2") == [(0,)]
+    assert s.execute("DROP TABLE base CASCADE").tag == "DROP TABLE"
+    assert s.execute("CREATE TABLE other (b int)").tag == "CREATE TABLE"
+    with pytest.raises(SqlError) as e:
+        s.execute("SELECT * FROM v1")
+    assert e.value.sqlstate == "42P01"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+import apsw
 from sqlglot import exp
 
 from aurora.engine.sql import fkeys, schemas, tabledef, types
@@ -629,6 +630,7 @@ def drop(s: Session, sql: str) -> StatementResult:
                 )
             if kind == "index":
                 _refuse_constraint_index(s, name)
+            was_broken = _broken_views(s) if kind in ("table", "view") else set()
             s.conn.execute(f"DROP {kind.upper()} {_q(name)}")
             if kind in ("table", "view"):
                 s.conn.execute(
@@ -638,7 +640,45 @@ def drop(s: Session, sql: str) -> StatementResult:
                     "DELETE FROM main._aurora_constraints WHERE lower(table_name)=lower(?)", (name,)
                 )
                 s.sequences.drop_owned(name)
+                _drop_dependent_views(s, kind, name, cascade, was_broken)
     return StatementResult(f"DROP {kind.upper()}")
+
+
+def _broken_views(s: Session) -> set[str]:
+    """Views that no longer compile (a relation they read is gone)."""
+    broken = set()
+    for (view,) in s.conn.execute(
+        "SELECT name FROM main.sqlite_schema WHERE type = 'view'"
+    ).fetchall():
+        try:
+            s.conn.execute("SELECT 1 FROM pragma_table_xinfo(?)", (view,)).fetchall()
+        except apsw.SQLError:
+            broken.add(view)
+    return broken
+
+
+def _drop_dependent_views(
+    s: Session, kind: str, name: str, cascade: bool, was_broken: set[str]
+) -> None:
+    """Views that read a dropped relation go with it under CASCADE; without it the DROP is
+    refused (2BP01), as PostgreSQL's dependencies do. SQLite would keep a view that no
+    longer compiles, and every later look at the schema would fail on it."""
+    while True:
+        broken = sorted(_broken_views(s) - was_broken)
+        if not broken:
+            return
+        if not cascade:
+            raise SqlError(
+                "2BP01",
+                f"cannot drop {kind} {name} because other objects depend on it",
+                detail=f"view {broken[0]} depends on {kind} {name}",
+                hint="Use DROP ... CASCADE to drop the dependent objects too.",
+            )
+        for view in broken:
+            s.conn.execute(f"DROP VIEW {_q(view)}")
+            s.conn.execute(
+                "DELETE FROM main._aurora_columns WHERE lower(table_name)=lower(?)", (view,)
+            )
 
 
 def _drop_foreign_keys(s: Session, tables: list[str], cascade: bool) -> None:
