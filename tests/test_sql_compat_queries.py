@@ -192,3 +192,37 @@ def test_drop_table_with_a_dependent_view(s: Session) -> None:
     with pytest.raises(SqlError) as e:
         s.execute("SELECT * FROM v1")
     assert e.value.sqlstate == "42P01"
+
+
+@pytest.mark.parametrize("sql", [
+    "CREATE SEQUENCE sx INCREMENT BY 0",
+    "CREATE SEQUENCE sx INCREMENT BY -1 MINVALUE 20",
+    "CREATE SEQUENCE sx START -10",
+    "CREATE SEQUENCE sx CACHE 0",
+    "CREATE SEQUENCE sx AS text",
+    "CREATE SEQUENCE sx AS smallint MAXVALUE 100000",
+])
+def test_create_sequence_checks_its_parameters(s: Session, sql: str) -> None:
+    with pytest.raises(SqlError) as e:
+        s.execute(sql)
+    assert e.value.sqlstate == "22023"
+    assert s.execute("CREATE SEQUENCE sx").tag == "CREATE SEQUENCE"
+
+
+def test_alter_sequence_bounds_cycle_and_regclass(s: Session) -> None:
+    run(s, "CREATE SEQUENCE sq START WITH 32; "
+           "ALTER SEQUENCE sq RESTART WITH -24 START WITH -24 INCREMENT BY -4 "
+           "MINVALUE -36 MAXVALUE -5 CYCLE")
+    got = [rows(s, "SELECT nextval('sq'::regclass)")[0][0] for _ in range(5)]
+    assert got == [-24, -28, -32, -36, -5]
+    with pytest.raises(SqlError) as e:
+        s.execute("SELECT setval('sq', 100)")
+    assert e.value.sqlstate == "22003"
+    with pytest.raises(SqlError) as e:
+        s.execute("ALTER SEQUENCE sq RESTART WITH 0")
+    assert e.value.sqlstate == "22023"
+    assert rows(s, "SELECT setval('sq', -7), lastval()") == [(-7, -7)]
+    assert s.execute("DISCARD SEQUENCES").tag == "DISCARD SEQUENCES"
+    with pytest.raises(SqlError) as e:
+        s.execute("SELECT lastval()")
+    assert e.value.sqlstate == "55000"

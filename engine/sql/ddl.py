@@ -568,24 +568,52 @@ def _create_view(s: Session, tree: exp.Expression) -> StatementResult:
     return StatementResult("CREATE VIEW")
 
 
+def _sequence_owner(s: Session, col: exp.Column) -> str:
+    """OWNED BY table.column: the table's name, after PostgreSQL's checks of it."""
+    from aurora.engine.sql.pgcatalog import CATALOG_TABLES
+
+    if not col.table:
+        raise SqlError("42601", "invalid OWNED BY option",
+                       hint="Specify OWNED BY table.column or OWNED BY NONE.")
+    table = col.table
+    if table.lower() in CATALOG_TABLES:
+        raise SqlError("55000", "sequence must be in same schema as table it is linked to")
+    cols = s.catalog.table_columns(table)
+    if cols is None:
+        if _exists(s, table, "index"):
+            raise SqlError("42809", f'sequence cannot be owned by relation "{table}"')
+        raise SqlError("42P01", f'relation "{table}" does not exist')
+    if col.name.lower() not in {c.name.lower() for c in cols}:
+        raise SqlError("42703", f'column "{col.name}" of relation "{table}" does not exist')
+    return table.lower()
+
+
 def _create_sequence(s: Session, tree: exp.Expression) -> StatementResult:
     name = tree.this.name
     opts: dict[str, object] = {}
     for prop in (tree.args.get("properties") or exp.Properties(expressions=[])).expressions:
         if isinstance(prop, exp.SequenceProperties):
-            for k in ("start", "increment", "minvalue", "maxvalue"):
+            for k in ("start", "increment", "minvalue", "maxvalue", "cache"):
                 v = prop.args.get(k)
                 if v is not None:
                     opts[k] = int(v.sql("postgres").replace(" ", ""))
-            opts["cycle"] = bool(prop.args.get("cycle"))
+            words = [str(o.name).upper() for o in prop.args.get("options") or []]
+            opts["cycle"] = bool(prop.args.get("cycle")) or "CYCLE" in words
+            owner = prop.args.get("owned")
+            if isinstance(owner, exp.Column):
+                opts["owned_by"] = _sequence_owner(s, owner)
+    dtype = tree.args.get("expression")
     s.sequences.create(
         name,
-        start=opts.get("start"),
-        increment=int(opts.get("increment", 1)),  # type: ignore[arg-type]
-        min_value=opts.get("minvalue"),
+        start=opts.get("start"),  # type: ignore[arg-type]
+        increment=int(opts.get("increment", 1)),  # type: ignore[call-overload]
+        min_value=opts.get("minvalue"),  # type: ignore[arg-type]
         max_value=opts.get("maxvalue"),  # type: ignore[arg-type]
         cycle=bool(opts.get("cycle")),
         if_not_exists=bool(tree.args.get("exists")),
+        data_type=dtype.sql("postgres").lower() if isinstance(dtype, exp.DataType) else None,
+        cache=int(opts.get("cache", 1)),  # type: ignore[call-overload]
+        owned_by=opts.get("owned_by"),  # type: ignore[arg-type]
     )
     return StatementResult("CREATE SEQUENCE")
 
@@ -1477,24 +1505,44 @@ def _add_primary_key(s: Session, table: str, cols: list[str]) -> None:
         s.conn.execute(isql)
 
 
-_ALTER_SEQ = re.compile(r"\s*alter\s+sequence\s+(?:if\s+exists\s+)?(\S+)\s+(.*)$", re.I | re.S)
+_ALTER_SEQ = re.compile(
+    r"\s*alter\s+sequence\s+(if\s+exists\s+)?(\S+)\s+(.*?)\s*;?\s*$", re.I | re.S
+)
+_SEQ_NUMBERS = {
+    "increment": r"\bincrement(?:\s+by)?\s+(-?\d+)",
+    "start": r"(?<!re)\bstart(?:\s+with)?\s+(-?\d+)",
+    "cache": r"\bcache\s+(-?\d+)",
+}
 
 
 def _alter_sequence(s: Session, sql: str) -> StatementResult:
     m = _ALTER_SEQ.match(sql)
     if not m:
         raise SqlError("42601", "syntax error in ALTER SEQUENCE")
-    name = schemas.stored_name(s.conn, m.group(1))
-    rest = m.group(2)
-    r = re.search(r"restart(?:\s+with)?\s+(-?\d+)", rest, re.I)
+    name = schemas.stored_name(s.conn, m.group(2))
+    rest = m.group(3)
+    if not s.sequences.exists(name):
+        if s.catalog.table_columns(name) is not None:
+            raise SqlError("42809", f'"{name.lower()}" is not a sequence')
+        if m.group(1):  # IF EXISTS: PostgreSQL notes the missing sequence and goes on
+            return StatementResult("ALTER SEQUENCE")
+    opts: dict[str, object] = {}
+    for key, pattern in _SEQ_NUMBERS.items():
+        found = re.search(pattern, rest, re.I)
+        if found:
+            opts[key] = int(found.group(1))
+    for key in ("minvalue", "maxvalue"):
+        found = re.search(rf"\b(no\s+)?{key}(?:\s+(-?\d+))?", rest, re.I)
+        if found and (found.group(1) or found.group(2)):
+            opts[key] = None if found.group(1) else int(found.group(2))
+    r = re.search(r"\brestart(?:\s+(?:with\s+)?(-?\d+))?", rest, re.I)
     if r:
-        s.sequences.setval(name, int(r.group(1)), False)
-    elif re.search(r"\brestart\b", rest, re.I):
-        s.sequences.restart(name)
-    inc = re.search(r"increment(?:\s+by)?\s+(-?\d+)", rest, re.I)
-    if inc:
-        s.conn.execute(
-            "UPDATE main._aurora_sequences SET increment=? WHERE name=?",
-            (int(inc.group(1)), name.lower()),
-        )
+        opts["restart"] = int(r.group(1)) if r.group(1) else True
+    c = re.search(r"\b(no\s+)?cycle\b", rest, re.I)
+    if c:
+        opts["cycle"] = not c.group(1)
+    t = re.search(r"\bas\s+(\w+)", rest, re.I)
+    if t:
+        opts["as"] = t.group(1)
+    s.sequences.alter(name, opts)
     return StatementResult("ALTER SEQUENCE")

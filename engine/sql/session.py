@@ -987,8 +987,12 @@ class Session:
         return StatementResult("RESET")
 
     def _discard(self, sql: str) -> StatementResult:
-        self.settings.reset("all")
-        return StatementResult("DISCARD ALL")
+        what = re.sub(r"^\s*discard\s+", "", sql, flags=re.I).strip().rstrip(";").upper()
+        if what in ("ALL", "SEQUENCES"):
+            self.sequences.discard()
+        if what == "ALL":
+            self.settings.reset("all")
+        return StatementResult(f"DISCARD {what}")
 
     def _noop(self, tag: str) -> Callable[[str], StatementResult]:
         def run(sql: str) -> StatementResult:

@@ -660,6 +660,10 @@ class Rewriter:
         oid, typmod = datatype_ref(e.to)
         v = e.this
         if oid in (2205,):
+            if isinstance(e.parent, exp.Anonymous) and str(e.parent.this).lower() in (
+                "nextval", "currval", "setval"
+            ):
+                return v  # nextval('s'::regclass): the sequence by its name
             if isinstance(v, exp.Column) or isinstance(e.parent, exp.Cast):
                 return fn("pg_regclass_name", v)
             return fn("pg_regclass", v)
