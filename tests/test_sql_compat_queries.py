@@ -226,3 +226,17 @@ def test_alter_sequence_bounds_cycle_and_regclass(s: Session) -> None:
     with pytest.raises(SqlError) as e:
         s.execute("SELECT lastval()")
     assert e.value.sqlstate == "55000"
+
+
+def test_order_by_using_operator(t: Session) -> None:
+    assert rows(t, "SELECT id FROM a ORDER BY id USING >") == [(3,), (2,), (1,)]
+    assert rows(t, "SELECT k, v FROM b ORDER BY k USING <, v USING >") == [
+        (1, "y"), (1, "x"), (2, "z")]
+
+
+def test_generate_series_in_the_select_list(t: Session) -> None:
+    r = t.execute("SELECT generate_series(1, 3)")
+    assert r.rows == [(1,), (2,), (3,)]
+    assert [c.name for c in r.columns] == ["generate_series"]
+    assert rows(t, "SELECT id, generate_series(1, id) AS g FROM a ORDER BY id, g") == [
+        (1, 1), (2, 1), (2, 2), (3, 1), (3, 2), (3, 3)]

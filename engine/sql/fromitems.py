@@ -28,6 +28,7 @@ from aurora.engine.sqlapi import SqlError
 
 _ONE_ROW_BLOCKERS = ("from_", "where", "group", "having", "order", "limit", "offset", "distinct",
                      "with_")
+_JSON_EACH_COLUMNS = {"key", "value", "type", "atom", "id", "parent", "fullkey", "path"}
 _SRF = (exp.Explode, exp.ExplodingGenerateSeries, exp.GenerateSeries)
 
 
@@ -119,6 +120,38 @@ class _Select:
             if isinstance(j.this, exp.Lateral):
                 self._join(j)
         self._expand_star()
+        if self.own:
+            self._qualify_shadowed()
+
+    def _qualify_shadowed(self) -> None:
+        """json_each's own columns (id, key, value, type ...) would make a plain ``id`` of
+        another source ambiguous: such a reference gets its source's name."""
+        owners: dict[str, str | None] = {}
+        for src in self.sources:
+            if isinstance(src, exp.Lateral):
+                continue
+            for n in source_names(src, self.sel, self.conn) or []:
+                key = n.lower()
+                owners[key] = None if key in owners else src.alias_or_name
+        for col in list(self.sel.find_all(exp.Column)):
+            name = col.name.lower()
+            if (not col.table and name in _JSON_EACH_COLUMNS and owners.get(name)
+                    and not self._inner_source_has(col, name)):
+                col.set("table", exp.to_identifier(owners[name]))
+
+    def _inner_source_has(self, col: exp.Column, name: str) -> bool:
+        """Whether a query between ``col`` and this SELECT has (or may have) a source with
+        a column ``name``, which the plain reference then means."""
+        at = _owner(col)
+        while at is not None and at is not self.sel:
+            frm = at.args.get("from_")
+            joins = at.args.get("joins") or []
+            for src in ([frm.this] if frm is not None else []) + [j.this for j in joins]:
+                got = source_names(src, at, self.conn)
+                if got is None or name in (n.lower() for n in got):
+                    return True
+            at = _owner(at)
+        return False
 
     def _join(self, j: exp.Join) -> None:
         lat = j.this

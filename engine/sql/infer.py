@@ -351,6 +351,7 @@ def column_name(e: exp.Expression) -> str:
             "logicalor": "bool_or",
             "groupconcat": "string_agg",
             "explodinggenerateseries": "generate_series",
+            "exploding_generate_series": "generate_series",
         }.get(name, name)
     return "?column?"
 

@@ -63,6 +63,9 @@ _INTERVAL_LITERAL = re.compile(
 )
 
 
+_ORDER_USING = re.compile(r"\s+using\s*(<|>)(?![=>~])", re.I)
+
+
 def parse(sql: str) -> exp.Expression:
     """Parse one PostgreSQL statement (raises SqlError 42601 on a syntax error)."""
     if "E'" in sql or "e'" in sql:
@@ -72,6 +75,9 @@ def parse(sql: str) -> exp.Expression:
         sql = _ARRAY_CAST.sub(lambda m: "::" + m.group(1).replace('"', "") + "__array", sql)
     if "$" in sql:
         sql = lexer.spaced_params(sql)
+    if "sing" in sql or "SING" in sql:
+        # ORDER BY x USING < / >: the default btree operators are ASC and DESC
+        sql = _ORDER_USING.sub(lambda m: " DESC" if m.group(1).startswith(">") else " ASC", sql)
     if "nterval" in sql or "NTERVAL" in sql:
         # sqlglot splits INTERVAL '...' into a number and one unit, losing the rest of the
         # text ('1 day 02:00', 'ago'): a cast keeps it whole.
@@ -183,6 +189,7 @@ class Rewriter:
         self._insert_short_rows(tree)
         self._insert_defaults(tree)
         fromitems.rename_columns(tree, self.catalog.conn)
+        self._series_in_select(tree)
         fromitems.lateral(tree, self.catalog.conn, self._next_n)
         for e in tree.find_all(exp.WithinGroup):
             _check_ordered_set(e, self.catalog.conn)
@@ -246,6 +253,35 @@ class Rewriter:
             else:
                 op.replace(outer)
         return tree
+
+    def _series_in_select(self, tree: exp.Expression) -> None:
+        """``SELECT f1, generate_series(1, f1) FROM t``: the set-returning call becomes a
+        LATERAL join (CROSS, so each row of t is followed by its series, as PostgreSQL
+        returns them). One call per query level, and not under aggregation, whose rows
+        PostgreSQL expands after grouping."""
+        for sel in list(tree.find_all(exp.Select)):
+            calls = [
+                c for e in sel.expressions
+                for c in e.find_all(exp.ExplodingGenerateSeries, exp.GenerateSeries)
+                if _owner_select(c) is sel
+            ]
+            if len(calls) != 1 or any(
+                sel.args.get(k) for k in ("group", "having", "distinct", "windows")
+            ) or any(e.find(exp.AggFunc, exp.Window) for e in sel.expressions):
+                continue
+            call = calls[0]
+            name = f"_gs{self._next_n()}"
+            ref = exp.column(name, name)
+            if call.parent is sel:
+                ref = exp.alias_(ref, "generate_series", quoted=True)
+            source = call.copy()
+            call.replace(ref)
+            alias = exp.TableAlias(this=exp.to_identifier(name))
+            if sel.args.get("from_") is None:
+                sel.set("from_", exp.From(this=exp.Table(this=source, alias=alias)))
+            else:
+                sel.append("joins", exp.Join(this=exp.Lateral(this=source, alias=alias),
+                                             kind="CROSS"))
 
     def _next_n(self) -> int:
         self._srf_n += 1
