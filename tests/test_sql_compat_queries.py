@@ -240,3 +240,11 @@ def test_generate_series_in_the_select_list(t: Session) -> None:
     assert [c.name for c in r.columns] == ["generate_series"]
     assert rows(t, "SELECT id, generate_series(1, id) AS g FROM a ORDER BY id, g") == [
         (1, 1), (2, 1), (2, 2), (3, 1), (3, 2), (3, 3)]
+
+
+def test_select_with_no_columns(s: Session) -> None:
+    r = s.execute("SELECT FROM generate_series(1, 5) UNION ALL SELECT FROM generate_series(1, 3)")
+    assert (r.tag, r.columns, r.rows) == ("SELECT 8", [], [()] * 8)
+    assert s.execute("SELECT UNION SELECT").rows == [()]
+    assert s.execute("SELECT EXCEPT SELECT").rows == []
+    assert rows(s, "SELECT exists(SELECT FROM generate_series(1, 2))") == [(True,)]

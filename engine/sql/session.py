@@ -45,7 +45,7 @@ from aurora.engine.sql.infer import Inferer, Scope, column_name, infer_params, i
 from aurora.engine.sql.multirow import build_plan as multirow_plan
 from aurora.engine.sql.sequences import Sequences
 from aurora.engine.sql.settings import Settings
-from aurora.engine.sql.translate import parse, to_sqlite
+from aurora.engine.sql.translate import NO_COLUMNS, parse, to_sqlite
 from aurora.engine.sqlapi import (
     Column,
     CopyIn,
@@ -93,6 +93,7 @@ class Plan:
     unknown: list[int] = field(default_factory=list)
     external: bool = False  # calls a service outside the instance (extensions.py)
     nbind: int | None = None  # highest ?N of ``sql``, when translation folded trailing ones away
+    no_columns: bool = False  # SELECT with an empty target list (its placeholder is dropped)
 
 
 class Session:
@@ -566,6 +567,7 @@ class Session:
             empty_catalogs=bool(rw.empty_catalogs),
             returning=returning is not None,
             nbind=_highest_param(sql),
+            no_columns=names == [NO_COLUMNS],
         )
 
     def _trace(self, cursor: apsw.Cursor, sql: str, bindings: object) -> bool:
@@ -600,6 +602,8 @@ class Session:
         finally:
             self._deadline = None
         if plan.kind == "select" or plan.returning:
+            if plan.no_columns:
+                rows = [()] * len(rows)
             if plan.columns is None:
                 self._settle(plan, self._desc, rows)
             if plan.has_decoders and rows:
@@ -688,6 +692,9 @@ class Session:
         self._settle(plan, desc[0] if desc else None, [])
 
     def _settle(self, plan: Plan, desc: tuple | None, rows: list) -> None:
+        if plan.no_columns:
+            plan.columns, plan.decoders, plan.has_decoders = [], [], False
+            return
         cols: list[Column] = []
         decoders: list = []
         unknown: list[int] = []

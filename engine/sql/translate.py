@@ -63,6 +63,12 @@ _INTERVAL_LITERAL = re.compile(
 )
 
 
+# A SELECT with no result columns (PostgreSQL allows it; SQLite does not): one placeholder
+# column, which the session drops from the answer.
+NO_COLUMNS = "?nocol?"
+_EMPTY_SELECT = re.compile(
+    r"\bselect(?=\s*(?:;|\)|$)|\s+(?:from|where|union|intersect|except)\b)", re.I
+)
 _ORDER_USING = re.compile(r"\s+using\s*(<|>)(?![=>~])", re.I)
 
 
@@ -75,6 +81,8 @@ def parse(sql: str) -> exp.Expression:
         sql = _ARRAY_CAST.sub(lambda m: "::" + m.group(1).replace('"', "") + "__array", sql)
     if "$" in sql:
         sql = lexer.spaced_params(sql)
+    if _EMPTY_SELECT.search(sql):
+        sql = _EMPTY_SELECT.sub(f'SELECT NULL AS "{NO_COLUMNS}"', sql)
     if "sing" in sql or "SING" in sql:
         # ORDER BY x USING < / >: the default btree operators are ASC and DESC
         sql = _ORDER_USING.sub(lambda m: " DESC" if m.group(1).startswith(">") else " ASC", sql)
