@@ -248,3 +248,10 @@ def test_select_with_no_columns(s: Session) -> None:
     assert s.execute("SELECT UNION SELECT").rows == [()]
     assert s.execute("SELECT EXCEPT SELECT").rows == []
     assert rows(s, "SELECT exists(SELECT FROM generate_series(1, 2))") == [(True,)]
+
+
+def test_parenthesised_arms_of_a_union(s: Session) -> None:
+    assert rows(s, "(SELECT 2) UNION SELECT 2") == [(2,)]
+    assert rows(s, "SELECT ((SELECT 2) UNION SELECT 2)") == [(2,)]
+    assert rows(s, "SELECT 1 UNION ALL (SELECT 2 UNION ALL SELECT 3 ORDER BY 1 DESC LIMIT 1) "
+                   "ORDER BY 1") == [(1,), (3,)]

@@ -202,6 +202,7 @@ class Rewriter:
         for e in tree.find_all(exp.WithinGroup):
             _check_ordered_set(e, self.catalog.conn)
         tree = self._set_all(tree)
+        _bare_set_arms(tree)
         _unnest_element_types(tree)
         _subscript_offsets(tree)
         self._correlated_unnest(tree)
@@ -1115,6 +1116,25 @@ _ORDERED_SETS = {
     exp.PercentRank: "percent_rank",
     exp.CumeDist: "cume_dist",
 }
+
+
+def _bare_set_arms(tree: exp.Expression) -> None:
+    """``(SELECT 2) UNION SELECT 2``: SQLite takes no parentheses around a compound's arm; a
+    plain SELECT loses them, one with ORDER BY / LIMIT becomes ``SELECT * FROM (...)``."""
+    for op in list(tree.find_all(exp.SetOperation)):
+        for key in ("this", "expression"):
+            arm = op.args.get(key)
+            if not isinstance(arm, exp.Subquery) or arm.alias:
+                continue
+            inner = arm.this
+            while isinstance(inner, exp.Subquery) and not inner.alias:
+                inner = inner.this
+            if isinstance(inner, exp.Select) and not any(
+                inner.args.get(k) for k in ("order", "limit", "offset", "with_")
+            ):
+                op.set(key, inner)
+            else:
+                op.set(key, exp.select("*").from_(exp.Subquery(this=inner)))
 
 
 def _check_ordered_set(e: exp.WithinGroup, conn: apsw.Connection) -> None:
