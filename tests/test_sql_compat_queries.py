@@ -255,3 +255,10 @@ def test_parenthesised_arms_of_a_union(s: Session) -> None:
     assert rows(s, "SELECT ((SELECT 2) UNION SELECT 2)") == [(2,)]
     assert rows(s, "SELECT 1 UNION ALL (SELECT 2 UNION ALL SELECT 3 ORDER BY 1 DESC LIMIT 1) "
                    "ORDER BY 1") == [(1,), (3,)]
+
+
+def test_fetch_first_with_ties(t: Session) -> None:
+    assert rows(t, "SELECT k FROM b ORDER BY k FETCH FIRST 1 ROW WITH TIES") == [(1,), (1,)]
+    with pytest.raises(SqlError) as e:
+        t.execute("SELECT k FROM b FETCH FIRST 1 ROW WITH TIES")
+    assert e.value.sqlstate == "42601"

@@ -21,7 +21,7 @@ from sqlglot.dialects.sqlite import SQLite
 
 from aurora.engine.sql import extensions, fromitems, lexer, schemas, types
 from aurora.engine.sql.catalog import Catalog
-from aurora.engine.sql.infer import Inferer, datatype_ref
+from aurora.engine.sql.infer import Inferer, column_name, datatype_ref
 from aurora.engine.sql.numeric_rewrite import VARIANCES, NumericRules, cast_call, write_call
 from aurora.engine.sql.pgcatalog import CATALOG_COLUMNS, CATALOG_TABLES
 from aurora.engine.sqlapi import SqlError
@@ -202,6 +202,7 @@ class Rewriter:
         for e in tree.find_all(exp.WithinGroup):
             _check_ordered_set(e, self.catalog.conn)
         tree = self._set_all(tree)
+        tree = _with_ties(tree, self.catalog.conn)
         _bare_set_arms(tree)
         _unnest_element_types(tree)
         _subscript_offsets(tree)
@@ -1116,6 +1117,63 @@ _ORDERED_SETS = {
     exp.PercentRank: "percent_rank",
     exp.CumeDist: "cume_dist",
 }
+
+
+def _with_ties(tree: exp.Expression, conn: apsw.Connection) -> exp.Expression:
+    """``ORDER BY k FETCH FIRST n ROWS WITH TIES``: the rows whose rank() over that order is
+    at most n (SQLite's LIMIT has no ties)."""
+    for sel in list(tree.find_all(exp.Select)):
+        fetch = sel.args.get("limit")
+        opts = fetch.args.get("limit_options") if isinstance(fetch, exp.Fetch) else None
+        if opts is None or not opts.args.get("with_ties"):
+            continue
+        order = sel.args.get("order")
+        if order is None:
+            raise SqlError("42601", "WITH TIES cannot be specified without ORDER BY clause")
+        if any(lock.args.get("wait") is False for lock in sel.args.get("locks") or []):
+            raise SqlError("42601", "SKIP LOCKED and WITH TIES options cannot be used together")
+        if sel.args.get("offset") is not None:
+            continue  # not carried over: LIMIT without the ties
+        star = sel.is_star
+        names = fromitems.query_names(sel, conn) if star else [
+            column_name(e) for e in sel.expressions]
+        if names is None or (star and len({n.lower() for n in names}) != len(names)):
+            continue
+        by_alias = {n.lower(): exp.column(exp.to_identifier(n, quoted=True)) for n in names}
+        if not star:
+            by_alias = {n.lower(): (e.this if isinstance(e, exp.Alias) else e)
+                        for n, e in zip(names, sel.expressions, strict=True)}
+        keys = []
+        for o in order.expressions:
+            k = o.copy()
+            key = k.this
+            if isinstance(key, exp.Literal) and key.is_int and 0 < int(key.name) <= len(names):
+                k.set("this", by_alias[names[int(key.name) - 1].lower()].copy())
+            elif isinstance(key, exp.Column) and not key.table and key.name.lower() in by_alias:
+                k.set("this", by_alias[key.name.lower()].copy())
+            keys.append(k)
+        count = fetch.args.get("count") or exp.Literal.number(1)
+        inner = sel.copy()
+        inner.set("limit", None)
+        inner.set("order", None)
+        own = [e.copy() for e in sel.expressions] if star else [
+            exp.alias_(e.this.copy() if isinstance(e, exp.Alias) else e.copy(), f"_w{i}")
+            for i, e in enumerate(sel.expressions)]
+        rank = exp.Window(this=exp.Anonymous(this="rank", expressions=[]),
+                          order=exp.Order(expressions=keys))
+        inner.set("expressions", [*own, exp.alias_(rank, "_rk")])
+        outer = exp.select(*[
+            exp.alias_(exp.column(exp.to_identifier(n, quoted=True) if star else f"_w{i}"), n,
+                       quoted=True)
+            for i, n in enumerate(names)]).from_(
+            exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("_wt")))
+        ).where(exp.LTE(this=exp.column("_rk"), expression=exp.Paren(this=count.copy())))
+        outer.set("order", exp.Order(expressions=[exp.Ordered(this=exp.column("_rk"))]))
+        if sel is tree:
+            tree = outer
+        else:
+            sel.replace(outer)
+    return tree
 
 
 def _bare_set_arms(tree: exp.Expression) -> None:
