@@ -262,3 +262,13 @@ def test_fetch_first_with_ties(t: Session) -> None:
     with pytest.raises(SqlError) as e:
         t.execute("SELECT k FROM b FETCH FIRST 1 ROW WITH TIES")
     assert e.value.sqlstate == "42601"
+
+
+def test_join_using_alias_names_the_merged_columns(t: Session) -> None:
+    run(t, "CREATE TABLE c (id int, w text); INSERT INTO c VALUES (1, 'c1'), (3, 'c3')")
+    assert rows(t, "SELECT x.id, w FROM a JOIN c USING (id) AS x ORDER BY x.id") == [
+        (1, "c1"), (3, "c3")]
+    assert rows(t, "SELECT x.* FROM a JOIN c USING (id) AS x WHERE a.id = 1") == [(1,)]
+    with pytest.raises(SqlError) as e:
+        t.execute("SELECT x.w FROM a JOIN c USING (id) AS x")
+    assert e.value.sqlstate == "42703"

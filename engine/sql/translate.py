@@ -83,9 +83,17 @@ def parse(sql: str) -> exp.Expression:
         sql = lexer.spaced_params(sql)
     if _EMPTY_SELECT.search(sql):
         sql = _EMPTY_SELECT.sub(f'SELECT NULL AS "{NO_COLUMNS}"', sql)
+    using_aliases: dict[str, list[str]] = {}
     if "sing" in sql or "SING" in sql:
         # ORDER BY x USING < / >: the default btree operators are ASC and DESC
         sql = _ORDER_USING.sub(lambda m: " DESC" if m.group(1).startswith(">") else " ASC", sql)
+        for m in _USING_ALIAS.finditer(sql):
+            if re.match(r"\s*\)\s*(?:as\s+)?\w", sql[m.end():], re.I):
+                continue  # a parenthesised join with its own alias hides this one
+            using_aliases[m.group(3).lower()] = [
+                c.strip().strip('"').lower() for c in m.group(2).split(",")]
+        if using_aliases:
+            sql = _USING_ALIAS.sub(r"\1", sql)
     if "nterval" in sql or "NTERVAL" in sql:
         # sqlglot splits INTERVAL '...' into a number and one unit, losing the rest of the
         # text ('1 day 02:00', 'ago'): a cast keeps it whole.
@@ -103,7 +111,32 @@ def parse(sql: str) -> exp.Expression:
         ) from None
     if tree is None:
         raise SqlError("42601", "syntax error: empty statement")
+    if using_aliases:
+        _join_using_aliases(tree, using_aliases)
     return tree
+
+
+_USING_ALIAS = re.compile(r"(\busing\s*\(([^()]*)\))\s+as\s+(\w+)", re.I)
+
+
+def _join_using_aliases(tree: exp.Expression, aliases: dict[str, list[str]]) -> None:
+    """``a JOIN b USING (i) AS x``: ``x.i`` is the merged join column, which SQLite names
+    without a qualifier; ``x.*`` is the USING columns."""
+    for t in tree.find_all(exp.Table):
+        if t.alias_or_name.lower() in aliases:
+            raise SqlError("42712", f'table name "{t.alias_or_name}" specified more than once')
+    for col in list(tree.find_all(exp.Column)):
+        cols = aliases.get(col.table.lower()) if col.table else None
+        if cols is None:
+            continue
+        if col.is_star:
+            sel = col.parent
+            if isinstance(sel, exp.Select) and col.arg_key == "expressions":
+                at = sel.expressions.index(col)
+                sel.set("expressions", sel.expressions[:at] + [
+                    exp.column(exp.to_identifier(c)) for c in cols] + sel.expressions[at + 1:])
+        elif col.name.lower() in cols:
+            col.set("table", None)
 
 
 class Raw(exp.Expression):
