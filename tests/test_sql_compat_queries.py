@@ -272,3 +272,12 @@ def test_join_using_alias_names_the_merged_columns(t: Session) -> None:
     with pytest.raises(SqlError) as e:
         t.execute("SELECT x.w FROM a JOIN c USING (id) AS x")
     assert e.value.sqlstate == "42703"
+
+
+def test_having_without_group_by_is_one_group(t: Session) -> None:
+    assert rows(t, "SELECT 1 AS one FROM a HAVING 1 < 2") == [(1,)]
+    assert rows(t, "SELECT 1 AS one FROM a HAVING 1 > 2") == []
+    assert rows(t, "SELECT 1 AS one FROM a WHERE false HAVING count(*) = 0") == [(1,)]
+    with pytest.raises(SqlError) as e:
+        t.execute("SELECT 1 AS one FROM a HAVING id > 1")
+    assert e.value.sqlstate == "42803"

@@ -236,6 +236,7 @@ class Rewriter:
             _check_ordered_set(e, self.catalog.conn)
         tree = self._set_all(tree)
         tree = _with_ties(tree, self.catalog.conn)
+        _having_without_group(tree)
         _bare_set_arms(tree)
         _unnest_element_types(tree)
         _subscript_offsets(tree)
@@ -1207,6 +1208,33 @@ def _with_ties(tree: exp.Expression, conn: apsw.Connection) -> exp.Expression:
         else:
             sel.replace(outer)
     return tree
+
+
+def _having_without_group(tree: exp.Expression) -> None:
+    """``SELECT 1 FROM t HAVING 1 < 2``: without GROUP BY the whole input is one group; a
+    plain column outside an aggregate is 42803. SQLite takes HAVING only in a query whose
+    result has an aggregate, so the first column becomes ``CASE WHEN count(*) >= 0 THEN
+    col END``."""
+    for sel in list(tree.find_all(exp.Select)):
+        having = sel.args.get("having")
+        if having is None or sel.args.get("group") is not None:
+            continue
+        for part in [*sel.expressions, having]:
+            for col in part.find_all(exp.Column):
+                if col.is_star or _owner_select(col) is not sel:
+                    continue
+                agg = col.find_ancestor(exp.AggFunc, exp.Select)
+                if not isinstance(agg, exp.AggFunc):
+                    raise SqlError("42803", f'column "{col.sql()}" must appear in the GROUP BY '
+                                            "clause or be used in an aggregate function")
+        if any(e.find(exp.AggFunc) for e in sel.expressions) or not sel.expressions:
+            continue
+        first = sel.expressions[0]
+        value = first.this if isinstance(first, exp.Alias) else first
+        counted = exp.Case(ifs=[exp.If(this=exp.GTE(this=exp.Count(this=exp.Star()),
+                                                   expression=exp.Literal.number(0)),
+                                       true=value.copy())])
+        first.replace(exp.alias_(counted, column_name(first), quoted=True))
 
 
 def _bare_set_arms(tree: exp.Expression) -> None:
