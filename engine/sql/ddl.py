@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+import apsw
 from sqlglot import exp
 
 from aurora.engine.sql import composite, fkeys, schemas, tabledef, types
@@ -778,24 +779,52 @@ def _create_view(s: Session, tree: exp.Expression) -> StatementResult:
     return StatementResult("CREATE VIEW")
 
 
+def _sequence_owner(s: Session, col: exp.Column) -> str:
+    """OWNED BY table.column: the table's name, after PostgreSQL's checks of it."""
+    from aurora.engine.sql.pgcatalog import CATALOG_TABLES
+
+    if not col.table:
+        raise SqlError("42601", "invalid OWNED BY option",
+                       hint="Specify OWNED BY table.column or OWNED BY NONE.")
+    table = col.table
+    if table.lower() in CATALOG_TABLES:
+        raise SqlError("55000", "sequence must be in same schema as table it is linked to")
+    cols = s.catalog.table_columns(table)
+    if cols is None:
+        if _exists(s, table, "index"):
+            raise SqlError("42809", f'sequence cannot be owned by relation "{table}"')
+        raise SqlError("42P01", f'relation "{table}" does not exist')
+    if col.name.lower() not in {c.name.lower() for c in cols}:
+        raise SqlError("42703", f'column "{col.name}" of relation "{table}" does not exist')
+    return table.lower()
+
+
 def _create_sequence(s: Session, tree: exp.Expression) -> StatementResult:
     name = tree.this.name
     opts: dict[str, object] = {}
     for prop in (tree.args.get("properties") or exp.Properties(expressions=[])).expressions:
         if isinstance(prop, exp.SequenceProperties):
-            for k in ("start", "increment", "minvalue", "maxvalue"):
+            for k in ("start", "increment", "minvalue", "maxvalue", "cache"):
                 v = prop.args.get(k)
                 if v is not None:
                     opts[k] = int(v.sql("postgres").replace(" ", ""))
-            opts["cycle"] = bool(prop.args.get("cycle"))
+            words = [str(o.name).upper() for o in prop.args.get("options") or []]
+            opts["cycle"] = bool(prop.args.get("cycle")) or "CYCLE" in words
+            owner = prop.args.get("owned")
+            if isinstance(owner, exp.Column):
+                opts["owned_by"] = _sequence_owner(s, owner)
+    dtype = tree.args.get("expression")
     s.sequences.create(
         name,
-        start=opts.get("start"),
-        increment=int(opts.get("increment", 1)),  # type: ignore[arg-type]
-        min_value=opts.get("minvalue"),
+        start=opts.get("start"),  # type: ignore[arg-type]
+        increment=int(opts.get("increment", 1)),  # type: ignore[call-overload]
+        min_value=opts.get("minvalue"),  # type: ignore[arg-type]
         max_value=opts.get("maxvalue"),  # type: ignore[arg-type]
         cycle=bool(opts.get("cycle")),
         if_not_exists=bool(tree.args.get("exists")),
+        data_type=dtype.sql("postgres").lower() if isinstance(dtype, exp.DataType) else None,
+        cache=int(opts.get("cache", 1)),  # type: ignore[call-overload]
+        owned_by=opts.get("owned_by"),  # type: ignore[arg-type]
     )
     return StatementResult("CREATE SEQUENCE")
 
@@ -840,6 +869,7 @@ def drop(s: Session, sql: str) -> StatementResult:
                 )
             if kind == "index":
                 _refuse_constraint_index(s, name)
+            was_broken = _broken_views(s) if kind in ("table", "view") else set()
             s.conn.execute(f"DROP {kind.upper()} {_q(name)}")
             if kind in ("table", "view"):
                 s.conn.execute(
@@ -849,7 +879,45 @@ def drop(s: Session, sql: str) -> StatementResult:
                     "DELETE FROM main._aurora_constraints WHERE lower(table_name)=lower(?)", (name,)
                 )
                 s.sequences.drop_owned(name)
+                _drop_dependent_views(s, kind, name, cascade, was_broken)
     return StatementResult(f"DROP {kind.upper()}")
+
+
+def _broken_views(s: Session) -> set[str]:
+    """Views that no longer compile (a relation they read is gone)."""
+    broken = set()
+    for (view,) in s.conn.execute(
+        "SELECT name FROM main.sqlite_schema WHERE type = 'view'"
+    ).fetchall():
+        try:
+            s.conn.execute("SELECT 1 FROM pragma_table_xinfo(?)", (view,)).fetchall()
+        except apsw.SQLError:
+            broken.add(view)
+    return broken
+
+
+def _drop_dependent_views(
+    s: Session, kind: str, name: str, cascade: bool, was_broken: set[str]
+) -> None:
+    """Views that read a dropped relation go with it under CASCADE; without it the DROP is
+    refused (2BP01), as PostgreSQL's dependencies do. SQLite would keep a view that no
+    longer compiles, and every later look at the schema would fail on it."""
+    while True:
+        broken = sorted(_broken_views(s) - was_broken)
+        if not broken:
+            return
+        if not cascade:
+            raise SqlError(
+                "2BP01",
+                f"cannot drop {kind} {name} because other objects depend on it",
+                detail=f"view {broken[0]} depends on {kind} {name}",
+                hint="Use DROP ... CASCADE to drop the dependent objects too.",
+            )
+        for view in broken:
+            s.conn.execute(f"DROP VIEW {_q(view)}")
+            s.conn.execute(
+                "DELETE FROM main._aurora_columns WHERE lower(table_name)=lower(?)", (view,)
+            )
 
 
 def _drop_foreign_keys(s: Session, tables: list[str], cascade: bool) -> None:
@@ -1658,20 +1726,45 @@ def _add_primary_key(s: Session, table: str, cols: list[str]) -> None:
         s.conn.execute(isql)
 
 
-_ALTER_SEQ = re.compile(r"\s*alter\s+sequence\s+(?:if\s+exists\s+)?(\S+)\s+(.*)$", re.I | re.S)
+_ALTER_SEQ = re.compile(
+    r"\s*alter\s+sequence\s+(if\s+exists\s+)?(\S+)\s+(.*?)\s*;?\s*$", re.I | re.S
+)
+_SEQ_NUMBERS = {
+    "increment": r"\bincrement(?:\s+by)?\s+(-?\d+)",
+    "start": r"(?<!re)\bstart(?:\s+with)?\s+(-?\d+)",
+    "cache": r"\bcache\s+(-?\d+)",
+}
 
 
 def _alter_sequence(s: Session, sql: str) -> StatementResult:
     m = _ALTER_SEQ.match(sql)
     if not m:
         raise SqlError("42601", "syntax error in ALTER SEQUENCE")
-    name = schemas.stored_name(s.conn, m.group(1))
-    rest = m.group(2)
-    r = re.search(r"restart(?:\s+with)?\s+(-?\d+)", rest, re.I)
+    name = schemas.stored_name(s.conn, m.group(2))
+    rest = m.group(3)
+    if not s.sequences.exists(name):
+        if s.catalog.table_columns(name) is not None:
+            raise SqlError("42809", f'"{name.lower()}" is not a sequence')
+        if m.group(1):  # IF EXISTS: PostgreSQL notes the missing sequence and goes on
+            return StatementResult("ALTER SEQUENCE")
+    opts: dict[str, object] = {}
+    for key, pattern in _SEQ_NUMBERS.items():
+        found = re.search(pattern, rest, re.I)
+        if found:
+            opts[key] = int(found.group(1))
+    for key in ("minvalue", "maxvalue"):
+        found = re.search(rf"\b(no\s+)?{key}(?:\s+(-?\d+))?", rest, re.I)
+        if found and (found.group(1) or found.group(2)):
+            opts[key] = None if found.group(1) else int(found.group(2))
+    r = re.search(r"\brestart(?:\s+(?:with\s+)?(-?\d+))?", rest, re.I)
     if r:
-        s.sequences.setval(name, int(r.group(1)), False)
-    elif re.search(r"\brestart\b", rest, re.I):
-        s.sequences.restart(name)
+        opts["restart"] = int(r.group(1)) if r.group(1) else True
+    c = re.search(r"\b(no\s+)?cycle\b", rest, re.I)
+    if c:
+        opts["cycle"] = not c.group(1)
+    t = re.search(r"\bas\s+(\w+)", rest, re.I)
+    if t:
+        opts["as"] = t.group(1)
     owner = re.search(r"owned\s+by\s+(none|[\w\"]+)(?:\.[\w\"]+)?", rest, re.I)
     if owner:  # the sequence goes with the table (DROP TABLE, TRUNCATE ... RESTART IDENTITY)
         table = owner.group(1).strip('"').lower()
@@ -1679,10 +1772,5 @@ def _alter_sequence(s: Session, sql: str) -> StatementResult:
             "UPDATE main._aurora_sequences SET owned_by=? WHERE name=?",
             (None if table == "none" else table, name.lower()),
         )
-    inc = re.search(r"increment(?:\s+by)?\s+(-?\d+)", rest, re.I)
-    if inc:
-        s.conn.execute(
-            "UPDATE main._aurora_sequences SET increment=? WHERE name=?",
-            (int(inc.group(1)), name.lower()),
-        )
+    s.sequences.alter(name, opts)
     return StatementResult("ALTER SEQUENCE")

@@ -26,6 +26,7 @@ import apsw
 import regex
 
 from aurora.engine.sql import (
+    aggregates,
     arrays,
     binary,
     datetime_in,
@@ -509,6 +510,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
         conn.create_scalar_function(name, fn, nargs, deterministic=deterministic)
 
     tz = lambda: s.tz  # noqa: E731 - the session's zone can change with SET TIME ZONE
+    aggregates.register(conn)
 
     f("pg_null_key", _null_key, 2)
     f("pg_no_partition", _no_partition, 1)
@@ -729,7 +731,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("uuid_generate_v4", lambda: str(uuid.uuid4()), 0)
     f("random", random.random, 0)
     f("pg_sleep", lambda secs: _sleep(s, secs), 1)
-    f("pg_series_start", lambda a, b, step: _series_start(a, b, step), 3)
+    f("pg_series_start", lambda a, b, step: _series_start(a, b, step, tz()), 3)
     f("pg_series_next", lambda v, b, step: _series_next(s, v, b, step, tz()), 3)
     f("left", lambda t, n: None if t is None else t[:n], 2, True)
     f("right", lambda t, n: None if t is None else (t[-n:] if n else ""), 2, True)
@@ -862,19 +864,21 @@ def _bad_series(msg: str) -> SqlError:
     return SqlError("22023", msg)
 
 
-def _series_start(start: object, stop: object, step: object) -> object:
+def _series_start(start: object, stop: object, step: object, tz: dt.tzinfo) -> object:
     if start is None or stop is None or step is None:
         return None
     kind = _series_kind(start, stop, step)
     if kind == "int":
         if step == 0:
             raise _bad_series("step size cannot equal zero")
-        return start
+        return start if (start <= stop if step > 0 else start >= stop) else None  # type: ignore[operator]
     if kind == "timestamp":
         months, rest = parse_interval(str(step))
         if not months and not rest:
             raise _bad_series("step size cannot equal zero")
-        return start
+        forward = months > 0 or (not months and rest > dt.timedelta())
+        first, end = _to_datetime(start, tz), _to_datetime(stop, tz)
+        return start if (first <= end if forward else first >= end) else None  # type: ignore[operator]
     for what, v in (("start value", start), ("stop value", stop), ("step size", step)):
         d = numeric.value(v)
         assert d is not None
@@ -884,7 +888,10 @@ def _series_start(start: object, stop: object, step: object) -> object:
             raise _bad_series(f"{what} cannot be infinity")
     if not numeric.value(step):
         raise _bad_series("step size cannot equal zero")
-    return numeric.stored(numeric.value(start))  # type: ignore[arg-type]
+    first, end = numeric.value(start), numeric.value(stop)
+    if not (first <= end if numeric.value(step) > 0 else first >= end):  # type: ignore[operator]
+        return None  # an empty series, as the rows after the last one
+    return numeric.stored(first)  # type: ignore[arg-type]
 
 
 def _series_next(s: Session, v: object, stop: object, step: object, tz: dt.tzinfo) -> object:

@@ -16,6 +16,9 @@ from aurora.engine.sql.pgcatalog import CATALOG_COLUMNS
 TypeRef = tuple[int, int]  # (oid, typmod)
 
 _FUNC_TYPES: dict[str, int] = {
+    **dict.fromkeys(("regr_sxx", "regr_syy", "regr_sxy", "regr_avgx", "regr_avgy", "regr_r2",
+                     "regr_slope", "regr_intercept", "covar_pop", "covar_samp", "corr"), 701),
+    "regr_count": 20,
     "now": 1184,
     "clock_timestamp": 1184,
     "statement_timestamp": 1184,
@@ -306,12 +309,28 @@ class Scope:
                     continue
                 if src.db.lower() == "information_schema":
                     name = "_is_" + name
+                renamed = src.args["alias"].columns if src.args.get("alias") else []
+                info = self.catalog.table_columns(name) if renamed else None
+                if info:  # t AS x(a, b): the leading columns by their new names
+                    self.derived[alias] = {
+                        (renamed[i].name if i < len(renamed) else c.name).lower():
+                        (c.type_oid, c.typmod) for i, c in enumerate(info)
+                    }
+                    continue
                 self.tables[alias] = name
+            elif isinstance(src, exp.Subquery) and src.alias and src.args["alias"].columns:
+                self.derived[src.alias.lower()] = _derived(src.this, src.args["alias"], self)
             elif isinstance(src, exp.Subquery) and src.alias:
                 inner = src.this
                 if isinstance(inner, (exp.Select, exp.SetOperation)):
                     cols = infer_select(inner, self.catalog, self.inferer)
                     self.derived[src.alias.lower()] = {n.lower(): t for n, t in cols}
+            elif (
+                isinstance(src, exp.Lateral)
+                and isinstance(src.this, exp.Subquery)
+                and src.args.get("alias") is not None
+            ):
+                self.derived[src.alias.lower()] = _derived(src.this.this, src.args["alias"], self)
             elif isinstance(src, exp.Values) and src.alias:  # (VALUES ...) AS t(a, b)
                 self.derived[src.alias.lower()] = _derived(src, src.args["alias"], self)
 
@@ -386,7 +405,7 @@ def column_name(e: exp.Expression) -> str:
         inner = e.this
         if isinstance(inner, exp.Select) and inner.expressions:
             return column_name(inner.expressions[0])
-    if isinstance(e, exp.Filter):
+    if isinstance(e, (exp.Filter, exp.WithinGroup)):
         return column_name(e.this)
     if isinstance(e, _JSON_OPERATORS):
         return "?column?"  # -> ->> #> #>> ? ?| ?& are operators, not functions
@@ -401,9 +420,13 @@ def column_name(e: exp.Expression) -> str:
             "explode": "unnest",
             "arrayagg": "array_agg",
             "logicaland": "bool_and",
+            "bitwise_and_agg": "bit_and",
+            "bitwise_or_agg": "bit_or",
+            "bitwise_xor_agg": "bit_xor",
             "logicalor": "bool_or",
             "groupconcat": "string_agg",
             "explodinggenerateseries": "generate_series",
+            "exploding_generate_series": "generate_series",
         }.get(name, name)
     return "?column?"
 
@@ -698,6 +721,10 @@ class Inferer:
             return None
         if isinstance(e, exp.DateBin):
             return self.type_of(e.expression, scope)
+        if isinstance(e, exp.WithinGroup):
+            return self._ordered_set_type(e, scope)
+        if isinstance(e, (exp.BitwiseAndAgg, exp.BitwiseOrAgg, exp.BitwiseXorAgg)):
+            return self.type_of(e.this, scope)
         if isinstance(e, exp.UnixToTime):
             return 1184, -1
         if isinstance(e, exp.TimeFromParts):
@@ -711,6 +738,27 @@ class Inferer:
             if name in _FUNC_TYPES:
                 return _FUNC_TYPES[name], -1
         return None
+
+    def _ordered_set_type(self, e: exp.WithinGroup, scope: Scope) -> TypeRef | None:
+        """percentile_cont is float8, percentile_disc and mode the sorted value's type (an
+        array of it for an array of fractions), the hypothetical ranks int8 or float8."""
+        agg = e.this
+        if isinstance(agg, (exp.Rank, exp.DenseRank)):
+            return types.INT8, -1
+        if isinstance(agg, (exp.PercentRank, exp.CumeDist)):
+            return types.FLOAT8, -1
+        order = e.expression
+        keys = order.expressions if isinstance(order, exp.Order) else []
+        if isinstance(agg, exp.PercentileCont):
+            t: TypeRef | None = (types.FLOAT8, -1)
+        elif keys:
+            t = self.type_of(keys[0].this, scope)
+        else:
+            return None
+        if isinstance(agg.this, exp.Array):
+            elem = types.BY_OID.get(t[0]) if t is not None else None
+            return (elem.array_oid if elem and elem.array_oid else 1009), -1
+        return t
 
 
 def _derived(
@@ -778,8 +826,51 @@ def infer_select(
     out = []
     for e in node.expressions:
         if isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star)):
-            return []
+            stars = _star_columns(node, e.table.lower() if isinstance(e, exp.Column) else None,
+                                  catalog, inferer)
+            if not stars:
+                return []
+            out += stars
+            continue
         out.append((column_name(e), inferer.type_of(e, scope)))
+    return out
+
+
+def _star_columns(
+    node: exp.Select, qual: str | None, catalog: Catalog, inferer: Inferer
+) -> list[tuple[str, TypeRef | None]]:
+    """The columns a ``*`` (or ``qual.*``) stands for, source by source in FROM order, so
+    that a derived table's expression keeps its type (a boolean shows as t/f); [] when a
+    source's columns are unknown here or a USING / NATURAL join merges some."""
+    frm = node.args.get("from_")
+    joins = node.args.get("joins") or []
+    if qual is None and any(j.args.get("using") or j.args.get("method") for j in joins):
+        return []
+    out: list[tuple[str, TypeRef | None]] = []
+    for src in ([frm.this] if frm is not None else []) + [j.this for j in joins]:
+        alias = src.args.get("alias")
+        if qual is not None and (src.alias_or_name or "").lower() != qual:
+            continue
+        if isinstance(src, exp.Table) and isinstance(src.this, exp.Identifier):
+            cte = None if src.db else _cte(node, src.name.lower())
+            if cte is not None:
+                cols = infer_select(cte.this, catalog, inferer)
+                alias = cte.args["alias"]
+            else:
+                # the type is left to SQLite's column origin, which sees through views
+                cols = [(c.name, None) for c in catalog.table_columns(src.name) or []]
+        elif isinstance(src, exp.Subquery | exp.Lateral) and isinstance(
+            src.this, exp.Subquery | exp.Select | exp.SetOperation
+        ):
+            cols = infer_select(src.this, catalog, inferer)
+        elif isinstance(src, exp.Values):
+            cols = infer_select(src, catalog, inferer)
+        else:
+            return []
+        if not cols:
+            return []
+        renamed = [c.name for c in alias.columns] if isinstance(alias, exp.TableAlias) else []
+        out += [(renamed[i] if i < len(renamed) else n, t) for i, (n, t) in enumerate(cols)]
     return out
 
 

@@ -17,7 +17,53 @@ import contextlib
 
 import apsw
 
+from aurora.engine.sql import types
 from aurora.engine.sqlapi import SqlError
+
+# The data types a sequence may have, with their ranges (sequence.c).
+TYPE_RANGES = {
+    "smallint": (-(2**15), 2**15 - 1),
+    "integer": (-(2**31), 2**31 - 1),
+    "bigint": (-(2**63), 2**63 - 1),
+}
+_TYPE_NAMES = {"int2": "smallint", "int4": "integer", "int": "integer", "int8": "bigint"}
+
+
+def type_range(name: str | None) -> tuple[str, tuple[int, int]]:
+    """A sequence's data type and its range; 22023 for any other type."""
+    t = _TYPE_NAMES.get((name or "bigint").lower(), (name or "bigint").lower())
+    if t not in TYPE_RANGES:
+        if t != "text" and types.oid_of(t) == types.TEXT and t not in types.ALIASES:
+            raise SqlError("42704", f'type "{t}" does not exist')
+        raise SqlError("22023", "sequence type must be smallint, integer, or bigint")
+    return t, TYPE_RANGES[t]
+
+
+def check(
+    typ: str, increment: int, min_value: int, max_value: int, start: int,
+    restart: int | None = None, cache: int = 1,
+) -> None:
+    """PostgreSQL's checks of a sequence's parameters (init_params), in its order."""
+    lo, hi = TYPE_RANGES[typ]
+    if increment == 0:
+        raise SqlError("22023", "INCREMENT must not be zero")
+    if not lo <= max_value <= hi:
+        raise SqlError("22023", f"MAXVALUE ({max_value}) is out of range for sequence data "
+                                f"type {typ}")
+    if not lo <= min_value <= hi:
+        raise SqlError("22023", f"MINVALUE ({min_value}) is out of range for sequence data "
+                                f"type {typ}")
+    if min_value >= max_value:
+        raise SqlError("22023", f"MINVALUE ({min_value}) must be less than MAXVALUE "
+                                f"({max_value})")
+    for what, v in (("START value", start), ("RESTART value", restart)):
+        if v is not None and v < min_value:
+            raise SqlError("22023", f"{what} ({v}) cannot be less than MINVALUE ({min_value})")
+        if v is not None and v > max_value:
+            raise SqlError("22023", f"{what} ({v}) cannot be greater than MAXVALUE "
+                                    f"({max_value})")
+    if cache < 1:
+        raise SqlError("22023", f"CACHE ({cache}) must be greater than zero")
 
 
 class Sequences:
@@ -25,6 +71,7 @@ class Sequences:
         self.conn = conn
         self.current: dict[str, int] = {}
         self.last: int | None = None
+        self.last_name: str | None = None
 
     def exists(self, name: str) -> bool:
         try:
@@ -46,18 +93,22 @@ class Sequences:
         cycle: bool = False,
         owned_by: str | None = None,
         if_not_exists: bool = False,
+        data_type: str | None = None,
+        cache: int = 1,
     ) -> None:
         name = name.lower()
+        typ, (lo, hi) = type_range(data_type)
+        if min_value is None:
+            min_value = 1 if increment > 0 else lo
+        if max_value is None:
+            max_value = hi if increment > 0 else -1
+        if start is None:
+            start = min_value if increment > 0 else max_value
+        check(typ, increment, min_value, max_value, start, cache=cache)
         if self.exists(name):
             if if_not_exists:
                 return
             raise SqlError("42P07", f'relation "{name}" already exists')
-        if min_value is None:
-            min_value = 1 if increment > 0 else -(2**63) + 1
-        if max_value is None:
-            max_value = 2**63 - 1 if increment > 0 else -1
-        if start is None:
-            start = min_value if increment > 0 else max_value
         self.conn.execute(
             "INSERT INTO main._aurora_sequences(name, last_value, start_value, increment, "
             "min_value, max_value, cycle, is_called, owned_by) VALUES (?,?,?,?,?,?,?,0,?)",
@@ -71,6 +122,54 @@ class Sequences:
                 return
             raise SqlError("42P01", f'sequence "{name}" does not exist')
         self.conn.execute("DELETE FROM main._aurora_sequences WHERE name=?", (name,))
+        self.current.pop(name, None)
+        if self.last_name == name:
+            self.last, self.last_name = None, None
+
+    def discard(self) -> None:
+        """DISCARD SEQUENCES: forget currval and lastval."""
+        self.current.clear()
+        self.last, self.last_name = None, None
+
+    def alter(self, name: str, opts: dict[str, object]) -> None:
+        """ALTER SEQUENCE: the given parameters over the current ones, checked as CREATE's."""
+        name = name.lower()
+        rows = self.conn.execute(
+            "SELECT increment, min_value, max_value, start_value, cycle FROM "
+            "main._aurora_sequences WHERE name=?", (name,)).fetchall()
+        if not rows:
+            raise SqlError("42P01", f'relation "{name}" does not exist')
+        inc, mn, mx, start, cycle = rows[0]
+        typ = "bigint"
+        if "as" in opts:
+            typ, (lo, hi) = type_range(str(opts["as"]))
+            # a bound at some type's limit was that type's default: it follows the new type
+            if mx in (r[1] for r in TYPE_RANGES.values()):
+                mx = hi
+            if mn in (r[0] for r in TYPE_RANGES.values()):
+                mn = lo
+        else:
+            typ = next(t for t, (lo, hi) in TYPE_RANGES.items() if lo <= mn and mx <= hi)
+        lo, hi = TYPE_RANGES[typ]
+        inc = int(opts.get("increment", inc))  # type: ignore[call-overload]
+        if "minvalue" in opts:
+            mn = opts["minvalue"] if opts["minvalue"] is not None else (1 if inc > 0 else lo)
+        if "maxvalue" in opts:
+            mx = opts["maxvalue"] if opts["maxvalue"] is not None else (hi if inc > 0 else -1)
+        start = int(opts.get("start", start))  # type: ignore[call-overload]
+        restart = opts.get("restart")
+        if restart is True:
+            restart = start
+        check(typ, inc, mn, mx, start, restart, int(opts.get("cache", 1)))  # type: ignore[arg-type, call-overload]
+        self.conn.execute(
+            "UPDATE main._aurora_sequences SET increment=?, min_value=?, max_value=?, "
+            "start_value=?, cycle=? WHERE name=?",
+            (inc, mn, mx, start, int(opts.get("cycle", cycle)), name),  # type: ignore[call-overload]
+        )
+        if restart is not None:
+            self.conn.execute(
+                "UPDATE main._aurora_sequences SET last_value=?, is_called=0 WHERE name=?",
+                (restart, name))
 
     def drop_owned(self, table: str) -> None:
         try:
@@ -93,16 +192,16 @@ class Sequences:
         value = last + inc if called else last
         if value > mx or value < mn:
             if not cycle:
-                raise SqlError(
-                    "2200H", f'nextval: reached maximum value of sequence "{name}" ({mx})'
-                )
+                end = f"maximum value of sequence \"{name}\" ({mx})" if value > mx else (
+                    f"minimum value of sequence \"{name}\" ({mn})")
+                raise SqlError("2200H", f"nextval: reached {end}")
             value = mn if inc > 0 else mx
         self.conn.execute(
             "UPDATE main._aurora_sequences SET last_value=?, is_called=1 WHERE name=?",
             (value, name),
         )
         self.current[name] = value
-        self.last = value
+        self.last, self.last_name = value, name
         return value
 
     def currval(self, name: str) -> int:
@@ -126,10 +225,19 @@ class Sequences:
                 self.set_rowid_counter(implied[name][0], int(value) if called else int(value) - 1)
                 return int(value)
             raise SqlError("42P01", f'relation "{name}" does not exist')
+        mn, mx = self.conn.execute(
+            "SELECT min_value, max_value FROM main._aurora_sequences WHERE name=?", (name,)
+        ).fetchall()[0]
+        if not mn <= int(value) <= mx:
+            raise SqlError("22003", f'setval: value {int(value)} is out of bounds for sequence '
+                                    f'"{name}" ({mn}..{mx})')
         self.conn.execute(
             "UPDATE main._aurora_sequences SET last_value=?, is_called=? WHERE name=?",
             (int(value), int(called), name),
         )
+        if called:
+            self.current[name] = int(value)
+            self.last, self.last_name = int(value), name
         return int(value)
 
     def set_rowid_counter(self, table: str, last: int) -> None:

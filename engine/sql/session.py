@@ -49,7 +49,7 @@ from aurora.engine.sql.infer import Inferer, Scope, column_name, infer_params, i
 from aurora.engine.sql.multirow import build_plan as multirow_plan
 from aurora.engine.sql.sequences import Sequences
 from aurora.engine.sql.settings import Settings
-from aurora.engine.sql.translate import parse, to_sqlite
+from aurora.engine.sql.translate import NO_COLUMNS, parse, to_sqlite
 from aurora.engine.sqlapi import (
     Column,
     CopyIn,
@@ -100,6 +100,7 @@ class Plan:
     nbind: int | None = None  # highest ?N of ``sql``, when translation folded trailing ones away
     # data-modifying WITH items, run first: (TEMP table for the RETURNING rows or "", plan)
     steps: list[tuple[str, Plan]] | None = None
+    no_columns: bool = False  # SELECT with an empty target list (its placeholder is dropped)
 
 
 class Session:
@@ -156,6 +157,12 @@ class Session:
         self._data_version = data_version
         self._schema_seen: int | None = None  # data_version at the last schema check
         self._txn_read_only = False
+        # A query has run in this block (PostgreSQL's first snapshot): the isolation level
+        # and read-write mode are fixed from then on.
+        self._queried = False
+        # SAVEPOINT name and the transaction's read-only mode when it was set: ROLLBACK TO
+        # and RELEASE give that mode back.
+        self._savepoints: list[tuple[str, bool]] = []
         self._txn_time: dt.datetime | None = None
         self._stmt_time: dt.datetime | None = None
         self._txid = 1000
@@ -412,9 +419,10 @@ class Session:
         handler = self._utility.get(word)
         if handler is not None:
             if (
-                self.read_only
+                (self.read_only or self._txn_read_only)
                 and word in ("copy", "truncate", "create", "drop", "alter")
                 and not (word == "copy" and re.search(r"\bto\s+stdout\b", sql, re.I))
+                and not (not self.read_only and _TEMP_DDL.match(sql))
             ):
                 raise SqlError("25006", f"cannot execute {word.upper()} in a read-only transaction")
             if word in cursors.VERBS:  # they run a query: statement_timeout covers them too
@@ -427,6 +435,7 @@ class Session:
                 self._deadline = None
         if not word:
             return StatementResult("EMPTY")
+        self._queried = True
         plan, lits = self._plan(sql)
         if plan.steps is not None:
             return self._run_with_writes(plan, params, lits)
@@ -570,6 +579,8 @@ class Session:
         if wide is not None:
             return wide
         tree = parse(text)
+        while isinstance(tree, exp.Subquery) and not tree.alias:  # ((SELECT ...))
+            tree = tree.this
         if "." in text:
             schemas.qualify_tables(tree, self.conn)
         userfuncs.inline(tree, self.conn)
@@ -636,7 +647,7 @@ class Session:
                 names.append(column_name(e))
                 tys.append(inferer.type_of(e, scope))
         plain = None
-        if kind == "select" and isinstance(tree, exp.Select):
+        if kind == "select" and isinstance(tree, exp.Select) and not tree.is_star:
             plain = [isinstance(e, exp.Column) for e in tree.expressions]
         sql, rw = to_sqlite(tree, self.catalog, inferer, self.mysql_rules)
         return Plan(
@@ -654,6 +665,7 @@ class Session:
             returning=returning is not None,
             nbind=_highest_param(sql),
             steps=steps,
+            no_columns=names == [NO_COLUMNS],
         )
 
     def _step_plan(
@@ -711,6 +723,8 @@ class Session:
         finally:
             self._deadline = None
         if plan.kind == "select" or plan.returning:
+            if plan.no_columns:
+                rows = [()] * len(rows)
             if plan.columns is None:
                 self._settle(plan, self._desc, rows)
             if plan.has_decoders and rows:
@@ -841,6 +855,9 @@ class Session:
         return out
 
     def _settle(self, plan: Plan, desc: tuple | None, rows: list) -> None:
+        if plan.no_columns:
+            plan.columns, plan.decoders, plan.has_decoders = [], [], False
+            return
         cols: list[Column] = []
         decoders: list = []
         unknown: list[int] = []
@@ -888,17 +905,20 @@ class Session:
     # --- transaction control -----------------------------------------------------------
 
     def _begin(self, sql: str) -> StatementResult:
+        tag = "START TRANSACTION" if lexer.first_word(sql) == "start" else "BEGIN"
         if self._status != "I":
-            return StatementResult("BEGIN")  # PostgreSQL warns and carries on
-        low = sql.lower()
-        m = re.search(
-            r"isolation\s+level\s+(read\s+committed|read\s+uncommitted|repeatable\s+read|"
-            r"serializable)",
-            low,
-        )
-        if m:
-            self.settings.values["transaction_isolation"] = re.sub(r"\s+", " ", m.group(1))
-        self._txn_read_only = "read only" in low
+            return StatementResult(tag)  # PostgreSQL warns and carries on
+        self._start_txn(_characteristics(sql))
+        return StatementResult(tag)
+
+    def _start_txn(self, chars: dict[str, str]) -> None:
+        """Open a block with the session's default characteristics, then ``chars``."""
+        values = self.settings.values
+        for key in _TXN_MODES:
+            values[key] = chars.get(key, values["default_" + key])
+        self._txn_read_only = values["transaction_read_only"] == "on"
+        self._queried = False
+        self._savepoints = []
         # SQLite has one writer: taking the write lock at BEGIN makes concurrent writers wait
         # (busy timeout) instead of failing their lock upgrade halfway through.
         immediate = not (self.read_only or self._txn_read_only)
@@ -910,7 +930,6 @@ class Session:
         self._check_schema = True
         self._txn_time = dt.datetime.now(dt.UTC)
         self._txid += 1
-        return StatementResult("BEGIN")
 
     def _start_block(self) -> None:
         begin, self._deferred_begin = self._deferred_begin, None
@@ -924,18 +943,32 @@ class Session:
         self._status = "I"
         self._check_schema = True
         self._txn_time = None
-        self._txn_read_only = False
-        self.settings.values["transaction_isolation"] = self.settings.values[
-            "default_transaction_isolation"
-        ]
+        self._reset_modes()
+
+    def _reset_modes(self) -> None:
+        """Outside a block the transaction modes are the session's defaults."""
+        values = self.settings.values
+        for key in _TXN_MODES:
+            values[key] = values["default_" + key]
+        self._txn_read_only = values["transaction_read_only"] == "on"
+        self._savepoints = []
+
+    def _chain(self, sql: str, tag: str, chars: dict[str, str]) -> StatementResult:
+        """COMMIT / ROLLBACK AND CHAIN: a new block with the ended one's characteristics."""
+        if _CHAIN.search(sql):
+            self._start_txn(chars)
+        return StatementResult(tag)
 
     def _commit(self, sql: str) -> StatementResult:
         if re.match(r"\s*commit\s+prepared", sql, re.I):
             raise SqlError("0A000", "two-phase commit is not supported")
+        if self._status == "I" and _CHAIN.search(sql):
+            raise SqlError("25P01", "COMMIT AND CHAIN can only be used in transaction blocks")
+        chars = {k: self.settings.values[k] for k in _TXN_MODES}
         if self._status == "E":
             self._safe_rollback()
             self._end_txn()
-            return StatementResult("ROLLBACK")
+            return self._chain(sql, "ROLLBACK", chars)
         if self._status == "T" and self._deferred_begin is None:
             try:
                 self.fk.check_pending()
@@ -946,7 +979,7 @@ class Session:
                 self._end_txn()
                 raise
         self._end_txn()
-        return StatementResult("COMMIT")
+        return self._chain(sql, "COMMIT", chars)
 
     def _safe_rollback(self) -> None:
         self._schema_seen = None  # the catalog may hold what this transaction undid
@@ -973,13 +1006,27 @@ class Session:
             except apsw.SQLError:
                 raise SqlError("3B001", f'savepoint "{name}" does not exist') from None
             self.fk.rollback_to(name)
+            self._restore_mode(name, keep=True)
             self._refresh_pg.invalidate()  # type: ignore[attr-defined]
             self._schema_seen = None
             self._status = "T"
             return StatementResult("ROLLBACK")
+        if self._status == "I" and _CHAIN.search(sql):
+            raise SqlError("25P01", "ROLLBACK AND CHAIN can only be used in transaction blocks")
+        chars = {k: self.settings.values[k] for k in _TXN_MODES}
         self._safe_rollback()
         self._end_txn()
-        return StatementResult("ROLLBACK")
+        return self._chain(sql, "ROLLBACK", chars)
+
+    def _restore_mode(self, name: str, keep: bool) -> None:
+        """The read-only mode a savepoint saw comes back when it is rolled back or released."""
+        for i in range(len(self._savepoints) - 1, -1, -1):
+            if self._savepoints[i][0].lower() == name.strip('"').lower():
+                self._txn_read_only = self._savepoints[i][1]
+                self.settings.values["transaction_read_only"] = (
+                    "on" if self._txn_read_only else "off")
+                del self._savepoints[i + 1 if keep else i:]
+                return
 
     def _savepoint(self, sql: str) -> StatementResult:
         if self._status == "I":
@@ -987,6 +1034,7 @@ class Session:
         name = sql.split()[1].strip(";")
         self.conn.execute(f"SAVEPOINT {_ident(name)}")
         self.fk.savepoint(name)
+        self._savepoints.append((name.strip('"'), self._txn_read_only))
         return StatementResult("SAVEPOINT")
 
     def _release(self, sql: str) -> StatementResult:
@@ -999,6 +1047,7 @@ class Session:
         except apsw.SQLError:
             raise SqlError("3B001", f'savepoint "{name}" does not exist') from None
         self.fk.release(name)
+        self._restore_mode(name, keep=False)
         return StatementResult("RELEASE")
 
     # --- settings -----------------------------------------------------------------------------
@@ -1015,21 +1064,15 @@ class Session:
         if low.startswith("time zone"):
             self.settings.set("TimeZone", body[9:].strip())
             return StatementResult("SET")
-        if low.startswith("transaction") or low.startswith("characteristics"):
-            m = re.search(
-                r"isolation\s+level\s+(read\s+committed|read\s+uncommitted|"
-                r"repeatable\s+read|serializable)",
-                low,
-            )
-            if m:
-                key = (
-                    "default_transaction_isolation"
-                    if low.startswith("characteristics")
-                    else "transaction_isolation"
-                )
-                self.settings.values[key] = re.sub(r"\s+", " ", m.group(1))
-            if "read only" in low:
-                self._txn_read_only = True
+        if low.startswith("characteristics"):
+            for key, value in _characteristics(body).items():
+                self.settings.values["default_" + key] = value
+            if self._status == "I":
+                self._reset_modes()
+            return StatementResult("SET")
+        if low.startswith("transaction"):
+            if self._status != "I":  # outside a block PostgreSQL warns and does nothing
+                self._set_transaction(_characteristics(body))
             return StatementResult("SET")
         if low.startswith("constraints"):
             return self._set_constraints(body)
@@ -1042,7 +1085,38 @@ class Session:
         if not m:
             raise SqlError("42601", "syntax error in SET")
         self.settings.set(m.group(2), m.group(3))
+        if self._status == "I" and m.group(2).lower().startswith("default_transaction"):
+            self._reset_modes()
         return StatementResult("SET")
+
+    def _set_transaction(self, chars: dict[str, str]) -> None:
+        """SET TRANSACTION, with PostgreSQL's checks (variable.c): the isolation level and a
+        return to read-write only before the first query, and not inside a savepoint."""
+        values = self.settings.values
+        sub = bool(self._savepoints)
+        level = chars.get("transaction_isolation")
+        if level is not None and level != values["transaction_isolation"]:
+            if self._queried:
+                raise SqlError("25001", "SET TRANSACTION ISOLATION LEVEL must be called before "
+                                        "any query")
+            if sub:
+                raise SqlError("25001", "SET TRANSACTION ISOLATION LEVEL must not be called in "
+                                        "a subtransaction")
+        if chars.get("transaction_read_only") == "off" and self._txn_read_only:
+            if sub:
+                raise SqlError("25001", "cannot set transaction read-write mode inside a "
+                                        "read-only transaction")
+            if self._queried:
+                raise SqlError("25001", "transaction read-write mode must be set before any query")
+        if "transaction_deferrable" in chars:
+            if sub:
+                raise SqlError("25001", "SET TRANSACTION [NOT] DEFERRABLE cannot be called "
+                                        "within a subtransaction")
+            if self._queried:
+                raise SqlError("25001", "SET TRANSACTION [NOT] DEFERRABLE must be called before "
+                                        "any query")
+        values.update(chars)
+        self._txn_read_only = values["transaction_read_only"] == "on"
 
     _SET_CONSTRAINTS = re.compile(r"constraints\s+(.+?)\s+(deferred|immediate)\s*$", re.I | re.S)
 
@@ -1080,11 +1154,17 @@ class Session:
     def _reset(self, sql: str) -> StatementResult:
         name = re.sub(r"^\s*reset\s+", "", sql, flags=re.I).strip().rstrip(";")
         self.settings.reset(name)
+        if self._status == "I":
+            self._reset_modes()
         return StatementResult("RESET")
 
     def _discard(self, sql: str) -> StatementResult:
-        self.settings.reset("all")
-        return StatementResult("DISCARD ALL")
+        what = re.sub(r"^\s*discard\s+", "", sql, flags=re.I).strip().rstrip(";").upper()
+        if what in ("ALL", "SEQUENCES"):
+            self.sequences.discard()
+        if what == "ALL":
+            self.settings.reset("all")
+        return StatementResult(f"DISCARD {what}")
 
     def _comment(self, sql: str) -> StatementResult:
         """COMMENT ON: comments are not kept, but the object must exist (42P01), as in
@@ -1275,6 +1355,32 @@ class Session:
         with self.atomic(), self.fk.statement():
             self.conn.executemany(sql, converted())
         return count
+
+
+_CHAIN = re.compile(r"\band\s+chain\s*;?\s*$", re.I)
+_TXN_MODES = ("transaction_isolation", "transaction_read_only", "transaction_deferrable")
+_TEMP_DDL = re.compile(r"\s*create\s+(?:(?:global|local)\s+)?temp(?:orary)?\s", re.I)
+_ISOLATION = re.compile(
+    r"isolation\s+level\s+(read\s+committed|read\s+uncommitted|repeatable\s+read|serializable)"
+)
+
+
+def _characteristics(sql: str) -> dict[str, str]:
+    """The transaction modes a BEGIN / START TRANSACTION / SET TRANSACTION names."""
+    low = sql.lower()
+    out: dict[str, str] = {}
+    m = _ISOLATION.search(low)
+    if m:
+        out["transaction_isolation"] = re.sub(r"\s+", " ", m.group(1))
+    if re.search(r"\bread\s+only\b", low):
+        out["transaction_read_only"] = "on"
+    elif re.search(r"\bread\s+write\b", low):
+        out["transaction_read_only"] = "off"
+    if re.search(r"\bnot\s+deferrable\b", low):
+        out["transaction_deferrable"] = "off"
+    elif re.search(r"\bdeferrable\b", low):
+        out["transaction_deferrable"] = "on"
+    return out
 
 
 def _ends_block(sql: str) -> bool:

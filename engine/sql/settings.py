@@ -26,6 +26,8 @@ DEFAULTS: dict[str, str] = {
     "default_transaction_isolation": "read committed",
     "transaction_read_only": "off",
     "default_transaction_read_only": "off",
+    "transaction_deferrable": "off",
+    "default_transaction_deferrable": "off",
     "statement_timeout": "0",
     "lock_timeout": "0",
     "idle_in_transaction_session_timeout": "0",

@@ -15,13 +15,14 @@ import re
 import threading
 from collections.abc import Iterator
 
+import apsw
 import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.sqlite import SQLite
 
-from aurora.engine.sql import arrays, dml, extensions, lexer, schemas, types
+from aurora.engine.sql import arrays, dml, extensions, fromitems, lexer, schemas, types
 from aurora.engine.sql.catalog import Catalog
-from aurora.engine.sql.infer import Inferer, Scope, datatype_ref, infer_select
+from aurora.engine.sql.infer import Inferer, column_name, datatype_ref, infer_select
 from aurora.engine.sql.jsonb import TABLE_FUNCTIONS
 from aurora.engine.sql.numeric_rewrite import VARIANCES, NumericRules, cast_call, write_call
 from aurora.engine.sql.pgcatalog import CATALOG_COLUMNS, CATALOG_TABLES
@@ -147,6 +148,15 @@ _SIMILAR_SUBSTRING = re.compile(
     rf"\bsubstring\s*\(\s*{_ARG}\s+similar\s+{_ARG}\s+escape\s+{_ARG}\s*\)", re.I)
 
 
+# A SELECT with no result columns (PostgreSQL allows it; SQLite does not): one placeholder
+# column, which the session drops from the answer.
+NO_COLUMNS = "?nocol?"
+_EMPTY_SELECT = re.compile(
+    r"\bselect(?=\s*(?:;|\)|$)|\s+(?:from|where|union|intersect|except)\b)", re.I
+)
+_ORDER_USING = re.compile(r"\s+using\s*(<|>)(?![=>~])", re.I)
+
+
 def parse(sql: str) -> exp.Expression:
     """Parse one PostgreSQL statement (raises SqlError 42601 on a syntax error)."""
     if "imilar" in sql or "IMILAR" in sql:
@@ -165,6 +175,19 @@ def parse(sql: str) -> exp.Expression:
     if "extract_path" in sql:
         # sqlglot reads json_extract_path(j, a, b) as j -> a, dropping b
         sql = _JSON_EXTRACT_PATH.sub(r"pg_\1(", sql)
+    if _EMPTY_SELECT.search(sql):
+        sql = _EMPTY_SELECT.sub(f'SELECT NULL AS "{NO_COLUMNS}"', sql)
+    using_aliases: dict[str, list[str]] = {}
+    if "sing" in sql or "SING" in sql:
+        # ORDER BY x USING < / >: the default btree operators are ASC and DESC
+        sql = _ORDER_USING.sub(lambda m: " DESC" if m.group(1).startswith(">") else " ASC", sql)
+        for m in _USING_ALIAS.finditer(sql):
+            if re.match(r"\s*\)\s*(?:as\s+)?\w", sql[m.end():], re.I):
+                continue  # a parenthesised join with its own alias hides this one
+            using_aliases[m.group(3).lower()] = [
+                c.strip().strip('"').lower() for c in m.group(2).split(",")]
+        if using_aliases:
+            sql = _USING_ALIAS.sub(r"\1", sql)
     if "nterval" in sql or "NTERVAL" in sql:
         # sqlglot splits INTERVAL '...' into a number and one unit, losing the rest of the
         # text ('1 day 02:00', 'ago'): a cast keeps it whole.
@@ -184,10 +207,35 @@ def parse(sql: str) -> exp.Expression:
         raise SqlError("42601", "syntax error: empty statement")
     if subscripts:
         tree.meta["insert_subscripts"] = subscripts
+    if using_aliases:
+        _join_using_aliases(tree, using_aliases)
     return tree
 
 
 _JSON_EXTRACT_PATH = re.compile(r"\b(json_extract_path(?:_text)?)\s*\(", re.I)
+
+
+_USING_ALIAS = re.compile(r"(\busing\s*\(([^()]*)\))\s+as\s+(\w+)", re.I)
+
+
+def _join_using_aliases(tree: exp.Expression, aliases: dict[str, list[str]]) -> None:
+    """``a JOIN b USING (i) AS x``: ``x.i`` is the merged join column, which SQLite names
+    without a qualifier; ``x.*`` is the USING columns."""
+    for t in tree.find_all(exp.Table):
+        if t.alias_or_name.lower() in aliases:
+            raise SqlError("42712", f'table name "{t.alias_or_name}" specified more than once')
+    for col in list(tree.find_all(exp.Column)):
+        cols = aliases.get(col.table.lower()) if col.table else None
+        if cols is None:
+            continue
+        if col.is_star:
+            sel = col.parent
+            if isinstance(sel, exp.Select) and col.arg_key == "expressions":
+                at = sel.expressions.index(col)
+                sel.set("expressions", sel.expressions[:at] + [
+                    exp.column(exp.to_identifier(c)) for c in cols] + sel.expressions[at + 1:])
+        elif col.name.lower() in cols:
+            col.set("table", None)
 
 
 class Raw(exp.Expression):
@@ -296,7 +344,15 @@ class Rewriter:
         self._rowid_key_not_null(tree)
         self._insert_defaults(tree)
         _set_functions_as_unnest(tree)
-        self._lateral(tree)
+        fromitems.rename_columns(tree, self.catalog.conn)
+        self._series_in_select(tree)
+        fromitems.lateral(tree, self.catalog.conn, self._next_n)
+        for e in tree.find_all(exp.WithinGroup):
+            _check_ordered_set(e, self.catalog.conn)
+        tree = self._set_all(tree)
+        tree = _with_ties(tree, self.catalog.conn)
+        _having_without_group(tree)
+        _bare_set_arms(tree)
         _unnest_element_types(tree)
         _subscript_offsets(tree)
         self._jsonb_assignments(tree)  # before the array rule: j['a'] = v is jsonb's
@@ -305,7 +361,6 @@ class Rewriter:
         _insert_subscripted(tree)
         self._correlated_unnest(tree)
         self._srf_in_select(tree)
-        self._series_in_select(tree)
         self._json_srf_in_select(tree)
         self._whole_rows(tree)
         self._jsonb_casts(tree)
@@ -315,6 +370,91 @@ class Rewriter:
         if isinstance(tree, exp.Insert) and tree.args.get("conflict") is not None and not self.mysql_rules:
             dml.conflict_once(tree, self.catalog)  # MySQL: a later row updates an earlier one
         return tree
+
+    def _set_all(self, tree: exp.Expression) -> exp.Expression:
+        """``A INTERSECT ALL B`` / ``EXCEPT ALL``: SQLite has only the DISTINCT forms, so each
+        arm's rows are numbered within their group of equal rows (row_number), which makes
+        them distinct; the DISTINCT operation then keeps min(m, n) (or m - n) of each."""
+        for op in tree.find_all(exp.SetOperation):
+            order = op.args.get("order")
+            names = fromitems.query_names(op.this, self.catalog.conn) if order else None
+            for col in order.find_all(exp.Column) if names is not None else []:
+                if not col.table and col.name.lower() not in {n.lower() for n in names}:
+                    # PostgreSQL sorts a UNION by its result columns only
+                    raise SqlError("42703", f'column "{col.name}" does not exist')
+        ops = [o for o in tree.find_all(exp.Intersect, exp.Except)
+               if o.args.get("distinct") is False]
+        for op in reversed(ops):
+            names = fromitems.query_names(op.this, self.catalog.conn)
+            if names is None:
+                raise SqlError("0A000", f"{op.key.upper()} ALL over a * of a USING join is not "
+                                        "supported")
+            n = self._next_n()
+            cols = [f"_c{i}" for i in range(len(names))]
+            arms = []
+            for arm in (op.this, op.expression):
+                while isinstance(arm, exp.Subquery) and not arm.alias:
+                    arm = arm.this
+                cte = f"_sa{n}_{len(arms)}"
+                numbered = exp.select(
+                    *cols, exp.alias_(Raw(this=f"row_number() OVER (PARTITION BY "
+                                           f"{', '.join(cols)})"), "_rn")
+                ).from_(cte)
+                numbered.set("with_", exp.With(expressions=[exp.CTE(
+                    this=arm, alias=exp.TableAlias(this=exp.to_identifier(cte),
+                                                   columns=[exp.to_identifier(c) for c in cols]))]))
+                arms.append(exp.select("*").from_(exp.Subquery(this=numbered)))
+            setop = type(op)(this=arms[0], expression=arms[1], distinct=True)
+            outer = exp.select(*[exp.alias_(exp.column(c), name, quoted=True)
+                                 for c, name in zip(cols, names, strict=True)]).from_(
+                exp.Subquery(this=setop, alias=exp.TableAlias(this=exp.to_identifier(f"_s{n}"))))
+            for key in ("order", "limit", "offset", "with_"):
+                if op.args.get(key) is not None:
+                    outer.set(key, op.args[key])
+            while (isinstance(op.parent, exp.Subquery) and not op.parent.alias
+                   and isinstance(op.parent.parent, exp.SetOperation)):
+                op = op.parent
+            if op is tree:
+                tree = outer
+            elif isinstance(op.parent, exp.SetOperation) and (
+                    outer.args.get("order") or outer.args.get("limit")):
+                op.replace(exp.select("*").from_(exp.Subquery(this=outer)))
+            else:
+                op.replace(outer)
+        return tree
+
+    def _series_in_select(self, tree: exp.Expression) -> None:
+        """``SELECT f1, generate_series(1, f1) FROM t``: the set-returning call becomes a
+        LATERAL join (CROSS, so each row of t is followed by its series, as PostgreSQL
+        returns them). One call per query level, and not under aggregation, whose rows
+        PostgreSQL expands after grouping."""
+        for sel in list(tree.find_all(exp.Select)):
+            calls = [
+                c for e in sel.expressions
+                for c in e.find_all(exp.ExplodingGenerateSeries, exp.GenerateSeries)
+                if _owner_select(c) is sel
+            ]
+            if len(calls) != 1 or any(
+                sel.args.get(k) for k in ("group", "having", "distinct", "windows")
+            ) or any(e.find(exp.AggFunc, exp.Window) for e in sel.expressions):
+                continue
+            call = calls[0]
+            name = f"_gs{self._next_n()}"
+            ref = exp.column(name, name)
+            if call.parent is sel:
+                ref = exp.alias_(ref, "generate_series", quoted=True)
+            source = call.copy()
+            call.replace(ref)
+            alias = exp.TableAlias(this=exp.to_identifier(name))
+            if sel.args.get("from_") is None:
+                sel.set("from_", exp.From(this=exp.Table(this=source, alias=alias)))
+            else:
+                sel.append("joins", exp.Join(this=exp.Lateral(this=source, alias=alias),
+                                             kind="CROSS"))
+
+    def _next_n(self) -> int:
+        self._srf_n += 1
+        return self._srf_n
 
     def _insert_short_rows(self, tree: exp.Expression) -> None:
         """``INSERT INTO t VALUES (1)`` into a table of more columns: PostgreSQL fills the
@@ -565,6 +705,8 @@ class Rewriter:
             field = extensions.field_of(e.this.this, e.expression.name.lower())
             if field is not None:
                 return field
+        if isinstance(e, exp.WithinGroup):
+            return _ordered_set(e)
         if isinstance(e, exp.Cast):
             return self._cast(e)
         if isinstance(e, exp.UnicodeString):
@@ -979,7 +1121,8 @@ class Rewriter:
             return self._unnest_table(e, e.this.expressions[0])
         if isinstance(e.this, exp.Explode):
             return self._unnest_table(e, e.this.this)
-        if isinstance(e.this, exp.Anonymous) and str(e.this.this).lower() in TABLE_FUNCTIONS:
+        if (isinstance(e.this, exp.Anonymous) and str(e.this.this).lower() in TABLE_FUNCTIONS
+                and not e.this.meta.get("sqlite")):
             join = e.parent
             if (isinstance(join, exp.Join) and not join.args.get("kind")
                     and not join.args.get("side") and e.this.find(exp.Column) is not None):
@@ -1087,6 +1230,10 @@ class Rewriter:
         oid, typmod = datatype_ref(e.to)
         v = e.this
         if oid in (2205,):
+            if isinstance(e.parent, exp.Anonymous) and str(e.parent.this).lower() in (
+                "nextval", "currval", "setval"
+            ):
+                return v  # nextval('s'::regclass): the sequence by its name
             if isinstance(v, exp.Column) or isinstance(e.parent, exp.Cast):
                 return fn("pg_regclass_name", v)
             return fn("pg_regclass", v)
@@ -1236,30 +1383,6 @@ class Rewriter:
 
     # -- rules over whole queries ---------------------------------------------------------
 
-    def _lateral(self, tree: exp.Expression) -> None:
-        """``CROSS JOIN LATERAL (SELECT expr) AS o(n)`` (pgbench): inline ``o.n`` as ``expr``."""
-        for sel in list(tree.find_all(exp.Select)):
-            joins = sel.args.get("joins") or []
-            for j in list(joins):
-                lat = j.this
-                if not isinstance(lat, exp.Lateral) or not isinstance(lat.this, exp.Subquery):
-                    continue
-                inner = lat.this.this
-                if not isinstance(inner, exp.Select) or inner.args.get("from_") is not None:
-                    raise SqlError("0A000", "LATERAL subqueries with FROM are not supported")
-                alias = lat.args.get("alias")
-                aname = alias.name.lower() if alias is not None else ""
-                names = [c.name.lower() for c in alias.columns] if alias is not None else []
-                exprs = inner.expressions
-                mapping = {}
-                for i, x in enumerate(exprs):
-                    key = names[i] if i < len(names) else x.alias_or_name.lower()
-                    mapping[key] = x.this if isinstance(x, exp.Alias) else x
-                joins.remove(j)
-                for col in list(sel.find_all(exp.Column)):
-                    if col.table.lower() == aname and col.name.lower() in mapping:
-                        col.replace(mapping[col.name.lower()].copy())
-
     def _correlated_unnest(self, tree: exp.Expression) -> None:
         """``FROM pg_index i, unnest(i.indkey, i.indoption) WITH ORDINALITY k(key, opt, n)``
         (Django's index introspection): SQLite has no LATERAL, so the unnest becomes a
@@ -1381,37 +1504,6 @@ class Rewriter:
         if isinstance(e, exp.Literal):
             return e.is_string
         return isinstance(e, exp.Parameter) and self.lit_kinds.get(int(e.name)) == "s"
-
-    def _series_in_select(self, tree: exp.Expression) -> None:
-        """``SELECT generate_series(1, 10)`` with no FROM: one row per value, as if the
-        series were the FROM item (a SELECT with FROM would need LATERAL: left alone)."""
-        for sel in list(tree.find_all(exp.Select)):
-            if sel.args.get("from_") is not None:
-                continue
-            series = [
-                g for e in sel.expressions for g in e.find_all(exp.ExplodingGenerateSeries)
-                if _owner_select(g) is sel
-            ]
-            if len(series) != 1 or any(e.find(exp.AggFunc, exp.Window) for e in sel.expressions):
-                continue
-            g = series[0]
-            scope = Scope(self.catalog, sel, self.numeric.inferer)
-            args = [a for k, a in g.args.items() if a is not None and k in ("start", "end", "step")]
-            if not all((self.numeric.inferer.type_of(a, scope) or (0,))[0] in (20, 21, 23)
-                       for a in args):
-                continue  # dates, timestamps, numeric: left to the ordinary path
-            self._srf_n += 1
-            name = f"_gsel{self._srf_n}"
-            source = exp.Table(
-                this=exp.GenerateSeries(**{k: v for k, v in g.args.items() if v is not None}),
-                alias=exp.TableAlias(this=exp.to_identifier(name),
-                                     columns=[exp.to_identifier("v")]),
-            )
-            if g.parent is not None and isinstance(g.parent, exp.Select):
-                g.replace(exp.alias_(exp.column("v", name), "generate_series"))
-            else:
-                g.replace(exp.column("v", name))
-            sel.set("from_", exp.From(this=source))
 
     def _json_srf_in_select(self, tree: exp.Expression) -> None:
         """``SELECT json_each(j) FROM t``, ``(jsonb_each(j)).key``: one json set-returning
@@ -2078,6 +2170,177 @@ def _is_interval(e: exp.Expression) -> bool:
     if isinstance(e, exp.Literal) and e.is_string:
         return bool(re.fullmatch(r"\s*-?\d+(\.\d+)?\s+[a-z]+.*|\s*\d+:\d\d(:\d\d)?", e.this))
     return isinstance(e, exp.Anonymous) and str(e.this) == "pg_interval"
+
+
+_ORDERED_SETS = {
+    exp.PercentileCont: "percentile_cont",
+    exp.PercentileDisc: "percentile_disc",
+    exp.Mode: "mode",
+    exp.Rank: "rank",
+    exp.DenseRank: "dense_rank",
+    exp.PercentRank: "percent_rank",
+    exp.CumeDist: "cume_dist",
+}
+
+
+def _with_ties(tree: exp.Expression, conn: apsw.Connection) -> exp.Expression:
+    """``ORDER BY k FETCH FIRST n ROWS WITH TIES``: the rows whose rank() over that order is
+    at most n (SQLite's LIMIT has no ties)."""
+    for sel in list(tree.find_all(exp.Select)):
+        fetch = sel.args.get("limit")
+        opts = fetch.args.get("limit_options") if isinstance(fetch, exp.Fetch) else None
+        if opts is None or not opts.args.get("with_ties"):
+            continue
+        order = sel.args.get("order")
+        if order is None:
+            raise SqlError("42601", "WITH TIES cannot be specified without ORDER BY clause")
+        if any(lock.args.get("wait") is False for lock in sel.args.get("locks") or []):
+            raise SqlError("42601", "SKIP LOCKED and WITH TIES options cannot be used together")
+        if sel.args.get("offset") is not None:
+            continue  # not carried over: LIMIT without the ties
+        star = sel.is_star
+        names = fromitems.query_names(sel, conn) if star else [
+            column_name(e) for e in sel.expressions]
+        if names is None or (star and len({n.lower() for n in names}) != len(names)):
+            continue
+        by_alias = {n.lower(): exp.column(exp.to_identifier(n, quoted=True)) for n in names}
+        if not star:
+            by_alias = {n.lower(): (e.this if isinstance(e, exp.Alias) else e)
+                        for n, e in zip(names, sel.expressions, strict=True)}
+        keys = []
+        for o in order.expressions:
+            k = o.copy()
+            key = k.this
+            if isinstance(key, exp.Literal) and key.is_int and 0 < int(key.name) <= len(names):
+                k.set("this", by_alias[names[int(key.name) - 1].lower()].copy())
+            elif isinstance(key, exp.Column) and not key.table and key.name.lower() in by_alias:
+                k.set("this", by_alias[key.name.lower()].copy())
+            keys.append(k)
+        count = fetch.args.get("count") or exp.Literal.number(1)
+        inner = sel.copy()
+        inner.set("limit", None)
+        inner.set("order", None)
+        own = [e.copy() for e in sel.expressions] if star else [
+            exp.alias_(e.this.copy() if isinstance(e, exp.Alias) else e.copy(), f"_w{i}")
+            for i, e in enumerate(sel.expressions)]
+        rank = exp.Window(this=exp.Anonymous(this="rank", expressions=[]),
+                          order=exp.Order(expressions=keys))
+        inner.set("expressions", [*own, exp.alias_(rank, "_rk")])
+        outer = exp.select(*[
+            exp.alias_(exp.column(exp.to_identifier(n, quoted=True) if star else f"_w{i}"), n,
+                       quoted=True)
+            for i, n in enumerate(names)]).from_(
+            exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("_wt")))
+        ).where(exp.LTE(this=exp.column("_rk"), expression=exp.Paren(this=count.copy())))
+        outer.set("order", exp.Order(expressions=[exp.Ordered(this=exp.column("_rk"))]))
+        if sel is tree:
+            tree = outer
+        else:
+            sel.replace(outer)
+    return tree
+
+
+def _having_without_group(tree: exp.Expression) -> None:
+    """``SELECT 1 FROM t HAVING 1 < 2``: without GROUP BY the whole input is one group; a
+    plain column outside an aggregate is 42803. SQLite takes HAVING only in a query whose
+    result has an aggregate, so the first column becomes ``CASE WHEN count(*) >= 0 THEN
+    col END``."""
+    for sel in list(tree.find_all(exp.Select)):
+        having = sel.args.get("having")
+        if having is None or sel.args.get("group") is not None:
+            continue
+        for part in [*sel.expressions, having]:
+            for col in part.find_all(exp.Column):
+                if col.is_star or _owner_select(col) is not sel:
+                    continue
+                agg = col.find_ancestor(exp.AggFunc, exp.Select)
+                if not isinstance(agg, exp.AggFunc):
+                    raise SqlError("42803", f'column "{col.sql()}" must appear in the GROUP BY '
+                                            "clause or be used in an aggregate function")
+        if any(e.find(exp.AggFunc) for e in sel.expressions) or not sel.expressions:
+            continue
+        first = sel.expressions[0]
+        value = first.this if isinstance(first, exp.Alias) else first
+        counted = exp.Case(ifs=[exp.If(this=exp.GTE(this=exp.Count(this=exp.Star()),
+                                                   expression=exp.Literal.number(0)),
+                                       true=value.copy())])
+        first.replace(exp.alias_(counted, column_name(first), quoted=True))
+
+
+def _bare_set_arms(tree: exp.Expression) -> None:
+    """``(SELECT 2) UNION SELECT 2``: SQLite takes no parentheses around a compound's arm; a
+    plain SELECT loses them, one with ORDER BY / LIMIT becomes ``SELECT * FROM (...)``."""
+    for op in list(tree.find_all(exp.SetOperation)):
+        for key in ("this", "expression"):
+            arm = op.args.get(key)
+            if not isinstance(arm, exp.Subquery) or arm.alias:
+                continue
+            inner = arm.this
+            while isinstance(inner, exp.Subquery) and not inner.alias:
+                inner = inner.this
+            if isinstance(inner, exp.Select) and not any(
+                inner.args.get(k) for k in ("order", "limit", "offset", "with_")
+            ):
+                op.set(key, inner)
+            else:
+                op.set(key, exp.select("*").from_(exp.Subquery(this=inner)))
+
+
+def _check_ordered_set(e: exp.WithinGroup, conn: apsw.Connection) -> None:
+    """Explicit collations must agree (42P21). An ordered-set aggregate whose sort key reads
+    only an outer query's columns belongs to that query (PostgreSQL's rule), which this
+    translation does not carry over."""
+    collations = {c.expression.name for c in e.find_all(exp.Collate)}
+    if len(collations) > 1:
+        a, b = sorted(collations)[:2]
+        raise SqlError("42P21", f'collation mismatch between explicit collations "{a}" and "{b}"')
+    sel = _owner_select(e)
+    cols = [c for k in e.expression.find_all(exp.Column) for c in [k] if not c.table]
+    if sel is None or _owner_select(sel) is None or not cols:
+        return
+    frm = sel.args.get("from_")
+    local: set[str] = set()
+    for src in ([frm.this] if frm is not None else []) + [j.this for j in sel.args.get("joins") or []]:
+        names = fromitems.source_names(src, sel, conn)
+        if names is None:
+            return
+        local.update(n.lower() for n in names)
+    if any(c.name.lower() in local for c in cols):
+        return
+    if e.this.find(exp.Column):
+        raise SqlError("42803", "direct arguments of an ordered-set aggregate must use only "
+                                "grouped columns")
+    raise SqlError("0A000", "an ordered-set aggregate of an outer query is not supported")
+
+
+def _ordered_set(e: exp.WithinGroup) -> exp.Expression:
+    """``agg(args) WITHIN GROUP (ORDER BY x)``: aggregates.py's ``pg_os_<agg>(desc, x, args)``."""
+    kind = _ORDERED_SETS.get(type(e.this))
+    order = e.expression
+    keys = order.expressions if isinstance(order, exp.Order) else []
+    agg = e.this
+    name = kind or (str(agg.this) if isinstance(agg, exp.Anonymous) else agg.sql_name().lower())
+    hypothetical = kind in ("rank", "dense_rank", "percent_rank", "cume_dist")
+    nargs = len(agg.expressions) if hypothetical else 1
+    if kind is None or len(keys) != nargs:
+        raise SqlError("42883", f"function {name} does not exist")
+    if isinstance(agg.this, exp.Order):
+        raise SqlError("42601", 'syntax error at or near "ORDER"')
+    args = [agg.this] if agg.this is not None else []
+    args += [a for a in agg.expressions]
+    sel = _owner_select(e)
+    grouped = {
+        c.name.lower()
+        for g in ((sel.args.get("group") or exp.Group()).expressions if sel else [])
+        for c in g.find_all(exp.Column)
+    }
+    for a in args:
+        for c in a.find_all(exp.Column):
+            if c.name.lower() not in grouped:
+                raise SqlError("42803", "direct arguments of an ordered-set aggregate must use "
+                                        f'only grouped columns: "{c.name}"')
+    dirs = _str("".join("1" if k.args.get("desc") else "0" for k in keys))
+    return fn(f"pg_os_{kind}", dirs, *[k.this for k in keys], *args)
 
 
 def _owner_select(e: exp.Expression) -> exp.Expression | None:
