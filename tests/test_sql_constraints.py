@@ -613,14 +613,6 @@ def test_copy_refuses_a_null_rowid_key(s):
     assert rows(s, "select id, v from u order by id") == [(1, "x"), (2, "y")]
 
 
-def test_a_partitioned_table_without_partitions_takes_no_row(s):
-    run(s, "create table m (a int, b text) partition by range (a)")
-    e = error(s, "insert into m values (1, 'x')")
-    assert (e.sqlstate, str(e)) == ("23514", 'no partition of relation "m" found for row')
-    assert s.execute("insert into m select 1, 'y' where false").tag == "INSERT 0 0"
-    assert rows(s, "select count(*) from m") == [(0,)]
-
-
 def test_identity_start_with_on_a_rowid_key(s):
     run(s, "create table i (id int generated always as identity (start with 44) primary key, v text)")
     assert rows(s, "insert into i (v) values ('a'), ('b') returning id") == [(44,), (45,)]

@@ -224,20 +224,13 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
     schema.set(
         "expressions", [e for e in schema.expressions if isinstance(e, exp.ColumnDef)] + table_items
     )
-    partitioned = tree.find(exp.PartitionedByProperty) is not None
     tree.set("properties", None)
     ddl = generate(tree)
     with s.atomic():
         s.conn.execute(ddl)
         if rowid_start is not None:
             s.sequences.set_rowid_counter(table, rowid_start - 1)
-        if partitioned:
-            # PARTITION BY: its rows live in partitions (PARTITION OF is not supported here),
-            # so with none a row has nowhere to go, as in PostgreSQL
-            s.conn.execute(
-                f"CREATE TRIGGER {_q('_aurora_partitioned_' + table)} BEFORE INSERT ON {_q(table)} "
-                f"BEGIN SELECT pg_no_partition({_sql_string(table)}); END"
-            )
+
         s.conn.executemany(
             "INSERT OR REPLACE INTO main._aurora_columns(table_name, column_name, position, "
             "type_oid, typmod, default_expr, identity) VALUES (?,?,?,?,?,?,?)",
@@ -318,10 +311,6 @@ class _Later:
             inner.set("this", rw.walk(inner.this))
             return exp.Constraint(this=exp.to_identifier(cname, quoted=True), expressions=[inner])
         return item
-
-
-def _sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _autoincrement(col: exp.ColumnDef, schema: exp.Schema, table_level: bool) -> None:

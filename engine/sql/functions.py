@@ -498,11 +498,6 @@ def _null_key(table: str, column: str) -> None:
                             "not-null constraint")
 
 
-def _no_partition(table: str) -> None:
-    """A row inserted into a partitioned table (which has no partitions here)."""
-    raise SqlError("23514", f'no partition of relation "{table}" found for row')
-
-
 def register(conn: apsw.Connection, s: Session) -> None:
     """Register every function on the session's connection."""
 
@@ -513,7 +508,6 @@ def register(conn: apsw.Connection, s: Session) -> None:
     aggregates.register(conn)
 
     f("pg_null_key", _null_key, 2)
-    f("pg_no_partition", _no_partition, 1)
     f("regexp", lambda p, v: _regex_match(s, p, v), 2, True)
     f("pg_regexp_i", lambda v, p: _regex_match(s, p, v, regex.I), 2, True)
     f("pg_now", lambda: ts_text(s.statement_time()), 0)
