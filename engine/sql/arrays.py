@@ -432,24 +432,23 @@ def trim(v: object, n: object) -> str | None:
     return store(items[: len(items) - k], lbounds)
 
 
-def append(v: object, x: object) -> str | None:
+def _one_dimension(v: object) -> tuple[list, list[int]] | None:
+    """array_append's and array_prepend's operand: NULL is an empty array; several
+    dimensions are 22000."""
     arr = load(v) if v is not None else ([], [1])
-    if arr is None:
-        return None
-    items, lbounds = arr
-    if len(dims(items)) > 1:
+    if arr is not None and len(dims(arr[0])) > 1:
         raise SqlError("22000", "argument must be empty or one-dimensional array")
-    return store([*items, x], lbounds)
+    return arr
+
+
+def append(v: object, x: object) -> str | None:
+    arr = _one_dimension(v)
+    return None if arr is None else store([*arr[0], x], arr[1])
 
 
 def prepend(x: object, v: object) -> str | None:
-    arr = load(v) if v is not None else ([], [1])
-    if arr is None:
-        return None
-    items, lbounds = arr
-    if len(dims(items)) > 1:
-        raise SqlError("22000", "argument must be empty or one-dimensional array")
-    return store([x, *items], lbounds)  # the input's lower bound, as array_prepend keeps it
+    arr = _one_dimension(v)  # the input's lower bound, as array_prepend keeps it
+    return None if arr is None else store([x, *arr[0]], arr[1])
 
 
 def concat(a: object, b: object) -> str | None:

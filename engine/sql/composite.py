@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import apsw
@@ -160,17 +161,22 @@ def create_domain(s: Session, sql: str) -> StatementResult:
 
 
 def drop_domain(s: Session, sql: str) -> StatementResult:
-    m = _DOMAIN_DROP.match(sql)
+    return _drop(s, _DOMAIN_DROP.match(sql), "DOMAIN", DOMAIN_PREFIX, domain)
+
+
+def _drop(s: Session, m: re.Match[str] | None, what: str, prefix: str,
+          lookup: Callable[[apsw.Connection, str], object]) -> StatementResult:
+    """DROP TYPE / DROP DOMAIN [IF EXISTS] a, b: the views that keep them go."""
     if m is None:
-        raise SqlError("42601", "syntax error in DROP DOMAIN")
+        raise SqlError("42601", f"syntax error in DROP {what}")
     for raw in _split(m.group(2)):
         name = _ident(raw.strip())
-        if domain(s.conn, name) is None:
+        if lookup(s.conn, name) is None:
             if m.group(1):
                 continue
             raise SqlError("42704", f'type "{name}" does not exist')
-        s.conn.execute(f'DROP VIEW main."{DOMAIN_PREFIX}{name}"')
-    return StatementResult("DROP DOMAIN")
+        s.conn.execute(f'DROP VIEW main."{prefix}{name}"')
+    return StatementResult(f"DROP {what}")
 
 
 def columns(conn: apsw.Connection, name: str) -> list[Column] | None:
@@ -205,14 +211,4 @@ def create(s: Session, sql: str) -> StatementResult:
 
 
 def drop(s: Session, sql: str) -> StatementResult:
-    m = _DROP.match(sql)
-    if m is None:
-        raise SqlError("42601", "syntax error in DROP TYPE")
-    for raw in _split(m.group(2)):
-        name = _ident(raw.strip())
-        if columns(s.conn, name) is None:
-            if m.group(1):
-                continue
-            raise SqlError("42704", f'type "{name}" does not exist')
-        s.conn.execute(f'DROP VIEW main."{PREFIX}{name}"')
-    return StatementResult("DROP TYPE")
+    return _drop(s, _DROP.match(sql), "TYPE", PREFIX, columns)
