@@ -616,3 +616,15 @@ def test_copy_refuses_a_null_rowid_key(s):
 def test_identity_start_with_on_a_rowid_key(s):
     run(s, "create table i (id int generated always as identity (start with 44) primary key, v text)")
     assert rows(s, "insert into i (v) values ('a'), ('b') returning id") == [(44,), (45,)]
+
+
+def test_a_scalar_sub_select_of_two_rows_is_an_error_not_its_first_row(s):
+    run(s, "create table t (a int, b text)", "insert into t values (1, 'x'), (2, 'y')")
+    e = error(s, "select (select a from t)")
+    assert (e.sqlstate, str(e)) == ("21000", "more than one row returned by a subquery used as an expression")
+    assert error(s, "select b from t where a = (select a from t)").sqlstate == "21000"
+    # one row, none, an aggregate, LIMIT 1, a correlated one: as before
+    assert rows(s, "select (select a from t where a = 1), (select a from t where a = 5)") == [(1, None)]
+    assert rows(s, "select (select max(a) from t), (select a from t order by a desc limit 1)") == [(2, 2)]
+    assert rows(s, "select b, (select t2.b from t t2 where t2.a = t.a + 1) from t order by 1") == [
+        ("x", "y"), ("y", None)]

@@ -92,7 +92,7 @@ def set_list(
                 if c.name.lower() in seen:
                     raise SqlError("42601", f'multiple assignments to same column "{c.name}"')
                 seen.add(c.name.lower())
-            out.append(exp.EQ(this=exp.Tuple(expressions=targets), expression=_one_row(rhs, len(targets))))
+            out.append(exp.EQ(this=exp.Tuple(expressions=targets), expression=one_row(rhs, len(targets))))
             continue
         if isinstance(rhs, exp.Anonymous) and rhs.name.upper() == "ROW":
             values = _expand_stars(rhs.expressions, stmt, catalog)
@@ -152,7 +152,7 @@ def _source_columns(stmt: exp.Expression, alias: str, catalog: Catalog) -> list[
     return None
 
 
-def _one_row(sub: exp.Subquery, width: int) -> exp.Subquery:
+def one_row(sub: exp.Subquery, width: int) -> exp.Subquery:
     """A row sub-SELECT that fails on a second row (PostgreSQL's 21000) and yields NULLs on
     none: ``(SELECT c0, c1 FROM (SELECT *, count(*) OVER () AS n FROM (<sub> LIMIT 2))
     WHERE n < 2 OR pg_raise_multirow())``."""

@@ -340,6 +340,7 @@ class Rewriter:
             dml.rewrite_conflict(tree, self.catalog, self.mysql_rules)
         if isinstance(tree, (exp.Update, exp.Delete, exp.Insert)):
             dml.expand_returning_stars(tree, self.catalog)
+        _scalar_subqueries(tree)
         self._insert_short_rows(tree)
         self._rowid_key_not_null(tree)
         self._insert_defaults(tree)
@@ -2341,6 +2342,35 @@ def _ordered_set(e: exp.WithinGroup) -> exp.Expression:
                                         f'only grouped columns: "{c.name}"')
     dirs = _str("".join("1" if k.args.get("desc") else "0" for k in keys))
     return fn(f"pg_os_{kind}", dirs, *[k.this for k in keys], *args)
+
+
+_NOT_SCALAR = (exp.From, exp.Join, exp.In, exp.Exists, exp.Any, exp.All, exp.Lateral, exp.Table,
+               exp.Array, exp.SetOperation, exp.CTE, exp.Subquery, exp.Insert, exp.Create)
+
+
+def _scalar_subqueries(tree: exp.Expression) -> None:
+    """A sub-SELECT used as a value answers one row: a second one is PostgreSQL's 21000
+    (SQLite takes the first, a wrong answer). One that cannot return two rows is left as it
+    is: an aggregate without GROUP BY, or LIMIT 1; the others go through dml's row check
+    (LIMIT 2 and a count of the rows)."""
+    for sub in list(tree.find_all(exp.Subquery)):
+        inner = sub.this
+        if (isinstance(sub.parent, _NOT_SCALAR) or not isinstance(inner, exp.Select)
+                or len(inner.expressions) != 1 or isinstance(inner.expressions[0], exp.Star)
+                or sub.args.get("alias") is not None):
+            continue
+        limit = inner.args.get("limit")
+        if isinstance(limit, exp.Limit) and isinstance(limit.expression, exp.Literal) \
+                and limit.expression.name in ("0", "1"):
+            continue
+        if not inner.args.get("group") and any(
+                e.find(exp.AggFunc) is not None and e.find(exp.Window) is None
+                for e in inner.expressions):
+            continue
+        where = inner.args.get("where")
+        if where is not None and "pg_raise_multirow" in where.sql():
+            continue  # already one (an UPDATE's row sub-SELECT)
+        sub.replace(dml.one_row(sub.copy(), 1))
 
 
 def _owner_select(e: exp.Expression) -> exp.Expression | None:
