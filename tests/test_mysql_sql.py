@@ -197,6 +197,13 @@ def test_auto_increment_table_option_sets_the_next_id_and_show_create_table_show
     assert m.execute("INSERT INTO t2 (v) VALUES (1)").insert_id == 1
 
 
+def test_a_scalar_subquery_of_two_rows_is_1242(m):
+    m.execute("CREATE TABLE s (a INT)")
+    m.execute("INSERT INTO s VALUES (1), (2)")
+    assert errno(m, "SELECT (SELECT a FROM s)") == 1242
+    assert rows(m, "SELECT (SELECT a FROM s WHERE a = 2)") == [(2,)]
+
+
 def test_an_auto_increment_id_is_not_given_again(m):
     m.execute(SBTEST)
     m.execute("INSERT INTO sbtest1 (k) VALUES (1), (2), (3)")

@@ -79,6 +79,8 @@ def to_mysql(e: BaseException, where: Where, read_only: bool) -> SqlError:
             return err(1290, "HY000", "The MySQL server is running with the --read-only option "
                        "so it cannot execute this statement")
         return err(1792, "25006", "Cannot execute statement in a READ ONLY transaction.")
+    if st == "21000":
+        return err(1242, "21000", "Subquery returns more than 1 row")
     if st == "22001":
         return err(1406, "22001", f"Data too long for column '{e.column or '?'}' at row 1")
     if st == "22003":
