@@ -711,22 +711,24 @@ def _elements(v: object) -> list[Any] | None:
     return None if got is None else leaves(got[0])
 
 
-def contains(a: object, b: object) -> int | None:
-    """``a @> b``: every element of b equals one of a (a NULL element equals nothing)."""
+def _found(a: object, b: object, every: bool) -> int | None:
+    """Whether every (or some) element of b equals one of a; a NULL element equals nothing."""
     x, y = _elements(a), _elements(b)
     if x is None or y is None:
         return None
     present = [e for e in x if e is not None]
-    return int(all(e is not None and any(_elem_cmp(e, f) == 0 for f in present) for e in y))
+    hits = (e is not None and any(_elem_cmp(e, f) == 0 for f in present) for e in y)
+    return int(all(hits) if every else any(hits))
+
+
+def contains(a: object, b: object) -> int | None:
+    """``a @> b``: every element of b equals one of a."""
+    return _found(a, b, True)
 
 
 def overlaps(a: object, b: object) -> int | None:
     """``a && b``: some non-NULL element in both."""
-    x, y = _elements(a), _elements(b)
-    if x is None or y is None:
-        return None
-    present = [e for e in x if e is not None]
-    return int(any(e is not None and any(_elem_cmp(e, f) == 0 for f in present) for e in y))
+    return _found(a, b, False)
 
 
 class Extreme:
