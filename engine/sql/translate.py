@@ -726,7 +726,10 @@ class Rewriter:
                 return exp.EQ(this=e.this, expression=target)
             raise SqlError("0A000", f"operator {op} is not supported")
         if isinstance(e, exp.Collate):
-            return e.this
+            # ``COLLATE binary`` comes only from the MySQL edition (PostgreSQL has no such
+            # collation): SQLite's byte comparison, against a column's nocase collation
+            binary = isinstance(e.expression, exp.Var) and e.expression.name == "binary"
+            return e if binary else e.this
         if isinstance(e, exp.RegexpILike):
             return fn("pg_regexp_i", e.this, e.expression)
         if isinstance(e, _COMPARISONS) and (quantified := _quantified(e)) is not None:

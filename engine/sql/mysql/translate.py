@@ -330,6 +330,13 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         return _fn("mysql_sysvar", exp.Literal.string("version"))
     if isinstance(node, exp.CurrentTimestamp):
         return _now(node.this)
+    if isinstance(node, exp.Collate):
+        # a binary collation (``binary``, ``utf8mb4_bin``) compares bytes: SQLite's BINARY;
+        # the case-insensitive ones are every string column's own collation already
+        name = node.expression.name.lower()
+        if name == "binary" or name.endswith("_bin"):
+            return exp.Collate(this=node.this, expression=exp.Var(this="binary"))
+        return node.this
     simple = _SIMPLE.get(type(node))
     if simple is not None:
         return _fn(simple, node.this)
@@ -530,16 +537,14 @@ def _insert(tree: exp.Insert, tr: Translation, mode: str, ctx: Context) -> str:
         return f" ON CONFLICT DO UPDATE SET {sets}" if sets else " ON CONFLICT DO NOTHING"
     if conflict is not None and conflict.args.get("duplicate"):
         tr.mode = "upsert"
-        sets = []
-        for eq in conflict.expressions:
-            target = eq.this
-            value = eq.expression.transform(lambda n: _excluded(n, alias))
-            value = rewrite(value)
-            sets.append(
-                f"{exp.to_identifier(target.name).sql('postgres', identify=True)} = "
-                f"{value.sql(dialect='postgres', identify=True)}"
-            )
-        return " ON CONFLICT DO UPDATE SET " + ", ".join(sets)
+        items = [
+            exp.EQ(this=exp.column(eq.this.name),
+                   expression=rewrite(eq.expression.transform(lambda n: _excluded(n, alias))))
+            for eq in conflict.expressions
+        ]
+        items += _on_update_sets(items, ctx.on_update(tr.table or ""))
+        return " ON CONFLICT DO UPDATE SET " + ", ".join(
+            e.sql(dialect="postgres", identify=True) for e in items)
     return ""
 
 
@@ -655,18 +660,41 @@ def _unwrap_arms(setop: exp.Expression) -> None:
 
 
 def _touch_on_update(tree: exp.Update, ctx: Context) -> None:
-    """``ON UPDATE CURRENT_TIMESTAMP`` columns the statement does not set take the time (MySQL
-    does so only when a value changes; here every updated row counts)."""
+    """``ON UPDATE CURRENT_TIMESTAMP`` columns the statement does not set take the time, in the
+    rows where a value the statement sets changes (as MySQL: ``SET n = n`` leaves them, and the
+    row is then not counted as changed). SQLite evaluates every SET expression against the old
+    row, so ``CASE WHEN x IS NOT (expr) ...`` compares the old value with the new one."""
     table = tree.this
     if not isinstance(table, exp.Table):
         return
     cols = ctx.on_update(table.name)
     if not cols:
         return
-    sets = {e.this.name.lower() for e in tree.expressions if isinstance(e, exp.EQ)}
-    for c in cols:
-        if c.lower() not in sets:
-            tree.append("expressions", exp.EQ(this=exp.column(c), expression=_now(None)))
+    for eq in _on_update_sets(tree.expressions, cols):
+        tree.append("expressions", eq)
+
+
+def _on_update_sets(sets: list[exp.Expression], cols: list[str]) -> list[exp.EQ]:
+    """``c = CASE WHEN <a value set changes> THEN now ELSE c END`` for each ON UPDATE column
+    ``cols`` that ``sets`` (``x = expr`` items, evaluated against the old row) leave out."""
+    sets = [e for e in sets if isinstance(e, exp.EQ)]
+    named = {e.this.name.lower() for e in sets}
+    changed = [
+        exp.Not(this=exp.NullSafeEQ(
+            this=exp.Collate(this=exp.column(e.this.name), expression=exp.Var(this="binary")),
+            expression=e.expression.copy(),
+        ))
+        for e in sets
+    ]
+    if not changed:
+        return []
+    return [
+        exp.EQ(this=exp.column(c), expression=exp.Case(
+            ifs=[exp.If(this=exp.or_(*changed, copy=True), true=_now(None))],
+            default=exp.column(c),
+        ))
+        for c in cols if c.lower() not in named
+    ]
 
 
 def _limited_write(tree: exp.Expression) -> None:
