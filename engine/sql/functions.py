@@ -37,6 +37,7 @@ from aurora.engine.sql import (
     numformat,
     regexp,
     schemas,
+    tsearch,
     types,
     userfuncs,
 )
@@ -690,6 +691,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_jsonb_in", lambda v: _json_in(v, True), 1, True)
     _register_jsonb_operators(f)
     jsonb.register(conn, tz)
+    tsearch.register(conn, lambda: s.settings.get("default_text_search_config") or "english")
     f("nextval", lambda name: s.sequences.nextval(_relname(name)), 1)
     f("currval", lambda name: s.sequences.currval(_relname(name)), 1)
     f("setval", lambda name, v, called=1: s.sequences.setval(_relname(name), v, bool(called)))

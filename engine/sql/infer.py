@@ -213,6 +213,14 @@ _FUNC_TYPES: dict[str, int] = {
     "pg_typeof": 2206,
     "regexp_replace": 25,
     "json_typeof": 25,
+    **dict.fromkeys(("to_tsvector", "json_to_tsvector", "jsonb_to_tsvector", "tsvector",
+                     "pg_json_to_tsvector"), 3614),
+    **dict.fromkeys(("to_tsquery", "plainto_tsquery", "phraseto_tsquery", "tsquery"), 3615),
+    "numnode": 23,
+    "pg_tsvector_length": 23,
+    "strip": 3614,
+    "pg_json_headline": 114,
+    "pg_jsonb_headline": 3802,
     "jsonb_typeof": 25,
     "date": 1082,
     "current_time": 1266,
@@ -714,6 +722,9 @@ class Inferer:
                 return (elem.array_oid if elem and elem.array_oid else 1009), -1
             if name in _FUNC_TYPES:
                 return _FUNC_TYPES[name], -1
+            if name == "ts_headline":  # of a json(b) document: json(b)
+                found = (self.type_of(a, scope) for a in e.expressions[:2])
+                return next((t for t in found if t and t[0] in (114, 3802)), (types.TEXT, -1))
             if name == "date_bin" and len(e.expressions) == 3:  # the type of its source
                 return self.type_of(e.expressions[1], scope)
             if name in ("gcd", "lcm") and e.expressions:  # the type of its arguments

@@ -589,8 +589,8 @@ class Rewriter:
             node.meta["bytea"] = t is not None and t[0] == 17
         if isinstance(node, exp.Anonymous) and str(node.this).lower() == "pg_typeof":
             t = self.numeric._type(node.expressions[0]) if node.expressions else None
-            if t is not None and _array_elem(t[0]) is not None:
-                return _str(types.format_type(t[0], -1) or "")  # an array's type, not its text
+            if t is not None and (_array_elem(t[0]) is not None or t[0] in (3614, 3615)):
+                return _str(types.format_type(t[0], -1) or "")  # not its text's type
         if isinstance(node, (exp.Min, exp.Max)) and not node.expressions:
             t = self.numeric._type(node.this)
             if t is not None and _array_elem(t[0]) is not None:
@@ -1074,7 +1074,7 @@ class Rewriter:
             elif isinstance(e, exp.JSONBDeleteAtPath):
                 e.meta["jsonb_op"] = "pg_jsonb_delete_path"
             elif isinstance(e, exp.MatchAgainst) and len(e.expressions) == 1:
-                e.meta["jsonb_op"] = "pg_jsonb_path_match"  # @@
+                e.meta["jsonb_op"] = self._match_op(e)  # @@
             elif isinstance(e, exp.JSONBPathExists):
                 e.meta["jsonb_op"] = "pg_jsonb_path_exists"  # @?
             elif type(e) in _JSON_OPERATORS:
@@ -1087,6 +1087,8 @@ class Rewriter:
                 if self._oid(base) == _JSONB:
                     e.meta["jsonb"] = True
             else:
+                if isinstance(e, exp.Anonymous):
+                    self._text_search_json(e)
                 name = _json_builder_name(e)
                 if name is not None:
                     args = [a.this if isinstance(a, (exp.Order, exp.Variadic)) else a
@@ -1099,6 +1101,35 @@ class Rewriter:
                 isinstance(e, exp.Parameter) and self.lit_kinds.get(int(e.name)) == "s"):
             return None
         return self._oid(e) or 0
+
+    def _match_op(self, e: exp.MatchAgainst) -> str:
+        """``@@``: jsonb's path match, or text search by its operands' types (tsvector @@
+        tsquery, tsquery @@ tsvector, text @@ tsquery, text @@ text)."""
+        left, right = self._oid(e.expressions[0]), self._oid(e.this)
+        texts = (25, 1043, 1042)
+        if left == _JSONB:
+            return "pg_jsonb_path_match"
+        if left == 3615 and right == 3614:
+            return "pg_ts_match_swapped"
+        if left in texts:
+            return "pg_ts_match_texts" if right in texts else "pg_ts_match_text"
+        if 3614 in (left, right) or 3615 in (left, right):
+            return "pg_ts_match"
+        return "pg_jsonb_path_match"
+
+    def _text_search_json(self, e: exp.Anonymous) -> None:
+        """to_tsvector / ts_headline of a json(b) document call their json forms; length of a
+        tsvector counts lexemes."""
+        name = str(e.this).lower()
+        if name == "length" and len(e.expressions) == 1 and self._oid(e.expressions[0]) == 3614:
+            e.set("this", "pg_tsvector_length")  # its number of lexemes
+        if name not in ("to_tsvector", "ts_headline"):
+            return
+        kinds = {self._oid(a) for a in e.expressions[:2]}
+        if name == "to_tsvector" and kinds & {114, _JSONB}:
+            e.set("this", "pg_json_to_tsvector")
+        elif name == "ts_headline" and kinds & {114, _JSONB}:
+            e.set("this", "pg_jsonb_headline" if _JSONB in kinds else "pg_json_headline")
 
     def _oid(self, e: exp.Expression) -> int | None:
         t = self.numeric._type(e)
@@ -1278,6 +1309,8 @@ class Rewriter:
             return fn("pg_json_in" if oid == 114 else "pg_jsonb_in", v)
         if oid == 2950:
             return fn("pg_uuid", v)
+        if oid in (3614, 3615):
+            return fn("pg_tsvector_in" if oid == 3614 else "pg_tsquery_in", v)
         if oid == 1186:
             return fn("pg_interval", v)
         if oid == 18:
@@ -1674,6 +1707,8 @@ _WRITE_FUNCS = {
     1184: "pg_timestamptz",
     1186: "pg_interval",
     2950: "pg_uuid",
+    3614: "pg_tsvector_in",
+    3615: "pg_tsquery_in",
 }
 
 
@@ -1791,7 +1826,9 @@ def _kind_of(oid: int | None) -> str:
 def _json_rule(e: exp.Expression) -> exp.Expression:
     """jsonb operators and json builders noted by ``Rewriter._json_types``."""
     op = e.meta.get("jsonb_op")
-    if op == "pg_jsonb_path_match":  # sqlglot read j @@ p as MATCH (j) AGAINST (p)
+    if op == "pg_ts_match_swapped":  # tsquery @@ tsvector
+        return fn("pg_ts_match", e.this, e.expressions[0])
+    if isinstance(e, exp.MatchAgainst):  # sqlglot read j @@ p as MATCH (j) AGAINST (p)
         return fn(op, e.expressions[0], e.this)
     if op is not None:
         return fn(op, e.this, e.expression)

@@ -1,0 +1,105 @@
+"""Text search, and other types' behaviour as PostgreSQL 15 answers it (in-process Session)."""
+
+from __future__ import annotations
+
+import pytest
+
+from aurora.engine.sql import Session
+from aurora.engine.sql.stemmer import stem
+from aurora.engine.sqlapi import SqlError
+
+
+def one(s: Session, sql: str) -> object:
+    return s.execute(sql, ()).rows[0][0]
+
+
+def sqlstate(s: Session, sql: str) -> str:
+    with pytest.raises(SqlError) as e:
+        s.execute(sql, ())
+    return e.value.sqlstate
+
+
+# -- text search -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("word", "want"), [
+    ("running", "run"), ("easily", "easili"), ("generously", "generous"), ("foxes", "fox"),
+    ("hoped", "hope"), ("agreed", "agre"), ("cries", "cri"), ("ties", "tie"),
+    ("national", "nation"), ("relational", "relat"), ("skies", "sky"), ("false", "fals"),
+    ("communication", "communic"), ("yelling", "yell"), ("succeeding", "succeed"),
+])
+def test_english_stemmer_as_snowball(word: str, want: str) -> None:
+    assert stem(word) == want
+
+
+def test_to_tsvector_english_and_simple(s: Session) -> None:
+    assert one(s, "select to_tsvector('english', 'The quick brown foxes jumped easily')") == (
+        "'brown':3 'easili':6 'fox':4 'jump':5 'quick':2")
+    assert one(s, "select to_tsvector('simple', 'The Fat-Cats x-5 don''t')") == (
+        "'-5':6 'cats':4 'don':7 'fat':3 'fat-cats':2 't':8 'the':1 'x':5")
+    assert one(s, "select to_tsvector('Fat cats')") == "'cat':2 'fat':1"  # english by default
+    col = s.execute("select to_tsvector('x')", ()).columns[0]
+    assert col.type_oid == 3614
+
+
+def test_text_search_refuses_tokens_it_cannot_split(s: Session) -> None:
+    assert sqlstate(s, "select to_tsvector('simple', 'see http://example.com/a')") == "0A000"
+    assert sqlstate(s, "select to_tsvector('simple', 'pi is 3.14')") == "0A000"
+    assert sqlstate(s, "select to_tsvector('nosuch', 'x')") == "42704"
+
+
+def test_tsvector_and_tsquery_input_output(s: Session) -> None:
+    assert one(s, "select 'b:2 a:1A,3 b'::tsvector") == "'a':1A,3 'b':2"
+    assert one(s, "select 'a & b | !c <-> (d | e) <2> f:*AB'::tsquery") == (
+        "'a' & 'b' | !'c' <-> ( 'd' | 'e' ) <2> 'f':*AB")
+    assert one(s, "select tsquery('bbb & ddd & hhh')") == "'bbb' & 'ddd' & 'hhh'"
+    assert sqlstate(s, "select 'a & '::tsquery") == "42601"
+    s.execute("create table docs (id int, tsv tsvector)", ())
+    s.execute("insert into docs values (1, 'b a b')", ())
+    assert s.execute("select tsv from docs", ()).rows == [("'a' 'b'",)]
+
+
+def test_to_tsquery_forms(s: Session) -> None:
+    assert one(s, "select to_tsquery('english', 'The & fat-rats:* | !cats')") == (
+        "'fat-rat':* <-> 'fat':* <-> 'rat':* | !'cat'")
+    assert one(s, "select plainto_tsquery('english', 'The fat rats')") == "'fat' & 'rat'"
+    assert one(s, "select phraseto_tsquery('english', 'The fat and the rats')") == (
+        "'fat' <3> 'rat'")
+
+
+def test_match_operator(s: Session) -> None:
+    v = "to_tsvector('english', 'a fat cat sat on a mat')"
+    assert one(s, f"select {v} @@ to_tsquery('english', 'fat <-> cat & !dog')") == 1
+    assert one(s, f"select {v} @@ to_tsquery('english', 'cat <-> fat')") == 0
+    assert one(s, f"select {v} @@ to_tsquery('english', 'fat <2> sat')") == 1
+    assert one(s, "select 'a fat cat sat'::text @@ 'cats & sitting'::text") == 0
+    assert one(s, "select 'a fat cat sat on a mat' @@ 'cat & mat'::tsquery") == 1
+    assert one(s, "select 'fat:1A cat:2B'::tsvector @@ 'cat:A'::tsquery") == 0
+    assert one(s, "select strip('fat:1 cat:2'::tsvector) @@ 'fat <-> cat'::tsquery") == 0
+    s.execute("create table docs (id int, body text)", ())
+    s.execute("insert into docs values (1, 'The fat cats'), (2, 'dogs bark')", ())
+    assert s.execute("select id from docs where to_tsvector('english', body) @@ "
+                     "plainto_tsquery('english', 'barking dog')", ()).rows == [(2,)]
+
+
+def test_json_to_tsvector(s: Session) -> None:
+    doc = """'{"a": "aaa in bbb", "b": 123, "c": 456, "d": true, "f": false, "g": null}'"""
+    assert one(s, f"select json_to_tsvector('english', {doc}::json, '\"all\"')") == (
+        "'123':8 '456':12 'aaa':2 'b':6 'bbb':4 'c':10 'd':14 'f':18 'fals':20 'g':22 "
+        "'true':16")
+    assert one(s, f"select jsonb_to_tsvector('english', {doc}::jsonb, '[\"numeric\"]')") == (
+        "'123':1 '456':3")
+    assert sqlstate(s, f"select jsonb_to_tsvector({doc}::jsonb, '{{}}')") == "22023"
+    assert one(s, """select to_tsvector('{"a": "aaa bbb", "b": ["ccc"]}'::json)""") == (
+        "'aaa':1 'bbb':2 'ccc':4")
+
+
+def test_ts_headline(s: Session) -> None:
+    assert one(s, "select ts_headline('english', 'The fat cats ate the rats', "
+                  "to_tsquery('english', 'cat & rat'))") == (
+        "The fat <b>cats</b> ate the <b>rats</b>")
+    q = "tsquery('bbb & ddd')"
+    assert one(s, f"""select ts_headline('{{"a": "aaa bbb", "b": [1, "ddd"]}}'::json, {q})""") \
+        == '{"a":"aaa <b>bbb</b>","b":[1,"<b>ddd</b>"]}'
+    assert one(s, f"""select ts_headline('{{"a": "aaa bbb"}}'::jsonb, {q}, 'StartSel=<,StopSel=>')""") \
+        == '{"a": "aaa <bbb>"}'
