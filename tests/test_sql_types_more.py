@@ -103,3 +103,39 @@ def test_ts_headline(s: Session) -> None:
         == '{"a":"aaa <b>bbb</b>","b":[1,"<b>ddd</b>"]}'
     assert one(s, f"""select ts_headline('{{"a": "aaa bbb"}}'::jsonb, {q}, 'StartSel=<,StopSel=>')""") \
         == '{"a": "aaa <bbb>"}'
+
+
+# -- float4 / float8 -------------------------------------------------------------------------
+
+
+def test_real_arithmetic_is_single_precision(s: Session) -> None:
+    s.execute("create table f4 (f1 real)", ())
+    s.execute("insert into f4 values ('1004.3')", ())
+    r = s.execute("select f1 * '-10', f1 + '-10', f1 * 2, '0.1'::float4 * '3' from f4", ())
+    assert [c.type_oid for c in r.columns] == [700, 700, 701, 700]
+    assert r.rows[0][0] == -10043.0 and r.rows[0][1] == pytest.approx(994.3, rel=1e-7)
+    assert r.rows[0][3] == pytest.approx(0.3, rel=1e-7) and r.rows[0][3] != 0.30000000000000004
+    assert sqlstate(s, "select '3e38'::float4 * '10'::float4") == "22003"
+
+
+def test_float_send_and_degree_trigonometry(s: Session) -> None:
+    assert one(s, "select float4send('5e-20'::float4)") == bytes.fromhex("1f6c1e4a")
+    assert one(s, "select float8send('2.2250738585072014E-308'::float8)") == bytes.fromhex(
+        "0010000000000000")
+    assert s.execute("select sind(30), cosd(60), tand(45), cotd(45), asind(0.5), acosd(-0.5), "
+                     "atand(1), atan2d(1, -1), sind(-210), cosd(240), tand(135)", ()).rows == [
+        (0.5, 0.5, 1.0, 1.0, 30.0, 120.0, 45.0, 135.0, 0.5, -0.5, -1.0)]
+    assert one(s, "select tand(90)") == float("inf")
+    assert sqlstate(s, "select sind('infinity'::float8)") == "22003"
+    assert sqlstate(s, "select asind(2)") == "22003"
+    assert one(s, "select cbrt(27::float8)") == 3.0000000000000004  # C's cbrt, as PostgreSQL
+
+
+# -- arrays ----------------------------------------------------------------------------------
+
+
+def test_json_record_fills_multidimensional_arrays(s: Session) -> None:
+    assert s.execute("""select * from json_to_record('{"ia": [[1, 2], [null, 4]]}') """
+                     "as x(ia int[])", ()).rows == [([[1, 2], [None, 4]],)]
+    assert sqlstate(s, """select * from jsonb_to_record('{"ia": [[1, 2], [3]]}') """
+                       "as x(ia int[])") == "22P02"

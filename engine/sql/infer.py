@@ -64,7 +64,10 @@ _FUNC_TYPES: dict[str, int] = {
     "to_char": 25,
     "to_number": 1700,
     **dict.fromkeys(("sin", "cos", "tan", "cot", "asin", "acos", "atan", "atan2", "sinh", "cosh",
-                     "tanh", "asinh", "acosh", "atanh", "cbrt", "degrees", "radians"), 701),
+                     "tanh", "asinh", "acosh", "atanh", "cbrt", "degrees", "radians", "sind",
+                     "cosd", "tand", "cotd", "asind", "acosd", "atand", "atan2d"), 701),
+    "float4send": 17,
+    "float8send": 17,
     "lpad": 25,
     "rpad": 25,
     "left": 25,
@@ -265,6 +268,11 @@ _BOOL_NODES = (
 )
 _VARIANCES = (exp.Variance, exp.VariancePop, exp.Stddev, exp.StddevPop, exp.StddevSamp)
 _NUMERIC_RANK = {21: 1, 23: 2, 20: 3, 1700: 4, 700: 5, 701: 6}
+
+
+def _is_quoted(e: exp.Expression) -> bool:
+    """A string literal (or the placeholder the normaliser put for one: typed unknown)."""
+    return (isinstance(e, exp.Literal) and e.is_string) or isinstance(e, exp.Parameter)
 
 
 def datatype_ref(dt: exp.DataType) -> TypeRef:
@@ -574,6 +582,12 @@ class Inferer:
                 return types.INT4, -1  # date - date: days
             if a[0] in (1082, 1114, 1184) or b[0] in (1082, 1114, 1184):
                 return (a if a[0] in (1082, 1114, 1184) else b)[0], -1
+            if 700 in (a[0], b[0]):
+                # real with real, or with a quoted value, is real; with anything else double
+                other = b if a[0] == 700 else a
+                quoted = other[0] in (types.TEXT, 705) and _is_quoted(
+                    e.expression if a[0] == 700 else e.this)
+                return (700 if other[0] == 700 or quoted else types.FLOAT8), -1
             ra, rb = _NUMERIC_RANK.get(a[0], 0), _NUMERIC_RANK.get(b[0], 0)
             if ra == 0 or rb == 0:
                 return None

@@ -641,6 +641,12 @@ class Rewriter:
             checked = _int_checked(node, typed) if integer else None
             if checked is not None:
                 return checked
+            if isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Div)) and self._float4_pair(
+                    node, typed):
+                # real op real is real: single precision (the double result rounded once is
+                # what float4 arithmetic gives), its range checked
+                self._float4_operands(node, typed)
+                return fn("pg_float4", self._node(node))
             if isinstance(node, _COMPARISONS) and len(typed) == 2:
                 self._float4_operands(node, typed)
         return self._node(node)
@@ -1523,6 +1529,14 @@ class Rewriter:
             return all(self._surely_int(x) for x in e.iter_expressions())
         t = self.numeric._type(e)
         return t is not None and t[0] in _INT_BITS
+
+    def _float4_pair(self, e: exp.Expression, ts: tuple) -> bool:
+        """Both operands real, or real and a quoted value (which PostgreSQL reads as real)."""
+        if len(ts) != 2:
+            return False
+        a, b = (t[0] if t is not None else None for t in ts)
+        return (a == b == 700) or (a == 700 and b in (types.TEXT, 705) and self._is_text(
+            e.expression)) or (b == 700 and a in (types.TEXT, 705) and self._is_text(e.this))
 
     def _float4_operands(self, e: exp.Expression, ts: tuple) -> None:
         """real compared with a quoted value: the value is read as a real too (single
