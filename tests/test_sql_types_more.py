@@ -139,3 +139,51 @@ def test_json_record_fills_multidimensional_arrays(s: Session) -> None:
                      "as x(ia int[])", ()).rows == [([[1, 2], [None, 4]],)]
     assert sqlstate(s, """select * from jsonb_to_record('{"ia": [[1, 2], [3]]}') """
                        "as x(ia int[])") == "22P02"
+
+
+# -- sequences, joins, operators -------------------------------------------------------------
+
+
+def test_sequence_rename_and_dependent_defaults(s: Session) -> None:
+    s.execute("create sequence foo_seq", ())
+    assert s.execute("alter table foo_seq rename to foo_seq_new", ()).tag == "ALTER TABLE"
+    assert one(s, "select nextval('foo_seq_new')") == 1
+    s.execute("alter sequence foo_seq_new rename to foo_seq2", ())
+    assert one(s, "select nextval('foo_seq2')") == 2
+    assert sqlstate(s, "select nextval('foo_seq_new')") == "42P01"
+    s.execute("create sequence myseq2", ())
+    s.execute("create sequence myseq3", ())
+    s.execute("create table t1 (f1 serial, f2 int default nextval('myseq2'), "
+              "f3 int default nextval('myseq3'::text))", ())
+    assert sqlstate(s, "drop sequence t1_f1_seq") == "2BP01"
+    assert sqlstate(s, "drop sequence myseq2") == "2BP01"
+    s.execute("drop sequence myseq3", ())  # a text argument makes no dependency
+    s.execute("drop table t1", ())
+    s.execute("drop sequence myseq2", ())
+
+
+def test_serial2_and_serial8_columns(s: Session) -> None:
+    s.execute("create table st (f1 text, f4 serial2, f6 serial8)", ())
+    s.execute("insert into st (f1) values ('x')", ())
+    r = s.execute("select f4, f6 from st", ())
+    assert r.rows == [(1, 1)] and [c.type_oid for c in r.columns] == [21, 20]
+    assert one(s, "select nextval('st_f4_seq')") == 2
+
+
+def test_join_whose_on_follows_an_inner_join(s: Session) -> None:
+    for t in ("a", "b", "c"):
+        s.execute(f"create table {t} (x int, y int)", ())
+    s.execute("insert into a values (1, 1), (2, 2)", ())
+    s.execute("insert into b values (1, 1), (2, 5)", ())
+    s.execute("insert into c values (1, 7)", ())
+    assert s.execute("select a.x, b.y, c.y from a inner join b left join c on b.x = c.x "
+                     "on a.y = b.y order by 1", ()).rows == [(1, 1, 7)]
+    assert s.execute("select a.x, b.y, c.y from a left join (select * from b) b "
+                     "left join c on b.x = c.x on a.y = b.y order by 1", ()).rows == [
+        (1, 1, 7), (2, None, None)]
+
+
+def test_regex_match_any_all(s: Session) -> None:
+    assert s.execute("select 'abc' ~ any(array['^a', 'x']), 'abc' ~ all(array['^a', 'x']), "
+                     "'abc' ~* any(array['^A']), 'abc' ~ any(array['x', null])", ()).rows == [
+        (True, False, True, None)]

@@ -651,6 +651,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("array_positions", arrays.positions, 2, True)
     f("pg_array_cat", _array_cat, 4, True)
     f("pg_any_all", _any_all, 4, True)
+    f("pg_regexp_any", lambda x, arr, every, fold: _regexp_any(s, x, arr, every, fold), 4, True)
     f("pg_row_to_json", _row_to_json, 2, True)
     f("pg_to_timestamp", _to_timestamp, 1, True)
     f("array_to_string", _array_to_string)
@@ -1412,6 +1413,22 @@ def _compare_values(a: object, b: object) -> int:
     except ArithmeticError:
         x, y = str(a), str(b)  # type: ignore[assignment]
     return (x > y) - (x < y)  # type: ignore[operator]
+
+
+def _regexp_any(s: Session, x: object, arr: object, every: int, fold: int) -> object:
+    """``x ~ ANY (array)`` / ``x ~* ALL (array)``: each element a pattern, NULL rules as
+    for any operator."""
+    got = arrays.load(arr)
+    if got is None:
+        return None
+    unknown = False
+    for p in arrays.leaves(got[0]):
+        hit = _regex_match(s, p, x, regex.I if fold else 0)
+        if hit is None:
+            unknown = True
+        elif bool(hit) != bool(every):
+            return int(not every)
+    return None if unknown else int(bool(every))
 
 
 def _any_all(op: str, x: object, arr: object, every: int) -> object:

@@ -341,6 +341,7 @@ class Rewriter:
         if isinstance(tree, (exp.Update, exp.Delete, exp.Insert)):
             dml.expand_returning_stars(tree, self.catalog)
         _scalar_subqueries(tree)
+        _nested_joins(tree)
         self._insert_short_rows(tree)
         self._rowid_key_not_null(tree)
         self._insert_defaults(tree)
@@ -733,6 +734,13 @@ class Rewriter:
             raise SqlError("0A000", f"operator {op} is not supported")
         if isinstance(e, exp.Collate):
             return e.this
+        if (isinstance(e, (exp.RegexpLike, exp.RegexpILike)) and not isinstance(e.parent, exp.Not)
+                and (quantified := _quantified(e)) is not None):
+            # x ~ ANY / ALL (array): each element a pattern (x !~ ANY reads as NOT (x ~ ANY)
+            # here, which is not the same, so that one stays refused)
+            every, arr = quantified
+            return fn("pg_regexp_any", e.this, arr, exp.Literal.number(int(every)),
+                      exp.Literal.number(int(isinstance(e, exp.RegexpILike))))
         if isinstance(e, exp.RegexpILike):
             return fn("pg_regexp_i", e.this, e.expression)
         if isinstance(e, _COMPARISONS) and (quantified := _quantified(e)) is not None:
@@ -1835,6 +1843,15 @@ def _kind_of(oid: int | None) -> str:
     if t is not None and t.category == "A":
         return "a" + _kind_of(t.elem_oid)
     return "s" if oid in (types.TEXT, 1043, 1042, 19, 18) else "?"
+
+
+def _nested_joins(tree: exp.Expression) -> None:
+    """``a JOIN b LEFT JOIN c ON x ON y``: the inner join is written in parentheses, which
+    SQLite reads (it has no join whose ON follows another join's)."""
+    for j in reversed(list(tree.find_all(exp.Join))):  # the innermost first
+        inner = j.this
+        if isinstance(inner, (exp.Table, exp.Subquery)) and inner.args.get("joins"):
+            j.set("this", exp.Subquery(this=inner))
 
 
 def _json_rule(e: exp.Expression) -> exp.Expression:
