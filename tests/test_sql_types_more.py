@@ -187,3 +187,15 @@ def test_regex_match_any_all(s: Session) -> None:
     assert s.execute("select 'abc' ~ any(array['^a', 'x']), 'abc' ~ all(array['^a', 'x']), "
                      "'abc' ~* any(array['^A']), 'abc' ~ any(array['x', null])", ()).rows == [
         (True, False, True, None)]
+
+
+def test_array_rules(s: Session) -> None:
+    assert s.execute("select 33 = any (null::int[]), 3 = any('{1,null}'::int[]), "
+                     "1 = any('{1,2}')", ()).rows == [(None, None, True)]
+    assert sqlstate(s, "select array[]") == "42P18"
+    assert one(s, "select cardinality(array[]::int[])") == 0
+    assert one(s, "select array(select array[i, i * 10] from generate_series(1, 2) i)") == [
+        ["1", "10"], ["2", "20"]]  # {{1,10},{2,20}}
+    assert one(s, "select width_bucket(5, '{}')") == 0
+    assert sqlstate(s, "select width_bucket(5, array[array[1, 2], array[3, 4]])") == "2202E"
+    assert one(s, "select trim_array('[10:16]={1,2,3,4,5,6,7}'::int[], 2)") == [1, 2, 3, 4, 5]

@@ -1357,14 +1357,25 @@ class Rewriter:
                 exp.Table(this=Raw(this=f"json_each({generate(fn('pg_array_in', src))})"))
             )
             node = exp.In(this=e.this, query=exp.Subquery(this=sub))
+            if not isinstance(src, (exp.Literal, exp.Array)):  # x = ANY (NULL) is NULL
+                node = exp.Case(ifs=[exp.If(this=exp.Is(this=src.copy(), expression=exp.Null()),
+                                            true=exp.Null())], default=node)
         return exp.Not(this=node) if negate else node
 
     def _array(self, e: exp.Array) -> exp.Expression:
+        if not e.expressions:
+            outer = e.parent
+            while isinstance(outer, (exp.Array, exp.Paren)):
+                outer = outer.parent
+            if not isinstance(outer, exp.Cast):
+                raise SqlError("42P18", "cannot determine type of empty array",
+                               hint="Explicitly cast to the desired type, for example "
+                                    "ARRAY[]::integer[].")
         if len(e.expressions) == 1 and isinstance(e.expressions[0], (exp.Select, exp.Subquery)):
             sel = e.expressions[0]
             if isinstance(sel, exp.Subquery):
                 sel = sel.this
-            return _array_subquery(sel)
+            return _array_subquery(sel, bool(e.meta.get("array_rows")))
         nested = e.meta.get("array_elements", ())
         return fn("json_array", *(fn("json", x) if i in nested else x
                                   for i, x in enumerate(e.expressions)))
@@ -1418,6 +1429,14 @@ class Rewriter:
         """Before the rewrite: which elements of ``ARRAY[...]`` (or the argument of array_agg)
         are arrays themselves, to nest them as JSON rather than as text."""
         args = e.expressions if isinstance(e, exp.Array) else [e.this]
+        if isinstance(e, exp.Array) and len(args) == 1 and isinstance(args[0], (exp.Select,
+                                                                                exp.Subquery)):
+            sel = args[0].this if isinstance(args[0], exp.Subquery) else args[0]
+            first = sel.expressions[0] if isinstance(sel, exp.Select) and sel.expressions else None
+            t = self.numeric._type(first.unalias()) if first is not None else None
+            # ARRAY(SELECT an array ...): one dimension more, the rows nested as JSON
+            e.meta["array_rows"] = t is not None and _array_elem(t[0]) is not None
+            return
         found = set()
         for i, x in enumerate(args):
             if isinstance(x, exp.Order):
@@ -2448,12 +2467,13 @@ def _owner_select(e: exp.Expression) -> exp.Expression | None:
     return node
 
 
-def _array_subquery(sel: exp.Expression) -> exp.Expression:
-    """``ARRAY(SELECT x ...)`` as a JSON array built by a correlated scalar subquery."""
-    return Raw(this=_array_subquery_sql(sel))
+def _array_subquery(sel: exp.Expression, nested: bool = False) -> exp.Expression:
+    """``ARRAY(SELECT x ...)`` as a JSON array built by a correlated scalar subquery; rows
+    that are arrays themselves (``nested``) go in as JSON, a dimension each."""
+    return Raw(this=_array_subquery_sql(sel, nested))
 
 
-def _array_subquery_sql(sel: exp.Expression) -> str:
+def _array_subquery_sql(sel: exp.Expression, nested: bool = False) -> str:
     # Name the subquery's single column so the outer aggregate can refer to it.
     sel = sel.copy()
     if isinstance(sel, exp.Select) and sel.expressions:
@@ -2461,7 +2481,8 @@ def _array_subquery_sql(sel: exp.Expression) -> str:
         sel.expressions[0].replace(
             exp.alias_(first.this if isinstance(first, exp.Alias) else first, "_v")
         )
-    return f"(SELECT json_group_array(_v) FROM ({generate(sel)}))"
+    value = "json(pg_array_in(_v))" if nested else "_v"
+    return f"(SELECT json_group_array({value}) FROM ({generate(sel)}))"
 
 
 _VOLATILE = frozenset(("random", "nextval", "setval", "gen_random_uuid", "clock_timestamp",
