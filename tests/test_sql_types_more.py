@@ -199,3 +199,12 @@ def test_array_rules(s: Session) -> None:
     assert one(s, "select width_bucket(5, '{}')") == 0
     assert sqlstate(s, "select width_bucket(5, array[array[1, 2], array[3, 4]])") == "2202E"
     assert one(s, "select trim_array('[10:16]={1,2,3,4,5,6,7}'::int[], 2)") == [1, 2, 3, 4, 5]
+
+
+def test_two_dimensional_casts_and_scalar_from_items(s: Session) -> None:
+    assert one(s, "select '{{1,4},{2,5}}'::int[][]") == [[1, 4], [2, 5]]
+    assert one(s, "select json_build_array(variadic '{{1,4},{2,5}}'::int[][])") == (
+        "[1, 4, 2, 5]")
+    r = s.execute("select * from repeat('ab', 2) as t(x)", ())
+    assert r.columns[0].name == "x" and r.rows == [("abab",)]
+    assert s.execute("select s from repeat('xy', 2) s", ()).rows == [("xyxy",)]

@@ -43,7 +43,7 @@ class _Quiet(logging.Filter):
 
 _SQLGLOT_LOG.addFilter(_Quiet())
 # A cast to an array type (``$1::oid[]``) is beyond sqlglot's parser: name it a user type.
-_ARRAY_CAST = re.compile(r"::\s*((?:pg_catalog\.)?\"?\w+\"?)\s*\[\]")
+_ARRAY_CAST = re.compile(r"::\s*((?:pg_catalog\.)?\"?\w+\"?)(?:\s*\[\])+")  # [][] is []
 _ESTRING = re.compile(r"(?<![\w'])[eE]'((?:[^'\\]|\\.|'')*)'")
 _CATALOG_SCHEMAS = ("pg_catalog", "public", "information_schema")
 
@@ -342,6 +342,7 @@ class Rewriter:
             dml.expand_returning_stars(tree, self.catalog)
         _scalar_subqueries(tree)
         _nested_joins(tree)
+        self._scalars_in_from(tree)
         self._insert_short_rows(tree)
         self._rowid_key_not_null(tree)
         self._insert_defaults(tree)
@@ -1205,6 +1206,32 @@ class Rewriter:
             e.set("catalog", None)
         return e
 
+    def _scalars_in_from(self, tree: exp.Expression) -> None:
+        """A scalar function as a FROM item (``FROM repeat('x', 3) s``) that reads no other
+        FROM item: a one-row table (before the rewrite, while the call is as written)."""
+        for t in list(tree.find_all(exp.Table)):
+            if isinstance(t.this, exp.Func) and self._scalar_in_from(t.this):
+                t.replace(_scalar_table(t))
+
+    def _scalar_in_from(self, f: exp.Func) -> bool:
+        if isinstance(f, (exp.AggFunc, exp.UDTF, exp.GenerateSeries, exp.ExplodingGenerateSeries,
+                          exp.Case, exp.If)) or f.find(exp.Column) is not None:
+            return False
+        t = self.numeric._type(f)
+        if t is None or t[0] not in (25, 1043, 19, 20, 21, 23):
+            return False  # the column's type is only inferred for text and integers here
+        if not isinstance(f, exp.Anonymous):
+            return True
+        name = str(f.this).lower()
+        if name.startswith("pg_") or name in TABLE_FUNCTIONS:
+            return False
+        scalars = self.catalog.__dict__.get("_scalar_functions")
+        if scalars is None:
+            scalars = {r[0].lower() for r in self.catalog.conn.execute(
+                "SELECT name FROM pragma_function_list WHERE type = 's'")}
+            self.catalog.__dict__["_scalar_functions"] = scalars
+        return name in scalars
+
     def _generate_series(self, e: exp.Table) -> exp.Expression:
         g = e.this
         start, end = g.args.get("start"), g.args.get("end")
@@ -1862,6 +1889,18 @@ def _kind_of(oid: int | None) -> str:
     if t is not None and t.category == "A":
         return "a" + _kind_of(t.elem_oid)
     return "s" if oid in (types.TEXT, 1043, 1042, 19, 18) else "?"
+
+
+def _scalar_table(e: exp.Table) -> exp.Expression:
+    """``FROM f(args) [AS s [(c)]]`` of a scalar f: one row, its column named c, else s, else
+    after the function, as PostgreSQL names it."""
+    f = e.this
+    alias = e.args.get("alias")
+    name = str(f.this).lower() if isinstance(f, exp.Anonymous) else f.sql_name().lower()
+    table = alias.name if alias is not None and alias.name else name
+    column = alias.columns[0].name if alias is not None and alias.columns else table
+    sel = exp.select(exp.alias_(f, column, quoted=True))
+    return exp.Subquery(this=sel, alias=exp.TableAlias(this=exp.to_identifier(table, quoted=True)))
 
 
 def _nested_joins(tree: exp.Expression) -> None:
