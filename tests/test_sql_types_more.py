@@ -208,3 +208,9 @@ def test_two_dimensional_casts_and_scalar_from_items(s: Session) -> None:
     r = s.execute("select * from repeat('ab', 2) as t(x)", ())
     assert r.columns[0].name == "x" and r.rows == [("abab",)]
     assert s.execute("select s from repeat('xy', 2) s", ()).rows == [("xyxy",)]
+
+
+def test_numbers_are_not_text_for_concat_and_length(s: Session) -> None:
+    assert sqlstate(s, "select 3 || 4.0") == "42883"
+    assert sqlstate(s, "select length(42)") == "42883"
+    assert s.execute("select 3 || 'x', 'a' || 4, length(42::text)", ()).rows == [("3x", "a4", 2)]

@@ -583,6 +583,8 @@ class Rewriter:
             number_kind = _NUMBER_KINDS.get(t[0]) if t is not None else None
         if isinstance(node, (exp.Array, exp.ArrayAgg)):
             self._note_array_elements(node)
+        if isinstance(node, (exp.DPipe, exp.Length)):
+            self._refuse_numbers_as_text(node)
         if isinstance(node, exp.Cast) and datatype_ref(node.to)[0] in (25, 1043, 1042):
             t = self.numeric._type(node.this)
             node.meta["from_bool"] = t is not None and t[0] == types.BOOL
@@ -1583,6 +1585,19 @@ class Rewriter:
             return all(self._surely_int(x) for x in e.iter_expressions())
         t = self.numeric._type(e)
         return t is not None and t[0] in _INT_BITS
+
+    def _refuse_numbers_as_text(self, e: exp.Expression) -> None:
+        """``3 || 4.0`` and ``length(42)``: PostgreSQL has no operator or function for
+        numbers there (42883), and does not read them as text."""
+        numbers = (20, 21, 23, 700, 701, 1700)
+        sides = [e.this, e.expression] if isinstance(e, exp.DPipe) else [e.this]
+        found = [self.numeric._type(x) for x in sides]
+        if not all(t is not None and t[0] in numbers for t in found):
+            return
+        names = [types.format_type(t[0], -1) for t in found if t is not None]
+        if isinstance(e, exp.DPipe):
+            raise SqlError("42883", f"operator does not exist: {names[0]} || {names[1]}")
+        raise SqlError("42883", f"function length({names[0]}) does not exist")
 
     def _float4_pair(self, e: exp.Expression, ts: tuple) -> bool:
         """Both operands real, or real and a quoted value (which PostgreSQL reads as real)."""
