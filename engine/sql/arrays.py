@@ -424,12 +424,12 @@ def trim(v: object, n: object) -> str | None:
     arr = load(v)
     if arr is None or n is None:
         return None
-    items, lbounds = arr
+    items = arr[0]
     k = int(n)  # type: ignore[call-overload]
     if k < 0 or k > len(items):
         raise SqlError("2202E", "number of elements to trim must be between 0 and "
                        f"{len(items)}")
-    return store(items[: len(items) - k], lbounds)
+    return store(items[: len(items) - k])  # a slice: its lower bound is 1 again
 
 
 def _one_dimension(v: object) -> tuple[list, list[int]] | None:

@@ -78,6 +78,15 @@ def create(s: Session, sql: str) -> StatementResult:
     raise SqlError("0A000", f"CREATE {kind or '...'} is not supported")
 
 
+def _serial_alias(dtype: object) -> int | None:
+    """The integer type of a serial column spelled serial2, serial4 or serial8."""
+    if not isinstance(dtype, exp.DataType) or dtype.this != exp.DataType.Type.USERDEFINED:
+        return None
+    kind = dtype.args.get("kind")
+    name = kind.name.lower() if isinstance(kind, exp.Identifier) else ""
+    return types.SERIAL_NAMES.get(name) if name in ("serial2", "serial4", "serial8") else None
+
+
 def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
     schema = tree.this
     if not isinstance(schema, exp.Schema):
@@ -131,9 +140,14 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
         name = col.name
         dtype = col.args.get("kind")
         serial = False
+        spelled = _serial_alias(dtype)
         if isinstance(dtype, exp.DataType) and dtype.this in _SERIALS:
             oid, typmod = _SERIALS[dtype.this], -1
             serial = True
+        elif spelled is not None:  # serial2 / serial4 / serial8, which sqlglot does not know
+            oid, typmod = spelled, -1
+            serial = True
+            col.set("kind", exp.DataType.build(types.BY_OID[oid].name))
         elif isinstance(dtype, exp.DataType):
             # a domain column: its base type, with its NOT NULL and CHECK on the column
             dtype = composite.column_type(s.conn, col, dtype)
@@ -843,6 +857,15 @@ def drop(s: Session, sql: str) -> StatementResult:
             _drop_foreign_keys(s, targets, cascade)
         for name in targets:
             if kind == "sequence":
+                used = s.sequences.dependents(name) if not cascade else []
+                if used:
+                    table, column = used[0]
+                    raise SqlError(
+                        "2BP01",
+                        f"cannot drop sequence {name.lower()} because other objects depend "
+                        f"on it\nDETAIL:  default value for column {column} of table {table} "
+                        f"depends on sequence {name.lower()}",
+                        hint="Use DROP ... CASCADE to drop the dependent objects too.")
                 s.sequences.drop(name, if_exists)
                 continue
             sqlite_kind = {"table": "table", "index": "index", "view": "view"}[kind]
@@ -1036,6 +1059,11 @@ def alter(s: Session, sql: str) -> StatementResult:
             return StatementResult("ALTER TABLE")
         raise
     table = tree.this.name
+    actions = tree.args.get("actions") or []
+    if (s.sequences.exists(table) and len(actions) == 1
+            and isinstance(actions[0], exp.AlterRename)):
+        _rename_sequence(s, table, actions[0].this.name)
+        return StatementResult("ALTER TABLE")
     if not _exists(s, table, "table"):
         if tree.args.get("exists"):
             return StatementResult("ALTER TABLE")
@@ -1725,6 +1753,13 @@ _SEQ_NUMBERS = {
 }
 
 
+def _rename_sequence(s: Session, old: str, new: str) -> None:
+    if _exists(s, new) or s.sequences.exists(new):
+        raise SqlError("42P07", f'relation "{new}" already exists')
+    with s.atomic():
+        s.sequences.rename(old, new)
+
+
 def _alter_sequence(s: Session, sql: str) -> StatementResult:
     m = _ALTER_SEQ.match(sql)
     if not m:
@@ -1736,6 +1771,12 @@ def _alter_sequence(s: Session, sql: str) -> StatementResult:
             raise SqlError("42809", f'"{name.lower()}" is not a sequence')
         if m.group(1):  # IF EXISTS: PostgreSQL notes the missing sequence and goes on
             return StatementResult("ALTER SEQUENCE")
+    renamed = re.fullmatch(r"rename\s+to\s+(\S+)", rest.strip(), re.I)
+    if renamed:
+        if not s.sequences.exists(name):
+            raise SqlError("42P01", f'relation "{name.lower()}" does not exist')
+        _rename_sequence(s, name, _unquote_name(renamed.group(1)))
+        return StatementResult("ALTER SEQUENCE")
     opts: dict[str, object] = {}
     for key, pattern in _SEQ_NUMBERS.items():
         found = re.search(pattern, rest, re.I)

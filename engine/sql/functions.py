@@ -37,6 +37,7 @@ from aurora.engine.sql import (
     numformat,
     regexp,
     schemas,
+    tsearch,
     types,
     userfuncs,
 )
@@ -627,6 +628,10 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pow", _float_power, 2, True)
     for name, domain in _FLOAT_DOMAINS.items():
         f(name, _domain_checked(name, domain), 1, True)
+    for name, degrees in _DEGREE_FUNCTIONS.items():
+        f(name, _float_args(degrees), -1 if name == "atan2d" else 1, True)
+    f("float4send", lambda v: None if v is None else struct.pack(">f", float(v)), 1, True)
+    f("float8send", lambda v: None if v is None else struct.pack(">d", float(v)), 1, True)
     f("date_bin", lambda st, src, org: _date_bin(st, src, org, s.tz), 3)
     f("make_date", _make_date, 3, True)
     f("make_time", _make_time, 3, True)
@@ -646,6 +651,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("array_positions", arrays.positions, 2, True)
     f("pg_array_cat", _array_cat, 4, True)
     f("pg_any_all", _any_all, 4, True)
+    f("pg_regexp_any", lambda x, arr, every, fold: _regexp_any(s, x, arr, every, fold), 4, True)
     f("pg_row_to_json", _row_to_json, 2, True)
     f("pg_to_timestamp", _to_timestamp, 1, True)
     f("array_to_string", _array_to_string)
@@ -690,6 +696,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_jsonb_in", lambda v: _json_in(v, True), 1, True)
     _register_jsonb_operators(f)
     jsonb.register(conn, tz)
+    tsearch.register(conn, lambda: s.settings.get("default_text_search_config") or "english")
     f("nextval", lambda name: s.sequences.nextval(_relname(name)), 1)
     f("currval", lambda name: s.sequences.currval(_relname(name)), 1)
     f("setval", lambda name, v, called=1: s.sequences.setval(_relname(name), v, bool(called)))
@@ -1408,6 +1415,22 @@ def _compare_values(a: object, b: object) -> int:
     return (x > y) - (x < y)  # type: ignore[operator]
 
 
+def _regexp_any(s: Session, x: object, arr: object, every: int, fold: int) -> object:
+    """``x ~ ANY (array)`` / ``x ~* ALL (array)``: each element a pattern, NULL rules as
+    for any operator."""
+    got = arrays.load(arr)
+    if got is None:
+        return None
+    unknown = False
+    for p in arrays.leaves(got[0]):
+        hit = _regex_match(s, p, x, regex.I if fold else 0)
+        if hit is None:
+            unknown = True
+        elif bool(hit) != bool(every):
+            return int(not every)
+    return None if unknown else int(bool(every))
+
+
 def _any_all(op: str, x: object, arr: object, every: int) -> object:
     """``x op ANY (array)`` / ``x op ALL (array)`` with PostgreSQL's three-valued logic."""
     if arr is None:
@@ -1633,9 +1656,7 @@ _FLOAT_DOMAINS: dict[str, Callable[[float], bool]] = {
 
 
 def _cbrt(x: float) -> float:
-    r = math.copysign(abs(x) ** (1 / 3), x)
-    whole = round(r)
-    return float(whole) if whole**3 == x else r  # exact cubes exactly, as C's cbrt
+    return math.cbrt(x)  # C's cbrt, as float8's ||/
 
 
 def _domain_checked(name: str, domain: Callable[[float], bool]) -> Callable[[object], object]:
@@ -1657,6 +1678,116 @@ def _domain_checked(name: str, domain: Callable[[float], bool]) -> Callable[[obj
             return math.inf
         except OverflowError:
             raise SqlError("22003", "value out of range: overflow") from None
+    return call
+
+
+# float.c's trigonometry in degrees: the argument reduced to the first quadrant, then scaled
+# by the function's value at 30, 45 or 60 degrees so that those angles give exact results.
+_RADIANS_PER_DEGREE = 0.0174532925199432957692
+_SIN_30 = math.sin(30.0 * _RADIANS_PER_DEGREE)
+_ONE_MINUS_COS_60 = 1.0 - math.cos(60.0 * _RADIANS_PER_DEGREE)
+_ASIN_0_5 = math.asin(0.5)
+_ACOS_0_5 = math.acos(0.5)
+_ATAN_1_0 = math.atan(1.0)
+
+
+def _sind_0_to_30(x: float) -> float:
+    return (math.sin(x * _RADIANS_PER_DEGREE) / _SIN_30) / 2.0
+
+
+def _cosd_0_to_60(x: float) -> float:
+    return 1.0 - ((1.0 - math.cos(x * _RADIANS_PER_DEGREE)) / _ONE_MINUS_COS_60) / 2.0
+
+
+def _sind_q1(x: float) -> float:
+    return _sind_0_to_30(x) if x <= 30.0 else _cosd_0_to_60(90.0 - x)
+
+
+def _cosd_q1(x: float) -> float:
+    return _cosd_0_to_60(x) if x <= 60.0 else _sind_0_to_30(90.0 - x)
+
+
+_TAN_45 = _sind_q1(45.0) / _cosd_q1(45.0)
+_COT_45 = _cosd_q1(45.0) / _sind_q1(45.0)
+
+
+def _quadrant(x: float, odd: bool) -> tuple[float, float]:
+    """The argument folded into [0, 90] and the sign of the result (sine-like when odd)."""
+    if math.isinf(x):
+        raise SqlError("22003", "input is out of range")
+    x = math.fmod(x, 360.0)
+    sign = 1.0
+    if x < 0.0:
+        x = -x
+        sign = -sign if odd else sign
+    if x > 180.0:
+        x = 360.0 - x
+        sign = -sign if odd else sign
+    return x, sign
+
+
+def _sind(x: float) -> float:
+    x, sign = _quadrant(x, True)
+    return sign * _sind_q1(180.0 - x if x > 90.0 else x)
+
+
+def _cosd(x: float) -> float:
+    x, sign = _quadrant(x, False)
+    if x > 90.0:
+        x, sign = 180.0 - x, -sign
+    return sign * _cosd_q1(x)
+
+
+def _tand(x: float, cot: bool = False) -> float:
+    x, sign = _quadrant(x, True)
+    if x > 90.0:
+        x, sign = 180.0 - x, -sign
+    num, den = (_cosd_q1(x), _sind_q1(x)) if cot else (_sind_q1(x), _cosd_q1(x))
+    ratio = num / den if den else math.inf
+    r = sign * (ratio / (_COT_45 if cot else _TAN_45))
+    return 0.0 if r == 0.0 else r  # not -0
+
+
+def _asind_q1(x: float) -> float:
+    if x <= 0.5:
+        return (math.asin(x) / _ASIN_0_5) * 30.0
+    return 90.0 - (math.acos(x) / _ACOS_0_5) * 60.0
+
+
+def _acosd_q1(x: float) -> float:
+    if x <= 0.5:
+        return 90.0 - (math.asin(x) / _ASIN_0_5) * 30.0
+    return (math.acos(x) / _ACOS_0_5) * 60.0
+
+
+def _unit(x: float) -> float:
+    if x < -1.0 or x > 1.0:
+        raise SqlError("22003", "input is out of range")
+    return x
+
+
+_DEGREE_FUNCTIONS: dict[str, Callable[..., float]] = {
+    "sind": _sind,
+    "cosd": _cosd,
+    "tand": _tand,
+    "cotd": lambda x: _tand(x, True),
+    "asind": lambda x: _asind_q1(_unit(x)) if x >= 0.0 else -_asind_q1(-_unit(x)),
+    "acosd": lambda x: _acosd_q1(_unit(x)) if x >= 0.0 else 90.0 + _asind_q1(-_unit(x)),
+    "atand": lambda x: (math.atan(x) / _ATAN_1_0) * 45.0,
+    "atan2d": lambda y, x: (math.atan2(y, x) / _ATAN_1_0) * 45.0,
+}
+
+
+def _float_args(compute: Callable[..., float]) -> Callable[..., object]:
+    """A float8 function: NULL in, NULL out; NaN in, NaN out."""
+
+    def call(*args: object) -> object:
+        if None in args:
+            return None
+        xs = [float(a) for a in args]  # type: ignore[arg-type]
+        if any(x != x for x in xs):
+            return "NaN"
+        return compute(*xs)
     return call
 
 

@@ -64,7 +64,10 @@ _FUNC_TYPES: dict[str, int] = {
     "to_char": 25,
     "to_number": 1700,
     **dict.fromkeys(("sin", "cos", "tan", "cot", "asin", "acos", "atan", "atan2", "sinh", "cosh",
-                     "tanh", "asinh", "acosh", "atanh", "cbrt", "degrees", "radians"), 701),
+                     "tanh", "asinh", "acosh", "atanh", "cbrt", "degrees", "radians", "sind",
+                     "cosd", "tand", "cotd", "asind", "acosd", "atand", "atan2d"), 701),
+    "float4send": 17,
+    "float8send": 17,
     "lpad": 25,
     "rpad": 25,
     "left": 25,
@@ -213,6 +216,14 @@ _FUNC_TYPES: dict[str, int] = {
     "pg_typeof": 2206,
     "regexp_replace": 25,
     "json_typeof": 25,
+    **dict.fromkeys(("to_tsvector", "json_to_tsvector", "jsonb_to_tsvector", "tsvector",
+                     "pg_json_to_tsvector"), 3614),
+    **dict.fromkeys(("to_tsquery", "plainto_tsquery", "phraseto_tsquery", "tsquery"), 3615),
+    "numnode": 23,
+    "pg_tsvector_length": 23,
+    "strip": 3614,
+    "pg_json_headline": 114,
+    "pg_jsonb_headline": 3802,
     "jsonb_typeof": 25,
     "date": 1082,
     "current_time": 1266,
@@ -257,6 +268,11 @@ _BOOL_NODES = (
 )
 _VARIANCES = (exp.Variance, exp.VariancePop, exp.Stddev, exp.StddevPop, exp.StddevSamp)
 _NUMERIC_RANK = {21: 1, 23: 2, 20: 3, 1700: 4, 700: 5, 701: 6}
+
+
+def _is_quoted(e: exp.Expression) -> bool:
+    """A string literal (or the placeholder the normaliser put for one: typed unknown)."""
+    return (isinstance(e, exp.Literal) and e.is_string) or isinstance(e, exp.Parameter)
 
 
 def datatype_ref(dt: exp.DataType) -> TypeRef:
@@ -566,6 +582,12 @@ class Inferer:
                 return types.INT4, -1  # date - date: days
             if a[0] in (1082, 1114, 1184) or b[0] in (1082, 1114, 1184):
                 return (a if a[0] in (1082, 1114, 1184) else b)[0], -1
+            if 700 in (a[0], b[0]):
+                # real with real, or with a quoted value, is real; with anything else double
+                other = b if a[0] == 700 else a
+                quoted = other[0] in (types.TEXT, 705) and _is_quoted(
+                    e.expression if a[0] == 700 else e.this)
+                return (700 if other[0] == 700 or quoted else types.FLOAT8), -1
             ra, rb = _NUMERIC_RANK.get(a[0], 0), _NUMERIC_RANK.get(b[0], 0)
             if ra == 0 or rb == 0:
                 return None
@@ -714,6 +736,9 @@ class Inferer:
                 return (elem.array_oid if elem and elem.array_oid else 1009), -1
             if name in _FUNC_TYPES:
                 return _FUNC_TYPES[name], -1
+            if name == "ts_headline":  # of a json(b) document: json(b)
+                found = (self.type_of(a, scope) for a in e.expressions[:2])
+                return next((t for t in found if t and t[0] in (114, 3802)), (types.TEXT, -1))
             if name == "date_bin" and len(e.expressions) == 3:  # the type of its source
                 return self.type_of(e.expressions[1], scope)
             if name in ("gcd", "lcm") and e.expressions:  # the type of its arguments

@@ -1005,8 +1005,6 @@ def _array_literal(v: list, key: str) -> str:
     dims = shape(v)
     if 0 in dims:
         return "{}"
-    if len(dims) > 1:
-        raise SqlError("0A000", "multidimensional arrays are not supported")
     return item(v)
 
 

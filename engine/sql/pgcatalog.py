@@ -717,8 +717,8 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
             )
     seq_rows = (
         conn.execute(
-            "SELECT name, last_value, start_value, increment, min_value, max_value, cycle "
-            "FROM main._aurora_sequences"
+            "SELECT name, last_value, start_value, increment, min_value, max_value, cycle, "
+            "is_called FROM main._aurora_sequences"
         ).fetchall()
         if _has_sequences(conn)
         else []
@@ -726,7 +726,7 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
     sequences = []
     pg_sequences = []
     is_sequences = []
-    for name, last, start, inc, mn, mx, cyc in seq_rows:
+    for name, last, start, inc, mn, mx, cyc, called in seq_rows:
         oid = rel_oid(name)
         classes.append(
             {
@@ -784,7 +784,7 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
                 "increment_by": inc,
                 "cycle": bool(cyc),
                 "cache_size": 1,
-                "last_value": last,
+                "last_value": last if called else None,  # NULL until the first nextval
             }
         )
     named = set(schemas.names(conn))
@@ -870,7 +870,7 @@ def _implied_sequences(conn: apsw.Connection) -> list[tuple]:
             last = conn.execute(f'SELECT max("{column}") FROM main."{table}"').fetchall()[0][0]
         except apsw.SQLError:
             continue
-        out.append((name, last or 1, 1, 1, 1, 2**63 - 1, 0))
+        out.append((name, last or 1, 1, 1, 1, 2**63 - 1, 0, int(last is not None)))
     return out
 
 

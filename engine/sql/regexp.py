@@ -17,6 +17,7 @@ from decimal import Decimal
 
 import regex
 
+from aurora.engine.sql import arrays
 from aurora.engine.sql.types import parse_array_literal
 from aurora.engine.sqlapi import SqlError
 
@@ -342,9 +343,14 @@ def _bucket_key(v: object) -> tuple[int, object]:
 
 
 def width_bucket(op: object, low: object, high: object = None, count: object = None) -> object:
-    if op is not None and isinstance(low, str) and low.startswith("[") and count is None:
+    if op is not None and isinstance(low, str) and low.lstrip()[:1] in "[{" and count is None:
         # width_bucket(operand, thresholds): how many thresholds are at or below it
-        bounds = json.loads(low)
+        got = arrays.load(low)
+        if got is None:
+            raise SqlError("22P02", f'malformed array literal: "{low}"')
+        bounds = got[0]
+        if any(isinstance(b, list) for b in bounds):
+            raise SqlError("2202E", "thresholds must be one-dimensional array")
         if any(b is None for b in bounds):
             raise SqlError("22004", "thresholds array must not contain NULLs")
         return bisect.bisect_right([_bucket_key(b) for b in bounds], _bucket_key(op))

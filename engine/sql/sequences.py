@@ -14,6 +14,7 @@ table's counter in ``sqlite_sequence`` (Django resets sequences that way).
 from __future__ import annotations
 
 import contextlib
+import re
 
 import apsw
 
@@ -273,6 +274,34 @@ class Sequences:
             ]
         except apsw.SQLError:
             return []
+
+    def dependents(self, name: str) -> list[tuple[str, str]]:
+        """(table, column) of each default that draws from the sequence: nextval('s') or
+        nextval('s'::regclass). A text argument (nextval('s'::text)) is looked up at each
+        call and makes no dependency, as in PostgreSQL."""
+        uses = re.compile(
+            rf"nextval\(\s*'(?:public\.)?\"?{re.escape(name.lower())}\"?'(?:::regclass)?\s*\)",
+            re.I)
+        try:
+            rows = self.conn.execute(
+                "SELECT table_name, column_name, default_expr FROM main._aurora_columns "
+                "WHERE default_expr LIKE '%nextval%'").fetchall()
+        except apsw.SQLError:
+            return []
+        return [(t, c) for t, c, d in rows if uses.search(d)]
+
+    def rename(self, old: str, new: str) -> None:
+        """ALTER SEQUENCE / ALTER TABLE ... RENAME TO, of a sequence no default uses (a
+        default names its sequence in its text here, not by OID)."""
+        old, new = old.lower(), new.lower()
+        if self.dependents(old):
+            raise SqlError("0A000", "renaming a sequence that a column default uses is not "
+                                    "supported")
+        self.conn.execute("UPDATE main._aurora_sequences SET name=? WHERE name=?", (new, old))
+        if old in self.current:
+            self.current[new] = self.current.pop(old)
+        if self.last_name == old:
+            self.last_name = new
 
     def serial_sequence(self, table: str, column: str) -> str | None:
         name = f"{table}_{column}_seq".lower()

@@ -43,7 +43,7 @@ class _Quiet(logging.Filter):
 
 _SQLGLOT_LOG.addFilter(_Quiet())
 # A cast to an array type (``$1::oid[]``) is beyond sqlglot's parser: name it a user type.
-_ARRAY_CAST = re.compile(r"::\s*((?:pg_catalog\.)?\"?\w+\"?)\s*\[\]")
+_ARRAY_CAST = re.compile(r"::\s*((?:pg_catalog\.)?\"?\w+\"?)(?:\s*\[\])+")  # [][] is []
 _ESTRING = re.compile(r"(?<![\w'])[eE]'((?:[^'\\]|\\.|'')*)'")
 _CATALOG_SCHEMAS = ("pg_catalog", "public", "information_schema")
 
@@ -341,6 +341,8 @@ class Rewriter:
         if isinstance(tree, (exp.Update, exp.Delete, exp.Insert)):
             dml.expand_returning_stars(tree, self.catalog)
         _scalar_subqueries(tree)
+        _nested_joins(tree)
+        self._scalars_in_from(tree)
         self._insert_short_rows(tree)
         self._rowid_key_not_null(tree)
         self._insert_defaults(tree)
@@ -581,6 +583,8 @@ class Rewriter:
             number_kind = _NUMBER_KINDS.get(t[0]) if t is not None else None
         if isinstance(node, (exp.Array, exp.ArrayAgg)):
             self._note_array_elements(node)
+        if isinstance(node, (exp.DPipe, exp.Length)):
+            self._refuse_numbers_as_text(node)
         if isinstance(node, exp.Cast) and datatype_ref(node.to)[0] in (25, 1043, 1042):
             t = self.numeric._type(node.this)
             node.meta["from_bool"] = t is not None and t[0] == types.BOOL
@@ -589,8 +593,8 @@ class Rewriter:
             node.meta["bytea"] = t is not None and t[0] == 17
         if isinstance(node, exp.Anonymous) and str(node.this).lower() == "pg_typeof":
             t = self.numeric._type(node.expressions[0]) if node.expressions else None
-            if t is not None and _array_elem(t[0]) is not None:
-                return _str(types.format_type(t[0], -1) or "")  # an array's type, not its text
+            if t is not None and (_array_elem(t[0]) is not None or t[0] in (3614, 3615)):
+                return _str(types.format_type(t[0], -1) or "")  # not its text's type
         if isinstance(node, (exp.Min, exp.Max)) and not node.expressions:
             t = self.numeric._type(node.this)
             if t is not None and _array_elem(t[0]) is not None:
@@ -641,6 +645,12 @@ class Rewriter:
             checked = _int_checked(node, typed) if integer else None
             if checked is not None:
                 return checked
+            if isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Div)) and self._float4_pair(
+                    node, typed):
+                # real op real is real: single precision (the double result rounded once is
+                # what float4 arithmetic gives), its range checked
+                self._float4_operands(node, typed)
+                return fn("pg_float4", self._node(node))
             if isinstance(node, _COMPARISONS) and len(typed) == 2:
                 self._float4_operands(node, typed)
         return self._node(node)
@@ -730,6 +740,13 @@ class Rewriter:
             # collation): SQLite's byte comparison, against a column's nocase collation
             binary = isinstance(e.expression, exp.Var) and e.expression.name == "binary"
             return e if binary else e.this
+        if (isinstance(e, (exp.RegexpLike, exp.RegexpILike)) and not isinstance(e.parent, exp.Not)
+                and (quantified := _quantified(e)) is not None):
+            # x ~ ANY / ALL (array): each element a pattern (x !~ ANY reads as NOT (x ~ ANY)
+            # here, which is not the same, so that one stays refused)
+            every, arr = quantified
+            return fn("pg_regexp_any", e.this, arr, exp.Literal.number(int(every)),
+                      exp.Literal.number(int(isinstance(e, exp.RegexpILike))))
         if isinstance(e, exp.RegexpILike):
             return fn("pg_regexp_i", e.this, e.expression)
         if isinstance(e, _COMPARISONS) and (quantified := _quantified(e)) is not None:
@@ -1077,7 +1094,7 @@ class Rewriter:
             elif isinstance(e, exp.JSONBDeleteAtPath):
                 e.meta["jsonb_op"] = "pg_jsonb_delete_path"
             elif isinstance(e, exp.MatchAgainst) and len(e.expressions) == 1:
-                e.meta["jsonb_op"] = "pg_jsonb_path_match"  # @@
+                e.meta["jsonb_op"] = self._match_op(e)  # @@
             elif isinstance(e, exp.JSONBPathExists):
                 e.meta["jsonb_op"] = "pg_jsonb_path_exists"  # @?
             elif type(e) in _JSON_OPERATORS:
@@ -1090,6 +1107,8 @@ class Rewriter:
                 if self._oid(base) == _JSONB:
                     e.meta["jsonb"] = True
             else:
+                if isinstance(e, exp.Anonymous):
+                    self._text_search_json(e)
                 name = _json_builder_name(e)
                 if name is not None:
                     args = [a.this if isinstance(a, (exp.Order, exp.Variadic)) else a
@@ -1102,6 +1121,35 @@ class Rewriter:
                 isinstance(e, exp.Parameter) and self.lit_kinds.get(int(e.name)) == "s"):
             return None
         return self._oid(e) or 0
+
+    def _match_op(self, e: exp.MatchAgainst) -> str:
+        """``@@``: jsonb's path match, or text search by its operands' types (tsvector @@
+        tsquery, tsquery @@ tsvector, text @@ tsquery, text @@ text)."""
+        left, right = self._oid(e.expressions[0]), self._oid(e.this)
+        texts = (25, 1043, 1042)
+        if left == _JSONB:
+            return "pg_jsonb_path_match"
+        if left == 3615 and right == 3614:
+            return "pg_ts_match_swapped"
+        if left in texts:
+            return "pg_ts_match_texts" if right in texts else "pg_ts_match_text"
+        if 3614 in (left, right) or 3615 in (left, right):
+            return "pg_ts_match"
+        return "pg_jsonb_path_match"
+
+    def _text_search_json(self, e: exp.Anonymous) -> None:
+        """to_tsvector / ts_headline of a json(b) document call their json forms; length of a
+        tsvector counts lexemes."""
+        name = str(e.this).lower()
+        if name == "length" and len(e.expressions) == 1 and self._oid(e.expressions[0]) == 3614:
+            e.set("this", "pg_tsvector_length")  # its number of lexemes
+        if name not in ("to_tsvector", "ts_headline"):
+            return
+        kinds = {self._oid(a) for a in e.expressions[:2]}
+        if name == "to_tsvector" and kinds & {114, _JSONB}:
+            e.set("this", "pg_json_to_tsvector")
+        elif name == "ts_headline" and kinds & {114, _JSONB}:
+            e.set("this", "pg_jsonb_headline" if _JSONB in kinds else "pg_json_headline")
 
     def _oid(self, e: exp.Expression) -> int | None:
         t = self.numeric._type(e)
@@ -1162,6 +1210,32 @@ class Rewriter:
         if e.args.get("catalog") is not None:
             e.set("catalog", None)
         return e
+
+    def _scalars_in_from(self, tree: exp.Expression) -> None:
+        """A scalar function as a FROM item (``FROM repeat('x', 3) s``) that reads no other
+        FROM item: a one-row table (before the rewrite, while the call is as written)."""
+        for t in list(tree.find_all(exp.Table)):
+            if isinstance(t.this, exp.Func) and self._scalar_in_from(t.this):
+                t.replace(_scalar_table(t))
+
+    def _scalar_in_from(self, f: exp.Func) -> bool:
+        if isinstance(f, (exp.AggFunc, exp.UDTF, exp.GenerateSeries, exp.ExplodingGenerateSeries,
+                          exp.Case, exp.If)) or f.find(exp.Column) is not None:
+            return False
+        t = self.numeric._type(f)
+        if t is None or t[0] not in (25, 1043, 19, 20, 21, 23):
+            return False  # the column's type is only inferred for text and integers here
+        if not isinstance(f, exp.Anonymous):
+            return True
+        name = str(f.this).lower()
+        if name.startswith("pg_") or name in TABLE_FUNCTIONS:
+            return False
+        scalars = self.catalog.__dict__.get("_scalar_functions")
+        if scalars is None:
+            scalars = {r[0].lower() for r in self.catalog.conn.execute(
+                "SELECT name FROM pragma_function_list WHERE type = 's'")}
+            self.catalog.__dict__["_scalar_functions"] = scalars
+        return name in scalars
 
     def _generate_series(self, e: exp.Table) -> exp.Expression:
         g = e.this
@@ -1281,6 +1355,8 @@ class Rewriter:
             return fn("pg_json_in" if oid == 114 else "pg_jsonb_in", v)
         if oid == 2950:
             return fn("pg_uuid", v)
+        if oid in (3614, 3615):
+            return fn("pg_tsvector_in" if oid == 3614 else "pg_tsquery_in", v)
         if oid == 1186:
             return fn("pg_interval", v)
         if oid == 18:
@@ -1313,14 +1389,25 @@ class Rewriter:
                 exp.Table(this=Raw(this=f"json_each({generate(fn('pg_array_in', src))})"))
             )
             node = exp.In(this=e.this, query=exp.Subquery(this=sub))
+            if not isinstance(src, (exp.Literal, exp.Array)):  # x = ANY (NULL) is NULL
+                node = exp.Case(ifs=[exp.If(this=exp.Is(this=src.copy(), expression=exp.Null()),
+                                            true=exp.Null())], default=node)
         return exp.Not(this=node) if negate else node
 
     def _array(self, e: exp.Array) -> exp.Expression:
+        if not e.expressions:
+            outer = e.parent
+            while isinstance(outer, (exp.Array, exp.Paren)):
+                outer = outer.parent
+            if not isinstance(outer, exp.Cast):
+                raise SqlError("42P18", "cannot determine type of empty array",
+                               hint="Explicitly cast to the desired type, for example "
+                                    "ARRAY[]::integer[].")
         if len(e.expressions) == 1 and isinstance(e.expressions[0], (exp.Select, exp.Subquery)):
             sel = e.expressions[0]
             if isinstance(sel, exp.Subquery):
                 sel = sel.this
-            return _array_subquery(sel)
+            return _array_subquery(sel, bool(e.meta.get("array_rows")))
         nested = e.meta.get("array_elements", ())
         return fn("json_array", *(fn("json", x) if i in nested else x
                                   for i, x in enumerate(e.expressions)))
@@ -1374,6 +1461,14 @@ class Rewriter:
         """Before the rewrite: which elements of ``ARRAY[...]`` (or the argument of array_agg)
         are arrays themselves, to nest them as JSON rather than as text."""
         args = e.expressions if isinstance(e, exp.Array) else [e.this]
+        if isinstance(e, exp.Array) and len(args) == 1 and isinstance(args[0], (exp.Select,
+                                                                                exp.Subquery)):
+            sel = args[0].this if isinstance(args[0], exp.Subquery) else args[0]
+            first = sel.expressions[0] if isinstance(sel, exp.Select) and sel.expressions else None
+            t = self.numeric._type(first.unalias()) if first is not None else None
+            # ARRAY(SELECT an array ...): one dimension more, the rows nested as JSON
+            e.meta["array_rows"] = t is not None and _array_elem(t[0]) is not None
+            return
         found = set()
         for i, x in enumerate(args):
             if isinstance(x, exp.Order):
@@ -1493,6 +1588,27 @@ class Rewriter:
             return all(self._surely_int(x) for x in e.iter_expressions())
         t = self.numeric._type(e)
         return t is not None and t[0] in _INT_BITS
+
+    def _refuse_numbers_as_text(self, e: exp.Expression) -> None:
+        """``3 || 4.0`` and ``length(42)``: PostgreSQL has no operator or function for
+        numbers there (42883), and does not read them as text."""
+        numbers = (20, 21, 23, 700, 701, 1700)
+        sides = [e.this, e.expression] if isinstance(e, exp.DPipe) else [e.this]
+        found = [self.numeric._type(x) for x in sides]
+        if not all(t is not None and t[0] in numbers for t in found):
+            return
+        names = [types.format_type(t[0], -1) for t in found if t is not None]
+        if isinstance(e, exp.DPipe):
+            raise SqlError("42883", f"operator does not exist: {names[0]} || {names[1]}")
+        raise SqlError("42883", f"function length({names[0]}) does not exist")
+
+    def _float4_pair(self, e: exp.Expression, ts: tuple) -> bool:
+        """Both operands real, or real and a quoted value (which PostgreSQL reads as real)."""
+        if len(ts) != 2:
+            return False
+        a, b = (t[0] if t is not None else None for t in ts)
+        return (a == b == 700) or (a == 700 and b in (types.TEXT, 705) and self._is_text(
+            e.expression)) or (b == 700 and a in (types.TEXT, 705) and self._is_text(e.this))
 
     def _float4_operands(self, e: exp.Expression, ts: tuple) -> None:
         """real compared with a quoted value: the value is read as a real too (single
@@ -1677,6 +1793,8 @@ _WRITE_FUNCS = {
     1184: "pg_timestamptz",
     1186: "pg_interval",
     2950: "pg_uuid",
+    3614: "pg_tsvector_in",
+    3615: "pg_tsquery_in",
 }
 
 
@@ -1791,10 +1909,33 @@ def _kind_of(oid: int | None) -> str:
     return "s" if oid in (types.TEXT, 1043, 1042, 19, 18) else "?"
 
 
+def _scalar_table(e: exp.Table) -> exp.Expression:
+    """``FROM f(args) [AS s [(c)]]`` of a scalar f: one row, its column named c, else s, else
+    after the function, as PostgreSQL names it."""
+    f = e.this
+    alias = e.args.get("alias")
+    name = str(f.this).lower() if isinstance(f, exp.Anonymous) else f.sql_name().lower()
+    table = alias.name if alias is not None and alias.name else name
+    column = alias.columns[0].name if alias is not None and alias.columns else table
+    sel = exp.select(exp.alias_(f, column, quoted=True))
+    return exp.Subquery(this=sel, alias=exp.TableAlias(this=exp.to_identifier(table, quoted=True)))
+
+
+def _nested_joins(tree: exp.Expression) -> None:
+    """``a JOIN b LEFT JOIN c ON x ON y``: the inner join is written in parentheses, which
+    SQLite reads (it has no join whose ON follows another join's)."""
+    for j in reversed(list(tree.find_all(exp.Join))):  # the innermost first
+        inner = j.this
+        if isinstance(inner, (exp.Table, exp.Subquery)) and inner.args.get("joins"):
+            j.set("this", exp.Subquery(this=inner))
+
+
 def _json_rule(e: exp.Expression) -> exp.Expression:
     """jsonb operators and json builders noted by ``Rewriter._json_types``."""
     op = e.meta.get("jsonb_op")
-    if op == "pg_jsonb_path_match":  # sqlglot read j @@ p as MATCH (j) AGAINST (p)
+    if op == "pg_ts_match_swapped":  # tsquery @@ tsvector
+        return fn("pg_ts_match", e.this, e.expressions[0])
+    if isinstance(e, exp.MatchAgainst):  # sqlglot read j @@ p as MATCH (j) AGAINST (p)
         return fn(op, e.expressions[0], e.this)
     if op is not None:
         return fn(op, e.this, e.expression)
@@ -2383,12 +2524,13 @@ def _owner_select(e: exp.Expression) -> exp.Expression | None:
     return node
 
 
-def _array_subquery(sel: exp.Expression) -> exp.Expression:
-    """``ARRAY(SELECT x ...)`` as a JSON array built by a correlated scalar subquery."""
-    return Raw(this=_array_subquery_sql(sel))
+def _array_subquery(sel: exp.Expression, nested: bool = False) -> exp.Expression:
+    """``ARRAY(SELECT x ...)`` as a JSON array built by a correlated scalar subquery; rows
+    that are arrays themselves (``nested``) go in as JSON, a dimension each."""
+    return Raw(this=_array_subquery_sql(sel, nested))
 
 
-def _array_subquery_sql(sel: exp.Expression) -> str:
+def _array_subquery_sql(sel: exp.Expression, nested: bool = False) -> str:
     # Name the subquery's single column so the outer aggregate can refer to it.
     sel = sel.copy()
     if isinstance(sel, exp.Select) and sel.expressions:
@@ -2396,7 +2538,8 @@ def _array_subquery_sql(sel: exp.Expression) -> str:
         sel.expressions[0].replace(
             exp.alias_(first.this if isinstance(first, exp.Alias) else first, "_v")
         )
-    return f"(SELECT json_group_array(_v) FROM ({generate(sel)}))"
+    value = "json(pg_array_in(_v))" if nested else "_v"
+    return f"(SELECT json_group_array({value}) FROM ({generate(sel)}))"
 
 
 _VOLATILE = frozenset(("random", "nextval", "setval", "gen_random_uuid", "clock_timestamp",

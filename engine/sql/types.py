@@ -71,6 +71,8 @@ _TYPES = [
     PgType("void", 2278, "void", 4, "TEXT", "P"),
     PgType("uuid", 2950, "uuid", 16, "TEXT", "U", 2951),
     PgType("jsonb", 3802, "jsonb", -1, "TEXT", "U", 3807),
+    PgType("tsvector", 3614, "tsvector", -1, "TEXT", "U", 3643),
+    PgType("tsquery", 3615, "tsquery", -1, "TEXT", "U", 3645),
     PgType("xid", 28, "xid", 4, "INTEGER", "U", 1011),
     PgType("pg_lsn", 3220, "pg_lsn", 8, "TEXT", "U", 3221),
     PgType("inet", 869, "inet", -1, "TEXT", "I", 1041),

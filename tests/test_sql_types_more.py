@@ -1,0 +1,216 @@
+"""Text search, and other types' behaviour as PostgreSQL 15 answers it (in-process Session)."""
+
+from __future__ import annotations
+
+import pytest
+
+from aurora.engine.sql import Session
+from aurora.engine.sql.stemmer import stem
+from aurora.engine.sqlapi import SqlError
+
+
+def one(s: Session, sql: str) -> object:
+    return s.execute(sql, ()).rows[0][0]
+
+
+def sqlstate(s: Session, sql: str) -> str:
+    with pytest.raises(SqlError) as e:
+        s.execute(sql, ())
+    return e.value.sqlstate
+
+
+# -- text search -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("word", "want"), [
+    ("running", "run"), ("easily", "easili"), ("generously", "generous"), ("foxes", "fox"),
+    ("hoped", "hope"), ("agreed", "agre"), ("cries", "cri"), ("ties", "tie"),
+    ("national", "nation"), ("relational", "relat"), ("skies", "sky"), ("false", "fals"),
+    ("communication", "communic"), ("yelling", "yell"), ("succeeding", "succeed"),
+])
+def test_english_stemmer_as_snowball(word: str, want: str) -> None:
+    assert stem(word) == want
+
+
+def test_to_tsvector_english_and_simple(s: Session) -> None:
+    assert one(s, "select to_tsvector('english', 'The quick brown foxes jumped easily')") == (
+        "'brown':3 'easili':6 'fox':4 'jump':5 'quick':2")
+    assert one(s, "select to_tsvector('simple', 'The Fat-Cats x-5 don''t')") == (
+        "'-5':6 'cats':4 'don':7 'fat':3 'fat-cats':2 't':8 'the':1 'x':5")
+    assert one(s, "select to_tsvector('Fat cats')") == "'cat':2 'fat':1"  # english by default
+    col = s.execute("select to_tsvector('x')", ()).columns[0]
+    assert col.type_oid == 3614
+
+
+def test_text_search_refuses_tokens_it_cannot_split(s: Session) -> None:
+    assert sqlstate(s, "select to_tsvector('simple', 'see http://example.com/a')") == "0A000"
+    assert sqlstate(s, "select to_tsvector('simple', 'pi is 3.14')") == "0A000"
+    assert sqlstate(s, "select to_tsvector('nosuch', 'x')") == "42704"
+
+
+def test_tsvector_and_tsquery_input_output(s: Session) -> None:
+    assert one(s, "select 'b:2 a:1A,3 b'::tsvector") == "'a':1A,3 'b':2"
+    assert one(s, "select 'a & b | !c <-> (d | e) <2> f:*AB'::tsquery") == (
+        "'a' & 'b' | !'c' <-> ( 'd' | 'e' ) <2> 'f':*AB")
+    assert one(s, "select tsquery('bbb & ddd & hhh')") == "'bbb' & 'ddd' & 'hhh'"
+    assert sqlstate(s, "select 'a & '::tsquery") == "42601"
+    s.execute("create table docs (id int, tsv tsvector)", ())
+    s.execute("insert into docs values (1, 'b a b')", ())
+    assert s.execute("select tsv from docs", ()).rows == [("'a' 'b'",)]
+
+
+def test_to_tsquery_forms(s: Session) -> None:
+    assert one(s, "select to_tsquery('english', 'The & fat-rats:* | !cats')") == (
+        "'fat-rat':* <-> 'fat':* <-> 'rat':* | !'cat'")
+    assert one(s, "select plainto_tsquery('english', 'The fat rats')") == "'fat' & 'rat'"
+    assert one(s, "select phraseto_tsquery('english', 'The fat and the rats')") == (
+        "'fat' <3> 'rat'")
+
+
+def test_match_operator(s: Session) -> None:
+    v = "to_tsvector('english', 'a fat cat sat on a mat')"
+    assert one(s, f"select {v} @@ to_tsquery('english', 'fat <-> cat & !dog')") == 1
+    assert one(s, f"select {v} @@ to_tsquery('english', 'cat <-> fat')") == 0
+    assert one(s, f"select {v} @@ to_tsquery('english', 'fat <2> sat')") == 1
+    assert one(s, "select 'a fat cat sat'::text @@ 'cats & sitting'::text") == 0
+    assert one(s, "select 'a fat cat sat on a mat' @@ 'cat & mat'::tsquery") == 1
+    assert one(s, "select 'fat:1A cat:2B'::tsvector @@ 'cat:A'::tsquery") == 0
+    assert one(s, "select strip('fat:1 cat:2'::tsvector) @@ 'fat <-> cat'::tsquery") == 0
+    s.execute("create table docs (id int, body text)", ())
+    s.execute("insert into docs values (1, 'The fat cats'), (2, 'dogs bark')", ())
+    assert s.execute("select id from docs where to_tsvector('english', body) @@ "
+                     "plainto_tsquery('english', 'barking dog')", ()).rows == [(2,)]
+
+
+def test_json_to_tsvector(s: Session) -> None:
+    doc = """'{"a": "aaa in bbb", "b": 123, "c": 456, "d": true, "f": false, "g": null}'"""
+    assert one(s, f"select json_to_tsvector('english', {doc}::json, '\"all\"')") == (
+        "'123':8 '456':12 'aaa':2 'b':6 'bbb':4 'c':10 'd':14 'f':18 'fals':20 'g':22 "
+        "'true':16")
+    assert one(s, f"select jsonb_to_tsvector('english', {doc}::jsonb, '[\"numeric\"]')") == (
+        "'123':1 '456':3")
+    assert sqlstate(s, f"select jsonb_to_tsvector({doc}::jsonb, '{{}}')") == "22023"
+    assert one(s, """select to_tsvector('{"a": "aaa bbb", "b": ["ccc"]}'::json)""") == (
+        "'aaa':1 'bbb':2 'ccc':4")
+
+
+def test_ts_headline(s: Session) -> None:
+    assert one(s, "select ts_headline('english', 'The fat cats ate the rats', "
+                  "to_tsquery('english', 'cat & rat'))") == (
+        "The fat <b>cats</b> ate the <b>rats</b>")
+    q = "tsquery('bbb & ddd')"
+    assert one(s, f"""select ts_headline('{{"a": "aaa bbb", "b": [1, "ddd"]}}'::json, {q})""") \
+        == '{"a":"aaa <b>bbb</b>","b":[1,"<b>ddd</b>"]}'
+    assert one(s, f"""select ts_headline('{{"a": "aaa bbb"}}'::jsonb, {q}, 'StartSel=<,StopSel=>')""") \
+        == '{"a": "aaa <bbb>"}'
+
+
+# -- float4 / float8 -------------------------------------------------------------------------
+
+
+def test_real_arithmetic_is_single_precision(s: Session) -> None:
+    s.execute("create table f4 (f1 real)", ())
+    s.execute("insert into f4 values ('1004.3')", ())
+    r = s.execute("select f1 * '-10', f1 + '-10', f1 * 2, '0.1'::float4 * '3' from f4", ())
+    assert [c.type_oid for c in r.columns] == [700, 700, 701, 700]
+    assert r.rows[0][0] == -10043.0 and r.rows[0][1] == pytest.approx(994.3, rel=1e-7)
+    assert r.rows[0][3] == pytest.approx(0.3, rel=1e-7) and r.rows[0][3] != 0.30000000000000004
+    assert sqlstate(s, "select '3e38'::float4 * '10'::float4") == "22003"
+
+
+def test_float_send_and_degree_trigonometry(s: Session) -> None:
+    assert one(s, "select float4send('5e-20'::float4)") == bytes.fromhex("1f6c1e4a")
+    assert one(s, "select float8send('2.2250738585072014E-308'::float8)") == bytes.fromhex(
+        "0010000000000000")
+    assert s.execute("select sind(30), cosd(60), tand(45), cotd(45), asind(0.5), acosd(-0.5), "
+                     "atand(1), atan2d(1, -1), sind(-210), cosd(240), tand(135)", ()).rows == [
+        (0.5, 0.5, 1.0, 1.0, 30.0, 120.0, 45.0, 135.0, 0.5, -0.5, -1.0)]
+    assert one(s, "select tand(90)") == float("inf")
+    assert sqlstate(s, "select sind('infinity'::float8)") == "22003"
+    assert sqlstate(s, "select asind(2)") == "22003"
+    assert one(s, "select cbrt(27::float8)") == 3.0000000000000004  # C's cbrt, as PostgreSQL
+
+
+# -- arrays ----------------------------------------------------------------------------------
+
+
+def test_json_record_fills_multidimensional_arrays(s: Session) -> None:
+    assert s.execute("""select * from json_to_record('{"ia": [[1, 2], [null, 4]]}') """
+                     "as x(ia int[])", ()).rows == [([[1, 2], [None, 4]],)]
+    assert sqlstate(s, """select * from jsonb_to_record('{"ia": [[1, 2], [3]]}') """
+                       "as x(ia int[])") == "22P02"
+
+
+# -- sequences, joins, operators -------------------------------------------------------------
+
+
+def test_sequence_rename_and_dependent_defaults(s: Session) -> None:
+    s.execute("create sequence foo_seq", ())
+    assert s.execute("alter table foo_seq rename to foo_seq_new", ()).tag == "ALTER TABLE"
+    assert one(s, "select nextval('foo_seq_new')") == 1
+    s.execute("alter sequence foo_seq_new rename to foo_seq2", ())
+    assert one(s, "select nextval('foo_seq2')") == 2
+    assert sqlstate(s, "select nextval('foo_seq_new')") == "42P01"
+    s.execute("create sequence myseq2", ())
+    s.execute("create sequence myseq3", ())
+    s.execute("create table t1 (f1 serial, f2 int default nextval('myseq2'), "
+              "f3 int default nextval('myseq3'::text))", ())
+    assert sqlstate(s, "drop sequence t1_f1_seq") == "2BP01"
+    assert sqlstate(s, "drop sequence myseq2") == "2BP01"
+    s.execute("drop sequence myseq3", ())  # a text argument makes no dependency
+    s.execute("drop table t1", ())
+    s.execute("drop sequence myseq2", ())
+
+
+def test_serial2_and_serial8_columns(s: Session) -> None:
+    s.execute("create table st (f1 text, f4 serial2, f6 serial8)", ())
+    s.execute("insert into st (f1) values ('x')", ())
+    r = s.execute("select f4, f6 from st", ())
+    assert r.rows == [(1, 1)] and [c.type_oid for c in r.columns] == [21, 20]
+    assert one(s, "select nextval('st_f4_seq')") == 2
+
+
+def test_join_whose_on_follows_an_inner_join(s: Session) -> None:
+    for t in ("a", "b", "c"):
+        s.execute(f"create table {t} (x int, y int)", ())
+    s.execute("insert into a values (1, 1), (2, 2)", ())
+    s.execute("insert into b values (1, 1), (2, 5)", ())
+    s.execute("insert into c values (1, 7)", ())
+    assert s.execute("select a.x, b.y, c.y from a inner join b left join c on b.x = c.x "
+                     "on a.y = b.y order by 1", ()).rows == [(1, 1, 7)]
+    assert s.execute("select a.x, b.y, c.y from a left join (select * from b) b "
+                     "left join c on b.x = c.x on a.y = b.y order by 1", ()).rows == [
+        (1, 1, 7), (2, None, None)]
+
+
+def test_regex_match_any_all(s: Session) -> None:
+    assert s.execute("select 'abc' ~ any(array['^a', 'x']), 'abc' ~ all(array['^a', 'x']), "
+                     "'abc' ~* any(array['^A']), 'abc' ~ any(array['x', null])", ()).rows == [
+        (True, False, True, None)]
+
+
+def test_array_rules(s: Session) -> None:
+    assert s.execute("select 33 = any (null::int[]), 3 = any('{1,null}'::int[]), "
+                     "1 = any('{1,2}')", ()).rows == [(None, None, True)]
+    assert sqlstate(s, "select array[]") == "42P18"
+    assert one(s, "select cardinality(array[]::int[])") == 0
+    assert one(s, "select array(select array[i, i * 10] from generate_series(1, 2) i)") == [
+        ["1", "10"], ["2", "20"]]  # {{1,10},{2,20}}
+    assert one(s, "select width_bucket(5, '{}')") == 0
+    assert sqlstate(s, "select width_bucket(5, array[array[1, 2], array[3, 4]])") == "2202E"
+    assert one(s, "select trim_array('[10:16]={1,2,3,4,5,6,7}'::int[], 2)") == [1, 2, 3, 4, 5]
+
+
+def test_two_dimensional_casts_and_scalar_from_items(s: Session) -> None:
+    assert one(s, "select '{{1,4},{2,5}}'::int[][]") == [[1, 4], [2, 5]]
+    assert one(s, "select json_build_array(variadic '{{1,4},{2,5}}'::int[][])") == (
+        "[1, 4, 2, 5]")
+    r = s.execute("select * from repeat('ab', 2) as t(x)", ())
+    assert r.columns[0].name == "x" and r.rows == [("abab",)]
+    assert s.execute("select s from repeat('xy', 2) s", ()).rows == [("xyxy",)]
+
+
+def test_numbers_are_not_text_for_concat_and_length(s: Session) -> None:
+    assert sqlstate(s, "select 3 || 4.0") == "42883"
+    assert sqlstate(s, "select length(42)") == "42883"
+    assert s.execute("select 3 || 'x', 'a' || 4, length(42::text)", ()).rows == [("3x", "a4", 2)]
