@@ -228,10 +228,21 @@ _UNIT_ALIASES = {
 }
 
 
+# Fields that grow with the value: an infinite date or timestamp has them infinite (the rest
+# are NULL).
+_MONOTONIC_FIELDS = ("epoch", "julian", "year", "isoyear", "decade", "century", "millennium")
+
+
 def _extract(field: str, v: object, tz: dt.tzinfo) -> object:
     if v is None:
         return None
     f = _UNIT_ALIASES.get(field.lower().strip(), field.lower().strip())
+    if inf := _infinity(v):
+        if f in _MONOTONIC_FIELDS:
+            return float("-inf") if inf[0] == "-" else float("inf")
+        if f in _EXTRACT_FIELDS:
+            return None
+        raise SqlError("22023", f'unit "{field}" not recognized for type timestamp')
     if f == "epoch":
         if isinstance(v, (int, float)):
             return v
@@ -246,31 +257,48 @@ def _extract(field: str, v: object, tz: dt.tzinfo) -> object:
     assert d is not None
     if types._HAS_TZ.search(str(v).strip()):
         d = d.astimezone(tz)
-    table: dict[str, Callable[[dt.datetime], object]] = {
-        "year": lambda x: x.year,
-        "month": lambda x: x.month,
-        "day": lambda x: x.day,
-        "hour": lambda x: x.hour,
-        "minute": lambda x: x.minute,
-        "second": lambda x: Decimal(x.second) + Decimal(x.microsecond) / 1_000_000,
-        "milliseconds": lambda x: Decimal(x.second * 1000) + Decimal(x.microsecond) / 1000,
-        "microseconds": lambda x: x.second * 1_000_000 + x.microsecond,
-        "dow": lambda x: (x.weekday() + 1) % 7,
-        "isodow": lambda x: x.isoweekday(),
-        "doy": lambda x: x.timetuple().tm_yday,
-        "week": lambda x: x.isocalendar()[1],
-        "quarter": lambda x: (x.month - 1) // 3 + 1,
-        "decade": lambda x: x.year // 10,
-        "century": lambda x: (x.year - 1) // 100 + 1,
-        "isoyear": lambda x: x.isocalendar()[0],
-        "timezone": lambda x: int(x.utcoffset().total_seconds()) if x.utcoffset() else 0,
-        "millennium": lambda x: (x.year - 1) // 1000 + 1,
-    }
-    fn = table.get(f)
+    fn = _EXTRACT_FIELDS.get(f)
     if fn is None:
         raise SqlError("22023", f'unit "{field}" not recognized for type timestamp')
     r = fn(d)
     return float(r) if isinstance(r, Decimal) else r
+
+
+_EXTRACT_FIELDS: dict[str, Callable[[dt.datetime], object]] = {
+    "year": lambda x: x.year,
+    "month": lambda x: x.month,
+    "day": lambda x: x.day,
+    "hour": lambda x: x.hour,
+    "minute": lambda x: x.minute,
+    "second": lambda x: Decimal(x.second) + Decimal(x.microsecond) / 1_000_000,
+    "milliseconds": lambda x: Decimal(x.second * 1000) + Decimal(x.microsecond) / 1000,
+    "microseconds": lambda x: x.second * 1_000_000 + x.microsecond,
+    "dow": lambda x: (x.weekday() + 1) % 7,
+    "isodow": lambda x: x.isoweekday(),
+    "doy": lambda x: x.timetuple().tm_yday,
+    "week": lambda x: x.isocalendar()[1],
+    "quarter": lambda x: (x.month - 1) // 3 + 1,
+    "decade": lambda x: x.year // 10,
+    "century": lambda x: (x.year - 1) // 100 + 1,
+    "isoyear": lambda x: x.isocalendar()[0],
+    "timezone": lambda x: int(x.utcoffset().total_seconds()) if x.utcoffset() else 0,
+    "millennium": lambda x: (x.year - 1) // 1000 + 1,
+    "timezone_hour": lambda x: int(_offset_seconds(x) / 3600),
+    "timezone_minute": lambda x: int(_offset_seconds(x) / 60) - int(_offset_seconds(x) / 3600) * 60,
+    "julian": lambda x: _julian(x),
+}
+
+
+def _julian(x: dt.datetime) -> object:
+    """The Julian day number, with the time of day as a fraction of a day."""
+    day = x.toordinal() + 1721425
+    secs = x.hour * 3600 + x.minute * 60 + x.second + x.microsecond / 1e6
+    return day + secs / 86400 if secs else day
+
+
+def _offset_seconds(x: dt.datetime) -> float:
+    off = x.utcoffset()
+    return off.total_seconds() if off else 0.0
 
 
 def _json(v: object) -> Any:
@@ -461,6 +489,8 @@ def _to_char(v: object, fmt: str, tz: dt.tzinfo) -> str | None:
         return None
     if isinstance(v, (int, float)) and not isinstance(v, bool):  # a number of no known type
         return numformat.to_char(v, fmt, "int" if isinstance(v, int) else "float8")
+    if _infinity(v):
+        return None
     d = _to_datetime(v, tz)
     assert d is not None
     if types._HAS_TZ.search(str(v).strip()):
@@ -648,6 +678,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_any_all", _any_all, 4, True)
     f("pg_row_to_json", _row_to_json, 2, True)
     f("pg_to_timestamp", _to_timestamp, 1, True)
+    f("isfinite", lambda v: None if v is None else int(_infinity(v) is None), 1, True)
     f("array_to_string", _array_to_string)
     for name, func in regexp.FUNCTIONS.items():
         f(name, func)
@@ -854,6 +885,16 @@ def _looks_like_time(v: str) -> bool:
     return False
 
 
+def _ts_order(v: object, tz: dt.tzinfo) -> tuple[int, dt.datetime]:
+    """A timestamp as a key that orders -infinity and infinity around every other one."""
+    inf = _infinity(v)
+    if inf:
+        return (-1 if inf[0] == "-" else 1, dt.datetime.min.replace(tzinfo=dt.UTC))
+    d = _to_datetime(v, tz)
+    assert d is not None
+    return (0, d)
+
+
 def _bad_series(msg: str) -> SqlError:
     return SqlError("22023", msg)
 
@@ -871,7 +912,7 @@ def _series_start(start: object, stop: object, step: object, tz: dt.tzinfo) -> o
         if not months and not rest:
             raise _bad_series("step size cannot equal zero")
         forward = months > 0 or (not months and rest > dt.timedelta())
-        first, end = _to_datetime(start, tz), _to_datetime(stop, tz)
+        first, end = _ts_order(start, tz), _ts_order(stop, tz)
         return start if (first <= end if forward else first >= end) else None  # type: ignore[operator]
     for what, v in (("start value", start), ("stop value", stop), ("step size", step)):
         d = numeric.value(v)
@@ -903,7 +944,7 @@ def _series_next(s: Session, v: object, stop: object, step: object, tz: dt.tzinf
             n = _ts_add(v, step, 1, tz)
         except (OverflowError, ValueError):
             raise SqlError("22008", "timestamp out of range") from None
-        after = _to_datetime(n, tz), _to_datetime(stop, tz)
+        after = _ts_order(n, tz), _ts_order(stop, tz)
         return n if (after[0] <= after[1] if forward else after[0] >= after[1]) else None  # type: ignore[operator]
     d = numeric.value(v) + numeric.value(step)  # type: ignore[operator]
     end, up = numeric.value(stop), numeric.value(step) > 0  # type: ignore[operator]

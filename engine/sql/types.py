@@ -567,6 +567,8 @@ def _dec_date(v: object) -> object:
 
 
 def _dec_timestamp(v: object, tz: dt.tzinfo, aware: bool) -> object:
+    if v in ("infinity", "-infinity"):
+        return v  # stored as that text, which sorts after (before) every ISO timestamp
     if not isinstance(v, str):
         if isinstance(v, (int, float)):
             v = dt.datetime.fromtimestamp(v, dt.UTC)
