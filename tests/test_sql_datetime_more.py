@@ -59,3 +59,21 @@ def test_series_up_to_infinity(s: Session) -> None:
                   "'1 month'::interval) LIMIT 2")
     assert len(got) == 2
     assert rows(s, "SELECT to_timestamp('-Infinity'::float)") == [("-infinity",)]
+
+
+def test_columns_store_dates_and_timestamps_in_one_form(s: Session) -> None:
+    s.execute("CREATE TABLE t (ts timestamp(2), d date)")
+    s.execute("INSERT INTO t VALUES ('Mon Feb 10 17:32:01.555 1997 PST', 'Feb 10 1997'), "
+              "('1997-02-10 17:32:01.125', '1997-02-10')")
+    # timestamp input ignores the zone; timestamp(2) rounds half away from 2000-01-01
+    assert rows(s, "SELECT ts, d FROM t ORDER BY ts") == [
+        (dt.datetime(1997, 2, 10, 17, 32, 1, 120000), dt.date(1997, 2, 10)),
+        (dt.datetime(1997, 2, 10, 17, 32, 1, 550000), dt.date(1997, 2, 10))]
+    assert rows(s, "SELECT count(*) FROM t WHERE d = date '1997-02-10'") == [(2,)]
+    assert sqlstate(s, "INSERT INTO t (d) VALUES ('1997-02-29')") == "22008"
+    assert sqlstate(s, "UPDATE t SET ts = 'Feb 29 17:32:01 1997'") == "22008"
+    assert sqlstate(s, "INSERT INTO t (ts) VALUES ('garbage')") == "22007"
+    assert rows(s, "SELECT timestamp '2000-03-15 13:14:02 GMT-1'") == [
+        (dt.datetime(2000, 3, 15, 13, 14, 2),)]
+    assert rows(s, "SELECT timestamptz '2000-03-15 13:14:02 GMT-1'") == [
+        (dt.datetime(2000, 3, 15, 12, 14, 2, tzinfo=dt.UTC),)]

@@ -60,6 +60,11 @@ def _zone(name: str, text: str, kind: str) -> dt.tzinfo:
         return zoneinfo.ZoneInfo(v)
     if v is not None:
         return dt.timezone(dt.timedelta(hours=v))
+    if posix := re.fullmatch(r"[a-z]{3,}([+-])(\d{1,2})(?::(\d\d))?", name):
+        # a POSIX zone such as GMT-1: its offset counts hours west of Greenwich
+        sign = 1 if posix.group(1) == "-" else -1
+        return dt.timezone(sign * dt.timedelta(hours=int(posix.group(2)),
+                                               minutes=int(posix.group(3) or 0)))
     try:
         return zoneinfo.ZoneInfo(next((z for z in zoneinfo.available_timezones()
                                        if z.lower() == name), name))
@@ -113,17 +118,18 @@ def special(text: str) -> str | None:
 
 
 def parse(text: str, kind: str = "timestamp", order: str | None = None,
-          tz: dt.tzinfo = dt.UTC) -> dt.datetime:
+          tz: dt.tzinfo = dt.UTC, wall: bool = False) -> dt.datetime:
     """``text`` as PostgreSQL reads it: a naive datetime, or an aware one when a zone is given
     (``tz`` is the session's zone, for now/today; ``order`` MDY, DMY or YMD, by default the
-    session's)."""
+    session's). ``wall``: the time as written, its zone checked and dropped (timestamp
+    without time zone input)."""
     order = order or DATE_ORDER.get()
     s = text.strip().lower()
     word = special(s)
     if word in ("infinity", "+infinity", "-infinity"):
         raise SqlError("0A000", f'"{word}" {kind} values are not supported')
     if word == "epoch":
-        return dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+        return dt.datetime(1970, 1, 1) if wall else dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     if word == "now":
         return dt.datetime.now(dt.UTC)
     s = re.sub(r"(?<=\d)t(?=\d)", " ", s)
@@ -259,7 +265,12 @@ def parse(text: str, kind: str = "timestamp", order: str | None = None,
             elif w == "t":
                 pass
             else:
-                zone = _zone(w, text, kind)
+                try:
+                    zone = _zone(w, text, kind)
+                except SqlError:
+                    if w.isalpha():  # a word that is no zone is no date either
+                        raise _bad(text, kind) from None
+                    raise
                 abbreviation = w in ABBREVIATIONS
         else:
             pass
@@ -302,7 +313,7 @@ def parse(text: str, kind: str = "timestamp", order: str | None = None,
         result = dt.datetime(day.year, day.month, day.day, h, mi, 59 if carry else sec, us)
         if carry:
             result += dt.timedelta(seconds=1)
-    if zone is not None:
+    if zone is not None and not wall:
         # A local time a transition skips or repeats takes the smaller of the two offsets
         # (standard time), as PostgreSQL reads a zone name; an abbreviation (MSK) takes the
         # meaning it has after the transition.

@@ -748,8 +748,12 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_float", _float_cast, 1, True)
     f("pg_float4", _float4_cast, 1, True)
     f("pg_text", _text_cast, 1)
-    f("pg_timestamptz", lambda v: None if v is None else _infinity(v) or ts_text(_to_datetime(v, s.tz)), 1)
+    f("pg_timestamptz", lambda v: _timestamptz_cast(v, s.tz, None), 1)
+    f("pg_timestamptz", lambda v, p: _timestamptz_cast(v, s.tz, p), 2)
     f("pg_timestamp", lambda v: _timestamp_cast(v, s.tz), 1)
+    f("pg_timestamp", lambda v, p: _timestamp_cast(v, s.tz, p), 2)
+    f("pg_timestamp_in", lambda v: _timestamp_in(v, s.tz), 1)
+    f("pg_timestamp_in", lambda v, p: _timestamp_in(v, s.tz, p), 2)
     f("pg_date", lambda v: _date_cast(v, s.tz), 1)
     f("pg_uuid", types.uuid_in, 1, True)
     f("gen_random_uuid", lambda: str(uuid.uuid4()), 0)
@@ -1868,14 +1872,51 @@ def _infinity(v: object) -> str | None:
     return None if w is None or not w.endswith("infinity") else w.lstrip("+")
 
 
-def _timestamp_cast(v: object, tz: dt.tzinfo) -> object:
+def _timestamp_cast(v: object, tz: dt.tzinfo, precision: int | None = None) -> object:
     if v is None:
         return None
     if inf := _infinity(v):
         return inf
     d = _to_datetime(v, tz)
     assert d is not None
-    return d.astimezone(tz).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    d = _round_to(d.astimezone(tz).replace(tzinfo=None), precision)
+    return d.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _timestamp_in(v: object, tz: dt.tzinfo, precision: int | None = None) -> object:
+    """timestamp input of a text: the date and time as written, a zone in it checked and
+    ignored (a timestamptz value converts to the session's local time instead)."""
+    if not isinstance(v, str) or datetime_in.special(v) in ("now", "infinity", "-infinity"):
+        return _timestamp_cast(v, tz, precision)
+    try:
+        d = dt.datetime.fromisoformat(v.strip())
+    except ValueError:
+        d = datetime_in.parse(v, "timestamp", tz=tz, wall=True)
+    return _round_to(d.replace(tzinfo=None), precision).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _timestamptz_cast(v: object, tz: dt.tzinfo, precision: int | None) -> object:
+    if v is None:
+        return None
+    if inf := _infinity(v):
+        return inf
+    d = _to_datetime(v, tz)
+    assert d is not None
+    return ts_text(_round_to(d, precision))
+
+
+_Y2K = dt.datetime(2000, 1, 1)
+
+
+def _round_to(d: dt.datetime, precision: int | None) -> dt.datetime:
+    """``d`` kept to ``precision`` fractional digits as AdjustTimestampForTypmod does: half
+    away from 2000-01-01, PostgreSQL's epoch."""
+    if precision is None or precision < 0 or precision >= 6 or not d.microsecond:
+        return d
+    scale = 10 ** (6 - precision)
+    t = (d.replace(tzinfo=None) - _Y2K) // dt.timedelta(microseconds=1)
+    r = (t + scale // 2) // scale * scale if t >= 0 else -((-t + scale // 2) // scale * scale)
+    return d + dt.timedelta(microseconds=r - t)
 
 
 def _date_cast(v: object, tz: dt.tzinfo) -> object:

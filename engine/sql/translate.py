@@ -1261,10 +1261,8 @@ class Rewriter:
             return cast_call(v, typmod)
         if oid in (700, 701):
             return fn("pg_float4" if oid == 700 else "pg_float", v)
-        if oid == 1184:
-            return fn("pg_timestamptz", v)
-        if oid == 1114:
-            return fn("pg_timestamp", v)
+        if oid in (1184, 1114):
+            return _timestamp_call(oid, v, typmod, self._is_text(v))
         if oid == 1082:
             return fn("pg_date", v)
         if oid in (114, 3802):
@@ -1587,6 +1585,10 @@ class Rewriter:
                     value.replace(fn("pg_array_in", value.copy(), exp.Literal.number(elem),
                                      *sized))
                 continue
+            if info.type_oid in (1114, 1184, 1082):
+                value.replace(_datetime_write(value.copy(), info.type_oid, info.typmod,
+                                              self._is_text(value)))
+                continue
             wrap = _WRITE_FUNCS.get(info.type_oid)
             if info.type_oid in (700, 701) and self._is_text(value):
                 # a float's text input ('10e400' is 22003, not Infinity as SQLite reads it)
@@ -1665,13 +1667,39 @@ def _cut_spaces(v: exp.Expression, n: int) -> exp.Expression:
     return exp.Case(ifs=[exp.If(this=over, true=cut)], default=v)
 
 
+def _timestamp_call(oid: int, v: exp.Expression, typmod: int, text: bool) -> exp.Expression:
+    """A value to timestamp / timestamptz, with its precision when the type has one; ``text``:
+    a string literal, whose zone timestamp input ignores."""
+    name = "pg_timestamptz" if oid == 1184 else "pg_timestamp_in" if text else "pg_timestamp"
+    return fn(name, v, exp.Literal.number(typmod)) if 0 <= typmod < 6 else fn(name, v)
+
+
+# What a date / timestamp column stores already in its storage form (no second call)
+_DATETIME_STORED = {1114: ("pg_localtimestamp", "pg_timestamp", "pg_timestamp_in"),
+                    1184: ("pg_now", "pg_timestamptz"), 1082: ("pg_current_date", "pg_date")}
+
+
+def _datetime_write(value: exp.Expression, oid: int, typmod: int, text: bool) -> exp.Expression:
+    """A value written to a date / timestamp / timestamptz column, in its storage form (ISO
+    text, so that stored values sort and compare as the values do; infinity and -infinity
+    as that text) and checked (22007 / 22008) as PostgreSQL's input checks it."""
+    if isinstance(value, exp.Anonymous):
+        name = str(value.this).lower()
+        if oid == 1114 and name == "pg_now" and not value.expressions:
+            return fn("pg_localtimestamp")  # now() to timestamp is the session's local time
+        if name in _DATETIME_STORED[oid] and (typmod < 0 or typmod >= 6 or len(value.expressions) == 2):
+            return value
+    if oid == 1082:
+        return fn("pg_date", value)
+    return _timestamp_call(oid, value, typmod, text)
+
+
 _WRITE_FUNCS = {
     types.BOOL: "pg_bool",
     700: "pg_float4",  # real holds single precision: 1.2345678901234e+20 is 1.2345679e+20
     17: "pg_bytea",
     114: "pg_json_in",
     3802: "pg_jsonb",
-    1184: "pg_timestamptz",
     1186: "pg_interval",
     2950: "pg_uuid",
 }
