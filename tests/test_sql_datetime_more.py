@@ -77,3 +77,43 @@ def test_columns_store_dates_and_timestamps_in_one_form(s: Session) -> None:
         (dt.datetime(2000, 3, 15, 13, 14, 2),)]
     assert rows(s, "SELECT timestamptz '2000-03-15 13:14:02 GMT-1'") == [
         (dt.datetime(2000, 3, 15, 12, 14, 2, tzinfo=dt.UTC),)]
+
+
+def test_bc_and_far_future_values_store_sort_and_print(s: Session) -> None:
+    s.execute("CREATE TABLE t (ts timestamp, tz timestamptz, d date)")
+    s.execute("CREATE INDEX t_d ON t (d)")
+    s.execute("INSERT INTO t VALUES ('Feb 16 17:32:01 0097 BC', 'Feb 16 17:32:01 0097 BC', "
+              "'0097-02-16 BC'), ('Feb 16 17:32:01 0597 BC', '4714-11-23 16:00:00-08 BC', "
+              "'4714-11-24 BC'), ('294276-12-31 23:59:59', 'infinity', '5874897-12-31'), "
+              "('-infinity', '1997-02-10 17:32:01', '1997-02-10')")
+    assert rows(s, "SELECT ts FROM t ORDER BY ts") == [
+        ("-infinity",), ("0597-02-16 17:32:01 BC",), ("0097-02-16 17:32:01 BC",),
+        ("294276-12-31 23:59:59",)]
+    assert rows(s, "SELECT tz FROM t ORDER BY tz") == [
+        ("4714-11-24 00:00:00+00 BC",), ("0097-02-16 17:32:01+00 BC",),
+        (dt.datetime(1997, 2, 10, 17, 32, 1, tzinfo=dt.UTC),), ("infinity",)]
+    assert rows(s, "SELECT d FROM t WHERE d < '1000-01-01' ORDER BY d") == [
+        ("4714-11-24 BC",), ("0097-02-16 BC",)]
+    assert rows(s, "SELECT date 'January 8, 99 BC'") == [("0099-01-08 BC",)]
+    assert sqlstate(s, "SELECT date '4714-11-23 BC'") == "22008"
+    assert sqlstate(s, "SELECT timestamp '4714-11-23 23:59:59 BC'") == "22008"
+    assert sqlstate(s, "SELECT date '5874898-01-01'") == "22008"
+
+
+def test_fields_and_arithmetic_of_bc_dates(s: Session) -> None:
+    got = rows(s, "SELECT extract(century FROM date '0101-12-31 BC'), "
+                  "extract(decade FROM date '0001-01-01 BC'), extract(year FROM date '2020-08-11 BC'), "
+                  "extract(isoyear FROM date '2020-08-11 BC'), extract(dow FROM date '0044-03-15 BC')")
+    assert [int(x) for x in got[0]] == [-2, 0, -2020, -2020, 5]
+    assert rows(s, "SELECT date '0044-03-15 BC' + 1, date '0001-01-01' - 1, date 'infinity' + 1") == [
+        ("0044-03-16 BC", "0001-12-31 BC", "infinity")]
+    assert rows(s, "SELECT date '2000-01-01' - date '0044-03-15 BC'") == [(746117,)]
+    assert sqlstate(s, "SELECT date 'infinity' - date '2000-01-01'") == "22008"
+    assert sqlstate(s, "SELECT date '4714-11-24 BC' - 1") == "22008"
+
+
+def test_timestamp_minus_timestamp_is_an_interval(s: Session) -> None:
+    assert rows(s, "SELECT timestamp '1997-02-10 17:32:01' - timestamp '1997-01-02', "
+                   "timestamp '1970-01-01' - timestamp '1997-01-02', "
+                   "timestamp '1997-01-02' - timestamp '1997-01-02 03:04:05'") == [
+        ("39 days 17:32:01", "-9863 days", "-03:04:05")]

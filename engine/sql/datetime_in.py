@@ -4,7 +4,8 @@
 month names, day names, MDY/DMY/YMD numeric dates, ``J2451187``, ``1999.008``, AM/PM, zone
 abbreviations, zone names and offsets, and the special words. Errors carry PostgreSQL's
 SQLSTATE: 22007 for text that is no date, 22008 for a field out of range. Python's datetime
-holds years 1 to 9999 only: infinity, BC and later years are 0A000.
+holds years 1 to 9999 only: ``parse_far`` reads BC and later years into that range, moved
+by whole 400-year cycles (types.py stores them).
 """
 
 from __future__ import annotations
@@ -123,15 +124,34 @@ def parse(text: str, kind: str = "timestamp", order: str | None = None,
     (``tz`` is the session's zone, for now/today; ``order`` MDY, DMY or YMD, by default the
     session's). ``wall``: the time as written, its zone checked and dropped (timestamp
     without time zone input)."""
+    return _parse(text, kind, order, tz, wall, False)[0]
+
+
+def far_shift(year: int) -> int:
+    """How many years a BC year (astronomical, <= 0) or a year after 9999 moves to stand in
+    Python's range: whole 400-year cycles, to before 1000 for BC (zones then keep their local
+    mean time, as PostgreSQL's do) and to about 5000 for later years."""
+    return 400 * (((1000 if year <= 0 else 5000) - year) // 400)
+
+
+def parse_far(text: str, kind: str, tz: dt.tzinfo, wall: bool) -> tuple[dt.datetime, int]:
+    """``parse`` for a text that may hold a year Python cannot (BC, after 9999): the value
+    with its year moved by ``shift`` (a multiple of 400 years, which keeps the calendar and
+    the weekdays) into Python's range, and ``shift`` (0 for an ordinary year)."""
+    return _parse(text, kind, None, tz, wall, True)
+
+
+def _parse(text: str, kind: str, order: str | None, tz: dt.tzinfo, wall: bool,
+           far: bool) -> tuple[dt.datetime, int]:
     order = order or DATE_ORDER.get()
     s = text.strip().lower()
     word = special(s)
     if word in ("infinity", "+infinity", "-infinity"):
         raise SqlError("0A000", f'"{word}" {kind} values are not supported')
     if word == "epoch":
-        return dt.datetime(1970, 1, 1) if wall else dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+        return (dt.datetime(1970, 1, 1) if wall else dt.datetime(1970, 1, 1, tzinfo=dt.UTC)), 0
     if word == "now":
-        return dt.datetime.now(dt.UTC)
+        return dt.datetime.now(dt.UTC), 0
     s = re.sub(r"(?<=\d)t(?=\d)", " ", s)
     if jd := re.fullmatch(r"j(\d+)(.*)", s):
         rest = parse("2000-01-01 " + jd.group(2), kind, order, tz)
@@ -139,13 +159,14 @@ def parse(text: str, kind: str = "timestamp", order: str | None = None,
             day = dt.date.fromordinal(int(jd.group(1)) - 1721425)
         except (ValueError, OverflowError):
             raise _range(text) from None
-        return dt.datetime.combine(day, rest.timetz())
+        return dt.datetime.combine(day, rest.timetz()), 0
     pos = 0
     date: dict[str, int] = {}
     text_month = False
     hms: tuple[int, int, int, int] | None = None
     zone: dt.tzinfo | None = None
     bc = False
+    century_added = 0  # a two-digit year's century, which a BC year does not take
     ampm: str | None = None
     base: dt.date | None = None
     abbreviation = False
@@ -155,7 +176,7 @@ def parse(text: str, kind: str = "timestamp", order: str | None = None,
             raise _bad(text, kind)
         date[field] = value
 
-    def number(tok: str) -> None:
+    def number(tok: str, dashed: bool = False) -> None:
         nonlocal hms
         if "." in tok and not date and len(tok.split(".")[0]) >= 4:    # yyyy.ddd
             y, d = tok.split(".")
@@ -167,7 +188,7 @@ def parse(text: str, kind: str = "timestamp", order: str | None = None,
                 hms = (int(tok[:2]), int(tok[2:4]), int(tok[4:6] or 0), 0)
                 return
             raise _bad(text, kind)
-        if not date and len(tok) in (6, 8) and "." not in tok and not text_month:
+        if not date and len(tok) in (6, 8) and "." not in tok and not text_month and not dashed:
             cut = len(tok) - 4
             put("year", _year(tok[:cut]))
             put("month", int(tok[cut:cut + 2]))
@@ -194,9 +215,11 @@ def parse(text: str, kind: str = "timestamp", order: str | None = None,
         put(field, _year(tok) if field == "year" else int(tok))
 
     def _year(tok: str) -> int:
+        nonlocal century_added
         y = int(tok)
         if len(tok) <= 2:
-            y += 2000 if y < 70 else 1900
+            century_added = 2000 if y < 70 else 1900
+            y += century_added
         return y
 
     for m in _TOKEN.finditer(s):
@@ -229,7 +252,7 @@ def parse(text: str, kind: str = "timestamp", order: str | None = None,
                     text_month = True
             for p in parts:
                 if p.isdigit():
-                    number(p)
+                    number(p, True)
                 elif not p.isalpha():
                     raise _bad(text, kind)
         elif m.group("num"):
@@ -276,8 +299,17 @@ def parse(text: str, kind: str = "timestamp", order: str | None = None,
             pass
     if pos != len(s):
         raise _bad(text, kind)
-    if bc:
+    shift = 0
+    if bc and not far:
         raise SqlError("0A000", f"BC {kind} values are not supported")
+    if "year" in date and (bc or date["year"] > 9999):
+        if bc and date["year"] < 1:
+            raise _bad(text, kind)
+        if not far:
+            raise SqlError("0A000", f"{kind} values after the year 9999 are not supported")
+        year = 1 - (date["year"] - century_added) if bc else date["year"]
+        shift = far_shift(year)
+        date["year"] = year + shift
     if base is not None:
         if date:
             raise _bad(text, kind)
@@ -287,8 +319,6 @@ def parse(text: str, kind: str = "timestamp", order: str | None = None,
     elif date:
         if set(date) != {"year", "month", "day"}:
             raise _bad(text, kind)
-        if date["year"] > 9999:
-            raise SqlError("0A000", f"{kind} values after the year 9999 are not supported")
         try:
             day = dt.date(date["year"], date["month"], date["day"])
         except ValueError:
@@ -322,4 +352,4 @@ def parse(text: str, kind: str = "timestamp", order: str | None = None,
         result = b if smaller or abbreviation else a
         if isinstance(zone, zoneinfo.ZoneInfo):
             result = result.astimezone(dt.UTC)
-    return result
+    return result, shift

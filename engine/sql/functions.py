@@ -117,7 +117,7 @@ def _regex_match(s: Session, pattern: object, value: object, flags: int = 0) -> 
 
 def ts_text(t: dt.datetime) -> str:
     """The storage text of an aware datetime (UTC with an explicit offset)."""
-    return t.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00:00")
+    return t.astimezone(dt.UTC).isoformat(" ", "microseconds")
 
 
 def _to_datetime(v: object, tz: dt.tzinfo) -> dt.datetime | None:
@@ -207,7 +207,7 @@ def _date_trunc(unit: str, v: object, tz: dt.tzinfo) -> str | None:
         raise SqlError("22023", f'unit "{unit}" not recognized for type timestamp')
     if aware:
         return ts_text(d)
-    return d.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return d.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 # The spellings of a unit PostgreSQL's datetime.c accepts (deltatktbl), to this table's names.
@@ -240,9 +240,13 @@ def _extract(field: str, v: object, tz: dt.tzinfo) -> object:
     if inf := _infinity(v):
         if f in _MONOTONIC_FIELDS:
             return float("-inf") if inf[0] == "-" else float("inf")
-        if f in _EXTRACT_FIELDS:
+        if f in _EXTRACT_FIELDS or f in _YEAR_FIELDS:
             return None
         raise SqlError("22023", f'unit "{field}" not recognized for type timestamp')
+    shift = 0  # a BC or after-9999 value: a stand-in ISO text ``shift`` years later
+    if isinstance(v, str) and (far := types.far_read(v)):
+        v, shift = far
+    cycles = shift // 400 * 146097  # the days of those years
     if f == "epoch":
         if isinstance(v, (int, float)):
             return v
@@ -252,11 +256,13 @@ def _extract(field: str, v: object, tz: dt.tzinfo) -> object:
         naive = not types._HAS_TZ.search(s.strip())
         d = _to_datetime(v, dt.UTC if naive else tz)
         assert d is not None
-        return round(d.timestamp(), 6)
+        return round(d.timestamp() - cycles * 86400, 6)
     d = _to_datetime(v, tz)
     assert d is not None
     if types._HAS_TZ.search(str(v).strip()):
         d = d.astimezone(tz)
+    if f in _YEAR_FIELDS:
+        return _YEAR_FIELDS[f](d, d.year - shift, cycles)
     fn = _EXTRACT_FIELDS.get(f)
     if fn is None:
         raise SqlError("22023", f'unit "{field}" not recognized for type timestamp')
@@ -264,8 +270,28 @@ def _extract(field: str, v: object, tz: dt.tzinfo) -> object:
     return float(r) if isinstance(r, Decimal) else r
 
 
+def _bc(year: int) -> int:
+    """An astronomical year (1 BC is 0) as extract shows it (1 BC is -1)."""
+    return year if year > 0 else year - 1
+
+
+def _c_div(a: int, b: int) -> int:
+    return -(-a // b) if a < 0 else a // b
+
+
+# timestamp_part's fields of the year, from the value, its astronomical year and the days of
+# the 400-year cycles its stand-in was moved by
+_YEAR_FIELDS: dict[str, Callable[[dt.datetime, int, int], object]] = {
+    "year": lambda x, y, c: _bc(y),
+    "decade": lambda x, y, c: _c_div(y, 10) if y > 0 else -_c_div(8 - (y - 1), 10),
+    "century": lambda x, y, c: _c_div(y + 99, 100) if y > 0 else -_c_div(99 - (y - 1), 100),
+    "millennium": lambda x, y, c: _c_div(y + 999, 1000) if y > 0 else -_c_div(999 - (y - 1), 1000),
+    "isoyear": lambda x, y, c: _bc(x.isocalendar()[0] - (x.year - y)),
+    "julian": lambda x, y, c: _julian(x) - c,
+}
+
+
 _EXTRACT_FIELDS: dict[str, Callable[[dt.datetime], object]] = {
-    "year": lambda x: x.year,
     "month": lambda x: x.month,
     "day": lambda x: x.day,
     "hour": lambda x: x.hour,
@@ -278,14 +304,9 @@ _EXTRACT_FIELDS: dict[str, Callable[[dt.datetime], object]] = {
     "doy": lambda x: x.timetuple().tm_yday,
     "week": lambda x: x.isocalendar()[1],
     "quarter": lambda x: (x.month - 1) // 3 + 1,
-    "decade": lambda x: x.year // 10,
-    "century": lambda x: (x.year - 1) // 100 + 1,
-    "isoyear": lambda x: x.isocalendar()[0],
     "timezone": lambda x: int(x.utcoffset().total_seconds()) if x.utcoffset() else 0,
-    "millennium": lambda x: (x.year - 1) // 1000 + 1,
     "timezone_hour": lambda x: int(_offset_seconds(x) / 3600),
     "timezone_minute": lambda x: int(_offset_seconds(x) / 60) - int(_offset_seconds(x) / 3600) * 60,
-    "julian": lambda x: _julian(x),
 }
 
 
@@ -459,7 +480,7 @@ def _ts_add(ts: object, interval: object, sign: int, tz: dt.tzinfo) -> object:
     d = d + sign * rest
     if aware:
         return ts_text(d)
-    return d.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return d.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 _TO_CHAR = [
@@ -544,7 +565,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_clock", lambda: ts_text(dt.datetime.now(dt.UTC)), 0)
     f(
         "pg_localtimestamp",
-        lambda: s.statement_time().astimezone(s.tz).strftime("%Y-%m-%d %H:%M:%S.%f"),
+        lambda: s.statement_time().astimezone(s.tz).replace(tzinfo=None).isoformat(" ", "microseconds"),
         0,
     )
     f("pg_current_date", lambda: s.statement_time().astimezone(s.tz).date().isoformat(), 0)
@@ -678,6 +699,9 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_any_all", _any_all, 4, True)
     f("pg_row_to_json", _row_to_json, 2, True)
     f("pg_to_timestamp", _to_timestamp, 1, True)
+    f("pg_ts_diff", lambda a, b: _ts_diff(a, b, tz()), 2)
+    f("pg_date_add", _date_add, 2, True)
+    f("pg_date_diff", _date_diff, 2, True)
     f("isfinite", lambda v: None if v is None else int(_infinity(v) is None), 1, True)
     f("array_to_string", _array_to_string)
     for name, func in regexp.FUNCTIONS.items():
@@ -1736,7 +1760,7 @@ def _date_bin(stride: object, source: object, origin: object, tz: dt.tzinfo) -> 
     d = org + dt.timedelta(microseconds=delta)
     if types._HAS_TZ.search(str(source).strip()):
         return ts_text(d)
-    return d.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return d.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _make_datetime(y: object, mo: object, d: object, h: object, mi: object,
@@ -1772,7 +1796,7 @@ def _make_timestamp(y: object, mo: object, d: object, h: object, mi: object,
                     sec: object) -> object:
     if None in (y, mo, d, h, mi, sec):
         return None
-    return _make_datetime(y, mo, d, h, mi, sec).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return _make_datetime(y, mo, d, h, mi, sec).isoformat(" ", "microseconds")
 
 
 def _make_timestamptz(tz: dt.tzinfo, *a: object) -> object:
@@ -1861,7 +1885,7 @@ def _at_time_zone(v: object, zone: object) -> object:
     d = _to_datetime(v, tz)
     assert d is not None
     if isinstance(v, (int, float)) or _TZ_SUFFIX.search(str(v).strip()):
-        return d.astimezone(tz).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return d.astimezone(tz).replace(tzinfo=None).isoformat(" ", "microseconds")
     return ts_text(d)
 
 
@@ -1877,10 +1901,95 @@ def _timestamp_cast(v: object, tz: dt.tzinfo, precision: int | None = None) -> o
         return None
     if inf := _infinity(v):
         return inf
+    if far := _far_in(v, "timestamp", tz, precision):
+        return far
     d = _to_datetime(v, tz)
     assert d is not None
     d = _round_to(d.astimezone(tz).replace(tzinfo=None), precision)
-    return d.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return d.isoformat(" ", "microseconds")
+
+
+_FAR_HINT = re.compile(r"\bbc\b|\d{5}", re.IGNORECASE)
+
+
+def _far_in(v: object, kind: str, tz: dt.tzinfo, precision: int | None = None) -> str | None:
+    """The storage text of a BC or after-9999 date or timestamp input (types.far_store);
+    None for any other value. 22008 past PostgreSQL's range."""
+    if not isinstance(v, str) or not _FAR_HINT.search(v):
+        return None
+    d, shift = datetime_in.parse_far(v, kind, tz, kind != "timestamptz")
+    if not shift:
+        return None
+    if kind == "timestamptz":
+        d = (d if d.tzinfo else d.replace(tzinfo=tz)).astimezone(dt.UTC)
+    d = _round_to(d, precision)
+    year = d.year - shift
+    top = types.DATE_MAX_YEAR if kind == "date" else types.TIMESTAMP_MAX_YEAR
+    if (year, d.month, d.day) < types.TIMESTAMP_MIN or year > top:
+        raise SqlError("22008", f'{"date" if kind == "date" else "timestamp"} out of range: "{v}"')
+    if kind == "date":
+        return types.far_store(d.date().isoformat(), year)
+    if kind == "timestamptz":
+        return types.far_store(ts_text(d), year)
+    return types.far_store(d.replace(tzinfo=None).isoformat(" ", "microseconds"), year)
+
+
+def _ts_diff(a: object, b: object, tz: dt.tzinfo) -> object:
+    """timestamp - timestamp (timestamp_mi): days and a time of day of one sign."""
+    if a is None or b is None:
+        return None
+    if _infinity(a) or _infinity(b):
+        raise SqlError("22008", "cannot subtract infinite timestamps")
+    da, db = _to_datetime(a, tz), _to_datetime(b, tz)
+    assert da is not None and db is not None
+    usec = (da - db) // dt.timedelta(microseconds=1)
+    days = abs(usec) // interval.USEC_PER_DAY * (1 if usec >= 0 else -1)
+    return interval.format_postgres(0, days, usec - days * interval.USEC_PER_DAY)
+
+
+def _date_days(v: object) -> int:
+    """A stored date as a day number (Python's ordinal, below 1 for BC dates)."""
+    text = str(v)
+    far = types.far_read(text)
+    if far is not None:
+        proxy, shift = far
+        return dt.date.fromisoformat(proxy).toordinal() - shift // 400 * 146097
+    try:
+        return dt.date.fromisoformat(text[:10]).toordinal()
+    except ValueError:
+        raise SqlError("22007", f'invalid input syntax for type date: "{text}"') from None
+
+
+def _date_of(days: int) -> str:
+    """The stored date of a day number: moved by whole 400-year cycles (146097 days) into
+    Python's years when it lies outside them."""
+    cycles = 0
+    if days < 1:
+        cycles = (1 - days) // 146097 + 1
+    elif days > 3652059:
+        cycles = -((days - 3652059) // 146097 + 1)
+    proxy = dt.date.fromordinal(days + cycles * 146097)
+    year = proxy.year - 400 * cycles
+    if (year, proxy.month, proxy.day) < types.TIMESTAMP_MIN or year > types.DATE_MAX_YEAR:
+        raise SqlError("22008", "date out of range")
+    return types.far_store(proxy.isoformat(), year)
+
+
+def _date_add(v: object, n: object) -> object:
+    """date + integer where SQLite's date() cannot: BC and later years, infinity."""
+    if v is None or n is None:
+        return None
+    if inf := _infinity(v):
+        return inf
+    return _date_of(_date_days(v) + int(n))  # type: ignore[call-overload]
+
+
+def _date_diff(a: object, b: object) -> object:
+    if a is None or b is None:
+        return None
+    if _infinity(a) or _infinity(b):
+        raise SqlError("22008", "cannot subtract infinite dates")
+    return _date_days(a) - _date_days(b)
 
 
 def _timestamp_in(v: object, tz: dt.tzinfo, precision: int | None = None) -> object:
@@ -1888,11 +1997,13 @@ def _timestamp_in(v: object, tz: dt.tzinfo, precision: int | None = None) -> obj
     ignored (a timestamptz value converts to the session's local time instead)."""
     if not isinstance(v, str) or datetime_in.special(v) in ("now", "infinity", "-infinity"):
         return _timestamp_cast(v, tz, precision)
+    if far := _far_in(v, "timestamp", tz, precision):
+        return far
     try:
         d = dt.datetime.fromisoformat(v.strip())
     except ValueError:
         d = datetime_in.parse(v, "timestamp", tz=tz, wall=True)
-    return _round_to(d.replace(tzinfo=None), precision).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return _round_to(d.replace(tzinfo=None), precision).isoformat(" ", "microseconds")
 
 
 def _timestamptz_cast(v: object, tz: dt.tzinfo, precision: int | None) -> object:
@@ -1900,6 +2011,8 @@ def _timestamptz_cast(v: object, tz: dt.tzinfo, precision: int | None) -> object
         return None
     if inf := _infinity(v):
         return inf
+    if far := _far_in(v, "timestamptz", tz, precision):
+        return far
     d = _to_datetime(v, tz)
     assert d is not None
     return ts_text(_round_to(d, precision))
@@ -1931,6 +2044,8 @@ def _date_cast(v: object, tz: dt.tzinfo) -> object:
         return s
     if inf := _infinity(v):
         return inf
+    if far := _far_in(v, "date", tz):
+        return far
     d = _to_datetime(v, tz)
     assert d is not None
     if types._HAS_TZ.search(s):

@@ -564,6 +564,8 @@ class Inferer:
                 return a or b
             if a[0] == b[0] == 1082 and isinstance(e, exp.Sub):
                 return types.INT4, -1  # date - date: days
+            if a[0] in (1114, 1184) and b[0] in (1114, 1184) and isinstance(e, exp.Sub):
+                return 1186, -1  # timestamp - timestamp: an interval
             if a[0] in (1082, 1114, 1184) or b[0] in (1082, 1114, 1184):
                 return (a if a[0] in (1082, 1114, 1184) else b)[0], -1
             ra, rb = _NUMERIC_RANK.get(a[0], 0), _NUMERIC_RANK.get(b[0], 0)

@@ -291,6 +291,7 @@ def _str(s: str) -> exp.Literal:
 
 
 _DATE = 1082
+_TIMESTAMPS = (1114, 1184)
 _INTEGERS = (20, 21, 23)
 
 
@@ -300,9 +301,14 @@ def _date_arithmetic(e: exp.Add | exp.Sub, ts: tuple) -> exp.Expression | None:
     a, b = ts
     if a is None or b is None:
         return None
+    # SQLite's own date functions give NULL for what they cannot read (BC and later years,
+    # infinity): only then does Python compute the answer, or PostgreSQL's error
     if a[0] == _DATE and b[0] == _DATE and isinstance(e, exp.Sub):
         days = exp.Sub(this=fn("julianday", e.this), expression=fn("julianday", e.expression))
-        return exp.Cast(this=fn("round", days), to=exp.DataType.build("integer"))
+        return fn("coalesce", exp.Cast(this=fn("round", days), to=exp.DataType.build("integer")),
+                  fn("pg_date_diff", e.this.copy(), e.expression.copy()))
+    if a[0] in _TIMESTAMPS and b[0] in _TIMESTAMPS and isinstance(e, exp.Sub):
+        return fn("pg_ts_diff", e.this, e.expression)  # an interval of days and time
     if a[0] == _DATE and b[0] in _INTEGERS:
         date, n = e.this, e.expression
     elif b[0] == _DATE and a[0] in _INTEGERS and isinstance(e, exp.Add):
@@ -311,7 +317,10 @@ def _date_arithmetic(e: exp.Add | exp.Sub, ts: tuple) -> exp.Expression | None:
         return None
     if isinstance(e, exp.Sub):
         n = exp.Neg(this=exp.Paren(this=n))
-    return fn("date", date, fn("printf", _str("%d days"), n))
+    day = fn("date", date, fn("printf", _str("%d days"), n))
+    ordinary = exp.Between(this=day, low=_str("0001-01-01"), high=_str("9999-12-31"))
+    return exp.Case(ifs=[exp.If(this=ordinary, true=day.copy())],
+                    default=fn("pg_date_add", date.copy(), n.copy()))
 
 
 class Rewriter:
