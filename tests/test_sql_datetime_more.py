@@ -117,3 +117,33 @@ def test_timestamp_minus_timestamp_is_an_interval(s: Session) -> None:
                    "timestamp '1970-01-01' - timestamp '1997-01-02', "
                    "timestamp '1997-01-02' - timestamp '1997-01-02 03:04:05'") == [
         ("39 days 17:32:01", "-9863 days", "-03:04:05")]
+
+
+def test_interval_times_and_over_a_number(s: Session) -> None:
+    # interval_mul / interval_div: each field truncated, its fraction carried down
+    assert rows(s, "SELECT interval '41 mon 12 days 360:00' * 0.3, "
+                   "interval '-3 years 482 days 76:54:32.189' / 10, 2 * interval '1 day', "
+                   "- interval '1 year -3 days 4 hours'") == [
+        ("1 year 12 days 122:24:00", "-3 mons +30 days 12:29:27.2189", "2 days",
+         "-1 years +3 days -04:00:00")]
+    assert sqlstate(s, "SELECT '3000000 months'::interval * 1000") == "22008"
+    assert sqlstate(s, "SELECT interval '1 day' / 0") == "22012"
+    assert sqlstate(s, "SELECT justify_hours(interval '2147483647 days 24 hrs')") == "22008"
+
+
+def test_fields_of_an_interval(s: Session) -> None:
+    got = rows(s, "SELECT extract(decade FROM interval '-99 y'), "
+                  "extract(epoch FROM interval '1 year 1 mon 1 day 00:00:01.5'), "
+                  "extract(second FROM interval '1 min 2.5 s'), "
+                  "date_part('hour', interval '1 day 25:00')")[0]
+    assert [float(x) for x in got] == [-9, 34236001.5, 2.5, 25]
+    assert sqlstate(s, "SELECT extract(timezone FROM interval '2 days')") == "0A000"
+    assert sqlstate(s, "SELECT extract(fortnight FROM interval '2 days')") == "22023"
+
+
+def test_an_interval_field_given_twice_is_refused(s: Session) -> None:
+    for text in ("1 day 1 day", "1 second 2 seconds", "5.5 seconds 3 milliseconds",
+                 "1:20:05 5 microseconds"):
+        assert sqlstate(s, f"SELECT '{text}'::interval") == "22007"
+    assert rows(s, "SELECT '5 seconds 3 milliseconds'::interval, '1 week 2 days'::interval") == [
+        ("00:00:05.003", "9 days")]

@@ -90,6 +90,9 @@ class _Acc:
         return m, d, usec
 
 
+_SECONDS = (_UNITS["second"], _UNITS["millisecond"], _UNITS["microsecond"])
+
+
 def parse(text: str) -> tuple[int, int, int]:
     """(months, days, microseconds) of an interval's text, as PostgreSQL reads it."""
     s = text.strip().lower()
@@ -113,8 +116,16 @@ def parse(text: str) -> tuple[int, int, int]:
         tokens.append(m)
     if pos != len(s) or not tokens:
         raise _bad(text)
+    seen: set[object] = set()  # DecodeInterval's fmask: each field given once
+
+    def once(*fields: object) -> None:
+        if seen.intersection(fields):
+            raise _bad(text)
+        seen.update(fields)
+
     for i, m in enumerate(tokens):
         if m.group("time"):
+            once("hour", "minute", *_SECONDS)
             t = m.group("time")
             sign = -1 if t.startswith("-") else 1
             parts = t.lstrip("+-").split(":")
@@ -127,6 +138,7 @@ def parse(text: str) -> tuple[int, int, int]:
             y, _, mo = m.group("ym").lstrip("+-").partition("-")
             sign = -1 if m.group("ym").startswith("-") else 1
             acc.months += sign * (int(y) * 12 + int(mo))
+            once("year", "month", "day")
         elif m.group("num") is not None:
             amount = Decimal(m.group("num"))
             unit_name = m.group("unit")
@@ -138,6 +150,8 @@ def parse(text: str) -> tuple[int, int, int]:
                 unit = _UNITS[unit_name]
             else:
                 raise _bad(text)
+            fractional_seconds = unit == _UNITS["second"] and amount != amount.to_integral_value()
+            once(*(_SECONDS if fractional_seconds else (unit,)))
             acc.add(amount, unit)
         else:
             word = m.group("word")
@@ -257,5 +271,114 @@ def justify(v: object, hours: bool, days: bool) -> object:
             d, m = d + 30, m - 1
         elif m < 0 and d > 0:
             d, m = d - 30, m + 1
-    return format_postgres(m, d, u)
+    return _checked(m, d, u)
 
+
+
+def _checked(months: int, days: int, usec: int) -> str:
+    if not (-INT32 <= months < INT32 and -INT32 <= days < INT32 and -INT64 <= usec < INT64):
+        raise SqlError("22008", "interval out of range")
+    return format_postgres(months, days, usec)
+
+
+def _tsround(x: float) -> float:
+    return round(x * 1e6) / 1e6
+
+
+def _scaled(m: int, d: int, u: int, fm: float, fd: float, fu: float) -> str:
+    """interval_mul's arithmetic: ``fm`` = months * factor (``fd`` days, ``fu`` time), each
+    field truncated, its fraction carried down (a month of 30 days)."""
+    import math
+
+    if math.isnan(fm) or math.isnan(fd) or not (-INT32 <= fm < INT32 and -INT32 <= fd < INT32):
+        raise SqlError("22008", "interval out of range")
+    months, days = int(fm), int(fd)
+    month_days = _tsround((fm - months) * 30)
+    sec = _tsround((fd - days + month_days - int(month_days)) * 86400)
+    if abs(sec) >= 86400:
+        days += int(sec / 86400)
+        sec -= int(sec / 86400) * 86400
+    days += int(month_days)
+    t = fu + sec * USEC_PER_SEC
+    if math.isnan(t) or not (-INT64 <= t < INT64):
+        raise SqlError("22008", "interval out of range")
+    return _checked(months, days, round(t))
+
+
+def multiply(v: object, factor: object) -> object:
+    """interval * float8 (interval_mul)."""
+    if v is None or factor is None:
+        return None
+    m, d, u = parse(str(v))
+    f = float(factor)  # type: ignore[arg-type]
+    return _scaled(m, d, u, m * f, d * f, u * f)
+
+
+def divide(v: object, factor: object) -> object:
+    """interval / float8 (interval_div)."""
+    if v is None or factor is None:
+        return None
+    m, d, u = parse(str(v))
+    f = float(factor)  # type: ignore[arg-type]
+    if f == 0:
+        raise SqlError("22012", "division by zero")
+    return _scaled(m, d, u, m / f, d / f, u / f)
+
+
+def negate(v: object) -> object:
+    """-interval (interval_um)."""
+    if v is None:
+        return None
+    m, d, u = parse(str(v))
+    return _checked(-m, -d, -u)
+
+
+_PART_UNITS = {
+    **dict.fromkeys(("microsecond", "microseconds", "us", "usec", "usecs"), "microseconds"),
+    **dict.fromkeys(("millisecond", "milliseconds", "ms", "msec", "msecs"), "milliseconds"),
+    **dict.fromkeys(("second", "seconds", "s", "sec", "secs"), "second"),
+    **dict.fromkeys(("minute", "minutes", "m", "min", "mins"), "minute"),
+    **dict.fromkeys(("hour", "hours", "h", "hr", "hrs"), "hour"),
+    **dict.fromkeys(("day", "days", "d"), "day"),
+    **dict.fromkeys(("month", "months", "mon", "mons"), "month"),
+    **dict.fromkeys(("quarter", "qtr"), "quarter"),
+    **dict.fromkeys(("year", "years", "y", "yr", "yrs"), "year"),
+    **dict.fromkeys(("decade", "decades", "dec"), "decade"),
+    **dict.fromkeys(("century", "centuries", "c", "cent"), "century"),
+    **dict.fromkeys(("millennium", "millennia", "mil", "mils"), "millennium"),
+    "epoch": "epoch",
+}
+_NOT_FOR_INTERVAL = ("timezone", "timezone_hour", "timezone_minute", "week", "dow", "isodow",
+                     "doy", "isoyear", "julian")
+
+
+def part(unit: object, v: object, as_numeric: int) -> Decimal | float | None:
+    """EXTRACT (numeric, ``as_numeric``) or date_part (float8) of an interval
+    (interval_part_common): its fields as interval2tm splits them, C's truncation."""
+    if unit is None or v is None:
+        return None
+    name = str(unit).strip().lower()
+    f = _PART_UNITS.get(name)
+    if f is None:
+        if name in _NOT_FOR_INTERVAL:
+            raise SqlError("0A000", f'unit "{unit}" not supported for type interval')
+        raise SqlError("22023", f'unit "{unit}" not recognized for type interval')
+    m, d, u = parse(str(v))
+    years, mons = _trunc_div(m, 12), m - _trunc_div(m, 12) * 12
+    hours = _trunc_div(u, 3600 * USEC_PER_SEC)
+    rest = u - hours * 3600 * USEC_PER_SEC
+    minutes = _trunc_div(rest, 60 * USEC_PER_SEC)
+    sec_us = rest - minutes * 60 * USEC_PER_SEC
+    if f == "epoch":  # a year of 365.25 days, a month of 30
+        secs = 31_557_600 * years + (30 * mons + d) * 86400
+        value = (Decimal(u + secs * USEC_PER_SEC) / USEC_PER_SEC).quantize(Decimal("0.000001"))
+    elif f in ("microseconds", "milliseconds", "second"):
+        scale = {"microseconds": 0, "milliseconds": 3, "second": 6}[f]
+        value = (Decimal(sec_us) / 10 ** scale).quantize(Decimal(1).scaleb(-scale))
+    else:
+        value = Decimal({
+            "minute": minutes, "hour": hours, "day": d, "month": mons,
+            "quarter": _trunc_div(mons, 3) + 1, "year": years, "decade": _trunc_div(years, 10),
+            "century": _trunc_div(years, 100), "millennium": _trunc_div(years, 1000),
+        }[f])
+    return value if as_numeric else float(value)

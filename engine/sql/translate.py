@@ -604,6 +604,10 @@ class Rewriter:
             t = self.numeric._type(node.this)
             if t is not None and _array_elem(t[0]) is not None:
                 node.meta["array_extreme"] = True
+        if isinstance(node, (exp.Mul, exp.Div, exp.Neg, exp.Extract)) or (
+                isinstance(node, exp.Anonymous) and str(node.this).lower() == "date_part"
+                and len(node.expressions) == 2):
+            self._note_interval_operand(node)
         if isinstance(node, (exp.ArrayContainsAll, exp.ArrayContainedBy)):
             node.meta["arrays"] = any(
                 t is not None and _array_elem(t[0]) is not None
@@ -628,6 +632,8 @@ class Rewriter:
             return node
         if node.meta.get("array_extreme"):
             return fn("pg_array_max" if isinstance(node, exp.Max) else "pg_array_min", node.this)
+        if "interval_operand" in node.meta:
+            return _interval_rule(node)
         if typed is not None:
             if isinstance(node, _COMPARISONS) and (
                     _quantified(node) is not None or isinstance(node.expression, (exp.Any, exp.All))):
@@ -1373,6 +1379,24 @@ class Rewriter:
         if isinstance(e, exp.Literal):
             return e.is_string
         return isinstance(e, exp.Parameter) and self.lit_kinds.get(int(e.name)) == "s"
+
+    def _note_interval_operand(self, e: exp.Expression) -> None:
+        """Before the rewrite: whether an operand of ``*``, ``/``, unary minus or EXTRACT is
+        an interval (its text would otherwise meet SQLite's arithmetic or a timestamp's
+        fields)."""
+        if isinstance(e, exp.Extract):
+            sides = [e.expression]
+        elif isinstance(e, exp.Anonymous):  # date_part(unit, value)
+            sides = [e.expressions[1]]
+        elif isinstance(e, (exp.Neg, exp.Div)):
+            sides = [e.this]  # a number / an interval is no operator
+        else:
+            sides = [e.this, e.expression]
+        for i, x in enumerate(sides):
+            t = self.numeric._type(x)
+            if t is not None and t[0] == 1186:
+                e.meta["interval_operand"] = i
+                return
 
     def _note_array_elements(self, e: exp.Expression) -> None:
         """Before the rewrite: which elements of ``ARRAY[...]`` (or the argument of array_agg)
@@ -2201,6 +2225,22 @@ def _interval_text(e: exp.Interval) -> exp.Expression:
     if isinstance(value, exp.Literal):
         return fn("pg_interval", _str(f"{value.this} {u}"))
     return exp.DPipe(this=exp.DPipe(this=value, expression=_str(" ")), expression=_str(u))
+
+
+def _interval_rule(e: exp.Expression) -> exp.Expression:
+    """interval * number, number * interval, interval / number, -interval, EXTRACT from an
+    interval: PostgreSQL's interval_mul / interval_div / interval_um / interval_part."""
+    if isinstance(e, exp.Extract):
+        unit = e.this
+        u = _str(unit.name.lower()) if isinstance(unit, (exp.Var, exp.Identifier)) else unit
+        return fn("pg_interval_extract", u, e.expression)
+    if isinstance(e, exp.Neg):
+        return fn("pg_interval_neg", e.this)
+    if isinstance(e, exp.Anonymous):  # already rewritten (pg_extract of date_part)
+        return fn("pg_interval_part", *e.expressions)
+    iv, factor = (e.this, e.expression) if e.meta["interval_operand"] == 0 else (
+        e.expression, e.this)
+    return fn("pg_interval_div" if isinstance(e, exp.Div) else "pg_interval_mul", iv, factor)
 
 
 def _is_interval(e: exp.Expression) -> bool:
