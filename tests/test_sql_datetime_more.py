@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import Decimal
 
 import pytest
 
@@ -147,3 +148,70 @@ def test_an_interval_field_given_twice_is_refused(s: Session) -> None:
         assert sqlstate(s, f"SELECT '{text}'::interval") == "22007"
     assert rows(s, "SELECT '5 seconds 3 milliseconds'::interval, '1 week 2 days'::interval") == [
         ("00:00:05.003", "9 days")]
+
+
+def test_aggregates_of_intervals(s: Session) -> None:
+    s.execute("CREATE TABLE t (f interval)")
+    s.execute("INSERT INTO t VALUES ('1 day'), ('2 hours'), ('1 mon'), ('10 days'), ('9 days')")
+    assert rows(s, "SELECT avg(f), sum(f), min(f), max(f) FROM t") == [
+        ("10 days 00:24:00", "1 mon 20 days 02:00:00", "02:00:00", "1 mon")]
+    assert rows(s, "SELECT max(f) FROM t WHERE f < '1 mon'") == [("10 days",)]
+
+
+def test_interval_style(s: Session) -> None:
+    s.execute("SET IntervalStyle TO postgres_verbose")
+    assert rows(s, "SELECT '-00:00:14'::interval, '1 year -1 sec'::interval, '0'::interval") == [
+        ("@ 14 secs ago", "@ 1 year -1 sec", "@ 0")]
+    s.execute("SET IntervalStyle TO sql_standard")
+    assert rows(s, "SELECT '-1 year -2 mons'::interval, '1 day 02:03:04.5'::interval, "
+                   "'1 year -1 day'::interval") == [("-1-2", "1 2:03:04.5", "+1-0 -1 +0:00:00")]
+    s.execute("SET IntervalStyle TO iso_8601")
+    assert rows(s, "SELECT '-1 year -2 mons -3 days -04:05:06.7'::interval, '0'::interval") == [
+        ("P-1Y-2M-3DT-4H-5M-6.7S", "PT0S")]
+    s.execute("RESET IntervalStyle")
+    assert rows(s, "SELECT '1 year -1 sec'::interval") == [("1 year -00:00:01",)]
+
+
+def test_to_char_of_timestamps(s: Session) -> None:
+    ts = "timestamp '1997-02-10 17:32:01.4'"
+    assert rows(s, f"SELECT to_char({ts}, 'DAY Day dy MONTH Mon RM'), "
+                   f"to_char({ts}, 'FMDay FMMonth FMRM'), "
+                   f"to_char({ts}, 'Y,YYY YYYY CC Q MM WW DDD DD D J'), "
+                   f"to_char({ts}, 'HH HH12 HH24 MI SS SSSS MS US FF2'), "
+                   f"to_char({ts}, 'YYYYTH Jth A.D. p.m. IYYY IW IDDD ID')") == [(
+        "MONDAY    Monday    mon FEBRUARY  Feb II  ", "Monday February II",
+        "1,997 1997 20 1 02 06 041 10 2 2450490", "05 05 17 32 01 63121 400 400000 40",
+        "1997TH 2450490th A.D. p.m. 1997 07 043 1")]
+    assert rows(s, f"SELECT to_char({ts}, E'\"HH:MI:SS is\" HH:MI:SS')") == [
+        ("HH:MI:SS is 05:32:01",)]
+    assert rows(s, "SELECT to_char(timestamp '0097-02-16 17:32:01 BC', 'YYYY BC CC')") == [
+        ("0097 BC -01",)]
+    assert rows(s, "SELECT to_char(timestamptz '2000-01-01 00:00+00', 'OF TZH:TZM')") == [
+        ("+00 +00:00",)]
+
+
+def test_extract_by_the_type_of_its_operand(s: Session) -> None:
+    assert rows(s, "SELECT extract(epoch FROM date '2020-08-11'), "
+                   "extract(epoch FROM time '13:30:25.575401'), "
+                   "extract(second FROM timestamp '2000-01-01 00:00:01.5')") == [
+        (1597104000, Decimal("48625.575401"), Decimal("1.500000"))]
+    assert sqlstate(s, "SELECT extract(hour FROM date '2020-08-11')") == "0A000"
+    assert sqlstate(s, "SELECT extract(timezone_m FROM date '2020-08-11')") == "0A000"
+    assert sqlstate(s, "SELECT extract(day FROM time '13:30')") == "0A000"
+
+
+def test_now_today_and_posix_zones_in_input(s: Session) -> None:
+    s.execute("CREATE TABLE t (d timestamp(2))")
+    s.execute("BEGIN")
+    s.execute("INSERT INTO t VALUES ('now')")
+    s.execute("SELECT pg_sleep(0.01)")
+    s.execute("INSERT INTO t VALUES ('now')")
+    # 'now' is the transaction's start, as now() is
+    assert rows(s, "SELECT count(DISTINCT d), count(*) FILTER (WHERE d = timestamp(2) 'now') FROM t") == [
+        (1, 2)]
+    s.execute("COMMIT")
+    assert rows(s, "SELECT pg_sleep(0)") == [("",)]
+    assert rows(s, "SELECT timestamptz '2000-03-15 08:14:01 GMT+8', "
+                   "timestamptz 'Wed Jul 11 10:51:14 PST-03:00 2001'") == [
+        (dt.datetime(2000, 3, 15, 16, 14, 1, tzinfo=dt.UTC),
+         dt.datetime(2001, 7, 11, 7, 51, 14, tzinfo=dt.UTC))]

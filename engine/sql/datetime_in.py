@@ -14,6 +14,7 @@ import contextvars
 import datetime as dt
 import re
 import zoneinfo
+from collections.abc import Callable
 
 from aurora.engine.sqlapi import SqlError
 
@@ -35,13 +36,16 @@ ABBREVIATIONS: dict[str, float | str] = {
     "cat": 2, "eat": 3, "wat": 1, "brt": -3, "art": -3, "sgt": 8, "pht": 8, "wib": 7,
 }
 DATE_ORDER: contextvars.ContextVar[str] = contextvars.ContextVar("date_order", default="MDY")
+# 'now' is the transaction's start (the session's statement_time), set per statement
+NOW: contextvars.ContextVar[Callable[[], dt.datetime]] = contextvars.ContextVar(
+    "now", default=lambda: dt.datetime.now(dt.UTC))
 _TOKEN = re.compile(
     r"\s*(?:"
     r"(?P<time>\d+:\d+(?::\d+)?(?:\.\d*)?)"
     r"|(?P<date>\d+(?P<sep>[-/.])[a-z0-9]+(?:(?P=sep)[a-z0-9]+)?)"
     r"|(?P<num>\d+(?:\.\d*)?|\.\d+)"
     r"|(?P<signed>[+-]\d+(?::\d+)*(?:\.\d*)?)"
-    r"|(?P<word>[a-z][a-z_]*(?:[/-][a-z0-9_+-]+)*\.?)"
+    r"|(?P<word>[a-z][a-z_]*(?:[/-][a-z0-9_+:-]+)*(?:\+\d[\d:]*)?\.?)"
     r"|(?P<comma>,)"
     r")"
 )
@@ -151,7 +155,7 @@ def _parse(text: str, kind: str, order: str | None, tz: dt.tzinfo, wall: bool,
     if word == "epoch":
         return (dt.datetime(1970, 1, 1) if wall else dt.datetime(1970, 1, 1, tzinfo=dt.UTC)), 0
     if word == "now":
-        return dt.datetime.now(dt.UTC), 0
+        return NOW.get()().astimezone(dt.UTC), 0
     s = re.sub(r"(?<=\d)t(?=\d)", " ", s)
     if jd := re.fullmatch(r"j(\d+)(.*)", s):
         rest = parse("2000-01-01 " + jd.group(2), kind, order, tz)
@@ -271,7 +275,7 @@ def _parse(text: str, kind: str, order: str | None, tz: dt.tzinfo, wall: bool,
                     number(p)
                 continue
             if w in ("today", "tomorrow", "yesterday"):
-                today = dt.datetime.now(tz).date()
+                today = NOW.get()().astimezone(tz).date()
                 base = today + dt.timedelta(days={"today": 0, "tomorrow": 1,
                                                   "yesterday": -1}[w])
             elif w == "allballs":

@@ -30,6 +30,7 @@ from aurora.engine.sql import (
     arrays,
     binary,
     datetime_in,
+    dtformat,
     extensions,
     interval,
     jsonb,
@@ -225,6 +226,8 @@ _UNIT_ALIASES = {
     **dict.fromkeys(("centuries", "c", "cent"), "century"),
     **dict.fromkeys(("millennia", "mil", "mils"), "millennium"),
     "qtr": "quarter",
+    "timezone_m": "timezone_minute",
+    "timezone_h": "timezone_hour",
 }
 
 
@@ -268,6 +271,42 @@ def _extract(field: str, v: object, tz: dt.tzinfo) -> object:
         raise SqlError("22023", f'unit "{field}" not recognized for type timestamp')
     r = fn(d)
     return float(r) if isinstance(r, Decimal) else r
+
+
+# Fields a date or a time of day has not (extract_date, time_part): 0A000
+_NOT_FOR = {
+    "date": ("microseconds", "milliseconds", "second", "minute", "hour", "timezone",
+             "timezone_hour", "timezone_minute"),
+    "time": ("day", "month", "year", "decade", "century", "millennium", "quarter", "week",
+             "dow", "isodow", "doy", "isoyear", "julian", "timezone", "timezone_hour",
+             "timezone_minute"),
+}
+_TYPE_NAMES = {"date": "date", "time": "time without time zone"}
+_SCALES = {"epoch": 6, "second": 6, "milliseconds": 3}
+
+
+def _extract_typed(field: str, v: object, tz: dt.tzinfo, kind: str, numeric_result: int) -> object:
+    """EXTRACT (numeric, with PostgreSQL's scales) or date_part (float8) from a value whose
+    type is known: a date or a time has no fields of the other (0A000)."""
+    if field is None or v is None:
+        return None
+    f = _UNIT_ALIASES.get(field.lower().strip(), field.lower().strip())
+    if f in _NOT_FOR.get(kind, ()):
+        raise SqlError("0A000", f'unit "{field}" not supported for type {_TYPE_NAMES[kind]}')
+    if kind == "time" and f == "epoch":
+        d = _to_datetime(v, dt.UTC)
+        assert d is not None
+        r: object = d.hour * 3600 + d.minute * 60 + d.second + d.microsecond / 1e6
+    else:
+        r = _extract(field, v, tz)
+    if not numeric_result or r is None or (isinstance(r, float) and math.isinf(r)):
+        return r
+    if kind == "date" and f in ("epoch", "julian"):
+        return int(r)  # type: ignore[call-overload]
+    scale = _SCALES.get(f)
+    if scale is None or isinstance(r, str):
+        return r
+    return _numeric_result(Decimal(repr(r)).quantize(Decimal(1).scaleb(-scale)))
 
 
 def _bc(year: int) -> int:
@@ -483,28 +522,6 @@ def _ts_add(ts: object, interval: object, sign: int, tz: dt.tzinfo) -> object:
     return d.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-_TO_CHAR = [
-    ("YYYY", "%Y"),
-    ("YY", "%y"),
-    ("MM", "%m"),
-    ("DD", "%d"),
-    ("HH24", "%H"),
-    ("HH12", "%I"),
-    ("HH", "%I"),
-    ("MI", "%M"),
-    ("SS", "%S"),
-    ("MS", "{ms}"),
-    ("US", "%f"),
-    ("Month", "%B"),
-    ("Mon", "%b"),
-    ("Day", "%A"),
-    ("Dy", "%a"),
-    ("AM", "%p"),
-    ("PM", "%p"),
-    ("TZ", "%Z"),
-]
-
-
 def _to_char(v: object, fmt: str, tz: dt.tzinfo) -> str | None:
     if v is None or fmt is None:
         return None
@@ -512,24 +529,14 @@ def _to_char(v: object, fmt: str, tz: dt.tzinfo) -> str | None:
         return numformat.to_char(v, fmt, "int" if isinstance(v, int) else "float8")
     if _infinity(v):
         return None
+    shift = 0  # a BC or after-9999 value: a stand-in ``shift`` years later
+    if isinstance(v, str) and (far := types.far_read(v)):
+        v, shift = far
     d = _to_datetime(v, tz)
     assert d is not None
     if types._HAS_TZ.search(str(v).strip()):
         d = d.astimezone(tz)
-    out = fmt
-    for pg, py in _TO_CHAR:
-        out = out.replace(pg, py)
-    return d.strftime(out).replace("{ms}", f"{d.microsecond // 1000:03d}")
-
-
-def _strftime(v: object, fmt: str, tz: dt.tzinfo) -> str | None:
-    if v is None or fmt is None:
-        return None
-    d = _to_datetime(v, tz)
-    assert d is not None
-    if types._HAS_TZ.search(str(v).strip()):
-        d = d.astimezone(tz)
-    return d.strftime(fmt)
+    return dtformat.to_char(d, str(fmt), d.year - shift)
 
 
 def _array_to_string(arr: object, sep: str, null: str | None = None) -> str | None:
@@ -570,6 +577,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     )
     f("pg_current_date", lambda: s.statement_time().astimezone(s.tz).date().isoformat(), 0)
     f("pg_extract", lambda fld, v: _extract(fld, v, tz()), 2)
+    f("pg_extract", lambda fld, v, kind, num: _extract_typed(fld, v, tz(), kind, num), 4)
     f("pg_date_trunc", lambda u, v: _date_trunc(u, v, tz()), 2)
     f("pg_at_time_zone", _at_time_zone, 2, True)
     f("pg_div", _div, 2, True)
@@ -586,7 +594,6 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("justify_days", lambda v: interval.justify(v, False, True), 1, True)
     f("justify_interval", lambda v: interval.justify(v, True, True), 1, True)
     f("to_char", lambda v, fmt: _to_char(v, fmt, tz()), 2)
-    f("pg_strftime", lambda v, fmt: _strftime(v, fmt, tz()), 2)
     f("pg_mod", _mod, 2, True)
     f(
         "version",
@@ -822,17 +829,19 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_raise", _raise, 2)
 
 
-def _sleep(s: Session, secs: object) -> None:
-    """pg_sleep in slices, so that a cancel or statement_timeout stops it within 50 ms."""
+def _sleep(s: Session, secs: object) -> str | None:
+    """pg_sleep in slices, so that a cancel or statement_timeout stops it within 50 ms; its
+    void result prints as an empty text."""
     import time
 
     if secs is None:
-        return
+        return None
     deadline = time.monotonic() + float(secs)  # type: ignore[arg-type]
     while (left := deadline - time.monotonic()) > 0:
         s.check_cancel()
         time.sleep(min(left, 0.05))
     s.check_cancel()
+    return ""
 
 
 # PostgreSQL's largest value (MaxAllocSize less the varlena header) and the bytes a UTF-8

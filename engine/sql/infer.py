@@ -217,6 +217,7 @@ _FUNC_TYPES: dict[str, int] = {
     "date": 1082,
     "current_time": 1266,
     "isfinite": 16,
+    "pg_sleep": 2278,
     "pg_get_viewdef": 25,
     "pg_get_triggerdef": 25,
     "pg_get_functiondef": 25,

@@ -8,6 +8,7 @@ that is no interval, 22015 for a field out of range.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import re
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -210,6 +211,106 @@ def format_postgres(months: int, days: int, usec: int) -> str:
         sign = "-" if usec < 0 else ("+" if is_before else "")
         parts.append(f"{sign}{hours:02d}:{minutes:02d}:{_seconds(rest)}")
     return " ".join(parts)
+
+
+STYLE: contextvars.ContextVar[str] = contextvars.ContextVar("interval_style", default="postgres")
+
+
+def set_style(style: str) -> None:
+    """The session's IntervalStyle for this thread's output (called before every statement)."""
+    STYLE.set(style.strip().lower() or "postgres")
+
+
+def output(text: str) -> str:
+    """A stored interval in the session's IntervalStyle (EncodeInterval)."""
+    style = STYLE.get()
+    if style == "postgres":
+        return normalize(text)
+    months, days, usec = parse(text)
+    year, mon = _trunc_div(months, 12), months - _trunc_div(months, 12) * 12
+    hour = _trunc_div(usec, 3600 * USEC_PER_SEC)
+    minute = _trunc_div(usec - hour * 3600 * USEC_PER_SEC, 60 * USEC_PER_SEC)
+    sec_us = usec - hour * 3600 * USEC_PER_SEC - minute * 60 * USEC_PER_SEC
+    if style == "postgres_verbose":
+        return _verbose(year, mon, days, hour, minute, sec_us)
+    if style == "iso_8601":
+        return _iso_8601(year, mon, days, hour, minute, sec_us)
+    if style == "sql_standard":
+        return _sql_standard(year, mon, days, hour, minute, sec_us)
+    return normalize(text)
+
+
+def _secs(sec_us: int, two_digits: bool) -> str:
+    """AppendSeconds: the absolute seconds, a fraction without its trailing zeros."""
+    sec, frac = divmod(abs(sec_us), USEC_PER_SEC)
+    out = f"{sec:02d}" if two_digits else str(sec)
+    return out + (("." + f"{frac:06d}").rstrip("0") if frac else "")
+
+
+def _verbose(year: int, mon: int, day: int, hour: int, minute: int, sec_us: int) -> str:
+    out = "@"
+    is_zero, is_before = True, False
+    for value, unit in ((year, "year"), (mon, "mon"), (day, "day"), (hour, "hour"),
+                        (minute, "min")):
+        if value == 0:
+            continue
+        if is_zero:
+            is_before, value = value < 0, abs(value)
+        elif is_before:
+            value = -value
+        out += f" {value} {unit}{'' if value == 1 else 's'}"
+        is_zero = False
+    if sec_us:
+        out += " "
+        if sec_us < 0:
+            if is_zero:
+                is_before = True
+            elif not is_before:
+                out += "-"
+        elif is_before:
+            out += "-"
+        whole = abs(sec_us) // USEC_PER_SEC
+        plural = "s" if whole != 1 or abs(sec_us) % USEC_PER_SEC else ""
+        out += f"{_secs(sec_us, False)} sec{plural}"
+        is_zero = False
+    if is_zero:
+        out += " 0"
+    return out + (" ago" if is_before else "")
+
+
+def _iso_8601(year: int, mon: int, day: int, hour: int, minute: int, sec_us: int) -> str:
+    if not (year or mon or day or hour or minute or sec_us):
+        return "PT0S"
+    out = "P" + "".join(f"{v}{u}" for v, u in ((year, "Y"), (mon, "M"), (day, "D")) if v)
+    if hour or minute or sec_us:
+        out += "T" + "".join(f"{v}{u}" for v, u in ((hour, "H"), (minute, "M")) if v)
+    if sec_us:
+        out += ("-" if sec_us < 0 else "") + _secs(sec_us, False) + "S"
+    return out
+
+
+def _sql_standard(year: int, mon: int, day: int, hour: int, minute: int, sec_us: int) -> str:
+    fields = (year, mon, day, hour, minute, sec_us)
+    negative, positive = any(v < 0 for v in fields), any(v > 0 for v in fields)
+    year_month, day_time = bool(year or mon), bool(day or hour or minute or sec_us)
+    standard = not (negative and positive) and not (year_month and day_time)
+    out = ""
+    if negative and standard:
+        out = "-"
+        year, mon, day, hour, minute, sec_us = (-v for v in fields)
+    if not negative and not positive:
+        return "0"
+    if not standard:
+        year_sign = "-" if year < 0 or mon < 0 else "+"
+        day_sign = "-" if day < 0 else "+"
+        sec_sign = "-" if hour < 0 or minute < 0 or sec_us < 0 else "+"
+        return (f"{year_sign}{abs(year)}-{abs(mon)} {day_sign}{abs(day)} "
+                f"{sec_sign}{abs(hour)}:{abs(minute):02d}:{_secs(sec_us, True)}")
+    if year_month:
+        return f"{out}{year}-{mon}"
+    if day:
+        return f"{out}{day} {hour}:{minute:02d}:{_secs(sec_us, True)}"
+    return f"{out}{hour}:{minute:02d}:{_secs(sec_us, True)}"
 
 
 def sort_key(v: object) -> object:

@@ -18,7 +18,9 @@ from collections.abc import Iterator
 import apsw
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.postgres import Postgres
 from sqlglot.dialects.sqlite import SQLite
+from sqlglot.time import format_time
 
 from aurora.engine.sql import arrays, dml, extensions, fromitems, lexer, schemas, types
 from aurora.engine.sql.catalog import Catalog
@@ -604,7 +606,7 @@ class Rewriter:
             t = self.numeric._type(node.this)
             if t is not None and _array_elem(t[0]) is not None:
                 node.meta["array_extreme"] = True
-        if isinstance(node, (exp.Mul, exp.Div, exp.Neg, exp.Extract)) or (
+        if isinstance(node, (exp.Mul, exp.Div, exp.Neg, exp.Extract, *_INTERVAL_AGGREGATES)) or (
                 isinstance(node, exp.Anonymous) and str(node.this).lower() == "date_part"
                 and len(node.expressions) == 2):
             self._note_interval_operand(node)
@@ -634,10 +636,20 @@ class Rewriter:
             return fn("pg_array_max" if isinstance(node, exp.Max) else "pg_array_min", node.this)
         if "interval_operand" in node.meta:
             return _interval_rule(node)
+        if "extract_kind" in node.meta:  # EXTRACT (numeric) / date_part (float8) by type
+            numeric = exp.Literal.number(int(isinstance(node, exp.Extract)))
+            kind = _str(node.meta["extract_kind"])
+            if isinstance(node, exp.Extract):
+                unit = node.this
+                u = _str(unit.name.lower()) if isinstance(unit, (exp.Var, exp.Identifier)) else unit
+                return fn("pg_extract", u, node.expression, kind, numeric)
+            return fn("pg_extract", *node.expressions, kind, numeric)
         if typed is not None:
             if isinstance(node, _COMPARISONS) and (
                     _quantified(node) is not None or isinstance(node.expression, (exp.Any, exp.All))):
                 return self._node(node)  # x op ANY/ALL (array): element by element
+            if isinstance(node, (*_COMPARISONS, exp.Between)):
+                self._datetime_literals(node, typed)
             if isinstance(node, _COMPARISONS) and len(typed) == 2:
                 compared = _array_comparison(node, typed)
                 if compared is not None:
@@ -874,8 +886,10 @@ class Rewriter:
             return fn("pg_ts_add", e.expression, e.this, exp.Literal.number(1))
         if isinstance(e, exp.TimeToStr):
             fmt = e.args.get("format")
-            name = "pg_strftime" if isinstance(fmt, exp.Literal) else "to_char"
-            return fn(name, e.this, fmt)
+            if isinstance(fmt, exp.Literal):  # sqlglot's strftime form of the pattern: back
+                fmt = _str(format_time(fmt.this, Postgres.INVERSE_TIME_MAPPING,
+                                       Postgres.INVERSE_TIME_TRIE) or "")
+            return fn("to_char", e.this, fmt)
         if isinstance(e, exp.Uuid):
             return fn("gen_random_uuid")
         if isinstance(e, exp.IntDiv):  # div(a, b): the quotient truncated, exactly
@@ -1380,6 +1394,23 @@ class Rewriter:
             return e.is_string
         return isinstance(e, exp.Parameter) and self.lit_kinds.get(int(e.name)) == "s"
 
+    def _datetime_literals(self, e: exp.Expression, typed: tuple) -> None:
+        """A date / timestamp compared with a string literal: the literal through that type's
+        input (its stored form), so that 'Jan 2 1997' or 'now' compares as the value."""
+        t = typed[0] if typed else None
+        if (t is None or t[0] not in _DATETIME_INPUT) and not isinstance(e, exp.Between) \
+                and len(typed) == 2:
+            t = typed[1]  # 'literal' op column
+            others = [e.this]
+        else:
+            others = ([e.args["low"], e.args["high"]] if isinstance(e, exp.Between)
+                      else [e.expression])
+        if t is None or t[0] not in _DATETIME_INPUT:
+            return
+        for x in others:
+            if self._is_text(x):
+                x.replace(fn(_DATETIME_INPUT[t[0]], x.copy()))
+
     def _note_interval_operand(self, e: exp.Expression) -> None:
         """Before the rewrite: whether an operand of ``*``, ``/``, unary minus or EXTRACT is
         an interval (its text would otherwise meet SQLite's arithmetic or a timestamp's
@@ -1388,7 +1419,7 @@ class Rewriter:
             sides = [e.expression]
         elif isinstance(e, exp.Anonymous):  # date_part(unit, value)
             sides = [e.expressions[1]]
-        elif isinstance(e, (exp.Neg, exp.Div)):
+        elif isinstance(e, (exp.Neg, exp.Div, *_INTERVAL_AGGREGATES)):
             sides = [e.this]  # a number / an interval is no operator
         else:
             sides = [e.this, e.expression]
@@ -1397,6 +1428,9 @@ class Rewriter:
             if t is not None and t[0] == 1186:
                 e.meta["interval_operand"] = i
                 return
+            if t is not None and t[0] in _EXTRACT_KINDS and isinstance(e, (exp.Extract,
+                                                                             exp.Anonymous)):
+                e.meta["extract_kind"] = _EXTRACT_KINDS[t[0]]
 
     def _note_array_elements(self, e: exp.Expression) -> None:
         """Before the rewrite: which elements of ``ARRAY[...]`` (or the argument of array_agg)
@@ -2227,6 +2261,13 @@ def _interval_text(e: exp.Interval) -> exp.Expression:
     return exp.DPipe(this=exp.DPipe(this=value, expression=_str(" ")), expression=_str(u))
 
 
+_DATETIME_INPUT = {1082: "pg_date", 1114: "pg_timestamp_in", 1184: "pg_timestamptz"}
+_EXTRACT_KINDS = {1082: "date", 1083: "time", 1266: "time", 1114: "timestamp",
+                  1184: "timestamptz"}
+_INTERVAL_AGGREGATES = {exp.Sum: "pg_interval_sum", exp.Avg: "pg_interval_avg",
+                        exp.Min: "pg_interval_min", exp.Max: "pg_interval_max"}
+
+
 def _interval_rule(e: exp.Expression) -> exp.Expression:
     """interval * number, number * interval, interval / number, -interval, EXTRACT from an
     interval: PostgreSQL's interval_mul / interval_div / interval_um / interval_part."""
@@ -2236,6 +2277,8 @@ def _interval_rule(e: exp.Expression) -> exp.Expression:
         return fn("pg_interval_extract", u, e.expression)
     if isinstance(e, exp.Neg):
         return fn("pg_interval_neg", e.this)
+    if isinstance(e, tuple(_INTERVAL_AGGREGATES)):
+        return fn(_INTERVAL_AGGREGATES[type(e)], e.this)
     if isinstance(e, exp.Anonymous):  # already rewritten (pg_extract of date_part)
         return fn("pg_interval_part", *e.expressions)
     iv, factor = (e.this, e.expression) if e.meta["interval_operand"] == 0 else (

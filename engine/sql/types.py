@@ -606,7 +606,7 @@ def _make_char_decoder(n: int, pad: bool) -> Decoder:
 def _dec_interval(v: object) -> object:
     if isinstance(v, str):
         try:
-            return interval.normalize(v)
+            return interval.output(v)
         except SqlError:
             return v
     return v
