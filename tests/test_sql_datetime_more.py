@@ -215,3 +215,14 @@ def test_now_today_and_posix_zones_in_input(s: Session) -> None:
                    "timestamptz 'Wed Jul 11 10:51:14 PST-03:00 2001'") == [
         (dt.datetime(2000, 3, 15, 16, 14, 1, tzinfo=dt.UTC),
          dt.datetime(2001, 7, 11, 7, 51, 14, tzinfo=dt.UTC))]
+
+
+def test_set_time_zone_to_a_quoted_offset_is_posix(s: Session) -> None:
+    s.execute("SET timezone = '+02:00'")  # POSIX: two hours west of Greenwich
+    assert rows(s, "SELECT to_char(now(), 'OF')") == [("-02",)]
+    s.execute("SET TIME ZONE 2")  # a number: hours east
+    assert rows(s, "SELECT to_char(now(), 'OF')") == [("+02",)]
+    s.execute("SET TIME ZONE 'UTC'")
+    assert rows(s, "SELECT date_part('msec', timestamp '1997-02-10 17:32:01'), "
+                   "extract(msec FROM timestamp '1997-02-10 17:32:01')") == [
+        (1000.0, Decimal("1000.000"))]

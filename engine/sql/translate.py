@@ -637,7 +637,9 @@ class Rewriter:
         if "interval_operand" in node.meta:
             return _interval_rule(node)
         if "extract_kind" in node.meta:  # EXTRACT (numeric) / date_part (float8) by type
-            numeric = exp.Literal.number(int(isinstance(node, exp.Extract)))
+            # sqlglot reads date_part as EXTRACT too: its unit is a string, EXTRACT's a word
+            numeric = exp.Literal.number(int(isinstance(node, exp.Extract) and isinstance(
+                node.this, (exp.Var, exp.Identifier))))
             kind = _str(node.meta["extract_kind"])
             if isinstance(node, exp.Extract):
                 unit = node.this
