@@ -226,3 +226,15 @@ def test_set_time_zone_to_a_quoted_offset_is_posix(s: Session) -> None:
     assert rows(s, "SELECT date_part('msec', timestamp '1997-02-10 17:32:01'), "
                    "extract(msec FROM timestamp '1997-02-10 17:32:01')") == [
         (1000.0, Decimal("1000.000"))]
+
+
+def test_interval_literals_with_a_range(s: Session) -> None:
+    assert rows(s, "SELECT interval '1' year to month, interval '1-2' year to month, "
+                   "interval '1 2' day to hour, interval '1 2:03:04' day to hour, "
+                   "interval '1 2:03' minute to second, interval '1 2:03.4567' day to second(2), "
+                   "interval '1.234' second(2), interval '-1 2:03:04' day to second") == [(
+        "1 mon", "1 year 2 mons", "1 day 02:00:00", "1 day 02:00:00", "1 day 00:02:03",
+        "1 day 00:02:03.46", "00:00:01.23", "-1 days -02:03:04")]
+    for bad in ("interval '1 2' day to minute", "interval '123 11' day",
+                "interval '1 2.345' hour to second(2)"):
+        assert sqlstate(s, f"SELECT {bad}") == "22007"

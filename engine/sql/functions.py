@@ -299,6 +299,8 @@ def _extract_typed(field: str, v: object, tz: dt.tzinfo, kind: str, numeric_resu
         r: object = d.hour * 3600 + d.minute * 60 + d.second + d.microsecond / 1e6
     else:
         r = _extract(field, v, tz)
+    if isinstance(r, float) and r.is_integer():
+        r = int(r)  # as float8 prints it: 1000, not 1000.0
     if not numeric_result or r is None or (isinstance(r, float) and math.isinf(r)):
         return r
     if kind == "date" and f in ("epoch", "julian"):
@@ -707,6 +709,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_row_to_json", _row_to_json, 2, True)
     f("pg_to_timestamp", _to_timestamp, 1, True)
     f("pg_ts_diff", lambda a, b: _ts_diff(a, b, tz()), 2)
+    f("pg_interval_q", interval.qualified, 4, True)
     f("pg_interval_mul", interval.multiply, 2, True)
     f("pg_interval_div", interval.divide, 2, True)
     f("pg_interval_neg", interval.negate, 1, True)

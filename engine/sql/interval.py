@@ -483,3 +483,82 @@ def part(unit: object, v: object, as_numeric: int) -> Decimal | float | None:
             "century": _trunc_div(years, 100), "millennium": _trunc_div(years, 1000),
         }[f])
     return value if as_numeric else float(value)
+
+
+_RANGE_UNIT = {"year": "year", "month": "month", "day": "day", "hour": "hour",
+               "minute": "minute", "second": "second"}
+
+
+def qualified(v: object, first: object, last: object, precision: object) -> object:
+    """``INTERVAL 'text' first TO last`` (or one field, with a seconds precision): the SQL
+    standard's unit-less fields read right to left as DecodeInterval reads them, then the
+    value cut to the range as AdjustIntervalForTypmod cuts it."""
+    if v is None:
+        return None
+    text = str(v)
+    lo, hi = str(first or last).lower(), str(last).lower()
+    s = text.strip().lower()
+    if not s or re.search(r"[a-z@]", s):
+        m, d, u = parse(text)
+    else:
+        m, d, u = _standard_fields(s, text, lo, hi)
+    return _typmod_cut(m, d, u, hi, None if precision is None else int(precision))  # type: ignore[call-overload]
+
+
+def _standard_fields(s: str, text: str, lo: str, hi: str) -> tuple[int, int, int]:
+    tokens = s.split()
+    signed = [t for t in tokens[1:] if t[:1] in "+-"]
+    negate_all = tokens[0].startswith("-") and not signed
+    if negate_all:
+        tokens[0] = tokens[0][1:]
+    acc = _Acc()
+    state: str | None = None  # the unit of the next field to the left
+    for tok in reversed(tokens):
+        sign = -1 if tok.startswith("-") else 1
+        body = tok.lstrip("+-")
+        if ":" in body:
+            if state is not None:
+                raise _bad(text)
+            parts = body.split(":")
+            if len(parts) == 2 and ("." in parts[1] or (lo, hi) == ("minute", "second")):
+                h, mi, sec = Decimal(0), Decimal(parts[0]), Decimal(parts[1])  # mm:ss
+            elif len(parts) in (2, 3):
+                h, mi = Decimal(parts[0]), Decimal(parts[1])
+                sec = Decimal(parts[2]) if len(parts) == 3 else Decimal(0)
+            else:
+                raise _bad(text)
+            if mi >= 60 or sec >= 60:
+                raise _out_of_range(text)
+            acc.usec += sign * (h * 3600 + mi * 60 + sec) * USEC_PER_SEC
+            state = "day"
+        elif re.fullmatch(r"\d+-\d+", body):
+            if state is not None:
+                raise _bad(text)
+            y, mo = body.split("-")
+            acc.months += sign * (int(y) * 12 + int(mo))
+            state = "invalid"
+        elif re.fullmatch(r"\d+(\.\d*)?|\.\d+", body):
+            if state == "invalid":
+                raise _bad(text)
+            unit = state or ("month" if hi == "month" else hi)
+            acc.add(sign * Decimal(body), _UNITS[unit])
+            state = "day" if unit == "hour" and lo == "day" else "invalid"
+        else:
+            raise _bad(text)
+    return acc.result(text, negate_all)
+
+
+def _typmod_cut(m: int, d: int, u: int, hi: str, precision: int | None) -> str:
+    if hi == "year":
+        m, d, u = _trunc_div(m, 12) * 12, 0, 0
+    elif hi == "month":
+        d, u = 0, 0
+    elif hi == "day":
+        u = 0
+    elif hi in ("hour", "minute"):
+        step = (3600 if hi == "hour" else 60) * USEC_PER_SEC
+        u = _trunc_div(u, step) * step
+    elif precision is not None and 0 <= precision < 6:
+        scale = 10 ** (6 - precision)
+        u = (u + scale // 2) // scale * scale if u >= 0 else -((-u + scale // 2) // scale * scale)
+    return _checked(m, d, u)

@@ -2257,10 +2257,24 @@ def _interval_text(e: exp.Interval) -> exp.Expression:
     value = e.this
     if unit is None:
         return fn("pg_interval", value)
+    if isinstance(unit, (exp.IntervalSpan, exp.Second)) or (
+            isinstance(value, exp.Literal)
+            and not re.fullmatch(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*", value.this)):
+        # a range (DAY TO HOUR), a seconds precision, or more than a number: SQL standard
+        first, last = (unit.this, unit.expression) if isinstance(unit, exp.IntervalSpan) else (
+            unit, unit)
+        precision = last.this if isinstance(last, exp.Second) else exp.Null()
+        return fn("pg_interval_q", value, _str(_field_name(first)), _str(_field_name(last)),
+                  precision)
     u = unit.name.lower()
     if isinstance(value, exp.Literal):
         return fn("pg_interval", _str(f"{value.this} {u}"))
     return exp.DPipe(this=exp.DPipe(this=value, expression=_str(" ")), expression=_str(u))
+
+
+def _field_name(e: exp.Expression) -> str:
+    """The field of an interval qualifier: YEAR ... SECOND (sqlglot: a Var, or Second)."""
+    return "second" if isinstance(e, exp.Second) else e.name.lower().rstrip("s")
 
 
 _DATETIME_INPUT = {1082: "pg_date", 1114: "pg_timestamp_in", 1184: "pg_timestamptz"}
