@@ -274,6 +274,10 @@ def _as_int(v: object) -> int:
     return v if isinstance(v, int) else int(str(v))
 
 
+# infinity and -infinity in the binary form of timestamp and timestamptz
+_INFINITE = {"infinity": 2**63 - 1, "-infinity": -(2**63)}
+
+
 def _as_datetime(v: object) -> dt.datetime:
     return v if isinstance(v, dt.datetime) else dt.datetime.fromisoformat(str(v))
 
@@ -399,6 +403,7 @@ def _binary_function(oid: int) -> Encoder | None:
     if oid == DATE:
         return lambda v: struct.pack(
             "!i",
+            (_INFINITE[v] >> 32) if v in _INFINITE else
             ((v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v))) - _EPOCH_DATE).days,
         )
     if oid == TIME:
@@ -412,6 +417,8 @@ def _binary_function(oid: int) -> Encoder | None:
     if oid == TIMESTAMP:
 
         def timestamp_send(v: object) -> bytes:
+            if v in _INFINITE:
+                return struct.pack("!q", _INFINITE[v])
             ts = _as_datetime(v)
             if ts.tzinfo is not None:
                 ts = ts.astimezone(dt.UTC).replace(tzinfo=None)
@@ -421,6 +428,8 @@ def _binary_function(oid: int) -> Encoder | None:
     if oid == TIMESTAMPTZ:
 
         def timestamptz_send(v: object) -> bytes:
+            if v in _INFINITE:
+                return struct.pack("!q", _INFINITE[v])
             ts = _as_datetime(v)
             if ts.tzinfo is None:
                 ts = ts.replace(tzinfo=dt.UTC)

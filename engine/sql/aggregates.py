@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import apsw
 
+from aurora.engine.sql import interval
 from aurora.engine.sqlapi import SqlError
 
 
@@ -118,6 +119,46 @@ class _Every:
 
     def final(self) -> object:
         return self.acc
+
+
+class _IntervalSum:
+    """sum / avg of intervals (interval_pl field by field; avg is interval_div by the count)."""
+
+    def __init__(self, average: bool) -> None:
+        self.average = average
+        self.fields = [0, 0, 0]
+        self.count = 0
+
+    def step(self, v: object) -> None:
+        if v is not None:
+            for i, x in enumerate(interval.parse(str(v))):
+                self.fields[i] += x
+            self.count += 1
+
+    def final(self) -> object:
+        if not self.count:
+            return None
+        total = interval._checked(*self.fields)
+        return interval.divide(total, self.count) if self.average else total
+
+
+class _IntervalExtreme:
+    """min / max of intervals, by their span with a month of 30 days (interval_cmp)."""
+
+    def __init__(self, larger: bool) -> None:
+        self.larger = larger
+        self.best: object = None
+        self.key: object = None
+
+    def step(self, v: object) -> None:
+        if v is None:
+            return
+        k = interval.sort_key(v)
+        if self.best is None or (k > self.key if self.larger else k < self.key):  # type: ignore[operator]
+            self.best, self.key = v, k
+
+    def final(self) -> object:
+        return self.best
 
 
 def _key(v: object) -> tuple:
@@ -249,6 +290,10 @@ def register(conn: apsw.Connection) -> None:
     conn.create_aggregate_function("bitwise_or_agg", lambda: _Bits(lambda a, b: a | b), 1)
     conn.create_aggregate_function("bitwise_xor_agg", lambda: _Bits(lambda a, b: a ^ b), 1)
     conn.create_aggregate_function("every", _Every, 1)
+    conn.create_aggregate_function("pg_interval_sum", lambda: _IntervalSum(False), 1)
+    conn.create_aggregate_function("pg_interval_avg", lambda: _IntervalSum(True), 1)
+    conn.create_aggregate_function("pg_interval_min", lambda: _IntervalExtreme(False), 1)
+    conn.create_aggregate_function("pg_interval_max", lambda: _IntervalExtreme(True), 1)
     for kind in ("percentile_cont", "percentile_disc", "mode", "rank", "dense_rank",
                  "percent_rank", "cume_dist"):
         conn.create_aggregate_function(f"pg_os_{kind}", lambda k=kind: _OrderedSet(k), -1)

@@ -4,7 +4,8 @@
 month names, day names, MDY/DMY/YMD numeric dates, ``J2451187``, ``1999.008``, AM/PM, zone
 abbreviations, zone names and offsets, and the special words. Errors carry PostgreSQL's
 SQLSTATE: 22007 for text that is no date, 22008 for a field out of range. Python's datetime
-holds years 1 to 9999 only: infinity, BC and later years are 0A000.
+holds years 1 to 9999 only: ``parse_far`` reads BC and later years into that range, moved
+by whole 400-year cycles (types.py stores them).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import contextvars
 import datetime as dt
 import re
 import zoneinfo
+from collections.abc import Callable
 
 from aurora.engine.sqlapi import SqlError
 
@@ -34,13 +36,16 @@ ABBREVIATIONS: dict[str, float | str] = {
     "cat": 2, "eat": 3, "wat": 1, "brt": -3, "art": -3, "sgt": 8, "pht": 8, "wib": 7,
 }
 DATE_ORDER: contextvars.ContextVar[str] = contextvars.ContextVar("date_order", default="MDY")
+# 'now' is the transaction's start (the session's statement_time), set per statement
+NOW: contextvars.ContextVar[Callable[[], dt.datetime]] = contextvars.ContextVar(
+    "now", default=lambda: dt.datetime.now(dt.UTC))
 _TOKEN = re.compile(
     r"\s*(?:"
     r"(?P<time>\d+:\d+(?::\d+)?(?:\.\d*)?)"
     r"|(?P<date>\d+(?P<sep>[-/.])[a-z0-9]+(?:(?P=sep)[a-z0-9]+)?)"
     r"|(?P<num>\d+(?:\.\d*)?|\.\d+)"
     r"|(?P<signed>[+-]\d+(?::\d+)*(?:\.\d*)?)"
-    r"|(?P<word>[a-z][a-z_]*(?:[/-][a-z0-9_+-]+)*\.?)"
+    r"|(?P<word>[a-z][a-z_]*(?:[/-][a-z0-9_+:-]+)*(?:\+\d[\d:]*)?\.?)"
     r"|(?P<comma>,)"
     r")"
 )
@@ -60,6 +65,11 @@ def _zone(name: str, text: str, kind: str) -> dt.tzinfo:
         return zoneinfo.ZoneInfo(v)
     if v is not None:
         return dt.timezone(dt.timedelta(hours=v))
+    if posix := re.fullmatch(r"[a-z]{3,}([+-])(\d{1,2})(?::(\d\d))?", name):
+        # a POSIX zone such as GMT-1: its offset counts hours west of Greenwich
+        sign = 1 if posix.group(1) == "-" else -1
+        return dt.timezone(sign * dt.timedelta(hours=int(posix.group(2)),
+                                               minutes=int(posix.group(3) or 0)))
     try:
         return zoneinfo.ZoneInfo(next((z for z in zoneinfo.available_timezones()
                                        if z.lower() == name), name))
@@ -113,19 +123,39 @@ def special(text: str) -> str | None:
 
 
 def parse(text: str, kind: str = "timestamp", order: str | None = None,
-          tz: dt.tzinfo = dt.UTC) -> dt.datetime:
+          tz: dt.tzinfo = dt.UTC, wall: bool = False) -> dt.datetime:
     """``text`` as PostgreSQL reads it: a naive datetime, or an aware one when a zone is given
     (``tz`` is the session's zone, for now/today; ``order`` MDY, DMY or YMD, by default the
-    session's)."""
+    session's). ``wall``: the time as written, its zone checked and dropped (timestamp
+    without time zone input)."""
+    return _parse(text, kind, order, tz, wall, False)[0]
+
+
+def far_shift(year: int) -> int:
+    """How many years a BC year (astronomical, <= 0) or a year after 9999 moves to stand in
+    Python's range: whole 400-year cycles, to before 1000 for BC (zones then keep their local
+    mean time, as PostgreSQL's do) and to about 5000 for later years."""
+    return 400 * (((1000 if year <= 0 else 5000) - year) // 400)
+
+
+def parse_far(text: str, kind: str, tz: dt.tzinfo, wall: bool) -> tuple[dt.datetime, int]:
+    """``parse`` for a text that may hold a year Python cannot (BC, after 9999): the value
+    with its year moved by ``shift`` (a multiple of 400 years, which keeps the calendar and
+    the weekdays) into Python's range, and ``shift`` (0 for an ordinary year)."""
+    return _parse(text, kind, None, tz, wall, True)
+
+
+def _parse(text: str, kind: str, order: str | None, tz: dt.tzinfo, wall: bool,
+           far: bool) -> tuple[dt.datetime, int]:
     order = order or DATE_ORDER.get()
     s = text.strip().lower()
     word = special(s)
     if word in ("infinity", "+infinity", "-infinity"):
         raise SqlError("0A000", f'"{word}" {kind} values are not supported')
     if word == "epoch":
-        return dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+        return (dt.datetime(1970, 1, 1) if wall else dt.datetime(1970, 1, 1, tzinfo=dt.UTC)), 0
     if word == "now":
-        return dt.datetime.now(dt.UTC)
+        return NOW.get()().astimezone(dt.UTC), 0
     s = re.sub(r"(?<=\d)t(?=\d)", " ", s)
     if jd := re.fullmatch(r"j(\d+)(.*)", s):
         rest = parse("2000-01-01 " + jd.group(2), kind, order, tz)
@@ -133,13 +163,14 @@ def parse(text: str, kind: str = "timestamp", order: str | None = None,
             day = dt.date.fromordinal(int(jd.group(1)) - 1721425)
         except (ValueError, OverflowError):
             raise _range(text) from None
-        return dt.datetime.combine(day, rest.timetz())
+        return dt.datetime.combine(day, rest.timetz()), 0
     pos = 0
     date: dict[str, int] = {}
     text_month = False
     hms: tuple[int, int, int, int] | None = None
     zone: dt.tzinfo | None = None
     bc = False
+    century_added = 0  # a two-digit year's century, which a BC year does not take
     ampm: str | None = None
     base: dt.date | None = None
     abbreviation = False
@@ -149,7 +180,7 @@ def parse(text: str, kind: str = "timestamp", order: str | None = None,
             raise _bad(text, kind)
         date[field] = value
 
-    def number(tok: str) -> None:
+    def number(tok: str, dashed: bool = False) -> None:
         nonlocal hms
         if "." in tok and not date and len(tok.split(".")[0]) >= 4:    # yyyy.ddd
             y, d = tok.split(".")
@@ -161,7 +192,7 @@ def parse(text: str, kind: str = "timestamp", order: str | None = None,
                 hms = (int(tok[:2]), int(tok[2:4]), int(tok[4:6] or 0), 0)
                 return
             raise _bad(text, kind)
-        if not date and len(tok) in (6, 8) and "." not in tok and not text_month:
+        if not date and len(tok) in (6, 8) and "." not in tok and not text_month and not dashed:
             cut = len(tok) - 4
             put("year", _year(tok[:cut]))
             put("month", int(tok[cut:cut + 2]))
@@ -188,9 +219,11 @@ def parse(text: str, kind: str = "timestamp", order: str | None = None,
         put(field, _year(tok) if field == "year" else int(tok))
 
     def _year(tok: str) -> int:
+        nonlocal century_added
         y = int(tok)
         if len(tok) <= 2:
-            y += 2000 if y < 70 else 1900
+            century_added = 2000 if y < 70 else 1900
+            y += century_added
         return y
 
     for m in _TOKEN.finditer(s):
@@ -223,7 +256,7 @@ def parse(text: str, kind: str = "timestamp", order: str | None = None,
                     text_month = True
             for p in parts:
                 if p.isdigit():
-                    number(p)
+                    number(p, True)
                 elif not p.isalpha():
                     raise _bad(text, kind)
         elif m.group("num"):
@@ -242,7 +275,7 @@ def parse(text: str, kind: str = "timestamp", order: str | None = None,
                     number(p)
                 continue
             if w in ("today", "tomorrow", "yesterday"):
-                today = dt.datetime.now(tz).date()
+                today = NOW.get()().astimezone(tz).date()
                 base = today + dt.timedelta(days={"today": 0, "tomorrow": 1,
                                                   "yesterday": -1}[w])
             elif w == "allballs":
@@ -259,14 +292,28 @@ def parse(text: str, kind: str = "timestamp", order: str | None = None,
             elif w == "t":
                 pass
             else:
-                zone = _zone(w, text, kind)
+                try:
+                    zone = _zone(w, text, kind)
+                except SqlError:
+                    if w.isalpha():  # a word that is no zone is no date either
+                        raise _bad(text, kind) from None
+                    raise
                 abbreviation = w in ABBREVIATIONS
         else:
             pass
     if pos != len(s):
         raise _bad(text, kind)
-    if bc:
+    shift = 0
+    if bc and not far:
         raise SqlError("0A000", f"BC {kind} values are not supported")
+    if "year" in date and (bc or date["year"] > 9999):
+        if bc and date["year"] < 1:
+            raise _bad(text, kind)
+        if not far:
+            raise SqlError("0A000", f"{kind} values after the year 9999 are not supported")
+        year = 1 - (date["year"] - century_added) if bc else date["year"]
+        shift = far_shift(year)
+        date["year"] = year + shift
     if base is not None:
         if date:
             raise _bad(text, kind)
@@ -276,8 +323,6 @@ def parse(text: str, kind: str = "timestamp", order: str | None = None,
     elif date:
         if set(date) != {"year", "month", "day"}:
             raise _bad(text, kind)
-        if date["year"] > 9999:
-            raise SqlError("0A000", f"{kind} values after the year 9999 are not supported")
         try:
             day = dt.date(date["year"], date["month"], date["day"])
         except ValueError:
@@ -302,7 +347,7 @@ def parse(text: str, kind: str = "timestamp", order: str | None = None,
         result = dt.datetime(day.year, day.month, day.day, h, mi, 59 if carry else sec, us)
         if carry:
             result += dt.timedelta(seconds=1)
-    if zone is not None:
+    if zone is not None and not wall:
         # A local time a transition skips or repeats takes the smaller of the two offsets
         # (standard time), as PostgreSQL reads a zone name; an abbreviation (MSK) takes the
         # meaning it has after the transition.
@@ -311,4 +356,4 @@ def parse(text: str, kind: str = "timestamp", order: str | None = None,
         result = b if smaller or abbreviation else a
         if isinstance(zone, zoneinfo.ZoneInfo):
             result = result.astimezone(dt.UTC)
-    return result
+    return result, shift

@@ -30,6 +30,7 @@ from aurora.engine.sql import (
     arrays,
     binary,
     datetime_in,
+    dtformat,
     extensions,
     interval,
     jsonb,
@@ -118,7 +119,7 @@ def _regex_match(s: Session, pattern: object, value: object, flags: int = 0) -> 
 
 def ts_text(t: dt.datetime) -> str:
     """The storage text of an aware datetime (UTC with an explicit offset)."""
-    return t.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00:00")
+    return t.astimezone(dt.UTC).isoformat(" ", "microseconds")
 
 
 def _to_datetime(v: object, tz: dt.tzinfo) -> dt.datetime | None:
@@ -208,7 +209,7 @@ def _date_trunc(unit: str, v: object, tz: dt.tzinfo) -> str | None:
         raise SqlError("22023", f'unit "{unit}" not recognized for type timestamp')
     if aware:
         return ts_text(d)
-    return d.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return d.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 # The spellings of a unit PostgreSQL's datetime.c accepts (deltatktbl), to this table's names.
@@ -226,13 +227,30 @@ _UNIT_ALIASES = {
     **dict.fromkeys(("centuries", "c", "cent"), "century"),
     **dict.fromkeys(("millennia", "mil", "mils"), "millennium"),
     "qtr": "quarter",
+    "timezone_m": "timezone_minute",
+    "timezone_h": "timezone_hour",
 }
+
+
+# Fields that grow with the value: an infinite date or timestamp has them infinite (the rest
+# are NULL).
+_MONOTONIC_FIELDS = ("epoch", "julian", "year", "isoyear", "decade", "century", "millennium")
 
 
 def _extract(field: str, v: object, tz: dt.tzinfo) -> object:
     if v is None:
         return None
     f = _UNIT_ALIASES.get(field.lower().strip(), field.lower().strip())
+    if inf := _infinity(v):
+        if f in _MONOTONIC_FIELDS:
+            return float("-inf") if inf[0] == "-" else float("inf")
+        if f in _EXTRACT_FIELDS or f in _YEAR_FIELDS:
+            return None
+        raise SqlError("22023", f'unit "{field}" not recognized for type timestamp')
+    shift = 0  # a BC or after-9999 value: a stand-in ISO text ``shift`` years later
+    if isinstance(v, str) and (far := types.far_read(v)):
+        v, shift = far
+    cycles = shift // 400 * 146097  # the days of those years
     if f == "epoch":
         if isinstance(v, (int, float)):
             return v
@@ -242,36 +260,108 @@ def _extract(field: str, v: object, tz: dt.tzinfo) -> object:
         naive = not types._HAS_TZ.search(s.strip())
         d = _to_datetime(v, dt.UTC if naive else tz)
         assert d is not None
-        return round(d.timestamp(), 6)
+        return round(d.timestamp() - cycles * 86400, 6)
     d = _to_datetime(v, tz)
     assert d is not None
     if types._HAS_TZ.search(str(v).strip()):
         d = d.astimezone(tz)
-    table: dict[str, Callable[[dt.datetime], object]] = {
-        "year": lambda x: x.year,
-        "month": lambda x: x.month,
-        "day": lambda x: x.day,
-        "hour": lambda x: x.hour,
-        "minute": lambda x: x.minute,
-        "second": lambda x: Decimal(x.second) + Decimal(x.microsecond) / 1_000_000,
-        "milliseconds": lambda x: Decimal(x.second * 1000) + Decimal(x.microsecond) / 1000,
-        "microseconds": lambda x: x.second * 1_000_000 + x.microsecond,
-        "dow": lambda x: (x.weekday() + 1) % 7,
-        "isodow": lambda x: x.isoweekday(),
-        "doy": lambda x: x.timetuple().tm_yday,
-        "week": lambda x: x.isocalendar()[1],
-        "quarter": lambda x: (x.month - 1) // 3 + 1,
-        "decade": lambda x: x.year // 10,
-        "century": lambda x: (x.year - 1) // 100 + 1,
-        "isoyear": lambda x: x.isocalendar()[0],
-        "timezone": lambda x: int(x.utcoffset().total_seconds()) if x.utcoffset() else 0,
-        "millennium": lambda x: (x.year - 1) // 1000 + 1,
-    }
-    fn = table.get(f)
+    if f in _YEAR_FIELDS:
+        return _YEAR_FIELDS[f](d, d.year - shift, cycles)
+    fn = _EXTRACT_FIELDS.get(f)
     if fn is None:
         raise SqlError("22023", f'unit "{field}" not recognized for type timestamp')
     r = fn(d)
     return float(r) if isinstance(r, Decimal) else r
+
+
+# Fields a date or a time of day has not (extract_date, time_part): 0A000
+_NOT_FOR = {
+    "date": ("microseconds", "milliseconds", "second", "minute", "hour", "timezone",
+             "timezone_hour", "timezone_minute"),
+    "time": ("day", "month", "year", "decade", "century", "millennium", "quarter", "week",
+             "dow", "isodow", "doy", "isoyear", "julian", "timezone", "timezone_hour",
+             "timezone_minute"),
+}
+_TYPE_NAMES = {"date": "date", "time": "time without time zone"}
+_SCALES = {"epoch": 6, "second": 6, "milliseconds": 3}
+
+
+def _extract_typed(field: str, v: object, tz: dt.tzinfo, kind: str, numeric_result: int) -> object:
+    """EXTRACT (numeric, with PostgreSQL's scales) or date_part (float8) from a value whose
+    type is known: a date or a time has no fields of the other (0A000)."""
+    if field is None or v is None:
+        return None
+    f = _UNIT_ALIASES.get(field.lower().strip(), field.lower().strip())
+    if f in _NOT_FOR.get(kind, ()):
+        raise SqlError("0A000", f'unit "{field}" not supported for type {_TYPE_NAMES[kind]}')
+    if kind == "time" and f == "epoch":
+        d = _to_datetime(v, dt.UTC)
+        assert d is not None
+        r: object = d.hour * 3600 + d.minute * 60 + d.second + d.microsecond / 1e6
+    else:
+        r = _extract(field, v, tz)
+    if isinstance(r, float) and r.is_integer():
+        r = int(r)  # as float8 prints it: 1000, not 1000.0
+    if not numeric_result or r is None or (isinstance(r, float) and math.isinf(r)):
+        return r
+    if kind == "date" and f in ("epoch", "julian"):
+        return int(r)  # type: ignore[call-overload]
+    scale = _SCALES.get(f)
+    if scale is None or isinstance(r, str):
+        return r
+    return _numeric_result(Decimal(repr(r)).quantize(Decimal(1).scaleb(-scale)))
+
+
+def _bc(year: int) -> int:
+    """An astronomical year (1 BC is 0) as extract shows it (1 BC is -1)."""
+    return year if year > 0 else year - 1
+
+
+def _c_div(a: int, b: int) -> int:
+    return -(-a // b) if a < 0 else a // b
+
+
+# timestamp_part's fields of the year, from the value, its astronomical year and the days of
+# the 400-year cycles its stand-in was moved by
+_YEAR_FIELDS: dict[str, Callable[[dt.datetime, int, int], object]] = {
+    "year": lambda x, y, c: _bc(y),
+    "decade": lambda x, y, c: _c_div(y, 10) if y > 0 else -_c_div(8 - (y - 1), 10),
+    "century": lambda x, y, c: _c_div(y + 99, 100) if y > 0 else -_c_div(99 - (y - 1), 100),
+    "millennium": lambda x, y, c: _c_div(y + 999, 1000) if y > 0 else -_c_div(999 - (y - 1), 1000),
+    "isoyear": lambda x, y, c: _bc(x.isocalendar()[0] - (x.year - y)),
+    "julian": lambda x, y, c: _julian(x) - c,
+}
+
+
+_EXTRACT_FIELDS: dict[str, Callable[[dt.datetime], object]] = {
+    "month": lambda x: x.month,
+    "day": lambda x: x.day,
+    "hour": lambda x: x.hour,
+    "minute": lambda x: x.minute,
+    "second": lambda x: Decimal(x.second) + Decimal(x.microsecond) / 1_000_000,
+    "milliseconds": lambda x: Decimal(x.second * 1000) + Decimal(x.microsecond) / 1000,
+    "microseconds": lambda x: x.second * 1_000_000 + x.microsecond,
+    "dow": lambda x: (x.weekday() + 1) % 7,
+    "isodow": lambda x: x.isoweekday(),
+    "doy": lambda x: x.timetuple().tm_yday,
+    "week": lambda x: x.isocalendar()[1],
+    "quarter": lambda x: (x.month - 1) // 3 + 1,
+    "timezone": lambda x: int(x.utcoffset().total_seconds()) if x.utcoffset() else 0,
+    "timezone_hour": lambda x: int(_offset_seconds(x) / 3600),
+    "timezone_minute": lambda x: int(_offset_seconds(x) / 60) - int(_offset_seconds(x) / 3600) * 60,
+}
+
+
+def _julian(x: dt.datetime) -> object:
+    """The Julian day number, with the time of day as a fraction of a day."""
+    day = x.toordinal() + 1721425
+    secs = x.hour * 3600 + x.minute * 60 + x.second + x.microsecond / 1e6
+    return day + secs / 86400 if secs else day
+
+
+def _offset_seconds(x: dt.datetime) -> float:
+    off = x.utcoffset()
+    return off.total_seconds() if off else 0.0
 
 
 def _json(v: object) -> Any:
@@ -432,29 +522,7 @@ def _ts_add(ts: object, interval: object, sign: int, tz: dt.tzinfo) -> object:
     d = d + sign * rest
     if aware:
         return ts_text(d)
-    return d.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-_TO_CHAR = [
-    ("YYYY", "%Y"),
-    ("YY", "%y"),
-    ("MM", "%m"),
-    ("DD", "%d"),
-    ("HH24", "%H"),
-    ("HH12", "%I"),
-    ("HH", "%I"),
-    ("MI", "%M"),
-    ("SS", "%S"),
-    ("MS", "{ms}"),
-    ("US", "%f"),
-    ("Month", "%B"),
-    ("Mon", "%b"),
-    ("Day", "%A"),
-    ("Dy", "%a"),
-    ("AM", "%p"),
-    ("PM", "%p"),
-    ("TZ", "%Z"),
-]
+    return d.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _to_char(v: object, fmt: str, tz: dt.tzinfo) -> str | None:
@@ -462,24 +530,16 @@ def _to_char(v: object, fmt: str, tz: dt.tzinfo) -> str | None:
         return None
     if isinstance(v, (int, float)) and not isinstance(v, bool):  # a number of no known type
         return numformat.to_char(v, fmt, "int" if isinstance(v, int) else "float8")
-    d = _to_datetime(v, tz)
-    assert d is not None
-    if types._HAS_TZ.search(str(v).strip()):
-        d = d.astimezone(tz)
-    out = fmt
-    for pg, py in _TO_CHAR:
-        out = out.replace(pg, py)
-    return d.strftime(out).replace("{ms}", f"{d.microsecond // 1000:03d}")
-
-
-def _strftime(v: object, fmt: str, tz: dt.tzinfo) -> str | None:
-    if v is None or fmt is None:
+    if _infinity(v):
         return None
+    shift = 0  # a BC or after-9999 value: a stand-in ``shift`` years later
+    if isinstance(v, str) and (far := types.far_read(v)):
+        v, shift = far
     d = _to_datetime(v, tz)
     assert d is not None
     if types._HAS_TZ.search(str(v).strip()):
         d = d.astimezone(tz)
-    return d.strftime(fmt)
+    return dtformat.to_char(d, str(fmt), d.year - shift)
 
 
 def _array_to_string(arr: object, sep: str, null: str | None = None) -> str | None:
@@ -515,11 +575,12 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_clock", lambda: ts_text(dt.datetime.now(dt.UTC)), 0)
     f(
         "pg_localtimestamp",
-        lambda: s.statement_time().astimezone(s.tz).strftime("%Y-%m-%d %H:%M:%S.%f"),
+        lambda: s.statement_time().astimezone(s.tz).replace(tzinfo=None).isoformat(" ", "microseconds"),
         0,
     )
     f("pg_current_date", lambda: s.statement_time().astimezone(s.tz).date().isoformat(), 0)
     f("pg_extract", lambda fld, v: _extract(fld, v, tz()), 2)
+    f("pg_extract", lambda fld, v, kind, num: _extract_typed(fld, v, tz(), kind, num), 4)
     f("pg_date_trunc", lambda u, v: _date_trunc(u, v, tz()), 2)
     f("pg_at_time_zone", _at_time_zone, 2, True)
     f("pg_div", _div, 2, True)
@@ -536,7 +597,6 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("justify_days", lambda v: interval.justify(v, False, True), 1, True)
     f("justify_interval", lambda v: interval.justify(v, True, True), 1, True)
     f("to_char", lambda v, fmt: _to_char(v, fmt, tz()), 2)
-    f("pg_strftime", lambda v, fmt: _strftime(v, fmt, tz()), 2)
     f("pg_mod", _mod, 2, True)
     f(
         "version",
@@ -654,6 +714,16 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_regexp_any", lambda x, arr, every, fold: _regexp_any(s, x, arr, every, fold), 4, True)
     f("pg_row_to_json", _row_to_json, 2, True)
     f("pg_to_timestamp", _to_timestamp, 1, True)
+    f("pg_ts_diff", lambda a, b: _ts_diff(a, b, tz()), 2)
+    f("pg_interval_q", interval.qualified, 4, True)
+    f("pg_interval_mul", interval.multiply, 2, True)
+    f("pg_interval_div", interval.divide, 2, True)
+    f("pg_interval_neg", interval.negate, 1, True)
+    f("pg_interval_part", lambda u, v: interval.part(u, v, 0), 2, True)
+    f("pg_interval_extract", lambda u, v: _numeric_result(interval.part(u, v, 1)), 2, True)
+    f("pg_date_add", _date_add, 2, True)
+    f("pg_date_diff", _date_diff, 2, True)
+    f("isfinite", lambda v: None if v is None else int(_infinity(v) is None), 1, True)
     f("array_to_string", _array_to_string)
     for name, func in regexp.FUNCTIONS.items():
         f(name, func)
@@ -724,8 +794,12 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_float", _float_cast, 1, True)
     f("pg_float4", _float4_cast, 1, True)
     f("pg_text", _text_cast, 1)
-    f("pg_timestamptz", lambda v: None if v is None else _infinity(v) or ts_text(_to_datetime(v, s.tz)), 1)
+    f("pg_timestamptz", lambda v: _timestamptz_cast(v, s.tz, None), 1)
+    f("pg_timestamptz", lambda v, p: _timestamptz_cast(v, s.tz, p), 2)
     f("pg_timestamp", lambda v: _timestamp_cast(v, s.tz), 1)
+    f("pg_timestamp", lambda v, p: _timestamp_cast(v, s.tz, p), 2)
+    f("pg_timestamp_in", lambda v: _timestamp_in(v, s.tz), 1)
+    f("pg_timestamp_in", lambda v, p: _timestamp_in(v, s.tz, p), 2)
     f("pg_date", lambda v: _date_cast(v, s.tz), 1)
     f("pg_uuid", types.uuid_in, 1, True)
     f("gen_random_uuid", lambda: str(uuid.uuid4()), 0)
@@ -765,17 +839,19 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_raise", _raise, 2)
 
 
-def _sleep(s: Session, secs: object) -> None:
-    """pg_sleep in slices, so that a cancel or statement_timeout stops it within 50 ms."""
+def _sleep(s: Session, secs: object) -> str | None:
+    """pg_sleep in slices, so that a cancel or statement_timeout stops it within 50 ms; its
+    void result prints as an empty text."""
     import time
 
     if secs is None:
-        return
+        return None
     deadline = time.monotonic() + float(secs)  # type: ignore[arg-type]
     while (left := deadline - time.monotonic()) > 0:
         s.check_cancel()
         time.sleep(min(left, 0.05))
     s.check_cancel()
+    return ""
 
 
 # PostgreSQL's largest value (MaxAllocSize less the varlena header) and the bytes a UTF-8
@@ -861,6 +937,16 @@ def _looks_like_time(v: str) -> bool:
     return False
 
 
+def _ts_order(v: object, tz: dt.tzinfo) -> tuple[int, dt.datetime]:
+    """A timestamp as a key that orders -infinity and infinity around every other one."""
+    inf = _infinity(v)
+    if inf:
+        return (-1 if inf[0] == "-" else 1, dt.datetime.min.replace(tzinfo=dt.UTC))
+    d = _to_datetime(v, tz)
+    assert d is not None
+    return (0, d)
+
+
 def _bad_series(msg: str) -> SqlError:
     return SqlError("22023", msg)
 
@@ -878,7 +964,7 @@ def _series_start(start: object, stop: object, step: object, tz: dt.tzinfo) -> o
         if not months and not rest:
             raise _bad_series("step size cannot equal zero")
         forward = months > 0 or (not months and rest > dt.timedelta())
-        first, end = _to_datetime(start, tz), _to_datetime(stop, tz)
+        first, end = _ts_order(start, tz), _ts_order(stop, tz)
         return start if (first <= end if forward else first >= end) else None  # type: ignore[operator]
     for what, v in (("start value", start), ("stop value", stop), ("step size", step)):
         d = numeric.value(v)
@@ -910,7 +996,7 @@ def _series_next(s: Session, v: object, stop: object, step: object, tz: dt.tzinf
             n = _ts_add(v, step, 1, tz)
         except (OverflowError, ValueError):
             raise SqlError("22008", "timestamp out of range") from None
-        after = _to_datetime(n, tz), _to_datetime(stop, tz)
+        after = _ts_order(n, tz), _ts_order(stop, tz)
         return n if (after[0] <= after[1] if forward else after[0] >= after[1]) else None  # type: ignore[operator]
     d = numeric.value(v) + numeric.value(step)  # type: ignore[operator]
     end, up = numeric.value(stop), numeric.value(step) > 0  # type: ignore[operator]
@@ -1822,7 +1908,7 @@ def _date_bin(stride: object, source: object, origin: object, tz: dt.tzinfo) -> 
     d = org + dt.timedelta(microseconds=delta)
     if types._HAS_TZ.search(str(source).strip()):
         return ts_text(d)
-    return d.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return d.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _make_datetime(y: object, mo: object, d: object, h: object, mi: object,
@@ -1858,7 +1944,7 @@ def _make_timestamp(y: object, mo: object, d: object, h: object, mi: object,
                     sec: object) -> object:
     if None in (y, mo, d, h, mi, sec):
         return None
-    return _make_datetime(y, mo, d, h, mi, sec).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return _make_datetime(y, mo, d, h, mi, sec).isoformat(" ", "microseconds")
 
 
 def _make_timestamptz(tz: dt.tzinfo, *a: object) -> object:
@@ -1947,7 +2033,7 @@ def _at_time_zone(v: object, zone: object) -> object:
     d = _to_datetime(v, tz)
     assert d is not None
     if isinstance(v, (int, float)) or _TZ_SUFFIX.search(str(v).strip()):
-        return d.astimezone(tz).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return d.astimezone(tz).replace(tzinfo=None).isoformat(" ", "microseconds")
     return ts_text(d)
 
 
@@ -1958,14 +2044,140 @@ def _infinity(v: object) -> str | None:
     return None if w is None or not w.endswith("infinity") else w.lstrip("+")
 
 
-def _timestamp_cast(v: object, tz: dt.tzinfo) -> object:
+def _timestamp_cast(v: object, tz: dt.tzinfo, precision: int | None = None) -> object:
     if v is None:
         return None
     if inf := _infinity(v):
         return inf
+    if far := _far_in(v, "timestamp", tz, precision):
+        return far
     d = _to_datetime(v, tz)
     assert d is not None
-    return d.astimezone(tz).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    d = _round_to(d.astimezone(tz).replace(tzinfo=None), precision)
+    return d.isoformat(" ", "microseconds")
+
+
+_FAR_HINT = re.compile(r"\bbc\b|\d{5}", re.IGNORECASE)
+
+
+def _far_in(v: object, kind: str, tz: dt.tzinfo, precision: int | None = None) -> str | None:
+    """The storage text of a BC or after-9999 date or timestamp input (types.far_store);
+    None for any other value. 22008 past PostgreSQL's range."""
+    if not isinstance(v, str) or not _FAR_HINT.search(v):
+        return None
+    d, shift = datetime_in.parse_far(v, kind, tz, kind != "timestamptz")
+    if not shift:
+        return None
+    if kind == "timestamptz":
+        d = (d if d.tzinfo else d.replace(tzinfo=tz)).astimezone(dt.UTC)
+    d = _round_to(d, precision)
+    year = d.year - shift
+    top = types.DATE_MAX_YEAR if kind == "date" else types.TIMESTAMP_MAX_YEAR
+    if (year, d.month, d.day) < types.TIMESTAMP_MIN or year > top:
+        raise SqlError("22008", f'{"date" if kind == "date" else "timestamp"} out of range: "{v}"')
+    if kind == "date":
+        return types.far_store(d.date().isoformat(), year)
+    if kind == "timestamptz":
+        return types.far_store(ts_text(d), year)
+    return types.far_store(d.replace(tzinfo=None).isoformat(" ", "microseconds"), year)
+
+
+def _ts_diff(a: object, b: object, tz: dt.tzinfo) -> object:
+    """timestamp - timestamp (timestamp_mi): days and a time of day of one sign."""
+    if a is None or b is None:
+        return None
+    if _infinity(a) or _infinity(b):
+        raise SqlError("22008", "cannot subtract infinite timestamps")
+    da, db = _to_datetime(a, tz), _to_datetime(b, tz)
+    assert da is not None and db is not None
+    usec = (da - db) // dt.timedelta(microseconds=1)
+    days = abs(usec) // interval.USEC_PER_DAY * (1 if usec >= 0 else -1)
+    return interval.format_postgres(0, days, usec - days * interval.USEC_PER_DAY)
+
+
+def _date_days(v: object) -> int:
+    """A stored date as a day number (Python's ordinal, below 1 for BC dates)."""
+    text = str(v)
+    far = types.far_read(text)
+    if far is not None:
+        proxy, shift = far
+        return dt.date.fromisoformat(proxy).toordinal() - shift // 400 * 146097
+    try:
+        return dt.date.fromisoformat(text[:10]).toordinal()
+    except ValueError:
+        raise SqlError("22007", f'invalid input syntax for type date: "{text}"') from None
+
+
+def _date_of(days: int) -> str:
+    """The stored date of a day number: moved by whole 400-year cycles (146097 days) into
+    Python's years when it lies outside them."""
+    cycles = 0
+    if days < 1:
+        cycles = (1 - days) // 146097 + 1
+    elif days > 3652059:
+        cycles = -((days - 3652059) // 146097 + 1)
+    proxy = dt.date.fromordinal(days + cycles * 146097)
+    year = proxy.year - 400 * cycles
+    if (year, proxy.month, proxy.day) < types.TIMESTAMP_MIN or year > types.DATE_MAX_YEAR:
+        raise SqlError("22008", "date out of range")
+    return types.far_store(proxy.isoformat(), year)
+
+
+def _date_add(v: object, n: object) -> object:
+    """date + integer where SQLite's date() cannot: BC and later years, infinity."""
+    if v is None or n is None:
+        return None
+    if inf := _infinity(v):
+        return inf
+    return _date_of(_date_days(v) + int(n))  # type: ignore[call-overload]
+
+
+def _date_diff(a: object, b: object) -> object:
+    if a is None or b is None:
+        return None
+    if _infinity(a) or _infinity(b):
+        raise SqlError("22008", "cannot subtract infinite dates")
+    return _date_days(a) - _date_days(b)
+
+
+def _timestamp_in(v: object, tz: dt.tzinfo, precision: int | None = None) -> object:
+    """timestamp input of a text: the date and time as written, a zone in it checked and
+    ignored (a timestamptz value converts to the session's local time instead)."""
+    if not isinstance(v, str) or datetime_in.special(v) in ("now", "infinity", "-infinity"):
+        return _timestamp_cast(v, tz, precision)
+    if far := _far_in(v, "timestamp", tz, precision):
+        return far
+    try:
+        d = dt.datetime.fromisoformat(v.strip())
+    except ValueError:
+        d = datetime_in.parse(v, "timestamp", tz=tz, wall=True)
+    return _round_to(d.replace(tzinfo=None), precision).isoformat(" ", "microseconds")
+
+
+def _timestamptz_cast(v: object, tz: dt.tzinfo, precision: int | None) -> object:
+    if v is None:
+        return None
+    if inf := _infinity(v):
+        return inf
+    if far := _far_in(v, "timestamptz", tz, precision):
+        return far
+    d = _to_datetime(v, tz)
+    assert d is not None
+    return ts_text(_round_to(d, precision))
+
+
+_Y2K = dt.datetime(2000, 1, 1)
+
+
+def _round_to(d: dt.datetime, precision: int | None) -> dt.datetime:
+    """``d`` kept to ``precision`` fractional digits as AdjustTimestampForTypmod does: half
+    away from 2000-01-01, PostgreSQL's epoch."""
+    if precision is None or precision < 0 or precision >= 6 or not d.microsecond:
+        return d
+    scale = 10 ** (6 - precision)
+    t = (d.replace(tzinfo=None) - _Y2K) // dt.timedelta(microseconds=1)
+    r = (t + scale // 2) // scale * scale if t >= 0 else -((-t + scale // 2) // scale * scale)
+    return d + dt.timedelta(microseconds=r - t)
 
 
 def _date_cast(v: object, tz: dt.tzinfo) -> object:
@@ -1980,6 +2192,8 @@ def _date_cast(v: object, tz: dt.tzinfo) -> object:
         return s
     if inf := _infinity(v):
         return inf
+    if far := _far_in(v, "date", tz):
+        return far
     d = _to_datetime(v, tz)
     assert d is not None
     if types._HAS_TZ.search(s):

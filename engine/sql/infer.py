@@ -228,6 +228,7 @@ _FUNC_TYPES: dict[str, int] = {
     "date": 1082,
     "current_time": 1266,
     "isfinite": 16,
+    "pg_sleep": 2278,
     "pg_get_viewdef": 25,
     "pg_get_triggerdef": 25,
     "pg_get_functiondef": 25,
@@ -580,6 +581,8 @@ class Inferer:
                 return a or b
             if a[0] == b[0] == 1082 and isinstance(e, exp.Sub):
                 return types.INT4, -1  # date - date: days
+            if a[0] in (1114, 1184) and b[0] in (1114, 1184) and isinstance(e, exp.Sub):
+                return 1186, -1  # timestamp - timestamp: an interval
             if a[0] in (1082, 1114, 1184) or b[0] in (1082, 1114, 1184):
                 return (a if a[0] in (1082, 1114, 1184) else b)[0], -1
             if 700 in (a[0], b[0]):

@@ -8,6 +8,7 @@ that is no interval, 22015 for a field out of range.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import re
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -90,6 +91,9 @@ class _Acc:
         return m, d, usec
 
 
+_SECONDS = (_UNITS["second"], _UNITS["millisecond"], _UNITS["microsecond"])
+
+
 def parse(text: str) -> tuple[int, int, int]:
     """(months, days, microseconds) of an interval's text, as PostgreSQL reads it."""
     s = text.strip().lower()
@@ -113,8 +117,16 @@ def parse(text: str) -> tuple[int, int, int]:
         tokens.append(m)
     if pos != len(s) or not tokens:
         raise _bad(text)
+    seen: set[object] = set()  # DecodeInterval's fmask: each field given once
+
+    def once(*fields: object) -> None:
+        if seen.intersection(fields):
+            raise _bad(text)
+        seen.update(fields)
+
     for i, m in enumerate(tokens):
         if m.group("time"):
+            once("hour", "minute", *_SECONDS)
             t = m.group("time")
             sign = -1 if t.startswith("-") else 1
             parts = t.lstrip("+-").split(":")
@@ -127,6 +139,7 @@ def parse(text: str) -> tuple[int, int, int]:
             y, _, mo = m.group("ym").lstrip("+-").partition("-")
             sign = -1 if m.group("ym").startswith("-") else 1
             acc.months += sign * (int(y) * 12 + int(mo))
+            once("year", "month", "day")
         elif m.group("num") is not None:
             amount = Decimal(m.group("num"))
             unit_name = m.group("unit")
@@ -138,6 +151,8 @@ def parse(text: str) -> tuple[int, int, int]:
                 unit = _UNITS[unit_name]
             else:
                 raise _bad(text)
+            fractional_seconds = unit == _UNITS["second"] and amount != amount.to_integral_value()
+            once(*(_SECONDS if fractional_seconds else (unit,)))
             acc.add(amount, unit)
         else:
             word = m.group("word")
@@ -196,6 +211,106 @@ def format_postgres(months: int, days: int, usec: int) -> str:
         sign = "-" if usec < 0 else ("+" if is_before else "")
         parts.append(f"{sign}{hours:02d}:{minutes:02d}:{_seconds(rest)}")
     return " ".join(parts)
+
+
+STYLE: contextvars.ContextVar[str] = contextvars.ContextVar("interval_style", default="postgres")
+
+
+def set_style(style: str) -> None:
+    """The session's IntervalStyle for this thread's output (called before every statement)."""
+    STYLE.set(style.strip().lower() or "postgres")
+
+
+def output(text: str) -> str:
+    """A stored interval in the session's IntervalStyle (EncodeInterval)."""
+    style = STYLE.get()
+    if style == "postgres":
+        return normalize(text)
+    months, days, usec = parse(text)
+    year, mon = _trunc_div(months, 12), months - _trunc_div(months, 12) * 12
+    hour = _trunc_div(usec, 3600 * USEC_PER_SEC)
+    minute = _trunc_div(usec - hour * 3600 * USEC_PER_SEC, 60 * USEC_PER_SEC)
+    sec_us = usec - hour * 3600 * USEC_PER_SEC - minute * 60 * USEC_PER_SEC
+    if style == "postgres_verbose":
+        return _verbose(year, mon, days, hour, minute, sec_us)
+    if style == "iso_8601":
+        return _iso_8601(year, mon, days, hour, minute, sec_us)
+    if style == "sql_standard":
+        return _sql_standard(year, mon, days, hour, minute, sec_us)
+    return normalize(text)
+
+
+def _secs(sec_us: int, two_digits: bool) -> str:
+    """AppendSeconds: the absolute seconds, a fraction without its trailing zeros."""
+    sec, frac = divmod(abs(sec_us), USEC_PER_SEC)
+    out = f"{sec:02d}" if two_digits else str(sec)
+    return out + (("." + f"{frac:06d}").rstrip("0") if frac else "")
+
+
+def _verbose(year: int, mon: int, day: int, hour: int, minute: int, sec_us: int) -> str:
+    out = "@"
+    is_zero, is_before = True, False
+    for value, unit in ((year, "year"), (mon, "mon"), (day, "day"), (hour, "hour"),
+                        (minute, "min")):
+        if value == 0:
+            continue
+        if is_zero:
+            is_before, value = value < 0, abs(value)
+        elif is_before:
+            value = -value
+        out += f" {value} {unit}{'' if value == 1 else 's'}"
+        is_zero = False
+    if sec_us:
+        out += " "
+        if sec_us < 0:
+            if is_zero:
+                is_before = True
+            elif not is_before:
+                out += "-"
+        elif is_before:
+            out += "-"
+        whole = abs(sec_us) // USEC_PER_SEC
+        plural = "s" if whole != 1 or abs(sec_us) % USEC_PER_SEC else ""
+        out += f"{_secs(sec_us, False)} sec{plural}"
+        is_zero = False
+    if is_zero:
+        out += " 0"
+    return out + (" ago" if is_before else "")
+
+
+def _iso_8601(year: int, mon: int, day: int, hour: int, minute: int, sec_us: int) -> str:
+    if not (year or mon or day or hour or minute or sec_us):
+        return "PT0S"
+    out = "P" + "".join(f"{v}{u}" for v, u in ((year, "Y"), (mon, "M"), (day, "D")) if v)
+    if hour or minute or sec_us:
+        out += "T" + "".join(f"{v}{u}" for v, u in ((hour, "H"), (minute, "M")) if v)
+    if sec_us:
+        out += ("-" if sec_us < 0 else "") + _secs(sec_us, False) + "S"
+    return out
+
+
+def _sql_standard(year: int, mon: int, day: int, hour: int, minute: int, sec_us: int) -> str:
+    fields = (year, mon, day, hour, minute, sec_us)
+    negative, positive = any(v < 0 for v in fields), any(v > 0 for v in fields)
+    year_month, day_time = bool(year or mon), bool(day or hour or minute or sec_us)
+    standard = not (negative and positive) and not (year_month and day_time)
+    out = ""
+    if negative and standard:
+        out = "-"
+        year, mon, day, hour, minute, sec_us = (-v for v in fields)
+    if not negative and not positive:
+        return "0"
+    if not standard:
+        year_sign = "-" if year < 0 or mon < 0 else "+"
+        day_sign = "-" if day < 0 else "+"
+        sec_sign = "-" if hour < 0 or minute < 0 or sec_us < 0 else "+"
+        return (f"{year_sign}{abs(year)}-{abs(mon)} {day_sign}{abs(day)} "
+                f"{sec_sign}{abs(hour)}:{abs(minute):02d}:{_secs(sec_us, True)}")
+    if year_month:
+        return f"{out}{year}-{mon}"
+    if day:
+        return f"{out}{day} {hour}:{minute:02d}:{_secs(sec_us, True)}"
+    return f"{out}{hour}:{minute:02d}:{_secs(sec_us, True)}"
 
 
 def sort_key(v: object) -> object:
@@ -257,5 +372,193 @@ def justify(v: object, hours: bool, days: bool) -> object:
             d, m = d + 30, m - 1
         elif m < 0 and d > 0:
             d, m = d - 30, m + 1
-    return format_postgres(m, d, u)
+    return _checked(m, d, u)
 
+
+
+def _checked(months: int, days: int, usec: int) -> str:
+    if not (-INT32 <= months < INT32 and -INT32 <= days < INT32 and -INT64 <= usec < INT64):
+        raise SqlError("22008", "interval out of range")
+    return format_postgres(months, days, usec)
+
+
+def _tsround(x: float) -> float:
+    return round(x * 1e6) / 1e6
+
+
+def _scaled(m: int, d: int, u: int, fm: float, fd: float, fu: float) -> str:
+    """interval_mul's arithmetic: ``fm`` = months * factor (``fd`` days, ``fu`` time), each
+    field truncated, its fraction carried down (a month of 30 days)."""
+    import math
+
+    if math.isnan(fm) or math.isnan(fd) or not (-INT32 <= fm < INT32 and -INT32 <= fd < INT32):
+        raise SqlError("22008", "interval out of range")
+    months, days = int(fm), int(fd)
+    month_days = _tsround((fm - months) * 30)
+    sec = _tsround((fd - days + month_days - int(month_days)) * 86400)
+    if abs(sec) >= 86400:
+        days += int(sec / 86400)
+        sec -= int(sec / 86400) * 86400
+    days += int(month_days)
+    t = fu + sec * USEC_PER_SEC
+    if math.isnan(t) or not (-INT64 <= t < INT64):
+        raise SqlError("22008", "interval out of range")
+    return _checked(months, days, round(t))
+
+
+def multiply(v: object, factor: object) -> object:
+    """interval * float8 (interval_mul)."""
+    if v is None or factor is None:
+        return None
+    m, d, u = parse(str(v))
+    f = float(factor)  # type: ignore[arg-type]
+    return _scaled(m, d, u, m * f, d * f, u * f)
+
+
+def divide(v: object, factor: object) -> object:
+    """interval / float8 (interval_div)."""
+    if v is None or factor is None:
+        return None
+    m, d, u = parse(str(v))
+    f = float(factor)  # type: ignore[arg-type]
+    if f == 0:
+        raise SqlError("22012", "division by zero")
+    return _scaled(m, d, u, m / f, d / f, u / f)
+
+
+def negate(v: object) -> object:
+    """-interval (interval_um)."""
+    if v is None:
+        return None
+    m, d, u = parse(str(v))
+    return _checked(-m, -d, -u)
+
+
+_PART_UNITS = {
+    **dict.fromkeys(("microsecond", "microseconds", "us", "usec", "usecs"), "microseconds"),
+    **dict.fromkeys(("millisecond", "milliseconds", "ms", "msec", "msecs"), "milliseconds"),
+    **dict.fromkeys(("second", "seconds", "s", "sec", "secs"), "second"),
+    **dict.fromkeys(("minute", "minutes", "m", "min", "mins"), "minute"),
+    **dict.fromkeys(("hour", "hours", "h", "hr", "hrs"), "hour"),
+    **dict.fromkeys(("day", "days", "d"), "day"),
+    **dict.fromkeys(("month", "months", "mon", "mons"), "month"),
+    **dict.fromkeys(("quarter", "qtr"), "quarter"),
+    **dict.fromkeys(("year", "years", "y", "yr", "yrs"), "year"),
+    **dict.fromkeys(("decade", "decades", "dec"), "decade"),
+    **dict.fromkeys(("century", "centuries", "c", "cent"), "century"),
+    **dict.fromkeys(("millennium", "millennia", "mil", "mils"), "millennium"),
+    "epoch": "epoch",
+}
+_NOT_FOR_INTERVAL = ("timezone", "timezone_hour", "timezone_minute", "week", "dow", "isodow",
+                     "doy", "isoyear", "julian")
+
+
+def part(unit: object, v: object, as_numeric: int) -> Decimal | float | None:
+    """EXTRACT (numeric, ``as_numeric``) or date_part (float8) of an interval
+    (interval_part_common): its fields as interval2tm splits them, C's truncation."""
+    if unit is None or v is None:
+        return None
+    name = str(unit).strip().lower()
+    f = _PART_UNITS.get(name)
+    if f is None:
+        if name in _NOT_FOR_INTERVAL:
+            raise SqlError("0A000", f'unit "{unit}" not supported for type interval')
+        raise SqlError("22023", f'unit "{unit}" not recognized for type interval')
+    m, d, u = parse(str(v))
+    years, mons = _trunc_div(m, 12), m - _trunc_div(m, 12) * 12
+    hours = _trunc_div(u, 3600 * USEC_PER_SEC)
+    rest = u - hours * 3600 * USEC_PER_SEC
+    minutes = _trunc_div(rest, 60 * USEC_PER_SEC)
+    sec_us = rest - minutes * 60 * USEC_PER_SEC
+    if f == "epoch":  # a year of 365.25 days, a month of 30
+        secs = 31_557_600 * years + (30 * mons + d) * 86400
+        value = (Decimal(u + secs * USEC_PER_SEC) / USEC_PER_SEC).quantize(Decimal("0.000001"))
+    elif f in ("microseconds", "milliseconds", "second"):
+        scale = {"microseconds": 0, "milliseconds": 3, "second": 6}[f]
+        value = (Decimal(sec_us) / 10 ** scale).quantize(Decimal(1).scaleb(-scale))
+    else:
+        value = Decimal({
+            "minute": minutes, "hour": hours, "day": d, "month": mons,
+            "quarter": _trunc_div(mons, 3) + 1, "year": years, "decade": _trunc_div(years, 10),
+            "century": _trunc_div(years, 100), "millennium": _trunc_div(years, 1000),
+        }[f])
+    return value if as_numeric else float(value)
+
+
+_RANGE_UNIT = {"year": "year", "month": "month", "day": "day", "hour": "hour",
+               "minute": "minute", "second": "second"}
+
+
+def qualified(v: object, first: object, last: object, precision: object) -> object:
+    """``INTERVAL 'text' first TO last`` (or one field, with a seconds precision): the SQL
+    standard's unit-less fields read right to left as DecodeInterval reads them, then the
+    value cut to the range as AdjustIntervalForTypmod cuts it."""
+    if v is None:
+        return None
+    text = str(v)
+    lo, hi = str(first or last).lower(), str(last).lower()
+    s = text.strip().lower()
+    if not s or re.search(r"[a-z@]", s):
+        m, d, u = parse(text)
+    else:
+        m, d, u = _standard_fields(s, text, lo, hi)
+    return _typmod_cut(m, d, u, hi, None if precision is None else int(precision))  # type: ignore[call-overload]
+
+
+def _standard_fields(s: str, text: str, lo: str, hi: str) -> tuple[int, int, int]:
+    tokens = s.split()
+    signed = [t for t in tokens[1:] if t[:1] in "+-"]
+    negate_all = tokens[0].startswith("-") and not signed
+    if negate_all:
+        tokens[0] = tokens[0][1:]
+    acc = _Acc()
+    state: str | None = None  # the unit of the next field to the left
+    for tok in reversed(tokens):
+        sign = -1 if tok.startswith("-") else 1
+        body = tok.lstrip("+-")
+        if ":" in body:
+            if state is not None:
+                raise _bad(text)
+            parts = body.split(":")
+            if len(parts) == 2 and ("." in parts[1] or (lo, hi) == ("minute", "second")):
+                h, mi, sec = Decimal(0), Decimal(parts[0]), Decimal(parts[1])  # mm:ss
+            elif len(parts) in (2, 3):
+                h, mi = Decimal(parts[0]), Decimal(parts[1])
+                sec = Decimal(parts[2]) if len(parts) == 3 else Decimal(0)
+            else:
+                raise _bad(text)
+            if mi >= 60 or sec >= 60:
+                raise _out_of_range(text)
+            acc.usec += sign * (h * 3600 + mi * 60 + sec) * USEC_PER_SEC
+            state = "day"
+        elif re.fullmatch(r"\d+-\d+", body):
+            if state is not None:
+                raise _bad(text)
+            y, mo = body.split("-")
+            acc.months += sign * (int(y) * 12 + int(mo))
+            state = "invalid"
+        elif re.fullmatch(r"\d+(\.\d*)?|\.\d+", body):
+            if state == "invalid":
+                raise _bad(text)
+            unit = state or ("month" if hi == "month" else hi)
+            acc.add(sign * Decimal(body), _UNITS[unit])
+            state = "day" if unit == "hour" and lo == "day" else "invalid"
+        else:
+            raise _bad(text)
+    return acc.result(text, negate_all)
+
+
+def _typmod_cut(m: int, d: int, u: int, hi: str, precision: int | None) -> str:
+    if hi == "year":
+        m, d, u = _trunc_div(m, 12) * 12, 0, 0
+    elif hi == "month":
+        d, u = 0, 0
+    elif hi == "day":
+        u = 0
+    elif hi in ("hour", "minute"):
+        step = (3600 if hi == "hour" else 60) * USEC_PER_SEC
+        u = _trunc_div(u, step) * step
+    elif precision is not None and 0 <= precision < 6:
+        scale = 10 ** (6 - precision)
+        u = (u + scale // 2) // scale * scale if u >= 0 else -((-u + scale // 2) // scale * scale)
+    return _checked(m, d, u)

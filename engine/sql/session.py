@@ -35,6 +35,7 @@ from aurora.engine.sql import (
     extensions,
     fkeys,
     functions,
+    interval,
     jsonrecord,
     lexer,
     pgcatalog,
@@ -281,6 +282,8 @@ class Session:
             )
         self._stmt_time = None
         datetime_in.set_order(self.settings.values.get("DateStyle", ""))
+        interval.set_style(self.settings.values.get("IntervalStyle", ""))
+        datetime_in.NOW.set(self.statement_time)
         try:
             if self._deferred_begin is not None and not _ends_block(sql):
                 self._start_block()

@@ -92,13 +92,17 @@ def canonical(name: str) -> str:
     return _CANON.get(n, n)
 
 
-def parse_timezone(value: str) -> dt.tzinfo:
+def parse_timezone(value: str, posix: bool = False) -> dt.tzinfo:
+    """A zone by name or offset (hours east of UTC); ``posix``: a quoted offset is a POSIX
+    zone, hours west, as SET TIME ZONE '+02:00' reads it (SET TIME ZONE 2 is east)."""
+    west = posix and value.strip()[:1] in ("'", '"') and bool(
+        re.fullmatch(r"""['"][+-]?\d{1,2}(:\d\d)?['"]""", value.strip()))
     v = value.strip().strip("'\"")
     if v.lower() in ("utc", "gmt", "z", "default", "local", "zulu", "etc/utc"):
         return dt.UTC
     m = re.fullmatch(r"(?:interval\s+)?'?([+-]?)(\d{1,2})(?::?(\d\d))?'?(?:\s+hour.*)?", v, re.I)
     if m:
-        sign = -1 if m.group(1) == "-" else 1
+        sign = (-1 if m.group(1) == "-" else 1) * (-1 if west else 1)
         return dt.timezone(sign * dt.timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0)))
     m = re.fullmatch(r"([+-]?)(\d{1,2}\.\d+)", v)
     if m:  # SET TIME ZONE 10.5: hours east of UTC
@@ -139,7 +143,7 @@ class Settings:
         if value.lower() == "default":
             value = self.defaults.get(key, "")
         if key == "TimeZone":
-            self.tz = parse_timezone(value)
+            self.tz = parse_timezone(value, posix=True)
             value = value.strip("'\"")
             if value.lower() in ("default", "local"):
                 value = "UTC"

@@ -18,7 +18,9 @@ from collections.abc import Iterator
 import apsw
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.postgres import Postgres
 from sqlglot.dialects.sqlite import SQLite
+from sqlglot.time import format_time
 
 from aurora.engine.sql import arrays, dml, extensions, fromitems, lexer, schemas, types
 from aurora.engine.sql.catalog import Catalog
@@ -291,6 +293,7 @@ def _str(s: str) -> exp.Literal:
 
 
 _DATE = 1082
+_TIMESTAMPS = (1114, 1184)
 _INTEGERS = (20, 21, 23)
 
 
@@ -300,9 +303,14 @@ def _date_arithmetic(e: exp.Add | exp.Sub, ts: tuple) -> exp.Expression | None:
     a, b = ts
     if a is None or b is None:
         return None
+    # SQLite's own date functions give NULL for what they cannot read (BC and later years,
+    # infinity): only then does Python compute the answer, or PostgreSQL's error
     if a[0] == _DATE and b[0] == _DATE and isinstance(e, exp.Sub):
         days = exp.Sub(this=fn("julianday", e.this), expression=fn("julianday", e.expression))
-        return exp.Cast(this=fn("round", days), to=exp.DataType.build("integer"))
+        return fn("coalesce", exp.Cast(this=fn("round", days), to=exp.DataType.build("integer")),
+                  fn("pg_date_diff", e.this.copy(), e.expression.copy()))
+    if a[0] in _TIMESTAMPS and b[0] in _TIMESTAMPS and isinstance(e, exp.Sub):
+        return fn("pg_ts_diff", e.this, e.expression)  # an interval of days and time
     if a[0] == _DATE and b[0] in _INTEGERS:
         date, n = e.this, e.expression
     elif b[0] == _DATE and a[0] in _INTEGERS and isinstance(e, exp.Add):
@@ -311,7 +319,10 @@ def _date_arithmetic(e: exp.Add | exp.Sub, ts: tuple) -> exp.Expression | None:
         return None
     if isinstance(e, exp.Sub):
         n = exp.Neg(this=exp.Paren(this=n))
-    return fn("date", date, fn("printf", _str("%d days"), n))
+    day = fn("date", date, fn("printf", _str("%d days"), n))
+    ordinary = exp.Between(this=day, low=_str("0001-01-01"), high=_str("9999-12-31"))
+    return exp.Case(ifs=[exp.If(this=ordinary, true=day.copy())],
+                    default=fn("pg_date_add", date.copy(), n.copy()))
 
 
 class Rewriter:
@@ -599,6 +610,10 @@ class Rewriter:
             t = self.numeric._type(node.this)
             if t is not None and _array_elem(t[0]) is not None:
                 node.meta["array_extreme"] = True
+        if isinstance(node, (exp.Mul, exp.Div, exp.Neg, exp.Extract, *_INTERVAL_AGGREGATES)) or (
+                isinstance(node, exp.Anonymous) and str(node.this).lower() == "date_part"
+                and len(node.expressions) == 2):
+            self._note_interval_operand(node)
         if isinstance(node, (exp.ArrayContainsAll, exp.ArrayContainedBy)):
             node.meta["arrays"] = any(
                 t is not None and _array_elem(t[0]) is not None
@@ -623,10 +638,24 @@ class Rewriter:
             return node
         if node.meta.get("array_extreme"):
             return fn("pg_array_max" if isinstance(node, exp.Max) else "pg_array_min", node.this)
+        if "interval_operand" in node.meta:
+            return _interval_rule(node)
+        if "extract_kind" in node.meta:  # EXTRACT (numeric) / date_part (float8) by type
+            # sqlglot reads date_part as EXTRACT too: its unit is a string, EXTRACT's a word
+            numeric = exp.Literal.number(int(isinstance(node, exp.Extract) and isinstance(
+                node.this, (exp.Var, exp.Identifier))))
+            kind = _str(node.meta["extract_kind"])
+            if isinstance(node, exp.Extract):
+                unit = node.this
+                u = _str(unit.name.lower()) if isinstance(unit, (exp.Var, exp.Identifier)) else unit
+                return fn("pg_extract", u, node.expression, kind, numeric)
+            return fn("pg_extract", *node.expressions, kind, numeric)
         if typed is not None:
             if isinstance(node, _COMPARISONS) and (
                     _quantified(node) is not None or isinstance(node.expression, (exp.Any, exp.All))):
                 return self._node(node)  # x op ANY/ALL (array): element by element
+            if isinstance(node, (*_COMPARISONS, exp.Between)):
+                self._datetime_literals(node, typed)
             if isinstance(node, _COMPARISONS) and len(typed) == 2:
                 compared = _array_comparison(node, typed)
                 if compared is not None:
@@ -879,8 +908,10 @@ class Rewriter:
             return fn("pg_ts_add", e.expression, e.this, exp.Literal.number(1))
         if isinstance(e, exp.TimeToStr):
             fmt = e.args.get("format")
-            name = "pg_strftime" if isinstance(fmt, exp.Literal) else "to_char"
-            return fn(name, e.this, fmt)
+            if isinstance(fmt, exp.Literal):  # sqlglot's strftime form of the pattern: back
+                fmt = _str(format_time(fmt.this, Postgres.INVERSE_TIME_MAPPING,
+                                       Postgres.INVERSE_TIME_TRIE) or "")
+            return fn("to_char", e.this, fmt)
         if isinstance(e, exp.Uuid):
             return fn("gen_random_uuid")
         if isinstance(e, exp.IntDiv):  # div(a, b): the quotient truncated, exactly
@@ -1338,10 +1369,8 @@ class Rewriter:
             return cast_call(v, typmod)
         if oid in (700, 701):
             return fn("pg_float4" if oid == 700 else "pg_float", v)
-        if oid == 1184:
-            return fn("pg_timestamptz", v)
-        if oid == 1114:
-            return fn("pg_timestamp", v)
+        if oid in (1184, 1114):
+            return _timestamp_call(oid, v, typmod, self._is_text(v))
         if oid == 1082:
             return fn("pg_date", v)
         if oid in (114, 3802):
@@ -1456,6 +1485,44 @@ class Rewriter:
         if isinstance(e, exp.Literal):
             return e.is_string
         return isinstance(e, exp.Parameter) and self.lit_kinds.get(int(e.name)) == "s"
+
+    def _datetime_literals(self, e: exp.Expression, typed: tuple) -> None:
+        """A date / timestamp compared with a string literal: the literal through that type's
+        input (its stored form), so that 'Jan 2 1997' or 'now' compares as the value."""
+        t = typed[0] if typed else None
+        if (t is None or t[0] not in _DATETIME_INPUT) and not isinstance(e, exp.Between) \
+                and len(typed) == 2:
+            t = typed[1]  # 'literal' op column
+            others = [e.this]
+        else:
+            others = ([e.args["low"], e.args["high"]] if isinstance(e, exp.Between)
+                      else [e.expression])
+        if t is None or t[0] not in _DATETIME_INPUT:
+            return
+        for x in others:
+            if self._is_text(x):
+                x.replace(fn(_DATETIME_INPUT[t[0]], x.copy()))
+
+    def _note_interval_operand(self, e: exp.Expression) -> None:
+        """Before the rewrite: whether an operand of ``*``, ``/``, unary minus or EXTRACT is
+        an interval (its text would otherwise meet SQLite's arithmetic or a timestamp's
+        fields)."""
+        if isinstance(e, exp.Extract):
+            sides = [e.expression]
+        elif isinstance(e, exp.Anonymous):  # date_part(unit, value)
+            sides = [e.expressions[1]]
+        elif isinstance(e, (exp.Neg, exp.Div, *_INTERVAL_AGGREGATES)):
+            sides = [e.this]  # a number / an interval is no operator
+        else:
+            sides = [e.this, e.expression]
+        for i, x in enumerate(sides):
+            t = self.numeric._type(x)
+            if t is not None and t[0] == 1186:
+                e.meta["interval_operand"] = i
+                return
+            if t is not None and t[0] in _EXTRACT_KINDS and isinstance(e, (exp.Extract,
+                                                                             exp.Anonymous)):
+                e.meta["extract_kind"] = _EXTRACT_KINDS[t[0]]
 
     def _note_array_elements(self, e: exp.Expression) -> None:
         """Before the rewrite: which elements of ``ARRAY[...]`` (or the argument of array_agg)
@@ -1706,6 +1773,10 @@ class Rewriter:
                     value.replace(fn("pg_array_in", value.copy(), exp.Literal.number(elem),
                                      *sized))
                 continue
+            if info.type_oid in (1114, 1184, 1082):
+                value.replace(_datetime_write(value.copy(), info.type_oid, info.typmod,
+                                              self._is_text(value)))
+                continue
             wrap = _WRITE_FUNCS.get(info.type_oid)
             if info.type_oid in (700, 701) and self._is_text(value):
                 # a float's text input ('10e400' is 22003, not Infinity as SQLite reads it)
@@ -1784,13 +1855,39 @@ def _cut_spaces(v: exp.Expression, n: int) -> exp.Expression:
     return exp.Case(ifs=[exp.If(this=over, true=cut)], default=v)
 
 
+def _timestamp_call(oid: int, v: exp.Expression, typmod: int, text: bool) -> exp.Expression:
+    """A value to timestamp / timestamptz, with its precision when the type has one; ``text``:
+    a string literal, whose zone timestamp input ignores."""
+    name = "pg_timestamptz" if oid == 1184 else "pg_timestamp_in" if text else "pg_timestamp"
+    return fn(name, v, exp.Literal.number(typmod)) if 0 <= typmod < 6 else fn(name, v)
+
+
+# What a date / timestamp column stores already in its storage form (no second call)
+_DATETIME_STORED = {1114: ("pg_localtimestamp", "pg_timestamp", "pg_timestamp_in"),
+                    1184: ("pg_now", "pg_timestamptz"), 1082: ("pg_current_date", "pg_date")}
+
+
+def _datetime_write(value: exp.Expression, oid: int, typmod: int, text: bool) -> exp.Expression:
+    """A value written to a date / timestamp / timestamptz column, in its storage form (ISO
+    text, so that stored values sort and compare as the values do; infinity and -infinity
+    as that text) and checked (22007 / 22008) as PostgreSQL's input checks it."""
+    if isinstance(value, exp.Anonymous):
+        name = str(value.this).lower()
+        if oid == 1114 and name == "pg_now" and not value.expressions:
+            return fn("pg_localtimestamp")  # now() to timestamp is the session's local time
+        if name in _DATETIME_STORED[oid] and (typmod < 0 or typmod >= 6 or len(value.expressions) == 2):
+            return value
+    if oid == 1082:
+        return fn("pg_date", value)
+    return _timestamp_call(oid, value, typmod, text)
+
+
 _WRITE_FUNCS = {
     types.BOOL: "pg_bool",
     700: "pg_float4",  # real holds single precision: 1.2345678901234e+20 is 1.2345679e+20
     17: "pg_bytea",
     114: "pg_json_in",
     3802: "pg_jsonb",
-    1184: "pg_timestamptz",
     1186: "pg_interval",
     2950: "pg_uuid",
     3614: "pg_tsvector_in",
@@ -2304,10 +2401,49 @@ def _interval_text(e: exp.Interval) -> exp.Expression:
     value = e.this
     if unit is None:
         return fn("pg_interval", value)
+    if isinstance(unit, (exp.IntervalSpan, exp.Second)) or (
+            isinstance(value, exp.Literal)
+            and not re.fullmatch(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*", value.this)):
+        # a range (DAY TO HOUR), a seconds precision, or more than a number: SQL standard
+        first, last = (unit.this, unit.expression) if isinstance(unit, exp.IntervalSpan) else (
+            unit, unit)
+        precision = last.this if isinstance(last, exp.Second) else exp.Null()
+        return fn("pg_interval_q", value, _str(_field_name(first)), _str(_field_name(last)),
+                  precision)
     u = unit.name.lower()
     if isinstance(value, exp.Literal):
         return fn("pg_interval", _str(f"{value.this} {u}"))
     return exp.DPipe(this=exp.DPipe(this=value, expression=_str(" ")), expression=_str(u))
+
+
+def _field_name(e: exp.Expression) -> str:
+    """The field of an interval qualifier: YEAR ... SECOND (sqlglot: a Var, or Second)."""
+    return "second" if isinstance(e, exp.Second) else e.name.lower().rstrip("s")
+
+
+_DATETIME_INPUT = {1082: "pg_date", 1114: "pg_timestamp_in", 1184: "pg_timestamptz"}
+_EXTRACT_KINDS = {1082: "date", 1083: "time", 1266: "time", 1114: "timestamp",
+                  1184: "timestamptz"}
+_INTERVAL_AGGREGATES = {exp.Sum: "pg_interval_sum", exp.Avg: "pg_interval_avg",
+                        exp.Min: "pg_interval_min", exp.Max: "pg_interval_max"}
+
+
+def _interval_rule(e: exp.Expression) -> exp.Expression:
+    """interval * number, number * interval, interval / number, -interval, EXTRACT from an
+    interval: PostgreSQL's interval_mul / interval_div / interval_um / interval_part."""
+    if isinstance(e, exp.Extract):
+        unit = e.this
+        u = _str(unit.name.lower()) if isinstance(unit, (exp.Var, exp.Identifier)) else unit
+        return fn("pg_interval_extract", u, e.expression)
+    if isinstance(e, exp.Neg):
+        return fn("pg_interval_neg", e.this)
+    if isinstance(e, tuple(_INTERVAL_AGGREGATES)):
+        return fn(_INTERVAL_AGGREGATES[type(e)], e.this)
+    if isinstance(e, exp.Anonymous):  # already rewritten (pg_extract of date_part)
+        return fn("pg_interval_part", *e.expressions)
+    iv, factor = (e.this, e.expression) if e.meta["interval_operand"] == 0 else (
+        e.expression, e.this)
+    return fn("pg_interval_div" if isinstance(e, exp.Div) else "pg_interval_mul", iv, factor)
 
 
 def _is_interval(e: exp.Expression) -> bool:

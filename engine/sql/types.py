@@ -324,8 +324,8 @@ def to_sqlite(value: object) -> object:
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(dt.UTC)
-            return value.strftime("%Y-%m-%d %H:%M:%S.%f+00:00")
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+            return value.isoformat(" ", "microseconds")
+        return value.isoformat(" ", "microseconds")
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, dt.timedelta):
@@ -472,6 +472,72 @@ def parse_timestamp(s: str, tz: dt.tzinfo = dt.UTC) -> dt.datetime:
         return datetime_in.parse(s, tz=tz)
 
 
+# --- dates and timestamps outside Python's years 1 to 9999 ---------------------------------
+# A BC year (astronomical year y <= 0, 1 BC being 0) is stored as "." and y + 9999 in four
+# digits, a year after 9999 as "A" and seven digits, then the ISO text's month, day, time
+# and offset. So every stored text sorts as its value does: -infinity < BC < ordinary
+# years < later years < infinity, in SQLite's own comparisons and indexes.
+_FAR = re.compile(r"(?:\.(\d{4})|A(\d{7}))(-.*)")
+TIMESTAMP_MIN = (-4713, 11, 24)  # 4714-11-24 BC, Julian day 0
+TIMESTAMP_MAX_YEAR, DATE_MAX_YEAR = 294276, 5874897
+
+
+def far_store(proxy_text: str, year: int) -> str:
+    """The storage text of a value whose ISO text, ``proxy_text``, has a four-digit
+    stand-in year, with its true (astronomical) ``year``."""
+    rest = proxy_text[proxy_text.index("-", 1):]
+    if year <= 0:
+        return f".{year + 9999:04d}{rest}"
+    if year > 9999:
+        return f"A{year:07d}{rest}"
+    return f"{year:04d}{rest}"
+
+
+def far_read(v: str) -> tuple[str, int] | None:
+    """(ISO text with a stand-in year, how many years it was moved) for a stored BC or
+    after-9999 value; None for any other text."""
+    m = _FAR.match(v)
+    if m is None:
+        return None
+    year = int(m.group(1)) - 9999 if m.group(1) else int(m.group(2))
+    shift = datetime_in.far_shift(year)
+    return f"{year + shift:04d}{m.group(3)}", shift
+
+
+def _far_text(v: str, tz: dt.tzinfo, kind: str) -> object:
+    """PostgreSQL's ISO output of a stored BC or after-9999 value (a text: Python's
+    datetime cannot hold it), or an ordinary datetime when the session's zone brings a
+    timestamptz back into years 1 to 9999."""
+    proxy, shift = far_read(v) or (v, 0)
+    if kind == "date":
+        year, rest = int(proxy[:4]) - shift, proxy[4:10]
+        return _year_text(year) + rest + (" BC" if year <= 0 else "")
+    d = dt.datetime.fromisoformat(proxy)
+    if kind == "timestamptz":
+        d = (d if d.tzinfo else d.replace(tzinfo=dt.UTC)).astimezone(tz)
+    year = d.year - shift
+    if 1 <= year <= 9999:
+        return d.replace(year=year)
+    frac = f".{d.microsecond:06d}".rstrip("0") if d.microsecond else ""
+    out = f"{_year_text(year)}-{d.month:02d}-{d.day:02d} {d.hour:02d}:{d.minute:02d}:{d.second:02d}{frac}"
+    if kind == "timestamptz":
+        out += _offset_text(d.utcoffset())
+    return out + (" BC" if year <= 0 else "")
+
+
+def _year_text(year: int) -> str:
+    return f"{1 - year:04d}" if year <= 0 else f"{year:04d}"
+
+
+def _offset_text(offset: dt.timedelta | None) -> str:
+    """A UTC offset as PostgreSQL prints it: +00, -07:52:58."""
+    seconds = int(offset.total_seconds()) if offset else 0
+    sign = "-" if seconds < 0 else "+"
+    h, rest = divmod(abs(seconds), 3600)
+    m, sec = divmod(rest, 60)
+    return f"{sign}{h:02d}" + (f":{m:02d}" if m or sec else "") + (f":{sec:02d}" if sec else "")
+
+
 def make_decoder(oid: int, typmod: int, tz: dt.tzinfo) -> Decoder | None:
     """The function that turns a stored value of this type into its Python value (None: as is)."""
     if oid == BOOL:
@@ -542,7 +608,7 @@ def _make_char_decoder(n: int, pad: bool) -> Decoder:
 def _dec_interval(v: object) -> object:
     if isinstance(v, str):
         try:
-            return interval.normalize(v)
+            return interval.output(v)
         except SqlError:
             return v
     return v
@@ -564,11 +630,15 @@ def _dec_date(v: object) -> object:
         try:
             return dt.date.fromisoformat(v[:10])
         except ValueError:
-            return v
+            return _far_text(v, dt.UTC, "date") if _FAR.match(v) else v
     return v
 
 
 def _dec_timestamp(v: object, tz: dt.tzinfo, aware: bool) -> object:
+    if v in ("infinity", "-infinity"):
+        return v  # stored as that text, which sorts after (before) every ISO timestamp
+    if isinstance(v, str) and _FAR.match(v):
+        return _far_text(v, tz, "timestamptz" if aware else "timestamp")
     if not isinstance(v, str):
         if isinstance(v, (int, float)):
             v = dt.datetime.fromtimestamp(v, dt.UTC)

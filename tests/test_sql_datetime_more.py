@@ -1,0 +1,240 @@
+"""Dates, timestamps and intervals as PostgreSQL answers them: infinite values, storage
+forms that sort as the values do, field extraction and input checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+
+import pytest
+
+from aurora.engine.sql import Session
+from aurora.engine.sqlapi import SqlError
+
+
+def rows(s: Session, sql: str) -> list[tuple]:
+    return s.execute(sql).rows
+
+
+def sqlstate(s: Session, sql: str) -> str:
+    with pytest.raises(SqlError) as e:
+        s.execute(sql)
+    return e.value.sqlstate
+
+
+def test_infinite_timestamps_sort_around_every_other(s: Session) -> None:
+    s.execute("CREATE TABLE t (ts timestamp, tz timestamptz, d date)")
+    s.execute("INSERT INTO t VALUES ('infinity', 'infinity', 'infinity'), "
+              "('-infinity', '-infinity', '-infinity'), ('1997-01-02', '1997-01-02', '1997-01-02')")
+    s.execute("CREATE INDEX t_ts ON t (ts)")
+    assert rows(s, "SELECT ts FROM t ORDER BY ts") == [
+        ("-infinity",), (dt.datetime(1997, 1, 2),), ("infinity",)]
+    assert rows(s, "SELECT tz FROM t WHERE tz > timestamptz '1997-01-01' ORDER BY tz") == [
+        (dt.datetime(1997, 1, 2, tzinfo=dt.UTC),), ("infinity",)]
+    assert rows(s, "SELECT d FROM t WHERE d < '2000-01-01' ORDER BY d") == [
+        ("-infinity",), (dt.date(1997, 1, 2),)]
+    assert rows(s, "SELECT count(*) FROM t WHERE ts < 'infinity'") == [(2,)]
+
+
+def test_fields_of_an_infinite_value(s: Session) -> None:
+    year, month, epoch = rows(
+        s, "SELECT date_part('year', ts), extract(month FROM ts), extract(epoch FROM ts) "
+           "FROM (SELECT timestamp '-infinity' AS ts) x")[0]
+    assert math.isinf(year) and year < 0 and month is None and math.isinf(epoch)
+    assert rows(s, "SELECT extract(day FROM date 'infinity')") == [(None,)]
+    assert sqlstate(s, "SELECT extract(microsec FROM date 'infinity')") == "22023"
+    assert rows(s, "SELECT to_char(timestamp 'infinity', 'YYYY')") == [(None,)]
+    assert rows(s, "SELECT isfinite('infinity'::date), isfinite('-infinity'::timestamp), "
+                   "isfinite('2000-01-01'::date)") == [(False, False, True)]
+
+
+def test_julian_day_and_zone_fields(s: Session) -> None:
+    assert rows(s, "SELECT extract(julian FROM date '2020-08-11')")[0][0] == 2459073
+    assert rows(s, "SELECT date_part('timezone_hour', timestamptz '2000-01-01 00:00+00')") == [
+        (0,)]
+
+
+def test_series_up_to_infinity(s: Session) -> None:
+    got = rows(s, "SELECT generate_series('2022-01-01'::timestamp, 'infinity'::timestamp, "
+                  "'1 month'::interval) LIMIT 2")
+    assert len(got) == 2
+    assert rows(s, "SELECT to_timestamp('-Infinity'::float)") == [("-infinity",)]
+
+
+def test_columns_store_dates_and_timestamps_in_one_form(s: Session) -> None:
+    s.execute("CREATE TABLE t (ts timestamp(2), d date)")
+    s.execute("INSERT INTO t VALUES ('Mon Feb 10 17:32:01.555 1997 PST', 'Feb 10 1997'), "
+              "('1997-02-10 17:32:01.125', '1997-02-10')")
+    # timestamp input ignores the zone; timestamp(2) rounds half away from 2000-01-01
+    assert rows(s, "SELECT ts, d FROM t ORDER BY ts") == [
+        (dt.datetime(1997, 2, 10, 17, 32, 1, 120000), dt.date(1997, 2, 10)),
+        (dt.datetime(1997, 2, 10, 17, 32, 1, 550000), dt.date(1997, 2, 10))]
+    assert rows(s, "SELECT count(*) FROM t WHERE d = date '1997-02-10'") == [(2,)]
+    assert sqlstate(s, "INSERT INTO t (d) VALUES ('1997-02-29')") == "22008"
+    assert sqlstate(s, "UPDATE t SET ts = 'Feb 29 17:32:01 1997'") == "22008"
+    assert sqlstate(s, "INSERT INTO t (ts) VALUES ('garbage')") == "22007"
+    assert rows(s, "SELECT timestamp '2000-03-15 13:14:02 GMT-1'") == [
+        (dt.datetime(2000, 3, 15, 13, 14, 2),)]
+    assert rows(s, "SELECT timestamptz '2000-03-15 13:14:02 GMT-1'") == [
+        (dt.datetime(2000, 3, 15, 12, 14, 2, tzinfo=dt.UTC),)]
+
+
+def test_bc_and_far_future_values_store_sort_and_print(s: Session) -> None:
+    s.execute("CREATE TABLE t (ts timestamp, tz timestamptz, d date)")
+    s.execute("CREATE INDEX t_d ON t (d)")
+    s.execute("INSERT INTO t VALUES ('Feb 16 17:32:01 0097 BC', 'Feb 16 17:32:01 0097 BC', "
+              "'0097-02-16 BC'), ('Feb 16 17:32:01 0597 BC', '4714-11-23 16:00:00-08 BC', "
+              "'4714-11-24 BC'), ('294276-12-31 23:59:59', 'infinity', '5874897-12-31'), "
+              "('-infinity', '1997-02-10 17:32:01', '1997-02-10')")
+    assert rows(s, "SELECT ts FROM t ORDER BY ts") == [
+        ("-infinity",), ("0597-02-16 17:32:01 BC",), ("0097-02-16 17:32:01 BC",),
+        ("294276-12-31 23:59:59",)]
+    assert rows(s, "SELECT tz FROM t ORDER BY tz") == [
+        ("4714-11-24 00:00:00+00 BC",), ("0097-02-16 17:32:01+00 BC",),
+        (dt.datetime(1997, 2, 10, 17, 32, 1, tzinfo=dt.UTC),), ("infinity",)]
+    assert rows(s, "SELECT d FROM t WHERE d < '1000-01-01' ORDER BY d") == [
+        ("4714-11-24 BC",), ("0097-02-16 BC",)]
+    assert rows(s, "SELECT date 'January 8, 99 BC'") == [("0099-01-08 BC",)]
+    assert sqlstate(s, "SELECT date '4714-11-23 BC'") == "22008"
+    assert sqlstate(s, "SELECT timestamp '4714-11-23 23:59:59 BC'") == "22008"
+    assert sqlstate(s, "SELECT date '5874898-01-01'") == "22008"
+
+
+def test_fields_and_arithmetic_of_bc_dates(s: Session) -> None:
+    got = rows(s, "SELECT extract(century FROM date '0101-12-31 BC'), "
+                  "extract(decade FROM date '0001-01-01 BC'), extract(year FROM date '2020-08-11 BC'), "
+                  "extract(isoyear FROM date '2020-08-11 BC'), extract(dow FROM date '0044-03-15 BC')")
+    assert [int(x) for x in got[0]] == [-2, 0, -2020, -2020, 5]
+    assert rows(s, "SELECT date '0044-03-15 BC' + 1, date '0001-01-01' - 1, date 'infinity' + 1") == [
+        ("0044-03-16 BC", "0001-12-31 BC", "infinity")]
+    assert rows(s, "SELECT date '2000-01-01' - date '0044-03-15 BC'") == [(746117,)]
+    assert sqlstate(s, "SELECT date 'infinity' - date '2000-01-01'") == "22008"
+    assert sqlstate(s, "SELECT date '4714-11-24 BC' - 1") == "22008"
+
+
+def test_timestamp_minus_timestamp_is_an_interval(s: Session) -> None:
+    assert rows(s, "SELECT timestamp '1997-02-10 17:32:01' - timestamp '1997-01-02', "
+                   "timestamp '1970-01-01' - timestamp '1997-01-02', "
+                   "timestamp '1997-01-02' - timestamp '1997-01-02 03:04:05'") == [
+        ("39 days 17:32:01", "-9863 days", "-03:04:05")]
+
+
+def test_interval_times_and_over_a_number(s: Session) -> None:
+    # interval_mul / interval_div: each field truncated, its fraction carried down
+    assert rows(s, "SELECT interval '41 mon 12 days 360:00' * 0.3, "
+                   "interval '-3 years 482 days 76:54:32.189' / 10, 2 * interval '1 day', "
+                   "- interval '1 year -3 days 4 hours'") == [
+        ("1 year 12 days 122:24:00", "-3 mons +30 days 12:29:27.2189", "2 days",
+         "-1 years +3 days -04:00:00")]
+    assert sqlstate(s, "SELECT '3000000 months'::interval * 1000") == "22008"
+    assert sqlstate(s, "SELECT interval '1 day' / 0") == "22012"
+    assert sqlstate(s, "SELECT justify_hours(interval '2147483647 days 24 hrs')") == "22008"
+
+
+def test_fields_of_an_interval(s: Session) -> None:
+    got = rows(s, "SELECT extract(decade FROM interval '-99 y'), "
+                  "extract(epoch FROM interval '1 year 1 mon 1 day 00:00:01.5'), "
+                  "extract(second FROM interval '1 min 2.5 s'), "
+                  "date_part('hour', interval '1 day 25:00')")[0]
+    assert [float(x) for x in got] == [-9, 34236001.5, 2.5, 25]
+    assert sqlstate(s, "SELECT extract(timezone FROM interval '2 days')") == "0A000"
+    assert sqlstate(s, "SELECT extract(fortnight FROM interval '2 days')") == "22023"
+
+
+def test_an_interval_field_given_twice_is_refused(s: Session) -> None:
+    for text in ("1 day 1 day", "1 second 2 seconds", "5.5 seconds 3 milliseconds",
+                 "1:20:05 5 microseconds"):
+        assert sqlstate(s, f"SELECT '{text}'::interval") == "22007"
+    assert rows(s, "SELECT '5 seconds 3 milliseconds'::interval, '1 week 2 days'::interval") == [
+        ("00:00:05.003", "9 days")]
+
+
+def test_aggregates_of_intervals(s: Session) -> None:
+    s.execute("CREATE TABLE t (f interval)")
+    s.execute("INSERT INTO t VALUES ('1 day'), ('2 hours'), ('1 mon'), ('10 days'), ('9 days')")
+    assert rows(s, "SELECT avg(f), sum(f), min(f), max(f) FROM t") == [
+        ("10 days 00:24:00", "1 mon 20 days 02:00:00", "02:00:00", "1 mon")]
+    assert rows(s, "SELECT max(f) FROM t WHERE f < '1 mon'") == [("10 days",)]
+
+
+def test_interval_style(s: Session) -> None:
+    s.execute("SET IntervalStyle TO postgres_verbose")
+    assert rows(s, "SELECT '-00:00:14'::interval, '1 year -1 sec'::interval, '0'::interval") == [
+        ("@ 14 secs ago", "@ 1 year -1 sec", "@ 0")]
+    s.execute("SET IntervalStyle TO sql_standard")
+    assert rows(s, "SELECT '-1 year -2 mons'::interval, '1 day 02:03:04.5'::interval, "
+                   "'1 year -1 day'::interval") == [("-1-2", "1 2:03:04.5", "+1-0 -1 +0:00:00")]
+    s.execute("SET IntervalStyle TO iso_8601")
+    assert rows(s, "SELECT '-1 year -2 mons -3 days -04:05:06.7'::interval, '0'::interval") == [
+        ("P-1Y-2M-3DT-4H-5M-6.7S", "PT0S")]
+    s.execute("RESET IntervalStyle")
+    assert rows(s, "SELECT '1 year -1 sec'::interval") == [("1 year -00:00:01",)]
+
+
+def test_to_char_of_timestamps(s: Session) -> None:
+    ts = "timestamp '1997-02-10 17:32:01.4'"
+    assert rows(s, f"SELECT to_char({ts}, 'DAY Day dy MONTH Mon RM'), "
+                   f"to_char({ts}, 'FMDay FMMonth FMRM'), "
+                   f"to_char({ts}, 'Y,YYY YYYY CC Q MM WW DDD DD D J'), "
+                   f"to_char({ts}, 'HH HH12 HH24 MI SS SSSS MS US FF2'), "
+                   f"to_char({ts}, 'YYYYTH Jth A.D. p.m. IYYY IW IDDD ID')") == [(
+        "MONDAY    Monday    mon FEBRUARY  Feb II  ", "Monday February II",
+        "1,997 1997 20 1 02 06 041 10 2 2450490", "05 05 17 32 01 63121 400 400000 40",
+        "1997TH 2450490th A.D. p.m. 1997 07 043 1")]
+    assert rows(s, f"SELECT to_char({ts}, E'\"HH:MI:SS is\" HH:MI:SS')") == [
+        ("HH:MI:SS is 05:32:01",)]
+    assert rows(s, "SELECT to_char(timestamp '0097-02-16 17:32:01 BC', 'YYYY BC CC')") == [
+        ("0097 BC -01",)]
+    assert rows(s, "SELECT to_char(timestamptz '2000-01-01 00:00+00', 'OF TZH:TZM')") == [
+        ("+00 +00:00",)]
+
+
+def test_extract_by_the_type_of_its_operand(s: Session) -> None:
+    assert rows(s, "SELECT extract(epoch FROM date '2020-08-11'), "
+                   "extract(epoch FROM time '13:30:25.575401'), "
+                   "extract(second FROM timestamp '2000-01-01 00:00:01.5')") == [
+        (1597104000, Decimal("48625.575401"), Decimal("1.500000"))]
+    assert sqlstate(s, "SELECT extract(hour FROM date '2020-08-11')") == "0A000"
+    assert sqlstate(s, "SELECT extract(timezone_m FROM date '2020-08-11')") == "0A000"
+    assert sqlstate(s, "SELECT extract(day FROM time '13:30')") == "0A000"
+
+
+def test_now_today_and_posix_zones_in_input(s: Session) -> None:
+    s.execute("CREATE TABLE t (d timestamp(2))")
+    s.execute("BEGIN")
+    s.execute("INSERT INTO t VALUES ('now')")
+    s.execute("SELECT pg_sleep(0.01)")
+    s.execute("INSERT INTO t VALUES ('now')")
+    # 'now' is the transaction's start, as now() is
+    assert rows(s, "SELECT count(DISTINCT d), count(*) FILTER (WHERE d = timestamp(2) 'now') FROM t") == [
+        (1, 2)]
+    s.execute("COMMIT")
+    assert rows(s, "SELECT pg_sleep(0)") == [("",)]
+    assert rows(s, "SELECT timestamptz '2000-03-15 08:14:01 GMT+8', "
+                   "timestamptz 'Wed Jul 11 10:51:14 PST-03:00 2001'") == [
+        (dt.datetime(2000, 3, 15, 16, 14, 1, tzinfo=dt.UTC),
+         dt.datetime(2001, 7, 11, 7, 51, 14, tzinfo=dt.UTC))]
+
+
+def test_set_time_zone_to_a_quoted_offset_is_posix(s: Session) -> None:
+    s.execute("SET timezone = '+02:00'")  # POSIX: two hours west of Greenwich
+    assert rows(s, "SELECT to_char(now(), 'OF')") == [("-02",)]
+    s.execute("SET TIME ZONE 2")  # a number: hours east
+    assert rows(s, "SELECT to_char(now(), 'OF')") == [("+02",)]
+    s.execute("SET TIME ZONE 'UTC'")
+    assert rows(s, "SELECT date_part('msec', timestamp '1997-02-10 17:32:01'), "
+                   "extract(msec FROM timestamp '1997-02-10 17:32:01')") == [
+        (1000.0, Decimal("1000.000"))]
+
+
+def test_interval_literals_with_a_range(s: Session) -> None:
+    assert rows(s, "SELECT interval '1' year to month, interval '1-2' year to month, "
+                   "interval '1 2' day to hour, interval '1 2:03:04' day to hour, "
+                   "interval '1 2:03' minute to second, interval '1 2:03.4567' day to second(2), "
+                   "interval '1.234' second(2), interval '-1 2:03:04' day to second") == [(
+        "1 mon", "1 year 2 mons", "1 day 02:00:00", "1 day 02:00:00", "1 day 00:02:03",
+        "1 day 00:02:03.46", "00:00:01.23", "-1 days -02:03:04")]
+    for bad in ("interval '1 2' day to minute", "interval '123 11' day",
+                "interval '1 2.345' hour to second(2)"):
+        assert sqlstate(s, f"SELECT {bad}") == "22007"
