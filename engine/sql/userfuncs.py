@@ -9,7 +9,11 @@ the declared result type. That is what PostgreSQL itself does with a simple SQL 
 function is still batched with the rest of the statement. A body with a FROM becomes a
 scalar subquery (its first row's first column, NULL without rows).
 
-Not supported: other languages (plpgsql), set-returning functions (RETURNS TABLE / SETOF),
+A ``LANGUAGE plpgsql`` function is stored in ``_aurora_plpgsql_functions`` (its body
+checked by plpgsql.py's parser) and a call becomes ``pg_plpgsql('name', args...)``, the
+interpreter's SQLite function, with the arguments and the result cast to the declared types.
+
+Not supported: other languages, set-returning SQL functions (RETURNS TABLE / SETOF),
 OUT parameters, procedures; each is refused with 0A000. Overloading is by number of
 arguments.
 """
@@ -32,6 +36,7 @@ if TYPE_CHECKING:
     from aurora.engine.sql.session import Session
 
 TABLE = "_aurora_functions"
+PL_TABLE = "_aurora_plpgsql_functions"
 MAX_DEPTH = 16
 
 _HEAD = re.compile(
@@ -156,6 +161,8 @@ def create(s: Session, sql: str) -> StatementResult:
     rest = sql[close + 1:]
     lang = re.search(r"\blanguage\s+'?(\w+)'?", rest, re.I)
     language = (lang.group(1).lower() if lang else "sql")
+    if language == "plpgsql":
+        return _create_plpgsql(s, name, bool(m.group(1)), params, rest)
     if language != "sql":
         raise SqlError("0A000", f"functions in language {language} are not supported here; LANGUAGE sql is")
     ret = re.match(r"\s*returns\s+(.+?)(?=\s+(?:as|language|immutable|stable|volatile|strict|called|"
@@ -172,13 +179,65 @@ def create(s: Session, sql: str) -> StatementResult:
         raise SqlError("42P13", f"the body of function {name} must be one SELECT of one value")
     nargs = len(params)
     _ensure_table(s.conn)
-    exists = s.conn.execute(f"SELECT 1 FROM main.{TABLE} WHERE name=? AND nargs=?", (name, nargs)).fetchall()
-    if exists and not m.group(1):
-        raise SqlError("42723", f"function {name} with {nargs} argument(s) already exists",
-                       hint="Use CREATE OR REPLACE FUNCTION.")
+    _replacing(s.conn, name, nargs, bool(m.group(1)))
     s.conn.execute(f"INSERT OR REPLACE INTO main.{TABLE}(name, nargs, params, returns, body) VALUES (?,?,?,?,?)",
                    (name, nargs, json.dumps(params), returns, body))
     return StatementResult("CREATE FUNCTION")
+
+
+def _replacing(conn: apsw.Connection, name: str, nargs: int, replace: bool) -> None:
+    """Make room for function ``name`` of ``nargs`` arguments (42723 when one exists and this
+    is no CREATE OR REPLACE)."""
+    for table in (TABLE, PL_TABLE):
+        if not _exists(conn, table):
+            continue
+        if conn.execute(f"SELECT 1 FROM main.{table} WHERE name=? AND nargs=?", (name, nargs)).fetchall():
+            if not replace:
+                raise SqlError("42723", f"function {name} with {nargs} argument(s) already exists",
+                               hint="Use CREATE OR REPLACE FUNCTION.")
+            conn.execute(f"DELETE FROM main.{table} WHERE name=? AND nargs=?", (name, nargs))
+
+
+_RETURNS = re.compile(r"\s*returns\s+(.+?)(?=\s+(?:as|language|immutable|stable|volatile|strict|called|"
+                      r"returns\s+null|security|parallel|leakproof|cost|rows|set|return|begin)\b|\s*$)",
+                      re.I | re.S)
+
+
+def _create_plpgsql(s: Session, name: str, replace: bool, params: list, rest: str) -> StatementResult:
+    from aurora.engine.sql import plpgsql
+
+    ret = _RETURNS.match(rest)
+    if not ret:
+        raise SqlError("42P13", "function result type must be specified")
+    returns = " ".join(ret.group(1).strip().lower().split())
+    if returns.startswith("table") or returns == "record":
+        raise SqlError("0A000", f"PL/pgSQL functions returning {returns} are not supported here")
+    body = _body(rest[ret.end():])
+    names = [("found", "boolean")] + [(p or f"${i + 1}", t) for i, (p, t) in enumerate(params)]
+    if returns == "trigger":
+        if params:
+            raise SqlError("42P13", "trigger functions cannot have declared arguments",
+                           hint="The arguments of the trigger can be accessed through TG_NARGS and TG_ARGV instead.")
+        names += [(n, "record") for n in ("new", "old")] + [
+            (n, "text") for n in ("tg_op", "tg_name", "tg_when", "tg_level", "tg_table_name", "tg_relname",
+                                  "tg_table_schema")] + [("tg_nargs", "integer"), ("tg_argv", "text[]"),
+                                                         ("tg_relid", "oid")]
+    plpgsql.parse(body, tuple(names + [(f"${i + 1}", t) for i, (_, t) in enumerate(params)]))
+    nargs = len(params)
+    _ensure_table(s.conn)
+    _replacing(s.conn, name, nargs, replace)
+    s.conn.execute(f"INSERT INTO main.{PL_TABLE}(name, nargs, params, returns, body) VALUES (?,?,?,?,?)",
+                   (name, nargs, json.dumps(params), returns, body))
+    return StatementResult("CREATE FUNCTION")
+
+
+def plpgsql_function(conn: apsw.Connection, name: str, nargs: int) -> tuple[list, str, str] | None:
+    """(params, returns, body) of PL/pgSQL function ``name`` of ``nargs`` arguments."""
+    if not _exists(conn, PL_TABLE):
+        return None
+    rows = conn.execute(f"SELECT params, returns, body FROM main.{PL_TABLE} WHERE name=? AND nargs=?",
+                        (name.lower(), nargs)).fetchall()
+    return (json.loads(rows[0][0]), rows[0][1], rows[0][2]) if rows else None
 
 
 def _parse_body(body: str, name: str) -> exp.Expression:
@@ -199,7 +258,7 @@ def drop(s: Session, sql: str) -> StatementResult:
         paren = item.find("(")
         name = _name(item[:paren] if paren >= 0 else item)
         nargs = len(_split_top(item[paren + 1:item.rfind(")")])) if paren >= 0 else None
-        found = _rows(s.conn, name)
+        found = _rows(s.conn, name) + _rows(s.conn, name, PL_TABLE)
         if nargs is not None:
             found = [r for r in found if r[0] == nargs]
         if not found:
@@ -209,30 +268,34 @@ def drop(s: Session, sql: str) -> StatementResult:
         if len(found) > 1:
             raise SqlError("42725", f'function name "{name}" is not unique',
                            hint="Specify the argument list to select the function unambiguously.")
-        s.conn.execute(f"DELETE FROM main.{TABLE} WHERE name=? AND nargs=?", (name, found[0][0]))
+        for table in (TABLE, PL_TABLE):
+            if _exists(s.conn, table):
+                s.conn.execute(f"DELETE FROM main.{table} WHERE name=? AND nargs=?", (name, found[0][0]))
     return StatementResult("DROP FUNCTION")
 
 
 def _ensure_table(conn: apsw.Connection) -> None:
     conn.execute(f"CREATE TABLE IF NOT EXISTS main.{TABLE} (name TEXT NOT NULL, nargs INTEGER NOT NULL, "
                  "params TEXT NOT NULL, returns TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (name, nargs))")
+    conn.execute(f"CREATE TABLE IF NOT EXISTS main.{PL_TABLE} (name TEXT NOT NULL, nargs INTEGER NOT NULL, "
+                 "params TEXT NOT NULL, returns TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (name, nargs))")
 
 
-def _exists(conn: apsw.Connection) -> bool:
-    return bool(conn.execute("SELECT 1 FROM main.sqlite_schema WHERE name=?", (TABLE,)).fetchall())
+def _exists(conn: apsw.Connection, table: str = TABLE) -> bool:
+    return bool(conn.execute("SELECT 1 FROM main.sqlite_schema WHERE name=?", (table,)).fetchall())
 
 
-def _rows(conn: apsw.Connection, name: str) -> list[tuple]:
-    if not _exists(conn):
+def _rows(conn: apsw.Connection, name: str, table: str = TABLE) -> list[tuple]:
+    if not _exists(conn, table):
         return []
-    return conn.execute(f"SELECT nargs, params, returns, body FROM main.{TABLE} WHERE name=?", (name,)).fetchall()
+    return conn.execute(f"SELECT nargs, params, returns, body FROM main.{table} WHERE name=?", (name,)).fetchall()
 
 
-def all_functions(conn: apsw.Connection) -> list[tuple[str, int, list, str, str]]:
-    if not _exists(conn):
+def all_functions(conn: apsw.Connection, table: str = TABLE) -> list[tuple[str, int, list, str, str]]:
+    if not _exists(conn, table):
         return []
     return [(n, k, json.loads(p), r, b) for n, k, p, r, b in
-            conn.execute(f"SELECT name, nargs, params, returns, body FROM main.{TABLE} ORDER BY name, nargs")]
+            conn.execute(f"SELECT name, nargs, params, returns, body FROM main.{table} ORDER BY name, nargs")]
 
 
 def function_oid(name: str, nargs: int) -> int:
@@ -251,14 +314,40 @@ def describe(conn: apsw.Connection, oid: int, part: str) -> str | None:
 # --- inlining -----------------------------------------------------------------------------------
 
 
-def inline(tree: exp.Expression, conn: apsw.Connection) -> None:
-    """Replace every call of a SQL function in ``tree`` by its body, in place."""
+def inline(tree: exp.Expression, conn: apsw.Connection) -> bool:
+    """Replace every call of a SQL function in ``tree`` by its body, in place, and every call
+    of a PL/pgSQL function by a call of the interpreter. True when there was one of those."""
     if not _exists(conn):
-        return
+        return False
     table = {(n, k): (p, r, b) for n, k, p, r, b in all_functions(conn)}
-    if not table:
-        return
-    _inline(tree, table, 0)
+    if table:
+        _inline(tree, table, 0)
+    return _calls_plpgsql(tree, conn)
+
+
+def _calls_plpgsql(tree: exp.Expression, conn: apsw.Connection) -> bool:
+    pl = {(n, k): (p, r) for n, k, p, r, _ in all_functions(conn, PL_TABLE)}
+    if not pl:
+        return False
+    found = False
+    for call in list(tree.find_all(exp.Anonymous)):
+        name = str(call.this).lower()
+        key = (name, len(call.expressions))
+        if key not in pl:
+            continue
+        params, returns = pl[key]
+        if returns == "trigger":
+            raise SqlError("0A000", "trigger functions can only be called as triggers")
+        if returns.startswith("setof"):
+            raise SqlError("0A000", "set-returning PL/pgSQL functions are not supported here")
+        args = [_typed(a, params[i][1]) for i, a in enumerate(call.expressions)]
+        new: exp.Expression = exp.Anonymous(this="pg_plpgsql", expressions=[exp.Literal.string(name), *args])
+        to = _type(returns) if returns != "void" else None
+        if to is not None:
+            new = exp.Cast(this=new, to=to)
+        call.replace(new)
+        found = True
+    return found
 
 
 def _inline(node: exp.Expression, table: dict, depth: int) -> None:
