@@ -228,3 +228,47 @@ def test_trigger_ddl_errors(s: Session) -> None:
     s.execute("DROP TABLE z")
     s.execute("CREATE TABLE z (a int)")  # the dropped table's trigger went with it
     assert s.execute("INSERT INTO z VALUES (1)").tag == "INSERT 0 1"
+
+
+def test_instead_of_triggers_make_a_view_writable(s: Session) -> None:
+    s.execute("CREATE TABLE base (id int PRIMARY KEY, name text)")
+    s.execute("CREATE VIEW v AS SELECT id, name, id * 2 AS dbl FROM base GROUP BY id, name")
+    fails(s, "INSERT INTO v (id, name) VALUES (1, 'a')", "0A000")
+    s.execute("""
+        CREATE FUNCTION v_write() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF TG_OP = 'INSERT' THEN
+            INSERT INTO base VALUES (NEW.id, NEW.name);
+            NEW.dbl := 99;
+            RETURN NEW;
+          ELSIF TG_OP = 'UPDATE' THEN
+            UPDATE base SET name = NEW.name WHERE id = OLD.id;
+            RETURN NEW;
+          END IF;
+          DELETE FROM base WHERE id = OLD.id;
+          RETURN OLD;
+        END $$""")
+    s.execute("CREATE TRIGGER v_w INSTEAD OF INSERT OR UPDATE OR DELETE ON v FOR EACH ROW EXECUTE FUNCTION v_write()")
+    r = s.execute("INSERT INTO v (id, name) VALUES (1, 'a'), (2, 'b') RETURNING *")
+    assert (r.tag, r.rows) == ("INSERT 0 2", [(1, "a", 99), (2, "b", 99)])
+    r = s.execute("UPDATE v SET name = 'z' WHERE id = 2 RETURNING name, dbl + 1")
+    assert (r.tag, r.rows) == ("UPDATE 1", [("z", 5)])
+    assert s.execute("DELETE FROM v WHERE id = 1").tag == "DELETE 1"
+    assert rows(s, "SELECT * FROM base") == [(2, "z")]
+
+
+def test_whole_row_values_in_trigger_bodies(s: Session) -> None:
+    seen: list[str] = []
+    s.set_notice_handler(lambda n: seen.append(n.message))
+    s.execute("CREATE TABLE r (a int, b text)")
+    s.execute("""
+        CREATE FUNCTION show() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF count(*) = 0 FROM r WHERE a = NEW.a THEN RAISE NOTICE 'new key'; END IF;
+          RAISE NOTICE '% -> % (%)', OLD, NEW, NEW IS DISTINCT FROM OLD;
+          RETURN NEW;
+        END $$""")
+    s.execute("CREATE TRIGGER r_show BEFORE INSERT OR UPDATE ON r FOR EACH ROW EXECUTE FUNCTION show()")
+    s.execute("INSERT INTO r VALUES (1, 'x y')")
+    s.execute("UPDATE r SET b = b")
+    assert seen == ["new key", '<NULL> -> (1,"x y") (t)', '(1,"x y") -> (1,"x y") (f)']

@@ -328,7 +328,7 @@ class Parser:
 
     # the body
     def parse_body(self) -> Block:
-        block = self.block(None)
+        block = self.block(self.label())
         if self.is_op(";"):
             self.i += 1
         if self.peek() is not None:
@@ -945,7 +945,9 @@ class Frame:
             if p.field is None:
                 value, typ = v.value, v.type
                 if isinstance(value, Record):
-                    raise SqlError("0A000", f"record variable {p.name} used as a value is not supported")
+                    # a whole row (NEW IS DISTINCT FROM OLD, RAISE ... %): its text, as
+                    # record_out writes it; equal rows of one type have equal texts
+                    value, typ = (None if value.null else record_text(value, self.s)), "text"
             else:
                 if not isinstance(v.value, Record):
                     if v.value is None and v.type == "record":
@@ -967,14 +969,21 @@ class Frame:
         return self.s.run_nested(text, params)
 
     def value(self, sql: Sql, to: str | None = None) -> object:
+        """The value of an expression (``SELECT expr``, which may go on with FROM ...),
+        converted to type ``to`` as an assignment converts it."""
         text, params = self.bind(sql)
-        q = f"SELECT {text}" if to is None else f"SELECT CAST(({text}) AS {to})"
-        r = self.s.run_nested(q, params)
+        r = self.s.run_nested(f"SELECT {text}", params)
         if r.columns is None or len(r.columns) != 1:
-            raise SqlError("42601", f"query \"{q}\" returned {len(r.columns or [])} columns")
+            raise SqlError("42601", f'query "SELECT {sql.text}" returned {len(r.columns or [])} columns')
         if len(r.rows) > 1:
-            raise SqlError("21000", f'query "{sql.text}" returned more than one row')
-        return r.rows[0][0] if r.rows else None
+            raise SqlError("21000", f'query "SELECT {sql.text}" returned more than one row')
+        v = r.rows[0][0] if r.rows else None
+        if to is None or v is None:
+            return v
+        oid = r.columns[0].type_oid
+        if "(" not in to and types.lookup_oid(to) == oid:
+            return v
+        return self.coerce(v, to, None, oid)
 
     def truth(self, sql: Sql) -> bool:
         return self.value(sql, "boolean") is True
@@ -992,13 +1001,15 @@ class Frame:
             return
         v.value = self.coerce(value, v.type, oid)
 
-    def coerce(self, value: object, to: str, oid: int | None) -> object:
-        """``value`` converted to type ``to`` as an assignment converts it."""
+    def coerce(self, value: object, to: str, oid: int | None, source: int | None = None) -> object:
+        """``value`` converted to type ``to`` as an assignment converts it (``source``: the
+        type it has, when known)."""
         if value is None or to in ("record", "") or to.startswith("%"):
             return value
         if oid is not None and cast_name(oid) == to:
             return value
-        r = self.s.run_nested(f"SELECT CAST($1::{_cast_type(None, value) or 'text'} AS {to})", [value])
+        src = cast_name(source) if source is not None else (_cast_type(None, value) or "text")
+        r = self.s.run_nested(f"SELECT CAST($1::{src} AS {to})", [value])
         return r.rows[0][0]
 
     # running
@@ -1087,8 +1098,13 @@ class Frame:
         if to is None and (v.type == "record" or v.type.startswith("%rowtype")) and st.target.field is None:
             self.set_record(st.target.name, self.s.run_nested(*self._select(st.expr)))
             return
-        val = self.value(st.expr, to)
-        self.assign(st.target.name, val, st.target.field, types.oid_of(to) if to and _known(to) else None)
+        val = self.value(st.expr, to)  # converted to the target's type already
+        if st.target.field is None:
+            if v.constant:
+                raise SqlError("22005", f'variable "{st.target.name}" is declared CONSTANT')
+            v.value = val
+            return
+        self.assign(st.target.name, val, st.target.field, types.lookup_oid(to) if to else None)
 
     def _select(self, sql: Sql) -> tuple[str, list[object]]:
         text, params = self.bind(sql)
@@ -1395,10 +1411,6 @@ def _flatten(arr: object) -> list[object]:
     raise SqlError("42804", "FOREACH expression must yield an array, not a scalar")
 
 
-def _known(name: str) -> bool:
-    return types.lookup_oid(name) is not None
-
-
 def _sql_type(typ: str | None) -> str | None:
     """The type to CAST a value to for a variable of declared type ``typ`` (None: keep)."""
     if typ is None or typ in ("record", "void", "trigger", "anyelement", "anyarray") or typ.startswith("%"):
@@ -1414,6 +1426,19 @@ def _cast_type(typ: str | None, value: object) -> str | None:
         return None
     name = types.format_type(types.value_oid(value), -1)
     return name
+
+
+def record_text(rec: Record, s: Session) -> str:
+    out = []
+    for v in rec.values.values():
+        if v is None:
+            out.append("")
+            continue
+        t = _text_of(v, s)
+        if t == "" or any(ch in t for ch in ',()"\\ \t\n'):
+            t = '"' + t.replace("\\", "\\\\").replace('"', '""') + '"'
+        out.append(t)
+    return "(" + ",".join(out) + ")"
 
 
 def _text_of(v: object, s: Session) -> str:

@@ -107,6 +107,7 @@ class Plan:
     # database with triggers, a statement calling a PL/pgSQL function
     guarded: bool = False
     target: str | None = None  # the written table, for its statement-level triggers
+    target_view: bool = False  # ... a view: its INSTEAD OF triggers' rows are the result
     conflict: bool = False  # an INSERT ... ON CONFLICT into a table with triggers
 
 
@@ -200,7 +201,8 @@ class Session:
         self.tg_extra = 0
         self.tg_skipped = 0
         self.tg_bypass: tuple[str, str] | None = None
-        self.tg_rowids: list[int] = []  # of the rows a BEFORE trigger rewrote
+        # the rows a BEFORE trigger rewrote (rowids), or an INSTEAD OF trigger returned
+        self.tg_rowids: list[int | plpgsql.Record] = []
         self.tg_conflict: str | None = ""  # the running INSERT's ON CONFLICT clause
         self._fn_depth = 0
         self._notice_handler: Callable[[SqlError], None] | None = None
@@ -512,11 +514,11 @@ class Session:
                 if target is not None:
                     triggers.fire_statement(self, target, "after", plan.kind)
                     triggers.drain(self, mark)
-                if self.tg_extra:
+                if self.tg_extra or plan.target_view:
                     if plan.steps is not None:
                         raise SqlError("0A000", "a data-modifying WITH whose rows a BEFORE trigger changed "
                                                 "is not supported here")
-                    n = int(result.tag.rsplit(" ", 1)[1]) + self.tg_extra
+                    n = (0 if plan.target_view else int(result.tag.rsplit(" ", 1)[1])) + self.tg_extra
                     result.tag = f"{result.tag.rsplit(' ', 1)[0]} {n}"
                     if plan.returning:
                         result = self._rewritten_rows(plan, result, text)
@@ -529,14 +531,20 @@ class Session:
         """RETURNING of a write whose every row a BEFORE trigger changed (and wrote itself):
         the list read back from those rows."""
         returning = _clause(text, "returning")
-        if result.rows or returning is None or plan.target is None or len(self.tg_rowids) != self.tg_extra:
+        if (result.rows and not plan.target_view) or returning is None or plan.target is None \
+                or len(self.tg_rowids) != self.tg_extra:
             raise SqlError("0A000", "RETURNING from a write whose rows a BEFORE or INSTEAD OF "
                                     "trigger changed is not supported here")
         rows = []
         r = None
         for rowid in self.tg_rowids:
-            r = self.run_nested(f'SELECT {returning[len("returning"):]} FROM "{plan.target}" '
-                                f"WHERE rowid = $1", [rowid])
+            if isinstance(rowid, plpgsql.Record):  # a view's row, as its INSTEAD OF trigger returned it
+                cols = ", ".join(f'${i + 1}::{t} AS "{n}"' for i, (n, t) in enumerate(rowid.types.items()))
+                r = self.run_nested(f'SELECT {returning[len("returning"):]} FROM (SELECT {cols}) AS '
+                                    f'"{plan.target}"', list(rowid.values.values()))
+            else:
+                r = self.run_nested(f'SELECT {returning[len("returning"):]} FROM "{plan.target}" '
+                                    f"WHERE rowid = $1", [rowid])
             rows += r.rows
         assert r is not None
         return StatementResult(result.tag, r.columns, rows)
@@ -815,16 +823,19 @@ class Session:
         if kind == "select" and isinstance(tree, exp.Select) and not tree.is_star:
             plain = [isinstance(e, exp.Column) for e in tree.expressions]
         target = None
+        target_view = False
         guarded = calls_plpgsql
         if (kind in _WRITE_KINDS or steps is not None) and self.tg.load(self.catalog.version):
             guarded = True
             t = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
             if isinstance(t, exp.Table) and t.name in self.tg.by_table:
                 target = t.name
+                target_view = triggers.relkind(self.conn, target) == "view"
         sql, rw = to_sqlite(tree, self.catalog, inferer, self.mysql_rules)
         return Plan(
             guarded=guarded,
             target=target,
+            target_view=target_view,
             conflict=target is not None and tree.args.get("conflict") is not None,
             external=extensions.EXTERNAL_PREFIX in sql.lower(),
             plain=plain,

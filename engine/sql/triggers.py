@@ -148,7 +148,7 @@ def create(s: Session, sql: str) -> StatementResult:
         condition = rest[wh.end():close].strip()
     func = _table(m.group(8))
     args = _trigger_args(m.group(9))
-    kind = _relkind(s.conn, table)
+    kind = relkind(s.conn, table)
     if kind is None:
         raise SqlError("42P01", f'relation "{table}" does not exist')
     if timing == "instead":
@@ -219,7 +219,7 @@ def _trigger_args(text: str) -> list[str]:
     return out
 
 
-def _relkind(conn: apsw.Connection, name: str) -> str | None:
+def relkind(conn: apsw.Connection, name: str) -> str | None:
     rows = conn.execute("SELECT type FROM main.sqlite_schema WHERE type IN ('table','view') AND lower(name)=lower(?)",
                         (name,)).fetchall()
     return rows[0][0] if rows else None
@@ -235,7 +235,7 @@ def drop(s: Session, sql: str) -> StatementResult:
         raise SqlError("42601", "syntax error in DROP TRIGGER")
     name = schemas.ident(m.group(2))
     table = _table(m.group(3))
-    if _relkind(s.conn, table) is None:
+    if relkind(s.conn, table) is None:
         if m.group(1):
             s.notice(SqlError("00000", f'relation "{table}" does not exist, skipping', severity="NOTICE"))
             return StatementResult("DROP TRIGGER")
@@ -263,7 +263,7 @@ def alter(s: Session, sql: str) -> StatementResult | None:
     if not m:
         return None
     table = _table(m.group(1))
-    if _relkind(s.conn, table) is None:
+    if relkind(s.conn, table) is None:
         raise SqlError("42P01", f'relation "{table}" does not exist')
     which = schemas.ident(m.group(3))
     on = 1 if m.group(2).lower() == "enable" else 0
@@ -286,7 +286,7 @@ def after_ddl(s: Session) -> None:
         return
     tables = {r[0] for r in s.conn.execute(f"SELECT DISTINCT tbl FROM main.{TABLE}")}
     for t in tables:
-        if _relkind(s.conn, t) is None:
+        if relkind(s.conn, t) is None:
             s.conn.execute(f"DELETE FROM main.{TABLE} WHERE tbl=?", (t,))
         else:
             sync(s, t)
@@ -392,6 +392,8 @@ def row_event(s: Session, table: str, timing: str, event: str, rowid: object, *v
             if result is None:
                 return 1
         s.tg_extra += 1
+        if isinstance(result, plpgsql.Record):
+            s.tg_rowids.append(result)
         return 1
     current = new
     taken = None
