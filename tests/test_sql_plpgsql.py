@@ -272,3 +272,16 @@ def test_whole_row_values_in_trigger_bodies(s: Session) -> None:
     s.execute("INSERT INTO r VALUES (1, 'x y')")
     s.execute("UPDATE r SET b = b")
     assert seen == ["new key", '<NULL> -> (1,"x y") (t)', '(1,"x y") -> (1,"x y") (f)']
+
+
+def test_update_of_fires_for_columns_the_update_names(s: Session) -> None:
+    s.execute("CREATE TABLE m (a int, b int)")
+    s.execute("INSERT INTO m VALUES (50, 1)")
+    s.execute("CREATE FUNCTION nope() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$")
+    s.execute("CREATE TRIGGER m_a BEFORE UPDATE OF a ON m FOR EACH ROW EXECUTE FUNCTION nope()")
+    assert s.execute("UPDATE m SET a = 50").tag == "UPDATE 0"  # named, though unchanged
+    assert s.execute("UPDATE m SET b = 2").tag == "UPDATE 1"
+    s.execute("DROP TRIGGER m_a ON m")
+    s.execute("CREATE TRIGGER m_same BEFORE UPDATE ON m FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()")
+    assert s.execute("UPDATE m SET b = b").tag == "UPDATE 0"
+    assert s.execute("UPDATE m SET b = b + 1").tag == "UPDATE 1"

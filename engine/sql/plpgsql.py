@@ -309,11 +309,15 @@ class Parser:
                     ref_end = t.end
                     fld = None
                     if (nxt and nxt.kind == "op" and nxt.value == "." and k + 2 < end
-                            and toks[k + 2].kind in ("ident", "qident")
                             and (typ == "record" or typ.startswith("%rowtype"))):
-                        fld = toks[k + 2].value
-                        ref_end = toks[k + 2].end
-                        k += 2
+                        after = toks[k + 2]
+                        if after.kind in ("ident", "qident"):
+                            fld = after.value
+                        elif not (after.kind == "op" and after.value == "*"):  # rec.* is the row
+                            after = None
+                        if after is not None:
+                            ref_end = after.end
+                            k += 2
                     parts.append(self.text[at:t.start])
                     parts.append(Ref(name, fld))
                     at = ref_end

@@ -108,6 +108,7 @@ class Plan:
     guarded: bool = False
     target: str | None = None  # the written table, for its statement-level triggers
     target_view: bool = False  # ... a view: its INSTEAD OF triggers' rows are the result
+    set_columns: frozenset[str] = frozenset()  # the columns its SET names (UPDATE OF triggers)
     conflict: bool = False  # an INSERT ... ON CONFLICT into a table with triggers
 
 
@@ -204,6 +205,7 @@ class Session:
         # the rows a BEFORE trigger rewrote (rowids), or an INSTEAD OF trigger returned
         self.tg_rowids: list[int | plpgsql.Record] = []
         self.tg_conflict: str | None = ""  # the running INSERT's ON CONFLICT clause
+        self.tg_set_cols: frozenset[str] = frozenset()  # the columns the running write's SET names
         self._fn_depth = 0
         self._notice_handler: Callable[[SqlError], None] | None = None
         conn.create_scalar_function("pg_plpgsql", self._call_plpgsql, -1)
@@ -496,11 +498,13 @@ class Session:
         """Run a statement that may fire triggers or call PL/pgSQL functions: in a savepoint,
         with its statement-level triggers around it and its AFTER row triggers at its end."""
         mark = len(self.tg_queue)
-        saved = self.tg_extra, self.tg_skipped, self.tg_rowids, self.tg_conflict
+        saved = self.tg_extra, self.tg_skipped, self.tg_rowids, self.tg_conflict, self.tg_set_cols
         self.tg_extra = self.tg_skipped = 0
         self.tg_rowids = []
         self.tg_conflict = _clause(text, "on") if plan.conflict else ""
         rewrite = self.tg_bypass is not None  # a BEFORE trigger's changed row: no statement triggers
+        if not rewrite:
+            self.tg_set_cols = plan.set_columns
         try:
             with self.atomic(), self.fk.statement():
                 target = plan.target if not rewrite else None
@@ -525,7 +529,7 @@ class Session:
                 return result
         finally:
             del self.tg_queue[mark:]
-            self.tg_extra, self.tg_skipped, self.tg_rowids, self.tg_conflict = saved
+            self.tg_extra, self.tg_skipped, self.tg_rowids, self.tg_conflict, self.tg_set_cols = saved
 
     def _rewritten_rows(self, plan: Plan, result: StatementResult, text: str) -> StatementResult:
         """RETURNING of a write whose every row a BEFORE trigger changed (and wrote itself):
@@ -546,8 +550,7 @@ class Session:
                 r = self.run_nested(f'SELECT {returning[len("returning"):]} FROM "{plan.target}" '
                                     f"WHERE rowid = $1", [rowid])
             rows += r.rows
-        assert r is not None
-        return StatementResult(result.tag, r.columns, rows)
+        return StatementResult(result.tag, r.columns if r is not None else result.columns, rows)
 
     def triggers_of(self, table: str) -> list:
         return self.tg.load(self.catalog.version).get(table, [])
@@ -824,6 +827,7 @@ class Session:
             plain = [isinstance(e, exp.Column) for e in tree.expressions]
         target = None
         target_view = False
+        set_columns: frozenset[str] = frozenset()
         guarded = calls_plpgsql
         if (kind in _WRITE_KINDS or steps is not None) and self.tg.load(self.catalog.version):
             guarded = True
@@ -831,11 +835,13 @@ class Session:
             if isinstance(t, exp.Table) and t.name in self.tg.by_table:
                 target = t.name
                 target_view = triggers.relkind(self.conn, target) == "view"
+                set_columns = triggers.set_columns(tree)
         sql, rw = to_sqlite(tree, self.catalog, inferer, self.mysql_rules)
         return Plan(
             guarded=guarded,
             target=target,
             target_view=target_view,
+            set_columns=set_columns,
             conflict=target is not None and tree.args.get("conflict") is not None,
             external=extensions.EXTERNAL_PREFIX in sql.lower(),
             plain=plain,
@@ -1368,6 +1374,9 @@ class Session:
             )
             if not found:
                 raise SqlError("42P01", f'relation "{name}" does not exist')
+        m = re.match(r'\s*comment\s+on\s+trigger\s+("[^"]+"|\S+)\s+on\s+("[^"]+"|\S+)\s+is\b', sql, re.I)
+        if m:
+            triggers.exists_on(self.conn, schemas.ident(m.group(1)), schemas.split_qualified(m.group(2))[1])
         return StatementResult("COMMENT")
 
     def _noop(self, tag: str) -> Callable[[str], StatementResult]:

@@ -112,12 +112,18 @@ def _split_events(text: str) -> tuple[list[str], list[str]]:
         m = re.match(r"(insert|update|delete|truncate)(?:\s+of\s+(.+))?$", part.strip(), re.I | re.S)
         if not m:
             raise SqlError("42601", f'syntax error at or near "{part.strip()}"')
+        if m.group(2) and m.group(1).lower() != "update":
+            raise SqlError("42601", 'syntax error at or near "OF"')
         ev = m.group(1).lower()
         if ev in events:
             raise SqlError("42601", f'duplicate trigger events specified at or near "{part.strip()}"')
         events.append(ev)
         if m.group(2):
-            cols += [schemas.ident(c.strip()) for c in m.group(2).split(",")]
+            for c in m.group(2).split(","):
+                name = schemas.ident(c.strip())
+                if name in cols:
+                    raise SqlError("42701", f'column "{name}" specified more than once')
+                cols.append(name)
     return events, cols
 
 
@@ -160,7 +166,7 @@ def create(s: Session, sql: str) -> StatementResult:
             raise SqlError("0A000", "INSTEAD OF triggers cannot have WHEN conditions")
         if cols:
             raise SqlError("0A000", "INSTEAD OF triggers cannot have column lists")
-    elif kind == "view" and level == "row":
+    elif kind == "view" and (level == "row" or "truncate" in events):
         raise SqlError("42809", f'"{table}" is a view',
                        detail="Views cannot have row-level BEFORE or AFTER triggers.")
     if "truncate" in events and level == "row":
@@ -172,6 +178,8 @@ def create(s: Session, sql: str) -> StatementResult:
     if condition and "delete" in events and re.search(r"\bnew\s*\.", condition, re.I):
         raise SqlError("42P17", "DELETE trigger's WHEN condition cannot reference NEW values")
     fn = s.plpgsql_function(func, 0)
+    if fn is None and func in BUILT_IN:
+        fn = ([], "trigger", "")
     if fn is None:
         raise SqlError("42883", f"function {func}() does not exist")
     if fn[1] != "trigger":
@@ -279,6 +287,15 @@ def alter(s: Session, sql: str) -> StatementResult | None:
     return StatementResult("ALTER TABLE")
 
 
+def exists_on(conn: apsw.Connection, name: str, table: str) -> None:
+    """42704 unless trigger ``name`` exists on ``table`` (COMMENT ON TRIGGER)."""
+    if relkind(conn, table) is None:
+        raise SqlError("42P01", f'relation "{table}" does not exist')
+    if not exists(conn) or not conn.execute(
+            f"SELECT 1 FROM main.{TABLE} WHERE tbl=? AND name=?", (table, name)).fetchall():
+        raise SqlError("42704", f'trigger "{name}" for table "{table}" does not exist')
+
+
 def after_ddl(s: Session) -> None:
     """Forget the triggers of dropped tables; rebuild the SQLite triggers of tables whose
     columns may have changed."""
@@ -383,7 +400,7 @@ def row_event(s: Session, table: str, timing: str, event: str, rowid: object, *v
     old = [v if d is None else d(v) for d, v in zip(decs, vals[:n], strict=True)] if event != "insert" else None
     new = [v if d is None else d(v) for d, v in zip(decs, vals[n:], strict=True)] if event != "delete" else None
     if timing == "after":
-        s.tg_queue.append((trigs, table, event, old, new))
+        s.tg_queue.append((trigs, table, event, old, new, s.tg_set_cols))
         return 1
     if timing == "instead":
         result = None
@@ -401,7 +418,7 @@ def row_event(s: Session, table: str, timing: str, event: str, rowid: object, *v
         current, taken = _with_next_id(s, table, cols, new)
     base = current
     for t in trigs:
-        if not _wanted(s, t, event, old, current, cols):
+        if not _wanted(s, t, event, old, current, cols, s.tg_set_cols, new):
             continue
         result = _run(s, t, table, event, old, current, cols)
         if result is None:
@@ -415,7 +432,8 @@ def row_event(s: Session, table: str, timing: str, event: str, rowid: object, *v
             current = [result.values.get(c.name) for c in cols]
     if event == "delete" or current == base:
         return 1
-    if _rewrite(s, table, event, rowid, cols, current):
+    changed = {c.name.lower() for c, a, b in zip(cols, current, new, strict=True) if a != b}
+    if _rewrite(s, table, event, rowid, cols, current, changed):
         s.tg_extra += 1
     return None
 
@@ -446,7 +464,8 @@ def _use_id(s: Session, table: str, used: int) -> None:
         s.conn.execute("INSERT INTO main.sqlite_sequence(name, seq) VALUES (?, ?)", (table, used))
 
 
-def _rewrite(s: Session, table: str, event: str, rowid: object, cols: list, row: list) -> bool:
+def _rewrite(s: Session, table: str, event: str, rowid: object, cols: list, row: list,
+             changed: set[str]) -> bool:
     """Write the row a BEFORE trigger changed, in place of the original (which is skipped)."""
     names, marks, params = [], [], []
     key = s.catalog.rowid_key(table)
@@ -457,6 +476,9 @@ def _rewrite(s: Session, table: str, event: str, rowid: object, cols: list, row:
         names.append(f'"{c.name}"')
         marks.append(f"${len(params)}::{plpgsql.cast_name(c.type_oid)}")
     s.tg_bypass = (table, event)
+    set_cols = s.tg_set_cols
+    if event == "update":  # AFTER UPDATE OF sees the columns the BEFORE triggers changed too
+        s.tg_set_cols = set_cols | changed
     try:
         if event == "insert":
             if s.tg_conflict is None:
@@ -476,13 +498,19 @@ def _rewrite(s: Session, table: str, event: str, rowid: object, cols: list, row:
             s.run_nested(f'UPDATE "{table}" SET {sets} WHERE rowid = ${len(params)}', params)
     finally:
         s.tg_bypass = None
+        s.tg_set_cols = set_cols
     return True
 
 
-def _wanted(s: Session, t: Trigger, event: str, old: list | None, new: list | None, cols: list) -> bool:
-    if event == "update" and t.columns and old is not None and new is not None:
-        idx = [i for i, c in enumerate(cols) if c.name.lower() in {x.lower() for x in t.columns}]
-        if all(old[i] == new[i] for i in idx):
+def _wanted(s: Session, t: Trigger, event: str, old: list | None, new: list | None, cols: list,
+            set_cols: frozenset[str], first_new: list | None) -> bool:
+    """Whether ``t`` fires for this row: UPDATE OF when the UPDATE names one of its columns
+    (or a BEFORE trigger before it changed one), then its WHEN condition."""
+    if event == "update" and t.columns:
+        listed = {x.lower() for x in t.columns}
+        changed = {c.name.lower() for i, c in enumerate(cols)
+                   if new is not None and first_new is not None and new[i] != first_new[i]}
+        if not (listed & set_cols or listed & changed):
             return False
     if t.condition is None:
         return True
@@ -512,9 +540,34 @@ def _vars(s: Session, t: Trigger, event: str, old: list | None, new: list | None
     }
 
 
+def set_columns(tree: object) -> frozenset[str]:
+    """The columns an UPDATE's (or ON CONFLICT DO UPDATE's) SET names."""
+    from sqlglot import exp
+
+    assert isinstance(tree, exp.Expression)
+    sets: list = []
+    if isinstance(tree, exp.Update):
+        sets = list(tree.expressions)
+    elif isinstance(tree, exp.Insert) and tree.args.get("conflict") is not None:
+        sets = list(tree.args["conflict"].expressions or [])
+    out = set()
+    for e in sets:
+        if isinstance(e, exp.EQ):
+            for c in e.this.find_all(exp.Column):
+                out.add(c.name.lower())
+    return frozenset(out)
+
+
+BUILT_IN = ("suppress_redundant_updates_trigger",)
+
+
 def _run(s: Session, t: Trigger, table: str, event: str, old: list | None, new: list | None,
          cols: list) -> object:
     fn = s.plpgsql_function(t.function, 0)
+    if fn is None and t.function == "suppress_redundant_updates_trigger":
+        if event == "update" and old == new:
+            return None
+        return _record(cols, new)
     if fn is None:
         raise SqlError("42883", f"function {t.function}() does not exist")
     params, _returns, body = fn
@@ -527,10 +580,10 @@ def drain(s: Session, mark: int) -> None:
     while len(s.tg_queue) > mark:
         events = s.tg_queue[mark:]
         del s.tg_queue[mark:]
-        for trigs, table, event, old, new in events:
+        for trigs, table, event, old, new, set_cols in events:
             cols, _ = _columns(s, table)
             for t in trigs:
-                if _wanted(s, t, event, old, new, cols):
+                if _wanted(s, t, event, old, new, cols, set_cols, new):
                     _run(s, t, table, event, old, new, cols)
 
 
