@@ -285,3 +285,24 @@ def test_update_of_fires_for_columns_the_update_names(s: Session) -> None:
     s.execute("CREATE TRIGGER m_same BEFORE UPDATE ON m FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()")
     assert s.execute("UPDATE m SET b = b").tag == "UPDATE 0"
     assert s.execute("UPDATE m SET b = b + 1").tag == "UPDATE 1"
+
+
+def test_set_returning_functions_in_from(s: Session) -> None:
+    s.execute("CREATE TABLE t (id int, name text, price numeric(10,2))")
+    s.execute("INSERT INTO t VALUES (1, 'a', 1.5), (2, 'b', 2.25), (3, 'c', NULL)")
+    s.execute("""CREATE FUNCTION upto(n int) RETURNS SETOF int LANGUAGE plpgsql AS $$
+                 BEGIN FOR i IN 1..n LOOP RETURN NEXT i * 10; END LOOP; RETURN; END $$""")
+    r = s.execute("SELECT * FROM upto(3)")
+    assert [c.name for c in r.columns or []] == ["upto"] and r.rows == [(10,), (20,), (30,)]
+    r = s.execute("SELECT u FROM upto(2) u")
+    assert [c.name for c in r.columns or []] == ["u"] and r.rows == [(10,), (20,)]
+    s.execute("""CREATE FUNCTION pricey(m numeric) RETURNS TABLE (nm text, p numeric) LANGUAGE plpgsql AS $$
+                 BEGIN RETURN QUERY SELECT name, price FROM t WHERE price > m ORDER BY id; END $$""")
+    assert rows(s, "SELECT nm, p * 2 FROM pricey(2)") == [("b", Decimal("4.50"))]
+    s.execute("""CREATE FUNCTION outs(k int) RETURNS TABLE (a int, b text) LANGUAGE plpgsql AS $$
+                 BEGIN a := k; b := 'x'; RETURN NEXT; a := k + 1; b := NULL; RETURN NEXT; END $$""")
+    assert rows(s, "SELECT * FROM outs(5)") == [(5, "x"), (6, None)]
+    s.execute("""CREATE FUNCTION rows_of() RETURNS SETOF t LANGUAGE plpgsql AS $$
+                 DECLARE r record;
+                 BEGIN FOR r IN SELECT * FROM t ORDER BY id DESC LOOP RETURN NEXT r; END LOOP; END $$""")
+    assert rows(s, "SELECT id, price FROM rows_of()") == [(3, None), (2, Decimal("2.25")), (1, Decimal("1.50"))]

@@ -923,6 +923,8 @@ class Frame:
         self.setof = setof
         self.scopes: list[dict[str, Var]] = [{}]
         self.rows: list[tuple] = []  # RETURN NEXT / RETURN QUERY
+        self.columns: list[tuple[str, str]] = []  # of those rows
+        self.outs: list[Var] = []  # RETURNS TABLE's columns, as variables
         self.row_count = 0
         self.error: SqlError | None = None  # in an exception handler: the caught error
 
@@ -1233,10 +1235,18 @@ class Frame:
             raise SqlError("42804", "cannot use RETURN NEXT in a non-SETOF function")
         if st.kind == "next":
             if st.expr is None:
-                self.rows.append(tuple(v.value for v in self.out_vars()))
+                if not self.outs:
+                    raise SqlError("42804", "RETURN NEXT must have a parameter")
+                self.rows.append(tuple(v.value for v in self.outs))
                 return
-            r = self.s.run_nested(*self._select(st.expr))
-            self.rows.extend(r.rows[:1])
+            ref = _only_ref(st.expr)
+            if ref is not None and isinstance(self.var(ref.name).value, Record):
+                rec = self.var(ref.name).value
+                assert isinstance(rec, Record)
+                self.rows.append(tuple(rec.values.get(n) for n, _ in self.columns))
+                return
+            to = self.columns[0][1] if len(self.columns) == 1 else None
+            self.rows.append((self.value(st.expr, to),))
             return
         assert st.expr is not None
         r = self.dynamic(st.expr, st.using) if st.kind == "query_execute" else self.query(st.expr)
@@ -1244,14 +1254,11 @@ class Frame:
         self.row_count = len(r.rows)
         self.set_found(bool(r.rows))
 
-    def out_vars(self) -> list[Var]:
-        return [v for k, v in self.scopes[0].items() if k.startswith("\x00out")]
-
     def record_value(self, expr: Sql) -> object:
         """RETURN of a trigger function: NEW, OLD, NULL or a record variable."""
-        if len(expr.parts) == 3 and isinstance(expr.parts[1], Ref) and not expr.parts[0].strip() \
-                and not str(expr.parts[2]).strip() and expr.parts[1].field is None:
-            v = self.var(expr.parts[1].name)
+        ref = _only_ref(expr)
+        if ref is not None:
+            v = self.var(ref.name)
             if isinstance(v.value, Record) and v.value.null:
                 return None
             return v.value
@@ -1393,6 +1400,14 @@ class Record:
     null: bool = False  # OLD of an INSERT trigger, NEW of a DELETE one
 
 
+def _only_ref(sql: Sql) -> Ref | None:
+    """The variable ``sql`` is, when it is nothing else."""
+    refs = [p for p in sql.parts if isinstance(p, Ref)]
+    if len(refs) == 1 and refs[0].field is None and all(not p.strip() for p in sql.parts if isinstance(p, str)):
+        return refs[0]
+    return None
+
+
 def _count(r: Any) -> int:
     tag = r.tag.split()
     if tag and tag[-1].isdigit():
@@ -1484,8 +1499,10 @@ def _format(fmt: str, values: list[object], s: Session) -> str:
 
 
 def call(session: Session, name: str, params: list, returns: str, body: str, args: list[object],
-         setof: bool = False, extra: dict[str, Var] | None = None) -> Any:
-    """Run function ``name`` with ``args`` (Python values of the parameter types)."""
+         setof: bool = False, extra: dict[str, Var] | None = None,
+         columns: list[tuple[str, str]] | None = None) -> Any:
+    """Run function ``name`` with ``args`` (Python values of the parameter types); a
+    set-returning one (``setof``) returns its rows, each of ``columns``."""
     names: list[tuple[str, str]] = [("found", "boolean")]
     for i, (pname, ptype) in enumerate(params):
         names.append((f"${i + 1}", ptype))
@@ -1493,8 +1510,12 @@ def call(session: Session, name: str, params: list, returns: str, body: str, arg
             names.append((pname, ptype))
     for k, v in (extra or {}).items():
         names.append((k, v.type))
+    outs = returns.startswith("table")
+    if outs:
+        names += columns or []
     tree = parse(body, tuple(names))
     frame = Frame(session, name, returns, setof)
+    frame.columns = columns or []
     top = frame.scopes[0]
     top["found"] = Var("boolean", False)
     for i, (pname, ptype) in enumerate(params):
@@ -1503,6 +1524,8 @@ def call(session: Session, name: str, params: list, returns: str, body: str, arg
         if pname:
             top[pname] = var
     top.update(extra or {})
+    if outs:
+        frame.outs = [top.setdefault(n, Var(t)) for n, t in frame.columns]
     session.enter_function()
     try:
         frame.run_block(tree)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
+import json
 import math
 import re
 import threading
@@ -209,6 +210,8 @@ class Session:
         self._fn_depth = 0
         self._notice_handler: Callable[[SqlError], None] | None = None
         conn.create_scalar_function("pg_plpgsql", self._call_plpgsql, -1)
+        conn.create_scalar_function("pg_plpgsql_set", self._call_plpgsql_set, -1)
+        conn.create_scalar_function("pg_plpgsql_col", lambda row, i: json.loads(row)[i], 2)
         conn.create_scalar_function(
             "pg_tg_row", lambda *a: triggers.row_event(self, *a), -1)
         self._refresh_pg = pgcatalog.refresher(
@@ -601,17 +604,32 @@ class Session:
     def is_handled_error(self, e: SqlError) -> bool:
         return e.sqlstate != "57014" or not self._interrupted
 
-    def _call_plpgsql(self, name: str, *args: object) -> object:
+    def _call_plpgsql_set(self, name: str, *args: object) -> str:
+        rows = self._call_plpgsql(name, *args, as_set=True)
+        try:
+            return json.dumps([[types.to_sqlite(v) for v in r] for r in rows])  # type: ignore[union-attr]
+        except TypeError:
+            raise SqlError("0A000", f"the rows of function {name} hold values not supported here") from None
+
+    def _call_plpgsql(self, name: str, *args: object, as_set: bool = False) -> object:
         fn = userfuncs.plpgsql_function(self.conn, name, len(args))
         if fn is None:
             raise SqlError("42883", f"function {name} does not exist")
         params, returns, body = fn
+        if as_set:
+            cols = userfuncs.set_columns(returns, name, self.catalog)
+            return plpgsql.call(self, name, params, returns, body, self._args(params, args), setof=True,
+                                columns=cols)
+        return types.to_sqlite(plpgsql.call(self, name, params, returns, body, self._args(params, args)))
+
+    def _args(self, params: list, args: Sequence[object]) -> list[object]:
+        """Arguments in storage form as Python values of their parameters' types."""
         values = []
         for (_, ptype), a in zip(params, args, strict=True):
             oid = types.lookup_oid(ptype)
             dec = types.make_decoder(oid, -1, self.tz) if oid is not None and a is not None else None
             values.append(a if dec is None else dec(a))
-        return types.to_sqlite(plpgsql.call(self, name, params, returns, body, values))
+        return values
 
     def _do(self, sql: str) -> StatementResult:
         m = re.match(r"\s*do\s+(?:language\s+(\w+)\s+)?(\$(\w*)\$(.*)\$\3\$|'(?:[^']|'')*')"
@@ -759,7 +777,7 @@ class Session:
             tree = tree.this
         if "." in text:
             schemas.qualify_tables(tree, self.conn)
-        calls_plpgsql = userfuncs.inline(tree, self.conn)
+        calls_plpgsql = userfuncs.inline(tree, self.conn, self.catalog)
         if "_record" in text:
             jsonrecord.expand(tree, self.conn, self.catalog)  # json_populate_record(...) as a subquery
         kind = {

@@ -29,7 +29,7 @@ import apsw
 from sqlglot import exp
 
 from aurora.engine.sql import schemas
-from aurora.engine.sql.catalog import rel_oid
+from aurora.engine.sql.catalog import Catalog, rel_oid
 from aurora.engine.sqlapi import SqlError, StatementResult
 
 if TYPE_CHECKING:
@@ -210,10 +210,11 @@ def _create_plpgsql(s: Session, name: str, replace: bool, params: list, rest: st
     if not ret:
         raise SqlError("42P13", "function result type must be specified")
     returns = " ".join(ret.group(1).strip().lower().split())
-    if returns.startswith("table") or returns == "record":
+    if returns in ("record", "setof record"):
         raise SqlError("0A000", f"PL/pgSQL functions returning {returns} are not supported here")
     body = _body(rest[ret.end():])
     names = [("found", "boolean")] + [(p or f"${i + 1}", t) for i, (p, t) in enumerate(params)]
+    names += table_columns(returns) or []
     if returns == "trigger":
         if params:
             raise SqlError("42P13", "trigger functions cannot have declared arguments",
@@ -229,6 +230,35 @@ def _create_plpgsql(s: Session, name: str, replace: bool, params: list, rest: st
     s.conn.execute(f"INSERT INTO main.{PL_TABLE}(name, nargs, params, returns, body) VALUES (?,?,?,?,?)",
                    (name, nargs, json.dumps(params), returns, body))
     return StatementResult("CREATE FUNCTION")
+
+
+def table_columns(returns: str) -> list[tuple[str, str]] | None:
+    """The columns of ``RETURNS TABLE (name type, ...)``, None for another result."""
+    m = re.match(r"table\s*\((.*)\)\s*$", returns, re.S)
+    if not m:
+        return None
+    out = []
+    for part in _split_top(m.group(1)):
+        words = part.split()
+        if len(words) < 2:
+            raise SqlError("42601", "syntax error in RETURNS TABLE")
+        out.append((schemas.ident(words[0]), " ".join(words[1:])))
+    return out
+
+
+def set_columns(returns: str, fname: str, catalog: Catalog | None) -> list[tuple[str, str]]:
+    """The columns a set-returning PL/pgSQL function's rows have: RETURNS TABLE's, a table
+    type's (SETOF t), or one named after the function (SETOF integer)."""
+    cols = table_columns(returns)
+    if cols is not None:
+        return cols
+    elem = returns[len("setof"):].strip()
+    table = catalog.table_columns(elem) if catalog is not None else None
+    if table:
+        from aurora.engine.sql.types import format_type
+
+        return [(c.name, format_type(c.type_oid, -1) or "text") for c in table]
+    return [(fname, elem)]
 
 
 def plpgsql_function(conn: apsw.Connection, name: str, nargs: int) -> tuple[list, str, str] | None:
@@ -314,7 +344,7 @@ def describe(conn: apsw.Connection, oid: int, part: str) -> str | None:
 # --- inlining -----------------------------------------------------------------------------------
 
 
-def inline(tree: exp.Expression, conn: apsw.Connection) -> bool:
+def inline(tree: exp.Expression, conn: apsw.Connection, catalog: Catalog | None = None) -> bool:
     """Replace every call of a SQL function in ``tree`` by its body, in place, and every call
     of a PL/pgSQL function by a call of the interpreter. True when there was one of those."""
     if not _exists(conn):
@@ -322,14 +352,24 @@ def inline(tree: exp.Expression, conn: apsw.Connection) -> bool:
     table = {(n, k): (p, r, b) for n, k, p, r, b in all_functions(conn)}
     if table:
         _inline(tree, table, 0)
-    return _calls_plpgsql(tree, conn)
+    return _calls_plpgsql(tree, conn, catalog)
 
 
-def _calls_plpgsql(tree: exp.Expression, conn: apsw.Connection) -> bool:
+def _calls_plpgsql(tree: exp.Expression, conn: apsw.Connection, catalog: Catalog | None) -> bool:
     pl = {(n, k): (p, r) for n, k, p, r, _ in all_functions(conn, PL_TABLE)}
     if not pl:
         return False
     found = False
+    for table in list(tree.find_all(exp.Table)):
+        call = table.this
+        if not isinstance(call, exp.Anonymous):
+            continue
+        name = str(call.this).lower()
+        key = (name, len(call.expressions))
+        if key not in pl or not pl[key][1].startswith(("setof", "table")):
+            continue
+        table.replace(_set_source(name, pl[key], list(call.expressions), table.args.get("alias"), catalog))
+        found = True
     for call in list(tree.find_all(exp.Anonymous)):
         name = str(call.this).lower()
         key = (name, len(call.expressions))
@@ -364,6 +404,33 @@ def _inline(node: exp.Expression, table: dict, depth: int) -> None:
         call.replace(replacement)
         if parent is None:
             return
+
+
+def _set_source(name: str, fn: tuple, args: list, alias: exp.TableAlias | None,
+                catalog: Catalog | None) -> exp.Expression:
+    """``f(args) [AS a(cols)]`` in FROM for a set-returning PL/pgSQL function: its rows, which
+    ``pg_plpgsql_set`` returns as one JSON array, spread by SQLite's json_each."""
+    from aurora.engine.sql.translate import Raw, parse  # translate imports this module
+
+    params, returns = fn
+    cols = set_columns(returns, name, catalog)
+    names = [c[0] for c in cols]
+    if alias is not None and alias.columns:
+        given = [c.name for c in alias.columns]
+        if len(given) > len(names):
+            raise SqlError("42601", f"too many column aliases specified for function {name}")
+        names[:len(given)] = given
+    elif alias is not None and alias.name and len(cols) == 1 and cols[0][0] == name:
+        names = [alias.name]  # SETOF integer: the column takes the alias's name
+    items = ", ".join(f'CAST(pg_plpgsql_col(_j.value, {i}) AS {t}) AS "{n}"'
+                      for i, ((_, t), n) in enumerate(zip(cols, names, strict=True)))
+    sub = parse(f"SELECT {items} FROM (SELECT pg_plpgsql_set('{name}') AS _set) AS _s")
+    assert isinstance(sub, exp.Select)
+    call = next(c for c in sub.find_all(exp.Anonymous) if str(c.this).lower() == "pg_plpgsql_set")
+    call.set("expressions", [exp.Literal.string(name), *(_typed(a, params[i][1]) for i, a in enumerate(args))])
+    sub.set("joins", [exp.Join(this=exp.Table(this=Raw(this="json_each(_s._set) AS _j")))])
+    out_alias = exp.TableAlias(this=exp.to_identifier(alias.name if alias is not None and alias.name else name))
+    return exp.Subquery(this=sub, alias=out_alias)
 
 
 _bindings = itertools.count(1)
