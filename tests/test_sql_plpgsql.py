@@ -306,3 +306,16 @@ def test_set_returning_functions_in_from(s: Session) -> None:
                  DECLARE r record;
                  BEGIN FOR r IN SELECT * FROM t ORDER BY id DESC LOOP RETURN NEXT r; END LOOP; END $$""")
     assert rows(s, "SELECT id, price FROM rows_of()") == [(3, None), (2, Decimal("2.25")), (1, Decimal("1.50"))]
+
+
+def test_stable_function_sees_the_statement_snapshot(s: Session) -> None:
+    s.execute("CREATE TABLE x (a int)")
+    s.execute("INSERT INTO x VALUES (0), (777), (1), (2)")
+    s.execute("CREATE FUNCTION mx() RETURNS int LANGUAGE plpgsql STABLE AS 'BEGIN RETURN max(a) FROM x; END'")
+    s.execute("CREATE FUNCTION mv() RETURNS int LANGUAGE plpgsql AS $$BEGIN RETURN max(a) FROM x; END$$")
+    s.execute("BEGIN")
+    s.execute("UPDATE x SET a = mx() + 10 WHERE a > 0")
+    assert rows(s, "SELECT a FROM x ORDER BY a") == [(0,), (787,), (787,), (787,)]
+    s.execute("ROLLBACK")
+    s.execute("UPDATE x SET a = mv() + 10 WHERE a > 0")  # VOLATILE: sees the rows already changed
+    assert rows(s, "SELECT a FROM x ORDER BY a") == [(0,), (787,), (797,), (807,)]

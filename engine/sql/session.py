@@ -207,6 +207,9 @@ class Session:
         self.tg_rowids: list[int | plpgsql.Record] = []
         self.tg_conflict: str | None = ""  # the running INSERT's ON CONFLICT clause
         self.tg_set_cols: frozenset[str] = frozenset()  # the columns the running write's SET names
+        # results of STABLE / IMMUTABLE PL/pgSQL calls in the running statement, and the
+        # connection's change count when it began: they see its snapshot, not its writes
+        self._stable: tuple[dict, int] | None = None
         self._fn_depth = 0
         self._notice_handler: Callable[[SqlError], None] | None = None
         conn.create_scalar_function("pg_plpgsql", self._call_plpgsql, -1)
@@ -502,6 +505,8 @@ class Session:
         with its statement-level triggers around it and its AFTER row triggers at its end."""
         mark = len(self.tg_queue)
         saved = self.tg_extra, self.tg_skipped, self.tg_rowids, self.tg_conflict, self.tg_set_cols
+        saved_stable = self._stable
+        self._stable = ({}, self.conn.total_changes())
         self.tg_extra = self.tg_skipped = 0
         self.tg_rowids = []
         self.tg_conflict = _clause(text, "on") if plan.conflict else ""
@@ -533,6 +538,7 @@ class Session:
         finally:
             del self.tg_queue[mark:]
             self.tg_extra, self.tg_skipped, self.tg_rowids, self.tg_conflict, self.tg_set_cols = saved
+            self._stable = saved_stable
 
     def _rewritten_rows(self, plan: Plan, result: StatementResult, text: str) -> StatementResult:
         """RETURNING of a write whose every row a BEFORE trigger changed (and wrote itself):
@@ -620,7 +626,17 @@ class Session:
             cols = userfuncs.set_columns(returns, name, self.catalog)
             return plpgsql.call(self, name, params, returns, body, self._args(params, args), setof=True,
                                 columns=cols)
-        return types.to_sqlite(plpgsql.call(self, name, params, returns, body, self._args(params, args)))
+        if self._stable is None or userfuncs.volatility(self.conn, name, len(args)) == "volatile":
+            return types.to_sqlite(plpgsql.call(self, name, params, returns, body, self._args(params, args)))
+        # STABLE: every call of the statement sees the data as the statement began
+        cache, changes = self._stable
+        key = (name, args)
+        if key not in cache:
+            if self.conn.total_changes() != changes:
+                raise SqlError("0A000", f"STABLE function {name} called after its statement changed rows: "
+                                        "its snapshot cannot be kept here (declare it VOLATILE)")
+            cache[key] = types.to_sqlite(plpgsql.call(self, name, params, returns, body, self._args(params, args)))
+        return cache[key]
 
     def _args(self, params: list, args: Sequence[object]) -> list[object]:
         """Arguments in storage form as Python values of their parameters' types."""

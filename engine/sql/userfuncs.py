@@ -227,8 +227,10 @@ def _create_plpgsql(s: Session, name: str, replace: bool, params: list, rest: st
     nargs = len(params)
     _ensure_table(s.conn)
     _replacing(s.conn, name, nargs, replace)
-    s.conn.execute(f"INSERT INTO main.{PL_TABLE}(name, nargs, params, returns, body) VALUES (?,?,?,?,?)",
-                   (name, nargs, json.dumps(params), returns, body))
+    vol = re.search(r"\b(immutable|stable|volatile)\b", rest[:ret.end()] + _outside_body(rest[ret.end():]), re.I)
+    s.conn.execute(f"INSERT INTO main.{PL_TABLE}(name, nargs, params, returns, body, volatility) "
+                   "VALUES (?,?,?,?,?,?)",
+                   (name, nargs, json.dumps(params), returns, body, (vol.group(1) if vol else "volatile").lower()))
     return StatementResult("CREATE FUNCTION")
 
 
@@ -259,6 +261,17 @@ def set_columns(returns: str, fname: str, catalog: Catalog | None) -> list[tuple
 
         return [(c.name, format_type(c.type_oid, -1) or "text") for c in table]
     return [(fname, elem)]
+
+
+def _outside_body(text: str) -> str:
+    """``text`` without its quoted or dollar-quoted parts (the body)."""
+    return re.sub(r"(\$\w*\$).*?\1|'(?:[^']|'')*'", " ", text, flags=re.S)
+
+
+def volatility(conn: apsw.Connection, name: str, nargs: int) -> str:
+    rows = conn.execute(f"SELECT volatility FROM main.{PL_TABLE} WHERE name=? AND nargs=?",
+                        (name.lower(), nargs)).fetchall()
+    return rows[0][0] if rows else "volatile"
 
 
 def plpgsql_function(conn: apsw.Connection, name: str, nargs: int) -> tuple[list, str, str] | None:
@@ -308,7 +321,8 @@ def _ensure_table(conn: apsw.Connection) -> None:
     conn.execute(f"CREATE TABLE IF NOT EXISTS main.{TABLE} (name TEXT NOT NULL, nargs INTEGER NOT NULL, "
                  "params TEXT NOT NULL, returns TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (name, nargs))")
     conn.execute(f"CREATE TABLE IF NOT EXISTS main.{PL_TABLE} (name TEXT NOT NULL, nargs INTEGER NOT NULL, "
-                 "params TEXT NOT NULL, returns TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (name, nargs))")
+                 "params TEXT NOT NULL, returns TEXT NOT NULL, body TEXT NOT NULL, volatility TEXT NOT NULL, "
+                 "PRIMARY KEY (name, nargs))")
 
 
 def _exists(conn: apsw.Connection, table: str = TABLE) -> bool:
