@@ -319,3 +319,22 @@ def test_stable_function_sees_the_statement_snapshot(s: Session) -> None:
     s.execute("ROLLBACK")
     s.execute("UPDATE x SET a = mv() + 10 WHERE a > 0")  # VOLATILE: sees the rows already changed
     assert rows(s, "SELECT a FROM x ORDER BY a") == [(0,), (787,), (797,), (807,)]
+
+
+def test_char_values_and_empty_strings_in_bodies(s: Session) -> None:
+    s.execute("CREATE TABLE room (roomno char(8))")
+    s.execute("INSERT INTO room VALUES ('001')")
+    s.execute("CREATE TABLE ws (slot char(20), roomno char(8))")
+    s.execute("""
+        CREATE FUNCTION ws_check() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF count(*) = 0 FROM room WHERE roomno = NEW.roomno THEN
+            RAISE EXCEPTION 'Room % does not exist', NEW.roomno;
+          END IF;
+          IF NEW.slot = '' THEN RETURN NULL; END IF;
+          RETURN NEW;
+        END $$""")
+    s.execute("CREATE TRIGGER ws_check BEFORE INSERT ON ws FOR EACH ROW EXECUTE FUNCTION ws_check()")
+    assert s.execute("INSERT INTO ws VALUES ('WS.1', '001'), ('', '001')").tag == "INSERT 0 1"
+    e = fails(s, "INSERT INTO ws VALUES ('WS.2', '002')", "P0001")
+    assert e.message == "Room 002      does not exist"

@@ -909,7 +909,10 @@ class Var:
 
 
 def cast_name(oid: int) -> str:
-    """A type name to cast a parameter to, from a result column's type."""
+    """A type name to cast a parameter to, from a result column's type (``character``
+    alone would be char(1): a char(n) value is a bpchar)."""
+    if oid == 1042:
+        return "bpchar"
     return types.format_type(oid, -1) or "text"
 
 
@@ -964,11 +967,14 @@ class Frame:
                 if p.field not in rec.types:
                     raise SqlError("42703", f'record "{p.name}" has no field "{p.field}"')
                 value, typ = rec.values.get(p.field), rec.types[p.field]
+            cast = _cast_type(typ, value)
+            if cast == "bpchar" and isinstance(value, str):
+                value = value.rstrip(" ")  # char(n) is stored without its padding
             params.append(value)
             n = len(params)
-            cast = _cast_type(typ, value)
             out.append(f" ${n}::{cast} " if cast else f" ${n} ")
-        return "".join(out), params
+        # a trailing space: sqlglot fails to tokenize a text with a $n that ends with ''
+        return "".join(out) + " ", params
 
     def query(self, sql: Sql) -> Any:
         text, params = self.bind(sql)
@@ -977,6 +983,15 @@ class Frame:
     def value(self, sql: Sql, to: str | None = None) -> object:
         """The value of an expression (``SELECT expr``, which may go on with FROM ...),
         converted to type ``to`` as an assignment converts it."""
+        ref = _only_ref(sql, fields=True)
+        if ref is not None:  # a variable alone: its value as it is (char(n) padded too)
+            var = self.var(ref.name)
+            if ref.field is None and (to is None or to == var.type) and not isinstance(var.value, Record):
+                return var.value
+            rec = var.value
+            if ref.field is not None and isinstance(rec, Record) and ref.field in rec.types \
+                    and (to is None or to == rec.types[ref.field]):
+                return rec.values.get(ref.field)
         text, params = self.bind(sql)
         r = self.s.run_nested(f"SELECT {text}", params)
         if r.columns is None or len(r.columns) != 1:
@@ -1400,10 +1415,11 @@ class Record:
     null: bool = False  # OLD of an INSERT trigger, NEW of a DELETE one
 
 
-def _only_ref(sql: Sql) -> Ref | None:
-    """The variable ``sql`` is, when it is nothing else."""
+def _only_ref(sql: Sql, fields: bool = False) -> Ref | None:
+    """The variable (or, with ``fields``, record field) ``sql`` is, when it is nothing else."""
     refs = [p for p in sql.parts if isinstance(p, Ref)]
-    if len(refs) == 1 and refs[0].field is None and all(not p.strip() for p in sql.parts if isinstance(p, str)):
+    if len(refs) == 1 and (fields or refs[0].field is None) \
+            and all(not p.strip() for p in sql.parts if isinstance(p, str)):
         return refs[0]
     return None
 
@@ -1443,8 +1459,7 @@ def _cast_type(typ: str | None, value: object) -> str | None:
         return typ
     if value is None:
         return None
-    name = types.format_type(types.value_oid(value), -1)
-    return name
+    return cast_name(types.value_oid(value))
 
 
 def record_text(rec: Record, s: Session) -> str:
@@ -1468,7 +1483,7 @@ def _text_of(v: object, s: Session) -> str:
         return "t" if v else "f"
     if isinstance(v, str):
         return v
-    r = s.run_nested(f"SELECT CAST($1::{types.format_type(types.value_oid(v), -1)} AS text)", [v])
+    r = s.run_nested(f"SELECT CAST($1::{cast_name(types.value_oid(v))} AS text)", [v])
     return str(r.rows[0][0])
 
 
