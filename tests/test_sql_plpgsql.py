@@ -338,3 +338,20 @@ def test_char_values_and_empty_strings_in_bodies(s: Session) -> None:
     assert s.execute("INSERT INTO ws VALUES ('WS.1', '001'), ('', '001')").tag == "INSERT 0 1"
     e = fails(s, "INSERT INTO ws VALUES ('WS.2', '002')", "P0001")
     assert e.message == "Room 002      does not exist"
+
+
+def test_another_session_sees_new_and_disabled_triggers(s: Session, tmp_path) -> None:
+    import apsw
+
+    other = Session(apsw.Connection(str(tmp_path / "postgres.db")))
+    s.execute("CREATE TABLE w (x int)")
+    s.execute("CREATE TABLE seen (what text)")
+    other.execute("INSERT INTO w VALUES (0)")  # planned before the trigger existed
+    s.execute("""CREATE FUNCTION note() RETURNS trigger LANGUAGE plpgsql AS $$
+                 BEGIN INSERT INTO seen VALUES (TG_LEVEL || ' ' || TG_OP); RETURN NULL; END $$""")
+    s.execute("CREATE TRIGGER st AFTER INSERT ON w FOR EACH STATEMENT EXECUTE FUNCTION note()")
+    other.execute("INSERT INTO w VALUES (0)")
+    s.execute("ALTER TABLE w DISABLE TRIGGER st")
+    other.execute("INSERT INTO w VALUES (0)")
+    assert rows(other, "SELECT what FROM seen") == [("STATEMENT INSERT",)]
+    other.close()

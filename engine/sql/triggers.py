@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 TABLE = "_aurora_triggers"
 PREFIX = "_aurora_tg_"
+MARKER = "_aurora_tgset_"
 EVENTS = ("insert", "update", "delete", "truncate")
 
 
@@ -305,6 +306,7 @@ def after_ddl(s: Session) -> None:
     for t in tables:
         if relkind(s.conn, t) is None:
             s.conn.execute(f"DELETE FROM main.{TABLE} WHERE tbl=?", (t,))
+            s.conn.execute(f'DROP VIEW IF EXISTS main."{MARKER}{t}"')
         else:
             sync(s, t)
 
@@ -338,6 +340,21 @@ def sync(s: Session, table: str) -> None:
     for n, sql in want.items():
         if have.get(n) != sql:
             conn.execute(sql)
+    _mark(conn, table)
+
+
+def _mark(conn: apsw.Connection, table: str) -> None:
+    """Keep a view whose text lists the table's triggers: a change of them (a statement
+    trigger, ENABLE / DISABLE) moves SQLite's schema cookie, so every session and reader
+    reads them again, as it does for the SQLite triggers."""
+    name = f"{MARKER}{table}"
+    listed = [(t.name, t.timing, t.events, t.level, t.enabled) for t in all_triggers(conn) if t.table == table]
+    sql = f"CREATE VIEW main.\"{name}\" AS SELECT '{_q(json.dumps(listed))}' AS triggers"
+    have = conn.execute("SELECT sql FROM main.sqlite_schema WHERE name=?", (name,)).fetchall()
+    if have and (not listed or have[0][0] != sql):
+        conn.execute(f'DROP VIEW main."{name}"')
+    if listed and (not have or have[0][0] != sql):
+        conn.execute(sql)
 
 
 def _owner(trigger_name: str) -> str:
