@@ -964,9 +964,12 @@ class Frame:
                                        detail="The tuple structure of a not-yet-assigned record is indeterminate.")
                     raise SqlError("42703", f'record "{p.name}" has no field "{p.field}"')
                 rec = v.value
-                if p.field not in rec.types:
+                if p.field in rec.system:
+                    value, typ = rec.system[p.field], "oid"
+                elif p.field not in rec.types:
                     raise SqlError("42703", f'record "{p.name}" has no field "{p.field}"')
-                value, typ = rec.values.get(p.field), rec.types[p.field]
+                else:
+                    value, typ = rec.values.get(p.field), rec.types[p.field]
             cast = _cast_type(typ, value)
             if cast == "bpchar" and isinstance(value, str):
                 value = value.rstrip(" ")  # char(n) is stored without its padding
@@ -1413,6 +1416,7 @@ class Record:
     values: dict[str, object]
     types: dict[str, str]
     null: bool = False  # OLD of an INSERT trigger, NEW of a DELETE one
+    system: dict[str, object] = field(default_factory=dict)  # tableoid of a trigger's row
 
 
 def _only_ref(sql: Sql, fields: bool = False) -> Ref | None:

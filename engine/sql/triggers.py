@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 import apsw
 
 from aurora.engine.sql import plpgsql, schemas, types
+from aurora.engine.sql.catalog import rel_oid
 from aurora.engine.sqlapi import SqlError, StatementResult
 
 if TYPE_CHECKING:
@@ -396,11 +397,12 @@ def _columns(s: Session, table: str) -> tuple[list, list]:
     return info
 
 
-def _record(cols: list, values: list | None) -> plpgsql.Record:
+def _record(cols: list, values: list | None, table: str = "") -> plpgsql.Record:
     """NEW or OLD; when the event has none, a NULL record whose fields read NULL (as in
     PostgreSQL 11 on)."""
     return plpgsql.Record({c.name: v for c, v in zip(cols, values or [None] * len(cols), strict=True)},
-                          {c.name: plpgsql.cast_name(c.type_oid) for c in cols}, values is None)
+                          {c.name: plpgsql.cast_name(c.type_oid) for c in cols}, values is None,
+                          {"tableoid": rel_oid(table)} if table else {})
 
 
 def row_event(s: Session, table: str, timing: str, event: str, rowid: object, *vals: object) -> object:
@@ -542,8 +544,8 @@ def _vars(s: Session, t: Trigger, event: str, old: list | None, new: list | None
     V = plpgsql.Var
     argv = "{" + ",".join('"' + a.replace("\\", "\\\\").replace('"', '\\"') + '"' for a in t.args) + "}"
     return {
-        "new": V("record", _record(cols, new) if cols else None),
-        "old": V("record", _record(cols, old) if cols else None),
+        "new": V("record", _record(cols, new, t.table) if cols else None),
+        "old": V("record", _record(cols, old, t.table) if cols else None),
         "tg_op": V("text", event.upper()),
         "tg_name": V("name", t.name),
         "tg_when": V("text", {"instead": "INSTEAD OF"}.get(t.timing, t.timing.upper())),
