@@ -355,3 +355,20 @@ def test_another_session_sees_new_and_disabled_triggers(s: Session, tmp_path) ->
     other.execute("INSERT INTO w VALUES (0)")
     assert rows(other, "SELECT what FROM seen") == [("STATEMENT INSERT",)]
     other.close()
+
+
+def test_truncate_statement_triggers(s: Session) -> None:
+    s.execute("CREATE TABLE tt (f1 int)")
+    s.execute("CREATE TABLE tlog (tgwhen text, arg text, n bigint)")
+    s.execute("""CREATE FUNCTION tlogger() RETURNS trigger LANGUAGE plpgsql AS $$
+                 DECLARE c bigint;
+                 BEGIN
+                   EXECUTE 'SELECT count(*) FROM ' || quote_ident(TG_TABLE_NAME) INTO c;
+                   INSERT INTO tlog VALUES (TG_WHEN, TG_ARGV[0], c);
+                   RETURN NULL;
+                 END $$""")
+    s.execute("INSERT INTO tt VALUES (1), (2)")
+    s.execute("CREATE TRIGGER b BEFORE TRUNCATE ON tt FOR EACH STATEMENT EXECUTE FUNCTION tlogger('before')")
+    s.execute("CREATE TRIGGER a AFTER TRUNCATE ON tt FOR EACH STATEMENT EXECUTE FUNCTION tlogger('after')")
+    s.execute("TRUNCATE tt")
+    assert rows(s, "SELECT * FROM tlog") == [("BEFORE", "before", 2), ("AFTER", "after", 0)]

@@ -252,7 +252,7 @@ class Session:
             "grant": self._noop("GRANT"),
             "revoke": self._noop("REVOKE"),
             "copy": self._copy,
-            "truncate": self._ddl(ddl.truncate),
+            "truncate": self._ddl(self._truncate),
             "create": self._create,
             "drop": self._drop,
             "alter": self._ddl(self._alter),
@@ -1446,6 +1446,24 @@ class Session:
             return result
 
         return run
+
+    def _truncate(self, _: Session, sql: str) -> StatementResult:
+        """TRUNCATE, with the ON TRUNCATE statement triggers of the tables it names."""
+        if not self.tg.load(self.catalog.version):
+            return ddl.truncate(self, sql)
+        m = re.match(r"\s*truncate\s+(?:table\s+)?(.+?)(?:\s+(?:restart|continue)\s+identity)?"
+                     r"(?:\s+(?:cascade|restrict))?\s*;?\s*$", sql, re.I | re.S)
+        names = [schemas.split_qualified(re.sub(r"^only\s+|\s*\*$", "", n.strip(), flags=re.I))[1]
+                 for n in m.group(1).split(",")] if m else []
+        mark = len(self.tg_queue)
+        with self.atomic():
+            for name in names:
+                triggers.fire_statement(self, name, "before", "truncate")
+            result = ddl.truncate(self, sql)
+            for name in names:
+                triggers.fire_statement(self, name, "after", "truncate")
+            triggers.drain(self, mark)
+        return result
 
     def _alter(self, _: Session, sql: str) -> StatementResult:
         if re.search(r"\b(?:enable|disable)\s+(?:(?:always|replica)\s+)?trigger\b", sql, re.I):
