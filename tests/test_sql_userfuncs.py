@@ -91,7 +91,6 @@ def test_sql_functions_behave_as_in_postgres(postgres):
 def test_what_is_refused(tmp_path):
     s = Session(apsw.Connection(":memory:"))
     for sql, state in (
-        ("create function p() returns int language plpgsql as $$ begin return 1; end $$", "0A000"),
         ("create function s() returns setof int language sql as $$ select 1 $$", "0A000"),
         ("create function o(out x int) returns int language sql as $$ select 1 $$", "0A000"),
         ("create function n() returns int language sql", "42P13"),

@@ -414,7 +414,7 @@ def through_views(tree: exp.Expression, catalog: Catalog) -> exp.Expression:
         if not isinstance(target, exp.Table) or target.args.get("db"):
             break
         query = _view_query(catalog, target.name)
-        if query is None:
+        if query is None or _instead_of(catalog, target.name, tree):
             break
         option = _check_option(catalog, target.name)
         cascaded = cascaded or option == "cascaded"
@@ -425,6 +425,15 @@ def through_views(tree: exp.Expression, catalog: Catalog) -> exp.Expression:
     if checks and isinstance(tree, (exp.Insert, exp.Update)):
         _enforce_checks(tree, checks)
     return tree
+
+
+def _instead_of(catalog: Catalog, view: str, tree: exp.Expression) -> bool:
+    """Whether an INSTEAD OF trigger of ``view`` takes this write (triggers.py): the
+    statement then writes the view itself and SQLite runs the trigger per row."""
+    event = {exp.Insert: "insert", exp.Update: "update", exp.Delete: "delete"}.get(type(tree))
+    return bool(catalog.conn.execute(
+        "SELECT 1 FROM main.sqlite_schema WHERE type='trigger' AND name=?",
+        (f"_aurora_tg_instead_{event}_{view}",)).fetchall())
 
 
 def _enforce_checks(tree: exp.Expression, checks: list[tuple[str, exp.Expression]]) -> None:

@@ -504,14 +504,14 @@ class Enforcer:
     def statement(self) -> Iterator[None]:
         """One statement's checks: those of immediate constraints run when it ends (23503 for
         the first violation). The caller runs it in a savepoint, which a violation undoes."""
-        self._statement = {}
+        saved, self._statement = self._statement, {}  # a statement of a PL/pgSQL function nests
         try:
             yield
             queue = self._statement
             if queue:
                 self._check(queue, None)
         finally:
-            self._statement = None
+            self._statement = saved
 
     def deferred(self, fk: ForeignKey) -> bool:
         if not fk.deferrable or not self._in_block():

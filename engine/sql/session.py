@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
+import json
 import math
 import re
 import threading
@@ -39,7 +40,9 @@ from aurora.engine.sql import (
     jsonrecord,
     lexer,
     pgcatalog,
+    plpgsql,
     schemas,
+    triggers,
     types,
     userfuncs,
 )
@@ -102,6 +105,13 @@ class Plan:
     # data-modifying WITH items, run first: (TEMP table for the RETURNING rows or "", plan)
     steps: list[tuple[str, Plan]] | None = None
     no_columns: bool = False  # SELECT with an empty target list (its placeholder is dropped)
+    # runs in a savepoint and ends by running the AFTER triggers it queued: a write in a
+    # database with triggers, a statement calling a PL/pgSQL function
+    guarded: bool = False
+    target: str | None = None  # the written table, for its statement-level triggers
+    target_view: bool = False  # ... a view: its INSTEAD OF triggers' rows are the result
+    set_columns: frozenset[str] = frozenset()  # the columns its SET names (UPDATE OF triggers)
+    conflict: bool = False  # an INSERT ... ON CONFLICT into a table with triggers
 
 
 class Session:
@@ -187,6 +197,27 @@ class Session:
         # its own trigger again, which SQLite allows only with recursive triggers.
         conn.execute("PRAGMA recursive_triggers=ON")
         self.fk = fkeys.Enforcer(conn, lambda: self._status == "T")
+        # triggers (triggers.py): AFTER row events of the running statements, rows a BEFORE
+        # trigger wrote itself (counted in the tag) or skipped, the rewrite in progress
+        self.tg = triggers.Registry(conn)
+        self.tg_queue: list = []
+        self.tg_extra = 0
+        self.tg_skipped = 0
+        self.tg_bypass: tuple[str, str] | None = None
+        # the rows a BEFORE trigger rewrote (rowids), or an INSTEAD OF trigger returned
+        self.tg_rowids: list[int | plpgsql.Record] = []
+        self.tg_conflict: str | None = ""  # the running INSERT's ON CONFLICT clause
+        self.tg_set_cols: frozenset[str] = frozenset()  # the columns the running write's SET names
+        # results of STABLE / IMMUTABLE PL/pgSQL calls in the running statement, and the
+        # connection's change count when it began: they see its snapshot, not its writes
+        self._stable: tuple[dict, int] | None = None
+        self._fn_depth = 0
+        self._notice_handler: Callable[[SqlError], None] | None = None
+        conn.create_scalar_function("pg_plpgsql", self._call_plpgsql, -1)
+        conn.create_scalar_function("pg_plpgsql_set", self._call_plpgsql_set, -1)
+        conn.create_scalar_function("pg_plpgsql_col", lambda row, i: json.loads(row)[i], 2)
+        conn.create_scalar_function(
+            "pg_tg_row", lambda *a: triggers.row_event(self, *a), -1)
         self._refresh_pg = pgcatalog.refresher(
             conn, self.catalog, user, database, self._list_dbs, lambda: dict(self.settings.values)
         )
@@ -222,15 +253,16 @@ class Session:
             "grant": self._noop("GRANT"),
             "revoke": self._noop("REVOKE"),
             "copy": self._copy,
-            "truncate": self._ddl(ddl.truncate),
+            "truncate": self._ddl(self._truncate),
             "create": self._create,
             "drop": self._drop,
-            "alter": self._ddl(ddl.alter),
+            "alter": self._ddl(self._alter),
             "explain": self._explain,
             "declare": self.cursors.declare,
             "fetch": self.cursors.fetch,
             "move": self.cursors.move,
             "close": self.cursors.close,
+            "do": self._do,
         }
 
     # --- SqlSession -------------------------------------------------------------------------
@@ -405,8 +437,16 @@ class Session:
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[None]:
-        """Run several SQLite statements as one step of the current transaction."""
-        self.conn.execute("SAVEPOINT _aurora_step")
+        """Run several SQLite statements as one step of the current transaction. Inside a
+        statement that runs (a PL/pgSQL function it called) SQLite opens no savepoint: the
+        steps are then part of that statement, which an error undoes as a whole."""
+        try:
+            self.conn.execute("SAVEPOINT _aurora_step")
+        except apsw.BusyError as e:
+            if "in progress" not in str(e):
+                raise
+            yield
+            return
         try:
             yield
         except BaseException:
@@ -440,6 +480,8 @@ class Session:
             return StatementResult("EMPTY")
         self._queried = True
         plan, lits = self._plan(sql)
+        if plan.guarded:
+            return self._run_guarded(plan, params, lits, sql)
         if plan.steps is not None:
             return self._run_with_writes(plan, params, lits)
         if (
@@ -458,6 +500,174 @@ class Session:
         too."""
         with self.atomic(), self.fk.statement():
             return self._run(plan, params, lits)
+
+    def _run_guarded(
+        self, plan: Plan, params: Sequence[object], lits: list[object], text: str
+    ) -> StatementResult:
+        """Run a statement that may fire triggers or call PL/pgSQL functions: in a savepoint,
+        with its statement-level triggers around it and its AFTER row triggers at its end."""
+        mark = len(self.tg_queue)
+        saved = self.tg_extra, self.tg_skipped, self.tg_rowids, self.tg_conflict, self.tg_set_cols
+        saved_stable = self._stable
+        self._stable = ({}, self.conn.total_changes())
+        self.tg_extra = self.tg_skipped = 0
+        self.tg_rowids = []
+        self.tg_conflict = _clause(text, "on") if plan.conflict else ""
+        rewrite = self.tg_bypass is not None  # a BEFORE trigger's changed row: no statement triggers
+        if not rewrite:
+            self.tg_set_cols = plan.set_columns
+        try:
+            with self.atomic(), self.fk.statement():
+                target = plan.target if not rewrite else None
+                if target is not None:
+                    triggers.fire_statement(self, target, "before", plan.kind)
+                if plan.steps is not None:
+                    result = self._run_with_writes(plan, params, lits)
+                else:
+                    result = self._run(plan, params, lits)
+                triggers.drain(self, mark)
+                if target is not None:
+                    triggers.fire_statement(self, target, "after", plan.kind)
+                    triggers.drain(self, mark)
+                if self.tg_extra or plan.target_view:
+                    if plan.steps is not None:
+                        raise SqlError("0A000", "a data-modifying WITH whose rows a BEFORE trigger changed "
+                                                "is not supported here")
+                    n = (0 if plan.target_view else int(result.tag.rsplit(" ", 1)[1])) + self.tg_extra
+                    result.tag = f"{result.tag.rsplit(' ', 1)[0]} {n}"
+                    if plan.returning:
+                        result = self._rewritten_rows(plan, result, text)
+                return result
+        finally:
+            del self.tg_queue[mark:]
+            self.tg_extra, self.tg_skipped, self.tg_rowids, self.tg_conflict, self.tg_set_cols = saved
+            self._stable = saved_stable
+
+    def _rewritten_rows(self, plan: Plan, result: StatementResult, text: str) -> StatementResult:
+        """RETURNING of a write whose every row a BEFORE trigger changed (and wrote itself):
+        the list read back from those rows."""
+        returning = _clause(text, "returning")
+        if (result.rows and not plan.target_view) or returning is None or plan.target is None \
+                or len(self.tg_rowids) != self.tg_extra:
+            raise SqlError("0A000", "RETURNING from a write whose rows a BEFORE or INSTEAD OF "
+                                    "trigger changed is not supported here")
+        rows = []
+        r = None
+        for rowid in self.tg_rowids:
+            if isinstance(rowid, plpgsql.Record):  # a view's row, as its INSTEAD OF trigger returned it
+                cols = ", ".join(f'${i + 1}::{t} AS "{n}"' for i, (n, t) in enumerate(rowid.types.items()))
+                r = self.run_nested(f'SELECT {returning[len("returning"):]} FROM (SELECT {cols}) AS '
+                                    f'"{plan.target}"', list(rowid.values.values()))
+            else:
+                r = self.run_nested(f'SELECT {returning[len("returning"):]} FROM "{plan.target}" '
+                                    f"WHERE rowid = $1", [rowid])
+            rows += r.rows
+        return StatementResult(result.tag, r.columns if r is not None else result.columns, rows)
+
+    def triggers_of(self, table: str) -> list:
+        return self.tg.load(self.catalog.version).get(table, [])
+
+    def plpgsql_function(self, name: str, nargs: int) -> tuple[list, str, str] | None:
+        return userfuncs.plpgsql_function(self.conn, name, nargs)
+
+    def set_notice_handler(self, fn: Callable[[SqlError], None]) -> None:
+        self._notice_handler = fn
+
+    def notice(self, notice: SqlError) -> None:
+        if self._notice_handler is not None:
+            self._notice_handler(notice)
+
+    def enter_function(self) -> None:
+        self._fn_depth += 1
+        if self._fn_depth > 100:
+            self._fn_depth -= 1
+            raise SqlError("54001", "stack depth limit exceeded",
+                           hint="Increase the configuration parameter \"max_stack_depth\".")
+
+    def leave_function(self) -> None:
+        self._fn_depth -= 1
+
+    def run_nested(self, sql: str, params: Sequence[object] = ()) -> StatementResult:
+        """A statement of a PL/pgSQL function, maybe while the statement that called it runs
+        (on cursors of its own)."""
+        if lexer.first_word(sql) in _TXN_WORDS:
+            raise SqlError("0A000", "transaction control statements are not supported in PL/pgSQL here")
+        saved = self._cur, self._fast, self._desc, self._deadline
+        self._cur = self.conn.cursor()
+        self._cur.exec_trace = self._trace
+        self._fast = self.conn.cursor()
+        try:
+            return self._execute(sql, params)
+        except SqlError:
+            raise
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as e:
+            raise to_sql_error(e, self._serialization, self.conn) from None
+        finally:
+            self._cur, self._fast, self._desc, self._deadline = saved
+
+    def subtransaction(self) -> _Subtransaction:
+        return _Subtransaction(self.conn)
+
+    def is_handled_error(self, e: SqlError) -> bool:
+        return e.sqlstate != "57014" or not self._interrupted
+
+    def _call_plpgsql_set(self, name: str, *args: object) -> str:
+        rows = self._call_plpgsql(name, *args, as_set=True)
+        try:
+            return json.dumps([[types.to_sqlite(v) for v in r] for r in rows])  # type: ignore[union-attr]
+        except TypeError:
+            raise SqlError("0A000", f"the rows of function {name} hold values not supported here") from None
+
+    def _call_plpgsql(self, name: str, *args: object, as_set: bool = False) -> object:
+        fn = userfuncs.plpgsql_function(self.conn, name, len(args))
+        if fn is None:
+            raise SqlError("42883", f"function {name} does not exist")
+        params, returns, body = fn
+        if as_set:
+            cols = userfuncs.set_columns(returns, name, self.catalog)
+            return plpgsql.call(self, name, params, returns, body, self._args(params, args), setof=True,
+                                columns=cols)
+        if self._stable is None or userfuncs.volatility(self.conn, name, len(args)) == "volatile":
+            return types.to_sqlite(plpgsql.call(self, name, params, returns, body, self._args(params, args)))
+        # STABLE: every call of the statement sees the data as the statement began
+        cache, changes = self._stable
+        key = (name, args)
+        if key not in cache:
+            if self.conn.total_changes() != changes:
+                raise SqlError("0A000", f"STABLE function {name} called after its statement changed rows: "
+                                        "its snapshot cannot be kept here (declare it VOLATILE)")
+            cache[key] = types.to_sqlite(plpgsql.call(self, name, params, returns, body, self._args(params, args)))
+        return cache[key]
+
+    def _args(self, params: list, args: Sequence[object]) -> list[object]:
+        """Arguments in storage form as Python values of their parameters' types."""
+        values = []
+        for (_, ptype), a in zip(params, args, strict=True):
+            oid = types.lookup_oid(ptype)
+            dec = types.make_decoder(oid, -1, self.tz) if oid is not None and a is not None else None
+            values.append(a if dec is None else dec(a))
+        return values
+
+    def _do(self, sql: str) -> StatementResult:
+        m = re.match(r"\s*do\s+(?:language\s+(\w+)\s+)?(\$(\w*)\$(.*)\$\3\$|'(?:[^']|'')*')"
+                     r"(?:\s+language\s+(\w+))?\s*;?\s*$", sql, re.I | re.S)
+        if not m:
+            raise SqlError("42601", "syntax error in DO")
+        lang = (m.group(1) or m.group(5) or "plpgsql").lower()
+        if lang != "plpgsql":
+            raise SqlError("0A000", f'language "{lang}" is not supported here')
+        body = m.group(4) if m.group(3) is not None or m.group(2).startswith("$") else \
+            m.group(2)[1:-1].replace("''", "'")
+        self._queried = True
+        mark = len(self.tg_queue)
+        with self.atomic():
+            plpgsql.call(self, "inline_code_block", [], "void", body, [])
+            triggers.drain(self, mark)
+        if self.catalog.refresh():  # the block may have run DDL
+            self._cache.clear()
+        return StatementResult("DO")
 
     def _run_with_writes(
         self, plan: Plan, params: Sequence[object], lits: list[object]
@@ -586,7 +796,7 @@ class Session:
             tree = tree.this
         if "." in text:
             schemas.qualify_tables(tree, self.conn)
-        userfuncs.inline(tree, self.conn)
+        calls_plpgsql = userfuncs.inline(tree, self.conn, self.catalog)
         if "_record" in text:
             jsonrecord.expand(tree, self.conn, self.catalog)  # json_populate_record(...) as a subquery
         kind = {
@@ -652,8 +862,24 @@ class Session:
         plain = None
         if kind == "select" and isinstance(tree, exp.Select) and not tree.is_star:
             plain = [isinstance(e, exp.Column) for e in tree.expressions]
+        target = None
+        target_view = False
+        set_columns: frozenset[str] = frozenset()
+        guarded = calls_plpgsql
+        if (kind in _WRITE_KINDS or steps is not None) and self.tg.load(self.catalog.version):
+            guarded = True
+            t = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+            if isinstance(t, exp.Table) and t.name in self.tg.by_table:
+                target = t.name
+                target_view = triggers.relkind(self.conn, target) == "view"
+                set_columns = triggers.set_columns(tree)
         sql, rw = to_sqlite(tree, self.catalog, inferer, self.mysql_rules)
         return Plan(
+            guarded=guarded,
+            target=target,
+            target_view=target_view,
+            set_columns=set_columns,
+            conflict=target is not None and tree.args.get("conflict") is not None,
             external=extensions.EXTERNAL_PREFIX in sql.lower(),
             plain=plain,
             sql=sql,
@@ -1185,6 +1411,9 @@ class Session:
             )
             if not found:
                 raise SqlError("42P01", f'relation "{name}" does not exist')
+        m = re.match(r'\s*comment\s+on\s+trigger\s+("[^"]+"|\S+)\s+on\s+("[^"]+"|\S+)\s+is\b', sql, re.I)
+        if m:
+            triggers.exists_on(self.conn, schemas.ident(m.group(1)), schemas.split_qualified(m.group(2))[1])
         return StatementResult("COMMENT")
 
     def _noop(self, tag: str) -> Callable[[str], StatementResult]:
@@ -1215,9 +1444,36 @@ class Session:
             result = fn(self, sql)
             self._cache.clear()
             self.catalog.refresh(force=True)
+            if fn is not triggers.create and fn is not triggers.drop and triggers.exists(self.conn):
+                triggers.after_ddl(self)
             return result
 
         return run
+
+    def _truncate(self, _: Session, sql: str) -> StatementResult:
+        """TRUNCATE, with the ON TRUNCATE statement triggers of the tables it names."""
+        if not self.tg.load(self.catalog.version):
+            return ddl.truncate(self, sql)
+        m = re.match(r"\s*truncate\s+(?:table\s+)?(.+?)(?:\s+(?:restart|continue)\s+identity)?"
+                     r"(?:\s+(?:cascade|restrict))?\s*;?\s*$", sql, re.I | re.S)
+        names = [schemas.split_qualified(re.sub(r"^only\s+|\s*\*$", "", n.strip(), flags=re.I))[1]
+                 for n in m.group(1).split(",")] if m else []
+        mark = len(self.tg_queue)
+        with self.atomic():
+            for name in names:
+                triggers.fire_statement(self, name, "before", "truncate")
+            result = ddl.truncate(self, sql)
+            for name in names:
+                triggers.fire_statement(self, name, "after", "truncate")
+            triggers.drain(self, mark)
+        return result
+
+    def _alter(self, _: Session, sql: str) -> StatementResult:
+        if re.search(r"\b(?:enable|disable)\s+(?:(?:always|replica)\s+)?trigger\b", sql, re.I):
+            done = triggers.alter(self, sql)
+            if done is not None:
+                return done
+        return ddl.alter(self, sql)
 
     def _create(self, sql: str) -> StatementResult:
         m = re.match(r"\s*create\s+database\s+(\"[^\"]+\"|\w+)", sql, re.I)
@@ -1238,6 +1494,8 @@ class Session:
                 return self._ddl(composite.create)(sql)
             if what == "DOMAIN":
                 return self._ddl(composite.create_domain)(sql)
+            if what == "TRIGGER":
+                return self._ddl(triggers.create)(sql)
             raise SqlError("0A000", f"CREATE {what} is not supported")
         if re.match(r"\s*create\s+schema\b", sql, re.I):
             return self._ddl(schemas.create)(sql)
@@ -1251,6 +1509,8 @@ class Session:
             return self._ddl(schemas.drop)(sql)
         if re.match(r"\s*drop\s+extension\b", sql, re.I):
             return self._ddl(extensions.drop)(sql)
+        if re.match(r"\s*drop\s+trigger\b", sql, re.I):
+            return self._ddl(triggers.drop)(sql)
         if re.match(r"\s*drop\s+function\b", sql, re.I):
             return self._ddl(userfuncs.drop)(sql)
         if re.match(r"\s*drop\s+type\b", sql, re.I):
@@ -1355,11 +1615,80 @@ class Session:
                 count += 1
                 yield out
 
-        with self.atomic(), self.fk.statement():
-            self.conn.executemany(sql, converted())
-        return count
+        if not self.tg.load(self.catalog.version):
+            with self.atomic(), self.fk.statement():
+                self.conn.executemany(sql, converted())
+            return count
+        mark = len(self.tg_queue)
+        saved = self.tg_extra, self.tg_skipped
+        self.tg_extra = self.tg_skipped = 0
+        try:
+            with self.atomic(), self.fk.statement():
+                triggers.fire_statement(self, copy.table, "before", "insert")
+                self.conn.executemany(sql, converted())
+                triggers.drain(self, mark)
+                triggers.fire_statement(self, copy.table, "after", "insert")
+                triggers.drain(self, mark)
+            return count - self.tg_skipped
+        finally:
+            del self.tg_queue[mark:]
+            self.tg_extra, self.tg_skipped = saved
 
 
+class _Subtransaction:
+    """An EXCEPTION block's savepoint; ``undone`` tells whether its writes were undone (or
+    there were none) when an error left it."""
+
+    def __init__(self, conn: apsw.Connection) -> None:
+        self.conn = conn
+        self.savepoint = False
+        self.undone = True
+        self._changes = 0
+
+    def __enter__(self) -> _Subtransaction:
+        try:
+            self.conn.execute("SAVEPOINT _aurora_block")
+            self.savepoint = True
+        except apsw.BusyError as e:
+            if "in progress" not in str(e):
+                raise
+            self._changes = self.conn.total_changes()
+        return self
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        if self.savepoint:
+            if exc is not None and isinstance(exc, SqlError):
+                self.conn.execute("ROLLBACK TO _aurora_block")
+            self.conn.execute("RELEASE _aurora_block")
+        elif exc is not None:
+            self.undone = self.conn.total_changes() == self._changes
+
+
+def _clause(sql: str, word: str) -> str | None:
+    """The ON CONFLICT (``word`` "on") or RETURNING clause of a write's text, for the row a
+    BEFORE trigger changed and writes itself; None when it cannot be taken out alone."""
+    toks = plpgsql.tokenize(sql)
+    depth, start, end = 0, None, len(sql)
+    for k, t in enumerate(toks):
+        if t.kind == "op" and t.value == "(":
+            depth += 1
+        elif t.kind == "op" and t.value == ")":
+            depth -= 1
+        elif depth == 0 and t.kind == "ident":
+            if t.value == word and (word != "on" or (k + 1 < len(toks) and toks[k + 1].value == "conflict")):
+                start = t.start
+            elif t.value == "returning" and start is not None and word == "on":
+                end = t.start
+                break
+        elif depth == 0 and t.kind == "op" and t.value == ";":
+            end = t.start
+            break
+        elif t.kind == "param" and start is not None:
+            return None
+    return sql[start:end] if start is not None else None
+
+
+_TXN_WORDS = frozenset(("begin", "start", "commit", "end", "rollback", "abort", "savepoint", "release"))
 _CHAIN = re.compile(r"\band\s+chain\s*;?\s*$", re.I)
 _TXN_MODES = ("transaction_isolation", "transaction_read_only", "transaction_deferrable")
 _TEMP_DDL = re.compile(r"\s*create\s+(?:(?:global|local)\s+)?temp(?:orary)?\s", re.I)
