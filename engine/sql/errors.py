@@ -278,6 +278,8 @@ _SQLITE_ERRORS = (
      "INSERT has more expressions than target columns"),
     (re.compile(r"circular reference"), "42P19", None),
     (re.compile(r"misuse of window function"), "42P20", None),
+    (re.compile(r"RANGE with offset PRECEDING/FOLLOWING requires one ORDER BY"), "42P20",
+     "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column"),
     (re.compile(r"malformed JSON|bad JSON path"), "22P02", None),
     (re.compile(r"integer overflow"), "22003", "bigint out of range"),
     # A cursor's statement that a ROLLBACK TO SAVEPOINT aborted under it.

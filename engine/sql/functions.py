@@ -31,6 +31,7 @@ from aurora.engine.sql import (
     binary,
     datetime_in,
     extensions,
+    frames,
     interval,
     jsonb,
     numeric,
@@ -506,6 +507,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
 
     tz = lambda: s.tz  # noqa: E731 - the session's zone can change with SET TIME ZONE
     aggregates.register(conn)
+    frames.register(conn, tz)
 
     f("pg_null_key", _null_key, 2)
     f("regexp", lambda p, v: _regex_match(s, p, v), 2, True)
@@ -634,6 +636,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("make_timestamptz", lambda *a: _make_timestamptz(s.tz, *a), -1)
     f("gcd", _gcd, 2, True)
     f("lcm", _lcm, 2, True)
+    f("factorial", _factorial, 1, True)
     f("scale", lambda v: _scale(v, "scale"), 1, True)
     f("min_scale", lambda v: _scale(v, "min"), 1, True)
     f("trim_scale", lambda v: _scale(v, "trim"), 1, True)
@@ -1336,6 +1339,8 @@ def _gcd(a: object, b: object) -> object:
         return None
     x, y = numeric.value(a), numeric.value(b)
     assert x is not None and y is not None
+    if not (x.is_finite() and y.is_finite()):
+        return numeric.scaled(numeric.NAN)  # numeric's gcd of NaN or an infinity is NaN
     if x == x.to_integral_value() and y == y.to_integral_value():
         r = math.gcd(int(x), int(y))
         if r >= 2**63:
@@ -1344,7 +1349,7 @@ def _gcd(a: object, b: object) -> object:
     # numeric: Euclid's algorithm on the exact values, at the larger scale
     scale = max(numeric.scale_of(x), numeric.scale_of(y))
     f = Decimal(10) ** scale
-    return numeric.scaled(Decimal(math.gcd(int(x * f), int(y * f))) / f)
+    return numeric.scaled((Decimal(math.gcd(int(x * f), int(y * f))) / f).quantize(1 / f))
 
 
 def _lcm(a: object, b: object) -> object:
@@ -1352,6 +1357,8 @@ def _lcm(a: object, b: object) -> object:
         return None
     x, y = numeric.value(a), numeric.value(b)
     assert x is not None and y is not None
+    if not (x.is_finite() and y.is_finite()):
+        return numeric.scaled(numeric.NAN)
     if x == 0 or y == 0:
         return 0
     g = numeric.value(_gcd(a, b))
@@ -1361,7 +1368,20 @@ def _lcm(a: object, b: object) -> object:
         if r >= 2**63:
             raise SqlError("22003", "bigint out of range")
         return int(r)
-    return numeric.scaled(r)
+    scale = max(numeric.scale_of(x), numeric.scale_of(y))  # numeric_lcm's result scale
+    return numeric.scaled(r.quantize(Decimal(1).scaleb(-scale)))
+
+
+def _factorial(n: object) -> object:
+    """factorial(bigint), a numeric; PostgreSQL's numeric holds 131072 digits before the point."""
+    if n is None:
+        return None
+    k = int(n)  # type: ignore[call-overload]
+    if k < 0:
+        raise SqlError("22003", "factorial of a negative number is undefined")
+    if k > 1 and math.lgamma(k + 1) / math.log(10) >= 131072:
+        raise SqlError("22003", "value overflows numeric format")
+    return numeric.scaled(Decimal(math.factorial(k)))
 
 
 def _scale(v: object, what: str) -> object:

@@ -88,6 +88,7 @@ _FUNC_TYPES: dict[str, int] = {
     "scale": 23,
     "min_scale": 23,
     "trim_scale": 1700,
+    "factorial": 1700,
     "json_strip_nulls": 114,
     "jsonb_strip_nulls": 3802,
     "jsonb_contains": 16,

@@ -20,7 +20,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.sqlite import SQLite
 
-from aurora.engine.sql import arrays, dml, extensions, fromitems, lexer, schemas, types
+from aurora.engine.sql import arrays, dml, extensions, frames, fromitems, lexer, schemas, types
 from aurora.engine.sql.catalog import Catalog
 from aurora.engine.sql.infer import Inferer, column_name, datatype_ref, infer_select
 from aurora.engine.sql.jsonb import TABLE_FUNCTIONS
@@ -188,6 +188,10 @@ def parse(sql: str) -> exp.Expression:
                 c.strip().strip('"').lower() for c in m.group(2).split(",")]
         if using_aliases:
             sql = _USING_ALIAS.sub(r"\1", sql)
+    if ", -" in sql or ",-" in sql:
+        # numeric(3, -6): sqlglot reads no negative type modifier; the scale goes in as
+        # numeric.c's 11-bit two's complement, which types.numeric_precision_scale reads
+        sql = _NEGATIVE_SCALE.sub(lambda m: f"{m.group(1)}, {2048 - int(m.group(2))})", sql)
     if "nterval" in sql or "NTERVAL" in sql:
         # sqlglot splits INTERVAL '...' into a number and one unit, losing the rest of the
         # text ('1 day 02:00', 'ago'): a cast keeps it whole.
@@ -212,6 +216,7 @@ def parse(sql: str) -> exp.Expression:
     return tree
 
 
+_NEGATIVE_SCALE = re.compile(r"\b((?:numeric|decimal)\s*\(\s*\d+)\s*,\s*-\s*(\d{1,4})\s*\)", re.I)
 _JSON_EXTRACT_PATH = re.compile(r"\b(json_extract_path(?:_text)?)\s*\(", re.I)
 
 
@@ -581,6 +586,10 @@ class Rewriter:
             number_kind = _NUMBER_KINDS.get(t[0]) if t is not None else None
         if isinstance(node, (exp.Array, exp.ArrayAgg)):
             self._note_array_elements(node)
+        if isinstance(node, exp.Window) and node.args.get("spec") is not None:
+            order = node.args.get("order")
+            t = self.numeric._type(order.expressions[0].this) if order else None
+            frames.rewrite(node, t[0] if t is not None else None)  # RANGE offsets
         if isinstance(node, exp.Cast) and datatype_ref(node.to)[0] in (25, 1043, 1042):
             t = self.numeric._type(node.this)
             node.meta["from_bool"] = t is not None and t[0] == types.BOOL
