@@ -637,6 +637,9 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("gcd", _gcd, 2, True)
     f("lcm", _lcm, 2, True)
     f("factorial", _factorial, 1, True)
+    f("pg_chr", _chr, 1, True)
+    f("pg_uescape", lambda v, *err: _uescape(s, v, *err))
+    f("pg_record", _record, -1, True)
     f("scale", lambda v: _scale(v, "scale"), 1, True)
     f("min_scale", lambda v: _scale(v, "min"), 1, True)
     f("trim_scale", lambda v: _scale(v, "trim"), 1, True)
@@ -1370,6 +1373,49 @@ def _lcm(a: object, b: object) -> object:
         return int(r)
     scale = max(numeric.scale_of(x), numeric.scale_of(y))  # numeric_lcm's result scale
     return numeric.scaled(r.quantize(Decimal(1).scaleb(-scale)))
+
+
+_RECORD_QUOTED = re.compile(r'[",\\()\s]')
+
+
+def _record(*fields: object) -> str:
+    """record_out: fields by their text, NULL as nothing, quoted where record_in needs it."""
+    out = []
+    for v in fields:
+        if v is None:
+            out.append("")
+            continue
+        text = str(v)
+        if not text or _RECORD_QUOTED.search(text):
+            text = '"' + text.replace("\\", "\\\\").replace('"', '""') + '"'
+        out.append(text)
+    return "(" + ",".join(out) + ")"
+
+
+def _uescape(s: Session, v: object, code: str | None = None, message: str = "") -> object:
+    """A U&'...' literal: refused while standard_conforming_strings is off, as PostgreSQL's
+    scanner does; else its decoded text, or the decoding error translation found."""
+    if s.settings.values.get("standard_conforming_strings", "on") == "off":
+        raise SqlError("0A000", "unsafe use of string constant with Unicode escapes")
+    if code is not None:
+        raise SqlError(code, message)
+    return v
+
+
+def _chr(n: object) -> object:
+    """chr(int) in a UTF8 database: the code point, with chr()'s own refusals (54000)."""
+    if n is None:
+        return None
+    c = int(n)  # type: ignore[call-overload]
+    if c == 0:
+        raise SqlError("54000", "null character not permitted")
+    if c < 0:
+        raise SqlError("54000", "character number must be positive")
+    if c > 0x10FFFF:
+        raise SqlError("54000", f"requested character too large for encoding: {c}")
+    if 0xD800 <= c <= 0xDFFF:
+        raise SqlError("54000", f"requested character not valid for encoding: {c}")
+    return chr(c)
 
 
 def _factorial(n: object) -> object:

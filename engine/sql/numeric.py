@@ -446,7 +446,9 @@ _COMPLEMENT = str.maketrans("0123456789", "9876543210")
 
 
 def _clamp_scale(n: object) -> int:
-    return max(-MAX_DSCALE, min(MAX_DSCALE, int(n)))  # type: ignore[call-overload]
+    """round / trunc's scale within numeric.c's bounds: a digit past the largest weight
+    (NUMERIC_WEIGHT_MAX, 4 digits each, and one more to round up into) down to the dscale."""
+    return max(-131073, min(MAX_DSCALE, int(n)))  # type: ignore[call-overload]
 
 
 def round_(v: object, n: object = 0, hint: int = -1) -> object:

@@ -188,6 +188,11 @@ def parse(sql: str) -> exp.Expression:
                 c.strip().strip('"').lower() for c in m.group(2).split(",")]
         if using_aliases:
             sql = _USING_ALIAS.sub(r"\1", sql)
+    if 'U&"' in sql or 'u&"' in sql:
+        # U&"d\0061t" UESCAPE '!': a quoted name with Unicode escapes, which sqlglot cannot read
+        sql = _UNICODE_NAME.sub(
+            lambda m: '"' + unicode_string(m.group(1).replace('""', '"'), m.group(2) or "\\")
+            .replace('"', '""') + '"', sql)
     if ", -" in sql or ",-" in sql:
         # numeric(3, -6): sqlglot reads no negative type modifier; the scale goes in as
         # numeric.c's 11-bit two's complement, which types.numeric_precision_scale reads
@@ -216,6 +221,7 @@ def parse(sql: str) -> exp.Expression:
     return tree
 
 
+_UNICODE_NAME = re.compile(r"""[uU]&"((?:[^"]|"")*)"(?:\s+UESCAPE\s+'([^'])')?""", re.I)
 _NEGATIVE_SCALE = re.compile(r"\b((?:numeric|decimal)\s*\(\s*\d+)\s*,\s*-\s*(\d{1,4})\s*\)", re.I)
 _JSON_EXTRACT_PATH = re.compile(r"\b(json_extract_path(?:_text)?)\s*\(", re.I)
 
@@ -586,6 +592,12 @@ class Rewriter:
             number_kind = _NUMBER_KINDS.get(t[0]) if t is not None else None
         if isinstance(node, (exp.Array, exp.ArrayAgg)):
             self._note_array_elements(node)
+        if isinstance(node, exp.Values) and len(node.expressions) > 1:
+            self._values_types(node)
+        if isinstance(node, exp.Anonymous) and str(node.this).lower() == "row":
+            bools = [(t := self.numeric._type(a)) is not None and t[0] == types.BOOL
+                     for a in node.expressions]
+            node = _row_value(node, bools)
         if isinstance(node, exp.Window) and node.args.get("spec") is not None:
             order = node.args.get("order")
             t = self.numeric._type(order.expressions[0].this) if order else None
@@ -659,6 +671,8 @@ class Rewriter:
     def _node(self, e: exp.Expression) -> exp.Expression:
         if isinstance(e, exp.Table):
             return self._table(e)
+        if isinstance(e, exp.Chr) and len(e.expressions) == 1:
+            return fn("pg_chr", e.expressions[0])
         if isinstance(e, exp.With):
             if e.args.get("recursive"):
                 _check_recursive(e)
@@ -720,8 +734,13 @@ class Rewriter:
         if isinstance(e, exp.Cast):
             return self._cast(e)
         if isinstance(e, exp.UnicodeString):
+            # checked when run: PostgreSQL refuses U&'' while standard_conforming_strings is off
             escape = e.args.get("escape")
-            return exp.Literal.string(unicode_string(e.this, escape.name if escape else "\\"))
+            try:
+                return fn("pg_uescape", exp.Literal.string(
+                    unicode_string(e.this, escape.name if escape else "\\")))
+            except SqlError as err:
+                return fn("pg_uescape", exp.Null(), _str(err.sqlstate), _str(err.message))
         if isinstance(e, exp.Operator):
             op = str(e.args.get("operator")).split(".")[-1]
             target = e.expression.this if isinstance(e.expression, exp.Collate) else e.expression
@@ -1125,6 +1144,8 @@ class Rewriter:
         return _kind_of(self._oid(e))
 
     def _table(self, e: exp.Table) -> exp.Expression:
+        if e.args.get("only"):
+            e.set("only", None)  # FROM ONLY t: INHERITS here copies columns, never rows
         if isinstance(e.this, (exp.ExplodingGenerateSeries, exp.GenerateSeries)):
             return self._generate_series(e)
         if isinstance(e.this, exp.Anonymous) and str(e.this.this).lower() in ("unnest",):
@@ -1228,6 +1249,22 @@ class Rewriter:
             outs.append(f'_i.key + 1 AS "{ordinality}"')
         sql = f'(SELECT {", ".join(outs)} FROM {source}) AS "{tname}"'
         return exp.Table(this=Raw(this=sql))
+
+    def _values_types(self, e: exp.Values) -> None:
+        """VALUES ('0'::numeric), ('inf'): a column's quoted literals take the type another row
+        casts to, as PostgreSQL resolves the column's type before reading them."""
+        rows = [r.expressions for r in e.expressions if isinstance(r, exp.Tuple)]
+        if len(rows) != len(e.expressions):
+            return
+        for i in range(min(len(r) for r in rows)):
+            to = next((r[i].to for r in rows if isinstance(r[i], exp.Cast)), None)
+            if to is None:
+                continue
+            for r in rows:
+                v = r[i]
+                if (isinstance(v, exp.Literal) and v.is_string) or (
+                        isinstance(v, exp.Parameter) and self.lit_kinds.get(int(v.name)) == "s"):
+                    v.replace(exp.Cast(this=v.copy(), to=to.copy()))
 
     def _values_table(self, e: exp.Values) -> exp.Expression:
         """``(VALUES ...) AS v(a, b)``: SQLite names VALUES columns column1, column2..."""
@@ -1508,6 +1545,9 @@ class Rewriter:
             value = e.args[side]
             if other == 700 and mine in (types.TEXT, 705) and self._is_text(value):
                 e.set(side, fn("pg_float4", value))
+            elif other in _INT_BITS and mine in (types.TEXT, 705) and self._is_text(value):
+                # an expression (or a derived table's column) has no affinity to read '4' as 4
+                e.set(side, fn("pg_int", value, exp.Literal.number(_INT_BITS[other])))
 
     def _is_text(self, e: exp.Expression) -> bool:
         """A string literal of the statement (as written, or taken out by the normaliser)."""
@@ -1880,6 +1920,32 @@ def _jsonb_subscript(e: exp.Bracket) -> exp.Expression:
     return fn("pg_jsonb_subscript", inner, *keys)
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 _OP_NAMES = {exp.EQ: "=", exp.NEQ: "<>", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
+
+
+def _row_value(e: exp.Anonymous, bools: list[bool]) -> exp.Expression:
+    """ROW(a, b): compared with another row, SQLite's row value; otherwise a record, as the
+    text PostgreSQL prints for it (``(1,"a b",)``), which equality and UNION compare."""
+    parent = e.parent
+    quantified = isinstance(parent, (exp.EQ, exp.NEQ)) and isinstance(
+        parent.expression, (exp.Any, exp.All))
+    if isinstance(parent, (exp.Array, exp.ArrayConcat, exp.DPipe)) or (
+            quantified and not isinstance(_unparen(parent.expression.this), exp.Subquery)):
+        # an array of records would hold their text, which ANY and ORDER BY misread
+        raise SqlError("0A000", "arrays of records are not supported")
+    if isinstance(parent, (*_COMPARISONS, exp.In)):
+        new: exp.Expression = exp.Tuple(expressions=list(e.expressions))
+    elif not (isinstance(parent, (exp.Select, exp.Alias, exp.Tuple, exp.Values))
+              or (isinstance(parent, exp.Anonymous) and str(parent.this).lower() == "pg_record")):
+        return e  # row_to_json(ROW(...)), ROW(...)::type, IS NULL: each its own rule
+    else:
+        new = fn("pg_record", *(
+            exp.Case(ifs=[exp.If(this=a.copy(), true=_str("t")),
+                          exp.If(this=exp.Not(this=a.copy()), true=_str("f"))])
+            if is_bool else a if isinstance(a, exp.Anonymous) and str(a.this).lower() == "row"
+            else exp.Cast(this=a, to=exp.DataType.build("text"))
+            for a, is_bool in zip(e.expressions, bools, strict=True)))  # boolout: t / f
+    e.replace(new)
+    return new
 
 
 def _quantified(e: exp.Binary) -> tuple[bool, exp.Expression] | None:
