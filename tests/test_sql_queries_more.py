@@ -183,3 +183,42 @@ def test_round_to_a_scale_past_the_largest_weight(s: Session) -> None:
 def test_nested_row_and_row_to_json(s: Session) -> None:
     assert rows(s, "select row(1, row(2, 'a b'))") == [('(1,"(2,""a b"")")',)]
     assert rows(s, "select row_to_json(row(1, 'foo'))") == [('{"f1":1,"f2":"foo"}',)]
+
+
+def test_range_offset_types_postgresql_refuses(emp: Session) -> None:
+    for sql in ("select count(*) over (order by enroll range between 1 preceding "
+                "and current row) from emp",
+                "select count(*) over (order by salary range between '1 year'::interval "
+                "preceding and current row) from emp",
+                "select count(*) over (order by salary range between 1.5 preceding "
+                "and current row) from emp"):
+        assert _sqlstate(emp, sql) == "0A000", sql
+    assert _sqlstate(emp, "select count(*) over (partition by id groups between 1 preceding "
+                          "and current row) from emp") == "42P20"
+
+
+def test_window_and_count_errors(emp: Session) -> None:
+    assert _sqlstate(emp, "select count() over () from emp") == "42809"
+    assert _sqlstate(emp, "select count(*) over w from emp window w as (order by id), "
+                          "w as (order by id)") == "42P20"
+
+
+def test_recursive_terms_postgresql_refuses(s: Session) -> None:
+    s.execute("create table y (a int)", ())
+    s.execute("insert into y values (1), (2)", ())
+    for sql in ("with recursive x(n) as (select a from y union all select x.n + 1 "
+                "from y left join x on x.n = y.a where n < 10) select * from x",
+                "with recursive x(n) as (select 1 union all select count(*) from x) "
+                "select * from x",
+                "with recursive x(n) as (select 1 union all select n + 1 from x "
+                "where n in (select * from x)) select * from x"):
+        assert _sqlstate(s, sql) == "42P19", sql
+    assert rows(s, "with recursive x(n) as (select a from y where a = 1 union all "
+                   "select x.n + 1 from x left join y on x.n = y.a where n < 3) "
+                   "select * from x") == [(1,), (2,), (3,)]
+
+
+def test_union_arm_literals_take_the_cast_type(s: Session) -> None:
+    assert _sqlstate(s, "select '3.4'::numeric union select 'foo'") == "22P02"
+    assert sorted(rows(s, "select '3.4'::numeric union select '4.50'")) == [
+        (Decimal("3.4"),), (Decimal("4.50"),)]

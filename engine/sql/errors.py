@@ -277,6 +277,9 @@ _SQLITE_ERRORS = (
                 r"\d+ values for \d+ columns"), "42601",
      "INSERT has more expressions than target columns"),
     (re.compile(r"circular reference"), "42P19", None),
+    # a recursive term PostgreSQL refuses too: a second reference, an aggregate of it
+    (re.compile(r"multiple recursive references|recursive aggregate queries not supported"),
+     "42P19", None),
     (re.compile(r"misuse of window function"), "42P20", None),
     (re.compile(r"argument of ntile must be a positive integer"), "22014",
      "argument of ntile must be greater than zero"),

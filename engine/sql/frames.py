@@ -79,7 +79,10 @@ def rewrite(window: exp.Window, key_type: int | None) -> None:
     a plain number, order by ``pg_range_key``. Leaves what it cannot translate unchanged."""
     spec = window.args.get("spec")
     order = window.args.get("order")
-    if spec is None or str(spec.args.get("kind") or "").lower() != "range":
+    mode = str(spec.args.get("kind") or "").lower() if spec is not None else ""
+    if mode == "groups" and order is None and window.args.get("alias") is None:
+        raise SqlError("42P20", "GROUPS mode requires an ORDER BY clause")
+    if mode != "range":
         return
     bounds = [b for b in ("start", "end") if isinstance(spec.args.get(b), exp.Expression)
               and str(spec.args.get(b + "_side") or "").lower() in ("preceding", "following")]
@@ -88,10 +91,8 @@ def rewrite(window: exp.Window, key_type: int | None) -> None:
     texts = [_literal_text(spec.args[b]) for b in bounds]
     if any(t is None for t in texts):
         return
+    _check_offset_types(spec, bounds, key_type)
     if key_type in _NUMBERS or key_type == types.NUMERIC:
-        if key_type == types.NUMERIC and any(t[1] in (700, 701) for t in texts):  # type: ignore[index]
-            raise SqlError("0A000", "RANGE with offset PRECEDING/FOLLOWING is not supported "
-                           "for column type numeric and offset type double precision")
         sizes = [_number(*t) for t in texts]  # type: ignore[misc]
         if any(n is None for n in sizes):
             return
@@ -124,6 +125,43 @@ def rewrite(window: exp.Window, key_type: int | None) -> None:
             spec.set(b, exp.Literal.number(d * interval.USEC_PER_DAY + u))
         # a day is local: timestamptz keeps its wall-clock time across days
         _key(order, kind, "d" if any(d for _, d, _ in spans) else "u", [])
+
+
+def _offset_type(e: exp.Expression) -> int | None:
+    """The type of a frame offset as PostgreSQL types it (None: a quoted literal, which
+    takes the type the key's in_range support function wants)."""
+    while isinstance(e, exp.Paren):
+        e = e.this
+    if isinstance(e, exp.Cast):
+        return datatype_ref(e.to)[0]
+    if isinstance(e, exp.Neg):
+        return _offset_type(e.this)
+    if isinstance(e, exp.Literal) and not e.is_string:
+        return types.INT4 if e.name.isdigit() else types.NUMERIC
+    return None
+
+
+# offset types each key type has an in_range for (after implicit casts)
+_OFFSETS = {
+    **dict.fromkeys((types.INT2, types.INT4, types.INT8), (types.INT2, types.INT4, types.INT8)),
+    **dict.fromkeys((700, 701), (types.INT2, types.INT4, types.INT8, types.NUMERIC, 700, 701)),
+    **dict.fromkeys(_KINDS, (1186,)),
+    types.NUMERIC: (types.INT2, types.INT4, types.INT8, types.NUMERIC),
+}
+
+
+def _check_offset_types(spec: exp.WindowSpec, bounds: list[str], key_type: int) -> None:
+    allowed = _OFFSETS.get(key_type, ())
+    for b in bounds:
+        t = _offset_type(spec.args[b])
+        if (t is None and allowed) or t in allowed:
+            continue
+        key = types.format_type(key_type)
+        if t is None:
+            raise SqlError("0A000", f"RANGE with offset PRECEDING/FOLLOWING is not supported "
+                           f"for column type {key}")
+        raise SqlError("0A000", f"RANGE with offset PRECEDING/FOLLOWING is not supported for "
+                       f"column type {key} and offset type {types.format_type(t)}")
 
 
 def _key(order: exp.Order, kind: str, unit: str, months: list[int]) -> None:

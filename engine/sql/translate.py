@@ -593,7 +593,11 @@ class Rewriter:
         if isinstance(node, (exp.Array, exp.ArrayAgg)):
             self._note_array_elements(node)
         if isinstance(node, exp.Values) and len(node.expressions) > 1:
-            self._values_types(node)
+            self._values_types([r.expressions for r in node.expressions
+                                if isinstance(r, exp.Tuple)], len(node.expressions))
+        if isinstance(node, exp.SetOperation) and not isinstance(node.parent, exp.SetOperation):
+            arms = _set_arms(node)
+            self._values_types([[_unalias(x) for x in a.expressions] for a in arms], len(arms))
         if isinstance(node, exp.Anonymous) and str(node.this).lower() == "row":
             bools = [(t := self.numeric._type(a)) is not None and t[0] == types.BOOL
                      for a in node.expressions]
@@ -673,6 +677,15 @@ class Rewriter:
             return self._table(e)
         if isinstance(e, exp.Chr) and len(e.expressions) == 1:
             return fn("pg_chr", e.expressions[0])
+        if isinstance(e, exp.Count) and e.this is None and not e.expressions:
+            raise SqlError("42809", "count(*) must be used to call a parameterless aggregate "
+                           "function")
+        if isinstance(e, exp.Select) and len(e.args.get("windows") or []) > 1:
+            names = [w.this.name.lower() for w in e.args["windows"]
+                     if isinstance(w.this, exp.Identifier)]
+            dup = next((n for i, n in enumerate(names) if n in names[:i]), None)
+            if dup is not None:
+                raise SqlError("42P20", f'window "{dup}" is already defined')
         if isinstance(e, exp.With):
             if e.args.get("recursive"):
                 _check_recursive(e)
@@ -1250,11 +1263,11 @@ class Rewriter:
         sql = f'(SELECT {", ".join(outs)} FROM {source}) AS "{tname}"'
         return exp.Table(this=Raw(this=sql))
 
-    def _values_types(self, e: exp.Values) -> None:
-        """VALUES ('0'::numeric), ('inf'): a column's quoted literals take the type another row
-        casts to, as PostgreSQL resolves the column's type before reading them."""
-        rows = [r.expressions for r in e.expressions if isinstance(r, exp.Tuple)]
-        if len(rows) != len(e.expressions):
+    def _values_types(self, rows: list[list[exp.Expression]], count: int) -> None:
+        """VALUES ('0'::numeric), ('inf') (or the arms of a UNION): a column's quoted literals
+        take the type another row casts to, as PostgreSQL resolves the column's type before
+        reading them."""
+        if not rows or len(rows) != count:
             return
         for i in range(min(len(r) for r in rows)):
             to = next((r[i].to for r in rows if isinstance(r[i], exp.Cast)), None)
@@ -1922,6 +1935,23 @@ _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 _OP_NAMES = {exp.EQ: "=", exp.NEQ: "<>", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
 
 
+def _set_arms(e: exp.Expression) -> list[exp.Select]:
+    """The SELECTs of a chain of UNION / INTERSECT / EXCEPT, left to right ([] if an arm is
+    something else)."""
+    if isinstance(e, exp.Select):
+        return [e]
+    if isinstance(e, exp.Subquery):
+        return _set_arms(e.this)
+    if isinstance(e, exp.SetOperation):
+        left, right = _set_arms(e.this), _set_arms(e.expression)
+        return left + right if left and right else []
+    return []
+
+
+def _unalias(e: exp.Expression) -> exp.Expression:
+    return e.this if isinstance(e, exp.Alias) else e
+
+
 def _row_value(e: exp.Anonymous, bools: list[bool]) -> exp.Expression:
     """ROW(a, b): compared with another row, SQLite's row value; otherwise a record, as the
     text PostgreSQL prints for it (``(1,"a b",)``), which equality and UNION compare."""
@@ -2512,6 +2542,26 @@ def _check_recursive(w: exp.With) -> None:
                 raise SqlError("0A000", f"{what} in a recursive query is not implemented")
         if term.args.get("locks"):
             raise SqlError("0A000", "FOR UPDATE/SHARE in a recursive query is not implemented")
+        _check_outer_join(term, name)
+
+
+def _check_outer_join(term: exp.Expression, name: str) -> None:
+    """The recursive reference may not sit on the nullable side of an outer join (42P19)."""
+    frm = term.args.get("from_")
+    if not isinstance(term, exp.Select) or frm is None:
+        return
+
+    def is_ref(item: exp.Expression) -> bool:
+        return isinstance(item, exp.Table) and item.name.lower() == name
+
+    seen = is_ref(frm.this)
+    for join in term.args.get("joins") or []:
+        side = str(join.args.get("side") or "").upper()
+        here = is_ref(join.this)
+        if (side in ("LEFT", "FULL") and here) or (side in ("RIGHT", "FULL") and seen):
+            raise SqlError("42P19", f'recursive reference to query "{name}" must not appear '
+                           "within an outer join")
+        seen = seen or here
 
 
 def unicode_string(body: str, escape: str) -> str:
