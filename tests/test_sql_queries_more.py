@@ -222,3 +222,23 @@ def test_union_arm_literals_take_the_cast_type(s: Session) -> None:
     assert _sqlstate(s, "select '3.4'::numeric union select 'foo'") == "22P02"
     assert sorted(rows(s, "select '3.4'::numeric union select '4.50'")) == [
         (Decimal("3.4"),), (Decimal("4.50"),)]
+
+
+def test_float8_transition_functions(s: Session) -> None:
+    assert rows(s, "select float8_accum('{4,140,2900}'::float8[], 100), "
+                   "float8_combine('{3,60,200}'::float8[], '{2,180,200}'::float8[])") == [
+        ([5.0, 240.0, 6280.0], [5.0, 240.0, 6280.0])]
+    assert rows(s, "select float8_regr_accum('{4,140,2900,1290,83075,15050}'::float8[], "
+                   "200, 100), float8_regr_combine('{0,0,0,0,0,0}'::float8[], "
+                   "'{2,180,200,740,57800,-3400}'::float8[])") == [
+        ([5.0, 240.0, 6280.0, 1490.0, 95080.0, 8680.0],
+         [2.0, 180.0, 200.0, 740.0, 57800.0, -3400.0])]
+
+
+def test_string_agg_distinct_with_order(s: Session) -> None:
+    s.execute("create table v (f1 varchar(4))", ())
+    s.execute("insert into v values ('a'), ('ab'), ('abcd'), ('abcd'), (null)", ())
+    assert rows(s, "select string_agg(distinct f1, ',' order by f1), "
+                   "string_agg(distinct f1, '-') from v") == [("a,ab,abcd", "a-ab-abcd")]
+    assert _sqlstate(s, "select string_agg(distinct f1::text, ',' order by f1) "
+                        "from v") == "42P10"

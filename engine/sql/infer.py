@@ -89,6 +89,8 @@ _FUNC_TYPES: dict[str, int] = {
     "min_scale": 23,
     "trim_scale": 1700,
     "factorial": 1700,
+    **dict.fromkeys(("float8_accum", "float8_regr_accum", "float8_combine",
+                     "float8_regr_combine"), 1022),
     "row": 2249,
     "json_strip_nulls": 114,
     "jsonb_strip_nulls": 3802,

@@ -677,6 +677,9 @@ class Rewriter:
             return self._table(e)
         if isinstance(e, exp.Chr) and len(e.expressions) == 1:
             return fn("pg_chr", e.expressions[0])
+        if isinstance(e, exp.GroupConcat) and e.args.get("separator") is not None and isinstance(
+                e.this.this if isinstance(e.this, exp.Order) else e.this, exp.Distinct):
+            return _distinct_string_agg(e)
         if isinstance(e, exp.Count) and e.this is None and not e.expressions:
             raise SqlError("42809", "count(*) must be used to call a parameterless aggregate "
                            "function")
@@ -1933,6 +1936,25 @@ def _jsonb_subscript(e: exp.Bracket) -> exp.Expression:
     return fn("pg_jsonb_subscript", inner, *keys)
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 _OP_NAMES = {exp.EQ: "=", exp.NEQ: "<>", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
+
+
+def _distinct_string_agg(e: exp.GroupConcat) -> exp.Expression:
+    """string_agg(DISTINCT x, sep ORDER BY x): SQLite's DISTINCT takes one argument, so the
+    value and its separator travel as one JSON pair to ``pg_string_agg_distinct``."""
+    order = e.this if isinstance(e.this, exp.Order) else None
+    distinct = order.this if order is not None else e.this
+    args = distinct.expressions
+    if len(args) != 1:
+        return e
+    if order is not None and any(generate(o.this) != generate(args[0])
+                                 for o in order.expressions):
+        raise SqlError("42P10", "in an aggregate with DISTINCT, ORDER BY expressions must "
+                       "appear in argument list")
+    pair: exp.Expression = exp.Distinct(
+        expressions=[fn("json_array", args[0], e.args["separator"])])
+    if order is not None:
+        pair = exp.Order(this=pair, expressions=order.expressions)
+    return fn("pg_string_agg_distinct", pair)
 
 
 def _set_arms(e: exp.Expression) -> list[exp.Select]:
