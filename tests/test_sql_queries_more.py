@@ -242,3 +242,29 @@ def test_string_agg_distinct_with_order(s: Session) -> None:
                    "string_agg(distinct f1, '-') from v") == [("a,ab,abcd", "a-ab-abcd")]
     assert _sqlstate(s, "select string_agg(distinct f1::text, ',' order by f1) "
                         "from v") == "42P10"
+
+
+def test_string_agg_of_bytea(s: Session) -> None:
+    s.execute("create table b (v bytea)", ())
+    s.execute("insert into b values (decode('ff', 'hex')), (decode('aa', 'hex'))", ())
+    assert rows(s, "select string_agg(v, ''), string_agg(v, null), "
+                   "string_agg(v, decode('ee', 'hex'))  from b") == [
+        (b"\xff\xaa", b"\xff\xaa", b"\xff\xee\xaa")]
+
+
+def test_bool_transition_functions_are_strict(s: Session) -> None:
+    assert rows(s, "select booland_statefunc(null, true) is null, booland_statefunc(true, "
+                   "false), boolor_statefunc(false, true)") == [(True, False, True)]
+
+
+def test_copy_into_real_keeps_single_precision(s: Session) -> None:
+    s.execute("create table f (b float4)", ())
+    r = s.execute("copy f from stdin", ())
+    assert s.copy_rows(r.copy, [["107.943152273074"]]) == 1
+    assert rows(s, "select b::float8 = 107.943152273074::float4::float8 from f") == [(True,)]
+
+
+def test_real_to_numeric_keeps_six_digits(s: Session) -> None:
+    assert rows(s, "select 107.943152273074::float4::numeric, "
+                   "3.14159265::float4::numeric(10,4)") == [
+        (Decimal("107.943"), Decimal("3.1416"))]

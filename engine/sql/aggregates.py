@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import apsw
 
+from aurora.engine.sql import types
 from aurora.engine.sqlapi import SqlError
 
 
@@ -324,7 +325,42 @@ class _StringAggDistinct:
         return "".join(self.parts) if self.parts else None
 
 
+class _ByteaAgg:
+    """string_agg(bytea, bytea): the values joined by the separator each later row brings."""
+
+    def __init__(self) -> None:
+        self.out: bytes | None = None
+
+    def step(self, value: object, sep: object) -> None:
+        if value is None:
+            return
+        if self.out is None:
+            self.out = _bytes(value)
+        else:
+            self.out += (_bytes(sep) if sep is not None else b"") + _bytes(value)
+
+    def final(self) -> object:
+        return self.out
+
+
+def _bytes(v: object) -> bytes:
+    """A bytea argument: bytes, or the text of a quoted literal (bytea's input)."""
+    if isinstance(v, str):
+        return types.bytea_in(v)  # type: ignore[return-value]
+    return bytes(v)  # type: ignore[call-overload]
+
+
+def _strict_bool(op: Callable[[bool, bool], bool]) -> Callable[[object, object], object]:
+    return lambda a, b: None if a is None or b is None else int(op(bool(a), bool(b)))
+
+
 def register(conn: apsw.Connection) -> None:
+    conn.create_aggregate_function("pg_bytea_agg", _ByteaAgg, 2)
+    # bool_and / bool_or's transition functions, strict as in PostgreSQL
+    conn.create_scalar_function("booland_statefunc", _strict_bool(lambda a, b: a and b), 2,
+                                deterministic=True)
+    conn.create_scalar_function("boolor_statefunc", _strict_bool(lambda a, b: a or b), 2,
+                                deterministic=True)
     conn.create_aggregate_function("pg_string_agg_distinct", _StringAggDistinct, 1)
     conn.create_scalar_function("float8_accum", _float8_accum, 2, deterministic=True)
     conn.create_scalar_function("float8_regr_accum", _float8_regr_accum, 3, deterministic=True)

@@ -89,6 +89,8 @@ _FUNC_TYPES: dict[str, int] = {
     "min_scale": 23,
     "trim_scale": 1700,
     "factorial": 1700,
+    "booland_statefunc": 16,
+    "boolor_statefunc": 16,
     **dict.fromkeys(("float8_accum", "float8_regr_accum", "float8_combine",
                      "float8_regr_combine"), 1022),
     "row": 2249,
@@ -644,6 +646,11 @@ class Inferer:
             t = self.type_of(e.this, scope)
             if t is not None and t[0] == 17:
                 return t  # trim of bytea is bytea
+        if isinstance(e, exp.GroupConcat):
+            inner = e.this.this if isinstance(e.this, exp.Order) else e.this
+            t = self.type_of(inner, scope)
+            if t is not None and t[0] == 17:
+                return t  # string_agg of bytea is bytea
         if isinstance(
             e,
             (

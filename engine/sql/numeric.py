@@ -263,10 +263,12 @@ def cast(v: object, precision: int | None = None, scale: int | None = None) -> o
     return scaled(apply_typmod(d, precision, scale))
 
 
-def float_cast(v: object, precision: int | None = None, scale: int | None = None) -> object:
-    """``float8::numeric``: float8_numeric keeps DBL_DIG (15) significant digits."""
+def float_cast(v: object, precision: int | None = None, scale: int | None = None,
+               digits: int = 15) -> object:
+    """``float8::numeric``: float8_numeric keeps DBL_DIG (15) significant digits (float4's
+    keeps FLT_DIG, 6)."""
     if type(v) is float:
-        v = format(v, ".15g")
+        v = format(v, f".{digits}g")
     return cast(v, precision, scale)
 
 
@@ -852,6 +854,7 @@ def register(conn: apsw.Connection) -> None:
     f("pg_numeric", store)
     f("pg_num_cast", cast)
     f("pg_num_float_cast", float_cast)
+    f("pg_num_float4_cast", lambda v, p=None, s=None: float_cast(v, p, s, 6))
     f("pg_num_add", add)
     f("pg_num_sub", sub)
     f("pg_num_mul", mul)

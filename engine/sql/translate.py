@@ -598,6 +598,10 @@ class Rewriter:
         if isinstance(node, exp.SetOperation) and not isinstance(node.parent, exp.SetOperation):
             arms = _set_arms(node)
             self._values_types([[_unalias(x) for x in a.expressions] for a in arms], len(arms))
+        if isinstance(node, exp.GroupConcat):
+            t = self.numeric._type(node.this.this if isinstance(node.this, exp.Order)
+                                   else node.this)
+            node.meta["bytea"] = t is not None and t[0] == 17
         if isinstance(node, exp.Anonymous) and str(node.this).lower() == "row":
             bools = [(t := self.numeric._type(a)) is not None and t[0] == types.BOOL
                      for a in node.expressions]
@@ -677,6 +681,13 @@ class Rewriter:
             return self._table(e)
         if isinstance(e, exp.Chr) and len(e.expressions) == 1:
             return fn("pg_chr", e.expressions[0])
+        if isinstance(e, exp.GroupConcat) and e.meta.get("bytea"):
+            # string_agg(bytea, bytea): SQLite's group_concat would make text of the bytes
+            sep = e.args.get("separator") or exp.Null()
+            if isinstance(e.this, exp.Order):
+                return fn("pg_bytea_agg", e.this.this,
+                          exp.Order(this=sep, expressions=e.this.expressions))
+            return fn("pg_bytea_agg", e.this, sep)
         if isinstance(e, exp.GroupConcat) and e.args.get("separator") is not None and isinstance(
                 e.this.this if isinstance(e.this, exp.Order) else e.this, exp.Distinct):
             return _distinct_string_agg(e)
