@@ -268,3 +268,10 @@ def test_real_to_numeric_keeps_six_digits(s: Session) -> None:
     assert rows(s, "select 107.943152273074::float4::numeric, "
                    "3.14159265::float4::numeric(10,4)") == [
         (Decimal("107.943"), Decimal("3.1416"))]
+
+
+def test_sign_and_numeric_inc_of_numeric_specials(s: Session) -> None:
+    got = rows(s, "with v(x) as (values ('-7.777'::numeric), ('inf'), ('nan')) "
+                  "select sign(x), numeric_inc(x) from v")
+    assert [tuple(str(v) for v in r) for r in got] == [
+        ("-1", "-6.777"), ("1", "Infinity"), ("NaN", "NaN")]

@@ -89,6 +89,7 @@ _FUNC_TYPES: dict[str, int] = {
     "min_scale": 23,
     "trim_scale": 1700,
     "factorial": 1700,
+    "numeric_inc": 1700,
     "booland_statefunc": 16,
     "boolor_statefunc": 16,
     **dict.fromkeys(("float8_accum", "float8_regr_accum", "float8_combine",
@@ -646,6 +647,9 @@ class Inferer:
             t = self.type_of(e.this, scope)
             if t is not None and t[0] == 17:
                 return t  # trim of bytea is bytea
+        if isinstance(e, exp.Sign):  # sign(numeric) is numeric, of anything else float8
+            t = self.type_of(e.this, scope)
+            return (types.NUMERIC, -1) if t is not None and t[0] == types.NUMERIC else (701, -1)
         if isinstance(e, exp.GroupConcat):
             inner = e.this.this if isinstance(e.this, exp.Order) else e.this
             t = self.type_of(inner, scope)

@@ -489,6 +489,14 @@ def ceil(v: object) -> object:
     return scaled(x.to_integral_value(rounding=ROUND_CEILING))
 
 
+def sign(v: object) -> object:
+    """sign(numeric): -1, 0 or 1 as numeric (an infinity's sign, NaN's NaN)."""
+    x = value(v)
+    if x is None or x.is_nan():
+        return None if x is None else scaled(x)
+    return scaled(Decimal(0) if not x else Decimal(1).copy_sign(x))
+
+
 def floor(v: object) -> object:
     x = value(v)
     if x is None or not x.is_finite():
@@ -855,6 +863,7 @@ def register(conn: apsw.Connection) -> None:
     f("pg_num_cast", cast)
     f("pg_num_float_cast", float_cast)
     f("pg_num_float4_cast", lambda v, p=None, s=None: float_cast(v, p, s, 6))
+    f("numeric_inc", lambda v: add(v, 1), 1)  # numeric's internal x + 1
     f("pg_num_add", add)
     f("pg_num_sub", sub)
     f("pg_num_mul", mul)
@@ -870,6 +879,7 @@ def register(conn: apsw.Connection) -> None:
     f("pg_num_trunc", trunc)
     f("pg_num_int", to_integer, 1)
     f("pg_num_ceil", ceil, 1)
+    f("pg_num_sign", sign, 1)
     f("pg_num_floor", floor, 1)
     f("pg_num_abs", abs_)
     f("pg_num_sqrt", sqrt)

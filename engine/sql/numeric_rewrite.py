@@ -52,7 +52,8 @@ _UNARY: dict[type, str] = {
     exp.Ln: "pg_num_ln",
     exp.Exp: "pg_num_exp",
 }
-_INTEGRAL: dict[type, str] = {exp.Ceil: "pg_num_ceil", exp.Floor: "pg_num_floor"}
+_INTEGRAL: dict[type, str] = {exp.Ceil: "pg_num_ceil", exp.Floor: "pg_num_floor",
+                              exp.Sign: "pg_num_sign"}
 _ROUNDING: dict[type, str] = {exp.Round: "pg_num_round", exp.Trunc: "pg_num_trunc"}
 _CANDIDATES = (
     *_ARITH,
