@@ -275,3 +275,9 @@ def test_sign_and_numeric_inc_of_numeric_specials(s: Session) -> None:
                   "select sign(x), numeric_inc(x) from v")
     assert [tuple(str(v) for v in r) for r in got] == [
         ("-1", "-6.777"), ("1", "Infinity"), ("NaN", "NaN")]
+
+
+def test_with_list_then_values(s: Session) -> None:
+    r = s.execute("with cte(foo) as (values (42)) values ((select foo from cte)), (7)", ())
+    assert [c.name for c in r.columns] == ["column1"] and r.rows == [(42,), (7,)]
+    assert rows(s, "with a as (select 'values' as x) select * from a") == [("values",)]

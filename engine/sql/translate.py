@@ -188,6 +188,8 @@ def parse(sql: str) -> exp.Expression:
                 c.strip().strip('"').lower() for c in m.group(2).split(",")]
         if using_aliases:
             sql = _USING_ALIAS.sub(r"\1", sql)
+    if sql[:4].lower() == "with" and ("values" in sql or "VALUES" in sql):
+        sql = _with_values(sql)
     if 'U&"' in sql or 'u&"' in sql:
         # U&"d\0061t" UESCAPE '!': a quoted name with Unicode escapes, which sqlglot cannot read
         sql = _UNICODE_NAME.sub(
@@ -219,6 +221,35 @@ def parse(sql: str) -> exp.Expression:
     if using_aliases:
         _join_using_aliases(tree, using_aliases)
     return tree
+
+
+def _with_values(sql: str) -> str:
+    """``WITH ... VALUES (...)``: sqlglot reads no VALUES after a WITH list, so the main VALUES
+    becomes ``SELECT * FROM (VALUES ...)`` (its columns keep the names column1, column2...)."""
+    depth = 0
+    i = 0
+    quote = ""
+    while i < len(sql):
+        c = sql[i]
+        if quote:
+            if c == quote:
+                quote = ""
+        elif c in "'\"":
+            quote = c
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif depth == 0 and sql[i:i + 6].lower() == "values" and not (
+                sql[i - 1:i].isalnum() or sql[i - 1:i] == "_" or sql[i + 6:i + 7].isalnum()
+                or sql[i + 6:i + 7] == "_"):
+            head = sql[:i].rstrip()
+            if head.endswith(")"):  # the WITH list ends here: this is the main statement
+                body = sql[i:].rstrip().rstrip(";")
+                return f'{head} SELECT * FROM ({body}) AS "*VALUES*"'
+            return sql
+        i += 1
+    return sql
 
 
 _UNICODE_NAME = re.compile(r"""[uU]&"((?:[^"]|"")*)"(?:\s+UESCAPE\s+'([^'])')?""", re.I)
