@@ -281,3 +281,10 @@ def test_with_list_then_values(s: Session) -> None:
     r = s.execute("with cte(foo) as (values (42)) values ((select foo from cte)), (7)", ())
     assert [c.name for c in r.columns] == ["column1"] and r.rows == [(42,), (7,)]
     assert rows(s, "with a as (select 'values' as x) select * from a") == [("values",)]
+
+
+def test_ntile_of_null_is_null(s: Session) -> None:
+    s.execute("create table t (a int)", ())
+    s.execute("insert into t values (1), (2)", ())
+    assert rows(s, "select ntile(null) over (order by a), a from t order by a") == [
+        (None, 1), (None, 2)]

@@ -722,6 +722,9 @@ class Rewriter:
         if isinstance(e, exp.GroupConcat) and e.args.get("separator") is not None and isinstance(
                 e.this.this if isinstance(e.this, exp.Order) else e.this, exp.Distinct):
             return _distinct_string_agg(e)
+        if isinstance(e, exp.Window) and isinstance(e.this, exp.Ntile) and isinstance(
+                e.this.this, exp.Null):
+            return exp.Cast(this=exp.Null(), to=exp.DataType.build("int"))  # ntile(NULL) is NULL
         if isinstance(e, exp.Count) and e.this is None and not e.expressions:
             raise SqlError("42809", "count(*) must be used to call a parameterless aggregate "
                            "function")
