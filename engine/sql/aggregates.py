@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import apsw
 
-from aurora.engine.sql import interval
+from aurora.engine.sql import interval, types
 from aurora.engine.sqlapi import SqlError
 
 
@@ -283,7 +283,130 @@ def _mode(vals: list) -> object:
     return best
 
 
+def _state(array: object, size: int, fn: str) -> list[float] | None:
+    """A transition state float8[] (stored as JSON) of ``size`` elements."""
+    if array is None:
+        return None
+    values = json.loads(array) if isinstance(array, str) else array
+    if not isinstance(values, list) or len(values) != size:
+        raise SqlError("22023", f"{fn}: expected {size}-element float8 array")
+    return [float(v) for v in values]
+
+
+def _regr_of(state: list[float]) -> _Regr:
+    r = _Regr(lambda _: None)
+    r.n, r.sx, r.sxx, r.sy, r.syy, r.sxy = (state + [0.0] * 6)[:6]
+    return r
+
+
+def _float8_accum(array: object, x: object) -> object:
+    """float8_accum(N, Sx, Sxx; x): one Youngs-Cramer step, as var_pop's transition."""
+    state = _state(array, 3, "float8_accum")
+    if state is None or x is None:
+        return None
+    r = _regr_of(state)
+    r.step(x, x)
+    return json.dumps([r.n, r.sx, r.sxx])
+
+
+def _float8_regr_accum(array: object, y: object, x: object) -> object:
+    state = _state(array, 6, "float8_regr_accum")
+    if state is None or y is None or x is None:
+        return None
+    r = _regr_of(state)
+    r.step(y, x)
+    return json.dumps([r.n, r.sx, r.sxx, r.sy, r.syy, r.sxy])
+
+
+def _combined(a: list[float], b: list[float]) -> list[float]:
+    """float8_combine / float8_regr_combine: two partial states as one (float.c's formulas)."""
+    n1, n2 = a[0], b[0]
+    if n1 == 0.0:
+        return b
+    if n2 == 0.0:
+        return a
+    n = n1 + n2
+    out = [n, a[1] + b[1]]
+    tx = a[1] / n1 - b[1] / n2
+    out.append(a[2] + b[2] + n1 * n2 * tx * tx / n)
+    if len(a) == 6:
+        ty = a[3] / n1 - b[3] / n2
+        out += [a[3] + b[3], a[4] + b[4] + n1 * n2 * ty * ty / n,
+                a[5] + b[5] + n1 * n2 * tx * ty / n]
+    for mine, theirs, total in zip(a[2:], b[2:], out[2:], strict=False):
+        if math.isinf(total) and not math.isinf(mine) and not math.isinf(theirs):
+            raise SqlError("22003", "value out of range: overflow")
+    return out
+
+
+def _float8_combine(a: object, b: object, size: int = 3) -> object:
+    name = "float8_combine" if size == 3 else "float8_regr_combine"
+    x, y = _state(a, size, name), _state(b, size, name)
+    if x is None or y is None:
+        return None
+    return json.dumps(_combined(x, y))
+
+
+class _StringAggDistinct:
+    """string_agg over JSON [value, separator] pairs that SQLite made distinct and ordered."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def step(self, pair: object) -> None:
+        value, sep = json.loads(pair)  # type: ignore[arg-type]
+        if value is None:
+            return
+        if self.parts and sep is not None:
+            self.parts.append(str(sep))
+        self.parts.append(str(value))
+
+    def final(self) -> object:
+        return "".join(self.parts) if self.parts else None
+
+
+class _ByteaAgg:
+    """string_agg(bytea, bytea): the values joined by the separator each later row brings."""
+
+    def __init__(self) -> None:
+        self.out: bytes | None = None
+
+    def step(self, value: object, sep: object) -> None:
+        if value is None:
+            return
+        if self.out is None:
+            self.out = _bytes(value)
+        else:
+            self.out += (_bytes(sep) if sep is not None else b"") + _bytes(value)
+
+    def final(self) -> object:
+        return self.out
+
+
+def _bytes(v: object) -> bytes:
+    """A bytea argument: bytes, or the text of a quoted literal (bytea's input)."""
+    if isinstance(v, str):
+        return types.bytea_in(v)  # type: ignore[return-value]
+    return bytes(v)  # type: ignore[call-overload]
+
+
+def _strict_bool(op: Callable[[bool, bool], bool]) -> Callable[[object, object], object]:
+    return lambda a, b: None if a is None or b is None else int(op(bool(a), bool(b)))
+
+
 def register(conn: apsw.Connection) -> None:
+    conn.create_aggregate_function("pg_bytea_agg", _ByteaAgg, 2)
+    # bool_and / bool_or's transition functions, strict as in PostgreSQL
+    conn.create_scalar_function("booland_statefunc", _strict_bool(lambda a, b: a and b), 2,
+                                deterministic=True)
+    conn.create_scalar_function("boolor_statefunc", _strict_bool(lambda a, b: a or b), 2,
+                                deterministic=True)
+    conn.create_aggregate_function("pg_string_agg_distinct", _StringAggDistinct, 1)
+    conn.create_scalar_function("float8_accum", _float8_accum, 2, deterministic=True)
+    conn.create_scalar_function("float8_regr_accum", _float8_regr_accum, 3, deterministic=True)
+    conn.create_scalar_function("float8_combine", _float8_combine, 2, deterministic=True)
+    conn.create_scalar_function(
+        "float8_regr_combine", lambda a, b: _float8_combine(a, b, 6), 2, deterministic=True)
     for name, final in _REGRESSION.items():
         conn.create_aggregate_function(name, lambda f=final: _Regr(f), 2)
     conn.create_aggregate_function("bitwise_and_agg", lambda: _Bits(lambda a, b: a & b), 1)

@@ -779,7 +779,7 @@ def _reader(table: str, cols: list | None) -> exp.Select:
     for i, (name, ty) in enumerate(cols):
         value: exp.Expression = exp.column(f"c{i}", quoted=True)
         if ty is not None and ty[0] == types.NUMERIC:
-            spec = "numeric" if ty[1] < 4 else f"numeric({(ty[1] - 4) >> 16},{(ty[1] - 4) & 0xFFFF})"
+            spec = types.format_type(types.NUMERIC, ty[1])
             value = exp.Cast(this=value, to=exp.DataType.build(spec, dialect="postgres"))
         out.append(_named(value, name))
     return exp.select(*out).from_(source)

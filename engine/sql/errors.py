@@ -277,7 +277,16 @@ _SQLITE_ERRORS = (
                 r"\d+ values for \d+ columns"), "42601",
      "INSERT has more expressions than target columns"),
     (re.compile(r"circular reference"), "42P19", None),
+    # a recursive term PostgreSQL refuses too: a second reference, an aggregate of it
+    (re.compile(r"multiple recursive references|recursive aggregate queries not supported"),
+     "42P19", None),
     (re.compile(r"misuse of window function"), "42P20", None),
+    (re.compile(r"argument of ntile must be a positive integer"), "22014",
+     "argument of ntile must be greater than zero"),
+    (re.compile(r"second argument to nth_value must be a positive integer"), "22016",
+     "argument of nth_value must be greater than zero"),
+    (re.compile(r"RANGE with offset PRECEDING/FOLLOWING requires one ORDER BY"), "42P20",
+     "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column"),
     (re.compile(r"malformed JSON|bad JSON path"), "22P02", None),
     (re.compile(r"integer overflow"), "22003", "bigint out of range"),
     # A cursor's statement that a ROLLBACK TO SAVEPOINT aborted under it.

@@ -32,6 +32,7 @@ from aurora.engine.sql import (
     datetime_in,
     dtformat,
     extensions,
+    frames,
     interval,
     jsonb,
     numeric,
@@ -567,6 +568,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
 
     tz = lambda: s.tz  # noqa: E731 - the session's zone can change with SET TIME ZONE
     aggregates.register(conn)
+    frames.register(conn, tz)
 
     f("pg_null_key", _null_key, 2)
     f("regexp", lambda p, v: _regex_match(s, p, v), 2, True)
@@ -699,6 +701,10 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("make_timestamptz", lambda *a: _make_timestamptz(s.tz, *a), -1)
     f("gcd", _gcd, 2, True)
     f("lcm", _lcm, 2, True)
+    f("factorial", _factorial, 1, True)
+    f("pg_chr", _chr, 1, True)
+    f("pg_uescape", lambda v, *err: _uescape(s, v, *err))
+    f("pg_record", _record, -1, True)
     f("scale", lambda v: _scale(v, "scale"), 1, True)
     f("min_scale", lambda v: _scale(v, "min"), 1, True)
     f("trim_scale", lambda v: _scale(v, "trim"), 1, True)
@@ -1429,6 +1435,8 @@ def _gcd(a: object, b: object) -> object:
         return None
     x, y = numeric.value(a), numeric.value(b)
     assert x is not None and y is not None
+    if not (x.is_finite() and y.is_finite()):
+        return numeric.scaled(numeric.NAN)  # numeric's gcd of NaN or an infinity is NaN
     if x == x.to_integral_value() and y == y.to_integral_value():
         r = math.gcd(int(x), int(y))
         if r >= 2**63:
@@ -1437,7 +1445,7 @@ def _gcd(a: object, b: object) -> object:
     # numeric: Euclid's algorithm on the exact values, at the larger scale
     scale = max(numeric.scale_of(x), numeric.scale_of(y))
     f = Decimal(10) ** scale
-    return numeric.scaled(Decimal(math.gcd(int(x * f), int(y * f))) / f)
+    return numeric.scaled((Decimal(math.gcd(int(x * f), int(y * f))) / f).quantize(1 / f))
 
 
 def _lcm(a: object, b: object) -> object:
@@ -1445,6 +1453,8 @@ def _lcm(a: object, b: object) -> object:
         return None
     x, y = numeric.value(a), numeric.value(b)
     assert x is not None and y is not None
+    if not (x.is_finite() and y.is_finite()):
+        return numeric.scaled(numeric.NAN)
     if x == 0 or y == 0:
         return 0
     g = numeric.value(_gcd(a, b))
@@ -1454,7 +1464,63 @@ def _lcm(a: object, b: object) -> object:
         if r >= 2**63:
             raise SqlError("22003", "bigint out of range")
         return int(r)
-    return numeric.scaled(r)
+    scale = max(numeric.scale_of(x), numeric.scale_of(y))  # numeric_lcm's result scale
+    return numeric.scaled(r.quantize(Decimal(1).scaleb(-scale)))
+
+
+_RECORD_QUOTED = re.compile(r'[",\\()\s]')
+
+
+def _record(*fields: object) -> str:
+    """record_out: fields by their text, NULL as nothing, quoted where record_in needs it."""
+    out = []
+    for v in fields:
+        if v is None:
+            out.append("")
+            continue
+        text = str(v)
+        if not text or _RECORD_QUOTED.search(text):
+            text = '"' + text.replace("\\", "\\\\").replace('"', '""') + '"'
+        out.append(text)
+    return "(" + ",".join(out) + ")"
+
+
+def _uescape(s: Session, v: object, code: str | None = None, message: str = "") -> object:
+    """A U&'...' literal: refused while standard_conforming_strings is off, as PostgreSQL's
+    scanner does; else its decoded text, or the decoding error translation found."""
+    if s.settings.values.get("standard_conforming_strings", "on") == "off":
+        raise SqlError("0A000", "unsafe use of string constant with Unicode escapes")
+    if code is not None:
+        raise SqlError(code, message)
+    return v
+
+
+def _chr(n: object) -> object:
+    """chr(int) in a UTF8 database: the code point, with chr()'s own refusals (54000)."""
+    if n is None:
+        return None
+    c = int(n)  # type: ignore[call-overload]
+    if c == 0:
+        raise SqlError("54000", "null character not permitted")
+    if c < 0:
+        raise SqlError("54000", "character number must be positive")
+    if c > 0x10FFFF:
+        raise SqlError("54000", f"requested character too large for encoding: {c}")
+    if 0xD800 <= c <= 0xDFFF:
+        raise SqlError("54000", f"requested character not valid for encoding: {c}")
+    return chr(c)
+
+
+def _factorial(n: object) -> object:
+    """factorial(bigint), a numeric; PostgreSQL's numeric holds 131072 digits before the point."""
+    if n is None:
+        return None
+    k = int(n)  # type: ignore[call-overload]
+    if k < 0:
+        raise SqlError("22003", "factorial of a negative number is undefined")
+    if k > 1 and math.lgamma(k + 1) / math.log(10) >= 131072:
+        raise SqlError("22003", "value overflows numeric format")
+    return numeric.scaled(Decimal(math.factorial(k)))
 
 
 def _scale(v: object, what: str) -> object:

@@ -91,6 +91,13 @@ _FUNC_TYPES: dict[str, int] = {
     "scale": 23,
     "min_scale": 23,
     "trim_scale": 1700,
+    "factorial": 1700,
+    "numeric_inc": 1700,
+    "booland_statefunc": 16,
+    "boolor_statefunc": 16,
+    **dict.fromkeys(("float8_accum", "float8_regr_accum", "float8_combine",
+                     "float8_regr_combine"), 1022),
+    "row": 2249,
     "json_strip_nulls": 114,
     "jsonb_strip_nulls": 3802,
     "jsonb_contains": 16,
@@ -321,12 +328,16 @@ class Scope:
                 name = src.name.lower()
                 alias = (src.alias or src.name).lower()
                 cte = None if src.db else _cte(node, name)
+                renamed = src.args["alias"].columns if src.args.get("alias") else []
                 if cte is not None:  # WITH name AS (...): a derived table by another name
-                    self.derived[alias] = _derived(cte.this, cte.args["alias"], self)
+                    cols = _derived(cte.this, cte.args["alias"], self)
+                    if renamed:  # FROM cte AS x(a, b): its leading columns renamed
+                        cols = {(renamed[i].name.lower() if i < len(renamed) else n): t
+                                for i, (n, t) in enumerate(cols.items())}
+                    self.derived[alias] = cols
                     continue
                 if src.db.lower() == "information_schema":
                     name = "_is_" + name
-                renamed = src.args["alias"].columns if src.args.get("alias") else []
                 info = self.catalog.table_columns(name) if renamed else None
                 if info:  # t AS x(a, b): the leading columns by their new names
                     self.derived[alias] = {
@@ -661,6 +672,14 @@ class Inferer:
             t = self.type_of(e.this, scope)
             if t is not None and t[0] == 17:
                 return t  # trim of bytea is bytea
+        if isinstance(e, exp.Sign):  # sign(numeric) is numeric, of anything else float8
+            t = self.type_of(e.this, scope)
+            return (types.NUMERIC, -1) if t is not None and t[0] == types.NUMERIC else (701, -1)
+        if isinstance(e, exp.GroupConcat):
+            inner = e.this.this if isinstance(e.this, exp.Order) else e.this
+            t = self.type_of(inner, scope)
+            if t is not None and t[0] == 17:
+                return t  # string_agg of bytea is bytea
         if isinstance(
             e,
             (
@@ -707,7 +726,7 @@ class Inferer:
         if isinstance(e, (exp.JSONExtract, exp.JSONBExtract)):
             t = self.type_of(e.this, scope)
             return t if t and t[0] in (114, 3802) else (3802, -1)
-        if isinstance(e, (exp.Length,)):
+        if isinstance(e, (exp.Length, exp.StrPosition)):
             return types.INT4, -1
         if isinstance(e, exp.ArrayAgg):
             inner = e.this.this if isinstance(e.this, exp.Order) else e.this

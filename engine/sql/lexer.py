@@ -104,6 +104,8 @@ _RISKY_SCAN = re.compile(r"e'|[a-z_][a-z0-9_$]*|::|\[|\$[a-z_]*\$")
 _RISKY_TOKENS = frozenset(
     [
         "by",
+        "preceding",
+        "following",
         "interval",
         "date",
         "time",
@@ -270,6 +272,9 @@ def _normalize_tracked(text: str, first_param: int) -> tuple[str, list[tuple[str
     ordinals = False  # inside ORDER BY / GROUP BY
     type_paren = 0  # depth inside a type modifier's parentheses
     depth = 0
+    # A window frame's offsets stay in the text: SQLite takes no function call there, so
+    # translate.py folds them into constants (``'1 day'::interval preceding``).
+    frame_depth = -1
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup
         tok = m.group()
@@ -285,12 +290,16 @@ def _normalize_tracked(text: str, first_param: int) -> tuple[str, list[tuple[str
             keep = (
                 type_paren > 0 or (ordinals and prev in ("by", ",")) or prev == "[" or prev2 == "["
             )
+        if frame_depth >= 0 and kind in ("s", "n"):
+            keep = True
         if kind in ("s", "n") and not keep:
             parts.append(text[pos : m.start()])
             lits.append((kind, tok))
             parts.append(f"${first_param + len(lits) - 1}")
             pos = m.end()
         if kind == "w":
+            if low in ("rows", "range", "groups") and depth > 0 and frame_depth < 0:
+                frame_depth = depth
             if low == "by" and prev in ("order", "group"):
                 ordinals = True
             elif low in _ORDINAL_END:
@@ -301,6 +310,8 @@ def _normalize_tracked(text: str, first_param: int) -> tuple[str, list[tuple[str
                 if type_paren or prev in _TYPE_WORDS:
                     type_paren += 1
             elif tok == ")":
+                if depth == frame_depth:
+                    frame_depth = -1
                 depth -= 1
                 if type_paren:
                     type_paren -= 1

@@ -263,10 +263,12 @@ def cast(v: object, precision: int | None = None, scale: int | None = None) -> o
     return scaled(apply_typmod(d, precision, scale))
 
 
-def float_cast(v: object, precision: int | None = None, scale: int | None = None) -> object:
-    """``float8::numeric``: float8_numeric keeps DBL_DIG (15) significant digits."""
+def float_cast(v: object, precision: int | None = None, scale: int | None = None,
+               digits: int = 15) -> object:
+    """``float8::numeric``: float8_numeric keeps DBL_DIG (15) significant digits (float4's
+    keeps FLT_DIG, 6)."""
     if type(v) is float:
-        v = format(v, ".15g")
+        v = format(v, f".{digits}g")
     return cast(v, precision, scale)
 
 
@@ -446,7 +448,9 @@ _COMPLEMENT = str.maketrans("0123456789", "9876543210")
 
 
 def _clamp_scale(n: object) -> int:
-    return max(-MAX_DSCALE, min(MAX_DSCALE, int(n)))  # type: ignore[call-overload]
+    """round / trunc's scale within numeric.c's bounds: a digit past the largest weight
+    (NUMERIC_WEIGHT_MAX, 4 digits each, and one more to round up into) down to the dscale."""
+    return max(-131073, min(MAX_DSCALE, int(n)))  # type: ignore[call-overload]
 
 
 def round_(v: object, n: object = 0, hint: int = -1) -> object:
@@ -483,6 +487,14 @@ def ceil(v: object) -> object:
     if x is None or not x.is_finite():
         return None if x is None else scaled(x)
     return scaled(x.to_integral_value(rounding=ROUND_CEILING))
+
+
+def sign(v: object) -> object:
+    """sign(numeric): -1, 0 or 1 as numeric (an infinity's sign, NaN's NaN)."""
+    x = value(v)
+    if x is None or x.is_nan():
+        return None if x is None else scaled(x)
+    return scaled(Decimal(0) if not x else Decimal(1).copy_sign(x))
 
 
 def floor(v: object) -> object:
@@ -850,6 +862,8 @@ def register(conn: apsw.Connection) -> None:
     f("pg_numeric", store)
     f("pg_num_cast", cast)
     f("pg_num_float_cast", float_cast)
+    f("pg_num_float4_cast", lambda v, p=None, s=None: float_cast(v, p, s, 6))
+    f("numeric_inc", lambda v: add(v, 1), 1)  # numeric's internal x + 1
     f("pg_num_add", add)
     f("pg_num_sub", sub)
     f("pg_num_mul", mul)
@@ -865,6 +879,7 @@ def register(conn: apsw.Connection) -> None:
     f("pg_num_trunc", trunc)
     f("pg_num_int", to_integer, 1)
     f("pg_num_ceil", ceil, 1)
+    f("pg_num_sign", sign, 1)
     f("pg_num_floor", floor, 1)
     f("pg_num_abs", abs_)
     f("pg_num_sqrt", sqrt)

@@ -52,7 +52,8 @@ _UNARY: dict[type, str] = {
     exp.Ln: "pg_num_ln",
     exp.Exp: "pg_num_exp",
 }
-_INTEGRAL: dict[type, str] = {exp.Ceil: "pg_num_ceil", exp.Floor: "pg_num_floor"}
+_INTEGRAL: dict[type, str] = {exp.Ceil: "pg_num_ceil", exp.Floor: "pg_num_floor",
+                              exp.Sign: "pg_num_sign"}
 _ROUNDING: dict[type, str] = {exp.Round: "pg_num_round", exp.Trunc: "pg_num_trunc"}
 _CANDIDATES = (
     *_ARITH,
@@ -154,9 +155,12 @@ def _typmod_args(typmod: int) -> list[exp.Expression]:
     return [] if ps is None else [exp.Literal.number(ps[0]), exp.Literal.number(ps[1])]
 
 
-def cast_call(value: exp.Expression, typmod: int, from_float: bool = False) -> exp.Expression:
-    """``value::numeric(p,s)``; a float8 converts with 15 significant digits, as float8_numeric."""
-    name = "pg_num_float_cast" if from_float else "pg_num_cast"
+def cast_call(value: exp.Expression, typmod: int, from_float: bool = False,
+              single: bool = False) -> exp.Expression:
+    """``value::numeric(p,s)``; a float8 converts with 15 significant digits, as float8_numeric,
+    a real (``single``) with 6, as float4_numeric."""
+    name = ("pg_num_float4_cast" if single else "pg_num_float_cast") if from_float \
+        else "pg_num_cast"
     return _fn(name, _operand(value), *_typmod_args(typmod))
 
 
@@ -318,7 +322,8 @@ class NumericRules:
         if kind is exp.Cast:
             oid, typmod = datatype_ref(e.to)
             if oid == types.NUMERIC:
-                return cast_call(e.this, typmod, _float(ts[0]))
+                return cast_call(e.this, typmod, _float(ts[0]),
+                                 ts[0] is not None and ts[0][0] == 700)
             if oid in _TEXT_OIDS and _declared_scale(ts[0]):  # numeric(10,2) 1.5 is '1.50'
                 e.set("this", _scaled(e.this, ts[0]))
             elif oid not in _TEXT_OIDS and _num(ts[0]):  # to an integer: half away from zero

@@ -1577,11 +1577,13 @@ class Session:
         plain = [oid in (types.TEXT, 1043, 1042, 19) for oid in oids]
         width = len(copy.columns)
         text_in = types.text_in
-        # numeric(p,s) rounds to s and is checked against p, as any write to it
+        # numeric(p,s) rounds to s and is checked against p, as any write to it; a real
+        # holds the single-precision value (as float4in reads the text)
         typmods = [by_name[n.lower()].typmod if n.lower() in by_name else -1 for n in copy.columns]
         marks = [
             f"pg_numeric(?, {ps[0]}, {ps[1]})"
             if oid == types.NUMERIC and (ps := types.numeric_precision_scale(tm))
+            else "pg_float4(?)" if oid == 700
             else "?"
             for oid, tm in zip(oids, typmods, strict=True)
         ]

@@ -22,7 +22,7 @@ from sqlglot.dialects.postgres import Postgres
 from sqlglot.dialects.sqlite import SQLite
 from sqlglot.time import format_time
 
-from aurora.engine.sql import arrays, dml, extensions, fromitems, lexer, schemas, types
+from aurora.engine.sql import arrays, dml, extensions, frames, fromitems, lexer, schemas, types
 from aurora.engine.sql.catalog import Catalog
 from aurora.engine.sql.infer import Inferer, column_name, datatype_ref, infer_select
 from aurora.engine.sql.jsonb import TABLE_FUNCTIONS
@@ -190,6 +190,17 @@ def parse(sql: str) -> exp.Expression:
                 c.strip().strip('"').lower() for c in m.group(2).split(",")]
         if using_aliases:
             sql = _USING_ALIAS.sub(r"\1", sql)
+    if sql[:4].lower() == "with" and ("values" in sql or "VALUES" in sql):
+        sql = _with_values(sql)
+    if 'U&"' in sql or 'u&"' in sql:
+        # U&"d\0061t" UESCAPE '!': a quoted name with Unicode escapes, which sqlglot cannot read
+        sql = _UNICODE_NAME.sub(
+            lambda m: '"' + unicode_string(m.group(1).replace('""', '"'), m.group(2) or "\\")
+            .replace('"', '""') + '"', sql)
+    if ", -" in sql or ",-" in sql:
+        # numeric(3, -6): sqlglot reads no negative type modifier; the scale goes in as
+        # numeric.c's 11-bit two's complement, which types.numeric_precision_scale reads
+        sql = _NEGATIVE_SCALE.sub(lambda m: f"{m.group(1)}, {2048 - int(m.group(2))})", sql)
     if "nterval" in sql or "NTERVAL" in sql:
         # sqlglot splits INTERVAL '...' into a number and one unit, losing the rest of the
         # text ('1 day 02:00', 'ago'): a cast keeps it whole.
@@ -214,6 +225,37 @@ def parse(sql: str) -> exp.Expression:
     return tree
 
 
+def _with_values(sql: str) -> str:
+    """``WITH ... VALUES (...)``: sqlglot reads no VALUES after a WITH list, so the main VALUES
+    becomes ``SELECT * FROM (VALUES ...)`` (its columns keep the names column1, column2...)."""
+    depth = 0
+    i = 0
+    quote = ""
+    while i < len(sql):
+        c = sql[i]
+        if quote:
+            if c == quote:
+                quote = ""
+        elif c in "'\"":
+            quote = c
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif depth == 0 and sql[i:i + 6].lower() == "values" and not (
+                sql[i - 1:i].isalnum() or sql[i - 1:i] == "_" or sql[i + 6:i + 7].isalnum()
+                or sql[i + 6:i + 7] == "_"):
+            head = sql[:i].rstrip()
+            if head.endswith(")"):  # the WITH list ends here: this is the main statement
+                body = sql[i:].rstrip().rstrip(";")
+                return f'{head} SELECT * FROM ({body}) AS "*VALUES*"'
+            return sql
+        i += 1
+    return sql
+
+
+_UNICODE_NAME = re.compile(r"""[uU]&"((?:[^"]|"")*)"(?:\s+UESCAPE\s+'([^'])')?""", re.I)
+_NEGATIVE_SCALE = re.compile(r"\b((?:numeric|decimal)\s*\(\s*\d+)\s*,\s*-\s*(\d{1,4})\s*\)", re.I)
 _JSON_EXTRACT_PATH = re.compile(r"\b(json_extract_path(?:_text)?)\s*\(", re.I)
 
 
@@ -596,6 +638,24 @@ class Rewriter:
             self._note_array_elements(node)
         if isinstance(node, (exp.DPipe, exp.Length)):
             self._refuse_numbers_as_text(node)
+        if isinstance(node, exp.Values) and len(node.expressions) > 1:
+            self._values_types([r.expressions for r in node.expressions
+                                if isinstance(r, exp.Tuple)], len(node.expressions))
+        if isinstance(node, exp.SetOperation) and not isinstance(node.parent, exp.SetOperation):
+            arms = _set_arms(node)
+            self._values_types([[_unalias(x) for x in a.expressions] for a in arms], len(arms))
+        if isinstance(node, exp.GroupConcat):
+            t = self.numeric._type(node.this.this if isinstance(node.this, exp.Order)
+                                   else node.this)
+            node.meta["bytea"] = t is not None and t[0] == 17
+        if isinstance(node, exp.Anonymous) and str(node.this).lower() == "row":
+            bools = [(t := self.numeric._type(a)) is not None and t[0] == types.BOOL
+                     for a in node.expressions]
+            node = _row_value(node, bools)
+        if isinstance(node, exp.Window) and node.args.get("spec") is not None:
+            order = node.args.get("order")
+            t = self.numeric._type(order.expressions[0].this) if order else None
+            frames.rewrite(node, t[0] if t is not None else None)  # RANGE offsets
         if isinstance(node, exp.Cast) and datatype_ref(node.to)[0] in (25, 1043, 1042):
             t = self.numeric._type(node.this)
             node.meta["from_bool"] = t is not None and t[0] == types.BOOL
@@ -689,6 +749,30 @@ class Rewriter:
     def _node(self, e: exp.Expression) -> exp.Expression:
         if isinstance(e, exp.Table):
             return self._table(e)
+        if isinstance(e, exp.Chr) and len(e.expressions) == 1:
+            return fn("pg_chr", e.expressions[0])
+        if isinstance(e, exp.GroupConcat) and e.meta.get("bytea"):
+            # string_agg(bytea, bytea): SQLite's group_concat would make text of the bytes
+            sep = e.args.get("separator") or exp.Null()
+            if isinstance(e.this, exp.Order):
+                return fn("pg_bytea_agg", e.this.this,
+                          exp.Order(this=sep, expressions=e.this.expressions))
+            return fn("pg_bytea_agg", e.this, sep)
+        if isinstance(e, exp.GroupConcat) and e.args.get("separator") is not None and isinstance(
+                e.this.this if isinstance(e.this, exp.Order) else e.this, exp.Distinct):
+            return _distinct_string_agg(e)
+        if isinstance(e, exp.Window) and isinstance(e.this, exp.Ntile) and isinstance(
+                e.this.this, exp.Null):
+            return exp.Cast(this=exp.Null(), to=exp.DataType.build("int"))  # ntile(NULL) is NULL
+        if isinstance(e, exp.Count) and e.this is None and not e.expressions:
+            raise SqlError("42809", "count(*) must be used to call a parameterless aggregate "
+                           "function")
+        if isinstance(e, exp.Select) and len(e.args.get("windows") or []) > 1:
+            names = [w.this.name.lower() for w in e.args["windows"]
+                     if isinstance(w.this, exp.Identifier)]
+            dup = next((n for i, n in enumerate(names) if n in names[:i]), None)
+            if dup is not None:
+                raise SqlError("42P20", f'window "{dup}" is already defined')
         if isinstance(e, exp.With):
             if e.args.get("recursive"):
                 _check_recursive(e)
@@ -750,8 +834,13 @@ class Rewriter:
         if isinstance(e, exp.Cast):
             return self._cast(e)
         if isinstance(e, exp.UnicodeString):
+            # checked when run: PostgreSQL refuses U&'' while standard_conforming_strings is off
             escape = e.args.get("escape")
-            return exp.Literal.string(unicode_string(e.this, escape.name if escape else "\\"))
+            try:
+                return fn("pg_uescape", exp.Literal.string(
+                    unicode_string(e.this, escape.name if escape else "\\")))
+            except SqlError as err:
+                return fn("pg_uescape", exp.Null(), _str(err.sqlstate), _str(err.message))
         if isinstance(e, exp.Operator):
             op = str(e.args.get("operator")).split(".")[-1]
             target = e.expression.this if isinstance(e.expression, exp.Collate) else e.expression
@@ -1198,6 +1287,8 @@ class Rewriter:
         return _kind_of(self._oid(e))
 
     def _table(self, e: exp.Table) -> exp.Expression:
+        if e.args.get("only"):
+            e.set("only", None)  # FROM ONLY t: INHERITS here copies columns, never rows
         if isinstance(e.this, (exp.ExplodingGenerateSeries, exp.GenerateSeries)):
             return self._generate_series(e)
         if isinstance(e.this, exp.Anonymous) and str(e.this.this).lower() in ("unnest",):
@@ -1327,6 +1418,22 @@ class Rewriter:
             outs.append(f'_i.key + 1 AS "{ordinality}"')
         sql = f'(SELECT {", ".join(outs)} FROM {source}) AS "{tname}"'
         return exp.Table(this=Raw(this=sql))
+
+    def _values_types(self, rows: list[list[exp.Expression]], count: int) -> None:
+        """VALUES ('0'::numeric), ('inf') (or the arms of a UNION): a column's quoted literals
+        take the type another row casts to, as PostgreSQL resolves the column's type before
+        reading them."""
+        if not rows or len(rows) != count:
+            return
+        for i in range(min(len(r) for r in rows)):
+            to = next((r[i].to for r in rows if isinstance(r[i], exp.Cast)), None)
+            if to is None:
+                continue
+            for r in rows:
+                v = r[i]
+                if (isinstance(v, exp.Literal) and v.is_string) or (
+                        isinstance(v, exp.Parameter) and self.lit_kinds.get(int(v.name)) == "s"):
+                    v.replace(exp.Cast(this=v.copy(), to=to.copy()))
 
     def _values_table(self, e: exp.Values) -> exp.Expression:
         """``(VALUES ...) AS v(a, b)``: SQLite names VALUES columns column1, column2..."""
@@ -1685,6 +1792,9 @@ class Rewriter:
             value = e.args[side]
             if other == 700 and mine in (types.TEXT, 705) and self._is_text(value):
                 e.set(side, fn("pg_float4", value))
+            elif other in _INT_BITS and mine in (types.TEXT, 705) and self._is_text(value):
+                # an expression (or a derived table's column) has no affinity to read '4' as 4
+                e.set(side, fn("pg_int", value, exp.Literal.number(_INT_BITS[other])))
 
     def _is_text(self, e: exp.Expression) -> bool:
         """A string literal of the statement (as written, or taken out by the normaliser)."""
@@ -2112,6 +2222,68 @@ def _jsonb_subscript(e: exp.Bracket) -> exp.Expression:
     return fn("pg_jsonb_subscript", inner, *keys)
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 _OP_NAMES = {exp.EQ: "=", exp.NEQ: "<>", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
+
+
+def _distinct_string_agg(e: exp.GroupConcat) -> exp.Expression:
+    """string_agg(DISTINCT x, sep ORDER BY x): SQLite's DISTINCT takes one argument, so the
+    value and its separator travel as one JSON pair to ``pg_string_agg_distinct``."""
+    order = e.this if isinstance(e.this, exp.Order) else None
+    distinct = order.this if order is not None else e.this
+    args = distinct.expressions
+    if len(args) != 1:
+        return e
+    if order is not None and any(generate(o.this) != generate(args[0])
+                                 for o in order.expressions):
+        raise SqlError("42P10", "in an aggregate with DISTINCT, ORDER BY expressions must "
+                       "appear in argument list")
+    pair: exp.Expression = exp.Distinct(
+        expressions=[fn("json_array", args[0], e.args["separator"])])
+    if order is not None:
+        pair = exp.Order(this=pair, expressions=order.expressions)
+    return fn("pg_string_agg_distinct", pair)
+
+
+def _set_arms(e: exp.Expression) -> list[exp.Select]:
+    """The SELECTs of a chain of UNION / INTERSECT / EXCEPT, left to right ([] if an arm is
+    something else)."""
+    if isinstance(e, exp.Select):
+        return [e]
+    if isinstance(e, exp.Subquery):
+        return _set_arms(e.this)
+    if isinstance(e, exp.SetOperation):
+        left, right = _set_arms(e.this), _set_arms(e.expression)
+        return left + right if left and right else []
+    return []
+
+
+def _unalias(e: exp.Expression) -> exp.Expression:
+    return e.this if isinstance(e, exp.Alias) else e
+
+
+def _row_value(e: exp.Anonymous, bools: list[bool]) -> exp.Expression:
+    """ROW(a, b): compared with another row, SQLite's row value; otherwise a record, as the
+    text PostgreSQL prints for it (``(1,"a b",)``), which equality and UNION compare."""
+    parent = e.parent
+    quantified = isinstance(parent, (exp.EQ, exp.NEQ)) and isinstance(
+        parent.expression, (exp.Any, exp.All))
+    if isinstance(parent, (exp.Array, exp.ArrayConcat, exp.DPipe)) or (
+            quantified and not isinstance(_unparen(parent.expression.this), exp.Subquery)):
+        # an array of records would hold their text, which ANY and ORDER BY misread
+        raise SqlError("0A000", "arrays of records are not supported")
+    if isinstance(parent, (*_COMPARISONS, exp.In)):
+        new: exp.Expression = exp.Tuple(expressions=list(e.expressions))
+    elif not (isinstance(parent, (exp.Select, exp.Alias, exp.Tuple, exp.Values))
+              or (isinstance(parent, exp.Anonymous) and str(parent.this).lower() == "pg_record")):
+        return e  # row_to_json(ROW(...)), ROW(...)::type, IS NULL: each its own rule
+    else:
+        new = fn("pg_record", *(
+            exp.Case(ifs=[exp.If(this=a.copy(), true=_str("t")),
+                          exp.If(this=exp.Not(this=a.copy()), true=_str("f"))])
+            if is_bool else a if isinstance(a, exp.Anonymous) and str(a.this).lower() == "row"
+            else exp.Cast(this=a, to=exp.DataType.build("text"))
+            for a, is_bool in zip(e.expressions, bools, strict=True)))  # boolout: t / f
+    e.replace(new)
+    return new
 
 
 def _quantified(e: exp.Binary) -> tuple[bool, exp.Expression] | None:
@@ -2719,6 +2891,26 @@ def _check_recursive(w: exp.With) -> None:
                 raise SqlError("0A000", f"{what} in a recursive query is not implemented")
         if term.args.get("locks"):
             raise SqlError("0A000", "FOR UPDATE/SHARE in a recursive query is not implemented")
+        _check_outer_join(term, name)
+
+
+def _check_outer_join(term: exp.Expression, name: str) -> None:
+    """The recursive reference may not sit on the nullable side of an outer join (42P19)."""
+    frm = term.args.get("from_")
+    if not isinstance(term, exp.Select) or frm is None:
+        return
+
+    def is_ref(item: exp.Expression) -> bool:
+        return isinstance(item, exp.Table) and item.name.lower() == name
+
+    seen = is_ref(frm.this)
+    for join in term.args.get("joins") or []:
+        side = str(join.args.get("side") or "").upper()
+        here = is_ref(join.this)
+        if (side in ("LEFT", "FULL") and here) or (side in ("RIGHT", "FULL") and seen):
+            raise SqlError("42P19", f'recursive reference to query "{name}" must not appear '
+                           "within an outer join")
+        seen = seen or here
 
 
 def unicode_string(body: str, escape: str) -> str:

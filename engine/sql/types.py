@@ -206,13 +206,12 @@ def oid_of(name: str) -> int:
 
 def typmod_of(name: str, oid: int) -> int:
     """PostgreSQL's atttypmod for a declared type (``numeric(10,2)``, ``varchar(20)``)."""
-    m = re.search(r"\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)", name)
+    m = re.search(r"\(\s*(\d+)\s*(?:,\s*(-?\d+)\s*)?\)", name)
     if not m:
         return -1
     a = int(m.group(1))
     if oid == NUMERIC:
-        s = int(m.group(2) or 0)
-        return ((a << 16) | s) + 4
+        return numeric_typmod(a, int(m.group(2) or 0))
     if oid in (1042, 1043, 1014, 1015):  # char(n), varchar(n) and their arrays
         return a + 4
     if oid in (1083, 1114, 1184, 1266):
@@ -231,8 +230,8 @@ def format_type(oid: int | None, typmod: int | None = -1) -> str | None:
     tm = -1 if typmod is None else int(typmod)
     if tm >= 0:
         if t.oid == NUMERIC and tm >= 4:
-            tm -= 4
-            name = f"numeric({tm >> 16},{tm & 0xFFFF})"
+            precision, scale = numeric_precision_scale(tm)  # type: ignore[misc]
+            name = f"numeric({precision},{scale})"
         elif t.oid in (1042, 1043) and tm >= 4:
             name = f"{name}({tm - 4})"
         elif t.oid in (1014, 1015) and tm >= 4:
@@ -242,17 +241,23 @@ def format_type(oid: int | None, typmod: int | None = -1) -> str | None:
     return name
 
 
+def numeric_typmod(precision: int, scale: int) -> int:
+    """numeric(p,s)'s typmod as numeric.c packs it: the scale in 11 bits, two's complement
+    (PostgreSQL 15 takes scales from -1000 to 1000, also above the precision)."""
+    return ((precision << 16) | (scale & 0x7FF)) + 4
+
+
 def numeric_precision_scale(typmod: int) -> tuple[int, int] | None:
     """(precision, scale) of a numeric(p,s) typmod; None for plain numeric."""
     if typmod is None or typmod < 4:
         return None
-    return (typmod - 4) >> 16, (typmod - 4) & 0xFFFF
+    return (typmod - 4) >> 16, (((typmod - 4) & 0x7FF) ^ 1024) - 1024
 
 
 def numeric_scale(typmod: int) -> int | None:
-    if typmod is None or typmod < 4:
-        return None
-    return (typmod - 4) & 0xFFFF
+    """The display scale of a numeric(p,s) value: s, or 0 for a negative s."""
+    ps = numeric_precision_scale(typmod)
+    return None if ps is None else max(ps[1], 0)
 
 
 # --- values into SQLite -------------------------------------------------------------------
