@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import apsw
 from sqlglot import exp
 
-from aurora.engine.sql import composite, fkeys, schemas, tabledef, types
+from aurora.engine.sql import composite, fkeys, partitions, schemas, tabledef, types
 from aurora.engine.sql.functions import viewdef_comment
 from aurora.engine.sql.infer import datatype_ref, infer_select
 from aurora.engine.sql.numeric_rewrite import stored_literal
@@ -79,6 +79,10 @@ def create(s: Session, sql: str) -> StatementResult:
 
 
 def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
+    if tree.find(exp.PartitionedOfProperty) is not None:
+        with s.atomic():
+            partitions.create_partition(s, tree)
+        return StatementResult("CREATE TABLE")
     schema = tree.this
     if not isinstance(schema, exp.Schema):
         return _create_table_as(s, tree)
@@ -224,6 +228,7 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
     schema.set(
         "expressions", [e for e in schema.expressions if isinstance(e, exp.ColumnDef)] + table_items
     )
+    partition_by = partitions.partition_by(tree)
     tree.set("properties", None)
     ddl = generate(tree)
     with s.atomic():
@@ -249,6 +254,9 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
             _add_foreign_key(s, table, cname, cols, ref, node)
         if later.fks:
             fkeys.refresh_triggers(s.conn, table)
+        if partition_by is not None:
+            s.catalog.refresh(force=True)
+            partitions.created_partitioned(s, table, partition_by)
     return StatementResult("CREATE TABLE")
 
 
@@ -846,6 +854,8 @@ def drop(s: Session, sql: str) -> StatementResult:
                 s.sequences.drop(name, if_exists)
                 continue
             sqlite_kind = {"table": "table", "index": "index", "view": "view"}[kind]
+            if kind == "table" and partitions.drop(s, name) and not _exists(s, name, "table"):
+                continue  # a partition: its view, its rows and the partitions under it
             if not _exists(s, name, sqlite_kind):
                 if if_exists:
                     continue
@@ -944,22 +954,33 @@ def _refuse_constraint_index(s: Session, index: str) -> None:
 
 
 _TRUNCATE = re.compile(
-    r"\s*truncate\s+(?:table\s+)?(?:only\s+)?(.*?)(\s+(?:restart|continue)\s+identity)?"
+    r"\s*truncate\s+(?:table\s+)?(.*?)(\s+(?:restart|continue)\s+identity)?"
     r"(\s+(?:cascade|restrict))?\s*$",
     re.I | re.S,
 )
+_ONLY = re.compile(r"\s*only\s+(?=\S)", re.I)
 
 
 def truncate(s: Session, sql: str) -> StatementResult:
     m = _TRUNCATE.match(sql)
     if not m:
         raise SqlError("42601", "syntax error in TRUNCATE")
-    names = [schemas.stored_name(s.conn, n) for n in m.group(1).split(",")]
+    only: set[str] = set()
+    names = []
+    for n in m.group(1).split(","):
+        if (o := _ONLY.match(n)) is not None:
+            n = n[o.end():]
+        names.append(schemas.stored_name(s.conn, n))
+        if o is not None:
+            only.add(names[-1].lower())
     restart = bool(m.group(2)) and "restart" in m.group(2).lower()
     cascade = bool(m.group(3)) and "cascade" in m.group(3).lower()
+    tree = partitions.load(s.conn)
     for name in names:
-        if not _exists(s, name, "table"):
+        if not _exists(s, name, "table") and name.lower() not in tree:
             raise SqlError("42P01", f'relation "{name}" does not exist')
+        if name.lower() in only and (rel := tree.get(name.lower())) and rel.strategy:
+            partitions.truncate(s, name, True)  # 42809
     names = _truncate_set(s, names, cascade)
     with s.atomic():
         # Every table that references one being emptied is emptied too: no row can be left
@@ -967,6 +988,8 @@ def truncate(s: Session, sql: str) -> StatementResult:
         s.fk.suspended = True
         try:
             for name in names:
+                if partitions.truncate(s, name, name.lower() in only):
+                    continue
                 s.conn.execute(f"DELETE FROM {_q(name)}")
                 if restart:
                     for seq in s.sequences.owned_by(name):
@@ -1000,6 +1023,11 @@ def _truncate_set(s: Session, names: list[str], cascade: bool) -> list[str]:
     return out
 
 
+_PARTITION = re.compile(
+    r"\s*alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?(\S+)\s+(attach|detach)\s+partition\s+"
+    r"(\S+?)(?:\s+(for\s+values\s.*|default))?(?:\s+(?:concurrently|finalize))?\s*;?\s*$",
+    re.I | re.S,
+)
 _RENAME_CONSTRAINT = re.compile(
     r"\s*alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?(\S+)\s+rename\s+constraint\s+(\S+)\s+to\s+(\S+)\s*;?\s*$",
     re.I | re.S,
@@ -1016,6 +1044,14 @@ def alter(s: Session, sql: str) -> StatementResult:
         raise SqlError("0A000", f"{' '.join(sql.split()[:2]).upper()} is not supported")
     if (result := _alter_misc(s, sql)) is not None:
         return result
+    if m := _PARTITION.match(sql):
+        parent, table = schemas.stored_name(s.conn, m.group(1)), schemas.stored_name(s.conn, m.group(3))
+        with s.atomic():
+            if m.group(2).lower() == "attach":
+                partitions.attach(s, parent, table, m.group(4) or "")
+            else:
+                partitions.detach(s, parent, table)
+        return StatementResult("ALTER TABLE")
     if m := _RENAME_CONSTRAINT.match(sql):
         table = schemas.stored_name(s.conn, m.group(1))
         old, new = _unquote_name(m.group(2)), _unquote_name(m.group(3))

@@ -37,6 +37,7 @@ from aurora.engine.sql import (
     functions,
     jsonrecord,
     lexer,
+    partitions,
     pgcatalog,
     schemas,
     types,
@@ -584,6 +585,8 @@ class Session:
         if "." in text:
             schemas.qualify_tables(tree, self.conn)
         userfuncs.inline(tree, self.conn)
+        if "tableoid" in text.lower():
+            partitions.tableoid(tree, self)
         if "_record" in text:
             jsonrecord.expand(tree, self.conn, self.catalog)  # json_populate_record(...) as a subquery
         kind = {

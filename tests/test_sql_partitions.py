@@ -1,0 +1,116 @@
+"""Declarative partitioning answers as PostgreSQL 15 does: routing, partition constraints,
+tableoid, ATTACH / DETACH, TRUNCATE and DROP."""
+
+from __future__ import annotations
+
+import pytest
+
+from aurora.engine.sqlapi import SqlError
+
+
+def _state(s, sql: str) -> str:
+    with pytest.raises(SqlError) as e:
+        s.execute(sql)
+    return e.value.sqlstate
+
+
+def _rows(s, sql: str) -> list[tuple]:
+    return [tuple(r) for r in s.execute(sql).rows]
+
+
+@pytest.fixture
+def parted(s):
+    s.execute("create table lp (a text, b int) partition by list (lower(a))")
+    s.execute("create table lp_ab partition of lp for values in ('aa', 'bb')")
+    s.execute("create table lp_null partition of lp for values in (null)")
+    s.execute("create table lp_ef partition of lp for values in ('ee', 'ff') "
+              "partition by range (b)")
+    s.execute("create table lp_ef1 partition of lp_ef for values from (1) to (10)")
+    s.execute("create table lp_ef2 partition of lp_ef for values from (10) to (20)")
+    return s
+
+
+def test_rows_go_to_their_partition(parted):
+    s = parted
+    s.execute("insert into lp values ('aa', 1), ('EE', 1), ('ff', 15), (null, 3)")
+    assert _rows(s, "select tableoid::regclass::text, * from lp order by 1") == [
+        ("lp_ab", "aa", 1), ("lp_ef1", "EE", 1), ("lp_ef2", "ff", 15), ("lp_null", None, 3)]
+    assert _rows(s, "select * from lp_ef order by b") == [("EE", 1), ("ff", 15)]
+    assert _rows(s, "select * from lp_ef2") == [("ff", 15)]
+
+
+def test_no_partition_and_partition_constraint(parted):
+    s = parted
+    assert _state(s, "insert into lp values ('cc', 1)") == "23514"
+    assert _state(s, "insert into lp values ('ee', 0)") == "23514"  # no sub-partition
+    assert _state(s, "insert into lp_ab values ('ee', 1)") == "23514"
+    assert _state(s, "insert into lp_ef1 values ('ee', 10)") == "23514"
+    s.execute("insert into lp_ef1 values ('ee', 9)")
+    assert _rows(s, "select count(*) from lp") == [(1,)]
+
+
+def test_update_moves_the_row(parted):
+    s = parted
+    s.execute("insert into lp values ('ee', 1)")
+    assert s.execute("update lp set b = 12 where b = 1").tag == "UPDATE 1"
+    assert _rows(s, "select tableoid::regclass::text, b from lp") == [("lp_ef2", 12)]
+    # an UPDATE of the partition itself may not move it out
+    assert _state(s, "update lp_ef2 set b = 1") == "23514"
+
+
+def test_range_bounds_minvalue_maxvalue_and_default(s):
+    s.execute("create table mc (a int, b int) partition by range (a, b)")
+    s.execute("create table mc0 partition of mc for values from (minvalue, minvalue) to (1, 5)")
+    s.execute("create table mc1 partition of mc for values from (1, 5) to (1, maxvalue)")
+    s.execute("create table mcd partition of mc default")
+    s.execute("insert into mc values (0, 100), (1, 4), (1, 5), (1, 1000), (2, 0), (null, 1)")
+    assert _rows(s, "select tableoid::regclass::text, a, b from mc order by a nulls last, b") == [
+        ("mc0", 0, 100), ("mc0", 1, 4), ("mc1", 1, 5), ("mc1", 1, 1000), ("mcd", 2, 0),
+        ("mcd", None, 1)]
+    assert _state(s, "create table bad partition of mc for values from (minvalue, 0) "
+                     "to (1, 1)") == "42804"
+    assert _state(s, "create table ov partition of mc for values from (0, 0) to (0, 1)") \
+        == "42P17"
+    # the default partition holds (2, 0): a new partition that would take it is refused
+    assert _state(s, "create table mc2 partition of mc for values from (2, 0) to (3, 0)") \
+        == "23514"
+
+
+def test_attach_detach_truncate_drop(parted):
+    s = parted
+    s.execute("create table t (b int, a text)")
+    s.execute("insert into t values (1, 'zz')")
+    assert _state(s, "alter table lp attach partition t for values in ('gg')") == "23514"
+    s.execute("delete from t")
+    s.execute("insert into t values (1, 'gg')")
+    s.execute("alter table lp attach partition t for values in ('gg')")
+    assert _rows(s, "select tableoid::regclass::text, a, b from lp") == [("t", "gg", 1)]
+    assert _rows(s, "select * from t") == [(1, "gg")]
+    s.execute("insert into lp values ('aa', 1)")
+    s.execute("alter table lp detach partition t")
+    assert _rows(s, "select tableoid::regclass::text, a from lp") == [("lp_ab", "aa")]
+    assert _rows(s, "select b, a from t") == [(1, "gg")]
+    assert _state(s, "insert into lp values ('gg', 1)") == "23514"
+    assert _state(s, "truncate only lp") == "42809"
+    s.execute("truncate lp_ab")
+    assert _rows(s, "select count(*) from lp") == [(0,)]
+    s.execute("drop table lp")
+    assert _state(s, "select * from lp_ef1") == "42P01"
+
+
+def test_tableoid_of_a_table(s):
+    s.execute("create table plain (x int)")
+    s.execute("insert into plain values (1)")
+    oid = _rows(s, "select oid from pg_class where relname = 'plain'")[0][0]
+    assert _rows(s, "select tableoid, tableoid::regclass::text, x from plain") == [
+        (oid, "plain", 1)]
+
+
+def test_on_conflict_through_the_parent(s):
+    s.execute("create table pk (a int primary key, b text) partition by range (a)")
+    s.execute("create table pk1 partition of pk for values from (0) to (10)")
+    s.execute("create table pk2 partition of pk for values from (10) to (20)")
+    s.execute("insert into pk values (1, 'x'), (11, 'y')")
+    s.execute("insert into pk values (1, 'z') on conflict (a) do update set b = excluded.b")
+    assert _rows(s, "select * from pk1") == [(1, "z")]
+    assert _state(s, "insert into pk2 values (11, 'w')") == "23505"
