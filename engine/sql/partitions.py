@@ -499,6 +499,8 @@ def attach(s: Session, parent: str, table: str, bound_text: str) -> None:
     listed = ", ".join(_q(n) for n in names)
     rows = s.conn.execute(f"SELECT {listed} FROM {_q(table)}").fetchall()
     under = subtree(rels, table)[1:] if own is not None else []
+    for rel in reversed(under):  # views of the table: made again over the view it becomes
+        s.conn.execute(f"DROP VIEW IF EXISTS {_q(rel.name)}")
     s.conn.execute(f"DROP TABLE {_q(table)}")
     s.conn.execute("DELETE FROM main._aurora_columns WHERE lower(table_name)=lower(?)", (table,))
     s.conn.execute("DELETE FROM main._aurora_constraints WHERE lower(table_name)=lower(?)",
