@@ -114,3 +114,47 @@ def test_on_conflict_through_the_parent(s):
     s.execute("insert into pk values (1, 'z') on conflict (a) do update set b = excluded.b")
     assert _rows(s, "select * from pk1") == [(1, "z")]
     assert _state(s, "insert into pk2 values (11, 'w')") == "23505"
+
+
+def test_constraints_of_one_partition(s):
+    s.execute("create table pc (a int, b char) partition by list (a)")
+    s.execute("create table pc1 partition of pc (b unique, constraint ck check (b <> 'z')) "
+              "for values in (1, 2)")
+    s.execute("create table pc2 partition of pc for values in (3, 4)")
+    s.execute("insert into pc values (1, 'a'), (3, 'a'), (4, 'a'), (3, 'z')")
+    assert _state(s, "insert into pc values (2, 'a')") == "23505"
+    assert _state(s, "insert into pc values (1, 'z')") == "23514"
+    s.execute("create table t (a int not null, b char check (b <> 'q'))")
+    s.execute("alter table pc attach partition t for values in (5)")
+    assert _state(s, "insert into pc values (5, 'q')") == "23514"  # t's own CHECK holds on
+    s.execute("alter table pc detach partition pc1")
+    assert _rows(s, "select * from pc1") == [(1, "a")]
+    assert _state(s, "insert into pc1 values (7, 'a')") == "23505"
+    assert _state(s, "insert into pc1 values (8, 'z')") == "23514"
+
+
+def test_truncate_cascade_of_a_referenced_partition(s):
+    s.execute("create table ta (a int primary key) partition by range (a)")
+    s.execute("create table ta1 partition of ta for values from (0) to (10)")
+    s.execute("create table ta2 partition of ta for values from (10) to (20)")
+    s.execute("insert into ta values (0), (5), (10)")
+    s.execute("create table rb (b int primary key, a int references ta(a) on delete cascade)")
+    s.execute("insert into rb values (1, 0), (2, 10)")
+    assert _state(s, "truncate ta1") == "0A000"
+    s.execute("truncate ta1 cascade")
+    assert _rows(s, "select count(*) from rb") == [(0,)]
+    assert _rows(s, "select a from ta") == [(10,)]
+
+
+def test_alter_of_the_partitioned_table(s):
+    s.execute("create table pc (a int, b char, c int) partition by list (a)")
+    s.execute("create table pc1 partition of pc (c unique) for values in (1, 2)")
+    s.execute("insert into pc values (1, 'a', 1)")
+    assert _state(s, "alter table pc drop column a") == "42P16"
+    s.execute("alter table pc drop column c")  # the partition's unique key on c goes too
+    s.execute("alter table pc rename to pz")
+    s.execute("alter table pz add column d int")
+    s.execute("insert into pz values (1, 'b', 3)")
+    assert _state(s, "insert into pz values (7, 'b', 3)") == "23514"
+    assert _rows(s, "select tableoid::regclass::text, * from pz order by b") == [
+        ("pc1", 1, "a", None), ("pc1", 1, "b", 3)]

@@ -1004,10 +1004,13 @@ def _truncate_set(s: Session, names: list[str], cascade: bool) -> list[str]:
     """The tables TRUNCATE empties: PostgreSQL refuses to empty a referenced table alone."""
     out = list(names)
     fks = fkeys.load(s.conn)
+    tree = partitions.load(s.conn) if fks else {}
     grew = True
     while grew:
         grew = False
         chosen = {n.lower() for n in out}
+        # a partition's rows are its root table's: a key referencing the root refers to them
+        chosen |= {partitions.root_of(tree, n).name.lower() for n in chosen if n in tree}
         for fk in fks:
             if fk.ref_table.lower() in chosen and fk.table.lower() not in chosen:
                 if not cascade:
@@ -1082,9 +1085,12 @@ def alter(s: Session, sql: str) -> StatementResult:
         # Triggers are made again from the catalog once every action is done.
         touched = {table}
         fkeys.drop_triggers(s.conn, fkeys.involving(s.conn, table))
+        parted, before = partitions.before_alter(s, table), table
         for action in tree.args.get("actions") or []:
             table = _alter_action(s, table, action, bool(tree.args.get("not_valid")))
             touched.add(table)
+        if parted:
+            partitions.after_alter(s, before, table)
         fkeys.refresh_triggers(s.conn, *touched)
     return StatementResult("ALTER TABLE")
 
@@ -1638,6 +1644,7 @@ def _drop_column(s: Session, table: str, column: str, if_exists: bool, cascade: 
     column, pk = rows[0]
     if pk:
         raise SqlError("0A000", "dropping a primary key column is not supported")
+    partitions.drop_column(s, table, column)
     low = column.lower()
     for fk in fkeys.load(s.conn):
         if fk.table.lower() == table.lower() and low in (c.lower() for c in fk.columns):

@@ -15,6 +15,7 @@ made with the first partitioned table: a database without one pays nothing.
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING
 
 import apsw
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
     from aurora.engine.sql.session import Session
 
 
+_OWN = "_aurora_own:"  # the CHECKs of one partition on the root table: _aurora_own:part:name
+
+
 def _check_name(root: str) -> str:
     """The root table's CHECK that a row is in some partition; errors.py reads the name."""
     return f"_aurora_partition:{root}"
@@ -40,7 +44,8 @@ CREATE TABLE IF NOT EXISTS main._aurora_partitions (
     bound TEXT,
     strategy TEXT,
     key TEXT,
-    columns TEXT
+    columns TEXT,
+    constraints TEXT
 )
 """
 
@@ -48,14 +53,17 @@ _STRATEGY = {"RANGE": "r", "LIST": "l", "HASH": "h"}
 
 
 class Rel:
-    """One relation of a partition tree."""
+    """One relation of a partition tree. ``constraints`` are the partition's own CHECKs
+    (``["c", name, SQLite expression]``) and unique keys (``["u", name, [columns]]``), kept
+    on the root table for the rows of this partition."""
 
     def __init__(self, name: str, parent: str | None, bound: str | None, strategy: str | None,
-                 key: str | None, columns: str | None) -> None:
+                 key: str | None, columns: str | None, constraints: str | None = None) -> None:
         self.name, self.parent, self.bound = name, parent, bound
         self.strategy = strategy
         self.key: list[str] = json.loads(key) if key else []
         self.columns: list[str] | None = json.loads(columns) if columns else None
+        self.constraints: list[list] = json.loads(constraints) if constraints else []
 
     @property
     def is_default(self) -> bool:
@@ -74,7 +82,8 @@ def load(conn: apsw.Connection) -> dict[str, Rel]:
     return {
         r[0].lower(): Rel(*r)
         for r in conn.execute(
-            "SELECT name, parent, bound, strategy, key, columns FROM main._aurora_partitions "
+            "SELECT name, parent, bound, strategy, key, columns, constraints "
+            "FROM main._aurora_partitions "
             "ORDER BY rowid")
     }
 
@@ -273,6 +282,25 @@ def _refresh(s: Session, root: str) -> None:
     text = tabledef.TableText(s.conn, root)
     text.drop_check(_check_name(root))
     text.add_check(_check_name(root), _sqlite_condition(s, pg) if leaf_conds else "0")
+    for name, _e, _c in text.checks():
+        if name and name.startswith(_OWN):
+            text.drop_check(name)
+    for rel in subtree(rels, root)[1:]:
+        cond = None
+        for kind, name, what in rel.constraints:
+            cond = cond or _sqlite_condition(s, full_condition(s, rels, rel))
+            if kind == "c":
+                text.add_check(f"{_OWN}{rel.name}:{name}",
+                               f"CASE WHEN ({cond}) THEN ({what}) ELSE 1 END")
+            else:
+                s.conn.execute(f"DROP INDEX IF EXISTS {_q(name)}")
+                cols = ", ".join(_q(c) for c in what)
+                try:
+                    s.conn.execute(f"CREATE UNIQUE INDEX {_q(name)} ON {_q(root)} ({cols}) "
+                                   f"WHERE ({cond}) IS TRUE")
+                except apsw.SQLError:
+                    raise SqlError("0A000", "this unique key of a partition is not supported "
+                                   "here") from None
     tabledef.write(s.conn, text)
     for rel in subtree(rels, root)[1:]:
         _make_view(s, rels, rel)
@@ -293,13 +321,15 @@ def _make_view(s: Session, rels: dict[str, Rel], rel: Rel) -> None:
 
 
 def _record(s: Session, name: str, parent: str | None, bound: str | None,
-            strategy: str | None, key: list[str] | None, columns: list[str] | None) -> None:
+            strategy: str | None, key: list[str] | None, columns: list[str] | None,
+            constraints: list[list] | None = None) -> None:
     s.conn.execute(_CATALOG)
     s.conn.execute(
         "INSERT OR REPLACE INTO main._aurora_partitions(name, parent, bound, strategy, key, "
-        "columns) VALUES (?,?,?,?,?,?)",
+        "columns, constraints) VALUES (?,?,?,?,?,?,?)",
         (name, parent, bound, strategy, json.dumps(key) if key else None,
-         json.dumps(columns) if columns else None),
+         json.dumps(columns) if columns else None,
+         json.dumps(constraints) if constraints else None),
     )
 
 
@@ -349,7 +379,53 @@ def create_partition(s: Session, tree: exp.Expression) -> None:
         if tree.args.get("exists"):
             return
         raise SqlError("42P07", f'relation "{name}" already exists')
-    _attach(s, name, parent, Bound(prop.expression), partition_by(tree), None)
+    own = _own_constraints(s, name, prop.this) if isinstance(prop.this, exp.Schema) else []
+    _attach(s, name, parent, Bound(prop.expression), partition_by(tree), None, own)
+
+
+def _own_constraints(s: Session, table: str, schema: exp.Schema) -> list[list]:
+    """The column and table constraints written in ``PARTITION OF p (...)``: CHECK, NOT
+    NULL, UNIQUE and PRIMARY KEY hold for this partition's rows (a DEFAULT is not kept)."""
+    out: list[list] = []
+
+    def check(name: str | None, pg: str, cols: list[str]) -> None:
+        out.append(["c", name or f"{table}_{'_'.join(cols)}_check", _sqlite_condition(s, pg)])
+
+    def unique(name: str | None, cols: list[str], suffix: str) -> None:
+        out.append(["u", name or f"{table}_{'_'.join(cols)}_{suffix}", cols])
+
+    for item in schema.expressions:
+        if isinstance(item, exp.ColumnDef):
+            col = item.name
+            for cons in item.args.get("constraints") or []:
+                k = cons.args.get("kind")
+                if isinstance(k, exp.NotNullColumnConstraint):
+                    out.append(["c", f"{table}_{col}_not_null", f"{_q(col)} IS NOT NULL"])
+                elif isinstance(k, exp.CheckColumnConstraint):
+                    check(cons.name or None, k.this.sql("postgres"), [col])
+                elif isinstance(k, exp.UniqueColumnConstraint):
+                    unique(cons.name or None, [col], "key")
+                elif isinstance(k, exp.PrimaryKeyColumnConstraint):
+                    out.append(["c", f"{table}_{col}_not_null", f"{_q(col)} IS NOT NULL"])
+                    unique(cons.name or None, [col], "pkey")
+            continue
+        name = item.name or None if isinstance(item, exp.Constraint) else None
+        inner = item.expressions[0] if isinstance(item, exp.Constraint) and item.expressions \
+            else item
+        if isinstance(inner, exp.CheckColumnConstraint):
+            check(name, inner.this.sql("postgres"),
+                  sorted({c.name for c in inner.this.find_all(exp.Column)}))
+        elif isinstance(inner, exp.UniqueColumnConstraint):
+            sch = inner.this
+            cols = [c.name for c in (sch.expressions if isinstance(sch, exp.Schema)
+                                     else inner.expressions)]
+            unique(name, cols, "key")
+        elif isinstance(inner, exp.PrimaryKey):
+            cols = [c.name for c in inner.expressions]
+            for c in cols:
+                out.append(["c", f"{table}_{c}_not_null", f"{_q(c)} IS NOT NULL"])
+            unique(name, cols, "pkey")
+    return out
 
 
 def _true_name(s: Session, name: str) -> str:
@@ -359,7 +435,8 @@ def _true_name(s: Session, name: str) -> str:
 
 
 def _attach(s: Session, name: str, parent: str, bound: Bound,
-            sub: tuple[str, list[str]] | None, columns: list[str] | None) -> None:
+            sub: tuple[str, list[str]] | None, columns: list[str] | None,
+            constraints: list[list] | None = None) -> None:
     rels = load(s.conn)
     prel = rels.get(parent.lower())
     if prel is None:
@@ -397,7 +474,7 @@ def _attach(s: Session, name: str, parent: str, bound: Bound,
             raise SqlError("23514", f'updated partition constraint for default partition '
                            f'"{d.name if d else prel.name}" would be violated by some row')
     _record(s, name, prel.name, bound.text(),
-            sub[0] if sub else None, sub[1] if sub else None, columns)
+            sub[0] if sub else None, sub[1] if sub else None, columns, constraints)
     _refresh(s, root)
 
 
@@ -454,8 +531,9 @@ def _check_overlap(s: Session, rels: dict[str, Rel], prel: Rel, name: str, bound
 
 def attach(s: Session, parent: str, table: str, bound_text: str) -> None:
     """ALTER TABLE parent ATTACH PARTITION table FOR VALUES ...: the table's rows move into
-    the parent's root table (each must fit the bound: 23514) and the table becomes a view."""
-    from aurora.engine.sql import ddl
+    the parent's root table (each must fit the bound: 23514) and the table becomes a view;
+    its CHECK and NOT NULL constraints hold on for its rows."""
+    from aurora.engine.sql import ddl, tabledef
 
     parent, table = _true_name(s, parent), _true_name(s, table)
     pcols = s.catalog.table_columns(parent)
@@ -498,6 +576,10 @@ def attach(s: Session, parent: str, table: str, bound_text: str) -> None:
                            "by some row")
     listed = ", ".join(_q(n) for n in names)
     rows = s.conn.execute(f"SELECT {listed} FROM {_q(table)}").fetchall()
+    kept = [["c", name, expr] for name, expr, _c in tabledef.TableText(s.conn, table).checks()
+            if name and not name.startswith("_aurora_")]
+    kept += [["c", f"{table}_{n}_not_null", f"{_q(n)} IS NOT NULL"] for n, in s.conn.execute(
+        "SELECT name FROM pragma_table_info(?) WHERE \"notnull\" AND NOT pk", (table,))]
     under = subtree(rels, table)[1:] if own is not None else []
     for rel in reversed(under):  # views of the table: made again over the view it becomes
         s.conn.execute(f"DROP VIEW IF EXISTS {_q(rel.name)}")
@@ -505,7 +587,8 @@ def attach(s: Session, parent: str, table: str, bound_text: str) -> None:
     s.conn.execute("DELETE FROM main._aurora_columns WHERE lower(table_name)=lower(?)", (table,))
     s.conn.execute("DELETE FROM main._aurora_constraints WHERE lower(table_name)=lower(?)",
                    (table,))
-    _attach(s, table, parent, bound, sub, names if names != [c.name for c in pcols] else None)
+    _attach(s, table, parent, bound, sub, names if names != [c.name for c in pcols] else None,
+            kept + (own.constraints if own is not None else []))
     for rel in under:
         _make_view(s, load(s.conn), rel)
     if rows:
@@ -542,8 +625,16 @@ def detach(s: Session, parent: str, table: str) -> None:
     text.drop_check(_check_name(root))
     by_name = {c.name.lower(): c for c in text.columns()}
     body = ", ".join([by_name[n.lower()].sql() for n in names]
-                     + [i.sql() for i in text.constraints()])
+                     + [i.sql() for i in text.constraints()
+                        if not (i.name or "").startswith(_OWN)]
+                     + [f"CONSTRAINT {_q(name)} CHECK ({what})"
+                        for kind, name, what in rel.constraints if kind == "c"])
     s.conn.execute(f"CREATE TABLE {_q(table)} ({body})")
+    for kind, name, what in rel.constraints:
+        if kind == "u":
+            s.conn.execute(f"DROP INDEX IF EXISTS {_q(name)}")
+            cols = ", ".join(_q(c) for c in what)
+            s.conn.execute(f"CREATE UNIQUE INDEX {_q(name)} ON {_q(table)} ({cols})")
     info = {c.name.lower(): c for c in root_cols}
     s.conn.executemany(
         "INSERT OR REPLACE INTO main._aurora_columns(table_name, column_name, position, "
@@ -576,6 +667,9 @@ def drop(s: Session, name: str) -> bool:
         cond = _sqlite_condition(s, full_condition(s, rels, rel))
         s.conn.execute(f"DELETE FROM {_q(root)} WHERE ({cond}) IS TRUE")
     for r in reversed(under):
+        for kind, cname, _what in r.constraints:
+            if kind == "u":
+                s.conn.execute(f"DROP INDEX IF EXISTS {_q(cname)}")
         if r.parent:
             s.conn.execute(f"DROP VIEW IF EXISTS {_q(r.name)}")
             s.conn.execute("DELETE FROM main._aurora_columns WHERE lower(table_name)=lower(?)",
@@ -585,6 +679,61 @@ def drop(s: Session, name: str) -> bool:
     if rel.parent:
         _refresh(s, root)
     return True
+
+
+def before_alter(s: Session, table: str) -> bool:
+    """Before ALTER TABLE of a partitioned table: its partitions' views go (they are made
+    again by :func:`after_alter` over the altered columns). False: no partitioned table."""
+    rels = load(s.conn)
+    rel = rels.get(table.lower())
+    if rel is None or rel.parent:
+        return False
+    for r in reversed(subtree(rels, rel.name)[1:]):
+        s.conn.execute(f"DROP VIEW IF EXISTS {_q(r.name)}")
+    return True
+
+
+def after_alter(s: Session, old: str, table: str) -> None:
+    """After ALTER TABLE of a partitioned table (``old`` its name before a RENAME)."""
+    from aurora.engine.sql import tabledef
+
+    table = _true_name(s, table)
+    if old.lower() != table.lower():
+        s.conn.execute("UPDATE main._aurora_partitions SET name=? WHERE lower(name)=lower(?)",
+                       (table, old))
+        s.conn.execute("UPDATE main._aurora_partitions SET parent=? "
+                       "WHERE lower(parent)=lower(?)", (table, old))
+        text = tabledef.TableText(s.conn, table)
+        text.drop_check(_check_name(old))
+        tabledef.write(s.conn, text)
+    _refresh(s, table)
+
+
+def drop_column(s: Session, table: str, column: str) -> None:
+    """DROP COLUMN of a partitioned table: refused for a partition key column (42P16); the
+    partitions' own constraints on it go with it, as in PostgreSQL."""
+    rels = load(s.conn)
+    if table.lower() not in rels:
+        return
+    low = column.lower()
+    for rel in subtree(rels, table):
+        for k in rel.key:
+            if any(c.name.lower() == low for c in _parse_expr(k).find_all(exp.Column)):
+                raise SqlError("42P16", f'cannot drop column "{column}" because it is part of '
+                               f'the partition key of relation "{rel.name}"')
+    mention = re.compile(rf'(?<![\w"]){re.escape(column)}(?![\w"])|"{re.escape(column)}"', re.I)
+    for rel in subtree(rels, table)[1:]:
+        kept = []
+        for kind, name, what in rel.constraints:
+            if kind == "u" and low in (c.lower() for c in what):
+                s.conn.execute(f"DROP INDEX IF EXISTS {_q(name)}")
+            elif not (kind == "c" and mention.search(what)):
+                kept.append([kind, name, what])
+        columns = [c for c in rel.columns if c.lower() != low] if rel.columns else None
+        s.conn.execute("UPDATE main._aurora_partitions SET constraints=?, columns=? "
+                       "WHERE lower(name)=lower(?)",
+                       (json.dumps(kept) if kept else None,
+                        json.dumps(columns) if columns else None, rel.name))
 
 
 def truncate(s: Session, name: str, only: bool) -> bool:
