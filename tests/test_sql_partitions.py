@@ -158,3 +158,68 @@ def test_alter_of_the_partitioned_table(s):
     assert _state(s, "insert into pz values (7, 'b', 3)") == "23514"
     assert _rows(s, "select tableoid::regclass::text, * from pz order by b") == [
         ("pc1", 1, "a", None), ("pc1", 1, "b", 3)]
+
+
+def test_like_copies_columns_and_not_null(s):
+    s.execute("create table src (b int not null, a int default 5, c text)")
+    s.execute("create table c1 (like src)")
+    s.execute("create table c2 (like src including defaults, z int)")
+    assert _state(s, "insert into c1 values (null, 1)") == "23502"
+    s.execute("insert into c1 (b) values (1)")
+    s.execute("insert into c2 (b) values (1)")
+    assert _rows(s, "select * from c1") == [(1, None, None)]
+    assert _rows(s, "select * from c2") == [(1, 5, None, None)]
+
+
+def test_inheritance_parent_reads_its_children(s):
+    s.execute("create table f (c1 int primary key)")
+    s.execute("insert into f values (1), (2)")
+    s.execute("create table fa (c2 text) inherits (f)")
+    s.execute("insert into fa values (3, 'three')")
+    s.execute("create table fb (c2 int) inherits (f)")
+    s.execute("insert into fb values (4, 444)")
+    s.execute("create table faa (c3 text) inherits (fa)")
+    s.execute("insert into faa values (5, 'five', 'FIVE')")
+    r = s.execute("select tableoid::regclass, * from f")
+    assert [c.name for c in r.columns] == ["tableoid", "c1"]
+    assert [tuple(x) for x in r.rows] == [("f", 1), ("f", 2), ("fa", 3), ("fb", 4), ("faa", 5)]
+    assert _rows(s, "select * from only f") == [(1,), (2,)]
+    assert _rows(s, "select * from fa") == [(3, "three"), (5, "five")]
+    s.execute("begin")
+    s.execute("truncate only fb, fa")
+    assert _rows(s, "select * from f") == [(1,), (2,)]
+    s.execute("rollback")
+    assert _state(s, "drop table f") == "2BP01"
+    s.execute("drop table f cascade")
+    assert _state(s, "select * from faa") == "42P01"
+
+
+def test_alter_table_inherit_and_no_inherit(s):
+    s.execute("create table t1 (a text, b text)")
+    s.execute("create table t1c (b text, a text)")
+    s.execute("alter table t1c inherit t1")
+    s.execute("insert into t1 values ('a', 'b')")
+    s.execute("insert into t1c values ('v', 'w')")
+    assert _rows(s, "select a || b from t1") == [("ab",), ("wv",)]
+    assert _state(s, "alter table t1 inherit t1c") == "42P07"
+    s.execute("create table t3 (x int)")
+    assert _state(s, "alter table t3 inherit t1") == "42804"
+    s.execute("alter table t1c no inherit t1")
+    assert _rows(s, "select a || b from t1") == [("ab",)]
+
+
+def test_catalog_shows_partitions_and_inheritance(s):
+    s.execute("create table lp (a text, b int) partition by list (a)")
+    s.execute("create table lp_ab partition of lp for values in ('aa', 'bb')")
+    s.execute("create table lp_d partition of lp default")
+    s.execute("create table f (c int)")
+    s.execute("create table fa () inherits (f)")
+    assert _rows(s, "select relname, relkind, relispartition from pg_class "
+                    "where relname in ('lp', 'lp_ab', 'lp_d', 'fa') order by 1") == [
+        ("fa", "r", False), ("lp", "p", False), ("lp_ab", "r", True), ("lp_d", "r", True)]
+    assert _rows(s, "select inhrelid::regclass::text, inhparent::regclass::text "
+                    "from pg_inherits order by 1") == [("fa", "f"), ("lp_ab", "lp"), ("lp_d", "lp")]
+    assert _rows(s, "select partstrat, partnatts, partdefid::regclass::text "
+                    "from pg_partitioned_table") == [("l", 1, "lp_d")]
+    assert _rows(s, "select table_type from information_schema.tables "
+                    "where table_name = 'lp_ab'") == [("BASE TABLE",)]

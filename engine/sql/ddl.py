@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import apsw
 from sqlglot import exp
 
-from aurora.engine.sql import composite, fkeys, partitions, schemas, tabledef, types
+from aurora.engine.sql import composite, fkeys, inherits, partitions, schemas, tabledef, types
 from aurora.engine.sql.functions import viewdef_comment
 from aurora.engine.sql.infer import datatype_ref, infer_select
 from aurora.engine.sql.numeric_rewrite import stored_literal
@@ -92,8 +92,10 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
         if tree.args.get("exists"):
             return StatementResult("CREATE TABLE")
         raise SqlError("42P07", f'relation "{table}" already exists')
-    if (inherits := tree.find(exp.InheritsProperty)) is not None:
-        _inherit_columns(s, schema, inherits)
+    if (inherit := tree.find(exp.InheritsProperty)) is not None:
+        _inherit_columns(s, schema, inherit)
+    if any(isinstance(c, exp.LikeProperty) for c in schema.expressions):
+        _like_columns(s, schema)
     table_pk: list[str] = []
     pk_name: str | None = None
     for c in schema.expressions:
@@ -257,15 +259,17 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
         if partition_by is not None:
             s.catalog.refresh(force=True)
             partitions.created_partitioned(s, table, partition_by)
+        if inherit is not None:
+            inherits.record(s, table, [p.name for p in inherit.expressions])
     return StatementResult("CREATE TABLE")
 
 
-def _inherit_columns(s: Session, schema: exp.Schema, inherits: exp.InheritsProperty) -> None:
-    """INHERITS (parent): the parent's columns come first, as in PostgreSQL. Only the columns:
-    a query of the parent does not read the child's rows here."""
+def _inherit_columns(s: Session, schema: exp.Schema, parents: exp.InheritsProperty) -> None:
+    """INHERITS (parent): the parent's columns come first, as in PostgreSQL (a query of the
+    parent reads the child's rows: :mod:`inherits`)."""
     own = {c.name.lower() for c in schema.expressions if isinstance(c, exp.ColumnDef)}
     inherited: list[exp.Expression] = []
-    for parent in inherits.expressions:
+    for parent in parents.expressions:
         cols = s.catalog.table_columns(parent.name)
         if cols is None:
             raise SqlError("42P01", f'relation "{parent.name}" does not exist')
@@ -277,6 +281,38 @@ def _inherit_columns(s: Session, schema: exp.Schema, inherits: exp.InheritsPrope
                                       dialect="postgres")
             inherited.append(exp.ColumnDef(this=exp.to_identifier(c.name), kind=kind))
     schema.set("expressions", inherited + list(schema.expressions))
+
+
+def _like_columns(s: Session, schema: exp.Schema) -> None:
+    """``LIKE source [INCLUDING DEFAULTS | ALL]``: the source's columns, types and NOT NULL
+    constraints in its place (and its defaults when asked for), as in PostgreSQL."""
+    items: list[exp.Expression] = []
+    for item in schema.expressions:
+        if not isinstance(item, exp.LikeProperty):
+            items.append(item)
+            continue
+        source = item.this.name
+        cols = s.catalog.table_columns(source)
+        if cols is None:
+            raise SqlError("42P01", f'relation "{source}" does not exist')
+        options = {}
+        for opt in item.expressions:
+            what = opt.args.get("value")
+            if what is not None:
+                options[what.name.upper()] = str(opt.this).upper() == "INCLUDING"
+        defaults = options.get("DEFAULTS", options.get("ALL", False))
+        for c in cols:
+            kind = exp.DataType.build(types.format_type(c.type_oid, c.typmod) or "text",
+                                      dialect="postgres")
+            cons = []
+            if c.not_null or c.pk:
+                cons.append(exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))
+            if defaults and c.default_expr and "nextval(" not in c.default_expr.lower():
+                value = parse(f"SELECT {c.default_expr}").expressions[0]
+                cons.append(exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(this=value)))
+            items.append(exp.ColumnDef(this=exp.to_identifier(c.name), kind=kind,
+                                       constraints=cons))
+    schema.set("expressions", items)
 
 
 def _unwrap(item: exp.Expression) -> tuple[str | None, exp.Expression]:
@@ -848,6 +884,7 @@ def drop(s: Session, sql: str) -> StatementResult:
     cascade = bool(m.group(4)) and "cascade" in m.group(4).lower()
     with s.atomic():
         if kind == "table":
+            targets = inherits.drop_set(s, targets, cascade)
             _drop_foreign_keys(s, targets, cascade)
         for name in targets:
             if kind == "sequence":
@@ -878,6 +915,8 @@ def drop(s: Session, sql: str) -> StatementResult:
                     "DELETE FROM main._aurora_constraints WHERE lower(table_name)=lower(?)", (name,)
                 )
                 s.sequences.drop_owned(name)
+                if kind == "table":
+                    inherits.forget(s.conn, name)
                 _drop_dependent_views(s, kind, name, cascade, was_broken)
     return StatementResult(f"DROP {kind.upper()}")
 
@@ -981,7 +1020,7 @@ def truncate(s: Session, sql: str) -> StatementResult:
             raise SqlError("42P01", f'relation "{name}" does not exist')
         if name.lower() in only and (rel := tree.get(name.lower())) and rel.strategy:
             partitions.truncate(s, name, True)  # 42809
-    names = _truncate_set(s, names, cascade)
+    names = _truncate_set(s, inherits.truncate_set(s.conn, names, only), cascade)
     with s.atomic():
         # Every table that references one being emptied is emptied too: no row can be left
         # violating a foreign key, so the per-row checks are skipped.
@@ -1026,6 +1065,10 @@ def _truncate_set(s: Session, names: list[str], cascade: bool) -> list[str]:
     return out
 
 
+_INHERIT = re.compile(
+    r"\s*alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?(\S+)\s+(no\s+)?inherit\s+(\S+?)\s*;?\s*$",
+    re.I | re.S,
+)
 _PARTITION = re.compile(
     r"\s*alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?(\S+)\s+(attach|detach)\s+partition\s+"
     r"(\S+?)(?:\s+(for\s+values\s.*|default))?(?:\s+(?:concurrently|finalize))?\s*;?\s*$",
@@ -1047,6 +1090,11 @@ def alter(s: Session, sql: str) -> StatementResult:
         raise SqlError("0A000", f"{' '.join(sql.split()[:2]).upper()} is not supported")
     if (result := _alter_misc(s, sql)) is not None:
         return result
+    if m := _INHERIT.match(sql):
+        child, parent = schemas.stored_name(s.conn, m.group(1)), schemas.stored_name(s.conn, m.group(3))
+        with s.atomic():
+            inherits.alter(s, child, parent, not m.group(2))
+        return StatementResult("ALTER TABLE")
     if m := _PARTITION.match(sql):
         parent, table = schemas.stored_name(s.conn, m.group(1)), schemas.stored_name(s.conn, m.group(3))
         with s.atomic():

@@ -769,6 +769,7 @@ def tableoid(tree: exp.Expression, s: Session) -> None:
         if s.catalog.table_columns(rel) is not None and "tableoid" in {
                 c.name.lower() for c in s.catalog.table_columns(rel) or []}:
             continue
+        keep_name(col)
         node: exp.Expression = col
         as_name = isinstance(col.parent, exp.Cast) and col.parent.to.sql("postgres").lower() \
             == "regclass"
@@ -793,6 +794,18 @@ def tableoid(tree: exp.Expression, s: Session) -> None:
         else:
             continue
         node.replace(exp.Paren(this=value) if not as_name else value)
+
+
+def keep_name(col: exp.Column) -> None:
+    """Name a projected ``tableoid`` (or a cast of it) as PostgreSQL does, before the column
+    is replaced by what computes it."""
+    top: exp.Expression = col
+    while isinstance(top.parent, exp.Cast):
+        top = top.parent
+    if isinstance(top.parent, exp.Select) and top in top.parent.expressions:
+        alias = exp.Alias(alias=exp.to_identifier("tableoid", quoted=True))
+        top.replace(alias)
+        alias.set("this", top)  # the same nodes: the caller goes on replacing ``col``
 
 
 def _relation_of(col: exp.Column, tree: exp.Expression) -> tuple[str | None, str | None]:

@@ -35,6 +35,7 @@ from aurora.engine.sql import (
     extensions,
     fkeys,
     functions,
+    inherits,
     jsonrecord,
     lexer,
     partitions,
@@ -585,6 +586,7 @@ class Session:
         if "." in text:
             schemas.qualify_tables(tree, self.conn)
         userfuncs.inline(tree, self.conn)
+        inherits.expand(tree, self.conn, text)
         if "tableoid" in text.lower():
             partitions.tableoid(tree, self)
         if "_record" in text:
