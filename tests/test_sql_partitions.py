@@ -223,3 +223,22 @@ def test_catalog_shows_partitions_and_inheritance(s):
                     "from pg_partitioned_table") == [("l", 1, "lp_d")]
     assert _rows(s, "select table_type from information_schema.tables "
                     "where table_name = 'lp_ab'") == [("BASE TABLE",)]
+
+
+def test_inheritance_add_column_and_writes_of_the_parent(s):
+    s.execute("create table foo (f1 int, f2 text)")
+    s.execute("insert into foo values (1, 'more')")
+    s.execute("create table foochild (fc int) inherits (foo)")
+    s.execute("insert into foochild values (123, 'child', -123)")
+    s.execute("alter table foo add column f4 int8 default 99")
+    assert _rows(s, "select * from foo") == [(1, "more", 99), (123, "child", 99)]
+    assert _rows(s, "select * from foochild") == [(123, "child", -123, 99)]
+    # UPDATE / DELETE of the parent reach the children's rows, as in PostgreSQL
+    assert s.execute("update foo set f4 = f4 + 1 where f4 = 99").tag == "UPDATE 2"
+    assert s.execute("update only foo set f4 = 1").tag == "UPDATE 1"
+    assert _rows(s, "select f1, f4 from foo") == [(1, 1), (123, 100)]
+    # a form whose runs would see each other's changes is refused, not half done
+    assert _state(s, "delete from foo where f1 = (select max(f1) from foo)") == "0A000"
+    assert _state(s, "delete from foo returning *") == "0A000"
+    assert s.execute("delete from foo where f4 = 100").tag == "DELETE 1"
+    assert _rows(s, "select f1 from foo") == [(1,)]

@@ -1228,6 +1228,7 @@ def _alter_action(s: Session, table: str, action: exp.Expression, not_valid: boo
             _add_constraint(s, table, name, inner, validate=not not_valid)
         return table
     if isinstance(action, exp.ColumnDef):
+        inherits.add_column_below(s, table, action, lambda t, c: _add_column(s, t, c))
         _add_column(s, table, action)
         return table
     if isinstance(action, exp.Drop):

@@ -5,13 +5,15 @@ Each child is a table of its own that starts with the parent's columns. ``_auror
 (made with the first INHERITS) records the links. A parent named in a query's FROM (not
 ``ONLY``) becomes a UNION ALL of the parent and every descendant, breadth first as
 PostgreSQL appends them, each projected onto the parent's columns; ``tableoid`` of that
-relation is then a literal per branch. TRUNCATE empties the descendants too, DROP TABLE of a
-parent needs CASCADE (which drops them). Not kept: UPDATE and DELETE of the parent reach
-only its own rows.
+relation is then a literal per branch. UPDATE and DELETE of a parent run again on each
+descendant (one statement, the row counts added up; with RETURNING they are 0A000).
+TRUNCATE empties the descendants too, DROP TABLE of a parent needs CASCADE (which drops
+them), ADD COLUMN adds the column to the descendants.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import apsw
@@ -83,14 +85,19 @@ def expand(tree: exp.Expression, conn: apsw.Connection, text: str) -> None:
             table.set("only", None)
             continue
         if not isinstance(table.this, exp.Identifier) or table.args.get("db") \
-                or table.name.lower() not in kids or _written(table):
+                or table.name.lower() not in kids:
+            continue
+        if (stmt := _written(table)) is not None:
+            if not isinstance(stmt, exp.Insert):
+                _write_below(tree, stmt, table, descendants(kids, table.name))
             continue
         cols = _columns(conn, table.name)
-        listed = ", ".join(_q(c) for c in cols)
         arms = []
         for t in [table.name, *descendants(kids, table.name)]:
             name = _true_name(conn, t)
             oid = f", {rel_oid(name)} AS {_OID}, '{name}' AS {_NAME}" if with_oid else ""
+            own = {c.lower() for c in _columns(conn, t)}
+            listed = ", ".join(_q(c) if c.lower() in own else f"NULL AS {_q(c)}" for c in cols)
             arms.append(f"SELECT {listed}{oid} FROM {_q(t)}")
         from aurora.engine.sql.translate import parse
 
@@ -103,12 +110,40 @@ def expand(tree: exp.Expression, conn: apsw.Connection, text: str) -> None:
             _tableoid_of(scope, alias, cols)
 
 
-def _written(table: exp.Table) -> bool:
+def _write_below(tree: exp.Expression, stmt: exp.Expression, table: exp.Table,
+                 below: list[str]) -> None:
+    """UPDATE / DELETE of a parent: the same statement of each descendant (under the parent's
+    name as its alias) runs after it, in ``tree.meta["also"]``. With RETURNING, inside a
+    WITH, or reading the family's tables again, it is not done (0A000): writing the
+    parent's rows alone would answer wrongly."""
+    verb = "UPDATE" if isinstance(stmt, exp.Update) else "DELETE"
+    family = {table.name.lower(), *(b.lower() for b in below)}
+    rereads = any(isinstance(t.this, exp.Identifier) and t.name.lower() in family
+                  for t in stmt.find_all(exp.Table) if t is not table)
+    if stmt is not tree or stmt.args.get("returning") is not None or stmt.args.get("with_") \
+            or rereads:  # each run would see the earlier ones' changes, unlike PostgreSQL
+        raise SqlError("0A000", f"this {verb} of a table with inheritance children is not "
+                       "supported (RETURNING, WITH or a second read of the table)",
+                       hint=f"Use {verb} ... ONLY {table.name} or write each child table.")
+    also = []
+    for child in below:
+        copy = stmt.copy()
+        target = copy.this
+        target.set("this", exp.to_identifier(child, quoted=True))
+        target.set("alias", exp.TableAlias(this=exp.to_identifier(table.alias_or_name)))
+        also.append(copy)
+    tree.meta["also"] = also
+
+
+def _written(table: exp.Table) -> exp.Expression | None:
+    """The INSERT / UPDATE / DELETE whose target ``table`` is, or None."""
     parent = table.parent
     if isinstance(parent, exp.Schema):
         parent = parent.parent
-    return isinstance(parent, (exp.Insert, exp.Update, exp.Delete)) and parent.this in (
-        table, table.parent)
+    if isinstance(parent, (exp.Insert, exp.Update, exp.Delete)) and parent.this in (
+            table, table.parent):
+        return parent
+    return None
 
 
 def _true_name(conn: apsw.Connection, name: str) -> str:
@@ -194,6 +229,15 @@ def alter(s: Session, child: str, parent: str, add: bool) -> None:
         if c.name.lower() not in own:
             raise SqlError("42804", f'child table is missing column "{c.name}"')
     record(s, child, [*_parents(s.conn, child), parent])
+
+
+def add_column_below(s: Session, table: str, col: exp.ColumnDef,
+                     add: Callable[[str, exp.ColumnDef], None]) -> None:
+    """ALTER TABLE parent ADD COLUMN: every descendant gets the column too (``add`` adds it to
+    one table), as PostgreSQL's inheritance does."""
+    for d in descendants(children(s.conn), table):
+        if col.name.lower() not in {c.lower() for c in _columns(s.conn, d)}:
+            add(d, col.copy())
 
 
 def _parents(conn: apsw.Connection, child: str) -> list[str]:

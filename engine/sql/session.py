@@ -102,6 +102,7 @@ class Plan:
     nbind: int | None = None  # highest ?N of ``sql``, when translation folded trailing ones away
     # data-modifying WITH items, run first: (TEMP table for the RETURNING rows or "", plan)
     steps: list[tuple[str, Plan]] | None = None
+    also: list[Plan] | None = None  # the same UPDATE / DELETE of each inheritance child
     no_columns: bool = False  # SELECT with an empty target list (its placeholder is dropped)
 
 
@@ -441,6 +442,8 @@ class Session:
         plan, lits = self._plan(sql)
         if plan.steps is not None:
             return self._run_with_writes(plan, params, lits)
+        if plan.also is not None:
+            return self._run_with_children(plan, params, lits)
         if (
             plan.kind in _WRITE_KINDS
             and not (self.read_only or self._txn_read_only)
@@ -457,6 +460,18 @@ class Session:
         too."""
         with self.atomic(), self.fk.statement():
             return self._run(plan, params, lits)
+
+    def _run_with_children(
+        self, plan: Plan, params: Sequence[object], lits: list[object]
+    ) -> StatementResult:
+        """UPDATE / DELETE of an inheritance parent, then of each descendant: one statement,
+        its tag the rows of all of them."""
+        checked = self.fk.any(self.catalog.version)
+        with self.atomic(), (self.fk.statement() if checked else contextlib.nullcontext()):
+            n = 0
+            for p in [plan, *(plan.also or [])]:
+                n += int(self._run(p, params, lits).tag.split()[-1])
+        return StatementResult(f"{plan.kind.upper()} {n}")
 
     def _run_with_writes(
         self, plan: Plan, params: Sequence[object], lits: list[object]
@@ -654,8 +669,11 @@ class Session:
         plain = None
         if kind == "select" and isinstance(tree, exp.Select) and not tree.is_star:
             plain = [isinstance(e, exp.Column) for e in tree.expressions]
+        also = [self._step_plan(t, nuser, lit_kinds, param_oids, inferer)
+                for t in tree.meta.get("also") or []] if tree.meta.get("also") else None
         sql, rw = to_sqlite(tree, self.catalog, inferer, self.mysql_rules)
         return Plan(
+            also=also,
             external=extensions.EXTERNAL_PREFIX in sql.lower(),
             plain=plain,
             sql=sql,
