@@ -242,3 +242,14 @@ def test_inheritance_add_column_and_writes_of_the_parent(s):
     assert _state(s, "delete from foo returning *") == "0A000"
     assert s.execute("delete from foo where f4 = 100").tag == "DELETE 1"
     assert _rows(s, "select f1 from foo") == [(1,)]
+
+
+def test_only(s):
+    s.execute("create table p (a int) partition by list (a)")
+    s.execute("create table p1 partition of p for values in (1)")
+    s.execute("insert into p values (1)")
+    assert _rows(s, "select * from only p") == []  # a partitioned table has no rows itself
+    assert _rows(s, "select count(*) from only p1") == [(1,)]
+    s.execute("create table plain (x int)")
+    s.execute("insert into plain values (3)")
+    assert _rows(s, "select * from only plain") == [(3,)]

@@ -76,13 +76,15 @@ def _columns(conn: apsw.Connection, table: str) -> list[str]:
 
 def expand(tree: exp.Expression, conn: apsw.Connection, text: str) -> None:
     """Each parent read in FROM becomes the UNION ALL of it and its descendants."""
+    only = [t for t in tree.find_all(exp.Table) if t.args.get("only")]
+    for table in only:
+        _only(conn, table)
     kids = children(conn)
     if not kids:
         return
     with_oid = "tableoid" in text.lower()
     for table in list(tree.find_all(exp.Table)):
-        if table.args.get("only"):
-            table.set("only", None)
+        if any(table is o for o in only):
             continue
         if not isinstance(table.this, exp.Identifier) or table.args.get("db") \
                 or table.name.lower() not in kids:
@@ -108,6 +110,19 @@ def expand(tree: exp.Expression, conn: apsw.Connection, text: str) -> None:
         table.replace(sub)
         if with_oid and scope is not None:
             _tableoid_of(scope, alias, cols)
+
+
+def _only(conn: apsw.Connection, table: exp.Table) -> None:
+    """``ONLY t``: t's own rows, which a partitioned table has none of."""
+    from aurora.engine.sql import partitions
+    from aurora.engine.sql.translate import parse
+
+    table.set("only", None)
+    rel = partitions.find(conn, table.name) if isinstance(table.this, exp.Identifier) else None
+    if rel is not None and rel.strategy and _written(table) is None:
+        empty = parse(f"SELECT * FROM {_q(table.name)} WHERE FALSE")
+        table.replace(exp.Subquery(this=empty, alias=exp.TableAlias(
+            this=exp.to_identifier(table.alias_or_name))))
 
 
 def _write_below(tree: exp.Expression, stmt: exp.Expression, table: exp.Table,
