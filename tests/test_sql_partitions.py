@@ -253,3 +253,12 @@ def test_only(s):
     s.execute("create table plain (x int)")
     s.execute("insert into plain values (3)")
     assert _rows(s, "select * from only plain") == [(3,)]
+
+
+def test_a_partition_is_no_view(s):
+    s.execute("create table p (a int) partition by list (a)")
+    s.execute("create table p1 partition of p for values in (1)")
+    assert _state(s, "drop view p1") == "42809"
+    assert _state(s, "alter table p1 add column b int") == "0A000"
+    s.execute("drop table p1")
+    assert _state(s, "insert into p values (1)") == "23514"

@@ -893,6 +893,9 @@ def drop(s: Session, sql: str) -> StatementResult:
             sqlite_kind = {"table": "table", "index": "index", "view": "view"}[kind]
             if kind == "table" and partitions.drop(s, name) and not _exists(s, name, "table"):
                 continue  # a partition: its view, its rows and the partitions under it
+            if kind == "view" and (part := partitions.find(s.conn, name)) and part.parent:
+                raise SqlError("42809", f'"{name}" is not a view',
+                               hint="Use DROP TABLE to remove a table.")
             if not _exists(s, name, sqlite_kind):
                 if if_exists:
                     continue
@@ -1123,6 +1126,9 @@ def alter(s: Session, sql: str) -> StatementResult:
             return StatementResult("ALTER TABLE")
         raise
     table = tree.this.name
+    if (part := partitions.find(s.conn, table)) is not None and part.parent:
+        raise SqlError("0A000", "ALTER TABLE of a partition is not supported",
+                       hint="Alter the partitioned table, or DETACH the partition first.")
     if not _exists(s, table, "table"):
         if tree.args.get("exists"):
             return StatementResult("ALTER TABLE")
