@@ -226,7 +226,11 @@ def drop_set(s: Session, names: list[str], cascade: bool) -> list[str]:
 
 
 def alter(s: Session, child: str, parent: str, add: bool) -> None:
-    """ALTER TABLE child [NO] INHERIT parent."""
+    """ALTER TABLE child [NO] INHERIT parent. The schema cookie moves: plans that read the
+    parent are made again."""
+    from aurora.engine.sql.tabledef import touch_schema
+
+    touch_schema(s.conn)
     for t in (child, parent):
         if s.catalog.table_columns(t) is None:
             raise SqlError("42P01", f'relation "{t}" does not exist')
