@@ -265,3 +265,13 @@ def test_a_partition_is_no_view(s):
     assert _state(s, "alter table p1 add column b int") == "0A000"
     s.execute("drop table p1")
     assert _state(s, "insert into p values (1)") == "23514"
+
+
+def test_time_bounds_are_read_once(s):
+    s.execute("set timezone = 'America/New_York'")
+    s.execute("create table m (ts timestamptz not null) partition by range (ts)")
+    s.execute("create table m24 partition of m for values from ('2024-01-01') to ('2025-01-01')")
+    s.execute("set timezone = 'UTC'")  # the bound stays New York's midnight
+    assert _state(s, "insert into m values ('2024-01-01 04:30+00')") == "23514"
+    s.execute("insert into m values ('2024-01-01 05:00+00')")
+    assert _rows(s, "select count(*) from m24") == [(1,)]

@@ -463,6 +463,7 @@ def _attach(s: Session, name: str, parent: str, bound: Bound,
                            f'partition "{d.name}"')
     else:
         _check_overlap(s, rels, prel, name, bound, siblings)
+    _fix_times(s, prel, bound)
     root = root_of(rels, prel.name).name
     new = Rel(name, prel.name, bound.text(), None, None, json.dumps(columns) if columns else None)
     rels[name.lower()] = new
@@ -476,6 +477,24 @@ def _attach(s: Session, name: str, parent: str, bound: Bound,
     _record(s, name, prel.name, bound.text(),
             sub[0] if sub else None, sub[1] if sub else None, columns, constraints)
     _refresh(s, root)
+
+
+def _fix_times(s: Session, prel: Rel, bound: Bound) -> None:
+    """A date/time bound is read once, when the partition is made (as PostgreSQL stores
+    it): its value replaces its text, so that no later TimeZone or DateStyle moves it."""
+    kinds = _key_types(s, prel)
+
+    def fixed(v: exp.Expression, kind: str | None) -> exp.Expression:
+        if not (kind and ("date" in kind or "time" in kind) and isinstance(v, exp.Literal)
+                and v.is_string):
+            return v
+        value = s.conn.execute(
+            f"SELECT {_sqlite_condition(s, _value(v, kind).sql('postgres'))}").fetchall()[0][0]
+        return exp.Literal.string(value) if isinstance(value, str) else v
+
+    bound.values = [fixed(v, kinds[0]) for v in bound.values]
+    bound.lower = [fixed(v, kinds[i]) for i, v in enumerate(bound.lower)]
+    bound.upper = [fixed(v, kinds[i]) for i, v in enumerate(bound.upper)]
 
 
 def _check_overlap(s: Session, rels: dict[str, Rel], prel: Rel, name: str, bound: Bound,
