@@ -275,3 +275,11 @@ def test_time_bounds_are_read_once(s):
     assert _state(s, "insert into m values ('2024-01-01 04:30+00')") == "23514"
     s.execute("insert into m values ('2024-01-01 05:00+00')")
     assert _rows(s, "select count(*) from m24") == [(1,)]
+
+
+def test_drop_of_a_parent_and_its_partition_together(s):
+    s.execute("create table kd (a int, b int) partition by list (a)")
+    s.execute("create table kd1 partition of kd for values in (1) partition by range (b)")
+    s.execute("create table kd11 partition of kd1 for values from (0) to (5)")
+    assert s.execute("drop table kd, kd1").tag == "DROP TABLE"
+    assert _state(s, "select * from kd11") == "42P01"

@@ -883,6 +883,7 @@ def drop(s: Session, sql: str) -> StatementResult:
                 raise  # DROP ... IF EXISTS of a relation in no schema: nothing to drop
     cascade = bool(m.group(4)) and "cascade" in m.group(4).lower()
     with s.atomic():
+        gone: set[str] = set()
         if kind == "table":
             targets = inherits.drop_set(s, targets, cascade)
             _drop_foreign_keys(s, targets, cascade)
@@ -891,8 +892,12 @@ def drop(s: Session, sql: str) -> StatementResult:
                 s.sequences.drop(name, if_exists)
                 continue
             sqlite_kind = {"table": "table", "index": "index", "view": "view"}[kind]
-            if kind == "table" and partitions.drop(s, name) and not _exists(s, name, "table"):
-                continue  # a partition: its view, its rows and the partitions under it
+            if kind == "table" and name.lower() in gone:
+                continue  # a partition of a table dropped before it in this statement
+            if kind == "table" and (under := partitions.drop(s, name)):
+                gone.update(under)
+                if not _exists(s, name, "table"):
+                    continue  # a partition: its view, its rows and the partitions under it
             if kind == "view" and (part := partitions.find(s.conn, name)) and part.parent:
                 raise SqlError("42809", f'"{name}" is not a view',
                                hint="Use DROP TABLE to remove a table.")

@@ -673,13 +673,13 @@ def detach(s: Session, parent: str, table: str) -> None:
     _refresh(s, root)
 
 
-def drop(s: Session, name: str) -> bool:
+def drop(s: Session, name: str) -> list[str]:
     """DROP TABLE of a partitioned table or a partition: the partitions under it go too (and
-    a partition's rows leave the root). False when ``name`` is no part of a tree."""
+    a partition's rows leave the root); the partitions dropped (none: no part of a tree)."""
     rels = load(s.conn)
     rel = rels.get(name.lower())
     if rel is None:
-        return False
+        return []
     under = subtree(rels, rel.name)
     if rel.parent:
         root = root_of(rels, rel.name).name
@@ -697,7 +697,7 @@ def drop(s: Session, name: str) -> bool:
                        (r.name,))
     if rel.parent:
         _refresh(s, root)
-    return True
+    return [r.name.lower() for r in under if r.parent]
 
 
 def before_alter(s: Session, table: str) -> bool:
