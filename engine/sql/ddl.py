@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import apsw
 from sqlglot import exp
 
-from aurora.engine.sql import composite, fkeys, schemas, tabledef, types
+from aurora.engine.sql import composite, fkeys, inherits, partitions, schemas, tabledef, types
 from aurora.engine.sql.functions import viewdef_comment
 from aurora.engine.sql.infer import datatype_ref, infer_select
 from aurora.engine.sql.numeric_rewrite import stored_literal
@@ -88,6 +88,10 @@ def _serial_alias(dtype: object) -> int | None:
 
 
 def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
+    if tree.find(exp.PartitionedOfProperty) is not None:
+        with s.atomic():
+            partitions.create_partition(s, tree)
+        return StatementResult("CREATE TABLE")
     schema = tree.this
     if not isinstance(schema, exp.Schema):
         return _create_table_as(s, tree)
@@ -97,8 +101,10 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
         if tree.args.get("exists"):
             return StatementResult("CREATE TABLE")
         raise SqlError("42P07", f'relation "{table}" already exists')
-    if (inherits := tree.find(exp.InheritsProperty)) is not None:
-        _inherit_columns(s, schema, inherits)
+    if (inherit := tree.find(exp.InheritsProperty)) is not None:
+        _inherit_columns(s, schema, inherit)
+    if any(isinstance(c, exp.LikeProperty) for c in schema.expressions):
+        _like_columns(s, schema)
     table_pk: list[str] = []
     pk_name: str | None = None
     for c in schema.expressions:
@@ -238,6 +244,7 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
     schema.set(
         "expressions", [e for e in schema.expressions if isinstance(e, exp.ColumnDef)] + table_items
     )
+    partition_by = partitions.partition_by(tree)
     tree.set("properties", None)
     ddl = generate(tree)
     with s.atomic():
@@ -263,15 +270,20 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
             _add_foreign_key(s, table, cname, cols, ref, node)
         if later.fks:
             fkeys.refresh_triggers(s.conn, table)
+        if partition_by is not None:
+            s.catalog.refresh(force=True)
+            partitions.created_partitioned(s, table, partition_by)
+        if inherit is not None:
+            inherits.record(s, table, [p.name for p in inherit.expressions])
     return StatementResult("CREATE TABLE")
 
 
-def _inherit_columns(s: Session, schema: exp.Schema, inherits: exp.InheritsProperty) -> None:
-    """INHERITS (parent): the parent's columns come first, as in PostgreSQL. Only the columns:
-    a query of the parent does not read the child's rows here."""
+def _inherit_columns(s: Session, schema: exp.Schema, parents: exp.InheritsProperty) -> None:
+    """INHERITS (parent): the parent's columns come first, as in PostgreSQL (a query of the
+    parent reads the child's rows: :mod:`inherits`)."""
     own = {c.name.lower() for c in schema.expressions if isinstance(c, exp.ColumnDef)}
     inherited: list[exp.Expression] = []
-    for parent in inherits.expressions:
+    for parent in parents.expressions:
         cols = s.catalog.table_columns(parent.name)
         if cols is None:
             raise SqlError("42P01", f'relation "{parent.name}" does not exist')
@@ -283,6 +295,38 @@ def _inherit_columns(s: Session, schema: exp.Schema, inherits: exp.InheritsPrope
                                       dialect="postgres")
             inherited.append(exp.ColumnDef(this=exp.to_identifier(c.name), kind=kind))
     schema.set("expressions", inherited + list(schema.expressions))
+
+
+def _like_columns(s: Session, schema: exp.Schema) -> None:
+    """``LIKE source [INCLUDING DEFAULTS | ALL]``: the source's columns, types and NOT NULL
+    constraints in its place (and its defaults when asked for), as in PostgreSQL."""
+    items: list[exp.Expression] = []
+    for item in schema.expressions:
+        if not isinstance(item, exp.LikeProperty):
+            items.append(item)
+            continue
+        source = item.this.name
+        cols = s.catalog.table_columns(source)
+        if cols is None:
+            raise SqlError("42P01", f'relation "{source}" does not exist')
+        options = {}
+        for opt in item.expressions:
+            what = opt.args.get("value")
+            if what is not None:
+                options[what.name.upper()] = str(opt.this).upper() == "INCLUDING"
+        defaults = options.get("DEFAULTS", options.get("ALL", False))
+        for c in cols:
+            kind = exp.DataType.build(types.format_type(c.type_oid, c.typmod) or "text",
+                                      dialect="postgres")
+            cons = []
+            if c.not_null or c.pk:
+                cons.append(exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))
+            if defaults and c.default_expr and "nextval(" not in c.default_expr.lower():
+                value = parse(f"SELECT {c.default_expr}").expressions[0]
+                cons.append(exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(this=value)))
+            items.append(exp.ColumnDef(this=exp.to_identifier(c.name), kind=kind,
+                                       constraints=cons))
+    schema.set("expressions", items)
 
 
 def _unwrap(item: exp.Expression) -> tuple[str | None, exp.Expression]:
@@ -853,7 +897,9 @@ def drop(s: Session, sql: str) -> StatementResult:
                 raise  # DROP ... IF EXISTS of a relation in no schema: nothing to drop
     cascade = bool(m.group(4)) and "cascade" in m.group(4).lower()
     with s.atomic():
+        gone: set[str] = set()
         if kind == "table":
+            targets = inherits.drop_set(s, targets, cascade)
             _drop_foreign_keys(s, targets, cascade)
         for name in targets:
             if kind == "sequence":
@@ -869,6 +915,15 @@ def drop(s: Session, sql: str) -> StatementResult:
                 s.sequences.drop(name, if_exists)
                 continue
             sqlite_kind = {"table": "table", "index": "index", "view": "view"}[kind]
+            if kind == "table" and name.lower() in gone:
+                continue  # a partition of a table dropped before it in this statement
+            if kind == "table" and (under := partitions.drop(s, name)):
+                gone.update(under)
+                if not _exists(s, name, "table"):
+                    continue  # a partition: its view, its rows and the partitions under it
+            if kind == "view" and (part := partitions.find(s.conn, name)) and part.parent:
+                raise SqlError("42809", f'"{name}" is not a view',
+                               hint="Use DROP TABLE to remove a table.")
             if not _exists(s, name, sqlite_kind):
                 if if_exists:
                     continue
@@ -891,6 +946,8 @@ def drop(s: Session, sql: str) -> StatementResult:
                     "DELETE FROM main._aurora_constraints WHERE lower(table_name)=lower(?)", (name,)
                 )
                 s.sequences.drop_owned(name)
+                if kind == "table":
+                    inherits.forget(s.conn, name)
                 _drop_dependent_views(s, kind, name, cascade, was_broken)
     return StatementResult(f"DROP {kind.upper()}")
 
@@ -967,29 +1024,42 @@ def _refuse_constraint_index(s: Session, index: str) -> None:
 
 
 _TRUNCATE = re.compile(
-    r"\s*truncate\s+(?:table\s+)?(?:only\s+)?(.*?)(\s+(?:restart|continue)\s+identity)?"
+    r"\s*truncate\s+(?:table\s+)?(.*?)(\s+(?:restart|continue)\s+identity)?"
     r"(\s+(?:cascade|restrict))?\s*$",
     re.I | re.S,
 )
+_ONLY = re.compile(r"\s*only\s+(?=\S)", re.I)
 
 
 def truncate(s: Session, sql: str) -> StatementResult:
     m = _TRUNCATE.match(sql)
     if not m:
         raise SqlError("42601", "syntax error in TRUNCATE")
-    names = [schemas.stored_name(s.conn, n) for n in m.group(1).split(",")]
+    only: set[str] = set()
+    names = []
+    for n in m.group(1).split(","):
+        if (o := _ONLY.match(n)) is not None:
+            n = n[o.end():]
+        names.append(schemas.stored_name(s.conn, n))
+        if o is not None:
+            only.add(names[-1].lower())
     restart = bool(m.group(2)) and "restart" in m.group(2).lower()
     cascade = bool(m.group(3)) and "cascade" in m.group(3).lower()
+    tree = partitions.load(s.conn)
     for name in names:
-        if not _exists(s, name, "table"):
+        if not _exists(s, name, "table") and name.lower() not in tree:
             raise SqlError("42P01", f'relation "{name}" does not exist')
-    names = _truncate_set(s, names, cascade)
+        if name.lower() in only and (rel := tree.get(name.lower())) and rel.strategy:
+            partitions.truncate(s, name, True)  # 42809
+    names = _truncate_set(s, inherits.truncate_set(s.conn, names, only), cascade)
     with s.atomic():
         # Every table that references one being emptied is emptied too: no row can be left
         # violating a foreign key, so the per-row checks are skipped.
         s.fk.suspended = True
         try:
             for name in names:
+                if partitions.truncate(s, name, name.lower() in only):
+                    continue
                 s.conn.execute(f"DELETE FROM {_q(name)}")
                 if restart:
                     for seq in s.sequences.owned_by(name):
@@ -1004,10 +1074,13 @@ def _truncate_set(s: Session, names: list[str], cascade: bool) -> list[str]:
     """The tables TRUNCATE empties: PostgreSQL refuses to empty a referenced table alone."""
     out = list(names)
     fks = fkeys.load(s.conn)
+    tree = partitions.load(s.conn) if fks else {}
     grew = True
     while grew:
         grew = False
         chosen = {n.lower() for n in out}
+        # a partition's rows are its root table's: a key referencing the root refers to them
+        chosen |= {partitions.root_of(tree, n).name.lower() for n in chosen if n in tree}
         for fk in fks:
             if fk.ref_table.lower() in chosen and fk.table.lower() not in chosen:
                 if not cascade:
@@ -1023,6 +1096,15 @@ def _truncate_set(s: Session, names: list[str], cascade: bool) -> list[str]:
     return out
 
 
+_INHERIT = re.compile(
+    r"\s*alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?(\S+)\s+(no\s+)?inherit\s+(\S+?)\s*;?\s*$",
+    re.I | re.S,
+)
+_PARTITION = re.compile(
+    r"\s*alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?(\S+)\s+(attach|detach)\s+partition\s+"
+    r"(\S+?)(?:\s+(for\s+values\s.*|default))?(?:\s+(?:concurrently|finalize))?\s*;?\s*$",
+    re.I | re.S,
+)
 _RENAME_CONSTRAINT = re.compile(
     r"\s*alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?(\S+)\s+rename\s+constraint\s+(\S+)\s+to\s+(\S+)\s*;?\s*$",
     re.I | re.S,
@@ -1039,6 +1121,19 @@ def alter(s: Session, sql: str) -> StatementResult:
         raise SqlError("0A000", f"{' '.join(sql.split()[:2]).upper()} is not supported")
     if (result := _alter_misc(s, sql)) is not None:
         return result
+    if m := _INHERIT.match(sql):
+        child, parent = schemas.stored_name(s.conn, m.group(1)), schemas.stored_name(s.conn, m.group(3))
+        with s.atomic():
+            inherits.alter(s, child, parent, not m.group(2))
+        return StatementResult("ALTER TABLE")
+    if m := _PARTITION.match(sql):
+        parent, table = schemas.stored_name(s.conn, m.group(1)), schemas.stored_name(s.conn, m.group(3))
+        with s.atomic():
+            if m.group(2).lower() == "attach":
+                partitions.attach(s, parent, table, m.group(4) or "")
+            else:
+                partitions.detach(s, parent, table)
+        return StatementResult("ALTER TABLE")
     if m := _RENAME_CONSTRAINT.match(sql):
         table = schemas.stored_name(s.conn, m.group(1))
         old, new = _unquote_name(m.group(2)), _unquote_name(m.group(3))
@@ -1059,6 +1154,9 @@ def alter(s: Session, sql: str) -> StatementResult:
             return StatementResult("ALTER TABLE")
         raise
     table = tree.this.name
+    if (part := partitions.find(s.conn, table)) is not None and part.parent:
+        raise SqlError("0A000", "ALTER TABLE of a partition is not supported",
+                       hint="Alter the partitioned table, or DETACH the partition first.")
     actions = tree.args.get("actions") or []
     if (s.sequences.exists(table) and len(actions) == 1
             and isinstance(actions[0], exp.AlterRename)):
@@ -1074,9 +1172,12 @@ def alter(s: Session, sql: str) -> StatementResult:
         # Triggers are made again from the catalog once every action is done.
         touched = {table}
         fkeys.drop_triggers(s.conn, fkeys.involving(s.conn, table))
+        parted, before = partitions.before_alter(s, table), table
         for action in tree.args.get("actions") or []:
             table = _alter_action(s, table, action, bool(tree.args.get("not_valid")))
             touched.add(table)
+        if parted:
+            partitions.after_alter(s, before, table)
         fkeys.refresh_triggers(s.conn, *touched)
     return StatementResult("ALTER TABLE")
 
@@ -1166,6 +1267,7 @@ def _alter_action(s: Session, table: str, action: exp.Expression, not_valid: boo
             _add_constraint(s, table, name, inner, validate=not not_valid)
         return table
     if isinstance(action, exp.ColumnDef):
+        inherits.add_column_below(s, table, action, lambda t, c: _add_column(s, t, c))
         _add_column(s, table, action)
         return table
     if isinstance(action, exp.Drop):
@@ -1630,6 +1732,7 @@ def _drop_column(s: Session, table: str, column: str, if_exists: bool, cascade: 
     column, pk = rows[0]
     if pk:
         raise SqlError("0A000", "dropping a primary key column is not supported")
+    partitions.drop_column(s, table, column)
     low = column.lower()
     for fk in fkeys.load(s.conn):
         if fk.table.lower() == table.lower() and low in (c.lower() for c in fk.columns):

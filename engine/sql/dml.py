@@ -340,7 +340,7 @@ _NOT_UPDATABLE = {
 _VERB = {exp.Insert: "insert into", exp.Update: "update", exp.Delete: "delete from"}
 
 
-CHECK_OPTION = re.compile(r"/\*check_option=(local|cascaded)\*/")
+CHECK_OPTION = re.compile(r"/\*check_option=(local|cascaded|partition)\*/")
 
 
 def _check_option(catalog: Catalog, name: str) -> str | None:
@@ -408,6 +408,7 @@ def through_views(tree: exp.Expression, catalog: Catalog) -> exp.Expression:
     columns that are plain base columns may be written, and everything the base table
     checks applies. Other views answer PostgreSQL's 0A000 with its reason."""
     checks: list[tuple[str, exp.Expression]] = []  # (view, condition over its base)
+    partition_views: set[str] = set()
     cascaded = False
     for _ in range(16):  # a view of a view of ...
         target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
@@ -417,13 +418,15 @@ def through_views(tree: exp.Expression, catalog: Catalog) -> exp.Expression:
         if query is None or _instead_of(catalog, target.name, tree):
             break
         option = _check_option(catalog, target.name)
+        if option == "partition":  # a partition's bound, its partition constraint
+            partition_views.add(target.name.lower())
         cascaded = cascaded or option == "cascaded"
         checks = _rewrite_through(tree, target, query, catalog, checks,
                                   bool(option) or cascaded)
     else:
         raise SqlError("42P17", "infinite recursion detected in view definitions")
     if checks and isinstance(tree, (exp.Insert, exp.Update)):
-        _enforce_checks(tree, checks)
+        _enforce_checks(tree, checks, partition_views)
     return tree
 
 
@@ -436,7 +439,9 @@ def _instead_of(catalog: Catalog, view: str, tree: exp.Expression) -> bool:
         (f"_aurora_tg_instead_{event}_{view}",)).fetchall())
 
 
-def _enforce_checks(tree: exp.Expression, checks: list[tuple[str, exp.Expression]]) -> None:
+def _enforce_checks(
+    tree: exp.Expression, checks: list[tuple[str, exp.Expression]], partition_views: set[str]
+) -> None:
     """WITH CHECK OPTION: each new row (inserted, updated, or updated by ON CONFLICT) must
     satisfy the views' conditions, else 44000, as in PostgreSQL. The test is a RETURNING
     value computed on the row as written (defaults included); a failure aborts the
@@ -445,8 +450,9 @@ def _enforce_checks(tree: exp.Expression, checks: list[tuple[str, exp.Expression
     for view, cond in reversed(checks):
         value = exp.Case(
             ifs=[exp.If(this=exp.Paren(this=cond.copy()), true=value)],
-            default=exp.Anonymous(this="pg_raise_check_option",
-                                  expressions=[exp.Literal.string(view)]),
+            default=exp.Anonymous(
+                this="pg_raise_partition" if view.lower() in partition_views
+                else "pg_raise_check_option", expressions=[exp.Literal.string(view)]),
         )
     returning = tree.args.get("returning")
     if returning is None or not returning.expressions:

@@ -38,6 +38,15 @@ def to_sql_error(
         return unknown
     if conn is not None and isinstance(exc, apsw.ConstraintError):
         text = str(exc)
+        if (m := _CHECK.search(text)) and m.group(1).strip('"').startswith("_aurora_own:"):
+            table, name = m.group(1).strip('"').split(":", 2)[1:]
+            return SqlError("23514",
+                            f'new row for relation "{table}" violates check constraint "{name}"',
+                            table=table, constraint=name)
+        if (m := _CHECK.search(text)) and m.group(1).strip('"').startswith("_aurora_partition:"):
+            table = m.group(1).strip('"').split(":", 1)[1]
+            return SqlError("23514", f'no partition of relation "{table}" found for row',
+                            table=table)
         if (m := _CHECK.search(text)) and not m.group(1).strip('"').startswith("_aurora_"):
             name = m.group(1).strip('"')
             rows = conn.execute(

@@ -842,6 +842,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_raise_multirow", _raise_multirow, 0)
     f("pg_raise_conflict_twice", _raise_conflict_twice, 0)
     f("pg_raise_check_option", _raise_check_option, 1)
+    f("pg_raise_partition", _raise_partition, 1)
     f("pg_raise", _raise, 2)
 
 
@@ -1020,6 +1021,10 @@ def _raise_div0() -> None:
 
 def _raise_check_option(view: str) -> None:
     raise SqlError("44000", f'new row violates check option for view "{view}"')
+
+
+def _raise_partition(view: str) -> None:
+    raise SqlError("23514", f'new row for relation "{view}" violates partition constraint')
 
 
 def _raise_conflict_twice() -> None:

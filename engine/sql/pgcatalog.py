@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import apsw
 
-from aurora.engine.sql import extensions, fkeys, schemas, types, userfuncs
+from aurora.engine.sql import extensions, fkeys, inherits, partitions, schemas, types, userfuncs
 from aurora.engine.sql.catalog import INTERNAL_PREFIXES, Catalog, rel_oid
 from aurora.engine.sql.sequences import Sequences
 from aurora.engine.sql.tabledef import TableText
@@ -177,8 +177,6 @@ CATALOG_TABLES = frozenset(CATALOG_COLUMNS)
 # Catalogs that are always empty here: a query over them can only answer no rows.
 EMPTY_CATALOGS = frozenset(
     [
-        "pg_inherits",
-        "pg_partitioned_table",
         "pg_trigger",
         "pg_policy",
         "pg_statistic_ext",
@@ -404,6 +402,8 @@ _SCHEMA_TABLES = (
     "pg_sequence",
     "pg_tables",
     "pg_views",
+    "pg_inherits",
+    "pg_partitioned_table",
     "pg_indexes",
     "pg_sequences",
     "_is_tables",
@@ -787,6 +787,7 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
                 "last_value": last if called else None,  # NULL until the first nextval
             }
         )
+    inherited, parted = _trees(conn, classes, pg_tables, is_tables, user)
     named = set(schemas.names(conn))
     if named:
         _place_in_schemas(
@@ -794,6 +795,8 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
             is_columns, is_tc, is_kcu,
         )
     _insert(conn, "pg_class", classes)
+    _insert(conn, "pg_inherits", inherited)
+    _insert(conn, "pg_partitioned_table", parted)
     _insert(conn, "pg_attribute", attrs)
     _insert(conn, "pg_attrdef", attrdefs)
     _insert(conn, "pg_index", indexes)
@@ -807,6 +810,61 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
     _insert(conn, "_is_columns", is_columns)
     _insert(conn, "_is_table_constraints", is_tc)
     _insert(conn, "_is_key_column_usage", is_kcu)
+
+
+def _trees(
+    conn: apsw.Connection, classes: list[dict], pg_tables: list[dict], is_tables: list[dict],
+    user: str,
+) -> tuple[list[dict], list[dict]]:
+    """Partitioned tables (relkind p), their partitions (tables here kept as views of the
+    root, shown as the tables they are in PostgreSQL) and INHERITS links: the rows of
+    pg_inherits and pg_partitioned_table, and pg_class / pg_tables / tables made to agree."""
+    rels = partitions.load(conn)
+    kids = inherits.children(conn)
+    if not rels and not kids:
+        return [], []
+    by_name = {c["relname"].lower(): c for c in classes}
+    listed = {r["table_name"].lower(): r for r in is_tables}
+    inherited: list[dict] = []
+    parted: list[dict] = []
+    for rel in rels.values():
+        c = by_name.get(rel.name.lower())
+        if c is None:
+            continue
+        if rel.strategy:
+            c.update(relkind="p", relam=0)
+            default = next((r for r in partitions.children(rels, rel.name) if r.is_default),
+                           None)
+            parted.append({"partrelid": c["oid"], "partstrat": rel.strategy,
+                           "partnatts": len(rel.key),
+                           "partdefid": rel_oid(default.name) if default else 0})
+        if rel.parent:
+            parent = by_name.get(rel.parent.lower())
+            if parent is None:
+                continue
+            parent["relhassubclass"] = True
+            c["relispartition"] = True
+            if not rel.strategy:
+                c.update(relkind="r", relam=HEAP_AM)
+            if rel.name.lower() in listed:
+                listed[rel.name.lower()]["table_type"] = "BASE TABLE"
+            pg_tables.append({"schemaname": "public", "tablename": c["relname"],
+                              "tableowner": user, "hasindexes": False, "hasrules": False,
+                              "hastriggers": False, "rowsecurity": False})
+            inherited.append({"inhrelid": c["oid"], "inhparent": parent["oid"], "inhseqno": 1,
+                              "inhdetachpending": False})
+    seq: dict[str, int] = {}
+    for parent_name, children in kids.items():
+        parent = by_name.get(parent_name)
+        for child in children:
+            c = by_name.get(child.lower())
+            if parent is None or c is None:
+                continue
+            parent["relhassubclass"] = True
+            seq[child.lower()] = seq.get(child.lower(), 0) + 1
+            inherited.append({"inhrelid": c["oid"], "inhparent": parent["oid"],
+                              "inhseqno": seq[child.lower()], "inhdetachpending": False})
+    return inherited, parted
 
 
 def _place_in_schemas(

@@ -36,9 +36,11 @@ from aurora.engine.sql import (
     extensions,
     fkeys,
     functions,
+    inherits,
     interval,
     jsonrecord,
     lexer,
+    partitions,
     pgcatalog,
     plpgsql,
     schemas,
@@ -104,6 +106,7 @@ class Plan:
     nbind: int | None = None  # highest ?N of ``sql``, when translation folded trailing ones away
     # data-modifying WITH items, run first: (TEMP table for the RETURNING rows or "", plan)
     steps: list[tuple[str, Plan]] | None = None
+    also: list[Plan] | None = None  # the same UPDATE / DELETE of each inheritance child
     no_columns: bool = False  # SELECT with an empty target list (its placeholder is dropped)
     # runs in a savepoint and ends by running the AFTER triggers it queued: a write in a
     # database with triggers, a statement calling a PL/pgSQL function
@@ -484,6 +487,8 @@ class Session:
             return self._run_guarded(plan, params, lits, sql)
         if plan.steps is not None:
             return self._run_with_writes(plan, params, lits)
+        if plan.also is not None:
+            return self._run_with_children(plan, params, lits)
         if (
             plan.kind in _WRITE_KINDS
             and not (self.read_only or self._txn_read_only)
@@ -668,6 +673,17 @@ class Session:
         if self.catalog.refresh():  # the block may have run DDL
             self._cache.clear()
         return StatementResult("DO")
+    def _run_with_children(
+        self, plan: Plan, params: Sequence[object], lits: list[object]
+    ) -> StatementResult:
+        """UPDATE / DELETE of an inheritance parent, then of each descendant: one statement,
+        its tag the rows of all of them."""
+        checked = self.fk.any(self.catalog.version)
+        with self.atomic(), (self.fk.statement() if checked else contextlib.nullcontext()):
+            n = 0
+            for p in [plan, *(plan.also or [])]:
+                n += int(self._run(p, params, lits).tag.split()[-1])
+        return StatementResult(f"{plan.kind.upper()} {n}")
 
     def _run_with_writes(
         self, plan: Plan, params: Sequence[object], lits: list[object]
@@ -797,6 +813,9 @@ class Session:
         if "." in text:
             schemas.qualify_tables(tree, self.conn)
         calls_plpgsql = userfuncs.inline(tree, self.conn, self.catalog)
+        inherits.expand(tree, self.conn, text)
+        if "tableoid" in text.lower():
+            partitions.tableoid(tree, self)
         if "_record" in text:
             jsonrecord.expand(tree, self.conn, self.catalog)  # json_populate_record(...) as a subquery
         kind = {
@@ -873,8 +892,14 @@ class Session:
                 target = t.name
                 target_view = triggers.relkind(self.conn, target) == "view"
                 set_columns = triggers.set_columns(tree)
+        also = [self._step_plan(t, nuser, lit_kinds, param_oids, inferer)
+                for t in tree.meta.get("also") or []] if tree.meta.get("also") else None
+        if also and guarded:
+            raise SqlError("0A000", "UPDATE or DELETE of an inheritance parent is not supported"
+                                    " where triggers or PL/pgSQL functions take part")
         sql, rw = to_sqlite(tree, self.catalog, inferer, self.mysql_rules)
         return Plan(
+            also=also,
             guarded=guarded,
             target=target,
             target_view=target_view,
