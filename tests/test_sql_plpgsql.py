@@ -391,3 +391,15 @@ def test_an_inheritance_parent_write_with_triggers_is_refused_not_half_done(s: S
     s.execute("DROP FUNCTION f()")
     assert s.execute("UPDATE p SET a = a + 10").tag == "UPDATE 2"
     assert rows(s, "SELECT a FROM p ORDER BY a") == [(11,), (12,)]
+
+
+def test_a_trigger_on_a_partition_is_refused(s: Session) -> None:
+    """A partition's BEFORE trigger could move its row out of the partition (PostgreSQL then
+    refuses the row); triggers go on the partitioned table here."""
+    s.execute("CREATE TABLE pt (a int, b text) PARTITION BY LIST (a)")
+    s.execute("CREATE TABLE pt1 PARTITION OF pt FOR VALUES IN (1)")
+    s.execute("CREATE FUNCTION mv() RETURNS trigger LANGUAGE plpgsql AS"
+              " $$ BEGIN NEW.a := 2; RETURN NEW; END $$")
+    e = fails(s, "CREATE TRIGGER t BEFORE INSERT ON pt1 FOR EACH ROW EXECUTE FUNCTION mv()",
+              "0A000")
+    assert '"pt"' in (e.hint or "")

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import apsw
 
-from aurora.engine.sql import plpgsql, schemas, types
+from aurora.engine.sql import partitions, plpgsql, schemas, types
 from aurora.engine.sql.catalog import rel_oid
 from aurora.engine.sqlapi import SqlError, StatementResult
 
@@ -159,6 +159,9 @@ def create(s: Session, sql: str) -> StatementResult:
     kind = relkind(s.conn, table)
     if kind is None:
         raise SqlError("42P01", f'relation "{table}" does not exist')
+    if kind == "view" and (part := partitions.find(s.conn, table)) is not None and part.parent:
+        raise SqlError("0A000", f'triggers on partition "{table}" are not supported',
+                       hint=f'Create the trigger on the partitioned table "{part.parent}".')
     if timing == "instead":
         if kind != "view":
             raise SqlError("42809", f'"{table}" is a table', detail="Tables cannot have INSTEAD OF triggers.")
