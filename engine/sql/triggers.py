@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import apsw
 
-from aurora.engine.sql import partitions, plpgsql, schemas, types
+from aurora.engine.sql import partitions, plpgsql, schemas, types, userfuncs
 from aurora.engine.sql.catalog import rel_oid
 from aurora.engine.sqlapi import SqlError, StatementResult
 
@@ -152,7 +152,7 @@ def create(s: Session, sql: str) -> StatementResult:
         raise SqlError("0A000", "constraint trigger options are not supported")
     condition = None
     if wh:
-        close = _close(rest, wh.end())
+        close = userfuncs.close_paren(rest, wh.end(), "CREATE TRIGGER")
         condition = rest[wh.end():close].strip()
     func = _table(m.group(8))
     args = _trigger_args(m.group(9))
@@ -198,24 +198,6 @@ def create(s: Session, sql: str) -> StatementResult:
                     json.dumps(args)))
     sync(s, table)
     return StatementResult("CREATE TRIGGER")
-
-
-def _close(text: str, start: int) -> int:
-    depth, quote = 1, None
-    for i in range(start, len(text)):
-        ch = text[i]
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-    raise SqlError("42601", "syntax error in CREATE TRIGGER: unbalanced parentheses")
 
 
 def _table(qualified: str) -> str:

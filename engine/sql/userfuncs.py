@@ -78,7 +78,8 @@ def _split_top(text: str) -> list[str]:
     return out
 
 
-def _close_paren(text: str, start: int) -> int:
+def close_paren(text: str, start: int, statement: str = "CREATE FUNCTION") -> int:
+    """The index of the ``)`` that closes the one opened before ``start`` (quotes skipped)."""
     depth, quote = 1, None
     for i in range(start, len(text)):
         ch = text[i]
@@ -93,7 +94,7 @@ def _close_paren(text: str, start: int) -> int:
             depth -= 1
             if depth == 0:
                 return i
-    raise SqlError("42601", "syntax error in CREATE FUNCTION: unbalanced parentheses")
+    raise SqlError("42601", f"syntax error in {statement}: unbalanced parentheses")
 
 
 _MODES = ("in", "out", "inout", "variadic")
@@ -156,7 +157,7 @@ def create(s: Session, sql: str) -> StatementResult:
     if not m:
         raise SqlError("42601", "syntax error in CREATE FUNCTION")
     name = _name(m.group(2))
-    close = _close_paren(sql, m.end())
+    close = close_paren(sql, m.end())
     params = _params(sql[m.end():close])
     rest = sql[close + 1:]
     lang = re.search(r"\blanguage\s+'?(\w+)'?", rest, re.I)
