@@ -403,3 +403,5 @@ def test_a_trigger_on_a_partition_is_refused(s: Session) -> None:
     e = fails(s, "CREATE TRIGGER t BEFORE INSERT ON pt1 FOR EACH ROW EXECUTE FUNCTION mv()",
               "0A000")
     assert '"pt"' in (e.hint or "")
+    s.execute("CREATE FUNCTION note() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$")
+    s.execute("CREATE TRIGGER st AFTER INSERT ON pt1 FOR EACH STATEMENT EXECUTE FUNCTION note()")

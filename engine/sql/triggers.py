@@ -159,8 +159,9 @@ def create(s: Session, sql: str) -> StatementResult:
     kind = relkind(s.conn, table)
     if kind is None:
         raise SqlError("42P01", f'relation "{table}" does not exist')
-    if kind == "view" and (part := partitions.find(s.conn, table)) is not None and part.parent:
-        raise SqlError("0A000", f'triggers on partition "{table}" are not supported',
+    if (kind == "view" and level == "row"
+            and (part := partitions.find(s.conn, table)) is not None and part.parent):
+        raise SqlError("0A000", f'row-level triggers on partition "{table}" are not supported',
                        hint=f'Create the trigger on the partitioned table "{part.parent}".')
     if timing == "instead":
         if kind != "view":
