@@ -214,3 +214,22 @@ def test_numbers_are_not_text_for_concat_and_length(s: Session) -> None:
     assert sqlstate(s, "select 3 || 4.0") == "42883"
     assert sqlstate(s, "select length(42)") == "42883"
     assert s.execute("select 3 || 'x', 'a' || 4, length(42::text)", ()).rows == [("3x", "a4", 2)]
+
+
+def test_char_n_ignores_trailing_spaces_in_comparisons_and_keys(s: Session) -> None:
+    """bpchar semantics: a char(n) value read back padded finds its row again, as a literal
+    or a parameter, and 'a' and 'a ' are one key; varchar keeps its spaces significant."""
+    s.execute("CREATE TABLE rooms (roomno char(8) PRIMARY KEY, v varchar(8))")
+    s.execute("INSERT INTO rooms VALUES ('001', '001'), ('ab  ', 'x')")
+    padded = s.execute("SELECT roomno FROM rooms WHERE v = '001'").rows[0][0]
+    assert padded == "001     "
+    assert s.execute("SELECT v FROM rooms WHERE roomno = $1", [padded]).rows == [("001",)]
+    assert s.execute("SELECT v FROM rooms WHERE roomno = 'ab'").rows == [("x",)]
+    assert s.execute("SELECT count(*) FROM rooms WHERE roomno IN ('001  ', 'zz')").rows == [(1,)]
+    assert s.execute("SELECT count(*) FROM rooms WHERE v = '001 '").rows == [(0,)]
+    with pytest.raises(SqlError) as e:
+        s.execute("INSERT INTO rooms VALUES ('001 ', 'dup')")
+    assert e.value.sqlstate == "23505"
+    s.execute("ALTER TABLE rooms ADD COLUMN c char(3)")
+    s.execute("UPDATE rooms SET c = 'a'")
+    assert s.execute("SELECT count(*) FROM rooms WHERE c = 'a  '").rows == [(2,)]

@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 
 # PostgreSQL's collations that order by bytes, as SQLite's BINARY does
 _BYTE_ORDER = ("c", "posix", "default", "ucs_basic")
+_BPCHAR_OID = 1042
+# char(n) compares, sorts, groups and keys without its trailing spaces, as PostgreSQL's
+# bpchar does: SQLite's RTRIM collation on the column (so its indexes keep working)
+_BPCHAR_COLLATION = exp.ColumnConstraint(kind=exp.CollateColumnConstraint(this=exp.Var(this="RTRIM")))
 
 _SERIALS = {
     exp.DataType.Type.SERIAL: 23,
@@ -239,6 +243,10 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
         col.set("kind", exp.DataType.build(affinity))
         for check in _domain_checks(name, oid, typmod):
             col.append("constraints", check)
+        if oid == _BPCHAR_OID and not any(
+                isinstance(c.args.get("kind"), exp.CollateColumnConstraint)
+                for c in col.args.get("constraints") or []):
+            col.append("constraints", _BPCHAR_COLLATION.copy())
         rows.append((table, name, position, oid, typmod, default_pg, identity))
     # SQLite wants every column before the table constraints; PostgreSQL takes any order.
     schema.set(
@@ -1680,6 +1688,8 @@ def _add_column(s: Session, table: str, col: exp.ColumnDef) -> None:
             )
     domain = " ".join(c.text for c in _domain_clauses(name, oid, typmod))
     affinity = t.affinity if t else "TEXT"
+    if oid == _BPCHAR_OID and not s.mysql_rules:
+        affinity += " COLLATE RTRIM"  # as CREATE TABLE gives a char(n) column
     constant = isinstance(default, (exp.Literal, exp.Boolean, exp.Null)) or (
         isinstance(default, exp.Neg) and isinstance(default.this, exp.Literal)
     )
