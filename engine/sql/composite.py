@@ -25,6 +25,7 @@ import sqlglot
 from sqlglot import exp
 
 from aurora.engine.sql import types
+from aurora.engine.sql.tabledef import split_top
 from aurora.engine.sqlapi import SqlError, StatementResult
 
 if TYPE_CHECKING:
@@ -46,23 +47,6 @@ _DOMAIN_DROP = re.compile(
 
 def _ident(raw: str) -> str:
     return raw[1:-1].replace('""', '"') if raw.startswith('"') else raw.lower()
-
-
-def _split(text: str) -> list[str]:
-    """Column definitions separated by commas outside parentheses."""
-    parts, depth, cur = [], 0, []
-    for ch in text:
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        if ch == "," and depth == 0:
-            parts.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-    parts.append("".join(cur))
-    return [p.strip() for p in parts if p.strip()]
 
 
 def type_ref(conn: apsw.Connection, text: str) -> tuple[int, int, dict | None]:
@@ -169,7 +153,7 @@ def _drop(s: Session, m: re.Match[str] | None, what: str, prefix: str,
     """DROP TYPE / DROP DOMAIN [IF EXISTS] a, b: the views that keep them go."""
     if m is None:
         raise SqlError("42601", f"syntax error in DROP {what}")
-    for raw in _split(m.group(2)):
+    for raw in split_top(m.group(2)):
         name = _ident(raw.strip())
         if lookup(s.conn, name) is None:
             if m.group(1):
@@ -199,7 +183,7 @@ def create(s: Session, sql: str) -> StatementResult:
     if columns(s.conn, name) is not None or name in types.ALIASES:
         raise SqlError("42710", f'type "{name}" already exists')
     cols: list[Column] = []
-    for item in _split(m.group(2)):
+    for item in split_top(m.group(2)):
         cm = re.match(rf"{_NAME}\s+(.+)$", item, re.S)
         if cm is None:
             raise SqlError("42601", f'syntax error at or near "{item}"')

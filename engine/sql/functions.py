@@ -704,7 +704,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("factorial", _factorial, 1, True)
     f("pg_chr", _chr, 1, True)
     f("pg_uescape", lambda v, *err: _uescape(s, v, *err))
-    f("pg_record", _record, -1, True)
+    f("pg_record", jsonb.record_text, -1, True)
     f("scale", lambda v: _scale(v, "scale"), 1, True)
     f("min_scale", lambda v: _scale(v, "min"), 1, True)
     f("trim_scale", lambda v: _scale(v, "trim"), 1, True)
@@ -1471,23 +1471,6 @@ def _lcm(a: object, b: object) -> object:
         return int(r)
     scale = max(numeric.scale_of(x), numeric.scale_of(y))  # numeric_lcm's result scale
     return numeric.scaled(r.quantize(Decimal(1).scaleb(-scale)))
-
-
-_RECORD_QUOTED = re.compile(r'[",\\()\s]')
-
-
-def _record(*fields: object) -> str:
-    """record_out: fields by their text, NULL as nothing, quoted where record_in needs it."""
-    out = []
-    for v in fields:
-        if v is None:
-            out.append("")
-            continue
-        text = str(v)
-        if not text or _RECORD_QUOTED.search(text):
-            text = '"' + text.replace("\\", "\\\\").replace('"', '""') + '"'
-        out.append(text)
-    return "(" + ",".join(out) + ")"
 
 
 def _uescape(s: Session, v: object, code: str | None = None, message: str = "") -> object:

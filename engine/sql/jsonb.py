@@ -1084,7 +1084,7 @@ def record_text(*fields: object) -> str:
             out.append("")
             continue
         t = str(v)
-        if t == "" or any(c in t for c in '",()\\ \t\n'):
+        if t == "" or any(c in '",()\\' or c.isspace() for c in t):  # record_out's rule
             t = '"' + t.replace("\\", "\\\\").replace('"', '""') + '"'
         out.append(t)
     return "(" + ",".join(out) + ")"

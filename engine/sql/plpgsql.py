@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from aurora.engine.sql import types
+from aurora.engine.sql import jsonb, types
 from aurora.engine.sqlapi import SqlError
 
 if TYPE_CHECKING:
@@ -1467,16 +1467,8 @@ def _cast_type(typ: str | None, value: object) -> str | None:
 
 
 def record_text(rec: Record, s: Session) -> str:
-    out = []
-    for v in rec.values.values():
-        if v is None:
-            out.append("")
-            continue
-        t = _text_of(v, s)
-        if t == "" or any(ch in t for ch in ',()"\\ \t\n'):
-            t = '"' + t.replace("\\", "\\\\").replace('"', '""') + '"'
-        out.append(t)
-    return "(" + ",".join(out) + ")"
+    """The record as record_out prints it, each field by its type's output function."""
+    return jsonb.record_text(*(None if v is None else _text_of(v, s) for v in rec.values.values()))
 
 
 def _text_of(v: object, s: Session) -> str:

@@ -81,7 +81,7 @@ def _tokens(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
-def _split_top(body: str) -> list[str]:
+def split_top(body: str) -> list[str]:
     """Split the inside of CREATE TABLE (...) at commas outside parentheses and quotes."""
     items: list[str] = []
     depth = 0
@@ -225,7 +225,7 @@ class TableText:
         self.head = self.original[: m.end()]
         self.tail = self.original[end:]
         self.items: list[ColumnItem | ConstraintItem] = []
-        for item in _split_top(self.original[m.end() : end]):
+        for item in split_top(self.original[m.end() : end]):
             first = _tokens(item)[0][0].lower()
             if first in _TABLE_CONSTRAINT_WORDS and not item.lstrip().startswith('"'):
                 self.items.append(_parse_constraint(item))
