@@ -95,7 +95,7 @@ def corrupt_record(fleet, node_id: str, lsn: int) -> None:
     for chunk in sorted(folder.glob("*.log")):
         data = bytearray(chunk.read_bytes())
         offset = 0
-        while offset < len(data):
+        while offset < len(data) and any(data[offset : offset + rec.HEADER_SIZE]):  # zeros: the end
             h = rec.decode_header(data, offset)
             body = data[offset + rec.HEADER_SIZE : offset + h.size]
             if h.lsn == lsn and rec.body_ok(h, body):

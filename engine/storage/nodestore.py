@@ -18,6 +18,7 @@ left above the volume's durable point.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import json
 import logging
 import os
@@ -34,6 +35,13 @@ log = logging.getLogger("aurora.storage.node")
 
 SegmentKey = tuple[int, int, int]  # (volume, file, pg)
 DEFAULT_CHUNK_BYTES = 64 * 1024 * 1024
+PREZERO_BYTES = 2 * 1024 * 1024
+"""The active chunk is filled with zeros this far ahead of its last record. Appends then
+overwrite blocks the file already has, and their fdatasync writes only data: an append
+that grows the file makes the fdatasync commit the file system's journal too (the file's
+size changed), which on this machine takes twice as long (0.21 against 0.38-0.62 ms) and
+twice the kernel CPU. PostgreSQL zero-fills its WAL segments for the same reason."""
+_ZEROS = bytes(256 * 1024)
 
 
 @dataclass(slots=True)
@@ -140,26 +148,6 @@ class Segment:
 _IOV_MAX = 1024  # buffers a writev takes at most (Linux)
 
 
-def _write_all(fd: int, buffers: list[memoryview]) -> int:
-    """Append the buffers in order with writev, without joining them into one copy first;
-    return the bytes written. A write may take only part of them (a bulk load's frames are
-    megabytes): the rest follows, and a full disk says so (ENOSPC) on the next attempt."""
-    total = sum(len(b) for b in buffers)
-    written = 0
-    i = 0
-    while i < len(buffers):
-        n = os.writev(fd, buffers[i : i + _IOV_MAX])
-        if n <= 0:
-            raise OSError(f"short write ({written} of {total} bytes)")
-        written += n
-        while i < len(buffers) and n >= len(buffers[i]):
-            n -= len(buffers[i])
-            i += 1
-        if n:
-            buffers[i] = buffers[i][n:]
-    return written
-
-
 class NodeStore:
     """A node's log, segments and indexes; single-threaded (the node's event loop)."""
 
@@ -177,6 +165,7 @@ class NodeStore:
         self._sizes: dict[int, int] = {}  # bytes per chunk
         self.active = 0
         self._active_fd = -1
+        self._zeroed = 0  # the active chunk's file size: records, then zeros up to here
         self.dirty = False  # appended since the last sync
         self.corrupt_found = 0
         self.repaired = 0
@@ -202,7 +191,6 @@ class NodeStore:
     def _scan_chunk(self, chunk: int, last: bool) -> None:
         path = self._chunk_path(chunk)
         data = path.read_bytes()
-        self._sizes[chunk] = len(data)
         self._live.setdefault(chunk, 0)
         view = memoryview(data)
         offset = 0
@@ -210,6 +198,8 @@ class NodeStore:
             try:
                 header = rec.decode_header(view, offset)
             except rec.RecordError as e:
+                if data.count(0, offset) == len(data) - offset:
+                    break  # the zeros ahead of the last record (see PREZERO_BYTES): the end
                 # A torn tail (the node died mid-append, before any acknowledgement) or a
                 # damaged header: what follows cannot be framed. Peers hold every
                 # acknowledged record, and gossip brings them back.
@@ -228,12 +218,16 @@ class NodeStore:
                 self._index_record(header, chunk, offset)
             offset = end
         view.release()
+        self._sizes[chunk] = offset
+        if last:
+            self._zeroed = os.stat(path).st_size
+        elif len(data) > offset:
+            self._cut_chunk(chunk, offset)  # a sealed chunk keeps no zeros
 
     def _cut_chunk(self, chunk: int, offset: int) -> None:
         with open(self._chunk_path(chunk), "r+b") as f:
             f.truncate(offset)
             os.fsync(f.fileno())
-        self._sizes[chunk] = offset
 
     def _index_record(self, h: rec.RecordHeader, chunk: int, offset: int) -> bool:
         seg = self.segments.get((h.volume, h.file, h.pg))
@@ -260,16 +254,54 @@ class NodeStore:
     def _roll(self, force: bool = False) -> None:
         if not force and self._sizes.get(self.active, 0) < self.chunk_bytes:
             if self._active_fd < 0:
-                self._active_fd = os.open(self._chunk_path(self.active), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                self._active_fd = os.open(self._chunk_path(self.active), os.O_WRONLY | os.O_CREAT, 0o600)
             return
         if self._active_fd >= 0:
+            os.ftruncate(self._active_fd, self._sizes[self.active])  # sealed: no zeros kept
             os.fdatasync(self._active_fd)
             os.close(self._active_fd)
         self.active += 1
-        self._active_fd = os.open(self._chunk_path(self.active), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._active_fd = os.open(self._chunk_path(self.active), os.O_WRONLY | os.O_CREAT, 0o600)
         self._sizes[self.active] = 0
         self._live[self.active] = 0
+        self._zeroed = 0
         self._fsync_dir()
+
+    def _append_raw(self, buffers: list[memoryview]) -> int:
+        """Write the buffers after the active chunk's last record (unsynced); return where
+        they start. The file is zero-filled ahead first when they would pass its end; the
+        next fdatasync makes those zeros durable with the records. A failed write is taken
+        back, so that the chunk stays a clean sequence of records."""
+        fd = self._active_fd
+        start = self._sizes[self.active]
+        end = start + sum(len(b) for b in buffers)
+        try:
+            if end > self._zeroed:
+                target = max(end, min(self._zeroed + PREZERO_BYTES, self.chunk_bytes))
+                at = self._zeroed
+                while at < target:
+                    at += os.pwrite(fd, _ZEROS[: target - at], at)
+                self._zeroed = target
+            at = start
+            i = 0
+            while i < len(buffers):
+                n = os.pwritev(fd, buffers[i : i + _IOV_MAX], at)
+                if n <= 0:
+                    raise OSError(f"short write ({at - start} of {end - start} bytes)")
+                at += n
+                while i < len(buffers) and n >= len(buffers[i]):
+                    n -= len(buffers[i])
+                    i += 1
+                if n:
+                    buffers[i] = buffers[i][n:]
+        except OSError as e:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, start)
+                self._zeroed = start
+            log.error("cannot append to the log: %s", e)
+            raise StorageError(f"storage node cannot write its log: {e}") from None
+        self._sizes[self.active] = end
+        return start
 
     def _fsync_dir(self) -> None:
         fd = os.open(self.log_dir, os.O_RDONLY)
@@ -310,16 +342,7 @@ class NodeStore:
             return 0
         self._roll()
         chunk = self.active
-        start = self._sizes[chunk]
-        try:
-            appended = _write_all(self._active_fd, [raw for _, _, raw in fresh])
-        except OSError as e:
-            # Take back a partial append so that the chunk stays a clean sequence of records.
-            os.ftruncate(self._active_fd, start)
-            log.error("cannot append to the log: %s", e)
-            raise StorageError(f"storage node cannot write its log: {e}") from None
-        self._sizes[chunk] = start + appended
-        offset = start
+        offset = self._append_raw([raw for _, _, raw in fresh])
         live = 0
         for seg, h, raw in fresh:
             size = len(raw)
@@ -625,17 +648,15 @@ class NodeStore:
                 raw = os.pread(self._read_fd(chunk), loc.size, loc.offset)
                 raws.append((seg, lsn, raw))
             self._roll()
-            start = self._sizes[self.active]
             blob = b"".join(r for _, _, r in raws)
+            offset = self._sizes[self.active]
             if blob:
-                _write_all(self._active_fd, [memoryview(blob)])
+                offset = self._append_raw([memoryview(blob)])
                 os.fdatasync(self._active_fd)
-            offset = start
             for seg, lsn, raw in raws:
                 loc = seg.records[lsn]
                 loc.chunk, loc.offset = self.active, offset
                 offset += len(raw)
-            self._sizes[self.active] = offset
             self._live[self.active] = self._live.get(self.active, 0) + len(blob)
             freed += self._sizes[chunk] - len(blob)
             fd = self._read_fds.pop(chunk, None)
