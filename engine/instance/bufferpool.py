@@ -301,7 +301,9 @@ class BufferPool:
         """The highest commit LSN this pool has been told about."""
         return self._known
 
-    def stats(self) -> PoolStats:
+    def stats(self, count_versions: bool = True) -> PoolStats:
+        """The counters; ``count_versions=False`` leaves ``versions`` at -1 rather than walk
+        every cached page (the status loop asks twice a second)."""
         with self._lock:
             return PoolStats(
                 hits=self.hits,
@@ -310,7 +312,7 @@ class BufferPool:
                 bytes=self._bytes,
                 capacity_bytes=self.capacity_bytes,
                 pages=len(self._pages),
-                versions=sum(len(vs) for vs in self._pages.values()),
+                versions=sum(len(vs) for vs in self._pages.values()) if count_versions else -1,
                 known_lsn=self._known,
             )
 

@@ -348,7 +348,7 @@ class Instance:
         if self.store is not None:
             sample["volume_reads"] = self.store.volume.stats["reads"]
         if self.vfs is not None:
-            pool = self.vfs.pool.stats()
+            pool = self.vfs.pool.stats(count_versions=False)
             sample.update(pool_hits=pool.hits, pool_misses=pool.misses)
         return sample
 
@@ -358,7 +358,7 @@ class Instance:
             return None
         sample = self.capacity.sample()
         if self.vfs is not None:
-            pool = self.vfs.pool.stats()
+            pool = self.vfs.pool.stats(count_versions=False)
             sample.update(pool_hits=pool.hits, pool_misses=pool.misses, pool_evictions=pool.evictions,
                           pool_bytes=pool.bytes, pool_capacity_bytes=pool.capacity_bytes)
         return sample

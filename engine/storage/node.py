@@ -579,11 +579,13 @@ class StorageNode:
         return False
 
     # --- maintenance ----------------------------------------------------------------------
-    def _scrub_step(self, budget: int = 200) -> None:
+    def _scrub_step(self, budget: int = 50) -> None:
         """Verify the checksums of the next ``budget`` records; repair bad copies from peers.
 
         Walks every record of every segment in turn, so that a copy damaged on disk is found
-        and repaired even if nobody reads it."""
+        and repaired even if nobody reads it. At 50 records a maintenance tick (250 a second,
+        1 MiB/s of reads) a node holding 100,000 records checks each one every seven minutes;
+        at 200 a tick the scrub cost a node under pgbench about 15 us of CPU per transaction."""
         if not self._scrub_queue:
             self._scrub_queue = [(seg.key, lsn) for seg in self.store.segments.values() for lsn in seg.records]
             self.scrub_passes += 1
