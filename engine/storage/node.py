@@ -164,7 +164,7 @@ class StorageNode:
         self.started = time.time()
         self.latency_s = 0.0
         self.partitioned = False
-        self._scrub_queue: list[tuple[tuple[int, int, int], int]] = []
+        self._scrub_queue: list[tuple[tuple[int, int, int], list[int]]] = []  # (segment, LSNs left)
         self.scrub_passes = 0
 
     # --- serving --------------------------------------------------------------------------
@@ -586,18 +586,27 @@ class StorageNode:
         and repaired even if nobody reads it. At 50 records a maintenance tick (250 a second,
         1 MiB/s of reads) a node holding 100,000 records checks each one every seven minutes;
         at 200 a tick the scrub cost a node under pgbench about 15 us of CPU per transaction."""
-        if not self._scrub_queue:
-            self._scrub_queue = [(seg.key, lsn) for seg in self.store.segments.values() for lsn in seg.records]
+        queue = self._scrub_queue
+        if not queue:
+            # One list of LSNs per segment, not a tuple per record: a node holds hundreds of
+            # thousands of records under load, and a pass starts again every few minutes.
+            queue.extend((key, list(seg.records)) for key, seg in self.store.segments.items())
             self.scrub_passes += 1
-        for _ in range(min(budget, len(self._scrub_queue))):
-            key, lsn = self._scrub_queue.pop()
+        while budget > 0 and queue:
+            key, lsns = queue[-1]
+            take = lsns[-budget:]
+            del lsns[-budget:]
+            if not lsns:
+                queue.pop()
+            budget -= len(take)
             seg = self.store.segments.get(key)
-            if seg is None or lsn not in seg.records:
+            if seg is None:
                 continue
-            if self.store.read_raw(seg, lsn) is None:
-                task = asyncio.ensure_future(self._repair_and_read(seg, lsn))
-                self._tasks.append(task)
-                task.add_done_callback(self._forget)
+            for lsn in reversed(take):
+                if lsn in seg.records and self.store.read_raw(seg, lsn) is None:
+                    task = asyncio.ensure_future(self._repair_and_read(seg, lsn))
+                    self._tasks.append(task)
+                    task.add_done_callback(self._forget)
 
     def _forget(self, task: asyncio.Task) -> None:
         self._tasks.remove(task)
