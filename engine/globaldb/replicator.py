@@ -49,7 +49,13 @@ from typing import Any
 
 from aurora.engine import errors, rpc
 from aurora.engine.instance.replication import Broadcaster, p99, read_frames, read_hello
-from aurora.engine.layout import Layout, clear_status, unix_socket_path, write_status
+from aurora.engine.layout import (
+    Layout,
+    clear_status,
+    unix_socket_path,
+    write_status,
+    write_status_soon,
+)
 from aurora.engine.loop import asyncio_run
 from aurora.engine.storage import records as rec
 from aurora.engine.storage import wire
@@ -609,7 +615,7 @@ class Replicator:
                                           else (self.last_lag_ms or 0.0), 1))
                 self._second_max = None
             with contextlib.suppress(OSError):
-                self._write_status()
+                await write_status_soon(self.dir, self.status())
 
     async def stop(self) -> None:
         for t in self._tasks:

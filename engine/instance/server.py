@@ -32,7 +32,13 @@ from aurora.engine.instance.capacity import Capacity, pool_bytes
 from aurora.engine.instance.databases import REGISTRY, Databases
 from aurora.engine.instance.replication import Broadcaster, Follower
 from aurora.engine.instance.vfs import VolumeVFS
-from aurora.engine.layout import Layout, clear_status, unix_socket_path, write_status
+from aurora.engine.layout import (
+    Layout,
+    clear_status,
+    unix_socket_path,
+    write_status,
+    write_status_soon,
+)
 from aurora.engine.loop import asyncio_run
 from aurora.engine.metrics.activity import Activity, CountingSession
 from aurora.engine.metrics.names import metrics_enabled
@@ -370,7 +376,7 @@ class Instance:
         while True:
             await asyncio.sleep(0.5)
             try:
-                self._write_status()
+                await write_status_soon(self.dir, self.status())
             except OSError as e:
                 log.warning("cannot write status: %s", e)
 
