@@ -63,6 +63,7 @@ _REPORT_TAGS = ("SET", "RESET", "DISCARD", "COMMIT", "ROLLBACK")
 _LEADING_JUNK = re.compile(r"(?:\s|--[^\n]*(?:\n|$)|/\*.*?\*/|\()*", re.DOTALL)
 _BLANK = re.compile(r"(?:\s|;|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.DOTALL)
 _WORD = re.compile(r"[A-Za-z_]+")
+_DEALLOCATE_WORD = re.compile("deallocate", re.IGNORECASE)
 _DEALLOCATE = re.compile(
     r"\s*deallocate\s+(?:prepare\s+)?(?:(all)|\"((?:[^\"]|\"\")*)\"|([^\s;]+))\s*;?\s*$",
     re.IGNORECASE,
@@ -377,7 +378,10 @@ class Backend:
 
     def execute(self, sql: str, params: Sequence[object]) -> StatementResult:
         """Run one statement, handling what belongs to the protocol layer itself."""
-        words = leading_words(sql)
+        # Outside an implicit block only DEALLOCATE matters here: the leading words of a
+        # statement that cannot be one are not worth working out (a simple query's text,
+        # with its literals, is new every time).
+        words = leading_words(sql) if self._implicit or _DEALLOCATE_WORD.search(sql) else ()
         verb = words[0] if words else ""
         if self._implicit:
             if verb in ("begin", "start"):
@@ -454,8 +458,7 @@ class Backend:
             return
         if result.columns is not None:
             columns = result.columns
-            formats = [0] * len(columns)
-            self.emit(p.row_description(columns, formats))
+            self.emit(self._row_description(columns, (0,) * len(columns)))
             self._send_rows(result.rows, [encoder(c.type_oid, 0) for c in columns])
         self.emit(p.command_complete(result.tag))
 

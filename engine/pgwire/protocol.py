@@ -194,8 +194,10 @@ class FrameBuffer:
         """Every complete frame in the buffer (possibly none)."""
         if self.error is not None:
             raise self.error
-        out: list[tuple[bytes, bytes]] = []
         buf = self.buf
+        if not buf:
+            return []
+        out: list[tuple[bytes, bytes]] = []
         pos = 0
         n = len(buf)
         while pos < n:
