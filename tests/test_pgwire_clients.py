@@ -793,3 +793,21 @@ def test_prepared_statement_rebound_with_other_formats(server: Running) -> None:
     assert run(struct.pack("!i", -3), 1, 0) == b"-2"
     assert run(b"7", 0, 0) == b"8"
     sock.close()
+
+
+def test_deallocate_is_answered_by_the_protocol_layer(server: Running) -> None:
+    sock = _raw_connect(server.port)
+    for name in (b"s1", b"s2"):
+        sock.sendall(p.frame(b"P", name + b"\0SELECT 1\0\0\0") + p.frame(b"S"))
+        _read_until(sock, b"Z")
+    sock.sendall(p.frame(b"Q", b"  DeAllocate s1\0"))
+    got = _read_until(sock, b"Z")
+    assert [m for m in got if m[0] == b"C"] == [(b"C", b"DEALLOCATE\0")], got
+    sock.sendall(p.frame(b"Q", b"SELECT 1; DEALLOCATE PREPARE s2\0"))
+    tags = [m[1] for m in _read_until(sock, b"Z") if m[0] == b"C"]
+    assert tags == [b"SELECT 1\0", b"DEALLOCATE\0"]
+    for name in (b"s1", b"s2"):
+        sock.sendall(p.frame(b"B", b"\0" + name + b"\0\0\0\0\0\0\0") + p.frame(b"S"))
+        kind, body = _read_until(sock, b"Z")[0]
+        assert kind == b"E" and _error_code(body) == "26000"
+    sock.close()
