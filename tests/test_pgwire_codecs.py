@@ -325,3 +325,11 @@ def test_text_encoder_of_untyped_columns(value: object, text: str) -> None:
     # int and str take a short way; everything else (bool is an int) still goes by text_of
     assert t.encoder(t.TEXT, 0)(value) == text.encode()
     assert t.encoder(t.INT4, 0)(value) == t.text_of(value).encode()
+
+
+def test_parse_target_of_describe_and_close() -> None:
+    assert p.parse_target(b"Sname\0") == (b"S", "name")
+    assert p.parse_target(b"P\0") == (b"P", "")
+    for bad in (b"", b"S", b"Sname"):
+        with pytest.raises(p.ProtocolViolation):
+            p.parse_target(bad)

@@ -593,9 +593,7 @@ class Backend:
         self.emit(p.BIND_COMPLETE)
 
     def _describe(self, body: bytes) -> None:
-        b = p.Body(body)
-        kind = b.byte()
-        name = b.cstring()
+        kind, name = p.parse_target(body)
         if kind == b"S":
             statement = self.statements.get(name)
             if statement is None:
@@ -709,9 +707,7 @@ class Backend:
         return encoders
 
     def _close(self, body: bytes) -> None:
-        b = p.Body(body)
-        kind = b.byte()
-        name = b.cstring()
+        kind, name = p.parse_target(body)
         if kind == b"S":
             self.statements.pop(name, None)
         elif kind == b"P":

@@ -164,6 +164,16 @@ def parse_bind(data: bytes) -> tuple[str, str, tuple[int, ...], list[bytes | Non
     return _name(portal), _name(statement), param_codes, values, result_codes
 
 
+def parse_target(data: bytes) -> tuple[bytes, str]:
+    """Describe's or Close's kind (``S`` statement, ``P`` portal) and name."""
+    if not data:
+        raise ProtocolViolation("invalid message format")
+    end = data.find(b"\0", 1)
+    if end < 0:
+        raise ProtocolViolation("invalid string in message")
+    return data[:1], _name(data[1:end])
+
+
 def parse_execute(data: bytes) -> tuple[str, int]:
     """Execute's portal name and row limit (0: all rows)."""
     end = data.find(b"\0")
