@@ -285,7 +285,7 @@ class Session:
         return lexer.split(text)
 
     def prepare(self, sql: str, param_oids: Sequence[int]) -> Prepared:
-        word = lexer.first_word(sql)
+        word = "select" if sql in self._exact else lexer.first_word(sql)  # see _execute
         if (word in self._utility and word != "copy" and word not in cursors.VERBS) or not word:
             n = lexer.param_count(sql)
             return Prepared(
