@@ -36,6 +36,7 @@ from aurora.engine.pgwire import (
     make_scram_verifier,
     server_ssl_context,
 )
+from aurora.engine.pgwire import protocol as p
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -763,3 +764,50 @@ def test_pass_startup_gives_the_factory_settings_and_backend_pid(
     assert isinstance(settings, dict)
     assert settings["application_name"] == "myapp"
     assert settings["TimeZone"] == "Europe/Paris" and settings["work_mem"] == "4MB"
+
+
+def test_prepared_statement_rebound_with_other_formats(server: Running) -> None:
+    # Bind keeps a prepared statement's decoders and encoders per format codes: switching
+    # between text and binary, parameters and results, must use the right ones every time.
+    sock = _raw_connect(server.port)
+    sock.sendall(p.frame(b"Q", b"CREATE TABLE rebind(n int4); INSERT INTO rebind VALUES (6), (42), (10), (-2), (8)\0"))
+    _read_until(sock, b"Z")
+    sql = b"SELECT n FROM rebind WHERE n = $1 + 1"
+    sock.sendall(p.frame(b"P", b"s1\0" + sql + b"\0" + struct.pack("!Hi", 1, 23)) + p.frame(b"S"))
+    assert [k for k, _ in _read_until(sock, b"Z")] == [b"1", b"Z"]
+
+    def run(param: bytes, param_format: int, result_format: int) -> bytes:
+        bind = (b"\0s1\0" + struct.pack("!Hh", 1, param_format) + struct.pack("!Hi", 1, len(param))
+                + param + struct.pack("!Hh", 1, result_format))
+        sock.sendall(p.frame(b"B", bind) + p.frame(b"E", b"\0\0\0\0\0") + p.frame(b"S"))
+        messages = _read_until(sock, b"Z")
+        assert [k for k, _ in messages] == [b"2", b"D", b"C", b"Z"]
+        row = messages[1][1]
+        assert row[:2] == b"\0\x01"
+        (length,) = struct.unpack_from("!i", row, 2)
+        return row[6 : 6 + length]
+
+    assert run(b"5", 0, 0) == b"6"
+    assert run(struct.pack("!i", 41), 1, 1) == struct.pack("!i", 42)
+    assert run(b"9", 0, 1) == struct.pack("!i", 10)
+    assert run(struct.pack("!i", -3), 1, 0) == b"-2"
+    assert run(b"7", 0, 0) == b"8"
+    sock.close()
+
+
+def test_deallocate_is_answered_by_the_protocol_layer(server: Running) -> None:
+    sock = _raw_connect(server.port)
+    for name in (b"s1", b"s2"):
+        sock.sendall(p.frame(b"P", name + b"\0SELECT 1\0\0\0") + p.frame(b"S"))
+        _read_until(sock, b"Z")
+    sock.sendall(p.frame(b"Q", b"  DeAllocate s1\0"))
+    got = _read_until(sock, b"Z")
+    assert [m for m in got if m[0] == b"C"] == [(b"C", b"DEALLOCATE\0")], got
+    sock.sendall(p.frame(b"Q", b"SELECT 1; DEALLOCATE PREPARE s2\0"))
+    tags = [m[1] for m in _read_until(sock, b"Z") if m[0] == b"C"]
+    assert tags == [b"SELECT 1\0", b"DEALLOCATE\0"]
+    for name in (b"s1", b"s2"):
+        sock.sendall(p.frame(b"B", b"\0" + name + b"\0\0\0\0\0\0\0") + p.frame(b"S"))
+        kind, body = _read_until(sock, b"Z")[0]
+        assert kind == b"E" and _error_code(body) == "26000"
+    sock.close()

@@ -275,3 +275,61 @@ def test_scram_verifier_format_round_trips() -> None:
     assert str(parsed) == verifier and parsed.iterations == 4096 and len(parsed.salt) == 16
     with pytest.raises(ValueError):
         ScramVerifier.parse("md5abcdef")
+
+
+def _bind_body(portal: bytes, statement: bytes, codes: list[int], values: list[bytes | None],
+               results: list[int]) -> bytes:
+    out = portal + b"\0" + statement + b"\0" + struct.pack(f"!H{len(codes)}h", len(codes), *codes)
+    out += struct.pack("!H", len(values))
+    for v in values:
+        out += struct.pack("!i", -1) if v is None else struct.pack("!i", len(v)) + v
+    return out + struct.pack(f"!H{len(results)}h", len(results), *results)
+
+
+def test_parse_bind_reads_every_field_and_refuses_truncations() -> None:
+    body = _bind_body(b"pt", b"st", [0, 1], [b"42", None, b""], [1])
+    assert p.parse_bind(body) == ("pt", "st", (0, 1), [b"42", None, b""], (1,))
+    assert p.parse_bind(_bind_body(b"", b"", [], [], [])) == ("", "", (), [], ())
+    for cut in range(len(body)):  # every truncation is a framing error, never a wrong read
+        with pytest.raises(p.ProtocolViolation):
+            p.parse_bind(body[:cut])
+    with pytest.raises(p.ProtocolViolation):  # a value longer than the message
+        p.parse_bind(b"\0\0\0\0\0\x01" + struct.pack("!i", 99) + b"ab\0\0")
+    with pytest.raises(p.ProtocolViolation):  # a negative length other than -1 (NULL)
+        p.parse_bind(b"\0\0\0\0\0\x01" + struct.pack("!i", -2) + b"\0\0")
+    with pytest.raises(SqlError) as err:
+        p.parse_bind(_bind_body(b"\xff", b"", [], [], []))
+    assert err.value.sqlstate == "22021"
+
+
+def test_parse_execute() -> None:
+    assert p.parse_execute(b"portal\0" + struct.pack("!i", 10)) == ("portal", 10)
+    for bad in (b"", b"portal", b"portal\0\0\0\0"):
+        with pytest.raises(p.ProtocolViolation):
+            p.parse_execute(bad)
+
+
+def test_data_rows_layout_and_nulls() -> None:
+    encoders = [t.encoder(t.INT4, 0), t.encoder(t.TEXT, 0), t.encoder(t.INT8, 1)]
+    data = p.data_rows([(7, "é", 3), (None, True, None)], encoders)
+    first = b"\0\x03" + b"\0\0\0\x017" + b"\0\0\0\x02" + "é".encode() + b"\0\0\0\x08" + struct.pack("!q", 3)
+    second = b"\0\x03" + b"\xff\xff\xff\xff" + b"\0\0\0\x01t" + b"\xff\xff\xff\xff"
+    assert data == (b"D" + struct.pack("!i", len(first) + 4) + first
+                    + b"D" + struct.pack("!i", len(second) + 4) + second)
+    assert p.data_rows([], encoders) == b""
+
+
+@pytest.mark.parametrize("value,text", [(5, "5"), (-12, "-12"), (True, "t"), ("x", "x"),
+                                        (1.5, "1.5"), (Decimal("2.50"), "2.50")])
+def test_text_encoder_of_untyped_columns(value: object, text: str) -> None:
+    # int and str take a short way; everything else (bool is an int) still goes by text_of
+    assert t.encoder(t.TEXT, 0)(value) == text.encode()
+    assert t.encoder(t.INT4, 0)(value) == t.text_of(value).encode()
+
+
+def test_parse_target_of_describe_and_close() -> None:
+    assert p.parse_target(b"Sname\0") == (b"S", "name")
+    assert p.parse_target(b"P\0") == (b"P", "")
+    for bad in (b"", b"S", b"Sname"):
+        with pytest.raises(p.ProtocolViolation):
+            p.parse_target(bad)

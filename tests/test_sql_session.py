@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aurora.engine.sql import Session
+from aurora.engine.sql import Session, lexer
 from aurora.engine.sql.lexer import normalize, split
 from aurora.engine.sqlapi import CopyIn, CopyOut, SqlError
 
@@ -415,6 +415,12 @@ def test_split():
     assert split("select 1; select ';' ; -- x;\n") == ["select 1", " select ';' "]
     assert split("  ") == []
     assert split("select $$a;b$$; select 2") == ["select $$a;b$$", " select 2"]
+
+
+@given(st.text(alphabet="ab eE;\n\t-/*'\"$\\1", max_size=40))
+def test_split_fast_path_agrees_with_the_scan(text: str) -> None:
+    # A text with no quote, comment or dollar quote is cut at every ";" without the scan.
+    assert split(text) == lexer._split_scanned(text)
 
 
 def test_prepare_infers_parameter_and_result_types(s):

@@ -256,3 +256,22 @@ def test_journal_files_are_refused(vfs: VolumeVFS) -> None:
     conn.execute("PRAGMA journal_mode=MEMORY").fetchall()
     conn.execute("INSERT INTO t VALUES (1)")
     assert count(conn) == 1
+
+
+def test_database_named_like_a_journal_is_not_taken_for_one() -> None:
+    # SQLite asks xAccess for "<db>-journal" and "<db>-wal" at every transaction start: those
+    # never exist here, also when a database of the volume happens to carry that name.
+    v = VolumeVFS(MemoryPageStore(), {"db": 1, "db-journal": 2, "db-wal": 3})
+    try:
+        side = v.connect("db-journal")
+        side.execute("CREATE TABLE j(x)")
+        side.execute("INSERT INTO j VALUES (1)")
+        conn = v.connect("db")
+        conn.execute("CREATE TABLE t(x)")
+        conn.execute("INSERT INTO t VALUES (2)")
+        assert conn.execute("SELECT x FROM t").fetchall() == [(2,)]
+        assert side.execute("SELECT x FROM j").fetchall() == [(1,)]
+        conn.close()
+        side.close()
+    finally:
+        v.close()

@@ -253,7 +253,10 @@ class VolumeVFS(apsw.VFS):
         return apsw.VFSFile("", name, flags)
 
     def xAccess(self, pathname: str, flags: int) -> bool:
-        # Journals and WAL files never exist (the journal is in memory).
+        # Journals and WAL files never exist (the journal is in memory); SQLite asks for both
+        # at every transaction start.
+        if pathname.endswith(("-journal", "-wal")):
+            return False
         return self._file_number(pathname) is not None
 
     def xDelete(self, filename: str, syncdir: bool) -> None:
@@ -378,6 +381,11 @@ class VolumeFile:
             image = self._stored_page(0)
             if image is None:
                 return b""
+            if self._snap_pages is None:
+                # xFileSize comes next: the size in this same page needs no second lookup
+                self._snap_pages = max(1, int.from_bytes(image[28:32], "big"))
+            if offset == 24 and 4 <= amount <= 68:  # the change counter first, nothing from 92
+                return self._header + image[28 : 24 + amount]
             out = bytearray(image[offset : offset + amount])
             header = self._header
             for start in (24, 92):

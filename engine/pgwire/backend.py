@@ -22,7 +22,7 @@ from aurora.engine.sqlapi import Column, CopyIn, CopyOut, SqlError, SqlSession, 
 
 from . import protocol as p
 from .copyfmt import CopyParser, format_rows
-from .types import Encoder, decoder, encoder
+from .types import Decoder, Encoder, decoder, encoder
 
 log = logging.getLogger("aurora.pgwire")
 
@@ -34,6 +34,7 @@ Admit = Callable[[bool], AbstractContextManager[None]]
 instance's capacity) and measures what it used; see engine/instance/capacity.py."""
 
 FLUSH_THRESHOLD = 256 * 1024
+_ROWS_PER_EMIT = 512  # rows encoded into one piece of output (a big result is flushed as it goes)
 
 # Leading words of statements that control transactions, or that cannot run inside one.
 _TXN_VERBS = {
@@ -62,6 +63,7 @@ _REPORT_TAGS = ("SET", "RESET", "DISCARD", "COMMIT", "ROLLBACK")
 _LEADING_JUNK = re.compile(r"(?:\s|--[^\n]*(?:\n|$)|/\*.*?\*/|\()*", re.DOTALL)
 _BLANK = re.compile(r"(?:\s|;|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.DOTALL)
 _WORD = re.compile(r"[A-Za-z_]+")
+_DEALLOCATE_WORD = re.compile("deallocate", re.IGNORECASE)
 _DEALLOCATE = re.compile(
     r"\s*deallocate\s+(?:prepare\s+)?(?:(all)|\"((?:[^\"]|\"\")*)\"|([^\s;]+))\s*;?\s*$",
     re.IGNORECASE,
@@ -104,9 +106,13 @@ class Statement:
     param_oids: list[int]
     columns: list[Column] | None
     empty: bool = False
+    # Codecs worked out at the first Bind / Execute with given format codes, reused by the
+    # next ones: Bind's parameter decoders and the encoders of the described columns.
+    decoders: dict[tuple[int, ...], list[Decoder]] | None = None
+    encoders: dict[tuple[int, ...], list[Encoder]] | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Portal:
     statement: Statement
     params: list[object]
@@ -220,12 +226,17 @@ class Backend:
     # --- main loop --------------------------------------------------------------------------
 
     def run(self) -> None:
+        frames = self._frames
+        dispatch = self._dispatch
         try:
             while True:
-                frame = self._next_frame()
-                if frame is None:
-                    break
-                if not self._dispatch(*frame):
+                if frames:
+                    frame: Frame | None = frames.popleft()
+                else:
+                    frame = self._next_frame()
+                    if frame is None:
+                        break
+                if not dispatch(*frame):
                     break
             self.flush()
         except p.ProtocolViolation as exc:
@@ -236,6 +247,13 @@ class Backend:
 
     def _dispatch(self, kind: bytes, body: bytes) -> bool:
         """Handle one frame; False ends the connection."""
+        handler = self._EXTENDED.get(kind)
+        if handler is not None:
+            if kind == b"S":
+                return self._guarded(handler, self, body, extended=False)
+            if self._skipping:
+                return True
+            return self._guarded(handler, self, body, extended=True)
         if kind == b"X":
             return False
         if kind in (b"d", b"c", b"f"):
@@ -244,14 +262,7 @@ class Backend:
             if self._skipping:
                 return True
             return self._guarded(self._simple_query, body, extended=False)
-        handler = self._EXTENDED.get(kind)
-        if handler is None:
-            raise p.ProtocolViolation(f"invalid frontend message type {kind[0]}")
-        if kind == b"S":
-            return self._guarded(handler, self, body, extended=False)
-        if self._skipping:
-            return True
-        return self._guarded(handler, self, body, extended=True)
+        raise p.ProtocolViolation(f"invalid frontend message type {kind[0]}")
 
     def _guarded(self, fn: Callable, *args: object, extended: bool) -> bool:
         try:
@@ -367,7 +378,10 @@ class Backend:
 
     def execute(self, sql: str, params: Sequence[object]) -> StatementResult:
         """Run one statement, handling what belongs to the protocol layer itself."""
-        words = leading_words(sql)
+        # Outside an implicit block only DEALLOCATE matters here: the leading words of a
+        # statement that cannot be one are not worth working out (a simple query's text,
+        # with its literals, is new every time).
+        words = leading_words(sql) if self._implicit or _DEALLOCATE_WORD.search(sql) else ()
         verb = words[0] if words else ""
         if self._implicit:
             if verb in ("begin", "start"):
@@ -444,22 +458,16 @@ class Backend:
             return
         if result.columns is not None:
             columns = result.columns
-            formats = [0] * len(columns)
-            self.emit(p.row_description(columns, formats))
+            self.emit(self._row_description(columns, (0,) * len(columns)))
             self._send_rows(result.rows, [encoder(c.type_oid, 0) for c in columns])
         self.emit(p.command_complete(result.tag))
 
     def _send_rows(self, rows: Sequence[tuple], encoders: list[Encoder]) -> None:
-        count = len(encoders)
-        emit = self.emit
-        data_row = p.data_row
-        for row in rows:
-            emit(
-                data_row(
-                    [None if v is None else enc(v) for v, enc in zip(row, encoders, strict=False)],
-                    count,
-                )
-            )
+        if len(rows) <= _ROWS_PER_EMIT:
+            self.emit(p.data_rows(rows, encoders))
+            return
+        for start in range(0, len(rows), _ROWS_PER_EMIT):
+            self.emit(p.data_rows(rows[start : start + _ROWS_PER_EMIT], encoders))
 
     # --- COPY -------------------------------------------------------------------------------
 
@@ -550,16 +558,8 @@ class Backend:
         self.emit(p.PARSE_COMPLETE)
 
     def _bind(self, body: bytes) -> None:
-        b = p.Body(body)
-        portal_name = b.cstring()
-        statement_name = b.cstring()
-        param_codes = b.int16_list()
-        count = b.uint16()
-        raw: list[bytes | None] = []
-        for _ in range(count):
-            n = b.int32()
-            raw.append(None if n == -1 else b.raw(n))
-        result_codes = b.int16_list()
+        portal_name, statement_name, param_codes, raw, result_codes = p.parse_bind(body)
+        count = len(raw)
         for code in (*param_codes, *result_codes):
             if code not in (0, 1):
                 raise SqlError("22023", f"unsupported format code: {code}")
@@ -574,16 +574,18 @@ class Backend:
             )
         if portal_name and portal_name in self.portals:
             raise SqlError("42P03", f'cursor "{portal_name}" already exists')
-        param_formats = _formats(count, param_codes, "parameter")
-        params: list[object] = []
-        for value, oid, fmt in zip(raw, statement.param_oids, param_formats, strict=True):
-            if value is None:
-                params.append(None)
-                continue
-            try:
-                params.append(decoder(oid, fmt)(value))
-            except UnicodeDecodeError:
-                raise SqlError("22021", 'invalid byte sequence for encoding "UTF8"') from None
+        cache = statement.decoders
+        decoders = cache.get(param_codes) if cache is not None else None
+        if decoders is None:
+            formats = _formats(count, param_codes, "parameter")
+            decoders = [decoder(oid, f) for oid, f in zip(statement.param_oids, formats, strict=True)]
+            if cache is None or len(cache) >= 16:
+                cache = statement.decoders = {}
+            cache[param_codes] = decoders
+        try:
+            params = [None if v is None else dec(v) for v, dec in zip(raw, decoders, strict=True)]
+        except UnicodeDecodeError:
+            raise SqlError("22021", 'invalid byte sequence for encoding "UTF8"') from None
         columns = statement.columns
         # Without a description the codes are checked against the result's columns later.
         formats = _formats(len(columns), result_codes, "result") if columns else list(result_codes)
@@ -591,9 +593,7 @@ class Backend:
         self.emit(p.BIND_COMPLETE)
 
     def _describe(self, body: bytes) -> None:
-        b = p.Body(body)
-        kind = b.byte()
-        name = b.cstring()
+        kind, name = p.parse_target(body)
         if kind == b"S":
             statement = self.statements.get(name)
             if statement is None:
@@ -651,9 +651,8 @@ class Backend:
         return False
 
     def _execute(self, body: bytes) -> None:
-        b = p.Body(body)
-        portal = self._portal(b.cstring())
-        max_rows = b.int32()
+        name, max_rows = p.parse_execute(body)
+        portal = self._portal(name)
         if portal.statement.empty:
             self.emit(p.EMPTY_QUERY)
             return
@@ -672,10 +671,7 @@ class Backend:
             ):
                 columns = result.columns
             if columns is not None:
-                formats = _formats(len(columns), portal.result_formats, "result")
-                portal.encoders = [
-                    encoder(c.type_oid, f) for c, f in zip(columns, formats, strict=True)
-                ]
+                portal.encoders = self._encoders(portal.statement, columns, portal.result_formats)
         rows = result.rows
         start = portal.position
         end = len(rows) if max_rows <= 0 else min(len(rows), start + max_rows)
@@ -691,10 +687,27 @@ class Backend:
             tag = f"SELECT {end - start}"
         self.emit(p.command_complete(tag))
 
+    @staticmethod
+    def _encoders(statement: Statement, columns: list[Column], codes: Sequence[int]) -> list[Encoder]:
+        """The encoders of a result's columns: kept on the statement while its description
+        is the one the result has (a prepared statement's columns are one list for life)."""
+        cached = columns is statement.columns
+        key = tuple(codes)
+        cache = statement.encoders
+        if cached and cache is not None:
+            encoders = cache.get(key)
+            if encoders is not None:
+                return encoders
+        formats = _formats(len(columns), codes, "result")
+        encoders = [encoder(c.type_oid, f) for c, f in zip(columns, formats, strict=True)]
+        if cached:
+            if cache is None or len(cache) >= 16:
+                cache = statement.encoders = {}
+            cache[key] = encoders
+        return encoders
+
     def _close(self, body: bytes) -> None:
-        b = p.Body(body)
-        kind = b.byte()
-        name = b.cstring()
+        kind, name = p.parse_target(body)
         if kind == b"S":
             self.statements.pop(name, None)
         elif kind == b"P":

@@ -7,8 +7,9 @@ follow the protocol documentation ("Message Formats").
 
 from __future__ import annotations
 
+import functools
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from aurora.engine.sqlapi import Column, SqlError
 
@@ -115,6 +116,74 @@ class Body:
             raise ProtocolViolation("invalid message format")
 
 
+def _name(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SqlError("22021", 'invalid byte sequence for encoding "UTF8"') from None
+
+
+def parse_bind(data: bytes) -> tuple[str, str, tuple[int, ...], list[bytes | None], tuple[int, ...]]:
+    """Bind's portal and statement names, parameter format codes, values (None for NULL) and
+    result format codes, read in one pass: the hot message of every prepared statement.
+    The checks are :class:`Body`'s; bytes after the last field are ignored, as there."""
+    try:
+        end = data.index(b"\0")
+        portal = data[:end]
+        pos = end + 1
+        end = data.index(b"\0", pos)
+        statement = data[pos:end]
+        pos = end + 1
+    except ValueError:
+        raise ProtocolViolation("invalid string in message") from None
+    size = len(data)
+    try:
+        (n,) = _U16.unpack_from(data, pos)
+        param_codes = struct.unpack_from(f"!{n}h", data, pos + 2) if n else ()
+        pos += 2 + 2 * n
+        (count,) = _U16.unpack_from(data, pos)
+        pos += 2
+        values: list[bytes | None] = []
+        append = values.append
+        unpack = _I32.unpack_from
+        for _ in range(count):
+            (length,) = unpack(data, pos)
+            pos += 4
+            if length == -1:
+                append(None)
+                continue
+            end = pos + length
+            if length < 0 or end > size:
+                raise ProtocolViolation("invalid message format")
+            append(data[pos:end])
+            pos = end
+        (n,) = _U16.unpack_from(data, pos)
+        result_codes = struct.unpack_from(f"!{n}h", data, pos + 2) if n else ()
+    except struct.error:
+        raise ProtocolViolation("invalid message format") from None
+    return _name(portal), _name(statement), param_codes, values, result_codes
+
+
+def parse_target(data: bytes) -> tuple[bytes, str]:
+    """Describe's or Close's kind (``S`` statement, ``P`` portal) and name."""
+    if not data:
+        raise ProtocolViolation("invalid message format")
+    end = data.find(b"\0", 1)
+    if end < 0:
+        raise ProtocolViolation("invalid string in message")
+    return data[:1], _name(data[1:end])
+
+
+def parse_execute(data: bytes) -> tuple[str, int]:
+    """Execute's portal name and row limit (0: all rows)."""
+    end = data.find(b"\0")
+    if end < 0:
+        raise ProtocolViolation("invalid string in message")
+    if end + 5 > len(data):
+        raise ProtocolViolation("invalid message format")
+    return _name(data[:end]), _I32.unpack_from(data, end + 1)[0]
+
+
 _TYPE_BYTES = [bytes([i]) for i in range(256)]
 
 
@@ -135,8 +204,10 @@ class FrameBuffer:
         """Every complete frame in the buffer (possibly none)."""
         if self.error is not None:
             raise self.error
-        out: list[tuple[bytes, bytes]] = []
         buf = self.buf
+        if not buf:
+            return []
+        out: list[tuple[bytes, bytes]] = []
         pos = 0
         n = len(buf)
         while pos < n:
@@ -207,7 +278,10 @@ def backend_key_data(pid: int, secret: int) -> bytes:
 
 
 def ready_for_query(status: str) -> bytes:
-    return frame(b"Z", status.encode("ascii"))
+    return _READY.get(status) or frame(b"Z", status.encode("ascii"))
+
+
+_READY = {s: frame(b"Z", s.encode("ascii")) for s in "ITE"}
 
 
 def negotiate_protocol_version(newest_minor: int, unsupported: Sequence[str]) -> bytes:
@@ -233,18 +307,31 @@ def row_description(columns: Sequence[Column], formats: Sequence[int]) -> bytes:
     return frame(b"T", b"".join(parts))
 
 
-def data_row(values: Iterable[bytes | None], count: int) -> bytes:
-    parts = [_I16.pack(count)]
-    for value in values:
-        if value is None:
-            parts.append(b"\xff\xff\xff\xff")
-        else:
-            parts.append(_I32.pack(len(value)))
-            parts.append(value)
-    payload = b"".join(parts)
-    return _HDR.pack(b"D", len(payload) + 4) + payload
+def data_rows(rows: Iterable[Sequence[object]], encoders: Sequence[Callable[[object], bytes]]) -> bytes:
+    """DataRow messages of ``rows``, each value through its column's encoder (None: NULL),
+    as one bytes: the rows of an Execute are encoded in one pass."""
+    count = len(encoders)
+    head = _I16.pack(count)
+    pack = _I32.pack
+    hdr = _HDR.pack
+    out: list[bytes] = []
+    append = out.append
+    for row in rows:
+        parts = [head]
+        for value, enc in zip(row, encoders, strict=False):
+            if value is None:
+                parts.append(b"\xff\xff\xff\xff")
+            else:
+                data = enc(value)
+                parts.append(pack(len(data)))
+                parts.append(data)
+        payload = b"".join(parts)
+        append(hdr(b"D", len(payload) + 4))
+        append(payload)
+    return b"".join(out)
 
 
+@functools.lru_cache(maxsize=1024)  # the same few tags ("SELECT 1", "UPDATE 1") again and again
 def command_complete(tag: str) -> bytes:
     return frame(b"C", cstr(tag))
 

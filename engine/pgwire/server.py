@@ -554,6 +554,11 @@ class _DirectIO:
         self._frames = p.FrameBuffer(max_message)
         self._frames.feed(leftover)
         self._gone = False
+        self._readable = select.poll()
+        self._readable.register(fd, select.POLLIN)
+        # Output went out since the last read: a client that waits for the answer has not
+        # sent more yet, so wait for it before reading instead of a recv that finds nothing.
+        self._answered = False
 
     def receive(self) -> Batch:
         while True:
@@ -565,10 +570,13 @@ class _DirectIO:
                 return batch
             if self._gone:
                 return None
+            if self._answered:
+                self._answered = False
+                self._readable.poll()
             try:
                 data = self._sock.recv(READ_CHUNK)
             except (BlockingIOError, InterruptedError):
-                self._wait(select.POLLIN)
+                self._readable.poll()
                 continue
             except OSError:
                 return None
@@ -588,6 +596,7 @@ class _DirectIO:
                 self._gone = True  # the client went away; the next receive ends the backend
                 return
             view = view[sent:]
+        self._answered = True
 
     def _wait(self, events: int) -> None:
         poller = select.poll()

@@ -455,8 +455,18 @@ def encoder(oid: int, fmt: int) -> Encoder:
             return binary
     text = text_function(oid)
     if text is text_of:
-        return lambda v: v.encode() if isinstance(v, str) else text_of(v).encode()
+        return _text_bytes
     return lambda v: text(v).encode()
+
+
+def _text_bytes(v: object) -> bytes:
+    """text_of(v).encode(), with str and int (most values) taken first."""
+    kind = type(v)
+    if kind is str:
+        return v.encode()  # type: ignore[attr-defined]
+    if kind is int:
+        return b"%d" % v  # type: ignore[str-format]
+    return text_of(v).encode()
 
 
 # --- text input -----------------------------------------------------------------------------

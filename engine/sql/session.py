@@ -285,7 +285,7 @@ class Session:
         return lexer.split(text)
 
     def prepare(self, sql: str, param_oids: Sequence[int]) -> Prepared:
-        word = lexer.first_word(sql)
+        word = "select" if sql in self._exact else lexer.first_word(sql)  # see _execute
         if (word in self._utility and word != "copy" and word not in cursors.VERBS) or not word:
             n = lexer.param_count(sql)
             return Prepared(
@@ -461,7 +461,9 @@ class Session:
     # --- statements ----------------------------------------------------------------------------
 
     def _execute(self, sql: str, params: Sequence[object]) -> StatementResult:
-        word = lexer.first_word(sql)
+        # A text the plan cache holds as it is (a prepared statement run again) is a query or
+        # DML statement: no utility statement to look for.
+        word = "select" if sql in self._exact else lexer.first_word(sql)
         handler = self._utility.get(word)
         if handler is not None:
             if (
@@ -985,7 +987,7 @@ class Session:
                 decs = plan.decoders
                 assert decs is not None
                 rows = [
-                    tuple(v if d is None else d(v) for d, v in zip(decs, r, strict=False))
+                    tuple([v if d is None else d(v) for d, v in zip(decs, r, strict=False)])
                     for r in rows
                 ]
                 if plan.floats and self.settings.values.get("extra_float_digits", "1")[:1] in "0-":
