@@ -803,6 +803,9 @@ def test_deallocate_is_answered_by_the_protocol_layer(server: Running) -> None:
     sock.sendall(p.frame(b"Q", b"  DeAllocate s1\0"))
     got = _read_until(sock, b"Z")
     assert [m for m in got if m[0] == b"C"] == [(b"C", b"DEALLOCATE\0")], got
+    sock.sendall(p.frame(b"Q", b"/* a comment */ -- and another\n DEALLOCATE s3\0"))
+    kind, body = _read_until(sock, b"Z")[0]
+    assert kind == b"E" and _error_code(body) == "26000"  # no such statement, not a syntax error
     sock.sendall(p.frame(b"Q", b"SELECT 1; DEALLOCATE PREPARE s2\0"))
     tags = [m[1] for m in _read_until(sock, b"Z") if m[0] == b"C"]
     assert tags == [b"SELECT 1\0", b"DEALLOCATE\0"]

@@ -404,7 +404,7 @@ class Backend:
         return result
 
     def _deallocate(self, sql: str) -> StatementResult:
-        m = _DEALLOCATE.match(sql)
+        m = _DEALLOCATE.match(sql, _BLANK.match(sql).end())  # after leading comments
         if not m:
             raise SqlError("42601", 'syntax error at or near "DEALLOCATE"')
         if m.group(1):
