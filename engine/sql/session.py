@@ -984,10 +984,14 @@ class Session:
             if plan.has_decoders and rows:
                 decs = plan.decoders
                 assert decs is not None
-                rows = [
-                    tuple(v if d is None else d(v) for d, v in zip(decs, r, strict=False))
-                    for r in rows
-                ]
+                if len(decs) == 1:  # one column (sysbench's ranges): no per-value zip
+                    d = decs[0]
+                    rows = [(d(r[0]),) for r in rows]
+                else:
+                    rows = [
+                        tuple([v if d is None else d(v) for d, v in zip(decs, r, strict=False)])
+                        for r in rows
+                    ]
                 if plan.floats and self.settings.values.get("extra_float_digits", "1")[:1] in "0-":
                     rows = self._fewer_float_digits(plan.floats, rows)
             n = len(rows)
