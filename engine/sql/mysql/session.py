@@ -95,6 +95,9 @@ class MySqlSession:
         self.pg: Session = self._session(self._db or "mysql")
         self._cache: OrderedDict[str, object] = OrderedDict()
         self._exact: dict[str, Translation] = {}
+        # a prepared statement's text with literals in it (sysbench's "SET k=k+1"): its
+        # translation and literals, so that no execute normalises it again
+        self._prepared: dict[str, tuple[Translation, list[str], list[str]]] = {}
         self._cache_size = cache_size
         self._schema_version = -1  # the session catalog's version the cache was made with
         self._autocommit = True
@@ -384,8 +387,13 @@ class MySqlSession:
     def _clear_cache(self) -> None:
         self._cache.clear()
         self._exact.clear()
+        self._prepared.clear()
 
-    def _translation(self, sql: str) -> tuple[Translation, list[str], list[str]]:
+    def _translation(
+        self, sql: str, prepared: bool = False
+    ) -> tuple[Translation, list[str], list[str]]:
+        """The translation of ``sql``, its literals and their source text. ``prepared``: the
+        text comes back with each execute, so it is kept whole even with literals in it."""
         # A translation may read the schema (column scales, ON UPDATE columns): start over
         # once the session has seen it change (any connection's DDL).
         if self.pg.catalog.version != self._schema_version:
@@ -395,6 +403,10 @@ class MySqlSession:
         if entry is not None:
             self.stats["hits"] += 1
             return entry, [], []
+        kept = self._prepared.get(sql)
+        if kept is not None:
+            self.stats["hits"] += 1
+            return kept
         key, lits, raw, n = lexer.normalize(sql)
         got = self._cache.get(key)
         if got is None:
@@ -417,6 +429,10 @@ class MySqlSession:
             if len(self._exact) >= self._cache_size:
                 self._exact.clear()
             self._exact[sql] = got
+        elif prepared:
+            if len(self._prepared) >= self._cache_size:
+                self._prepared.clear()
+            self._prepared[sql] = (got, lits, raw)
         return got, lits, raw
 
     def _remember(self, key: str, value: object) -> None:
@@ -427,7 +443,7 @@ class MySqlSession:
     # --- DML ------------------------------------------------------------------------------
 
     def _dml(self, sql: str, params: Sequence[object]) -> StatementResult:
-        entry, lits, raw = self._translation(sql)
+        entry, lits, raw = self._translation(sql, prepared=bool(params))
         text = entry.text(lits)
         if entry.dynamic:
             text = _VARIABLE.sub(self._variable_literal, text)
