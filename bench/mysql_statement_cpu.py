@@ -129,8 +129,11 @@ def open_instance(folder: Path):
     def open_session(name: str) -> Session:
         conn = apsw.Connection(str(folder / f"{name}.db"))
         conn.execute("PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF")
+        # The instance's data version is the volume's read point, which a commit moves:
+        # the session checks the schema once per transaction that follows a write.
         return Session(conn, user="admin", database=name, create_database=dbs.add,
-                       drop_database=dbs.discard, list_databases=lambda: sorted(dbs))
+                       drop_database=dbs.discard, list_databases=lambda: sorted(dbs),
+                       data_version=conn.total_changes)
 
     dbs = {"mysql"}
     return open_session, dbs

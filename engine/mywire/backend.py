@@ -47,6 +47,7 @@ Kill = Callable[[int, bool], None]
 
 FLUSH_THRESHOLD = 256 * 1024
 _HEADER = struct.Struct("<I")  # a packet's 3-byte length and its sequence id
+_EXECUTE_HEAD = struct.Struct("<IBI")  # COM_STMT_EXECUTE: statement id, flags, iterations
 ER_STMT_HAS_NO_OPEN_CURSOR = 1421
 _KILL = re.compile(r"\s*kill\s+(?:(query|connection)\s+)?(\d+)\s*;?\s*$", re.IGNORECASE)
 
@@ -74,6 +75,12 @@ def _text_encoder(oid: int, typmod: int) -> t.Encoder:
 @functools.lru_cache(maxsize=1024)
 def _binary_encoder(oid: int, typmod: int) -> t.Encoder:
     return t.binary_encoder(t.mysql_type(oid, typmod))
+
+
+@functools.lru_cache(maxsize=64)
+def _end_of_rows(status: int, warnings: int) -> bytes:
+    """The OK (0xFE) that ends a result set under DEPRECATE_EOF."""
+    return p.ok_packet(status=status, warnings=warnings, header=0xFE)
 
 
 def kill_target(sql: str) -> tuple[int, bool] | None:
@@ -165,7 +172,7 @@ class Backend:
     def end_of_rows(self, warnings: int = 0, more: bool = False) -> None:
         """The packet after column definitions or rows: EOF, or OK (0xFE) with DEPRECATE_EOF."""
         if self.deprecate_eof:
-            self.emit(p.ok_packet(status=self.status(more), warnings=warnings, header=0xFE))
+            self.emit(_end_of_rows(self.status(more), warnings))
         else:
             self.emit(p.eof_packet(self.status(more), warnings))
 
@@ -448,10 +455,12 @@ class Backend:
                 self.emit(p.eof_packet(self.status()))
 
     def _execute(self, payload: bytes) -> None:
-        r = p.Reader(payload, 1)
-        statement = self._statement(r.u32(), "mysqld_stmt_execute")
-        r.u8()  # cursor flags: a read-only cursor's rows are sent at once
-        r.u32()  # iteration count, always 1
+        if len(payload) < 10:
+            raise p.ProtocolViolation("Malformed communication packet.", ER_MALFORMED_PACKET)
+        # the cursor flags (a read-only cursor's rows are sent at once), the iteration count (1)
+        statement_id, _flags, _iterations = _EXECUTE_HEAD.unpack_from(payload, 1)
+        statement = self._statement(statement_id, "mysqld_stmt_execute")
+        r = p.Reader(payload, 10)
         count = len(statement.param_oids)
         params: list[object] = []
         if count:

@@ -470,16 +470,18 @@ def _time_param(data: bytes) -> dt.timedelta:
 
 
 _INT_FORMATS = {TINY: "b", SHORT: "h", YEAR: "h", LONG: "i", INT24: "i", LONGLONG: "q"}
+_INTS = {
+    (code, unsigned): struct.Struct("<" + (fmt.upper() if unsigned else fmt))
+    for code, fmt in _INT_FORMATS.items()
+    for unsigned in (False, True)
+}
 
 
 def read_param(r: p.Reader, code: int, unsigned: bool) -> object:
     """One binary-protocol parameter value of type ``code`` from a COM_STMT_EXECUTE."""
-    fmt = _INT_FORMATS.get(code)
-    if fmt is not None:
-        if unsigned:
-            fmt = fmt.upper()
-        size = struct.calcsize(fmt)
-        return struct.unpack("<" + fmt, r.take(size))[0]
+    layout = _INTS.get((code, unsigned))
+    if layout is not None:
+        return layout.unpack(r.take(layout.size))[0]
     if code == DOUBLE:
         return struct.unpack("<d", r.take(8))[0]
     if code == FLOAT:
