@@ -183,6 +183,24 @@ def test_update_counts_changed_rows_or_matched_ones_with_found_rows(instance):
         m.close()
 
 
+def test_update_counts_survive_a_rolled_back_first_update(m):
+    # The first UPDATE of a table makes the TEMP trigger that counts changed rows; a rollback
+    # of that transaction (or of that statement) undoes the trigger too.
+    m.execute("CREATE TABLE u (id INT PRIMARY KEY, n TINYINT)")
+    m.execute("INSERT INTO u VALUES (1, 1), (2, 2)")
+    m.execute("BEGIN")
+    assert m.execute("UPDATE u SET n = n + 1 WHERE id = 1").affected_rows == 1
+    m.execute("ROLLBACK")
+    assert m.execute("UPDATE u SET n = n + 1 WHERE id = 1").affected_rows == 1
+    m.execute("CREATE TABLE w (id INT PRIMARY KEY, n TINYINT)")
+    m.execute("INSERT INTO w VALUES (1, 127), (2, 2)")
+    m.execute("BEGIN")
+    assert errno(m, "UPDATE w SET n = n + 1 WHERE id = 1") == 1264  # out of range: undone
+    assert m.execute("UPDATE w SET n = n + 1 WHERE id = 2").affected_rows == 1
+    m.execute("COMMIT")
+    assert rows(m, "SELECT n FROM w ORDER BY id") == [(127,), (3,)]
+
+
 def test_auto_increment_table_option_sets_the_next_id_and_show_create_table_shows_it(m):
     m.execute("CREATE TABLE t (id INT NOT NULL AUTO_INCREMENT, v INT, PRIMARY KEY (id))"
               " ENGINE=InnoDB AUTO_INCREMENT=1000 DEFAULT CHARSET=utf8mb4")

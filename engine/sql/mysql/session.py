@@ -33,6 +33,10 @@ _DML = frozenset(("select", "insert", "update", "delete", "replace", "with", "va
 _SAVEPOINT = "_aurora_my_stmt"
 _VARIABLE = re.compile(r"mysql_(sys|user)var\('([^']*)'\)", re.I)
 _UNSAFE = object()  # cache marker: translate this text with its literals in place
+_TRIGGER_CHECK = (
+    "SELECT (SELECT schema_version FROM pragma_schema_version), EXISTS (SELECT 1 FROM "
+    "temp.sqlite_master WHERE type = 'trigger' AND name = ?)"
+)
 BOOL, INT8 = pgtypes.BOOL, pgtypes.INT8
 T = TypeVar("T")
 
@@ -602,12 +606,14 @@ class MySqlSession:
         affected rows for an UPDATE (without CLIENT_FOUND_ROWS) and for an upsert's updates.
         It compares every column's stored value byte for byte, as MySQL compares records
         ('a' to 'A' is a change under a case-insensitive collation). Made again when the
-        table's columns may have changed (the schema moved since)."""
+        table's columns may have changed (the schema moved since), or when it is gone: a
+        rollback of the transaction or statement that made it undoes it."""
         pg = self.pg
         key = (id(pg), table.lower())
-        version = pg.catalog.schema_version()  # now, not at the transaction's start
         known = self._change_triggers.get(key)
-        if known is not None and known[0] == version:
+        # the schema version now, not at the transaction's start
+        version, present = pg.conn.execute(_TRIGGER_CHECK, (known[1] if known else "",)).fetchall()[0]
+        if known is not None and known[0] == version and present:
             return
         if known is not None:  # the table changed since (another session's DDL)
             pg.conn.execute(f'DROP TRIGGER IF EXISTS temp."{known[1]}"')
