@@ -30,7 +30,6 @@ from aurora.engine.sql.mysql.translate import Context, Translation, Unsafe, name
 from aurora.engine.sqlapi import Column, Prepared, SqlError, StatementResult, TransactionStatus
 
 _DML = frozenset(("select", "insert", "update", "delete", "replace", "with", "values"))
-_SAVEPOINT = "_aurora_my_stmt"
 _VARIABLE = re.compile(r"mysql_(sys|user)var\('([^']*)'\)", re.I)
 _UNSAFE = object()  # cache marker: translate this text with its literals in place
 _TRIGGER_CHECK = (
@@ -460,34 +459,32 @@ class MySqlSession:
 
     def _guarded(self, step: Callable[[], T], read: bool = True) -> T:
         """Run ``step`` so that, inside a transaction, an error undoes the statement only and
-        the transaction goes on (MySQL's rule): a write runs between a savepoint and its
-        release; a read changed nothing, so its error only leaves the failed state."""
+        the transaction goes on (MySQL's rule). SQLite undoes a failed statement by itself,
+        and the session runs a write of several SQLite statements (foreign key checks,
+        triggers, data-modifying WITH) in a savepoint of its own: what is left is to take
+        the session out of its failed state, unless SQLite ended the whole transaction."""
         if self.pg.transaction_status == "I":
             return step()
-        if read:
-            try:
-                return step()
-            except BaseException:
-                self.pg.resume_after_error()
-                raise
-        self.pg.execute("SAVEPOINT " + _SAVEPOINT)
         try:
-            result = step()
+            return step()
         except BaseException:
-            self._undo_statement()
+            if read:  # changed nothing (a prepare, maybe before the block's BEGIN ran)
+                self.pg.resume_after_error()
+            else:
+                self._undo_statement()
             raise
-        self.pg.execute("RELEASE SAVEPOINT " + _SAVEPOINT)
-        return result
 
     def _undo_statement(self) -> None:
-        """MySQL's statement rollback: the transaction stays usable after an error."""
-        if self.pg.transaction_status == "I":
+        """MySQL's statement rollback of a failed write: the transaction stays usable, unless
+        SQLite ended it (an interrupted write, a full disk, a BEGIN that failed): then the
+        session ends it too."""
+        pg = self.pg
+        if pg.transaction_status == "I":
             return
-        try:
-            self.pg.execute("ROLLBACK TO SAVEPOINT " + _SAVEPOINT)
-            self.pg.execute("RELEASE SAVEPOINT " + _SAVEPOINT)
-        except SqlError:
-            self.pg.execute("ROLLBACK")
+        if pg.conn.in_transaction:
+            pg.resume_after_error()
+        else:
+            pg.execute("ROLLBACK")
 
     def _recover_failed(self) -> None:
         if self.pg.transaction_status == "E":
