@@ -182,6 +182,9 @@ class Session:
         self._txid = 1000
         self._cache: OrderedDict[str, Plan | None] = OrderedDict()
         self._exact: dict[str, Plan] = {}
+        # a text with literals of its own, run again (a MySQL prepared statement's translation
+        # holds them): its cache key, plan and literal values
+        self._exact_lits: dict[str, tuple[str, Plan, list[object]]] = {}
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self._interrupted = False
@@ -762,6 +765,10 @@ class Session:
         if exact is not None and self._cache.get(sql) is exact:
             self.stats["hits"] += 1
             return exact, []
+        seen = self._exact_lits.get(sql)
+        if seen is not None and self._cache.get(seen[0]) is seen[1]:
+            self.stats["hits"] += 1
+            return seen[1], list(seen[2])
         nuser = lexer.param_count(sql)
         norm = lexer.normalize(sql, nuser + 1)
         if norm is not None:
@@ -779,7 +786,12 @@ class Session:
                     if len(self._exact) >= self._cache_size:
                         self._exact.clear()
                     self._exact[sql] = plan
-                return plan, [lexer.literal_value(k, t) for k, t in lits]
+                values = [lexer.literal_value(k, t) for k, t in lits]
+                if values and nuser:  # a prepared text: it comes back as it is
+                    if len(self._exact_lits) >= self._cache_size:
+                        self._exact_lits.clear()
+                    self._exact_lits[sql] = (key, plan, values)
+                return plan, list(values)
             if key not in self._cache:
                 try:
                     plan = self._build(key.partition("\x00")[0], nuser, kinds, given)
