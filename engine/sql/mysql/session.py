@@ -186,7 +186,8 @@ class MySqlSession:
             raise self._error(e, sql) from None
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> StatementResult:
-        word = lexer.first_word(sql)
+        # a text translated before is DML (a prepared statement's, mostly): no need to read it
+        word = "select" if sql in self._exact or sql in self._prepared else lexer.first_word(sql)
         if word != "show":
             self.warnings = []
         try:
@@ -504,14 +505,18 @@ class MySqlSession:
             self.found_rows = len(r.rows)
             self.row_count = -1
             cols = self._columns(entry, r.columns or [], raw)
-            rows = r.rows
-            if any(c.type_oid == BOOL for c in r.columns or []):
-                idx = [i for i, c in enumerate(r.columns or []) if c.type_oid == BOOL]
-                rows = [
+            booleans = entry.booleans
+            if booleans is None or booleans[0] is not r.columns:  # once per column list
+                booleans = (r.columns, [i for i, c in enumerate(r.columns or []) if c.type_oid == BOOL])
+                entry.booleans = booleans
+            idx = booleans[1]
+            if idx:
+                r.rows = [
                     tuple(int(v) if i in idx and v is not None else v for i, v in enumerate(row))
-                    for row in rows
+                    for row in r.rows
                 ]
-            return StatementResult(r.tag, cols, rows)
+            r.columns = cols  # the session's result, made for this run: ours now
+            return r
         self._wrote = True
         auto_col: str | None = None
         before = 0
