@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -181,6 +182,24 @@ def test_update_counts_changed_rows_or_matched_ones_with_found_rows(instance):
         m.execute("ALTER TABLE u ADD COLUMN extra INT")  # the counting follows new columns
         assert m.execute("UPDATE u SET extra = 7 WHERE id = 2").affected_rows == 1
         m.close()
+
+
+def test_update_counts_survive_a_rolled_back_first_update(m):
+    # The first UPDATE of a table makes the TEMP trigger that counts changed rows; a rollback
+    # of that transaction (or of that statement) undoes the trigger too.
+    m.execute("CREATE TABLE u (id INT PRIMARY KEY, n TINYINT)")
+    m.execute("INSERT INTO u VALUES (1, 1), (2, 2)")
+    m.execute("BEGIN")
+    assert m.execute("UPDATE u SET n = n + 1 WHERE id = 1").affected_rows == 1
+    m.execute("ROLLBACK")
+    assert m.execute("UPDATE u SET n = n + 1 WHERE id = 1").affected_rows == 1
+    m.execute("CREATE TABLE w (id INT PRIMARY KEY, n TINYINT)")
+    m.execute("INSERT INTO w VALUES (1, 127), (2, 2)")
+    m.execute("BEGIN")
+    assert errno(m, "UPDATE w SET n = n + 1 WHERE id = 1") == 1264  # out of range: undone
+    assert m.execute("UPDATE w SET n = n + 1 WHERE id = 2").affected_rows == 1
+    m.execute("COMMIT")
+    assert rows(m, "SELECT n FROM w ORDER BY id") == [(127,), (3,)]
 
 
 def test_auto_increment_table_option_sets_the_next_id_and_show_create_table_shows_it(m):
@@ -605,6 +624,39 @@ def test_statement_error_keeps_transaction_usable(users):
     m.execute("COMMIT")
     assert m.transaction_status == "I"
     assert rows(m, "SELECT COUNT(*) FROM users WHERE email LIKE 't%'") == [(2,)]
+
+
+def test_a_failed_write_in_a_transaction_undoes_itself_only(m):
+    m.execute("CREATE TABLE parent (id INT PRIMARY KEY)")
+    m.execute("CREATE TABLE child (id INT PRIMARY KEY, p INT, FOREIGN KEY (p) REFERENCES parent (id))")
+    m.execute("INSERT INTO parent VALUES (1)")
+    m.execute("BEGIN")
+    # the transaction's first statement fails on its third row: its first two go too
+    assert errno(m, "INSERT INTO parent VALUES (2), (3), (1)") == 1062
+    m.execute("INSERT INTO parent VALUES (4)")
+    assert errno(m, "INSERT INTO child VALUES (1, 1), (2, 99)") == 1452  # a foreign key
+    m.execute("INSERT INTO child VALUES (3, 4)")
+    assert errno(m, "UPDATE parent SET id = 5 WHERE id = 4") == 1451  # a child refers to it
+    assert m.execute("UPDATE parent SET id = 6 WHERE id = 1").affected_rows == 1
+    assert m.transaction_status == "T"
+    m.execute("COMMIT")
+    assert rows(m, "SELECT id FROM parent ORDER BY id") == [(4,), (6,)]
+    assert rows(m, "SELECT id, p FROM child") == [(3, 4)]
+
+
+def test_a_write_interrupted_inside_a_transaction_ends_it(m):
+    # SQLite rolls the whole transaction back when a write is interrupted (KILL QUERY): the
+    # session must then be outside a transaction too, not go on in autocommit mode.
+    m.execute("CREATE TABLE w (id BIGINT PRIMARY KEY)")
+    m.execute("BEGIN")
+    m.execute("INSERT INTO w VALUES (1)")
+    threading.Timer(0.1, m.cancel).start()
+    endless = ("INSERT INTO w (id) WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+               "FROM r) SELECT i + 1000 FROM r")
+    assert errno(m, endless) == 1317
+    assert m.transaction_status == "I"
+    m.execute("INSERT INTO w VALUES (2)")
+    assert rows(m, "SELECT id FROM w") == [(2,)]
 
 
 def test_rollback_and_savepoints(users):

@@ -985,3 +985,71 @@ def test_values_in_both_protocols() -> None:
     assert (varchar.code, varchar.charset, varchar.length) == (t.VAR_STRING, 255, 160)
     assert t.mysql_type(17).charset == 63 and t.mysql_type(25).charset == 255
     assert t.mysql_type(123456).code == t.VAR_STRING
+
+
+def _packets(data: bytes) -> list[tuple[int, bytes]]:
+    """(sequence id, payload) of each packet in a server's output."""
+    out, pos = [], 0
+    while pos < len(data):
+        n = int.from_bytes(data[pos : pos + 3], "little")
+        out.append((data[pos + 3], data[pos + 4 : pos + 4 + n]))
+        pos += 4 + n
+    return out
+
+
+def test_result_rows_are_framed_in_one_pass_and_definitions_reused() -> None:
+    from aurora.engine.mywire import protocol as p
+    from aurora.engine.mywire import types as t
+    from aurora.engine.mywire.backend import Backend
+    from aurora.engine.sqlapi import Column, Prepared, StatementResult
+
+    text_column, int_column = [Column("c", 25)], [Column("n", 23)]
+    answers = {
+        "one": (text_column, [("x",), (None,), ("é" * 200,)]),  # 400 bytes: a 0xFC length
+        "two": (text_column + int_column, [("a", None), (None, 7)]),
+        "bad": (int_column, [(1,), ("not a number",)]),
+    }
+
+    class Session:  # the columns list is the same object on every run, as MySqlSession's
+        autocommit, transaction_status = True, "I"
+
+        def prepare(self, sql: str) -> Prepared:
+            return Prepared([], answers[sql][0])
+
+        def split(self, text: str) -> list[str]:
+            return [text]
+
+        def execute(self, sql: str, params: object = ()) -> StatementResult:
+            columns, rows = answers[sql]
+            return StatementResult("SELECT", columns, rows)
+
+    inbox: list[tuple[bytes, int]] = []
+    sent: list[bytes] = []
+    backend = Backend(Session(), lambda: inbox.pop() if inbox else None, sent.append,
+                      p.SERVER_CAPABILITIES | p.DEPRECATE_EOF, connection_id=1)
+
+    def command(payload: bytes) -> list[tuple[int, bytes]]:
+        sent.clear()
+        inbox.append((payload, 0))
+        backend.run()
+        packets = _packets(b"".join(sent))
+        assert [seq for seq, _ in packets] == list(range(1, len(packets) + 1))
+        return [payload for _, payload in packets]
+
+    for name in answers:
+        command(b"\x16" + name.encode())
+    execute = [b"\x17" + struct.pack("<IBI", n, 0, 1) for n in (1, 2, 3)]
+    first = command(execute[0])
+    assert first == command(execute[0])  # the second run reuses the framed definitions
+    assert first[:2] == [b"\x01", t.column_definition(text_column[0])]
+    long = ("é" * 200).encode()
+    assert first[2:5] == [b"\x00\x00\x01x", b"\x00\x04", b"\x00\x00\xfc\x90\x01" + long]
+    assert first[5][0] == 0xFE and len(first) == 6
+    two = command(execute[1])
+    assert two[3:5] == [b"\x00\x08\x01a", b"\x00\x04" + struct.pack("<i", 7)]
+    text = command(b"\x03two")  # the text protocol: the same rows as text cells
+    assert text[3:5] == [b"\x01a\xfb", b"\xfb\x017"]
+    bad = command(execute[2])  # a value its column's type cannot carry: ERR 1366 ends it
+    assert bad[2] == b"\x00\x00" + struct.pack("<i", 1)
+    assert bad[-1][0] == 0xFF and struct.unpack_from("<H", bad[-1], 1)[0] == 1366
+    assert command(b"\x0e")[0][0] == 0  # the connection goes on

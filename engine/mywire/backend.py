@@ -14,6 +14,7 @@ import functools
 import itertools
 import logging
 import re
+import struct
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -45,6 +46,8 @@ Kill = Callable[[int, bool], None]
 """``kill(connection_id, query_only)``: raises SqlError 1094 for an unknown id."""
 
 FLUSH_THRESHOLD = 256 * 1024
+_HEADER = struct.Struct("<I")  # a packet's 3-byte length and its sequence id
+_EXECUTE_HEAD = struct.Struct("<IBI")  # COM_STMT_EXECUTE: statement id, flags, iterations
 ER_STMT_HAS_NO_OPEN_CURSOR = 1421
 _KILL = re.compile(r"\s*kill\s+(?:(query|connection)\s+)?(\d+)\s*;?\s*$", re.IGNORECASE)
 
@@ -72,6 +75,12 @@ def _text_encoder(oid: int, typmod: int) -> t.Encoder:
 @functools.lru_cache(maxsize=1024)
 def _binary_encoder(oid: int, typmod: int) -> t.Encoder:
     return t.binary_encoder(t.mysql_type(oid, typmod))
+
+
+@functools.lru_cache(maxsize=64)
+def _end_of_rows(status: int, warnings: int) -> bytes:
+    """The OK (0xFE) that ends a result set under DEPRECATE_EOF."""
+    return p.ok_packet(status=status, warnings=warnings, header=0xFE)
 
 
 def kill_target(sql: str) -> tuple[int, bool] | None:
@@ -109,6 +118,9 @@ class Backend:
         self._out_size = 0
         self._seq = 0
         self.statements: dict[int, Statement] = {}
+        # (id of a column list, binary, first sequence id) -> (that list, its framed
+        # definitions, its encoders): see _result_head
+        self._heads: dict[tuple[int, bool, int], tuple[list[Column], bytes, list[t.Encoder]]] = {}
         self._statement_ids = itertools.count(1)
         self.busy = False
         self.questions = 0  # statements run, for COM_STATISTICS
@@ -160,7 +172,7 @@ class Backend:
     def end_of_rows(self, warnings: int = 0, more: bool = False) -> None:
         """The packet after column definitions or rows: EOF, or OK (0xFE) with DEPRECATE_EOF."""
         if self.deprecate_eof:
-            self.emit(p.ok_packet(status=self.status(more), warnings=warnings, header=0xFE))
+            self.emit(_end_of_rows(self.status(more), warnings))
         else:
             self.emit(p.eof_packet(self.status(more), warnings))
 
@@ -273,23 +285,76 @@ class Backend:
         if not columns:
             self.ok(result, more)
             return
-        self.emit(p.lenenc_int(len(columns)))
-        for column in columns:
-            self.emit(t.column_definition(column))
+        head, encoders = self._result_head(columns, binary)
+        self._out.append(head)
+        self._out_size += len(head)
+        self._seq = (self._seq + len(columns) + 1) & 0xFF
         if not self.deprecate_eof:
             self.emit(p.eof_packet(self.status(more)))
-        emit = self.emit
-        if binary:
-            encoders = [_binary_encoder(c.type_oid, c.type_modifier) for c in columns]
-            binary_row = t.binary_row
-            for row in result.rows:
-                emit(binary_row(row, encoders))
-        else:
-            encoders = [_text_encoder(c.type_oid, c.type_modifier) for c in columns]
-            text_row = t.text_row
-            for row in result.rows:
-                emit(text_row(row, encoders))
+        self._emit_rows(result.rows, t.binary_row if binary else t.text_row, encoders)
         self.end_of_rows(result.warnings, more)
+
+    def _result_head(self, columns: list[Column], binary: bool) -> tuple[bytes, list[t.Encoder]]:
+        """The framed column count and definitions of a result, and its cell encoders: made
+        once per column list (a prepared statement's result keeps its list), then reused."""
+        key = (id(columns), binary, self._seq)
+        cached = self._heads.get(key)
+        if cached is not None and cached[0] is columns:
+            return cached[1], cached[2]
+        seq = self._seq
+        parts = []
+        for payload in [p.lenenc_int(len(columns))] + [t.column_definition(c) for c in columns]:
+            data, seq = p.frame(payload, seq)
+            parts.append(data)
+        encoder = _binary_encoder if binary else _text_encoder
+        encoders = [encoder(c.type_oid, c.type_modifier) for c in columns]
+        if len(self._heads) >= 256:
+            self._heads.clear()
+        self._heads[key] = (columns, b"".join(parts), encoders)
+        return self._heads[key][1], encoders
+
+    def _emit_rows(
+        self,
+        rows: Sequence[Sequence[object]],
+        encode: Callable[[Sequence[object], list[t.Encoder]], bytes],
+        encoders: list[t.Encoder],
+    ) -> None:
+        """Encode and frame each row in one pass (``emit`` would frame each again); a binary
+        row of one column (sysbench's results, most lookups) is written here directly."""
+        out = self._out
+        seq = self._seq
+        size = self._out_size
+        header = _HEADER.pack
+        one = encode is t.binary_row and len(encoders) == 1
+        cell = encoders[0]
+        try:
+            for row in rows:
+                if one and len(row) == 1:
+                    v = row[0]
+                    if v is None:
+                        payload = b"\x00\x04"  # the NULL bitmap's first bit is at offset 2
+                    else:
+                        try:
+                            payload = b"\x00\x00" + cell(v)
+                        except (ValueError, TypeError, OverflowError, struct.error):
+                            payload = encode(row, encoders)  # raises the error that names v
+                else:
+                    payload = encode(row, encoders)
+                n = len(payload)
+                if n >= p.MAX_CHUNK:
+                    self._seq, self._out_size = seq, size
+                    self.emit(payload)
+                    seq, size = self._seq, self._out_size
+                    continue
+                out.append(header(n | seq << 24) + payload)
+                seq = (seq + 1) & 0xFF
+                size += n + 4
+                if size >= FLUSH_THRESHOLD:
+                    self._seq = seq
+                    self.flush()
+                    size = 0
+        finally:  # also when a value cannot be sent: the ERR that follows takes the next id
+            self._seq, self._out_size = seq, size
 
     # --- text commands ----------------------------------------------------------------------
 
@@ -390,10 +455,12 @@ class Backend:
                 self.emit(p.eof_packet(self.status()))
 
     def _execute(self, payload: bytes) -> None:
-        r = p.Reader(payload, 1)
-        statement = self._statement(r.u32(), "mysqld_stmt_execute")
-        r.u8()  # cursor flags: a read-only cursor's rows are sent at once
-        r.u32()  # iteration count, always 1
+        if len(payload) < 10:
+            raise p.ProtocolViolation("Malformed communication packet.", ER_MALFORMED_PACKET)
+        # the cursor flags (a read-only cursor's rows are sent at once), the iteration count (1)
+        statement_id, _flags, _iterations = _EXECUTE_HEAD.unpack_from(payload, 1)
+        statement = self._statement(statement_id, "mysqld_stmt_execute")
+        r = p.Reader(payload, 10)
         count = len(statement.param_oids)
         params: list[object] = []
         if count:

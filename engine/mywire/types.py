@@ -254,7 +254,19 @@ def text_encoder(t: MyType) -> Encoder:
         return lambda v: p.lenenc_str(text_of(v, fsp))
     if t.code == TINY:
         return lambda v: p.lenenc_str(b"1" if v is True else b"0" if v is False else text_of(v))
-    return lambda v: p.lenenc_str(text_of(v))
+    return text_cell
+
+
+_SHORT_LENGTH = [bytes((n,)) for n in range(251)]
+
+
+def text_cell(v: object) -> bytes:
+    """A non-NULL value as a length-encoded text cell; strings (most cells) take a short cut."""
+    if type(v) is str:
+        data = v.encode("utf-8", "surrogateescape")
+        n = len(data)
+        return (_SHORT_LENGTH[n] if n < 251 else p.lenenc_int(n)) + data
+    return p.lenenc_str(text_of(v))
 
 
 def text_row(row: Sequence[object], encoders: Sequence[Encoder]) -> bytes:
@@ -349,9 +361,18 @@ def binary_encoder(t: MyType) -> Encoder:
     return text_encoder(t)
 
 
+_NO_NULLS = [b"\x00" + bytes((n + 9) // 8) for n in range(64)]  # header of a row without NULL
+
+
 def binary_row(row: Sequence[object], encoders: Sequence[Encoder]) -> bytes:
     """A binary-protocol row: 0x00, the NULL bitmap (offset 2), the non-NULL values."""
-    bitmap = bytearray((len(encoders) + 9) // 8)
+    n = len(encoders)
+    if n < 64 and None not in row:
+        try:
+            return _NO_NULLS[n] + b"".join([enc(v) for enc, v in zip(encoders, row, strict=False)])
+        except (ValueError, TypeError, OverflowError, struct.error):
+            pass  # the loop below names the value
+    bitmap = bytearray((n + 9) // 8)
     values = []
     for i, (v, enc) in enumerate(zip(row, encoders, strict=False)):
         if v is None:
@@ -449,16 +470,18 @@ def _time_param(data: bytes) -> dt.timedelta:
 
 
 _INT_FORMATS = {TINY: "b", SHORT: "h", YEAR: "h", LONG: "i", INT24: "i", LONGLONG: "q"}
+_INTS = {
+    (code, unsigned): struct.Struct("<" + (fmt.upper() if unsigned else fmt))
+    for code, fmt in _INT_FORMATS.items()
+    for unsigned in (False, True)
+}
 
 
 def read_param(r: p.Reader, code: int, unsigned: bool) -> object:
     """One binary-protocol parameter value of type ``code`` from a COM_STMT_EXECUTE."""
-    fmt = _INT_FORMATS.get(code)
-    if fmt is not None:
-        if unsigned:
-            fmt = fmt.upper()
-        size = struct.calcsize(fmt)
-        return struct.unpack("<" + fmt, r.take(size))[0]
+    layout = _INTS.get((code, unsigned))
+    if layout is not None:
+        return layout.unpack(r.take(layout.size))[0]
     if code == DOUBLE:
         return struct.unpack("<d", r.take(8))[0]
     if code == FLOAT:

@@ -182,6 +182,9 @@ class Session:
         self._txid = 1000
         self._cache: OrderedDict[str, Plan | None] = OrderedDict()
         self._exact: dict[str, Plan] = {}
+        # a text with literals of its own, run again (a MySQL prepared statement's translation
+        # holds them): its cache key, plan and literal values
+        self._exact_lits: dict[str, tuple[str, Plan, list[object]]] = {}
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self._interrupted = False
@@ -764,6 +767,10 @@ class Session:
         if exact is not None and self._cache.get(sql) is exact:
             self.stats["hits"] += 1
             return exact, []
+        seen = self._exact_lits.get(sql)
+        if seen is not None and self._cache.get(seen[0]) is seen[1]:
+            self.stats["hits"] += 1
+            return seen[1], list(seen[2])
         nuser = lexer.param_count(sql)
         norm = lexer.normalize(sql, nuser + 1)
         if norm is not None:
@@ -781,7 +788,12 @@ class Session:
                     if len(self._exact) >= self._cache_size:
                         self._exact.clear()
                     self._exact[sql] = plan
-                return plan, [lexer.literal_value(k, t) for k, t in lits]
+                values = [lexer.literal_value(k, t) for k, t in lits]
+                if values and nuser:  # a prepared text: it comes back as it is
+                    if len(self._exact_lits) >= self._cache_size:
+                        self._exact_lits.clear()
+                    self._exact_lits[sql] = (key, plan, values)
+                return plan, list(values)
             if key not in self._cache:
                 try:
                     plan = self._build(key.partition("\x00")[0], nuser, kinds, given)
@@ -986,10 +998,14 @@ class Session:
             if plan.has_decoders and rows:
                 decs = plan.decoders
                 assert decs is not None
-                rows = [
-                    tuple([v if d is None else d(v) for d, v in zip(decs, r, strict=False)])
-                    for r in rows
-                ]
+                if len(decs) == 1:  # one column (sysbench's ranges): no per-value zip
+                    d = decs[0]
+                    rows = [(d(r[0]),) for r in rows]
+                else:
+                    rows = [
+                        tuple([v if d is None else d(v) for d, v in zip(decs, r, strict=False)])
+                        for r in rows
+                    ]
                 if plan.floats and self.settings.values.get("extra_float_digits", "1")[:1] in "0-":
                     rows = self._fewer_float_digits(plan.floats, rows)
             n = len(rows)

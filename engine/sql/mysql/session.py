@@ -30,9 +30,12 @@ from aurora.engine.sql.mysql.translate import Context, Translation, Unsafe, name
 from aurora.engine.sqlapi import Column, Prepared, SqlError, StatementResult, TransactionStatus
 
 _DML = frozenset(("select", "insert", "update", "delete", "replace", "with", "values"))
-_SAVEPOINT = "_aurora_my_stmt"
 _VARIABLE = re.compile(r"mysql_(sys|user)var\('([^']*)'\)", re.I)
 _UNSAFE = object()  # cache marker: translate this text with its literals in place
+_TRIGGER_CHECK = (
+    "SELECT (SELECT schema_version FROM pragma_schema_version), EXISTS (SELECT 1 FROM "
+    "temp.sqlite_master WHERE type = 'trigger' AND name = ?)"
+)
 BOOL, INT8 = pgtypes.BOOL, pgtypes.INT8
 T = TypeVar("T")
 
@@ -95,6 +98,9 @@ class MySqlSession:
         self.pg: Session = self._session(self._db or "mysql")
         self._cache: OrderedDict[str, object] = OrderedDict()
         self._exact: dict[str, Translation] = {}
+        # a prepared statement's text with literals in it (sysbench's "SET k=k+1"): its
+        # translation and literals, so that no execute normalises it again
+        self._prepared: dict[str, tuple[Translation, list[str], list[str]]] = {}
         self._cache_size = cache_size
         self._schema_version = -1  # the session catalog's version the cache was made with
         self._autocommit = True
@@ -180,7 +186,8 @@ class MySqlSession:
             raise self._error(e, sql) from None
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> StatementResult:
-        word = lexer.first_word(sql)
+        # a text translated before is DML (a prepared statement's, mostly): no need to read it
+        word = "select" if sql in self._exact or sql in self._prepared else lexer.first_word(sql)
         if word != "show":
             self.warnings = []
         try:
@@ -384,8 +391,13 @@ class MySqlSession:
     def _clear_cache(self) -> None:
         self._cache.clear()
         self._exact.clear()
+        self._prepared.clear()
 
-    def _translation(self, sql: str) -> tuple[Translation, list[str], list[str]]:
+    def _translation(
+        self, sql: str, prepared: bool = False
+    ) -> tuple[Translation, list[str], list[str]]:
+        """The translation of ``sql``, its literals and their source text. ``prepared``: the
+        text comes back with each execute, so it is kept whole even with literals in it."""
         # A translation may read the schema (column scales, ON UPDATE columns): start over
         # once the session has seen it change (any connection's DDL).
         if self.pg.catalog.version != self._schema_version:
@@ -395,6 +407,10 @@ class MySqlSession:
         if entry is not None:
             self.stats["hits"] += 1
             return entry, [], []
+        kept = self._prepared.get(sql)
+        if kept is not None:
+            self.stats["hits"] += 1
+            return kept
         key, lits, raw, n = lexer.normalize(sql)
         got = self._cache.get(key)
         if got is None:
@@ -417,6 +433,10 @@ class MySqlSession:
             if len(self._exact) >= self._cache_size:
                 self._exact.clear()
             self._exact[sql] = got
+        elif prepared:
+            if len(self._prepared) >= self._cache_size:
+                self._prepared.clear()
+            self._prepared[sql] = (got, lits, raw)
         return got, lits, raw
 
     def _remember(self, key: str, value: object) -> None:
@@ -427,7 +447,7 @@ class MySqlSession:
     # --- DML ------------------------------------------------------------------------------
 
     def _dml(self, sql: str, params: Sequence[object]) -> StatementResult:
-        entry, lits, raw = self._translation(sql)
+        entry, lits, raw = self._translation(sql, prepared=bool(params))
         text = entry.text(lits)
         if entry.dynamic:
             text = _VARIABLE.sub(self._variable_literal, text)
@@ -440,34 +460,32 @@ class MySqlSession:
 
     def _guarded(self, step: Callable[[], T], read: bool = True) -> T:
         """Run ``step`` so that, inside a transaction, an error undoes the statement only and
-        the transaction goes on (MySQL's rule): a write runs between a savepoint and its
-        release; a read changed nothing, so its error only leaves the failed state."""
+        the transaction goes on (MySQL's rule). SQLite undoes a failed statement by itself,
+        and the session runs a write of several SQLite statements (foreign key checks,
+        triggers, data-modifying WITH) in a savepoint of its own: what is left is to take
+        the session out of its failed state, unless SQLite ended the whole transaction."""
         if self.pg.transaction_status == "I":
             return step()
-        if read:
-            try:
-                return step()
-            except BaseException:
-                self.pg.resume_after_error()
-                raise
-        self.pg.execute("SAVEPOINT " + _SAVEPOINT)
         try:
-            result = step()
+            return step()
         except BaseException:
-            self._undo_statement()
+            if read:  # changed nothing (a prepare, maybe before the block's BEGIN ran)
+                self.pg.resume_after_error()
+            else:
+                self._undo_statement()
             raise
-        self.pg.execute("RELEASE SAVEPOINT " + _SAVEPOINT)
-        return result
 
     def _undo_statement(self) -> None:
-        """MySQL's statement rollback: the transaction stays usable after an error."""
-        if self.pg.transaction_status == "I":
+        """MySQL's statement rollback of a failed write: the transaction stays usable, unless
+        SQLite ended it (an interrupted write, a full disk, a BEGIN that failed): then the
+        session ends it too."""
+        pg = self.pg
+        if pg.transaction_status == "I":
             return
-        try:
-            self.pg.execute("ROLLBACK TO SAVEPOINT " + _SAVEPOINT)
-            self.pg.execute("RELEASE SAVEPOINT " + _SAVEPOINT)
-        except SqlError:
-            self.pg.execute("ROLLBACK")
+        if pg.conn.in_transaction:
+            pg.resume_after_error()
+        else:
+            pg.execute("ROLLBACK")
 
     def _recover_failed(self) -> None:
         if self.pg.transaction_status == "E":
@@ -487,14 +505,18 @@ class MySqlSession:
             self.found_rows = len(r.rows)
             self.row_count = -1
             cols = self._columns(entry, r.columns or [], raw)
-            rows = r.rows
-            if any(c.type_oid == BOOL for c in r.columns or []):
-                idx = [i for i, c in enumerate(r.columns or []) if c.type_oid == BOOL]
-                rows = [
+            booleans = entry.booleans
+            if booleans is None or booleans[0] is not r.columns:  # once per column list
+                booleans = (r.columns, [i for i, c in enumerate(r.columns or []) if c.type_oid == BOOL])
+                entry.booleans = booleans
+            idx = booleans[1]
+            if idx:
+                r.rows = [
                     tuple(int(v) if i in idx and v is not None else v for i, v in enumerate(row))
-                    for row in rows
+                    for row in r.rows
                 ]
-            return StatementResult(r.tag, cols, rows)
+            r.columns = cols  # the session's result, made for this run: ours now
+            return r
         self._wrote = True
         auto_col: str | None = None
         before = 0
@@ -586,12 +608,14 @@ class MySqlSession:
         affected rows for an UPDATE (without CLIENT_FOUND_ROWS) and for an upsert's updates.
         It compares every column's stored value byte for byte, as MySQL compares records
         ('a' to 'A' is a change under a case-insensitive collation). Made again when the
-        table's columns may have changed (the schema moved since)."""
+        table's columns may have changed (the schema moved since), or when it is gone: a
+        rollback of the transaction or statement that made it undoes it."""
         pg = self.pg
         key = (id(pg), table.lower())
-        version = pg.catalog.schema_version()  # now, not at the transaction's start
         known = self._change_triggers.get(key)
-        if known is not None and known[0] == version:
+        # the schema version now, not at the transaction's start
+        version, present = pg.conn.execute(_TRIGGER_CHECK, (known[1] if known else "",)).fetchall()[0]
+        if known is not None and known[0] == version and present:
             return
         if known is not None:  # the table changed since (another session's DDL)
             pg.conn.execute(f'DROP TRIGGER IF EXISTS temp."{known[1]}"')

@@ -55,6 +55,7 @@ class Translation:
     calc_found_rows: bool = False
     dynamic: bool = False  # reads @@/@ variables: result types follow the values
     described: tuple[list, list] | None = None  # (the session's columns, ours), settled
+    booleans: tuple[list, list[int]] | None = None  # (the session's columns, their bool ones)
 
 
     def text(self, lits: list[str]) -> str:
