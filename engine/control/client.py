@@ -38,6 +38,8 @@ class ControlClient:
         record = process.read_pid_file(folder)
         if record is None or not record.alive():
             record = process.spawn(DAEMON_MODULE, [], folder, env={"AURORA_HOME": str(self.layout.home)})
+            # warms up while aurorad starts, to fork the first storage nodes and instances
+            process.start_fork_server(self.layout, record)
         process.wait_until(self.daemon_running, 15.0, "aurorad to start", interval=0.05,
                            on_slow=on_slow, alive=record.alive, log_file=Layout.log_file(folder))
 

@@ -54,6 +54,8 @@ async def serve(layout: Layout) -> None:
     loop = asyncio.get_running_loop()
     cp = ControlPlane(layout, loop)
     ensure_private_dir(layout.daemon_dir)
+    me = process.this_process()
+    process.start_fork_server(layout, me)
     server = await rpc.Server(OPERATIONS, cp, "aurorad", log,
                               log_file=Layout.log_file(layout.daemon_dir)).start(layout.control_socket)
     await asyncio.to_thread(cp.adopt)
@@ -68,6 +70,7 @@ async def serve(layout: Layout) -> None:
             await asyncio.sleep(SUPERVISE_EVERY_S)
             try:
                 process.reap_children()
+                await asyncio.to_thread(process.start_fork_server, layout, me)
                 await asyncio.to_thread(cp.supervise_once)
                 await asyncio.to_thread(cp.supervise_fleet)
                 await asyncio.to_thread(cp.supervise_globals)
@@ -120,6 +123,9 @@ async def serve(layout: Layout) -> None:
             await ep.stop()
         with contextlib.suppress(FileNotFoundError):
             layout.control_socket.unlink()
+        forkserver = process.read_pid_file(layout.forkserver_dir)
+        if forkserver is not None:
+            await asyncio.to_thread(process.stop, forkserver)
 
 
 def main() -> int:
