@@ -40,7 +40,7 @@ class ControlClient:
             record = process.spawn(DAEMON_MODULE, [], folder, env={"AURORA_HOME": str(self.layout.home)})
             # warms up while aurorad starts, to fork the first storage nodes and instances
             process.start_fork_server(self.layout, record)
-        process.wait_until(self.daemon_running, 15.0, "aurorad to start", interval=0.05,
+        process.wait_until(self.daemon_running, 15.0, "aurorad to start", interval=0.01,
                            on_slow=on_slow, alive=record.alive, log_file=Layout.log_file(folder))
 
     def call(self, op: str, timeout: float = 300.0, **args: Any) -> Any:
