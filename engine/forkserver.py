@@ -152,7 +152,6 @@ def _become(module: str, args: list[str], log_file: str, umask: int, title: byte
         os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # the listener, the request, the parent's log
         start, end = _argv_area()
         ctypes.memmove(start, title.ljust(end - start, b"\0"), end - start)
-        gc.unfreeze()
         sys.argv = [module, *args]  # run_module puts the module's file first, as -m does
         # preloaded, the module is in sys.modules already: as with -m, __main__ is a copy
         warnings.filterwarnings("ignore", r".* found in sys\.modules after import of package", RuntimeWarning)
@@ -223,7 +222,7 @@ def serve(path: Path, owner: process.ProcessRecord) -> None:
                 importlib.import_module(step)
             except Exception as e:  # a child that needs it will say why itself
                 _log(f"cannot preload {step}: {e!r}")
-            gc.freeze()  # what is imported stays shared with the children, not copied
+            gc.freeze()  # the collector of a child never walks (and so never copies) these
             if not steps:
                 _log("preloaded")
     _log("its aurorad is gone; stopping")

@@ -66,16 +66,19 @@ async def serve(layout: Layout) -> None:
         loop.add_signal_handler(sig, stop.set)
 
     async def supervise() -> None:
+        fork_server_checked = time.monotonic()
         while True:
             await asyncio.sleep(SUPERVISE_EVERY_S)
             try:
                 process.reap_children()
-                await asyncio.to_thread(process.start_fork_server, layout, me)
                 await asyncio.to_thread(cp.supervise_once)
                 await asyncio.to_thread(cp.supervise_fleet)
                 await asyncio.to_thread(cp.supervise_globals)
                 await asyncio.to_thread(cp.supervise_backups)
                 await asyncio.to_thread(cp.supervise_ml)
+                if time.monotonic() - fork_server_checked >= 1.0:  # started again when it died
+                    fork_server_checked = time.monotonic()
+                    await asyncio.to_thread(process.start_fork_server, layout, me)
             except Exception as e:
                 log.warning("supervision round failed: %r", e)
 
