@@ -45,7 +45,7 @@ from clusterbench import (
 
 from aurora.engine import process
 
-PHASES = ("aurorad", "storage", "writer", "readers")
+PHASES = ("aurorad", "storage", "preloaded", "writer", "readers")
 
 
 def writer_endpoint_uri(h: AuroraHome, name: str) -> str | None:
@@ -62,7 +62,10 @@ def writer_endpoint_uri(h: AuroraHome, name: str) -> str | None:
 
 
 def log_time(path: Path, needle: str) -> float:
-    """Wall-clock time of the first line of a process log that contains ``needle``."""
+    """Wall-clock time of the first line of a process log that contains ``needle`` (NaN
+    without such a line or log)."""
+    if not path.exists():
+        return float("nan")
     for line in path.read_text().splitlines():
         if needle in line:
             stamp = datetime.datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f")
@@ -72,7 +75,7 @@ def log_time(path: Path, needle: str) -> float:
 
 def phases(h: AuroraHome, name: str, started_wall: float) -> dict[str, float]:
     """Seconds from the command's start to: aurorad serving, every storage node serving,
-    the writer ready, every reader ready."""
+    the fork server done with its imports, the writer ready, every reader ready."""
     nodes = sorted(h.layout.region_dir("local-1").glob("nodes/*"))
     instances = sorted(h.layout.cluster_dir(name).glob("instances/*"))
     ready = {i.name: log_time(i / "process.log", " ready on port ") for i in instances}
@@ -80,6 +83,7 @@ def phases(h: AuroraHome, name: str, started_wall: float) -> dict[str, float]:
     return {
         "aurorad": log_time(h.daemon_log, "serving") - started_wall,
         "storage": max(log_time(n / "process.log", "serving on") for n in nodes) - started_wall,
+        "preloaded": log_time(h.layout.forkserver_dir / "process.log", "preloaded") - started_wall,
         "writer": ready[writer] - started_wall,
         "readers": max((t for i, t in ready.items() if i != writer), default=float("nan")) - started_wall,
     }

@@ -29,6 +29,7 @@ import select
 import socket
 import sys
 import threading
+import time
 import traceback
 import warnings
 from pathlib import Path
@@ -113,6 +114,9 @@ class ForkServer:
                 reply = rpc.error_reply(e)
             except OSError as e:  # fork failed: out of memory or processes
                 reply = rpc.error_reply(errors.Unavailable(f"fork server: {e}"))
+            except Exception as e:  # a bug here: said, and the caller spawns instead
+                _log("internal error: " + "".join(traceback.format_exception(e)))
+                reply = rpc.error_reply(errors.InternalError(f"internal error in the fork server: {e!r}"))
             conn.sendall(json.dumps(reply).encode() + b"\n")
         except OSError:
             pass  # the asker went away
@@ -191,7 +195,11 @@ def _reap() -> None:
 
 
 def _log(message: str) -> None:
-    print(f"forkserver {os.getpid()}: {message}", file=sys.stderr, flush=True)
+    """A line of the fork server's log, in the shape of the others' (it leaves the logging
+    module unconfigured: a child configures it for itself)."""
+    now = time.time()
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now)) + f",{int(now % 1 * 1000):03d}"
+    print(f"{stamp} forkserver INFO {message}", file=sys.stderr, flush=True)
 
 
 def serve(path: Path, owner: process.ProcessRecord) -> None:
@@ -205,7 +213,7 @@ def serve(path: Path, owner: process.ProcessRecord) -> None:
         os.umask(old)
     listener.listen(64)
     server = ForkServer(listener, owner)
-    _log(f"serving on {path}")
+    _log(f"fork server {os.getpid()} serving on {path}")
     steps = list(PRELOAD)
     while owner.alive():
         _reap()

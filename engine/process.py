@@ -117,7 +117,7 @@ def _fork(module: str, args: list[str], process_dir: Path, env: dict[str, str]) 
     try:
         forked = rpc.request(Layout(Path(home).expanduser()).forkserver_socket, "fork", request,
                              timeout=30.0, peer="the fork server")
-    except (errors.NotRunning, errors.Conflict):
+    except (errors.NotRunning, errors.Conflict, errors.InternalError):  # nothing was forked
         return None
     return ProcessRecord(forked["pid"], forked["started"])
 
