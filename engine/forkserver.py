@@ -81,7 +81,7 @@ class ForkServer:
         if len(os.listdir("/proc/self/task")) != 1:  # a preloaded module started a thread
             raise errors.Conflict("the fork server is not single-threaded")
         title = b"\0".join(os.fsencode(a) for a in (executable, "-m", module, *args)) + b"\0"
-        if len(title) >= _argv_room():
+        if len(title) + 2 > _argv_room():  # the title, and a last argument of spaces
             raise errors.Conflict("the command line is longer than the fork server's room for it")
         sys.stdout.flush()
         sys.stderr.flush()
@@ -155,7 +155,9 @@ def _become(module: str, args: list[str], log_file: str, umask: int, title: byte
         os.dup2(log, 2)
         os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # the listener, the request, the parent's log
         start, end = _argv_area()
-        ctypes.memmove(start, title.ljust(end - start, b"\0"), end - start)
+        # the rest of the room becomes one last argument of spaces: NULs would read as
+        # thousands of empty arguments
+        ctypes.memmove(start, title + b" " * (end - start - len(title) - 1) + b"\0", end - start)
         sys.argv = [module, *args]  # run_module puts the module's file first, as -m does
         # preloaded, the module is in sys.modules already: as with -m, __main__ is a copy
         warnings.filterwarnings("ignore", r".* found in sys\.modules after import of package", RuntimeWarning)
