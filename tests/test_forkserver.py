@@ -14,7 +14,7 @@ import psutil
 import pytest
 from test_cluster_cli import poll
 
-from aurora.engine import process, rpc
+from aurora.engine import errors, process, rpc
 from aurora.engine.layout import Layout
 from aurora.engine.storage.catalog import NodeAddr
 from aurora.engine.storage.fleet import node_answers
@@ -165,3 +165,19 @@ def test_a_fork_server_killed_is_started_again(aurora):
 @pytest.fixture(autouse=True)
 def _no_fork_server_switch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AURORA_FORKSERVER", raising=False)
+
+
+@pytest.mark.parametrize(("change", "why"), [
+    ({"module": "http.server"}, "aurora's own processes only"),
+    ({"executable": "/usr/bin/python3"}, "another interpreter"),
+    ({"cwd": "/"}, "another interpreter, folder"),
+    ({"args": ["x" * 5000]}, "longer than the fork server's room"),
+    ({"module": "aurora.no_such_module"}, "cannot import"),
+])
+def test_the_fork_server_refuses_what_it_cannot_fork_faithfully(aurora_home, server, change, why):
+    request = {"module": "aurora.engine.storage.node", "args": [], "log_file": "/dev/null",
+               "env": psutil.Process(server.pid).environ(), "cwd": os.getcwd(), "umask": 0o022,
+               "executable": sys.executable, **change}
+    with pytest.raises(errors.Conflict, match=why):
+        rpc.request(aurora_home.forkserver_socket, "fork", request, timeout=30.0, peer="the fork server")
+    assert ping(aurora_home)["forked"] == 0
