@@ -76,11 +76,15 @@ def read_pid_file(process_dir: Path) -> ProcessRecord | None:
 _TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 
 
-def spawn(module: str, args: list[str], process_dir: Path, env: dict[str, str] | None = None) -> ProcessRecord:
-    """Start ``python -m module args`` detached, logging to the process folder's log file."""
+def spawn(module: str, args: list[str], process_dir: Path, env: dict[str, str] | None = None,
+          fork: bool = True) -> ProcessRecord:
+    """Start ``python -m module args`` detached, logging to the process folder's log file;
+    forked from the fork server unless ``fork`` is false (aurorad, which the server serves)."""
     process_dir.mkdir(parents=True, exist_ok=True)
     full_env = {**os.environ, **(env or {})}
-    record = _fork(module, args, process_dir, full_env) or _popen(module, args, process_dir, full_env)
+    record = _fork(module, args, process_dir, full_env) if fork else None
+    if record is None:
+        record = _popen(module, args, process_dir, full_env)
     Layout.pid_file(process_dir).write_text(f"{record.pid} {record.started}\n")
     return record
 

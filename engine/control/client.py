@@ -37,7 +37,8 @@ class ControlClient:
         folder = ensure_private_dir(self.layout.daemon_dir)
         record = process.read_pid_file(folder)
         if record is None or not record.alive():
-            record = process.spawn(DAEMON_MODULE, [], folder, env={"AURORA_HOME": str(self.layout.home)})
+            record = process.spawn(DAEMON_MODULE, [], folder, env={"AURORA_HOME": str(self.layout.home)},
+                                   fork=False)
             # warms up while aurorad starts, to fork the first storage nodes and instances
             process.start_fork_server(self.layout, record)
         process.wait_until(self.daemon_running, 15.0, "aurorad to start", interval=0.01,
