@@ -78,6 +78,7 @@ class ForkServer:
             importlib.import_module(module)
         except Exception as e:
             raise errors.Conflict(f"the fork server cannot import {module}: {e!r}") from None
+        gc.freeze()
         if len(os.listdir("/proc/self/task")) != 1:  # a preloaded module started a thread
             raise errors.Conflict("the fork server is not single-threaded")
         title = b"\0".join(os.fsencode(a) for a in (executable, "-m", module, *args)) + b"\0"
@@ -219,6 +220,9 @@ def serve(path: Path, owner: process.ProcessRecord) -> None:
     steps = list(PRELOAD)
     while owner.alive():
         _reap()
+        if steps and all(step in sys.modules for step in steps):  # a request imported the rest
+            steps.clear()
+            _log("preloaded")
         # requests come in bursts (six storage nodes, one after the other): preload only
         # after a quiet moment, or the next request waits behind a whole import
         ready, _, _ = select.select([listener], [], [], QUIET if steps else 0.5)
