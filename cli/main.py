@@ -18,8 +18,6 @@ import time
 from typing import Any, Literal
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from aurora.engine import __version__
 from aurora.engine.control.client import ControlClient
@@ -28,8 +26,32 @@ from aurora.engine.layout import DEFAULT_REGION
 from aurora.engine.metrics.names import METRICS
 from aurora.engine.storage.quorum import COPIES
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+
+class _Console:
+    """rich's Console, made on first use: a command that prints nothing through it (``--json``,
+    ``--version``, the wait for aurorad of a cold create) does not import rich."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+def Table(*columns: Any, **options: Any) -> Any:
+    """rich's Table, imported when a table is drawn."""
+    from rich.table import Table as RichTable
+
+    return RichTable(*columns, **options)
+
+
+out = _Console(highlight=False)
+err = _Console(stderr=True, highlight=False)
 
 app = typer.Typer(
     name="aurora",
@@ -53,6 +75,7 @@ def client() -> ControlClient:
 def call(op: str, waiting: str | None = None, **args: Any) -> Any:
     """One control-plane call, with a spinner on stderr when it may take a while."""
     c = client()
+    c.ensure_daemon()  # a cold start begins before rich is imported for the spinner
     if waiting and err.is_terminal:
         with err.status(waiting):
             return c.call(op, **args)

@@ -52,6 +52,10 @@ class Unavailable(AuroraError):
     exit_code = ExitCode.UNAVAILABLE
 
 
+class NotRunning(Unavailable):
+    """Nobody listens on the socket: the request was never received."""
+
+
 # --- storage --------------------------------------------------------------------------------
 
 

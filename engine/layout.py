@@ -89,6 +89,15 @@ class Layout:
         return self.daemon_dir / "control.sock"
 
     @property
+    def forkserver_dir(self) -> Path:
+        """The fork server aurorad starts its storage nodes and instances from."""
+        return self.daemon_dir / "forkserver"
+
+    @property
+    def forkserver_socket(self) -> Path:
+        return self.forkserver_dir / "forkserver.sock"
+
+    @property
     def events_file(self) -> Path:
         return self.daemon_dir / "events.jsonl"
 

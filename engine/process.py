@@ -2,7 +2,9 @@
 
 Each process runs ``python -m <module> ...`` in its own session, writes its log to its
 folder and is remembered by a pid file holding the pid and the process start time, so that
-a pid reused by the system is never mistaken for ours.
+a pid reused by the system is never mistaken for ours. When the fork server of the process's
+AURORA_HOME runs (engine/forkserver.py, started with aurorad), the process is forked from it,
+already past its imports; otherwise it is spawned afresh. Either way it is the same process.
 
 The start time is the kernel's own: clock ticks from boot to the process's start, field 22
 of ``/proc/PID/stat``. It never changes. A start time in seconds since the epoch (what
@@ -25,8 +27,9 @@ from pathlib import Path
 
 import psutil
 
+from aurora.engine import errors, rpc
 from aurora.engine.errors import Unavailable
-from aurora.engine.layout import Layout
+from aurora.engine.layout import Layout, ensure_private_dir, file_lock
 
 
 @dataclass(frozen=True)
@@ -73,9 +76,20 @@ def read_pid_file(process_dir: Path) -> ProcessRecord | None:
 _TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 
 
-def spawn(module: str, args: list[str], process_dir: Path, env: dict[str, str] | None = None) -> ProcessRecord:
-    """Start ``python -m module args`` detached, logging to the process folder's log file."""
+def spawn(module: str, args: list[str], process_dir: Path, env: dict[str, str] | None = None,
+          fork: bool = True) -> ProcessRecord:
+    """Start ``python -m module args`` detached, logging to the process folder's log file;
+    forked from the fork server unless ``fork`` is false (aurorad, which the server serves)."""
     process_dir.mkdir(parents=True, exist_ok=True)
+    full_env = {**os.environ, **(env or {})}
+    record = _fork(module, args, process_dir, full_env) if fork else None
+    if record is None:
+        record = _popen(module, args, process_dir, full_env)
+    Layout.pid_file(process_dir).write_text(f"{record.pid} {record.started}\n")
+    return record
+
+
+def _popen(module: str, args: list[str], process_dir: Path, env: dict[str, str]) -> ProcessRecord:
     log = open(Layout.log_file(process_dir), "ab")  # noqa: SIM115 - handed to the child
     try:
         child = subprocess.Popen(
@@ -84,7 +98,7 @@ def spawn(module: str, args: list[str], process_dir: Path, env: dict[str, str] |
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            env={**os.environ, **(env or {})},
+            env=env,
             close_fds=True,
         )
     finally:
@@ -92,10 +106,62 @@ def spawn(module: str, args: list[str], process_dir: Path, env: dict[str, str] |
     started = _start_ticks(child.pid)
     if started is None:  # gone already, and not yet reaped: its /proc entry is still there
         raise Unavailable(f"{module} exited at once; see {Layout.log_file(process_dir)}")
-    record = ProcessRecord(child.pid, started)
-    Layout.pid_file(process_dir).write_text(f"{record.pid} {record.started}\n")
-    _children[record.pid] = child
-    return record
+    _children[child.pid] = child
+    return ProcessRecord(child.pid, started)
+
+
+def _fork(module: str, args: list[str], process_dir: Path, env: dict[str, str]) -> ProcessRecord | None:
+    """Fork the process from the fork server of the AURORA_HOME in ``env``; None when that
+    server is not running or says no (another interpreter, folder or environment)."""
+    home = env.get("AURORA_HOME")
+    if not home or not module.startswith("aurora."):
+        return None
+    request = {"module": module, "args": args, "log_file": str(Layout.log_file(process_dir).absolute()),
+               "env": env, "cwd": os.getcwd(), "umask": _umask(), "executable": sys.executable}
+    try:
+        forked = rpc.request(Layout(Path(home).expanduser()).forkserver_socket, "fork", request,
+                             timeout=30.0, peer="the fork server")
+    except (errors.NotRunning, errors.Conflict, errors.InternalError):  # nothing was forked
+        return None
+    return ProcessRecord(forked["pid"], forked["started"])
+
+
+def _umask() -> int:
+    """This process's umask, read without setting it (os.umask would, for every thread)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    return 0o022
+
+
+FORKSERVER_MODULE = "aurora.engine.forkserver"
+FORKSERVER_ROOM = 4096
+"""Bytes of command line the fork server starts with (a last argument of spaces): a forked
+child writes its own ``python -m module args`` over them, for ``ps`` and psutil."""
+
+
+def start_fork_server(layout: Layout, owner: ProcessRecord) -> None:
+    """Start the fork server of ``layout``'s home unless it runs (or AURORA_FORKSERVER is
+    0: every process is then spawned afresh); it serves, and lives as long as, the aurorad
+    ``owner``."""
+    if os.environ.get("AURORA_FORKSERVER") == "0":
+        return
+    folder = ensure_private_dir(layout.forkserver_dir)
+    with file_lock(Layout.pid_file(folder).with_suffix(".lock")):
+        record = read_pid_file(folder)
+        if record is not None and record.alive():
+            return
+        env = {**os.environ, "AURORA_HOME": str(layout.home)}
+        record = _popen(FORKSERVER_MODULE, ["--owner", f"{owner.pid}:{owner.started}", " " * FORKSERVER_ROOM],
+                        folder, env)
+        Layout.pid_file(folder).write_text(f"{record.pid} {record.started}\n")
+
+
+def this_process() -> ProcessRecord:
+    started = _start_ticks(os.getpid())
+    assert started is not None
+    return ProcessRecord(os.getpid(), started)
 
 
 # Popen objects of the processes this process started, so that they are reaped when they end.

@@ -139,6 +139,11 @@ async def read_request(reader: asyncio.StreamReader) -> tuple[str, dict[str, Any
         raise errors.UsageError(f"malformed request: longer than {MAX_LINE} bytes") from None
     if not line:
         return None
+    return parse_request(line)
+
+
+def parse_request(line: bytes) -> tuple[str, dict[str, Any]]:
+    """A request line's operation and arguments, or a :class:`UsageError` to answer with."""
     try:
         message = json.loads(line)
     except RecursionError:
@@ -240,13 +245,13 @@ def request(path: Path, op: str, args: dict[str, Any] | None = None, *, timeout:
     """Send one request to the server at ``path`` and return its result; raise the server's
     error, or :class:`Unavailable` when ``peer`` cannot be reached or does not answer."""
     if not path.exists():
-        raise errors.Unavailable(f"{peer} is not running")
+        raise errors.NotRunning(f"{peer} is not running")
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
         s.settimeout(timeout)
         try:
             s.connect(unix_socket_path(path))
         except (ConnectionRefusedError, FileNotFoundError):
-            raise errors.Unavailable(f"{peer} is not running") from None
+            raise errors.NotRunning(f"{peer} is not running") from None
         buf = bytearray()
         try:
             s.sendall(json.dumps({"op": op, "args": args or {}}).encode() + b"\n")

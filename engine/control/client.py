@@ -37,8 +37,11 @@ class ControlClient:
         folder = ensure_private_dir(self.layout.daemon_dir)
         record = process.read_pid_file(folder)
         if record is None or not record.alive():
-            record = process.spawn(DAEMON_MODULE, [], folder, env={"AURORA_HOME": str(self.layout.home)})
-        process.wait_until(self.daemon_running, 15.0, "aurorad to start", interval=0.05,
+            record = process.spawn(DAEMON_MODULE, [], folder, env={"AURORA_HOME": str(self.layout.home)},
+                                   fork=False)
+            # warms up while aurorad starts, to fork the first storage nodes and instances
+            process.start_fork_server(self.layout, record)
+        process.wait_until(self.daemon_running, 15.0, "aurorad to start", interval=0.01,
                            on_slow=on_slow, alive=record.alive, log_file=Layout.log_file(folder))
 
     def call(self, op: str, timeout: float = 300.0, **args: Any) -> Any:

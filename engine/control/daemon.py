@@ -54,6 +54,8 @@ async def serve(layout: Layout) -> None:
     loop = asyncio.get_running_loop()
     cp = ControlPlane(layout, loop)
     ensure_private_dir(layout.daemon_dir)
+    me = process.this_process()
+    process.start_fork_server(layout, me)
     server = await rpc.Server(OPERATIONS, cp, "aurorad", log,
                               log_file=Layout.log_file(layout.daemon_dir)).start(layout.control_socket)
     await asyncio.to_thread(cp.adopt)
@@ -64,6 +66,7 @@ async def serve(layout: Layout) -> None:
         loop.add_signal_handler(sig, stop.set)
 
     async def supervise() -> None:
+        fork_server_checked = time.monotonic()
         while True:
             await asyncio.sleep(SUPERVISE_EVERY_S)
             try:
@@ -73,6 +76,9 @@ async def serve(layout: Layout) -> None:
                 await asyncio.to_thread(cp.supervise_globals)
                 await asyncio.to_thread(cp.supervise_backups)
                 await asyncio.to_thread(cp.supervise_ml)
+                if time.monotonic() - fork_server_checked >= 1.0:  # started again when it died
+                    fork_server_checked = time.monotonic()
+                    await asyncio.to_thread(process.start_fork_server, layout, me)
             except Exception as e:
                 log.warning("supervision round failed: %r", e)
 
@@ -120,6 +126,9 @@ async def serve(layout: Layout) -> None:
             await ep.stop()
         with contextlib.suppress(FileNotFoundError):
             layout.control_socket.unlink()
+        forkserver = process.read_pid_file(layout.forkserver_dir)
+        if forkserver is not None:
+            await asyncio.to_thread(process.stop, forkserver)
 
 
 def main() -> int:

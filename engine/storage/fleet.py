@@ -129,7 +129,7 @@ class Fleet:
         record = process.read_pid_file(self.layout.node_dir(self.region, node_id))
         process.wait_until(
             lambda: node_answers(node), timeout, f"storage node {node_id} on {node.socket}",
-            interval=0.05, alive=record.alive if record else None,
+            interval=0.01, alive=record.alive if record else None,
             log_file=Layout.log_file(self.layout.node_dir(self.region, node_id)),
         )
 
