@@ -190,6 +190,9 @@ def files() -> list[tuple[str, str]]:
     return [
         (under_home(lay.daemon_dir) + "/", "aurorad's folder: its pid file, log, and control socket "
          f"({lay.control_socket.name}), the API the CLI and the dashboard call."),
+        (under_home(lay.forkserver_dir) + "/", "The fork server's folder: its pid file, log and socket "
+         f"({lay.forkserver_socket.name}). aurorad starts storage nodes, instances and its other "
+         "processes by forking them from this warm process, which has imported the engine once."),
         (under_home(lay.events_file), "Events of every cluster, one JSON object a line."),
         (under_home(lay.cluster_file("NAME")), "A cluster's metadata: instances, roles, ports, endpoints."),
         (under_home(lay.password_file("NAME")), "The cluster's master password (mode 0600)."),
@@ -368,7 +371,10 @@ def main_page(tree: Command) -> str:
         "\\fBAURORA_HOME\\fR",
         "The folder that holds every process's folder, pid file, log and data "
         f"(default: {default_home_text()}). Point it elsewhere to run a second, separate set of "
-        "clusters, as the tests do.")])]
+        "clusters, as the tests do."), (
+        "\\fBAURORA_FORKSERVER\\fR",
+        "0 turns the fork server off: every process aurorad starts is then a fresh "
+        "python -m, which costs it 0.2 to 1 s of start-up.")])]
     lines += [".SH FILES", *definitions([(f"\\fI{esc(p)}\\fR", d) for p, d in files()])]
     lines += [".SH EXIT STATUS", *definitions([(f"\\fB{code}\\fR", meaning) for code, meaning in exit_codes()])]
     if json_cmds:
