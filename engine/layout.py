@@ -6,8 +6,6 @@ atomically. ``AURORA_HOME`` overrides the default ``~/.local/share/aurora``.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import contextlib
 import fcntl
 import itertools
@@ -19,9 +17,12 @@ import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tomli_w
+
+if TYPE_CHECKING:
+    import asyncio
 
 DEFAULT_REGION = "local-1"
 
@@ -252,7 +253,7 @@ def file_lock(path: Path) -> Iterator[None]:
 _status_lock = threading.Lock()
 _status_seq = itertools.count(1)
 _status_done: dict[Path, int] = {}  # per status file: the newest write (or removal) made
-_status_thread: concurrent.futures.ThreadPoolExecutor | None = None
+_status_thread: Any = None  # a concurrent.futures.ThreadPoolExecutor once needed
 
 
 def write_status(process_dir: Path, status: dict[str, Any], seq: int = 0) -> None:
@@ -272,10 +273,13 @@ def write_status(process_dir: Path, status: dict[str, Any], seq: int = 0) -> Non
         os.replace(tmp, path)
 
 
-def write_status_soon(process_dir: Path, status: dict[str, Any]) -> asyncio.Future:
+def write_status_soon(process_dir: Path, status: dict[str, Any]) -> asyncio.Future[None]:
     """:func:`write_status` in a thread of its own, for an event loop's periodic status: a
     file write and rename take 1-2 ms, and 20-35 ms when the disk is busy (the storage
     nodes' fdatasyncs), which the loop would otherwise stand still for."""
+    import asyncio  # not at the top: the CLI imports this module and starts without asyncio
+    import concurrent.futures
+
     global _status_thread
     seq = next(_status_seq)
     if _status_thread is None:
