@@ -181,10 +181,11 @@ class Session:
         self._stmt_time: dt.datetime | None = None
         self._txid = 1000
         self._cache: OrderedDict[str, Plan | None] = OrderedDict()
-        self._exact: dict[str, Plan] = {}
-        # a text with literals of its own, run again (a MySQL prepared statement's translation
-        # holds them): its cache key, plan and literal values
-        self._exact_lits: dict[str, tuple[str, Plan, list[object]]] = {}
+        # A text that comes back as it is: one without literals (a prepared statement, mostly),
+        # or a prepared one with literals of its own (a MySQL prepared statement's translation
+        # holds them). Its cache key, plan and literal values, valid while the plan cache still
+        # holds that very plan under that key.
+        self._exact: dict[str, tuple[str, Plan, list[object]]] = {}
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self._interrupted = False
@@ -761,16 +762,10 @@ class Session:
                 if self.catalog.refresh():
                     self._cache.clear()
                 self._schema_seen = seen
-        # A text with no literals (a prepared statement, mostly) is its own cache key: skip
-        # the normaliser. Valid while the plan cache still holds that very plan.
-        exact = self._exact.get(sql)
-        if exact is not None and self._cache.get(sql) is exact:
+        exact = self._exact.get(sql)  # no normaliser for a text that came before
+        if exact is not None and self._cache.get(exact[0]) is exact[1]:
             self.stats["hits"] += 1
-            return exact, []
-        seen = self._exact_lits.get(sql)
-        if seen is not None and self._cache.get(seen[0]) is seen[1]:
-            self.stats["hits"] += 1
-            return seen[1], list(seen[2])
+            return exact[1], list(exact[2])
         nuser = lexer.param_count(sql)
         norm = lexer.normalize(sql, nuser + 1)
         if norm is not None:
@@ -784,15 +779,11 @@ class Session:
             if plan is not None:
                 self.stats["hits"] += 1
                 self._cache.move_to_end(key)
-                if not lits and key == sql and not plan.lit_kinds:
+                values = [lexer.literal_value(k, t) for k, t in lits]
+                if (not lits and key == sql and not plan.lit_kinds) or (values and nuser):
                     if len(self._exact) >= self._cache_size:
                         self._exact.clear()
-                    self._exact[sql] = plan
-                values = [lexer.literal_value(k, t) for k, t in lits]
-                if values and nuser:  # a prepared text: it comes back as it is
-                    if len(self._exact_lits) >= self._cache_size:
-                        self._exact_lits.clear()
-                    self._exact_lits[sql] = (key, plan, values)
+                    self._exact[sql] = (key, plan, values)
                 return plan, list(values)
             if key not in self._cache:
                 try:
