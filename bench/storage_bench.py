@@ -4,7 +4,10 @@ Starts a real fleet (six storage node processes) in a temporary AURORA_HOME, com
 batches of 1 to 8 pages from 1 and from 8 concurrent writers, and does the same with
 write + fdatasync to one local file as the baseline, in the same run. Also measures the CPU
 time each commit costs, in the six node processes and in the writer (the bench's own
-process), which the noise of a shared machine moves far less than wall-clock figures.
+process), which the noise of a shared machine moves far less than wall-clock figures, and
+the floor this disk sets for a 4-of-6 commit: six processes that do nothing but write one
+record in place and fdatasync their own file, started together, timed to the fourth that
+finishes (``quorum_floor_ms``; every software cost of a commit is what lies above it).
 Prints a table and ends with one line ``RESULT key=value ...``.
 
     python bench/storage_bench.py [--seconds 3] [--pages 1,4,8]
@@ -14,9 +17,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import resource
+import selectors
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -104,6 +110,68 @@ def fsync_run(folder: Path, pages: int, writers: int, seconds: float) -> tuple[l
     return lat, rate
 
 
+FLOOR_CHILD = """
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+size = 8 << 20
+os.write(fd, bytes(size)); os.fsync(fd)
+record = os.urandom(int(sys.argv[2]))
+offset = 0
+out = sys.stdout.buffer
+out.write(b"r"); out.flush()
+while sys.stdin.buffer.read(1) == b"g":
+    os.pwrite(fd, record, offset)
+    offset = (offset + len(record)) % (size - len(record))
+    os.fdatasync(fd)
+    out.write(b"d"); out.flush()
+"""
+
+
+def quorum_floor(folder: Path, rounds: int, nodes: int = 6, quorum: int = 4) -> list[float]:
+    """What the disk alone allows a 4-of-6 commit: ``nodes`` processes each write one record
+    in place and fdatasync their own pre-zeroed file (as a storage node does, with no
+    protocol, no Python work and no event loop), all started at once; each round's time is
+    when the ``quorum``-th of them is done. Six fdatasyncs on one disk do not run side by
+    side: the figure is several times one alone."""
+    children = [subprocess.Popen([sys.executable, "-c", FLOOR_CHILD, str(folder / f"floor-{i}.dat"),
+                                  str(PAGE + 84)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                for i in range(nodes)]
+    sel = selectors.DefaultSelector()
+    try:
+        for c in children:
+            assert c.stdout is not None
+            if c.stdout.read(1) != b"r":
+                raise RuntimeError("a floor process did not start")
+            sel.register(c.stdout, selectors.EVENT_READ)
+        times = []
+        for _ in range(rounds):
+            t = time.perf_counter()
+            for c in children:
+                assert c.stdin is not None
+                c.stdin.write(b"g")
+                c.stdin.flush()
+            done = 0
+            quorum_at = 0.0
+            while done < nodes:
+                for key, _ in sel.select():
+                    key.fileobj.read(1)  # type: ignore[union-attr]
+                    done += 1
+                    if done == quorum:
+                        quorum_at = time.perf_counter() - t
+            times.append(quorum_at)
+        return times
+    finally:
+        sel.close()
+        for c in children:
+            with contextlib.suppress(OSError):
+                c.stdin.close()  # type: ignore[union-attr]
+        for c in children:
+            c.wait(10)
+            c.stdout.close()  # type: ignore[union-attr]
+        for i in range(nodes):
+            (folder / f"floor-{i}.dat").unlink(missing_ok=True)
+
+
 async def main_async(args: argparse.Namespace, layout: Layout, folder: Path) -> dict[str, float]:
     fleet = Fleet(layout, "bench-1")
     try:
@@ -125,6 +193,7 @@ async def main_async(args: argparse.Namespace, layout: Layout, folder: Path) -> 
         await vol.close()
     finally:
         fleet.stop()
+    floor = quorum_floor(folder, max(200, int(args.seconds * 500)))
     print(f"{'writers':>7} {'pages':>5} | {'commits/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'bytes/commit':>12} |"
           f" {'fsync/s':>8} {'p50 ms':>7} {'p99 ms':>7} | {'lat x':>6} {'tput x':>6} |"
           f" {'node us':>7} {'writer us':>9}")
@@ -134,6 +203,9 @@ async def main_async(args: argparse.Namespace, layout: Layout, folder: Path) -> 
               f" {pct(lat, .5) / pct(flat, .5):>6.2f} {rate / frate:>6.2f} | {cpu[0]:>7.0f} {cpu[1]:>9.0f}")
     print("node us / writer us: CPU microseconds per commit in the six node processes together / in the writer")
     one = next(r for r in rows if r[0] == 1 and r[1] == 1)
+    print(f"quorum floor (6 bare write+fdatasync processes on this disk, the 4th done): p50 {pct(floor, .5):.3f} ms,"
+          f" {pct(floor, .5) / pct(one[4], .5):.2f}x one fdatasync; a 1-page commit is"
+          f" {pct(one[2], .5) / pct(floor, .5):.2f}x the floor")
     many = [r for r in rows if r[0] == 8]
     best = max(many, key=lambda r: r[3])
     return {
@@ -141,6 +213,8 @@ async def main_async(args: argparse.Namespace, layout: Layout, folder: Path) -> 
         "commit_p99_ms": round(pct(one[2], .99), 3),
         "fsync_p50_ms": round(pct(one[4], .5), 3),
         "latency_ratio": round(pct(one[2], .5) / pct(one[4], .5), 2),
+        "quorum_floor_ms": round(pct(floor, .5), 3),
+        "floor_ratio": round(pct(floor, .5) / pct(one[4], .5), 2),
         "commits_per_s": best[3],
         "fsync_commits_per_s": best[5],
         "throughput_ratio": round(best[3] / best[5], 2),
