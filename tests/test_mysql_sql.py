@@ -310,6 +310,45 @@ def test_duplicate_entry_message(m):
     assert e.value.message == "Duplicate entry 'A@X' for key 'u.uk_email'"
 
 
+def test_duplicate_entry_names_the_value_of_updates_several_rows_and_parameters(m):
+    m.execute("CREATE TABLE u (id INT PRIMARY KEY, email VARCHAR(50), a INT, b VARCHAR(5),"
+              " UNIQUE KEY uk_email (email), UNIQUE KEY uk_ab (a, b))")
+    m.execute("INSERT INTO u VALUES (1, 'a@x', 1, 'x'), (2, 'b@x', 2, 'y')")
+
+    def message(sql, params=()):
+        with pytest.raises(SqlError) as e:
+            m.execute(sql, params)
+        assert (e.value.errno, e.value.sqlstate) == (1062, "23000")
+        return e.value.message
+
+    assert message("UPDATE u SET email = 'b@x' WHERE id = 1") == "Duplicate entry 'b@x' for key 'u.uk_email'"
+    assert message("UPDATE `u` SET `u`.`id` = 2, email = 'q' WHERE id = 1") == "Duplicate entry '2' for key 'u.PRIMARY'"
+    assert message("UPDATE u SET a = 2, b = 'y' WHERE id = 1") == "Duplicate entry '2-y' for key 'u.uk_ab'"
+    assert message("UPDATE u SET email = ? WHERE id = ?", ["b@x", 1]) == "Duplicate entry 'b@x' for key 'u.uk_email'"
+    assert message("INSERT INTO u (id, email) VALUES (?, ?)", [2, "new"]) == "Duplicate entry '2' for key 'u.PRIMARY'"
+    # several rows: the first whose key is taken, by the table or by an earlier row
+    assert message("INSERT INTO u (id, email) VALUES (3, 'c'), (4, 'a@x'), (5, 'b@x')") == \
+        "Duplicate entry 'a@x' for key 'u.uk_email'"
+    assert message("INSERT INTO u (id, email) VALUES (3, 'c'), (4, 'd'), (5, 'c')") == \
+        "Duplicate entry 'c' for key 'u.uk_email'"
+    # an expression or a query: MySQL would know the value, the message here cannot
+    assert message("UPDATE u SET id = id + 1 WHERE id = 1") == "Duplicate entry '?' for key 'u.PRIMARY'"
+    assert message("INSERT INTO u (id, email) SELECT 1, 'z'") == "Duplicate entry '?' for key 'u.PRIMARY'"
+    assert m.execute("SELECT id, email FROM u ORDER BY id").rows == [(1, "a@x"), (2, "b@x")]
+
+
+def test_update_set_names_its_columns_with_the_table_or_its_alias(m):
+    m.execute("CREATE TABLE u (id INT PRIMARY KEY, n INT)")
+    m.execute("INSERT INTO u VALUES (1, 0)")
+    assert m.execute("UPDATE `u` SET `u`.`n` = 5 WHERE u.id = 1").affected_rows == 1
+    assert m.execute("UPDATE u AS t SET t.n = t.n + 1 WHERE t.id = 1").affected_rows == 1
+    assert m.execute("UPDATE app.u SET u.n = u.n * 2").affected_rows == 1
+    assert m.execute("SELECT n FROM u").rows == [(12,)]
+    with pytest.raises(SqlError) as e:
+        m.execute("UPDATE u SET v.n = 1")
+    assert (e.value.errno, e.value.sqlstate, e.value.message) == (1054, "42S22", "Unknown column 'v.n' in 'field list'")
+
+
 def test_foreign_keys(m):
     m.execute("CREATE TABLE parent (id INT PRIMARY KEY) ENGINE=InnoDB")
     m.execute(

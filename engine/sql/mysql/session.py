@@ -204,7 +204,7 @@ class MySqlSession:
         except BaseException as e:
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
                 raise
-            raise self._error(e, sql) from None
+            raise self._error(e, sql, params) from None
 
     def use(self, database: str) -> None:
         try:
@@ -822,12 +822,12 @@ class MySqlSession:
 
     # --- errors --------------------------------------------------------------------------------
 
-    def _error(self, e: BaseException, sql: str) -> SqlError:
+    def _error(self, e: BaseException, sql: str, params: Sequence[object] = ()) -> SqlError:
         if isinstance(e, apsw.Error):  # from this dialect's own SQLite calls
             e = to_sql_error(e, (), self.pg.conn)
         where = Where(self._db, None, sql)
         if isinstance(e, SqlError) and e.errno is None and e.sqlstate == "23505":
-            where.key_value = _duplicate_value(sql, e)
+            where.key_value = _duplicate_value(self, sql, params, e)
         if isinstance(e, SqlError) and e.errno is None and e.sqlstate in ("22001", "22003") and not e.column:
             e.column = _guess_column(self, sql, e)
         mapped = to_mysql(e, where, self.read_only)
@@ -838,32 +838,107 @@ class MySqlSession:
         return mapped
 
 
-def _duplicate_value(sql: str, e: SqlError) -> str | None:
-    """The duplicate key's value, read from a one-row INSERT's text."""
+def _duplicate_value(session: MySqlSession, sql: str, params: Sequence[object], e: SqlError) -> str | None:
+    """The duplicate key's value as MySQL prints it (``'a-1'`` for a key of two columns),
+    read from the statement: an INSERT's or REPLACE's row (the first whose key is already in
+    the table or repeats an earlier row's, for several rows), or an UPDATE's SET of the key
+    to constants. None when the statement does not show it (an INSERT ... SELECT, a SET of
+    an expression): the message then says ``'?'``."""
     m = re.search(r"Key \(([^)]*)\)", e.detail or "")
     if not m:
         return None
     cols = [c.strip().strip('"').lower() for c in m.group(1).split(",")]
+    if params:
+        sql = lexer.inline_params(sql, list(params))
+    toks = lexer.tokens(sql)
+    words = [t.lower() if k == "word" else t for k, t in toks]
+    if words[:1] == ["update"]:
+        return _updated_key(toks, words, cols)
     mi = re.match(
-        r"\s*(?:insert|replace)\s+(?:ignore\s+)?(?:into\s+)?[`\w.]+\s*\(([^)]*)\)\s*values?\s*\((.*)\)\s*;?\s*$",
+        r"\s*(?:insert|replace)\s+(?:ignore\s+)?(?:into\s+)?([`\w.]+)\s*\(([^)]*)\)\s*values?\s*(.*?)\s*;?\s*$",
         sql,
         re.I | re.S,
     )
     if not mi:
         return None
-    names = [lexer.unquote(c).lower() for c in mi.group(1).split(",")]
     from aurora.engine.sql.mysql.ddl import join, split_commas
 
-    vals = [join(v) for v in split_commas(lexer.tokens(mi.group(2)))]
-    if len(vals) != len(names):
+    names = [lexer.unquote(c).lower() for c in mi.group(2).split(",")]
+    if any(c not in names for c in cols):
         return None
-    out = []
-    for c in cols:
-        if c not in names:
+    rows = []
+    for part in split_commas(lexer.tokens(mi.group(3))):
+        if part[:1] != [("other", "(")] or part[-1:] != [("other", ")")]:
+            return None  # VALUES ... AS alias, ON DUPLICATE KEY ...: not a plain row list
+        vals = [join(v) for v in split_commas(part[1:-1])]
+        if len(vals) != len(names):
             return None
-        v = vals[names.index(c)]
-        out.append(lexer.string_value(v) if v[:1] in ("'", '"') else v)
-    return "-".join(out)
+        key = [vals[names.index(c)] for c in cols]
+        if not all(_is_constant(v) for v in key):
+            return None
+        rows.append(key)
+    if len(rows) == 1:
+        return _shown(rows[0])
+    table = lexer.unquote(mi.group(1).rsplit(".", 1)[-1])
+    seen: set[tuple[str, ...]] = set()
+    for key in rows:
+        if tuple(key) in seen or _key_exists(session, table, cols, key):
+            return _shown(key)
+        seen.add(tuple(key))
+    return None
+
+
+def _updated_key(toks: list[tuple[str, str]], words: list[str], cols: list[str]) -> str | None:
+    """``UPDATE t SET k = 'v' ...``: the value the key's columns are set to, when constants."""
+    if "set" not in words:
+        return None
+    from aurora.engine.sql.mysql.ddl import join, split_commas
+
+    start = words.index("set") + 1
+    end = next((i for i in range(start, len(words)) if words[i] in ("where", "order", "limit")), len(words))
+    assigned: dict[str, str] = {}
+    for item in split_commas(toks[start:end]):
+        eq = next((i for i, (_, t) in enumerate(item) if t == "="), 0)
+        if eq and eq < len(item) - 1:  # `col` = value, or t.col = value
+            assigned[lexer.unquote(item[eq - 1][1]).lower()] = join(item[eq + 1:])
+    key = [assigned.get(c) for c in cols]
+    if any(v is None or not _is_constant(v) for v in key):
+        return None
+    return _shown(key)  # type: ignore[arg-type]
+
+
+_CONSTANT = re.compile(
+    r"-?\s*(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+    r"|'(?:[^'\\]|\\.|'')*'"
+    r'|"(?:[^"\\]|\\.|"")*"',
+    re.S,
+)
+
+
+def _is_constant(v: str) -> bool:
+    return _CONSTANT.fullmatch(v.strip()) is not None
+
+
+def _shown(key: list[str]) -> str:
+    return "-".join(lexer.string_value(v) if v[:1] in ("'", '"') else v.replace(" ", "") for v in key)
+
+
+def _key_exists(session: MySqlSession, table: str, cols: list[str], key: list[str]) -> bool:
+    """Whether a row with this key is in the table (read on SQLite, comparing numbers as
+    numbers and strings as strings); False when it cannot tell."""
+    where = " AND ".join(f'"{c}" = ?' for c in cols)
+    values: list[object] = []
+    for v in key:
+        if v[:1] in ("'", '"'):
+            values.append(lexer.string_value(v))
+        else:
+            number = v.replace(" ", "")
+            values.append(float(number) if any(ch in number for ch in ".eE") else int(number))
+    try:
+        quoted = table.replace('"', '""')
+        return bool(session.pg.conn.execute(f'SELECT 1 FROM "{quoted}" WHERE {where} LIMIT 1', values).fetchall())
+    except apsw.Error:
+        return False
 
 
 def _guess_column(session: MySqlSession, sql: str, e: SqlError) -> str | None:

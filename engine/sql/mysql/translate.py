@@ -600,6 +600,8 @@ def _multi_table(tree: exp.Update | exp.Delete) -> None:
     if not joins and not (targets and len(targets) > 1):
         if targets and isinstance(target, exp.Table):
             tree.set("tables", None)
+        if isinstance(tree, exp.Update) and isinstance(target, exp.Table):
+            _unqualified_sets(tree, target)
         return
     if targets and len(targets) > 1:
         raise _unsupported("DELETE of several tables")
@@ -643,6 +645,20 @@ def _multi_table(tree: exp.Update | exp.Delete) -> None:
         for c in conds[1:]:
             cond = exp.And(this=cond, expression=c)
         tree.set("where", exp.Where(this=cond))
+
+
+def _unqualified_sets(tree: exp.Update, target: exp.Table) -> None:
+    """``UPDATE t SET t.x = 1`` (or ``UPDATE t AS a SET a.x = 1``): PostgreSQL names SET
+    targets without their table. A qualifier that is not the table's is MySQL's 1054."""
+    names = {target.name.lower(), target.alias_or_name.lower()}
+    for eq in tree.expressions:
+        col = eq.this
+        if isinstance(col, exp.Column) and col.table:
+            if col.table.lower() not in names:
+                raise SqlError("42S22", f"Unknown column '{col.table}.{col.name}' in 'field list'",
+                               errno=1054)
+            col.set("table", None)
+            col.set("db", None)
 
 
 def _unwrap_arms(setop: exp.Expression) -> None:
