@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 import apsw
 import pytest
 from test_vfs_support import RecordingStore
 
 from aurora.engine.instance.vfs import VolumeVFS, is_busy_snapshot
-from aurora.engine.storage.pagestore import MemoryPageStore
+from aurora.engine.storage.pagestore import MemoryPageStore, PageKey
 
 
 @pytest.fixture
@@ -269,5 +270,92 @@ def test_a_writer_waits_a_bounded_time_for_the_write_lock() -> None:
         holder.execute("COMMIT")
         waiter.execute("INSERT INTO t VALUES (2)")
         assert waiter.execute("SELECT x FROM t ORDER BY x").fetchall() == [(1,), (2,)]
+    finally:
+        vfs.close()
+
+
+class GatedStore(RecordingStore):
+    """A store whose commits become durable only when the test says so (``release``), as
+    a volume's do once 4 of 6 nodes acknowledge: submitted batches are readable by the
+    writer at once, durable (``read_point``) later."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.durable = 0
+        self.gate_open = True
+        self.submitted = 0
+        self.pending: list[tuple[int, concurrent.futures.Future]] = []
+
+    def read_point(self) -> int:
+        return self.durable
+
+    def submit(self, writes: Mapping[PageKey, bytes]) -> tuple[int, concurrent.futures.Future | None]:
+        lsn = self.commit(writes)
+        with self._lock:
+            self.submitted += 1
+            if self.gate_open:
+                self.durable = lsn
+                return lsn, None
+            future: concurrent.futures.Future = concurrent.futures.Future()
+            self.pending.append((lsn, future))
+            return lsn, future
+
+    def release(self) -> None:
+        with self._lock:
+            pending, self.pending = self.pending, []
+            self.gate_open = True
+        for lsn, future in pending:
+            self.durable = lsn
+            future.set_result(None)
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+def test_a_read_returns_a_commit_in_flight_only_once_it_is_durable() -> None:
+    store = GatedStore()
+    vfs = VolumeVFS(store, {"app": 1})
+    try:
+        a, b, c = (vfs.connect("app") for _ in range(3))
+        a.execute("CREATE TABLE t (x)")
+        a.execute("INSERT INTO t VALUES (1)")
+        for conn in (b, c):  # load the schema now: that is a read transaction of its own
+            assert one(conn, "SELECT count(*) FROM t") == 1
+        before = store.submitted
+        store.gate_open = False
+        finished: dict[str, float] = {}
+        results: dict[str, object] = {}
+
+        def run(name: str, conn: apsw.Connection, sql: str) -> threading.Thread:
+            def go() -> None:
+                results[name] = conn.execute(sql).fetchall()
+                finished[name] = time.monotonic()
+
+            thread = threading.Thread(target=go)
+            thread.start()
+            return thread
+
+        threads = [run("a", a, "INSERT INTO t VALUES (2)")]
+        wait_until(lambda: store.submitted == before + 1)
+        # Another writer is not held back by the commit in flight: it reads the state with it
+        # and submits its own commit (acknowledged, later, only once both are durable).
+        threads.append(run("c", c, "INSERT INTO t VALUES (3)"))
+        wait_until(lambda: store.submitted == before + 2)
+        # A reader sees both, and its rows come back only once both are durable.
+        threads.append(run("b", b, "SELECT count(*) FROM t"))
+        time.sleep(0.3)
+        assert finished == {}, "a commit or a read returned before storage made it durable"
+        released = time.monotonic()
+        store.release()
+        for t in threads:
+            t.join(10)
+        assert results["b"] == [(3,)]
+        assert min(finished.values()) >= released
+        # With nothing in flight a read does not wait at all.
+        assert one(b, "SELECT count(*) FROM t") == 3
     finally:
         vfs.close()

@@ -52,6 +52,7 @@ class CommitPipeline:
     def __init__(self, store: PageStore) -> None:
         self._store = store
         self._lock = threading.Lock()
+        self._inflight: dict[int, Durability] = {}  # submitted, not yet durable, by LSN
 
     def submit(self, writes: Mapping[PageKey, bytes], install: Installer) -> Durability:
         """Number and send ``writes``; call ``install(lsn, writes)`` before any later batch
@@ -60,4 +61,20 @@ class CommitPipeline:
         with self._lock:
             durability = Durability(*self._store.submit(writes))
             install(durability.lsn, writes)
+            future = durability._future
+            if future is not None:
+                lsn = durability.lsn
+                self._inflight[lsn] = durability
+                future.add_done_callback(lambda _f: self._inflight.pop(lsn, None))
             return durability
+
+    def wait_durable(self, lsn: int) -> None:
+        """Wait until the commit ``lsn`` of this pipeline is durable (batches become durable
+        in LSN order, so all before it are too); return at once when it is not in flight.
+        A failed wait returns as well: that commit's own session reports its outcome."""
+        durability = self._inflight.get(lsn)
+        if durability is not None:
+            try:
+                durability.wait()
+            except Exception:
+                pass

@@ -21,7 +21,10 @@ transaction's page writes in memory; the rollback journal is in memory too
   storage round trip is under way. The committing statement returns only once its batch is
   durable. Other transactions of the writer may read a batch between its submission and its
   durability (its pages come from the pool); any commit of theirs is numbered after it, so
-  it is never acknowledged before the batch it read is durable.
+  it is never acknowledged before the batch it read is durable. A read transaction that
+  wrote nothing waits, when it ends, until the batches it saw are durable: an autocommit
+  SELECT never returns rows that a crash could still undo (inside a transaction block, it
+  is the block's COMMIT that waits, not each statement).
   A batch that cannot be sent raises ``apsw.IOError`` at SYNC (its ``__cause__`` is the
   storage error) and ships nothing; SQLite rolls the transaction back: the commit failed.
   One that was sent but cannot be confirmed durable (no storage progress for the volume's
@@ -327,8 +330,10 @@ class VolumeFile:
         "_snapshot",
         "_store",
         "_txn_pages",
+        "_undurable",
         "_vfs",
         "_writing",
+        "_wrote",
     )
 
     def __init__(self, vfs: VolumeVFS, db: _Database) -> None:
@@ -352,6 +357,10 @@ class VolumeFile:
         # while that is still the database's state, SQLite's cache is valid, so keep it.
         self._own_lsn = -1
         self._own_counter = 0
+        # The read transaction's state holds a commit not yet durable (its LSN, else 0), and
+        # whether the transaction wrote: see xUnlock.
+        self._undurable = 0
+        self._wrote = False
 
     # --- reads ------------------------------------------------------------------------------
 
@@ -467,14 +476,35 @@ class VolumeFile:
         if level == _NONE and self._level != _NONE:
             self._pool.end_snapshot(self._snapshot)
             self._snap_pages = None
+            if self._undurable:
+                self._settle_read()
         self._level = level
 
     def xCheckReservedLock(self) -> bool:
         return self._db.locked
 
+    def _settle_read(self) -> None:
+        """A read transaction ends whose snapshot held a commit of another connection that
+        was submitted and not yet durable: unless this transaction wrote (its own commit,
+        numbered later, is acknowledged only once that one is durable), wait until it is, so
+        that what was read reaches the client only once it cannot be lost. SQLite has stepped
+        the statement to its end by now (an autocommit statement's rows are all read), so
+        a client is never shown a commit that a crash could still undo; inside a transaction
+        block this holds for the block's COMMIT, not for each statement."""
+        lsn, self._undurable = self._undurable, 0
+        if self._wrote:
+            return
+        if lsn > self._store.read_point():
+            self._vfs.pipeline.wait_durable(lsn)
+
     def _begin_snapshot(self) -> None:
         snapshot = self._vfs.read_lsn()
         state = self._pool.begin_snapshot(self._file, snapshot)
+        # The database's state as of the snapshot: a commit submitted and still in flight?
+        # (On a reader the read point is durable by definition.)
+        seen = state if state <= snapshot else snapshot
+        self._undurable = seen if seen > self._store.read_point() else 0
+        self._wrote = False
         self._snapshot = snapshot
         self._snap_pages = None
         counter = self._own_counter if state == self._own_lsn else state & 0xFFFFFFFF
@@ -507,6 +537,7 @@ class VolumeFile:
             db.release_write()
             raise self._stale()
         self._writing = True
+        self._wrote = True
         self._txn_pages = None
 
     def _stale(self) -> BusySnapshot:
