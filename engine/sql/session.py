@@ -44,6 +44,7 @@ from aurora.engine.sql import (
     pgcatalog,
     plpgsql,
     schemas,
+    temp,
     triggers,
     types,
     userfuncs,
@@ -115,6 +116,7 @@ class Plan:
     target_view: bool = False  # ... a view: its INSTEAD OF triggers' rows are the result
     set_columns: frozenset[str] = frozenset()  # the columns its SET names (UPDATE OF triggers)
     conflict: bool = False  # an INSERT ... ON CONFLICT into a table with triggers
+    temp_write: bool = False  # writes a temp table (temp.py): allowed in a read-only block
 
 
 class Session:
@@ -191,6 +193,8 @@ class Session:
         self._interrupted = False
         self._deadline: float | None = None  # statement_timeout of the running statement
         self.stats = {"hits": 0, "misses": 0}
+        # temp tables (temp.py) with ON COMMIT DELETE ROWS or DROP: name -> that action
+        self.temp_on_commit: dict[str, str] = {}
         # Set by the instance: runs statements that call a service (see _run_external).
         self.external: ExternalCalls | None = None
         conn.execute("PRAGMA temp_store=MEMORY")
@@ -271,6 +275,7 @@ class Session:
             "close": self.cursors.close,
             "do": self._do,
         }
+        self._prepare_txn = re.compile(r"\s*prepare\s+transaction\b", re.I)
 
     # --- SqlSession -------------------------------------------------------------------------
 
@@ -326,7 +331,10 @@ class Session:
         try:
             if self._deferred_begin is not None and not _ends_block(sql):
                 self._start_block()
-            return self._execute(sql, params)
+            result = self._execute(sql, params)
+            if self.temp_on_commit and self._status == "I":  # the statement's own commit
+                temp.at_commit(self)
+            return result
         except BaseException as e:
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
                 raise
@@ -409,6 +417,9 @@ class Session:
         with contextlib.suppress(apsw.Error):
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+        self._status = "I"
+        with contextlib.suppress(apsw.Error, SqlError):
+            temp.discard(self)
         self._cache.clear()
 
     # --- helpers used by the other modules ----------------------------------------------------
@@ -469,12 +480,13 @@ class Session:
         # DML statement: no utility statement to look for.
         word = "select" if sql in self._exact else lexer.first_word(sql)
         handler = self._utility.get(word)
+        if word == "prepare" and self._prepare_txn.match(sql):
+            return self._prepare_transaction()
         if handler is not None:
             if (
                 (self.read_only or self._txn_read_only)
                 and word in ("copy", "truncate", "create", "drop", "alter")
                 and not (word == "copy" and re.search(r"\bto\s+stdout\b", sql, re.I))
-                and not (not self.read_only and _TEMP_DDL.match(sql))
             ):
                 raise SqlError("25006", f"cannot execute {word.upper()} in a read-only transaction")
             if word in cursors.VERBS:  # they run a query: statement_timeout covers them too
@@ -902,7 +914,15 @@ class Session:
         if also and guarded:
             raise SqlError("0A000", "UPDATE or DELETE of an inheritance parent is not supported"
                                     " where triggers or PL/pgSQL functions take part")
+        temp_write = False
+        if kind in _WRITE_KINDS and self.catalog.temp_names:
+            t = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+            temp_write = isinstance(t, exp.Table) and temp.resolves_to_temp(self, t.db, t.name)
         sql, rw = to_sqlite(tree, self.catalog, inferer, self.mysql_rules)
+        if self.catalog.temp:
+            # APSW's statement cache keys on the text: a statement prepared before a temp
+            # relation came or went describes its old columns until it runs (temp.py)
+            sql += f" /* {self.catalog.version} */"
         return Plan(
             also=also,
             guarded=guarded,
@@ -910,6 +930,7 @@ class Session:
             target_view=target_view,
             set_columns=set_columns,
             conflict=target is not None and tree.args.get("conflict") is not None,
+            temp_write=temp_write,
             external=extensions.EXTERNAL_PREFIX in sql.lower(),
             plain=plain,
             sql=sql,
@@ -952,7 +973,7 @@ class Session:
         return True
 
     def _run(self, plan: Plan, params: Sequence[object], lits: list[object]) -> StatementResult:
-        if plan.kind in _WRITE_KINDS and (self.read_only or self._txn_read_only):
+        if plan.kind in _WRITE_KINDS and (self.read_only or self._txn_read_only) and not plan.temp_write:
             raise SqlError(
                 "25006", f"cannot execute {plan.kind.upper()} in a read-only transaction"
             )
@@ -1135,6 +1156,8 @@ class Session:
             if d[3] and d[4]:
                 tname = str(d[3])
                 info = self.catalog.column(tname, d[4]) if d[2] == "main" else None
+                if tname.lower() in self.catalog.temp_names:  # (temp.py)
+                    info = self.catalog.column_in(d[2], tname, d[4])
                 if info is not None:
                     ref = (info.type_oid, info.typmod)
                     table_oid, attnum = rel_oid(tname), info.position
@@ -1242,7 +1265,24 @@ class Session:
                 self._end_txn()
                 raise
         self._end_txn()
+        if self.temp_on_commit:
+            temp.at_commit(self)
         return self._chain(sql, "COMMIT", chars)
+
+    def _prepare_transaction(self) -> StatementResult:
+        """PREPARE TRANSACTION: refused, and, as when it fails in PostgreSQL, the block is
+        rolled back."""
+        in_block = self._status != "I"
+        if not in_block:
+            self.notice(SqlError("25P01", "there is no transaction in progress", severity="WARNING"))
+            return StatementResult("ROLLBACK")
+        self._safe_rollback()
+        self._end_txn()
+        if in_block and self.catalog.temp_names:
+            raise SqlError("0A000", "cannot PREPARE a transaction that has operated on "
+                                    "temporary objects")
+        raise SqlError("55000", "prepared transactions are disabled",
+                       hint='Set "max_prepared_transactions" to a nonzero value.')
 
     def _safe_rollback(self) -> None:
         self._schema_seen = None  # the catalog may hold what this transaction undid
@@ -1350,6 +1390,8 @@ class Session:
         self.settings.set(m.group(2), m.group(3))
         if self._status == "I" and m.group(2).lower().startswith("default_transaction"):
             self._reset_modes()
+        if m.group(2).lower() == "search_path":
+            self._follow_search_path()
         return StatementResult("SET")
 
     def _set_transaction(self, chars: dict[str, str]) -> None:
@@ -1419,15 +1461,29 @@ class Session:
         self.settings.reset(name)
         if self._status == "I":
             self._reset_modes()
+        self._follow_search_path()
         return StatementResult("RESET")
+
+    def _follow_search_path(self) -> None:
+        """Where search_path puts pg_temp decides which of a temp and a permanent relation
+        of one name an unqualified name means (temp.py)."""
+        first = temp.first_in_path(self.settings.values.get("search_path", ""))
+        if first != self.catalog.temp_first:
+            self.catalog.temp_first = first
+            self._cache.clear()
+            self.catalog.refresh(force=True)
 
     def _discard(self, sql: str) -> StatementResult:
         what = re.sub(r"^\s*discard\s+", "", sql, flags=re.I).strip().rstrip(";").upper()
+        if what in ("ALL", "TEMP", "TEMPORARY"):
+            if self._status != "I" and what == "ALL":
+                raise SqlError("25001", "DISCARD ALL cannot run inside a transaction block")
+            temp.discard(self)
         if what in ("ALL", "SEQUENCES"):
             self.sequences.discard()
         if what == "ALL":
             self.settings.reset("all")
-        return StatementResult(f"DISCARD {what}")
+        return StatementResult(f"DISCARD {'TEMP' if what == 'TEMPORARY' else what}")
 
     def _comment(self, sql: str) -> StatementResult:
         """COMMENT ON: comments are not kept, but the object must exist (42P01), as in
@@ -1475,7 +1531,11 @@ class Session:
     ) -> Callable[[str], StatementResult]:
         def run(sql: str) -> StatementResult:
             self._schema_seen = None
-            result = fn(self, sql)
+            if self.catalog.temp and temp.concerns(self, sql):
+                with temp.context(self):
+                    result = fn(self, sql)
+            else:
+                result = fn(self, sql)
             self._cache.clear()
             self.catalog.refresh(force=True)
             if fn is not triggers.create and fn is not triggers.drop and triggers.exists(self.conn):
@@ -1533,6 +1593,9 @@ class Session:
             raise SqlError("0A000", f"CREATE {what} is not supported")
         if re.match(r"\s*create\s+schema\b", sql, re.I):
             return self._ddl(schemas.create)(sql)
+        if temp.split_create(sql) is not None or temp.reads_temp(self, sql):
+            return self._ddl(lambda s, text: temp.create(s, text, ddl.create))(sql)
+        temp.on_commit_outside_temp(sql)
         return self._ddl(ddl.create)(sql)
 
     def _drop(self, sql: str) -> StatementResult:
@@ -1554,6 +1617,10 @@ class Session:
         if re.match(r"\s*drop\s+(role|user)\b", sql, re.I):
             raise SqlError("0A000", f"{' '.join(sql.split()[:2]).upper()} is not supported")
         return self._ddl(ddl.drop)(sql)
+
+    def execute_ddl(self, sql: str) -> StatementResult:
+        """DROP / CREATE run by the engine itself (ON COMMIT DROP)."""
+        return self._utility[lexer.first_word(sql)](sql)
 
     def _database(
         self, sql: str, name: str, hook: Callable[[str], None] | None, tag: str
@@ -1727,7 +1794,6 @@ def _clause(sql: str, word: str) -> str | None:
 _TXN_WORDS = frozenset(("begin", "start", "commit", "end", "rollback", "abort", "savepoint", "release"))
 _CHAIN = re.compile(r"\band\s+chain\s*;?\s*$", re.I)
 _TXN_MODES = ("transaction_isolation", "transaction_read_only", "transaction_deferrable")
-_TEMP_DDL = re.compile(r"\s*create\s+(?:(?:global|local)\s+)?temp(?:orary)?\s", re.I)
 _ISOLATION = re.compile(
     r"isolation\s+level\s+(read\s+committed|read\s+uncommitted|repeatable\s+read|serializable)"
 )
@@ -1761,7 +1827,8 @@ def _ends_block(sql: str) -> bool:
 
 def _allowed_in_failed(sql: str) -> bool:
     w = lexer.first_word(sql)
-    return w in ("rollback", "abort", "commit", "end") or not w
+    return w in ("rollback", "abort", "commit", "end") or not w or (
+        w == "prepare" and re.match(r"\s*prepare\s+transaction\b", sql, re.I) is not None)
 
 
 def _ident(name: str) -> str:
