@@ -221,12 +221,17 @@ def test_temp_views_and_sequences(two):
     assert sqlstate(a, "select nextval('sq')") == "42P01"
 
 
-def test_create_temp_as_and_prepare_transaction(two):
-    a, _ = two
+def test_create_temp_as_select_into_and_prepare_transaction(two):
+    a, b = two
     r = a.execute("create temp table ctas as select 1::int as a, 'x'::text as b")
     assert r.tag == "SELECT 1"
     r = a.execute("select * from ctas")
     assert r.rows == [(1, "x")] and [c.type_oid for c in r.columns] == [23, 25]
+    a.execute("create table src (a int, b text)")
+    a.execute("insert into src values (1, 'a'), (2, 'b'), (3, 'c')")
+    assert a.execute("select a, b into temp picked from src where a > 1").tag == "SELECT 2"
+    assert rows(a, "select * from picked order by a") == [(2, "b"), (3, "c")]
+    assert sqlstate(b, "select * from picked") == "42P01"
     a.execute("begin")
     a.execute("insert into ctas values (2, 'y')")
     assert sqlstate(a, "prepare transaction 'p'") == "0A000"

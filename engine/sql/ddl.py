@@ -96,6 +96,19 @@ def _ctas_columns(sql: str) -> str:
     return f"{m.group(1)} AS SELECT * FROM ({m.group(3)}) AS _aurora_ctas({m.group(2)})"
 
 
+class SelectInto(Exception):
+    """A SELECT ... INTO table, which is CREATE TABLE ... AS (:func:`select_into`)."""
+
+
+def select_into(sql: str) -> str:
+    """SELECT ... INTO [TEMP | UNLOGGED] [TABLE] t ... as the CREATE TABLE t AS it means."""
+    tree = parse(sql)
+    into = tree.args["into"]
+    tree.set("into", None)
+    kind = "TEMP " if into.args.get("temporary") else ""
+    return f"CREATE {kind}TABLE {into.this.sql('postgres')} AS {tree.sql('postgres')}"
+
+
 def _serial_alias(dtype: object) -> int | None:
     """The integer type of a serial column spelled serial2, serial4 or serial8."""
     if not isinstance(dtype, exp.DataType) or dtype.this != exp.DataType.Type.USERDEFINED:

@@ -307,7 +307,10 @@ class Session:
         try:
             if word in cursors.VERBS:
                 return self.cursors.prepare(sql, param_oids)
-            plan = self._plan(sql, given=param_oids)[0]
+            try:
+                plan = self._plan(sql, given=param_oids)[0]
+            except ddl.SelectInto:
+                return Prepared([], None)
             if plan.columns is None and (plan.kind == "select" or plan.returning):
                 self._describe(plan)
             cols = plan.columns if (plan.kind == "select" or plan.returning) else None
@@ -500,7 +503,12 @@ class Session:
         if not word:
             return StatementResult("EMPTY")
         self._queried = True
-        plan, lits = self._plan(sql)
+        try:
+            plan, lits = self._plan(sql)
+        except ddl.SelectInto:
+            if self.read_only or self._txn_read_only:
+                raise SqlError("25006", "cannot execute SELECT INTO in a read-only transaction") from None
+            return self._create(ddl.select_into(sql))
         if plan.guarded:
             return self._run_guarded(plan, params, lits, sql)
         if plan.steps is not None:
@@ -827,6 +835,8 @@ class Session:
         tree = parse(text)
         while isinstance(tree, exp.Subquery) and not tree.alias:  # ((SELECT ...))
             tree = tree.this
+        if isinstance(tree, exp.Select) and tree.args.get("into") is not None:
+            raise ddl.SelectInto
         if "." in text:
             schemas.qualify_tables(tree, self.conn)
         calls_plpgsql = userfuncs.inline(tree, self.conn, self.catalog)
