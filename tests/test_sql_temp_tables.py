@@ -271,6 +271,28 @@ def test_a_read_only_block_writes_temp_tables_only(two):
     a.execute("rollback")
 
 
+def test_inheritance_and_triggers_on_temp_tables(two):
+    a, b = two
+    a.execute("create temp table parent (a int)")
+    a.execute("create temp table child (b text) inherits (parent)")
+    a.execute("insert into parent values (1)")
+    a.execute("insert into child values (2, 'x')")
+    assert rows(a, "select a from parent order by a") == [(1,), (2,)]
+    a.execute("create table log (msg text)")
+    a.execute("create function note() returns trigger language plpgsql as $$ begin "
+              "insert into log values ('saw ' || new.a); return new; end $$")
+    a.execute("create trigger t_note before insert on parent for each row execute function note()")
+    a.execute("insert into parent values (3)")
+    assert rows(a, "select msg from log") == [("saw 3",)]
+    b.execute("create table parent (a int)")  # the other session's own, without the trigger
+    b.execute("insert into parent values (9)")
+    assert rows(a, "select msg from log") == [("saw 3",)]
+    a.execute("drop trigger t_note on parent")
+    a.execute("drop table child")
+    a.execute("drop table parent")
+    assert rows(a, "select a from parent") == [(9,)]
+
+
 def test_a_reader_refuses_temp_ddl(tmp_path):
     _session(tmp_path / "postgres.db").close()  # the catalog tables
     r = _session(tmp_path / "postgres.db", read_only=True)

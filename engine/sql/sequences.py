@@ -291,12 +291,12 @@ class Sequences:
         uses = re.compile(
             rf"nextval\(\s*'(?:public\.)?\"?{re.escape(name.lower())}\"?'(?:::regclass)?\s*\)",
             re.I)
-        try:
-            rows = self.conn.execute(
-                "SELECT table_name, column_name, default_expr FROM main._aurora_columns "
-                "WHERE default_expr LIKE '%nextval%'").fetchall()
-        except apsw.SQLError:
-            return []
+        rows = []
+        for schema in ('"main"', "temp") if self.temp else ('"main"',):  # temp tables' too
+            with contextlib.suppress(apsw.SQLError):
+                rows += self.conn.execute(
+                    f"SELECT table_name, column_name, default_expr FROM {schema}._aurora_columns "
+                    "WHERE default_expr LIKE '%nextval%'").fetchall()
         return [(t, c) for t, c, d in rows if uses.search(d)]
 
     def rename(self, old: str, new: str) -> None:

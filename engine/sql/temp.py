@@ -33,6 +33,7 @@ _CREATE = re.compile(r"(^|;)(\s*CREATE\s+)(TABLE|VIEW|TRIGGER)\b", re.I)
 _TEMP_WORD = re.compile(r"^(\s*create\s+(?:or\s+replace\s+)?)(?:(?:global|local)\s+)?"
                         r"temp(?:orary)?\s+", re.I)
 _ON_COMMIT = re.compile(r"\s+on\s+commit\s+(preserve\s+rows|delete\s+rows|drop)\b", re.I)
+_TRIGGER = re.compile(r"(CREATE\s+TEMP\s+TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?)temp\.", re.I)
 _PRAGMA = re.compile(r"PRAGMA\s+schema_version", re.I)
 _IN_TEMP = re.compile(r"\s*create\s+(?:or\s+replace\s+)?(?:table|view|sequence)\s+"
                       r"(?:if\s+not\s+exists\s+)?pg_temp(?:_\d+)?\s*\.", re.I)
@@ -69,7 +70,7 @@ class TempConn:
     @staticmethod
     def text(sql: str) -> str:
         sql = _PRAGMA.sub("PRAGMA temp.schema_version", _MAIN.sub("temp.", sql))
-        return _CREATE.sub(r"\1\2TEMP \3", sql)
+        return _TRIGGER.sub(r"\1", _CREATE.sub(r"\1\2TEMP \3", sql))  # a TEMP trigger: no schema
 
     def execute(self, sql: str, bindings: object = None) -> apsw.Cursor:
         return self._conn.execute(self.text(sql), bindings)
@@ -189,7 +190,7 @@ def reads_temp(s: Session, sql: str) -> bool:
     except Exception:
         return False
     query = tree.args.get("expression")
-    return query is not None and any(
+    return isinstance(query, exp.Expression) and any(
         t.name.lower() in s.catalog.temp_names and (not t.db or is_temp_schema(t.db))
         for t in query.find_all(exp.Table))
 
@@ -203,7 +204,8 @@ _TARGET = re.compile(
     r"|truncate\s+(?:table\s+)?(?:only\s+)?"
     r"|create\s+(?:unique\s+)?index\s+(?:concurrently\s+)?(?:(?:if\s+not\s+exists\s+)?"
     r"(?:\"(?:[^\"]|\"\")+\"|[\w$]+)\s+)?on\s+(?:only\s+)?"
-    r"|create\s+(?:or\s+replace\s+)?(?:trigger|rule)\s+.*?\son\s+"
+    r"|create\s+(?:or\s+replace\s+)?(?:constraint\s+)?trigger\s+.*?\son\s+"
+    r"|drop\s+trigger\s+(?:if\s+exists\s+)?(?:\"(?:[^\"]|\"\")+\"|[\w$]+)\s+on\s+"
     r")"
     rf"(?:{_NAME}\s*\.\s*)?{_NAME}", re.I | re.S)
 
