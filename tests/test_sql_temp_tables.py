@@ -176,6 +176,12 @@ def test_on_commit_delete_rows_and_drop(two):
     a.execute("commit")
     assert sqlstate(a, "select * from dd") == "42P01"
     a.execute("begin")
+    a.execute("create temp table gone (col int) on commit delete rows")
+    a.execute("rollback")
+    a.execute("create temp table gone (col int)")  # rolled back: no action left for it
+    a.execute("insert into gone values (1)")
+    assert rows(a, "select * from gone") == [(1,)]
+    a.execute("begin")
     a.execute("create temp table pr (col int) on commit preserve rows")
     a.execute("insert into pr values (1)")
     a.execute("commit")
@@ -194,6 +200,8 @@ def test_catalogs_show_temp_tables_to_their_session_only(two):
                    "where table_name = 'cat'") == [(True,)]
     assert rows(a, "select attname from pg_attribute a join pg_class c on c.oid = a.attrelid "
                    "where c.relname = 'cat' and attnum > 0 order by attnum") == [("id",), ("v",)]
+    assert rows(a, "select pg_table_is_visible('cat'::regclass), 'cat'::regclass::oid = "
+                   "(select oid from pg_class where relname = 'cat')") == [(True, True)]
     assert rows(b, "select count(*) from pg_class where relname = 'cat'") == [(0,)]
     assert rows(b, "select count(*) from information_schema.tables where table_name = 'cat'") == [(0,)]
     a.execute("drop table cat")
@@ -264,7 +272,12 @@ def test_a_read_only_block_writes_temp_tables_only(two):
     a.execute("begin read only")
     assert a.execute("insert into scratch values (1)").tag == "INSERT 0 1"
     assert a.execute("delete from scratch").tag == "DELETE 1"
+    res = a.execute("copy scratch from stdin")
+    assert a.copy_rows(res.copy, [["5"]]) == 1
     assert sqlstate(a, "insert into perm values (1)") == "25006"
+    a.execute("rollback")
+    a.execute("begin read only")
+    assert sqlstate(a, "copy perm from stdin") == "25006"
     a.execute("rollback")
     a.execute("begin read only")
     assert sqlstate(a, "create temp table t (a int)") == "25006"

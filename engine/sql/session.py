@@ -490,6 +490,8 @@ class Session:
                 (self.read_only or self._txn_read_only)
                 and word in ("copy", "truncate", "create", "drop", "alter")
                 and not (word == "copy" and re.search(r"\bto\s+stdout\b", sql, re.I))
+                and not (word == "copy" and not self.read_only and self.catalog.temp_names
+                         and temp.resolves_to_temp(self, None, CopySpec(sql).table or ""))
             ):
                 raise SqlError("25006", f"cannot execute {word.upper()} in a read-only transaction")
             if word in cursors.VERBS:  # they run a query: statement_timeout covers them too
@@ -1653,7 +1655,7 @@ class Session:
         if spec.direction == "from":
             if spec.table is None:
                 raise SqlError("42601", "COPY FROM needs a table")
-            if self.read_only or self._txn_read_only:
+            if self.read_only or (self._txn_read_only and not temp.resolves_to_temp(self, None, spec.table)):
                 raise SqlError("25006", "cannot execute COPY FROM in a read-only transaction")
             cols = self.catalog.table_columns(spec.table)
             if cols is None:

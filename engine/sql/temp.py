@@ -159,10 +159,12 @@ def create(s: Session, sql: str, run: object) -> StatementResult:
         raise SqlError("42601", "ON COMMIT can only be used on temporary tables")
     with context(s):
         result = run(s, text)  # type: ignore[operator]
-    if action in ("delete rows", "drop"):
-        name = created_name(text)
-        if name is not None:
+    name = created_name(text)
+    if name is not None:
+        if action in ("delete rows", "drop"):
             s.temp_on_commit[name.lower()] = action
+        else:  # a table of that name dropped (or rolled back) before had an action
+            s.temp_on_commit.pop(name.lower(), None)
     return result
 
 
@@ -223,6 +225,13 @@ def concerns(s: Session, sql: str) -> bool:
     if name.lower() not in s.catalog.temp_names:  # an index: looked up in pg_temp first
         return schema is None or is_temp_schema(schema)
     return resolves_to_temp(s, schema, name)
+
+
+def stored_name(s: Session, name: str) -> str:
+    """The spelling SQLite keeps of temp relation ``name``."""
+    rows = s.conn.execute("SELECT name FROM temp.sqlite_schema WHERE lower(name)=lower(?) "
+                          "AND type IN ('table', 'view')", (name,)).fetchall()
+    return rows[0][0] if rows else name
 
 
 def resolves_to_temp(s: Session, schema: str | None, name: str) -> bool:
