@@ -83,7 +83,11 @@ def test_temp_shadows_permanent_and_drop_takes_the_temp_one_first(two):
     assert r.rows == [(2.1,)] and [c.name for c in r.columns] == ["tcol"]
     assert r.columns[0].type_oid == 701
     assert rows(a, "select * from pg_temp.temptest") == [(2.1,)]
-    assert rows(a, "select * from public.temptest") == [(1,)]
+    r = a.execute("select * from public.temptest")
+    assert r.rows == [(1,)] and [(c.name, c.type_oid) for c in r.columns] == [("col", 23)]
+    assert a.execute("insert into public.temptest values (5) returning *").rows == [(5,)]
+    a.execute("delete from public.temptest where col = 5")
+    assert sqlstate(a, "select * from public.temptest, temptest") == "0A000"
     assert rows(b, "select * from temptest") == [(1,)]
     a.execute("drop index i_temptest")  # the temp table's
     a.execute("drop table temptest")

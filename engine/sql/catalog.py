@@ -12,7 +12,9 @@ permanent one of its name, as in PostgreSQL.
 
 from __future__ import annotations
 
+import contextlib
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import apsw
@@ -174,6 +176,18 @@ class Catalog:
 
     def column(self, table: str, column: str) -> ColumnInfo | None:
         return self.columns.get((table.lower(), column.lower()))
+
+    @contextlib.contextmanager
+    def showing(self, names: set[str]) -> Iterator[None]:
+        """The relations ``names`` hidden by others of their names take their place for a
+        while (a statement that names them explicitly, see :func:`temp.hidden_names`)."""
+        saved = self.tables, self.columns
+        self.tables = {**self.tables, **{n: self.shadowed[n] for n in names}}
+        self.columns = {(t, c.name.lower()): c for t, cols in self.tables.items() for c in cols}
+        try:
+            yield
+        finally:
+            self.tables, self.columns = saved
 
     def columns_in(self, schema: str, table: str) -> list[ColumnInfo] | None:
         """The columns of ``table`` in SQLite schema ``schema`` (``main`` or ``temp``), also

@@ -830,7 +830,8 @@ class Session:
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
-    def _build(self, text: str, nuser: int, lit_kinds: list[str], given: Sequence[int]) -> Plan:
+    def _build(self, text: str, nuser: int, lit_kinds: list[str], given: Sequence[int],
+               shown: bool = False) -> Plan:
         wide = multirow_plan(text, nuser, lit_kinds, given, self._build)  # pandas' bulk INSERT
         if wide is not None:
             return wide
@@ -841,6 +842,11 @@ class Session:
             raise ddl.SelectInto
         if "." in text:
             schemas.qualify_tables(tree, self.conn)
+            if self.catalog.shadowed and not shown and (hidden := temp.hidden_names(self, tree)):
+                # public.t where a temp t hides it (or pg_temp.t where t is hidden): translated
+                # with the catalog showing that one
+                with self.catalog.showing(hidden):
+                    return self._build(text, nuser, lit_kinds, given, shown=True)
         calls_plpgsql = userfuncs.inline(tree, self.conn, self.catalog)
         inherits.expand(tree, self.conn, text)
         if "tableoid" in text.lower():

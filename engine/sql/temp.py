@@ -276,3 +276,24 @@ def discard(s: Session) -> None:
             with contextlib.suppress(SqlError):
                 s.execute_ddl(f"DROP {kind.upper()} IF EXISTS pg_temp.{quoted} CASCADE")
     s.conn.execute("DELETE FROM temp._aurora_sequences")
+
+
+def hidden_names(s: Session, tree: exp.Expression) -> set[str]:
+    """The relations a statement names in the schema where another relation of their name
+    hides them (``public.t`` while a temp ``t`` comes first); 0A000 when it also names the
+    visible one."""
+    hidden: set[str] = set()
+    visible: set[str] = set()
+    for t in tree.find_all(exp.Table):
+        name = t.name.lower()
+        if name not in s.catalog.shadowed:
+            continue
+        db = t.db.lower()
+        if (db in ("public", "main")) if s.catalog.temp_first else is_temp_schema(db):
+            hidden.add(name)
+        else:
+            visible.add(name)
+    if hidden & visible:
+        raise SqlError("0A000", f'a statement naming both the temporary and the permanent "{min(hidden & visible)}" '
+                                "is not supported here")
+    return hidden
