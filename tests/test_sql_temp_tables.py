@@ -191,6 +191,11 @@ def test_on_commit_delete_rows_and_drop(two):
     a.execute("commit")
     assert rows(a, "select * from pr") == [(1,)]
     assert sqlstate(a, "create table np (col int) on commit delete rows") == "42P16"
+    a.execute("begin")
+    a.execute("create temp table t3 (col int primary key) on commit delete rows")
+    a.execute("create temp table t4 (col int references t3)")
+    assert sqlstate(a, "commit") == "0A000"  # and the block is rolled back
+    assert sqlstate(a, "select * from t3") == "42P01"
 
 
 def test_catalogs_show_temp_tables_to_their_session_only(two):

@@ -335,8 +335,8 @@ class Session:
             if self._deferred_begin is not None and not _ends_block(sql):
                 self._start_block()
             result = self._execute(sql, params)
-            if self.temp_on_commit and self._status == "I":  # the statement's own commit
-                temp.at_commit(self)
+            if self.temp_on_commit and self._status == "I" and not self.conn.in_transaction:
+                temp.at_commit(self)  # the statement's own commit (COMMIT ran them before)
             return result
         except BaseException as e:
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
@@ -1277,14 +1277,14 @@ class Session:
             try:
                 self.fk.check_pending()
                 self.cursors.at_commit()
+                if self.temp_on_commit:  # in the transaction, as PostgreSQL's commit does them
+                    temp.at_commit(self)
                 self.conn.execute("COMMIT")
             except BaseException:
                 self._safe_rollback()
                 self._end_txn()
                 raise
         self._end_txn()
-        if self.temp_on_commit:
-            temp.at_commit(self)
         return self._chain(sql, "COMMIT", chars)
 
     def _prepare_transaction(self) -> StatementResult:

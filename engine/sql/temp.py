@@ -246,7 +246,18 @@ def resolves_to_temp(s: Session, schema: str | None, name: str) -> bool:
 
 def at_commit(s: Session) -> None:
     """The ON COMMIT actions, as a transaction ends (COMMIT, or a statement outside a block):
-    DELETE ROWS empties the table, DROP drops it."""
+    DELETE ROWS empties the table, DROP drops it. A table emptied so that another one's
+    foreign key references is refused, as PostgreSQL's heap_truncate_check_FKs does (0A000)."""
+    emptied = {n for n, a in s.temp_on_commit.items() if a == "delete rows"}
+    if emptied:
+        from aurora.engine.sql import fkeys  # fkeys reads the catalog this module writes
+
+        for fk in fkeys.load(s.conn):
+            if fk.ref_table.lower() in emptied and fk.table.lower() not in emptied \
+                    and fk.table.lower() in s.catalog.temp_names:
+                raise SqlError("0A000", "unsupported ON COMMIT and foreign key combination",
+                               detail=f'Table "{fk.table}" references "{fk.ref_table}", but they do '
+                                      "not have the same ON COMMIT setting.")
     drop = []
     for name, action in list(s.temp_on_commit.items()):
         if not exists(s, name, "table"):
