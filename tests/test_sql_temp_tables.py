@@ -230,8 +230,12 @@ def test_temp_views_and_sequences(two):
     assert sqlstate(a, "drop table base") == "2BP01"
     a.execute("create temp view tv as select 1 as one")
     assert rows(a, "select * from tv") == [(1,)]
+    assert rows(a, "select count(*) from pg_class where relname = 'sq'") == [(0,)]
     a.execute("create temp sequence sq")
     assert rows(a, "select nextval('sq'), nextval('sq')") == [(1, 2)]
+    assert rows(a, "select relpersistence from pg_class where relname = 'sq' and relkind = 'S'") == [("t",)]
+    assert rows(a, "select schemaname like 'pg_temp_%' from pg_sequences where sequencename = 'sq'") == [(True,)]
+    assert rows(b, "select count(*) from pg_class where relname = 'sq'") == [(0,)]
     assert sqlstate(b, "select nextval('sq')") == "42P01"
     a.execute("discard temp")
     assert sqlstate(a, "select * from base") == "42P01"
@@ -313,6 +317,20 @@ def test_inheritance_and_triggers_on_temp_tables(two):
     a.execute("drop table child")
     a.execute("drop table parent")
     assert rows(a, "select a from parent") == [(9,)]
+
+
+def test_temp_writes_take_no_lock_on_the_database(two):
+    a, b = two
+    a.execute("create table perm (x int)")
+    b.execute("create temp table scratch (x int)")
+    a.execute("begin")
+    a.execute("insert into perm values (1)")  # a holds the database's write lock
+    for sql in ("insert into scratch values (1)", "update scratch set x = 2",
+                "delete from scratch", "create temp table s2 (y int)", "drop table s2",
+                "truncate scratch", "alter table scratch add column z int",
+                "create index on scratch (x)"):
+        b.execute(sql)  # no SQLite BUSY: nothing of it goes to the database file
+    a.execute("commit")
 
 
 def test_a_reader_refuses_temp_ddl(tmp_path):

@@ -726,27 +726,29 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
                     "_def": f"CHECK ({expr})",
                 }
             )
-    seq_rows = (
-        conn.execute(
-            "SELECT name, last_value, start_value, increment, min_value, max_value, cycle, "
-            "is_called FROM main._aurora_sequences"
-        ).fetchall()
+    columns = "name, last_value, start_value, increment, min_value, max_value, cycle, is_called"
+    seq_rows = [(*r, False) for r in (
+        conn.execute(f"SELECT {columns} FROM main._aurora_sequences").fetchall()
         if _has_sequences(conn)
         else []
-    ) + _implied_sequences(conn)
+    ) + _implied_sequences(conn)]
+    if catalog.temp:  # the session's temp sequences (temp.py)
+        seq_rows += [(*r, True) for r in conn.execute(f"SELECT {columns} FROM temp._aurora_sequences")]
+        ns_temp = schemas.namespace_oid(catalog.temp_namespace)
     sequences = []
     pg_sequences = []
     is_sequences = []
-    for name, last, start, inc, mn, mx, cyc, called in seq_rows:
-        oid = rel_oid(name)
+    for name, last, start, inc, mn, mx, cyc, called, is_temp in seq_rows:
+        oid = rel_oid(name) if not is_temp else rel_oid("pg_temp." + name)
+        ns, nspname = (ns_temp, catalog.temp_namespace) if is_temp else (NS_PUBLIC, "public")
         classes.append(
             {
                 "oid": oid,
                 "relname": name,
-                "relnamespace": NS_PUBLIC,
+                "relnamespace": ns,
                 "relowner": OWNER_OID,
                 "relkind": "S",
-                "relpersistence": "p",
+                "relpersistence": "t" if is_temp else "p",
                 "relam": 0,
                 "reltablespace": 0,
                 "relchecks": 0,
@@ -773,7 +775,7 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
         is_sequences.append(
             {
                 "sequence_catalog": database,
-                "sequence_schema": "public",
+                "sequence_schema": nspname,
                 "sequence_name": name,
                 "data_type": "bigint",
                 "start_value": str(start),
@@ -785,7 +787,7 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
         )
         pg_sequences.append(
             {
-                "schemaname": "public",
+                "schemaname": nspname,
                 "sequencename": name,
                 "sequenceowner": user,
                 "data_type": 20,
@@ -919,11 +921,13 @@ def _place_in_schemas(
             f"INDEX {row['indexname']} ON {row['schemaname']}.{row['tablename']} ",
         )
     for row in pg_sequences:
-        row["schemaname"], row["sequencename"] = schemas.split_stored(row["sequencename"], named)
+        schema, rel = schemas.split_stored(row["sequencename"], named)
+        if schema != "public":
+            row["schemaname"], row["sequencename"] = schema, rel
     for row in is_sequences:
-        row["sequence_schema"], row["sequence_name"] = schemas.split_stored(
-            row["sequence_name"], named
-        )
+        schema, rel = schemas.split_stored(row["sequence_name"], named)
+        if schema != "public":
+            row["sequence_schema"], row["sequence_name"] = schema, rel
     for rows in is_rows:
         for row in rows:
             schema, table = schemas.split_stored(row["table_name"], named)
@@ -1143,6 +1147,8 @@ def refresher(
             if seqs[0]
             else 0
         )
+        if catalog.temp:  # CREATE TEMP SEQUENCE moves no cookie either (temp.py)
+            nseq += conn.execute("SELECT count(*) FROM temp._aurora_sequences").fetchall()[0][0] << 32
         funcs = tuple(f[:4] for f in userfuncs.all_functions(conn))  # CREATE FUNCTION moves no cookie
         key = (catalog.schema_version(), nseq, funcs)
         if key != state["key"]:
