@@ -96,6 +96,12 @@ def test_temp_shadows_permanent_and_drop_takes_the_temp_one_first(two):
     a.execute("drop index i_temptest")
     a.execute("drop table temptest")
     assert sqlstate(a, "select * from temptest") == "42P01"
+    a.execute("create table p1 (a int)")
+    a.execute("create temp table t1 (a int)")
+    assert sqlstate(a, "drop table t1, p1, nothere") == "42P01"  # all or nothing
+    a.execute("drop table t1, p1")
+    assert sqlstate(a, "select * from t1") == "42P01"
+    assert sqlstate(a, "select * from p1") == "42P01"
 
 
 def test_prepared_plans_follow_the_temp_table(two):

@@ -1634,6 +1634,12 @@ class Session:
             return self._ddl(composite.drop_domain)(sql)
         if re.match(r"\s*drop\s+(role|user)\b", sql, re.I):
             raise SqlError("0A000", f"{' '.join(sql.split()[:2]).upper()} is not supported")
+        parts = temp.split_drop(self, sql) if self.catalog.temp else None
+        if parts:  # temp and permanent relations: one DROP each, all or none
+            with self.atomic():
+                for part in parts:
+                    result = self._ddl(ddl.drop)(part)
+            return result
         return self._ddl(ddl.drop)(sql)
 
     def execute_ddl(self, sql: str) -> StatementResult:

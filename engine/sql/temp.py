@@ -130,11 +130,12 @@ def on_commit_outside_temp(sql: str) -> None:
 
 
 def exists(s: Session, name: str, kind: str | None = None) -> bool:
-    """Whether the session has a temp relation ``name`` (of SQLite type ``kind``)."""
+    """Whether the session has a temp relation or index ``name`` (of SQLite type ``kind``):
+    one of a table or view the temp catalog describes (not an emulated pg_catalog table)."""
     if not s.catalog.temp:
         return False
-    sql = "SELECT 1 FROM temp.sqlite_schema WHERE lower(name)=lower(?) AND name NOT LIKE 'pg\\_%' " \
-          "ESCAPE '\\' AND name NOT LIKE '\\_is\\_%' ESCAPE '\\'"
+    sql = "SELECT 1 FROM temp.sqlite_schema WHERE lower(name)=lower(?) AND lower(tbl_name) IN " \
+          "(SELECT lower(table_name) FROM temp._aurora_columns)"
     args: tuple = (name,)
     if kind:
         sql += " AND type=?"
@@ -308,3 +309,21 @@ def hidden_names(s: Session, tree: exp.Expression) -> set[str]:
         raise SqlError("0A000", f'a statement naming both the temporary and the permanent "{min(hidden & visible)}" '
                                 "is not supported here")
     return hidden
+
+
+_DROP = re.compile(rf"\s*drop\s+(table|view|index|sequence)\s+(if\s+exists\s+)?"
+                   rf"((?:{_NAME}\s*\.\s*)?{_NAME}(?:\s*,\s*(?:{_NAME}\s*\.\s*)?{_NAME})+)"
+                   r"(\s+(?:cascade|restrict))?\s*;?\s*$", re.I | re.S)
+
+
+def split_drop(s: Session, sql: str) -> list[str] | None:
+    """A DROP of several relations, some temp and some not, as one DROP of each (they run
+    in different contexts); None for any other statement."""
+    m = _DROP.match(sql)
+    if not m:
+        return None
+    names = [n.group(0) for n in re.finditer(rf"(?:{_NAME}\s*\.\s*)?{_NAME}", m.group(3))]
+    kinds = {concerns(s, f"DROP {m.group(1)} {n}") for n in names}
+    if len(kinds) < 2:
+        return None
+    return [f"DROP {m.group(1)} {m.group(2) or ''}{n}{m.group(4) or ''}" for n in names]
