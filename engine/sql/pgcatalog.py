@@ -423,11 +423,11 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
     objects = [(*o, False) for o in conn.execute(
         "SELECT type, name, tbl_name, sql FROM main.sqlite_schema ORDER BY rowid"
     ).fetchall()]
-    if catalog.temp_names:  # the session's temp relations, in its pg_temp_N (temp.py)
+    ns_temp = schemas.namespace_oid(catalog.temp_namespace)
+    if catalog.temp:  # the session's temp relations, in its pg_temp_N (temp.py)
         objects += [(*o, True) for o in conn.execute(
             "SELECT type, name, tbl_name, sql FROM temp.sqlite_schema ORDER BY rowid"
         ).fetchall() if o[1].lower() in catalog.temp_names]
-        ns_temp = schemas.namespace_oid(catalog.temp_namespace)
         _insert(conn, "pg_namespace", [{"oid": ns_temp, "nspname": catalog.temp_namespace,
                                         "nspowner": OWNER_OID}])
     classes: list[dict] = []
@@ -734,7 +734,6 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
     ) + _implied_sequences(conn)]
     if catalog.temp:  # the session's temp sequences (temp.py)
         seq_rows += [(*r, True) for r in conn.execute(f"SELECT {columns} FROM temp._aurora_sequences")]
-        ns_temp = schemas.namespace_oid(catalog.temp_namespace)
     sequences = []
     pg_sequences = []
     is_sequences = []

@@ -275,7 +275,6 @@ class Session:
             "close": self.cursors.close,
             "do": self._do,
         }
-        self._prepare_txn = re.compile(r"\s*prepare\s+transaction\b", re.I)
 
     # --- SqlSession -------------------------------------------------------------------------
 
@@ -483,7 +482,7 @@ class Session:
         # DML statement: no utility statement to look for.
         word = "select" if sql in self._exact else lexer.first_word(sql)
         handler = self._utility.get(word)
-        if word == "prepare" and self._prepare_txn.match(sql):
+        if word == "prepare" and _PREPARE_TXN.match(sql):
             return self._prepare_transaction()
         if handler is not None:
             if (
@@ -1290,13 +1289,12 @@ class Session:
     def _prepare_transaction(self) -> StatementResult:
         """PREPARE TRANSACTION: refused, and, as when it fails in PostgreSQL, the block is
         rolled back."""
-        in_block = self._status != "I"
-        if not in_block:
+        if self._status == "I":
             self.notice(SqlError("25P01", "there is no transaction in progress", severity="WARNING"))
             return StatementResult("ROLLBACK")
         self._safe_rollback()
         self._end_txn()
-        if in_block and self.catalog.temp_names:
+        if self.catalog.temp_names:  # (whether the block used them is not tracked)
             raise SqlError("0A000", "cannot PREPARE a transaction that has operated on "
                                     "temporary objects")
         raise SqlError("55000", "prepared transactions are disabled",
@@ -1852,7 +1850,10 @@ def _ends_block(sql: str) -> bool:
 def _allowed_in_failed(sql: str) -> bool:
     w = lexer.first_word(sql)
     return w in ("rollback", "abort", "commit", "end") or not w or (
-        w == "prepare" and re.match(r"\s*prepare\s+transaction\b", sql, re.I) is not None)
+        w == "prepare" and _PREPARE_TXN.match(sql) is not None)
+
+
+_PREPARE_TXN = re.compile(r"\s*prepare\s+transaction\b", re.I)
 
 
 def _ident(name: str) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import apsw
@@ -48,7 +48,7 @@ def is_temp_schema(name: str | None) -> bool:
 def first_in_path(search_path: str) -> bool:
     """Whether ``search_path`` looks in pg_temp before any other schema: when it does not
     name pg_temp (PostgreSQL's implicit place), or names it before the others."""
-    entries = [e.strip().strip('"').lower() for e in search_path.split(",")]
+    entries = [e.strip().strip("'\"").lower() for e in search_path.split(",")]
     if "pg_temp" not in entries:
         return True
     return all(e in ("$user", "") for e in entries[: entries.index("pg_temp")])
@@ -143,9 +143,11 @@ def exists(s: Session, name: str, kind: str | None = None) -> bool:
     return bool(s.conn.execute(sql, args).fetchall())
 
 
-def create(s: Session, sql: str, run: object) -> StatementResult:
-    """CREATE TEMP TABLE / VIEW / SEQUENCE / INDEX ``sql`` (TEMP taken out) run by ``run``
-    in the temp context; the ON COMMIT action kept for :func:`at_commit`."""
+def create(s: Session, sql: str, run: Callable[[Session, str], StatementResult]) -> StatementResult:
+    """CREATE TEMP TABLE / VIEW / SEQUENCE ``sql`` run by ``run`` (ddl.create) in the temp
+    context, TEMP and ON COMMIT taken out; the ON COMMIT action kept for :func:`at_commit`."""
+    if s.read_only:
+        raise SqlError("25006", "cannot execute CREATE TABLE in a read-only transaction")
     parts = split_create(sql)
     if parts is None:  # a view that reads a temp relation is temporary itself
         text, action = sql, None
@@ -154,12 +156,10 @@ def create(s: Session, sql: str, run: object) -> StatementResult:
         s.notice(SqlError("00000", f'view "{name}" will be a temporary view', severity="NOTICE"))
     else:
         text, action = parts
-    if s.read_only:
-        raise SqlError("25006", "cannot execute CREATE TABLE in a read-only transaction")
     if action is not None and not re.match(r"\s*create\s+table\b", text, re.I):
-        raise SqlError("42601", "ON COMMIT can only be used on temporary tables")
+        raise SqlError("42601", 'syntax error at or near "ON"')
     with context(s):
-        result = run(s, text)  # type: ignore[operator]
+        result = run(s, text)
     name = created_name(text)
     if name is not None:
         if action in ("delete rows", "drop"):
@@ -270,7 +270,7 @@ def at_commit(s: Session) -> None:
     for name in drop:
         del s.temp_on_commit[name]
         quoted = '"' + name.replace('"', '""') + '"'
-        s.execute_ddl(f"DROP TABLE IF EXISTS {quoted} CASCADE")
+        s.execute_ddl(f"DROP TABLE IF EXISTS pg_temp.{quoted} CASCADE")
 
 
 def discard(s: Session) -> None:
