@@ -204,6 +204,24 @@ def test_on_commit_delete_rows_and_drop(two):
     assert sqlstate(a, "select * from t3") == "42P01"
 
 
+def test_on_commit_of_a_partitioned_temp_table(two):
+    a, _ = two
+    a.execute("begin")
+    a.execute("create temp table pt (a int) partition by list (a) on commit delete rows")
+    a.execute("create temp table pt1 partition of pt for values in (1) on commit preserve rows")
+    a.execute("create temp table pt2 partition of pt for values in (2) on commit drop")
+    a.execute("insert into pt values (1), (2)")
+    a.execute("commit")
+    assert rows(a, "select * from pt") == [(1,)]  # pt's own setting counts for nothing
+    assert rows(a, "select relname from pg_class where relname like 'pt%' order by 1") == [
+        ("pt",), ("pt1",)]
+    a.execute("begin")
+    a.execute("create temp table pt3 partition of pt for values in (3) on commit delete rows")
+    a.execute("insert into pg_temp.pt values (3)")
+    a.execute("commit")
+    assert rows(a, "select * from pt order by a") == [(1,)]
+
+
 def test_catalogs_show_temp_tables_to_their_session_only(two):
     a, b = two
     a.execute("create temp table cat (id int primary key, v text)")

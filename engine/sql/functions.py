@@ -612,7 +612,11 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("current_database", lambda: s.database, 0)
     f("current_user", lambda: s.user, 0)
     f("session_user", lambda: s.user, 0)
-    f("current_schema", lambda: "public", 0)
+    def current_schema() -> str:  # the first of search_path: public, or pg_temp named first
+        first = s.settings.values.get("search_path", "").split(",")[0].strip().strip("'\"")
+        return s.catalog.temp_namespace if temp.is_temp_schema(first) else "public"
+
+    f("current_schema", current_schema, 0)
     f("current_schemas", lambda b=1: json.dumps(["pg_catalog", "public"] if b else ["public"]))
     f("pg_backend_pid", lambda: s.backend_pid, 0)
     f("txid_current", lambda: s.txid(), 0)

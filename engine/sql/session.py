@@ -841,6 +841,8 @@ class Session:
             raise ddl.SelectInto
         if "." in text:
             schemas.qualify_tables(tree, self.conn)
+            if self.catalog.temp_names:
+                temp.unqualify(self, tree)
             if self.catalog.shadowed and not shown and (hidden := temp.hidden_names(self, tree)):
                 # public.t where a temp t hides it (or pg_temp.t where t is hidden): translated
                 # with the catalog showing that one

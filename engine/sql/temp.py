@@ -158,6 +158,8 @@ def create(s: Session, sql: str, run: Callable[[Session, str], StatementResult])
         text, action = parts
     if action is not None and not re.match(r"\s*create\s+table\b", text, re.I):
         raise SqlError("42601", 'syntax error at or near "ON"')
+    if action == "delete rows" and re.search(r"\bpartition\s+by\b", text, re.I):
+        action = None  # PostgreSQL ignores it for a partitioned table: its partitions' count
     with context(s):
         result = run(s, text)
     name = created_name(text)
@@ -261,12 +263,12 @@ def at_commit(s: Session) -> None:
                                       "not have the same ON COMMIT setting.")
     drop = []
     for name, action in list(s.temp_on_commit.items()):
-        if not exists(s, name, "table"):
+        if not exists(s, name):  # (a partition is a view of its root: partitions.py)
             del s.temp_on_commit[name]
         elif action == "drop":
             drop.append(name)
-        else:
-            s.conn.execute(f'DELETE FROM temp."{name.replace(chr(34), chr(34) * 2)}"')
+        else:  # as a statement: a partition is written through its root (partitions.py)
+            s.run_nested(f'DELETE FROM pg_temp."{name.replace(chr(34), chr(34) * 2)}"')
     for name in drop:
         del s.temp_on_commit[name]
         quoted = '"' + name.replace('"', '""') + '"'
@@ -288,6 +290,14 @@ def discard(s: Session) -> None:
             with contextlib.suppress(SqlError):
                 s.execute_ddl(f"DROP {kind.upper()} IF EXISTS pg_temp.{quoted} CASCADE")
     s.conn.execute("DELETE FROM temp._aurora_sequences")
+
+
+def unqualify(s: Session, tree: exp.Expression) -> None:
+    """``pg_temp.t`` as plain ``t`` where that finds the same temp relation (the rewrites of
+    writes through views and partitions look for a bare name)."""
+    for t in tree.find_all(exp.Table):
+        if is_temp_schema(t.db) and resolves_to_temp(s, None, t.name):
+            t.set("db", None)
 
 
 def hidden_names(s: Session, tree: exp.Expression) -> set[str]:
