@@ -115,7 +115,22 @@ def test_prepared_plans_follow_the_temp_table(two):
     assert rows(a, "select v from k where id = 1") == [("temp",)]
     a.execute("drop table k")
     assert rows(a, "select v from k where id = $1", 1) == [("perm",)]
-    # a rolled-back CREATE TEMP leaves nothing behind, nor a plan that reads it
+    # a rolled-back CREATE TEMP leaves nothing behind, nor a plan that reads it, also when
+    # it was the session's first temp relation (its temp catalog goes with it)
+    b = _session(Path(a.conn.filename))
+    b.execute("begin")
+    b.execute("create temp table k (id int primary key, v text)")
+    assert rows(b, "select v from k where id = $1", 1) == []
+    b.execute("rollback")
+    r = b.execute("select * from k where id = $1", (1,))
+    assert r.rows == [(1, "perm")] and [c.name for c in r.columns] == ["id", "v"]
+    b.execute("begin")
+    assert sqlstate(b, "create temp table k2 (a int references nosuch)") == "42P01"
+    b.execute("rollback")
+    b.execute("create temp table k2 (a int)")
+    assert rows(b, "select relname, relpersistence from pg_class where relname like 'k%' and relkind = 'r' "
+                   "order by 1") == [("k", "p"), ("k2", "t")]
+    b.close()
     a.execute("begin")
     a.execute("create temp table k (id int, v text)")
     assert rows(a, "select v from k where id = $1", 1) == []

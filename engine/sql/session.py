@@ -350,6 +350,8 @@ class Session:
                 # A failed statement outside a block must not leave SQLite's transaction open.
                 with contextlib.suppress(apsw.Error):
                     self.conn.execute("ROLLBACK")
+            if self.catalog.temp:
+                temp.after_rollback(self)
             raise err from None
         finally:
             self._interrupted = False
@@ -1309,6 +1311,8 @@ class Session:
             with contextlib.suppress(apsw.Error):
                 self.conn.execute("ROLLBACK")
         self._refresh_pg.invalidate()  # type: ignore[attr-defined]
+        if self.catalog.temp:
+            temp.after_rollback(self)
 
     def _rollback(self, sql: str) -> StatementResult:
         m = re.match(
@@ -1329,6 +1333,8 @@ class Session:
             self.fk.rollback_to(name)
             self._restore_mode(name, keep=True)
             self._refresh_pg.invalidate()  # type: ignore[attr-defined]
+            if self.catalog.temp:
+                temp.after_rollback(self)
             self._schema_seen = None
             self._status = "T"
             return StatementResult("ROLLBACK")

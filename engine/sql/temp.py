@@ -92,6 +92,15 @@ def ensure(s: Session) -> None:
     s.catalog.temp_namespace = namespace(s)
 
 
+def after_rollback(s: Session) -> None:
+    """A rollback may have undone :func:`ensure` (the session's first temp DDL ran in the
+    block): the session then has no temp catalog, as before it."""
+    if not s.conn.execute("SELECT 1 FROM temp.sqlite_schema WHERE name='_aurora_columns'").fetchall():
+        s.catalog.temp = s.sequences.temp = s.fk.temp = False
+        s.temp_on_commit.clear()
+        s.catalog.version = -1  # the next statement reloads it and drops the plans
+
+
 @contextlib.contextmanager
 def context(s: Session) -> Iterator[None]:
     """Run DDL about a temp relation: ``s.conn`` (and the sequences') is a :class:`TempConn`."""
