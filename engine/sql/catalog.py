@@ -5,12 +5,16 @@ its default, identity kind) and is written by this engine's CREATE / ALTER / DRO
 in the same transaction as the DDL, so every instance on the volume (writer and readers)
 describes columns the same way. :class:`Catalog` is the in-memory copy of a session, reloaded
 when SQLite's schema cookie moves. Tables made outside this engine fall back to the SQLite
-declared type.
+declared type. A session's temp relations (:mod:`temp`) have the same tables in SQLite's
+``temp`` schema; the copy then follows that schema's cookie too, and a temp relation hides a
+permanent one of its name, as in PostgreSQL.
 """
 
 from __future__ import annotations
 
+import contextlib
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import apsw
@@ -84,6 +88,14 @@ class Catalog:
         self.tables: dict[str, list[ColumnInfo]] = {}
         self.columns: dict[tuple[str, str], ColumnInfo] = {}
         self._cookie = conn.cursor()
+        self.temp = False
+        """The session has made a temp relation: ``temp`` holds catalog tables to read."""
+        self.temp_names: set[str] = set()  # the temp relations, lower-cased
+        self.temp_namespace = "pg_temp_3"  # their schema's name in pg_namespace
+        # search_path puts pg_temp first (PostgreSQL's default, even when it is not named);
+        # else a permanent relation hides a temp one of its name
+        self.temp_first = True
+        self.shadowed: dict[str, list[ColumnInfo]] = {}  # the relations hidden that way
 
     def ensure_schema(self) -> None:
         """Create the catalog tables if the database has none yet (writer only)."""
@@ -94,7 +106,11 @@ class Catalog:
             self.conn.execute(CATALOG_DDL)
 
     def schema_version(self) -> int:
-        return self._cookie.execute("PRAGMA schema_version").fetchall()[0][0]
+        """SQLite's schema cookie; with temp relations, the temp schema's in the high bits."""
+        v = self._cookie.execute("PRAGMA schema_version").fetchall()[0][0]
+        if self.temp:
+            v += self._cookie.execute("PRAGMA temp.schema_version").fetchall()[0][0] << 32
+        return v
 
     def refresh(self, force: bool = False) -> bool:
         """Reload from the database when the schema changed; True when it did."""
@@ -102,24 +118,44 @@ class Catalog:
         if v == self.version and not force:
             return False
         self.version = v
+        tables = self._load("main")
+        self.shadowed = {}
+        self.temp_names = set()
+        if self.temp:
+            temp = self._load("temp")
+            self.temp_names = set(temp)
+            if self.temp_first:
+                self.shadowed = {n: tables[n] for n in temp if n in tables}
+                tables.update(temp)
+            else:
+                self.shadowed = {n: temp[n] for n in temp if n in tables}
+                tables = {**temp, **tables}
+        self.tables = tables
+        self.columns = {(t, c.name.lower()): c for t, cols in tables.items() for c in cols}
+        return True
+
+    def _load(self, schema: str) -> dict[str, list[ColumnInfo]]:
+        """The relations of SQLite schema ``main`` or ``temp`` (there, only those made by
+        CREATE TEMP: the emulated pg_catalog tables are TEMP tables too)."""
         declared: dict[str, dict[str, tuple]] = {}
         try:
             for row in self.conn.execute(
                 "SELECT table_name, column_name, type_oid, typmod, default_expr, identity "
-                "FROM _aurora_columns"
+                f"FROM {schema}._aurora_columns"
             ):
                 declared.setdefault(row[0].lower(), {})[row[1].lower()] = row
         except apsw.SQLError:
             pass
         tables: dict[str, list[ColumnInfo]] = {}
         for (name,) in self.conn.execute(
-            "SELECT name FROM sqlite_schema WHERE type IN ('table','view')"
+            f"SELECT name FROM {schema}.sqlite_schema WHERE type IN ('table','view')"
         ).fetchall():
-            if name.startswith(INTERNAL_PREFIXES):
+            if name.startswith(INTERNAL_PREFIXES) or (schema == "temp" and name.lower() not in declared):
                 continue
             decl = declared.get(name.lower(), {})
             cols = []
-            xinfo = self.conn.execute("SELECT * FROM pragma_table_xinfo(?)", (name,)).fetchall()
+            xinfo = self.conn.execute(
+                "SELECT * FROM pragma_table_xinfo(?, ?)", (name, schema)).fetchall()
             keys = sum(1 for r in xinfo if r[5] > 0)
             for cid, cname, ctype, notnull, dflt, pk, hidden in xinfo:
                 if hidden:
@@ -136,12 +172,36 @@ class Catalog:
                     )
                 cols.append(info)
             tables[name.lower()] = cols
-        self.tables = tables
-        self.columns = {(t, c.name.lower()): c for t, cols in tables.items() for c in cols}
-        return True
+        return tables
 
     def column(self, table: str, column: str) -> ColumnInfo | None:
         return self.columns.get((table.lower(), column.lower()))
+
+    @contextlib.contextmanager
+    def showing(self, names: set[str]) -> Iterator[None]:
+        """The relations ``names`` hidden by others of their names take their place for a
+        while (a statement that names them explicitly, see :func:`temp.hidden_names`)."""
+        saved = self.tables, self.columns
+        self.tables = {**self.tables, **{n: self.shadowed[n] for n in names}}
+        self.columns = {(t, c.name.lower()): c for t, cols in self.tables.items() for c in cols}
+        try:
+            yield
+        finally:
+            self.tables, self.columns = saved
+
+    def columns_in(self, schema: str, table: str) -> list[ColumnInfo] | None:
+        """The columns of ``table`` in SQLite schema ``schema`` (``main`` or ``temp``), also
+        where a relation of the other schema hides it."""
+        table = table.lower()
+        if table in self.shadowed and (schema == "main") == self.temp_first:
+            return self.shadowed[table]
+        if schema == "temp" and table not in self.temp_names:
+            return None
+        return self.tables.get(table)
+
+    def column_in(self, schema: str, table: str, column: str) -> ColumnInfo | None:
+        return next((c for c in self.columns_in(schema, table) or ()
+                     if c.name.lower() == column.lower()), None)
 
     def table_columns(self, table: str) -> list[ColumnInfo] | None:
         return self.tables.get(table.lower())

@@ -64,7 +64,7 @@ def create(s: Session, sql: str) -> StatementResult:
                       sql, re.I):
         check = (m.group(1) or "cascaded").lower()
         sql = sql[: m.start()]
-    tree = parse(recursive_view(sql))
+    tree = parse(recursive_view(_ctas_columns(sql)))
     if check is not None:
         tree.meta["check_option"] = check
     kind = str(tree.args.get("kind") or "").upper()
@@ -80,6 +80,33 @@ def create(s: Session, sql: str) -> StatementResult:
     if kind == "VIEW":
         return _create_view(s, tree)
     raise SqlError("0A000", f"CREATE {kind or '...'} is not supported")
+
+
+_CTAS_COLUMNS = re.compile(
+    r'(\s*create\s+table\s+(?:if\s+not\s+exists\s+)?(?:"(?:[^"]|"")+"|[\w$.]+)\s*)'
+    r'\(((?:\s*(?:"(?:[^"]|"")+"|[\w$]+)\s*,)*\s*(?:"(?:[^"]|"")+"|[\w$]+)\s*)\)\s*as\s+(.*?);?\s*$',
+    re.I | re.S)
+
+
+def _ctas_columns(sql: str) -> str:
+    """CREATE TABLE t (a, b) AS query: the query's columns renamed by a FROM alias list."""
+    m = _CTAS_COLUMNS.match(sql)
+    if not m:
+        return sql
+    return f"{m.group(1)} AS SELECT * FROM ({m.group(3)}) AS _aurora_ctas({m.group(2)})"
+
+
+class SelectInto(Exception):
+    """A SELECT ... INTO table, which is CREATE TABLE ... AS (:func:`select_into`)."""
+
+
+def select_into(sql: str) -> str:
+    """SELECT ... INTO [TEMP | UNLOGGED] [TABLE] t ... as the CREATE TABLE t AS it means."""
+    tree = parse(sql)
+    into = tree.args["into"]
+    tree.set("into", None)
+    kind = "TEMP " if into.args.get("temporary") else ""
+    return f"CREATE {kind}TABLE {into.this.sql('postgres')} AS {tree.sql('postgres')}"
 
 
 def _serial_alias(dtype: object) -> int | None:
@@ -945,7 +972,7 @@ def drop(s: Session, sql: str) -> StatementResult:
             if kind == "index":
                 _refuse_constraint_index(s, name)
             was_broken = _broken_views(s) if kind in ("table", "view") else set()
-            s.conn.execute(f"DROP {kind.upper()} {_q(name)}")
+            s.conn.execute(f"DROP {kind.upper()} main.{_q(name)}")  # temp.py: the temp one there
             if kind in ("table", "view"):
                 s.conn.execute(
                     "DELETE FROM main._aurora_columns WHERE lower(table_name)=lower(?)", (name,)
@@ -1068,7 +1095,7 @@ def truncate(s: Session, sql: str) -> StatementResult:
             for name in names:
                 if partitions.truncate(s, name, name.lower() in only):
                     continue
-                s.conn.execute(f"DELETE FROM {_q(name)}")
+                s.conn.execute(f"DELETE FROM main.{_q(name)}")
                 if restart:
                     for seq in s.sequences.owned_by(name):
                         s.sequences.restart(seq)

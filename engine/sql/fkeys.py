@@ -100,12 +100,15 @@ class ForeignKey:
 
 
 def load(conn: apsw.Connection) -> list[ForeignKey]:
-    try:
-        rows = conn.execute(
-            "SELECT definition FROM main._aurora_constraints WHERE kind='f' ORDER BY rowid"
-        ).fetchall()
-    except apsw.SQLError:
-        return []
+    """Every foreign key: the permanent ones, then the session's temp ones (:mod:`temp`)."""
+    rows = []
+    for schema in ('"main"', "temp"):
+        try:
+            rows += conn.execute(
+                f"SELECT definition FROM {schema}._aurora_constraints WHERE kind='f' ORDER BY rowid"
+            ).fetchall()
+        except apsw.SQLError:
+            pass
     out = []
     for (text,) in rows:
         try:
@@ -185,10 +188,17 @@ def rename(conn: apsw.Connection, fk: ForeignKey, new_name: str) -> None:
 
 
 def _table_name(conn: apsw.Connection, name: str) -> str | None:
-    rows = conn.execute(
-        "SELECT name FROM main.sqlite_schema WHERE type='table' AND lower(name)=lower(?)", (name,)
-    ).fetchall()
-    return rows[0][0] if rows else None
+    """The stored name of table ``name``: a temp table first, as SQLite resolves it."""
+    for schema in ("temp", '"main"'):
+        rows = conn.execute(
+            f"SELECT name FROM {schema}.sqlite_schema WHERE type='table' AND lower(name)=lower(?)",
+            (name,)).fetchall()
+        if rows:
+            if schema == "temp" and getattr(conn, "schema", "main") == "main":
+                raise SqlError("42P16", "constraints on permanent tables may reference only "
+                                        "permanent tables")
+            return rows[0][0]
+    return None
 
 
 def _columns(conn: apsw.Connection, table: str) -> dict[str, str]:
@@ -471,6 +481,7 @@ class Enforcer:
         self.conn = conn
         self._in_block = in_block
         self._version = -1
+        self.temp = False  # the session has temp relations: their cookie counts too
         self._by_name: dict[tuple[str, str], ForeignKey] = {}
         self._any_version = -1
         self._any = False
@@ -487,6 +498,8 @@ class Enforcer:
 
     def _constraints(self) -> dict[tuple[str, str], ForeignKey]:
         v = self.conn.execute("PRAGMA schema_version").fetchall()[0][0]
+        if self.temp:
+            v += self.conn.execute("PRAGMA temp.schema_version").fetchall()[0][0] << 32
         if v != self._version:
             self._by_name = {(fk.table.lower(), fk.name.lower()): fk for fk in load(self.conn)}
             self._version = v

@@ -39,6 +39,7 @@ from aurora.engine.sql import (
     numformat,
     regexp,
     schemas,
+    temp,
     tsearch,
     types,
     userfuncs,
@@ -611,7 +612,11 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("current_database", lambda: s.database, 0)
     f("current_user", lambda: s.user, 0)
     f("session_user", lambda: s.user, 0)
-    f("current_schema", lambda: "public", 0)
+    def current_schema() -> str:  # the first of search_path: public, or pg_temp named first
+        first = s.settings.values.get("search_path", "").split(",")[0].strip().strip("'\"")
+        return s.catalog.temp_namespace if temp.is_temp_schema(first) else "public"
+
+    f("current_schema", current_schema, 0)
     f("current_schemas", lambda b=1: json.dumps(["pg_catalog", "public"] if b else ["public"]))
     f("pg_backend_pid", lambda: s.backend_pid, 0)
     f("txid_current", lambda: s.txid(), 0)
@@ -652,16 +657,18 @@ def register(conn: apsw.Connection, s: Session) -> None:
     for name in ("pg_get_function_arguments", "pg_get_function_identity_arguments"):
         f(name, lambda oid: describe_function(oid, "arguments"), 1)
     f("pg_get_userbyid", lambda oid: s.user, 1)
-    # Visible: in the search path, which is public (relations of named schemas are not).
-    f(
-        "pg_table_is_visible",
-        lambda oid: int(
-            _one(conn, "SELECT relnamespace FROM temp.pg_class WHERE oid=?", oid)
-            in (None, 11, 2200)
-        ),
-        1,
-        True,
-    )
+    # Visible: in the search path, which is public (relations of named schemas are not),
+    # and the session's temp schema, whichever comes first for a name in both (temp.py).
+    def table_is_visible(oid: int) -> int:
+        row = conn.execute("SELECT relnamespace, relname FROM temp.pg_class WHERE oid=?", (oid,)).fetchall()
+        if not row:
+            return 1
+        ns, name = row[0]
+        first = s.catalog.temp_first == (ns != 11 and ns != 2200)
+        return int((ns in (11, 2200) or ns == schemas.namespace_oid(s.catalog.temp_namespace))
+                   and (first or str(name).lower() not in s.catalog.shadowed))
+
+    f("pg_table_is_visible", table_is_visible, 1, True)
     for name in (
         "pg_type_is_visible",
         "pg_function_is_visible",
@@ -1115,6 +1122,8 @@ def _regclass(s: Session, v: object, missing_ok: bool = False) -> object:
         or low in s.sequences.implied()
         or s.index_exists(low)
     ):
+        if temp.resolves_to_temp(s, None, low):  # pg_class's OID of a temp relation
+            return rel_oid("pg_temp." + temp.stored_name(s, low))
         return rel_oid(name if s.catalog.table_columns(low) is None else _true_name(s, low))
     if missing_ok:
         return None

@@ -46,15 +46,20 @@ def record(s: Session, child: str, parents: list[str]) -> None:
     )
 
 
+def _catalogs(conn: apsw.Connection) -> list[str]:
+    """The schemas that hold ``_aurora_inherits``: the database's, and the session's temp
+    schema when its temp tables inherit (temp.py; ``"main"`` is main there too)."""
+    return [schema for schema in ('"main"', "temp") if conn.execute(
+        f"SELECT 1 FROM {schema}.sqlite_schema WHERE name='_aurora_inherits'").fetchall()]
+
+
 def children(conn: apsw.Connection) -> dict[str, list[str]]:
     """Each parent's direct children (lower-case parent name), in the order they were made."""
-    if not conn.execute(
-            "SELECT 1 FROM main.sqlite_schema WHERE name='_aurora_inherits'").fetchall():
-        return {}
     out: dict[str, list[str]] = {}
-    for child, parent in conn.execute(
-            "SELECT child, parent FROM main._aurora_inherits ORDER BY rowid"):
-        out.setdefault(parent.lower(), []).append(child)
+    for schema in _catalogs(conn):
+        for child, parent in conn.execute(
+                f"SELECT child, parent FROM {schema}._aurora_inherits ORDER BY rowid"):
+            out.setdefault(parent.lower(), []).append(child)
     return out
 
 
@@ -162,9 +167,12 @@ def _written(table: exp.Table) -> exp.Expression | None:
 
 
 def _true_name(conn: apsw.Connection, name: str) -> str:
-    rows = conn.execute("SELECT name FROM main.sqlite_schema WHERE lower(name)=lower(?)",
-                        (name,)).fetchall()
-    return rows[0][0] if rows else name
+    for schema in ("temp", '"main"'):  # a temp table first, as SQLite finds it
+        rows = conn.execute(f"SELECT name FROM {schema}.sqlite_schema WHERE lower(name)=lower(?) "
+                            "AND type IN ('table', 'view')", (name,)).fetchall()
+        if rows:
+            return rows[0][0]
+    return name
 
 
 def _tableoid_of(select: exp.Select, alias: str, cols: list[str]) -> None:
@@ -260,16 +268,12 @@ def add_column_below(s: Session, table: str, col: exp.ColumnDef,
 
 
 def _parents(conn: apsw.Connection, child: str) -> list[str]:
-    if not conn.execute(
-            "SELECT 1 FROM main.sqlite_schema WHERE name='_aurora_inherits'").fetchall():
-        return []
-    return [r[0] for r in conn.execute(
-        "SELECT parent FROM main._aurora_inherits WHERE lower(child)=lower(?) ORDER BY seq",
+    return [r[0] for schema in _catalogs(conn) for r in conn.execute(
+        f"SELECT parent FROM {schema}._aurora_inherits WHERE lower(child)=lower(?) ORDER BY seq",
         (child,))]
 
 
 def forget(conn: apsw.Connection, table: str) -> None:
-    if children(conn) or conn.execute(
-            "SELECT 1 FROM main.sqlite_schema WHERE name='_aurora_inherits'").fetchall():
+    if conn.execute("SELECT 1 FROM main.sqlite_schema WHERE name='_aurora_inherits'").fetchall():
         conn.execute("DELETE FROM main._aurora_inherits WHERE lower(child)=lower(?) "
                      "OR lower(parent)=lower(?)", (table, table))

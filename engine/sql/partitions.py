@@ -70,22 +70,17 @@ class Rel:
         return self.bound == "DEFAULT"
 
 
-def _has_catalog(conn: apsw.Connection) -> bool:
-    return bool(conn.execute(
-        "SELECT 1 FROM main.sqlite_schema WHERE name='_aurora_partitions'").fetchall())
-
-
 def load(conn: apsw.Connection) -> dict[str, Rel]:
-    """Every relation of every partition tree, by lower-case name."""
-    if not _has_catalog(conn):
-        return {}
-    return {
-        r[0].lower(): Rel(*r)
-        for r in conn.execute(
-            "SELECT name, parent, bound, strategy, key, columns, constraints "
-            "FROM main._aurora_partitions "
-            "ORDER BY rowid")
-    }
+    """Every relation of every partition tree, by lower-case name: the database's, then the
+    session's temp ones (temp.py; ``"main"`` is main there too)."""
+    out: dict[str, Rel] = {}
+    for schema in ('"main"', "temp"):
+        if conn.execute(
+                f"SELECT 1 FROM {schema}.sqlite_schema WHERE name='_aurora_partitions'").fetchall():
+            out.update((r[0].lower(), Rel(*r)) for r in conn.execute(
+                "SELECT name, parent, bound, strategy, key, columns, constraints "
+                f"FROM {schema}._aurora_partitions ORDER BY rowid"))
+    return out
 
 
 def find(conn: apsw.Connection, name: str) -> Rel | None:

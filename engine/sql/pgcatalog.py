@@ -420,9 +420,16 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
     for t in _SCHEMA_TABLES:
         conn.execute(f'DELETE FROM temp."{t}"')
     _named_schemas(conn, user, database)
-    objects = conn.execute(
+    objects = [(*o, False) for o in conn.execute(
         "SELECT type, name, tbl_name, sql FROM main.sqlite_schema ORDER BY rowid"
-    ).fetchall()
+    ).fetchall()]
+    ns_temp = schemas.namespace_oid(catalog.temp_namespace)
+    if catalog.temp:  # the session's temp relations, in its pg_temp_N (temp.py)
+        objects += [(*o, True) for o in conn.execute(
+            "SELECT type, name, tbl_name, sql FROM temp.sqlite_schema ORDER BY rowid"
+        ).fetchall() if o[1].lower() in catalog.temp_names]
+        _insert(conn, "pg_namespace", [{"oid": ns_temp, "nspname": catalog.temp_namespace,
+                                        "nspowner": OWNER_OID}])
     classes: list[dict] = []
     attrs: list[dict] = []
     attrdefs: list[dict] = []
@@ -435,11 +442,15 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
     is_tc: list[dict] = []
     is_kcu: list[dict] = []
     all_fks = fkeys.load(conn)
-    for kind, name, _tbl, sql in objects:
+    for kind, name, _tbl, sql, is_temp in objects:
         if name.startswith(INTERNAL_PREFIXES) or kind not in ("table", "view"):
             continue
-        oid = rel_oid(name)
-        cols = catalog.table_columns(name) or []
+        oid = rel_oid(name) if not is_temp else rel_oid("pg_temp." + name)
+        ns, nspname = (ns_temp, catalog.temp_namespace) if is_temp else (NS_PUBLIC, "public")
+        if name.lower() in catalog.temp_names:
+            cols = catalog.columns_in("temp" if is_temp else "main", name) or []
+        else:
+            cols = catalog.table_columns(name) or []
         table_indexes = [] if kind == "view" else _indexes_of(conn, name, cols)
         fks = [] if kind == "view" else [fk for fk in all_fks if fk.table.lower() == name.lower()]
         checks = [] if kind == "view" else _checks_of(name, sql)
@@ -447,7 +458,7 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
             {
                 "oid": oid,
                 "relname": name,
-                "relnamespace": NS_PUBLIC,
+                "relnamespace": ns,
                 "reltype": 0,
                 "reloftype": 0,
                 "relowner": OWNER_OID,
@@ -460,7 +471,7 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
                 "reltoastrelid": 0,
                 "relhasindex": bool(table_indexes),
                 "relisshared": False,
-                "relpersistence": "p",
+                "relpersistence": "t" if is_temp else "p",
                 "relkind": "r" if kind == "table" else "v",
                 "relnatts": len(cols),
                 "relchecks": len(checks),
@@ -480,7 +491,7 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
         if kind == "table":
             pg_tables.append(
                 {
-                    "schemaname": "public",
+                    "schemaname": nspname,
                     "tablename": name,
                     "tableowner": user,
                     "hasindexes": bool(table_indexes),
@@ -492,7 +503,7 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
         is_tables.append(
             {
                 "table_catalog": database,
-                "table_schema": "public",
+                "table_schema": nspname,
                 "table_name": name,
                 "table_type": "BASE TABLE" if kind == "table" else "VIEW",
                 "is_insertable_into": "YES",
@@ -541,7 +552,7 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
             is_columns.append(
                 {
                     "table_catalog": database,
-                    "table_schema": "public",
+                    "table_schema": nspname,
                     "table_name": name,
                     "column_name": c.name,
                     "ordinal_position": c.position,
@@ -572,13 +583,13 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
                 {
                     "oid": ioid,
                     "relname": idx["name"],
-                    "relnamespace": NS_PUBLIC,
+                    "relnamespace": ns,
                     "relowner": OWNER_OID,
                     "relam": BTREE_AM,
                     "reltablespace": 0,
                     "relkind": "i",
                     "relnatts": len(keys),
-                    "relpersistence": "p",
+                    "relpersistence": "t" if is_temp else "p",
                     "relhasindex": False,
                     "relchecks": 0,
                     "reloftype": 0,
@@ -618,7 +629,7 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
             col_list = ", ".join(idx["columns"])
             pg_indexes.append(
                 {
-                    "schemaname": "public",
+                    "schemaname": nspname,
                     "tablename": name,
                     "indexname": idx["name"],
                     "indexdef": idx["def"],
@@ -715,27 +726,28 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
                     "_def": f"CHECK ({expr})",
                 }
             )
-    seq_rows = (
-        conn.execute(
-            "SELECT name, last_value, start_value, increment, min_value, max_value, cycle, "
-            "is_called FROM main._aurora_sequences"
-        ).fetchall()
+    columns = "name, last_value, start_value, increment, min_value, max_value, cycle, is_called"
+    seq_rows = [(*r, False) for r in (
+        conn.execute(f"SELECT {columns} FROM main._aurora_sequences").fetchall()
         if _has_sequences(conn)
         else []
-    ) + _implied_sequences(conn)
+    ) + _implied_sequences(conn)]
+    if catalog.temp:  # the session's temp sequences (temp.py)
+        seq_rows += [(*r, True) for r in conn.execute(f"SELECT {columns} FROM temp._aurora_sequences")]
     sequences = []
     pg_sequences = []
     is_sequences = []
-    for name, last, start, inc, mn, mx, cyc, called in seq_rows:
-        oid = rel_oid(name)
+    for name, last, start, inc, mn, mx, cyc, called, is_temp in seq_rows:
+        oid = rel_oid(name) if not is_temp else rel_oid("pg_temp." + name)
+        ns, nspname = (ns_temp, catalog.temp_namespace) if is_temp else (NS_PUBLIC, "public")
         classes.append(
             {
                 "oid": oid,
                 "relname": name,
-                "relnamespace": NS_PUBLIC,
+                "relnamespace": ns,
                 "relowner": OWNER_OID,
                 "relkind": "S",
-                "relpersistence": "p",
+                "relpersistence": "t" if is_temp else "p",
                 "relam": 0,
                 "reltablespace": 0,
                 "relchecks": 0,
@@ -762,7 +774,7 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
         is_sequences.append(
             {
                 "sequence_catalog": database,
-                "sequence_schema": "public",
+                "sequence_schema": nspname,
                 "sequence_name": name,
                 "data_type": "bigint",
                 "start_value": str(start),
@@ -774,7 +786,7 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
         )
         pg_sequences.append(
             {
-                "schemaname": "public",
+                "schemaname": nspname,
                 "sequencename": name,
                 "sequenceowner": user,
                 "data_type": 20,
@@ -894,21 +906,27 @@ def _place_in_schemas(
             con["connamespace"] = owner["relnamespace"]
         con["conname"] = schemas.split_stored(con["conname"], named)[1]
     for row in pg_tables:
-        row["schemaname"], row["tablename"] = schemas.split_stored(row["tablename"], named)
+        schema, rel = schemas.split_stored(row["tablename"], named)
+        if schema != "public":  # (a temp table's is pg_temp_N already)
+            row["schemaname"], row["tablename"] = schema, rel
     for row in pg_indexes:
         table, index = row["tablename"], row["indexname"]
-        row["schemaname"], row["tablename"] = schemas.split_stored(table, named)
+        schema, rel = schemas.split_stored(table, named)
+        if schema != "public":
+            row["schemaname"], row["tablename"] = schema, rel
         row["indexname"] = schemas.split_stored(index, named)[1]
         row["indexdef"] = row["indexdef"].replace(
             f"INDEX {index} ON public.{table} ",
             f"INDEX {row['indexname']} ON {row['schemaname']}.{row['tablename']} ",
         )
     for row in pg_sequences:
-        row["schemaname"], row["sequencename"] = schemas.split_stored(row["sequencename"], named)
+        schema, rel = schemas.split_stored(row["sequencename"], named)
+        if schema != "public":
+            row["schemaname"], row["sequencename"] = schema, rel
     for row in is_sequences:
-        row["sequence_schema"], row["sequence_name"] = schemas.split_stored(
-            row["sequence_name"], named
-        )
+        schema, rel = schemas.split_stored(row["sequence_name"], named)
+        if schema != "public":
+            row["sequence_schema"], row["sequence_name"] = schema, rel
     for rows in is_rows:
         for row in rows:
             schema, table = schemas.split_stored(row["table_name"], named)
@@ -1128,6 +1146,8 @@ def refresher(
             if seqs[0]
             else 0
         )
+        if catalog.temp:  # CREATE TEMP SEQUENCE moves no cookie either (temp.py)
+            nseq += conn.execute("SELECT count(*) FROM temp._aurora_sequences").fetchall()[0][0] << 32
         funcs = tuple(f[:4] for f in userfuncs.all_functions(conn))  # CREATE FUNCTION moves no cookie
         key = (catalog.schema_version(), nseq, funcs)
         if key != state["key"]:

@@ -21,6 +21,7 @@ import apsw
 from sqlglot import exp
 
 from aurora.engine.sql.catalog import rel_oid
+from aurora.engine.sql.temp import is_temp_schema
 from aurora.engine.sqlapi import SqlError, StatementResult
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ def split_qualified(text: str) -> tuple[str | None, str]:
 
 def stored(schema: str | None, name: str) -> str:
     """The SQLite name of relation ``name`` of ``schema``."""
-    if schema is None or schema.lower() in BUILT_IN:
+    if schema is None or schema.lower() in BUILT_IN or is_temp_schema(schema):
         return name
     return f"{schema}.{name}"
 
@@ -71,7 +72,8 @@ def stored(schema: str | None, name: str) -> str:
 def stored_name(conn: apsw.Connection, text: str) -> str:
     """The SQLite name of a relation written as SQL text (3F000 for an unknown schema)."""
     schema, name = split_qualified(text)
-    if schema is not None and schema.lower() not in BUILT_IN and not exists(conn, schema):
+    if schema is not None and schema.lower() not in BUILT_IN and not is_temp_schema(schema) \
+            and not exists(conn, schema):
         raise SqlError("3F000", f'schema "{schema}" does not exist')
     return stored(schema, name)
 
@@ -91,7 +93,7 @@ def qualify_tables(tree: exp.Expression, conn: apsw.Connection) -> None:
         if not isinstance(db, exp.Identifier) or not isinstance(table.this, exp.Identifier):
             continue
         schema = db.this if db.quoted else db.this.lower()
-        if schema.lower() in BUILT_IN:
+        if schema.lower() in BUILT_IN or is_temp_schema(schema):
             continue
         if not exists(conn, schema):
             raise SqlError("3F000", f'schema "{schema}" does not exist')
@@ -100,7 +102,8 @@ def qualify_tables(tree: exp.Expression, conn: apsw.Connection) -> None:
         table.set("db", None)
     for column in list(tree.find_all(exp.Column)):  # x.t.col
         db = column.args.get("db")
-        if isinstance(db, exp.Identifier) and db.this.lower() not in BUILT_IN:
+        if isinstance(db, exp.Identifier) and db.this.lower() not in BUILT_IN \
+                and not is_temp_schema(db.this):
             schema = db.this if db.quoted else db.this.lower()
             name = column.table if column.args["table"].quoted else column.table.lower()
             column.set("table", exp.to_identifier(stored(schema, name), quoted=True))

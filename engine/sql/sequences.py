@@ -73,12 +73,20 @@ class Sequences:
         self.current: dict[str, int] = {}
         self.last: int | None = None
         self.last_name: str | None = None
+        self.temp = False  # the session has temp sequences (temp.py): look there first
+
+    def _at(self, name: str) -> str:
+        """The schema whose ``_aurora_sequences`` holds sequence ``name``: a temp one first."""
+        if self.temp and self.conn.execute(
+                "SELECT 1 FROM temp._aurora_sequences WHERE name=?", (name.lower(),)).fetchall():
+            return "temp"
+        return "main"
 
     def exists(self, name: str) -> bool:
         try:
             return bool(
                 self.conn.execute(
-                    "SELECT 1 FROM main._aurora_sequences WHERE name=?", (name.lower(),)
+                    f"SELECT 1 FROM {self._at(name)}._aurora_sequences WHERE name=?", (name.lower(),)
                 ).fetchall()
             )
         except apsw.SQLError:
@@ -122,7 +130,7 @@ class Sequences:
             if if_exists:
                 return
             raise SqlError("42P01", f'sequence "{name}" does not exist')
-        self.conn.execute("DELETE FROM main._aurora_sequences WHERE name=?", (name,))
+        self.conn.execute(f"DELETE FROM {self._at(name)}._aurora_sequences WHERE name=?", (name,))
         self.current.pop(name, None)
         if self.last_name == name:
             self.last, self.last_name = None, None
@@ -137,7 +145,7 @@ class Sequences:
         name = name.lower()
         rows = self.conn.execute(
             "SELECT increment, min_value, max_value, start_value, cycle FROM "
-            "main._aurora_sequences WHERE name=?", (name,)).fetchall()
+            f"{self._at(name)}._aurora_sequences WHERE name=?", (name,)).fetchall()
         if not rows:
             raise SqlError("42P01", f'relation "{name}" does not exist')
         inc, mn, mx, start, cycle = rows[0]
@@ -163,13 +171,13 @@ class Sequences:
             restart = start
         check(typ, inc, mn, mx, start, restart, int(opts.get("cache", 1)))  # type: ignore[arg-type, call-overload]
         self.conn.execute(
-            "UPDATE main._aurora_sequences SET increment=?, min_value=?, max_value=?, "
+            f"UPDATE {self._at(name)}._aurora_sequences SET increment=?, min_value=?, max_value=?, "
             "start_value=?, cycle=? WHERE name=?",
             (inc, mn, mx, start, int(opts.get("cycle", cycle)), name),  # type: ignore[call-overload]
         )
         if restart is not None:
             self.conn.execute(
-                "UPDATE main._aurora_sequences SET last_value=?, is_called=0 WHERE name=?",
+                f"UPDATE {self._at(name)}._aurora_sequences SET last_value=?, is_called=0 WHERE name=?",
                 (restart, name))
 
     def drop_owned(self, table: str) -> None:
@@ -182,9 +190,10 @@ class Sequences:
 
     def nextval(self, name: str) -> int:
         name = name.lower()
+        at = self._at(name) if self.temp else "main"
         rows = self.conn.execute(
             "SELECT last_value, increment, min_value, max_value, cycle, is_called, start_value "
-            "FROM main._aurora_sequences WHERE name=?",
+            f"FROM {at}._aurora_sequences WHERE name=?",
             (name,),
         ).fetchall()
         if not rows:
@@ -198,7 +207,7 @@ class Sequences:
                 raise SqlError("2200H", f"nextval: reached {end}")
             value = mn if inc > 0 else mx
         self.conn.execute(
-            "UPDATE main._aurora_sequences SET last_value=?, is_called=1 WHERE name=?",
+            f"UPDATE {at}._aurora_sequences SET last_value=?, is_called=1 WHERE name=?",
             (value, name),
         )
         self.current[name] = value
@@ -227,13 +236,13 @@ class Sequences:
                 return int(value)
             raise SqlError("42P01", f'relation "{name}" does not exist')
         mn, mx = self.conn.execute(
-            "SELECT min_value, max_value FROM main._aurora_sequences WHERE name=?", (name,)
+            f"SELECT min_value, max_value FROM {self._at(name)}._aurora_sequences WHERE name=?", (name,)
         ).fetchall()[0]
         if not mn <= int(value) <= mx:
             raise SqlError("22003", f'setval: value {int(value)} is out of bounds for sequence '
                                     f'"{name}" ({mn}..{mx})')
         self.conn.execute(
-            "UPDATE main._aurora_sequences SET last_value=?, is_called=? WHERE name=?",
+            f"UPDATE {self._at(name)}._aurora_sequences SET last_value=?, is_called=? WHERE name=?",
             (int(value), int(called), name),
         )
         if called:
@@ -260,7 +269,7 @@ class Sequences:
 
     def restart(self, name: str) -> None:
         self.conn.execute(
-            "UPDATE main._aurora_sequences SET last_value=start_value, is_called=0 WHERE name=?",
+            f"UPDATE {self._at(name)}._aurora_sequences SET last_value=start_value, is_called=0 WHERE name=?",
             (name.lower(),),
         )
 
@@ -282,12 +291,12 @@ class Sequences:
         uses = re.compile(
             rf"nextval\(\s*'(?:public\.)?\"?{re.escape(name.lower())}\"?'(?:::regclass)?\s*\)",
             re.I)
-        try:
-            rows = self.conn.execute(
-                "SELECT table_name, column_name, default_expr FROM main._aurora_columns "
-                "WHERE default_expr LIKE '%nextval%'").fetchall()
-        except apsw.SQLError:
-            return []
+        rows = []
+        for schema in ('"main"', "temp") if self.temp else ('"main"',):  # temp tables' too
+            with contextlib.suppress(apsw.SQLError):
+                rows += self.conn.execute(
+                    f"SELECT table_name, column_name, default_expr FROM {schema}._aurora_columns "
+                    "WHERE default_expr LIKE '%nextval%'").fetchall()
         return [(t, c) for t, c, d in rows if uses.search(d)]
 
     def rename(self, old: str, new: str) -> None:
@@ -297,7 +306,7 @@ class Sequences:
         if self.dependents(old):
             raise SqlError("0A000", "renaming a sequence that a column default uses is not "
                                     "supported")
-        self.conn.execute("UPDATE main._aurora_sequences SET name=? WHERE name=?", (new, old))
+        self.conn.execute(f"UPDATE {self._at(old)}._aurora_sequences SET name=? WHERE name=?", (new, old))
         if old in self.current:
             self.current[new] = self.current.pop(old)
         if self.last_name == old:

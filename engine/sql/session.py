@@ -44,6 +44,7 @@ from aurora.engine.sql import (
     pgcatalog,
     plpgsql,
     schemas,
+    temp,
     triggers,
     types,
     userfuncs,
@@ -115,6 +116,7 @@ class Plan:
     target_view: bool = False  # ... a view: its INSTEAD OF triggers' rows are the result
     set_columns: frozenset[str] = frozenset()  # the columns its SET names (UPDATE OF triggers)
     conflict: bool = False  # an INSERT ... ON CONFLICT into a table with triggers
+    temp_write: bool = False  # writes a temp table (temp.py): allowed in a read-only block
 
 
 class Session:
@@ -191,6 +193,8 @@ class Session:
         self._interrupted = False
         self._deadline: float | None = None  # statement_timeout of the running statement
         self.stats = {"hits": 0, "misses": 0}
+        # temp tables (temp.py) with ON COMMIT DELETE ROWS or DROP: name -> that action
+        self.temp_on_commit: dict[str, str] = {}
         # Set by the instance: runs statements that call a service (see _run_external).
         self.external: ExternalCalls | None = None
         conn.execute("PRAGMA temp_store=MEMORY")
@@ -302,7 +306,10 @@ class Session:
         try:
             if word in cursors.VERBS:
                 return self.cursors.prepare(sql, param_oids)
-            plan = self._plan(sql, given=param_oids)[0]
+            try:
+                plan = self._plan(sql, given=param_oids)[0]
+            except ddl.SelectInto:
+                return Prepared([], None)
             if plan.columns is None and (plan.kind == "select" or plan.returning):
                 self._describe(plan)
             cols = plan.columns if (plan.kind == "select" or plan.returning) else None
@@ -326,7 +333,10 @@ class Session:
         try:
             if self._deferred_begin is not None and not _ends_block(sql):
                 self._start_block()
-            return self._execute(sql, params)
+            result = self._execute(sql, params)
+            if self.temp_on_commit and self._status == "I" and not self.conn.in_transaction:
+                temp.at_commit(self)  # the statement's own commit (COMMIT ran them before)
+            return result
         except BaseException as e:
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
                 raise
@@ -340,6 +350,8 @@ class Session:
                 # A failed statement outside a block must not leave SQLite's transaction open.
                 with contextlib.suppress(apsw.Error):
                     self.conn.execute("ROLLBACK")
+            if self.catalog.temp:
+                temp.after_rollback(self)
             raise err from None
         finally:
             self._interrupted = False
@@ -409,6 +421,9 @@ class Session:
         with contextlib.suppress(apsw.Error):
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+        self._status = "I"
+        with contextlib.suppress(apsw.Error, SqlError):
+            temp.discard(self)
         self._cache.clear()
 
     # --- helpers used by the other modules ----------------------------------------------------
@@ -469,12 +484,15 @@ class Session:
         # DML statement: no utility statement to look for.
         word = "select" if sql in self._exact else lexer.first_word(sql)
         handler = self._utility.get(word)
+        if word == "prepare" and _PREPARE_TXN.match(sql):
+            return self._prepare_transaction()
         if handler is not None:
             if (
                 (self.read_only or self._txn_read_only)
                 and word in ("copy", "truncate", "create", "drop", "alter")
                 and not (word == "copy" and re.search(r"\bto\s+stdout\b", sql, re.I))
-                and not (not self.read_only and _TEMP_DDL.match(sql))
+                and not (word == "copy" and not self.read_only and self.catalog.temp_names
+                         and temp.resolves_to_temp(self, None, CopySpec(sql).table or ""))
             ):
                 raise SqlError("25006", f"cannot execute {word.upper()} in a read-only transaction")
             if word in cursors.VERBS:  # they run a query: statement_timeout covers them too
@@ -488,7 +506,12 @@ class Session:
         if not word:
             return StatementResult("EMPTY")
         self._queried = True
-        plan, lits = self._plan(sql)
+        try:
+            plan, lits = self._plan(sql)
+        except ddl.SelectInto:
+            if self.read_only or self._txn_read_only:
+                raise SqlError("25006", "cannot execute SELECT INTO in a read-only transaction") from None
+            return self._create(ddl.select_into(sql))
         if plan.guarded:
             return self._run_guarded(plan, params, lits, sql)
         if plan.steps is not None:
@@ -808,15 +831,25 @@ class Session:
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
-    def _build(self, text: str, nuser: int, lit_kinds: list[str], given: Sequence[int]) -> Plan:
+    def _build(self, text: str, nuser: int, lit_kinds: list[str], given: Sequence[int],
+               shown: bool = False) -> Plan:
         wide = multirow_plan(text, nuser, lit_kinds, given, self._build)  # pandas' bulk INSERT
         if wide is not None:
             return wide
         tree = parse(text)
         while isinstance(tree, exp.Subquery) and not tree.alias:  # ((SELECT ...))
             tree = tree.this
+        if isinstance(tree, exp.Select) and tree.args.get("into") is not None:
+            raise ddl.SelectInto
         if "." in text:
             schemas.qualify_tables(tree, self.conn)
+            if self.catalog.temp_names:
+                temp.unqualify(self, tree)
+            if self.catalog.shadowed and not shown and (hidden := temp.hidden_names(self, tree)):
+                # public.t where a temp t hides it (or pg_temp.t where t is hidden): translated
+                # with the catalog showing that one
+                with self.catalog.showing(hidden):
+                    return self._build(text, nuser, lit_kinds, given, shown=True)
         calls_plpgsql = userfuncs.inline(tree, self.conn, self.catalog)
         inherits.expand(tree, self.conn, text)
         if "tableoid" in text.lower():
@@ -902,7 +935,15 @@ class Session:
         if also and guarded:
             raise SqlError("0A000", "UPDATE or DELETE of an inheritance parent is not supported"
                                     " where triggers or PL/pgSQL functions take part")
+        temp_write = False
+        if kind in _WRITE_KINDS and self.catalog.temp_names:
+            t = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+            temp_write = isinstance(t, exp.Table) and temp.resolves_to_temp(self, t.db, t.name)
         sql, rw = to_sqlite(tree, self.catalog, inferer, self.mysql_rules)
+        if self.catalog.temp:
+            # APSW's statement cache keys on the text: a statement prepared before a temp
+            # relation came or went describes its old columns until it runs (temp.py)
+            sql += f" /* {self.catalog.version} */"
         return Plan(
             also=also,
             guarded=guarded,
@@ -910,6 +951,7 @@ class Session:
             target_view=target_view,
             set_columns=set_columns,
             conflict=target is not None and tree.args.get("conflict") is not None,
+            temp_write=temp_write,
             external=extensions.EXTERNAL_PREFIX in sql.lower(),
             plain=plain,
             sql=sql,
@@ -952,7 +994,7 @@ class Session:
         return True
 
     def _run(self, plan: Plan, params: Sequence[object], lits: list[object]) -> StatementResult:
-        if plan.kind in _WRITE_KINDS and (self.read_only or self._txn_read_only):
+        if plan.kind in _WRITE_KINDS and (self.read_only or self._txn_read_only) and not plan.temp_write:
             raise SqlError(
                 "25006", f"cannot execute {plan.kind.upper()} in a read-only transaction"
             )
@@ -1135,6 +1177,8 @@ class Session:
             if d[3] and d[4]:
                 tname = str(d[3])
                 info = self.catalog.column(tname, d[4]) if d[2] == "main" else None
+                if tname.lower() in self.catalog.temp_names:  # (temp.py)
+                    info = self.catalog.column_in(d[2], tname, d[4])
                 if info is not None:
                     ref = (info.type_oid, info.typmod)
                     table_oid, attnum = rel_oid(tname), info.position
@@ -1236,6 +1280,8 @@ class Session:
             try:
                 self.fk.check_pending()
                 self.cursors.at_commit()
+                if self.temp_on_commit:  # in the transaction, as PostgreSQL's commit does them
+                    temp.at_commit(self)
                 self.conn.execute("COMMIT")
             except BaseException:
                 self._safe_rollback()
@@ -1244,6 +1290,20 @@ class Session:
         self._end_txn()
         return self._chain(sql, "COMMIT", chars)
 
+    def _prepare_transaction(self) -> StatementResult:
+        """PREPARE TRANSACTION: refused, and, as when it fails in PostgreSQL, the block is
+        rolled back."""
+        if self._status == "I":
+            self.notice(SqlError("25P01", "there is no transaction in progress", severity="WARNING"))
+            return StatementResult("ROLLBACK")
+        self._safe_rollback()
+        self._end_txn()
+        if self.catalog.temp_names:  # (whether the block used them is not tracked)
+            raise SqlError("0A000", "cannot PREPARE a transaction that has operated on "
+                                    "temporary objects")
+        raise SqlError("55000", "prepared transactions are disabled",
+                       hint='Set "max_prepared_transactions" to a nonzero value.')
+
     def _safe_rollback(self) -> None:
         self._schema_seen = None  # the catalog may hold what this transaction undid
         self.cursors.at_rollback()
@@ -1251,6 +1311,8 @@ class Session:
             with contextlib.suppress(apsw.Error):
                 self.conn.execute("ROLLBACK")
         self._refresh_pg.invalidate()  # type: ignore[attr-defined]
+        if self.catalog.temp:
+            temp.after_rollback(self)
 
     def _rollback(self, sql: str) -> StatementResult:
         m = re.match(
@@ -1271,6 +1333,8 @@ class Session:
             self.fk.rollback_to(name)
             self._restore_mode(name, keep=True)
             self._refresh_pg.invalidate()  # type: ignore[attr-defined]
+            if self.catalog.temp:
+                temp.after_rollback(self)
             self._schema_seen = None
             self._status = "T"
             return StatementResult("ROLLBACK")
@@ -1350,6 +1414,8 @@ class Session:
         self.settings.set(m.group(2), m.group(3))
         if self._status == "I" and m.group(2).lower().startswith("default_transaction"):
             self._reset_modes()
+        if m.group(2).lower() == "search_path":
+            self._follow_search_path()
         return StatementResult("SET")
 
     def _set_transaction(self, chars: dict[str, str]) -> None:
@@ -1419,15 +1485,29 @@ class Session:
         self.settings.reset(name)
         if self._status == "I":
             self._reset_modes()
+        self._follow_search_path()
         return StatementResult("RESET")
+
+    def _follow_search_path(self) -> None:
+        """Where search_path puts pg_temp decides which of a temp and a permanent relation
+        of one name an unqualified name means (temp.py)."""
+        first = temp.first_in_path(self.settings.values.get("search_path", ""))
+        if first != self.catalog.temp_first:
+            self.catalog.temp_first = first
+            self._cache.clear()
+            self.catalog.refresh(force=True)
 
     def _discard(self, sql: str) -> StatementResult:
         what = re.sub(r"^\s*discard\s+", "", sql, flags=re.I).strip().rstrip(";").upper()
+        if what in ("ALL", "TEMP", "TEMPORARY"):
+            if self._status != "I" and what == "ALL":
+                raise SqlError("25001", "DISCARD ALL cannot run inside a transaction block")
+            temp.discard(self)
         if what in ("ALL", "SEQUENCES"):
             self.sequences.discard()
         if what == "ALL":
             self.settings.reset("all")
-        return StatementResult(f"DISCARD {what}")
+        return StatementResult(f"DISCARD {'TEMP' if what == 'TEMPORARY' else what}")
 
     def _comment(self, sql: str) -> StatementResult:
         """COMMENT ON: comments are not kept, but the object must exist (42P01), as in
@@ -1475,7 +1555,11 @@ class Session:
     ) -> Callable[[str], StatementResult]:
         def run(sql: str) -> StatementResult:
             self._schema_seen = None
-            result = fn(self, sql)
+            if self.catalog.temp and temp.concerns(self, sql):
+                with temp.context(self):
+                    result = fn(self, sql)
+            else:
+                result = fn(self, sql)
             self._cache.clear()
             self.catalog.refresh(force=True)
             if fn is not triggers.create and fn is not triggers.drop and triggers.exists(self.conn):
@@ -1533,6 +1617,9 @@ class Session:
             raise SqlError("0A000", f"CREATE {what} is not supported")
         if re.match(r"\s*create\s+schema\b", sql, re.I):
             return self._ddl(schemas.create)(sql)
+        if temp.split_create(sql) is not None or temp.reads_temp(self, sql):
+            return self._ddl(lambda s, text: temp.create(s, text, ddl.create))(sql)
+        temp.on_commit_outside_temp(sql)
         return self._ddl(ddl.create)(sql)
 
     def _drop(self, sql: str) -> StatementResult:
@@ -1553,7 +1640,17 @@ class Session:
             return self._ddl(composite.drop_domain)(sql)
         if re.match(r"\s*drop\s+(role|user)\b", sql, re.I):
             raise SqlError("0A000", f"{' '.join(sql.split()[:2]).upper()} is not supported")
+        parts = temp.split_drop(self, sql) if self.catalog.temp else None
+        if parts:  # temp and permanent relations: one DROP each, all or none
+            with self.atomic():
+                for part in parts:
+                    result = self._ddl(ddl.drop)(part)
+            return result
         return self._ddl(ddl.drop)(sql)
+
+    def execute_ddl(self, sql: str) -> StatementResult:
+        """DROP / CREATE run by the engine itself (ON COMMIT DROP)."""
+        return self._utility[lexer.first_word(sql)](sql)
 
     def _database(
         self, sql: str, name: str, hook: Callable[[str], None] | None, tag: str
@@ -1576,7 +1673,7 @@ class Session:
         if spec.direction == "from":
             if spec.table is None:
                 raise SqlError("42601", "COPY FROM needs a table")
-            if self.read_only or self._txn_read_only:
+            if self.read_only or (self._txn_read_only and not temp.resolves_to_temp(self, None, spec.table)):
                 raise SqlError("25006", "cannot execute COPY FROM in a read-only transaction")
             cols = self.catalog.table_columns(spec.table)
             if cols is None:
@@ -1727,7 +1824,6 @@ def _clause(sql: str, word: str) -> str | None:
 _TXN_WORDS = frozenset(("begin", "start", "commit", "end", "rollback", "abort", "savepoint", "release"))
 _CHAIN = re.compile(r"\band\s+chain\s*;?\s*$", re.I)
 _TXN_MODES = ("transaction_isolation", "transaction_read_only", "transaction_deferrable")
-_TEMP_DDL = re.compile(r"\s*create\s+(?:(?:global|local)\s+)?temp(?:orary)?\s", re.I)
 _ISOLATION = re.compile(
     r"isolation\s+level\s+(read\s+committed|read\s+uncommitted|repeatable\s+read|serializable)"
 )
@@ -1761,7 +1857,11 @@ def _ends_block(sql: str) -> bool:
 
 def _allowed_in_failed(sql: str) -> bool:
     w = lexer.first_word(sql)
-    return w in ("rollback", "abort", "commit", "end") or not w
+    return w in ("rollback", "abort", "commit", "end") or not w or (
+        w == "prepare" and _PREPARE_TXN.match(sql) is not None)
+
+
+_PREPARE_TXN = re.compile(r"\s*prepare\s+transaction\b", re.I)
 
 
 def _ident(name: str) -> str:

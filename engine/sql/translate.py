@@ -28,6 +28,7 @@ from aurora.engine.sql.infer import Inferer, column_name, datatype_ref, infer_se
 from aurora.engine.sql.jsonb import TABLE_FUNCTIONS
 from aurora.engine.sql.numeric_rewrite import VARIANCES, NumericRules, cast_call, write_call
 from aurora.engine.sql.pgcatalog import CATALOG_COLUMNS, CATALOG_TABLES
+from aurora.engine.sql.temp import is_temp_schema
 from aurora.engine.sqlapi import SqlError
 
 _SQLGLOT_LOG = logging.getLogger("sqlglot")
@@ -1310,9 +1311,16 @@ class Rewriter:
             e.set("this", exp.to_identifier("_is_" + name))
             e.set("db", None)
             self.touches_catalog = True
+        elif is_temp_schema(db):  # the session's temp relations only (temp.py)
+            e.set("db", exp.to_identifier("temp"))
+        elif not db and name in getattr(self.catalog, "shadowed", ()) \
+                and not self.catalog.temp_first:  # type: ignore[attr-defined]
+            e.set("db", exp.to_identifier("main"))  # search_path puts pg_temp last (temp.py)
         elif db in ("pg_catalog", "public", ""):
             if db:
-                e.set("db", None)
+                # public.x is the permanent x even where a temp x hides it
+                e.set("db", exp.to_identifier("main") if db == "public"
+                      and name in getattr(self.catalog, "temp_names", ()) else None)
             if name in CATALOG_TABLES and (
                 db == "pg_catalog" or self.catalog.table_columns(name) is None
             ):

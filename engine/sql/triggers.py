@@ -68,13 +68,19 @@ def exists(conn: apsw.Connection) -> bool:
     return bool(conn.execute("SELECT 1 FROM main.sqlite_schema WHERE name=?", (TABLE,)).fetchall())
 
 
+def _registries(conn: apsw.Connection) -> list[str]:
+    """The schemas holding the trigger table: the database's, and the session's temp schema
+    when its temp tables have triggers (temp.py; ``"main"`` is main there too)."""
+    return [schema for schema in ('"main"', "temp") if conn.execute(
+        f"SELECT 1 FROM {schema}.sqlite_schema WHERE name=?", (TABLE,)).fetchall()]
+
+
 def all_triggers(conn: apsw.Connection) -> list[Trigger]:
-    if not exists(conn):
-        return []
     return [Trigger(n, t, ti, json.loads(ev), json.loads(co), lv, cond, fn, json.loads(a), bool(en))
+            for schema in _registries(conn)
             for n, t, ti, ev, co, lv, cond, fn, a, en in conn.execute(
                 f"SELECT name, tbl, timing, events, columns, level, condition, function, args, enabled "
-                f"FROM main.{TABLE} ORDER BY tbl, name")]
+                f"FROM {schema}.{TABLE} ORDER BY tbl, name")]
 
 
 class Registry:
@@ -216,9 +222,12 @@ def _trigger_args(text: str) -> list[str]:
 
 
 def relkind(conn: apsw.Connection, name: str) -> str | None:
-    rows = conn.execute("SELECT type FROM main.sqlite_schema WHERE type IN ('table','view') AND lower(name)=lower(?)",
-                        (name,)).fetchall()
-    return rows[0][0] if rows else None
+    for schema in ("temp", '"main"'):  # a temp relation first, as SQLite finds it
+        rows = conn.execute(f"SELECT type FROM {schema}.sqlite_schema WHERE type IN ('table','view') "
+                            "AND lower(name)=lower(?)", (name,)).fetchall()
+        if rows:
+            return rows[0][0]
+    return None
 
 
 _DROP = re.compile(rf"\s*drop\s+trigger\s+(if\s+exists\s+)?({_NAME})\s+on\s+({_QNAME})\s*(cascade|restrict)?\s*;?\s*$",

@@ -270,7 +270,7 @@ def _outside_body(text: str) -> str:
 
 
 def volatility(conn: apsw.Connection, name: str, nargs: int) -> str:
-    rows = conn.execute(f"SELECT volatility FROM main.{PL_TABLE} WHERE name=? AND nargs=?",
+    rows = conn.execute(f'SELECT volatility FROM "main".{PL_TABLE} WHERE name=? AND nargs=?',
                         (name.lower(), nargs)).fetchall()
     return rows[0][0] if rows else "volatile"
 
@@ -279,7 +279,8 @@ def plpgsql_function(conn: apsw.Connection, name: str, nargs: int) -> tuple[list
     """(params, returns, body) of PL/pgSQL function ``name`` of ``nargs`` arguments."""
     if not _exists(conn, PL_TABLE):
         return None
-    rows = conn.execute(f"SELECT params, returns, body FROM main.{PL_TABLE} WHERE name=? AND nargs=?",
+    # functions are permanent: "main" also where DDL about a temp table runs (temp.py)
+    rows = conn.execute(f'SELECT params, returns, body FROM "main".{PL_TABLE} WHERE name=? AND nargs=?',
                         (name.lower(), nargs)).fetchall()
     return (json.loads(rows[0][0]), rows[0][1], rows[0][2]) if rows else None
 
@@ -327,7 +328,7 @@ def _ensure_table(conn: apsw.Connection) -> None:
 
 
 def _exists(conn: apsw.Connection, table: str = TABLE) -> bool:
-    return bool(conn.execute("SELECT 1 FROM main.sqlite_schema WHERE name=?", (table,)).fetchall())
+    return bool(conn.execute('SELECT 1 FROM "main".sqlite_schema WHERE name=?', (table,)).fetchall())
 
 
 def _rows(conn: apsw.Connection, name: str, table: str = TABLE) -> list[tuple]:

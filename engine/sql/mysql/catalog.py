@@ -127,22 +127,32 @@ def table_names(conn: apsw.Connection) -> list[tuple[str, str]]:
 
 def real_name(conn: apsw.Connection, table: str) -> str | None:
     """The stored spelling of ``table`` (SQLite names are case-insensitive), or None."""
-    rows = conn.execute(
-        "SELECT name FROM main.sqlite_schema WHERE type IN ('table','view') AND lower(name)=lower(?)",
-        (table,),
-    ).fetchall()
+    rows = _relation(conn, table)
     if not rows or rows[0][0].startswith(INTERNAL):
         return None
     return rows[0][0]
+
+
+# A session's temporary table (sql/temp.py) first; the emulated pg_catalog tables (pg_*,
+# _is_*) are TEMP tables too.
+_RELATION = (
+    "SELECT name, type, sql FROM temp.sqlite_schema WHERE type IN ('table','view') "
+    "AND lower(name)=lower(?1) AND name NOT LIKE 'pg\\_%' ESCAPE '\\' "
+    "AND name NOT LIKE '\\_is\\_%' ESCAPE '\\' "
+    "UNION ALL SELECT name, type, sql FROM main.sqlite_schema WHERE type IN ('table','view') "
+    "AND lower(name)=lower(?1)"
+)
+
+
+def _relation(conn: apsw.Connection, table: str) -> list[tuple]:
+    return conn.execute(_RELATION, (table,)).fetchall()
 
 
 def describe(conn: apsw.Connection, table: str) -> TableDesc | None:
     name = real_name(conn, table)
     if name is None:
         return None
-    kind_row = conn.execute(
-        "SELECT type, sql FROM main.sqlite_schema WHERE name=?", (name,)
-    ).fetchall()[0]
+    kind_row = _relation(conn, name)[0][1:]
     side: dict[str, tuple] = {}
     opts: tuple | None = None
     pg_cols: dict[str, tuple] = {}
@@ -159,15 +169,16 @@ def describe(conn: apsw.Connection, table: str) -> TableDesc | None:
             (name,),
         ).fetchall()
         opts = got[0] if got else None
-    try:
-        for row in conn.execute(
-            "SELECT column_name, type_oid, typmod, default_expr, identity FROM _aurora_columns "
-            "WHERE table_name=?",
-            (name,),
-        ):
-            pg_cols[row[0].lower()] = row
-    except apsw.SQLError:
-        pass
+    for schema in ("main", "temp"):  # a temp table's (sql/temp.py) over a permanent one's
+        try:
+            for row in conn.execute(
+                "SELECT column_name, type_oid, typmod, default_expr, identity "
+                f"FROM {schema}._aurora_columns WHERE table_name=?",
+                (name,),
+            ):
+                pg_cols[row[0].lower()] = row
+        except apsw.SQLError:
+            pass
     cols: list[ColumnDesc] = []
     pk_cols: list[tuple[int, str]] = []
     for _cid, cname, ctype, notnull, dflt, pk, hidden in conn.execute(
@@ -225,7 +236,7 @@ def describe(conn: apsw.Connection, table: str) -> TableDesc | None:
     desc.indexes.sort(key=lambda i: (not i.unique, i.name))
     try:
         for (definition,) in conn.execute(
-            "SELECT definition FROM _aurora_constraints WHERE kind='f' AND lower(table_name)=?"
+            "SELECT definition FROM main._aurora_constraints WHERE kind='f' AND lower(table_name)=?"
             " ORDER BY rowid",
             (name.lower(),),
         ):
