@@ -218,7 +218,9 @@ def _default(toks: Tokens, mytype: mytypes.MyType) -> tuple[str, str]:
         if toks.peek() == "(":
             fsp = join(toks.parens()).strip()
         shown = f"CURRENT_TIMESTAMP({fsp})" if fsp and fsp != "0" else "CURRENT_TIMESTAMP"
-        pg = "LOCALTIMESTAMP" if fsp and fsp != "0" else "date_trunc('second', LOCALTIMESTAMP)"
+        # a TIMESTAMP (timestamptz) takes the instant; a DATETIME the session's wall time
+        clock = "CURRENT_TIMESTAMP" if mytype.pg == "timestamptz" else "LOCALTIMESTAMP"
+        pg = clock if fsp and fsp != "0" else f"date_trunc('second', {clock})"
         return shown, pg
     if low in ("current_date", "curdate"):
         if toks.peek() == "(":

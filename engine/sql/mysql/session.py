@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import re
 import zlib
 from collections import OrderedDict
@@ -24,7 +25,7 @@ import apsw
 from aurora.engine.sql import Session
 from aurora.engine.sql import types as pgtypes
 from aurora.engine.sql.errors import to_sql_error
-from aurora.engine.sql.mysql import catalog, functions, infoschema, lexer, show, variables
+from aurora.engine.sql.mysql import catalog, functions, infoschema, lexer, show, timezone, variables
 from aurora.engine.sql.mysql.errors import Where, err, syntax, to_mysql
 from aurora.engine.sql.mysql.translate import Context, Translation, Unsafe, name_of, translate
 from aurora.engine.sqlapi import Column, Prepared, SqlError, StatementResult, TransactionStatus
@@ -36,7 +37,7 @@ _TRIGGER_CHECK = (
     "SELECT (SELECT schema_version FROM pragma_schema_version), EXISTS (SELECT 1 FROM "
     "temp.sqlite_master WHERE type = 'trigger' AND name = ?)"
 )
-BOOL, INT8 = pgtypes.BOOL, pgtypes.INT8
+BOOL, INT8, TIMESTAMPTZ = pgtypes.BOOL, pgtypes.INT8, 1184
 T = TypeVar("T")
 
 
@@ -83,6 +84,8 @@ class MySqlSession:
             server_version=server_version, instance_id=instance_id, read_only=read_only
         )
         self.user_vars: dict[str, object] = {}
+        # time_zone: NOW() and TIMESTAMP columns follow it (the PostgreSQL sessions' TimeZone)
+        self.zone: dt.tzinfo = timezone.SYSTEM
         self.client_found_rows = found_rows
         self._changed = 0
         # (session, table) -> (schema version when made, name) of the TEMP triggers that
@@ -96,6 +99,7 @@ class MySqlSession:
                 raise err(1049, "42000", f"Unknown database '{database}'")
             self._db = name
         self.pg: Session = self._session(self._db or "mysql")
+        self.set_time_zone(self.vars["time_zone"])  # SET GLOBAL time_zone's, if any
         self._cache: OrderedDict[str, object] = OrderedDict()
         self._exact: dict[str, Translation] = {}
         # a prepared statement's text with literals in it (sysbench's "SET k=k+1"): its
@@ -271,6 +275,17 @@ class MySqlSession:
             server_version=self.server_version, instance_id=self.instance_id,
             read_only=self.read_only,
         )
+        self.set_time_zone(self.vars["time_zone"])
+
+    def set_time_zone(self, value: object) -> None:
+        """SET time_zone: 1298 for a zone MySQL would not know; @@time_zone then reads the
+        zone's name as MySQL spells it ('+02:00', 'Europe/Paris', 'SYSTEM')."""
+        name, tz = timezone.zone(value)
+        self.vars["time_zone"] = name
+        if tz is not self.zone:
+            self.zone = tz
+            for s in self.sessions.values():
+                s.settings.set("TimeZone", timezone.postgres_name(tz))
 
     def cancel(self) -> None:
         if self._direct_running:
@@ -295,6 +310,8 @@ class MySqlSession:
         if s is None:
             s = self._open(name)
             s.mysql_rules = True  # NULL into an AUTO_INCREMENT key is its next value, and so on
+            if self.zone is not timezone.SYSTEM:
+                s.settings.set("TimeZone", timezone.postgres_name(self.zone))
             self._register(s)
             self.sessions[name] = s
         return s
@@ -334,6 +351,8 @@ class MySqlSession:
         conn.create_scalar_function("_mysql_count_insert", counted, 0)
         conn.create_scalar_function("_mysql_count_change", changed, 0)
         functions.register(conn)
+        for name, (fn, n) in timezone.functions(lambda: self.zone).items():
+            conn.create_scalar_function(name, fn, n)
 
     def _variable_literal(self, m: re.Match[str]) -> str:
         """A variable read as a literal of its current value: the PostgreSQL session then
@@ -454,9 +473,26 @@ class MySqlSession:
         if entry.direct:
             return self._direct(entry, text, params, raw)
         self._implicit_begin()
+        if params:
+            zoned = entry.zoned_params
+            if zoned is None:
+                zoned = entry.zoned_params = self._zoned_params(entry, text)
+            if zoned:
+                params = _params_in_zone(params, zoned, self.zone)
         return self._guarded(
             lambda: self._run(entry, text, params, raw, sql), read=entry.kind == "select"
         )
+
+    def _zoned_params(self, entry: Translation, text: str) -> list[int]:
+        """The parameters the session types timestamptz (compared with, or written to, a
+        TIMESTAMP column), asked once per translation: a client's DATETIME or text there is
+        a wall time of the session's zone, which the session does not apply to a parameter
+        it compares (it does to one it stores)."""
+        try:
+            p = self._guarded(lambda: self.pg.prepare(text, [0] * entry.nparams))
+        except SqlError:
+            return []  # the statement itself will say why
+        return [i for i, oid in enumerate(p.param_oids) if oid == TIMESTAMPTZ]
 
     def _guarded(self, step: Callable[[], T], read: bool = True) -> T:
         """Run ``step`` so that, inside a transaction, an error undoes the statement only and
@@ -505,16 +541,20 @@ class MySqlSession:
             self.found_rows = len(r.rows)
             self.row_count = -1
             cols = self._columns(entry, r.columns or [], raw)
-            booleans = entry.booleans
-            if booleans is None or booleans[0] is not r.columns:  # once per column list
-                booleans = (r.columns, [i for i, c in enumerate(r.columns or []) if c.type_oid == BOOL])
-                entry.booleans = booleans
-            idx = booleans[1]
+            converted = entry.converted
+            if converted is None or converted[0] is not r.columns:  # once per column list
+                found = r.columns or []
+                converted = (r.columns, [i for i, c in enumerate(found) if c.type_oid == BOOL],
+                             [i for i, c in enumerate(found) if c.type_oid == TIMESTAMPTZ])
+                entry.converted = converted
+            idx, zoned = converted[1], converted[2]
             if idx:
                 r.rows = [
                     tuple(int(v) if i in idx and v is not None else v for i, v in enumerate(row))
                     for row in r.rows
                 ]
+            if zoned:  # a TIMESTAMP is shown as the wall time of the reader's zone
+                r.rows = _in_zone(r.rows, zoned, self.zone)
             r.columns = cols  # the session's result, made for this run: ours now
             return r
         self._wrote = True
@@ -836,6 +876,38 @@ class MySqlSession:
         self._recover_failed()
         self.warnings = [("Error", mapped.errno or 1105, mapped.message)]
         return mapped
+
+
+def _in_zone(rows: list[tuple], zoned: list[int], zone: dt.tzinfo) -> list[tuple]:
+    """Rows with their timestamptz cells as wall times of ``zone``, as MySQL shows a TIMESTAMP."""
+    out = []
+    for row in rows:
+        cells = list(row)
+        for i in zoned:
+            v = cells[i]
+            if isinstance(v, dt.datetime) and v.tzinfo is not None:
+                cells[i] = v.astimezone(zone).replace(tzinfo=None)
+        out.append(tuple(cells))
+    return out
+
+
+def _params_in_zone(params: Sequence[object], zoned: list[int], zone: dt.tzinfo) -> list[object]:
+    """Parameters with the DATETIMEs and date texts of ``zoned`` as instants of ``zone``."""
+    out = list(params)
+    for i in zoned:
+        v = out[i] if i < len(out) else None
+        if isinstance(v, bytes):
+            v = v.decode("utf-8", "replace")
+        if isinstance(v, str):
+            try:
+                v = dt.datetime.fromisoformat(v.strip())
+            except ValueError:
+                continue  # the session says what is wrong with it
+        elif isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+            v = dt.datetime(v.year, v.month, v.day)
+        if isinstance(v, dt.datetime):
+            out[i] = v if v.tzinfo is not None else v.replace(tzinfo=zone)
+    return out
 
 
 def _duplicate_value(sql: str, e: SqlError) -> str | None:

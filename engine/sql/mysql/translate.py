@@ -8,7 +8,8 @@ session needs to count rows (INSERT's mode and target). The rules:
 - ``@@var``, ``@var``, DATABASE(), USER(), LAST_INSERT_ID()... become calls of functions
   the session registers on the connection (``mysql_sysvar('x')``...), so a translation does
   not depend on session state and stays cacheable.
-- NOW()/CURRENT_TIMESTAMP are DATETIME without a zone (``LOCALTIMESTAMP`` to the second);
+- NOW()/CURRENT_TIMESTAMP are DATETIME without a zone (``LOCALTIMESTAMP`` to the second: the
+  session's time_zone is the PostgreSQL session's TimeZone, so they follow it at run time);
   ``/`` is decimal division with the dividend's scale plus 4 (div_precision_increment),
   NULL on zero; ``DIV`` is an integer; TRUE and FALSE are 1 and 0.
 - ON DUPLICATE KEY UPDATE (``VALUES(c)`` and the 8.0 ``AS alias`` form), REPLACE and INSERT
@@ -55,7 +56,10 @@ class Translation:
     calc_found_rows: bool = False
     dynamic: bool = False  # reads @@/@ variables: result types follow the values
     described: tuple[list, list] | None = None  # (the session's columns, ours), settled
-    booleans: tuple[list, list[int]] | None = None  # (the session's columns, their bool ones)
+    # (the session's columns, their bool ones, their timestamptz ones): converted in each row
+    converted: tuple[list, list[int], list[int]] | None = None
+    # the parameters the session types timestamptz (a TIMESTAMP column's): read in the zone
+    zoned_params: list[int] | None = None
 
 
     def text(self, lits: list[str]) -> str:
@@ -104,7 +108,7 @@ _FUNCS = {
     "FOUND_ROWS": "mysql_found_rows",
 }
 _VAR_FUNCS = {"VERSION": "version", "AURORA_VERSION": "aurora_version"}
-_NOW = {"NOW", "SYSDATE", "LOCALTIME", "LOCALTIMESTAMP", "CURRENT_TIMESTAMP", "UTC_TIMESTAMP"}
+_NOW = {"NOW", "SYSDATE", "LOCALTIME", "LOCALTIMESTAMP", "CURRENT_TIMESTAMP"}
 _SIMPLE: dict[type, str] = {
     exp.DayOfWeek: "mysql_dayofweek",
     exp.DayOfMonth: "mysql_dayofmonth",
@@ -138,10 +142,21 @@ def _pg(text: str) -> exp.Expression:
     return sqlglot.parse_one(text, read="postgres")
 
 
-def _now(fsp: exp.Expression | None) -> exp.Expression:
-    if fsp is not None and not (isinstance(fsp, exp.Literal) and fsp.this in ("0", "")):
-        return _pg("LOCALTIMESTAMP").copy()
-    return _pg("date_trunc('second', LOCALTIMESTAMP)").copy()
+def _now(fsp: exp.Expression | None, clock: str = "LOCALTIMESTAMP") -> exp.Expression:
+    """NOW(fsp) as a DATETIME of ``clock``: the session's wall time (LOCALTIMESTAMP, which
+    follows the session's time zone) or UTC's (UTC_TIMESTAMP). Truncated to fsp digits, as
+    MySQL does, and typed with them (NOW() is DATETIME(0): 19 characters on the wire)."""
+    if isinstance(fsp, exp.Literal) and SENTINEL.fullmatch("'" + fsp.this + "'"):
+        raise Unsafe  # the digits shape the translation
+    digits = fsp.this if isinstance(fsp, exp.Literal) else "6" if fsp is not None else "0"
+    unit = {"": "second", "0": "second", "3": "milliseconds", "6": None}.get(digits, "")
+    if unit == "":  # 1, 2, 4, 5 digits: no unit to truncate to, all six are kept
+        return _pg(clock).copy()
+    value = f"date_trunc('{unit}', {clock})" if unit else clock
+    return _pg(f"CAST({value} AS timestamp({0 if unit == 'second' else digits}))").copy()
+
+
+_UTC = "(CURRENT_TIMESTAMP AT TIME ZONE 'UTC')"
 
 
 def parse(key: str) -> exp.Expression:
@@ -320,6 +335,8 @@ def rewrite(tree: exp.Expression) -> exp.Expression:
 def _rewrite(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.SessionParameter):
         name = node.name.lower()
+        if str(node.args.get("kind") or "").lower() == "global":
+            name = "global." + name  # @@global.x: the value later sessions start with
         return _fn("mysql_sysvar", exp.Literal.string(name))
     if isinstance(node, exp.Parameter):
         return _fn("mysql_uservar", exp.Literal.string(node.name.lower()))
@@ -329,8 +346,18 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         return _fn("mysql_current_user")
     if isinstance(node, exp.CurrentVersion):
         return _fn("mysql_sysvar", exp.Literal.string("version"))
-    if isinstance(node, exp.CurrentTimestamp):
+    if isinstance(node, exp.CurrentTimestamp | exp.Localtime | exp.Localtimestamp):
         return _now(node.this)
+    if isinstance(node, exp.UtcTimestamp):
+        return _now(node.this, _UTC)
+    if isinstance(node, exp.CurrentTime | exp.UtcTime):
+        clock = _UTC if isinstance(node, exp.UtcTime) else "LOCALTIMESTAMP"
+        return exp.Cast(this=_now(None, clock), to=exp.DataType.build("time(0)"))
+    if isinstance(node, exp.UtcDate):
+        return _pg(f"CAST({_UTC} AS date)").copy()
+    if isinstance(node, exp.ConvertTimezone):
+        args = [node.args.get(k) or exp.null() for k in ("timestamp", "source_tz", "target_tz")]
+        return exp.Cast(this=_fn("mysql_convert_tz", *args), to=exp.DataType.build("timestamp"))
     if isinstance(node, exp.Collate):
         # a binary collation (``binary``, ``utf8mb4_bin``) compares bytes: SQLite's BINARY;
         # the case-insensitive ones are every string column's own collation already
@@ -395,8 +422,12 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
             args = list(node.expressions) + ([exp.null()] if len(node.expressions) == 2 else [])
             return _fn(_ML_FUNCS[name], *args)
         if name == "UNIX_TIMESTAMP":
-            arg = node.expressions[0] if node.expressions else _pg("LOCALTIMESTAMP").copy()
-            epoch = exp.Extract(this=exp.var("EPOCH"), expression=arg)
+            # a DATETIME (or text) is a wall time of the session's zone: as timestamptz
+            arg = (
+                exp.Cast(this=node.expressions[0], to=exp.DataType.build("timestamptz"))
+                if node.expressions else _pg("CURRENT_TIMESTAMP").copy()
+            )
+            epoch = _fn("floor", exp.Extract(this=exp.var("EPOCH"), expression=arg))
             return exp.Cast(this=epoch, to=exp.DataType.build("bigint"))
     return node
 

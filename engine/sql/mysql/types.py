@@ -108,7 +108,9 @@ def column_type(base: str, args: list[str], unsigned: bool, col: str) -> MyType:
         return MyType("date", "date")
     if base in ("datetime", "timestamp", "time"):
         fsp = f"({args[0]})" if args and args[0] != "0" else ""
-        return MyType(base + fsp, "time" if base == "time" else "timestamp")
+        # a TIMESTAMP is an instant, read and shown in the session's time_zone: timestamptz
+        pg = {"time": "time", "datetime": "timestamp", "timestamp": "timestamptz"}[base]
+        return MyType(base + fsp, pg)
     if base == "json":
         return MyType("json", "jsonb")
     if base in ("enum", "set"):

@@ -1,0 +1,307 @@
+"""MySQL's time_zone and result column types in the MySQL dialect.
+
+In-process tests of MySqlSession (two sessions on one database file, each in its own zone)
+for what MySQL 8 does with ``SET time_zone``: NOW() and TIMESTAMP columns follow the
+session's zone, DATETIME columns do not; then real PyMySQL and mysql-connector-python
+clients against a real MyServer in front of MySqlSession, for the type codes a result's
+columns carry and the width of each value in the binary protocol.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterator
+
+import mysql.connector
+import pymysql
+import pytest
+from test_mysql_sql import FakeInstance
+
+from aurora.engine.mywire import MyAuthenticator, MyServer, ServerThread
+from aurora.engine.sql.mysql import MySqlSession, variables
+from aurora.engine.sql.mysql import types as mytypes
+from aurora.engine.sqlapi import SqlError
+
+pytestmark = pytest.mark.timeout(90)
+
+
+@pytest.fixture
+def instance(tmp_path) -> FakeInstance:
+    inst = FakeInstance(tmp_path)
+    s = inst.session()
+    s.execute("CREATE DATABASE app")
+    s.close()
+    return inst
+
+
+@pytest.fixture
+def pair(instance) -> Iterator[tuple[MySqlSession, MySqlSession]]:
+    """Two connections to database ``app``."""
+    a, b = instance.session("app"), instance.session("app")
+    yield a, b
+    a.close()
+    b.close()
+
+
+def one(s: MySqlSession, sql: str, *params: object) -> object:
+    return s.execute(sql, params).rows[0][0]
+
+
+def rows(s: MySqlSession, sql: str, *params: object) -> list[tuple]:
+    return s.execute(sql, params).rows
+
+
+def errno(s: MySqlSession, sql: str) -> tuple[int | None, str, str]:
+    with pytest.raises(SqlError) as info:
+        s.execute(sql)
+    return info.value.errno, info.value.sqlstate, info.value.message
+
+
+# --- SET time_zone -----------------------------------------------------------------------------
+
+
+def test_time_zone_values_as_mysql_takes_and_spells_them(pair) -> None:
+    s, _ = pair
+    assert rows(s, "SELECT @@time_zone, @@system_time_zone") == [("SYSTEM", "UTC")]
+    for value, shown in [("+02:00", "+02:00"), ("+5:30", "+05:30"), ("-13:59", "-13:59"),
+                         ("+14:00", "+14:00"), ("-00:00", "+00:00"), ("UTC", "UTC"),
+                         ("Europe/Paris", "Europe/Paris"), ("america/new_york", "America/New_York"),
+                         ("system", "SYSTEM")]:
+        s.execute(f"SET time_zone = '{value}'")
+        assert one(s, "SELECT @@time_zone") == shown, value
+        assert one(s, "SELECT @@session.time_zone") == shown, value
+    for bad in ["+14:01", "-14:00", "+02:60", "+02", "02:00", "Mars/Olympus", "", "../etc/passwd",
+                "/usr/share/zoneinfo/UTC"]:
+        assert errno(s, f"SET time_zone = '{bad}'") == (
+            1298, "HY000", f"Unknown or incorrect time zone: '{bad}'"), bad
+    assert one(s, "SELECT @@time_zone") == "SYSTEM"  # a refused value changes nothing
+    s.execute("SET @@session.time_zone = '+01:00'")
+    assert one(s, "SELECT @@time_zone") == "+01:00"
+    s.execute("SET SESSION time_zone = DEFAULT")
+    assert one(s, "SELECT @@time_zone") == "SYSTEM"
+    s.execute("SET time_zone = '+03:00', autocommit = 1")
+    assert rows(s, "SHOW VARIABLES LIKE 'time_zone'") == [("time_zone", "+03:00")]
+    assert errno(s, "SET time_zone = NULL")[0] == 1231
+    s.reset()  # COM_RESET_CONNECTION: back to the global value
+    assert one(s, "SELECT @@time_zone") == "SYSTEM"
+
+
+def test_set_global_time_zone_is_the_default_of_later_connections(instance) -> None:
+    s = instance.session("app")
+    try:
+        assert errno(s, "SET GLOBAL time_zone = 'Nowhere/Land'")[0] == 1298
+        s.execute("SET GLOBAL time_zone = '+09:00'")
+        assert rows(s, "SELECT @@time_zone, @@global.time_zone") == [("SYSTEM", "+09:00")]
+        later = instance.session("app")
+        assert one(later, "SELECT @@time_zone") == "+09:00"
+        assert _minutes(later, "NOW()", "UTC_TIMESTAMP()") == 540
+        later.execute("SET time_zone = DEFAULT")
+        assert one(later, "SELECT @@time_zone") == "+09:00"
+        later.close()
+    finally:
+        variables.GLOBALS["time_zone"] = "SYSTEM"
+        s.close()
+
+
+# --- NOW() and friends ----------------------------------------------------------------------------
+
+
+def _minutes(s: MySqlSession, a: str, b: str) -> float:
+    x, y = rows(s, f"SELECT {a}, {b}")[0]
+    if isinstance(x, dt.time):
+        x, y = (dt.datetime.combine(dt.date(2000, 1, 2), v) for v in (x, y))
+    if isinstance(x, dt.date) and not isinstance(x, dt.datetime):
+        return (x - y).days * 1440
+    return round((x - y).total_seconds() / 60)
+
+
+def test_now_follows_the_zone_utc_functions_do_not(pair) -> None:
+    s, _ = pair
+    s.execute("SET time_zone = '+05:30'")
+    for local in ["NOW()", "CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP()", "LOCALTIME()",
+                  "LOCALTIMESTAMP", "SYSDATE()"]:
+        assert _minutes(s, local, "UTC_TIMESTAMP()") == 330, local
+    now, utc = rows(s, "SELECT NOW(), UTC_TIMESTAMP()")[0]
+    assert now.microsecond == 0 and utc.microsecond == 0  # DATETIME(0), as MySQL
+    assert _minutes(s, "CURTIME()", "UTC_TIME()") % 1440 == 330
+    before = dt.datetime.now(dt.UTC)
+    today, utc_today = rows(s, "SELECT CURDATE(), UTC_DATE()")[0]
+    after = dt.datetime.now(dt.UTC)
+    assert today in {(t + dt.timedelta(hours=5.5)).date() for t in (before, after)}
+    assert utc_today in {before.date(), after.date()}
+    assert abs(one(s, "SELECT UNIX_TIMESTAMP()") - dt.datetime.now(dt.UTC).timestamp()) < 5
+    assert abs(one(s, "SELECT UNIX_TIMESTAMP(NOW())") - dt.datetime.now(dt.UTC).timestamp()) < 5
+    # a DATETIME or a text is a wall time of the session's zone
+    assert one(s, "SELECT UNIX_TIMESTAMP('2024-01-01 05:30:00')") == 1704067200
+    assert one(s, "SELECT FROM_UNIXTIME(1704067200)") == dt.datetime(2024, 1, 1, 5, 30)
+    s.execute("SET time_zone = 'America/New_York'")
+    assert _minutes(s, "NOW()", "UTC_TIMESTAMP()") in (-300, -240)
+    assert one(s, "SELECT FROM_UNIXTIME(1719835200)") == dt.datetime(2024, 7, 1, 8, 0)  # EDT
+    assert one(s, "SELECT UNIX_TIMESTAMP('2024-01-01 00:00:00')") == 1704085200  # EST
+    s.execute("SET time_zone = SYSTEM")
+    assert _minutes(s, "NOW()", "UTC_TIMESTAMP()") == 0
+    assert one(s, "SELECT FROM_UNIXTIME(0)") == dt.datetime(1970, 1, 1)
+
+
+def test_convert_tz(pair) -> None:
+    s, _ = pair
+    assert rows(s, "SELECT CONVERT_TZ('2024-06-01 12:00:00', '+00:00', '+02:00'), "
+                   "CONVERT_TZ('2024-06-01 12:00:00', 'Europe/Paris', 'UTC'), "
+                   "CONVERT_TZ('2024-01-01 12:00:00', 'Europe/Paris', 'America/New_York'), "
+                   "CONVERT_TZ('2024-06-01 12:00:00.25', 'SYSTEM', '-01:30')") == [(
+        dt.datetime(2024, 6, 1, 14), dt.datetime(2024, 6, 1, 10), dt.datetime(2024, 1, 1, 6),
+        dt.datetime(2024, 6, 1, 10, 30, 0, 250000))]
+    assert rows(s, "SELECT CONVERT_TZ('2024-06-01 12:00:00', 'Nowhere', 'UTC'), "
+                   "CONVERT_TZ('2024-06-01 12:00:00', '+00:00', '+15:00'), "
+                   "CONVERT_TZ(NULL, '+00:00', '+01:00')") == [(None, None, None)]
+    # outside MySQL's TIMESTAMP range the value comes back as it was
+    assert one(s, "SELECT CONVERT_TZ('1960-01-01 00:00:00', '+00:00', '+02:00')") == dt.datetime(1960, 1, 1)
+
+
+# --- TIMESTAMP and DATETIME columns ------------------------------------------------------------------
+
+
+def test_two_sessions_in_two_zones_see_one_timestamp_instant(pair) -> None:
+    paris, tokyo = pair
+    paris.execute("CREATE TABLE t (id INT PRIMARY KEY, ts TIMESTAMP NULL, d DATETIME)")
+    paris.execute("SET time_zone = 'Europe/Paris'")
+    tokyo.execute("SET time_zone = '+09:00'")
+    paris.execute("INSERT INTO t VALUES (1, '2024-06-01 12:00:00', '2024-06-01 12:00:00')")
+    tokyo.execute("INSERT INTO t VALUES (2, '2024-06-01 19:00:00', '2024-06-01 19:00:00')")
+    # the same instant, each in its reader's zone; a DATETIME is the wall time it was given
+    assert rows(paris, "SELECT id, ts, d FROM t ORDER BY id") == [
+        (1, dt.datetime(2024, 6, 1, 12), dt.datetime(2024, 6, 1, 12)),
+        (2, dt.datetime(2024, 6, 1, 12), dt.datetime(2024, 6, 1, 19))]
+    assert rows(tokyo, "SELECT id, ts, d FROM t ORDER BY id") == [
+        (1, dt.datetime(2024, 6, 1, 19), dt.datetime(2024, 6, 1, 12)),
+        (2, dt.datetime(2024, 6, 1, 19), dt.datetime(2024, 6, 1, 19))]
+    # a wall time in a query is read in the session's zone, a literal or a parameter alike
+    assert rows(tokyo, "SELECT id FROM t WHERE ts = '2024-06-01 19:00:00' ORDER BY id") == [(1,), (2,)]
+    assert rows(paris, "SELECT id FROM t WHERE ts = '2024-06-01 19:00:00'") == []
+    for value in ("2024-06-01 12:00:00", dt.datetime(2024, 6, 1, 12)):
+        assert rows(paris, "SELECT id FROM t WHERE ts = ? ORDER BY id", value) == [(1,), (2,)]
+        assert rows(tokyo, "SELECT id FROM t WHERE ts = ? ORDER BY id", value) == []
+    assert rows(paris, "SELECT id FROM t WHERE ts > ? AND d < ?", "2024-06-01 11:59:59",
+                "2024-06-01 12:30:00") == [(1,)]
+    assert rows(tokyo, "SELECT EXTRACT(HOUR FROM ts), DATE(ts), UNIX_TIMESTAMP(ts), "
+                       "CONVERT_TZ(ts, '+09:00', '+00:00') FROM t WHERE id = 1") == [
+        (19, dt.date(2024, 6, 1), 1717236000, dt.datetime(2024, 6, 1, 10))]
+    paris.execute("UPDATE t SET ts = ? WHERE id = ?", (dt.datetime(2024, 12, 24, 18), 2))
+    assert one(tokyo, "SELECT ts FROM t WHERE id = 2") == dt.datetime(2024, 12, 25, 2)  # CET
+    # one statement text, cached, runs in whatever zone the session is in now
+    tokyo.execute("SET time_zone = 'UTC'")
+    assert one(tokyo, "SELECT ts FROM t WHERE id = 1") == dt.datetime(2024, 6, 1, 10)
+    assert rows(tokyo, "SELECT id FROM t WHERE ts = '2024-06-01 10:00:00'") == [(1,)]
+    for value in ("2024-06-01 10:00:00", dt.datetime(2024, 6, 1, 10)):
+        assert rows(tokyo, "SELECT id FROM t WHERE ts = ? ORDER BY id", value) == [(1,)]
+
+
+def test_defaults_and_on_update_of_both_kinds(pair) -> None:
+    s, other = pair
+    s.execute("CREATE TABLE t (id INT PRIMARY KEY, n INT, "
+              "ts TIMESTAMP DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP, "
+              "d DATETIME DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP, "
+              "t3 TIMESTAMP(3) DEFAULT CURRENT_TIMESTAMP(3))")
+    s.execute("SET time_zone = '-07:00'")
+    s.execute("INSERT INTO t (id, n) VALUES (1, 0)")
+    ts, d, t3, utc = rows(s, "SELECT ts, d, t3, UTC_TIMESTAMP() FROM t")[0]
+    assert abs((ts - utc).total_seconds() + 7 * 3600) < 5  # the session's wall time
+    assert abs((d - utc).total_seconds() + 7 * 3600) < 5
+    assert abs((t3 - utc).total_seconds() + 7 * 3600) < 5
+    # another zone sees the TIMESTAMPs moved, the DATETIME as it was written
+    ts2, d2 = rows(other, "SELECT ts, d FROM t")[0]
+    assert ts2 - ts == dt.timedelta(hours=7) and d2 == d
+    s.execute("UPDATE t SET ts = '2000-01-01 00:00:00', d = '2000-01-01 00:00:00'")
+    s.execute("UPDATE t SET n = 1")  # ON UPDATE: the time, in the kind's own terms
+    ts, d, utc = rows(s, "SELECT ts, d, UTC_TIMESTAMP() FROM t")[0]
+    assert abs((ts - utc).total_seconds() + 7 * 3600) < 5
+    assert abs((d - utc).total_seconds() + 7 * 3600) < 5
+    s.execute("UPDATE t SET ts = '2000-01-01 00:00:00', d = '2000-01-01 00:00:00'")
+    s.execute("INSERT INTO t (id, n) VALUES (1, 5) ON DUPLICATE KEY UPDATE n = VALUES(n)")
+    ts, d, utc = rows(s, "SELECT ts, d, UTC_TIMESTAMP() FROM t")[0]
+    assert abs((ts - utc).total_seconds() + 7 * 3600) < 5
+    assert abs((d - utc).total_seconds() + 7 * 3600) < 5
+    assert rows(s, "SHOW CREATE TABLE t")[0][1].count("timestamp") == 2
+
+
+def test_tables_made_before_keep_their_timestamp_columns(pair, monkeypatch) -> None:
+    """A TIMESTAMP column created before time_zone applied is PostgreSQL ``timestamp``: it
+    keeps reading and writing the wall time it was given."""
+    s, other = pair
+    made = mytypes.column_type
+
+    def as_before(*args: object) -> mytypes.MyType:
+        t = made(*args)  # type: ignore[arg-type]
+        return dataclasses.replace(t, pg="timestamp") if t.pg == "timestamptz" else t
+
+    monkeypatch.setattr(mytypes, "column_type", as_before)
+    s.execute("CREATE TABLE old (id INT PRIMARY KEY, ts TIMESTAMP NULL)")
+    monkeypatch.undo()
+    s.execute("SET time_zone = '+02:00'")
+    s.execute("INSERT INTO old VALUES (1, '2024-06-01 12:00:00')")
+    assert one(other, "SELECT ts FROM old") == dt.datetime(2024, 6, 1, 12)
+    assert one(s, "SELECT id FROM old WHERE ts = '2024-06-01 12:00:00'") == 1
+
+
+# --- over the wire --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def port(instance) -> Iterator[int]:
+    """A MyServer in front of MySqlSession on the instance's databases."""
+
+    def make(user: str, database: str | None, *, connection_id: int,
+             found_rows: bool = False) -> MySqlSession:
+        return MySqlSession(
+            instance.open_session, user=user, database=database, connection_id=connection_id,
+            instance_id="demo-instance-1", read_only=False,
+            list_databases=lambda: sorted(instance.databases), found_rows=found_rows,
+        )
+
+    thread = ServerThread(MyServer(make, MyAuthenticator({"u": "pw"})))  # type: ignore[arg-type]
+    try:
+        yield thread.start()
+    finally:
+        thread.stop()
+
+
+def pymysql_conn(port: int) -> pymysql.Connection:
+    return pymysql.connect(host="127.0.0.1", port=port, user="u", password="pw", database="app",
+                           autocommit=True, connect_timeout=5, read_timeout=30)
+
+
+def connector_conn(port: int):
+    return mysql.connector.connect(host="127.0.0.1", port=port, user="u", password="pw",
+                                   database="app", autocommit=True, ssl_disabled=True)
+
+
+def test_timestamp_over_both_protocols_in_two_zones(port: int) -> None:
+    a, b = pymysql_conn(port), connector_conn(port)
+    try:
+        with a.cursor() as cur:
+            cur.execute("CREATE TABLE e (id INT PRIMARY KEY, ts TIMESTAMP(6) NULL, d DATETIME)")
+            cur.execute("SET time_zone = '+02:00'")
+            cur.execute("INSERT INTO e VALUES (1, %s, %s)",
+                        (dt.datetime(2024, 6, 1, 12, 0, 0, 500000), dt.datetime(2024, 6, 1, 12)))
+            cur.execute("SELECT ts, d FROM e")
+            assert cur.fetchall() == ((dt.datetime(2024, 6, 1, 12, 0, 0, 500000),
+                                       dt.datetime(2024, 6, 1, 12)),)
+            assert [d[1] for d in cur.description] == [7, 12]  # TIMESTAMP, DATETIME
+            with pytest.raises(pymysql.MySQLError) as info:
+                cur.execute("SET time_zone = 'Europe/Atlantis'")
+            assert info.value.args == (1298, "Unknown or incorrect time zone: 'Europe/Atlantis'")
+        cur = b.cursor(prepared=True)
+        cur.execute("SET time_zone = '-05:00'")
+        cur.execute("SELECT ts, d FROM e WHERE id = ?", (1,))
+        assert cur.fetchall() == [(dt.datetime(2024, 6, 1, 5, 0, 0, 500000), dt.datetime(2024, 6, 1, 12))]
+        cur.execute("INSERT INTO e VALUES (?, ?, ?)", (2, dt.datetime(2024, 6, 1, 5), dt.datetime(2024, 6, 1, 5)))
+        cur.execute("SELECT id FROM e WHERE ts >= ? ORDER BY id", (dt.datetime(2024, 6, 1, 5),))
+        assert cur.fetchall() == [(1,), (2,)]
+        cur.close()
+        with a.cursor() as cur:
+            cur.execute("SELECT ts, d FROM e WHERE id = 2")
+            assert cur.fetchall() == ((dt.datetime(2024, 6, 1, 12), dt.datetime(2024, 6, 1, 5)),)
+    finally:
+        a.close()
+        b.close()
