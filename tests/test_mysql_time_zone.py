@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterator
+from decimal import Decimal
 
 import mysql.connector
 import pymysql
@@ -197,6 +198,25 @@ def test_two_sessions_in_two_zones_see_one_timestamp_instant(pair) -> None:
         assert rows(tokyo, "SELECT id FROM t WHERE ts = ? ORDER BY id", value) == [(1,)]
 
 
+def test_insert_select_converts_between_the_kinds(pair) -> None:
+    s, _ = pair
+    s.execute("CREATE TABLE src (id INT PRIMARY KEY, ts TIMESTAMP NULL, d DATETIME)")
+    s.execute("CREATE TABLE dst (id INT PRIMARY KEY, ts TIMESTAMP NULL, d DATETIME)")
+    s.execute("INSERT INTO src VALUES (1, '2024-06-01 12:00:00', '2024-06-01 12:00:00')")
+    s.execute("SET time_zone = '+02:00'")
+    # a DATETIME into a TIMESTAMP is a wall time of the zone; a TIMESTAMP into a DATETIME
+    # becomes the zone's wall time
+    s.execute("INSERT INTO dst SELECT id, d, ts FROM src")
+    s.execute("INSERT INTO dst (id, ts, d) SELECT 2, '2024-06-01 12:00:00', '2024-06-01 12:00:00'")
+    assert rows(s, "SELECT id, ts, d FROM dst ORDER BY id") == [
+        (1, dt.datetime(2024, 6, 1, 12), dt.datetime(2024, 6, 1, 14)),
+        (2, dt.datetime(2024, 6, 1, 12), dt.datetime(2024, 6, 1, 12))]
+    assert rows(s, "SELECT id FROM dst WHERE ts = '2024-06-01 12:00:00' AND d >= '2024-06-01 12:00:00' "
+                   "ORDER BY id") == [(1,), (2,)]
+    s.execute("SET time_zone = 'UTC'")
+    assert rows(s, "SELECT ts FROM dst ORDER BY id") == [(dt.datetime(2024, 6, 1, 10),)] * 2
+
+
 def test_defaults_and_on_update_of_both_kinds(pair) -> None:
     s, other = pair
     s.execute("CREATE TABLE t (id INT PRIMARY KEY, n INT, "
@@ -305,3 +325,92 @@ def test_timestamp_over_both_protocols_in_two_zones(port: int) -> None:
     finally:
         a.close()
         b.close()
+
+
+# --- result column types ----------------------------------------------------------------------------
+
+INTEGERS = ("CREATE TABLE ints (ti TINYINT, si SMALLINT, mi MEDIUMINT, bi BIGINT, i INT, "
+            "tu TINYINT UNSIGNED, su SMALLINT UNSIGNED, mu MEDIUMINT UNSIGNED, iu INT UNSIGNED, "
+            "bu BIGINT UNSIGNED, b TINYINT(1), y YEAR)")
+LOWEST = (-128, -32768, -8388608, -(2**63), -(2**31), 0, 0, 0, 0, 0, 0, 1901)
+HIGHEST = (127, 32767, 8388607, 2**63 - 1, 2**31 - 1, 255, 65535, 16777215, 2**32 - 1,
+           2**63 - 1, 1, 2155)  # BIGINT UNSIGNED stops at 2**63 - 1 here
+# MySQL 8: (type code, length, UNSIGNED flag) of each column above
+INTEGER_TYPES = [(1, 4, 0), (2, 6, 0), (9, 9, 0), (8, 20, 0), (3, 11, 0), (1, 3, 32), (2, 5, 32),
+                 (9, 8, 32), (3, 10, 32), (8, 20, 32), (1, 1, 0), (13, 4, 32)]
+
+
+def test_integer_columns_carry_mysql_type_codes_in_both_protocols(port: int) -> None:
+    a, b = pymysql_conn(port), connector_conn(port)
+    try:
+        with a.cursor() as cur:
+            cur.execute(INTEGERS)
+            cur.execute("INSERT INTO ints VALUES (" + ", ".join(["%s"] * 12) + ")", LOWEST)
+            cur.execute("INSERT INTO ints VALUES (" + ", ".join(["%s"] * 12) + ")", HIGHEST)
+            cur.execute("SELECT * FROM ints ORDER BY ti")
+            assert cur.fetchall() == (LOWEST, HIGHEST)
+            fields = cur._result.fields
+            assert [(f.type_code, f.length, f.flags & 32) for f in fields] == INTEGER_TYPES
+        # the binary protocol: each value in the width its type code promises
+        # (YEAR is 2 bytes there, as MySQL sends it, which Connector/Python's pure-Python
+        # reader does not know: it reads a YEAR from MySQL 8 wrong too)
+        cur = b.cursor(prepared=True)
+        cur.execute("SELECT ti, si, mi, bi, i, tu, su, mu, iu, bu, b FROM ints WHERE ti < ? "
+                    "ORDER BY ti", (1000,))
+        assert [tuple(r) for r in cur.fetchall()] == [LOWEST[:11], HIGHEST[:11]]
+        assert [d[1] for d in cur.description] == [t[0] for t in INTEGER_TYPES[:11]]
+        cur.execute("SELECT tu, mi, mu, iu FROM ints WHERE tu = ?", (255,))
+        assert cur.fetchall() == [(255, 8388607, 16777215, 2**32 - 1)]
+        cur.close()
+        plain = b.cursor()
+        plain.execute("SELECT * FROM ints ORDER BY ti")
+        assert [tuple(r) for r in plain.fetchall()] == [LOWEST, HIGHEST]
+        plain.close()
+        with a.cursor() as cur:  # COM_FIELD_LIST answers the same types
+            a._execute_command(4, b"ints\x00")  # COM_FIELD_LIST
+            got = []
+            while True:
+                packet = a._read_packet()
+                if packet.is_eof_packet():
+                    break
+                field = pymysql.protocol.FieldDescriptorPacket(packet._data, a.encoding)
+                got.append((field.type_code, field.length, field.flags & 32))
+            assert got == INTEGER_TYPES
+    finally:
+        a.close()
+        b.close()
+
+
+def test_literals_and_now_typed_as_mysql_types_them(port: int) -> None:
+    a, b = pymysql_conn(port), connector_conn(port)
+    try:
+        with a.cursor() as cur:
+            cur.execute("SELECT 'a', 'héllo', '', 1.5, 0.25, NOW(), UTC_TIMESTAMP(), CURDATE(), CURTIME()")
+            row = cur.fetchone()
+            assert row[:5] == ("a", "héllo", "", Decimal("1.5"), Decimal("0.25"))
+            fields = cur._result.fields
+            assert [(f.type_code, f.length, f.scale) for f in fields] == [
+                (253, 4, 0), (253, 20, 0), (253, 0, 0), (246, 4, 1), (246, 4, 2),
+                (12, 19, 0), (12, 19, 0), (10, 10, 0), (11, 10, 0)]
+            assert [f.name for f in fields[:4]] == ["a", "héllo", "", "1.5"]
+        cur = b.cursor(prepared=True)
+        cur.execute("SELECT 'a', 1.5, NOW() FROM DUAL WHERE 1 = ?", (1,))
+        got = cur.fetchall()
+        assert got[0][:2] == ("a", Decimal("1.5")) and got[0][2].microsecond == 0
+        assert [d[1] for d in cur.description] == [253, 246, 12]
+        cur.close()
+    finally:
+        a.close()
+        b.close()
+
+
+def test_declared_string_kinds(port: int) -> None:
+    with pymysql_conn(port) as a, a.cursor() as cur:
+        cur.execute("CREATE TABLE s (tt TINYTEXT, t TEXT, mt MEDIUMTEXT, lt LONGTEXT, "
+                    "e ENUM('x', 'long one'), v VARCHAR(10), d DECIMAL(5,2) UNSIGNED)")
+        cur.execute("INSERT INTO s VALUES ('a', 'b', 'c', 'd', 'long one', 'v', 1.25)")
+        cur.execute("SELECT * FROM s")
+        assert cur.fetchall() == (("a", "b", "c", "d", "long one", "v", Decimal("1.25")),)
+        assert [(f.type_code, f.length, f.flags & (256 | 32)) for f in cur._result.fields] == [
+            (252, 1020, 0), (252, 262140, 0), (252, 67108860, 0), (252, 4294967295, 0),
+            (254, 32, 256), (253, 40, 0), (246, 6, 32)]

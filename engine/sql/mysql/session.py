@@ -24,20 +24,24 @@ import apsw
 
 from aurora.engine.sql import Session
 from aurora.engine.sql import types as pgtypes
+from aurora.engine.sql.catalog import rel_oid
 from aurora.engine.sql.errors import to_sql_error
 from aurora.engine.sql.mysql import catalog, functions, infoschema, lexer, show, timezone, variables
 from aurora.engine.sql.mysql.errors import Where, err, syntax, to_mysql
+from aurora.engine.sql.mysql.lexer import SENTINEL
 from aurora.engine.sql.mysql.translate import Context, Translation, Unsafe, name_of, translate
 from aurora.engine.sqlapi import Column, Prepared, SqlError, StatementResult, TransactionStatus
 
 _DML = frozenset(("select", "insert", "update", "delete", "replace", "with", "values"))
 _VARIABLE = re.compile(r"mysql_(sys|user)var\('([^']*)'\)", re.I)
 _UNSAFE = object()  # cache marker: translate this text with its literals in place
+_DECIMAL = re.compile(r"(\d*)\.(\d*)")
 _TRIGGER_CHECK = (
     "SELECT (SELECT schema_version FROM pragma_schema_version), EXISTS (SELECT 1 FROM "
     "temp.sqlite_master WHERE type = 'trigger' AND name = ?)"
 )
 BOOL, INT8, TIMESTAMPTZ = pgtypes.BOOL, pgtypes.INT8, 1184
+NUMERIC, VARCHAR = 1700, 1043
 T = TypeVar("T")
 
 
@@ -113,6 +117,8 @@ class MySqlSession:
         self.found_rows = 0
         self.warnings: list[tuple[str, int, str]] = []
         self._auto: dict[tuple[str, str], tuple[int, str | None]] = {}
+        # id(session) -> (catalog version, {(table OID, column number): declared MySQL type})
+        self._declared: dict[int, tuple[int, dict[tuple[int, int], str]]] = {}
         self._inserted = 0
         self._wrote = False  # the open transaction has run a write
         self._direct_running = False  # a query on SQLite itself (information_schema) runs
@@ -255,8 +261,11 @@ class MySqlSession:
         if info is None:
             raise err(1146, "42S02", f"Table '{self._db}.{table}' doesn't exist")
         pat = lexer.like_regex(wildcard) if wildcard else None
+        declared = self._declared_types()
+        oid = rel_oid(table)
         return [
-            Column(c.name, c.type_oid, -1, c.typmod, 0, c.position)
+            Column(c.name, c.type_oid, -1, c.typmod, 0, c.position,
+                   declared.get((oid, c.position)))
             for c in info
             if pat is None or pat.match(c.name)
         ]
@@ -621,15 +630,45 @@ class MySqlSession:
         return out
 
     def _rename(self, entry: Translation, cols: list[Column], raw: list[str]) -> list[Column]:
+        """The session's columns with MySQL's names and, where the PostgreSQL type says
+        less than MySQL's column definition would, MySQL's type: a table column's declared
+        type (TINYINT, MEDIUMINT, UNSIGNED ...), a literal's length and scale."""
         names = entry.names
         out = []
         for i, c in enumerate(cols):
             name = c.name
             if names is not None and i < len(names) and names[i] is not None:
                 name = name_of(names[i] or "", raw)
+                if c.type_oid in (pgtypes.TEXT, NUMERIC) and c.table_oid == 0:
+                    c = _literal_column(c, names[i] or "", raw)
             if c.type_oid == BOOL:
                 c = dataclasses.replace(c, type_oid=INT8, type_size=8)
+            elif c.table_oid:
+                declared = self._declared_types().get((c.table_oid, c.column_number))
+                if declared is not None:
+                    c = dataclasses.replace(c, mysql_type=declared)
             out.append(c if name == c.name else dataclasses.replace(c, name=name))
+        return out
+
+    def _declared_types(self) -> dict[tuple[int, int], str]:
+        """(table OID, column number) -> the MySQL type this dialect's DDL declared, for the
+        current database; read again when its schema moved."""
+        pg = self.pg
+        version = pg.catalog.version
+        got = self._declared.get(id(pg))
+        if got is not None and got[0] == version:
+            return got[1]
+        by_table: dict[str, dict[str, str]] = {}
+        for table, column, declared in catalog.declared_types(pg.conn):
+            by_table.setdefault(table, {})[column.lower()] = declared
+        out: dict[tuple[int, int], str] = {}
+        for table, columns in by_table.items():
+            oid = rel_oid(table)
+            for info in pg.catalog.table_columns(table) or []:
+                declared = columns.get(info.name.lower())
+                if declared is not None:
+                    out[(oid, info.position)] = declared
+        self._declared[id(pg)] = (version, out)
         return out
 
     def _auto_column(self, table: str) -> str | None:
@@ -876,6 +915,25 @@ class MySqlSession:
         self._recover_failed()
         self.warnings = [("Error", mapped.errno or 1105, mapped.message)]
         return mapped
+
+
+def _literal_column(c: Column, template: str, raw: list[str]) -> Column:
+    """A result column that is one literal, typed as MySQL types it: a string is a
+    VARCHAR of its length ('a': VAR_STRING of 4 bytes in utf8mb4, not a BLOB), a decimal
+    number a DECIMAL of its digits (1.5: DECIMAL(2,1))."""
+    m = SENTINEL.fullmatch(template)
+    tok = raw[int(m.group(2)) - 1] if m is not None and m.group(1) == "l" else template
+    if not tok:
+        return c
+    if c.type_oid == pgtypes.TEXT and tok[0] in "'\"":
+        return dataclasses.replace(c, type_oid=VARCHAR, type_modifier=len(lexer.string_value(tok)) + 4)
+    d = _DECIMAL.fullmatch(tok) if c.type_oid == NUMERIC else None
+    if d is not None:
+        scale = len(d.group(2))
+        precision = len(d.group(1).lstrip("0")) + scale
+        if precision:
+            return dataclasses.replace(c, type_modifier=((precision << 16) | scale) + 4)
+    return c
 
 
 def _in_zone(rows: list[tuple], zoned: list[int], zone: dt.tzinfo) -> list[tuple]:

@@ -548,6 +548,8 @@ def _insert(tree: exp.Insert, tr: Translation, mode: str, ctx: Context) -> str:
         schema = tree.this
         cols = [c.name for c in schema.expressions] if isinstance(schema, exp.Schema) else cols
         tr.columns = cols
+    if isinstance(values, exp.Select) and tr.table:
+        _cast_to_columns(values, tr.table, cols or ctx.table_columns(tr.table) or [], ctx)
     if isinstance(values, exp.Values):
         tr.rows = len(values.expressions)
         a = values.args.get("alias")
@@ -578,6 +580,29 @@ def _insert(tree: exp.Insert, tr: Translation, mode: str, ctx: Context) -> str:
         return " ON CONFLICT DO UPDATE SET " + ", ".join(
             e.sql(dialect="postgres", identify=True) for e in items)
     return ""
+
+
+_TEMPORAL = {1114: "timestamp", 1184: "timestamptz"}
+
+
+def _cast_to_columns(select: exp.Select, table: str, names: list[str], ctx: Context) -> None:
+    """INSERT ... SELECT into DATETIME and TIMESTAMP columns: each value cast to its column's
+    type, as MySQL converts it (the PostgreSQL session stores a SELECT's values as they come:
+    a DATETIME into a TIMESTAMP would not be read in the session's zone)."""
+    items = select.expressions
+    if len(items) != len(names) or any(isinstance(e, exp.Star) for e in items):
+        return
+    for e, name in zip(items, names, strict=True):
+        got = ctx.column_type(table, name)
+        kind = _TEMPORAL.get(got[0]) if got is not None else None
+        if kind is None:
+            continue
+        target = e.this if isinstance(e, exp.Alias) else e
+        cast = exp.Cast(this=target.copy(), to=exp.DataType.build(kind))
+        if isinstance(e, exp.Alias):
+            e.set("this", cast)
+        else:
+            e.replace(cast)
 
 
 def _drop_defaults(tree: exp.Insert, values: exp.Values, names: list[str]) -> None:
