@@ -245,6 +245,25 @@ def test_defaults_and_on_update_of_both_kinds(pair) -> None:
     assert rows(s, "SHOW CREATE TABLE t")[0][1].count("timestamp") == 2
 
 
+def test_a_constant_default_is_fixed_when_declared_and_modify_converts(pair) -> None:
+    s, other = pair
+    s.execute("SET time_zone = '+02:00'")
+    s.execute("CREATE TABLE c (id INT PRIMARY KEY, ts TIMESTAMP NOT NULL DEFAULT '2000-01-01 00:00:00', "
+              "d DATETIME DEFAULT '2000-01-01 00:00:00')")
+    other.execute("INSERT INTO c (id) VALUES (1)")  # in UTC: the instant is the creator's
+    assert rows(other, "SELECT ts, d FROM c") == [(dt.datetime(1999, 12, 31, 22), dt.datetime(2000, 1, 1))]
+    assert rows(s, "SELECT ts, d FROM c") == [(dt.datetime(2000, 1, 1), dt.datetime(2000, 1, 1))]
+    assert rows(s, "SELECT id FROM c WHERE ts = '2000-01-01 00:00:00' AND d = '2000-01-01 00:00:00'") == [(1,)]
+    s.execute("ALTER TABLE c ADD COLUMN t2 TIMESTAMP NULL DEFAULT '2001-01-01 02:00:00'")
+    assert one(other, "SELECT t2 FROM c") == dt.datetime(2001, 1, 1)
+    # DATETIME to TIMESTAMP reads the wall time in the session's zone, and back
+    s.execute("ALTER TABLE c MODIFY d TIMESTAMP NULL")
+    assert rows(other, "SELECT d FROM c") == [(dt.datetime(1999, 12, 31, 22),)]
+    other.execute("ALTER TABLE c MODIFY ts DATETIME NOT NULL")
+    assert rows(s, "SELECT ts, d FROM c") == [(dt.datetime(1999, 12, 31, 22), dt.datetime(2000, 1, 1))]
+    assert rows(s, "SELECT id FROM c WHERE ts = '1999-12-31 22:00:00' AND d = '2000-01-01'") == [(1,)]
+
+
 def test_tables_made_before_keep_their_timestamp_columns(pair, monkeypatch) -> None:
     """A TIMESTAMP column created before time_zone applied is PostgreSQL ``timestamp``: it
     keeps reading and writing the wall time it was given."""

@@ -10,13 +10,14 @@ Each function takes ``run(pg_sql)`` and the raw SQLite connection for the side c
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import apsw
 
-from aurora.engine.sql.mysql import catalog
+from aurora.engine.sql.mysql import catalog, timezone
 from aurora.engine.sql.mysql import types as mytypes
 from aurora.engine.sql.mysql.lexer import pg_string, string_value, tokens, unquote
 from aurora.engine.sqlapi import SqlError
@@ -186,8 +187,9 @@ _TIME_DEFAULT = re.compile(
 )
 
 
-def _default(toks: Tokens, mytype: mytypes.MyType) -> tuple[str, str]:
-    """(MySQL text, PostgreSQL text) of a DEFAULT value."""
+def _default(toks: Tokens, mytype: mytypes.MyType, zone: dt.tzinfo) -> tuple[str, str]:
+    """(MySQL text, PostgreSQL text) of a DEFAULT value; a TIMESTAMP's is read in ``zone``,
+    the time_zone of the session that declares it, as MySQL fixes it then."""
     kind, t = toks.toks[toks.i] if toks.i < len(toks.toks) else ("", "")
     toks.next()
     if t == "(":
@@ -203,6 +205,13 @@ def _default(toks: Tokens, mytype: mytypes.MyType) -> tuple[str, str]:
         v = string_value(t)
         if mytype.is_integer or mytype.pg.startswith(("numeric", "real", "double")):
             return "'" + v + "'", v if re.fullmatch(r"-?\d+(\.\d*)?", v) else pg_string(v)
+        if mytype.pg in ("timestamp", "timestamptz"):
+            # stored as the session stores such a value (a TIMESTAMP as its UTC instant)
+            when = timezone.wall_time(v)
+            if when is not None:
+                if mytype.pg == "timestamptz":
+                    when = when.replace(tzinfo=zone).astimezone(dt.UTC)
+                return "'" + v.replace("'", "''") + "'", f"CAST('{when.isoformat(' ')}' AS {mytype.pg})"
         return "'" + v.replace("'", "''") + "'", pg_string(v)
     if kind == "num":
         return f"'{t}'", t
@@ -229,7 +238,7 @@ def _default(toks: Tokens, mytype: mytypes.MyType) -> tuple[str, str]:
     raise syntax_error(t)
 
 
-def parse_column(toks: Tokens, name: str) -> ColumnSpec:
+def parse_column(toks: Tokens, name: str, zone: dt.tzinfo = dt.UTC) -> ColumnSpec:
     base = toks.next().lower()
     if base == "double" and toks.peek_word() == "precision":
         toks.next()
@@ -272,7 +281,7 @@ def parse_column(toks: Tokens, name: str) -> ColumnSpec:
         elif toks.accept("null"):
             pass
         elif toks.accept("default"):
-            col.default_sql, col.default_pg = _default(toks, mt)
+            col.default_sql, col.default_pg = _default(toks, mt, zone)
         elif toks.accept("auto_increment"):
             col.auto_increment = True
             col.not_null = True
@@ -470,7 +479,7 @@ class CreateTable:
     as_select: str | None = None
 
 
-def parse_create_table(sql: str) -> CreateTable:
+def parse_create_table(sql: str, zone: dt.tzinfo = dt.UTC) -> CreateTable:
     toks = Tokens(sql)
     toks.expect("create")
     temporary = toks.accept("temporary")
@@ -498,7 +507,7 @@ def parse_create_table(sql: str) -> CreateTable:
             keys.append(key)
             continue
         name = unquote(it.next())
-        cols.append(parse_column(it, name))
+        cols.append(parse_column(it, name, zone))
     opts = parse_table_options(toks)
     return CreateTable(table, ine, cols, keys, opts, temporary)
 
@@ -556,9 +565,11 @@ def create_table(
     conn: apsw.Connection,
     show_create: Callable[[str], str],
     context_db: str | None = None,
+    zone: dt.tzinfo = dt.UTC,
 ) -> int:
-    """Run CREATE TABLE; the number of warnings (1050 for IF NOT EXISTS on an existing one)."""
-    ct = parse_create_table(sql)
+    """Run CREATE TABLE; the number of warnings (1050 for IF NOT EXISTS on an existing one).
+    ``zone``: the session's time_zone, which a TIMESTAMP's DEFAULT is read in."""
+    ct = parse_create_table(sql, zone)
     if catalog.real_name(conn, ct.table) is not None:
         if ct.if_not_exists:
             return 1
@@ -567,7 +578,7 @@ def create_table(
         text = show_create(ct.like)
         text = re.sub(r"^CREATE TABLE `(?:[^`]|``)*`", "CREATE TABLE " + catalog.q(ct.table), text)
         text = re.sub(r"\) ENGINE=(\w+) AUTO_INCREMENT=\d+", r") ENGINE=\1", text)  # starts at 1
-        return create_table(text, run, conn, show_create, context_db)
+        return create_table(text, run, conn, show_create, context_db, zone)
     if ct.as_select is not None:
         if ct.columns or not ct.as_select.strip():
             raise SqlError("0A000", "CREATE TABLE (columns) ... SELECT is not supported",
@@ -639,7 +650,7 @@ def drop_index(sql: str, run: Run) -> None:
     run(f"DROP INDEX {_pq(table + '_' + name)}")
 
 
-def alter_table(sql: str, run: Run, conn: apsw.Connection) -> None:
+def alter_table(sql: str, run: Run, conn: apsw.Connection, zone: dt.tzinfo = dt.UTC) -> None:
     toks = Tokens(sql)
     toks.expect("alter")
     toks.accept("online")
@@ -656,7 +667,7 @@ def alter_table(sql: str, run: Run, conn: apsw.Connection) -> None:
                 if s.peek() == "(":
                     raise SqlError("0A000", "ADD COLUMN (...) lists are not supported", errno=1235)
                 name = unquote(s.next())
-                col = parse_column(s, name)
+                col = parse_column(s, name, zone)
                 _position(s)
                 implicit = _implicit_default(col)
                 if implicit is not None:
@@ -711,12 +722,12 @@ def alter_table(sql: str, run: Run, conn: apsw.Connection) -> None:
         elif s.accept("modify"):
             s.accept("column")
             name = unquote(s.next())
-            _modify(table, name, name, s, run, conn)
+            _modify(table, name, name, s, run, conn, zone)
         elif s.accept("change"):
             s.accept("column")
             old = unquote(s.next())
             new = unquote(s.next())
-            _modify(table, old, new, s, run, conn)
+            _modify(table, old, new, s, run, conn, zone)
         elif s.accept("rename", "column"):
             old = unquote(s.next())
             s.expect("to")
@@ -742,7 +753,7 @@ def alter_table(sql: str, run: Run, conn: apsw.Connection) -> None:
                 col = catalog.describe(conn, table)
                 spec_col = next((c for c in (col.columns if col else []) if c.name.lower() == name.lower()), None)
                 mt = _mytype_of(spec_col, name)
-                shown, pg = _default(s, mt)
+                shown, pg = _default(s, mt, zone)
                 run(f"ALTER TABLE {t} ALTER COLUMN {_pq(name)} SET DEFAULT {pg}")
                 conn.execute(
                     "UPDATE _aurora_mysql_columns SET default_sql=? WHERE lower(table_name)=lower(?)"
@@ -807,9 +818,11 @@ def _mytype_of(col: catalog.ColumnDesc | None, name: str) -> mytypes.MyType:
         return mytypes.MyType(col.mysql_type, "text")
 
 
-def _modify(table: str, old: str, new: str, s: Tokens, run: Run, conn: apsw.Connection) -> None:
+def _modify(
+    table: str, old: str, new: str, s: Tokens, run: Run, conn: apsw.Connection, zone: dt.tzinfo
+) -> None:
     t = _pq(table)
-    col = parse_column(s, new)
+    col = parse_column(s, new, zone)
     _position(s)
     desc = catalog.describe(conn, table)
     cur = next((c for c in (desc.columns if desc else []) if c.name.lower() == old.lower()), None)
@@ -821,6 +834,11 @@ def _modify(table: str, old: str, new: str, s: Tokens, run: Run, conn: apsw.Conn
     old_type = _mytype_of(cur, new)
     if old_type.pg != col.mytype.pg:
         run(f"ALTER TABLE {t} ALTER COLUMN {c} TYPE {col.mytype.pg} USING {c}")
+        if {old_type.pg, col.mytype.pg} == {"timestamp", "timestamptz"}:
+            # The session keeps the stored values as they were: read each as its old kind
+            # and store it as the new one (a DATETIME becomes the instant its wall time is in
+            # the session's zone, a TIMESTAMP that zone's wall time), as MySQL converts them.
+            run(f"UPDATE {t} SET {c} = CAST(CAST({c} AS text) AS {old_type.pg})")
     if old_type.check != col.mytype.check:
         run(f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {_pq('_my_range_' + old)}")
         if old != new:

@@ -89,6 +89,15 @@ def postgres_name(tz: dt.tzinfo) -> str:
     return f"{sign}{hours:02d}:{rest:02d}"
 
 
+def wall_time(text: str) -> dt.datetime | None:
+    """A DATETIME literal's value ('2024-06-01 12:00:00', '2024-06-01'), None if it is none."""
+    try:
+        d = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return d if d.tzinfo is None else None
+
+
 def _wall(v: object, tz: dt.tzinfo) -> dt.datetime | None:
     """A value as a wall time of ``tz``: text as SQLite stores it (a TIMESTAMP column's
     with its UTC offset), a date, a datetime; None when it is none of these."""
