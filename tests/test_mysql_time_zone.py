@@ -188,6 +188,11 @@ def test_two_sessions_in_two_zones_see_one_timestamp_instant(pair) -> None:
     assert rows(tokyo, "SELECT EXTRACT(HOUR FROM ts), DATE(ts), UNIX_TIMESTAMP(ts), "
                        "CONVERT_TZ(ts, '+09:00', '+00:00') FROM t WHERE id = 1") == [
         (19, dt.date(2024, 6, 1), 1717236000, dt.datetime(2024, 6, 1, 10))]
+    # used as a string, a TIMESTAMP is its wall time too (as a DATETIME's text is)
+    text, d_text, like = rows(tokyo, "SELECT CAST(ts AS CHAR), CONCAT(d, ''), x.ts LIKE '2024-06-01 19:%' "
+                                     "FROM t x WHERE id = 1")[0]
+    assert text.startswith("2024-06-01 19:00:00") and d_text.startswith("2024-06-01 12:00:00")
+    assert "+" not in text and like == 1
     paris.execute("UPDATE t SET ts = ? WHERE id = ?", (dt.datetime(2024, 12, 24, 18), 2))
     assert one(tokyo, "SELECT ts FROM t WHERE id = 2") == dt.datetime(2024, 12, 25, 2)  # CET
     # one statement text, cached, runs in whatever zone the session is in now

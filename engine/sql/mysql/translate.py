@@ -212,6 +212,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
             for e, n in zip(tree.expressions, names, strict=True)
         ]
     _decimal_scales(tree, ctx)
+    _timestamps_as_text(tree, ctx)
     tree = rewrite(tree)
     suffix = ""
     if isinstance(tree, exp.Insert):
@@ -446,13 +447,10 @@ def _json_path(path: exp.Expression) -> exp.Expression:
     return path
 
 
-def _decimal_scales(tree: exp.Expression, ctx: Context) -> None:
-    """Note on each ``/`` and AVG the scale of its dividend (or argument) where the schema
-    tells it: MySQL's quotient has that scale plus div_precision_increment (4); a DOUBLE
-    operand makes a DOUBLE. Unknown scales count as 0 (integers, the common case)."""
-    divs = list(tree.find_all(exp.Div, exp.Avg))
-    if not divs:
-        return
+def _column_types(
+    tree: exp.Expression, ctx: Context
+) -> Callable[[exp.Column], tuple[int, int] | None]:
+    """(type OID, typmod) of a column the statement names, by its tables and aliases."""
     tables: dict[str, str] = {}
     for t in tree.find_all(exp.Table):
         if isinstance(t.this, exp.Identifier):
@@ -468,6 +466,46 @@ def _decimal_scales(tree: exp.Expression, ctx: Context) -> None:
             if got is not None:
                 return got
         return None
+
+    return column
+
+
+_TEXTS = (exp.DataType.Type.CHAR, exp.DataType.Type.NCHAR, exp.DataType.Type.VARCHAR,
+          exp.DataType.Type.NVARCHAR, exp.DataType.Type.TEXT)
+
+
+def _timestamps_as_text(tree: exp.Expression, ctx: Context) -> None:
+    """A TIMESTAMP column (timestamptz) used as a string (CAST AS CHAR, CONCAT, LIKE, SUBSTR,
+    LEFT, RIGHT) is its wall time in the session's zone, as MySQL reads it: cast to
+    timestamp first (the session's text of a timestamptz is its UTC storage form)."""
+    operands: list[exp.Expression] = []
+    for node in tree.find_all(exp.Cast, exp.Concat, exp.ConcatWs, exp.Like, exp.Substring,
+                              exp.Left, exp.Right):
+        if isinstance(node, exp.Cast):
+            if node.to.this in _TEXTS:
+                operands.append(node.this)
+        elif isinstance(node, exp.Concat | exp.ConcatWs):
+            operands.extend(node.expressions)
+        else:
+            operands.append(node.this)
+    columns = [e for e in operands if isinstance(e, exp.Column)]
+    if not columns:
+        return
+    column = _column_types(tree, ctx)
+    for c in columns:
+        got = column(c)
+        if got is not None and got[0] == 1184:
+            c.replace(exp.Cast(this=c.copy(), to=exp.DataType.build("timestamp")))
+
+
+def _decimal_scales(tree: exp.Expression, ctx: Context) -> None:
+    """Note on each ``/`` and AVG the scale of its dividend (or argument) where the schema
+    tells it: MySQL's quotient has that scale plus div_precision_increment (4); a DOUBLE
+    operand makes a DOUBLE. Unknown scales count as 0 (integers, the common case)."""
+    divs = list(tree.find_all(exp.Div, exp.Avg))
+    if not divs:
+        return
+    column = _column_types(tree, ctx)
 
     def scale(e: exp.Expression) -> int | str | None:
         while isinstance(e, exp.Paren):

@@ -147,8 +147,10 @@ def pg_oid_spelling(oid: int, typmod: int) -> str:
         return "blob"
     if oid == 1082:
         return "date"
-    if oid in (1114, 1184):
+    if oid == 1114:
         return "datetime"
+    if oid == 1184:
+        return "timestamp"  # an instant, shown in the session's time_zone: MySQL's TIMESTAMP
     if oid == 1083:
         return "time"
     if oid in (114, 3802):
