@@ -409,14 +409,19 @@ def test_literals_and_now_typed_as_mysql_types_them(port: int) -> None:
     a, b = pymysql_conn(port), connector_conn(port)
     try:
         with a.cursor() as cur:
-            cur.execute("SELECT 'a', 'héllo', '', 1.5, 0.25, NOW(), UTC_TIMESTAMP(), CURDATE(), CURTIME()")
+            cur.execute("SELECT 'a', 'héllo', '', 1.5, 0.25, -1.5, NOW(), UTC_TIMESTAMP(), CURDATE(), "
+                        "CURTIME(), NOW(3)")
             row = cur.fetchone()
-            assert row[:5] == ("a", "héllo", "", Decimal("1.5"), Decimal("0.25"))
+            assert row[:6] == ("a", "héllo", "", Decimal("1.5"), Decimal("0.25"), Decimal("-1.5"))
             fields = cur._result.fields
+            # as MySQL 8 (and MariaDB 10.11, checked) describe them
             assert [(f.type_code, f.length, f.scale) for f in fields] == [
-                (253, 4, 0), (253, 20, 0), (253, 0, 0), (246, 4, 1), (246, 4, 2),
-                (12, 19, 0), (12, 19, 0), (10, 10, 0), (11, 10, 0)]
+                (253, 4, 0), (253, 20, 0), (253, 0, 0), (246, 4, 1), (246, 5, 2), (246, 4, 1),
+                (12, 19, 0), (12, 19, 0), (10, 10, 0), (11, 10, 0), (12, 23, 3)]
             assert [f.name for f in fields[:4]] == ["a", "héllo", "", "1.5"]
+            for text in ("ab", "abcd"):  # one cached translation, each its own length
+                cur.execute(f"SELECT '{text}' AS x, 12.5 AS y")
+                assert [(f.length, f.scale) for f in cur._result.fields] == [(4 * len(text), 0), (5, 1)]
         cur = b.cursor(prepared=True)
         cur.execute("SELECT 'a', 1.5, NOW() FROM DUAL WHERE 1 = ?", (1,))
         got = cur.fetchall()

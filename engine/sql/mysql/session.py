@@ -625,7 +625,7 @@ class MySqlSession:
         if cached is not None and cached[0] is cols:
             return cached[1]
         out = self._rename(entry, cols, raw)
-        if not entry.names or not any(n and "'__myl" in n for n in entry.names):
+        if not any(n and "'__myl" in n for n in (entry.names or []) + (entry.literals or [])):
             entry.described = (cols, out)  # the PostgreSQL plan keeps its list: reuse ours
         return out
 
@@ -633,14 +633,14 @@ class MySqlSession:
         """The session's columns with MySQL's names and, where the PostgreSQL type says
         less than MySQL's column definition would, MySQL's type: a table column's declared
         type (TINYINT, MEDIUMINT, UNSIGNED ...), a literal's length and scale."""
-        names = entry.names
+        names, literals = entry.names, entry.literals
         out = []
         for i, c in enumerate(cols):
             name = c.name
             if names is not None and i < len(names) and names[i] is not None:
                 name = name_of(names[i] or "", raw)
-                if c.type_oid in (pgtypes.TEXT, NUMERIC) and c.table_oid == 0:
-                    c = _literal_column(c, names[i] or "", raw)
+            if literals is not None and i < len(literals) and literals[i] is not None:
+                c = _literal_column(c, literals[i] or "", raw)
             if c.type_oid == BOOL:
                 c = dataclasses.replace(c, type_oid=INT8, type_size=8)
             elif c.table_oid:
@@ -920,7 +920,7 @@ class MySqlSession:
 def _literal_column(c: Column, template: str, raw: list[str]) -> Column:
     """A result column that is one literal, typed as MySQL types it: a string is a
     VARCHAR of its length ('a': VAR_STRING of 4 bytes in utf8mb4, not a BLOB), a decimal
-    number a DECIMAL of its digits (1.5: DECIMAL(2,1))."""
+    number a DECIMAL of its digits (1.5: DECIMAL(2,1); -1.5 too: a sign is counted in both)."""
     m = SENTINEL.fullmatch(template)
     tok = raw[int(m.group(2)) - 1] if m is not None and m.group(1) == "l" else template
     if not tok:
@@ -928,9 +928,9 @@ def _literal_column(c: Column, template: str, raw: list[str]) -> Column:
     if c.type_oid == pgtypes.TEXT and tok[0] in "'\"":
         return dataclasses.replace(c, type_oid=VARCHAR, type_modifier=len(lexer.string_value(tok)) + 4)
     d = _DECIMAL.fullmatch(tok) if c.type_oid == NUMERIC else None
-    if d is not None:
+    if d is not None:  # 0.25: DECIMAL(3,2), 5 characters, as MySQL counts its digits
         scale = len(d.group(2))
-        precision = len(d.group(1).lstrip("0")) + scale
+        precision = len(d.group(1)) + scale
         if precision:
             return dataclasses.replace(c, type_modifier=((precision << 16) | scale) + 4)
     return c

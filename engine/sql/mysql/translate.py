@@ -46,6 +46,8 @@ class Translation:
     parts: list[str]  # text between literal slots
     slots: list[int]  # for each gap, the index of the literal that fills it
     names: list[str | None] | None = None  # MySQL result names, sentinels inside
+    # for each result column that is one literal, its text (a sentinel): its type follows it
+    literals: list[str | None] | None = None
     table: str | None = None  # INSERT target; UPDATE's, when it is one table
     columns: list[str] | None = None  # INSERT column list as written
     mode: str = ""  # "" | ignore | upsert | replace
@@ -204,6 +206,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _check_literals(tree)
     tr = Translation(kind, [], [], nparams=nparams, calc_found_rows=calc)
     names = _result_names(tree, key) if kind == "select" else None
+    tr.literals = _literal_items(tree) if kind == "select" else None
     _tables(tree, ctx, tr)
     if tr.direct and names is not None and isinstance(tree, exp.Select):
         # MySQL 8 names information_schema's columns in capitals whatever the query wrote
@@ -841,6 +844,21 @@ def _result_names(tree: exp.Expression, key: str) -> list[str | None] | None:
         else:
             names.append(text)
     return names
+
+
+def _literal_items(tree: exp.Expression) -> list[str | None] | None:
+    """For each result column that is one literal (or a negated number), its MySQL text,
+    a sentinel while literals are cut out; None if there is none (or a ``*``)."""
+    if not isinstance(tree, exp.Select):
+        return None
+    out: list[str | None] = []
+    for e in tree.expressions:
+        if isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star)):
+            return None
+        e = e.this if isinstance(e, exp.Alias) else e
+        e = e.this if isinstance(e, exp.Neg) else e
+        out.append(e.sql(dialect="mysql") if isinstance(e, exp.Literal) else None)
+    return out if any(out) else None
 
 
 def _select_items(key: str) -> list[str] | None:
