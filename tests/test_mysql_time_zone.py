@@ -286,6 +286,14 @@ def test_tables_made_before_keep_their_timestamp_columns(pair, monkeypatch) -> N
     s.execute("INSERT INTO old VALUES (1, '2024-06-01 12:00:00')")
     assert one(other, "SELECT ts FROM old") == dt.datetime(2024, 6, 1, 12)
     assert one(s, "SELECT id FROM old WHERE ts = '2024-06-01 12:00:00'") == 1
+    s.execute("ALTER TABLE old ALTER COLUMN ts SET DEFAULT '2000-01-01 00:00:00'")
+    s.execute("INSERT INTO old (id) VALUES (2)")
+    assert one(other, "SELECT ts FROM old WHERE id = 2") == dt.datetime(2000, 1, 1)
+    # MODIFY makes it a TIMESTAMP of today: its values were UTC's wall times
+    s.execute("ALTER TABLE old MODIFY ts TIMESTAMP NULL")
+    assert rows(other, "SELECT ts FROM old ORDER BY id") == [(dt.datetime(2024, 6, 1, 12),), (dt.datetime(2000, 1, 1),)]
+    assert rows(s, "SELECT ts FROM old ORDER BY id") == [(dt.datetime(2024, 6, 1, 14),), (dt.datetime(2000, 1, 1, 2),)]
+    assert rows(other, "SELECT id FROM old WHERE ts = '2024-06-01 12:00:00'") == [(1,)]
 
 
 # --- over the wire --------------------------------------------------------------------------------

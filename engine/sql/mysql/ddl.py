@@ -10,6 +10,7 @@ Each function takes ``run(pg_sql)`` and the raw SQLite connection for the side c
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -752,7 +753,7 @@ def alter_table(sql: str, run: Run, conn: apsw.Connection, zone: dt.tzinfo = dt.
             if s.accept("set", "default"):
                 col = catalog.describe(conn, table)
                 spec_col = next((c for c in (col.columns if col else []) if c.name.lower() == name.lower()), None)
-                mt = _mytype_of(spec_col, name)
+                mt = _mytype_of(spec_col, name, conn, table)
                 shown, pg = _default(s, mt, zone)
                 run(f"ALTER TABLE {t} ALTER COLUMN {_pq(name)} SET DEFAULT {pg}")
                 conn.execute(
@@ -806,16 +807,33 @@ def _position(s: Tokens) -> None:
         s.next()
 
 
-def _mytype_of(col: catalog.ColumnDesc | None, name: str) -> mytypes.MyType:
+def _mytype_of(
+    col: catalog.ColumnDesc | None, name: str, conn: apsw.Connection, table: str
+) -> mytypes.MyType:
     if col is None:
         return mytypes.MyType("text", "text")
     m = re.match(r"(\w+)(?:\((.*)\))?(\s+unsigned)?", col.mysql_type)
     assert m
     args = [a.strip() for a in (m.group(2) or "").split(",") if a.strip()]
     try:
-        return mytypes.column_type(m.group(1), args, bool(m.group(3)), name)
+        mt = mytypes.column_type(m.group(1), args, bool(m.group(3)), name)
     except ValueError:
         return mytypes.MyType(col.mysql_type, "text")
+    if mt.pg == "timestamptz" and _stored_oid(conn, table, name) == 1114:
+        # a TIMESTAMP made before time_zone applied is a PostgreSQL timestamp
+        mt = dataclasses.replace(mt, pg="timestamp")
+    return mt
+
+
+def _stored_oid(conn: apsw.Connection, table: str, column: str) -> int | None:
+    """The PostgreSQL type OID the session stores ``table.column`` as."""
+    try:
+        got = conn.execute(
+            "SELECT type_oid FROM _aurora_columns WHERE lower(table_name)=lower(?) "
+            "AND lower(column_name)=lower(?)", (table, column)).fetchall()
+    except apsw.SQLError:
+        return None
+    return got[0][0] if got else None
 
 
 def _modify(
@@ -831,14 +849,18 @@ def _modify(
     if old != new:
         run(f"ALTER TABLE {t} RENAME COLUMN {_pq(old)} TO {_pq(new)}")
     c = _pq(new)
-    old_type = _mytype_of(cur, new)
+    old_type = _mytype_of(cur, new, conn, table)
     if old_type.pg != col.mytype.pg:
         run(f"ALTER TABLE {t} ALTER COLUMN {c} TYPE {col.mytype.pg} USING {c}")
         if {old_type.pg, col.mytype.pg} == {"timestamp", "timestamptz"}:
             # The session keeps the stored values as they were: read each as its old kind
             # and store it as the new one (a DATETIME becomes the instant its wall time is in
             # the session's zone, a TIMESTAMP that zone's wall time), as MySQL converts them.
-            run(f"UPDATE {t} SET {c} = CAST(CAST({c} AS text) AS {old_type.pg})")
+            # A TIMESTAMP made before time_zone applied held UTC's wall times (NOW() was UTC).
+            value = (f"CAST(CAST({c} AS text) || '+00:00' AS timestamptz)"
+                     if cur.mysql_type.startswith("timestamp") and old_type.pg == "timestamp"
+                     else f"CAST(CAST({c} AS text) AS {old_type.pg})")
+            run(f"UPDATE {t} SET {c} = {value}")
     if old_type.check != col.mytype.check:
         run(f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {_pq('_my_range_' + old)}")
         if old != new:
