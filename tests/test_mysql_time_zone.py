@@ -451,3 +451,20 @@ def test_declared_string_kinds(port: int) -> None:
         assert [(f.type_code, f.length, f.flags & (256 | 32)) for f in cur._result.fields] == [
             (252, 1020, 0), (252, 262140, 0), (252, 67108860, 0), (252, 4294967295, 0),
             (254, 32, 256), (253, 40, 0), (246, 6, 32)]
+
+
+def test_binary_integers_take_their_type_codes_width() -> None:
+    from aurora.engine.mywire import types as t
+
+    for declared, value, width in [("tinyint", -128, 1), ("tinyint unsigned", 255, 1),
+                                   ("smallint", -32768, 2), ("smallint unsigned", 65535, 2),
+                                   ("mediumint", -8388608, 4), ("mediumint unsigned", 16777215, 4),
+                                   ("int", -(2**31), 4), ("int unsigned", 2**32 - 1, 4),
+                                   ("bigint", -(2**63), 8), ("bigint unsigned", 2**63 - 1, 8),
+                                   ("year", 2155, 2), ("tinyint(1)", 1, 1)]:
+        mt = t.mysql_type(20, -1, declared)
+        data = t.binary_encoder(mt)(value)
+        assert len(data) == width, declared
+        signed = not mt.flags & t.UNSIGNED_FLAG
+        assert int.from_bytes(data, "little", signed=signed) == value, declared
+    assert t.mysql_type(23, -1, "varchar(10)") == t.mysql_type(23)  # the OID says enough

@@ -2,9 +2,12 @@
 text and binary protocols, and binary-protocol parameters.
 
 A session describes its columns with PostgreSQL OIDs and type modifiers (the SQL layer is
-shared with the PostgreSQL front end); :func:`mysql_type` turns one into what a MySQL column
-definition carries. Text-protocol values are encoded by their Python type; binary-protocol
-values must match the type code announced for their column, so those encoders coerce.
+shared with the PostgreSQL front end), and a table column with the MySQL type it was declared
+with where the OID says less (TINYINT, MEDIUMINT, UNSIGNED, YEAR, the TEXT kinds, ENUM);
+:func:`mysql_type` turns these into what a MySQL column definition carries. Text-protocol
+values are encoded by their Python type; binary-protocol values must match the type code
+announced for their column (TINY 1 byte, SHORT and YEAR 2, INT24 and LONG 4, LONGLONG 8,
+unsigned where the column is), so those encoders coerce.
 """
 
 from __future__ import annotations

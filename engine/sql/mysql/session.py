@@ -499,7 +499,7 @@ class MySqlSession:
         it compares (it does to one it stores)."""
         try:
             p = self._guarded(lambda: self.pg.prepare(text, [0] * entry.nparams))
-        except SqlError:
+        except Exception:
             return []  # the statement itself will say why
         return [i for i, oid in enumerate(p.param_oids) if oid == TIMESTAMPTZ]
 
