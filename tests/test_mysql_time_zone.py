@@ -393,6 +393,9 @@ def test_integer_columns_carry_mysql_type_codes_in_both_protocols(port: int) -> 
         assert [d[1] for d in cur.description] == [t[0] for t in INTEGER_TYPES[:11]]
         cur.execute("SELECT tu, mi, mu, iu FROM ints WHERE tu = ?", (255,))
         assert cur.fetchall() == [(255, 8388607, 16777215, 2**32 - 1)]
+        # a UNION's column is not bounded by its first arm's table column
+        cur.execute("SELECT ti FROM ints WHERE ti = ? UNION ALL SELECT 1000", (127,))
+        assert cur.fetchall() == [(127,), (1000,)]
         cur.close()
         plain = b.cursor()
         plain.execute("SELECT * FROM ints ORDER BY ti")

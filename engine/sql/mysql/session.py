@@ -643,7 +643,7 @@ class MySqlSession:
                 c = _literal_column(c, literals[i] or "", raw)
             if c.type_oid == BOOL:
                 c = dataclasses.replace(c, type_oid=INT8, type_size=8)
-            elif c.table_oid:
+            elif c.table_oid and not entry.compound:
                 declared = self._declared_types().get((c.table_oid, c.column_number))
                 if declared is not None:
                     c = dataclasses.replace(c, mysql_type=declared)

@@ -48,6 +48,8 @@ class Translation:
     names: list[str | None] | None = None  # MySQL result names, sentinels inside
     # for each result column that is one literal, its text (a sentinel): its type follows it
     literals: list[str | None] | None = None
+    # UNION / INTERSECT / EXCEPT: a column's table (its first arm's) does not bound its values
+    compound: bool = False
     table: str | None = None  # INSERT target; UPDATE's, when it is one table
     columns: list[str] | None = None  # INSERT column list as written
     mode: str = ""  # "" | ignore | upsert | replace
@@ -207,6 +209,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     tr = Translation(kind, [], [], nparams=nparams, calc_found_rows=calc)
     names = _result_names(tree, key) if kind == "select" else None
     tr.literals = _literal_items(tree) if kind == "select" else None
+    tr.compound = isinstance(tree, (exp.Union, exp.Intersect, exp.Except))
     _tables(tree, ctx, tr)
     if tr.direct and names is not None and isinstance(tree, exp.Select):
         # MySQL 8 names information_schema's columns in capitals whatever the query wrote
