@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -121,7 +122,7 @@ def test_now_follows_the_zone_utc_functions_do_not(pair) -> None:
     s, _ = pair
     s.execute("SET time_zone = '+05:30'")
     for local in ["NOW()", "CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP()", "LOCALTIME()",
-                  "LOCALTIMESTAMP", "SYSDATE()"]:
+                  "LOCALTIMESTAMP", "SYSDATE()", "NOW(6)", "SYSDATE(3)"]:
         assert _minutes(s, local, "UTC_TIMESTAMP()") == 330, local
     now, utc = rows(s, "SELECT NOW(), UTC_TIMESTAMP()")[0]
     assert now.microsecond == 0 and utc.microsecond == 0  # DATETIME(0), as MySQL
@@ -140,6 +141,11 @@ def test_now_follows_the_zone_utc_functions_do_not(pair) -> None:
     assert _minutes(s, "NOW()", "UTC_TIMESTAMP()") in (-300, -240)
     assert one(s, "SELECT FROM_UNIXTIME(1719835200)") == dt.datetime(2024, 7, 1, 8, 0)  # EDT
     assert one(s, "SELECT UNIX_TIMESTAMP('2024-01-01 00:00:00')") == 1704085200  # EST
+    s.execute("BEGIN")  # SYSDATE() is the time it runs (NOW(), here, the transaction's start)
+    first = one(s, "SELECT SYSDATE()")
+    time.sleep(1.1)
+    assert one(s, "SELECT SYSDATE()") > first
+    s.execute("COMMIT")
     s.execute("SET time_zone = SYSTEM")
     assert _minutes(s, "NOW()", "UTC_TIMESTAMP()") == 0
     assert one(s, "SELECT FROM_UNIXTIME(0)") == dt.datetime(1970, 1, 1)

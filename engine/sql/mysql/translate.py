@@ -112,7 +112,7 @@ _FUNCS = {
     "FOUND_ROWS": "mysql_found_rows",
 }
 _VAR_FUNCS = {"VERSION": "version", "AURORA_VERSION": "aurora_version"}
-_NOW = {"NOW", "SYSDATE", "LOCALTIME", "LOCALTIMESTAMP", "CURRENT_TIMESTAMP"}
+_NOW = {"NOW", "LOCALTIME", "LOCALTIMESTAMP", "CURRENT_TIMESTAMP"}
 _SIMPLE: dict[type, str] = {
     exp.DayOfWeek: "mysql_dayofweek",
     exp.DayOfMonth: "mysql_dayofmonth",
@@ -420,6 +420,8 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
             return _fn("mysql_sysvar", exp.Literal.string(_VAR_FUNCS[name]))
         if name in _NOW:
             return _now(node.expressions[0] if node.expressions else None)
+        if name == "SYSDATE":  # the time it runs, not the statement's
+            return _now(node.expressions[0] if node.expressions else None, "clock_timestamp()")
         if name in ("JSON_UNQUOTE", "JSON_LENGTH", "JSON_TYPE") and len(node.expressions) == 1:
             return _fn("mysql_" + name.lower(), node.expressions[0])
         if name == "WEEKDAY" and len(node.expressions) == 1:
