@@ -283,7 +283,7 @@ def test_tables_made_before_keep_their_timestamp_columns(pair, monkeypatch) -> N
 
     def as_before(*args: object) -> mytypes.MyType:
         t = made(*args)  # type: ignore[arg-type]
-        return dataclasses.replace(t, pg="timestamp") if t.pg == "timestamptz" else t
+        return dataclasses.replace(t, pg="timestamp") if t.pg_base == "timestamptz" else t
 
     monkeypatch.setattr(mytypes, "column_type", as_before)
     s.execute("CREATE TABLE old (id INT PRIMARY KEY, ts TIMESTAMP NULL)")
@@ -477,3 +477,32 @@ def test_binary_integers_take_their_type_codes_width() -> None:
         signed = not mt.flags & t.UNSIGNED_FLAG
         assert int.from_bytes(data, "little", signed=signed) == value, declared
     assert t.mysql_type(23, -1, "varchar(10)") == t.mysql_type(23)  # the OID says enough
+
+
+def test_temporal_columns_keep_their_fractional_digits(port: int) -> None:
+    """A DATETIME or TIMESTAMP keeps fsp digits (0 unless declared), rounding a value written
+    with more as MySQL does, and is described with them (DATETIME: 19 characters)."""
+    a, b = pymysql_conn(port), connector_conn(port)
+    try:
+        with a.cursor() as cur:
+            cur.execute("CREATE TABLE f (id INT PRIMARY KEY, d DATETIME, ts TIMESTAMP NULL, "
+                        "d3 DATETIME(3), t6 TIMESTAMP(6) NULL)")
+            cur.execute("INSERT INTO f VALUES (1, '2024-06-01 12:00:00.7', '2024-06-01 12:00:00.2', "
+                        "'2024-06-01 12:00:00.1236', '2024-06-01 12:00:00.123456')")
+            cur.execute("INSERT INTO f SELECT 2, d3, t6, t6, d3 FROM f")
+            cur.execute("SELECT d, ts, d3, t6 FROM f ORDER BY id")
+            assert cur.fetchall() == (
+                (dt.datetime(2024, 6, 1, 12, 0, 1), dt.datetime(2024, 6, 1, 12),
+                 dt.datetime(2024, 6, 1, 12, 0, 0, 124000), dt.datetime(2024, 6, 1, 12, 0, 0, 123456)),
+                (dt.datetime(2024, 6, 1, 12), dt.datetime(2024, 6, 1, 12),
+                 dt.datetime(2024, 6, 1, 12, 0, 0, 123000), dt.datetime(2024, 6, 1, 12, 0, 0, 124000)))
+            assert [(f.type_code, f.length, f.scale) for f in cur._result.fields] == [
+                (12, 19, 0), (7, 19, 0), (12, 23, 3), (7, 26, 6)]
+        cur = b.cursor(prepared=True)
+        cur.execute("UPDATE f SET d = ? WHERE id = ?", (dt.datetime(2024, 6, 1, 12, 0, 0, 600000), 2))
+        cur.execute("SELECT d, ts FROM f WHERE id = ?", (2,))
+        assert cur.fetchall() == [(dt.datetime(2024, 6, 1, 12, 0, 1), dt.datetime(2024, 6, 1, 12))]
+        cur.close()
+    finally:
+        a.close()
+        b.close()

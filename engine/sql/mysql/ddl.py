@@ -206,11 +206,11 @@ def _default(toks: Tokens, mytype: mytypes.MyType, zone: dt.tzinfo) -> tuple[str
         v = string_value(t)
         if mytype.is_integer or mytype.pg.startswith(("numeric", "real", "double")):
             return "'" + v + "'", v if re.fullmatch(r"-?\d+(\.\d*)?", v) else pg_string(v)
-        if mytype.pg in ("timestamp", "timestamptz"):
+        if mytype.pg_base in ("timestamp", "timestamptz"):
             # stored as the session stores such a value (a TIMESTAMP as its UTC instant)
             when = timezone.wall_time(v)
             if when is not None:
-                if mytype.pg == "timestamptz":
+                if mytype.pg_base == "timestamptz":
                     when = when.replace(tzinfo=zone).astimezone(dt.UTC)
                 return "'" + v.replace("'", "''") + "'", f"CAST('{when.isoformat(' ')}' AS {mytype.pg})"
         return "'" + v.replace("'", "''") + "'", pg_string(v)
@@ -229,7 +229,7 @@ def _default(toks: Tokens, mytype: mytypes.MyType, zone: dt.tzinfo) -> tuple[str
             fsp = join(toks.parens()).strip()
         shown = f"CURRENT_TIMESTAMP({fsp})" if fsp and fsp != "0" else "CURRENT_TIMESTAMP"
         # a TIMESTAMP (timestamptz) takes the instant; a DATETIME the session's wall time
-        clock = "CURRENT_TIMESTAMP" if mytype.pg == "timestamptz" else "LOCALTIMESTAMP"
+        clock = "CURRENT_TIMESTAMP" if mytype.pg_base == "timestamptz" else "LOCALTIMESTAMP"
         pg = clock if fsp and fsp != "0" else f"date_trunc('second', {clock})"
         return shown, pg
     if low in ("current_date", "curdate"):
@@ -819,7 +819,7 @@ def _mytype_of(
         mt = mytypes.column_type(m.group(1), args, bool(m.group(3)), name)
     except ValueError:
         return mytypes.MyType(col.mysql_type, "text")
-    if mt.pg == "timestamptz" and _stored_oid(conn, table, name) == 1114:
+    if mt.pg_base == "timestamptz" and _stored_oid(conn, table, name) == 1114:
         # a TIMESTAMP made before time_zone applied is a PostgreSQL timestamp
         mt = dataclasses.replace(mt, pg="timestamp")
     return mt
@@ -852,14 +852,14 @@ def _modify(
     old_type = _mytype_of(cur, new, conn, table)
     if old_type.pg != col.mytype.pg:
         run(f"ALTER TABLE {t} ALTER COLUMN {c} TYPE {col.mytype.pg} USING {c}")
-        if {old_type.pg, col.mytype.pg} == {"timestamp", "timestamptz"}:
+        if {old_type.pg_base, col.mytype.pg_base} == {"timestamp", "timestamptz"}:
             # The session keeps the stored values as they were: read each as its old kind
             # and store it as the new one (a DATETIME becomes the instant its wall time is in
             # the session's zone, a TIMESTAMP that zone's wall time), as MySQL converts them.
             # A TIMESTAMP made before time_zone applied held UTC's wall times (NOW() was UTC).
             value = (f"CAST(CAST({c} AS text) || '+00:00' AS timestamptz)"
                      if cur.mysql_type.startswith("timestamp") and old_type.pg == "timestamp"
-                     else f"CAST(CAST({c} AS text) AS {old_type.pg})")
+                     else f"CAST(CAST({c} AS text) AS {old_type.pg_base})")
             run(f"UPDATE {t} SET {c} = {value}")
     if old_type.check != col.mytype.check:
         run(f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {_pq('_my_range_' + old)}")

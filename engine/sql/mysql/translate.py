@@ -641,8 +641,10 @@ def _cast_to_columns(select: exp.Select, table: str, names: list[str], ctx: Cont
     for e, name in zip(items, names, strict=True):
         got = ctx.column_type(table, name)
         kind = _TEMPORAL.get(got[0]) if got is not None else None
-        if kind is None:
+        if kind is None or got is None:
             continue
+        if 0 <= got[1] <= 6:
+            kind = f"{kind}({got[1]})"  # rounded to the column's digits, as a write is
         target = e.this if isinstance(e, exp.Alias) else e
         cast = exp.Cast(this=target.copy(), to=exp.DataType.build(kind))
         if isinstance(e, exp.Alias):

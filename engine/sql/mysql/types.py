@@ -67,6 +67,11 @@ class MyType:
     is_string: bool = False
     is_integer: bool = False
 
+    @property
+    def pg_base(self) -> str:
+        """The PostgreSQL type without its modifier (``timestamptz`` of ``timestamptz(3)``)."""
+        return self.pg.split("(")[0]
+
 
 def column_type(base: str, args: list[str], unsigned: bool, col: str) -> MyType:
     """``base`` lower-cased (``varchar``), ``args`` the texts inside its parentheses."""
@@ -108,9 +113,12 @@ def column_type(base: str, args: list[str], unsigned: bool, col: str) -> MyType:
         return MyType("date", "date")
     if base in ("datetime", "timestamp", "time"):
         fsp = f"({args[0]})" if args and args[0] != "0" else ""
-        # a TIMESTAMP is an instant, read and shown in the session's time_zone: timestamptz
-        pg = {"time": "time", "datetime": "timestamp", "timestamp": "timestamptz"}[base]
-        return MyType(base + fsp, pg)
+        if base == "time":
+            return MyType(base + fsp, "time")
+        # a TIMESTAMP is an instant, read and shown in the session's time_zone: timestamptz;
+        # both kinds keep fsp digits, rounding a value written with more, as MySQL does
+        pg = "timestamp" if base == "datetime" else "timestamptz"
+        return MyType(base + fsp, f"{pg}({args[0] if args else 0})")
     if base == "json":
         return MyType("json", "jsonb")
     if base in ("enum", "set"):
