@@ -218,7 +218,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
             for e, n in zip(tree.expressions, names, strict=True)
         ]
     _decimal_scales(tree, ctx)
-    _timestamps_as_text(tree, ctx)
+    _temporal_operands(tree, ctx)
     tree = rewrite(tree)
     suffix = ""
     if isinstance(tree, exp.Insert):
@@ -482,10 +482,11 @@ _TEXTS = (exp.DataType.Type.CHAR, exp.DataType.Type.NCHAR, exp.DataType.Type.VAR
           exp.DataType.Type.NVARCHAR, exp.DataType.Type.TEXT)
 
 
-def _timestamps_as_text(tree: exp.Expression, ctx: Context) -> None:
+def _temporal_operands(tree: exp.Expression, ctx: Context) -> None:
     """A TIMESTAMP column (timestamptz) used as a string (CAST AS CHAR, CONCAT, LIKE, SUBSTR,
     LEFT, RIGHT) is its wall time in the session's zone, as MySQL reads it: cast to
-    timestamp first (the session's text of a timestamptz is its UTC storage form)."""
+    timestamp first (the session's text of a timestamptz is its UTC storage form). The
+    values of an IN list on a DATETIME or TIMESTAMP column are cast to its type."""
     operands: list[exp.Expression] = []
     for node in tree.find_all(exp.Cast, exp.Concat, exp.ConcatWs, exp.Like, exp.Substring,
                               exp.Left, exp.Right):
@@ -497,13 +498,23 @@ def _timestamps_as_text(tree: exp.Expression, ctx: Context) -> None:
         else:
             operands.append(node.this)
     columns = [e for e in operands if isinstance(e, exp.Column)]
-    if not columns:
+    lists = [n for n in tree.find_all(exp.In) if isinstance(n.this, exp.Column) and n.expressions]
+    if not columns and not lists:
         return
     column = _column_types(tree, ctx)
     for c in columns:
         got = column(c)
         if got is not None and got[0] == 1184:
             c.replace(exp.Cast(this=c.copy(), to=exp.DataType.build("timestamp")))
+    for node in lists:
+        # ``c IN ('2024-06-01 12:00:00', ...)``: the session types the values of a list
+        # by themselves (text, which never equals a stored DATETIME or TIMESTAMP): as c's
+        got = column(node.this)
+        kind = _TEMPORAL.get(got[0]) if got is not None else None
+        if kind is not None:
+            node.set("expressions", [
+                e if isinstance(e, exp.Column) else exp.Cast(this=e, to=exp.DataType.build(kind))
+                for e in node.expressions])
 
 
 def _decimal_scales(tree: exp.Expression, ctx: Context) -> None:
