@@ -193,6 +193,8 @@ def test_two_sessions_in_two_zones_see_one_timestamp_instant(pair) -> None:
                        "AND d IN ('2024-06-01 12:00:00') ") == [(1,)]
     assert rows(paris, "SELECT id FROM t WHERE ts IN (?, ?) ORDER BY id", "2024-06-01 12:00:00",
                 dt.datetime(2000, 1, 1)) == [(1,), (2,)]
+    assert rows(tokyo, "SELECT id FROM t WHERE d = ? ORDER BY id", "2024-06-01 19:00:00") == [(2,)]
+    assert rows(tokyo, "SELECT id FROM t WHERE d = ? ORDER BY id", dt.datetime(2024, 6, 1, 12)) == [(1,)]
     assert rows(paris, "SELECT id FROM t WHERE ts > ? AND d < ?", "2024-06-01 11:59:59",
                 "2024-06-01 12:30:00") == [(1,)]
     assert rows(tokyo, "SELECT EXTRACT(HOUR FROM ts), DATE(ts), UNIX_TIMESTAMP(ts), "

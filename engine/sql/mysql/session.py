@@ -40,7 +40,7 @@ _TRIGGER_CHECK = (
     "SELECT (SELECT schema_version FROM pragma_schema_version), EXISTS (SELECT 1 FROM "
     "temp.sqlite_master WHERE type = 'trigger' AND name = ?)"
 )
-BOOL, INT8, TIMESTAMPTZ = pgtypes.BOOL, pgtypes.INT8, 1184
+BOOL, INT8, TIMESTAMP, TIMESTAMPTZ = pgtypes.BOOL, pgtypes.INT8, 1114, 1184
 NUMERIC, VARCHAR = 1700, 1043
 T = TypeVar("T")
 
@@ -492,16 +492,19 @@ class MySqlSession:
             lambda: self._run(entry, text, params, raw, sql), read=entry.kind == "select"
         )
 
-    def _zoned_params(self, entry: Translation, text: str) -> list[int]:
-        """The parameters the session types timestamptz (compared with, or written to, a
-        TIMESTAMP column), asked once per translation: a client's DATETIME or text there is
-        a wall time of the session's zone, which the session does not apply to a parameter
-        it compares (it does to one it stores)."""
+    def _zoned_params(self, entry: Translation, text: str) -> list[tuple[int, bool]]:
+        """The parameters the session types timestamp or timestamptz (compared with, or
+        written to, a DATETIME or TIMESTAMP column), asked once per translation, and whether
+        theirs is the TIMESTAMP: a client's text there is a DATETIME (the session compares
+        a parameter's text as it comes), and a DATETIME given for a TIMESTAMP is a wall time
+        of the session's zone (the session applies its zone to a stored parameter, not to a
+        compared one)."""
         try:
             p = self._guarded(lambda: self.pg.prepare(text, [0] * entry.nparams))
         except Exception:
             return []  # the statement itself will say why
-        return [i for i, oid in enumerate(p.param_oids) if oid == TIMESTAMPTZ]
+        return [(i, oid == TIMESTAMPTZ) for i, oid in enumerate(p.param_oids)
+                if oid in (TIMESTAMP, TIMESTAMPTZ)]
 
     def _guarded(self, step: Callable[[], T], read: bool = True) -> T:
         """Run ``step`` so that, inside a transaction, an error undoes the statement only and
@@ -949,10 +952,13 @@ def _in_zone(rows: list[tuple], zoned: list[int], zone: dt.tzinfo) -> list[tuple
     return out
 
 
-def _params_in_zone(params: Sequence[object], zoned: list[int], zone: dt.tzinfo) -> list[object]:
-    """Parameters with the DATETIMEs and date texts of ``zoned`` as instants of ``zone``."""
+def _params_in_zone(
+    params: Sequence[object], zoned: list[tuple[int, bool]], zone: dt.tzinfo
+) -> list[object]:
+    """Parameters with the date texts of ``zoned`` as DATETIMEs, and those given for a
+    TIMESTAMP as instants of ``zone``."""
     out = list(params)
-    for i in zoned:
+    for i, instant in zoned:
         v = out[i] if i < len(out) else None
         if isinstance(v, bytes):
             v = v.decode("utf-8", "replace")
@@ -963,8 +969,9 @@ def _params_in_zone(params: Sequence[object], zoned: list[int], zone: dt.tzinfo)
                 continue  # the session says what is wrong with it
         elif isinstance(v, dt.date) and not isinstance(v, dt.datetime):
             v = dt.datetime(v.year, v.month, v.day)
-        if isinstance(v, dt.datetime):
-            out[i] = v if v.tzinfo is not None else v.replace(tzinfo=zone)
+        if not isinstance(v, dt.datetime) or (v.tzinfo is not None and not instant):
+            continue  # a text with an offset for a DATETIME: as the session reads it
+        out[i] = v if v.tzinfo is not None else v.replace(tzinfo=zone) if instant else v
     return out
 
 

@@ -62,8 +62,8 @@ class Translation:
     described: tuple[list, list] | None = None  # (the session's columns, ours), settled
     # (the session's columns, their bool ones, their timestamptz ones): converted in each row
     converted: tuple[list, list[int], list[int]] | None = None
-    # the parameters the session types timestamptz (a TIMESTAMP column's): read in the zone
-    zoned_params: list[int] | None = None
+    # (index, is a TIMESTAMP's) of the parameters the session types timestamp / timestamptz
+    zoned_params: list[tuple[int, bool]] | None = None
 
 
     def text(self, lits: list[str]) -> str:
