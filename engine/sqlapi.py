@@ -25,6 +25,10 @@ class Column:
     type_modifier: int = -1
     table_oid: int = 0
     column_number: int = 0
+    mysql_type: str | None = None
+    """A table column's type as the MySQL dialect declared it (``tinyint unsigned``,
+    ``mediumtext``), where the PostgreSQL type does not tell it; the MySQL front end's column
+    definition follows it. None elsewhere."""
 
 
 @dataclass

@@ -68,13 +68,13 @@ class Statement:
 
 
 @functools.lru_cache(maxsize=1024)
-def _text_encoder(oid: int, typmod: int) -> t.Encoder:
-    return t.text_encoder(t.mysql_type(oid, typmod))
+def _text_encoder(oid: int, typmod: int, declared: str | None) -> t.Encoder:
+    return t.text_encoder(t.mysql_type(oid, typmod, declared))
 
 
 @functools.lru_cache(maxsize=1024)
-def _binary_encoder(oid: int, typmod: int) -> t.Encoder:
-    return t.binary_encoder(t.mysql_type(oid, typmod))
+def _binary_encoder(oid: int, typmod: int, declared: str | None) -> t.Encoder:
+    return t.binary_encoder(t.mysql_type(oid, typmod, declared))
 
 
 @functools.lru_cache(maxsize=64)
@@ -307,7 +307,7 @@ class Backend:
             data, seq = p.frame(payload, seq)
             parts.append(data)
         encoder = _binary_encoder if binary else _text_encoder
-        encoders = [encoder(c.type_oid, c.type_modifier) for c in columns]
+        encoders = [encoder(c.type_oid, c.type_modifier, c.mysql_type) for c in columns]
         if len(self._heads) >= 256:
             self._heads.clear()
         self._heads[key] = (columns, b"".join(parts), encoders)
@@ -382,7 +382,7 @@ class Backend:
         columns = self.call(self.session.field_list, table, wildcard)
         assert isinstance(columns, list)
         for column in columns:
-            mt = t.mysql_type(column.type_oid, column.type_modifier)
+            mt = t.mysql_type(column.type_oid, column.type_modifier, column.mysql_type)
             self.emit(
                 p.column_definition(
                     column.name,

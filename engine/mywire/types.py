@@ -2,9 +2,12 @@
 text and binary protocols, and binary-protocol parameters.
 
 A session describes its columns with PostgreSQL OIDs and type modifiers (the SQL layer is
-shared with the PostgreSQL front end); :func:`mysql_type` turns one into what a MySQL column
-definition carries. Text-protocol values are encoded by their Python type; binary-protocol
-values must match the type code announced for their column, so those encoders coerce.
+shared with the PostgreSQL front end), and a table column with the MySQL type it was declared
+with where the OID says less (TINYINT, MEDIUMINT, UNSIGNED, YEAR, the TEXT kinds, ENUM);
+:func:`mysql_type` turns these into what a MySQL column definition carries. Text-protocol
+values are encoded by their Python type; binary-protocol values must match the type code
+announced for their column (TINY 1 byte, SHORT and YEAR 2, INT24 and LONG 4, LONGLONG 8,
+unsigned where the column is), so those encoders coerce.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 import struct
 import uuid
 from collections.abc import Callable, Sequence
@@ -42,7 +46,8 @@ TINY_BLOB, MEDIUM_BLOB, LONG_BLOB, BLOB, VAR_STRING, STRING, GEOMETRY = (
 )  # fmt: skip
 
 # Column flags.
-NOT_NULL_FLAG, BLOB_FLAG, UNSIGNED_FLAG, BINARY_FLAG, NUM_FLAG = 1, 16, 32, 128, 32768
+NOT_NULL_FLAG, BLOB_FLAG, UNSIGNED_FLAG, ZEROFILL_FLAG, BINARY_FLAG = 1, 16, 32, 64, 128
+ENUM_FLAG, SET_FLAG, NUM_FLAG = 256, 2048, 32768
 
 NOT_FIXED_DEC = 31  # "decimals" of a float or double without a declared scale
 _LONGEST = 0xFFFFFFFF
@@ -76,8 +81,8 @@ class MyType:
     (up to 6, which is what ``decimals`` then says)."""
 
 
-def _number(code: int, length: int, decimals: int = 0) -> MyType:
-    return MyType(code, p.CHARSET_BINARY, length, BINARY_FLAG | NUM_FLAG, decimals)
+def _number(code: int, length: int, decimals: int = 0, flags: int = 0) -> MyType:
+    return MyType(code, p.CHARSET_BINARY, length, BINARY_FLAG | NUM_FLAG | flags, decimals)
 
 
 def _text(code: int, chars: int | None, flags: int = 0) -> MyType:
@@ -92,9 +97,58 @@ def _temporal(code: int, base: int, typmod: int) -> MyType:
     return MyType(code, p.CHARSET_BINARY, length, BINARY_FLAG, digits, fsp)
 
 
+# MySQL 8's integer columns: type code, display length signed and unsigned
+_INTEGERS = {"tinyint": (TINY, 4, 3), "smallint": (SHORT, 6, 5), "mediumint": (INT24, 9, 8),
+             "int": (LONG, 11, 10), "bigint": (LONGLONG, 20, 20)}
+# the TEXT and BLOB kinds: their longest value in bytes (characters for TEXT, 4 bytes each)
+_LOBS = {"tinytext": 255, "text": 65535, "mediumtext": 16777215, "longtext": _LONGEST,
+         "tinyblob": 255, "blob": 65535, "mediumblob": 16777215, "longblob": _LONGEST}
+_DECLARED = re.compile(r"(\w+)(?:\((.*)\))?( unsigned)?")
+
+
+def declared_type(spelling: str) -> MyType | None:
+    """The column type of a table column the MySQL dialect declared (``tinyint unsigned``,
+    ``mediumtext``, ``enum('a','b')``, as SHOW CREATE TABLE spells it), where its PostgreSQL
+    type would say less; None for the others."""
+    m = _DECLARED.fullmatch(spelling)
+    if m is None:
+        return None
+    base, args, unsigned = m.group(1), m.group(2), m.group(3) is not None
+    if base in _INTEGERS:
+        code, length, unsigned_length = _INTEGERS[base]
+        if base == "tinyint" and args == "1":
+            length = unsigned_length = 1
+        flags = UNSIGNED_FLAG if unsigned else 0
+        return _number(code, unsigned_length if unsigned else length, 0, flags)
+    if base == "year":
+        return _number(YEAR, 4, 0, UNSIGNED_FLAG | ZEROFILL_FLAG)
+    if base == "decimal" and unsigned and args:
+        precision, _, scale = args.partition(",")
+        digits, places = int(precision), int(scale or 0)
+        return _number(NEWDECIMAL, digits + (1 if places else 0), places, UNSIGNED_FLAG)
+    if base in _LOBS:
+        size = _LOBS[base]
+        if base.endswith("text"):
+            return MyType(BLOB, p.CHARSET_UTF8MB4, min(size * 4, _LONGEST), BLOB_FLAG, 0)
+        return MyType(BLOB, p.CHARSET_BINARY, size, BLOB_FLAG | BINARY_FLAG, 0)
+    if base in ("enum", "set") and args:
+        values = [v[1:-1].replace("''", "'") for v in re.findall(r"'(?:[^']|'')*'", args)]
+        if base == "enum":
+            chars = max((len(v) for v in values), default=0)
+            return MyType(STRING, p.CHARSET_UTF8MB4, chars * 4, ENUM_FLAG, 0)
+        chars = sum(len(v) for v in values) + max(len(values) - 1, 0)
+        return MyType(STRING, p.CHARSET_UTF8MB4, chars * 4, SET_FLAG, 0)
+    return None
+
+
 @functools.lru_cache(maxsize=1024)
-def mysql_type(oid: int, typmod: int = -1) -> MyType:
-    """The MySQL column type for a PostgreSQL type OID and type modifier."""
+def mysql_type(oid: int, typmod: int = -1, declared: str | None = None) -> MyType:
+    """The MySQL column type for a PostgreSQL type OID and type modifier, or for the MySQL
+    type a table column was declared with."""
+    if declared is not None:
+        got = declared_type(declared)
+        if got is not None:
+            return got
     if oid == _BOOL:
         return _number(TINY, 1)
     if oid == _INT2:
@@ -141,8 +195,10 @@ def mysql_type(oid: int, typmod: int = -1) -> MyType:
 
 
 @functools.lru_cache(maxsize=4096)
-def _definition(name: str, oid: int, typmod: int, default: bytes | None) -> bytes:
-    t = mysql_type(oid, typmod)
+def _definition(
+    name: str, oid: int, typmod: int, declared: str | None, default: bytes | None
+) -> bytes:
+    t = mysql_type(oid, typmod, declared)
     return p.column_definition(
         name, t.code, t.charset, t.length, t.flags, t.decimals, default=default
     )
@@ -151,13 +207,14 @@ def _definition(name: str, oid: int, typmod: int, default: bytes | None) -> byte
 def column_definition(column: Column, *, field_list: bool = False) -> bytes:
     """The ColumnDefinition41 payload of a session's column (COM_FIELD_LIST adds a default)."""
     return _definition(
-        column.name, column.type_oid, column.type_modifier, b"" if field_list else None
+        column.name, column.type_oid, column.type_modifier, column.mysql_type,
+        b"" if field_list else None,
     )
 
 
 def param_definition(oid: int) -> bytes:
     """A parameter's definition in a COM_STMT_PREPARE answer (named ``?``, as MySQL does)."""
-    return _definition("?", oid, -1, None)
+    return _definition("?", oid, -1, None, None)
 
 
 # --- text protocol --------------------------------------------------------------------------
@@ -340,12 +397,16 @@ def _binary_longlong(v: object) -> bytes:
 def binary_encoder(t: MyType) -> Encoder:
     """A function from a non-NULL value to its binary-protocol form for a column of ``t``."""
     code = t.code
+    unsigned = bool(t.flags & UNSIGNED_FLAG)
     if code == TINY:
-        return lambda v: struct.pack("<b", 1 if v is True else 0 if v is False else _as_int(v))
-    if code in (SHORT, YEAR):
-        return lambda v: struct.pack("<h", _as_int(v))
-    if code in (LONG, INT24):
-        return lambda v: struct.pack("<i", _as_int(v))
+        tiny = struct.Struct("<B" if unsigned else "<b").pack
+        return lambda v: tiny(1 if v is True else 0 if v is False else _as_int(v))
+    if code in (SHORT, YEAR):  # 2 bytes
+        short = struct.Struct("<H" if unsigned else "<h").pack
+        return lambda v: short(_as_int(v))
+    if code in (LONG, INT24):  # 4 bytes, INT24 too
+        long = struct.Struct("<I" if unsigned else "<i").pack
+        return lambda v: long(_as_int(v))
     if code == LONGLONG:
         return _binary_longlong
     if code == FLOAT:

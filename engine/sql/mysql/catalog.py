@@ -148,6 +148,14 @@ def _relation(conn: apsw.Connection, table: str) -> list[tuple]:
     return conn.execute(_RELATION, (table,)).fetchall()
 
 
+def declared_types(conn: apsw.Connection) -> list[tuple[str, str, str]]:
+    """(table, column, MySQL type) of every column this dialect's DDL made."""
+    if not _has_side(conn):
+        return []
+    return [tuple(r) for r in conn.execute(
+        "SELECT table_name, column_name, mysql_type FROM _aurora_mysql_columns")]
+
+
 def describe(conn: apsw.Connection, table: str) -> TableDesc | None:
     name = real_name(conn, table)
     if name is None:

@@ -10,13 +10,15 @@ Each function takes ``run(pg_sql)`` and the raw SQLite connection for the side c
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import apsw
 
-from aurora.engine.sql.mysql import catalog
+from aurora.engine.sql.mysql import catalog, timezone
 from aurora.engine.sql.mysql import types as mytypes
 from aurora.engine.sql.mysql.lexer import pg_string, string_value, tokens, unquote
 from aurora.engine.sqlapi import SqlError
@@ -186,8 +188,9 @@ _TIME_DEFAULT = re.compile(
 )
 
 
-def _default(toks: Tokens, mytype: mytypes.MyType) -> tuple[str, str]:
-    """(MySQL text, PostgreSQL text) of a DEFAULT value."""
+def _default(toks: Tokens, mytype: mytypes.MyType, zone: dt.tzinfo) -> tuple[str, str]:
+    """(MySQL text, PostgreSQL text) of a DEFAULT value; a TIMESTAMP's is read in ``zone``,
+    the time_zone of the session that declares it, as MySQL fixes it then."""
     kind, t = toks.toks[toks.i] if toks.i < len(toks.toks) else ("", "")
     toks.next()
     if t == "(":
@@ -203,6 +206,13 @@ def _default(toks: Tokens, mytype: mytypes.MyType) -> tuple[str, str]:
         v = string_value(t)
         if mytype.is_integer or mytype.pg.startswith(("numeric", "real", "double")):
             return "'" + v + "'", v if re.fullmatch(r"-?\d+(\.\d*)?", v) else pg_string(v)
+        if mytype.pg_base in ("timestamp", "timestamptz"):
+            # stored as the session stores such a value (a TIMESTAMP as its UTC instant)
+            when = timezone.wall_time(v)
+            if when is not None:
+                if mytype.pg_base == "timestamptz":
+                    when = when.replace(tzinfo=zone).astimezone(dt.UTC)
+                return "'" + v.replace("'", "''") + "'", f"CAST('{when.isoformat(' ')}' AS {mytype.pg})"
         return "'" + v.replace("'", "''") + "'", pg_string(v)
     if kind == "num":
         return f"'{t}'", t
@@ -218,7 +228,9 @@ def _default(toks: Tokens, mytype: mytypes.MyType) -> tuple[str, str]:
         if toks.peek() == "(":
             fsp = join(toks.parens()).strip()
         shown = f"CURRENT_TIMESTAMP({fsp})" if fsp and fsp != "0" else "CURRENT_TIMESTAMP"
-        pg = "LOCALTIMESTAMP" if fsp and fsp != "0" else "date_trunc('second', LOCALTIMESTAMP)"
+        # a TIMESTAMP (timestamptz) takes the instant; a DATETIME the session's wall time
+        clock = "CURRENT_TIMESTAMP" if mytype.pg_base == "timestamptz" else "LOCALTIMESTAMP"
+        pg = clock if fsp and fsp != "0" else f"date_trunc('second', {clock})"
         return shown, pg
     if low in ("current_date", "curdate"):
         if toks.peek() == "(":
@@ -227,7 +239,7 @@ def _default(toks: Tokens, mytype: mytypes.MyType) -> tuple[str, str]:
     raise syntax_error(t)
 
 
-def parse_column(toks: Tokens, name: str) -> ColumnSpec:
+def parse_column(toks: Tokens, name: str, zone: dt.tzinfo = dt.UTC) -> ColumnSpec:
     base = toks.next().lower()
     if base == "double" and toks.peek_word() == "precision":
         toks.next()
@@ -270,7 +282,7 @@ def parse_column(toks: Tokens, name: str) -> ColumnSpec:
         elif toks.accept("null"):
             pass
         elif toks.accept("default"):
-            col.default_sql, col.default_pg = _default(toks, mt)
+            col.default_sql, col.default_pg = _default(toks, mt, zone)
         elif toks.accept("auto_increment"):
             col.auto_increment = True
             col.not_null = True
@@ -468,7 +480,7 @@ class CreateTable:
     as_select: str | None = None
 
 
-def parse_create_table(sql: str) -> CreateTable:
+def parse_create_table(sql: str, zone: dt.tzinfo = dt.UTC) -> CreateTable:
     toks = Tokens(sql)
     toks.expect("create")
     temporary = toks.accept("temporary")
@@ -496,7 +508,7 @@ def parse_create_table(sql: str) -> CreateTable:
             keys.append(key)
             continue
         name = unquote(it.next())
-        cols.append(parse_column(it, name))
+        cols.append(parse_column(it, name, zone))
     opts = parse_table_options(toks)
     return CreateTable(table, ine, cols, keys, opts, temporary)
 
@@ -554,9 +566,11 @@ def create_table(
     conn: apsw.Connection,
     show_create: Callable[[str], str],
     context_db: str | None = None,
+    zone: dt.tzinfo = dt.UTC,
 ) -> int:
-    """Run CREATE TABLE; the number of warnings (1050 for IF NOT EXISTS on an existing one)."""
-    ct = parse_create_table(sql)
+    """Run CREATE TABLE; the number of warnings (1050 for IF NOT EXISTS on an existing one).
+    ``zone``: the session's time_zone, which a TIMESTAMP's DEFAULT is read in."""
+    ct = parse_create_table(sql, zone)
     if catalog.real_name(conn, ct.table) is not None:
         if ct.if_not_exists:
             return 1
@@ -565,7 +579,7 @@ def create_table(
         text = show_create(ct.like)
         text = re.sub(r"^CREATE TABLE `(?:[^`]|``)*`", "CREATE TABLE " + catalog.q(ct.table), text)
         text = re.sub(r"\) ENGINE=(\w+) AUTO_INCREMENT=\d+", r") ENGINE=\1", text)  # starts at 1
-        return create_table(text, run, conn, show_create, context_db)
+        return create_table(text, run, conn, show_create, context_db, zone)
     if ct.as_select is not None:
         if ct.columns or not ct.as_select.strip():
             raise SqlError("0A000", "CREATE TABLE (columns) ... SELECT is not supported",
@@ -637,7 +651,7 @@ def drop_index(sql: str, run: Run) -> None:
     run(f"DROP INDEX {_pq(table + '_' + name)}")
 
 
-def alter_table(sql: str, run: Run, conn: apsw.Connection) -> None:
+def alter_table(sql: str, run: Run, conn: apsw.Connection, zone: dt.tzinfo = dt.UTC) -> None:
     toks = Tokens(sql)
     toks.expect("alter")
     toks.accept("online")
@@ -654,7 +668,7 @@ def alter_table(sql: str, run: Run, conn: apsw.Connection) -> None:
                 if s.peek() == "(":
                     raise SqlError("0A000", "ADD COLUMN (...) lists are not supported", errno=1235)
                 name = unquote(s.next())
-                col = parse_column(s, name)
+                col = parse_column(s, name, zone)
                 _position(s)
                 implicit = _implicit_default(col)
                 if implicit is not None:
@@ -709,12 +723,12 @@ def alter_table(sql: str, run: Run, conn: apsw.Connection) -> None:
         elif s.accept("modify"):
             s.accept("column")
             name = unquote(s.next())
-            _modify(table, name, name, s, run, conn)
+            _modify(table, name, name, s, run, conn, zone)
         elif s.accept("change"):
             s.accept("column")
             old = unquote(s.next())
             new = unquote(s.next())
-            _modify(table, old, new, s, run, conn)
+            _modify(table, old, new, s, run, conn, zone)
         elif s.accept("rename", "column"):
             old = unquote(s.next())
             s.expect("to")
@@ -739,8 +753,8 @@ def alter_table(sql: str, run: Run, conn: apsw.Connection) -> None:
             if s.accept("set", "default"):
                 col = catalog.describe(conn, table)
                 spec_col = next((c for c in (col.columns if col else []) if c.name.lower() == name.lower()), None)
-                mt = _mytype_of(spec_col, name)
-                shown, pg = _default(s, mt)
+                mt = _mytype_of(spec_col, name, conn, table)
+                shown, pg = _default(s, mt, zone)
                 run(f"ALTER TABLE {t} ALTER COLUMN {_pq(name)} SET DEFAULT {pg}")
                 conn.execute(
                     "UPDATE _aurora_mysql_columns SET default_sql=? WHERE lower(table_name)=lower(?)"
@@ -793,21 +807,40 @@ def _position(s: Tokens) -> None:
         s.next()
 
 
-def _mytype_of(col: catalog.ColumnDesc | None, name: str) -> mytypes.MyType:
+def _mytype_of(
+    col: catalog.ColumnDesc | None, name: str, conn: apsw.Connection, table: str
+) -> mytypes.MyType:
     if col is None:
         return mytypes.MyType("text", "text")
     m = re.match(r"(\w+)(?:\((.*)\))?(\s+unsigned)?", col.mysql_type)
     assert m
     args = [a.strip() for a in (m.group(2) or "").split(",") if a.strip()]
     try:
-        return mytypes.column_type(m.group(1), args, bool(m.group(3)), name)
+        mt = mytypes.column_type(m.group(1), args, bool(m.group(3)), name)
     except ValueError:
         return mytypes.MyType(col.mysql_type, "text")
+    if mt.pg_base == "timestamptz" and _stored_oid(conn, table, name) == 1114:
+        # a TIMESTAMP made before time_zone applied is a PostgreSQL timestamp
+        mt = dataclasses.replace(mt, pg="timestamp")
+    return mt
 
 
-def _modify(table: str, old: str, new: str, s: Tokens, run: Run, conn: apsw.Connection) -> None:
+def _stored_oid(conn: apsw.Connection, table: str, column: str) -> int | None:
+    """The PostgreSQL type OID the session stores ``table.column`` as."""
+    try:
+        got = conn.execute(
+            "SELECT type_oid FROM _aurora_columns WHERE lower(table_name)=lower(?) "
+            "AND lower(column_name)=lower(?)", (table, column)).fetchall()
+    except apsw.SQLError:
+        return None
+    return got[0][0] if got else None
+
+
+def _modify(
+    table: str, old: str, new: str, s: Tokens, run: Run, conn: apsw.Connection, zone: dt.tzinfo
+) -> None:
     t = _pq(table)
-    col = parse_column(s, new)
+    col = parse_column(s, new, zone)
     _position(s)
     desc = catalog.describe(conn, table)
     cur = next((c for c in (desc.columns if desc else []) if c.name.lower() == old.lower()), None)
@@ -816,9 +849,18 @@ def _modify(table: str, old: str, new: str, s: Tokens, run: Run, conn: apsw.Conn
     if old != new:
         run(f"ALTER TABLE {t} RENAME COLUMN {_pq(old)} TO {_pq(new)}")
     c = _pq(new)
-    old_type = _mytype_of(cur, new)
+    old_type = _mytype_of(cur, new, conn, table)
     if old_type.pg != col.mytype.pg:
         run(f"ALTER TABLE {t} ALTER COLUMN {c} TYPE {col.mytype.pg} USING {c}")
+        if {old_type.pg_base, col.mytype.pg_base} == {"timestamp", "timestamptz"}:
+            # The session keeps the stored values as they were: read each as its old kind
+            # and store it as the new one (a DATETIME becomes the instant its wall time is in
+            # the session's zone, a TIMESTAMP that zone's wall time), as MySQL converts them.
+            # A TIMESTAMP made before time_zone applied held UTC's wall times (NOW() was UTC).
+            value = (f"CAST(CAST({c} AS text) || '+00:00' AS timestamptz)"
+                     if cur.mysql_type.startswith("timestamp") and old_type.pg == "timestamp"
+                     else f"CAST(CAST({c} AS text) AS {old_type.pg_base})")
+            run(f"UPDATE {t} SET {c} = {value}")
     if old_type.check != col.mytype.check:
         run(f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {_pq('_my_range_' + old)}")
         if old != new:

@@ -81,12 +81,6 @@ def hex_(v: object) -> str | None:
     return data.hex().upper()
 
 
-def from_unixtime(v: object) -> str | None:
-    if v is None:
-        return None
-    return dt.datetime.fromtimestamp(float(v), dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
-
-
 def datediff(a: object, b: object) -> int | None:
     x, y = _date(a), _date(b)
     return None if x is None or y is None else (x.date() - y.date()).days
@@ -212,7 +206,6 @@ FUNCTIONS = {
     "mysql_dayofmonth": (dayofmonth, 1),
     "mysql_sha1": (sha1, 1),
     "mysql_hex": (hex_, 1),
-    "mysql_from_unixtime": (from_unixtime, 1),
 }
 
 

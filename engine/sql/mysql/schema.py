@@ -35,7 +35,7 @@ def run_ddl(s: MySqlSession, sql: str) -> int:
         return s.pg.execute(pg_sql)
 
     if re.match(r"create (temporary )?table\b", low):
-        return ddl.create_table(text, run, conn, lambda t: _show_create(s, t), s.database)
+        return ddl.create_table(text, run, conn, lambda t: _show_create(s, t), s.database, s.zone)
     if re.match(r"create (unique |fulltext |spatial )?index\b", low):
         ddl.create_index(text, run)
         return 0
@@ -49,7 +49,7 @@ def run_ddl(s: MySqlSession, sql: str) -> int:
     if low.startswith("alter table") or low.startswith("alter online table") or low.startswith(
         "alter ignore table"
     ):
-        ddl.alter_table(text, run, conn)
+        ddl.alter_table(text, run, conn, s.zone)
         return 0
     if low.startswith("truncate"):
         toks = ddl.Tokens(text)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import re
 import zlib
 from collections import OrderedDict
@@ -23,20 +24,24 @@ import apsw
 
 from aurora.engine.sql import Session
 from aurora.engine.sql import types as pgtypes
+from aurora.engine.sql.catalog import rel_oid
 from aurora.engine.sql.errors import to_sql_error
-from aurora.engine.sql.mysql import catalog, functions, infoschema, lexer, show, variables
+from aurora.engine.sql.mysql import catalog, functions, infoschema, lexer, show, timezone, variables
 from aurora.engine.sql.mysql.errors import Where, err, syntax, to_mysql
+from aurora.engine.sql.mysql.lexer import SENTINEL
 from aurora.engine.sql.mysql.translate import Context, Translation, Unsafe, name_of, translate
 from aurora.engine.sqlapi import Column, Prepared, SqlError, StatementResult, TransactionStatus
 
 _DML = frozenset(("select", "insert", "update", "delete", "replace", "with", "values"))
 _VARIABLE = re.compile(r"mysql_(sys|user)var\('([^']*)'\)", re.I)
 _UNSAFE = object()  # cache marker: translate this text with its literals in place
+_DECIMAL = re.compile(r"(\d*)\.(\d*)")
 _TRIGGER_CHECK = (
     "SELECT (SELECT schema_version FROM pragma_schema_version), EXISTS (SELECT 1 FROM "
     "temp.sqlite_master WHERE type = 'trigger' AND name = ?)"
 )
-BOOL, INT8 = pgtypes.BOOL, pgtypes.INT8
+BOOL, INT8, TIMESTAMP, TIMESTAMPTZ = pgtypes.BOOL, pgtypes.INT8, 1114, 1184
+NUMERIC, VARCHAR = 1700, 1043
 T = TypeVar("T")
 
 
@@ -83,6 +88,8 @@ class MySqlSession:
             server_version=server_version, instance_id=instance_id, read_only=read_only
         )
         self.user_vars: dict[str, object] = {}
+        # time_zone: NOW() and TIMESTAMP columns follow it (the PostgreSQL sessions' TimeZone)
+        self.zone: dt.tzinfo = timezone.SYSTEM
         self.client_found_rows = found_rows
         self._changed = 0
         # (session, table) -> (schema version when made, name) of the TEMP triggers that
@@ -96,6 +103,7 @@ class MySqlSession:
                 raise err(1049, "42000", f"Unknown database '{database}'")
             self._db = name
         self.pg: Session = self._session(self._db or "mysql")
+        self.set_time_zone(self.vars["time_zone"])  # SET GLOBAL time_zone's, if any
         self._cache: OrderedDict[str, object] = OrderedDict()
         self._exact: dict[str, Translation] = {}
         # a prepared statement's text with literals in it (sysbench's "SET k=k+1"): its
@@ -109,6 +117,8 @@ class MySqlSession:
         self.found_rows = 0
         self.warnings: list[tuple[str, int, str]] = []
         self._auto: dict[tuple[str, str], tuple[int, str | None]] = {}
+        # id(session) -> (catalog version, {(table OID, column number): declared MySQL type})
+        self._declared: dict[int, tuple[int, dict[tuple[int, int], str]]] = {}
         self._inserted = 0
         self._wrote = False  # the open transaction has run a write
         self._direct_running = False  # a query on SQLite itself (information_schema) runs
@@ -251,8 +261,11 @@ class MySqlSession:
         if info is None:
             raise err(1146, "42S02", f"Table '{self._db}.{table}' doesn't exist")
         pat = lexer.like_regex(wildcard) if wildcard else None
+        declared = self._declared_types()
+        oid = rel_oid(table)
         return [
-            Column(c.name, c.type_oid, -1, c.typmod, 0, c.position)
+            Column(c.name, c.type_oid, -1, c.typmod, 0, c.position,
+                   declared.get((oid, c.position)))
             for c in info
             if pat is None or pat.match(c.name)
         ]
@@ -271,6 +284,17 @@ class MySqlSession:
             server_version=self.server_version, instance_id=self.instance_id,
             read_only=self.read_only,
         )
+        self.set_time_zone(self.vars["time_zone"])
+
+    def set_time_zone(self, value: object) -> None:
+        """SET time_zone: 1298 for a zone MySQL would not know; @@time_zone then reads the
+        zone's name as MySQL spells it ('+02:00', 'Europe/Paris', 'SYSTEM')."""
+        name, tz = timezone.zone(value)
+        self.vars["time_zone"] = name
+        if tz is not self.zone:
+            self.zone = tz
+            for s in self.sessions.values():
+                s.settings.set("TimeZone", timezone.postgres_name(tz))
 
     def cancel(self) -> None:
         if self._direct_running:
@@ -295,6 +319,8 @@ class MySqlSession:
         if s is None:
             s = self._open(name)
             s.mysql_rules = True  # NULL into an AUTO_INCREMENT key is its next value, and so on
+            if self.zone is not timezone.SYSTEM:
+                s.settings.set("TimeZone", timezone.postgres_name(self.zone))
             self._register(s)
             self.sessions[name] = s
         return s
@@ -334,6 +360,8 @@ class MySqlSession:
         conn.create_scalar_function("_mysql_count_insert", counted, 0)
         conn.create_scalar_function("_mysql_count_change", changed, 0)
         functions.register(conn)
+        for name, (fn, n) in timezone.functions(lambda: self.zone).items():
+            conn.create_scalar_function(name, fn, n)
 
     def _variable_literal(self, m: re.Match[str]) -> str:
         """A variable read as a literal of its current value: the PostgreSQL session then
@@ -454,9 +482,29 @@ class MySqlSession:
         if entry.direct:
             return self._direct(entry, text, params, raw)
         self._implicit_begin()
+        if params:
+            zoned = entry.zoned_params
+            if zoned is None:
+                zoned = entry.zoned_params = self._zoned_params(entry, text)
+            if zoned:
+                params = _params_in_zone(params, zoned, self.zone)
         return self._guarded(
             lambda: self._run(entry, text, params, raw, sql), read=entry.kind == "select"
         )
+
+    def _zoned_params(self, entry: Translation, text: str) -> list[tuple[int, bool]]:
+        """The parameters the session types timestamp or timestamptz (compared with, or
+        written to, a DATETIME or TIMESTAMP column), asked once per translation, and whether
+        theirs is the TIMESTAMP: a client's text there is a DATETIME (the session compares
+        a parameter's text as it comes), and a DATETIME given for a TIMESTAMP is a wall time
+        of the session's zone (the session applies its zone to a stored parameter, not to a
+        compared one)."""
+        try:
+            p = self._guarded(lambda: self.pg.prepare(text, [0] * entry.nparams))
+        except Exception:
+            return []  # the statement itself will say why
+        return [(i, oid == TIMESTAMPTZ) for i, oid in enumerate(p.param_oids)
+                if oid in (TIMESTAMP, TIMESTAMPTZ)]
 
     def _guarded(self, step: Callable[[], T], read: bool = True) -> T:
         """Run ``step`` so that, inside a transaction, an error undoes the statement only and
@@ -505,16 +553,20 @@ class MySqlSession:
             self.found_rows = len(r.rows)
             self.row_count = -1
             cols = self._columns(entry, r.columns or [], raw)
-            booleans = entry.booleans
-            if booleans is None or booleans[0] is not r.columns:  # once per column list
-                booleans = (r.columns, [i for i, c in enumerate(r.columns or []) if c.type_oid == BOOL])
-                entry.booleans = booleans
-            idx = booleans[1]
+            converted = entry.converted
+            if converted is None or converted[0] is not r.columns:  # once per column list
+                found = r.columns or []
+                converted = (r.columns, [i for i, c in enumerate(found) if c.type_oid == BOOL],
+                             [i for i, c in enumerate(found) if c.type_oid == TIMESTAMPTZ])
+                entry.converted = converted
+            idx, zoned = converted[1], converted[2]
             if idx:
                 r.rows = [
                     tuple(int(v) if i in idx and v is not None else v for i, v in enumerate(row))
                     for row in r.rows
                 ]
+            if zoned:  # a TIMESTAMP is shown as the wall time of the reader's zone
+                r.rows = _in_zone(r.rows, zoned, self.zone)
             r.columns = cols  # the session's result, made for this run: ours now
             return r
         self._wrote = True
@@ -576,20 +628,50 @@ class MySqlSession:
         if cached is not None and cached[0] is cols:
             return cached[1]
         out = self._rename(entry, cols, raw)
-        if not entry.names or not any(n and "'__myl" in n for n in entry.names):
+        if not any(n and "'__myl" in n for n in (entry.names or []) + (entry.literals or [])):
             entry.described = (cols, out)  # the PostgreSQL plan keeps its list: reuse ours
         return out
 
     def _rename(self, entry: Translation, cols: list[Column], raw: list[str]) -> list[Column]:
-        names = entry.names
+        """The session's columns with MySQL's names and, where the PostgreSQL type says
+        less than MySQL's column definition would, MySQL's type: a table column's declared
+        type (TINYINT, MEDIUMINT, UNSIGNED ...), a literal's length and scale."""
+        names, literals = entry.names, entry.literals
         out = []
         for i, c in enumerate(cols):
             name = c.name
             if names is not None and i < len(names) and names[i] is not None:
                 name = name_of(names[i] or "", raw)
+            if literals is not None and i < len(literals) and literals[i] is not None:
+                c = _literal_column(c, literals[i] or "", raw)
             if c.type_oid == BOOL:
                 c = dataclasses.replace(c, type_oid=INT8, type_size=8)
+            elif c.table_oid and not entry.compound:
+                declared = self._declared_types().get((c.table_oid, c.column_number))
+                if declared is not None:
+                    c = dataclasses.replace(c, mysql_type=declared)
             out.append(c if name == c.name else dataclasses.replace(c, name=name))
+        return out
+
+    def _declared_types(self) -> dict[tuple[int, int], str]:
+        """(table OID, column number) -> the MySQL type this dialect's DDL declared, for the
+        current database; read again when its schema moved."""
+        pg = self.pg
+        version = pg.catalog.version
+        got = self._declared.get(id(pg))
+        if got is not None and got[0] == version:
+            return got[1]
+        by_table: dict[str, dict[str, str]] = {}
+        for table, column, declared in catalog.declared_types(pg.conn):
+            by_table.setdefault(table, {})[column.lower()] = declared
+        out: dict[tuple[int, int], str] = {}
+        for table, columns in by_table.items():
+            oid = rel_oid(table)
+            for info in pg.catalog.table_columns(table) or []:
+                declared = columns.get(info.name.lower())
+                if declared is not None:
+                    out[(oid, info.position)] = declared
+        self._declared[id(pg)] = (version, out)
         return out
 
     def _auto_column(self, table: str) -> str | None:
@@ -836,6 +918,61 @@ class MySqlSession:
         self._recover_failed()
         self.warnings = [("Error", mapped.errno or 1105, mapped.message)]
         return mapped
+
+
+def _literal_column(c: Column, template: str, raw: list[str]) -> Column:
+    """A result column that is one literal, typed as MySQL types it: a string is a
+    VARCHAR of its length ('a': VAR_STRING of 4 bytes in utf8mb4, not a BLOB), a decimal
+    number a DECIMAL of its digits (1.5: DECIMAL(2,1); -1.5 too: a sign is counted in both)."""
+    m = SENTINEL.fullmatch(template)
+    tok = raw[int(m.group(2)) - 1] if m is not None and m.group(1) == "l" else template
+    if not tok:
+        return c
+    if c.type_oid == pgtypes.TEXT and tok[0] in "'\"":
+        return dataclasses.replace(c, type_oid=VARCHAR, type_modifier=len(lexer.string_value(tok)) + 4)
+    d = _DECIMAL.fullmatch(tok) if c.type_oid == NUMERIC else None
+    if d is not None:  # 0.25: DECIMAL(3,2), 5 characters, as MySQL counts its digits
+        scale = len(d.group(2))
+        precision = len(d.group(1)) + scale
+        if precision:
+            return dataclasses.replace(c, type_modifier=((precision << 16) | scale) + 4)
+    return c
+
+
+def _in_zone(rows: list[tuple], zoned: list[int], zone: dt.tzinfo) -> list[tuple]:
+    """Rows with their timestamptz cells as wall times of ``zone``, as MySQL shows a TIMESTAMP."""
+    out = []
+    for row in rows:
+        cells = list(row)
+        for i in zoned:
+            v = cells[i]
+            if isinstance(v, dt.datetime) and v.tzinfo is not None:
+                cells[i] = v.astimezone(zone).replace(tzinfo=None)
+        out.append(tuple(cells))
+    return out
+
+
+def _params_in_zone(
+    params: Sequence[object], zoned: list[tuple[int, bool]], zone: dt.tzinfo
+) -> list[object]:
+    """Parameters with the date texts of ``zoned`` as DATETIMEs, and those given for a
+    TIMESTAMP as instants of ``zone``."""
+    out = list(params)
+    for i, instant in zoned:
+        v = out[i] if i < len(out) else None
+        if isinstance(v, bytes):
+            v = v.decode("utf-8", "replace")
+        if isinstance(v, str):
+            try:
+                v = dt.datetime.fromisoformat(v.strip())
+            except ValueError:
+                continue  # the session says what is wrong with it
+        elif isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+            v = dt.datetime(v.year, v.month, v.day)
+        if not isinstance(v, dt.datetime) or (v.tzinfo is not None and not instant):
+            continue  # a text with an offset for a DATETIME: as the session reads it
+        out[i] = v if v.tzinfo is not None else v.replace(tzinfo=zone) if instant else v
+    return out
 
 
 def _duplicate_value(session: MySqlSession, sql: str, params: Sequence[object], e: SqlError) -> str | None:

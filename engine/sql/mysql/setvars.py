@@ -11,7 +11,7 @@ import re
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from aurora.engine.sql.mysql import lexer, variables
+from aurora.engine.sql.mysql import lexer, timezone, variables
 from aurora.engine.sql.mysql.ddl import join, split_commas
 from aurora.engine.sql.mysql.errors import err, syntax
 
@@ -129,8 +129,13 @@ def _set_system(s: MySqlSession, scope: str, name: str, value: object, spelled: 
     if name in ("read_only", "innodb_read_only", "aurora_server_id", "version", "hostname",
                 "aurora_version", "version_comment", "lower_case_table_names", "port"):
         raise err(1238, "HY000", f"Variable '{spelled}' is a read only variable")
+    if name == "time_zone":
+        value = timezone.zone(value, spelled)[0]  # 1298 for a zone MySQL would not know
     if scope in ("global", "persist", "persist_only"):
         variables.GLOBALS[name] = value
+        return
+    if name == "time_zone":
+        s.set_time_zone(value)
         return
     if name == "autocommit":
         s.set_autocommit(bool(value))

@@ -8,7 +8,8 @@ session needs to count rows (INSERT's mode and target). The rules:
 - ``@@var``, ``@var``, DATABASE(), USER(), LAST_INSERT_ID()... become calls of functions
   the session registers on the connection (``mysql_sysvar('x')``...), so a translation does
   not depend on session state and stays cacheable.
-- NOW()/CURRENT_TIMESTAMP are DATETIME without a zone (``LOCALTIMESTAMP`` to the second);
+- NOW()/CURRENT_TIMESTAMP are DATETIME without a zone (``LOCALTIMESTAMP`` to the second: the
+  session's time_zone is the PostgreSQL session's TimeZone, so they follow it at run time);
   ``/`` is decimal division with the dividend's scale plus 4 (div_precision_increment),
   NULL on zero; ``DIV`` is an integer; TRUE and FALSE are 1 and 0.
 - ON DUPLICATE KEY UPDATE (``VALUES(c)`` and the 8.0 ``AS alias`` form), REPLACE and INSERT
@@ -45,6 +46,10 @@ class Translation:
     parts: list[str]  # text between literal slots
     slots: list[int]  # for each gap, the index of the literal that fills it
     names: list[str | None] | None = None  # MySQL result names, sentinels inside
+    # for each result column that is one literal, its text (a sentinel): its type follows it
+    literals: list[str | None] | None = None
+    # UNION / INTERSECT / EXCEPT: a column's table (its first arm's) does not bound its values
+    compound: bool = False
     table: str | None = None  # INSERT target; UPDATE's, when it is one table
     columns: list[str] | None = None  # INSERT column list as written
     mode: str = ""  # "" | ignore | upsert | replace
@@ -55,7 +60,10 @@ class Translation:
     calc_found_rows: bool = False
     dynamic: bool = False  # reads @@/@ variables: result types follow the values
     described: tuple[list, list] | None = None  # (the session's columns, ours), settled
-    booleans: tuple[list, list[int]] | None = None  # (the session's columns, their bool ones)
+    # (the session's columns, their bool ones, their timestamptz ones): converted in each row
+    converted: tuple[list, list[int], list[int]] | None = None
+    # (index, is a TIMESTAMP's) of the parameters the session types timestamp / timestamptz
+    zoned_params: list[tuple[int, bool]] | None = None
 
 
     def text(self, lits: list[str]) -> str:
@@ -104,7 +112,7 @@ _FUNCS = {
     "FOUND_ROWS": "mysql_found_rows",
 }
 _VAR_FUNCS = {"VERSION": "version", "AURORA_VERSION": "aurora_version"}
-_NOW = {"NOW", "SYSDATE", "LOCALTIME", "LOCALTIMESTAMP", "CURRENT_TIMESTAMP", "UTC_TIMESTAMP"}
+_NOW = {"NOW", "LOCALTIME", "LOCALTIMESTAMP", "CURRENT_TIMESTAMP"}
 _SIMPLE: dict[type, str] = {
     exp.DayOfWeek: "mysql_dayofweek",
     exp.DayOfMonth: "mysql_dayofmonth",
@@ -138,10 +146,21 @@ def _pg(text: str) -> exp.Expression:
     return sqlglot.parse_one(text, read="postgres")
 
 
-def _now(fsp: exp.Expression | None) -> exp.Expression:
-    if fsp is not None and not (isinstance(fsp, exp.Literal) and fsp.this in ("0", "")):
-        return _pg("LOCALTIMESTAMP").copy()
-    return _pg("date_trunc('second', LOCALTIMESTAMP)").copy()
+def _now(fsp: exp.Expression | None, clock: str = "LOCALTIMESTAMP") -> exp.Expression:
+    """NOW(fsp) as a DATETIME of ``clock``: the session's wall time (LOCALTIMESTAMP, which
+    follows the session's time zone) or UTC's (UTC_TIMESTAMP). Truncated to fsp digits, as
+    MySQL does, and typed with them (NOW() is DATETIME(0): 19 characters on the wire)."""
+    if isinstance(fsp, exp.Literal) and SENTINEL.fullmatch("'" + fsp.this + "'"):
+        raise Unsafe  # the digits shape the translation
+    digits = fsp.this if isinstance(fsp, exp.Literal) else "6" if fsp is not None else "0"
+    unit = {"": "second", "0": "second", "3": "milliseconds", "6": None}.get(digits, "")
+    if unit == "":  # 1, 2, 4, 5 digits: no unit to truncate to, all six are kept
+        return _pg(clock).copy()
+    value = f"date_trunc('{unit}', {clock})" if unit else clock
+    return _pg(f"CAST({value} AS timestamp({0 if unit == 'second' else digits}))").copy()
+
+
+_UTC = "(CURRENT_TIMESTAMP AT TIME ZONE 'UTC')"
 
 
 def parse(key: str) -> exp.Expression:
@@ -189,6 +208,8 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _check_literals(tree)
     tr = Translation(kind, [], [], nparams=nparams, calc_found_rows=calc)
     names = _result_names(tree, key) if kind == "select" else None
+    tr.literals = _literal_items(tree) if kind == "select" else None
+    tr.compound = isinstance(tree, (exp.Union, exp.Intersect, exp.Except))
     _tables(tree, ctx, tr)
     if tr.direct and names is not None and isinstance(tree, exp.Select):
         # MySQL 8 names information_schema's columns in capitals whatever the query wrote
@@ -197,6 +218,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
             for e, n in zip(tree.expressions, names, strict=True)
         ]
     _decimal_scales(tree, ctx)
+    _temporal_operands(tree, ctx)
     tree = rewrite(tree)
     suffix = ""
     if isinstance(tree, exp.Insert):
@@ -320,6 +342,8 @@ def rewrite(tree: exp.Expression) -> exp.Expression:
 def _rewrite(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.SessionParameter):
         name = node.name.lower()
+        if str(node.args.get("kind") or "").lower() == "global":
+            name = "global." + name  # @@global.x: the value later sessions start with
         return _fn("mysql_sysvar", exp.Literal.string(name))
     if isinstance(node, exp.Parameter):
         return _fn("mysql_uservar", exp.Literal.string(node.name.lower()))
@@ -329,8 +353,18 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         return _fn("mysql_current_user")
     if isinstance(node, exp.CurrentVersion):
         return _fn("mysql_sysvar", exp.Literal.string("version"))
-    if isinstance(node, exp.CurrentTimestamp):
+    if isinstance(node, exp.CurrentTimestamp | exp.Localtime | exp.Localtimestamp):
         return _now(node.this)
+    if isinstance(node, exp.UtcTimestamp):
+        return _now(node.this, _UTC)
+    if isinstance(node, exp.CurrentTime | exp.UtcTime):
+        clock = _UTC if isinstance(node, exp.UtcTime) else "LOCALTIMESTAMP"
+        return exp.Cast(this=_now(None, clock), to=exp.DataType.build("time(0)"))
+    if isinstance(node, exp.UtcDate):
+        return _pg(f"CAST({_UTC} AS date)").copy()
+    if isinstance(node, exp.ConvertTimezone):
+        args = [node.args.get(k) or exp.null() for k in ("timestamp", "source_tz", "target_tz")]
+        return exp.Cast(this=_fn("mysql_convert_tz", *args), to=exp.DataType.build("timestamp"))
     if isinstance(node, exp.Collate):
         # a binary collation (``binary``, ``utf8mb4_bin``) compares bytes: SQLite's BINARY;
         # the case-insensitive ones are every string column's own collation already
@@ -386,6 +420,8 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
             return _fn("mysql_sysvar", exp.Literal.string(_VAR_FUNCS[name]))
         if name in _NOW:
             return _now(node.expressions[0] if node.expressions else None)
+        if name == "SYSDATE":  # the time it runs, not the statement's
+            return _now(node.expressions[0] if node.expressions else None, "clock_timestamp()")
         if name in ("JSON_UNQUOTE", "JSON_LENGTH", "JSON_TYPE") and len(node.expressions) == 1:
             return _fn("mysql_" + name.lower(), node.expressions[0])
         if name == "WEEKDAY" and len(node.expressions) == 1:
@@ -395,8 +431,12 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
             args = list(node.expressions) + ([exp.null()] if len(node.expressions) == 2 else [])
             return _fn(_ML_FUNCS[name], *args)
         if name == "UNIX_TIMESTAMP":
-            arg = node.expressions[0] if node.expressions else _pg("LOCALTIMESTAMP").copy()
-            epoch = exp.Extract(this=exp.var("EPOCH"), expression=arg)
+            # a DATETIME (or text) is a wall time of the session's zone: as timestamptz
+            arg = (
+                exp.Cast(this=node.expressions[0], to=exp.DataType.build("timestamptz"))
+                if node.expressions else _pg("CURRENT_TIMESTAMP").copy()
+            )
+            epoch = _fn("floor", exp.Extract(this=exp.var("EPOCH"), expression=arg))
             return exp.Cast(this=epoch, to=exp.DataType.build("bigint"))
     return node
 
@@ -415,13 +455,10 @@ def _json_path(path: exp.Expression) -> exp.Expression:
     return path
 
 
-def _decimal_scales(tree: exp.Expression, ctx: Context) -> None:
-    """Note on each ``/`` and AVG the scale of its dividend (or argument) where the schema
-    tells it: MySQL's quotient has that scale plus div_precision_increment (4); a DOUBLE
-    operand makes a DOUBLE. Unknown scales count as 0 (integers, the common case)."""
-    divs = list(tree.find_all(exp.Div, exp.Avg))
-    if not divs:
-        return
+def _column_types(
+    tree: exp.Expression, ctx: Context
+) -> Callable[[exp.Column], tuple[int, int] | None]:
+    """(type OID, typmod) of a column the statement names, by its tables and aliases."""
     tables: dict[str, str] = {}
     for t in tree.find_all(exp.Table):
         if isinstance(t.this, exp.Identifier):
@@ -437,6 +474,57 @@ def _decimal_scales(tree: exp.Expression, ctx: Context) -> None:
             if got is not None:
                 return got
         return None
+
+    return column
+
+
+_TEXTS = (exp.DataType.Type.CHAR, exp.DataType.Type.NCHAR, exp.DataType.Type.VARCHAR,
+          exp.DataType.Type.NVARCHAR, exp.DataType.Type.TEXT)
+
+
+def _temporal_operands(tree: exp.Expression, ctx: Context) -> None:
+    """A TIMESTAMP column (timestamptz) used as a string (CAST AS CHAR, CONCAT, LIKE, SUBSTR,
+    LEFT, RIGHT) is its wall time in the session's zone, as MySQL reads it: cast to
+    timestamp first (the session's text of a timestamptz is its UTC storage form). The
+    values of an IN list on a DATETIME or TIMESTAMP column are cast to its type."""
+    operands: list[exp.Expression] = []
+    for node in tree.find_all(exp.Cast, exp.Concat, exp.ConcatWs, exp.Like, exp.Substring,
+                              exp.Left, exp.Right):
+        if isinstance(node, exp.Cast):
+            if node.to.this in _TEXTS:
+                operands.append(node.this)
+        elif isinstance(node, exp.Concat | exp.ConcatWs):
+            operands.extend(node.expressions)
+        else:
+            operands.append(node.this)
+    columns = [e for e in operands if isinstance(e, exp.Column)]
+    lists = [n for n in tree.find_all(exp.In) if isinstance(n.this, exp.Column) and n.expressions]
+    if not columns and not lists:
+        return
+    column = _column_types(tree, ctx)
+    for c in columns:
+        got = column(c)
+        if got is not None and got[0] == 1184:
+            c.replace(exp.Cast(this=c.copy(), to=exp.DataType.build("timestamp")))
+    for node in lists:
+        # ``c IN ('2024-06-01 12:00:00', ...)``: the session types the values of a list
+        # by themselves (text, which never equals a stored DATETIME or TIMESTAMP): as c's
+        got = column(node.this)
+        kind = _TEMPORAL.get(got[0]) if got is not None else None
+        if kind is not None:
+            node.set("expressions", [
+                e if isinstance(e, exp.Column) else exp.Cast(this=e, to=exp.DataType.build(kind))
+                for e in node.expressions])
+
+
+def _decimal_scales(tree: exp.Expression, ctx: Context) -> None:
+    """Note on each ``/`` and AVG the scale of its dividend (or argument) where the schema
+    tells it: MySQL's quotient has that scale plus div_precision_increment (4); a DOUBLE
+    operand makes a DOUBLE. Unknown scales count as 0 (integers, the common case)."""
+    divs = list(tree.find_all(exp.Div, exp.Avg))
+    if not divs:
+        return
+    column = _column_types(tree, ctx)
 
     def scale(e: exp.Expression) -> int | str | None:
         while isinstance(e, exp.Paren):
@@ -517,6 +605,8 @@ def _insert(tree: exp.Insert, tr: Translation, mode: str, ctx: Context) -> str:
         schema = tree.this
         cols = [c.name for c in schema.expressions] if isinstance(schema, exp.Schema) else cols
         tr.columns = cols
+    if isinstance(values, exp.Select) and tr.table:
+        _cast_to_columns(values, tr.table, cols or ctx.table_columns(tr.table) or [], ctx)
     if isinstance(values, exp.Values):
         tr.rows = len(values.expressions)
         a = values.args.get("alias")
@@ -547,6 +637,31 @@ def _insert(tree: exp.Insert, tr: Translation, mode: str, ctx: Context) -> str:
         return " ON CONFLICT DO UPDATE SET " + ", ".join(
             e.sql(dialect="postgres", identify=True) for e in items)
     return ""
+
+
+_TEMPORAL = {1114: "timestamp", 1184: "timestamptz"}
+
+
+def _cast_to_columns(select: exp.Select, table: str, names: list[str], ctx: Context) -> None:
+    """INSERT ... SELECT into DATETIME and TIMESTAMP columns: each value cast to its column's
+    type, as MySQL converts it (the PostgreSQL session stores a SELECT's values as they come:
+    a DATETIME into a TIMESTAMP would not be read in the session's zone)."""
+    items = select.expressions
+    if len(items) != len(names) or any(isinstance(e, exp.Star) for e in items):
+        return
+    for e, name in zip(items, names, strict=True):
+        got = ctx.column_type(table, name)
+        kind = _TEMPORAL.get(got[0]) if got is not None else None
+        if kind is None or got is None:
+            continue
+        if 0 <= got[1] <= 6:
+            kind = f"{kind}({got[1]})"  # rounded to the column's digits, as a write is
+        target = e.this if isinstance(e, exp.Alias) else e
+        cast = exp.Cast(this=target.copy(), to=exp.DataType.build(kind))
+        if isinstance(e, exp.Alias):
+            e.set("this", cast)
+        else:
+            e.replace(cast)
 
 
 def _drop_defaults(tree: exp.Insert, values: exp.Values, names: list[str]) -> None:
@@ -763,6 +878,21 @@ def _result_names(tree: exp.Expression, key: str) -> list[str | None] | None:
         else:
             names.append(text)
     return names
+
+
+def _literal_items(tree: exp.Expression) -> list[str | None] | None:
+    """For each result column that is one literal (or a negated number), its MySQL text,
+    a sentinel while literals are cut out; None if there is none (or a ``*``)."""
+    if not isinstance(tree, exp.Select):
+        return None
+    out: list[str | None] = []
+    for e in tree.expressions:
+        if isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star)):
+            return None
+        e = e.this if isinstance(e, exp.Alias) else e
+        e = e.this if isinstance(e, exp.Neg) else e
+        out.append(e.sql(dialect="mysql") if isinstance(e, exp.Literal) else None)
+    return out if any(out) else None
 
 
 def _select_items(key: str) -> list[str] | None:

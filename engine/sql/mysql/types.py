@@ -67,6 +67,11 @@ class MyType:
     is_string: bool = False
     is_integer: bool = False
 
+    @property
+    def pg_base(self) -> str:
+        """The PostgreSQL type without its modifier (``timestamptz`` of ``timestamptz(3)``)."""
+        return self.pg.split("(")[0]
+
 
 def column_type(base: str, args: list[str], unsigned: bool, col: str) -> MyType:
     """``base`` lower-cased (``varchar``), ``args`` the texts inside its parentheses."""
@@ -108,7 +113,12 @@ def column_type(base: str, args: list[str], unsigned: bool, col: str) -> MyType:
         return MyType("date", "date")
     if base in ("datetime", "timestamp", "time"):
         fsp = f"({args[0]})" if args and args[0] != "0" else ""
-        return MyType(base + fsp, "time" if base == "time" else "timestamp")
+        if base == "time":
+            return MyType(base + fsp, "time")
+        # a TIMESTAMP is an instant, read and shown in the session's time_zone: timestamptz;
+        # both kinds keep fsp digits, rounding a value written with more, as MySQL does
+        pg = "timestamp" if base == "datetime" else "timestamptz"
+        return MyType(base + fsp, f"{pg}({args[0] if args else 0})")
     if base == "json":
         return MyType("json", "jsonb")
     if base in ("enum", "set"):
@@ -145,8 +155,10 @@ def pg_oid_spelling(oid: int, typmod: int) -> str:
         return "blob"
     if oid == 1082:
         return "date"
-    if oid in (1114, 1184):
+    if oid == 1114:
         return "datetime"
+    if oid == 1184:
+        return "timestamp"  # an instant, shown in the session's time_zone: MySQL's TIMESTAMP
     if oid == 1083:
         return "time"
     if oid in (114, 3802):
