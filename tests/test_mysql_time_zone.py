@@ -512,3 +512,33 @@ def test_temporal_columns_keep_their_fractional_digits(port: int) -> None:
     finally:
         a.close()
         b.close()
+
+
+def test_time_parts_and_timestampdiff_read_wall_times_of_the_session_zone(pair) -> None:
+    a, _ = pair
+    a.execute("CREATE TABLE ev (id INT PRIMARY KEY, ts TIMESTAMP, d DATETIME(3), tm TIME, dd DATE)")
+    a.execute(
+        "INSERT INTO ev VALUES (1, '2024-01-02 13:14:15', '2024-01-02 13:14:15.250', '10:11:12', "
+        "'2024-01-31')"
+    )
+    a.execute("SET time_zone = '+02:00'")
+    # A TIMESTAMP's parts are those of its wall time in the session's zone; a DATETIME's are
+    # as written; a DATE's time is midnight.
+    assert rows(
+        a, "SELECT HOUR(ts), HOUR(d), MINUTE(d), SECOND(d), MICROSECOND(d), HOUR(tm), HOUR(dd), "
+        "HOUR(NULL) FROM ev"
+    ) == [(15, 13, 14, 15, 250000, 10, 0, None)]
+    assert rows(a, "SELECT HOUR(?), MINUTE('13:14:15')", "2024-01-02 07:00:00") == [(7, 14)]
+    # Whole units, truncated toward zero; a month counts once the day and time reach it.
+    assert rows(
+        a,
+        "SELECT TIMESTAMPDIFF(MINUTE, '2024-01-02 13:14:15', '2024-01-02 15:14:14'), "
+        "TIMESTAMPDIFF(MONTH, '2024-01-31', '2024-02-29'), "
+        "TIMESTAMPDIFF(MONTH, '2024-01-31', '2024-03-31'), "
+        "TIMESTAMPDIFF(YEAR, '2000-02-29', '2024-02-28'), "
+        "TIMESTAMPDIFF(DAY, '2024-01-02', '2023-12-31 12:00:00')",
+    ) == [(119, 0, 2, 23, -1)]
+    assert rows(
+        a, "SELECT TIMESTAMPDIFF(SECOND, ts, d), TIMESTAMPDIFF(MICROSECOND, ts, d) FROM ev"
+    ) == [(-7199, -7199750000)]
+    assert errno(a, "SELECT TIMESTAMPDIFF(FORTNIGHT, '2024-01-01', '2024-01-02')")[0] == 1064

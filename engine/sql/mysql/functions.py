@@ -60,6 +60,38 @@ def weekday(v: object) -> int | None:
     return None if d is None else d.weekday()
 
 
+_MICROSECONDS = {
+    "MICROSECOND": 1,
+    "SECOND": 10**6,
+    "MINUTE": 60 * 10**6,
+    "HOUR": 3600 * 10**6,
+    "DAY": 86400 * 10**6,
+    "WEEK": 7 * 86400 * 10**6,
+}
+_MONTHS = {"MONTH": 1, "QUARTER": 3, "YEAR": 12}
+
+
+def timestampdiff(unit: str, a: object, b: object) -> int | None:
+    """TIMESTAMPDIFF(unit, a, b): whole units from a to b, truncated toward zero. A month
+    counts only once b's day and time of the month reach a's (MySQL: 01-31 to 02-29 is 0
+    months)."""
+    x, y = _date(a), _date(b)
+    if x is None or y is None:
+        return None
+    if unit in _MONTHS:
+        months = (y.year - x.year) * 12 + (y.month - x.month)
+        rest_x, rest_y = (x.day, x.time()), (y.day, y.time())
+        if months > 0 and rest_y < rest_x:
+            months -= 1
+        elif months < 0 and rest_y > rest_x:
+            months += 1
+        whole = abs(months) // _MONTHS[unit]
+        return whole if months >= 0 else -whole
+    micro = (y - x) // dt.timedelta(microseconds=1)
+    whole = abs(micro) // _MICROSECONDS[unit]
+    return whole if micro >= 0 else -whole
+
+
 def dayofmonth(v: object) -> int | None:
     d = _date(v)
     return None if d is None else d.day
@@ -204,6 +236,7 @@ FUNCTIONS = {
     "mysql_dayofweek": (dayofweek, 1),
     "mysql_weekday": (weekday, 1),
     "mysql_dayofmonth": (dayofmonth, 1),
+    "mysql_timestampdiff": (timestampdiff, 3),
     "mysql_sha1": (sha1, 1),
     "mysql_hex": (hex_, 1),
 }

@@ -153,9 +153,30 @@ def from_unixtime(value: object, session: dt.tzinfo) -> str | None:
     return _text(d)
 
 
+# [-]h:mm[:ss[.ffffff]]: a TIME's text
+_TIME = re.compile(r"-?(\d+):(\d+)(?::(\d+)(?:\.(\d+))?)?")
+
+
+def time_part(field: str, v: object, session: dt.tzinfo) -> int | None:
+    """HOUR(), MINUTE(), SECOND() or MICROSECOND() of a DATETIME, TIMESTAMP (its wall time
+    in ``session``), DATE (0), TIME or text; NULL for anything else."""
+    if v is None:
+        return None
+    d = _wall(v, session)
+    if d is not None:
+        return {"HOUR": d.hour, "MINUTE": d.minute, "SECOND": d.second}.get(field, d.microsecond)
+    m = _TIME.match(str(v).strip())
+    if m is None:
+        return None
+    if field == "MICROSECOND":
+        return int((m.group(4) or "0")[:6].ljust(6, "0"))
+    return int(m.group({"HOUR": 1, "MINUTE": 2, "SECOND": 3}[field]) or 0)
+
+
 def functions(current: Callable[[], dt.tzinfo]) -> dict[str, tuple[Callable[..., object], int]]:
     """This module's SQL functions, reading the session's zone through ``current``."""
     return {
         "mysql_from_unixtime": (lambda v: from_unixtime(v, current()), 1),
         "mysql_convert_tz": (lambda v, a, b: convert_tz(v, a, b, current()), 3),
+        "mysql_time_part": (lambda f, v: time_part(f, v, current()), 2),
     }

@@ -141,6 +141,20 @@ def _fn(name: str, *args: exp.Expression) -> exp.Expression:
     return exp.Anonymous(this=name, expressions=list(args))
 
 
+def _bigint(e: exp.Expression) -> exp.Expression:
+    return exp.Cast(this=e, to=exp.DataType.build("bigint"))
+
+
+def _time_part(field: str, value: exp.Expression) -> exp.Expression:
+    """HOUR / MINUTE / SECOND / MICROSECOND of a DATETIME, TIMESTAMP (its wall time in the
+    session's zone), TIME, DATE (0) or text."""
+    return _bigint(_fn("mysql_time_part", exp.Literal.string(field), value))
+
+
+# TIMESTAMPDIFF's units (MICROSECOND ... WEEK count time, MONTH ... YEAR count whole months)
+_DIFF_UNITS = {"MICROSECOND", "SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR"}
+
+
 @functools.lru_cache(maxsize=8)
 def _pg(text: str) -> exp.Expression:
     return sqlglot.parse_one(text, read="postgres")
@@ -385,6 +399,21 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         return exp.Cast(this=call, to=exp.DataType.build("timestamp"))
     if isinstance(node, exp.DateDiff) and not node.args.get("unit"):
         return _fn("mysql_datediff", node.this, node.expression)
+    if isinstance(node, exp.Hour | exp.Minute | exp.Second):
+        return _time_part(type(node).__name__.upper(), node.this)
+    if isinstance(node, exp.TimestampDiff):
+        unit = str(node.unit or "").upper().removeprefix("SQL_TSI_")
+        if unit not in _DIFF_UNITS:
+            raise _syntax(f"{unit}, ...")
+        # as wall times (a TIMESTAMP's in the session's zone), in a text form _date reads
+        stamps = [
+            exp.Cast(
+                this=exp.Cast(this=v, to=exp.DataType.build("timestamp")),
+                to=exp.DataType.build("text"),
+            )
+            for v in (node.expression, node.this)
+        ]
+        return _bigint(_fn("mysql_timestampdiff", exp.Literal.string(unit), *stamps))
     if isinstance(node, exp.RegexpLike):
         return _fn("mysql_regexp", node.this, node.expression)
     if isinstance(node, exp.JSONExtract | exp.JSONExtractScalar):
@@ -424,6 +453,8 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
             return _now(node.expressions[0] if node.expressions else None, "clock_timestamp()")
         if name in ("JSON_UNQUOTE", "JSON_LENGTH", "JSON_TYPE") and len(node.expressions) == 1:
             return _fn("mysql_" + name.lower(), node.expressions[0])
+        if name == "MICROSECOND" and len(node.expressions) == 1:
+            return _time_part(name, node.expressions[0])
         if name == "WEEKDAY" and len(node.expressions) == 1:
             return _fn("mysql_weekday", node.expressions[0])
         if name in _ML_FUNCS and len(node.expressions) in (2, 3):
