@@ -233,3 +233,20 @@ def test_char_n_ignores_trailing_spaces_in_comparisons_and_keys(s: Session) -> N
     s.execute("ALTER TABLE rooms ADD COLUMN c char(3)")
     s.execute("UPDATE rooms SET c = 'a'")
     assert s.execute("SELECT count(*) FROM rooms WHERE c = 'a  '").rows == [(2,)]
+
+
+def test_a_column_of_a_type_that_does_not_exist_is_refused(s: Session) -> None:
+    # A typo in a type name made a text column that took anything; PostgreSQL says 42704.
+    assert sqlstate(s, "create table typo (a intt)") == "42704"
+    assert sqlstate(s, 'create table typo (a "NoSuch")') == "42704"
+    s.execute("create table ok (a int4)", ())
+    assert sqlstate(s, "alter table ok add column b nosuchtype") == "42704"
+    assert [r[0] for r in s.execute("select column_name from information_schema.columns "
+                                     "where table_name = 'ok'", ()).rows] == ["a"]
+    # Types that do exist still make columns: built-in ones the parser has no name for,
+    # domains, serial aliases, a table's row type, and from a temp table's DDL too.
+    s.execute("create domain posint as int check (value > 0)", ())
+    s.execute("create table other (x int)", ())
+    s.execute("create table fine (a box, b macaddr, c serial4, d posint, e other)", ())
+    s.execute("create temp table tfine (d posint, e other)", ())
+    assert sqlstate(s, "insert into fine (d) values (0)") == "23514"

@@ -72,13 +72,49 @@ def column_type(conn: apsw.Connection, col: exp.ColumnDef, dtype: exp.DataType) 
     """A table column's type with domains resolved (see domain_column); an array of a
     domain or composite type is refused (0A000): its elements would not be checked."""
     if dtype.this == exp.DataType.Type.USERDEFINED and dtype.args.get("kind") is not None:
-        return domain_column(conn, col, dtype) or dtype
+        resolved = domain_column(conn, col, dtype)
+        if resolved is None:
+            _known_or_42704(conn, dtype.args["kind"])
+        return resolved or dtype
     for inner in dtype.find_all(exp.DataType):
         if inner is not dtype and inner.this == exp.DataType.Type.USERDEFINED:
             n = inner.args["kind"].name.lower().strip('"') if inner.args.get("kind") else ""
             if columns(conn, n) is not None or domain(conn, n) is not None:
                 raise SqlError("0A000", f'a table column of an array of "{n}" is not supported')
     return dtype
+
+
+# PostgreSQL's own types that the parser does not know by name: a column of one is kept as
+# text (as before), while a name no type has is refused as PostgreSQL refuses it.
+_BUILTIN_NAMES = frozenset(
+    "box line lseg path polygon circle macaddr macaddr8 jsonpath txid_snapshot pg_snapshot "
+    "cid tid refcursor regoper regoperator regconfig regdictionary regcollation regrole "
+    "regprocedure pg_lsn int2vector oidvector tsvector tsquery aclitem xid8 any anyelement "
+    "anyenum anynonarray anyrange cstring internal language_handler opaque".split()
+)
+
+
+def _known_or_42704(conn: apsw.Connection, kind: exp.Expression) -> None:
+    """42704 for a column type that is no type at all (a typo would otherwise make a text
+    column that takes anything); a schema-qualified name is left as it was."""
+    if not isinstance(kind, exp.Identifier):
+        return
+    name = kind.name
+    low = name.lower()
+    if low in types.ALIASES or low in _BUILTIN_NAMES or low.startswith(_KNOWN_PREFIXES):
+        return
+    if any(columns(conn, n) is not None or domain(conn, n) is not None for n in {name, low}):
+        return
+    # a table's or view's row type (kept as text as before), a type seen from temp DDL
+    names = (name, low, PREFIX + low, DOMAIN_PREFIX + low)
+    marks = ",".join("?" * len(names))
+    for schema in ('"main"', "temp"):
+        found = conn.execute(
+            f"SELECT 1 FROM {schema}.sqlite_schema WHERE name IN ({marks}) LIMIT 1", names
+        ).fetchone()
+        if found:
+            return
+    raise SqlError("42704", f'type "{name if kind.quoted else low}" does not exist')
 
 
 def domain_column(conn: apsw.Connection, col: exp.ColumnDef,
