@@ -86,12 +86,13 @@ def column_type(conn: apsw.Connection, col: exp.ColumnDef, dtype: exp.DataType) 
 
 # PostgreSQL's own types that the parser does not know by name: a column of one is kept as
 # text (as before), while a name no type has is refused as PostgreSQL refuses it.
-_BUILTIN_NAMES = frozenset(
-    "box line lseg path polygon circle macaddr macaddr8 jsonpath txid_snapshot pg_snapshot "
-    "cid tid refcursor regoper regoperator regconfig regdictionary regcollation regrole "
-    "regprocedure pg_lsn int2vector oidvector tsvector tsquery aclitem xid8 any anyelement "
-    "anyenum anynonarray anyrange cstring internal language_handler opaque".split()
-)
+_BUILTIN_NAMES = frozenset({
+    "box", "line", "lseg", "path", "polygon", "circle", "macaddr", "macaddr8", "jsonpath",
+    "txid_snapshot", "pg_snapshot", "cid", "tid", "refcursor", "regoper", "regoperator",
+    "regconfig", "regdictionary", "regcollation", "regrole", "regprocedure", "pg_lsn",
+    "int2vector", "oidvector", "tsvector", "tsquery", "aclitem", "xid8", "any", "anyelement",
+    "anyenum", "anynonarray", "anyrange", "cstring", "internal", "language_handler", "opaque",
+})
 
 
 def _known_or_42704(conn: apsw.Connection, kind: exp.Expression) -> None:

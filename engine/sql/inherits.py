@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import apsw
 from sqlglot import exp
 
+from aurora.engine.sql import temp
 from aurora.engine.sql.catalog import rel_oid
 from aurora.engine.sql.tabledef import quote as _q
 from aurora.engine.sqlapi import SqlError
@@ -167,12 +168,8 @@ def _written(table: exp.Table) -> exp.Expression | None:
 
 
 def _true_name(conn: apsw.Connection, name: str) -> str:
-    for schema in ("temp", '"main"'):  # a temp table first, as SQLite finds it
-        rows = conn.execute(f"SELECT name FROM {schema}.sqlite_schema WHERE lower(name)=lower(?) "
-                            "AND type IN ('table', 'view')", (name,)).fetchall()
-        if rows:
-            return rows[0][0]
-    return name
+    found = temp.relation(conn, name)
+    return found[0] if found else name
 
 
 def _tableoid_of(select: exp.Select, alias: str, cols: list[str]) -> None:

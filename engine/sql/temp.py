@@ -138,6 +138,20 @@ def on_commit_outside_temp(sql: str) -> None:
         raise SqlError("42P16", "ON COMMIT can only be used on temporary tables")
 
 
+def relation(conn: apsw.Connection, name: str) -> tuple[str, str] | None:
+    """(stored name, SQLite type) of the table or view ``name`` (any case) as SQLite finds
+    it: the session's temp relation first, then the permanent one; None if neither."""
+    for schema in ("temp", '"main"'):
+        row = conn.execute(
+            f"SELECT name, type FROM {schema}.sqlite_schema WHERE type IN ('table', 'view') "
+            "AND lower(name)=lower(?) LIMIT 1",
+            (name,),
+        ).fetchone()
+        if row:
+            return row[0], row[1]
+    return None
+
+
 def exists(s: Session, name: str, kind: str | None = None) -> bool:
     """Whether the session has a temp relation or index ``name`` (of SQLite type ``kind``):
     one of a table or view the temp catalog describes (not an emulated pg_catalog table)."""

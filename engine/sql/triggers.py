@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import apsw
 
-from aurora.engine.sql import partitions, plpgsql, schemas, types, userfuncs
+from aurora.engine.sql import partitions, plpgsql, schemas, temp, types, userfuncs
 from aurora.engine.sql.catalog import rel_oid
 from aurora.engine.sqlapi import SqlError, StatementResult
 
@@ -222,12 +222,8 @@ def _trigger_args(text: str) -> list[str]:
 
 
 def relkind(conn: apsw.Connection, name: str) -> str | None:
-    for schema in ("temp", '"main"'):  # a temp relation first, as SQLite finds it
-        rows = conn.execute(f"SELECT type FROM {schema}.sqlite_schema WHERE type IN ('table','view') "
-                            "AND lower(name)=lower(?)", (name,)).fetchall()
-        if rows:
-            return rows[0][0]
-    return None
+    found = temp.relation(conn, name)
+    return found[1] if found else None
 
 
 _DROP = re.compile(rf"\s*drop\s+trigger\s+(if\s+exists\s+)?({_NAME})\s+on\s+({_QNAME})\s*(cascade|restrict)?\s*;?\s*$",
