@@ -359,3 +359,79 @@ def test_a_read_returns_a_commit_in_flight_only_once_it_is_durable() -> None:
         assert one(b, "SELECT count(*) FROM t") == 3
     finally:
         vfs.close()
+
+
+def test_a_block_shows_a_commit_in_flight_only_once_it_is_durable() -> None:
+    """Inside a transaction block SQLite keeps its lock to the block's end. A read-only
+    block's first statement that saw a commit in flight returns once it is durable (the
+    session asks the VFS after each statement); a block holding the write lock reads on
+    (waiting there would stall every writer), and its COMMIT waits if it changed nothing."""
+    from aurora.engine.sql.session import Session
+
+    store = GatedStore()
+    vfs = VolumeVFS(store, {"app": 1})
+    try:
+        a = vfs.connect("app")
+        reader = Session(vfs.connect("app"))
+        a.execute("CREATE TABLE t (x)")
+        a.execute("INSERT INTO t VALUES (1)")
+        assert reader.execute("SELECT count(*) FROM t").rows == [(1,)]
+
+        def in_flight(value: int) -> threading.Thread:
+            store.gate_open = False
+            before = store.submitted
+            writer = threading.Thread(target=lambda: a.execute("INSERT INTO t VALUES (?)", (value,)))
+            writer.start()
+            wait_until(lambda: store.submitted == before + 1)
+            return writer
+
+        def held(sql: str) -> tuple[threading.Thread, dict[str, object]]:
+            done: dict[str, object] = {}
+
+            def go() -> None:
+                done["rows"] = reader.execute(sql).rows
+                done["at"] = time.monotonic()
+
+            thread = threading.Thread(target=go)
+            thread.start()
+            time.sleep(0.3)
+            assert done == {}, f"{sql} returned before the commit it saw was durable"
+            return thread, done
+
+        def release(*threads: threading.Thread) -> float:
+            released = time.monotonic()
+            store.release()
+            for thread in threads:
+                thread.join(10)
+                assert not thread.is_alive()
+            return released
+
+        # a read-only block: its first statement waits, the rest of the block does not
+        writer = in_flight(2)
+        reader.execute("BEGIN READ ONLY")
+        thread, done = held("SELECT count(*) FROM t")
+        assert release(thread, writer) <= done["at"] and done["rows"] == [(2,)]
+        store.gate_open = False
+        assert reader.execute("SELECT count(*) FROM t").rows == [(2,)]
+        reader.execute("COMMIT")
+        store.release()
+
+        # a plain BEGIN takes the write lock: its reads go on, its COMMIT of nothing waits
+        writer = in_flight(3)
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT count(*) FROM t").rows == [(3,)]
+        thread, done = held("COMMIT")
+        assert release(thread, writer) <= done["at"]
+
+        # a block that changed rows: its own COMMIT is acknowledged after the earlier one
+        writer = in_flight(4)
+        before = store.submitted
+        reader.execute("BEGIN")
+        reader.execute("INSERT INTO t VALUES (5)")
+        assert reader.execute("SELECT count(*) FROM t").rows == [(5,)]
+        thread, done = held("COMMIT")
+        assert store.submitted == before + 1
+        assert release(thread, writer) <= done["at"]
+        assert reader.execute("SELECT count(*) FROM t").rows == [(5,)]
+    finally:
+        vfs.close()

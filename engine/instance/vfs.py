@@ -56,6 +56,7 @@ import apsw
 from aurora.engine.errors import CommitOutcomeUnknown
 from aurora.engine.instance.bufferpool import BufferPool, PoolStats
 from aurora.engine.instance.pipeline import CommitPipeline, Durability
+from aurora.engine.sqlapi import SETTLE_READ_FCNTL
 from aurora.engine.storage.pagestore import PageStore
 
 _NONE, _SHARED, _RESERVED = 0, 1, 2
@@ -484,13 +485,16 @@ class VolumeFile:
         return self._db.locked
 
     def _settle_read(self) -> None:
-        """A read transaction ends whose snapshot held a commit of another connection that
-        was submitted and not yet durable: unless this transaction wrote (its own commit,
-        numbered later, is acknowledged only once that one is durable), wait until it is, so
-        that what was read reaches the client only once it cannot be lost. SQLite has stepped
-        the statement to its end by now (an autocommit statement's rows are all read), so
-        a client is never shown a commit that a crash could still undo; inside a transaction
-        block this holds for the block's COMMIT, not for each statement."""
+        """A transaction ends whose snapshot held a commit of another connection that was
+        submitted and not yet durable: unless this transaction committed a change of its own
+        (numbered later, acknowledged only once that one is durable), wait until it is, so
+        that what was read reaches the client only once it cannot be lost. Holding the write
+        lock is not enough: a block that took it and changed nothing has no commit to wait
+        for. SQLite has stepped the statement to its end by now (an autocommit statement's
+        rows are all read), and the write lock is released. A read-only block is settled
+        after each statement (the session's ``SETTLE_READ_FCNTL``): the first statement that
+        saw such a commit waits, and the rest of the block reads the same, now durable,
+        snapshot."""
         lsn, self._undurable = self._undurable, 0
         if self._wrote:
             return
@@ -537,7 +541,6 @@ class VolumeFile:
             db.release_write()
             raise self._stale()
         self._writing = True
-        self._wrote = True
         self._txn_pages = None
 
     def _stale(self) -> BusySnapshot:
@@ -607,6 +610,13 @@ class VolumeFile:
                 self._end_write()
             self._await_durable()
             return True
+        if op == SETTLE_READ_FCNTL:
+            # A statement inside a transaction block has run. A read-only block's rows go
+            # out only once durable. A block holding the write lock does not wait here (it
+            # would stall every writer behind it): its end does, if it commits no change.
+            if self._undurable and not self._writing:
+                self._settle_read()
+            return True
         return False
 
     def _await_durable(self) -> None:
@@ -663,6 +673,7 @@ class VolumeFile:
             raise apsw.IOError(f"commit of {len(writes)} pages failed: {exc}") from exc
         self._vfs._count("commits")
         self._pending = pending
+        self._wrote = True
         lsn = pending.lsn
         pool.move_snapshot(self._snapshot, lsn)
         self._snapshot = lsn

@@ -63,6 +63,7 @@ from aurora.engine.sqlapi import (
     CopyOut,
     Prepared,
     SqlError,
+    SETTLE_READ_FCNTL,
     StatementResult,
     TransactionStatus,
 )
@@ -334,7 +335,11 @@ class Session:
             if self._deferred_begin is not None and not _ends_block(sql):
                 self._start_block()
             result = self._execute(sql, params)
-            if self.temp_on_commit and self._status == "I" and not self.conn.in_transaction:
+            if self.conn.in_transaction:
+                # A read-only block's rows go out only once what they show is durable (an
+                # autocommit statement's read waits as SQLite unlocks).
+                self.conn.file_control("main", SETTLE_READ_FCNTL, 0)
+            elif self.temp_on_commit and self._status == "I":
                 temp.at_commit(self)  # the statement's own commit (COMMIT ran them before)
             return result
         except BaseException as e:
