@@ -58,12 +58,12 @@ from aurora.engine.sql.sequences import Sequences
 from aurora.engine.sql.settings import Settings
 from aurora.engine.sql.translate import NO_COLUMNS, parse, to_sqlite
 from aurora.engine.sqlapi import (
+    SETTLE_READ_FCNTL,
     Column,
     CopyIn,
     CopyOut,
     Prepared,
     SqlError,
-    SETTLE_READ_FCNTL,
     StatementResult,
     TransactionStatus,
 )
