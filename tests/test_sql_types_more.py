@@ -250,3 +250,19 @@ def test_a_column_of_a_type_that_does_not_exist_is_refused(s: Session) -> None:
     s.execute("create table fine (a box, b macaddr, c serial4, d posint, e other)", ())
     s.execute("create temp table tfine (d posint, e other)", ())
     assert sqlstate(s, "insert into fine (d) values (0)") == "23514"
+
+
+def test_a_cast_to_a_type_that_does_not_exist_is_refused(s: Session) -> None:
+    # It handed the value back as text; PostgreSQL says 42704 (also for a parameter's cast).
+    assert sqlstate(s, "select ''::nonexistent_type") == "42704"
+    assert sqlstate(s, "select cast(1 as nosuchtype)") == "42704"
+    assert sqlstate(s, "select '{1}'::nosuch[]") == "42704"
+    with pytest.raises(SqlError) as e:
+        s.execute("select $1::nosuch", ("1",))
+    assert e.value.sqlstate == "42704" and 'type "nosuch" does not exist' in str(e.value)
+    # Casts to types that exist are untouched: built-ins the parser has no name for, arrays
+    # of built-ins, domains, a table's row type.
+    s.execute("create domain posint as int check (value > 0)", ())
+    s.execute("create table other (x int)", ())
+    assert s.execute("select '1'::box, '{1,2}'::oid[], '{}'::regtype[], 3::posint, "
+                     "null::other, '08:00:2b:01:02:03'::macaddr", ()).rows[0][0] == "1"

@@ -95,6 +95,19 @@ _BUILTIN_NAMES = frozenset({
 })
 
 
+def check_casts(conn: apsw.Connection, tree: exp.Expression) -> None:
+    """42704 for a cast to a type that does not exist (``''::nosuchtype``), which would
+    otherwise hand back the value as text."""
+    for cast in tree.find_all(exp.Cast):
+        to = cast.args.get("to")
+        if isinstance(to, exp.DataType) and to.this == exp.DataType.Type.USERDEFINED:
+            kind = to.args.get("kind")
+            if isinstance(kind, exp.Identifier) and kind.name.endswith("__array"):  # T[]
+                kind = exp.to_identifier(kind.name[: -len("__array")], quoted=kind.quoted)
+            if kind is not None:
+                _known_or_42704(conn, kind)
+
+
 def _known_or_42704(conn: apsw.Connection, kind: exp.Expression) -> None:
     """42704 for a column type that is no type at all (a typo would otherwise make a text
     column that takes anything); a schema-qualified name is left as it was."""
