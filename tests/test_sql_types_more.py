@@ -266,3 +266,24 @@ def test_a_cast_to_a_type_that_does_not_exist_is_refused(s: Session) -> None:
     s.execute("create table other (x int)", ())
     assert s.execute("select '1'::box, '{1,2}'::oid[], '{}'::regtype[], 3::posint, "
                      "null::other, '08:00:2b:01:02:03'::macaddr", ()).rows[0][0] == "1"
+
+
+def test_a_cast_to_a_domain_enforces_it(s: Session) -> None:
+    # It handed back the value as text, unchecked; PostgreSQL casts to the base type and
+    # checks the domain's CHECK (23514) and NOT NULL (23502).
+    s.execute("create domain posint as int check (value > 0)", ())
+    s.execute("create domain code as varchar(3) not null", ())
+    r = s.execute("select 3::posint, cast('7' as posint) * 2, 'abcd'::code", ())
+    assert r.rows == [(3, 14, "abc")]
+    assert [c.type_oid for c in r.columns] == [23, 23, 1043]
+    assert sqlstate(s, "select 0::posint") == "23514"
+    assert sqlstate(s, "select null::code") == "23502"
+    assert s.execute("select null::posint", ()).rows == [(None,)]
+    # evaluated once per row, also where a row fails
+    s.execute("create table t (a int)", ())
+    s.execute("insert into t values (1), (2)", ())
+    assert s.execute("select sum(a::posint) from t", ()).rows == [(3,)]
+    with pytest.raises(SqlError) as e:
+        s.execute("update t set a = (a - 1)::posint", ())
+    assert e.value.sqlstate == "23514" and 'check constraint "posint_check"' in str(e.value)
+    assert s.execute("select a from t order by a", ()).rows == [(1,), (2,)]

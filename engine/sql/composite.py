@@ -95,17 +95,60 @@ _BUILTIN_NAMES = frozenset({
 })
 
 
-def check_casts(conn: apsw.Connection, tree: exp.Expression) -> None:
-    """42704 for a cast to a type that does not exist (``''::nosuchtype``), which would
-    otherwise hand back the value as text."""
-    for cast in tree.find_all(exp.Cast):
+def resolve_casts(conn: apsw.Connection, tree: exp.Expression) -> None:
+    """Casts to types the catalog defines: 42704 for a name that is no type
+    (``''::nosuchtype``, which would hand back the value as text), and a cast to a domain
+    becomes a cast to its base type that enforces the domain's NOT NULL and CHECK."""
+    for cast in list(tree.find_all(exp.Cast)):
         to = cast.args.get("to")
-        if isinstance(to, exp.DataType) and to.this == exp.DataType.Type.USERDEFINED:
-            kind = to.args.get("kind")
-            if isinstance(kind, exp.Identifier) and kind.name.endswith("__array"):  # T[]
-                kind = exp.to_identifier(kind.name[: -len("__array")], quoted=kind.quoted)
-            if kind is not None:
-                _known_or_42704(conn, kind)
+        if not isinstance(to, exp.DataType) or to.this != exp.DataType.Type.USERDEFINED:
+            continue
+        kind = to.args.get("kind")
+        array = isinstance(kind, exp.Identifier) and kind.name.endswith("__array")  # T[]
+        if array:
+            kind = exp.to_identifier(kind.name[: -len("__array")], quoted=kind.quoted)
+        if kind is None:
+            continue
+        _known_or_42704(conn, kind)
+        if not array and isinstance(kind, exp.Identifier):
+            name = kind.name if kind.quoted else kind.name.lower()
+            d = domain(conn, name)
+            if d is not None and not d.get("kind"):
+                cast.replace(_domain_value(name, d, cast.this))
+
+
+_VALUE = "_aurora_domain_value"
+
+
+def _domain_value(name: str, d: dict, value: exp.Expression) -> exp.Expression:
+    """``value::domain``: the value cast to the base type, evaluated once (a correlated
+    subquery), 23502 when it is NULL and the domain says NOT NULL, 23514 when the domain's
+    CHECK is false, as PostgreSQL answers such a cast."""
+    base = exp.Cast(this=value, to=exp.DataType.build(d["base"], dialect="postgres"))
+    if not d["notnull"] and not d["check"]:
+        return base
+    v = exp.column(_VALUE, quoted=True)
+    ok: list[exp.Expression] = []
+    if d["notnull"]:
+        ok.append(exp.Not(this=exp.Is(this=v.copy(), expression=exp.Null())))
+    if d["check"]:
+        text = re.sub(r"\bvalue\b", f'"{_VALUE}"', d["check"], flags=re.I)
+        cond = sqlglot.parse_one(text, read="postgres")
+        ok.append(exp.Not(this=exp.Is(this=exp.Paren(this=cond), expression=exp.false())))
+
+    def fail(code: str, message: str) -> exp.Expression:
+        return exp.Anonymous(this="pg_raise", expressions=[exp.Literal.string(code),
+                                                           exp.Literal.string(message)])
+
+    ifs = [exp.If(this=exp.and_(*ok), true=v.copy())]
+    if d["notnull"]:
+        ifs.append(exp.If(this=exp.Is(this=v.copy(), expression=exp.Null()),
+                          true=fail("23502", f"domain {name} does not allow null values")))
+    case = exp.Case(ifs=ifs, default=fail(
+        "23514", f'value for domain {name} violates check constraint "{name}_check"'))
+    inner = exp.select(exp.alias_(base, _VALUE, quoted=True)).subquery()
+    checked = exp.Subquery(this=exp.select(case).from_(inner))
+    return exp.Cast(this=checked, to=exp.DataType.build(d["base"], dialect="postgres"))
 
 
 def _known_or_42704(conn: apsw.Connection, kind: exp.Expression) -> None:

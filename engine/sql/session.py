@@ -847,7 +847,7 @@ class Session:
         if isinstance(tree, exp.Select) and tree.args.get("into") is not None:
             raise ddl.SelectInto
         if "::" in text or "cast" in text or "CAST" in text:
-            composite.check_casts(self.conn, tree)
+            composite.resolve_casts(self.conn, tree)
         if "." in text:
             schemas.qualify_tables(tree, self.conn)
             if self.catalog.temp_names:
