@@ -1425,3 +1425,25 @@ def test_mysql_command_line_client(wire):
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[:4] == ["id\tv", "1\tx", "Tables_in_app", "cli"]
+
+
+def test_modify_widens_an_enum_and_timestamp_keeps_its_range(m) -> None:
+    m.execute("CREATE TABLE e (id int PRIMARY KEY, c enum('a','b'), ts timestamp NULL)")
+    assert errno(m, "INSERT INTO e VALUES (1, 'c', NULL)") == 1265
+    # The old value list went with MODIFY (it stayed, refusing the new value).
+    m.execute("ALTER TABLE e MODIFY c enum('a','b','c')")
+    m.execute("INSERT INTO e VALUES (1, 'c', NULL)")
+    assert errno(m, "INSERT INTO e VALUES (2, 'd', NULL)") == 1265
+    # TIMESTAMP holds 1970-01-01 00:00:01 to 2038-01-19 03:14:07 UTC; strict mode says 1292.
+    assert errno(m, "INSERT INTO e VALUES (2, 'a', '1960-01-01 00:00:00')") == 1292
+    assert errno(m, "INSERT INTO e VALUES (2, 'a', '2038-01-19 03:14:08')") == 1292
+    m.execute("INSERT INTO e VALUES (2, 'a', '2038-01-19 03:14:07')")
+    m.execute("SET time_zone = '+05:00'")
+    assert errno(m, "INSERT INTO e VALUES (3, 'a', '1970-01-01 05:00:00')") == 1292
+    m.execute("INSERT INTO e VALUES (3, 'a', '1970-01-01 05:00:01')")
+    # DATETIME has no such range; an ALTER to TIMESTAMP over a row outside it fails whole.
+    m.execute("ALTER TABLE e MODIFY ts datetime")
+    m.execute("INSERT INTO e VALUES (4, 'a', '1960-01-01 00:00:00')")
+    assert errno(m, "ALTER TABLE e CHANGE ts ts2 timestamp(3) NULL") == 1292
+    assert rows(m, "SELECT ts FROM e WHERE id = 4")[0][0].year == 1960
+    assert "`ts` datetime" in rows(m, "SHOW CREATE TABLE e")[0][1]

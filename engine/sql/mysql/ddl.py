@@ -164,8 +164,8 @@ class ColumnSpec:
     def pg(self, for_alter: bool = False) -> str:
         parts = [_pq(self.name), self.mytype.pg]
         if self.mytype.check:
-            prefix = "_my_enum_" if self.mytype.enum_check else "_my_range_"
-            parts.append(f"CONSTRAINT {_pq(prefix + self.name)} CHECK ({self.mytype.check})")
+            name = self.mytype.check_prefix + self.name
+            parts.append(f"CONSTRAINT {_pq(name)} CHECK ({self.mytype.check})")
         if self.mytype.is_string:
             parts.append('COLLATE "nocase"')
         if self.not_null or self.primary:
@@ -850,6 +850,13 @@ def _modify(
         run(f"ALTER TABLE {t} RENAME COLUMN {_pq(old)} TO {_pq(new)}")
     c = _pq(new)
     old_type = _mytype_of(cur, new, conn, table)
+    if old_type.check != col.mytype.check:
+        # whichever kind the old CHECK was (a range, an ENUM's list, TIMESTAMP's range); it
+        # goes before the values are converted, the new one comes after
+        for prefix in mytypes.CHECK_PREFIXES:
+            run(f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {_pq(prefix + old)}")
+            if old != new:
+                run(f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {_pq(prefix + new)}")
     if old_type.pg != col.mytype.pg:
         run(f"ALTER TABLE {t} ALTER COLUMN {c} TYPE {col.mytype.pg} USING {c}")
         if {old_type.pg_base, col.mytype.pg_base} == {"timestamp", "timestamptz"}:
@@ -861,12 +868,9 @@ def _modify(
                      if cur.mysql_type.startswith("timestamp") and old_type.pg == "timestamp"
                      else f"CAST(CAST({c} AS text) AS {old_type.pg_base})")
             run(f"UPDATE {t} SET {c} = {value}")
-    if old_type.check != col.mytype.check:
-        run(f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {_pq('_my_range_' + old)}")
-        if old != new:
-            run(f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {_pq('_my_range_' + new)}")
-        if col.mytype.check:
-            run(f"ALTER TABLE {t} ADD CONSTRAINT {_pq('_my_range_' + new)} CHECK ({col.mytype.check})")
+    if old_type.check != col.mytype.check and col.mytype.check:
+        name = col.mytype.check_prefix + new
+        run(f"ALTER TABLE {t} ADD CONSTRAINT {_pq(name)} CHECK ({col.mytype.check})")
     if col.not_null and cur.nullable:
         run(f"ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL")
     elif not col.not_null and not cur.nullable and not cur.pk:

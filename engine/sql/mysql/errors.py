@@ -87,10 +87,14 @@ def to_mysql(e: BaseException, where: Where, read_only: bool) -> SqlError:
         return err(1264, "22003", f"Out of range value for column '{e.column or '?'}' at row 1")
     if st == "23514":
         name = e.constraint or ""
+        if not name and (m := re.search(r'constraint "([^"]+)"', msg)):
+            name = m.group(1)  # a CHECK added to rows that break it (ALTER TABLE)
         if name.startswith("_my_range_"):
             return err(1264, "22003", f"Out of range value for column '{name[10:]}' at row 1")
         if name.startswith("_my_enum_"):
             return err(1265, "01000", f"Data truncated for column '{name[9:]}' at row 1")
+        if name.startswith("_my_ts_"):
+            return err(1292, "22007", f"Incorrect datetime value for column '{name[7:]}' at row 1")
         return err(3819, "HY000", f"Check constraint '{name}' is violated.")
     if st == "23502":
         m = re.search(r'column "([^"]+)"', msg)

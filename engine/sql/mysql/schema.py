@@ -7,11 +7,15 @@ warnings (a note for ``IF [NOT] EXISTS`` that found nothing to do), as MySQL cou
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import TYPE_CHECKING
 
+import apsw
+
 from aurora.engine.sql.mysql import catalog, ddl, lexer
 from aurora.engine.sql.mysql.errors import err, syntax
+from aurora.engine.sqlapi import SqlError
 
 if TYPE_CHECKING:
     from aurora.engine.sql.mysql.session import MySqlSession
@@ -49,7 +53,16 @@ def run_ddl(s: MySqlSession, sql: str) -> int:
     if low.startswith("alter table") or low.startswith("alter online table") or low.startswith(
         "alter ignore table"
     ):
-        ddl.alter_table(text, run, conn, s.zone)
+        # one ALTER may be several steps (rename, retype, constraints): all or none, as
+        # MySQL's atomic DDL (a value the new type refuses must not leave a renamed column)
+        s.pg.execute("BEGIN")
+        try:
+            ddl.alter_table(text, run, conn, s.zone)
+        except BaseException:
+            with contextlib.suppress(SqlError, apsw.Error):
+                s.pg.execute("ROLLBACK")
+            raise
+        s.pg.execute("COMMIT")
         return 0
     if low.startswith("truncate"):
         toks = ddl.Tokens(text)

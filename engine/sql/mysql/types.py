@@ -53,6 +53,8 @@ ALIASES = {
 TEXT_KINDS = {"tinytext": "varchar(255)", "text": "text", "mediumtext": "text", "longtext": "text"}
 BLOB_KINDS = {"tinyblob", "blob", "mediumblob", "longblob", "binary", "varbinary", "geometry",
               "point", "linestring", "polygon"}
+CHECK_PREFIXES = ("_my_range_", "_my_enum_", "_my_ts_")
+"""The names a column's type CHECK may have, by kind (see :attr:`MyType.check_prefix`)."""
 STRING_KINDS = {"char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set"}
 
 
@@ -66,6 +68,14 @@ class MyType:
     enum_check: bool = False  # the CHECK is ENUM's value list (1265) rather than a range
     is_string: bool = False
     is_integer: bool = False
+    instant_check: bool = False  # the CHECK is TIMESTAMP's range (1292)
+
+    @property
+    def check_prefix(self) -> str:
+        """The CHECK's name is this and the column's (the error it becomes follows it)."""
+        if self.enum_check:
+            return "_my_enum_"
+        return "_my_ts_" if self.instant_check else "_my_range_"
 
     @property
     def pg_base(self) -> str:
@@ -118,7 +128,12 @@ def column_type(base: str, args: list[str], unsigned: bool, col: str) -> MyType:
         # a TIMESTAMP is an instant, read and shown in the session's time_zone: timestamptz;
         # both kinds keep fsp digits, rounding a value written with more, as MySQL does
         pg = "timestamp" if base == "datetime" else "timestamptz"
-        return MyType(base + fsp, f"{pg}({args[0] if args else 0})")
+        if base == "datetime":
+            return MyType(base + fsp, f"{pg}({args[0] if args else 0})")
+        # TIMESTAMP holds 1970-01-01 00:00:01 to 2038-01-19 03:14:07 UTC (strict mode: 1292)
+        return MyType(base + fsp, f"{pg}({args[0] if args else 0})",
+                      f"{q} BETWEEN CAST('1970-01-01 00:00:01+00' AS timestamptz) AND "
+                      f"CAST('2038-01-19 03:14:07.999999+00' AS timestamptz)", instant_check=True)
     if base == "json":
         return MyType("json", "jsonb")
     if base in ("enum", "set"):
