@@ -304,3 +304,43 @@ def test_named_schema_with_psql_and_sqlalchemy(cluster: Cluster) -> None:
     finally:
         engine.dispose()
     cluster.run("psql", "-c", "DROP SCHEMA billing CASCADE")
+
+
+class EnumBase(orm.DeclarativeBase):
+    pass
+
+
+class Ticket(EnumBase):
+    __tablename__ = "orm_tickets"
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    priority: orm.Mapped[str] = orm.mapped_column(
+        sa.Enum("low", "normal", "high", name="ticket_priority"))
+
+
+def test_sqlalchemy_enum_type(cluster: Cluster) -> None:
+    """SQLAlchemy's Enum on PostgreSQL is CREATE TYPE ... AS ENUM, found again through
+    pg_type by the next create_all; values are checked and sort as declared."""
+    engine = sa.create_engine(cluster.url(driver="postgresql+psycopg"))
+    try:
+        EnumBase.metadata.create_all(engine)
+        EnumBase.metadata.create_all(engine)  # checkfirst: the type and table exist
+        with orm.Session(engine) as session:
+            session.add_all([Ticket(id=1, priority="high"), Ticket(id=2, priority="low"),
+                             Ticket(id=3, priority="normal")])
+            session.commit()
+            got = session.scalars(sa.select(Ticket.id).order_by(Ticket.priority)).all()
+            assert got == [2, 3, 1]
+            assert session.scalars(sa.select(Ticket.id).where(Ticket.priority > "low")
+                                   .order_by(Ticket.id)).all() == [1, 3]
+        with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+            with pytest.raises(psycopg.errors.InvalidTextRepresentation):
+                conn.execute("INSERT INTO orm_tickets VALUES (4, 'urgent')")
+            conn.execute("ALTER TYPE ticket_priority ADD VALUE 'urgent' AFTER 'high'")
+            conn.execute("INSERT INTO orm_tickets VALUES (4, 'urgent')")
+            assert conn.execute("SELECT max(priority) FROM orm_tickets").fetchone() == ("urgent",)
+        EnumBase.metadata.drop_all(engine)  # the table, then its type
+        with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+            assert conn.execute("SELECT count(*) FROM pg_type WHERE typname = 'ticket_priority'"
+                                ).fetchone() == (0,)
+    finally:
+        engine.dispose()

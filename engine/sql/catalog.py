@@ -96,6 +96,8 @@ class Catalog:
         # else a permanent relation hides a temp one of its name
         self.temp_first = True
         self.shadowed: dict[str, list[ColumnInfo]] = {}  # the relations hidden that way
+        self.enums: dict[str, list[str]] = {}  # enum types' labels in order (enums.py)
+        self.enum_order: dict[str, dict[str, int]] = {}
 
     def ensure_schema(self) -> None:
         """Create the catalog tables if the database has none yet (writer only)."""
@@ -132,6 +134,10 @@ class Catalog:
                 tables = {**temp, **tables}
         self.tables = tables
         self.columns = {(t, c.name.lower()): c for t, cols in tables.items() for c in cols}
+        from aurora.engine.sql import enums
+
+        self.enums = enums.load_all(self.conn)
+        self.enum_order = {n: {v: i for i, v in enumerate(vs)} for n, vs in self.enums.items()}
         return True
 
     def _load(self, schema: str) -> dict[str, list[ColumnInfo]]:

@@ -24,7 +24,7 @@ import apsw
 import sqlglot
 from sqlglot import exp
 
-from aurora.engine.sql import types
+from aurora.engine.sql import enums, types
 from aurora.engine.sql.tabledef import split_top
 from aurora.engine.sqlapi import SqlError, StatementResult
 
@@ -72,6 +72,10 @@ def column_type(conn: apsw.Connection, col: exp.ColumnDef, dtype: exp.DataType) 
     """A table column's type with domains resolved (see domain_column); an array of a
     domain or composite type is refused (0A000): its elements would not be checked."""
     if dtype.this == exp.DataType.Type.USERDEFINED and dtype.args.get("kind") is not None:
+        kind = dtype.args["kind"]
+        ename = kind.name if kind.quoted else kind.name.lower()
+        if isinstance(kind, exp.Identifier) and enums.labels(conn, ename) is not None:
+            return enums.column(col, ename)
         resolved = domain_column(conn, col, dtype)
         if resolved is None:
             _known_or_42704(conn, dtype.args["kind"])
@@ -99,6 +103,17 @@ def resolve_casts(conn: apsw.Connection, tree: exp.Expression) -> None:
     """Casts to types the catalog defines: 42704 for a name that is no type
     (``''::nosuchtype``, which would hand back the value as text), and a cast to a domain
     becomes a cast to its base type that enforces the domain's NOT NULL and CHECK."""
+    for call in list(tree.find_all(exp.Anonymous)):
+        fname = str(call.this).lower()
+        if fname in ("enum_first", "enum_last", "enum_range") and call.expressions:
+            arg = call.expressions[0]
+            to = arg.args.get("to") if isinstance(arg, exp.Cast) else None
+            kind = to.args.get("kind") if isinstance(to, exp.DataType) else None
+            if isinstance(kind, exp.Identifier):
+                ename = kind.name if kind.quoted else kind.name.lower()
+                values = enums.labels(conn, ename)
+                if values is not None and len(call.expressions) == 1:
+                    call.replace(enums.functions(ename, fname, values))
     for cast in list(tree.find_all(exp.Cast)):
         to = cast.args.get("to")
         if not isinstance(to, exp.DataType) or to.this != exp.DataType.Type.USERDEFINED:
@@ -112,6 +127,9 @@ def resolve_casts(conn: apsw.Connection, tree: exp.Expression) -> None:
         _known_or_42704(conn, kind)
         if not array and isinstance(kind, exp.Identifier):
             name = kind.name if kind.quoted else kind.name.lower()
+            if enums.labels(conn, name) is not None:
+                cast.replace(enums.cast(name, cast.this))
+                continue
             d = domain(conn, name)
             if d is not None and not d.get("kind"):
                 cast.replace(_domain_value(name, d, cast.this))
@@ -163,7 +181,7 @@ def _known_or_42704(conn: apsw.Connection, kind: exp.Expression) -> None:
     if any(columns(conn, n) is not None or domain(conn, n) is not None for n in {name, low}):
         return
     # a table's or view's row type (kept as text as before), a type seen from temp DDL
-    names = (name, low, PREFIX + low, DOMAIN_PREFIX + low)
+    names = (name, low, PREFIX + low, DOMAIN_PREFIX + low, enums.PREFIX + low, enums.PREFIX + name)
     marks = ",".join("?" * len(names))
     for schema in ('"main"', "temp"):
         found = conn.execute(
@@ -288,4 +306,17 @@ def create(s: Session, sql: str) -> StatementResult:
 
 
 def drop(s: Session, sql: str) -> StatementResult:
-    return _drop(s, _DROP.match(sql), "TYPE", PREFIX, columns)
+    m = _DROP.match(sql)
+    if m is not None:
+        cascade = (m.group(3) or "").strip().lower() == "cascade"
+        rest = []
+        for raw in split_top(m.group(2)):
+            name = _ident(raw.strip())
+            if enums.labels(s.conn, name) is not None:
+                enums.drop(s.conn, name, cascade)
+            else:
+                rest.append(raw)
+        if not rest:
+            return StatementResult("DROP TYPE")
+        m = _DROP.match(f"DROP TYPE {m.group(1) or ''}{', '.join(rest)}")
+    return _drop(s, m, "TYPE", PREFIX, columns)

@@ -415,6 +415,30 @@ _SCHEMA_TABLES = (
 )
 
 
+def enum_oid(name: str) -> int:
+    """A stable OID for enum type ``name`` (pg_type.oid, pg_enum.enumtypid)."""
+    return rel_oid("pg_type." + name)
+
+
+def _enum_types(conn: apsw.Connection, catalog: Catalog) -> None:
+    """pg_type rows (typtype 'e') and pg_enum rows for the database's enum types."""
+    conn.execute("DELETE FROM temp.pg_type WHERE typtype = 'e'")
+    conn.execute('DELETE FROM temp."pg_enum"')
+    types_, labels = [], []
+    for name, values in catalog.enums.items():
+        oid = enum_oid(name)
+        types_.append({"oid": oid, "typname": name, "typnamespace": NS_PUBLIC,
+                       "typowner": OWNER_OID, "typlen": 4, "typbyval": True, "typtype": "e",
+                       "typcategory": "E", "typispreferred": False, "typisdefined": True,
+                       "typdelim": ",", "typrelid": 0, "typsubscript": 0, "typelem": 0,
+                       "typarray": 0, "typalign": "i", "typstorage": "p", "typnotnull": False,
+                       "typbasetype": 0, "typtypmod": -1, "typndims": 0, "typcollation": 0})
+        labels += [{"oid": rel_oid(f"pg_enum.{name}.{v}"), "enumtypid": oid,
+                    "enumsortorder": float(i + 1), "enumlabel": v} for i, v in enumerate(values)]
+    _insert(conn, "pg_type", types_)
+    _insert(conn, "pg_enum", labels)
+
+
 def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: str) -> None:
     """The catalogs that describe the database's relations, from SQLite and _aurora_columns."""
     for t in _SCHEMA_TABLES:
@@ -442,6 +466,7 @@ def fill_schema(conn: apsw.Connection, catalog: Catalog, user: str, database: st
     is_tc: list[dict] = []
     is_kcu: list[dict] = []
     all_fks = fkeys.load(conn)
+    _enum_types(conn, catalog)
     for kind, name, _tbl, sql, is_temp in objects:
         if name.startswith(INTERNAL_PREFIXES) or kind not in ("table", "view"):
             continue

@@ -33,6 +33,7 @@ from aurora.engine.sql import (
     datetime_in,
     ddl,
     dml,
+    enums,
     extensions,
     fkeys,
     functions,
@@ -205,6 +206,7 @@ class Session:
             self.catalog.ensure_schema()
         self.sequences = Sequences(conn)
         functions.register(conn, self)
+        enums.register(conn, self.catalog)
         # Foreign keys are triggers (fkeys.py); a cascade on a self-referencing table fires
         # its own trigger again, which SQLite allows only with recursive triggers.
         conn.execute("PRAGMA recursive_triggers=ON")
@@ -1594,6 +1596,8 @@ class Session:
         return result
 
     def _alter(self, _: Session, sql: str) -> StatementResult:
+        if re.match(r"\s*alter\s+type\b", sql, re.I):
+            return enums.alter(self, sql)
         if re.search(r"\b(?:enable|disable)\s+(?:(?:always|replica)\s+)?trigger\b", sql, re.I):
             done = triggers.alter(self, sql)
             if done is not None:
@@ -1616,6 +1620,8 @@ class Session:
             if what == "FUNCTION":
                 return self._ddl(userfuncs.create)(sql)
             if what == "TYPE":
+                if enums.CREATE.match(sql):
+                    return self._ddl(enums.create)(sql)
                 return self._ddl(composite.create)(sql)
             if what == "DOMAIN":
                 return self._ddl(composite.create_domain)(sql)

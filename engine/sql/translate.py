@@ -858,7 +858,9 @@ class Rewriter:
             # ``COLLATE binary`` comes only from the MySQL edition (PostgreSQL has no such
             # collation): SQLite's byte comparison, against a column's nocase collation
             binary = isinstance(e.expression, exp.Var) and e.expression.name == "binary"
-            return e if binary else e.this
+            # an enum's order (enums.py), which the cast to it carries
+            enum = e.expression.name.startswith("_aurora_enum_")
+            return e if binary or enum else e.this
         if (isinstance(e, (exp.RegexpLike, exp.RegexpILike)) and not isinstance(e.parent, exp.Not)
                 and (quantified := _quantified(e)) is not None):
             # x ~ ANY / ALL (array): each element a pattern (x !~ ANY reads as NOT (x ~ ANY)
