@@ -90,9 +90,25 @@ def test_drop_type(s: Session) -> None:
     s.execute("CREATE TYPE mood AS ENUM ('sad', 'ok')")
     s.execute("CREATE TABLE p (m mood)")
     assert sqlstate(s, "DROP TYPE mood") == "2BP01"
+    assert sqlstate(s, "DROP TYPE mood CASCADE") == "0A000"
     s.execute("DROP TABLE p")
     s.execute("DROP TYPE mood")
     assert sqlstate(s, "SELECT 'ok'::mood") == "42704"
     assert sqlstate(s, "CREATE TABLE q (m mood)") == "42704"
     s.execute("DROP TYPE IF EXISTS mood")
     assert sqlstate(s, "DROP TYPE mood") == "42704"
+
+
+def test_what_would_leave_a_column_unchecked_is_refused(s: Session) -> None:
+    s.execute("CREATE TYPE mood AS ENUM ('sad', 'ok')")
+    s.execute("CREATE DOMAIN posint AS int CHECK (VALUE > 0)")
+    s.execute("CREATE TABLE p (a int, t text)")
+    # ADD COLUMN of an enum is a checked column; ALTER COLUMN ... TYPE would keep no check
+    # (it made a domain's column plain text that took -5), nor an array of one
+    s.execute("ALTER TABLE p ADD COLUMN m mood")
+    assert sqlstate(s, "INSERT INTO p (m) VALUES ('x')") == "22P02"
+    assert sqlstate(s, "ALTER TABLE p ALTER COLUMN t TYPE mood USING t::mood") == "0A000"
+    assert sqlstate(s, "ALTER TABLE p ALTER COLUMN a TYPE posint") == "0A000"
+    assert sqlstate(s, "ALTER TABLE p ALTER COLUMN a TYPE nosuch") == "42704"
+    assert sqlstate(s, "CREATE TABLE q (m mood[])") == "0A000"
+    s.execute("ALTER TABLE p ALTER COLUMN a TYPE bigint")

@@ -73,17 +73,19 @@ def column_type(conn: apsw.Connection, col: exp.ColumnDef, dtype: exp.DataType) 
     domain or composite type is refused (0A000): its elements would not be checked."""
     if dtype.this == exp.DataType.Type.USERDEFINED and dtype.args.get("kind") is not None:
         kind = dtype.args["kind"]
-        ename = kind.name if kind.quoted else kind.name.lower()
-        if isinstance(kind, exp.Identifier) and enums.labels(conn, ename) is not None:
-            return enums.column(col, ename)
+        if isinstance(kind, exp.Identifier):
+            ename = kind.name if kind.quoted else kind.name.lower()
+            if enums.labels(conn, ename) is not None:
+                return enums.column(col, ename)
         resolved = domain_column(conn, col, dtype)
         if resolved is None:
-            _known_or_42704(conn, dtype.args["kind"])
+            known_or_42704(conn, dtype.args["kind"])
         return resolved or dtype
     for inner in dtype.find_all(exp.DataType):
         if inner is not dtype and inner.this == exp.DataType.Type.USERDEFINED:
             n = inner.args["kind"].name.lower().strip('"') if inner.args.get("kind") else ""
-            if columns(conn, n) is not None or domain(conn, n) is not None:
+            if (columns(conn, n) is not None or domain(conn, n) is not None
+                    or enums.labels(conn, n) is not None):
                 raise SqlError("0A000", f'a table column of an array of "{n}" is not supported')
     return dtype
 
@@ -101,8 +103,10 @@ _BUILTIN_NAMES = frozenset({
 
 def resolve_casts(conn: apsw.Connection, tree: exp.Expression) -> None:
     """Casts to types the catalog defines: 42704 for a name that is no type
-    (``''::nosuchtype``, which would hand back the value as text), and a cast to a domain
-    becomes a cast to its base type that enforces the domain's NOT NULL and CHECK."""
+    (``''::nosuchtype``, which would hand back the value as text); a cast to an enum is
+    checked and carries the enum's order (enums.py), and ``enum_range(NULL::e)`` and its
+    kin become the labels; a cast to a domain becomes a cast to its base type that enforces
+    the domain's NOT NULL and CHECK."""
     for call in list(tree.find_all(exp.Anonymous)):
         fname = str(call.this).lower()
         if fname in ("enum_first", "enum_last", "enum_range") and call.expressions:
@@ -124,7 +128,7 @@ def resolve_casts(conn: apsw.Connection, tree: exp.Expression) -> None:
             kind = exp.to_identifier(kind.name[: -len("__array")], quoted=kind.quoted)
         if kind is None:
             continue
-        _known_or_42704(conn, kind)
+        known_or_42704(conn, kind)
         if not array and isinstance(kind, exp.Identifier):
             name = kind.name if kind.quoted else kind.name.lower()
             if enums.labels(conn, name) is not None:
@@ -169,7 +173,7 @@ def _domain_value(name: str, d: dict, value: exp.Expression) -> exp.Expression:
     return exp.Cast(this=checked, to=exp.DataType.build(d["base"], dialect="postgres"))
 
 
-def _known_or_42704(conn: apsw.Connection, kind: exp.Expression) -> None:
+def known_or_42704(conn: apsw.Connection, kind: exp.Expression) -> None:
     """42704 for a column type that is no type at all (a typo would otherwise make a text
     column that takes anything); a schema-qualified name is left as it was."""
     if not isinstance(kind, exp.Identifier):

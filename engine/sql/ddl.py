@@ -20,7 +20,16 @@ from typing import TYPE_CHECKING
 import apsw
 from sqlglot import exp
 
-from aurora.engine.sql import composite, fkeys, inherits, partitions, schemas, tabledef, types
+from aurora.engine.sql import (
+    composite,
+    enums,
+    fkeys,
+    inherits,
+    partitions,
+    schemas,
+    tabledef,
+    types,
+)
 from aurora.engine.sql.functions import viewdef_comment
 from aurora.engine.sql.infer import datatype_ref, infer_select
 from aurora.engine.sql.numeric_rewrite import stored_literal
@@ -1597,6 +1606,14 @@ def _alter_type(
 ) -> None:
     if dtype.this in _SERIALS:
         raise SqlError("42704", f'type "{dtype.sql("postgres").lower()}" does not exist')
+    kind = dtype.args.get("kind") if dtype.this == exp.DataType.Type.USERDEFINED else None
+    if isinstance(kind, exp.Identifier):
+        name = kind.name if kind.quoted else kind.name.lower()
+        if enums.labels(s.conn, name) is not None or composite.domain(s.conn, name) is not None:
+            # the column would keep no check and no order of the new type
+            raise SqlError("0A000", f'ALTER COLUMN ... TYPE "{name}" (an enum or a domain) '
+                                    "is not supported")
+        composite.known_or_42704(s.conn, kind)
     oid, typmod = datatype_ref(dtype)
     t = types.BY_OID.get(oid)
     affinity = t.affinity if t else "TEXT"

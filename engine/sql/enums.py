@@ -123,10 +123,14 @@ def alter(s: Session, sql: str) -> StatementResult:
 
 
 def drop(conn: apsw.Connection, name: str, cascade: bool) -> None:
-    """DROP TYPE of an enum: refused (2BP01) while a column is of it, as without CASCADE."""
+    """DROP TYPE of an enum: refused while a column is of it (2BP01; with CASCADE, which
+    would drop those columns, 0A000)."""
     users = conn.execute(
         "SELECT name FROM main.sqlite_schema WHERE type='table' AND sql LIKE ?",
         (f"%pg_enum_check('{name}'%",)).fetchall()
+    if users and cascade:
+        raise SqlError("0A000", f"DROP TYPE {name} CASCADE, which would drop the columns of "
+                                f"table {users[0][0]} of that type, is not supported")
     if users:
         raise SqlError("2BP01", f"cannot drop type {name} because other objects depend on it",
                        detail=f"column of table {users[0][0]} depends on type {name}",
@@ -181,9 +185,12 @@ def register(conn: apsw.Connection, catalog: Catalog) -> None:
             raise SqlError("22P02", f'invalid input value for enum {name}: "{value}"')
         return value
 
+    def valid(name: str, value: object) -> bool:
+        check(name, value)
+        return True
+
     conn.create_scalar_function("pg_enum_in", check, 2, deterministic=True)
-    conn.create_scalar_function("pg_enum_check", lambda n, v: check(n, v) is v or True, 2,
-                                deterministic=True)
+    conn.create_scalar_function("pg_enum_check", valid, 2, deterministic=True)
 
     def needed(_conn: apsw.Connection, collation: str) -> None:
         if not collation.startswith(PREFIX):
