@@ -69,3 +69,17 @@ def test_malformed_frames_do_not_take_a_node_down(fleet):
         wire.request_sync(node.socket, wire.GET_PAGE, {"volume": 1})
     reply, _ = wire.request_sync(node.socket, wire.HELLO, {})
     assert reply["id"] == "sn-a1"
+
+
+def test_free_ports_stay_out_of_the_range_outgoing_connections_take() -> None:
+    # A port from the kernel's ephemeral range could be taken by an outgoing connection
+    # before the endpoint that was given it binds it ("Address already in use").
+    from aurora.engine.storage import fleet
+
+    start = fleet._ephemeral_start()
+    ports = [fleet.free_port() for _ in range(200)]
+    assert len(set(ports)) == len(ports)
+    if start - fleet._LOWEST_PORT > 1000:
+        assert all(fleet._LOWEST_PORT <= p < start for p in ports)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", ports[-1]))  # nothing holds it

@@ -7,9 +7,12 @@ after a restart, and only the owner of AURORA_HOME can reach it.
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import random
 import socket
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from aurora.engine import process
@@ -35,10 +38,42 @@ class NodeStatus:
                 "status": "up" if self.up else "down"}
 
 
+_LOWEST_PORT = 10000
+_handed: collections.deque[int] = collections.deque(maxlen=4096)
+
+
+def _ephemeral_start() -> int:
+    """The first port the kernel gives to outgoing connections (Linux's default: 32768)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing is bound to, for a listener started later (an endpoint, an
+    instance). It comes from below the kernel's ephemeral range: a port from that range can
+    be given to an outgoing connection (a client, a storage call) between this choice and
+    the listener's bind, which then fails with "Address already in use". A port handed out
+    recently by this process is not handed out again."""
+    top = _ephemeral_start()
+    if top - _LOWEST_PORT > 1000:
+        for _ in range(200):
+            port = random.randrange(_LOWEST_PORT, top)
+            if port in _handed:
+                continue
+            with socket.socket() as s:
+                try:
+                    s.bind((host, port))
+                except OSError:
+                    continue
+            _handed.append(port)
+            return port
     with socket.socket() as s:
         s.bind((host, 0))
-        return s.getsockname()[1]
+        port = s.getsockname()[1]
+    _handed.append(port)
+    return port
 
 
 def node_answers(node: NodeAddr, timeout: float = 0.5) -> bool:
