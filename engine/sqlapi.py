@@ -16,7 +16,7 @@ TransactionStatus = Literal["I", "T", "E"]
 
 SETTLE_READ_FCNTL = 0x41555201
 """A file-control opcode (``apsw.Connection.file_control("main", ...)``) a session sends
-after each statement that leaves a transaction block open: a VFS whose snapshots can hold a
+after each statement of a read-only transaction block: a VFS whose snapshots can hold a
 commit not yet durable waits there until it is, before the statement's rows go to the client.
 SQLite's own VFSs answer "not found" and do nothing."""
 

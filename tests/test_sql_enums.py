@@ -12,11 +12,6 @@ from aurora.engine.sql import Session
 from aurora.engine.sqlapi import SqlError
 
 
-@pytest.fixture
-def s() -> Session:
-    return Session(apsw.Connection(":memory:"))
-
-
 def rows(s: Session, sql: str, *params: object) -> list[tuple]:
     return s.execute(sql, params).rows
 

@@ -117,7 +117,7 @@ def resolve_casts(conn: apsw.Connection, tree: exp.Expression) -> None:
                 ename = kind.name if kind.quoted else kind.name.lower()
                 values = enums.labels(conn, ename)
                 if values is not None and len(call.expressions) == 1:
-                    call.replace(enums.functions(ename, fname, values))
+                    call.replace(enums.enum_call(ename, fname, values))
     for cast in list(tree.find_all(exp.Cast)):
         to = cast.args.get("to")
         if not isinstance(to, exp.DataType) or to.this != exp.DataType.Type.USERDEFINED:
@@ -264,12 +264,16 @@ def drop_domain(s: Session, sql: str) -> StatementResult:
 
 
 def _drop(s: Session, m: re.Match[str] | None, what: str, prefix: str,
-          lookup: Callable[[apsw.Connection, str], object]) -> StatementResult:
-    """DROP TYPE / DROP DOMAIN [IF EXISTS] a, b: the views that keep them go."""
+          lookup: Callable[[apsw.Connection, str], object],
+          dropped_elsewhere: Callable[[str], bool] = lambda _name: False) -> StatementResult:
+    """DROP TYPE / DROP DOMAIN [IF EXISTS] a, b: the views that keep them go (a name that
+    ``dropped_elsewhere`` takes care of is done)."""
     if m is None:
         raise SqlError("42601", f"syntax error in DROP {what}")
     for raw in split_top(m.group(2)):
         name = _ident(raw.strip())
+        if dropped_elsewhere(name):
+            continue
         if lookup(s.conn, name) is None:
             if m.group(1):
                 continue
@@ -310,17 +314,14 @@ def create(s: Session, sql: str) -> StatementResult:
 
 
 def drop(s: Session, sql: str) -> StatementResult:
+    """DROP TYPE of composite types and enums (enums.py keeps and drops those)."""
     m = _DROP.match(sql)
-    if m is not None:
-        cascade = (m.group(3) or "").strip().lower() == "cascade"
-        rest = []
-        for raw in split_top(m.group(2)):
-            name = _ident(raw.strip())
-            if enums.labels(s.conn, name) is not None:
-                enums.drop(s.conn, name, cascade)
-            else:
-                rest.append(raw)
-        if not rest:
-            return StatementResult("DROP TYPE")
-        m = _DROP.match(f"DROP TYPE {m.group(1) or ''}{', '.join(rest)}")
-    return _drop(s, m, "TYPE", PREFIX, columns)
+    cascade = m is not None and (m.group(3) or "").strip().lower() == "cascade"
+
+    def an_enum(name: str) -> bool:
+        if enums.labels(s.conn, name) is None:
+            return False
+        enums.drop(s.conn, name, cascade)
+        return True
+
+    return _drop(s, m, "TYPE", PREFIX, columns, an_enum)

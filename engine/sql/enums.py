@@ -154,7 +154,7 @@ def cast(name: str, value: exp.Expression) -> exp.Expression:
     return exp.Collate(this=checked, expression=exp.to_identifier(PREFIX + name, quoted=True))
 
 
-def functions(name: str, call: str, values: list[str]) -> exp.Expression:
+def enum_call(name: str, call: str, values: list[str]) -> exp.Expression:
     """enum_first / enum_last / enum_range of a NULL of the type."""
     if call == "enum_first":
         return cast(name, exp.Literal.string(values[0])) if values else exp.Null()

@@ -337,12 +337,14 @@ class Session:
             if self._deferred_begin is not None and not _ends_block(sql):
                 self._start_block()
             result = self._execute(sql, params)
-            if self.conn.in_transaction:
-                # A read-only block's rows go out only once what they show is durable (an
-                # autocommit statement's read waits as SQLite unlocks).
+            if not self.conn.in_transaction:
+                if self.temp_on_commit and self._status == "I":
+                    temp.at_commit(self)  # the statement's own commit (COMMIT ran them before)
+            elif self._txn_read_only and not self.read_only:
+                # A read-only block on the writer: its rows go out only once what they show
+                # is durable (an autocommit statement's read waits as SQLite unlocks; a block
+                # holding the write lock waits at its end; a reader reads durable state only).
                 self.conn.file_control("main", SETTLE_READ_FCNTL, 0)
-            elif self.temp_on_commit and self._status == "I":
-                temp.at_commit(self)  # the statement's own commit (COMMIT ran them before)
             return result
         except BaseException as e:
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
