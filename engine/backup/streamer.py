@@ -36,6 +36,7 @@ from aurora.engine.globaldb.replicator import Diverged, Replicator
 from aurora.engine.globaldb.replicator import run as run_replicator
 from aurora.engine.layout import clear_status
 from aurora.engine.loop import asyncio_run
+from aurora.engine.storage import records as rec
 
 log = logging.getLogger("aurora.backup")
 
@@ -65,9 +66,11 @@ class ChainSink:
         self.written_bytes = 0  # redo bytes (uncompressed) since the newest base image
         self.newest_t = 0.0  # commit time of the newest batch written
 
-    async def submit(self, writes: Pages, t: float) -> tuple[int, asyncio.Future]:
-        first = self.next_lsn
-        cpl = first + len(writes) - 1
+    async def submit(self, first: int, cpl: int, writes: Pages, t: float) -> tuple[int, asyncio.Future]:
+        """The batch ``first``..``cpl`` (its pages ``writes``: fewer than its LSNs when some
+        of them are skipped records) joins the next redo segment."""
+        if first != self.next_lsn:
+            raise Diverged(f"batch {first}-{cpl} does not follow the chain's LSN {self.next_lsn - 1}")
         self.next_lsn = cpl + 1
         self._pending.append(Batch(first, cpl, t, dict(writes)))
         future = asyncio.get_running_loop().create_future()
@@ -109,6 +112,7 @@ class Streamer(Replicator):
     """The replication loop (engine/globaldb/replicator.py) writing into a backup chain."""
 
     what = "backup process"
+    merge = False  # a batch per commit: a point-in-time restore can stop at any of them
 
     def __init__(self, args: argparse.Namespace) -> None:
         args.source_region, args.source_volume = args.region, args.volume
@@ -150,13 +154,11 @@ class Streamer(Replicator):
         log.info("base image of %d pages as of LSN %d (%s)", len(writes), at, why)
 
     # --- the replication loop's target ----------------------------------------------------------
-    async def _apply_batch(self, first: int, cpl: int, t: float, writes: dict[tuple[int, int], bytes]) -> None:
-        if self.sink.next_lsn != first:
-            raise Diverged(f"batch {first}-{cpl} does not follow the chain's LSN {self.sink.next_lsn - 1}")
-        got, durable = await self.sink.submit(writes, t)
-        if got != cpl:
-            raise Diverged(f"batch {first}-{cpl} was numbered {got} in the chain")
-        self._times[cpl] = t
+    async def _apply_batch(self, first: int, cpl: int, times: list[float],
+                           records: list[tuple[int, int, int, bytes]]) -> None:
+        writes = {(file, page): body for _, file, page, body in records if page != rec.SKIP_PAGE}
+        self._times[cpl] = times
+        _, durable = await self.sink.submit(first, cpl, writes, times[-1])
         self._inflight.append((cpl, durable))
 
 

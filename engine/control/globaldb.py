@@ -41,7 +41,7 @@ log = logging.getLogger("aurorad")
 class GlobalMetrics(TypedDict):
     AuroraGlobalDBReplicationLag: Annotated[float | None, "ms from a commit on the primary to its visibility here"]
     AuroraGlobalDBRPOLag: Annotated[float | None, "ms between the primary's newest commit and the newest one applied here"]
-    AuroraGlobalDBReplicatedWriteIO: Annotated[int, "redo records (pages) written here by replication"]
+    AuroraGlobalDBReplicatedWriteIO: Annotated[int, "pages written here by replication (once per merged group)"]
 
 
 class GlobalMember(TypedDict):

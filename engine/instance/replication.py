@@ -85,12 +85,17 @@ class Broadcaster:
             self._writers.discard(writer)
             writer.close()
 
-    def publish(self, lsn: int, commit_time: float, pages: list[tuple[int, int]]) -> None:
-        """Called on the instance's loop, in LSN order."""
+    def publish(self, lsn: int, commit_time: float, pages: list[tuple[int, int]],
+                tips: list[tuple[int, int, int]] | None = None) -> None:
+        """Called on the instance's loop, in LSN order. ``tips``: for a batch not numbered in
+        page order, each protection group's last page record (``Volume.apply_commit``)."""
         self.vdl = max(self.vdl, lsn)
         if not self._writers:
             return
-        line = json.dumps({"lsn": lsn, "t": commit_time, "pages": pages}).encode() + b"\n"
+        frame: dict[str, Any] = {"lsn": lsn, "t": commit_time, "pages": pages}
+        if tips is not None:
+            frame["tips"] = tips
+        line = json.dumps(frame).encode() + b"\n"
         for w in list(self._writers):
             if w.is_closing():
                 self._writers.discard(w)
@@ -118,7 +123,7 @@ class Broadcaster:
 class Follower:
     """Reader side: follows the writer's stream and applies it to the instance."""
 
-    def __init__(self, locate: Callable[[], Path | None], apply: Callable[[int, list[tuple[int, int]]], None],
+    def __init__(self, locate: Callable[[], Path | None], apply: Callable[..., None],
                  resync: Callable[[], None]) -> None:
         self.locate = locate  # the current writer's replication socket (it moves on failover)
         self.apply = apply
@@ -130,7 +135,7 @@ class Follower:
 
     def _apply_all(self, frames: list[dict]) -> None:
         for frame in frames:
-            self.apply(frame["lsn"], [tuple(p) for p in frame["pages"]])  # type: ignore[misc]
+            self.apply(frame["lsn"], [tuple(p) for p in frame["pages"]], frame.get("tips"))  # type: ignore[misc]
 
     def lag_p99_ms(self) -> float | None:
         return p99(self._lags)

@@ -263,9 +263,9 @@ class Instance:
         """The current writer's replication socket, as aurorad last said (see follow)."""
         return None if not self.read_only else self.writer_socket
 
-    def _apply(self, lsn: int, pages: list[tuple[int, int]]) -> None:
+    def _apply(self, lsn: int, pages: list[tuple[int, int]], tips: list[list[int]] | None = None) -> None:
         assert self.store is not None
-        self.store.apply_commit(lsn, pages)
+        self.store.apply_commit(lsn, pages, tips)
 
     def _resync(self) -> None:
         """(Re)joined the stream: learn the durable point from storage and drop the cache."""

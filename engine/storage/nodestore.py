@@ -136,10 +136,13 @@ class Segment:
         self.next_of = {p: n for p, n in self.next_of.items() if n > self.scl}
 
     def summary(self) -> dict[str, Any]:
+        pages = set(self.versions)
+        pages.update(self.records[x].page for x in self.unindexed if x in self.records)
+        pages.discard(rec.SKIP_PAGE)  # LSN placeholders, not a page
         return {
             "volume": self.volume, "file": self.file, "pg": self.pg, "epoch": self.epoch,
             "scl": self.scl, "max_lsn": self.max_lsn, "records": len(self.records),
-            "pages": len(self.versions) + len({self.records[x].page for x in self.unindexed}),
+            "pages": len(pages),
             "bytes": sum(loc.size for loc in self.records.values()),
             "vdl_hint": self.vdl_hint, "base_lsn": self.base_lsn,
         }

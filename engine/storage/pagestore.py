@@ -154,9 +154,9 @@ class VolumePageStore:
     def submit(self, writes: Mapping[PageKey, bytes]) -> tuple[int, concurrent.futures.Future | None]:
         return asyncio.run_coroutine_threadsafe(_submit(self.volume, dict(writes)), self._loop).result()
 
-    def apply_commit(self, lsn: int, pages: list[PageKey]) -> None:
+    def apply_commit(self, lsn: int, pages: list[PageKey], tips: list[list[int]] | None = None) -> None:
         """Reader: the writer announced a durable commit; move the read point and tell listeners."""
-        self._loop.call_soon_threadsafe(self.volume.apply_commit, lsn, pages)
+        self._loop.call_soon_threadsafe(self.volume.apply_commit, lsn, pages, tips)
         self.volume.vdl = max(self.volume.vdl, lsn)
         self._notify(lsn, sorted(pages))
 

@@ -20,6 +20,12 @@ from typing import NamedTuple
 MAGIC = b"AUR1"
 FORMAT_VERSION = 1
 KIND_PAGE = 1
+SKIP_PAGE = 0xFFFFFFFF
+"""The page number of a record that only holds its LSN: a version of some page superseded
+within the same batch, left out when a global database's replication merges batches (its
+LSNs stay contiguous, so recovery finds the batch whole). Its body is empty; SQLite never
+has a page with this number, so no read finds it, and it is collected like any superseded
+version."""
 
 _HEADER = struct.Struct("<4sBBHIIIQQQQQdIIII")
 _HEADER_CRC_AT = _HEADER.size - 4

@@ -92,14 +92,14 @@ class _Piece:
     __slots__ = ("blob", "cpl", "epoch", "first", "nbytes", "records", "ts", "volume")
 
     def __init__(self, volume: int, epoch: int, first: int, cpl: int, ts: float,
-                 records: list[tuple[int, int, int, int, int, bytes]], page_size: int) -> None:
+                 records: list[tuple[int, int, int, int, int, bytes]]) -> None:
         self.volume = volume
         self.epoch = epoch
         self.first = first
         self.cpl = cpl
         self.ts = ts
         self.records = records  # (file, pg, lsn, prev_lsn, page, body)
-        self.nbytes = len(records) * (rec.HEADER_SIZE + page_size)
+        self.nbytes = sum(rec.HEADER_SIZE + len(r[5]) for r in records)
         self.blob: bytes | None = None
 
     def encode(self) -> bytes:
@@ -407,19 +407,26 @@ class Volume:
         self.vdl = max(self.vdl, vdl)
         return self.vdl
 
-    def apply_commit(self, cpl: int, pages: Iterable[tuple[int, int]]) -> None:
+    def apply_commit(self, cpl: int, pages: Iterable[tuple[int, int]],
+                     tips: Iterable[Iterable[int]] | None = None) -> None:
         """Reader: the writer announced a durable commit (its CPL and the pages it wrote).
 
-        Records are numbered in (file, page) order ending at the CPL, so each protection
-        group's last record LSN follows from the page list alone.
-        """
-        ordered = sorted(pages)
-        first = cpl - len(ordered) + 1
-        for i, (file, page) in enumerate(ordered):
-            pgid = (file, page // self.meta.pages_per_pg)
+        A writer numbers a commit's records in (file, page) order ending at the CPL, so each
+        protection group's last record LSN follows from the page list alone. A batch
+        numbered elsewhere (a global database's secondary, see ``submit_records``) comes
+        with ``tips``: (file, pg, LSN of its last page record in the batch). A read asks a
+        node for its chain up to a group's tip, so a tip too high would wait for records
+        that never come, and one below a page's version could read an older one."""
+        if tips is not None:
+            last = [((file, pg), lsn) for file, pg, lsn in tips]
+        else:
+            ordered = sorted(pages)
+            first = cpl - len(ordered) + 1
+            last = [((file, page // self.meta.pages_per_pg), first + i) for i, (file, page) in enumerate(ordered)]
+        for pgid, lsn in last:
             if pgid not in self.meta.pgs:
                 self.meta = self.catalog.load_volume(self.id)
-            self.tip[pgid] = max(self.tip.get(pgid, 0), first + i)
+            self.tip[pgid] = max(self.tip.get(pgid, 0), lsn)
         self.vdl = max(self.vdl, cpl)
 
     # --- growth ---------------------------------------------------------------------------
@@ -520,6 +527,41 @@ class Volume:
         Raises (WriteQuorumLost, StaleEpoch, ValueError) only before the batch is numbered:
         then nothing of it was sent and it never becomes durable. From the return on, the
         batch's place in the log is fixed and it is resent until it is durable."""
+        self._check_writable()
+        if not writes:
+            done = asyncio.get_running_loop().create_future()
+            done.set_result(None)
+            return self.vdl, done
+        items = sorted(writes.items())
+        self._check_pages(items)
+        await self._add_missing_groups({(f, p) for (f, p), _ in items})
+        # No await from here to the sends: LSNs are handed out in commit order.
+        first = self.next_lsn
+        return self._send_batch(first, [(first + i, file, page, body) for i, ((file, page), body) in enumerate(items)])
+
+    async def submit_records(self, first: int, records: list[tuple[int, int, int, bytes]]) -> tuple[int, asyncio.Future]:
+        """Like :meth:`submit`, for a batch numbered elsewhere (a global database's replication
+        copies the primary's batches with their LSNs): ``records`` are (lsn, file, page, body)
+        for every LSN from ``first`` on, in order. A record whose page is
+        ``records.SKIP_PAGE`` (empty body) keeps the LSN of a page version superseded within
+        the batch: nothing reads it, the LSNs stay contiguous for recovery."""
+        self._check_writable()
+        if first != self.next_lsn:
+            raise ValueError(f"batch {first} does not follow LSN {self.next_lsn - 1}")
+        if not records or any(r[0] != first + i for i, r in enumerate(records)):
+            raise ValueError(f"the records of batch {first} are not numbered {first} on")
+        pages = [((f, p), body) for _, f, p, body in records if p != rec.SKIP_PAGE]
+        if not pages:
+            raise ValueError(f"batch {first} has no page")
+        self._check_pages(pages)
+        if any(body for _, _, p, body in records if p == rec.SKIP_PAGE):
+            raise ValueError(f"a skipped record of batch {first} has a body")
+        await self._add_missing_groups({(f, p) for _, f, p, _ in records if p != rec.SKIP_PAGE})
+        if self.next_lsn != first:  # another batch was numbered while protection groups were added
+            raise ValueError(f"batch {first} does not follow LSN {self.next_lsn - 1}")
+        return self._send_batch(first, records)
+
+    def _check_writable(self) -> None:
         if not self.writer:
             raise StorageError("the volume is not open for writing")
         if self._fenced:
@@ -528,46 +570,56 @@ class Volume:
             raise WriteQuorumLost(
                 f"writes to {self.meta.name} are stopped: a write quorum (4 of 6) was lost",
                 hint="bring storage nodes back; queued writes resume once 4 copies answer")
-        loop = asyncio.get_running_loop()
-        if not writes:
-            done = loop.create_future()
-            done.set_result(None)
-            return self.vdl, done
-        ppg = self.meta.pages_per_pg
+
+    def _check_pages(self, items: Iterable[tuple[tuple[int, int], bytes]]) -> None:
         page_size = self.meta.page_size
-        items = sorted(writes.items())
         for (file, page), body in items:
             if len(body) != page_size:
                 raise ValueError(f"page {file}/{page} is {len(body)} bytes, not {page_size}")
-        missing = {(f, p // ppg) for (f, p), _ in items} - self.meta.pgs.keys()
+
+    async def _add_missing_groups(self, pages: set[tuple[int, int]]) -> None:
+        ppg = self.meta.pages_per_pg
+        missing = {(f, p // ppg) for f, p in pages} - self.meta.pgs.keys()
         if missing:
             await self.add_protection_groups(missing)
         if self._fenced:
             raise StaleEpoch(self._fenced)
-        # No await from here to the sends: LSNs are handed out in commit order.
-        first = self.next_lsn
+
+    def _send_batch(self, first: int, records: list[tuple[int, int, int, bytes]]) -> tuple[int, asyncio.Future]:
+        """Register the batch ``records`` (numbered from ``first``, in order) and queue its
+        pieces for every member of the protection groups it touches. A skipped record
+        (``records.SKIP_PAGE``) goes to the group of the page before it in the batch."""
+        loop = asyncio.get_running_loop()
+        ppg = self.meta.pages_per_pg
+        page_size = self.meta.page_size
         ts = time.time()
-        cpl = first + len(items) - 1
+        cpl = first + len(records) - 1
         by_pg: dict[PgId, list[tuple[int, int, int, int, int, bytes]]] = {}
         parts: dict[PgId, list[int]] = {}
-        for i, ((file, page), body) in enumerate(items):
-            lsn = first + i
-            pgid = (file, page // ppg)
-            by_pg.setdefault(pgid, []).append((file, pgid[1], lsn, self.tip[pgid], page, body))
+        pgid: PgId | None = None
+        pages: list[tuple[int, int]] = []
+        skip = rec.SKIP_PAGE
+        for lsn, file, page, body in records:
+            if page != skip:
+                pgid = (file, page // ppg)
+                pages.append((file, page))
+            elif pgid is None:
+                pgid = next((f, p // ppg) for _, f, p, _ in records if p != rec.SKIP_PAGE)
+            by_pg.setdefault(pgid, []).append((pgid[0], pgid[1], lsn, self.tip[pgid], page, body))
             self.tip[pgid] = lsn
             parts.setdefault(pgid, []).append(lsn)
         self.next_lsn = cpl + 1
         self.tracker.add_batch(first, cpl, parts)
         fut = loop.create_future()
-        self._waiters.append((cpl, fut, [k for k, _ in items]))
+        self._waiters.append((cpl, fut, pages))
         per_piece = max(1, PIECE_BYTES // (rec.HEADER_SIZE + page_size))
         queued: dict[str, list[PieceKey]] = {}
-        for pgid, records in by_pg.items():
-            part = self._parts[(cpl, pgid)] = _Part(-(-len(records) // per_piece))
+        for pgid, part_records in by_pg.items():
+            part = self._parts[(cpl, pgid)] = _Part(-(-len(part_records) // per_piece))
             for key in part.keys(cpl, pgid):
                 n = key[2]
                 self._inflight[key] = _Piece(self.id, self.epoch, first, cpl, ts,
-                                             records[n * per_piece:(n + 1) * per_piece], page_size)
+                                             part_records[n * per_piece:(n + 1) * per_piece])
             for node_id in self.meta.pgs[pgid].members:
                 queued.setdefault(node_id, []).extend(part.keys(cpl, pgid))
         for node_id, keys in queued.items():
