@@ -18,6 +18,7 @@ left above the volume's durable point.
 from __future__ import annotations
 
 import bisect
+import collections
 import contextlib
 import json
 import logging
@@ -77,12 +78,9 @@ class Segment:
     # (superseded): the chain walk starts here, since collected records break the chain below.
     chain_floor: int = 0
     # The LSNs of ``records`` in order (records arrive almost in order, so this is an append
-    # mostly). Entries of records since dropped stay until the next collect and are skipped:
+    # mostly). Entries of records since dropped stay, skipped, until they are a fifth of it:
     # a scan or fetch above an LSN then costs what it returns, not the segment's size.
     order: list[int] = field(default_factory=list)
-    # No page version can be collected before this time plus the retention: the oldest
-    # commit time of a version that supersedes another (collect skips the segment till then).
-    collect_after: float = 0.0
     # in memory only
     records: dict[int, Loc] = field(default_factory=dict)
     next_of: dict[int, int] = field(default_factory=dict)
@@ -90,6 +88,12 @@ class Segment:
     max_lsn: int = 0
     versions: dict[int, list[int]] = field(default_factory=dict)
     unindexed: list[int] = field(default_factory=list)
+    # Each version that supersedes older ones, as ``LSN << 32 | page`` (an int: no object
+    # for the cyclic garbage collector to walk), in the order they were indexed (about
+    # commit order): garbage collection takes them from the front once they are older than
+    # the retention and drops the versions before each, so its work is what it collects,
+    # not every version the segment holds.
+    superseding: collections.deque[int] = field(default_factory=collections.deque)
 
     @property
     def key(self) -> SegmentKey:
@@ -458,6 +462,7 @@ class NodeStore:
             )
             if parent is not None and not still:
                 parent.pins.discard(seg.parent[1])
+                self.unpinned(parent)
         self.save_meta()
 
     def set_epoch(self, seg: Segment, epoch: int, truncations: list[tuple[int, int]], save: bool = True) -> bool:
@@ -506,17 +511,32 @@ class NodeStore:
         """Materialise page versions of records not yet indexed."""
         if not seg.unindexed:
             return
+        records = seg.records
+        superseding = seg.superseding
+        last = superseding[-1] if superseding else -1
+        ordered = True
         for lsn in seg.unindexed:
-            loc = seg.records.get(lsn)
+            loc = records.get(lsn)
             if loc is None:
                 continue
             vs = seg.versions.setdefault(loc.page, [])
             if not vs or vs[-1] < lsn:
                 vs.append(lsn)
+                if len(vs) == 1:
+                    continue
+                key = lsn << 32 | loc.page
             else:
-                bisect.insort(vs, lsn)
-            if len(vs) > 1:
-                seg.collect_after = min(seg.collect_after, loc.ts)
+                i = bisect.bisect_left(vs, lsn)
+                if i < len(vs) and vs[i] == lsn:
+                    continue
+                vs.insert(i, lsn)  # an older version filled in late: the next one supersedes it
+                key = vs[i + 1] << 32 | loc.page
+            superseding.append(key)
+            if key < last:
+                ordered = False
+            last = max(last, key)
+        if not ordered:  # records came out of LSN order (a restart after compaction, a late fill)
+            seg.superseding = collections.deque(sorted(superseding))
         seg.unindexed = []
 
     # --- reads ----------------------------------------------------------------------------
@@ -593,45 +613,69 @@ class NodeStore:
     # --- garbage collection ---------------------------------------------------------------
     def collect(self, now: float | None = None) -> int:
         """Drop page versions superseded by a durable version more than ``retention_s`` ago
-        and needed by no clone; return how many were dropped."""
+        and needed by no clone; return how many were dropped.
+
+        The work is proportional to what is dropped: the superseding versions are taken in
+        the order they came (``Segment.superseding``) while they are old enough, durable
+        (at or below the writer's last durable point) and complete (at or below SCL); each
+        drops the versions of its page before it, but for those a clone reads (a pin at or
+        above one and below the version after it). A version kept for a clone is looked at
+        again when its page gets a newer version, or when the clone goes (``unpinned``)."""
         now = time.time() if now is None else now
+        cutoff = now - self.retention_s
         dropped = 0
         for seg in self.segments.values():
             self.index_pending(seg)
-            if len(seg.order) > len(seg.records):  # forget what was dropped since last time
+            if len(seg.order) > len(seg.records) + len(seg.records) // 4 + 64:
+                # forget what was dropped, once it is a fifth of the list (readers skip it
+                # meanwhile): the rebuild costs what a fifth of the drops did, not the segment
                 seg.order = [x for x in seg.order if x in seg.records]
-            if seg.collect_after > now - self.retention_s:
-                continue  # nothing is old enough yet: no walk over every page's versions
+            queue = seg.superseding
+            records = seg.records
+            upto: dict[int, int] = {}  # page -> its newest version that supersedes what is before it
+            while queue:
+                newer, page = queue[0] >> 32, queue[0] & 0xFFFFFFFF
+                loc = records.get(newer)
+                if loc is not None and (loc.ts > cutoff or newer > seg.vdl_hint or newer > seg.scl):
+                    break  # not old enough, or not known durable and complete yet: later
+                queue.popleft()
+                if loc is not None and upto.get(page, -1) < newer:
+                    upto[page] = newer
             pins = sorted(seg.pins)
-            oldest_newer = float("inf")
-            for vs in seg.versions.values():
-                if len(vs) < 2:
+            here = 0
+            for page, newer in upto.items():  # one cut per page: a hot page has many versions
+                vs = seg.versions.get(page)
+                if not vs:
                     continue
-                locs = [seg.records[x] for x in vs]
-                keep = [vs[-1]]
-                for i in range(len(vs) - 2, -1, -1):
-                    old, newer = vs[i], vs[i + 1]
-                    superseded = newer <= seg.vdl_hint and locs[i + 1].ts <= now - self.retention_s
+                i = bisect.bisect_left(vs, newer)
+                if i == 0 or i == len(vs) or vs[i] != newer:
+                    continue  # collected, truncated or found corrupt meanwhile
+                keep = []
+                for k in range(i):
+                    old = vs[k]
                     j = bisect.bisect_left(pins, old)
-                    pinned = j < len(pins) and pins[j] < newer
-                    if superseded and not pinned and newer <= seg.scl:
-                        loc = seg.records.pop(old)
-                        self._live[loc.chunk] -= loc.size
-                        dropped += 1
-                    else:
+                    if j < len(pins) and pins[j] < vs[k + 1]:
                         keep.append(old)
-                if len(keep) != len(vs):
-                    vs[:] = sorted(keep)
-                if len(vs) > 1:
-                    oldest_newer = min(oldest_newer, min(seg.records[x].ts for x in vs[1:]))
-            seg.collect_after = oldest_newer
-            if dropped:
+                        continue
+                    gone = records.pop(old)
+                    self._live[gone.chunk] -= gone.size
+                    here += 1
+                vs[:i] = keep
+            if here:
                 # Collected records leave holes below SCL: later chain walks start at SCL.
                 seg.chain_floor = max(seg.chain_floor, seg.scl)
-                seg.order = [x for x in seg.order if x in seg.records]
+                dropped += here
         if dropped:
             self.save_meta()  # before compaction makes the holes permanent
         return dropped
+
+    @staticmethod
+    def unpinned(seg: Segment) -> None:
+        """A clone of ``seg`` is gone: the versions kept for it may go at the next collect
+        (rare: it costs what one walk over every version did)."""
+        keys = set(seg.superseding)
+        keys.update(vs[k] << 32 | page for page, vs in seg.versions.items() for k in range(1, len(vs)))
+        seg.superseding = collections.deque(sorted(keys))
 
     def compact(self, max_chunks: int = 1) -> int:
         """Rewrite up to ``max_chunks`` sealed chunks that are mostly garbage; return bytes freed."""
