@@ -86,7 +86,7 @@ class Broadcaster:
             writer.close()
 
     def publish(self, lsn: int, commit_time: float, pages: list[tuple[int, int]],
-                tips: list[tuple[int, int, int]] | None = None) -> None:
+                tips: list[list[int]] | None = None) -> None:
         """Called on the instance's loop, in LSN order. ``tips``: for a batch not numbered in
         page order, each protection group's last page record (``Volume.apply_commit``)."""
         self.vdl = max(self.vdl, lsn)
