@@ -104,6 +104,11 @@ class Frame:
     pages: list[tuple[int, int]]
     received: float
 
+    @property
+    def first(self) -> int:
+        """The batch's first LSN: a writer numbers a batch's records in page order, ending at its CPL."""
+        return self.lsn - len(self.pages) + 1
+
 
 class Replicator:
     what = "replicator"  # how the control socket's errors name this process
@@ -316,7 +321,7 @@ class Replicator:
             if time.time() < due:
                 await asyncio.sleep(due - time.time())
                 return
-            if frame.lsn - len(frame.pages) + 1 != self._submitted() + 1:
+            if frame.first != self._submitted() + 1:
                 await self._catch_up(frame.lsn)  # frames were missed: read them from storage
                 return
             wait = self._last_apply + APPLY_EVERY_S - time.monotonic()
@@ -331,7 +336,7 @@ class Replicator:
             now = time.time()
             while self.frames and len(group) < GROUP:
                 f = self.frames[0]
-                if f.received + self.rtt_ms / 2000 > now or f.lsn - len(f.pages) + 1 != expect:
+                if f.received + self.rtt_ms / 2000 > now or f.first != expect:
                     break
                 group.append(self.frames.popleft())
                 expect = f.lsn + 1
@@ -366,7 +371,7 @@ class Replicator:
                 self.heard, self.heard_t = vdl, max(self.heard_t, self.applied_t)
             if vdl > self.applied:
                 f = self.frames[0] if self.frames else None
-                if f is not None and f.lsn - len(f.pages) + 1 == self._submitted() + 1:
+                if f is not None and f.first == self._submitted() + 1:
                     return  # announced while the look was under way: the stream has it
                 await self._catch_up(vdl)
             else:
@@ -390,8 +395,7 @@ class Replicator:
         it supersedes keep their LSNs as skipped records."""
         layout: list[tuple[int, int, int, Frame]] = []  # lsn, file, page, its batch
         for frame in frames:
-            first = frame.lsn - len(frame.pages) + 1
-            layout.extend((first + i, file, page, frame) for i, (file, page) in enumerate(sorted(frame.pages)))
+            layout.extend((frame.first + i, file, page, frame) for i, (file, page) in enumerate(sorted(frame.pages)))
         if self.merge:
             last_of = {(file, page): lsn for lsn, file, page, _ in layout}
             keep = set(last_of.values())
@@ -407,7 +411,7 @@ class Replicator:
                 records.append((lsn, file, rec.SKIP_PAGE, b""))
                 continue
             header, body = found[lsn]
-            first = frame.lsn - len(frame.pages) + 1
+            first = frame.first
             if (header.file, header.page, header.batch_first, header.cpl) != (file, page, first, frame.lsn):
                 raise Diverged(f"the primary's record {lsn} is page {header.file}/{header.page} of batch "
                                f"{header.batch_first}-{header.cpl}, not {file}/{page} of {first}-{frame.lsn}")

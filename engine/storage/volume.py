@@ -604,7 +604,7 @@ class Volume:
                 pgid = (file, page // ppg)
                 pages.append((file, page))
             elif pgid is None:
-                pgid = next((f, p // ppg) for _, f, p, _ in records if p != rec.SKIP_PAGE)
+                pgid = next((f, p // ppg) for _, f, p, _ in records if p != skip)
             by_pg.setdefault(pgid, []).append((pgid[0], pgid[1], lsn, self.tip[pgid], page, body))
             self.tip[pgid] = lsn
             parts.setdefault(pgid, []).append(lsn)
