@@ -81,7 +81,7 @@ class ChainSink:
         return cpl, future
 
     async def wait_durable(self, cpl: int, future: asyncio.Future) -> None:
-        await future
+        await asyncio.shield(future)  # a waiter given up on does not cancel the batch's future
 
     async def flush(self) -> None:
         async with self._lock:
@@ -113,6 +113,7 @@ class Streamer(Replicator):
 
     what = "backup process"
     merge = False  # a batch per commit: a point-in-time restore can stop at any of them
+    fetch_from_end = True  # not the storage nodes a global secondary's replication reads
 
     def __init__(self, args: argparse.Namespace) -> None:
         args.source_region, args.source_volume = args.region, args.volume

@@ -75,6 +75,8 @@ WINDOW = 64
 """Batches written to the secondary and not yet durable there, at most."""
 FETCH_RECORDS = 256
 """Records asked of a storage node in one FETCH."""
+FETCH_HEDGE_S = 0.02
+"""A FETCH not answered in this long is asked of a second storage node too."""
 GROUP = 256
 """Streamed batches fetched and written together, at most."""
 APPLY_EVERY_S = 0.04
@@ -113,6 +115,7 @@ class Frame:
 class Replicator:
     what = "replicator"  # how the control socket's errors name this process
     merge = True  # write each group of the primary's batches as one batch (see _apply_frames)
+    fetch_from_end = False  # which member of a protection group to ask first (see _fetch_rank)
     control: rpc.Registry  # its operations (CONTROL, below)
 
     def __init__(self, args: argparse.Namespace) -> None:
@@ -347,7 +350,8 @@ class Replicator:
             self.state = "replicating"
             self.error = None
             return
-        await self._wait_durable_all()
+        if not await self._durable_or_woken():
+            return  # a frame came: it is applied first
         self.wake.clear()
         if not self.frames:
             with contextlib.suppress(TimeoutError):
@@ -449,33 +453,63 @@ class Replicator:
 
     async def _fetch(self, source: Volume, pg: PgMeta, lsns: list[int],
                      holders: dict[int, list[str]]) -> dict[int, tuple[rec.RecordHeader, bytes]]:
-        """Records ``lsns`` of one protection group, from whichever members hold them."""
+        """Records ``lsns`` of one protection group, from whichever members hold them: one
+        member is asked, a second one too when no answer came in ``FETCH_HEDGE_S`` (a node
+        busy with the primary's writes, or serving another reader of its redo, answers late),
+        the next one for what a member lacked or when one fails."""
         out: dict[int, tuple[rec.RecordHeader, bytes]] = {}
-        members = sorted(pg.members, key=lambda n: (not source.pool.healthy(n),
-                                                     -sum(1 for x in lsns if n in holders.get(x, ()))))
-        for node_id in members:
-            want = [x for x in lsns if x not in out]
-            if not want:
-                break
+        wanted = set(lsns)
+        order = sorted(pg.members, key=lambda n: (not source.pool.healthy(n),
+                                                  -sum(1 for x in lsns if n in holders.get(x, ())),
+                                                  self._fetch_rank(pg.members, n)))
+        asked: dict[asyncio.Future, str] = {}
+
+        def ask() -> None:
             if not self.link_up:
                 raise errors.Unavailable("the link to the primary's region is cut")
-            try:
-                _, blob = await source.pool.client(source._node(node_id)).request(
-                    wire.FETCH, {"volume": source.id, "file": pg.file, "pg": pg.pg, "lsns": want},
-                    timeout=source.quorum_timeout)
-                records = rec.iter_records(blob)  # checks every checksum
-            except (errors.StorageError, rec.RecordError) as e:
-                log.info("fetching from storage node %s failed: %s", node_id, e)
-                source.pool.suspect(node_id)
-                continue
-            for header, whole in records:
-                if header.lsn in want:
-                    out[header.lsn] = (header, bytes(whole[rec.HEADER_SIZE:]))
+            node_id = order.pop(0)
+            want = [x for x in lsns if x not in out]
+            asked[asyncio.ensure_future(source.pool.client(source._node(node_id)).request(
+                wire.FETCH, {"volume": source.id, "file": pg.file, "pg": pg.pg, "lsns": want},
+                timeout=source.quorum_timeout))] = node_id
+
+        ask()
+        try:
+            while asked and len(out) < len(lsns):
+                done, _ = await asyncio.wait(asked, timeout=FETCH_HEDGE_S if order else None,
+                                             return_when=asyncio.FIRST_COMPLETED)
+                if not done:
+                    ask()  # slow: a second member too
+                    continue
+                for t in done:
+                    node_id = asked.pop(t)
+                    try:
+                        _, blob = t.result()
+                        records = rec.iter_records(blob)  # checks every checksum
+                    except (errors.StorageError, rec.RecordError) as e:
+                        log.info("fetching from storage node %s failed: %s", node_id, e)
+                        source.pool.suspect(node_id)
+                        continue
+                    for header, whole in records:
+                        if header.lsn not in out and header.lsn in wanted:
+                            out[header.lsn] = (header, bytes(whole[rec.HEADER_SIZE:]))
+                if len(out) < len(lsns) and not asked and order:
+                    ask()  # it failed, or lacked some: the next member, for the rest
+        finally:
+            for t in asked:
+                t.cancel()
         missing = [x for x in lsns if x not in out]
         if missing:
             raise errors.StorageError(f"no copy of protection group {pg.file}/{pg.pg} of the primary has "
                                       f"LSN {missing[0]} (and {len(missing) - 1} more)")
         return out
+
+    def _fetch_rank(self, members: list[str], node_id: str) -> int:
+        """Which member of a protection group to ask first, among equals: the first one for a
+        replication process, the last one for the backup process, so that the two readers of
+        the primary's redo load different storage nodes."""
+        i = members.index(node_id)
+        return len(members) - 1 - i if self.fetch_from_end else i
 
     @staticmethod
     def _records(found: dict[int, tuple[rec.RecordHeader, bytes]], first: int, last: int,
@@ -590,6 +624,30 @@ class Replicator:
         cpl, durable = self._inflight[0]
         await self.target.wait_durable(cpl, durable)
         self._inflight.popleft()
+
+    async def _durable_or_woken(self) -> bool:
+        """Wait until every batch in flight is durable (a look at the primary's durable
+        point counts on it), unless a frame comes first: False then. The backup process's
+        batches are durable only at its next flush (up to half a second): held that long,
+        frames would pile up and be fetched in one burst."""
+        assert self.target is not None
+        while self._inflight:
+            if self.frames:
+                return False
+            self.wake.clear()
+            cpl, durable = self._inflight[0]
+            waiting = asyncio.ensure_future(self.target.wait_durable(cpl, durable))
+            woken = asyncio.ensure_future(self.wake.wait())
+            try:
+                await asyncio.wait((waiting, woken), return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                woken.cancel()
+                if not waiting.done():
+                    waiting.cancel()  # (wait_durable shields the batch's own future)
+            if waiting.done() and not waiting.cancelled():
+                waiting.result()  # its error, if any
+                self._inflight.popleft()
+        return not self.frames
 
     async def _wait_durable_all(self) -> None:
         while self._inflight:
