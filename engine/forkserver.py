@@ -251,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("room", nargs="?", default="", help="spaces: room for a child's command line")
     args = p.parse_args(argv)
     pid, started = args.owner.split(":")
+    process.prefer_short_time_slices()  # the processes forked from here inherit it
     serve(Layout.from_env().forkserver_socket, process.ProcessRecord(int(pid), int(started)))
     return 0
 

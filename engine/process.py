@@ -141,6 +141,38 @@ FORKSERVER_ROOM = 4096
 child writes its own ``python -m module args`` over them, for ``ps`` and psutil."""
 
 
+TIME_SLICE_US = 300
+"""The CPU time slice asked for aurorad and every process it starts (``AURORA_TIME_SLICE_US``
+overrides it; 0 keeps the kernel's). Linux's EEVDF scheduler (6.12 and later) lets any
+process ask for a shorter slice than its default (0.7-3 ms): it then waits less in the run
+queue once woken, and is preempted sooner. A commit is a chain of short wake-ups across
+processes (a session's thread, the volume's loop, six storage nodes, back), each of which,
+on two busy cores, used to wait 2-4 times its own CPU time for a core."""
+_SCHED_SETATTR = {"x86_64": 314, "aarch64": 274}
+
+
+def prefer_short_time_slices() -> None:
+    """Ask the kernel for ``TIME_SLICE_US`` slices for this process's thread; the threads
+    and processes it starts afterwards inherit them. Where the call does not exist or the
+    kernel refuses it, nothing changes: a hint, not a requirement."""
+    try:
+        us = int(os.environ.get("AURORA_TIME_SLICE_US", TIME_SLICE_US))
+    except ValueError:
+        return
+    number = _SCHED_SETATTR.get(os.uname().machine)
+    if us <= 0 or number is None or not sys.platform.startswith("linux"):
+        return
+    import ctypes  # only here: the CLI imports this module and starts without it
+    import struct
+
+    # struct sched_attr (version 0, 48 bytes): size, policy (SCHED_OTHER), flags, nice,
+    # priority, runtime (the slice, in ns, for SCHED_OTHER), deadline, period
+    attr = ctypes.create_string_buffer(struct.pack(
+        "IIQiIQQQ", 48, 0, 0, os.getpriority(os.PRIO_PROCESS, 0), 0, us * 1000, 0, 0), 48)
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).syscall(number, 0, attr, 0)
+
+
 def start_fork_server(layout: Layout, owner: ProcessRecord) -> None:
     """Start the fork server of ``layout``'s home unless it runs (or AURORA_FORKSERVER is
     0: every process is then spawned afresh); it serves, and lives as long as, the aurorad

@@ -134,6 +134,7 @@ async def serve(layout: Layout) -> None:
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s aurorad %(levelname)s %(message)s")
     layout = Layout.from_env()
+    process.prefer_short_time_slices()  # and the processes it spawns without the fork server
     try:
         asyncio_run(serve(layout))
     except RuntimeError as e:
