@@ -162,6 +162,7 @@ def prefer_short_time_slices() -> None:
     number = _SCHED_SETATTR.get(os.uname().machine)
     if us <= 0 or number is None or not sys.platform.startswith("linux"):
         return
+    us = min(us, 100_000)  # the kernel's largest
     import ctypes  # only here: the CLI imports this module and starts without it
     import struct
 

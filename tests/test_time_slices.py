@@ -70,6 +70,7 @@ def test_a_process_asks_for_short_slices_and_its_threads_inherit_them():
     assert child_slice({"AURORA_TIME_SLICE_US": "250"}) == 250_000  # a new thread of a new process
     assert child_slice({"AURORA_TIME_SLICE_US": "0"}) == default
     assert child_slice({"AURORA_TIME_SLICE_US": "soon"}) == default  # not a number: nothing changes
+    assert child_slice({"AURORA_TIME_SLICE_US": str(10**20)}) == 100_000_000  # the kernel's largest
 
 
 def test_every_process_of_a_cluster_runs_with_short_slices(aurora):
