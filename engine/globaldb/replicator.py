@@ -75,8 +75,6 @@ WINDOW = 64
 """Batches written to the secondary and not yet durable there, at most."""
 FETCH_RECORDS = 256
 """Records asked of a storage node in one FETCH."""
-FETCH_HEDGE_S = 0.02
-"""A FETCH not answered in this long is asked of a second storage node too."""
 GROUP = 256
 """Streamed batches fetched and written together, at most."""
 APPLY_EVERY_S = 0.04
@@ -453,51 +451,34 @@ class Replicator:
 
     async def _fetch(self, source: Volume, pg: PgMeta, lsns: list[int],
                      holders: dict[int, list[str]]) -> dict[int, tuple[rec.RecordHeader, bytes]]:
-        """Records ``lsns`` of one protection group, from whichever members hold them: one
-        member is asked, a second one too when no answer came in ``FETCH_HEDGE_S`` (a node
-        busy with the primary's writes, or serving another reader of its redo, answers late),
-        the next one for what a member lacked or when one fails."""
+        """Records ``lsns`` of one protection group, from whichever members hold them. The
+        members are asked as a page read asks them (``Volume._hedged``: a second one too when
+        the first has not answered in ``hedge_after``, the next at once on an error), and
+        the members not asked yet are asked for what one lacked."""
         out: dict[int, tuple[rec.RecordHeader, bytes]] = {}
         wanted = set(lsns)
         order = sorted(pg.members, key=lambda n: (not source.pool.healthy(n),
                                                   -sum(1 for x in lsns if n in holders.get(x, ())),
                                                   self._fetch_rank(pg.members, n)))
-        asked: dict[asyncio.Future, str] = {}
-
-        def ask() -> None:
+        while order and len(out) < len(lsns):
             if not self.link_up:
                 raise errors.Unavailable("the link to the primary's region is cut")
-            node_id = order.pop(0)
             want = [x for x in lsns if x not in out]
-            asked[asyncio.ensure_future(source.pool.client(source._node(node_id)).request(
-                wire.FETCH, {"volume": source.id, "file": pg.file, "pg": pg.pg, "lsns": want},
-                timeout=source.quorum_timeout))] = node_id
-
-        ask()
-        try:
-            while asked and len(out) < len(lsns):
-                done, _ = await asyncio.wait(asked, timeout=FETCH_HEDGE_S if order else None,
-                                             return_when=asyncio.FIRST_COMPLETED)
-                if not done:
-                    ask()  # slow: a second member too
-                    continue
-                for t in done:
-                    node_id = asked.pop(t)
-                    try:
-                        _, blob = t.result()
-                        records = rec.iter_records(blob)  # checks every checksum
-                    except (errors.StorageError, rec.RecordError) as e:
-                        log.info("fetching from storage node %s failed: %s", node_id, e)
-                        source.pool.suspect(node_id)
-                        continue
-                    for header, whole in records:
-                        if header.lsn not in out and header.lsn in wanted:
-                            out[header.lsn] = (header, bytes(whole[rec.HEADER_SIZE:]))
-                if len(out) < len(lsns) and not asked and order:
-                    ask()  # it failed, or lacked some: the next member, for the rest
-        finally:
-            for t in asked:
-                t.cancel()
+            try:
+                node_id, (_, blob) = await source._hedged(
+                    pg, wire.FETCH, {"volume": source.id, "file": pg.file, "pg": pg.pg, "lsns": want}, 0, order)
+            except errors.PageUnavailable as e:
+                log.info("fetching from the primary's storage failed: %s", e)
+                break
+            try:
+                records = rec.iter_records(blob)  # checks every checksum
+            except rec.RecordError as e:
+                log.info("fetching from storage node %s failed: %s", node_id, e)
+                source.pool.suspect(node_id)
+                continue
+            for header, whole in records:
+                if header.lsn in wanted and header.lsn not in out:
+                    out[header.lsn] = (header, bytes(whole[rec.HEADER_SIZE:]))
         missing = [x for x in lsns if x not in out]
         if missing:
             raise errors.StorageError(f"no copy of protection group {pg.file}/{pg.pg} of the primary has "

@@ -930,7 +930,7 @@ class Volume:
         pause = 0.02
         while True:
             try:
-                reply, blob = await self._hedged(pg, wire.GET_PAGE, header, need)
+                _, (reply, blob) = await self._hedged(pg, wire.GET_PAGE, header, need)
                 break
             except PageUnavailable as e:
                 # Perhaps a lost node was replaced meanwhile: look at the membership (one stat,
@@ -958,9 +958,12 @@ class Volume:
             )
         return sorted(pg.members, key=rank)
 
-    async def _hedged(self, pg: PgMeta, kind: int, header: dict[str, Any], need: int) -> wire.Reply:
-        """Ask one node; if it is slow, ask a second too; on an error, move on at once."""
-        order = self._read_order(pg, need)
+    async def _hedged(self, pg: PgMeta, kind: int, header: dict[str, Any], need: int,
+                      order: list[str] | None = None) -> tuple[str, wire.Reply]:
+        """Ask one node; if it is slow, ask a second too; on an error, move on at once. The
+        nodes are taken from ``order`` (default: ``_read_order``), which is consumed: what
+        is left of it was not asked. Returns the node that answered, and its answer."""
+        order = self._read_order(pg, need) if order is None else order
         running: dict[asyncio.Future, str] = {}
         errors: list[str] = []
         behind = False  # a copy answered that it does not hold the records yet (gossip will fill them)
@@ -982,7 +985,7 @@ class Volume:
                 for t in done:
                     node_id = running.pop(t)
                     if t.exception() is None:
-                        return t.result()
+                        return node_id, t.result()
                     err = t.exception()
                     if not isinstance(err, wire.RemoteError):
                         self.pool.suspect(node_id)
