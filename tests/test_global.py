@@ -1,7 +1,8 @@
 """Global databases through the `aurora` command: a secondary region fed by storage-level
 replication, writes refused there, a replication process killed mid-stream, a switchover
 under load, a failover after the primary's region fails (its RPO checked against what a
-client saw acknowledged), the old primary rejoining, and remove-region."""
+client saw acknowledged), the old primary rejoining, remove-region, and the simulated round
+trip changed live."""
 
 from __future__ import annotations
 
@@ -81,6 +82,20 @@ def test_secondary_region_replicates_refuses_writes_survives_a_killed_replicator
     sql(gw, "INSERT INTO t VALUES (1), (2), (3)")
     poll(lambda: len(ids(secondary["reader"]["uri"])) == 1003, 15, "rows on the secondary's reader")
 
+    # the simulated distance changes live: a commit takes at least the one-way trip to arrive
+    for bad in (["local-1", "local-1", "--ms", "10"], ["local-1", "eu-west-1", "--ms", "-5"]):
+        r = aurora.run("chaos", "region-latency", *bad)
+        assert r.returncode != 0 and "Traceback" not in r.stderr, r.stderr
+    changed = aurora.json("chaos", "region-latency", "local-1", "eu-west-1", "--ms", "600")
+    assert changed == {"regions": ["local-1", "eu-west-1"], "rtt_ms": 600}
+    assert member(aurora.json("global", "describe", "world"), "world-eu-west-1")["rtt_ms"] == 600
+    committed = time.monotonic()
+    sql(gw, "INSERT INTO t VALUES (7)")
+    poll(lambda: 7 in ids(secondary["reader"]["uri"]), 15, "the row to cross 600 ms of round trip")
+    assert time.monotonic() - committed >= 0.3
+    aurora.json("chaos", "region-latency", "eu-west-1", "local-1", "--ms", "20")
+    assert member(aurora.json("global", "describe", "world"), "world-eu-west-1")["rtt_ms"] == 20
+
     # a secondary is read-only, through every endpoint it has
     for uri in (secondary["writer"]["uri"], secondary["reader"]["uri"]):
         with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
@@ -105,7 +120,7 @@ def test_secondary_region_replicates_refuses_writes_survives_a_killed_replicator
         poll(lambda: len(writer.acked) > 80, 20, "commits after the restart")
     finally:
         writer.finish()
-    expected = {1, 2, 3, *writer.acked}
+    expected = {1, 2, 3, 7, *writer.acked}
     on_primary = ids(gw)
     poll(lambda: ids(secondary["reader"]["uri"]) == on_primary, 20, "the secondary to catch up")
     assert expected <= set(on_primary)
