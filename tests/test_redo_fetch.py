@@ -1,6 +1,7 @@
 """How a global secondary's replication process and a cluster's backup process read the
 primary volume's redo from its storage nodes: one member of a protection group first (not
-the same one for the two of them), a second one too when the first is slow."""
+the same one for the two of them), a second one too when the first is slow; a fetch under
+way gives up at once when the link to the primary's region is cut."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import time
 import pytest
 from storage_support import open_volume, page, run
 
+from aurora.engine import errors
 from aurora.engine.backup.streamer import Streamer
 from aurora.engine.globaldb.replicator import Replicator
 from aurora.engine.storage import admin
@@ -23,7 +25,7 @@ SLOW_S = 30.0
 def reader_of_redo(kind: type[Replicator]) -> Replicator:
     """The fetching side of ``kind`` alone (no process, no target volume)."""
     r = object.__new__(kind)
-    r.link_up = True
+    r.link_up, r._cut, r.source, r.wake = True, asyncio.Event(), None, asyncio.Event()
     return r
 
 
@@ -60,6 +62,37 @@ def test_a_fetch_passes_a_slow_storage_node_by(fleet):
                 assert all(header.lsn == lsn and header.page == lsn - min(wrote)
                            for lsn, (header, _) in found.items())
         finally:
+            await source.close()
+            await vol.close()
+
+    run(go())
+
+
+def test_a_fetch_under_way_gives_up_when_the_link_is_cut(fleet):
+    """A failover halts the replication process and waits for its step under way: a fetch from
+    a region that froze must not wait out its request timeout."""
+    async def go() -> None:
+        vol = await open_volume(fleet)
+        lsn = await vol.commit({(0, 0): page("x")})
+        source = await open_volume(fleet, vol.meta, writer=False, quorum_timeout=SLOW_S * 2)
+        pg = source.meta.pgs[(0, 0)]
+        for node_id in pg.members:
+            admin.node_control(fleet, node_id, {"latency_ms": SLOW_S * 1000})
+        try:
+            r = reader_of_redo(Replicator)
+            fetch = asyncio.ensure_future(r._fetch(source, pg, [lsn], {}))
+            await asyncio.sleep(0.3)  # every member asked by now (one more every 20 ms)
+            assert not fetch.done()
+            started = time.monotonic()
+            r._set_link(False)
+            with pytest.raises(errors.Unavailable, match="link"):
+                await asyncio.wait_for(fetch, SLOW_S / 2)
+            assert time.monotonic() - started < 1.0
+            with pytest.raises(errors.Unavailable, match="link"):  # and nothing new starts
+                await r._fetch(source, pg, [lsn], {})
+        finally:
+            for node_id in pg.members:
+                admin.node_control(fleet, node_id, {"latency_ms": 0})
             await source.close()
             await vol.close()
 

@@ -49,9 +49,10 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from aurora.engine import errors, rpc
 from aurora.engine.instance.replication import Broadcaster, p99, read_frames, read_hello
@@ -70,6 +71,8 @@ from aurora.engine.storage.quorum import READ_QUORUM
 from aurora.engine.storage.volume import Volume
 
 log = logging.getLogger("aurora.globaldb.replicator")
+
+T = TypeVar("T")
 
 WINDOW = 64
 """Batches written to the secondary and not yet durable there, at most."""
@@ -125,6 +128,7 @@ class Replicator:
         self.writer_socket: str = args.source_writer_socket or ""
         self.rtt_ms: float = args.rtt_ms
         self.link_up = True
+        self._cut = asyncio.Event()  # set while the link is cut (see _linked)
         self.state = "starting"
         self.error: str | None = None
         self.target: Volume | None = None
@@ -233,7 +237,11 @@ class Replicator:
             catalog = Catalog(self.layout, self.source_region)
             vol = Volume(catalog, catalog.load_volume(parse_volume_name(self.source_volume)),
                          quorum_timeout=3.0)
-            await vol.open_reader()
+            try:
+                await self._linked(vol.open_reader())
+            except BaseException:
+                vol.pool.close()
+                raise
             self.source = vol
         return self.source
 
@@ -241,6 +249,26 @@ class Replicator:
         if self.source is not None:
             self.source.pool.close()
             self.source = None
+
+    async def _linked(self, request: Awaitable[T]) -> T:
+        """``request`` to the primary's region, given up at once when the link is cut: a
+        failover halts this process, and waits for the step under way, which must not wait
+        out the request timeout of a region that froze."""
+        if not self.link_up:
+            raise errors.Unavailable("the link to the primary's region is cut")
+        task = asyncio.ensure_future(request)
+        cut = asyncio.ensure_future(self._cut.wait())
+        try:
+            await asyncio.wait((task, cut), return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:
+            task.cancel()
+            raise
+        finally:
+            cut.cancel()
+        if not task.done():
+            task.cancel()
+            raise errors.Unavailable("the link to the primary's region is cut")
+        return task.result()
 
     async def _cross(self, trips: float = 1.0) -> None:
         """One round trip over the simulated inter-region link."""
@@ -368,7 +396,7 @@ class Replicator:
                 return
             await self._cross(0)
             asked = time.time()
-            vdl = await source.refresh()
+            vdl = await self._linked(source.refresh())
             if vdl > self.heard:
                 self.heard, self.heard_t = vdl, max(self.heard_t, self.applied_t)
             if vdl > self.applied:
@@ -465,8 +493,8 @@ class Replicator:
                 raise errors.Unavailable("the link to the primary's region is cut")
             want = [x for x in lsns if x not in out]
             try:
-                node_id, (_, blob) = await source._hedged(
-                    pg, wire.FETCH, {"volume": source.id, "file": pg.file, "pg": pg.pg, "lsns": want}, 0, order)
+                node_id, (_, blob) = await self._linked(source._hedged(
+                    pg, wire.FETCH, {"volume": source.id, "file": pg.file, "pg": pg.pg, "lsns": want}, 0, order))
             except errors.PageUnavailable as e:
                 log.info("fetching from the primary's storage failed: %s", e)
                 break
@@ -524,9 +552,9 @@ class Replicator:
         since = self._submitted()
         source.meta = source.catalog.load_volume(source.id)
         pgs = list(source.meta.pgs.values())
-        scans = await asyncio.gather(*(
+        scans = await self._linked(asyncio.gather(*(
             source._ask_all(pg, wire.SCAN, {"volume": source.id, "file": pg.file, "pg": pg.pg, "above": since},
-                            READ_QUORUM, source.quorum_timeout) for pg in pgs))
+                            READ_QUORUM, source.quorum_timeout) for pg in pgs)))
         where: dict[int, tuple[int, int, int, PgMeta]] = {}  # lsn -> (epoch, first, cpl, pg)
         holders: dict[int, list[str]] = {}
         for pg, replies in zip(pgs, scans, strict=True):
@@ -699,13 +727,19 @@ class Replicator:
         return self.status()
 
     def link(self, up: bool, rtt_ms: float | None = None) -> dict[str, Any]:
-        self.link_up = up
         if rtt_ms is not None:
             self.rtt_ms = max(0.0, rtt_ms)
-        if not up:
+        self._set_link(up)
+        return self.status()
+
+    def _set_link(self, up: bool) -> None:
+        self.link_up = up
+        if up:
+            self._cut.clear()
+        else:
+            self._cut.set()  # requests under way give up (_linked)
             self._drop_source()
         self.wake.set()
-        return self.status()
 
     async def drain(self, upto: int | None = None, seconds: float = 30.0) -> dict[str, Any]:
         """Wait until every batch the primary made durable (or up to ``upto``) is durable here."""
