@@ -8,7 +8,8 @@ alone: the newest base image at or below the LSN, then the batches above it. Sna
 small records (``snapshots/<name>.json``) that name a chain and an LSN: taking one copies no
 data. Every file is written to a temporary name, synced, then renamed, so a crash in the
 middle leaves the store as it was; payloads are zstandard frames with content checksums and a
-CRC32 of their own, checked on every read.
+CRC32 of their own, checked on every read. A merged redo segment holds the frames of the
+segments it replaced, unchanged, one after another (``MAGIC_PARTS``).
 
 File names carry what listing needs (LSNs, times in ms): ``base-<lsn>-<ms>.zst``,
 ``redo-<first>-<last>-<ms of first batch>-<ms of last batch>.zst``; ``chain.json`` holds what
@@ -39,6 +40,9 @@ from aurora.engine import errors
 Pages = dict[tuple[int, int], bytes]
 
 MAGIC = b"AURBKUP1"
+MAGIC_PARTS = b"AURBKUP2"
+"""A merged redo segment: the parts of the segments it replaced, each as it was written."""
+_PART = struct.Struct(">III")  # a part of a merged segment: CRC32 and size of its payload, size of its frame
 _BATCH = struct.Struct(">QQdI")  # first, cpl, durable time, pages
 _PAGE = struct.Struct(">IIi")  # file, page, length
 _BASE_RE = re.compile(r"^base-(\d{20})-(\d+)\.zst$")
@@ -115,21 +119,45 @@ def _pack(payload: bytes) -> bytes:
     return MAGIC + struct.pack(">II", zlib.crc32(payload), len(payload)) + body
 
 
-def _unpack(path: Path) -> bytes:
+def _parts(path: Path) -> list[tuple[int, int, bytes]]:
+    """The (CRC32, size, zstandard frame) of each payload of a backup file, not yet checked:
+    one for a file written whole, one per merged segment for a merged one."""
     data = path.read_bytes()
-    if data[:8] != MAGIC or len(data) < 16:
+    if data[:8] == MAGIC and len(data) >= 16:
+        crc, size = struct.unpack(">II", data[8:16])
+        return [(crc, size, data[16:])]
+    if data[:8] != MAGIC_PARTS or len(data) < 8 + _PART.size:
         raise NotRestorable(f"{path} is not a backup file")
-    crc, size = struct.unpack(">II", data[8:16])
+    parts = []
+    at = 8
+    while at < len(data):
+        if at + _PART.size > len(data):
+            raise NotRestorable(f"{path} is damaged: it ends inside a part's header")
+        crc, size, length = _PART.unpack_from(data, at)
+        at += _PART.size
+        if at + length > len(data):
+            raise NotRestorable(f"{path} is damaged: a part runs past its end")
+        parts.append((crc, size, data[at:at + length]))
+        at += length
+    return parts
+
+
+def _decompress(path: Path, crc: int, size: int, frame: bytes) -> bytes:
     try:
         # a damaged frame header can claim any size: believe only the one recorded beside it
-        if zstandard.frame_content_size(data[16:]) not in (size, -1):
+        if zstandard.frame_content_size(frame) not in (size, -1):
             raise NotRestorable(f"{path} is damaged: its frame does not have the recorded size")
-        payload = zstandard.ZstdDecompressor().decompress(data[16:], max_output_size=size)
+        payload = zstandard.ZstdDecompressor().decompress(frame, max_output_size=size)
     except (zstandard.ZstdError, MemoryError) as e:
         raise NotRestorable(f"{path} is damaged: {e}") from None
     if len(payload) != size or zlib.crc32(payload) != crc:
         raise NotRestorable(f"{path} is damaged: its checksum does not match")
     return payload
+
+
+def _unpack(path: Path) -> list[bytes]:
+    """The payloads of a backup file, each checked."""
+    return [_decompress(path, *part) for part in _parts(path)]
 
 
 def _encode_pages(out: list[bytes], pages: Pages) -> None:
@@ -241,7 +269,10 @@ class Chain:
     # --- reading ------------------------------------------------------------------------------
     @staticmethod
     def read_base(base: Base) -> Pages:
-        payload = memoryview(_unpack(base.path))
+        payloads = _unpack(base.path)
+        if len(payloads) != 1:
+            raise NotRestorable(f"{base.path} is damaged: a base image is one part")
+        payload = memoryview(payloads[0])
         _lsn, _t, count = struct.unpack_from(">QdI", payload, 0)
         pages: Pages = {}
         _decode_pages(payload, struct.calcsize(">QdI"), count, pages)
@@ -249,16 +280,17 @@ class Chain:
 
     @staticmethod
     def read_redo(segment: Segment) -> list[Batch]:
-        payload = memoryview(_unpack(segment.path))
-        (count,) = struct.unpack_from(">I", payload, 0)
-        at = 4
         batches = []
-        for _ in range(count):
-            first, cpl, t, n = _BATCH.unpack_from(payload, at)
-            at += _BATCH.size
-            writes: Pages = {}
-            at = _decode_pages(payload, at, n, writes)
-            batches.append(Batch(first, cpl, t, writes))
+        for part in _unpack(segment.path):
+            payload = memoryview(part)
+            (count,) = struct.unpack_from(">I", payload, 0)
+            at = 4
+            for _ in range(count):
+                first, cpl, t, n = _BATCH.unpack_from(payload, at)
+                at += _BATCH.size
+                writes: Pages = {}
+                at = _decode_pages(payload, at, n, writes)
+                batches.append(Batch(first, cpl, t, writes))
         return batches
 
     def window(self) -> tuple[float, float] | None:
@@ -349,9 +381,12 @@ class Chain:
 
     def merge_segments(self, max_bytes: int = 4 * 1024 * 1024) -> int:
         """Merge runs of small consecutive redo segments into one (a segment is written twice
-        a second; a day of them would be a hundred thousand files). The merged file is written
-        before the small ones go, and readers skip batches they have already seen, so a crash
-        in between leaves overlapping segments, never a gap. Returns the segments merged."""
+        a second; a day of them would be a hundred thousand files). The merged file holds the
+        compressed parts of the segments it replaces as they are, each checked first (a run
+        with a damaged segment is left as it is): merging decompresses once and compresses
+        nothing. The merged file is written before the small ones go, and readers skip
+        batches they have already seen, so a crash in between leaves overlapping segments,
+        never a gap. Returns the segments merged."""
         runs: list[list[Segment]] = [[]]
         size = 0
         for seg in self.segments():
@@ -369,11 +404,17 @@ class Chain:
         for run in runs:
             if len(run) < 2:
                 continue
+            out = [MAGIC_PARTS]
             try:
-                batches = [b for seg in run for b in self.read_redo(seg)]
+                for seg in run:
+                    for crc, length, frame in _parts(seg.path):
+                        _decompress(seg.path, crc, length, frame)
+                        out += [_PART.pack(crc, length, len(frame)), frame]
             except (FileNotFoundError, NotRestorable):
                 continue  # pruned meanwhile, or damaged: leave it as it is
-            self.write_redo(batches)
+            first, last = _REDO_RE.match(run[0].path.name), _REDO_RE.match(run[-1].path.name)
+            assert first is not None and last is not None
+            _write_atomic(self.dir / f"redo-{first[1]}-{last[2]}-{first[3]}-{last[4]}.zst", b"".join(out))
             for seg in run:
                 with contextlib.suppress(FileNotFoundError):
                     seg.path.unlink()
