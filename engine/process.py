@@ -16,6 +16,7 @@ clock): a process recorded before such an adjustment would look like a stranger 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import subprocess
@@ -172,6 +173,34 @@ def prefer_short_time_slices() -> None:
         "IIQiIQQQ", 48, 0, 0, os.getpriority(os.PRIO_PROCESS, 0), 0, us * 1000, 0, 0), 48)
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).syscall(number, 0, attr, 0)
+
+
+def autogroup_nice(pid: int) -> int | None:
+    """The nice value of the process's autogroup (``/proc/PID/autogroup``); None when the
+    kernel has no autogroups or the process is gone."""
+    try:
+        with open(f"/proc/{pid}/autogroup") as f:
+            return int(f.read().rsplit(None, 1)[-1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def set_autogroup_nice(pid: int, nice: int) -> int:
+    """Give the autogroup of the process, which must lead its own session (every aurora
+    process does), the nice value ``nice`` (0 to 19). Returns 0, or the error number of the
+    refusal: EAGAIN when it came too soon (an unprivileged user may change one autogroup
+    every 100 ms, system-wide). Linux puts each session of the root cgroup's processes in
+    an autogroup of its own and shares the CPUs among autogroups by their weight, so that a
+    thread's own nice value counts only within its process; and unlike a thread's, an
+    unprivileged user may lower an autogroup's nice value again (to 0)."""
+    try:
+        if os.getsid(pid) != pid:
+            return errno.EPERM  # not a session of its own: the change would reach others too
+        with open(f"/proc/{pid}/autogroup", "w") as f:
+            f.write(str(max(0, min(nice, 19))))
+        return 0
+    except OSError as e:
+        return e.errno or errno.EIO
 
 
 def start_fork_server(layout: Layout, owner: ProcessRecord) -> None:

@@ -379,7 +379,13 @@ def main_page(tree: Command) -> str:
         "The CPU time slice, in microseconds, that aurorad and every process it starts ask "
         "the kernel for (default 300; Linux 6.12 and later honour it). Short slices let a "
         "storage node or an instance woken for a commit reach a busy core sooner. 0 keeps "
-        "the kernel's default.")])]
+        "the kernel's default."), (
+        "\\fBAURORA_SECONDARY_NICE\\fR",
+        "The nice value, 0 to 19, that aurorad gives the autogroups of a global database's "
+        "secondary processes (its instances, its replication process, and the storage nodes of "
+        "a region that holds only secondaries), so that on one machine the primary's processes "
+        "come first on the CPUs (default 3; 0 gives them the primary's weight). Linux honours "
+        "it for processes in the root cgroup.")])]
     lines += [".SH FILES", *definitions([(f"\\fI{esc(p)}\\fR", d) for p, d in files()])]
     lines += [".SH EXIT STATUS", *definitions([(f"\\fB{code}\\fR", meaning) for code, meaning in exit_codes()])]
     if json_cmds:

@@ -1,8 +1,8 @@
 """Global databases through the `aurora` command: a secondary region fed by storage-level
 replication, writes refused there, a replication process killed mid-stream, a switchover
 under load, a failover after the primary's region fails (its RPO checked against what a
-client saw acknowledged), the old primary rejoining, remove-region, and the simulated round
-trip changed live."""
+client saw acknowledged), the old primary rejoining, remove-region, the simulated round trip
+changed live, and the CPU weights of the secondary's processes."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import pytest
 from test_cluster_cli import poll, sql
 
 from aurora.engine import process
+from aurora.engine.control.globaldb import secondary_nice
 
 pytestmark = pytest.mark.integration
 
@@ -58,6 +59,32 @@ def ids(uri: str) -> list[int]:
     return [r[0] for r in sql(uri, "SELECT id FROM t ORDER BY id")]
 
 
+def weights(aurora) -> dict[str, int | None]:
+    """The autogroup nice value (the CPU weight) of each storage node, instance and
+    replication process: ``region/node``, ``cluster/instance``, ``cluster/replicator``."""
+    out = {}
+    for pid_file in aurora.home.glob("regions/*/nodes/*/pid"):
+        out[f"{pid_file.parent.parent.parent.name}/{pid_file.parent.name}"] = pid_file.parent
+    for pid_file in aurora.home.glob("clusters/*/instances/*/pid"):
+        out[f"{pid_file.parent.parent.parent.name}/{pid_file.parent.name}"] = pid_file.parent
+    for pid_file in aurora.home.glob("clusters/*/replicator/pid"):
+        out[f"{pid_file.parent.parent.name}/replicator"] = pid_file.parent
+    return {k: process.autogroup_nice(r.pid) for k, folder in out.items()
+            if (r := process.read_pid_file(folder)) is not None and r.alive()}
+
+
+def weighed(aurora, low: set[str]) -> bool:
+    """Every process whose name starts with one of ``low`` has the secondary's CPU weight,
+    the others the normal one (where the kernel has autogroups)."""
+    have = weights(aurora)
+    if AUTOGROUPS:
+        return all(nice == (secondary_nice() if k.startswith(tuple(low)) else 0) for k, nice in have.items())
+    return all(nice is None for nice in have.values())
+
+
+AUTOGROUPS = process.autogroup_nice(os.getpid()) is not None
+
+
 def member(desc: dict, cluster: str) -> dict:
     return next(m for m in desc["members"] if m["cluster"] == cluster)
 
@@ -81,6 +108,10 @@ def test_secondary_region_replicates_refuses_writes_survives_a_killed_replicator
     secondary = aurora.json("endpoints", "world-eu-west-1")
     sql(gw, "INSERT INTO t VALUES (1), (2), (3)")
     poll(lambda: len(ids(secondary["reader"]["uri"])) == 1003, 15, "rows on the secondary's reader")
+
+    # the secondary region's processes yield the CPUs to the primary's
+    poll(lambda: weighed(aurora, {"eu-west-1/", "world-eu-west-1/"}), 15, "the secondary's CPU weight")
+    assert {"eu-west-1/sn-a1", "world-eu-west-1/replicator", "demo/demo-instance-1"} <= weights(aurora).keys()
 
     # the simulated distance changes live: a commit takes at least the one-way trip to arrive
     for bad in (["local-1", "local-1", "--ms", "10"], ["local-1", "eu-west-1", "--ms", "-5"]):
@@ -149,6 +180,9 @@ def test_secondary_region_replicates_refuses_writes_survives_a_killed_replicator
     assert "Global switchover to DB cluster world-eu-west-1 in Region eu-west-1 started." in messages
     assert "New primary DB cluster world-eu-west-1 was successfully promoted." in messages
 
+    # the CPU weights follow the roles
+    poll(lambda: weighed(aurora, {"local-1/", "demo/"}), 15, "the CPU weights to follow the switchover")
+
     # the old primary now replicates from the new one, and refuses writes
     old = aurora.json("endpoints", "demo")
     sql(gw, "INSERT INTO t VALUES (4)")
@@ -162,6 +196,7 @@ def test_secondary_region_replicates_refuses_writes_survives_a_killed_replicator
     poll(lambda: sql(old["writer"]["uri"], "INSERT INTO t VALUES (5) RETURNING id") == [(5,)], 20,
          "a write on the detached cluster")
     assert 5 not in ids(gw)
+    poll(lambda: weighed(aurora, set()), 15, "the detached cluster's normal CPU weight")
     r = aurora.run("global", "delete", "world", "--yes")
     assert r.returncode == 0, r.stderr
     assert aurora.json("global", "list") == []

@@ -98,3 +98,27 @@ def _home_of(p: psutil.Process) -> str | None:
         return p.environ().get("AURORA_HOME")
     except (psutil.Error, OSError):
         return None
+
+
+def test_an_autogroup_nice_value_goes_up_and_down_again_only_for_a_session_leader():
+    leader = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
+    member = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # in this session
+    try:
+        mine = process.autogroup_nice(os.getpid())
+        if mine is None:  # a kernel without autogroups: nothing to set, and nothing breaks
+            assert process.set_autogroup_nice(leader.pid, 5) != 0
+            return
+        assert process.autogroup_nice(leader.pid) == 0
+        for nice in (5, 0, 19):  # down again too, which a thread's own nice value cannot do unprivileged
+            refused = process.set_autogroup_nice(leader.pid, nice)
+            while refused == errno.EAGAIN:  # an unprivileged user: one change per 100 ms
+                refused = process.set_autogroup_nice(leader.pid, nice)
+            assert refused == 0
+            assert process.autogroup_nice(leader.pid) == nice
+        # the autogroup of a process that does not lead its own session is its session's
+        assert process.set_autogroup_nice(member.pid, 7) == errno.EPERM
+        assert process.autogroup_nice(os.getpid()) == mine
+    finally:
+        for child in (leader, member):
+            child.kill()
+            child.wait()
