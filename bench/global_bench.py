@@ -11,7 +11,7 @@ simulated round trip of ``--rtt-ms`` (default 70). In one run:
 (b) during one more run, replication lag: the replication process's own per-batch figure
     (primary commit to durable on the secondary's quorum) and a probe, a row committed
     through the primary every 20 ms, its lag from the acknowledgement to the first poll of
-    the secondary's reader (every 2 ms) that shows it, some 500 samples a run, so that its
+    the secondary's reader (every 2 ms) that shows it, 300 to 450 samples a run, so that its
     p99 is not just its largest sample (``probe_samples``, ``probe_lag_max_ms``)
     (goal: p99 under 100 ms above the RTT). The probe starts 2 s into the run: the run
     follows the catch-up after the last ``restore-region``, and for about a second after
@@ -113,7 +113,7 @@ class Probe(threading.Thread):
     arrive, and watches the secondary's reader (``SELECT max(id)``, every 2 ms) for the rows
     to become visible: a row's lag is from the moment its INSERT was acknowledged to the first
     poll that sees it (commits become visible in order, so a row is visible once the largest
-    visible id reaches it). About 45 samples a second: the p99 of a run is a p99, not its
+    visible id reaches it). 25 to 35 samples a second: the p99 of a run is a p99, not its
     largest sample. Its connection to the secondary runs one query first: a session's first
     statement loads the schema (from storage, with a cold cache after a region was
     restored), which is not replication lag."""
