@@ -384,8 +384,8 @@ def main_page(tree: Command) -> str:
         "The nice value, 0 to 19, that aurorad gives the autogroups of a global database's "
         "secondary processes (its instances, its replication process, and the storage nodes of "
         "a region that holds only secondaries), so that on one machine the primary's processes "
-        "come first on the CPUs (default 3; 0 gives them the primary's weight). Linux honours "
-        "it for processes in the root cgroup.")])]
+        "come first on the CPUs when they are busy, at the cost of a larger replication lag "
+        "(default 0: the same weight). Linux honours it for processes in the root cgroup.")])]
     lines += [".SH FILES", *definitions([(f"\\fI{esc(p)}\\fR", d) for p, d in files()])]
     lines += [".SH EXIT STATUS", *definitions([(f"\\fB{code}\\fR", meaning) for code, meaning in exit_codes()])]
     if json_cmds:

@@ -16,7 +16,6 @@ import pytest
 from test_cluster_cli import poll, sql
 
 from aurora.engine import process
-from aurora.engine.control.globaldb import secondary_nice
 
 pytestmark = pytest.mark.integration
 
@@ -74,11 +73,11 @@ def weights(aurora) -> dict[str, int | None]:
 
 
 def weighed(aurora, low: set[str]) -> bool:
-    """Every process whose name starts with one of ``low`` has the secondary's CPU weight,
-    the others the normal one (where the kernel has autogroups)."""
+    """Every process whose name starts with one of ``low`` has the secondary's CPU weight (the
+    test's AURORA_SECONDARY_NICE, 3), the others the normal one (where the kernel has autogroups)."""
     have = weights(aurora)
     if AUTOGROUPS:
-        return all(nice == (secondary_nice() if k.startswith(tuple(low)) else 0) for k, nice in have.items())
+        return all(nice == (3 if k.startswith(tuple(low)) else 0) for k, nice in have.items())
     return all(nice is None for nice in have.values())
 
 
@@ -90,6 +89,7 @@ def member(desc: dict, cluster: str) -> dict:
 
 
 def test_secondary_region_replicates_refuses_writes_survives_a_killed_replicator_and_switches_over(aurora):
+    aurora.env["AURORA_SECONDARY_NICE"] = "3"  # for aurorad, which the next command starts
     primary = aurora.json("create", "demo", "--replicas", "1")
     sql(primary["writer"]["uri"], "CREATE TABLE t (id int PRIMARY KEY)")
     sql(primary["writer"]["uri"], "INSERT INTO t SELECT g FROM generate_series(100000, 100999) g")

@@ -70,7 +70,7 @@ class Context:
         self._unsafe_logged: dict[tuple[str, str], bool] = {}
         self._told: dict[tuple[str, str], float] = {}  # when a reader was last told where the writer is
         self._weighed_at = 0.0  # when the CPU weights of the regions' processes were last set (globaldb.py)
-        self._weights_set = False  # some process was given a lower weight since aurorad started
+        self._weights_set = True  # some process may have a lower CPU weight (globaldb.weigh_regions)
         self.node_repair_after = float(os.environ.get("AURORA_NODE_REPAIR_AFTER", "10"))
         self.scaling: dict[tuple[str, str], Any] = {}  # serverless instance -> serverless.Scaling
         self.resuming: dict[str, Any] = {}  # cluster -> serverless._Resume, guarded by _global

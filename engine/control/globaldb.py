@@ -127,15 +127,15 @@ class _Target:
 
 REPLICATOR_MODULE = "aurora.engine.globaldb.replicator"
 
-SECONDARY_NICE = 3
-"""The autogroup nice value of a secondary region's processes (``AURORA_SECONDARY_NICE``; 0
-gives them the primary's weight): on AWS a secondary region has machines of its own; here it
-shares the CPUs with the primary, and the primary's processes come first. A trade: under
-pgbench TPC-B on 2 cores with a 70 ms round trip, in alternating runs on one global database
-(three of each, a lag probe running), the primary's throughput with the secondary replicating
-was 0.78 of the same with the secondary frozen at 0 and 0.80 at 3, the lag p99 117-145 ms at 0
-and 134-145 at 3; in single runs of bench/global_bench.py, 0.94-0.96 at 4 and 5 with a lag
-p99 of 170-190 ms, 1.04 at 10 with 290-345 ms."""
+SECONDARY_NICE = 0
+"""The autogroup nice value of a secondary region's processes (``AURORA_SECONDARY_NICE``, 0 to
+19): on AWS a secondary region has machines of its own; here it shares the CPUs with the
+primary, and a higher value lets the primary's processes come first. A trade, which is why it
+is off by default: under pgbench TPC-B on 2 cores with a 70 ms round trip, bench/global_bench.py
+gave a throughput ratio (secondary replicating against frozen) of 0.86-0.90 at 0 with a lag
+p99 55-58 ms above the round trip (three runs), 0.88-0.95 at 3 with 103-229 ms (three runs),
+0.96 at 5 with 121 ms, and in alternating runs on one global database (a lag probe running)
+1.04 at 10 with a lag p99 of 290-345 ms."""
 WEIGH_EVERY_S = 1.0
 """How often supervision sets the CPU weights of the regions' processes (a promotion changes
 which region is the secondary)."""
@@ -748,9 +748,10 @@ class GlobalDatabases(Context):
     # --- supervision ----------------------------------------------------------------------
     def weigh_regions(self) -> None:
         """Give the processes of global databases' secondaries a lower CPU weight than the
-        rest (``SECONDARY_NICE``): the secondary clusters' instances and replication
-        processes, and the storage nodes of a region that holds only secondaries; everything
-        else, the primary after a promotion included, the normal weight. The weight is the
+        rest (``AURORA_SECONDARY_NICE``, off by default): the secondary clusters' instances
+        and replication processes, and the storage nodes of a region that holds only
+        secondaries; everything else, the primary after a promotion included, the normal
+        weight (also what an earlier aurorad, started with another value, left behind). The weight is the
         nice value of the process's autogroup, which the kernel uses when its processes are
         in the root cgroup (with a desktop's systemd they are not, and it changes nothing).
         At most every ``WEIGH_EVERY_S``; a change the kernel refuses now (an unprivileged
@@ -759,10 +760,9 @@ class GlobalDatabases(Context):
         if now - self._weighed_at < WEIGH_EVERY_S:
             return
         self._weighed_at = now
-        has_globals = bool(self.globals.all())
-        if not has_globals and not self._weights_set:
-            return
-        low = secondary_nice() if has_globals else 0
+        low = secondary_nice() if self.globals.all() else 0
+        if low == 0 and not self._weights_set:
+            return  # every process has the normal weight already
         specs = [s for s in self.store.all() if s.region not in self.failed_regions]
         primary_regions = {s.region for s in specs if not s.secondary}
         want: dict[process.ProcessRecord, int] = {}
@@ -782,10 +782,9 @@ class GlobalDatabases(Context):
             current = process.autogroup_nice(record.pid)
             if current is None or current == nice or not record.alive():
                 continue
-            refused = process.set_autogroup_nice(record.pid, nice)
-            if refused == errno.EAGAIN:
-                break  # too soon after the last change: the rest on a later round
-            self._weights_set = self._weights_set or (nice > 0 and not refused)
+            if process.set_autogroup_nice(record.pid, nice) == errno.EAGAIN:
+                return  # too soon after the last change: the rest on a later round
+        self._weights_set = low > 0  # all normal now: nothing to look at until a global sets one
 
     def supervise_globals(self) -> None:
         """Keep every secondary's replication process running and following the primary's
