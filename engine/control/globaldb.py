@@ -751,11 +751,11 @@ class GlobalDatabases(Context):
         rest (``AURORA_SECONDARY_NICE``, off by default): the secondary clusters' instances
         and replication processes, and the storage nodes of a region that holds only
         secondaries; everything else, the primary after a promotion included, the normal
-        weight (also what an earlier aurorad, started with another value, left behind). The weight is the
-        nice value of the process's autogroup, which the kernel uses when its processes are
-        in the root cgroup (with a desktop's systemd they are not, and it changes nothing).
-        At most every ``WEIGH_EVERY_S``; a change the kernel refuses now (an unprivileged
-        user gets one every 100 ms) is made on a later round."""
+        weight (and so does what an earlier aurorad, started with another value, left). The
+        weight is the nice value of the process's autogroup, which the kernel uses when its
+        processes are in the root cgroup (with a desktop's systemd they are not, and it
+        changes nothing). At most every ``WEIGH_EVERY_S``; a change the kernel refuses now
+        (an unprivileged user gets one every 100 ms) is made on a later round."""
         now = time.monotonic()
         if now - self._weighed_at < WEIGH_EVERY_S:
             return
