@@ -132,8 +132,8 @@ SECONDARY_NICE = 0
 19): on AWS a secondary region has machines of its own; here it shares the CPUs with the
 primary, and a higher value lets the primary's processes come first. A trade, which is why it
 is off by default: under pgbench TPC-B on 2 cores with a 70 ms round trip, bench/global_bench.py
-gave a throughput ratio (secondary replicating against frozen) of 0.86-0.90 at 0 with a lag
-p99 55-58 ms above the round trip (three runs), 0.88-0.95 at 3 with 103-229 ms (three runs),
+gave a throughput ratio (secondary replicating against frozen) of 0.85-0.90 at 0 with a lag
+p99 55-58 ms above the round trip (five runs), 0.88-0.95 at 3 with 103-229 ms (three runs),
 0.96 at 5 with 121 ms, and in alternating runs on one global database (a lag probe running)
 1.04 at 10 with a lag p99 of 290-345 ms."""
 WEIGH_EVERY_S = 1.0
