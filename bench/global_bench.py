@@ -149,7 +149,8 @@ class Probe(threading.Thread):
         except BaseException as e:  # re-raised in the main thread
             self.error = e
         self.stop.set()
-        watcher.join(15)
+        if watcher.ident is not None:  # started (not when the connection to the primary failed)
+            watcher.join(15)
 
     def _settle(self, n: int) -> None:
         if n in self._acked and n in self._seen:
