@@ -746,7 +746,7 @@ class GlobalDatabases(Context):
         return {"regions": [region_a, region_b], "rtt_ms": ms}
 
     # --- supervision ----------------------------------------------------------------------
-    def weigh_regions(self) -> None:
+    def weigh_regions(self, any_global: bool) -> None:
         """Give the processes of global databases' secondaries a lower CPU weight than the
         rest (``AURORA_SECONDARY_NICE``, off by default): the secondary clusters' instances
         and replication processes, and the storage nodes of a region that holds only
@@ -755,12 +755,13 @@ class GlobalDatabases(Context):
         weight is the nice value of the process's autogroup, which the kernel uses when its
         processes are in the root cgroup (with a desktop's systemd they are not, and it
         changes nothing). At most every ``WEIGH_EVERY_S``; a change the kernel refuses now
-        (an unprivileged user gets one every 100 ms) is made on a later round."""
+        (an unprivileged user gets one every 100 ms) is made on a later round. ``any_global``:
+        whether any global database exists."""
         now = time.monotonic()
         if now - self._weighed_at < WEIGH_EVERY_S:
             return
         self._weighed_at = now
-        low = secondary_nice() if self.globals.all() else 0
+        low = secondary_nice() if any_global else 0
         if low == 0 and not self._weights_set:
             return  # every process has the normal weight already
         specs = [s for s in self.store.all() if s.region not in self.failed_regions]
@@ -789,7 +790,8 @@ class GlobalDatabases(Context):
     def supervise_globals(self) -> None:
         """Keep every secondary's replication process running and following the primary's
         current writer; reopen the global writer endpoints (after a restart of aurorad)."""
-        for g in self.globals.all():
+        globals_ = self.globals.all()
+        for g in globals_:
             lock = self._global_lock(g.name)
             if not lock.acquire(blocking=False):
                 continue
@@ -816,7 +818,7 @@ class GlobalDatabases(Context):
                 log.warning("supervision of global database %s: %s", g.name, e)
             finally:
                 lock.release()
-        self.weigh_regions()
+        self.weigh_regions(bool(globals_))
 
 
 def _round(x: Any) -> float | None:

@@ -254,9 +254,10 @@ class Replicator:
         """``request`` to the primary's region, given up at once when the link is cut: a
         failover halts this process, and waits for the step under way, which must not wait
         out the request timeout of a region that froze."""
-        if not self.link_up:
-            raise errors.Unavailable("the link to the primary's region is cut")
         task = asyncio.ensure_future(request)
+        if not self.link_up:
+            task.cancel()  # never started
+            raise errors.Unavailable("the link to the primary's region is cut")
         cut = asyncio.ensure_future(self._cut.wait())
         try:
             await asyncio.wait((task, cut), return_when=asyncio.FIRST_COMPLETED)
@@ -489,8 +490,6 @@ class Replicator:
                                                   -sum(1 for x in lsns if n in holders.get(x, ())),
                                                   self._fetch_rank(pg.members, n)))
         while order and len(out) < len(lsns):
-            if not self.link_up:
-                raise errors.Unavailable("the link to the primary's region is cut")
             want = [x for x in lsns if x not in out]
             try:
                 node_id, (_, blob) = await self._linked(source._hedged(
