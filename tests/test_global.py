@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import threading
 import time
 
@@ -81,7 +82,19 @@ def weighed(aurora, low: set[str]) -> bool:
     return all(nice is None for nice in have.values())
 
 
-AUTOGROUPS = process.autogroup_nice(os.getpid()) is not None
+def _new_sessions_get_autogroups() -> bool:
+    """Whether the kernel gives a new session (every aurora process leads one) an autogroup.
+    This process's own autogroup says nothing: a session that no process ever made with
+    setsid, as a container's first one may be, has none."""
+    leader = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    try:
+        return process.autogroup_nice(leader.pid) is not None
+    finally:
+        leader.kill()
+        leader.wait()
+
+
+AUTOGROUPS = _new_sessions_get_autogroups()
 
 
 def member(desc: dict, cluster: str) -> dict:

@@ -104,8 +104,8 @@ def test_an_autogroup_nice_value_goes_up_and_down_again_only_for_a_session_leade
     leader = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
     member = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # in this session
     try:
-        mine = process.autogroup_nice(os.getpid())
-        if mine is None:  # a kernel without autogroups: nothing to set, and nothing breaks
+        mine = process.autogroup_nice(os.getpid())  # None if this session was never made by setsid
+        if process.autogroup_nice(leader.pid) is None:  # a kernel without autogroups: nothing to set
             assert process.set_autogroup_nice(leader.pid, 5) != 0
             return
         assert process.autogroup_nice(leader.pid) == 0
