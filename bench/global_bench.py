@@ -7,7 +7,11 @@ simulated round trip of ``--rtt-ms`` (default 70). In one run:
     replicating, and with the secondary's region frozen (``aurora chaos fail-region
     --mode freeze``: its processes stopped, the primary alone again), alternating for
     ``--rounds`` rounds because this machine's TPS drifts between runs: the ratio of the
-    medians (goal: at least 0.9). ``tps_alone`` is one run before the secondary existed;
+    medians (goal: at least 0.9). Each replicating run starts once the secondary has
+    caught up with the frozen run before it and its processes are quiet again (the nodes
+    go on indexing and syncing that catch-up for about a second after the applied LSN is
+    the primary's: the cost of a backlog, not of a secondary that keeps up).
+    ``tps_alone`` is one run before the secondary existed;
 (b) during one more run, replication lag: the replication process's own per-batch figure
     (primary commit to durable on the secondary's quorum) and a probe, a row committed
     through the primary every 20 ms, its lag from the acknowledgement to the first poll of
@@ -48,14 +52,18 @@ the same primary without its secondary working, in the same run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import statistics
 import threading
 import time
 
+import psutil
 import psycopg
 from clusterbench import AuroraHome, percentile, poll, result_line, run_main, sql
 from replica_lag_bench import pgbench
+
+from aurora.engine.process import read_pid_file
 
 
 def tps(output: str) -> float:
@@ -106,6 +114,47 @@ def wait_caught_up(home: AuroraHome) -> None:
         return m["status"] == "replicating" and m["applied_lsn"] == p["applied_lsn"]
 
     poll(caught_up, 120, "the secondary to catch up", interval=0.2)
+
+
+def secondary_processes(home: AuroraHome) -> list[psutil.Process]:
+    """The secondary region's storage nodes, the secondary cluster's instances and its
+    replication process."""
+    folders = [*home.home.glob("regions/eu-west-1/nodes/*"), *home.home.glob("clusters/gg-eu-west-1/instances/*"),
+               home.home / "clusters" / "gg-eu-west-1" / "replicator"]
+    out = []
+    for folder in folders:
+        record = read_pid_file(folder)
+        if record is not None and record.alive():
+            with contextlib.suppress(psutil.Error):
+                out.append(psutil.Process(record.pid))
+    return out
+
+
+def cpu_seconds(procs: list[psutil.Process]) -> float:
+    total = 0.0
+    for p in procs:
+        with contextlib.suppress(psutil.Error):
+            t = p.cpu_times()
+            total += t.user + t.system
+    return total
+
+
+def wait_settled(home: AuroraHome, busy: float = 0.1, deadline_s: float = 20.0) -> float:
+    """Wait until the secondary's processes use less than ``busy`` of a core over half a
+    second: caught up (the secondary's applied LSN is the primary's) is not yet finished, its
+    nodes still index and sync what a catch-up of a whole frozen run wrote, for about a
+    second, which would be counted against the next run with the secondary replicating.
+    Returns the seconds it took."""
+    start = time.monotonic()
+    procs = secondary_processes(home)
+    before = cpu_seconds(procs)
+    while time.monotonic() - start < deadline_s:
+        time.sleep(0.5)
+        now = cpu_seconds(procs)
+        if now - before < busy * 0.5:
+            break
+        before = now
+    return time.monotonic() - start
 
 
 class Probe(threading.Thread):
@@ -207,7 +256,9 @@ def main() -> int:
         attached, frozen = [], []
         for i in range(args.rounds):
             wait_caught_up(home)
-            print(f"round {i + 1}/{args.rounds}: TPC-B with the secondary replicating...", flush=True)
+            settled = wait_settled(home)
+            print(f"round {i + 1}/{args.rounds}: TPC-B with the secondary replicating "
+                  f"(its processes quiet after {settled:.1f} s)...", flush=True)
             attached.append(tps(pgbench(uri, *bench)))
             home.json("chaos", "fail-region", "eu-west-1", "--mode", "freeze")
             print(f"round {i + 1}/{args.rounds}: TPC-B with the secondary region frozen...", flush=True)
