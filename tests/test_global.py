@@ -6,6 +6,7 @@ changed live, and the CPU weights of the secondary's processes."""
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -77,12 +78,13 @@ def weighed(aurora, low: set[str]) -> bool:
     """Every process whose name starts with one of ``low`` has the secondary's CPU weight (the
     test's AURORA_SECONDARY_NICE, 3), the others the normal one (where the kernel has autogroups)."""
     have = weights(aurora)
-    if AUTOGROUPS:
+    if new_sessions_get_autogroups():
         return all(nice == (3 if k.startswith(tuple(low)) else 0) for k, nice in have.items())
     return all(nice is None for nice in have.values())
 
 
-def _new_sessions_get_autogroups() -> bool:
+@functools.cache
+def new_sessions_get_autogroups() -> bool:
     """Whether the kernel gives a new session (every aurora process leads one) an autogroup.
     This process's own autogroup says nothing: a session that no process ever made with
     setsid, as a container's first one may be, has none."""
@@ -92,9 +94,6 @@ def _new_sessions_get_autogroups() -> bool:
     finally:
         leader.kill()
         leader.wait()
-
-
-AUTOGROUPS = _new_sessions_get_autogroups()
 
 
 def member(desc: dict, cluster: str) -> dict:

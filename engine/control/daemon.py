@@ -68,8 +68,8 @@ async def serve(layout: Layout) -> None:
     fork_server_checked = time.monotonic()
 
     def supervision_round() -> None:
-        """One round, in one worker thread: a hand-off per step would wake two threads five
-        times more often for nothing, five times a second on an idle machine."""
+        """One round, in one worker thread: handing each step to a thread of its own woke
+        two threads five times a round, five rounds a second, also on an idle machine."""
         nonlocal fork_server_checked
         cp.supervise_once()
         cp.supervise_fleet()
