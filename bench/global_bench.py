@@ -6,11 +6,13 @@ simulated round trip of ``--rtt-ms`` (default 70). In one run:
 (a) pgbench TPC-B (``-c 4 -j 2 -T --seconds``, scale 2) on the primary with the secondary
     replicating, and with the secondary's region frozen (``aurora chaos fail-region
     --mode freeze``: its processes stopped, the primary alone again), alternating for
-    ``--rounds`` rounds because this machine's TPS drifts between runs: the ratio of the
-    medians (goal: at least 0.9). Each replicating run starts once the secondary has
-    caught up with the frozen run before it and its processes are quiet again (the nodes
-    go on indexing and syncing that catch-up for about a second after the applied LSN is
-    the primary's: the cost of a backlog, not of a secondary that keeps up).
+    ``--rounds`` rounds (default 4), the order turned every round (replicating then frozen,
+    frozen then replicating), because this machine's TPS drifts between runs and falls
+    within a run: the ratio of the medians (goal: at least 0.9). Each replicating run
+    starts once the secondary has caught up (with a frozen run before it) and its
+    processes are quiet again (the nodes go on indexing and syncing a catch-up for about
+    a second after the applied LSN is the primary's: the cost of a backlog, not of a
+    secondary that keeps up).
     ``tps_alone`` is one run before the secondary existed;
 (b) during one more run, replication lag: the replication process's own per-batch figure
     (primary commit to durable on the secondary's quorum) and a probe, a row committed
@@ -35,7 +37,7 @@ simulated round trip of ``--rtt-ms`` (default 70). In one run:
 (e) after ``restore-region`` (the old primary rejoins), a failover with the secondary
     caught up and no writes: the RPO must be zero.
 
-    .venv/bin/python bench/global_bench.py [--rtt-ms 70] [--seconds 15] [--rounds 3] [--paced 0.6]
+    .venv/bin/python bench/global_bench.py [--rtt-ms 70] [--seconds 15] [--rounds 4] [--paced 0.6]
 
 Ends with ``RESULT lag_p99_ms=... probe_lag_p99_ms=... probe_lag_median_ms=... probe_lag_max_ms=...
 probe_samples=... rtt_ms=... lag_p99_above_rtt_ms=... paced_tps=... paced_lag_p99_ms=...
@@ -231,7 +233,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rtt-ms", type=float, default=70.0)
     ap.add_argument("--seconds", type=int, default=15)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--paced", type=float, default=0.6,
                     help="the paced run's rate, as a fraction of tps_secondary_frozen")
     args = ap.parse_args()
@@ -250,19 +252,34 @@ def main() -> int:
         home.json("global", "add-region", "gg", "--region", "eu-west-1", "--replicas", "1",
                   "--rtt-ms", f"{args.rtt_ms:g}", timeout=300)
         secondary = home.json("endpoints", "gg-eu-west-1")["reader"]["uri"]
-        # This machine's TPS drifts by a third from one run to the next, so the cost of the
-        # secondary is measured in alternating runs: replicating, then with the secondary
-        # region frozen (its processes stopped: the primary alone again), medians of each.
+        # This machine's TPS drifts by a third from one run to the next, and within a bench
+        # run it falls (tps_alone, the first run, was above every later run in nine runs of
+        # the bench), so the cost of the secondary is measured in alternating runs, the
+        # order turned every round (replicating then frozen, frozen then replicating, ...:
+        # with an even number of rounds a steady drift weighs on both alike), medians of each.
+        # Frozen: the secondary region's processes stopped, the primary alone again.
         attached, frozen = [], []
+        state = "replicating"
         for i in range(args.rounds):
-            wait_caught_up(home)
-            settled = wait_settled(home)
-            print(f"round {i + 1}/{args.rounds}: TPC-B with the secondary replicating "
-                  f"(its processes quiet after {settled:.1f} s)...", flush=True)
-            attached.append(tps(pgbench(uri, *bench)))
-            home.json("chaos", "fail-region", "eu-west-1", "--mode", "freeze")
-            print(f"round {i + 1}/{args.rounds}: TPC-B with the secondary region frozen...", flush=True)
-            frozen.append(tps(pgbench(uri, *bench)))
+            for arm in (("attached", "frozen") if i % 2 == 0 else ("frozen", "attached")):
+                if arm == "attached":
+                    if state == "frozen":
+                        home.json("chaos", "restore-region", "eu-west-1", timeout=120)
+                        state = "replicating"
+                    wait_caught_up(home)
+                    settled = wait_settled(home)
+                    print(f"round {i + 1}/{args.rounds}: TPC-B with the secondary replicating "
+                          f"(its processes quiet after {settled:.1f} s)...", flush=True)
+                    attached.append(tps(pgbench(uri, *bench)))
+                    print(f"  {attached[-1]:.1f} tps", flush=True)
+                else:
+                    if state == "replicating":
+                        home.json("chaos", "fail-region", "eu-west-1", "--mode", "freeze")
+                        state = "frozen"
+                    print(f"round {i + 1}/{args.rounds}: TPC-B with the secondary region frozen...", flush=True)
+                    frozen.append(tps(pgbench(uri, *bench)))
+                    print(f"  {frozen[-1]:.1f} tps", flush=True)
+        if state == "frozen":
             home.json("chaos", "restore-region", "eu-west-1", timeout=120)
         out["tps_with_secondary"] = round(statistics.median(attached), 1)
         out["tps_secondary_frozen"] = round(statistics.median(frozen), 1)

@@ -132,11 +132,11 @@ SECONDARY_NICE = 0
 19): on AWS a secondary region has machines of its own; here it shares the CPUs with the
 primary, and a higher value lets the primary's processes come first. A trade, which is why it
 is off by default: under pgbench TPC-B on 2 cores with a 70 ms round trip, bench/global_bench.py
-gave a throughput ratio (secondary replicating against frozen) of 0.86-0.96 at 0 with a lag
-p99 52-84 ms above the round trip (three of four runs; 188 in the fourth), 0.88-0.97 at 1
-with 72-145 ms (three runs), 0.97-0.99 at 3 with 117-129 ms (three runs), 0.96 at 5 with 121
-ms, and in alternating runs on one global database (a lag probe running) 1.04 at 10 with a
-lag p99 of 290-345 ms."""
+gave a throughput ratio (secondary replicating against frozen) of 0.855-0.956 at 0 (median
+0.885, eight runs) with a lag p99 52-188 ms above the round trip (under 100 in five),
+0.88-0.97 at 1 with 72-145 ms (three runs), 0.97-0.99 at 3 with 117-129 ms (three runs), 0.96
+at 5 with 121 ms, and in alternating runs on one global database (a lag probe running) 1.04
+at 10 with a lag p99 of 290-345 ms."""
 WEIGH_EVERY_S = 1.0
 """How often supervision sets the CPU weights of the regions' processes (a promotion changes
 which region is the secondary)."""
