@@ -254,7 +254,7 @@ def main() -> int:
         secondary = home.json("endpoints", "gg-eu-west-1")["reader"]["uri"]
         # This machine's TPS drifts by a third from one run to the next, and within a bench
         # run it falls (tps_alone, the first run, was above the frozen runs' median in all
-        # thirteen runs of the bench), so the cost of the secondary is measured in
+        # fourteen runs of the bench), so the cost of the secondary is measured in
         # alternating runs, the order turned every round (replicating then frozen, frozen
         # then replicating, ...: with an even number of rounds a steady drift weighs on both
         # alike), medians of each.
