@@ -385,7 +385,7 @@ def main_page(tree: Command) -> str:
         "secondary processes (its instances, its replication process, and the storage nodes of "
         "a region that holds only secondaries), so that on one machine the primary's processes "
         "come first on the CPUs when they are busy, at the cost of a larger replication lag "
-        "(default 0: the same weight). Linux honours it for processes in the root cgroup.")])]
+        "(default 2; 0 gives them the same weight). Linux honours it for processes in the root cgroup.")])]
     lines += [".SH FILES", *definitions([(f"\\fI{esc(p)}\\fR", d) for p, d in files()])]
     lines += [".SH EXIT STATUS", *definitions([(f"\\fB{code}\\fR", meaning) for code, meaning in exit_codes()])]
     if json_cmds:

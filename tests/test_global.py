@@ -74,12 +74,13 @@ def weights(aurora) -> dict[str, int | None]:
             if (r := process.read_pid_file(folder)) is not None and r.alive()}
 
 
-def weighed(aurora, low: set[str]) -> bool:
-    """Every process whose name starts with one of ``low`` has the secondary's CPU weight (the
-    test's AURORA_SECONDARY_NICE, 3), the others the normal one (where the kernel has autogroups)."""
+def weighed(aurora, low: set[str], nice_low: int = 3) -> bool:
+    """Every process whose name starts with one of ``low`` has the secondary's CPU weight
+    (``nice_low``: the first test's AURORA_SECONDARY_NICE, 3, or the default, 2), the others
+    the normal one (where the kernel has autogroups)."""
     have = weights(aurora)
     if new_sessions_get_autogroups():
-        return all(nice == (3 if k.startswith(tuple(low)) else 0) for k, nice in have.items())
+        return all(nice == (nice_low if k.startswith(tuple(low)) else 0) for k, nice in have.items())
     return all(nice is None for nice in have.values())
 
 
@@ -219,6 +220,8 @@ def test_failover_after_the_primary_region_fails_reports_the_rpo_and_the_old_pri
     sql(primary["writer"]["uri"], "CREATE TABLE t (id int PRIMARY KEY)")
     gw = aurora.json("global", "create", "world", "--source-cluster", "demo")["writer"]["uri"]
     aurora.json("global", "add-region", "world", "--region", "us-west-2", "--replicas", "1", "--rtt-ms", "70")
+    # by default the secondary's processes have the autogroup nice value 2
+    poll(lambda: weighed(aurora, {"us-west-2/", "world-us-west-2/"}, nice_low=2), 15, "the default CPU weight")
 
     r = aurora.run("promote-region", "world", "--region", "local-1")
     assert r.returncode != 0 and "primary" in r.stderr

@@ -127,16 +127,16 @@ class _Target:
 
 REPLICATOR_MODULE = "aurora.engine.globaldb.replicator"
 
-SECONDARY_NICE = 0
+SECONDARY_NICE = 2
 """The autogroup nice value of a secondary region's processes (``AURORA_SECONDARY_NICE``, 0 to
 19): on AWS a secondary region has machines of its own; here it shares the CPUs with the
-primary, and a higher value lets the primary's processes come first. A trade, which is why it
-is off by default: under pgbench TPC-B on 2 cores with a 70 ms round trip, bench/global_bench.py
-gave a throughput ratio (secondary replicating against frozen) of 0.855-0.956 at 0 (median
-0.885, eight runs) with a lag p99 52-188 ms above the round trip (under 100 in five),
-0.88-0.97 at 1 with 72-145 ms (three runs), 0.97-0.99 at 3 with 117-129 ms (three runs), 0.96
-at 5 with 121 ms, and in alternating runs on one global database (a lag probe running) 1.04
-at 10 with a lag p99 of 290-345 ms."""
+primary, and a higher value lets the primary's processes come first, at the cost of lag. Under
+pgbench TPC-B on 2 cores with a 70 ms round trip, bench/global_bench.py gave a throughput ratio
+(secondary replicating against frozen) of 0.896-0.957 at 2 (median 0.914, four runs) with a lag
+p99 62-92 ms above the round trip; 0.855-0.956 at 0 (median 0.885, eight runs) with 52-188 ms
+(under 100 in five); 0.88-0.97 at 1 with 72-145 ms (three runs), 0.97-0.99 at 3 with 117-129
+ms (three runs), 0.96 at 5 with 121 ms, and in alternating runs on one global database (a lag
+probe running) 1.04 at 10 with a lag p99 of 290-345 ms."""
 WEIGH_EVERY_S = 1.0
 """How often supervision sets the CPU weights of the regions' processes (a promotion changes
 which region is the secondary)."""
@@ -749,7 +749,7 @@ class GlobalDatabases(Context):
     # --- supervision ----------------------------------------------------------------------
     def weigh_regions(self, any_global: bool) -> None:
         """Give the processes of global databases' secondaries a lower CPU weight than the
-        rest (``AURORA_SECONDARY_NICE``, off by default): the secondary clusters' instances
+        rest (``AURORA_SECONDARY_NICE``, 2 by default): the secondary clusters' instances
         and replication processes, and the storage nodes of a region that holds only
         secondaries; everything else, the primary after a promotion included, the normal
         weight (and so does what an earlier aurorad, started with another value, left). The
