@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 import psutil
 import psycopg
 
+from aurora.engine import process
 from aurora.engine.layout import Layout
 
 T = TypeVar("T")
@@ -149,6 +150,22 @@ def kill_processes_of(home: Path) -> list[int]:
 
 
 # --- stock PostgreSQL, the baseline -----------------------------------------------------------
+def cpu_seconds(*roots: Path) -> float:
+    """CPU seconds (user and system) of every live process with a pid file below ``roots``
+    (an AURORA_HOME, a region's or a cluster's folder)."""
+    total = 0.0
+    for root in roots:
+        for pid_file in root.rglob("pid"):
+            record = process.read_pid_file(pid_file.parent)
+            if record is not None and record.alive():
+                try:
+                    t = psutil.Process(record.pid).cpu_times()
+                except psutil.Error:
+                    continue
+                total += t.user + t.system
+    return total
+
+
 def pg_bindir() -> Path | None:
     dirs = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name)
                   if p.parent.name.isdigit() else 0, reverse=True)

@@ -31,10 +31,10 @@ import time
 import tomllib
 from pathlib import Path
 
-import psutil
 from clusterbench import (
     AURORA,
     AuroraHome,
+    cpu_seconds,
     pg_bindir,
     poll,
     result_line,
@@ -42,8 +42,6 @@ from clusterbench import (
     sql,
     stock_postgres,
 )
-
-from aurora.engine import process
 
 PHASES = ("aurorad", "storage", "preloaded", "writer", "readers")
 
@@ -89,20 +87,6 @@ def phases(h: AuroraHome, name: str, started_wall: float) -> dict[str, float]:
     }
 
 
-def cpu_seconds(h: AuroraHome) -> float:
-    """CPU seconds (user and system) of every process of the home that has a pid file."""
-    total = 0.0
-    for pid_file in h.home.rglob("pid"):
-        record = process.read_pid_file(pid_file.parent)
-        if record is not None and record.alive():
-            try:
-                t = psutil.Process(record.pid).cpu_times()
-            except psutil.Error:
-                continue
-            total += t.user + t.system
-    return total
-
-
 def one_create(replicas: int, spawn: bool = False) -> tuple[float, float, dict[str, float], float]:
     """Seconds until ``SELECT 1`` answered on the writer endpoint, and until the command
     returned, the phases, and the CPU seconds of the create (``spawn``: without the fork
@@ -130,7 +114,7 @@ def one_create(replicas: int, spawn: bool = False) -> tuple[float, float, dict[s
         if cmd.returncode != 0:
             raise RuntimeError(f"aurora create exited {cmd.returncode}: {err.strip()}")
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = cpu_seconds(h) + (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        cpu = cpu_seconds(h.home) + (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         return ready, returned, phases(h, "demo", started_wall), cpu
 
 

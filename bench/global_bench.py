@@ -54,18 +54,14 @@ the same primary without its secondary working, in the same run.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import re
 import statistics
 import threading
 import time
 
-import psutil
 import psycopg
-from clusterbench import AuroraHome, percentile, poll, result_line, run_main, sql
+from clusterbench import AuroraHome, cpu_seconds, percentile, poll, result_line, run_main, sql
 from replica_lag_bench import pgbench
-
-from aurora.engine.process import read_pid_file
 
 
 def tps(output: str) -> float:
@@ -118,29 +114,6 @@ def wait_caught_up(home: AuroraHome) -> None:
     poll(caught_up, 120, "the secondary to catch up", interval=0.2)
 
 
-def secondary_processes(home: AuroraHome) -> list[psutil.Process]:
-    """The secondary region's storage nodes, the secondary cluster's instances and its
-    replication process."""
-    folders = [*home.home.glob("regions/eu-west-1/nodes/*"), *home.home.glob("clusters/gg-eu-west-1/instances/*"),
-               home.home / "clusters" / "gg-eu-west-1" / "replicator"]
-    out = []
-    for folder in folders:
-        record = read_pid_file(folder)
-        if record is not None and record.alive():
-            with contextlib.suppress(psutil.Error):
-                out.append(psutil.Process(record.pid))
-    return out
-
-
-def cpu_seconds(procs: list[psutil.Process]) -> float:
-    total = 0.0
-    for p in procs:
-        with contextlib.suppress(psutil.Error):
-            t = p.cpu_times()
-            total += t.user + t.system
-    return total
-
-
 def wait_settled(home: AuroraHome, busy: float = 0.1, deadline_s: float = 20.0) -> float:
     """Wait until the secondary's processes use less than ``busy`` of a core over half a
     second: caught up (the secondary's applied LSN is the primary's) is not yet finished, its
@@ -148,11 +121,11 @@ def wait_settled(home: AuroraHome, busy: float = 0.1, deadline_s: float = 20.0) 
     second, which would be counted against the next run with the secondary replicating.
     Returns the seconds it took."""
     start = time.monotonic()
-    procs = secondary_processes(home)
-    before = cpu_seconds(procs)
+    secondary = (home.home / "regions" / "eu-west-1", home.home / "clusters" / "gg-eu-west-1")
+    before = cpu_seconds(*secondary)
     while time.monotonic() - start < deadline_s:
         time.sleep(0.5)
-        now = cpu_seconds(procs)
+        now = cpu_seconds(*secondary)
         if now - before < busy * 0.5:
             break
         before = now
