@@ -105,7 +105,7 @@ class Broadcaster:
                 log.warning("a reader is not keeping up; dropping its replication connection")
                 w.close()
                 continue
-            w.write(line)
+            localsock.write_now(transport, [line])
 
     @property
     def readers(self) -> int:

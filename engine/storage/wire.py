@@ -91,16 +91,17 @@ def frame_head(kind: int, request_id: int, header: dict[str, Any], blob: Blob = 
 
 def write_frame(transport: asyncio.WriteTransport, kind: int, request_id: int, header: dict[str, Any],
                 blob: Blob = b"") -> None:
-    """Send a frame: its head and blob leave in one system call (uvloop's ``writelines`` is a
-    ``writev``), not two, so the peer wakes once per frame and reads it whole; the blob is
-    not copied."""
+    """Send a frame: its head and blob leave in one ``writev``, not two writes, so the peer
+    wakes once per frame and reads it whole; the blob is not copied
+    (:func:`localsock.write_now`)."""
     head = frame_head(kind, request_id, header, blob)
     if not blob:
-        transport.write(head)
+        buffers = [head]
     elif isinstance(blob, BlobParts):
-        transport.writelines([head, *blob.parts])
+        buffers = [head, *blob.parts]
     else:
-        transport.writelines((head, blob))
+        buffers = [head, blob]
+    localsock.write_now(transport, buffers)
 
 
 class FrameReader:
