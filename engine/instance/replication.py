@@ -105,7 +105,7 @@ class Broadcaster:
                 log.warning("a reader is not keeping up; dropping its replication connection")
                 w.close()
                 continue
-            localsock.write_now(transport, [line])
+            w.write(line)
 
     @property
     def readers(self) -> int:

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from aurora.engine import errors, localsock, rpc
+from aurora.engine import errors, rpc
 from aurora.engine.instance import aurora_functions, ml_functions
 from aurora.engine.instance.capacity import Capacity, pool_bytes
 from aurora.engine.instance.databases import REGISTRY, Databases
@@ -445,7 +445,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-acu", type=float, default=None, help="serverless: the maximum capacity")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {args.id} %(levelname)s %(message)s")
-    localsock.write_without_gil()  # its sessions are threads that run while the loop sends
     return asyncio_run(run(args))
 
 

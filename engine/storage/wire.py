@@ -91,17 +91,16 @@ def frame_head(kind: int, request_id: int, header: dict[str, Any], blob: Blob = 
 
 def write_frame(transport: asyncio.WriteTransport, kind: int, request_id: int, header: dict[str, Any],
                 blob: Blob = b"") -> None:
-    """Send a frame: its head and blob leave in one ``writev``, not two writes, so the peer
-    wakes once per frame and reads it whole; the blob is not copied
-    (:func:`localsock.write_now`)."""
+    """Send a frame: its head and blob leave in one system call (uvloop's ``writelines`` is a
+    ``writev``), not two, so the peer wakes once per frame and reads it whole; the blob is
+    not copied."""
     head = frame_head(kind, request_id, header, blob)
     if not blob:
-        buffers = [head]
+        transport.write(head)
     elif isinstance(blob, BlobParts):
-        buffers = [head, *blob.parts]
+        transport.writelines([head, *blob.parts])
     else:
-        buffers = [head, blob]
-    localsock.write_now(transport, buffers)
+        transport.writelines((head, blob))
 
 
 class FrameReader:
