@@ -132,7 +132,7 @@ SECONDARY_NICE = 2
 19): on AWS a secondary region has machines of its own; here it shares the CPUs with the
 primary, and a higher value lets the primary's processes come first, at the cost of lag. Under
 pgbench TPC-B on 2 cores with a 70 ms round trip, bench/global_bench.py gave a throughput ratio
-(secondary replicating against frozen) of 0.896-0.957 at 2 (median 0.93, eight runs) with a lag
+(secondary replicating against frozen) of 0.896-0.957 at 2 (median 0.93, ten runs) with a lag
 p99 52-98 ms above the round trip; 0.855-0.956 at 0 (median 0.885, eight runs) with 52-188 ms
 (under 100 in five); 0.88-0.97 at 1 with 72-145 ms (three runs), 0.97-0.99 at 3 with 117-129
 ms (three runs), 0.96 at 5 with 121 ms, and in alternating runs on one global database (a lag
