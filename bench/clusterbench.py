@@ -149,7 +149,6 @@ def kill_processes_of(home: Path) -> list[int]:
     return killed
 
 
-# --- stock PostgreSQL, the baseline -----------------------------------------------------------
 def cpu_seconds(*roots: Path) -> float:
     """CPU seconds (user and system) of every live process with a pid file below ``roots``
     (an AURORA_HOME, a region's or a cluster's folder)."""
@@ -166,6 +165,7 @@ def cpu_seconds(*roots: Path) -> float:
     return total
 
 
+# --- stock PostgreSQL, the baseline -----------------------------------------------------------
 def pg_bindir() -> Path | None:
     dirs = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name)
                   if p.parent.name.isdigit() else 0, reverse=True)
