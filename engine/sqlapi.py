@@ -20,6 +20,14 @@ after each statement of a read-only transaction block: a VFS whose snapshots can
 commit not yet durable waits there until it is, before the statement's rows go to the client.
 SQLite's own VFSs answer "not found" and do nothing."""
 
+RENEW_SNAPSHOT_FCNTL = 0x41555202
+"""A file-control opcode a session sends just before it ends a transaction block's read-only
+SQLite transaction to go on at once in a new one (a READ COMMITTED block about to write):
+the ending transaction does not wait there until what it read is durable. The next one
+reads a state at least as new, and its own end waits as any transaction's does (unless it
+commits a change, which is acknowledged after what it read anyway). SQLite's own VFSs answer
+"not found" and do nothing."""
+
 
 @dataclass(frozen=True)
 class Column:

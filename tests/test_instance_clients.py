@@ -196,6 +196,56 @@ def test_reader_sees_commit_and_refuses_writes(cluster: Cluster) -> None:
     assert cluster.reader.status()["role"] == "reader"
 
 
+def test_a_transaction_left_open_after_a_read_holds_no_writer_back(cluster: Cluster) -> None:
+    """psycopg opens a transaction before its first statement (autocommit off, the default):
+    one that read and sits idle must not keep writers waiting, as it does not in PostgreSQL.
+    Its next write works on the newest rows (READ COMMITTED): no lost update, no 40001."""
+    import concurrent.futures
+
+    with psycopg.connect(cluster.dsn(), autocommit=True) as other, psycopg.connect(cluster.dsn()) as app:
+        other.execute("CREATE TABLE counters (id int PRIMARY KEY, v int NOT NULL)")
+        other.execute("INSERT INTO counters VALUES (1, 0)")
+        assert app.execute("SELECT v FROM counters WHERE id = 1").fetchone() == (0,)
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            write = pool.submit(other.execute, "UPDATE counters SET v = v + 1 WHERE id = 1")
+            poll(write.done, 10, "the writer to commit while a reading transaction is open")
+            write.result()
+        assert app.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+        # READ COMMITTED: the next statement sees the commit
+        assert app.execute("SELECT v FROM counters WHERE id = 1").fetchone() == (1,)
+        # the block's write applies to the committed 1, not to the 0 it read
+        assert app.execute("UPDATE counters SET v = v + 10 WHERE id = 1 RETURNING v").fetchone() == (11,)
+        app.commit()
+        assert other.execute("SELECT v FROM counters WHERE id = 1").fetchone() == (11,)
+
+
+def test_select_for_update_holds_the_row_until_the_transaction_ends(cluster: Cluster) -> None:
+    import concurrent.futures
+
+    with psycopg.connect(cluster.dsn(), autocommit=True) as setup:
+        setup.execute("CREATE TABLE stock (id int PRIMARY KEY, qty int NOT NULL)")
+        setup.execute("INSERT INTO stock VALUES (1, 5)")
+    with psycopg.connect(cluster.dsn()) as first, psycopg.connect(cluster.dsn()) as second:
+        first.execute("SELECT 1")  # a transaction that read first
+        assert first.execute("SELECT qty FROM stock WHERE id = 1 FOR UPDATE").fetchone() == (5,)
+
+        def take_one() -> int:
+            qty = second.execute("SELECT qty FROM stock WHERE id = 1 FOR UPDATE").fetchone()[0]
+            second.execute("UPDATE stock SET qty = %s WHERE id = 1", (qty - 1,))
+            second.commit()
+            return qty
+
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            waiting = pool.submit(take_one)
+            with pytest.raises(concurrent.futures.TimeoutError):
+                waiting.result(0.5)  # the second FOR UPDATE waits for the first transaction
+            first.execute("UPDATE stock SET qty = qty - 1 WHERE id = 1")
+            first.commit()
+            assert waiting.result(10) == 4  # it read the first one's committed row
+    with psycopg.connect(cluster.dsn(), autocommit=True) as check:
+        assert check.execute("SELECT qty FROM stock WHERE id = 1").fetchone() == (3,)
+
+
 def test_tls_required_and_wrong_password(cluster: Cluster) -> None:
     with psycopg.connect(cluster.dsn(sslmode="require")) as conn:
         assert conn.info.pgconn.ssl_in_use

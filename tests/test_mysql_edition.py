@@ -270,6 +270,49 @@ def test_sysbench_oltp_read_write_runs_against_the_writer(aurora):
     assert query(e["writer"]["uri"], "SHOW TABLES") == ()
 
 
+def test_transactions_hold_writers_back_only_from_their_first_write_or_locking_read(aurora):
+    """PyMySQL with autocommit off (its default) opens a transaction with any statement: one
+    that read and sits idle lets writers commit, its next write works on the newest rows; a
+    locking read (FOR UPDATE, LOCK IN SHARE MODE) and a SERIALIZABLE transaction hold the
+    write lock to their end."""
+    import concurrent.futures
+
+    uri = create(aurora, "locks")["writer"]["uri"]
+    with connect(uri) as other, connect(uri, autocommit=False) as app, \
+            concurrent.futures.ThreadPoolExecutor(1) as pool:
+        oc, ac = other.cursor(), app.cursor()
+        oc.execute("CREATE TABLE counters (id INT PRIMARY KEY, v INT NOT NULL)")
+        oc.execute("INSERT INTO counters VALUES (1, 0)")
+        ac.execute("SELECT v FROM counters WHERE id = 1")
+        assert ac.fetchall() == ((0,),)
+        write = pool.submit(oc.execute, "UPDATE counters SET v = v + 1 WHERE id = 1")
+        poll(write.done, 10, "the writer to commit while a reading transaction is open")
+        assert write.result() == 1
+        ac.execute("SELECT v FROM counters WHERE id = 1")
+        assert ac.fetchall() == ((0,),)  # REPEATABLE READ: the snapshot of its first read
+        ac.execute("UPDATE counters SET v = v + 10 WHERE id = 1")
+        app.commit()
+        oc.execute("SELECT v FROM counters")
+        assert oc.fetchall() == ((11,),)  # not 10: the update applied to the committed row
+
+        for lock, level in (("FOR UPDATE", None), ("LOCK IN SHARE MODE", None), ("", "SERIALIZABLE")):
+            if level:
+                ac.execute(f"SET SESSION TRANSACTION ISOLATION LEVEL {level}")
+            ac.execute("SELECT 1")
+            ac.execute(f"SELECT v FROM counters WHERE id = 1 {lock}")
+            before = ac.fetchall()[0][0]
+            write = pool.submit(oc.execute, "UPDATE counters SET v = v + 1 WHERE id = 1")
+            with pytest.raises(concurrent.futures.TimeoutError):
+                write.result(0.5)  # waits for the transaction holding the lock
+            ac.execute("SELECT v FROM counters WHERE id = 1")
+            assert ac.fetchall() == ((before,),), lock or level
+            ac.execute("UPDATE counters SET v = v * 2 WHERE id = 1")
+            app.commit()
+            assert write.result(10) == 1
+            oc.execute("SELECT v FROM counters")
+            assert oc.fetchall() == ((before * 2 + 1,),), lock or level
+
+
 def test_bank_transfers_keep_the_total_with_a_storage_node_lost(aurora):
     """Concurrent transfers between accounts in transactions, retried on 1213 as MySQL
     applications do: the total never changes and every acknowledged transfer is there."""

@@ -364,8 +364,10 @@ def test_a_read_returns_a_commit_in_flight_only_once_it_is_durable() -> None:
 def test_a_block_shows_a_commit_in_flight_only_once_it_is_durable() -> None:
     """Inside a transaction block SQLite keeps its lock to the block's end. A read-only
     block's first statement that saw a commit in flight returns once it is durable (the
-    session asks the VFS after each statement); a block holding the write lock reads on
-    (waiting there would stall every writer), and its COMMIT waits if it changed nothing."""
+    session asks the VFS after each statement); a read-write block reads on (once it holds
+    the write lock, waiting there would stall every writer), and its COMMIT waits if it
+    changed nothing. A block that read a commit in flight and then writes does not wait
+    for it when it takes the write lock on a new snapshot: its own commit comes after."""
     from aurora.engine.sql.session import Session
 
     store = GatedStore()
@@ -416,22 +418,70 @@ def test_a_block_shows_a_commit_in_flight_only_once_it_is_durable() -> None:
         reader.execute("COMMIT")
         store.release()
 
-        # a plain BEGIN takes the write lock: its reads go on, its COMMIT of nothing waits
+        # a plain BEGIN: its reads go on, its COMMIT of nothing waits
         writer = in_flight(3)
         reader.execute("BEGIN")
         assert reader.execute("SELECT count(*) FROM t").rows == [(3,)]
         thread, done = held("COMMIT")
         assert release(thread, writer) <= done["at"]
 
-        # a block that changed rows: its own COMMIT is acknowledged after the earlier one
+        # a block that read the commit in flight, then changed rows: its own COMMIT is
+        # acknowledged after the earlier one
         writer = in_flight(4)
         before = store.submitted
         reader.execute("BEGIN")
-        reader.execute("INSERT INTO t VALUES (5)")
+        assert reader.execute("SELECT count(*) FROM t").rows == [(4,)]
+        reader.execute("INSERT INTO t VALUES (5)")  # the write lock on a new snapshot: no wait
         assert reader.execute("SELECT count(*) FROM t").rows == [(5,)]
         thread, done = held("COMMIT")
         assert store.submitted == before + 1
         assert release(thread, writer) <= done["at"]
         assert reader.execute("SELECT count(*) FROM t").rows == [(5,)]
+    finally:
+        vfs.close()
+
+
+def test_a_read_committed_block_takes_the_write_lock_at_its_first_write() -> None:
+    """Sessions on the instance's VFS: a block that only read holds no lock (a writer commits
+    meanwhile); its first write renews its snapshot under the lock and applies to the newest
+    row; a REPEATABLE READ block holds the lock from its first statement; a first write that
+    cannot get the lock in time fails the block, which ROLLBACK ends cleanly."""
+    from aurora.engine.sql.session import Session
+    from aurora.engine.sqlapi import SqlError
+
+    vfs = VolumeVFS(MemoryPageStore(), lambda name: 7 if name == "app" else None, busy_timeout=0.3)
+    try:
+        a, b = Session(vfs.connect("app")), Session(vfs.connect("app"))
+        a.execute("CREATE TABLE t (id int PRIMARY KEY, v int)")
+        a.execute("INSERT INTO t VALUES (1, 0)")
+
+        b.execute("BEGIN")
+        assert b.execute("SELECT v FROM t").rows == [(0,)]
+        a.execute("UPDATE t SET v = v + 1")  # no wait: b holds no lock
+        assert b.execute("SELECT v FROM t").rows == [(1,)]  # READ COMMITTED: a new snapshot
+        assert b.execute("UPDATE t SET v = v + 10 RETURNING v").rows == [(11,)]
+        with pytest.raises(SqlError) as timed_out:
+            a.execute("UPDATE t SET v = 0")  # b holds the write lock now
+        assert timed_out.value.sqlstate == "40001"
+        b.execute("COMMIT")
+        assert a.execute("SELECT v FROM t").rows == [(11,)]
+
+        b.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        assert b.execute("SELECT v FROM t").rows == [(11,)]
+        with pytest.raises(SqlError):
+            a.execute("UPDATE t SET v = 0")  # the lock came with b's first statement
+        b.execute("COMMIT")
+
+        a.execute("BEGIN")
+        a.execute("UPDATE t SET v = 20")  # a holds the write lock
+        b.execute("BEGIN")
+        assert b.execute("SELECT v FROM t").rows == [(11,)]
+        with pytest.raises(SqlError) as failed:
+            b.execute("UPDATE t SET v = 30")
+        assert failed.value.sqlstate == "40001"
+        assert b.transaction_status == "E"
+        b.execute("ROLLBACK")
+        a.execute("COMMIT")
+        assert b.execute("UPDATE t SET v = v + 1 RETURNING v").rows == [(21,)]
     finally:
         vfs.close()

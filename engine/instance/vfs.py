@@ -56,7 +56,7 @@ import apsw
 from aurora.engine.errors import CommitOutcomeUnknown
 from aurora.engine.instance.bufferpool import BufferPool, PoolStats
 from aurora.engine.instance.pipeline import CommitPipeline, Durability
-from aurora.engine.sqlapi import SETTLE_READ_FCNTL
+from aurora.engine.sqlapi import RENEW_SNAPSHOT_FCNTL, SETTLE_READ_FCNTL
 from aurora.engine.storage.pagestore import PageStore
 
 _NONE, _SHARED, _RESERVED = 0, 1, 2
@@ -327,6 +327,7 @@ class VolumeFile:
         "_pending",
         "_pool",
         "_read_only",
+        "_renewing",
         "_snap_pages",
         "_snapshot",
         "_store",
@@ -362,6 +363,8 @@ class VolumeFile:
         # whether the transaction wrote: see xUnlock.
         self._undurable = 0
         self._wrote = False
+        # RENEW_SNAPSHOT_FCNTL came: the next unlock does not wait (the next snapshot's end will)
+        self._renewing = False
 
     # --- reads ------------------------------------------------------------------------------
 
@@ -477,7 +480,10 @@ class VolumeFile:
         if level == _NONE and self._level != _NONE:
             self._pool.end_snapshot(self._snapshot)
             self._snap_pages = None
-            if self._undurable:
+            if self._renewing:  # the block goes on in a new transaction: wait at its end
+                self._renewing = False
+                self._undurable = 0
+            elif self._undurable:
                 self._settle_read()
         self._level = level
 
@@ -609,6 +615,9 @@ class VolumeFile:
                 # The batch is numbered and installed: the next writer may go on top of it.
                 self._end_write()
             self._await_durable()
+            return True
+        if op == RENEW_SNAPSHOT_FCNTL:
+            self._renewing = self._level != _NONE
             return True
         if op == SETTLE_READ_FCNTL:
             # A statement inside a transaction block has run. A read-only block's rows go

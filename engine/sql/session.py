@@ -59,6 +59,7 @@ from aurora.engine.sql.sequences import Sequences
 from aurora.engine.sql.settings import Settings
 from aurora.engine.sql.translate import NO_COLUMNS, parse, to_sqlite
 from aurora.engine.sqlapi import (
+    RENEW_SNAPSHOT_FCNTL,
     SETTLE_READ_FCNTL,
     Column,
     CopyIn,
@@ -171,6 +172,11 @@ class Session:
         # BEGIN of a writing transaction is sent to SQLite with the block's first statement:
         # the write lock is then not held across the client's round trip after BEGIN.
         self._deferred_begin: str | None = None
+        # A READ COMMITTED block that has not written yet reads without a lock and takes the
+        # write lock only before its first statement that may write (see ready_to_write):
+        # writers then queue for their writes, not for their reads.
+        self._reading = False
+        self._read_seen: int | None = None  # the data version as the reading block's snapshot began
         self._check_schema = True
         self._data_version = data_version
         self._schema_seen: int | None = None  # data_version at the last schema check
@@ -335,7 +341,9 @@ class Session:
         datetime_in.NOW.set(self.statement_time)
         try:
             if self._deferred_begin is not None and not _ends_block(sql):
-                self._start_block()
+                self._start_block(sql)
+            elif self._reading and self.renew_reads:
+                self._renew_read()
             result = self._execute(sql, params)
             if not self.conn.in_transaction:
                 if self.temp_on_commit and self._status == "I":
@@ -367,6 +375,10 @@ class Session:
             self._timeout_hit = False
 
     _timeout_hit = False
+    renew_reads = True
+    """A READ COMMITTED block's statements before its first write each see the newest commits
+    (PostgreSQL's rule). False keeps the snapshot of the block's first read until then
+    (MySQL's REPEATABLE READ; its writes and locking reads still take the newest rows)."""
     mysql_rules = False
     """The statements come from the MySQL dialect, whose rules differ from PostgreSQL's in
     places: a NULL written to an AUTO_INCREMENT (identity) key is its next value, not error
@@ -504,14 +516,19 @@ class Session:
                          and temp.resolves_to_temp(self, None, CopySpec(sql).table or ""))
             ):
                 raise SqlError("25006", f"cannot execute {word.upper()} in a read-only transaction")
+            if self._reading and word not in _READING_UTILITIES:
+                self.ready_to_write()
             if word in cursors.VERBS:  # they run a query: statement_timeout covers them too
                 self._arm_timeout()
             try:
                 if word == "declare":  # the one utility statement that takes parameters
                     return self.cursors.declare(sql, params)
-                return handler(sql)
+                result = handler(sql)
             finally:
                 self._deadline = None
+            if self._reading and self.settings.values["transaction_isolation"] not in _FRESH_SNAPSHOT_LEVELS:
+                self.ready_to_write()  # SET TRANSACTION raised the level: serializable from here
+            return result
         if not word:
             return StatementResult("EMPTY")
         self._queried = True
@@ -520,7 +537,14 @@ class Session:
         except ddl.SelectInto:
             if self.read_only or self._txn_read_only:
                 raise SqlError("25006", "cannot execute SELECT INTO in a read-only transaction") from None
+            if self._reading:
+                self.ready_to_write()
             return self._create(ddl.select_into(sql))
+        if self._reading and (
+            plan.kind != "select" or plan.steps is not None or plan.guarded
+            or _LOCKS_OR_WRITES.search(sql)
+        ) and self.ready_to_write():
+            plan, lits = self._plan(sql)  # on the new snapshot, whose schema may differ
         if plan.guarded:
             return self._run_guarded(plan, params, lits, sql)
         if plan.steps is not None:
@@ -1241,7 +1265,8 @@ class Session:
         # (busy timeout) instead of failing their lock upgrade halfway through.
         immediate = not (self.read_only or self._txn_read_only)
         if immediate:
-            self._deferred_begin = "BEGIN IMMEDIATE"
+            lazy = values["transaction_isolation"] in _FRESH_SNAPSHOT_LEVELS
+            self._deferred_begin = _LAZY_BEGIN if lazy else "BEGIN IMMEDIATE"
         else:
             self.conn.execute("BEGIN")
         self._status = "T"
@@ -1249,12 +1274,66 @@ class Session:
         self._txn_time = dt.datetime.now(dt.UTC)
         self._txid += 1
 
-    def _start_block(self) -> None:
+    def _start_block(self, sql: str = "") -> None:
         begin, self._deferred_begin = self._deferred_begin, None
+        if begin == _LAZY_BEGIN and lexer.first_word(sql) in _WRITE_WORDS:
+            begin = "BEGIN IMMEDIATE"  # a block that writes first: the lock now
         if begin is not None:
             self.conn.execute(begin)
+            self._reading = begin == _LAZY_BEGIN
+            if self._reading and self._data_version is not None:
+                self._read_seen = self._data_version()
+
+    def _renew_read(self) -> None:
+        """A statement of a READ COMMITTED block that has not written yet sees what was
+        committed before it began: when the database moved since the block's SQLite
+        transaction took its snapshot, end that read-only transaction and begin another.
+        (The end does not wait for durability: the next snapshot holds at least as much.)"""
+        conn = self.conn
+        if conn.txn_state() != apsw.SQLITE_TXN_READ:
+            return
+        seen = self._data_version() if self._data_version is not None else None
+        if seen is not None and seen == self._read_seen:
+            return
+        conn.file_control("main", RENEW_SNAPSHOT_FCNTL, 0)
+        conn.execute("COMMIT")
+        conn.execute("BEGIN")
+        self._read_seen = seen
+        self._check_schema = True
+
+    def ready_to_write(self) -> bool:
+        """Before the first statement of a READ COMMITTED block that may write or lock (DML,
+        DDL, SELECT ... FOR UPDATE/SHARE, nextval, LOCK TABLE, SAVEPOINT, DECLARE): end
+        the SQLite transaction that only read, and open one that holds the database's write
+        lock, on the newest snapshot. That is READ COMMITTED as PostgreSQL has it (a
+        statement sees what was committed before it began; a write applies to the newest
+        rows), and writers wait for one another at a statement boundary instead of failing
+        a lock upgrade on a snapshot another commit overtook (40001). Until then the block
+        holds no lock: a transaction left open after a read holds no writer back. Nothing is
+        lost by ending that transaction: it changed nothing (the statements that would have
+        come here first), and a cursor that outlived an earlier block holds its rows in
+        memory. A block whose SQLite transaction wrote by other means (a function that
+        writes) upgrades its lock in place, as SQLite does. True when the snapshot was
+        renewed (plan again: the schema may have changed with it)."""
+        if self._deferred_begin == _LAZY_BEGIN:  # not started yet: start it with the lock
+            self._deferred_begin = "BEGIN IMMEDIATE"
+            return False
+        if not self._reading:
+            return False
+        self._reading = False
+        conn = self.conn
+        if conn.txn_state() == apsw.SQLITE_TXN_WRITE:
+            return False
+        # A read transaction: nothing to write, no lock to give up. What it read may hold a
+        # commit still in flight: the block's end waits for that, not this COMMIT.
+        conn.file_control("main", RENEW_SNAPSHOT_FCNTL, 0)
+        conn.execute("COMMIT")
+        conn.execute("BEGIN IMMEDIATE")
+        self._check_schema = True
+        return True
 
     def _end_txn(self) -> None:
+        self._reading = False
         self.fk.end_transaction()
         self.cursors.at_end()
         self._deferred_begin = None
@@ -1839,6 +1918,20 @@ def _clause(sql: str, word: str) -> str | None:
 _TXN_WORDS = frozenset(("begin", "start", "commit", "end", "rollback", "abort", "savepoint", "release"))
 _CHAIN = re.compile(r"\band\s+chain\s*;?\s*$", re.I)
 _TXN_MODES = ("transaction_isolation", "transaction_read_only", "transaction_deferrable")
+# Levels whose blocks read on a snapshot of their own until their first write (a block of a
+# higher level takes the write lock with its first statement: it is serializable).
+_FRESH_SNAPSHOT_LEVELS = frozenset(("read committed", "read uncommitted"))
+_LAZY_BEGIN = "BEGIN"
+_WRITE_WORDS = frozenset(("insert", "update", "delete", "merge"))
+# Utility statements that neither write nor lock: they leave a reading block reading.
+_READING_UTILITIES = frozenset((
+    "begin", "start", "commit", "end", "rollback", "abort", "release", "set", "show", "reset",
+    "discard", "deallocate", "listen", "unlisten", "notify", "fetch", "move", "close",
+))
+# A query that locks rows or calls a function that writes (sequences).
+_LOCKS_OR_WRITES = re.compile(
+    r"\bfor\s+(?:update|share|no\s+key\s+update|key\s+share)\b|\block\s+in\s+share\s+mode\b"
+    r"|\b(?:nextval|setval)\s*\(", re.I)
 _ISOLATION = re.compile(
     r"isolation\s+level\s+(read\s+committed|read\s+uncommitted|repeatable\s+read|serializable)"
 )

@@ -482,6 +482,8 @@ class MySqlSession:
         if entry.direct:
             return self._direct(entry, text, params, raw)
         self._implicit_begin()
+        if entry.locks:  # FOR UPDATE / FOR SHARE / LOCK IN SHARE MODE: under the write lock
+            self.pg.ready_to_write()
         if params:
             zoned = entry.zoned_params
             if zoned is None:
@@ -541,8 +543,21 @@ class MySqlSession:
 
     def _implicit_begin(self) -> None:
         if not self._autocommit and self.pg.transaction_status == "I":
-            self.pg.execute("BEGIN")
+            self.pg.execute(self._begin_statement())
             self._wrote = False
+
+    def _begin_statement(self, read_only: bool = False) -> str:
+        """The session's BEGIN for a MySQL transaction. Up to REPEATABLE READ a transaction
+        reads without a lock (READ COMMITTED on a new snapshot per statement, REPEATABLE
+        READ on the one of its first read) and takes the write lock before its first write,
+        on the newest snapshot (``Session.ready_to_write``); SERIALIZABLE takes it at once."""
+        level = self.vars.get("transaction_isolation")
+        self.pg.renew_reads = level in ("READ-COMMITTED", "READ-UNCOMMITTED")
+        if read_only:
+            return "BEGIN READ ONLY"
+        if level == "SERIALIZABLE":
+            return "BEGIN ISOLATION LEVEL SERIALIZABLE"
+        return "BEGIN"
 
     def _run(
         self, entry: Translation, text: str, params: Sequence[object], raw: list[str], sql: str
@@ -569,6 +584,7 @@ class MySqlSession:
                 r.rows = _in_zone(r.rows, zoned, self.zone)
             r.columns = cols  # the session's result, made for this run: ours now
             return r
+        pg.ready_to_write()  # before the counting triggers below, which write TEMP
         self._wrote = True
         auto_col: str | None = None
         before = 0
@@ -776,8 +792,7 @@ class MySqlSession:
             raise syntax(sql)
         if self.pg.transaction_status != "I":
             self._end("COMMIT")  # MySQL commits the open transaction first
-        read_only = "read only" in low
-        self.pg.execute("BEGIN READ ONLY" if read_only else "BEGIN")
+        self.pg.execute(self._begin_statement("read only" in low))
         self._wrote = False
         return StatementResult("BEGIN")
 

@@ -64,6 +64,7 @@ class Translation:
     converted: tuple[list, list[int], list[int]] | None = None
     # (index, is a TIMESTAMP's) of the parameters the session types timestamp / timestamptz
     zoned_params: list[tuple[int, bool]] | None = None
+    locks: bool = False  # a locking read (FOR UPDATE, FOR SHARE, LOCK IN SHARE MODE)
 
 
     def text(self, lits: list[str]) -> str:
@@ -209,7 +210,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
         return Translation("insert", [f"INSERT INTO {_pg_name(m.group(1))} DEFAULT VALUES"], [],
                            table=lexer_unquote(m.group(1)), columns=[], rows=1)
     text = _STRIP_WORDS.sub(" ", text)
-    text = _LOCK_SHARE.sub(" ", text)
+    text, share_locks = _LOCK_SHARE.subn(" ", text)
     tree = parse(text)
     kind = (
         "select"
@@ -245,6 +246,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
                 tr.table = tree.this.name
         _limited_write(tree)
     if isinstance(tree, exp.Select):
+        tr.locks = bool(share_locks or tree.args.get("locks"))
         tree.set("locks", None)
     for setop in tree.find_all(exp.Union, exp.Intersect, exp.Except):
         _unwrap_arms(setop)
