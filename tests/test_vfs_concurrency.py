@@ -437,6 +437,16 @@ def test_a_block_shows_a_commit_in_flight_only_once_it_is_durable() -> None:
         assert store.submitted == before + 1
         assert release(thread, writer) <= done["at"]
         assert reader.execute("SELECT count(*) FROM t").rows == [(5,)]
+
+        # a READ COMMITTED block's next statement takes a new snapshot once what the block
+        # read is durable, even a statement that reads nothing (the block's COMMIT would
+        # then have nothing to wait for)
+        writer = in_flight(6)
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT count(*) FROM t").rows == [(6,)]
+        thread, done = held("SHOW search_path")
+        assert release(thread, writer) <= done["at"]
+        reader.execute("COMMIT")
     finally:
         vfs.close()
 

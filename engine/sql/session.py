@@ -342,8 +342,8 @@ class Session:
         try:
             if self._deferred_begin is not None and not _ends_block(sql):
                 self._start_block(sql)
-            elif self._reading and self.renew_reads:
-                self._renew_read()
+            elif self._reading and self.renew_reads and not _ends_block(sql):
+                self._renew_read(sql)
             result = self._execute(sql, params)
             if not self.conn.in_transaction:
                 if self.temp_on_commit and self._status == "I":
@@ -1284,18 +1284,19 @@ class Session:
             if self._reading and self._data_version is not None:
                 self._read_seen = self._data_version()
 
-    def _renew_read(self) -> None:
+    def _renew_read(self, sql: str) -> None:
         """A statement of a READ COMMITTED block that has not written yet sees what was
         committed before it began: when the database moved since the block's SQLite
         transaction took its snapshot, end that read-only transaction and begin another.
-        (The end does not wait for durability: the next snapshot holds at least as much.)"""
+        That end waits, as any read's, until what it read is durable (the statement may not
+        read at all, and the block's end would then wait for nothing). A DML statement is
+        left to ready_to_write, which renews the snapshot under the lock."""
         conn = self.conn
-        if conn.txn_state() != apsw.SQLITE_TXN_READ:
+        if conn.txn_state() != apsw.SQLITE_TXN_READ or lexer.first_word(sql) in _WRITE_WORDS:
             return
         seen = self._data_version() if self._data_version is not None else None
         if seen is not None and seen == self._read_seen:
             return
-        conn.file_control("main", RENEW_SNAPSHOT_FCNTL, 0)
         conn.execute("COMMIT")
         conn.execute("BEGIN")
         self._read_seen = seen
