@@ -1919,8 +1919,8 @@ def _clause(sql: str, word: str) -> str | None:
 _TXN_WORDS = frozenset(("begin", "start", "commit", "end", "rollback", "abort", "savepoint", "release"))
 _CHAIN = re.compile(r"\band\s+chain\s*;?\s*$", re.I)
 _TXN_MODES = ("transaction_isolation", "transaction_read_only", "transaction_deferrable")
-# Levels whose blocks read on a snapshot of their own until their first write (a block of a
-# higher level takes the write lock with its first statement: it is serializable).
+# Levels whose blocks read without the write lock until their first write (a block of a
+# higher level takes it with its first statement: one snapshot, serializable).
 _FRESH_SNAPSHOT_LEVELS = frozenset(("read committed", "read uncommitted"))
 _LAZY_BEGIN = "BEGIN"
 _WRITE_WORDS = frozenset(("insert", "update", "delete", "merge"))
