@@ -1276,8 +1276,8 @@ class Session:
 
     def _start_block(self, sql: str = "") -> None:
         begin, self._deferred_begin = self._deferred_begin, None
-        if begin == _LAZY_BEGIN and lexer.first_word(sql) in _WRITE_WORDS:
-            begin = "BEGIN IMMEDIATE"  # a block that writes first: the lock now
+        if begin == _LAZY_BEGIN and _locks_first(sql):
+            begin = "BEGIN IMMEDIATE"  # a block that writes or locks first: the lock now
         if begin is not None:
             self.conn.execute(begin)
             self._reading = begin == _LAZY_BEGIN
@@ -1289,13 +1289,14 @@ class Session:
         committed before it began: when the database moved since the block's SQLite
         transaction took its snapshot, end that read-only transaction and begin another.
         That end waits, as any read's, until what it read is durable (the statement may not
-        read at all, and the block's end would then wait for nothing). A DML statement is
-        left to ready_to_write, which renews the snapshot under the lock."""
+        read at all, and the block's end would then wait for nothing). A statement that
+        writes or locks is left to ready_to_write, which renews the snapshot under the lock
+        without that wait."""
         conn = self.conn
-        if conn.txn_state() != apsw.SQLITE_TXN_READ or lexer.first_word(sql) in _WRITE_WORDS:
+        if conn.txn_state() != apsw.SQLITE_TXN_READ:
             return
         seen = self._data_version() if self._data_version is not None else None
-        if seen is not None and seen == self._read_seen:
+        if (seen is not None and seen == self._read_seen) or _locks_first(sql):
             return
         conn.execute("COMMIT")
         conn.execute("BEGIN")
@@ -1933,6 +1934,14 @@ _READING_UTILITIES = frozenset((
 _LOCKS_OR_WRITES = re.compile(
     r"\bfor\s+(?:update|share|no\s+key\s+update|key\s+share)\b|\block\s+in\s+share\s+mode\b"
     r"|\b(?:nextval|setval)\s*\(", re.I)
+
+
+def _locks_first(sql: str) -> bool:
+    """DML, or a query that locks rows or writes (see _LOCKS_OR_WRITES): a statement that
+    will take the write lock whatever else it does."""
+    return lexer.first_word(sql) in _WRITE_WORDS or _LOCKS_OR_WRITES.search(sql) is not None
+
+
 _ISOLATION = re.compile(
     r"isolation\s+level\s+(read\s+committed|read\s+uncommitted|repeatable\s+read|serializable)"
 )

@@ -482,7 +482,9 @@ class MySqlSession:
         if entry.direct:
             return self._direct(entry, text, params, raw)
         self._implicit_begin()
-        if entry.locks:  # FOR UPDATE / FOR SHARE / LOCK IN SHARE MODE: under the write lock
+        if entry.kind != "select" or entry.locks:
+            # A write, or FOR UPDATE / FOR SHARE / LOCK IN SHARE MODE: under the write lock
+            # (before _run's counting triggers, which write TEMP)
             self.pg.ready_to_write()
         if params:
             zoned = entry.zoned_params
@@ -584,7 +586,6 @@ class MySqlSession:
                 r.rows = _in_zone(r.rows, zoned, self.zone)
             r.columns = cols  # the session's result, made for this run: ours now
             return r
-        pg.ready_to_write()  # before the counting triggers below, which write TEMP
         self._wrote = True
         auto_col: str | None = None
         before = 0
