@@ -26,6 +26,7 @@ import math
 import os
 import re
 import struct
+import threading
 import time
 import zlib
 from collections.abc import Iterable, Iterator
@@ -97,8 +98,10 @@ class Snapshot:
 
 def _write_atomic(path: Path, data: bytes, durable: bool = True) -> None:
     """Temporary name, fsync, rename, fsync of the folder: all of it or nothing (without
-    ``durable``, a crash may keep the old version; never a torn one)."""
-    tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}")
+    ``durable``, a crash may keep the old version; never a torn one). The temporary name is
+    the writing thread's own: two threads may write the same file at once (the streamer's
+    progress, from its loop and from a snapshot's request)."""
+    tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}-{threading.get_ident()}")
     with open(tmp, "wb") as f:
         f.write(data)
         f.flush()
