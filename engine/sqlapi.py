@@ -29,6 +29,25 @@ commits a change, which is acknowledged after what it read anyway). SQLite's own
 "not found" and do nothing."""
 
 
+
+class ReadSnapshot(Protocol):
+    """A VFS's handle on the read snapshot of one SQLite connection, which lets a session keep
+    an autocommit read's SQLite transaction open between statements: SQLite then neither
+    locks nor unlocks nor checks the database header for each statement, and keeps its page
+    cache. Each statement still reads what was committed before it began: the session asks
+    :meth:`resume` first and, when the snapshot is no longer the newest, ends that
+    transaction and begins another."""
+
+    def park(self) -> None:
+        """A statement of the open read transaction ended: wait until what it read is
+        durable, then let the snapshot go while the session is idle (it holds no older
+        page versions back)."""
+
+    def resume(self) -> bool:
+        """A statement is about to run in the open read transaction: hold its snapshot
+        again; True when no commit came since it was taken."""
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a row description, as PostgreSQL's RowDescription carries it."""

@@ -219,6 +219,34 @@ def test_a_transaction_left_open_after_a_read_holds_no_writer_back(cluster: Clus
         assert other.execute("SELECT v FROM counters WHERE id = 1").fetchone() == (11,)
 
 
+def test_autocommit_queries_see_each_commit_made_before_they_began(cluster: Cluster) -> None:
+    """A session keeps one read transaction open between its autocommit queries while
+    nothing is committed: each query still sees every commit made before it began, on the
+    writer at once and on a reader once replicated, prepared or not (psycopg parses a query
+    each time until its fifth run, then prepares it)."""
+    with psycopg.connect(cluster.dsn(), autocommit=True) as w, \
+            psycopg.connect(cluster.dsn(), autocommit=True) as a, \
+            psycopg.connect(cluster.dsn(cluster.reader), autocommit=True, prepare_threshold=0) as r:
+        w.execute("CREATE TABLE ticks (id int PRIMARY KEY, n int NOT NULL)")
+        w.execute("INSERT INTO ticks VALUES (1, 0)")
+        for n in range(1, 25):
+            for _ in range(2):
+                assert a.execute("SELECT n FROM ticks WHERE id = %s", (1,)).fetchone() == (n - 1,)
+                assert a.execute("SELECT n FROM ticks WHERE id = 1").fetchone() == (n - 1,)
+            w.execute("UPDATE ticks SET n = %s WHERE id = 1", (n,))
+
+            def replicated(n: int = n) -> bool:
+                try:
+                    return r.execute("SELECT n FROM ticks WHERE id = %s", (1,)).fetchone() == (n,)
+                except psycopg.errors.UndefinedTable:
+                    return False
+
+            poll(replicated, 15, f"the reader's session to see n = {n}")
+        assert a.execute("UPDATE ticks SET n = 100 WHERE id = 1 RETURNING n").fetchone() == (100,)
+        assert a.execute("SELECT n FROM ticks WHERE id = %s", (1,)).fetchone() == (100,)
+        assert w.execute("SELECT n FROM ticks WHERE id = 1").fetchone() == (100,)
+
+
 def test_select_for_update_holds_the_row_until_the_transaction_ends(cluster: Cluster) -> None:
     import concurrent.futures
 

@@ -312,6 +312,31 @@ def test_transactions_hold_writers_back_only_from_their_first_write_or_locking_r
             oc.execute("SELECT v FROM counters")
             assert oc.fetchall() == ((before * 2 + 1,),), lock or level
 
+    # Autocommit queries, prepared (the binary protocol): each sees every commit made before
+    # it began, another session's and its own, although the session keeps one read
+    # transaction open between them while nothing is committed.
+    p = params(uri)
+    reader = mysql.connector.connect(host=p["host"], port=p["port"], user=p["user"],
+                                     password=p["password"], database=p["database"], autocommit=True)
+    try:
+        with connect(uri) as other:
+            rc, oc = reader.cursor(prepared=True), other.cursor()
+            oc.execute("SELECT v FROM counters WHERE id = 1")
+            start = oc.fetchall()[0][0]
+            for n in range(1, 20):
+                for _ in range(2):
+                    rc.execute("SELECT v FROM counters WHERE id = %s", (1,))
+                    assert rc.fetchall() == [(start + n - 1,)]
+                oc.execute("UPDATE counters SET v = v + 1 WHERE id = 1")
+            rc.execute("UPDATE counters SET v = %s WHERE id = %s", (0, 1))
+            rc.execute("SELECT v FROM counters WHERE id = %s", (1,))
+            assert rc.fetchall() == [(0,)]
+            oc.execute("ALTER TABLE counters ADD COLUMN note VARCHAR(10) DEFAULT 'x'")
+            rc.execute("SELECT note FROM counters WHERE id = %s", (1,))
+            assert rc.fetchall() == [("x",)]
+    finally:
+        reader.close()
+
 
 def test_bank_transfers_keep_the_total_with_a_storage_node_lost(aurora):
     """Concurrent transfers between accounts in transactions, retried on 1213 as MySQL

@@ -495,3 +495,135 @@ def test_a_read_committed_block_takes_the_write_lock_at_its_first_write() -> Non
         assert b.execute("UPDATE t SET v = v + 1 RETURNING v").rows == [(21,)]
     finally:
         vfs.close()
+
+
+def test_autocommit_queries_keep_one_read_transaction_while_nothing_is_committed() -> None:
+    """A session on the instance's VFS runs its autocommit queries in one SQLite read
+    transaction while no commit comes (no lock, unlock or header check per query), and an
+    idle session pins no snapshot. Each query still sees what was committed before it
+    began: a commit, another session's DDL, or a commit in flight (whose rows go out only
+    once durable) end that transaction first. A statement that is not a plain query ends
+    it too, and so does an error."""
+    from aurora.engine.sql.session import Session
+    from aurora.engine.sqlapi import SqlError
+
+    store = GatedStore()
+    vfs = VolumeVFS(store, {"app": 1})
+
+    def session() -> Session:
+        conn = vfs.connect("app")
+        return Session(conn, data_version=vfs.read_lsn, read_snapshot=vfs.read_snapshot(conn))
+
+    try:
+        a, b = session(), session()
+        a.execute("CREATE TABLE t (id int PRIMARY KEY, v int)")
+        a.execute("INSERT INTO t VALUES (1, 0)")
+        for _ in range(3):
+            assert b.execute("SELECT v FROM t WHERE id = $1", [1]).rows == [(0,)]
+            assert b.conn.in_transaction and b.transaction_status == "I"
+            assert vfs.pool.oldest_snapshot() is None  # idle: nothing pinned
+
+        # commits while b is idle: its next query sees them, and another session's DDL
+        for _ in range(40):
+            a.execute("UPDATE t SET v = v + 1 WHERE id = 1")
+        assert b.execute("SELECT v FROM t WHERE id = $1", [1]).rows == [(40,)]
+        a.execute("ALTER TABLE t ADD COLUMN w int DEFAULT 7")
+        assert b.execute("SELECT v, w FROM t").rows == [(40, 7)]
+
+        # a new snapshot holding a commit in flight: the query returns once it is durable
+        store.gate_open = False
+        before = store.submitted
+        writer = threading.Thread(target=lambda: a.execute("UPDATE t SET v = 41"))
+        writer.start()
+        wait_until(lambda: store.submitted == before + 1)
+        done: dict[str, object] = {}
+
+        def query() -> None:
+            done["rows"] = b.execute("SELECT v FROM t").rows
+            done["at"] = time.monotonic()
+
+        reading = threading.Thread(target=query)
+        reading.start()
+        time.sleep(0.3)
+        assert done == {}, "a query returned a commit in flight before it was durable"
+        released = time.monotonic()
+        store.release()
+        for thread in (writer, reading):
+            thread.join(10)
+        assert done["rows"] == [(41,)] and done["at"] >= released
+        assert b.conn.in_transaction and vfs.pool.oldest_snapshot() is None
+
+        # (the session's schema check before that query read the new state in a transaction
+        # of its own, which waited too: the VFS's part alone, on a block's snapshot)
+        raw = vfs.connect("app")
+        store.gate_open = False
+        before = store.submitted
+        writer = threading.Thread(target=lambda: a.execute("UPDATE t SET v = 42"))
+        writer.start()
+        wait_until(lambda: store.submitted == before + 1)
+        raw.execute("BEGIN")
+        assert one(raw, "SELECT v FROM t") == 42
+        snapshot = vfs.read_snapshot(raw)
+        assert snapshot is not None
+        parking = threading.Thread(target=snapshot.park)
+        parking.start()
+        parking.join(0.3)
+        assert parking.is_alive(), "park() let a commit in flight go out before it was durable"
+        store.release()
+        for thread in (writer, parking):
+            thread.join(10)
+        assert snapshot.resume()  # no commit since: reading on is reading the newest state
+        snapshot.park()
+        a.execute("UPDATE t SET v = 41")
+        assert not snapshot.resume()
+        raw.execute("COMMIT")
+        raw.close()
+
+        # what is not a plain query runs outside it
+        assert b.execute("UPDATE t SET v = v + 1 RETURNING v").rows == [(42,)]
+        assert not b.conn.in_transaction
+        assert a.execute("SELECT v FROM t").rows == [(42,)]
+        b.execute("CREATE SEQUENCE s")
+        assert b.execute("SELECT nextval('s')").rows == [(1,)]
+        assert not b.conn.in_transaction
+        assert b.execute("SELECT v FROM t").rows == [(42,)] and b.conn.in_transaction
+        b.execute("BEGIN")
+        assert b.execute("UPDATE t SET v = 43").tag == "UPDATE 1"
+        b.execute("COMMIT")
+        assert b.execute("SELECT v FROM t").rows == [(43,)]
+        with pytest.raises(SqlError):
+            b.execute("SELECT no_such_column FROM t")
+        assert not b.conn.in_transaction
+        assert b.execute("SELECT v FROM t").rows == [(43,)]
+        b.close()
+        assert vfs.pool.oldest_snapshot() is None
+    finally:
+        vfs.close()
+
+
+def test_a_reader_session_keeps_its_read_transaction_and_pins_nothing_while_idle() -> None:
+    """On a reader, queries go on in their kept read transaction until the writer's next
+    commit arrives; while the session is idle its snapshot holds no replaced version in the
+    pool (a pinned one would keep a version per commit)."""
+    from aurora.engine.sql.session import Session
+
+    store = MemoryPageStore()
+    writer_vfs = VolumeVFS(store, {"app": 1})
+    reader_vfs = VolumeVFS(store, {"app": 1}, read_only=True)
+    try:
+        writer = writer_vfs.connect("app")
+        writer.execute("CREATE TABLE t(x)")
+        conn = reader_vfs.connect("app")
+        reader = Session(conn, read_only=True, data_version=reader_vfs.read_lsn,
+                         read_snapshot=reader_vfs.read_snapshot(conn))
+        for i in range(20):
+            writer.execute("INSERT INTO t VALUES (?)", (i,))
+            for _ in range(2):
+                assert reader.execute("SELECT count(*) FROM t").rows == [(i + 1,)]
+                assert conn.in_transaction
+        stats = reader_vfs.pool_stats()
+        assert stats.versions == stats.pages, stats
+        assert reader_vfs.pool.oldest_snapshot() is None
+    finally:
+        reader_vfs.close()
+        writer_vfs.close()

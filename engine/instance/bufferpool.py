@@ -269,6 +269,11 @@ class BufferPool:
                 return last
             return as_of
 
+    def pin(self, as_of: int) -> None:
+        """Pin ``as_of`` again (a snapshot :meth:`end_snapshot` let go of and that is read on)."""
+        with self._lock:
+            self._pins[as_of] = self._pins.get(as_of, 0) + 1
+
     def move_snapshot(self, old: int, new: int) -> None:
         with self._lock:
             self._unpin(old)

@@ -238,6 +238,7 @@ class Instance:
             drop_database=None if self.read_only else self.databases.drop,
             list_databases=self.databases.names, settings=settings,
             instance_id=self.args.id, backend_pid=backend_pid, data_version=self.vfs.read_lsn,
+            read_snapshot=self.vfs.read_snapshot(conn),
         )
         ml_functions.register(conn, session, self.layout, self.args.cluster)
         return session

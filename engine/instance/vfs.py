@@ -32,6 +32,11 @@ transaction's page writes in memory; the rollback journal is in memory too
   :class:`~aurora.engine.errors.CommitOutcomeUnknown`: the volume resends the batch (and
   refuses later commits until it is durable), so it may still commit. The SQL layer must not
   report that as a failure; the wire front end closes the session with 08006 instead.
+- A session may keep an autocommit query's read transaction open for its next queries (no
+  lock, header check or unlock per query): :meth:`VolumeVFS.read_snapshot` gives its
+  handle on the connection's snapshot, whose ``park`` (after a query: wait until what it
+  read is durable, then unpin while the session is idle) and ``resume`` (pin again; False
+  when a commit came since, and the session must begin a new transaction) keep that exact.
 - One write transaction at a time per database: RESERVED waits for a per-database lock.
   A connection whose snapshot is older than the database's latest commit is refused RESERVED
   with SQLITE_BUSY_SNAPSHOT (a lost update otherwise); :func:`is_busy_snapshot` tells.
@@ -48,6 +53,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -159,6 +165,7 @@ class VolumeVFS(apsw.VFS):
         self._opened: dict[int, _Database] = {}
         self._opened_lock = threading.Lock()
         self._stats_lock = threading.Lock()
+        self._files: weakref.WeakKeyDictionary[apsw.Connection, VolumeFile] = weakref.WeakKeyDictionary()
         self.commits = 0
         self.commit_failures = 0
         self.snapshot_refusals = 0
@@ -178,7 +185,11 @@ class VolumeVFS(apsw.VFS):
             flags = apsw.SQLITE_OPEN_READONLY
         else:
             flags = apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
+        _opening.file = None
         conn = apsw.Connection(database, flags=flags, vfs=self.vfs_name)
+        opened, _opening.file = _opening.file, None
+        if opened is not None:  # SQLite opens the database file as the connection opens
+            self._files[conn] = opened
         conn.set_busy_handler(_RetryOnBusy(self.busy_timeout))
         # MEMORY journal: a Python VFS cannot do WAL. synchronous=OFF only drops the xSync
         # call; the commit ships at SQLITE_FCNTL_SYNC, which arrives regardless. (One execute
@@ -191,6 +202,12 @@ class VolumeVFS(apsw.VFS):
         if cache_kib is not None:
             conn.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
         return conn
+
+    def read_snapshot(self, conn: apsw.Connection) -> VolumeFile | None:
+        """The handle on the read snapshot of a connection :meth:`connect` opened (an
+        :class:`~aurora.engine.sqlapi.ReadSnapshot`), for a session that keeps an autocommit
+        read's transaction open between statements."""
+        return self._files.get(conn)
 
     def read_lsn(self) -> int:
         """The LSN a transaction starting now reads at: the store's read point, and on a
@@ -247,7 +264,9 @@ class VolumeVFS(apsw.VFS):
                 ) | apsw.SQLITE_OPEN_READONLY
             else:
                 flags[1] = flags[0]
-            return VolumeFile(self, db)
+            file = VolumeFile(self, db)
+            _opening.file = file
+            return file
         if flags[0] & _JOURNALS:
             # A journal file here would be a local file nobody else sees: refuse loudly.
             raise apsw.CantOpenError(
@@ -269,6 +288,9 @@ class VolumeVFS(apsw.VFS):
     def xFullPathname(self, name: str) -> str:
         return name
 
+
+_opening = threading.local()
+"""Per thread: the main-database file the last xOpen made (connect() keeps it)."""
 
 _lock_wait = threading.local()
 """Per thread: did the last BUSY come from a write-lock wait that timed out? SQLite calls the
@@ -324,6 +346,7 @@ class VolumeFile:
         "_own_counter",
         "_own_lsn",
         "_page_size",
+        "_parked",
         "_pending",
         "_pool",
         "_read_only",
@@ -365,6 +388,9 @@ class VolumeFile:
         self._wrote = False
         # RENEW_SNAPSHOT_FCNTL came: the next unlock does not wait (the next snapshot's end will)
         self._renewing = False
+        # park(): a read transaction stays open while its session is idle; its snapshot is
+        # not pinned in the pool meanwhile
+        self._parked = False
 
     # --- reads ------------------------------------------------------------------------------
 
@@ -478,7 +504,10 @@ class VolumeFile:
             except apsw.IOError:
                 pass
         if level == _NONE and self._level != _NONE:
-            self._pool.end_snapshot(self._snapshot)
+            if self._parked:
+                self._parked = False
+            else:
+                self._pool.end_snapshot(self._snapshot)
             self._snap_pages = None
             if self._renewing:  # the block goes on in a new transaction: wait at its end
                 self._renewing = False
@@ -486,6 +515,32 @@ class VolumeFile:
             elif self._undurable:
                 self._settle_read()
         self._level = level
+
+    # --- a read transaction kept open between statements (sqlapi.ReadSnapshot) ----------
+
+    def park(self) -> None:
+        """The session's statement ended and its read transaction stays open: wait until
+        what it read is durable (as that transaction's end would), then unpin the snapshot,
+        so that an idle session holds no page version back in the pool."""
+        if self._level == _NONE or self._parked or self._writing:
+            return
+        if self._undurable:
+            self._settle_read()
+        self._pool.end_snapshot(self._snapshot)
+        self._parked = True
+
+    def resume(self) -> bool:
+        """Before the session's next statement: pin the snapshot again. True when it still
+        shows the volume's newest state (no commit since it was taken), so that reading on
+        is reading what is committed now; else the session must end the transaction (it
+        reads nothing more in it) and begin another. The pin comes before the check: a
+        commit the check does not see keeps the versions this snapshot reads."""
+        if self._level == _NONE:
+            return False
+        if self._parked:
+            self._pool.pin(self._snapshot)
+            self._parked = False
+        return max(self._store.read_point(), self._pool.known_lsn) <= self._snapshot
 
     def xCheckReservedLock(self) -> bool:
         return self._db.locked

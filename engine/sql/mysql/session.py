@@ -175,6 +175,7 @@ class MySqlSession:
 
     def prepare(self, sql: str) -> Prepared:
         try:
+            self.pg.release_read()  # (what follows reads and writes SQLite itself)
             word = lexer.first_word(sql)
             if word in ("show", "describe", "desc", "explain"):
                 return Prepared([], self.execute(sql).columns)  # reads only: run to describe
@@ -200,21 +201,34 @@ class MySqlSession:
         word = "select" if sql in self._exact or sql in self._prepared else lexer.first_word(sql)
         if word != "show":
             self.warnings = []
+        # The PostgreSQL session may keep a read transaction open between queries: go on in
+        # it only if no commit came since, and only for a query (the dialect's own reads and
+        # writes of SQLite come before the session's statement; see _dml).
+        pg = self.pg
         try:
-            if word in _DML:
-                return self._dml(sql, params)
-            handler = self._utility.get(word)
-            if handler is None:
-                if not lexer.strip_comments(sql).strip():
-                    return StatementResult("EMPTY")
-                raise syntax(sql)
-            if params:  # a prepared SET @x = ?: no plan to bind into
-                sql = lexer.inline_params(sql, list(params))
-            return handler(sql)
+            pg.refresh_read()
+            result = self._statement(word, sql, params)
+            pg.park_read()
+            return result
         except BaseException as e:
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
                 raise
+            with contextlib.suppress(Exception):
+                pg.park_read()  # (the session's own statement ended it already if it failed)
             raise self._error(e, sql, params) from None
+
+    def _statement(self, word: str, sql: str, params: Sequence[object]) -> StatementResult:
+        if word in _DML:
+            return self._dml(sql, params)
+        self.pg.release_read()
+        handler = self._utility.get(word)
+        if handler is None:
+            if not lexer.strip_comments(sql).strip():
+                return StatementResult("EMPTY")
+            raise syntax(sql)
+        if params:  # a prepared SET @x = ?: no plan to bind into
+            sql = lexer.inline_params(sql, list(params))
+        return handler(sql)
 
     def use(self, database: str) -> None:
         try:
@@ -248,6 +262,7 @@ class MySqlSession:
 
     def field_list(self, table: str, wildcard: str | None = None) -> list[Column]:
         try:
+            self.pg.release_read()
             return self._field_list(table, wildcard)
         except BaseException as e:
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
@@ -479,6 +494,8 @@ class MySqlSession:
         text = entry.text(lits)
         if entry.dynamic:
             text = _VARIABLE.sub(self._variable_literal, text)
+        if entry.direct or entry.kind != "select" or entry.locks:
+            self.pg.release_read()
         if entry.direct:
             return self._direct(entry, text, params, raw)
         self._implicit_begin()
