@@ -8,7 +8,7 @@ from one worker thread at a time: the front end never calls them on its event lo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -31,10 +31,10 @@ commits a change, which is acknowledged after what it read anyway). SQLite's own
 
 
 class ReadSnapshot(Protocol):
-    """A VFS's handle on the read snapshot of one SQLite connection, which lets a session keep
-    an autocommit read's SQLite transaction open between statements: SQLite then neither
-    locks nor unlocks nor checks the database header for each statement, and keeps its page
-    cache. Each statement still reads what was committed before it began: the session asks
+    """A VFS's handle on the snapshot and the lock waits of one SQLite connection. It lets a
+    session keep an autocommit read's SQLite transaction open between statements: SQLite
+    then neither locks nor unlocks nor checks the database header for each statement, and
+    keeps its page cache. Each statement still reads what was committed before it began: the session asks
     :meth:`resume` first and, when the snapshot is no longer the newest, ends that
     transaction and begins another."""
 
@@ -46,6 +46,12 @@ class ReadSnapshot(Protocol):
     def resume(self) -> bool:
         """A statement is about to run in the open read transaction: hold its snapshot
         again; True when no commit came since it was taken."""
+
+    stop_waiting: Callable[[float], bool] | None
+    """Set by the session: asked, every few tens of milliseconds while a write of this
+    connection waits for the database's write lock, with the seconds waited so far; True
+    gives the wait up (SQLite then fails the statement with SQLITE_BUSY, and the session
+    reports why: a cancel, its statement_timeout or its lock_timeout)."""
 
 
 @dataclass(frozen=True)

@@ -247,6 +247,58 @@ def test_autocommit_queries_see_each_commit_made_before_they_began(cluster: Clus
         assert w.execute("SELECT n FROM ticks WHERE id = 1").fetchone() == (100,)
 
 
+def test_a_write_waiting_for_the_lock_gives_up_at_its_timeouts_or_on_a_cancel(cluster: Cluster) -> None:
+    """While another transaction holds the write lock, a write waits for it; lock_timeout
+    ends that wait with 55P03, statement_timeout with 57014, and so does a cancel, in a
+    block (its first write) and outside one. Nothing is lost: once the lock is free the
+    same write goes through."""
+    import concurrent.futures
+    import time
+
+    with psycopg.connect(cluster.dsn(), autocommit=True) as holder, \
+            psycopg.connect(cluster.dsn(), autocommit=True) as waiter:
+        holder.execute("CREATE TABLE queue (id int PRIMARY KEY, v int NOT NULL)")
+        holder.execute("INSERT INTO queue VALUES (1, 0)")
+        holder.execute("BEGIN")
+        holder.execute("UPDATE queue SET v = 1 WHERE id = 1")  # holds the write lock
+
+        def timed(sql: str, error: type[Exception]) -> tuple[float, str]:
+            started = time.monotonic()
+            with pytest.raises(error) as caught:
+                waiter.execute(sql)
+            return time.monotonic() - started, str(caught.value)
+
+        waiter.execute("SET lock_timeout = '300ms'")
+        took, message = timed("UPDATE queue SET v = 2 WHERE id = 1", psycopg.errors.LockNotAvailable)
+        assert 0.3 <= took < 5 and message == "canceling statement due to lock timeout"
+        waiter.execute("BEGIN")
+        assert waiter.execute("SELECT v FROM queue").fetchone() == (0,)
+        took, _ = timed("UPDATE queue SET v = 2 WHERE id = 1", psycopg.errors.LockNotAvailable)
+        assert 0.3 <= took < 5
+        waiter.execute("ROLLBACK")
+
+        waiter.execute("SET lock_timeout = 0")
+        waiter.execute("SET statement_timeout = '400ms'")
+        took, message = timed("DELETE FROM queue", psycopg.errors.QueryCanceled)
+        assert 0.4 <= took < 5 and message == "canceling statement due to statement timeout"
+        waiter.execute("SET statement_timeout = 0")
+
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            started = time.monotonic()
+            waiting = pool.submit(waiter.execute, "UPDATE queue SET v = 3 WHERE id = 1")
+            with pytest.raises(concurrent.futures.TimeoutError):
+                waiting.result(0.3)
+            waiter.cancel()
+            with pytest.raises(psycopg.errors.QueryCanceled) as caught:
+                waiting.result(5)
+        assert time.monotonic() - started < 5
+        assert str(caught.value) == "canceling statement due to user request"
+
+        holder.execute("COMMIT")
+        assert waiter.execute("UPDATE queue SET v = v + 10 WHERE id = 1 RETURNING v").fetchone() == (11,)
+        assert holder.execute("SELECT v FROM queue").fetchone() == (11,)
+
+
 def test_select_for_update_holds_the_row_until_the_transaction_ends(cluster: Cluster) -> None:
     import concurrent.futures
 

@@ -337,6 +337,48 @@ def test_transactions_hold_writers_back_only_from_their_first_write_or_locking_r
     finally:
         reader.close()
 
+    # A write waiting for the lock gives up at innodb_lock_wait_timeout (1205), or on KILL
+    # QUERY (1317); the transaction it was in goes on, and nothing is lost.
+    import time
+
+    with connect(uri, autocommit=False) as holder, connect(uri) as waiter, connect(uri) as killer, \
+            concurrent.futures.ThreadPoolExecutor(1) as pool:
+        hc, wc = holder.cursor(), waiter.cursor()
+        hc.execute("UPDATE counters SET v = 7 WHERE id = 1")  # holds the write lock
+        wc.execute("SET innodb_lock_wait_timeout = 1")
+
+        def fails(sql: str, code: int) -> float:
+            started = time.monotonic()
+            with pytest.raises(pymysql.err.MySQLError) as caught:
+                wc.execute(sql)
+            assert caught.value.args[0] == code, caught.value
+            return time.monotonic() - started
+
+        assert 1 <= fails("UPDATE counters SET v = 8 WHERE id = 1", 1205) < 6
+        wc.execute("BEGIN")
+        wc.execute("SELECT v FROM counters WHERE id = 1")
+        assert wc.fetchall() == ((0,),)
+        assert 1 <= fails("UPDATE counters SET v = 8 WHERE id = 1", 1205) < 6
+        wc.execute("SELECT v FROM counters WHERE id = 1")  # the transaction goes on
+        assert wc.fetchall() == ((0,),)
+        wc.execute("ROLLBACK")
+
+        wc.execute("SET innodb_lock_wait_timeout = 20")
+        wc.execute("SELECT CONNECTION_ID()")
+        (connection_id,) = wc.fetchone()
+        started = time.monotonic()
+        waiting = pool.submit(wc.execute, "UPDATE counters SET v = 9 WHERE id = 1")
+        with pytest.raises(concurrent.futures.TimeoutError):
+            waiting.result(0.3)
+        killer.cursor().execute(f"KILL QUERY {connection_id}")
+        with pytest.raises(pymysql.err.MySQLError) as killed:
+            waiting.result(10)
+        assert killed.value.args[0] == 1317 and time.monotonic() - started < 10
+        holder.commit()
+        assert wc.execute("UPDATE counters SET v = v + 1 WHERE id = 1") == 1
+        wc.execute("SELECT v FROM counters WHERE id = 1")
+        assert wc.fetchall() == ((8,),)
+
 
 def test_bank_transfers_keep_the_total_with_a_storage_node_lost(aurora):
     """Concurrent transfers between accounts in transactions, retried on 1213 as MySQL

@@ -37,7 +37,9 @@ transaction's page writes in memory; the rollback journal is in memory too
   handle on the connection's snapshot, whose ``park`` (after a query: wait until what it
   read is durable, then unpin while the session is idle) and ``resume`` (pin again; False
   when a commit came since, and the session must begin a new transaction) keep that exact.
-- One write transaction at a time per database: RESERVED waits for a per-database lock.
+- One write transaction at a time per database: RESERVED waits for a per-database lock, at
+  most ``busy_timeout`` seconds, and less when the connection's session says to stop (a
+  cancel, its statement_timeout or lock_timeout: the handle's ``stop_waiting``).
   A connection whose snapshot is older than the database's latest commit is refused RESERVED
   with SQLITE_BUSY_SNAPSHOT (a lost update otherwise); :func:`is_busy_snapshot` tells.
   Connections opened by :meth:`VolumeVFS.connect` retry that refusal on a fresh snapshot
@@ -73,6 +75,8 @@ _JOURNALS = apsw.SQLITE_OPEN_MAIN_JOURNAL | apsw.SQLITE_OPEN_WAL | apsw.SQLITE_O
 
 DEFAULT_POOL_BYTES = 64 * 1024 * 1024
 DEFAULT_BUSY_TIMEOUT = 30.0
+_STOP_CHECK_EVERY = 0.05
+"""Seconds between two questions to a waiting writer's session whether to give up."""
 
 DatabaseMap = Mapping[str, int] | Callable[[str], int | None]
 """Database name -> file number on the volume (a mapping, or a callable returning None)."""
@@ -359,6 +363,7 @@ class VolumeFile:
         "_vfs",
         "_writing",
         "_wrote",
+        "stop_waiting",
     )
 
     def __init__(self, vfs: VolumeVFS, db: _Database) -> None:
@@ -391,6 +396,9 @@ class VolumeFile:
         # park(): a read transaction stays open while its session is idle; its snapshot is
         # not pinned in the pool meanwhile
         self._parked = False
+        # Set by the session (sqlapi.ReadSnapshot.stop_waiting): asked while a write waits
+        # for the write lock whether to give up (a cancel, statement_timeout, lock_timeout)
+        self.stop_waiting: Callable[[float], bool] | None = None
 
     # --- reads ------------------------------------------------------------------------------
 
@@ -583,20 +591,27 @@ class VolumeFile:
         if pool.file_last_commit(file) > self._snapshot:
             raise self._stale()
         db = self._db
-        deadline = 0.0
+        deadline = started = 0.0
+        stop = self.stop_waiting
         while True:
             with db.released:
                 if not db.locked:
                     db.locked = True
                     break
+                now = time.monotonic()
                 if not deadline:
-                    deadline = time.monotonic() + self._vfs.busy_timeout
-                db.released.wait(deadline - time.monotonic())
+                    started, deadline = now, now + self._vfs.busy_timeout
+                wait = deadline - now
+                db.released.wait(wait if stop is None else min(wait, _STOP_CHECK_EVERY))
             if pool.file_last_commit(file) > self._snapshot:
                 raise self._stale()
-            if time.monotonic() >= deadline:
+            now = time.monotonic()
+            if now >= deadline:
                 _lock_wait.timed_out = True
                 raise apsw.BusyError("timed out waiting for the write lock")
+            if stop is not None and stop(now - started):
+                _lock_wait.timed_out = True
+                raise apsw.BusyError("stopped waiting for the write lock")
         if pool.file_last_commit(file) > self._snapshot:
             # A commit slipped in between the check above and taking the lock.
             db.release_write()

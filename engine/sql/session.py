@@ -187,6 +187,11 @@ class Session:
         self._snapshot = read_snapshot
         self._held = False
         self._outer = False  # the statement _execute runs is the client's, not a nested one
+        # A write waiting for the database's write lock gives up on a cancel, at the
+        # statement_timeout or at the lock_timeout (55P03): see _stop_waiting.
+        self._lock_timed_out = False
+        if read_snapshot is not None:
+            read_snapshot.stop_waiting = self._stop_waiting
         self._schema_seen: int | None = None  # data_version at the last schema check
         self._txn_read_only = False
         # A query has run in this block (PostgreSQL's first snapshot): the isolation level
@@ -386,6 +391,8 @@ class Session:
             self._held = False  # (a kept read transaction is rolled back below)
             if self._interrupted and err.sqlstate == "57014" and self._timeout_hit:
                 err = SqlError("57014", "canceling statement due to statement timeout")
+            elif err.sqlstate == "40001":
+                err = self._lock_wait_error() or err
             if self._status == "T":
                 self._status = "E"
             elif self._status == "I" and self.conn.in_transaction:
@@ -398,6 +405,7 @@ class Session:
         finally:
             self._interrupted = False
             self._timeout_hit = False
+            self._lock_timed_out = False
 
     _timeout_hit = False
     renew_reads = True
@@ -1317,7 +1325,7 @@ class Session:
         if begin == _LAZY_BEGIN and _locks_first(sql):
             begin = "BEGIN IMMEDIATE"  # a block that writes or locks first: the lock now
         if begin is not None:
-            self.conn.execute(begin)
+            self._begin_locked(begin)
             self._reading = begin == _LAZY_BEGIN
             if self._reading and self._data_version is not None:
                 self._read_seen = self._data_version()
@@ -1417,9 +1425,62 @@ class Session:
         # commit still in flight: the block's end waits for that, not this COMMIT.
         conn.file_control("main", RENEW_SNAPSHOT_FCNTL, 0)
         conn.execute("COMMIT")
-        conn.execute("BEGIN IMMEDIATE")
         self._check_schema = True
+        try:
+            self._begin_locked("BEGIN IMMEDIATE")
+        except BaseException:
+            # No lock (a timeout, a cancel): the statement fails, and the block reads on in
+            # a new read transaction (MySQL's rule; PostgreSQL's block is failed anyway)
+            # rather than running its next statements outside any transaction.
+            with contextlib.suppress(apsw.Error):
+                conn.execute("BEGIN")
+                self._reading = True
+                if self._data_version is not None:
+                    self._read_seen = self._data_version()
+            raise
         return True
+
+    def _begin_locked(self, begin: str) -> None:
+        """Send a block's BEGIN (IMMEDIATE: wait for the write lock) under the statement's
+        statement_timeout; a wait given up for a cancel or a timeout says which."""
+        armed = self._deadline is None
+        if armed:
+            self._arm_timeout()
+        try:
+            self.conn.execute(begin)
+        except apsw.BusyError:
+            err = self._lock_wait_error()
+            if err is None:
+                raise
+            # (called outside execute too: by the MySQL dialect before its writes)
+            self._interrupted = self._timeout_hit = self._lock_timed_out = False
+            raise err from None
+        finally:
+            if armed:
+                self._deadline = None
+
+    def _stop_waiting(self, waited: float) -> bool:
+        """Asked by the VFS while a write waits for the database's write lock: give up on a
+        cancel, at the statement_timeout, or once the wait passed lock_timeout (PostgreSQL's
+        rules; the VFS's own limit, 30 s, still ends a longer wait with 40001)."""
+        if self._cancelled():
+            return True
+        ms = int(self.settings.values.get("lock_timeout", "0") or 0)
+        if ms > 0 and waited * 1000 >= ms:
+            self._lock_timed_out = True
+            return True
+        return False
+
+    def _lock_wait_error(self) -> SqlError | None:
+        """The error of a write that gave up waiting for the write lock, when the session
+        made it give up (else None: the lock or the snapshot was the reason, 40001)."""
+        if self._lock_timed_out:
+            return SqlError("55P03", "canceling statement due to lock timeout")
+        if self._interrupted:
+            if self._timeout_hit:
+                return SqlError("57014", "canceling statement due to statement timeout")
+            return SqlError("57014", "canceling statement due to user request")
+        return None
 
     def _end_txn(self) -> None:
         self._reading = False

@@ -156,8 +156,8 @@ class Settings:
                 "serializable",
             ):
                 raise SqlError("22023", f'invalid value for parameter "{key}": "{value}"')
-        elif key == "statement_timeout":
-            value = str(_milliseconds(value))
+        elif key in ("statement_timeout", "lock_timeout"):
+            value = str(_milliseconds(value, key))
         else:
             value = _unquote(value)
         self.values[key] = value
@@ -185,10 +185,10 @@ def _unquote(v: str) -> str:
     return ", ".join(out)
 
 
-def _milliseconds(v: str) -> int:
+def _milliseconds(v: str, key: str) -> int:
     v = _unquote(v).strip().lower()
     m = re.fullmatch(r"(\d+)\s*(ms|s|min|h)?", v)
     if not m:
-        raise SqlError("22023", f'invalid value for parameter "statement_timeout": "{v}"')
+        raise SqlError("22023", f'invalid value for parameter "{key}": "{v}"')
     n = int(m.group(1))
     return n * {"ms": 1, None: 1, "s": 1000, "min": 60000, "h": 3600000}[m.group(2)]

@@ -300,6 +300,7 @@ class MySqlSession:
             read_only=self.read_only,
         )
         self.set_time_zone(self.vars["time_zone"])
+        self.lock_wait_timeout_changed()
 
     def set_time_zone(self, value: object) -> None:
         """SET time_zone: 1298 for a zone MySQL would not know; @@time_zone then reads the
@@ -336,9 +337,24 @@ class MySqlSession:
             s.mysql_rules = True  # NULL into an AUTO_INCREMENT key is its next value, and so on
             if self.zone is not timezone.SYSTEM:
                 s.settings.set("TimeZone", timezone.postgres_name(self.zone))
+            self._lock_wait_timeout(s)
             self._register(s)
             self.sessions[name] = s
         return s
+
+    def _lock_wait_timeout(self, s: Session) -> None:
+        """innodb_lock_wait_timeout (seconds) is how long a write waits for the write lock
+        before it fails with 1205: the session's lock_timeout (the VFS still ends a wait
+        at 30 s, with 1213)."""
+        try:
+            seconds = max(1, int(float(str(self.vars.get("innodb_lock_wait_timeout", 50)))))
+        except ValueError:
+            seconds = 50
+        s.settings.set("lock_timeout", f"{seconds}s")
+
+    def lock_wait_timeout_changed(self) -> None:
+        for s in self.sessions.values():
+            self._lock_wait_timeout(s)
 
     def conn_for(self, database: str | None):
         """The SQLite connection of ``database`` (the current one for None); 1049 if unknown."""

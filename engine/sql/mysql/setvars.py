@@ -143,3 +143,5 @@ def _set_system(s: MySqlSession, scope: str, name: str, value: object, spelled: 
     if name == "transaction_isolation":
         s.vars["tx_isolation"] = value
     s.vars[name] = value
+    if name == "innodb_lock_wait_timeout":
+        s.lock_wait_timeout_changed()
