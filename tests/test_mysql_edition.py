@@ -337,6 +337,19 @@ def test_transactions_hold_writers_back_only_from_their_first_write_or_locking_r
     finally:
         reader.close()
 
+    # START TRANSACTION WITH CONSISTENT SNAPSHOT: the snapshot of that moment, not of the
+    # transaction's first read
+    with connect(uri) as other, connect(uri) as app:
+        oc, ac = other.cursor(), app.cursor()
+        ac.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")
+        oc.execute("INSERT INTO counters (id, v) VALUES (2, 2)")
+        ac.execute("SELECT count(*) FROM counters")
+        assert ac.fetchall() == ((1,),)
+        ac.execute("COMMIT")
+        ac.execute("SELECT count(*) FROM counters")
+        assert ac.fetchall() == ((2,),)
+        oc.execute("DELETE FROM counters WHERE id = 2")
+
     # A write waiting for the lock gives up at innodb_lock_wait_timeout (1205), or on KILL
     # QUERY (1317); the transaction it was in goes on, and nothing is lost.
     import time

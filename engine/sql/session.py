@@ -1440,6 +1440,14 @@ class Session:
             raise
         return True
 
+    def take_snapshot(self) -> None:
+        """Begin the block's SQLite transaction now and read, so that its snapshot is this
+        moment's and not its first query's (MySQL's START TRANSACTION WITH CONSISTENT
+        SNAPSHOT)."""
+        if self._deferred_begin is not None:
+            self._start_block()
+        self.conn.execute("SELECT 1 FROM main.sqlite_schema LIMIT 1").fetchall()
+
     def _begin_locked(self, begin: str) -> None:
         """Send a block's BEGIN (IMMEDIATE: wait for the write lock) under the statement's
         statement_timeout; a wait given up for a cancel or a timeout says which."""

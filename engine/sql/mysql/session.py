@@ -828,6 +828,8 @@ class MySqlSession:
             self._end("COMMIT")  # MySQL commits the open transaction first
         self.pg.execute(self._begin_statement("read only" in low))
         self._wrote = False
+        if "with consistent snapshot" in low and not self.pg.renew_reads:
+            self.pg.take_snapshot()  # now, not at the first read
         return StatementResult("BEGIN")
 
     def _end(self, verb: str) -> None:
