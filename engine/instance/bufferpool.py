@@ -77,6 +77,11 @@ class BufferPool:
         )
         self._file_last: dict[int, int] = {}
         self._pins: dict[int, int] = {}
+        # Pins of idle sessions (see park): holder -> pinned LSN. The next commit takes them
+        # back, since it makes those snapshots stale; a holder that resumes first pops its
+        # entry and keeps its pin. One dict operation each side, atomic under the GIL: the
+        # hot path of a session takes no lock.
+        self.parked: dict[object, int] = {}
         self._closed = False
         self._sole_writer = sole_writer
         self._known = 0
@@ -156,6 +161,8 @@ class BufferPool:
         with self._lock:
             if self._closed:
                 return
+            if self.parked:
+                self._unpark_all()
             oldest = min(self._pins) if self._pins else OPEN
             pages = self._pages
             last_change = self._last_change
@@ -188,6 +195,8 @@ class BufferPool:
         with self._lock:
             if self._closed:
                 return
+            if self.parked:
+                self._unpark_all()
             oldest = min(self._pins) if self._pins else OPEN
             cached = self._pages
             last_change = self._last_change
@@ -269,11 +278,6 @@ class BufferPool:
                 return last
             return as_of
 
-    def pin(self, as_of: int) -> None:
-        """Pin ``as_of`` again (a snapshot :meth:`end_snapshot` let go of and that is read on)."""
-        with self._lock:
-            self._pins[as_of] = self._pins.get(as_of, 0) + 1
-
     def move_snapshot(self, old: int, new: int) -> None:
         with self._lock:
             self._unpin(old)
@@ -282,6 +286,23 @@ class BufferPool:
     def end_snapshot(self, as_of: int) -> None:
         with self._lock:
             self._unpin(as_of)
+
+    def park(self, holder: object, as_of: int) -> None:
+        """``holder`` (an idle session's file) lets its pin of ``as_of`` go at the next
+        commit, unless it takes it back first (:meth:`unpark`)."""
+        self.parked[holder] = as_of
+
+    def unpark(self, holder: object) -> bool:
+        """Take a parked pin back: True when it was still held (no commit came since)."""
+        return self.parked.pop(holder, None) is not None
+
+    def _unpark_all(self) -> None:
+        """(Under the lock, before a commit closes versions.) Idle snapshots pin nothing."""
+        parked = self.parked
+        for holder in list(parked):
+            as_of = parked.pop(holder, None)
+            if as_of is not None:
+                self._unpin(as_of)
 
     def _unpin(self, as_of: int) -> None:
         count = self._pins.get(as_of, 0)

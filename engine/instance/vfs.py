@@ -35,8 +35,9 @@ transaction's page writes in memory; the rollback journal is in memory too
 - A session may keep an autocommit query's read transaction open for its next queries (no
   lock, header check or unlock per query): :meth:`VolumeVFS.read_snapshot` gives its
   handle on the connection's snapshot, whose ``park`` (after a query: wait until what it
-  read is durable, then unpin while the session is idle) and ``resume`` (pin again; False
-  when a commit came since, and the session must begin a new transaction) keep that exact.
+  read is durable, then leave the pin for the next commit to take back) and ``resume``
+  (take the pin back; False when a commit came since, and the session must begin a new
+  transaction) keep that exact.
 - One write transaction at a time per database: RESERVED waits for a per-database lock, at
   most ``busy_timeout`` seconds, and less when the connection's session says to stop (a
   cancel, its statement_timeout or lock_timeout: the handle's ``stop_waiting``).
@@ -360,6 +361,7 @@ class VolumeFile:
         "_store",
         "_txn_pages",
         "_undurable",
+        "_unpinned",
         "_vfs",
         "_writing",
         "_wrote",
@@ -396,6 +398,7 @@ class VolumeFile:
         # park(): a read transaction stays open while its session is idle; its snapshot is
         # not pinned in the pool meanwhile
         self._parked = False
+        self._unpinned = False  # a commit took the parked pin: nothing to unpin at the end
         # Set by the session (sqlapi.ReadSnapshot.stop_waiting): asked while a write waits
         # for the write lock whether to give up (a cancel, statement_timeout, lock_timeout)
         self.stop_waiting: Callable[[float], bool] | None = None
@@ -512,8 +515,12 @@ class VolumeFile:
             except apsw.IOError:
                 pass
         if level == _NONE and self._level != _NONE:
-            if self._parked:
+            if self._parked:  # (closed while idle) the pin is the pool's or still ours
                 self._parked = False
+                if self._pool.unpark(self):
+                    self._pool.end_snapshot(self._snapshot)
+            elif self._unpinned:
+                self._unpinned = False
             else:
                 self._pool.end_snapshot(self._snapshot)
             self._snap_pages = None
@@ -528,26 +535,30 @@ class VolumeFile:
 
     def park(self) -> None:
         """The session's statement ended and its read transaction stays open: wait until
-        what it read is durable (as that transaction's end would), then unpin the snapshot,
-        so that an idle session holds no page version back in the pool."""
+        what it read is durable (as that transaction's end would), then park the snapshot's
+        pin in the pool, which the next commit takes back (that commit makes the snapshot
+        stale): an idle session holds no replaced page version back."""
         if self._level == _NONE or self._parked or self._writing:
             return
         if self._undurable:
             self._settle_read()
-        self._pool.end_snapshot(self._snapshot)
         self._parked = True
+        self._pool.park(self, self._snapshot)
 
     def resume(self) -> bool:
-        """Before the session's next statement: pin the snapshot again. True when it still
-        shows the volume's newest state (no commit since it was taken), so that reading on
-        is reading what is committed now; else the session must end the transaction (it
-        reads nothing more in it) and begin another. The pin comes before the check: a
-        commit the check does not see keeps the versions this snapshot reads."""
+        """Before the session's next statement: take the parked pin back. True when the
+        snapshot still shows the volume's newest state (no commit since it was taken), so
+        that reading on is reading what is committed now; else the session must end the
+        transaction (it reads nothing more in it) and begin another. A commit that came
+        while the session was idle took the pin: stale. One that comes after the pin is
+        back keeps the versions this snapshot reads."""
         if self._level == _NONE:
             return False
         if self._parked:
-            self._pool.pin(self._snapshot)
             self._parked = False
+            if not self._pool.unpark(self):
+                self._unpinned = True  # (the transaction's end has no pin to let go of)
+                return False
         return max(self._store.read_point(), self._pool.known_lsn) <= self._snapshot
 
     def xCheckReservedLock(self) -> bool:
