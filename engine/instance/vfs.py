@@ -395,8 +395,8 @@ class VolumeFile:
         self._wrote = False
         # RENEW_SNAPSHOT_FCNTL came: the next unlock does not wait (the next snapshot's end will)
         self._renewing = False
-        # park(): a read transaction stays open while its session is idle; its snapshot is
-        # not pinned in the pool meanwhile
+        # park(): a read transaction stays open while its session is idle; the next commit
+        # takes its snapshot's pin back meanwhile (BufferPool.park)
         self._parked = False
         self._unpinned = False  # a commit took the parked pin: nothing to unpin at the end
         # Set by the session (sqlapi.ReadSnapshot.stop_waiting): asked while a write waits

@@ -1444,6 +1444,8 @@ class Session:
         """Begin the block's SQLite transaction now and read, so that its snapshot is this
         moment's and not its first query's (MySQL's START TRANSACTION WITH CONSISTENT
         SNAPSHOT)."""
+        if self._deferred_begin == "BEGIN IMMEDIATE":
+            return  # (SERIALIZABLE: the snapshot comes with the lock, at the first statement)
         if self._deferred_begin is not None:
             self._start_block()
         self.conn.execute("SELECT 1 FROM main.sqlite_schema LIMIT 1").fetchall()
