@@ -630,3 +630,45 @@ def test_a_reader_session_keeps_its_read_transaction_and_pins_nothing_while_idle
     finally:
         reader_vfs.close()
         writer_vfs.close()
+
+
+def test_read_only_blocks_see_each_commit_at_read_committed() -> None:
+    """A read-only block (BEGIN READ ONLY on the writer, any block on a reader instance) at
+    READ COMMITTED: each statement sees what was committed before it began, as in
+    PostgreSQL; at REPEATABLE READ, or once it declared a cursor, one snapshot."""
+    from aurora.engine.sql.session import Session
+
+    store = MemoryPageStore()
+    writer_vfs = VolumeVFS(store, {"app": 1})
+    reader_vfs = VolumeVFS(store, {"app": 1}, read_only=True)
+
+    def session(vfs: VolumeVFS, **kw: object) -> Session:
+        conn = vfs.connect("app")
+        return Session(conn, data_version=vfs.read_lsn, read_snapshot=vfs.read_snapshot(conn), **kw)
+
+    try:
+        w = session(writer_vfs)
+        w.execute("CREATE TABLE t (x int)")
+        w.execute("INSERT INTO t VALUES (1)")
+        for s, begin in ((session(writer_vfs), "BEGIN READ ONLY"),
+                         (session(reader_vfs, read_only=True), "BEGIN")):
+            s.execute(begin)
+            assert s.execute("SELECT count(*) FROM t").rows == [(1,)]
+            w.execute("INSERT INTO t VALUES (2)")
+            assert s.execute("SELECT count(*) FROM t").rows == [(2,)]
+            s.execute("DECLARE c CURSOR FOR SELECT x FROM t ORDER BY x")
+            assert s.execute("FETCH 1 FROM c").rows == [(1,)]
+            w.execute("INSERT INTO t VALUES (3)")
+            assert s.execute("FETCH ALL FROM c").rows == [(2,)]
+            assert s.execute("SELECT count(*) FROM t").rows == [(2,)]
+            s.execute("COMMIT")
+            s.execute(begin + " ISOLATION LEVEL REPEATABLE READ")
+            n = s.execute("SELECT count(*) FROM t").rows[0][0]
+            w.execute("INSERT INTO t VALUES (4)")
+            assert s.execute("SELECT count(*) FROM t").rows == [(n,)]
+            s.execute("COMMIT")
+            assert s.execute("SELECT count(*) FROM t").rows == [(n + 1,)]
+            w.execute("DELETE FROM t WHERE x > 1")
+    finally:
+        reader_vfs.close()
+        writer_vfs.close()

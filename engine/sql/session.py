@@ -179,6 +179,9 @@ class Session:
         # write lock only before its first statement that may write (see ready_to_write):
         # writers then queue for their writes, not for their reads.
         self._reading = False
+        # A read-only block (BEGIN READ ONLY, any block on a reader instance): at READ
+        # COMMITTED its statements, too, each see what was committed before they began.
+        self._reading_only = False
         self._read_seen: int | None = None  # the data version as the reading block's snapshot began
         self._check_schema = True
         self._data_version = data_version
@@ -368,7 +371,7 @@ class Session:
                 self.refresh_read()
             if self._deferred_begin is not None and not _ends_block(sql):
                 self._start_block(sql)
-            elif self._reading and self.renew_reads and not _ends_block(sql):
+            elif (self._reading or self._reading_only) and self.renew_reads and not _ends_block(sql):
                 self._renew_read(sql)
             self._outer = True
             result = self._execute(sql, params)
@@ -555,6 +558,8 @@ class Session:
                 raise SqlError("25006", f"cannot execute {word.upper()} in a read-only transaction")
             if self._reading and word not in _READING_UTILITIES:
                 self.ready_to_write()
+            if word == "declare":
+                self._reading_only = False  # its SQLite statement stays open: one snapshot now
             if word in cursors.VERBS:  # they run a query: statement_timeout covers them too
                 self._arm_timeout()
             try:
@@ -1314,7 +1319,10 @@ class Session:
             lazy = values["transaction_isolation"] in _FRESH_SNAPSHOT_LEVELS
             self._deferred_begin = _LAZY_BEGIN if lazy else "BEGIN IMMEDIATE"
         else:
+            if self._data_version is not None:
+                self._read_seen = self._data_version()
             self.conn.execute("BEGIN")
+            self._reading_only = True
         self._status = "T"
         self._check_schema = True
         self._txn_time = dt.datetime.now(dt.UTC)
@@ -1390,6 +1398,8 @@ class Session:
         conn = self.conn
         if conn.txn_state() != apsw.SQLITE_TXN_READ:
             return
+        if self.settings.values["transaction_isolation"] not in _FRESH_SNAPSHOT_LEVELS:
+            return  # (a read-only block at REPEATABLE READ or SERIALIZABLE: one snapshot)
         seen = self._data_version() if self._data_version is not None else None
         if (seen is not None and seen == self._read_seen) or _locks_first(sql):
             return
@@ -1493,7 +1503,7 @@ class Session:
         return None
 
     def _end_txn(self) -> None:
-        self._reading = False
+        self._reading = self._reading_only = False
         self.fk.end_transaction()
         self.cursors.at_end()
         self._deferred_begin = None
