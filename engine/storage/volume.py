@@ -122,7 +122,9 @@ class NodePool:
     def client(self, node: NodeAddr) -> wire.NodeClient:
         c = self._clients.get(node.id)
         if c is None or c.path != node.socket:
-            c = self._clients[node.id] = wire.NodeClient(node.socket, connect_timeout=0.5)
+            # A node that is gone refuses at once (its socket is closed or removed); the
+            # timeout only covers a loaded machine, whose loop may stall for a while.
+            c = self._clients[node.id] = wire.NodeClient(node.socket, connect_timeout=2.0)
         return c
 
     def suspect(self, node_id: str, seconds: float = 1.0) -> None:

@@ -304,7 +304,8 @@ class NodeClient(asyncio.Protocol):
                 )
                 self._connecting.set_result(None)
             except (OSError, TimeoutError) as e:
-                err = StorageError(f"storage node {self.address} unreachable: {e}")
+                why = str(e) or f"no connection within {self.connect_timeout:g} s"
+                err = StorageError(f"storage node {self.address} unreachable: {why}")
                 self._connecting.set_exception(err)
                 self._connecting.exception()  # retrieved: the waiters below re-raise it
                 raise err from None
