@@ -51,7 +51,13 @@ class ReadSnapshot(Protocol):
     """Set by the session: asked, every few tens of milliseconds while a write of this
     connection waits for the database's write lock, with the seconds waited so far; True
     gives the wait up (SQLite then fails the statement with SQLITE_BUSY, and the session
-    reports why: a cancel, its statement_timeout or its lock_timeout)."""
+    reports why: a cancel, its statement_timeout or its lock_timeout). The session then
+    decides alone how long a wait may last."""
+
+    @property
+    def busy_timeout(self) -> float:
+        """How long the VFS itself lets a write wait for the lock (seconds): the limit a
+        session keeps when nothing else ends the wait."""
 
 
 @dataclass(frozen=True)

@@ -672,3 +672,33 @@ def test_read_only_blocks_see_each_commit_at_read_committed() -> None:
     finally:
         reader_vfs.close()
         writer_vfs.close()
+
+
+def test_a_session_decides_how_long_a_write_waits_for_the_lock() -> None:
+    """With a session on the handle, the session's limit holds: its lock_timeout, also past
+    the VFS's own limit (55P03), else that limit (40001, as a connection without a session)."""
+    from aurora.engine.sql.session import Session
+    from aurora.engine.sqlapi import SqlError
+
+    vfs = VolumeVFS(MemoryPageStore(), {"app": 1}, busy_timeout=0.3)
+    try:
+        def session() -> Session:
+            conn = vfs.connect("app")
+            return Session(conn, data_version=vfs.read_lsn, read_snapshot=vfs.read_snapshot(conn))
+
+        holder, waiter = session(), session()
+        holder.execute("CREATE TABLE t (x int)")
+        holder.execute("BEGIN")
+        holder.execute("INSERT INTO t VALUES (1)")
+        for lock_timeout, sqlstate, low, high in (("0", "40001", 0.3, 0.9), ("800ms", "55P03", 0.8, 5)):
+            waiter.execute(f"SET lock_timeout = '{lock_timeout}'")
+            started = time.monotonic()
+            with pytest.raises(SqlError) as caught:
+                waiter.execute("INSERT INTO t VALUES (2)")
+            took = time.monotonic() - started
+            assert caught.value.sqlstate == sqlstate and low <= took < high, (lock_timeout, took)
+        holder.execute("COMMIT")
+        waiter.execute("INSERT INTO t VALUES (2)")
+        assert waiter.execute("SELECT count(*) FROM t").rows == [(2,)]
+    finally:
+        vfs.close()

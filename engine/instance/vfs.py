@@ -39,8 +39,9 @@ transaction's page writes in memory; the rollback journal is in memory too
   (take the pin back; False when a commit came since, and the session must begin a new
   transaction) keep that exact.
 - One write transaction at a time per database: RESERVED waits for a per-database lock, at
-  most ``busy_timeout`` seconds, and less when the connection's session says to stop (a
-  cancel, its statement_timeout or lock_timeout: the handle's ``stop_waiting``).
+  most ``busy_timeout`` seconds; when the connection's session asks to be told (the
+  handle's ``stop_waiting``), for as long as it says (a cancel, its statement_timeout, its
+  lock_timeout, else ``busy_timeout``).
   A connection whose snapshot is older than the database's latest commit is refused RESERVED
   with SQLITE_BUSY_SNAPSHOT (a lost update otherwise); :func:`is_busy_snapshot` tells.
   Connections opened by :meth:`VolumeVFS.connect` retry that refusal on a fresh snapshot
@@ -76,6 +77,7 @@ _JOURNALS = apsw.SQLITE_OPEN_MAIN_JOURNAL | apsw.SQLITE_OPEN_WAL | apsw.SQLITE_O
 
 DEFAULT_POOL_BYTES = 64 * 1024 * 1024
 DEFAULT_BUSY_TIMEOUT = 30.0
+_NEVER = float("inf")
 _STOP_CHECK_EVERY = 0.05
 """Seconds between two questions to a waiting writer's session whether to give up."""
 
@@ -561,6 +563,11 @@ class VolumeFile:
                 return False
         return max(self._store.read_point(), self._pool.known_lsn) <= self._snapshot
 
+    @property
+    def busy_timeout(self) -> float:
+        """The VFS's own limit on a wait for the write lock (sqlapi.ReadSnapshot)."""
+        return self._vfs.busy_timeout
+
     def xCheckReservedLock(self) -> bool:
         return self._db.locked
 
@@ -610,8 +617,9 @@ class VolumeFile:
                     db.locked = True
                     break
                 now = time.monotonic()
-                if not deadline:
-                    started, deadline = now, now + self._vfs.busy_timeout
+                if not deadline:  # (the session, when it asks, decides how long: see stop)
+                    started = now
+                    deadline = now + self._vfs.busy_timeout if stop is None else _NEVER
                 wait = deadline - now
                 db.released.wait(wait if stop is None else min(wait, _STOP_CHECK_EVERY))
             if pool.file_last_commit(file) > self._snapshot:

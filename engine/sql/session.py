@@ -1482,14 +1482,17 @@ class Session:
     def _stop_waiting(self, waited: float) -> bool:
         """Asked by the VFS while a write waits for the database's write lock: give up on a
         cancel, at the statement_timeout, or once the wait passed lock_timeout (PostgreSQL's
-        rules; the VFS's own limit, 30 s, still ends a longer wait with 40001)."""
+        rules; MySQL's innodb_lock_wait_timeout). Without a lock_timeout the VFS's own limit
+        (30 s) ends the wait, with 40001 as before: PostgreSQL would wait on."""
         if self._cancelled():
             return True
         ms = int(self.settings.values.get("lock_timeout", "0") or 0)
-        if ms > 0 and waited * 1000 >= ms:
-            self._lock_timed_out = True
-            return True
-        return False
+        if ms > 0:
+            if waited * 1000 >= ms:
+                self._lock_timed_out = True
+                return True
+            return False
+        return self._snapshot is not None and waited >= self._snapshot.busy_timeout
 
     def _lock_wait_error(self) -> SqlError | None:
         """The error of a write that gave up waiting for the write lock, when the session

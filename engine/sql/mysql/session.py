@@ -344,8 +344,7 @@ class MySqlSession:
 
     def _lock_wait_timeout(self, s: Session) -> None:
         """innodb_lock_wait_timeout (seconds) is how long a write waits for the write lock
-        before it fails with 1205: the session's lock_timeout (the VFS still ends a wait
-        at 30 s, with 1213)."""
+        before it fails with 1205: the session's lock_timeout."""
         try:
             seconds = max(1, int(float(str(self.vars.get("innodb_lock_wait_timeout", 50)))))
         except ValueError:
