@@ -27,6 +27,26 @@ def vfs(store: RecordingStore) -> Iterator[VolumeVFS]:
     v.close()
 
 
+@pytest.fixture
+def writer_and_reader() -> Iterator[tuple[VolumeVFS, VolumeVFS]]:
+    """A writer's VFS and a reader's on one memory store, with a table t(x)."""
+    store = MemoryPageStore()
+    writer_vfs = VolumeVFS(store, {"app": 1})
+    reader_vfs = VolumeVFS(store, {"app": 1}, read_only=True)
+    writer_vfs.connect("app").execute("CREATE TABLE t(x)")
+    yield writer_vfs, reader_vfs
+    reader_vfs.close()
+    writer_vfs.close()
+
+
+def vfs_session(vfs: VolumeVFS, **kw: object):
+    """A SQL session on the VFS as the instance makes one (data version, snapshot handle)."""
+    from aurora.engine.sql.session import Session
+
+    conn = vfs.connect("app")
+    return Session(conn, data_version=vfs.read_lsn, read_snapshot=vfs.read_snapshot(conn), **kw)
+
+
 def one(conn: apsw.Connection, sql: str, params: tuple = ()) -> object:
     return conn.execute(sql, params).fetchall()[0][0]
 
@@ -235,24 +255,19 @@ def test_read_only_instance_follows_commits_and_refuses_writes() -> None:
         writer_vfs.close()
 
 
-def test_read_only_pool_drops_versions_replaced_by_commits() -> None:
-    store = MemoryPageStore()
-    writer_vfs = VolumeVFS(store, {"app": 1})
-    reader_vfs = VolumeVFS(store, {"app": 1}, read_only=True)
-    try:
-        writer = writer_vfs.connect("app")
-        writer.execute("CREATE TABLE t(x)")
-        reader = reader_vfs.connect("app")
-        for i in range(20):
-            writer.execute("INSERT INTO t VALUES (?)", (i,))
-            assert one(reader, "SELECT count(*) FROM t") == i + 1
-        stats = reader_vfs.pool_stats()
-        # Two pages (header and the table's leaf) change on every commit; only the newest
-        # version of each stays cached once no snapshot needs the older ones.
-        assert stats.versions == stats.pages
-    finally:
-        reader_vfs.close()
-        writer_vfs.close()
+def test_read_only_pool_drops_versions_replaced_by_commits(
+    writer_and_reader: tuple[VolumeVFS, VolumeVFS],
+) -> None:
+    writer_vfs, reader_vfs = writer_and_reader
+    writer = writer_vfs.connect("app")
+    reader = reader_vfs.connect("app")
+    for i in range(20):
+        writer.execute("INSERT INTO t VALUES (?)", (i,))
+        assert one(reader, "SELECT count(*) FROM t") == i + 1
+    stats = reader_vfs.pool_stats()
+    # Two pages (header and the table's leaf) change on every commit; only the newest
+    # version of each stays cached once no snapshot needs the older ones.
+    assert stats.versions == stats.pages
 
 
 def test_a_writer_waits_a_bounded_time_for_the_write_lock() -> None:
@@ -504,18 +519,12 @@ def test_autocommit_queries_keep_one_read_transaction_while_nothing_is_committed
     began: a commit, another session's DDL, or a commit in flight (whose rows go out only
     once durable) end that transaction first. A statement that is not a plain query ends
     it too, and so does an error."""
-    from aurora.engine.sql.session import Session
     from aurora.engine.sqlapi import SqlError
 
     store = GatedStore()
     vfs = VolumeVFS(store, {"app": 1})
-
-    def session() -> Session:
-        conn = vfs.connect("app")
-        return Session(conn, data_version=vfs.read_lsn, read_snapshot=vfs.read_snapshot(conn))
-
     try:
-        a, b = session(), session()
+        a, b = vfs_session(vfs), vfs_session(vfs)
         a.execute("CREATE TABLE t (id int PRIMARY KEY, v int)")
         a.execute("INSERT INTO t VALUES (1, 0)")
         for _ in range(3):
@@ -603,90 +612,65 @@ def test_autocommit_queries_keep_one_read_transaction_while_nothing_is_committed
         vfs.close()
 
 
-def test_a_reader_session_keeps_its_read_transaction_and_pins_nothing_while_idle() -> None:
+def test_a_reader_session_keeps_its_read_transaction_and_pins_nothing_while_idle(
+    writer_and_reader: tuple[VolumeVFS, VolumeVFS],
+) -> None:
     """On a reader, queries go on in their kept read transaction until the writer's next
     commit arrives; while the session is idle its snapshot holds no replaced version in the
     pool (a pinned one would keep a version per commit)."""
-    from aurora.engine.sql.session import Session
-
-    store = MemoryPageStore()
-    writer_vfs = VolumeVFS(store, {"app": 1})
-    reader_vfs = VolumeVFS(store, {"app": 1}, read_only=True)
-    try:
-        writer = writer_vfs.connect("app")
-        writer.execute("CREATE TABLE t(x)")
-        conn = reader_vfs.connect("app")
-        reader = Session(conn, read_only=True, data_version=reader_vfs.read_lsn,
-                         read_snapshot=reader_vfs.read_snapshot(conn))
-        for i in range(20):
-            writer.execute("INSERT INTO t VALUES (?)", (i,))
-            for _ in range(2):
-                assert reader.execute("SELECT count(*) FROM t").rows == [(i + 1,)]
-                assert conn.in_transaction
-        stats = reader_vfs.pool_stats()
-        assert stats.versions == stats.pages, stats
-        writer.execute("INSERT INTO t VALUES (99)")  # takes the idle session's pin back
-        assert reader_vfs.pool.oldest_snapshot() is None
-    finally:
-        reader_vfs.close()
-        writer_vfs.close()
+    writer_vfs, reader_vfs = writer_and_reader
+    writer = writer_vfs.connect("app")
+    reader = vfs_session(reader_vfs, read_only=True)
+    for i in range(20):
+        writer.execute("INSERT INTO t VALUES (?)", (i,))
+        for _ in range(2):
+            assert reader.execute("SELECT count(*) FROM t").rows == [(i + 1,)]
+            assert reader.conn.in_transaction
+    stats = reader_vfs.pool_stats()
+    assert stats.versions == stats.pages, stats
+    writer.execute("INSERT INTO t VALUES (99)")  # takes the idle session's pin back
+    assert reader_vfs.pool.oldest_snapshot() is None
 
 
-def test_read_only_blocks_see_each_commit_at_read_committed() -> None:
+def test_read_only_blocks_see_each_commit_at_read_committed(
+    writer_and_reader: tuple[VolumeVFS, VolumeVFS],
+) -> None:
     """A read-only block (BEGIN READ ONLY on the writer, any block on a reader instance) at
     READ COMMITTED: each statement sees what was committed before it began, as in
     PostgreSQL; at REPEATABLE READ, or once it declared a cursor, one snapshot."""
-    from aurora.engine.sql.session import Session
-
-    store = MemoryPageStore()
-    writer_vfs = VolumeVFS(store, {"app": 1})
-    reader_vfs = VolumeVFS(store, {"app": 1}, read_only=True)
-
-    def session(vfs: VolumeVFS, **kw: object) -> Session:
-        conn = vfs.connect("app")
-        return Session(conn, data_version=vfs.read_lsn, read_snapshot=vfs.read_snapshot(conn), **kw)
-
-    try:
-        w = session(writer_vfs)
-        w.execute("CREATE TABLE t (x int)")
-        w.execute("INSERT INTO t VALUES (1)")
-        for s, begin in ((session(writer_vfs), "BEGIN READ ONLY"),
-                         (session(reader_vfs, read_only=True), "BEGIN")):
-            s.execute(begin)
-            assert s.execute("SELECT count(*) FROM t").rows == [(1,)]
-            w.execute("INSERT INTO t VALUES (2)")
-            assert s.execute("SELECT count(*) FROM t").rows == [(2,)]
-            s.execute("DECLARE c CURSOR FOR SELECT x FROM t ORDER BY x")
-            assert s.execute("FETCH 1 FROM c").rows == [(1,)]
-            w.execute("INSERT INTO t VALUES (3)")
-            assert s.execute("FETCH ALL FROM c").rows == [(2,)]
-            assert s.execute("SELECT count(*) FROM t").rows == [(2,)]
-            s.execute("COMMIT")
-            s.execute(begin + " ISOLATION LEVEL REPEATABLE READ")
-            n = s.execute("SELECT count(*) FROM t").rows[0][0]
-            w.execute("INSERT INTO t VALUES (4)")
-            assert s.execute("SELECT count(*) FROM t").rows == [(n,)]
-            s.execute("COMMIT")
-            assert s.execute("SELECT count(*) FROM t").rows == [(n + 1,)]
-            w.execute("DELETE FROM t WHERE x > 1")
-    finally:
-        reader_vfs.close()
-        writer_vfs.close()
+    writer_vfs, reader_vfs = writer_and_reader
+    w = vfs_session(writer_vfs)
+    w.execute("CREATE TABLE r (x int)")
+    w.execute("INSERT INTO r VALUES (1)")
+    for s, begin in ((vfs_session(writer_vfs), "BEGIN READ ONLY"),
+                     (vfs_session(reader_vfs, read_only=True), "BEGIN")):
+        s.execute(begin)
+        assert s.execute("SELECT count(*) FROM r").rows == [(1,)]
+        w.execute("INSERT INTO r VALUES (2)")
+        assert s.execute("SELECT count(*) FROM r").rows == [(2,)]
+        s.execute("DECLARE c CURSOR FOR SELECT x FROM r ORDER BY x")
+        assert s.execute("FETCH 1 FROM c").rows == [(1,)]
+        w.execute("INSERT INTO r VALUES (3)")
+        assert s.execute("FETCH ALL FROM c").rows == [(2,)]
+        assert s.execute("SELECT count(*) FROM r").rows == [(2,)]
+        s.execute("COMMIT")
+        s.execute(begin + " ISOLATION LEVEL REPEATABLE READ")
+        n = s.execute("SELECT count(*) FROM r").rows[0][0]
+        w.execute("INSERT INTO r VALUES (4)")
+        assert s.execute("SELECT count(*) FROM r").rows == [(n,)]
+        s.execute("COMMIT")
+        assert s.execute("SELECT count(*) FROM r").rows == [(n + 1,)]
+        w.execute("DELETE FROM r WHERE x > 1")
 
 
 def test_a_session_decides_how_long_a_write_waits_for_the_lock() -> None:
     """With a session on the handle, the session's limit holds: its lock_timeout, also past
     the VFS's own limit (55P03), else that limit (40001, as a connection without a session)."""
-    from aurora.engine.sql.session import Session
     from aurora.engine.sqlapi import SqlError
 
     vfs = VolumeVFS(MemoryPageStore(), {"app": 1}, busy_timeout=0.3)
     try:
-        def session() -> Session:
-            conn = vfs.connect("app")
-            return Session(conn, data_version=vfs.read_lsn, read_snapshot=vfs.read_snapshot(conn))
-
-        holder, waiter = session(), session()
+        holder, waiter = vfs_session(vfs), vfs_session(vfs)
         holder.execute("CREATE TABLE t (x int)")
         holder.execute("BEGIN")
         holder.execute("INSERT INTO t VALUES (1)")

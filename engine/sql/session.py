@@ -392,10 +392,8 @@ class Session:
             err = to_sql_error(e, self._serialization, self.conn)
             self._schema_seen = None
             self._held = False  # (a kept read transaction is rolled back below)
-            if self._interrupted and err.sqlstate == "57014" and self._timeout_hit:
-                err = SqlError("57014", "canceling statement due to statement timeout")
-            elif err.sqlstate == "40001":
-                err = self._lock_wait_error() or err
+            if err.sqlstate in ("57014", "40001"):  # the session stopped it: say why
+                err = self._stop_error() or err
             if self._status == "T":
                 self._status = "E"
             elif self._status == "I" and self.conn.in_transaction:
@@ -1361,19 +1359,21 @@ class Session:
         """Before a statement: the kept read transaction goes on if no commit came since its
         snapshot was taken (a statement sees what was committed before it began); else it
         ends, and the statement begins another if it may."""
-        if self._held and not (self._snapshot is not None and self._snapshot.resume()):
+        snapshot = self._snapshot  # (set whenever a read is kept)
+        if self._held and snapshot is not None and not snapshot.resume():
             self.release_read()
 
     def park_read(self) -> None:
         """After a statement of the kept read transaction: its rows go out once what they
         show is durable, and the idle session does not hold the snapshot's page versions.
         A query that wrote after all (a function with side effects) commits at once."""
-        if not self._held:
+        snapshot = self._snapshot
+        if not self._held or snapshot is None:
             return
-        if self.conn.txn_state() == apsw.SQLITE_TXN_WRITE or self._snapshot is None:
+        if self.conn.txn_state() == apsw.SQLITE_TXN_WRITE:
             self.release_read()
         else:
-            self._snapshot.park()
+            snapshot.park()
 
     def release_read(self) -> None:
         """End the kept read transaction (before any statement that is not a plain query)."""
@@ -1469,7 +1469,7 @@ class Session:
         try:
             self.conn.execute(begin)
         except apsw.BusyError:
-            err = self._lock_wait_error()
+            err = self._stop_error()
             if err is None:
                 raise
             # (called outside execute too: by the MySQL dialect before its writes)
@@ -1494,9 +1494,10 @@ class Session:
             return False
         return self._snapshot is not None and waited >= self._snapshot.busy_timeout
 
-    def _lock_wait_error(self) -> SqlError | None:
-        """The error of a write that gave up waiting for the write lock, when the session
-        made it give up (else None: the lock or the snapshot was the reason, 40001)."""
+    def _stop_error(self) -> SqlError | None:
+        """The error of a statement the session stopped: a cancel, its statement_timeout,
+        or (a write waiting for the write lock) its lock_timeout. None when the session did
+        not stop it (a lock wait that failed for the lock or the snapshot is 40001)."""
         if self._lock_timed_out:
             return SqlError("55P03", "canceling statement due to lock timeout")
         if self._interrupted:
