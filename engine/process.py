@@ -175,6 +175,75 @@ def prefer_short_time_slices() -> None:
         ctypes.CDLL(None, use_errno=True).syscall(number, 0, attr, 0)
 
 
+INSTANCE_MODULE = "aurora.engine.instance.server"
+
+
+def keep_to_one_cpu(key: str) -> int | None:
+    """Keep every thread of this process on one CPU, and return it (None when nothing
+    changed). For a database instance: its session threads, its event loop and the volume
+    client's loop take turns at one interpreter lock, and when they run on different CPUs
+    each hand-over of the lock is a wake-up of a thread on another core (sampled under
+    pgbench select-only with 4 clients: 6.5 context switches per statement, against 1.2 on
+    one CPU, and twice the statements a second). SQLite's own work between the hand-overs
+    is what the other cores would have done in parallel.
+
+    ``AURORA_INSTANCE_CPU``: ``auto`` (the default) picks the allowed CPU that the fewest
+    other instance processes of this machine are kept to, ties broken by ``key`` so that
+    instances starting together spread; a number picks that CPU; ``off`` leaves the process
+    free to run on every CPU. Where the kernel refuses, nothing changes."""
+    setting = os.environ.get("AURORA_INSTANCE_CPU", "auto").strip().lower()
+    if setting == "off" or not hasattr(os, "sched_setaffinity"):
+        return None
+    try:
+        allowed = sorted(os.sched_getaffinity(0))
+    except OSError:
+        return None
+    if setting == "auto":
+        if len(allowed) < 2:
+            return None
+        cpu = _least_used_cpu(allowed, key)
+    else:
+        try:
+            cpu = int(setting)
+        except ValueError:
+            return None
+        if cpu not in allowed:
+            return None
+    try:
+        tasks = [int(t) for t in os.listdir("/proc/self/task")]
+    except OSError:
+        tasks = [0]
+    try:
+        for tid in tasks:  # threads started later inherit it from the one that starts them
+            os.sched_setaffinity(tid, {cpu})
+    except OSError:
+        return None
+    return cpu
+
+
+def _least_used_cpu(allowed: list[int], key: str) -> int:
+    """The CPU of ``allowed`` that the fewest running instance processes are kept to."""
+    import zlib  # only here: the CLI imports this module
+
+    counts = dict.fromkeys(allowed, 0)
+    me = os.getpid()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        try:
+            with open(f"/proc/{entry.name}/cmdline", "rb") as f:
+                if INSTANCE_MODULE.encode() not in f.read(512):
+                    continue
+            cpus = os.sched_getaffinity(int(entry.name))
+        except OSError:
+            continue  # gone, or not ours to look at
+        if len(cpus) == 1 and (cpu := next(iter(cpus))) in counts:
+            counts[cpu] += 1
+    fewest = min(counts.values())
+    candidates = [cpu for cpu in allowed if counts[cpu] == fewest]
+    return candidates[zlib.crc32(key.encode()) % len(candidates)]
+
+
 def autogroup_nice(pid: int) -> int | None:
     """The nice value of the process's autogroup (``/proc/PID/autogroup``); None when the
     kernel has no autogroups or the process is gone."""

@@ -380,6 +380,11 @@ def main_page(tree: Command) -> str:
         "the kernel for (default 300; Linux 6.12 and later honour it). Short slices let a "
         "storage node or an instance woken for a commit reach a busy core sooner. 0 keeps "
         "the kernel's default."), (
+        "\\fBAURORA_INSTANCE_CPU\\fR",
+        "Which CPU an instance keeps its threads to: auto (the default: the CPU the fewest "
+        "other instances of this machine are kept to), a CPU number, or off for every CPU. "
+        "Its threads take turns at one Python interpreter lock, which costs far less on one "
+        "core than handed across cores."), (
         "\\fBAURORA_SECONDARY_NICE\\fR",
         "The nice value, 0 to 19, that aurorad gives the autogroups of a global database's "
         "secondary processes (its instances, its replication process, and the storage nodes of "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import decimal
+import os
 
 import asyncpg
 import psycopg
@@ -168,6 +169,16 @@ def test_sqlalchemy_orm_crud(cluster: Cluster) -> None:
             ("c4", decimal.Decimal("5.00")), ("c5", decimal.Decimal("6.00"))]
     finally:
         engine.dispose()
+
+
+def test_each_instance_keeps_its_threads_to_one_cpu(cluster: Cluster) -> None:
+    # Its threads hand the interpreter lock to each other on one CPU, not across cores.
+    for inst in (cluster.writer, cluster.reader):
+        assert inst.record is not None
+        tasks = os.listdir(f"/proc/{inst.record.pid}/task")
+        assert len(tasks) > 2  # the loop, the volume's and sessions' threads
+        assert len({frozenset(os.sched_getaffinity(int(t))) for t in tasks}) == 1
+        assert len(os.sched_getaffinity(inst.record.pid)) == 1
 
 
 def test_reader_sees_commit_and_refuses_writes(cluster: Cluster) -> None:

@@ -3,6 +3,8 @@ system clock does, and never confused with another process that gets the same pi
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import time
@@ -72,3 +74,59 @@ def test_an_older_versions_pid_file_is_still_understood(tmp_path: Path, sleeper:
     sleeper.kill()
     sleeper.wait()
     assert not record.alive()
+
+
+KEEP_TO_ONE_CPU = """
+import json, os, threading, time
+from aurora.engine import process
+threading.Thread(target=time.sleep, args=(5,), daemon=True).start()  # started before
+cpu = process.keep_to_one_cpu("demo/demo-instance-1")
+threading.Thread(target=time.sleep, args=(5,), daemon=True).start()  # and after
+cpus = {tuple(sorted(os.sched_getaffinity(int(t)))) for t in os.listdir("/proc/self/task")}
+print(json.dumps({"cpu": cpu, "threads": sorted(cpus), "count": len(os.listdir("/proc/self/task"))}))
+"""
+
+
+def keep_to_one_cpu(setting: str) -> dict:
+    """``process.keep_to_one_cpu`` in a child with AURORA_INSTANCE_CPU=setting (it must not
+    keep the test runner to one CPU): its answer and the CPU sets of the child's threads."""
+    done = subprocess.run([sys.executable, "-c", KEEP_TO_ONE_CPU],
+                          env={**os.environ, "AURORA_INSTANCE_CPU": setting},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["count"] == 3  # the main thread and both sleepers were looked at
+    return result
+
+
+ALLOWED = sorted(os.sched_getaffinity(0))
+
+
+def test_an_instance_asked_for_a_cpu_keeps_every_thread_there() -> None:
+    cpu = ALLOWED[-1]
+    assert keep_to_one_cpu(str(cpu)) == {"cpu": cpu, "threads": [[cpu]], "count": 3}
+
+
+@pytest.mark.parametrize("setting", ["off", "9999", "first"])
+def test_off_or_a_cpu_it_may_not_use_leaves_every_cpu(setting: str) -> None:
+    assert keep_to_one_cpu(setting) == {"cpu": None, "threads": [ALLOWED], "count": 3}
+
+
+@pytest.mark.skipif(len(ALLOWED) < 2, reason="choosing among CPUs needs two of them")
+def test_auto_picks_the_cpu_that_the_fewest_instances_are_kept_to() -> None:
+    # Three stand-ins for running instances (their command line names the instance module)
+    # on every allowed CPU but the last: whatever the key's tie-break, the last is chosen.
+    target = ALLOWED[-1]
+    stand_ins = []
+    try:
+        for cpu in ALLOWED[:-1]:
+            for _ in range(3):
+                child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)",
+                                          process.INSTANCE_MODULE])
+                stand_ins.append(child)
+                os.sched_setaffinity(child.pid, {cpu})
+        assert keep_to_one_cpu("auto") == {"cpu": target, "threads": [[target]], "count": 3}
+    finally:
+        for child in stand_ins:
+            child.kill()
+            child.wait()

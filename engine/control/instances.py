@@ -29,7 +29,7 @@ from aurora.engine.probe import answers as instance_answers
 
 log = logging.getLogger("aurorad")
 
-INSTANCE_MODULE = "aurora.engine.instance.server"
+INSTANCE_MODULE = process.INSTANCE_MODULE
 
 
 class Instances(Context):

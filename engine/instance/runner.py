@@ -16,7 +16,7 @@ from aurora.engine.layout import Layout, clear_status, ensure_private_dir, read_
 from aurora.engine.probe import answers
 from aurora.engine.storage.fleet import free_port
 
-INSTANCE_MODULE = "aurora.engine.instance.server"
+INSTANCE_MODULE = process.INSTANCE_MODULE
 __all__ = ["InstanceProcess", "answers", "free_port"]
 
 
