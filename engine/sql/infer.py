@@ -7,6 +7,9 @@ and is settled at run time from SQLite's column origin or from the values.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
+
 from sqlglot import exp
 
 from aurora.engine.sql import types
@@ -925,6 +928,10 @@ def infer_params(tree: exp.Expression, catalog: Catalog, given: dict[int, int]) 
     """Types of ``$n`` parameters from the statement: casts, compared and assigned columns."""
     found: dict[int, int] = {}
     inferer = Inferer(catalog, given, {})
+    # A parameter among the operands of a comparison, IN or BETWEEN takes the type of the
+    # first of its fellow operands that has one: worked out once per operator, not once per
+    # parameter (an IN list of 30,000 parameters took seconds, each looking at all the others).
+    typed_operands: dict[int, list[tuple[exp.Expression, TypeRef]]] = {}
     for p in tree.find_all(exp.Parameter):
         n = int(p.name)
         if given.get(n) or n in found:
@@ -945,18 +952,11 @@ def infer_params(tree: exp.Expression, catalog: Catalog, given: dict[int, int]) 
         elif isinstance(parent, (exp.Limit, exp.Offset, exp.Fetch)):
             t = (types.INT8, -1)
         elif isinstance(parent, (exp.Binary, exp.In, exp.Between)):
-            scope = Scope(catalog, _enclosing_query(p))
-            others = [parent.this, *(parent.args.get("expressions") or [])]
-            if isinstance(parent, exp.Binary):
-                others.append(parent.expression)
-            if isinstance(parent, exp.Between):
-                others = [parent.this]
-            for o in others:
-                if o is p:
-                    continue
-                t = inferer.type_of(o, scope)
-                if t is not None:
-                    break
+            typed = typed_operands.get(id(parent))
+            if typed is None:
+                scope = Scope(catalog, _enclosing_query(p))
+                typed = typed_operands[id(parent)] = _first_typed_operands(inferer, scope, parent)
+            t = next((ref for o, ref in typed if o is not p), None)
         elif isinstance(parent, exp.Tuple) and isinstance(parent.parent, exp.Values):
             ins = parent.parent.parent
             if isinstance(ins, exp.Insert) and isinstance(ins.this, (exp.Schema, exp.Table)):
@@ -989,6 +989,27 @@ def infer_params(tree: exp.Expression, catalog: Catalog, given: dict[int, int]) 
                 oid = types.TEXT if oid == 0 else oid
             found[n] = oid
     return found
+
+
+def _first_typed_operands(inferer: Inferer, scope: Scope,
+                           parent: exp.Expression) -> list[tuple[exp.Expression, TypeRef]]:
+    """The first two operands of a comparison, IN or BETWEEN (only its left side) that have a
+    type, in order, with their types: a parameter takes the first's, or the second's if it
+    is the first itself."""
+    if isinstance(parent, exp.Between):
+        operands: Iterable[exp.Expression] = [parent.this]
+    else:
+        operands = itertools.chain([parent.this], parent.args.get("expressions") or [])
+        if isinstance(parent, exp.Binary):
+            operands = itertools.chain(operands, [parent.expression])
+    typed: list[tuple[exp.Expression, TypeRef]] = []
+    for o in operands:
+        t = inferer.type_of(o, scope)
+        if t is not None:
+            typed.append((o, t))
+            if len(typed) == 2:
+                break
+    return typed
 
 
 def _enclosing_query(e: exp.Expression) -> exp.Expression | None:
