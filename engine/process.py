@@ -213,11 +213,13 @@ def keep_to_one_cpu(key: str) -> int | None:
         tasks = [int(t) for t in os.listdir("/proc/self/task")]
     except OSError:
         tasks = [0]
-    try:
-        for tid in tasks:  # threads started later inherit it from the one that starts them
+    for tid in tasks:  # threads started later inherit it from the one that starts them
+        try:
             os.sched_setaffinity(tid, {cpu})
-    except OSError:
-        return None
+        except ProcessLookupError:
+            continue  # a thread that ended meanwhile
+        except OSError:
+            return None
     return cpu
 
 
