@@ -5,7 +5,8 @@
     python bench/aurora_instance.py stop HOME    # stops the instance and the fleet started there
 
 ``stop`` only stops processes whose pid files lie under HOME (those ``start`` made), and is
-safe to run when ``start`` failed half way.
+safe to run when ``start`` failed half way. As under aurorad, the writer keeps its threads to
+one CPU and the storage nodes keep off it (``AURORA_INSTANCE_CPU=off`` turns both off).
 """
 
 from __future__ import annotations
@@ -43,6 +44,12 @@ def start(home: Path, pool_mib: int, engine: str = "postgres", database: str | N
         database=database or ("" if engine == "mysql" else "postgres"),
     )
     writer.start(timeout=60)
+    # What aurorad does once a second (Supervision.place_storage_nodes): the storage nodes
+    # keep off the CPU the writer keeps its threads to.
+    cpu = process.kept_cpu(writer.record.pid) if writer.record else None
+    fleet = Fleet(layout, DEFAULT_REGION)
+    nodes = [r.pid for r in map(fleet.record, fleet.nodes()) if r is not None]
+    process.keep_off_cpus(nodes, {cpu} if cpu is not None else set())
     print(writer.port, password_file)
     return 0
 

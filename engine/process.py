@@ -22,7 +22,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -221,6 +221,38 @@ def keep_to_one_cpu(key: str) -> int | None:
         except OSError:
             return None
     return cpu
+
+
+def kept_cpu(pid: int) -> int | None:
+    """The one CPU the process ``pid`` is kept to (its first thread's affinity), else None."""
+    try:
+        cpus = os.sched_getaffinity(pid)
+    except OSError:
+        return None
+    return next(iter(cpus)) if len(cpus) == 1 else None
+
+
+def keep_off_cpus(pids: Iterable[int], cpus: set[int]) -> None:
+    """Keep every thread of the processes ``pids`` off ``cpus``, on the other CPUs this
+    process may use; on all of those when none is left. For the storage nodes, off the
+    CPUs that writer instances are kept to (see ``keep_to_one_cpu``): a node woken for a
+    commit on the writer's CPU takes that CPU from the writer, whose threads then wait,
+    holding the interpreter lock or SQLite's write lock, while the other CPU has room.
+    Threads a node starts later inherit it. Processes that are gone are passed over."""
+    try:
+        allowed = set(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return
+    target = (allowed - cpus) or allowed
+    for pid in pids:
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            with contextlib.suppress(OSError):
+                if os.sched_getaffinity(int(tid)) != target:
+                    os.sched_setaffinity(int(tid), target)
 
 
 def _least_used_cpu(allowed: list[int], key: str) -> int:

@@ -384,7 +384,8 @@ def main_page(tree: Command) -> str:
         "Which CPU an instance keeps its threads to: auto (the default: the CPU the fewest "
         "other instances of this machine are kept to), a CPU number, or off for every CPU. "
         "Its threads take turns at one Python interpreter lock, which costs far less on one "
-        "core than handed across cores."), (
+        "core than handed across cores; aurorad keeps the storage nodes off the CPUs writers "
+        "are kept to."), (
         "\\fBAURORA_SECONDARY_NICE\\fR",
         "The nice value, 0 to 19, that aurorad gives the autogroups of a global database's "
         "secondary processes (its instances, its replication process, and the storage nodes of "

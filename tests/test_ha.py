@@ -4,6 +4,7 @@ and a short bank test under a seeded chaos schedule."""
 from __future__ import annotations
 
 import itertools
+import os
 import random
 import threading
 import time
@@ -12,6 +13,8 @@ from collections.abc import Callable
 import psycopg
 import pytest
 from test_cluster_cli import poll, sql
+
+from aurora.engine import process
 
 pytestmark = pytest.mark.integration
 
@@ -143,8 +146,23 @@ def test_the_endpoint_says_why_when_no_writer_can_take_a_connection(aurora):
     poll(lambda: try_write(uri, "SELECT 1"), 20, "the writer endpoint to serve again")
 
 
+def nodes_keep_off_the_writers_cpu(aurora, cluster: str) -> bool:
+    """The writer keeps its threads to one CPU, and no thread of a storage node may run there
+    (aurorad places them once a second); always true on a machine of one CPU."""
+    if len(os.sched_getaffinity(0)) < 2:
+        return True
+    writer = next(i for i in aurora.json("describe", cluster)["instances"] if i["role"] == "writer")
+    cpu = writer["pid"] and process.kept_cpu(writer["pid"])
+    if cpu is None:
+        return False
+    nodes = [process.read_pid_file(pid.parent) for pid in aurora.home.glob("regions/*/nodes/*/pid")]
+    assert len(nodes) == 6 and all(nodes)
+    return not any(cpu in os.sched_getaffinity(int(t)) for r in nodes for t in os.listdir(f"/proc/{r.pid}/task"))
+
+
 def test_killed_writer_fails_over_automatically(aurora):
     aurora.ok("create", "auto", "--replicas", "1")
+    poll(lambda: nodes_keep_off_the_writers_cpu(aurora, "auto"), 10, "the storage nodes to keep off the writer's CPU")
     writer_uri = aurora.json("endpoints", "auto")["writer"]["uri"]
     sql(writer_uri, "CREATE TABLE t (n int)")
     for n in range(50):
@@ -161,6 +179,8 @@ def test_killed_writer_fails_over_automatically(aurora):
     poll(lambda: {i["id"]: (i["role"], i["status"]) for i in aurora.json("describe", "auto")["instances"]}
          == {"auto-instance-1": ("reader", "available"), "auto-instance-2": ("writer", "available")},
          20, "the killed writer to come back as a reader")
+    # The new writer keeps to a CPU of its own (the other one, on two), and the nodes follow.
+    poll(lambda: nodes_keep_off_the_writers_cpu(aurora, "auto"), 10, "the storage nodes to keep off the new writer's CPU")
 
 
 def test_writer_without_readers_is_restarted(aurora):

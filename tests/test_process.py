@@ -130,3 +130,36 @@ def test_auto_picks_the_cpu_that_the_fewest_instances_are_kept_to() -> None:
         for child in stand_ins:
             child.kill()
             child.wait()
+
+
+@pytest.fixture
+def two_threads() -> Iterator[subprocess.Popen]:
+    """A process with two threads, as a storage node has (its loop and its sync thread)."""
+    child = subprocess.Popen([sys.executable, "-c", "import threading, time; "
+                              "threading.Thread(target=time.sleep, args=(60,)).start(); time.sleep(60)"])
+    try:
+        deadline = time.monotonic() + 10
+        while len(os.listdir(f"/proc/{child.pid}/task")) < 2:
+            assert time.monotonic() < deadline, "the child's second thread did not start"
+            time.sleep(0.01)
+        yield child
+    finally:
+        child.kill()
+        child.wait()
+
+
+def thread_cpus(pid: int) -> set[tuple[int, ...]]:
+    return {tuple(sorted(os.sched_getaffinity(int(t)))) for t in os.listdir(f"/proc/{pid}/task")}
+
+
+@pytest.mark.skipif(len(ALLOWED) < 2, reason="keeping off a CPU needs another one")
+def test_storage_nodes_keep_off_the_writers_cpus_while_one_is_left(two_threads: subprocess.Popen) -> None:
+    pid = two_threads.pid
+    assert process.kept_cpu(pid) is None  # free to run everywhere
+    process.keep_off_cpus([pid], {ALLOWED[0]})
+    assert thread_cpus(pid) == {tuple(ALLOWED[1:])}  # every thread, not only the first
+    assert process.kept_cpu(pid) == (ALLOWED[1] if len(ALLOWED) == 2 else None)
+    process.keep_off_cpus([pid], set(ALLOWED))  # nothing would be left: every CPU again
+    assert thread_cpus(pid) == {tuple(ALLOWED)}
+    process.keep_off_cpus([pid, 2**22 + 7], set())  # a process that is gone is passed over
+    assert thread_cpus(pid) == {tuple(ALLOWED)}

@@ -69,6 +69,7 @@ class Context:
         self._node_down_since: dict[tuple[str, str], float] = {}
         self._unsafe_logged: dict[tuple[str, str], bool] = {}
         self._told: dict[tuple[str, str], float] = {}  # when a reader was last told where the writer is
+        self._nodes_placed = 0.0  # when the storage nodes were last kept off the writers' CPUs
         self._weighed_at = 0.0  # when the CPU weights of the regions' processes were last set (globaldb.py)
         self._weights_set = True  # some process may have a lower CPU weight (globaldb.weigh_regions)
         self.node_repair_after = float(os.environ.get("AURORA_NODE_REPAIR_AFTER", "10"))

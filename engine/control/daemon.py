@@ -73,6 +73,7 @@ async def serve(layout: Layout) -> None:
         nonlocal fork_server_checked
         cp.supervise_once()
         cp.supervise_fleet()
+        cp.place_storage_nodes()
         cp.supervise_globals()
         cp.supervise_backups()
         cp.supervise_ml()

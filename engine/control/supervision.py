@@ -114,6 +114,39 @@ class Supervision(Context):
         self.events.add(name, f"DB instance {what}: {instance_id}", source=instance_id, event_id="RDS-EVENT-0006")
         self.spawn_instance(spec, inst)
 
+    def place_storage_nodes(self) -> None:
+        """Keep the storage nodes off the CPUs that writer instances are kept to (each
+        instance keeps its threads to one CPU, ``process.keep_to_one_cpu``), once a second:
+        a node started since (a restart, a replacement) and a writer that moved (a failover)
+        are caught up within a second. A node woken for a commit on the writer's CPU took it
+        from the writer, whose threads then waited holding the interpreter lock or SQLite's
+        write lock: TPC-B and sysbench read-write ran about 30% faster with the nodes on
+        the other core (2 cores, alternating runs)."""
+        if time.monotonic() - self._nodes_placed < 1.0:
+            return
+        self._nodes_placed = time.monotonic()
+        writers: set[int] = set()
+        regions: set[str] = set()
+        for spec in self.store.all():
+            regions.add(spec.region)
+            if spec.stopped:
+                continue
+            for inst in spec.instances:
+                if inst.role != "writer" or inst.stopped or inst.paused:
+                    continue
+                record = self.instance_record(spec, inst)
+                if record is not None and record.alive() and (cpu := process.kept_cpu(record.pid)) is not None:
+                    writers.add(cpu)
+        nodes = []
+        for region in regions:
+            fleet = self.fleet(region)
+            with contextlib.suppress(errors.AuroraError, OSError):  # no fleet there (yet)
+                for node_id in fleet.nodes():
+                    record = fleet.record(node_id)
+                    if record is not None and record.alive():
+                        nodes.append(record.pid)
+        process.keep_off_cpus(nodes, writers)
+
     def supervise_fleet(self) -> None:
         """Replace a storage node that has been down longer than the repair threshold (unless
         its AZ is failed on purpose) with a new node in the same AZ, which copies the lost
