@@ -47,8 +47,7 @@ def start(home: Path, pool_mib: int, engine: str = "postgres", database: str | N
     # What aurorad does once a second (Supervision.place_storage_nodes): the storage nodes
     # keep off the CPU the writer keeps its threads to.
     cpu = process.kept_cpu(writer.record.pid) if writer.record else None
-    fleet = Fleet(layout, DEFAULT_REGION)
-    nodes = [r.pid for r in map(fleet.record, fleet.nodes()) if r is not None]
+    nodes = [n.pid for n in Fleet(layout, DEFAULT_REGION).status() if n.up and n.pid]
     process.keep_off_cpus(nodes, {cpu} if cpu is not None else set())
     print(writer.port, password_file)
     return 0

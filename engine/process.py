@@ -209,18 +209,7 @@ def keep_to_one_cpu(key: str) -> int | None:
             return None
         if cpu not in allowed:
             return None
-    try:
-        tasks = [int(t) for t in os.listdir("/proc/self/task")]
-    except OSError:
-        tasks = [0]
-    for tid in tasks:  # threads started later inherit it from the one that starts them
-        try:
-            os.sched_setaffinity(tid, {cpu})
-        except ProcessLookupError:
-            continue  # a thread that ended meanwhile
-        except OSError:
-            return None
-    return cpu
+    return cpu if _keep_threads(os.getpid(), {cpu}) else None
 
 
 def kept_cpu(pid: int) -> int | None:
@@ -234,25 +223,34 @@ def kept_cpu(pid: int) -> int | None:
 
 def keep_off_cpus(pids: Iterable[int], cpus: set[int]) -> None:
     """Keep every thread of the processes ``pids`` off ``cpus``, on the other CPUs this
-    process may use; on all of those when none is left. For the storage nodes, off the
-    CPUs that writer instances are kept to (see ``keep_to_one_cpu``): a node woken for a
-    commit on the writer's CPU takes that CPU from the writer, whose threads then wait,
-    holding the interpreter lock or SQLite's write lock, while the other CPU has room.
-    Threads a node starts later inherit it. Processes that are gone are passed over."""
+    process may use; on all of those when none is left (the storage nodes off the writers'
+    CPUs: ``Supervision.place_storage_nodes``). Processes that are gone are passed over."""
     try:
         allowed = set(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         return
     target = (allowed - cpus) or allowed
     for pid in pids:
+        _keep_threads(pid, target)
+
+
+def _keep_threads(pid: int, cpus: set[int]) -> bool:
+    """Give every thread of ``pid`` the CPUs ``cpus`` (threads started later inherit them
+    from the one that starts them). False when the kernel refused; a thread or a process
+    that ended meanwhile is passed over."""
+    try:
+        tasks = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        tasks = [pid]
+    for tid in tasks:
         try:
-            tasks = os.listdir(f"/proc/{pid}/task")
-        except OSError:
+            if os.sched_getaffinity(tid) != cpus:
+                os.sched_setaffinity(tid, cpus)
+        except ProcessLookupError:
             continue
-        for tid in tasks:
-            with contextlib.suppress(OSError):
-                if os.sched_getaffinity(int(tid)) != target:
-                    os.sched_setaffinity(int(tid), target)
+        except OSError:
+            return False
+    return True
 
 
 def _least_used_cpu(allowed: list[int], key: str) -> int:
@@ -268,10 +266,9 @@ def _least_used_cpu(allowed: list[int], key: str) -> int:
             with open(f"/proc/{entry.name}/cmdline", "rb") as f:
                 if INSTANCE_MODULE.encode() not in f.read(512):
                     continue
-            cpus = os.sched_getaffinity(int(entry.name))
         except OSError:
             continue  # gone, or not ours to look at
-        if len(cpus) == 1 and (cpu := next(iter(cpus))) in counts:
+        if (cpu := kept_cpu(int(entry.name))) in counts:
             counts[cpu] += 1
     fewest = min(counts.values())
     candidates = [cpu for cpu in allowed if counts[cpu] == fewest]

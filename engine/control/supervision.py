@@ -137,14 +137,10 @@ class Supervision(Context):
                 record = self.instance_record(spec, inst)
                 if record is not None and record.alive() and (cpu := process.kept_cpu(record.pid)) is not None:
                     writers.add(cpu)
-        nodes = []
+        nodes: list[int] = []
         for region in regions:
-            fleet = self.fleet(region)
             with contextlib.suppress(errors.AuroraError, OSError):  # no fleet there (yet)
-                for node_id in fleet.nodes():
-                    record = fleet.record(node_id)
-                    if record is not None and record.alive():
-                        nodes.append(record.pid)
+                nodes += [n.pid for n in self.fleet(region).status() if n.up and n.pid]
         process.keep_off_cpus(nodes, writers)
 
     def supervise_fleet(self) -> None:
