@@ -173,9 +173,11 @@ class SqlSession(Protocol):
     ``transaction_status`` must be exact after every call: the front end itself sends BEGIN,
     COMMIT and ROLLBACK for the implicit transaction of a multi-statement simple query.
     ``Prepared.columns`` is set for every statement that returns rows, RETURNING included.
-    Optional hooks the front end uses when present: ``set_notice_handler(fn)`` and
+    Optional hooks the front end uses when present: ``set_notice_handler(fn)``,
     ``cursor_columns(name) -> list[Column] | None`` (the columns of a cursor made by SQL
-    ``DECLARE``, which a client may Describe as a portal by that name).
+    ``DECLARE``, which a client may Describe as a portal by that name) and
+    ``query_again(sql, params) -> StatementResult | None`` (``execute`` for a prepared
+    statement's text outside an implicit block, None when it must go through ``execute``).
     """
 
     @property

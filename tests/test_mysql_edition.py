@@ -334,6 +334,29 @@ def test_transactions_hold_writers_back_only_from_their_first_write_or_locking_r
             oc.execute("ALTER TABLE counters ADD COLUMN note VARCHAR(10) DEFAULT 'x'")
             rc.execute("SELECT note FROM counters WHERE id = %s", (1,))
             assert rc.fetchall() == [("x",)]
+
+            # In a transaction, a query run again reads the transaction's snapshot (REPEATABLE
+            # READ), and its error undoes only itself.
+            scaled = "SELECT (v + 2) * %s FROM counters WHERE id = %s"
+            reader.start_transaction()
+            for _ in range(3):
+                rc.execute("SELECT v FROM counters WHERE id = %s", (1,))
+                assert rc.fetchall() == [(0,)]
+                rc.execute(scaled, (2, 1))
+                assert rc.fetchall() == [(4,)]
+            oc.execute("UPDATE counters SET v = 5 WHERE id = 1")
+            rc.execute("SELECT v FROM counters WHERE id = %s", (1,))
+            assert rc.fetchall() == [(0,)]
+            with pytest.raises(mysql.connector.Error) as failed:
+                rc.execute(scaled, (2**62, 1))
+                rc.fetchall()
+            assert failed.value.errno == 1264
+            rc.execute(scaled, (3, 1))
+            assert rc.fetchall() == [(6,)]
+            reader.commit()
+            rc.execute("SELECT v FROM counters WHERE id = %s", (1,))
+            assert rc.fetchall() == [(5,)]
+            oc.execute("UPDATE counters SET v = 0 WHERE id = 1")
     finally:
         reader.close()
 

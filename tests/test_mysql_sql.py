@@ -971,6 +971,52 @@ def test_sysbench_statements_and_cache(m):
     assert m.stats["hits"] >= 190
 
 
+def test_a_query_run_again_goes_straight_to_its_plan_with_mysqls_rules(instance, m):
+    """A prepared statement's query run again inside a transaction goes straight to the
+    session's cached plan (MySqlSession._query_again), not the whole way through the
+    dialect: the same rows and FOUND_ROWS(); an error undoes only that statement and the
+    transaction goes on (MySQL's rule); with autocommit off the first query still opens the
+    transaction; a query whose values the dialect converts (a TIMESTAMP, shown in the
+    session's zone) takes the whole way."""
+    m.execute("CREATE TABLE t (id INT PRIMARY KEY, v BIGINT, ts TIMESTAMP)")
+    m.execute("INSERT INTO t VALUES (1, 10, '2020-01-02 03:04:05'), (2, 20, NULL), (3, 30, NULL)")
+    q, above, scaled, flag = ("SELECT v FROM t WHERE id = ?", "SELECT v FROM t WHERE id > ?",
+                              "SELECT v * ? FROM t WHERE id = ?", "SELECT ts FROM t WHERE id = ?")
+    m.execute("BEGIN")
+    for _ in range(2):  # translated and planned, then found in both caches as this text
+        assert rows(m, q, 1) == [(10,)]
+        assert rows(m, above, 2) == [(30,)]
+        assert rows(m, scaled, 2, 1) == [(20,)]
+        assert rows(m, flag, 1) == [(dt.datetime(2020, 1, 2, 3, 4, 5),)]
+    whole: list[str] = []
+    real = m.pg.execute
+
+    def counting(sql, params=()):
+        whole.append(sql)
+        return real(sql, params)
+
+    m.pg.execute = counting
+    assert rows(m, q, 2) == [(20,)]
+    assert rows(m, above, 1) == [(20,), (30,)]
+    assert whole == []
+    assert rows(m, "SELECT FOUND_ROWS()") == [(2,)]
+    whole.clear()
+    with pytest.raises(SqlError) as failed:
+        m.execute(scaled, (2**62, 1))
+    assert failed.value.errno == 1264 and m.transaction_status == "T"
+    assert rows(m, scaled, 3, 3) == [(90,)]
+    assert rows(m, flag, 2) == [(None,)] and len(whole) == 1
+    m.execute("UPDATE t SET v = 11 WHERE id = 1")
+    assert rows(m, q, 1) == [(11,)]
+    m.execute("COMMIT")
+    m.execute("SET autocommit = 0")
+    whole.clear()
+    assert rows(m, q, 1) == [(11,)] and m.transaction_status == "T"
+    assert whole == ["BEGIN", 'SELECT "v" FROM "t" WHERE "id" = $1']
+    assert rows(m, q, 3) == [(30,)] and len(whole) == 2
+    m.execute("ROLLBACK")
+
+
 def test_sysbench_prepared_mode(m):
     m.execute(SBTEST)
     m.execute("INSERT INTO sbtest1 (k, c, pad) VALUES " + ", ".join(

@@ -612,6 +612,64 @@ def test_autocommit_queries_keep_one_read_transaction_while_nothing_is_committed
         vfs.close()
 
 
+def test_a_query_run_again_goes_straight_to_its_plan_only_while_nothing_moved() -> None:
+    """``Session.query_again`` (a prepared query's text run again) runs the cached plan in the
+    kept read transaction while no commit came since its snapshot; a commit, DDL, a block
+    that renews its snapshot per statement or a failed block send the query back to
+    ``execute`` (None: nothing ran), which then sees the new state. In a block on one
+    snapshot it runs too, and its error fails the block as any other statement's."""
+    from aurora.engine.sqlapi import SqlError
+
+    vfs = VolumeVFS(GatedStore(), {"app": 1})
+    try:
+        a, b = vfs_session(vfs), vfs_session(vfs)
+        a.execute("CREATE TABLE t (id int PRIMARY KEY, v int)")
+        a.execute("INSERT INTO t VALUES (1, 0), (2, 5)")
+        q = "SELECT v FROM t WHERE id = $1"
+        assert b.query_again(q, [1]) is None  # never planned
+        for _ in range(2):  # planned, then found in the plan cache as this text
+            assert b.execute(q, [1]).rows == [(0,)]
+        hits = b.stats["hits"]
+        for _ in range(3):
+            assert b.query_again(q, [2]).rows == [(5,)]
+            assert b.conn.in_transaction and b.transaction_status == "I"
+        assert b.stats["hits"] == hits + 3
+
+        a.execute("UPDATE t SET v = v + 1")
+        assert b.query_again(q, [1]) is None and not b.conn.in_transaction
+        assert b.execute(q, [1]).rows == [(1,)]
+        assert b.query_again(q, [1]).rows == [(1,)]
+        a.execute("ALTER TABLE t ADD COLUMN w int DEFAULT 7")
+        assert b.query_again(q, [1]) is None
+        assert b.execute("SELECT v, w FROM t WHERE id = $1", [1]).rows == [(1, 7)]
+        for _ in range(2):  # the new schema's plan
+            assert b.execute(q, [1]).rows == [(1,)]
+        assert b.query_again("UPDATE t SET v = 0 WHERE id = $1", [1]) is None  # not a query
+        assert b.query_again(q, [1]).rows == [(1,)]
+
+        b.execute("BEGIN")  # READ COMMITTED: each statement takes the newest snapshot
+        assert b.execute(q, [1]).rows == [(1,)]
+        assert b.query_again(q, [1]) is None
+        b.execute("COMMIT")
+        a.execute("UPDATE t SET v = 0 WHERE id = 2")
+        ratio = "SELECT 10 / v FROM t WHERE id = $1"
+        b.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")  # one snapshot (and the write lock)
+        for _ in range(2):
+            assert b.execute(ratio, [1]).rows == [(10,)]
+        assert b.query_again(ratio, [1]).rows == [(10,)]
+        with pytest.raises(SqlError) as failed:
+            b.query_again(ratio, [2])
+        assert failed.value.sqlstate == "22012" and b.transaction_status == "E"
+        assert b.query_again(ratio, [1]) is None  # a failed block takes only ROLLBACK
+        b.execute("ROLLBACK")
+        assert b.execute(q, [1]).rows == [(1,)]
+        b.close()
+        a.close()
+        assert vfs.pool.oldest_snapshot() is None
+    finally:
+        vfs.close()
+
+
 def test_a_reader_session_keeps_its_read_transaction_and_pins_nothing_while_idle(
     writer_and_reader: tuple[VolumeVFS, VolumeVFS],
 ) -> None:

@@ -83,3 +83,15 @@ class CountingSession(Session):
             raise
         self._activity.statement(result.tag, time.perf_counter() - started)
         return result
+
+    def query_again(self, sql: str, params: Sequence[object] = ()) -> StatementResult | None:
+        if not self._counting:
+            return super().query_again(sql, params)
+        try:
+            result = super().query_again(sql, params)
+        except SqlError as e:
+            self._activity.failed(e.sqlstate)
+            raise
+        if result is not None:
+            self._activity.statement(result.tag, 0.0)  # a query: its time is not counted
+        return result

@@ -140,6 +140,7 @@ class Backend:
         admit: Admit | None = None,
     ) -> None:
         self.session = session
+        self._query_again = getattr(session, "query_again", None)
         self._admit = admit
         self._receive = receive
         self._send = send
@@ -660,7 +661,14 @@ class Backend:
         if result is None:
             if not self._sync_follows():
                 self._begin_implicit(portal.statement.sql)
-            result = self.execute(portal.statement.sql, portal.params)
+            # A plain query run before goes straight to the session's plan (pgbench -S)
+            again = None
+            if self._query_again is not None and not self._implicit:
+                again = self.call(self._query_again, portal.statement.sql, portal.params)
+            if isinstance(again, StatementResult):
+                result = again
+            else:
+                result = self.execute(portal.statement.sql, portal.params)
             if result.copy is not None:
                 self._send_result(result, extended=True)
                 return

@@ -362,10 +362,7 @@ class Session:
                 "25P02",
                 "current transaction is aborted, commands ignored until end of transaction block",
             )
-        self._stmt_time = None
-        datetime_in.set_order(self.settings.values.get("DateStyle", ""))
-        interval.set_style(self.settings.values.get("IntervalStyle", ""))
-        datetime_in.NOW.set(self.statement_time)
+        self._begin_statement()
         try:
             if self._held:
                 self.refresh_read()
@@ -389,24 +386,78 @@ class Session:
         except BaseException as e:
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
                 raise
-            err = to_sql_error(e, self._serialization, self.conn)
-            self._schema_seen = None
-            self._held = False  # (a kept read transaction is rolled back below)
-            if err.sqlstate in ("57014", "40001"):  # the session stopped it: say why
-                err = self._stop_error() or err
-            if self._status == "T":
-                self._status = "E"
-            elif self._status == "I" and self.conn.in_transaction:
-                # A failed statement outside a block must not leave SQLite's transaction open.
-                with contextlib.suppress(apsw.Error):
-                    self.conn.execute("ROLLBACK")
-            if self.catalog.temp:
-                temp.after_rollback(self)
-            raise err from None
+            raise self._failed(e) from None
         finally:
             self._interrupted = False
             self._timeout_hit = False
             self._lock_timed_out = False
+
+    def query_again(self, sql: str, params: Sequence[object] = ()) -> StatementResult | None:
+        """``execute`` for a plain query (no write, lock, trigger, sequence or service) that
+        ran before as this very text, a prepared statement's: straight to its cached plan,
+        without the checks ``execute`` makes for every other statement, none of which can
+        apply. Outside a block only in the read transaction kept open since (no commit came
+        since its snapshot, so neither the schema nor the plan moved); in a block that reads
+        on its one snapshot. None when it must go through ``execute`` (nothing ran)."""
+        exact = self._exact.get(sql)
+        if exact is None:
+            return None
+        key, plan, lits = exact
+        if plan.columns is None or self._cache.get(key) is not plan or not self._plain(plan, sql):
+            return None
+        status = self._status
+        if status == "I":
+            snapshot = self._snapshot
+            if not self._held or snapshot is None or self.temp_on_commit:
+                return None
+            if not snapshot.resume():  # a commit came: execute() begins a new one
+                self.release_read()
+                return None
+        elif (status != "T" or self._deferred_begin is not None or self._check_schema
+              or self._txn_read_only or (self.renew_reads and (self._reading or self._reading_only))):
+            return None
+        self._begin_statement()
+        self._queried = True
+        self.stats["hits"] += 1
+        try:
+            result = self._run(plan, params, lits)
+            if status == "I":
+                self.park_read()
+            return result
+        except BaseException as e:
+            if isinstance(e, (KeyboardInterrupt, SystemExit)):
+                raise
+            raise self._failed(e) from None
+        finally:
+            self._interrupted = False
+            self._timeout_hit = False
+            self._lock_timed_out = False
+
+    def _begin_statement(self) -> None:
+        """What every statement starts with: its own statement time, the session's date
+        order and interval style for the conversions it makes."""
+        self._stmt_time = None
+        values = self.settings.values
+        datetime_in.set_order(values.get("DateStyle", ""))
+        interval.set_style(values.get("IntervalStyle", ""))
+        datetime_in.NOW.set(self.statement_time)
+
+    def _failed(self, e: BaseException) -> SqlError:
+        """A statement failed with ``e``: the session's state after it, and the error to raise."""
+        err = to_sql_error(e, self._serialization, self.conn)
+        self._schema_seen = None
+        self._held = False  # (a kept read transaction is rolled back below)
+        if err.sqlstate in ("57014", "40001"):  # the session stopped it: say why
+            err = self._stop_error() or err
+        if self._status == "T":
+            self._status = "E"
+        elif self._status == "I" and self.conn.in_transaction:
+            # A failed statement outside a block must not leave SQLite's transaction open.
+            with contextlib.suppress(apsw.Error):
+                self.conn.execute("ROLLBACK")
+        if self.catalog.temp:
+            temp.after_rollback(self)
+        return err
 
     _timeout_hit = False
     renew_reads = True
@@ -1346,6 +1397,12 @@ class Session:
         that an autocommit statement's own transaction costs (seven VFS callbacks, each
         taking the GIL): select-only pgbench and sysbench point selects ran about 20%
         faster. A session with ON COMMIT temp tables ends each statement's transaction."""
+        return self._plain(plan, sql) and not self.temp_on_commit
+
+    @staticmethod
+    def _plain(plan: Plan, sql: str) -> bool:
+        """A plain query: no write, row lock, sequence, trigger or PL/pgSQL function, catalog
+        table to fill or service to call (asked once per plan)."""
         ok = plan.reads_only
         if ok is None:
             ok = plan.reads_only = (
@@ -1353,7 +1410,7 @@ class Session:
                 and not (plan.guarded or plan.external or plan.touches_catalog or plan.empty_catalogs)
                 and _LOCKS_OR_WRITES.search(sql) is None
             )
-        return ok and not self.temp_on_commit
+        return ok
 
     def refresh_read(self) -> None:
         """Before a statement: the kept read transaction goes on if no commit came since its

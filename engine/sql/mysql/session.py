@@ -197,6 +197,16 @@ class MySqlSession:
             raise self._error(e, sql) from None
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> StatementResult:
+        entry = self._exact.get(sql)
+        if (
+            entry is not None
+            and entry.again
+            and (self._autocommit or self.pg.transaction_status == "T")
+            and self.pg.catalog.version == self._schema_version
+        ):
+            result = self._query_again(entry, sql, params)
+            if result is not None:
+                return result
         # a text translated before is DML (a prepared statement's, mostly): no need to read it
         word = "select" if sql in self._exact or sql in self._prepared else lexer.first_word(sql)
         if word != "show":
@@ -216,6 +226,28 @@ class MySqlSession:
             with contextlib.suppress(Exception):
                 pg.park_read()  # (the session's own statement ended it already if it failed)
             raise self._error(e, sql, params) from None
+
+    def _query_again(
+        self, entry: Translation, sql: str, params: Sequence[object]
+    ) -> StatementResult | None:
+        """A plain query that ran before as this text (a prepared statement's), straight to
+        the session's cached plan (``Session.query_again``); None when it must take the
+        whole way (nothing ran)."""
+        pg = self.pg
+        in_block = pg.transaction_status != "I"
+        self.warnings = []
+        try:
+            r = pg.query_again(entry.parts[0], params)
+        except BaseException as e:
+            if isinstance(e, (KeyboardInterrupt, SystemExit)):
+                raise
+            if in_block:  # a failed read changed nothing: the transaction goes on (_guarded)
+                pg.resume_after_error()
+            raise self._error(e, sql, params) from None
+        if r is None:
+            return None
+        self.stats["hits"] += 1
+        return self._query_result(entry, r, [])
 
     def _statement(self, word: str, sql: str, params: Sequence[object]) -> StatementResult:
         if word in _DML:
@@ -598,25 +630,14 @@ class MySqlSession:
     ) -> StatementResult:
         pg = self.pg
         if entry.kind == "select":
-            r = pg.execute(text, params)
-            self.found_rows = len(r.rows)
-            self.row_count = -1
-            cols = self._columns(entry, r.columns or [], raw)
-            converted = entry.converted
-            if converted is None or converted[0] is not r.columns:  # once per column list
-                found = r.columns or []
-                converted = (r.columns, [i for i, c in enumerate(found) if c.type_oid == BOOL],
-                             [i for i, c in enumerate(found) if c.type_oid == TIMESTAMPTZ])
-                entry.converted = converted
-            idx, zoned = converted[1], converted[2]
-            if idx:
-                r.rows = [
-                    tuple(int(v) if i in idx and v is not None else v for i, v in enumerate(row))
-                    for row in r.rows
-                ]
-            if zoned:  # a TIMESTAMP is shown as the wall time of the reader's zone
-                r.rows = _in_zone(r.rows, zoned, self.zone)
-            r.columns = cols  # the session's result, made for this run: ours now
+            r = self._query_result(entry, pg.execute(text, params), raw)
+            # Run again as it is, the text may go straight to the session's plan: a plain
+            # query on SQLite, whose values come back as they are and no @variable in it.
+            entry.again = (
+                not (entry.slots or entry.direct or entry.dynamic or entry.locks)
+                and not entry.converted[1] and not entry.converted[2]  # type: ignore[index]
+                and (entry.zoned_params == [] or not entry.nparams)
+            )
             return r
         self._wrote = True
         auto_col: str | None = None
@@ -671,6 +692,29 @@ class MySqlSession:
         self.row_count = affected
         return StatementResult(r.tag, None, [], affected_rows=affected, insert_id=insert_id,
                                warnings=len(self.warnings), info=info)
+
+    def _query_result(self, entry: Translation, r: StatementResult, raw: list[str]) -> StatementResult:
+        """The session's result of a query as MySQL's: its columns, booleans as numbers, a
+        TIMESTAMP in the reader's zone; FOUND_ROWS() and ROW_COUNT() after it."""
+        self.found_rows = len(r.rows)
+        self.row_count = -1
+        cols = self._columns(entry, r.columns or [], raw)
+        converted = entry.converted
+        if converted is None or converted[0] is not r.columns:  # once per column list
+            found = r.columns or []
+            converted = (r.columns, [i for i, c in enumerate(found) if c.type_oid == BOOL],
+                         [i for i, c in enumerate(found) if c.type_oid == TIMESTAMPTZ])
+            entry.converted = converted
+        idx, zoned = converted[1], converted[2]
+        if idx:
+            r.rows = [
+                tuple(int(v) if i in idx and v is not None else v for i, v in enumerate(row))
+                for row in r.rows
+            ]
+        if zoned:  # a TIMESTAMP is shown as the wall time of the reader's zone
+            r.rows = _in_zone(r.rows, zoned, self.zone)
+        r.columns = cols  # the session's result, made for this run: ours now
+        return r
 
     def _columns(self, entry: Translation, cols: list[Column], raw: list[str]) -> list[Column]:
         cached = entry.described

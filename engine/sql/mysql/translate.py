@@ -65,6 +65,7 @@ class Translation:
     # (index, is a TIMESTAMP's) of the parameters the session types timestamp / timestamptz
     zoned_params: list[tuple[int, bool]] | None = None
     locks: bool = False  # a locking read (FOR UPDATE, FOR SHARE, LOCK IN SHARE MODE)
+    again: bool = False  # a plain query that may go straight to the session's plan (_query_again)
 
 
     def text(self, lits: list[str]) -> str:
