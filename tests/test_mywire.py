@@ -722,6 +722,35 @@ def test_binary_execute_reuses_the_previous_types(server: Running) -> None:
     assert raw.command(b"\x0e")[0] == 0  # COM_PING still answered in order
 
 
+def test_commands_arrive_whole_pipelined_or_in_pieces(server: Running) -> None:
+    """A command that arrives alone in one receive (the usual case, read without buffering),
+    two in one send, and one in pieces with the next command behind it: each is answered,
+    in order."""
+    raw = RawClient(server.port)
+
+    def frame(payload: bytes) -> bytes:
+        return len(payload).to_bytes(3, "little") + b"\x00" + payload
+
+    def value() -> bytes:
+        rows = [raw.read()[0] for _ in range(5)]  # count, definition, EOF, row, EOF
+        assert rows[0] == b"\x01" and rows[2][0] == rows[4][0] == 0xFE, rows
+        return rows[3][1:]
+
+    raw.write(b"\x03SELECT 'alone'")
+    assert value() == b"alone"
+    raw.sock.sendall(frame(b"\x03SELECT 'first'") + frame(b"\x03SELECT 'second'"))
+    assert value() == b"first" and value() == b"second"
+    data = frame(b"\x03SELECT 'pieces'") + frame(b"\x0e")  # then COM_PING
+    for i in range(0, len(data), 5):
+        raw.sock.sendall(data[i : i + 5])
+        time.sleep(0.002)
+    assert value() == b"pieces"
+    assert raw.read()[0][0] == 0x00  # the ping's OK
+    raw.write(b"\x03SELECT 'whole again'")
+    assert value() == b"whole again"
+    raw.sock.close()
+
+
 def test_field_list_set_option_and_eof_packets(server: Running) -> None:
     with server.connect(autocommit=True) as conn, conn.cursor() as cur:
         cur.execute("CREATE TABLE fl (id INT, name VARCHAR(10))")

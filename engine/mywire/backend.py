@@ -169,12 +169,14 @@ class Backend:
                 )
             )
 
-    def end_of_rows(self, warnings: int = 0, more: bool = False) -> None:
+    def end_of_rows(self, warnings: int = 0, more: bool = False, status: int | None = None) -> None:
         """The packet after column definitions or rows: EOF, or OK (0xFE) with DEPRECATE_EOF."""
+        if status is None:
+            status = self.status(more)
         if self.deprecate_eof:
-            self.emit(_end_of_rows(self.status(more), warnings))
+            self.emit(_end_of_rows(status, warnings))
         else:
-            self.emit(p.eof_packet(self.status(more), warnings))
+            self.emit(p.eof_packet(status, warnings))
 
     def send_error(self, err: SqlError) -> None:
         errno, sqlstate = mysql_error(err)
@@ -289,10 +291,11 @@ class Backend:
         self._out.append(head)
         self._out_size += len(head)
         self._seq = (self._seq + len(columns) + 1) & 0xFF
+        status = self.status(more)  # (the rows are all there: it is the same at their end)
         if not self.deprecate_eof:
-            self.emit(p.eof_packet(self.status(more)))
+            self.emit(p.eof_packet(status))
         self._emit_rows(result.rows, t.binary_row if binary else t.text_row, encoders)
-        self.end_of_rows(result.warnings, more)
+        self.end_of_rows(result.warnings, more, status)
 
     def _result_head(self, columns: list[Column], binary: bool) -> tuple[bytes, list[t.Encoder]]:
         """The framed column count and definitions of a result, and its cell encoders: made

@@ -410,17 +410,25 @@ class Connection:
 
     def _receive_packet(self) -> Packet | None:
         """The next command packet after authentication; None when the client has gone."""
+        packets = self._packets
         while True:
-            packet = self._packets.next()
-            if packet is not None:
-                return packet
+            if packets.pending():
+                packet = packets.next()
+                if packet is not None:
+                    return packet
             try:
                 data = self._sock.recv(READ_CHUNK)
             except (OSError, ssl.SSLError, ValueError):
                 return None
             if not data:
                 return None
-            self._packets.feed(data)
+            # The usual command: one whole packet in one receive, nothing buffered before it
+            n = len(data)
+            if n > 4 and not packets.pending():
+                length = data[0] | data[1] << 8 | data[2] << 16
+                if length + 4 == n and length < p.MAX_CHUNK and length <= packets.limit:
+                    return data[4:], data[3]
+            packets.feed(data)
 
     def _error_quietly(self, errno: int, sqlstate: str, message: str) -> None:
         if self._closing:
