@@ -600,9 +600,10 @@ def _make_char_decoder(n: int, pad: bool) -> Decoder:
     trailing spaces past n that their length check let in (PostgreSQL truncates them)."""
 
     def dec(v: object) -> object:
-        v = _dec_text(v)
-        if not isinstance(v, str):
-            return v
+        if type(v) is not str:  # (a string, nearly always: no second call for it)
+            v = _dec_text(v)
+            if not isinstance(v, str):
+                return v
         if len(v) > n:
             v = v[:n]
         return v.ljust(n) if pad else v
