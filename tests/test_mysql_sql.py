@@ -1017,6 +1017,26 @@ def test_a_query_run_again_goes_straight_to_its_plan_with_mysqls_rules(instance,
     m.execute("ROLLBACK")
 
 
+def test_char_values_lose_their_trailing_spaces_as_in_mysql(m):
+    """MySQL pads a CHAR value to its length and strips the padding when it reads it: what
+    comes back, what = compares and what LENGTH() and CONCAT() see has no trailing spaces,
+    however it was written (VALUES, a parameter, INSERT ... SELECT, ON DUPLICATE KEY UPDATE,
+    UPDATE). A VARCHAR keeps them; a value too long is still refused (1406)."""
+    m.execute("CREATE TABLE codes (id INT PRIMARY KEY, c CHAR(5), v VARCHAR(5))")
+    m.execute("INSERT INTO codes VALUES (1, 'cd   ', 'ef   '), (2, 'ab', 'ab')")
+    m.execute("INSERT INTO codes (id, c) SELECT 3, 'x  '")
+    m.execute("INSERT INTO codes (id, c) VALUES (?, ?)", (4, "p  "))
+    m.execute("INSERT INTO codes (id, c) VALUES (4, 'q') ON DUPLICATE KEY UPDATE c = 'r   '")
+    assert m.execute("UPDATE codes SET c = 'ab   ' WHERE id = 2").affected_rows == 0  # the same
+    assert m.execute("UPDATE codes SET c = ? WHERE id = 3", ("z   ",)).affected_rows == 1
+    m.execute("INSERT INTO codes (id, c) VALUES (5, 5), (6, 'abcde   ')")
+    assert rows(m, "SELECT id, c, CONCAT(c, '|'), LENGTH(c), CONCAT(v, '|') FROM codes ORDER BY id") == [
+        (1, "cd", "cd|", 2, "ef   |"), (2, "ab", "ab|", 2, "ab|"), (3, "z", "z|", 1, None),
+        (4, "r", "r|", 1, None), (5, "5", "5|", 1, None), (6, "abcde", "abcde|", 5, None)]
+    assert rows(m, "SELECT id FROM codes WHERE c = 'cd'") == [(1,)]
+    assert errno(m, "INSERT INTO codes (id, c) VALUES (9, 'abcdef')") == 1406
+
+
 def test_sysbench_prepared_mode(m):
     m.execute(SBTEST)
     m.execute("INSERT INTO sbtest1 (k, c, pad) VALUES " + ", ".join(

@@ -476,7 +476,16 @@ class MySqlSession:
             info = self.pg.catalog.column(table, column)
             return (info.type_oid, info.typmod) if info is not None else None
 
-        return Context(self._db, cols, on_update, column_type)
+        declared: list[tuple[str, str, str]] | None = None
+
+        def char_columns(table: str) -> set[str]:
+            nonlocal declared
+            if declared is None:
+                declared = catalog.declared_types(self.pg.conn)
+            name = table.lower()
+            return {c.lower() for t, c, kind in declared if t.lower() == name and kind.startswith("char(")}
+
+        return Context(self._db, cols, on_update, column_type, char_columns)
 
     def _clear_cache(self) -> None:
         self._cache.clear()

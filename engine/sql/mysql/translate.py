@@ -87,6 +87,9 @@ class Context:
     on_update: Callable[[str], list[str]] = lambda table: []  # ON UPDATE CURRENT_TIMESTAMP
     # (type OID, typmod) of table.column as the PostgreSQL session stores it, or None
     column_type: Callable[[str, str], tuple[int, int] | None] = lambda table, column: None
+    # the table's CHAR columns, lower case (a VARCHAR in the session: their values are
+    # written without trailing spaces, see _strip_chars)
+    char_columns: Callable[[str], set[str]] = lambda table: set()
 
 
 _STRIP_WORDS = re.compile(
@@ -236,6 +239,8 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _decimal_scales(tree, ctx)
     _temporal_operands(tree, ctx)
     tree = rewrite(tree)
+    if isinstance(tree, (exp.Insert, exp.Update)):
+        _strip_chars(tree, ctx)
     suffix = ""
     if isinstance(tree, exp.Insert):
         suffix = _insert(tree, tr, mode, ctx)
@@ -671,6 +676,53 @@ def _insert(tree: exp.Insert, tr: Translation, mode: str, ctx: Context) -> str:
         return " ON CONFLICT DO UPDATE SET " + ", ".join(
             e.sql(dialect="postgres", identify=True) for e in items)
     return ""
+
+
+def _strip_chars(tree: exp.Insert | exp.Update, ctx: Context) -> None:
+    """Values written to CHAR columns lose their trailing spaces, as in MySQL, which pads a
+    CHAR value to the column's length and strips the padding when it reads it: ``'ab  '``
+    comes back ``'ab'``, and ``= 'ab'``, LENGTH() and CONCAT() see ``'ab'``. The session keeps
+    a CHAR(n) as a VARCHAR(n), so this is done where the value is written: INSERT's VALUES
+    and SELECT (REPLACE's too), ON DUPLICATE KEY UPDATE, and UPDATE's SET of the target
+    table's columns (the only ones a multi-table UPDATE may set here)."""
+    target = tree.this
+    table = target.this if isinstance(target, exp.Schema) else target
+    if not isinstance(table, exp.Table):
+        return
+    chars = ctx.char_columns(table.name)
+    if not chars:
+        return
+    sets: list[exp.Expression] = []
+    if isinstance(tree, exp.Insert):
+        names = ([c.name for c in target.expressions] if isinstance(target, exp.Schema)
+                 else ctx.table_columns(table.name) or [])
+        wanted = [n.lower() in chars for n in names]
+        values = tree.expression
+        rows = values.expressions if isinstance(values, exp.Values) else []
+        if isinstance(values, exp.Select) and len(values.expressions) == len(names) and not any(
+            isinstance(e, exp.Star) for e in values.expressions
+        ):
+            rows = [values]
+        for row in rows:
+            for v, char in zip(row.expressions, wanted, strict=False):
+                v = v.this if isinstance(v, exp.Alias) else v
+                if char and not (_is_default(v) or isinstance(v, exp.Null)):
+                    v.replace(_without_trailing_spaces(v.copy()))
+        conflict = tree.args.get("conflict")
+        sets = list(conflict.expressions or []) if conflict is not None else []
+    else:
+        sets = tree.expressions
+    for eq in sets:
+        column = eq.this if isinstance(eq, exp.EQ) else None
+        if (isinstance(column, exp.Column) and column.name.lower() in chars
+                and column.table in ("", table.name, table.alias_or_name)
+                and not isinstance(eq.expression, exp.Null)):
+            eq.set("expression", _without_trailing_spaces(eq.expression.copy()))
+
+
+def _without_trailing_spaces(v: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(this="rtrim", expressions=[
+        exp.Cast(this=v, to=exp.DataType.build("text")), exp.Literal.string(" ")])
 
 
 _TEMPORAL = {1114: "timestamp", 1184: "timestamptz"}
