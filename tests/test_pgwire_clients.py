@@ -626,6 +626,28 @@ def test_shutdown_sends_57P01_to_connected_clients(start_server: Callable[..., R
     conn.close()
 
 
+def test_shutdown_ends_a_connection_whose_client_stopped_reading(
+    start_server: Callable[..., Running],
+) -> None:
+    """A client that asked for a large result and reads nothing: the worker waits in its
+    send, the socket's buffers full; a shutdown still ends it promptly, its last message to
+    that client never blocks the server's loop, and the other clients get theirs."""
+    srv = start_server()
+    other = psycopg.connect(srv.dsn(), autocommit=True)
+    stuck = _raw_connect(srv.port)
+    stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    stuck.sendall(_msg(b"Q", b"SELECT repeat('x', 100000) FROM generate_series(1, 200)\0"))
+    time.sleep(1.0)  # the worker is in its send now, the client's buffer full
+    stopping = threading.Thread(target=srv.thread.stop, daemon=True)
+    stopping.start()
+    stopping.join(10)
+    assert not stopping.is_alive(), "the shutdown waited for a client that reads nothing"
+    with pytest.raises(psycopg.OperationalError, match="administrator command"):
+        other.execute("SELECT 1")
+    other.close()
+    stuck.close()
+
+
 def test_psycopg_client_cursor_uses_simple_query(server: Running) -> None:
     with psycopg.connect(
         server.dsn(), autocommit=True, cursor_factory=psycopg.ClientCursor

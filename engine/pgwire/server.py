@@ -512,6 +512,9 @@ class Connection:
         return batch
 
     def _write(self, data: bytes) -> None:
+        if self._direct is not None and not self._direct.closed:
+            self._direct.send_nowait(data)  # (the descriptor is the worker's, and blocking)
+            return
         if self.writer.is_closing():
             return
         self.writer.write(data)
@@ -540,25 +543,25 @@ class Connection:
 
 
 class _DirectIO:
-    """A worker thread's own blocking-style I/O on a connection's (non-blocking) socket.
+    """A worker thread's own blocking I/O on a connection's socket.
 
-    The socket is a duplicate of the loop transport's descriptor; the transport no longer
-    reads it and writes only a last FATAL message on shutdown. :meth:`wake` (from the loop)
-    shuts the socket down, which ends a worker waiting for the client either way.
+    The socket is a duplicate of the loop transport's descriptor, made blocking for the
+    worker (one ``recv`` per statement, not a ``poll`` and a ``recv``); the flag belongs to
+    the descriptor both share, so while the worker owns the socket the transport neither
+    reads it nor writes it: the loop's last FATAL message goes through :meth:`send_nowait`,
+    which never blocks, and :meth:`close` makes the descriptor non-blocking again before
+    the transport has it back. :meth:`wake` (from the loop) shuts the socket down, which
+    ends a worker waiting for the client either way.
     """
 
     def __init__(self, fd: int, leftover: bytes, max_message: int) -> None:
         self._sock = socket.socket(fileno=fd)
-        self._sock.setblocking(False)
+        self._sock.setblocking(True)
         self._fd = fd
         self._frames = p.FrameBuffer(max_message)
         self._frames.feed(leftover)
         self._gone = False
-        self._readable = select.poll()
-        self._readable.register(fd, select.POLLIN)
-        # Output went out since the last read: a client that waits for the answer has not
-        # sent more yet, so wait for it before reading instead of a recv that finds nothing.
-        self._answered = False
+        self._closed = False
 
     def receive(self) -> Batch:
         while True:
@@ -570,13 +573,10 @@ class _DirectIO:
                 return batch
             if self._gone:
                 return None
-            if self._answered:
-                self._answered = False
-                self._readable.poll()
             try:
                 data = self._sock.recv(READ_CHUNK)
             except (BlockingIOError, InterruptedError):
-                self._readable.poll()
+                self._wait(select.POLLIN)
                 continue
             except OSError:
                 return None
@@ -596,7 +596,18 @@ class _DirectIO:
                 self._gone = True  # the client went away; the next receive ends the backend
                 return
             view = view[sent:]
-        self._answered = True
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def send_nowait(self, data: bytes) -> None:
+        """From the loop: what fits in the socket's buffer now, the rest dropped (a FATAL
+        message to a client that does not read is not worth blocking the loop for)."""
+        if self._closed:
+            return
+        with contextlib.suppress(OSError):
+            self._sock.send(data, socket.MSG_DONTWAIT)
 
     def _wait(self, events: int) -> None:
         poller = select.poll()
@@ -609,5 +620,7 @@ class _DirectIO:
 
     def close(self) -> None:
         self._gone = True
+        self._closed = True
         with contextlib.suppress(OSError):
+            self._sock.setblocking(False)  # the transport's again, as it was
             self._sock.close()
