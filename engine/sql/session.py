@@ -383,14 +383,12 @@ class Session:
                 # holding the write lock waits at its end; a reader reads durable state only).
                 self.conn.file_control("main", SETTLE_READ_FCNTL, 0)
             return result
+        except (KeyboardInterrupt, SystemExit):
+            raise
         except BaseException as e:
-            if isinstance(e, (KeyboardInterrupt, SystemExit)):
-                raise
             raise self._failed(e) from None
         finally:
-            self._interrupted = False
-            self._timeout_hit = False
-            self._lock_timed_out = False
+            self._end_statement()
 
     def query_again(self, sql: str, params: Sequence[object] = ()) -> StatementResult | None:
         """``execute`` for a plain query (no write, lock, trigger, sequence or service) that
@@ -424,14 +422,12 @@ class Session:
             if status == "I":
                 self.park_read()
             return result
+        except (KeyboardInterrupt, SystemExit):
+            raise
         except BaseException as e:
-            if isinstance(e, (KeyboardInterrupt, SystemExit)):
-                raise
             raise self._failed(e) from None
         finally:
-            self._interrupted = False
-            self._timeout_hit = False
-            self._lock_timed_out = False
+            self._end_statement()
 
     def _begin_statement(self) -> None:
         """What every statement starts with: its own statement time, the session's date
@@ -441,6 +437,12 @@ class Session:
         datetime_in.set_order(values.get("DateStyle", ""))
         interval.set_style(values.get("IntervalStyle", ""))
         datetime_in.NOW.set(self.statement_time)
+
+    def _end_statement(self) -> None:
+        """What every statement ends with, however it ended: no stop asked of the next."""
+        self._interrupted = False
+        self._timeout_hit = False
+        self._lock_timed_out = False
 
     def _failed(self, e: BaseException) -> SqlError:
         """A statement failed with ``e``: the session's state after it, and the error to raise."""
@@ -1530,7 +1532,7 @@ class Session:
             if err is None:
                 raise
             # (called outside execute too: by the MySQL dialect before its writes)
-            self._interrupted = self._timeout_hit = self._lock_timed_out = False
+            self._end_statement()
             raise err from None
         finally:
             if armed:

@@ -208,7 +208,7 @@ class MySqlSession:
             if result is not None:
                 return result
         # a text translated before is DML (a prepared statement's, mostly): no need to read it
-        word = "select" if sql in self._exact or sql in self._prepared else lexer.first_word(sql)
+        word = "select" if entry is not None or sql in self._prepared else lexer.first_word(sql)
         if word != "show":
             self.warnings = []
         # The PostgreSQL session may keep a read transaction open between queries: go on in
