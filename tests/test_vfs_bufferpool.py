@@ -74,6 +74,37 @@ def test_pinned_snapshots_keep_old_versions(store: RecordingStore) -> None:
     pool.end_snapshot(lsn)
 
 
+def test_an_old_pinned_snapshot_keeps_its_version_only(store: RecordingStore) -> None:
+    """A session idle in its transaction pins one old snapshot; the versions that commits
+    close after it are read by nobody and go, on a writer's own commits and on notified
+    ones alike (a hot page used to keep every version it had while any older pin lived)."""
+    writer = BufferPool(store, 4096 * PAGE, sole_writer=True)
+    reader = BufferPool(store, 4096 * PAGE)
+    first = store.commit({(1, 0): image(0)})
+    writer.install(first, {(1, 0): image(0)})
+    for pool in (writer, reader):
+        pool.begin_snapshot(1, first)
+        assert pool.read(1, 0, first) == image(0)
+    lsn = first
+    for n in range(1, 200):
+        lsn = store.commit({(1, 0): image(n)})
+        writer.install(lsn, {(1, 0): image(n)})
+        assert writer.read(1, 0, lsn) == image(n)
+        assert reader.read(1, 0, lsn) == image(n)
+        snapshot = writer.begin_snapshot(1, lsn)  # a statement reads and ends
+        assert writer.read(1, 0, lsn) == image(n)
+        writer.end_snapshot(snapshot)
+    for pool in (writer, reader):
+        assert pool.stats().versions <= 3
+        assert pool.stats().bytes <= 3 * PAGE
+    reads = store.reads
+    assert writer.read(1, 0, first) == image(0)  # the pinned snapshot still reads its own
+    assert reader.read(1, 0, first) == image(0)
+    assert store.reads == reads
+    writer.end_snapshot(first)
+    reader.end_snapshot(first)
+
+
 def test_own_commits_are_installed_without_a_storage_read(store: RecordingStore) -> None:
     pool = BufferPool(store, 64 * PAGE)
     writes = {(1, 0): image(5), (1, 1): image(6)}

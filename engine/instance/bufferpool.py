@@ -19,6 +19,7 @@ of the durable point, which shows the same version as any later snapshot would.
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -163,7 +164,7 @@ class BufferPool:
                 return
             if self.parked:
                 self._unpark_all()
-            oldest = min(self._pins) if self._pins else OPEN
+            pins = sorted(self._pins)
             pages = self._pages
             last_change = self._last_change
             known = self._known
@@ -178,7 +179,7 @@ class BufferPool:
                     for v in versions:
                         if v[1] == OPEN and v[0] < lsn:
                             v[1] = min(lsn, max(known, v[0]) + 1)
-                    self._close(versions, lsn, oldest)
+                    self._close(versions, lsn, pins)
                     versions.append([lsn, OPEN, image])
                     pages.move_to_end(key)
                 else:
@@ -197,7 +198,7 @@ class BufferPool:
                 return
             if self.parked:
                 self._unpark_all()
-            oldest = min(self._pins) if self._pins else OPEN
+            pins = sorted(self._pins)
             cached = self._pages
             last_change = self._last_change
             for key in pages:
@@ -205,7 +206,7 @@ class BufferPool:
                     last_change[key] = lsn
                 versions = cached.get(key)
                 if versions is not None:
-                    self._close(versions, lsn, oldest)
+                    self._close(versions, lsn, pins)
                     if not versions:
                         del cached[key]
             self._note_files(lsn, pages)
@@ -220,16 +221,24 @@ class BufferPool:
                 # A big transaction's pages were kept until durable; now they may go.
                 self._evict()
 
-    def _close(self, versions: list[_Version], lsn: int, oldest_pin: int) -> None:
+    def _close(self, versions: list[_Version], lsn: int, pins: list[int]) -> None:
+        """Close the page's open version at ``lsn`` and drop the versions that ended there or
+        before and that no pinned snapshot (``pins``, sorted) reads: one whose range holds no
+        pin is garbage, whether or not older snapshots are pinned elsewhere (with sessions
+        always in flight some pin is nearly always older than the newest commit, and a hot
+        page kept every version it ever had)."""
+        keep = []
         for v in versions:
             if v[1] == OPEN and v[0] < lsn:
                 v[1] = lsn
-        if oldest_pin >= lsn:
-            # No pinned snapshot is older than this commit: versions ending here are garbage.
-            keep = [v for v in versions if v[1] > lsn]
-            if len(keep) != len(versions):
-                self._bytes -= sum(len(v[2]) for v in versions if v[1] <= lsn)
-                versions[:] = keep
+            if v[1] <= lsn:
+                i = bisect_left(pins, v[0])
+                if i == len(pins) or pins[i] >= v[1]:
+                    self._bytes -= len(v[2])
+                    continue
+            keep.append(v)
+        if len(keep) != len(versions):
+            versions[:] = keep
 
     def _note_files(self, lsn: int, keys: Iterable[PageKey]) -> None:
         file_last = self._file_last
