@@ -590,6 +590,20 @@ def test_a_null_rowid_key_from_a_parameter_or_an_update_is_refused(s):
     assert rows(s, "insert into u values (default, 1) returning id") == [(1,)]
 
 
+def test_insert_select_of_qualified_stars_into_a_rowid_key(s):
+    """``t.*`` stands for every column of t: the key's value is not the select item at the
+    key's position (it was wrapped there, and SQLite refused ``coalesce(t.*, ...)``)."""
+    run(s, "create table src (id int primary key, v text)", "insert into src values (1, 'a'), (2, 'b')",
+        "create table dst (id int primary key, v text)", "create table extra (n int, id int, v text)")
+    assert s.execute("insert into dst select src.* from src where id = 1").tag == "INSERT 0 1"
+    assert s.execute("insert into dst select s.* from src s where id = 2 "
+                     "on conflict (id) do update set v = excluded.v || '!'").tag == "INSERT 0 1"
+    assert s.execute("insert into dst select s.* from src s on conflict (id) do nothing").tag == "INSERT 0 0"
+    assert s.execute("insert into extra select 0, s.* from src s").tag == "INSERT 0 2"
+    assert rows(s, "select id, v from dst order by id") == [(1, "a"), (2, "b")]
+    assert rows(s, "select n, id, v from extra order by id") == [(0, 1, "a"), (0, 2, "b")]
+
+
 def test_add_primary_key_makes_its_columns_not_null(s):
     run(s, "create table t (a text, b int)", "insert into t values ('x', 1)",
         "alter table t add primary key (a)")

@@ -98,7 +98,7 @@ def set_list(
             values = _expand_stars(rhs.expressions, stmt, catalog)
         elif isinstance(rhs, exp.Tuple):
             values = list(rhs.expressions)
-        elif isinstance(rhs, exp.Paren) and len(targets) == 1 and not _is_star(rhs.this):
+        elif isinstance(rhs, exp.Paren) and len(targets) == 1 and not is_star(rhs.this):
             values = [rhs.this]
         else:
             raise SqlError(
@@ -113,7 +113,7 @@ def set_list(
     return out
 
 
-def _is_star(e: exp.Expression) -> bool:
+def is_star(e: exp.Expression) -> bool:
     return isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star))
 
 
@@ -158,7 +158,7 @@ def one_row(sub: exp.Subquery, width: int) -> exp.Subquery:
     WHERE n < 2 OR pg_raise_multirow())``."""
     inner = sub.this
     exprs = inner.expressions
-    if any(_is_star(e) for e in exprs):
+    if any(is_star(e) for e in exprs):
         raise SqlError("0A000", "a row sub-SELECT with * is not supported in UPDATE ... SET")
     if len(exprs) != width:
         raise SqlError("42601", "number of columns does not match number of values")
@@ -388,7 +388,7 @@ def _view_columns(catalog: Catalog, view: str, query: exp.Select) -> list[tuple[
     base = query.args["from_"].this
     exprs: list[exp.Expression] = []
     for e in query.expressions:
-        if _is_star(e):
+        if is_star(e):
             cols = catalog.table_columns(base.name) or []
             exprs.extend(exp.column(c.name, quoted=True) for c in cols)
         else:
@@ -587,7 +587,7 @@ def _rewrite_through(
     if returning is not None:
         out: list[exp.Expression] = []
         for e in returning.expressions:
-            if _is_star(e):
+            if is_star(e):
                 out.extend(_named(x.copy(), n) for n, x in columns)
             elif isinstance(e, exp.Column) and e.name.lower() in mapped:
                 out.append(_named(over_base(e), e.name))
@@ -648,7 +648,7 @@ def _insert_width(tree: exp.Insert) -> int | None:
     if isinstance(src, exp.Values):
         widths = {len(r.expressions) for r in src.expressions if isinstance(r, exp.Tuple)}
         return max(widths) if widths else None
-    if isinstance(src, exp.Select) and not any(_is_star(e) for e in src.expressions):
+    if isinstance(src, exp.Select) and not any(is_star(e) for e in src.expressions):
         return len(src.expressions)
     return None
 
@@ -757,7 +757,7 @@ def _returning_select(stmt: exp.Expression, catalog: Catalog) -> exp.Select:
     returning = stmt.args.get("returning")
     exprs: list[exp.Expression] = []
     for e in returning.expressions if returning is not None else [exp.Null()]:
-        if _is_star(e):
+        if is_star(e):
             cols = catalog.table_columns(target.name) or []
             exprs += [exp.column(c.name, quoted=True) for c in cols]
         else:
@@ -924,7 +924,7 @@ def conflict_once(tree: exp.Expression, catalog: Catalog) -> None:
         if len(rows) < 2 and not ROW_TEMPLATE.get():
             return
         width = len(rows[0].expressions)
-    elif isinstance(source, exp.Select) and not any(_is_star(e) for e in source.expressions):
+    elif isinstance(source, exp.Select) and not any(is_star(e) for e in source.expressions):
         width = len(source.expressions)
     else:
         return

@@ -585,7 +585,7 @@ class Rewriter:
                 for row in source.expressions:
                     if isinstance(row, exp.Tuple):
                         row.append("expressions", refuse.copy())
-            elif isinstance(source, exp.Select) and not any(isinstance(e, exp.Star) for e in source.expressions):
+            elif isinstance(source, exp.Select) and not any(dml.is_star(e) for e in source.expressions):
                 target.append("expressions", exp.to_identifier(key.name, quoted=True))
                 source.append("expressions", refuse.copy())
             return
@@ -594,10 +594,11 @@ class Rewriter:
             for row in source.expressions:
                 if isinstance(row, exp.Tuple) and at < len(row.expressions):
                     guard(row.expressions[at])
-        elif isinstance(source, exp.Select) and at < len(source.expressions):
+        elif isinstance(source, exp.Select) and at < len(source.expressions) and not any(
+            dml.is_star(e) for e in source.expressions  # (t.* takes a place of each column)
+        ):
             v = source.expressions[at]
-            if not isinstance(v, exp.Star):
-                guard(v.this if isinstance(v, exp.Alias) else v)
+            guard(v.this if isinstance(v, exp.Alias) else v)
 
     def _insert_defaults(self, tree: exp.Expression) -> None:
         """``VALUES (DEFAULT, ...)``: SQLite has no DEFAULT there; each becomes the column's
