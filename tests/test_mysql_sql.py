@@ -1037,6 +1037,26 @@ def test_char_values_lose_their_trailing_spaces_as_in_mysql(m):
     assert errno(m, "INSERT INTO codes (id, c) VALUES (9, 'abcdef')") == 1406
 
 
+def test_char_values_copied_by_a_query_of_unknown_items_lose_their_trailing_spaces(m):
+    """INSERT ... SELECT *, a UNION or a parenthesised query: the items are not known when
+    the statement is translated, so the values are read by position; a query of the wrong
+    width is MySQL's 1136."""
+    m.execute("CREATE TABLE src (id INT PRIMARY KEY, c VARCHAR(5), v VARCHAR(5))")
+    m.execute("INSERT INTO src VALUES (1, 'ab  ', 'cd  '), (2, 'x', NULL)")
+    m.execute("CREATE TABLE dst (id INT PRIMARY KEY, c CHAR(5), v VARCHAR(5))")
+    m.execute("INSERT INTO dst SELECT * FROM src")
+    m.execute("INSERT INTO dst SELECT id + 10, c, v FROM src UNION ALL SELECT 30, 'u  ', 'w  '")
+    m.execute("INSERT INTO dst (id, c, v) (SELECT id + 20, c, v FROM src WHERE id = 1)")
+    m.execute("INSERT INTO dst SELECT src.* FROM src WHERE id = 2 ON DUPLICATE KEY UPDATE c = 'q  '")
+    assert rows(m, "SELECT id, CONCAT(c, '|'), LENGTH(c), CONCAT(v, '|') FROM dst ORDER BY id") == [
+        (1, "ab|", 2, "cd  |"), (2, "q|", 1, None), (11, "ab|", 2, "cd  |"), (12, "x|", 1, None),
+        (21, "ab|", 2, "cd  |"), (30, "u|", 1, "w  |")]
+    m.execute("CREATE TABLE narrow (id INT PRIMARY KEY, c VARCHAR(5))")
+    assert errno(m, "INSERT INTO dst SELECT * FROM narrow") == 1136
+    assert errno(m, "INSERT INTO dst SELECT * FROM narrow UNION SELECT * FROM narrow") == 1136
+    assert errno(m, "INSERT INTO dst SELECT id, c FROM narrow") == 1136
+
+
 def test_sysbench_prepared_mode(m):
     m.execute(SBTEST)
     m.execute("INSERT INTO sbtest1 (k, c, pad) VALUES " + ", ".join(

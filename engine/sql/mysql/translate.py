@@ -30,6 +30,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
+from aurora.engine.sql import dml
 from aurora.engine.sql.mysql.lexer import SENTINEL, string_value
 from aurora.engine.sql.mysql.lexer import unquote as lexer_unquote
 from aurora.engine.sqlapi import SqlError
@@ -700,9 +701,13 @@ def _strip_chars(tree: exp.Insert | exp.Update, ctx: Context) -> None:
         values = tree.expression
         rows = values.expressions if isinstance(values, exp.Values) else []
         if isinstance(values, exp.Select) and len(values.expressions) == len(names) and not any(
-            isinstance(e, exp.Star) for e in values.expressions
+            dml.is_star(e) for e in values.expressions
         ):
             rows = [values]
+        elif isinstance(values, (exp.Select, exp.SetOperation, exp.Subquery)) and names:
+            # SELECT * or a UNION: its items are not known here, so read them by position
+            # from the query as a subquery, whose columns take the target's count.
+            tree.set("expression", _strip_by_position(values, wanted))
         for row in rows:
             for v, char in zip(row.expressions, wanted, strict=False):
                 v = v.this if isinstance(v, exp.Alias) else v
@@ -718,6 +723,18 @@ def _strip_chars(tree: exp.Insert | exp.Update, ctx: Context) -> None:
                 and column.table in ("", table.name, table.alias_or_name)
                 and not isinstance(eq.expression, exp.Null)):
             eq.set("expression", _without_trailing_spaces(eq.expression.copy()))
+
+
+def _strip_by_position(query: exp.Expression, wanted: list[bool]) -> exp.Select:
+    """``SELECT _src.c0, rtrim(_src.c1 ...) FROM (query) AS _src(c0, c1, ...)``: the query's
+    values by position, the CHAR columns' without trailing spaces."""
+    inner = query.this if isinstance(query, exp.Subquery) else query
+    names = [f"c{i}" for i in range(len(wanted))]
+    source = exp.Subquery(this=inner, alias=exp.TableAlias(
+        this=exp.to_identifier("_aurora_src"), columns=[exp.to_identifier(n) for n in names]))
+    items = [exp.column(n, "_aurora_src") for n in names]
+    return exp.select(*[_without_trailing_spaces(c) if char else c
+                        for c, char in zip(items, wanted, strict=True)]).from_(source)
 
 
 def _without_trailing_spaces(v: exp.Expression) -> exp.Expression:
