@@ -1055,6 +1055,9 @@ def test_char_values_copied_by_a_query_of_unknown_items_lose_their_trailing_spac
     assert errno(m, "INSERT INTO dst SELECT * FROM narrow") == 1136
     assert errno(m, "INSERT INTO dst SELECT * FROM narrow UNION SELECT * FROM narrow") == 1136
     assert errno(m, "INSERT INTO dst SELECT id, c FROM narrow") == 1136
+    assert errno(m, "INSERT INTO narrow VALUES (7)") == 1136  # (PostgreSQL would fill the rest)
+    assert errno(m, "INSERT INTO narrow SELECT 7") == 1136
+    assert rows(m, "SELECT count(*) FROM narrow") == [(0,)]
 
 
 def test_sysbench_prepared_mode(m):

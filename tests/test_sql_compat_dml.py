@@ -27,6 +27,18 @@ def test_view_of_a_missing_relation_is_refused_and_leaves_nothing(s):
     assert rows(s, "select count(*) from pg_class where relname = 'v1'") == [(0,)]
 
 
+def test_insert_of_fewer_values_than_columns_fills_the_leading_ones(s):
+    """VALUES or a SELECT of fewer items than the table's columns: the leading columns take
+    them and the rest their defaults (a SELECT was refused with 42601)."""
+    s.execute("create table t (id int primary key, c text default 'd', n int)")
+    s.execute("insert into t values (1)")
+    s.execute("insert into t select 2")
+    s.execute("insert into t select g, 'y' from generate_series(3, 4) g")
+    assert rows(s, "select id, c, n from t order by id") == [
+        (1, "d", None), (2, "d", None), (3, "y", None), (4, "y", None)]
+    assert sqlstate(s, "insert into t select 5, 'a', 1, 2") == "42601"
+
+
 # --- UPDATE ---------------------------------------------------------------------------------
 
 

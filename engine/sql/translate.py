@@ -514,14 +514,20 @@ class Rewriter:
         return self._srf_n
 
     def _insert_short_rows(self, tree: exp.Expression) -> None:
-        """``INSERT INTO t VALUES (1)`` into a table of more columns: PostgreSQL fills the
-        leading columns and gives the rest their defaults; SQLite wants a value for each
-        unless the columns are named, so they are."""
-        if (not isinstance(tree, exp.Insert) or not isinstance(tree.expression, exp.Values)
+        """``INSERT INTO t VALUES (1)`` or ``SELECT 1`` into a table of more columns:
+        PostgreSQL fills the leading columns and gives the rest their defaults; SQLite wants
+        a value for each unless the columns are named, so they are. (MySQL refuses it, 1136.)"""
+        if (self.mysql_rules or not isinstance(tree, exp.Insert)
                 or not isinstance(tree.this, exp.Table)):
             return
-        widths = {len(row.expressions) for row in tree.expression.expressions
-                  if isinstance(row, exp.Tuple)}
+        source = tree.expression
+        if isinstance(source, exp.Values):
+            widths = {len(row.expressions) for row in source.expressions
+                      if isinstance(row, exp.Tuple)}
+        elif isinstance(source, exp.Select) and not any(dml.is_star(e) for e in source.expressions):
+            widths = {len(source.expressions)}
+        else:
+            return
         if len(widths) != 1:
             return
         names = [r[0] for r in self.catalog.conn.execute(
