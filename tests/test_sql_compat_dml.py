@@ -39,6 +39,23 @@ def test_insert_of_fewer_values_than_columns_fills_the_leading_ones(s):
     assert sqlstate(s, "insert into t select 5, 'a', 1, 2") == "42601"
 
 
+def test_insert_select_star_into_a_wider_table_fills_the_leading_columns(s):
+    """An archive table with a column more: ``INSERT INTO archive SELECT * FROM t`` (the
+    star's width counted from the FROM items: tables, aliases with columns, subqueries)."""
+    s.execute("create table src (id int, v text)")
+    s.execute("insert into src values (1, 'a'), (2, 'b')")
+    s.execute("create table archive (id int primary key, v text, note text default 'kept', n int)")
+    s.execute("insert into archive select * from src where id = 1")
+    s.execute("insert into archive select s.* from src s where id = 2")
+    s.execute("insert into archive select * from (select id + 10, v from src) q")
+    s.execute("insert into archive select s.*, 'x' from src s where id = 1 "
+              "on conflict (id) do update set note = excluded.note")
+    s.execute("insert into archive select * from src, (select 7) q(z) where id = 2 "
+              "on conflict (id) do update set n = excluded.note::int")
+    assert rows(s, "select id, v, note, n from archive order by id") == [
+        (1, "a", "x", None), (2, "b", "kept", 7), (11, "a", "kept", None), (12, "b", "kept", None)]
+
+
 # --- UPDATE ---------------------------------------------------------------------------------
 
 

@@ -152,6 +152,45 @@ def _source_columns(stmt: exp.Expression, alias: str, catalog: Catalog) -> list[
     return None
 
 
+def select_width(select: exp.Select, catalog: Catalog) -> int | None:
+    """How many columns a SELECT yields, its stars counted from its FROM items; None when
+    that is not known here (a join with USING or NATURAL, a FROM item of another shape)."""
+    width = 0
+    for e in select.expressions:
+        if not is_star(e):
+            width += 1
+        elif isinstance(e, exp.Column):  # t.*
+            names = _source_columns(select, e.table, catalog)
+            if names is None:
+                return None
+            width += len(names)
+        else:
+            joins = select.args.get("joins") or []
+            if any(j.args.get("using") or j.args.get("method") for j in joins):
+                return None
+            frm = select.args.get("from_")
+            if frm is None:
+                return None
+            for src in [frm.this] + [j.this for j in joins]:
+                n = _item_width(src, catalog)
+                if n is None:
+                    return None
+                width += n
+    return width
+
+
+def _item_width(src: exp.Expression, catalog: Catalog) -> int | None:
+    alias = src.args.get("alias")
+    if alias is not None and alias.columns:
+        return len(alias.columns)
+    if isinstance(src, exp.Table) and isinstance(src.this, exp.Identifier):
+        cols = catalog.table_columns(src.name)
+        return len(cols) if cols else None
+    if isinstance(src, exp.Subquery) and isinstance(src.this, exp.Select):
+        return select_width(src.this, catalog)
+    return None
+
+
 def one_row(sub: exp.Subquery, width: int) -> exp.Subquery:
     """A row sub-SELECT that fails on a second row (PostgreSQL's 21000) and yields NULLs on
     none: ``(SELECT c0, c1 FROM (SELECT *, count(*) OVER () AS n FROM (<sub> LIMIT 2))

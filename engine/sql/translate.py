@@ -524,8 +524,11 @@ class Rewriter:
         if isinstance(source, exp.Values):
             widths = {len(row.expressions) for row in source.expressions
                       if isinstance(row, exp.Tuple)}
-        elif isinstance(source, exp.Select) and not any(dml.is_star(e) for e in source.expressions):
-            widths = {len(source.expressions)}
+        elif isinstance(source, exp.Select):
+            width = dml.select_width(source, self.catalog)
+            if width is None:
+                return
+            widths = {width}
         else:
             return
         if len(widths) != 1:
