@@ -152,42 +152,57 @@ def _source_columns(stmt: exp.Expression, alias: str, catalog: Catalog) -> list[
     return None
 
 
-def select_width(select: exp.Select, catalog: Catalog) -> int | None:
+def select_width(select: exp.Select, catalog: Catalog,
+                 ctes: dict[str, exp.Expression] | None = None) -> int | None:
     """How many columns a SELECT yields, its stars counted from its FROM items; None when
-    that is not known here (a join with USING or NATURAL, a FROM item of another shape)."""
+    that is not known here (a join with USING or NATURAL, a FROM item of another shape).
+    ``ctes``: the WITH queries in scope by name (the statement's, if it has some)."""
+    ctes = dict(ctes or {})
+    with_ = select.args.get("with_") or select.args.get("with")
+    for cte in with_.expressions if with_ is not None else []:
+        ctes[cte.alias_or_name.lower()] = cte
     width = 0
     for e in select.expressions:
         if not is_star(e):
             width += 1
-        elif isinstance(e, exp.Column):  # t.*
-            names = _source_columns(select, e.table, catalog)
-            if names is None:
-                return None
-            width += len(names)
+            continue
+        if isinstance(e, exp.Column):  # t.*
+            sources = [src for src in _from_items(select) if src.alias_or_name.lower() == e.table.lower()]
         else:
             joins = select.args.get("joins") or []
             if any(j.args.get("using") or j.args.get("method") for j in joins):
                 return None
-            frm = select.args.get("from_")
-            if frm is None:
+            sources = _from_items(select)
+        if not sources:
+            return None
+        for src in sources:
+            n = _item_width(src, catalog, ctes)
+            if n is None:
                 return None
-            for src in [frm.this] + [j.this for j in joins]:
-                n = _item_width(src, catalog)
-                if n is None:
-                    return None
-                width += n
+            width += n
     return width
 
 
-def _item_width(src: exp.Expression, catalog: Catalog) -> int | None:
+def _from_items(select: exp.Select) -> list[exp.Expression]:
+    frm = select.args.get("from_")
+    return ([frm.this] if frm is not None else []) + [j.this for j in select.args.get("joins") or []]
+
+
+def _item_width(src: exp.Expression, catalog: Catalog, ctes: dict[str, exp.Expression]) -> int | None:
     alias = src.args.get("alias")
     if alias is not None and alias.columns:
         return len(alias.columns)
     if isinstance(src, exp.Table) and isinstance(src.this, exp.Identifier):
+        cte = ctes.get(src.name.lower()) if not src.db else None
+        if cte is not None:
+            if cte.args.get("alias") is not None and cte.args["alias"].columns:
+                return len(cte.args["alias"].columns)
+            query = cte.this
+            return select_width(query, catalog, ctes) if isinstance(query, exp.Select) else None
         cols = catalog.table_columns(src.name)
         return len(cols) if cols else None
     if isinstance(src, exp.Subquery) and isinstance(src.this, exp.Select):
-        return select_width(src.this, catalog)
+        return select_width(src.this, catalog, ctes)
     return None
 
 

@@ -525,7 +525,9 @@ class Rewriter:
             widths = {len(row.expressions) for row in source.expressions
                       if isinstance(row, exp.Tuple)}
         elif isinstance(source, exp.Select):
-            width = dml.select_width(source, self.catalog)
+            with_ = tree.args.get("with_") or tree.args.get("with")
+            ctes = {c.alias_or_name.lower(): c for c in with_.expressions} if with_ is not None else {}
+            width = dml.select_width(source, self.catalog, ctes)
             if width is None:
                 return
             widths = {width}
