@@ -56,6 +56,8 @@ def test_insert_select_star_into_a_wider_table_fills_the_leading_columns(s):
     s.execute("create table shadowed (id int, v text, w text)")
     s.execute("with shadowed as (select 20 as id, 'c' as v) insert into archive select * from shadowed")
     s.execute("insert into archive with q(a, b) as (select 21, 'd') select q.* from q")
+    assert sqlstate(s, "with a as (select * from b), b as (select * from a) "
+                       "insert into archive select * from a") == "42P19"
     assert rows(s, "select id, v, note, n from archive order by id") == [
         (1, "a", "x", None), (2, "b", "kept", 7), (11, "a", "kept", None), (12, "b", "kept", None),
         (20, "c", "kept", None), (21, "d", "kept", None)]

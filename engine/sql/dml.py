@@ -193,12 +193,16 @@ def _item_width(src: exp.Expression, catalog: Catalog, ctes: dict[str, exp.Expre
     if alias is not None and alias.columns:
         return len(alias.columns)
     if isinstance(src, exp.Table) and isinstance(src.this, exp.Identifier):
-        cte = ctes.get(src.name.lower()) if not src.db else None
+        name = src.name.lower()
+        cte = ctes.get(name) if not src.db else None
         if cte is not None:
             if cte.args.get("alias") is not None and cte.args["alias"].columns:
                 return len(cte.args["alias"].columns)
             query = cte.this
-            return select_width(query, catalog, ctes) if isinstance(query, exp.Select) else None
+            if not isinstance(query, exp.Select):
+                return None
+            # (out of its own scope: WITH queries naming one another end, as tables)
+            return select_width(query, catalog, {k: v for k, v in ctes.items() if k != name})
         cols = catalog.table_columns(src.name)
         return len(cols) if cols else None
     if isinstance(src, exp.Subquery) and isinstance(src.this, exp.Select):
