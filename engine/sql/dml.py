@@ -152,64 +152,6 @@ def _source_columns(stmt: exp.Expression, alias: str, catalog: Catalog) -> list[
     return None
 
 
-def select_width(select: exp.Select, catalog: Catalog,
-                 ctes: dict[str, exp.Expression] | None = None) -> int | None:
-    """How many columns a SELECT yields, its stars counted from its FROM items; None when
-    that is not known here (a join with USING or NATURAL, a FROM item of another shape).
-    ``ctes``: the WITH queries in scope by name (the statement's, if it has some)."""
-    ctes = dict(ctes or {})
-    with_ = select.args.get("with_") or select.args.get("with")
-    for cte in with_.expressions if with_ is not None else []:
-        ctes[cte.alias_or_name.lower()] = cte
-    width = 0
-    for e in select.expressions:
-        if not is_star(e):
-            width += 1
-            continue
-        if isinstance(e, exp.Column):  # t.*
-            sources = [src for src in _from_items(select) if src.alias_or_name.lower() == e.table.lower()]
-        else:
-            joins = select.args.get("joins") or []
-            if any(j.args.get("using") or j.args.get("method") for j in joins):
-                return None
-            sources = _from_items(select)
-        if not sources:
-            return None
-        for src in sources:
-            n = _item_width(src, catalog, ctes)
-            if n is None:
-                return None
-            width += n
-    return width
-
-
-def _from_items(select: exp.Select) -> list[exp.Expression]:
-    frm = select.args.get("from_")
-    return ([frm.this] if frm is not None else []) + [j.this for j in select.args.get("joins") or []]
-
-
-def _item_width(src: exp.Expression, catalog: Catalog, ctes: dict[str, exp.Expression]) -> int | None:
-    alias = src.args.get("alias")
-    if alias is not None and alias.columns:
-        return len(alias.columns)
-    if isinstance(src, exp.Table) and isinstance(src.this, exp.Identifier):
-        name = src.name.lower()
-        cte = ctes.get(name) if not src.db else None
-        if cte is not None:
-            if cte.args.get("alias") is not None and cte.args["alias"].columns:
-                return len(cte.args["alias"].columns)
-            query = cte.this
-            if not isinstance(query, exp.Select):
-                return None
-            # (out of its own scope: WITH queries naming one another end, as tables)
-            return select_width(query, catalog, {k: v for k, v in ctes.items() if k != name})
-        cols = catalog.table_columns(src.name)
-        return len(cols) if cols else None
-    if isinstance(src, exp.Subquery) and isinstance(src.this, exp.Select):
-        return select_width(src.this, catalog, ctes)
-    return None
-
-
 def one_row(sub: exp.Subquery, width: int) -> exp.Subquery:
     """A row sub-SELECT that fails on a second row (PostgreSQL's 21000) and yields NULLs on
     none: ``(SELECT c0, c1 FROM (SELECT *, count(*) OVER () AS n FROM (<sub> LIMIT 2))

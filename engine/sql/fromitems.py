@@ -22,7 +22,7 @@ from collections.abc import Callable
 import apsw
 from sqlglot import exp
 
-from aurora.engine.sql.infer import column_name
+from aurora.engine.sql.infer import column_name, visible_cte
 from aurora.engine.sql.pgcatalog import CATALOG_COLUMNS
 from aurora.engine.sqlapi import SqlError
 
@@ -295,7 +295,7 @@ def source_names(src: exp.Expression, sel: exp.Expression, conn: apsw.Connection
     renamed = [c.name for c in alias.columns] if isinstance(alias, exp.TableAlias) else []
     names: list[str] | None = None
     if isinstance(src, exp.Table) and isinstance(src.this, exp.Identifier):
-        cte = None if src.db else _cte(sel, src.name.lower())
+        cte = None if src.db else visible_cte(sel, src.name.lower())
         if cte is not None:
             names = query_names(cte.this, conn)
             cols = [c.name for c in cte.args["alias"].columns]
@@ -314,17 +314,6 @@ def source_names(src: exp.Expression, sel: exp.Expression, conn: apsw.Connection
     if names is None:
         return None
     return renamed[: len(names)] + names[len(renamed):]
-
-
-def _cte(node: exp.Expression, name: str) -> exp.CTE | None:
-    at: exp.Expression | None = node
-    while at is not None:
-        with_ = at.args.get("with_")
-        for cte in with_.expressions if with_ is not None else []:
-            if cte.alias.lower() == name:
-                return cte
-        at = at.parent
-    return None
 
 
 def _one_row(query: exp.Expression, j: exp.Join) -> bool:

@@ -330,7 +330,7 @@ class Scope:
             if isinstance(src, exp.Table) and isinstance(src.this, exp.Identifier):
                 name = src.name.lower()
                 alias = (src.alias or src.name).lower()
-                cte = None if src.db else _cte(node, name)
+                cte = None if src.db else visible_cte(node, name)
                 renamed = src.args["alias"].columns if src.args.get("alias") else []
                 if cte is not None:  # WITH name AS (...): a derived table by another name
                     cols = _derived(cte.this, cte.args["alias"], self)
@@ -830,14 +830,21 @@ def arms_of(e: exp.Expression) -> list[exp.Expression]:
     return [e.this, *e.expressions]
 
 
-def _cte(node: exp.Expression, name: str) -> exp.CTE | None:
-    """The CTE ``name`` visible from ``node`` (not one ``node`` is inside: recursion)."""
+def visible_cte(node: exp.Expression, name: str) -> exp.CTE | None:
+    """The WITH query ``name`` visible from ``node``, as PostgreSQL scopes them: never one
+    ``node`` is inside, and from inside a query of a plain WITH only the ones before it (so
+    that queries naming one another end instead of recursing)."""
     inside: set[int] = set()
     at: exp.Expression | None = node
     while at is not None:
         inside.add(id(at))
         with_ = at.args.get("with_") or at.args.get("with")
-        for cte in with_.expressions if with_ is not None else []:
+        ctes = list(with_.expressions) if with_ is not None else []
+        if not (with_ is not None and with_.args.get("recursive")):
+            mine = next((i for i, cte in enumerate(ctes) if id(cte) in inside), None)
+            if mine is not None:
+                ctes = ctes[:mine]
+        for cte in ctes:
             if cte.alias.lower() == name and id(cte) not in inside:
                 return cte
         at = at.parent
@@ -902,7 +909,7 @@ def _star_columns(
         if qual is not None and (src.alias_or_name or "").lower() != qual:
             continue
         if isinstance(src, exp.Table) and isinstance(src.this, exp.Identifier):
-            cte = None if src.db else _cte(node, src.name.lower())
+            cte = None if src.db else visible_cte(node, src.name.lower())
             if cte is not None:
                 cols = infer_select(cte.this, catalog, inferer)
                 alias = cte.args["alias"]

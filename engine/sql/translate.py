@@ -514,9 +514,10 @@ class Rewriter:
         return self._srf_n
 
     def _insert_short_rows(self, tree: exp.Expression) -> None:
-        """``INSERT INTO t VALUES (1)`` or ``SELECT 1`` into a table of more columns:
-        PostgreSQL fills the leading columns and gives the rest their defaults; SQLite wants
-        a value for each unless the columns are named, so they are. (MySQL refuses it, 1136.)"""
+        """``INSERT INTO t VALUES (1)``, ``SELECT 1`` or ``SELECT * FROM narrower`` into a
+        table of more columns: PostgreSQL fills the leading columns and gives the rest their
+        defaults; SQLite wants a value for each unless the columns are named, so they are.
+        (MySQL refuses it, 1136.)"""
         if (self.mysql_rules or not isinstance(tree, exp.Insert)
                 or not isinstance(tree.this, exp.Table)):
             return
@@ -524,13 +525,11 @@ class Rewriter:
         if isinstance(source, exp.Values):
             widths = {len(row.expressions) for row in source.expressions
                       if isinstance(row, exp.Tuple)}
-        elif isinstance(source, exp.Select):
-            with_ = tree.args.get("with_") or tree.args.get("with")
-            ctes = {c.alias_or_name.lower(): c for c in with_.expressions} if with_ is not None else {}
-            width = dml.select_width(source, self.catalog, ctes)
-            if width is None:
+        elif isinstance(source, (exp.Select, exp.SetOperation)):
+            items = fromitems.query_names(source, self.catalog.conn)  # (a star counted)
+            if items is None:
                 return
-            widths = {width}
+            widths = {len(items)}
         else:
             return
         if len(widths) != 1:

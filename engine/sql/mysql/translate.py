@@ -750,7 +750,7 @@ def _cast_to_columns(select: exp.Select, table: str, names: list[str], ctx: Cont
     type, as MySQL converts it (the PostgreSQL session stores a SELECT's values as they come:
     a DATETIME into a TIMESTAMP would not be read in the session's zone)."""
     items = select.expressions
-    if len(items) != len(names) or any(isinstance(e, exp.Star) for e in items):
+    if len(items) != len(names) or any(dml.is_star(e) for e in items):
         return
     for e, name in zip(items, names, strict=True):
         got = ctx.column_type(table, name)
