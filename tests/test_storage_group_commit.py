@@ -108,3 +108,49 @@ def test_a_blob_in_parts_is_the_same_frame_as_the_joined_blob():
     assert head == wire.frame_head(wire.WRITE, 5, {"volume": VOLUME}, b"".join(parts))
     [(kind, rid, header, got)] = wire.FrameReader().feed(head + b"".join(parts))
     assert (kind, rid, header, got) == (wire.WRITE, 5, {"volume": VOLUME}, b"".join(parts))
+
+
+def test_a_write_is_answered_in_the_turn_of_its_fdatasync(tmp_path):
+    """The answer leaves with the fdatasync that made the write durable, not on the event
+    loop's next turn, after whatever reads that turn brings in (the next WRITE's parse and
+    append): on a busy node that wait came on top of every commit's latency."""
+
+    class Transport:
+        def __init__(self) -> None:
+            self.sent: list[bytes] = []
+
+        def get_extra_info(self, name: str) -> None:
+            return None
+
+        def is_closing(self) -> bool:
+            return False
+
+        def write(self, data: bytes) -> None:
+            self.sent.append(bytes(data))
+
+        def writelines(self, parts) -> None:
+            self.sent.append(b"".join(parts))
+
+    async def go() -> None:
+        node = StorageNode(tmp_path / "sn-a1", "sn-a1", "a", gossip_interval=3600)
+        node._loop = asyncio.get_running_loop()
+        node.store.create_segment({"volume": VOLUME, "file": 0, "pg": 0, "base_lsn": 0, "epoch": 1,
+                                   "members": MEMBERS})
+        server = wire.ServerProtocol(node.handle, lambda message: None)
+        transport = Transport()
+        server._transport = transport  # type: ignore[assignment]
+        try:
+            for lsn in (1, 2, 3):
+                frame = wire.encode_frame(wire.WRITE, lsn, {"epoch": 1, "vdl": 0}, record(lsn, page(f"p{lsn}")))
+                server.data_received(frame)
+                assert len(transport.sent) == lsn - 1, "answered before its fdatasync"
+                await asyncio.sleep(0)  # one turn: the fdatasync the WRITE scheduled runs in it
+                assert len(transport.sent) == lsn
+                answers = wire.FrameReader().feed(transport.sent[-1])
+                assert [(kind, rid, header["scl"]) for kind, rid, header, _ in answers] == [
+                    (wire.RESPONSE, lsn, [[0, 0, lsn]])]
+                assert not node.store.dirty
+        finally:
+            node.store.close()
+
+    asyncio_run(go())

@@ -148,7 +148,7 @@ class StorageNode:
         self.store = NodeStore(root, retention_s=retention_s, **kwargs)
         self.root = root
         self.gossip_interval = gossip_interval
-        self._waiting: list[asyncio.Future] = []
+        self._waiting: list[tuple[wire.Later, list[Segment]]] = []
         self._bulk: dict[int, float] = {}  # volume -> when its last bulk WRITE arrived
         self._sync_scheduled = False
         self._syncing = False  # an fdatasync is running in the sync thread
@@ -195,7 +195,7 @@ class StorageNode:
             await asyncio.to_thread(self._sync_thread.join)
         self.store.close()
 
-    def handle(self, kind: int, h: dict[str, Any], blob: bytes) -> wire.Reply | asyncio.Future | None:
+    def handle(self, kind: int, h: dict[str, Any], blob: bytes) -> wire.Reply | wire.Later | asyncio.Future | None:
         if kind == wire.CONTROL:
             check_request(kind, h)
             return self._control(h), b""
@@ -209,6 +209,10 @@ class StorageNode:
     async def _delayed(self, kind: int, h: dict[str, Any], blob: bytes) -> wire.Reply:
         await asyncio.sleep(self.latency_s)
         result = self._handle(kind, h, blob)
+        if isinstance(result, wire.Later):
+            fut: asyncio.Future = asyncio.get_running_loop().create_future()
+            result.then(fut.set_result)
+            return await fut
         return result if isinstance(result, tuple) else await result
 
     def _control(self, h: dict[str, Any]) -> dict[str, Any]:
@@ -220,7 +224,7 @@ class StorageNode:
         log.warning("chaos: latency %.0f ms, partitioned %s", self.latency_s * 1000, self.partitioned)
         return {"ok": True, "latency_ms": self.latency_s * 1000, "partitioned": self.partitioned}
 
-    def _handle(self, kind: int, h: dict[str, Any], blob: bytes) -> wire.Reply | asyncio.Future:
+    def _handle(self, kind: int, h: dict[str, Any], blob: bytes) -> wire.Reply | wire.Later | asyncio.Future:
         if kind == wire.WRITE:
             return self._write(h, blob)
         if kind == wire.GET_PAGE:
@@ -265,7 +269,7 @@ class StorageNode:
         if epoch > seg.epoch:
             raise NeedEpoch(f"epoch {epoch} not yet opened on this node (have {seg.epoch})")
 
-    def _write(self, h: dict[str, Any], blob: bytes) -> wire.Reply | asyncio.Future:
+    def _write(self, h: dict[str, Any], blob: bytes) -> wire.Later:
         """Append records (of one or more segments of one volume); answer after the fsync."""
         try:
             items = rec.iter_records(blob)
@@ -293,11 +297,10 @@ class StorageNode:
             now = time.monotonic()
             for volume in {key[0] for key in segs}:
                 self._bulk[volume] = now
-        assert self._loop is not None
-        fut = self._loop.create_future()
-        self._waiting.append((fut, list(segs.values())))  # type: ignore[arg-type]
+        later = wire.Later()
+        self._waiting.append((later, list(segs.values())))
         self._schedule_sync()
-        return fut
+        return later
 
     def _schedule_sync(self) -> None:
         if not self._sync_scheduled:
@@ -376,10 +379,10 @@ class StorageNode:
         os._exit(70)
 
     @staticmethod
-    def _settle(waiting: list) -> None:
-        for fut, segs in waiting:
-            if not fut.done():
-                fut.set_result(({"ok": True, "scl": [[s.file, s.pg, s.scl] for s in segs]}, b""))
+    def _settle(waiting: list[tuple[wire.Later, list[Segment]]]) -> None:
+        """Answer the writes an fdatasync made durable, at once (see ``wire.Later``)."""
+        for later, segs in waiting:
+            later.give(({"ok": True, "scl": [[s.file, s.pg, s.scl] for s in segs]}, b""))
 
     def _get_page(self, h: dict[str, Any]) -> wire.Reply | asyncio.Future:
         seg = self.store.segment(h["volume"], h["file"], h["pg"])

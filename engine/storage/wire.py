@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import struct
 import zlib
@@ -149,14 +150,41 @@ class FrameReader:
         return frames
 
 
-Handler = Callable[[int, dict[str, Any], bytes], "Reply | Awaitable[Reply] | None"]
+class Later:
+    """A reply a handler gives later: a WRITE's, once the fdatasync that covers it is done.
+
+    ``give`` sends it at once. A future would not: its callbacks run on the event loop's next
+    turn, after the reads that turn brings in, so a node's acknowledgement waited for the next
+    WRITE to be read, checked and appended before it left."""
+
+    __slots__ = ("_reply", "_then")
+
+    def __init__(self) -> None:
+        self._reply: Reply | None = None
+        self._then: Callable[[Reply], None] | None = None
+
+    def then(self, send: Callable[[Reply], None]) -> None:
+        if self._reply is not None:
+            send(self._reply)
+        else:
+            self._then = send
+
+    def give(self, reply: Reply) -> None:
+        if self._then is not None:
+            self._then(reply)
+        else:
+            self._reply = reply
+
+
+Handler = Callable[[int, dict[str, Any], bytes], "Reply | Later | Awaitable[Reply] | None"]
 
 
 class ServerProtocol(asyncio.Protocol):
     """One client connection of a storage node; requests go to ``handler``.
 
-    A handler returns a reply at once or an awaitable (a WRITE waits for its fsync); replies
-    may therefore leave in another order than requests came, matched by request id.
+    A handler returns a reply at once, a :class:`Later` (a WRITE waits for its fdatasync) or
+    an awaitable; replies may therefore leave in another order than requests came, matched by
+    request id.
     """
 
     def __init__(self, handler: Handler, on_error: Callable[[str], None]) -> None:
@@ -199,6 +227,8 @@ class ServerProtocol(asyncio.Protocol):
                 continue  # dropped on purpose (a partitioned node answers nothing)
             if isinstance(result, tuple):
                 self.reply(request_id, result)
+            elif isinstance(result, Later):
+                result.then(functools.partial(self.reply, request_id))
             else:
                 fut = asyncio.ensure_future(result)
                 fut.add_done_callback(lambda f, rid=request_id: self._finish(rid, f))
