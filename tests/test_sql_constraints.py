@@ -604,6 +604,38 @@ def test_insert_select_of_qualified_stars_into_a_rowid_key(s):
     assert rows(s, "select n, id, v from extra order by id") == [(0, 1, "a"), (0, 2, "b")]
 
 
+def test_a_null_key_from_a_star_or_a_set_operation_is_refused(s):
+    """Where the select's items are not the values one by one (a star, ``t.*``, a UNION, a
+    parenthesised query), the key's value is found by position: a NULL there is 23502 as
+    anywhere else, not SQLite's "next id"."""
+    run(s, "create table src (id int, v text)", "insert into src values (null, 'a'), (5, 'b')",
+        "create table dst (id int primary key, v text)",
+        "create table wide (id int primary key, v text, note text default 'kept')",
+        "create table one (v text)", "insert into one values ('c')")
+    for sql in [
+        "insert into dst select * from src",
+        "insert into dst select s.* from src s",
+        "insert into dst (select * from src)",
+        "insert into dst select null, 'x' union all select 9, 'y'",
+        "insert into dst select * from src on conflict (id) do nothing",
+        "insert into dst with q as (select * from src) select * from q",
+        "with q as (select * from src) insert into dst select * from q",
+        "insert into wide select * from src",
+        "insert into dst (v) select * from one",  # the key left out, and it has no default
+    ]:
+        assert error(s, sql).sqlstate == "23502", sql
+    assert rows(s, "select count(*) from dst") == [(0,)]
+    assert rows(s, "select count(*) from wide") == [(0,)]
+    # rows with a key go in, through the same forms
+    run(s, "delete from src where id is null")
+    assert rows(s, "insert into dst select * from src returning id, v") == [(5, "b")]
+    assert rows(s, "insert into dst select s.* from src s on conflict (id) do update "
+                   "set v = excluded.v || '!' returning *") == [(5, "b!")]
+    assert rows(s, "insert into dst select 7, 'u' union select 8, 'w' returning id") == [(7,), (8,)]
+    assert rows(s, "insert into wide select * from src returning *") == [(5, "b", "kept")]
+    assert rows(s, "select id, v from dst order by id") == [(5, "b!"), (7, "u"), (8, "w")]
+
+
 def test_add_primary_key_makes_its_columns_not_null(s):
     run(s, "create table t (a text, b int)", "insert into t values ('x', 1)",
         "alter table t add primary key (a)")

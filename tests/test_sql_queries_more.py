@@ -288,3 +288,33 @@ def test_ntile_of_null_is_null(s: Session) -> None:
     s.execute("insert into t values (1), (2)", ())
     assert rows(s, "select ntile(null) over (order by a), a from t order by a") == [
         (None, 1), (None, 2)]
+
+
+def test_column_aliases_nested_in_a_renamed_subquery(s: Session) -> None:
+    """``(query) AS w(a, b)`` around a query whose own FROM item renames its columns, or
+    whose columns have no name: the values, not the names read as strings."""
+    s.execute("create table src (id int, v text)", ())
+    s.execute("insert into src values (1, 'a'), (2, 'b')", ())
+    assert rows(s, "select * from (select * from src, (select 7) q(z)) w(a, b, c) order by a") == [
+        (1, "a", 7), (2, "b", 7)]
+    assert rows(s, "select * from (select * from (select id + 10, v from src) q) w(a, b) order by a") == [
+        (11, "a"), (12, "b")]
+
+
+def test_a_double_quoted_name_is_never_a_string(s: Session) -> None:
+    """SQLite reads a double-quoted name that resolves to nothing as a string literal;
+    PostgreSQL refuses it (42703)."""
+    s.execute("create table src (id int, v text)", ())
+    s.execute("insert into src values (1, 'a')", ())
+    assert _sqlstate(s, 'select "nope" from src') == "42703"
+    assert _sqlstate(s, 'select id from src where v = "a"') == "42703"
+    assert _sqlstate(s, 'update src set v = "b"') == "42703"
+    assert rows(s, 'select "id", "v" from src') == [(1, "a")]
+
+
+@pytest.mark.parametrize("op", ["union", "union all", "except", "intersect all"])
+def test_set_operation_arms_of_different_widths(s: Session, op: str) -> None:
+    with pytest.raises(SqlError) as err:
+        s.execute(f"select 1 {op} select 1, 2", ())
+    assert err.value.sqlstate == "42601"
+    assert str(err.value) == f"each {op.split()[0].upper()} query must have the same number of columns"

@@ -117,6 +117,21 @@ def is_star(e: exp.Expression) -> bool:
     return isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star))
 
 
+def by_position(query: exp.Expression, width: int) -> exp.Select:
+    """``WITH _aurora_src(c0, ...) AS (query) SELECT _aurora_src.c0, ... FROM _aurora_src``:
+    the values of a query whose items are not known one by one here (a star, a set
+    operation), by position, for a caller to wrap some of them. SQLite names a WITH query's
+    columns by position whatever the query calls them (a subquery's alias would be matched
+    by name). A query of another width fails (SQLite: "has N values for M columns")."""
+    inner = query.this if isinstance(query, exp.Subquery) else query
+    names = [f"c{i}" for i in range(width)]
+    cte = exp.CTE(this=inner, alias=exp.TableAlias(
+        this=exp.to_identifier("_aurora_src"), columns=[exp.to_identifier(n) for n in names]))
+    select = exp.select(*[exp.column(n, "_aurora_src") for n in names]).from_("_aurora_src")
+    select.set("with_", exp.With(expressions=[cte]))
+    return select
+
+
 def _expand_stars(
     values: list[exp.Expression], stmt: exp.Expression, catalog: Catalog
 ) -> list[exp.Expression]:

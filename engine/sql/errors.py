@@ -266,6 +266,9 @@ def _from_apsw(exc: apsw.Error, msg: str) -> SqlError:
         return SqlError("42803", text)
     if "ambiguous column" in text:
         return SqlError("42702", text)
+    arms = re.search(r"SELECTs to the left and right of (\w+)", text)
+    if arms:
+        return SqlError("42601", f"each {arms.group(1)} query must have the same number of columns")
     for pattern, code, message in _SQLITE_ERRORS:
         if pattern.search(text):
             return SqlError(code, message or text)

@@ -34,7 +34,8 @@ _SRF = (exp.Explode, exp.ExplodingGenerateSeries, exp.GenerateSeries)
 
 def rename_columns(tree: exp.Expression, conn: apsw.Connection) -> None:
     """``FROM t AS x(a, b)`` / ``(query) AS x(a, b)`` as a subquery naming its columns."""
-    for src in list(tree.find_all(exp.Table, exp.Subquery)):
+    # the innermost first: an outer one is rebuilt around a copy of what it holds
+    for i, src in enumerate(reversed(list(tree.find_all(exp.Table, exp.Subquery)))):
         alias = src.args.get("alias")
         if (
             not isinstance(alias, exp.TableAlias)
@@ -50,19 +51,30 @@ def rename_columns(tree: exp.Expression, conn: apsw.Connection) -> None:
         bare.set("alias", None)
         names = source_names(bare, sel if sel is not None else src, conn)
         renamed = [c.name for c in alias.columns]
-        if names is None or len(set(n.lower() for n in names)) != len(names):
+        if names is None:
             continue
         if len(renamed) > len(names):
             raise SqlError("42P10", f'table "{alias.name}" has {len(names)} columns available '
                                     f"but {len(renamed)} columns specified")
-        inner = exp.Subquery(this=bare.this, alias=exp.TableAlias(
-            this=exp.to_identifier("_ca"))) if isinstance(bare, exp.Subquery) else bare
+        if isinstance(bare, exp.Subquery):
+            # Named by position, as a WITH query's column list names them: the query's own
+            # names may be none SQLite knows (PostgreSQL's "?column?" for an expression).
+            cte = f"_ca{i}"
+            named = exp.select("*").from_(cte)
+            named.set("with_", exp.With(expressions=[exp.CTE(this=bare.this, alias=exp.TableAlias(
+                this=exp.to_identifier(cte), columns=[
+                    exp.to_identifier(renamed[k] if k < len(renamed) else n, quoted=True)
+                    for k, n in enumerate(names)]))]))
+            src.replace(exp.Subquery(this=named, alias=exp.TableAlias(this=alias.this.copy())))
+            continue
+        if len(set(n.lower() for n in names)) != len(names):
+            continue
         cols = [
             exp.alias_(exp.column(exp.to_identifier(n, quoted=True)),
-                       renamed[i] if i < len(renamed) else n, quoted=True)
-            for i, n in enumerate(names)
+                       renamed[k] if k < len(renamed) else n, quoted=True)
+            for k, n in enumerate(names)
         ]
-        src.replace(exp.Subquery(this=exp.select(*cols).from_(inner), alias=exp.TableAlias(
+        src.replace(exp.Subquery(this=exp.select(*cols).from_(bare), alias=exp.TableAlias(
             this=alias.this.copy())))
 
 

@@ -161,6 +161,8 @@ class Session:
         cache_size: int = 2048,
     ) -> None:
         self.conn = conn
+        # A double-quoted name that names no column must fail, not be read as a string.
+        conn.config(apsw.SQLITE_DBCONFIG_DQS_DML, 0)
         self.user = user
         self.database = database
         self.read_only = read_only

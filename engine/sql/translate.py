@@ -446,6 +446,9 @@ class Rewriter:
             if names is None:
                 raise SqlError("0A000", f"{op.key.upper()} ALL over a * of a USING join is not "
                                         "supported")
+            other = fromitems.query_names(op.expression, self.catalog.conn)
+            if other is not None and len(other) != len(names):
+                raise SqlError("42601", f"each {op.key.upper()} query must have the same number of columns")
             n = self._next_n()
             cols = [f"_c{i}" for i in range(len(names))]
             arms = []
@@ -595,20 +598,36 @@ class Rewriter:
                 for row in source.expressions:
                     if isinstance(row, exp.Tuple):
                         row.append("expressions", refuse.copy())
-            elif isinstance(source, exp.Select) and not any(dml.is_star(e) for e in source.expressions):
-                target.append("expressions", exp.to_identifier(key.name, quoted=True))
-                source.append("expressions", refuse.copy())
+            elif isinstance(source, (exp.Select, exp.SetOperation)):
+                select = self._itemised(tree, source)
+                if select is not None:
+                    target.append("expressions", exp.to_identifier(key.name, quoted=True))
+                    select.append("expressions", refuse.copy())
             return
         at = cols.index(key.name.lower())
         if isinstance(source, exp.Values):
             for row in source.expressions:
                 if isinstance(row, exp.Tuple) and at < len(row.expressions):
                     guard(row.expressions[at])
-        elif isinstance(source, exp.Select) and at < len(source.expressions) and not any(
-            dml.is_star(e) for e in source.expressions  # (t.* takes a place of each column)
-        ):
-            v = source.expressions[at]
-            guard(v.this if isinstance(v, exp.Alias) else v)
+        elif isinstance(source, (exp.Select, exp.SetOperation)):
+            select = self._itemised(tree, source)
+            if select is not None and at < len(select.expressions):
+                v = select.expressions[at]
+                guard(v.this if isinstance(v, exp.Alias) else v)
+
+    def _itemised(self, tree: exp.Insert, source: exp.Select | exp.SetOperation) -> exp.Select | None:
+        """The INSERT's query as a SELECT of one item per value: the query itself when it is
+        a SELECT without a star, else the query read by position (a star, ``t.*``, a UNION:
+        ``dml.by_position``), which then becomes the INSERT's source; None when its width is
+        not known here."""
+        if isinstance(source, exp.Select) and not any(dml.is_star(e) for e in source.expressions):
+            return source
+        names = fromitems.query_names(source, self.catalog.conn)
+        if names is None:
+            return None
+        select = dml.by_position(source, len(names))
+        tree.set("expression", select)
+        return select
 
     def _insert_defaults(self, tree: exp.Expression) -> None:
         """``VALUES (DEFAULT, ...)``: SQLite has no DEFAULT there; each becomes the column's

@@ -62,8 +62,9 @@ def to_mysql(e: BaseException, where: Where, read_only: bool) -> SqlError:
         m = re.search(r'column "+([^"]+)"+', msg)
         name = m.group(1) if m else "?"
         return err(1054, "42S22", f"Unknown column '{name}' in '{_clause(where.sql, name)}'")
-    if (st == "42601" and msg.startswith("INSERT has more")) or (st == "42P10" and "_aurora_src" in msg):
-        # (an INSERT ... SELECT * or UNION reads its query by position: see _strip_by_position)
+    if st == "42601" and msg.startswith("INSERT has more"):
+        # (also an INSERT ... SELECT * or UNION of the wrong width: read by position, see
+        # dml.by_position, SQLite says "N values for M columns")
         return err(1136, "21S01", "Column count doesn't match value count at row 1")
     if st in ("42601", "42000"):
         m = re.search(r'at or near "([^"]*)"', msg)

@@ -726,15 +726,12 @@ def _strip_chars(tree: exp.Insert | exp.Update, ctx: Context) -> None:
 
 
 def _strip_by_position(query: exp.Expression, wanted: list[bool]) -> exp.Select:
-    """``SELECT _src.c0, rtrim(_src.c1 ...) FROM (query) AS _src(c0, c1, ...)``: the query's
-    values by position, the CHAR columns' without trailing spaces."""
-    inner = query.this if isinstance(query, exp.Subquery) else query
-    names = [f"c{i}" for i in range(len(wanted))]
-    source = exp.Subquery(this=inner, alias=exp.TableAlias(
-        this=exp.to_identifier("_aurora_src"), columns=[exp.to_identifier(n) for n in names]))
-    items = [exp.column(n, "_aurora_src") for n in names]
-    return exp.select(*[_without_trailing_spaces(c) if char else c
-                        for c, char in zip(items, wanted, strict=True)]).from_(source)
+    """The query's values by position (``dml.by_position``), the CHAR columns' without
+    trailing spaces."""
+    select = dml.by_position(query, len(wanted))
+    select.set("expressions", [_without_trailing_spaces(c) if char else c
+                               for c, char in zip(select.expressions, wanted, strict=True)])
+    return select
 
 
 def _without_trailing_spaces(v: exp.Expression) -> exp.Expression:
