@@ -318,3 +318,23 @@ def test_set_operation_arms_of_different_widths(s: Session, op: str) -> None:
         s.execute(f"select 1 {op} select 1, 2", ())
     assert err.value.sqlstate == "42601"
     assert str(err.value) == f"each {op.split()[0].upper()} query must have the same number of columns"
+
+
+def test_a_star_over_a_using_or_natural_join_puts_the_merged_columns_first(s: Session) -> None:
+    """PostgreSQL's order (``k, x, y`` for ``a(x, k) JOIN b(k, y) USING (k)``), SQLite's
+    being ``x, k, y``: an ``INSERT ... SELECT *`` put the values in the wrong columns."""
+    for sql in ["create table a (x text, k int)", "create table b (k int, y text)",
+                "insert into a values ('x1', 1), ('x2', 2)", "insert into b values (1, 'y1'), (3, 'y3')",
+                "create table w (k int, x text, y text, z int default 5)"]:
+        s.execute(sql, ())
+    assert rows(s, "select * from a join b using (k)") == [(1, "x1", "y1")]
+    assert [c.name for c in s.execute("select * from a join b using (k)", ()).columns] == ["k", "x", "y"]
+    assert rows(s, "select * from a natural join b") == [(1, "x1", "y1")]
+    assert rows(s, "select * from a full join b using (k) order by 1") == [
+        (1, "x1", "y1"), (2, "x2", None), (3, None, "y3")]
+    assert rows(s, "select * from a right join b using (k) order by 1") == [(1, "x1", "y1"), (3, None, "y3")]
+    assert rows(s, "select *, 0 from a t join b u using (k) join b v using (k)") == [(1, "x1", "y1", "y1", 0)]
+    assert rows(s, "select * from (select * from a join b using (k)) q") == [(1, "x1", "y1")]
+    assert rows(s, "insert into w select * from a join b using (k) returning *") == [(1, "x1", "y1", 5)]
+    assert rows(s, "insert into w select * from a natural left join b returning *") == [
+        (1, "x1", "y1", 5), (2, "x2", None, 5)]

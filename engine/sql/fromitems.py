@@ -283,8 +283,12 @@ def query_names(q: exp.Expression, conn: apsw.Connection) -> list[str] | None:
     out: list[str] = []
     for e in q.expressions:
         if isinstance(e, exp.Star):
-            if any(j.args.get("using") or j.args.get("method") for j in joins):
-                return None
+            if any(_merges(j) for j in joins):
+                merged = merged_star(q, conn)
+                if merged is None:
+                    return None
+                out += [name for name, _ in merged]
+                continue
             picked = sources
         elif isinstance(e, exp.Column) and e.is_star:
             picked = [s for s in sources if s.alias_or_name.lower() == e.table.lower()]
@@ -299,6 +303,81 @@ def query_names(q: exp.Expression, conn: apsw.Connection) -> list[str] | None:
                 return None
             out += got
     return out
+
+
+def _merges(j: exp.Join) -> bool:
+    """A join that merges the columns it matches on: USING or NATURAL."""
+    return bool(j.args.get("using")) or str(j.args.get("method") or "").upper() == "NATURAL"
+
+
+def merged_star(q: exp.Select, conn: apsw.Connection) -> list[tuple[str, exp.Expression]] | None:
+    """What ``*`` stands for in a SELECT whose joins merge columns (USING, NATURAL), as
+    PostgreSQL orders it: each join's merged columns first, then the left side's other
+    columns, then the right side's; as (name, expression) pairs. A merged column is the
+    left side's (an inner or left join), the right side's (a right join) or the first of
+    both not NULL (a full join). None when a FROM item's columns are not known here."""
+    frm = q.args.get("from_")
+    if frm is None:
+        return None
+
+    def columns(src: exp.Expression) -> list[tuple[str, exp.Expression]] | None:
+        names = source_names(src, q, conn)
+        table = src.alias_or_name
+        if names is None or not table:
+            return None
+        return [(n, exp.column(exp.to_identifier(n, quoted=True), exp.to_identifier(table, quoted=True)))
+                for n in names]
+
+    left = columns(frm.this)
+    for j in q.args.get("joins") or []:
+        right = columns(j.this)
+        if left is None or right is None:
+            return None
+        if not _merges(j):
+            left += right
+            continue
+        if j.args.get("using"):
+            on = [c.name for c in j.args["using"]]
+        else:  # NATURAL: the names both sides have, in the left side's order
+            theirs = {n.lower() for n, _ in right}
+            on = [n for n, _ in left if n.lower() in theirs]
+        keys = {n.lower() for n in on}
+        mine = {n.lower(): e for n, e in reversed(left)}
+        other = {n.lower(): e for n, e in reversed(right)}
+        if any(k not in mine or k not in other for k in keys):
+            return None  # PostgreSQL's error (42703), from SQLite's own USING check
+        side = str(j.args.get("side") or "").upper()
+        merged: list[tuple[str, exp.Expression]] = []
+        for n in on:
+            a, b = mine[n.lower()], other[n.lower()]
+            e = b if side == "RIGHT" else exp.Coalesce(this=a, expressions=[b]) if side == "FULL" else a
+            merged.append((n, e))
+        left = (merged + [(n, e) for n, e in left if n.lower() not in keys]
+                + [(n, e) for n, e in right if n.lower() not in keys])
+    return left
+
+
+def expand_merged_stars(tree: exp.Expression, conn: apsw.Connection) -> None:
+    """``SELECT *`` over a join with USING or NATURAL: SQLite keeps each table's columns in
+    place (``x, k, y`` for ``a(x, k) JOIN b(k, y) USING (k)``), PostgreSQL puts the merged
+    ones first (``k, x, y``); a star copied into a table by position would put values in the
+    wrong columns. The star becomes PostgreSQL's list (innermost queries first, so that an
+    outer star counts an inner one's columns right)."""
+    for q in reversed(list(tree.find_all(exp.Select))):
+        if not any(isinstance(e, exp.Star) for e in q.expressions) or not any(
+                _merges(j) for j in q.args.get("joins") or []):
+            continue
+        merged = merged_star(q, conn)
+        if merged is None:
+            continue
+        items: list[exp.Expression] = []
+        for e in q.expressions:
+            if isinstance(e, exp.Star):
+                items += [c.copy() if isinstance(c, exp.Column) else exp.alias_(c.copy(), n, quoted=True)
+                          for n, c in merged]
+            else:
+                items.append(e)
+        q.set("expressions", items)
 
 
 def source_names(src: exp.Expression, sel: exp.Expression, conn: apsw.Connection) -> list[str] | None:

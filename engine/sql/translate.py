@@ -396,6 +396,7 @@ class Rewriter:
             dml.expand_returning_stars(tree, self.catalog)
         _scalar_subqueries(tree)
         _nested_joins(tree)
+        fromitems.expand_merged_stars(tree, self.catalog.conn)
         self._scalars_in_from(tree)
         self._insert_short_rows(tree)
         self._rowid_key_not_null(tree)
