@@ -674,3 +674,15 @@ def test_a_scalar_sub_select_of_two_rows_is_an_error_not_its_first_row(s):
     assert rows(s, "select (select max(a) from t), (select a from t order by a desc limit 1)") == [(2, 2)]
     assert rows(s, "select b, (select t2.b from t t2 where t2.a = t.a + 1) from t order by 1") == [
         ("x", "y"), ("y", None)]
+
+
+def test_text_written_to_an_integer_column_is_bad_input_not_out_of_range(s):
+    run(s, "create table src (id int, v text)", "insert into src values (1, 'a')",
+        "create table t (n int, m int, o smallint, b bigint)")
+    for sql, kind in [("insert into t values (1, 'abc')", "integer"), ("insert into t (o) values ('x')", "smallint"),
+                      ("insert into t (b) values ('34.5')", "bigint"), ("insert into t select id, v from src", "integer")]:
+        e = error(s, sql)
+        assert (e.sqlstate, str(e)) == ("22P02", f"invalid input syntax for type {kind}"), sql
+    assert error(s, "insert into t values (1, 3000000000)").sqlstate == "22003"
+    assert error(s, "insert into t (o) values (40000)").sqlstate == "22003"
+    assert rows(s, "select count(*) from t") == [(0,)]

@@ -550,15 +550,16 @@ _INT_NAMES = {20: "bigint", 21: "smallint", 23: "integer"}
 def _domain_checks(column: str, oid: int, typmod: int) -> list[exp.ColumnConstraint]:
     ref = exp.column(column, quoted=True)
     checks: list[tuple[str, exp.Expression]] = []
+    if oid in (20, 21, 23):
+        # '34.5' or 'abc' stays REAL or TEXT under INTEGER affinity: no integer's input.
+        # (Checked before the range, which text would fail too: 22P02, not 22003.)
+        checks.append((f"_aurora_int_{_INT_NAMES[oid]}", exp.In(
+            this=exp.Anonymous(this="typeof", expressions=[ref.copy()]),
+            expressions=[exp.Literal.string("integer"), exp.Literal.string("null")])))
     if oid in _INT_RANGES:
         kind, low, high = _INT_RANGES[oid]
         checks.append((f"_aurora_range_{kind}", exp.Between(
             this=ref, low=exp.Literal.number(low), high=exp.Literal.number(high))))
-    if oid in (20, 21, 23):
-        # '34.5' or 'abc' stays REAL or TEXT under INTEGER affinity: no integer's input.
-        checks.append((f"_aurora_int_{_INT_NAMES[oid]}", exp.In(
-            this=exp.Anonymous(this="typeof", expressions=[ref.copy()]),
-            expressions=[exp.Literal.string("integer"), exp.Literal.string("null")])))
     if oid in (700, 701):
         # '' or 'abc' stays TEXT under REAL affinity: no float's input (NaN and the
         # infinities are kept as their text).
