@@ -287,3 +287,12 @@ def test_a_cast_to_a_domain_enforces_it(s: Session) -> None:
         s.execute("update t set a = (a - 1)::posint", ())
     assert e.value.sqlstate == "23514" and 'check constraint "posint_check"' in str(e.value)
     assert s.execute("select a from t order by a", ()).rows == [(1,), (2,)]
+
+
+def test_round_of_a_float_takes_ties_to_the_even_neighbour(s):
+    """round(double precision) is C's rint in PostgreSQL; round(numeric) takes ties away from zero."""
+    assert s.execute("select round(2.5::float8), round(3.5::float8), round(-2.5::float8), "
+                     "round(0.5::float4)", ()).rows == [(2.0, 4.0, -2.0, 0.0)]
+    assert str(one(s, "select round(-0.4::float8)")) == "-0.0"
+    assert str(one(s, "select round(2.5)")) == "3" and str(one(s, "select round(-2.5)")) == "-3"
+    assert one(s, "select round(2.567::float8)") == 3.0

@@ -592,6 +592,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_num_div_trunc", _div_trunc, 2, True)
     f("pg_to_number", lambda t, fmt: _numeric_result(numformat.to_number(t, fmt)), 2, True)
     f("pg_int_check", _int_check, 2, True)
+    f("pg_float_round", _float_round, 1, True)
     f("pg_int_overflow", _raise_int_overflow, 1)
     f("pg_ts_add", lambda ts, iv, sign: _ts_add(ts, iv, sign, tz()), 3)
     f("pg_interval", interval.cast, 1, True)
@@ -1363,6 +1364,14 @@ def int_overflow(bits: int) -> SqlError:
 
 def _raise_int_overflow(bits: int) -> None:
     raise int_overflow(bits)
+
+
+def _float_round(v: object) -> object:
+    """round(double precision): C's rint, ties to the even neighbour (SQLite's round takes
+    them away from zero: 2.5 gave 3, PostgreSQL gives 2)."""
+    if not isinstance(v, float) or not math.isfinite(v):
+        return v
+    return math.copysign(float(round(v)), v)  # (rint keeps the sign: -0.4 is -0)
 
 
 def _int_check(v: object, bits: int) -> object:

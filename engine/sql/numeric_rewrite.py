@@ -420,6 +420,8 @@ class NumericRules:
             return _fn(_INTEGRAL[kind], _operand(e.this)) if _num(ts[0]) else None
         if kind in _ROUNDING:
             places = e.args.get("decimals")
+            if kind is exp.Round and places is None and _float(ts[0]):
+                return _fn("pg_float_round", _operand(e.this))
             integer = ts[0] is not None and ts[0][0] in types.INTEGER_OIDS
             if not (_num(ts[0]) or (integer and places is not None)):
                 return None
