@@ -296,3 +296,16 @@ def test_round_of_a_float_takes_ties_to_the_even_neighbour(s):
     assert str(one(s, "select round(-0.4::float8)")) == "-0.0"
     assert str(one(s, "select round(2.5)")) == "3" and str(one(s, "select round(-2.5)")) == "-3"
     assert one(s, "select round(2.567::float8)") == 3.0
+
+
+def test_a_boolean_concatenated_to_text_reads_true_or_false(s):
+    s.execute("create table flags (id int, b boolean)", ())
+    s.execute("insert into flags values (1, true), (2, false), (3, null)", ())
+    assert s.execute("select 'a' || 1 || true, b || '!' from flags order by id", ()).rows == [
+        ("a1true", "true!"), ("a1true", "false!"), ("a1true", None)]
+
+
+def test_length_of_a_character_value_leaves_out_its_padding(s):
+    s.execute("create table c (x char(4), y varchar(4))", ())
+    s.execute("insert into c values ('ab', 'ab  ')", ())
+    assert s.execute("select length(x), length(y), length('abc  '::char(5)) from c", ()).rows == [(2, 4, 3)]

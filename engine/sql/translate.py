@@ -670,6 +670,16 @@ class Rewriter:
             self._note_array_elements(node)
         if isinstance(node, (exp.DPipe, exp.Length)):
             self._refuse_numbers_as_text(node)
+        if isinstance(node, exp.Length) and (t := self.numeric._type(node.this)) is not None and t[0] == 1042:
+            # character(n): its trailing spaces are padding, not counted (bpcharlen)
+            node.set("this", fn("rtrim", node.this, _str(" ")))
+        if isinstance(node, exp.DPipe):
+            for side in ("this", "expression"):  # boolean || text: 'true' / 'false', not 1 / 0
+                t = self.numeric._type(node.args[side])
+                if t is not None and t[0] == types.BOOL:
+                    v = node.args[side]
+                    node.set(side, exp.Case(ifs=[exp.If(this=v.copy(), true=_str("true")),
+                                                 exp.If(this=exp.Not(this=v.copy()), true=_str("false"))]))
         if isinstance(node, exp.Values) and len(node.expressions) > 1:
             self._values_types([r.expressions for r in node.expressions
                                 if isinstance(r, exp.Tuple)], len(node.expressions))
