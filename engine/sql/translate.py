@@ -335,6 +335,12 @@ def _str(s: str) -> exp.Literal:
     return exp.Literal.string(s)
 
 
+def _bool_text(v: exp.Expression) -> exp.Expression:
+    """A boolean (SQLite's 1 / 0) as PostgreSQL's text of it, 'true' / 'false'."""
+    return exp.Case(ifs=[exp.If(this=v.copy(), true=_str("true")),
+                         exp.If(this=exp.Not(this=v.copy()), true=_str("false"))])
+
+
 _DATE = 1082
 _TIMESTAMPS = (1114, 1184)
 _INTEGERS = (20, 21, 23)
@@ -677,9 +683,7 @@ class Rewriter:
             for side in ("this", "expression"):  # boolean || text: 'true' / 'false', not 1 / 0
                 t = self.numeric._type(node.args[side])
                 if t is not None and t[0] == types.BOOL:
-                    v = node.args[side]
-                    node.set(side, exp.Case(ifs=[exp.If(this=v.copy(), true=_str("true")),
-                                                 exp.If(this=exp.Not(this=v.copy()), true=_str("false"))]))
+                    node.set(side, _bool_text(node.args[side]))
         if isinstance(node, exp.Values) and len(node.expressions) > 1:
             self._values_types([r.expressions for r in node.expressions
                                 if isinstance(r, exp.Tuple)], len(node.expressions))
@@ -1552,8 +1556,7 @@ class Rewriter:
             if isinstance(v, exp.Literal) and v.is_string:
                 return v
             if e.meta.get("from_bool"):  # boolean to text is 'true' / 'false' (boolout is t/f)
-                return exp.Case(ifs=[exp.If(this=v.copy(), true=_str("true")),
-                                     exp.If(this=exp.Not(this=v.copy()), true=_str("false"))])
+                return _bool_text(v)
             return fn("pg_text", v)
         t = types.BY_OID.get(oid)
         if t is not None and t.category == "A":
