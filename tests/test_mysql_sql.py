@@ -1536,3 +1536,16 @@ def test_modify_widens_an_enum_and_timestamp_keeps_its_range(m) -> None:
     assert errno(m, "ALTER TABLE e CHANGE ts ts2 timestamp(3) NULL") == 1292
     assert rows(m, "SELECT ts FROM e WHERE id = 4")[0][0].year == 1960
     assert "`ts` datetime" in rows(m, "SHOW CREATE TABLE e")[0][1]
+
+
+def test_length_xor_and_date_arithmetic_on_strings(m):
+    """LENGTH counts bytes, ``^`` is XOR, and a date string plus an interval is a DATE (a
+    DATETIME with a unit under a day or a time in the string), not a timestamp with a zone."""
+    assert m.execute("SELECT LENGTH('héllo'), CHAR_LENGTH('héllo'), LENGTH(123), 2 ^ 3, 12 ^ 10").rows == [
+        (6, 5, 3, 1, 6)]
+    assert m.execute("SELECT DATE_ADD('2024-01-31', INTERVAL 1 MONTH), DATE_SUB('2024-03-31', INTERVAL 1 MONTH), "
+                     "'2024-01-31' + INTERVAL 1 DAY").rows == [
+        (dt.date(2024, 2, 29), dt.date(2024, 2, 29), dt.date(2024, 2, 1))]
+    assert m.execute("SELECT DATE_ADD('2024-01-31 10:00:00', INTERVAL 1 HOUR), "
+                     "DATE_ADD('2024-01-31', INTERVAL 90 MINUTE)").rows == [
+        (dt.datetime(2024, 1, 31, 11, 0), dt.datetime(2024, 1, 31, 1, 30))]

@@ -297,6 +297,10 @@ class _Gen(SQLite.Generator):
         exp.Parameter: lambda self, e: f"?{e.name}",
         exp.Placeholder: lambda self, e: f"?{e.name}" if e.name else "?",
         Raw: lambda self, e: e.this,
+        # SQLite has no XOR operator: a # b (MySQL's a ^ b) is (a | b) - (a & b)
+        exp.BitwiseXor: lambda self, e: (
+            f"(({self.sql(e, 'this')}) | ({self.sql(e, 'expression')})) - "
+            f"(({self.sql(e, 'this')}) & ({self.sql(e, 'expression')}))"),
     }
 
     def ordered_sql(self, expression: exp.Ordered) -> str:

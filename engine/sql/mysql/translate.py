@@ -300,6 +300,9 @@ def _check_literals(tree: exp.Expression) -> None:
             raise Unsafe
         if isinstance(parent, exp.Div | exp.Avg) and parent.this is lit:
             raise Unsafe  # its scale sets the quotient's (MySQL: dividend's scale + 4)
+        if isinstance(parent, exp.Add | exp.Sub) and any(
+                isinstance(x, exp.Interval) for x in (parent.this, parent.expression)):
+            raise Unsafe  # a date or a datetime, by its text (see _date_string_operand)
         pname = type(parent).__name__
         if any(w in pname for w in ("JSON", "Format", "StrTo", "TimeTo", "Time", "Date")):
             raise Unsafe
@@ -362,6 +365,32 @@ def rewrite(tree: exp.Expression) -> exp.Expression:
     return root
 
 
+_DATE_UNITS = frozenset({"DAY", "WEEK", "MONTH", "QUARTER", "YEAR", "YEAR_MONTH"})
+
+
+def _date_string_operand(node: exp.Expression) -> exp.Expression:
+    """``DATE_ADD('2024-01-31', INTERVAL 1 MONTH)``, ``'2024-01-31' + INTERVAL 1 DAY``: MySQL
+    reads the string as a DATE when it is one and the unit counts days or more, else as a
+    DATETIME, and the result is of that type (the PostgreSQL rules made it a timestamp with
+    a time zone, printed with its offset)."""
+    if isinstance(node, exp.DateAdd | exp.DateSub):
+        value, unit = node.this, str(node.args.get("unit") or "DAY")
+    else:
+        sides = [node.this, node.expression]
+        iv = next((x for x in sides if isinstance(x, exp.Interval)), None)
+        value = next((x for x in sides if x is not iv), None)
+        if iv is None or value is None or isinstance(value, exp.Interval):
+            return node
+        unit = str(iv.args.get("unit") or "DAY")
+    if not (isinstance(value, exp.Literal) and value.is_string):
+        return node
+    dated = unit.upper() in _DATE_UNITS and re.fullmatch(r"\s*\d{4}-\d{1,2}-\d{1,2}\s*", value.this)
+    value.replace(exp.Cast(this=value.copy(), to=exp.DataType.build("date" if dated else "timestamp")))
+    if dated and isinstance(node, exp.Add | exp.Sub):  # (date + interval is a timestamp in PostgreSQL)
+        return exp.Cast(this=node.copy(), to=exp.DataType.build("date"))
+    return node
+
+
 def _rewrite(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.SessionParameter):
         name = node.name.lower()
@@ -398,6 +427,10 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
     simple = _SIMPLE.get(type(node))
     if simple is not None:
         return _fn(simple, node.this)
+    if isinstance(node, exp.Length) and node.args.get("binary"):
+        return _fn("octet_length", node.this)  # LENGTH counts bytes (CHAR_LENGTH characters)
+    if isinstance(node, exp.DateAdd | exp.DateSub | exp.Add | exp.Sub):
+        node = _date_string_operand(node)
     if isinstance(node, exp.StrToDate | exp.StrToTime):
         fmt = node.args.get("format")
         timed = not (isinstance(fmt, exp.Literal) and not re.search(r"%[HIMSfpXT]", fmt.this))
