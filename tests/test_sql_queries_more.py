@@ -338,3 +338,30 @@ def test_a_star_over_a_using_or_natural_join_puts_the_merged_columns_first(s: Se
     assert rows(s, "insert into w select * from a join b using (k) returning *") == [(1, "x1", "y1", 5)]
     assert rows(s, "insert into w select * from a natural left join b returning *") == [
         (1, "x1", "y1", 5), (2, "x2", None, 5)]
+
+
+def test_any_and_all_over_a_subquery_or_an_array(s: Session) -> None:
+    """``= ANY (subquery)`` compared with the subquery's first row only, and ``<> ANY`` read
+    as NOT IN; each is now PostgreSQL's: true when the comparison holds for some (ANY) or
+    every (ALL) value, NULL where a NULL leaves it open."""
+    for sql in ["create table a (id int, x text)", "create table b (aid int)",
+                "insert into a values (1, 'a1'), (2, 'a2'), (3, 'a3')", "insert into b values (1), (2)"]:
+        s.execute(sql, ())
+
+    def xs(where: str) -> list[str]:
+        return [r[0] for r in rows(s, f"select x from a where {where} order by x")]
+
+    assert xs("id = any (select aid from b)") == ["a1", "a2"]
+    assert xs("id <> any (select aid from b)") == ["a1", "a2", "a3"]
+    assert xs("id <> all (select aid from b)") == ["a3"]
+    assert xs("id = all (select aid from b)") == []
+    assert xs("id > all (select aid from b)") == ["a3"]
+    assert xs("id < some (select aid from b)") == ["a1"]
+    assert xs("id >= all (select aid from b union select 3)") == ["a3"]
+    assert xs("id <> any (array[1, 2])") == ["a1", "a2", "a3"]
+    assert xs("id <> all (array[1, 2])") == ["a3"]
+    assert rows(s, "select 1 <> any (array[1, null]), 1 <> any (array[2, null]), "
+                   "1 = any (array[2, null]), 1 <> all (array[2, null])") == [(None, True, None, None)]
+    s.execute("insert into b values (null)", ())
+    assert xs("id <> all (select aid from b)") == []
+    assert xs("id = any (select aid from b)") == ["a1", "a2"]

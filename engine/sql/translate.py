@@ -1572,9 +1572,14 @@ class Rewriter:
         inner = q.this
         while isinstance(inner, exp.Paren):
             inner = inner.this
-        negate = isinstance(e, exp.NEQ)
-        if isinstance(inner, exp.Anonymous) and str(inner.this) == "json_array":
-            node: exp.Expression = exp.In(this=e.this, expressions=list(inner.expressions))
+        negate = isinstance(e, exp.NEQ)  # (<> ALL: NOT IN)
+        if isinstance(inner, exp.Subquery):
+            inner = _unparen(inner.this)
+        if isinstance(inner, (exp.Select, exp.SetOperation)):
+            # = ANY (subquery) is IN (subquery), with its rules for NULLs
+            node: exp.Expression = exp.In(this=e.this, query=exp.Subquery(this=inner))
+        elif isinstance(inner, exp.Anonymous) and str(inner.this) == "json_array":
+            node = exp.In(this=e.this, expressions=list(inner.expressions))
         else:
             if isinstance(inner, exp.Cast):
                 inner = inner.this
@@ -2355,11 +2360,17 @@ def _quantified(e: exp.Binary) -> tuple[bool, exp.Expression] | None:
         every, arr = str(q.this).lower() == "all", q.expressions[0]
     else:
         return None
-    if isinstance(_unparen(arr), (exp.Select, exp.Subquery)):
-        return None
-    if not every and isinstance(e, (exp.EQ, exp.NEQ)) and isinstance(q, exp.Any):
-        return None
-    return every, arr
+    in_rule = isinstance(e, exp.EQ) and not every  # = ANY: the engine's IN rule (_any)
+    query = _unparen(arr)
+    if isinstance(query, exp.Subquery):
+        query = _unparen(query.this)
+    if isinstance(query, (exp.Select, exp.SetOperation)):
+        if in_rule or (isinstance(e, exp.NEQ) and every):  # <> ALL (subquery): NOT IN
+            return None
+        if isinstance(query, exp.SetOperation):
+            query = dml.by_position(query, 1)  # one item to name
+        return every, _array_subquery(query)  # the subquery's values as an array
+    return None if in_rule else (every, arr)
 
 
 def _unparen(e: exp.Expression) -> exp.Expression:
