@@ -309,3 +309,16 @@ def test_length_of_a_character_value_leaves_out_its_padding(s):
     s.execute("create table c (x char(4), y varchar(4))", ())
     s.execute("insert into c values ('ab', 'ab  ')", ())
     assert s.execute("select length(x), length(y), length('abc  '::char(5)) from c", ()).rows == [(2, 4, 3)]
+
+
+def test_a_boolean_compared_with_a_quoted_value_reads_it_as_a_boolean(s):
+    s.execute("create table flags (id int, b boolean)", ())
+    s.execute("insert into flags values (1, true), (2, false), (3, null)", ())
+
+    def ids(where: str) -> list[int]:
+        return [r[0] for r in s.execute(f"select id from flags where {where} order by id", ()).rows]
+
+    assert ids("b = 't'") == ids("b = 'true'") == ids("b = 'on'") == ids("b in ('yes')") == [1]
+    assert ids("b <> 'f'") == [1] and ids("b in ('f', 'y')") == [1, 2]
+    assert s.execute("select true = 't', 'f' = false", ()).rows == [(True, True)]
+    assert sqlstate(s, "select id from flags where b = 'maybe'") == "22P02"

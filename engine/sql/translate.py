@@ -792,6 +792,9 @@ class Rewriter:
                 return fn("pg_float4", self._node(node))
             if isinstance(node, _COMPARISONS) and len(typed) == 2:
                 self._float4_operands(node, typed)
+            if isinstance(node, exp.In) and typed and typed[0] is not None and typed[0][0] == types.BOOL:
+                node.set("expressions", [fn("pg_bool", v) if self._is_text(v) else v
+                                         for v in node.expressions])
         return self._node(node)
 
     # -- rules per node -------------------------------------------------------------------
@@ -1858,6 +1861,8 @@ class Rewriter:
             elif other in _INT_BITS and mine in (types.TEXT, 705) and self._is_text(value):
                 # an expression (or a derived table's column) has no affinity to read '4' as 4
                 e.set(side, fn("pg_int", value, exp.Literal.number(_INT_BITS[other])))
+            elif other == types.BOOL and mine in (types.TEXT, 705) and self._is_text(value):
+                e.set(side, fn("pg_bool", value))  # b = 't': the quoted value read as a boolean
 
     def _is_text(self, e: exp.Expression) -> bool:
         """A string literal of the statement (as written, or taken out by the normaliser)."""
