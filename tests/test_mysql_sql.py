@@ -1549,3 +1549,12 @@ def test_length_xor_and_date_arithmetic_on_strings(m):
     assert m.execute("SELECT DATE_ADD('2024-01-31 10:00:00', INTERVAL 1 HOUR), "
                      "DATE_ADD('2024-01-31', INTERVAL 90 MINUTE)").rows == [
         (dt.datetime(2024, 1, 31, 11, 0), dt.datetime(2024, 1, 31, 1, 30))]
+
+
+def test_a_date_plus_days_stays_a_date(m):
+    m.execute("CREATE TABLE ev (d DATE, t DATETIME)")
+    m.execute("INSERT INTO ev VALUES ('2024-01-31', '2024-01-31 10:00:00')")
+    assert m.execute("SELECT DATE_ADD(d, INTERVAL 1 MONTH), d + INTERVAL 1 DAY, d - INTERVAL 1 WEEK, "
+                     "d + INTERVAL 1 HOUR, t + INTERVAL 1 DAY FROM ev").rows == [
+        (dt.date(2024, 2, 29), dt.date(2024, 2, 1), dt.date(2024, 1, 24), dt.datetime(2024, 1, 31, 1, 0),
+         dt.datetime(2024, 2, 1, 10, 0))]

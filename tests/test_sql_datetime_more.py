@@ -238,3 +238,21 @@ def test_interval_literals_with_a_range(s: Session) -> None:
     for bad in ("interval '1 2' day to minute", "interval '123 11' day",
                 "interval '1 2.345' hour to second(2)"):
         assert sqlstate(s, f"SELECT {bad}") == "22007"
+
+
+def test_arithmetic_with_computed_intervals_and_dates(s):
+    """``ts + n * interval '1 day'``, an interval column, interval + interval, and a date
+    plus an interval (a timestamp in PostgreSQL: the time part is kept)."""
+    s.execute("create table e (at timestamp, dt date, n int, iv interval)", ())
+    s.execute("insert into e values ('2024-01-31 10:00:00', '2024-01-31', 2, '3 hours')", ())
+    assert s.execute("select at + n * interval '1 day', at + interval '1 day' * n, at - iv, iv + at, "
+                     "at + (iv + iv) from e", ()).rows == [(
+                         dt.datetime(2024, 2, 2, 10), dt.datetime(2024, 2, 2, 10), dt.datetime(2024, 1, 31, 7),
+                         dt.datetime(2024, 1, 31, 13), dt.datetime(2024, 1, 31, 16))]
+    assert s.execute("select dt + interval '36 hours', dt - interval '1 hour', dt + 2 * interval '1 month', "
+                     "dt + 1 from e", ()).rows == [(
+                         dt.datetime(2024, 2, 1, 12), dt.datetime(2024, 1, 30, 23), dt.datetime(2024, 3, 31),
+                         dt.date(2024, 2, 1))]
+    assert s.execute("select interval '1 day' + interval '2 hours', iv * 2 + iv, "
+                     "interval '1 month' - interval '1 day' from e", ()).rows == [
+                         ("1 day 02:00:00", "09:00:00", "1 mon -1 days")]

@@ -733,6 +733,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_interval_mul", interval.multiply, 2, True)
     f("pg_interval_div", interval.divide, 2, True)
     f("pg_interval_neg", interval.negate, 1, True)
+    f("pg_interval_add", interval.add, 3, True)
     f("pg_interval_part", lambda u, v: interval.part(u, v, 0), 2, True)
     f("pg_interval_extract", lambda u, v: _numeric_result(interval.part(u, v, 1)), 2, True)
     f("pg_date_add", _date_add, 2, True)

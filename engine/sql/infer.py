@@ -589,8 +589,14 @@ class Inferer:
             if a == (3802, -1) and isinstance(e, exp.Sub):
                 return a  # jsonb - key
             b = self.type_of(e.expression, scope)
-            if b == (1186, -1) and a is not None:
-                return a
+            if (1186, -1) in (a, b):
+                if isinstance(e, (exp.Mul, exp.Div)):
+                    return 1186, -1  # interval * number
+                other = b if a == (1186, -1) else a
+                if other is not None and other[0] == 1082:
+                    return 1114, -1  # date +/- interval: a timestamp
+                if other is not None:
+                    return other
             if a is None or b is None:
                 return a or b
             if a[0] == b[0] == 1082 and isinstance(e, exp.Sub):

@@ -426,6 +426,15 @@ def divide(v: object, factor: object) -> object:
     return _scaled(m, d, u, m / f, d / f, u / f)
 
 
+def add(a: object, b: object, sign: int) -> object:
+    """interval + interval, interval - interval (interval_pl / interval_mi): field by field."""
+    if a is None or b is None:
+        return None
+    m1, d1, u1 = parse(str(a))
+    m2, d2, u2 = parse(str(b))
+    return _checked(m1 + sign * m2, d1 + sign * d2, u1 + sign * u2)
+
+
 def negate(v: object) -> object:
     """-interval (interval_um)."""
     if v is None:

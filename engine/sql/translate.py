@@ -724,6 +724,15 @@ class Rewriter:
                 isinstance(node, exp.Anonymous) and str(node.this).lower() == "date_part"
                 and len(node.expressions) == 2):
             self._note_interval_operand(node)
+        if isinstance(node, (exp.Add, exp.Sub)):
+            # a date or time plus or minus an interval the rewrite will not spell as one
+            # (n * interval '1 day', an interval column): where the interval is
+            ivs = [(t := self.numeric._type(x)) is not None and t[0] == 1186
+                   for x in (node.this, node.expression)]
+            if ivs == [False, True] or (ivs == [True, False] and isinstance(node, exp.Add)):
+                node.meta["interval_at"] = ivs.index(True)
+            elif ivs == [True, True]:
+                node.meta["interval_at"] = 2  # interval +/- interval
         if isinstance(node, (exp.ArrayContainsAll, exp.ArrayContainedBy)):
             node.meta["arrays"] = any(
                 t is not None and _array_elem(t[0]) is not None
@@ -1045,10 +1054,14 @@ class Rewriter:
                                                               "min", "sec")))
         if type(e) in VARIANCES:  # over float8 (numeric_rewrite took the exact ones)
             return fn("pg_float_var", _str(VARIANCES[type(e)]), e.this)
-        if isinstance(e, (exp.Add, exp.Sub)) and _is_interval(e.expression):
+        at = e.meta.get("interval_at")
+        if at == 2:
+            return fn("pg_interval_add", e.this, e.expression,
+                      exp.Literal.number(-1 if isinstance(e, exp.Sub) else 1))
+        if isinstance(e, (exp.Add, exp.Sub)) and (at == 1 or (at is None and _is_interval(e.expression))):
             sign = exp.Literal.number(-1 if isinstance(e, exp.Sub) else 1)
             return fn("pg_ts_add", e.this, e.expression, sign)
-        if isinstance(e, exp.Add) and _is_interval(e.this):
+        if isinstance(e, exp.Add) and (at == 0 or (at is None and _is_interval(e.this))):
             return fn("pg_ts_add", e.expression, e.this, exp.Literal.number(1))
         if isinstance(e, exp.TimeToStr):
             fmt = e.args.get("format")

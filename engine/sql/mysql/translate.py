@@ -239,6 +239,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
         ]
     _decimal_scales(tree, ctx)
     _temporal_operands(tree, ctx)
+    _date_arithmetic(tree, ctx)
     tree = rewrite(tree)
     if isinstance(tree, (exp.Insert, exp.Update)):
         _strip_chars(tree, ctx)
@@ -368,25 +369,53 @@ def rewrite(tree: exp.Expression) -> exp.Expression:
 _DATE_UNITS = frozenset({"DAY", "WEEK", "MONTH", "QUARTER", "YEAR", "YEAR_MONTH"})
 
 
-def _date_string_operand(node: exp.Expression) -> exp.Expression:
-    """``DATE_ADD('2024-01-31', INTERVAL 1 MONTH)``, ``'2024-01-31' + INTERVAL 1 DAY``: MySQL
-    reads the string as a DATE when it is one and the unit counts days or more, else as a
-    DATETIME, and the result is of that type (the PostgreSQL rules made it a timestamp with
-    a time zone, printed with its offset)."""
+def _date_operand(node: exp.Expression) -> tuple[exp.Expression, str] | None:
+    """(the value, the interval's unit) of DATE_ADD / DATE_SUB / ``value +- INTERVAL``."""
     if isinstance(node, exp.DateAdd | exp.DateSub):
-        value, unit = node.this, str(node.args.get("unit") or "DAY")
-    else:
-        sides = [node.this, node.expression]
-        iv = next((x for x in sides if isinstance(x, exp.Interval)), None)
-        value = next((x for x in sides if x is not iv), None)
-        if iv is None or value is None or isinstance(value, exp.Interval):
-            return node
-        unit = str(iv.args.get("unit") or "DAY")
-    if not (isinstance(value, exp.Literal) and value.is_string):
+        return node.this, str(node.args.get("unit") or "DAY").upper()
+    if not isinstance(node, exp.Add | exp.Sub):
+        return None
+    sides = [node.this, node.expression]
+    iv = next((x for x in sides if isinstance(x, exp.Interval)), None)
+    value = next((x for x in sides if x is not iv), None)
+    if iv is None or value is None or isinstance(value, exp.Interval):
+        return None
+    return value, str(iv.args.get("unit") or "DAY").upper()
+
+
+def _date_arithmetic(tree: exp.Expression, ctx: Context) -> None:
+    """A DATE plus or minus days, weeks, months or years is a DATE in MySQL (PostgreSQL's
+    date + interval is a timestamp): such nodes are noted for _date_string_operand."""
+    column = None
+    for node in tree.find_all(exp.DateAdd, exp.DateSub, exp.Add, exp.Sub):
+        got = _date_operand(node)
+        if got is None or got[1] not in _DATE_UNITS:
+            continue
+        value = got[0]
+        if isinstance(value, exp.CurrentDate) or (
+                isinstance(value, exp.Cast) and value.to.this == exp.DataType.Type.DATE):
+            node.meta["mysql_date"] = True
+        elif isinstance(value, exp.Column):
+            column = column or _column_types(tree, ctx)
+            typed = column(value)
+            if typed is not None and typed[0] == 1082:
+                node.meta["mysql_date"] = True
+
+
+def _date_string_operand(node: exp.Expression) -> exp.Expression:
+    """``DATE_ADD('2024-01-31', INTERVAL 1 MONTH)``, ``'2024-01-31' + INTERVAL 1 DAY``, a DATE
+    column plus days: MySQL reads a string as a DATE when it is one and the unit counts days
+    or more, else as a DATETIME, and a DATE plus such a unit stays a DATE (PostgreSQL's date
+    + interval is a timestamp; its unknown + interval a timestamp with a time zone)."""
+    got = _date_operand(node)
+    if got is None:
         return node
-    dated = unit.upper() in _DATE_UNITS and re.fullmatch(r"\s*\d{4}-\d{1,2}-\d{1,2}\s*", value.this)
-    value.replace(exp.Cast(this=value.copy(), to=exp.DataType.build("date" if dated else "timestamp")))
-    if dated and isinstance(node, exp.Add | exp.Sub):  # (date + interval is a timestamp in PostgreSQL)
+    value, unit = got
+    dated = bool(node.meta.get("mysql_date"))
+    if isinstance(value, exp.Literal) and value.is_string:
+        dated = unit in _DATE_UNITS and bool(re.fullmatch(r"\s*\d{4}-\d{1,2}-\d{1,2}\s*", value.this))
+        value.replace(exp.Cast(this=value.copy(), to=exp.DataType.build("date" if dated else "timestamp")))
+    if dated:
         return exp.Cast(this=node.copy(), to=exp.DataType.build("date"))
     return node
 
