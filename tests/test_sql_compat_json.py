@@ -292,3 +292,13 @@ def test_jsonpath_any_path(s):
     assert rows(s, """select * from jsonb_path_query('{"a": {"c": {"b": 1}}}',
         'lax $.**.b ? (@ > 0)')""") == [("1",)]
     assert sqlstate(s, """select jsonb_path_query_array('{}', 'lax $.**{last}')""") == "0A000"
+
+
+def test_a_json_arrow_inside_a_builder_is_a_json_value_not_its_text(s: Session) -> None:
+    """``jsonb_build_array(id, data -> 'name')``: inside a call sqlglot reads ``data -> $1``
+    as a lambda; SQLite's own ``->`` then ran, and its JSON text was built in as a string."""
+    s.execute("create table j (id int, data jsonb, doc json, k text)", ())
+    s.execute("""insert into j values (1, '{"name": "a", "n": 1}', '{"a": [1]}', 'x')""", ())
+    assert rows(s, "select jsonb_build_array(id, data -> 'name'), jsonb_object_agg(k, data -> 'n'), "
+                   "json_build_object('a', doc -> 'a'), jsonb_agg(data -> 'name') from j") == [
+        ('[1, "a"]', '{"x": 1}', '{"a" : [1]}', '["a"]')]

@@ -365,3 +365,13 @@ def test_any_and_all_over_a_subquery_or_an_array(s: Session) -> None:
     s.execute("insert into b values (null)", ())
     assert xs("id <> all (select aid from b)") == []
     assert xs("id = any (select aid from b)") == ["a1", "a2"]
+
+
+def test_result_columns_are_named_as_postgresql_names_them(s: Session) -> None:
+    s.execute("create table j (id int, k text, b boolean, arr int[])", ())
+    names = [c.name for c in s.execute(
+        "select json_agg(id), jsonb_object_agg(k, id), string_agg(k, ','), lpad(k, 3), rpad(k, 3), "
+        "position('a' in k), to_char(id, '9'), bool_and(b), array_length(arr, 1), "
+        "row_number() over (), sum(id) over (), trim(k), ltrim(k), random(), to_hex(10) from j", ()).columns]
+    assert names == ["json_agg", "jsonb_object_agg", "string_agg", "lpad", "rpad", "position", "to_char",
+                     "bool_and", "array_length", "row_number", "sum", "btrim", "ltrim", "random", "to_hex"]

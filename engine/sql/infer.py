@@ -442,6 +442,16 @@ def column_name(e: exp.Expression) -> str:
         return "?column?"  # -> ->> #> #>> ? ?| ?& are operators, not functions
     if isinstance(e, exp.AtTimeZone):
         return "timezone"
+    if isinstance(e, exp.Window):
+        return column_name(e.this)  # row_number() OVER (...) is "row_number"
+    if isinstance(e, exp.Pad):
+        return "lpad" if e.args.get("is_left") else "rpad"
+    if isinstance(e, exp.Trim):
+        where = str(e.args.get("position") or "").upper()
+        return {"LEADING": "ltrim", "TRAILING": "rtrim"}.get(where, "btrim")
+    named = _FUNC_NAMES.get(type(e))
+    if named is not None:
+        return named
     if isinstance(e, exp.SHA2Digest):
         return f"sha{e.args.get('length') or 256}"
     if isinstance(e, exp.Func):
@@ -461,6 +471,15 @@ def column_name(e: exp.Expression) -> str:
         }.get(name, name)
     return "?column?"
 
+
+# PostgreSQL's names of functions sqlglot reads as its own kinds (which it names otherwise)
+_FUNC_NAMES: dict[type, str] = {
+    exp.JSONArrayAgg: "json_agg", exp.JSONObjectAgg: "json_object_agg",
+    exp.JSONBObjectAgg: "jsonb_object_agg", exp.GroupConcat: "string_agg",
+    exp.StrPosition: "position", exp.TimeToStr: "to_char", exp.LogicalAnd: "bool_and",
+    exp.LogicalOr: "bool_or", exp.ArraySize: "array_length", exp.UnixToTime: "to_timestamp",
+    exp.Rand: "random", exp.Uuid: "gen_random_uuid", exp.Hex: "to_hex",
+}
 
 _JSON_OPERATORS = (
     exp.JSONExtract,

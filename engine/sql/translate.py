@@ -391,6 +391,7 @@ class Rewriter:
         self._srf_n = 0
 
     def run(self, tree: exp.Expression) -> exp.Expression:
+        _json_arrows(tree)
         if isinstance(tree, (exp.Update, exp.Delete, exp.Insert)):
             tree = dml.through_views(tree, self.catalog)
         if isinstance(tree, (exp.Update, exp.Delete)):
@@ -2207,6 +2208,16 @@ def _scalar_table(e: exp.Table) -> exp.Expression:
     column = alias.columns[0].name if alias is not None and alias.columns else table
     sel = exp.select(exp.alias_(f, column, quoted=True))
     return exp.Subquery(this=sel, alias=exp.TableAlias(this=exp.to_identifier(table, quoted=True)))
+
+
+def _json_arrows(tree: exp.Expression) -> None:
+    """``f(data -> $1)``: inside a call's arguments sqlglot reads ``name -> value`` as a lambda
+    (SQL has none); it is the JSON operator, as it is everywhere else (SQLite's own ``->``
+    would run otherwise, and its JSON text would be taken for a string)."""
+    for lam in list(tree.find_all(exp.Lambda)):
+        params = lam.expressions
+        if len(params) == 1 and isinstance(params[0], exp.Identifier):
+            lam.replace(exp.JSONExtract(this=exp.column(params[0].copy()), expression=lam.this.copy()))
 
 
 def _nested_joins(tree: exp.Expression) -> None:
