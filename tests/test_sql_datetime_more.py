@@ -256,3 +256,15 @@ def test_arithmetic_with_computed_intervals_and_dates(s):
     assert s.execute("select interval '1 day' + interval '2 hours', iv * 2 + iv, "
                      "interval '1 month' - interval '1 day' from e", ()).rows == [
                          ("1 day 02:00:00", "09:00:00", "1 mon -1 days")]
+
+
+def test_a_default_of_now_keeps_the_microseconds(s):
+    """SQLite's CURRENT_TIMESTAMP has whole seconds; now() as a column default is the
+    statement's time to the microsecond, rounded to the column's precision."""
+    s.execute("create table ts (id int, at timestamptz default now(), a2 timestamp default current_timestamp, "
+              "a0 timestamptz(0) default now())", ())
+    for i in range(3):
+        s.execute(f"insert into ts (id) values ({i})", ())
+    got = s.execute("select at, a2, a0 from ts order by id", ()).rows
+    assert any(at.microsecond for at, _, _ in got)  # (all three on a whole second: one in 10**18)
+    assert all(a2 == at.replace(tzinfo=None) and a0.microsecond == 0 for at, a2, a0 in got)

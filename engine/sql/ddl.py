@@ -34,7 +34,7 @@ from aurora.engine.sql.functions import viewdef_comment
 from aurora.engine.sql.infer import datatype_ref, infer_select
 from aurora.engine.sql.numeric_rewrite import stored_literal
 from aurora.engine.sql.tabledef import quote as _q
-from aurora.engine.sql.translate import Rewriter, generate, parse, to_sqlite
+from aurora.engine.sql.translate import Rewriter, datetime_write, generate, parse, to_sqlite
 from aurora.engine.sqlapi import SqlError, StatementResult
 
 if TYPE_CHECKING:
@@ -236,6 +236,11 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
                     k.set("this", exp.Literal.number(int(k.this.this)))
                 elif isinstance(k.this, exp.Literal) and oid == types.NUMERIC:
                     k.set("this", stored_literal(k.this.this))
+                elif isinstance(k.this, exp.CurrentTimestamp) and oid in (1114, 1184):
+                    # now() to the microsecond, the statement's (SQLite's CURRENT_TIMESTAMP
+                    # has whole seconds), in the column's storage form
+                    k.set("this", exp.Paren(this=datetime_write(
+                        exp.Anonymous(this="pg_now", expressions=[]), oid, typmod, False)))
             elif isinstance(k, exp.CollateColumnConstraint) and k.name.lower() in _BYTE_ORDER:
                 cons.pop()  # SQLite's BINARY, the order every comparison here already has
             elif isinstance(k, exp.CheckColumnConstraint):

@@ -1966,7 +1966,7 @@ class Rewriter:
                                      *sized))
                 continue
             if info.type_oid in (1114, 1184, 1082):
-                value.replace(_datetime_write(value.copy(), info.type_oid, info.typmod,
+                value.replace(datetime_write(value.copy(), info.type_oid, info.typmod,
                                               self._is_text(value)))
                 continue
             wrap = _WRITE_FUNCS.get(info.type_oid)
@@ -2059,7 +2059,7 @@ _DATETIME_STORED = {1114: ("pg_localtimestamp", "pg_timestamp", "pg_timestamp_in
                     1184: ("pg_now", "pg_timestamptz"), 1082: ("pg_current_date", "pg_date")}
 
 
-def _datetime_write(value: exp.Expression, oid: int, typmod: int, text: bool) -> exp.Expression:
+def datetime_write(value: exp.Expression, oid: int, typmod: int, text: bool) -> exp.Expression:
     """A value written to a date / timestamp / timestamptz column, in its storage form (ISO
     text, so that stored values sort and compare as the values do; infinity and -infinity
     as that text) and checked (22007 / 22008) as PostgreSQL's input checks it."""
