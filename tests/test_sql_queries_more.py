@@ -375,3 +375,19 @@ def test_result_columns_are_named_as_postgresql_names_them(s: Session) -> None:
         "row_number() over (), sum(id) over (), trim(k), ltrim(k), random(), to_hex(10) from j", ()).columns]
     assert names == ["json_agg", "jsonb_object_agg", "string_agg", "lpad", "rpad", "position", "to_char",
                      "bool_and", "array_length", "row_number", "sum", "btrim", "ltrim", "random", "to_hex"]
+
+
+def test_distinct_on_keeps_the_order_by(s: Session) -> None:
+    """The first row of each group, and the groups in the ORDER BY's order (NULL last when
+    ascending, first when descending), not in any order."""
+    s.execute("create table dd (g int, id int, cust text)", ())
+    s.execute("insert into dd values (1, 1, 'a'), (1, 2, 'b'), (null, 3, 'c'), (2, 4, null), (2, 5, 'z')", ())
+    assert rows(s, "select distinct on (g) g, id from dd order by g, id desc") == [(1, 2), (2, 5), (None, 3)]
+    assert rows(s, "select distinct on (cust) cust, id from dd order by cust desc, id") == [
+        (None, 4), ("z", 5), ("c", 3), ("b", 2), ("a", 1)]
+    assert rows(s, "select distinct on (g) * from dd order by g, id desc") == [
+        (1, 2, "b"), (2, 5, "z"), (None, 3, "c")]
+    assert rows(s, "select distinct on (grp) g as grp, id from dd order by grp, cust desc limit 2") == [
+        (1, 2), (2, 4)]
+    assert [c.name for c in s.execute("select distinct on (g) g as grp, id from dd order by g", ()).columns] == [
+        "grp", "id"]

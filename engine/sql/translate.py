@@ -435,6 +435,7 @@ class Rewriter:
         self._jsonb_casts(tree)
         self._json_types(tree)
         tree = self.walk(tree)
+        tree = _distinct_on(tree, self.catalog.conn)
         self._coerce_writes(tree)
         if isinstance(tree, exp.Insert) and tree.args.get("conflict") is not None and not self.mysql_rules:
             dml.conflict_once(tree, self.catalog)  # MySQL: a later row updates an earlier one
@@ -2208,6 +2209,73 @@ def _scalar_table(e: exp.Table) -> exp.Expression:
     column = alias.columns[0].name if alias is not None and alias.columns else table
     sel = exp.select(exp.alias_(f, column, quoted=True))
     return exp.Subquery(this=sel, alias=exp.TableAlias(this=exp.to_identifier(table, quoted=True)))
+
+
+def _distinct_on(tree: exp.Expression, conn: apsw.Connection) -> exp.Expression:
+    """``SELECT DISTINCT ON (g) ... ORDER BY g, x DESC``: the first row of each g, numbered
+    in a subquery, and the rows then in the ORDER BY's order (sqlglot's own rewrite for SQLite
+    drops the ORDER BY, so they came out in any order). The sort keys ride along as hidden
+    columns, since ORDER BY may name what the select list does not."""
+    for sel in reversed(list(tree.find_all(exp.Select))):
+        distinct = sel.args.get("distinct")
+        on = distinct.args.get("on") if isinstance(distinct, exp.Distinct) else None
+        if on is None:
+            continue
+        outer = _first_of_each(sel, on.expressions if isinstance(on, exp.Tuple) else [on], conn)
+        if outer is None:
+            continue
+        if sel is tree:
+            tree = outer
+        else:
+            sel.replace(outer)
+    return tree
+
+
+def _first_of_each(sel: exp.Select, keys: list[exp.Expression], conn: apsw.Connection) -> exp.Select | None:
+    if any(dml.is_star(e) for e in sel.expressions):
+        # a star of one FROM item: its columns by name (of a join, sqlglot's own rewrite)
+        names = fromitems.query_names(sel, conn)
+        if names is None or sel.args.get("joins") or len({n.lower() for n in names}) != len(names):
+            return None
+        sel.set("expressions", [exp.column(exp.to_identifier(n, quoted=True)) for n in names])
+    order = sel.args.get("order")
+    names = [column_name(e) for e in sel.expressions]
+    aliases = {e.alias.lower(): e.this for e in sel.expressions if isinstance(e, exp.Alias)}
+
+    def sort_key(e: exp.Expression) -> exp.Expression:
+        """An ORDER BY item as an expression of the FROM items: ``ORDER BY 2`` and an output
+        name stand for their select item."""
+        if isinstance(e, exp.Literal) and e.is_int and 1 <= int(e.this) <= len(sel.expressions):
+            item = sel.expressions[int(e.this) - 1]
+            return item.this if isinstance(item, exp.Alias) else item
+        if isinstance(e, exp.Column) and not e.table and e.name.lower() in aliases:
+            return aliases[e.name.lower()]
+        return e
+
+    ordered = [o.copy() for o in order.expressions] if order is not None else []
+    for o in ordered:
+        o.set("this", sort_key(o.this).copy())
+    inner = sel.copy()
+    for key in ("distinct", "order", "limit", "offset"):
+        inner.set(key, None)
+    over = exp.Window(this=exp.RowNumber(), partition_by=[sort_key(k).copy() for k in keys],
+                      order=exp.Order(expressions=[o.copy() for o in ordered]) if ordered else None)
+    inner.set("expressions", [
+        *(exp.alias_(e.this.copy() if isinstance(e, exp.Alias) else e.copy(), f"_c{i}")
+          for i, e in enumerate(sel.expressions)),
+        *(exp.alias_(o.this.copy(), f"_o{i}") for i, o in enumerate(ordered)),
+        exp.alias_(over, "_rn")])
+    outer = exp.select(*(exp.alias_(exp.column(f"_c{i}"), n, quoted=True) for i, n in enumerate(names))).from_(
+        exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("_don"))))
+    outer = outer.where(exp.EQ(this=exp.column("_rn"), expression=exp.Literal.number(1)))
+    if ordered:
+        outer.set("order", exp.Order(expressions=[
+            exp.Ordered(this=exp.column(f"_o{i}"), desc=o.args.get("desc"), nulls_first=o.args.get("nulls_first"))
+            for i, o in enumerate(ordered)]))
+    for key in ("limit", "offset"):
+        if sel.args.get(key) is not None:
+            outer.set(key, sel.args[key].copy())
+    return outer
 
 
 def _json_arrows(tree: exp.Expression) -> None:
