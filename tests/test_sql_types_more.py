@@ -322,3 +322,14 @@ def test_a_boolean_compared_with_a_quoted_value_reads_it_as_a_boolean(s):
     assert ids("b <> 'f'") == [1] and ids("b in ('f', 'y')") == [1, 2]
     assert s.execute("select true = 't', 'f' = false", ()).rows == [(True, True)]
     assert sqlstate(s, "select id from flags where b = 'maybe'") == "22P02"
+
+
+def test_a_boolean_written_to_a_text_column_is_its_text(s):
+    s.execute("create table flags (id int, b boolean)", ())
+    s.execute("insert into flags values (1, true), (2, false)", ())
+    s.execute("create table tx (s text, v varchar(10), n int)", ())
+    s.execute("insert into tx values (true, false, 0)", ())
+    s.execute("insert into tx select b, not b, id from flags", ())
+    s.execute("update tx set v = (n > 1) where n = 2", ())
+    assert s.execute("select s, v, n from tx order by n", ()).rows == [
+        ("true", "false", 0), ("true", "false", 1), ("false", "true", 2)]

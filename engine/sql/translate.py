@@ -412,6 +412,7 @@ class Rewriter:
         self._insert_short_rows(tree)
         self._rowid_key_not_null(tree)
         self._insert_defaults(tree)
+        self._bools_into_text(tree)
         _set_functions_as_unnest(tree)
         fromitems.rename_columns(tree, self.catalog.conn)
         self._series_in_select(tree)
@@ -641,6 +642,38 @@ class Rewriter:
         select = dml.by_position(source, len(names))
         tree.set("expression", select)
         return select
+
+    def _bools_into_text(self, tree: exp.Expression) -> None:
+        """A boolean written to a text column is its text, 'true' / 'false' (PostgreSQL's
+        assignment cast), not SQLite's 1 / 0."""
+        targets: list[tuple[exp.Expression, str, str]] = []
+        if isinstance(tree, exp.Insert):
+            target = tree.this
+            table = target.this.name if isinstance(target, exp.Schema) else target.name
+            cols = ([c.name for c in target.expressions] if isinstance(target, exp.Schema)
+                    else [c.name for c in self.catalog.table_columns(table) or []])
+            source = tree.expression
+            rows = (list(source.expressions) if isinstance(source, exp.Values)
+                    else [source] if isinstance(source, exp.Select) else [])
+            for row in rows:
+                items = row.expressions
+                if any(dml.is_star(v) for v in items):
+                    continue
+                targets += [(v.this if isinstance(v, exp.Alias) else v, table, c)
+                            for v, c in zip(items, cols, strict=False)]
+            conflict = tree.args.get("conflict")
+            for eq in conflict.expressions or [] if conflict is not None else []:
+                targets += _assigned(eq, table)
+        elif isinstance(tree, exp.Update) and isinstance(tree.this, exp.Table):
+            for eq in tree.expressions:
+                targets += _assigned(eq, tree.this.name)
+        for value, table, col in targets:
+            info = self.catalog.column(table, col)
+            if info is None or info.type_oid not in (types.TEXT, 1043, 1042):
+                continue
+            t = self.numeric._type(value)
+            if t is not None and t[0] == types.BOOL and value.parent is not None:
+                value.replace(exp.Cast(this=value.copy(), to=exp.DataType.build("text")))
 
     def _insert_defaults(self, tree: exp.Expression) -> None:
         """``VALUES (DEFAULT, ...)``: SQLite has no DEFAULT there; each becomes the column's
