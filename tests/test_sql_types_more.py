@@ -333,3 +333,13 @@ def test_a_boolean_written_to_a_text_column_is_its_text(s):
     s.execute("update tx set v = (n > 1) where n = 2", ())
     assert s.execute("select s, v, n from tx order by n", ()).rows == [
         ("true", "false", 0), ("true", "false", 1), ("false", "true", 2)]
+
+
+def test_character_n_trailing_spaces_are_padding(s):
+    """char(n) keeps no trailing spaces of its own: they read back as padding, and go when
+    the value is concatenated (varchar(n) keeps them)."""
+    s.execute("create table c (x char(4), y varchar(4))", ())
+    s.execute("insert into c values ('ab  ', 'ab  '), ('ab', 'ab')", ())
+    assert s.execute("select x, x || '|', y || '|', length(x) from c", ()).rows == [
+        ("ab  ", "ab|", "ab  |", 2), ("ab  ", "ab|", "ab|", 2)]
+    assert sqlstate(s, "insert into c values ('abcde', 'x')") == "22001"

@@ -1989,7 +1989,13 @@ class Rewriter:
             if info.type_oid == types.NUMERIC:
                 value.replace(write_call(value.copy(), info.typmod))
                 continue
-            if info.type_oid in (1042, 1043) and info.typmod > 4:
+            if info.type_oid == 1042:
+                # character(n): trailing spaces are padding, stored without them (it reads
+                # back padded; concatenated or cast to text, without, as PostgreSQL's does)
+                cut = _cut_spaces(value.copy(), info.typmod - 4) if info.typmod > 4 else value.copy()
+                value.replace(fn("rtrim", cut, _str(" ")))
+                continue
+            if info.type_oid == 1043 and info.typmod > 4:
                 value.replace(_cut_spaces(value.copy(), info.typmod - 4))
                 continue
             elem = _array_elem(info.type_oid)
