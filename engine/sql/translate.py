@@ -662,8 +662,9 @@ class Rewriter:
                 targets += [(v.this if isinstance(v, exp.Alias) else v, table, c)
                             for v, c in zip(items, cols, strict=False)]
             conflict = tree.args.get("conflict")
-            for eq in conflict.expressions or [] if conflict is not None else []:
-                targets += _assigned(eq, table)
+            if conflict is not None:
+                for eq in conflict.expressions or []:
+                    targets += _assigned(eq, table)
         elif isinstance(tree, exp.Update) and isinstance(tree.this, exp.Table):
             for eq in tree.expressions:
                 targets += _assigned(eq, tree.this.name)
@@ -2271,6 +2272,7 @@ def _distinct_on(tree: exp.Expression, conn: apsw.Connection) -> exp.Expression:
 
 
 def _first_of_each(sel: exp.Select, keys: list[exp.Expression], conn: apsw.Connection) -> exp.Select | None:
+    """The query of :func:`_distinct_on` for one SELECT; None to leave it to sqlglot."""
     if any(dml.is_star(e) for e in sel.expressions):
         # a star of one FROM item: its columns by name (of a join, sqlglot's own rewrite)
         names = fromitems.query_names(sel, conn)
