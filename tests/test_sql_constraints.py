@@ -636,6 +636,21 @@ def test_a_null_key_from_a_star_or_a_set_operation_is_refused(s):
     assert rows(s, "select id, v from dst order by id") == [(5, "b!"), (7, "u"), (8, "w")]
 
 
+def test_nextval_of_a_rowid_keys_sequence_takes_an_id(s):
+    """nextval('t_id_seq') of a SERIAL / IDENTITY key (SQLite's rowid, with no sequence row):
+    the next id, which later rows then skip, as a sequence's value is taken once."""
+    run(s, "create table t (id serial primary key, k text)", "insert into t (k) values ('a')",
+        "create table u (id int generated always as identity primary key, k text)")
+    assert rows(s, "select nextval('t_id_seq'), currval('t_id_seq'), lastval()") == [(2, 2, 2)]
+    assert rows(s, "insert into t (k) values ('b') returning id") == [(3,)]
+    assert rows(s, "select nextval(pg_get_serial_sequence('t', 'id'))") == [(4,)]
+    run(s, "select setval('t_id_seq', 10)")
+    assert rows(s, "insert into t (k) values ('c') returning id") == [(11,)]
+    assert rows(s, "select nextval('u_id_seq')") == [(1,)]
+    assert rows(s, "insert into u (k) values ('x') returning id") == [(2,)]
+    assert error(s, "select nextval('nope_seq')").sqlstate == "42P01"
+
+
 def test_add_primary_key_makes_its_columns_not_null(s):
     run(s, "create table t (a text, b int)", "insert into t values ('x', 1)",
         "alter table t add primary key (a)")

@@ -197,6 +197,9 @@ class Sequences:
             (name,),
         ).fetchall()
         if not rows:
+            implied = self.implied()
+            if name in implied:
+                return self._next_rowid(name, *implied[name])
             raise SqlError("42P01", f'relation "{name}" does not exist')
         last, inc, mn, mx, cycle, called, _start = rows[0]
         value = last + inc if called else last
@@ -249,6 +252,23 @@ class Sequences:
             self.current[name] = int(value)
             self.last, self.last_name = int(value), name
         return int(value)
+
+    def _next_rowid(self, name: str, table: str, column: str) -> int:
+        """nextval of a SERIAL / IDENTITY key that is SQLite's rowid: the id its next row would
+        take, which no row will take after this (the counter moves past it)."""
+        try:
+            got = self.conn.execute("SELECT seq FROM main.sqlite_sequence WHERE name=?", (table,)).fetchall()
+        except apsw.SQLError:
+            got = []
+        def quoted(x: str) -> str:
+            return '"' + x.replace('"', '""') + '"'
+
+        top = self.conn.execute(f"SELECT max({quoted(column)}) FROM {quoted(table)}").fetchall()[0][0]
+        value = max(got[0][0] if got else 0, top or 0) + 1
+        self.set_rowid_counter(table, value)
+        self.current[name] = value
+        self.last, self.last_name = value, name
+        return value
 
     def set_rowid_counter(self, table: str, last: int) -> None:
         """The next id of an AUTOINCREMENT table is ``last + 1`` (or one more than its largest
