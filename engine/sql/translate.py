@@ -394,6 +394,7 @@ class Rewriter:
         _json_arrows(tree)
         if isinstance(tree, (exp.Update, exp.Delete, exp.Insert)):
             tree = dml.through_views(tree, self.catalog)
+            self._identity_always(tree)  # (before an UPDATE's DEFAULT is spelled out)
         if isinstance(tree, (exp.Update, exp.Delete)):
             dml.returning_other_items(tree, self.catalog)
         if isinstance(tree, exp.Update):
@@ -642,6 +643,47 @@ class Rewriter:
         select = dml.by_position(source, len(names))
         tree.set("expression", select)
         return select
+
+    def _identity_always(self, tree: exp.Expression) -> None:
+        """A GENERATED ALWAYS AS IDENTITY column takes no value but its own: an INSERT or
+        UPDATE that gives it one is 428C9, as in PostgreSQL."""
+        if self.mysql_rules or not isinstance(tree, (exp.Insert, exp.Update)):
+            return
+
+        def default(v: exp.Expression) -> bool:
+            return isinstance(v, (exp.Var, exp.Column)) and not v.args.get("table") and v.name.upper() == "DEFAULT"
+
+        def refuse(column: str, verb: str) -> SqlError:
+            message = (f'cannot insert a non-DEFAULT value into column "{column}"' if verb == "insert"
+                       else f'column "{column}" can only be updated to DEFAULT')
+            return SqlError("428C9", message,
+                            detail=f'Column "{column}" is an identity column defined as GENERATED ALWAYS.',
+                            hint="Use OVERRIDING SYSTEM VALUE to override." if verb == "insert" else None)
+
+        if isinstance(tree, exp.Update):
+            if not isinstance(tree.this, exp.Table):
+                return
+            for eq in tree.expressions:
+                if isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Column) and not default(eq.expression):
+                    info = self.catalog.column(tree.this.name, eq.this.name)
+                    if info is not None and info.identity == "a":
+                        raise refuse(info.name, "update")
+            return
+        target = tree.this
+        table = target.this.name if isinstance(target, exp.Schema) else target.name
+        cols = ([c.name for c in target.expressions] if isinstance(target, exp.Schema)
+                else [c.name for c in self.catalog.table_columns(table) or []])
+        for i, name in enumerate(cols):
+            info = self.catalog.column(table, name)
+            if info is None or info.identity != "a":
+                continue
+            source = tree.expression
+            if isinstance(source, exp.Values):
+                if any(isinstance(row, exp.Tuple) and i < len(row.expressions)
+                       and not default(row.expressions[i]) for row in source.expressions):
+                    raise refuse(info.name, "insert")
+            elif source is not None:
+                raise refuse(info.name, "insert")  # a query gives it a value
 
     def _bools_into_text(self, tree: exp.Expression) -> None:
         """A boolean written to a text column is its text, 'true' / 'false' (PostgreSQL's
