@@ -600,10 +600,7 @@ class Rewriter:
                 tree.set("this", exp.Schema(this=target, expressions=[exp.to_identifier(key.name, quoted=True)]))
                 tree.set("expression", exp.Values(expressions=[exp.Tuple(expressions=[refuse.copy()])]))
             return
-        if isinstance(target, exp.Schema):
-            cols = [c.name.lower() for c in target.expressions]
-        else:
-            cols = [c.name.lower() for c in self.catalog.table_columns(table) or []]
+        cols = [c.lower() for c in self._insert_columns(tree)[1]]
         if key.name.lower() not in cols:
             if key.has_default or not isinstance(target, exp.Schema):
                 return
@@ -644,6 +641,15 @@ class Rewriter:
         tree.set("expression", select)
         return select
 
+    def _insert_columns(self, tree: exp.Insert) -> tuple[str, list[str]]:
+        """An INSERT's table and the columns its values go to, in order: those it names, else
+        every column of the table."""
+        target = tree.this
+        table = target.this.name if isinstance(target, exp.Schema) else target.name
+        if isinstance(target, exp.Schema):
+            return table, [c.name for c in target.expressions]
+        return table, [c.name for c in self.catalog.table_columns(table) or []]
+
     def _identity_always(self, tree: exp.Expression) -> None:
         """A GENERATED ALWAYS AS IDENTITY column takes no value but its own: an INSERT or
         UPDATE that gives it one is 428C9, as in PostgreSQL."""
@@ -669,10 +675,7 @@ class Rewriter:
                     if info is not None and info.identity == "a":
                         raise refuse(info.name, "update")
             return
-        target = tree.this
-        table = target.this.name if isinstance(target, exp.Schema) else target.name
-        cols = ([c.name for c in target.expressions] if isinstance(target, exp.Schema)
-                else [c.name for c in self.catalog.table_columns(table) or []])
+        table, cols = self._insert_columns(tree)
         for i, name in enumerate(cols):
             info = self.catalog.column(table, name)
             if info is None or info.identity != "a":
@@ -690,10 +693,7 @@ class Rewriter:
         assignment cast), not SQLite's 1 / 0."""
         targets: list[tuple[exp.Expression, str, str]] = []
         if isinstance(tree, exp.Insert):
-            target = tree.this
-            table = target.this.name if isinstance(target, exp.Schema) else target.name
-            cols = ([c.name for c in target.expressions] if isinstance(target, exp.Schema)
-                    else [c.name for c in self.catalog.table_columns(table) or []])
+            table, cols = self._insert_columns(tree)
             source = tree.expression
             rows = (list(source.expressions) if isinstance(source, exp.Values)
                     else [source] if isinstance(source, exp.Select) else [])
@@ -1998,12 +1998,7 @@ class Rewriter:
         so a ``'19.90'`` string or ``'t'`` lands in the storage form that compares correctly."""
         targets: list[tuple[exp.Expression, str, str]] = []
         if isinstance(tree, exp.Insert) and isinstance(tree.this, (exp.Schema, exp.Table)):
-            if isinstance(tree.this, exp.Schema):
-                table = tree.this.this.name
-                cols = [c.name for c in tree.this.expressions]
-            else:
-                table = tree.this.name
-                cols = [c.name for c in self.catalog.table_columns(table) or []]
+            table, cols = self._insert_columns(tree)
             values = tree.expression
             if isinstance(values, exp.Values):
                 for row in values.expressions:
