@@ -1558,3 +1558,11 @@ def test_a_date_plus_days_stays_a_date(m):
                      "d + INTERVAL 1 HOUR, t + INTERVAL 1 DAY FROM ev").rows == [
         (dt.date(2024, 2, 29), dt.date(2024, 2, 1), dt.date(2024, 1, 24), dt.datetime(2024, 1, 31, 1, 0),
          dt.datetime(2024, 2, 1, 10, 0))]
+
+
+def test_upper_and_lower_beyond_ascii(m):
+    assert rows(m, "SELECT UPPER('é'), LOWER('ÉCOLE'), UCASE('straße'), LCASE('Ä')") == [
+        ("É", "école", "STRAßE", "ä")]
+    m.execute("CREATE TABLE p (name VARCHAR(20))")
+    m.execute("INSERT INTO p VALUES ('École'), ('zcole')")
+    assert rows(m, "SELECT name FROM p WHERE name LIKE 'éc%'") == [("École",)]

@@ -391,3 +391,28 @@ def test_distinct_on_keeps_the_order_by(s: Session) -> None:
         (1, 2), (2, 4)]
     assert [c.name for c in s.execute("select distinct on (g) g as grp, id from dd order by g", ()).columns] == [
         "grp", "id"]
+
+
+def test_upper_lower_and_ilike_fold_every_letter(s: Session) -> None:
+    """Not only ASCII's (SQLite's own upper/lower leave 'é' as is): Django's iexact and
+    icontains (UPPER(x) = UPPER(y), UPPER(x) LIKE UPPER(y)) match 'École' to 'école'."""
+    assert rows(s, "select upper('é'), lower('ÉCOLE'), upper('straße'), lower(U&'\\03A3\\0391\\03A3'), lower('İx')") == [
+        ("É", "école", "STRAßE", "\u03c3\u03b1\u03c3", "ix")]
+    s.execute("create table people (id int primary key, name text)", ())
+    s.execute("insert into people values (1, 'École'), (2, 'ÉCOLE'), (3, 'ecole'), (4, null)", ())
+    ids = lambda where: [r[0] for r in rows(s, f"select id from people where {where} order by id")]  # noqa: E731
+    assert ids("upper(name::text) = upper('école')") == [1, 2]
+    assert ids("upper(name::text) like upper('%COL%')") == [1, 2, 3]
+    assert ids("name ilike 'éc%'") == [1, 2]
+    assert ids("name not ilike 'éc%'") == [3]
+    assert rows(s, "select upper(name) from people where id = 4") == [(None,)]
+    # an expression index holds, and answers with, the same folding
+    assert _sqlstate(s, "create unique index people_lower on people (lower(name))") == "23505"
+    s.execute("delete from people where id = 2", ())
+    s.execute("create unique index people_lower on people (lower(name))", ())
+    assert ids("lower(name) = 'école'") == [1]
+    s.execute("update people set name = 'Über' where id = 1", ())
+    assert ids("lower(name) = 'über'") == [1]
+    assert _sqlstate(s, "insert into people values (5, 'ÜBER')") == "23505"
+    assert rows(s, "select indexdef from pg_indexes where indexname = 'people_lower'") == [
+        ("CREATE UNIQUE INDEX people_lower ON public.people USING btree (lower(name))",)]

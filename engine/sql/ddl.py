@@ -571,7 +571,7 @@ def _domain_checks(column: str, oid: int, typmod: int) -> list[exp.ColumnConstra
         checks.append((f"_aurora_float_{'real' if oid == 700 else 'double'}", exp.or_(
             exp.In(this=exp.Anonymous(this="typeof", expressions=[ref.copy()]),
                    expressions=[exp.Literal.string(k) for k in ("real", "integer", "null")]),
-            exp.In(this=exp.Lower(this=exp.Trim(this=ref.copy())),
+            exp.In(this=exp.Anonymous(this="lower", expressions=[exp.Trim(this=ref.copy())]),
                    expressions=[exp.Literal.string(k) for k in (
                        "nan", "infinity", "+infinity", "-infinity", "inf", "+inf", "-inf")]))))
     if oid == 700:  # real: what single precision holds (and its infinities)

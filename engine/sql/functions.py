@@ -770,6 +770,8 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_array_agg_check", arrays.agg_check, 1, True)
     f("pg_array_in", _array_in, -1, True)
     f("pg_char1", _char1, 1, True)
+    f("pg_upper", _upper, 1, True)
+    f("pg_lower", _lower, 1, True)
     f("pg_array_get", _array_get, 2, True)
     f(
         "pg_json_contains",
@@ -1274,6 +1276,30 @@ def _array_get(arr: object, index: object) -> object:
         return None
     v = items[i]
     return json.dumps(v) if isinstance(v, (list, dict)) else v
+
+
+def _upper(v: object) -> object:
+    """upper() as PostgreSQL's (and MySQL's): every letter, not only ASCII's (SQLite's own
+    upper leaves 'é' as is), one character for one as the C library maps them (Python's
+    'ß'.upper() is 'SS'; PostgreSQL keeps 'ß'). A value that is not text comes back as is."""
+    if type(v) is not str:
+        return v
+    u = v.upper()
+    if len(u) == len(v):
+        return u
+    return "".join([c if len(x := c.upper()) != 1 else x for c in v])
+
+
+def _lower(v: object) -> object:
+    """lower() for every letter, one character for one (see _upper): 'İ' becomes 'i' and a
+    final capital sigma the ordinary small sigma (U+03C3), as in PostgreSQL; Python's lower
+    gives 'i' with a combining dot and the final form (U+03C2)."""
+    if type(v) is not str:
+        return v
+    lo = v.lower()
+    if len(lo) == len(v) and "\u03a3" not in v:
+        return lo
+    return "".join([x if len(x := c.lower()) == 1 else "i" if c == "\u0130" else c for c in v])
 
 
 def _char1(v: object) -> object:

@@ -297,6 +297,10 @@ class _Gen(SQLite.Generator):
         exp.Parameter: lambda self, e: f"?{e.name}",
         exp.Placeholder: lambda self, e: f"?{e.name}" if e.name else "?",
         Raw: lambda self, e: e.this,
+        # Letters beyond ASCII too (SQLite's upper and lower leave 'é' as is); ILIKE, which
+        # SQLite runs as lower(a) LIKE lower(b), with them
+        exp.Upper: lambda self, e: f"pg_upper({self.sql(e, 'this')})",
+        exp.Lower: lambda self, e: f"pg_lower({self.sql(e, 'this')})",
         # SQLite has no XOR operator: a # b (MySQL's a ^ b) is (a | b) - (a & b)
         exp.BitwiseXor: lambda self, e: (
             f"(({self.sql(e, 'this')}) | ({self.sql(e, 'expression')})) - "
