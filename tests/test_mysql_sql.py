@@ -1560,6 +1560,46 @@ def test_a_date_plus_days_stays_a_date(m):
          dt.datetime(2024, 2, 1, 10, 0))]
 
 
+def test_functional_key_parts_index_the_expression(m):
+    """A key part in parentheses is an expression (MySQL 8's functional index), not a column
+    named '(': a unique one refuses a second row with the same value of the expression only."""
+    m.execute("CREATE TABLE u (id INT PRIMARY KEY, name VARCHAR(20), n INT, "
+              "UNIQUE KEY k ((LOWER(name))), KEY ((n + 1)))")
+    m.execute("CREATE INDEX by_name ON u ((UPPER(name)), n DESC)")
+    m.execute("ALTER TABLE u ADD INDEX ((n * 2))")
+    m.execute("INSERT INTO u VALUES (1, 'École', 1), (2, 'xyz', 1)")
+    assert errno(m, "INSERT INTO u VALUES (3, 'ÉCOLE', 1)") == 1062
+    assert rows(m, "SELECT id FROM u WHERE LOWER(name) = 'école'") == [(1,)]
+    create = rows(m, "SHOW CREATE TABLE u")[0][1]
+    assert "UNIQUE KEY `k` ((lower(`name`)))" in create
+    assert "KEY `functional_index` ((`n` + 1))" in create
+    assert "KEY `functional_index_2` ((`n` * 2))" in create
+    assert "KEY `by_name` ((upper(`name`)),`n`)" in create
+    index = [(r[2], r[3], r[4], r[14]) for r in rows(m, "SHOW INDEX FROM u")]
+    assert ("k", 1, None, "lower(`name`)") in index
+    assert ("by_name", 2, "n", None) in index
+    assert rows(m, "SELECT column_name, expression FROM information_schema.statistics "
+                   "WHERE table_name = 'u' AND index_name = 'k'") == [(None, "lower(`name`)")]
+    assert [r[0] for r in rows(m, "DESCRIBE u")] == ["id", "name", "n"]
+    assert errno(m, "CREATE TABLE p (id INT, PRIMARY KEY ((id + 1)))") == 3756
+
+
+def test_check_constraints_with_two_character_operators(m):
+    """``<>``, ``>=``, ``<=>``, ``!=`` and ``||`` in a CHECK reach it whole (they came back as
+    ``< >``, a syntax error); unnamed checks are numbered t_chk_1, t_chk_2 as MySQL does."""
+    m.execute("CREATE TABLE w (id INT PRIMARY KEY, name VARCHAR(20), n INT, CHECK (name <> 'x'), "
+              "CHECK (n >= 0 AND n <=> n), CONSTRAINT c3 CHECK (n != 5 || n < -1))")
+    with pytest.raises(SqlError) as e:
+        m.execute("INSERT INTO w VALUES (1, 'x', 1)")
+    assert (e.value.errno, "w_chk_1" in e.value.message) == (3819, True)
+    with pytest.raises(SqlError) as e:
+        m.execute("INSERT INTO w VALUES (2, 'y', -1)")
+    assert (e.value.errno, "w_chk_2" in e.value.message) == (3819, True)
+    assert errno(m, "INSERT INTO w VALUES (3, 'y', 5)") == 3819
+    m.execute("INSERT INTO w VALUES (4, 'y', 3)")
+    assert rows(m, "SELECT id FROM w") == [(4,)]
+
+
 def test_upper_and_lower_beyond_ascii(m):
     assert rows(m, "SELECT UPPER('é'), LOWER('ÉCOLE'), UCASE('straße'), LCASE('Ä')") == [
         ("É", "école", "STRAßE", "ä")]

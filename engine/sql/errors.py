@@ -18,6 +18,7 @@ _NO_TABLE = re.compile(r"no such table: (?:\w+\.)?(\S+)")
 _NO_COLUMN = re.compile(r"no such column: (\S+)")
 _HAS_TABLE = re.compile(r"table (\S+) already exists")
 _HAS_INDEX = re.compile(r"index (\S+) already exists")
+_UNIQUE_INDEX = re.compile(r"UNIQUE constraint failed: index '([^']+)'")
 _UNIQUE = re.compile(r"UNIQUE constraint failed: (\S+?)\.(\S+?)(?:,|$)")
 _UNIQUE_ALL = re.compile(r"(?:UNIQUE|PRIMARY KEY) constraint failed: (.+)$")
 _NOT_NULL = re.compile(r"NOT NULL constraint failed: (\S+?)\.(\S+)")
@@ -74,6 +75,14 @@ def to_sql_error(
                         table=table,
                         constraint=name,
                     )
+        if m := _UNIQUE_INDEX.search(text):  # a unique index on expressions
+            rows = conn.execute(
+                "SELECT tbl_name FROM main.sqlite_schema WHERE type='index' AND name=?", (m.group(1),)
+            ).fetchall()
+            if rows:
+                return SqlError(
+                    "23505", f'duplicate key value violates unique constraint "{m.group(1)}"',
+                    table=rows[0][0], constraint=m.group(1))
     if serialization and isinstance(exc, serialization):
         return SqlError("40001", "could not serialize access due to concurrent update")
     msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

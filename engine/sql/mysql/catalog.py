@@ -12,6 +12,7 @@ are per database, MySQL's per table) and shown without the prefix.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 import apsw
@@ -59,7 +60,8 @@ class ColumnDesc:
 class IndexDesc:
     name: str
     unique: bool
-    columns: list[str]
+    columns: list[str | None]  # None: a key part that is an expression (a functional index)
+    expressions: list[str | None] = field(default_factory=list)  # those, as MySQL shows them
 
 
 @dataclass
@@ -240,7 +242,9 @@ def describe(conn: apsw.Connection, table: str) -> TableDesc | None:
         if iname.lower().endswith("_pkey"):
             continue
         shown = iname[len(prefix) :] if iname.lower().startswith(prefix) else iname
-        desc.indexes.append(IndexDesc(shown, bool(unique), _index_columns(conn, iname)))
+        columns = _index_columns(conn, iname)
+        expressions = _index_expressions(conn, iname, columns) if None in columns else []
+        desc.indexes.append(IndexDesc(shown, bool(unique), columns, expressions))
     desc.indexes.sort(key=lambda i: (not i.unique, i.name))
     try:
         for (definition,) in conn.execute(
@@ -260,8 +264,37 @@ def describe(conn: apsw.Connection, table: str) -> TableDesc | None:
     return desc
 
 
-def _index_columns(conn: apsw.Connection, index: str) -> list[str]:
+def _index_columns(conn: apsw.Connection, index: str) -> list[str | None]:
     return [r[2] for r in conn.execute("SELECT * FROM pragma_index_info(?)", (index,)).fetchall()]
+
+
+def _index_expressions(conn: apsw.Connection, index: str, columns: list[str | None]) -> list[str | None]:
+    """A functional index's key parts that are expressions, as MySQL writes them
+    (``lower(`name`)``), read back from the index's CREATE statement; None for a column."""
+    import sqlglot
+
+    row = conn.execute("SELECT sql FROM main.sqlite_schema WHERE type='index' AND name=?", (index,)).fetchall()
+    try:
+        keys = sqlglot.parse_one(row[0][0], read="sqlite").this.args["params"].args.get("columns") or []
+        texts = [(k.this if isinstance(k, sqlglot.exp.Ordered) else k) for k in keys]
+        texts = [(t.this if isinstance(t, sqlglot.exp.Paren) else t) for t in texts]
+        shown = [_OWN_CASE_FUNCTIONS.sub(lambda m: m.group(1).lower() + "(", t.sql("mysql", identify=True))
+                 for t in texts]
+    except (IndexError, KeyError, AttributeError, TypeError, sqlglot.errors.SqlglotError):
+        shown = []
+    if len(shown) != len(columns):
+        shown = ["?"] * len(columns)
+    return [None if c is not None else shown[i] for i, c in enumerate(columns)]
+
+
+# upper() and lower() are stored as pg_upper / pg_lower (every letter, not only ASCII's)
+_OWN_CASE_FUNCTIONS = re.compile(r"\bpg_(upper|lower)\(", re.I)
+
+
+def key_parts(index: IndexDesc) -> list[tuple[str | None, str | None]]:
+    """(column, expression) of each key part of an index: one of the two is None."""
+    return [(c, index.expressions[i] if c is None and i < len(index.expressions) else None)
+            for i, c in enumerate(index.columns)]
 
 
 def record_columns(
@@ -358,7 +391,8 @@ def show_create(desc: TableDesc) -> str:
         lines.append(f"  PRIMARY KEY ({','.join(q(c) for c in desc.primary)})")
     for i in desc.indexes:
         kind = "UNIQUE KEY" if i.unique else "KEY"
-        lines.append(f"  {kind} {q(i.name)} ({','.join(q(c) for c in i.columns)})")
+        parts = [q(c) if c is not None else f"({e})" for c, e in key_parts(i)]
+        lines.append(f"  {kind} {q(i.name)} ({','.join(parts)})")
     for fk in desc.foreign_keys:
         line = (
             f"  CONSTRAINT {q(fk.name)} FOREIGN KEY ({','.join(q(c) for c in fk.columns)}) "

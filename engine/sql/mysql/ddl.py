@@ -104,12 +104,23 @@ class Tokens:
         return join(self.toks[self.i :])
 
 
+# Operators the lexer gives one character at a time ('<>' is '<' then '>'): written back
+# without a space between, or 'a <> b' would come back as 'a < > b'
+_OPERATORS = {"<>", "<=", ">=", "!=", "<=>", "||", "&&", "<<", ">>", ":=", "->", "->>"}
+
+
 def join(toks: list[tuple[str, str]]) -> str:
     out = []
+    op = ""  # the operator characters just written
     for kind, t in toks:
+        if kind == "other" and op and op + t in _OPERATORS:
+            op += t
+            out.append(t)
+            continue
         if out and not (t in ",)." or out[-1] in "(." or (kind == "other" and t == "(")):
             out.append(" ")
         out.append(t)
+        op = t if kind == "other" else ""
     return "".join(out)
 
 
@@ -357,11 +368,41 @@ class KeySpec:
     check: str = ""
 
 
-def _key_columns(toks: Tokens) -> list[str]:
-    out = []
+class KeyExpression(str):
+    """A key part that is an expression, ``(lower(name))`` (MySQL's functional key part),
+    as its MySQL text without the outer parentheses."""
+
+
+def _key_columns(toks: Tokens, expressions: bool = True) -> list[str]:
+    out: list[str] = []
     for part in split_commas(toks.parens()):
-        out.append(unquote(part[0][1]))  # prefix lengths and ASC/DESC are dropped
+        if not part:
+            raise syntax_error(")")
+        if part[0][1] == "(":
+            if not expressions:
+                raise syntax_error("(")
+            inner = Tokens("")
+            inner.toks = part
+            out.append(KeyExpression(join(inner.parens())))  # ASC/DESC after it is dropped
+        else:
+            out.append(unquote(part[0][1]))  # prefix lengths and ASC/DESC are dropped
     return out
+
+
+def _key_parts(cols: list[str]) -> str:
+    """A key's parts as PostgreSQL writes them in CREATE INDEX."""
+    from aurora.engine.sql.mysql.translate import expression_to_pg
+
+    return ", ".join(
+        f"({expression_to_pg(c)})" if isinstance(c, KeyExpression) else _pq(c) for c in cols)
+
+
+def _functional_name(cols: list[str], used: set[str]) -> str:
+    """MySQL's name of an unnamed index whose first part is an expression."""
+    name, n = "functional_index", 2
+    while name.lower() in used:
+        name, n = f"functional_index_{n}", n + 1
+    return name
 
 
 def parse_key(toks: Tokens) -> KeySpec | None:
@@ -377,7 +418,10 @@ def parse_key(toks: Tokens) -> KeySpec | None:
         toks.next()
         toks.expect("key")
         _index_type(toks)
-        return KeySpec("primary", name, _key_columns(toks))
+        cols = _key_columns(toks)
+        if any(isinstance(c, KeyExpression) for c in cols):
+            raise SqlError("HY000", "The primary key cannot be a functional index", errno=3756)
+        return KeySpec("primary", name, cols)
     if w == "unique":
         toks.next()
         if toks.peek_word() in ("key", "index"):
@@ -403,7 +447,7 @@ def parse_key(toks: Tokens) -> KeySpec | None:
         toks.expect("key")
         if toks.peek() != "(":
             name = name or unquote(toks.next())
-        cols = _key_columns(toks)
+        cols = _key_columns(toks, expressions=False)
         toks.expect("references")
         return KeySpec("foreign", name, cols, references=_references(toks))
     if w == "check":
@@ -522,6 +566,8 @@ def create_table_pg(ct: CreateTable) -> tuple[str, list[str]]:
     used: set[str] = set()
 
     def key_name(given: str | None, cols: list[str]) -> str:
+        if not given and isinstance(cols[0], KeyExpression):
+            given = _functional_name(cols, used)
         base = given or cols[0]
         name, n = base, 2
         while name.lower() in used:
@@ -532,11 +578,14 @@ def create_table_pg(ct: CreateTable) -> tuple[str, list[str]]:
     for c in ct.columns:
         if c.unique:
             items.append(f"CONSTRAINT {_pq(t + '_' + key_name(c.name, [c.name]))} UNIQUE ({_pq(c.name)})")
-    fk_n = 0
+    fk_n = chk_n = 0
     for k in ct.keys:
-        cols = ", ".join(_pq(c) for c in k.columns)
+        cols = _key_parts(k.columns)
         if k.kind == "primary":
             pk = k.columns
+        elif k.kind == "unique" and any(isinstance(c, KeyExpression) for c in k.columns):
+            # (a UNIQUE constraint holds columns only: an expression needs a unique index)
+            after.append(f"CREATE UNIQUE INDEX {_pq(t + '_' + key_name(k.name, k.columns))} ON {_pq(t)} ({cols})")
         elif k.kind == "unique":
             items.append(f"CONSTRAINT {_pq(t + '_' + key_name(k.name, k.columns))} UNIQUE ({cols})")
         elif k.kind == "index":
@@ -548,7 +597,8 @@ def create_table_pg(ct: CreateTable) -> tuple[str, list[str]]:
         elif k.kind == "check":
             from aurora.engine.sql.mysql.translate import expression_to_pg
 
-            name = k.name or f"{t}_chk_{len(items)}"
+            chk_n += 1
+            name = k.name or f"{t}_chk_{chk_n}"  # (MySQL numbers a table's checks from 1)
             items.append(f"CONSTRAINT {_pq(name)} CHECK ({expression_to_pg(k.check)})")
     if pk:
         items.append(f"PRIMARY KEY ({', '.join(_pq(c) for c in pk)})")
@@ -637,7 +687,7 @@ def create_index(sql: str, run: Run) -> None:
     cols = _key_columns(toks)
     unique = "UNIQUE " if (m.group(1) or "").strip().lower() == "unique" else ""
     name = table + "_" + unquote(m.group(2))
-    run(f"CREATE {unique}INDEX {_pq(name)} ON {_pq(table)} ({', '.join(_pq(c) for c in cols)})")
+    run(f"CREATE {unique}INDEX {_pq(name)} ON {_pq(table)} ({_key_parts(cols)})")
 
 
 def drop_index(sql: str, run: Run) -> None:
@@ -691,12 +741,19 @@ def alter_table(sql: str, run: Run, conn: apsw.Connection, zone: dt.tzinfo = dt.
                 continue
             key = parse_key(s)
             assert key is not None
-            cols = ", ".join(_pq(c) for c in key.columns)
+            cols = _key_parts(key.columns) if key.kind != "check" else ""
+            unnamed = None
+            if key.columns and isinstance(key.columns[0], KeyExpression):
+                prefix = table.lower() + "_"
+                unnamed = _functional_name(key.columns, {
+                    n.lower()[len(prefix):] for (n,) in conn.execute(
+                        "SELECT name FROM pragma_index_list(?)", (table,)).fetchall()
+                    if n.lower().startswith(prefix)})
             if key.kind == "index":
-                iname = key.name or key.columns[0]
+                iname = key.name or unnamed or key.columns[0]
                 run(f"CREATE INDEX {_pq(table + '_' + iname)} ON {t} ({cols})")
             elif key.kind == "unique":
-                iname = key.name or key.columns[0]
+                iname = key.name or unnamed or key.columns[0]
                 run(f"CREATE UNIQUE INDEX {_pq(table + '_' + iname)} ON {t} ({cols})")
             elif key.kind == "primary":
                 run(f"ALTER TABLE {t} ADD PRIMARY KEY ({cols})")

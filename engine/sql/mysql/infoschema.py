@@ -186,12 +186,14 @@ def _table_rows(name: str, db: str, d: catalog.TableDesc) -> list[tuple]:
     if name == "views":
         return []
     nullable = {c.name.lower(): c.nullable for c in d.columns}
-    keys = [("PRIMARY", True, d.primary)] if d.primary else []
-    keys += [(i.name, i.unique, i.columns) for i in d.indexes]
+    parted = [("PRIMARY", True, [(c, None) for c in d.primary])] if d.primary else []
+    parted += [(i.name, i.unique, catalog.key_parts(i)) for i in d.indexes]
     if name == "statistics":
         return [("def", db, d.name, 0 if u else 1, db, k, n, col, "A", 0, None, None,
-                 "YES" if nullable.get(col.lower()) else "", "BTREE", "", "", "YES", None)
-                for k, u, cols in keys for n, col in enumerate(cols, 1)]
+                 "YES" if col is not None and nullable.get(col.lower()) else "", "BTREE", "", "",
+                 "YES", expression)
+                for k, u, parts in parted for n, (col, expression) in enumerate(parts, 1)]
+    keys = [(k, u, [c for c, _e in parts if c is not None]) for k, u, parts in parted]
     if name == "key_column_usage":
         out = [("def", db, k, "def", db, d.name, col, n, None, None, None, None)
                for k, u, cols in keys if u for n, col in enumerate(cols, 1)]

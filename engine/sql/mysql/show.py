@@ -266,10 +266,10 @@ def column_key(desc: catalog.TableDesc, col: str) -> str:
     if any(c.lower() == low for c in desc.primary):
         return "PRI"
     for i in desc.indexes:
-        if i.unique and len(i.columns) == 1 and i.columns[0].lower() == low:
+        if i.unique and len(i.columns) == 1 and (i.columns[0] or "").lower() == low:
             return "UNI"
     for i in desc.indexes:
-        if i.columns and i.columns[0].lower() == low:
+        if i.columns and (i.columns[0] or "").lower() == low:
             return "MUL"
     for fk in desc.foreign_keys:
         if fk.columns and fk.columns[0].lower() == low:
@@ -312,11 +312,11 @@ def _index_rows(desc: catalog.TableDesc) -> tuple[list[str], list[tuple]]:
              "Index_comment", "Visible", "Expression"]
     nullable = {c.name.lower(): c.nullable for c in desc.columns}
     rows = []
-    keys = [("PRIMARY", True, desc.primary)] if desc.primary else []
-    keys += [(i.name, i.unique, i.columns) for i in desc.indexes]
-    for name, unique, cols in keys:
-        for n, col in enumerate(cols, 1):
+    keys = [("PRIMARY", True, [(c, None) for c in desc.primary])] if desc.primary else []
+    keys += [(i.name, i.unique, catalog.key_parts(i)) for i in desc.indexes]
+    for name, unique, parts in keys:
+        for n, (col, expression) in enumerate(parts, 1):
             rows.append((desc.name, 0 if unique else 1, name, n, col, "A", 0, None, None,
-                         "YES" if nullable.get(col.lower()) else "", "BTREE", "", "", "YES",
-                         None))
+                         "YES" if col is not None and nullable.get(col.lower()) else "", "BTREE",
+                         "", "", "YES", expression))
     return names, rows
