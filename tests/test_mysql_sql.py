@@ -1606,3 +1606,36 @@ def test_upper_and_lower_beyond_ascii(m):
     m.execute("CREATE TABLE p (name VARCHAR(20))")
     m.execute("INSERT INTO p VALUES ('École'), ('zcole')")
     assert rows(m, "SELECT name FROM p WHERE name LIKE 'éc%'") == [("École",)]
+
+
+def test_column_checks_are_enforced_and_shown(m):
+    """A CHECK written on a column is enforced, as since MySQL 8.0.16 (it was parsed and
+    dropped: the row went in); NOT ENFORCED ones are not; SHOW CREATE TABLE and
+    information_schema show the table's checks, and the DDL it shows makes the same table."""
+    m.execute("CREATE TABLE w (id INT PRIMARY KEY, name VARCHAR(20), n INT CHECK (n > 0), "
+              "m INT CONSTRAINT m_pos CHECK (m >= 0), x INT CHECK (x > 0) NOT ENFORCED, "
+              "CHECK (name LIKE 'a%'))")
+    assert errno(m, "INSERT INTO w VALUES (1, 'a', 0, 1, 1)") == 3819
+    assert errno(m, "INSERT INTO w VALUES (2, 'a', 1, -1, 1)") == 3819
+    assert errno(m, "INSERT INTO w VALUES (3, 'b', 1, 1, 1)") == 3819
+    m.execute("INSERT INTO w VALUES (4, 'ABC', 1, 1, -5)")  # LIKE as MySQL's: any case
+    m.execute("ALTER TABLE w ADD COLUMN z INT CHECK (z < 10)")
+    assert errno(m, "INSERT INTO w VALUES (5, 'a', 1, 1, 1, 11)") == 3819
+    m.execute("ALTER TABLE w MODIFY x INT CHECK (x <> 3)")
+    assert errno(m, "INSERT INTO w VALUES (6, 'a', 1, 1, 3, 1)") == 3819
+    create = rows(m, "SHOW CREATE TABLE w")[0][1]
+    assert "  CONSTRAINT `w_chk_1` CHECK ((`n` > 0)),\n" in create
+    assert "  CONSTRAINT `m_pos` CHECK ((`m` >= 0)),\n" in create
+    assert "CONSTRAINT `w_chk_3` CHECK ((`name` LIKE 'a%'))" in create
+    assert "CHECK ((`z` < 10))" in create and "CHECK ((`x` <> 3))" in create
+    assert "`x` > 0" not in create
+    assert ("w_chk_1", "(`n` > 0)") in rows(
+        m, "SELECT constraint_name, check_clause FROM information_schema.check_constraints")
+    assert ("m_pos", "CHECK") in rows(
+        m, "SELECT constraint_name, constraint_type FROM information_schema.table_constraints "
+           "WHERE table_name = 'w'")
+    m.execute("DROP TABLE w")
+    m.execute(create)
+    assert rows(m, "SHOW CREATE TABLE w")[0][1] == create
+    assert errno(m, "INSERT INTO w VALUES (1, 'a', 0, 1, 1, 1)") == 3819
+    m.execute("INSERT INTO w VALUES (1, 'Ab', 1, 1, 1, 1)")

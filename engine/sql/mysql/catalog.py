@@ -14,10 +14,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import apsw
 
 from aurora.engine.sql.mysql import types as mytypes
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 SIDE_DDL = """
 CREATE TABLE IF NOT EXISTS _aurora_mysql_columns (
@@ -87,6 +91,7 @@ class TableDesc:
     collation: str = "utf8mb4_0900_ai_ci"
     comment: str = ""
     view_sql: str | None = None
+    checks: list[tuple[str, str]] = field(default_factory=list)  # (name, MySQL text): the user's
     next_id: int | None = None  # the AUTO_INCREMENT counter's next id, once one was given
 
     def auto_increment(self) -> int | None:
@@ -224,6 +229,8 @@ def describe(conn: apsw.Connection, table: str) -> TableDesc | None:
     if desc.kind == "VIEW":
         desc.view_sql = kind_row[1]
         return desc
+    if kind_row[1]:
+        desc.checks = _checks(name, kind_row[1])
     if desc.auto_increment_column() is not None:
         try:
             got = conn.execute("SELECT seq FROM main.sqlite_sequence WHERE name=?", (name,)).fetchall()
@@ -262,6 +269,47 @@ def describe(conn: apsw.Connection, table: str) -> TableDesc | None:
     except apsw.SQLError:
         pass
     return desc
+
+
+def _checks(table: str, sql: str) -> list[tuple[str, str]]:
+    """The table's own CHECK constraints, (name, expression as MySQL writes it), in the order
+    declared; a column type's range or length check is not one."""
+    import sqlglot
+
+    from aurora.engine.sql.tabledef import TableText
+
+    out = []
+    for name, body, _column in TableText.of(table, sql).checks():
+        if not name or name.startswith(("_aurora_", *mytypes.CHECK_PREFIXES)):
+            continue
+        try:
+            tree = sqlglot.parse_one(body, read="sqlite")
+            while isinstance(tree, sqlglot.exp.Paren):  # (shown in two pairs, added back)
+                tree = tree.this
+            text = _as_mysql_like(tree).sql("mysql", identify=True)
+        except sqlglot.errors.SqlglotError:
+            text = body
+        out.append((name, _OWN_CASE_FUNCTIONS.sub(lambda m: m.group(1).lower() + "(", text)))
+    return out
+
+
+def _as_mysql_like(tree: exp.Expression) -> exp.Expression:
+    """A MySQL LIKE as it was written: it is stored as pg_lower(a) LIKE pg_lower(b) ESCAPE
+    '\\' (case-insensitive, MySQL's default escape)."""
+    from sqlglot import exp  # (here, not at the top: start-up time)
+
+    def back(node: exp.Expression) -> exp.Expression:
+        like = node.this if isinstance(node, exp.Escape) else node
+        if not isinstance(like, exp.Like) or (
+            isinstance(node, exp.Escape) and node.expression.name != "\\"):
+            return node
+        sides = [like.this, like.expression]
+        if all(isinstance(x, exp.Anonymous) and x.name.lower() == "pg_lower" and len(x.expressions) == 1
+               for x in sides):
+            return exp.Like(this=sides[0].expressions[0], expression=sides[1].expressions[0])
+        return node
+
+    return tree.transform(back)
 
 
 def _index_columns(conn: apsw.Connection, index: str) -> list[str | None]:
@@ -403,6 +451,8 @@ def show_create(desc: TableDesc) -> str:
         if fk.on_update and fk.on_update.upper() not in ("NO ACTION", "RESTRICT"):
             line += f" ON UPDATE {fk.on_update.upper()}"
         lines.append(line)
+    for name, text in desc.checks:
+        lines.append(f"  CONSTRAINT {q(name)} CHECK (({text}))")
     tail = f") ENGINE={desc.engine}"
     if desc.next_id is not None and desc.next_id > 1:
         tail += f" AUTO_INCREMENT={desc.next_id}"  # as MySQL shows it (and mysqldump keeps it)

@@ -161,6 +161,7 @@ class ColumnSpec:
     comment: str = ""
     on_update: str = ""
     references: str | None = None  # PostgreSQL REFERENCES clause
+    checks: list[KeySpec] = field(default_factory=list)  # its CHECKs (MySQL: table checks)
 
     def extra(self) -> str:
         if self.auto_increment:
@@ -285,6 +286,7 @@ def parse_column(toks: Tokens, name: str, zone: dt.tzinfo = dt.UTC) -> ColumnSpe
             errno=1064,
         ) from None
     col = ColumnSpec(name, mt)
+    constraint_name = None
     while not toks.at_end() and toks.peek() not in (",", ")"):
         if toks.peek_word() in ("first", "after"):
             break
@@ -315,10 +317,11 @@ def parse_column(toks: Tokens, name: str, zone: dt.tzinfo = dt.UTC) -> ColumnSpe
         elif toks.accept("references"):
             col.references = _references(toks)
         elif toks.accept("check"):
-            toks.parens()  # MySQL before 8.0.16 ignored column CHECKs; this one does too
+            col.checks.append(_check(toks, constraint_name))
+            constraint_name = None
         elif toks.accept("constraint"):
             if toks.peek_word() != "check":
-                toks.next()
+                constraint_name = unquote(toks.next())
         elif toks.accept("visible") or toks.accept("invisible"):
             pass
         elif toks.accept("column_format") or toks.accept("storage"):
@@ -366,6 +369,16 @@ class KeySpec:
     columns: list[str] = field(default_factory=list)
     references: str = ""
     check: str = ""
+
+
+def _check(toks: Tokens, name: str | None) -> KeySpec:
+    """A CHECK's body after the word CHECK; kind "unenforced" for one declared NOT ENFORCED
+    (MySQL keeps those as metadata only; this edition does not keep them)."""
+    body = join(toks.parens())
+    if toks.accept("not", "enforced"):
+        return KeySpec("unenforced", name, check=body)
+    toks.accept("enforced")
+    return KeySpec("check", name, check=body)
 
 
 class KeyExpression(str):
@@ -452,10 +465,7 @@ def parse_key(toks: Tokens) -> KeySpec | None:
         return KeySpec("foreign", name, cols, references=_references(toks))
     if w == "check":
         toks.next()
-        body = join(toks.parens())
-        toks.accept("not")
-        toks.accept("enforced")
-        return KeySpec("check", name, check=body)
+        return _check(toks, name)
     toks.i = start
     return None
 
@@ -553,6 +563,7 @@ def parse_create_table(sql: str, zone: dt.tzinfo = dt.UTC) -> CreateTable:
             continue
         name = unquote(it.next())
         cols.append(parse_column(it, name, zone))
+        keys.extend(cols[-1].checks)  # (numbered with the table's, in the order written)
     opts = parse_table_options(toks)
     return CreateTable(table, ine, cols, keys, opts, temporary)
 
@@ -594,12 +605,14 @@ def create_table_pg(ct: CreateTable) -> tuple[str, list[str]]:
             fk_n += 1
             name = k.name or f"{t}_ibfk_{fk_n}"
             items.append(f"CONSTRAINT {_pq(name)} FOREIGN KEY ({cols}) {k.references}")
-        elif k.kind == "check":
+        elif k.kind in ("check", "unenforced"):
             from aurora.engine.sql.mysql.translate import expression_to_pg
 
-            chk_n += 1
-            name = k.name or f"{t}_chk_{chk_n}"  # (MySQL numbers a table's checks from 1)
-            items.append(f"CONSTRAINT {_pq(name)} CHECK ({expression_to_pg(k.check)})")
+            if not k.name:  # MySQL numbers a table's unnamed checks from 1
+                chk_n += 1
+            name = k.name or f"{t}_chk_{chk_n}"
+            if k.kind == "check":
+                items.append(f"CONSTRAINT {_pq(name)} CHECK ({expression_to_pg(k.check)})")
     if pk:
         items.append(f"PRIMARY KEY ({', '.join(_pq(c) for c in pk)})")
     temp = "TEMPORARY " if ct.temporary else ""
@@ -738,6 +751,7 @@ def alter_table(sql: str, run: Run, conn: apsw.Connection, zone: dt.tzinfo = dt.
                         # change of the default would otherwise change them too
                         run(f"UPDATE {t} SET {_pq(name)} = {_pq(name)}")
                 catalog.record_columns(conn, table, side_rows([col]))
+                _add_checks(table, col.checks, run, conn)
                 continue
             key = parse_key(s)
             assert key is not None
@@ -760,11 +774,8 @@ def alter_table(sql: str, run: Run, conn: apsw.Connection, zone: dt.tzinfo = dt.
             elif key.kind == "foreign":
                 name = key.name or f"{table}_ibfk_1"
                 run(f"ALTER TABLE {t} ADD CONSTRAINT {_pq(name)} FOREIGN KEY ({cols}) {key.references}")
-            else:
-                from aurora.engine.sql.mysql.translate import expression_to_pg
-
-                name = key.name or f"{table}_chk_1"
-                run(f"ALTER TABLE {t} ADD CONSTRAINT {_pq(name)} CHECK ({expression_to_pg(key.check)})")
+            elif key.kind == "check":
+                _add_checks(table, [key], run, conn)
         elif s.accept("drop"):
             if s.accept("primary", "key"):
                 raise SqlError("0A000", "dropping a primary key is not supported", errno=1235)
@@ -893,6 +904,23 @@ def _stored_oid(conn: apsw.Connection, table: str, column: str) -> int | None:
     return got[0][0] if got else None
 
 
+def _add_checks(table: str, checks: list[KeySpec], run: Run, conn: apsw.Connection) -> None:
+    """ALTER TABLE's CHECKs: an unnamed one takes the table's next t_chk_N."""
+    from aurora.engine.sql.mysql.translate import expression_to_pg
+
+    for check in checks:
+        if check.kind != "check":
+            continue
+        name = check.name
+        if not name:
+            rows = conn.execute(
+                "SELECT sql FROM main.sqlite_schema WHERE type='table' AND name=?", (table,)).fetchall()
+            taken = [int(n) for n in re.findall(
+                r'"' + re.escape(table) + r'_chk_(\d+)"', rows[0][0] if rows else "", re.I)]
+            name = f"{table}_chk_{max(taken, default=0) + 1}"
+        run(f"ALTER TABLE {_pq(table)} ADD CONSTRAINT {_pq(name)} CHECK ({expression_to_pg(check.check)})")
+
+
 def _modify(
     table: str, old: str, new: str, s: Tokens, run: Run, conn: apsw.Connection, zone: dt.tzinfo
 ) -> None:
@@ -940,3 +968,4 @@ def _modify(
         col.auto_increment = True
     catalog.forget(conn, table, old)
     catalog.record_columns(conn, table, side_rows([col]))
+    _add_checks(table, col.checks, run, conn)

@@ -42,6 +42,8 @@ COLUMNS = {
                          "REFERENCED_COLUMN_NAME"],
     "table_constraints": ["CONSTRAINT_CATALOG", "CONSTRAINT_SCHEMA", "CONSTRAINT_NAME",
                           "TABLE_SCHEMA", "TABLE_NAME", "CONSTRAINT_TYPE", "ENFORCED"],
+    "check_constraints": ["CONSTRAINT_CATALOG", "CONSTRAINT_SCHEMA", "CONSTRAINT_NAME",
+                          "CHECK_CLAUSE"],
     "referential_constraints": ["CONSTRAINT_CATALOG", "CONSTRAINT_SCHEMA", "CONSTRAINT_NAME",
                                 "UNIQUE_CONSTRAINT_CATALOG", "UNIQUE_CONSTRAINT_SCHEMA",
                                 "UNIQUE_CONSTRAINT_NAME", "MATCH_OPTION", "UPDATE_RULE",
@@ -70,8 +72,8 @@ def refresh(s: MySqlSession, conn: apsw.Connection, names: list[str]) -> None:
         cols = COLUMNS.get(name)
         if cols is None:
             continue  # the query then fails with 1109 Unknown table
-        if name in ("tables", "columns", "statistics", "key_column_usage",
-                    "table_constraints", "referential_constraints", "views") and per_db is None:
+        if name in ("tables", "columns", "statistics", "key_column_usage", "table_constraints",
+                    "check_constraints", "referential_constraints", "views") and per_db is None:
             per_db = _all_tables(s)
         rows = _rows(s, name, per_db or [])
         conn.execute(f"DROP TABLE IF EXISTS temp._my_is_{name}")
@@ -206,7 +208,10 @@ def _table_rows(name: str, db: str, d: catalog.TableDesc) -> list[tuple]:
         out = [("def", db, k, db, d.name, "PRIMARY KEY" if k == "PRIMARY" else "UNIQUE", "YES")
                for k, u, _cols in keys if u]
         out += [("def", db, fk.name, db, d.name, "FOREIGN KEY", "YES") for fk in d.foreign_keys]
+        out += [("def", db, c, db, d.name, "CHECK", "YES") for c, _text in d.checks]
         return out
+    if name == "check_constraints":
+        return [("def", db, c, f"({text})") for c, text in d.checks]
     if name == "referential_constraints":
         return [("def", db, fk.name, "def", db, "PRIMARY", "NONE",
                  _rule(fk.on_update), _rule(fk.on_delete), d.name, fk.ref_table)

@@ -258,15 +258,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
         tree.set("locks", None)
     for setop in tree.find_all(exp.Union, exp.Intersect, exp.Except):
         _unwrap_arms(setop)
-    for like in list(tree.find_all(exp.Like, exp.ILike)):
-        if isinstance(like, exp.Like) and not tr.direct:
-            # MySQL's LIKE follows the collation, case-insensitive by default: PostgreSQL's
-            # LIKE is case-sensitive, its ILIKE is not (SQLite's own LIKE, on the direct path, is not)
-            ilike = exp.ILike(this=like.this, expression=like.expression)
-            like.replace(ilike)
-            like = ilike
-        if not isinstance(like.parent, exp.Escape):  # MySQL's LIKE escapes with \ by default
-            like.replace(exp.Escape(this=like.copy(), expression=exp.Literal.string("\\")))
+    _likes_as_mysql(tree, ilike=not tr.direct)  # (SQLite's own LIKE, on the direct path, is not)
     dialect = "sqlite" if tr.direct else "postgres"
     sql = tree.sql(dialect=dialect, identify=True) + suffix
     if tr.direct:
@@ -286,8 +278,22 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
 
 def expression_to_pg(text: str) -> str:
     """One MySQL expression (a DEFAULT or a CHECK) as PostgreSQL text."""
-    tree = rewrite(sqlglot.parse_one(text, read="mysql"))
-    return tree.sql(dialect="postgres", identify=True)
+    tree = exp.Paren(this=rewrite(sqlglot.parse_one(text, read="mysql")))  # (a parent for replace)
+    _likes_as_mysql(tree)
+    return tree.this.sql(dialect="postgres", identify=True)
+
+
+def _likes_as_mysql(tree: exp.Expression, ilike: bool = True) -> None:
+    """MySQL's LIKE follows the collation, case-insensitive by default (PostgreSQL's LIKE is
+    case-sensitive, its ILIKE is not: ``ilike`` makes it one), and escapes with a backslash
+    by default."""
+    for like in list(tree.find_all(exp.Like, exp.ILike)):
+        if isinstance(like, exp.Like) and ilike:
+            ilike = exp.ILike(this=like.this, expression=like.expression)
+            like.replace(ilike)
+            like = ilike
+        if not isinstance(like.parent, exp.Escape):
+            like.replace(exp.Escape(this=like.copy(), expression=exp.Literal.string("\\")))
 
 
 def _check_literals(tree: exp.Expression) -> None:
