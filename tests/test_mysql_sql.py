@@ -1639,3 +1639,16 @@ def test_column_checks_are_enforced_and_shown(m):
     assert rows(m, "SHOW CREATE TABLE w")[0][1] == create
     assert errno(m, "INSERT INTO w VALUES (1, 'a', 0, 1, 1, 1)") == 3819
     m.execute("INSERT INTO w VALUES (1, 'Ab', 1, 1, 1, 1)")
+
+
+def test_numbers_written_to_integer_columns_are_rounded(m):
+    """MySQL rounds a fraction written to an integer column, also a number in a string
+    ('3.7' is 4); a string that is no number is 1366 (it was 1292 or 1264)."""
+    m.execute("CREATE TABLE n (id INT PRIMARY KEY, i INT, ti TINYINT UNSIGNED, b BIGINT)")
+    m.execute("INSERT INTO n VALUES (1, 3.7, 2.5, -2.5), (2, '3.7', '2.5', ' 7 ')")
+    m.execute("INSERT INTO n VALUES (?, ?, ?, ?)", (3, 7.5, "1e2", 0.4))
+    m.execute("UPDATE n SET i = ? WHERE id = ?", ("9.5", 1))
+    assert errno(m, "INSERT INTO n VALUES (4, 'abc', 1, 1)") == 1366
+    assert errno(m, "INSERT INTO n VALUES (4, ?, 1, 1)", "") == 1366
+    assert errno(m, "INSERT INTO n VALUES (4, 1, 255.5, 1)") == 1264
+    assert rows(m, "SELECT * FROM n ORDER BY id") == [(1, 10, 3, -3), (2, 4, 3, 7), (3, 8, 100, 0)]

@@ -416,3 +416,21 @@ def test_upper_lower_and_ilike_fold_every_letter(s: Session) -> None:
     assert _sqlstate(s, "insert into people values (5, 'ÜBER')") == "23505"
     assert rows(s, "select indexdef from pg_indexes where indexname = 'people_lower'") == [
         ("CREATE UNIQUE INDEX people_lower ON public.people USING btree (lower(name))",)]
+
+
+def test_a_fraction_written_to_an_integer_column_is_rounded(s: Session) -> None:
+    """PostgreSQL assigns numeric 3.7 to an integer column as 4 and -2.5 as -3 (half away
+    from zero); it was refused as 22P02. A string stays 22P02; a nextval runs once."""
+    s.execute("create table n (id int primary key, i int, b bigint, sm smallint)", ())
+    s.execute("insert into n values (1, 3.7, -2.5, 2.5), (2, 3.2e0, 1, 1)", ())
+    s.execute("insert into n values ($1, $2, $3, 1)", (3, 7.5, -0.4))
+    assert _sqlstate(s, "insert into n values (4, '3.7', 1, 1)") == "22P02"
+    assert _sqlstate(s, "insert into n values (4, 1, 1, 40000.4)") == "22003"
+    s.execute("create sequence sq", ())
+    s.execute("insert into n values (nextval('sq') + 9.5, 1, 1, 1)", ())  # id 11
+    assert rows(s, "select nextval('sq')") == [(2,)]
+    s.execute("update n set i = i * 1.5 where id = 1", ())
+    s.execute("insert into n select id + 20, i / 4.0, b * 1.5, 1 from n where id = 1", ())
+    s.execute("insert into n (id, i) values (3, 0.5) on conflict (id) do update set i = excluded.i * 3", ())
+    assert rows(s, "select id, i, b, sm from n order by id") == [
+        (1, 6, -3, 3), (2, 3, 1, 1), (3, 3, 0, 1), (11, 1, 1, 1), (21, 2, -5, 1)]  # excluded.i is 1

@@ -19,7 +19,7 @@ import struct
 import threading
 import uuid
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 import apsw
@@ -771,6 +771,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_array_in", _array_in, -1, True)
     f("pg_char1", _char1, 1, True)
     f("pg_upper", _upper, 1, True)
+    f("pg_int_write", _int_write, -1, True)
     f("pg_lower", _lower, 1, True)
     f("pg_array_get", _array_get, 2, True)
     f(
@@ -1276,6 +1277,27 @@ def _array_get(arr: object, index: object) -> object:
         return None
     v = items[i]
     return json.dumps(v) if isinstance(v, (list, dict)) else v
+
+
+def _int_write(v: object, text: object = 0, column: object = None) -> object:
+    """A value written to an integer column: a fraction rounded half away from zero, as
+    PostgreSQL assigns a numeric (see translate._int_write), also an exact numeric's text
+    (what numeric arithmetic gives); with ``text`` (the MySQL edition) a string that is no
+    number is MySQL's 1366. Anything else as it is, for the column's checks to judge."""
+    if type(v) is str:
+        try:
+            d = Decimal(v.strip())
+        except ArithmeticError:
+            if text:
+                raise SqlError("22007", f"Incorrect integer value: '{v[:64]}' for column '{column}' "
+                               "at row 1", errno=1366) from None
+            return v
+        if d.is_finite() and abs(d) < Decimal("9.2e18"):
+            return int(d.to_integral_value(ROUND_HALF_UP))
+        return v
+    if type(v) is float and abs(v) < 9.2e18:
+        return int(Decimal(v).to_integral_value(ROUND_HALF_UP))
+    return v
 
 
 def _upper(v: object) -> object:

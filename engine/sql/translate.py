@@ -1748,12 +1748,6 @@ class Rewriter:
             raise SqlError("42804", f'subscripted assignment to "{col}" requires type {need} but '
                            f"expression is of type {types.format_type(t[0], -1)}")
 
-    def _is_text(self, e: exp.Expression | None) -> bool:
-        """Whether an operand is a string literal of the statement (normalised or not)."""
-        if isinstance(e, exp.Literal):
-            return e.is_string
-        return isinstance(e, exp.Parameter) and self.lit_kinds.get(int(e.name)) == "s"
-
     def _datetime_literals(self, e: exp.Expression, typed: tuple) -> None:
         """A date / timestamp compared with a string literal: the literal through that type's
         input (its stored form), so that 'Jan 2 1997' or 'now' compares as the value."""
@@ -2010,11 +2004,15 @@ class Rewriter:
                         if i < len(cols):
                             targets.append((v, table, cols[i]))
             elif isinstance(values, exp.Select):
-                # INSERT ... SELECT: only numeric, whose computed (scaled) form is not stored
+                # INSERT ... SELECT: only numeric (whose computed, scaled form is not stored) and
+                # integer columns (a fraction is rounded)
                 for i, v in enumerate(values.expressions[: len(cols)]):
+                    if isinstance(v, exp.Star) or (isinstance(v, exp.Column) and isinstance(v.this, exp.Star)):
+                        break  # (t.* stands for several columns: the later ones are not at i)
                     info = self.catalog.column(table, cols[i])
-                    numeric = info is not None and info.type_oid == types.NUMERIC
-                    if numeric and not isinstance(v, exp.Star):
+                    numeric = info is not None and (info.type_oid == types.NUMERIC
+                                                    or info.type_oid in _INT_BITS)
+                    if numeric:
                         targets.append((v.this if isinstance(v, exp.Alias) else v, table, cols[i]))
             conflict = tree.args.get("conflict")
             if conflict is not None:
@@ -2030,6 +2028,15 @@ class Rewriter:
                 continue
             if info.type_oid == types.NUMERIC:
                 value.replace(write_call(value.copy(), info.typmod))
+                continue
+            if info.type_oid in _INT_BITS:
+                # (MySQL also rounds a number in a string, '3.7' is 4: 22P02 in PostgreSQL)
+                mysql_col = col if self.mysql_rules else None
+                if self._is_text(value):
+                    if mysql_col is not None:
+                        value.replace(fn("pg_int_write", value.copy(), exp.Literal.number(1), _str(col)))
+                elif (rounded := _int_write(value, mysql_col)) is not None:
+                    value.replace(rounded)
                 continue
             if info.type_oid == 1042:
                 # character(n): trailing spaces are padding, stored without them (it reads
@@ -2100,6 +2107,30 @@ def _int_checked(e: exp.Expression, ts: tuple) -> exp.Expression | None:
         test = exp.Not(this=exp.Between(this=e.copy(), low=exp.Literal.number(lo),
                                         high=exp.Literal.number(hi)))
     return exp.Case(ifs=[exp.If(this=test, true=fn("pg_int_overflow", width))], default=e)
+
+
+def _int_write(v: exp.Expression, mysql_col: str | None = None) -> exp.Expression | None:
+    """A value written to an integer column, rounded when it is a fraction (PostgreSQL's
+    assignment of numeric 3.7 is 4, of -2.5 is -3; SQLite would store the REAL, which the
+    column's type check refuses); for the MySQL edition (``mysql_col``, the column's name) a
+    string too, as MySQL reads a number in one. In SQLite's CASE when the value may be
+    evaluated twice, else through Python once (a nextval or random() must not run twice);
+    None when the value cannot be a fraction (an integer literal)."""
+    if isinstance(v, exp.Literal) and not v.is_string and v.name.isdigit():
+        return None
+    text = [exp.Literal.number(1), _str(mysql_col)] if mysql_col is not None else []
+    nodes = list(v.walk())
+    if len(nodes) > 40 or not all(isinstance(n, _PLAIN_SQL) or _is_check(n) for n in nodes):
+        return fn("pg_int_write", v.copy(), *text)
+    fraction = exp.and_(
+        exp.EQ(this=fn("typeof", v.copy()), expression=_str("real")),
+        exp.LT(this=exp.Abs(this=v.copy()), expression=exp.Literal.number("9.2e18")))
+    rounded = exp.Cast(this=fn("round", v.copy()), to=exp.DataType.build("integer"))
+    ifs = [exp.If(this=fraction, true=rounded)]
+    if text:
+        ifs.append(exp.If(this=exp.EQ(this=fn("typeof", v.copy()), expression=_str("text")),
+                          true=fn("pg_int_write", v.copy(), *text)))
+    return exp.Case(ifs=ifs, default=v.copy())
 
 
 def _is_check(e: exp.Expression) -> bool:
