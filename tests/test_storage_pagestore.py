@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 def test_volume_page_store_from_threads(fleet):
     catalog = Catalog(fleet.layout, fleet.region)
     meta = catalog.new_volume()
-    store = VolumePageStore.open(catalog, meta, writer=True, quorum_timeout=1.0)
+    store = VolumePageStore.open(catalog, meta, writer=True)
     seen: list[tuple[int, list]] = []
     store.subscribe(lambda lsn, pages: seen.append((lsn, pages)))
     try:
