@@ -1652,3 +1652,47 @@ def test_numbers_written_to_integer_columns_are_rounded(m):
     assert errno(m, "INSERT INTO n VALUES (4, ?, 1, 1)", "") == 1366
     assert errno(m, "INSERT INTO n VALUES (4, 1, 255.5, 1)") == 1264
     assert rows(m, "SELECT * FROM n ORDER BY id") == [(1, 10, 3, -3), (2, 4, 3, 7), (3, 8, 100, 0)]
+
+
+def test_json_columns_refuse_text_that_is_not_json_and_json_object_builds_one(m):
+    """'{bad' in a JSON column is 3140 (it was stored as the JSON string "{bad"), from a
+    literal or a parameter; JSON_OBJECT gave NULL and JSON_ARRAY a compact text that
+    JSON_OBJECT then quoted as a string."""
+    m.execute("CREATE TABLE tj (id INT PRIMARY KEY, j JSON)")
+    assert errno(m, "INSERT INTO tj VALUES (1, '{bad')") == 3140
+    assert errno(m, "INSERT INTO tj VALUES (?, ?)", 1, "not json") == 3140
+    m.execute("INSERT INTO tj VALUES (?, ?)", (2, '{"b": 1, "a": [1, 2]}'))
+    m.execute("INSERT INTO tj VALUES (3, JSON_OBJECT('x', 1, 'yy', 'z', 'a', NULL)), (4, '\"s\"'), (5, 5)")
+    m.execute("UPDATE tj SET j = JSON_SET(j, '$.c', 3) WHERE id = 2")
+    assert rows(m, "SELECT id, j FROM tj ORDER BY id") == [
+        (2, '{"a": [1, 2], "b": 1, "c": 3}'), (3, '{"a": null, "x": 1, "yy": "z"}'), (4, '"s"'), (5, "5")]
+    assert rows(m, "SELECT JSON_ARRAY(1, 'a', NULL), JSON_OBJECT('n', JSON_ARRAY(1, 2)), JSON_OBJECT()") == [
+        ('[1, "a", null]', '{"n": [1, 2]}', "{}")]
+
+
+def test_a_number_written_to_a_date_column_reads_as_yyyymmdd(m):
+    """MySQL reads 20240301 as 2024-03-01 (it was taken as seconds since 1970:
+    1970-01-03 for 240301), 20240301101112 as a date and time, YYMMDD with 70-99 as 19YY;
+    a number that is no date is 1292."""
+    m.execute("CREATE TABLE td (id INT PRIMARY KEY, d DATE, ts DATETIME, t2 TIMESTAMP)")
+    m.execute("INSERT INTO td VALUES (1, 20240301, 20240301101112, 20240301101112)")
+    m.execute("INSERT INTO td VALUES (2, 240301, 240301101112.5, 700101000001)")
+    m.execute("INSERT INTO td VALUES (?, ?, ?, NULL)", (3, 991231, 20240301))
+    assert errno(m, "INSERT INTO td VALUES (4, 20240230, NULL, NULL)") == 1292
+    assert errno(m, "INSERT INTO td VALUES (4, 2024.5, NULL, NULL)") == 1292
+    m.execute("UPDATE td SET d = 10101 WHERE id = 1")
+    assert rows(m, "SELECT id, d, ts, t2 FROM td ORDER BY id") == [
+        (1, dt.date(2001, 1, 1), dt.datetime(2024, 3, 1, 10, 11, 12), dt.datetime(2024, 3, 1, 10, 11, 12)),
+        (2, dt.date(2024, 3, 1), dt.datetime(2024, 3, 1, 10, 11, 13), dt.datetime(1970, 1, 1, 0, 0, 1)),
+        (3, dt.date(1999, 12, 31), dt.datetime(2024, 3, 1, 0, 0), None)]
+
+
+def test_zero_for_an_auto_increment_key_takes_the_next_id(m):
+    """As NULL does (MySQL without NO_AUTO_VALUE_ON_ZERO); it was stored as id 0."""
+    m.execute("CREATE TABLE ta (id INT AUTO_INCREMENT PRIMARY KEY, v INT)")
+    assert m.execute("INSERT INTO ta VALUES (0, 1)").insert_id == 1
+    assert m.execute("INSERT INTO ta VALUES (?, ?)", (0, 2)).insert_id == 2
+    m.execute("INSERT INTO ta VALUES (10, 3), (0, 4)")
+    m.execute("INSERT INTO ta (id, v) SELECT 0, 5")
+    m.execute("UPDATE ta SET id = 0 WHERE v = 5")  # an UPDATE stores what it is given
+    assert rows(m, "SELECT id, v FROM ta ORDER BY v") == [(1, 1), (2, 2), (10, 3), (11, 4), (0, 5)]

@@ -302,3 +302,17 @@ def test_a_json_arrow_inside_a_builder_is_a_json_value_not_its_text(s: Session) 
     assert rows(s, "select jsonb_build_array(id, data -> 'name'), jsonb_object_agg(k, data -> 'n'), "
                    "json_build_object('a', doc -> 'a'), jsonb_agg(data -> 'name') from j") == [
         ('[1, "a"]', '{"x": 1}', '{"a" : [1]}', '["a"]')]
+
+
+def test_a_jsonb_literal_that_is_not_json_is_refused(s):
+    """PostgreSQL reads a string written to a jsonb column as JSON text: '{bad' is 22P02 (it
+    was stored as the JSON string "{bad")."""
+    s.execute("create table tj (id int primary key, j jsonb)", ())
+    for sql in ("insert into tj values (1, '{bad')", "insert into tj values (1, 'nope')"):
+        with pytest.raises(SqlError) as e:
+            s.execute(sql, ())
+        assert e.value.sqlstate == "22P02"
+    s.execute("insert into tj values (2, '{\"b\": 1, \"a\": 2}')", ())
+    with pytest.raises(SqlError):
+        s.execute("update tj set j = '[1' where id = 2", ())
+    assert s.execute("select j from tj", ()).rows == [('{"a": 2, "b": 1}',)]

@@ -416,6 +416,7 @@ class Rewriter:
         self._scalars_in_from(tree)
         self._insert_short_rows(tree)
         self._rowid_key_not_null(tree)
+        self._zero_takes_the_next_id(tree)
         self._insert_defaults(tree)
         self._bools_into_text(tree)
         _set_functions_as_unnest(tree)
@@ -562,6 +563,33 @@ class Rewriter:
         if 0 < width < len(names):
             tree.set("this", exp.Schema(this=tree.this, expressions=[
                 exp.to_identifier(n, quoted=True) for n in names[:width]]))
+
+    def _zero_takes_the_next_id(self, tree: exp.Expression) -> None:
+        """MySQL: an INSERT's 0 for an AUTO_INCREMENT key (an identity) generates the next id,
+        as NULL does (its sql_mode has no NO_AUTO_VALUE_ON_ZERO); SQLite would store 0."""
+        if not self.mysql_rules or not isinstance(tree, exp.Insert):
+            return
+        table, cols = self._insert_columns(tree)
+        key = self.catalog.rowid_key(table) if table else None
+        if key is None or not key.identity or key.name.lower() not in [c.lower() for c in cols]:
+            return
+        i = [c.lower() for c in cols].index(key.name.lower())
+        values = tree.expression
+        if isinstance(values, exp.Values):
+            items = [row.expressions[i] for row in values.expressions if i < len(row.expressions)]
+        elif isinstance(values, exp.Select) and not any(
+                isinstance(v, exp.Star) or (isinstance(v, exp.Column) and isinstance(v.this, exp.Star))
+                for v in values.expressions[: i + 1]):
+            items = [values.expressions[i]] if i < len(values.expressions) else []
+            items = [v.this if isinstance(v, exp.Alias) else v for v in items]
+        else:
+            return
+        for v in items:
+            if isinstance(v, exp.Literal) and not v.is_string and v.name != "0":
+                continue  # an id given
+            if isinstance(v, (exp.Null, exp.Var)):
+                continue  # NULL and DEFAULT take the next id already
+            v.replace(exp.Nullif(this=v.copy(), expression=exp.Literal.number(0)))
 
     def _rowid_key_not_null(self, tree: exp.Expression) -> None:
         """A one-column integer key is SQLite's rowid, which takes NULL as "the next id": in
@@ -2055,10 +2083,19 @@ class Rewriter:
                                      *sized))
                 continue
             if info.type_oid in (1114, 1184, 1082):
-                value.replace(datetime_write(value.copy(), info.type_oid, info.typmod,
-                                              self._is_text(value)))
+                text = self._is_text(value)
+                written = value.copy()
+                if self.mysql_rules and not text and not isinstance(value, exp.Anonymous):
+                    # MySQL reads a number as YYYYMMDD[hhmmss] (or YYMMDD...): 20240301
+                    written = fn("mysql_number_datetime", written, _str(col))
+                    text = True
+                value.replace(datetime_write(written, info.type_oid, info.typmod, text))
                 continue
             wrap = _WRITE_FUNCS.get(info.type_oid)
+            if info.type_oid == 3802 and (self.mysql_rules or self._is_text(value)):
+                # JSON text that is no JSON is refused (22P02; MySQL's 3140), not kept as a
+                # JSON string: pg_jsonb reads it so because a jsonb parameter may arrive decoded
+                wrap = "pg_jsonb_in"
             if info.type_oid in (700, 701) and self._is_text(value):
                 # a float's text input ('10e400' is 22003, not Infinity as SQLite reads it)
                 wrap = "pg_float4" if info.type_oid == 700 else "pg_float"

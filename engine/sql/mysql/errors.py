@@ -121,6 +121,8 @@ def to_mysql(e: BaseException, where: Where, read_only: bool) -> SqlError:
         return err(1317, "70100", "Query execution was interrupted")
     if st == "22012":
         return err(1365, "22012", "Division by 0")
+    if st == "22P02" and msg.startswith("invalid input syntax for type json"):
+        return err(3140, "22032", 'Invalid JSON text: "The document is not valid JSON."')
     if st in ("22P02", "22007", "22008"):
         return err(1292, "22007", f"Incorrect value: {msg}")
     if st == "0A000":

@@ -12,6 +12,8 @@ import re
 
 import apsw
 
+from aurora.engine.sqlapi import SqlError
+
 # MySQL's STR_TO_DATE / DATE_FORMAT specifiers as strptime's
 _FORMAT = {"%Y": "%Y", "%y": "%y", "%m": "%m", "%c": "%m", "%d": "%d", "%e": "%d", "%H": "%H",
            "%k": "%H", "%h": "%I", "%I": "%I", "%l": "%I", "%i": "%M", "%s": "%S", "%S": "%S",
@@ -223,7 +225,40 @@ def json_value(doc: object, path: object) -> object:
     return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
 
 
+def number_datetime(v: object, column: object = None) -> object:
+    """A number written to a DATE / DATETIME / TIMESTAMP column, read as MySQL reads one:
+    YYYYMMDD or YYMMDD, with hhmmss after for a date and time (20240301101112), fewer digits
+    zero-filled on the left, a two-digit year 70-99 as 19YY and 00-69 as 20YY, a fraction as
+    fractional seconds. Returned as ISO text; a value that is not a number as it is; a
+    number that is no date is 1292, as in MySQL's strict mode."""
+    if type(v) not in (int, float) or isinstance(v, bool):
+        return v
+    whole = int(v)
+    fraction = abs(v - whole) if isinstance(v, float) else 0.0
+    digits = str(abs(whole))
+    n = len(digits)
+    size = 6 if n <= 6 else 8 if n <= 8 else 12 if n <= 12 else 14
+    digits = digits.zfill(size)
+    if size in (6, 12):
+        yy = int(digits[:2])
+        digits = ("19" if yy >= 70 else "20") + digits
+    try:
+        if whole < 0 or (fraction and len(digits) == 8):
+            raise ValueError
+        day = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+        if len(digits) == 8:
+            return day.isoformat()
+        clock = dt.time(int(digits[8:10]), int(digits[10:12]), int(digits[12:14]),
+                        round(fraction * 1_000_000) if fraction else 0)
+    except ValueError:
+        kind = "date" if size <= 8 else "datetime"
+        raise SqlError("22007", f"Incorrect {kind} value: '{v}' for column '{column}' at row 1",
+                       errno=1292) from None
+    return dt.datetime.combine(day, clock).isoformat(" ")
+
+
 FUNCTIONS = {
+    "mysql_number_datetime": (number_datetime, 2),
     "mysql_json_extract": (json_extract, -1),
     "mysql_json_value": (json_value, 2),
     "mysql_json_unquote": (json_unquote, 1),

@@ -459,6 +459,17 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         if name == "binary" or name.endswith("_bin"):
             return exp.Collate(this=node.this, expression=exp.Var(this="binary"))
         return node.this
+    if isinstance(node, exp.JSONObject):
+        # JSON_OBJECT('k', v, ...) as a JSON object in MySQL's form (keys ordered by length,
+        # then bytes, as MySQL stores them): jsonb's; sqlglot's PostgreSQL spelling of it is
+        # PostgreSQL 16's JSON_OBJECT('k': v), which nothing here reads
+        pairs = [x for kv in node.expressions for x in (kv.this, kv.expression)]
+        return _fn("jsonb_build_object", *pairs)
+    if isinstance(node, exp.JSONArray) or (
+            isinstance(node, exp.Anonymous) and str(node.this).lower() == "json_array"):
+        # '[1, "a"]' as MySQL writes it (SQLite's json_array: '[1,"a"]'), and a JSON value
+        # inside JSON_OBJECT, not a string
+        return _fn("jsonb_build_array", *node.expressions)
     simple = _SIMPLE.get(type(node))
     if simple is not None:
         return _fn(simple, node.this)
