@@ -1696,3 +1696,51 @@ def test_zero_for_an_auto_increment_key_takes_the_next_id(m):
     m.execute("INSERT INTO ta (id, v) SELECT 0, 5")
     m.execute("UPDATE ta SET id = 0 WHERE v = 5")  # an UPDATE stores what it is given
     assert rows(m, "SELECT id, v FROM ta ORDER BY v") == [(1, 1), (2, 2), (10, 3), (11, 4), (0, 5)]
+
+
+def test_date_format_dayname_and_compound_extract(m):
+    """DATE_FORMAT's names were padded to nine characters ('Tuesday  ', PostgreSQL's to_char)
+    and %D, %U, %r, %p... came out as written; DAYNAME was 1305; EXTRACT(YEAR_MONTH ...) 1105."""
+    assert rows(m, "SELECT DATE_FORMAT('2024-03-05 14:07:09', '%Y/%m/%d %H:%i:%s %W %M %j'), "
+                   "DATE_FORMAT('2024-01-01 00:00:00.123', '%a %b %D %e %c %k %l %p %r %T %U %u %V %X %v %x "
+                   "%f %h %w %y %% %q'), DAYNAME('2024-03-05'), MONTHNAME('2024-03-05')") == [
+        ("2024/03/05 14:07:09 Tuesday March 065",
+         "Mon Jan 1st 1 1 0 12 AM 12:00:00 AM 00:00:00 00 01 53 2023 01 2024 123000 12 1 24 % q",
+         "Tuesday", "March")]
+    m.execute("CREATE TABLE ev (id INT PRIMARY KEY, at DATETIME, fmt VARCHAR(20))")
+    m.execute("INSERT INTO ev VALUES (1, '2024-01-31 10:05:07', '%d.%m.%Y')")
+    assert rows(m, "SELECT DATE_FORMAT(at, fmt), EXTRACT(YEAR_MONTH FROM at), "
+                   "EXTRACT(DAY_MINUTE FROM at), EXTRACT(HOUR_SECOND FROM at) FROM ev") == [
+        ("31.01.2024", 202401, 311005, 100507)]
+
+
+def test_a_select_divided_by_zero_is_null(m):
+    """MySQL's SELECT gives NULL for / , DIV, % and MOD by zero (it was 1365)."""
+    assert rows(m, "SELECT 5 DIV 0, 5 % 0, 5 / 0, MOD(5, 0), 7 DIV 2, 10 / 4") == [
+        (None, None, None, None, 3, Decimal("2.5000"))]
+    m.execute("CREATE TABLE dz (id INT PRIMARY KEY, v INT)")
+    m.execute("INSERT INTO dz VALUES (1, 0), (2, 4)")
+    assert rows(m, "SELECT id, 8 / v FROM dz ORDER BY id") == [(1, None), (2, Decimal("2.0000"))]
+    assert errno(m, "UPDATE dz SET v = 1 DIV v") == 1365  # a write's is still an error
+    assert errno(m, "INSERT INTO dz VALUES (9223372036854775808, 1)") == 1264
+
+
+def test_string_date_and_json_functions_mysql_has(m):
+    """Each was 1305 (FUNCTION does not exist); values as MariaDB gives them."""
+    one = lambda sql: rows(m, "SELECT " + sql)[0]  # noqa: E731
+    assert one("FIELD('B', 'a', 'b'), FIELD('z', 'a'), ELT(2, 'a', 'b'), FIND_IN_SET('b', 'a,b,c'), "
+               "STRCMP('a', 'B'), ORD('a')") == (2, 0, "b", 2, -1, 97)
+    assert one("SUBSTRING_INDEX('www.mysql.com', '.', 2), SUBSTRING_INDEX('www.mysql.com', '.', -2), "
+               "INSERT('abcdef', 2, 3, 'X'), MID('abcdef', 2, 3)") == ("www.mysql", "mysql.com", "aXef", "bcd")
+    assert one("QUARTER('2024-05-01'), WEEK('2024-03-05'), WEEK('2024-12-31', 1), YEARWEEK('2024-01-01'), "
+               "TIME_TO_SEC('01:01:01'), SEC_TO_TIME(3661)") == (2, 9, 53, 202353, 3661, "01:01:01")
+    assert one("FROM_DAYS(739251), MAKEDATE(2024, 60), CRC32('MySQL'), BIN(5), OCT(8), "
+               "CONV('ff', 16, 10), CONV('-1', 10, 16)") == (
+        "2024-01-01", "2024-02-29", 3259397556, "101", "10", "255", "FFFFFFFFFFFFFFFF")
+    assert one("SHA2('a', 256), TO_BASE64('abc'), FROM_BASE64('YWJj'), FORMAT(1234567.891, 2), "
+               "FORMAT(1234567.891, 2, 'de_DE')") == (
+        "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb", "YWJj", "abc",
+        "1,234,567.89", "1.234.567,89")
+    assert one("JSON_KEYS('{\"a\": {\"c\": 1}, \"b\": 2}'), JSON_KEYS('{\"a\": {\"c\": 1}}', '$.a'), "
+               "JSON_CONTAINS('{\"a\": [1, 2]}', '1', '$.a'), JSON_CONTAINS('[1, 2]', '3')") == (
+        '["a", "b"]', '["c"]', 1, 0)

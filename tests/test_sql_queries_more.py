@@ -426,6 +426,8 @@ def test_a_fraction_written_to_an_integer_column_is_rounded(s: Session) -> None:
     s.execute("insert into n values ($1, $2, $3, 1)", (3, 7.5, -0.4))
     assert _sqlstate(s, "insert into n values (4, '3.7', 1, 1)") == "22P02"
     assert _sqlstate(s, "insert into n values (4, 1, 1, 40000.4)") == "22003"
+    assert _sqlstate(s, "insert into n values (4, 1e300, 1, 1)") == "22003"
+    assert _sqlstate(s, "insert into n values (9223372036854775808, 1, 1, 1)") == "22003"
     s.execute("create sequence sq", ())
     s.execute("insert into n values (nextval('sq') + 9.5, 1, 1, 1)", ())  # id 11
     assert rows(s, "select nextval('sq')") == [(2,)]

@@ -1279,25 +1279,36 @@ def _array_get(arr: object, index: object) -> object:
     return json.dumps(v) if isinstance(v, (list, dict)) else v
 
 
-def _int_write(v: object, text: object = 0, column: object = None) -> object:
-    """A value written to an integer column: a fraction rounded half away from zero, as
-    PostgreSQL assigns a numeric (see translate._int_write), also an exact numeric's text
-    (what numeric arithmetic gives); with ``text`` (the MySQL edition) a string that is no
-    number is MySQL's 1366. Anything else as it is, for the column's checks to judge."""
+_INT_NAMES = {16: "smallint", 32: "integer", 64: "bigint"}
+
+
+def _int_write(v: object, bits: int = 64, column: object = None) -> object:
+    """A value written to an integer column of ``bits``: a fraction rounded half away from
+    zero, as PostgreSQL assigns a numeric (see translate._int_write), also an exact numeric's
+    text (what numeric arithmetic gives); 22003 past 64 bits. With ``column`` (the MySQL
+    edition) a string that is no number is MySQL's 1366. Anything else as it is, for the
+    column's checks to judge."""
     if type(v) is str:
         try:
             d = Decimal(v.strip())
         except ArithmeticError:
-            if text:
+            if column is not None:
                 raise SqlError("22007", f"Incorrect integer value: '{v[:64]}' for column '{column}' "
                                "at row 1", errno=1366) from None
             return v
-        if d.is_finite() and abs(d) < Decimal("9.2e18"):
-            return int(d.to_integral_value(ROUND_HALF_UP))
+        if not d.is_finite():
+            return v
+        v = d
+    elif type(v) is float:
+        if v != v or v in (math.inf, -math.inf):
+            return v
+        v = Decimal(v)
+    else:
         return v
-    if type(v) is float and abs(v) < 9.2e18:
-        return int(Decimal(v).to_integral_value(ROUND_HALF_UP))
-    return v
+    n = int(v.to_integral_value(ROUND_HALF_UP))
+    if not -(1 << 63) <= n < 1 << 63:
+        raise SqlError("22003", f"{_INT_NAMES.get(bits, 'bigint')} out of range")
+    return n
 
 
 def _upper(v: object) -> object:

@@ -1981,6 +1981,10 @@ class Rewriter:
             elif other == types.BOOL and mine in (types.TEXT, 705) and self._is_text(value):
                 e.set(side, fn("pg_bool", value))  # b = 't': the quoted value read as a boolean
 
+    def _numeric_literal(self, e: exp.Expression) -> bool:
+        """A number literal of the statement taken out by the normaliser (a parameter)."""
+        return isinstance(e, exp.Parameter) and self.lit_kinds.get(int(e.name)) == "n"
+
     def _is_text(self, e: exp.Expression) -> bool:
         """A string literal of the statement (as written, or taken out by the normaliser)."""
         if isinstance(e, exp.Literal):
@@ -2060,10 +2064,12 @@ class Rewriter:
             if info.type_oid in _INT_BITS:
                 # (MySQL also rounds a number in a string, '3.7' is 4: 22P02 in PostgreSQL)
                 mysql_col = col if self.mysql_rules else None
+                bits = _INT_BITS[info.type_oid]
                 if self._is_text(value):
                     if mysql_col is not None:
-                        value.replace(fn("pg_int_write", value.copy(), exp.Literal.number(1), _str(col)))
-                elif (rounded := _int_write(value, mysql_col)) is not None:
+                        value.replace(fn("pg_int_write", value.copy(), exp.Literal.number(bits),
+                                         _str(col)))
+                elif (rounded := _int_write(value, bits, mysql_col, self._numeric_literal(value))) is not None:
                     value.replace(rounded)
                 continue
             if info.type_oid == 1042:
@@ -2146,27 +2152,30 @@ def _int_checked(e: exp.Expression, ts: tuple) -> exp.Expression | None:
     return exp.Case(ifs=[exp.If(this=test, true=fn("pg_int_overflow", width))], default=e)
 
 
-def _int_write(v: exp.Expression, mysql_col: str | None = None) -> exp.Expression | None:
-    """A value written to an integer column, rounded when it is a fraction (PostgreSQL's
-    assignment of numeric 3.7 is 4, of -2.5 is -3; SQLite would store the REAL, which the
-    column's type check refuses); for the MySQL edition (``mysql_col``, the column's name) a
-    string too, as MySQL reads a number in one. In SQLite's CASE when the value may be
-    evaluated twice, else through Python once (a nextval or random() must not run twice);
-    None when the value cannot be a fraction (an integer literal)."""
-    if isinstance(v, exp.Literal) and not v.is_string and v.name.isdigit():
+def _int_write(v: exp.Expression, bits: int, mysql_col: str | None = None,
+               numeric_text: bool = False) -> exp.Expression | None:
+    """A value written to an integer column of ``bits``, rounded when it is a fraction
+    (PostgreSQL's assignment of numeric 3.7 is 4, of -2.5 is -3; SQLite would store the
+    REAL, which the column's type check refuses), 22003 when it is a REAL past 64 bits; for
+    the MySQL edition (``mysql_col``, the column's name) a string too, as MySQL reads a
+    number in one (``numeric_text``: a numeric literal of the statement, which may arrive as
+    text). In SQLite's CASE when the value may be evaluated twice, else through Python once
+    (a nextval or random() must not run twice); None when the value cannot be a fraction (an
+    integer literal)."""
+    if isinstance(v, exp.Literal) and not v.is_string and v.name.isdigit() and len(v.name) < 19:
         return None
-    text = [exp.Literal.number(1), _str(mysql_col)] if mysql_col is not None else []
+    args = [exp.Literal.number(bits)] + ([_str(mysql_col)] if mysql_col is not None else [])
     nodes = list(v.walk())
     if len(nodes) > 40 or not all(isinstance(n, _PLAIN_SQL) or _is_check(n) for n in nodes):
-        return fn("pg_int_write", v.copy(), *text)
+        return fn("pg_int_write", v.copy(), *args)
+    kind = fn("typeof", v.copy())
     fraction = exp.and_(
-        exp.EQ(this=fn("typeof", v.copy()), expression=_str("real")),
+        exp.EQ(this=kind, expression=_str("real")),
         exp.LT(this=exp.Abs(this=v.copy()), expression=exp.Literal.number("9.2e18")))
     rounded = exp.Cast(this=fn("round", v.copy()), to=exp.DataType.build("integer"))
-    ifs = [exp.If(this=fraction, true=rounded)]
-    if text:
-        ifs.append(exp.If(this=exp.EQ(this=fn("typeof", v.copy()), expression=_str("text")),
-                          true=fn("pg_int_write", v.copy(), *text)))
+    python = exp.In(this=kind.copy(), expressions=[_str("real"), _str("text")]) \
+        if mysql_col or numeric_text else exp.EQ(this=kind.copy(), expression=_str("real"))
+    ifs = [exp.If(this=fraction, true=rounded), exp.If(this=python, true=fn("pg_int_write", v.copy(), *args))]
     return exp.Case(ifs=ifs, default=v.copy())
 
 

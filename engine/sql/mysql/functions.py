@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Callable
 
 import apsw
 
@@ -225,6 +226,364 @@ def json_value(doc: object, path: object) -> object:
     return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
 
 
+_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+                "September", "October", "November", "December")
+
+
+def _sunday_week(d: dt.date) -> tuple[int, int]:
+    """(year, week) with Sunday first and week 1 the first with a Sunday (WEEK mode 2)."""
+    week = int(d.strftime("%U"))
+    if week == 0:
+        last = dt.date(d.year - 1, 12, 31)
+        return last.year, int(last.strftime("%U"))
+    return d.year, week
+
+
+def _format_one(c: str, d: dt.datetime) -> str:
+    if c in "aW":
+        name = _DAY_NAMES[d.weekday()]
+        return name[:3] if c == "a" else name
+    if c in "bM":
+        name = _MONTH_NAMES[d.month - 1]
+        return name[:3] if c == "b" else name
+    if c == "D":
+        suffix = "th" if 11 <= d.day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(d.day % 10, "th")
+        return f"{d.day}{suffix}"
+    hour12 = d.hour % 12 or 12
+    if c == "u":  # Monday first, week 1 the first with four days of this year (mode 1)
+        year, week, _ = d.isocalendar()
+        return f"{0 if year < d.year else 53 if year > d.year else week:02d}"
+    if c in "VX":
+        year, week = _sunday_week(d.date())
+        return f"{week:02d}" if c == "V" else f"{year:04d}"
+    simple = {
+        "c": str(d.month), "d": f"{d.day:02d}", "e": str(d.day), "f": f"{d.microsecond:06d}",
+        "H": f"{d.hour:02d}", "h": f"{hour12:02d}", "I": f"{hour12:02d}", "i": f"{d.minute:02d}",
+        "j": f"{d.timetuple().tm_yday:03d}", "k": str(d.hour), "l": str(hour12),
+        "m": f"{d.month:02d}", "p": "AM" if d.hour < 12 else "PM", "S": f"{d.second:02d}",
+        "s": f"{d.second:02d}", "T": d.strftime("%H:%M:%S"), "U": d.strftime("%U"),
+        "v": f"{d.isocalendar()[1]:02d}", "w": str((d.weekday() + 1) % 7),
+        "x": f"{d.isocalendar()[0]:04d}", "Y": f"{d.year:04d}", "y": f"{d.year % 100:02d}",
+        "r": f"{hour12:02d}:{d.minute:02d}:{d.second:02d} {'AM' if d.hour < 12 else 'PM'}",
+    }
+    return simple.get(c, c)  # %% is %, and an unknown %x is x
+
+
+def date_format(v: object, fmt: object) -> str | None:
+    """MySQL's DATE_FORMAT, every specifier of its manual (day and month names in English,
+    unpadded: PostgreSQL's to_char pads 'Tuesday' to nine characters)."""
+    if v is None or fmt is None:
+        return None
+    d = _date(v)
+    if d is None:
+        return None
+    return re.sub(r"%(.)", lambda m: _format_one(m.group(1), d), str(fmt), flags=re.S)
+
+
+# EXTRACT's units made of two or more fields: their digits run together (YEAR_MONTH 202401)
+COMPOUND_UNITS = {
+    "YEAR_MONTH": ("%Y", "%m"), "DAY_HOUR": ("%d", "%H"), "DAY_MINUTE": ("%d", "%H", "%M"),
+    "DAY_SECOND": ("%d", "%H", "%M", "%S"), "DAY_MICROSECOND": ("%d", "%H", "%M", "%S", "%f"),
+    "HOUR_MINUTE": ("%H", "%M"), "HOUR_SECOND": ("%H", "%M", "%S"),
+    "HOUR_MICROSECOND": ("%H", "%M", "%S", "%f"), "MINUTE_SECOND": ("%M", "%S"),
+    "MINUTE_MICROSECOND": ("%M", "%S", "%f"), "SECOND_MICROSECOND": ("%S", "%f"),
+}
+
+
+def extract_compound(unit: object, v: object) -> int | None:
+    """EXTRACT(YEAR_MONTH FROM d) and the other compound units, as MySQL gives them: the
+    fields' digits as one number (2024-01-31 10:05 has DAY_MINUTE 311005)."""
+    d = _date(v)
+    if d is None or unit is None:
+        return None
+    return int("".join(d.strftime(f) for f in COMPOUND_UNITS[str(unit).upper()]))
+
+
+def dayname(v: object) -> str | None:
+    d = _date(v)
+    return None if d is None else _DAY_NAMES[d.weekday()]
+
+
+# --- string, number and date functions MySQL has and PostgreSQL spells otherwise --------------
+
+
+def _text(v: object) -> str:
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _nulls(fn: Callable[..., object]) -> Callable[..., object]:
+    """NULL in any argument is NULL out (MySQL's rule for these functions)."""
+
+    def call(*args: object) -> object:
+        return None if any(a is None for a in args) else fn(*args)
+
+    call.__name__ = fn.__name__
+    return call
+
+
+def field(v: object, *items: object) -> int:
+    """FIELD(v, a, b, ...): the 1-based position of v among the items, 0 when absent or NULL
+    (strings compared case-insensitively, as the default collation does)."""
+    if v is None:
+        return 0
+    if isinstance(v, str):
+        low = v.lower()
+        return next((i for i, x in enumerate(items, 1) if isinstance(x, str) and x.lower() == low), 0)
+    return next((i for i, x in enumerate(items, 1) if x is not None and not isinstance(x, str) and x == v), 0)
+
+
+def elt(n: object, *items: object) -> object:
+    if n is None:
+        return None
+    i = int(n)  # type: ignore[call-overload]
+    return items[i - 1] if 1 <= i <= len(items) else None
+
+
+def find_in_set(v: object, items: object) -> int:
+    low = _text(v).lower()
+    text = _text(items)
+    if "," in low or not text:
+        return 0
+    return next((i for i, x in enumerate(text.split(","), 1) if x.lower() == low), 0)
+
+
+def substring_index(v: object, delim: object, count: object) -> str:
+    text, sep, n = _text(v), _text(delim), int(count)  # type: ignore[call-overload]
+    if not sep or n == 0:
+        return ""
+    parts = text.split(sep)
+    return sep.join(parts[:n]) if n > 0 else sep.join(parts[n:])
+
+
+def insert_string(v: object, pos: object, length: object, new: object) -> str:
+    """INSERT(str, pos, len, newstr): len characters from pos replaced (str as is when pos is
+    out of range)."""
+    text, p, n = _text(v), int(pos), int(length)  # type: ignore[call-overload]
+    if not 1 <= p <= len(text):
+        return text
+    end = len(text) if n < 0 else p - 1 + n
+    return text[: p - 1] + _text(new) + text[end:]
+
+
+def ord_(v: object) -> int:
+    """ORD: the first character's UTF-8 bytes as one number ('é' is 50089)."""
+    text = _text(v)
+    return int.from_bytes(text[0].encode(), "big") if text else 0
+
+
+def strcmp(a: object, b: object) -> int:
+    x, y = _text(a).lower(), _text(b).lower()
+    return (x > y) - (x < y)
+
+
+def quarter(v: object) -> int | None:
+    d = _date(v)
+    return None if d is None else (d.month - 1) // 3 + 1
+
+
+def week(v: object, mode: object = 0) -> int | None:
+    """WEEK(date[, mode]) for MySQL's modes 0 to 7."""
+    d = _date(v)
+    if d is None:
+        return None
+    m = int(mode or 0) & 7  # type: ignore[call-overload]
+    day = d.date()
+    if m in (0, 2):  # Sunday first, week 1 the first with a Sunday
+        year, w = _sunday_week(day)
+        return w if m == 2 or year == day.year else 0
+    if m in (1, 3):  # Monday first, week 1 the first with four days (ISO)
+        year, w, _ = day.isocalendar()
+        if m == 3:
+            return w
+        return 0 if year < day.year else 53 if year > day.year else w
+    if m in (4, 6):  # Sunday first, week 1 the first with four days
+        start = dt.date(day.year, 1, 1)
+        first = start - dt.timedelta(days=(start.isoweekday() % 7))  # the Sunday on or before
+        if (start - first).days > 3:
+            first += dt.timedelta(days=7)
+        w = (day - first).days // 7 + 1
+        if w < 1:
+            return 0 if m == 4 else week(dt.date(day.year - 1, 12, 31), 6)
+        return w
+    # 5, 7: Monday first, week 1 the first with a Monday
+    w = int(day.strftime("%W"))
+    if w == 0 and m == 7:
+        return int(dt.date(day.year - 1, 12, 31).strftime("%W"))
+    return w
+
+
+def yearweek(v: object, mode: object = 0) -> int | None:
+    """YEARWEEK: year and week, the week as WEEK's mode 2 (mode 0) or ISO (mode 1, 3)."""
+    d = _date(v)
+    if d is None:
+        return None
+    if int(mode or 0) & 1:  # type: ignore[call-overload]
+        year, w, _ = d.isocalendar()
+        return year * 100 + w
+    year, w = _sunday_week(d.date())
+    return year * 100 + w
+
+
+def sec_to_time(v: object) -> str:
+    total = float(v)  # type: ignore[arg-type]
+    sign = "-" if total < 0 else ""
+    total = min(abs(total), 838 * 3600 + 59 * 60 + 59)
+    whole = int(total)
+    text = f"{sign}{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+    frac = round(total - whole, 6)
+    return text + (f"{frac:.6f}"[1:] if frac else "")
+
+
+def time_to_sec(v: object) -> int | None:
+    m = re.fullmatch(r"\s*(-)?(?:(\d+)\s+)?(\d+):(\d\d)(?::(\d\d)(?:\.\d+)?)?\s*", _text(v))
+    if m is None:
+        d = _date(v)
+        return None if d is None else d.hour * 3600 + d.minute * 60 + d.second
+    days, h, mi, sec = (int(x or 0) for x in m.group(2, 3, 4, 5))
+    total = (days * 24 + h) * 3600 + mi * 60 + sec
+    return -total if m.group(1) else total
+
+
+_DAY_ONE = dt.date(1, 1, 1).toordinal() - 366  # FROM_DAYS(366) is 0001-01-01
+
+
+def from_days(n: object) -> str | None:
+    days = int(n)  # type: ignore[call-overload]
+    if days < 366:
+        return None  # MySQL's 0000-00-00
+    return dt.date.fromordinal(days + _DAY_ONE).isoformat()
+
+
+def makedate(year: object, day: object) -> str | None:
+    y, n = int(year), int(day)  # type: ignore[call-overload]
+    if n <= 0:
+        return None
+    if 0 <= y < 70:
+        y += 2000
+    elif 70 <= y < 100:
+        y += 1900
+    return (dt.date(y, 1, 1) + dt.timedelta(days=n - 1)).isoformat()
+
+
+def crc32(v: object) -> int:
+    import zlib
+
+    return zlib.crc32(_text(v).encode() if not isinstance(v, bytes) else v)
+
+
+def sha2(v: object, bits: object) -> str | None:
+    algo = {0: "sha256", 224: "sha224", 256: "sha256", 384: "sha384", 512: "sha512"}.get(int(bits))  # type: ignore[call-overload]
+    if algo is None:
+        return None
+    data = v if isinstance(v, bytes) else _text(v).encode()
+    return hashlib.new(algo, data).hexdigest()
+
+
+def to_base64(v: object) -> str:
+    import base64
+
+    data = v if isinstance(v, bytes) else _text(v).encode()
+    text = base64.b64encode(data).decode()
+    return "\n".join(text[i : i + 76] for i in range(0, len(text), 76))
+
+
+def from_base64(v: object) -> object:
+    import base64
+    import binascii
+
+    try:
+        data = base64.b64decode("".join(_text(v).split()), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    try:
+        return data.decode()
+    except UnicodeDecodeError:
+        return data
+
+
+def conv(v: object, from_base: object, to_base: object) -> str | None:
+    """CONV(n, from, to): bases 2 to 36; a negative to-base reads the result as signed."""
+    f, t = abs(int(from_base)), int(to_base)  # type: ignore[call-overload]
+    if not (2 <= f <= 36 and 2 <= abs(t) <= 36):
+        return None
+    text = _text(v).strip()
+    negative = text.startswith("-")
+    digits = re.match(r"[0-9a-zA-Z]*", text.lstrip("+-")).group()  # type: ignore[union-attr]
+    n = 0
+    for c in digits:
+        d = int(c, 36)
+        if d >= f:
+            break
+        n = n * f + d
+    if negative:
+        n = -n if t < 0 else (1 << 64) - n
+    sign = "-" if n < 0 else ""
+    n = abs(n)
+    out = ""
+    while True:
+        n, r = divmod(n, abs(t))
+        out = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[r] + out
+        if n == 0:
+            break
+    return sign + out
+
+
+def format_number(v: object, places: object, locale: object = None) -> str:
+    """FORMAT(x, d): rounded to d places (half away from zero), thousands separated by
+    commas (en_US; de_DE swaps the separators)."""
+    from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+    d = max(0, min(int(places), 30))  # type: ignore[call-overload]
+    try:
+        x = Decimal(_text(v).strip() or "0")
+    except InvalidOperation:
+        x = Decimal(0)
+    text = f"{x.quantize(Decimal(1).scaleb(-d), ROUND_HALF_UP):,.{d}f}"
+    if str(locale or "").lower().startswith(("de", "es", "it", "nl", "pt", "da", "id", "tr")):
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
+
+
+def json_keys(doc: object, path: object = "$") -> str | None:
+    import json
+
+    ok, v = _walk(_json(doc), _text(path))
+    if not ok or not isinstance(v, dict):
+        return None
+    return json.dumps(list(v), ensure_ascii=False)
+
+
+def json_contains(target: object, candidate: object, path: object = "$") -> int | None:
+    """JSON_CONTAINS: an object contains an object whose keys it has with contained values,
+    an array contains a value (or each element of an array) one of its elements contains, a
+    scalar only an equal scalar."""
+    ok, doc = _walk(_json(target), _text(path))
+    if not ok:
+        return None
+
+    def contains(a: object, b: object) -> bool:
+        if isinstance(a, dict):
+            return isinstance(b, dict) and all(k in a and contains(a[k], x) for k, x in b.items())
+        if isinstance(a, list):
+            if isinstance(b, list):
+                return all(any(contains(x, y) for x in a) for y in b)
+            return any(contains(x, b) for x in a)
+        if isinstance(b, (dict, list)):
+            return False
+        if isinstance(a, bool) or isinstance(b, bool):
+            return a is b
+        if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+            return a == b
+        return type(a) is type(b) and a == b
+
+    return int(contains(doc, _json(candidate)))
+
+
 def number_datetime(v: object, column: object = None) -> object:
     """A number written to a DATE / DATETIME / TIMESTAMP column, read as MySQL reads one:
     YYYYMMDD or YYMMDD, with hhmmss after for a date and time (20240301101112), fewer digits
@@ -259,6 +618,31 @@ def number_datetime(v: object, column: object = None) -> object:
 
 FUNCTIONS = {
     "mysql_number_datetime": (number_datetime, 2),
+    "mysql_date_format": (date_format, 2),
+    "mysql_dayname": (dayname, 1),
+    "mysql_field": (field, -1),
+    "mysql_elt": (elt, -1),
+    "mysql_find_in_set": (_nulls(find_in_set), 2),
+    "mysql_substring_index": (_nulls(substring_index), 3),
+    "mysql_insert": (_nulls(insert_string), 4),
+    "mysql_ord": (_nulls(ord_), 1),
+    "mysql_strcmp": (_nulls(strcmp), 2),
+    "mysql_quarter": (quarter, 1),
+    "mysql_week": (week, -1),
+    "mysql_yearweek": (yearweek, -1),
+    "mysql_sec_to_time": (_nulls(sec_to_time), 1),
+    "mysql_time_to_sec": (_nulls(time_to_sec), 1),
+    "mysql_from_days": (_nulls(from_days), 1),
+    "mysql_makedate": (_nulls(makedate), 2),
+    "mysql_crc32": (_nulls(crc32), 1),
+    "mysql_sha2": (_nulls(sha2), 2),
+    "mysql_to_base64": (_nulls(to_base64), 1),
+    "mysql_from_base64": (_nulls(from_base64), 1),
+    "mysql_conv": (_nulls(conv), 3),
+    "mysql_format": (lambda v, d, loc=None: None if v is None or d is None else format_number(v, d, loc), -1),
+    "mysql_json_keys": (_nulls(json_keys), -1),
+    "mysql_json_contains": (_nulls(json_contains), -1),
+    "mysql_extract_compound": (extract_compound, 2),
     "mysql_json_extract": (json_extract, -1),
     "mysql_json_value": (json_value, 2),
     "mysql_json_unquote": (json_unquote, 1),

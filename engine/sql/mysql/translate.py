@@ -31,6 +31,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from aurora.engine.sql import dml
+from aurora.engine.sql.mysql.functions import COMPOUND_UNITS
 from aurora.engine.sql.mysql.lexer import SENTINEL, string_value
 from aurora.engine.sql.mysql.lexer import unquote as lexer_unquote
 from aurora.engine.sqlapi import SqlError
@@ -127,6 +128,21 @@ _SIMPLE: dict[type, str] = {
     exp.Reverse: "mysql_reverse",
     exp.JSONType: "mysql_json_type",
 }
+# MySQL functions run in Python (engine/sql/mysql/functions.py), by name and by sqlglot node
+_PY_FUNCS = {"ORD", "FIELD", "FIND_IN_SET", "STRCMP", "SEC_TO_TIME", "TIME_TO_SEC", "YEARWEEK",
+             "CRC32", "FROM_DAYS", "MAKEDATE", "CONV", "JSON_CONTAINS"}
+_PY_NODES: dict[type, tuple[str, tuple[str, ...]]] = {
+    exp.Elt: ("mysql_elt", ("this",)),
+    exp.SubstringIndex: ("mysql_substring_index", ("this", "delimiter", "count")),
+    exp.Stuff: ("mysql_insert", ("this", "start", "length", "expression")),
+    exp.Quarter: ("mysql_quarter", ("this",)),
+    exp.Week: ("mysql_week", ("this", "mode")),
+    exp.SHA2: ("mysql_sha2", ("this", "length")),
+    exp.ToBase64: ("mysql_to_base64", ("this",)),
+    exp.FromBase64: ("mysql_from_base64", ("this",)),
+    exp.NumberToStr: ("mysql_format", ("this", "format", "culture")),
+    exp.JSONKeys: ("mysql_json_keys", ("this", "expression")),
+}
 _UNSAFE_PARENTS = (exp.Ordered, exp.Group, exp.Interval, exp.DataType, exp.DataTypeParam)
 
 
@@ -183,6 +199,13 @@ def _now(fsp: exp.Expression | None, clock: str = "LOCALTIMESTAMP") -> exp.Expre
 _UTC = "(CURRENT_TIMESTAMP AT TIME ZONE 'UTC')"
 
 
+def _division_by_zero_is_null(tree: exp.Expression) -> None:
+    """A SELECT's division, DIV or MOD by zero is NULL in MySQL (a write's is 1365, as
+    strict mode with ERROR_FOR_DIVISION_BY_ZERO has it: PostgreSQL's 22012 maps to it)."""
+    for node in list(tree.find_all(exp.Div, exp.IntDiv, exp.Mod)):
+        node.set("expression", exp.Nullif(this=node.expression, expression=exp.Literal.number(0)))
+
+
 def parse(key: str) -> exp.Expression:
     try:
         trees = sqlglot.parse(key, read="mysql")
@@ -237,6 +260,8 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
             n.upper() if isinstance(e, exp.Column) and n is not None else n
             for e, n in zip(tree.expressions, names, strict=True)
         ]
+    if kind == "select":
+        _division_by_zero_is_null(tree)
     _decimal_scales(tree, ctx)
     _temporal_operands(tree, ctx)
     _date_arithmetic(tree, ctx)
@@ -459,6 +484,27 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         if name == "binary" or name.endswith("_bin"):
             return exp.Collate(this=node.this, expression=exp.Var(this="binary"))
         return node.this
+    if isinstance(node, exp.TimeToStr):
+        # DATE_FORMAT / MONTHNAME: MySQL's specifiers, in Python (PostgreSQL's to_char pads
+        # day and month names, and has no %D, %U, %r...); sqlglot hands a literal format over
+        # in strftime's spelling: back to MySQL's
+        fmt = node.args["format"]
+        if isinstance(fmt, exp.Literal) and fmt.is_string:
+            from sqlglot.dialects.mysql import MySQL
+
+            written = MySQL().generator().format_time(node)  # (as a quoted literal)
+            fmt = sqlglot.parse_one(written or "''", read="mysql")
+        return _fn("mysql_date_format", node.this, fmt)
+    if isinstance(node, exp.Dayname):
+        return _fn("mysql_dayname", node.this)
+    python = _PY_NODES.get(type(node))
+    if python is not None:
+        name, keys = python
+        args = [node.args[k] for k in keys if node.args.get(k) is not None]
+        args = [_json_path(a) for a in args]  # (a JSON path parsed back to its text)
+        return _fn(name, *args, *(node.expressions if isinstance(node, exp.Elt) else []))
+    if isinstance(node, exp.Extract) and node.name.upper() in COMPOUND_UNITS:
+        return _fn("mysql_extract_compound", exp.Literal.string(node.name.upper()), node.expression)
     if isinstance(node, exp.JSONObject):
         # JSON_OBJECT('k', v, ...) as a JSON object in MySQL's form (keys ordered by length,
         # then bytes, as MySQL stores them): jsonb's; sqlglot's PostgreSQL spelling of it is
@@ -533,6 +579,14 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         name = str(node.this).upper()
         if name in _FUNCS:
             return _fn(_FUNCS[name], *node.expressions)
+        if name in _PY_FUNCS:
+            return _fn("mysql_" + name.lower(), *node.expressions)
+        if name in ("BIN", "OCT") and len(node.expressions) == 1:
+            base = exp.Literal.number(2 if name == "BIN" else 8)
+            return _fn("mysql_conv", node.expressions[0], exp.Literal.number(10), base)
+        if name == "MID":
+            return exp.Substring(this=node.expressions[0], start=node.expressions[1],
+                                 length=node.expressions[2] if len(node.expressions) > 2 else None)
         if name in _VAR_FUNCS:
             return _fn("mysql_sysvar", exp.Literal.string(_VAR_FUNCS[name]))
         if name in _NOW:
