@@ -1744,3 +1744,18 @@ def test_string_date_and_json_functions_mysql_has(m):
     assert one("JSON_KEYS('{\"a\": {\"c\": 1}, \"b\": 2}'), JSON_KEYS('{\"a\": {\"c\": 1}}', '$.a'), "
                "JSON_CONTAINS('{\"a\": [1, 2]}', '1', '$.a'), JSON_CONTAINS('[1, 2]', '3')") == (
         '["a", "b"]', '["c"]', 1, 0)
+
+
+def test_enum_takes_the_member_and_year_two_digits(m):
+    """'B' into ENUM('a','b') is stored as 'b' and 2 as its second member (they were stored
+    as 'B' and refused); a YEAR of 69 is 2069, '99' 1999, '0' 2000 (they were 1264)."""
+    m.execute("CREATE TABLE te (id INT PRIMARY KEY, e ENUM('a','b','Mixed'), y YEAR)")
+    m.execute("INSERT INTO te VALUES (1, 'B', 69), (2, 2, '99'), (3, 'mixed ', 0), (4, 'a', '0')")
+    m.execute("INSERT INTO te SELECT 5, 'MIXED', 2024")
+    m.execute("UPDATE te SET e = 'A' WHERE id = 2")
+    m.execute("INSERT INTO te VALUES (1, 'a', 1) ON DUPLICATE KEY UPDATE e = 'b', y = 70")
+    assert errno(m, "INSERT INTO te VALUES (6, 'zz', 2000)") == 1265
+    assert errno(m, "INSERT INTO te VALUES (6, 4, 2000)") == 1265
+    assert errno(m, "INSERT INTO te VALUES (6, 'a', 1900)") == 1264
+    assert rows(m, "SELECT id, e, y FROM te ORDER BY id") == [
+        (1, "b", 1970), (2, "a", 1999), (3, "Mixed", 0), (4, "a", 2000), (5, "Mixed", 2024)]

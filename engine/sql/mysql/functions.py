@@ -584,6 +584,38 @@ def json_contains(target: object, candidate: object, path: object = "$") -> int 
     return int(contains(doc, _json(candidate)))
 
 
+def enum_member(v: object, *members: object) -> object:
+    """A value written to an ENUM column: the member it names, as declared (case and
+    trailing spaces aside, as the column compares), or by its 1-based index; anything else
+    as it is, for the column's check to refuse (1265)."""
+    if isinstance(v, str):
+        key = v.rstrip(" ").lower()
+        return next((m for m in members if isinstance(m, str) and m.rstrip(" ").lower() == key), v)
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer():
+        i = int(v)
+        return members[i - 1] if 1 <= i <= len(members) else v
+    return v
+
+
+def year_value(v: object) -> object:
+    """A value written to a YEAR column: a one- or two-digit year is 2000-2069 from 1 to 69
+    and 1970-1999 from 70 to 99 (the number 0 is 0000, the string '0' or '00' is 2000), as
+    MySQL reads it; anything else as it is, for the column's range check."""
+    if isinstance(v, str):
+        text = v.strip()
+        if text.isdigit() and len(text) <= 2:
+            n = int(text)
+            return 2000 + n if n < 70 else 1900 + n
+        return v
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer():
+        n = int(v)
+        if 1 <= n <= 69:
+            return 2000 + n
+        if 70 <= n <= 99:
+            return 1900 + n
+    return v
+
+
 def number_datetime(v: object, column: object = None) -> object:
     """A number written to a DATE / DATETIME / TIMESTAMP column, read as MySQL reads one:
     YYYYMMDD or YYMMDD, with hhmmss after for a date and time (20240301101112), fewer digits
@@ -618,6 +650,8 @@ def number_datetime(v: object, column: object = None) -> object:
 
 FUNCTIONS = {
     "mysql_number_datetime": (number_datetime, 2),
+    "mysql_enum_member": (enum_member, -1),
+    "mysql_year": (year_value, 1),
     "mysql_date_format": (date_format, 2),
     "mysql_dayname": (dayname, 1),
     "mysql_field": (field, -1),

@@ -478,14 +478,14 @@ class MySqlSession:
 
         declared: list[tuple[str, str, str]] | None = None
 
-        def char_columns(table: str) -> set[str]:
+        def declared_types(table: str) -> dict[str, str]:
             nonlocal declared
             if declared is None:
                 declared = catalog.declared_types(self.pg.conn)
             name = table.lower()
-            return {c.lower() for t, c, kind in declared if t.lower() == name and kind.startswith("char(")}
+            return {c.lower(): kind for t, c, kind in declared if t.lower() == name}
 
-        return Context(self._db, cols, on_update, column_type, char_columns)
+        return Context(self._db, cols, on_update, column_type, declared_types)
 
     def _clear_cache(self) -> None:
         self._cache.clear()

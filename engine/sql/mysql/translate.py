@@ -33,6 +33,7 @@ from sqlglot.errors import ParseError, TokenError
 from aurora.engine.sql import dml
 from aurora.engine.sql.mysql.functions import COMPOUND_UNITS
 from aurora.engine.sql.mysql.lexer import SENTINEL, string_value
+from aurora.engine.sql.mysql.lexer import tokens as lexer_tokens
 from aurora.engine.sql.mysql.lexer import unquote as lexer_unquote
 from aurora.engine.sqlapi import SqlError
 
@@ -89,9 +90,9 @@ class Context:
     on_update: Callable[[str], list[str]] = lambda table: []  # ON UPDATE CURRENT_TIMESTAMP
     # (type OID, typmod) of table.column as the PostgreSQL session stores it, or None
     column_type: Callable[[str, str], tuple[int, int] | None] = lambda table, column: None
-    # the table's CHAR columns, lower case (a VARCHAR in the session: their values are
-    # written without trailing spaces, see _strip_chars)
-    char_columns: Callable[[str], set[str]] = lambda table: set()
+    # the table's columns (lower case) and the MySQL types they were declared with
+    # (see _write_forms)
+    declared_types: Callable[[str], dict[str, str]] = lambda table: {}
 
 
 _STRIP_WORDS = re.compile(
@@ -267,7 +268,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _date_arithmetic(tree, ctx)
     tree = rewrite(tree)
     if isinstance(tree, (exp.Insert, exp.Update)):
-        _strip_chars(tree, ctx)
+        _write_forms(tree, ctx)
     suffix = ""
     if isinstance(tree, exp.Insert):
         suffix = _insert(tree, tr, mode, ctx)
@@ -812,25 +813,49 @@ def _insert(tree: exp.Insert, tr: Translation, mode: str, ctx: Context) -> str:
     return ""
 
 
-def _strip_chars(tree: exp.Insert | exp.Update, ctx: Context) -> None:
+Form = Callable[[exp.Expression], exp.Expression]
+
+
+def _enum_member(members: list[str], v: exp.Expression) -> exp.Expression:
+    """A value written to an ENUM column as the member it names, spelled as declared: 'B'
+    is 'b' of ENUM('a','b') (the column compares without case), 2 is its second member."""
+    return exp.Anonymous(this="mysql_enum_member", expressions=[
+        v, *[exp.Literal.string(m) for m in members]])
+
+
+def _forms(ctx: Context, table: str) -> dict[str, Form]:
+    forms: dict[str, Form] = {}
+    for column, kind in ctx.declared_types(table).items():
+        if kind.startswith("char("):
+            forms[column] = _without_trailing_spaces
+        elif kind.startswith("enum("):
+            members = [string_value(t) for k, t in lexer_tokens(kind[4:]) if k == "str"]
+            forms[column] = functools.partial(_enum_member, members)
+        elif kind == "year":  # 69 is 2069, '99' 1999
+            forms[column] = lambda v: exp.Anonymous(this="mysql_year", expressions=[v])
+    return forms
+
+
+def _write_forms(tree: exp.Insert | exp.Update, ctx: Context) -> None:
     """Values written to CHAR columns lose their trailing spaces, as in MySQL, which pads a
     CHAR value to the column's length and strips the padding when it reads it: ``'ab  '``
-    comes back ``'ab'``, and ``= 'ab'``, LENGTH() and CONCAT() see ``'ab'``. The session keeps
-    a CHAR(n) as a VARCHAR(n), so this is done where the value is written: INSERT's VALUES
-    and SELECT (REPLACE's too), ON DUPLICATE KEY UPDATE, and UPDATE's SET of the target
-    table's columns (the only ones a multi-table UPDATE may set here)."""
+    comes back ``'ab'``, and ``= 'ab'``, LENGTH() and CONCAT() see ``'ab'``; values written
+    to ENUM columns become the member they name (``_enum_member``). The session keeps a
+    CHAR(n) as a VARCHAR(n) and an ENUM as text, so this is done where the value is written:
+    INSERT's VALUES and SELECT (REPLACE's too), ON DUPLICATE KEY UPDATE, and UPDATE's SET of
+    the target table's columns (the only ones a multi-table UPDATE may set here)."""
     target = tree.this
     table = target.this if isinstance(target, exp.Schema) else target
     if not isinstance(table, exp.Table):
         return
-    chars = ctx.char_columns(table.name)
-    if not chars:
+    forms = _forms(ctx, table.name)
+    if not forms:
         return
     sets: list[exp.Expression] = []
     if isinstance(tree, exp.Insert):
         names = ([c.name for c in target.expressions] if isinstance(target, exp.Schema)
                  else ctx.table_columns(table.name) or [])
-        wanted = [n.lower() in chars for n in names]
+        wanted = [forms.get(n.lower()) for n in names]
         values = tree.expression
         rows = values.expressions if isinstance(values, exp.Values) else []
         if isinstance(values, exp.Select) and len(values.expressions) == len(names) and not any(
@@ -840,30 +865,29 @@ def _strip_chars(tree: exp.Insert | exp.Update, ctx: Context) -> None:
         elif isinstance(values, (exp.Select, exp.SetOperation, exp.Subquery)) and names:
             # SELECT * or a UNION: its items are not known here, so read them by position
             # from the query as a subquery, whose columns take the target's count.
-            tree.set("expression", _strip_by_position(values, wanted))
+            tree.set("expression", _by_position_in_forms(values, wanted))
         for row in rows:
-            for v, char in zip(row.expressions, wanted, strict=False):
+            for v, form in zip(row.expressions, wanted, strict=False):
                 v = v.this if isinstance(v, exp.Alias) else v
-                if char and not (_is_default(v) or isinstance(v, exp.Null)):
-                    v.replace(_without_trailing_spaces(v.copy()))
+                if form is not None and not (_is_default(v) or isinstance(v, exp.Null)):
+                    v.replace(form(v.copy()))
         conflict = tree.args.get("conflict")
         sets = list(conflict.expressions or []) if conflict is not None else []
     else:
         sets = tree.expressions
     for eq in sets:
         column = eq.this if isinstance(eq, exp.EQ) else None
-        if (isinstance(column, exp.Column) and column.name.lower() in chars
+        if (isinstance(column, exp.Column) and column.name.lower() in forms
                 and column.table in ("", table.name, table.alias_or_name)
                 and not isinstance(eq.expression, exp.Null)):
-            eq.set("expression", _without_trailing_spaces(eq.expression.copy()))
+            eq.set("expression", forms[column.name.lower()](eq.expression.copy()))
 
 
-def _strip_by_position(query: exp.Expression, wanted: list[bool]) -> exp.Select:
-    """The query's values by position (``dml.by_position``), the CHAR columns' without
-    trailing spaces."""
+def _by_position_in_forms(query: exp.Expression, wanted: list[Form | None]) -> exp.Select:
+    """The query's values by position (``dml.by_position``), each in its column's form."""
     select = dml.by_position(query, len(wanted))
-    select.set("expressions", [_without_trailing_spaces(c) if char else c
-                               for c, char in zip(select.expressions, wanted, strict=True)])
+    select.set("expressions", [c if form is None else form(c)
+                               for c, form in zip(select.expressions, wanted, strict=True)])
     return select
 
 
