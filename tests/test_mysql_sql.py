@@ -1721,7 +1721,9 @@ def test_a_select_divided_by_zero_is_null(m):
     m.execute("CREATE TABLE dz (id INT PRIMARY KEY, v INT)")
     m.execute("INSERT INTO dz VALUES (1, 0), (2, 4)")
     assert rows(m, "SELECT id, 8 / v FROM dz ORDER BY id") == [(1, None), (2, Decimal("2.0000"))]
-    assert errno(m, "UPDATE dz SET v = 1 DIV v") == 1365  # a write's is still an error
+    assert errno(m, "UPDATE dz SET v = 1 DIV v") == 1365  # a write's is an error
+    assert errno(m, "INSERT INTO dz VALUES (3, 5 / 0)") == 1365  # (it stored NULL)
+    assert errno(m, "UPDATE dz SET v = 4 / v") == 1365
     assert errno(m, "INSERT INTO dz VALUES (9223372036854775808, 1)") == 1264
 
 

@@ -584,6 +584,19 @@ def json_contains(target: object, candidate: object, path: object = "$") -> int 
     return int(contains(doc, _json(candidate)))
 
 
+def divisor(v: object) -> object:
+    """The divisor of a write's division: zero is 1365, as in MySQL's strict mode."""
+    if v is not None and not isinstance(v, (str, bytes)) and v == 0:
+        raise SqlError("22012", "Division by 0", errno=1365)
+    if isinstance(v, str):
+        try:
+            if float(v) == 0:
+                raise SqlError("22012", "Division by 0", errno=1365)
+        except ValueError:
+            pass
+    return v
+
+
 def enum_member(v: object, *members: object) -> object:
     """A value written to an ENUM column: the member it names, as declared (case and
     trailing spaces aside, as the column compares), or by its 1-based index; anything else
@@ -651,6 +664,7 @@ def number_datetime(v: object, column: object = None) -> object:
 FUNCTIONS = {
     "mysql_number_datetime": (number_datetime, 2),
     "mysql_enum_member": (enum_member, -1),
+    "mysql_divisor": (divisor, 1),
     "mysql_year": (year_value, 1),
     "mysql_date_format": (date_format, 2),
     "mysql_dayname": (dayname, 1),

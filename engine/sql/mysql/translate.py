@@ -263,6 +263,9 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
         ]
     if kind == "select":
         _division_by_zero_is_null(tree)
+    else:
+        for div in tree.find_all(exp.Div):
+            div.meta["mysql_write"] = True  # (by zero: 1365, see _rewrite)
     _decimal_scales(tree, ctx)
     _temporal_operands(tree, ctx)
     _date_arithmetic(tree, ctx)
@@ -563,7 +566,10 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         return exp.Literal.number(1 if node.this else 0)
     if isinstance(node, exp.Div):
         scale = node.meta.get("mysql_scale", 0)
-        divisor = _fn("NULLIF", node.expression, exp.Literal.number(0))
+        # a SELECT's division by zero is NULL; a write's is 1365 (strict mode with
+        # ERROR_FOR_DIVISION_BY_ZERO, MySQL 8's default)
+        divisor = (_fn("mysql_divisor", node.expression) if node.meta.get("mysql_write")
+                   else _fn("NULLIF", node.expression, exp.Literal.number(0)))
         if scale == "float":  # a DOUBLE operand: the quotient is a DOUBLE
             num = exp.Cast(this=node.this, to=exp.DataType.build("double"))
             return exp.Div(this=num, expression=divisor)
