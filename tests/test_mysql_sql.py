@@ -1761,3 +1761,11 @@ def test_enum_takes_the_member_and_year_two_digits(m):
     assert errno(m, "INSERT INTO te VALUES (6, 'a', 1900)") == 1264
     assert rows(m, "SELECT id, e, y FROM te ORDER BY id") == [
         (1, "b", 1970), (2, "a", 1999), (3, "Mixed", 0), (4, "a", 2000), (5, "Mixed", 2024)]
+
+
+def test_a_not_null_column_left_out_without_a_default_is_1364(m):
+    m.execute("CREATE TABLE tn (id INT PRIMARY KEY, a INT NOT NULL, b INT NOT NULL)")
+    assert errno(m, "INSERT INTO tn (id, a) VALUES (1, 1)") == 1364
+    assert errno(m, "INSERT INTO tn (id, `a`) SELECT 2, 3") == 1364
+    assert errno(m, "INSERT INTO tn (id, a, b) VALUES (1, 1, NULL)") == 1048
+    assert errno(m, "INSERT INTO tn VALUES (1, 1, NULL)") == 1048

@@ -24,6 +24,11 @@ class Where:
     key_value: str | None = None  # the duplicate value, when the statement shows it
 
 
+_INSERT_COLUMNS = re.compile(
+    r"\s*(?:insert|replace)\s+(?:ignore\s+)?(?:into\s+)?[`\w.$]+\s*\(([^)]*)\)\s*(?:values?|select)\b",
+    re.I)
+
+
 def err(errno: int, sqlstate: str, message: str) -> SqlError:
     return SqlError(sqlstate, message, errno=errno)
 
@@ -102,7 +107,13 @@ def to_mysql(e: BaseException, where: Where, read_only: bool) -> SqlError:
         return err(3819, "HY000", f"Check constraint '{name}' is violated.")
     if st == "23502":
         m = re.search(r'column "([^"]+)"', msg)
-        return err(1048, "23000", f"Column '{m.group(1) if m else e.column or '?'}' cannot be null")
+        column = m.group(1) if m else e.column or "?"
+        listed = _INSERT_COLUMNS.match(where.sql)
+        if listed and column.lower() not in {
+                c.strip().strip("`\"").lower() for c in listed.group(1).split(",")}:
+            # left out of the INSERT's columns, and NOT NULL without a default
+            return err(1364, "HY000", f"Field '{column}' doesn't have a default value")
+        return err(1048, "23000", f"Column '{column}' cannot be null")
     if st == "23503":
         child = e.table or where.table or ""
         cons = e.constraint or ""
