@@ -511,7 +511,7 @@ def test_limit_offset_group_concat_and_ordinals(m):
     assert rows(m, "SELECT grp, SUM(v) FROM g GROUP BY 1 ORDER BY 2 DESC LIMIT 1") == [
         ("b", 7)]
     assert rows(m, "SELECT SQL_CALC_FOUND_ROWS id FROM g LIMIT 2") == [(1,), (2,)]
-    assert rows(m, "SELECT FOUND_ROWS()") == [(2,)]
+    assert rows(m, "SELECT FOUND_ROWS()") == [(5,)]  # (the rows without the LIMIT)
 
 
 def test_insert_defaults_and_on_update(m):
@@ -1769,3 +1769,33 @@ def test_a_not_null_column_left_out_without_a_default_is_1364(m):
     assert errno(m, "INSERT INTO tn (id, `a`) SELECT 2, 3") == 1364
     assert errno(m, "INSERT INTO tn (id, a, b) VALUES (1, 1, NULL)") == 1048
     assert errno(m, "INSERT INTO tn VALUES (1, 1, NULL)") == 1048
+
+
+def test_found_rows_after_sql_calc_found_rows_counts_without_the_limit(m):
+    """WordPress's pagination: FOUND_ROWS() after SQL_CALC_FOUND_ROWS ... LIMIT is the count
+    without the LIMIT (it was the rows returned); the count column is not among the result's."""
+    m.execute("CREATE TABLE tf (id INT PRIMARY KEY, s VARCHAR(10))")
+    m.execute("INSERT INTO tf VALUES (1, 'x'), (2, 'y'), (3, 'z')")
+    r = m.execute("SELECT SQL_CALC_FOUND_ROWS * FROM tf ORDER BY id LIMIT 1")
+    assert (r.rows, [c.name for c in r.columns]) == ([(1, "x")], ["id", "s"])
+    assert rows(m, "SELECT FOUND_ROWS()") == [(3,)]
+    assert rows(m, "SELECT SQL_CALC_FOUND_ROWS id FROM tf WHERE id > ? ORDER BY id LIMIT ?", 1, 1) == [(2,)]
+    assert rows(m, "SELECT FOUND_ROWS()") == [(2,)]
+    assert [c.name for c in m.prepare("SELECT SQL_CALC_FOUND_ROWS id FROM tf LIMIT ?").columns] == ["id"]
+    rows(m, "SELECT * FROM tf LIMIT 2")
+    assert rows(m, "SELECT FOUND_ROWS()") == [(2,)]
+
+
+def test_concat_writes_values_as_mysql_does_and_json_aggregates(m):
+    """CONCAT of a DATETIME had '.000000' and of a DECIMAL(5,2) lost its zero ('1.5'); of two
+    numbers it failed (1305); JSON_ARRAYAGG was 1305 and JSON_OBJECTAGG 1064."""
+    m.execute("CREATE TABLE tc (id INT PRIMARY KEY, d DATETIME, d3 DATETIME(3), ts TIMESTAMP, n DECIMAL(5,2), g CHAR(1))")
+    m.execute("INSERT INTO tc VALUES (1, '2024-01-31 10:00:00', '2024-01-31 10:00:00.5', '2024-01-31 10:00:00', 1.50, 'x'),"
+              " (2, NULL, NULL, NULL, 2, 'x'), (3, NULL, NULL, NULL, 3, 'y')")
+    assert rows(m, "SELECT CONCAT('x', d), CONCAT('x', d3), CONCAT('x', ts), CONCAT('x', n), CONCAT(id, n), "
+                   "CAST(n AS CHAR), CONCAT_WS('-', id, n, d) FROM tc WHERE id = 1") == [
+        ("x2024-01-31 10:00:00", "x2024-01-31 10:00:00.500", "x2024-01-31 10:00:00", "x1.50", "11.50",
+         "1.50", "1-1.50-2024-01-31 10:00:00")]
+    assert rows(m, "SELECT CONCAT(1, 2), CONCAT(1.50, 'a'), CONCAT('a', NULL)") == [("12", "1.50a", None)]
+    assert rows(m, "SELECT g, JSON_ARRAYAGG(id) FROM tc GROUP BY g ORDER BY g") == [("x", "[1, 2]"), ("y", "[3]")]
+    assert rows(m, "SELECT JSON_OBJECTAGG(g, id) FROM tc") == [('{"x": 2, "y": 3}',)]

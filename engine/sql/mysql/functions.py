@@ -584,6 +584,29 @@ def json_contains(target: object, candidate: object, path: object = "$") -> int 
     return int(contains(doc, _json(candidate)))
 
 
+def datetime_text(v: object, fsp: object) -> str | None:
+    """A DATETIME / TIMESTAMP's text as MySQL writes it: seconds, then its fsp digits."""
+    if v is None:
+        return None
+    text = str(v).replace("T", " ")
+    head, _, fraction = text.partition(".")
+    digits = int(fsp or 0)  # type: ignore[call-overload]
+    return head[:19] + ("." + (fraction + "000000")[:digits] if digits else "")
+
+
+def decimal_text(v: object, scale: object) -> str | None:
+    """A DECIMAL(p, s)'s text as MySQL writes it: s digits after the point."""
+    if v is None:
+        return None
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        d = Decimal(str(v))
+    except InvalidOperation:
+        return str(v)
+    return str(d.quantize(Decimal(1).scaleb(-int(scale))))  # type: ignore[call-overload]
+
+
 def divisor(v: object) -> object:
     """The divisor of a write's division: zero is 1365, as in MySQL's strict mode."""
     if v is not None and not isinstance(v, (str, bytes)) and v == 0:
@@ -665,6 +688,8 @@ FUNCTIONS = {
     "mysql_number_datetime": (number_datetime, 2),
     "mysql_enum_member": (enum_member, -1),
     "mysql_divisor": (divisor, 1),
+    "mysql_datetime_text": (datetime_text, 2),
+    "mysql_decimal_text": (decimal_text, 2),
     "mysql_year": (year_value, 1),
     "mysql_date_format": (date_format, 2),
     "mysql_dayname": (dayname, 1),

@@ -29,7 +29,14 @@ from aurora.engine.sql.errors import to_sql_error
 from aurora.engine.sql.mysql import catalog, functions, infoschema, lexer, show, timezone, variables
 from aurora.engine.sql.mysql.errors import Where, err, syntax, to_mysql
 from aurora.engine.sql.mysql.lexer import SENTINEL
-from aurora.engine.sql.mysql.translate import Context, Translation, Unsafe, name_of, translate
+from aurora.engine.sql.mysql.translate import (
+    FOUND_ROWS_COLUMN,
+    Context,
+    Translation,
+    Unsafe,
+    name_of,
+    translate,
+)
 from aurora.engine.sqlapi import Column, Prepared, SqlError, StatementResult, TransactionStatus
 
 _DML = frozenset(("select", "insert", "update", "delete", "replace", "with", "values"))
@@ -189,7 +196,10 @@ class MySqlSession:
             p = self._guarded(lambda: self.pg.prepare(entry.text(lits), [0] * entry.nparams))
             cols = None
             if p.columns is not None:
-                cols = self._columns(entry, p.columns, _raw)
+                found = p.columns
+                if entry.calc_found_rows and found and found[-1].name == FOUND_ROWS_COLUMN:
+                    found = found[:-1]  # (see _query_result)
+                cols = self._columns(entry, found, _raw)
             return Prepared(list(p.param_oids), cols)
         except BaseException as e:
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
@@ -706,6 +716,10 @@ class MySqlSession:
         """The session's result of a query as MySQL's: its columns, booleans as numbers, a
         TIMESTAMP in the reader's zone; FOUND_ROWS() and ROW_COUNT() after it."""
         self.found_rows = len(r.rows)
+        if entry.calc_found_rows and r.columns and r.columns[-1].name == FOUND_ROWS_COLUMN:
+            # SQL_CALC_FOUND_ROWS: the count without the LIMIT came as a last column
+            self.found_rows = r.rows[0][-1] if r.rows else 0
+            r = StatementResult(r.tag, r.columns[:-1], [row[:-1] for row in r.rows])
         self.row_count = -1
         cols = self._columns(entry, r.columns or [], raw)
         converted = entry.converted

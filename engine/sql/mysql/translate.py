@@ -200,6 +200,21 @@ def _now(fsp: exp.Expression | None, clock: str = "LOCALTIMESTAMP") -> exp.Expre
 _UTC = "(CURRENT_TIMESTAMP AT TIME ZONE 'UTC')"
 
 
+FOUND_ROWS_COLUMN = "_aurora_found_rows"
+
+
+def _count_found_rows(tree: exp.Expression, tr: Translation) -> None:
+    """SQL_CALC_FOUND_ROWS: the rows the query would give without its LIMIT, for FOUND_ROWS(),
+    counted by a last column ``count(*) OVER ()`` (a window is computed before the LIMIT;
+    the session takes the column off). A DISTINCT or a UNION is not counted so: FOUND_ROWS()
+    then gives the rows returned."""
+    if not isinstance(tree, exp.Select) or tree.args.get("distinct") or not tree.args.get("limit"):
+        tr.calc_found_rows = False
+        return
+    counted = exp.Window(this=exp.Count(this=exp.Star()))
+    tree.append("expressions", exp.alias_(counted, FOUND_ROWS_COLUMN, quoted=True))
+
+
 def _division_by_zero_is_null(tree: exp.Expression) -> None:
     """A SELECT's division, DIV or MOD by zero is NULL in MySQL (a write's is 1365, as
     strict mode with ERROR_FOR_DIVISION_BY_ZERO has it: PostgreSQL's 22012 maps to it)."""
@@ -255,6 +270,8 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     tr.literals = _literal_items(tree) if kind == "select" else None
     tr.compound = isinstance(tree, (exp.Union, exp.Intersect, exp.Except))
     _tables(tree, ctx, tr)
+    if calc:
+        _count_found_rows(tree, tr)
     if tr.direct and names is not None and isinstance(tree, exp.Select):
         # MySQL 8 names information_schema's columns in capitals whatever the query wrote
         names = [
@@ -515,6 +532,13 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         # PostgreSQL 16's JSON_OBJECT('k': v), which nothing here reads
         pairs = [x for kv in node.expressions for x in (kv.this, kv.expression)]
         return _fn("jsonb_build_object", *pairs)
+    if isinstance(node, exp.JSONObjectAgg) and len(node.expressions) == 1 \
+            and isinstance(node.expressions[0], exp.JSONKeyValue):
+        pair = node.expressions[0]  # JSON_OBJECTAGG(k, v): the last value of a key wins
+        return _fn("jsonb_object_agg", pair.this, pair.expression)
+    if isinstance(node, exp.Anonymous) and str(node.this).upper() == "JSON_ARRAYAGG" \
+            and len(node.expressions) == 1:
+        return _fn("jsonb_agg", node.expressions[0])  # '[1, 2]', as MySQL writes it
     if isinstance(node, exp.JSONArray) or (
             isinstance(node, exp.Anonymous) and str(node.this).lower() == "json_array"):
         # '[1, "a"]' as MySQL writes it (SQLite's json_array: '[1,"a"]'), and a JSON value
@@ -677,6 +701,11 @@ def _temporal_operands(tree: exp.Expression, ctx: Context) -> None:
             operands.extend(node.expressions)
         else:
             operands.append(node.this)
+    for e in operands:
+        if isinstance(e.parent, exp.Concat | exp.ConcatWs) and isinstance(e, exp.Literal) and (
+                not e.is_string or SENTINEL.fullmatch("'" + e.this + "'")):
+            # a number (a literal taken out is a parameter typed by its value): || takes text
+            e.replace(exp.Cast(this=e.copy(), to=exp.DataType.build("text")))
     columns = [e for e in operands if isinstance(e, exp.Column)]
     lists = [n for n in tree.find_all(exp.In) if isinstance(n.this, exp.Column) and n.expressions]
     if not columns and not lists:
@@ -684,8 +713,19 @@ def _temporal_operands(tree: exp.Expression, ctx: Context) -> None:
     column = _column_types(tree, ctx)
     for c in columns:
         got = column(c)
-        if got is not None and got[0] == 1184:
-            c.replace(exp.Cast(this=c.copy(), to=exp.DataType.build("timestamp")))
+        if got is None:
+            continue
+        oid, typmod = got
+        if oid in (1114, 1184):
+            # a DATETIME or TIMESTAMP as MySQL writes it: its fsp digits, no more (the
+            # session's text of a timestamp has six)
+            wall = c.copy() if oid == 1114 else exp.Cast(this=c.copy(), to=exp.DataType.build("timestamp"))
+            c.replace(_fn("mysql_datetime_text", wall, exp.Literal.number(max(typmod, 0))))
+        elif oid == 1700 and typmod >= 4:
+            # a DECIMAL(p, s) as MySQL writes it: s digits after the point (1.50, not 1.5)
+            c.replace(_fn("mysql_decimal_text", c.copy(), exp.Literal.number((typmod - 4) & 0xFFFF)))
+        elif oid in (20, 21, 23) and isinstance(c.parent, exp.Concat | exp.ConcatWs):
+            c.replace(exp.Cast(this=c.copy(), to=exp.DataType.build("text")))  # (|| takes text)
     for node in lists:
         # ``c IN ('2024-06-01 12:00:00', ...)``: the session types the values of a list
         # by themselves (text, which never equals a stored DATETIME or TIMESTAMP): as c's
