@@ -1799,3 +1799,15 @@ def test_concat_writes_values_as_mysql_does_and_json_aggregates(m):
     assert rows(m, "SELECT CONCAT(1, 2), CONCAT(1.50, 'a'), CONCAT('a', NULL)") == [("12", "1.50a", None)]
     assert rows(m, "SELECT g, JSON_ARRAYAGG(id) FROM tc GROUP BY g ORDER BY g") == [("x", "[1, 2]"), ("y", "[3]")]
     assert rows(m, "SELECT JSON_OBJECTAGG(g, id) FROM tc") == [('{"x": 2, "y": 3}',)]
+
+
+def test_substring_counts_a_negative_position_from_the_end_and_time_functions(m):
+    """SUBSTRING('Hello World', -5, 3) is 'Wor' (it was ''); TIMEDIFF gave
+    '+0000-00-00 01:30:00.000' for '01:30:00'; TIMESTAMP() and ADDTIME were 1305."""
+    assert rows(m, "SELECT SUBSTRING('Hello World', -5, 3), SUBSTR('Hello', 0, 2), SUBSTRING('Hello', -3), "
+                   "SUBSTRING('Hello', -10), MID('Hello', 2, 2), SUBSTRING('Hello' FROM 2 FOR 2)") == [
+        ("Wor", "", "llo", "", "el", "el")]
+    assert rows(m, "SELECT TIMEDIFF('12:00:00', '10:30:00'), TIMEDIFF('10:00:00', '12:00:00'), "
+                   "TIMEDIFF('2024-03-11 00:00:00', '2024-03-10 22:30:00'), TIMESTAMP('2024-03-10', '10:30:00'), "
+                   "ADDTIME('2024-03-10 23:00:00', '02:00:00'), SUBTIME('10:00:00', '11:00:00')") == [
+        ("01:30:00", "-02:00:00", "01:30:00", "2024-03-10 10:30:00", "2024-03-11 01:00:00", "-01:00:00")]

@@ -584,6 +584,85 @@ def json_contains(target: object, candidate: object, path: object = "$") -> int 
     return int(contains(doc, _json(candidate)))
 
 
+def substr(v: object, pos: object, length: object = None) -> object:
+    """SUBSTRING / SUBSTR / MID: a negative position counts from the end ('Hello', -3 is
+    'llo'), position 0 is '' (PostgreSQL's substring reads both otherwise)."""
+    if v is None or pos is None:
+        return None
+    text: str | bytes = v if isinstance(v, bytes) else _text(v)
+    p = int(float(pos))  # type: ignore[arg-type]
+    start = p - 1 if p > 0 else len(text) + p
+    if p == 0 or start < 0:
+        return text[:0]
+    if length is None:
+        return text[start:]
+    n = int(float(length))  # type: ignore[arg-type]
+    return text[start : start + n] if n > 0 else text[:0]
+
+
+def _delta(v: object) -> dt.timedelta | None:
+    """A TIME value ('-1 10:30:00.5', '10:30', '103000') as a timedelta."""
+    m = re.fullmatch(r"\s*([-+])?(?:(\d+)\s+)?(\d+):(\d\d)(?::(\d\d)(\.\d+)?)?\s*", _text(v))
+    if m is None:
+        return None
+    days, hours, minutes, seconds = (int(x or 0) for x in m.group(2, 3, 4, 5))
+    micro = round(float(m.group(6) or 0) * 1_000_000)
+    d = dt.timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds, microseconds=micro)
+    return -d if m.group(1) == "-" else d
+
+
+def _time_text(d: dt.timedelta) -> str:
+    sign = "-" if d < dt.timedelta(0) else ""
+    d = abs(d)
+    whole = d.days * 86400 + d.seconds
+    text = f"{sign}{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+    return text + (f".{d.microseconds:06d}" if d.microseconds else "")
+
+
+def _datetime_text(d: dt.datetime) -> str:
+    return d.isoformat(" ", "microseconds" if d.microsecond else "seconds")
+
+
+def _is_datetime(v: object) -> bool:
+    return bool(re.match(r"\s*\d{4}-\d\d-\d\d", _text(v)))
+
+
+def timestamp(v: object, add: object = None) -> str | None:
+    """TIMESTAMP(expr[, time]): the date or datetime as a DATETIME, plus the time if given."""
+    d = _date(v)
+    if d is None:
+        return None
+    if add is not None:
+        delta = _delta(add)
+        if delta is None:
+            return None
+        d += delta
+    return _datetime_text(d)
+
+
+def addtime(a: object, b: object, sign: int = 1) -> str | None:
+    """ADDTIME / SUBTIME: a DATETIME or a TIME plus (minus) a TIME."""
+    delta = _delta(b)
+    if delta is None:
+        return None
+    if _is_datetime(a):
+        d = _date(a)
+        return None if d is None else _datetime_text(d + sign * delta)
+    start = _delta(a)
+    return None if start is None else _time_text(start + sign * delta)
+
+
+def timediff(a: object, b: object) -> str | None:
+    """TIMEDIFF: a - b, two DATETIMEs or two TIMEs, as a TIME."""
+    if _is_datetime(a) and _is_datetime(b):
+        x, y = _date(a), _date(b)
+        return None if x is None or y is None else _time_text(x - y)
+    if _is_datetime(a) or _is_datetime(b):
+        return None  # MySQL: NULL for a DATETIME and a TIME
+    x2, y2 = _delta(a), _delta(b)
+    return None if x2 is None or y2 is None else _time_text(x2 - y2)
+
+
 def datetime_text(v: object, fsp: object) -> str | None:
     """A DATETIME / TIMESTAMP's text as MySQL writes it: seconds, then its fsp digits."""
     if v is None:
@@ -688,6 +767,11 @@ FUNCTIONS = {
     "mysql_number_datetime": (number_datetime, 2),
     "mysql_enum_member": (enum_member, -1),
     "mysql_divisor": (divisor, 1),
+    "mysql_substr": (substr, -1),
+    "mysql_timestamp": (timestamp, -1),
+    "mysql_addtime": (_nulls(addtime), 2),
+    "mysql_subtime": (_nulls(lambda a, b: addtime(a, b, -1)), 2),
+    "mysql_timediff": (_nulls(timediff), 2),
     "mysql_datetime_text": (datetime_text, 2),
     "mysql_decimal_text": (decimal_text, 2),
     "mysql_year": (year_value, 1),

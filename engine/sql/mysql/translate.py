@@ -131,10 +131,13 @@ _SIMPLE: dict[type, str] = {
 }
 # MySQL functions run in Python (engine/sql/mysql/functions.py), by name and by sqlglot node
 _PY_FUNCS = {"ORD", "FIELD", "FIND_IN_SET", "STRCMP", "SEC_TO_TIME", "TIME_TO_SEC", "YEARWEEK",
-             "CRC32", "FROM_DAYS", "MAKEDATE", "CONV", "JSON_CONTAINS"}
+             "CRC32", "FROM_DAYS", "MAKEDATE", "CONV", "JSON_CONTAINS", "ADDTIME", "SUBTIME",
+             "TIMEDIFF"}
 _PY_NODES: dict[type, tuple[str, tuple[str, ...]]] = {
     exp.Elt: ("mysql_elt", ("this",)),
     exp.SubstringIndex: ("mysql_substring_index", ("this", "delimiter", "count")),
+    exp.Substring: ("mysql_substr", ("this", "start", "length")),
+    exp.Timestamp: ("mysql_timestamp", ("this", "zone")),
     exp.Stuff: ("mysql_insert", ("this", "start", "length", "expression")),
     exp.Quarter: ("mysql_quarter", ("this",)),
     exp.Week: ("mysql_week", ("this", "mode")),
@@ -616,8 +619,7 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
             base = exp.Literal.number(2 if name == "BIN" else 8)
             return _fn("mysql_conv", node.expressions[0], exp.Literal.number(10), base)
         if name == "MID":
-            return exp.Substring(this=node.expressions[0], start=node.expressions[1],
-                                 length=node.expressions[2] if len(node.expressions) > 2 else None)
+            return _fn("mysql_substr", *node.expressions)
         if name in _VAR_FUNCS:
             return _fn("mysql_sysvar", exp.Literal.string(_VAR_FUNCS[name]))
         if name in _NOW:
