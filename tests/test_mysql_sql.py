@@ -1811,3 +1811,15 @@ def test_substring_counts_a_negative_position_from_the_end_and_time_functions(m)
                    "TIMEDIFF('2024-03-11 00:00:00', '2024-03-10 22:30:00'), TIMESTAMP('2024-03-10', '10:30:00'), "
                    "ADDTIME('2024-03-10 23:00:00', '02:00:00'), SUBTIME('10:00:00', '11:00:00')") == [
         ("01:30:00", "-02:00:00", "01:30:00", "2024-03-10 10:30:00", "2024-03-11 01:00:00", "-01:00:00")]
+
+
+def test_compound_interval_units(m):
+    """INTERVAL '1:30' HOUR_MINUTE and the other compound units were 1292."""
+    assert rows(m, "SELECT DATE_ADD('2024-03-10', INTERVAL '1:30' HOUR_MINUTE), "
+                   "DATE_SUB('2024-03-10 10:00:00', INTERVAL '1 2' DAY_HOUR), "
+                   "'2024-03-10 00:00:00' + INTERVAL '1-2' YEAR_MONTH, "
+                   "DATE_ADD('2024-03-10 10:00:00', INTERVAL '-1:30' HOUR_MINUTE), "
+                   "DATE_ADD('2024-03-10 10:00:00', INTERVAL '1.5' SECOND_MICROSECOND), "
+                   "DATE_ADD('2024-03-10', INTERVAL '1-2' YEAR_MONTH)") == [
+        (dt.datetime(2024, 3, 10, 1, 30), dt.datetime(2024, 3, 9, 8, 0), dt.datetime(2025, 5, 10, 0, 0),
+         dt.datetime(2024, 3, 10, 8, 30), dt.datetime(2024, 3, 10, 10, 0, 1, 500000), dt.date(2025, 5, 10))]

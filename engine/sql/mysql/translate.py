@@ -286,6 +286,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     else:
         for div in tree.find_all(exp.Div):
             div.meta["mysql_write"] = True  # (by zero: 1365, see _rewrite)
+    _compound_intervals(tree)
     _decimal_scales(tree, ctx)
     _temporal_operands(tree, ctx)
     _date_arithmetic(tree, ctx)
@@ -435,7 +436,39 @@ def _date_operand(node: exp.Expression) -> tuple[exp.Expression, str] | None:
     value = next((x for x in sides if x is not iv), None)
     if iv is None or value is None or isinstance(value, exp.Interval):
         return None
-    return value, str(iv.args.get("unit") or "DAY").upper()
+    return value, str(iv.args.get("unit") or iv.meta.get("mysql_unit") or "DAY").upper()
+
+
+def _compound_intervals(tree: exp.Expression) -> None:
+    """``INTERVAL '1:30' HOUR_MINUTE`` and the other compound units, in DATE_ADD / DATE_SUB
+    or with + and -: the value's numbers, the last ones for the last fields when there are
+    fewer, as PostgreSQL's interval text ('1 hour 30 minute'); a leading '-' negates all."""
+    for node in list(tree.find_all(exp.DateAdd, exp.DateSub, exp.Interval)):
+        unit = str(node.args.get("unit") or "").upper()
+        value = node.expression if isinstance(node, exp.DateAdd | exp.DateSub) else node.this
+        if unit not in COMPOUND_UNITS or not (isinstance(value, exp.Literal) and value.is_string):
+            continue
+        fields = unit.split("_")
+        if fields[0] == "DAY" and len(fields) == 2 and fields[1] != "HOUR":
+            fields = ["DAY", "HOUR", "MINUTE", "SECOND", "MICROSECOND"][: {"MINUTE": 3, "SECOND": 4,
+                                                                          "MICROSECOND": 5}[fields[1]]]
+        elif fields[0] == "HOUR" and fields[1] in ("SECOND", "MICROSECOND"):
+            fields = ["HOUR", "MINUTE", "SECOND", "MICROSECOND"][: 3 if fields[1] == "SECOND" else 4]
+        elif fields == ["MINUTE", "MICROSECOND"]:
+            fields = ["MINUTE", "SECOND", "MICROSECOND"]
+        numbers = re.findall(r"\d+", value.this)[-len(fields):]
+        if fields[-1] == "MICROSECOND" and "." in value.this and numbers:
+            numbers[-1] = (numbers[-1] + "000000")[:6]  # '1.5' is 1.5 seconds
+        sign = "-" if value.this.strip().startswith("-") else ""
+        parts = list(zip(fields[len(fields) - len(numbers):], numbers, strict=True))
+        text = " ".join(f"{sign}{n} {f.lower()}" for f, n in parts) or "0 second"
+        interval = exp.Interval(this=exp.Literal.string(text))
+        interval.meta["mysql_unit"] = unit  # (a DATE plus YEAR_MONTH stays a DATE)
+        if isinstance(node, exp.Interval):
+            node.replace(interval)
+        else:
+            op = exp.Add if isinstance(node, exp.DateAdd) else exp.Sub
+            node.replace(op(this=node.this, expression=interval))
 
 
 def _date_arithmetic(tree: exp.Expression, ctx: Context) -> None:
