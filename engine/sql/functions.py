@@ -771,8 +771,8 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_array_in", _array_in, -1, True)
     f("pg_char1", _char1, 1, True)
     f("pg_upper", _upper, 1, True)
-    f("pg_int_write", _int_write, -1, True)
     f("pg_lower", _lower, 1, True)
+    f("pg_int_write", _int_write, -1, True)
     f("pg_array_get", _array_get, 2, True)
     f(
         "pg_json_contains",

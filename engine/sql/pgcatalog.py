@@ -1129,7 +1129,7 @@ def _expression_keys(conn: apsw.Connection, iname: str, icols: list) -> list:
         params = sqlglot.parse_one(row[0][0], read="sqlite").this.args["params"]
         for key in params.args.get("columns") or []:
             key = key.this if isinstance(key, sqlglot.exp.Ordered) else key
-            keys.append(_as_written(key.sql("postgres")))
+            keys.append(as_written(key.sql("postgres")))
     except (IndexError, KeyError, AttributeError, TypeError, sqlglot.errors.SqlglotError):
         keys = []
     if len(keys) != len(icols):
@@ -1141,7 +1141,7 @@ def _checks_of(table: str, sql: str) -> list[tuple[str | None, str]]:
     """The user's CHECK constraints of a table: (name or None, expression); a type's own
     range or length check (ddl._domain_checks) is not one."""
     return [
-        (name, _as_written(expr))
+        (name, as_written(expr))
         for name, expr, _column in TableText.of(table, sql).checks()
         if not (name or "").startswith("_aurora_")
     ]
@@ -1150,7 +1150,7 @@ def _checks_of(table: str, sql: str) -> list[tuple[str | None, str]]:
 _OWN_CASE_FUNCTIONS = re.compile(r"\bpg_(upper|lower)\(", re.I)
 
 
-def _as_written(sql: str) -> str:
+def as_written(sql: str) -> str:
     """A stored expression with upper() and lower() under their own names again (they are
     stored as pg_upper / pg_lower, which map every letter, not only ASCII's)."""
     return _OWN_CASE_FUNCTIONS.sub(lambda m: m.group(1).lower() + "(", sql)

@@ -276,6 +276,7 @@ def _checks(table: str, sql: str) -> list[tuple[str, str]]:
     declared; a column type's range or length check is not one."""
     import sqlglot
 
+    from aurora.engine.sql.pgcatalog import as_written
     from aurora.engine.sql.tabledef import TableText
 
     out = []
@@ -289,7 +290,7 @@ def _checks(table: str, sql: str) -> list[tuple[str, str]]:
             text = _as_mysql_like(tree).sql("mysql", identify=True)
         except sqlglot.errors.SqlglotError:
             text = body
-        out.append((name, _OWN_CASE_FUNCTIONS.sub(lambda m: m.group(1).lower() + "(", text)))
+        out.append((name, as_written(text)))
     return out
 
 
@@ -321,22 +322,19 @@ def _index_expressions(conn: apsw.Connection, index: str, columns: list[str | No
     (``lower(`name`)``), read back from the index's CREATE statement; None for a column."""
     import sqlglot
 
+    from aurora.engine.sql.pgcatalog import as_written
+
     row = conn.execute("SELECT sql FROM main.sqlite_schema WHERE type='index' AND name=?", (index,)).fetchall()
     try:
         keys = sqlglot.parse_one(row[0][0], read="sqlite").this.args["params"].args.get("columns") or []
         texts = [(k.this if isinstance(k, sqlglot.exp.Ordered) else k) for k in keys]
         texts = [(t.this if isinstance(t, sqlglot.exp.Paren) else t) for t in texts]
-        shown = [_OWN_CASE_FUNCTIONS.sub(lambda m: m.group(1).lower() + "(", t.sql("mysql", identify=True))
-                 for t in texts]
+        shown = [as_written(t.sql("mysql", identify=True)) for t in texts]
     except (IndexError, KeyError, AttributeError, TypeError, sqlglot.errors.SqlglotError):
         shown = []
     if len(shown) != len(columns):
         shown = ["?"] * len(columns)
     return [None if c is not None else shown[i] for i, c in enumerate(columns)]
-
-
-# upper() and lower() are stored as pg_upper / pg_lower (every letter, not only ASCII's)
-_OWN_CASE_FUNCTIONS = re.compile(r"\bpg_(upper|lower)\(", re.I)
 
 
 def key_parts(index: IndexDesc) -> list[tuple[str | None, str | None]]:
@@ -470,7 +468,6 @@ def _no_default_null(mysql_type: str) -> bool:
 
 def _view_select(sqlite_text: str) -> str:
     """The SELECT of a view, from its SQLite text (after the PostgreSQL session's comment)."""
-    import re
 
     body = re.sub(r"^.*?\bAS\b\s*(?:/\*.*?\*/\s*)?", "", sqlite_text, count=1, flags=re.S | re.I)
     return body.strip().replace('"', "`")

@@ -921,8 +921,9 @@ def _write_forms(tree: exp.Insert | exp.Update, ctx: Context) -> None:
     """Values written to CHAR columns lose their trailing spaces, as in MySQL, which pads a
     CHAR value to the column's length and strips the padding when it reads it: ``'ab  '``
     comes back ``'ab'``, and ``= 'ab'``, LENGTH() and CONCAT() see ``'ab'``; values written
-    to ENUM columns become the member they name (``_enum_member``). The session keeps a
-    CHAR(n) as a VARCHAR(n) and an ENUM as text, so this is done where the value is written:
+    to ENUM columns become the member they name (``_enum_member``), to YEAR columns a year
+    (``functions.year_value``). The session keeps a CHAR(n) as a VARCHAR(n), an ENUM as text
+    and a YEAR as a smallint, so this is done where the value is written:
     INSERT's VALUES and SELECT (REPLACE's too), ON DUPLICATE KEY UPDATE, and UPDATE's SET of
     the target table's columns (the only ones a multi-table UPDATE may set here)."""
     target = tree.this
