@@ -1746,6 +1746,8 @@ def test_string_date_and_json_functions_mysql_has(m):
     assert one("JSON_KEYS('{\"a\": {\"c\": 1}, \"b\": 2}'), JSON_KEYS('{\"a\": {\"c\": 1}}', '$.a'), "
                "JSON_CONTAINS('{\"a\": [1, 2]}', '1', '$.a'), JSON_CONTAINS('[1, 2]', '3')") == (
         '["a", "b"]', '["c"]', 1, 0)
+    assert one("DAYOFYEAR('2024-03-10'), JSON_LENGTH('{\"c\": [1, 2]}', '$.c'), "
+               "JSON_LENGTH('{\"a\": 1}', '$.x')") == (70, 2, None)
 
 
 def test_enum_takes_the_member_and_year_two_digits(m):

@@ -153,11 +153,20 @@ def json_unquote(v: object) -> object:
     return got if isinstance(got, str) else v
 
 
-def json_length(v: object) -> int | None:
-    if v is None:
+def json_length(v: object, path: object = "$") -> int | None:
+    """JSON_LENGTH(doc[, path]): an array's elements, an object's keys, 1 for a scalar; NULL
+    when the path finds nothing."""
+    if v is None or path is None:
         return None
-    got = _json(v)
+    ok, got = _walk(_json(v), _text(path))
+    if not ok:
+        return None
     return len(got) if isinstance(got, (list, dict)) else 1
+
+
+def dayofyear(v: object) -> int | None:
+    d = _date(v)
+    return None if d is None else d.timetuple().tm_yday
 
 
 def json_type(v: object) -> str | None:
@@ -803,7 +812,8 @@ FUNCTIONS = {
     "mysql_json_extract": (json_extract, -1),
     "mysql_json_value": (json_value, 2),
     "mysql_json_unquote": (json_unquote, 1),
-    "mysql_json_length": (json_length, 1),
+    "mysql_json_length": (json_length, -1),
+    "mysql_dayofyear": (dayofyear, 1),
     "mysql_json_type": (json_type, 1),
     "mysql_datediff": (datediff, 2),
     "mysql_regexp": (regexp, 2),

@@ -140,6 +140,7 @@ _PY_NODES: dict[type, tuple[str, tuple[str, ...]]] = {
     exp.Timestamp: ("mysql_timestamp", ("this", "zone")),
     exp.Stuff: ("mysql_insert", ("this", "start", "length", "expression")),
     exp.Quarter: ("mysql_quarter", ("this",)),
+    exp.DayOfYear: ("mysql_dayofyear", ("this",)),
     exp.Week: ("mysql_week", ("this", "mode")),
     exp.SHA2: ("mysql_sha2", ("this", "length")),
     exp.ToBase64: ("mysql_to_base64", ("this",)),
@@ -661,6 +662,8 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
             return _now(node.expressions[0] if node.expressions else None, "clock_timestamp()")
         if name in ("JSON_UNQUOTE", "JSON_LENGTH", "JSON_TYPE") and len(node.expressions) == 1:
             return _fn("mysql_" + name.lower(), node.expressions[0])
+        if name == "JSON_LENGTH" and len(node.expressions) == 2:
+            return _fn("mysql_json_length", node.expressions[0], _json_path(node.expressions[1]))
         if name == "MICROSECOND" and len(node.expressions) == 1:
             return _time_part(name, node.expressions[0])
         if name == "WEEKDAY" and len(node.expressions) == 1:
