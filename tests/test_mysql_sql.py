@@ -1634,6 +1634,12 @@ def test_column_checks_are_enforced_and_shown(m):
     assert ("m_pos", "CHECK") in rows(
         m, "SELECT constraint_name, constraint_type FROM information_schema.table_constraints "
            "WHERE table_name = 'w'")
+    from sqlalchemy.dialects.mysql.base import MySQLDialect
+    from sqlalchemy.dialects.mysql.reflection import MySQLTableDefinitionParser
+
+    dialect = MySQLDialect()  # SQLAlchemy's reflection reads the checks from it
+    state = MySQLTableDefinitionParser(dialect, dialect.identifier_preparer).parse(create, "utf8mb4")
+    assert {"name": "m_pos", "sqltext": "(`m` >= 0)"} in state.ck_constraints
     m.execute("DROP TABLE w")
     m.execute(create)
     assert rows(m, "SHOW CREATE TABLE w")[0][1] == create
