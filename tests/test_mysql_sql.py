@@ -1831,3 +1831,11 @@ def test_compound_interval_units(m):
                    "DATE_ADD('2024-03-10', INTERVAL '1-2' YEAR_MONTH)") == [
         (dt.datetime(2024, 3, 10, 1, 30), dt.datetime(2024, 3, 9, 8, 0), dt.datetime(2025, 5, 10, 0, 0),
          dt.datetime(2024, 3, 10, 8, 30), dt.datetime(2024, 3, 10, 10, 0, 1, 500000), dt.date(2025, 5, 10))]
+
+
+def test_select_star_after_alter_table_add_column(m):
+    m.execute("CREATE TABLE tz (id INT PRIMARY KEY, v INT)")
+    m.execute("INSERT INTO tz VALUES (1, 2)")
+    assert rows(m, "SELECT * FROM tz") == [(1, 2)]
+    m.execute("ALTER TABLE tz ADD COLUMN x INT")
+    assert rows(m, "SELECT * FROM tz") == [(1, 2, None)]

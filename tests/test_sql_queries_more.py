@@ -436,3 +436,16 @@ def test_a_fraction_written_to_an_integer_column_is_rounded(s: Session) -> None:
     s.execute("insert into n (id, i) values (3, 0.5) on conflict (id) do update set i = excluded.i * 3", ())
     assert rows(s, "select id, i, b, sm from n order by id") == [
         (1, 6, -3, 3), (2, 3, 1, 1), (3, 3, 0, 1), (11, 1, 1, 1), (21, 2, -5, 1)]  # excluded.i is 1
+
+
+def test_select_star_after_this_sessions_alter_table_has_the_new_columns(s: Session) -> None:
+    """The same SELECT * text after an ALTER TABLE in the same session lost the added column
+    (APSW's cached statement described the old columns once; the result was cut to them)."""
+    s.execute("create table ta (id int primary key, v int)", ())
+    s.execute("insert into ta values (1, 2)", ())
+    assert rows(s, "select * from ta") == [(1, 2)]
+    s.execute("alter table ta add column x int default 7", ())
+    r = s.execute("select * from ta", ())
+    assert (r.rows, [c.name for c in r.columns]) == ([(1, 2, 7)], ["id", "v", "x"])
+    s.execute("alter table ta drop column v", ())
+    assert rows(s, "select * from ta") == [(1, 7)]

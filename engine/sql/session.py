@@ -1146,6 +1146,12 @@ class Session:
             cur = self._cur if plan.columns is None else self._fast
             if plan.external and self.external is not None:
                 rows = self._run_external(plan, cur, sql, bind)
+            elif plan.columns is None:
+                # The run that reads the result's description: prepared afresh, not taken
+                # from APSW's statement cache, whose statement made before this session's
+                # own ALTER TABLE describes the old columns until its first step re-prepares
+                # it (SELECT * then lost the added column: _settle kept the old width).
+                rows = cur.execute(sql, bind, can_cache=False).fetchall()
             else:
                 rows = cur.execute(sql, bind).fetchall()
         except apsw.ExecutionCompleteError:
