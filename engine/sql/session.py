@@ -1146,7 +1146,7 @@ class Session:
             cur = self._cur if plan.columns is None else self._fast
             if plan.external and self.external is not None:
                 rows = self._run_external(plan, cur, sql, bind)
-            elif plan.columns is None:
+            elif plan.columns is None and (plan.kind == "select" or plan.returning):
                 # The run that reads the result's description: prepared afresh, not taken
                 # from APSW's statement cache, whose statement made before this session's
                 # own ALTER TABLE describes the old columns until its first step re-prepares
