@@ -410,7 +410,7 @@ def _key_parts(cols: list[str]) -> str:
         f"({expression_to_pg(c)})" if isinstance(c, KeyExpression) else _pq(c) for c in cols)
 
 
-def _functional_name(cols: list[str], used: set[str]) -> str:
+def _functional_name(used: set[str]) -> str:
     """MySQL's name of an unnamed index whose first part is an expression."""
     name, n = "functional_index", 2
     while name.lower() in used:
@@ -578,7 +578,7 @@ def create_table_pg(ct: CreateTable) -> tuple[str, list[str]]:
 
     def key_name(given: str | None, cols: list[str]) -> str:
         if not given and isinstance(cols[0], KeyExpression):
-            given = _functional_name(cols, used)
+            given = _functional_name(used)
         base = given or cols[0]
         name, n = base, 2
         while name.lower() in used:
@@ -759,7 +759,7 @@ def alter_table(sql: str, run: Run, conn: apsw.Connection, zone: dt.tzinfo = dt.
             unnamed = None
             if key.columns and isinstance(key.columns[0], KeyExpression):
                 prefix = table.lower() + "_"
-                unnamed = _functional_name(key.columns, {
+                unnamed = _functional_name({
                     n.lower()[len(prefix):] for (n,) in conn.execute(
                         "SELECT name FROM pragma_index_list(?)", (table,)).fetchall()
                     if n.lower().startswith(prefix)})
