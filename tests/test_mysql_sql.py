@@ -1839,3 +1839,12 @@ def test_select_star_after_alter_table_add_column(m):
     assert rows(m, "SELECT * FROM tz") == [(1, 2)]
     m.execute("ALTER TABLE tz ADD COLUMN x INT")
     assert rows(m, "SELECT * FROM tz") == [(1, 2, None)]
+
+
+def test_truncate_restarts_auto_increment(m):
+    """As InnoDB's TRUNCATE does (ids went on from the old counter)."""
+    m.execute("CREATE TABLE tr (id INT AUTO_INCREMENT PRIMARY KEY, v INT)")
+    m.execute("INSERT INTO tr (v) VALUES (1), (2)")
+    m.execute("TRUNCATE TABLE tr")
+    assert m.execute("INSERT INTO tr (v) VALUES (3)").insert_id == 1
+    assert rows(m, "SELECT id, v FROM tr") == [(1, 3)]

@@ -70,7 +70,7 @@ def run_ddl(s: MySqlSession, sql: str) -> int:
         toks.accept("table")
         name = toks.name()
         _must_exist(s, name)
-        run(f"TRUNCATE {_pq(name)}")
+        run(f"TRUNCATE {_pq(name)} RESTART IDENTITY")  # (InnoDB restarts AUTO_INCREMENT)
         return 0
     if low.startswith("rename table") or low.startswith("rename tables"):
         toks = ddl.Tokens(text)
