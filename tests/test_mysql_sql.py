@@ -1848,3 +1848,13 @@ def test_truncate_restarts_auto_increment(m):
     m.execute("TRUNCATE TABLE tr")
     assert m.execute("INSERT INTO tr (v) VALUES (3)").insert_id == 1
     assert rows(m, "SELECT id, v FROM tr") == [(1, 3)]
+
+
+def test_alter_to_a_column_shorter_than_its_data_is_1265(m):
+    m.execute("CREATE TABLE tm (id INT PRIMARY KEY, v VARCHAR(10))")
+    m.execute("INSERT INTO tm VALUES (1, 'abc')")
+    with pytest.raises(SqlError) as e:
+        m.execute("ALTER TABLE tm MODIFY v VARCHAR(2)")
+    assert (e.value.errno, e.value.message) == (1265, "Data truncated for column 'v' at row 1")
+    assert rows(m, "SELECT v FROM tm") == [("abc",)]  # (the table as it was)
+    assert errno(m, "INSERT INTO tm VALUES (2, 'abcdefghijkl')") == 1406

@@ -29,6 +29,9 @@ _INSERT_COLUMNS = re.compile(
     re.I)
 
 
+_ALTERED_COLUMN = re.compile(r"\b(modify|change)\s+(?:column\s+)?`?([\w$]+)`?(?:\s+`?([\w$]+)`?)?", re.I)
+
+
 def err(errno: int, sqlstate: str, message: str) -> SqlError:
     return SqlError(sqlstate, message, errno=errno)
 
@@ -91,6 +94,10 @@ def to_mysql(e: BaseException, where: Where, read_only: bool) -> SqlError:
     if st == "21000":
         return err(1242, "21000", "Subquery returns more than 1 row")
     if st == "22001":
+        if re.match(r"\s*alter\b", where.sql, re.I):  # a column made shorter than its data
+            m = _ALTERED_COLUMN.search(where.sql)
+            column = e.column or (m and (m.group(3) if m.group(1).lower() == "change" else m.group(2)))
+            return err(1265, "01000", f"Data truncated for column '{column or '?'}' at row 1")
         return err(1406, "22001", f"Data too long for column '{e.column or '?'}' at row 1")
     if st == "22003":
         return err(1264, "22003", f"Out of range value for column '{e.column or '?'}' at row 1")
