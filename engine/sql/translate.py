@@ -2159,24 +2159,21 @@ def _int_write(v: exp.Expression, bits: int, mysql_col: str | None = None,
     REAL, which the column's type check refuses), 22003 when it is a REAL past 64 bits; for
     the MySQL edition (``mysql_col``, the column's name) a string too, as MySQL reads a
     number in one (``numeric_text``: a numeric literal of the statement, which may arrive as
-    text). In SQLite's CASE when the value may be evaluated twice, else through Python once
-    (a nextval or random() must not run twice); None when the value cannot be a fraction (an
-    integer literal)."""
+    text). Behind SQLite's CASE on its type when the value may be evaluated twice, else
+    through Python once (a nextval or random() must not run twice); None when the value
+    cannot be a fraction (an integer literal)."""
     if isinstance(v, exp.Literal) and not v.is_string and v.name.isdigit() and len(v.name) < 19:
         return None
     args = [exp.Literal.number(bits)] + ([_str(mysql_col)] if mysql_col is not None else [])
     nodes = list(v.walk())
     if len(nodes) > 40 or not all(isinstance(n, _PLAIN_SQL) or _is_check(n) for n in nodes):
         return fn("pg_int_write", v.copy(), *args)
-    kind = fn("typeof", v.copy())
-    fraction = exp.and_(
-        exp.EQ(this=kind, expression=_str("real")),
-        exp.LT(this=exp.Abs(this=v.copy()), expression=exp.Literal.number("9.2e18")))
-    rounded = exp.Cast(this=fn("round", v.copy()), to=exp.DataType.build("integer"))
-    python = exp.In(this=kind.copy(), expressions=[_str("real"), _str("text")]) \
-        if mysql_col or numeric_text else exp.EQ(this=kind.copy(), expression=_str("real"))
-    ifs = [exp.If(this=fraction, true=rounded), exp.If(this=python, true=fn("pg_int_write", v.copy(), *args))]
-    return exp.Case(ifs=ifs, default=v.copy())
+    # One typeof and the value itself on the common path (an integer); a REAL (or MySQL's
+    # string) goes to Python, which rounds it exactly
+    kinds = [_str("real"), _str("text")] if mysql_col or numeric_text else [_str("real")]
+    python = exp.In(this=fn("typeof", v.copy()), expressions=kinds)
+    return exp.Case(ifs=[exp.If(this=python, true=fn("pg_int_write", v.copy(), *args))],
+                    default=v.copy())
 
 
 def _is_check(e: exp.Expression) -> bool:
