@@ -439,23 +439,20 @@ def yearweek(v: object, mode: object = 0) -> int | None:
 
 
 def sec_to_time(v: object) -> str:
+    """SEC_TO_TIME: seconds as a TIME, within TIME's range (838:59:59)."""
     total = float(v)  # type: ignore[arg-type]
-    sign = "-" if total < 0 else ""
-    total = min(abs(total), 838 * 3600 + 59 * 60 + 59)
-    whole = int(total)
-    text = f"{sign}{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
-    frac = round(total - whole, 6)
-    return text + (f"{frac:.6f}"[1:] if frac else "")
+    limit = 838 * 3600 + 59 * 60 + 59
+    return _time_text(dt.timedelta(seconds=max(-limit, min(limit, total))))
 
 
 def time_to_sec(v: object) -> int | None:
-    m = re.fullmatch(r"\s*(-)?(?:(\d+)\s+)?(\d+):(\d\d)(?::(\d\d)(?:\.\d+)?)?\s*", _text(v))
-    if m is None:
-        d = _date(v)
-        return None if d is None else d.hour * 3600 + d.minute * 60 + d.second
-    days, h, mi, sec = (int(x or 0) for x in m.group(2, 3, 4, 5))
-    total = (days * 24 + h) * 3600 + mi * 60 + sec
-    return -total if m.group(1) else total
+    """TIME_TO_SEC: a TIME's whole seconds (a DATETIME's time of day)."""
+    d = _delta(v)
+    if d is None:
+        when = _date(v)
+        return None if when is None else when.hour * 3600 + when.minute * 60 + when.second
+    whole = int(abs(d).total_seconds())
+    return -whole if d < dt.timedelta(0) else whole
 
 
 _DAY_ONE = dt.date(1, 1, 1).toordinal() - 366  # FROM_DAYS(366) is 0001-01-01
