@@ -64,3 +64,54 @@ def test_volume_page_store_from_threads(fleet):
         assert store.commit({(0, 2): page("writes resume")}) > before
     finally:
         store.close()
+
+
+def test_submit_from_threads_then_quorum_lost(fleet):
+    """``submit`` numbers a batch on the caller's thread and the loop sends it: LSNs follow
+    the callers' order, each future resolves once its batch is durable, and with the write
+    quorum lost the future fails with WriteQuorumLost (the batch stays queued) while the next
+    submit is refused before it is numbered."""
+    catalog = Catalog(fleet.layout, fleet.region)
+    store = VolumePageStore.open(catalog, catalog.new_volume(), writer=True)
+    try:
+        store.commit({(0, 0): page("first")})  # creates the protection group
+        store.volume.quorum_timeout = 1.0  # (not for the creation: six nodes may be slow)
+        order = threading.Lock()  # callers serialise their submissions, as CommitPipeline does
+        submitted: list[tuple[int, object]] = []
+
+        def worker(w: int) -> None:
+            for i in range(10):
+                with order:
+                    submitted.append(store.submit({(0, 1 + w * 10 + i): page(f"{w}-{i}")}))
+
+        threads = [threading.Thread(target=worker, args=(w,)) for w in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        lsns = [lsn for lsn, _ in submitted]
+        assert lsns == list(range(lsns[0], lsns[0] + 40))  # one record each, in submit order
+        for _, durable in submitted:
+            assert durable.result(timeout=10) is None
+        assert store.read_point() == lsns[-1]
+        assert store.read_page(0, 35, store.read_point()) == page("3-4")
+
+        for n in ("sn-a1", "sn-a2", "sn-b1"):
+            fleet.kill_node(n)
+        lsn, durable = store.submit({(0, 2): page("no quorum")})
+        with pytest.raises(WriteQuorumLost):
+            durable.result(timeout=10)
+        with pytest.raises(WriteQuorumLost):
+            store.submit({(0, 3): page("refused")})
+        for n in ("sn-a1", "sn-a2", "sn-b1"):
+            fleet.start_node(n)
+        deadline = time.monotonic() + 15
+        while store.read_point() < lsn:
+            assert time.monotonic() < deadline, "the queued batch never became durable"
+            time.sleep(0.05)
+        assert store.read_page(0, 2, store.read_point()) == page("no quorum")
+        lsn, durable = store.submit({(0, 3): page("writes resume")})
+        assert durable.result(timeout=10) is None and lsn > store.read_point() - 1
+        assert not store.volume._watched
+    finally:
+        store.close()

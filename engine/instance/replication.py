@@ -87,8 +87,9 @@ class Broadcaster:
 
     def publish(self, lsn: int, commit_time: float, pages: list[tuple[int, int]],
                 tips: list[list[int]] | None = None) -> None:
-        """Called on the instance's loop, in LSN order. ``tips``: for a batch not numbered in
-        page order, each protection group's last page record (``Volume.apply_commit``)."""
+        """Called on the loop that started the stream, in LSN order. ``tips``: for a batch
+        not numbered in page order, each protection group's last page record
+        (``Volume.apply_commit``)."""
         self.vdl = max(self.vdl, lsn)
         if not self._writers:
             return

@@ -18,14 +18,15 @@ import bisect
 import concurrent.futures
 import contextlib
 import threading
-from collections.abc import Callable, Mapping
-from typing import Protocol
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Any, Protocol, TypeVar
 
 from aurora.engine.loop import new_event_loop
 from aurora.engine.storage.catalog import Catalog, VolumeMeta
 from aurora.engine.storage.volume import NodePool, Volume
 
 PageKey = tuple[int, int]
+T = TypeVar("T")
 ChangeListener = Callable[[int, list[PageKey]], None]
 
 
@@ -111,7 +112,9 @@ class VolumePageStore:
     """A :class:`PageStore` over a real volume, for callers on ordinary threads.
 
     The volume client is asyncio code; it runs on an event loop in a thread of its own, and
-    each call here hands a coroutine to that loop and waits for its result.
+    each call here hands a coroutine to that loop and waits for its result, but for
+    :meth:`submit`, which numbers the batch on the caller's thread and has the loop only
+    send it (``Volume.number``, ``Volume.send_numbered``).
     """
 
     def __init__(self, volume: Volume, loop: asyncio.AbstractEventLoop) -> None:
@@ -140,6 +143,11 @@ class VolumePageStore:
     def _call(self, coro):  # type: ignore[no-untyped-def]
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
 
+    async def on_loop(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Await, from another event loop, ``coro`` run on the volume's loop (where the
+        listeners of :meth:`subscribe` are called)."""
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self._loop))
+
     def read_point(self) -> int:
         return self.volume.vdl
 
@@ -152,7 +160,19 @@ class VolumePageStore:
         return self._call(self.volume.commit(dict(writes)))
 
     def submit(self, writes: Mapping[PageKey, bytes]) -> tuple[int, concurrent.futures.Future | None]:
-        return asyncio.run_coroutine_threadsafe(_submit(self.volume, dict(writes)), self._loop).result()
+        # Callers serialise their submissions (CommitPipeline), as Volume.number requires.
+        numbered = self.volume.number(writes)
+        if numbered is None:  # a new protection group first: the loop numbers it
+            return asyncio.run_coroutine_threadsafe(_submit(self.volume, dict(writes)), self._loop).result()
+        first, records = numbered
+        durable: concurrent.futures.Future = concurrent.futures.Future()
+        sent = threading.Lock()
+        sent.acquire()
+        self._loop.call_soon_threadsafe(self.volume.send_numbered, first, records, durable, sent.release)
+        # Wait until the frames have left: this hands the loop the interpreter now (the
+        # thread would otherwise go on, wake the next writer and delay the send behind it).
+        sent.acquire()
+        return records[-1][0], durable
 
     def apply_commit(self, lsn: int, pages: list[PageKey], tips: list[list[int]] | None = None) -> None:
         """Reader: the writer announced a durable commit; move the read point and tell listeners."""

@@ -23,6 +23,7 @@ Writer protocol (engine/storage/DESIGN.md):
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import time
@@ -167,7 +168,9 @@ class Volume:
         self.next_lsn = meta.base_lsn + 1
         self.tip: dict[PgId, int] = {}  # last record LSN of each PG (exact for the writer)
         self.tracker = DurabilityTracker(meta.base_lsn)
-        self._waiters: deque[tuple[int, asyncio.Future, list[tuple[int, int]]]] = deque()
+        # Each batch not yet durable, with its future (an asyncio one, or a thread's for a
+        # batch numbered by ``number``) and its pages.
+        self._waiters: deque[tuple[int, asyncio.Future | concurrent.futures.Future, list[tuple[int, int]]]] = deque()
         # Told of every batch that becomes durable, in LSN order, also one whose commit had
         # already raised WriteQuorumLost: caches above must learn of it all the same.
         self.durable_listeners: list[Callable[[int, list[tuple[int, int]]], None]] = []
@@ -180,6 +183,9 @@ class Volume:
         self._encoded: deque[_Piece] = deque()  # pieces whose records are encoded, oldest first
         self._encoded_bytes = 0
         self._tasks: set[asyncio.Future] = set()
+        # Batches numbered by ``number`` not yet durable: their threads' futures, and when
+        # they were sent (``_check_watched`` bounds their wait as wait_durable would).
+        self._watched: dict[int, tuple[concurrent.futures.Future, float]] = {}
         self._flush_scheduled = False
         self._stuck = False
         self._fenced: str | None = None
@@ -539,7 +545,74 @@ class Volume:
         await self._add_missing_groups({(f, p) for (f, p), _ in items})
         # No await from here to the sends: LSNs are handed out in commit order.
         first = self.next_lsn
-        return self._send_batch(first, [(first + i, file, page, body) for i, ((file, page), body) in enumerate(items)])
+        records = [(first + i, file, page, body) for i, ((file, page), body) in enumerate(items)]
+        self.next_lsn = first + len(records)
+        durable = asyncio.get_running_loop().create_future()
+        return self._send_batch(first, records, durable), durable
+
+    def number(self, writes: Mapping[tuple[int, int], bytes]) -> tuple[int, list[tuple[int, int, int, bytes]]] | None:
+        """Number one transaction's pages from a thread other than the loop's, for
+        :meth:`send_numbered` to send: the loop's part of a commit is then one callback,
+        without the two tasks, the coroutines and the timeouts of :meth:`submit` and
+        :meth:`wait_durable`. Returns (first, records), or None when a page is in a
+        protection group that does not exist yet (then :meth:`submit` on the loop creates it
+        and numbers there). Raises as :meth:`submit` does before numbering.
+
+        The caller serialises this with every :meth:`submit` of the volume (an instance's
+        ``CommitPipeline``) and hands the batches to the loop in the order it numbered them;
+        the loop takes no LSN otherwise."""
+        self._check_writable()
+        if not writes:
+            return None
+        items = sorted(writes.items())
+        self._check_pages(items)
+        ppg = self.meta.pages_per_pg
+        pgs = self.meta.pgs
+        if any((file, page // ppg) not in pgs for (file, page), _ in items):
+            return None
+        first = self.next_lsn
+        self.next_lsn = first + len(items)
+        return first, [(first + i, file, page, body) for i, ((file, page), body) in enumerate(items)]
+
+    def send_numbered(self, first: int, records: list[tuple[int, int, int, bytes]],
+                      durable: concurrent.futures.Future, sent: Callable[[], None]) -> None:
+        """On the loop: send a batch :meth:`number` numbered, and call ``sent`` once its frames
+        have left. ``durable`` (a thread's future) gets the outcome :meth:`wait_durable` would
+        give: None once the batch is durable, StaleEpoch when this writer was fenced,
+        WriteQuorumLost when no node acknowledged anything for ``quorum_timeout`` (the batch
+        is still resent: its outcome is unknown)."""
+        loop = asyncio.get_running_loop()
+        try:
+            if self._fenced:
+                raise StaleEpoch(self._fenced)
+            cpl = self._send_batch(first, records, durable)
+        except BaseException as exc:  # the thread hears it; the loop goes on
+            durable.set_exception(exc)
+            sent()
+            return
+        loop.call_soon(sent)  # after _send_batch's flush, which it scheduled first
+        self._watched[cpl] = (durable, time.monotonic())
+
+    def _check_watched(self) -> None:
+        """The bound of :meth:`wait_durable` for the batches whose waiters are threads'
+        futures (``send_numbered``), checked by the resend loop four times a second. Not a
+        timer per batch: one that fires wakes the loop once more per commit, and each wake
+        takes the interpreter lock from a session thread."""
+        now = time.monotonic()
+        for cpl, (durable, started) in list(self._watched.items()):
+            if durable.done():
+                del self._watched[cpl]
+                continue
+            if self._fenced:
+                durable.set_exception(StaleEpoch(self._fenced))
+                continue
+            idle = now - self._progress(cpl, started)
+            if idle >= self.quorum_timeout:
+                self._stuck = True
+                durable.set_exception(WriteQuorumLost(
+                    f"write quorum lost: commit {cpl} of {self.meta.name} did not reach 4 of 6 "
+                    f"copies, and no copy acknowledged anything for {idle:.1f}s",
+                    hint="bring storage nodes back; the batch is resent until it is durable"))
 
     async def submit_records(self, first: int, records: list[tuple[int, int, int, bytes]]) -> tuple[int, asyncio.Future]:
         """Like :meth:`submit`, for a batch numbered elsewhere (a global database's replication
@@ -561,7 +634,9 @@ class Volume:
         await self._add_missing_groups({(f, p) for _, f, p, _ in records if p != rec.SKIP_PAGE})
         if self.next_lsn != first:  # another batch was numbered while protection groups were added
             raise ValueError(f"batch {first} does not follow LSN {self.next_lsn - 1}")
-        return self._send_batch(first, records)
+        self.next_lsn = first + len(records)
+        durable = asyncio.get_running_loop().create_future()
+        return self._send_batch(first, records, durable), durable
 
     def _check_writable(self) -> None:
         if not self.writer:
@@ -587,10 +662,12 @@ class Volume:
         if self._fenced:
             raise StaleEpoch(self._fenced)
 
-    def _send_batch(self, first: int, records: list[tuple[int, int, int, bytes]]) -> tuple[int, asyncio.Future]:
-        """Register the batch ``records`` (numbered from ``first``, in order) and queue its
-        pieces for every member of the protection groups it touches. A skipped record
-        (``records.SKIP_PAGE``) goes to the group of the page before it in the batch."""
+    def _send_batch(self, first: int, records: list[tuple[int, int, int, bytes]],
+                    durable: asyncio.Future | concurrent.futures.Future) -> int:
+        """Register the batch ``records`` (numbered from ``first``, in order, its LSNs already
+        taken) and queue its pieces for every member of the protection groups it touches;
+        return its CPL. ``durable`` gets its result once the batch is durable. A skipped
+        record (``records.SKIP_PAGE``) goes to the group of the page before it in the batch."""
         loop = asyncio.get_running_loop()
         ppg = self.meta.pages_per_pg
         page_size = self.meta.page_size
@@ -610,10 +687,8 @@ class Volume:
             by_pg.setdefault(pgid, []).append((pgid[0], pgid[1], lsn, self.tip[pgid], page, body))
             self.tip[pgid] = lsn
             parts.setdefault(pgid, []).append(lsn)
-        self.next_lsn = cpl + 1
         self.tracker.add_batch(first, cpl, parts)
-        fut = loop.create_future()
-        self._waiters.append((cpl, fut, pages))
+        self._waiters.append((cpl, durable, pages))
         per_piece = max(1, PIECE_BYTES // (rec.HEADER_SIZE + page_size))
         queued: dict[str, list[PieceKey]] = {}
         for pgid, part_records in by_pg.items():
@@ -633,7 +708,7 @@ class Volume:
             # for all of them on each node, instead of a frame each.
             self._flush_scheduled = True
             loop.call_soon(self._flush_all)
-        return cpl, fut
+        return cpl
 
     def _flush_all(self) -> None:
         self._flush_scheduled = False
@@ -688,7 +763,6 @@ class Volume:
                     f"write quorum lost: commit {cpl} of {self.meta.name} did not reach 4 of 6 "
                     f"copies, and no copy acknowledged anything for {idle:.1f}s",
                     hint="bring storage nodes back; the batch is resent until it is durable") from None
-        self.stats["commits"] += 1
 
     def _progress(self, cpl: int, since: float) -> float:
         """When a node last acknowledged a piece of batch ``cpl`` or of an earlier one still
@@ -884,6 +958,8 @@ class Volume:
         self.vdl = vdl
         while self._waiters and self._waiters[0][0] <= vdl:
             cpl, fut, pages = self._waiters.popleft()
+            self._watched.pop(cpl, None)
+            self.stats["commits"] += 1
             for listener in self.durable_listeners:
                 listener(cpl, pages)
             if not fut.done():
@@ -897,6 +973,7 @@ class Volume:
         durable parts after a second (nodes still missing them fill in by gossip)."""
         while True:
             await asyncio.sleep(0.25)
+            self._check_watched()
             self.check_membership()
             now = time.monotonic()
             for (cpl, pgid), part in list(self._parts.items()):
