@@ -382,7 +382,8 @@ def main_page(tree: Command) -> str:
         "the kernel's default."), (
         "\\fBAURORA_INSTANCE_CPU\\fR",
         "Which CPU an instance keeps its threads to: auto (the default: the CPU the fewest "
-        "other instances of this machine are kept to), a CPU number, or off for every CPU. "
+        "other instances of this machine are kept to, for a writer the one of those that "
+        "served the fewest device interrupts), a CPU number, or off for every CPU. "
         "Its threads take turns at one Python interpreter lock, which costs far less on one "
         "core than handed across cores; aurorad keeps the storage nodes off the CPUs writers "
         "are kept to."), (

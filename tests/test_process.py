@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,17 +81,18 @@ KEEP_TO_ONE_CPU = """
 import json, os, threading, time
 from aurora.engine import process
 threading.Thread(target=time.sleep, args=(5,), daemon=True).start()  # started before
-cpu = process.keep_to_one_cpu("demo/demo-instance-1")
+cpu = process.keep_to_one_cpu(KEY, quiet=QUIET)
 threading.Thread(target=time.sleep, args=(5,), daemon=True).start()  # and after
 cpus = {tuple(sorted(os.sched_getaffinity(int(t)))) for t in os.listdir("/proc/self/task")}
 print(json.dumps({"cpu": cpu, "threads": sorted(cpus), "count": len(os.listdir("/proc/self/task"))}))
 """
 
 
-def keep_to_one_cpu(setting: str) -> dict:
+def keep_to_one_cpu(setting: str, quiet: bool = False, key: str = "demo/demo-instance-1") -> dict:
     """``process.keep_to_one_cpu`` in a child with AURORA_INSTANCE_CPU=setting (it must not
     keep the test runner to one CPU): its answer and the CPU sets of the child's threads."""
-    done = subprocess.run([sys.executable, "-c", KEEP_TO_ONE_CPU],
+    code = KEEP_TO_ONE_CPU.replace("QUIET", str(quiet)).replace("KEY", repr(key))
+    done = subprocess.run([sys.executable, "-c", code],
                           env={**os.environ, "AURORA_INSTANCE_CPU": setting},
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
@@ -130,6 +132,40 @@ def test_auto_picks_the_cpu_that_the_fewest_instances_are_kept_to() -> None:
         for child in stand_ins:
             child.kill()
             child.wait()
+
+
+INTERRUPTS = """\
+           CPU0       CPU1       CPU2
+  1:          9          0          0  IO-APIC    1-edge      i8042
+ 36:          0   39171456         12  PCI-MSIX-0000:00:02.0   1-edge      virtio1-req.0
+ 38:        300     156350          0  PCI-MSIX-0000:00:03.0   1-edge      virtio2-input.0
+NMI:          0          0          0   Non-maskable interrupts
+LOC:   98765432   12345678   55555555   Local timer interrupts
+ERR:          0
+"""
+
+
+def test_device_interrupts_count_the_numbered_lines_per_cpu() -> None:
+    # The timer, the scheduler's and the other per-CPU lines say how busy a CPU was, not
+    # where the devices send their interrupts: they are left out.
+    assert process.device_interrupts(INTERRUPTS) == {0: 309, 1: 39327806, 2: 12}
+    assert process.device_interrupts("") == {}
+
+
+@pytest.mark.skipif(len(ALLOWED) < 2, reason="choosing among CPUs needs two of them")
+def test_a_writer_picks_the_cpu_that_served_the_fewest_device_interrupts() -> None:
+    served = process.device_interrupts()
+    counts = sorted((served.get(c, 0), c) for c in ALLOWED)
+    if counts[1][0] < counts[0][0] * 1.1 + 1000:
+        # (the counts keep moving: only a clear difference gives the child the same answer)
+        pytest.skip("no allowed CPU served clearly fewer device interrupts than the others")
+    quietest = counts[0][1]
+    # No instance runs during the tests, so every CPU has the fewest of them (none): a
+    # reader's key picks among all, a writer takes the quietest whatever its key.
+    key = next(k for k in (f"demo/demo-instance-{n}" for n in range(1, 100))
+               if ALLOWED[zlib.crc32(k.encode()) % len(ALLOWED)] != quietest)
+    assert keep_to_one_cpu("auto", key=key)["cpu"] != quietest
+    assert keep_to_one_cpu("auto", quiet=True, key=key)["cpu"] == quietest
 
 
 @pytest.fixture

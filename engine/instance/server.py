@@ -451,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {args.id} %(levelname)s %(message)s")
     # Before any thread starts: the threads take turns at one interpreter lock, which costs
     # far less when they take them on one CPU (process.keep_to_one_cpu).
-    cpu = process.keep_to_one_cpu(f"{args.cluster}/{args.id}")
+    cpu = process.keep_to_one_cpu(f"{args.cluster}/{args.id}", quiet=args.role == "writer")
     if cpu is not None:
         log.info("threads kept to CPU %d", cpu)
     return asyncio_run(run(args))
