@@ -291,7 +291,7 @@ def device_interrupts(text: str | None = None) -> dict[int, int]:
     storage nodes ends in one, and its handler preempts whatever runs there. On a
     two-core machine whose disk interrupts all went to CPU 1, a writer kept to CPU 0 ran
     sysbench ``oltp_read_write`` 417-441 against 380-387 transactions a second on CPU 1,
-    and pgbench TPC-B 720-742 against 675-686 (8 s runs alternating)."""
+    and pgbench TPC-B 720-743 against 675-686 (8 s runs alternating)."""
     if text is None:
         try:
             with open("/proc/interrupts") as f:
