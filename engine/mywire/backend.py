@@ -338,21 +338,11 @@ class Backend:
                 if one and len(row) == 1:
                     v = row[0]
                     if strings and type(v) is str:
-                        # the common row (sysbench's ranges, most lookups): the packet's
-                        # header, the row's head with the length, the text; nothing else
+                        # the common row (sysbench's ranges, most lookups): the row's head
+                        # with the length, then the text, without the cell encoder's copy
                         data = v.encode("utf-8", "surrogateescape")
                         k = len(data)
-                        if k < 251:
-                            n = k + 3
-                            out.append(header(n | seq << 24) + _STRING_ROW_HEAD[k] + data)
-                            seq = (seq + 1) & 0xFF
-                            size += n + 4
-                            if size >= FLUSH_THRESHOLD:
-                                self._seq = seq
-                                self.flush()
-                                size = 0
-                            continue
-                        payload = b"\x00\x00" + p.lenenc_int(k) + data
+                        payload = (_STRING_ROW_HEAD[k] if k < 251 else b"\x00\x00" + p.lenenc_int(k)) + data
                     elif v is None:
                         payload = b"\x00\x04"  # the NULL bitmap's first bit is at offset 2
                     else:

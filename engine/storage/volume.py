@@ -544,9 +544,7 @@ class Volume:
         self._check_pages(items)
         await self._add_missing_groups({(f, p) for (f, p), _ in items})
         # No await from here to the sends: LSNs are handed out in commit order.
-        first = self.next_lsn
-        records = [(first + i, file, page, body) for i, ((file, page), body) in enumerate(items)]
-        self.next_lsn = first + len(records)
+        first, records = self._take_lsns(items)
         durable = asyncio.get_running_loop().create_future()
         return self._send_batch(first, records, durable), durable
 
@@ -570,6 +568,10 @@ class Volume:
         pgs = self.meta.pgs
         if any((file, page // ppg) not in pgs for (file, page), _ in items):
             return None
+        return self._take_lsns(items)
+
+    def _take_lsns(self, items: list[tuple[tuple[int, int], bytes]]) -> tuple[int, list[tuple[int, int, int, bytes]]]:
+        """The next LSNs, one per page of ``items`` (sorted): (first, [(lsn, file, page, body)])."""
         first = self.next_lsn
         self.next_lsn = first + len(items)
         return first, [(first + i, file, page, body) for i, ((file, page), body) in enumerate(items)]
@@ -609,10 +611,7 @@ class Volume:
             idle = now - self._progress(cpl, started)
             if idle >= self.quorum_timeout:
                 self._stuck = True
-                durable.set_exception(WriteQuorumLost(
-                    f"write quorum lost: commit {cpl} of {self.meta.name} did not reach 4 of 6 "
-                    f"copies, and no copy acknowledged anything for {idle:.1f}s",
-                    hint="bring storage nodes back; the batch is resent until it is durable"))
+                durable.set_exception(self._quorum_lost(cpl, idle))
 
     async def submit_records(self, first: int, records: list[tuple[int, int, int, bytes]]) -> tuple[int, asyncio.Future]:
         """Like :meth:`submit`, for a batch numbered elsewhere (a global database's replication
@@ -759,10 +758,13 @@ class Volume:
                 if idle < self.quorum_timeout:
                     continue  # nodes are acknowledging: the batch is on its way
                 self._stuck = True
-                raise WriteQuorumLost(
-                    f"write quorum lost: commit {cpl} of {self.meta.name} did not reach 4 of 6 "
-                    f"copies, and no copy acknowledged anything for {idle:.1f}s",
-                    hint="bring storage nodes back; the batch is resent until it is durable") from None
+                raise self._quorum_lost(cpl, idle) from None
+
+    def _quorum_lost(self, cpl: int, idle: float) -> WriteQuorumLost:
+        return WriteQuorumLost(
+            f"write quorum lost: commit {cpl} of {self.meta.name} did not reach 4 of 6 "
+            f"copies, and no copy acknowledged anything for {idle:.1f}s",
+            hint="bring storage nodes back; the batch is resent until it is durable")
 
     def _progress(self, cpl: int, since: float) -> float:
         """When a node last acknowledged a piece of batch ``cpl`` or of an earlier one still
