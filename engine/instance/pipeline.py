@@ -20,11 +20,10 @@ commit's outcome unknown: the batch is resent and may still become durable.
 
 from __future__ import annotations
 
-import concurrent.futures
 import threading
 from collections.abc import Callable, Mapping
 
-from aurora.engine.storage.pagestore import PageKey, PageStore
+from aurora.engine.storage.pagestore import PageKey, PageStore, Waitable
 
 Installer = Callable[[int, Mapping[PageKey, bytes]], None]
 
@@ -34,7 +33,7 @@ class Durability:
 
     __slots__ = ("_future", "lsn")
 
-    def __init__(self, lsn: int, future: concurrent.futures.Future | None) -> None:
+    def __init__(self, lsn: int, future: Waitable | None) -> None:
         self.lsn = lsn
         self._future = future
 
@@ -52,7 +51,7 @@ class CommitPipeline:
     def __init__(self, store: PageStore) -> None:
         self._store = store
         self._lock = threading.Lock()
-        self._inflight: dict[int, Durability] = {}  # submitted, not yet durable, by LSN
+        self._inflight: dict[int, Durability] = {}  # submitted, by LSN (settled: forgotten at the next submit)
 
     def submit(self, writes: Mapping[PageKey, bytes], install: Installer) -> Durability:
         """Number and send ``writes``; call ``install(lsn, writes)`` before any later batch
@@ -61,11 +60,16 @@ class CommitPipeline:
         with self._lock:
             durability = Durability(*self._store.submit(writes))
             install(durability.lsn, writes)
-            future = durability._future
-            if future is not None:
-                lsn = durability.lsn
-                self._inflight[lsn] = durability
-                future.add_done_callback(lambda _f: self._inflight.pop(lsn, None))
+            inflight = self._inflight
+            # Batches settle in LSN order, as they were added: forget the settled from the front.
+            while inflight:
+                first = next(iter(inflight))
+                future = inflight[first]._future
+                if future is not None and not future.done():
+                    break
+                del inflight[first]
+            if durability._future is not None:
+                inflight[durability.lsn] = durability
             return durability
 
     def wait_durable(self, lsn: int) -> None:

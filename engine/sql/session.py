@@ -1178,7 +1178,11 @@ class Session:
                 assert decs is not None
                 if len(decs) == 1:  # one column (sysbench's ranges): no per-value zip
                     d = decs[0]
-                    rows = [(d(r[0]),) for r in rows]
+                    n = getattr(d, "max_chars", None)
+                    if n is not None:  # a varchar(n): a string that fits keeps its row
+                        rows = [r if type(v := r[0]) is str and len(v) <= n else (d(v),) for r in rows]
+                    else:
+                        rows = [(d(r[0]),) for r in rows]
                 else:
                     rows = [
                         tuple([v if d is None else d(v) for d, v in zip(decs, r, strict=False)])

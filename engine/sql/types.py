@@ -608,6 +608,8 @@ def _make_char_decoder(n: int, pad: bool) -> Decoder:
             v = v[:n]
         return v.ljust(n) if pad else v
 
+    if not pad:
+        dec.max_chars = n  # type: ignore[attr-defined]  # a string this long is its own value
     return dec
 
 

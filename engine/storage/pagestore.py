@@ -23,11 +23,20 @@ from typing import Any, Protocol, TypeVar
 
 from aurora.engine.loop import new_event_loop
 from aurora.engine.storage.catalog import Catalog, VolumeMeta
-from aurora.engine.storage.volume import NodePool, Volume
+from aurora.engine.storage.volume import NodePool, Outcome, Volume
 
 PageKey = tuple[int, int]
 T = TypeVar("T")
 ChangeListener = Callable[[int, list[PageKey]], None]
+
+
+class Waitable(Protocol):
+    """A submitted batch's durability, as a thread waits for it: a ``concurrent.futures.Future``
+    or the volume's lighter :class:`~aurora.engine.storage.volume.Outcome`."""
+
+    def done(self) -> bool: ...
+
+    def result(self) -> object: ...
 
 
 class PageStore(Protocol):
@@ -49,7 +58,7 @@ class PageStore(Protocol):
         """
         ...
 
-    def submit(self, writes: Mapping[PageKey, bytes]) -> tuple[int, concurrent.futures.Future | None]:
+    def submit(self, writes: Mapping[PageKey, bytes]) -> tuple[int, Waitable | None]:
         """Number one transaction's batch and send it, without waiting for durability.
 
         Returns the commit LSN and a future that resolves once the batch is durable (None
@@ -100,7 +109,7 @@ class MemoryPageStore:
             listener(lsn, sorted(writes))
         return lsn
 
-    def submit(self, writes: Mapping[PageKey, bytes]) -> tuple[int, concurrent.futures.Future | None]:
+    def submit(self, writes: Mapping[PageKey, bytes]) -> tuple[int, Waitable | None]:
         return self.commit(writes), None
 
     def subscribe(self, listener: ChangeListener) -> None:
@@ -159,13 +168,13 @@ class VolumePageStore:
         # returns), and also of a batch whose commit raised but that became durable later.
         return self._call(self.volume.commit(dict(writes)))
 
-    def submit(self, writes: Mapping[PageKey, bytes]) -> tuple[int, concurrent.futures.Future | None]:
+    def submit(self, writes: Mapping[PageKey, bytes]) -> tuple[int, Waitable | None]:
         # Callers serialise their submissions (CommitPipeline), as Volume.number requires.
         numbered = self.volume.number(writes)
         if numbered is None:  # a new protection group first: the loop numbers it
             return asyncio.run_coroutine_threadsafe(_submit(self.volume, dict(writes)), self._loop).result()
         first, records = numbered
-        durable: concurrent.futures.Future = concurrent.futures.Future()
+        durable = Outcome()
         sent = threading.Lock()
         sent.acquire()
         self._loop.call_soon_threadsafe(self.volume.send_numbered, first, records, durable, sent.release)

@@ -23,9 +23,9 @@ Writer protocol (engine/storage/DESIGN.md):
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
@@ -68,6 +68,50 @@ nodes.)"""
 
 PieceKey = tuple[int, PgId, int]
 
+
+
+class Outcome:
+    """A batch's outcome for a thread that waits for it (:meth:`Volume.send_numbered`): settled
+    once, on the volume's loop; :meth:`result` blocks until then, on any thread. The part of
+    ``concurrent.futures.Future`` a commit uses, on one lock: the future's ``set_result`` runs
+    a condition's ``notify_all`` in Python on the loop, and its ``result`` a condition's
+    ``wait`` (a new lock, a list of waiters) on the session's thread, once per commit each,
+    while every other session waits for the interpreter lock. Here settling releases a lock
+    the waiters block on, and waiting acquires it: one call into C each."""
+
+    __slots__ = ("_error", "_gate", "_settled")
+
+    def __init__(self) -> None:
+        self._gate = threading.Lock()
+        self._gate.acquire()
+        self._settled = False
+        self._error: BaseException | None = None
+
+    def done(self) -> bool:
+        return self._settled
+
+    def set_result(self, _result: None = None) -> None:
+        self._settle(None)
+
+    def set_exception(self, error: BaseException) -> None:
+        self._settle(error)
+
+    def _settle(self, error: BaseException | None) -> None:
+        if self._settled:  # the first outcome stands (callers check done() first)
+            return
+        self._error = error
+        self._settled = True
+        self._gate.release()
+
+    def result(self, timeout: float | None = None) -> None:
+        """Wait until settled (at most ``timeout`` seconds: then TimeoutError); raise the
+        error it was settled with."""
+        if not self._settled:
+            if not self._gate.acquire(timeout=-1 if timeout is None else timeout):
+                raise TimeoutError(f"not settled within {timeout} s")
+            self._gate.release()  # the next waiter, if any, gets the gate in turn
+        if self._error is not None:
+            raise self._error
 
 class _Part:
     """A batch's records in one protection group: how many pieces, when it was sent, how
@@ -168,9 +212,9 @@ class Volume:
         self.next_lsn = meta.base_lsn + 1
         self.tip: dict[PgId, int] = {}  # last record LSN of each PG (exact for the writer)
         self.tracker = DurabilityTracker(meta.base_lsn)
-        # Each batch not yet durable, with its future (an asyncio one, or a thread's for a
-        # batch numbered by ``number``) and its pages.
-        self._waiters: deque[tuple[int, asyncio.Future | concurrent.futures.Future, list[tuple[int, int]]]] = deque()
+        # Each batch not yet durable, with its future (an asyncio one, or a thread's Outcome
+        # for a batch numbered by ``number``) and its pages.
+        self._waiters: deque[tuple[int, asyncio.Future | Outcome, list[tuple[int, int]]]] = deque()
         # Told of every batch that becomes durable, in LSN order, also one whose commit had
         # already raised WriteQuorumLost: caches above must learn of it all the same.
         self.durable_listeners: list[Callable[[int, list[tuple[int, int]]], None]] = []
@@ -183,10 +227,11 @@ class Volume:
         self._encoded: deque[_Piece] = deque()  # pieces whose records are encoded, oldest first
         self._encoded_bytes = 0
         self._tasks: set[asyncio.Future] = set()
-        # Batches numbered by ``number`` not yet durable: their threads' futures, and when
+        # Batches numbered by ``number`` not yet durable: their threads' Outcomes, and when
         # they were sent (``_check_watched`` bounds their wait as wait_durable would).
-        self._watched: dict[int, tuple[concurrent.futures.Future, float]] = {}
+        self._watched: dict[int, tuple[Outcome, float]] = {}
         self._flush_scheduled = False
+        self._write_head: tuple[tuple[int, int] | None, bytes] = (None, b"")  # WRITE's, by (epoch, vdl)
         self._stuck = False
         self._fenced: str | None = None
         self._grow_lock = asyncio.Lock()
@@ -577,9 +622,9 @@ class Volume:
         return first, [(first + i, file, page, body) for i, ((file, page), body) in enumerate(items)]
 
     def send_numbered(self, first: int, records: list[tuple[int, int, int, bytes]],
-                      durable: concurrent.futures.Future, sent: Callable[[], None]) -> None:
+                      durable: Outcome, sent: Callable[[], None]) -> None:
         """On the loop: send a batch :meth:`number` numbered, and call ``sent`` once its frames
-        have left. ``durable`` (a thread's future) gets the outcome :meth:`wait_durable` would
+        have left. ``durable`` (the thread's :class:`Outcome`) gets the outcome :meth:`wait_durable` would
         give: None once the batch is durable, StaleEpoch when this writer was fenced,
         WriteQuorumLost when no node acknowledged anything for ``quorum_timeout`` (the batch
         is still resent: its outcome is unknown)."""
@@ -662,7 +707,7 @@ class Volume:
             raise StaleEpoch(self._fenced)
 
     def _send_batch(self, first: int, records: list[tuple[int, int, int, bytes]],
-                    durable: asyncio.Future | concurrent.futures.Future) -> int:
+                    durable: asyncio.Future | Outcome) -> int:
         """Register the batch ``records`` (numbered from ``first``, in order, its LSNs already
         taken) and queue its pieces for every member of the protection groups it touches;
         return its CPL. ``durable`` gets its result once the batch is durable. A skipped
@@ -822,12 +867,16 @@ class Volume:
             return False
         # The pieces leave as one frame's blob in one writev, not joined into a copy first.
         blob = wire.BlobParts([self._piece_blob(self._inflight[k]) for k in keys])
-        header = {"volume": self.id, "epoch": self.epoch, "vdl": self.tracker.vdl}
-        if self.bulk:
-            header["bulk"] = True
+        # The same header goes to every node a commit is sent to: encoded once for them.
+        vdl = self.tracker.vdl
+        if self._write_head[0] != (self.epoch, vdl):
+            header = {"volume": self.id, "epoch": self.epoch, "vdl": vdl}
+            if self.bulk:
+                header["bulk"] = True
+            self._write_head = ((self.epoch, vdl), wire.encode_header(header))
         # The answer comes after the node appended and fsynced the frame: allow for its size.
         timeout = self.quorum_timeout + len(blob) / (4 << 20)
-        client.send(wire.WRITE, header, blob, lambda r: self._written(node_id, keys, r), timeout)
+        client.send(wire.WRITE, self._write_head[1], blob, lambda r: self._written(node_id, keys, r), timeout)
         return True
 
     def _piece_blob(self, piece: _Piece) -> bytes:

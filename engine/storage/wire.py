@@ -51,6 +51,12 @@ _HEAD = struct.Struct("<BBII")
 Reply = tuple[dict[str, Any], bytes]
 # One encoder and decoder for every frame (json.dumps with options builds an encoder a call).
 _encode_json = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def encode_header(header: dict[str, Any]) -> bytes:
+    """A frame's header as it travels: for a header sent to several nodes, encoded once and
+    handed to :func:`write_frame` (or ``NodeClient.send``) as these bytes."""
+    return _encode_json(header).encode()
 _decode_json = json.JSONDecoder().decode
 
 
@@ -76,10 +82,11 @@ def encode_frame(kind: int, request_id: int, header: dict[str, Any], blob: bytes
     return frame_head(kind, request_id, header, blob) + blob
 
 
-def frame_head(kind: int, request_id: int, header: dict[str, Any], blob: Blob = b"") -> bytes:
+def frame_head(kind: int, request_id: int, header: dict[str, Any] | bytes, blob: Blob = b"") -> bytes:
     """Everything of a frame before its blob: the blob (megabytes of records) is written
-    after it as it is, never copied into one buffer with the head."""
-    js = _encode_json(header).encode()
+    after it as it is, never copied into one buffer with the head. ``header`` is a dict, or
+    bytes from :func:`encode_header`."""
+    js = header if isinstance(header, bytes) else _encode_json(header).encode()
     head = _HEAD.pack(PROTOCOL_VERSION, kind, request_id, len(js)) + js
     crc = zlib.crc32(head)
     if isinstance(blob, BlobParts):
@@ -90,7 +97,7 @@ def frame_head(kind: int, request_id: int, header: dict[str, Any], blob: Blob = 
     return _PREFIX.pack(len(head) + len(blob) + 4, crc) + head
 
 
-def write_frame(transport: asyncio.WriteTransport, kind: int, request_id: int, header: dict[str, Any],
+def write_frame(transport: asyncio.WriteTransport, kind: int, request_id: int, header: dict[str, Any] | bytes,
                 blob: Blob = b"") -> None:
     """Send a frame: its head and blob leave in one system call (uvloop's ``writelines`` is a
     ``writev``), not two, so the peer wakes once per frame and reads it whole; the blob is
@@ -344,7 +351,7 @@ class NodeClient(asyncio.Protocol):
         else:
             await asyncio.shield(self._connecting)
 
-    def send(self, kind: int, header: dict[str, Any], blob: Blob, on_reply: ReplyCallback,
+    def send(self, kind: int, header: dict[str, Any] | bytes, blob: Blob, on_reply: ReplyCallback,
              timeout: float) -> None:
         """Send on the open connection; ``on_reply`` gets the reply, a RemoteError, or a
         StorageError (connection lost, or no answer within ``timeout`` seconds)."""
