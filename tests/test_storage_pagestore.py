@@ -11,6 +11,7 @@ from storage_support import page
 from aurora.engine.errors import WriteQuorumLost
 from aurora.engine.storage.catalog import Catalog
 from aurora.engine.storage.pagestore import VolumePageStore
+from aurora.engine.storage.volume import Outcome
 
 pytestmark = pytest.mark.integration
 
@@ -115,3 +116,39 @@ def test_submit_from_threads_then_quorum_lost(fleet):
         assert not store.volume._watched
     finally:
         store.close()
+
+
+def test_outcome_wakes_every_waiter_once_settled():
+    """A batch's Outcome: result() blocks each waiting thread until the loop settles it, then
+    every waiter returns (or raises the error it was settled with); the first outcome stands;
+    a bounded wait that ends first raises TimeoutError."""
+    for error in (None, WriteQuorumLost("no quorum")):
+        outcome = Outcome()
+        with pytest.raises(TimeoutError):
+            outcome.result(timeout=0.05)
+        results: list[object] = []
+
+        def wait(o: Outcome = outcome, results: list[object] = results) -> None:
+            try:
+                o.result()
+                results.append("durable")
+            except WriteQuorumLost as e:
+                results.append(e)
+
+        threads = [threading.Thread(target=wait) for _ in range(3)]
+        for t in threads:
+            t.start()
+        time.sleep(0.05)
+        assert results == [] and not outcome.done()
+        if error is None:
+            outcome.set_result(None)
+        else:
+            outcome.set_exception(error)
+        outcome.set_exception(RuntimeError("late"))  # ignored: settled already
+        for t in threads:
+            t.join(timeout=5)
+            assert not t.is_alive()
+        assert outcome.done()
+        assert results == ["durable"] * 3 if error is None else results == [error] * 3
+        wait()  # a waiter after the outcome gets it at once
+        assert len(results) == 4

@@ -69,7 +69,6 @@ nodes.)"""
 PieceKey = tuple[int, PgId, int]
 
 
-
 class Outcome:
     """A batch's outcome for a thread that waits for it (:meth:`Volume.send_numbered`): settled
     once, on the volume's loop; :meth:`result` blocks until then, on any thread. The part of
@@ -112,6 +111,7 @@ class Outcome:
             self._gate.release()  # the next waiter, if any, gets the gate in turn
         if self._error is not None:
             raise self._error
+
 
 class _Part:
     """A batch's records in one protection group: how many pieces, when it was sent, how
@@ -624,10 +624,10 @@ class Volume:
     def send_numbered(self, first: int, records: list[tuple[int, int, int, bytes]],
                       durable: Outcome, sent: Callable[[], None]) -> None:
         """On the loop: send a batch :meth:`number` numbered, and call ``sent`` once its frames
-        have left. ``durable`` (the thread's :class:`Outcome`) gets the outcome :meth:`wait_durable` would
-        give: None once the batch is durable, StaleEpoch when this writer was fenced,
-        WriteQuorumLost when no node acknowledged anything for ``quorum_timeout`` (the batch
-        is still resent: its outcome is unknown)."""
+        have left. ``durable`` (the thread's :class:`Outcome`) gets the outcome
+        :meth:`wait_durable` would give: None once the batch is durable, StaleEpoch when this
+        writer was fenced, WriteQuorumLost when no node acknowledged anything for
+        ``quorum_timeout`` (the batch is still resent: its outcome is unknown)."""
         loop = asyncio.get_running_loop()
         try:
             if self._fenced:
