@@ -51,13 +51,13 @@ _HEAD = struct.Struct("<BBII")
 Reply = tuple[dict[str, Any], bytes]
 # One encoder and decoder for every frame (json.dumps with options builds an encoder a call).
 _encode_json = json.JSONEncoder(separators=(",", ":")).encode
+_decode_json = json.JSONDecoder().decode
 
 
 def encode_header(header: dict[str, Any]) -> bytes:
     """A frame's header as it travels: for a header sent to several nodes, encoded once and
     handed to :func:`write_frame` (or ``NodeClient.send``) as these bytes."""
     return _encode_json(header).encode()
-_decode_json = json.JSONDecoder().decode
 
 
 class BlobParts:
