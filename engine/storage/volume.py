@@ -642,16 +642,14 @@ class Volume:
 
     def _check_watched(self) -> None:
         """The bound of :meth:`wait_durable` for the batches whose waiters are threads'
-        futures (``send_numbered``), checked by the resend loop four times a second. Not a
+        Outcomes (``send_numbered``), checked by the resend loop four times a second. Not a
         timer per batch: one that fires wakes the loop once more per commit, and each wake
-        takes the interpreter lock from a session thread."""
+        takes the interpreter lock from a session thread. (A fenced writer's are settled by
+        ``_fence``, with every waiter.)"""
         now = time.monotonic()
         for cpl, (durable, started) in list(self._watched.items()):
             if durable.done():
                 del self._watched[cpl]
-                continue
-            if self._fenced:
-                durable.set_exception(StaleEpoch(self._fenced))
                 continue
             idle = now - self._progress(cpl, started)
             if idle >= self.quorum_timeout:
