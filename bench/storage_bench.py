@@ -232,6 +232,8 @@ def main() -> int:
     p.add_argument("--seconds", type=float, default=3.0, help="seconds per measurement")
     p.add_argument("--pages", type=lambda s: [int(x) for x in s.split(",")], default=[1, 4, 8])
     args = p.parse_args()
+    if 1 not in args.pages or min(args.pages) < 1:
+        p.error("--pages takes page counts of at least 1, with 1 among them (the summary's commit)")
     with tempfile.TemporaryDirectory(prefix="aurora-bench-", dir=os.environ.get("BENCH_DIR")) as tmp:
         home = Path(tmp) / "home"
         result = asyncio_run(main_async(args, Layout(home), Path(tmp)))

@@ -96,8 +96,9 @@ def random_json(rng: random.Random, depth: int = 0) -> object:
 
 def raw_frame(kind: int, body_json: bytes, blob: bytes = b"", version: int = wire.PROTOCOL_VERSION,
               crc_delta: int = 0) -> bytes:
-    body = struct.pack("<BBII", version, kind, 1, len(body_json)) + body_json + blob
-    return struct.pack("<II", len(body) + 4, (zlib.crc32(body) + crc_delta) & 0xFFFFFFFF) + body
+    head = struct.pack("<BBII", version, kind, 1, len(body_json)) + body_json
+    crc = zlib.crc32(head, zlib.crc32(blob))  # the blob's checksum, continued over the head
+    return struct.pack("<II", len(head) + len(blob) + 4, (crc + crc_delta) & 0xFFFFFFFF) + head + blob
 
 
 def record_blob(rng: random.Random, volume: int, epoch: int, corrupt: bool) -> bytes:
@@ -205,7 +206,7 @@ def test_fuzzed_frames_get_errors_and_change_nothing(fleet):
                     kind = rng.choice(kinds)
                     data = raw_frame(kind, b"{}", crc_delta=rng.randrange(1, 1 << 32))
                 elif category == "bad_version":
-                    data = raw_frame(rng.choice(kinds), b"{}", version=rng.choice([0, 2, 255]))
+                    data = raw_frame(rng.choice(kinds), b"{}", version=rng.choice([0, wire.PROTOCOL_VERSION - 1, wire.PROTOCOL_VERSION + 1, 255]))
                 else:
                     js = rng.choice([rng.randbytes(rng.randrange(1, 64)), b"{", b"[" * 100_000, b'{"a":}', b"\xff\xfe"])
                     data = raw_frame(rng.choice(kinds), js)

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import zlib
 
 import pytest
 from storage_support import page
 
+from aurora.engine.errors import ProtocolError
 from aurora.engine.loop import asyncio_run
 from aurora.engine.storage import node as node_module
 from aurora.engine.storage import records as rec
@@ -108,6 +110,24 @@ def test_a_blob_in_parts_is_the_same_frame_as_the_joined_blob():
     assert head == wire.frame_head(wire.WRITE, 5, {"volume": VOLUME}, b"".join(parts))
     [(kind, rid, header, got)] = wire.FrameReader().feed(head + b"".join(parts))
     assert (kind, rid, header, got) == (wire.WRITE, 5, {"volume": VOLUME}, b"".join(parts))
+
+
+def test_one_blob_shared_by_frames_to_several_nodes_checks_in_each():
+    """A commit's blob goes to six nodes under six heads: its checksum is computed once and
+    each frame still fails on any flipped bit of the blob or of its own head."""
+    parts = [os.urandom(4180), os.urandom(2 * 4180)]
+    blob = wire.BlobParts(parts)
+    heads = [wire.frame_head(wire.WRITE, rid, {"node": rid}, blob) for rid in range(1, 7)]
+    assert blob.crc == zlib.crc32(b"".join(parts))
+    for rid, head in enumerate(heads, 1):
+        [(kind, got_rid, header, got)] = wire.FrameReader().feed(head + b"".join(parts))
+        assert (kind, got_rid, header, got) == (wire.WRITE, rid, {"node": rid}, b"".join(parts))
+        frame = head + b"".join(parts)
+        for at in (10, len(head) - 1, len(head), len(frame) - 1):  # request id, head's last, blob's
+            bad = bytearray(frame)
+            bad[at] ^= 0x10
+            with pytest.raises(ProtocolError):
+                wire.FrameReader().feed(bytes(bad))
 
 
 def test_a_write_is_answered_in_the_turn_of_its_fdatasync(tmp_path):

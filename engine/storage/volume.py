@@ -232,6 +232,7 @@ class Volume:
         self._watched: dict[int, tuple[Outcome, float]] = {}
         self._flush_scheduled = False
         self._write_head: tuple[tuple[int, int] | None, bytes] = (None, b"")  # WRITE's, by (epoch, vdl)
+        self._last_blob: tuple[list[PieceKey], wire.BlobParts] = ([], wire.BlobParts([]))  # the last WRITE's
         self._stuck = False
         self._fenced: str | None = None
         self._grow_lock = asyncio.Lock()
@@ -863,8 +864,12 @@ class Volume:
         if not client.connected:
             self._spawn(self._connect_and_write(client, node_id, keys))
             return False
-        # The pieces leave as one frame's blob in one writev, not joined into a copy first.
-        blob = wire.BlobParts([self._piece_blob(self._inflight[k]) for k in keys])
+        # The pieces leave as one frame's blob in one writev, not joined into a copy first;
+        # the nodes sent the same pieces (a commit's six) share the blob and its checksum.
+        last_keys, blob = self._last_blob
+        if keys != last_keys:
+            blob = wire.BlobParts([self._piece_blob(self._inflight[k]) for k in keys])
+            self._last_blob = (keys, blob)
         # The same header goes to every node a commit is sent to: encoded once for them.
         vdl = self.tracker.vdl
         if self._write_head[0] != (self.epoch, vdl):

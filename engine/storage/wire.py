@@ -2,7 +2,9 @@
 
 A frame is ``length u32 | crc32 u32 | version u8 | type u8 | request id u32 | json length
 u32 | json | blob``. The JSON part carries the small fields of a request or response; the
-blob carries records or a page image, so page data is never JSON-encoded. Requests are
+blob carries records or a page image, so page data is never JSON-encoded. The checksum is
+the CRC32 of the head (version to json) continued from the CRC32 of the blob: a blob sent to
+several nodes (a commit's records go to six) is checksummed once, each node's head on top. Requests are
 pipelined on one connection and matched to responses by request id. Both ends drop a
 connection whose frame fails its checksum, is oversized or is of an unknown version.
 
@@ -27,7 +29,7 @@ from aurora.engine import localsock
 from aurora.engine.errors import ProtocolError, StorageError
 from aurora.engine.layout import unix_socket_path
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2  # 2: the frame checksum runs over the blob first, then the head
 MAX_FRAME = 64 * 1024 * 1024
 
 # request types
@@ -63,16 +65,28 @@ def encode_header(header: dict[str, Any]) -> bytes:
 class BlobParts:
     """A frame's blob given as its parts in order (a WRITE of several batch pieces): they
     leave after the head in one writev and are never joined into one buffer. ``len()`` is
-    the size in bytes, as for a blob in one piece."""
+    the size in bytes, as for a blob in one piece. Its checksum is computed once, however
+    many frames carry it."""
 
-    __slots__ = ("parts", "size")
+    __slots__ = ("_crc", "parts", "size")
 
     def __init__(self, parts: list[bytes]) -> None:
         self.parts = parts
         self.size = sum(len(p) for p in parts)
+        self._crc: int | None = None
 
     def __len__(self) -> int:
         return self.size
+
+    @property
+    def crc(self) -> int:
+        """The CRC32 of the parts in order, as of one buffer of them."""
+        if self._crc is None:
+            crc = 0
+            for part in self.parts:
+                crc = zlib.crc32(part, crc)
+            self._crc = crc
+        return self._crc
 
 
 Blob = bytes | BlobParts
@@ -88,12 +102,7 @@ def frame_head(kind: int, request_id: int, header: dict[str, Any] | bytes, blob:
     bytes from :func:`encode_header`."""
     js = header if isinstance(header, bytes) else _encode_json(header).encode()
     head = _HEAD.pack(PROTOCOL_VERSION, kind, request_id, len(js)) + js
-    crc = zlib.crc32(head)
-    if isinstance(blob, BlobParts):
-        for part in blob.parts:
-            crc = zlib.crc32(part, crc)
-    else:
-        crc = zlib.crc32(blob, crc)
+    crc = zlib.crc32(head, blob.crc if isinstance(blob, BlobParts) else zlib.crc32(blob))
     return _PREFIX.pack(len(head) + len(blob) + 4, crc) + head
 
 
@@ -136,12 +145,12 @@ class FrameReader:
             if len(buf) - pos - 4 < length:
                 break
             body = memoryview(buf)[pos + 8 : pos + 4 + length]
-            if zlib.crc32(body) != crc:
-                raise ProtocolError("frame checksum mismatch")
             version, kind, request_id, js_len = _HEAD.unpack_from(body)
-            if version != PROTOCOL_VERSION:
+            if version != PROTOCOL_VERSION:  # (a peer of another version checksums otherwise)
                 raise ProtocolError(f"unsupported storage protocol version {version}")
             js_end = _HEAD.size + js_len
+            if js_end > len(body) or zlib.crc32(body[:js_end], zlib.crc32(body[js_end:])) != crc:
+                raise ProtocolError("frame checksum mismatch")
             try:
                 header = _decode_json(str(body[_HEAD.size : js_end], "utf-8"))
             except (ValueError, RecursionError) as e:
