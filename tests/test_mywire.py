@@ -1037,6 +1037,7 @@ def test_result_rows_are_framed_in_one_pass_and_definitions_reused() -> None:
         "one": (text_column, [("x",), (None,), ("é" * 200,)]),  # 400 bytes: a 0xFC length
         "two": (text_column + int_column, [("a", None), (None, 7)]),
         "bad": (int_column, [(1,), ("not a number",)]),
+        "many": (text_column, [(f"{i:0120}",) for i in range(3000)]),  # 381 KB: flushed midway
     }
 
     class Session:  # the columns list is the same object on every run, as MySqlSession's
@@ -1062,12 +1063,12 @@ def test_result_rows_are_framed_in_one_pass_and_definitions_reused() -> None:
         inbox.append((payload, 0))
         backend.run()
         packets = _packets(b"".join(sent))
-        assert [seq for seq, _ in packets] == list(range(1, len(packets) + 1))
+        assert [seq for seq, _ in packets] == [i & 0xFF for i in range(1, len(packets) + 1)]
         return [payload for _, payload in packets]
 
     for name in answers:
         command(b"\x16" + name.encode())
-    execute = [b"\x17" + struct.pack("<IBI", n, 0, 1) for n in (1, 2, 3)]
+    execute = [b"\x17" + struct.pack("<IBI", n, 0, 1) for n in (1, 2, 3, 4)]
     first = command(execute[0])
     assert first == command(execute[0])  # the second run reuses the framed definitions
     assert first[:2] == [b"\x01", t.column_definition(text_column[0])]
@@ -1082,3 +1083,7 @@ def test_result_rows_are_framed_in_one_pass_and_definitions_reused() -> None:
     assert bad[2] == b"\x00\x00" + struct.pack("<i", 1)
     assert bad[-1][0] == 0xFF and struct.unpack_from("<H", bad[-1], 1)[0] == 1366
     assert command(b"\x0e")[0][0] == 0  # the connection goes on
+    many = command(execute[3])  # sequence ids wrap past 255; the rows leave in several sends
+    assert len(sent) > 1
+    assert many[2:-1] == [b"\x00\x00\x78" + f"{i:0120}".encode() for i in range(3000)]
+    assert many[-1][0] == 0xFE

@@ -49,6 +49,10 @@ FLUSH_THRESHOLD = 256 * 1024
 _HEADER = struct.Struct("<I")  # a packet's 3-byte length and its sequence id
 # A binary row of one short string: 0x00, the NULL bitmap (nothing NULL), the length
 _STRING_ROW_HEAD = [b"\x00\x00" + bytes((k,)) for k in range(251)]
+# ... and with the packet's header before it, by length | sequence id << 8 (made as met;
+# at most 251 x 256, cleared past a bound that a few lengths and all ids stay under)
+_STRING_ROW_PREFIX: dict[int, bytes] = {}
+_STRING_ROW_PREFIXES_KEPT = 8192
 _EXECUTE_HEAD = struct.Struct("<IBI")  # COM_STMT_EXECUTE: statement id, flags, iterations
 ER_STMT_HAS_NO_OPEN_CURSOR = 1421
 _KILL = re.compile(r"\s*kill\s+(?:(query|connection)\s+)?(\d+)\s*;?\s*$", re.IGNORECASE)
@@ -327,22 +331,39 @@ class Backend:
         """Encode and frame each row in one pass (``emit`` would frame each again); a binary
         row of one column (sysbench's results, most lookups) is written here directly."""
         out = self._out
+        append = out.append
         seq = self._seq
         size = self._out_size
         header = _HEADER.pack
         one = encode is t.binary_row and len(encoders) == 1
         cell = encoders[0]
         strings = one and cell is t.text_cell  # a string column's cell is its text
+        prefixes = _STRING_ROW_PREFIX
         try:
             for row in rows:
                 if one and len(row) == 1:
                     v = row[0]
                     if strings and type(v) is str:
-                        # the common row (sysbench's ranges, most lookups): the row's head
-                        # with the length, then the text, without the cell encoder's copy
+                        # the common row (sysbench's ranges, most lookups): the packet's
+                        # header and the row's head in one prefix, then the text as it is
                         data = v.encode("utf-8", "surrogateescape")
                         k = len(data)
-                        payload = (_STRING_ROW_HEAD[k] if k < 251 else b"\x00\x00" + p.lenenc_int(k)) + data
+                        if k < 251:
+                            prefix = prefixes.get(k | seq << 8)
+                            if prefix is None:
+                                if len(prefixes) >= _STRING_ROW_PREFIXES_KEPT:
+                                    prefixes.clear()
+                                prefix = prefixes[k | seq << 8] = header(k + 3 | seq << 24) + _STRING_ROW_HEAD[k]
+                            append(prefix)
+                            append(data)
+                            seq = (seq + 1) & 0xFF
+                            size += k + 7
+                            if size >= FLUSH_THRESHOLD:
+                                self._seq = seq
+                                self.flush()
+                                size = 0
+                            continue
+                        payload = b"\x00\x00" + p.lenenc_int(k) + data
                     elif v is None:
                         payload = b"\x00\x04"  # the NULL bitmap's first bit is at offset 2
                     else:
