@@ -397,6 +397,40 @@ def test_alter_table(m):
     assert rows(m, "SELECT n FROM c") == [(1,)]
 
 
+def test_first_and_after_put_columns_where_mysql_does(m):
+    """ADD / MODIFY / CHANGE COLUMN ... FIRST | AFTER move the column, rows and all: SELECT *
+    and an INSERT without a column list follow the new order (values go into the columns
+    MySQL would put them in); keys, AUTO_INCREMENT and foreign keys keep working."""
+    m.execute("CREATE TABLE p (id INT PRIMARY KEY, name VARCHAR(10))")
+    m.execute("CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, b VARCHAR(10) UNIQUE, pid INT,"
+              " KEY kb (b), FOREIGN KEY (pid) REFERENCES p (id) ON DELETE CASCADE)")
+    m.execute("INSERT INTO p VALUES (1, 'one'), (2, 'two')")
+    m.execute("INSERT INTO t (b, pid) VALUES ('x', 1), ('y', 2)")
+    m.execute("ALTER TABLE t ADD COLUMN c INT AFTER id")
+    m.execute("ALTER TABLE t ADD COLUMN d INT NOT NULL FIRST")
+    assert [r[0] for r in rows(m, "SHOW COLUMNS FROM t")] == ["d", "id", "c", "b", "pid"]
+    assert rows(m, "SELECT * FROM t ORDER BY id") == [(0, 1, None, "x", 1), (0, 2, None, "y", 2)]
+    m.execute("INSERT INTO t VALUES (7, NULL, 5, 'z', 1)")  # the id is the next one
+    assert rows(m, "SELECT d, id, c, b FROM t WHERE b = 'z'") == [(7, 3, 5, "z")]
+    m.execute("INSERT INTO t (d, b) VALUES (0, 'gone')")
+    m.execute("DELETE FROM t WHERE b = 'gone'")  # id 4 is used up, as in InnoDB
+    m.execute("ALTER TABLE t CHANGE COLUMN b label VARCHAR(20) NOT NULL AFTER d, MODIFY pid INT FIRST")
+    assert [r[0] for r in rows(m, "SHOW COLUMNS FROM t")] == ["pid", "d", "label", "id", "c"]
+    assert rows(m, "SELECT * FROM t WHERE id = 1") == [(1, 0, "x", 1, None)]
+    assert errno(m, "INSERT INTO t (d, label) VALUES (0, 'x')") == 1062  # the unique key
+    assert errno(m, "INSERT INTO t (pid, d, label) VALUES (9, 0, 'q')") == 1452  # the foreign key
+    m.execute("DELETE FROM p WHERE id = 2")  # ON DELETE CASCADE
+    assert rows(m, "SELECT label FROM t ORDER BY id") == [("x",), ("z",)]
+    assert rows(m, "SELECT column_name, ordinal_position FROM information_schema.columns"
+                   " WHERE table_name = 't' ORDER BY ordinal_position")[:2] == [("pid", 1), ("d", 2)]
+    [(_, create)] = rows(m, "SHOW CREATE TABLE t")
+    assert "KEY `kb` (`label`)" in create and "AUTO_INCREMENT=5" in create
+    assert errno(m, "ALTER TABLE t ADD COLUMN e INT, MODIFY c INT AFTER nope") == 1054
+    assert [r[0] for r in rows(m, "SHOW COLUMNS FROM t")] == ["pid", "d", "label", "id", "c"]  # all or none
+    m.execute("CREATE TEMPORARY TABLE tt (a INT)")
+    assert errno(m, "ALTER TABLE tt ADD COLUMN z INT FIRST") == 1235
+
+
 def test_create_table_like_and_as_select(m):
     m.execute("CREATE TABLE src (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(10) NOT NULL,"
               " KEY idx_name (name))")

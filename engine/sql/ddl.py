@@ -1967,3 +1967,60 @@ def _alter_sequence(s: Session, sql: str) -> StatementResult:
         )
     s.sequences.alter(name, opts)
     return StatementResult("ALTER SEQUENCE")
+
+
+def move_column(conn: apsw.Connection, table: str, column: str, after: str | None) -> None:
+    """Put ``column`` of ``table`` first (``after`` None) or right after the column ``after``:
+    MySQL's ``FIRST`` / ``AFTER`` of ADD, MODIFY and CHANGE COLUMN. SQLite keeps a table's
+    columns in the order of its CREATE TABLE text and each row's values in that order, so
+    the table is rebuilt, in the caller's transaction: a new table with the columns in the
+    new order, the rows copied by name, the old table dropped and the new one renamed, then
+    its indexes, its triggers (foreign keys' among them) and its AUTOINCREMENT counter made
+    again, and the catalog's column positions renumbered. ``SELECT *`` and an INSERT without
+    a column list then see the order MySQL would."""
+    if conn.execute("SELECT 1 FROM temp.sqlite_schema WHERE type='table' AND lower(name)=lower(?)",
+                    (table,)).fetchall():
+        raise SqlError("0A000", "FIRST and AFTER are not supported for temporary tables", errno=1235)
+    text = tabledef.TableText(conn, table)
+    table = text.table
+    columns = text.columns()
+    moving = next((c for c in columns if c.name.lower() == column.lower()), None)
+    target = None if after is None else next((c for c in columns if c.name.lower() == after.lower()), None)
+    if moving is None or (after is not None and (target is None or target is moving)):
+        missing = column if moving is None else after
+        raise SqlError("42S22", f"Unknown column '{missing}' in '{table}'", errno=1054)
+    order = [c for c in columns if c is not moving]
+    order.insert(0 if target is None else order.index(target) + 1, moving)
+    if order == columns:
+        return
+    # (table_info leaves generated columns out: they are computed, not copied)
+    copied = ", ".join(_q(name) for (name,) in conn.execute("SELECT name FROM pragma_table_info(?)", (table,)))
+    schema = conn.execute(
+        "SELECT type, sql FROM main.sqlite_schema WHERE type IN ('index', 'trigger') AND tbl_name=?"
+        " AND sql IS NOT NULL", (table,)).fetchall()
+    counter = conn.execute("SELECT seq FROM main.sqlite_sequence WHERE name=?", (table,)).fetchall() \
+        if "AUTOINCREMENT" in text.original.upper() else []
+    text.items = [*order, *text.constraints()]
+    tmp = f"_aurora_rebuild_{table}"
+    conn.execute(re.sub(r'^\s*CREATE\s+TABLE\s+(?:"(?:[^"]|"")*"|\S+?)\s*\(',
+                        lambda _: f"CREATE TABLE {_q(tmp)} (", text.sql(), count=1, flags=re.I))
+    conn.execute(f"INSERT INTO {_q(tmp)} ({copied}) SELECT {copied} FROM {_q(table)}")
+    conn.execute(f"DROP TABLE {_q(table)}")
+    # Legacy renaming leaves views and other tables' triggers naming the table alone: they
+    # name the rebuilt table again once it has the old name.
+    conn.execute("PRAGMA legacy_alter_table=ON")
+    try:
+        conn.execute(f"ALTER TABLE {_q(tmp)} RENAME TO {_q(table)}")
+    finally:
+        conn.execute("PRAGMA legacy_alter_table=OFF")
+    for kind in ("index", "trigger"):
+        for k, sql in schema:
+            if k == kind:
+                conn.execute(sql)
+    if counter:
+        conn.execute("UPDATE main.sqlite_sequence SET seq=? WHERE name=?", (counter[0][0], table))
+        if conn.changes() == 0:
+            conn.execute("INSERT INTO main.sqlite_sequence(name, seq) VALUES (?, ?)", (table, counter[0][0]))
+    for position, item in enumerate(order, 1):
+        conn.execute("UPDATE main._aurora_columns SET position=? WHERE lower(table_name)=lower(?) "
+                     "AND lower(column_name)=lower(?)", (position, table, item.name))

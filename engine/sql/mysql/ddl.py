@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import apsw
 
+from aurora.engine.sql import ddl as pg_ddl
 from aurora.engine.sql.mysql import catalog, timezone
 from aurora.engine.sql.mysql import types as mytypes
 from aurora.engine.sql.mysql.lexer import pg_string, string_value, tokens, unquote
@@ -732,7 +733,7 @@ def alter_table(sql: str, run: Run, conn: apsw.Connection, zone: dt.tzinfo = dt.
                     raise SqlError("0A000", "ADD COLUMN (...) lists are not supported", errno=1235)
                 name = unquote(s.next())
                 col = parse_column(s, name, zone)
-                _position(s)
+                position = _position(s)
                 implicit = _implicit_default(col)
                 if implicit is not None:
                     # MySQL fills existing rows with the type's implicit default (0, '')
@@ -752,6 +753,8 @@ def alter_table(sql: str, run: Run, conn: apsw.Connection, zone: dt.tzinfo = dt.
                         run(f"UPDATE {t} SET {_pq(name)} = {_pq(name)}")
                 catalog.record_columns(conn, table, side_rows([col]))
                 _add_checks(table, col.checks, run, conn)
+                if position is not None:
+                    pg_ddl.move_column(conn, table, name, position[0])
                 continue
             key = parse_key(s)
             assert key is not None
@@ -791,12 +794,16 @@ def alter_table(sql: str, run: Run, conn: apsw.Connection, zone: dt.tzinfo = dt.
         elif s.accept("modify"):
             s.accept("column")
             name = unquote(s.next())
-            _modify(table, name, name, s, run, conn, zone)
+            position = _modify(table, name, name, s, run, conn, zone)
+            if position is not None:
+                pg_ddl.move_column(conn, table, name, position[0])
         elif s.accept("change"):
             s.accept("column")
             old = unquote(s.next())
             new = unquote(s.next())
-            _modify(table, old, new, s, run, conn, zone)
+            position = _modify(table, old, new, s, run, conn, zone)
+            if position is not None:
+                pg_ddl.move_column(conn, table, new, position[0])
         elif s.accept("rename", "column"):
             old = unquote(s.next())
             s.expect("to")
@@ -868,11 +875,13 @@ def parse_key_peek(s: Tokens) -> bool:
                  "foreign", "check")
 
 
-def _position(s: Tokens) -> None:
+def _position(s: Tokens) -> tuple[str | None] | None:
+    """A column's ``FIRST`` or ``AFTER col``: (None,) or (col,); None when neither follows."""
     if s.accept("first"):
-        return
+        return (None,)
     if s.accept("after"):
-        s.next()
+        return (unquote(s.next()),)
+    return None
 
 
 def _mytype_of(
@@ -923,10 +932,12 @@ def _add_checks(table: str, checks: list[KeySpec], run: Run, conn: apsw.Connecti
 
 def _modify(
     table: str, old: str, new: str, s: Tokens, run: Run, conn: apsw.Connection, zone: dt.tzinfo
-) -> None:
+) -> tuple[str | None] | None:
+    """MODIFY / CHANGE of one column; returns its FIRST / AFTER (``_position``), for the
+    caller to move it once changed."""
     t = _pq(table)
     col = parse_column(s, new, zone)
-    _position(s)
+    position = _position(s)
     desc = catalog.describe(conn, table)
     cur = next((c for c in (desc.columns if desc else []) if c.name.lower() == old.lower()), None)
     if cur is None:
@@ -969,3 +980,4 @@ def _modify(
     catalog.forget(conn, table, old)
     catalog.record_columns(conn, table, side_rows([col]))
     _add_checks(table, col.checks, run, conn)
+    return position
