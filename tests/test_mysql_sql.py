@@ -431,6 +431,30 @@ def test_first_and_after_put_columns_where_mysql_does(m):
     assert errno(m, "ALTER TABLE tt ADD COLUMN z INT FIRST") == 1235
 
 
+def test_date_number_and_string_functions_as_mysql_documents_them(m):
+    """The examples of MySQL's reference manual for functions that were missing or broken."""
+    assert rows(m, "SELECT TO_DAYS('2007-10-07'), FROM_DAYS(TO_DAYS('2024-02-29')), TO_DAYS('nope'),"
+                   " TO_SECONDS('2009-11-29 13:43:32')") == [(733321, "2024-02-29", None, 63426721412)]
+    assert rows(m, "SELECT PERIOD_ADD(200801, 2), PERIOD_ADD(0801, 13), PERIOD_DIFF(200802, 200703)") == [
+        (200803, 200902, 11)]
+    assert rows(m, "SELECT ADDDATE('2008-01-02', 31), ADDDATE('2008-01-02', INTERVAL 31 DAY),"
+                   " SUBDATE('2008-01-02', INTERVAL 31 DAY), SUBDATE('2008-01-02 12:00:00', 1)") == [
+        (dt.date(2008, 2, 2), dt.date(2008, 2, 2), dt.date(2007, 12, 2), dt.datetime(2008, 1, 1, 12))]
+    assert rows(m, "SELECT INET_ATON('10.0.5.9'), INET_ATON('127.1'), INET_ATON('1.2.3.256'),"
+                   " INET_NTOA(167773449)") == [(167773449, 2130706433, None, "10.0.5.9")]
+    assert rows(m, "SELECT MAKE_SET(1 | 4, 'hello', 'nice', 'world'), MAKE_SET(1 | 4, 'hello', 'nice', NULL,"
+                   " 'world'), EXPORT_SET(5, 'Y', 'N', ',', 4), EXPORT_SET(6, '1', '0', ',', 10)") == [
+        ("hello,world", "hello", "Y,N,Y,N", "0,1,1,0,0,0,0,0,0,0")]
+    assert rows(m, "SELECT SOUNDEX('Hello'), SOUNDEX('Quadratically'), BIT_COUNT(64), BIT_COUNT(BINARY 64),"
+                   " BIT_COUNT(-1), BIT_LENGTH('text')") == [("H400", "Q36324", 1, 7, 64, 32)]
+    assert rows(m, "SELECT TIME_FORMAT('100:00:00', '%H %k %h %I %l'), TIME_FORMAT('13:04:05', '%r'),"
+                   " TIME_FORMAT('13:04:05', '%Y'), WEEKOFYEAR('2008-02-20')") == [
+        ("100 100 04 04 4", "01:04:05 PM", None, 8)]
+    m.execute("CREATE TABLE ev (d DATE)")
+    m.execute("INSERT INTO ev VALUES ('2024-01-01'), ('2024-03-01')")
+    assert rows(m, "SELECT TO_DAYS(MAX(d)) - TO_DAYS(MIN(d)) FROM ev") == [(60,)]
+
+
 def test_create_table_like_and_as_select(m):
     m.execute("CREATE TABLE src (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(10) NOT NULL,"
               " KEY idx_name (name))")

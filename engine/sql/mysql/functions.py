@@ -465,6 +465,136 @@ def from_days(n: object) -> str | None:
     return dt.date.fromordinal(days + _DAY_ONE).isoformat()
 
 
+def to_days(v: object) -> int | None:
+    """TO_DAYS(date): days since year 0 (FROM_DAYS's inverse); NULL for a value not a date."""
+    d = _date(v)
+    return None if d is None else d.toordinal() - _DAY_ONE
+
+
+def to_seconds(v: object) -> int | None:
+    """TO_SECONDS(datetime): seconds since year 0."""
+    d = _date(v)
+    if d is None:
+        return None
+    return (d.toordinal() - _DAY_ONE) * 86400 + d.hour * 3600 + d.minute * 60 + d.second
+
+
+def _period_months(period: object) -> int:
+    """A period (YYMM or YYYYMM) as months since year 0; YY below 70 is 20YY, as MySQL reads it."""
+    year, month = divmod(int(period), 100)  # type: ignore[call-overload]
+    if year < 70:
+        year += 2000
+    elif year < 100:
+        year += 1900
+    return year * 12 + month - 1
+
+
+def period_add(period: object, months: object) -> int:
+    """PERIOD_ADD(P, N): the period N months after P, as YYYYMM."""
+    year, month = divmod(_period_months(period) + int(months), 12)  # type: ignore[call-overload]
+    return year * 100 + month + 1
+
+
+def period_diff(a: object, b: object) -> int:
+    """PERIOD_DIFF(P1, P2): months from P2 to P1."""
+    return _period_months(a) - _period_months(b)
+
+
+def inet_aton(v: object) -> int | None:
+    """INET_ATON('10.0.0.1'): the address as a number; a short form's last part fills the rest
+    ('127.1' is 127.0.0.1), as MySQL reads it; NULL for anything else."""
+    parts = _text(v).split(".")
+    if not 1 <= len(parts) <= 4 or not all(p.isdigit() and p.isascii() for p in parts):
+        return None
+    numbers = [int(p) for p in parts]
+    if any(n > 255 for n in numbers[:-1]) or numbers[-1] >= 1 << (8 * (5 - len(numbers))):
+        return None
+    value = 0
+    for n in numbers[:-1]:
+        value = value << 8 | n
+    return value << (8 * (5 - len(numbers))) | numbers[-1]
+
+
+def inet_ntoa(v: object) -> str | None:
+    """INET_NTOA(n): the dotted address of a number below 2**32; NULL otherwise."""
+    n = int(v)  # type: ignore[call-overload]
+    if not 0 <= n < 1 << 32:
+        return None
+    return ".".join(str(n >> shift & 255) for shift in (24, 16, 8, 0))
+
+
+def make_set(bits: object, *items: object) -> str | None:
+    """MAKE_SET(bits, a, b, ...): the items whose bit is set, comma-separated (NULL items
+    left out)."""
+    if bits is None:
+        return None
+    mask = int(bits) & (1 << 64) - 1  # type: ignore[call-overload]
+    return ",".join(_text(x) for i, x in enumerate(items) if mask >> i & 1 and x is not None)
+
+
+def export_set(bits: object, on: object, off: object, sep: object = ",", count: object = 64) -> str:
+    """EXPORT_SET(bits, on, off [, separator [, number of bits]]): on or off for each bit,
+    lowest first, at most 64."""
+    mask = int(bits) & (1 << 64) - 1  # type: ignore[call-overload]
+    n = min(max(int(count), 0), 64)  # type: ignore[call-overload]
+    return _text(sep).join(_text(on) if mask >> i & 1 else _text(off) for i in range(n))
+
+
+_SOUNDEX = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "01230120022455012623010202", strict=True))
+
+
+def soundex(v: object) -> str:
+    """SOUNDEX(text), MySQL's: the first letter, then the codes of the letters after it
+    (vowels, H, W and Y have none; a code equal to the last one written is dropped), padded
+    with zeros to four characters and not cut after them."""
+    letters = [c for c in _text(v).upper() if c in _SOUNDEX]
+    if not letters:
+        return ""
+    out, last = [letters[0]], _SOUNDEX[letters[0]]
+    for c in letters[1:]:
+        code = _SOUNDEX[c]
+        if code != "0" and code != last:
+            out.append(code)
+            last = code
+    return "".join(out).ljust(4, "0")
+
+
+def bit_count(v: object) -> int:
+    """BIT_COUNT(n): the bits set in n as a 64-bit integer (in a binary string: in its bytes)."""
+    if isinstance(v, bytes):
+        return sum(bin(b).count("1") for b in v)
+    return bin(int(v) & (1 << 64) - 1).count("1")  # type: ignore[call-overload]
+
+
+def bit_length(v: object) -> int:
+    return 8 * (len(v) if isinstance(v, bytes) else len(_text(v).encode()))
+
+
+_TIME_SPECIFIERS = re.compile(r"%(.)", re.S)
+
+
+def time_format(v: object, fmt: object) -> str | None:
+    """TIME_FORMAT(time, format): only the hour, minute, second and microsecond specifiers
+    (%H and %k go past 23); NULL when the format has another."""
+    d = _delta(v)
+    if d is None:
+        return None
+    sign = "-" if d < dt.timedelta(0) else ""
+    total = abs(d)
+    hours, rest = divmod(total.days * 86400 + total.seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    twelve = hours % 12 or 12
+    parts = {"H": f"{hours:02d}", "k": str(hours), "h": f"{twelve:02d}", "I": f"{twelve:02d}",
+             "l": str(twelve), "i": f"{minutes:02d}", "s": f"{seconds:02d}", "S": f"{seconds:02d}",
+             "f": f"{total.microseconds:06d}", "p": "AM" if hours % 24 < 12 else "PM",
+             "T": f"{hours:02d}:{minutes:02d}:{seconds:02d}", "%": "%"}
+    parts["r"] = f"{twelve:02d}:{minutes:02d}:{seconds:02d} {parts['p']}"
+    text = _text(fmt)
+    if any(m.group(1) not in parts for m in _TIME_SPECIFIERS.finditer(text)):
+        return None
+    return sign + _TIME_SPECIFIERS.sub(lambda m: parts[m.group(1)], text)
+
+
 def makedate(year: object, day: object) -> str | None:
     y, n = int(year), int(day)  # type: ignore[call-overload]
     if n <= 0:
@@ -797,6 +927,18 @@ FUNCTIONS = {
     "mysql_time_to_sec": (_nulls(time_to_sec), 1),
     "mysql_from_days": (_nulls(from_days), 1),
     "mysql_makedate": (_nulls(makedate), 2),
+    "mysql_to_days": (to_days, 1),
+    "mysql_to_seconds": (to_seconds, 1),
+    "mysql_period_add": (_nulls(period_add), 2),
+    "mysql_period_diff": (_nulls(period_diff), 2),
+    "mysql_inet_aton": (_nulls(inet_aton), 1),
+    "mysql_inet_ntoa": (_nulls(inet_ntoa), 1),
+    "mysql_make_set": (make_set, -1),
+    "mysql_export_set": (_nulls(export_set), -1),
+    "mysql_soundex": (_nulls(soundex), 1),
+    "mysql_bit_count": (_nulls(bit_count), 1),
+    "mysql_bit_length": (_nulls(bit_length), 1),
+    "mysql_time_format": (_nulls(time_format), 2),
     "mysql_crc32": (_nulls(crc32), 1),
     "mysql_sha2": (_nulls(sha2), 2),
     "mysql_to_base64": (_nulls(to_base64), 1),

@@ -132,7 +132,8 @@ _SIMPLE: dict[type, str] = {
 # MySQL functions run in Python (engine/sql/mysql/functions.py), by name and by sqlglot node
 _PY_FUNCS = {"ORD", "FIELD", "FIND_IN_SET", "STRCMP", "SEC_TO_TIME", "TIME_TO_SEC", "YEARWEEK",
              "CRC32", "FROM_DAYS", "MAKEDATE", "CONV", "JSON_CONTAINS", "ADDTIME", "SUBTIME",
-             "TIMEDIFF"}
+             "TIMEDIFF", "TO_SECONDS", "PERIOD_ADD", "PERIOD_DIFF", "INET_ATON", "INET_NTOA",
+             "MAKE_SET", "EXPORT_SET", "TIME_FORMAT"}
 _PY_NODES: dict[type, tuple[str, tuple[str, ...]]] = {
     exp.Elt: ("mysql_elt", ("this",)),
     exp.SubstringIndex: ("mysql_substring_index", ("this", "delimiter", "count")),
@@ -147,6 +148,9 @@ _PY_NODES: dict[type, tuple[str, tuple[str, ...]]] = {
     exp.FromBase64: ("mysql_from_base64", ("this",)),
     exp.NumberToStr: ("mysql_format", ("this", "format", "culture")),
     exp.JSONKeys: ("mysql_json_keys", ("this", "expression")),
+    exp.Soundex: ("mysql_soundex", ("this",)),
+    exp.BitwiseCount: ("mysql_bit_count", ("this",)),
+    exp.BitLength: ("mysql_bit_length", ("this",)),
 }
 _UNSAFE_PARENTS = (exp.Ordered, exp.Group, exp.Interval, exp.DataType, exp.DataTypeParam)
 
@@ -243,6 +247,15 @@ def parse(key: str) -> exp.Expression:
     tree = trees[0]
     if isinstance(tree, exp.Command):
         raise _syntax(key)
+    for node in list(tree.find_all(exp.Anonymous)):
+        name = str(node.this).upper()
+        if name in ("ADDDATE", "SUBDATE") and len(node.expressions) == 2:
+            # ADDDATE(d, INTERVAL n unit) is DATE_ADD; ADDDATE(d, n) adds n days
+            value, amount = node.expressions
+            unit = amount.args.get("unit") if isinstance(amount, exp.Interval) else exp.var("DAY")
+            amount = amount.this if isinstance(amount, exp.Interval) else amount
+            op = exp.DateAdd if name == "ADDDATE" else exp.DateSub
+            node.replace(op(this=value, expression=amount, unit=unit))
     return tree
 
 
@@ -596,6 +609,14 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.UnixToTime) and not node.args.get("format"):
         call = _fn("mysql_from_unixtime", node.this)
         return exp.Cast(this=call, to=exp.DataType.build("timestamp"))
+    if (isinstance(node, exp.DateDiff) and isinstance(node.expression, exp.TsOrDsToDate)
+            and node.expression.this == exp.Literal.string("0000-01-01")):
+        # TO_DAYS(x), which sqlglot reads as DATEDIFF(x, '0000-01-01') + 1: a date of year 0
+        # is none in PostgreSQL (or Python), so the days are counted from FROM_DAYS's origin
+        value = node.this.this if isinstance(node.this, exp.TsOrDsToDate) else node.this
+        return exp.Sub(this=_fn("mysql_to_days", value), expression=exp.Literal.number(1))
+    if isinstance(node, exp.WeekOfYear):
+        return _fn("mysql_week", node.this, exp.Literal.number(3))  # WEEK(d, 3), as MySQL defines it
     if isinstance(node, exp.DateDiff) and not node.args.get("unit"):
         return _fn("mysql_datediff", node.this, node.expression)
     if isinstance(node, exp.Hour | exp.Minute | exp.Second):
