@@ -4,9 +4,9 @@ A frame is ``length u32 | crc32 u32 | version u8 | type u8 | request id u32 | js
 u32 | json | blob``. The JSON part carries the small fields of a request or response; the
 blob carries records or a page image, so page data is never JSON-encoded. The checksum is
 the CRC32 of the head (version to json) continued from the CRC32 of the blob: a blob sent to
-several nodes (a commit's records go to six) is checksummed once, each node's head on top. Requests are
-pipelined on one connection and matched to responses by request id. Both ends drop a
-connection whose frame fails its checksum, is oversized or is of an unknown version.
+several nodes (a commit's records go to six) is checksummed once, each node's head on top.
+Requests are pipelined on one connection and matched to responses by request id. Both ends
+drop a connection whose frame fails its checksum, is oversized or is of an unknown version.
 
 A node listens on a Unix socket in its 0700 folder of AURORA_HOME (``Layout.node_socket``),
 and drops a connection from a peer of another user before reading from it: only the home's
