@@ -812,6 +812,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_float", _float_cast, 1, True)
     f("pg_float4", _float4_cast, 1, True)
     f("pg_text", _text_cast, 1)
+    f("pg_out", lambda v, oid: _text_out(v, oid, s.tz), 2)
     f("pg_timestamptz", lambda v: _timestamptz_cast(v, s.tz, None), 1, deterministic=True)
     f("pg_timestamptz", lambda v, p: _timestamptz_cast(v, s.tz, p), 2, deterministic=True)
     f("pg_timestamp", lambda v: _timestamp_cast(v, s.tz), 1)
@@ -2136,6 +2137,19 @@ def _float4_cast(v: object) -> object:
             raise SqlError("22003", f'"{v}" is out of range for type real')
         return single  # the value single precision holds, as float4 arithmetic sees it
     return "NaN" if x != x else x
+
+
+def _text_out(v: object, oid: int, tz: dt.tzinfo) -> object:
+    """A stored value of type ``oid`` as its type's output function prints it: what a cast to
+    text gives in PostgreSQL (``100::float8::text`` is '100', a timestamp has no zero
+    fraction, a timestamptz is in the session's zone with its offset, an array is '{1,2}'),
+    and what the wire sends for a column of that type."""
+    from aurora.engine.pgwire.types import text_function  # (the wire's output functions)
+
+    if v is None:
+        return None
+    decode = types.make_decoder(oid, -1, tz)
+    return text_function(oid)(decode(v) if decode is not None else v)
 
 
 def _text_cast(v: object) -> object:

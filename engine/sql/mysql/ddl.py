@@ -960,9 +960,10 @@ def _modify(
             # and store it as the new one (a DATETIME becomes the instant its wall time is in
             # the session's zone, a TIMESTAMP that zone's wall time), as MySQL converts them.
             # A TIMESTAMP made before time_zone applied held UTC's wall times (NOW() was UTC).
-            value = (f"CAST(CAST({c} AS text) || '+00:00' AS timestamptz)"
+            # (pg_text: the stored text as it is; a cast to text prints the new type's output)
+            value = (f"CAST(pg_text({c}) || '+00:00' AS timestamptz)"
                      if cur.mysql_type.startswith("timestamp") and old_type.pg == "timestamp"
-                     else f"CAST(CAST({c} AS text) AS {old_type.pg_base})")
+                     else f"CAST(pg_text({c}) AS {old_type.pg_base})")
             run(f"UPDATE {t} SET {c} = {value}")
     if old_type.check != col.mytype.check and col.mytype.check:
         name = col.mytype.check_prefix + new
