@@ -350,9 +350,10 @@ def test_a_cast_to_text_prints_what_the_types_output_function_prints(s: Session)
     (a float's 100.0 and inf, a timestamp's six zeros, a timestamptz in UTC, an array's JSON)."""
     row = s.execute("select 100::float8::text, 'inf'::float8::text, 1e20::float8::text, 1234567.0::real::text,"
                     " '2024-01-02 03:04:05'::timestamp::text, '2024-01-02 03:04:05.5'::timestamp::text,"
-                    " '{1,2}'::int[]::text, array['a b', null]::text, 1.50::numeric::text", ()).rows[0]
+                    " '{1,2}'::int[]::text, array['a b', null]::text, 1.50::numeric::text,"
+                    " '2024-01-02 BC'::date::text, '2024-01-02'::date::text", ()).rows[0]
     assert row == ("100", "Infinity", "1e+20", "1.234567e+06", "2024-01-02 03:04:05", "2024-01-02 03:04:05.5",
-                   "{1,2}", '{"a b",NULL}', "1.50")
+                   "{1,2}", '{"a b",NULL}', "1.50", "2024-01-02 BC", "2024-01-02")
     s.execute("create table t (f float8, ts timestamp, tz timestamptz, a int[])", ())
     s.execute("insert into t values (100, '2024-01-02 03:04:05', '2024-01-02 03:04:05+00', '{3,4}')", ())
     s.execute("set timezone = 'Asia/Kolkata'", ())

@@ -78,8 +78,9 @@ _CANDIDATES = (
 )
 _TEXT_OIDS = frozenset({types.TEXT, 1043, 1042})
 # Types whose stored value is not the text their output function prints (a float's 100.0
-# and inf, a timestamp's zero fraction and a timestamptz's UTC, an array's JSON)
-_OUTPUT_FUNCTION_OIDS = frozenset({700, 701, 1114, 1184})
+# and inf, a timestamp's zero fraction and a timestamptz's UTC, a BC date's stored proxy,
+# an array's JSON)
+_OUTPUT_FUNCTION_OIDS = frozenset({700, 701, 1082, 1114, 1184})
 
 
 def _printed_otherwise(oid: int) -> bool:
