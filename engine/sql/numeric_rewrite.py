@@ -78,14 +78,9 @@ _CANDIDATES = (
 )
 _TEXT_OIDS = frozenset({types.TEXT, 1043, 1042})
 # Types whose stored value is not the text their output function prints (a float's 100.0
-# and inf, a timestamp's zero fraction and a timestamptz's UTC, a BC date's stored proxy,
-# an array's JSON)
+# and inf, a timestamp's zero fraction and a timestamptz's UTC, a BC date's stored proxy;
+# arrays too, stored as JSON)
 _OUTPUT_FUNCTION_OIDS = frozenset({700, 701, 1082, 1114, 1184})
-
-
-def _printed_otherwise(oid: int) -> bool:
-    t = types.BY_OID.get(oid)
-    return oid in _OUTPUT_FUNCTION_OIDS or (t is not None and t.category == "A")
 _INTERVAL = 1186  # compared and ordered by interval.sort_key (this rule types the operands)
 _CAST_TARGETS = frozenset({types.NUMERIC, types.INT2, types.INT4, types.INT8, *_TEXT_OIDS})
 _UNKNOWN_SHAPE = (AttributeError, KeyError, TypeError, ValueError, IndexError)
@@ -335,7 +330,8 @@ class NumericRules:
                                  ts[0] is not None and ts[0][0] == 700)
             if oid in _TEXT_OIDS and _declared_scale(ts[0]):  # numeric(10,2) 1.5 is '1.50'
                 e.set("this", _scaled(e.this, ts[0]))
-            elif oid in _TEXT_OIDS and ts[0] is not None and _printed_otherwise(ts[0][0]):
+            elif oid in _TEXT_OIDS and ts[0] is not None and (
+                    ts[0][0] in _OUTPUT_FUNCTION_OIDS or _is_array(ts[0])):
                 # the type's output text ('100', not the stored 100.0; '{1,2}', not '[1,2]')
                 e.set("this", _fn("pg_out", e.this, exp.Literal.number(ts[0][0])))
             elif oid not in _TEXT_OIDS and _num(ts[0]):  # to an integer: half away from zero
