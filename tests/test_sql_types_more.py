@@ -346,8 +346,9 @@ def test_character_n_trailing_spaces_are_padding(s):
 
 
 def test_a_cast_to_text_prints_what_the_types_output_function_prints(s: Session) -> None:
-    """PostgreSQL's ``x::text`` is x's output text, as psql shows x: not the stored form
-    (a float's 100.0 and inf, a timestamp's six zeros, a timestamptz in UTC, an array's JSON)."""
+    """PostgreSQL's ``x::text`` (and ``||``, concat, format) is x's output text, as psql shows
+    x: not the stored form (a float's 100.0 and inf, a timestamp's six zeros, a timestamptz in
+    UTC, an array's JSON)."""
     row = s.execute("select 100::float8::text, 'inf'::float8::text, 1e20::float8::text, 1234567.0::real::text,"
                     " '2024-01-02 03:04:05'::timestamp::text, '2024-01-02 03:04:05.5'::timestamp::text,"
                     " '{1,2}'::int[]::text, array['a b', null]::text, 1.50::numeric::text,"
@@ -361,3 +362,8 @@ def test_a_cast_to_text_prints_what_the_types_output_function_prints(s: Session)
         ("100", "2024-01-02 03:04:05", "2024-01-02 08:34:05+05:30", "{3,4}", "100")]
     assert s.execute("select ts::text from t where ts::text = '2024-01-02 03:04:05'", ()).rows == [
         ("2024-01-02 03:04:05",)]
+    # || , concat(), concat_ws() and format() take the same text of each argument
+    assert s.execute("select 'f=' || f || ' ts=' || ts, concat(tz, '|', a), concat_ws(',', f, ts),"
+                     " format('%s %L', tz, f) from t", ()).rows == [
+        ("f=100 ts=2024-01-02 03:04:05", "2024-01-02 08:34:05+05:30|{3,4}", "100,2024-01-02 03:04:05",
+         "2024-01-02 08:34:05+05:30 '100'")]

@@ -75,6 +75,9 @@ _CANDIDATES = (
     exp.Ordered,
     exp.DPipe,
     exp.Log,
+    exp.Concat,
+    exp.ConcatWs,
+    exp.Format,
 )
 _TEXT_OIDS = frozenset({types.TEXT, 1043, 1042})
 # Types whose stored value is not the text their output function prints (a float's 100.0
@@ -100,6 +103,11 @@ def _leaves(e: exp.Expression) -> list[exp.Expression]:
 
 def _fn(name: str, *args: exp.Expression) -> exp.Anonymous:
     return exp.Anonymous(this=name, expressions=list(args))
+
+
+def _printed_otherwise(t: TypeRef | None) -> bool:
+    """A value of this type prints other text than its stored form (``pg_out`` prints it)."""
+    return t is not None and (t[0] in _OUTPUT_FUNCTION_OIDS or _is_array(t))
 
 
 def _is_array(t: TypeRef | None) -> bool:
@@ -225,6 +233,8 @@ class NumericRules:
             return tuple(self._type(x) for x in (e.this, *e.expressions))
         if isinstance(e, (exp.Min, exp.Max)) and e.expressions:
             return None  # SQLite's scalar max(a, b)
+        if isinstance(e, (exp.Concat, exp.ConcatWs, exp.Format)):
+            return tuple(self._type(x) for x in e.expressions)
         if isinstance(e, exp.Log):  # log(x) / log(b, x)
             return tuple(self._type(x) for x in (e.this, e.args.get("expression")) if x)
         if isinstance(e, (exp.Binary, exp.Nullif)):
@@ -330,16 +340,24 @@ class NumericRules:
                                  ts[0] is not None and ts[0][0] == 700)
             if oid in _TEXT_OIDS and _declared_scale(ts[0]):  # numeric(10,2) 1.5 is '1.50'
                 e.set("this", _scaled(e.this, ts[0]))
-            elif oid in _TEXT_OIDS and ts[0] is not None and (
-                    ts[0][0] in _OUTPUT_FUNCTION_OIDS or _is_array(ts[0])):
+            elif oid in _TEXT_OIDS and _printed_otherwise(ts[0]):
                 # the type's output text ('100', not the stored 100.0; '{1,2}', not '[1,2]')
                 e.set("this", _fn("pg_out", e.this, exp.Literal.number(ts[0][0])))
             elif oid not in _TEXT_OIDS and _num(ts[0]):  # to an integer: half away from zero
                 e.set("this", _fn("pg_num_int", e.this))
             return None
+        if kind in (exp.Concat, exp.ConcatWs, exp.Format):
+            # each argument as its type prints it, as the text PostgreSQL concatenates
+            for x, t in list(zip(e.expressions, ts, strict=False)):
+                if _printed_otherwise(t):
+                    x.replace(_fn("pg_out", x.copy(), exp.Literal.number(t[0])))  # type: ignore[index]
+            return None
         if kind is exp.DPipe:
             arrays = [_is_array(t) for t in ts]
             if not any(arrays):
+                for side, t in (("this", ts[0]), ("expression", ts[1])):
+                    if _printed_otherwise(t):  # text || x: x's output text
+                        e.set(side, _fn("pg_out", e.args[side], exp.Literal.number(t[0])))  # type: ignore[index]
                 return None
             # array || array, element || array, array || element (PostgreSQL's array_cat)
             return _fn("pg_array_cat", e.this, e.expression, *(exp.Literal.number(int(a))
