@@ -455,6 +455,18 @@ def test_date_number_and_string_functions_as_mysql_documents_them(m):
     assert rows(m, "SELECT TO_DAYS(MAX(d)) - TO_DAYS(MIN(d)) FROM ev") == [(60,)]
 
 
+def test_a_number_where_a_date_is_expected_is_read_as_mysql_reads_it(m):
+    """YYYYMMDD, YYMMDD and YYYYMMDDhhmmss, not a Unix time (which answered 1970 dates); a
+    number that is no date is NULL."""
+    assert rows(m, "SELECT DAYOFWEEK(20240102), DATEDIFF(20240310, 20240301), TO_DAYS(950501),"
+                   " DATE_FORMAT(20240102101112, '%Y-%m-%d %H:%i'), YEAR(20240102), MONTH(240102)") == [
+        (3, 9, 728779, "2024-01-02 10:11", 2024, 1)]
+    assert rows(m, "SELECT DATE(20240102101112), DATE_ADD(20240131, INTERVAL 1 MONTH), LAST_DAY(20240210),"
+                   " UNIX_TIMESTAMP(20240102)") == [
+        (dt.date(2024, 1, 2), dt.date(2024, 2, 29), dt.date(2024, 2, 29), 1704153600)]
+    assert rows(m, "SELECT YEAR(20241302), DAYOFWEEK(20241302)") == [(None, None)]
+
+
 def test_create_table_like_and_as_select(m):
     m.execute("CREATE TABLE src (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(10) NOT NULL,"
               " KEY idx_name (name))")

@@ -25,8 +25,13 @@ _FORMAT = {"%Y": "%Y", "%y": "%y", "%m": "%m", "%c": "%m", "%d": "%d", "%e": "%d
 def _date(v: object) -> dt.datetime | None:
     if v is None:
         return None
-    if isinstance(v, (int, float)):
-        return dt.datetime.fromtimestamp(v, dt.UTC).replace(tzinfo=None)
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        # MySQL reads a number as a date (20240102, 240102, 20240102101112), not as a Unix
+        # time; one that is no date is NULL (with a warning, in MySQL)
+        try:
+            v = number_datetime(v)
+        except SqlError:
+            return None
     text = str(v).strip().replace("T", " ")
     text = re.sub(r"[+-]\d\d:?\d\d$", "", text)
     for fmt in ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):

@@ -247,8 +247,15 @@ def parse(key: str) -> exp.Expression:
     tree = trees[0]
     if isinstance(tree, exp.Command):
         raise _syntax(key)
+    for node in list(tree.find_all(exp.TsOrDsToDate, exp.TsOrDsToTimestamp, exp.DateAdd, exp.DateSub,
+                                   exp.LastDay)):
+        if isinstance(node.this, exp.Literal) and not node.this.is_string:
+            node.set("this", _number_date(node.this))  # YEAR(20240102), DATE_ADD(20240102, ...)
     for node in list(tree.find_all(exp.Anonymous)):
         name = str(node.this).upper()
+        if name == "UNIX_TIMESTAMP" and len(node.expressions) == 1 and isinstance(
+                node.expressions[0], exp.Literal) and not node.expressions[0].is_string:
+            node.set("expressions", [_number_date(node.expressions[0])])
         if name in ("ADDDATE", "SUBDATE") and len(node.expressions) == 2:
             # ADDDATE(d, INTERVAL n unit) is DATE_ADD; ADDDATE(d, n) adds n days
             value, amount = node.expressions
@@ -257,6 +264,18 @@ def parse(key: str) -> exp.Expression:
             op = exp.DateAdd if name == "ADDDATE" else exp.DateSub
             node.replace(op(this=value, expression=amount, unit=unit))
     return tree
+
+
+def _number_date(number: exp.Literal) -> exp.Expression:
+    """A number where MySQL expects a date: the date and time it reads (YYYYMMDD, YYMMDD,
+    with hhmmss after), as a string literal; NULL when it is none (MySQL's NULL and warning)."""
+    from aurora.engine.sql.mysql.functions import number_datetime
+
+    try:
+        value = float(number.this) if re.search(r"[.eE]", number.this) else int(number.this)
+        return exp.Literal.string(str(number_datetime(value)))
+    except (SqlError, ValueError):
+        return exp.null()
 
 
 def translate(key: str, nparams: int, ctx: Context) -> Translation:
