@@ -341,6 +341,7 @@ class Backend:
         prefixes = _STRING_ROW_PREFIX
         try:
             for row in rows:
+                payload = None  # (None: the row is out already, ``n`` bytes after its header)
                 if one and len(row) == 1:
                     v = row[0]
                     if strings and type(v) is str:
@@ -356,14 +357,9 @@ class Backend:
                                 prefix = prefixes[k | seq << 8] = header(k + 3 | seq << 24) + _STRING_ROW_HEAD[k]
                             append(prefix)
                             append(data)
-                            seq = (seq + 1) & 0xFF
-                            size += k + 7
-                            if size >= FLUSH_THRESHOLD:
-                                self._seq = seq
-                                self.flush()
-                                size = 0
-                            continue
-                        payload = b"\x00\x00" + p.lenenc_int(k) + data
+                            n = k + 3
+                        else:
+                            payload = b"\x00\x00" + p.lenenc_int(k) + data
                     elif v is None:
                         payload = b"\x00\x04"  # the NULL bitmap's first bit is at offset 2
                     else:
@@ -373,13 +369,14 @@ class Backend:
                             payload = encode(row, encoders)  # raises the error that names v
                 else:
                     payload = encode(row, encoders)
-                n = len(payload)
-                if n >= p.MAX_CHUNK:
-                    self._seq, self._out_size = seq, size
-                    self.emit(payload)
-                    seq, size = self._seq, self._out_size
-                    continue
-                out.append(header(n | seq << 24) + payload)
+                if payload is not None:
+                    n = len(payload)
+                    if n >= p.MAX_CHUNK:
+                        self._seq, self._out_size = seq, size
+                        self.emit(payload)
+                        seq, size = self._seq, self._out_size
+                        continue
+                    append(header(n | seq << 24) + payload)
                 seq = (seq + 1) & 0xFF
                 size += n + 4
                 if size >= FLUSH_THRESHOLD:

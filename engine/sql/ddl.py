@@ -1853,33 +1853,11 @@ def _add_primary_key(s: Session, table: str, cols: list[str]) -> None:
     where = " OR ".join(f"{_q(c)} IS NULL" for c in cols)
     if s.conn.execute(f"SELECT 1 FROM {_q(table)} WHERE {where} LIMIT 1").fetchall():
         raise SqlError("23502", f'column "{cols[0]}" of relation "{table}" contains null values')
-    create_sql = s.conn.execute(
-        "SELECT sql FROM main.sqlite_schema WHERE type='table' AND name=?", (table,)
-    ).fetchall()[0][0]
-    index_sqls = [
-        r[0]
-        for r in s.conn.execute(
-            "SELECT sql FROM main.sqlite_schema WHERE type='index' AND tbl_name=? AND sql IS NOT NULL",
-            (table,),
-        ).fetchall()
-    ]
-    body_end = create_sql.rstrip().rfind(")")
-    tmp = f"_aurora_rebuild_{table}"
-    head = re.sub(
-        r'^\s*CREATE\s+TABLE\s+(?:"[^"]+"|\S+?)\s*\(',
-        f"CREATE TABLE {_q(tmp)} (",
-        create_sql,
-        count=1,
-        flags=re.I,
-    )
-    body_end = head.rstrip().rfind(")")
-    new_sql = (
-        head[:body_end] + f", PRIMARY KEY ({', '.join(_q(c) for c in cols)})" + head[body_end:]
-    )
-    s.conn.execute(new_sql)
+    text = tabledef.TableText(s.conn, table)
+    text.items.append(tabledef.ConstraintItem("primary", None, f"PRIMARY KEY ({', '.join(_q(c) for c in cols)})"))
     try:
-        s.conn.execute(f"INSERT INTO {_q(tmp)} SELECT * FROM {_q(table)}")
-    except Exception as e:
+        rebuild_table(s.conn, text, [r[1] for r in info])
+    except apsw.ConstraintError as e:
         if "UNIQUE" in str(e) or "PRIMARY" in str(e):
             raise SqlError(
                 "23505",
@@ -1887,14 +1865,6 @@ def _add_primary_key(s: Session, table: str, cols: list[str]) -> None:
                 detail=f"Key ({', '.join(cols)}) is duplicated.",
             ) from None
         raise
-    s.conn.execute(f"DROP TABLE {_q(table)}")
-    # Legacy renaming leaves views and triggers that name the table alone: they name the
-    # rebuilt table again once it has the old name.
-    s.conn.execute("PRAGMA legacy_alter_table=ON")
-    try:
-        s.conn.execute(f"ALTER TABLE {_q(tmp)} RENAME TO {_q(table)}")
-    finally:
-        s.conn.execute("PRAGMA legacy_alter_table=OFF")
     # the key's columns are NOT NULL from now on, as in PostgreSQL (none holds a NULL: checked)
     text = tabledef.TableText(s.conn, table)
     for c in cols:
@@ -1902,8 +1872,6 @@ def _add_primary_key(s: Session, table: str, cols: list[str]) -> None:
         if item.find("notnull") is None:
             item.clauses.insert(0, tabledef.Clause("notnull", None, "NOT NULL"))
     tabledef.write(s.conn, text)
-    for isql in index_sqls:
-        s.conn.execute(isql)
 
 
 _ALTER_SEQ = re.compile(
@@ -1969,38 +1937,20 @@ def _alter_sequence(s: Session, sql: str) -> StatementResult:
     return StatementResult("ALTER SEQUENCE")
 
 
-def move_column(conn: apsw.Connection, table: str, column: str, after: str | None) -> None:
-    """Put ``column`` of ``table`` first (``after`` None) or right after the column ``after``:
-    MySQL's ``FIRST`` / ``AFTER`` of ADD, MODIFY and CHANGE COLUMN. SQLite keeps a table's
-    columns in the order of its CREATE TABLE text and each row's values in that order, so
-    the table is rebuilt, in the caller's transaction: a new table with the columns in the
-    new order, the rows copied by name, the old table dropped and the new one renamed, then
-    its indexes, its triggers (foreign keys' among them) and its AUTOINCREMENT counter made
-    again, and the catalog's column positions renumbered. ``SELECT *`` and an INSERT without
-    a column list then see the order MySQL would."""
-    if conn.execute("SELECT 1 FROM temp.sqlite_schema WHERE type='table' AND lower(name)=lower(?)",
-                    (table,)).fetchall():
-        raise SqlError("0A000", "FIRST and AFTER are not supported for temporary tables", errno=1235)
-    text = tabledef.TableText(conn, table)
+def rebuild_table(conn: apsw.Connection, text: tabledef.TableText, columns: list[str]) -> None:
+    """Make ``text.table`` again from its edited CREATE TABLE text, in the caller's transaction,
+    for what SQLite cannot change in place (a primary key added, the order of the columns): a
+    new table of that text, the rows copied by the names ``columns`` (generated columns are
+    computed, not copied), the old table dropped and the new one renamed, then its indexes and
+    triggers made again from their text and its AUTOINCREMENT counter kept."""
     table = text.table
-    columns = text.columns()
-    moving = next((c for c in columns if c.name.lower() == column.lower()), None)
-    target = None if after is None else next((c for c in columns if c.name.lower() == after.lower()), None)
-    if moving is None or (after is not None and (target is None or target is moving)):
-        missing = column if moving is None else after
-        raise SqlError("42S22", f"Unknown column '{missing}' in '{table}'", errno=1054)
-    order = [c for c in columns if c is not moving]
-    order.insert(0 if target is None else order.index(target) + 1, moving)
-    if order == columns:
-        return
-    # (table_info leaves generated columns out: they are computed, not copied)
-    copied = ", ".join(_q(name) for (name,) in conn.execute("SELECT name FROM pragma_table_info(?)", (table,)))
+    stored = {n.lower() for (n,) in conn.execute("SELECT name FROM pragma_table_info(?)", (table,))}
+    copied = ", ".join(_q(c) for c in columns if c.lower() in stored)
     schema = conn.execute(
         "SELECT type, sql FROM main.sqlite_schema WHERE type IN ('index', 'trigger') AND tbl_name=?"
         " AND sql IS NOT NULL", (table,)).fetchall()
     counter = conn.execute("SELECT seq FROM main.sqlite_sequence WHERE name=?", (table,)).fetchall() \
         if "AUTOINCREMENT" in text.original.upper() else []
-    text.items = [*order, *text.constraints()]
     tmp = f"_aurora_rebuild_{table}"
     conn.execute(re.sub(r'^\s*CREATE\s+TABLE\s+(?:"(?:[^"]|"")*"|\S+?)\s*\(',
                         lambda _: f"CREATE TABLE {_q(tmp)} (", text.sql(), count=1, flags=re.I))
@@ -2021,6 +1971,33 @@ def move_column(conn: apsw.Connection, table: str, column: str, after: str | Non
         conn.execute("UPDATE main.sqlite_sequence SET seq=? WHERE name=?", (counter[0][0], table))
         if conn.changes() == 0:
             conn.execute("INSERT INTO main.sqlite_sequence(name, seq) VALUES (?, ?)", (table, counter[0][0]))
+
+
+def move_column(conn: apsw.Connection, table: str, column: str, after: str | None) -> None:
+    """Put ``column`` of ``table`` first (``after`` None) or right after the column ``after``:
+    MySQL's ``FIRST`` / ``AFTER`` of ADD, MODIFY and CHANGE COLUMN. SQLite keeps a table's
+    columns in the order of its CREATE TABLE text and each row's values in that order, so
+    the table is rebuilt with the columns in the new order (:func:`rebuild_table`; its
+    triggers, foreign keys' among them, are made again) and the catalog's column positions
+    renumbered. ``SELECT *`` and an INSERT without
+    a column list then see the order MySQL would."""
+    if conn.execute("SELECT 1 FROM temp.sqlite_schema WHERE type='table' AND lower(name)=lower(?)",
+                    (table,)).fetchall():
+        raise SqlError("0A000", "FIRST and AFTER are not supported for temporary tables", errno=1235)
+    text = tabledef.TableText(conn, table)
+    table = text.table
+    columns = text.columns()
+    moving = next((c for c in columns if c.name.lower() == column.lower()), None)
+    target = None if after is None else next((c for c in columns if c.name.lower() == after.lower()), None)
+    if moving is None or (after is not None and (target is None or target is moving)):
+        missing = column if moving is None else after
+        raise SqlError("42S22", f"Unknown column '{missing}' in '{table}'", errno=1054)
+    order = [c for c in columns if c is not moving]
+    order.insert(0 if target is None else order.index(target) + 1, moving)
+    if order == columns:
+        return
+    text.items = [*order, *text.constraints()]
+    rebuild_table(conn, text, [c.name for c in columns])
     for position, item in enumerate(order, 1):
         conn.execute("UPDATE main._aurora_columns SET position=? WHERE lower(table_name)=lower(?) "
                      "AND lower(column_name)=lower(?)", (position, table, item.name))

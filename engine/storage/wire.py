@@ -100,7 +100,7 @@ def frame_head(kind: int, request_id: int, header: dict[str, Any] | bytes, blob:
     """Everything of a frame before its blob: the blob (megabytes of records) is written
     after it as it is, never copied into one buffer with the head. ``header`` is a dict, or
     bytes from :func:`encode_header`."""
-    js = header if isinstance(header, bytes) else _encode_json(header).encode()
+    js = header if isinstance(header, bytes) else encode_header(header)
     head = _HEAD.pack(PROTOCOL_VERSION, kind, request_id, len(js)) + js
     crc = zlib.crc32(head, blob.crc if isinstance(blob, BlobParts) else zlib.crc32(blob))
     return _PREFIX.pack(len(head) + len(blob) + 4, crc) + head
