@@ -467,6 +467,27 @@ def test_a_number_where_a_date_is_expected_is_read_as_mysql_reads_it(m):
     assert rows(m, "SELECT YEAR(20241302), DAYOFWEEK(20241302)") == [(None, None)]
 
 
+def test_a_numeric_column_where_a_date_is_expected_holds_dates_as_mysql_reads_them(m):
+    """A column of numbers given to a date function: its values are dates (20240102, and
+    20240102101112 in a BIGINT), not days or seconds since 1970; one that is no date is
+    NULL. Strings of digits and dates with other punctuation read as dates too."""
+    m.execute("CREATE TABLE n (v INT, b BIGINT, dc DECIMAL(14,0), s VARCHAR(20), bad INT)")
+    m.execute("INSERT INTO n VALUES (20240102, 20240102101112, 240102, '20240102', 12345)")
+    assert rows(m, "SELECT YEAR(v), MONTH(v), DAY(v), DAYOFWEEK(v), DATE(v), TO_DAYS(v),"
+                   " LAST_DAY(v), EXTRACT(YEAR FROM v), UNIX_TIMESTAMP(v) FROM n") == [
+        (2024, 1, 2, 3, dt.date(2024, 1, 2), 739252, dt.date(2024, 1, 31), 2024, 1704153600)]
+    assert rows(m, "SELECT DATE_ADD(v, INTERVAL 1 DAY), v + INTERVAL 1 MONTH, ADDDATE(v, 30),"
+                   " TIMESTAMPDIFF(DAY, v, 20240201), DATE_FORMAT(b, '%Y-%m-%d %H:%i'),"
+                   " DATE(b), DATE(dc) FROM n") == [
+        (dt.date(2024, 1, 3), dt.date(2024, 2, 2), dt.date(2024, 2, 1), 30, "2024-01-02 10:11",
+         dt.date(2024, 1, 2), dt.date(2024, 1, 2))]
+    assert rows(m, "SELECT v FROM n WHERE YEAR(v) = 2024 AND MONTH(v) = 1") == [(20240102,)]
+    assert rows(m, "SELECT YEAR(bad), DATE(bad), DATE_ADD(bad, INTERVAL 1 DAY), v + 1 FROM n") == [
+        (None, None, None, 20240103)]
+    assert rows(m, "SELECT TO_DAYS(s), DAYOFWEEK(s), TO_DAYS('2024/01/02'),"
+                   " DAYOFWEEK('2024.01.02') FROM n") == [(739252, 3, 739252, 3)]
+
+
 def test_create_table_like_and_as_select(m):
     m.execute("CREATE TABLE src (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(10) NOT NULL,"
               " KEY idx_name (name))")

@@ -22,6 +22,11 @@ _FORMAT = {"%Y": "%Y", "%y": "%y", "%m": "%m", "%c": "%m", "%d": "%d", "%e": "%d
            "%T": "%H:%M:%S", "%r": "%I:%M:%S %p", "%%": "%%"}
 
 
+_DIGITS_DATE = re.compile(r"(?:\d{6}|\d{8}|\d{12}|\d{14})(?:\.\d+)?")
+_DELIMITED_DATE = re.compile(
+    r"(\d{4})[^\w\s](\d{1,2})[^\w\s](\d{1,2})(?:\s+(\d{1,2})[^\w\s](\d{1,2})[^\w\s](\d{1,2})(\.\d+)?)?")
+
+
 def _date(v: object) -> dt.datetime | None:
     if v is None:
         return None
@@ -34,6 +39,15 @@ def _date(v: object) -> dt.datetime | None:
             return None
     text = str(v).strip().replace("T", " ")
     text = re.sub(r"[+-]\d\d:?\d\d$", "", text)
+    if _DIGITS_DATE.fullmatch(text):
+        # '20240102', '240102', '20240102101112': a string of digits is read as the number
+        return _date(float(text) if "." in text else int(text))
+    parts = _DELIMITED_DATE.fullmatch(text)
+    if parts:
+        # any punctuation between the parts ('2024/01/02', '2024.01.02 10.11.12'), as MySQL
+        # allows: as the dashes and colons of ISO's form
+        y, mo, d, h, mi, sec, frac = parts.groups()
+        text = f"{y}-{mo}-{d}" + (f" {h}:{mi}:{sec}{frac or ''}" if h is not None else "")
     for fmt in ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
         try:
             return dt.datetime.strptime(text, fmt)
@@ -904,8 +918,28 @@ def number_datetime(v: object, column: object = None) -> object:
     return dt.datetime.combine(day, clock).isoformat(" ")
 
 
+def number_date(v: object) -> str | None:
+    """A number (or a decimal's text) where MySQL expects a date, as the date and time it
+    reads (see :func:`number_datetime`); NULL when it is none (MySQL's NULL and warning)."""
+    if v is None or isinstance(v, bool):
+        return None
+    if isinstance(v, (str, bytes)):
+        try:
+            text = v.decode() if isinstance(v, bytes) else v
+            v = float(text) if re.search(r"[.eE]", text) else int(text)
+        except ValueError:
+            return None
+    if not isinstance(v, (int, float)):
+        return None
+    try:
+        return str(number_datetime(v))
+    except SqlError:
+        return None
+
+
 FUNCTIONS = {
     "mysql_number_datetime": (number_datetime, 2),
+    "mysql_number_date": (number_date, 1),
     "mysql_enum_member": (enum_member, -1),
     "mysql_divisor": (divisor, 1),
     "mysql_substr": (substr, -1),

@@ -247,15 +247,8 @@ def parse(key: str) -> exp.Expression:
     tree = trees[0]
     if isinstance(tree, exp.Command):
         raise _syntax(key)
-    for node in list(tree.find_all(exp.TsOrDsToDate, exp.TsOrDsToTimestamp, exp.DateAdd, exp.DateSub,
-                                   exp.LastDay)):
-        if isinstance(node.this, exp.Literal) and not node.this.is_string:
-            node.set("this", _number_date(node.this))  # YEAR(20240102), DATE_ADD(20240102, ...)
     for node in list(tree.find_all(exp.Anonymous)):
         name = str(node.this).upper()
-        if name == "UNIX_TIMESTAMP" and len(node.expressions) == 1 and isinstance(
-                node.expressions[0], exp.Literal) and not node.expressions[0].is_string:
-            node.set("expressions", [_number_date(node.expressions[0])])
         if name in ("ADDDATE", "SUBDATE") and len(node.expressions) == 2:
             # ADDDATE(d, INTERVAL n unit) is DATE_ADD; ADDDATE(d, n) adds n days
             value, amount = node.expressions
@@ -263,6 +256,9 @@ def parse(key: str) -> exp.Expression:
             amount = amount.this if isinstance(amount, exp.Interval) else amount
             op = exp.DateAdd if name == "ADDDATE" else exp.DateSub
             node.replace(op(this=value, expression=amount, unit=unit))
+    for e in _date_operands(tree):
+        if isinstance(e, exp.Literal) and not e.is_string:
+            e.replace(_number_date(e))  # YEAR(20240102), DATE_ADD(20240102, ...)
     return tree
 
 
@@ -322,6 +318,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _compound_intervals(tree)
     _decimal_scales(tree, ctx)
     _temporal_operands(tree, ctx)
+    _numeric_dates(tree, ctx)
     _date_arithmetic(tree, ctx)
     tree = rewrite(tree)
     if isinstance(tree, (exp.Insert, exp.Update)):
@@ -502,6 +499,53 @@ def _compound_intervals(tree: exp.Expression) -> None:
         else:
             op = exp.Add if isinstance(node, exp.DateAdd) else exp.Sub
             node.replace(op(this=node.this, expression=interval))
+
+
+# A numeric column where MySQL expects a date is read as YYYYMMDD[hhmmss]: as a DATE when its
+# type holds no more digits than a date (INT: at most ten), else as a DATETIME
+_NUMBER_AS_DATE = {21: "date", 23: "date", 20: "timestamp", 700: "timestamp", 701: "timestamp",
+                   1700: "timestamp"}
+
+
+def _date_operands(tree: exp.Expression) -> list[exp.Expression]:
+    """The operands the statement gives where MySQL expects a date: of YEAR, MONTH,
+    DAYOFWEEK, DATE, DATE_ADD, EXTRACT, LAST_DAY, TIMESTAMPDIFF, UNIX_TIMESTAMP, TO_DAYS,
+    ``+ INTERVAL`` and the like (sqlglot reads most as the function of a TsOrDsToDate)."""
+    operands: list[exp.Expression] = []
+    for node in tree.find_all(exp.TsOrDsToDate, exp.TsOrDsToTimestamp, exp.DateAdd, exp.DateSub,
+                              exp.LastDay, exp.Quarter, exp.Dayname, exp.TimestampDiff,
+                              exp.Extract, exp.Add, exp.Sub, exp.Anonymous):
+        if isinstance(node, exp.Extract):
+            operands.append(node.expression)
+        elif isinstance(node, exp.TimestampDiff):
+            operands += [node.this, node.expression]
+        elif isinstance(node, exp.Add | exp.Sub):
+            got = _date_operand(node)
+            if got is not None:
+                operands.append(got[0])
+        elif isinstance(node, exp.Anonymous):
+            if str(node.this).upper() in ("UNIX_TIMESTAMP", "WEEKDAY") and len(node.expressions) == 1:
+                operands.append(node.expressions[0])
+        else:
+            operands.append(node.this)
+    return operands
+
+
+def _numeric_dates(tree: exp.Expression, ctx: Context) -> None:
+    """A numeric column where MySQL expects a date (:func:`_date_operands`) holds dates as
+    MySQL reads numbers, 20240102 or 20240102101112; PostgreSQL's casts would read it as
+    days or seconds since 1970. The column becomes the date it holds (NULL when it holds
+    none), typed by what its type can hold. (Numeric literals are read so in :func:`parse`;
+    the functions computed in Python read numbers so themselves.)"""
+    columns = [e for e in _date_operands(tree) if isinstance(e, exp.Column)]
+    if not columns:
+        return
+    column = _column_types(tree, ctx)
+    for c in columns:
+        got = column(c)
+        kind = _NUMBER_AS_DATE.get(got[0]) if got is not None else None
+        if kind is not None:
+            c.replace(exp.Cast(this=_fn("mysql_number_date", c.copy()), to=exp.DataType.build(kind)))
 
 
 def _date_arithmetic(tree: exp.Expression, ctx: Context) -> None:
