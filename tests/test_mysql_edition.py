@@ -402,18 +402,44 @@ def test_transactions_hold_writers_back_only_from_their_first_write_or_locking_r
         wc.execute("SET innodb_lock_wait_timeout = 20")
         wc.execute("SELECT CONNECTION_ID()")
         (connection_id,) = wc.fetchone()
-        started = time.monotonic()
-        waiting = pool.submit(wc.execute, "UPDATE counters SET v = 9 WHERE id = 1")
-        with pytest.raises(concurrent.futures.TimeoutError):
-            waiting.result(0.3)
-        killer.cursor().execute(f"KILL QUERY {connection_id}")
-        with pytest.raises(pymysql.err.MySQLError) as killed:
-            waiting.result(10)
-        assert killed.value.args[0] == 1317 and time.monotonic() - started < 10
+
+        def killed_while_waiting(sql: str) -> None:
+            started = time.monotonic()
+            waiting = pool.submit(wc.execute, sql)
+            with pytest.raises(concurrent.futures.TimeoutError):
+                waiting.result(0.3)
+            killer.cursor().execute(f"KILL QUERY {connection_id}")
+            with pytest.raises(pymysql.err.MySQLError) as killed:
+                waiting.result(10)
+            assert killed.value.args[0] == 1317 and time.monotonic() - started < 10
+
+        killed_while_waiting("UPDATE counters SET v = 9 WHERE id = 1")
         holder.commit()
         assert wc.execute("UPDATE counters SET v = v + 1 WHERE id = 1") == 1
         wc.execute("SELECT v FROM counters WHERE id = 1")
         assert wc.fetchall() == ((8,),)
+
+        killed_while_waiting("SELECT SLEEP(20)")  # SLEEP stops at KILL QUERY too
+
+        # GET_LOCK: the instance's user-level locks, waited for across connections, and
+        # released by RELEASE_LOCK or by the holder's disconnect
+        hc.execute("SELECT GET_LOCK('migrate', 0), CONNECTION_ID()")
+        got, holder_id = hc.fetchone()
+        assert got == 1
+        wc.execute("SELECT GET_LOCK('migrate', 0.2), IS_USED_LOCK('migrate')")
+        assert wc.fetchone() == (0, holder_id)
+        waiting = pool.submit(lambda: wc.execute("SELECT GET_LOCK('migrate', 20)") and wc.fetchone())
+        with pytest.raises(concurrent.futures.TimeoutError):
+            waiting.result(0.3)
+        hc.execute("SELECT RELEASE_LOCK('migrate')")
+        assert hc.fetchone() == (1,)
+        assert waiting.result(10) == (1,)
+        hc.execute("SELECT GET_LOCK('migrate', 0)")
+        assert hc.fetchone() == (0,)
+    with connect(uri) as later:
+        cur = later.cursor()
+        cur.execute("SELECT GET_LOCK('migrate', 10)")  # its holder (waiter) has gone
+        assert cur.fetchone() == (1,)
 
 
 def test_bank_transfers_keep_the_total_with_a_storage_node_lost(aurora):

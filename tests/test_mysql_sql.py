@@ -467,6 +467,68 @@ def test_a_number_where_a_date_is_expected_is_read_as_mysql_reads_it(m):
     assert rows(m, "SELECT YEAR(20241302), DAYOFWEEK(20241302)") == [(None, None)]
 
 
+def test_sleep_rand_last_insert_id_uuids_and_charset_as_mysql_documents_them(m):
+    started = time.monotonic()
+    assert rows(m, "SELECT SLEEP(0.2)") == [(0,)]
+    assert time.monotonic() - started >= 0.2
+    assert errno(m, "SELECT SLEEP(-1)") == 1210
+    # RAND(N): MySQL's generator, one sequence per call in the statement, again each time
+    m.execute("CREATE TABLE r (i INT)")
+    m.execute("INSERT INTO r VALUES (1), (2), (3)")
+    mysql_manual = [0.90576975597606, 0.37307905813035, 0.14808605345719]
+    for _ in range(2):
+        got = rows(m, "SELECT i, RAND(3), RAND(3) FROM r ORDER BY i")
+        assert [round(a, 14) for _, a, _ in got] == mysql_manual
+        assert all(a == b for _, a, b in got)
+    # LAST_INSERT_ID(expr): a counter table's next value, for the next LAST_INSERT_ID()
+    m.execute("CREATE TABLE seq (id INT NOT NULL)")
+    m.execute("INSERT INTO seq VALUES (41)")
+    assert m.execute("UPDATE seq SET id = LAST_INSERT_ID(id + 1)").insert_id == 42
+    assert rows(m, "SELECT LAST_INSERT_ID(), id FROM seq") == [(42, 42)]
+    uuid = "6ccd780c-baba-1026-9564-5b8c656024db"
+    assert rows(m, f"SELECT HEX(UUID_TO_BIN('{uuid}')), HEX(UUID_TO_BIN('{uuid}', 1)),"
+                   f" BIN_TO_UUID(UUID_TO_BIN('{uuid}', 1), 1), IS_UUID('{{{uuid}}}'),"
+                   " IS_UUID('6ccd780cbaba102695645b8c656024db'), IS_UUID('6ccd780c-baba'),"
+                   " UUID_SHORT() < UUID_SHORT()") == [
+        ("6CCD780CBABA102695645B8C656024DB", "1026BABA6CCD780C95645B8C656024DB", uuid, 1, 1, 0, 1)]
+    assert errno(m, "SELECT UUID_TO_BIN('nope')") == 1411
+    assert rows(m, "SELECT CHARSET('a'), COLLATION('a'), CHARSET(1)") == [
+        ("utf8mb4", "utf8mb4_0900_ai_ci", "binary")]
+
+
+def test_get_lock_is_the_instances_and_ends_with_its_session(instance):
+    """GET_LOCK's locks: one holder at a time, taken again by it as often as released,
+    waited for up to the timeout, released at the holder's end (or COM_RESET_CONNECTION)."""
+    a, b = instance.session(), instance.session()
+    try:
+        assert rows(a, "SELECT GET_LOCK('Migrate', 0), GET_LOCK('migrate', 0), IS_FREE_LOCK('migrate'),"
+                       " IS_USED_LOCK('MIGRATE')") == [(1, 1, 0, 42)]
+        started = time.monotonic()
+        assert rows(b, "SELECT GET_LOCK('migrate', 0.3), RELEASE_LOCK('migrate')") == [(0, 0)]
+        assert time.monotonic() - started >= 0.3
+        assert rows(a, "SELECT RELEASE_LOCK('migrate'), IS_FREE_LOCK('migrate')") == [(1, 0)]
+        waiting = threading.Thread(target=lambda: got.append(rows(b, "SELECT GET_LOCK('migrate', 10)")))
+        got: list[object] = []
+        waiting.start()
+        time.sleep(0.2)
+        assert got == []
+        assert rows(a, "SELECT RELEASE_LOCK('migrate')") == [(1,)]
+        waiting.join(5)
+        assert got == [[(1,)]]
+        assert rows(a, "SELECT RELEASE_LOCK('migrate')") == [(0,)]  # b's now
+        assert rows(b, "SELECT GET_LOCK('other', 0), RELEASE_ALL_LOCKS(), IS_FREE_LOCK('migrate'),"
+                       " RELEASE_LOCK('nobody')") == [(1, 2, 1, None)]
+        assert errno(a, "SELECT GET_LOCK('" + "x" * 65 + "', 0)") == 3057
+        assert rows(b, "SELECT GET_LOCK('job', 0)") == [(1,)]
+        b.reset()
+        assert rows(a, "SELECT GET_LOCK('job', 0)") == [(1,)]
+        a.close()
+        assert rows(b, "SELECT GET_LOCK('job', 0)") == [(1,)]
+    finally:
+        a.close()
+        b.close()
+
+
 def test_a_numeric_column_where_a_date_is_expected_holds_dates_as_mysql_reads_them(m):
     """A column of numbers given to a date function: its values are dates (20240102, and
     20240102101112 in a BIGINT), not days or seconds since 1970; one that is no date is

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import re
+import time
 from collections.abc import Callable
 
 import apsw
@@ -937,8 +939,84 @@ def number_date(v: object) -> str | None:
         return None
 
 
+def seeded_rand(seed: int) -> Callable[[], float]:
+    """The sequence of MySQL's RAND(seed): its generator (``my_rnd``, seeded as
+    ``Item_func_rand`` seeds it), so that a seeded shuffle orders rows as MySQL does."""
+    max_value = 0x3FFFFFFF
+    state = [((seed * 0x10001 + 55555555) & 0xFFFFFFFF) % max_value,
+             ((seed * 0x10000001) & 0xFFFFFFFF) % max_value]
+
+    def rand() -> float:
+        s1 = (state[0] * 3 + state[1]) % max_value
+        state[0], state[1] = s1, (s1 + state[1] + 33) % max_value
+        return s1 / max_value
+
+    return rand
+
+
+# UUID_SHORT(): (server_id & 255) << 56, the server's start time in seconds << 24, and a
+# counter: unique in the instance while it runs, increasing
+_uuid_short = itertools.count((1 << 56) + (int(time.time()) << 24))
+
+
+def uuid_short() -> int:
+    return next(_uuid_short)
+
+
+_UUID = re.compile(r"\{?([0-9a-fA-F]{8})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{4})-?"
+                   r"([0-9a-fA-F]{12})\}?")
+
+
+def _uuid_parts(v: object) -> list[str] | None:
+    text = v.decode("latin-1") if isinstance(v, bytes) else str(v)
+    m = _UUID.fullmatch(text)
+    if m is None or (text.startswith("{") != text.endswith("}")):
+        return None
+    dashes = text.strip("{}").count("-")
+    return list(m.groups()) if dashes in (0, 4) else None
+
+
+def is_uuid(v: object) -> int:
+    return int(_uuid_parts(v) is not None)
+
+
+def uuid_to_bin(v: object, swap: object = 0) -> bytes:
+    """UUID_TO_BIN(uuid[, swap]): 16 bytes; with swap the time's high part first (an
+    index then grows in order with version-1 UUIDs)."""
+    parts = _uuid_parts(v)
+    if parts is None:
+        raise SqlError("HY000", f"Incorrect string value: '{v}' for function uuid_to_bin", errno=1411)
+    raw = bytes.fromhex("".join(parts))
+    return raw[6:8] + raw[4:6] + raw[0:4] + raw[8:] if swap else raw
+
+
+def bin_to_uuid(v: object, swap: object = 0) -> str:
+    raw = bytes(v) if isinstance(v, (bytes, bytearray, memoryview)) else None
+    if raw is None or len(raw) != 16:
+        shown = raw.hex() if raw is not None else v
+        raise SqlError("HY000", f"Incorrect string value: '{shown}' for function bin_to_uuid", errno=1411)
+    if swap:
+        raw = raw[4:8] + raw[2:4] + raw[0:2] + raw[8:]
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def charset(v: object) -> str:
+    """CHARSET(x): a string's character set, 'binary' for anything else (as for a number)."""
+    return "utf8mb4" if isinstance(v, str) else "binary"
+
+
+def collation(v: object) -> str:
+    return "utf8mb4_0900_ai_ci" if isinstance(v, str) else "binary"
+
+
 FUNCTIONS = {
     "mysql_number_datetime": (number_datetime, 2),
+    "mysql_is_uuid": (_nulls(is_uuid), 1),
+    "mysql_uuid_to_bin": (_nulls(uuid_to_bin), -1),
+    "mysql_bin_to_uuid": (_nulls(bin_to_uuid), -1),
+    "mysql_charset": (charset, 1),
+    "mysql_collation": (collation, 1),
     "mysql_number_date": (number_date, 1),
     "mysql_enum_member": (enum_member, -1),
     "mysql_divisor": (divisor, 1),

@@ -14,6 +14,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import re
+import time
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -26,7 +27,16 @@ from aurora.engine.sql import Session
 from aurora.engine.sql import types as pgtypes
 from aurora.engine.sql.catalog import rel_oid
 from aurora.engine.sql.errors import to_sql_error
-from aurora.engine.sql.mysql import catalog, functions, infoschema, lexer, show, timezone, variables
+from aurora.engine.sql.mysql import (
+    catalog,
+    functions,
+    infoschema,
+    lexer,
+    locks,
+    show,
+    timezone,
+    variables,
+)
 from aurora.engine.sql.mysql.errors import Where, err, syntax, to_mysql
 from aurora.engine.sql.mysql.lexer import SENTINEL
 from aurora.engine.sql.mysql.translate import (
@@ -120,8 +130,11 @@ class MySqlSession:
         self._schema_version = -1  # the session catalog's version the cache was made with
         self._autocommit = True
         self.last_insert_id = 0
+        self._given_insert_id: int | None = None  # LAST_INSERT_ID(expr) in this statement
         self.row_count = -1
         self.found_rows = 0
+        self._lock_owner = locks.new_owner()  # as a holder of GET_LOCK's locks
+        self._rands: dict[tuple[int, int], Callable[[], float]] = {}  # RAND(seed)'s, this statement's
         self.warnings: list[tuple[str, int, str]] = []
         self._auto: dict[tuple[str, str], tuple[int, str | None]] = {}
         # id(session) -> (catalog version, {(table OID, column number): declared MySQL type})
@@ -207,6 +220,8 @@ class MySqlSession:
             raise self._error(e, sql) from None
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> StatementResult:
+        if self._rands:
+            self._rands.clear()  # RAND(seed) starts its sequence again in each statement
         entry = self._exact.get(sql)
         if (
             entry is not None
@@ -336,6 +351,7 @@ class MySqlSession:
         self.user_vars.clear()
         self.warnings = []
         self.last_insert_id = 0
+        locks.INSTANCE.release_all(self._lock_owner)  # (COM_RESET_CONNECTION releases them)
         self._autocommit = True
         self.vars = variables.session_defaults(
             server_version=self.server_version, instance_id=self.instance_id,
@@ -363,6 +379,7 @@ class MySqlSession:
             self.pg.cancel()
 
     def close(self) -> None:
+        locks.INSTANCE.release_all(self._lock_owner)
         for s in self.sessions.values():
             try:
                 s.close()
@@ -420,6 +437,18 @@ class MySqlSession:
         conn.create_scalar_function("mysql_current_user", lambda: f"{self.user}@%", 0)
         conn.create_scalar_function("mysql_connection_id", lambda: self.connection_id, 0)
         conn.create_scalar_function("mysql_last_insert_id", lambda: self.last_insert_id, 0)
+        conn.create_scalar_function("mysql_last_insert_id", self._give_insert_id, 1)
+        conn.create_scalar_function("mysql_sleep", self._sleep, 1)
+        conn.create_scalar_function("mysql_rand", self._rand, 2)
+        conn.create_scalar_function("mysql_uuid_short", functions.uuid_short, 0)
+        held = locks.INSTANCE
+        conn.create_scalar_function(
+            "mysql_get_lock",
+            lambda name, wait: held.get(self._lock_owner, self.connection_id, name, wait, self.pg.check_cancel), 2)
+        conn.create_scalar_function("mysql_release_lock", lambda name: held.release(self._lock_owner, name), 1)
+        conn.create_scalar_function("mysql_release_all_locks", lambda: held.release_all(self._lock_owner), 0)
+        conn.create_scalar_function("mysql_is_free_lock", held.is_free, 1)
+        conn.create_scalar_function("mysql_is_used_lock", held.holder, 1)
         conn.create_scalar_function("mysql_row_count", lambda: self.row_count, 0)
         conn.create_scalar_function("mysql_found_rows", lambda: self.found_rows, 0)
 
@@ -434,6 +463,44 @@ class MySqlSession:
         functions.register(conn)
         for name, (fn, n) in timezone.functions(lambda: self.zone).items():
             conn.create_scalar_function(name, fn, n)
+
+    def _give_insert_id(self, value: object) -> object:
+        """LAST_INSERT_ID(expr): ``expr``, which the next LAST_INSERT_ID() returns (and the
+        OK packet of the statement carries): MySQL's way to number from a table of counters."""
+        if value is not None:
+            try:
+                self.last_insert_id = self._given_insert_id = int(value)  # type: ignore[call-overload]
+            except (TypeError, ValueError):
+                self.last_insert_id = self._given_insert_id = 0
+        return value
+
+    def _sleep(self, seconds: object) -> int:
+        """SLEEP(n): 0 after n seconds. A KILL QUERY or the statement's timeout stops it
+        within 50 ms (1317, as when SLEEP is part of a larger query in MySQL)."""
+        try:
+            wait = float(seconds)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            wait = -1.0
+        if wait < 0:
+            raise err(1210, "HY000", "Incorrect arguments to sleep.")
+        deadline = time.monotonic() + wait
+        while (left := deadline - time.monotonic()) > 0:
+            self.pg.check_cancel()
+            time.sleep(min(left, 0.05))
+        self.pg.check_cancel()
+        return 0
+
+    def _rand(self, seed: object, site: int) -> float:
+        """RAND(N): the next value of MySQL's generator seeded with N, one sequence per
+        place in the statement that calls it (the same values MySQL gives, row after row)."""
+        try:
+            n = int(seed) if seed is not None else 0  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            n = 0
+        sequence = self._rands.get((site, n))
+        if sequence is None:
+            sequence = self._rands[(site, n)] = functions.seeded_rand(n)
+        return sequence()
 
     def _variable_literal(self, m: re.Match[str]) -> str:
         """A variable read as a literal of its current value: the PostgreSQL session then
@@ -677,6 +744,7 @@ class MySqlSession:
         if counting:
             self._count_changes(entry.table or "")
             self._changed = 0
+        self._given_insert_id = None
         r = pg.execute(text, params)
         n = int(r.tag.rsplit(" ", 1)[-1]) if r.tag[-1:].isdigit() else 0
         affected = n
@@ -708,6 +776,8 @@ class MySqlSession:
             elif last > before:
                 insert_id = last
                 self.last_insert_id = last
+        if self._given_insert_id is not None:
+            insert_id = self._given_insert_id  # UPDATE t SET id = LAST_INSERT_ID(id + 1)
         self.row_count = affected
         return StatementResult(r.tag, None, [], affected_rows=affected, insert_id=insert_id,
                                warnings=len(self.warnings), info=info)

@@ -22,6 +22,7 @@ session needs to count rows (INSERT's mode and target). The rules:
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -118,6 +119,13 @@ _FUNCS = {
     "LAST_INSERT_ID": "mysql_last_insert_id",
     "ROW_COUNT": "mysql_row_count",
     "FOUND_ROWS": "mysql_found_rows",
+    "SLEEP": "mysql_sleep",
+    "GET_LOCK": "mysql_get_lock",
+    "RELEASE_LOCK": "mysql_release_lock",
+    "RELEASE_ALL_LOCKS": "mysql_release_all_locks",
+    "IS_FREE_LOCK": "mysql_is_free_lock",
+    "IS_USED_LOCK": "mysql_is_used_lock",
+    "UUID_SHORT": "mysql_uuid_short",
 }
 _VAR_FUNCS = {"VERSION": "version", "AURORA_VERSION": "aurora_version"}
 _NOW = {"NOW", "LOCALTIME", "LOCALTIMESTAMP", "CURRENT_TIMESTAMP"}
@@ -133,7 +141,8 @@ _SIMPLE: dict[type, str] = {
 _PY_FUNCS = {"ORD", "FIELD", "FIND_IN_SET", "STRCMP", "SEC_TO_TIME", "TIME_TO_SEC", "YEARWEEK",
              "CRC32", "FROM_DAYS", "MAKEDATE", "CONV", "JSON_CONTAINS", "ADDTIME", "SUBTIME",
              "TIMEDIFF", "TO_SECONDS", "PERIOD_ADD", "PERIOD_DIFF", "INET_ATON", "INET_NTOA",
-             "MAKE_SET", "EXPORT_SET", "TIME_FORMAT"}
+             "MAKE_SET", "EXPORT_SET", "TIME_FORMAT", "IS_UUID", "UUID_TO_BIN", "BIN_TO_UUID",
+             "CHARSET"}
 _PY_NODES: dict[type, tuple[str, tuple[str, ...]]] = {
     exp.Elt: ("mysql_elt", ("this",)),
     exp.SubstringIndex: ("mysql_substring_index", ("this", "delimiter", "count")),
@@ -152,6 +161,7 @@ _PY_NODES: dict[type, tuple[str, tuple[str, ...]]] = {
     exp.BitwiseCount: ("mysql_bit_count", ("this",)),
     exp.BitLength: ("mysql_bit_length", ("this",)),
 }
+_RAND_SITES = itertools.count(1)
 _UNSAFE_PARENTS = (exp.Ordered, exp.Group, exp.Interval, exp.DataType, exp.DataTypeParam)
 
 
@@ -631,6 +641,11 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         return _fn("mysql_date_format", node.this, fmt)
     if isinstance(node, exp.Dayname):
         return _fn("mysql_dayname", node.this)
+    if isinstance(node, exp.Rand) and node.this is not None:
+        # RAND(seed): MySQL's own sequence, one per place the statement calls it
+        return _fn("mysql_rand", node.this, exp.Literal.number(next(_RAND_SITES)))
+    if isinstance(node, exp.Collation):
+        return _fn("mysql_collation", node.this)
     python = _PY_NODES.get(type(node))
     if python is not None:
         name, keys = python
