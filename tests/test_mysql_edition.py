@@ -5,6 +5,7 @@ test. Each test starts its own cluster in a temporary AURORA_HOME (the `aurora` 
 
 from __future__ import annotations
 
+import datetime
 import random
 import shutil
 import subprocess
@@ -204,6 +205,14 @@ def test_mysql_connector_sqlalchemy_and_the_mysql_command(aurora):
         cur.execute("SELECT name, price FROM items WHERE price > %s ORDER BY id", ("0.20",))
         assert [(n if isinstance(n, str) else n.decode(), str(pr)) for n, pr in cur.fetchall()] == [
             ("bolt", "0.25"), ("gear", "12.50")]
+        # parameters in date arithmetic (they failed as an internal error): a DATETIME
+        # value and an interval's amount, bound as the binary protocol binds them
+        cur.execute("SELECT COUNT(*) FROM items WHERE made > %s - INTERVAL %s DAY",
+                    (datetime.datetime(2026, 1, 3, 3, 4, 5), 2))
+        assert cur.fetchall() == [(3,)]
+        cur.execute("SELECT DATE_ADD(%s, INTERVAL %s HOUR), YEAR(%s)", ("2026-01-02", 5, 20260102))
+        assert [tuple(v if isinstance(v, int) else str(v, "ascii") if isinstance(v, bytes) else str(v)
+                      for v in row) for row in cur.fetchall()] == [("2026-01-02 05:00:00", 2026)]
         cur.close()
     finally:
         conn.close()

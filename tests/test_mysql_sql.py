@@ -467,6 +467,52 @@ def test_a_number_where_a_date_is_expected_is_read_as_mysql_reads_it(m):
     assert rows(m, "SELECT YEAR(20241302), DAYOFWEEK(20241302)") == [(None, None)]
 
 
+def test_parameters_in_date_arithmetic_and_date_functions(m):
+    """A prepared statement's parameters where MySQL reads a date or an interval's amount:
+    they failed as an internal error (AssertionError, 'Unsafe'). Bound as the binary
+    protocol binds them: strings, numbers, datetime and date values."""
+    m.execute("CREATE TABLE e (id INT, d DATE, ts DATETIME)")
+    m.execute("INSERT INTO e VALUES (1, '2024-01-02', '2024-01-02 10:00:00'),"
+              " (2, '2020-01-01', '2020-01-01 00:00:00')")
+    assert rows(m, "SELECT d + INTERVAL ? DAY, DATE_ADD(d, INTERVAL ? MONTH), DATE_SUB(ts, INTERVAL ? HOUR),"
+                   " ts + INTERVAL ? SECOND FROM e WHERE id = 1", 1, 1, 2, 1.5) == [
+        (dt.date(2024, 1, 3), dt.date(2024, 2, 2), dt.datetime(2024, 1, 2, 8, 0),
+         dt.datetime(2024, 1, 2, 10, 0, 1, 500000))]
+    assert rows(m, "SELECT id FROM e WHERE ts > ? - INTERVAL ? DAY", dt.datetime(2024, 1, 3), 2) == [(1,)]
+    assert rows(m, "SELECT id FROM e WHERE d >= DATE_SUB(?, INTERVAL ? YEAR)", "2024-06-01", 1) == [(1,)]
+    # a value plus an interval is a string, the date's alone when it was a date (MySQL's)
+    assert rows(m, "SELECT DATE_ADD(?, INTERVAL 1 HOUR), DATE_ADD(?, INTERVAL 1 DAY), ? + INTERVAL 1 DAY,"
+                   " DATE_ADD(?, INTERVAL 1 DAY)", dt.datetime(2024, 3, 4, 5, 6, 7), dt.date(2024, 3, 4),
+                   "2024-01-31", "nonsense") == [("2024-03-04 06:06:07", "2024-03-05", "2024-02-01", None)]
+    assert rows(m, "SELECT YEAR(?), DATE(?), MONTH(?), TIMESTAMPDIFF(DAY, ?, ?), EXTRACT(MONTH FROM ?)",
+                20240102, dt.datetime(2024, 3, 4, 5, 6, 7), "2024/05/06", "2024-01-01", "2024-03-01",
+                "2024-07-08") == [(2024, dt.date(2024, 3, 4), 5, 60, 7)]
+    assert rows(m, "SELECT DATE_ADD('2024-01-01', INTERVAL ? QUARTER), DATE_ADD('2024-01-01', INTERVAL ? WEEK),"
+                   " DATE_FORMAT(?, '%Y'), STR_TO_DATE(?, '%d.%m.%Y')", 1, 2, "2024-01-02", "03.04.2024") == [
+        (dt.date(2024, 4, 1), dt.date(2024, 1, 15), "2024", dt.date(2024, 4, 3))]
+    # a compound interval's amount is text to parse: a clear refusal, not an internal error
+    assert errno(m, "SELECT DATE_ADD('2024-01-01', INTERVAL ? DAY_HOUR)", "1 2") == 1235
+
+
+def test_date_parts_are_integers_and_a_string_plus_an_interval_is_a_string(m):
+    """YEAR, MONTH, DAY and EXTRACT are integers (they were DECIMAL); EXTRACT's SECOND
+    has no fraction, MICROSECOND is the fraction's, WEEK is WEEK(d) (not the ISO week). A
+    string column plus an interval, DATE_ADD or TIMESTAMPADD of it, is a string (it was cut
+    to the column's length: '2024-01-03 00:00:00.')."""
+    m.execute("CREATE TABLE n (s VARCHAR(20), d DATE)")
+    m.execute("INSERT INTO n VALUES ('2024-01-02', '2024-01-02')")
+    r = m.execute("SELECT YEAR(d), MONTH(d), DAY(d), EXTRACT(YEAR FROM d),"
+                  " EXTRACT(SECOND FROM '2024-01-02 10:00:05.5'), EXTRACT(MICROSECOND FROM '2024-01-02 10:00:05.5'),"
+                  " EXTRACT(WEEK FROM '2024-01-09') FROM n")
+    assert r.rows == [(2024, 1, 2, 2024, 5, 500000, 1)]
+    assert all(type(v) is int for v in r.rows[0])
+    assert rows(m, "SELECT DATE_ADD(s, INTERVAL 1 DAY), DATE_ADD(s, INTERVAL 1 HOUR), s + INTERVAL 1 MONTH,"
+                   " DATE_SUB(s, INTERVAL '1 2' DAY_HOUR), TIMESTAMPADD(HOUR, 2, s), TIMESTAMPADD(DAY, 2, d),"
+                   " TIMESTAMPADD(HOUR, 2, '2024-01-01 00:00:00') FROM n") == [
+        ("2024-01-03", "2024-01-02 01:00:00", "2024-02-02", "2023-12-31 22:00:00", "2024-01-02 02:00:00",
+         dt.date(2024, 1, 4), dt.datetime(2024, 1, 1, 2, 0))]
+
+
 def test_sleep_rand_last_insert_id_uuids_and_charset_as_mysql_documents_them(m):
     started = time.monotonic()
     assert rows(m, "SELECT SLEEP(0.2)") == [(0,)]

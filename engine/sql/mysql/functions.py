@@ -939,6 +939,29 @@ def number_date(v: object) -> str | None:
         return None
 
 
+def text_datetime(v: object) -> str | None:
+    """A string as the date and time MySQL reads in it ('2024-01-02', '20240102',
+    '2024/01/02 10:11:12'), as ISO text; NULL when it holds none."""
+    moment = _date(v)
+    return None if moment is None else moment.isoformat(" ")
+
+
+def temporal_text(moment: object, original: object, dated: object) -> str | None:
+    """DATE_ADD's result for a string: the date alone when the string was a date and the
+    unit counts days or more, else the date and time (fractional seconds when there are)."""
+    when = _date(moment)
+    if when is None:
+        return None
+    if dated and _date_only(original):
+        return when.date().isoformat()
+    return when.isoformat(" ", "microseconds" if when.microsecond else "seconds")
+
+
+def _date_only(v: object) -> bool:
+    text = str(v).strip()
+    return bool(re.fullmatch(r"\d{6}|\d{8}|\d{4}[^\w\s]\d{1,2}[^\w\s]\d{1,2}", text))
+
+
 def seeded_rand(seed: int) -> Callable[[], float]:
     """The sequence of MySQL's RAND(seed): its generator (``my_rnd``, seeded as
     ``Item_func_rand`` seeds it), so that a seeded shuffle orders rows as MySQL does."""
@@ -1013,6 +1036,8 @@ def collation(v: object) -> str:
 FUNCTIONS = {
     "mysql_number_datetime": (number_datetime, 2),
     "mysql_is_uuid": (_nulls(is_uuid), 1),
+    "mysql_text_datetime": (text_datetime, 1),
+    "mysql_temporal_text": (temporal_text, 3),
     "mysql_uuid_to_bin": (_nulls(uuid_to_bin), -1),
     "mysql_bin_to_uuid": (_nulls(bin_to_uuid), -1),
     "mysql_charset": (charset, 1),

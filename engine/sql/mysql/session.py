@@ -602,9 +602,16 @@ class MySqlSession:
             key, lits, raw, n = lexer.normalize(sql, keep_literals=True)
             got = self._cache.get(key)
             if got is None:
-                got = translate(key, n, self._context())
+                try:
+                    got = translate(key, n, self._context())
+                except Unsafe:
+                    got = _UNSAFE
                 self._remember(key, got)
-        assert isinstance(got, Translation)
+        if not isinstance(got, Translation):
+            # a parameter where the translation needs the value's text (the amount of a
+            # compound interval, a format): a literal there works
+            raise err(1235, "42000", "This version of MySQL doesn't yet support 'a parameter "
+                      "in this place of a prepared statement (write the value in the statement)'")
         if not lits:
             if len(self._exact) >= self._cache_size:
                 self._exact.clear()

@@ -257,6 +257,10 @@ def parse(key: str) -> exp.Expression:
     tree = trees[0]
     if isinstance(tree, exp.Command):
         raise _syntax(key)
+    for node in list(tree.find_all(exp.TimestampAdd)):
+        # TIMESTAMPADD(unit, n, value) is DATE_ADD(value, INTERVAL n unit) in MySQL (one
+        # Item_date_add_interval): its types and forms follow
+        node.replace(exp.DateAdd(this=node.this, expression=node.expression, unit=node.args.get("unit")))
     for node in list(tree.find_all(exp.Anonymous)):
         name = str(node.this).upper()
         if name in ("ADDDATE", "SUBDATE") and len(node.expressions) == 2:
@@ -306,6 +310,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     if not kind:
         raise SqlError("42000", f"This version of MySQL doesn't yet support '{key[:60]}'",
                        errno=1235)
+    _date_params(tree)
     _check_literals(tree)
     tr = Translation(kind, [], [], nparams=nparams, calc_found_rows=calc)
     names = _result_names(tree, key) if kind == "select" else None
@@ -386,9 +391,55 @@ def _likes_as_mysql(tree: exp.Expression, ilike: bool = True) -> None:
             like.replace(exp.Escape(this=like.copy(), expression=exp.Literal.string("\\")))
 
 
+def _is_param(e: exp.Expression) -> bool:
+    """A prepared statement's parameter (a ``?``, as the lexer marks it)."""
+    return isinstance(e, exp.Literal) and e.is_string and bool(re.fullmatch(r"__myp\d+__", e.this))
+
+
+# units whose amount a parameter may give (a compound unit's amount is text to parse)
+_PARAM_UNITS = {"MICROSECOND": "1 microsecond", "SECOND": "1 second", "MINUTE": "1 minute",
+                "HOUR": "1 hour", "DAY": "1 day", "WEEK": "7 day", "MONTH": "1 month",
+                "QUARTER": "3 month", "YEAR": "1 year"}
+
+
+def _date_params(tree: exp.Expression) -> None:
+    """Parameters of a prepared statement in date arithmetic and date functions, whose
+    values the translation cannot read (a literal there is read by its text, see
+    :func:`_check_literals`): ``INTERVAL ? DAY`` becomes the parameter times one day, a
+    parameter given a date function is read as MySQL reads a date at run time, and
+    DATE_ADD of one gives a string, as MySQL's does (see :func:`_date_string_operand`)."""
+    for node in list(tree.find_all(exp.DateAdd, exp.DateSub)):
+        if _is_param(node.expression):  # DATE_ADD(x, INTERVAL ? DAY): as x + INTERVAL ? DAY
+            op = exp.Add if isinstance(node, exp.DateAdd) else exp.Sub
+            node.replace(op(this=node.this, expression=exp.Interval(
+                this=node.expression, unit=node.args.get("unit") or exp.var("DAY"))))
+    for iv in tree.find_all(exp.Interval):
+        unit = str(iv.args.get("unit") or "").upper()
+        if _is_param(iv.this) and unit in _PARAM_UNITS:
+            iv.meta["mysql_param"] = True
+            iv.this.meta["mysql_param_ok"] = True
+    for e in _date_operands(tree):
+        if not _is_param(e):
+            continue
+        parent = e.parent
+        if _date_operand(parent) is not None:
+            parent.meta["mysql_text"] = True
+            e.meta["mysql_param_ok"] = True
+        elif isinstance(parent, exp.TsOrDsToDate | exp.TsOrDsToTimestamp | exp.Extract | exp.TimestampDiff
+                        | exp.LastDay):
+            e.meta["mysql_param_ok"] = True
+            e.replace(exp.Cast(this=_fn("mysql_text_datetime", e.copy()), to=exp.DataType.build("timestamp")))
+    for e in tree.find_all(exp.Literal):
+        parent = e.parent
+        if _is_param(e) and e.arg_key == "this" and isinstance(parent, exp.StrToDate | exp.StrToTime | exp.TimeToStr):
+            e.meta["mysql_param_ok"] = True  # (computed in Python, on the value it is given)
+
+
 def _check_literals(tree: exp.Expression) -> None:
     for lit in tree.find_all(exp.Literal):
         if not lit.is_string or not SENTINEL.fullmatch("'" + lit.this + "'"):
+            continue
+        if lit.meta.get("mysql_param_ok"):
             continue
         parent = lit.parent
         while isinstance(parent, (exp.Paren, exp.Neg)):
@@ -472,9 +523,9 @@ def _date_operand(node: exp.Expression) -> tuple[exp.Expression, str] | None:
     if not isinstance(node, exp.Add | exp.Sub):
         return None
     sides = [node.this, node.expression]
-    iv = next((x for x in sides if isinstance(x, exp.Interval)), None)
+    iv = next((x for x in sides if isinstance(x, exp.Interval) or "mysql_unit" in x.meta), None)
     value = next((x for x in sides if x is not iv), None)
-    if iv is None or value is None or isinstance(value, exp.Interval):
+    if iv is None or value is None or isinstance(value, exp.Interval) or "mysql_unit" in value.meta:
         return None
     return value, str(iv.args.get("unit") or iv.meta.get("mysql_unit") or "DAY").upper()
 
@@ -486,7 +537,8 @@ def _compound_intervals(tree: exp.Expression) -> None:
     for node in list(tree.find_all(exp.DateAdd, exp.DateSub, exp.Interval)):
         unit = str(node.args.get("unit") or "").upper()
         value = node.expression if isinstance(node, exp.DateAdd | exp.DateSub) else node.this
-        if unit not in COMPOUND_UNITS or not (isinstance(value, exp.Literal) and value.is_string):
+        if unit not in COMPOUND_UNITS or not (isinstance(value, exp.Literal) and value.is_string) \
+                or _is_param(value):
             continue
         fields = unit.split("_")
         if fields[0] == "DAY" and len(fields) == 2 and fields[1] != "HOUR":
@@ -558,15 +610,27 @@ def _numeric_dates(tree: exp.Expression, ctx: Context) -> None:
             c.replace(exp.Cast(this=_fn("mysql_number_date", c.copy()), to=exp.DataType.build(kind)))
 
 
+_STRING_OIDS = frozenset((25, 1042, 1043))
+
+
 def _date_arithmetic(tree: exp.Expression, ctx: Context) -> None:
     """A DATE plus or minus days, weeks, months or years is a DATE in MySQL (PostgreSQL's
-    date + interval is a timestamp): such nodes are noted for _date_string_operand."""
+    date + interval is a timestamp), and a string column's value plus an interval is a
+    string: such nodes are noted for _date_string_operand."""
     column = None
     for node in tree.find_all(exp.DateAdd, exp.DateSub, exp.Add, exp.Sub):
         got = _date_operand(node)
-        if got is None or got[1] not in _DATE_UNITS:
+        if got is None:
             continue
         value = got[0]
+        if isinstance(value, exp.Column):
+            column = column or _column_types(tree, ctx)
+            typed = column(value)
+            if typed is not None and typed[0] in _STRING_OIDS:
+                node.meta["mysql_text"] = True
+                continue
+        if got[1] not in _DATE_UNITS:
+            continue
         if isinstance(value, exp.CurrentDate) or (
                 isinstance(value, exp.Cast) and value.to.this == exp.DataType.Type.DATE):
             node.meta["mysql_date"] = True
@@ -586,6 +650,14 @@ def _date_string_operand(node: exp.Expression) -> exp.Expression:
     if got is None:
         return node
     value, unit = got
+    if node.meta.get("mysql_text") and (isinstance(value, exp.Column) or _is_param(value)):
+        # A string column: read as MySQL reads a date or a date and time (NULL when it holds
+        # neither), and the result a string again, a date's when the string was one and the
+        # unit counts days or more (MySQL's DATE_ADD of a string)
+        text = value.copy()
+        value.replace(exp.Cast(this=_fn("mysql_text_datetime", text.copy()),
+                               to=exp.DataType.build("timestamp")))
+        return _fn("mysql_temporal_text", node.copy(), text, exp.Literal.number(int(unit in _DATE_UNITS)))
     dated = bool(node.meta.get("mysql_date"))
     if isinstance(value, exp.Literal) and value.is_string:
         dated = unit in _DATE_UNITS and bool(re.fullmatch(r"\s*\d{4}-\d{1,2}-\d{1,2}\s*", value.this))
@@ -596,6 +668,15 @@ def _date_string_operand(node: exp.Expression) -> exp.Expression:
 
 
 def _rewrite(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Interval) and node.meta.get("mysql_param"):
+        # INTERVAL ? unit: the parameter times one unit, a whole number of them but for
+        # seconds (MySQL rounds the others' amounts)
+        unit = str(node.args.get("unit")).upper()
+        kind = "double precision" if unit in ("SECOND", "MICROSECOND") else "bigint"
+        amount = exp.Cast(this=node.this, to=exp.DataType.build(kind))
+        times = exp.Mul(this=amount, expression=exp.Interval(this=exp.Literal.string(_PARAM_UNITS[unit])))
+        times.meta["mysql_unit"] = unit
+        return times
     if isinstance(node, exp.SessionParameter):
         name = node.name.lower()
         if str(node.args.get("kind") or "").lower() == "global":
@@ -654,6 +735,19 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         return _fn(name, *args, *(node.expressions if isinstance(node, exp.Elt) else []))
     if isinstance(node, exp.Extract) and node.name.upper() in COMPOUND_UNITS:
         return _fn("mysql_extract_compound", exp.Literal.string(node.name.upper()), node.expression)
+    if isinstance(node, exp.Year | exp.Month | exp.Day) or (
+            isinstance(node, exp.Extract) and node.name.upper() != "EPOCH"):
+        # an integer in MySQL (PostgreSQL's EXTRACT is a numeric: 2024 went out as DECIMAL,
+        # and EXTRACT(SECOND ...) with its fraction, which MySQL drops)
+        unit = node.name.upper() if isinstance(node, exp.Extract) else ""
+        if unit == "WEEK":  # WEEK(d), mode 0 (PostgreSQL's is the ISO week)
+            return _fn("mysql_week", node.expression, exp.Literal.number(0))
+        part = node.copy()
+        if unit == "SECOND":
+            part = _fn("trunc", part)
+        elif unit == "MICROSECOND":  # the fraction's (PostgreSQL counts the seconds' too)
+            part = exp.Mod(this=_fn("trunc", part), expression=exp.Literal.number(1000000))
+        return _bigint(part)
     if isinstance(node, exp.JSONObject):
         # JSON_OBJECT('k', v, ...) as a JSON object in MySQL's form (keys ordered by length,
         # then bytes, as MySQL stores them): jsonb's; sqlglot's PostgreSQL spelling of it is
