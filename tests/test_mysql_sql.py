@@ -492,6 +492,9 @@ def test_parameters_in_date_arithmetic_and_date_functions(m):
         (dt.date(2024, 4, 1), dt.date(2024, 1, 15), "2024", dt.date(2024, 4, 3))]
     # a compound interval's amount is text to parse: a clear refusal, not an internal error
     assert errno(m, "SELECT DATE_ADD('2024-01-01', INTERVAL ? DAY_HOUR)", "1 2") == 1235
+    # a result named after its text shows a parameter as MySQL does ("WEEKDAY('__myp1__')")
+    named = m.execute("SELECT WEEKDAY(?), ? + 1, ?, CONCAT(?, 'lit')", ("2024-02-10", 1, 5, "a")).columns
+    assert [c.name for c in named] == ["WEEKDAY(?)", "? + 1", "?", "CONCAT(?, 'lit')"]
 
 
 def test_date_parts_are_integers_and_a_string_plus_an_interval_is_a_string(m):

@@ -1464,10 +1464,12 @@ def _select_items(key: str) -> list[str] | None:
 
 
 def name_of(template: str, raw: list[str]) -> str:
-    """A result name with its literals' source text put back."""
-    if "'__myl" not in template:
+    """A result name with its literals' source text put back (and a parameter's ``?``)."""
+    if "'__my" not in template:
         return template
     m = SENTINEL.fullmatch(template)
+    if m and m.group(1) == "p":
+        return "?"
     if m:
         tok = raw[int(m.group(2)) - 1]
         return string_value(tok) if tok[0] in "'\"" else tok
