@@ -1935,6 +1935,53 @@ def test_a_select_divided_by_zero_is_null(m):
     assert errno(m, "INSERT INTO dz VALUES (9223372036854775808, 1)") == 1264
 
 
+def test_functions_answer_as_mysql_does_where_postgresql_differs(m):
+    """Each of these answered otherwise, checked against a MySQL-family server side by side:
+    GREATEST / LEAST are NULL with a NULL argument, LEFT / RIGHT of a negative length are '',
+    SIGN is an integer, QUOTE escapes with backslashes, STR_TO_DATE reads %e / %c / %l
+    without leading zeros, FROM_UNIXTIME takes a format."""
+    assert rows(m, "SELECT GREATEST(1, NULL), LEAST(NULL, 'a'), GREATEST(2, 3), LEAST('b', 'a')") == [
+        (None, None, 3, "a")]
+    assert rows(m, "SELECT LEFT('abc', -1), RIGHT('abc', -1), LEFT('abc', NULL), LEFT('abc', 2), RIGHT('abc', 2)") == [
+        ("", "", None, "ab", "bc")]
+    got = rows(m, "SELECT SIGN(-2), SIGN(0.5), SIGN(0)")
+    assert got == [(-1, 1, 0)] and all(type(v) is int for v in got[0])
+    assert rows(m, "SELECT QUOTE('it''s a \\\\ b'), QUOTE(NULL)") == [("'it\\'s a \\\\ b'", "NULL")]
+    assert rows(m, "SELECT STR_TO_DATE('5/3/2024', '%c/%e/%Y'), STR_TO_DATE('Jan 2 2024', '%b %e %Y'),"
+                   " STR_TO_DATE('2024-01-02 1:05:07 PM', '%Y-%m-%d %l:%i:%s %p')") == [
+        (dt.date(2024, 5, 3), dt.date(2024, 1, 2), dt.datetime(2024, 1, 2, 13, 5, 7))]
+    m.execute("SET time_zone = '+00:00'")
+    assert rows(m, "SELECT FROM_UNIXTIME(1704067200, '%Y-%m-%d %H:%i'), FROM_UNIXTIME(NULL, '%Y')") == [
+        ("2024-01-01 00:00", None)]
+    assert rows(m, "SELECT IS_IPV4('1.2.3.4'), IS_IPV4('256.1.1.1'), IS_IPV6('::1'), HEX(INET6_ATON('::1')),"
+                   " INET6_NTOA(INET6_ATON('10.0.0.1')), INET6_ATON('junk')") == [
+        (1, 0, 1, "00000000000000000000000000000001", "10.0.0.1", None)]
+
+
+def test_json_functions_mysql_has_and_its_form_of_a_document(m):
+    """MySQL writes a document with ', ' and ': ' and an object's keys by length, then bytes
+    (JSON_SET and its kin gave SQLite's '{"a":1,"b":2}'); the JSON functions that answered
+    1305 answer as MySQL's manual shows."""
+    assert rows(m, """SELECT JSON_SET('{"bb":1,"a":2}', '$.c', 3), JSON_REMOVE('[1,2,3]', '$[1]'),"""
+                   """ JSON_INSERT('{"a":1}', '$.b', 'x'), JSON_REPLACE('{"a":1}', '$.a', 5)""") == [
+        ('{"a": 2, "c": 3, "bb": 1}', "[1, 3]", '{"a": 1, "b": "x"}', '{"a": 5}')]
+    assert rows(m, """SELECT JSON_ARRAY_APPEND('{"a":[1]}', '$.a', 2, '$.a', 3),"""
+                   """ JSON_ARRAY_APPEND('{"a":1}', '$.a', 2), JSON_ARRAY_APPEND('[1]', '$', 'x')""") == [
+        ('{"a": [1, 2, 3]}', '{"a": [1, 2]}', '[1, "x"]')]
+    assert rows(m, """SELECT JSON_MERGE_PATCH('{"a":1,"b":{"c":1}}', '{"b":{"c":null,"d":2}}', '{"e":3}'),"""
+                   """ JSON_MERGE_PRESERVE('[1]', '{"a":1}', '2'), JSON_MERGE('{"a":1}', '{"a":2}')""") == [
+        ('{"a": 1, "b": {"d": 2}, "e": 3}', '[1, {"a": 1}, 2]', '{"a": [1, 2]}')]
+    assert rows(m, """SELECT JSON_SEARCH('{"a":"abc","b":["xbc","y"]}', 'all', '%bc'),"""
+                   """ JSON_SEARCH('{"a":"abc","b":["xbc","y"]}', 'one', '%bc'), JSON_SEARCH('{"a":"x"}', 'one', 'z'),"""
+                   """ JSON_CONTAINS_PATH('{"a":1}', 'one', '$.a', '$.b'), JSON_CONTAINS_PATH('{"a":1}', 'all', '$.a', '$.b')""") == [
+        ('["$.a", "$.b[0]"]', '"$.a"', None, 1, 0)]
+    assert rows(m, """SELECT JSON_DEPTH('{}'), JSON_DEPTH('[10, {"a": 20}]'), JSON_OVERLAPS('[1,2]', '[2,3]'),"""
+                   """ JSON_OVERLAPS('{"a":1,"b":2}', '{"b":2}'), JSON_OVERLAPS('[1,2]', '3'), JSON_QUOTE('a"b')""") == [
+        (1, 3, 1, 1, 0, '"a\\"b"')]
+    assert errno(m, "SELECT JSON_DEPTH('{nope')") == 3141
+    assert errno(m, """SELECT JSON_CONTAINS_PATH('{"a":1}', 'some', '$.a')""") == 3154
+
+
 def test_string_date_and_json_functions_mysql_has(m):
     """Each was 1305 (FUNCTION does not exist); values as MariaDB gives them."""
     one = lambda sql: rows(m, "SELECT " + sql)[0]  # noqa: E731

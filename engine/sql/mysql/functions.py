@@ -12,6 +12,7 @@ import itertools
 import re
 import time
 from collections.abc import Callable
+from decimal import Decimal
 
 import apsw
 
@@ -65,6 +66,8 @@ def str_to_date(text: object, fmt: object, python_format: int = 1) -> str | None
     py = str(fmt)
     if not python_format:
         py = re.sub(r"%.", lambda m: _FORMAT.get(m.group(), m.group()), py)
+    else:
+        py = py.replace("%-", "%")  # (sqlglot's %-d, %-m, %-I: strptime reads %d ... without zeros too)
     try:
         got = dt.datetime.strptime(str(text), py)
     except ValueError:
@@ -939,6 +942,266 @@ def number_date(v: object) -> str | None:
         return None
 
 
+def _json_order(v: object) -> object:
+    """An object's keys in MySQL's order (by length, then bytes: how it stores them)."""
+    if isinstance(v, dict):
+        return {k: _json_order(v[k]) for k in sorted(v, key=lambda k: (len(k.encode()), k.encode()))}
+    if isinstance(v, list):
+        return [_json_order(x) for x in v]
+    return v
+
+
+def _json_text(v: object) -> str:
+    """A parsed JSON value as MySQL writes it: ``{"a": 1, "b": [1, 2]}``."""
+    import json
+
+    return json.dumps(_json_order(v), ensure_ascii=False)
+
+
+def _json_doc(v: object, function: str) -> object:
+    """A JSON document argument, parsed; 3141 when it is not JSON (MySQL's error)."""
+    import json
+
+    try:
+        return json.loads(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise SqlError("22032", f"Invalid JSON text in argument 1 to function {function}.",
+                       errno=3141) from None
+
+
+def json_form(v: object) -> object:
+    if v is None:
+        return None
+    import json
+
+    try:
+        return _json_text(json.loads(v))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return v
+
+
+def _json_value(v: object) -> object:
+    """An SQL value given where a JSON value goes: a string is a JSON string."""
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    if isinstance(v, Decimal):
+        return float(v)
+    return v
+
+
+def json_array_append(doc: object, *pairs: object) -> str | None:
+    """JSON_ARRAY_APPEND(doc, path, value, ...): the value appended to the array at each
+    path; a value there that is no array becomes an array of it and the new one."""
+    if doc is None or any(p is None for p in pairs[0::2]):
+        return None
+    root = _json_doc(doc, "json_array_append")
+    for path, value in zip(pairs[0::2], pairs[1::2], strict=False):
+        text = _text(path).strip()
+        ok, target = _walk(root, text)
+        if not ok:
+            continue
+        if isinstance(target, list):
+            target.append(_json_value(value))
+        else:
+            wrapped = [target, _json_value(value)]
+            if text == "$":
+                root = wrapped
+            else:
+                _replace_at(root, text, wrapped)
+    return _json_text(root)
+
+
+def _replace_at(root: object, path: str, value: object) -> None:
+    steps = list(_STEP.finditer(path, 1))
+    parent = root
+    for m in steps[:-1]:
+        parent = parent[int(m.group(3))] if m.group(3) is not None else parent[m.group(1) or m.group(2)]  # type: ignore[index]
+    last = steps[-1]
+    if last.group(3) is not None:
+        parent[int(last.group(3))] = value  # type: ignore[index]
+    else:
+        parent[last.group(1) if last.group(1) is not None else last.group(2)] = value  # type: ignore[index]
+
+
+def json_merge_patch(*docs: object) -> str | None:
+    """JSON_MERGE_PATCH: RFC 7396, left to right (a null in a patch removes the key)."""
+    if any(d is None for d in docs):
+        return None
+
+    def patch(target: object, p: object) -> object:
+        if not isinstance(p, dict):
+            return p
+        out = dict(target) if isinstance(target, dict) else {}
+        for k, v in p.items():
+            if v is None:
+                out.pop(k, None)
+            else:
+                out[k] = patch(out.get(k), v)
+        return out
+
+    merged = _json_doc(docs[0], "json_merge_patch")
+    for d in docs[1:]:
+        merged = patch(merged, _json_doc(d, "json_merge_patch"))
+    return _json_text(merged)
+
+
+def json_merge_preserve(*docs: object) -> str | None:
+    """JSON_MERGE_PRESERVE: arrays concatenated, objects merged key by key (the values of a
+    key in both merged in turn), a scalar taken as an array of one."""
+    if any(d is None for d in docs):
+        return None
+
+    def merge(a: object, b: object) -> object:
+        if isinstance(a, dict) and isinstance(b, dict):
+            out = dict(a)
+            for k, v in b.items():
+                out[k] = merge(out[k], v) if k in out else v
+            return out
+        return (a if isinstance(a, list) else [a]) + (b if isinstance(b, list) else [b])
+
+    merged = _json_doc(docs[0], "json_merge_preserve")
+    for d in docs[1:]:
+        merged = merge(merged, _json_doc(d, "json_merge_preserve"))
+    return _json_text(merged)
+
+
+def _one_or_all(v: object) -> str:
+    mode = _text(v).lower()
+    if mode not in ("one", "all"):
+        raise SqlError("42000", "The oneOrAll argument to json_contains_path may take these values: "
+                       "'one' or 'all'.", errno=3154)
+    return mode
+
+
+def json_contains_path(doc: object, mode: object, *paths: object) -> int | None:
+    if doc is None or mode is None or any(p is None for p in paths):
+        return None
+    parsed = _json_doc(doc, "json_contains_path")
+    found = [_walk(parsed, _text(p))[0] for p in paths]
+    return int(any(found) if _one_or_all(mode) == "one" else all(found))
+
+
+def json_depth(doc: object) -> int | None:
+    if doc is None:
+        return None
+
+    def depth(v: object) -> int:
+        children = list(v.values()) if isinstance(v, dict) else v if isinstance(v, list) else []
+        return 1 + max((depth(c) for c in children), default=0)  # type: ignore[union-attr]
+
+    return depth(_json_doc(doc, "json_depth"))
+
+
+def json_overlaps(a: object, b: object) -> int | None:
+    """JSON_OVERLAPS: arrays share an element, objects a key with the same value, a scalar
+    is an element of the array or equal to the other scalar."""
+    if a is None or b is None:
+        return None
+    x, y = _json_doc(a, "json_overlaps"), _json_doc(b, "json_overlaps")
+    if isinstance(x, dict) and isinstance(y, dict):
+        return int(any(k in y and y[k] == v for k, v in x.items()))
+    xs = x if isinstance(x, list) else [x]
+    ys = y if isinstance(y, list) else [y]
+    if isinstance(x, dict) != isinstance(y, dict) and not (isinstance(x, list) or isinstance(y, list)):
+        return 0
+    return int(any(v in ys for v in xs))
+
+
+def _json_path_key(k: str) -> str:
+    return f".{k}" if re.fullmatch(r"[A-Za-z_$][\w$]*", k) else '."' + k.replace('"', '\\"') + '"'
+
+
+def json_search(doc: object, mode: object, search: object, escape: object = None, *paths: object) -> str | None:
+    """JSON_SEARCH(doc, 'one'|'all', pattern[, escape[, path ...]]): the path of the first
+    (or of every) string that matches the LIKE pattern, in MySQL's key order; NULL if none."""
+    import fnmatch  # noqa: F401 - (patterns are translated below, as LIKE reads them)
+    import json
+
+    if doc is None or mode is None or search is None or any(p is None for p in paths):
+        return None
+    which = _one_or_all(mode)
+    esc = _text(escape) if escape not in (None, "") else "\\"
+    regex, i, pat = "", 0, _text(search)
+    while i < len(pat):
+        c = pat[i]
+        if c == esc and i + 1 < len(pat):
+            regex += re.escape(pat[i + 1])
+            i += 2
+            continue
+        regex += ".*" if c == "%" else "." if c == "_" else re.escape(c)
+        i += 1
+    like = re.compile(regex, re.S | re.I)
+    parsed = _json_doc(doc, "json_search")
+    found: list[str] = []
+
+    def visit(v: object, path: str) -> None:
+        if isinstance(v, dict):
+            for k in sorted(v, key=lambda k: (len(k.encode()), k.encode())):
+                visit(v[k], path + _json_path_key(k))
+        elif isinstance(v, list):
+            for n, x in enumerate(v):
+                visit(x, f"{path}[{n}]")
+        elif isinstance(v, str) and like.fullmatch(v):
+            found.append(path)
+
+    starts = [_text(p) for p in paths] or ["$"]
+    for start in starts:
+        ok, v = _walk(parsed, start)
+        if ok:
+            visit(v, start.strip())
+    found = list(dict.fromkeys(found))
+    if not found:
+        return None
+    if which == "one" or len(found) == 1:
+        return json.dumps(found[0])
+    return json.dumps(found)
+
+
+def json_quote(v: object) -> str | None:
+    import json
+
+    return None if v is None else json.dumps(_text(v), ensure_ascii=False)
+
+
+def quote(v: object) -> str:
+    """QUOTE(s): a string literal of s ('it\\'s'), the word NULL for NULL."""
+    if v is None:
+        return "NULL"
+    text = _text(v)
+    for a, b in (("\\", "\\\\"), ("'", "\\'"), ("\0", "\\0"), ("\x1a", "\\Z")):
+        text = text.replace(a, b)
+    return f"'{text}'"
+
+
+def _is_address(version: int, v: object) -> int:
+    """IS_IPV4 / IS_IPV6: 1 when ``v`` is an address of that version, in its text form."""
+    import ipaddress
+
+    try:
+        return int(ipaddress.ip_address(_text(v)).version == version)
+    except ValueError:
+        return 0
+
+
+def inet6_aton(v: object) -> bytes | None:
+    """INET6_ATON: 4 bytes for an IPv4 address, 16 for an IPv6 one, NULL for neither."""
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(_text(v)).packed
+    except ValueError:
+        return None
+
+
+def inet6_ntoa(v: object) -> str | None:
+    import ipaddress
+
+    raw = bytes(v) if isinstance(v, (bytes, bytearray, memoryview)) else None
+    if raw is None or len(raw) not in (4, 16):
+        return None
+    return str(ipaddress.ip_address(raw))
+
+
 def text_datetime(v: object) -> str | None:
     """A string as the date and time MySQL reads in it ('2024-01-02', '20240102',
     '2024/01/02 10:11:12'), as ISO text; NULL when it holds none."""
@@ -1036,6 +1299,20 @@ def collation(v: object) -> str:
 FUNCTIONS = {
     "mysql_number_datetime": (number_datetime, 2),
     "mysql_is_uuid": (_nulls(is_uuid), 1),
+    "mysql_json_form": (json_form, 1),
+    "mysql_json_array_append": (json_array_append, -1),
+    "mysql_json_merge_patch": (json_merge_patch, -1),
+    "mysql_json_merge_preserve": (json_merge_preserve, -1),
+    "mysql_json_contains_path": (json_contains_path, -1),
+    "mysql_json_depth": (json_depth, 1),
+    "mysql_json_overlaps": (json_overlaps, 2),
+    "mysql_json_search": (json_search, -1),
+    "mysql_json_quote": (json_quote, 1),
+    "mysql_quote": (quote, 1),
+    "mysql_is_ipv4": (_nulls(lambda v: _is_address(4, v)), 1),
+    "mysql_is_ipv6": (_nulls(lambda v: _is_address(6, v)), 1),
+    "mysql_inet6_aton": (_nulls(inet6_aton), 1),
+    "mysql_inet6_ntoa": (_nulls(inet6_ntoa), 1),
     "mysql_text_datetime": (text_datetime, 1),
     "mysql_temporal_text": (temporal_text, 3),
     "mysql_uuid_to_bin": (_nulls(uuid_to_bin), -1),

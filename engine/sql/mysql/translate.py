@@ -142,7 +142,9 @@ _PY_FUNCS = {"ORD", "FIELD", "FIND_IN_SET", "STRCMP", "SEC_TO_TIME", "TIME_TO_SE
              "CRC32", "FROM_DAYS", "MAKEDATE", "CONV", "JSON_CONTAINS", "ADDTIME", "SUBTIME",
              "TIMEDIFF", "TO_SECONDS", "PERIOD_ADD", "PERIOD_DIFF", "INET_ATON", "INET_NTOA",
              "MAKE_SET", "EXPORT_SET", "TIME_FORMAT", "IS_UUID", "UUID_TO_BIN", "BIN_TO_UUID",
-             "CHARSET"}
+             "CHARSET", "QUOTE", "IS_IPV4", "IS_IPV6", "INET6_ATON", "INET6_NTOA", "JSON_MERGE_PATCH",
+             "JSON_MERGE_PRESERVE", "JSON_CONTAINS_PATH", "JSON_DEPTH", "JSON_OVERLAPS", "JSON_SEARCH",
+             "JSON_QUOTE"}
 _PY_NODES: dict[type, tuple[str, tuple[str, ...]]] = {
     exp.Elt: ("mysql_elt", ("this",)),
     exp.SubstringIndex: ("mysql_substring_index", ("this", "delimiter", "count")),
@@ -709,6 +711,10 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         if name == "binary" or name.endswith("_bin"):
             return exp.Collate(this=node.this, expression=exp.Var(this="binary"))
         return node.this
+    if isinstance(node, exp.UnixToTime) and node.args.get("format") is not None:
+        # FROM_UNIXTIME(ts, format): DATE_FORMAT of the moment in the session's zone
+        moment = exp.Cast(this=_fn("mysql_from_unixtime", node.this), to=exp.DataType.build("timestamp"))
+        node = exp.TimeToStr(this=moment, format=node.args["format"])
     if isinstance(node, exp.TimeToStr):
         # DATE_FORMAT / MONTHNAME: MySQL's specifiers, in Python (PostgreSQL's to_char pads
         # day and month names, and has no %D, %U, %r...); sqlglot hands a literal format over
@@ -722,6 +728,28 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         return _fn("mysql_date_format", node.this, fmt)
     if isinstance(node, exp.Dayname):
         return _fn("mysql_dayname", node.this)
+    if isinstance(node, exp.Greatest | exp.Least) and not node.args.get("ignore_nulls"):
+        # NULL when any argument is NULL, in MySQL (PostgreSQL's skip NULLs)
+        args = [node.this, *node.expressions]
+        return exp.Case(ifs=[exp.If(this=exp.or_(*[exp.Is(this=a.copy(), expression=exp.Null()) for a in args]),
+                                    true=exp.null())], default=node.copy())
+    if isinstance(node, exp.Left | exp.Right):
+        # a negative length is '' (PostgreSQL's counts it from the other end), NULL's NULL
+        n = node.expression
+        clamp = exp.Case(ifs=[exp.If(this=exp.LT(this=n.copy(), expression=exp.Literal.number(0)),
+                                     true=exp.Literal.number(0))], default=n.copy())
+        return exp.Case(ifs=[exp.If(this=exp.Is(this=n.copy(), expression=exp.Null()), true=exp.null())],
+                        default=type(node)(this=node.this, expression=clamp))
+    if isinstance(node, exp.Sign):
+        return _bigint(node.copy())  # an integer in MySQL
+    if isinstance(node, exp.JSONSet | exp.JSONRemove | exp.JSONArrayInsert) or (
+            isinstance(node, exp.Anonymous) and str(node.this).upper() in ("JSON_INSERT", "JSON_REPLACE")):
+        # the document as MySQL writes one ({"a": 1, "b": 2}: keys by length, then bytes)
+        return _fn("mysql_json_form", node.copy())
+    if isinstance(node, exp.JSONArrayAppend):
+        return _fn("mysql_json_array_append", node.this, *node.expressions)
+    if isinstance(node, exp.Anonymous) and str(node.this).upper() == "JSON_MERGE":
+        return _fn("mysql_json_merge_preserve", *node.expressions)  # (its old name)
     if isinstance(node, exp.Rand) and node.this is not None:
         # RAND(seed): MySQL's own sequence, one per place the statement calls it
         return _fn("mysql_rand", node.this, exp.Literal.number(next(_RAND_SITES)))
