@@ -1979,6 +1979,21 @@ def test_json_functions_mysql_has_and_its_form_of_a_document(m):
                    """ JSON_OVERLAPS('{"a":1,"b":2}', '{"b":2}'), JSON_OVERLAPS('[1,2]', '3'), JSON_QUOTE('a"b')""") == [
         (1, 3, 1, 1, 0, '"a\\"b"')]
     assert errno(m, "SELECT JSON_DEPTH('{nope')") == 3141
+    # JSON_SET and its kin: a JSON function's result, a JSON column or CAST AS JSON goes in
+    # as JSON (it went in as a string of its text), TRUE as true; paths as MySQL reads them
+    m.execute("CREATE TABLE j (id INT, doc JSON, extra JSON)")
+    m.execute("""INSERT INTO j VALUES (1, '{"a": 1}', '{"x": [1]}')""")
+    m.execute("""UPDATE j SET doc = JSON_SET(doc, '$.tags', JSON_ARRAY('a', 'b'), '$.more', extra,"""
+              """ '$.on', TRUE, '$.s', '[1]', '$.c', CAST('{"z": 1}' AS JSON))""")
+    assert rows(m, "SELECT doc FROM j") == [
+        ('{"a": 1, "c": {"z": 1}, "s": "[1]", "on": true, "more": {"x": [1]}, "tags": ["a", "b"]}',)]
+    assert rows(m, """SELECT JSON_INSERT('{}', '$.a', JSON_OBJECT('k', 2)), JSON_ARRAY_APPEND('[1]', '$', JSON_OBJECT('k', 2)),"""
+                   """ JSON_SET('{"a":[1,2]}', '$.a[last]', 9), JSON_SET('[1,2]', '$[last-1]', 0), JSON_SET('[1]', '$[5]', 2),"""
+                   """ JSON_INSERT('[1]', '$[0]', 5), JSON_REPLACE('[1]', '$[3]', 5), JSON_SET('1', '$[1]', 2),"""
+                   """ JSON_ARRAY_INSERT('[1,2]', '$[0]', 0), JSON_ARRAY_INSERT('{"a":[1]}', '$.a[1]', 2), JSON_SET('{}', '$.x.y', 1)""") == [
+        ('{"a": {"k": 2}}', '[1, {"k": 2}]', '{"a": [1, 9]}', "[0, 2]", "[1, 2]", "[1]", "[1]", "[1, 2]",
+         "[0, 1, 2]", '{"a": [1, 2]}', "{}")]
+    assert errno(m, "SELECT JSON_SET('{}', '$.*', 1)") == 3143
     assert errno(m, """SELECT JSON_CONTAINS_PATH('{"a":1}', 'some', '$.a')""") == 3154
 
 

@@ -989,38 +989,116 @@ def _json_value(v: object) -> object:
     return v
 
 
-def json_array_append(doc: object, *pairs: object) -> str | None:
-    """JSON_ARRAY_APPEND(doc, path, value, ...): the value appended to the array at each
-    path; a value there that is no array becomes an array of it and the new one."""
+_LEG = re.compile(r'\.(?:"((?:[^"\\]|\\.)*)"|([\w$]+))|\[\s*(?:(\d+)|last(?:\s*-\s*(\d+))?)\s*\]')
+
+
+def _legs(path: object, function: str) -> list[str | tuple[int, bool]]:
+    """A modifying function's path as its legs: a key, or (index, from the end) for
+    ``[n]`` / ``[last]`` / ``[last-n]``; 3143 for a path with wildcards or none at all."""
+    text = _text(path).strip()
+    legs: list[str | tuple[int, bool]] = []
+    pos = 1
+    if not text.startswith("$"):
+        raise SqlError("42000", f"Invalid JSON path expression. The error is around character "
+                       f"position 0 in argument of {function}.", errno=3143)
+    while pos < len(text):
+        m = _LEG.match(text, pos)
+        if m is None:
+            raise SqlError("42000", f"Invalid JSON path expression. The error is around character "
+                           f"position {pos} in argument of {function}.", errno=3143)
+        pos = m.end()
+        if m.group(1) is not None or m.group(2) is not None:
+            key = m.group(1) if m.group(1) is not None else m.group(2)
+            legs.append(re.sub(r"\\(.)", r"\1", key))
+        elif m.group(3) is not None:
+            legs.append((int(m.group(3)), False))
+        else:
+            legs.append((int(m.group(4) or 0), True))
+    return legs
+
+
+def _index(leg: tuple[int, bool], size: int) -> int:
+    n, from_end = leg
+    return size - 1 - n if from_end else n
+
+
+def _arg(v: object, as_json: bool, function: str) -> object:
+    """A value given to a modifying function: JSON when the statement made it JSON (a JSON
+    function's result, a JSON column, CAST AS JSON), else an SQL value (a string is a string)."""
+    if as_json and v is not None:
+        return _json_doc(v, function)
+    return _json_value(v)
+
+
+def json_modify(mode: object, flags: object, doc: object, *pairs: object) -> str | None:
+    """JSON_SET / JSON_INSERT / JSON_REPLACE / JSON_ARRAY_INSERT / JSON_ARRAY_APPEND (``mode``
+    set, insert, replace, array_insert, append), path by path in order, as MySQL applies
+    them: set adds a missing key or an element past the end (appended) and replaces what is
+    there; insert only adds, replace only replaces; a scalar given an index past 0 becomes an
+    array of it first. ``flags`` holds 1 for each value that is JSON."""
+    function = "json_" + str(mode)
     if doc is None or any(p is None for p in pairs[0::2]):
         return None
-    root = _json_doc(doc, "json_array_append")
-    for path, value in zip(pairs[0::2], pairs[1::2], strict=False):
-        text = _text(path).strip()
-        ok, target = _walk(root, text)
-        if not ok:
+    root = _json_doc(doc, function)
+    for i, (path, value) in enumerate(zip(pairs[0::2], pairs[1::2], strict=False)):
+        legs = _legs(path, function)
+        flag = str(flags)[i : i + 1]
+        v = bool(value) if flag == "b" and value is not None else _arg(value, flag == "1", function)
+        if not legs:
+            if mode in ("set", "replace"):
+                root = v
+            elif mode == "append":
+                root = (root if isinstance(root, list) else [root]) + [v]
             continue
-        if isinstance(target, list):
-            target.append(_json_value(value))
-        else:
-            wrapped = [target, _json_value(value)]
-            if text == "$":
-                root = wrapped
-            else:
-                _replace_at(root, text, wrapped)
+        root = _modify(root, legs, v, str(mode))
     return _json_text(root)
 
 
-def _replace_at(root: object, path: str, value: object) -> None:
-    steps = list(_STEP.finditer(path, 1))
-    parent = root
-    for m in steps[:-1]:
-        parent = parent[int(m.group(3))] if m.group(3) is not None else parent[m.group(1) or m.group(2)]  # type: ignore[index]
-    last = steps[-1]
-    if last.group(3) is not None:
-        parent[int(last.group(3))] = value  # type: ignore[index]
-    else:
-        parent[last.group(1) if last.group(1) is not None else last.group(2)] = value  # type: ignore[index]
+def _modify(node: object, legs: list, value: object, mode: str) -> object:
+    """``node`` with ``value`` put at ``legs`` (returns the node, which may be new: a
+    scalar that became an array)."""
+    leg, rest = legs[0], legs[1:]
+    if isinstance(leg, str):
+        if not isinstance(node, dict):
+            return node
+        if rest:
+            if leg in node:
+                node[leg] = _modify(node[leg], rest, value, mode)
+            return node
+        if mode == "append":
+            if leg in node:
+                old = node[leg]
+                node[leg] = (old if isinstance(old, list) else [old]) + [value]
+        elif leg in node:
+            if mode in ("set", "replace"):
+                node[leg] = value
+        elif mode in ("set", "insert"):
+            node[leg] = value
+        return node
+    if not isinstance(node, list):
+        if _index(leg, 1) == 0:  # a scalar is an array of one
+            return _modify([node], legs, value, mode)[0] if rest or mode in ("set", "replace", "append") \
+                else node
+        if rest or mode not in ("set", "insert"):
+            return node
+        return [node, value]
+    i = _index(leg, len(node))
+    if rest:
+        if 0 <= i < len(node):
+            node[i] = _modify(node[i], rest, value, mode)
+        return node
+    if mode == "array_insert":
+        node.insert(max(0, min(i, len(node))), value)
+    elif mode == "append":
+        if 0 <= i < len(node):
+            old = node[i]
+            node[i] = (old if isinstance(old, list) else [old]) + [value]
+    elif 0 <= i < len(node):
+        if mode in ("set", "replace"):
+            node[i] = value
+    elif mode in ("set", "insert"):
+        node.append(value)
+    return node
 
 
 def json_merge_patch(*docs: object) -> str | None:
@@ -1300,7 +1378,7 @@ FUNCTIONS = {
     "mysql_number_datetime": (number_datetime, 2),
     "mysql_is_uuid": (_nulls(is_uuid), 1),
     "mysql_json_form": (json_form, 1),
-    "mysql_json_array_append": (json_array_append, -1),
+    "mysql_json_modify": (json_modify, -1),
     "mysql_json_merge_patch": (json_merge_patch, -1),
     "mysql_json_merge_preserve": (json_merge_preserve, -1),
     "mysql_json_contains_path": (json_contains_path, -1),

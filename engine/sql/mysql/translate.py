@@ -336,6 +336,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _decimal_scales(tree, ctx)
     _temporal_operands(tree, ctx)
     _numeric_dates(tree, ctx)
+    _json_values(tree, ctx)
     _date_arithmetic(tree, ctx)
     tree = rewrite(tree)
     if isinstance(tree, (exp.Insert, exp.Update)):
@@ -571,6 +572,46 @@ _NUMBER_AS_DATE = {21: "date", 23: "date", 20: "timestamp", 700: "timestamp", 70
                    1700: "timestamp"}
 
 
+_JSON_MODIFIERS = {exp.JSONSet: "set", exp.JSONArrayInsert: "array_insert", exp.JSONArrayAppend: "append"}
+_JSON_RESULTS = (exp.JSONObject, exp.JSONArray, exp.JSONExtract, exp.JSONSet, exp.JSONRemove,
+                 exp.JSONArrayInsert, exp.JSONArrayAppend, exp.JSONObjectAgg, exp.JSONKeys)
+_JSON_FUNCTIONS = {"JSON_ARRAY", "JSON_OBJECT", "JSON_INSERT", "JSON_REPLACE", "JSON_MERGE",
+                   "JSON_MERGE_PATCH", "JSON_MERGE_PRESERVE", "JSON_ARRAYAGG", "JSON_OBJECTAGG",
+                   "JSON_EXTRACT", "JSON_KEYS", "JSON_ARRAY_APPEND", "JSON_ARRAY_INSERT", "JSON_SET"}
+
+
+def _json_modifier(node: exp.Expression) -> str | None:
+    """The mode of a function that modifies a JSON document (JSON_SET ...), else None."""
+    mode = _JSON_MODIFIERS.get(type(node))
+    if mode is None and isinstance(node, exp.Anonymous):
+        mode = {"JSON_INSERT": "insert", "JSON_REPLACE": "replace"}.get(str(node.this).upper())
+    return mode
+
+
+def _json_values(tree: exp.Expression, ctx: Context) -> None:
+    """Note on each JSON_SET (and kin) which of its values are JSON: a JSON function's
+    result, CAST(... AS JSON), a JSON column; MySQL puts those in as JSON, anything else as
+    an SQL value (a string as a JSON string). Read before the rewrite, which renames them."""
+    column = None
+    for node in tree.find_all(*_JSON_MODIFIERS, exp.Anonymous):
+        if _json_modifier(node) is None:
+            continue
+        flags = ""
+        for v in node.expressions[2::2] if isinstance(node, exp.Anonymous) else node.expressions[1::2]:
+            if isinstance(v, exp.Boolean):
+                flags += "b"  # TRUE / FALSE: JSON's true and false, not 1 and 0
+                continue
+            is_json = isinstance(v, _JSON_RESULTS) or (
+                isinstance(v, exp.Anonymous) and str(v.this).upper() in _JSON_FUNCTIONS) or (
+                isinstance(v, exp.Cast) and v.to.this == exp.DataType.Type.JSON)
+            if not is_json and isinstance(v, exp.Column):
+                column = column or _column_types(tree, ctx)
+                typed = column(v)
+                is_json = typed is not None and typed[0] in (114, 3802)
+            flags += "1" if is_json else "0"
+        node.meta["mysql_json_values"] = flags
+
+
 def _date_operands(tree: exp.Expression) -> list[exp.Expression]:
     """The operands the statement gives where MySQL expects a date: of YEAR, MONTH,
     DAYOFWEEK, DATE, DATE_ADD, EXTRACT, LAST_DAY, TIMESTAMPDIFF, UNIX_TIMESTAMP, TO_DAYS,
@@ -742,12 +783,16 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
                         default=type(node)(this=node.this, expression=clamp))
     if isinstance(node, exp.Sign):
         return _bigint(node.copy())  # an integer in MySQL
-    if isinstance(node, exp.JSONSet | exp.JSONRemove | exp.JSONArrayInsert) or (
-            isinstance(node, exp.Anonymous) and str(node.this).upper() in ("JSON_INSERT", "JSON_REPLACE")):
+    if isinstance(node, exp.JSONRemove):
         # the document as MySQL writes one ({"a": 1, "b": 2}: keys by length, then bytes)
         return _fn("mysql_json_form", node.copy())
-    if isinstance(node, exp.JSONArrayAppend):
-        return _fn("mysql_json_array_append", node.this, *node.expressions)
+    mode = _json_modifier(node)
+    if mode is not None:
+        # in Python, told which values are JSON (a JSON function's result goes in as JSON,
+        # not as a string of its text) by _json_values
+        args = node.expressions if isinstance(node, exp.Anonymous) else [node.this, *node.expressions]
+        flags = node.meta.get("mysql_json_values", "")
+        return _fn("mysql_json_modify", exp.Literal.string(mode), exp.Literal.string(flags), *args)
     if isinstance(node, exp.Anonymous) and str(node.this).upper() == "JSON_MERGE":
         return _fn("mysql_json_merge_preserve", *node.expressions)  # (its old name)
     if isinstance(node, exp.Rand) and node.this is not None:
