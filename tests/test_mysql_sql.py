@@ -1958,6 +1958,23 @@ def test_functions_answer_as_mysql_does_where_postgresql_differs(m):
         (1, 0, 1, "00000000000000000000000000000001", "10.0.0.1", None)]
 
 
+def test_string_expressions_compare_case_insensitively_as_mysqls_collation_does(m):
+    """A comparison of string expressions (no column as an operand, which brings its own
+    collation) was bytewise: TRIM(name) = 'ALICE' found nothing. A number against a string
+    still compares as numbers. A ``?`` in a statement run as text is a syntax error (it was
+    an internal error naming a bind message)."""
+    m.execute("CREATE TABLE u (id INT PRIMARY KEY, name VARCHAR(20))")
+    m.execute("INSERT INTO u VALUES (1, 'Alice'), (2, 'bob'), (3, 'alice ')")
+    assert rows(m, "SELECT id FROM u WHERE TRIM(name) = 'ALICE' ORDER BY id") == [(1,), (3,)]
+    assert rows(m, "SELECT id FROM u WHERE CONCAT(name, '!') = 'BOB!'") == [(2,)]
+    assert rows(m, "SELECT id FROM u WHERE UPPER(name) IN ('alice', 'x') ORDER BY id") == [(1,)]
+    assert rows(m, "SELECT id FROM u WHERE LOWER(name) BETWEEN 'A' AND 'B' ORDER BY id") == [(1,), (3,)]
+    assert rows(m, "SELECT id FROM u WHERE CONCAT(name, '') = ? ORDER BY id", "BOB") == [(2,)]
+    assert rows(m, "SELECT id FROM u WHERE name = 'ALICE'") == [(1,)]  # (NO PAD: 'alice ' differs)
+    assert rows(m, "SELECT '1' = 1, '10' > 9, TRIM(' x ') = 'X'") == [(1, 1, 1)]
+    assert errno(m, "SELECT 1 + ?") == 1064
+
+
 def test_json_functions_mysql_has_and_its_form_of_a_document(m):
     """MySQL writes a document with ', ' and ': ' and an object's keys by length, then bytes
     (JSON_SET and its kin gave SQLite's '{"a":1,"b":2}'); the JSON functions that answered

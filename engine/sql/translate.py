@@ -1026,9 +1026,10 @@ class Rewriter:
                 return exp.EQ(this=e.this, expression=target)
             raise SqlError("0A000", f"operator {op} is not supported")
         if isinstance(e, exp.Collate):
-            # ``COLLATE binary`` comes only from the MySQL edition (PostgreSQL has no such
-            # collation): SQLite's byte comparison, against a column's nocase collation
-            binary = isinstance(e.expression, exp.Var) and e.expression.name == "binary"
+            # ``COLLATE binary`` and ``COLLATE nocase`` come only from the MySQL edition
+            # (PostgreSQL has no such collations): SQLite's byte comparison, against a
+            # column's nocase collation, and its case-insensitive one, for expressions
+            binary = isinstance(e.expression, exp.Var) and e.expression.name in ("binary", "nocase")
             # an enum's order (enums.py), which the cast to it carries
             enum = e.expression.name.startswith("_aurora_enum_")
             return e if binary or enum else e.this

@@ -631,6 +631,10 @@ class MySqlSession:
 
     def _dml(self, sql: str, params: Sequence[object]) -> StatementResult:
         entry, lits, raw = self._translation(sql, prepared=bool(params))
+        if entry.nparams != len(params):
+            # a ``?`` in a statement run as text (COM_QUERY) is a syntax error in MySQL
+            at = sql.find("?")
+            raise syntax(sql[at:] if at >= 0 else sql)
         text = entry.text(lits)
         if entry.dynamic:
             text = _VARIABLE.sub(self._variable_literal, text)

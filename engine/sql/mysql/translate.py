@@ -337,6 +337,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _temporal_operands(tree, ctx)
     _numeric_dates(tree, ctx)
     _json_values(tree, ctx)
+    _case_insensitive(tree)
     _date_arithmetic(tree, ctx)
     tree = rewrite(tree)
     if isinstance(tree, (exp.Insert, exp.Update)):
@@ -656,6 +657,55 @@ def _numeric_dates(tree: exp.Expression, ctx: Context) -> None:
 _STRING_OIDS = frozenset((25, 1042, 1043))
 
 
+_STRING_RESULTS = (exp.Concat, exp.ConcatWs, exp.Trim, exp.Lower, exp.Upper, exp.Substring, exp.Left,
+                   exp.Right, exp.Pad, exp.Repeat, exp.Reverse, exp.Initcap)
+_STRING_FUNCTIONS = {"REPLACE", "LPAD", "RPAD", "REVERSE", "MID", "SUBSTR", "TRIM", "LTRIM", "RTRIM",
+                     "INSERT", "SUBSTRING_INDEX", "ELT", "CONCAT", "CONCAT_WS", "LOWER", "UPPER",
+                     "LCASE", "UCASE", "QUOTE", "SPACE"}
+
+
+def _stringish(e: exp.Expression) -> bool:
+    """An expression whose value is a string by its form: a string literal, a string
+    function's result, a cast to CHAR."""
+    while isinstance(e, exp.Paren):
+        e = e.this
+    if isinstance(e, exp.Literal):  # (one taken out of the text may be a number: unknown)
+        return e.is_string and not SENTINEL.fullmatch("'" + e.this + "'")
+    if isinstance(e, exp.Cast):
+        return e.to.this in _TEXTS
+    if isinstance(e, exp.Anonymous):
+        return str(e.this).upper() in _STRING_FUNCTIONS
+    return isinstance(e, _STRING_RESULTS)
+
+
+def _taken_out(e: exp.Expression) -> bool:
+    """A parameter or a literal the lexer took out of the text (its value comes later)."""
+    return isinstance(e, exp.Literal) and e.is_string and bool(SENTINEL.fullmatch("'" + e.this + "'"))
+
+
+def _case_insensitive(tree: exp.Expression) -> None:
+    """MySQL compares strings by the collation, case-insensitive by default, whatever the
+    operands: ``TRIM(name) = 'ALICE'``, ``CONCAT(a, b) = 'XY'``, ``'abc' = 'ABC'``. SQLite
+    compares two operands that are no column bytewise (a column brings its own NOCASE), so
+    a comparison whose operands are all strings by their form gets NOCASE explicitly. One
+    with a column as an operand keeps the column's collation."""
+    for node in list(tree.find_all(exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.In,
+                                   exp.Between)):
+        if isinstance(node, exp.In):
+            others = list(node.expressions)
+        elif isinstance(node, exp.Between):
+            others = [node.args.get("low"), node.args.get("high")]
+        else:
+            others = [node.expression]
+        left = node.this
+        sides = [left, *others]
+        # strings on every side (a parameter, or a literal taken out of the text, may be
+        # one): a number against a string compares as numbers, which a collation would stop
+        if all(s is not None and (_stringish(s) or _taken_out(s)) for s in sides) and any(
+                _stringish(s) for s in sides):
+            left.replace(exp.Collate(this=left.copy(), expression=exp.Var(this="nocase")))
+
+
 def _date_arithmetic(tree: exp.Expression, ctx: Context) -> None:
     """A DATE plus or minus days, weeks, months or years is a DATE in MySQL (PostgreSQL's
     date + interval is a timestamp), and a string column's value plus an interval is a
@@ -747,10 +797,13 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         return exp.Cast(this=_fn("mysql_convert_tz", *args), to=exp.DataType.build("timestamp"))
     if isinstance(node, exp.Collate):
         # a binary collation (``binary``, ``utf8mb4_bin``) compares bytes: SQLite's BINARY;
-        # the case-insensitive ones are every string column's own collation already
+        # a case-insensitive one (``utf8mb4_0900_ai_ci`` ...) is SQLite's NOCASE, which every
+        # string column has already (see _case_insensitive for expressions)
         name = node.expression.name.lower()
         if name == "binary" or name.endswith("_bin"):
             return exp.Collate(this=node.this, expression=exp.Var(this="binary"))
+        if name == "nocase" or name.endswith("_ci"):
+            return exp.Collate(this=node.this, expression=exp.Var(this="nocase"))
         return node.this
     if isinstance(node, exp.UnixToTime) and node.args.get("format") is not None:
         # FROM_UNIXTIME(ts, format): DATE_FORMAT of the moment in the session's zone
