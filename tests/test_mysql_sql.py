@@ -1975,6 +1975,35 @@ def test_string_expressions_compare_case_insensitively_as_mysqls_collation_does(
     assert errno(m, "SELECT 1 + ?") == 1064
 
 
+def test_a_bin_collation_compares_and_keys_bytes_and_an_added_column_ignores_case(m):
+    """A column declared COLLATE utf8mb4_bin (or BINARY, or in a table whose default is
+    utf8mb4_bin) compares, sorts and keys by bytes: 'Ab' and 'ab' are two keys. It compared
+    case-insensitively (its UNIQUE refused 'ab' after 'Ab'). A string column added by ALTER
+    TABLE ignores case like the table's others (it compared bytes)."""
+    m.execute("CREATE TABLE p (id INT PRIMARY KEY, code VARCHAR(10) COLLATE utf8mb4_bin UNIQUE,"
+              " name VARCHAR(10), b2 VARCHAR(5) BINARY)")
+    m.execute("INSERT INTO p VALUES (1, 'Ab', 'Ab', 'x'), (2, 'ab', 'ab', 'X')")
+    assert errno(m, "INSERT INTO p VALUES (3, 'ab', 'q', 'q')") == 1062
+    assert rows(m, "SELECT id FROM p WHERE code = 'ab'") == [(2,)]
+    assert rows(m, "SELECT id FROM p WHERE b2 = 'x'") == [(1,)]
+    assert rows(m, "SELECT id FROM p WHERE name = 'ab' ORDER BY id") == [(1,), (2,)]
+    assert rows(m, "SELECT code FROM p ORDER BY code") == [("Ab",), ("ab",)]
+    shown = rows(m, "SHOW CREATE TABLE p")[0][1]
+    assert "`code` varchar(10) COLLATE utf8mb4_bin DEFAULT NULL" in shown
+    assert "`name` varchar(10) DEFAULT NULL" in shown
+    assert rows(m, "SELECT COLUMN_NAME, COLLATION_NAME FROM information_schema.COLUMNS"
+                   " WHERE TABLE_NAME = 'p' ORDER BY ORDINAL_POSITION") == [
+        ("id", None), ("code", "utf8mb4_bin"), ("name", "utf8mb4_0900_ai_ci"), ("b2", "utf8mb4_bin")]
+    m.execute("CREATE TABLE bt (id INT PRIMARY KEY, s VARCHAR(5)) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin")
+    m.execute("ALTER TABLE bt ADD COLUMN u VARCHAR(5), ADD COLUMN v VARCHAR(5) COLLATE utf8mb4_0900_ai_ci")
+    m.execute("ALTER TABLE p ADD COLUMN added VARCHAR(5)")
+    m.execute("INSERT INTO bt VALUES (1, 'A', 'A', 'A')")
+    m.execute("UPDATE p SET added = 'Q' WHERE id = 1")
+    assert rows(m, "SELECT COUNT(*) FROM bt WHERE s = 'a' OR u = 'a'") == [(0,)]
+    assert rows(m, "SELECT COUNT(*) FROM bt WHERE v = 'a'") == [(1,)]
+    assert rows(m, "SELECT id FROM p WHERE added = 'q'") == [(1,)]
+
+
 def test_json_functions_mysql_has_and_its_form_of_a_document(m):
     """MySQL writes a document with ', ' and ': ' and an object's keys by length, then bytes
     (JSON_SET and its kin gave SQLite's '{"a":1,"b":2}'); the JSON functions that answered

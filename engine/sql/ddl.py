@@ -1720,8 +1720,13 @@ def _add_column(s: Session, table: str, col: exp.ColumnDef) -> None:
     uniques: list[str | None] = []
     refs: list[tuple[str | None, exp.Expression]] = []
     checks: list[tuple[str | None, exp.Expression]] = []
+    collation = ""
     for cons in col.args.get("constraints") or []:
         k = cons.args.get("kind")
+        if isinstance(k, exp.CollateColumnConstraint) and k.name.lower() in ("nocase", "rtrim"):
+            # SQLite's own (the MySQL edition's case-insensitive strings): as CREATE TABLE
+            # keeps them; the added column compared bytewise before
+            collation = f" COLLATE {k.name.upper()}"
         if isinstance(k, exp.DefaultColumnConstraint):
             default = k.this
         elif isinstance(k, exp.NotNullColumnConstraint):
@@ -1738,7 +1743,9 @@ def _add_column(s: Session, table: str, col: exp.ColumnDef) -> None:
             )
     domain = " ".join(c.text for c in _domain_clauses(name, oid, typmod))
     affinity = t.affinity if t else "TEXT"
-    if oid == _BPCHAR_OID and not s.mysql_rules:
+    if collation:
+        affinity += collation
+    elif oid == _BPCHAR_OID and not s.mysql_rules:
         affinity += " COLLATE RTRIM"  # as CREATE TABLE gives a char(n) column
     constant = isinstance(default, (exp.Literal, exp.Boolean, exp.Null)) or (
         isinstance(default, exp.Neg) and isinstance(default.this, exp.Literal)

@@ -11,6 +11,7 @@ are per database, MySQL's per table) and shown without the prefix.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ class ColumnDesc:
     extra: str = ""
     comment: str = ""
     pk: int = 0
+    binary_order: bool = False  # a string column that compares bytes (a _bin collation)
 
     @property
     def is_string(self) -> bool:
@@ -226,6 +228,10 @@ def describe(conn: apsw.Connection, table: str) -> TableDesc | None:
     )
     if opts:
         desc.engine, desc.charset, desc.collation, desc.comment = opts
+    for c in cols:
+        if c.is_string:  # SQLite's collation of the column says how it compares
+            with contextlib.suppress(apsw.Error):
+                c.binary_order = conn.column_metadata("main", name, c.name)[1].upper() == "BINARY"
     if desc.kind == "VIEW":
         desc.view_sql = kind_row[1]
         return desc
@@ -403,6 +409,16 @@ def rename_column(conn: apsw.Connection, table: str, old: str, new: str) -> None
     )
 
 
+def column_collation(desc: TableDesc, c: ColumnDesc) -> str | None:
+    """A string column's collation: the table's, or its charset's _bin when it compares
+    bytes; None for a column that is no string."""
+    if not c.is_string:
+        return None
+    if c.binary_order:
+        return "binary" if desc.charset == "binary" else f"{desc.charset}_bin"
+    return desc.collation if not desc.collation.endswith("_bin") else f"{desc.charset}_0900_ai_ci"
+
+
 # --- SHOW CREATE TABLE ---------------------------------------------------------------------
 
 
@@ -417,6 +433,9 @@ def show_create(desc: TableDesc) -> str:
     lines = []
     for c in desc.columns:
         parts = [q(c.name), c.mysql_type]
+        collation = column_collation(desc, c)
+        if collation is not None and collation != desc.collation:
+            parts.append(f"COLLATE {collation}")
         if not c.nullable:
             parts.append("NOT NULL")
         elif c.mysql_type.startswith("timestamp"):

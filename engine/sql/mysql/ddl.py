@@ -163,6 +163,12 @@ class ColumnSpec:
     on_update: str = ""
     references: str | None = None  # PostgreSQL REFERENCES clause
     checks: list[KeySpec] = field(default_factory=list)  # its CHECKs (MySQL: table checks)
+    collation: str = ""  # COLLATE / BINARY given with the column ('' : the table's)
+
+    @property
+    def binary_order(self) -> bool:
+        """A ``_bin`` (or ``binary``) collation: compared, sorted and keyed by bytes."""
+        return self.collation == "binary" or self.collation.endswith("_bin")
 
     def extra(self) -> str:
         if self.auto_increment:
@@ -180,7 +186,9 @@ class ColumnSpec:
             name = self.mytype.check_prefix + self.name
             parts.append(f"CONSTRAINT {_pq(name)} CHECK ({self.mytype.check})")
         if self.mytype.is_string:
-            parts.append('COLLATE "nocase"')
+            # MySQL's default collations ignore case (SQLite's NOCASE); a _bin one compares
+            # bytes (PostgreSQL's "C", SQLite's BINARY): 'Ab' and 'ab' are two keys then
+            parts.append('COLLATE "C"' if self.binary_order else 'COLLATE "nocase"')
         if self.not_null or self.primary:
             parts.append("NOT NULL")
         if self.default_pg is not None and not self.auto_increment:
@@ -265,16 +273,23 @@ def parse_column(toks: Tokens, name: str, zone: dt.tzinfo = dt.UTC) -> ColumnSpe
     if toks.peek() == "(":
         args = [join(p) for p in split_commas(toks.parens())]
     unsigned = False
+    collation = ""
     while True:
         w = toks.peek_word()
         if w in ("unsigned", "zerofill"):
             toks.next()
             unsigned = True
-        elif w == "signed" or (w == "binary" and base not in ("binary",)) or toks.accept("character", "set") or toks.accept("charset"):
+        elif w == "binary" and base not in ("binary",):
             toks.next()
+            collation = collation or "utf8mb4_bin"  # VARCHAR(n) BINARY: the charset's _bin
+        elif w == "signed":
+            toks.next()
+        elif toks.accept("character", "set") or toks.accept("charset"):
+            if unquote(toks.next()).lower() == "binary":
+                collation = collation or "binary"
         elif w == "collate":
             toks.next()
-            toks.next()
+            collation = unquote(toks.next()).lower()
         else:
             break
     try:
@@ -286,7 +301,7 @@ def parse_column(toks: Tokens, name: str, zone: dt.tzinfo = dt.UTC) -> ColumnSpe
             f"MySQL server version for the right syntax to use near '{base}' at line 1",
             errno=1064,
         ) from None
-    col = ColumnSpec(name, mt)
+    col = ColumnSpec(name, mt, collation=collation)
     constraint_name = None
     while not toks.at_end() and toks.peek() not in (",", ")"):
         if toks.peek_word() in ("first", "after"):
@@ -313,8 +328,11 @@ def parse_column(toks: Tokens, name: str, zone: dt.tzinfo = dt.UTC) -> ColumnSpe
                 fsp = join(toks.parens())
                 t = f"CURRENT_TIMESTAMP({fsp})" if fsp.strip() else "CURRENT_TIMESTAMP"
             col.on_update = "CURRENT_TIMESTAMP" if t.lower() in ("now", "current_timestamp") else t
-        elif toks.accept("collate") or toks.accept("character", "set") or toks.accept("charset"):
-            toks.next()
+        elif toks.accept("collate"):
+            col.collation = unquote(toks.next()).lower()
+        elif toks.accept("character", "set") or toks.accept("charset"):
+            if unquote(toks.next()).lower() == "binary":
+                col.collation = col.collation or "binary"
         elif toks.accept("references"):
             col.references = _references(toks)
         elif toks.accept("check"):
@@ -566,6 +584,10 @@ def parse_create_table(sql: str, zone: dt.tzinfo = dt.UTC) -> CreateTable:
         cols.append(parse_column(it, name, zone))
         keys.extend(cols[-1].checks)  # (numbered with the table's, in the order written)
     opts = parse_table_options(toks)
+    table_collation = opts.get("collation", "")
+    for c in cols:  # a string column without its own collation takes the table's
+        if c.mytype.is_string and not c.collation:
+            c.collation = table_collation
     return CreateTable(table, ine, cols, keys, opts, temporary)
 
 
@@ -733,6 +755,9 @@ def alter_table(sql: str, run: Run, conn: apsw.Connection, zone: dt.tzinfo = dt.
                     raise SqlError("0A000", "ADD COLUMN (...) lists are not supported", errno=1235)
                 name = unquote(s.next())
                 col = parse_column(s, name, zone)
+                if col.mytype.is_string and not col.collation:  # the table's, as in CREATE
+                    desc = catalog.describe(conn, table)
+                    col.collation = desc.collation if desc is not None else ""
                 position = _position(s)
                 implicit = _implicit_default(col)
                 if implicit is not None:

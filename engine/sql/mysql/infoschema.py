@@ -176,7 +176,7 @@ def _table_rows(name: str, db: str, d: catalog.TableDesc) -> list[tuple]:
                         clen * 4 if clen and is_str and clen < 1 << 30 else clen, prec, scale,
                         0 if base in ("datetime", "timestamp", "time") else None,
                         "utf8mb4" if is_str else None,
-                        "utf8mb4_0900_ai_ci" if is_str else None, c.mysql_type,
+                        catalog.column_collation(d, c), c.mysql_type,
                         show.column_key(d, c.name), c.extra, "select,insert,update,references",
                         c.comment, "", None))
         return out

@@ -294,7 +294,7 @@ def _columns_rows(desc: catalog.TableDesc, full: bool) -> tuple[list[str], list[
         if extra == "DEFAULT_GENERATED" and not full:
             extra = "DEFAULT_GENERATED"
         if full:
-            coll = "utf8mb4_0900_ai_ci" if c.is_string else None
+            coll = catalog.column_collation(desc, c)
             rows.append((c.name, c.mysql_type, coll, "YES" if c.nullable else "NO", key,
                          default_value(c), extra, "select,insert,update,references", c.comment))
         else:
