@@ -1944,6 +1944,11 @@ def test_functions_answer_as_mysql_does_where_postgresql_differs(m):
         (None, None, 3, "a")]
     assert rows(m, "SELECT LEFT('abc', -1), RIGHT('abc', -1), LEFT('abc', NULL), LEFT('abc', 2), RIGHT('abc', 2)") == [
         ("", "", None, "ab", "bc")]
+    m.execute("CREATE TABLE sv (id INT PRIMARY KEY, g VARCHAR(5), v INT)")
+    m.execute("INSERT INTO sv VALUES (1, 'a', 10), (2, 'a', NULL), (3, 'B', 30), (4, 'b', 40)")
+    # SUM of a condition counts the rows where it holds (it gave 1, the conditions' OR)
+    assert rows(m, "SELECT SUM(v > 15), SUM(g = 'a'), SUM(v IN (10, 30)), SUM(v > 5 AND g = 'a'),"
+                   " SUM(v IS NULL), SUM(v) FROM sv") == [(2, 2, 2, 1, 1, 80)]
     got = rows(m, "SELECT SIGN(-2), SIGN(0.5), SIGN(0)")
     assert got == [(-1, 1, 0)] and all(type(v) is int for v in got[0])
     assert rows(m, "SELECT QUOTE('it''s a \\\\ b'), QUOTE(NULL)") == [("'it\\'s a \\\\ b'", "NULL")]

@@ -836,6 +836,10 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
                         default=type(node)(this=node.this, expression=clamp))
     if isinstance(node, exp.Sign):
         return _bigint(node.copy())  # an integer in MySQL
+    if isinstance(node, exp.Sum) and isinstance(node.this, exp.Predicate | exp.Connector | exp.Not):
+        # SUM(v > 15) counts the rows where it holds (MySQL's truth is 1); the PostgreSQL
+        # engine's sum of a boolean was its OR (1)
+        return exp.Sum(this=exp.Cast(this=node.this, to=exp.DataType.build("int")))
     if isinstance(node, exp.JSONRemove):
         # the document as MySQL writes one ({"a": 1, "b": 2}: keys by length, then bytes)
         return _fn("mysql_json_form", node.copy())
