@@ -2009,6 +2009,31 @@ def test_a_bin_collation_compares_and_keys_bytes_and_an_added_column_ignores_cas
     assert rows(m, "SELECT id FROM p WHERE added = 'q'") == [(1,)]
 
 
+def test_a_foreign_key_gets_an_index_when_none_leads_with_its_columns(m):
+    """InnoDB's rule: a foreign key's columns are indexed (named after the constraint, or
+    its first column) unless an index already leads with them; SHOW CREATE TABLE and
+    information_schema show it, and a parent's DELETE finds the children by it."""
+    m.execute("CREATE TABLE pa (id INT PRIMARY KEY)")
+    m.execute("CREATE TABLE ch (id INT PRIMARY KEY, pa_id INT, FOREIGN KEY (pa_id) REFERENCES pa (id)"
+              " ON DELETE CASCADE)")
+    m.execute("CREATE TABLE ch2 (id INT PRIMARY KEY, pa_id INT, KEY k (pa_id, id),"
+              " CONSTRAINT f2 FOREIGN KEY (pa_id) REFERENCES pa (id))")
+    m.execute("CREATE TABLE ch3 (id INT PRIMARY KEY, pa_id INT)")
+    m.execute("ALTER TABLE ch3 ADD CONSTRAINT f3 FOREIGN KEY (pa_id) REFERENCES pa (id)")
+    assert "  KEY `pa_id` (`pa_id`),\n  CONSTRAINT `ch_ibfk_1`" in rows(m, "SHOW CREATE TABLE ch")[0][1]
+    assert "KEY `pa_id`" not in rows(m, "SHOW CREATE TABLE ch2")[0][1]
+    assert "  KEY `f3` (`pa_id`)," in rows(m, "SHOW CREATE TABLE ch3")[0][1]
+    assert rows(m, "SELECT TABLE_NAME, INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA ="
+                   " DATABASE() AND INDEX_NAME <> 'PRIMARY' ORDER BY TABLE_NAME, INDEX_NAME") == [
+        ("ch", "pa_id"), ("ch2", "k"), ("ch2", "k"), ("ch3", "f3")]
+    m.execute("INSERT INTO pa VALUES (1), (2)")
+    m.execute("INSERT INTO ch VALUES (10, 1), (11, 2)")
+    m.execute("DELETE FROM pa WHERE id = 1")
+    assert rows(m, "SELECT id FROM ch") == [(11,)]
+    plan = m.pg.conn.execute("EXPLAIN QUERY PLAN SELECT id FROM ch WHERE pa_id = 2").fetchall()
+    assert any("INDEX" in str(r[-1]).upper() for r in plan), plan
+
+
 def test_json_functions_mysql_has_and_its_form_of_a_document(m):
     """MySQL writes a document with ', ' and ': ' and an object's keys by length, then bytes
     (JSON_SET and its kin gave SQLite's '{"a":1,"b":2}'); the JSON functions that answered

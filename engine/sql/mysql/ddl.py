@@ -628,6 +628,12 @@ def create_table_pg(ct: CreateTable) -> tuple[str, list[str]]:
             fk_n += 1
             name = k.name or f"{t}_ibfk_{fk_n}"
             items.append(f"CONSTRAINT {_pq(name)} FOREIGN KEY ({cols}) {k.references}")
+            if not _indexed(k.columns, _leading_columns(ct)):
+                # InnoDB indexes a foreign key's columns when no index leads with them
+                # (named after the constraint, or its first column): a parent's DELETE then
+                # finds the children by it, not by a scan
+                iname = key_name(k.name, k.columns)
+                after.append(f"CREATE INDEX {_pq(t + '_' + iname)} ON {_pq(t)} ({cols})")
         elif k.kind in ("check", "unenforced"):
             from aurora.engine.sql.mysql.translate import expression_to_pg
 
@@ -640,6 +646,20 @@ def create_table_pg(ct: CreateTable) -> tuple[str, list[str]]:
         items.append(f"PRIMARY KEY ({', '.join(_pq(c) for c in pk)})")
     temp = "TEMPORARY " if ct.temporary else ""
     return f"CREATE {temp}TABLE {_pq(t)} ({', '.join(items)})", after
+
+
+def _leading_columns(ct: CreateTable) -> list[list[str]]:
+    """The column lists of the table's keys and indexes (a foreign key's own index aside)."""
+    lists = [[c.name] for c in ct.columns if c.unique or c.primary]
+    lists += [[c for c in k.columns if isinstance(c, str)] for k in ct.keys
+              if k.kind in ("primary", "unique", "index")]
+    return lists
+
+
+def _indexed(columns: list, lists: list[list[str]]) -> bool:
+    """Some index leads with ``columns``, in their order."""
+    want = [str(c).lower() for c in columns]
+    return any([c.lower() for c in have[: len(want)]] == want for have in lists)
 
 
 def side_rows(cols: list[ColumnSpec]) -> list[tuple[str, str, str | None, str, str]]:
@@ -802,6 +822,11 @@ def alter_table(sql: str, run: Run, conn: apsw.Connection, zone: dt.tzinfo = dt.
             elif key.kind == "foreign":
                 name = key.name or f"{table}_ibfk_1"
                 run(f"ALTER TABLE {t} ADD CONSTRAINT {_pq(name)} FOREIGN KEY ({cols}) {key.references}")
+                desc = catalog.describe(conn, table)
+                lists = ([list(desc.primary)] + [[c for c in i.columns if c] for i in desc.indexes]
+                         if desc is not None else [])
+                if not _indexed(key.columns, lists):  # (as CREATE TABLE does: see there)
+                    run(f"CREATE INDEX {_pq(table + '_' + (key.name or str(key.columns[0])))} ON {t} ({cols})")
             elif key.kind == "check":
                 _add_checks(table, [key], run, conn)
         elif s.accept("drop"):
