@@ -1949,6 +1949,9 @@ def test_functions_answer_as_mysql_does_where_postgresql_differs(m):
     # SUM of a condition counts the rows where it holds (it gave 1, the conditions' OR)
     assert rows(m, "SELECT SUM(v > 15), SUM(g = 'a'), SUM(v IN (10, 30)), SUM(v > 5 AND g = 'a'),"
                    " SUM(v IS NULL), SUM(v) FROM sv") == [(2, 2, 2, 1, 1, 80)]
+    # CURTIME() as a string is the time of day (it was the whole timestamp's stored text)
+    got = rows(m, "SELECT CONCAT(CURTIME(), ''), LENGTH(CURTIME())")[0]
+    assert len(got[0]) == 8 and got[0][2] == ":" and got[1] == 8
     got = rows(m, "SELECT SIGN(-2), SIGN(0.5), SIGN(0)")
     assert got == [(-1, 1, 0)] and all(type(v) is int for v in got[0])
     assert rows(m, "SELECT QUOTE('it''s a \\\\ b'), QUOTE(NULL)") == [("'it\\'s a \\\\ b'", "NULL")]

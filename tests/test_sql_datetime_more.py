@@ -268,3 +268,19 @@ def test_a_default_of_now_keeps_the_microseconds(s):
     got = s.execute("select at, a2, a0 from ts order by id", ()).rows
     assert any(at.microsecond for at, _, _ in got)  # (all three on a whole second: one in 10**18)
     assert all(a2 == at.replace(tzinfo=None) and a0.microsecond == 0 for at, a2, a0 in got)
+
+
+def test_a_cast_to_time_takes_the_time_of_day(s: Session) -> None:
+    """timestamp::time was the timestamp's stored text, whatever printed it or compared it:
+    '2024-01-02 03:04:05.000000' || '' and its length 26. It is the time of day (a
+    timestamptz's in the session's zone), rounded to the type's precision."""
+    s.execute("SET TimeZone = 'UTC'")
+    assert rows(s, "SELECT (TIMESTAMP '2024-01-02 03:04:05')::time::text,"
+                   " CAST(TIMESTAMP '2024-01-02 03:04:05.678' AS time(0)) || '',"
+                   " length(CAST(localtimestamp AS time(0))::text)") == [("03:04:05", "03:04:06", 8)]
+    assert rows(s, "SELECT (TIMESTAMPTZ '2024-01-02 03:04:05+02')::time, CAST('04:05:06.7' AS time(0)),"
+                   " '04:05 PM'::time, (TIMESTAMP '2024-01-02 03:04:05')::time = '03:04:05'") == [
+        (dt.time(1, 4, 5), dt.time(4, 5, 7), dt.time(16, 5), True)]
+    s.execute("CREATE TABLE tt (t time)")
+    s.execute("INSERT INTO tt VALUES ((TIMESTAMP '2024-01-02 10:11:12')::time)")
+    assert rows(s, "SELECT t, t::text FROM tt WHERE t < '12:00'") == [(dt.time(10, 11, 12), "10:11:12")]

@@ -820,6 +820,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_timestamp_in", lambda v: _timestamp_in(v, s.tz), 1, deterministic=True)
     f("pg_timestamp_in", lambda v, p: _timestamp_in(v, s.tz, p), 2, deterministic=True)
     f("pg_date", lambda v: _date_cast(v, s.tz), 1, deterministic=True)
+    f("pg_time", lambda v, p: _time_cast(v, s.tz, p), 2, deterministic=True)
     f("pg_uuid", types.uuid_in, 1, True)
     f("gen_random_uuid", lambda: str(uuid.uuid4()), 0)
     f("uuid_generate_v4", lambda: str(uuid.uuid4()), 0)
@@ -2324,6 +2325,31 @@ def _round_to(d: dt.datetime, precision: int | None) -> dt.datetime:
     t = (d.replace(tzinfo=None) - _Y2K) // dt.timedelta(microseconds=1)
     r = (t + scale // 2) // scale * scale if t >= 0 else -((-t + scale // 2) // scale * scale)
     return d + dt.timedelta(microseconds=r - t)
+
+
+def _time_cast(v: object, tz: dt.tzinfo, typmod: object = -1) -> object:
+    """A value to time (without time zone), in its storage form ('HH:MM:SS[.ffffff]'): a
+    timestamp's time of day (a timestamptz's in the session's zone), a time's input as is,
+    rounded to the type's precision."""
+    if v is None:
+        return None
+    text = str(v).strip()
+    if re.fullmatch(r"\d{4}-\d\d-\d\d[ T].*", text):
+        d = _to_datetime(v, tz)
+        assert d is not None
+        if types._HAS_TZ.search(text):
+            d = d.astimezone(tz)
+        moment = d.replace(tzinfo=None)
+    elif re.fullmatch(r"\s*24:00(:00(\.0*)?)?\s*", text):
+        return "24:00:00"  # PostgreSQL's end of day
+    else:
+        moment = datetime_in.parse(text, "time")
+    digits = int(typmod) if isinstance(typmod, int) and 0 <= typmod < 6 else 6  # type: ignore[arg-type]
+    if moment.microsecond and digits < 6:
+        step = 10 ** (6 - digits)
+        moment = dt.datetime.combine(moment.date(), moment.time().replace(microsecond=0)) + dt.timedelta(
+            microseconds=round(moment.microsecond / step) * step)
+    return moment.time().isoformat()
 
 
 def _date_cast(v: object, tz: dt.tzinfo) -> object:

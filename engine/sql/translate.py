@@ -1666,6 +1666,9 @@ class Rewriter:
             return _timestamp_call(oid, v, typmod, self._is_text(v))
         if oid == 1082:
             return fn("pg_date", v)
+        if oid == 1083 and not (isinstance(v, exp.Literal) and v.is_string):
+            # (a literal stays as written: the column's write and comparisons read it)
+            return fn("pg_time", v, exp.Literal.number(typmod))
         if oid in (114, 3802):
             if (isinstance(v, exp.Literal) and v.is_string) or (
                     isinstance(v, exp.Parameter) and self.lit_kinds.get(int(v.name)) == "s"):
