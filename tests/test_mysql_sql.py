@@ -1949,6 +1949,9 @@ def test_functions_answer_as_mysql_does_where_postgresql_differs(m):
     # SUM of a condition counts the rows where it holds (it gave 1, the conditions' OR)
     assert rows(m, "SELECT SUM(v > 15), SUM(g = 'a'), SUM(v IN (10, 30)), SUM(v > 5 AND g = 'a'),"
                    " SUM(v IS NULL), SUM(v) FROM sv") == [(2, 2, 2, 1, 1, 80)]
+    assert rows(m, "SELECT HEX(-1), HEX(3.5), HEX('abc'), CHAR(0x41, 0x42), CHAR(256), CHAR(72, 105 USING utf8mb4),"
+                   " UNHEX('414'), UNHEX('zz'), ROUND(ATAN(1, 1), 6), CHAR_LENGTH(123), LENGTH(NOW())") == [
+        ("FFFFFFFFFFFFFFFF", "4", "616263", b"AB", b"\x01\x00", "Hi", b"\x04\x14", None, 0.785398, 3, 19)]
     # CURTIME() as a string is the time of day (it was the whole timestamp's stored text)
     got = rows(m, "SELECT CONCAT(CURTIME(), ''), LENGTH(CURTIME())")[0]
     assert len(got[0]) == 8 and got[0][2] == ":" and got[1] == 8

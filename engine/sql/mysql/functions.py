@@ -132,12 +132,48 @@ def sha1(v: object) -> str | None:
 
 
 def hex_(v: object) -> str | None:
+    """HEX(n) of a number: the BIGINT it rounds to, a negative one as its 64 bits (-1 is
+    FFFFFFFFFFFFFFFF); HEX(s) of a string: its bytes."""
     if v is None:
         return None
-    if isinstance(v, int):
-        return format(v, "X")
+    if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
+        n = int(Decimal(str(v)).to_integral_value(rounding="ROUND_HALF_UP")) if not isinstance(v, int) else v
+        return format(n & 0xFFFFFFFFFFFFFFFF, "X")
     data = v if isinstance(v, bytes) else str(v).encode()
     return data.hex().upper()
+
+
+def char_(charset: object, *codes: object) -> object:
+    """CHAR(n, ... [USING charset]): the bytes of each number (NULLs skipped)."""
+    out = bytearray()
+    for c in codes:
+        if c is None:
+            continue
+        if isinstance(c, bytes):
+            n = int.from_bytes(c, "big")
+        else:
+            try:
+                n = int(Decimal(str(c)).to_integral_value(rounding="ROUND_HALF_UP"))
+            except ArithmeticError:
+                n = 0
+        n &= 0xFFFFFFFF
+        out += n.to_bytes(max(1, (n.bit_length() + 7) // 8), "big")
+    if charset:
+        return bytes(out).decode("utf-8", "replace")
+    return bytes(out)
+
+
+def unhex(v: object) -> bytes | None:
+    """UNHEX: the bytes of hex digits (an odd count has a 0 first); NULL for other text."""
+    if v is None:
+        return None
+    text = v.decode("latin-1") if isinstance(v, bytes) else str(v)
+    if len(text) % 2:
+        text = "0" + text
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        return None
 
 
 def datediff(a: object, b: object) -> int | None:
@@ -1377,6 +1413,8 @@ def collation(v: object) -> str:
 FUNCTIONS = {
     "mysql_number_datetime": (number_datetime, 2),
     "mysql_is_uuid": (_nulls(is_uuid), 1),
+    "mysql_char": (char_, -1),
+    "mysql_unhex": (unhex, 1),
     "mysql_json_form": (json_form, 1),
     "mysql_json_modify": (json_modify, -1),
     "mysql_json_merge_patch": (json_merge_patch, -1),

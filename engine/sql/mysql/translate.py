@@ -836,6 +836,15 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
                         default=type(node)(this=node.this, expression=clamp))
     if isinstance(node, exp.Sign):
         return _bigint(node.copy())  # an integer in MySQL
+    if isinstance(node, exp.Atan) and node.expression is not None:
+        return exp.Atan2(this=node.this, expression=node.expression)  # ATAN(y, x)
+    if isinstance(node, exp.Chr):
+        # CHAR(n, ...): each number's bytes (256 is two of them), a binary string unless
+        # USING names a character set
+        charset = node.args.get("charset")
+        return _fn("mysql_char", exp.Literal.string(charset.name if charset else ""), *node.expressions)
+    if isinstance(node, exp.Unhex):
+        return _fn("mysql_unhex", node.this)
     if isinstance(node, exp.Sum) and isinstance(node.this, exp.Predicate | exp.Connector | exp.Not):
         # SUM(v > 15) counts the rows where it holds (MySQL's truth is 1); the PostgreSQL
         # engine's sum of a boolean was its OR (1)
@@ -1043,6 +1052,9 @@ def _column_types(
     return column
 
 
+_TEXT_OF = (exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime, exp.Localtimestamp, exp.Localtime,
+            exp.UtcTimestamp, exp.UtcDate, exp.UtcTime, exp.Add, exp.Sub, exp.Mul, exp.Div,
+            exp.Neg, exp.Literal)
 _TEXTS = (exp.DataType.Type.CHAR, exp.DataType.Type.NCHAR, exp.DataType.Type.VARCHAR,
           exp.DataType.Type.NVARCHAR, exp.DataType.Type.TEXT)
 
@@ -1054,12 +1066,18 @@ def _temporal_operands(tree: exp.Expression, ctx: Context) -> None:
     values of an IN list on a DATETIME or TIMESTAMP column are cast to its type."""
     operands: list[exp.Expression] = []
     for node in tree.find_all(exp.Cast, exp.Concat, exp.ConcatWs, exp.Like, exp.Substring,
-                              exp.Left, exp.Right):
+                              exp.Left, exp.Right, exp.Length):
         if isinstance(node, exp.Cast):
             if node.to.this in _TEXTS:
                 operands.append(node.this)
         elif isinstance(node, exp.Concat | exp.ConcatWs):
             operands.extend(node.expressions)
+        elif isinstance(node, exp.Length) and (isinstance(node.this, _TEXT_OF) or (
+                isinstance(node.this, exp.Anonymous) and str(node.this.this).upper() in _NOW | {"SYSDATE"})):
+            # LENGTH(NOW()), CHAR_LENGTH(123): the length of the value's text as MySQL
+            # writes it (not of a timestamp's stored form; a number has no length in the
+            # PostgreSQL engine)
+            node.this.replace(exp.Cast(this=node.this.copy(), to=exp.DataType.build("text")))
         else:
             operands.append(node.this)
     for e in operands:
