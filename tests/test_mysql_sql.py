@@ -2040,6 +2040,21 @@ def test_a_foreign_key_gets_an_index_when_none_leads_with_its_columns(m):
     assert any("INDEX" in str(r[-1]).upper() for r in plan), plan
 
 
+def test_bit_literals_hex_numbers_year_columns_and_enum_order_as_mysql_has_them(m):
+    """b'101' and 0b101 are numbers (they failed: "Unknown column 'b$1'"); x'41' + 0 is 65
+    (it was 0); YEAR(y) of a YEAR column is y; an ENUM column sorts by its members' order
+    and is its member's number in arithmetic (it sorted alphabetically, + 0 gave 0)."""
+    m.execute("CREATE TABLE ty (id INT PRIMARY KEY, bt BIT(8), y YEAR, st ENUM('new', 'active', 'done'))")
+    m.execute("INSERT INTO ty VALUES (1, b'101', 2024, 'done'), (2, 0b11, 1999, 'new'), (3, 1, 2000, 'active'),"
+              " (4, 0, 2001, NULL)")
+    assert rows(m, "SELECT bt + 0, b'101' + 1, 0b11, x'41' + 0, 0x41 + 1, YEAR(y) FROM ty WHERE id = 1") == [
+        (5, 6, 3, 65, 66, 2024)]
+    assert rows(m, "SELECT id FROM ty ORDER BY st") == [(4,), (2,), (3,), (1,)]
+    assert rows(m, "SELECT id FROM ty ORDER BY st DESC, id") == [(1,), (3,), (2,), (4,)]
+    assert rows(m, "SELECT st + 0 FROM ty ORDER BY id") == [(3,), (1,), (2,), (None,)]
+    assert rows(m, "SELECT id FROM ty WHERE st > 'active' ORDER BY id") == [(1,), (2,)]  # (as strings)
+
+
 def test_json_functions_mysql_has_and_its_form_of_a_document(m):
     """MySQL writes a document with ', ' and ': ' and an object's keys by length, then bytes
     (JSON_SET and its kin gave SQLite's '{"a":1,"b":2}'); the JSON functions that answered

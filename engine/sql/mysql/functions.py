@@ -908,6 +908,14 @@ def enum_member(v: object, *members: object) -> object:
     return v
 
 
+def enum_index(v: object, *members: object) -> int | None:
+    """An ENUM value's member number (1 for the first; 0 for '', the invalid value)."""
+    if v is None:
+        return None
+    key = str(v).rstrip(" ").lower()
+    return next((i for i, m in enumerate(members, 1) if str(m).rstrip(" ").lower() == key), 0)
+
+
 def year_value(v: object) -> object:
     """A value written to a YEAR column: a one- or two-digit year is 2000-2069 from 1 to 69
     and 1970-1999 from 70 to 99 (the number 0 is 0000, the string '0' or '00' is 2000), as
@@ -1413,6 +1421,7 @@ def collation(v: object) -> str:
 FUNCTIONS = {
     "mysql_number_datetime": (number_datetime, 2),
     "mysql_is_uuid": (_nulls(is_uuid), 1),
+    "mysql_enum_index": (enum_index, -1),
     "mysql_char": (char_, -1),
     "mysql_unhex": (unhex, 1),
     "mysql_json_form": (json_form, 1),

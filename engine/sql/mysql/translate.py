@@ -164,6 +164,8 @@ _PY_NODES: dict[type, tuple[str, tuple[str, ...]]] = {
     exp.BitLength: ("mysql_bit_length", ("this",)),
 }
 _RAND_SITES = itertools.count(1)
+_ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.IntDiv, exp.Mod, exp.Neg, exp.BitwiseAnd,
+               exp.BitwiseOr, exp.BitwiseXor, exp.BitwiseNot, exp.BitwiseLeftShift, exp.BitwiseRightShift)
 _UNSAFE_PARENTS = (exp.Ordered, exp.Group, exp.Interval, exp.DataType, exp.DataTypeParam)
 
 
@@ -338,6 +340,8 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _numeric_dates(tree, ctx)
     _json_values(tree, ctx)
     _case_insensitive(tree)
+    if kind == "select":
+        _enum_order(tree, ctx)
     _date_arithmetic(tree, ctx)
     tree = rewrite(tree)
     if isinstance(tree, (exp.Insert, exp.Update)):
@@ -647,11 +651,18 @@ def _numeric_dates(tree: exp.Expression, ctx: Context) -> None:
     if not columns:
         return
     column = _column_types(tree, ctx)
+    declared = _declared_types(tree, ctx)
     for c in columns:
         got = column(c)
         kind = _NUMBER_AS_DATE.get(got[0]) if got is not None else None
-        if kind is not None:
-            c.replace(exp.Cast(this=_fn("mysql_number_date", c.copy()), to=exp.DataType.build(kind)))
+        if kind is None:
+            continue
+        value: exp.Expression = c.copy()
+        if (declared(c) or "").lower() == "year":  # a YEAR column: January 1st of it (YEAR(y) is y)
+            value = exp.Add(this=exp.Mul(this=value, expression=exp.Literal.number(10000)),
+                            expression=exp.Literal.number(101))
+            kind = "date"
+        c.replace(exp.Cast(this=_fn("mysql_number_date", value), to=exp.DataType.build(kind)))
 
 
 _STRING_OIDS = frozenset((25, 1042, 1043))
@@ -953,7 +964,13 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.JSONExtractScalar) and len(args) == 1:
             return _fn("mysql_json_value", node.this, args[0])
         return _fn("mysql_json_extract", node.this, *args)
+    if isinstance(node, exp.BitString):
+        # b'101' / 0b101: a number (what BIT columns and flags take; in a string context
+        # MySQL would take its bytes)
+        return exp.Literal.number(int(node.this or "0", 2))
     if isinstance(node, exp.HexString):
+        if isinstance(node.parent, _ARITHMETIC):  # x'41' + 0 is 65: a number there
+            return exp.Literal.number(int(node.this or "0", 16))
         return exp.Cast(this=exp.Literal.string("\\x" + node.this), to=exp.DataType.build("bytea"))
     if isinstance(node, exp.Boolean):
         return exp.Literal.number(1 if node.this else 0)
@@ -1050,6 +1067,42 @@ def _column_types(
         return None
 
     return column
+
+
+def _declared_types(tree: exp.Expression, ctx: Context) -> Callable[[exp.Column], str | None]:
+    """The MySQL type a column the statement names was declared with ('year', 'int' ...)."""
+    tables: dict[str, str] = {}
+    for t in tree.find_all(exp.Table):
+        if isinstance(t.this, exp.Identifier):
+            tables[t.alias_or_name.lower()] = t.name
+            tables.setdefault(t.name.lower(), t.name)
+
+    def declared(c: exp.Column) -> str | None:
+        names = [tables[c.table.lower()]] if c.table and c.table.lower() in tables else (
+            list(dict.fromkeys(tables.values())))
+        for name in names:
+            kind = ctx.declared_types(name).get(c.name.lower())
+            if kind is not None:
+                return kind
+        return None
+
+    return declared
+
+
+def _enum_order(tree: exp.Expression, ctx: Context) -> None:
+    """An ENUM column sorts by its members' order (ORDER BY status of ENUM('new', 'active',
+    'done') puts 'new' first) and is its member's number in arithmetic (status + 0), as in
+    MySQL; compared with a string it stays the string."""
+    uses = [c for c in tree.find_all(exp.Column) if isinstance(c.parent, (exp.Ordered, *_ARITHMETIC))]
+    if not uses:
+        return
+    declared = _declared_types(tree, ctx)
+    for c in uses:
+        kind = declared(c) or ""
+        if kind.startswith("enum("):
+            members = [string_value(t) for k, t in lexer_tokens(kind[4:]) if k == "str"]
+            c.replace(exp.Anonymous(this="mysql_enum_index", expressions=[
+                c.copy(), *[exp.Literal.string(m) for m in members]]))
 
 
 _TEXT_OF = (exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime, exp.Localtimestamp, exp.Localtime,
