@@ -1952,6 +1952,11 @@ def test_functions_answer_as_mysql_does_where_postgresql_differs(m):
     assert rows(m, "SELECT HEX(-1), HEX(3.5), HEX('abc'), CHAR(0x41, 0x42), CHAR(256), CHAR(72, 105 USING utf8mb4),"
                    " UNHEX('414'), UNHEX('zz'), ROUND(ATAN(1, 1), 6), CHAR_LENGTH(123), LENGTH(NOW())") == [
         ("FFFFFFFFFFFFFFFF", "4", "616263", b"AB", b"\x01\x00", "Hi", b"\x04\x14", None, 0.785398, 3, 19)]
+    # CAST AS SIGNED / UNSIGNED of a string: its leading integer with a 1292 warning (1292 error before)
+    r = m.execute("SELECT CAST('12abc' AS SIGNED), CAST('3.7' AS UNSIGNED), CAST(' 42 ' AS SIGNED),"
+                  " CAST(-2.5 AS SIGNED), CAST('x' AS SIGNED)")
+    assert r.rows == [(12, 3, 42, -3, 0)] and r.warnings == 3
+    assert [w[1] for w in rows(m, "SHOW WARNINGS")] == [1292, 1292, 1292]
     # CURTIME() as a string is the time of day (it was the whole timestamp's stored text)
     got = rows(m, "SELECT CONCAT(CURTIME(), ''), LENGTH(CURTIME())")[0]
     assert len(got[0]) == 8 and got[0][2] == ":" and got[1] == 8

@@ -441,6 +441,7 @@ class MySqlSession:
         conn.create_scalar_function("mysql_sleep", self._sleep, 1)
         conn.create_scalar_function("mysql_rand", self._rand, 2)
         conn.create_scalar_function("mysql_uuid_short", functions.uuid_short, 0)
+        conn.create_scalar_function("mysql_cast_int", self._cast_int, 1)
         held = locks.INSTANCE
         conn.create_scalar_function(
             "mysql_get_lock",
@@ -473,6 +474,27 @@ class MySqlSession:
             except (TypeError, ValueError):
                 self.last_insert_id = self._given_insert_id = 0
         return value
+
+    def _cast_int(self, v: object) -> int | None:
+        """CAST(v AS SIGNED): a number rounded (half away from zero), a string's leading
+        integer (' 42 ' is 42; '12abc' 12 and '3.7' 3, each with MySQL's 1292 warning; no
+        digits at all 0, with one too), within BIGINT's range."""
+        if v is None:
+            return None
+        if isinstance(v, (bool, int)):
+            n = int(v)
+        elif isinstance(v, (float, Decimal)):
+            try:
+                n = int(Decimal(str(v)).to_integral_value(rounding="ROUND_HALF_UP"))
+            except ArithmeticError:  # inf, nan
+                n = 0
+        else:
+            text = v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+            m = re.match(r"\s*([+-]?\d+)", text)
+            n = int(m.group(1)) if m else 0
+            if m is None or text[m.end():].strip():
+                self.warnings.append(("Warning", 1292, f"Truncated incorrect INTEGER value: '{text}'"))
+        return max(-(1 << 63), min(n, (1 << 63) - 1))
 
     def _sleep(self, seconds: object) -> int:
         """SLEEP(n): 0 after n seconds. A KILL QUERY or the statement's timeout stops it
@@ -818,6 +840,8 @@ class MySqlSession:
         if zoned:  # a TIMESTAMP is shown as the wall time of the reader's zone
             r.rows = _in_zone(r.rows, zoned, self.zone)
         r.columns = cols  # the session's result, made for this run: ours now
+        if self.warnings:
+            r.warnings = len(self.warnings)  # (the query's own, CAST's truncations: its EOF says so)
         return r
 
     def _columns(self, entry: Translation, cols: list[Column], raw: list[str]) -> list[Column]:

@@ -1225,6 +1225,11 @@ def _cast(node: exp.Cast) -> exp.Expression:
     to = node.to
     t = to.this
     D = exp.DataType.Type
+    if t in (D.UBIGINT, D.UINT, D.BIGINT, D.INT) and not (isinstance(node.this, exp.Literal) and not node.this.is_string):
+        # CAST(s AS SIGNED | UNSIGNED) of a string reads its leading integer ('12abc' is 12, with a
+        # warning) and rounds a number, as MySQL does; the PostgreSQL engine's cast refused
+        # such a string (22P02)
+        return exp.Cast(this=_fn("mysql_cast_int", node.this), to=exp.DataType.build("bigint"))
     if t in (D.UBIGINT, D.UINT, D.BIGINT, D.INT):
         node.set("to", exp.DataType.build("bigint"))
     elif t in (D.CHAR, D.NCHAR, D.VARCHAR, D.NVARCHAR) and not to.expressions:
