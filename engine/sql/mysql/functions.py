@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
+import math
 import re
 import time
 from collections.abc import Callable
@@ -908,6 +909,60 @@ def enum_member(v: object, *members: object) -> object:
     return v
 
 
+def _double(v: object) -> float | None:
+    if v is None:
+        return None
+    try:
+        return float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0  # (MySQL reads a string that is no number as 0)
+
+
+def _out_of_range(expression: str) -> SqlError:
+    return SqlError("22003", f"DOUBLE value is out of range in '{expression}'", errno=1690)
+
+
+def sqrt(v: object) -> float | None:
+    x = _double(v)
+    return None if x is None or x < 0 else math.sqrt(x)
+
+
+def ln(v: object) -> float | None:
+    x = _double(v)
+    return None if x is None or x <= 0 else math.log(x)
+
+
+def log(base: object, v: object) -> float | None:
+    """LOG(b, x): NULL for x <= 0 or a base <= 0 or of 1, as MySQL answers."""
+    b, x = _double(base), _double(v)
+    if b is None or x is None or x <= 0 or b <= 0 or b == 1:
+        return None
+    return math.log(x) / math.log(b)
+
+
+def exp_(v: object) -> float | None:
+    x = _double(v)
+    if x is None:
+        return None
+    try:
+        return math.exp(x)
+    except OverflowError:
+        raise _out_of_range(f"exp({v})") from None
+
+
+def pow_(a: object, b: object) -> float | None:
+    x, y = _double(a), _double(b)
+    if x is None or y is None:
+        return None
+    try:
+        got = math.pow(x, y)
+    except (ValueError, OverflowError, ZeroDivisionError):
+        raise _out_of_range(f"pow({a},{b})") from None
+    if math.isinf(got):
+        raise _out_of_range(f"pow({a},{b})")
+    return got
+
+
 def enum_index(v: object, *members: object) -> int | None:
     """An ENUM value's member number (1 for the first; 0 for '', the invalid value)."""
     if v is None:
@@ -1421,6 +1476,11 @@ def collation(v: object) -> str:
 FUNCTIONS = {
     "mysql_number_datetime": (number_datetime, 2),
     "mysql_is_uuid": (_nulls(is_uuid), 1),
+    "mysql_sqrt": (sqrt, 1),
+    "mysql_ln": (ln, 1),
+    "mysql_log": (log, 2),
+    "mysql_exp": (exp_, 1),
+    "mysql_pow": (pow_, 2),
     "mysql_enum_index": (enum_index, -1),
     "mysql_char": (char_, -1),
     "mysql_unhex": (unhex, 1),

@@ -847,6 +847,14 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
                         default=type(node)(this=node.this, expression=clamp))
     if isinstance(node, exp.Sign):
         return _bigint(node.copy())  # an integer in MySQL
+    if isinstance(node, exp.Sqrt | exp.Ln | exp.Exp):
+        # NULL outside the domain (SQRT(-1), LN(0)) as in MySQL, where the PostgreSQL
+        # engine raised an error; EXP too large is 1690 (DOUBLE out of range)
+        return _fn("mysql_" + type(node).__name__.lower(), node.this)
+    if isinstance(node, exp.Log):
+        return _fn("mysql_log", node.this, node.expression)  # LOG(b, x), LOG2, LOG10
+    if isinstance(node, exp.Pow):
+        return _fn("mysql_pow", node.this, node.expression)
     if isinstance(node, exp.Atan) and node.expression is not None:
         return exp.Atan2(this=node.this, expression=node.expression)  # ATAN(y, x)
     if isinstance(node, exp.Chr):
