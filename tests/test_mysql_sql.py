@@ -1962,6 +1962,12 @@ def test_functions_answer_as_mysql_does_where_postgresql_differs(m):
                   " CAST(-2.5 AS SIGNED), CAST('x' AS SIGNED)")
     assert r.rows == [(12, 3, 42, -3, 0)] and r.warnings == 3
     assert [w[1] for w in rows(m, "SHOW WARNINGS")] == [1292, 1292, 1292]
+    m.execute("CREATE TABLE fi (id INT PRIMARY KEY, v VARCHAR(10), KEY k ((CAST(v AS UNSIGNED))))")
+    m.execute("INSERT INTO fi VALUES (1, '5'), (2, '10')")
+    assert rows(m, "SELECT id FROM fi ORDER BY CAST(v AS UNSIGNED) DESC") == [(2,), (1,)]
+    entry, lits, _raw = m._translation("SELECT id FROM fi WHERE CAST(v AS UNSIGNED) = 5")
+    assert "mysql_cast_int" not in entry.text(lits).lower()  # a condition's cast: the index's
+    assert rows(m, "SELECT id FROM fi WHERE CAST(v AS UNSIGNED) = 5") == [(1,)]
     # CURTIME() as a string is the time of day (it was the whole timestamp's stored text)
     got = rows(m, "SELECT CONCAT(CURTIME(), ''), LENGTH(CURTIME())")[0]
     assert len(got[0]) == 8 and got[0][2] == ":" and got[1] == 8

@@ -1233,10 +1233,15 @@ def _cast(node: exp.Cast) -> exp.Expression:
     to = node.to
     t = to.this
     D = exp.DataType.Type
-    if t in (D.UBIGINT, D.UINT, D.BIGINT, D.INT) and not (isinstance(node.this, exp.Literal) and not node.this.is_string):
-        # CAST(s AS SIGNED | UNSIGNED) of a string reads its leading integer ('12abc' is 12, with a
-        # warning) and rounds a number, as MySQL does; the PostgreSQL engine's cast refused
-        # such a string (22P02)
+    if (t in (D.UBIGINT, D.UINT, D.BIGINT, D.INT)
+            and not (isinstance(node.this, exp.Literal) and not node.this.is_string)
+            and isinstance(node.root(), exp.Query | exp.Insert | exp.Update | exp.Delete)
+            and node.find_ancestor(exp.Where, exp.Join, exp.Having) is None):
+        # CAST(s AS SIGNED | UNSIGNED) of a string reads its leading integer ('12abc' is 12,
+        # with a warning) and rounds a number, as MySQL does; the PostgreSQL engine's cast
+        # refused such a string (22P02). Not in a DEFAULT, CHECK or index expression (those
+        # live in the schema, where only deterministic, connection-free functions may go), nor
+        # in a condition, which a functional index of the cast may serve.
         return exp.Cast(this=_fn("mysql_cast_int", node.this), to=exp.DataType.build("bigint"))
     if t in (D.UBIGINT, D.UINT, D.BIGINT, D.INT):
         node.set("to", exp.DataType.build("bigint"))
