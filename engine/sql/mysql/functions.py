@@ -963,6 +963,27 @@ def pow_(a: object, b: object) -> float | None:
     return got
 
 
+def distinct_key(*values: object) -> str | None:
+    """COUNT(DISTINCT a, b)'s key of one row: NULL when a value is NULL (the row is not
+    counted), else the values as the comparison sees them (a string without case, as the
+    default collation compares; 1 and 1.0 alike)."""
+    import json
+
+    if any(v is None for v in values):
+        return None
+    key: list[object] = []
+    for v in values:
+        if isinstance(v, str):
+            key.append(["s", v.lower()])
+        elif isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
+            key.append(["n", str(Decimal(str(v)).normalize())])
+        elif isinstance(v, bytes):
+            key.append(["b", v.hex()])
+        else:
+            key.append(["o", str(v)])
+    return json.dumps(key)
+
+
 def enum_index(v: object, *members: object) -> int | None:
     """An ENUM value's member number (1 for the first; 0 for '', the invalid value)."""
     if v is None:
@@ -1476,6 +1497,7 @@ def collation(v: object) -> str:
 FUNCTIONS = {
     "mysql_number_datetime": (number_datetime, 2),
     "mysql_is_uuid": (_nulls(is_uuid), 1),
+    "mysql_distinct_key": (distinct_key, -1),
     "mysql_sqrt": (sqrt, 1),
     "mysql_ln": (ln, 1),
     "mysql_log": (log, 2),

@@ -864,6 +864,10 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         return _fn("mysql_char", exp.Literal.string(charset.name if charset else ""), *node.expressions)
     if isinstance(node, exp.Unhex):
         return _fn("mysql_unhex", node.this)
+    if isinstance(node, exp.Count) and isinstance(node.this, exp.Distinct) and len(node.this.expressions) > 1:
+        # COUNT(DISTINCT a, b): the distinct combinations with no NULL, as one key each
+        key = _fn("mysql_distinct_key", *node.this.expressions)
+        return exp.Count(this=exp.Distinct(expressions=[key]))
     if isinstance(node, exp.Sum) and isinstance(node.this, exp.Predicate | exp.Connector | exp.Not):
         # SUM(v > 15) counts the rows where it holds (MySQL's truth is 1); the PostgreSQL
         # engine's sum of a boolean was its OR (1)
