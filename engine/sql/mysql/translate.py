@@ -694,6 +694,13 @@ def _taken_out(e: exp.Expression) -> bool:
     return isinstance(e, exp.Literal) and e.is_string and bool(SENTINEL.fullmatch("'" + e.this + "'"))
 
 
+def _case_folded(e: exp.Expression) -> bool:
+    while isinstance(e, exp.Paren):
+        e = e.this
+    return isinstance(e, exp.Lower | exp.Upper) or (
+        isinstance(e, exp.Anonymous) and str(e.this).upper() in ("LOWER", "UPPER", "LCASE", "UCASE"))
+
+
 def _case_insensitive(tree: exp.Expression) -> None:
     """MySQL compares strings by the collation, case-insensitive by default, whatever the
     operands: ``TRIM(name) = 'ALICE'``, ``CONCAT(a, b) = 'XY'``, ``'abc' = 'ABC'``. SQLite
@@ -710,6 +717,11 @@ def _case_insensitive(tree: exp.Expression) -> None:
             others = [node.expression]
         left = node.this
         sides = [left, *others]
+        if _case_folded(left):
+            # LOWER(email) = ...: its case is folded already, and an index of LOWER(email)
+            # (MySQL's functional key part, a common one) serves only a comparison in its
+            # own collation: a NOCASE here turned its lookup into a scan
+            continue
         # strings on every side (a parameter, or a literal taken out of the text, may be
         # one): a number against a string compares as numbers, which a collation would stop
         if all(s is not None and (_stringish(s) or _taken_out(s)) for s in sides) and any(
