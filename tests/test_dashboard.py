@@ -365,14 +365,18 @@ async def polled(pilot: Pilot[Any], rounds: int = 1) -> None:
 
 async def landed(pilot: Pilot[Any], timeout: float = 10.0) -> None:
     """Wait until a poll's snapshot is on screen and the tree has put its cursor on a cluster:
-    a message or two after the poll's worker ended, later on a loaded machine. An
-    unreachable source never gets there: the test then goes on after ``timeout``."""
+    a message or two after the poll's worker ended, later on a loaded machine; or until the
+    poll found the control plane unreachable (no snapshot comes then), and the alert is on
+    screen. Past ``timeout`` the test goes on (and its assertions tell)."""
     app = pilot.app
     assert isinstance(app, DashboardApp)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         snap = app.snapshot
         if snap is not None and (not snap.clusters or app.selection.cluster is not None):
+            return
+        if app.unreachable is not None:
+            await pilot.pause()  # (the alert bar's refresh)
             return
         await pilot.pause(0.02)
 
