@@ -34,6 +34,8 @@ _DELIMITED_DATE = re.compile(
 def _date(v: object) -> dt.datetime | None:
     if v is None:
         return None
+    if isinstance(v, Decimal):
+        v = int(v) if v == v.to_integral_value() else float(v)
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         # MySQL reads a number as a date (20240102, 240102, 20240102101112), not as a Unix
         # time; one that is no date is NULL (with a warning, in MySQL)
@@ -1043,25 +1045,6 @@ def number_datetime(v: object, column: object = None) -> object:
     return dt.datetime.combine(day, clock).isoformat(" ")
 
 
-def number_date(v: object) -> str | None:
-    """A number (or a decimal's text) where MySQL expects a date, as the date and time it
-    reads (see :func:`number_datetime`); NULL when it is none (MySQL's NULL and warning)."""
-    if v is None or isinstance(v, bool):
-        return None
-    if isinstance(v, (str, bytes)):
-        try:
-            text = v.decode() if isinstance(v, bytes) else v
-            v = float(text) if re.search(r"[.eE]", text) else int(text)
-        except ValueError:
-            return None
-    if not isinstance(v, (int, float)):
-        return None
-    try:
-        return str(number_datetime(v))
-    except SqlError:
-        return None
-
-
 def _json_order(v: object) -> object:
     """An object's keys in MySQL's order (by length, then bytes: how it stores them)."""
     if isinstance(v, dict):
@@ -1401,8 +1384,8 @@ def inet6_ntoa(v: object) -> str | None:
 
 
 def text_datetime(v: object) -> str | None:
-    """A string as the date and time MySQL reads in it ('2024-01-02', '20240102',
-    '2024/01/02 10:11:12'), as ISO text; NULL when it holds none."""
+    """A string or a number as the date and time MySQL reads in it ('2024-01-02',
+    '2024/01/02 10:11:12', 20240102, 20240102101112), as ISO text; NULL when it holds none."""
     moment = _date(v)
     return None if moment is None else moment.isoformat(" ")
 
@@ -1526,7 +1509,6 @@ FUNCTIONS = {
     "mysql_bin_to_uuid": (_nulls(bin_to_uuid), -1),
     "mysql_charset": (charset, 1),
     "mysql_collation": (collation, 1),
-    "mysql_number_date": (number_date, 1),
     "mysql_enum_member": (enum_member, -1),
     "mysql_divisor": (divisor, 1),
     "mysql_substr": (substr, -1),

@@ -662,7 +662,7 @@ def _numeric_dates(tree: exp.Expression, ctx: Context) -> None:
             value = exp.Add(this=exp.Mul(this=value, expression=exp.Literal.number(10000)),
                             expression=exp.Literal.number(101))
             kind = "date"
-        c.replace(exp.Cast(this=_fn("mysql_number_date", value), to=exp.DataType.build(kind)))
+        c.replace(exp.Cast(this=_fn("mysql_text_datetime", value), to=exp.DataType.build(kind)))
 
 
 _STRING_OIDS = frozenset((25, 1042, 1043))
@@ -1070,45 +1070,42 @@ def _json_path(path: exp.Expression) -> exp.Expression:
     return path
 
 
-def _column_types(
-    tree: exp.Expression, ctx: Context
-) -> Callable[[exp.Column], tuple[int, int] | None]:
-    """(type OID, typmod) of a column the statement names, by its tables and aliases."""
+def _tables_of(tree: exp.Expression) -> Callable[[exp.Column], list[str]]:
+    """The tables a column the statement names may belong to, by its qualifier or alias
+    (every table of the statement for an unqualified one)."""
     tables: dict[str, str] = {}
     for t in tree.find_all(exp.Table):
         if isinstance(t.this, exp.Identifier):
             tables[t.alias_or_name.lower()] = t.name
             tables.setdefault(t.name.lower(), t.name)
 
+    def of(c: exp.Column) -> list[str]:
+        if c.table and c.table.lower() in tables:
+            return [tables[c.table.lower()]]
+        return list(dict.fromkeys(tables.values()))
+
+    return of
+
+
+def _column_types(
+    tree: exp.Expression, ctx: Context
+) -> Callable[[exp.Column], tuple[int, int] | None]:
+    """(type OID, typmod) of a column the statement names, by its tables and aliases."""
+    tables = _tables_of(tree)
+
     def column(c: exp.Column) -> tuple[int, int] | None:
-        names = [tables[c.table.lower()]] if c.table and c.table.lower() in tables else (
-            list(dict.fromkeys(tables.values()))
-        )
-        for name in names:
-            got = ctx.column_type(name, c.name)
-            if got is not None:
-                return got
-        return None
+        return next((got for name in tables(c) if (got := ctx.column_type(name, c.name)) is not None), None)
 
     return column
 
 
 def _declared_types(tree: exp.Expression, ctx: Context) -> Callable[[exp.Column], str | None]:
     """The MySQL type a column the statement names was declared with ('year', 'int' ...)."""
-    tables: dict[str, str] = {}
-    for t in tree.find_all(exp.Table):
-        if isinstance(t.this, exp.Identifier):
-            tables[t.alias_or_name.lower()] = t.name
-            tables.setdefault(t.name.lower(), t.name)
+    tables = _tables_of(tree)
 
     def declared(c: exp.Column) -> str | None:
-        names = [tables[c.table.lower()]] if c.table and c.table.lower() in tables else (
-            list(dict.fromkeys(tables.values())))
-        for name in names:
-            kind = ctx.declared_types(name).get(c.name.lower())
-            if kind is not None:
-                return kind
-        return None
+        return next((kind for name in tables(c)
+                     if (kind := ctx.declared_types(name).get(c.name.lower())) is not None), None)
 
     return declared
 
