@@ -81,6 +81,56 @@ def test_two_nodes_down_then_a_third(fleet, victims):
     run(go())
 
 
+def test_copies_that_stall_are_waited_for_and_only_then_called_lost(fleet):
+    """Three copies that stop answering but keep their connections (SIGSTOP: a disk whose
+    fdatasync stalls, a starved process) are slow, not gone: a commit waits for them past
+    quorum_timeout and succeeds once they answer. Only after stall_timeout is the write
+    quorum called lost. (Copies killed are gone at quorum_timeout: the test above.)"""
+    async def go():
+        vol = await open_volume(fleet)
+        await vol.commit({(0, 0): page("first")})  # creates the protection group
+        vol.quorum_timeout = 0.5
+        stalled = [fleet.record(n) for n in ("sn-a1", "sn-b1", "sn-c1")]
+
+        def stall(sig: signal.Signals) -> None:
+            for record in stalled:
+                process.kill(record, sig)
+
+        stall(signal.SIGSTOP)
+        try:
+            waiting = asyncio.ensure_future(vol.commit({(0, 1): page("waits")}))
+            await asyncio.sleep(2.0)  # four times quorum_timeout
+            assert not waiting.done(), waiting
+        finally:
+            stall(signal.SIGCONT)
+        cpl = await asyncio.wait_for(waiting, 30)
+        assert vol.vdl >= cpl
+        assert await vol.read_page(0, 1) == page("waits")
+
+        vol.stall_timeout = 1.5
+        stall(signal.SIGSTOP)
+        try:
+            t = time.monotonic()
+            with pytest.raises(WriteQuorumLost):
+                await asyncio.wait_for(vol.commit({(0, 2): page("lost")}), 30)
+            assert time.monotonic() - t >= 1.5
+        finally:
+            stall(signal.SIGCONT)
+
+        async def writable() -> bool:
+            try:
+                await vol.commit({(0, 3): page("after")})
+                return True
+            except WriteQuorumLost:
+                return False
+
+        await eventually(writable, 15, "writes to resume")
+        assert await vol.read_page(0, 2) == page("lost")  # resent until durable
+        await vol.close()
+
+    run(go())
+
+
 def test_older_epoch_is_fenced(fleet):
     async def go():
         old = await open_volume(fleet)

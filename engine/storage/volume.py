@@ -11,10 +11,12 @@ Writer protocol (engine/storage/DESIGN.md):
             and FRAME_WINDOW frames in flight per node (``_flush``; ``_written`` counts the
             acknowledgements). ``wait_durable``: returns once VDL has reached its CPL, which
             takes 4 acknowledgements of every protection group it touched. The bound is on
-            progress, not size: when no node acknowledged anything for ``quorum_timeout`` it
-            raises WriteQuorumLost; the batch stays queued and is resent until it is durable
-            (its outcome is unknown to the caller), and until then further commits fail at
-            once, before they are numbered.
+            progress, not size: when no node acknowledged anything for ``quorum_timeout``
+            while fewer than 4 copies of a protection group it waits for are connected (nodes
+            down), or for ``stall_timeout`` while enough are connected but silent (a disk
+            that stalls), it raises WriteQuorumLost; the batch stays queued and is resent
+            until it is durable (its outcome is unknown to the caller), and until then
+            further commits fail at once, before they are numbered.
   open    → epoch bump on a write quorum of every protection group (fencing any older writer),
             VDL recomputed from read quorums, everything above it truncated, and the records
             between the last known durable point and VDL written again to a write quorum.
@@ -55,10 +57,16 @@ flight per node: a large batch neither holds a whole copy per node in buffers no
 reads and the other commits that share the connection."""
 FRAME_WINDOW = 2
 ENCODED_CACHE_BYTES = 16 << 20
+"""Encoded pieces kept for nodes still to be sent them; older ones are encoded again."""
 # How long a read waits for copies to fill the holes in their logs (gossip runs every 0.5 s)
 # before it fails: every record was acknowledged by 4 of 6 copies, maybe not all by one.
 CATCH_UP_WAIT_S = 5.0
-"""Encoded pieces kept for nodes still to be sent them; older ones are encoded again."""
+STALL_TIMEOUT_S = 10.0
+"""How long a batch waits without an acknowledgement while at least 4 copies of each
+protection group it waits for are still connected, before its write quorum is called lost.
+Such copies are slow, not gone: a shared disk whose fdatasync stalls for seconds under
+another process's writeback, a machine that stood still. A commit waits for them, as it
+would for its own disk's fsync. (Copies down: the bound is the volume's quorum_timeout.)"""
 BULK_ENCODED_CACHE_BYTES = 256 << 20
 """A bulk load (``Volume(bulk=True)``: a restore writing a new volume) keeps its pieces
 encoded for the nodes that lag, up to this much, so that a record is encoded once and not
@@ -175,6 +183,12 @@ class NodePool:
     def suspect(self, node_id: str, seconds: float = 1.0) -> None:
         self.down_until[node_id] = time.monotonic() + seconds
 
+    def connected(self, node_id: str) -> bool:
+        """Whether this process holds an open connection to the node (a node that stopped
+        closed it; one cut off or slow keeps it)."""
+        c = self._clients.get(node_id)
+        return c is not None and c.connected
+
     def healthy(self, node_id: str) -> bool:
         return self.down_until.get(node_id, 0.0) <= time.monotonic()
 
@@ -193,6 +207,7 @@ class Volume:
         *,
         az: str | None = None,
         quorum_timeout: float = 2.0,
+        stall_timeout: float = STALL_TIMEOUT_S,
         hedge_after: float = 0.02,
         bulk: bool = False,
     ) -> None:
@@ -201,6 +216,7 @@ class Volume:
         self.pool = pool or NodePool()
         self.az = az
         self.quorum_timeout = quorum_timeout
+        self.stall_timeout = stall_timeout
         self.hedge_after = hedge_after
         # A bulk load also tells the nodes so: they leave the volume to its writer rather
         # than fetch from each other by gossip the records it is sending them anyway.
@@ -627,8 +643,8 @@ class Volume:
         """On the loop: send a batch :meth:`number` numbered, and call ``sent`` once its frames
         have left. ``durable`` (the thread's :class:`Outcome`) gets the outcome
         :meth:`wait_durable` would give: None once the batch is durable, StaleEpoch when this
-        writer was fenced, WriteQuorumLost when no node acknowledged anything for
-        ``quorum_timeout`` (the batch is still resent: its outcome is unknown)."""
+        writer was fenced, WriteQuorumLost when its wait went on too long without progress
+        (``_overdue``; the batch is still resent: its outcome is unknown)."""
         loop = asyncio.get_running_loop()
         try:
             if self._fenced:
@@ -652,8 +668,8 @@ class Volume:
             if durable.done():
                 del self._watched[cpl]
                 continue
-            idle = now - self._progress(cpl, started)
-            if idle >= self.quorum_timeout:
+            idle = self._overdue(cpl, started, now)
+            if idle is not None:
                 self._stuck = True
                 durable.set_exception(self._quorum_lost(cpl, idle))
 
@@ -783,24 +799,25 @@ class Volume:
 
     async def wait_durable(self, cpl: int, durable: asyncio.Future) -> None:
         """Wait until the batch ``cpl`` is durable. A large batch takes as long as it takes;
-        what is bounded is the time without progress: when no node acknowledged anything for
-        ``quorum_timeout``, raise WriteQuorumLost (the batch stays queued and is resent; its
-        outcome is unknown to the caller) or StaleEpoch when this writer was fenced. Progress
-        is an acknowledgement of this batch or of one before it (which it waits for anyway);
-        acknowledgements of later batches do not keep it waiting."""
+        what is bounded is the time without progress (``_overdue``): then raise
+        WriteQuorumLost (the batch stays queued and is resent; its outcome is unknown to the
+        caller), or StaleEpoch when this writer was fenced. Progress is an acknowledgement of
+        this batch or of one before it (which it waits for anyway); acknowledgements of later
+        batches do not keep it waiting."""
         started = time.monotonic()
         while True:
+            wait = self._progress(cpl, started) + self.quorum_timeout - time.monotonic()
+            if wait <= 0:
+                wait = 0.25  # past quorum_timeout, copies connected: look again shortly
             try:
-                await asyncio.wait_for(asyncio.shield(durable),
-                                       max(0.01, self._progress(cpl, started) + self.quorum_timeout
-                                           - time.monotonic()))
+                await asyncio.wait_for(asyncio.shield(durable), wait)
                 break
             except TimeoutError:
                 if self._fenced:
                     raise StaleEpoch(self._fenced) from None
-                idle = time.monotonic() - self._progress(cpl, started)
-                if idle < self.quorum_timeout:
-                    continue  # nodes are acknowledging: the batch is on its way
+                idle = self._overdue(cpl, started, time.monotonic())
+                if idle is None:
+                    continue  # the batch is on its way, or its copies are slow, not gone
                 self._stuck = True
                 raise self._quorum_lost(cpl, idle) from None
 
@@ -809,6 +826,30 @@ class Volume:
             f"write quorum lost: commit {cpl} of {self.meta.name} did not reach 4 of 6 "
             f"copies, and no copy acknowledged anything for {idle:.1f}s",
             hint="bring storage nodes back; the batch is resent until it is durable")
+
+    def _overdue(self, cpl: int, since: float, now: float) -> float | None:
+        """How long batch ``cpl`` (waited for since ``since``) has gone without progress,
+        once that is long enough to call its write quorum lost: ``quorum_timeout`` while a
+        protection group it waits for has fewer than 4 copies connected (nodes down),
+        ``stall_timeout`` while enough are connected but silent (slow, not gone);
+        else None."""
+        idle = now - self._progress(cpl, since)
+        if idle < self.quorum_timeout:
+            return None
+        if idle >= self.stall_timeout or not self._copies_connected(cpl):
+            return idle
+        return None
+
+    def _copies_connected(self, cpl: int) -> bool:
+        """Whether every protection group that batch ``cpl``, or one before it, still waits
+        for has at least a write quorum of copies this writer is connected to."""
+        connected = self.pool.connected
+        for c, pgid in self._parts:
+            if c <= cpl and self.tracker.missing_acks(c, pgid):
+                pg = self.meta.pgs.get(pgid)
+                if pg is None or sum(map(connected, pg.members)) < WRITE_QUORUM:
+                    return False
+        return True
 
     def _progress(self, cpl: int, since: float) -> float:
         """When a node last acknowledged a piece of batch ``cpl`` or of an earlier one still
