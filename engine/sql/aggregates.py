@@ -365,6 +365,15 @@ class _StringAggDistinct:
         return "".join(self.parts) if self.parts else None
 
 
+def _json_join(values: object, separator: object) -> object:
+    """The non-NULL members of a JSON array (``json_group_array``) as text joined by
+    ``separator``; NULL when there are none (string_agg of no value)."""
+    parts = [str(v) for v in json.loads(values) if v is not None]  # type: ignore[arg-type]
+    if not parts:
+        return None
+    return ("" if separator is None else str(separator)).join(parts)
+
+
 class _ByteaAgg:
     """string_agg(bytea, bytea): the values joined by the separator each later row brings."""
 
@@ -402,6 +411,7 @@ def register(conn: apsw.Connection) -> None:
     conn.create_scalar_function("boolor_statefunc", _strict_bool(lambda a, b: a or b), 2,
                                 deterministic=True)
     conn.create_aggregate_function("pg_string_agg_distinct", _StringAggDistinct, 1)
+    conn.create_scalar_function("pg_json_join", _json_join, 2, deterministic=True)
     conn.create_scalar_function("float8_accum", _float8_accum, 2, deterministic=True)
     conn.create_scalar_function("float8_regr_accum", _float8_regr_accum, 3, deterministic=True)
     conn.create_scalar_function("float8_combine", _float8_combine, 2, deterministic=True)

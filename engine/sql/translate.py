@@ -2545,8 +2545,12 @@ _OP_NAMES = {exp.EQ: "=", exp.NEQ: "<>", exp.GT: ">", exp.GTE: ">=", exp.LT: "<"
 
 
 def _distinct_string_agg(e: exp.GroupConcat) -> exp.Expression:
-    """string_agg(DISTINCT x, sep ORDER BY x): SQLite's DISTINCT takes one argument, so the
-    value and its separator travel as one JSON pair to ``pg_string_agg_distinct``."""
+    """string_agg(DISTINCT x, sep ORDER BY x): SQLite's DISTINCT takes one argument. With
+    the same separator on every row (a literal, a parameter) the distinct values gather in
+    ``json_group_array(DISTINCT x)``, which compares them in x's collation (a column of the
+    MySQL edition ignores case: 'a' and 'A' are one value), and ``pg_json_join`` joins them.
+    A separator that varies by row travels with its value as one JSON pair to
+    ``pg_string_agg_distinct`` (the pairs are compared as their text)."""
     order = e.this if isinstance(e.this, exp.Order) else None
     distinct = order.this if order is not None else e.this
     args = distinct.expressions
@@ -2556,6 +2560,12 @@ def _distinct_string_agg(e: exp.GroupConcat) -> exp.Expression:
                                  for o in order.expressions):
         raise SqlError("42P10", "in an aggregate with DISTINCT, ORDER BY expressions must "
                        "appear in argument list")
+    separator = e.args["separator"]
+    if separator.find(exp.Column) is None:
+        values: exp.Expression = exp.Distinct(expressions=[args[0]])
+        if order is not None:
+            values = exp.Order(this=values, expressions=order.expressions)
+        return fn("pg_json_join", fn("json_group_array", values), separator)
     pair: exp.Expression = exp.Distinct(
         expressions=[fn("json_array", args[0], e.args["separator"])])
     if order is not None:

@@ -1,8 +1,10 @@
 """MySQL text before sqlglot sees it: statement splitting and literal normalisation.
 
 :func:`normalize` replaces every literal and ``?`` of a statement with a sentinel string
-(``'__myl3__'``, ``'__myp1__'``) so one translation serves every text that differs only in
-its values: the sentinel text is the cache key and what sqlglot parses. Each literal comes
+(``'__myl3__'`` a number, ``'__mys4__'`` a string, ``'__myp1__'`` a ``?``) so one
+translation serves every text that differs only in its values: the sentinel text is the
+cache key and what sqlglot parses (a literal's kind is in it: ``'a' = 'A'`` compares
+strings, ``'5' = 5`` numbers). Each literal comes
 back as PostgreSQL literal text (MySQL's backslash escapes decoded, quotes doubled), which
 the session splices into the translated text; the PostgreSQL session then caches on its own
 normalised text. A literal after ``INTERVAL`` stays in the key (it is part of the syntax).
@@ -34,7 +36,7 @@ _ESCAPES = {"0": "\0", "'": "'", '"': '"', "b": "\b", "n": "\n", "r": "\r", "t":
             "Z": "\x1a", "\\": "\\", "%": "\\%", "_": "\\_"}
 _ESC = re.compile(r"\\([\s\S])")
 
-SENTINEL = re.compile(r"'__my([lp])(\d+)__'")
+SENTINEL = re.compile(r"'__my([lsp])(\d+)__'")
 
 
 def string_value(tok: str) -> str:
@@ -96,6 +98,7 @@ _LITERALS = re.compile(
     r"|\?"
 )
 _INTERVAL = re.compile(r"interval\s*$", re.I)
+QUOTES = "'\""
 
 
 def normalize(sql: str, keep_literals: bool = False) -> tuple[str, list[str], list[str], int]:
@@ -130,7 +133,7 @@ def normalize(sql: str, keep_literals: bool = False) -> tuple[str, list[str], li
         else:
             lits.append(tok)
         raw.append(tok)
-        return f"'__myl{len(lits)}__'"
+        return f"'__my{'s' if c in QUOTES else 'l'}{len(lits)}__'"
 
     key = _LITERALS.sub(one, sql).strip()
     return key, lits, raw, nparam

@@ -849,7 +849,7 @@ class MySqlSession:
         if cached is not None and cached[0] is cols:
             return cached[1]
         out = self._rename(entry, cols, raw)
-        if not any(n and "'__myl" in n for n in (entry.names or []) + (entry.literals or [])):
+        if not any(n and ("'__myl" in n or "'__mys" in n) for n in (entry.names or []) + (entry.literals or [])):
             entry.described = (cols, out)  # the PostgreSQL plan keeps its list: reuse ours
         return out
 
@@ -1147,7 +1147,7 @@ def _literal_column(c: Column, template: str, raw: list[str]) -> Column:
     VARCHAR of its length ('a': VAR_STRING of 4 bytes in utf8mb4, not a BLOB), a decimal
     number a DECIMAL of its digits (1.5: DECIMAL(2,1); -1.5 too: a sign is counted in both)."""
     m = SENTINEL.fullmatch(template)
-    tok = raw[int(m.group(2)) - 1] if m is not None and m.group(1) == "l" else template
+    tok = raw[int(m.group(2)) - 1] if m is not None and m.group(1) != "p" else template
     if not tok:
         return c
     if c.type_oid == pgtypes.TEXT and tok[0] in "'\"":

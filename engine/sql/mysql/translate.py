@@ -368,10 +368,10 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
         sql = re.sub(r"'__myp(\d+)__'", r"?\1", sql)
     elif "'__myp" in sql:
         sql = re.sub(r"'__myp(\d+)__'", r"$\1", sql)
-    pieces = re.split(r"'__myl(\d+)__'", sql)
+    pieces = re.split(r"'__my[ls](\d+)__'", sql)
     tr.parts = pieces[0::2]
     tr.slots = [int(n) - 1 for n in pieces[1::2]]
-    if len(set(tr.slots)) != len(tr.slots) or any("__myl" in p for p in tr.parts):
+    if len(set(tr.slots)) != len(tr.slots) or any(re.search("__my[ls]", p) for p in tr.parts):
         raise Unsafe  # a literal was taken apart (a JSON path) or used twice
     tr.names = names
     low = sql.lower()
@@ -680,8 +680,11 @@ def _stringish(e: exp.Expression) -> bool:
     function's result, a cast to CHAR."""
     while isinstance(e, exp.Paren):
         e = e.this
-    if isinstance(e, exp.Literal):  # (one taken out of the text may be a number: unknown)
-        return e.is_string and not SENTINEL.fullmatch("'" + e.this + "'")
+    if isinstance(e, exp.Literal):  # (one taken out of the text says its kind; a ? does not)
+        if not e.is_string:
+            return False
+        m = SENTINEL.fullmatch("'" + e.this + "'")
+        return m is None or m.group(1) == "s"
     if isinstance(e, exp.Cast):
         return e.to.this in _TEXTS
     if isinstance(e, exp.Anonymous):
@@ -689,9 +692,9 @@ def _stringish(e: exp.Expression) -> bool:
     return isinstance(e, _STRING_RESULTS)
 
 
-def _taken_out(e: exp.Expression) -> bool:
-    """A parameter or a literal the lexer took out of the text (its value comes later)."""
-    return isinstance(e, exp.Literal) and e.is_string and bool(SENTINEL.fullmatch("'" + e.this + "'"))
+def _unknown(e: exp.Expression) -> bool:
+    """A parameter: a string or a number, as its value comes."""
+    return _is_param(e)
 
 
 def _case_folded(e: exp.Expression) -> bool:
@@ -724,7 +727,7 @@ def _case_insensitive(tree: exp.Expression) -> None:
             continue
         # strings on every side (a parameter, or a literal taken out of the text, may be
         # one): a number against a string compares as numbers, which a collation would stop
-        if all(s is not None and (_stringish(s) or _taken_out(s)) for s in sides) and any(
+        if all(s is not None and (_stringish(s) or _unknown(s)) for s in sides) and any(
                 _stringish(s) for s in sides):
             left.replace(exp.Collate(this=left.copy(), expression=exp.Var(this="nocase")))
 
@@ -1110,11 +1113,38 @@ def _declared_types(tree: exp.Expression, ctx: Context) -> Callable[[exp.Column]
     return declared
 
 
+def _numeric_literal(e: exp.Expression) -> bool:
+    """A number written in the statement (``2``, ``-1``; the lexer's sentinel says so)."""
+    while isinstance(e, exp.Paren | exp.Neg):
+        e = e.this
+    if not isinstance(e, exp.Literal):
+        return False
+    if not e.is_string:
+        return True
+    m = SENTINEL.fullmatch("'" + e.this + "'")
+    return m is not None and m.group(1) == "l"
+
+
+def _compared_with_numbers(c: exp.Column) -> bool:
+    """The column is compared with numbers written in the statement: ``c = 2``, ``1 < c``,
+    ``c IN (1, 3)``, ``c BETWEEN 1 AND 2``."""
+    p = c.parent
+    if isinstance(p, exp.EQ | exp.NEQ | exp.LT | exp.LTE | exp.GT | exp.GTE | exp.NullSafeEQ):
+        return _numeric_literal(p.expression if p.this is c else p.this)
+    if isinstance(p, exp.In) and p.this is c:
+        return bool(p.expressions) and all(map(_numeric_literal, p.expressions))
+    if isinstance(p, exp.Between) and p.this is c:
+        return _numeric_literal(p.args["low"]) and _numeric_literal(p.args["high"])
+    return False
+
+
 def _enum_order(tree: exp.Expression, ctx: Context) -> None:
     """An ENUM column sorts by its members' order (ORDER BY status of ENUM('new', 'active',
-    'done') puts 'new' first) and is its member's number in arithmetic (status + 0), as in
-    MySQL; compared with a string it stays the string."""
-    uses = [c for c in tree.find_all(exp.Column) if isinstance(c.parent, (exp.Ordered, *_ARITHMETIC))]
+    'done') puts 'new' first) and is its member's number in arithmetic (status + 0) and
+    compared with numbers (status = 2: 'active'), as in MySQL; compared with a string it
+    stays the string."""
+    uses = [c for c in tree.find_all(exp.Column)
+            if isinstance(c.parent, (exp.Ordered, *_ARITHMETIC)) or _compared_with_numbers(c)]
     if not uses:
         return
     declared = _declared_types(tree, ctx)
@@ -1705,4 +1735,4 @@ def name_of(template: str, raw: list[str]) -> str:
     if m:
         tok = raw[int(m.group(2)) - 1]
         return string_value(tok) if tok[0] in "'\"" else tok
-    return SENTINEL.sub(lambda m: raw[int(m.group(2)) - 1] if m.group(1) == "l" else "?", template)
+    return SENTINEL.sub(lambda m: raw[int(m.group(2)) - 1] if m.group(1) != "p" else "?", template)
