@@ -2085,6 +2085,33 @@ def test_literals_compare_without_case_distinct_group_concat_and_enums_against_n
     assert rows(m, "SELECT id FROM e WHERE c IN (1, 5)") == [(2,)]
     assert rows(m, "SELECT id FROM e WHERE c BETWEEN 2 AND 3 ORDER BY id") == [(1,), (3,)]
     assert rows(m, "SELECT id FROM e WHERE c = 'A' ORDER BY id") == [(1,), (3,)]
+    m.execute("UPDATE e SET id = id + 10 WHERE c = 1")
+    assert m.execute("DELETE FROM e WHERE c = 2").affected_rows == 2
+    assert rows(m, "SELECT id, c FROM e ORDER BY id") == [(4, None), (12, "b")]
+
+
+def test_a_number_column_against_a_string_compares_numbers_as_mysql_reads_the_string(m):
+    """``id = 'abc'`` failed (1292 "invalid input syntax for type integer"), as did '5.0'
+    and '12abc': MySQL compares a number with a string as numbers, the string's leading
+    number with a warning (0 when there is none), and refuses such a string in a statement
+    that writes (strict mode). The column's index still serves the comparison."""
+    m.execute("CREATE TABLE n (id INT PRIMARY KEY, k INT, p DECIMAL(5, 2), KEY kk (k))")
+    m.execute("INSERT INTO n VALUES (0, 0, 2), (5, 5, 1.5), (12, 12, 3)")
+    assert rows(m, "SELECT id FROM n WHERE id = '5.0'") == [(5,)]
+    assert rows(m, "SELECT id FROM n WHERE p = '1.5' OR p = '3'") == [(5,), (12,)]
+    assert rows(m, "SELECT id FROM n WHERE k BETWEEN '1' AND '6.5'") == [(5,)]
+    assert rows(m, "SELECT id FROM n WHERE '12' = k") == [(12,)]
+    assert m.warnings == []
+    assert rows(m, "SELECT id FROM n WHERE id = 'abc'") == [(0,)]
+    assert m.warnings == [("Warning", 1292, "Truncated incorrect DOUBLE value: 'abc'")]
+    assert rows(m, "SELECT id FROM n WHERE k IN ('12abc', 'x') ORDER BY id") == [(0,), (12,)]
+    assert len(m.warnings) == 2
+    assert errno(m, "UPDATE n SET p = 0 WHERE id = 'zz'") == 1292
+    assert errno(m, "DELETE FROM n WHERE k = '12abc'") == 1292
+    assert m.execute("UPDATE n SET p = 0 WHERE id = '5'").affected_rows == 1
+    entry, lits, _raw = m._translation("SELECT id FROM n WHERE k = 'abc'")
+    plan, params = m.pg._plan(entry.text(lits))
+    assert "USING COVERING INDEX" in str(list(m.pg.conn.execute("EXPLAIN QUERY PLAN " + plan.sql, params)))
 
 
 def test_bit_literals_hex_numbers_year_columns_and_enum_order_as_mysql_has_them(m):

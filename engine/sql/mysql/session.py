@@ -53,6 +53,8 @@ _DML = frozenset(("select", "insert", "update", "delete", "replace", "with", "va
 _VARIABLE = re.compile(r"mysql_(sys|user)var\('([^']*)'\)", re.I)
 _UNSAFE = object()  # cache marker: translate this text with its literals in place
 _DECIMAL = re.compile(r"(\d*)\.(\d*)")
+_INTEGER_TEXT = re.compile(r"[+-]?\d+")
+_NUMBER_TEXT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _TRIGGER_CHECK = (
     "SELECT (SELECT schema_version FROM pragma_schema_version), EXISTS (SELECT 1 FROM "
     "temp.sqlite_master WHERE type = 'trigger' AND name = ?)"
@@ -442,6 +444,7 @@ class MySqlSession:
         conn.create_scalar_function("mysql_rand", self._rand, 2)
         conn.create_scalar_function("mysql_uuid_short", functions.uuid_short, 0)
         conn.create_scalar_function("mysql_cast_int", self._cast_int, 1)
+        conn.create_scalar_function("mysql_number", self._number, 2)
         held = locks.INSTANCE
         conn.create_scalar_function(
             "mysql_get_lock",
@@ -495,6 +498,25 @@ class MySqlSession:
             if m is None or text[m.end():].strip():
                 self.warnings.append(("Warning", 1292, f"Truncated incorrect INTEGER value: '{text}'"))
         return max(-(1 << 63), min(n, (1 << 63) - 1))
+
+    def _number(self, v: object, strict: object) -> object:
+        """A string compared with a number, read as MySQL reads it: an integer's text is the
+        integer ('42'), a number's the number ('5.0', '1e3'), anything else its leading
+        number ('12abc' is 12, 'abc' 0) with MySQL's 1292 warning, or its 1292 error in a
+        statement that writes (``strict``, as strict mode has it)."""
+        if not isinstance(v, str):
+            return v
+        text = v.strip()
+        if _INTEGER_TEXT.fullmatch(text):
+            return int(text)
+        m = _NUMBER_TEXT.match(text)
+        if m is not None and m.end() == len(text):
+            return float(text)
+        message = f"Truncated incorrect DOUBLE value: '{v}'"
+        if strict:
+            raise SqlError("22007", message, errno=1292)
+        self.warnings.append(("Warning", 1292, message))
+        return float(m.group()) if m is not None else 0.0
 
     def _sleep(self, seconds: object) -> int:
         """SLEEP(n): 0 after n seconds. A KILL QUERY or the statement's timeout stops it

@@ -340,8 +340,8 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _numeric_dates(tree, ctx)
     _json_values(tree, ctx)
     _case_insensitive(tree)
-    if kind == "select":
-        _enum_order(tree, ctx)
+    _strings_as_numbers(tree, ctx, strict=kind != "select")
+    _enum_order(tree, ctx, kind == "select")
     _date_arithmetic(tree, ctx)
     tree = rewrite(tree)
     if isinstance(tree, (exp.Insert, exp.Update)):
@@ -1138,13 +1138,54 @@ def _compared_with_numbers(c: exp.Column) -> bool:
     return False
 
 
-def _enum_order(tree: exp.Expression, ctx: Context) -> None:
+_NUMBER_OIDS = frozenset((16, 20, 21, 23, 700, 701, 1700))
+
+
+def _string_literal(e: exp.Expression) -> bool:
+    """A string written in the statement (taken out of the text by the lexer)."""
+    if not (isinstance(e, exp.Literal) and e.is_string):
+        return False
+    m = SENTINEL.fullmatch("'" + e.this + "'")
+    return m is not None and m.group(1) == "s"
+
+
+def _strings_as_numbers(tree: exp.Expression, ctx: Context, strict: bool) -> None:
+    """A numeric column compared with a string written in the statement compares numbers, the
+    string read as MySQL reads it (``mysql_number``: '5.0' is 5, '12abc' 12 and 'abc' 0,
+    those two with a 1292 warning in a query, and 1292 errors in a statement that writes, as
+    strict mode has it): ``SELECT ... WHERE id = 'abc'`` finds the rows of id 0, where the
+    PostgreSQL engine's integer input refused the statement (22P02). The column stays bare,
+    so its index serves the comparison."""
+    column = None
+    for node in tree.find_all(exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.NullSafeEQ,
+                              exp.In, exp.Between):
+        if isinstance(node, exp.In):
+            sides = [node.this, *node.expressions]
+        elif isinstance(node, exp.Between):
+            sides = [node.this, node.args.get("low"), node.args.get("high")]
+        else:
+            sides = [node.this, node.expression]
+        strings = [s for s in sides if s is not None and _string_literal(s)]
+        if not strings:
+            continue
+        columns = [s for s in sides if isinstance(s, exp.Column)]
+        if len(columns) != 1 or (isinstance(node, exp.In | exp.Between) and node.this is not columns[0]):
+            continue
+        column = column or _column_types(tree, ctx)
+        typed = column(columns[0])
+        if typed is None or typed[0] not in _NUMBER_OIDS:
+            continue
+        for s in strings:
+            s.replace(exp.Anonymous(this="mysql_number", expressions=[s.copy(), exp.Literal.number(int(strict))]))
+
+
+def _enum_order(tree: exp.Expression, ctx: Context, select: bool) -> None:
     """An ENUM column sorts by its members' order (ORDER BY status of ENUM('new', 'active',
-    'done') puts 'new' first) and is its member's number in arithmetic (status + 0) and
-    compared with numbers (status = 2: 'active'), as in MySQL; compared with a string it
-    stays the string."""
+    'done') puts 'new' first) and is its member's number in arithmetic (status + 0) in a
+    query, and compared with numbers (status = 2: 'active') in any statement, as in MySQL;
+    compared with a string it stays the string."""
     uses = [c for c in tree.find_all(exp.Column)
-            if isinstance(c.parent, (exp.Ordered, *_ARITHMETIC)) or _compared_with_numbers(c)]
+            if (select and isinstance(c.parent, (exp.Ordered, *_ARITHMETIC))) or _compared_with_numbers(c)]
     if not uses:
         return
     declared = _declared_types(tree, ctx)
