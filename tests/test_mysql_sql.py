@@ -667,6 +667,13 @@ def test_replace_and_insert_ignore(users):
     warnings = rows(m, "SHOW WARNINGS")
     assert [w[:2] for w in warnings] == [("Warning", 1062), ("Warning", 1062)]
     assert rows(m, "SELECT visits FROM users WHERE email = 'a@x'") == [(9,)]
+    # REPLACE puts a new row in the old one's place: a column it does not name takes its
+    # default (it kept the old row's value: visits stayed 9)
+    r = m.execute("REPLACE INTO users (id, email) VALUES (1, 'a2@x')")
+    assert r.affected_rows == 2
+    assert rows(m, "SELECT id, email, visits FROM users WHERE id = 1") == [(1, "a2@x", 0)]
+    m.execute("REPLACE INTO users (email) VALUES ('b@x')")  # by the unique email
+    assert rows(m, "SELECT email, visits FROM users WHERE email = 'b@x'") == [("b@x", 0)]
 
 
 # --- queries ----------------------------------------------------------------------------------

@@ -606,7 +606,7 @@ class MySqlSession:
             name = table.lower()
             return {c.lower(): kind for t, c, kind in declared if t.lower() == name}
 
-        return Context(self._db, cols, on_update, column_type, declared_types)
+        return Context(self._db, cols, on_update, column_type, declared_types, self._auto_column)
 
     def _clear_cache(self) -> None:
         self._cache.clear()

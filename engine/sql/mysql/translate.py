@@ -94,6 +94,7 @@ class Context:
     # the table's columns (lower case) and the MySQL types they were declared with
     # (see _write_forms)
     declared_types: Callable[[str], dict[str, str]] = lambda table: {}
+    auto_column: Callable[[str], str | None] = lambda table: None  # its AUTO_INCREMENT column
 
 
 _STRIP_WORDS = re.compile(
@@ -1376,9 +1377,16 @@ def _insert(tree: exp.Insert, tr: Translation, mode: str, ctx: Context) -> str:
         tr.mode = "ignore"
         return " ON CONFLICT DO NOTHING"
     if mode == "replace":
+        # REPLACE deletes the row it collides with and inserts the new one: a column the
+        # statement does not name takes its default, not the old row's value. (The
+        # AUTO_INCREMENT column keeps the old row's id, where MySQL's new row takes the next.)
         tr.mode = "replace"
-        names = cols or (ctx.table_columns(tr.table or "") or [])
-        sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in names)
+        table_cols = ctx.table_columns(tr.table or "") or []
+        names = cols or table_cols
+        named = {c.lower() for c in names}
+        auto = (ctx.auto_column(tr.table or "") or "").lower()
+        sets = ", ".join([f'"{c}" = EXCLUDED."{c}"' for c in names] + [
+            f'"{c}" = DEFAULT' for c in table_cols if c.lower() not in named and c.lower() != auto])
         return f" ON CONFLICT DO UPDATE SET {sets}" if sets else " ON CONFLICT DO NOTHING"
     if conflict is not None and conflict.args.get("duplicate"):
         tr.mode = "upsert"
