@@ -2097,6 +2097,25 @@ def test_literals_compare_without_case_distinct_group_concat_and_enums_against_n
     assert rows(m, "SELECT id, c FROM e ORDER BY id") == [(4, None), (12, "b")]
 
 
+def test_a_set_column_stores_its_members_once_in_declared_order_and_is_their_bits_as_a_number(m):
+    """A SET column kept what was written ('b,a' stayed 'b,a', 'd' of SET('a','b','c') went
+    in) and was 0 as a number: MySQL stores each named member once, in declared order and
+    spelling, refuses a name that is no member (1265), and reads a number as members' bits."""
+    m.execute("CREATE TABLE st (id INT PRIMARY KEY, tags SET('a', 'b', 'c'))")
+    m.execute("INSERT INTO st VALUES (1, 'a,b'), (2, 'c'), (3, ''), (4, 'A'), (5, 'b,a,b '), (6, NULL), (7, 5)")
+    assert rows(m, "SELECT id, tags, tags + 0 FROM st ORDER BY id") == [
+        (1, "a,b", 3), (2, "c", 4), (3, "", 0), (4, "a", 1), (5, "a,b", 3), (6, None, None), (7, "a,c", 5)]
+    assert rows(m, "SELECT id FROM st WHERE tags = 'a,b' ORDER BY id") == [(1,), (5,)]
+    assert rows(m, "SELECT id FROM st WHERE tags = 3 ORDER BY id") == [(1,), (5,)]
+    assert rows(m, "SELECT id FROM st ORDER BY tags, id") == [(6,), (3,), (4,), (1,), (5,), (2,), (7,)]
+    assert errno(m, "INSERT INTO st VALUES (8, 'd')") == 1265
+    assert errno(m, "INSERT INTO st VALUES (8, 'b,,a')") == 1265
+    assert errno(m, "INSERT INTO st VALUES (8, 8)") == 1265
+    m.execute("UPDATE st SET tags = 'c,A' WHERE id = 3")
+    m.execute("INSERT INTO st VALUES (2, 'b') ON DUPLICATE KEY UPDATE tags = 'c,b'")
+    assert rows(m, "SELECT id, tags FROM st WHERE id IN (2, 3) ORDER BY id") == [(2, "b,c"), (3, "a,c")]
+
+
 def test_a_number_column_against_a_string_compares_numbers_as_mysql_reads_the_string(m):
     """``id = 'abc'`` failed (1292 "invalid input syntax for type integer"), as did '5.0'
     and '12abc': MySQL compares a number with a string as numbers, the string's leading

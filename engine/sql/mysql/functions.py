@@ -994,6 +994,42 @@ def enum_index(v: object, *members: object) -> int | None:
     return next((i for i, m in enumerate(members, 1) if str(m).rstrip(" ").lower() == key), 0)
 
 
+def set_value(v: object, column: object, *members: object) -> object:
+    """A value written to a SET column, as MySQL stores it: the members it names (a
+    comma-separated list, case and trailing spaces aside, or a number's bits), once each,
+    in declared order and spelling ('b,a,b' of SET('a','b') is 'a,b'; 3 too). A name that
+    is no member is 1265, as strict mode has it."""
+    if v is None:
+        return None
+    names = [str(m) for m in members]
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        bits = int(v)
+        if bits != v or not 0 <= bits < 1 << len(names):
+            raise SqlError("01000", f"Data truncated for column '{column}' at row 1", errno=1265)
+        return ",".join(m for i, m in enumerate(names) if bits >> i & 1)
+    text = v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+    if not text:
+        return ""
+    keys = [m.rstrip(" ").lower() for m in names]
+    chosen = set()
+    for part in text.split(","):
+        key = part.rstrip(" ").lower()
+        if key not in keys:
+            raise SqlError("01000", f"Data truncated for column '{column}' at row 1", errno=1265)
+        chosen.add(keys.index(key))
+    return ",".join(names[i] for i in sorted(chosen))
+
+
+def set_bits(v: object, *members: object) -> int | None:
+    """A SET value as a number: the bit of each member it holds (the first member is 1)."""
+    if v is None:
+        return None
+    keys = [str(m).rstrip(" ").lower() for m in members]
+    text = str(v)
+    return sum(1 << keys.index(k) for k in {p.rstrip(" ").lower() for p in text.split(",")} if k in keys) \
+        if text else 0
+
+
 def year_value(v: object) -> object:
     """A value written to a YEAR column: a one- or two-digit year is 2000-2069 from 1 to 69
     and 1970-1999 from 70 to 99 (the number 0 is 0000, the string '0' or '00' is 2000), as
@@ -1510,6 +1546,8 @@ FUNCTIONS = {
     "mysql_charset": (charset, 1),
     "mysql_collation": (collation, 1),
     "mysql_enum_member": (enum_member, -1),
+    "mysql_set_value": (set_value, -1),
+    "mysql_set_bits": (set_bits, -1),
     "mysql_divisor": (divisor, 1),
     "mysql_substr": (substr, -1),
     "mysql_timestamp": (timestamp, -1),

@@ -1184,7 +1184,8 @@ def _enum_order(tree: exp.Expression, ctx: Context, select: bool) -> None:
     """An ENUM column sorts by its members' order (ORDER BY status of ENUM('new', 'active',
     'done') puts 'new' first) and is its member's number in arithmetic (status + 0) in a
     query, and compared with numbers (status = 2: 'active') in any statement, as in MySQL;
-    compared with a string it stays the string."""
+    compared with a string it stays the string. A SET column is the sum of its members'
+    bits in the same places (SET('a', 'b', 'c'): 'a,c' is 5)."""
     uses = [c for c in tree.find_all(exp.Column)
             if (select and isinstance(c.parent, (exp.Ordered, *_ARITHMETIC))) or _compared_with_numbers(c)]
     if not uses:
@@ -1192,10 +1193,10 @@ def _enum_order(tree: exp.Expression, ctx: Context, select: bool) -> None:
     declared = _declared_types(tree, ctx)
     for c in uses:
         kind = declared(c) or ""
-        if kind.startswith("enum("):
-            members = [string_value(t) for k, t in lexer_tokens(kind[4:]) if k == "str"]
-            c.replace(exp.Anonymous(this="mysql_enum_index", expressions=[
-                c.copy(), *[exp.Literal.string(m) for m in members]]))
+        if kind.startswith(("enum(", "set(")):
+            members = [string_value(t) for k, t in lexer_tokens(kind[kind.index("("):]) if k == "str"]
+            c.replace(exp.Anonymous(this="mysql_enum_index" if kind[0] == "e" else "mysql_set_bits",
+                                    expressions=[c.copy(), *[exp.Literal.string(m) for m in members]]))
 
 
 _TEXT_OF = (exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime, exp.Localtimestamp, exp.Localtime,
@@ -1411,6 +1412,12 @@ def _enum_member(members: list[str], v: exp.Expression) -> exp.Expression:
         v, *[exp.Literal.string(m) for m in members]])
 
 
+def _set_value(column: str, members: list[str], v: exp.Expression) -> exp.Expression:
+    """A value written to a SET column as MySQL stores it (``functions.set_value``)."""
+    return exp.Anonymous(this="mysql_set_value", expressions=[
+        v, exp.Literal.string(column), *[exp.Literal.string(m) for m in members]])
+
+
 def _forms(ctx: Context, table: str) -> dict[str, Form]:
     forms: dict[str, Form] = {}
     for column, kind in ctx.declared_types(table).items():
@@ -1419,6 +1426,9 @@ def _forms(ctx: Context, table: str) -> dict[str, Form]:
         elif kind.startswith("enum("):
             members = [string_value(t) for k, t in lexer_tokens(kind[4:]) if k == "str"]
             forms[column] = functools.partial(_enum_member, members)
+        elif kind.startswith("set("):
+            members = [string_value(t) for k, t in lexer_tokens(kind[3:]) if k == "str"]
+            forms[column] = functools.partial(_set_value, column, members)
         elif kind == "year":  # 69 is 2069, '99' 1999
             forms[column] = lambda v: exp.Anonymous(this="mysql_year", expressions=[v])
     return forms
