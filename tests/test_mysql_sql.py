@@ -2116,6 +2116,18 @@ def test_a_set_column_stores_its_members_once_in_declared_order_and_is_their_bit
     assert rows(m, "SELECT id, tags FROM st WHERE id IN (2, 3) ORDER BY id") == [(2, "b,c"), (3, "a,c")]
 
 
+def test_a_time_column_refuses_what_it_cannot_hold_and_reads_a_number_as_hhmmss(m):
+    """A TIME column stored any text ('12:61:00', '-01:30:00', the number 123456 as
+    '123456') and the row could no longer be read (1292 on every SELECT of it)."""
+    m.execute("CREATE TABLE tt (id INT PRIMARY KEY, t TIME)")
+    for bad in ("'12:61:00'", "'-01:30:00'", "'junk'", "126000"):
+        assert errno(m, f"INSERT INTO tt VALUES (1, {bad})") == 1292, bad
+    m.execute("INSERT INTO tt VALUES (1, '10:00'), (2, 123456), (3, 930.25)")
+    assert rows(m, "SELECT id, t FROM tt ORDER BY id") == [
+        (1, dt.time(10)), (2, dt.time(12, 34, 56)), (3, dt.time(0, 9, 30, 250000))]
+    assert rows(m, "SELECT id FROM tt WHERE t = '12:34:56' OR t = '10:00'") == [(1,), (2,)]
+
+
 def test_a_number_column_against_a_string_compares_numbers_as_mysql_reads_the_string(m):
     """``id = 'abc'`` failed (1292 "invalid input syntax for type integer"), as did '5.0'
     and '12abc': MySQL compares a number with a string as numbers, the string's leading

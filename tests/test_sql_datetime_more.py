@@ -284,3 +284,19 @@ def test_a_cast_to_time_takes_the_time_of_day(s: Session) -> None:
     s.execute("CREATE TABLE tt (t time)")
     s.execute("INSERT INTO tt VALUES ((TIMESTAMP '2024-01-02 10:11:12')::time)")
     assert rows(s, "SELECT t, t::text FROM tt WHERE t < '12:00'") == [(dt.time(10, 11, 12), "10:11:12")]
+
+
+def test_a_time_column_refuses_what_time_input_refuses_and_stores_one_form(s: Session) -> None:
+    """A time column took any text ('12:61:00', 'junk') and then every read of the row
+    failed (22008): PostgreSQL's input refuses them on write, as for date and timestamp.
+    What it accepts is stored as 'HH:MM:SS[.ffffff]', rounded to the column's precision."""
+    s.execute("CREATE TABLE tm (id int, t time, t2 time(2))")
+    assert sqlstate(s, "INSERT INTO tm VALUES (1, '12:61:00', NULL)") == "22008"
+    assert sqlstate(s, "INSERT INTO tm VALUES (1, 'junk', NULL)") == "22007"
+    s.execute("INSERT INTO tm VALUES (2, '10:00', '10:00:01.129'), (3, '04:05 PM', NULL), (4, NULL, NULL)")
+    assert sqlstate(s, "UPDATE tm SET t = '25:00' WHERE id = 2") == "22008"
+    s.execute("UPDATE tm SET t2 = '09:30' WHERE id = 3")
+    assert rows(s, "SELECT id, t, t2, t::text FROM tm ORDER BY id") == [
+        (2, dt.time(10), dt.time(10, 0, 1, 130000), "10:00:00"), (3, dt.time(16, 5), dt.time(9, 30), "16:05:00"),
+        (4, None, None, None)]
+    assert rows(s, "SELECT id FROM tm WHERE t = '10:00:00' OR t2 = '09:30'") == [(2,), (3,)]

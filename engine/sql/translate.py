@@ -1666,8 +1666,7 @@ class Rewriter:
             return _timestamp_call(oid, v, typmod, self._is_text(v))
         if oid == 1082:
             return fn("pg_date", v)
-        if oid == 1083 and not (isinstance(v, exp.Literal) and v.is_string):
-            # (a literal stays as written: the column's write and comparisons read it)
+        if oid == 1083:
             return fn("pg_time", v, exp.Literal.number(typmod))
         if oid in (114, 3802):
             if (isinstance(v, exp.Literal) and v.is_string) or (
@@ -1781,8 +1780,8 @@ class Rewriter:
                            f"expression is of type {types.format_type(t[0], -1)}")
 
     def _datetime_literals(self, e: exp.Expression, typed: tuple) -> None:
-        """A date / timestamp compared with a string literal: the literal through that type's
-        input (its stored form), so that 'Jan 2 1997' or 'now' compares as the value."""
+        """A date / timestamp / time compared with a string literal: the literal through that
+        type's input (its stored form), so that 'Jan 2 1997' or 'now' compares as the value."""
         t = typed[0] if typed else None
         if (t is None or t[0] not in _DATETIME_INPUT) and not isinstance(e, exp.Between) \
                 and len(typed) == 2:
@@ -1795,7 +1794,8 @@ class Rewriter:
             return
         for x in others:
             if self._is_text(x):
-                x.replace(fn(_DATETIME_INPUT[t[0]], x.copy()))
+                x.replace(fn(_DATETIME_INPUT[t[0]], x.copy(), *(
+                    [exp.Literal.number(-1)] if t[0] == 1083 else [])))
 
     def _note_interval_operand(self, e: exp.Expression) -> None:
         """Before the rewrite: whether an operand of ``*``, ``/``, unary minus or EXTRACT is
@@ -2100,6 +2100,15 @@ class Rewriter:
                     written = fn("mysql_number_datetime", written, _str(col))
                     text = True
                 value.replace(datetime_write(written, info.type_oid, info.typmod, text))
+                continue
+            if info.type_oid == 1083:
+                # time: checked (22007 / 22008) and stored as 'HH:MM:SS[.ffffff]', as date and
+                # timestamp are; a value its input refuses went in and made the row unreadable
+                if not (isinstance(value, exp.Anonymous) and str(value.this) == "pg_time"):
+                    written = value.copy()
+                    if self.mysql_rules and not self._is_text(value):
+                        written = fn("mysql_number_time", written, _str(col))  # 123456: 12:34:56
+                    value.replace(fn("pg_time", written, exp.Literal.number(info.typmod)))
                 continue
             wrap = _WRITE_FUNCS.get(info.type_oid)
             if info.type_oid == 3802 and (self.mysql_rules or self._is_text(value)):
@@ -2929,7 +2938,7 @@ def _field_name(e: exp.Expression) -> str:
     return "second" if isinstance(e, exp.Second) else e.name.lower().rstrip("s")
 
 
-_DATETIME_INPUT = {1082: "pg_date", 1114: "pg_timestamp_in", 1184: "pg_timestamptz"}
+_DATETIME_INPUT = {1082: "pg_date", 1114: "pg_timestamp_in", 1184: "pg_timestamptz", 1083: "pg_time"}
 _EXTRACT_KINDS = {1082: "date", 1083: "time", 1266: "time", 1114: "timestamp",
                   1184: "timestamptz"}
 _INTERVAL_AGGREGATES = {exp.Sum: "pg_interval_sum", exp.Avg: "pg_interval_avg",

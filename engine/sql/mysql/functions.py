@@ -1049,6 +1049,23 @@ def year_value(v: object) -> object:
     return v
 
 
+def number_time(v: object, column: object = None) -> object:
+    """A number written to a TIME column, read as MySQL reads one: [H]HMMSS with a fraction
+    as fractional seconds (123456.5 is '12:34:56.5', 930 '00:09:30'). Returned as text for
+    the column's time input; a value that is not a number as it is; minutes or seconds past
+    59 are 1292, as in MySQL's strict mode."""
+    if type(v) not in (int, float) or isinstance(v, bool):
+        return v
+    whole = int(abs(v))
+    fraction = abs(v) - whole if isinstance(v, float) else 0.0
+    hours, rest = divmod(whole, 10000)
+    minutes, seconds = divmod(rest, 100)
+    if minutes > 59 or seconds > 59:
+        raise SqlError("22007", f"Incorrect time value: '{v}' for column '{column}' at row 1", errno=1292)
+    text = f"{'-' if v < 0 else ''}{hours:02d}:{minutes:02d}:{seconds:02d}"
+    return text + f"{fraction:.6f}"[1:] if fraction else text
+
+
 def number_datetime(v: object, column: object = None) -> object:
     """A number written to a DATE / DATETIME / TIMESTAMP column, read as MySQL reads one:
     YYYYMMDD or YYMMDD, with hhmmss after for a date and time (20240301101112), fewer digits
@@ -1515,6 +1532,7 @@ def collation(v: object) -> str:
 
 FUNCTIONS = {
     "mysql_number_datetime": (number_datetime, 2),
+    "mysql_number_time": (number_time, 2),
     "mysql_is_uuid": (_nulls(is_uuid), 1),
     "mysql_distinct_key": (distinct_key, -1),
     "mysql_sqrt": (sqrt, 1),
