@@ -186,3 +186,23 @@ def test_trim_of_bytea(s):
                  "trim(leading '\\x00'::bytea FROM '\\x00546f6d00'::bytea), "
                  "btrim('\\x00546f6d00'::bytea, ''::bytea)") == [
         ("\\x546f6d", "\\x546f6d00", "\\x00546f6d00")]
+
+
+def test_array_and_inet_columns_refuse_what_their_input_refuses(s):
+    """An array column took any text that was no array ('junk' went in as it was), and an
+    inet column any text at all: PostgreSQL's input refuses both (22P02). A valid inet is
+    stored in PostgreSQL's output form (the prefix length only when it is not the whole
+    address, IPv6 in lower case)."""
+    s.execute("CREATE TABLE va (id int, ar int[], tx text[], ip inet, ips inet[])", ())
+    assert state(s, "INSERT INTO va (ar) VALUES ('junk')") == "22P02"
+    assert state(s, "INSERT INTO va (tx) VALUES ('a,b')") == "22P02"
+    assert state(s, "INSERT INTO va (ip) VALUES ('junk')") == "22P02"
+    assert state(s, "INSERT INTO va (ip) VALUES ('300.1.1.1')") == "22P02"
+    assert state(s, "INSERT INTO va (ip) VALUES ('10.1.2.3/33')") == "22P02"
+    assert state(s, "INSERT INTO va (ips) VALUES ('{10.0.0.1,junk}')") == "22P02"
+    s.execute("INSERT INTO va VALUES (1, '{1,2}', '{a}', '192.168.1.5/24', '{10.0.0.1}'),"
+              " (2, ARRAY[3], ARRAY['b'], '2001:DB8::1/128', NULL)", ())
+    s.execute("UPDATE va SET ip = '10.0.0.0/8' WHERE id = 1", ())
+    assert state(s, "UPDATE va SET ip = 'x' WHERE id = 1") == "22P02"
+    assert shown(s, "SELECT id, ar, tx, ip, ips FROM va ORDER BY id") == [
+        ("1", "{1,2}", "{a}", "10.0.0.0/8", "{10.0.0.1}"), ("2", "{3}", "{b}", "2001:db8::1", None)]

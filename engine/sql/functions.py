@@ -769,6 +769,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_array_assign_slice", arrays.assign_slice, -1, True)
     f("pg_array_agg_check", arrays.agg_check, 1, True)
     f("pg_array_in", _array_in, -1, True)
+    f("pg_inet_in", lambda v: None if v is None else types.text_in(869, str(v)), 1, True)
     f("pg_char1", _char1, 1, True)
     f("pg_upper", _upper, 1, True)
     f("pg_lower", _lower, 1, True)
@@ -1382,8 +1383,11 @@ def _array_in(v: object, elem_oid: object = None, typmod: object = None) -> obje
         if v.lstrip().startswith("{") or arrays.is_bounded(v):
             return types.array_in(elem_oid, v)
         got = arrays.load(v)
-        if got is None:
-            return v
+        if got is None:  # neither an array literal nor an array's storage form
+            if elem_oid in (types.INT2, types.OID):
+                return v  # (int2vector / oidvector text: '11 22 33')
+            raise SqlError("22P02", f'malformed array literal: "{v}"',
+                           detail='Array value must start with "{" or dimension information.')
         if elem_oid in (114, 3802):
             return arrays.store(*got)  # JSON elements are JSON values already
         if elem_oid in (types.TEXT, 1043, 1042, 19):

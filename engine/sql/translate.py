@@ -2251,6 +2251,7 @@ _WRITE_FUNCS = {
     3802: "pg_jsonb",
     1186: "pg_interval",
     2950: "pg_uuid",
+    869: "pg_inet_in",
     3614: "pg_tsvector_in",
     3615: "pg_tsquery_in",
 }

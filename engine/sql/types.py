@@ -704,6 +704,24 @@ def array_in(elem_oid: int, s: str) -> str:
 # --- text input (COPY FROM, casts) ---------------------------------------------------------
 
 
+def inet_in(s: str) -> str:
+    """inet (and cidr, which shares it here) input in PostgreSQL's output form: an IPv4 or
+    IPv6 address, with its prefix length unless it is the whole address ('10.1.2.3/8',
+    '::1'); ValueError for anything else."""
+    import ipaddress
+
+    text = s.strip()
+    if "/" in text:
+        address, bits = text.split("/", 1)
+        if not bits.isdigit():
+            raise ValueError(text)
+        iface = ipaddress.ip_interface(f"{ipaddress.ip_address(address)}/{int(bits)}")
+        if iface.network.prefixlen != iface.max_prefixlen:
+            return f"{iface.ip}/{iface.network.prefixlen}"
+        return str(iface.ip)
+    return str(ipaddress.ip_address(text))
+
+
 def text_in(oid: int, s: str) -> object:
     """A text field (COPY, a text-format parameter) to its storage form for a column type."""
     try:
@@ -732,6 +750,8 @@ def text_in(oid: int, s: str) -> object:
             return jsonb.dumps(jsonb.loads(s))
         if oid == 2950:
             return uuid_in(s)
+        if oid == 869:
+            return inet_in(s)
         t = BY_OID.get(oid)
         if t is not None and t.category == "A":
             return array_in(t.elem_oid, s)
