@@ -2128,6 +2128,17 @@ def test_a_time_column_refuses_what_it_cannot_hold_and_reads_a_number_as_hhmmss(
     assert rows(m, "SELECT id FROM tt WHERE t = '12:34:56' OR t = '10:00'") == [(1,), (2,)]
 
 
+def test_a_binary_column_against_a_string_compares_bytes(m):
+    """VARBINARY / BLOB against a string literal never matched (SQLite's bytes never equal a
+    text): MySQL compares the string's bytes, case and all."""
+    m.execute("CREATE TABLE bn (id INT PRIMARY KEY, vb VARBINARY(8), bl BLOB, KEY k (vb))")
+    m.execute("INSERT INTO bn VALUES (1, 'AB', 'x'), (2, x'6162', 'Y'), (3, 'é', NULL)")
+    assert rows(m, "SELECT id FROM bn WHERE vb = 'AB'") == [(1,)]
+    assert rows(m, "SELECT id FROM bn WHERE vb IN ('ab', 'é') ORDER BY id") == [(2,), (3,)]
+    assert rows(m, "SELECT id FROM bn WHERE bl = 'Y' OR bl = 'X'") == [(2,)]
+    assert rows(m, "SELECT id FROM bn WHERE vb > 'AA' ORDER BY id") == [(1,), (2,), (3,)]
+
+
 def test_a_number_column_against_a_string_compares_numbers_as_mysql_reads_the_string(m):
     """``id = 'abc'`` failed (1292 "invalid input syntax for type integer"), as did '5.0'
     and '12abc': MySQL compares a number with a string as numbers, the string's leading

@@ -1049,6 +1049,11 @@ def year_value(v: object) -> object:
     return v
 
 
+def utf8_bytes(v: object) -> object:
+    """A string compared with a binary column: its UTF-8 bytes."""
+    return v.encode("utf-8", "surrogateescape") if isinstance(v, str) else v
+
+
 def number_time(v: object, column: object = None) -> object:
     """A number written to a TIME column, read as MySQL reads one: [H]HMMSS with a fraction
     as fractional seconds (123456.5 is '12:34:56.5', 930 '00:09:30'). Returned as text for
@@ -1533,6 +1538,7 @@ def collation(v: object) -> str:
 FUNCTIONS = {
     "mysql_number_datetime": (number_datetime, 2),
     "mysql_number_time": (number_time, 2),
+    "mysql_bytes": (utf8_bytes, 1),
     "mysql_is_uuid": (_nulls(is_uuid), 1),
     "mysql_distinct_key": (distinct_key, -1),
     "mysql_sqrt": (sqrt, 1),

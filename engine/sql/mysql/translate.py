@@ -1155,7 +1155,9 @@ def _strings_as_numbers(tree: exp.Expression, ctx: Context, strict: bool) -> Non
     string read as MySQL reads it (``mysql_number``: '5.0' is 5, '12abc' 12 and 'abc' 0,
     those two with a 1292 warning in a query, and 1292 errors in a statement that writes, as
     strict mode has it): ``SELECT ... WHERE id = 'abc'`` finds the rows of id 0, where the
-    PostgreSQL engine's integer input refused the statement (22P02). The column stays bare,
+    PostgreSQL engine's integer input refused the statement (22P02). A binary column
+    (BINARY, VARBINARY, BLOB) compared with a string compares bytes, the string's UTF-8
+    (``vb = 'AB'`` never matched: SQLite's bytes never equal a text). The column stays bare,
     so its index serves the comparison."""
     column = None
     for node in tree.find_all(exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.NullSafeEQ,
@@ -1174,10 +1176,13 @@ def _strings_as_numbers(tree: exp.Expression, ctx: Context, strict: bool) -> Non
             continue
         column = column or _column_types(tree, ctx)
         typed = column(columns[0])
-        if typed is None or typed[0] not in _NUMBER_OIDS:
-            continue
-        for s in strings:
-            s.replace(exp.Anonymous(this="mysql_number", expressions=[s.copy(), exp.Literal.number(int(strict))]))
+        if typed is not None and typed[0] == 17:
+            for s in strings:
+                s.replace(exp.Anonymous(this="mysql_bytes", expressions=[s.copy()]))
+        elif typed is not None and typed[0] in _NUMBER_OIDS:
+            for s in strings:
+                s.replace(exp.Anonymous(this="mysql_number",
+                                        expressions=[s.copy(), exp.Literal.number(int(strict))]))
 
 
 def _enum_order(tree: exp.Expression, ctx: Context, select: bool) -> None:
