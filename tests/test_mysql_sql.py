@@ -2128,6 +2128,22 @@ def test_a_time_column_refuses_what_it_cannot_hold_and_reads_a_number_as_hhmmss(
     assert rows(m, "SELECT id FROM tt WHERE t = '12:34:56' OR t = '10:00'") == [(1,), (2,)]
 
 
+def test_dates_and_times_in_arithmetic_are_the_numbers_their_digits_spell(m):
+    """d + 0 of a DATE was the date itself, a DATETIME + 0 a timestamp in 1970 and d + 1 the
+    next day: MySQL reads a temporal value in arithmetic as a number (20240229, and
+    20240230 for d + 1); + INTERVAL is still date arithmetic."""
+    m.execute("CREATE TABLE tn (id INT PRIMARY KEY, d DATE, at DATETIME, t TIME, ts TIMESTAMP, f DATETIME(2))")
+    m.execute("INSERT INTO tn VALUES (1, '2024-02-29', '2024-01-02 03:04:05', '13:14:15', '2024-02-29 13:14:15',"
+              " '2024-01-02 03:04:05.25')")
+    assert rows(m, "SELECT d + 0, d + 1, at + 0, t + 0, ts * 1, f + 0, SUM(d) FROM tn") == [
+        (20240229, 20240230, 20240102030405, 131415, 20240229131415, 20240102030405.25, 20240229)]
+    assert rows(m, "SELECT id FROM tn WHERE d + 0 = 20240229") == [(1,)]
+    assert rows(m, "SELECT d + INTERVAL 1 DAY, at - INTERVAL 5 SECOND FROM tn") == [
+        (dt.date(2024, 3, 1), dt.datetime(2024, 1, 2, 3, 4))]
+    m.execute("SET time_zone = '+02:00'")
+    assert rows(m, "SELECT ts + 0 FROM tn") == [(20240229151415,)]
+
+
 def test_a_binary_column_against_a_string_compares_bytes(m):
     """VARBINARY / BLOB against a string literal never matched (SQLite's bytes never equal a
     text): MySQL compares the string's bytes, case and all."""

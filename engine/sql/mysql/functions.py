@@ -1049,6 +1049,31 @@ def year_value(v: object) -> object:
     return v
 
 
+_TEMPORAL_TEXT = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)(?:[ T](\d\d):(\d\d):(\d\d)(?:\.(\d+))?)?|(-?)(\d+):(\d\d):(\d\d)(?:\.(\d+))?")
+
+
+def temporal_number(v: object, digits: object) -> object:
+    """A DATE, DATETIME, TIMESTAMP or TIME in arithmetic, as MySQL reads it there: the number
+    its digits spell (2024-02-29 is 20240229, 2024-02-29 13:14:15 20240229131415, 13:14:15
+    131415), with ``digits`` fractional digits (a DATETIME(3)'s); anything else as it is."""
+    if not isinstance(v, str):
+        return v
+    m = _TEMPORAL_TEXT.fullmatch(v.strip())
+    if m is None:
+        return v
+    if m.group(1) is not None:
+        whole = int("".join(g for g in m.groups()[:6] if g is not None))
+        fraction, sign = m.group(7) or "", 1
+    else:
+        whole = int(m.group(9) + m.group(10) + m.group(11))
+        fraction, sign = m.group(12) or "", -1 if m.group(8) else 1
+    n = digits if isinstance(digits, int) and 0 < digits <= 6 else 0
+    if not n:
+        return sign * whole
+    return sign * float(f"{whole}.{fraction[:n].ljust(n, '0')}")
+
+
 def utf8_bytes(v: object) -> object:
     """A string compared with a binary column: its UTF-8 bytes."""
     return v.encode("utf-8", "surrogateescape") if isinstance(v, str) else v
@@ -1539,6 +1564,7 @@ FUNCTIONS = {
     "mysql_number_datetime": (number_datetime, 2),
     "mysql_number_time": (number_time, 2),
     "mysql_bytes": (utf8_bytes, 1),
+    "mysql_temporal_number": (temporal_number, 2),
     "mysql_is_uuid": (_nulls(is_uuid), 1),
     "mysql_distinct_key": (distinct_key, -1),
     "mysql_sqrt": (sqrt, 1),

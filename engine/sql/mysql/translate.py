@@ -342,6 +342,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _json_values(tree, ctx)
     _case_insensitive(tree)
     _strings_as_numbers(tree, ctx, strict=kind != "select")
+    _temporal_numbers(tree, ctx)
     _enum_order(tree, ctx, kind == "select")
     _date_arithmetic(tree, ctx)
     tree = rewrite(tree)
@@ -1183,6 +1184,31 @@ def _strings_as_numbers(tree: exp.Expression, ctx: Context, strict: bool) -> Non
             for s in strings:
                 s.replace(exp.Anonymous(this="mysql_number",
                                         expressions=[s.copy(), exp.Literal.number(int(strict))]))
+
+
+def _temporal_numbers(tree: exp.Expression, ctx: Context) -> None:
+    """A DATE, DATETIME, TIMESTAMP or TIME column in arithmetic or summed is the number its
+    digits spell, as in MySQL (``d + 0`` is 20240229, ``SUM(d)`` adds such numbers): the
+    PostgreSQL engine's date + 1 was a date and a datetime + 0 a timestamp of 1970. Date
+    arithmetic with INTERVAL is not this (``_date_arithmetic``)."""
+    uses = []
+    for c in tree.find_all(exp.Column):
+        p = c.parent
+        if isinstance(p, exp.Sum | exp.Avg) or (isinstance(p, _ARITHMETIC) and not any(
+                isinstance(x, exp.Interval) for x in (p.args.get("this"), p.args.get("expression")))):
+            uses.append(c)
+    if not uses:
+        return
+    column = _column_types(tree, ctx)
+    for c in uses:
+        got = column(c)
+        if got is None or got[0] not in (1082, 1083, 1114, 1184):
+            continue
+        oid, typmod = got
+        wall = exp.Cast(this=c.copy(), to=exp.DataType.build("timestamp")) if oid == 1184 else c.copy()
+        digits = max(typmod, 0) if oid in (1114, 1184) else 0
+        c.replace(_fn("mysql_temporal_number", exp.Cast(this=wall, to=exp.DataType.build("text")),
+                      exp.Literal.number(digits)))
 
 
 def _enum_order(tree: exp.Expression, ctx: Context, select: bool) -> None:
