@@ -2128,6 +2128,21 @@ def test_a_time_column_refuses_what_it_cannot_hold_and_reads_a_number_as_hhmmss(
     assert rows(m, "SELECT id FROM tt WHERE t = '12:34:56' OR t = '10:00'") == [(1,), (2,)]
 
 
+def test_not_like_keeps_its_not(m):
+    """``name NOT LIKE '%e%'`` ran as ``name LIKE '%e%'``: the rows it should have left out,
+    and none of those it should have found (the translation to a case-insensitive LIKE
+    dropped the NOT, which the parser keeps on the LIKE itself)."""
+    m.execute("CREATE TABLE nl (id INT PRIMARY KEY, name VARCHAR(10))")
+    m.execute("INSERT INTO nl VALUES (1, 'apple'), (2, 'Apple'), (3, 'kiwi'), (4, 'a%b')")
+    assert rows(m, "SELECT id FROM nl WHERE name NOT LIKE '%E%' ORDER BY id") == [(3,), (4,)]
+    assert rows(m, "SELECT id FROM nl WHERE id > 1 AND name NOT LIKE 'a!%%' ESCAPE '!' ORDER BY id") == [(2,), (3,)]
+    assert rows(m, "SELECT id FROM nl WHERE NOT name NOT LIKE '%e%' ORDER BY id") == [(1,), (2,)]
+    assert rows(m, "SELECT name NOT LIKE 'k%' FROM nl ORDER BY id") == [(1,), (1,), (0,), (1,)]
+    assert m.execute("DELETE FROM nl WHERE name NOT LIKE '%p%'").affected_rows == 2
+    m.execute("CREATE VIEW nv AS SELECT id FROM nl WHERE name NOT LIKE 'A%'")
+    assert rows(m, "SELECT * FROM nv") == []
+
+
 def test_dates_and_times_in_arithmetic_are_the_numbers_their_digits_spell(m):
     """d + 0 of a DATE was the date itself, a DATETIME + 0 a timestamp in 1970 and d + 1 the
     next day: MySQL reads a temporal value in arithmetic as a number (20240229, and

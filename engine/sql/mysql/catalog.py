@@ -313,7 +313,8 @@ def _as_mysql_like(tree: exp.Expression) -> exp.Expression:
         sides = [like.this, like.expression]
         if all(isinstance(x, exp.Anonymous) and x.name.lower() == "pg_lower" and len(x.expressions) == 1
                for x in sides):
-            return exp.Like(this=sides[0].expressions[0], expression=sides[1].expressions[0])
+            return exp.Like(this=sides[0].expressions[0], expression=sides[1].expressions[0],
+                            negate=like.args.get("negate"))
         return node
 
     return tree.transform(back)

@@ -394,7 +394,8 @@ def _likes_as_mysql(tree: exp.Expression, ilike: bool = True) -> None:
     by default."""
     for like in list(tree.find_all(exp.Like, exp.ILike)):
         if isinstance(like, exp.Like) and ilike:
-            ilike = exp.ILike(this=like.this, expression=like.expression)
+            # (NOT LIKE is a LIKE that says negate: the NOT goes with it)
+            ilike = exp.ILike(this=like.this, expression=like.expression, negate=like.args.get("negate"))
             like.replace(ilike)
             like = ilike
         if not isinstance(like.parent, exp.Escape):
