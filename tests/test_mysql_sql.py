@@ -2143,6 +2143,22 @@ def test_not_like_keeps_its_not(m):
     assert rows(m, "SELECT * FROM nv") == []
 
 
+def test_binary_comparisons_and_likes_compare_bytes(m):
+    """``BINARY name = 'apple'`` found nothing (bytes never equal a text in SQLite) and
+    ``name LIKE BINARY 'a%'`` or ``name COLLATE utf8mb4_bin LIKE 'A%'`` ignored case: MySQL
+    compares the strings' bytes."""
+    m.execute("CREATE TABLE bc (id INT PRIMARY KEY, name VARCHAR(10))")
+    m.execute("INSERT INTO bc VALUES (1, 'apple'), (2, 'Apple'), (3, 'APPLE')")
+    assert rows(m, "SELECT id FROM bc WHERE BINARY name = 'apple'") == [(1,)]
+    assert rows(m, "SELECT id FROM bc WHERE name = BINARY 'Apple'") == [(2,)]
+    assert rows(m, "SELECT id FROM bc WHERE BINARY name IN ('APPLE', 'x')") == [(3,)]
+    assert rows(m, "SELECT id FROM bc WHERE name LIKE BINARY 'a%'") == [(1,)]
+    assert rows(m, "SELECT id FROM bc WHERE BINARY name NOT LIKE 'a%' ORDER BY id") == [(2,), (3,)]
+    assert rows(m, "SELECT id FROM bc WHERE name COLLATE utf8mb4_bin LIKE 'A%' ORDER BY id") == [(2,), (3,)]
+    assert rows(m, "SELECT id FROM bc WHERE name LIKE 'A%' ORDER BY id") == [(1,), (2,), (3,)]
+    assert rows(m, "SELECT HEX(BINARY name) FROM bc WHERE id = 1") == [("6170706C65",)]
+
+
 def test_dates_and_times_in_arithmetic_are_the_numbers_their_digits_spell(m):
     """d + 0 of a DATE was the date itself, a DATETIME + 0 a timestamp in 1970 and d + 1 the
     next day: MySQL reads a temporal value in arithmetic as a number (20240229, and

@@ -390,14 +390,16 @@ def expression_to_pg(text: str) -> str:
 
 def _likes_as_mysql(tree: exp.Expression, ilike: bool = True) -> None:
     """MySQL's LIKE follows the collation, case-insensitive by default (PostgreSQL's LIKE is
-    case-sensitive, its ILIKE is not: ``ilike`` makes it one), and escapes with a backslash
-    by default."""
+    case-sensitive, its ILIKE is not: ``ilike`` makes it one, unless an operand has a binary
+    collation: ``name LIKE BINARY 'a%'``), and escapes with a backslash by default."""
     for like in list(tree.find_all(exp.Like, exp.ILike)):
-        if isinstance(like, exp.Like) and ilike:
+        binary = any(isinstance(x, exp.Collate) and x.expression.name.lower() == "binary"
+                     for x in (like.this, like.expression))
+        if isinstance(like, exp.Like) and ilike and not binary:
             # (NOT LIKE is a LIKE that says negate: the NOT goes with it)
-            ilike = exp.ILike(this=like.this, expression=like.expression, negate=like.args.get("negate"))
-            like.replace(ilike)
-            like = ilike
+            folded = exp.ILike(this=like.this, expression=like.expression, negate=like.args.get("negate"))
+            like.replace(folded)
+            like = folded
         if not isinstance(like.parent, exp.Escape):
             like.replace(exp.Escape(this=like.copy(), expression=exp.Literal.string("\\")))
 
@@ -1141,6 +1143,8 @@ def _compared_with_numbers(c: exp.Column) -> bool:
     return False
 
 
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.NullSafeEQ, exp.In,
+                exp.Between, exp.Like, exp.ILike)
 _NUMBER_OIDS = frozenset((16, 20, 21, 23, 700, 701, 1700))
 
 
@@ -1374,6 +1378,12 @@ def _cast(node: exp.Cast) -> exp.Expression:
     elif t == D.JSON:
         node.set("to", exp.DataType.build("jsonb"))
     elif t in (D.BINARY, D.VARBINARY):
+        if not to.expressions and isinstance(node.parent, _COMPARISONS) and not (
+                isinstance(node.this, exp.Literal) and not node.this.is_string):
+            # BINARY x compared (BINARY name = 'abc', name LIKE BINARY 'a%'): a comparison
+            # of the strings' bytes, as a binary collation has it; bytes against a text
+            # never compare equal in SQLite
+            return exp.Collate(this=node.this, expression=exp.Var(this="binary"))
         node.set("to", exp.DataType.build("bytea"))
     return node
 
