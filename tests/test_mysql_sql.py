@@ -775,6 +775,11 @@ def test_json_columns_and_paths(m):
                 " JSON_TYPE(body) FROM doc") == [("2", "x", '{"b": 2}', "y", 2, "OBJECT")]
     assert rows(m, "SELECT id FROM doc WHERE body->>'$.tags[0]' = 'x'") == [(1,)]
     assert rows(m, "SELECT id FROM doc WHERE body->>'$.tags[0]' = 'z'") == []
+    # a JSON null is the text 'null' to ->> as to JSON_UNQUOTE(JSON_EXTRACT()) (it was NULL)
+    m.execute("""INSERT INTO doc (body) VALUES ('{"gone": null}')""")
+    assert rows(m, "SELECT body->>'$.gone', JSON_UNQUOTE(JSON_EXTRACT(body, '$.gone')),"
+                   " body->>'$.gone' IS NULL, body->>'$.nothing' IS NULL FROM doc WHERE id = 2") == [
+        ("null", "null", 0, 1)]
 
 
 def test_mysql_only_functions(m):

@@ -287,13 +287,15 @@ def json_extract(doc: object, *paths: object) -> str | None:
 
 
 def json_value(doc: object, path: object) -> object:
-    """``->>``: the value unquoted (a string as itself, anything else as JSON text)."""
+    """``->>``: the value unquoted (a string as itself, anything else as JSON text: a JSON
+    null is the text 'null', as JSON_UNQUOTE(JSON_EXTRACT()) has it); NULL where the path
+    finds nothing."""
     import json
 
     if doc is None or path is None:
         return None
     ok, v = _walk(_json(doc), str(path))
-    if not ok or v is None:
+    if not ok:
         return None
     return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
 
