@@ -686,10 +686,7 @@ def _stringish(e: exp.Expression) -> bool:
     while isinstance(e, exp.Paren):
         e = e.this
     if isinstance(e, exp.Literal):  # (one taken out of the text says its kind; a ? does not)
-        if not e.is_string:
-            return False
-        m = SENTINEL.fullmatch("'" + e.this + "'")
-        return m is None or m.group(1) == "s"
+        return e.is_string and _taken_out(e) in (None, "s")
     if isinstance(e, exp.Cast):
         return e.to.this in _TEXTS
     if isinstance(e, exp.Anonymous):
@@ -697,9 +694,13 @@ def _stringish(e: exp.Expression) -> bool:
     return isinstance(e, _STRING_RESULTS)
 
 
-def _unknown(e: exp.Expression) -> bool:
-    """A parameter: a string or a number, as its value comes."""
-    return _is_param(e)
+def _taken_out(e: exp.Expression) -> str | None:
+    """What the lexer took out of the text where this literal stands: 'l' a number, 's' a
+    string, 'p' a ``?``; None for anything else."""
+    if not (isinstance(e, exp.Literal) and e.is_string):
+        return None
+    m = SENTINEL.fullmatch("'" + e.this + "'")
+    return m.group(1) if m else None
 
 
 def _case_folded(e: exp.Expression) -> bool:
@@ -730,9 +731,9 @@ def _case_insensitive(tree: exp.Expression) -> None:
             # (MySQL's functional key part, a common one) serves only a comparison in its
             # own collation: a NOCASE here turned its lookup into a scan
             continue
-        # strings on every side (a parameter, or a literal taken out of the text, may be
-        # one): a number against a string compares as numbers, which a collation would stop
-        if all(s is not None and (_stringish(s) or _unknown(s)) for s in sides) and any(
+        # strings on every side (a parameter may be one): a number against a string
+        # compares as numbers, which a collation would stop
+        if all(s is not None and (_stringish(s) or _is_param(s)) for s in sides) and any(
                 _stringish(s) for s in sides):
             left.replace(exp.Collate(this=left.copy(), expression=exp.Var(this="nocase")))
 
@@ -1122,12 +1123,7 @@ def _numeric_literal(e: exp.Expression) -> bool:
     """A number written in the statement (``2``, ``-1``; the lexer's sentinel says so)."""
     while isinstance(e, exp.Paren | exp.Neg):
         e = e.this
-    if not isinstance(e, exp.Literal):
-        return False
-    if not e.is_string:
-        return True
-    m = SENTINEL.fullmatch("'" + e.this + "'")
-    return m is not None and m.group(1) == "l"
+    return isinstance(e, exp.Literal) and (not e.is_string or _taken_out(e) == "l")
 
 
 def _compared_with_numbers(c: exp.Column) -> bool:
@@ -1148,14 +1144,6 @@ _COMPARISONS = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.NullSafeE
 _NUMBER_OIDS = frozenset((16, 20, 21, 23, 700, 701, 1700))
 
 
-def _string_literal(e: exp.Expression) -> bool:
-    """A string written in the statement (taken out of the text by the lexer)."""
-    if not (isinstance(e, exp.Literal) and e.is_string):
-        return False
-    m = SENTINEL.fullmatch("'" + e.this + "'")
-    return m is not None and m.group(1) == "s"
-
-
 def _strings_as_numbers(tree: exp.Expression, ctx: Context, strict: bool) -> None:
     """A numeric column compared with a string written in the statement compares numbers, the
     string read as MySQL reads it (``mysql_number``: '5.0' is 5, '12abc' 12 and 'abc' 0,
@@ -1174,7 +1162,7 @@ def _strings_as_numbers(tree: exp.Expression, ctx: Context, strict: bool) -> Non
             sides = [node.this, node.args.get("low"), node.args.get("high")]
         else:
             sides = [node.this, node.expression]
-        strings = [s for s in sides if s is not None and _string_literal(s)]
+        strings = [s for s in sides if s is not None and _taken_out(s) == "s"]
         if not strings:
             continue
         columns = [s for s in sides if isinstance(s, exp.Column)]
