@@ -1026,10 +1026,11 @@ def set_bits(v: object, *members: object) -> int | None:
     """A SET value as a number: the bit of each member it holds (the first member is 1)."""
     if v is None:
         return None
-    keys = [str(m).rstrip(" ").lower() for m in members]
     text = str(v)
-    return sum(1 << keys.index(k) for k in {p.rstrip(" ").lower() for p in text.split(",")} if k in keys) \
-        if text else 0
+    if not text:
+        return 0
+    held = {part.rstrip(" ").lower() for part in text.split(",")}
+    return sum(1 << i for i, m in enumerate(members) if str(m).rstrip(" ").lower() in held)
 
 
 def year_value(v: object) -> object:
