@@ -780,6 +780,12 @@ def test_json_columns_and_paths(m):
     assert rows(m, "SELECT body->>'$.gone', JSON_UNQUOTE(JSON_EXTRACT(body, '$.gone')),"
                    " body->>'$.gone' IS NULL, body->>'$.nothing' IS NULL FROM doc WHERE id = 2") == [
         ("null", "null", 0, 1)]
+    # col->'$.path' as a function's argument (sqlglot reads it as a lambda there): it was
+    # PostgreSQL's -> with the path as a key, NULL every time
+    assert rows(m, "SELECT JSON_LENGTH(body->'$.tags'), JSON_UNQUOTE(body->'$.tags[1]'),"
+                   " JSON_CONTAINS(body->'$.tags', '\"y\"'), COALESCE(body->'$.none', 'no'),"
+                   " CONCAT('<', body->'$.a.b', '>') FROM doc WHERE id = 1") == [(2, "y", 1, "no", "<2>")]
+    assert rows(m, "SELECT id FROM doc WHERE JSON_UNQUOTE(body->'$.tags[0]') = 'x'") == [(1,)]
 
 
 def test_mysql_only_functions(m):

@@ -262,6 +262,13 @@ def parse(key: str) -> exp.Expression:
     tree = trees[0]
     if isinstance(tree, exp.Command):
         raise _syntax(key)
+    for node in list(tree.find_all(exp.Lambda)):
+        # sqlglot reads ``doc->'$.a'`` as a function's argument (JSON_LENGTH(doc->'$.a'),
+        # COALESCE(doc->'$.a', ...)) as a lambda ``x -> body``, which MySQL has not: it is
+        # JSON_EXTRACT(doc, '$.a'), as it is everywhere else
+        params = node.expressions
+        if len(params) == 1 and isinstance(params[0], exp.Identifier) and isinstance(node.this, exp.Literal):
+            node.replace(exp.JSONExtract(this=exp.Column(this=params[0].copy()), expression=node.this.copy()))
     for node in list(tree.find_all(exp.TimestampAdd)):
         # TIMESTAMPADD(unit, n, value) is DATE_ADD(value, INTERVAL n unit) in MySQL (one
         # Item_date_add_interval): its types and forms follow
