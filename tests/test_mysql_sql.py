@@ -2139,6 +2139,22 @@ def test_a_time_column_refuses_what_it_cannot_hold_and_reads_a_number_as_hhmmss(
     assert rows(m, "SELECT id FROM tt WHERE t = '12:34:56' OR t = '10:00'") == [(1,), (2,)]
 
 
+def test_update_assignments_run_left_to_right_and_default_is_the_keyword(m):
+    """``SET a = a + 1, b = a`` set b to the old a (SQLite reads the old row in every
+    assignment); MySQL runs a single-table UPDATE's assignments, and ON DUPLICATE KEY
+    UPDATE's, from left to right. ``SET c = DEFAULT`` was 1054 "Unknown column 'DEFAULT'"."""
+    m.execute("CREATE TABLE lr (id INT PRIMARY KEY, a INT, b INT, c VARCHAR(5) DEFAULT 'd')")
+    m.execute("INSERT INTO lr VALUES (1, 1, 0, 'x'), (2, 5, 0, 'y')")
+    m.execute("UPDATE lr SET a = a + 1, b = a * 10 WHERE id = 1")
+    m.execute("UPDATE lr SET b = a, a = a + 10, c = DEFAULT WHERE id = 2")
+    assert rows(m, "SELECT id, a, b, c FROM lr ORDER BY id") == [(1, 2, 20, "x"), (2, 15, 5, "d")]
+    m.execute("UPDATE lr SET a = 7, b = (SELECT MAX(a) FROM (SELECT a FROM lr) t) WHERE id = 1")
+    assert rows(m, "SELECT a, b FROM lr WHERE id = 1") == [(7, 15)]  # a subquery reads the table
+    m.execute("INSERT INTO lr (id, a) VALUES (1, 100) ON DUPLICATE KEY UPDATE a = a + VALUES(a), b = a,"
+              " c = DEFAULT")
+    assert rows(m, "SELECT a, b, c FROM lr WHERE id = 1") == [(107, 107, "d")]
+
+
 def test_not_like_keeps_its_not(m):
     """``name NOT LIKE '%e%'`` ran as ``name LIKE '%e%'``: the rows it should have left out,
     and none of those it should have found (the translation to a case-insensitive LIKE

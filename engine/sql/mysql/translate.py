@@ -329,6 +329,9 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     tr.literals = _literal_items(tree) if kind == "select" else None
     tr.compound = isinstance(tree, (exp.Union, exp.Intersect, exp.Except))
     _tables(tree, ctx, tr)
+    if isinstance(tree, exp.Update) and isinstance(tree.this, exp.Table) and not (
+            tree.this.args.get("joins") or tree.args.get("from")):
+        _left_to_right(tree.expressions, {tree.this.name.lower(), tree.this.alias_or_name.lower()})
     if calc:
         _count_found_rows(tree, tr)
     if tr.direct and names is not None and isinstance(tree, exp.Select):
@@ -1433,6 +1436,7 @@ def _insert(tree: exp.Insert, tr: Translation, mode: str, ctx: Context) -> str:
                    expression=rewrite(eq.expression.transform(lambda n: _excluded(n, alias))))
             for eq in conflict.expressions
         ]
+        _left_to_right(items, {(tr.table or "").lower()})
         items += _on_update_sets(items, ctx.on_update(tr.table or ""))
         return " ON CONFLICT DO UPDATE SET " + ", ".join(
             e.sql(dialect="postgres", identify=True) for e in items)
@@ -1570,6 +1574,36 @@ def _drop_defaults(tree: exp.Insert, values: exp.Values, names: list[str]) -> No
         return
     tree.set("this", exp.Schema(this=table, expressions=[exp.to_identifier(n) for n, _ in keep]))
     row.set("expressions", [e for _, e in keep])
+
+
+def _left_to_right(sets: list[exp.Expression], tables: set[str]) -> None:
+    """MySQL runs a single-table UPDATE's assignments, and ON DUPLICATE KEY UPDATE's, from
+    left to right: a later one reads a column an earlier one set at its new value (``SET
+    a = a + 1, b = a`` sets b to the new a). PostgreSQL's, and SQLite's, all read the old
+    row, so the earlier assignment's expression stands in for the column in the later ones
+    (not inside a subquery, whose columns are its own). ``SET c = DEFAULT`` is the keyword,
+    not a column of that name."""
+    assigned: dict[str, exp.Expression] = {}
+
+    def current(node: exp.Expression) -> exp.Expression:
+        if (isinstance(node, exp.Column) and node.name.lower() in assigned
+                and (not node.table or node.table.lower() in tables)
+                and node.find_ancestor(exp.Select, exp.Subquery) is None):
+            return exp.Paren(this=assigned[node.name.lower()].copy())
+        return node
+
+    for eq in sets:
+        if not (isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Column)):
+            continue
+        value = eq.expression
+        if _is_default(value):
+            eq.set("expression", exp.Var(this="DEFAULT"))
+            assigned.pop(eq.this.name.lower(), None)
+            continue
+        if assigned:
+            value = value.transform(current)
+            eq.set("expression", value)
+        assigned[eq.this.name.lower()] = value
 
 
 def _is_default(e: exp.Expression) -> bool:
