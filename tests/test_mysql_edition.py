@@ -6,11 +6,14 @@ test. Each test starts its own cluster in a temporary AURORA_HOME (the `aurora` 
 from __future__ import annotations
 
 import datetime
+import os
 import random
 import shutil
 import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import mysql.connector
@@ -259,6 +262,44 @@ def test_mysql_connector_sqlalchemy_and_the_mysql_command(aurora):
     assert out.returncode == 0, out.stderr
     assert "Query OK, 1 row affected" in out.stdout, out.stdout
     assert "Rows matched: 2  Changed: 1  Warnings: 0" in out.stdout, out.stdout
+
+
+DJANGO_PROJECT = Path(__file__).parent / "django_project"
+
+
+def test_django_migrates_and_runs_its_orm_and_test_runner_on_the_mysql_backend(aurora):
+    """Django 5.2's MySQL backend (on PyMySQL) against a MySQL-edition writer: the project
+    tests/test_django.py runs on the PostgreSQL edition, here ``migrate``, ``migrate shop
+    zero`` and back, the ORM round trip of shop/checks.py (JSON key lookups through
+    JSON_EXTRACT, LIKE BINARY for contains / startswith, bulk_update's CASE) and ``manage.py
+    test``."""
+    pytest.importorskip("django")
+    e = create(aurora, "dj")
+    p = params(e["writer"]["uri"])
+    query(e["writer"]["uri"], "CREATE DATABASE dj")
+    env = {**os.environ, "AURORA_DJANGO_ENGINE": "mysql", "AURORA_PG_HOST": p["host"],
+           "AURORA_PG_PORT": str(p["port"]), "AURORA_PG_USER": p["user"],
+           "AURORA_PG_PASSWORD": p["password"], "AURORA_PG_DB": "dj", "AURORA_PG_TEST_DB": "test_dj",
+           "DJANGO_SETTINGS_MODULE": "settings"}
+
+    def manage(*args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run([sys.executable, "manage.py", *args], cwd=DJANGO_PROJECT, env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, f"manage.py {' '.join(args)}:\n{done.stdout[-3000:]}\n{done.stderr[-6000:]}"
+        return done
+
+    out = manage("migrate", "--noinput").stdout
+    assert "Applying shop.0003_slug_unique_indexes... OK" in out, out
+    assert "Unapplying shop.0001_initial... OK" in manage("migrate", "shop", "zero", "--noinput").stdout
+    assert "Applying shop.0001_initial... OK" in manage("migrate", "--noinput").stdout
+    out = manage("orm_check", "p-").stdout
+    for step in ("bulk_create", "many-to-many", "bulk_update", "iterator", "json lookups", "queries",
+                 "unique constraint", "authenticate"):
+        assert f"ok {step}" in out, out
+    done = manage("test", "shop", "--noinput")
+    assert "Ran 3 tests" in done.stderr and "OK" in done.stderr, done.stderr
+    assert query(e["writer"]["uri"], "SELECT COUNT(*) FROM shop_product WHERE sku LIKE 'p-S-%'",
+                 database="dj") == ((20,),)
 
 
 @pytest.mark.skipif(shutil.which("sysbench") is None, reason="sysbench is not installed (./scripts/setup)")

@@ -786,6 +786,13 @@ def test_json_columns_and_paths(m):
                    " JSON_CONTAINS(body->'$.tags', '\"y\"'), COALESCE(body->'$.none', 'no'),"
                    " CONCAT('<', body->'$.a.b', '>') FROM doc WHERE id = 1") == [(2, "y", 1, "no", "<2>")]
     assert rows(m, "SELECT id FROM doc WHERE JSON_UNQUOTE(body->'$.tags[0]') = 'x'") == [(1,)]
+    # a JSON value against a number compares numbers (Django's numeric key lookups): the
+    # JSON's text against 15 compared as text, and matched every row
+    m.execute("""INSERT INTO doc (body) VALUES ('{"n": 2}'), ('{"n": 20}'), ('{"n": "x"}')""")
+    assert rows(m, """SELECT id FROM doc WHERE JSON_EXTRACT(body, '$."n"') >= 15""") == [(4,)]
+    assert rows(m, "SELECT id FROM doc WHERE body->'$.n' < 15 OR body->'$.n' IN (20) ORDER BY id") == [
+        (3,), (4,)]
+    assert rows(m, "SELECT id FROM doc WHERE body->'$.n' BETWEEN 1 AND 3") == [(3,)]
 
 
 def test_mysql_only_functions(m):

@@ -1,7 +1,9 @@
 """A small Django 5.2 project on an aurora-local writer (tests/test_django.py runs it).
 
 The connection comes from AURORA_PG_HOST / _PORT / _USER / _PASSWORD / _DB;
-AURORA_PG_SERVER_SIDE_BINDING=1 turns on psycopg 3's server-side binding.
+AURORA_PG_SERVER_SIDE_BINDING=1 turns on psycopg 3's server-side binding. With
+AURORA_DJANGO_ENGINE=mysql it is Django's MySQL backend on a MySQL-edition writer
+(tests/test_mysql_edition.py), through PyMySQL (manage.py installs it as MySQLdb).
 """
 
 import os
@@ -54,3 +56,5 @@ DATABASES = {
 }
 if os.environ.get("AURORA_PG_SERVER_SIDE_BINDING") == "1":
     DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
+if os.environ.get("AURORA_DJANGO_ENGINE") == "mysql":
+    DATABASES["default"].update(ENGINE="django.db.backends.mysql", OPTIONS={"charset": "utf8mb4"})

@@ -1077,6 +1077,21 @@ def temporal_number(v: object, digits: object) -> object:
     return sign * float(f"{whole}.{fraction[:n].ljust(n, '0')}")
 
 
+def json_number(v: object) -> object:
+    """A JSON value compared with a number: the number it holds, NULL when it holds none."""
+    import json
+
+    if v is None or isinstance(v, bool):
+        return None
+    if isinstance(v, (int, float)):
+        return v
+    try:
+        x = json.loads(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return x if isinstance(x, (int, float)) and not isinstance(x, bool) else None
+
+
 def utf8_bytes(v: object) -> object:
     """A string compared with a binary column: its UTF-8 bytes."""
     return v.encode("utf-8", "surrogateescape") if isinstance(v, str) else v
@@ -1567,6 +1582,7 @@ FUNCTIONS = {
     "mysql_number_datetime": (number_datetime, 2),
     "mysql_number_time": (number_time, 2),
     "mysql_bytes": (utf8_bytes, 1),
+    "mysql_json_number": (json_number, 1),
     "mysql_temporal_number": (temporal_number, 2),
     "mysql_is_uuid": (_nulls(is_uuid), 1),
     "mysql_distinct_key": (distinct_key, -1),

@@ -350,6 +350,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _temporal_operands(tree, ctx)
     _numeric_dates(tree, ctx)
     _json_values(tree, ctx)
+    _json_against_numbers(tree)
     _case_insensitive(tree)
     _strings_as_numbers(tree, ctx, strict=kind != "select")
     _temporal_numbers(tree, ctx)
@@ -1152,6 +1153,31 @@ def _compared_with_numbers(c: exp.Column) -> bool:
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.NullSafeEQ, exp.In,
                 exp.Between, exp.Like, exp.ILike)
 _NUMBER_OIDS = frozenset((16, 20, 21, 23, 700, 701, 1700))
+
+
+def _json_value_expression(e: exp.Expression) -> bool:
+    """JSON_EXTRACT(doc, path) or ``doc->path``: a JSON value."""
+    return isinstance(e, exp.JSONExtract) or (
+        isinstance(e, exp.Anonymous) and str(e.this).upper() == "JSON_EXTRACT")
+
+
+def _json_against_numbers(tree: exp.Expression) -> None:
+    """A JSON value compared with a number written in the statement compares numbers, as
+    MySQL compares a JSON number with one (``JSON_EXTRACT(doc, '$.n') >= 15``, which Django's
+    numeric key lookups write): the JSON's text against 15 compared as text, and every row
+    matched. A JSON value that holds no number matches no such comparison."""
+    for node in tree.find_all(exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.In, exp.Between):
+        if isinstance(node, exp.In):
+            pairs = [(node.this, list(node.expressions))]
+        elif isinstance(node, exp.Between):
+            pairs = [(node.this, [node.args.get("low"), node.args.get("high")])]
+        else:
+            pairs = [(node.this, [node.expression]), (node.expression, [node.this])]
+        for side, others in pairs:
+            if _json_value_expression(side) and others and all(
+                    o is not None and _numeric_literal(o) for o in others):
+                side.replace(exp.Anonymous(this="mysql_json_number", expressions=[side.copy()]))
+                break
 
 
 def _strings_as_numbers(tree: exp.Expression, ctx: Context, strict: bool) -> None:

@@ -18,7 +18,10 @@ def round_trip(prefix: str) -> list[str]:
     books = Category.objects.create(name=f"{prefix}Books", slug=f"{prefix}books")
     games = Category.objects.create(name=f"{prefix}Games", slug=f"{prefix}games")
     tags = Tag.objects.bulk_create([Tag(label=f"{prefix}{x}") for x in ("new", "sale", "top")])
-    assert all(t.pk is not None for t in tags), "bulk_create returns primary keys"
+    if connection.features.can_return_rows_from_bulk_insert:
+        assert all(t.pk is not None for t in tags), "bulk_create returns primary keys"
+    else:  # (MySQL: no RETURNING)
+        tags = list(Tag.objects.filter(label__startswith=prefix).order_by("id"))
     products = Product.objects.bulk_create(
         [
             Product(
@@ -36,7 +39,9 @@ def round_trip(prefix: str) -> list[str]:
             for i in range(1, 21)
         ]
     )
-    assert [p.pk is not None for p in products] == [True] * 20
+    if connection.features.can_return_rows_from_bulk_insert:
+        assert [p.pk is not None for p in products] == [True] * 20
+    assert Product.objects.filter(sku__startswith=f"{prefix}S-").count() == 20
     done.append("bulk_create")
 
     p1 = Product.objects.get(sku=f"{prefix}S-1")
