@@ -793,6 +793,11 @@ def test_json_columns_and_paths(m):
     assert rows(m, "SELECT id FROM doc WHERE body->'$.n' < 15 OR body->'$.n' IN (20) ORDER BY id") == [
         (3,), (4,)]
     assert rows(m, "SELECT id FROM doc WHERE body->'$.n' BETWEEN 1 AND 3") == [(3,)]
+    # ORDER BY a JSON value: numbers by value ('20' before '9' as text), then strings
+    m.execute("""INSERT INTO doc (body) VALUES ('{"n": 9}'), ('{"n": 100.5}')""")
+    assert rows(m, "SELECT id FROM doc WHERE id > 2 ORDER BY body->'$.n' DESC") == [(5,), (7,), (4,), (6,), (3,)]
+    assert rows(m, "SELECT id FROM doc WHERE id > 2 ORDER BY JSON_EXTRACT(body, '$.n'), id") == [
+        (3,), (6,), (4,), (7,), (5,)]
 
 
 def test_mysql_only_functions(m):

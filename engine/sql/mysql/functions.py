@@ -1092,6 +1092,25 @@ def json_number(v: object) -> object:
     return x if isinstance(x, (int, float)) and not isinstance(x, bool) else None
 
 
+def json_sort_key(v: object) -> object:
+    """A JSON value as it sorts among others in MySQL: a number by its value, a string by its
+    text, after every number (SQLite sorts numbers before text), anything else after both
+    (as bytes)."""
+    import json
+
+    if v is None:
+        return None
+    try:
+        x = json.loads(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return v
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return x
+    if isinstance(x, str):
+        return x
+    return str(v).encode()
+
+
 def utf8_bytes(v: object) -> object:
     """A string compared with a binary column: its UTF-8 bytes."""
     return v.encode("utf-8", "surrogateescape") if isinstance(v, str) else v
@@ -1583,6 +1602,7 @@ FUNCTIONS = {
     "mysql_number_time": (number_time, 2),
     "mysql_bytes": (utf8_bytes, 1),
     "mysql_json_number": (json_number, 1),
+    "mysql_json_sort_key": (json_sort_key, 1),
     "mysql_temporal_number": (temporal_number, 2),
     "mysql_is_uuid": (_nulls(is_uuid), 1),
     "mysql_distinct_key": (distinct_key, -1),

@@ -350,7 +350,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _temporal_operands(tree, ctx)
     _numeric_dates(tree, ctx)
     _json_values(tree, ctx)
-    _json_against_numbers(tree)
+    _json_comparisons(tree)
     _case_insensitive(tree)
     _strings_as_numbers(tree, ctx, strict=kind != "select")
     _temporal_numbers(tree, ctx)
@@ -1161,11 +1161,16 @@ def _json_value_expression(e: exp.Expression) -> bool:
         isinstance(e, exp.Anonymous) and str(e.this).upper() == "JSON_EXTRACT")
 
 
-def _json_against_numbers(tree: exp.Expression) -> None:
+def _json_comparisons(tree: exp.Expression) -> None:
     """A JSON value compared with a number written in the statement compares numbers, as
     MySQL compares a JSON number with one (``JSON_EXTRACT(doc, '$.n') >= 15``, which Django's
     numeric key lookups write): the JSON's text against 15 compared as text, and every row
-    matched. A JSON value that holds no number matches no such comparison."""
+    matched. A JSON value that holds no number matches no such comparison. ORDER BY a JSON
+    value sorts as MySQL's JSON comparison does (``mysql_json_sort_key``: numbers by value,
+    then strings, then the rest), not by its text ('9' after '20')."""
+    for ordered in tree.find_all(exp.Ordered):
+        if _json_value_expression(ordered.this):
+            ordered.this.replace(exp.Anonymous(this="mysql_json_sort_key", expressions=[ordered.this.copy()]))
     for node in tree.find_all(exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.In, exp.Between):
         if isinstance(node, exp.In):
             pairs = [(node.this, list(node.expressions))]
