@@ -316,3 +316,15 @@ def test_a_jsonb_literal_that_is_not_json_is_refused(s):
     with pytest.raises(SqlError):
         s.execute("update tj set j = '[1' where id = 2", ())
     assert s.execute("select j from tj", ()).rows == [('{"a": 2, "b": 1}',)]
+
+
+def test_order_by_a_jsonb_value_follows_jsonb_order(s: Session) -> None:
+    """ORDER BY doc->'n' sorted the values' text ('9' after '20', as Django's
+    ``order_by("-attrs__n")`` showed): PostgreSQL sorts jsonb as Null < String < Number <
+    Boolean < Array < Object, numbers by value, and SQL NULLs last."""
+    s.execute("CREATE TABLE jo (id int, doc jsonb)")
+    s.execute("""INSERT INTO jo VALUES (1, '{"n": 9}'), (2, '{"n": 20}'), (3, '{"n": "x"}'),
+                 (4, '{"n": null}'), (5, '{}'), (6, '{"n": [1]}'), (7, '{"n": 2.5}'), (8, '{"n": true}')""")
+    assert [r[0] for r in rows(s, "SELECT id FROM jo ORDER BY doc->'n', id")] == [4, 3, 7, 1, 2, 8, 6, 5]
+    assert [r[0] for r in rows(s, "SELECT id FROM jo ORDER BY doc->'n' DESC, id")] == [5, 6, 8, 2, 1, 7, 3, 4]
+    assert [r[0] for r in rows(s, "SELECT id FROM jo ORDER BY doc, id")] == [5, 4, 3, 7, 1, 2, 8, 6]

@@ -758,6 +758,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_array_cmp", arrays.compare, 2, True)
     f("pg_array_contains", arrays.contains, 2, True)
     conn.create_collation("pg_array", lambda a, b: arrays.compare(a, b) or 0)
+    conn.create_collation("pg_jsonb", lambda a, b: _jsonb_cmp(a, b) or 0)  # ORDER BY a jsonb
     conn.create_aggregate_function("pg_array_min", lambda: arrays.Extreme(-1), 1)
     conn.create_aggregate_function("pg_array_max", lambda: arrays.Extreme(1), 1)
     f("pg_array_overlaps", arrays.overlaps, 2, True)

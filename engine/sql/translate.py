@@ -865,6 +865,11 @@ class Rewriter:
             # ORDER BY an array: PostgreSQL's array order, by the collation functions.py adds
             node.set("this", exp.Collate(this=node.this, expression=exp.Var(this="pg_array")))
             return node
+        if isinstance(node, exp.Ordered) and typed and typed[0] is not None and typed[0][0] == 3802:
+            # ORDER BY a jsonb value: PostgreSQL's jsonb order (numbers by value: 9 before
+            # 20), by the collation functions.py adds, not its text's
+            node.set("this", exp.Collate(this=node.this, expression=exp.Var(this="pg_jsonb")))
+            return node
         if node.meta.get("array_extreme"):
             return fn("pg_array_max" if isinstance(node, exp.Max) else "pg_array_min", node.this)
         if "interval_operand" in node.meta:

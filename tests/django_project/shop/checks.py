@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.contrib.auth import authenticate, get_user_model
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncDay, Upper
 from django.utils import timezone
 
@@ -113,6 +113,15 @@ def round_trip(prefix: str) -> list[str]:
     day = mine.annotate(d=TruncDay("created")).values_list("d", flat=True).first()
     assert day.date() == today and day.hour == 0, day
     assert list(mine.dates("created", "day")) == [today]
+    assert mine.filter(Exists(Review.objects.filter(product=OuterRef("pk")))).count() == 1
+    assert mine.filter(name__regex=r"item 1[0-2]$").count() == 3
+    top = list(mine.order_by("-attrs__n").values_list("sku", flat=True)[:2])
+    assert top == [f"{prefix}S-20", f"{prefix}S-19"], top  # a JSON number sorts by value
+    with transaction.atomic():
+        locked = mine.select_for_update().get(sku=f"{prefix}S-6")
+        locked.stock += 1
+        locked.save()
+    assert mine.get(sku=f"{prefix}S-6").stock == 61
     done.append("queries")
 
     try:
