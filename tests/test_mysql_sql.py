@@ -2223,6 +2223,10 @@ def test_a_binary_column_against_a_string_compares_bytes(m):
     assert rows(m, "SELECT id FROM bn WHERE vb IN ('ab', 'é') ORDER BY id") == [(2,), (3,)]
     assert rows(m, "SELECT id FROM bn WHERE bl = 'Y' OR bl = 'X'") == [(2,)]
     assert rows(m, "SELECT id FROM bn WHERE vb > 'AA' ORDER BY id") == [(1,), (2,), (3,)]
+    # LIKE on a binary column matched nothing (NOT LIKE everything): its bytes, case and all
+    assert rows(m, "SELECT id FROM bn WHERE vb LIKE 'a%'") == [(2,)]
+    assert rows(m, "SELECT id FROM bn WHERE vb LIKE 'A_' OR bl LIKE '%Y%' ORDER BY id") == [(1,), (2,)]
+    assert rows(m, "SELECT id FROM bn WHERE bl NOT LIKE 'x%' ORDER BY id") == [(2,)]
 
 
 def test_a_number_column_against_a_string_compares_numbers_as_mysql_reads_the_string(m):

@@ -1111,6 +1111,11 @@ def json_sort_key(v: object) -> object:
     return str(v).encode()
 
 
+def bytes_text(v: object) -> object:
+    """A binary column's bytes as text, for a LIKE to match (UTF-8; other bytes kept)."""
+    return bytes(v).decode("utf-8", "surrogateescape") if isinstance(v, (bytes, memoryview)) else v
+
+
 def utf8_bytes(v: object) -> object:
     """A string compared with a binary column: its UTF-8 bytes."""
     return v.encode("utf-8", "surrogateescape") if isinstance(v, str) else v
@@ -1601,6 +1606,7 @@ FUNCTIONS = {
     "mysql_number_datetime": (number_datetime, 2),
     "mysql_number_time": (number_time, 2),
     "mysql_bytes": (utf8_bytes, 1),
+    "mysql_bytes_text": (bytes_text, 1),
     "mysql_json_number": (json_number, 1),
     "mysql_json_sort_key": (json_sort_key, 1),
     "mysql_temporal_number": (temporal_number, 2),

@@ -1192,9 +1192,17 @@ def _strings_as_numbers(tree: exp.Expression, ctx: Context, strict: bool) -> Non
     strict mode has it): ``SELECT ... WHERE id = 'abc'`` finds the rows of id 0, where the
     PostgreSQL engine's integer input refused the statement (22P02). A binary column
     (BINARY, VARBINARY, BLOB) compared with a string compares bytes, the string's UTF-8
-    (``vb = 'AB'`` never matched: SQLite's bytes never equal a text). The column stays bare,
-    so its index serves the comparison."""
+    (``vb = 'AB'`` never matched: SQLite's bytes never equal a text), and a LIKE on one
+    matches its bytes as text, case and all (it matched nothing). The column stays bare in
+    a comparison, so its index serves it."""
     column = None
+    for like in tree.find_all(exp.Like):
+        if isinstance(like.this, exp.Column):
+            column = column or _column_types(tree, ctx)
+            typed = column(like.this)
+            if typed is not None and typed[0] == 17:
+                like.set("this", exp.Collate(this=exp.Anonymous(this="mysql_bytes_text", expressions=[
+                    like.this.copy()]), expression=exp.Var(this="binary")))
     for node in tree.find_all(exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.NullSafeEQ,
                               exp.In, exp.Between):
         if isinstance(node, exp.In):
