@@ -23,6 +23,15 @@ async def node_scl(fleet, node_id: str, volume_id: int) -> dict[tuple[int, int],
     return {(s["file"], s["pg"]): s["scl"] for s in reply["segments"] if s["volume"] == volume_id}
 
 
+async def writable(vol, key: tuple[int, int]) -> bool:
+    """Whether a commit (of one page at ``key``) succeeds: writes have resumed."""
+    try:
+        await vol.commit({key: page("after")})
+        return True
+    except WriteQuorumLost:
+        return False
+
+
 @pytest.mark.parametrize("victims", [("sn-a1", "sn-b2"), ("sn-c1", "sn-c2")], ids=["two-nodes", "one-az"])
 def test_two_nodes_down_then_a_third(fleet, victims):
     async def go():
@@ -55,14 +64,7 @@ def test_two_nodes_down_then_a_third(fleet, victims):
         for v in (*victims, third):
             fleet.start_node(v)
 
-        async def writable() -> bool:
-            try:
-                await vol.commit({(0, 50): page("after")})
-                return True
-            except WriteQuorumLost:
-                return False
-
-        await eventually(writable, 15, "writes to resume")
+        await eventually(lambda: writable(vol, (0, 50)), 15, "writes to resume")
         vdl = vol.vdl
 
         async def caught_up() -> bool:
@@ -117,14 +119,7 @@ def test_copies_that_stall_are_waited_for_and_only_then_called_lost(fleet):
         finally:
             stall(signal.SIGCONT)
 
-        async def writable() -> bool:
-            try:
-                await vol.commit({(0, 3): page("after")})
-                return True
-            except WriteQuorumLost:
-                return False
-
-        await eventually(writable, 15, "writes to resume")
+        await eventually(lambda: writable(vol, (0, 3)), 15, "writes to resume")
         assert await vol.read_page(0, 2) == page("lost")  # resent until durable
         await vol.close()
 

@@ -900,13 +900,18 @@ def divisor(v: object) -> object:
     return v
 
 
+def _member_key(v: object) -> str:
+    """An ENUM or SET member as the column compares it: case and trailing spaces aside."""
+    return str(v).rstrip(" ").lower()
+
+
 def enum_member(v: object, *members: object) -> object:
     """A value written to an ENUM column: the member it names, as declared (case and
     trailing spaces aside, as the column compares), or by its 1-based index; anything else
     as it is, for the column's check to refuse (1265)."""
     if isinstance(v, str):
-        key = v.rstrip(" ").lower()
-        return next((m for m in members if isinstance(m, str) and m.rstrip(" ").lower() == key), v)
+        key = _member_key(v)
+        return next((m for m in members if isinstance(m, str) and _member_key(m) == key), v)
     if isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer():
         i = int(v)
         return members[i - 1] if 1 <= i <= len(members) else v
@@ -992,8 +997,8 @@ def enum_index(v: object, *members: object) -> int | None:
     """An ENUM value's member number (1 for the first; 0 for '', the invalid value)."""
     if v is None:
         return None
-    key = str(v).rstrip(" ").lower()
-    return next((i for i, m in enumerate(members, 1) if str(m).rstrip(" ").lower() == key), 0)
+    key = _member_key(v)
+    return next((i for i, m in enumerate(members, 1) if _member_key(m) == key), 0)
 
 
 def set_value(v: object, column: object, *members: object) -> object:
@@ -1012,10 +1017,10 @@ def set_value(v: object, column: object, *members: object) -> object:
     text = v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
     if not text:
         return ""
-    keys = [m.rstrip(" ").lower() for m in names]
+    keys = [_member_key(m) for m in names]
     chosen = set()
     for part in text.split(","):
-        key = part.rstrip(" ").lower()
+        key = _member_key(part)
         if key not in keys:
             raise SqlError("01000", f"Data truncated for column '{column}' at row 1", errno=1265)
         chosen.add(keys.index(key))
@@ -1029,8 +1034,8 @@ def set_bits(v: object, *members: object) -> int | None:
     text = str(v)
     if not text:
         return 0
-    held = {part.rstrip(" ").lower() for part in text.split(",")}
-    return sum(1 << i for i, m in enumerate(members) if str(m).rstrip(" ").lower() in held)
+    held = {_member_key(part) for part in text.split(",")}
+    return sum(1 << i for i, m in enumerate(members) if _member_key(m) in held)
 
 
 def year_value(v: object) -> object:
@@ -1079,16 +1084,7 @@ def temporal_number(v: object, digits: object) -> object:
 
 def json_number(v: object) -> object:
     """A JSON value compared with a number: the number it holds, NULL when it holds none."""
-    import json
-
-    if v is None or isinstance(v, bool):
-        return None
-    if isinstance(v, (int, float)):
-        return v
-    try:
-        x = json.loads(v)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
+    x = _json(v)
     return x if isinstance(x, (int, float)) and not isinstance(x, bool) else None
 
 
@@ -1096,17 +1092,8 @@ def json_sort_key(v: object) -> object:
     """A JSON value as it sorts among others in MySQL: a number by its value, a string by its
     text, after every number (SQLite sorts numbers before text), anything else after both
     (as bytes)."""
-    import json
-
-    if v is None:
-        return None
-    try:
-        x = json.loads(v)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return v
-    if isinstance(x, (int, float)) and not isinstance(x, bool):
-        return x
-    if isinstance(x, str):
+    x = _json(v)  # (a text that is no JSON comes back as it is: a string)
+    if x is None or isinstance(x, str) or (isinstance(x, (int, float)) and not isinstance(x, bool)):
         return x
     return str(v).encode()
 

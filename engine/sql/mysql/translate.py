@@ -168,6 +168,18 @@ _RAND_SITES = itertools.count(1)
 _ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.IntDiv, exp.Mod, exp.Neg, exp.BitwiseAnd,
                exp.BitwiseOr, exp.BitwiseXor, exp.BitwiseNot, exp.BitwiseLeftShift, exp.BitwiseRightShift)
 _UNSAFE_PARENTS = (exp.Ordered, exp.Group, exp.Interval, exp.DataType, exp.DataTypeParam)
+_ORDERINGS = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.NullSafeEQ)
+_COMPARED = (*_ORDERINGS, exp.In, exp.Between)
+
+
+def _compared_values(node: exp.Expression) -> list[exp.Expression | None]:
+    """What a comparison (``_COMPARED``) compares its left side with: an IN list, BETWEEN's
+    bounds, or the right side."""
+    if isinstance(node, exp.In):
+        return list(node.expressions)
+    if isinstance(node, exp.Between):
+        return [node.args.get("low"), node.args.get("high")]
+    return [node.expression]
 
 
 def _syntax(near: str) -> SqlError:
@@ -417,7 +429,7 @@ def _likes_as_mysql(tree: exp.Expression, ilike: bool = True) -> None:
 
 def _is_param(e: exp.Expression) -> bool:
     """A prepared statement's parameter (a ``?``, as the lexer marks it)."""
-    return isinstance(e, exp.Literal) and e.is_string and bool(re.fullmatch(r"__myp\d+__", e.this))
+    return _taken_out(e) == "p"
 
 
 # units whose amount a parameter may give (a compound unit's amount is text to parse)
@@ -727,16 +739,9 @@ def _case_insensitive(tree: exp.Expression) -> None:
     compares two operands that are no column bytewise (a column brings its own NOCASE), so
     a comparison whose operands are all strings by their form gets NOCASE explicitly. One
     with a column as an operand keeps the column's collation."""
-    for node in list(tree.find_all(exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.In,
-                                   exp.Between)):
-        if isinstance(node, exp.In):
-            others = list(node.expressions)
-        elif isinstance(node, exp.Between):
-            others = [node.args.get("low"), node.args.get("high")]
-        else:
-            others = [node.expression]
+    for node in list(tree.find_all(*_COMPARED)):
         left = node.this
-        sides = [left, *others]
+        sides = [left, *_compared_values(node)]
         if _case_folded(left):
             # LOWER(email) = ...: its case is folded already, and an index of LOWER(email)
             # (MySQL's functional key part, a common one) serves only a comparison in its
@@ -1141,17 +1146,13 @@ def _compared_with_numbers(c: exp.Column) -> bool:
     """The column is compared with numbers written in the statement: ``c = 2``, ``1 < c``,
     ``c IN (1, 3)``, ``c BETWEEN 1 AND 2``."""
     p = c.parent
-    if isinstance(p, exp.EQ | exp.NEQ | exp.LT | exp.LTE | exp.GT | exp.GTE | exp.NullSafeEQ):
+    if isinstance(p, _ORDERINGS):
         return _numeric_literal(p.expression if p.this is c else p.this)
-    if isinstance(p, exp.In) and p.this is c:
-        return bool(p.expressions) and all(map(_numeric_literal, p.expressions))
-    if isinstance(p, exp.Between) and p.this is c:
-        return _numeric_literal(p.args["low"]) and _numeric_literal(p.args["high"])
-    return False
+    values = _compared_values(p) if isinstance(p, exp.In | exp.Between) and p.this is c else []
+    return bool(values) and all(v is not None and _numeric_literal(v) for v in values)
 
 
-_COMPARISONS = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.NullSafeEQ, exp.In,
-                exp.Between, exp.Like, exp.ILike)
+_COMPARISONS = (*_COMPARED, exp.Like, exp.ILike)
 _NUMBER_OIDS = frozenset((16, 20, 21, 23, 700, 701, 1700))
 
 
@@ -1171,13 +1172,10 @@ def _json_comparisons(tree: exp.Expression) -> None:
     for ordered in tree.find_all(exp.Ordered):
         if _json_value_expression(ordered.this):
             ordered.this.replace(exp.Anonymous(this="mysql_json_sort_key", expressions=[ordered.this.copy()]))
-    for node in tree.find_all(exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.In, exp.Between):
-        if isinstance(node, exp.In):
-            pairs = [(node.this, list(node.expressions))]
-        elif isinstance(node, exp.Between):
-            pairs = [(node.this, [node.args.get("low"), node.args.get("high")])]
-        else:
-            pairs = [(node.this, [node.expression]), (node.expression, [node.this])]
+    for node in tree.find_all(*_COMPARED):
+        pairs = [(node.this, _compared_values(node))]
+        if isinstance(node, _ORDERINGS):
+            pairs.append((node.expression, [node.this]))
         for side, others in pairs:
             if _json_value_expression(side) and others and all(
                     o is not None and _numeric_literal(o) for o in others):
@@ -1203,14 +1201,8 @@ def _strings_as_numbers(tree: exp.Expression, ctx: Context, strict: bool) -> Non
             if typed is not None and typed[0] == 17:
                 like.set("this", exp.Collate(this=exp.Anonymous(this="mysql_bytes_text", expressions=[
                     like.this.copy()]), expression=exp.Var(this="binary")))
-    for node in tree.find_all(exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.NullSafeEQ,
-                              exp.In, exp.Between):
-        if isinstance(node, exp.In):
-            sides = [node.this, *node.expressions]
-        elif isinstance(node, exp.Between):
-            sides = [node.this, node.args.get("low"), node.args.get("high")]
-        else:
-            sides = [node.this, node.expression]
+    for node in tree.find_all(*_COMPARED):
+        sides = [node.this, *_compared_values(node)]
         strings = [s for s in sides if s is not None and _taken_out(s) == "s"]
         if not strings:
             continue
