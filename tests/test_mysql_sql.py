@@ -668,12 +668,78 @@ def test_replace_and_insert_ignore(users):
     assert [w[:2] for w in warnings] == [("Warning", 1062), ("Warning", 1062)]
     assert rows(m, "SELECT visits FROM users WHERE email = 'a@x'") == [(9,)]
     # REPLACE puts a new row in the old one's place: a column it does not name takes its
-    # default (it kept the old row's value: visits stayed 9)
+    # default
     r = m.execute("REPLACE INTO users (id, email) VALUES (1, 'a2@x')")
     assert r.affected_rows == 2
     assert rows(m, "SELECT id, email, visits FROM users WHERE id = 1") == [(1, "a2@x", 0)]
     m.execute("REPLACE INTO users (email) VALUES ('b@x')")  # by the unique email
     assert rows(m, "SELECT email, visits FROM users WHERE email = 'b@x'") == [("b@x", 0)]
+
+
+def test_replace_deletes_the_rows_it_collides_with(m):
+    """REPLACE deletes each row the new one collides with, on any unique key, and inserts it
+    (checked against MariaDB 10.11): the deletes run the foreign keys' actions, RESTRICT and
+    NO ACTION refuse at once, the new row takes the next AUTO_INCREMENT id, and a NULL for
+    a NOT NULL column is refused even when the column has a default."""
+    m.execute("CREATE TABLE p (id INT PRIMARY KEY, u INT UNIQUE, v INT)")
+    m.execute("CREATE TABLE c (id INT PRIMARY KEY, pid INT, "
+              "FOREIGN KEY (pid) REFERENCES p(id) ON DELETE CASCADE)")
+    m.execute("CREATE TABLE r (id INT PRIMARY KEY, pid INT, FOREIGN KEY (pid) REFERENCES p(id))")
+    m.execute("INSERT INTO p VALUES (1, 10, 100), (2, 20, 200), (3, 30, 300)")
+    m.execute("INSERT INTO c VALUES (1, 1), (2, 2)")
+    assert m.execute("REPLACE INTO p VALUES (1, 11, 101)").affected_rows == 2
+    assert rows(m, "SELECT id FROM c") == [(2,)]  # the old row 1's child went with it
+    m.execute("INSERT INTO r VALUES (1, 3)")
+    assert errno(m, "REPLACE INTO p VALUES (3, 33, 303)") == 1451  # r's row refers to 3
+    assert errno(m, "REPLACE INTO p VALUES (4, 30, 0)") == 1451  # ... by the unique u too
+    assert rows(m, "SELECT * FROM p ORDER BY id") == [(1, 11, 101), (2, 20, 200), (3, 30, 300)]
+    # one row colliding with two (the key of one, the unique u of another): both go
+    assert m.execute("REPLACE INTO p VALUES (1, 20, 9)").affected_rows == 3
+    assert rows(m, "SELECT * FROM p ORDER BY id") == [(1, 20, 9), (3, 30, 300)]
+    assert rows(m, "SELECT id FROM c") == []
+    # row by row: a later row replaces an earlier one of the same statement
+    r = m.execute("REPLACE INTO p VALUES (5, 50, 1), (6, 50, 2), (7, 70, 3)")
+    assert r.affected_rows == 4
+    assert rows(m, "SELECT * FROM p WHERE id > 3 ORDER BY id") == [(6, 50, 2), (7, 70, 3)]
+    r = m.execute("REPLACE INTO p SELECT id + 10, u, v FROM p WHERE id > 5")
+    assert r.affected_rows == 4
+    assert rows(m, "SELECT id FROM p ORDER BY id") == [(1,), (3,), (16,), (17,)]
+
+    m.execute("CREATE TABLE a (id INT AUTO_INCREMENT PRIMARY KEY, u INT UNIQUE, "
+              "n INT NOT NULL DEFAULT 5, d INT DEFAULT 7)")
+    m.execute("INSERT INTO a (u, d) VALUES (1, 1), (2, 2)")
+    r = m.execute("REPLACE INTO a (u) VALUES (1)")
+    assert (r.affected_rows, r.insert_id) == (2, 3)  # a new row, the next id
+    assert rows(m, "SELECT id, u, n, d FROM a ORDER BY id") == [(2, 2, 5, 2), (3, 1, 5, 7)]
+    assert errno(m, "REPLACE INTO a (id, u, n) VALUES (2, 2, NULL)") == 1048
+    assert errno(m, "REPLACE INTO a VALUES (2, 2, NULL, 0)") == 1048
+    assert rows(m, "SELECT id, n FROM a WHERE id = 2") == [(2, 5)]
+    m.execute("INSERT INTO a (u, n) VALUES (9, 9)")  # (the guard acts in a REPLACE only)
+    m.execute("BEGIN")
+    assert m.execute("REPLACE INTO a (id, u) VALUES (2, 8)").affected_rows == 2
+    m.execute("ROLLBACK")
+    assert rows(m, "SELECT id, u FROM a ORDER BY id") == [(2, 2), (3, 1), (4, 9)]
+    # the table's columns change: the REPLACE triggers follow
+    m.execute("ALTER TABLE a ADD COLUMN w INT NOT NULL DEFAULT 1")
+    assert errno(m, "REPLACE INTO a (id, u, w) VALUES (2, 2, NULL)") == 1048
+    assert m.execute("REPLACE INTO a (id, u, w) VALUES (2, 2, 3)").affected_rows == 2
+    assert rows(m, "SELECT id, u, n, w FROM a WHERE id = 2") == [(2, 2, 5, 3)]
+
+
+def test_innodb_no_action_refuses_at_once(m):
+    """InnoDB's NO ACTION is RESTRICT: a parent row whose key a child refers to cannot be
+    deleted or changed, even when the statement puts the key back (PostgreSQL's NO ACTION
+    looks only at the statement's end)."""
+    m.execute("CREATE TABLE p (id INT PRIMARY KEY, u INT UNIQUE)")
+    m.execute("CREATE TABLE c (id INT PRIMARY KEY, pid INT, FOREIGN KEY (pid) REFERENCES p(id) "
+              "ON DELETE NO ACTION ON UPDATE NO ACTION)")
+    m.execute("INSERT INTO p VALUES (1, 1), (2, 2)")
+    m.execute("INSERT INTO c VALUES (1, 1)")
+    assert errno(m, "DELETE FROM p WHERE id = 1") == 1451
+    assert errno(m, "UPDATE p SET id = 3 WHERE id = 1") == 1451
+    assert errno(m, "REPLACE INTO p VALUES (1, 5)") == 1451
+    assert m.execute("UPDATE p SET id = 5 WHERE id = 2").affected_rows == 1
+    assert rows(m, "SELECT * FROM p ORDER BY id") == [(1, 1), (5, 2)]
 
 
 # --- queries ----------------------------------------------------------------------------------

@@ -509,3 +509,7 @@ def test_with_and_conflict_refusals(s):
                        "do update set data = excluded.data") == "42P09"
     assert s.execute("insert into excluded as t values (1, '2') on conflict (key) "
                      "do update set data = excluded.data").tag == "INSERT 0 1"
+    # SQLite's INSERT OR REPLACE / OR IGNORE is no PostgreSQL: a syntax error, nothing written
+    for word in ("replace", "ignore"):
+        assert sqlstate(s, f"insert or {word} into excluded values (1, 'x')") == "42601"
+    assert rows(s, "select data from excluded") == [("2",)]

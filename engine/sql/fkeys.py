@@ -489,6 +489,9 @@ class Enforcer:
         self._all: bool | None = None  # SET CONSTRAINTS ALL: True deferred, False immediate
         self._named: dict[str, bool] = {}  # SET CONSTRAINTS name: deferred?
         self.suspended = False  # TRUNCATE of every table involved
+        # InnoDB's NO ACTION is its RESTRICT: checked as each row is deleted or updated, not
+        # at the end of the statement (the MySQL edition's sessions)
+        self.no_action_restricts = False
         # While a statement runs under statement(), its immediate checks wait here for the end
         # of the statement; otherwise a failed immediate check raises at once.
         self._statement: dict[tuple[str, str, str, tuple], None] | None = None
@@ -543,7 +546,7 @@ class Enforcer:
         if fk is None:
             return None
         key = (fk.table.lower(), fk.name.lower(), side, tuple(values))
-        restrict = side != "c" and _action(fk, side) == "RESTRICT"
+        restrict = side != "c" and self._restricts(fk, side)
         if not restrict and self.deferred(fk):
             self.pending[key] = None
         elif self._statement is not None:
@@ -558,9 +561,13 @@ class Enforcer:
         no referenced row has it."""
         if not self._has(fk.table, fk.columns, values):
             return False
-        if side != "c" and _action(fk, side) == "RESTRICT":
+        if side != "c" and self._restricts(fk, side):
             return True
         return not self._has(fk.ref_table, fk.ref_columns, values)
+
+    def _restricts(self, fk: ForeignKey, side: str) -> bool:
+        action = _action(fk, side)
+        return action == "RESTRICT" or (self.no_action_restricts and action == "NO ACTION")
 
     def _has(self, table: str, columns: tuple[str, ...], values: tuple) -> bool:
         where = " AND ".join(f"{quote(c)} = ?" for c in columns)

@@ -395,6 +395,9 @@ class Rewriter:
         self._srf_n = 0
 
     def run(self, tree: exp.Expression) -> exp.Expression:
+        if isinstance(tree, exp.Insert) and tree.args.get("alternative") and not self.mysql_rules:
+            # INSERT OR REPLACE / OR IGNORE is SQLite's (the MySQL edition's REPLACE), not SQL
+            raise SqlError("42601", 'syntax error at or near "OR"')
         _json_arrows(tree)
         if isinstance(tree, (exp.Update, exp.Delete, exp.Insert)):
             tree = dml.through_views(tree, self.catalog)

@@ -47,6 +47,7 @@ from aurora.engine.sql.mysql.translate import (
     name_of,
     translate,
 )
+from aurora.engine.sql.tabledef import quote
 from aurora.engine.sqlapi import Column, Prepared, SqlError, StatementResult, TransactionStatus
 
 _DML = frozenset(("select", "insert", "update", "delete", "replace", "with", "values"))
@@ -142,6 +143,8 @@ class MySqlSession:
         # id(session) -> (catalog version, {(table OID, column number): declared MySQL type})
         self._declared: dict[int, tuple[int, dict[tuple[int, int], str]]] = {}
         self._inserted = 0
+        self._deleted = 0
+        self._replace_running = False  # a REPLACE runs: its TEMP triggers act (_replacing)
         self._wrote = False  # the open transaction has run a write
         self._direct_running = False  # a query on SQLite itself (information_schema) runs
         self.stats = {"hits": 0, "misses": 0}
@@ -396,6 +399,7 @@ class MySqlSession:
         if s is None:
             s = self._open(name)
             s.mysql_rules = True  # NULL into an AUTO_INCREMENT key is its next value, and so on
+            s.fk.no_action_restricts = True
             if self.zone is not timezone.SYSTEM:
                 s.settings.set("TimeZone", timezone.postgres_name(self.zone))
             self._lock_wait_timeout(s)
@@ -462,8 +466,14 @@ class MySqlSession:
         def changed() -> None:
             self._changed += 1
 
+        def deleted() -> None:
+            self._deleted += 1
+
         conn.create_scalar_function("_mysql_count_insert", counted, 0)
         conn.create_scalar_function("_mysql_count_change", changed, 0)
+        conn.create_scalar_function("_mysql_count_delete", deleted, 0)
+        conn.create_scalar_function("_mysql_replacing", lambda: self._replace_running, 0)
+        conn.create_scalar_function("_mysql_not_null", _not_null, 2)
         functions.register(conn)
         for name, (fn, n) in timezone.functions(lambda: self.zone).items():
             conn.create_scalar_function(name, fn, n)
@@ -792,15 +802,22 @@ class MySqlSession:
             elif auto_col is not None:
                 got = pg.conn.execute(f'SELECT max(rowid) FROM "{entry.table}"').fetchall()
                 before = got[0][0] or 0 if got else 0
-        if entry.mode in ("upsert", "replace"):
+        if entry.mode == "upsert":
             self._count_inserts(entry.table or "")
             self._inserted = 0
+        elif entry.mode == "replace" and entry.table:
+            self._replacing(entry.table)
+            self._deleted = 0
+            self._replace_running = True
         counting = entry.table is not None and (entry.kind == "update" or entry.mode == "upsert")
         if counting:
             self._count_changes(entry.table or "")
             self._changed = 0
         self._given_insert_id = None
-        r = pg.execute(text, params)
+        try:
+            r = pg.execute(text, params)
+        finally:
+            self._replace_running = False
         n = int(r.tag.rsplit(" ", 1)[-1]) if r.tag[-1:].isdigit() else 0
         affected = n
         insert_id = 0
@@ -816,15 +833,14 @@ class MySqlSession:
             same = n - ins - changed
             affected = ins + 2 * changed + (same if self.client_found_rows else 0)
         elif entry.mode == "replace":
-            ins = min(self._inserted, n)
-            affected = ins + 2 * (n - ins)
+            affected = n + self._deleted  # each row inserted, and each it deleted to get in
         elif entry.mode == "ignore" and entry.rows > n:
             for _ in range(entry.rows - n):
                 self.warnings.append(("Warning", 1062, f"Duplicate entry for key '{entry.table}'"))
         if auto_col is not None and n > 0:
             last = pg.conn.last_insert_rowid()
             if before == -1:
-                inserted = self._inserted if entry.mode in ("upsert", "replace") else n
+                inserted = self._inserted if entry.mode == "upsert" else n
                 if inserted > 0:
                     insert_id = last - inserted + 1
                     self.last_insert_id = insert_id
@@ -958,9 +974,9 @@ class MySqlSession:
         self._change_triggers[key] = (pg.catalog.schema_version(), name)
 
     def _drop_change_triggers(self) -> None:
-        for (sid, _table), (_version, name) in list(self._change_triggers.items()):
+        for (sid, _table), (_version, *names) in list(self._change_triggers.items()):
             session = next((x for x in self.sessions.values() if id(x) == sid), None)
-            if session is not None:
+            for name in names if session is not None else ():
                 with contextlib.suppress(apsw.Error):
                     session.conn.execute(f'DROP TRIGGER IF EXISTS temp."{name}"')
         self._change_triggers.clear()
@@ -973,6 +989,48 @@ class MySqlSession:
             f'CREATE TEMP TRIGGER IF NOT EXISTS "{name}" AFTER INSERT ON main."{table}" '
             "BEGIN SELECT _mysql_count_insert(); END"
         )
+
+    def _replacing(self, table: str) -> None:
+        """REPLACE's TEMP triggers on ``table``: one counts the rows it deletes to make room
+        (SQLite fires DELETE triggers for them, recursive triggers being on); one refuses a
+        NULL for a NOT NULL column that has a default (1048, as MySQL), which SQLite's
+        INSERT OR REPLACE would otherwise store as that default. Made again when the table's
+        columns may have changed, as _count_changes' trigger."""
+        pg = self.pg
+        key = (id(pg), "replace " + table.lower())
+        known = self._change_triggers.get(key)
+        version, present = pg.conn.execute(_TRIGGER_CHECK, (known[1] if known else "",)).fetchall()[0]
+        if known is not None and known[0] == version and present:
+            return
+        if known is not None:
+            for name in known[1:]:
+                pg.conn.execute(f'DROP TRIGGER IF EXISTS temp."{name}"')
+            del self._change_triggers[key]
+        info = pg.conn.execute('SELECT name, "notnull", dflt_value, pk, type FROM pragma_table_info(?)',
+                               (table,)).fetchall()
+        if not info:
+            return
+        keys = [(c, kind) for c, _nn, _d, pk, kind in info if pk]
+        rowid = keys[0][0] if len(keys) == 1 and keys[0][1].upper() == "INTEGER" else None  # NULL: next id
+        guarded = [c for c, notnull, default, _pk, _kind in info
+                   if notnull and default is not None and c != rowid]
+        count = f"_my_replace_count_{table}".replace('"', "")
+        guard = f"_my_replace_null_{table}_{zlib.crc32(' '.join(guarded).encode()):08x}".replace('"', "")
+        pg.conn.execute(
+            f'CREATE TEMP TRIGGER IF NOT EXISTS "{count}" AFTER DELETE ON main."{table}" '
+            "WHEN _mysql_replacing() BEGIN SELECT _mysql_count_delete(); END"
+        )
+        names = [count]
+        if guarded:
+            nulls = " OR ".join(f"NEW.{quote(c)} IS NULL" for c in guarded)
+            which = " ".join(f"WHEN NEW.{quote(c)} IS NULL THEN {_literal(c)}" for c in guarded)
+            pg.conn.execute(
+                f'CREATE TEMP TRIGGER IF NOT EXISTS "{guard}" BEFORE INSERT ON main."{table}" '
+                f"WHEN _mysql_replacing() AND ({nulls}) "
+                f"BEGIN SELECT _mysql_not_null({_literal(table)}, CASE {which} END); END"
+            )
+            names.append(guard)
+        self._change_triggers[key] = (pg.catalog.schema_version(), *names)
 
     def _direct(
         self, entry: Translation, text: str, params: Sequence[object], raw: list[str]
@@ -1162,6 +1220,16 @@ class MySqlSession:
         self._recover_failed()
         self.warnings = [("Error", mapped.errno or 1105, mapped.message)]
         return mapped
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _not_null(table: str, column: str) -> None:
+    """A REPLACE's NULL for a NOT NULL column (see MySqlSession._replacing): 1048."""
+    raise SqlError("23502", f'null value in column "{column}" of relation "{table}" violates '
+                   "not-null constraint", table=table, column=column)
 
 
 def _literal_column(c: Column, template: str, raw: list[str]) -> Column:

@@ -1449,17 +1449,15 @@ def _insert(tree: exp.Insert, tr: Translation, mode: str, ctx: Context) -> str:
         tr.mode = "ignore"
         return " ON CONFLICT DO NOTHING"
     if mode == "replace":
-        # REPLACE deletes the row it collides with and inserts the new one: a column the
-        # statement does not name takes its default, not the old row's value. (The
-        # AUTO_INCREMENT column keeps the old row's id, where MySQL's new row takes the next.)
+        # REPLACE deletes every row the new one collides with (on the primary key or any
+        # unique key) and inserts the new one, row by row: SQLite's INSERT OR REPLACE. The
+        # deletes fire the table's DELETE triggers (recursive triggers are on), and so the
+        # foreign keys' actions: a child row is deleted by ON DELETE CASCADE, a RESTRICT or
+        # NO ACTION reference refuses the statement (1451), as InnoDB does. A column the
+        # statement does not name takes its default and the AUTO_INCREMENT column the next id.
         tr.mode = "replace"
-        table_cols = ctx.table_columns(tr.table or "") or []
-        names = cols or table_cols
-        named = {c.lower() for c in names}
-        auto = (ctx.auto_column(tr.table or "") or "").lower()
-        sets = ", ".join([f'"{c}" = EXCLUDED."{c}"' for c in names] + [
-            f'"{c}" = DEFAULT' for c in table_cols if c.lower() not in named and c.lower() != auto])
-        return f" ON CONFLICT DO UPDATE SET {sets}" if sets else " ON CONFLICT DO NOTHING"
+        tree.set("alternative", "REPLACE")
+        return ""
     if conflict is not None and conflict.args.get("duplicate"):
         tr.mode = "upsert"
         items = [
