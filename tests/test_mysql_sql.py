@@ -154,10 +154,23 @@ def test_auto_increment_and_insert_id(m):
     r = m.execute("INSERT INTO sbtest1 VALUES (NULL, 4, 'g', 'h')")
     assert r.insert_id == 4
     r = m.execute("INSERT INTO sbtest1 (id, k) VALUES (10, 1)")
-    assert r.insert_id == 10
-    assert rows(m, "SELECT @@last_insert_id") == [(10,)]
+    assert r.insert_id == 10  # the id given, in the OK packet; LAST_INSERT_ID() keeps 4
+    assert rows(m, "SELECT @@last_insert_id, LAST_INSERT_ID()") == [(4, 4)]
     r = m.execute("INSERT INTO sbtest1 (k) VALUES (?)", [5])
     assert r.insert_id == 11
+    # the column written with NULL or 0: the first id generated, not the last (checked
+    # against MariaDB 10.11), for the OK packet and LAST_INSERT_ID() alike
+    r = m.execute("INSERT INTO sbtest1 VALUES (NULL, 1, '', ''), (NULL, 2, '', ''), (0, 3, '', '')")
+    assert (r.affected_rows, r.insert_id) == (3, 12)
+    assert rows(m, "SELECT LAST_INSERT_ID()") == [(12,)]
+    r = m.execute("INSERT INTO sbtest1 (id, k) VALUES (?, 1), (?, 2), (?, 3)", [20, None, 30])
+    assert r.insert_id == 21  # generated between two given ids
+    assert rows(m, "SELECT LAST_INSERT_ID()") == [(21,)]
+    r = m.execute("INSERT INTO sbtest1 (id, k) VALUES (40, 1), (41, 2)")
+    assert r.insert_id == 41  # none generated: the last id given
+    assert rows(m, "SELECT LAST_INSERT_ID()") == [(21,)]
+    r = m.execute("INSERT INTO sbtest1 (id, k) SELECT NULL, k FROM sbtest1 WHERE id > 39")
+    assert r.insert_id == 42
 
 
 def test_update_counts_changed_rows_or_matched_ones_with_found_rows(instance):

@@ -145,6 +145,9 @@ class MySqlSession:
         self._inserted = 0
         self._deleted = 0
         self._replace_running = False  # a REPLACE runs: its TEMP triggers act (_replacing)
+        # an INSERT that writes the AUTO_INCREMENT column: [first id generated, last id
+        # given, the row being inserted takes a generated id] (_track_ids)
+        self._ids: list = [None, None, False]
         self._wrote = False  # the open transaction has run a write
         self._direct_running = False  # a query on SQLite itself (information_schema) runs
         self.stats = {"hits": 0, "misses": 0}
@@ -472,6 +475,8 @@ class MySqlSession:
         conn.create_scalar_function("_mysql_count_insert", counted, 0)
         conn.create_scalar_function("_mysql_count_change", changed, 0)
         conn.create_scalar_function("_mysql_count_delete", deleted, 0)
+        conn.create_scalar_function("_mysql_id_coming", self._id_coming, 1)
+        conn.create_scalar_function("_mysql_id_inserted", self._id_inserted, 1)
         conn.create_scalar_function("_mysql_replacing", lambda: self._replace_running, 0)
         conn.create_scalar_function("_mysql_not_null", _not_null, 2)
         functions.register(conn)
@@ -792,16 +797,16 @@ class MySqlSession:
             return r
         self._wrote = True
         auto_col: str | None = None
-        before = 0
+        generated = False  # the AUTO_INCREMENT column is left out: every id is generated
         if entry.kind == "insert" and entry.table:
             auto_col = self._auto_column(entry.table)
             if auto_col is not None and entry.columns is not None and auto_col.lower() not in (
                 c.lower() for c in entry.columns
             ):
-                before = -1  # generated: nothing to look up
+                generated = True
             elif auto_col is not None:
-                got = pg.conn.execute(f'SELECT max(rowid) FROM "{entry.table}"').fetchall()
-                before = got[0][0] or 0 if got else 0
+                self._track_ids(entry.table, auto_col)
+                self._ids = [None, None, False]
         if entry.mode == "upsert":
             self._count_inserts(entry.table or "")
             self._inserted = 0
@@ -837,16 +842,19 @@ class MySqlSession:
         elif entry.mode == "ignore" and entry.rows > n:
             for _ in range(entry.rows - n):
                 self.warnings.append(("Warning", 1062, f"Duplicate entry for key '{entry.table}'"))
-        if auto_col is not None and n > 0:
-            last = pg.conn.last_insert_rowid()
-            if before == -1:
-                inserted = self._inserted if entry.mode == "upsert" else n
-                if inserted > 0:
-                    insert_id = last - inserted + 1
-                    self.last_insert_id = insert_id
-            elif last > before:
-                insert_id = last
-                self.last_insert_id = last
+        if auto_col is not None and n > 0 and generated:
+            inserted = self._inserted if entry.mode == "upsert" else n
+            if inserted > 0:  # every id generated, one after the other
+                insert_id = pg.conn.last_insert_rowid() - inserted + 1
+                self.last_insert_id = insert_id
+        elif auto_col is not None and not generated:
+            # the column written: the first id generated (NULL or 0 given), which
+            # LAST_INSERT_ID() then gives too; else the last id given, for the OK packet only
+            first, given, _ = self._ids
+            if first is not None:
+                insert_id = self.last_insert_id = first
+            elif given is not None:
+                insert_id = given
         if self._given_insert_id is not None:
             insert_id = self._given_insert_id  # UPDATE t SET id = LAST_INSERT_ID(id + 1)
         self.row_count = affected
@@ -1031,6 +1039,40 @@ class MySqlSession:
             )
             names.append(guard)
         self._change_triggers[key] = (pg.catalog.schema_version(), *names)
+
+    def _track_ids(self, table: str, column: str) -> None:
+        """TEMP triggers that tell, row by row, which ids an INSERT that writes the
+        AUTO_INCREMENT column generated (NULL or 0 given: SQLite's NEW.rowid is -1 before the
+        insert) and which it was given: MySQL's insert id is the first generated one, or the
+        last given one, and LAST_INSERT_ID() changes only for a generated one. (Before the
+        insert, then after it: an upsert's row that updates fires only the first.)"""
+        pg = self.pg
+        key = (id(pg), "ids " + table.lower())
+        known = self._change_triggers.get(key)
+        version, present = pg.conn.execute(_TRIGGER_CHECK, (known[1] if known else "",)).fetchall()[0]
+        if known is not None and known[0] == version and present:
+            return
+        for name in known[1:] if known is not None else ():
+            pg.conn.execute(f'DROP TRIGGER IF EXISTS temp."{name}"')
+        tag = f"{table}_{zlib.crc32(column.encode()):08x}".replace('"', "")
+        names = (f"_my_id_coming_{tag}", f"_my_id_inserted_{tag}")
+        pg.conn.execute(f'CREATE TEMP TRIGGER IF NOT EXISTS "{names[0]}" BEFORE INSERT ON '
+                        f'main.{quote(table)} BEGIN SELECT _mysql_id_coming(NEW.{quote(column)}); END')
+        pg.conn.execute(f'CREATE TEMP TRIGGER IF NOT EXISTS "{names[1]}" AFTER INSERT ON '
+                        f'main.{quote(table)} BEGIN SELECT _mysql_id_inserted(NEW.{quote(column)}); END')
+        self._change_triggers[key] = (pg.catalog.schema_version(), *names)
+
+    def _id_coming(self, value: object) -> None:
+        self._ids[2] = value is None or value == -1
+
+    def _id_inserted(self, value: object) -> None:
+        ids = self._ids
+        if ids[2]:
+            ids[2] = False
+            if ids[0] is None:
+                ids[0] = value
+        else:
+            ids[1] = value
 
     def _direct(
         self, entry: Translation, text: str, params: Sequence[object], raw: list[str]
