@@ -1503,6 +1503,8 @@ DIFF_QUERIES = [
     "SELECT TRUE, FALSE, NULL IS NULL, 3 BETWEEN 1 AND 5",
     "SELECT LEFT(name, 2), RIGHT(name, 2), REPEAT('ab', 2), REVERSE(name), LOCATE('a', name),"
     " INSTR(name, 'n') FROM items ORDER BY id",
+    "SELECT LOCATE('A', name), INSTR(name, 'PP'), POSITION('E' IN name), LOCATE('a', name, 3),"
+    " LOCATE('', name), LOCATE('', name, 2) FROM items ORDER BY id",
     "SELECT DATE_FORMAT('2024-03-05 10:11:12', '%Y-%m-%d %H:%i'), DATE('2024-03-05 10:11:12'),"
     " YEAR('2024-03-05'), MONTH('2024-03-05'), DAY('2024-03-05')",
     "SELECT DATEDIFF('2024-03-01', '2024-02-01'), LAST_DAY('2024-02-10')",
@@ -2391,6 +2393,11 @@ def test_string_date_and_json_functions_mysql_has(m):
     one = lambda sql: rows(m, "SELECT " + sql)[0]  # noqa: E731
     assert one("FIELD('B', 'a', 'b'), FIELD('z', 'a'), ELT(2, 'a', 'b'), FIND_IN_SET('b', 'a,b,c'), "
                "STRCMP('a', 'B'), ORD('a')") == (2, 0, "b", 2, -1, 97)
+    # LOCATE / INSTR / POSITION follow the collation: case-insensitive (they were not), but
+    # for a binary string
+    assert one("LOCATE('L', 'hello'), INSTR('hello', 'LL'), POSITION('H' IN 'hello'), "
+               "LOCATE('l', 'hello', 4), LOCATE(BINARY 'L', 'hello'), LOCATE('', ''), "
+               "LOCATE('b', 'abc', NULL)") == (3, 3, 1, 4, 0, 1, None)
     assert one("SUBSTRING_INDEX('www.mysql.com', '.', 2), SUBSTRING_INDEX('www.mysql.com', '.', -2), "
                "INSERT('abcdef', 2, 3, 'X'), MID('abcdef', 2, 3)") == ("www.mysql", "mysql.com", "aXef", "bcd")
     assert one("QUARTER('2024-05-01'), WEEK('2024-03-05'), WEEK('2024-12-31', 1), YEARWEEK('2024-01-01'), "

@@ -13,7 +13,7 @@ import math
 import re
 import time
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import apsw
 
@@ -409,6 +409,39 @@ def field(v: object, *items: object) -> int:
         low = v.lower()
         return next((i for i, x in enumerate(items, 1) if isinstance(x, str) and x.lower() == low), 0)
     return next((i for i, x in enumerate(items, 1) if x is not None and not isinstance(x, str) and x == v), 0)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def locate(sub: object, v: object, *pos: object) -> int | None:
+    """LOCATE(sub, str[, pos]), INSTR(str, sub), POSITION(sub IN str): the 1-based position of
+    sub in str from pos on, 0 when absent. Case-insensitive, as the default collation
+    compares, unless an argument is a binary string (then bytes, case and all)."""
+    if sub is None or v is None or (pos and pos[0] is None):
+        return None
+    if not pos:
+        start = 1
+        if sub == "" or sub == b"":
+            return 1
+    else:
+        try:
+            start = int(Decimal(_text(pos[0])).to_integral_value(ROUND_HALF_UP))
+        except ArithmeticError:
+            start = 0
+    if isinstance(sub, bytes) or isinstance(v, bytes):
+        needle = sub if isinstance(sub, bytes) else _text(sub).encode()
+        hay = v if isinstance(v, bytes) else _text(v).encode()
+    else:
+        needle, hay = _text(sub), _text(v)
+        low_needle, low_hay = needle.lower(), hay.lower()
+        if len(low_needle) == len(needle) and len(low_hay) == len(hay):
+            needle, hay = low_needle, low_hay
+        else:  # (a letter whose lower case is longer: ASCII only, so that positions hold)
+            needle, hay = needle.translate(_ASCII_LOWER), hay.translate(_ASCII_LOWER)
+    if start < 1 or start > len(hay) + (0 if not needle else 1):
+        return 0
+    return hay.find(needle, start - 1) + 1  # type: ignore[arg-type]
 
 
 def elt(n: object, *items: object) -> object:
@@ -1642,6 +1675,7 @@ FUNCTIONS = {
     "mysql_date_format": (date_format, 2),
     "mysql_dayname": (dayname, 1),
     "mysql_field": (field, -1),
+    "mysql_locate": (locate, -1),
     "mysql_elt": (elt, -1),
     "mysql_find_in_set": (_nulls(find_in_set), 2),
     "mysql_substring_index": (_nulls(substring_index), 3),

@@ -148,6 +148,7 @@ _PY_FUNCS = {"ORD", "FIELD", "FIND_IN_SET", "STRCMP", "SEC_TO_TIME", "TIME_TO_SE
              "JSON_QUOTE"}
 _PY_NODES: dict[type, tuple[str, tuple[str, ...]]] = {
     exp.Elt: ("mysql_elt", ("this",)),
+    exp.StrPosition: ("mysql_locate", ("substr", "this", "position")),
     exp.SubstringIndex: ("mysql_substring_index", ("this", "delimiter", "count")),
     exp.Substring: ("mysql_substr", ("this", "start", "length")),
     exp.Timestamp: ("mysql_timestamp", ("this", "zone")),
