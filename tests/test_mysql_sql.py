@@ -739,6 +739,29 @@ def test_replace_deletes_the_rows_it_collides_with(m):
     assert rows(m, "SELECT id, u, n, w FROM a WHERE id = 2") == [(2, 2, 5, 3)]
 
 
+def test_string_expressions_group_sort_and_dedupe_without_case(m):
+    """A string expression (not a bare column) groups, sorts, deduplicates and compares by
+    the collation, as a column does: all of these went bytewise, 'Apple' apart from 'apple'
+    and before 'BANANA' (values as MariaDB 10.11 gives them)."""
+    m.execute("CREATE TABLE s1 (id INT PRIMARY KEY, name VARCHAR(20))")
+    m.execute("INSERT INTO s1 VALUES (1, 'apple'), (2, 'Apple'), (3, 'BANANA'), (4, 'banana'), "
+              "(5, 'cherry')")
+    assert rows(m, "SELECT COUNT(*) FROM (SELECT CONCAT(name, '') AS x FROM s1 "
+                   "GROUP BY CONCAT(name, '')) q") == [(3,)]
+    assert rows(m, "SELECT COUNT(DISTINCT CONCAT(name, '!')) FROM s1") == [(3,)]
+    assert rows(m, "SELECT COUNT(*) FROM (SELECT DISTINCT TRIM(name) FROM s1) q") == [(3,)]
+    assert rows(m, "SELECT MIN(CONCAT('x', name)), MAX(LEFT(name, 1)) FROM s1 WHERE id > 2") == [
+        ("xBANANA", "c")]
+    assert rows(m, "SELECT CONCAT(name, '') AS x FROM s1 WHERE id IN (2, 3, 5) ORDER BY x") == [
+        ("Apple",), ("BANANA",), ("cherry",)]
+    assert rows(m, "SELECT LEFT(name, 1), COUNT(*) FROM s1 GROUP BY 1 ORDER BY 2 DESC, 1") == [
+        ("a", 2), ("B", 2), ("c", 1)]
+    assert rows(m, "SELECT COUNT(*) FROM (SELECT CONCAT(name, '') FROM s1 WHERE id < 3 "
+                   "UNION SELECT 'APPLE') u") == [(1,)]
+    assert rows(m, "SELECT id FROM s1 WHERE COALESCE(name, '') = 'BANANA' ORDER BY id") == [(3,), (4,)]
+    assert rows(m, "SELECT id FROM s1 WHERE IF(id > 4, name, 'x') = 'CHERRY'") == [(5,)]
+
+
 def test_innodb_no_action_refuses_at_once(m):
     """InnoDB's NO ACTION is RESTRICT: a parent row whose key a child refers to cannot be
     deleted or changed, even when the statement puts the key back (PostgreSQL's NO ACTION
@@ -1503,6 +1526,11 @@ DIFF_QUERIES = [
     "SELECT TRUE, FALSE, NULL IS NULL, 3 BETWEEN 1 AND 5",
     "SELECT LEFT(name, 2), RIGHT(name, 2), REPEAT('ab', 2), REVERSE(name), LOCATE('a', name),"
     " INSTR(name, 'n') FROM items ORDER BY id",
+    "SELECT CONCAT(name, '') AS x FROM items ORDER BY x",
+    "SELECT MIN(CONCAT(name, '')), MAX(TRIM(name)), COUNT(DISTINCT IF(id % 2 = 0, UPPER(cat), cat))"
+    " FROM items",
+    "SELECT COUNT(*) FROM (SELECT IF(id % 2 = 0, UPPER(cat), cat) AS c FROM items GROUP BY c) q",
+    "SELECT id FROM items WHERE COALESCE(cat, '') = 'VEG' ORDER BY id",
     "SELECT LOCATE('A', name), INSTR(name, 'PP'), POSITION('E' IN name), LOCATE('a', name, 3),"
     " LOCATE('', name), LOCATE('', name, 2) FROM items ORDER BY id",
     "SELECT DATE_FORMAT('2024-03-05 10:11:12', '%Y-%m-%d %H:%i'), DATE('2024-03-05 10:11:12'),"

@@ -365,6 +365,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _json_values(tree, ctx)
     _json_comparisons(tree)
     _case_insensitive(tree)
+    _ordered_without_case(tree)
     _strings_as_numbers(tree, ctx, strict=kind != "select")
     _temporal_numbers(tree, ctx)
     _enum_order(tree, ctx, kind == "select")
@@ -715,6 +716,17 @@ def _stringish(e: exp.Expression) -> bool:
         return e.to.this in _TEXTS
     if isinstance(e, exp.Anonymous):
         return str(e.this).upper() in _STRING_FUNCTIONS
+    # a choice among values, one of which is a string by its form: COALESCE(name, ''),
+    # IF(x, 'a', b), CASE ... THEN 'a' ... END, NULLIF(TRIM(name), '')
+    if isinstance(e, exp.Coalesce):
+        return any(_stringish(x) for x in (e.this, *e.expressions))
+    if isinstance(e, exp.If):
+        return any(x is not None and _stringish(x) for x in (e.args.get("true"), e.args.get("false")))
+    if isinstance(e, exp.Case):
+        branches = [i.args.get("true") for i in e.args.get("ifs") or []] + [e.args.get("default")]
+        return any(x is not None and _stringish(x) for x in branches)
+    if isinstance(e, exp.Nullif):
+        return _stringish(e.this)
     return isinstance(e, _STRING_RESULTS)
 
 
@@ -753,6 +765,44 @@ def _case_insensitive(tree: exp.Expression) -> None:
         if all(s is not None and (_stringish(s) or _is_param(s)) for s in sides) and any(
                 _stringish(s) for s in sides):
             left.replace(exp.Collate(this=left.copy(), expression=exp.Var(this="nocase")))
+
+
+def _ordered_without_case(tree: exp.Expression) -> None:
+    """MySQL groups, sorts, deduplicates and takes MIN / MAX of strings by the collation too:
+    ``GROUP BY CONCAT(name, '')`` puts 'apple' and 'Apple' in one group, ``SELECT DISTINCT
+    TRIM(name)`` keeps one of them, ``ORDER BY LEFT(name, 3)`` sorts without case. A column
+    brings its NOCASE to SQLite; an expression that is a string by its form has no collation
+    there (bytewise), so it gets NOCASE: as a select item (which DISTINCT, UNION, ORDER BY its
+    alias or position and an outer query's use of it follow; the value is the same), as a
+    GROUP BY or ORDER BY expression, and as the argument of MIN, MAX and COUNT(DISTINCT).
+    LOWER / UPPER (case folded already, maybe indexed) and bare literals are left alone."""
+
+    def nocase(e: exp.Expression | None) -> None:
+        if e is None or isinstance(e, exp.Collate) or not _stringish(e) or _case_folded(e):
+            return
+        inner = e
+        while isinstance(inner, exp.Paren):
+            inner = inner.this
+        if not isinstance(inner, exp.Literal):
+            e.replace(exp.Collate(this=e.copy(), expression=exp.Var(this="nocase")))
+
+    for select in list(tree.find_all(exp.Select)):
+        for item in select.expressions:
+            nocase(item.this if isinstance(item, exp.Alias) else item)
+        group = select.args.get("group")
+        for e in list(group.expressions) if group is not None else []:
+            nocase(e)
+        order = select.args.get("order")
+        for o in list(order.expressions) if order is not None else []:
+            nocase(o.this)
+    for agg in list(tree.find_all(exp.Min, exp.Max, exp.Count)):
+        arg = agg.this
+        if isinstance(agg, exp.Count):
+            if isinstance(arg, exp.Distinct):
+                for e in list(arg.expressions):
+                    nocase(e)
+        else:
+            nocase(arg)
 
 
 def _date_arithmetic(tree: exp.Expression, ctx: Context) -> None:
