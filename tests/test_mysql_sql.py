@@ -762,6 +762,24 @@ def test_string_expressions_group_sort_and_dedupe_without_case(m):
     assert rows(m, "SELECT id FROM s1 WHERE IF(id > 4, name, 'x') = 'CHERRY'") == [(5,)]
 
 
+def test_out_of_range_names_the_column_written_or_the_type(m):
+    """1264 names the column that went out of range: it named the table's first DECIMAL
+    column whatever the statement wrote. A value computed out of range in a query is 1690."""
+    m.execute("CREATE TABLE nn (id INT PRIMARY KEY, d DECIMAL(5,2), i INT, b BIGINT, s SMALLINT)")
+    m.execute("INSERT INTO nn VALUES (1, 1, 2147483647, 9223372036854775807, 32767)")
+    for sql, column in (("UPDATE nn SET i = i + 1 WHERE id = 1", "i"),
+                        ("UPDATE nn SET s = 5, i = i + 1", "i"),
+                        ("UPDATE nn SET b = b + 1 WHERE id = 1", "b"),
+                        ("INSERT INTO nn (id, d) VALUES (2, 99999)", "d"),
+                        ("INSERT INTO nn (id, i, s) VALUES (3, 1, 40000)", "s")):
+        with pytest.raises(SqlError) as failed:
+            m.execute(sql)
+        assert (failed.value.errno, failed.value.message) == (
+            1264, f"Out of range value for column '{column}' at row 1"), sql
+    assert errno(m, "SELECT 9223372036854775807 + 1") == 1690
+    assert errno(m, "SELECT b * 2 FROM nn") == 1690
+
+
 def test_innodb_no_action_refuses_at_once(m):
     """InnoDB's NO ACTION is RESTRICT: a parent row whose key a child refers to cannot be
     deleted or changed, even when the statement puts the key back (PostgreSQL's NO ACTION
@@ -1337,7 +1355,7 @@ def test_a_query_run_again_goes_straight_to_its_plan_with_mysqls_rules(instance,
     whole.clear()
     with pytest.raises(SqlError) as failed:
         m.execute(scaled, (2**62, 1))
-    assert failed.value.errno == 1264 and m.transaction_status == "T"
+    assert failed.value.errno == 1690 and m.transaction_status == "T"  # BIGINT out of range
     assert rows(m, scaled, 3, 3) == [(90,)]
     assert rows(m, flag, 2) == [(None,)] and len(whole) == 1
     m.execute("UPDATE t SET v = 11 WHERE id = 1")

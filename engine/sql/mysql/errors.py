@@ -100,7 +100,11 @@ def to_mysql(e: BaseException, where: Where, read_only: bool) -> SqlError:
             return err(1265, "01000", f"Data truncated for column '{column or '?'}' at row 1")
         return err(1406, "22001", f"Data too long for column '{e.column or '?'}' at row 1")
     if st == "22003":
-        return err(1264, "22003", f"Out of range value for column '{e.column or '?'}' at row 1")
+        if e.column:
+            return err(1264, "22003", f"Out of range value for column '{e.column}' at row 1")
+        # no column: a value computed out of its type's range (SELECT 9223372036854775807 + 1)
+        kind = "DECIMAL" if msg.startswith("numeric") else "BIGINT"
+        return err(1690, "22003", f"{kind} value is out of range")
     if st == "23514":
         name = e.constraint or ""
         if not name and (m := re.search(r'constraint "([^"]+)"', msg)):

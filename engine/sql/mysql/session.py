@@ -1432,12 +1432,37 @@ def _key_exists(session: MySqlSession, table: str, cols: list[str], key: list[st
         return False
 
 
+_RANGE_TYPES = {"smallint": (21,), "integer": (23,), "bigint": (20,), "numeric": (1700,)}
+
+
 def _guess_column(session: MySqlSession, sql: str, e: SqlError) -> str | None:
-    """The column a 22001 / 22003 is about: the first of the target table's that fits."""
+    """The column a 22001 / 22003 is about: of the target table's columns the statement
+    writes (an INSERT's list, or all; an UPDATE's SET), the first that fits the error (the
+    VARCHAR's length it names; the type whose range it names, else any number)."""
     m = re.match(r"\s*(?:insert|replace)\s+(?:ignore\s+)?(?:into\s+)?([`\w]+)|\s*update\s+([`\w]+)",
                  sql, re.I)
     if not m:
         return None
+    table = lexer.unquote(m.group(1) or m.group(2))
+    info = session.pg.catalog.table_columns(table) or []
+    if m.group(2):
+        sets = re.search(r"\bset\b(.*?)(?:\bwhere\b|\border\s+by\b|\blimit\b|$)", sql, re.I | re.S)
+        written = {c.strip("`").lower() for c in re.findall(r"([`\w]+)\s*=", sets.group(1))} if sets else set()
+    else:
+        listed = re.match(r"[^(]*?\b(?:into\s+)?[`\w.]+\s*\(([^)]*)\)\s*(?:values?|select)\b", sql, re.I | re.S)
+        written = {c.strip().strip("`").lower() for c in listed.group(1).split(",")} if listed else set()
+    candidates = [c for c in info if not written or c.name.lower() in written]
+    mlen = re.search(r"varying\((\d+)\)|character\((\d+)\)", e.message)
+    if e.sqlstate == "22001":
+        for c in candidates:
+            if mlen and c.type_oid in (1043, 1042) and c.typmod - 4 == int(mlen.group(1) or mlen.group(2)):
+                return c.name
+        return None
+    kind = next((oids for word, oids in _RANGE_TYPES.items() if e.message.startswith(word)), None)
+    numbers = [c for c in candidates if c.type_oid in (20, 21, 23, 700, 701, 1700)]
+    fitting = [c for c in numbers if kind is None or c.type_oid in kind]
+    pick = fitting or numbers
+    return pick[0].name if pick else None
     table = lexer.unquote(m.group(1) or m.group(2))
     info = session.pg.catalog.table_columns(table) or []
     mlen = re.search(r"varying\((\d+)\)|character\((\d+)\)", e.message)
