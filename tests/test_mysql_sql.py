@@ -780,6 +780,24 @@ def test_out_of_range_names_the_column_written_or_the_type(m):
     assert errno(m, "SELECT b * 2 FROM nn") == 1690
 
 
+def test_a_date_column_against_a_number_or_a_loosely_written_date(m):
+    """A DATE / DATETIME column compared with a number compares with the date the number
+    spells, and the strings of an IN list on a DATE column are read as dates: both matched
+    nothing (values as MariaDB 10.11 gives them)."""
+    m.execute("CREATE TABLE dd (id INT PRIMARY KEY, d DATE, dt DATETIME)")
+    m.execute("INSERT INTO dd VALUES (1, '2024-01-10', '2024-01-10 09:30:00'), "
+              "(2, '2024-02-03', '2024-02-03 00:00:00')")
+    assert rows(m, "SELECT id FROM dd WHERE d = 20240110") == [(1,)]
+    assert rows(m, "SELECT id FROM dd WHERE d BETWEEN 20240101 AND 20240131") == [(1,)]
+    assert rows(m, "SELECT id FROM dd WHERE dt >= 20240110093000 ORDER BY id") == [(1,), (2,)]
+    assert rows(m, "SELECT id FROM dd WHERE dt = 20240203") == [(2,)]
+    assert rows(m, "SELECT id FROM dd WHERE d = 2024") == []
+    assert rows(m, "SELECT id FROM dd WHERE d IN (20240110, 20240203) ORDER BY id") == [(1,), (2,)]
+    assert rows(m, "SELECT id FROM dd WHERE d IN ('2024-1-10', '2024-02-03') ORDER BY id") == [
+        (1,), (2,)]
+    assert rows(m, "SELECT id FROM dd WHERE d > '2024-1-5' ORDER BY id") == [(1,), (2,)]
+
+
 def test_innodb_no_action_refuses_at_once(m):
     """InnoDB's NO ACTION is RESTRICT: a parent row whose key a child refers to cannot be
     deleted or changed, even when the statement puts the key back (PostgreSQL's NO ACTION

@@ -361,6 +361,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _compound_intervals(tree)
     _decimal_scales(tree, ctx)
     _temporal_operands(tree, ctx)
+    _dates_against_numbers(tree, ctx)
     _numeric_dates(tree, ctx)
     _json_values(tree, ctx)
     _json_comparisons(tree)
@@ -1370,13 +1371,41 @@ def _temporal_operands(tree: exp.Expression, ctx: Context) -> None:
             c.replace(exp.Cast(this=c.copy(), to=exp.DataType.build("text")))  # (|| takes text)
     for node in lists:
         # ``c IN ('2024-06-01 12:00:00', ...)``: the session types the values of a list
-        # by themselves (text, which never equals a stored DATETIME or TIMESTAMP): as c's
+        # by themselves (text, which never equals a stored DATETIME or TIMESTAMP, and a
+        # DATE's text only when written as it is stored: '2024-1-5' is not '2024-01-05'): as c's
         got = column(node.this)
-        kind = _TEMPORAL.get(got[0]) if got is not None else None
+        kind = _TEMPORAL.get(got[0], "date" if got[0] == 1082 else None) if got is not None else None
         if kind is not None:
             node.set("expressions", [
-                e if isinstance(e, exp.Column) else exp.Cast(this=e, to=exp.DataType.build(kind))
+                e if isinstance(e, exp.Column) else exp.Cast(
+                    this=_fn("mysql_text_datetime", e) if _is_number(e) else e,
+                    to=exp.DataType.build(kind))
                 for e in node.expressions])
+
+
+def _is_number(e: exp.Expression | None) -> bool:
+    """A numeric literal, or one the lexer took out of the text."""
+    return isinstance(e, exp.Literal) and (not e.is_string or _taken_out(e) == "l")
+
+
+def _dates_against_numbers(tree: exp.Expression, ctx: Context) -> None:
+    """A DATE / DATETIME / TIMESTAMP column compared with a number (``d = 20240110``,
+    ``dt >= 20240110093000``) compares with the date the number spells, as MySQL reads it;
+    the number against the column's text matched nothing."""
+    nodes = [n for n in tree.find_all(*_COMPARED) if isinstance(n.this, exp.Column)]
+    if not nodes:
+        return
+    column = _column_types(tree, ctx)
+    for node in nodes:
+        if not isinstance(node.this, exp.Column):
+            continue
+        got = column(node.this)
+        kind = _TEMPORAL.get(got[0], "date" if got[0] == 1082 else None) if got is not None else None
+        if kind is None:
+            continue
+        for v in _compared_values(node):
+            if _is_number(v):
+                v.replace(exp.Cast(this=_fn("mysql_text_datetime", v.copy()), to=exp.DataType.build(kind)))
 
 
 def _decimal_scales(tree: exp.Expression, ctx: Context) -> None:
