@@ -2495,6 +2495,24 @@ def test_enum_takes_the_member_and_year_two_digits(m):
         (1, "b", 1970), (2, "a", 1999), (3, "Mixed", 0), (4, "a", 2000), (5, "Mixed", 2024)]
 
 
+def test_an_enum_not_null_defaults_to_its_first_member(m):
+    """An ENUM NOT NULL without DEFAULT takes its first member where a value is left out:
+    in an INSERT (it was 1364) and in the rows an ADD COLUMN meets (it was 1048); a SET
+    NOT NULL has no such default. SHOW CREATE TABLE shows no DEFAULT (as MariaDB 10.11)."""
+    m.execute("CREATE TABLE ef (id INT PRIMARY KEY, e ENUM('x','y') NOT NULL, "
+              "g ENUM('it''s','b') NOT NULL, h ENUM('p','q'))")
+    m.execute("INSERT INTO ef (id) VALUES (1)")
+    assert rows(m, "SELECT * FROM ef") == [(1, "x", "it's", None)]
+    assert "`e` enum('x','y') NOT NULL,\n" in rows(m, "SHOW CREATE TABLE ef")[0][1]
+    m.execute("CREATE TABLE eg (id INT PRIMARY KEY)")
+    m.execute("INSERT INTO eg VALUES (1)")
+    m.execute("ALTER TABLE eg ADD COLUMN e ENUM('x','y') NOT NULL, ADD COLUMN f SET('p','q') NOT NULL")
+    assert rows(m, "SELECT * FROM eg") == [(1, "x", "")]
+    assert errno(m, "INSERT INTO eg (id) VALUES (2)") == 1364  # f
+    m.execute("INSERT INTO eg (id, f) VALUES (2, 'q')")
+    assert rows(m, "SELECT e FROM eg WHERE id = 2") == [("x",)]
+
+
 def test_a_not_null_column_left_out_without_a_default_is_1364(m):
     m.execute("CREATE TABLE tn (id INT PRIMARY KEY, a INT NOT NULL, b INT NOT NULL)")
     assert errno(m, "INSERT INTO tn (id, a) VALUES (1, 1)") == 1364

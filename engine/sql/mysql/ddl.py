@@ -351,6 +351,11 @@ def parse_column(toks: Tokens, name: str, zone: dt.tzinfo = dt.UTC) -> ColumnSpe
             raise syntax_error(toks.rest_text()[:80])
     if mt.pg == "jsonb" and col.default_pg is not None and col.default_sql and not col.default_sql.startswith("("):
         raise SqlError("42000", f"BLOB, TEXT, GEOMETRY or JSON column '{name}' can't have a default value", errno=1101)
+    if mt.enum_check and col.not_null and col.default_pg is None:
+        # an ENUM NOT NULL without DEFAULT defaults to its first member (an INSERT that
+        # leaves it out, the rows an ADD COLUMN meets); SHOW CREATE TABLE shows no DEFAULT
+        first = re.match(r"enum\(('(?:[^']|'')*')", mt.mysql, re.I)
+        col.default_pg = first.group(1) if first else None
     return col
 
 
