@@ -798,6 +798,28 @@ def test_a_date_column_against_a_number_or_a_loosely_written_date(m):
     assert rows(m, "SELECT id FROM dd WHERE d > '2024-1-5' ORDER BY id") == [(1,), (2,)]
 
 
+def test_lock_tables_and_maintenance_statements_commit_the_open_transaction(m):
+    """LOCK TABLES, UNLOCK TABLES after it, FLUSH, ANALYZE / OPTIMIZE / CHECK TABLE, GRANT and
+    REVOKE commit the open transaction first, as in MySQL: a ROLLBACK after one undid the rows
+    MySQL had committed (as MariaDB 10.11 does)."""
+    m.execute("CREATE TABLE ic (id INT PRIMARY KEY)")
+    m.execute("SET autocommit = 0")
+    for i, sql in enumerate(["LOCK TABLES ic WRITE", "FLUSH TABLES", "ANALYZE TABLE ic",
+                             "OPTIMIZE TABLE ic", "CHECK TABLE ic"], 1):
+        m.execute(f"INSERT INTO ic VALUES ({i})")
+        m.execute(sql)
+        assert m.transaction_status == "I", sql
+        m.execute("ROLLBACK")
+        assert rows(m, "SELECT COUNT(*) FROM ic") == [(i,)], sql
+    m.execute("INSERT INTO ic VALUES (10)")
+    m.execute("UNLOCK TABLES")  # after the LOCK TABLES above: commits
+    m.execute("ROLLBACK")
+    m.execute("INSERT INTO ic VALUES (11)")
+    m.execute("UNLOCK TABLES")  # no table locked since: commits nothing
+    m.execute("ROLLBACK")
+    assert rows(m, "SELECT id FROM ic WHERE id >= 10") == [(10,)]
+
+
 def test_innodb_no_action_refuses_at_once(m):
     """InnoDB's NO ACTION is RESTRICT: a parent row whose key a child refers to cannot be
     deleted or changed, even when the statement puts the key back (PostgreSQL's NO ACTION

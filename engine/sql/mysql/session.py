@@ -149,6 +149,7 @@ class MySqlSession:
         # given, the row being inserted takes a generated id] (_track_ids)
         self._ids: list = [None, None, False]
         self._wrote = False  # the open transaction has run a write
+        self._tables_locked = False  # LOCK TABLES ran (UNLOCK TABLES then commits)
         self._direct_running = False  # a query on SQLite itself (information_schema) runs
         self.stats = {"hits": 0, "misses": 0}
         self._utility: dict[str, Callable[[str], StatementResult]] = {
@@ -169,14 +170,14 @@ class MySqlSession:
             "alter": self._ddl,
             "truncate": self._ddl,
             "rename": self._ddl,
-            "lock": self._ok,
-            "unlock": self._ok,
-            "flush": self._ok,
-            "analyze": self._ok,
-            "optimize": self._ok,
-            "check": self._ok,
-            "grant": self._ok,
-            "revoke": self._ok,
+            "lock": self._lock_tables,
+            "unlock": self._unlock_tables,
+            "flush": self._committing_ok,
+            "analyze": self._committing_ok,
+            "optimize": self._committing_ok,
+            "check": self._committing_ok,
+            "grant": self._committing_ok,
+            "revoke": self._committing_ok,
             "do": self._do,
             "xa": self._unsupported,
             "handler": self._unsupported,
@@ -360,6 +361,7 @@ class MySqlSession:
         self.warnings = []
         self.last_insert_id = 0
         locks.INSTANCE.release_all(self._lock_owner)  # (COM_RESET_CONNECTION releases them)
+        self._tables_locked = False
         self._autocommit = True
         self.vars = variables.session_defaults(
             server_version=self.server_version, instance_id=self.instance_id,
@@ -1175,6 +1177,22 @@ class MySqlSession:
 
     def _ok(self, sql: str) -> StatementResult:
         return StatementResult("OK")
+
+    def _committing_ok(self, sql: str) -> StatementResult:
+        """A statement MySQL runs after committing the open transaction (LOCK TABLES, FLUSH,
+        ANALYZE / OPTIMIZE / CHECK TABLE, GRANT, REVOKE), and that changes nothing here."""
+        if self.pg.transaction_status != "I":
+            self._end("COMMIT")
+        return StatementResult("OK")
+
+    def _lock_tables(self, sql: str) -> StatementResult:
+        self._tables_locked = True
+        return self._committing_ok(sql)
+
+    def _unlock_tables(self, sql: str) -> StatementResult:
+        """UNLOCK TABLES commits the open transaction only after a LOCK TABLES, as MySQL."""
+        locked, self._tables_locked = self._tables_locked, False
+        return self._committing_ok(sql) if locked else StatementResult("OK")
 
     def _unsupported(self, sql: str) -> StatementResult:
         raise err(1235, "42000", f"This version of MySQL doesn't yet support '{sql.split()[0].upper()}'")
