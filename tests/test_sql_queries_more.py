@@ -372,7 +372,8 @@ def test_result_columns_are_named_as_postgresql_names_them(s: Session) -> None:
     names = [c.name for c in s.execute(
         "select json_agg(id), jsonb_object_agg(k, id), string_agg(k, ','), lpad(k, 3), rpad(k, 3), "
         "position('a' in k), to_char(id, '9'), bool_and(b), array_length(arr, 1), "
-        "row_number() over (), sum(id) over (), trim(k), ltrim(k), random(), to_hex(10) from j", ()).columns]
+        "row_number() over (), sum(id) over (), trim(k), ltrim(k), random(), to_hex(10) from j "
+        "group by id, k, b, arr", ()).columns]
     assert names == ["json_agg", "jsonb_object_agg", "string_agg", "lpad", "rpad", "position", "to_char",
                      "bool_and", "array_length", "row_number", "sum", "btrim", "ltrim", "random", "to_hex"]
 
@@ -449,3 +450,48 @@ def test_select_star_after_this_sessions_alter_table_has_the_new_columns(s: Sess
     assert (r.rows, [c.name for c in r.columns]) == ([(1, 2, 7)], ["id", "v", "x"])
     s.execute("alter table ta drop column v", ())
     assert rows(s, "select * from ta") == [(1, 7)]
+
+
+GROUPED_REFUSED = [  # PostgreSQL 15: 42803, naming the column
+    ("select name, count(*) from g group by cat", "g.name"),
+    ("select cat, name from g group by cat, name order by id", "g.id"),
+    ("select name from g group by cat having count(*) > 1", "g.name"),
+    ("select count(*), name from g", "g.name"),
+    ("select cat, count(*) from g group by cat having n > 1", "g.n"),
+    ("select h.label, count(*) from g join h on g.cat = h.cat group by g.id", "h.label"),
+    ("select q.name from (select * from g) q group by q.cat", "q.name"),
+    ("select upper(name), count(*) from g group by upper(cat)", "g.name"),
+]
+GROUPED_ACCEPTED = [  # PostgreSQL 15 answers each
+    ("select id, cat from g group by id", 3),  # the key is grouped: every column depends on it
+    ("select x.name, count(*) from g x group by x.id", 3),
+    ("select g.name, count(*) from g join h on g.cat = h.cat group by g.id", 2),
+    ("select cat, count(*) from g group by 1 order by 1", 2),
+    ("select upper(cat) as u, count(*) from g group by u", 2),
+    ("select upper(cat), count(*) from g group by upper(cat) having upper(cat) > 'A'", 1),
+    ("select cat || 'x', count(*) from g group by cat", 2),
+    ("select cat, sum(n) filter (where name = 'x'), string_agg(name, ',' order by name), "
+     "json_agg(name), percentile_cont(0.5) within group (order by n) from g group by cat", 2),
+    ("select cat, (select count(*) from h), rank() over (order by cat) from g group by cat", 2),
+    ("select n + 1, count(*) from g group by n + 1", 3),
+    ("select case when n > 1 then 'big' else 'small' end as size, count(*) from g group by size", 2),
+    ("select count(*) from g where name = 'x'", 1),
+    ("select 1 from g group by cat", 2),
+]
+
+
+def test_a_grouped_query_reads_only_grouped_columns_outside_aggregates(s: Session) -> None:
+    """A column read outside an aggregate in a grouped query must be grouped, or its table's
+    primary key must be: such a query was answered with some row's value of each group."""
+    s.execute("create table g (id int primary key, cat text, name text, n int)", ())
+    s.execute("create table h (cat text, label text)", ())
+    s.execute("insert into g values (1, 'a', 'x', 1), (2, 'a', 'y', 2), (3, 'b', 'z', 3)", ())
+    s.execute("insert into h values ('a', 'l'), ('a', 'm')", ())
+    for sql, column in GROUPED_REFUSED:
+        with pytest.raises(SqlError) as failed:
+            s.execute(sql, ())
+        assert (failed.value.sqlstate, failed.value.message) == ("42803", (
+            f'column "{column}" must appear in the GROUP BY clause or be used in an aggregate '
+            "function")), sql
+    for sql, n in GROUPED_ACCEPTED:
+        assert len(rows(s, sql)) == n, sql

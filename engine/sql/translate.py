@@ -22,7 +22,17 @@ from sqlglot.dialects.postgres import Postgres
 from sqlglot.dialects.sqlite import SQLite
 from sqlglot.time import format_time
 
-from aurora.engine.sql import arrays, dml, extensions, frames, fromitems, lexer, schemas, types
+from aurora.engine.sql import (
+    arrays,
+    dml,
+    extensions,
+    frames,
+    fromitems,
+    grouping,
+    lexer,
+    schemas,
+    types,
+)
 from aurora.engine.sql.catalog import Catalog
 from aurora.engine.sql.infer import Inferer, column_name, datatype_ref, infer_select
 from aurora.engine.sql.jsonb import TABLE_FUNCTIONS
@@ -398,6 +408,8 @@ class Rewriter:
         if isinstance(tree, exp.Insert) and tree.args.get("alternative") and not self.mysql_rules:
             # INSERT OR REPLACE / OR IGNORE is SQLite's (the MySQL edition's REPLACE), not SQL
             raise SqlError("42601", 'syntax error at or near "OR"')
+        if not self.mysql_rules:
+            grouping.check(tree, self.catalog)
         _json_arrows(tree)
         if isinstance(tree, (exp.Update, exp.Delete, exp.Insert)):
             tree = dml.through_views(tree, self.catalog)
