@@ -1,33 +1,40 @@
-"""PostgreSQL's rule for grouped queries: a column outside an aggregate must be grouped.
+"""The rule for grouped queries: a column outside an aggregate must be grouped.
 
 In a query with GROUP BY, or with an aggregate and no GROUP BY, each column that the select
 list, HAVING or ORDER BY reads outside an aggregate must be one of the GROUP BY expressions,
-lie inside one, or belong to a table whose primary key is grouped (the one functional
-dependency PostgreSQL knows). Otherwise the query is 42803 "column "t.c" must appear in the
-GROUP BY clause or be used in an aggregate function". SQLite answers such a query with the
-value of some row of each group, which a PostgreSQL application would never see: this
-module refuses it before translation.
+lie inside one, or be functionally dependent on the grouped columns. SQLite answers such a
+query with the value of some row of each group, which PostgreSQL and MySQL 8 (its default
+``sql_mode`` has ONLY_FULL_GROUP_BY) refuse; the SQL engines refuse it before translation.
 
-It errs on the side of letting a query through. A column is refused only when it surely
+- PostgreSQL knows one functional dependency: a table's primary key grouped covers the
+  table's other columns. Otherwise 42803 "column "t.c" must appear in the GROUP BY clause or
+  be used in an aggregate function".
+- MySQL knows more (``mysql=True``): a unique key of NOT NULL columns as well as the primary
+  key, and columns equal to a constant or to a column already covered, by the WHERE clause or
+  a join's ON (``a.id = b.a_id``), so that ``SELECT a.name ... JOIN ... GROUP BY b.a_id``
+  passes. Otherwise 1055 (1140 for an aggregate query without GROUP BY).
+
+Both err on the side of letting a query through. A column is refused only when it surely
 belongs to an item of the query's own FROM (its qualifier names one, or it is the only
-stored table with a column of that name and every item is a stored table) and the GROUP BY
-neither names it nor, for a stored table, covers the table's primary key (a view, a derived
-table, a CTE or a function has none). The catalogs of pg_catalog and information_schema are
-left alone (their keys are PostgreSQL's, not kept here). Subqueries are not looked into,
-nor are window functions, GROUPING SETS, ROLLUP and CUBE, nor a select list with ``*``.
+stored table with a column of that name and every item is a stored table) and is not
+covered (a view, a derived table, a CTE or a function has no key). The catalogs of
+pg_catalog and information_schema are left alone (their keys are not kept here).
+Subqueries are not looked into, nor are window functions, GROUPING SETS, ROLLUP and CUBE,
+nor a select list with ``*``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from sqlglot import exp
 
-from aurora.engine.sql.catalog import Catalog
 from aurora.engine.sql.pgcatalog import CATALOG_TABLES
 from aurora.engine.sqlapi import SqlError
 
-# PostgreSQL's aggregate functions, by the names sqlglot may leave as Anonymous calls
+# PostgreSQL's and MySQL's aggregate functions, by the names sqlglot may leave as calls
 AGGREGATES = frozenset({
     "array_agg", "avg", "bit_and", "bit_or", "bit_xor", "bool_and", "bool_or", "count", "every",
     "json_agg", "jsonb_agg", "json_agg_strict", "jsonb_agg_strict", "json_object_agg",
@@ -39,24 +46,32 @@ AGGREGATES = frozenset({
     "regr_r2", "regr_slope", "regr_sxx", "regr_sxy", "regr_syy", "stddev", "stddev_pop",
     "stddev_samp", "variance", "var_pop", "var_samp", "mode", "percentile_cont",
     "percentile_disc", "rank", "dense_rank", "percent_rank", "cume_dist", "grouping",
+    "group_concat", "std",
 })
 _WHOLE = (exp.AggFunc, exp.Filter, exp.WithinGroup, exp.Window, exp.Subquery, exp.Select,
           exp.Exists)
 
+Table = tuple[list[str], list[tuple[str, ...]]]
+"""A stored table's columns and its keys (the primary key first), lower-cased."""
+Describe = Callable[[str], "Table | None"]
+"""A FROM item's name to its :data:`Table`; None when it is no stored table (a view)."""
+
 
 @dataclass
 class _Source:
-    """A FROM item: its name in the query and, for a stored table, its columns and key."""
+    """A FROM item: its name in the query and, for a stored table, its columns and keys."""
 
     alias: str
     table: str | None  # None: a view, a derived table, a CTE, a function (no key)
     columns: frozenset[str] = frozenset()
-    key: tuple[str, ...] = ()
+    keys: list[tuple[str, ...]] = field(default_factory=list)
     system: bool = False  # a catalog: its keys are PostgreSQL's, unknown here
 
 
-def check(tree: exp.Expression, catalog: Catalog) -> None:
-    """Raise 42803 for the first ungrouped column of any grouped query in ``tree``."""
+def check(tree: exp.Expression, describe: Describe, mysql: bool = False,
+          database: str | None = None) -> None:
+    """Raise for the first ungrouped column of any grouped query in ``tree`` (``database``:
+    the MySQL database that names the column in 1055)."""
     ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
     for sel in list(tree.find_all(exp.Select)):
         group = sel.args.get("group")
@@ -68,7 +83,7 @@ def check(tree: exp.Expression, catalog: Catalog) -> None:
         if any(isinstance(e, exp.Star) or (isinstance(e, exp.Column) and e.is_star)
                for e in sel.expressions):
             continue
-        _Check(sel, group, catalog, ctes).run()
+        _Check(sel, group, describe, ctes, mysql, database).run()
 
 
 def _has_aggregate(e: exp.Expression) -> bool:
@@ -86,31 +101,35 @@ def _is_aggregate(e: exp.Expression) -> bool:
 
 
 class _Check:
-    def __init__(self, sel: exp.Select, group: exp.Group | None, catalog: Catalog,
-                 ctes: set[str]) -> None:
+    def __init__(self, sel: exp.Select, group: exp.Group | None, describe: Describe,
+                 ctes: set[str], mysql: bool, database: str | None) -> None:
         self.sel = sel
-        self.catalog = catalog
-        self.sources = self._sources(ctes)
+        self.grouped_query = group is not None
+        self.mysql = mysql
+        self.database = database
+        self.sources = self._sources(describe, ctes)
         items = sel.expressions
-        self.outputs = {e.alias.lower(): e.this for e in items if isinstance(e, exp.Alias)}
+        outputs = {e.alias.lower(): e.this for e in items if isinstance(e, exp.Alias)}
         exprs: list[exp.Expression] = []
         for g in group.expressions if group is not None else []:
             if isinstance(g, exp.Literal) and g.is_int and 0 < int(g.name) <= len(items):
                 item = items[int(g.name) - 1]  # GROUP BY 1: the first output
                 exprs.append(item.this if isinstance(item, exp.Alias) else item)
-            elif (isinstance(g, exp.Column) and not g.table and g.name.lower() in self.outputs
+            elif (isinstance(g, exp.Column) and not g.table and g.name.lower() in outputs
                   and self._resolve(g) is None):
-                exprs.append(self.outputs[g.name.lower()])  # an output's name, no input column's
+                exprs.append(outputs[g.name.lower()])  # an output's name, no input column's
             else:
                 exprs.append(g)
         self.grouped_text = {_text(e) for e in exprs}
-        self.grouped: set[tuple[str | None, str]] = set()
+        # the columns known to have one value per group: (FROM item or None, name)
+        self.covered: set[tuple[str | None, str]] = set()
         for e in exprs:
             if isinstance(e, exp.Column):
-                src = self._resolve(e)
-                self.grouped.add((src.alias if src else None, e.name.lower()))
+                self._cover(e)
+        if mysql:
+            self._follow_equalities()
 
-    def _sources(self, ctes: set[str]) -> dict[str, _Source]:
+    def _sources(self, describe: Describe, ctes: set[str]) -> dict[str, _Source]:
         sources: dict[str, _Source] = {}
         from_ = self.sel.args.get("from_") or self.sel.args.get("from")
         items = [from_.this] if from_ is not None else []
@@ -121,23 +140,18 @@ class _Check:
                 sources[alias] = _Source(alias, None)
                 continue
             name = item.name.lower()
-            if item.db.lower() in ("pg_catalog", "information_schema") or name in CATALOG_TABLES:
+            if item.db.lower() in ("pg_catalog", "information_schema", "mysql", "performance_schema",
+                                   "sys") or (name in CATALOG_TABLES and not self.mysql):
                 sources[alias] = _Source(alias, None, system=True)
                 continue
-            cols = None if name in ctes and not item.db else self.catalog.table_columns(name)
-            if cols is None or self._is_view(name):
+            table = None if name in ctes and not item.db else describe(name)
+            if table is None:
                 sources[alias] = _Source(alias, None)
                 continue
-            sources[alias] = _Source(
-                alias, name, frozenset(c.name.lower() for c in cols),
-                tuple(c.name.lower() for c in sorted(cols, key=lambda c: c.pk) if c.pk))
+            columns, keys = table
+            sources[alias] = _Source(alias, name, frozenset(columns),
+                                     keys if self.mysql else keys[:1])
         return sources
-
-    def _is_view(self, name: str) -> bool:
-        rows = self.catalog.conn.execute(
-            "SELECT type FROM sqlite_schema WHERE lower(name) = ? UNION ALL "
-            "SELECT type FROM temp.sqlite_schema WHERE lower(name) = ?", (name, name)).fetchall()
-        return any(r[0] == "view" for r in rows)
 
     def _resolve(self, col: exp.Column) -> _Source | None:
         """The FROM item a column reads, when it is surely one of this query's: the one its
@@ -151,26 +165,79 @@ class _Check:
             return having[0]
         return None
 
+    def _cover(self, col: exp.Column) -> bool:
+        """Note a column as covered; True when it was not before."""
+        src = self._resolve(col)
+        key = (src.alias if src else None, col.name.lower())
+        if key in self.covered:
+            return False
+        self.covered.add(key)
+        return True
+
+    def _is_covered(self, src: _Source, name: str) -> bool:
+        names = {n for a, n in self.covered if a in (src.alias, None)}
+        return name in names or any(k and set(k) <= names for k in src.keys)
+
+    def _follow_equalities(self) -> None:
+        """MySQL: a column equal to a constant, or to a covered column, in the WHERE clause
+        or a join's ON (conjuncts only) is covered too; and so, by a key, its table's."""
+        conds = [self.sel.args.get("where")] + [j.args.get("on") for j in self.sel.args.get("joins") or []]
+        pairs: list[tuple[exp.Column, exp.Expression]] = []
+        for cond in conds:
+            for eq in _conjuncts(cond.this if isinstance(cond, exp.Where) else cond):
+                if isinstance(eq, exp.EQ):
+                    for a, b in ((eq.this, eq.expression), (eq.expression, eq.this)):
+                        if isinstance(a, exp.Column):
+                            pairs.append((a, b))
+        changed = True
+        while changed:
+            changed = False
+            for a, b in pairs:
+                constant = isinstance(b, (exp.Literal, exp.Placeholder, exp.Parameter)) or (
+                    isinstance(b, exp.Neg) and isinstance(b.this, exp.Literal))
+                if constant or (isinstance(b, exp.Column) and self._covers(b)):
+                    changed |= self._cover(a)
+
+    def _covers(self, col: exp.Column) -> bool:
+        src = self._resolve(col)
+        if src is None:
+            return (None, col.name.lower()) in self.covered
+        return self._is_covered(src, col.name.lower())
+
     def run(self) -> None:
-        parts: list[exp.Expression] = list(self.sel.expressions)
+        parts: list[tuple[str, int, exp.Expression]] = [
+            ("SELECT list", i, e) for i, e in enumerate(self.sel.expressions, 1)]
         having = self.sel.args.get("having")
         if having is not None:
-            parts.append(having.this)
+            parts.append(("HAVING clause", 1, having.this))
         order = self.sel.args.get("order")
         outputs = {getattr(e, "alias_or_name", "").lower() for e in self.sel.expressions}
-        for o in order.expressions if order is not None else []:
+        for i, o in enumerate(order.expressions if order is not None else [], 1):
             key = o.this
             if (isinstance(key, exp.Literal) and key.is_int) or (
                     isinstance(key, exp.Column) and not key.table and key.name.lower() in outputs):
                 continue  # an output's position or name: checked as an output
-            parts.append(key)
-        for part in parts:
+            parts.append(("ORDER BY clause", i, key))
+        for where, n, part in parts:
             bad = self._ungrouped(part)
             if bad is not None:
-                raise SqlError("42803", f'column "{bad}" must appear in the GROUP BY clause or '
-                                        "be used in an aggregate function")
+                raise self._error(where, n, *bad)
 
-    def _ungrouped(self, e: exp.Expression) -> str | None:
+    def _error(self, where: str, n: int, src: _Source, name: str) -> SqlError:
+        if not self.mysql:
+            return SqlError("42803", f'column "{src.alias}.{name}" must appear in the GROUP BY '
+                                     "clause or be used in an aggregate function")
+        column = ".".join(x for x in (self.database, src.table or src.alias, name) if x)
+        if not self.grouped_query:
+            return SqlError("42000", f"In aggregated query without GROUP BY, expression #{n} of "
+                            f"{where} contains nonaggregated column '{column}'; this is "
+                            "incompatible with sql_mode=only_full_group_by", errno=1140)
+        return SqlError("42000", f"Expression #{n} of {where} is not in GROUP BY clause and "
+                        f"contains nonaggregated column '{column}' which is not functionally "
+                        "dependent on columns in GROUP BY clause; this is incompatible with "
+                        "sql_mode=only_full_group_by", errno=1055)
+
+    def _ungrouped(self, e: exp.Expression) -> tuple[_Source, str] | None:
         if _text(e) in self.grouped_text or _is_aggregate(e) or isinstance(e, _WHOLE):
             return None
         if isinstance(e, exp.Column):
@@ -181,7 +248,7 @@ class _Check:
                 return bad
         return None
 
-    def _column(self, col: exp.Column) -> str | None:
+    def _column(self, col: exp.Column) -> tuple[_Source, str] | None:
         if col.is_star:
             return None
         src = self._resolve(col)
@@ -189,12 +256,25 @@ class _Check:
             return None  # an outer query's column, a catalog's, or not surely this one's
         name = col.name.lower()
         if src.table is not None and name not in src.columns:
-            return None  # (PostgreSQL's 42703 is for the translation to raise)
-        grouped = {n for a, n in self.grouped if a in (src.alias, None)}
-        if name in grouped or (src.key and set(src.key) <= grouped):
-            return None
-        return f"{src.alias}.{name}"
+            return None  # (an unknown column's error is for the translation to raise)
+        return None if self._is_covered(src, name) else (src, name)
+
+
+def _conjuncts(e: exp.Expression | None) -> list[exp.Expression]:
+    while isinstance(e, exp.Paren):
+        e = e.this
+    if e is None:
+        return []
+    if isinstance(e, exp.And):
+        return _conjuncts(e.this) + _conjuncts(e.expression)
+    return [e]
+
+
+_SENTINEL = re.compile(r"'__my[lsp]\d+__'")
 
 
 def _text(e: exp.Expression) -> str:
-    return e.sql(dialect="postgres").lower()
+    """An expression's text to match GROUP BY's with: the MySQL lexer's literal sentinels
+    (each literal has its own) all read as one, so that ``CONCAT(name, '')`` in the select
+    list matches it in GROUP BY (two different literals then match too: let through)."""
+    return _SENTINEL.sub("?", e.sql(dialect="postgres").lower())

@@ -23,7 +23,7 @@ from typing import TypeVar
 
 import apsw
 
-from aurora.engine.sql import Session
+from aurora.engine.sql import Session, grouping
 from aurora.engine.sql import types as pgtypes
 from aurora.engine.sql.catalog import rel_oid
 from aurora.engine.sql.errors import to_sql_error
@@ -48,6 +48,7 @@ from aurora.engine.sql.mysql.translate import (
     translate,
 )
 from aurora.engine.sql.tabledef import quote
+from aurora.engine.sql.translate import stored_as_view
 from aurora.engine.sqlapi import Column, Prepared, SqlError, StatementResult, TransactionStatus
 
 _DML = frozenset(("select", "insert", "update", "delete", "replace", "with", "values"))
@@ -623,7 +624,25 @@ class MySqlSession:
             name = table.lower()
             return {c.lower(): kind for t, c, kind in declared if t.lower() == name}
 
-        return Context(self._db, cols, on_update, column_type, declared_types, self._auto_column)
+        return Context(self._db, cols, on_update, column_type, declared_types, self._auto_column,
+                       self._stored_table)
+
+    def _stored_table(self, table: str) -> grouping.Table | None:
+        """A table's columns and its keys that make every column depend on them (the
+        primary key, then each unique key of NOT NULL columns), for ONLY_FULL_GROUP_BY."""
+        cols = self.pg.catalog.table_columns(table)
+        if cols is None or stored_as_view(self.pg.conn, table):
+            return None
+        not_null = {c.name.lower() for c in cols if c.not_null}
+        keys = [tuple(c.name.lower() for c in sorted(cols, key=lambda c: c.pk) if c.pk)]
+        for _seq, index, unique, _origin, partial in self.pg.conn.execute(
+                "SELECT * FROM pragma_index_list(?)", (table,)).fetchall():
+            if unique and not partial:
+                key = tuple(r[2].lower() for r in self.pg.conn.execute(
+                    "SELECT * FROM pragma_index_info(?)", (index,)).fetchall() if r[2])
+                if key and set(key) <= not_null:
+                    keys.append(key)
+        return [c.name.lower() for c in cols], [k for k in keys if k]
 
     def _clear_cache(self) -> None:
         self._cache.clear()
@@ -787,12 +806,14 @@ class MySqlSession:
         self, entry: Translation, text: str, params: Sequence[object], raw: list[str], sql: str
     ) -> StatementResult:
         pg = self.pg
+        if entry.full_group_by is not None and "ONLY_FULL_GROUP_BY" in str(self.vars.get("sql_mode", "")).upper():
+            raise entry.full_group_by
         if entry.kind == "select":
             r = self._query_result(entry, pg.execute(text, params), raw)
             # Run again as it is, the text may go straight to the session's plan: a plain
             # query on SQLite, whose values come back as they are and no @variable in it.
             entry.again = (
-                not (entry.slots or entry.direct or entry.dynamic or entry.locks)
+                not (entry.slots or entry.direct or entry.dynamic or entry.locks or entry.full_group_by)
                 and not entry.converted[1] and not entry.converted[2]  # type: ignore[index]
                 and (entry.zoned_params == [] or not entry.nparams)
             )

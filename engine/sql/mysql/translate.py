@@ -31,7 +31,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-from aurora.engine.sql import dml
+from aurora.engine.sql import dml, grouping
 from aurora.engine.sql.mysql.functions import COMPOUND_UNITS
 from aurora.engine.sql.mysql.lexer import SENTINEL, string_value
 from aurora.engine.sql.mysql.lexer import tokens as lexer_tokens
@@ -70,6 +70,8 @@ class Translation:
     zoned_params: list[tuple[int, bool]] | None = None
     locks: bool = False  # a locking read (FOR UPDATE, FOR SHARE, LOCK IN SHARE MODE)
     again: bool = False  # a plain query that may go straight to the session's plan (_query_again)
+    # 1055 / 1140: what ONLY_FULL_GROUP_BY refuses in it (raised while sql_mode has it)
+    full_group_by: SqlError | None = None
 
 
     def text(self, lits: list[str]) -> str:
@@ -95,6 +97,8 @@ class Context:
     # (see _write_forms)
     declared_types: Callable[[str], dict[str, str]] = lambda table: {}
     auto_column: Callable[[str], str | None] = lambda table: None  # its AUTO_INCREMENT column
+    # a stored table's columns and keys (primary, then unique NOT NULL); None for a view
+    stored_table: Callable[[str], grouping.Table | None] = lambda table: None
 
 
 _STRIP_WORDS = re.compile(
@@ -338,6 +342,10 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _date_params(tree)
     _check_literals(tree)
     tr = Translation(kind, [], [], nparams=nparams, calc_found_rows=calc)
+    try:
+        grouping.check(tree, ctx.stored_table, mysql=True, database=ctx.database)
+    except SqlError as e:
+        tr.full_group_by = e
     names = _result_names(tree, key) if kind == "select" else None
     tr.literals = _literal_items(tree) if kind == "select" else None
     tr.compound = isinstance(tree, (exp.Union, exp.Intersect, exp.Except))

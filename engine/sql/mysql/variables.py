@@ -3,7 +3,8 @@
 A session starts from :data:`GLOBALS` (one dict per process: ``SET GLOBAL`` changes what
 later sessions start with) plus what only the instance knows (its id, read-only role,
 server version). Values are Python ints where MySQL's are numbers, strings otherwise.
-``sql_mode`` is reported and settable; the dialect behaves as strict mode whatever it says.
+``sql_mode`` is reported and settable; the dialect behaves as strict mode whatever it says,
+and checks ONLY_FULL_GROUP_BY while the mode has it.
 """
 
 from __future__ import annotations
