@@ -850,6 +850,7 @@ def test_only_full_group_by_refuses_what_mysql_8_refuses(m):
         assert len(rows(m, sql)) == n, sql
     m.execute("SET sql_mode = 'STRICT_TRANS_TABLES'")
     assert len(rows(m, "SELECT name, COUNT(*) FROM a GROUP BY LEFT(code, 1)")) == 1
+    assert errno(m, "SELECT name, COUNT(*) FROM a GROUP BY 3") == 1054  # whatever the mode
     m.execute("SET sql_mode = DEFAULT")
     assert errno(m, "SELECT name, COUNT(*) FROM a GROUP BY LEFT(code, 1)") == 1055
 

@@ -477,6 +477,8 @@ GROUPED_ACCEPTED = [  # PostgreSQL 15 answers each
     ("select case when n > 1 then 'big' else 'small' end as size, count(*) from g group by size", 2),
     ("select count(*) from g where name = 'x'", 1),
     ("select 1 from g group by cat", 2),
+    ("select n % 2, count(*) from g group by g.n % 2 order by g.n % 2", 2),  # qualified or not
+    ("select lower(g.name), count(name) from g group by lower(name)", 3),
 ]
 
 
@@ -495,3 +497,7 @@ def test_a_grouped_query_reads_only_grouped_columns_outside_aggregates(s: Sessio
             "function")), sql
     for sql, n in GROUPED_ACCEPTED:
         assert len(rows(s, sql)) == n, sql
+    with pytest.raises(SqlError) as failed:
+        s.execute("select cat, count(*) from g group by 3", ())
+    assert (failed.value.sqlstate, failed.value.message) == (
+        "42P10", "GROUP BY position 3 is not in select list")

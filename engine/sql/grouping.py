@@ -112,7 +112,10 @@ class _Check:
         outputs = {e.alias.lower(): e.this for e in items if isinstance(e, exp.Alias)}
         exprs: list[exp.Expression] = []
         for g in group.expressions if group is not None else []:
-            if isinstance(g, exp.Literal) and g.is_int and 0 < int(g.name) <= len(items):
+            if isinstance(g, exp.Literal) and g.is_int:
+                if not 0 < int(g.name) <= len(items):
+                    raise (SqlError("42S22", f"Unknown column '{g.name}' in 'group statement'", errno=1054)
+                           if mysql else SqlError("42P10", f"GROUP BY position {g.name} is not in select list"))
                 item = items[int(g.name) - 1]  # GROUP BY 1: the first output
                 exprs.append(item.this if isinstance(item, exp.Alias) else item)
             elif (isinstance(g, exp.Column) and not g.table and g.name.lower() in outputs
@@ -274,7 +277,11 @@ _SENTINEL = re.compile(r"'__my[lsp]\d+__'")
 
 
 def _text(e: exp.Expression) -> str:
-    """An expression's text to match GROUP BY's with: the MySQL lexer's literal sentinels
-    (each literal has its own) all read as one, so that ``CONCAT(name, '')`` in the select
-    list matches it in GROUP BY (two different literals then match too: let through)."""
+    """An expression's text to match GROUP BY's with: without the columns' qualifiers
+    (``t.a % 2`` is ``a % 2``) and with the MySQL lexer's literal sentinels (each literal has
+    its own) all read as one, so that ``CONCAT(name, '')`` in the select list matches it in
+    GROUP BY. (Two different literals, or two tables' columns of one name, then match too:
+    such a query is let through.)"""
+    if any(isinstance(c, exp.Column) and c.table for c in e.find_all(exp.Column)):
+        e = e.transform(lambda n: exp.column(n.name) if isinstance(n, exp.Column) and n.table else n)
     return _SENTINEL.sub("?", e.sql(dialect="postgres").lower())

@@ -345,6 +345,8 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     try:
         grouping.check(tree, ctx.stored_table, mysql=True, database=ctx.database)
     except SqlError as e:
+        if e.errno == 1054:
+            raise  # GROUP BY 3 of two columns: whatever sql_mode says
         tr.full_group_by = e
     names = _result_names(tree, key) if kind == "select" else None
     tr.literals = _literal_items(tree) if kind == "select" else None
