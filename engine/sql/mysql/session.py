@@ -975,34 +975,44 @@ class MySqlSession:
         self._auto[key] = (version, col)
         return col
 
-    def _count_changes(self, table: str) -> None:
-        """A TEMP trigger counts the updated rows whose stored values changed: MySQL's
-        affected rows for an UPDATE (without CLIENT_FOUND_ROWS) and for an upsert's updates.
-        It compares every column's stored value byte for byte, as MySQL compares records
-        ('a' to 'A' is a change under a case-insensitive collation). Made again when the
-        table's columns may have changed (the schema moved since), or when it is gone: a
-        rollback of the transaction or statement that made it undoes it."""
+    def _temp_triggers(self, kind: str, table: str, make: Callable[[], list[str]]) -> None:
+        """The TEMP triggers of one ``kind`` on ``table``, made by ``make`` (which returns
+        their names). Made again when the table's columns may have changed (the schema moved
+        since: another session's DDL), or when they are gone (a rollback of the transaction
+        or statement that made them undoes them)."""
         pg = self.pg
-        key = (id(pg), table.lower())
+        key = (id(pg), f"{kind} {table.lower()}")
         known = self._change_triggers.get(key)
         # the schema version now, not at the transaction's start
         version, present = pg.conn.execute(_TRIGGER_CHECK, (known[1] if known else "",)).fetchall()[0]
         if known is not None and known[0] == version and present:
             return
-        if known is not None:  # the table changed since (another session's DDL)
-            pg.conn.execute(f'DROP TRIGGER IF EXISTS temp."{known[1]}"')
-            del self._change_triggers[key]
-        cols = [r[0] for r in pg.conn.execute("SELECT name FROM pragma_table_info(?)", (table,))]
-        if not cols:
-            return
-        quoted = ['"' + c.replace('"', '""') + '"' for c in cols]
-        when = " OR ".join(f"OLD.{q} IS NOT NEW.{q} COLLATE BINARY" for q in quoted)
-        name = f"_my_change_{table}_{zlib.crc32(' '.join(cols).encode()):08x}".replace('"', "")
-        pg.conn.execute(
-            f'CREATE TEMP TRIGGER IF NOT EXISTS "{name}" AFTER UPDATE ON main."{table}" '
-            f"WHEN {when} BEGIN SELECT _mysql_count_change(); END"
-        )
-        self._change_triggers[key] = (pg.catalog.schema_version(), name)
+        for name in known[1:] if known is not None else ():
+            pg.conn.execute(f'DROP TRIGGER IF EXISTS temp."{name}"')
+        self._change_triggers.pop(key, None)
+        names = make()
+        if names:
+            self._change_triggers[key] = (pg.catalog.schema_version(), *names)
+
+    def _count_changes(self, table: str) -> None:
+        """A TEMP trigger counts the updated rows whose stored values changed: MySQL's
+        affected rows for an UPDATE (without CLIENT_FOUND_ROWS) and for an upsert's updates.
+        It compares every column's stored value byte for byte, as MySQL compares records
+        ('a' to 'A' is a change under a case-insensitive collation)."""
+
+        def make() -> list[str]:
+            cols = [r[0] for r in self.pg.conn.execute("SELECT name FROM pragma_table_info(?)", (table,))]
+            if not cols:
+                return []
+            when = " OR ".join(f"OLD.{quote(c)} IS NOT NEW.{quote(c)} COLLATE BINARY" for c in cols)
+            name = f"_my_change_{table}_{zlib.crc32(' '.join(cols).encode()):08x}".replace('"', "")
+            self.pg.conn.execute(
+                f'CREATE TEMP TRIGGER IF NOT EXISTS "{name}" AFTER UPDATE ON main."{table}" '
+                f"WHEN {when} BEGIN SELECT _mysql_count_change(); END"
+            )
+            return [name]
+
+        self._temp_triggers("change", table, make)
 
     def _drop_change_triggers(self) -> None:
         for (sid, _table), (_version, *names) in list(self._change_triggers.items()):
@@ -1025,43 +1035,36 @@ class MySqlSession:
         """REPLACE's TEMP triggers on ``table``: one counts the rows it deletes to make room
         (SQLite fires DELETE triggers for them, recursive triggers being on); one refuses a
         NULL for a NOT NULL column that has a default (1048, as MySQL), which SQLite's
-        INSERT OR REPLACE would otherwise store as that default. Made again when the table's
-        columns may have changed, as _count_changes' trigger."""
-        pg = self.pg
-        key = (id(pg), "replace " + table.lower())
-        known = self._change_triggers.get(key)
-        version, present = pg.conn.execute(_TRIGGER_CHECK, (known[1] if known else "",)).fetchall()[0]
-        if known is not None and known[0] == version and present:
-            return
-        if known is not None:
-            for name in known[1:]:
-                pg.conn.execute(f'DROP TRIGGER IF EXISTS temp."{name}"')
-            del self._change_triggers[key]
-        info = pg.conn.execute('SELECT name, "notnull", dflt_value, pk, type FROM pragma_table_info(?)',
-                               (table,)).fetchall()
-        if not info:
-            return
-        keys = [(c, kind) for c, _nn, _d, pk, kind in info if pk]
-        rowid = keys[0][0] if len(keys) == 1 and keys[0][1].upper() == "INTEGER" else None  # NULL: next id
-        guarded = [c for c, notnull, default, _pk, _kind in info
-                   if notnull and default is not None and c != rowid]
-        count = f"_my_replace_count_{table}".replace('"', "")
-        guard = f"_my_replace_null_{table}_{zlib.crc32(' '.join(guarded).encode()):08x}".replace('"', "")
-        pg.conn.execute(
-            f'CREATE TEMP TRIGGER IF NOT EXISTS "{count}" AFTER DELETE ON main."{table}" '
-            "WHEN _mysql_replacing() BEGIN SELECT _mysql_count_delete(); END"
-        )
-        names = [count]
-        if guarded:
+        INSERT OR REPLACE would otherwise store as that default."""
+
+        def make() -> list[str]:
+            conn = self.pg.conn
+            info = conn.execute('SELECT name, "notnull", dflt_value, pk, type FROM pragma_table_info(?)',
+                                (table,)).fetchall()
+            if not info:
+                return []
+            keys = [(c, kind) for c, _nn, _d, pk, kind in info if pk]
+            rowid = keys[0][0] if len(keys) == 1 and keys[0][1].upper() == "INTEGER" else None  # NULL: next id
+            guarded = [c for c, notnull, default, _pk, _kind in info
+                       if notnull and default is not None and c != rowid]
+            count = f"_my_replace_count_{table}".replace('"', "")
+            conn.execute(
+                f'CREATE TEMP TRIGGER IF NOT EXISTS "{count}" AFTER DELETE ON main."{table}" '
+                "WHEN _mysql_replacing() BEGIN SELECT _mysql_count_delete(); END"
+            )
+            if not guarded:
+                return [count]
+            guard = f"_my_replace_null_{table}_{zlib.crc32(' '.join(guarded).encode()):08x}".replace('"', "")
             nulls = " OR ".join(f"NEW.{quote(c)} IS NULL" for c in guarded)
             which = " ".join(f"WHEN NEW.{quote(c)} IS NULL THEN {_literal(c)}" for c in guarded)
-            pg.conn.execute(
+            conn.execute(
                 f'CREATE TEMP TRIGGER IF NOT EXISTS "{guard}" BEFORE INSERT ON main."{table}" '
                 f"WHEN _mysql_replacing() AND ({nulls}) "
                 f"BEGIN SELECT _mysql_not_null({_literal(table)}, CASE {which} END); END"
             )
-            names.append(guard)
-        self._change_triggers[key] = (pg.catalog.schema_version(), *names)
+            return [count, guard]
+
+        self._temp_triggers("replace", table, make)
 
     def _track_ids(self, table: str, column: str) -> None:
         """TEMP triggers that tell, row by row, which ids an INSERT that writes the
@@ -1069,21 +1072,17 @@ class MySqlSession:
         insert) and which it was given: MySQL's insert id is the first generated one, or the
         last given one, and LAST_INSERT_ID() changes only for a generated one. (Before the
         insert, then after it: an upsert's row that updates fires only the first.)"""
-        pg = self.pg
-        key = (id(pg), "ids " + table.lower())
-        known = self._change_triggers.get(key)
-        version, present = pg.conn.execute(_TRIGGER_CHECK, (known[1] if known else "",)).fetchall()[0]
-        if known is not None and known[0] == version and present:
-            return
-        for name in known[1:] if known is not None else ():
-            pg.conn.execute(f'DROP TRIGGER IF EXISTS temp."{name}"')
-        tag = f"{table}_{zlib.crc32(column.encode()):08x}".replace('"', "")
-        names = (f"_my_id_coming_{tag}", f"_my_id_inserted_{tag}")
-        pg.conn.execute(f'CREATE TEMP TRIGGER IF NOT EXISTS "{names[0]}" BEFORE INSERT ON '
-                        f'main.{quote(table)} BEGIN SELECT _mysql_id_coming(NEW.{quote(column)}); END')
-        pg.conn.execute(f'CREATE TEMP TRIGGER IF NOT EXISTS "{names[1]}" AFTER INSERT ON '
-                        f'main.{quote(table)} BEGIN SELECT _mysql_id_inserted(NEW.{quote(column)}); END')
-        self._change_triggers[key] = (pg.catalog.schema_version(), *names)
+
+        def make() -> list[str]:
+            tag = f"{table}_{zlib.crc32(column.encode()):08x}".replace('"', "")
+            names = [f"_my_id_coming_{tag}", f"_my_id_inserted_{tag}"]
+            for name, when, fn in zip(names, ("BEFORE", "AFTER"), ("_mysql_id_coming", "_mysql_id_inserted"),
+                                      strict=True):
+                self.pg.conn.execute(f'CREATE TEMP TRIGGER IF NOT EXISTS "{name}" {when} INSERT ON '
+                                     f"main.{quote(table)} BEGIN SELECT {fn}(NEW.{quote(column)}); END")
+            return names
+
+        self._temp_triggers("ids", table, make)
 
     def _id_coming(self, value: object) -> None:
         self._ids[2] = value is None or value == -1
