@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
+from aurora.engine.sql.catalog import Catalog
 from aurora.engine.sql.pgcatalog import CATALOG_TABLES
 from aurora.engine.sqlapi import SqlError
 
@@ -84,6 +85,28 @@ def check(tree: exp.Expression, describe: Describe, mysql: bool = False,
                for e in sel.expressions):
             continue
         _Check(sel, group, describe, ctes, mysql, database).run()
+
+
+def stored_table(catalog: Catalog, name: str, unique_keys: bool = False) -> Table | None:
+    """A relation's columns and its primary key, and with ``unique_keys`` each unique key of
+    NOT NULL columns (MySQL's dependencies); None when SQLite keeps it as a view."""
+    cols = catalog.table_columns(name)
+    conn = catalog.conn
+    if cols is None or any(r[0] == "view" for r in conn.execute(
+            "SELECT type FROM sqlite_schema WHERE lower(name) = lower(?) UNION ALL "
+            "SELECT type FROM temp.sqlite_schema WHERE lower(name) = lower(?)", (name, name))):
+        return None
+    keys = [tuple(c.name.lower() for c in sorted(cols, key=lambda c: c.pk) if c.pk)]
+    if unique_keys:
+        not_null = {c.name.lower() for c in cols if c.not_null}
+        for _seq, index, unique, _origin, partial in conn.execute(
+                "SELECT * FROM pragma_index_list(?)", (name,)).fetchall():
+            if unique and not partial:
+                key = tuple(r[2].lower() for r in conn.execute(
+                    "SELECT * FROM pragma_index_info(?)", (index,)).fetchall() if r[2])
+                if set(key) <= not_null:
+                    keys.append(key)
+    return [c.name.lower() for c in cols], [k for k in keys if k]
 
 
 def _has_aggregate(e: exp.Expression) -> bool:
@@ -152,8 +175,7 @@ class _Check:
                 sources[alias] = _Source(alias, None)
                 continue
             columns, keys = table
-            sources[alias] = _Source(alias, name, frozenset(columns),
-                                     keys if self.mysql else keys[:1])
+            sources[alias] = _Source(alias, name, frozenset(columns), keys)
         return sources
 
     def _resolve(self, col: exp.Column) -> _Source | None:

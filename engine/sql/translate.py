@@ -409,7 +409,7 @@ class Rewriter:
             # INSERT OR REPLACE / OR IGNORE is SQLite's (the MySQL edition's REPLACE), not SQL
             raise SqlError("42601", 'syntax error at or near "OR"')
         if not self.mysql_rules:
-            grouping.check(tree, self._stored_table)
+            grouping.check(tree, lambda name: grouping.stored_table(self.catalog, name))
         _json_arrows(tree)
         if isinstance(tree, (exp.Update, exp.Delete, exp.Insert)):
             tree = dml.through_views(tree, self.catalog)
@@ -462,14 +462,6 @@ class Rewriter:
         if isinstance(tree, exp.Insert) and tree.args.get("conflict") is not None and not self.mysql_rules:
             dml.conflict_once(tree, self.catalog)  # MySQL: a later row updates an earlier one
         return tree
-
-    def _stored_table(self, name: str) -> grouping.Table | None:
-        """A relation's columns and primary key, for the grouping rule; None for a view."""
-        cols = self.catalog.table_columns(name)
-        if cols is None or stored_as_view(self.catalog.conn, name):
-            return None
-        key = tuple(c.name.lower() for c in sorted(cols, key=lambda c: c.pk) if c.pk)
-        return [c.name.lower() for c in cols], [key] if key else []
 
     def _set_all(self, tree: exp.Expression) -> exp.Expression:
         """``A INTERSECT ALL B`` / ``EXCEPT ALL``: SQLite has only the DISTINCT forms, so each
@@ -3197,13 +3189,6 @@ def _scalar_subqueries(tree: exp.Expression) -> None:
         if where is not None and "pg_raise_multirow" in where.sql():
             continue  # already one (an UPDATE's row sub-SELECT)
         sub.replace(dml.one_row(sub.copy(), 1))
-
-
-def stored_as_view(conn: apsw.Connection, name: str) -> bool:
-    """Whether SQLite keeps relation ``name`` (main or temp) as a view."""
-    return any(r[0] == "view" for r in conn.execute(
-        "SELECT type FROM sqlite_schema WHERE lower(name) = lower(?) UNION ALL "
-        "SELECT type FROM temp.sqlite_schema WHERE lower(name) = lower(?)", (name, name)))
 
 
 def _owner_select(e: exp.Expression) -> exp.Expression | None:

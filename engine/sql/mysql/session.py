@@ -48,7 +48,6 @@ from aurora.engine.sql.mysql.translate import (
     translate,
 )
 from aurora.engine.sql.tabledef import quote
-from aurora.engine.sql.translate import stored_as_view
 from aurora.engine.sqlapi import Column, Prepared, SqlError, StatementResult, TransactionStatus
 
 _DML = frozenset(("select", "insert", "update", "delete", "replace", "with", "values"))
@@ -624,25 +623,10 @@ class MySqlSession:
             name = table.lower()
             return {c.lower(): kind for t, c, kind in declared if t.lower() == name}
 
-        return Context(self._db, cols, on_update, column_type, declared_types, self._auto_column,
-                       self._stored_table)
+        def stored_table(table: str) -> grouping.Table | None:
+            return grouping.stored_table(self.pg.catalog, table, unique_keys=True)
 
-    def _stored_table(self, table: str) -> grouping.Table | None:
-        """A table's columns and its keys that make every column depend on them (the
-        primary key, then each unique key of NOT NULL columns), for ONLY_FULL_GROUP_BY."""
-        cols = self.pg.catalog.table_columns(table)
-        if cols is None or stored_as_view(self.pg.conn, table):
-            return None
-        not_null = {c.name.lower() for c in cols if c.not_null}
-        keys = [tuple(c.name.lower() for c in sorted(cols, key=lambda c: c.pk) if c.pk)]
-        for _seq, index, unique, _origin, partial in self.pg.conn.execute(
-                "SELECT * FROM pragma_index_list(?)", (table,)).fetchall():
-            if unique and not partial:
-                key = tuple(r[2].lower() for r in self.pg.conn.execute(
-                    "SELECT * FROM pragma_index_info(?)", (index,)).fetchall() if r[2])
-                if key and set(key) <= not_null:
-                    keys.append(key)
-        return [c.name.lower() for c in cols], [k for k in keys if k]
+        return Context(self._db, cols, on_update, column_type, declared_types, stored_table)
 
     def _clear_cache(self) -> None:
         self._cache.clear()

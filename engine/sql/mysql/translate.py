@@ -96,7 +96,6 @@ class Context:
     # the table's columns (lower case) and the MySQL types they were declared with
     # (see _write_forms)
     declared_types: Callable[[str], dict[str, str]] = lambda table: {}
-    auto_column: Callable[[str], str | None] = lambda table: None  # its AUTO_INCREMENT column
     # a stored table's columns and keys (primary, then unique NOT NULL); None for a view
     stored_table: Callable[[str], grouping.Table | None] = lambda table: None
 
@@ -1384,7 +1383,7 @@ def _temporal_operands(tree: exp.Expression, ctx: Context) -> None:
         # by themselves (text, which never equals a stored DATETIME or TIMESTAMP, and a
         # DATE's text only when written as it is stored: '2024-1-5' is not '2024-01-05'): as c's
         got = column(node.this)
-        kind = _TEMPORAL.get(got[0], "date" if got[0] == 1082 else None) if got is not None else None
+        kind = _TEMPORAL_OR_DATE.get(got[0]) if got is not None else None
         if kind is not None:
             node.set("expressions", [
                 e if isinstance(e, exp.Column) else exp.Cast(
@@ -1407,10 +1406,8 @@ def _dates_against_numbers(tree: exp.Expression, ctx: Context) -> None:
         return
     column = _column_types(tree, ctx)
     for node in nodes:
-        if not isinstance(node.this, exp.Column):
-            continue
         got = column(node.this)
-        kind = _TEMPORAL.get(got[0], "date" if got[0] == 1082 else None) if got is not None else None
+        kind = _TEMPORAL_OR_DATE.get(got[0]) if got is not None else None
         if kind is None:
             continue
         for v in _compared_values(node):
@@ -1656,6 +1653,7 @@ def _without_trailing_spaces(v: exp.Expression) -> exp.Expression:
 
 
 _TEMPORAL = {1114: "timestamp", 1184: "timestamptz"}
+_TEMPORAL_OR_DATE = {**_TEMPORAL, 1082: "date"}
 
 
 def _cast_to_columns(select: exp.Select, table: str, names: list[str], ctx: Context) -> None:
