@@ -855,6 +855,21 @@ def test_only_full_group_by_refuses_what_mysql_8_refuses(m):
     assert errno(m, "SELECT name, COUNT(*) FROM a GROUP BY LEFT(code, 1)") == 1055
 
 
+def test_character_set_introducers_and_national_strings(m):
+    """``_utf8mb4'x'``, ``_latin1 'x'``, ``N'x'`` are strings and ``_binary'...'`` (MySQL 8's
+    mysqldump writes BLOB values so) the bytes the string holds: all were 1064 / 1054."""
+    assert rows(m, "SELECT _utf8mb4'x', N'y', n'z', _latin1 'abc' COLLATE latin1_bin, "
+                   "_utf8mb4'x' = 'X'") == [("x", "y", "z", "abc", 1)]
+    assert rows(m, "SELECT _binary'q', HEX(_binary 'a\\0b'), _binary''") == [(b"q", "610062", b"")]
+    m.execute("CREATE TABLE bb (id INT PRIMARY KEY, b BLOB, t TEXT)")
+    m.execute("INSERT INTO bb VALUES (1, _binary'ab\\0c\\'', _utf8mb4'h\u00e9llo'), (2, _binary '', N'x')")
+    assert rows(m, "SELECT id, HEX(b), t FROM bb ORDER BY id") == [
+        (1, "61620063" + "27", "h\u00e9llo"), (2, "", "x")]
+    assert rows(m, "SELECT id FROM bb WHERE b = _binary'ab\\0c\\''") == [(1,)]
+    # a word ending in N before a string is no introducer
+    assert rows(m, "SELECT id FROM bb WHERE t IN('x')") == [(2,)]
+
+
 def test_innodb_no_action_refuses_at_once(m):
     """InnoDB's NO ACTION is RESTRICT: a parent row whose key a child refers to cannot be
     deleted or changed, even when the statement puts the key back (PostgreSQL's NO ACTION

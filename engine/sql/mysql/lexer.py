@@ -90,8 +90,17 @@ def first_word(sql: str) -> str:
     return m.group(1).lower() if m else ""
 
 
+_CHARSETS = ("binary|utf8mb4|utf8mb3|utf8|latin1|ascii|ucs2|utf16le|utf16|utf32|cp1250|cp1251|"
+             "cp1256|cp1257|cp850|cp852|cp866|cp932|latin2|latin5|latin7|greek|hebrew|"
+             "koi8r|koi8u|sjis|ujis|euckr|gb2312|gbk|gb18030|big5|tis620|armscii8|geostd8|"
+             "keybcs2|macce|macroman|swe7|dec8|hp8|eucjpms")
+# a string's character set introducer (_utf8mb4'x', _binary 'x') or N'x' (MySQL's national
+# character set, utf8)
+_INTRODUCER = re.compile(rf"(?:_(?:{_CHARSETS})\s*|[nN])(?=['\"])", re.I)
 _LITERALS = re.compile(
-    r"""'(?:[^'\\]|\\[\s\S]|'')*'|"(?:[^"\\]|\\[\s\S]|"")*"|`(?:[^`]|``)*`"""
+    rf"(?<![\w$.@])(?:_(?:{_CHARSETS})\s*|[nN])"
+    r"""(?:'(?:[^'\\]|\\[\s\S]|'')*'|"(?:[^"\\]|\\[\s\S]|"")*")"""
+    r"""|'(?:[^'\\]|\\[\s\S]|'')*'|"(?:[^"\\]|\\[\s\S]|"")*"|`(?:[^`]|``)*`"""
     r"|(?:--(?=\s)|\#)[^\n]*|/\*[\s\S]*?\*/"
     r"|(?<![\w$.@])(?:[xX]'[0-9a-fA-F]*'|[bB]'[01]*'|0x[0-9a-fA-F]+\b|0b[01]+\b)"
     r"|(?<![\w$.@])(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?![\w$])"
@@ -117,6 +126,13 @@ def normalize(sql: str, keep_literals: bool = False) -> tuple[str, list[str], li
         nonlocal nparam
         tok = m.group()
         c = tok[0]
+        if c in "_nN" and (intro := _INTRODUCER.match(tok)):
+            # a character set introducer: the string as it is, but _binary's, which is the
+            # bytes the string holds (a hex literal, as mysqldump's BLOB values are read)
+            tok = tok[intro.end():]
+            if intro.group().strip().lower() == "_binary":
+                return "X'" + string_value(tok).encode("utf-8", "surrogateescape").hex() + "'"
+            c = tok[0]
         if c == "?":
             nparam += 1
             return f"'__myp{nparam}__'"
