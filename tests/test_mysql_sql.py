@@ -870,6 +870,59 @@ def test_character_set_introducers_and_national_strings(m):
     assert rows(m, "SELECT id FROM bb WHERE t IN('x')") == [(2,)]
 
 
+def test_what_a_mysqldump_writes_runs(m):
+    """A dump's statements: executable comments (/*!40101 SET NAMES utf8mb4 */), a child
+    table made before its parent under foreign_key_checks = 0 (its key is added when the
+    parent comes; rows are not checked meanwhile), a view whose query names alias.column
+    (it was 1235 "DDL on another database"), a BIT value as a hex string (0xA5)."""
+    for sql in ("/*!40101 SET NAMES utf8mb4 */", "/*!40014 SET @OLD_FOREIGN_KEY_CHECKS="
+                "@@FOREIGN_KEY_CHECKS, FOREIGN_KEY_CHECKS=0 */",
+                "/*M!999999\\- enable the sandbox mode */ \n-- a comment\n/*!40101 SET @X=1 */"):
+        m.execute(sql)
+    assert rows(m, "SELECT @@foreign_key_checks, @X") == [(0, 1)]
+    m.execute("CREATE TABLE child (id INT PRIMARY KEY, pid INT, b BIT(8), "
+              "CONSTRAINT fk FOREIGN KEY (pid) REFERENCES parent (id) ON DELETE CASCADE)")
+    m.execute("INSERT INTO child VALUES (1, 1, 0xA5), (2, 2, b'101'), (3, 9, NULL)")  # 9: no parent
+    m.execute("/*!40000 ALTER TABLE `child` DISABLE KEYS */")
+    m.execute("CREATE TABLE parent (id INT PRIMARY KEY, name VARCHAR(9))")
+    m.execute("INSERT INTO parent VALUES (1, 'a'), (2, 'b')")
+    m.execute("/*!50001 CREATE ALGORITHM=UNDEFINED */ /*!50013 DEFINER=`root`@`localhost` SQL "
+              "SECURITY DEFINER */ /*!50001 VIEW `v` AS select `p`.`name` AS `name`,count(`c`.`id`) "
+              "AS `n` from (`parent` `p` left join `child` `c` on(`c`.`pid` = `p`.`id`)) group by "
+              "`p`.`id`,`p`.`name` */")
+    m.execute("/*!40014 SET FOREIGN_KEY_CHECKS=@OLD_FOREIGN_KEY_CHECKS */")
+    assert rows(m, "SELECT * FROM v ORDER BY name") == [("a", 1), ("b", 1)]
+    assert rows(m, "SELECT id, b + 0 FROM child ORDER BY id") == [(1, 165), (2, 5), (3, None)]
+    assert "CONSTRAINT `fk` FOREIGN KEY (`pid`) REFERENCES `parent` (`id`) ON DELETE CASCADE" in \
+        rows(m, "SHOW CREATE TABLE child")[0][1]
+    assert errno(m, "INSERT INTO child VALUES (4, 7, NULL)") == 1452  # checked again
+    m.execute("DELETE FROM parent WHERE id = 1")
+    assert rows(m, "SELECT id FROM child ORDER BY id") == [(2,), (3,)]  # the key's CASCADE
+    # (a dump's CREATE TABLE whose parent never comes keeps its index, not its key)
+    m.execute("SET foreign_key_checks = 0")
+    m.execute("CREATE TABLE orphan (id INT PRIMARY KEY, gid INT, FOREIGN KEY (gid) REFERENCES gone (id))")
+    assert "KEY `orphan_ibfk_1` (`gid`)" in rows(m, "SHOW CREATE TABLE orphan")[0][1]
+    m.execute("SET foreign_key_checks = 1")
+    with pytest.raises(SqlError) as failed:  # with the checks on, MySQL 8's refusal
+        m.execute("CREATE TABLE orphan2 (id INT PRIMARY KEY, gid INT, FOREIGN KEY (gid) REFERENCES gone (id))")
+    assert (failed.value.errno, failed.value.message) == (1824, "Failed to open the referenced table 'gone'")
+    assert rows(m, "SHOW TABLES LIKE 'orphan2'") == []
+
+
+def test_views_whose_query_qualifies_columns(m):
+    """``CREATE VIEW w AS SELECT p.name FROM parent p`` was 1235 "DDL on another database (p)";
+    ``AS (SELECT ...)`` was 1235 too."""
+    m.execute("CREATE TABLE parent (id INT PRIMARY KEY, name VARCHAR(9))")
+    m.execute("INSERT INTO parent VALUES (1, 'a')")
+    m.execute("CREATE VIEW w AS SELECT p.name FROM parent p")
+    m.execute("CREATE VIEW w2 AS (SELECT p.id FROM parent AS p)")
+    m.execute("CREATE TABLE t3 AS SELECT p.id FROM parent p")
+    assert rows(m, "SELECT * FROM w") == [("a",)]
+    assert rows(m, "SELECT * FROM w2") == [(1,)]
+    assert rows(m, "SELECT * FROM t3") == [(1,)]
+    assert errno(m, "CREATE VIEW other.w3 AS SELECT 1") == 1235
+
+
 def test_innodb_no_action_refuses_at_once(m):
     """InnoDB's NO ACTION is RESTRICT: a parent row whose key a child refers to cannot be
     deleted or changed, even when the statement puts the key back (PostgreSQL's NO ACTION
@@ -1709,6 +1762,71 @@ def _plain(v: object) -> object:
     if isinstance(v, float):
         return round(v, 6)
     return v
+
+
+DUMP_SOURCE = [
+    "CREATE TABLE parent (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(40) NOT NULL, "
+    "UNIQUE KEY uk (name)) DEFAULT CHARSET=utf8mb4",
+    "CREATE TABLE child (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, pid INT, amount DECIMAL(10,2),"
+    " d DATE, ts TIMESTAMP NULL DEFAULT NULL, dt DATETIME(3), t TIME, blobby BLOB, txt TEXT,"
+    " e ENUM('a','b') NOT NULL, s SET('x','y'), j JSON, f FLOAT, y YEAR, bits BIT(8), KEY k_pid (pid),"
+    " CONSTRAINT fk FOREIGN KEY (pid) REFERENCES parent (id) ON DELETE CASCADE) DEFAULT CHARSET=utf8mb4",
+    "INSERT INTO parent (name) VALUES ('alpha'), ('beta'), ('it''s'), ('back\\\\slash')",
+    "INSERT INTO child (pid, amount, d, ts, dt, t, blobby, txt, e, s, j, f, y, bits) VALUES"
+    " (1, 12.50, '2024-01-02', '2024-01-02 03:04:05', '2024-01-02 03:04:05.123', '12:34:56', X'00FF10',"
+    " 'line1\\nline2\\ttab', 'b', 'x,y', '{\"k\": [1, 2]}', 1.5, 2024, b'10100101'),"
+    " (2, -3.25, NULL, NULL, NULL, NULL, NULL, NULL, 'a', '', NULL, NULL, NULL, NULL),"
+    " (3, 0, '1999-12-31', '2038-01-01 00:00:00', '2000-01-01 00:00:00.001', '00:00:00', X'',"
+    " '\u00fcn\u00efc\u00f6d\u00e9 \U0001f600', 'a', 'y', '\"str\"', -0.25, 1999, b'1')",
+    "CREATE VIEW v AS SELECT p.name, COUNT(c.id) AS n FROM parent p LEFT JOIN child c ON c.pid = p.id"
+    " GROUP BY p.id, p.name",
+]
+DUMP_CHECKS = [
+    "SELECT id, pid, amount, d, ts, dt, TIME_FORMAT(t, '%H:%i:%s'), HEX(blobby), txt, e, s, j, f, y,"
+    " bits + 0 FROM child ORDER BY id",
+    "SELECT * FROM parent ORDER BY id",
+    "SELECT * FROM v ORDER BY name",
+]
+
+
+@pytest.mark.integration
+def test_a_mysqldump_of_stock_mariadb_loads(m):
+    """mysqldump's own output (``--hex-blob``, as MariaDB's client writes it: executable
+    comments, a child table before its parent under foreign_key_checks = 0, LOCK TABLES,
+    DISABLE KEYS, a view's temporary table then the view) loads, and the data reads back as
+    MariaDB holds it; the foreign key is there afterwards."""
+    if not (os.path.exists("/usr/sbin/mariadbd") and shutil.which("mariadb-install-db")
+            and shutil.which("mysqldump")):
+        pytest.skip("mariadb-server or mysqldump is not installed")
+    pymysql = pytest.importorskip("pymysql")
+    from aurora.engine.sql.mysql import lexer
+
+    with stock_mariadb() as sock:
+        conn = pymysql.connect(unix_socket=sock, user="root", password="", autocommit=True,
+                               charset="utf8mb4")
+        try:
+            cur = conn.cursor()
+            cur.execute("CREATE DATABASE dumpsrc CHARACTER SET utf8mb4")
+            cur.execute("USE dumpsrc")
+            for sql in DUMP_SOURCE:
+                cur.execute(sql)
+            theirs = {}
+            for sql in DUMP_CHECKS:
+                cur.execute(sql)
+                theirs[sql] = [tuple(_plain(v) for v in r) for r in cur.fetchall()]
+        finally:
+            conn.close()
+        dump = subprocess.run(
+            ["mysqldump", f"--socket={sock}", "-uroot", "--hex-blob", "--default-character-set=utf8mb4",
+             "dumpsrc"], check=True, capture_output=True, timeout=60).stdout.decode("utf-8")
+    assert "FOREIGN_KEY_CHECKS=0" in dump and dump.index("`child`") < dump.index("`parent`")
+    for statement in lexer.split(dump):
+        m.execute(statement)
+    for sql in DUMP_CHECKS:
+        ours = [tuple(_plain(v) for v in r) for r in rows(m, sql)]
+        assert [tuple(map(str, r)) for r in ours] == [tuple(map(str, r)) for r in theirs[sql]], sql
+    assert "CONSTRAINT `fk` FOREIGN KEY" in rows(m, "SHOW CREATE TABLE child")[0][1]
+    assert errno(m, "INSERT INTO child (pid, e) VALUES (99, 'a')") == 1452
 
 
 @pytest.mark.integration

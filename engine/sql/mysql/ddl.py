@@ -678,9 +678,12 @@ def create_table(
     show_create: Callable[[str], str],
     context_db: str | None = None,
     zone: dt.tzinfo = dt.UTC,
+    fk_checks: bool = True,
 ) -> int:
     """Run CREATE TABLE; the number of warnings (1050 for IF NOT EXISTS on an existing one).
-    ``zone``: the session's time_zone, which a TIMESTAMP's DEFAULT is read in."""
+    ``zone``: the session's time_zone, which a TIMESTAMP's DEFAULT is read in.
+    ``fk_checks`` false (``SET foreign_key_checks = 0``): a foreign key may name a table that
+    does not exist yet (see :func:`_defer_foreign_keys`)."""
     ct = parse_create_table(sql, zone)
     if catalog.real_name(conn, ct.table) is not None:
         if ct.if_not_exists:
@@ -690,7 +693,7 @@ def create_table(
         text = show_create(ct.like)
         text = re.sub(r"^CREATE TABLE `(?:[^`]|``)*`", "CREATE TABLE " + catalog.q(ct.table), text)
         text = re.sub(r"\) ENGINE=(\w+) AUTO_INCREMENT=\d+", r") ENGINE=\1", text)  # starts at 1
-        return create_table(text, run, conn, show_create, context_db, zone)
+        return create_table(text, run, conn, show_create, context_db, zone, fk_checks)
     if ct.as_select is not None:
         if ct.columns or not ct.as_select.strip():
             raise SqlError("0A000", "CREATE TABLE (columns) ... SELECT is not supported",
@@ -705,6 +708,9 @@ def create_table(
         return 0
     if not ct.columns:
         raise SqlError("42000", "A table must have at least 1 column", errno=1113)
+    deferred = [] if ct.temporary else _defer_foreign_keys(ct, conn)
+    if deferred and fk_checks:
+        raise SqlError("HY000", f"Failed to open the referenced table '{deferred[0][1]}'", errno=1824)
     create, indexes = create_table_pg(ct)
     run(create)
     for stmt in indexes:
@@ -714,7 +720,58 @@ def create_table(
         catalog.record_table(conn, ct.table, ct.options)
     if "auto_increment" in ct.options:
         set_auto_increment(conn, ct.table, int(ct.options["auto_increment"]))
+    if deferred:
+        conn.execute(f"CREATE TABLE IF NOT EXISTS main.{_PENDING} "
+                     "(child TEXT, name TEXT, parent TEXT, definition TEXT)")
+        conn.executemany(f"INSERT INTO main.{_PENDING} VALUES (?, ?, ?, ?)",
+                         [(ct.table, name, parent, d) for name, parent, d in deferred])
+    if not ct.temporary:
+        _add_deferred_foreign_keys(ct.table, run, conn)
     return 0
+
+
+_PENDING = "_aurora_mysql_pending_fks"
+
+
+def _defer_foreign_keys(ct: CreateTable, conn: apsw.Connection) -> list[tuple[str, str, str]]:
+    """The foreign keys that name a table not made yet, as (name, parent, definition); with
+    foreign_key_checks off (mysqldump makes tables in name order, a child before its parent)
+    they are left out of the CREATE (their columns still get their index), to be added when
+    the parent is made; with it on, the first is 1824."""
+    deferred: list[tuple[str, str, str]] = []
+    keys: list[KeySpec] = []
+    n = 0
+    for k in ct.keys:
+        if k.kind == "foreign":
+            n += 1
+            m = re.match(r'REFERENCES "((?:[^"]|"")*)"', k.references)
+            parent = m.group(1).replace('""', '"') if m else ""
+            name = k.name or f"{ct.table}_ibfk_{n}"  # (MySQL's numbering, kept when one goes)
+            if parent and parent.lower() != ct.table.lower() and not catalog.real_name(conn, parent):
+                deferred.append((name, parent, f"FOREIGN KEY ({_key_parts(k.columns)}) {k.references}"))
+                if not _indexed(k.columns, _leading_columns(ct)):
+                    keys.append(KeySpec("index", name, k.columns))
+                continue
+            k = KeySpec("foreign", name, k.columns, k.references)
+        keys.append(k)
+    if deferred:
+        ct.keys = keys
+    return deferred
+
+
+def _add_deferred_foreign_keys(parent: str, run: Run, conn: apsw.Connection) -> None:
+    """The foreign keys left out of earlier CREATE TABLEs that name ``parent``, now that it
+    exists: added NOT VALID (the rows written meanwhile are not checked, as MySQL does not
+    check them when foreign_key_checks is turned back on)."""
+    try:
+        rows = conn.execute(f"SELECT rowid, child, name, definition FROM main.{_PENDING} "
+                            "WHERE lower(parent) = lower(?)", (parent,)).fetchall()
+    except apsw.SQLError:
+        return  # (no table of them: none was ever left out)
+    for rowid, child, name, definition in rows:
+        if catalog.real_name(conn, child) is not None:
+            run(f"ALTER TABLE {_pq(child)} ADD CONSTRAINT {_pq(name)} {definition} NOT VALID")
+        conn.execute(f"DELETE FROM main.{_PENDING} WHERE rowid = ?", (rowid,))
 
 
 def set_auto_increment(conn: apsw.Connection, table: str, next_id: int) -> None:

@@ -32,14 +32,19 @@ def run_ddl(s: MySqlSession, sql: str) -> int:
         return _database(s, text)
     if s.database is None:
         raise err(1046, "3D000", "No database selected")
-    _same_database(s.database, text)
+    # (a view's or CREATE TABLE ... SELECT's query names columns as alias.column: only what
+    # comes before it names what the DDL makes)
+    query = re.search(r"\b(?:as\s*\(*\s*)?(?:select|with)\b", text, re.I) if re.match(
+        r"\s*create\b", text, re.I) else None
+    _same_database(s.database, text[:query.start()] if query else text)
     conn = s.pg.conn
 
     def run(pg_sql: str) -> object:
         return s.pg.execute(pg_sql)
 
     if re.match(r"create (temporary )?table\b", low):
-        return ddl.create_table(text, run, conn, lambda t: _show_create(s, t), s.database, s.zone)
+        return ddl.create_table(text, run, conn, lambda t: _show_create(s, t), s.database, s.zone,
+                                fk_checks=bool(s.vars.get("foreign_key_checks", 1)))
     if re.match(r"create (unique |fulltext |spatial )?index\b", low):
         ddl.create_index(text, run)
         return 0
@@ -168,7 +173,10 @@ def _create_view(s: MySqlSession, text: str) -> int:
     name = lexer.unquote(m.group(2).split(".")[-1])
     from aurora.engine.sql.mysql.translate import translate
 
-    key, lits, _raw, n = lexer.normalize(m.group(4), keep_literals=True)
+    body = m.group(4).strip()
+    while body.startswith("(") and body.endswith(")") and _one_group(body):
+        body = body[1:-1].strip()  # AS (SELECT ...)
+    key, lits, _raw, n = lexer.normalize(body, keep_literals=True)
     tr = translate(key, n, s._context())
     select = tr.text(lits)
     if m.group(1) and catalog.real_name(s.pg.conn, name) is not None:
@@ -178,6 +186,17 @@ def _create_view(s: MySqlSession, text: str) -> int:
         cols = " (" + ", ".join(_pq(lexer.unquote(c)) for c in m.group(3)[1:-1].split(",")) + ")"
     s.pg.execute(f"CREATE VIEW {_pq(name)}{cols} AS {select}")
     return 0
+
+
+def _one_group(text: str) -> bool:
+    """Whether the parenthesis that opens ``text`` is closed by its last character."""
+    depth = 0
+    toks = [t for k, t in lexer.tokens(text) if k == "other" and t in "()"]
+    for i, tok in enumerate(toks):
+        depth += 1 if tok == "(" else -1
+        if depth == 0:
+            return i == len(toks) - 1
+    return False
 
 
 def _drop_tables(s: MySqlSession, text: str) -> int:

@@ -241,6 +241,10 @@ class MySqlSession:
             result = self._query_again(entry, sql, params)
             if result is not None:
                 return result
+        if entry is None and "/*!" in sql and not lexer.first_word(sql):
+            # a statement in an executable comment (mysqldump's /*!40101 SET NAMES utf8mb4 */,
+            # /*!50001 CREATE VIEW ... */, maybe after plain comments): its text is the statement
+            sql = lexer.strip_comments(sql)
         # a text translated before is DML (a prepared statement's, mostly): no need to read it
         word = "select" if entry is not None or sql in self._prepared else lexer.first_word(sql)
         if word != "show":
@@ -803,6 +807,8 @@ class MySqlSession:
             )
             return r
         self._wrote = True
+        # foreign_key_checks = 0: writes check no foreign key (mysqldump's loads)
+        pg.fk.suspended = not self.vars.get("foreign_key_checks", 1)
         auto_col: str | None = None
         generated = False  # the AUTO_INCREMENT column is left out: every id is generated
         if entry.kind == "insert" and entry.table:

@@ -1588,6 +1588,8 @@ def _forms(ctx: Context, table: str) -> dict[str, Form]:
             forms[column] = functools.partial(_set_value, column, members)
         elif kind == "year":  # 69 is 2069, '99' 1999
             forms[column] = lambda v: exp.Anonymous(this="mysql_year", expressions=[v])
+        elif kind.startswith("bit"):  # a binary string (0xA5, b'...', mysqldump's) is its bits
+            forms[column] = lambda v: exp.Anonymous(this="mysql_bit_value", expressions=[v])
     return forms
 
 
