@@ -228,6 +228,11 @@ class MySqlSession(Protocol):
     another thread (``KILL QUERY``).
     """
 
+    takes_undecoded_bytes: bool = False
+    """True when a statement's bytes that are no UTF-8 may reach :meth:`execute` and
+    :meth:`prepare`, kept as lone surrogates (``surrogateescape``), for the session to read
+    as a string literal's bytes or to refuse; else the front end refuses them (1300)."""
+
     @property
     def transaction_status(self) -> TransactionStatus:
         """"I" outside a transaction, "T" inside one (the server status flag IN_TRANS)."""

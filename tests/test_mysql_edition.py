@@ -262,6 +262,25 @@ def test_mysql_connector_sqlalchemy_and_the_mysql_command(aurora):
     assert out.returncode == 0, out.stderr
     assert "Query OK, 1 row affected" in out.stdout, out.stdout
     assert "Rows matched: 2  Changed: 1  Warnings: 0" in out.stdout, out.stdout
+    # a dump fed to the mysql command: executable comments, a child before its parent with
+    # foreign_key_checks off, BLOB bytes that are no UTF-8 written raw (MariaDB's mysqldump
+    # without --hex-blob) and as MySQL 8's _binary literal
+    dump = (b"/*!40101 SET NAMES utf8mb4 */;\n/*!40014 SET FOREIGN_KEY_CHECKS=0 */;\n"
+            b"CREATE TABLE kid (id INT PRIMARY KEY, pid INT, b BLOB, CONSTRAINT fk FOREIGN KEY (pid)"
+            b" REFERENCES mom (id));\n"
+            b"INSERT INTO kid VALUES (1,1,'\\0\xff\x10\\''),(2,1,_binary '\xfe\xed');\n"
+            b"CREATE TABLE mom (id INT PRIMARY KEY);\nINSERT INTO mom VALUES (1);\n"
+            b"/*!40014 SET FOREIGN_KEY_CHECKS=1 */;\n")
+    out = subprocess.run(["mysql", "-h", "127.0.0.1", "-P", str(p["port"]), "-u", p["user"], "app"],
+                         input=dump, env={"MYSQL_PWD": p["password"], "PATH": "/usr/bin:/bin"},
+                         capture_output=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    out = subprocess.run(["mysql", "-N", "-h", "127.0.0.1", "-P", str(p["port"]), "-u", p["user"], "app", "-e",
+                          "SELECT id, HEX(b) FROM kid ORDER BY id; INSERT INTO kid VALUES (3, 2, NULL)"],
+                         env={"MYSQL_PWD": p["password"], "PATH": "/usr/bin:/bin"},
+                         capture_output=True, text=True, timeout=30)
+    assert out.stdout.splitlines() == ["1\t00FF1027", "2\tFEED"], out.stdout
+    assert "ERROR 1452" in out.stderr  # the key is there once its table came
 
 
 DJANGO_PROJECT = Path(__file__).parent / "django_project"

@@ -923,6 +923,19 @@ def test_views_whose_query_qualifies_columns(m):
     assert errno(m, "CREATE VIEW other.w3 AS SELECT 1") == 1235
 
 
+def test_bytes_that_are_no_utf8_are_a_string_literals_bytes_or_1300(m):
+    """A statement's bytes that are no UTF-8 (the server keeps them as lone surrogates) are
+    the bytes of the string literal they stand in (a dump's raw BLOB value, MySQL 8's
+    ``_binary '...'``); anywhere else, MySQL's 1300."""
+    m.execute("CREATE TABLE b (id INT PRIMARY KEY, x BLOB)")
+    raw = b"INSERT INTO b VALUES (1, '\\0\xff\x10\\''), (2, _binary '\xfe\xed') /* \xff */"
+    assert m.execute(raw.decode("utf-8", "surrogateescape")).affected_rows == 2
+    assert rows(m, "SELECT id, HEX(x) FROM b ORDER BY id") == [(1, "00FF1027"), (2, "FEED")]
+    with pytest.raises(SqlError) as failed:
+        m.execute(b"SELECT \xff\xfe FROM b".decode("utf-8", "surrogateescape"))
+    assert (failed.value.errno, failed.value.message) == (1300, "Invalid utf8mb4 character string: 'FFFE2046'")
+
+
 def test_innodb_no_action_refuses_at_once(m):
     """InnoDB's NO ACTION is RESTRICT: a parent row whose key a child refers to cannot be
     deleted or changed, even when the statement puts the key back (PostgreSQL's NO ACTION
@@ -1816,17 +1829,23 @@ def test_a_mysqldump_of_stock_mariadb_loads(m):
                 theirs[sql] = [tuple(_plain(v) for v in r) for r in cur.fetchall()]
         finally:
             conn.close()
-        dump = subprocess.run(
-            ["mysqldump", f"--socket={sock}", "-uroot", "--hex-blob", "--default-character-set=utf8mb4",
-             "dumpsrc"], check=True, capture_output=True, timeout=60).stdout.decode("utf-8")
-    assert "FOREIGN_KEY_CHECKS=0" in dump and dump.index("`child`") < dump.index("`parent`")
-    for statement in lexer.split(dump):
-        m.execute(statement)
-    for sql in DUMP_CHECKS:
-        ours = [tuple(_plain(v) for v in r) for r in rows(m, sql)]
-        assert [tuple(map(str, r)) for r in ours] == [tuple(map(str, r)) for r in theirs[sql]], sql
-    assert "CONSTRAINT `fk` FOREIGN KEY" in rows(m, "SHOW CREATE TABLE child")[0][1]
-    assert errno(m, "INSERT INTO child (pid, e) VALUES (99, 'a')") == 1452
+        dumps = [subprocess.run(
+            ["mysqldump", f"--socket={sock}", "-uroot", *hex_blob, "--default-character-set=utf8mb4",
+             "dumpsrc"], check=True, capture_output=True, timeout=60).stdout
+            for hex_blob in (["--hex-blob"], [])]
+    assert b"0x00FF10" in dumps[0] and b"'\\0\xff\x10'" in dumps[1]  # the BLOB: hex, raw bytes
+    for n, dump in enumerate(dumps):
+        text = dump.decode("utf-8", "surrogateescape")  # as the server reads a statement
+        assert "FOREIGN_KEY_CHECKS=0" in text and text.index("`child`") < text.index("`parent`")
+        m.execute(f"CREATE DATABASE load{n}")
+        m.execute(f"USE load{n}")
+        for statement in lexer.split(text):
+            m.execute(statement)
+        for sql in DUMP_CHECKS:
+            ours = [tuple(_plain(v) for v in r) for r in rows(m, sql)]
+            assert [tuple(map(str, r)) for r in ours] == [tuple(map(str, r)) for r in theirs[sql]], sql
+        assert "CONSTRAINT `fk` FOREIGN KEY" in rows(m, "SHOW CREATE TABLE child")[0][1]
+        assert errno(m, "INSERT INTO child (pid, e) VALUES (99, 'a')") == 1452
 
 
 @pytest.mark.integration

@@ -388,8 +388,16 @@ class Backend:
 
     # --- text commands ----------------------------------------------------------------------
 
+    def _statement_text(self, data: bytes) -> str:
+        """A statement's text. Bytes that are no UTF-8 are 1300, unless the session takes
+        them (``takes_undecoded_bytes``: as a string literal's bytes, a dump's raw BLOB
+        value); they then come as lone surrogates (surrogateescape)."""
+        if getattr(self.session, "takes_undecoded_bytes", False):
+            return data.decode("utf-8", "surrogateescape")
+        return _decode(data)
+
     def _query(self, payload: bytes) -> None:
-        text = _decode(payload[1:])
+        text = self._statement_text(payload[1:])
         if self.capabilities & p.MULTI_STATEMENTS:
             statements = self.call(self.session.split, text, gate=False)
             assert isinstance(statements, list)
@@ -466,7 +474,7 @@ class Backend:
         return statement
 
     def _prepare(self, payload: bytes) -> None:
-        sql = _decode(payload[1:])
+        sql = self._statement_text(payload[1:])
         prepared = self.call(self.session.prepare, sql)
         oids = list(prepared.param_oids)  # type: ignore[attr-defined]
         columns = prepared.columns  # type: ignore[attr-defined]
@@ -567,3 +575,5 @@ def _decode(data: bytes) -> str:
             "Invalid utf8mb4 character string in the statement",
             errno=ER_INVALID_CHARACTER_STRING,
         ) from None
+
+

@@ -107,6 +107,21 @@ _LITERALS = re.compile(
     r"|\?"
 )
 _INTERVAL = re.compile(r"interval\s*$", re.I)
+# a byte of the statement that was no UTF-8, kept as a lone surrogate (surrogateescape)
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
+def undecoded_outside_strings(sql: str) -> str | None:
+    """The first bytes that are no UTF-8 outside a string literal or a comment (the server
+    takes such bytes inside one only), in hex as MySQL's 1300 shows them; None when none."""
+    if not _UNDECODED.search(sql):
+        return None
+    for m in _TOKENS.finditer(sql):
+        bad = _UNDECODED.search(m.group()) if m.lastgroup not in ("str", "comment") else None
+        if bad is not None:
+            at = m.start() + bad.start()
+            return sql[at:at + 4].encode("utf-8", "surrogateescape").hex().upper()
+    return None
 QUOTES = "'\""
 
 
@@ -140,6 +155,9 @@ def normalize(sql: str, keep_literals: bool = False) -> tuple[str, list[str], li
             return tok
         if c in "-#/" and (tok.startswith(("--", "#", "/*"))):
             return " "
+        if c in QUOTES and _UNDECODED.search(tok):
+            # bytes that are no UTF-8 (a dump's BLOB value written raw): the string's bytes
+            return "X'" + string_value(tok).encode("utf-8", "surrogateescape").hex() + "'"
         if keep_literals or _INTERVAL.search(sql, max(0, m.start() - 12), m.start()):
             return tok
         if c == "'" and "\\" not in tok:

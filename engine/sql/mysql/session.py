@@ -81,6 +81,8 @@ class MySqlSession:
         server_version: @@version and VERSION().
     """
 
+    takes_undecoded_bytes = True  # (a string literal's bytes; 1300 elsewhere: _refuse_undecoded)
+
     def __init__(
         self,
         open_session: Callable[[str], Session],
@@ -203,6 +205,7 @@ class MySqlSession:
         return lexer.split(text)
 
     def prepare(self, sql: str) -> Prepared:
+        _refuse_undecoded(sql)
         try:
             self.pg.release_read()  # (what follows reads and writes SQLite itself)
             word = lexer.first_word(sql)
@@ -241,6 +244,8 @@ class MySqlSession:
             result = self._query_again(entry, sql, params)
             if result is not None:
                 return result
+        if entry is None:
+            _refuse_undecoded(sql)
         if entry is None and "/*!" in sql and not lexer.first_word(sql):
             # a statement in an executable comment (mysqldump's /*!40101 SET NAMES utf8mb4 */,
             # /*!50001 CREATE VIEW ... */, maybe after plain comments): its text is the statement
@@ -1290,6 +1295,14 @@ class MySqlSession:
         self._recover_failed()
         self.warnings = [("Error", mapped.errno or 1105, mapped.message)]
         return mapped
+
+
+def _refuse_undecoded(sql: str) -> None:
+    """Bytes that are no UTF-8 are a string literal's bytes (a dump's raw BLOB value) or
+    MySQL's 1300."""
+    bad = lexer.undecoded_outside_strings(sql)
+    if bad is not None:
+        raise err(1300, "HY000", f"Invalid utf8mb4 character string: '{bad}'")
 
 
 def _literal(text: str) -> str:
