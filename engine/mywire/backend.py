@@ -575,5 +575,3 @@ def _decode(data: bytes) -> str:
             "Invalid utf8mb4 character string in the statement",
             errno=ER_INVALID_CHARACTER_STRING,
         ) from None
-
-

@@ -446,9 +446,9 @@ def locate(sub: object, v: object, *pos: object) -> int | None:
 
 def bit_value(v: object) -> object:
     """A value written to a BIT column: a string, binary or not, is the number its bytes
-    spell, big end first (0xA5 is 165, as mysqldump --hex-blob writes a BIT(8); '\x01' 1, as
-    it writes one without; '5' is 0x35, as in MySQL); a number as it is (the column's range
-    check judges it)."""
+    spell, big end first (0xA5 is 165, as mysqldump --hex-blob writes a BIT(8); a one-byte
+    string of byte 1 is 1, as it writes one without; '5' is 0x35 = 53, as in MySQL); a
+    number as it is (the column's range check judges it)."""
     if isinstance(v, str):
         v = v.encode("utf-8", "surrogateescape")
     return int.from_bytes(v, "big") if isinstance(v, bytes) else v

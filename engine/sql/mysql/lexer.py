@@ -122,6 +122,8 @@ def undecoded_outside_strings(sql: str) -> str | None:
             at = m.start() + bad.start()
             return sql[at:at + 4].encode("utf-8", "surrogateescape").hex().upper()
     return None
+
+
 QUOTES = "'\""
 
 

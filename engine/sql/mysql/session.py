@@ -246,10 +246,10 @@ class MySqlSession:
                 return result
         if entry is None:
             _refuse_undecoded(sql)
-        if entry is None and "/*!" in sql and not lexer.first_word(sql):
-            # a statement in an executable comment (mysqldump's /*!40101 SET NAMES utf8mb4 */,
-            # /*!50001 CREATE VIEW ... */, maybe after plain comments): its text is the statement
-            sql = lexer.strip_comments(sql)
+            if "/*!" in sql and not lexer.first_word(sql):
+                # a statement in an executable comment (mysqldump's /*!40101 SET NAMES
+                # utf8mb4 */, /*!50001 CREATE VIEW ... */, maybe after plain comments)
+                sql = lexer.strip_comments(sql)
         # a text translated before is DML (a prepared statement's, mostly): no need to read it
         word = "select" if entry is not None or sql in self._prepared else lexer.first_word(sql)
         if word != "show":
