@@ -936,6 +936,25 @@ def test_bytes_that_are_no_utf8_are_a_string_literals_bytes_or_1300(m):
     assert (failed.value.errno, failed.value.message) == (1300, "Invalid utf8mb4 character string: 'FFFE2046'")
 
 
+def test_a_quotient_keeps_mysqls_hidden_digits_inside_arithmetic(m):
+    """MySQL computes a quotient to whole decimal words (9 digits) and rounds it to its
+    scale (the dividend's + 4) only where the value leaves the expression: (1/3)*3 is 1.0000,
+    not the 0.9999 of 0.3333 * 3 (values as MariaDB 10.11 gives them)."""
+    m.execute("CREATE TABLE p (id INT, price DECIMAL(10,2), qty INT)")
+    m.execute("INSERT INTO p VALUES (1, 10.00, 3)")
+    assert [tuple(map(str, r)) for r in rows(
+        m, "SELECT 1/3 + 1/3 + 1/3, 1/3, 2/3*3, (1/3)*1000000, 100/7*7, CAST(1/3 AS DECIMAL(20,10)), "
+           "ROUND(1/3, 6), (1/3)/(1/3), price / qty, price / qty * qty, 1/3 = 0.3333, "
+           "CONCAT(1/3, '') FROM p")] == [(
+        "1.0000", "0.3333", "2.0000", "333333.3330", "100.0000", "0.3333333330", "0.333333",
+        "1.00000000", "3.333333", "10.000000", "1", "0.3333")]
+    assert [str(r[0]) for r in rows(m, "SELECT AVG(1/3) FROM p")] == ["0.33333333"]
+    assert [str(r[0]) for r in rows(m, "SELECT SUM(1/3) FROM p, p AS q, (SELECT 1 UNION ALL SELECT 2 "
+                                       "UNION ALL SELECT 3) AS r")] == ["1.0000"]
+    m.execute("CREATE TABLE r AS SELECT 1/3 AS x")  # stored: its scale's digits only
+    assert [tuple(map(str, r)) for r in rows(m, "SELECT x, x * 3 FROM r")] == [("0.3333", "0.9999")]
+
+
 def test_innodb_no_action_refuses_at_once(m):
     """InnoDB's NO ACTION is RESTRICT: a parent row whose key a child refers to cannot be
     deleted or changed, even when the statement puts the key back (PostgreSQL's NO ACTION
@@ -1727,6 +1746,12 @@ DIFF_SCALE_QUERIES = [
     " price, qty ORDER BY id",
     "SELECT i.price / 2, AVG(qty * price) FROM items i GROUP BY i.id, i.price ORDER BY i.id",
     "SELECT cat, AVG(qty) FROM items GROUP BY cat ORDER BY cat",
+    # a quotient keeps 9 digits inside arithmetic, rounded where it leaves it
+    "SELECT 1/3 + 1/3 + 1/3, 2/3*3, (1/3)*1000000, 100/7*7, SUM(1/3), AVG(1/3), ROUND(1/3, 6),"
+    " CAST(1/3 AS DECIMAL(20,10)), (1/3)/(1/3), 1/3 = 0.3333, CONCAT(1/3, '') FROM items WHERE id = 1",
+    "SELECT price / qty * qty, (price / qty) * qty * 2, price / 3 * 3, SUM(price / qty) FROM items"
+    " WHERE qty > 0"
+    " GROUP BY id, price, qty ORDER BY id",
 ]
 
 

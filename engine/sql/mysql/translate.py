@@ -552,6 +552,9 @@ def rewrite(tree: exp.Expression) -> exp.Expression:
     root = tree
     for node in reversed(list(tree.walk(bfs=False))):
         new = _rewrite(node)
+        digits = node.meta.get("mysql_round")
+        if digits is not None:  # (see _decimal_scales: a quotient's hidden digits end here)
+            new = _fn("round", new.copy() if new is node else new, exp.Literal.number(digits))
         if new is node:
             continue
         if node is root:
@@ -1094,7 +1097,10 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
             num = exp.Cast(this=node.this, to=exp.DataType.build("double"))
             return exp.Div(this=num, expression=divisor)
         num = exp.Cast(this=node.this, to=exp.DataType.build("numeric"))
-        return _fn("round", exp.Div(this=num, expression=divisor), exp.Literal.number(scale + 4))
+        digits = scale + 4
+        if node.meta.get("mysql_inner"):  # inside arithmetic: MySQL's whole decimal words
+            digits = -(-digits // 9) * 9
+        return _fn("round", exp.Div(this=num, expression=divisor), exp.Literal.number(digits))
     if isinstance(node, exp.Avg) and isinstance(node.meta.get("mysql_scale"), int):
         avg = exp.Avg(this=node.this)
         return _fn("round", avg, exp.Literal.number(node.meta["mysql_scale"] + 4))
@@ -1449,6 +1455,12 @@ def _decimal_scales(tree: exp.Expression, ctx: Context) -> None:
             return 0
         if isinstance(e, exp.Sum | exp.Min | exp.Max | exp.Abs | exp.Neg):
             return scale(e.this)
+        if isinstance(e, exp.Div):  # the dividend's scale + div_precision_increment
+            a, b = scale(e.this), scale(e.expression)
+            return "float" if "float" in (a, b) else a + 4 if isinstance(a, int) else None
+        if isinstance(e, exp.Avg):
+            a = scale(e.this)
+            return a + 4 if isinstance(a, int) else a
         if isinstance(e, exp.Add | exp.Sub | exp.Mul):
             a, b = scale(e.this), scale(e.expression)
             if "float" in (a, b):
@@ -1465,6 +1477,46 @@ def _decimal_scales(tree: exp.Expression, ctx: Context) -> None:
             s = "float"
         if s is not None:
             node.meta["mysql_scale"] = s
+    # MySQL keeps a quotient to whole decimal words (9 digits) and rounds it to its scale
+    # (the dividend's + 4) where the value leaves the expression: (1/3)*3 is 1.0000, and
+    # SUM(1/3) over three rows too. A quotient inside arithmetic keeps 9 digits here, and the
+    # outermost arithmetic around it is rounded to the scale MySQL gives it.
+    for node in divs:
+        if not isinstance(node, exp.Div) or not isinstance(node.meta.get("mysql_scale"), int):
+            continue
+        top = node
+        while (up := _arithmetic_parent(top)) is not None:
+            top = up
+            if isinstance(top, (exp.Cast, *_ROUNDS_ITSELF)):
+                break  # CAST(1/3 AS DECIMAL(20,10)), ROUND(1/3, 6), AVG(1/3): it rounds
+        if top is node:
+            continue
+        digits = scale(top)
+        if isinstance(top, (exp.Cast, *_ROUNDS_ITSELF)):
+            node.meta["mysql_inner"] = True
+        elif isinstance(digits, int):
+            node.meta["mysql_inner"] = True
+            top.meta["mysql_round"] = digits
+        elif digits is None and any(_taken_out(x) == "l" for x in top.find_all(exp.Literal)):
+            raise Unsafe  # a number taken out of the text: its scale decides (price / 3 * 3)
+
+
+_KEEPS_DIGITS = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Neg, exp.Abs, exp.Sum)
+_ROUNDS_ITSELF = (exp.Round, exp.Floor, exp.Ceil, exp.Avg)  # (and CAST AS DECIMAL)
+
+
+def _arithmetic_parent(node: exp.Expression) -> exp.Expression | None:
+    """What takes ``node`` as an operand and keeps a quotient's digits: + - * /, ABS, SUM,
+    or ROUND, FLOOR, CEIL, AVG, CAST AS DECIMAL (which round it themselves); None when none
+    (parentheses and a division's guard against zero, NULLIF(d, 0), skipped)."""
+    parent = node.parent
+    while isinstance(parent, exp.Paren) or (
+            isinstance(parent, exp.Nullif) and isinstance(parent.parent, exp.Div)):
+        parent = parent.parent
+    if isinstance(parent, _KEEPS_DIGITS + _ROUNDS_ITSELF) or (
+            isinstance(parent, exp.Cast) and parent.to.this == exp.DataType.Type.DECIMAL):
+        return parent
+    return None
 
 
 def _cast(node: exp.Cast) -> exp.Expression:
