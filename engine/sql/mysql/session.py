@@ -1051,11 +1051,11 @@ class MySqlSession:
                 return [count]
             guard = f"_my_replace_null_{table}_{zlib.crc32(' '.join(guarded).encode()):08x}".replace('"', "")
             nulls = " OR ".join(f"NEW.{quote(c)} IS NULL" for c in guarded)
-            which = " ".join(f"WHEN NEW.{quote(c)} IS NULL THEN {_literal(c)}" for c in guarded)
+            which = " ".join(f"WHEN NEW.{quote(c)} IS NULL THEN {lexer.pg_string(c)}" for c in guarded)
             conn.execute(
                 f'CREATE TEMP TRIGGER IF NOT EXISTS "{guard}" BEFORE INSERT ON main."{table}" '
                 f"WHEN _mysql_replacing() AND ({nulls}) "
-                f"BEGIN SELECT _mysql_not_null({_literal(table)}, CASE {which} END); END"
+                f"BEGIN SELECT _mysql_not_null({lexer.pg_string(table)}, CASE {which} END); END"
             )
             return [count, guard]
 
@@ -1303,10 +1303,6 @@ def _refuse_undecoded(sql: str) -> None:
     bad = lexer.undecoded_outside_strings(sql)
     if bad is not None:
         raise err(1300, "HY000", f"Invalid utf8mb4 character string: '{bad}'")
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _not_null(table: str, column: str) -> None:

@@ -1393,14 +1393,9 @@ def _temporal_operands(tree: exp.Expression, ctx: Context) -> None:
         if kind is not None:
             node.set("expressions", [
                 e if isinstance(e, exp.Column) else exp.Cast(
-                    this=_fn("mysql_text_datetime", e) if _is_number(e) else e,
+                    this=_fn("mysql_text_datetime", e) if _numeric_literal(e) else e,
                     to=exp.DataType.build(kind))
                 for e in node.expressions])
-
-
-def _is_number(e: exp.Expression | None) -> bool:
-    """A numeric literal, or one the lexer took out of the text."""
-    return isinstance(e, exp.Literal) and (not e.is_string or _taken_out(e) == "l")
 
 
 def _dates_against_numbers(tree: exp.Expression, ctx: Context) -> None:
@@ -1417,7 +1412,7 @@ def _dates_against_numbers(tree: exp.Expression, ctx: Context) -> None:
         if kind is None:
             continue
         for v in _compared_values(node):
-            if _is_number(v):
+            if _numeric_literal(v):
                 v.replace(exp.Cast(this=_fn("mysql_text_datetime", v.copy()), to=exp.DataType.build(kind)))
 
 
