@@ -909,6 +909,45 @@ def test_what_a_mysqldump_writes_runs(m):
     assert rows(m, "SHOW TABLES LIKE 'orphan2'") == []
 
 
+def test_foreign_key_checks_off_runs_no_action_and_truncate_follows_innodb(m):
+    """With foreign_key_checks = 0 MySQL runs no referential action: deleting or re-keying a
+    parent left its CASCADE / SET NULL children as they were (here they were deleted and
+    changed). TRUNCATE of a table another table references is InnoDB's 1701 (it was 1235
+    "... doesn't yet support"), and with the checks off empties that table alone."""
+    m.execute("CREATE TABLE p (id INT PRIMARY KEY AUTO_INCREMENT)")
+    m.execute("CREATE TABLE c (id INT PRIMARY KEY, pid INT, FOREIGN KEY (pid) REFERENCES p (id) "
+              "ON DELETE CASCADE ON UPDATE CASCADE)")
+    m.execute("CREATE TABLE n (id INT PRIMARY KEY, pid INT, FOREIGN KEY (pid) REFERENCES p (id) "
+              "ON DELETE SET NULL)")
+    m.execute("INSERT INTO p VALUES (1), (2), (3)")
+    m.execute("INSERT INTO c VALUES (10, 1), (20, 2)")
+    m.execute("INSERT INTO n VALUES (10, 1), (30, 3)")
+    m.execute("SET foreign_key_checks = 0")
+    m.execute("DELETE FROM p WHERE id = 1")
+    m.execute("UPDATE p SET id = 5 WHERE id = 2")
+    assert rows(m, "SELECT * FROM c ORDER BY id") == [(10, 1), (20, 2)]
+    assert rows(m, "SELECT * FROM n ORDER BY id") == [(10, 1), (30, 3)]
+    m.execute("SET foreign_key_checks = 1")
+    m.execute("DELETE FROM p WHERE id = 3")  # the checks on: the action runs again
+    assert rows(m, "SELECT * FROM n ORDER BY id") == [(10, 1), (30, None)]
+    with pytest.raises(SqlError) as failed:
+        m.execute("TRUNCATE p")
+    assert (failed.value.errno, failed.value.message) == (
+        1701, "Cannot truncate a table referenced in a foreign key constraint (`app`.`c`, "
+        "CONSTRAINT `c_ibfk_1` FOREIGN KEY (`pid`) REFERENCES `app`.`p` (`id`))")
+    m.execute("SET foreign_key_checks = 0")
+    m.execute("TRUNCATE TABLE p")
+    assert rows(m, "SELECT count(*) FROM p") == [(0,)]
+    assert rows(m, "SELECT * FROM c ORDER BY id") == [(10, 1), (20, 2)]
+    m.execute("INSERT INTO p VALUES (NULL)")  # AUTO_INCREMENT starts again
+    assert rows(m, "SELECT id FROM p") == [(1,)]
+    m.execute("SET foreign_key_checks = 1")
+    m.execute("CREATE TABLE tree (id INT PRIMARY KEY, up INT, FOREIGN KEY (up) REFERENCES tree (id))")
+    m.execute("INSERT INTO tree VALUES (1, NULL), (2, 1)")
+    m.execute("TRUNCATE tree")  # a key of the table to itself does not stop it
+    assert rows(m, "SELECT count(*) FROM tree") == [(0,)]
+
+
 def test_views_whose_query_qualifies_columns(m):
     """``CREATE VIEW w AS SELECT p.name FROM parent p`` was 1235 "DDL on another database (p)";
     ``AS (SELECT ...)`` was 1235 too."""

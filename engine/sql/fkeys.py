@@ -10,8 +10,9 @@ definition as JSON) plus SQLite triggers made from it:
   key has no NULL and no referenced row exists, call ``_aurora_fk('c', ...)``;
 - on the referenced table, after DELETE and after an UPDATE that changes the key: CASCADE,
   SET NULL and SET DEFAULT are SQL in the trigger (nested and recursive triggers carry them
-  through every level); NO ACTION and RESTRICT call ``_aurora_fk('p', ...)`` when a
-  referencing row exists.
+  through every level), guarded by ``_aurora_fk_acts()`` (false while the checks are
+  suspended); NO ACTION and RESTRICT call ``_aurora_fk('p', ...)`` when a referencing row
+  exists.
 
 ``_aurora_fk`` (:class:`Enforcer`) raises 23503 at once, or, for a constraint that is deferred
 in the current transaction block, remembers the key and checks it again at COMMIT or at
@@ -405,7 +406,10 @@ def install_triggers(conn: apsw.Connection, fks: Iterable[ForeignKey]) -> None:
             if body is None:  # NO ACTION, RESTRICT
                 body = _call(side, fk, "OLD", fk.ref_columns)
                 when = f"WHEN {_changed(fk.ref_columns) + ' AND ' if event == 'update' else ''}{referenced}"
-            elif action == "SET DEFAULT":
+            else:
+                # CASCADE, SET NULL, SET DEFAULT: none while the checks are suspended
+                when = f"{when} AND _aurora_fk_acts()" if when else "WHEN _aurora_fk_acts()"
+            if action == "SET DEFAULT":
                 # When the default is the key just removed, the rows set to it still point at
                 # nothing: PostgreSQL runs its NO ACTION check after SET DEFAULT for that.
                 body += (
@@ -498,6 +502,7 @@ class Enforcer:
         # SET CONSTRAINTS as it was at each open savepoint: ROLLBACK TO puts it back.
         self._savepoints: list[tuple[str, bool | None, dict[str, bool]]] = []
         conn.create_scalar_function("_aurora_fk", self._fired)
+        conn.create_scalar_function("_aurora_fk_acts", self._acts, 0)
 
     def _constraints(self) -> dict[tuple[str, str], ForeignKey]:
         v = self.conn.execute("PRAGMA schema_version").fetchall()[0][0]
@@ -538,6 +543,11 @@ class Enforcer:
         if self._all is not None:
             return self._all
         return fk.initially_deferred
+
+    def _acts(self) -> int:
+        """Whether the referential actions (CASCADE, SET NULL, SET DEFAULT) run: not while
+        the checks are suspended (MySQL's ``foreign_key_checks = 0`` runs none of them)."""
+        return 0 if self.suspended else 1
 
     def _fired(self, side: str, table: str, name: str, *values: object) -> None:
         if self.suspended:

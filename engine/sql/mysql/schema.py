@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import apsw
 
+from aurora.engine.sql import fkeys
 from aurora.engine.sql.mysql import catalog, ddl, lexer
 from aurora.engine.sql.mysql.errors import err, syntax
 from aurora.engine.sqlapi import SqlError
@@ -75,6 +76,10 @@ def run_ddl(s: MySqlSession, sql: str) -> int:
         toks.accept("table")
         name = toks.name()
         _must_exist(s, name)
+        _may_truncate(s, name)
+        # With foreign_key_checks = 0 the table alone is emptied and its references are left
+        # as they are (the session's suspended checks run no action either).
+        s.pg.fk.suspended = not s.vars.get("foreign_key_checks", 1)
         run(f"TRUNCATE {_pq(name)} RESTART IDENTITY")  # (InnoDB restarts AUTO_INCREMENT)
         return 0
     if low.startswith("rename table") or low.startswith("rename tables"):
@@ -116,6 +121,21 @@ def _same_database(current: str, text: str) -> None:
 def _must_exist(s: MySqlSession, name: str) -> None:
     if catalog.real_name(s.pg.conn, name) is None:
         raise err(1146, "42S02", f"Table '{s.database}.{name}' doesn't exist")
+
+
+def _may_truncate(s: MySqlSession, name: str) -> None:
+    """InnoDB refuses to truncate a table another table's foreign key references (1701),
+    unless ``foreign_key_checks`` is off; a key of the table to itself does not count."""
+    if not s.vars.get("foreign_key_checks", 1):
+        return
+    low = name.lower()
+    for fk in fkeys.load(s.pg.conn):
+        if fk.ref_table.lower() == low and fk.table.lower() != low:
+            cols = ", ".join(f"`{c}`" for c in fk.columns)
+            refs = ", ".join(f"`{c}`" for c in fk.ref_columns)
+            raise err(1701, "42000", "Cannot truncate a table referenced in a foreign key "
+                      f"constraint (`{s.database}`.`{fk.table}`, CONSTRAINT `{fk.name}` FOREIGN "
+                      f"KEY ({cols}) REFERENCES `{s.database}`.`{fk.ref_table}` ({refs}))")
 
 
 def _show_create(s: MySqlSession, table: str) -> str:
