@@ -1500,14 +1500,3 @@ def _guess_column(session: MySqlSession, sql: str, e: SqlError) -> str | None:
     fitting = [c for c in numbers if kind is None or c.type_oid in kind]
     pick = fitting or numbers
     return pick[0].name if pick else None
-    table = lexer.unquote(m.group(1) or m.group(2))
-    info = session.pg.catalog.table_columns(table) or []
-    mlen = re.search(r"varying\((\d+)\)|character\((\d+)\)", e.message)
-    named = {c.lower() for c in re.findall(r"[`\w]+", sql.split("(", 1)[-1].split(")")[0])}
-    named = {n.strip("`") for n in named}
-    for c in info:
-        if mlen and c.type_oid in (1043, 1042) and c.typmod - 4 == int(mlen.group(1) or mlen.group(2)):
-            return c.name
-        if e.sqlstate == "22003" and c.type_oid == 1700 and (c.name.lower() in named or "update" in sql.lower()):
-            return c.name
-    return None
