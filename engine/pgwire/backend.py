@@ -34,6 +34,7 @@ Admit = Callable[[bool], AbstractContextManager[None]]
 instance's capacity) and measures what it used; see engine/instance/capacity.py."""
 
 FLUSH_THRESHOLD = 256 * 1024
+_EXECUTE_ALL_ROWS = b"\x00\x00\x00\x00\x00"  # Execute's body: the unnamed portal, every row
 _ROWS_PER_EMIT = 512  # rows encoded into one piece of output (a big result is flushed as it goes)
 
 # Leading words of statements that control transactions, or that cannot run inside one.
@@ -110,6 +111,9 @@ class Statement:
     # next ones: Bind's parameter decoders and the encoders of the described columns.
     decoders: dict[tuple[int, ...], list[Decoder]] | None = None
     encoders: dict[tuple[int, ...], list[Encoder]] | None = None
+    # Backend._bind_and_run's codecs by (parameter, result) format codes: the decoders, the
+    # result formats, the encoders and the RowDescription bytes
+    fast: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple] | None = None
 
 
 @dataclass(slots=True)
@@ -254,6 +258,8 @@ class Backend:
                 return self._guarded(handler, self, body, extended=False)
             if self._skipping:
                 return True
+            if kind == b"B" and self._bind_and_run(body):
+                return not (self._eof or self._fatal)
             return self._guarded(handler, self, body, extended=True)
         if kind == b"X":
             return False
@@ -694,6 +700,93 @@ class Backend:
         if portal.suspended and tag.startswith("SELECT"):
             tag = f"SELECT {end - start}"
         self.emit(p.command_complete(tag))
+
+    def _bind_and_run(self, body: bytes) -> bool:
+        """Bind, Describe and Execute of the unnamed portal with a Sync right behind, as one
+        step: how libpq (pgbench -M prepared), psycopg and asyncpg run a prepared statement.
+        A plain query that ran before goes straight to the session's plan
+        (``query_again``), its answers in the order the three frames give them, with no
+        portal and no per-frame dispatch. True when done; False when nothing was done and
+        the frames take the per-frame path (any other shape, a first run, a Bind the
+        per-frame path refuses, so that it answers with its own error)."""
+        frames = self._frames
+        if self._query_again is None or self._implicit or len(frames) < 2:
+            return False
+        kind, rest = frames[0]
+        describe = kind == b"D"
+        if describe:
+            if rest != b"P\x00" or len(frames) < 3:
+                return False
+            kind, rest = frames[1]
+            after = frames[2][0]
+        else:
+            after = frames[1][0]
+        if kind != b"E" or rest != _EXECUTE_ALL_ROWS or after != b"S":
+            return False
+        try:
+            portal_name, statement_name, param_codes, raw, result_codes = p.parse_bind(body)
+        except (p.ProtocolViolation, SqlError):
+            return False
+        statement = self.statements.get(statement_name)
+        if portal_name or statement is None or statement.columns is None or statement.empty:
+            return False
+        if len(raw) != len(statement.param_oids):
+            return False
+        key = (param_codes, result_codes)
+        codecs = statement.fast.get(key) if statement.fast is not None else None
+        if codecs is None:
+            try:
+                codecs = self._fast_codecs(statement, param_codes, result_codes)
+            except SqlError:
+                return False
+            if statement.fast is None or len(statement.fast) >= 16:
+                statement.fast = {}
+            statement.fast[key] = codecs
+        decoders, formats, encoders, description = codecs
+        try:
+            params = [None if v is None else dec(v) for v, dec in zip(raw, decoders, strict=True)]
+        except Exception:
+            return False
+        self.emit(p.BIND_COMPLETE)
+        if describe:
+            self.emit(description)
+            frames.popleft()
+        frames.popleft()  # the Execute; its Sync stays
+        try:
+            again = self.call(self._query_again, statement.sql, params)
+        except (p.ProtocolViolation, ClientGone):
+            raise
+        except Exception as exc:
+            self._fail(exc if isinstance(exc, SqlError) else _internal(exc), True)
+            return True
+        if not isinstance(again, StatementResult) or again.copy is not None:
+            # it ran nothing and must take the whole way: the Execute of the per-frame path
+            self.portals[""] = Portal(statement, params, formats, statement.columns)
+            self._guarded(self._execute, _EXECUTE_ALL_ROWS, extended=True)
+            return True
+        columns = again.columns
+        if columns is not None and len(columns) != len(statement.columns):
+            encoders = self._encoders(statement, columns, formats)
+        if again.rows and columns is not None:
+            self._send_rows(again.rows, encoders)
+        self.emit(p.command_complete(again.tag))
+        return True
+
+    def _fast_codecs(
+        self, statement: Statement, param_codes: tuple[int, ...], result_codes: tuple[int, ...]
+    ) -> tuple:
+        """What ``_bind_and_run`` keeps for a statement and format codes; SqlError where
+        ``_bind`` would refuse them."""
+        assert statement.columns is not None
+        for code in (*param_codes, *result_codes):
+            if code not in (0, 1):
+                raise SqlError("22023", f"unsupported format code: {code}")
+        formats = _formats(len(statement.param_oids), param_codes, "parameter")
+        decoders = [decoder(oid, f) for oid, f in zip(statement.param_oids, formats, strict=True)]
+        result_formats = _formats(len(statement.columns), result_codes, "result")
+        encoders = self._encoders(statement, statement.columns, result_formats)
+        description = p.row_description(statement.columns, tuple(result_formats))
+        return decoders, result_formats, encoders, description
 
     @staticmethod
     def _encoders(statement: Statement, columns: list[Column], codes: Sequence[int]) -> list[Encoder]:
