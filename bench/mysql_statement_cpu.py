@@ -4,13 +4,15 @@
     python bench/mysql_statement_cpu.py --profile rw     # cProfile of the read-write loop
 
 Drives a real ``mywire.Backend`` (COM_STMT_PREPARE / COM_STMT_EXECUTE packets as
-libmariadb sends them, binary result rows) over a real ``MySqlSession`` on a SQLite file
-(journal_mode=MEMORY, as the instance's VFS uses), with sysbench's statements:
+libmariadb sends them, binary result rows) over a real ``MySqlSession`` on the instance's
+VFS (``VolumeVFS``, with a memory page store in place of the storage nodes: a query run
+again goes straight to its plan in the kept read transaction, as on an instance), with
+sysbench's statements:
 oltp_read_write's transaction (BEGIN, 10 point selects, 4 range selects, 2 UPDATEs, DELETE,
 INSERT, COMMIT) and oltp_point_select's one select in autocommit. The baseline, in the same
 run, is the same SQLite statements on bare APSW: the floor that no front end goes below.
-Storage (the VFS and the six nodes) is not in this loop; only what the MySQL front end and
-the SQL layer add. Prints CPU µs per transaction (process_time) per round, and the ratio to
+The storage nodes are not in this loop; only what the MySQL front end, the SQL layer and
+the VFS add. Prints CPU µs per transaction (process_time) per round, and the ratio to
 the floor, then one line: RESULT rw_us=... point_us=... rw_floor_us=... point_floor_us=...
 """
 
@@ -29,10 +31,12 @@ from pathlib import Path
 
 import apsw
 
+from aurora.engine.instance.vfs import VolumeVFS
 from aurora.engine.mywire import protocol as p
 from aurora.engine.mywire.backend import Backend
 from aurora.engine.sql import Session
 from aurora.engine.sql.mysql import MySqlSession
+from aurora.engine.storage.pagestore import MemoryPageStore
 
 MYSQL_TYPE_LONG, MYSQL_TYPE_STRING = 3, 254
 STATEMENTS = {
@@ -125,24 +129,29 @@ class Floor:
         self.cur.execute(self.SQL[name], values).fetchall()
 
 
-def open_instance(folder: Path):
+def open_instance():
+    """Sessions as the instance opens them: on the instance's VFS (a memory page store in
+    place of the storage nodes), whose kept read transaction lets a query run again go
+    straight to its plan."""
+    files: dict[str, int] = {"mysql": 1}
+    vfs = VolumeVFS(MemoryPageStore(), files)
+
+    def create(name: str) -> None:
+        files[name] = max(files.values()) + 1
+
     def open_session(name: str) -> Session:
-        conn = apsw.Connection(str(folder / f"{name}.db"))
-        conn.execute("PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF")
-        # The instance's data version is the volume's read point, which a commit moves:
-        # the session checks the schema once per transaction that follows a write.
-        return Session(conn, user="admin", database=name, create_database=dbs.add,
-                       drop_database=dbs.discard, list_databases=lambda: sorted(dbs),
-                       data_version=conn.total_changes)
+        conn = vfs.connect(name)
+        return Session(conn, user="admin", database=name, create_database=create,
+                       drop_database=files.pop, list_databases=lambda: sorted(files),
+                       data_version=vfs.read_lsn, read_snapshot=vfs.read_snapshot(conn))
 
-    dbs = {"mysql"}
-    return open_session, dbs
+    return open_session, files, vfs
 
 
-def setup(folder: Path, rows: int) -> tuple[MySqlSession, apsw.Connection]:
-    open_session, dbs = open_instance(folder)
+def setup(folder: Path, rows: int) -> tuple[MySqlSession, apsw.Connection, VolumeVFS]:
+    open_session, files, vfs = open_instance()
     s = MySqlSession(open_session, user="admin", database=None, connection_id=1,
-                     instance_id="bench-1", read_only=False, list_databases=lambda: sorted(dbs))
+                     instance_id="bench-1", read_only=False, list_databases=lambda: sorted(files))
     s.execute("CREATE DATABASE sbtest")
     s.execute("USE sbtest")
     s.execute("CREATE TABLE sbtest1(id INTEGER NOT NULL AUTO_INCREMENT, k INTEGER DEFAULT '0' "
@@ -158,12 +167,12 @@ def setup(folder: Path, rows: int) -> tuple[MySqlSession, apsw.Connection]:
     s.execute("CREATE INDEX k_1 ON sbtest1(k)")
     floor = apsw.Connection(str(folder / "floor.db"))
     floor.execute("PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF")
-    floor.execute("ATTACH ? AS src", (str(folder / "sbtest.db"),))
-    floor.execute("CREATE TABLE sbtest1 AS SELECT id, k, c, pad FROM src.sbtest1 WHERE 0")
-    floor.execute("INSERT INTO sbtest1 SELECT id, k, c, pad FROM src.sbtest1")
-    floor.execute("DETACH src")
-    floor.execute("CREATE UNIQUE INDEX sbtest1_id ON sbtest1(id); CREATE INDEX k_1 ON sbtest1(k)")
-    return s, floor
+    floor.execute("CREATE TABLE sbtest1 (id INTEGER PRIMARY KEY, k INTEGER NOT NULL DEFAULT 0, "
+                  "c TEXT NOT NULL DEFAULT '', pad TEXT NOT NULL DEFAULT '')")
+    floor.executemany("INSERT INTO sbtest1 VALUES (?, ?, ?, ?)",
+                      s.execute("SELECT id, k, c, pad FROM sbtest1").rows)
+    floor.execute("CREATE INDEX k_1 ON sbtest1(k)")
+    return s, floor, vfs
 
 
 def _c(rnd: random.Random) -> str:
@@ -211,34 +220,42 @@ def main() -> int:
     ap.add_argument("--profile", choices=("rw", "point"))
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="mysql-cpu-", dir=_memory_folder()) as tmp:
-        session, conn = setup(Path(tmp), args.rows)
-        client = Client(session)
-        client.prepare()
-        floor = Floor(conn)
-        for fn in (read_write, point_select):  # warm every cache
-            cpu_us(fn, client, 20, args.rows, 0)
-            cpu_us(fn, floor, 20, args.rows, 0)
-        if args.profile:
-            fn = read_write if args.profile == "rw" else point_select
-            prof = cProfile.Profile()
-            prof.enable()
-            cpu_us(fn, client, args.transactions, args.rows, 1)
-            prof.disable()
-            pstats.Stats(prof, stream=sys.stdout).sort_stats("tottime").print_stats(40)
-            return 0
-        got: dict[str, list[float]] = {"rw": [], "point": [], "rw_floor": [], "point_floor": []}
-        n_point = args.transactions * 10
-        for r in range(args.rounds):  # interleaved: A B A B
-            got["rw"].append(cpu_us(read_write, client, args.transactions, args.rows, r))
-            got["rw_floor"].append(cpu_us(read_write, floor, args.transactions, args.rows, r))
-            got["point"].append(cpu_us(point_select, client, n_point, args.rows, r))
-            got["point_floor"].append(cpu_us(point_select, floor, n_point, args.rows, r))
-        for key in ("rw", "point"):
-            v, f = got[key], got[key + "_floor"]
-            print(f"{key:6} aurora {min(v):8.1f}-{max(v):8.1f} µs   bare SQLite {min(f):7.1f}-"
-                  f"{max(f):7.1f} µs   ratio {statistics.median(v) / statistics.median(f):5.1f}x")
-        print("RESULT " + " ".join(f"{k}_us={statistics.median(v):.1f}" for k, v in got.items()))
+        session, conn, vfs = setup(Path(tmp), args.rows)
+        try:
+            run(session, conn, args)
+        finally:
+            session.close()
+            vfs.close()
     return 0
+
+
+def run(session: MySqlSession, conn: apsw.Connection, args: argparse.Namespace) -> None:
+    client = Client(session)
+    client.prepare()
+    floor = Floor(conn)
+    for fn in (read_write, point_select):  # warm every cache
+        cpu_us(fn, client, 20, args.rows, 0)
+        cpu_us(fn, floor, 20, args.rows, 0)
+    if args.profile:
+        fn = read_write if args.profile == "rw" else point_select
+        prof = cProfile.Profile()
+        prof.enable()
+        cpu_us(fn, client, args.transactions, args.rows, 1)
+        prof.disable()
+        pstats.Stats(prof, stream=sys.stdout).sort_stats("tottime").print_stats(40)
+        return
+    got: dict[str, list[float]] = {"rw": [], "point": [], "rw_floor": [], "point_floor": []}
+    n_point = args.transactions * 10
+    for r in range(args.rounds):  # interleaved: A B A B
+        got["rw"].append(cpu_us(read_write, client, args.transactions, args.rows, r))
+        got["rw_floor"].append(cpu_us(read_write, floor, args.transactions, args.rows, r))
+        got["point"].append(cpu_us(point_select, client, n_point, args.rows, r))
+        got["point_floor"].append(cpu_us(point_select, floor, n_point, args.rows, r))
+    for key in ("rw", "point"):
+        v, f = got[key], got[key + "_floor"]
+        print(f"{key:6} aurora {min(v):8.1f}-{max(v):8.1f} µs   bare SQLite {min(f):7.1f}-"
+              f"{max(f):7.1f} µs   ratio {statistics.median(v) / statistics.median(f):5.1f}x")
+    print("RESULT " + " ".join(f"{k}_us={statistics.median(v):.1f}" for k, v in got.items()))
 
 
 if __name__ == "__main__":
