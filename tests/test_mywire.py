@@ -722,6 +722,53 @@ def test_binary_execute_reuses_the_previous_types(server: Running) -> None:
     assert raw.command(b"\x0e")[0] == 0  # COM_PING still answered in order
 
 
+def test_fixed_size_parameters_are_read_in_one_unpack_as_one_by_one(server: Running) -> None:
+    """An execute that sends no types and no NULL, whose every type has a fixed size (what
+    sysbench sends after its first), is read with one unpack of the statement's layout: the
+    values must be the ones a value-by-value read gives, signed and unsigned, FLOAT and
+    DOUBLE; a NULL, types sent again or a short packet take the value-by-value way."""
+    raw = RawClient(server.port, deprecate_eof=True)
+    assert raw.command(b"\x03CREATE TABLE fx (a int, b int, c int, d real, e real, f int)")[0] == 0
+    prepared = raw.command(b"\x16INSERT INTO fx VALUES (?, ?, ?, ?, ?, ?)")
+    statement_id, _columns, params = struct.unpack_from("<IHH", prepared, 1)
+    assert params == 6
+    for _ in range(params):
+        raw.read()
+    head = b"\x17" + struct.pack("<IBI", statement_id, 0, 1)
+    # TINY signed, SHORT unsigned, LONG unsigned, DOUBLE, FLOAT, LONGLONG signed
+    types = bytes((1, 0, 2, 0x80, 3, 0x80, 5, 0, 4, 0, 8, 0))
+    layout = "<bHIdfq"
+    rows = [
+        (-5, 65535, 4294967295, 2.5, 1.5, -9000000000000000000),
+        (-7, 65534, 4294967294, -0.25, 3.0, -5),  # the one-unpack way from here
+        (8, 2, None, 1e300, -2.5, 6),  # a NULL: the value-by-value way
+        (9, 3, 4, 0.5, 0.75, 2**62),
+    ]
+    for n, row in enumerate(rows):
+        nulls = sum(1 << i for i, v in enumerate(row) if v is None)
+        values = b"".join(struct.pack("<" + f, v) for f, v in zip(layout[1:], row, strict=True) if v is not None)
+        bound = b"\x01" + types if n == 0 else b"\x00"
+        assert raw.command(head + bytes((nulls,)) + bound + values)[0] == 0, row
+    short = head + b"\x00\x00" + struct.pack(layout, *rows[1])[:-3]  # three bytes missing
+    assert raw.command(short)[0] == 0xFF  # refused, as the value-by-value read refuses it
+    raw = RawClient(server.port, deprecate_eof=True)
+    assert raw.command(b"\x03SELECT a, b, c, d, e, f FROM fx ORDER BY a") == b"\x06"
+    for _ in range(6):
+        raw.read()
+    got = []
+    while (packet := raw.read()[0])[0] != 0xFE:
+        r, fields = 0, []
+        while r < len(packet):
+            if packet[r] == 0xFB:
+                fields.append(None)
+                r += 1
+            else:
+                fields.append(packet[r + 1 : r + 1 + packet[r]].decode())
+                r += 1 + packet[r]
+        got.append(tuple(None if f is None else float(f) if "." in f or "e" in f else int(f) for f in fields))
+    assert got == sorted(rows, key=lambda row: row[0])
+
+
 def test_commands_arrive_whole_pipelined_or_in_pieces(server: Running) -> None:
     """A command that arrives alone in one receive (the usual case, read without buffering),
     two in one send, and one in pieces with the next command behind it: each is answered,

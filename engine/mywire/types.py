@@ -538,6 +538,24 @@ _INTS = {
 }
 
 
+def fixed_layout(types: list[tuple[int, bool]]) -> struct.Struct | None:
+    """One ``Struct`` that reads every parameter value of an execute at once, when each of
+    ``types`` has a fixed size (the integers, FLOAT, DOUBLE: what ``read_param`` unpacks
+    with the same format); None otherwise."""
+    fmt = "<"
+    for code, unsigned in types:
+        layout = _INTS.get((code, unsigned))
+        if layout is not None:
+            fmt += layout.format[1:]
+        elif code == DOUBLE:
+            fmt += "d"
+        elif code == FLOAT:
+            fmt += "f"
+        else:
+            return None
+    return struct.Struct(fmt)
+
+
 def read_param(r: p.Reader, code: int, unsigned: bool) -> object:
     """One binary-protocol parameter value of type ``code`` from a COM_STMT_EXECUTE."""
     layout = _INTS.get((code, unsigned))
