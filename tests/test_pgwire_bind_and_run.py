@@ -131,6 +131,10 @@ def test_one_step_answers_as_the_frames_one_by_one(vfs: VolumeVFS, monkeypatch) 
         ("in a block", bind("s1", b"2") + DESCRIBE + EXECUTE + SYNC),
         ("in a block", bind("s1", b"2") + DESCRIBE + EXECUTE + SYNC),
         ("end", query("COMMIT")),
+        # the unnamed statement parsed with each run (psycopg, node-postgres, pgbench -M extended)
+        ("unnamed", parse("", "SELECT name FROM t WHERE id = $1", (23,)) + bind("", b"1") + DESCRIBE + EXECUTE + SYNC),
+        ("unnamed", parse("", "SELECT name FROM t WHERE id = $1", (23,)) + bind("", b"2") + DESCRIBE + EXECUTE + SYNC),
+        ("unnamed", parse("", "SELECT name FROM t WHERE id = $1", (23,)) + bind("", b"3") + DESCRIBE + EXECUTE + SYNC),
         ("wrong count", bind("s1", b"1", b"2") + DESCRIBE + EXECUTE + SYNC),
         ("unknown statement", bind("nope", b"1") + DESCRIBE + EXECUTE + SYNC),
         ("bad result format", bind("s1", b"1", result_codes=(7,)) + DESCRIBE + EXECUTE + SYNC),
@@ -156,7 +160,7 @@ def test_one_step_answers_as_the_frames_one_by_one(vfs: VolumeVFS, monkeypatch) 
     assert one_step == per_frame
     # every Bind went the one-step way but the four the per-frame path refuses (a first run,
     # or one after a commit, goes one step to the per-frame Execute)
-    assert per_frame_binds == 18 and len(binds) == 4
+    assert per_frame_binds == 21 and len(binds) == 4
 
     answered: dict[str, list[tuple[bytes, bytes]]] = {}
     for what, got in per_frame:
@@ -167,6 +171,9 @@ def test_one_step_answers_as_the_frames_one_by_one(vfs: VolumeVFS, monkeypatch) 
     assert answered["after a commit"][-2:] == [(b"C", b"SELECT 1\x00"), (b"Z", b"I")]
     assert (b"D", b"\x00\x02\x00\x00\x00\x0220\x00\x00\x00\x03one") in answered["after a commit"]
     assert answered["in a block"][-1] == (b"Z", b"T")
+    assert [m for what, got in per_frame if what == "unnamed" for m in got if m[0] == b"D"] == [
+        (b"D", b"\x00\x01\x00\x00\x00\x03one"), (b"D", b"\x00\x01\x00\x00\x00\x03two"),
+        (b"D", b"\x00\x01\xff\xff\xff\xff")]
     assert any(k == b"E" and b"08P01" in body for k, body in answered["wrong count"])
     assert any(k == b"E" and b"26000" in body for k, body in answered["unknown statement"])
     assert any(k == b"E" and b"22023" in body for k, body in answered["bad result format"])

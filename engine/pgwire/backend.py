@@ -560,7 +560,16 @@ class Backend:
             statement = Statement(sql, [], None)
         else:
             prepared = self.call(self.session.prepare, sql, oids)
-            statement = Statement(sql, list(prepared.param_oids), prepared.columns)  # type: ignore[attr-defined]
+            param_oids = list(prepared.param_oids)  # type: ignore[attr-defined]
+            columns = prepared.columns  # type: ignore[attr-defined]
+            old = self.statements.get(name)
+            if (old is not None and old.sql == sql and old.columns is columns
+                    and old.param_oids == param_oids):
+                # the unnamed statement parsed again as it was (a driver that parses each
+                # query it runs): the same statement, its codecs kept
+                statement = old
+            else:
+                statement = Statement(sql, param_oids, columns)
         self.statements[name] = statement
         self.emit(p.PARSE_COMPLETE)
 
@@ -785,7 +794,7 @@ class Backend:
         decoders = [decoder(oid, f) for oid, f in zip(statement.param_oids, formats, strict=True)]
         result_formats = _formats(len(statement.columns), result_codes, "result")
         encoders = self._encoders(statement, statement.columns, result_formats)
-        description = p.row_description(statement.columns, tuple(result_formats))
+        description = self._row_description(statement.columns, tuple(result_formats))
         return decoders, result_formats, encoders, description
 
     @staticmethod
