@@ -948,6 +948,35 @@ def test_foreign_key_checks_off_runs_no_action_and_truncate_follows_innodb(m):
     assert rows(m, "SELECT count(*) FROM tree") == [(0,)]
 
 
+def test_update_order_by_writes_the_rows_in_that_order(m):
+    """MySQL writes an UPDATE ... ORDER BY's rows in that order, each checked against the
+    unique keys as it is written: shifting positions (SET pos = pos + 1 ORDER BY pos DESC)
+    works there and was 1062 here. A collision still undoes every row of the statement, and
+    only the statement inside a transaction. Checked against MariaDB 10.11."""
+    m.execute("CREATE TABLE it (id INT PRIMARY KEY, pos INT UNIQUE, name VARCHAR(10))")
+    m.execute("INSERT INTO it VALUES (1, 1, 'a'), (2, 2, 'b'), (3, 3, 'c'), (4, 4, 'd')")
+    r = m.execute("UPDATE it SET pos = pos + 1 WHERE pos >= 2 ORDER BY pos DESC")
+    assert (r.affected_rows, r.info) == (3, "Rows matched: 3  Changed: 3  Warnings: 0")
+    assert rows(m, "SELECT id, pos FROM it ORDER BY id") == [(1, 1), (2, 3), (3, 4), (4, 5)]
+    r = m.execute("UPDATE it SET pos = pos - ? WHERE pos >= ? ORDER BY pos LIMIT ?", (1, 3, 10))
+    assert r.affected_rows == 3
+    assert rows(m, "SELECT id, pos FROM it ORDER BY id") == [(1, 1), (2, 2), (3, 3), (4, 4)]
+    assert errno(m, "UPDATE it SET pos = pos + 1 ORDER BY pos") == 1062  # as in MySQL
+    assert rows(m, "SELECT id, pos FROM it ORDER BY id") == [(1, 1), (2, 2), (3, 3), (4, 4)]
+    m.execute("UPDATE it SET name = 'z' ORDER BY pos DESC LIMIT 2")
+    r = m.execute("UPDATE it SET name = 'z' ORDER BY pos LIMIT 3")
+    assert (r.affected_rows, r.info) == (2, "Rows matched: 3  Changed: 2  Warnings: 0")
+    m.execute("BEGIN")
+    m.execute("UPDATE it SET name = 'y' WHERE id = 1")
+    assert errno(m, "UPDATE it SET pos = pos + 1 ORDER BY pos") == 1062
+    m.execute("UPDATE it SET pos = 10 - pos ORDER BY pos DESC")
+    assert rows(m, "SELECT id, pos, name FROM it ORDER BY pos") == [
+        (4, 6, "z"), (3, 7, "z"), (2, 8, "z"), (1, 9, "y")]
+    m.execute("ROLLBACK")
+    assert rows(m, "SELECT id, pos, name FROM it ORDER BY id") == [
+        (1, 1, "z"), (2, 2, "z"), (3, 3, "z"), (4, 4, "z")]
+
+
 def test_views_whose_query_qualifies_columns(m):
     """``CREATE VIEW w AS SELECT p.name FROM parent p`` was 1235 "DDL on another database (p)";
     ``AS (SELECT ...)`` was 1235 too."""

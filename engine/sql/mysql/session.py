@@ -709,8 +709,11 @@ class MySqlSession:
             at = sql.find("?")
             raise syntax(sql[at:] if at >= 0 else sql)
         text = entry.text(lits)
+        rows_text = entry.ordered.text(lits) if entry.ordered is not None else None
         if entry.dynamic:
             text = _VARIABLE.sub(self._variable_literal, text)
+            if rows_text is not None:
+                rows_text = _VARIABLE.sub(self._variable_literal, rows_text)
         if entry.direct or entry.kind != "select" or entry.locks:
             self.pg.release_read()
         if entry.direct:
@@ -723,12 +726,41 @@ class MySqlSession:
         if params:
             zoned = entry.zoned_params
             if zoned is None:
-                zoned = entry.zoned_params = self._zoned_params(entry, text)
+                zoned = self._zoned_params(entry, text)
+                if rows_text is not None:  # (the WHERE's parameters are the query's)
+                    zoned = sorted({*zoned, *self._zoned_params(entry, rows_text)})
+                entry.zoned_params = zoned
             if zoned:
                 params = _params_in_zone(params, zoned, self.zone)
         return self._guarded(
-            lambda: self._run(entry, text, params, raw, sql), read=entry.kind == "select"
+            lambda: self._run(entry, text, params, raw, sql, rows_text), read=entry.kind == "select"
         )
+
+    def _in_order(self, update: str, rows: str, params: Sequence[object]) -> StatementResult:
+        """UPDATE ... ORDER BY as MySQL runs it: row after row in that order, each checked
+        against the unique keys as it is written (SQLite would write them in its own order,
+        and ``SET pos = pos + 1 ORDER BY pos DESC`` would collide). ``rows`` queries the
+        rows' ids in order; ``update`` writes the row whose id follows the parameters. All
+        of them or none: a failure undoes the rows written before it."""
+        pg = self.pg
+        ids = [r[0] for r in pg.execute(rows, params).rows]
+        own = pg.transaction_status == "I"
+        pg.execute("BEGIN" if own else "SAVEPOINT _aurora_in_order")
+        n = 0
+        try:
+            for rowid in ids:
+                tag = pg.execute(update, [*params, rowid]).tag
+                n += int(tag.rsplit(" ", 1)[-1])
+        except BaseException:
+            with contextlib.suppress(Exception):
+                if own:
+                    pg.execute("ROLLBACK")
+                else:
+                    pg.execute("ROLLBACK TO SAVEPOINT _aurora_in_order")
+                    pg.execute("RELEASE SAVEPOINT _aurora_in_order")
+            raise
+        pg.execute("COMMIT" if own else "RELEASE SAVEPOINT _aurora_in_order")
+        return StatementResult(f"UPDATE {n}")
 
     def _zoned_params(self, entry: Translation, text: str) -> list[tuple[int, bool]]:
         """The parameters the session types timestamp or timestamptz (compared with, or
@@ -796,7 +828,8 @@ class MySqlSession:
         return "BEGIN"
 
     def _run(
-        self, entry: Translation, text: str, params: Sequence[object], raw: list[str], sql: str
+        self, entry: Translation, text: str, params: Sequence[object], raw: list[str], sql: str,
+        rows_text: str | None = None,
     ) -> StatementResult:
         pg = self.pg
         if entry.full_group_by is not None and "ONLY_FULL_GROUP_BY" in str(self.vars.get("sql_mode", "")).upper():
@@ -838,7 +871,7 @@ class MySqlSession:
             self._changed = 0
         self._given_insert_id = None
         try:
-            r = pg.execute(text, params)
+            r = self._in_order(text, rows_text, params) if rows_text is not None else pg.execute(text, params)
         finally:
             self._replace_running = False
         n = int(r.tag.rsplit(" ", 1)[-1]) if r.tag[-1:].isdigit() else 0

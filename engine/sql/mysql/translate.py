@@ -68,6 +68,9 @@ class Translation:
     converted: tuple[list, list[int], list[int]] | None = None
     # (index, is a TIMESTAMP's) of the parameters the session types timestamp / timestamptz
     zoned_params: list[tuple[int, bool]] | None = None
+    # UPDATE ... ORDER BY: the query of its rows' ids in that order; the UPDATE itself then
+    # writes one row, its id the parameter after the statement's own (see _ordered_update)
+    ordered: Translation | None = None
     locks: bool = False  # a locking read (FOR UPDATE, FOR SHARE, LOCK IN SHARE MODE)
     again: bool = False  # a plain query that may go straight to the session's plan (_query_again)
     # 1055 / 1140: what ONLY_FULL_GROUP_BY refuses in it (raised while sql_mode has it)
@@ -384,6 +387,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     if isinstance(tree, (exp.Insert, exp.Update)):
         _write_forms(tree, ctx)
     suffix = ""
+    ordered = False
     if isinstance(tree, exp.Insert):
         suffix = _insert(tree, tr, mode, ctx)
     elif isinstance(tree, (exp.Update, exp.Delete)):
@@ -392,7 +396,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
             _touch_on_update(tree, ctx)
             if isinstance(tree.this, exp.Table) and not tree.args.get("from"):
                 tr.table = tree.this.name
-        _limited_write(tree)
+        ordered = _limited_write(tree)
     if isinstance(tree, exp.Select):
         tr.locks = bool(share_locks or tree.args.get("locks"))
         tree.set("locks", None)
@@ -405,15 +409,26 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
         sql = re.sub(r"'__myp(\d+)__'", r"?\1", sql)
     elif "'__myp" in sql:
         sql = re.sub(r"'__myp(\d+)__'", r"$\1", sql)
+    at = sql.find(_ROWS_BY_ID) if ordered and not tr.direct else -1
+    if at >= 0 and sql.endswith(")"):
+        # the rows one by one in their order: the query of their ids, then the UPDATE of one
+        tr.ordered = Translation("select", [], [], nparams=nparams)
+        _slots(tr.ordered, 'SELECT "rowid" FROM ' + sql[at + len(_ROWS_BY_ID) : -1])
+        sql = sql[:at] + f' WHERE "rowid" = ${nparams + 1}'
+    _slots(tr, sql)
+    tr.names = names
+    low = sql.lower()
+    tr.dynamic = "mysql_sysvar" in low or "mysql_uservar" in low
+    return tr
+
+
+def _slots(tr: Translation, sql: str) -> None:
+    """The text of a translation between its literals' slots, and the slots."""
     pieces = re.split(r"'__my[ls](\d+)__'", sql)
     tr.parts = pieces[0::2]
     tr.slots = [int(n) - 1 for n in pieces[1::2]]
     if len(set(tr.slots)) != len(tr.slots) or any(re.search("__my[ls]", p) for p in tr.parts):
         raise Unsafe  # a literal was taken apart (a JSON path) or used twice
-    tr.names = names
-    low = sql.lower()
-    tr.dynamic = "mysql_sysvar" in low or "mysql_uservar" in low
-    return tr
 
 
 def expression_to_pg(text: str) -> str:
@@ -1922,11 +1937,19 @@ def _on_update_sets(sets: list[exp.Expression], cols: list[str]) -> list[exp.EQ]
     ]
 
 
-def _limited_write(tree: exp.Expression) -> None:
+_ROWS_BY_ID = ' WHERE "rowid" IN (SELECT "rowid" FROM '
+
+
+def _limited_write(tree: exp.Expression) -> bool:
+    """DELETE / UPDATE with ORDER BY or LIMIT: its rows selected by rowid (SQLite has
+    neither clause on a write). True for an UPDATE with ORDER BY, whose rows MySQL writes in
+    that order, each checked against the unique keys as it is written (``SET pos = pos + 1
+    ORDER BY pos DESC`` moves each row into the place the one before it left): the session
+    then writes them one by one."""
     order = tree.args.get("order")
     limit = tree.args.get("limit")
     if order is None and limit is None:
-        return
+        return False
     table = tree.this
     sub = exp.select("rowid").from_(table.copy())
     where = tree.args.get("where")
@@ -1939,6 +1962,7 @@ def _limited_write(tree: exp.Expression) -> None:
     tree.set("order", None)
     tree.set("limit", None)
     tree.set("where", exp.Where(this=exp.In(this=exp.column("rowid"), query=sub.subquery())))
+    return isinstance(tree, exp.Update) and order is not None
 
 
 # --- result column names ---------------------------------------------------------------
