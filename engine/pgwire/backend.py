@@ -768,7 +768,7 @@ class Backend:
         except Exception as exc:
             self._fail(exc if isinstance(exc, SqlError) else _internal(exc), True)
             return True
-        if not isinstance(again, StatementResult) or again.copy is not None:
+        if not isinstance(again, StatementResult):
             # it ran nothing and must take the whole way: the Execute of the per-frame path
             self.portals[""] = Portal(statement, params, formats, statement.columns)
             self._guarded(self._execute, _EXECUTE_ALL_ROWS, extended=True)
