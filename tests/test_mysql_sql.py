@@ -977,6 +977,24 @@ def test_update_order_by_writes_the_rows_in_that_order(m):
         (1, 1, "z"), (2, 2, "z"), (3, 3, "z"), (4, 4, "z")]
 
 
+def test_a_date_made_in_the_statement_is_a_number_in_arithmetic(m):
+    """MySQL reads a DATE, DATETIME or TIME in arithmetic as the number its digits spell,
+    whether a column holds it or the statement makes it (CAST(x AS DATE), DATE(x), NOW()):
+    CAST('2024-02-03' AS DATE) + 0 was the date itself here and DATE(t) + 1 the next day.
+    DATE(x) plus days is a DATE (it was a DATETIME at midnight)."""
+    m.execute("CREATE TABLE dd (d DATE, t DATETIME(3))")
+    m.execute("INSERT INTO dd VALUES ('2024-02-03', '2024-02-03 10:20:30.125')")
+    assert rows(m, "SELECT CAST('2024-02-03' AS DATE) + 0, DATE(t) + 1, CAST(t AS TIME) + 0, "
+                   "CAST(t AS DATETIME) + 0, LAST_DAY(d) * 1 FROM dd") == [
+        (20240203, 20240204, 102030, 20240203102030, 20240229)]
+    got = rows(m, "SELECT CURDATE() + 0, NOW() + 0, CURDATE() FROM dd")[0]
+    assert got[0] == int(got[2].strftime("%Y%m%d")) and got[1] // 1000000 in (got[0], got[0] + 1)
+    assert rows(m, "SELECT DATE(t) - INTERVAL 1 DAY, CAST(t AS DATE) + INTERVAL 1 MONTH FROM dd") == [
+        (dt.date(2024, 2, 2), dt.date(2024, 3, 3))]
+    assert rows(m, "SELECT CAST(1.5 AS DECIMAL(4,2)) + 1, CAST('5' AS SIGNED) + 1") == [
+        (Decimal("2.50"), 6)]  # other casts as they were
+
+
 def test_views_whose_query_qualifies_columns(m):
     """``CREATE VIEW w AS SELECT p.name FROM parent p`` was 1235 "DDL on another database (p)";
     ``AS (SELECT ...)`` was 1235 too."""
@@ -1756,6 +1774,9 @@ DIFF_SETUP = [
     "UPDATE items SET name = 'Banana', qty = qty WHERE id = 2",
     "INSERT INTO items (name, qty) VALUES ('fig', 2) ON DUPLICATE KEY UPDATE qty = 2",
     "INSERT INTO items (name, qty) VALUES ('fig', 2) ON DUPLICATE KEY UPDATE qty = 3",
+    # the rows in that order, each checked against the unique key as it is written
+    "UPDATE items SET id = id + 10 WHERE id >= 2 ORDER BY id DESC",
+    "UPDATE items SET id = id - 10 WHERE id >= 12 ORDER BY id",
 ]
 DIFF_QUERIES = [
     "SELECT id, name, qty, price, cat FROM items ORDER BY id",
@@ -1806,6 +1827,11 @@ DIFF_QUERIES = [
     "SELECT name FROM items WHERE name > 'b' ORDER BY name",
     "SELECT id FROM items WHERE price = '0.5'",
     "SELECT STR_TO_DATE('05/03/2024', '%d/%m/%Y'), FROM_UNIXTIME(86400)",
+    # a DATE / DATETIME / TIME made in the statement is a number in arithmetic, as a column
+    "SELECT CAST('2024-02-03' AS DATE) + 0, DATE('2024-02-03 10:20:30') + 1, LAST_DAY('2024-02-03')"
+    " + 0, TIMESTAMP('2024-01-01 01:02:03') + 0, CAST('12:30:00' AS TIME) + 0",
+    "SELECT DATE('2024-02-03 10:00') - INTERVAL 1 DAY, DATE_SUB(DATE('2024-02-03'), INTERVAL 1 DAY),"
+    " LAST_DAY('2024-02-03') + INTERVAL 1 DAY, DATE('2024-02-03') + INTERVAL 1 HOUR",
 ]
 # compared digit for digit: the scale of a decimal result shows
 DIFF_SCALE_QUERIES = [

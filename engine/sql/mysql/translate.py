@@ -851,7 +851,7 @@ def _date_arithmetic(tree: exp.Expression, ctx: Context) -> None:
                 continue
         if got[1] not in _DATE_UNITS:
             continue
-        if isinstance(value, exp.CurrentDate) or (
+        if isinstance(value, exp.CurrentDate | exp.TsOrDsToDate | exp.LastDay | exp.UtcDate) or (
                 isinstance(value, exp.Cast) and value.to.this == exp.DataType.Type.DATE):
             node.meta["mysql_date"] = True
         elif isinstance(value, exp.Column):
@@ -1308,7 +1308,7 @@ def _temporal_numbers(tree: exp.Expression, ctx: Context) -> None:
     PostgreSQL engine's date + 1 was a date and a datetime + 0 a timestamp of 1970. Date
     arithmetic with INTERVAL is not this (``_date_arithmetic``)."""
     uses = []
-    for c in tree.find_all(exp.Column):
+    for c in tree.find_all(exp.Column, *_TEMPORAL_VALUES):
         p = c.parent
         if isinstance(p, exp.Sum | exp.Avg) or (isinstance(p, _ARITHMETIC) and not any(
                 isinstance(x, exp.Interval) for x in (p.args.get("this"), p.args.get("expression")))):
@@ -1317,14 +1317,51 @@ def _temporal_numbers(tree: exp.Expression, ctx: Context) -> None:
         return
     column = _column_types(tree, ctx)
     for c in uses:
-        got = column(c)
-        if got is None or got[0] not in (1082, 1083, 1114, 1184):
-            continue
-        oid, typmod = got
+        if isinstance(c, exp.Column):
+            got = column(c)
+            if got is None or got[0] not in (1082, 1083, 1114, 1184):
+                continue
+            oid, typmod = got
+            digits = max(typmod, 0) if oid in (1114, 1184) else 0
+        else:  # a DATE / DATETIME / TIME value made in the statement: CAST(x AS DATE), NOW()
+            digits = _temporal_digits(c)
+            if digits is None:
+                continue
+            oid = 1184 if isinstance(c, exp.Cast) and c.to.this == exp.DataType.Type.TIMESTAMPTZ else 0
         wall = exp.Cast(this=c.copy(), to=exp.DataType.build("timestamp")) if oid == 1184 else c.copy()
-        digits = max(typmod, 0) if oid in (1114, 1184) else 0
         c.replace(_fn("mysql_temporal_number", exp.Cast(this=wall, to=exp.DataType.build("text")),
                       exp.Literal.number(digits)))
+
+
+# What makes a DATE, DATETIME or TIME value in a statement (besides a column): arithmetic
+# takes the number its digits spell, as from a column (_temporal_numbers)
+_TEMPORAL_VALUES = (exp.Cast, exp.TsOrDsToDate, exp.CurrentDate, exp.CurrentTime,
+                    exp.CurrentTimestamp, exp.UtcDate, exp.UtcTime, exp.UtcTimestamp,
+                    exp.LastDay, exp.Timestamp, exp.Anonymous)
+_TEMPORAL_CASTS = {exp.DataType.Type.DATE, exp.DataType.Type.DATETIME, exp.DataType.Type.TIMESTAMP,
+                   exp.DataType.Type.TIMESTAMPTZ, exp.DataType.Type.TIME}
+_NOW_NAMES = {"now", "sysdate", "localtime", "localtimestamp", "current_timestamp"}
+
+
+def _temporal_digits(e: exp.Expression) -> int | None:
+    """The fractional digits of the temporal value ``e`` makes (0 for a DATE), or None when
+    ``e`` makes none."""
+    if isinstance(e, exp.Cast):
+        if e.to.this not in _TEMPORAL_CASTS:
+            return None
+        if e.to.this == exp.DataType.Type.DATE:
+            return 0
+        size = e.to.find(exp.DataTypeParam)
+        return int(size.name) if size is not None and size.name.isdigit() else 0
+    if isinstance(e, exp.Anonymous):
+        if e.name.lower() not in _NOW_NAMES:
+            return None
+        arg = e.expressions[0] if e.expressions else None
+        return int(arg.name) if isinstance(arg, exp.Literal) and arg.name.isdigit() else 0
+    if isinstance(e, exp.CurrentTimestamp | exp.CurrentTime | exp.UtcTime | exp.UtcTimestamp):
+        arg = e.this
+        return int(arg.name) if isinstance(arg, exp.Literal) and arg.name.isdigit() else 0
+    return 0
 
 
 def _enum_order(tree: exp.Expression, ctx: Context, select: bool) -> None:
