@@ -20,9 +20,11 @@ from decimal import Decimal
 
 import apsw
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aurora.engine.sql import Session
-from aurora.engine.sql.mysql import MySqlSession
+from aurora.engine.sql.mysql import MySqlSession, lexer
 from aurora.engine.sqlapi import SqlError
 
 
@@ -1551,8 +1553,15 @@ def test_unexpected_exception_is_1105(m, monkeypatch):
 
 def test_split_and_comments(m):
     assert m.split("SELECT 1; SELECT 'a;b'; -- c\n") == ["SELECT 1", "SELECT 'a;b'"]
+    assert m.split("  SELECT 2\n") == ["SELECT 2"] and m.split(" \t") == []
     assert rows(m, "/* hello */ SELECT 1 # trailing") == [(1,)]
     assert rows(m, "SELECT /*!40001 SQL_NO_CACHE */ 2") == [(2,)]
+
+
+@given(st.text(alphabet="ab eE;\n\t-/*#'\"`\\1", max_size=40))
+def test_split_without_a_scan_agrees_with_the_scan(text: str) -> None:
+    # a text with no ";" and no comment is one statement, taken without the scan
+    assert lexer.split(text) == lexer._split_scanned(text)
 
 
 # --- sysbench and the translation cache ----------------------------------------------------
@@ -1931,7 +1940,6 @@ def test_a_mysqldump_of_stock_mariadb_loads(m):
             and shutil.which("mysqldump")):
         pytest.skip("mariadb-server or mysqldump is not installed")
     pymysql = pytest.importorskip("pymysql")
-    from aurora.engine.sql.mysql import lexer
 
     with stock_mariadb() as sock:
         conn = pymysql.connect(unix_socket=sock, user="root", password="", autocommit=True,

@@ -54,6 +54,13 @@ def pg_string(value: str) -> str:
 
 def split(text: str) -> list[str]:
     """Statements of a multi-statement text, without their semicolons; empty ones dropped."""
+    if ";" not in text and "/*" not in text and "#" not in text and "--" not in text:
+        one = text.strip()  # the usual text: one statement, no comment (nothing to scan)
+        return [one] if one else []
+    return _split_scanned(text)
+
+
+def _split_scanned(text: str) -> list[str]:
     out: list[str] = []
     start = 0
     for m in _TOKENS.finditer(text):
