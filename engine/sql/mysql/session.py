@@ -743,11 +743,17 @@ class MySqlSession:
         rows' ids in order; ``update`` writes the row whose id follows the parameters. All
         of them or none: a failure undoes the rows written before it."""
         pg = self.pg
-        ids = [r[0] for r in pg.execute(rows, params).rows]
         own = pg.transaction_status == "I"
-        pg.execute("BEGIN" if own else "SAVEPOINT _aurora_in_order")
+        if own:
+            # the write lock before the rows are read: no commit comes between the query and
+            # the writes (inside a transaction _dml took it already)
+            pg.execute("BEGIN")
+            pg.ready_to_write()
+        else:
+            pg.execute("SAVEPOINT _aurora_in_order")
         n = 0
         try:
+            ids = [r[0] for r in pg.execute(rows, params).rows]
             for rowid in ids:
                 tag = pg.execute(update, [*params, rowid]).tag
                 n += int(tag.rsplit(" ", 1)[-1])
