@@ -69,7 +69,7 @@ class Translation:
     # (index, is a TIMESTAMP's) of the parameters the session types timestamp / timestamptz
     zoned_params: list[tuple[int, bool]] | None = None
     # UPDATE ... ORDER BY: the query of its rows' ids in that order; the UPDATE itself then
-    # writes one row, its id the parameter after the statement's own (see _ordered_update)
+    # writes one row, its id the parameter after the statement's own (MySqlSession._in_order)
     ordered: Translation | None = None
     locks: bool = False  # a locking read (FOR UPDATE, FOR SHARE, LOCK IN SHARE MODE)
     again: bool = False  # a plain query that may go straight to the session's plan (_query_again)
