@@ -997,6 +997,31 @@ def test_a_date_made_in_the_statement_is_a_number_in_arithmetic(m):
         (Decimal("2.50"), 6)]  # other casts as they were
 
 
+def test_a_cast_to_a_date_reads_its_value_as_mysql_does(m):
+    """CAST(x AS DATE | DATETIME) reads a number as its digits, as DATE(x) did: CAST(20240105 AS
+    DATE) was 1970-08-23 here (days since 1970), and a write stored it. In a query a value
+    that is no date is NULL, as in MySQL (here the statement was refused); in a write it is
+    still 1292, as MySQL's strict mode has it. Checked against MariaDB 10.11."""
+    m.execute("CREATE TABLE dd (id INT, d DATE, s VARCHAR(20), n BIGINT)")
+    m.execute("INSERT INTO dd VALUES (1, '2024-02-03', '2024/01/05', 20240105)")
+    jan5 = dt.date(2024, 1, 5)
+    assert rows(m, "SELECT CAST(20240105 AS DATE), CAST(20240105101112 AS DATETIME), CAST(n AS DATE),"
+                   " CAST(s AS DATE), CAST('20240105' AS DATE), DATE(n) FROM dd") == [
+        (jan5, dt.datetime(2024, 1, 5, 10, 11, 12), jan5, jan5, jan5, jan5)]
+    assert rows(m, "SELECT CAST('2024-02-30' AS DATE), CAST('abc' AS DATE), CAST('' AS DATE), "
+                   "CAST(id AS DATE), CAST(d AS DATETIME) FROM dd") == [
+        (None, None, None, None, dt.datetime(2024, 2, 3))]
+    assert rows(m, "SELECT CAST(? AS DATE), CAST(? AS DATE)", 20240105, "2024-02-30") == [(jan5, None)]
+    m.execute("INSERT INTO dd (id, d) VALUES (2, CAST(20240107 AS DATE))")
+    m.execute("UPDATE dd SET d = CAST(n AS DATE) WHERE id = 1")
+    assert rows(m, "SELECT id, d FROM dd ORDER BY id") == [(1, jan5), (2, dt.date(2024, 1, 7))]
+    with pytest.raises(SqlError) as failed:
+        m.execute("INSERT INTO dd (d) VALUES (CAST(20241399 AS DATE))")
+    assert (failed.value.errno, failed.value.message) == (1292, "Incorrect date value: '20241399'")
+    assert errno(m, "INSERT INTO dd (d) VALUES (DATE('2024-02-30'))") == 1292
+    assert errno(m, "INSERT INTO dd (d) VALUES (CAST(? AS DATE))", 20241399) == 1292
+
+
 def test_views_whose_query_qualifies_columns(m):
     """``CREATE VIEW w AS SELECT p.name FROM parent p`` was 1235 "DDL on another database (p)";
     ``AS (SELECT ...)`` was 1235 too."""
@@ -1841,6 +1866,9 @@ DIFF_QUERIES = [
     " + 0, TIMESTAMP('2024-01-01 01:02:03') + 0, CAST('12:30:00' AS TIME) + 0",
     "SELECT DATE('2024-02-03 10:00') - INTERVAL 1 DAY, DATE_SUB(DATE('2024-02-03'), INTERVAL 1 DAY),"
     " LAST_DAY('2024-02-03') + INTERVAL 1 DAY, DATE('2024-02-03') + INTERVAL 1 HOUR",
+    # a number cast to a date is its digits; a value that is no date is NULL in a query
+    "SELECT CAST(20240105 AS DATE), CAST(20240105101112 AS DATETIME), CAST('2024/01/05' AS DATE),"
+    " CAST('2024-02-30' AS DATE), CAST('abc' AS DATE), CAST('24-01-05 10:11' AS DATETIME)",
 ]
 # compared digit for digit: the scale of a decimal result shows
 DIFF_SCALE_QUERIES = [

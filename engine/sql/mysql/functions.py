@@ -28,7 +28,8 @@ _FORMAT = {"%Y": "%Y", "%y": "%y", "%m": "%m", "%c": "%m", "%d": "%d", "%e": "%d
 
 _DIGITS_DATE = re.compile(r"(?:\d{6}|\d{8}|\d{12}|\d{14})(?:\.\d+)?")
 _DELIMITED_DATE = re.compile(
-    r"(\d{4})[^\w\s](\d{1,2})[^\w\s](\d{1,2})(?:\s+(\d{1,2})[^\w\s](\d{1,2})[^\w\s](\d{1,2})(\.\d+)?)?")
+    r"(\d{4}|\d{2})[^\w\s](\d{1,2})[^\w\s](\d{1,2})"
+    r"(?:\s+(\d{1,2})[^\w\s](\d{1,2})(?:[^\w\s](\d{1,2})(\.\d+)?)?)?")
 
 
 def _date(v: object) -> dt.datetime | None:
@@ -51,9 +52,12 @@ def _date(v: object) -> dt.datetime | None:
     parts = _DELIMITED_DATE.fullmatch(text)
     if parts:
         # any punctuation between the parts ('2024/01/02', '2024.01.02 10.11.12'), as MySQL
-        # allows: as the dashes and colons of ISO's form
+        # allows: as the dashes and colons of ISO's form; a two-digit year 70-99 is 19YY,
+        # 00-69 20YY, and a time without seconds has 00 ('24-01-02 10:11')
         y, mo, d, h, mi, sec, frac = parts.groups()
-        text = f"{y}-{mo}-{d}" + (f" {h}:{mi}:{sec}{frac or ''}" if h is not None else "")
+        if len(y) == 2:
+            y = ("19" if int(y) >= 70 else "20") + y
+        text = f"{y}-{mo}-{d}" + (f" {h}:{mi}:{sec or '00'}{frac or ''}" if h is not None else "")
     for fmt in ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
         try:
             return dt.datetime.strptime(text, fmt)
@@ -1195,8 +1199,8 @@ def number_datetime(v: object, column: object = None) -> object:
                         round(fraction * 1_000_000) if fraction else 0)
     except ValueError:
         kind = "date" if size <= 8 else "datetime"
-        raise SqlError("22007", f"Incorrect {kind} value: '{v}' for column '{column}' at row 1",
-                       errno=1292) from None
+        where = f" for column '{column}' at row 1" if column is not None else ""  # (a CAST's)
+        raise SqlError("22007", f"Incorrect {kind} value: '{v}'{where}", errno=1292) from None
     return dt.datetime.combine(day, clock).isoformat(" ")
 
 

@@ -375,6 +375,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _temporal_operands(tree, ctx)
     _dates_against_numbers(tree, ctx)
     _numeric_dates(tree, ctx)
+    _casts_to_dates(tree, ctx, kind == "select")
     _json_values(tree, ctx)
     _json_comparisons(tree)
     _case_insensitive(tree)
@@ -724,6 +725,33 @@ def _numeric_dates(tree: exp.Expression, ctx: Context) -> None:
 
 
 _STRING_OIDS = frozenset((25, 1042, 1043))
+_DATE_CASTS = {exp.DataType.Type.DATE, exp.DataType.Type.DATETIME, exp.DataType.Type.TIMESTAMP}
+
+
+def _casts_to_dates(tree: exp.Expression, ctx: Context, select: bool) -> None:
+    """``CAST(x AS DATE | DATETIME)`` reads x as MySQL reads a date: a number as its digits
+    (``CAST(20240105 AS DATE)`` is 2024-01-05; the PostgreSQL engine's cast read days since
+    1970: 1970-08-23). In a query a string is read as MySQL reads one too, and one that is no
+    date is NULL (``CAST('2024-02-30' AS DATE)``: MySQL's NULL and warning, where the
+    engine's cast refused the statement); in a write a number that is no date is 1292 and a
+    string keeps the engine's strict reading, as MySQL's strict mode refuses both."""
+    casts = [c for c in tree.find_all(exp.Cast) if c.to.this in _DATE_CASTS]
+    if not casts:
+        return
+    column = _column_types(tree, ctx)
+    for cast in casts:
+        value = cast.this
+        if isinstance(value, exp.Column):
+            got = column(value)
+            if got is None or (got[0] not in _NUMBER_AS_DATE and not (select and got[0] in _STRING_OIDS)):
+                continue  # a date already, or a type MySQL would not read so either
+        elif not (_numeric_literal(value) or _is_param(value)
+                  or (select and isinstance(value, exp.Literal) and value.is_string)):
+            continue
+        if select:
+            value.replace(_fn("mysql_text_datetime", value.copy()))
+        else:
+            value.replace(_fn("mysql_number_datetime", value.copy(), exp.null()))
 
 
 _STRING_RESULTS = (exp.Concat, exp.ConcatWs, exp.Trim, exp.Lower, exp.Upper, exp.Substring, exp.Left,
