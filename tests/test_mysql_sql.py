@@ -1022,6 +1022,17 @@ def test_a_cast_to_a_date_reads_its_value_as_mysql_does(m):
     assert errno(m, "INSERT INTO dd (d) VALUES (CAST(? AS DATE))", 20241399) == 1292
 
 
+def test_greatest_and_least_of_strings_compare_without_case(m):
+    """GREATEST('a', 'B') is 'B' in MySQL (the collation ignores case); it was 'a' here, and
+    GREATEST of two string columns compared them bytewise too."""
+    m.execute("CREATE TABLE gg (id INT PRIMARY KEY, n VARCHAR(5), m VARCHAR(5))")
+    m.execute("INSERT INTO gg VALUES (1, 'a', 'B'), (2, 'Z', 'y'), (3, NULL, 'q')")
+    assert rows(m, "SELECT GREATEST('a', 'B'), LEAST('a', 'B'), LEAST(CONCAT('b', ''), 'A')") == [
+        ("B", "a", "A")]
+    assert rows(m, "SELECT GREATEST(n, m), LEAST(n, m), LEAST('m', n), GREATEST(id, 5) FROM gg "
+                   "ORDER BY id") == [("B", "a", "a", 5), ("Z", "y", "m", 5), (None, None, None, 5)]
+
+
 def test_views_whose_query_qualifies_columns(m):
     """``CREATE VIEW w AS SELECT p.name FROM parent p`` was 1235 "DDL on another database (p)";
     ``AS (SELECT ...)`` was 1235 too."""
@@ -1866,6 +1877,9 @@ DIFF_QUERIES = [
     " + 0, TIMESTAMP('2024-01-01 01:02:03') + 0, CAST('12:30:00' AS TIME) + 0",
     "SELECT DATE('2024-02-03 10:00') - INTERVAL 1 DAY, DATE_SUB(DATE('2024-02-03'), INTERVAL 1 DAY),"
     " LAST_DAY('2024-02-03') + INTERVAL 1 DAY, DATE('2024-02-03') + INTERVAL 1 HOUR",
+    # GREATEST / LEAST of strings compare without case, as the collation does
+    "SELECT GREATEST('a', 'B'), LEAST('a', 'B'), LEAST(CONCAT('b', ''), 'A')",
+    "SELECT id, GREATEST(name, cat), LEAST(name, 'C'), GREATEST('m', cat) FROM items ORDER BY id",
     # a number cast to a date is its digits; a value that is no date is NULL in a query
     "SELECT CAST(20240105 AS DATE), CAST(20240105101112 AS DATETIME), CAST('2024/01/05' AS DATE),"
     " CAST('2024-02-30' AS DATE), CAST('abc' AS DATE), CAST('24-01-05 10:11' AS DATETIME)",

@@ -380,6 +380,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _json_comparisons(tree)
     _case_insensitive(tree)
     _ordered_without_case(tree)
+    _greatest_without_case(tree, ctx)
     _strings_as_numbers(tree, ctx, strict=kind != "select")
     _temporal_numbers(tree, ctx)
     _enum_order(tree, ctx, kind == "select")
@@ -859,6 +860,29 @@ def _ordered_without_case(tree: exp.Expression) -> None:
                     nocase(e)
         else:
             nocase(arg)
+
+
+def _greatest_without_case(tree: exp.Expression, ctx: Context) -> None:
+    """GREATEST and LEAST of strings compare them by the collation too: GREATEST('a', 'B')
+    is 'B' in MySQL. SQLite's max() and min() of several values take the first collation
+    their arguments name, so the first argument gets NOCASE when every argument is a
+    string (by its form, or a string column)."""
+    nodes = list(tree.find_all(exp.Greatest, exp.Least))
+    if not nodes:
+        return
+    column = _column_types(tree, ctx)
+
+    def string(e: exp.Expression) -> bool:
+        if isinstance(e, exp.Column):
+            got = column(e)
+            return got is not None and got[0] in _STRING_OIDS
+        return _stringish(e)
+
+    for node in nodes:
+        first = node.this
+        if (first is not None and not isinstance(first, exp.Collate) and not _case_folded(first)
+                and all(string(a) for a in (first, *node.expressions))):
+            first.replace(exp.Collate(this=first.copy(), expression=exp.Var(this="nocase")))
 
 
 def _date_arithmetic(tree: exp.Expression, ctx: Context) -> None:
