@@ -23,7 +23,7 @@ from typing import TypeVar
 
 import apsw
 
-from aurora.engine.sql import Session, grouping
+from aurora.engine.sql import Session, fkeys, grouping
 from aurora.engine.sql import types as pgtypes
 from aurora.engine.sql.catalog import rel_oid
 from aurora.engine.sql.errors import to_sql_error
@@ -710,10 +710,13 @@ class MySqlSession:
             raise syntax(sql[at:] if at >= 0 else sql)
         text = entry.text(lits)
         rows_text = entry.ordered.text(lits) if entry.ordered is not None else None
+        several = [(t, q.text(lits)) for t, q in entry.several] if entry.several else None
         if entry.dynamic:
             text = _VARIABLE.sub(self._variable_literal, text)
             if rows_text is not None:
                 rows_text = _VARIABLE.sub(self._variable_literal, rows_text)
+            if several is not None:
+                several = [(t, _VARIABLE.sub(self._variable_literal, q)) for t, q in several]
         if entry.direct or entry.kind != "select" or entry.locks:
             self.pg.release_read()
         if entry.direct:
@@ -732,6 +735,8 @@ class MySqlSession:
                 entry.zoned_params = zoned
             if zoned:
                 params = _params_in_zone(params, zoned, self.zone)
+        if several is not None:
+            return self._guarded(lambda: self._delete_several(several, params), read=False)
         return self._guarded(
             lambda: self._run(entry, text, params, raw, sql, rows_text), read=entry.kind == "select"
         )
@@ -740,33 +745,62 @@ class MySqlSession:
         """UPDATE ... ORDER BY as MySQL runs it: row after row in that order, each checked
         against the unique keys as it is written (SQLite would write them in its own order,
         and ``SET pos = pos + 1 ORDER BY pos DESC`` would collide). ``rows`` queries the
-        rows' ids in order; ``update`` writes the row whose id follows the parameters. All
-        of them or none: a failure undoes the rows written before it."""
+        rows' ids in order; ``update`` writes the row whose id follows the parameters."""
+        pg = self.pg
+
+        def run() -> int:
+            n = 0
+            for rowid in [r[0] for r in pg.execute(rows, params).rows]:
+                n += _count(pg.execute(update, [*params, rowid]).tag)
+            return n
+
+        return StatementResult(f"UPDATE {self._all_or_none(run)}")
+
+    def _delete_several(self, several: list[tuple[str, str]], params: Sequence[object]) -> StatementResult:
+        """DELETE a, b FROM a JOIN b ...: the rows of every target found first (deleting a's
+        would change what b's query finds), then deleted table after table, each row's
+        foreign keys checked (and its actions run) as it goes."""
+        pg = self.pg
+        pg.fk.suspended = not self.vars.get("foreign_key_checks", 1)
+        self._wrote = True
+
+        def run() -> int:
+            found = [(table, [r[0] for r in pg.execute(query, params).rows]) for table, query in several]
+            n = 0
+            for table, ids in _children_first(found, fkeys.load(pg.conn)):
+                delete = f'DELETE FROM {quote(table)} WHERE "rowid" = $1'
+                for rowid in ids:
+                    n += _count(pg.execute(delete, [rowid]).tag)
+            return n
+
+        n = self._all_or_none(run)
+        self.row_count = n
+        return StatementResult(f"DELETE {n}", None, [], affected_rows=n, warnings=len(self.warnings))
+
+    def _all_or_none(self, run: Callable[[], int]) -> int:
+        """Run a statement that takes several of the engine's as one: in a transaction of
+        its own, or a savepoint inside the caller's, holding the write lock from before its
+        first read (no commit comes between what it reads and what it writes). A failure
+        undoes every row it wrote."""
         pg = self.pg
         own = pg.transaction_status == "I"
         if own:
-            # the write lock before the rows are read: no commit comes between the query and
-            # the writes (inside a transaction _dml took it already)
             pg.execute("BEGIN")
-            pg.ready_to_write()
+            pg.ready_to_write()  # (inside a transaction _dml took it already)
         else:
-            pg.execute("SAVEPOINT _aurora_in_order")
-        n = 0
+            pg.execute("SAVEPOINT _aurora_one_statement")
         try:
-            ids = [r[0] for r in pg.execute(rows, params).rows]
-            for rowid in ids:
-                tag = pg.execute(update, [*params, rowid]).tag
-                n += int(tag.rsplit(" ", 1)[-1])
+            n = run()
         except BaseException:
             with contextlib.suppress(Exception):
                 if own:
                     pg.execute("ROLLBACK")
                 else:
-                    pg.execute("ROLLBACK TO SAVEPOINT _aurora_in_order")
-                    pg.execute("RELEASE SAVEPOINT _aurora_in_order")
+                    pg.execute("ROLLBACK TO SAVEPOINT _aurora_one_statement")
+                    pg.execute("RELEASE SAVEPOINT _aurora_one_statement")
             raise
-        pg.execute("COMMIT" if own else "RELEASE SAVEPOINT _aurora_in_order")
-        return StatementResult(f"UPDATE {n}")
+        pg.execute("COMMIT" if own else "RELEASE SAVEPOINT _aurora_one_statement")
+        return n
 
     def _zoned_params(self, entry: Translation, text: str) -> list[tuple[int, bool]]:
         """The parameters the session types timestamp or timestamptz (compared with, or
@@ -1334,6 +1368,32 @@ class MySqlSession:
         self._recover_failed()
         self.warnings = [("Error", mapped.errno or 1105, mapped.message)]
         return mapped
+
+
+def _children_first(
+    found: list[tuple[str, list[int]]], keys: list[fkeys.ForeignKey]
+) -> list[tuple[str, list[int]]]:
+    """The targets of a DELETE of several tables, a table that references another of them
+    before it (its rows go first, so the other's go without a reference left: MySQL's
+    ``DELETE a, b FROM a JOIN b`` of a parent and its children works)."""
+    names = {t.lower() for t, _ in found}
+    refs = {(k.table.lower(), k.ref_table.lower()) for k in keys
+            if k.table.lower() in names and k.ref_table.lower() in names
+            and k.table.lower() != k.ref_table.lower()}
+    out: list[tuple[str, list[int]]] = []
+    left = list(found)
+    while left:
+        # one that no remaining table references (any, when they reference each other)
+        pick = next((e for e in left if not any((o[0].lower(), e[0].lower()) in refs
+                                                for o in left if o is not e)), left[0])
+        out.append(pick)
+        left.remove(pick)
+    return out
+
+
+def _count(tag: str) -> int:
+    """The rows a command tag counts (``UPDATE 3``)."""
+    return int(tag.rsplit(" ", 1)[-1])
 
 
 def _refuse_undecoded(sql: str) -> None:

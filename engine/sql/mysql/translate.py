@@ -71,6 +71,9 @@ class Translation:
     # UPDATE ... ORDER BY: the query of its rows' ids in that order; the UPDATE itself then
     # writes one row, its id the parameter after the statement's own (MySqlSession._in_order)
     ordered: Translation | None = None
+    # DELETE of several tables: for each, its real name and the query of its rows' ids, all
+    # run before the first row goes (MySqlSession._delete_several)
+    several: list[tuple[str, Translation]] | None = None
     locks: bool = False  # a locking read (FOR UPDATE, FOR SHARE, LOCK IN SHARE MODE)
     again: bool = False  # a plain query that may go straight to the session's plan (_query_again)
     # 1055 / 1140: what ONLY_FULL_GROUP_BY refuses in it (raised while sql_mode has it)
@@ -418,6 +421,14 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
         _slots(tr.ordered, 'SELECT "rowid" FROM ' + sql[at + len(_ROWS_BY_ID) : -1])
         sql = sql[:at] + f' WHERE "rowid" = ${nparams + 1}'
     _slots(tr, sql)
+    if isinstance(tree, exp.Delete) and tree.meta.get("several"):
+        tr.several = []
+        for real, sub in tree.meta["several"]:
+            _likes_as_mysql(sub, ilike=True)
+            query = re.sub(r"'__myp(\d+)__'", r"$\1", sub.sql(dialect="postgres", identify=True))
+            q = Translation("select", [], [], nparams=nparams)
+            _slots(q, query)
+            tr.several.append((real, q))
     tr.names = names
     low = sql.lower()
     tr.dynamic = "mysql_sysvar" in low or "mysql_uservar" in low
@@ -1904,19 +1915,33 @@ def _unsupported(what: str) -> SqlError:
 
 def _multi_table(tree: exp.Update | exp.Delete) -> None:
     """``UPDATE a JOIN b ON ... SET a.x = b.y`` becomes PostgreSQL's ``UPDATE a SET x = b.y
-    FROM b WHERE ...``; ``DELETE a FROM a JOIN b ...`` deletes a's rows by rowid. Inner joins
-    and one target table only."""
+    FROM b WHERE ...``; ``DELETE a FROM a JOIN b ...`` (or ``DELETE FROM a USING a JOIN b``)
+    deletes a's rows by rowid; ``DELETE a, b FROM a JOIN b ...`` notes, for each target, the
+    query of its rows' ids (``meta["several"]``; see MySqlSession._delete_several). Inner
+    joins only; UPDATE of one target table only."""
+    using = tree.args.get("using") if isinstance(tree, exp.Delete) else None
+    if using:
+        # MySQL's USING is where the targets are found (PostgreSQL's is other tables: there
+        # ``DELETE FROM a USING a JOIN b`` joins a second a, and every row of the first went)
+        named = tree.this
+        targets_named = [named, *(j.this for j in named.args.get("joins") or [])]
+        source = using[0].copy()
+        for extra in using[1:]:
+            source.append("joins", exp.Join(this=extra.copy()))
+        tree.set("this", source)
+        tree.set("using", None)
+        tree.set("tables", [exp.Table(this=exp.to_identifier(t.alias_or_name)) for t in targets_named])
     target = tree.this
     joins = target.args.get("joins") if isinstance(target, exp.Table) else None
     targets = tree.args.get("tables") if isinstance(tree, exp.Delete) else None
     if not joins and not (targets and len(targets) > 1):
         if targets and isinstance(target, exp.Table):
+            if targets[0].name.lower() not in (target.name.lower(), target.alias_or_name.lower()):
+                raise SqlError("42S02", f"Unknown table '{targets[0].name}' in MULTI DELETE", errno=1109)
             tree.set("tables", None)
         if isinstance(tree, exp.Update) and isinstance(target, exp.Table):
             _unqualified_sets(tree, target)
         return
-    if targets and len(targets) > 1:
-        raise _unsupported("DELETE of several tables")
     conds = []
     for j in joins or []:
         if j.side or (j.kind and j.kind.upper() not in ("INNER", "CROSS")):
@@ -1943,12 +1968,22 @@ def _multi_table(tree: exp.Update | exp.Delete) -> None:
             first.set("joins", [exp.Join(this=t) for t in others[1:]])
         tree.set("from_", exp.From(this=first))
     else:
-        key = exp.column("rowid", table=target.alias_or_name)
-        sub = exp.select(key).from_(target.copy())
-        if where is not None:
-            sub.set("where", where.copy())
-        plain = exp.Table(this=exp.to_identifier(target.name))
-        tree.set("this", plain)
+        sources = {t.alias_or_name.lower(): t.name for t in (target, *others)}
+        chosen = []
+        for t in targets or [exp.Table(this=exp.to_identifier(target.alias_or_name))]:
+            real = sources.get(t.name.lower())
+            if real is None:
+                raise SqlError("42S02", f"Unknown table '{t.name}' in MULTI DELETE", errno=1109)
+            sub = exp.select(exp.column("rowid", table=t.name)).from_(target.copy())
+            if where is not None:
+                sub.set("where", where.copy())
+            chosen.append((real, sub))
+        if len(chosen) > 1:
+            if tree.args.get("order") is not None or tree.args.get("limit") is not None:
+                raise SqlError("HY000", "Incorrect usage of DELETE and ORDER BY", errno=1221)
+            tree.meta["several"] = [(real, sub.distinct()) for real, sub in chosen]
+        real, sub = chosen[0]  # (the statement itself is the first target's, by rowid)
+        tree.set("this", exp.Table(this=exp.to_identifier(real)))
         tree.set("tables", None)
         tree.set("where", exp.Where(this=exp.In(this=exp.column("rowid"), query=sub.subquery())))
         return
