@@ -1064,6 +1064,33 @@ def test_delete_using_and_delete_of_several_tables(m):
     assert rows(m, "SELECT (SELECT count(*) FROM a3), (SELECT count(*) FROM b3)") == [(3, 2)]
 
 
+def test_a_string_column_compared_with_numbers_compares_numbers(m):
+    """MySQL compares a string with a number as numbers, the string read as MySQL reads a
+    number ('1abc' is 1, 'abc' 0): ``code = 0`` finds 'abc', ``code IN (1, 2)`` finds
+    '1abc' and '2', ``code > 1`` skips 'abc'. Here the column's text was compared with the
+    number's (``code = 0`` found nothing, ``code > 1`` took every string), and ``'abc' =
+    0`` was refused (1292). A write whose WHERE reads a string that is no number is 1292,
+    as in strict mode. Checked against MariaDB 10.11."""
+    m.execute("CREATE TABLE sx (id INT PRIMARY KEY, code VARCHAR(10), n INT, e ENUM('a', 'b', 'c'))")
+    m.execute("INSERT INTO sx VALUES (1, 'abc', 0, 'a'), (2, '1abc', 1, 'b'), (3, '2', 2, 'c'), "
+              "(4, NULL, 3, NULL), (5, ' 3', 3, 'b')")
+
+    def ids(where: str) -> list[int]:
+        return [r[0] for r in rows(m, f"SELECT id FROM sx WHERE {where} ORDER BY id")]
+
+    assert ids("code = 0") == [1] and ids("0 = code") == [1]
+    assert ids("code IN (1, 2)") == [2, 3]
+    assert ids("code > 1") == [3, 5] and ids("1 < code") == [3, 5]
+    assert ids("code BETWEEN 1 AND 2") == [2, 3]
+    assert ids("code <> 0") == [2, 3, 5]
+    assert ids("code = '2'") == [3]  # a string: compared as strings
+    assert ids("e = 2") == [2, 5]  # an ENUM against a number: its member's number
+    assert rows(m, "SELECT 'abc' = 0, '1abc' = 1, ' 3' = 3") == [(1, 1, 1)]
+    assert ("Warning", 1292, "Truncated incorrect DOUBLE value: 'abc'") in m.warnings
+    assert errno(m, "UPDATE sx SET n = 9 WHERE code = 2") == 1292
+    assert rows(m, "SELECT n FROM sx WHERE id = 3") == [(2,)]
+
+
 def test_views_whose_query_qualifies_columns(m):
     """``CREATE VIEW w AS SELECT p.name FROM parent p`` was 1235 "DDL on another database (p)";
     ``AS (SELECT ...)`` was 1235 too."""
@@ -1909,6 +1936,9 @@ DIFF_QUERIES = [
     " + 0, TIMESTAMP('2024-01-01 01:02:03') + 0, CAST('12:30:00' AS TIME) + 0",
     "SELECT DATE('2024-02-03 10:00') - INTERVAL 1 DAY, DATE_SUB(DATE('2024-02-03'), INTERVAL 1 DAY),"
     " LAST_DAY('2024-02-03') + INTERVAL 1 DAY, DATE('2024-02-03') + INTERVAL 1 HOUR",
+    # a string column compared with numbers compares numbers
+    "SELECT id FROM items WHERE cat = 0 OR name > 1 ORDER BY id",
+    "SELECT 'abc' = 0, '1abc' = 1, ' 3' = 3",
     # GREATEST / LEAST of strings compare without case, as the collation does
     "SELECT GREATEST('a', 'B'), LEAST('a', 'B'), LEAST(CONCAT('b', ''), 'A')",
     "SELECT id, GREATEST(name, cat), LEAST(name, 'C'), GREATEST('m', cat) FROM items ORDER BY id",

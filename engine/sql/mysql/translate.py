@@ -1350,8 +1350,15 @@ def _strings_as_numbers(tree: exp.Expression, ctx: Context, strict: bool) -> Non
         sides = [node.this, *_compared_values(node)]
         strings = [s for s in sides if s is not None and _taken_out(s) == "s"]
         if not strings:
+            _string_column_against_numbers(node, sides, tree, ctx, strict)
             continue
         columns = [s for s in sides if isinstance(s, exp.Column)]
+        if not columns and any(_numeric_literal(s) for s in sides if s is not None):
+            # '12abc' = 12: the string is the number MySQL reads in it
+            for s in strings:
+                s.replace(exp.Anonymous(this="mysql_number",
+                                        expressions=[s.copy(), exp.Literal.number(int(strict))]))
+            continue
         if len(columns) != 1 or (isinstance(node, exp.In | exp.Between) and node.this is not columns[0]):
             continue
         column = column or _column_types(tree, ctx)
@@ -1363,6 +1370,30 @@ def _strings_as_numbers(tree: exp.Expression, ctx: Context, strict: bool) -> Non
             for s in strings:
                 s.replace(exp.Anonymous(this="mysql_number",
                                         expressions=[s.copy(), exp.Literal.number(int(strict))]))
+
+
+def _string_column_against_numbers(node: exp.Expression, sides: list, tree: exp.Expression,
+                                   ctx: Context, strict: bool) -> None:
+    """A string column compared with numbers written in the statement (``code = 0``,
+    ``zip IN (1, 2)``, ``s > 1``) compares numbers in MySQL, each value read as MySQL reads
+    a number in a string ('1abc' is 1, 'abc' 0, with 1292 as a warning in a query and an
+    error in a statement that writes): here the text compared with the number's text, and
+    ``code = 0`` found nothing. (MySQL cannot use the column's index then either.)"""
+    column = node.this
+    if not isinstance(column, exp.Column) and isinstance(node, _ORDERINGS):
+        column, sides = node.expression, [node.expression, node.this]  # ``0 = code``
+    if not isinstance(column, exp.Column):
+        return
+    others = [s for s in sides[1:] if s is not None]
+    if not others or not all(_numeric_literal(s) for s in others):
+        return
+    typed = _column_types(tree, ctx)(column)
+    if typed is None or typed[0] not in _STRING_OIDS:
+        return
+    if (_declared_types(tree, ctx)(column) or "").lower().startswith(("enum(", "set(")):
+        return  # its member's number (_enum_order)
+    column.replace(exp.Anonymous(this="mysql_number",
+                                 expressions=[column.copy(), exp.Literal.number(int(strict))]))
 
 
 def _temporal_numbers(tree: exp.Expression, ctx: Context) -> None:
