@@ -1091,6 +1091,16 @@ def test_a_string_column_compared_with_numbers_compares_numbers(m):
     assert rows(m, "SELECT n FROM sx WHERE id = 3") == [(2,)]
 
 
+def test_avg_as_a_window_function(m):
+    """AVG(x) OVER (...) was 1235 "PG_NUM_ROUND() may not be used as a window function": the
+    rounding to MySQL's scale went inside the window; the window's value is rounded now."""
+    m.execute("CREATE TABLE w (id INT PRIMARY KEY, g VARCHAR(5), v INT)")
+    m.execute("INSERT INTO w VALUES (1, 'a', 10), (2, 'a', 20), (3, 'b', 5), (4, 'a', 20)")
+    assert rows(m, "SELECT id, AVG(v) OVER (PARTITION BY g) FROM w ORDER BY id") == [
+        (1, Decimal("16.6667")), (2, Decimal("16.6667")), (3, Decimal("5.0000")),
+        (4, Decimal("16.6667"))]
+
+
 def test_views_whose_query_qualifies_columns(m):
     """``CREATE VIEW w AS SELECT p.name FROM parent p`` was 1235 "DDL on another database (p)";
     ``AS (SELECT ...)`` was 1235 too."""
@@ -1936,6 +1946,9 @@ DIFF_QUERIES = [
     " + 0, TIMESTAMP('2024-01-01 01:02:03') + 0, CAST('12:30:00' AS TIME) + 0",
     "SELECT DATE('2024-02-03 10:00') - INTERVAL 1 DAY, DATE_SUB(DATE('2024-02-03'), INTERVAL 1 DAY),"
     " LAST_DAY('2024-02-03') + INTERVAL 1 DAY, DATE('2024-02-03') + INTERVAL 1 HOUR",
+    # AVG as a window function keeps MySQL's scale (it was 1235)
+    "SELECT id, AVG(qty) OVER (PARTITION BY cat), AVG(price) OVER (ORDER BY id ROWS BETWEEN 1"
+    " PRECEDING AND CURRENT ROW) FROM items ORDER BY id",
     # a string column compared with numbers compares numbers
     "SELECT id FROM items WHERE cat = 0 OR name > 1 ORDER BY id",
     "SELECT 'abc' = 0, '1abc' = 1, ' 3' = 3",

@@ -1180,8 +1180,13 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
             digits = -(-digits // 9) * 9
         return _fn("round", exp.Div(this=num, expression=divisor), exp.Literal.number(digits))
     if isinstance(node, exp.Avg) and isinstance(node.meta.get("mysql_scale"), int):
-        avg = exp.Avg(this=node.this)
-        return _fn("round", avg, exp.Literal.number(node.meta["mysql_scale"] + 4))
+        digits = node.meta["mysql_scale"] + 4
+        window = node.parent
+        if isinstance(window, exp.Window) and window.this is node:
+            # AVG(x) OVER (...): the window's value is rounded (round() is no window function)
+            window.meta["mysql_round"] = digits
+            return node
+        return _fn("round", exp.Avg(this=node.this), exp.Literal.number(digits))
     if isinstance(node, exp.IntDiv):
         return exp.Cast(this=_fn("div", node.this, node.expression), to=exp.DataType.build("bigint"))
     if isinstance(node, exp.Cast):
