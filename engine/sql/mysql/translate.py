@@ -408,6 +408,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     for setop in tree.find_all(exp.Union, exp.Intersect, exp.Except):
         _unwrap_arms(setop)
     _likes_as_mysql(tree, ilike=not tr.direct)  # (SQLite's own LIKE, on the direct path, is not)
+    _concat_operands_grouped(tree)
     dialect = "sqlite" if tr.direct else "postgres"
     sql = tree.sql(dialect=dialect, identify=True) + suffix
     if tr.direct:
@@ -433,6 +434,26 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     low = sql.lower()
     tr.dynamic = "mysql_sysvar" in low or "mysql_uservar" in low
     return tr
+
+
+_ATOMIC = (exp.Column, exp.Literal, exp.Func, exp.Paren, exp.Null, exp.Placeholder)
+_TRUTHS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.Is, exp.In,
+           exp.Between, exp.Like, exp.ILike, exp.Escape, exp.RegexpLike, exp.RegexpILike, exp.Not,
+           exp.And, exp.Or, exp.Xor, exp.Boolean)
+
+
+def _concat_operands_grouped(tree: exp.Expression) -> None:
+    """CONCAT's arguments are written as ``a || b``, and the generator does not group an
+    argument that binds less tightly: ``CONCAT('a', x IS NULL)`` came out as ``'a' || x IS
+    NULL`` (``('a' || x) IS NULL``) and ``CONCAT('a', 1 = 1)`` as ``'a' || 1 = 1``. Each
+    argument that is not a single term gets its parentheses; a truth value is its number
+    (MySQL's ``CONCAT('x', 1 = 1)`` is 'x1', the engine's text of true 'true')."""
+    for node in tree.find_all(exp.Concat):
+        for arg in list(node.expressions):
+            if isinstance(arg, _TRUTHS):  # a truth value is 1 or 0 in MySQL, also in text
+                arg.replace(exp.Cast(this=exp.Paren(this=arg.copy()), to=exp.DataType.build("int")))
+            elif not isinstance(arg, _ATOMIC):
+                arg.replace(exp.Paren(this=arg.copy()))
 
 
 def _slots(tr: Translation, sql: str) -> None:
