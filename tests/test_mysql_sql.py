@@ -1105,6 +1105,7 @@ def test_concat_of_predicates_and_terms(m):
     """CONCAT's arguments become ``a || b``: ``CONCAT('a', NULL IS NULL)`` came out as
     ``'a' || NULL IS NULL`` (1064, or the wrong grouping), and a truth value was 'true'
     where MySQL writes 1."""
+    assert rows(m, "SELECT ASCII('é'), ASCII('a'), ASCII('')") == [(195, 97, 0)]  # its first byte
     assert rows(m, "SELECT CONCAT('a', NULL IS NULL), CONCAT('x', 1 = 1, 2 + 3, -4, 2 > 3), "
                    "CONCAT('n', 'abc' LIKE 'A%', 1 IN (1, 2))") == [("a1", "x15-40", "n11")]
 
@@ -1954,6 +1955,7 @@ DIFF_QUERIES = [
     " + 0, TIMESTAMP('2024-01-01 01:02:03') + 0, CAST('12:30:00' AS TIME) + 0",
     "SELECT DATE('2024-02-03 10:00') - INTERVAL 1 DAY, DATE_SUB(DATE('2024-02-03'), INTERVAL 1 DAY),"
     " LAST_DAY('2024-02-03') + INTERVAL 1 DAY, DATE('2024-02-03') + INTERVAL 1 HOUR",
+    "SELECT ASCII('é'), ASCII('a'), ASCII(''), ASCII(NULL), ASCII(5)",
     # CONCAT of a predicate, an arithmetic term, a truth value
     "SELECT CONCAT('a', NULL IS NULL), CONCAT('x', 1 = 1, 2 + 3, -4, NOT 0, 1 IN (1, 2), 2 > 3,"
     " 'abc' LIKE 'A%', 1 AND 0)",

@@ -1108,6 +1108,14 @@ _TEMPORAL_TEXT = re.compile(
     r"(\d{4})-(\d\d)-(\d\d)(?:[ T](\d\d):(\d\d):(\d\d)(?:\.(\d+))?)?|(-?)(\d+):(\d\d):(\d\d)(?:\.(\d+))?")
 
 
+def ascii_(v: object) -> int | None:
+    """ASCII(s): the first byte of the string's UTF-8 (195 for 'é', as in MySQL), 0 for ''."""
+    if v is None:
+        return None
+    data = v if isinstance(v, bytes) else str(v).encode("utf-8", "surrogateescape")
+    return data[0] if data else 0
+
+
 def temporal_number(v: object, digits: object) -> object:
     """A DATE, DATETIME, TIMESTAMP or TIME in arithmetic, as MySQL reads it there: the number
     its digits spell (2024-02-29 is 20240229, 2024-02-29 13:14:15 20240229131415, 13:14:15
@@ -1644,6 +1652,7 @@ FUNCTIONS = {
     "mysql_json_number": (json_number, 1),
     "mysql_json_sort_key": (json_sort_key, 1),
     "mysql_temporal_number": (temporal_number, 2),
+    "mysql_ascii": (ascii_, 1),
     "mysql_is_uuid": (_nulls(is_uuid), 1),
     "mysql_distinct_key": (distinct_key, -1),
     "mysql_sqrt": (sqrt, 1),

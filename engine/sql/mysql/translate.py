@@ -1210,6 +1210,8 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         return _fn("round", exp.Avg(this=node.this), exp.Literal.number(digits))
     if isinstance(node, exp.IntDiv):
         return exp.Cast(this=_fn("div", node.this, node.expression), to=exp.DataType.build("bigint"))
+    if isinstance(node, exp.Ascii):  # the first byte (the engine's ascii() is a code point)
+        return _fn("mysql_ascii", node.this)
     if isinstance(node, exp.Cast):
         return _cast(node)
     if isinstance(node, exp.Anonymous):
