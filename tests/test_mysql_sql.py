@@ -1104,7 +1104,7 @@ def test_avg_as_a_window_function(m):
 def test_concat_of_predicates_and_terms(m):
     """CONCAT's arguments become ``a || b``: ``CONCAT('a', NULL IS NULL)`` came out as
     ``'a' || NULL IS NULL`` (1064, or the wrong grouping), and a truth value was 'true'
-    where MySQL writes 1."""
+    where MySQL writes 1. (And ASCII() is the first byte: ASCII('é') was the code point.)"""
     assert rows(m, "SELECT ASCII('é'), ASCII('a'), ASCII('')") == [(195, 97, 0)]  # its first byte
     assert rows(m, "SELECT CONCAT('a', NULL IS NULL), CONCAT('x', 1 = 1, 2 + 3, -4, 2 > 3), "
                    "CONCAT('n', 'abc' LIKE 'A%', 1 IN (1, 2))") == [("a1", "x15-40", "n11")]
