@@ -283,3 +283,26 @@ def test_drop_of_a_parent_and_its_partition_together(s):
     s.execute("create table kd11 partition of kd1 for values from (0) to (5)")
     assert s.execute("drop table kd, kd1").tag == "DROP TABLE"
     assert _state(s, "select * from kd11") == "42P01"
+
+
+def test_attaching_a_table_with_row_triggers_is_refused_and_leaves_it_whole(s):
+    """A partition is a view here, which cannot have row-level BEFORE / AFTER triggers.
+    ATTACH of a table with one turned the table into a view and then failed re-making its
+    trigger, outside the statement's step: the table stayed a view, its trigger stayed in
+    the catalog, and every later DDL statement failed on it ("cannot create BEFORE trigger
+    on view"). It is refused before anything changes now."""
+    s.execute("create function dn() returns trigger as $$begin return NULL; end$$ language plpgsql")
+    s.execute("create table pp (a int, b text) partition by list (a)")
+    s.execute("create table pp1 (b text, a int)")
+    s.execute("insert into pp1 values ('keep', 1)")
+    s.execute("create trigger t2 before insert on pp1 for each row execute procedure dn()")
+    with pytest.raises(SqlError) as e:
+        s.execute("alter table pp attach partition pp1 for values in (1)")
+    assert (e.value.sqlstate, e.value.message) == (
+        "0A000", 'row-level triggers on partition "pp1" are not supported')
+    s.execute("create table later (a int)")  # DDL goes on
+    s.execute("insert into pp1 values ('skipped', 1)")  # the trigger still skips rows
+    assert _rows(s, "select b from pp1") == [("keep",)]
+    s.execute("drop trigger t2 on pp1")
+    s.execute("alter table pp attach partition pp1 for values in (1)")
+    assert _rows(s, "select * from pp") == [(1, "keep")]

@@ -1187,6 +1187,13 @@ def alter(s: Session, sql: str) -> StatementResult:
                 partitions.attach(s, parent, table, m.group(4) or "")
             else:
                 partitions.detach(s, parent, table)
+            # the row triggers made again for the table's new kind, in the same step: one
+            # that cannot be made undoes the statement instead of staying behind in the
+            # catalog, where every later DDL would fail on it
+            from aurora.engine.sql import triggers
+
+            if triggers.exists(s.conn):
+                triggers.after_ddl(s)
         return StatementResult("ALTER TABLE")
     if m := _RENAME_CONSTRAINT.match(sql):
         table = schemas.stored_name(s.conn, m.group(1))

@@ -559,6 +559,13 @@ def attach(s: Session, parent: str, table: str, bound_text: str) -> None:
     rels = load(s.conn)
     if table.lower() in rels and rels[table.lower()].parent:
         raise SqlError("42P17", f'"{table}" is already a partition')
+    from aurora.engine.sql import triggers
+
+    if triggers.exists(s.conn) and any(
+            t.table.lower() == table.lower() and t.level == "row" for t in triggers.all_triggers(s.conn)):
+        # a partition is a view here, which has no row-level BEFORE / AFTER triggers
+        raise SqlError("0A000", f'row-level triggers on partition "{table}" are not supported',
+                       hint=f'Drop them, or create them on the partitioned table "{parent}".')
     pnames = {c.name.lower(): c for c in pcols}
     for c in tcols:
         if c.name.lower() not in pnames:
