@@ -1110,6 +1110,16 @@ def test_concat_of_predicates_and_terms(m):
                    "CONCAT('n', 'abc' LIKE 'A%', 1 IN (1, 2))") == [("a1", "x15-40", "n11")]
 
 
+def test_is_true_and_is_false_as_mysql(m):
+    """``x IS TRUE`` is 1 for any number but 0 (2 IS TRUE was 0 here: the engine compared with
+    1, MySQL's TRUE), ``x IS FALSE`` 1 for 0, neither ever NULL."""
+    m.execute("CREATE TABLE it9 (id INT PRIMARY KEY, n INT)")
+    m.execute("INSERT INTO it9 VALUES (1, 2), (2, 0), (3, NULL), (4, -1)")
+    assert rows(m, "SELECT n IS TRUE, n IS FALSE, n IS NOT TRUE, n IS NOT FALSE FROM it9 ORDER BY id") == [
+        (1, 0, 0, 1), (0, 1, 1, 0), (0, 0, 1, 1), (1, 0, 0, 1)]
+    assert rows(m, "SELECT id FROM it9 WHERE n IS TRUE ORDER BY id") == [(1,), (4,)]
+
+
 def test_views_whose_query_qualifies_columns(m):
     """``CREATE VIEW w AS SELECT p.name FROM parent p`` was 1235 "DDL on another database (p)";
     ``AS (SELECT ...)`` was 1235 too."""
@@ -1956,6 +1966,8 @@ DIFF_QUERIES = [
     "SELECT DATE('2024-02-03 10:00') - INTERVAL 1 DAY, DATE_SUB(DATE('2024-02-03'), INTERVAL 1 DAY),"
     " LAST_DAY('2024-02-03') + INTERVAL 1 DAY, DATE('2024-02-03') + INTERVAL 1 HOUR",
     "SELECT ASCII('é'), ASCII('a'), ASCII(''), ASCII(NULL), ASCII(5)",
+    "SELECT id, qty IS TRUE, qty IS FALSE, qty IS NOT TRUE, price IS NOT FALSE, (qty > 3) IS FALSE"
+    " FROM items ORDER BY id",
     # CONCAT of a predicate, an arithmetic term, a truth value
     "SELECT CONCAT('a', NULL IS NULL), CONCAT('x', 1 = 1, 2 + 3, -4, NOT 0, 1 IN (1, 2), 2 > 3,"
     " 'abc' LIKE 'A%', 1 AND 0)",

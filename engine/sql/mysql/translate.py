@@ -384,6 +384,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _case_insensitive(tree)
     _ordered_without_case(tree)
     _greatest_without_case(tree, ctx)
+    _is_truth(tree)
     _strings_as_numbers(tree, ctx, strict=kind != "select")
     _temporal_numbers(tree, ctx)
     _enum_order(tree, ctx, kind == "select")
@@ -1398,6 +1399,19 @@ def _strings_as_numbers(tree: exp.Expression, ctx: Context, strict: bool) -> Non
             for s in strings:
                 s.replace(exp.Anonymous(this="mysql_number",
                                         expressions=[s.copy(), exp.Literal.number(int(strict))]))
+
+
+def _is_truth(tree: exp.Expression) -> None:
+    """``x IS TRUE`` is 1 for any number but 0 in MySQL, and ``x IS FALSE`` for 0, never NULL:
+    the engine's ``x IS 1`` (MySQL's TRUE is 1) took 2 for false."""
+    for node in list(tree.find_all(exp.Is)):
+        truth = node.expression
+        if not isinstance(truth, exp.Boolean):
+            continue
+        test = exp.NEQ if truth.this else exp.EQ
+        node.replace(_fn("COALESCE", exp.Paren(this=test(this=node.this.copy(),
+                                                       expression=exp.Literal.number(0))),
+                         exp.Literal.number(0)))
 
 
 def _string_column_against_numbers(node: exp.Expression, sides: list, tree: exp.Expression,
