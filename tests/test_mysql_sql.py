@@ -1104,8 +1104,12 @@ def test_avg_as_a_window_function(m):
 def test_concat_of_predicates_and_terms(m):
     """CONCAT's arguments become ``a || b``: ``CONCAT('a', NULL IS NULL)`` came out as
     ``'a' || NULL IS NULL`` (1064, or the wrong grouping), and a truth value was 'true'
-    where MySQL writes 1. (And ASCII() is the first byte: ASCII('é') was the code point.)"""
+    where MySQL writes 1. (And ASCII() is the first byte: ASCII('é') was the code point; LPAD
+    and RPAD are NULL where MySQL's are: they gave '' and the string as it was.)"""
     assert rows(m, "SELECT ASCII('é'), ASCII('a'), ASCII('')") == [(195, 97, 0)]  # its first byte
+    # LPAD / RPAD: NULL for a negative length and for an empty pad that has to pad
+    assert rows(m, "SELECT LPAD('a', -1, 'x'), LPAD('abc', 5, ''), RPAD('abc', 2, ''), "
+                   "RPAD('abc', 6, 'xy'), LPAD('7', 3, '0')") == [(None, None, "ab", "abcxyx", "007")]
     assert rows(m, "SELECT CONCAT('a', NULL IS NULL), CONCAT('x', 1 = 1, 2 + 3, -4, 2 > 3), "
                    "CONCAT('n', 'abc' LIKE 'A%', 1 IN (1, 2))") == [("a1", "x15-40", "n11")]
 
@@ -1966,6 +1970,8 @@ DIFF_QUERIES = [
     "SELECT DATE('2024-02-03 10:00') - INTERVAL 1 DAY, DATE_SUB(DATE('2024-02-03'), INTERVAL 1 DAY),"
     " LAST_DAY('2024-02-03') + INTERVAL 1 DAY, DATE('2024-02-03') + INTERVAL 1 HOUR",
     "SELECT ASCII('é'), ASCII('a'), ASCII(''), ASCII(NULL), ASCII(5)",
+    "SELECT LPAD('a', -1, 'x'), RPAD('a', -1, 'x'), LPAD('abc', 5, ''), RPAD('ab', 4, ''),"
+    " LPAD('abcdef', 3, ''), LPAD('日本', 3, '語'), RPAD('abc', 6, 'xy'), LPAD(1.5, 5, '*')",
     "SELECT id, qty IS TRUE, qty IS FALSE, qty IS NOT TRUE, price IS NOT FALSE, (qty > 3) IS FALSE"
     " FROM items ORDER BY id",
     # CONCAT of a predicate, an arithmetic term, a truth value

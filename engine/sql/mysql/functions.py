@@ -1116,6 +1116,27 @@ def ascii_(v: object) -> int | None:
     return data[0] if data else 0
 
 
+def pad(v: object, length: object, fill: object, left: object) -> str | None:
+    """LPAD / RPAD(s, n, pad): s cut or padded to n characters; NULL when an argument is,
+    when n is negative, or when the pad is empty and s is shorter than n (MySQL's)."""
+    if v is None or length is None or fill is None:
+        return None
+    try:
+        n = round(float(length))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        n = 0
+    text, filler = _text(v), _text(fill)
+    if n < 0:
+        return None
+    if len(text) >= n:
+        return text[:n]
+    if not filler:
+        return None
+    need = n - len(text)
+    padding = (filler * (need // len(filler) + 1))[:need]
+    return padding + text if left else text + padding
+
+
 def temporal_number(v: object, digits: object) -> object:
     """A DATE, DATETIME, TIMESTAMP or TIME in arithmetic, as MySQL reads it there: the number
     its digits spell (2024-02-29 is 20240229, 2024-02-29 13:14:15 20240229131415, 13:14:15
@@ -1653,6 +1674,7 @@ FUNCTIONS = {
     "mysql_json_sort_key": (json_sort_key, 1),
     "mysql_temporal_number": (temporal_number, 2),
     "mysql_ascii": (ascii_, 1),
+    "mysql_pad": (pad, 4),
     "mysql_is_uuid": (_nulls(is_uuid), 1),
     "mysql_distinct_key": (distinct_key, -1),
     "mysql_sqrt": (sqrt, 1),

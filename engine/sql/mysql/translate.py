@@ -1213,6 +1213,11 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         return exp.Cast(this=_fn("div", node.this, node.expression), to=exp.DataType.build("bigint"))
     if isinstance(node, exp.Ascii):  # the first byte (the engine's ascii() is a code point)
         return _fn("mysql_ascii", node.this)
+    if isinstance(node, exp.Pad) and node.args.get("fill_pattern") is not None:
+        # LPAD / RPAD as MySQL's: NULL for a negative length, and for an empty pad that
+        # would have to pad (the engine's lpad gave '' and the string as it was)
+        return _fn("mysql_pad", node.this, node.expression, node.args["fill_pattern"],
+                   exp.Literal.number(1 if node.args.get("is_left") else 0))
     if isinstance(node, exp.Cast):
         return _cast(node)
     if isinstance(node, exp.Anonymous):
