@@ -501,9 +501,7 @@ class Backend:
         statement = self._statement(statement_id, "mysqld_stmt_execute")
         count = len(statement.param_oids)
         params: list[object] = []
-        if not count:
-            pass
-        elif (
+        if count and (
             (fixed := statement.fixed) is not None
             and len(payload) >= (head := 11 + (count + 7) // 8) + fixed.size
             and payload[head - 1] == 0  # no types sent again: the last execute's
@@ -513,7 +511,7 @@ class Backend:
             # the usual execute (sysbench's, most drivers' after the first): fixed-size
             # values of the types bound before, read in one unpack
             params = list(fixed.unpack_from(payload, head))
-        else:
+        elif count:
             r = p.Reader(payload, 10)
             nulls = r.take((count + 7) // 8)
             if r.u8():

@@ -11,6 +11,7 @@ Executes before one Sync (see ``implicit transactions`` in the package's DESIGN.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import re
 from collections import deque
@@ -89,6 +90,12 @@ def leading_words(sql: str, count: int = 2) -> tuple[str, ...]:
 
 def _is_blank(sql: str) -> bool:
     return _BLANK.fullmatch(sql) is not None
+
+
+def _check_format_codes(*codes: tuple[int, ...]) -> None:
+    for code in itertools.chain(*codes):
+        if code not in (0, 1):
+            raise SqlError("22023", f"unsupported format code: {code}")
 
 
 def _formats(count: int, codes: Sequence[int], what: str) -> list[int]:
@@ -576,9 +583,7 @@ class Backend:
     def _bind(self, body: bytes) -> None:
         portal_name, statement_name, param_codes, raw, result_codes = p.parse_bind(body)
         count = len(raw)
-        for code in (*param_codes, *result_codes):
-            if code not in (0, 1):
-                raise SqlError("22023", f"unsupported format code: {code}")
+        _check_format_codes(param_codes, result_codes)
         statement = self.statements.get(statement_name)
         if statement is None:
             raise SqlError("26000", f'prepared statement "{statement_name}" does not exist')
@@ -590,14 +595,7 @@ class Backend:
             )
         if portal_name and portal_name in self.portals:
             raise SqlError("42P03", f'cursor "{portal_name}" already exists')
-        cache = statement.decoders
-        decoders = cache.get(param_codes) if cache is not None else None
-        if decoders is None:
-            formats = _formats(count, param_codes, "parameter")
-            decoders = [decoder(oid, f) for oid, f in zip(statement.param_oids, formats, strict=True)]
-            if cache is None or len(cache) >= 16:
-                cache = statement.decoders = {}
-            cache[param_codes] = decoders
+        decoders = self._decoders(statement, param_codes)
         try:
             params = [None if v is None else dec(v) for v, dec in zip(raw, decoders, strict=True)]
         except UnicodeDecodeError:
@@ -787,15 +785,26 @@ class Backend:
         """What ``_bind_and_run`` keeps for a statement and format codes; SqlError where
         ``_bind`` would refuse them."""
         assert statement.columns is not None
-        for code in (*param_codes, *result_codes):
-            if code not in (0, 1):
-                raise SqlError("22023", f"unsupported format code: {code}")
-        formats = _formats(len(statement.param_oids), param_codes, "parameter")
-        decoders = [decoder(oid, f) for oid, f in zip(statement.param_oids, formats, strict=True)]
+        _check_format_codes(param_codes, result_codes)
+        decoders = self._decoders(statement, param_codes)
         result_formats = _formats(len(statement.columns), result_codes, "result")
         encoders = self._encoders(statement, statement.columns, result_formats)
         description = self._row_description(statement.columns, tuple(result_formats))
         return decoders, result_formats, encoders, description
+
+    @staticmethod
+    def _decoders(statement: Statement, codes: tuple[int, ...]) -> list[Decoder]:
+        """The decoders of a statement's parameters sent in the format ``codes``: kept on the
+        statement per codes, so a prepared statement run again looks them up once."""
+        cache = statement.decoders
+        decoders = cache.get(codes) if cache is not None else None
+        if decoders is None:
+            formats = _formats(len(statement.param_oids), codes, "parameter")
+            decoders = [decoder(oid, f) for oid, f in zip(statement.param_oids, formats, strict=True)]
+            if cache is None or len(cache) >= 16:
+                cache = statement.decoders = {}
+            cache[codes] = decoders
+        return decoders
 
     @staticmethod
     def _encoders(statement: Statement, columns: list[Column], codes: Sequence[int]) -> list[Encoder]:

@@ -547,7 +547,7 @@ def attach(s: Session, parent: str, table: str, bound_text: str) -> None:
     """ALTER TABLE parent ATTACH PARTITION table FOR VALUES ...: the table's rows move into
     the parent's root table (each must fit the bound: 23514) and the table becomes a view;
     its CHECK and NOT NULL constraints hold on for its rows."""
-    from aurora.engine.sql import ddl, tabledef
+    from aurora.engine.sql import ddl, tabledef, triggers
 
     parent, table = _true_name(s, parent), _true_name(s, table)
     pcols = s.catalog.table_columns(parent)
@@ -559,8 +559,6 @@ def attach(s: Session, parent: str, table: str, bound_text: str) -> None:
     rels = load(s.conn)
     if table.lower() in rels and rels[table.lower()].parent:
         raise SqlError("42P17", f'"{table}" is already a partition')
-    from aurora.engine.sql import triggers
-
     if triggers.exists(s.conn) and any(
             t.table.lower() == table.lower() and t.level == "row" for t in triggers.all_triggers(s.conn)):
         # a partition is a view here, which has no row-level BEFORE / AFTER triggers

@@ -45,7 +45,7 @@ def run_ddl(s: MySqlSession, sql: str) -> int:
 
     if re.match(r"create (temporary )?table\b", low):
         return ddl.create_table(text, run, conn, lambda t: _show_create(s, t), s.database, s.zone,
-                                fk_checks=bool(s.vars.get("foreign_key_checks", 1)))
+                                fk_checks=s.foreign_key_checks)
     if re.match(r"create (unique |fulltext |spatial )?index\b", low):
         ddl.create_index(text, run)
         return 0
@@ -79,7 +79,7 @@ def run_ddl(s: MySqlSession, sql: str) -> int:
         _may_truncate(s, name)
         # With foreign_key_checks = 0 the table alone is emptied and its references are left
         # as they are (the session's suspended checks run no action either).
-        s.pg.fk.suspended = not s.vars.get("foreign_key_checks", 1)
+        s.pg.fk.suspended = not s.foreign_key_checks
         run(f"TRUNCATE {_pq(name)} RESTART IDENTITY")  # (InnoDB restarts AUTO_INCREMENT)
         return 0
     if low.startswith("rename table") or low.startswith("rename tables"):
@@ -126,7 +126,7 @@ def _must_exist(s: MySqlSession, name: str) -> None:
 def _may_truncate(s: MySqlSession, name: str) -> None:
     """InnoDB refuses to truncate a table another table's foreign key references (1701),
     unless ``foreign_key_checks`` is off; a key of the table to itself does not count."""
-    if not s.vars.get("foreign_key_checks", 1):
+    if not s.foreign_key_checks:
         return
     low = name.lower()
     for fk in fkeys.load(s.pg.conn):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import re
 import time
 import zlib
@@ -192,6 +193,12 @@ class MySqlSession:
     @property
     def transaction_status(self) -> TransactionStatus:
         return "I" if self.pg.transaction_status == "I" else "T"
+
+    @property
+    def foreign_key_checks(self) -> bool:
+        """``@@foreign_key_checks``: off, writes check no foreign key and run no action
+        (mysqldump's loads), a key may name a table not made yet, TRUNCATE ignores references."""
+        return bool(self.vars.get("foreign_key_checks", 1))
 
     @property
     def autocommit(self) -> bool:
@@ -735,10 +742,13 @@ class MySqlSession:
                 entry.zoned_params = zoned
             if zoned:
                 params = _params_in_zone(params, zoned, self.zone)
-        if several is not None:
-            return self._guarded(lambda: self._delete_several(several, params), read=False)
+        steps: Callable[[], StatementResult] | None = None  # a write of several engine statements
+        if rows_text is not None:
+            steps = functools.partial(self._in_order, text, rows_text, params)
+        elif several is not None:
+            steps = functools.partial(self._delete_several, several, params)
         return self._guarded(
-            lambda: self._run(entry, text, params, raw, sql, rows_text), read=entry.kind == "select"
+            lambda: self._run(entry, text, params, raw, sql, steps), read=entry.kind == "select"
         )
 
     def _in_order(self, update: str, rows: str, params: Sequence[object]) -> StatementResult:
@@ -761,8 +771,6 @@ class MySqlSession:
         would change what b's query finds), then deleted table after table, each row's
         foreign keys checked (and its actions run) as it goes."""
         pg = self.pg
-        pg.fk.suspended = not self.vars.get("foreign_key_checks", 1)
-        self._wrote = True
 
         def run() -> int:
             found = [(table, [r[0] for r in pg.execute(query, params).rows]) for table, query in several]
@@ -773,9 +781,7 @@ class MySqlSession:
                     n += _count(pg.execute(delete, [rowid]).tag)
             return n
 
-        n = self._all_or_none(run)
-        self.row_count = n
-        return StatementResult(f"DELETE {n}", None, [], affected_rows=n, warnings=len(self.warnings))
+        return StatementResult(f"DELETE {self._all_or_none(run)}")
 
     def _all_or_none(self, run: Callable[[], int]) -> int:
         """Run a statement that takes several of the engine's as one: in a transaction of
@@ -869,8 +875,10 @@ class MySqlSession:
 
     def _run(
         self, entry: Translation, text: str, params: Sequence[object], raw: list[str], sql: str,
-        rows_text: str | None = None,
+        steps: Callable[[], StatementResult] | None = None,
     ) -> StatementResult:
+        """Run a translated statement (``steps``: a write that takes several of the engine's
+        statements, in place of ``text``) and make its result MySQL's."""
         pg = self.pg
         if entry.full_group_by is not None and "ONLY_FULL_GROUP_BY" in str(self.vars.get("sql_mode", "")).upper():
             raise entry.full_group_by
@@ -886,7 +894,7 @@ class MySqlSession:
             return r
         self._wrote = True
         # foreign_key_checks = 0: writes check no foreign key (mysqldump's loads)
-        pg.fk.suspended = not self.vars.get("foreign_key_checks", 1)
+        pg.fk.suspended = not self.foreign_key_checks
         auto_col: str | None = None
         generated = False  # the AUTO_INCREMENT column is left out: every id is generated
         if entry.kind == "insert" and entry.table:
@@ -911,10 +919,10 @@ class MySqlSession:
             self._changed = 0
         self._given_insert_id = None
         try:
-            r = self._in_order(text, rows_text, params) if rows_text is not None else pg.execute(text, params)
+            r = steps() if steps is not None else pg.execute(text, params)
         finally:
             self._replace_running = False
-        n = int(r.tag.rsplit(" ", 1)[-1]) if r.tag[-1:].isdigit() else 0
+        n = _count(r.tag)
         affected = n
         insert_id = 0
         info = ""
@@ -1392,8 +1400,8 @@ def _children_first(
 
 
 def _count(tag: str) -> int:
-    """The rows a command tag counts (``UPDATE 3``)."""
-    return int(tag.rsplit(" ", 1)[-1])
+    """The rows a command tag counts (``UPDATE 3``; 0 for one that counts none)."""
+    return int(tag.rsplit(" ", 1)[-1]) if tag[-1:].isdigit() else 0
 
 
 def _refuse_undecoded(sql: str) -> None:

@@ -393,7 +393,6 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     if isinstance(tree, (exp.Insert, exp.Update)):
         _write_forms(tree, ctx)
     suffix = ""
-    ordered = False
     if isinstance(tree, exp.Insert):
         suffix = _insert(tree, tr, mode, ctx)
     elif isinstance(tree, (exp.Update, exp.Delete)):
@@ -402,7 +401,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
             _touch_on_update(tree, ctx)
             if isinstance(tree.this, exp.Table) and not tree.args.get("from"):
                 tr.table = tree.this.name
-        ordered = _limited_write(tree)
+        _limited_write(tree, nparams)
     if isinstance(tree, exp.Select):
         tr.locks = bool(share_locks or tree.args.get("locks"))
         tree.set("locks", None)
@@ -416,21 +415,11 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
         sql = re.sub(r"'__myp(\d+)__'", r"?\1", sql)
     elif "'__myp" in sql:
         sql = re.sub(r"'__myp(\d+)__'", r"$\1", sql)
-    at = sql.find(_ROWS_BY_ID) if ordered and not tr.direct else -1
-    if at >= 0 and sql.endswith(")"):
-        # the rows one by one in their order: the query of their ids, then the UPDATE of one
-        tr.ordered = Translation("select", [], [], nparams=nparams)
-        _slots(tr.ordered, 'SELECT "rowid" FROM ' + sql[at + len(_ROWS_BY_ID) : -1])
-        sql = sql[:at] + f' WHERE "rowid" = ${nparams + 1}'
     _slots(tr, sql)
-    if isinstance(tree, exp.Delete) and tree.meta.get("several"):
-        tr.several = []
-        for real, sub in tree.meta["several"]:
-            _likes_as_mysql(sub, ilike=True)
-            query = re.sub(r"'__myp(\d+)__'", r"$\1", sub.sql(dialect="postgres", identify=True))
-            q = Translation("select", [], [], nparams=nparams)
-            _slots(q, query)
-            tr.several.append((real, q))
+    if "ordered" in tree.meta:
+        tr.ordered = _rows_query(tree.meta["ordered"], nparams)
+    if "several" in tree.meta:
+        tr.several = [(real, _rows_query(sub, nparams)) for real, sub in tree.meta["several"]]
     tr.names = names
     low = sql.lower()
     tr.dynamic = "mysql_sysvar" in low or "mysql_uservar" in low
@@ -455,6 +444,16 @@ def _concat_operands_grouped(tree: exp.Expression) -> None:
                 arg.replace(exp.Cast(this=exp.Paren(this=arg.copy()), to=exp.DataType.build("int")))
             elif not isinstance(arg, _ATOMIC):
                 arg.replace(exp.Paren(this=arg.copy()))
+
+
+def _rows_query(sub: exp.Select, nparams: int) -> Translation:
+    """A write's query of its rows' ids (``meta["ordered"]``, ``meta["several"]``), kept out
+    of the statement's tree: made as the statement is after its last rewrite."""
+    _likes_as_mysql(sub, ilike=True)
+    _concat_operands_grouped(sub)
+    q = Translation("select", [], [], nparams=nparams)
+    _slots(q, re.sub(r"'__myp(\d+)__'", r"$\1", sub.sql(dialect="postgres", identify=True)))
+    return q
 
 
 def _slots(tr: Translation, sql: str) -> None:
@@ -1380,18 +1379,27 @@ def _strings_as_numbers(tree: exp.Expression, ctx: Context, strict: bool) -> Non
             if typed is not None and typed[0] == 17:
                 like.set("this", exp.Collate(this=exp.Anonymous(this="mysql_bytes_text", expressions=[
                     like.this.copy()]), expression=exp.Var(this="binary")))
+    declared = None
     for node in tree.find_all(*_COMPARED):
         sides = [node.this, *_compared_values(node)]
         strings = [s for s in sides if s is not None and _taken_out(s) == "s"]
         if not strings:
-            _string_column_against_numbers(node, sides, tree, ctx, strict)
+            # ``code = 0``: a string column against numbers written in the statement
+            col = _column_against_numbers(node, sides)
+            if col is None:
+                continue
+            column = column or _column_types(tree, ctx)
+            declared = declared or _declared_types(tree, ctx)
+            typed = column(col)
+            if (typed is not None and typed[0] in _STRING_OIDS
+                    and not (declared(col) or "").lower().startswith(("enum(", "set("))):
+                col.replace(_as_number(col, strict))  # (an ENUM's is its member's: _enum_order)
             continue
         columns = [s for s in sides if isinstance(s, exp.Column)]
         if not columns and any(_numeric_literal(s) for s in sides if s is not None):
             # '12abc' = 12: the string is the number MySQL reads in it
             for s in strings:
-                s.replace(exp.Anonymous(this="mysql_number",
-                                        expressions=[s.copy(), exp.Literal.number(int(strict))]))
+                s.replace(_as_number(s, strict))
             continue
         if len(columns) != 1 or (isinstance(node, exp.In | exp.Between) and node.this is not columns[0]):
             continue
@@ -1402,8 +1410,13 @@ def _strings_as_numbers(tree: exp.Expression, ctx: Context, strict: bool) -> Non
                 s.replace(exp.Anonymous(this="mysql_bytes", expressions=[s.copy()]))
         elif typed is not None and typed[0] in _NUMBER_OIDS:
             for s in strings:
-                s.replace(exp.Anonymous(this="mysql_number",
-                                        expressions=[s.copy(), exp.Literal.number(int(strict))]))
+                s.replace(_as_number(s, strict))
+
+
+def _as_number(e: exp.Expression, strict: bool) -> exp.Expression:
+    """``e``, a string, read as MySQL reads a number in it (1292 a warning, or with
+    ``strict`` an error)."""
+    return exp.Anonymous(this="mysql_number", expressions=[e.copy(), exp.Literal.number(int(strict))])
 
 
 def _is_truth(tree: exp.Expression) -> None:
@@ -1419,28 +1432,20 @@ def _is_truth(tree: exp.Expression) -> None:
                          exp.Literal.number(0)))
 
 
-def _string_column_against_numbers(node: exp.Expression, sides: list, tree: exp.Expression,
-                                   ctx: Context, strict: bool) -> None:
-    """A string column compared with numbers written in the statement (``code = 0``,
-    ``zip IN (1, 2)``, ``s > 1``) compares numbers in MySQL, each value read as MySQL reads
-    a number in a string ('1abc' is 1, 'abc' 0, with 1292 as a warning in a query and an
-    error in a statement that writes): here the text compared with the number's text, and
-    ``code = 0`` found nothing. (MySQL cannot use the column's index then either.)"""
+def _column_against_numbers(node: exp.Expression, sides: list) -> exp.Column | None:
+    """The column a comparison compares with numbers written in the statement only (``code
+    = 0``, ``0 = code``, ``zip IN (1, 2)``, ``s > 1``), else None. A string column there
+    compares numbers in MySQL, each value read as MySQL reads a number in a string ('1abc' is
+    1, 'abc' 0, with 1292 as a warning in a query and an error in a statement that writes):
+    here the text was compared with the number's text, and ``code = 0`` found nothing.
+    (MySQL cannot use the column's index then either.)"""
     column = node.this
     if not isinstance(column, exp.Column) and isinstance(node, _ORDERINGS):
-        column, sides = node.expression, [node.expression, node.this]  # ``0 = code``
+        column, sides = node.expression, [node.expression, node.this]
     if not isinstance(column, exp.Column):
-        return
+        return None
     others = [s for s in sides[1:] if s is not None]
-    if not others or not all(_numeric_literal(s) for s in others):
-        return
-    typed = _column_types(tree, ctx)(column)
-    if typed is None or typed[0] not in _STRING_OIDS:
-        return
-    if (_declared_types(tree, ctx)(column) or "").lower().startswith(("enum(", "set(")):
-        return  # its member's number (_enum_order)
-    column.replace(exp.Anonymous(this="mysql_number",
-                                 expressions=[column.copy(), exp.Literal.number(int(strict))]))
+    return column if others and all(_numeric_literal(s) for s in others) else None
 
 
 def _temporal_numbers(tree: exp.Expression, ctx: Context) -> None:
@@ -2139,19 +2144,17 @@ def _on_update_sets(sets: list[exp.Expression], cols: list[str]) -> list[exp.EQ]
     ]
 
 
-_ROWS_BY_ID = ' WHERE "rowid" IN (SELECT "rowid" FROM '
-
-
-def _limited_write(tree: exp.Expression) -> bool:
+def _limited_write(tree: exp.Expression, nparams: int) -> None:
     """DELETE / UPDATE with ORDER BY or LIMIT: its rows selected by rowid (SQLite has
-    neither clause on a write). True for an UPDATE with ORDER BY, whose rows MySQL writes in
-    that order, each checked against the unique keys as it is written (``SET pos = pos + 1
-    ORDER BY pos DESC`` moves each row into the place the one before it left): the session
-    then writes them one by one."""
+    neither clause on a write). An UPDATE with ORDER BY writes its rows in that order in
+    MySQL, each checked against the unique keys as it is written (``SET pos = pos + 1 ORDER
+    BY pos DESC`` moves each row into the place the one before it left): it becomes the
+    UPDATE of one row, and the query of the rows' ids in order (``meta["ordered"]``), which
+    the session runs first (MySqlSession._in_order)."""
     order = tree.args.get("order")
     limit = tree.args.get("limit")
     if order is None and limit is None:
-        return False
+        return
     table = tree.this
     sub = exp.select("rowid").from_(table.copy())
     where = tree.args.get("where")
@@ -2163,8 +2166,14 @@ def _limited_write(tree: exp.Expression) -> bool:
         sub.set("limit", limit)
     tree.set("order", None)
     tree.set("limit", None)
+    if isinstance(tree, exp.Update) and order is not None:
+        # the rows' ids in order (meta["ordered"]), and the UPDATE of the one whose id is the
+        # parameter after the statement's own
+        tree.meta["ordered"] = sub
+        row = exp.Literal.string(f"__myp{nparams + 1}__")
+        tree.set("where", exp.Where(this=exp.EQ(this=exp.column("rowid"), expression=row)))
+        return
     tree.set("where", exp.Where(this=exp.In(this=exp.column("rowid"), query=sub.subquery())))
-    return isinstance(tree, exp.Update) and order is not None
 
 
 # --- result column names ---------------------------------------------------------------
