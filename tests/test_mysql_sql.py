@@ -979,6 +979,52 @@ def test_update_order_by_writes_the_rows_in_that_order(m):
         (1, 1, "z"), (2, 2, "z"), (3, 3, "z"), (4, 4, "z")]
 
 
+def test_update_and_delete_ignore_skip_the_rows_a_key_refuses(m):
+    """UPDATE IGNORE and DELETE IGNORE were 1064. They run row by row: a row a unique key or
+    a foreign key refuses is left as it was, with the error as a warning (MySQL 8's; MariaDB
+    10.11 gives none for an UPDATE), and an UPDATE's value its column cannot hold is made to
+    fit (the range's bound, the string cut) with MySQL's warning. Stored rows and counts
+    checked against MariaDB 10.11."""
+    m.execute("CREATE TABLE ui (id INT PRIMARY KEY, u INT UNIQUE, s VARCHAR(3), t TINYINT, "
+              "d DECIMAL(5,2))")
+    m.execute("INSERT INTO ui VALUES (1, 10, 'a', 1, 1), (2, 20, 'b', 2, 1), (3, 30, 'c', 3, 1)")
+    # row 1 would take row 2's 20, row 2 row 3's 30: only row 3 moves
+    r = m.execute("UPDATE IGNORE ui SET u = u + 10")
+    assert (r.affected_rows, r.info) == (1, "Rows matched: 3  Changed: 1  Warnings: 2")
+    assert [w[1] for w in rows(m, "SHOW WARNINGS")] == [1062, 1062]
+    assert rows(m, "SELECT id, u FROM ui ORDER BY id") == [(1, 10), (2, 20), (3, 40)]
+    r = m.execute("UPDATE IGNORE ui SET s = CONCAT(s, 'wxyz'), t = t * 100")
+    assert (r.affected_rows, r.warnings) == (3, 5)
+    assert sorted(rows(m, "SHOW WARNINGS")) == [
+        ("Warning", 1264, "Out of range value for column 't' at row 2"),
+        ("Warning", 1264, "Out of range value for column 't' at row 3"),
+        ("Warning", 1265, "Data truncated for column 's' at row 1"),
+        ("Warning", 1265, "Data truncated for column 's' at row 2"),
+        ("Warning", 1265, "Data truncated for column 's' at row 3")]
+    r = m.execute("UPDATE IGNORE ui SET d = ?, t = -1000, u = ? WHERE id = ?", (123456, 30, 1))
+    assert (r.affected_rows, r.warnings) == (1, 2)
+    assert rows(m, "SELECT * FROM ui ORDER BY id") == [
+        (1, 30, "awx", -128, Decimal("999.99")), (2, 20, "bwx", 127, Decimal("1.00")),
+        (3, 40, "cwx", 127, Decimal("1.00"))]
+    r = m.execute("UPDATE IGNORE ui SET u = 40 WHERE id < 3 ORDER BY id DESC")
+    assert (r.affected_rows, r.info) == (0, "Rows matched: 2  Changed: 0  Warnings: 2")
+    assert errno(m, "UPDATE ui SET s = 'abcdef'") == 1406  # without IGNORE: strict mode
+    m.execute("CREATE TABLE pi (id INT PRIMARY KEY)")
+    m.execute("CREATE TABLE ci (id INT PRIMARY KEY, pid INT, FOREIGN KEY (pid) REFERENCES pi (id))")
+    m.execute("INSERT INTO pi VALUES (1), (2), (3)")
+    m.execute("INSERT INTO ci VALUES (1, 2)")
+    r = m.execute("DELETE IGNORE FROM pi")
+    assert (r.affected_rows, [w[1] for w in rows(m, "SHOW WARNINGS")]) == (2, [1451])
+    assert rows(m, "SELECT id FROM pi") == [(2,)]
+    r = m.execute("UPDATE IGNORE ci SET pid = 99")
+    assert (r.affected_rows, r.info) == (0, "Rows matched: 1  Changed: 0  Warnings: 1")
+    assert rows(m, "SELECT * FROM ci") == [(1, 2)]
+    m.execute("BEGIN")
+    assert m.execute("DELETE IGNORE ci, pi FROM ci JOIN pi ON pi.id = ci.pid").affected_rows == 2
+    m.execute("ROLLBACK")
+    assert rows(m, "SELECT (SELECT count(*) FROM pi), (SELECT count(*) FROM ci)") == [(1, 1)]
+
+
 def test_a_date_made_in_the_statement_is_a_number_in_arithmetic(m):
     """MySQL reads a DATE, DATETIME or TIME in arithmetic as the number its digits spell,
     whether a column holds it or the statement makes it (CAST(x AS DATE), DATE(x), NOW()):

@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import apsw
 
+from aurora.engine.sql.mysql.types import INT_RANGES
 from aurora.engine.sqlapi import SqlError
 
 # MySQL's STR_TO_DATE / DATE_FORMAT specifiers as strptime's
@@ -1654,6 +1655,43 @@ def bin_to_uuid(v: object, swap: object = 0) -> str:
         raw = raw[4:8] + raw[2:4] + raw[0:2] + raw[8:]
     h = raw.hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_FIT_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def fit(v: object, kind: str) -> tuple[object, int | None]:
+    """A value an INSERT or UPDATE IGNORE writes to a column of ``kind`` (MySQL's spelling:
+    ``tinyint unsigned``, ``varchar(3)``, ``decimal(5,2)``), as MySQL stores it, and the
+    warning that says so: a number out of the column's range is its nearest bound (1264), a
+    string longer than a CHAR / VARCHAR its first characters (1265). Anything else as it is,
+    for the write to check."""
+    name = kind.split("(")[0].split()[0]
+    args = re.search(r"\(([^)]*)\)", kind)
+    if name in ("char", "varchar") and args is not None:
+        text = v if isinstance(v, str) else str(v) if isinstance(v, int) and not isinstance(v, bool) else None
+        n = int(args.group(1))
+        if text is None or len(text.rstrip(" ")) <= n:
+            return v, None
+        return text[:n], 1265
+    if name in INT_RANGES:
+        lo, hi = (Decimal(b) for b in INT_RANGES[name]["unsigned" in kind.split()])
+    elif name == "decimal" and args is not None:
+        p, s = (int(a) for a in args.group(1).split(","))
+        hi = Decimal(10) ** (p - s) - Decimal(10) ** -s
+        lo = Decimal(0) if "unsigned" in kind.split() else -hi
+    else:
+        return v, None
+    if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
+        number = Decimal(str(v)) if not isinstance(v, float) or math.isfinite(v) else None
+    elif isinstance(v, str) and _FIT_NUMBER.fullmatch(v.strip()):
+        number = Decimal(v.strip())
+    else:
+        number = None
+    if number is None or lo <= number <= hi:
+        return v, None
+    bound = hi if number > hi else lo
+    return (int(bound) if name in INT_RANGES else str(bound)), 1264
 
 
 def charset(v: object) -> str:

@@ -51,6 +51,8 @@ from aurora.engine.sql.mysql.translate import (
 from aurora.engine.sql.tabledef import quote
 from aurora.engine.sqlapi import Column, Prepared, SqlError, StatementResult, TransactionStatus
 
+# the errors an UPDATE / DELETE IGNORE turns into a warning, leaving the row as it was
+_SKIPPED_BY_IGNORE = frozenset((1062, 1451, 1452, 3819))
 _DML = frozenset(("select", "insert", "update", "delete", "replace", "with", "values"))
 _VARIABLE = re.compile(r"mysql_(sys|user)var\('([^']*)'\)", re.I)
 _UNSAFE = object()  # cache marker: translate this text with its literals in place
@@ -147,6 +149,11 @@ class MySqlSession:
         self._declared: dict[int, tuple[int, dict[tuple[int, int], str]]] = {}
         self._inserted = 0
         self._deleted = 0
+        # mysql_fit's rows in this statement (see _fit): the values it saw per column, the
+        # row a statement run row by row is at, the (column, row)s it warned about
+        self._fitted: dict[str, int] = {}
+        self._row_at: int | None = None
+        self._fit_warned: set[tuple[str, int]] = set()
         self._replace_running = False  # a REPLACE runs: its TEMP triggers act (_replacing)
         # an INSERT that writes the AUTO_INCREMENT column: [first id generated, last id
         # given, the row being inserted takes a generated id] (_track_ids)
@@ -470,6 +477,7 @@ class MySqlSession:
         conn.create_scalar_function("mysql_uuid_short", functions.uuid_short, 0)
         conn.create_scalar_function("mysql_cast_int", self._cast_int, 1)
         conn.create_scalar_function("mysql_number", self._number, 2)
+        conn.create_scalar_function("mysql_fit", self._fit, 4)
         held = locks.INSTANCE
         conn.create_scalar_function(
             "mysql_get_lock",
@@ -550,6 +558,23 @@ class MySqlSession:
             raise SqlError("22007", message, errno=1292)
         self.warnings.append(("Warning", 1292, message))
         return float(m.group()) if m is not None else 0.0
+
+    def _fit(self, v: object, column: str, kind: str, row: int | None) -> object:
+        """An INSERT or UPDATE IGNORE's value for ``column`` as the column holds it
+        (``functions.fit``), with MySQL's warning when it had to change. ``row``: the
+        statement's row (an INSERT's VALUES row), or None: the row an UPDATE run row by row
+        is at, or else the column's count of values (an INSERT ... SELECT's). A value the
+        engine reads twice for the same row is warned about once."""
+        if row is None:
+            row = self._row_at
+        if row is None:
+            row = self._fitted[column] = self._fitted.get(column, 0) + 1
+        value, errno = functions.fit(v, kind)
+        if errno is not None and (column, row) not in self._fit_warned:
+            self._fit_warned.add((column, row))
+            message = "Out of range value" if errno == 1264 else "Data truncated"
+            self.warnings.append(("Warning", errno, f"{message} for column '{column}' at row {row}"))
+        return value
 
     def _sleep(self, seconds: object) -> int:
         """SLEEP(n): 0 after n seconds. A KILL QUERY or the statement's timeout stops it
@@ -743,33 +768,63 @@ class MySqlSession:
             if zoned:
                 params = _params_in_zone(params, zoned, self.zone)
         steps: Callable[[], StatementResult] | None = None  # a write of several engine statements
-        if rows_text is not None:
-            steps = functools.partial(self._in_order, text, rows_text, params)
-        elif several is not None:
-            steps = functools.partial(self._delete_several, several, params)
+        skip = entry.mode == "ignore"
+        if several is not None:
+            steps = functools.partial(self._delete_several, several, params, skip)
+        elif rows_text is not None:
+            steps = functools.partial(self._row_by_row, entry, text, rows_text, params)
         return self._guarded(
             lambda: self._run(entry, text, params, raw, sql, steps), read=entry.kind == "select"
         )
 
-    def _in_order(self, update: str, rows: str, params: Sequence[object]) -> StatementResult:
-        """UPDATE ... ORDER BY as MySQL runs it: row after row in that order, each checked
-        against the unique keys as it is written (SQLite would write them in its own order,
-        and ``SET pos = pos + 1 ORDER BY pos DESC`` would collide). ``rows`` queries the
-        rows' ids in order; ``update`` writes the row whose id follows the parameters."""
+    def _row_by_row(
+        self, entry: Translation, write: str, rows: str, params: Sequence[object]
+    ) -> StatementResult:
+        """An UPDATE or DELETE run row after row: ``rows`` queries the rows' ids (in the
+        statement's ORDER BY), ``write`` writes the row whose id follows the parameters.
+        UPDATE ... ORDER BY so writes its rows in that order, each checked against the unique
+        keys as it is written, as MySQL (SQLite would write them in its own order, and ``SET
+        pos = pos + 1 ORDER BY pos DESC`` would collide); UPDATE / DELETE IGNORE so skip the
+        rows a key refuses (``_write_row``)."""
         pg = self.pg
+        skip = entry.mode == "ignore"
 
         def run() -> int:
             n = 0
-            for rowid in [r[0] for r in pg.execute(rows, params).rows]:
-                n += _count(pg.execute(update, [*params, rowid]).tag)
+            for i, rowid in enumerate([r[0] for r in pg.execute(rows, params).rows], 1):
+                self._row_at = i
+                n += self._write_row(entry, write, [*params, rowid], skip)
             return n
 
-        return StatementResult(f"UPDATE {self._all_or_none(run)}")
+        return StatementResult(f"{entry.kind.upper()} {self._all_or_none(run)}")
 
-    def _delete_several(self, several: list[tuple[str, str]], params: Sequence[object]) -> StatementResult:
+    def _write_row(self, entry: Translation, write: str, params: Sequence[object], skip: bool) -> int:
+        """Write one row of a statement run row by row: the rows it counts (an UPDATE's
+        matched row). With IGNORE, a row that a unique key, a foreign key or a CHECK refuses
+        is left as it was, the error a warning, as MySQL does (an UPDATE still counts it as
+        matched, not as changed)."""
+        pg = self.pg
+        if not skip:
+            return _count(pg.execute(write, params).tag)
+        changed = self._changed
+        try:
+            return _count(pg.execute(write, params).tag)
+        except SqlError as e:
+            mapped = to_mysql(e, Where(self._db, entry.table, write), self.read_only)
+            if mapped.errno not in _SKIPPED_BY_IGNORE:
+                raise
+            pg.resume_after_error()
+            self._changed = changed  # (its counting trigger ran before the row was refused)
+            self.warnings.append(("Warning", mapped.errno, mapped.message))
+            return 1 if entry.kind == "update" else 0
+
+    def _delete_several(
+        self, several: list[tuple[str, str]], params: Sequence[object], skip: bool = False
+    ) -> StatementResult:
         """DELETE a, b FROM a JOIN b ...: the rows of every target found first (deleting a's
         would change what b's query finds), then deleted table after table, each row's
-        foreign keys checked (and its actions run) as it goes."""
+        foreign keys checked (and its actions run) as it goes; with IGNORE a row a foreign
+        key keeps is skipped (``_write_row``)."""
         pg = self.pg
 
         def run() -> int:
@@ -777,8 +832,9 @@ class MySqlSession:
             n = 0
             for table, ids in _children_first(found, fkeys.load(pg.conn)):
                 delete = f'DELETE FROM {quote(table)} WHERE "rowid" = $1'
+                target = Translation("delete", [], [], table=table)
                 for rowid in ids:
-                    n += _count(pg.execute(delete, [rowid]).tag)
+                    n += self._write_row(target, delete, [rowid], skip)
             return n
 
         return StatementResult(f"DELETE {self._all_or_none(run)}")
@@ -918,6 +974,7 @@ class MySqlSession:
             self._count_changes(entry.table or "")
             self._changed = 0
         self._given_insert_id = None
+        self._fitted, self._row_at, self._fit_warned = {}, None, set()
         try:
             r = steps() if steps is not None else pg.execute(text, params)
         finally:

@@ -32,6 +32,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from aurora.engine.sql import dml, grouping
+from aurora.engine.sql.mysql import types as mysql_types
 from aurora.engine.sql.mysql.functions import COMPOUND_UNITS
 from aurora.engine.sql.mysql.lexer import SENTINEL, string_value
 from aurora.engine.sql.mysql.lexer import tokens as lexer_tokens
@@ -68,8 +69,9 @@ class Translation:
     converted: tuple[list, list[int], list[int]] | None = None
     # (index, is a TIMESTAMP's) of the parameters the session types timestamp / timestamptz
     zoned_params: list[tuple[int, bool]] | None = None
-    # UPDATE ... ORDER BY: the query of its rows' ids in that order; the UPDATE itself then
-    # writes one row, its id the parameter after the statement's own (MySqlSession._in_order)
+    # UPDATE ... ORDER BY, UPDATE / DELETE IGNORE: the query of its rows' ids (in that
+    # order); the statement itself then writes one row, its id the parameter after the
+    # statement's own (MySqlSession._row_by_row)
     ordered: Translation | None = None
     # DELETE of several tables: for each, its real name and the query of its rows' ids, all
     # run before the first row goes (MySqlSession._delete_several)
@@ -116,6 +118,7 @@ _EMPTY_VALUES = re.compile(
     re.I,
 )
 _LOCK_SHARE = re.compile(r"\bLOCK\s+IN\s+SHARE\s+MODE\b", re.I)
+_WRITE_IGNORE = re.compile(r"^(\s*(?:UPDATE|DELETE))\s+IGNORE\b", re.I)
 _REPLACE = re.compile(r"^\s*REPLACE\b(\s+INTO\b)?", re.I)
 
 _FUNCS = {
@@ -335,6 +338,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
                            table=lexer_unquote(m.group(1)), columns=[], rows=1)
     text = _STRIP_WORDS.sub(" ", text)
     text, share_locks = _LOCK_SHARE.subn(" ", text)
+    text, ignored = _WRITE_IGNORE.subn(r"\1", text, count=1)  # (sqlglot reads no IGNORE there)
     tree = parse(text)
     kind = (
         "select"
@@ -346,7 +350,8 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
                        errno=1235)
     _date_params(tree)
     _check_literals(tree)
-    tr = Translation(kind, [], [], nparams=nparams, calc_found_rows=calc)
+    tr = Translation(kind, [], [], nparams=nparams, calc_found_rows=calc,
+                     mode="ignore" if ignored else "")
     try:
         grouping.check(tree, ctx.stored_table, mysql=True, database=ctx.database)
     except SqlError as e:
@@ -399,9 +404,11 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
         _multi_table(tree)
         if isinstance(tree, exp.Update):
             _touch_on_update(tree, ctx)
+            if ignored:
+                _fitted_writes(tree, ctx)
             if isinstance(tree.this, exp.Table) and not tree.args.get("from"):
                 tr.table = tree.this.name
-        _limited_write(tree, nparams)
+        _limited_write(tree, nparams, row_by_row=bool(ignored) and "several" not in tree.meta)
     if isinstance(tree, exp.Select):
         tr.locks = bool(share_locks or tree.args.get("locks"))
         tree.set("locks", None)
@@ -1886,6 +1893,46 @@ def _write_forms(tree: exp.Insert | exp.Update, ctx: Context) -> None:
             eq.set("expression", forms[column.name.lower()](eq.expression.copy()))
 
 
+def _fitted_writes(tree: exp.Insert | exp.Update, ctx: Context) -> None:
+    """INSERT / UPDATE IGNORE: a value its column cannot hold is made to fit, as MySQL does
+    with a warning where strict mode fails (``functions.fit``: a number out of range is the
+    bound, a string too long is cut). The value is written as ``mysql_fit(v, 'col', 'kind')``
+    outside the column's form; ``row`` is the VALUES row (NULL elsewhere: the session
+    knows the row, for the warning's "at row n")."""
+    target = tree.this
+    table = target.this if isinstance(target, exp.Schema) else target
+    if not isinstance(table, exp.Table):
+        return
+    declared = ctx.declared_types(table.name)
+
+    def kind(column: str) -> str | None:
+        spelled = declared.get(column.lower())
+        if spelled is None:
+            got = ctx.column_type(table.name, column)
+            spelled = mysql_types.pg_oid_spelling(*got) if got is not None else None
+        if spelled is None or spelled.split("(")[0].split()[0] not in _FITTED:
+            return None
+        return spelled
+
+    def fitted(column: str, v: exp.Expression, row: int | None = None) -> exp.Expression | None:
+        k = kind(column)
+        if k is None or _is_default(v) or isinstance(v, exp.Null):
+            return None
+        return exp.Anonymous(this="mysql_fit", expressions=[
+            v.copy(), exp.Literal.string(column), exp.Literal.string(k),
+            exp.null() if row is None else exp.Literal.number(row)])
+
+    for eq in tree.expressions if isinstance(tree, exp.Update) else []:
+        column = eq.this if isinstance(eq, exp.EQ) else None
+        if isinstance(column, exp.Column) and column.table in ("", table.name, table.alias_or_name):
+            value = fitted(column.name, eq.expression)
+            if value is not None:
+                eq.set("expression", value)
+
+
+_FITTED = {*mysql_types.INT_RANGES, "decimal", "char", "varchar"}
+
+
 def _by_position_in_forms(query: exp.Expression, wanted: list[Form | None]) -> exp.Select:
     """The query's values by position (``dml.by_position``), each in its column's form."""
     select = dml.by_position(query, len(wanted))
@@ -2144,16 +2191,17 @@ def _on_update_sets(sets: list[exp.Expression], cols: list[str]) -> list[exp.EQ]
     ]
 
 
-def _limited_write(tree: exp.Expression, nparams: int) -> None:
+def _limited_write(tree: exp.Expression, nparams: int, row_by_row: bool = False) -> None:
     """DELETE / UPDATE with ORDER BY or LIMIT: its rows selected by rowid (SQLite has
     neither clause on a write). An UPDATE with ORDER BY writes its rows in that order in
     MySQL, each checked against the unique keys as it is written (``SET pos = pos + 1 ORDER
     BY pos DESC`` moves each row into the place the one before it left): it becomes the
-    UPDATE of one row, and the query of the rows' ids in order (``meta["ordered"]``), which
-    the session runs first (MySqlSession._in_order)."""
+    write of one row, and the query of the rows' ids in order (``meta["ordered"]``), which
+    the session runs first (MySqlSession._row_by_row). ``row_by_row``: so is any UPDATE or
+    DELETE IGNORE, whose rows the keys or a foreign key refuse are skipped one by one."""
     order = tree.args.get("order")
     limit = tree.args.get("limit")
-    if order is None and limit is None:
+    if order is None and limit is None and not row_by_row:
         return
     table = tree.this
     sub = exp.select("rowid").from_(table.copy())
@@ -2166,8 +2214,8 @@ def _limited_write(tree: exp.Expression, nparams: int) -> None:
         sub.set("limit", limit)
     tree.set("order", None)
     tree.set("limit", None)
-    if isinstance(tree, exp.Update) and order is not None:
-        # the rows' ids in order (meta["ordered"]), and the UPDATE of the one whose id is the
+    if row_by_row or (isinstance(tree, exp.Update) and order is not None):
+        # the rows' ids in order (meta["ordered"]), and the write of the one whose id is the
         # parameter after the statement's own
         tree.meta["ordered"] = sub
         row = exp.Literal.string(f"__myp{nparams + 1}__")
