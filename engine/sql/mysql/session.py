@@ -742,13 +742,13 @@ class MySqlSession:
             raise syntax(sql[at:] if at >= 0 else sql)
         text = entry.text(lits)
         rows_text = entry.ordered.text(lits) if entry.ordered is not None else None
-        several = [(t, q.text(lits)) for t, q in entry.several] if entry.several else None
+        several = [(t, q.text(lits), w) for t, q, w in entry.several] if entry.several else None
         if entry.dynamic:
             text = _VARIABLE.sub(self._variable_literal, text)
             if rows_text is not None:
                 rows_text = _VARIABLE.sub(self._variable_literal, rows_text)
             if several is not None:
-                several = [(t, _VARIABLE.sub(self._variable_literal, q)) for t, q in several]
+                several = [(t, _VARIABLE.sub(self._variable_literal, q), w) for t, q, w in several]
         if entry.direct or entry.kind != "select" or entry.locks:
             self.pg.release_read()
         if entry.direct:
@@ -768,9 +768,8 @@ class MySqlSession:
             if zoned:
                 params = _params_in_zone(params, zoned, self.zone)
         steps: Callable[[], StatementResult] | None = None  # a write of several engine statements
-        skip = entry.mode == "ignore"
         if several is not None:
-            steps = functools.partial(self._delete_several, several, params, skip)
+            steps = functools.partial(self._several, entry, several, params)
         elif rows_text is not None:
             steps = functools.partial(self._row_by_row, entry, text, rows_text, params)
         return self._guarded(
@@ -818,26 +817,36 @@ class MySqlSession:
             self.warnings.append(("Warning", mapped.errno, mapped.message))
             return 1 if entry.kind == "update" else 0
 
-    def _delete_several(
-        self, several: list[tuple[str, str]], params: Sequence[object], skip: bool = False
+    def _several(
+        self, entry: Translation, several: list[tuple[str, str, str]], params: Sequence[object]
     ) -> StatementResult:
-        """DELETE a, b FROM a JOIN b ...: the rows of every target found first (deleting a's
-        would change what b's query finds), then deleted table after table, each row's
-        foreign keys checked (and its actions run) as it goes; with IGNORE a row a foreign
-        key keeps is skipped (``_write_row``)."""
+        """DELETE a, b FROM a JOIN b ... / UPDATE a JOIN b ... SET a.x = ..., b.y = ...: the
+        rows of every target (and the values an UPDATE sets them to) found first, as MySQL
+        finds them before it writes (deleting or changing a's rows would change what b's
+        query finds), then written table after table, a row once (its first values), each
+        checked (its foreign keys, its unique keys; IGNORE skips it: ``_write_row``) as it
+        goes. A DELETE deletes a table that references another of them first."""
         pg = self.pg
+        skip = entry.mode == "ignore"
 
         def run() -> int:
-            found = [(table, [r[0] for r in pg.execute(query, params).rows]) for table, query in several]
+            found = []
+            for table, query, write in several:
+                rows: dict[object, tuple] = {}
+                for r in pg.execute(query, params).rows:
+                    rows.setdefault(r[0], r)
+                found.append((table, write, list(rows.values())))
+            if entry.kind == "delete":
+                found = _children_first(found, fkeys.load(pg.conn))
             n = 0
-            for table, ids in _children_first(found, fkeys.load(pg.conn)):
-                delete = f'DELETE FROM {quote(table)} WHERE "rowid" = $1'
-                target = Translation("delete", [], [], table=table)
-                for rowid in ids:
-                    n += self._write_row(target, delete, [rowid], skip)
+            for table, write, rows_found in found:
+                target = dataclasses.replace(entry, table=table)
+                for i, r in enumerate(rows_found, 1):
+                    self._row_at = i
+                    n += self._write_row(target, write, [*r[1:], r[0]], skip)
             return n
 
-        return StatementResult(f"DELETE {self._all_or_none(run)}")
+        return StatementResult(f"{entry.kind.upper()} {self._all_or_none(run)}")
 
     def _all_or_none(self, run: Callable[[], int]) -> int:
         """Run a statement that takes several of the engine's as one: in a transaction of
@@ -972,6 +981,11 @@ class MySqlSession:
         counting = entry.table is not None and (entry.kind == "update" or entry.mode == "upsert")
         if counting:
             self._count_changes(entry.table or "")
+        elif entry.kind == "update" and entry.several:
+            for table, _, _ in entry.several:
+                self._count_changes(table)
+            counting = True
+        if counting:
             self._changed = 0
         self._given_insert_id = None
         self._fitted, self._row_at, self._fit_warned = {}, None, set()
@@ -1435,17 +1449,15 @@ class MySqlSession:
         return mapped
 
 
-def _children_first(
-    found: list[tuple[str, list[int]]], keys: list[fkeys.ForeignKey]
-) -> list[tuple[str, list[int]]]:
-    """The targets of a DELETE of several tables, a table that references another of them
-    before it (its rows go first, so the other's go without a reference left: MySQL's
-    ``DELETE a, b FROM a JOIN b`` of a parent and its children works)."""
-    names = {t.lower() for t, _ in found}
+def _children_first(found: list[tuple[str, str, list]], keys: list[fkeys.ForeignKey]) -> list[tuple[str, str, list]]:
+    """The targets of a DELETE of several tables (name, write, rows), a table that references
+    another of them before it (its rows go first, so the other's go without a reference
+    left: MySQL's ``DELETE a, b FROM a JOIN b`` of a parent and its children works)."""
+    names = {e[0].lower() for e in found}
     refs = {(k.table.lower(), k.ref_table.lower()) for k in keys
             if k.table.lower() in names and k.ref_table.lower() in names
             and k.table.lower() != k.ref_table.lower()}
-    out: list[tuple[str, list[int]]] = []
+    out: list[tuple[str, str, list]] = []
     left = list(found)
     while left:
         # one that no remaining table references (any, when they reference each other)

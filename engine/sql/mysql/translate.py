@@ -73,9 +73,10 @@ class Translation:
     # order); the statement itself then writes one row, its id the parameter after the
     # statement's own (MySqlSession._row_by_row)
     ordered: Translation | None = None
-    # DELETE of several tables: for each, its real name and the query of its rows' ids, all
-    # run before the first row goes (MySqlSession._delete_several)
-    several: list[tuple[str, Translation]] | None = None
+    # DELETE / UPDATE of several tables: for each, its real name, the query of its rows'
+    # ids (and of the values an UPDATE sets), all run before the first row is written, and
+    # the write of one row: its values, then its id, as parameters (MySqlSession._several)
+    several: list[tuple[str, Translation, str]] | None = None
     locks: bool = False  # a locking read (FOR UPDATE, FOR SHARE, LOCK IN SHARE MODE)
     again: bool = False  # a plain query that may go straight to the session's plan (_query_again)
     # 1055 / 1140: what ONLY_FULL_GROUP_BY refuses in it (raised while sql_mode has it)
@@ -397,17 +398,17 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     tree = rewrite(tree)
     if isinstance(tree, (exp.Insert, exp.Update)):
         _write_forms(tree, ctx)
+    if isinstance(tree, exp.Update) and ignored:
+        _fitted_writes(tree, ctx)
     suffix = ""
     if isinstance(tree, exp.Insert):
         suffix = _insert(tree, tr, mode, ctx)
     elif isinstance(tree, (exp.Update, exp.Delete)):
-        _multi_table(tree)
+        _multi_table(tree, ctx, several=bool(ignored))
         if isinstance(tree, exp.Update):
             _touch_on_update(tree, ctx)
-            if ignored:
-                _fitted_writes(tree, ctx)
-            if isinstance(tree.this, exp.Table) and not tree.args.get("from"):
-                tr.table = tree.this.name
+            if isinstance(tree.this, exp.Table) and "several" not in tree.meta:
+                tr.table = tree.this.name  # (the target of a joined UPDATE too)
         _limited_write(tree, nparams, row_by_row=bool(ignored) and "several" not in tree.meta)
     if isinstance(tree, exp.Select):
         tr.locks = bool(share_locks or tree.args.get("locks"))
@@ -426,7 +427,8 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     if "ordered" in tree.meta:
         tr.ordered = _rows_query(tree.meta["ordered"], nparams)
     if "several" in tree.meta:
-        tr.several = [(real, _rows_query(sub, nparams)) for real, sub in tree.meta["several"]]
+        tr.several = [(real, _rows_query(sub, nparams), write)
+                      for real, sub, write in tree.meta["several"]]
     tr.names = names
     low = sql.lower()
     tr.dynamic = "mysql_sysvar" in low or "mysql_uservar" in low
@@ -1853,7 +1855,13 @@ def _write_forms(tree: exp.Insert | exp.Update, ctx: Context) -> None:
     (``functions.year_value``). The session keeps a CHAR(n) as a VARCHAR(n), an ENUM as text
     and a YEAR as a smallint, so this is done where the value is written:
     INSERT's VALUES and SELECT (REPLACE's too), ON DUPLICATE KEY UPDATE, and UPDATE's SET of
-    the target table's columns (the only ones a multi-table UPDATE may set here)."""
+    any of its tables' columns."""
+    if isinstance(tree, exp.Update):
+        for eq, table in _update_targets(tree, ctx):
+            form = _forms(ctx, table.name).get(eq.this.name.lower())
+            if form is not None and not isinstance(eq.expression, exp.Null):
+                eq.set("expression", form(eq.expression.copy()))
+        return
     target = tree.this
     table = target.this if isinstance(target, exp.Schema) else target
     if not isinstance(table, exp.Table):
@@ -1883,8 +1891,6 @@ def _write_forms(tree: exp.Insert | exp.Update, ctx: Context) -> None:
                     v.replace(form(v.copy()))
         conflict = tree.args.get("conflict")
         sets = list(conflict.expressions or []) if conflict is not None else []
-    else:
-        sets = tree.expressions
     for eq in sets:
         column = eq.this if isinstance(eq, exp.EQ) else None
         if (isinstance(column, exp.Column) and column.name.lower() in forms
@@ -1893,41 +1899,59 @@ def _write_forms(tree: exp.Insert | exp.Update, ctx: Context) -> None:
             eq.set("expression", forms[column.name.lower()](eq.expression.copy()))
 
 
+def _update_targets(tree: exp.Update, ctx: Context) -> list[tuple[exp.EQ, exp.Table]]:
+    """Each ``col = value`` of an UPDATE's SET and the table of the statement it writes: the
+    one its qualifier names (a table or an alias; 1054 for another), or for an unqualified
+    column the first table that has it (the first table if none has)."""
+    target = tree.this
+    if not isinstance(target, exp.Table):
+        return []
+    tables = [t for t in (target, *(j.this for j in target.args.get("joins") or []))
+              if isinstance(t, exp.Table)]
+    out = []
+    for eq in tree.expressions:
+        column = eq.this if isinstance(eq, exp.EQ) else None
+        if not isinstance(column, exp.Column):
+            continue
+        if column.table:
+            table = next((t for t in tables if t.alias_or_name.lower() == column.table.lower()), None)
+            if table is None:
+                raise SqlError("42S22", f"Unknown column '{column.table}.{column.name}' in "
+                               "'field list'", errno=1054)
+        else:
+            table = next((t for t in tables if column.name.lower() in
+                          (c.lower() for c in ctx.table_columns(t.name) or [])), target)
+        out.append((eq, table))
+    return out
+
+
 def _fitted_writes(tree: exp.Insert | exp.Update, ctx: Context) -> None:
     """INSERT / UPDATE IGNORE: a value its column cannot hold is made to fit, as MySQL does
     with a warning where strict mode fails (``functions.fit``: a number out of range is the
     bound, a string too long is cut). The value is written as ``mysql_fit(v, 'col', 'kind')``
     outside the column's form; ``row`` is the VALUES row (NULL elsewhere: the session
     knows the row, for the warning's "at row n")."""
-    target = tree.this
-    table = target.this if isinstance(target, exp.Schema) else target
-    if not isinstance(table, exp.Table):
-        return
-    declared = ctx.declared_types(table.name)
-
-    def kind(column: str) -> str | None:
-        spelled = declared.get(column.lower())
+    def kind(table: str, column: str) -> str | None:
+        spelled = ctx.declared_types(table).get(column.lower())
         if spelled is None:
-            got = ctx.column_type(table.name, column)
+            got = ctx.column_type(table, column)
             spelled = mysql_types.pg_oid_spelling(*got) if got is not None else None
         if spelled is None or spelled.split("(")[0].split()[0] not in _FITTED:
             return None
         return spelled
 
-    def fitted(column: str, v: exp.Expression, row: int | None = None) -> exp.Expression | None:
-        k = kind(column)
+    def fitted(table: str, column: str, v: exp.Expression, row: int | None = None) -> exp.Expression | None:
+        k = kind(table, column)
         if k is None or _is_default(v) or isinstance(v, exp.Null):
             return None
         return exp.Anonymous(this="mysql_fit", expressions=[
             v.copy(), exp.Literal.string(column), exp.Literal.string(k),
             exp.null() if row is None else exp.Literal.number(row)])
 
-    for eq in tree.expressions if isinstance(tree, exp.Update) else []:
-        column = eq.this if isinstance(eq, exp.EQ) else None
-        if isinstance(column, exp.Column) and column.table in ("", table.name, table.alias_or_name):
-            value = fitted(column.name, eq.expression)
-            if value is not None:
-                eq.set("expression", value)
+    for eq, table in _update_targets(tree, ctx) if isinstance(tree, exp.Update) else []:
+        value = fitted(table.name, eq.this.name, eq.expression)
+        if value is not None:
+            eq.set("expression", value)
 
 
 _FITTED = {*mysql_types.INT_RANGES, "decimal", "char", "varchar"}
@@ -2043,12 +2067,14 @@ def _unsupported(what: str) -> SqlError:
     return SqlError("42000", f"This version of MySQL doesn't yet support '{what}'", errno=1235)
 
 
-def _multi_table(tree: exp.Update | exp.Delete) -> None:
+def _multi_table(tree: exp.Update | exp.Delete, ctx: Context, several: bool = False) -> None:
     """``UPDATE a JOIN b ON ... SET a.x = b.y`` becomes PostgreSQL's ``UPDATE a SET x = b.y
     FROM b WHERE ...``; ``DELETE a FROM a JOIN b ...`` (or ``DELETE FROM a USING a JOIN b``)
-    deletes a's rows by rowid; ``DELETE a, b FROM a JOIN b ...`` notes, for each target, the
-    query of its rows' ids (``meta["several"]``; see MySqlSession._delete_several). Inner
-    joins only; UPDATE of one target table only."""
+    deletes a's rows by rowid; ``DELETE a, b FROM a JOIN b ...`` and ``UPDATE a JOIN b ...
+    SET a.x = 1, b.y = 2`` note, for each target, the query of its rows' ids (and of the
+    values it is set to) and the write of one row (``meta["several"]``; see
+    MySqlSession._several), as does any joined UPDATE with ``several`` (IGNORE, row by row).
+    Inner joins only."""
     using = tree.args.get("using") if isinstance(tree, exp.Delete) else None
     if using:
         # MySQL's USING is where the targets are found (PostgreSQL's is other tables: there
@@ -2085,13 +2111,15 @@ def _multi_table(tree: exp.Update | exp.Delete) -> None:
     bare = target.copy()
     bare.set("joins", None)
     if isinstance(tree, exp.Update):
-        name = target.alias_or_name.lower()
-        for eq in tree.expressions:
-            col = eq.this
-            if isinstance(col, exp.Column) and col.table:
-                if col.table.lower() != name:
-                    raise _unsupported("UPDATE of a joined table's columns")
-                col.set("table", None)
+        for key, clause in (("order", "ORDER BY"), ("limit", "LIMIT")):
+            if tree.args.get(key) is not None:  # (MySQL's; MariaDB takes them)
+                raise SqlError("HY000", f"Incorrect usage of UPDATE and {clause}", errno=1221)
+        targets = _update_targets(tree, ctx)
+        if several or any(t is not target for _, t in targets):
+            tree.meta["several"] = _updates_of_several(target, targets, where, ctx)
+            return
+        for eq, _ in targets:
+            eq.this.set("table", None)
         tree.set("this", bare)
         first = others[0]
         if len(others) > 1:  # FROM b, c: the join conditions are in WHERE
@@ -2111,7 +2139,8 @@ def _multi_table(tree: exp.Update | exp.Delete) -> None:
         if len(chosen) > 1:
             if tree.args.get("order") is not None or tree.args.get("limit") is not None:
                 raise SqlError("HY000", "Incorrect usage of DELETE and ORDER BY", errno=1221)
-            tree.meta["several"] = [(real, sub.distinct()) for real, sub in chosen]
+            tree.meta["several"] = [(real, sub.distinct(), f'DELETE FROM {_pg_name(real)} WHERE "rowid" = $1')
+                                    for real, sub in chosen]
         real, sub = chosen[0]  # (the statement itself is the first target's, by rowid)
         tree.set("this", exp.Table(this=exp.to_identifier(real)))
         tree.set("tables", None)
@@ -2122,6 +2151,48 @@ def _multi_table(tree: exp.Update | exp.Delete) -> None:
         for c in conds[1:]:
             cond = exp.And(this=cond, expression=c)
         tree.set("where", exp.Where(this=cond))
+
+
+def _updates_of_several(
+    source: exp.Table, targets: list[tuple[exp.EQ, exp.Table]], where: exp.Where | None, ctx: Context
+) -> list[tuple[str, exp.Select, str]]:
+    """``meta["several"]`` of a joined UPDATE: for each table it sets (in the order of its
+    first SET item), the query of its rows' ids and of the values they are set to, over the
+    whole join (MySQL computes them from the rows the join finds, before any is written), and
+    the UPDATE of one row: ``c = $1, ...``, its id the last parameter. ``c = DEFAULT`` stays
+    in the UPDATE, and so does an IGNORE's ``mysql_fit`` (around the parameter); an ON
+    UPDATE CURRENT_TIMESTAMP column takes the time where a value changes."""
+    out = []
+    for table in dict.fromkeys(t for _, t in targets):
+        items = [eq for eq, t in targets if t is table]
+        sub = exp.select(exp.column("rowid", table=table.alias_or_name)).from_(source.copy())
+        if where is not None:
+            sub.set("where", where.copy())
+        sets: list[exp.Expression] = []
+        for eq in items:
+            column = exp.column(eq.this.name)
+            if _is_default(eq.expression):
+                sets.append(exp.EQ(this=column, expression=exp.Var(this="DEFAULT")))
+                continue
+            value = eq.expression.copy()
+            fit = value if isinstance(value, exp.Anonymous) and value.name == "mysql_fit" else None
+            if fit is not None:  # (fitted as the row is written: its warning's row)
+                value = fit.expressions[0]
+            sub.select(value, copy=False)
+            value = exp.Literal.string(f"__myw{len(sub.expressions) - 1}__")
+            if fit is not None:
+                value = exp.Anonymous(this="mysql_fit", expressions=[value, *fit.expressions[1:]])
+            sets.append(exp.EQ(this=column, expression=value))
+        given = [e for e in sets if not isinstance(e.expression, exp.Var)]
+        named = {e.this.name.lower() for e in sets}
+        sets += [e for e in _on_update_sets(given, ctx.on_update(table.name))
+                 if e.this.name.lower() not in named]
+        row = exp.Literal.string(f"__myw{len(sub.expressions)}__")
+        write = exp.Update(this=exp.Table(this=exp.to_identifier(table.name)), expressions=sets,
+                           where=exp.Where(this=exp.EQ(this=exp.column("rowid"), expression=row)))
+        text = re.sub(r"'__myw(\d+)__'", r"$\1", write.sql(dialect="postgres", identify=True))
+        out.append((table.name, sub, text))
+    return out
 
 
 def _unqualified_sets(tree: exp.Update, target: exp.Table) -> None:
