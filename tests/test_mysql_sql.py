@@ -691,6 +691,29 @@ def test_replace_and_insert_ignore(users):
     assert rows(m, "SELECT email, visits FROM users WHERE email = 'b@x'") == [("b@x", 0)]
 
 
+def test_insert_ignore_stores_what_its_columns_hold(m):
+    """INSERT IGNORE of a string too long for its VARCHAR (1406) or a number out of its
+    column's range (1264) was refused as in strict mode; with IGNORE MySQL stores the first
+    characters / the bound, with a warning "at row n". Checked against MariaDB 10.11."""
+    m.execute("CREATE TABLE ii (id INT PRIMARY KEY, x INT, s VARCHAR(3), t TINYINT)")
+    m.execute("INSERT INTO ii VALUES (1, 0, 'a', 1)")
+    r = m.execute("INSERT IGNORE INTO ii (id, s, t) VALUES (10, 'hello', 300), (11, 'ok', -300), "
+                  "(1, 'dup', 1), (12, 'abcd', 5)")
+    assert (r.affected_rows, r.warnings) == (3, 5)
+    assert rows(m, "SHOW WARNINGS")[:4] == [
+        ("Warning", 1265, "Data truncated for column 's' at row 1"),
+        ("Warning", 1264, "Out of range value for column 't' at row 1"),
+        ("Warning", 1264, "Out of range value for column 't' at row 2"),
+        ("Warning", 1265, "Data truncated for column 's' at row 4")]
+    r = m.execute("INSERT IGNORE INTO ii (id, s, t, x) SELECT id + 100, CONCAT(s, 'xxxx'), 1000, ? "
+                  "FROM ii WHERE id IN (1, 10) ORDER BY id", (99999999999,))
+    assert (r.affected_rows, r.warnings) == (2, 6)
+    assert rows(m, "SELECT * FROM ii ORDER BY id") == [
+        (1, 0, "a", 1), (10, None, "hel", 127), (11, None, "ok", -128), (12, None, "abc", 5),
+        (101, 2147483647, "axx", 127), (110, 2147483647, "hel", 127)]
+    assert errno(m, "INSERT INTO ii (id, s) VALUES (20, 'hello')") == 1406  # strict without IGNORE
+
+
 def test_replace_deletes_the_rows_it_collides_with(m):
     """REPLACE deletes each row the new one collides with, on any unique key, and inserts it
     (checked against MariaDB 10.11): the deletes run the foreign keys' actions, RESTRICT and

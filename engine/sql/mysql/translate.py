@@ -398,7 +398,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     tree = rewrite(tree)
     if isinstance(tree, (exp.Insert, exp.Update)):
         _write_forms(tree, ctx)
-    if isinstance(tree, exp.Update) and ignored:
+    if ignored or (isinstance(tree, exp.Insert) and tree.args.get("ignore") and not mode):
         _fitted_writes(tree, ctx)
     suffix = ""
     if isinstance(tree, exp.Insert):
@@ -1948,10 +1948,31 @@ def _fitted_writes(tree: exp.Insert | exp.Update, ctx: Context) -> None:
             v.copy(), exp.Literal.string(column), exp.Literal.string(k),
             exp.null() if row is None else exp.Literal.number(row)])
 
-    for eq, table in _update_targets(tree, ctx) if isinstance(tree, exp.Update) else []:
-        value = fitted(table.name, eq.this.name, eq.expression)
-        if value is not None:
-            eq.set("expression", value)
+    if isinstance(tree, exp.Update):
+        for eq, table in _update_targets(tree, ctx):
+            value = fitted(table.name, eq.this.name, eq.expression)
+            if value is not None:
+                eq.set("expression", value)
+        return
+    target = tree.this
+    table = target.this if isinstance(target, exp.Schema) else target
+    if not isinstance(table, exp.Table):
+        return
+    names = ([c.name for c in target.expressions] if isinstance(target, exp.Schema)
+             else ctx.table_columns(table.name) or [])
+    values = tree.expression
+    if isinstance(values, exp.Values):
+        rows = [(row.expressions, i) for i, row in enumerate(values.expressions, 1)]
+    elif isinstance(values, exp.Select) and not any(dml.is_star(e) for e in values.expressions):
+        rows = [(values.expressions, None)]  # (a SELECT's row: the session counts them)
+    else:
+        rows = []
+    for items, row in rows:
+        for v, name in zip(items, names, strict=False):
+            v = v.this if isinstance(v, exp.Alias) else v
+            value = fitted(table.name, name, v, row)
+            if value is not None:
+                v.replace(value)
 
 
 _FITTED = {*mysql_types.INT_RANGES, "decimal", "char", "varchar"}
