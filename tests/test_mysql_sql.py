@@ -3078,6 +3078,37 @@ def test_enum_takes_the_member_and_year_two_digits(m):
         (1, "b", 1970), (2, "a", 1999), (3, "Mixed", 0), (4, "a", 2000), (5, "Mixed", 2024)]
 
 
+def test_a_set_item_is_a_write_not_a_comparison(m):
+    """``SET e = 2`` of an ENUM was 1064 and ``SET v = 5`` of a VARCHAR too: the rules for
+    a column compared with a number rewrote the SET target. A number (or a quoted number
+    that names no member) written to an ENUM is its member; an ENUM in arithmetic is its
+    member's number in a write as in a query (``SET n = e + 0`` stored 0); a joined
+    UPDATE's ``SET b.y = DEFAULT`` was 1054. Checked against MariaDB 10.11."""
+    m.execute("CREATE TABLE se (id INT PRIMARY KEY, e ENUM('a','b','c'), n INT, v VARCHAR(5))")
+    m.execute("INSERT INTO se VALUES (1, 'a', 0, 'x'), (2, 'c', 0, 'y')")
+    assert m.execute("UPDATE se SET e = 2").affected_rows == 2
+    assert m.execute("UPDATE se SET e = 3, v = 5 WHERE id = 1").affected_rows == 1
+    assert m.execute("UPDATE se SET e = '1' WHERE id = 2").affected_rows == 1
+    assert m.execute("UPDATE se SET n = e * 10").affected_rows == 2
+    assert rows(m, "SELECT * FROM se ORDER BY id") == [(1, "c", 30, "5"), (2, "a", 10, "y")]
+    assert m.execute("UPDATE se SET e = e - 1 WHERE e = 3").affected_rows == 1
+    assert m.execute("INSERT INTO se (id) VALUES (2) ON DUPLICATE KEY UPDATE e = 3").affected_rows == 2
+    m.execute("CREATE TABLE sf (id INT PRIMARY KEY, e ENUM('a','b','c'), n INT)")
+    assert m.execute("INSERT INTO sf SELECT id, 2, e + 0 FROM se").affected_rows == 2
+    assert rows(m, "SELECT * FROM se ORDER BY id") == [(1, "b", 30, "5"), (2, "c", 10, "y")]
+    assert rows(m, "SELECT * FROM sf ORDER BY id") == [(1, "b", 2), (2, "b", 3)]
+    assert errno(m, "UPDATE se SET e = 4") == 1265
+    assert errno(m, "UPDATE se SET n = 'abc'") == 1366
+    m.execute("CREATE TABLE sd (id INT PRIMARY KEY, y INT DEFAULT 7)")
+    m.execute("INSERT INTO sd VALUES (1, 1), (2, 2)")
+    r = m.execute("UPDATE sd JOIN se ON se.id = sd.id SET sd.y = DEFAULT WHERE se.n = 30")
+    assert r.affected_rows == 1
+    r = m.execute("UPDATE sd JOIN se ON se.id = sd.id SET sd.y = DEFAULT, se.n = DEFAULT")
+    assert r.affected_rows == 3
+    assert rows(m, "SELECT * FROM sd ORDER BY id") == [(1, 7), (2, 7)]
+    assert rows(m, "SELECT n FROM se ORDER BY id") == [(None,), (None,)]
+
+
 def test_an_enum_not_null_defaults_to_its_first_member(m):
     """An ENUM NOT NULL without DEFAULT takes its first member where a value is left out:
     in an INSERT (it was 1364) and in the rows an ADD COLUMN meets (it was 1048); a SET

@@ -955,11 +955,15 @@ def _member_key(v: object) -> str:
 
 def enum_member(v: object, *members: object) -> object:
     """A value written to an ENUM column: the member it names, as declared (case and
-    trailing spaces aside, as the column compares), or by its 1-based index; anything else
-    as it is, for the column's check to refuse (1265)."""
+    trailing spaces aside, as the column compares), or by its 1-based index, also written
+    as a string that names no member ('2'); anything else as it is, for the column's check
+    to refuse (1265)."""
     if isinstance(v, str):
         key = _member_key(v)
-        return next((m for m in members if isinstance(m, str) and _member_key(m) == key), v)
+        named = next((m for m in members if isinstance(m, str) and _member_key(m) == key), None)
+        if named is not None or not v.strip().isdigit():
+            return v if named is None else named
+        v = int(v)
     if isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer():
         i = int(v)
         return members[i - 1] if 1 <= i <= len(members) else v

@@ -186,6 +186,17 @@ _ORDERINGS = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.NullSafeEQ)
 _COMPARED = (*_ORDERINGS, exp.In, exp.Between)
 
 
+def _assignment(node: exp.Expression) -> bool:
+    """``c = v`` of an UPDATE's SET or an ON DUPLICATE KEY UPDATE: a write, no comparison."""
+    return isinstance(node, exp.EQ) and node.arg_key == "expressions" and isinstance(
+        node.parent, exp.Update | exp.OnConflict)
+
+
+def _comparisons(tree: exp.Expression) -> list[exp.Expression]:
+    """The statement's comparisons (``_COMPARED``), its SET items left out."""
+    return [n for n in tree.find_all(*_COMPARED) if not _assignment(n)]
+
+
 def _compared_values(node: exp.Expression) -> list[exp.Expression | None]:
     """What a comparison (``_COMPARED``) compares its left side with: an IN list, BETWEEN's
     bounds, or the right side."""
@@ -366,6 +377,10 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     if isinstance(tree, exp.Update) and isinstance(tree.this, exp.Table) and not (
             tree.this.args.get("joins") or tree.args.get("from")):
         _left_to_right(tree.expressions, {tree.this.name.lower(), tree.this.alias_or_name.lower()})
+    elif isinstance(tree, exp.Update):
+        for eq in tree.expressions:  # (a joined UPDATE's: the keyword, not a column DEFAULT)
+            if isinstance(eq, exp.EQ) and _is_default(eq.expression):
+                eq.set("expression", exp.Var(this="DEFAULT"))
     if calc:
         _count_found_rows(tree, tr)
     if tr.direct and names is not None and isinstance(tree, exp.Select):
@@ -393,7 +408,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _is_truth(tree)
     _strings_as_numbers(tree, ctx, strict=kind != "select")
     _temporal_numbers(tree, ctx)
-    _enum_order(tree, ctx, kind == "select")
+    _enum_order(tree, ctx)
     _date_arithmetic(tree, ctx)
     tree = rewrite(tree)
     if isinstance(tree, (exp.Insert, exp.Update)):
@@ -850,7 +865,7 @@ def _case_insensitive(tree: exp.Expression) -> None:
     compares two operands that are no column bytewise (a column brings its own NOCASE), so
     a comparison whose operands are all strings by their form gets NOCASE explicitly. One
     with a column as an operand keeps the column's collation."""
-    for node in list(tree.find_all(*_COMPARED)):
+    for node in _comparisons(tree):
         left = node.this
         sides = [left, *_compared_values(node)]
         if _case_folded(left):
@@ -1333,6 +1348,8 @@ def _compared_with_numbers(c: exp.Column) -> bool:
     """The column is compared with numbers written in the statement: ``c = 2``, ``1 < c``,
     ``c IN (1, 3)``, ``c BETWEEN 1 AND 2``."""
     p = c.parent
+    if _assignment(p):
+        return False
     if isinstance(p, _ORDERINGS):
         return _numeric_literal(p.expression if p.this is c else p.this)
     values = _compared_values(p) if isinstance(p, exp.In | exp.Between) and p.this is c else []
@@ -1359,7 +1376,7 @@ def _json_comparisons(tree: exp.Expression) -> None:
     for ordered in tree.find_all(exp.Ordered):
         if _json_value_expression(ordered.this):
             ordered.this.replace(exp.Anonymous(this="mysql_json_sort_key", expressions=[ordered.this.copy()]))
-    for node in tree.find_all(*_COMPARED):
+    for node in _comparisons(tree):
         pairs = [(node.this, _compared_values(node))]
         if isinstance(node, _ORDERINGS):
             pairs.append((node.expression, [node.this]))
@@ -1389,7 +1406,7 @@ def _strings_as_numbers(tree: exp.Expression, ctx: Context, strict: bool) -> Non
                 like.set("this", exp.Collate(this=exp.Anonymous(this="mysql_bytes_text", expressions=[
                     like.this.copy()]), expression=exp.Var(this="binary")))
     declared = None
-    for node in tree.find_all(*_COMPARED):
+    for node in _comparisons(tree):
         sides = [node.this, *_compared_values(node)]
         strings = [s for s in sides if s is not None and _taken_out(s) == "s"]
         if not strings:
@@ -1519,14 +1536,15 @@ def _temporal_digits(e: exp.Expression) -> int | None:
     return 0
 
 
-def _enum_order(tree: exp.Expression, ctx: Context, select: bool) -> None:
+def _enum_order(tree: exp.Expression, ctx: Context) -> None:
     """An ENUM column sorts by its members' order (ORDER BY status of ENUM('new', 'active',
-    'done') puts 'new' first) and is its member's number in arithmetic (status + 0) in a
-    query, and compared with numbers (status = 2: 'active') in any statement, as in MySQL;
-    compared with a string it stays the string. A SET column is the sum of its members'
-    bits in the same places (SET('a', 'b', 'c'): 'a,c' is 5)."""
+    'done') puts 'new' first) and is its member's number in arithmetic (status + 0) and
+    compared with numbers (status = 2: 'active'), in any statement, as in MySQL; compared
+    with a string it stays the string, and a number written to it (``SET status = 2``, an
+    assignment, no comparison) is its member (``_enum_member``). A SET column is the sum of
+    its members' bits in the same places (SET('a', 'b', 'c'): 'a,c' is 5)."""
     uses = [c for c in tree.find_all(exp.Column)
-            if (select and isinstance(c.parent, (exp.Ordered, *_ARITHMETIC))) or _compared_with_numbers(c)]
+            if isinstance(c.parent, (exp.Ordered, *_ARITHMETIC)) or _compared_with_numbers(c)]
     if not uses:
         return
     declared = _declared_types(tree, ctx)
@@ -1609,7 +1627,7 @@ def _dates_against_numbers(tree: exp.Expression, ctx: Context) -> None:
     """A DATE / DATETIME / TIMESTAMP column compared with a number (``d = 20240110``,
     ``dt >= 20240110093000``) compares with the date the number spells, as MySQL reads it;
     the number against the column's text matched nothing."""
-    nodes = [n for n in tree.find_all(*_COMPARED) if isinstance(n.this, exp.Column)]
+    nodes = [n for n in _comparisons(tree) if isinstance(n.this, exp.Column)]
     if not nodes:
         return
     column = _column_types(tree, ctx)
