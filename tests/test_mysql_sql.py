@@ -714,6 +714,42 @@ def test_insert_ignore_stores_what_its_columns_hold(m):
     assert errno(m, "INSERT INTO ii (id, s) VALUES (20, 'hello')") == 1406  # strict without IGNORE
 
 
+def test_ignore_stores_strings_that_are_no_number_and_nulls_for_not_null(m):
+    """INSERT / UPDATE IGNORE of a string that is no number for a numeric column, or of a
+    NULL for a NOT NULL column, failed as in strict mode (1366 / 1048). MySQL stores the
+    leading number (1265) or 0 (1366), and the type's implicit default for a NULL (0, '',
+    an ENUM's first member; 1048). Without IGNORE '12abc' is 1265 and 'abc' 1366, as
+    MySQL 8's strict mode (it was 1366 for both). Checked against MariaDB 10.11."""
+    m.execute("CREATE TABLE ni (id INT PRIMARY KEY AUTO_INCREMENT, n INT NOT NULL, "
+              "d DECIMAL(5,2) NOT NULL DEFAULT 1, v VARCHAR(5) NOT NULL, e ENUM('a','b') NOT NULL, "
+              "tx TEXT NOT NULL, y INT)")
+    r = m.execute("INSERT IGNORE INTO ni VALUES (1, 'abc', '1.5x', NULL, 'b', NULL, '7y'), "
+                  "(NULL, NULL, NULL, 'x', NULL, '', '')")
+    assert (r.affected_rows, r.insert_id) == (2, 2)
+    assert rows(m, "SHOW WARNINGS") == [
+        ("Warning", 1366, "Incorrect integer value: 'abc' for column 'n' at row 1"),
+        ("Warning", 1265, "Data truncated for column 'd' at row 1"),
+        ("Warning", 1048, "Column 'v' cannot be null"),
+        ("Warning", 1048, "Column 'tx' cannot be null"),
+        ("Warning", 1265, "Data truncated for column 'y' at row 1"),
+        ("Warning", 1048, "Column 'n' cannot be null"),
+        ("Warning", 1048, "Column 'd' cannot be null"),
+        ("Warning", 1048, "Column 'e' cannot be null"),
+        ("Warning", 1366, "Incorrect integer value: '' for column 'y' at row 2")]
+    r = m.execute("UPDATE IGNORE ni SET n = '12abc', v = NULL, y = NULL WHERE id = 2")
+    assert (r.affected_rows, r.warnings) == (1, 2)
+    r = m.execute("INSERT IGNORE INTO ni (id, n, d, v, e, tx) SELECT id + 10, y, NULL, v, e, tx FROM ni")
+    assert (r.affected_rows, r.warnings) == (2, 3)
+    assert rows(m, "SELECT * FROM ni ORDER BY id") == [
+        (1, 0, Decimal("1.50"), "", "b", "", 7), (2, 12, Decimal("0.00"), "", "a", "", None),
+        (11, 7, Decimal("0.00"), "", "b", "", None), (12, 0, Decimal("0.00"), "", "a", "", None)]
+    assert errno(m, "INSERT INTO ni (n, v, tx) VALUES ('12abc', '', '')") == 1265
+    assert errno(m, "INSERT INTO ni (n, v, tx) VALUES ('abc', '', '')") == 1366
+    assert errno(m, "UPDATE ni SET n = '5x'") == 1265
+    assert errno(m, "UPDATE ni SET v = NULL") == 1048
+    assert rows(m, "SELECT count(*), sum(n) FROM ni") == [(4, 19)]
+
+
 def test_replace_deletes_the_rows_it_collides_with(m):
     """REPLACE deletes each row the new one collides with, on any unique key, and inserts it
     (checked against MariaDB 10.11): the deletes run the foreign keys' actions, RESTRICT and

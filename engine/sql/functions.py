@@ -1284,22 +1284,27 @@ def _array_get(arr: object, index: object) -> object:
 
 
 _INT_NAMES = {16: "smallint", 32: "integer", 64: "bigint"}
+_LEADING_NUMBER = re.compile(r"\s*[+-]?(?:\d|\.\d)")
 
 
 def _int_write(v: object, bits: int = 64, column: object = None) -> object:
     """A value written to an integer column of ``bits``: a fraction rounded half away from
     zero, as PostgreSQL assigns a numeric (see translate._int_write), also an exact numeric's
     text (what numeric arithmetic gives); 22003 past 64 bits. With ``column`` (the MySQL
-    edition) a string that is no number is MySQL's 1366. Anything else as it is, for the
-    column's checks to judge."""
+    edition) a string that is no number is MySQL's 1366, or 1265 when it begins with one
+    ('12abc'), as MySQL's strict mode has them. Anything else as it is, for the column's
+    checks to judge."""
     if type(v) is str:
         try:
             d = Decimal(v.strip())
         except ArithmeticError:
-            if column is not None:
-                raise SqlError("22007", f"Incorrect integer value: '{v[:64]}' for column '{column}' "
-                               "at row 1", errno=1366) from None
-            return v
+            if column is None:
+                return v
+            if _LEADING_NUMBER.match(v):
+                raise SqlError("01000", f"Data truncated for column '{column}' at row 1",
+                               errno=1265) from None
+            raise SqlError("22007", f"Incorrect integer value: '{v[:64]}' for column '{column}' "
+                           "at row 1", errno=1366) from None
         if not d.is_finite():
             return v
         v = d

@@ -1662,22 +1662,45 @@ def bin_to_uuid(v: object, swap: object = 0) -> str:
 
 
 _FIT_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_LEADING_NUMBER = re.compile(r"\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)")
+_NUMERIC_KINDS = {*INT_RANGES, "decimal", "float", "double"}
+
+
+def leading_number(v: str) -> str | None:
+    """The number a string that is no number begins with, as MySQL reads it when it stores
+    one ('12abc' is 12, '0x10' 0, '1.5e2px' 150), or None when it begins with none."""
+    m = _LEADING_NUMBER.match(v)
+    return m.group(1) if m is not None else None
 
 
 def fit(v: object, kind: str) -> tuple[object, int | None]:
     """A value an INSERT or UPDATE IGNORE writes to a column of ``kind`` (MySQL's spelling:
-    ``tinyint unsigned``, ``varchar(3)``, ``decimal(5,2)``), as MySQL stores it, and the
-    warning that says so: a number out of the column's range is its nearest bound (1264), a
-    string longer than a CHAR / VARCHAR its first characters (1265). Anything else as it is,
-    for the write to check."""
+    ``tinyint unsigned``, ``varchar(3)``, ``decimal(5,2)``, with `` not null`` for a NOT
+    NULL column), as MySQL stores it, and the warning that says so: a number out of the
+    column's range is its nearest bound (1264), a string longer than a CHAR / VARCHAR its
+    first characters (1265), a string that is no number written to a numeric column its
+    leading number (1265) or else 0 (1366; a FLOAT / DOUBLE's 1265), a NULL for a NOT NULL
+    column the type's implicit default (1048: 0, '', an ENUM's first member). Anything
+    else as it is, for the write to check."""
+    not_null = kind.endswith(" not null")
+    kind = kind.removesuffix(" not null")
     name = kind.split("(")[0].split()[0]
     args = re.search(r"\(([^)]*)\)", kind)
+    if v is None:
+        return (_implicit_default(name, kind), 1048) if not_null else (None, None)
     if name in ("char", "varchar") and args is not None:
         text = v if isinstance(v, str) else str(v) if isinstance(v, int) and not isinstance(v, bool) else None
         n = int(args.group(1))
         if text is None or len(text.rstrip(" ")) <= n:
             return v, None
         return text[:n], 1265
+    if name not in _NUMERIC_KINDS:
+        return v, None
+    errno = None
+    if isinstance(v, str) and not _FIT_NUMBER.fullmatch(v.strip()):
+        lead = leading_number(v)
+        errno = 1265 if lead is not None or name in ("float", "double") else 1366
+        v = lead if lead is not None else "0"
     if name in INT_RANGES:
         lo, hi = (Decimal(b) for b in INT_RANGES[name]["unsigned" in kind.split()])
     elif name == "decimal" and args is not None:
@@ -1685,7 +1708,7 @@ def fit(v: object, kind: str) -> tuple[object, int | None]:
         hi = Decimal(10) ** (p - s) - Decimal(10) ** -s
         lo = Decimal(0) if "unsigned" in kind.split() else -hi
     else:
-        return v, None
+        return (float(v) if isinstance(v, str) else v), errno
     if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
         number = Decimal(str(v)) if not isinstance(v, float) or math.isfinite(v) else None
     elif isinstance(v, str) and _FIT_NUMBER.fullmatch(v.strip()):
@@ -1693,9 +1716,23 @@ def fit(v: object, kind: str) -> tuple[object, int | None]:
     else:
         number = None
     if number is None or lo <= number <= hi:
-        return v, None
+        return v, errno
     bound = hi if number > hi else lo
     return (int(bound) if name in INT_RANGES else str(bound)), 1264
+
+
+def _implicit_default(name: str, kind: str) -> object:
+    """What MySQL stores for a NULL written to a NOT NULL column of this type with IGNORE:
+    0, '', an ENUM's first member; None where it would store a zero date, which the engine
+    cannot hold (the write then fails with 1048)."""
+    if name in _NUMERIC_KINDS or name in ("year", "bit"):
+        return 0
+    if name == "enum":
+        m = re.match(r"enum\('((?:[^']|'')*)'", kind)
+        return m.group(1).replace("''", "'") if m is not None else None
+    if name in ("char", "varchar", "set", "tinytext", "text", "mediumtext", "longtext"):
+        return ""
+    return None
 
 
 def charset(v: object) -> str:

@@ -572,8 +572,15 @@ class MySqlSession:
         value, errno = functions.fit(v, kind)
         if errno is not None and (column, row) not in self._fit_warned:
             self._fit_warned.add((column, row))
-            message = "Out of range value" if errno == 1264 else "Data truncated"
-            self.warnings.append(("Warning", errno, f"{message} for column '{column}' at row {row}"))
+            if errno == 1048:
+                message = f"Column '{column}' cannot be null"
+            elif errno == 1366:
+                number = "decimal" if kind.startswith("decimal") else "integer"
+                message = f"Incorrect {number} value: '{v}' for column '{column}' at row {row}"
+            else:
+                message = (f"{'Out of range value' if errno == 1264 else 'Data truncated'} for "
+                           f"column '{column}' at row {row}")
+            self.warnings.append(("Warning", errno, message))
         return value
 
     def _sleep(self, seconds: object) -> int:
@@ -667,7 +674,11 @@ class MySqlSession:
         def stored_table(table: str) -> grouping.Table | None:
             return grouping.stored_table(self.pg.catalog, table, unique_keys=True)
 
-        return Context(self._db, cols, on_update, column_type, declared_types, stored_table)
+        def not_null(table: str, column: str) -> bool:
+            info = self.pg.catalog.column(table, column)
+            return info is not None and info.not_null and not (info.identity or info.rowid)
+
+        return Context(self._db, cols, on_update, column_type, declared_types, stored_table, not_null)
 
     def _clear_cache(self) -> None:
         self._cache.clear()

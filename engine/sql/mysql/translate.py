@@ -107,6 +107,8 @@ class Context:
     declared_types: Callable[[str], dict[str, str]] = lambda table: {}
     # a stored table's columns and keys (primary, then unique NOT NULL); None for a view
     stored_table: Callable[[str], grouping.Table | None] = lambda table: None
+    # table.column is NOT NULL and takes no NULL as "the next id" (AUTO_INCREMENT)
+    not_null: Callable[[str, str], bool] = lambda table, column: False
 
 
 _STRIP_WORDS = re.compile(
@@ -1946,21 +1948,26 @@ def _update_targets(tree: exp.Update, ctx: Context) -> list[tuple[exp.EQ, exp.Ta
 def _fitted_writes(tree: exp.Insert | exp.Update, ctx: Context) -> None:
     """INSERT / UPDATE IGNORE: a value its column cannot hold is made to fit, as MySQL does
     with a warning where strict mode fails (``functions.fit``: a number out of range is the
-    bound, a string too long is cut). The value is written as ``mysql_fit(v, 'col', 'kind')``
-    outside the column's form; ``row`` is the VALUES row (NULL elsewhere: the session
-    knows the row, for the warning's "at row n")."""
+    bound, a string too long is cut, a string that is no number its leading number or 0, a
+    NULL for a NOT NULL column the type's implicit default). The value is written as
+    ``mysql_fit(v, 'col', 'kind')`` outside the column's form (``kind`` ends in ``not
+    null`` for such a column); ``row`` is the VALUES row (NULL elsewhere: the session knows
+    the row, for the warning's "at row n")."""
     def kind(table: str, column: str) -> str | None:
         spelled = ctx.declared_types(table).get(column.lower())
         if spelled is None:
             got = ctx.column_type(table, column)
             spelled = mysql_types.pg_oid_spelling(*got) if got is not None else None
-        if spelled is None or spelled.split("(")[0].split()[0] not in _FITTED:
-            return None
-        return spelled
+        base = spelled.split("(")[0].split()[0] if spelled is not None else None
+        if base in _FITTED or base in _FITTED_NULLS:
+            not_null = ctx.not_null(table, column)
+            if base in _FITTED or not_null:
+                return f"{spelled} not null" if not_null else spelled
+        return None
 
     def fitted(table: str, column: str, v: exp.Expression, row: int | None = None) -> exp.Expression | None:
         k = kind(table, column)
-        if k is None or _is_default(v) or isinstance(v, exp.Null):
+        if k is None or _is_default(v) or (isinstance(v, exp.Null) and not k.endswith(" not null")):
             return None
         return exp.Anonymous(this="mysql_fit", expressions=[
             v.copy(), exp.Literal.string(column), exp.Literal.string(k),
@@ -1993,7 +2000,9 @@ def _fitted_writes(tree: exp.Insert | exp.Update, ctx: Context) -> None:
                 v.replace(value)
 
 
-_FITTED = {*mysql_types.INT_RANGES, "decimal", "char", "varchar"}
+_FITTED = {*mysql_types.INT_RANGES, "decimal", "float", "double", "char", "varchar"}
+# kinds whose values need fitting only where a NULL goes to a NOT NULL column
+_FITTED_NULLS = {"enum", "set", "year", *mysql_types.TEXT_KINDS}
 
 
 def _by_position_in_forms(query: exp.Expression, wanted: list[Form | None]) -> exp.Select:
