@@ -626,6 +626,29 @@ def test_create_table_like_and_as_select(m):
     assert rows(m, "SELECT id, name FROM copy2") == [(2, "B")]
 
 
+def test_create_table_with_columns_and_a_select(m):
+    """CREATE TABLE t (id INT PRIMARY KEY) SELECT ... made a table of the declared columns
+    only, without the query's rows, and (PRIMARY KEY (id)) SELECT ... was 1113. MySQL's
+    table has the declared columns, then the query's other columns, and its rows; a row a
+    key refuses fails the statement and leaves no table. Checked against MariaDB 10.11."""
+    m.execute("CREATE TABLE cs (id INT PRIMARY KEY, x INT, s VARCHAR(10))")
+    m.execute("INSERT INTO cs VALUES (1, 10, 'p'), (2, 20, 'q')")
+    m.execute("CREATE TABLE c1 (id INT PRIMARY KEY) SELECT id, x FROM cs")
+    m.execute("CREATE TABLE c2 (PRIMARY KEY (id)) ENGINE=InnoDB AS SELECT id, x FROM cs")
+    m.execute("CREATE TABLE c3 (extra INT DEFAULT 9, id INT NOT NULL, UNIQUE KEY (x)) (SELECT id, x FROM cs)")
+    for t in ("c1", "c2"):
+        assert rows(m, f"SELECT * FROM {t} ORDER BY id") == [(1, 10), (2, 20)]
+        assert [r[:4] for r in rows(m, f"DESCRIBE {t}")] == [
+            ("id", "int", "NO", "PRI"), ("x", "int", "YES", "")]
+    assert rows(m, "SELECT * FROM c3 ORDER BY id") == [(9, 1, 10), (9, 2, 20)]
+    assert errno(m, "INSERT INTO c2 VALUES (1, 5)") == 1062
+    assert errno(m, "INSERT INTO c3 (id, x) VALUES (3, 10)") == 1062
+    assert errno(m, "CREATE TABLE c4 (id INT PRIMARY KEY) SELECT 1 AS id UNION ALL SELECT 1") == 1062
+    assert errno(m, "SELECT * FROM c4") == 1146
+    assert errno(m, "CREATE TABLE c4 (s VARCHAR(1)) SELECT CONCAT(s, 'z') AS s FROM cs") == 1406
+    assert errno(m, "SELECT * FROM c4") == 1146
+
+
 def test_truncate_and_drop(m):
     m.execute(SBTEST)
     m.execute("INSERT INTO sbtest1 (k) VALUES (1), (2)")

@@ -10,6 +10,7 @@ Each function takes ``run(pg_sql)`` and the raw SQLite connection for the side c
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import re
@@ -518,6 +519,8 @@ def parse_table_options(toks: Tokens) -> dict[str, str]:
         if toks.peek() == ",":
             toks.next()
             continue
+        if toks.peek_word() in ("as", "select", "ignore", "replace") or toks.peek() == "(":
+            break  # (CREATE TABLE ... SELECT: the query follows the options)
         toks.accept("default")
         if toks.accept("character", "set") or toks.accept("charset"):
             toks.accept("=")
@@ -593,7 +596,10 @@ def parse_create_table(sql: str, zone: dt.tzinfo = dt.UTC) -> CreateTable:
     for c in cols:  # a string column without its own collation takes the table's
         if c.mytype.is_string and not c.collation:
             c.collation = table_collation
-    return CreateTable(table, ine, cols, keys, opts, temporary)
+    as_select = None
+    if not toks.at_end():  # CREATE TABLE t (columns, keys) [IGNORE | REPLACE] [AS] SELECT ...
+        as_select = toks.rest_text()
+    return CreateTable(table, ine, cols, keys, opts, temporary, as_select=as_select)
 
 
 def create_table_pg(ct: CreateTable) -> tuple[str, list[str]]:
@@ -667,6 +673,32 @@ def _indexed(columns: list, lists: list[list[str]]) -> bool:
     return any([c.lower() for c in have[: len(want)]] == want for have in lists)
 
 
+def _create_with_select(ct: CreateTable, select: str, run: Run, conn: apsw.Connection,
+                        zone: dt.tzinfo, fk_checks: bool) -> int:
+    """CREATE TABLE t (columns, keys) SELECT ...: MySQL's table has the declared columns,
+    then each column of the query that none of them names (typed as the query's), and the
+    query's rows, written by name; a row a key refuses fails it all (no table is left)."""
+    got = run(f"SELECT * FROM ({select}) AS _q LIMIT 0")
+    names = [c.name for c in got.columns]  # type: ignore[attr-defined]
+    declared = {c.name.lower() for c in ct.columns}
+    for c in got.columns:  # type: ignore[attr-defined]
+        if c.name.lower() not in declared:
+            declared.add(c.name.lower())
+            spelling = mytypes.pg_oid_spelling(c.type_oid, c.type_modifier)
+            ct.columns.append(parse_column(Tokens(spelling), c.name, zone))
+    run("BEGIN")
+    try:
+        _create_columns(ct, run, conn, fk_checks)
+        listed = ", ".join(_pq(n) for n in names)
+        run(f"INSERT INTO {_pq(ct.table)} ({listed}) SELECT * FROM ({select}) AS _q")
+    except BaseException:
+        with contextlib.suppress(SqlError, apsw.Error):
+            run("ROLLBACK")
+        raise
+    run("COMMIT")
+    return 0
+
+
 def side_rows(cols: list[ColumnSpec]) -> list[tuple[str, str, str | None, str, str]]:
     return [(c.name, c.mytype.mysql, c.default_sql, c.extra(), c.comment) for c in cols]
 
@@ -695,17 +727,32 @@ def create_table(
         text = re.sub(r"\) ENGINE=(\w+) AUTO_INCREMENT=\d+", r") ENGINE=\1", text)  # starts at 1
         return create_table(text, run, conn, show_create, context_db, zone, fk_checks)
     if ct.as_select is not None:
-        if ct.columns or not ct.as_select.strip():
-            raise SqlError("0A000", "CREATE TABLE (columns) ... SELECT is not supported",
-                           errno=1235)
         from aurora.engine.sql.mysql.lexer import normalize
         from aurora.engine.sql.mysql.translate import Context, translate
 
-        key, lits, _raw, n = normalize(ct.as_select, keep_literals=True)
+        query = Tokens(ct.as_select)
+        if query.peek_word() in ("ignore", "replace"):
+            raise SqlError("42000", f"This version of MySQL doesn't yet support 'CREATE TABLE ... "
+                           f"{query.peek_word().upper()} SELECT'", errno=1235)
+        query.accept("as")
+        if query.at_end():
+            raise syntax_error(ct.as_select)
+        text = query.rest_text()
+        if query.peek() == "(":  # (SELECT ...) in parentheses, as a whole
+            inner = join(query.parens())
+            text = inner if query.at_end() else text
+        key, lits, _raw, n = normalize(text, keep_literals=True)
         select = translate(key, n, Context(context_db, lambda t: None)).text(lits)
-        run(f"CREATE TABLE {_pq(ct.table)} AS {select}")
-        catalog.record_table(conn, ct.table, ct.options)
-        return 0
+        if not ct.columns and not ct.keys:
+            run(f"CREATE TABLE {_pq(ct.table)} AS {select}")
+            catalog.record_table(conn, ct.table, ct.options)
+            return 0
+        return _create_with_select(ct, select, run, conn, zone, fk_checks)
+    return _create_columns(ct, run, conn, fk_checks)
+
+
+def _create_columns(ct: CreateTable, run: Run, conn: apsw.Connection, fk_checks: bool) -> int:
+    """CREATE TABLE of the columns and keys ``ct`` declares."""
     if not ct.columns:
         raise SqlError("42000", "A table must have at least 1 column", errno=1113)
     deferred = [] if ct.temporary else _defer_foreign_keys(ct, conn)
