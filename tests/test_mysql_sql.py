@@ -649,6 +649,23 @@ def test_create_table_with_columns_and_a_select(m):
     assert errno(m, "SELECT * FROM c4") == 1146
 
 
+def test_having_names_a_select_alias(m):
+    """``SELECT SUM(amt) AS t ... HAVING t > 10`` kept every group: the alias of an exact sum
+    is its text in SQLite, and text against a number is true. A HAVING's alias is its
+    expression, as MySQL reads it (a GROUP BY column of that name first). Checked against
+    MariaDB 10.11."""
+    m.execute("CREATE TABLE hv (id INT PRIMARY KEY, cust VARCHAR(10), amt DECIMAL(8,2), n INT)")
+    m.execute("INSERT INTO hv VALUES (1, 'a', 5, 1), (2, 'b', 20, 2), (3, 'c', NULL, 3), (4, 'a', 1.5, 4)")
+    assert rows(m, "SELECT cust, SUM(amt) AS t FROM hv GROUP BY cust HAVING t IS NULL OR t > 10 "
+                   "ORDER BY cust") == [("b", Decimal("20.00")), ("c", None)]
+    assert rows(m, "SELECT cust, SUM(amt) AS amt FROM hv GROUP BY cust HAVING `amt` > 6 "
+                   "ORDER BY cust") == [("a", Decimal("6.50")), ("b", Decimal("20.00"))]
+    assert rows(m, "SELECT cust, AVG(amt) AS a FROM hv GROUP BY cust HAVING a BETWEEN 3 AND 4") == [
+        ("a", Decimal("3.250000"))]
+    assert rows(m, "SELECT cust AS k, COUNT(*) AS cust FROM hv GROUP BY cust HAVING cust = 'a'") == [
+        ("a", 2)]
+
+
 def test_truncate_and_drop(m):
     m.execute(SBTEST)
     m.execute("INSERT INTO sbtest1 (k) VALUES (1), (2)")

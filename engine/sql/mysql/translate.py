@@ -364,6 +364,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
                        errno=1235)
     _date_params(tree)
     _check_literals(tree)
+    _having_aliases(tree)
     tr = Translation(kind, [], [], nparams=nparams, calc_found_rows=calc,
                      mode="ignore" if ignored else "")
     try:
@@ -456,6 +457,30 @@ _ATOMIC = (exp.Column, exp.Literal, exp.Func, exp.Paren, exp.Null, exp.Placehold
 _TRUTHS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.Is, exp.In,
            exp.Between, exp.Like, exp.ILike, exp.Escape, exp.RegexpLike, exp.RegexpILike, exp.Not,
            exp.And, exp.Or, exp.Xor, exp.Boolean)
+
+
+def _having_aliases(tree: exp.Expression) -> None:
+    """A HAVING's name of a select item's alias is that item's expression (``SELECT SUM(amt)
+    AS t ... HAVING t > 10`` is ``HAVING SUM(amt) > 10``), as MySQL resolves it (a GROUP BY
+    column of that name first). SQLite resolves the alias itself, but to the value's storage
+    form: an exact sum is text there, and ``t > 10`` compared text with a number, true for
+    every group."""
+    for sel in list(tree.find_all(exp.Select)):
+        having = sel.args.get("having")
+        if having is None:
+            continue
+        aliased = {e.alias.lower(): e.this for e in sel.expressions
+                   if isinstance(e, exp.Alias) and not (
+                       isinstance(e.this, exp.Column) and e.this.name.lower() == e.alias.lower())}
+        group = sel.args.get("group")
+        for g in group.expressions if group is not None else []:
+            if isinstance(g, exp.Column):
+                aliased.pop(g.name.lower(), None)
+        if not aliased:
+            continue
+        for col in list(having.find_all(exp.Column)):
+            if not col.table and col.name.lower() in aliased and col.find_ancestor(exp.Select) is sel:
+                col.replace(exp.Paren(this=aliased[col.name.lower()].copy()))
 
 
 def _concat_operands_grouped(tree: exp.Expression) -> None:
