@@ -138,10 +138,31 @@ def test_one_step_answers_as_the_frames_one_by_one(vfs: VolumeVFS, monkeypatch) 
         ("wrong count", bind("s1", b"1", b"2") + DESCRIBE + EXECUTE + SYNC),
         ("unknown statement", bind("nope", b"1") + DESCRIBE + EXECUTE + SYNC),
         ("bad result format", bind("s1", b"1", result_codes=(7,)) + DESCRIBE + EXECUTE + SYNC),
+        # statements without a result (pgbench's UPDATEs and INSERT): Bind and Describe
+        # answered in the one step, the Execute the per-frame path's
+        ("prepared", parse("u1", "UPDATE t SET v = v + $1 WHERE id = $2", (23, 23)) + SYNC),
+        ("prepared", parse("i1", "INSERT INTO t VALUES ($1, $2, $3)", (23, 23, 25)) + SYNC),
+        ("update", bind("u1", b"5", b"1") + DESCRIBE + EXECUTE + SYNC),
+        ("update", bind("u1", b"5", b"1") + DESCRIBE + EXECUTE + SYNC),
+        ("update nothing", bind("u1", b"5", b"99") + EXECUTE + SYNC),
+        ("insert", bind("i1", b"10", b"1", b"ten") + DESCRIBE + EXECUTE + SYNC),
+        ("insert", bind("i1", b"11", None, None) + DESCRIBE + EXECUTE + SYNC),
+        ("duplicate", bind("i1", b"10", b"1", b"ten") + DESCRIBE + EXECUTE + SYNC),
+        ("bad write parameter", bind("u1", b"abc", b"1") + DESCRIBE + EXECUTE + SYNC),
+        ("write binary format", bind("u1", b"5", b"1", result_codes=(1,)) + DESCRIBE + EXECUTE + SYNC),
+        ("block", query("BEGIN")),
+        ("write in a block", bind("u1", b"1", b"2") + DESCRIBE + EXECUTE + SYNC),
+        ("duplicate in a block", bind("i1", b"11", b"1", b"x") + DESCRIBE + EXECUTE + SYNC),
+        ("failed block", bind("u1", b"1", b"2") + DESCRIBE + EXECUTE + SYNC),
+        ("end", query("ROLLBACK")),
+        ("read the writes", bind("s1", b"1") + DESCRIBE + EXECUTE + SYNC),
+        ("read the writes", bind("s1", b"2") + DESCRIBE + EXECUTE + SYNC),
+        ("read the writes", bind("s1", b"10") + DESCRIBE + EXECUTE + SYNC),
     ]
 
     def run_all(one_by_one: bool) -> list[tuple[str, list[tuple[bytes, bytes]]]]:
         writer.execute("UPDATE t SET v = 10 WHERE id = 1")
+        writer.execute("DELETE FROM t WHERE id >= 10")
         client = Client(session(vfs))
         out = []
         for what, data in steps:
@@ -158,9 +179,9 @@ def test_one_step_answers_as_the_frames_one_by_one(vfs: VolumeVFS, monkeypatch) 
     binds.clear()
     one_step = run_all(one_by_one=False)
     assert one_step == per_frame
-    # every Bind went the one-step way but the four the per-frame path refuses (a first run,
-    # or one after a commit, goes one step to the per-frame Execute)
-    assert per_frame_binds == 21 and len(binds) == 4
+    # every Bind went the one-step way but the five the per-frame path refuses (a first run
+    # of a query, or one after a commit, goes one step to the per-frame Execute)
+    assert per_frame_binds == 35 and len(binds) == 5
 
     answered: dict[str, list[tuple[bytes, bytes]]] = {}
     for what, got in per_frame:
@@ -177,5 +198,17 @@ def test_one_step_answers_as_the_frames_one_by_one(vfs: VolumeVFS, monkeypatch) 
     assert any(k == b"E" and b"08P01" in body for k, body in answered["wrong count"])
     assert any(k == b"E" and b"26000" in body for k, body in answered["unknown statement"])
     assert any(k == b"E" and b"22023" in body for k, body in answered["bad result format"])
+    assert answered["update"] == [(b"2", b""), (b"n", b""), (b"C", b"UPDATE 1\x00"), (b"Z", b"I")]
+    assert answered["update nothing"] == [(b"2", b""), (b"C", b"UPDATE 0\x00"), (b"Z", b"I")]
+    assert answered["insert"][-2:] == [(b"C", b"INSERT 0 1\x00"), (b"Z", b"I")]
+    assert any(k == b"E" and b"23505" in body for k, body in answered["duplicate"])
+    assert any(k == b"E" and b"22P02" in body for k, body in answered["bad write parameter"])
+    assert any(k == b"E" and b"23505" in body for k, body in answered["duplicate in a block"])
+    assert any(k == b"E" and b"25P02" in body for k, body in answered["failed block"])
+    assert answered["failed block"][-1] == (b"Z", b"E")
+    rows = [m for what, got in per_frame if what == "read the writes" for m in got if m[0] == b"D"]
+    assert rows == [(b"D", b"\x00\x02\x00\x00\x00\x0235\x00\x00\x00\x03one"),
+                    (b"D", b"\x00\x02\x00\x00\x00\x010\x00\x00\x00\x03two"),
+                    (b"D", b"\x00\x02\x00\x00\x00\x011\x00\x00\x00\x03ten")]
     setup.close()
     writer.close()

@@ -713,9 +713,11 @@ class Backend:
         step: how libpq (pgbench -M prepared), psycopg and asyncpg run a prepared statement.
         A plain query that ran before goes straight to the session's plan
         (``query_again``), its answers in the order the three frames give them, with no
-        portal and no per-frame dispatch. True when done; False when nothing was done and
-        the frames take the per-frame path (any other shape, a first run, a Bind the
-        per-frame path refuses, so that it answers with its own error)."""
+        portal and no per-frame dispatch; a statement without a result (INSERT, UPDATE,
+        DELETE) goes to the per-frame Execute, its Bind and Describe answered here. True
+        when done; False when nothing was done and the frames take the per-frame path (any
+        other shape, a first run, a Bind the per-frame path refuses, so that it answers
+        with its own error)."""
         frames = self._frames
         if self._query_again is None or self._implicit or len(frames) < 2:
             return False
@@ -735,7 +737,7 @@ class Backend:
         except (p.ProtocolViolation, SqlError):
             return False
         statement = self.statements.get(statement_name)
-        if portal_name or statement is None or statement.columns is None or statement.empty:
+        if portal_name or statement is None or statement.empty:
             return False
         if len(raw) != len(statement.param_oids):
             return False
@@ -759,6 +761,10 @@ class Backend:
             self.emit(description)
             frames.popleft()
         frames.popleft()  # the Execute; its Sync stays
+        if statement.columns is None:  # no rows to answer: the per-frame Execute runs it
+            self.portals[""] = Portal(statement, params, formats, None)
+            self._guarded(self._execute, _EXECUTE_ALL_ROWS, extended=True)
+            return True
         try:
             again = self.call(self._query_again, statement.sql, params)
         except (p.ProtocolViolation, ClientGone):
@@ -784,9 +790,10 @@ class Backend:
     ) -> tuple:
         """What ``_bind_and_run`` keeps for a statement and format codes; SqlError where
         ``_bind`` would refuse them."""
-        assert statement.columns is not None
         _check_format_codes(param_codes, result_codes)
         decoders = self._decoders(statement, param_codes)
+        if statement.columns is None:  # (as _bind and _describe have it: no description)
+            return decoders, list(result_codes), [], p.NO_DATA
         result_formats = _formats(len(statement.columns), result_codes, "result")
         encoders = self._encoders(statement, statement.columns, result_formats)
         description = self._row_description(statement.columns, tuple(result_formats))
