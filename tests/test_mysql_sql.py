@@ -1178,6 +1178,21 @@ def test_greatest_and_least_of_strings_compare_without_case(m):
                    "ORDER BY id") == [("B", "a", "a", 5), ("Z", "y", "m", 5), (None, None, None, 5)]
 
 
+def test_greatest_and_least_of_numbers_and_strings_compare_strings(m):
+    """A number among strings: MySQL 8 compares them all as strings and answers a string (its
+    manual; MariaDB and MySQL 5.7 compare numbers). SQLite put every number before every
+    string: LEAST(3, '2') was 3, GREATEST(id, '2') the string whatever the id."""
+    m.execute("CREATE TABLE gn (id INT PRIMARY KEY, s VARCHAR(5), p DECIMAL(5,2))")
+    m.execute("INSERT INTO gn VALUES (1, 'apple', 1.5), (2, '10', NULL), (3, NULL, 30)")
+    assert rows(m, "SELECT LEAST(3, '2'), LEAST(3, '20'), GREATEST('10', 9), GREATEST('abc', 9),"
+                   " GREATEST('a', 'B', 1)") == [("2", "20", "9", "abc", "B")]
+    assert rows(m, "SELECT LEAST(id, '2'), GREATEST(s, 5), LEAST(p, '10'), LEAST(id + 10, '9')"
+                   " FROM gn ORDER BY id") == [
+        ("1", "apple", "1.50", "11"), ("2", "5", None, "12"), ("2", None, "10", "13")]
+    assert rows(m, "SELECT GREATEST(1, 2.5, 2), LEAST(id, 2) FROM gn WHERE id = 3") == [
+        (Decimal("2.5"), 2)]
+
+
 def test_delete_using_and_delete_of_several_tables(m):
     """``DELETE FROM a USING a JOIN b ON ... WHERE ...`` deleted every row of a (the
     translation kept PostgreSQL's USING, where the a after USING is a second a, joined with

@@ -949,7 +949,10 @@ def _greatest_without_case(tree: exp.Expression, ctx: Context) -> None:
     """GREATEST and LEAST of strings compare them by the collation too: GREATEST('a', 'B')
     is 'B' in MySQL. SQLite's max() and min() of several values take the first collation
     their arguments name, so the first argument gets NOCASE when every argument is a
-    string (by its form, or a string column)."""
+    string (by its form, or a string column). Numbers among strings are compared as strings
+    in MySQL 8 (its manual; 5.7 and MariaDB compare numbers), and the result is a string:
+    such a number is cast to CHAR (SQLite put every number before every string, so
+    ``LEAST(3, '2')`` was 3)."""
     nodes = list(tree.find_all(exp.Greatest, exp.Least))
     if not nodes:
         return
@@ -961,7 +964,18 @@ def _greatest_without_case(tree: exp.Expression, ctx: Context) -> None:
             return got is not None and got[0] in _STRING_OIDS
         return _stringish(e)
 
+    def number(e: exp.Expression) -> bool:
+        if isinstance(e, exp.Column):
+            got = column(e)
+            return got is not None and got[0] in _NUMBER_OIDS
+        return _numeric_literal(e) or isinstance(e, _ARITHMETIC)
+
     for node in nodes:
+        args = [node.this, *node.expressions]
+        if any(a is not None and string(a) for a in args):
+            for a in args:
+                if a is not None and number(a):
+                    a.replace(exp.Cast(this=a.copy(), to=exp.DataType.build("CHAR")))
         first = node.this
         if (first is not None and not isinstance(first, exp.Collate) and not _case_folded(first)
                 and all(string(a) for a in (first, *node.expressions))):
