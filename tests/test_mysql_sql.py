@@ -1540,6 +1540,34 @@ def test_user_variables(m):
     assert r.rows == [("now text",)] and r.columns[0].type_oid == 25
 
 
+def test_user_variables_assigned_in_a_query(m):
+    """``SELECT @r := @r + 1 AS n, x FROM t`` (the ranking idiom) was 1064. A variable is
+    assigned row by row and read as it stands at that row; the numbers follow the ORDER BY,
+    as MySQL computes the select list after its sort; a derived table that sets variables
+    (``(SELECT @i := 100) init``) runs before the query. Checked against MariaDB 10.11."""
+    m.execute("CREATE TABLE rk (id INT PRIMARY KEY, name VARCHAR(10), score INT)")
+    m.execute("INSERT INTO rk VALUES (1, 'pear', 10), (2, 'Apple', 30), (3, 'fig', 20), (4, 'kiwi', 30)")
+    m.execute("SET @r = 0")
+    assert rows(m, "SELECT @r := @r + 1 AS n, name FROM rk ORDER BY id") == [
+        (1, "pear"), (2, "Apple"), (3, "fig"), (4, "kiwi")]
+    assert rows(m, "SELECT @r, @r := 10, @r + 1") == [(4, 10, 11)]
+    m.execute("SET @r = 0")
+    assert rows(m, "SELECT @r := @r + 1 AS n, name FROM rk ORDER BY score DESC, 2") == [
+        (1, "Apple"), (2, "kiwi"), (3, "fig"), (4, "pear")]
+    m.execute("SET @rank = 0, @prev = NULL")
+    assert rows(m, "SELECT name, @rank := IF(@prev = score, @rank, @rank + 1) AS rnk, @prev := score"
+                   " FROM rk ORDER BY score DESC, id") == [
+        ("Apple", 1, 30), ("kiwi", 1, 30), ("fig", 2, 20), ("pear", 3, 10)]
+    assert rows(m, "SELECT @i := @i + 1 AS n, name FROM rk, (SELECT @i := 100) init WHERE id < 3"
+                   " ORDER BY id") == [(101, "pear"), (102, "Apple")]
+    m.execute("SET @j = 0")
+    assert rows(m, "SELECT n, name FROM (SELECT @j := @j + 1 AS n, name FROM rk"
+                   " ORDER BY name DESC) q ORDER BY n LIMIT 2") == [(1, "pear"), (2, "kiwi")]
+    assert rows(m, "SELECT @c := @c + 1 FROM rk") == [(None,)] * 4
+    assert rows(m, "SELECT @s := name FROM rk WHERE id = 2") == [("Apple",)]
+    assert rows(m, "SELECT @s, @i, @rank") == [("Apple", 102, 3)]
+
+
 # --- variables and SET ---------------------------------------------------------------------
 
 

@@ -55,6 +55,8 @@ from aurora.engine.sqlapi import Column, Prepared, SqlError, StatementResult, Tr
 _SKIPPED_BY_IGNORE = frozenset((1062, 1451, 1452, 3819))
 _DML = frozenset(("select", "insert", "update", "delete", "replace", "with", "values"))
 _VARIABLE = re.compile(r"mysql_(sys|user)var\('([^']*)'\)", re.I)
+# the type a variable's value gives it (see MySqlSession._variable_literal)
+_VALUE_TYPES = {bool: "NUMERIC", int: "NUMERIC", float: "DOUBLE PRECISION", Decimal: "NUMERIC"}
 _UNSAFE = object()  # cache marker: translate this text with its literals in place
 _DECIMAL = re.compile(r"(\d*)\.(\d*)")
 _INTEGER_TEXT = re.compile(r"[+-]?\d+")
@@ -466,6 +468,7 @@ class MySqlSession:
         conn.config(apsw.SQLITE_DBCONFIG_DQS_DML, 0)
         conn.create_scalar_function("mysql_sysvar", self.sysvar, 1)
         conn.create_scalar_function("mysql_uservar", lambda n: self.user_vars.get(str(n).lower()), 1)
+        conn.create_scalar_function("mysql_set_uservar", self._set_user_var, -1)
         conn.create_scalar_function("mysql_database", lambda: self._db, 0)
         conn.create_scalar_function("mysql_user", lambda: f"{self.user}@localhost", 0)
         conn.create_scalar_function("mysql_current_user", lambda: f"{self.user}@%", 0)
@@ -611,11 +614,22 @@ class MySqlSession:
             sequence = self._rands[(site, n)] = functions.seeded_rand(n)
         return sequence()
 
-    def _variable_literal(self, m: re.Match[str]) -> str:
+    def _set_user_var(self, name: str, value: object, *_order: object) -> object:
+        """``@name := value`` inside a statement: stored as the row is computed, and given
+        (a third argument only orders the rows: see translate._variable_assignments)."""
+        self.user_vars[str(name)] = value
+        return value
+
+    def _variable_literal(self, m: re.Match[str], assigned: frozenset[str] = frozenset()) -> str:
         """A variable read as a literal of its current value: the PostgreSQL session then
-        types the result by the value (a user variable may hold a number, then a string)."""
+        types the result by the value (a user variable may hold a number, then a string).
+        A user variable the statement assigns (``@r := @r + 1``) is read row by row instead,
+        typed by the value it holds as the statement begins."""
         name = m.group(2)
         v = self.sysvar(name) if m.group(1).lower() == "sys" else self.user_vars.get(name.lower())
+        if m.group(1).lower() == "user" and name.lower() in assigned:
+            live = m.group(0)
+            return live if v is None else f"CAST({live} AS {_VALUE_TYPES.get(type(v), 'TEXT')})"
         # Typed as MySQL types the variable's value (an integer is BIGINT, a string TEXT).
         if v is None:
             return "NULL"
@@ -755,11 +769,12 @@ class MySqlSession:
         rows_text = entry.ordered.text(lits) if entry.ordered is not None else None
         several = [(t, q.text(lits), w) for t, q, w in entry.several] if entry.several else None
         if entry.dynamic:
-            text = _VARIABLE.sub(self._variable_literal, text)
+            literal = functools.partial(self._variable_literal, assigned=entry.assigned)
+            text = _VARIABLE.sub(literal, text)
             if rows_text is not None:
-                rows_text = _VARIABLE.sub(self._variable_literal, rows_text)
+                rows_text = _VARIABLE.sub(literal, rows_text)
             if several is not None:
-                several = [(t, _VARIABLE.sub(self._variable_literal, q), w) for t, q, w in several]
+                several = [(t, _VARIABLE.sub(literal, q), w) for t, q, w in several]
         if entry.direct or entry.kind != "select" or entry.locks:
             self.pg.release_read()
         if entry.direct:

@@ -81,6 +81,9 @@ class Translation:
     again: bool = False  # a plain query that may go straight to the session's plan (_query_again)
     # 1055 / 1140: what ONLY_FULL_GROUP_BY refuses in it (raised while sql_mode has it)
     full_group_by: SqlError | None = None
+    # user variables the statement assigns (``@r := @r + 1``): read row by row, not as a
+    # literal of the value the statement began with
+    assigned: frozenset[str] = frozenset()
 
 
     def text(self, lits: list[str]) -> str:
@@ -366,7 +369,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _check_literals(tree)
     _having_aliases(tree)
     tr = Translation(kind, [], [], nparams=nparams, calc_found_rows=calc,
-                     mode="ignore" if ignored else "")
+                     mode="ignore" if ignored else "", assigned=_variable_assignments(tree))
     try:
         grouping.check(tree, ctx.stored_table, mysql=True, database=ctx.database)
     except SqlError as e:
@@ -449,7 +452,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
                       for real, sub, write in tree.meta["several"]]
     tr.names = names
     low = sql.lower()
-    tr.dynamic = "mysql_sysvar" in low or "mysql_uservar" in low
+    tr.dynamic = "mysql_sysvar" in low or "mysql_uservar" in low or bool(tr.assigned)
     return tr
 
 
@@ -457,6 +460,75 @@ _ATOMIC = (exp.Column, exp.Literal, exp.Func, exp.Paren, exp.Null, exp.Placehold
 _TRUTHS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.Is, exp.In,
            exp.Between, exp.Like, exp.ILike, exp.Escape, exp.RegexpLike, exp.RegexpILike, exp.Not,
            exp.And, exp.Or, exp.Xor, exp.Boolean)
+
+
+def _variable_assignments(tree: exp.Expression) -> frozenset[str]:
+    """``@r := expr`` inside a statement (``SELECT @r := @r + 1 AS n, x FROM t``, the ranking
+    idiom) becomes ``mysql_set_uservar('r', expr)``, which stores the value and gives it,
+    row after row. The names it assigns are returned: the session reads those variables
+    live in this statement (see MySqlSession._variable_literal).
+
+    MySQL computes a select list after its ORDER BY's sort, so the numbers follow the
+    output's order; SQLite computes it before it sorts. Such an assignment is given a third
+    argument, ``ROW_NUMBER() OVER (<the ORDER BY>)``, which the function ignores: SQLite
+    then computes the select list over the rows as the window sorted them. A derived table
+    that only sets variables (``FROM t, (SELECT @r := 0) AS init``) is made a MATERIALIZED
+    CTE: MySQL fills it before the query, where SQLite would drop its unused column, and
+    the assignment with it."""
+    names = set()
+    for node in list(tree.find_all(exp.PropertyEQ)):
+        target = node.this
+        if isinstance(target, exp.Parameter):
+            name = target.name.lower()
+            names.add(name)
+            node.replace(_fn("mysql_set_uservar", exp.Literal.string(name), node.expression))
+    if not names:
+        return frozenset()
+    for sel in list(tree.find_all(exp.Select)):
+        order = sel.args.get("order")
+        keys = [_order_key(o, sel) for o in order.expressions] if order is not None else []
+        if not keys or any(k is None for k in keys):
+            continue  # (ORDER BY an item that assigns itself: MySQL's order is its own)
+        for item in sel.expressions:
+            for call in item.find_all(exp.Anonymous):
+                if str(call.this) == "mysql_set_uservar" and call.find_ancestor(exp.Select) is sel:
+                    window = exp.Window(this=exp.RowNumber(), partition_by=[],
+                                        order=exp.Order(expressions=[k.copy() for k in keys]))
+                    call.append("expressions", window)
+    for sub in list(tree.find_all(exp.Subquery)):
+        inner = sub.this
+        if (isinstance(inner, exp.Select) and inner.args.get("from_") is None and sub.alias
+                and isinstance(sub.parent, exp.From | exp.Join) and any(str(a.this) == "mysql_set_uservar" for a in inner.find_all(exp.Anonymous))):
+            cte = exp.CTE(this=inner.copy(), alias=exp.TableAlias(this=exp.to_identifier(sub.alias)),
+                          materialized=True)
+            sub.replace(exp.Table(this=exp.to_identifier(sub.alias)))
+            with_ = tree.args.get("with_")
+            if with_ is None:
+                tree.set("with_", exp.With(expressions=[cte]))
+            else:
+                with_.append("expressions", cte)
+    return frozenset(names)
+
+
+def _order_key(o: exp.Ordered, sel: exp.Select) -> exp.Ordered | None:
+    """An ORDER BY key spelled for a window: a position or a select alias stands for its
+    item's expression; None when that item sets a variable."""
+    items = sel.expressions
+    item = None
+    if isinstance(o.this, exp.Literal) and not o.this.is_string and o.this.this.isdigit():
+        at = int(o.this.this) - 1
+        item = items[at] if 0 <= at < len(items) else None
+    elif isinstance(o.this, exp.Column) and not o.this.table:
+        item = next((e for e in items if isinstance(e, exp.Alias) and e.alias.lower() == o.this.name.lower()),
+                    None)
+    if item is None:
+        return o
+    value = item.this if isinstance(item, exp.Alias) else item
+    if any(str(a.this) == "mysql_set_uservar" for a in value.find_all(exp.Anonymous)):
+        return None
+    key = o.copy()
+    key.set("this", value.copy())
+    return key
 
 
 def _having_aliases(tree: exp.Expression) -> None:
