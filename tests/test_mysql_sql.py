@@ -1167,6 +1167,27 @@ def test_a_cast_to_a_date_reads_its_value_as_mysql_does(m):
     assert errno(m, "INSERT INTO dd (d) VALUES (CAST(? AS DATE))", 20241399) == 1292
 
 
+def test_a_string_that_is_no_date_in_a_date_function_is_null_in_a_query(m):
+    """DATE('abc'), YEAR('2024-02-30'), DATE_FORMAT(s, ...) of a string column holding no
+    date: MySQL answers NULL (with a warning) in a query; here the statement was refused with
+    1292. A date function reads a string as MySQL does, loosely ('24-01-05 10:11'), also a
+    string column's; a write is still 1292. Checked against MariaDB 10.11."""
+    m.execute("CREATE TABLE sd (id INT PRIMARY KEY, s VARCHAR(30), d DATE)")
+    m.execute("INSERT INTO sd VALUES (1, '2024-01-05', '2024-01-05'), (2, 'nope', NULL),"
+              " (3, '2024-02-30 10:00', '2024-03-01')")
+    assert rows(m, "SELECT DATE('abc'), DATE(''), YEAR('abc'), MONTH('2024-02-30'), DAYOFWEEK('x'),"
+                   " LAST_DAY('abc'), UNIX_TIMESTAMP('abc'), WEEK('abc'), DATE_FORMAT('abc', '%Y'),"
+                   " EXTRACT(YEAR FROM 'abc'), TIMESTAMPDIFF(DAY, 'x', '2024-02-01')") == [(None,) * 11]
+    assert rows(m, "SELECT DATE('24-01-05 10:11'), YEAR('2024-03-05'), LAST_DAY('2024-02-10'),"
+                   " EXTRACT(HOUR FROM '2024-01-01 10:11:12')") == [
+        (dt.date(2024, 1, 5), 2024, dt.date(2024, 2, 29), 10)]
+    assert rows(m, "SELECT id, DATE(s), YEAR(s), DATE_FORMAT(s, '%d/%m'), YEAR(d) FROM sd ORDER BY id") == [
+        (1, dt.date(2024, 1, 5), 2024, "05/01", 2024), (2, None, None, None, None),
+        (3, None, None, None, 2024)]
+    assert rows(m, "SELECT id FROM sd WHERE DATE(s) = '2024-01-05'") == [(1,)]
+    assert errno(m, "INSERT INTO sd (id, d) VALUES (9, DATE('abc'))") == 1292
+
+
 def test_greatest_and_least_of_strings_compare_without_case(m):
     """GREATEST('a', 'B') is 'B' in MySQL (the collation ignores case); it was 'a' here, and
     GREATEST of two string columns compared them bytewise too."""

@@ -406,6 +406,8 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _dates_against_numbers(tree, ctx)
     _numeric_dates(tree, ctx)
     _casts_to_dates(tree, ctx, kind == "select")
+    if kind == "select":
+        _loose_date_strings(tree, ctx)
     _json_values(tree, ctx)
     _json_comparisons(tree)
     _case_insensitive(tree)
@@ -908,6 +910,39 @@ def _casts_to_dates(tree: exp.Expression, ctx: Context, select: bool) -> None:
             value.replace(_fn("mysql_text_datetime", value.copy()))
         else:
             value.replace(_fn("mysql_number_datetime", value.copy(), exp.null()))
+
+
+def _loose_date_strings(tree: exp.Expression, ctx: Context) -> None:
+    """In a query, a string where MySQL expects a date (``DATE('abc')``, ``YEAR(col)``,
+    ``DATE_FORMAT('2024-02-30', ...)``, ``EXTRACT(YEAR FROM s)``) is read as MySQL reads
+    one, loosely ('24-01-05 10:11'), and one that is no date is NULL (MySQL's NULL and
+    warning; the engine's strict reading refused the statement with 1292). DATE_ADD and
+    ``+ INTERVAL`` keep their own reading (their result is a string of the string's
+    form). A write keeps the strict reading, as MySQL's strict mode refuses such a value."""
+    column = None
+    for node in list(tree.find_all(exp.TsOrDsToDate, exp.TsOrDsToTimestamp, exp.LastDay,
+                                   exp.Extract, exp.TimestampDiff, exp.Anonymous)):
+        if isinstance(node, exp.Extract):
+            operands = [node.expression]
+        elif isinstance(node, exp.TimestampDiff):
+            operands = [node.this, node.expression]
+        elif isinstance(node, exp.Anonymous):
+            if str(node.this).upper() not in ("UNIX_TIMESTAMP", "WEEKDAY") or len(node.expressions) != 1:
+                continue
+            operands = [node.expressions[0]]
+        elif isinstance(node.parent, exp.DateDiff):
+            continue  # (DATEDIFF and TO_DAYS read their strings themselves)
+        else:
+            operands = [node.this]
+        for value in operands:
+            if isinstance(value, exp.Column):
+                column = column or _column_types(tree, ctx)
+                got = column(value)
+                if got is None or got[0] not in _STRING_OIDS:
+                    continue
+            elif not (isinstance(value, exp.Literal) and _stringish(value)):
+                continue
+            value.replace(_fn("mysql_text_datetime", value.copy()))
 
 
 _STRING_RESULTS = (exp.Concat, exp.ConcatWs, exp.Trim, exp.Lower, exp.Upper, exp.Substring, exp.Left,
