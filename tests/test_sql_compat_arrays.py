@@ -62,6 +62,22 @@ def test_subscripted_insert_and_multidimensional_update(s):
     assert state(s, "INSERT INTO arrtest (b[2]) VALUES (now())") == "42804"
 
 
+def test_insert_of_several_elements_of_one_array_assigns_them_all(s):
+    """``INSERT INTO t (a[1], a[2])``: each value goes into the one array, in order (only the
+    first was stored: a[1] = 1 gave {1}); a column named twice otherwise is 42701."""
+    s.execute("CREATE TABLE t (id int, a int[], b int)", ())
+    s.execute("INSERT INTO t (id, a[1], a[2]) VALUES (1, 1, 2), (2, 3, 4)", ())
+    s.execute("INSERT INTO t (id, a[2], b, a[1]) VALUES (3, 20, 7, 10)", ())
+    s.execute("INSERT INTO t (id, a[1:2], a[3]) VALUES (4, '{1,2}', 3)", ())
+    assert shown(s, "SELECT * FROM t ORDER BY id") == [
+        ("1", "{1,2}", None), ("2", "{3,4}", None), ("3", "{10,20}", "7"),
+        ("4", "{1,2,3}", None)]
+    assert state(s, "INSERT INTO t (id, id) VALUES (5, 6)") == "42701"
+    assert state(s, "INSERT INTO t (id, a[1], a) VALUES (5, 1, '{2}')") == "42701"
+    assert state(s, "INSERT INTO t (id, a[1], a[2]) VALUES (5, 1, DEFAULT)") == "0A000"
+    assert shown(s, "SELECT count(*) FROM t") == [("4",)]
+
+
 def test_array_functions(s):
     assert shown(s, "SELECT array_fill(7, array[3], array[4]), array_fill(1, array[2,2]), "
                  "array_replace(array[1,2,5,4], 5, 3), trim_array(array[1,2,3], 1), "

@@ -767,7 +767,8 @@ class Rewriter:
 
     def _insert_defaults(self, tree: exp.Expression) -> None:
         """``VALUES (DEFAULT, ...)``: SQLite has no DEFAULT there; each becomes the column's
-        default as the SQLite table holds it (NULL when it has none: a rowid key's next id)."""
+        default as the SQLite table holds it (NULL when it has none: a rowid key's next id).
+        An array element takes no DEFAULT (``INSERT INTO t (a[1]) VALUES (DEFAULT)``)."""
         if not isinstance(tree, exp.Insert) or not isinstance(tree.expression, exp.Values):
             return
         rows = tree.expression.expressions
@@ -782,8 +783,11 @@ class Rewriter:
         defaults = {name.lower(): dflt for name, dflt in info}
         cols = ([c.name for c in target.expressions] if isinstance(target, exp.Schema)
                 else [name for name, _ in info])
+        subscripted = tree.meta.get("insert_subscripts") or {}
         for row in rows:
             for i, v in enumerate(row.expressions):
+                if v in marks and i in subscripted:
+                    raise SqlError("0A000", "cannot set an array element to DEFAULT")
                 if v in marks and i < len(cols):
                     dflt = defaults.get(cols[i].lower())
                     v.replace(Raw(this=f"({dflt})") if dflt is not None else exp.Null())
@@ -2792,23 +2796,42 @@ def _set_functions_as_unnest(tree: exp.Expression) -> None:
 
 
 def _insert_subscripted(tree: exp.Expression) -> None:
-    """``INSERT INTO t (a[1:2]) VALUES (x)``: the value is assigned into an empty array."""
-    subscripts = tree.meta.get("insert_subscripts")
-    if not subscripts or not isinstance(tree, exp.Insert):
+    """``INSERT INTO t (a[1:2], a[3]) VALUES (x, y)``: the values are assigned in order into
+    one array, which starts empty. A column named twice otherwise is 42701, as in PostgreSQL
+    (SQLite would keep one of the values)."""
+    if not isinstance(tree, exp.Insert) or not isinstance(tree.this, exp.Schema):
+        return
+    subscripts = tree.meta.get("insert_subscripts") or {}
+    cols = tree.this.expressions
+    names = [c.name if isinstance(c, exp.Identifier) and c.quoted else c.name.lower()
+             for c in cols]
+    first: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name in first and (i not in subscripts or first[name] not in subscripts):
+            raise SqlError("42701", f'column "{name}" specified more than once')
+        first.setdefault(name, i)
+    if not subscripts:
         return
     if not isinstance(tree.expression, exp.Values):
         raise SqlError("0A000", "INSERT ... SELECT into subscripted columns is not supported")
+    kept = [i for i, name in enumerate(names) if first[name] == i]
     for row in tree.expression.expressions:
-        for i, pairs in subscripts.items():
-            if i >= len(row.expressions):
+        values = list(row.expressions)
+        for i, pairs in sorted(subscripts.items()):
+            if i >= len(values):
                 continue
-            v = row.expressions[i]
+            v = values[i]
             sliced = any(hi is not None for _, hi in pairs)
             args = [exp.Literal.number(x) for lo, hi in pairs
                     for x in ((lo if hi is not None else 1, hi if hi is not None else lo)
                               if sliced else (lo,))]
-            v.replace(fn("pg_array_assign_slice" if sliced else "pg_array_assign", exp.Null(),
-                         v.copy(), *args))
+            target = first[names[i]]
+            array = exp.Null() if target == i else values[target]
+            values[target] = fn("pg_array_assign_slice" if sliced else "pg_array_assign",
+                                array, v.copy(), *args)
+        row.set("expressions", [values[i] for i in kept if i < len(values)]
+                + values[len(names):])
+    tree.this.set("expressions", [cols[i] for i in kept])
 
 
 def _subscript_value(idx: exp.Expression, e: exp.Bracket, shifted: bool) -> exp.Expression:
