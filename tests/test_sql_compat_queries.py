@@ -63,6 +63,27 @@ def test_a_later_lateral_reads_an_earlier_one(t: Session) -> None:
     assert got == [(2,), (4,), (6,)]
 
 
+def test_unnest_of_an_earlier_items_array_keeps_every_column(s: Session) -> None:
+    """``FROM x, unnest(x.tags) AS tag``: ``*`` lists every FROM item's columns in order,
+    with their types (a VALUES or subquery item's were dropped, leaving only the unnest's);
+    the alias names the element column, and a column named as one of json_each's (id,
+    value) still means the table's (it was 42702 "ambiguous column name: id")."""
+    run(s, """
+        CREATE TABLE t (id int, tags text[], value int);
+        INSERT INTO t VALUES (1, '{a,b}', 5), (2, '{c}', 6);
+    """)
+    assert rows(s, "SELECT id, value, tag FROM t, unnest(t.tags) AS tag ORDER BY 1, 3") == [
+        (1, 5, "a"), (1, 5, "b"), (2, 6, "c")]
+    r = s.execute("SELECT * FROM (VALUES (1, array[10,20])) AS v(x, ys) "
+                  "CROSS JOIN unnest(ys) WITH ORDINALITY AS u(y, n), (SELECT true AS f) q")
+    assert [c.name for c in r.columns] == ["x", "ys", "y", "n", "f"]
+    assert r.rows == [(1, [10, 20], 10, 1, True), (1, [10, 20], 20, 2, True)]
+    assert rows(s, "SELECT * FROM (VALUES (1, array[10,20]), (2, array[20,30])) AS v1(x, ys) "
+                   "LEFT JOIN (VALUES (1, 10), (2, 20)) AS v2(k, y) ON k = x "
+                   "LEFT JOIN unnest(ys) AS u(e) ON e = y ORDER BY 1") == [
+        (1, [10, 20], 1, 10, 10), (2, [20, 30], 2, 20, 20)]
+
+
 def test_right_join_lateral_is_refused(t: Session) -> None:
     with pytest.raises(SqlError) as e:
         t.execute("SELECT * FROM a RIGHT JOIN LATERAL generate_series(0, a.id) g ON true")

@@ -133,37 +133,8 @@ class _Select:
                 self._join(j)
         self._expand_star()
         if self.own:
-            self._qualify_shadowed()
-
-    def _qualify_shadowed(self) -> None:
-        """json_each's own columns (id, key, value, type ...) would make a plain ``id`` of
-        another source ambiguous: such a reference gets its source's name."""
-        owners: dict[str, str | None] = {}
-        for src in self.sources:
-            if isinstance(src, exp.Lateral):
-                continue
-            for n in source_names(src, self.sel, self.conn) or []:
-                key = n.lower()
-                owners[key] = None if key in owners else src.alias_or_name
-        for col in list(self.sel.find_all(exp.Column)):
-            name = col.name.lower()
-            if (not col.table and name in _JSON_EACH_COLUMNS and owners.get(name)
-                    and not self._inner_source_has(col, name)):
-                col.set("table", exp.to_identifier(owners[name]))
-
-    def _inner_source_has(self, col: exp.Column, name: str) -> bool:
-        """Whether a query between ``col`` and this SELECT has (or may have) a source with
-        a column ``name``, which the plain reference then means."""
-        at = _owner(col)
-        while at is not None and at is not self.sel:
-            frm = at.args.get("from_")
-            joins = at.args.get("joins") or []
-            for src in ([frm.this] if frm is not None else []) + [j.this for j in joins]:
-                got = source_names(src, at, self.conn)
-                if got is None or name in (n.lower() for n in got):
-                    return True
-            at = _owner(at)
-        return False
+            qualify_shadowed(self.sel, [s for s in self.sources if not isinstance(s, exp.Lateral)],
+                             self.conn)
 
     def _join(self, j: exp.Join) -> None:
         lat = j.this
@@ -378,6 +349,38 @@ def expand_merged_stars(tree: exp.Expression, conn: apsw.Connection) -> None:
             else:
                 items.append(e)
         q.set("expressions", items)
+
+
+def qualify_shadowed(sel: exp.Select, sources: list[exp.Expression],
+                     conn: apsw.Connection) -> None:
+    """``sel`` joins a json_each, whose own columns (id, key, value, type ...) would make a
+    plain ``id`` of one of ``sources`` ambiguous: such a reference gets its source's name."""
+    owners: dict[str, str | None] = {}
+    for src in sources:
+        for n in source_names(src, sel, conn) or []:
+            key = n.lower()
+            owners[key] = None if key in owners else src.alias_or_name
+    for col in list(sel.find_all(exp.Column)):
+        name = col.name.lower()
+        if (not col.table and name in _JSON_EACH_COLUMNS and owners.get(name)
+                and not _inner_source_has(sel, col, name, conn)):
+            col.set("table", exp.to_identifier(owners[name]))
+
+
+def _inner_source_has(sel: exp.Select, col: exp.Column, name: str,
+                      conn: apsw.Connection) -> bool:
+    """Whether a query between ``col`` and ``sel`` has (or may have) a source with a column
+    ``name``, which the plain reference then means."""
+    at = _owner(col)
+    while at is not None and at is not sel:
+        frm = at.args.get("from_")
+        joins = at.args.get("joins") or []
+        for src in ([frm.this] if frm is not None else []) + [j.this for j in joins]:
+            got = source_names(src, at, conn)
+            if got is None or name in (n.lower() for n in got):
+                return True
+        at = _owner(at)
+    return False
 
 
 def source_names(src: exp.Expression, sel: exp.Expression, conn: apsw.Connection) -> list[str] | None:

@@ -947,6 +947,8 @@ def _star_columns(
             cols = infer_select(src.this, catalog, inferer)
         elif isinstance(src, exp.Values):
             cols = infer_select(src, catalog, inferer)
+        elif isinstance(src, exp.Unnest):
+            cols = _unnest_columns(src, node, catalog, inferer)
         else:
             return []
         if not cols:
@@ -954,6 +956,27 @@ def _star_columns(
         renamed = [c.name for c in alias.columns] if isinstance(alias, exp.TableAlias) else []
         out += [(renamed[i] if i < len(renamed) else n, t) for i, (n, t) in enumerate(cols)]
     return out
+
+
+def _unnest_columns(
+    src: exp.Unnest, node: exp.Select, catalog: Catalog, inferer: Inferer
+) -> list[tuple[str, TypeRef | None]]:
+    """``unnest(a [, b ...]) [WITH ORDINALITY] [AS u]`` in FROM: one column of each array's
+    element type (named u for one array under an alias, else unnest), then ordinality."""
+    scope = Scope(catalog, node, inferer)
+    alias = src.args.get("alias")
+    one = alias.name if len(src.expressions) == 1 and alias is not None and alias.name else None
+    cols: list[tuple[str, TypeRef | None]] = []
+    for a in src.expressions:
+        t = inferer.type_of(a, scope)
+        arr = types.BY_OID.get(t[0]) if t else None
+        elem = arr.elem_oid if arr and arr.category == "A" and arr.elem_oid else None
+        cols.append((one or "unnest", (elem, -1) if elem else None))
+    offset = src.args.get("offset")
+    if offset:  # sqlglot keeps the ordinality column's name there
+        cols.append((offset.name if isinstance(offset, exp.Expression) else "ordinality",
+                     (types.INT8, -1)))
+    return cols
 
 
 def infer_params(tree: exp.Expression, catalog: Catalog, given: dict[int, int]) -> dict[int, int]:

@@ -1891,6 +1891,8 @@ class Rewriter:
         cols = [c.name for c in alias.columns] if alias is not None else []
         arrays = [_array_sql(self.walk(a.copy())) for a in u.expressions]
         driver, values = _zipped(arrays, key)
+        if not cols and alias is not None and alias.name and len(arrays) == 1:
+            cols = [alias.name]  # unnest(a) AS tag: its one column is tag, as in PostgreSQL
         names = [cols[i] if i < len(cols) else "unnest" for i in range(len(arrays))]
         exprs = dict(zip((n.lower() for n in names), values, strict=True))
         offset = u.args.get("offset")
@@ -1907,15 +1909,16 @@ class Rewriter:
             if name in exprs and (col.table.lower() in ("", uname)) and _owner_select(col) is sel:
                 col.replace(Raw(this=exprs[name]))
         own = [exp.alias_(Raw(this=v), n, quoted=True) for n, v in exprs.items()]
-        others = [
-            exp.Column(this=exp.Star(), table=exp.to_identifier(o.alias_or_name))
-            for o in sources
-            if o is not u and isinstance(o, exp.Table)
-        ]
+        others = [o for o in sources if o is not u]
+        every = [  # SELECT *: each source's columns in FROM order
+            x for o in sources
+            for x in (own if o is u else
+                      [exp.Column(this=exp.Star(), table=exp.to_identifier(o.alias_or_name))])]
+        fromitems.qualify_shadowed(sel, others, self.catalog.conn)
         out: list[exp.Expression] = []
         for e in sel.expressions:
             if isinstance(e, exp.Star):
-                out += [*others, *own]  # SELECT *: the other sources, then the unnest
+                out += every
             elif isinstance(e, exp.Column) and e.is_star and e.table.lower() == uname:
                 out += own  # SELECT koi.*
             else:
