@@ -203,6 +203,16 @@ def test_numeric_ln_log_exp_at_postgres_scale(s):
     assert _state(s, "SELECT log(1.0, 5.0)") == "22012"
 
 
+def test_numeric_log_keeps_every_digit_of_its_scale(s):
+    """log(x) / log(b, x) of a value of many digits: every digit of the result's scale is
+    right (past the 28th they were zeros: ...4012000000)."""
+    assert s.execute("SELECT log(3.4634998359873254962349856073435545), "
+                     "log(1.23e-89, 6.4689e45)").rows == [(
+        Decimal("0.5395151714070134409152404011959981"),
+        Decimal("-0.5152489207781856983977054971756484879653568168479201885425588841094788842"
+                "469115325262329756"))]
+
+
 def test_values_cte_columns_are_typed(s):
     rows = s.execute("WITH v(x) AS (VALUES ('4.2'::numeric), ('1')) "
                      "SELECT sqrt(x), to_char(x, '9.9') FROM v").rows

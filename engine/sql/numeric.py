@@ -581,7 +581,7 @@ def log(base: object, num: object, hb: int = -1, hn: int = -1) -> object:
     dweight = _ln_dweight(x) - _ln_dweight(b)
     rscale = min(max(MIN_SIG_DIGITS - dweight, scale_of(b), scale_of(x), 0), MAX_DISPLAY_SCALE)
     ctx = _precise(rscale, abs(dweight) + 6)
-    r = x.ln(ctx) / b.ln(ctx)
+    r = ctx.divide(x.ln(ctx), b.ln(ctx))  # not at the default context's 28 digits
     return scaled(r.quantize(_quantum(rscale), rounding=ROUND_HALF_UP, context=_CTX))
 
 
