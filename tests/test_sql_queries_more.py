@@ -218,6 +218,21 @@ def test_recursive_terms_postgresql_refuses(s: Session) -> None:
                    "select * from x") == [(1,), (2,), (3,)]
 
 
+def test_recursive_term_reads_its_own_columns_with_their_types(s: Session) -> None:
+    """A tree's path built in WITH RECURSIVE: ``t.path || child.id`` in the recursive term
+    is array || integer, the type the non-recursive term gives path (it concatenated text:
+    '[]24'), so a join on path[1] found nothing."""
+    s.execute("create table tree (id int, parent_id int)", ())
+    s.execute("insert into tree values (1, null), (2, 1), (3, 1), (4, 2), (5, 4)", ())
+    walk = ("with recursive t(id, path) as (values (1, array[]::integer[]) union all "
+            "select tree.id, t.path || tree.id from tree join t on tree.parent_id = t.id) ")
+    assert rows(s, walk + "select * from t order by id") == [
+        (1, []), (2, [2]), (3, [3]), (4, [2, 4]), (5, [2, 4, 5])]
+    assert rows(s, walk + "select t1.id, t2.id from t t1 join t t2 on t1.path[1] = t2.path[1] "
+                   "and array_upper(t1.path, 1) = 1 and array_upper(t2.path, 1) > 1 "
+                   "order by 1, 2") == [(2, 4), (2, 5)]
+
+
 def test_union_arm_literals_take_the_cast_type(s: Session) -> None:
     assert _sqlstate(s, "select '3.4'::numeric union select 'foo'") == "22P02"
     assert sorted(rows(s, "select '3.4'::numeric union select '4.50'")) == [

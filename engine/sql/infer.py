@@ -331,9 +331,13 @@ class Scope:
                 name = src.name.lower()
                 alias = (src.alias or src.name).lower()
                 cte = None if src.db else visible_cte(node, name)
+                query = cte.this if cte is not None else None
+                if cte is None and not src.db:
+                    cte = recursive_self(node, name)
+                    query = cte.this.this if cte is not None else None
                 renamed = src.args["alias"].columns if src.args.get("alias") else []
                 if cte is not None:  # WITH name AS (...): a derived table by another name
-                    cols = _derived(cte.this, cte.args["alias"], self)
+                    cols = _derived(query, cte.args["alias"], self)
                     if renamed:  # FROM cte AS x(a, b): its leading columns renamed
                         cols = {(renamed[i].name.lower() if i < len(renamed) else n): t
                                 for i, (n, t) in enumerate(cols.items())}
@@ -872,6 +876,24 @@ def visible_cte(node: exp.Expression, name: str) -> exp.CTE | None:
         for cte in ctes:
             if cte.alias.lower() == name and id(cte) not in inside:
                 return cte
+        at = at.parent
+    return None
+
+
+def recursive_self(node: exp.Expression, name: str) -> exp.CTE | None:
+    """The WITH RECURSIVE query ``name`` when ``node`` is inside its recursive term (the
+    arm after its last UNION): its self-reference has the columns of the arm before, as
+    PostgreSQL types them (``visible_cte`` hides a query from inside itself)."""
+    inside: set[int] = set()
+    at: exp.Expression | None = node
+    while at is not None:
+        inside.add(id(at))
+        if isinstance(at, exp.CTE) and at.alias.lower() == name:
+            w, q = at.parent, at.this
+            if (isinstance(w, exp.With) and w.args.get("recursive")
+                    and isinstance(q, exp.Union) and id(q.expression) in inside):
+                return at
+            return None
         at = at.parent
     return None
 
