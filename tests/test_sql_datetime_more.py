@@ -150,6 +150,18 @@ def test_an_interval_field_given_twice_is_refused(s: Session) -> None:
         ("00:00:05.003", "9 days")]
 
 
+def test_a_fraction_of_a_year_is_whole_months(s: Session) -> None:
+    """PostgreSQL 15 rounds a fraction of a year (decade, century ...) to months: '1.1
+    years' is 1 year 1 mon ('1 year 1 mon 6 days' before); a month's fraction is days."""
+    s.execute("CREATE TABLE plan (name text, term interval)")
+    s.execute("INSERT INTO plan VALUES ('a', '1.1 years'), ('b', 'P.1Y0M3DT4H5M6S'), "
+              "('c', '-1.1 years'), ('d', '1.15 decades'), ('e', '0.125 years'), "
+              "('f', '1.5 months')")
+    assert rows(s, "SELECT name, term FROM plan ORDER BY name") == [
+        ("a", "1 year 1 mon"), ("b", "1 mon 3 days 04:05:06"), ("c", "-1 years -1 mons"),
+        ("d", "11 years 6 mons"), ("e", "2 mons"), ("f", "1 mon 15 days")]
+
+
 def test_aggregates_of_intervals(s: Session) -> None:
     s.execute("CREATE TABLE t (f interval)")
     s.execute("INSERT INTO t VALUES ('1 day'), ('2 hours'), ('1 mon'), ('10 days'), ('9 days')")

@@ -67,7 +67,12 @@ class _Acc:
 
     def add(self, amount: Decimal, unit: tuple[int, int, int]) -> None:
         months, days, usec = unit
-        if months:
+        if months >= 12:
+            # a fraction of a year (decade ...) is rounded to whole months, as PostgreSQL 15
+            # reads it (AdjustFractYears): '1.1 years' is 1 year 1 mon, no days
+            frac = (amount - int(amount)) * months
+            self.months += int(amount) * months + int(frac.to_integral_value(ROUND_HALF_EVEN))
+        elif months:
             whole = int(amount * months)
             self.months += whole
             # a fraction of a month is 30 days, PostgreSQL's DAYS_PER_MONTH
