@@ -3354,3 +3354,12 @@ def test_alter_to_a_column_shorter_than_its_data_is_1265(m):
     assert (e.value.errno, e.value.message) == (1265, "Data truncated for column 'v' at row 1")
     assert rows(m, "SELECT v FROM tm") == [("abc",)]  # (the table as it was)
     assert errno(m, "INSERT INTO tm VALUES (2, 'abcdefghijkl')") == 1406
+
+
+def test_a_column_named_twice_in_an_insert_is_1110(m):
+    """``INSERT INTO t (id, id)`` stored one of the two values without a word; MySQL refuses
+    it with 1110 and stores nothing (checked against MariaDB 10.11)."""
+    m.execute("CREATE TABLE tw (id INT PRIMARY KEY, x INT)")
+    assert errno(m, "INSERT INTO tw (id, id) VALUES (1, 2)") == 1110
+    assert errno(m, "INSERT INTO tw (id, x, x) VALUES (1, 2, 3)") == 1110
+    assert rows(m, "SELECT * FROM tw") == []

@@ -136,6 +136,9 @@ def to_mysql(e: BaseException, where: Where, read_only: bool) -> SqlError:
     if st == "42P07":
         m = re.search(r'"([^"]+)"', msg)
         return err(1050, "42S01", f"Table '{m.group(1) if m else '?'}' already exists")
+    if st == "42701":  # INSERT INTO t (id, id) ...
+        m = re.search(r'"([^"]+)"', msg)
+        return err(1110, "42000", f"Column '{m.group(1) if m else '?'}' specified twice")
     if st == "3D000":
         m = re.search(r'"([^"]+)"', msg)
         return err(1049, "42000", f"Unknown database '{m.group(1) if m else '?'}'")
