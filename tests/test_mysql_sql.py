@@ -1167,6 +1167,33 @@ def test_a_cast_to_a_date_reads_its_value_as_mysql_does(m):
     assert errno(m, "INSERT INTO dd (d) VALUES (CAST(? AS DATE))", 20241399) == 1292
 
 
+def test_a_cast_to_decimal_reads_a_string_and_bounds_a_value_as_mysql_does(m):
+    """CAST('abc' AS DECIMAL), CAST('1.5x' AS DECIMAL(5,2)), CAST('' AS DECIMAL): MySQL answers
+    0, 1.50, 0 with a 1292 warning, and CAST(1e20 AS DECIMAL(5,2)) 999.99 with a 1264 one;
+    here they were 1292 and 1690. The leading number is read as written ('0.1' stays exact at
+    20 digits); in a write both are errors, as strict mode has them. Checked against MariaDB
+    10.11."""
+    r = m.execute("SELECT CAST('abc' AS DECIMAL), CAST('1.5x' AS DECIMAL(5,2)), CAST('' AS DECIMAL),"
+                  " CAST(' 12.5e1xyz' AS DECIMAL(6,1)), CAST('0.1' AS DECIMAL(30,20)), CONVERT('-0.5', DECIMAL)")
+    assert r.rows == [(Decimal(0), Decimal("1.50"), Decimal(0), Decimal("125.0"),
+                       Decimal("0.10000000000000000000"), Decimal(-1))]
+    assert rows(m, "SHOW WARNINGS") == [
+        ("Warning", 1292, f"Truncated incorrect DECIMAL value: '{v}'") for v in ("abc", "1.5x", "", " 12.5e1xyz")]
+    assert rows(m, "SELECT CAST(1e20 AS DECIMAL(5,2)), CAST(-1e20 AS DECIMAL(5,2)), CAST('999.996' AS DECIMAL(5,2)),"
+                   " CAST(999.994 AS DECIMAL(5,2))") == [
+        (Decimal("999.99"), Decimal("-999.99"), Decimal("999.99"), Decimal("999.99"))]
+    assert [w[1] for w in rows(m, "SHOW WARNINGS")] == [1264, 1264, 1264]
+    m.execute("CREATE TABLE cd (id INT PRIMARY KEY, s VARCHAR(10), x DECIMAL(5,2))")
+    m.execute("INSERT INTO cd VALUES (1, '7.5q', NULL), (2, '12.345', NULL), (3, NULL, NULL)")
+    assert rows(m, "SELECT id, CAST(s AS DECIMAL(4,2)), CAST(? AS DECIMAL(5,2)) FROM cd ORDER BY id", "2x") == [
+        (1, Decimal("7.50"), Decimal("2.00")), (2, Decimal("12.35"), Decimal("2.00")), (3, None, Decimal("2.00"))]
+    assert errno(m, "INSERT INTO cd VALUES (4, 'a', CAST('1.5x' AS DECIMAL(5,2)))") == 1292
+    assert errno(m, "INSERT INTO cd VALUES (4, 'a', CAST(1e20 AS DECIMAL(5,2)))") == 1264
+    assert errno(m, "UPDATE cd SET x = CAST(s AS DECIMAL(5,2))") == 1292
+    m.execute("UPDATE cd SET x = CAST(s AS DECIMAL(5,1)) WHERE id = 2")
+    assert rows(m, "SELECT x FROM cd WHERE id = 2") == [(Decimal("12.30"),)]
+
+
 def test_a_string_that_is_no_date_in_a_date_function_is_null_in_a_query(m):
     """DATE('abc'), YEAR('2024-02-30'), DATE_FORMAT(s, ...) of a string column holding no
     date: MySQL answers NULL (with a warning) in a query; here the statement was refused with

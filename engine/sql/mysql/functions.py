@@ -13,7 +13,7 @@ import math
 import re
 import time
 from collections.abc import Callable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import apsw
 
@@ -1719,6 +1719,38 @@ def fit(v: object, kind: str) -> tuple[object, int | None]:
         return v, errno
     bound = hi if number > hi else lo
     return (int(bound) if name in INT_RANGES else str(bound)), 1264
+
+
+def cast_decimal(v: object, precision: int, scale: int) -> tuple[str | None, bool, bool]:
+    """CAST(v AS DECIMAL(p, s)) as MySQL computes it, as text (the engine's NUMERIC keeps
+    its digits exactly: '0.1' stays 0.1 to any scale), whether v was a string that is no
+    number, and whether it was out of range. Such a string is its leading number ('1.5x'
+    is 1.5, 'abc' and '' 0), read as written, not as a double; the value is rounded half
+    away from zero to s digits, and one DECIMAL(p, s) cannot hold is its nearest bound
+    (999.99 for DECIMAL(5,2))."""
+    if v is None:
+        return None, False, False
+    truncated = False
+    if isinstance(v, (str, bytes)):
+        text = v.decode("utf-8", "replace") if isinstance(v, bytes) else v
+        if _FIT_NUMBER.fullmatch(text.strip()):
+            number = Decimal(text.strip())
+        else:
+            truncated = True
+            number = Decimal(leading_number(text) or "0")
+    elif isinstance(v, float):
+        if math.isnan(v):
+            return None, False, False
+        number = Decimal(repr(v)) if math.isfinite(v) else Decimal(v)
+    else:
+        number = Decimal(v)  # type: ignore[arg-type]
+    with localcontext(prec=100):  # (DECIMAL has up to 65 digits)
+        hi = Decimal(10) ** (precision - scale) - Decimal(10) ** -scale
+        if number.is_finite() and number.adjusted() < precision - scale:
+            number = number.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+            if abs(number) <= hi:
+                return str(abs(number) if number == 0 else number), truncated, False
+        return str(hi if number > 0 else -hi), truncated, True
 
 
 def _implicit_default(name: str, kind: str) -> object:

@@ -480,6 +480,7 @@ class MySqlSession:
         conn.create_scalar_function("mysql_uuid_short", functions.uuid_short, 0)
         conn.create_scalar_function("mysql_cast_int", self._cast_int, 1)
         conn.create_scalar_function("mysql_number", self._number, 2)
+        conn.create_scalar_function("mysql_cast_decimal", self._cast_decimal, 5)
         conn.create_scalar_function("mysql_fit", self._fit, 4)
         held = locks.INSTANCE
         conn.create_scalar_function(
@@ -542,6 +543,24 @@ class MySqlSession:
             if m is None or text[m.end():].strip():
                 self.warnings.append(("Warning", 1292, f"Truncated incorrect INTEGER value: '{text}'"))
         return max(-(1 << 63), min(n, (1 << 63) - 1))
+
+    def _cast_decimal(self, v: object, precision: int, scale: int, strict: int, cast: str) -> str | None:
+        """CAST(v AS DECIMAL(p, s)) (``functions.cast_decimal``): a string that is no number
+        is its leading number, with MySQL's 1292 warning, and a value out of range the
+        type's bound, with its 1264; both are errors in a statement that writes
+        (``strict``), as strict mode has it. ``cast``: the CAST's text, which 1264 names."""
+        value, truncated, out = functions.cast_decimal(v, precision, scale)
+        found = []
+        if truncated:
+            text = v.decode("utf-8", "replace") if isinstance(v, bytes) else v
+            found.append(("22007", 1292, f"Truncated incorrect DECIMAL value: '{text}'"))
+        if out:
+            found.append(("22003", 1264, f"Out of range value for column '{cast}' at row 1"))
+        for sqlstate, errno, message in found:
+            if strict:
+                raise SqlError(sqlstate, message, errno=errno)
+            self.warnings.append(("Warning", errno, message))
+        return value
 
     def _number(self, v: object, strict: object) -> object:
         """A string compared with a number, read as MySQL reads it: an integer's text is the

@@ -1901,6 +1901,21 @@ def _cast(node: exp.Cast) -> exp.Expression:
         # live in the schema, where only deterministic, connection-free functions may go), nor
         # in a condition, which a functional index of the cast may serve.
         return exp.Cast(this=_fn("mysql_cast_int", node.this), to=exp.DataType.build("bigint"))
+    if (t == D.DECIMAL and not isinstance(node.this, exp.Null)
+            and isinstance(node.root(), exp.Query | exp.Insert | exp.Update | exp.Delete)
+            and node.find_ancestor(exp.Where, exp.Join, exp.Having) is None):
+        # CAST(s AS DECIMAL(p, s)) of a string reads its leading number exactly ('1.5x' is
+        # 1.50, 'abc' 0, with a warning), and a value out of range is the type's bound
+        # (999.99, with a warning), as MySQL's; both are errors in a write, as strict mode
+        # has them. The engine's cast refused such a string (1292) and value (1690). Not
+        # in a condition, which a functional index of the cast may serve (as above).
+        args = [int(p.name) for p in to.expressions] + [10, 0][len(to.expressions):]
+        strict = isinstance(node.root(), exp.Insert | exp.Update | exp.Delete)
+        shown = re.sub(r"'__my[lsp]\d+__'", "?", node.sql(dialect="mysql"))
+        return exp.Cast(
+            this=_fn("mysql_cast_decimal", node.this, *map(exp.Literal.number, (*args, int(strict))),
+                     exp.Literal.string(shown)),
+            to=exp.DataType.build(f"numeric({args[0]},{args[1]})"))
     if t in (D.UBIGINT, D.UINT, D.BIGINT, D.INT):
         node.set("to", exp.DataType.build("bigint"))
     elif t in (D.CHAR, D.NCHAR, D.VARCHAR, D.NVARCHAR) and not to.expressions:
