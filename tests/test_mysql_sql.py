@@ -1215,6 +1215,28 @@ def test_a_string_that_is_no_date_in_a_date_function_is_null_in_a_query(m):
     assert errno(m, "INSERT INTO sd (id, d) VALUES (9, DATE('abc'))") == 1292
 
 
+def test_date_arithmetic_on_a_string_that_is_no_date_is_null_in_a_query(m):
+    """DATE_ADD('abc', INTERVAL 1 DAY), 'abc' + INTERVAL 1 DAY, DATE_SUB('2024-02-30', ...):
+    MySQL answers NULL (with a warning) in a query; here the statement was refused with 1292,
+    as it was for a date MySQL reads loosely ('24-01-05', which gave 1292, and '2024/1/5',
+    whose sum came with a time) and for a string expression (CONCAT(...) + INTERVAL). A
+    write still refuses a string that is no date. Checked against MariaDB 10.11."""
+    assert rows(m, "SELECT DATE_ADD('abc', INTERVAL 1 DAY), 'abc' + INTERVAL 1 DAY, DATE_SUB('', INTERVAL 1 DAY),"
+                   " DATE_ADD('2024-02-30', INTERVAL 1 DAY), DATE_ADD('abc', INTERVAL '1:30' HOUR_MINUTE)") == [
+        (None,) * 5]
+    assert rows(m, "SELECT DATE_ADD('24-01-05', INTERVAL 1 DAY), DATE_ADD('2024/1/5', INTERVAL 1 DAY),"
+                   " DATE_ADD('20240105', INTERVAL 1 DAY), DATE_ADD('2024/1/5 10:11', INTERVAL 1 HOUR)") == [
+        (dt.date(2024, 1, 6), dt.date(2024, 1, 6), dt.date(2024, 1, 6), dt.datetime(2024, 1, 5, 11, 11))]
+    m.execute("CREATE TABLE sa (id INT PRIMARY KEY, d VARCHAR(20))")
+    m.execute("INSERT INTO sa VALUES (1, NULL), (2, NULL)")
+    assert rows(m, "SELECT DATE_ADD(CONCAT('2024-01-0', id), INTERVAL 1 DAY), CONCAT('x', id) + INTERVAL 1 DAY,"
+                   " CONCAT('2024-01-0', id) + INTERVAL 1 HOUR FROM sa ORDER BY id") == [
+        ("2024-01-02", None, "2024-01-01 01:00:00"), ("2024-01-03", None, "2024-01-02 01:00:00")]
+    assert errno(m, "UPDATE sa SET d = DATE_ADD('abc', INTERVAL 1 DAY)") == 1292
+    m.execute("UPDATE sa SET d = DATE_ADD(CONCAT('2024-01-0', id), INTERVAL 1 MONTH)")
+    assert rows(m, "SELECT d FROM sa ORDER BY id") == [("2024-02-01",), ("2024-02-02",)]
+
+
 def test_greatest_and_least_of_strings_compare_without_case(m):
     """GREATEST('a', 'B') is 'B' in MySQL (the collation ignores case); it was 'a' here, and
     GREATEST of two string columns compared them bytewise too."""

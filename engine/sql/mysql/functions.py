@@ -1589,14 +1589,15 @@ def temporal_text(moment: object, original: object, dated: object) -> str | None
     when = _date(moment)
     if when is None:
         return None
-    if dated and _date_only(original):
+    if dated and date_only(original):
         return when.date().isoformat()
     return when.isoformat(" ", "microseconds" if when.microsecond else "seconds")
 
 
-def _date_only(v: object) -> bool:
+def date_only(v: object) -> bool:
+    """Whether a string MySQL reads as a date holds a date alone ('2024-01-05', '24/1/5')."""
     text = str(v).strip()
-    return bool(re.fullmatch(r"\d{6}|\d{8}|\d{4}[^\w\s]\d{1,2}[^\w\s]\d{1,2}", text))
+    return bool(re.fullmatch(r"\d{6}|\d{8}|(?:\d{4}|\d{2})[^\w\s]\d{1,2}[^\w\s]\d{1,2}", text))
 
 
 def seeded_rand(seed: int) -> Callable[[], float]:

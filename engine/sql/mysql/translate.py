@@ -33,7 +33,7 @@ from sqlglot.errors import ParseError, TokenError
 
 from aurora.engine.sql import dml, grouping
 from aurora.engine.sql.mysql import types as mysql_types
-from aurora.engine.sql.mysql.functions import COMPOUND_UNITS
+from aurora.engine.sql.mysql.functions import COMPOUND_UNITS, date_only, text_datetime
 from aurora.engine.sql.mysql.lexer import SENTINEL, string_value
 from aurora.engine.sql.mysql.lexer import tokens as lexer_tokens
 from aurora.engine.sql.mysql.lexer import unquote as lexer_unquote
@@ -417,7 +417,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _strings_as_numbers(tree, ctx, strict=kind != "select")
     _temporal_numbers(tree, ctx)
     _enum_order(tree, ctx)
-    _date_arithmetic(tree, ctx)
+    _date_arithmetic(tree, ctx, kind == "select")
     tree = rewrite(tree)
     if isinstance(tree, (exp.Insert, exp.Update)):
         _write_forms(tree, ctx)
@@ -1089,12 +1089,15 @@ def _greatest_without_case(tree: exp.Expression, ctx: Context) -> None:
             first.replace(exp.Collate(this=first.copy(), expression=exp.Var(this="nocase")))
 
 
-def _date_arithmetic(tree: exp.Expression, ctx: Context) -> None:
+def _date_arithmetic(tree: exp.Expression, ctx: Context, select: bool) -> None:
     """A DATE plus or minus days, weeks, months or years is a DATE in MySQL (PostgreSQL's
-    date + interval is a timestamp), and a string column's value plus an interval is a
-    string: such nodes are noted for _date_string_operand."""
+    date + interval is a timestamp), and a string column's or string expression's value
+    plus an interval is a string: such nodes are noted for _date_string_operand. In a
+    query (``select``) a string literal is read as MySQL reads a date ('24-01-05',
+    '2024/1/5'), and one that is none makes the sum NULL, as MySQL answers a query (the
+    engine's cast refused the statement with 1292); a write keeps the strict reading."""
     column = None
-    for node in tree.find_all(exp.DateAdd, exp.DateSub, exp.Add, exp.Sub):
+    for node in list(tree.find_all(exp.DateAdd, exp.DateSub, exp.Add, exp.Sub)):
         got = _date_operand(node)
         if got is None:
             continue
@@ -1105,6 +1108,16 @@ def _date_arithmetic(tree: exp.Expression, ctx: Context) -> None:
             if typed is not None and typed[0] in _STRING_OIDS:
                 node.meta["mysql_text"] = True
                 continue
+        elif isinstance(value, exp.Literal) and value.is_string:
+            if select and _taken_out(value) is None:
+                moment = text_datetime(value.this)
+                if moment is None:
+                    node.replace(exp.null())
+                    continue
+                value.replace(exp.Literal.string(moment[:10] if date_only(value.this) else moment))
+        elif _stringish(value) and not _is_param(value):
+            node.meta["mysql_text"] = True  # CONCAT(...) + INTERVAL 1 DAY
+            continue
         if got[1] not in _DATE_UNITS:
             continue
         if isinstance(value, exp.CurrentDate | exp.TsOrDsToDate | exp.LastDay | exp.UtcDate) or (
@@ -1126,8 +1139,8 @@ def _date_string_operand(node: exp.Expression) -> exp.Expression:
     if got is None:
         return node
     value, unit = got
-    if node.meta.get("mysql_text") and (isinstance(value, exp.Column) or _is_param(value)):
-        # A string column: read as MySQL reads a date or a date and time (NULL when it holds
+    if node.meta.get("mysql_text"):
+        # A string column or expression: read as MySQL reads a date or a date and time (NULL when it holds
         # neither), and the result a string again, a date's when the string was one and the
         # unit counts days or more (MySQL's DATE_ADD of a string)
         text = value.copy()
