@@ -1373,6 +1373,18 @@ def test_concat_of_predicates_and_terms(m):
                    "CONCAT('n', 'abc' LIKE 'A%', 1 IN (1, 2))") == [("a1", "x15-40", "n11")]
 
 
+def test_concat_in_arithmetic_is_one_operand(m):
+    """CONCAT(s, '') + 1 came out as ``s || '' + 1``: '11' for CONCAT('1', '') + 1 where
+    MySQL says 2, and an UPDATE stored 101 for a row whose s was '10' (MySQL: 11). Checked
+    against MariaDB 10.11."""
+    assert rows(m, "SELECT CONCAT('1', '') + 1, CONCAT('1', '2') * 2, 1 + CONCAT('1', '2'),"
+                   " CONCAT('1', '') - 1") == [(2, 24, 13, 0)]
+    m.execute("CREATE TABLE cc (id INT PRIMARY KEY, s VARCHAR(5), n INT)")
+    m.execute("INSERT INTO cc VALUES (1, '10', 0), (2, '9', 0)")
+    m.execute("UPDATE cc SET n = CONCAT(s, '') + 1")
+    assert rows(m, "SELECT id, n FROM cc ORDER BY CONCAT(s, '') * 1") == [(2, 10), (1, 11)]
+
+
 def test_is_true_and_is_false_as_mysql(m):
     """``x IS TRUE`` is 1 for any number but 0 (2 IS TRUE was 0 here: the engine compared with
     1, MySQL's TRUE), ``x IS FALSE`` 1 for 0, neither ever NULL."""

@@ -562,13 +562,20 @@ def _concat_operands_grouped(tree: exp.Expression) -> None:
     argument that binds less tightly: ``CONCAT('a', x IS NULL)`` came out as ``'a' || x IS
     NULL`` (``('a' || x) IS NULL``) and ``CONCAT('a', 1 = 1)`` as ``'a' || 1 = 1``. Each
     argument that is not a single term gets its parentheses; a truth value is its number
-    (MySQL's ``CONCAT('x', 1 = 1)`` is 'x1', the engine's text of true 'true')."""
-    for node in tree.find_all(exp.Concat):
+    (MySQL's ``CONCAT('x', 1 = 1)`` is 'x1', the engine's text of true 'true'). Nor does
+    it group the CONCAT itself, an operand of an operator that binds more tightly than
+    ``||``: ``CONCAT('1', '') + 1`` came out as ``'1' || '' + 1``, '11' where MySQL says
+    2; such a CONCAT gets its parentheses too."""
+    for node in list(tree.find_all(exp.Concat)):
         for arg in list(node.expressions):
             if isinstance(arg, _TRUTHS):  # a truth value is 1 or 0 in MySQL, also in text
                 arg.replace(exp.Cast(this=exp.Paren(this=arg.copy()), to=exp.DataType.build("int")))
             elif not isinstance(arg, _ATOMIC):
                 arg.replace(exp.Paren(this=arg.copy()))
+        if isinstance(node.parent, exp.Binary | exp.Unary) and not isinstance(node.parent, exp.Paren):
+            grouped = exp.Paren()
+            node.replace(grouped)
+            grouped.set("this", node)
 
 
 def _rows_query(sub: exp.Select, nparams: int) -> Translation:
