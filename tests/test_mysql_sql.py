@@ -1385,6 +1385,23 @@ def test_concat_in_arithmetic_is_one_operand(m):
     assert rows(m, "SELECT id, n FROM cc ORDER BY CONCAT(s, '') * 1") == [(2, 10), (1, 11)]
 
 
+def test_a_string_expression_compared_with_a_number_compares_numbers(m):
+    """TRIM(s) > 9, LEFT(s, 2) = 10, CONCAT('1', '') = 1: MySQL reads the string as a number;
+    the engine compared its text with the number (TRIM(s) > 9 held for every row, the others
+    for none). Checked against MariaDB 10.11."""
+    assert rows(m, "SELECT CONCAT('1', '') = 1, TRIM(' 5 ') = 5, SUBSTRING('123', 1, 2) > 9,"
+                   " CONCAT('1', '2') IN (12, 13), LOWER('5') BETWEEN 4 AND 6, CONCAT('ab', '') = 0") == [
+        (1, 1, 1, 1, 1, 1)]
+    m.execute("CREATE TABLE se (id INT PRIMARY KEY, s VARCHAR(5))")
+    m.execute("INSERT INTO se VALUES (1, '10'), (2, '9'), (9, ' 9')")
+    assert rows(m, "SELECT id FROM se WHERE TRIM(s) > 9") == [(1,)]
+    assert rows(m, "SELECT id FROM se WHERE LEFT(s, 2) = 10") == [(1,)]
+    assert rows(m, "SELECT id FROM se WHERE TRIM(s) = id ORDER BY id") == [(9,)]
+    m.execute("UPDATE se SET s = 'z' WHERE CONCAT(s, '') = 10")
+    assert rows(m, "SELECT id, s FROM se ORDER BY id") == [(1, "z"), (2, "9"), (9, " 9")]
+    assert errno(m, "UPDATE se SET s = 'y' WHERE CONCAT(s, 'x') = 10") == 1292  # strict, as MySQL
+
+
 def test_is_true_and_is_false_as_mysql(m):
     """``x IS TRUE`` is 1 for any number but 0 (2 IS TRUE was 0 here: the engine compared with
     1, MySQL's TRUE), ``x IS FALSE`` 1 for 0, neither ever NULL."""

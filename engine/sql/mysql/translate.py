@@ -1560,7 +1560,9 @@ def _strings_as_numbers(tree: exp.Expression, ctx: Context, strict: bool) -> Non
     string read as MySQL reads it (``mysql_number``: '5.0' is 5, '12abc' 12 and 'abc' 0,
     those two with a 1292 warning in a query, and 1292 errors in a statement that writes, as
     strict mode has it): ``SELECT ... WHERE id = 'abc'`` finds the rows of id 0, where the
-    PostgreSQL engine's integer input refused the statement (22P02). A binary column
+    PostgreSQL engine's integer input refused the statement (22P02). A string expression
+    compared with a number (``TRIM(s) > 9``, ``CONCAT(a, b) = 12``) is read so too (the
+    engine compared its text with the number: false, or true for any text). A binary column
     (BINARY, VARBINARY, BLOB) compared with a string compares bytes, the string's UTF-8
     (``vb = 'AB'`` never matched: SQLite's bytes never equal a text), and a LIKE on one
     matches its bytes as text, case and all (it matched nothing). The column stays bare in
@@ -1581,6 +1583,15 @@ def _strings_as_numbers(tree: exp.Expression, ctx: Context, strict: bool) -> Non
             # ``code = 0``: a string column against numbers written in the statement
             col = _column_against_numbers(node, sides)
             if col is None:
+                # ``TRIM(s) > 9``, ``CONCAT(a, b) = id``: a string expression against a number
+                exprs = [s for s in sides if s is not None and _string_expression(s)]
+                if exprs:
+                    column = column or _column_types(tree, ctx)
+                    if any(_numeric_literal(s) or isinstance(s, _ARITHMETIC)
+                           or (isinstance(s, exp.Column) and (column(s) or (0,))[0] in _NUMBER_OIDS)
+                           for s in sides if s is not None):
+                        for s in exprs:
+                            s.replace(_as_number(s, strict))
                 continue
             column = column or _column_types(tree, ctx)
             declared = declared or _declared_types(tree, ctx)
@@ -1605,6 +1616,14 @@ def _strings_as_numbers(tree: exp.Expression, ctx: Context, strict: bool) -> Non
         elif typed is not None and typed[0] in _NUMBER_OIDS:
             for s in strings:
                 s.replace(_as_number(s, strict))
+
+
+def _string_expression(e: exp.Expression) -> bool:
+    """A string by its form that is no literal and no column: ``TRIM(s)``, ``CONCAT(a, b)``,
+    ``IF(c, 1, 'a')``."""
+    while isinstance(e, exp.Collate | exp.Paren):
+        e = e.this
+    return not isinstance(e, exp.Literal | exp.Column | exp.Placeholder) and _stringish(e)
 
 
 def _as_number(e: exp.Expression, strict: bool) -> exp.Expression:
