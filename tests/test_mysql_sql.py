@@ -1263,6 +1263,24 @@ def test_greatest_and_least_of_numbers_and_strings_compare_strings(m):
         (Decimal("2.5"), 2)]
 
 
+def test_a_choice_between_a_number_and_a_string_is_a_string(m):
+    """IF(1, 1, 'a'), IFNULL(2, 'x'), COALESCE(n, s): MySQL's result is a string (VARCHAR)
+    when the choices mix numbers and strings ('1', '2'). The engine typed it by the number:
+    a BIGINT column that carried 'a' for IF(0, 1, 'a'), and an INT one carrying 'x' for
+    COALESCE(n, s). Checked against MariaDB 10.11."""
+    r = m.execute("SELECT IF(1, 1, 'a'), IF(0, 1, 'a'), IFNULL(2, 'x'), COALESCE(1, 'a'),"
+                  " CASE WHEN 1 THEN 1.5 ELSE 'a' END, IF(1, 2, 3)")
+    assert r.rows == [("1", "a", "2", "1", "1.5", 2)]
+    assert [c.type_oid for c in r.columns] == [25, 25, 25, 25, 25, 23]
+    m.execute("CREATE TABLE ch (id INT PRIMARY KEY, s VARCHAR(5), n INT, p DECIMAL(5,2))")
+    m.execute("INSERT INTO ch VALUES (1, 'x', NULL, 1.5), (2, NULL, 7, NULL)")
+    r = m.execute("SELECT IF(id = 1, id, s), IFNULL(n, 'none'), COALESCE(n, s), IF(id = 1, p, s),"
+                  " IFNULL(SUM(n), 'none') FROM ch GROUP BY id ORDER BY id")
+    assert r.rows == [("1", "none", "x", "1.50", "none"), (None, "7", "7", None, "7")]
+    assert {c.type_oid for c in r.columns} == {25}
+    assert rows(m, "SELECT id FROM ch WHERE IF(id = 1, 1, 'a') = 1") == [(1,)]  # still compared as numbers
+
+
 def test_delete_using_and_delete_of_several_tables(m):
     """``DELETE FROM a USING a JOIN b ON ... WHERE ...`` deleted every row of a (the
     translation kept PostgreSQL's USING, where the a after USING is a second a, joined with

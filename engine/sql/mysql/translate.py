@@ -410,6 +410,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
         _loose_date_strings(tree, ctx)
     _json_values(tree, ctx)
     _json_comparisons(tree)
+    _choices_of_strings_and_numbers(tree, ctx)
     _case_insensitive(tree)
     _ordered_without_case(tree)
     _greatest_without_case(tree, ctx)
@@ -1059,17 +1060,14 @@ def _ordered_without_case(tree: exp.Expression) -> None:
             nocase(arg)
 
 
-def _greatest_without_case(tree: exp.Expression, ctx: Context) -> None:
-    """GREATEST and LEAST of strings compare them by the collation too: GREATEST('a', 'B')
-    is 'B' in MySQL. SQLite's max() and min() of several values take the first collation
-    their arguments name, so the first argument gets NOCASE when every argument is a
-    string (by its form, or a string column). Numbers among strings are compared as strings
-    in MySQL 8 (its manual; 5.7 and MariaDB compare numbers), and the result is a string:
-    such a number is cast to CHAR (SQLite put every number before every string, so
-    ``LEAST(3, '2')`` was 3)."""
-    nodes = list(tree.find_all(exp.Greatest, exp.Least))
-    if not nodes:
-        return
+_NUMBER_RESULTS = (*_ARITHMETIC, exp.Abs, exp.Round, exp.Floor, exp.Ceil, exp.Sign, exp.Length,
+                   exp.Count, exp.Sum, exp.Avg)
+
+
+def _value_kinds(tree: exp.Expression, ctx: Context) -> tuple[Callable[[exp.Expression], bool],
+                                                               Callable[[exp.Expression], bool]]:
+    """Two tests of an expression: a string (by its form, or a string column), and a number
+    (a numeric literal or column, arithmetic, a numeric function)."""
     column = _column_types(tree, ctx)
 
     def string(e: exp.Expression) -> bool:
@@ -1082,14 +1080,53 @@ def _greatest_without_case(tree: exp.Expression, ctx: Context) -> None:
         if isinstance(e, exp.Column):
             got = column(e)
             return got is not None and got[0] in _NUMBER_OIDS
-        return _numeric_literal(e) or isinstance(e, _ARITHMETIC)
+        return _numeric_literal(e) or isinstance(e, _NUMBER_RESULTS)
 
+    return string, number
+
+
+def _as_strings(args: list[exp.Expression | None], number: Callable[[exp.Expression], bool]) -> None:
+    for a in args:
+        if a is not None and number(a):
+            a.replace(exp.Cast(this=a.copy(), to=exp.DataType.build("CHAR")))
+
+
+def _choices_of_strings_and_numbers(tree: exp.Expression, ctx: Context) -> None:
+    """IF, IFNULL, COALESCE and CASE choosing between a number and a string are strings in
+    MySQL, whichever they choose (``IF(1, 1, 'a')`` is '1', a VARCHAR): such a number is
+    cast to CHAR. The engine typed the choice by its first number, so ``IF(0, 1, 'a')``
+    sent 'a' in a BIGINT column, and ``COALESCE(n, s)`` of an INT and a VARCHAR too."""
+    nodes = list(tree.find_all(exp.If, exp.Coalesce, exp.Case))
+    if not nodes:
+        return
+    string, number = _value_kinds(tree, ctx)
+    for node in nodes:
+        if isinstance(node, exp.If):
+            args = [node.args.get("true"), node.args.get("false")]
+        elif isinstance(node, exp.Coalesce):
+            args = [node.this, *node.expressions]
+        else:
+            args = [i.args.get("true") for i in node.args.get("ifs") or []] + [node.args.get("default")]
+        if any(a is not None and string(a) for a in args):
+            _as_strings(args, number)
+
+
+def _greatest_without_case(tree: exp.Expression, ctx: Context) -> None:
+    """GREATEST and LEAST of strings compare them by the collation too: GREATEST('a', 'B')
+    is 'B' in MySQL. SQLite's max() and min() of several values take the first collation
+    their arguments name, so the first argument gets NOCASE when every argument is a
+    string (by its form, or a string column). Numbers among strings are compared as strings
+    in MySQL 8 (its manual; 5.7 and MariaDB compare numbers), and the result is a string:
+    such a number is cast to CHAR (SQLite put every number before every string, so
+    ``LEAST(3, '2')`` was 3)."""
+    nodes = list(tree.find_all(exp.Greatest, exp.Least))
+    if not nodes:
+        return
+    string, number = _value_kinds(tree, ctx)
     for node in nodes:
         args = [node.this, *node.expressions]
         if any(a is not None and string(a) for a in args):
-            for a in args:
-                if a is not None and number(a):
-                    a.replace(exp.Cast(this=a.copy(), to=exp.DataType.build("CHAR")))
+            _as_strings(args, number)
         first = node.this
         if (first is not None and not isinstance(first, exp.Collate) and not _case_folded(first)
                 and all(string(a) for a in (first, *node.expressions))):
