@@ -3056,6 +3056,17 @@ def test_a_foreign_key_gets_an_index_when_none_leads_with_its_columns(m):
     assert any("INDEX" in str(r[-1]).upper() for r in plan), plan
 
 
+def test_group_concat_distinct_ordered_by_another_expression(m):
+    """GROUP_CONCAT(DISTINCT x ORDER BY y) was 1105 (PostgreSQL's rule that a DISTINCT
+    aggregate orders by its argument); MySQL takes it. Checked against MariaDB 10.11."""
+    m.execute("CREATE TABLE gd (id INT PRIMARY KEY, x VARCHAR(5), y INT, k INT)")
+    m.execute("INSERT INTO gd VALUES (1, 'b', 2, 1), (2, 'c', 1, 1), (3, 'B', 0, 1), (4, 'a', 5, 2),"
+              " (5, 'd', 3, 1)")
+    assert rows(m, "SELECT k, GROUP_CONCAT(DISTINCT x ORDER BY y), GROUP_CONCAT(DISTINCT x ORDER BY y DESC"
+                   " SEPARATOR '-') FROM gd GROUP BY k ORDER BY k") == [(1, "c,b,d", "d-b-c"), (2, "a", "a")]
+    assert rows(m, "SELECT GROUP_CONCAT(DISTINCT x ORDER BY id) FROM gd") == [("b,c,a,d",)]
+
+
 def test_literals_compare_without_case_distinct_group_concat_and_enums_against_numbers(m):
     """Two string literals compared bytewise ('a' = 'A' was 0: the lexer takes literals out
     of the text, and a taken-out literal could have been a number); GROUP_CONCAT(DISTINCT)

@@ -956,7 +956,7 @@ class Rewriter:
             return fn("pg_bytea_agg", e.this, sep)
         if isinstance(e, exp.GroupConcat) and e.args.get("separator") is not None and isinstance(
                 e.this.this if isinstance(e.this, exp.Order) else e.this, exp.Distinct):
-            return _distinct_string_agg(e)
+            return _distinct_string_agg(e, self.mysql_rules)
         if isinstance(e, exp.Window) and isinstance(e.this, exp.Ntile) and isinstance(
                 e.this.this, exp.Null):
             return exp.Cast(this=exp.Null(), to=exp.DataType.build("int"))  # ntile(NULL) is NULL
@@ -2581,20 +2581,23 @@ _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 _OP_NAMES = {exp.EQ: "=", exp.NEQ: "<>", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
 
 
-def _distinct_string_agg(e: exp.GroupConcat) -> exp.Expression:
+def _distinct_string_agg(e: exp.GroupConcat, mysql: bool = False) -> exp.Expression:
     """string_agg(DISTINCT x, sep ORDER BY x): SQLite's DISTINCT takes one argument. With
     the same separator on every row (a literal, a parameter) the distinct values gather in
     ``json_group_array(DISTINCT x)``, which compares them in x's collation (a column of the
     MySQL edition ignores case: 'a' and 'A' are one value), and ``pg_json_join`` joins them.
     A separator that varies by row travels with its value as one JSON pair to
-    ``pg_string_agg_distinct`` (the pairs are compared as their text)."""
+    ``pg_string_agg_distinct`` (the pairs are compared as their text). PostgreSQL refuses
+    an ORDER BY of something else than x (42P10); MySQL's ``GROUP_CONCAT(DISTINCT x ORDER
+    BY y)`` (``mysql``) orders the values by the y of the row each came first from, as
+    SQLite does."""
     order = e.this if isinstance(e.this, exp.Order) else None
     distinct = order.this if order is not None else e.this
     args = distinct.expressions
     if len(args) != 1:
         return e
-    if order is not None and any(generate(o.this) != generate(args[0])
-                                 for o in order.expressions):
+    if not mysql and order is not None and any(generate(o.this) != generate(args[0])
+                                               for o in order.expressions):
         raise SqlError("42P10", "in an aggregate with DISTINCT, ORDER BY expressions must "
                        "appear in argument list")
     separator = e.args["separator"]
