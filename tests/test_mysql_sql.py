@@ -3282,6 +3282,18 @@ def test_json_functions_mysql_has_and_its_form_of_a_document(m):
     assert errno(m, """SELECT JSON_CONTAINS_PATH('{"a":1}', 'some', '$.a')""") == 3154
 
 
+def test_the_interval_function(m):
+    """INTERVAL(N, N1, N2, ...) was 1054 (read as an interval of a row): the index of the
+    last bound N is not below, 0 below the first, -1 for NULL. Checked against MariaDB 10.11."""
+    assert rows(m, "SELECT INTERVAL(5, 1, 3, 7), INTERVAL(0, 1, 3), INTERVAL(7, 1, 3, 7), INTERVAL(NULL, 1),"
+                   " INTERVAL(23, 1, 15, 17, 30, 44, 200), INTERVAL('5', 1, 10), INTERVAL(2.5, 1, 2.5, 3)") == [
+        (2, 0, 3, -1, 3, 1, 2)]
+    m.execute("CREATE TABLE iv (id INT PRIMARY KEY, n INT)")
+    m.execute("INSERT INTO iv VALUES (1, 1), (2, 3), (3, 5), (4, NULL)")
+    assert rows(m, "SELECT id, INTERVAL(n, 2, 4) FROM iv ORDER BY id") == [(1, 0), (2, 1), (3, 2), (4, -1)]
+    assert rows(m, "SELECT DATE_ADD('2024-01-01', INTERVAL 1 DAY)") == [(dt.date(2024, 1, 2),)]
+
+
 def test_string_date_and_json_functions_mysql_has(m):
     """Each was 1305 (FUNCTION does not exist); values as MariaDB gives them."""
     one = lambda sql: rows(m, "SELECT " + sql)[0]  # noqa: E731

@@ -466,6 +466,19 @@ def elt(n: object, *items: object) -> object:
     return items[i - 1] if 1 <= i <= len(items) else None
 
 
+def interval(n: object, *bounds: object) -> int:
+    """INTERVAL(N, N1, N2, ...): how many of the ascending bounds N is not below (0 when N <
+    N1, 1 when N1 <= N < N2 ...), compared as numbers; -1 for a NULL N."""
+    x = _double(n)
+    if x is None:
+        return -1
+    for i, bound in enumerate(bounds):
+        b = _double(bound)
+        if b is not None and x < b:
+            return i
+    return len(bounds)
+
+
 def find_in_set(v: object, items: object) -> int:
     low = _text(v).lower()
     text = _text(items)
@@ -1836,6 +1849,7 @@ FUNCTIONS = {
     "mysql_bit_value": (bit_value, 1),
     "mysql_elt": (elt, -1),
     "mysql_find_in_set": (_nulls(find_in_set), 2),
+    "mysql_interval": (interval, -1),
     "mysql_substring_index": (_nulls(substring_index), 3),
     "mysql_insert": (_nulls(insert_string), 4),
     "mysql_ord": (_nulls(ord_), 1),

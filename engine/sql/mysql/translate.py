@@ -1201,6 +1201,9 @@ def _date_string_operand(node: exp.Expression) -> exp.Expression:
 
 
 def _rewrite(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Interval) and isinstance(node.this, exp.Tuple) and node.args.get("unit") is None:
+        # INTERVAL(N, N1, N2, ...), the function (sqlglot reads an interval of a row)
+        return _fn("mysql_interval", *node.this.expressions)
     if isinstance(node, exp.Interval) and node.meta.get("mysql_param"):
         # INTERVAL ? unit: the parameter times one unit, a whole number of them but for
         # seconds (MySQL rounds the others' amounts)
