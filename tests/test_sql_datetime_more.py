@@ -212,6 +212,38 @@ def test_extract_by_the_type_of_its_operand(s: Session) -> None:
     assert sqlstate(s, "SELECT extract(day FROM time '13:30')") == "0A000"
 
 
+def test_date_part_is_double_precision_and_extract_numeric(s: Session) -> None:
+    """date_part answers double precision, EXTRACT numeric, from every date/time type:
+    date_part('second', interval '1 min 4 sec') is 4 (it was numeric 4.000000)."""
+    s.execute("CREATE TABLE ev (ts timestamp, tz timestamptz, d date, t time, i interval, "
+              "tt timetz)")
+    s.execute("INSERT INTO ev VALUES ('2020-01-02 03:04:05.5', '2020-01-02 03:04:05.5+00', "
+              "'2020-01-02', '03:04:05.25', '1 day 1 min 4.5 sec', '01:00:00.25+02')")
+    r = s.execute("SELECT date_part('second', ts), date_part('second', tz), date_part('day', d), "
+                  "date_part('second', t), date_part('second', i), date_part('epoch', tt), "
+                  "date_part('second', interval '1 min 4 sec') FROM ev")
+    assert [c.type_oid for c in r.columns] == [701] * 7
+    assert [c.name for c in r.columns] == ["date_part"] * 7
+    assert r.rows == [(5.5, 5.5, 2, 5.25, 4.5, -3599.75, 4)]
+    r = s.execute("SELECT extract(second FROM ts), extract(second FROM tz), extract(day FROM d), "
+                  "extract(second FROM t), extract(second FROM i), extract(epoch FROM tt), "
+                  "extract(julian FROM ts) FROM ev")
+    assert [c.type_oid for c in r.columns] == [1700] * 7
+    assert r.rows == [(Decimal("5.500000"), Decimal("5.500000"), 2, Decimal("5.250000"),
+                       Decimal("4.500000"), Decimal("-3599.750000"),
+                       Decimal("2458851.12784143518518518519"))]
+    # a time with time zone has its zone's fields; its epoch is UTC's
+    assert rows(s, "SELECT extract(hour FROM tt), extract(timezone FROM tt), "
+                   "extract(timezone_hour FROM tt), date_part('timezone_minute', tt) FROM ev") == [
+        (1, 7200, 2, 0)]
+    assert sqlstate(s, "SELECT extract(day FROM tt) FROM ev") == "0A000"
+    s.execute("CREATE VIEW ev_parts AS SELECT date_part('minute', i) AS m, "
+              "date_part('second', ts) AS sec FROM ev")
+    r = s.execute("SELECT m, sec FROM ev_parts")
+    assert [c.type_oid for c in r.columns] == [701, 701]
+    assert r.rows == [(1, 5.5)]
+
+
 def test_now_today_and_posix_zones_in_input(s: Session) -> None:
     s.execute("CREATE TABLE t (d timestamp(2))")
     s.execute("BEGIN")

@@ -239,7 +239,7 @@ _UNIT_ALIASES = {
 _MONOTONIC_FIELDS = ("epoch", "julian", "year", "isoyear", "decade", "century", "millennium")
 
 
-def _extract(field: str, v: object, tz: dt.tzinfo) -> object:
+def _extract(field: str, v: object, tz: dt.tzinfo, exact: bool = False) -> object:
     if v is None:
         return None
     f = _UNIT_ALIASES.get(field.lower().strip(), field.lower().strip())
@@ -268,12 +268,13 @@ def _extract(field: str, v: object, tz: dt.tzinfo) -> object:
     if types._HAS_TZ.search(str(v).strip()):
         d = d.astimezone(tz)
     if f in _YEAR_FIELDS:
-        return _YEAR_FIELDS[f](d, d.year - shift, cycles)
-    fn = _EXTRACT_FIELDS.get(f)
-    if fn is None:
-        raise SqlError("22023", f'unit "{field}" not recognized for type timestamp')
-    r = fn(d)
-    return float(r) if isinstance(r, Decimal) else r
+        r = _YEAR_FIELDS[f](d, d.year - shift, cycles)
+    else:
+        fn = _EXTRACT_FIELDS.get(f)
+        if fn is None:
+            raise SqlError("22023", f'unit "{field}" not recognized for type timestamp')
+        r = fn(d)
+    return r if exact or not isinstance(r, Decimal) else float(r)
 
 
 # Fields a date or a time of day has not (extract_date, time_part): 0A000
@@ -283,8 +284,11 @@ _NOT_FOR = {
     "time": ("day", "month", "year", "decade", "century", "millennium", "quarter", "week",
              "dow", "isodow", "doy", "isoyear", "julian", "timezone", "timezone_hour",
              "timezone_minute"),
+    "timetz": ("day", "month", "year", "decade", "century", "millennium", "quarter", "week",
+               "dow", "isodow", "doy", "isoyear", "julian"),
 }
-_TYPE_NAMES = {"date": "date", "time": "time without time zone"}
+_TYPE_NAMES = {"date": "date", "time": "time without time zone",
+               "timetz": "time with time zone"}
 _SCALES = {"epoch": 6, "second": 6, "milliseconds": 3}
 
 
@@ -296,12 +300,23 @@ def _extract_typed(field: str, v: object, tz: dt.tzinfo, kind: str, numeric_resu
     f = _UNIT_ALIASES.get(field.lower().strip(), field.lower().strip())
     if f in _NOT_FOR.get(kind, ()):
         raise SqlError("0A000", f'unit "{field}" not supported for type {_TYPE_NAMES[kind]}')
+    offset = 0
+    if kind == "timetz":  # the fields of the time as written; its epoch and zone are UTC's
+        local = datetime_in.parse(str(v), "time", tz=tz)
+        offset = int(local.utcoffset().total_seconds())  # type: ignore[union-attr]
+        zone = {"timezone": offset, "timezone_hour": int(offset / 3600),
+                "timezone_minute": int(offset / 60) - int(offset / 3600) * 60}
+        if f in zone:
+            return zone[f]
+        v, kind = local.time().isoformat(), "time"
     if kind == "time" and f == "epoch":
         d = _to_datetime(v, dt.UTC)
         assert d is not None
-        r: object = d.hour * 3600 + d.minute * 60 + d.second + d.microsecond / 1e6
+        r: object = d.hour * 3600 + d.minute * 60 + d.second + d.microsecond / 1e6 - offset
     else:
-        r = _extract(field, v, tz)
+        r = _extract(field, v, tz, bool(numeric_result) and f == "julian" and kind != "date")
+    if isinstance(r, Decimal):
+        return _numeric_result(r)  # EXTRACT's julian of a time of day, numeric's quotient
     if isinstance(r, float) and r.is_integer():
         r = int(r)  # as float8 prints it: 1000, not 1000.0
     if not numeric_result or r is None or (isinstance(r, float) and math.isinf(r)):
@@ -331,7 +346,7 @@ _YEAR_FIELDS: dict[str, Callable[[dt.datetime, int, int], object]] = {
     "century": lambda x, y, c: _c_div(y + 99, 100) if y > 0 else -_c_div(99 - (y - 1), 100),
     "millennium": lambda x, y, c: _c_div(y + 999, 1000) if y > 0 else -_c_div(999 - (y - 1), 1000),
     "isoyear": lambda x, y, c: _bc(x.isocalendar()[0] - (x.year - y)),
-    "julian": lambda x, y, c: _julian(x) - c,
+    "julian": lambda x, y, c: _julian(x, c),
 }
 
 
@@ -354,11 +369,14 @@ _EXTRACT_FIELDS: dict[str, Callable[[dt.datetime], object]] = {
 }
 
 
-def _julian(x: dt.datetime) -> object:
-    """The Julian day number, with the time of day as a fraction of a day."""
-    day = x.toordinal() + 1721425
-    secs = x.hour * 3600 + x.minute * 60 + x.second + x.microsecond / 1e6
-    return day + secs / 86400 if secs else day
+def _julian(x: dt.datetime, cycles: int) -> object:
+    """The Julian day number, with the time of day as a fraction of a day: numeric's
+    quotient, as EXTRACT answers it (date_part takes it as a float)."""
+    day = x.toordinal() + 1721425 - cycles
+    usecs = ((x.hour * 60 + x.minute) * 60 + x.second) * 1_000_000 + x.microsecond
+    per_day = Decimal(86_400_000_000)
+    scale = numeric.div_scale(Decimal(usecs), per_day)
+    return numeric.divide(Decimal(day * 86_400_000_000 + usecs), per_day, scale)
 
 
 def _offset_seconds(x: dt.datetime) -> float:

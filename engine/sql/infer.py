@@ -396,6 +396,12 @@ class Scope:
         return None
 
 
+def is_extract(e: exp.Extract) -> bool:
+    """Whether a parsed Extract is EXTRACT (numeric) rather than date_part (float8): sqlglot
+    reads both as one node; EXTRACT's unit is a word, a normalised date_part's a ``$n``."""
+    return isinstance(e.this, (exp.Var, exp.Identifier))
+
+
 def column_name(e: exp.Expression) -> str:
     """The name PostgreSQL gives a result column."""
     if isinstance(e, exp.Alias):
@@ -427,7 +433,7 @@ def column_name(e: exp.Expression) -> str:
     if isinstance(e, exp.CurrentVersion):
         return "version"
     if isinstance(e, exp.Extract):
-        return "extract"
+        return "extract" if is_extract(e) else "date_part"
     if isinstance(e, (exp.TimestampTrunc, exp.DateTrunc)):
         return "date_trunc"
     if isinstance(e, exp.Case):
@@ -695,8 +701,8 @@ class Inferer:
             return 19, -1
         if isinstance(e, exp.CurrentVersion):
             return types.TEXT, -1
-        if isinstance(e, exp.Extract):
-            return types.NUMERIC, -1
+        if isinstance(e, exp.Extract):  # EXTRACT is numeric, date_part double precision
+            return (types.NUMERIC, -1) if is_extract(e) else (701, -1)
         if isinstance(e, (exp.TimestampTrunc, exp.DateTrunc)):
             t = self.type_of(e.this, scope)
             return t if t and t[0] in (1114, 1184) else (1184, -1)

@@ -34,7 +34,7 @@ from aurora.engine.sql import (
     types,
 )
 from aurora.engine.sql.catalog import Catalog
-from aurora.engine.sql.infer import Inferer, column_name, datatype_ref, infer_select
+from aurora.engine.sql.infer import Inferer, column_name, datatype_ref, infer_select, is_extract
 from aurora.engine.sql.jsonb import TABLE_FUNCTIONS
 from aurora.engine.sql.numeric_rewrite import VARIANCES, NumericRules, cast_call, write_call
 from aurora.engine.sql.pgcatalog import CATALOG_COLUMNS, CATALOG_TABLES
@@ -212,6 +212,10 @@ def parse(sql: str) -> exp.Expression:
         # numeric(3, -6): sqlglot reads no negative type modifier; the scale goes in as
         # numeric.c's 11-bit two's complement, which types.numeric_precision_scale reads
         sql = _NEGATIVE_SCALE.sub(lambda m: f"{m.group(1)}, {2048 - int(m.group(2))})", sql)
+    if "ate_part" in sql or "ATE_PART" in sql:
+        # sqlglot reads date_part('unit', x) as EXTRACT(unit FROM x); a parenthesised unit
+        # stays an expression, which tells date_part (float8) from EXTRACT (numeric)
+        sql = _DATE_PART_UNIT.sub(r"\1(\2)", sql)
     if "nterval" in sql or "NTERVAL" in sql:
         # sqlglot splits INTERVAL '...' into a number and one unit, losing the rest of the
         # text ('1 day 02:00', 'ago'): a cast keeps it whole.
@@ -265,6 +269,7 @@ def _with_values(sql: str) -> str:
     return sql
 
 
+_DATE_PART_UNIT = re.compile(r"\b(date_part\s*\(\s*)('(?:[^']|'')*')", re.I)
 _UNICODE_NAME = re.compile(r"""[uU]&"((?:[^"]|"")*)"(?:\s+UESCAPE\s+'([^'])')?""", re.I)
 _NEGATIVE_SCALE = re.compile(r"\b((?:numeric|decimal)\s*\(\s*\d+)\s*,\s*-\s*(\d{1,4})\s*\)", re.I)
 _JSON_EXTRACT_PATH = re.compile(r"\b(json_extract_path(?:_text)?)\s*\(", re.I)
@@ -895,8 +900,7 @@ class Rewriter:
             return _interval_rule(node)
         if "extract_kind" in node.meta:  # EXTRACT (numeric) / date_part (float8) by type
             # sqlglot reads date_part as EXTRACT too: its unit is a string, EXTRACT's a word
-            numeric = exp.Literal.number(int(isinstance(node, exp.Extract) and isinstance(
-                node.this, (exp.Var, exp.Identifier))))
+            numeric = exp.Literal.number(int(isinstance(node, exp.Extract) and is_extract(node)))
             kind = _str(node.meta["extract_kind"])
             if isinstance(node, exp.Extract):
                 unit = node.this
@@ -2989,7 +2993,7 @@ def _field_name(e: exp.Expression) -> str:
 
 
 _DATETIME_INPUT = {1082: "pg_date", 1114: "pg_timestamp_in", 1184: "pg_timestamptz", 1083: "pg_time"}
-_EXTRACT_KINDS = {1082: "date", 1083: "time", 1266: "time", 1114: "timestamp",
+_EXTRACT_KINDS = {1082: "date", 1083: "time", 1266: "timetz", 1114: "timestamp",
                   1184: "timestamptz"}
 _INTERVAL_AGGREGATES = {exp.Sum: "pg_interval_sum", exp.Avg: "pg_interval_avg",
                         exp.Min: "pg_interval_min", exp.Max: "pg_interval_max"}
@@ -3000,8 +3004,9 @@ def _interval_rule(e: exp.Expression) -> exp.Expression:
     interval: PostgreSQL's interval_mul / interval_div / interval_um / interval_part."""
     if isinstance(e, exp.Extract):
         unit = e.this
-        u = _str(unit.name.lower()) if isinstance(unit, (exp.Var, exp.Identifier)) else unit
-        return fn("pg_interval_extract", u, e.expression)
+        if not is_extract(e):  # date_part: double precision
+            return fn("pg_interval_part", unit, e.expression)
+        return fn("pg_interval_extract", _str(unit.name.lower()), e.expression)
     if isinstance(e, exp.Neg):
         return fn("pg_interval_neg", e.this)
     if isinstance(e, tuple(_INTERVAL_AGGREGATES)):
