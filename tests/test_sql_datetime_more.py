@@ -244,6 +244,38 @@ def test_date_part_is_double_precision_and_extract_numeric(s: Session) -> None:
     assert r.rows == [(1, 5.5)]
 
 
+def test_interval_types_with_fields_cut_values_to_them(s: Session) -> None:
+    """A cast to, or a column of, interval day to minute / year / day to second(0) keeps only
+    those fields and reads a bare number by them (the qualifier was ignored: the value was
+    stored whole, and a column with second(0) was 42601)."""
+    assert rows(s, "SELECT '1 day 2 hours 3 minutes 4 seconds'::INTERVAL DAY TO MINUTE, "
+                   "'3 days 4 hours'::interval YEAR, '1'::interval day, "
+                   "cast('1' AS interval minute), '1-2'::interval year to month, "
+                   "'1 2:03:04.567'::interval day to second(0), interval(2) '1.23456 seconds'") == [
+        ("1 day 02:03:00", "00:00:00", "1 day", "00:01:00", "1 year 2 mons", "1 day 02:03:05",
+         "00:00:01.23")]
+    s.execute("CREATE TABLE shift (id int, len interval day to second(0), term interval year, "
+              "slot interval hour to minute, lag interval(2))")
+    assert rows(s, "SELECT format_type(atttypid, atttypmod), atttypmod FROM pg_attribute "
+                   "WHERE attrelid = 'shift'::regclass AND attnum > 1 ORDER BY attnum") == [
+        ("interval day to second(0)", 470286336), ("interval year", 327679),
+        ("interval hour to minute", 201392127), ("interval(2)", 2147418114)]
+    s.execute("INSERT INTO shift VALUES (1, '1 day 2:03:04.567', '3 years 5 months', "
+              "'1 day 2:03:04', '1.23456 seconds'), (2, '1', '1', '1', '1')")
+    copy = s.execute("COPY shift FROM STDIN").copy
+    assert copy is not None
+    s.copy_rows(copy, [["3", "4 days 00:00:00.7", "2", "1:30", "0.125"]])
+    assert rows(s, "SELECT len, term, slot, lag FROM shift ORDER BY id") == [
+        ("1 day 02:03:05", "3 years", "1 day 02:03:00", "00:00:01.23"),
+        ("00:00:01", "1 year", "00:01:00", "00:00:01"),
+        ("4 days 00:00:01", "2 years", "01:30:00", "00:00:00.13")]
+    # a leading minus is the first field's only (outside IntervalStyle sql_standard)
+    assert rows(s, "SELECT '-1 2:03'::interval day to minute, "
+                   "interval '-1 2:03' day to minute") == [("-1 days +02:03:00",) * 2]
+    s.execute("UPDATE shift SET term = '7 years 11 months' WHERE id = 1")
+    assert rows(s, "SELECT term FROM shift WHERE id = 1") == [("7 years",)]
+
+
 def test_now_today_and_posix_zones_in_input(s: Session) -> None:
     s.execute("CREATE TABLE t (d timestamp(2))")
     s.execute("BEGIN")
@@ -278,7 +310,7 @@ def test_interval_literals_with_a_range(s: Session) -> None:
                    "interval '1 2:03' minute to second, interval '1 2:03.4567' day to second(2), "
                    "interval '1.234' second(2), interval '-1 2:03:04' day to second") == [(
         "1 mon", "1 year 2 mons", "1 day 02:00:00", "1 day 02:00:00", "1 day 00:02:03",
-        "1 day 00:02:03.46", "00:00:01.23", "-1 days -02:03:04")]
+        "1 day 00:02:03.46", "00:00:01.23", "-1 days +02:03:04")]
     for bad in ("interval '1 2' day to minute", "interval '123 11' day",
                 "interval '1 2.345' hour to second(2)"):
         assert sqlstate(s, f"SELECT {bad}") == "22007"

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from sqlglot import exp
 
-from aurora.engine.sql import types
+from aurora.engine.sql import interval, types
 from aurora.engine.sql.catalog import Catalog
 from aurora.engine.sql.pgcatalog import CATALOG_COLUMNS
 
@@ -288,6 +288,13 @@ def _is_quoted(e: exp.Expression) -> bool:
 
 def datatype_ref(dt: exp.DataType) -> TypeRef:
     """(oid, typmod) of a sqlglot DataType written in PostgreSQL syntax."""
+    if dt.this == exp.DataType.Type.INTERVAL and dt.expressions:  # interval(p), or a typmod
+        return 1186, types.typmod_of(f"({dt.expressions[0].name})", 1186)
+    if isinstance(dt.this, exp.Interval) and dt.this.args.get("unit") is not None:
+        unit = dt.this.args["unit"]  # interval day to minute, as sqlglot reads one
+        first, last = (unit.this, unit.expression) if isinstance(unit, exp.IntervalSpan) else (
+            unit, unit)
+        return 1186, interval.typmod(first.name.lower(), last.name.lower(), None)
     text = dt.sql("postgres").lower()
     if dt.this == exp.DataType.Type.USERDEFINED:
         kind = dt.args.get("kind")

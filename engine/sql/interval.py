@@ -501,6 +501,39 @@ def part(unit: object, v: object, as_numeric: int) -> Decimal | float | None:
 
 _RANGE_UNIT = {"year": "year", "month": "month", "day": "day", "hour": "hour",
                "minute": "minute", "second": "second"}
+# A qualified interval type's typmod, as PostgreSQL packs it (INTERVAL_TYPMOD): the bits of
+# its fields (datetime.h's YEAR, MONTH, DAY, HOUR, MINUTE, SECOND) above the seconds precision
+_FIELD_BITS = {"year": 2, "month": 1, "day": 3, "hour": 10, "minute": 11, "second": 12}
+_FIELD_ORDER = tuple(_RANGE_UNIT)
+FULL_RANGE, FULL_PRECISION = 0x7FFF, 0xFFFF
+
+
+def typmod(first: str | None, last: str | None, precision: int | None) -> int:
+    """The typmod of ``interval first TO last(precision)`` (``interval(p)``: no fields)."""
+    if last is None:
+        mask = FULL_RANGE
+    else:
+        span = _FIELD_ORDER[_FIELD_ORDER.index(first or last):_FIELD_ORDER.index(last) + 1]
+        mask = sum(1 << _FIELD_BITS[f] for f in span)
+    return (mask << 16) | (FULL_PRECISION if precision is None else min(precision, 6))
+
+
+def typmod_fields(tm: int) -> tuple[str, str, int | None]:
+    """(first field, last field, seconds precision or None) of an interval typmod: what
+    ``qualified`` cuts a value to (no fields reads as seconds, as PostgreSQL's input does)."""
+    mask, precision = (tm >> 16) & FULL_RANGE, tm & FULL_PRECISION
+    fields = [f for f in _FIELD_ORDER if mask != FULL_RANGE and mask & (1 << _FIELD_BITS[f])]
+    first, last = (fields[0], fields[-1]) if fields else ("second", "second")
+    return first, last, None if precision == FULL_PRECISION else precision
+
+
+def type_name(tm: int) -> str:
+    """format_type's spelling: ``interval day to second(0)``, ``interval year``, ``interval(2)``."""
+    mask, precision = (tm >> 16) & FULL_RANGE, tm & FULL_PRECISION
+    fields = [f for f in _FIELD_ORDER if mask != FULL_RANGE and mask & (1 << _FIELD_BITS[f])]
+    name = "interval" + (f" {fields[0]}" if fields else "") + (
+        f" to {fields[-1]}" if len(fields) > 1 else "")
+    return name + (f"({precision})" if precision != FULL_PRECISION else "")
 
 
 def qualified(v: object, first: object, last: object, precision: object) -> object:
@@ -522,7 +555,8 @@ def qualified(v: object, first: object, last: object, precision: object) -> obje
 def _standard_fields(s: str, text: str, lo: str, hi: str) -> tuple[int, int, int]:
     tokens = s.split()
     signed = [t for t in tokens[1:] if t[:1] in "+-"]
-    negate_all = tokens[0].startswith("-") and not signed
+    # a leading minus applies to every field only in IntervalStyle sql_standard (DecodeInterval)
+    negate_all = STYLE.get() == "sql_standard" and tokens[0].startswith("-") and not signed
     if negate_all:
         tokens[0] = tokens[0][1:]
     acc = _Acc()

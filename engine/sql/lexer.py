@@ -316,7 +316,8 @@ def _normalize_tracked(text: str, first_param: int) -> tuple[str, list[tuple[str
         elif kind == "o":
             if tok == "(":
                 depth += 1
-                if type_paren or prev in _TYPE_WORDS:
+                if type_paren or prev in _TYPE_WORDS or (
+                        prev == "second" and prev2 in ("interval", "to")):  # interval second(0)
                     type_paren += 1
             elif tok == ")":
                 if depth == frame_depth:

@@ -2044,16 +2044,20 @@ class Session:
             by_name[n.lower()].type_oid if n.lower() in by_name else types.TEXT
             for n in copy.columns
         ]
-        plain = [oid in (types.TEXT, 1043, 1042, 19) for oid in oids]
+        typmods = [by_name[n.lower()].typmod if n.lower() in by_name else -1 for n in copy.columns]
+        # a qualified interval's text is read by its fields ('1' in an interval day is a day)
+        plain = [oid in (types.TEXT, 1043, 1042, 19) or (oid == 1186 and tm >= 0)
+                 for oid, tm in zip(oids, typmods, strict=True)]
         width = len(copy.columns)
         text_in = types.text_in
         # numeric(p,s) rounds to s and is checked against p, as any write to it; a real
-        # holds the single-precision value (as float4in reads the text)
-        typmods = [by_name[n.lower()].typmod if n.lower() in by_name else -1 for n in copy.columns]
+        # holds the single-precision value (as float4in reads the text); an interval with
+        # fields is cut to them
         marks = [
             f"pg_numeric(?, {ps[0]}, {ps[1]})"
             if oid == types.NUMERIC and (ps := types.numeric_precision_scale(tm))
             else "pg_float4(?)" if oid == 700
+            else _interval_mark(tm) if oid == 1186 and tm >= 0
             else "?"
             for oid, tm in zip(oids, typmods, strict=True)
         ]
@@ -2105,6 +2109,12 @@ class Session:
         finally:
             del self.tg_queue[mark:]
             self.tg_extra, self.tg_skipped = saved
+
+
+def _interval_mark(typmod: int) -> str:
+    """COPY's value for an interval column with fields: read by them and cut to them."""
+    first, last, precision = interval.typmod_fields(typmod)
+    return f"pg_interval_q(?, '{first}', '{last}', {'NULL' if precision is None else precision})"
 
 
 class _Subtransaction:

@@ -29,6 +29,7 @@ from aurora.engine.sql import (
     frames,
     fromitems,
     grouping,
+    interval,
     lexer,
     schemas,
     types,
@@ -127,6 +128,18 @@ _INTERVAL_LITERAL = re.compile(
 )
 
 
+_INTERVAL_TYPE = re.compile(
+    r"\binterval\s+(?:(year|month|day|hour|minute)\s+to\s+)?(year|month|day|hour|minute|second)"
+    r"\b(?:\s*\(\s*(\d+)\s*\))?|\binterval\s*\(\s*(\d+)\s*\)\s*('(?:[^']|'')*'|\$\d+)", re.I)
+
+
+def _interval_typmod(m: re.Match) -> str:
+    if m.group(5) is not None:  # interval(p) '...': a typed literal with a precision
+        return f"CAST({m.group(5)} AS INTERVAL({m.group(4)}))"
+    first, last, p = m.group(1), m.group(2).lower(), m.group(3)
+    return f"INTERVAL({interval.typmod(first and first.lower(), last, p and int(p))})"
+
+
 _INSERT_INTO = re.compile(r"\s*INSERT\s+INTO\s+[\w.\"]+\s*\(", re.I)
 _SUBSCRIPT = re.compile(r"\[\s*([+-]?\d+)\s*(?::\s*([+-]?\d+)\s*)?\]")
 
@@ -220,6 +233,9 @@ def parse(sql: str) -> exp.Expression:
         # sqlglot splits INTERVAL '...' into a number and one unit, losing the rest of the
         # text ('1 day 02:00', 'ago'): a cast keeps it whole.
         sql = _INTERVAL_LITERAL.sub(r"CAST(\1 AS INTERVAL)", sql)
+        # a qualified interval type (interval day to second(0), interval year): sqlglot reads
+        # no seconds precision after a field, so the type goes in as interval(typmod)
+        sql = _INTERVAL_TYPE.sub(_interval_typmod, sql)
     try:
         with _quiet():
             tree = sqlglot.parse_one(sql, read="postgres")
@@ -1710,7 +1726,7 @@ class Rewriter:
         if oid in (3614, 3615):
             return fn("pg_tsvector_in" if oid == 3614 else "pg_tsquery_in", v)
         if oid == 1186:
-            return fn("pg_interval", v)
+            return _interval_call(v, typmod)
         if oid == 18:
             return fn("pg_char1", v)
         if oid in (25, 1043, 1042, 19):
@@ -2140,6 +2156,9 @@ class Rewriter:
                     if self.mysql_rules and not self._is_text(value):
                         written = fn("mysql_number_time", written, _str(col))  # 123456: 12:34:56
                     value.replace(fn("pg_time", written, exp.Literal.number(info.typmod)))
+                continue
+            if info.type_oid == 1186 and info.typmod >= 0:
+                value.replace(_interval_call(value.copy(), info.typmod))
                 continue
             wrap = _WRITE_FUNCS.get(info.type_oid)
             if info.type_oid == 3802 and (self.mysql_rules or self._is_text(value)):
@@ -2985,6 +3004,16 @@ def _interval_text(e: exp.Interval) -> exp.Expression:
     if isinstance(value, exp.Literal):
         return fn("pg_interval", _str(f"{value.this} {u}"))
     return exp.DPipe(this=exp.DPipe(this=value, expression=_str(" ")), expression=_str(u))
+
+
+def _interval_call(value: exp.Expression, typmod: int) -> exp.Expression:
+    """A value cast or written to interval: with a typmod (interval day to second(0)), read
+    by its fields and cut to them, as interval_in and interval_scale do."""
+    if typmod < 0:
+        return fn("pg_interval", value)
+    first, last, precision = interval.typmod_fields(typmod)
+    return fn("pg_interval_q", value, _str(first), _str(last),
+              exp.Null() if precision is None else exp.Literal.number(precision))
 
 
 def _field_name(e: exp.Expression) -> str:

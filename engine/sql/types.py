@@ -216,6 +216,8 @@ def typmod_of(name: str, oid: int) -> int:
         return a + 4
     if oid in (1083, 1114, 1184, 1266):
         return a
+    if oid == 1186:  # interval(p): every field, p digits of seconds (or translate's typmod)
+        return a if a > interval.FULL_PRECISION else interval.typmod(None, None, a)
     return -1
 
 
@@ -238,6 +240,8 @@ def format_type(oid: int | None, typmod: int | None = -1) -> str | None:
             name = f"{name[:-2]}({tm - 4})[]"
         elif t.oid in (1114, 1184):
             name = name.replace("timestamp", f"timestamp({tm})", 1)
+        elif t.oid == 1186:
+            name = interval.type_name(tm)
     return name
 
 
