@@ -3482,3 +3482,18 @@ def test_a_column_named_twice_in_an_insert_is_1110(m):
     assert errno(m, "INSERT INTO tw (id, id) VALUES (1, 2)") == 1110
     assert errno(m, "INSERT INTO tw (id, x, x) VALUES (1, 2, 3)") == 1110
     assert rows(m, "SELECT * FROM tw") == []
+
+
+def test_an_interval_amount_that_is_an_expression(m):
+    """INTERVAL 1+1 DAY added '1 DAY' (the amount lost: 2024-01-02), INTERVAL (1+1) DAY was
+    1064 and d + INTERVAL n DAY of a column n 1292. Checked against MariaDB 10.11."""
+    assert rows(m, "SELECT '2024-01-01' + INTERVAL 1+1 DAY, '2024-01-01' + INTERVAL (1+1) DAY,"
+                   " '2024-01-03' - INTERVAL (1) DAY, '2024-01-01 10:00:00' + INTERVAL 2*3 HOUR") == [
+        (dt.date(2024, 1, 3), dt.date(2024, 1, 3), dt.date(2024, 1, 2), dt.datetime(2024, 1, 1, 16, 0))]
+    m.execute("CREATE TABLE ia (id INT PRIMARY KEY, n INT, d DATE)")
+    m.execute("INSERT INTO ia VALUES (1, 2, '2024-01-01')")
+    assert rows(m, "SELECT d + INTERVAL n DAY, d + INTERVAL n+1 DAY, d - INTERVAL -n MONTH, INTERVAL n*2 DAY + d"
+                   " FROM ia") == [(dt.date(2024, 1, 3), dt.date(2024, 1, 4), dt.date(2024, 3, 1),
+                                    dt.date(2024, 1, 5))]
+    m.execute("UPDATE ia SET d = d + INTERVAL n+1 DAY")
+    assert rows(m, "SELECT d FROM ia") == [(dt.date(2024, 1, 4),)]

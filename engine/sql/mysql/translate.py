@@ -324,6 +324,19 @@ def parse(key: str) -> exp.Expression:
             amount = amount.this if isinstance(amount, exp.Interval) else amount
             op = exp.DateAdd if name == "ADDDATE" else exp.DateSub
             node.replace(op(this=value, expression=amount, unit=unit))
+    for node in list(tree.find_all(exp.Interval)):
+        parent = node.parent
+        if isinstance(node.this, exp.Literal) or node.args.get("unit") is None \
+                or not isinstance(parent, exp.Add | exp.Sub):
+            continue
+        # ``d + INTERVAL n + 1 DAY``, ``INTERVAL (n) DAY``: an amount that is an expression is
+        # DATE_ADD's (one Item_date_add_interval in MySQL), which sqlglot writes as the amount
+        # times one unit; as an interval it lost the amount ('1 DAY' for 1+1, 1064 for (1+1))
+        value = parent.expression if node.arg_key == "this" else parent.this
+        if isinstance(parent, exp.Sub) and node.arg_key == "this":
+            continue  # INTERVAL 1 DAY - d: no MySQL
+        op = exp.DateAdd if isinstance(parent, exp.Add) else exp.DateSub
+        parent.replace(op(this=value, expression=node.this, unit=node.args["unit"]))
     for e in _date_operands(tree):
         if isinstance(e, exp.Literal) and not e.is_string:
             e.replace(_number_date(e))  # YEAR(20240102), DATE_ADD(20240102, ...)
