@@ -3497,3 +3497,12 @@ def test_an_interval_amount_that_is_an_expression(m):
                                     dt.date(2024, 1, 5))]
     m.execute("UPDATE ia SET d = d + INTERVAL n+1 DAY")
     assert rows(m, "SELECT d FROM ia") == [(dt.date(2024, 1, 4),)]
+
+
+def test_an_interval_before_a_date_string(m):
+    """INTERVAL 1 DAY + '2024-01-05' was an interval's text ('2024 years 1 mon 1 day
+    -00:00:05': the string read as a second interval); MySQL adds the interval to the date.
+    Checked against MariaDB 10.11."""
+    assert rows(m, "SELECT INTERVAL 1 DAY + '2024-01-05', INTERVAL 1 MONTH + '2024-01-31 10:00:00',"
+                   " INTERVAL 2 HOUR + '2024-01-05'") == [
+        (dt.date(2024, 1, 6), dt.datetime(2024, 2, 29, 10, 0), dt.datetime(2024, 1, 5, 2, 0))]

@@ -326,6 +326,12 @@ def parse(key: str) -> exp.Expression:
             node.replace(op(this=value, expression=amount, unit=unit))
     for node in list(tree.find_all(exp.Interval)):
         parent = node.parent
+        if node.args.get("unit") is None and isinstance(parent, exp.Add) and node.arg_key == "expression" \
+                and isinstance(parent.this, exp.Interval) and parent.this.args.get("unit") is not None:
+            # INTERVAL 1 DAY + '2024-01-05': sqlglot reads the string as a second interval (of
+            # its sums of intervals); MySQL has none without a unit, it is the date
+            node.replace(node.this)
+            continue
         if isinstance(node.this, exp.Literal) or node.args.get("unit") is None \
                 or not isinstance(parent, exp.Add | exp.Sub):
             continue
