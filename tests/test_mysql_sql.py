@@ -3506,3 +3506,19 @@ def test_an_interval_before_a_date_string(m):
     assert rows(m, "SELECT INTERVAL 1 DAY + '2024-01-05', INTERVAL 1 MONTH + '2024-01-31 10:00:00',"
                    " INTERVAL 2 HOUR + '2024-01-05'") == [
         (dt.date(2024, 1, 6), dt.datetime(2024, 2, 29, 10, 0), dt.datetime(2024, 1, 5, 2, 0))]
+
+
+def test_date_arithmetic_on_date_arithmetic_keeps_the_date(m):
+    """DATE_ADD('2024-01-05', INTERVAL 1 DAY) - INTERVAL 1 MONTH was the DATETIME 2023-12-06
+    00:00:00 (MySQL: the DATE 2023-12-06), and DATE_ADD(s, ...) - INTERVAL 1 MONTH of a
+    string column a timestamp with a time zone (MySQL: a string). Checked against MariaDB
+    10.11."""
+    assert rows(m, "SELECT DATE_ADD('2024-01-05', INTERVAL 1 DAY) - INTERVAL 1 MONTH,"
+                   " DATE_SUB(DATE_ADD('2024-01-05', INTERVAL 1 DAY), INTERVAL 1 YEAR),"
+                   " DATE_ADD('2024-01-05', INTERVAL 1 DAY) + INTERVAL 1 HOUR") == [
+        (dt.date(2023, 12, 6), dt.date(2023, 1, 6), dt.datetime(2024, 1, 6, 1, 0))]
+    m.execute("CREATE TABLE dd (id INT PRIMARY KEY, s VARCHAR(20))")
+    m.execute("INSERT INTO dd VALUES (1, '2024-01-05'), (2, 'abc')")
+    assert rows(m, "SELECT DATE_ADD(s, INTERVAL 1 DAY) - INTERVAL 1 MONTH, DATE_ADD(s, INTERVAL 1 DAY)"
+                   " + INTERVAL 1 HOUR FROM dd ORDER BY id") == [
+        ("2023-12-06", "2024-01-06 01:00:00"), (None, None)]

@@ -1160,11 +1160,15 @@ def _date_arithmetic(tree: exp.Expression, ctx: Context, select: bool) -> None:
     '2024/1/5'), and one that is none makes the sum NULL, as MySQL answers a query (the
     engine's cast refused the statement with 1292); a write keeps the strict reading."""
     column = None
-    for node in list(tree.find_all(exp.DateAdd, exp.DateSub, exp.Add, exp.Sub)):
+    # (inner sums first: DATE_ADD(s, INTERVAL 1 DAY) - INTERVAL 1 MONTH is a string's too)
+    for node in reversed(list(tree.find_all(exp.DateAdd, exp.DateSub, exp.Add, exp.Sub))):
         got = _date_operand(node)
         if got is None:
             continue
         value = got[0]
+        if value.meta.get("mysql_text"):
+            node.meta["mysql_text"] = True
+            continue
         if isinstance(value, exp.Column):
             column = column or _column_types(tree, ctx)
             typed = column(value)
@@ -1210,7 +1214,10 @@ def _date_string_operand(node: exp.Expression) -> exp.Expression:
         value.replace(exp.Cast(this=_fn("mysql_text_datetime", text.copy()),
                                to=exp.DataType.build("timestamp")))
         return _fn("mysql_temporal_text", node.copy(), text, exp.Literal.number(int(unit in _DATE_UNITS)))
-    dated = bool(node.meta.get("mysql_date"))
+    # (a DATE_ADD giving a DATE has been rewritten to its cast by now: a sum of a sum, as
+    # DATE_ADD(d, INTERVAL 1 DAY) - INTERVAL 1 MONTH, stays a DATE too)
+    dated = bool(node.meta.get("mysql_date")) or (
+        unit in _DATE_UNITS and isinstance(value, exp.Cast) and value.to.this == exp.DataType.Type.DATE)
     if isinstance(value, exp.Literal) and value.is_string:
         dated = unit in _DATE_UNITS and bool(re.fullmatch(r"\s*\d{4}-\d{1,2}-\d{1,2}\s*", value.this))
         value.replace(exp.Cast(this=value.copy(), to=exp.DataType.build("date" if dated else "timestamp")))
