@@ -3522,3 +3522,15 @@ def test_date_arithmetic_on_date_arithmetic_keeps_the_date(m):
     assert rows(m, "SELECT DATE_ADD(s, INTERVAL 1 DAY) - INTERVAL 1 MONTH, DATE_ADD(s, INTERVAL 1 DAY)"
                    " + INTERVAL 1 HOUR FROM dd ORDER BY id") == [
         ("2023-12-06", "2024-01-06 01:00:00"), (None, None)]
+
+
+def test_round_of_a_double_rounds_half_to_even(m):
+    """ROUND(2.5e0) was 3 and ROUND(0.125e0, 2) / ROUND(f, 2) of a DOUBLE column 0.13: MySQL
+    rounds an approximate value half to even (its manual: C's rint(); 2, 0.12), an exact one
+    half away from zero (ROUND(2.5) is 3). Checked against MariaDB 10.11."""
+    assert rows(m, "SELECT ROUND(2.5e0), ROUND(-2.5e0), ROUND(0.125e0, 2), ROUND(25e0, -1), ROUND(2.5),"
+                   " ROUND(-2.5), ROUND(0.125, 2)") == [(2.0, -2.0, 0.12, 20.0, 3, -3, Decimal("0.13"))]
+    m.execute("CREATE TABLE rd (id INT PRIMARY KEY, f DOUBLE, c DECIMAL(5,3))")
+    m.execute("INSERT INTO rd VALUES (1, 0.125, 0.125), (2, 2.5, 2.5)")
+    assert rows(m, "SELECT ROUND(f), ROUND(f, 2), ROUND(c, 2) FROM rd ORDER BY id") == [
+        (0.0, 0.12, Decimal("0.13")), (2.0, 2.5, Decimal("2.50"))]

@@ -430,6 +430,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _json_values(tree, ctx)
     _json_comparisons(tree)
     _choices_of_strings_and_numbers(tree, ctx)
+    _rounds_of_doubles(tree, ctx)
     _case_insensitive(tree)
     _ordered_without_case(tree)
     _greatest_without_case(tree, ctx)
@@ -695,6 +696,8 @@ def _check_literals(tree: exp.Expression) -> None:
             parent = parent.parent
         if isinstance(parent, _UNSAFE_PARENTS) or lit.arg_key in ("format", "unit", "path"):
             raise Unsafe
+        if isinstance(parent, exp.Round) and _unwrapped(parent.this) is lit and _taken_out(lit) == "l":
+            raise Unsafe  # exact or approximate, by its form (see _rounds_of_doubles)
         if isinstance(parent, exp.Div | exp.Avg) and parent.this is lit:
             raise Unsafe  # its scale sets the quotient's (MySQL: dividend's scale + 4)
         if isinstance(parent, exp.Add | exp.Sub) and any(
@@ -1128,6 +1131,31 @@ def _choices_of_strings_and_numbers(tree: exp.Expression, ctx: Context) -> None:
             args = [i.args.get("true") for i in node.args.get("ifs") or []] + [node.args.get("default")]
         if any(a is not None and string(a) for a in args):
             _as_strings(args, number)
+
+
+def _rounds_of_doubles(tree: exp.Expression, ctx: Context) -> None:
+    """ROUND of a DOUBLE rounds half to even in MySQL (C's rint(): ROUND(2.5e0) is 2, and
+    with digits the value times 10^d, rounded so, divided back: ROUND(0.125e0, 2) 0.12),
+    an exact value half away from zero (ROUND(2.5) is 3). The engine read ``2.5e0`` as
+    exact, and rounded a double with digits as a numeric (0.13)."""
+    nodes = list(tree.find_all(exp.Round))
+    if not nodes:
+        return
+    column = _column_types(tree, ctx)
+    for node in nodes:
+        x, digits = node.this, node.args.get("decimals")
+        inner = _unwrapped(x)
+        literal = isinstance(inner, exp.Literal) and not inner.is_string and bool(re.search(r"[eE]", inner.this))
+        if not literal and not (digits is not None and isinstance(x, exp.Column)
+                                and (column(x) or (0, 0))[0] in (700, 701)):
+            continue
+        double = exp.Cast(this=x.copy(), to=exp.DataType.build("double"))
+        if digits is None:
+            node.replace(exp.Round(this=double))
+            continue
+        scale = _fn("power", exp.Cast(this=exp.Literal.number(10), to=exp.DataType.build("double")), digits.copy())
+        node.replace(exp.Div(this=exp.Round(this=exp.Mul(this=double, expression=scale)),
+                             expression=scale.copy()))
 
 
 def _greatest_without_case(tree: exp.Expression, ctx: Context) -> None:
@@ -1569,6 +1597,13 @@ def _declared_types(tree: exp.Expression, ctx: Context) -> Callable[[exp.Column]
                      if (kind := ctx.declared_types(name).get(c.name.lower())) is not None), None)
 
     return declared
+
+
+def _unwrapped(e: exp.Expression) -> exp.Expression:
+    """``e`` without the parentheses and minus signs around it."""
+    while isinstance(e, exp.Paren | exp.Neg):
+        e = e.this
+    return e
 
 
 def _numeric_literal(e: exp.Expression) -> bool:
