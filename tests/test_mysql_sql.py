@@ -3534,3 +3534,17 @@ def test_round_of_a_double_rounds_half_to_even(m):
     m.execute("INSERT INTO rd VALUES (1, 0.125, 0.125), (2, 2.5, 2.5)")
     assert rows(m, "SELECT ROUND(f), ROUND(f, 2), ROUND(c, 2) FROM rd ORDER BY id") == [
         (0.0, 0.12, Decimal("0.13")), (2.0, 2.5, Decimal("2.50"))]
+def test_malformed_statements_are_syntax_errors_not_internal_ones(m):
+    """Statements a fuzzer made by mutating this file's own: each reached the client as 1105
+    "Unknown error: AttributeError / ValueError / ParseError ..." or an internal StopIteration
+    (the parser or a rule tripped over them); MySQL answers them with a syntax error."""
+    m.execute("CREATE TABLE fz (id INT PRIMARY KEY, d DATE, n INT)")
+    for sql in [
+        "UPDATE fz SET d = DATE_ADD ( CONCAT '2024-01-0' , id ) , INTERVAL 1 MONTH )",
+        "SELECT CAST('1.5x' AS DECIMAL(5, '2024-02-30'))",
+        "ALTER TABLE fz ADD INDEX ((fz n * 2))",
+    ]:
+        assert errno(m, sql) == 1064, sql
+    with pytest.raises(SqlError) as e:
+        m.execute("INSERT INTO fz (id, n) VALUES (1, 1 1, (2, )), (3 AS, 7)")
+    assert e.value.errno != 1105 and "internal" not in e.value.message

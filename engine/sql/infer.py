@@ -1050,14 +1050,15 @@ def infer_params(tree: exp.Expression, catalog: Catalog, given: dict[int, int]) 
         elif isinstance(parent, exp.Tuple) and isinstance(parent.parent, exp.Values):
             ins = parent.parent.parent
             if isinstance(ins, exp.Insert) and isinstance(ins.this, (exp.Schema, exp.Table)):
-                idx = next(i for i, e in enumerate(parent.expressions) if e is p)
+                # (None: p is no item of the row, as in a malformed VALUES the parser took)
+                idx = next((i for i, e in enumerate(parent.expressions) if e is p), None)
                 if isinstance(ins.this, exp.Schema):
                     table = ins.this.this.name
                     names = [c.name for c in ins.this.expressions]
                 else:  # no column list: the table's columns in order
                     table = ins.this.name
                     names = [c.name for c in catalog.table_columns(table) or []]
-                if idx < len(names):
+                if idx is not None and idx < len(names):
                     info = catalog.column(table, names[idx])
                     if info is not None:
                         t = (info.type_oid, info.typmod)

@@ -298,6 +298,10 @@ def parse(key: str) -> exp.Expression:
             pos = key.find(h)
             near = key[pos:] if pos >= 0 else h
         raise _syntax(near) from None
+    except (AttributeError, TypeError, ValueError, IndexError, KeyError):
+        # the parser tripped over a malformed statement (``DATE_ADD(CONCAT 'a', 1), ...``
+        # reached a function's check with no function): a syntax error as well
+        raise _syntax(key) from None
     trees = [t for t in trees if t is not None]
     if len(trees) != 1:
         raise _syntax(key)
@@ -619,8 +623,13 @@ def _slots(tr: Translation, sql: str) -> None:
 
 
 def expression_to_pg(text: str) -> str:
-    """One MySQL expression (a DEFAULT or a CHECK) as PostgreSQL text."""
-    tree = exp.Paren(this=rewrite(sqlglot.parse_one(text, read="mysql")))  # (a parent for replace)
+    """One MySQL expression (a DEFAULT, a CHECK, a key part) as PostgreSQL text; 1064 for
+    one that does not parse."""
+    try:
+        parsed = sqlglot.parse_one(text, read="mysql")
+    except (ParseError, TokenError, AttributeError, TypeError, ValueError, IndexError):
+        raise _syntax(text) from None
+    tree = exp.Paren(this=rewrite(parsed))  # (a parent for replace)
     _likes_as_mysql(tree)
     return tree.this.sql(dialect="postgres", identify=True)
 
@@ -2049,6 +2058,8 @@ def _cast(node: exp.Cast) -> exp.Expression:
         # (999.99, with a warning), as MySQL's; both are errors in a write, as strict mode
         # has them. The engine's cast refused such a string (1292) and value (1690). Not
         # in a condition, which a functional index of the cast may serve (as above).
+        if not all(p.name.isdigit() for p in to.expressions):  # DECIMAL(5, 'x')
+            raise _syntax(node.sql(dialect="mysql"))
         args = [int(p.name) for p in to.expressions] + [10, 0][len(to.expressions):]
         strict = isinstance(node.root(), exp.Insert | exp.Update | exp.Delete)
         shown = re.sub(r"'__my[lsp]\d+__'", "?", node.sql(dialect="mysql"))
