@@ -3543,6 +3543,10 @@ def test_malformed_statements_are_syntax_errors_not_internal_ones(m):
         "UPDATE fz SET d = DATE_ADD ( CONCAT '2024-01-0' , id ) , INTERVAL 1 MONTH )",
         "SELECT CAST('1.5x' AS DECIMAL(5, '2024-02-30'))",
         "ALTER TABLE fz ADD INDEX ((fz n * 2))",
+        "SHOW FULL TABLES LIKE",
+        "SHOW TABLES LIKE fz",
+        "DELETE fz b , FROM fz JOIN fz AS b ON b.id = fz.id WHERE b.id = 4",
+        "INSERT INTO fz (id, n) VALUES (1, 5) ON DUPLICATE KEY UPDATE n = n + VALUES ( )",
     ]:
         assert errno(m, sql) == 1064, sql
     with pytest.raises(SqlError) as e:

@@ -65,7 +65,10 @@ def _filtered(
     s: MySqlSession, names: list[str], rows: list[tuple], toks: Tokens, ints: tuple[str, ...] = ()
 ) -> StatementResult:
     if toks.accept("like"):
-        pat = lexer.like_regex(lexer.string_value(toks.next()))
+        pattern = toks.next() if not toks.at_end() else ""
+        if pattern[:1] not in ("'", '"'):  # LIKE takes a quoted pattern
+            raise syntax(f"LIKE {pattern}".strip())
+        pat = lexer.like_regex(lexer.string_value(pattern))
         rows = [r for r in rows if pat.match(str(r[0]))]
     elif toks.accept("where"):
         rows = _where(s, names, rows, toks.rest_text())

@@ -2409,8 +2409,9 @@ def _is_default(e: exp.Expression) -> bool:
 
 def _excluded(node: exp.Expression, alias: str | None) -> exp.Expression:
     if isinstance(node, exp.Anonymous) and str(node.this).upper() == "VALUES":
-        arg = node.expressions[0]
-        return exp.column(arg.name, table="EXCLUDED")
+        if len(node.expressions) != 1 or not getattr(node.expressions[0], "name", None):
+            raise _syntax(node.sql(dialect="mysql"))  # VALUES() names one column
+        return exp.column(node.expressions[0].name, table="EXCLUDED")
     if isinstance(node, exp.Values) and len(node.expressions) == 1:
         return exp.column(node.expressions[0].name, table="EXCLUDED")
     if (
@@ -2450,6 +2451,8 @@ def _multi_table(tree: exp.Update | exp.Delete, ctx: Context, several: bool = Fa
     target = tree.this
     joins = target.args.get("joins") if isinstance(target, exp.Table) else None
     targets = tree.args.get("tables") if isinstance(tree, exp.Delete) else None
+    if not isinstance(target, exp.Table) and targets:
+        raise _syntax(tree.sql(dialect="mysql"))  # (``DELETE a b, FROM ...``: no table there)
     if not joins and not (targets and len(targets) > 1):
         if targets and isinstance(target, exp.Table):
             if targets[0].name.lower() not in (target.name.lower(), target.alias_or_name.lower()):
