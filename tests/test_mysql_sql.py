@@ -3547,8 +3547,13 @@ def test_malformed_statements_are_syntax_errors_not_internal_ones(m):
         "SHOW TABLES LIKE fz",
         "DELETE fz b , FROM fz JOIN fz AS b ON b.id = fz.id WHERE b.id = 4",
         "INSERT INTO fz (id, n) VALUES (1, 5) ON DUPLICATE KEY UPDATE n = n + VALUES ( )",
+        "SELECT MONTH()",
+        "ALTER TABLE fz ADD CONSTRAINT c1 c2 FOREIGN KEY (n) REFERENCES fz (id)",
+        "SELECT COUNT() FROM fz",
     ]:
         assert errno(m, sql) == 1064, sql
+    # the engine's own wording of an ambiguous name was 1105; MySQL's is 1052
+    assert errno(m, "SELECT id FROM fz, fz AS b") == 1052
     with pytest.raises(SqlError) as e:
         m.execute("INSERT INTO fz (id, n) VALUES (1, 1 1, (2, )), (3 AS, 7)")
     assert e.value.errno != 1105 and "internal" not in e.value.message

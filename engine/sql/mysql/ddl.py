@@ -911,7 +911,8 @@ def alter_table(sql: str, run: Run, conn: apsw.Connection, zone: dt.tzinfo = dt.
                     pg_ddl.move_column(conn, table, name, position[0])
                 continue
             key = parse_key(s)
-            assert key is not None
+            if key is None:  # (ADD CONSTRAINT name name2 ...: neither a key nor a column)
+                raise syntax_error(s.rest_text()[:80] or sql[:80])
             cols = _key_parts(key.columns) if key.kind != "check" else ""
             unnamed = None
             if key.columns and isinstance(key.columns[0], KeyExpression):

@@ -136,6 +136,12 @@ def to_mysql(e: BaseException, where: Where, read_only: bool) -> SqlError:
     if st == "42P07":
         m = re.search(r'"([^"]+)"', msg)
         return err(1050, "42S01", f"Table '{m.group(1) if m else '?'}' already exists")
+    if st == "42702":  # SQLite's "ambiguous column name: id"
+        m = re.search(r"ambiguous column name: (?:\w+\.)?(\S+)", msg)
+        name = m.group(1) if m else "?"
+        return err(1052, "23000", f"Column '{name}' in {_clause(where.sql, name)} is ambiguous")
+    if st == "42809" and "parameterless aggregate" in msg:  # COUNT()
+        return syntax(where.sql)
     if st == "42701":  # INSERT INTO t (id, id) ...
         m = re.search(r'"([^"]+)"', msg)
         return err(1110, "42000", f"Column '{m.group(1) if m else '?'}' specified twice")

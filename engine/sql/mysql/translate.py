@@ -466,7 +466,12 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _likes_as_mysql(tree, ilike=not tr.direct)  # (SQLite's own LIKE, on the direct path, is not)
     _concat_operands_grouped(tree)
     dialect = "sqlite" if tr.direct else "postgres"
-    sql = tree.sql(dialect=dialect, identify=True) + suffix
+    try:
+        sql = tree.sql(dialect=dialect, identify=True) + suffix
+    except (AttributeError, TypeError, ValueError, IndexError, KeyError):
+        # a function the parser took without its arguments (``MONTH()``), which the
+        # generator then trips over: MySQL's syntax error
+        raise _syntax(key) from None
     if tr.direct:
         sql = re.sub(r"'__myp(\d+)__'", r"?\1", sql)
     elif "'__myp" in sql:
