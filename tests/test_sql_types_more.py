@@ -367,3 +367,19 @@ def test_a_cast_to_text_prints_what_the_types_output_function_prints(s: Session)
                      " format('%s %L', tz, f) from t", ()).rows == [
         ("f=100 ts=2024-01-02 03:04:05", "2024-01-02 08:34:05+05:30|{3,4}", "100,2024-01-02 03:04:05",
          "2024-01-02 08:34:05+05:30 '100'")]
+
+
+def test_bit_string_literals_are_bit_strings(s: Session) -> None:
+    """B'0101' and X'1F' are bit strings (42703 before: read as a column named B$1): shown as
+    their bits, compared bit by bit, cast to int4 / int8 as numbers."""
+    assert s.execute("SELECT B'0101', X'1F', pg_typeof(B'0101')", ()).rows == [
+        ("0101", "00011111", "bit")]
+    assert s.execute("SELECT B'0101' = B'0101', B'1' = B'01', B'1' > B'01', B'10' > B'1'",
+                     ()).rows == [(True, False, True, True)]
+    assert s.execute("SELECT B'0101'::int, X'1F'::int8, X'FFFFFFFF'::int", ()).rows == [
+        (5, 31, -1)]
+    assert sqlstate(s, "SELECT B'0101'::int2") == "42846"
+    assert sqlstate(s, "SELECT X'1FFFFFFFF'::int") == "22003"
+    s.execute("CREATE TABLE flags (b varbit)", ())
+    s.execute("INSERT INTO flags VALUES (B'101'), (X'A')", ())
+    assert s.execute("SELECT b FROM flags WHERE b = B'1010'", ()).rows == [("1010",)]

@@ -5,7 +5,7 @@ normalisation for the translation cache.
 statements differing only in their literal values (pgbench's simple mode pastes them) share
 one cached translation. Literals that change meaning when parameterised stay in the text:
 ORDER BY / GROUP BY ordinals, type modifiers (``numeric(10,2)``), typed literals
-(``INTERVAL '1 day'``), E'' and dollar-quoted strings.
+(``INTERVAL '1 day'``), E'' and dollar-quoted strings, bit strings (``B'0101'``).
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ _ORDINAL_END = frozenset(
 _DML = frozenset(("select", "insert", "update", "delete", "with", "values"))
 # Statements with none of these need no context tracking: a plain regex pass is exact.
 # (Scanning the words and testing a set is about three times faster than one regex search.)
-_RISKY_SCAN = re.compile(r"e'|[a-z_][a-z0-9_$]*|::|\[|\$[a-z_]*\$")
+_RISKY_SCAN = re.compile(r"[ebx]'|[a-z_][a-z0-9_$]*|::|\[|\$[a-z_]*\$")
 _RISKY_TOKENS = frozenset(
     [
         "by",
@@ -145,6 +145,8 @@ _RISKY_TOKENS = frozenset(
         "::",
         "[",
         "e'",
+        "b'",
+        "x'",
         "$$",
     ]
 )
@@ -294,7 +296,9 @@ def _normalize_tracked(text: str, first_param: int) -> tuple[str, list[tuple[str
         low = tok.lower()
         keep = True
         if kind == "s":
-            keep = prev in _TYPE_WORDS or prev == "collate"
+            # B'0101' / X'1F' is a bit string, read at translation: its prefix is no word
+            bits = prev in ("b", "x") and text[m.start() - 1 : m.start()].lower() == prev
+            keep = prev in _TYPE_WORDS or prev == "collate" or bits
         elif kind == "n":
             keep = (
                 type_paren > 0 or (ordinals and prev in ("by", ",")) or prev == "[" or prev2 == "["

@@ -863,6 +863,9 @@ class Rewriter:
             t = self.numeric._type(node.this)
             node.meta["bytea"] = t is not None and t[0] == 17
         if isinstance(node, exp.Anonymous) and str(node.this).lower() == "pg_typeof":
+            if node.expressions and isinstance(
+                    node.expressions[0].unnest(), (exp.BitString, exp.HexString)):
+                return _str("bit")  # held as text
             t = self.numeric._type(node.expressions[0]) if node.expressions else None
             if t is not None and (_array_elem(t[0]) is not None or t[0] in (3614, 3615)):
                 return _str(types.format_type(t[0], -1) or "")  # not its text's type
@@ -1049,6 +1052,8 @@ class Rewriter:
             return _ordered_set(e)
         if isinstance(e, exp.Cast):
             return self._cast(e)
+        if isinstance(e, (exp.BitString, exp.HexString)):
+            return _bit_string(e)
         if isinstance(e, exp.UnicodeString):
             # checked when run: PostgreSQL refuses U&'' while standard_conforming_strings is off
             escape = e.args.get("escape")
@@ -1690,6 +1695,8 @@ class Rewriter:
         if oid == 4089:
             return fn("pg_regnamespace_name", v)
         if oid in (types.INT2, types.INT4, types.INT8, types.OID, 24, 28):
+            if v.unnest().meta.get("bits") is not None:
+                return _bits_to_int(v.unnest().meta["bits"], oid)
             if isinstance(v, exp.Literal) and not v.is_string:
                 return v
             if isinstance(v, exp.Anonymous) and str(v.this) == "pg_regclass_name":
@@ -3004,6 +3011,27 @@ def _interval_text(e: exp.Interval) -> exp.Expression:
     if isinstance(value, exp.Literal):
         return fn("pg_interval", _str(f"{value.this} {u}"))
     return exp.DPipe(this=exp.DPipe(this=value, expression=_str(" ")), expression=_str(u))
+
+
+def _bit_string(e: exp.BitString | exp.HexString) -> exp.Literal:
+    """B'0101' / X'1F': its digits of 0 and 1 as text, the form bit and varbit columns hold
+    (text compares as bit strings do: bit by bit, a prefix first)."""
+    bits = e.this if isinstance(e, exp.BitString) else "".join(
+        f"{int(c, 16):04b}" for c in e.this)  # the tokenizer took only binary / hex digits
+    lit = _str(bits)
+    lit.meta["bits"] = bits
+    return lit
+
+
+def _bits_to_int(bits: str, oid: int) -> exp.Expression:
+    """A bit string literal cast to int4 / int8: its bits as a number (bittoint4, bittoint8)."""
+    if oid not in (types.INT4, types.INT8):
+        raise SqlError("42846", f"cannot cast type bit to {types.format_type(oid)}")
+    width = _INT_BITS[oid]
+    if len(bits) > width:
+        raise SqlError("22003", f"{'integer' if width == 32 else 'bigint'} out of range")
+    n = int(bits or "0", 2)
+    return exp.Literal.number(n - (1 << width) if n >> (width - 1) else n)
 
 
 def _interval_call(value: exp.Expression, typmod: int) -> exp.Expression:
