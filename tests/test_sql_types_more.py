@@ -383,3 +383,15 @@ def test_bit_string_literals_are_bit_strings(s: Session) -> None:
     s.execute("CREATE TABLE flags (b varbit)", ())
     s.execute("INSERT INTO flags VALUES (B'101'), (X'A')", ())
     assert s.execute("SELECT b FROM flags WHERE b = B'1010'", ()).rows == [("1010",)]
+
+
+def test_format_variadic_elements_and_a_positioned_width(s: Session) -> None:
+    """VARIADIC array's elements print as their type does (booleans were 1 and 0), and a
+    width taken from argument n (%*1$s) is followed by argument n + 1 (it printed n)."""
+    assert one(s, "SELECT format('%s, %s', VARIADIC array[true, false])") == "t, f"
+    assert one(s, "SELECT concat_ws(',', VARIADIC '{t,f}'::bool[])") == "t,f"
+    assert one(s, "SELECT format('%s %s', VARIADIC array[1.5, 2]::float8[])") == "1.5 2"
+    assert one(s, "SELECT format('%s %s %s', VARIADIC array[array[1, 2], array[3, 4]])") == "1 2 3"
+    assert one(s, "SELECT format('>>%*1$s<<', 10, 'Hello')") == ">>     Hello<<"
+    assert one(s, "SELECT format('|%*2$s|', 'foo', 10, 'bar')") == "|       bar|"
+    assert one(s, "SELECT format('|%1$*2$s|', 'foo', 10, 'bar')") == "|       foo|"

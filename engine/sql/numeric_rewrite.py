@@ -233,8 +233,9 @@ class NumericRules:
             return tuple(self._type(x) for x in (e.this, *e.expressions))
         if isinstance(e, (exp.Min, exp.Max)) and e.expressions:
             return None  # SQLite's scalar max(a, b)
-        if isinstance(e, (exp.Concat, exp.ConcatWs, exp.Format)):
-            return tuple(self._type(x) for x in e.expressions)
+        if isinstance(e, (exp.Concat, exp.ConcatWs, exp.Format)):  # VARIADIC a: a's type
+            return tuple(self._type(x.this if isinstance(x, exp.Variadic) else x)
+                         for x in e.expressions)
         if isinstance(e, exp.Log):  # log(x) / log(b, x)
             return tuple(self._type(x) for x in (e.this, e.args.get("expression")) if x)
         if isinstance(e, (exp.Binary, exp.Nullif)):
@@ -349,7 +350,11 @@ class NumericRules:
         if kind in (exp.Concat, exp.ConcatWs, exp.Format):
             # each argument as its type prints it, as the text PostgreSQL concatenates
             for x, t in list(zip(e.expressions, ts, strict=False)):
-                if _printed_otherwise(t):
+                if isinstance(x, exp.Variadic):
+                    # VARIADIC array: the array's text ('{t,f}'), its elements as they print
+                    if _is_array(t):
+                        x.set("this", _fn("pg_out", x.this, exp.Literal.number(t[0])))  # type: ignore[index]
+                elif _printed_otherwise(t):
                     x.replace(_fn("pg_out", x.copy(), exp.Literal.number(t[0])))  # type: ignore[index]
             return None
         if kind is exp.DPipe:

@@ -475,8 +475,9 @@ def pg_format(fmt: object, *args: object) -> object:
                            hint='For a single "%" use "%%".')
         if width is not None and width.startswith("*"):
             w_at = width[1:-1]
-            if w_at:
+            if w_at:  # *n$: the width is argument n, the value (unless positioned) n + 1
                 wv = arg(int(w_at) - 1)
+                nxt = int(w_at)
             else:
                 wv = arg(nxt)
                 nxt += 1
@@ -516,6 +517,8 @@ def variadic(kind: str, first: object, arr: object) -> object:
             items = arr
     if items is not None and not isinstance(items, list):
         raise SqlError("42804", "VARIADIC argument must be an array")
+    while items and any(isinstance(x, list) for x in items):  # a 2-D array: its elements
+        items = [y for x in items for y in (x if isinstance(x, list) else [x])]
     if kind == "concat":
         return None if items is None else "".join(_text(x) for x in items if x is not None)
     if kind == "concat_ws":
