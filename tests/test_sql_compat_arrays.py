@@ -124,6 +124,19 @@ def test_similar_to_and_substring(s):
     assert state(s, "SELECT 'abcdefg' SIMILAR TO '_bcd#%' ESCAPE '##'") == "22025"
 
 
+def test_substring_similar_matches_the_first_part_short_and_the_quoted_part_long(s):
+    """PostgreSQL's engine takes as little as it can before the quoted part and as much as it
+    can in it (a*#"%#"g* returned bcdefg: the first part took the a)."""
+    assert shown(s, "SELECT SUBSTRING('abcdefg' SIMILAR 'a*#\"%#\"g*' ESCAPE '#'), "
+                 "SUBSTRING('abcdefg' SIMILAR 'a|b#\"%#\"g' ESCAPE '#'), "
+                 "SUBSTRING('abcdefg' SIMILAR 'a#\"%|ab#\"g' ESCAPE '#'), "
+                 "SUBSTRING('abcdefg' SIMILAR 'a#\"%g' ESCAPE '#'), "
+                 "SUBSTRING('xaay' SIMILAR '%#\"a+#\"%' ESCAPE '#'), "
+                 "SUBSTRING('aaa' SIMILAR '#\"a*#\"a*' ESCAPE '#')"
+                 ) == [("abcdefg", "bcdef", "bcdef", "bcdefg", "aa", "aaa")]
+    assert shown(s, "SELECT SUBSTRING('foobar' SIMILAR '#\"o_b#\"%' ESCAPE '#')") == [(None,)]
+
+
 def test_set_returning_string_functions(s):
     assert shown(s, "SELECT regexp_matches('foobarbequebazilbarfbonk', "
                  "'(b[^b]+)(b[^b]+)', 'g')") == [("{bar,beque}",), ("{bazil,barf}",)]

@@ -177,24 +177,32 @@ def similar_to_regex(pattern: str, escape: str | None) -> str:
     """A SQL ``SIMILAR TO`` pattern as the POSIX regular expression PostgreSQL makes of it
     (regexp.c's similar_escape): anchored, ``%`` and ``_`` as ``.*`` and ``.``, groups not
     capturing, and the escape's double quotes marking the part substring() returns."""
+    parts = similar_parts(pattern, escape)
+    if len(parts) == 1:
+        return f"^(?:{parts[0]})$"
+    if len(parts) == 2:
+        return f"^(?:{parts[0]}){{1,1}}?({parts[1]})$"
+    return f"^(?:{parts[0]}){{1,1}}?({parts[1]}){{1,1}}(?:{parts[2]})$"
+
+
+def similar_parts(pattern: str, escape: str | None) -> list[str]:
+    """The regular expressions of a SIMILAR pattern's parts between its escaped double
+    quotes (one part without them, at most three)."""
     if escape is not None and len(escape) > 1:
         raise SqlError("22025", "invalid escape string",
                        hint="Escape string must be empty or one character.")
-    out = ["^(?:"]
+    parts: list[list[str]] = [[]]
+    out = parts[0]
     after_escape = False
     in_class = 0  # position inside a bracket expression (0: outside)
-    quotes = 0
     for c in pattern:
         if after_escape:
             if c == '"' and not in_class:
-                if quotes == 0:
-                    out.append("){1,1}?(")
-                elif quotes == 1:
-                    out.append("){1,1}(?:")
-                else:
+                if len(parts) == 3:
                     raise SqlError("2201B", "SQL regular expression may not contain more than "
                                    "two escape-double-quote separators")
-                quotes += 1
+                out = []
+                parts.append(out)
             else:
                 out.append("\\" + c)
             after_escape = False
@@ -219,8 +227,7 @@ def similar_to_regex(pattern: str, escape: str | None) -> str:
             out.append("\\" + c)
         else:
             out.append(c)
-    out.append(")$")
-    return "".join(out)
+    return ["".join(p) for p in parts]
 
 
 def similar_to(src: object, pattern: object, escape: object = "\\") -> object:
@@ -236,11 +243,18 @@ def similar_substring(src: object, pattern: object, escape: object) -> object:
     quotes of the first match (the whole match without them), NULL without one."""
     if src is None or pattern is None or escape is None:
         return None
-    r, _ = _compile(similar_to_regex(str(pattern), str(escape)), "")
+    parts = similar_parts(str(pattern), str(escape))
+    if len(parts) == 1:
+        m = next(_matches(_compile(f"^(?:{parts[0]})$", "")[0], str(src)), None)
+        return None if m is None else m.group(0)
+    # PostgreSQL's regex engine matches the part before the quotes as short as it can, then
+    # the quoted part as long as it can (a*#"%#"g* returns abcdefg, not bcdefg): a lazy
+    # prefix that must match the first part whole, then a greedy middle that must match the
+    # second from where the prefix ends (the prefix's own text, \1, anchors the lookbehind)
+    first, middle, last = (*parts, "")[:3]
+    r, _ = _compile(f"^(.*?)(?<=^(?:{first}))(.*)(?<=^\\1(?:{middle}))(?:{last})$", "")
     m = next(_matches(r, str(src)), None)
-    if m is None:
-        return None
-    return m.group(1) if r.groups >= 1 and str(escape) + '"' in str(pattern) else m.group(0)
+    return None if m is None else m.group(2)
 
 
 def regexp_split_to_array(src: object, pattern: object, flags: object = "") -> object:
