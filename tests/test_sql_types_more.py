@@ -395,3 +395,18 @@ def test_format_variadic_elements_and_a_positioned_width(s: Session) -> None:
     assert one(s, "SELECT format('>>%*1$s<<', 10, 'Hello')") == ">>     Hello<<"
     assert one(s, "SELECT format('|%*2$s|', 'foo', 10, 'bar')") == "|       bar|"
     assert one(s, "SELECT format('|%1$*2$s|', 'foo', 10, 'bar')") == "|       foo|"
+
+
+def test_pg_typeof_is_the_expressions_type_not_its_values(s: Session) -> None:
+    """pg_typeof names the type the expression has (it read the stored value: an int was
+    bigint, a numeric double precision, a date text, date_part of a whole second bigint)."""
+    s.execute("CREATE TABLE m (ts timestamp, d date, n numeric(10,2), i int)", ())
+    s.execute("INSERT INTO m VALUES ('2020-01-01 00:00:05', '2020-01-01', 1.5, 2)", ())
+    assert s.execute(
+        "SELECT pg_typeof(date_part('second', ts)), pg_typeof(extract(second FROM ts)), "
+        "pg_typeof(extract(year FROM ts)), pg_typeof(ts), pg_typeof(d + 1), pg_typeof(n), "
+        "pg_typeof(i), pg_typeof(1), pg_typeof(1.5), pg_typeof(10.0 / 3), pg_typeof(true), "
+        "pg_typeof(i::float4), pg_typeof(ts - ts), pg_typeof(now()) FROM m", ()).rows == [(
+            "double precision", "numeric", "numeric", "timestamp without time zone", "date",
+            "numeric", "integer", "integer", "numeric", "numeric", "boolean", "real",
+            "interval", "timestamp with time zone")]

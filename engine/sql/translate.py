@@ -866,9 +866,11 @@ class Rewriter:
             if node.expressions and isinstance(
                     node.expressions[0].unnest(), (exp.BitString, exp.HexString)):
                 return _str("bit")  # held as text
+            # the type the expression has, known here: the value's own storage class tells
+            # integer from bigint, numeric from double precision or a date from text not
             t = self.numeric._type(node.expressions[0]) if node.expressions else None
-            if t is not None and (_array_elem(t[0]) is not None or t[0] in (3614, 3615)):
-                return _str(types.format_type(t[0], -1) or "")  # not its text's type
+            if t is not None and types.format_type(t[0], -1):
+                return _str(types.format_type(t[0], -1))
         if isinstance(node, (exp.Min, exp.Max)) and not node.expressions:
             t = self.numeric._type(node.this)
             if t is not None and _array_elem(t[0]) is not None:
