@@ -1281,6 +1281,30 @@ def test_a_choice_between_a_number_and_a_string_is_a_string(m):
     assert rows(m, "SELECT id FROM ch WHERE IF(id = 1, 1, 'a') = 1") == [(1,)]  # still compared as numbers
 
 
+def test_string_functions_read_a_number_or_a_datetime_as_mysql_writes_it(m):
+    """LEFT / RIGHT of a number column or literal were an internal error (the engine's
+    string functions take no number), CHAR_LENGTH of one 1305, ELT of one the number; a
+    DATETIME in UPPER, REVERSE, REPLACE, TRIM, MD5, CRC32, TO_BASE64 ... was its stored text
+    with six fraction digits. Each reads MySQL's text of the value: '12', '1.5',
+    '2024-01-05 10:11:12' (its fsp digits only). Checked against MariaDB 10.11."""
+    m.execute("CREATE TABLE sf (id INT PRIMARY KEY, f DOUBLE, d DECIMAL(6,2), dt DATETIME, ts DATETIME(3))")
+    m.execute("INSERT INTO sf VALUES (12, 1.5, 12.30, '2024-01-05 10:11:12', '2024-01-05 10:11:12.5')")
+    assert rows(m, "SELECT LEFT(id, 1), RIGHT(f, 1), LEFT(1.5, 2), RIGHT(id + 1, 1), CHAR_LENGTH(id),"
+                   " CHAR_LENGTH(f), ELT(1, id, f), ELT(2, id, f) FROM sf") == [
+        ("1", "5", "1.", "3", 2, 3, "12", "1.5")]
+    assert rows(m, "SELECT UPPER(dt), LCASE(ts), REVERSE(dt), REPLACE(dt, '1', 'z'), TRIM(dt),"
+                   " REPEAT(dt, 2), INSERT(dt, 1, 1, 'z'), QUOTE(dt), ELT(1, dt), UPPER(d) FROM sf") == [
+        ("2024-01-05 10:11:12", "2024-01-05 10:11:12.500", "21:11:01 50-10-4202", "2024-0z-05 z0:zz:z2",
+         "2024-01-05 10:11:12", "2024-01-05 10:11:122024-01-05 10:11:12", "z024-01-05 10:11:12",
+         "'2024-01-05 10:11:12'", "2024-01-05 10:11:12", "12.30")]
+    assert rows(m, "SELECT MD5(dt), SHA1(dt), SHA2(dt, 256), CRC32(dt), BIT_LENGTH(dt), OCTET_LENGTH(ts),"
+                   " TO_BASE64(dt) FROM sf") == [
+        ("5761afeb197ff4ec4fcdea541bd09c78", "c4c99223a6604b901b1030e1a47acad6ff0a6ad7",
+         "d3653c7875ff2a66dd60f77535a99a870303b7bf8983a5395c5788ae2582f864", 806410281, 152, 23,
+         "MjAyNC0wMS0wNSAxMDoxMToxMg==")]
+    assert rows(m, "SELECT LEFT(?, 2), CHAR_LENGTH(?)", 1234, 1.5) == [("12", 3)]
+
+
 def test_delete_using_and_delete_of_several_tables(m):
     """``DELETE FROM a USING a JOIN b ON ... WHERE ...`` deleted every row of a (the
     translation kept PostgreSQL's USING, where the a after USING is a second a, joined with

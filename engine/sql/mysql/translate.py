@@ -1865,27 +1865,61 @@ _TEXTS = (exp.DataType.Type.CHAR, exp.DataType.Type.NCHAR, exp.DataType.Type.VAR
           exp.DataType.Type.NVARCHAR, exp.DataType.Type.TEXT)
 
 
+# MySQL's string functions, by the arguments that are strings: a number, DATETIME or
+# DECIMAL there is read as MySQL writes it (_temporal_operands)
+_STRING_ARGS: dict[type[exp.Expression], tuple[str, ...]] = {
+    exp.Substring: ("this",), exp.Left: ("this",), exp.Right: ("this",), exp.Length: ("this",),
+    exp.Upper: ("this",), exp.Lower: ("this",), exp.Reverse: ("this",),
+    exp.Replace: ("this", "expression", "replacement"), exp.Trim: ("this",), exp.Repeat: ("this",),
+    exp.Stuff: ("this", "expression"), exp.MD5: ("this",), exp.SHA: ("this",), exp.SHA2: ("this",),
+    exp.BitLength: ("this",), exp.ToBase64: ("this",), exp.Elt: ("expressions",),
+}
+_STRING_ANONYMOUS = frozenset(("CRC32", "QUOTE", "OCTET_LENGTH"))
+
+
+def _string_args(node: exp.Expression) -> list[exp.Expression]:
+    if isinstance(node, exp.Anonymous):
+        return node.expressions[:1] if str(node.this).upper() in _STRING_ANONYMOUS else []
+    args = []
+    for name in _STRING_ARGS.get(type(node), ()):
+        arg = node.args.get(name)
+        args.extend(arg if isinstance(arg, list) else [arg] if arg is not None else [])
+    return args
+
+
 def _temporal_operands(tree: exp.Expression, ctx: Context) -> None:
-    """A TIMESTAMP column (timestamptz) used as a string (CAST AS CHAR, CONCAT, LIKE, SUBSTR,
-    LEFT, RIGHT) is its wall time in the session's zone, as MySQL reads it: cast to
-    timestamp first (the session's text of a timestamptz is its UTC storage form). The
-    values of an IN list on a DATETIME or TIMESTAMP column are cast to its type."""
+    """A TIMESTAMP column (timestamptz) used as a string (CAST AS CHAR, CONCAT, LIKE, UPPER,
+    LEFT, MD5 ... ``_STRING_ARGS``) is its wall time in the session's zone, as MySQL reads
+    it: cast to timestamp first (the session's text of a timestamptz is its UTC storage
+    form); a DATETIME's has its fsp digits only, a DECIMAL's its scale's, a number's is
+    its text (the session's string functions take no number). The values of an IN list on
+    a DATETIME or TIMESTAMP column are cast to its type."""
     operands: list[exp.Expression] = []
-    for node in tree.find_all(exp.Cast, exp.Concat, exp.ConcatWs, exp.Like, exp.Substring,
-                              exp.Left, exp.Right, exp.Length):
+    strings: list[exp.Expression] = []
+    for node in tree.find_all(exp.Cast, exp.Concat, exp.ConcatWs, exp.Like, exp.Anonymous, *_STRING_ARGS):
         if isinstance(node, exp.Cast):
             if node.to.this in _TEXTS:
                 operands.append(node.this)
         elif isinstance(node, exp.Concat | exp.ConcatWs):
             operands.extend(node.expressions)
-        elif isinstance(node, exp.Length) and (isinstance(node.this, _TEXT_OF) or (
-                isinstance(node.this, exp.Anonymous) and str(node.this.this).upper() in _NOW | {"SYSDATE"})):
-            # LENGTH(NOW()), CHAR_LENGTH(123): the length of the value's text as MySQL
-            # writes it (not of a timestamp's stored form; a number has no length in the
-            # PostgreSQL engine)
-            node.this.replace(exp.Cast(this=node.this.copy(), to=exp.DataType.build("text")))
-        else:
+        elif isinstance(node, exp.Like):
             operands.append(node.this)
+        else:
+            strings.extend(_string_args(node))
+    for e in strings:
+        if isinstance(e, exp.Literal) and e.is_string:
+            taken = SENTINEL.fullmatch("'" + e.this + "'")
+            number = taken is not None and taken.group(1) != "s"  # (a number or a parameter)
+        else:
+            number = isinstance(e, _TEXT_OF) or (
+                isinstance(e, exp.Anonymous) and str(e.this).upper() in _NOW | {"SYSDATE"})
+        if number:
+            # LENGTH(NOW()), UPPER(1.5), LEFT(id + 1, 2): the value's text as MySQL writes
+            # it (not a timestamp's stored form; a number has no text in the engine's
+            # string functions)
+            e.replace(exp.Cast(this=e.copy(), to=exp.DataType.build("text")))
+        else:
+            operands.append(e)
     for e in operands:
         if isinstance(e.parent, exp.Concat | exp.ConcatWs) and isinstance(e, exp.Literal) and (
                 not e.is_string or SENTINEL.fullmatch("'" + e.this + "'")):
@@ -1911,6 +1945,9 @@ def _temporal_operands(tree: exp.Expression, ctx: Context) -> None:
             c.replace(_fn("mysql_decimal_text", c.copy(), exp.Literal.number((typmod - 4) & 0xFFFF)))
         elif oid in (20, 21, 23) and isinstance(c.parent, exp.Concat | exp.ConcatWs):
             c.replace(exp.Cast(this=c.copy(), to=exp.DataType.build("text")))  # (|| takes text)
+        elif oid in (20, 21, 23, 700, 701) and not isinstance(c.parent, exp.Cast | exp.Like | exp.Concat
+                                                                 | exp.ConcatWs):
+            c.replace(exp.Cast(this=c.copy(), to=exp.DataType.build("text")))
     for node in lists:
         # ``c IN ('2024-06-01 12:00:00', ...)``: the session types the values of a list
         # by themselves (text, which never equals a stored DATETIME or TIMESTAMP, and a
