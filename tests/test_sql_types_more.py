@@ -48,6 +48,14 @@ def test_text_search_refuses_tokens_it_cannot_split(s: Session) -> None:
     assert sqlstate(s, "select to_tsvector('nosuch', 'x')") == "42704"
 
 
+def test_text_search_function_without_its_text_is_42883(s: Session) -> None:
+    """to_tsvector() was an internal error (an IndexError reached the client as XX000)."""
+    for sql in ("SELECT to_tsvector()", "SELECT to_tsquery()", "SELECT to_tsvector('a', 'b', 'c')"):
+        with pytest.raises(SqlError) as e:
+            s.execute(sql)
+        assert e.value.sqlstate == "42883", sql
+
+
 def test_tsvector_and_tsquery_input_output(s: Session) -> None:
     assert one(s, "select 'b:2 a:1A,3 b'::tsvector") == "'a':1A,3 'b':2"
     assert one(s, "select 'a & b | !c <-> (d | e) <2> f:*AB'::tsquery") == (

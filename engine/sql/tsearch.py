@@ -261,6 +261,9 @@ _default_config: Callable[[], str] = lambda: "english"  # noqa: E731 - the sessi
 
 
 def _config_args(args: tuple) -> tuple[str, Any]:
+    if not 1 <= len(args) <= 2:  # to_tsvector(): PostgreSQL finds no such function
+        raise SqlError("42883", f"function takes 1 or 2 arguments, not {len(args)}",
+                       hint="No function matches the given name and argument types.")
     if len(args) == 1:
         return config_name(_default_config()), args[0]
     if args[0] is None:
