@@ -513,3 +513,21 @@ def test_with_and_conflict_refusals(s):
     for word in ("replace", "ignore"):
         assert sqlstate(s, f"insert or {word} into excluded values (1, 'x')") == "42601"
     assert rows(s, "select data from excluded") == [("2",)]
+
+
+def test_malformed_statements_the_parser_took_are_syntax_errors(s):
+    """Statements the parser read into no proper tree were internal errors (XX000: a
+    TypeError in a property builder, a function call for ALTER's table, a missing DELETE
+    target, a subquery as an UPDATE column, TO read as an interval field); PostgreSQL 15
+    answers 42601 for each."""
+    s.execute("create table n (a int, v text)")
+    for sql in ("create DEFAULT temp table gone (col int)",
+                "CREATE TABLE w (a int) DEFAULT SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+                "alter table now() add column x text default 'x'",
+                "alter table ARRAY[1] alter name drop not null",
+                "update n set ((SELECT 1), v) = row(2.345, 'cd')",
+                "with x as (delete DEFAULT n returning a) select * from x",
+                "select interval '1 2' day to to hour"):
+        assert sqlstate(s, sql) == "42601", sql
+    s.execute("update n set (a, v) = row(2, 'x')")  # still read
+    assert rows(s, "select a, v from n") == []

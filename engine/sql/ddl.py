@@ -1204,6 +1204,8 @@ def alter(s: Session, sql: str) -> StatementResult:
     tree = parse(sql)
     if not isinstance(tree, exp.Alter):
         raise SqlError("0A000", "this ALTER TABLE form is not supported")
+    if not isinstance(tree.this, exp.Table):  # ALTER TABLE now() / ARRAY[1]: no table name
+        raise SqlError("42601", f'syntax error at or near "{tree.this.sql(dialect="postgres")}"')
     renamed = [a for a in tree.args.get("actions") or [] if isinstance(a, exp.AlterRename)]
     if tree.this.db and tree.this.db.lower() not in schemas.BUILT_IN:
         for action in renamed:  # RENAME TO keeps the table in its schema

@@ -769,6 +769,8 @@ def _returning_select(stmt: exp.Expression, catalog: Catalog) -> exp.Select:
     """The SELECT of a write's RETURNING list over its table (``*`` spelled out), typed by
     inference as the rows the write returns."""
     target = stmt.this.this if isinstance(stmt.this, exp.Schema) else stmt.this
+    if not isinstance(target, exp.Table):  # DELETE DEFAULT ...: the parser took no table
+        raise SqlError("42601", f"syntax error: {stmt.key.upper()} without a table")
     returning = stmt.args.get("returning")
     exprs: list[exp.Expression] = []
     for e in returning.expressions if returning is not None else [exp.Null()]:

@@ -504,7 +504,7 @@ _RANGE_UNIT = {"year": "year", "month": "month", "day": "day", "hour": "hour",
 # A qualified interval type's typmod, as PostgreSQL packs it (INTERVAL_TYPMOD): the bits of
 # its fields (datetime.h's YEAR, MONTH, DAY, HOUR, MINUTE, SECOND) above the seconds precision
 _FIELD_BITS = {"year": 2, "month": 1, "day": 3, "hour": 10, "minute": 11, "second": 12}
-_FIELD_ORDER = tuple(_RANGE_UNIT)
+FIELD_ORDER = tuple(_RANGE_UNIT)
 FULL_RANGE, FULL_PRECISION = 0x7FFF, 0xFFFF
 
 
@@ -513,7 +513,7 @@ def typmod(first: str | None, last: str | None, precision: int | None) -> int:
     if last is None:
         mask = FULL_RANGE
     else:
-        span = _FIELD_ORDER[_FIELD_ORDER.index(first or last):_FIELD_ORDER.index(last) + 1]
+        span = FIELD_ORDER[FIELD_ORDER.index(first or last):FIELD_ORDER.index(last) + 1]
         mask = sum(1 << _FIELD_BITS[f] for f in span)
     return (mask << 16) | (FULL_PRECISION if precision is None else min(precision, 6))
 
@@ -522,7 +522,7 @@ def typmod_fields(tm: int) -> tuple[str, str, int | None]:
     """(first field, last field, seconds precision or None) of an interval typmod: what
     ``qualified`` cuts a value to (no fields reads as seconds, as PostgreSQL's input does)."""
     mask, precision = (tm >> 16) & FULL_RANGE, tm & FULL_PRECISION
-    fields = [f for f in _FIELD_ORDER if mask != FULL_RANGE and mask & (1 << _FIELD_BITS[f])]
+    fields = [f for f in FIELD_ORDER if mask != FULL_RANGE and mask & (1 << _FIELD_BITS[f])]
     first, last = (fields[0], fields[-1]) if fields else ("second", "second")
     return first, last, None if precision == FULL_PRECISION else precision
 
@@ -530,7 +530,7 @@ def typmod_fields(tm: int) -> tuple[str, str, int | None]:
 def type_name(tm: int) -> str:
     """format_type's spelling: ``interval day to second(0)``, ``interval year``, ``interval(2)``."""
     mask, precision = (tm >> 16) & FULL_RANGE, tm & FULL_PRECISION
-    fields = [f for f in _FIELD_ORDER if mask != FULL_RANGE and mask & (1 << _FIELD_BITS[f])]
+    fields = [f for f in FIELD_ORDER if mask != FULL_RANGE and mask & (1 << _FIELD_BITS[f])]
     name = "interval" + (f" {fields[0]}" if fields else "") + (
         f" to {fields[-1]}" if len(fields) > 1 else "")
     return name + (f"({precision})" if precision != FULL_PRECISION else "")

@@ -247,6 +247,10 @@ def parse(sql: str) -> exp.Expression:
         raise SqlError(
             "42601", f'syntax error at or near "{near}"' if near else f"syntax error: {msg}"
         ) from None
+    except (AttributeError, TypeError, ValueError, IndexError, KeyError) as e:
+        # the parser tripped over a malformed statement (``CREATE DEFAULT TEMP TABLE``
+        # handed a property builder an argument it takes not): a syntax error as well
+        raise SqlError("42601", f"syntax error: {type(e).__name__}") from None
     if tree is None:
         raise SqlError("42601", "syntax error: empty statement")
     if subscripts:
@@ -2258,6 +2262,9 @@ def _assigned(eq: exp.Expression, table: str) -> list[tuple[exp.Expression, str,
     if isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Column):
         return [(eq.expression, table, eq.this.name)]
     if isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Tuple):
+        for c in eq.this.expressions:
+            if not isinstance(c, exp.Column):  # SET ((SELECT 1), v) = ...
+                raise SqlError("42601", 'syntax error at or near "("')
         values = eq.expression.this.expressions
         return [(v, table, c.name) for c, v in zip(eq.this.expressions, values, strict=False)]
     return []
@@ -3007,6 +3014,9 @@ def _interval_text(e: exp.Interval) -> exp.Expression:
         first, last = (unit.this, unit.expression) if isinstance(unit, exp.IntervalSpan) else (
             unit, unit)
         precision = last.this if isinstance(last, exp.Second) else exp.Null()
+        for field in (first, last):  # DAY TO TO HOUR: the parser took TO for a field
+            if _field_name(field) not in interval.FIELD_ORDER:
+                raise SqlError("42601", f'syntax error at or near "{field.name}"')
         return fn("pg_interval_q", value, _str(_field_name(first)), _str(_field_name(last)),
                   precision)
     u = unit.name.lower()
