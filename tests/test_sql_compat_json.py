@@ -329,3 +329,10 @@ def test_order_by_a_jsonb_value_follows_jsonb_order(s: Session) -> None:
     assert [r[0] for r in rows(s, "SELECT id FROM jo ORDER BY doc->'n', id")] == [4, 3, 7, 1, 2, 8, 6, 5]
     assert [r[0] for r in rows(s, "SELECT id FROM jo ORDER BY doc->'n' DESC, id")] == [5, 6, 8, 2, 1, 7, 3, 4]
     assert [r[0] for r in rows(s, "SELECT id FROM jo ORDER BY doc, id")] == [5, 4, 3, 7, 1, 2, 8, 6]
+
+
+def test_to_json_without_its_one_argument_is_42883(s):
+    """to_json() was an internal error (an IndexError); PostgreSQL has no such function."""
+    for sql in ("select to_json()", "select to_jsonb(1, 2)", "select array_to_json()"):
+        assert sqlstate(s, sql) == "42883", sql
+    assert rows(s, "select to_json(1), to_jsonb('a'::text)") == [("1", '"a"')]

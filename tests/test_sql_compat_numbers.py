@@ -223,3 +223,12 @@ def test_integer_check_needs_integer_operands(ints):
     # sum(int) + a float: not an integer operator, so no range check on a REAL result
     assert ints.execute("SELECT sum(a) + random() * 0 FROM n WHERE a = 1").rows[0][0] == 1
     assert ints.execute("SELECT (a + 1) * b, -a FROM n WHERE a = 1").rows == [(4, -1)]
+
+
+def test_to_char_of_a_huge_number_and_width_bucket_of_text(s):
+    """to_char(1e308, '9.99') overflowed the decimal context (an internal error): PostgreSQL
+    fills the picture with #. width_bucket of text that is no number was an internal error
+    too: 22P02."""
+    assert s.execute("SELECT to_char(1e308, '9.99'), to_char(-0.5, '9.99')").rows == [(" #.##", " -.50")]
+    assert _state(s, "select width_bucket(5.0, '1|2|3|', 4.0, 5)") == "22P02"
+    assert s.execute("select width_bucket(5.0, 1, 10, 3)").rows == [(2,)]

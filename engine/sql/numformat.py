@@ -13,7 +13,7 @@ more integer digits than the picture holds is printed as ``#``.
 from __future__ import annotations
 
 import struct
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 from aurora.engine.sqlapi import SqlError
 
@@ -144,7 +144,9 @@ def _digits(value: object, kind: str, pic: _Picture) -> tuple[str, str]:
                 "NaN" if d.is_nan() else "Infinity")
         if pic.multi:
             d = d.scaleb(pic.multi)
-        d = d.quantize(Decimal(1).scaleb(-post), rounding=ROUND_HALF_UP)
+        # (a context as wide as the value: to_char(1e308, '9.99') overflows the default 28 digits)
+        wide = Context(prec=max(28, d.adjusted() + post + 2))
+        d = d.quantize(Decimal(1).scaleb(-post), rounding=ROUND_HALF_UP, context=wide)
         text = f"{d:f}"
     if text.startswith("-"):
         return "-", text[1:]

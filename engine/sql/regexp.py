@@ -13,7 +13,7 @@ import bisect
 import json
 import math
 from collections.abc import Callable, Iterator
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 import regex
 
@@ -356,6 +356,15 @@ def _bucket_key(v: object) -> tuple[int, object]:
     return (1, 0) if d.is_nan() else (0, d)
 
 
+def _bucket_decimal(v: object) -> Decimal:
+    if isinstance(v, float):
+        return Decimal(v)
+    try:
+        return Decimal(str(v))
+    except InvalidOperation:  # width_bucket(5.0, '1|2|3|', 4.0, 5): text that is no number
+        raise SqlError("22P02", f'invalid input syntax for type numeric: "{v}"') from None
+
+
 def width_bucket(op: object, low: object, high: object = None, count: object = None) -> object:
     if op is not None and isinstance(low, str) and low.lstrip()[:1] in "[{" and count is None:
         # width_bucket(operand, thresholds): how many thresholds are at or below it
@@ -373,8 +382,7 @@ def width_bucket(op: object, low: object, high: object = None, count: object = N
     n = int(count)  # type: ignore[call-overload]
     if n <= 0:
         raise SqlError("2201G", "count must be greater than zero")
-    x, lo, hi = (Decimal(str(v)) if not isinstance(v, float) else Decimal(v)
-                 for v in (op, low, high))
+    x, lo, hi = (_bucket_decimal(v) for v in (op, low, high))
     if x.is_nan() or lo.is_nan() or hi.is_nan():
         raise SqlError("2201G", "operand, lower bound, and upper bound cannot be NaN")
     if not (lo.is_finite() and hi.is_finite()):

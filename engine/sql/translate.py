@@ -2556,6 +2556,10 @@ def _json_rule(e: exp.Expression) -> exp.Expression:
             ("_object", "_array")):
         elem = kinds[0][1:] if kinds[0].startswith("a") else "?"
         return fn("pg_json_variadic", _str(name), args[0].this, _str(elem))
+    if target is None and len(args) != 1:  # to_json(), to_jsonb(a, b): no such function
+        raise SqlError("42883", f"function {name}() does not exist" if not args else
+                       f"function {name} with {len(args)} arguments does not exist",
+                       hint="No function matches the given name and argument types.")
     if len(args) != len(kinds):
         return e
     wrapped = [fn(conv, a, _str(k)) for a, k in zip(args, kinds, strict=True)]
