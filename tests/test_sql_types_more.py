@@ -418,3 +418,17 @@ def test_pg_typeof_is_the_expressions_type_not_its_values(s: Session) -> None:
             "double precision", "numeric", "numeric", "timestamp without time zone", "date",
             "numeric", "integer", "integer", "numeric", "numeric", "boolean", "real",
             "interval", "timestamp with time zone")]
+
+
+def test_bit_operators_on_bit_string_literals_answer_bit_strings(s: Session) -> None:
+    """B'0101' & B'0011' was 1 (the bits' text read as the numbers 101 and 11), ~B'01' -2,
+    B'01' << 1 2 and get_bit(B'0101', 1) 0 (the text's bytes). Checked against PostgreSQL 15."""
+    assert s.execute(
+        "SELECT B'0101' & B'0011', B'0101' | B'0011', B'0101' # B'0011', ~B'01', ~X'F0', "
+        "B'01' << 1, B'10110' >> 2, B'10110' << -1, B'10110' << 7, "
+        "(B'0101' & B'0011') | B'1000'", ()).rows == [
+            ("0001", "0111", "0110", "10", "00001111", "10", "00101", "01011", "00000", "1001")]
+    assert s.execute("SELECT get_bit(B'0101', 1), get_bit(B'0101', 0)", ()).rows == [(1, 0)]
+    assert sqlstate(s, "SELECT B'01' & B'011'") == "22026"
+    assert sqlstate(s, "SELECT get_bit(B'0101', 9)") == "2202E"
+    assert s.execute("SELECT 5 & 3, ~1, 1 << 2, 5 # 3", ()).rows == [(1, -2, 4, 6)]

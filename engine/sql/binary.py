@@ -155,6 +155,26 @@ def trim(v: object, chars: object, where: str) -> bytes | None:
     return b
 
 
+def bit_shift(bits: object, n: object) -> str | None:
+    """``bits << n`` of a bit string held as its text (``>>`` is a negative n), as varbit.c
+    shifts: the length kept, the bits shifted out lost, zeros shifted in."""
+    if bits is None or n is None:
+        return None
+    s, k = str(bits), int(n)  # type: ignore[call-overload]
+    k = max(-len(s), min(k, len(s)))
+    return s[k:] + "0" * k if k >= 0 else "0" * -k + s[:len(s) + k]
+
+
+def bit_get(bits: object, n: object) -> int | None:
+    """get_bit of a bit string held as its text: bit 0 is the leftmost."""
+    if bits is None or n is None:
+        return None
+    s, i = str(bits), int(n)  # type: ignore[call-overload]
+    if not 0 <= i < len(s):
+        raise SqlError("2202E", f"bit index {i} out of valid range (0..{len(s) - 1})")
+    return int(s[i])
+
+
 FUNCTIONS: dict[str, Callable[..., object]] = {
     "pg_bytea_trim": trim,
     "encode": encode,
@@ -169,4 +189,6 @@ FUNCTIONS: dict[str, Callable[..., object]] = {
     "get_byte": get_byte,
     "set_byte": set_byte,
     "bit_count": bit_count,
+    "pg_bit_shift": bit_shift,
+    "pg_bit_get": bit_get,
 }

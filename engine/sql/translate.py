@@ -907,6 +907,8 @@ class Rewriter:
                 and any(isinstance(x, exp.Expression) for x in value)
             ):
                 node.set(key, [self.walk(x) if isinstance(x, exp.Expression) else x for x in value])
+        if isinstance(node, _BIT_OPERATORS) and (folded := _bit_operation(node)) is not None:
+            return folded
         if number_kind is not None:
             return fn("pg_num_to_char", node.this, node.args["format"], _str(number_kind))
         if isinstance(node, exp.Ordered) and typed and typed[0] is not None and _array_elem(
@@ -3034,6 +3036,40 @@ def _bit_string(e: exp.BitString | exp.HexString) -> exp.Literal:
     (text compares as bit strings do: bit by bit, a prefix first)."""
     bits = e.this if isinstance(e, exp.BitString) else "".join(
         f"{int(c, 16):04b}" for c in e.this)  # the tokenizer took only binary / hex digits
+    return _bits_literal(bits)
+
+
+_BIT_OPERATORS = (exp.BitwiseAnd, exp.BitwiseOr, exp.BitwiseXor, exp.BitwiseNot,
+                  exp.BitwiseLeftShift, exp.BitwiseRightShift, exp.Getbit)
+_BIT_VERBS = {exp.BitwiseAnd: "AND", exp.BitwiseOr: "OR", exp.BitwiseXor: "XOR"}
+
+
+def _bit_operation(e: exp.Expression) -> exp.Expression | None:
+    """``B'0101' & B'0011'``, ``~B'01'`` of bit string literals, folded at translation as
+    varbit.c computes them, and ``B'01' << n``, ``get_bit(B'0101', n)`` as calls (the text
+    they are held as has no bitwise operators); None for any other operand."""
+    bits = e.this.unnest().meta.get("bits")
+    if bits is None:
+        return None
+    if isinstance(e, exp.BitwiseNot):
+        return _bits_literal(bits.translate(str.maketrans("01", "10")))
+    other = e.expression.unnest()
+    if isinstance(e, tuple(_BIT_VERBS)):
+        if other.meta.get("bits") is None:
+            return None
+        if len(other.meta["bits"]) != len(bits):
+            raise SqlError("22026", f"cannot {_BIT_VERBS[type(e)]} bit strings of different sizes")
+        a, b = int(bits or "0", 2), int(other.meta["bits"] or "0", 2)
+        n = a & b if isinstance(e, exp.BitwiseAnd) else a | b if isinstance(e, exp.BitwiseOr) else a ^ b
+        return _bits_literal(format(n, f"0{len(bits)}b") if bits else "")
+    if isinstance(e, exp.Getbit):
+        return fn("pg_bit_get", _str(bits), other)
+    # (the count is a parameter of the cached plan)
+    return fn("pg_bit_shift", _str(bits),
+              exp.Neg(this=exp.Paren(this=other)) if isinstance(e, exp.BitwiseRightShift) else other)
+
+
+def _bits_literal(bits: str) -> exp.Literal:
     lit = _str(bits)
     lit.meta["bits"] = bits
     return lit
