@@ -518,16 +518,19 @@ def test_with_and_conflict_refusals(s):
 def test_malformed_statements_the_parser_took_are_syntax_errors(s):
     """Statements the parser read into no proper tree were internal errors (XX000: a
     TypeError in a property builder, a function call for ALTER's table, a missing DELETE
-    target, a subquery as an UPDATE column, TO read as an interval field); PostgreSQL 15
-    answers 42601 for each."""
+    target, a subquery as an UPDATE column, a SET item with no = through a view, TO read as
+    an interval field); PostgreSQL 15 answers 42601 for each."""
     s.execute("create table n (a int, v text)")
+    s.execute("create view vs as select a as b, v as a from n")
     for sql in ("create DEFAULT temp table gone (col int)",
                 "CREATE TABLE w (a int) DEFAULT SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
                 "alter table now() add column x text default 'x'",
                 "alter table ARRAY[1] alter name drop not null",
                 "update n set ((SELECT 1), v) = row(2.345, 'cd')",
                 "with x as (delete DEFAULT n returning a) select * from x",
-                "select interval '1 2' day to to hour"):
+                "select interval '1 2' day to to hour",
+                "update vs set (a, (b) = 10, 20)"):
         assert sqlstate(s, sql) == "42601", sql
     s.execute("update n set (a, v) = row(2, 'x')")  # still read
+    s.execute("update vs set (a, b) = ('y', 3)")
     assert rows(s, "select a, v from n") == []

@@ -581,6 +581,8 @@ def _rewrite_through(
         if isinstance(tree, exp.Update):
             sets = []
             for eq in tree.expressions:
+                if not isinstance(eq, exp.EQ):  # SET (a, (b) = 10, 20): the parser took a row
+                    raise SqlError("42601", f"syntax error: SET {eq.sql(dialect='postgres')} assigns nothing")
                 lhs = eq.this
                 if isinstance(lhs, exp.Column):
                     lhs = base_column(lhs.name, "update")
