@@ -525,3 +525,11 @@ def test_date_arithmetic_moves_by_days(s):
         (4, dt.date(2020, 1, 4), dt.date(2020, 1, 8), dt.date(2020, 1, 8))]
     s.execute("UPDATE d SET a = a + 30")
     assert rows(s, "SELECT a FROM d") == [(dt.date(2020, 2, 4),)]
+
+
+def test_current_setting_of_null_is_null(s):
+    """current_setting(NULL) was an internal error (an AttributeError); PostgreSQL's function
+    is strict: NULL for a NULL argument."""
+    assert rows(s, "select current_setting(NULL), current_setting(NULL, true), "
+                   "current_setting('TimeZone', NULL)") == [(None, None, None)]
+    assert rows(s, "select current_setting('application_name', true)") == [("",)]
