@@ -1649,6 +1649,18 @@ def test_mysql_only_functions(m):
         (dt.date(2024, 3, 5), dt.datetime(2024, 3, 5, 10, 11), dt.datetime(1970, 1, 2))]
 
 
+def test_str_to_date_of_a_format_with_time_parts_only_is_a_time(m):
+    """STR_TO_DATE with a format of time parts only was a DATETIME of 1900-01-01 (MySQL's
+    manual: a TIME), and STR_TO_DATE(...) + 0 a DATETIME of 1970; checked against MariaDB 10.11."""
+    assert rows(m, "SELECT STR_TO_DATE('10:11 PM', '%h:%i %p'), STR_TO_DATE('10:11:12', '%T'),"
+                   " STR_TO_DATE('10:11:12.5', '%H:%i:%s.%f'), STR_TO_DATE('25:11', '%H:%i')") == [
+        (dt.time(22, 11), dt.time(10, 11, 12), dt.time(10, 11, 12, 500000), None)]
+    assert rows(m, "SELECT STR_TO_DATE('10:11 PM', '%h:%i %p') + 0, STR_TO_DATE('2024-01-05', '%Y-%m-%d') + 0,"
+                   " STR_TO_DATE('2024-01-05 10:11', '%Y-%m-%d %H:%i') + 0,"
+                   " CONCAT(STR_TO_DATE('10:11 PM', '%h:%i %p'), '')") == [
+        (221100, 20240105, 20240105101100, "22:11:00")]
+
+
 def test_multi_table_update_and_delete(m):
     m.execute("CREATE TABLE a (id INT PRIMARY KEY, x INT)")
     m.execute("CREATE TABLE b (aid INT, y INT)")

@@ -27,6 +27,8 @@ _FORMAT = {"%Y": "%Y", "%y": "%y", "%m": "%m", "%c": "%m", "%d": "%d", "%e": "%d
            "%T": "%H:%M:%S", "%r": "%I:%M:%S %p", "%%": "%%"}
 
 
+# strptime's specifiers of a date's parts (%-d, %-m: sqlglot's unpadded ones)
+DATE_PARTS = re.compile(r"%-?[YymdBbAajUuWwGVxc]")
 _DIGITS_DATE = re.compile(r"(?:\d{6}|\d{8}|\d{12}|\d{14})(?:\.\d+)?")
 _DELIMITED_DATE = re.compile(
     r"(\d{4}|\d{2})[^\w\s](\d{1,2})[^\w\s](\d{1,2})"
@@ -82,6 +84,8 @@ def str_to_date(text: object, fmt: object, python_format: int = 1) -> str | None
         return None
     if not re.search(r"%[HIMSfpXT]", py):
         return got.date().isoformat()
+    if not DATE_PARTS.search(py):
+        return got.time().isoformat()  # a format of time parts only: MySQL's TIME
     return got.isoformat(sep=" ")
 
 

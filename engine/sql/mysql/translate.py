@@ -33,7 +33,7 @@ from sqlglot.errors import ParseError, TokenError
 
 from aurora.engine.sql import dml, grouping
 from aurora.engine.sql.mysql import types as mysql_types
-from aurora.engine.sql.mysql.functions import COMPOUND_UNITS, date_only, text_datetime
+from aurora.engine.sql.mysql.functions import COMPOUND_UNITS, DATE_PARTS, date_only, text_datetime
 from aurora.engine.sql.mysql.lexer import SENTINEL, string_value
 from aurora.engine.sql.mysql.lexer import tokens as lexer_tokens
 from aurora.engine.sql.mysql.lexer import unquote as lexer_unquote
@@ -1437,9 +1437,14 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         node = _date_string_operand(node)
     if isinstance(node, exp.StrToDate | exp.StrToTime):
         fmt = node.args.get("format")
-        timed = not (isinstance(fmt, exp.Literal) and not re.search(r"%[HIMSfpXT]", fmt.this))
+        # the format's parts give the type, as in MySQL: a date's only a DATE, a time's only
+        # a TIME, both a DATETIME (a format known only when run: a DATETIME)
+        literal = isinstance(fmt, exp.Literal)
+        timed = not (literal and not re.search(r"%[HIMSfpXT]", fmt.this))
+        dated = not (literal and not DATE_PARTS.search(fmt.this))
         call = _fn("mysql_str_to_date", node.this, fmt if fmt is not None else exp.null())
-        return exp.Cast(this=call, to=exp.DataType.build("timestamp" if timed else "date"))
+        return exp.Cast(this=call, to=exp.DataType.build(
+            "timestamp" if timed and dated else "time" if timed else "date"))
     if isinstance(node, exp.UnixToTime) and not node.args.get("format"):
         call = _fn("mysql_from_unixtime", node.this)
         return exp.Cast(this=call, to=exp.DataType.build("timestamp"))
@@ -1811,7 +1816,7 @@ def _temporal_numbers(tree: exp.Expression, ctx: Context) -> None:
 # takes the number its digits spell, as from a column (_temporal_numbers)
 _TEMPORAL_VALUES = (exp.Cast, exp.TsOrDsToDate, exp.CurrentDate, exp.CurrentTime,
                     exp.CurrentTimestamp, exp.UtcDate, exp.UtcTime, exp.UtcTimestamp,
-                    exp.LastDay, exp.Timestamp, exp.Anonymous)
+                    exp.LastDay, exp.Timestamp, exp.StrToDate, exp.StrToTime, exp.Anonymous)
 _TEMPORAL_CASTS = {exp.DataType.Type.DATE, exp.DataType.Type.DATETIME, exp.DataType.Type.TIMESTAMP,
                    exp.DataType.Type.TIMESTAMPTZ, exp.DataType.Type.TIME}
 _NOW_NAMES = {"now", "sysdate", "localtime", "localtimestamp", "current_timestamp"}
@@ -1832,6 +1837,9 @@ def _temporal_digits(e: exp.Expression) -> int | None:
             return None
         arg = e.expressions[0] if e.expressions else None
         return int(arg.name) if isinstance(arg, exp.Literal) and arg.name.isdigit() else 0
+    if isinstance(e, exp.StrToDate | exp.StrToTime):  # STR_TO_DATE: six digits with %f
+        fmt = e.args.get("format")
+        return 6 if isinstance(fmt, exp.Literal) and "%f" in fmt.this else 0
     if isinstance(e, exp.CurrentTimestamp | exp.CurrentTime | exp.UtcTime | exp.UtcTimestamp):
         arg = e.this
         return int(arg.name) if isinstance(arg, exp.Literal) and arg.name.isdigit() else 0
