@@ -1661,6 +1661,18 @@ def test_str_to_date_of_a_format_with_time_parts_only_is_a_time(m):
         (221100, 20240105, 20240105101100, "22:11:00")]
 
 
+def test_a_negated_string_is_the_number_mysql_reads_in_it(m):
+    """-CONCAT('1', '2') and -'12' were the string '-12' (the engine negated the text),
+    -'abc' the string '0'; MySQL negates the number it reads in the string. Checked
+    against MariaDB 10.11."""
+    m.execute("CREATE TABLE ng (id INT PRIMARY KEY, s VARCHAR(10), n INT)")
+    m.execute("INSERT INTO ng VALUES (1, '7', 3)")
+    assert rows(m, "SELECT -CONCAT('1', '2'), -CONCAT('1.5', '2'), -'12', -'abc', -'1e2', -(LOWER('3')),"
+                   " -s, -n FROM ng") == [(-12, -1.52, -12, 0, -100.0, -3, -7, -3)]
+    m.execute("UPDATE ng SET n = -s")
+    assert rows(m, "SELECT n FROM ng") == [(-7,)]
+
+
 def test_multi_table_update_and_delete(m):
     m.execute("CREATE TABLE a (id INT PRIMARY KEY, x INT)")
     m.execute("CREATE TABLE b (aid INT, y INT)")

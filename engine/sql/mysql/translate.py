@@ -440,6 +440,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _greatest_without_case(tree, ctx)
     _is_truth(tree)
     _strings_as_numbers(tree, ctx, strict=kind != "select")
+    _negated_strings(tree, ctx, strict=kind != "select")
     _temporal_numbers(tree, ctx)
     _enum_order(tree, ctx)
     _date_arithmetic(tree, ctx, kind == "select")
@@ -1744,6 +1745,21 @@ def _string_expression(e: exp.Expression) -> bool:
     while isinstance(e, exp.Collate | exp.Paren):
         e = e.this
     return not isinstance(e, exp.Literal | exp.Column | exp.Placeholder) and _stringish(e)
+
+
+def _negated_strings(tree: exp.Expression, ctx: Context, strict: bool) -> None:
+    """``-'12'``, ``-CONCAT('1', '2')``, ``-s`` of a string column: the number MySQL reads in
+    the string, negated (the engine negated the text: the string '-12', and 'abc' was '0')."""
+    column = None
+    for node in list(tree.find_all(exp.Neg)):
+        e = node.this
+        if _taken_out(e) != "s" and not _string_expression(e):
+            if not isinstance(e, exp.Column):
+                continue
+            column = column or _column_types(tree, ctx)
+            if (column(e) or (0,))[0] not in _STRING_OIDS:
+                continue
+        e.replace(_as_number(e, strict))
 
 
 def _as_number(e: exp.Expression, strict: bool) -> exp.Expression:
