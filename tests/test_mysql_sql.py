@@ -3598,6 +3598,12 @@ def test_malformed_statements_are_syntax_errors_not_internal_ones(m):
         "SELECT MONTH()",
         "ALTER TABLE fz ADD CONSTRAINT c1 c2 FOREIGN KEY (n) REFERENCES fz (id)",
         "SELECT COUNT() FROM fz",
+        "UPDATE fz SET n = 1 ORDER BY id LIMIT @v",
+        "SELECT id FROM fz LIMIT NULL",
+        "SELECT id FROM fz LIMIT 1 OFFSET @v",
+        "SELECT column_name FROM @v . columns",
+        "SELECT INTERVAL 1 DAY ( )",
+        "INSERT INTO fz (id, n) VALUES (1, 5) ON DUPLICATE KEY UPDATE n , n + VALUES(n)",
     ]:
         assert errno(m, sql) == 1064, sql
     # the engine's own wording of an ambiguous name was 1105; MySQL's is 1052

@@ -308,6 +308,7 @@ def parse(key: str) -> exp.Expression:
     tree = trees[0]
     if isinstance(tree, exp.Command):
         raise _syntax(key)
+    _malformed(tree, key)
     for node in list(tree.find_all(exp.Lambda)):
         # sqlglot reads ``doc->'$.a'`` as a function's argument (JSON_LENGTH(doc->'$.a'),
         # COALESCE(doc->'$.a', ...)) as a lambda ``x -> body``, which MySQL has not: it is
@@ -351,6 +352,24 @@ def parse(key: str) -> exp.Expression:
         if isinstance(e, exp.Literal) and not e.is_string:
             e.replace(_number_date(e))  # YEAR(20240102), DATE_ADD(20240102, ...)
     return tree
+
+
+def _malformed(tree: exp.Expression, key: str) -> None:
+    """What MySQL's grammar refuses (1064) and sqlglot's reads: a LIMIT or OFFSET of anything
+    but a number written in the statement or a ``?`` (``LIMIT @v``, ``LIMIT NULL``), a
+    variable as a table's or schema's name (``FROM @v.columns``), an INTERVAL whose unit is
+    a function call (``INTERVAL 1 DAY ()``). Each reached the engine (1105 'datatype
+    mismatch', schema "null") or tripped the generator."""
+    for node in tree.find_all(exp.Limit, exp.Offset):
+        e = node.expression
+        if e is not None and not (_taken_out(e) in ("l", "p") or (isinstance(e, exp.Literal) and e.is_int)):
+            raise _syntax(f"{e.sql(dialect='mysql')} ...")
+    for node in tree.find_all(exp.Table):
+        if any(isinstance(node.args.get(k), exp.Parameter) for k in ("this", "db", "catalog")):
+            raise _syntax(f"{node.sql(dialect='mysql')} ...")
+    for node in tree.find_all(exp.Interval):
+        if isinstance(node.args.get("unit"), exp.Func):
+            raise _syntax(key)
 
 
 def _number_date(number: exp.Literal) -> exp.Expression:
@@ -2199,6 +2218,8 @@ def _insert(tree: exp.Insert, tr: Translation, mode: str, ctx: Context) -> str:
         return ""
     if conflict is not None and conflict.args.get("duplicate"):
         tr.mode = "upsert"
+        if not all(isinstance(eq, exp.EQ) for eq in conflict.expressions):
+            raise _syntax(f"{conflict.expressions[0].sql(dialect='mysql')} ...")  # UPDATE a, b = 1
         items = [
             exp.EQ(this=exp.column(eq.this.name),
                    expression=rewrite(eq.expression.transform(lambda n: _excluded(n, alias))))
