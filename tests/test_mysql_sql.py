@@ -1673,6 +1673,18 @@ def test_a_negated_string_is_the_number_mysql_reads_in_it(m):
     assert rows(m, "SELECT n FROM ng") == [(-7,)]
 
 
+def test_a_hex_literal_written_to_an_integer_column_is_its_number(m):
+    """x'41' written to an INT primary key was 1105 'datatype mismatch' (SQLite's rowid takes
+    no bytes), to another INT column 1264; MySQL stores a hex literal in a number column as
+    the unsigned number of its bytes (Item_hex_string::save_in_field), as x'41' + 0 is 65."""
+    m.execute("CREATE TABLE hx (id INT PRIMARY KEY, k INT, b BIGINT, t TINYINT)")
+    m.execute("INSERT INTO hx VALUES (x'41', x'3133', x'7fffffffffffffff', 1)")
+    m.execute("UPDATE hx SET k = x'3134'")
+    assert rows(m, "SELECT * FROM hx") == [(65, 12596, 9223372036854775807, 1)]
+    assert errno(m, "INSERT INTO hx VALUES (2, 1, x'8000000000000000', 1)") == 1264
+    assert errno(m, "INSERT INTO hx VALUES (3, 1, 1, x'ff')") == 1264
+
+
 def test_multi_table_update_and_delete(m):
     m.execute("CREATE TABLE a (id INT PRIMARY KEY, x INT)")
     m.execute("CREATE TABLE b (aid INT, y INT)")

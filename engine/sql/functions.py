@@ -1311,8 +1311,14 @@ def _int_write(v: object, bits: int = 64, column: object = None) -> object:
     zero, as PostgreSQL assigns a numeric (see translate._int_write), also an exact numeric's
     text (what numeric arithmetic gives); 22003 past 64 bits. With ``column`` (the MySQL
     edition) a string that is no number is MySQL's 1366, or 1265 when it begins with one
-    ('12abc'), as MySQL's strict mode has them. Anything else as it is, for the column's
-    checks to judge."""
+    ('12abc'), as MySQL's strict mode has them, and a binary string (x'41') is the unsigned
+    number of its bytes, as MySQL stores a hex literal in a number column (65; past 63
+    bits 1264). Anything else as it is, for the column's checks to judge."""
+    if type(v) is bytes and column is not None:
+        n = int.from_bytes(v, "big")
+        if n >= 1 << 63:  # (an UNSIGNED BIGINT's upper half is stored as text, not here)
+            raise SqlError("22003", f"Out of range value for column '{column}' at row 1", errno=1264)
+        return n
     if type(v) is str:
         try:
             d = Decimal(v.strip())

@@ -2249,6 +2249,8 @@ def _int_write(v: exp.Expression, bits: int, mysql_col: str | None = None,
     # One typeof and the value itself on the common path (an integer); a REAL (or MySQL's
     # string) goes to Python, which rounds it exactly
     kinds = [_str("real"), _str("text")] if mysql_col or numeric_text else [_str("real")]
+    if mysql_col:
+        kinds.append(_str("blob"))  # (MySQL's x'41': the number of its bytes)
     python = exp.In(this=fn("typeof", v.copy()), expressions=kinds)
     return exp.Case(ifs=[exp.If(this=python, true=fn("pg_int_write", v.copy(), *args))],
                     default=v.copy())
