@@ -3616,6 +3616,9 @@ def test_malformed_statements_are_syntax_errors_not_internal_ones(m):
         "SELECT column_name FROM @v . columns",
         "SELECT INTERVAL 1 DAY ( )",
         "INSERT INTO fz (id, n) VALUES (1, 5) ON DUPLICATE KEY UPDATE n , n + VALUES(n)",
+        "UPDATE fz WHERE n = 1 SET id = 5",
+        "UPDATE fz UPDATE SET n = 1",
+        "UPDATE fz ORDER BY id SET n = 1",
     ]:
         assert errno(m, sql) == 1064, sql
     # the engine's own wording of an ambiguous name was 1105; MySQL's is 1052

@@ -370,6 +370,29 @@ def _malformed(tree: exp.Expression, key: str) -> None:
     for node in tree.find_all(exp.Interval):
         if isinstance(node.args.get("unit"), exp.Func):
             raise _syntax(key)
+    if isinstance(tree, exp.Update):
+        _update_clauses_in_order(key)
+
+
+# what may not stand between UPDATE and its SET (sqlglot takes an UPDATE's clauses in any
+# order, and UPDATE as a table's alias)
+_BEFORE_SET = frozenset(("WHERE", "ORDER_BY", "LIMIT", "UPDATE", "GROUP_BY", "HAVING"))
+
+
+def _update_clauses_in_order(key: str) -> None:
+    """``UPDATE t WHERE d = 1 SET id = 5`` and ``UPDATE t UPDATE SET ...`` are 1064 in MySQL;
+    sqlglot read the first as ``UPDATE t SET id = 5 WHERE d = 1`` and ran it."""
+    depth, started = 0, False
+    for t in sqlglot.Dialect.get_or_raise("mysql").tokenize(key):
+        kind = t.token_type.name
+        depth += (kind == "L_PAREN") - (kind == "R_PAREN")
+        if depth:
+            continue
+        if kind == "SET" and started:
+            return
+        if started and kind in _BEFORE_SET:
+            raise _syntax(f"{t.text} ...")
+        started = started or kind == "UPDATE"
 
 
 def _number_date(number: exp.Literal) -> exp.Expression:
