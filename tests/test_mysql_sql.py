@@ -3619,8 +3619,16 @@ def test_malformed_statements_are_syntax_errors_not_internal_ones(m):
         "UPDATE fz WHERE n = 1 SET id = 5",
         "UPDATE fz UPDATE SET n = 1",
         "UPDATE fz ORDER BY id SET n = 1",
+        "CREATE TABLE fz2 (a VARCHAR(5, 2))",
+        "CREATE TABLE fz2 (a BINARY(@v))",
+        "ALTER TABLE fz ADD COLUMN c VARCHAR(3, 1)",
     ]:
         assert errno(m, sql) == 1064, sql
+    # a length written as a decimal is MySQL's grammar's, read as its whole part (VARBINARY(1.5)
+    # went into the catalog as written and information_schema.COLUMNS then failed on it)
+    m.execute("CREATE TABLE fz3 (a VARBINARY(1.5))")
+    assert rows(m, "SELECT CHARACTER_MAXIMUM_LENGTH FROM information_schema.COLUMNS"
+                   " WHERE TABLE_NAME = 'fz3'") == [(1,)]
     # the engine's own wording of an ambiguous name was 1105; MySQL's is 1052
     assert errno(m, "SELECT id FROM fz, fz AS b") == 1052
     with pytest.raises(SqlError) as e:

@@ -8,6 +8,7 @@ gives MySQL's range (named ``_my_range_<col>``, so its violation becomes 1264).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 INT_RANGES = {
@@ -86,6 +87,15 @@ class MyType:
 def column_type(base: str, args: list[str], unsigned: bool, col: str) -> MyType:
     """``base`` lower-cased (``varchar``), ``args`` the texts inside its parentheses."""
     base = ALIASES.get(base, base)
+    if base not in ("enum", "set"):
+        args = [a.strip() for a in args]
+        if len(args) == 1 and re.fullmatch(r"\d+\.\d*", args[0]):
+            args = [args[0].split(".")[0]]  # VARCHAR(1.5): MySQL's grammar takes it, as 1
+        if len(args) > (2 if base in ("decimal", "float", "double", "double precision") else 1) \
+                or not all(a.isdigit() for a in args):
+            # VARCHAR(5, 2), BINARY(@v): MySQL's syntax error (a length or precision is a
+            # number), which the caller reports (they reached the catalog as written)
+            raise ValueError(f"{base}({', '.join(args)})")
     q = '"' + col.replace('"', '""') + '"'
     sign = " unsigned" if unsigned else ""
     if base == "bool":
