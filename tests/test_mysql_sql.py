@@ -3594,6 +3594,17 @@ def test_round_of_a_double_rounds_half_to_even(m):
     m.execute("INSERT INTO rd VALUES (1, 0.125, 0.125), (2, 2.5, 2.5)")
     assert rows(m, "SELECT ROUND(f), ROUND(f, 2), ROUND(c, 2) FROM rd ORDER BY id") == [
         (0.0, 0.12, Decimal("0.13")), (2.0, 2.5, Decimal("2.50"))]
+
+
+def test_round_of_a_string_rounds_the_double_read_in_it(m):
+    """ROUND('2.5') was the string '3.0' (the text rounded as a numeric): MySQL reads a
+    string as a DOUBLE and rounds it half to even, 2. Checked against MariaDB 10.11."""
+    assert rows(m, "SELECT ROUND('2.5'), ROUND('2.5', 0), ROUND('0.125', 2), ROUND(CONCAT('3', '.5'))") \
+        == [(2.0, 2.0, 0.12, 4.0)]
+    m.execute("CREATE TABLE rs (id INT PRIMARY KEY, s VARCHAR(10), n INT)")
+    m.execute("INSERT INTO rs VALUES (1, '4.5', ROUND('2.5'))")
+    assert rows(m, "SELECT ROUND(s), n FROM rs") == [(4.0, 2)]
+    assert errno(m, "INSERT INTO rs VALUES (2, 'x', ROUND('2.5x'))") == 1292
 def test_malformed_statements_are_syntax_errors_not_internal_ones(m):
     """Statements a fuzzer made by mutating this file's own: each reached the client as 1105
     "Unknown error: AttributeError / ValueError / ParseError ..." or an internal StopIteration

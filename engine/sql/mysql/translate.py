@@ -476,7 +476,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _json_values(tree, ctx)
     _json_comparisons(tree)
     _choices_of_strings_and_numbers(tree, ctx)
-    _rounds_of_doubles(tree, ctx)
+    _rounds_of_doubles(tree, ctx, strict=kind != "select")
     _case_insensitive(tree)
     _ordered_without_case(tree)
     _greatest_without_case(tree, ctx)
@@ -1190,11 +1190,12 @@ def _choices_of_strings_and_numbers(tree: exp.Expression, ctx: Context) -> None:
             _as_strings(args, number)
 
 
-def _rounds_of_doubles(tree: exp.Expression, ctx: Context) -> None:
+def _rounds_of_doubles(tree: exp.Expression, ctx: Context, strict: bool) -> None:
     """ROUND of a DOUBLE rounds half to even in MySQL (C's rint(): ROUND(2.5e0) is 2, and
     with digits the value times 10^d, rounded so, divided back: ROUND(0.125e0, 2) 0.12),
     an exact value half away from zero (ROUND(2.5) is 3). The engine read ``2.5e0`` as
-    exact, and rounded a double with digits as a numeric (0.13)."""
+    exact, and rounded a double with digits as a numeric (0.13). A string is read as the
+    DOUBLE MySQL reads in it (ROUND('2.5') is 2; the engine rounded the text, '3.0')."""
     nodes = list(tree.find_all(exp.Round))
     if not nodes:
         return
@@ -1203,10 +1204,14 @@ def _rounds_of_doubles(tree: exp.Expression, ctx: Context) -> None:
         x, digits = node.this, node.args.get("decimals")
         inner = _unwrapped(x)
         literal = isinstance(inner, exp.Literal) and not inner.is_string and bool(re.search(r"[eE]", inner.this))
-        if not literal and not (digits is not None and isinstance(x, exp.Column)
-                                and (column(x) or (0, 0))[0] in (700, 701)):
+        string = ((isinstance(inner, exp.Literal) and inner.is_string and _taken_out(inner) in ("s", None))
+                  or _string_expression(inner)
+                  or (isinstance(inner, exp.Column) and (column(inner) or (0,))[0] in _STRING_OIDS))
+        if not literal and not string and not (digits is not None and isinstance(x, exp.Column)
+                                               and (column(x) or (0, 0))[0] in (700, 701)):
             continue
-        double = exp.Cast(this=x.copy(), to=exp.DataType.build("double"))
+        double = exp.Cast(this=_as_number(x, strict) if string else x.copy(),
+                          to=exp.DataType.build("double"))
         if digits is None:
             node.replace(exp.Round(this=double))
             continue
