@@ -3605,6 +3605,15 @@ def test_round_of_a_string_rounds_the_double_read_in_it(m):
     m.execute("INSERT INTO rs VALUES (1, '4.5', ROUND('2.5'))")
     assert rows(m, "SELECT ROUND(s), n FROM rs") == [(4.0, 2)]
     assert errno(m, "INSERT INTO rs VALUES (2, 'x', ROUND('2.5x'))") == 1292
+
+
+def test_time_function_in_arithmetic_is_its_hhmmss_number(m):
+    """TIME('22:11:00') + 0 was 22 (the text's leading number): MySQL's TIME in arithmetic is
+    the number its digits spell, 221100, as a TIME column's is. Checked against MariaDB 10.11."""
+    assert rows(m, "SELECT TIME('22:11:00') + 0, TIME('01:02:03') * 2") == [(221100, 20406)]
+    m.execute("CREATE TABLE tf (id INT PRIMARY KEY, s VARCHAR(20))")
+    m.execute("INSERT INTO tf VALUES (1, '10:20:30')")
+    assert rows(m, "SELECT TIME(s) + 0 FROM tf") == [(102030,)]
 def test_malformed_statements_are_syntax_errors_not_internal_ones(m):
     """Statements a fuzzer made by mutating this file's own: each reached the client as 1105
     "Unknown error: AttributeError / ValueError / ParseError ..." or an internal StopIteration

@@ -1879,7 +1879,8 @@ def _temporal_numbers(tree: exp.Expression, ctx: Context) -> None:
 # takes the number its digits spell, as from a column (_temporal_numbers)
 _TEMPORAL_VALUES = (exp.Cast, exp.TsOrDsToDate, exp.CurrentDate, exp.CurrentTime,
                     exp.CurrentTimestamp, exp.UtcDate, exp.UtcTime, exp.UtcTimestamp,
-                    exp.LastDay, exp.Timestamp, exp.StrToDate, exp.StrToTime, exp.Anonymous)
+                    exp.LastDay, exp.Timestamp, exp.Time, exp.StrToDate, exp.StrToTime,
+                    exp.Anonymous)
 _TEMPORAL_CASTS = {exp.DataType.Type.DATE, exp.DataType.Type.DATETIME, exp.DataType.Type.TIMESTAMP,
                    exp.DataType.Type.TIMESTAMPTZ, exp.DataType.Type.TIME}
 _NOW_NAMES = {"now", "sysdate", "localtime", "localtimestamp", "current_timestamp"}
