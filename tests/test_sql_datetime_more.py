@@ -210,6 +210,9 @@ def test_extract_by_the_type_of_its_operand(s: Session) -> None:
     assert sqlstate(s, "SELECT extract(hour FROM date '2020-08-11')") == "0A000"
     assert sqlstate(s, "SELECT extract(timezone_m FROM date '2020-08-11')") == "0A000"
     assert sqlstate(s, "SELECT extract(day FROM time '13:30')") == "0A000"
+    # a field is a word or a string in PostgreSQL's grammar: a number was an internal error
+    assert sqlstate(s, "SELECT extract(0 FROM date '2024-01-05')") == "42601"
+    assert sqlstate(s, "SELECT extract(1.5 FROM date '2024-01-05')") == "42601"
 
 
 def test_date_part_is_double_precision_and_extract_numeric(s: Session) -> None:

@@ -879,6 +879,13 @@ class Rewriter:
             t = self.numeric._type(node.this)
             if t is not None and _array_elem(t[0]) is not None:
                 node.meta["array_extreme"] = True
+        unit = node.this if isinstance(node, exp.Extract) else None
+        if unit is not None and (  # EXTRACT(0 FROM d), its 0 a parameter by now or a Var
+                (isinstance(unit, exp.Parameter) and self.lit_kinds.get(int(unit.name), "s") != "s")
+                or (isinstance(unit, (exp.Var, exp.Literal)) and not unit.is_string
+                    and not unit.name.isidentifier())):
+            # a field is a word or a string in PostgreSQL's grammar (a number reached pg_extract)
+            raise SqlError("42601", "syntax error: the field of EXTRACT is a number")
         if isinstance(node, (exp.Mul, exp.Div, exp.Neg, exp.Extract, *_INTERVAL_AGGREGATES)) or (
                 isinstance(node, exp.Anonymous) and str(node.this).lower() == "date_part"
                 and len(node.expressions) == 2):
