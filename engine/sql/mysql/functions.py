@@ -1679,8 +1679,9 @@ def bin_to_uuid(v: object, swap: object = 0) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-_FIT_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_LEADING_NUMBER = re.compile(r"\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)")
+# a number's text as MySQL reads one in a string ('5', '-1.5', '.5', '1e3'), whole or leading
+NUMBER_TEXT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_LEADING_NUMBER = re.compile(r"\s*(" + NUMBER_TEXT.pattern + ")")
 _NUMERIC_KINDS = {*INT_RANGES, "decimal", "float", "double"}
 
 
@@ -1715,21 +1716,20 @@ def fit(v: object, kind: str) -> tuple[object, int | None]:
     if name not in _NUMERIC_KINDS:
         return v, None
     errno = None
-    if isinstance(v, str) and not _FIT_NUMBER.fullmatch(v.strip()):
+    if isinstance(v, str) and not NUMBER_TEXT.fullmatch(v.strip()):
         lead = leading_number(v)
         errno = 1265 if lead is not None or name in ("float", "double") else 1366
         v = lead if lead is not None else "0"
     if name in INT_RANGES:
         lo, hi = (Decimal(b) for b in INT_RANGES[name]["unsigned" in kind.split()])
     elif name == "decimal" and args is not None:
-        p, s = (int(a) for a in args.group(1).split(","))
-        hi = Decimal(10) ** (p - s) - Decimal(10) ** -s
+        hi = _decimal_bound(*(int(a) for a in args.group(1).split(",")))
         lo = Decimal(0) if "unsigned" in kind.split() else -hi
     else:
         return (float(v) if isinstance(v, str) else v), errno
     if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
         number = Decimal(str(v)) if not isinstance(v, float) or math.isfinite(v) else None
-    elif isinstance(v, str) and _FIT_NUMBER.fullmatch(v.strip()):
+    elif isinstance(v, str) and NUMBER_TEXT.fullmatch(v.strip()):
         number = Decimal(v.strip())
     else:
         number = None
@@ -1751,7 +1751,7 @@ def cast_decimal(v: object, precision: int, scale: int) -> tuple[str | None, boo
     truncated = False
     if isinstance(v, (str, bytes)):
         text = v.decode("utf-8", "replace") if isinstance(v, bytes) else v
-        if _FIT_NUMBER.fullmatch(text.strip()):
+        if NUMBER_TEXT.fullmatch(text.strip()):
             number = Decimal(text.strip())
         else:
             truncated = True
@@ -1763,12 +1763,17 @@ def cast_decimal(v: object, precision: int, scale: int) -> tuple[str | None, boo
     else:
         number = Decimal(v)  # type: ignore[arg-type]
     with localcontext(prec=100):  # (DECIMAL has up to 65 digits)
-        hi = Decimal(10) ** (precision - scale) - Decimal(10) ** -scale
+        hi = _decimal_bound(precision, scale)
         if number.is_finite() and number.adjusted() < precision - scale:
             number = number.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
             if abs(number) <= hi:
                 return str(abs(number) if number == 0 else number), truncated, False
         return str(hi if number > 0 else -hi), truncated, True
+
+
+def _decimal_bound(precision: int, scale: int) -> Decimal:
+    """The largest value a DECIMAL(precision, scale) holds (999.99 for DECIMAL(5, 2))."""
+    return Decimal(10) ** (precision - scale) - Decimal(10) ** -scale
 
 
 def _implicit_default(name: str, kind: str) -> object:

@@ -60,7 +60,6 @@ _VALUE_TYPES = {bool: "NUMERIC", int: "NUMERIC", float: "DOUBLE PRECISION", Deci
 _UNSAFE = object()  # cache marker: translate this text with its literals in place
 _DECIMAL = re.compile(r"(\d*)\.(\d*)")
 _INTEGER_TEXT = re.compile(r"[+-]?\d+")
-_NUMBER_TEXT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _TRIGGER_CHECK = (
     "SELECT (SELECT schema_version FROM pragma_schema_version), EXISTS (SELECT 1 FROM "
     "temp.sqlite_master WHERE type = 'trigger' AND name = ?)"
@@ -572,7 +571,7 @@ class MySqlSession:
         text = v.strip()
         if _INTEGER_TEXT.fullmatch(text):
             return int(text)
-        m = _NUMBER_TEXT.match(text)
+        m = functions.NUMBER_TEXT.match(text)
         if m is not None and m.end() == len(text):
             return float(text)
         message = f"Truncated incorrect DOUBLE value: '{v}'"
@@ -1033,7 +1032,8 @@ class MySqlSession:
         if counting:
             self._changed = 0
         self._given_insert_id = None
-        self._fitted, self._row_at, self._fit_warned = {}, None, set()
+        if entry.mode == "ignore":  # (mysql_fit's bookkeeping: IGNORE statements only)
+            self._fitted, self._row_at, self._fit_warned = {}, None, set()
         try:
             r = steps() if steps is not None else pg.execute(text, params)
         finally:

@@ -212,6 +212,12 @@ def _compared_values(node: exp.Expression) -> list[exp.Expression | None]:
     return [node.expression]
 
 
+# What sqlglot raises when a malformed statement trips its parser or its generator (a
+# function taken without its arguments, a property builder handed one it takes not): the
+# statement's syntax error, as a ParseError is
+_PARSER_TRIPS = (AttributeError, TypeError, ValueError, IndexError, KeyError)
+
+
 def _syntax(near: str) -> SqlError:
     return SqlError(
         "42000",
@@ -298,7 +304,7 @@ def parse(key: str) -> exp.Expression:
             pos = key.find(h)
             near = key[pos:] if pos >= 0 else h
         raise _syntax(near) from None
-    except (AttributeError, TypeError, ValueError, IndexError, KeyError):
+    except _PARSER_TRIPS:
         # the parser tripped over a malformed statement (``DATE_ADD(CONCAT 'a', 1), ...``
         # reached a function's check with no function): a syntax error as well
         raise _syntax(key) from None
@@ -511,7 +517,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     dialect = "sqlite" if tr.direct else "postgres"
     try:
         sql = tree.sql(dialect=dialect, identify=True) + suffix
-    except (AttributeError, TypeError, ValueError, IndexError, KeyError):
+    except _PARSER_TRIPS:
         # a function the parser took without its arguments (``MONTH()``), which the
         # generator then trips over: MySQL's syntax error
         raise _syntax(key) from None
@@ -675,7 +681,7 @@ def expression_to_pg(text: str) -> str:
     one that does not parse."""
     try:
         parsed = sqlglot.parse_one(text, read="mysql")
-    except (ParseError, TokenError, AttributeError, TypeError, ValueError, IndexError):
+    except (ParseError, TokenError, *_PARSER_TRIPS):
         raise _syntax(text) from None
     tree = exp.Paren(this=rewrite(parsed))  # (a parent for replace)
     _likes_as_mysql(tree)
