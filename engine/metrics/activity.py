@@ -48,6 +48,11 @@ class Activity:
                 self.commit_statements += 1
                 self.commit_seconds += seconds
 
+    def selected(self) -> None:
+        """A plain query ran (``statement`` for a SELECT, without reading its tag)."""
+        with self._lock:
+            self.selects += 1
+
     def failed(self, sqlstate: str) -> None:
         if sqlstate in CONFLICTS:
             with self._lock:
@@ -93,5 +98,5 @@ class CountingSession(Session):
             self._activity.failed(e.sqlstate)
             raise
         if result is not None:
-            self._activity.statement(result.tag, 0.0)  # a query: its time is not counted
+            self._activity.selected()  # a plain query: its time is not counted
         return result

@@ -72,6 +72,7 @@ class Statement:
     types: list[tuple[int, bool]] | None = None  # the last execute's (type code, unsigned)
     long_data: dict[int, bytearray] = field(default_factory=dict)
     fixed: struct.Struct | None = None  # the values' layout when every type has a fixed size
+    kill: bool = False  # a KILL statement: answered by the server (see Backend.execute)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -88,6 +89,27 @@ def _binary_encoder(oid: int, typmod: int, declared: str | None) -> t.Encoder:
 def _end_of_rows(status: int, warnings: int) -> bytes:
     """The OK (0xFE) that ends a result set under DEPRECATE_EOF."""
     return p.ok_packet(status=status, warnings=warnings, header=0xFE)
+
+
+# The framed packets that end a column list or a result set, by (status, warnings, sequence
+# id, DEPRECATE_EOF): a few statuses and warning counts, made as met, cleared past a bound.
+_ENDS: dict[tuple[int, int, int, bool], bytes] = {}
+_ENDS_KEPT = 4096
+
+
+def _framed_end(status: int, warnings: int, seq: int, deprecate_eof: bool) -> bytes:
+    key = (status, warnings, seq, deprecate_eof)
+    data = _ENDS.get(key)
+    if data is None:
+        payload = _end_of_rows(status, warnings) if deprecate_eof else p.eof_packet(status, warnings)
+        if len(_ENDS) >= _ENDS_KEPT:
+            _ENDS.clear()
+        data = _ENDS[key] = _HEADER.pack(len(payload) | seq << 24) + payload
+    return data
+
+
+def _may_kill(sql: str) -> bool:
+    return sql.lstrip()[:4].lower() == "kill"
 
 
 def kill_target(sql: str) -> tuple[int, bool] | None:
@@ -155,10 +177,11 @@ class Backend:
     def status(self, more: bool = False) -> int:
         """The server status flags of an OK or EOF packet, from the session's state."""
         flags = p.STATUS_MORE_RESULTS if more else 0
+        session = self.session
         try:
-            if self.session.autocommit:
+            if session.autocommit:
                 flags |= p.STATUS_AUTOCOMMIT
-            if self.session.transaction_status != "I":
+            if session.transaction_status != "I":
                 flags |= p.STATUS_IN_TRANS
         except Exception as exc:
             log.warning("session state unavailable for a status flag: %s", one_line(exc))
@@ -180,10 +203,13 @@ class Backend:
         """The packet after column definitions or rows: EOF, or OK (0xFE) with DEPRECATE_EOF."""
         if status is None:
             status = self.status(more)
-        if self.deprecate_eof:
-            self.emit(_end_of_rows(status, warnings))
-        else:
-            self.emit(p.eof_packet(status, warnings))
+        seq = self._seq
+        data = _framed_end(status, warnings, seq, bool(self.capabilities & p.DEPRECATE_EOF))
+        self._out.append(data)
+        self._seq = (seq + 1) & 0xFF
+        self._out_size += len(data)
+        if self._out_size >= FLUSH_THRESHOLD:
+            self.flush()
 
     def send_error(self, err: SqlError) -> None:
         errno, sqlstate = mysql_error(err)
@@ -269,13 +295,11 @@ class Backend:
     def execute(self, sql: str, params: Sequence[object] = ()) -> StatementResult:
         """Run one statement; ``KILL`` is answered here, by the server, not by the session."""
         self.questions += 1
-        if self._kill is not None and sql.lstrip()[:4].lower() == "kill":
+        if self._kill is not None and _may_kill(sql):
             target = kill_target(sql)
             if target is not None:
                 return self._kill_statement(*target)
-        result = self.call(self.session.execute, sql, params)
-        assert isinstance(result, StatementResult)
-        return result
+        return self.call(self.session.execute, sql, params)  # type: ignore[return-value]
 
     def _kill_statement(self, target: int, query_only: bool) -> StatementResult:
         assert self._kill is not None
@@ -299,8 +323,10 @@ class Backend:
         self._out_size += len(head)
         self._seq = (self._seq + len(columns) + 1) & 0xFF
         status = self.status(more)  # (the rows are all there: it is the same at their end)
-        if not self.deprecate_eof:
-            self.emit(p.eof_packet(status))
+        if not self.capabilities & p.DEPRECATE_EOF:
+            self._out.append(_framed_end(status, 0, self._seq, False))
+            self._seq = (self._seq + 1) & 0xFF
+            self._out_size += 9
         self._emit_rows(result.rows, t.binary_row if binary else t.text_row, encoders)
         self.end_of_rows(result.warnings, more, status)
 
@@ -480,7 +506,7 @@ class Backend:
         oids = list(prepared.param_oids)  # type: ignore[attr-defined]
         columns = prepared.columns  # type: ignore[attr-defined]
         statement_id = next(self._statement_ids)
-        self.statements[statement_id] = Statement(sql, oids, columns)
+        self.statements[statement_id] = Statement(sql, oids, columns, kill=_may_kill(sql))
         self.emit(p.stmt_prepare_ok(statement_id, len(columns or ()), len(oids)))
         if oids:
             for oid in oids:
@@ -498,14 +524,16 @@ class Backend:
             raise p.ProtocolViolation("Malformed communication packet.", ER_MALFORMED_PACKET)
         # the cursor flags (a read-only cursor's rows are sent at once), the iteration count (1)
         statement_id, _flags, _iterations = _EXECUTE_HEAD.unpack_from(payload, 1)
-        statement = self._statement(statement_id, "mysqld_stmt_execute")
+        statement = self.statements.get(statement_id)
+        if statement is None:
+            statement = self._statement(statement_id, "mysqld_stmt_execute")
         count = len(statement.param_oids)
         params: list[object] = []
         if count and (
             (fixed := statement.fixed) is not None
             and len(payload) >= (head := 11 + (count + 7) // 8) + fixed.size
             and payload[head - 1] == 0  # no types sent again: the last execute's
-            and not any(payload[10 : head - 1])  # no NULL
+            and (payload[10] == 0 if head == 12 else not any(payload[10 : head - 1]))  # no NULL
             and not statement.long_data
         ):
             # the usual execute (sysbench's, most drivers' after the first): fixed-size
@@ -533,7 +561,12 @@ class Backend:
                 else:
                     params.append(t.read_param(r, code, unsigned))
             long_data.clear()
-        self.send_result(self.execute(statement.sql, params), binary=True)
+        if statement.kill:
+            result = self.execute(statement.sql, params)
+        else:
+            self.questions += 1
+            result = self.call(self.session.execute, statement.sql, params)
+        self.send_result(result, binary=True)
 
     def _send_long_data(self, payload: bytes) -> None:
         r = p.Reader(payload, 1)

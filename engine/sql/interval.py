@@ -222,8 +222,17 @@ STYLE: contextvars.ContextVar[str] = contextvars.ContextVar("interval_style", de
 
 
 def set_style(style: str) -> None:
-    """The session's IntervalStyle for this thread's output (called before every statement)."""
-    STYLE.set(style.strip().lower() or "postgres")
+    """The session's IntervalStyle for this thread's output (called before every statement:
+    each setting's text is read once)."""
+    name = _STYLES.get(style)
+    if name is None:
+        name = style.strip().lower() or "postgres"
+        if len(_STYLES) < 64:
+            _STYLES[style] = name
+    STYLE.set(name)
+
+
+_STYLES: dict[str, str] = {}
 
 
 def output(text: str) -> str:

@@ -82,6 +82,7 @@ class ExternalCalls(Protocol):
 
 _pids = itertools.count(1)
 _WRITE_KINDS = frozenset(("insert", "update", "delete", "merge"))
+_BINDABLE = frozenset((int, str, float, bytes, type(None)))  # bound as they are (types.to_sqlite)
 # SQLite VM steps between two polls of the cancel flag and the statement_timeout deadline:
 # a fraction of a millisecond of SQLite's own work.
 _PROGRESS_STEPS = 10000
@@ -403,7 +404,8 @@ class Session:
         if exact is None:
             return None
         key, plan, lits = exact
-        if plan.columns is None or self._cache.get(key) is not plan or not self._plain(plan, sql):
+        if plan.columns is None or self._cache.get(key) is not plan or not (plan.reads_only or (
+                plan.reads_only is None and self._plain(plan, sql))):
             return None
         status = self._status
         if status == "I":
@@ -1247,7 +1249,7 @@ class Session:
                 f"bind message supplies {len(params)} parameters, but "
                 f"prepared statement requires {plan.nparams}",
             )
-        bind = [types.to_sqlite(p) for p in params] if params else []
+        bind = [p if type(p) in _BINDABLE else types.to_sqlite(p) for p in params] if params else []
         if lits:
             bind.extend(lits)
         if plan.nbind is not None and len(bind) > plan.nbind:
@@ -1259,7 +1261,11 @@ class Session:
         return plan.sql, bind
 
     def _arm_timeout(self) -> None:
-        ms = int(self.settings.values.get("statement_timeout", "0") or 0)
+        text = self.settings.values.get("statement_timeout", "0")
+        if text == "0" or not text:  # (the usual setting: no deadline)
+            self._deadline = None
+            return
+        ms = int(text)
         self._deadline = time.monotonic() + ms / 1000 if ms > 0 else None
 
     def _describe(self, plan: Plan) -> None:

@@ -1085,7 +1085,11 @@ class MySqlSession:
             self.found_rows = r.rows[0][-1] if r.rows else 0
             r = StatementResult(r.tag, r.columns[:-1], [row[:-1] for row in r.rows])
         self.row_count = -1
-        cols = self._columns(entry, r.columns or [], raw)
+        described = entry.described
+        if described is not None and described[0] is r.columns:
+            cols = described[1]
+        else:
+            cols = self._columns(entry, r.columns or [], raw)
         converted = entry.converted
         if converted is None or converted[0] is not r.columns:  # once per column list
             found = r.columns or []
