@@ -1134,3 +1134,62 @@ def test_result_rows_are_framed_in_one_pass_and_definitions_reused() -> None:
     assert len(sent) > 1
     assert many[2:-1] == [b"\x00\x00\x78" + f"{i:0120}".encode() for i in range(3000)]
     assert many[-1][0] == 0xFE
+
+
+def test_one_column_string_results_for_a_client_without_deprecate_eof() -> None:
+    """libmariadb's way (sysbench's): EOF packets after the definitions and after the rows.
+    Strings alike in length are framed a slice at a time; anything else in such a result
+    (a NULL, another length, a lone surrogate, a number) is still sent as it is."""
+    from aurora.engine.mywire import protocol as p
+    from aurora.engine.mywire.backend import Backend
+    from aurora.engine.sqlapi import Column, Prepared, StatementResult
+
+    column = [Column("c", 25)]
+    alike = [(f"{i:0120}",) for i in range(200)]  # ids wrap within the one slice
+    answers = {
+        "alike": alike,
+        "null": [*alike[:5], (None,), *alike[5:10]],
+        "none": [("abcd",)] * 4 + [(None,)] + [("wxyz",)] * 4,  # not the text 'None'
+        "lengths": [(f"{i:0{i % 3 + 1}}",) for i in range(10)],
+        "surrogate": [("ab\udcff",)] * 4 + [("abé",)] * 4,  # b"ab\xff": its raw byte
+        "number": [*alike[:4], (12345,), *alike[4:8]],
+    }
+    status = {"I": p.STATUS_AUTOCOMMIT, "T": p.STATUS_AUTOCOMMIT | p.STATUS_IN_TRANS}
+
+    class Session:
+        autocommit, transaction_status = True, "I"
+
+        def prepare(self, sql: str) -> Prepared:
+            return Prepared([], column)
+
+        def execute(self, sql: str, params: object = ()) -> StatementResult:
+            return StatementResult("SELECT", column, answers[sql])
+
+    session = Session()
+    inbox: list[tuple[bytes, int]] = []
+    sent: list[bytes] = []
+    backend = Backend(session, lambda: inbox.pop() if inbox else None, sent.append,
+                      p.SERVER_CAPABILITIES & ~p.DEPRECATE_EOF, connection_id=1)
+
+    def command(payload: bytes) -> list[bytes]:
+        sent.clear()
+        inbox.append((payload, 0))
+        backend.run()
+        packets = _packets(b"".join(sent))
+        assert [seq for seq, _ in packets] == [i & 0xFF for i in range(1, len(packets) + 1)]
+        return [payload for _, payload in packets]
+
+    def row(v: object) -> bytes:
+        if v is None:
+            return b"\x00\x04"
+        data = str(v).encode("utf-8", "surrogateescape")
+        return b"\x00\x00" + p.lenenc_int(len(data)) + data
+
+    for n, name in enumerate(answers, 1):
+        command(b"\x16" + name.encode())
+        for state in ("I", "T", "I"):
+            session.transaction_status = state
+            eof = p.eof_packet(status[state])
+            got = command(b"\x17" + struct.pack("<IBI", n, 0, 1))
+            assert got[2] == eof and got[-1] == eof  # after the definitions, after the rows
+            assert got[3:-1] == [row(v) for (v,) in answers[name]], name

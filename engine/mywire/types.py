@@ -320,7 +320,10 @@ _SHORT_LENGTH = [bytes((n,)) for n in range(251)]
 def text_cell(v: object) -> bytes:
     """A non-NULL value as a length-encoded text cell; strings (most cells) take a short cut."""
     if type(v) is str:
-        data = v.encode("utf-8", "surrogateescape")
+        try:
+            data = v.encode()
+        except UnicodeEncodeError:  # a raw byte kept as a lone surrogate
+            data = v.encode("utf-8", "surrogateescape")
         n = len(data)
         return (_SHORT_LENGTH[n] if n < 251 else p.lenenc_int(n)) + data
     return p.lenenc_str(text_of(v))
