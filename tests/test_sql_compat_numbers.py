@@ -232,3 +232,31 @@ def test_to_char_of_a_huge_number_and_width_bucket_of_text(s):
     assert s.execute("SELECT to_char(1e308, '9.99'), to_char(-0.5, '9.99')").rows == [(" #.##", " -.50")]
     assert _state(s, "select width_bucket(5.0, '1|2|3|', 4.0, 5)") == "22P02"
     assert s.execute("select width_bucket(5.0, 1, 10, 3)").rows == [(2,)]
+
+
+def _ieee(rows):
+    return [tuple("NaN" if v != v else v for v in row) for row in rows]
+
+
+def test_float8_nan_and_infinity_follow_ieee(s):
+    inf = float("inf")
+    assert _ieee(s.execute(
+        "SELECT 'NaN'::float8 + 1, 'Infinity'::float8 * 0, 'Infinity'::float8 - 'Infinity'::float8, "
+        "-('NaN'::float8), 'Infinity'::float8 + 1, 'NaN'::float4 + 1, 0 * 'Infinity'::float4, "
+        "'NaN'::float8 / 2").rows) == [("NaN", "NaN", "NaN", "NaN", inf, "NaN", "NaN", "NaN")]
+    assert _state(s, "SELECT 1e308::float8 * 10") == "22003"
+    assert _state(s, "SELECT 1e-300::float8 * 1e-300") == "22003"
+    s.execute("CREATE TABLE f (x float8)")
+    s.execute("INSERT INTO f VALUES (1), (2), ('NaN'), ('Infinity'), ('-Infinity'), (NULL)")
+    assert _ieee(s.execute("SELECT sum(x), avg(x), min(x), max(x) FROM f").rows) == [
+        ("NaN", "NaN", -inf, "NaN")]
+    assert _ieee(s.execute("SELECT sum(x), avg(x) FROM f WHERE x > 1").rows) == [("NaN", "NaN")]
+    assert s.execute("SELECT sum(x), avg(x) FROM f WHERE x IN (1, 'Infinity')").rows == [
+        (inf, inf)]
+    assert s.execute("SELECT x FROM f WHERE x = 'Infinity'").rows == [(inf,)]
+    assert _ieee(s.execute("SELECT sum(x) OVER (ORDER BY x ROWS 1 PRECEDING) FROM f "
+                           "WHERE x IS NOT NULL ORDER BY x").rows) == [
+        (-inf,), (-inf,), (3.0,), (inf,), ("NaN",)]
+    assert _ieee(s.execute("SELECT x FROM f WHERE x IS NOT NULL ORDER BY x DESC").rows) == [
+        ("NaN",), (inf,), (2.0,), (1.0,), (-inf,)]
+    assert _state(s, "SELECT sum(1e308::float8) FROM generate_series(1, 3)") == "22003"

@@ -9,6 +9,7 @@ once at the end (the name carries the kind: with no rows, no call shows the argu
 
 from __future__ import annotations
 
+import collections
 import json
 import math
 from collections.abc import Callable
@@ -119,6 +120,44 @@ class _Every:
 
     def final(self) -> object:
         return self.acc
+
+
+class _FloatSum:
+    """sum / avg of float8 (float8pl, float8_accum's Sx): IEEE's NaN and infinities (a NaN is
+    stored as its text), 22003 when finite values overflow. A moving frame adds its values
+    up again, as PostgreSQL does (float8 has no inverse transition)."""
+
+    def __init__(self, average: bool) -> None:
+        self.average = average
+        self.values: collections.deque[float] = collections.deque()
+        self.total = 0.0
+
+    def _add(self, x: float) -> None:
+        total = self.total + x
+        if math.isinf(total) and not math.isinf(self.total) and not math.isinf(x):
+            raise SqlError("22003", "value out of range: overflow")
+        self.total = total
+
+    def step(self, v: object) -> None:
+        if v is not None:
+            x = float(v)  # type: ignore[arg-type]
+            self._add(x)
+            self.values.append(x)
+
+    def inverse(self, v: object) -> None:
+        if v is not None:
+            self.values.popleft()
+            self.total = 0.0
+            for x in self.values:
+                self._add(x)
+
+    def value(self) -> object:
+        if not self.values:
+            return None
+        r = self.total / len(self.values) if self.average else self.total
+        return "NaN" if r != r else r
+
+    final = value
 
 
 class _IntervalSum:
@@ -423,6 +462,8 @@ def register(conn: apsw.Connection) -> None:
     conn.create_aggregate_function("bitwise_or_agg", lambda: _Bits(lambda a, b: a | b), 1)
     conn.create_aggregate_function("bitwise_xor_agg", lambda: _Bits(lambda a, b: a ^ b), 1)
     conn.create_aggregate_function("every", _Every, 1)
+    conn.create_window_function("pg_float_sum", lambda: _FloatSum(False), 1)
+    conn.create_window_function("pg_float_avg", lambda: _FloatSum(True), 1)
     conn.create_aggregate_function("pg_interval_sum", lambda: _IntervalSum(False), 1)
     conn.create_aggregate_function("pg_interval_avg", lambda: _IntervalSum(True), 1)
     conn.create_aggregate_function("pg_interval_min", lambda: _IntervalExtreme(False), 1)

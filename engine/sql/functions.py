@@ -605,6 +605,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_date_trunc", lambda u, v: _date_trunc(u, v, tz()), 2)
     f("pg_at_time_zone", _at_time_zone, 2, True)
     f("pg_div", _div, 2, True)
+    f("pg_float_op", _float_op, -1, True)
     f("pg_int_div", _int_div, 3, True)
     f("pg_num_to_char", _number_to_char, 3, True)
     f("pg_num_div_trunc", _div_trunc, 2, True)
@@ -1090,6 +1091,36 @@ def _div(a: object, b: object) -> object:
         raise SqlError("22012", "division by zero")
     r = x / y
     return "NaN" if r != r else r  # inf / inf: SQLite would make a NaN NULL
+
+
+def _float_op(op: str, a: object, b: object = None) -> object:
+    """float8 + - * / and unary - (float8pl ... float8um): IEEE's NaN and infinities (SQLite
+    would read a NaN's text as 0 and make inf * 0 NULL), with float.c's range errors."""
+    if a is None or (b is None and op != "neg"):
+        return None
+    x = _float_in(a, "double precision")
+    if op == "neg":
+        return "NaN" if x != x else -x
+    y = _float_in(b, "double precision")
+    if op == "+":
+        r = x + y
+    elif op == "-":
+        r = x - y
+    elif op == "*":
+        r = x * y
+        if r == 0 and x != 0 and y != 0:
+            raise SqlError("22003", "value out of range: underflow")
+    else:
+        if y == 0:
+            if x != x:
+                return "NaN"
+            raise SqlError("22012", "division by zero")
+        r = x / y
+        if r == 0 and x != 0 and not math.isinf(y):
+            raise SqlError("22003", "value out of range: underflow")
+    if math.isinf(r) and not math.isinf(x) and not math.isinf(y):
+        raise SqlError("22003", "value out of range: overflow")
+    return "NaN" if r != r else r
 
 
 def _mod(a: object, b: object) -> object:

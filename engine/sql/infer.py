@@ -649,6 +649,11 @@ class Inferer:
                 return (700 if other[0] == 700 or quoted else types.FLOAT8), -1
             ra, rb = _NUMERIC_RANK.get(a[0], 0), _NUMERIC_RANK.get(b[0], 0)
             if ra == 0 or rb == 0:
+                # a number with a quoted value: the value is read as the number's type
+                if ra and b[0] in (types.TEXT, 705) and _is_quoted(e.expression):
+                    return a[0], -1
+                if rb and a[0] in (types.TEXT, 705) and _is_quoted(e.this):
+                    return b[0], -1
                 return None
             return (a if ra >= rb else b)[0], -1
         if isinstance(e, (exp.Round, exp.Trunc, exp.Ceil, exp.Floor, exp.Sqrt)):

@@ -959,20 +959,27 @@ class Rewriter:
                 if all(t is not None and t[0] in (types.INT2, types.INT4) for t in typed):
                     return fn("pg_int_check", self._node(node), exp.Literal.number(32))
                 return self._node(node)
+            floated = _float_arithmetic(node, typed)
+            if floated is not None and isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Div)) \
+                    and self._float4_pair(node, typed):
+                # real op real is real: single precision (the double result rounded once is
+                # what float4 arithmetic gives), its range checked
+                self._float4_operands(node, typed)
+                return fn("pg_float4", _float_arithmetic(node, typed))
+            if floated is not None:
+                return floated
             exact = self.numeric.rewrite(node, typed)
             if exact is not None:
                 return exact
             checked = _int_checked(node, typed) if integer else None
             if checked is not None:
                 return checked
-            if isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Div)) and self._float4_pair(
-                    node, typed):
-                # real op real is real: single precision (the double result rounded once is
-                # what float4 arithmetic gives), its range checked
-                self._float4_operands(node, typed)
-                return fn("pg_float4", self._node(node))
             if isinstance(node, _COMPARISONS) and len(typed) == 2:
                 self._float4_operands(node, typed)
+            if isinstance(node, exp.In) and typed and typed[0] is not None and typed[0][0] in (
+                    700, types.FLOAT8):
+                node.set("expressions", [fn("pg_float4" if typed[0][0] == 700 else "pg_float", v)
+                                         if self._is_text(v) else v for v in node.expressions])
             if isinstance(node, exp.In) and typed and typed[0] is not None and typed[0][0] == types.BOOL:
                 node.set("expressions", [fn("pg_bool", v) if self._is_text(v) else v
                                          for v in node.expressions])
@@ -2048,6 +2055,8 @@ class Rewriter:
             value = e.args[side]
             if other == 700 and mine in (types.TEXT, 705) and self._is_text(value):
                 e.set(side, fn("pg_float4", value))
+            elif other == types.FLOAT8 and mine in (types.TEXT, 705) and self._is_text(value):
+                e.set(side, fn("pg_float", value))  # 'Infinity' is no number to SQLite
             elif other in _INT_BITS and mine in (types.TEXT, 705) and self._is_text(value):
                 # an expression (or a derived table's column) has no affinity to read '4' as 4
                 e.set(side, fn("pg_int", value, exp.Literal.number(_INT_BITS[other])))
@@ -2205,6 +2214,29 @@ _INT_OPERATORS = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Neg, exp.Abs)
 _PLAIN_SQL = (exp.Column, exp.Identifier, exp.Literal, exp.Parameter, exp.Paren, exp.Neg,
               exp.Add, exp.Sub, exp.Mul, exp.Abs, exp.Case, exp.If, exp.Between, exp.Not,
               exp.EQ, exp.Null, exp.Star)
+
+
+_FLOAT_OIDS = frozenset({700, types.FLOAT8})
+_FLOAT_PARTNERS = frozenset({*_FLOAT_OIDS, *_INT_BITS, types.NUMERIC, types.TEXT, 705})
+_FLOAT_OPERATORS = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/", exp.Neg: "neg"}
+
+
+def _float_arithmetic(e: exp.Expression, ts: tuple) -> exp.Expression | None:
+    """A float8 (or real) operator, sum or avg: IEEE's NaN and infinities, which SQLite has
+    not (a NaN is stored as its text, which SQLite reads as 0; inf * 0 is NULL there)."""
+    op = _FLOAT_OPERATORS.get(type(e))
+    if op is None and not isinstance(e, (exp.Sum, exp.Avg)):
+        return None
+    if not ts or any(t is None or t[0] not in _FLOAT_PARTNERS for t in ts) or not any(
+            t[0] in _FLOAT_OIDS for t in ts):
+        return None
+    if op is None:
+        return fn("pg_float_avg" if isinstance(e, exp.Avg) else "pg_float_sum", e.this)
+    if op == "neg":
+        if isinstance(e.this, exp.Literal):
+            return None
+        return fn("pg_float_op", _str(op), e.this)
+    return fn("pg_float_op", _str(op), e.this, e.expression)
 
 
 def _int_checked(e: exp.Expression, ts: tuple) -> exp.Expression | None:
