@@ -420,6 +420,16 @@ def test_pg_typeof_is_the_expressions_type_not_its_values(s: Session) -> None:
             "interval", "timestamp with time zone")]
 
 
+def test_pg_typeof_of_a_quoted_literal_or_null_is_unknown(s: Session) -> None:
+    """A bare quoted literal or NULL has no type of its own (pg_typeof said text)."""
+    assert s.execute(
+        "SELECT pg_typeof('abc'), pg_typeof(NULL), pg_typeof(E'a'), pg_typeof(U&'a'), "
+        "pg_typeof($$x$$), pg_typeof('abc'::text), pg_typeof(1), pg_typeof(1.5), "
+        "pg_typeof(x) FROM (SELECT 'a' AS x) t", ()).rows == [(
+            "unknown", "unknown", "unknown", "unknown", "unknown", "text", "integer", "numeric",
+            "text")]
+
+
 def test_bit_operators_on_bit_string_literals_answer_bit_strings(s: Session) -> None:
     """B'0101' & B'0011' was 1 (the bits' text read as the numbers 101 and 11), ~B'01' -2,
     B'01' << 1 2 and get_bit(B'0101', 1) 0 (the text's bytes). Checked against PostgreSQL 15."""

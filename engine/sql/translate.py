@@ -870,6 +870,9 @@ class Rewriter:
             if node.expressions and isinstance(
                     node.expressions[0].unnest(), (exp.BitString, exp.HexString)):
                 return _str("bit")  # held as text
+            if node.expressions and (self._is_text(node.expressions[0]) or isinstance(
+                    node.expressions[0], (exp.Null, exp.UnicodeString, exp.RawString))):
+                return _str("unknown")  # a quoted literal or NULL has no type of its own
             # the type the expression has, known here: the value's own storage class tells
             # integer from bigint, numeric from double precision or a date from text not
             t = self.numeric._type(node.expressions[0]) if node.expressions else None
