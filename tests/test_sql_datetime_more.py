@@ -215,6 +215,22 @@ def test_extract_by_the_type_of_its_operand(s: Session) -> None:
     assert sqlstate(s, "SELECT extract(1.5 FROM date '2024-01-05')") == "42601"
 
 
+def test_date_part_of_a_number_or_boolean_field_does_not_exist(s: Session) -> None:
+    """date_part(0, d) is a call with no such function (it was EXTRACT's 42601)."""
+    for sql, message in [
+            ("SELECT date_part(0, date '2024-01-05')", "date_part(integer, date)"),
+            ("SELECT date_part(1.5, timestamp '2024-01-05')",
+             "date_part(numeric, timestamp without time zone)"),
+            ("SELECT date_part(true, interval '1 day')", "date_part(boolean, interval)")]:
+        with pytest.raises(SqlError) as err:
+            s.execute(sql)
+        assert (err.value.sqlstate, err.value.message) == (
+            "42883", f"function {message} does not exist")
+    assert rows(s, "SELECT date_part('day', date '2024-01-05'), date_part($$day$$, "
+                   "date '2024-01-05'), date_part(NULL, date '2024-01-05')") == [(5.0, 5.0, None)]
+    assert s.execute("SELECT date_part($1, date '2024-01-05')", ("year",)).rows == [(2024.0,)]
+
+
 def test_date_part_is_double_precision_and_extract_numeric(s: Session) -> None:
     """date_part answers double precision, EXTRACT numeric, from every date/time type:
     date_part('second', interval '1 min 4 sec') is 4 (it was numeric 4.000000)."""

@@ -227,7 +227,8 @@ def parse(sql: str) -> exp.Expression:
         sql = _NEGATIVE_SCALE.sub(lambda m: f"{m.group(1)}, {2048 - int(m.group(2))})", sql)
     if "ate_part" in sql or "ATE_PART" in sql:
         # sqlglot reads date_part('unit', x) as EXTRACT(unit FROM x); a parenthesised unit
-        # stays an expression, which tells date_part (float8) from EXTRACT (numeric)
+        # stays an expression, which tells date_part (float8) from EXTRACT (numeric) and
+        # date_part(0, x) (no such function) from EXTRACT(0 FROM x) (a syntax error)
         sql = _DATE_PART_UNIT.sub(r"\1(\2)", sql)
     if "nterval" in sql or "NTERVAL" in sql:
         # sqlglot splits INTERVAL '...' into a number and one unit, losing the rest of the
@@ -289,7 +290,9 @@ def _with_values(sql: str) -> str:
     return sql
 
 
-_DATE_PART_UNIT = re.compile(r"\b(date_part\s*\(\s*)('(?:[^']|'')*')", re.I)
+_DATE_PART_UNIT = re.compile(
+    r"\b(date_part\s*\(\s*)('(?:[^']|'')*'|\$\d+|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?\b|true\b|false\b)",
+    re.I)
 _UNICODE_NAME = re.compile(r"""[uU]&"((?:[^"]|"")*)"(?:\s+UESCAPE\s+'([^'])')?""", re.I)
 _NEGATIVE_SCALE = re.compile(r"\b((?:numeric|decimal)\s*\(\s*\d+)\s*,\s*-\s*(\d{1,4})\s*\)", re.I)
 _JSON_EXTRACT_PATH = re.compile(r"\b(json_extract_path(?:_text)?)\s*\(", re.I)
@@ -889,6 +892,14 @@ class Rewriter:
                     and not unit.name.isidentifier())):
             # a field is a word or a string in PostgreSQL's grammar (a number reached pg_extract)
             raise SqlError("42601", "syntax error: the field of EXTRACT is a number")
+        if isinstance(unit, exp.Paren) and (isinstance(unit.this, exp.Boolean) or (
+                isinstance(unit.this, exp.Parameter) and self.lit_kinds.get(int(unit.this.name), "s") != "s")
+                or (isinstance(unit.this, exp.Literal) and not unit.this.is_string)):
+            # date_part(0, d): date_part takes its field as text
+            t = self.numeric._type(unit.this)
+            of = self.numeric._type(node.expression)
+            names = [types.format_type(x[0], -1) if x is not None else "unknown" for x in (t, of)]
+            raise SqlError("42883", f"function date_part({names[0]}, {names[1]}) does not exist")
         if isinstance(node, (exp.Mul, exp.Div, exp.Neg, exp.Extract, *_INTERVAL_AGGREGATES)) or (
                 isinstance(node, exp.Anonymous) and str(node.this).lower() == "date_part"
                 and len(node.expressions) == 2):
