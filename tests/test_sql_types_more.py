@@ -430,6 +430,16 @@ def test_pg_typeof_of_a_quoted_literal_or_null_is_unknown(s: Session) -> None:
             "text")]
 
 
+def test_bit_string_literal_lengths_count_bits(s: Session) -> None:
+    """bit_count(B'1011') was 11 and octet_length(B'101') 3 (the bytes of the text the bits
+    are held as); bit_length was 42883. Checked against PostgreSQL 15."""
+    assert s.execute(
+        "SELECT bit_count(B'1011'), octet_length(B'101'), length(B'101'), bit_length(B'101'), "
+        "octet_length(B'101010101'), length(X'1F'), bit_count(X'F1'), bit_count(~B'0001'), "
+        "octet_length(B'1100' | B'0011'), bit_length('abc'), bit_length('\\x0102'::bytea)",
+        ()).rows == [(3, 1, 3, 3, 2, 8, 5, 3, 1, 24, 16)]
+
+
 def test_bit_operators_on_bit_string_literals_answer_bit_strings(s: Session) -> None:
     """B'0101' & B'0011' was 1 (the bits' text read as the numbers 101 and 11), ~B'01' -2,
     B'01' << 1 2 and get_bit(B'0101', 1) 0 (the text's bytes). Checked against PostgreSQL 15."""

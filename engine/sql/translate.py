@@ -930,6 +930,9 @@ class Rewriter:
                 node.set(key, [self.walk(x) if isinstance(x, exp.Expression) else x for x in value])
         if isinstance(node, _BIT_OPERATORS) and (folded := _bit_operation(node)) is not None:
             return folded
+        if isinstance(node, (exp.Length, exp.BitLength, exp.Anonymous)) and (
+                measured := _bit_measure(node)) is not None:
+            return measured
         if number_kind is not None:
             return fn("pg_num_to_char", node.this, node.args["format"], _str(number_kind))
         if isinstance(node, exp.Ordered) and typed and typed[0] is not None and _array_elem(
@@ -3122,6 +3125,29 @@ def _bit_operation(e: exp.Expression) -> exp.Expression | None:
     # (the count is a parameter of the cached plan)
     return fn("pg_bit_shift", _str(bits),
               exp.Neg(this=exp.Paren(this=other)) if isinstance(e, exp.BitwiseRightShift) else other)
+
+
+_BIT_MEASURES = {"length": len, "bit_length": len, "octet_length": lambda b: (len(b) + 7) // 8,
+                 "bit_count": lambda b: b.count("1")}
+
+
+def _bit_measure(e: exp.Expression) -> exp.Expression | None:
+    """length, bit_length, octet_length and bit_count of a bit string literal, folded as
+    varbit.c counts (the text it is held as has a byte per bit); bit_length of anything else
+    is its octet_length in bits."""
+    if isinstance(e, exp.Anonymous):
+        name = str(e.this).lower()
+        if name not in ("bit_count", "octet_length") or len(e.expressions) != 1:
+            return None
+        arg = e.expressions[0]
+    else:
+        name, arg = "bit_length" if isinstance(e, exp.BitLength) else "length", e.this
+    bits = arg.unnest().meta.get("bits")
+    if bits is not None:
+        return exp.Literal.number(_BIT_MEASURES[name](bits))
+    if name == "bit_length":
+        return exp.Mul(this=fn("octet_length", arg), expression=exp.Literal.number(8))
+    return None
 
 
 def _bits_literal(bits: str) -> exp.Literal:
