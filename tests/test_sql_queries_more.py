@@ -164,6 +164,20 @@ def test_unicode_escaped_name(s: Session) -> None:
     assert [c.name for c in r.columns] == ["\\"]
 
 
+def test_unistr_reads_postgresql_escapes_and_surrogate_pairs(s: Session) -> None:
+    """unistr was SQLite's: a surrogate pair was 22021, a bad escape 0A000 and \\0000 a NUL.
+    Checked against PostgreSQL 15."""
+    assert rows(s, "select unistr('\\+01F600'), unistr('\\U0001F600'), "
+                   "unistr('\\0041\\u0042\\+000043\\U00000044'), unistr('a\\\\b'), "
+                   "unistr('\\d83d\\de00'), unistr('\\U0000D83D\\U0000DE00'), "
+                   "unistr('\\110000'), unistr(NULL)") == [
+        ("\U0001F600", "\U0001F600", "ABCD", "a\\b", "\U0001F600", "\U0001F600", "\u110000", None)]
+    for arg, state in [("\\u00", "42601"), ("\\+01F6", "42601"), ("abc\\", "42601"),
+                       ("\\+110000", "22023"), ("\\UFFFFFFFF", "22023"), ("\\0000", "22023"),
+                       ("\\d83d", "42601"), ("\\de00", "42601"), ("\\d83dx", "42601")]:
+        assert _sqlstate(s, f"select unistr('{arg}')") == state, arg
+
+
 def test_unicode_string_refused_without_standard_conforming_strings(s: Session) -> None:
     assert _sqlstate(s, "select U&'wrong: \\061'") == "42601"
     s.execute("set standard_conforming_strings = off", ())

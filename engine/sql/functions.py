@@ -606,6 +606,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_at_time_zone", _at_time_zone, 2, True)
     f("pg_div", _div, 2, True)
     f("pg_float_op", _float_op, -1, True)
+    f("unistr", _unistr, 1, True)
     f("pg_int_div", _int_div, 3, True)
     f("pg_num_to_char", _number_to_char, 3, True)
     f("pg_num_div_trunc", _div_trunc, 2, True)
@@ -1091,6 +1092,58 @@ def _div(a: object, b: object) -> object:
         raise SqlError("22012", "division by zero")
     r = x / y
     return "NaN" if r != r else r  # inf / inf: SQLite would make a NaN NULL
+
+
+_UNISTR_ESCAPES = tuple(re.compile(p) for p in (
+    r"\\([0-9A-Fa-f]{4})", r"\\u([0-9A-Fa-f]{4})", r"\\\+([0-9A-Fa-f]{6})", r"\\U([0-9A-Fa-f]{8})"))
+
+
+def _unistr(v: object) -> object:
+    """unistr(text) as varlena.c reads it: \\XXXX, \\uXXXX, \\+XXXXXX, \\UXXXXXXXX and \\\\,
+    UTF-16 surrogate pairs joined (SQLite's own unistr reads other forms and no pairs)."""
+    if v is None:
+        return None
+    s, out, i, first = str(v), [], 0, 0
+    while i < len(s):
+        if s[i] != "\\":
+            if first:
+                raise _bad_surrogate()
+            out.append(s[i])
+            i += 1
+            continue
+        if s.startswith("\\\\", i):
+            if first:
+                raise _bad_surrogate()
+            out.append("\\")
+            i += 2
+            continue
+        for pattern in _UNISTR_ESCAPES:
+            if m := pattern.match(s, i):
+                break
+        else:
+            raise SqlError("42601", "invalid Unicode escape", hint="Unicode escapes must be "
+                           "\\XXXX, \\+XXXXXX, \\uXXXX, or \\UXXXXXXXX.")
+        c = int(m.group(1), 16)
+        if not 0 < c <= 0x10FFFF:
+            raise SqlError("22023", f"invalid Unicode code point: {c:04X}")
+        if first:
+            if not 0xDC00 <= c <= 0xDFFF:
+                raise _bad_surrogate()
+            c, first = 0x10000 + ((first - 0xD800) << 10) + (c - 0xDC00), 0
+        elif 0xDC00 <= c <= 0xDFFF:
+            raise _bad_surrogate()
+        if 0xD800 <= c <= 0xDBFF:
+            first = c
+        else:
+            out.append(chr(c))
+        i = m.end()
+    if first:
+        raise _bad_surrogate()
+    return "".join(out)
+
+
+def _bad_surrogate() -> SqlError:
+    return SqlError("42601", "invalid Unicode surrogate pair")
 
 
 def _float_op(op: str, a: object, b: object = None) -> object:
