@@ -232,6 +232,13 @@ def test_create_sequence_checks_its_parameters(s: Session, sql: str) -> None:
     assert s.execute("CREATE SEQUENCE sx").tag == "CREATE SEQUENCE"
 
 
+def test_create_sequence_cache_without_a_number_is_a_syntax_error(s: Session) -> None:
+    with pytest.raises(SqlError) as e:  # it was an internal error (an AttributeError)
+        s.execute("CREATE SEQUENCE sx CACHE")
+    assert e.value.sqlstate == "42601"
+    assert s.execute("CREATE SEQUENCE sx CACHE 5").tag == "CREATE SEQUENCE"
+
+
 def test_alter_sequence_bounds_cycle_and_regclass(s: Session) -> None:
     run(s, "CREATE SEQUENCE sq START WITH 32; "
            "ALTER SEQUENCE sq RESTART WITH -24 START WITH -24 INCREMENT BY -4 "

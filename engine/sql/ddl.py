@@ -903,6 +903,8 @@ def _create_sequence(s: Session, tree: exp.Expression) -> StatementResult:
         if isinstance(prop, exp.SequenceProperties):
             for k in ("start", "increment", "minvalue", "maxvalue", "cache"):
                 v = prop.args.get(k)
+                if not isinstance(v, (exp.Expression, type(None))):  # CACHE with no number
+                    raise SqlError("42601", f"syntax error: {k.upper()} takes a number")
                 if v is not None:
                     opts[k] = int(v.sql("postgres").replace(" ", ""))
             words = [str(o.name).upper() for o in prop.args.get("options") or []]
