@@ -260,3 +260,15 @@ def test_float8_nan_and_infinity_follow_ieee(s):
     assert _ieee(s.execute("SELECT x FROM f WHERE x IS NOT NULL ORDER BY x DESC").rows) == [
         ("NaN",), (inf,), (2.0,), (1.0,), (-inf,)]
     assert _state(s, "SELECT sum(1e308::float8) FROM generate_series(1, 3)") == "22003"
+
+
+def test_float8_integral_functions_keep_nan_and_infinity(s):
+    inf = float("inf")
+    assert _ieee(s.execute(
+        "SELECT trunc('NaN'::float8), ceil('NaN'::float8), floor('NaN'::float8), "
+        "abs('NaN'::float8), sign('NaN'::float8), trunc('Infinity'::float8), "
+        "ceil('-Infinity'::float8), abs('-Infinity'::float8), sign('-Infinity'::float8)").rows) == [
+        ("NaN", "NaN", "NaN", "NaN", 0.0, inf, -inf, inf, -1.0)]
+    row = s.execute("SELECT trunc(-0.5::float8), ceil(-0.5::float8), floor(-0.5::float8), "
+                    "trunc(2.7::float8), abs(-2.5::float8)").rows[0]
+    assert row == (0.0, 0.0, -1.0, 2.0, 2.5) and str(row[0]) == str(row[1]) == "-0.0"

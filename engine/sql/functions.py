@@ -606,6 +606,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_at_time_zone", _at_time_zone, 2, True)
     f("pg_div", _div, 2, True)
     f("pg_float_op", _float_op, -1, True)
+    f("pg_float_unary", _float_unary, 2, True)
     f("unistr", _unistr, 1, True)
     f("pg_int_div", _int_div, 3, True)
     f("pg_num_to_char", _number_to_char, 3, True)
@@ -1174,6 +1175,22 @@ def _float_op(op: str, a: object, b: object = None) -> object:
     if math.isinf(r) and not math.isinf(x) and not math.isinf(y):
         raise SqlError("22003", "value out of range: overflow")
     return "NaN" if r != r else r
+
+
+def _float_unary(name: str, v: object) -> object:
+    """abs, trunc, ceil, floor and sign of a float8 as C computes them: NaN stays NaN (sign
+    of NaN is 0), an infinity its own integral part, -0.5 truncates to -0."""
+    if v is None:
+        return None
+    x = _float_in(v, "double precision")
+    if name == "sign":
+        return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
+    if x != x:
+        return "NaN"
+    if name == "abs" or math.isinf(x):
+        return abs(x) if name == "abs" else x
+    r = float(math.trunc(x) if name == "trunc" else math.ceil(x) if name == "ceil" else math.floor(x))
+    return math.copysign(r, x) if r == 0 else r
 
 
 def _mod(a: object, b: object) -> object:

@@ -2235,7 +2235,10 @@ _PLAIN_SQL = (exp.Column, exp.Identifier, exp.Literal, exp.Parameter, exp.Paren,
 
 _FLOAT_OIDS = frozenset({700, types.FLOAT8})
 _FLOAT_PARTNERS = frozenset({*_FLOAT_OIDS, *_INT_BITS, types.NUMERIC, types.TEXT, 705})
-_FLOAT_OPERATORS = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/", exp.Neg: "neg"}
+_FLOAT_OPERATORS = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/", exp.Neg: "neg",
+                    exp.Abs: "abs", exp.Trunc: "trunc", exp.Ceil: "ceil", exp.Floor: "floor",
+                    exp.Sign: "sign"}
+_FLOAT_UNARY = frozenset({"abs", "trunc", "ceil", "floor", "sign"})
 
 
 def _float_arithmetic(e: exp.Expression, ts: tuple) -> exp.Expression | None:
@@ -2249,6 +2252,10 @@ def _float_arithmetic(e: exp.Expression, ts: tuple) -> exp.Expression | None:
         return None
     if op is None:
         return fn("pg_float_avg" if isinstance(e, exp.Avg) else "pg_float_sum", e.this)
+    if op in _FLOAT_UNARY:
+        if any(v is not None for k, v in e.args.items() if k != "this"):
+            return None  # trunc(x, n): numeric's
+        return fn("pg_float_unary", _str(op), e.this)
     if op == "neg":
         if isinstance(e.this, exp.Literal):
             return None
