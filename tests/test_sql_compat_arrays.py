@@ -60,6 +60,9 @@ def test_subscripted_insert_and_multidimensional_update(s):
     assert shown(s, "SELECT a, b, e, a[2:3], b[1][1][2], array_ndims(b) FROM arrtest") == [
         ("{1,2,3,4,5}", "{{{113,117},{1,2}}}", "[0:0]={1.1}", "{2,3}", "117", "3")]
     assert state(s, "INSERT INTO arrtest (b[2]) VALUES (now())") == "42804"
+    # a subscript with no column before it: an internal error (an IndexError) before
+    assert state(s, "INSERT INTO arrtest ([2]) VALUES (1)") == "42601"
+    assert state(s, "INSERT INTO arrtest (a, [2]) VALUES ('{1}', 2)") == "42601"
 
 
 def test_insert_of_several_elements_of_one_array_assigns_them_all(s):

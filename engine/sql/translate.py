@@ -160,6 +160,8 @@ def _insert_subscripts(sql: str) -> tuple[str, dict[int, list[tuple[int, int | N
         if "[" not in col:
             continue
         name, _, rest = col.partition("[")
+        if not name.strip():
+            raise SqlError("42601", 'syntax error at or near "["')
         pairs = [(int(x.group(1)), int(x.group(2)) if x.group(2) else None)
                  for x in _SUBSCRIPT.finditer("[" + rest)]
         if _SUBSCRIPT.sub("", "[" + rest).strip():
