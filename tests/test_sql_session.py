@@ -533,3 +533,9 @@ def test_current_setting_of_null_is_null(s):
     assert rows(s, "select current_setting(NULL), current_setting(NULL, true), "
                    "current_setting('TimeZone', NULL)") == [(None, None, None)]
     assert rows(s, "select current_setting('application_name', true)") == [("",)]
+
+
+def test_current_setting_of_a_number_does_not_exist(s):
+    """current_setting(0) was an internal error (an AttributeError)."""
+    assert sqlstate(s, "select current_setting(0)") == "42883"
+    assert sqlstate(s, "select current_setting(1.5, true)") == "42883"

@@ -813,7 +813,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("setval", lambda name, v, called=1: s.sequences.setval(_relname(name), v, bool(called)))
     f("lastval", lambda: s.sequences.lastval(), 0)
     f("current_setting", lambda name, missing_ok=0: None if name is None or missing_ok is None  # (strict)
-      else s.show_value(name, bool(missing_ok)))
+      else s.show_value(_setting_name(name), bool(missing_ok)))
     f("set_config", lambda name, v, local=0: s.set_setting(name, v))
     f("pg_get_serial_sequence", lambda t, c: s.sequences.serial_sequence(_relname(t), c), 2)
     f("pg_regclass", lambda v: _regclass(s, v), 1)
@@ -1175,6 +1175,15 @@ def _float_op(op: str, a: object, b: object = None) -> object:
     if math.isinf(r) and not math.isinf(x) and not math.isinf(y):
         raise SqlError("22003", "value out of range: overflow")
     return "NaN" if r != r else r
+
+
+def _setting_name(name: object) -> str:
+    """current_setting's argument: text (current_setting(0) has no function to call)."""
+    if isinstance(name, str):
+        return name
+    kind = ("bytea" if isinstance(name, bytes) else "numeric" if isinstance(name, float)
+            else "integer" if -2**31 <= name < 2**31 else "bigint")  # type: ignore[operator]
+    raise SqlError("42883", f"function current_setting({kind}) does not exist")
 
 
 def _float_unary(name: str, v: object) -> object:
