@@ -231,6 +231,13 @@ def test_date_part_of_a_number_or_boolean_field_does_not_exist(s: Session) -> No
     assert s.execute("SELECT date_part($1, date '2024-01-05')", ("year",)).rows == [(2024.0,)]
 
 
+def test_date_part_of_a_number_computed_at_run_time_does_not_exist(s: Session) -> None:
+    """date_part((SELECT 1), ts) was an internal error (an AttributeError)."""
+    assert sqlstate(s, "SELECT date_part((SELECT 1), timestamp '1997-02-10 17:32:01')") == "42883"
+    assert sqlstate(s, "SELECT date_part((SELECT 1), time '10:00')") == "42883"
+    assert rows(s, "SELECT date_part((SELECT 'day'), timestamp '2024-01-03')") == [(3.0,)]
+
+
 def test_date_part_is_double_precision_and_extract_numeric(s: Session) -> None:
     """date_part answers double precision, EXTRACT numeric, from every date/time type:
     date_part('second', interval '1 min 4 sec') is 4 (it was numeric 4.000000)."""

@@ -239,9 +239,22 @@ _UNIT_ALIASES = {
 _MONOTONIC_FIELDS = ("epoch", "julian", "year", "isoyear", "decade", "century", "millennium")
 
 
+def _field_text(field: object, kind: str = "timestamp") -> str:
+    """date_part's field, text: a number computed at run time (date_part((SELECT 1), d)) has
+    no function to call."""
+    if isinstance(field, str):
+        return field
+    what = ("numeric" if isinstance(field, float) else "bytea" if isinstance(field, bytes)
+            else "integer" if -2**31 <= field < 2**31 else "bigint")  # type: ignore[operator]
+    of = {"timestamptz": "timestamp with time zone", "timestamp": "timestamp without time zone"}
+    raise SqlError("42883", f"function date_part({what}, {of.get(kind, _TYPE_NAMES.get(kind, kind))}) "
+                   "does not exist")
+
+
 def _extract(field: str, v: object, tz: dt.tzinfo, exact: bool = False) -> object:
     if v is None:
         return None
+    field = _field_text(field)
     f = _UNIT_ALIASES.get(field.lower().strip(), field.lower().strip())
     if inf := _infinity(v):
         if f in _MONOTONIC_FIELDS:
@@ -297,6 +310,7 @@ def _extract_typed(field: str, v: object, tz: dt.tzinfo, kind: str, numeric_resu
     type is known: a date or a time has no fields of the other (0A000)."""
     if field is None or v is None:
         return None
+    field = _field_text(field, kind)
     f = _UNIT_ALIASES.get(field.lower().strip(), field.lower().strip())
     if f in _NOT_FOR.get(kind, ()):
         raise SqlError("0A000", f'unit "{field}" not supported for type {_TYPE_NAMES[kind]}')

@@ -894,11 +894,10 @@ class Rewriter:
                     and not unit.name.isidentifier())):
             # a field is a word or a string in PostgreSQL's grammar (a number reached pg_extract)
             raise SqlError("42601", "syntax error: the field of EXTRACT is a number")
-        if isinstance(unit, exp.Paren) and (isinstance(unit.this, exp.Boolean) or (
-                isinstance(unit.this, exp.Parameter) and self.lit_kinds.get(int(unit.this.name), "s") != "s")
-                or (isinstance(unit.this, exp.Literal) and not unit.this.is_string)):
-            # date_part(0, d): date_part takes its field as text
-            t = self.numeric._type(unit.this)
+        if unit is not None and not isinstance(unit, (exp.Var, exp.Identifier)) and (
+                t := self.numeric._type(unit.unnest())) is not None and t[0] not in (
+                    types.TEXT, 705, 1043, 1042, 19):
+            # date_part(0, d), date_part((SELECT 1), d): date_part takes its field as text
             of = self.numeric._type(node.expression)
             names = [types.format_type(x[0], -1) if x is not None else "unknown" for x in (t, of)]
             raise SqlError("42883", f"function date_part({names[0]}, {names[1]}) does not exist")
