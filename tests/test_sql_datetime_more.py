@@ -402,3 +402,10 @@ def test_a_time_column_refuses_what_time_input_refuses_and_stores_one_form(s: Se
         (2, dt.time(10), dt.time(10, 0, 1, 130000), "10:00:00"), (3, dt.time(16, 5), dt.time(9, 30), "16:05:00"),
         (4, None, None, None)]
     assert rows(s, "SELECT id FROM tm WHERE t = '10:00:00' OR t2 = '09:30'") == [(2,), (3,)]
+
+
+def test_make_timestamp_with_too_few_arguments_does_not_exist(s: Session) -> None:
+    """make_timestamp(2014, 12, 28, 6, 30) was an internal error (a KeyError)."""
+    assert sqlstate(s, "SELECT make_timestamp(2014, 12, 28, 6, 30)") == "42883"
+    assert rows(s, "SELECT make_timestamp(2014, 12, 28, 6, 30, 1.5)") == [
+        (dt.datetime(2014, 12, 28, 6, 30, 1, 500000),)]

@@ -1247,11 +1247,14 @@ class Rewriter:
             return fn("json_strip_nulls", e.this)
         if isinstance(e, exp.DateBin):
             return fn("date_bin", e.this, e.expression, e.args["unit"])
-        if isinstance(e, exp.TimeFromParts):
-            return fn("make_time", e.args["hour"], e.args["min"], e.args["sec"])
-        if isinstance(e, exp.TimestampFromParts):
-            return fn("make_timestamp", *(e.args[k] for k in ("year", "month", "day", "hour",
-                                                              "min", "sec")))
+        if isinstance(e, (exp.TimeFromParts, exp.TimestampFromParts)):
+            name, keys = (("make_time", ("hour", "min", "sec")) if isinstance(e, exp.TimeFromParts)
+                          else ("make_timestamp", ("year", "month", "day", "hour", "min", "sec")))
+            given = [e.args.get(k) for k in keys]
+            if None in given:  # make_timestamp(2014, 12, 28, 6, 30): no such function
+                shown = ", ".join(_literal_type(x) for x in given if x is not None)
+                raise SqlError("42883", f"function {name}({shown}) does not exist")
+            return fn(name, *given)
         if type(e) in VARIANCES:  # over float8 (numeric_rewrite took the exact ones)
             return fn("pg_float_var", _str(VARIANCES[type(e)]), e.this)
         at = e.meta.get("interval_at")
@@ -3156,6 +3159,17 @@ def _bit_measure(e: exp.Expression) -> exp.Expression | None:
     if name == "bit_length":
         return exp.Mul(this=fn("octet_length", arg), expression=exp.Literal.number(8))
     return None
+
+
+def _literal_type(e: exp.Expression) -> str:
+    """The type PostgreSQL gives a constant argument, for a 42883 message."""
+    e = e.unnest()
+    if isinstance(e, exp.Neg):
+        e = e.this
+    if isinstance(e, exp.Literal) and not e.is_string:
+        return "integer" if e.is_int and abs(int(e.this)) < 2**31 else (
+            "bigint" if e.is_int else "numeric")
+    return "unknown" if isinstance(e, exp.Literal) else "integer"
 
 
 def _bits_literal(bits: str) -> exp.Literal:
