@@ -3454,6 +3454,28 @@ def test_a_not_null_column_left_out_without_a_default_is_1364(m):
     assert errno(m, "INSERT INTO tn VALUES (1, 1, NULL)") == 1048
 
 
+def test_default_of_a_column_is_its_declared_default(m):
+    """DEFAULT(col) reads the column's default, of its type (it was 1064): NULL without one,
+    0 for AUTO_INCREMENT, the zero value for a NOT NULL column's CURRENT_TIMESTAMP; 1364 for a
+    NOT NULL column without a default, 3773 for a default that is an expression."""
+    m.execute("CREATE TABLE td (id INT AUTO_INCREMENT PRIMARY KEY, a INT DEFAULT 5, "
+              "b VARCHAR(10) DEFAULT 'x', c INT, d INT NOT NULL, g DECIMAL(5,2) DEFAULT 1.5, "
+              "h DATE NOT NULL DEFAULT '2024-01-01', e ENUM('p','q') NOT NULL, "
+              "f DOUBLE DEFAULT (RAND()), t DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP)")
+    m.execute("INSERT INTO td (a, b, c, d) VALUES (1, 'y', 2, 3)")
+    assert rows(m, "SELECT DEFAULT(a), DEFAULT(td.b), DEFAULT (c), DEFAULT(g), DEFAULT(h), "
+                   "DEFAULT(id), DEFAULT(e), DEFAULT(t) FROM td") == [
+        (5, "x", None, Decimal("1.50"), dt.date(2024, 1, 1), 0, "p", "0000-00-00 00:00:00")]
+    assert rows(m, "SELECT DEFAULT(a) + 1 FROM td WHERE DEFAULT(a) = 5") == [(6,)]
+    m.execute("UPDATE td SET a = DEFAULT(a), c = DEFAULT(c) + 1, b = CONCAT(DEFAULT(b), 'z')")
+    m.execute("INSERT INTO td (a, d) VALUES (DEFAULT(a) * 2, 1)")
+    assert rows(m, "SELECT a, b, c FROM td ORDER BY id") == [(5, "xz", None), (10, "x", None)]
+    assert errno(m, "SELECT DEFAULT(d) FROM td") == 1364
+    assert errno(m, "SELECT DEFAULT(f) FROM td") == 3773
+    assert errno(m, "SELECT DEFAULT(zz) FROM td") == 1054
+    assert errno(m, "SELECT DEFAULT(a + 1) FROM td") == 1064
+
+
 def test_found_rows_after_sql_calc_found_rows_counts_without_the_limit(m):
     """WordPress's pagination: FOUND_ROWS() after SQL_CALC_FOUND_ROWS ... LIMIT is the count
     without the LIMIT (it was the rows returned); the count column is not among the result's."""

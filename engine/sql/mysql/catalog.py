@@ -165,6 +165,18 @@ def declared_types(conn: apsw.Connection) -> list[tuple[str, str, str]]:
         "SELECT table_name, column_name, mysql_type FROM _aurora_mysql_columns")]
 
 
+def column_default(conn: apsw.Connection, table: str, column: str) -> tuple[str | None, str] | None:
+    """(MySQL text of the default, extra) of a column this dialect's DDL made, or None."""
+    if not _has_side(conn):
+        return None
+    got = conn.execute(
+        "SELECT default_sql, extra FROM _aurora_mysql_columns "
+        "WHERE lower(table_name)=lower(?) AND lower(column_name)=lower(?)",
+        (table, column),
+    ).fetchall()
+    return (got[0][0], got[0][1] or "") if got else None
+
+
 def describe(conn: apsw.Connection, table: str) -> TableDesc | None:
     name = real_name(conn, table)
     if name is None:

@@ -42,6 +42,7 @@ from aurora.engine.sql.mysql.errors import Where, err, syntax, to_mysql
 from aurora.engine.sql.mysql.lexer import SENTINEL
 from aurora.engine.sql.mysql.translate import (
     FOUND_ROWS_COLUMN,
+    ColumnDefault,
     Context,
     Translation,
     Unsafe,
@@ -710,7 +711,19 @@ class MySqlSession:
             info = self.pg.catalog.column(table, column)
             return info is not None and info.not_null and not (info.identity or info.rowid)
 
-        return Context(self._db, cols, on_update, column_type, declared_types, stored_table, not_null)
+        def column_default(table: str, column: str) -> ColumnDefault | None:
+            info = self.pg.catalog.column(table, column)
+            if info is None:
+                return None
+            side = catalog.column_default(self.pg.conn, table, column)
+            return ColumnDefault(
+                pgtypes.format_type(info.type_oid, info.typmod) or "text", info.default_expr,
+                side[0] if side else None, side is not None, not (info.not_null or info.pk),
+                bool(info.identity or info.rowid or (side and "auto_increment" in side[1])),
+            )
+
+        return Context(self._db, cols, on_update, column_type, declared_types, stored_table, not_null,
+                       column_default)
 
     def _clear_cache(self) -> None:
         self._cache.clear()

@@ -96,6 +96,18 @@ class Translation:
         return "".join(out)
 
 
+@dataclass(frozen=True)
+class ColumnDefault:
+    """What DEFAULT(col) reads of a column."""
+
+    pg_type: str  # the column's type as the PostgreSQL session spells it
+    pg_default: str | None  # its default as the PostgreSQL session stores it
+    mysql_default: str | None  # as MySQL shows it ('x', CURRENT_TIMESTAMP, (RAND()))
+    declared: bool  # made by this dialect's DDL (mysql_default is MySQL's text)
+    nullable: bool
+    auto_increment: bool
+
+
 @dataclass
 class Context:
     """What a translation may depend on: constant while the cache lives."""
@@ -112,6 +124,8 @@ class Context:
     stored_table: Callable[[str], grouping.Table | None] = lambda table: None
     # table.column is NOT NULL and takes no NULL as "the next id" (AUTO_INCREMENT)
     not_null: Callable[[str, str], bool] = lambda table, column: False
+    # what DEFAULT(table.column) reads, or None for no such column
+    column_default: Callable[[str, str], ColumnDefault | None] = lambda table, column: None
 
 
 _STRIP_WORDS = re.compile(
@@ -126,6 +140,8 @@ _EMPTY_VALUES = re.compile(
 _LOCK_SHARE = re.compile(r"\bLOCK\s+IN\s+SHARE\s+MODE\b", re.I)
 _WRITE_IGNORE = re.compile(r"^(\s*(?:UPDATE|DELETE))\s+IGNORE\b", re.I)
 _REPLACE = re.compile(r"^\s*REPLACE\b(\s+INTO\b)?", re.I)
+# DEFAULT(col), the function (sqlglot reads no such call); a quoted name is left as it is
+_DEFAULT_OF = re.compile(r"(`(?:[^`]|``)*`)|\bDEFAULT(?=\s*\()", re.I)
 
 _FUNCS = {
     "DATABASE": "mysql_database",
@@ -427,6 +443,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     text = _STRIP_WORDS.sub(" ", text)
     text, share_locks = _LOCK_SHARE.subn(" ", text)
     text, ignored = _WRITE_IGNORE.subn(r"\1", text, count=1)  # (sqlglot reads no IGNORE there)
+    text, defaults = _DEFAULT_OF.subn(lambda m: m.group(1) or "MYSQL_DEFAULT_OF", text)
     tree = parse(text)
     kind = (
         "select"
@@ -436,6 +453,8 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     if not kind:
         raise SqlError("42000", f"This version of MySQL doesn't yet support '{key[:60]}'",
                        errno=1235)
+    if defaults:
+        _defaults_of_columns(tree, ctx)
     _date_params(tree)
     _check_literals(tree)
     _having_aliases(tree)
@@ -541,6 +560,59 @@ _ATOMIC = (exp.Column, exp.Literal, exp.Func, exp.Paren, exp.Null, exp.Placehold
 _TRUTHS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.Is, exp.In,
            exp.Between, exp.Like, exp.ILike, exp.Escape, exp.RegexpLike, exp.RegexpILike, exp.Not,
            exp.And, exp.Or, exp.Xor, exp.Boolean)
+
+
+def _defaults_of_columns(tree: exp.Expression, ctx: Context) -> None:
+    """``DEFAULT(col)``: the column's declared default, of the column's type, as MySQL reads
+    it: NULL for a nullable column without one, 0 for an AUTO_INCREMENT column, NULL (or
+    the zero value when NOT NULL) for a default CURRENT_TIMESTAMP; 1364 for a NOT NULL
+    column without a default and 3773 for a default that is an expression."""
+    tables = _tables_of(tree)
+    for node in list(tree.find_all(exp.Anonymous)):
+        if str(node.this).upper() != "MYSQL_DEFAULT_OF":
+            continue
+        args = node.expressions
+        if len(args) != 1 or not isinstance(args[0], exp.Column) or isinstance(args[0].this, exp.Star):
+            raise _syntax(f"DEFAULT({', '.join(a.sql(dialect='mysql') for a in args)})")
+        column = args[0]
+        found = next((got for name in tables(column)
+                      if (got := ctx.column_default(name, column.name)) is not None), None)
+        if found is None:
+            shown = f"{column.table}.{column.name}" if column.table else column.name
+            raise SqlError("42S22", f"Unknown column '{shown}' in 'field list'", errno=1054)
+        node.replace(_default_value(found, column.name))
+
+
+def _default_value(d: ColumnDefault, name: str) -> exp.Expression:
+    mysql = d.mysql_default if d.declared else None
+    mysql = d.pg_default if mysql is None else mysql  # (an ENUM NOT NULL's first member)
+    if mysql is not None and mysql.upper() == "NULL":
+        mysql = None
+    if mysql is None and d.auto_increment:
+        return exp.Literal.number(0)
+    if mysql is None:
+        if not d.nullable:
+            raise SqlError("HY000", f"Field '{name}' doesn't have a default value", errno=1364)
+        value: exp.Expression = exp.null()
+    elif d.declared and mysql.upper().startswith("CURRENT_TIMESTAMP"):
+        if d.nullable:
+            value = exp.null()
+        else:
+            digits = re.search(r"\((\d)\)", mysql)
+            zero = "0000-00-00 00:00:00" + ("." + "0" * int(digits.group(1)) if digits and digits.group(1) != "0" else "")
+            return exp.Literal.string(zero)
+    elif d.declared and mysql.startswith("("):
+        raise SqlError("HY000", "DEFAULT function cannot be used with default value expressions",
+                       errno=3773)
+    else:
+        try:
+            value = sqlglot.parse_one(d.pg_default or "NULL", read="postgres")
+        except (ParseError, TokenError):
+            raise SqlError("HY000", "DEFAULT function cannot be used with default value expressions",
+                           errno=3773) from None
+    cast = exp.Cast(this=value, to=exp.DataType.build(d.pg_type, dialect="postgres"))
+    cast.meta["mysql_default"] = True
+    return cast
 
 
 def _variable_assignments(tree: exp.Expression) -> frozenset[str]:
@@ -2157,6 +2229,8 @@ def _arithmetic_parent(node: exp.Expression) -> exp.Expression | None:
 
 
 def _cast(node: exp.Cast) -> exp.Expression:
+    if node.meta.get("mysql_default"):
+        return node  # (DEFAULT(col): a value of the column's own type)
     to = node.to
     t = to.this
     D = exp.DataType.Type
