@@ -649,6 +649,22 @@ def test_create_table_with_columns_and_a_select(m):
     assert errno(m, "SELECT * FROM c4") == 1146
 
 
+def test_create_table_select_counts_the_rows_it_wrote(m):
+    """CREATE TABLE ... SELECT reported 0 rows; MySQL's OK packet has the rows written, with
+    an INSERT ... SELECT's info, and ROW_COUNT() is that number."""
+    m.execute("CREATE TABLE cr (id INT PRIMARY KEY, x INT)")
+    m.execute("INSERT INTO cr VALUES (1, 10), (2, 20), (3, 30)")
+    r = m.execute("CREATE TABLE cr1 SELECT * FROM cr")
+    assert (r.affected_rows, r.info) == (3, "Records: 3  Duplicates: 0  Warnings: 0")
+    assert rows(m, "SELECT ROW_COUNT()") == [(3,)]
+    assert m.execute("CREATE TABLE cr2 AS SELECT id FROM cr WHERE id > 1").affected_rows == 2
+    r = m.execute("CREATE TABLE cr3 (y INT) SELECT id, x FROM cr")
+    assert (r.affected_rows, r.info) == (3, "Records: 3  Duplicates: 0  Warnings: 0")
+    assert m.execute("CREATE TABLE cr4 AS SELECT * FROM cr WHERE id > 5").affected_rows == 0
+    r = m.execute("CREATE TABLE cr5 (z INT)")
+    assert (r.affected_rows, r.info) == (0, "")
+
+
 def test_having_names_a_select_alias(m):
     """``SELECT SUM(amt) AS t ... HAVING t > 10`` kept every group: the alias of an exact sum
     is its text in SQLite, and text against a number is true. A HAVING's alias is its

@@ -690,13 +690,19 @@ def _create_with_select(ct: CreateTable, select: str, run: Run, conn: apsw.Conne
     try:
         _create_columns(ct, run, conn, fk_checks)
         listed = ", ".join(_pq(n) for n in names)
-        run(f"INSERT INTO {_pq(ct.table)} ({listed}) SELECT * FROM ({select}) AS _q")
+        written = run(f"INSERT INTO {_pq(ct.table)} ({listed}) SELECT * FROM ({select}) AS _q")
     except BaseException:
         with contextlib.suppress(SqlError, apsw.Error):
             run("ROLLBACK")
         raise
     run("COMMIT")
-    return 0
+    return _rows_of(written)
+
+
+def _rows_of(result: object) -> int:
+    """The rows a command tag counts (``INSERT 0 3``, ``SELECT 3``)."""
+    tag = str(getattr(result, "tag", ""))
+    return int(tag.rsplit(" ", 1)[-1]) if tag[-1:].isdigit() else 0
 
 
 def side_rows(cols: list[ColumnSpec]) -> list[tuple[str, str, str | None, str, str]]:
@@ -711,15 +717,16 @@ def create_table(
     context_db: str | None = None,
     zone: dt.tzinfo = dt.UTC,
     fk_checks: bool = True,
-) -> int:
-    """Run CREATE TABLE; the number of warnings (1050 for IF NOT EXISTS on an existing one).
+) -> tuple[int, int | None]:
+    """Run CREATE TABLE; the number of warnings (1050 for IF NOT EXISTS on an existing one)
+    and, for CREATE TABLE ... SELECT, the rows it wrote (None for another).
     ``zone``: the session's time_zone, which a TIMESTAMP's DEFAULT is read in.
     ``fk_checks`` false (``SET foreign_key_checks = 0``): a foreign key may name a table that
     does not exist yet (see :func:`_defer_foreign_keys`)."""
     ct = parse_create_table(sql, zone)
     if catalog.real_name(conn, ct.table) is not None:
         if ct.if_not_exists:
-            return 1
+            return 1, None
         raise SqlError("42S01", f"Table '{ct.table}' already exists", errno=1050)
     if ct.like is not None:
         text = show_create(ct.like)
@@ -744,11 +751,11 @@ def create_table(
         key, lits, _raw, n = normalize(text, keep_literals=True)
         select = translate(key, n, Context(context_db, lambda t: None)).text(lits)
         if not ct.columns and not ct.keys:
-            run(f"CREATE TABLE {_pq(ct.table)} AS {select}")
+            written = run(f"CREATE TABLE {_pq(ct.table)} AS {select}")
             catalog.record_table(conn, ct.table, ct.options)
-            return 0
-        return _create_with_select(ct, select, run, conn, zone, fk_checks)
-    return _create_columns(ct, run, conn, fk_checks)
+            return 0, _rows_of(written)
+        return 0, _create_with_select(ct, select, run, conn, zone, fk_checks)
+    return _create_columns(ct, run, conn, fk_checks), None
 
 
 def _create_columns(ct: CreateTable, run: Run, conn: apsw.Connection, fk_checks: bool) -> int:

@@ -26,7 +26,14 @@ def _pq(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def run_ddl(s: MySqlSession, sql: str) -> int:
+def run_ddl(s: MySqlSession, sql: str) -> tuple[int, int | None]:
+    """Run one DDL statement: its warnings and, for CREATE TABLE ... SELECT, the rows it
+    wrote (None for any other)."""
+    got = _run_ddl(s, sql)
+    return got if isinstance(got, tuple) else (got, None)
+
+
+def _run_ddl(s: MySqlSession, sql: str) -> int | tuple[int, int | None]:
     text = lexer.strip_comments(sql)
     low = " ".join(text.lower().split())
     if re.match(r"(create|drop) (database|schema)\b", low):

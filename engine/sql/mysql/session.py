@@ -1484,11 +1484,16 @@ class MySqlSession:
             self._end("COMMIT")  # DDL commits the open transaction, as in MySQL
         self._drop_change_triggers()  # they name columns: SQLite would refuse to drop one
         try:
-            warnings = run_ddl(self, sql)
+            warnings, written = run_ddl(self, sql)
         finally:
             self._clear_cache()
             self._auto.clear()
-        return StatementResult("OK", warnings=warnings)
+        if written is None:
+            return StatementResult("OK", warnings=warnings)
+        # CREATE TABLE ... SELECT: the rows it wrote, as an INSERT ... SELECT's OK packet has them
+        self.row_count = written
+        return StatementResult("OK", warnings=warnings, affected_rows=written,
+                               info=f"Records: {written}  Duplicates: 0  Warnings: {warnings}")
 
     def run_pg(self, text: str) -> StatementResult:
         return self.pg.execute(text)
