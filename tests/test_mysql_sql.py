@@ -1431,6 +1431,25 @@ def test_concat_of_predicates_and_terms(m):
                    "CONCAT('n', 'abc' LIKE 'A%', 1 IN (1, 2))") == [("a1", "x15-40", "n11")]
 
 
+def test_a_string_longer_than_max_allowed_packet_is_null_with_1301(m):
+    """RPAD / LPAD / REPEAT / SPACE of a length past max_allowed_packet were 1105 "requested
+    length too large" (or 1690); MySQL's result is NULL with warning 1301. A length counts
+    four bytes a character (utf8mb4's widest) for a pad, a repeat its string's bytes."""
+    for sql, name in [("SELECT RPAD('abc', 1e308, 'x')", "rpad"), ("SELECT LPAD('abc', 1e308, 'x')", "lpad"),
+                      ("SELECT REPEAT('ab', 1e308)", "repeat"), ("SELECT SPACE(1e308)", "space"),
+                      ("SELECT REPEAT('ab', 40000000)", "repeat"), ("SELECT RPAD('a', 16777217, 'x')", "rpad")]:
+        r = m.execute(sql)
+        assert (r.rows, r.warnings) == ([(None,)], 1), sql
+        assert rows(m, "SHOW WARNINGS") == [("Warning", 1301, f"Result of {name}() was larger than "
+                                             "max_allowed_packet (67108864) - truncated")]
+    assert rows(m, "SELECT LENGTH(RPAD('a', 16777216, 'x')), LENGTH(REPEAT('ab', 33554432))") == [
+        (16777216, 67108864)]
+    # MySQL's whole numbers of a count (half away from zero, a string's leading number)
+    assert rows(m, "SELECT REPEAT('ab', 2.5), REPEAT('ab', '2x'), REPEAT('ab', -1), RPAD('a', 2.5, 'x'), "
+                   "SPACE(2.5), RPAD('abc', 1e308 - 1e308 + 2, 'x'), REPEAT('', 1e308)") == [
+        ("ababab", "abab", "", "axx", "   ", "ab", "")]
+
+
 def test_concat_in_arithmetic_is_one_operand(m):
     """CONCAT(s, '') + 1 came out as ``s || '' + 1``: '11' for CONCAT('1', '') + 1 where
     MySQL says 2, and an UPDATE stored 101 for a row whose s was '10' (MySQL: 11). Checked

@@ -1138,25 +1138,74 @@ def ascii_(v: object) -> int | None:
     return data[0] if data else 0
 
 
-def pad(v: object, length: object, fill: object, left: object) -> str | None:
+class TooLarge(Exception):
+    """A string function's result longer than max_allowed_packet: MySQL's NULL, with its
+    warning 1301 (the function's name is the warning's)."""
+
+    def __init__(self, function: str) -> None:
+        super().__init__(function)
+        self.function = function
+
+
+_INT32_MAX = (1 << 31) - 1
+
+
+def _count(v: object) -> int:
+    """A length or count argument as MySQL's val_int reads it: rounded half away from zero
+    (2.5 is 3), 0 for no number, and no more than INT_MAX32, where MySQL stops counting."""
+    text = _text(v).strip() if isinstance(v, str | bytes) else str(v)
+    try:
+        d = Decimal(leading_number(text) or "0") if isinstance(v, str | bytes) else Decimal(text)
+        n = int(d.to_integral_value(rounding=ROUND_HALF_UP)) if d.is_finite() else 0
+    except ArithmeticError:
+        n = 0
+    return min(n, _INT32_MAX)
+
+
+def pad(v: object, length: object, fill: object, left: object, limit: int = 1 << 26) -> str | None:
     """LPAD / RPAD(s, n, pad): s cut or padded to n characters; NULL when an argument is,
-    when n is negative, or when the pad is empty and s is shorter than n (MySQL's)."""
+    when n is negative, or when the pad is empty and s is shorter than n (MySQL's).
+    ``limit``: max_allowed_packet, which n characters of four bytes may not pass (TooLarge)."""
     if v is None or length is None or fill is None:
         return None
-    try:
-        n = round(float(length))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        n = 0
+    n = _count(length)
     text, filler = _text(v), _text(fill)
     if n < 0:
         return None
     if len(text) >= n:
         return text[:n]
+    if n * 4 > limit:  # (utf8mb4's widest character, as MySQL reckons it)
+        raise TooLarge("lpad" if left else "rpad")
     if not filler:
         return None
     need = n - len(text)
     padding = (filler * (need // len(filler) + 1))[:need]
     return padding + text if left else text + padding
+
+
+def repeat(v: object, count: object, limit: int = 1 << 26) -> object:
+    """REPEAT(s, n): s n times, '' for n < 1; TooLarge past ``limit`` bytes (MySQL's
+    max_allowed_packet)."""
+    if v is None or count is None:
+        return None
+    n = _count(count)
+    if n < 1:
+        return b"" if isinstance(v, bytes) else ""
+    data = v if isinstance(v, bytes) else _text(v)
+    size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
+    if n > 1 and size > limit // n:
+        raise TooLarge("repeat")
+    return data * n
+
+
+def space(count: object, limit: int = 1 << 26) -> str | None:
+    """SPACE(n): n spaces, '' for n < 1; TooLarge past ``limit`` (max_allowed_packet)."""
+    if count is None:
+        return None
+    n = _count(count)
+    if n > limit:
+        raise TooLarge("space")
+    return " " * max(n, 0)
 
 
 def temporal_number(v: object, digits: object) -> object:
@@ -1808,7 +1857,6 @@ FUNCTIONS = {
     "mysql_json_sort_key": (json_sort_key, 1),
     "mysql_temporal_number": (temporal_number, 2),
     "mysql_ascii": (ascii_, 1),
-    "mysql_pad": (pad, 4),
     "mysql_is_uuid": (_nulls(is_uuid), 1),
     "mysql_distinct_key": (distinct_key, -1),
     "mysql_sqrt": (sqrt, 1),

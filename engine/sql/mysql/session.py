@@ -482,6 +482,9 @@ class MySqlSession:
         conn.create_scalar_function("mysql_number", self._number, 2)
         conn.create_scalar_function("mysql_cast_decimal", self._cast_decimal, 5)
         conn.create_scalar_function("mysql_fit", self._fit, 4)
+        conn.create_scalar_function("mysql_pad", self._sized(functions.pad), 4)
+        conn.create_scalar_function("mysql_repeat", self._sized(functions.repeat), 2)
+        conn.create_scalar_function("mysql_space", self._sized(functions.space), 1)
         held = locks.INSTANCE
         conn.create_scalar_function(
             "mysql_get_lock",
@@ -512,6 +515,20 @@ class MySqlSession:
         functions.register(conn)
         for name, (fn, n) in timezone.functions(lambda: self.zone).items():
             conn.create_scalar_function(name, fn, n)
+
+    def _sized(self, fn: Callable[..., object]) -> Callable[..., object]:
+        """A string function held to max_allowed_packet: past it, NULL with MySQL's 1301."""
+
+        def call(*args: object) -> object:
+            limit = int(self.vars.get("max_allowed_packet", 1 << 26))  # type: ignore[call-overload]
+            try:
+                return fn(*args, limit=limit)
+            except functions.TooLarge as e:
+                self.warnings.append(("Warning", 1301, f"Result of {e.function}() was larger than "
+                                      f"max_allowed_packet ({limit}) - truncated"))
+                return None
+
+        return call
 
     def _give_insert_id(self, value: object) -> object:
         """LAST_INSERT_ID(expr): ``expr``, which the next LAST_INSERT_ID() returns (and the

@@ -1648,6 +1648,10 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         # would have to pad (the engine's lpad gave '' and the string as it was)
         return _fn("mysql_pad", node.this, node.expression, node.args["fill_pattern"],
                    exp.Literal.number(1 if node.args.get("is_left") else 0))
+    if isinstance(node, exp.Repeat):  # (MySQL's counts and max_allowed_packet)
+        return _fn("mysql_repeat", node.this, node.args["times"])
+    if isinstance(node, exp.Space):
+        return _fn("mysql_space", node.this)
     if isinstance(node, exp.Cast):
         return _cast(node)
     if isinstance(node, exp.Anonymous):
