@@ -3511,6 +3511,26 @@ def test_default_of_a_column_is_its_declared_default(m):
     assert errno(m, "SELECT DEFAULT(a + 1) FROM td") == 1064
 
 
+def test_a_variable_is_no_table_name_in_ddl(m):
+    """``REFERENCES @v (id)`` was 1146 (1824, or 1105 in an ALTER TABLE), ``CREATE TABLE @v``
+    made a table named @v; a variable is no name in MySQL's grammar: 1064."""
+    m.execute("CREATE TABLE vp (id INT PRIMARY KEY)")
+    m.execute("CREATE TABLE vc (a INT)")
+    for sql in [
+        "CREATE TABLE c (a INT, FOREIGN KEY (a) REFERENCES @v (id))",
+        "CREATE TABLE c (a INT REFERENCES @v (id))",
+        "ALTER TABLE vc ADD FOREIGN KEY (a) REFERENCES @v (id)",
+        "CREATE TABLE @v (a INT)",
+        "ALTER TABLE @v ADD COLUMN b INT",
+        "DROP TABLE @v",
+        "DESCRIBE @v",
+        "SHOW COLUMNS FROM @v",
+    ]:
+        assert errno(m, sql) == 1064, sql
+    m.execute("CREATE TABLE `@v` (a INT, FOREIGN KEY (a) REFERENCES vp (id))")  # quoted, a name
+    assert rows(m, "SHOW TABLES LIKE '@v'") == [("@v",)]
+
+
 def test_found_rows_after_sql_calc_found_rows_counts_without_the_limit(m):
     """WordPress's pagination: FOUND_ROWS() after SQL_CALC_FOUND_ROWS ... LIMIT is the count
     without the LIMIT (it was the rows returned); the count column is not among the result's."""

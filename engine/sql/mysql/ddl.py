@@ -66,21 +66,25 @@ class Tokens:
         if not self.accept(word):
             raise syntax_error(self.peek() or "")
 
-    def name(self) -> str:
+    def _name_part(self) -> str:
+        """One part of a name; a variable (``@v``) is none in MySQL's grammar (1064)."""
         t = self.next()
-        if not t or t in "(),;":
+        if not t or t in "(),;" or t.startswith("@"):
             raise syntax_error(t)
-        n = unquote(t)
+        return unquote(t)
+
+    def name(self) -> str:
+        n = self._name_part()
         while self.peek() == ".":
             self.next()
-            n = unquote(self.next())  # db.table: the session checks the database itself
+            n = self._name_part()  # db.table: the session checks the database itself
         return n
 
     def qualified(self) -> tuple[str | None, str]:
-        t = unquote(self.next())
+        t = self._name_part()
         if self.peek() == ".":
             self.next()
-            return t, unquote(self.next())
+            return t, self._name_part()
         return None, t
 
     def parens(self) -> list[tuple[str, str]]:
