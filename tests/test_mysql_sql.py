@@ -1780,6 +1780,29 @@ def test_user_variables_assigned_in_a_query(m):
     assert rows(m, "SELECT @s, @i, @rank") == [("Apple", 102, 3)]
 
 
+def test_a_decimal_assigned_in_a_query_stays_exact(m):
+    """``SELECT @d := 1.10 + 0`` kept the numeric's text ('1.10'; ``@d * 3`` was then the
+    DOUBLE 3.3000000000000003) and a DECIMAL column's value a float; MySQL's variable keeps
+    the exact decimal, with its scale (a DECIMAL(6, 3) column's 2.250)."""
+    m.execute("CREATE TABLE dx (x DECIMAL(6,3))")
+    m.execute("INSERT INTO dx VALUES (1.5), (2.25)")
+    r = m.execute("SELECT @d := 1.10 + 0")
+    assert r.rows == [(Decimal("1.10"),)] and r.columns[0].type_oid == 1700
+    assert rows(m, "SELECT @d, @d * 3") == [(Decimal("1.10"), Decimal("3.30"))]
+    m.execute("SELECT @g := CAST(2.5 AS DECIMAL(5,2)), @s := x FROM dx")
+    assert rows(m, "SELECT @g, @s") == [(Decimal("2.50"), Decimal("2.250"))]
+    m.execute("SET @e = CAST(1.10 AS DECIMAL(5,2))")
+    assert rows(m, "SELECT @e, @e * 3") == [(Decimal("1.10"), Decimal("3.30"))]
+    m.execute("SET @q = 1.5")
+    m.execute("SELECT @q := @q + 1")  # (a DECIMAL read as it changes was an internal error)
+    assert rows(m, "SELECT @q") == [(Decimal("2.5"),)]
+    m.execute("SET @r = 0")
+    r = m.execute("SELECT @r := @r + 1 FROM dx")
+    assert r.rows == [(1,), (2,)] and r.columns[0].type_oid == 20  # an integer stays BIGINT
+    r = m.execute("SELECT @r")
+    assert r.rows == [(2,)] and r.columns[0].type_oid == 20
+
+
 # --- variables and SET ---------------------------------------------------------------------
 
 

@@ -815,6 +815,16 @@ class Inferer:
                 return self.type_of(e.expressions[1], scope)
             if name in ("gcd", "lcm") and e.expressions:  # the type of its arguments
                 return self.type_of(e.expressions[0], scope)
+            if name == "mysql_set_uservar" and len(e.expressions) >= 2:
+                # the MySQL edition's @v := value: the value's type (an integer's BIGINT), but
+                # of a variable read as it changes (@r := @r + 1, its reads NUMERIC whatever it
+                # holds), which the values type
+                value = e.expressions[1]
+                t = self.type_of(value, scope)
+                if t is not None and t[0] in types.INTEGER_OIDS:
+                    return types.INT8, -1
+                live = any(str(a.this).lower() == "mysql_uservar" for a in value.find_all(exp.Anonymous))
+                return None if live and t == (types.NUMERIC, -1) else t
             return None
         if isinstance(e, exp.DateBin):
             return self.type_of(e.expression, scope)

@@ -871,6 +871,13 @@ class Rewriter:
         if isinstance(node, exp.Trim) and node.args.get("expression") is not None:
             t = self.numeric._type(node.this)
             node.meta["bytea"] = t is not None and t[0] == 17
+        if (isinstance(node, exp.Anonymous) and str(node.this).lower() == "mysql_set_uservar"
+                and len(node.expressions) >= 3 and isinstance(node.expressions[2], exp.Null)):
+            # the MySQL edition's @v := value: the value's type, known here, which the variable
+            # keeps (a numeric's exact digits are text to SQLite)
+            t = self.numeric._type(node.expressions[1])
+            if t is not None and types.format_type(t[0], t[1]):
+                node.expressions[2].replace(_str(types.format_type(t[0], t[1])))
         if isinstance(node, exp.Anonymous) and str(node.this).lower() == "pg_typeof":
             if node.expressions and isinstance(
                     node.expressions[0].unnest(), (exp.BitString, exp.HexString)):

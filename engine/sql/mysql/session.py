@@ -467,7 +467,7 @@ class MySqlSession:
         # A double-quoted name that is no column must fail (1054), not read as a string.
         conn.config(apsw.SQLITE_DBCONFIG_DQS_DML, 0)
         conn.create_scalar_function("mysql_sysvar", self.sysvar, 1)
-        conn.create_scalar_function("mysql_uservar", lambda n: self.user_vars.get(str(n).lower()), 1)
+        conn.create_scalar_function("mysql_uservar", self._user_var, 1)
         conn.create_scalar_function("mysql_set_uservar", self._set_user_var, -1)
         conn.create_scalar_function("mysql_database", lambda: self._db, 0)
         conn.create_scalar_function("mysql_user", lambda: f"{self.user}@localhost", 0)
@@ -650,10 +650,27 @@ class MySqlSession:
             sequence = self._rands[(site, n)] = functions.seeded_rand(n)
         return sequence()
 
-    def _set_user_var(self, name: str, value: object, *_order: object) -> object:
-        """``@name := value`` inside a statement: stored as the row is computed, and given
-        (a third argument only orders the rows: see translate._variable_assignments)."""
-        self.user_vars[str(name)] = value
+    def _user_var(self, name: object) -> object:
+        """A user variable read live (one the statement assigns): a DECIMAL as its exact
+        text, which the read's CAST AS NUMERIC takes."""
+        v = self.user_vars.get(str(name).lower())
+        return str(v) if isinstance(v, Decimal) else v
+
+    def _set_user_var(self, name: str, value: object, kind: object = None, *_order: object) -> object:
+        """``@name := value`` inside a statement: stored as the row is computed, and given.
+        ``kind``: the value's type as the PostgreSQL session knows it; a numeric is kept
+        exact, as MySQL keeps a DECIMAL (a fourth argument only orders the rows: see
+        translate._variable_assignments)."""
+        kept = value
+        exact = re.fullmatch(r"numeric(?:\(\d+,(\d+)\))?", str(kind))
+        if exact is not None and (isinstance(value, (str, float)) or (
+                isinstance(value, int) and exact.group(1) is not None)):
+            # (a whole number stays one: @r := @r + 1 of an integer's NUMERIC read is BIGINT)
+            with contextlib.suppress(ArithmeticError):
+                kept = Decimal(str(value))
+                if exact.group(1) is not None:  # (a DECIMAL(p, s) column's: its scale)
+                    kept = kept.quantize(Decimal(1).scaleb(-int(exact.group(1))))
+        self.user_vars[str(name)] = kept
         return value
 
     def _variable_literal(self, m: re.Match[str], assigned: frozenset[str] = frozenset()) -> str:

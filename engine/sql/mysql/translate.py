@@ -617,12 +617,13 @@ def _default_value(d: ColumnDefault, name: str) -> exp.Expression:
 
 def _variable_assignments(tree: exp.Expression) -> frozenset[str]:
     """``@r := expr`` inside a statement (``SELECT @r := @r + 1 AS n, x FROM t``, the ranking
-    idiom) becomes ``mysql_set_uservar('r', expr)``, which stores the value and gives it,
-    row after row. The names it assigns are returned: the session reads those variables
-    live in this statement (see MySqlSession._variable_literal).
+    idiom) becomes ``mysql_set_uservar('r', expr, NULL)``, which stores the value and gives
+    it, row after row. The PostgreSQL session writes the type of expr in place of the NULL
+    (its 'numeric' keeps a DECIMAL exact). The names it assigns are returned: the session
+    reads those variables live in this statement (see MySqlSession._variable_literal).
 
     MySQL computes a select list after its ORDER BY's sort, so the numbers follow the
-    output's order; SQLite computes it before it sorts. Such an assignment is given a third
+    output's order; SQLite computes it before it sorts. Such an assignment is given a fourth
     argument, ``ROW_NUMBER() OVER (<the ORDER BY>)``, which the function ignores: SQLite
     then computes the select list over the rows as the window sorted them. A derived table
     that only sets variables (``FROM t, (SELECT @r := 0) AS init``) is made a MATERIALIZED
@@ -634,7 +635,7 @@ def _variable_assignments(tree: exp.Expression) -> frozenset[str]:
         if isinstance(target, exp.Parameter):
             name = target.name.lower()
             names.add(name)
-            node.replace(_fn("mysql_set_uservar", exp.Literal.string(name), node.expression))
+            node.replace(_fn("mysql_set_uservar", exp.Literal.string(name), node.expression, exp.null()))
     if not names:
         return frozenset()
     for sel in list(tree.find_all(exp.Select)):
