@@ -3504,6 +3504,36 @@ def test_an_enum_not_null_defaults_to_its_first_member(m):
     assert rows(m, "SELECT e FROM eg WHERE id = 2") == [("x",)]
 
 
+def test_a_string_that_is_no_number_for_a_numeric_column_is_1366_at_its_row(m):
+    """'abc' written to a DECIMAL or DOUBLE column was 1292 ("Incorrect value: invalid input
+    syntax for type numeric"), and an integer column's error said row 1 for any row. In
+    strict mode MySQL 8 says 1366 for a string that is no number (a DOUBLE's is 1265, as
+    Field_double has it), 1265 for one with more after its number, at the VALUES row."""
+    m.execute("CREATE TABLE sn (id INT, d DECIMAL(5,2), f DOUBLE, i INT)")
+    for sql, code, message in [
+        ("INSERT INTO sn (id, d) VALUES (1, 'abc')", 1366,
+         "Incorrect decimal value: 'abc' for column 'd' at row 1"),
+        ("INSERT INTO sn (id, d) VALUES (1, 1), (2, 2), (3, 'abc')", 1366,
+         "Incorrect decimal value: 'abc' for column 'd' at row 3"),
+        ("INSERT INTO sn (id, d) VALUES (1, 1), (2, '1.5x')", 1265, "Data truncated for column 'd' at row 2"),
+        ("INSERT INTO sn (id, f) VALUES (1, 'abc')", 1265, "Data truncated for column 'f' at row 1"),
+        ("INSERT INTO sn (id, i) VALUES (1, 1), (2, 'abc')", 1366,
+         "Incorrect integer value: 'abc' for column 'i' at row 2"),
+        ("INSERT INTO sn (id, i) VALUES (1, 1), (2, 2), (3, '12abc')", 1265,
+         "Data truncated for column 'i' at row 3"),
+        ("UPDATE sn SET d = '' WHERE id = 1", None, None),
+    ]:
+        if code is None:
+            m.execute("INSERT INTO sn (id, d) VALUES (1, 1)")
+            code, message = 1366, "Incorrect decimal value: '' for column 'd' at row 1"
+        with pytest.raises(SqlError) as e:
+            m.execute(sql)
+        assert (e.value.errno, e.value.message) == (code, message), sql
+    m.execute("INSERT INTO sn VALUES (2, '3.25', '1e1', ' 7 ')")  # numbers written as strings
+    assert rows(m, "SELECT d, f, i FROM sn WHERE id = 2") == [(Decimal("3.25"), 10.0, 7)]
+    m.execute("UPDATE sn SET d = 'abc' WHERE id = 99")  # (no row: nothing to refuse)
+
+
 def test_a_not_null_column_left_out_without_a_default_is_1364(m):
     m.execute("CREATE TABLE tn (id INT PRIMARY KEY, a INT NOT NULL, b INT NOT NULL)")
     assert errno(m, "INSERT INTO tn (id, a) VALUES (1, 1)") == 1364

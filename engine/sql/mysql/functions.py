@@ -1825,6 +1825,25 @@ def _decimal_bound(precision: int, scale: int) -> Decimal:
     return Decimal(10) ** (precision - scale) - Decimal(10) ** -scale
 
 
+def number_text(v: object, column: object, kind: object, row: object) -> object:
+    """A string written to a numeric column in strict mode, checked as MySQL's column checks
+    it (``kind``: integer, decimal or double): one that is no number is 1366 ("Incorrect
+    integer value", "Incorrect decimal value"), one that only begins with a number ('1.5x')
+    1265, as is any that is not all a number for a DOUBLE / FLOAT (MySQL's Field_double has
+    no 1366). ``row``: the VALUES row, which the message names. A number's text goes on as
+    it is (a DOUBLE's as the float), for the write to round and range-check it."""
+    if not isinstance(v, str):
+        return v
+    text = v.strip()
+    if NUMBER_TEXT.fullmatch(text):
+        return float(text) if kind == "double" else v
+    at = f"at row {row if row is not None else 1}"
+    if kind == "double" or leading_number(v) is not None:
+        raise SqlError("01000", f"Data truncated for column '{column}' {at}", errno=1265)
+    raise SqlError("HY000", f"Incorrect {kind} value: '{v[:128]}' for column '{column}' {at}",
+                   errno=1366)
+
+
 def _implicit_default(name: str, kind: str) -> object:
     """What MySQL stores for a NULL written to a NOT NULL column of this type with IGNORE:
     0, '', an ENUM's first member; None where it would store a zero date, which the engine
@@ -1856,6 +1875,7 @@ FUNCTIONS = {
     "mysql_json_number": (json_number, 1),
     "mysql_json_sort_key": (json_sort_key, 1),
     "mysql_temporal_number": (temporal_number, 2),
+    "mysql_number_text": (number_text, 4),
     "mysql_ascii": (ascii_, 1),
     "mysql_is_uuid": (_nulls(is_uuid), 1),
     "mysql_distinct_key": (distinct_key, -1),

@@ -516,6 +516,8 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
         _write_forms(tree, ctx)
     if ignored or (isinstance(tree, exp.Insert) and tree.args.get("ignore") and not mode):
         _fitted_writes(tree, ctx)
+    elif isinstance(tree, (exp.Insert, exp.Update)):
+        _strict_number_strings(tree, ctx)
     suffix = ""
     if isinstance(tree, exp.Insert):
         suffix = _insert(tree, tr, mode, ctx)
@@ -2516,6 +2518,39 @@ def _fitted_writes(tree: exp.Insert | exp.Update, ctx: Context) -> None:
 _FITTED = {*mysql_types.INT_RANGES, "decimal", "float", "double", "char", "varchar"}
 # kinds whose values need fitting only where a NULL goes to a NOT NULL column
 _FITTED_NULLS = {"enum", "set", "year", *mysql_types.TEXT_KINDS}
+
+
+def _strict_number_strings(tree: exp.Insert | exp.Update, ctx: Context) -> None:
+    """A string written to a numeric column, in strict mode: ``mysql_number_text(v, 'col',
+    kind, row)`` checks it as MySQL does (``functions.number_text``: 1366 for no number,
+    1265 for one with more after it), naming the VALUES row it is in; the engine's own
+    refusal was 1292 for a DECIMAL or DOUBLE, and said row 1 for any row."""
+    def kind(table: str, column: str) -> str | None:
+        spelled = ctx.declared_types(table).get(column.lower())
+        base = spelled.split("(")[0].split()[0] if spelled else None
+        if base in mysql_types.INT_RANGES:
+            return "integer"
+        return {"decimal": "decimal", "float": "double", "double": "double"}.get(base or "")
+
+    def checked(table: str, column: str, v: exp.Expression, row: int | None) -> None:
+        k = kind(table, column) if _taken_out(v) == "s" else None
+        if k is not None:
+            v.replace(_fn("mysql_number_text", v.copy(), exp.Literal.string(column), exp.Literal.string(k),
+                          exp.null() if row is None else exp.Literal.number(row)))
+
+    if isinstance(tree, exp.Update):
+        for eq, table in _update_targets(tree, ctx):
+            checked(table.name, eq.this.name, eq.expression, None)
+        return
+    target = tree.this
+    table = target.this if isinstance(target, exp.Schema) else target
+    if not isinstance(table, exp.Table) or not isinstance(tree.expression, exp.Values):
+        return
+    names = ([c.name for c in target.expressions] if isinstance(target, exp.Schema)
+             else ctx.table_columns(table.name) or [])
+    for i, row in enumerate(tree.expression.expressions, 1):
+        for v, name in zip(row.expressions, names, strict=False):
+            checked(table.name, name, v, i)
 
 
 def _by_position_in_forms(query: exp.Expression, wanted: list[Form | None]) -> exp.Select:
