@@ -3772,6 +3772,9 @@ def test_malformed_statements_are_syntax_errors_not_internal_ones(m):
         "CREATE TABLE fz2 (a VARCHAR(5, 2))",
         "CREATE TABLE fz2 (a BINARY(@v))",
         "ALTER TABLE fz ADD COLUMN c VARCHAR(3, 1)",
+        "ALTER TABLE fz ADD CONSTRAINT f3 FOREIGN KEY (n) REFERENCES fz CONCAT('a', 1) id )",
+        "ALTER TABLE fz ADD CONSTRAINT f4 FOREIGN KEY (n) REFERENCES fz (id) garbage",
+        "CREATE TABLE fz4 (a INT, FOREIGN KEY (a) REFERENCES fz CONCAT('a', 1) id ))",
     ]:
         assert errno(m, sql) == 1064, sql
     # a length written as a decimal is MySQL's grammar's, read as its whole part (VARBINARY(1.5)

@@ -491,7 +491,10 @@ def parse_key(toks: Tokens) -> KeySpec | None:
             name = name or unquote(toks.next())
         cols = _key_columns(toks, expressions=False)
         toks.expect("references")
-        return KeySpec("foreign", name, cols, references=_references(toks))
+        key = KeySpec("foreign", name, cols, references=_references(toks))
+        if not toks.at_end() and toks.peek() not in (",", ")"):
+            raise syntax_error(toks.rest_text()[:80])  # (REFERENCES pa CONCAT(...) ...)
+        return key
     if w == "check":
         toks.next()
         return _check(toks, name)
