@@ -3775,6 +3775,7 @@ def test_malformed_statements_are_syntax_errors_not_internal_ones(m):
         "ALTER TABLE fz ADD CONSTRAINT f3 FOREIGN KEY (n) REFERENCES fz CONCAT('a', 1) id )",
         "ALTER TABLE fz ADD CONSTRAINT f4 FOREIGN KEY (n) REFERENCES fz (id) garbage",
         "CREATE TABLE fz4 (a INT, FOREIGN KEY (a) REFERENCES fz CONCAT('a', 1) id ))",
+        "SELECT EXTRACT(DATE FROM '2024-01-01 10:11:12')",
     ]:
         assert errno(m, sql) == 1064, sql
     # a length written as a decimal is MySQL's grammar's, read as its whole part (VARBINARY(1.5)

@@ -376,6 +376,10 @@ def parse(key: str) -> exp.Expression:
     return tree
 
 
+_EXTRACT_UNITS = frozenset({"MICROSECOND", "SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER",
+                            "YEAR", *COMPOUND_UNITS})
+
+
 def _malformed(tree: exp.Expression, key: str) -> None:
     """What MySQL's grammar refuses (1064) and sqlglot's reads: a LIMIT or OFFSET of anything
     but a number written in the statement or a ``?`` (``LIMIT @v``, ``LIMIT NULL``), a
@@ -392,6 +396,12 @@ def _malformed(tree: exp.Expression, key: str) -> None:
     for node in tree.find_all(exp.Interval):
         if isinstance(node.args.get("unit"), exp.Func):
             raise _syntax(key)
+    for node in tree.find_all(exp.Extract):
+        unit = node.this
+        word = isinstance(unit, exp.Var) or (isinstance(unit, exp.Column) and not unit.table
+                                             and not unit.this.quoted)
+        if not (word and unit.name.upper() in _EXTRACT_UNITS):
+            raise _syntax(f"{node.sql(dialect='mysql')} ...")  # EXTRACT(DATE FROM d): no unit
     if isinstance(tree, exp.Update):
         _update_clauses_in_order(key)
 
