@@ -3534,6 +3534,17 @@ def test_a_string_that_is_no_number_for_a_numeric_column_is_1366_at_its_row(m):
     m.execute("UPDATE sn SET d = 'abc' WHERE id = 99")  # (no row: nothing to refuse)
 
 
+def test_a_json_value_in_arithmetic_is_the_double_it_holds(m):
+    """``body - 'x'`` and ``body + 1`` of a JSON column were internal errors (1105 "cannot
+    delete from scalar": the engine's jsonb - text deletes a key); MySQL reads a JSON value
+    in arithmetic as a DOUBLE: its number, 0 for anything else."""
+    m.execute("CREATE TABLE jd (id INT, body JSON)")
+    m.execute("""INSERT INTO jd VALUES (1, '{"n": 2}'), (2, '5')""")
+    assert rows(m, "SELECT id, body - 'x', body + 1, body->'$.n' * 2 FROM jd ORDER BY id") == [
+        (1, 0.0, 1.0, 4.0), (2, 5.0, 6.0, None)]
+    assert rows(m, "SELECT id FROM jd WHERE body - 1 > 3") == [(2,)]
+
+
 def test_a_not_null_column_left_out_without_a_default_is_1364(m):
     m.execute("CREATE TABLE tn (id INT PRIMARY KEY, a INT NOT NULL, b INT NOT NULL)")
     assert errno(m, "INSERT INTO tn (id, a) VALUES (1, 1)") == 1364

@@ -1235,6 +1235,22 @@ def json_number(v: object) -> object:
     return x if isinstance(x, (int, float)) and not isinstance(x, bool) else None
 
 
+def json_double(v: object) -> object:
+    """A JSON value in arithmetic, as MySQL reads it there: the number it holds, a string's
+    leading number, 0 for anything else (true is 1); NULL for NULL."""
+    if v is None:
+        return None
+    x = _json(v)
+    if isinstance(x, bool):
+        return float(x)
+    if isinstance(x, (int, float)):
+        return float(x)
+    if isinstance(x, str):
+        lead = leading_number(x)
+        return float(lead) if lead is not None else 0.0
+    return 0.0
+
+
 def json_sort_key(v: object) -> object:
     """A JSON value as it sorts among others in MySQL: a number by its value, a string by its
     text, after every number (SQLite sorts numbers before text), anything else after both
@@ -1873,6 +1889,7 @@ FUNCTIONS = {
     "mysql_bytes": (utf8_bytes, 1),
     "mysql_bytes_text": (bytes_text, 1),
     "mysql_json_number": (json_number, 1),
+    "mysql_json_double": (json_double, 1),
     "mysql_json_sort_key": (json_sort_key, 1),
     "mysql_temporal_number": (temporal_number, 2),
     "mysql_number_text": (number_text, 4),

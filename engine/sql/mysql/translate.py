@@ -510,6 +510,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
         _loose_date_strings(tree, ctx)
     _json_values(tree, ctx)
     _json_comparisons(tree)
+    _json_arithmetic(tree, ctx)
     _choices_of_strings_and_numbers(tree, ctx)
     _rounds_of_doubles(tree, ctx, strict=kind != "select")
     _case_insensitive(tree)
@@ -1816,6 +1817,20 @@ def _json_comparisons(tree: exp.Expression) -> None:
                     o is not None and _numeric_literal(o) for o in others):
                 side.replace(exp.Anonymous(this="mysql_json_number", expressions=[side.copy()]))
                 break
+
+
+def _json_arithmetic(tree: exp.Expression, ctx: Context) -> None:
+    """A JSON column or value in arithmetic is the DOUBLE MySQL reads in it
+    (``mysql_json_double``: its number, else 0): the engine's jsonb - text deleted a key
+    (``body - 'x'``, an internal error for a scalar) and jsonb + 1 failed."""
+    declared = _declared_types(tree, ctx)
+    for node in list(tree.find_all(exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.IntDiv)):
+        for side in (node.this, node.expression):
+            json = _json_value_expression(side) or (
+                isinstance(side, exp.Column) and (declared(side) or "").split("(")[0] == "json")
+            if json:
+                side.replace(exp.Cast(this=exp.Anonymous(this="mysql_json_double", expressions=[side.copy()]),
+                                      to=exp.DataType.build("double")))
 
 
 def _strings_as_numbers(tree: exp.Expression, ctx: Context, strict: bool) -> None:
