@@ -3545,6 +3545,19 @@ def test_a_json_value_in_arithmetic_is_the_double_it_holds(m):
     assert rows(m, "SELECT id FROM jd WHERE body - 1 > 3") == [(2,)]
 
 
+def test_a_double_in_arithmetic_and_comparisons_reads_strings_as_mysql_does(m):
+    """MySQL's DOUBLE has no NaN or infinity: a string beside it is its leading number (0 for
+    'x'), a division by zero is NULL, SUM and AVG are plain sums (PostgreSQL's IEEE float8
+    rules, with their strict reading of a string, are the other edition's)."""
+    m.execute("CREATE TABLE fd (d DOUBLE)")
+    m.execute("INSERT INTO fd VALUES (1.5), (0)")
+    assert rows(m, "SELECT CAST(2 AS DOUBLE) - 'x', CAST(2 AS DOUBLE) * '3abc', CAST(1 AS DOUBLE) / 0"
+                ) == [(2.0, 6.0, None)]
+    assert rows(m, "SELECT d FROM fd WHERE d = 'abc'") == [(0.0,)]
+    assert rows(m, "SELECT d FROM fd WHERE d IN ('1.5x', 2)") == [(1.5,)]
+    assert rows(m, "SELECT SUM(d), AVG(d) FROM fd") == [(1.5, 0.75)]
+
+
 def test_a_not_null_column_left_out_without_a_default_is_1364(m):
     m.execute("CREATE TABLE tn (id INT PRIMARY KEY, a INT NOT NULL, b INT NOT NULL)")
     assert errno(m, "INSERT INTO tn (id, a) VALUES (1, 1)") == 1364

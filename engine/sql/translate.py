@@ -984,7 +984,9 @@ class Rewriter:
                 if all(t is not None and t[0] in (types.INT2, types.INT4) for t in typed):
                     return fn("pg_int_check", self._node(node), exp.Literal.number(32))
                 return self._node(node)
-            floated = _float_arithmetic(node, typed)
+            # (MySQL's DOUBLE has no NaN or infinity, divides by zero into NULL and reads a
+            # string in arithmetic as its leading number: SQLite's own arithmetic is its)
+            floated = None if self.mysql_rules else _float_arithmetic(node, typed)
             if floated is not None and isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Div)) \
                     and self._float4_pair(node, typed):
                 # real op real is real: single precision (the double result rounded once is
@@ -1002,7 +1004,7 @@ class Rewriter:
             if isinstance(node, _COMPARISONS) and len(typed) == 2:
                 self._float4_operands(node, typed)
             if isinstance(node, exp.In) and typed and typed[0] is not None and typed[0][0] in (
-                    700, types.FLOAT8):
+                    700, types.FLOAT8) and not self.mysql_rules:
                 node.set("expressions", [fn("pg_float4" if typed[0][0] == 700 else "pg_float", v)
                                          if self._is_text(v) else v for v in node.expressions])
             if isinstance(node, exp.In) and typed and typed[0] is not None and typed[0][0] == types.BOOL:
@@ -2083,7 +2085,8 @@ class Rewriter:
             value = e.args[side]
             if other == 700 and mine in (types.TEXT, 705) and self._is_text(value):
                 e.set(side, fn("pg_float4", value))
-            elif other == types.FLOAT8 and mine in (types.TEXT, 705) and self._is_text(value):
+            elif other == types.FLOAT8 and mine in (types.TEXT, 705) and self._is_text(value) \
+                    and not self.mysql_rules:
                 e.set(side, fn("pg_float", value))  # 'Infinity' is no number to SQLite
             elif other in _INT_BITS and mine in (types.TEXT, 705) and self._is_text(value):
                 # an expression (or a derived table's column) has no affinity to read '4' as 4
