@@ -150,9 +150,9 @@ class Backend:
         self._out_size = 0
         self._seq = 0
         self.statements: dict[int, Statement] = {}
-        # (id of a column list, binary, first sequence id) -> (that list, its framed
-        # definitions, its encoders): see _result_head
-        self._heads: dict[tuple[int, bool, int], tuple[list[Column], bytes, list[t.Encoder]]] = {}
+        # (id of a column list, binary, first sequence id, status or -1) -> (that list, its
+        # framed definitions and EOF, its encoders, their packets): see _result_head
+        self._heads: dict[tuple[int, bool, int, int], tuple[list[Column], bytes, list[t.Encoder], int]] = {}
         self._statement_ids = itertools.count(1)
         self.busy = False
         self.questions = 0  # statements run, for COM_STATISTICS
@@ -321,36 +321,40 @@ class Backend:
         if not columns:
             self.ok(result, more)
             return
-        head, encoders = self._result_head(columns, binary)
+        status = self.status(more)  # (the rows are all there: it is the same at their end)
+        head, encoders, packets = self._result_head(columns, binary, status)
         self._out.append(head)
         self._out_size += len(head)
-        self._seq = (self._seq + len(columns) + 1) & 0xFF
-        status = self.status(more)  # (the rows are all there: it is the same at their end)
-        if not self.capabilities & p.DEPRECATE_EOF:
-            self._out.append(_framed_end(status, 0, self._seq, False))
-            self._seq = (self._seq + 1) & 0xFF
-            self._out_size += 9
+        self._seq = (self._seq + packets) & 0xFF
         self._emit_rows(result.rows, t.binary_row if binary else t.text_row, encoders)
         self.end_of_rows(result.warnings, more, status)
 
-    def _result_head(self, columns: list[Column], binary: bool) -> tuple[bytes, list[t.Encoder]]:
-        """The framed column count and definitions of a result, and its cell encoders: made
-        once per column list (a prepared statement's result keeps its list), then reused."""
-        key = (id(columns), binary, self._seq)
+    def _result_head(
+        self, columns: list[Column], binary: bool, status: int
+    ) -> tuple[bytes, list[t.Encoder], int]:
+        """The framed column count and definitions of a result (and the EOF after them, for
+        a client without DEPRECATE_EOF), its cell encoders and its number of packets: made
+        once per column list and status (a prepared statement's result keeps its list),
+        then reused."""
+        deprecate_eof = bool(self.capabilities & p.DEPRECATE_EOF)
+        key = (id(columns), binary, self._seq, -1 if deprecate_eof else status)
         cached = self._heads.get(key)
         if cached is not None and cached[0] is columns:
-            return cached[1], cached[2]
+            return cached[1], cached[2], cached[3]
         seq = self._seq
         parts = []
         for payload in [p.lenenc_int(len(columns))] + [t.column_definition(c) for c in columns]:
             data, seq = p.frame(payload, seq)
             parts.append(data)
+        if not deprecate_eof:
+            parts.append(_framed_end(status, 0, seq, False))
         encoder = _binary_encoder if binary else _text_encoder
         encoders = [encoder(c.type_oid, c.type_modifier, c.mysql_type) for c in columns]
         if len(self._heads) >= 256:
             self._heads.clear()
-        self._heads[key] = (columns, b"".join(parts), encoders)
-        return self._heads[key][1], encoders
+        head = b"".join(parts)
+        self._heads[key] = (columns, head, encoders, len(parts))
+        return head, encoders, len(parts)
 
     def _emit_rows(
         self,

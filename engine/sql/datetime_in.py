@@ -100,8 +100,13 @@ def _offset(tok: str, text: str) -> dt.tzinfo:
 
 
 def set_order(datestyle: str) -> None:
-    """Take the field order of numeric dates from the session's DateStyle for this thread
-    (called before every statement: the order of each DateStyle text is worked out once)."""
+    """Take the field order of numeric dates from the session's DateStyle for this thread."""
+    DATE_ORDER.set(order_of(datestyle))
+
+
+def order_of(datestyle: str) -> str:
+    """The field order of numeric dates ("MDY", "DMY" or "YMD") a DateStyle text gives
+    (worked out once for each text)."""
     order = _ORDERS.get(datestyle)
     if order is None:
         d = datestyle.lower()
@@ -109,7 +114,7 @@ def set_order(datestyle: str) -> None:
                      "dmy" if "euro" in d or "german" in d else "mdy").upper()
         if len(_ORDERS) < 64:
             _ORDERS[datestyle] = order
-    DATE_ORDER.set(order)
+    return order
 
 
 _ORDERS: dict[str, str] = {}

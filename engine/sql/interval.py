@@ -222,14 +222,18 @@ STYLE: contextvars.ContextVar[str] = contextvars.ContextVar("interval_style", de
 
 
 def set_style(style: str) -> None:
-    """The session's IntervalStyle for this thread's output (called before every statement:
-    each setting's text is read once)."""
+    """The session's IntervalStyle for this thread's output."""
+    STYLE.set(style_name(style))
+
+
+def style_name(style: str) -> str:
+    """An IntervalStyle setting's name ("postgres" when empty), read once for each text."""
     name = _STYLES.get(style)
     if name is None:
         name = style.strip().lower() or "postgres"
         if len(_STYLES) < 64:
             _STYLES[style] = name
-    STYLE.set(name)
+    return name
 
 
 _STYLES: dict[str, str] = {}

@@ -208,6 +208,8 @@ class Session:
         self._savepoints: list[tuple[str, bool]] = []
         self._txn_time: dt.datetime | None = None
         self._stmt_time: dt.datetime | None = None
+        # (DateStyle and IntervalStyle as last read, and the date order and style they give)
+        self._styles: tuple[str | None, str | None, str, str] = (None, None, "MDY", "postgres")
         self._txid = 1000
         self._cache: OrderedDict[str, Plan | None] = OrderedDict()
         # A text that comes back as it is: one without literals (a prepared statement, mostly),
@@ -438,8 +440,13 @@ class Session:
         order and interval style for the conversions it makes."""
         self._stmt_time = None
         values = self.settings.values
-        datetime_in.set_order(values.get("DateStyle", ""))
-        interval.set_style(values.get("IntervalStyle", ""))
+        date_style, interval_style = values.get("DateStyle", ""), values.get("IntervalStyle", "")
+        styles = self._styles
+        if styles[0] is not date_style or styles[1] is not interval_style:  # (a SET since)
+            styles = self._styles = (date_style, interval_style, datetime_in.order_of(date_style),
+                                     interval.style_name(interval_style))
+        datetime_in.DATE_ORDER.set(styles[2])
+        interval.STYLE.set(styles[3])
         datetime_in.NOW.set(self.statement_time)
 
     def _end_statement(self) -> None:
