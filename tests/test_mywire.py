@@ -1073,10 +1073,30 @@ def _packets(data: bytes) -> list[tuple[int, bytes]]:
     return out
 
 
+def _backend_commands(session: object, capabilities: int) -> tuple[Callable[[bytes], list[bytes]], list[bytes]]:
+    """A Backend over ``session`` and a function that sends it one command and returns the
+    payloads of its answer (checking their sequence ids), with the list of raw sends."""
+    from aurora.engine.mywire.backend import Backend
+
+    inbox: list[tuple[bytes, int]] = []
+    sent: list[bytes] = []
+    backend = Backend(session, lambda: inbox.pop() if inbox else None, sent.append,  # type: ignore[arg-type]
+                      capabilities, connection_id=1)
+
+    def command(payload: bytes) -> list[bytes]:
+        sent.clear()
+        inbox.append((payload, 0))
+        backend.run()
+        packets = _packets(b"".join(sent))
+        assert [seq for seq, _ in packets] == [i & 0xFF for i in range(1, len(packets) + 1)]
+        return [payload for _, payload in packets]
+
+    return command, sent
+
+
 def test_result_rows_are_framed_in_one_pass_and_definitions_reused() -> None:
     from aurora.engine.mywire import protocol as p
     from aurora.engine.mywire import types as t
-    from aurora.engine.mywire.backend import Backend
     from aurora.engine.sqlapi import Column, Prepared, StatementResult
 
     text_column, int_column = [Column("c", 25)], [Column("n", 23)]
@@ -1100,18 +1120,7 @@ def test_result_rows_are_framed_in_one_pass_and_definitions_reused() -> None:
             columns, rows = answers[sql]
             return StatementResult("SELECT", columns, rows)
 
-    inbox: list[tuple[bytes, int]] = []
-    sent: list[bytes] = []
-    backend = Backend(Session(), lambda: inbox.pop() if inbox else None, sent.append,
-                      p.SERVER_CAPABILITIES | p.DEPRECATE_EOF, connection_id=1)
-
-    def command(payload: bytes) -> list[tuple[int, bytes]]:
-        sent.clear()
-        inbox.append((payload, 0))
-        backend.run()
-        packets = _packets(b"".join(sent))
-        assert [seq for seq, _ in packets] == [i & 0xFF for i in range(1, len(packets) + 1)]
-        return [payload for _, payload in packets]
+    command, sent = _backend_commands(Session(), p.SERVER_CAPABILITIES | p.DEPRECATE_EOF)
 
     for name in answers:
         command(b"\x16" + name.encode())
@@ -1141,7 +1150,6 @@ def test_one_column_string_results_for_a_client_without_deprecate_eof() -> None:
     Strings alike in length are framed a slice at a time; anything else in such a result
     (a NULL, another length, a lone surrogate, a number) is still sent as it is."""
     from aurora.engine.mywire import protocol as p
-    from aurora.engine.mywire.backend import Backend
     from aurora.engine.sqlapi import Column, Prepared, StatementResult
 
     column = [Column("c", 25)]
@@ -1166,18 +1174,7 @@ def test_one_column_string_results_for_a_client_without_deprecate_eof() -> None:
             return StatementResult("SELECT", column, answers[sql])
 
     session = Session()
-    inbox: list[tuple[bytes, int]] = []
-    sent: list[bytes] = []
-    backend = Backend(session, lambda: inbox.pop() if inbox else None, sent.append,
-                      p.SERVER_CAPABILITIES & ~p.DEPRECATE_EOF, connection_id=1)
-
-    def command(payload: bytes) -> list[bytes]:
-        sent.clear()
-        inbox.append((payload, 0))
-        backend.run()
-        packets = _packets(b"".join(sent))
-        assert [seq for seq, _ in packets] == [i & 0xFF for i in range(1, len(packets) + 1)]
-        return [payload for _, payload in packets]
+    command, _ = _backend_commands(session, p.SERVER_CAPABILITIES & ~p.DEPRECATE_EOF)
 
     def row(v: object) -> bytes:
         if v is None:

@@ -65,6 +65,7 @@ _TRIGGER_CHECK = (
     "SELECT (SELECT schema_version FROM pragma_schema_version), EXISTS (SELECT 1 FROM "
     "temp.sqlite_master WHERE type = 'trigger' AND name = ?)"
 )
+_NUMERIC_KIND = re.compile(r"numeric(?:\(\d+,(\d+)\))?")  # a value's type, as _set_user_var gets it
 BOOL, INT8, TIMESTAMP, TIMESTAMPTZ = pgtypes.BOOL, pgtypes.INT8, 1114, 1184
 NUMERIC, VARCHAR = 1700, 1043
 T = TypeVar("T")
@@ -662,7 +663,7 @@ class MySqlSession:
         exact, as MySQL keeps a DECIMAL (a fourth argument only orders the rows: see
         translate._variable_assignments)."""
         kept = value
-        exact = re.fullmatch(r"numeric(?:\(\d+,(\d+)\))?", str(kind))
+        exact = _NUMERIC_KIND.fullmatch(str(kind))
         if exact is not None and (isinstance(value, (str, float)) or (
                 isinstance(value, int) and exact.group(1) is not None)):
             # (a whole number stays one: @r := @r + 1 of an integer's NUMERIC read is BIGINT)
