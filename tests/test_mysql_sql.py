@@ -3556,6 +3556,11 @@ def test_a_double_in_arithmetic_and_comparisons_reads_strings_as_mysql_does(m):
     assert rows(m, "SELECT d FROM fd WHERE d = 'abc'") == [(0.0,)]
     assert rows(m, "SELECT d FROM fd WHERE d IN ('1.5x', 2)") == [(1.5,)]
     assert rows(m, "SELECT SUM(d), AVG(d) FROM fd") == [(1.5, 0.75)]
+    # FLOAT op FLOAT is computed in DOUBLE, as MySQL does (1e30 * 1e30 was 1690, out of
+    # a single-precision range)
+    m.execute("CREATE TABLE ff (a FLOAT, b FLOAT)")
+    m.execute("INSERT INTO ff VALUES (1e30, 1e30)")
+    assert rows(m, "SELECT a * b, a / b FROM ff") == [(1.0000000300949327e+60, 1.0)]
 
 
 def test_a_not_null_column_left_out_without_a_default_is_1364(m):
