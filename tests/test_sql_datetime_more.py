@@ -404,6 +404,17 @@ def test_a_time_column_refuses_what_time_input_refuses_and_stores_one_form(s: Se
     assert rows(s, "SELECT id FROM tm WHERE t = '10:00:00' OR t2 = '09:30'") == [(2,), (3,)]
 
 
+def test_make_time_arity_and_empty_arguments(s: Session) -> None:
+    """make_time(8, 15) was 42601 (sqlglot's parser refused it) and make_time(8, , 15, 23.5)
+    ran, the empty argument skipped."""
+    assert sqlstate(s, "SELECT make_time(8, 15)") == "42883"
+    assert sqlstate(s, "SELECT make_time(1, 2, 3, 4)") == "42883"
+    assert sqlstate(s, "SELECT make_time(8, , 15, 23.5)") == "42601"
+    assert sqlstate(s, "SELECT coalesce(1, )") == "42601"
+    assert sqlstate(s, "SELECT ARRAY[1, , 2]") == "42601"
+    assert rows(s, "SELECT make_time(8, 15, 23.5), ',,'") == [(dt.time(8, 15, 23, 500000), ",,")]
+
+
 def test_make_timestamp_with_too_few_arguments_does_not_exist(s: Session) -> None:
     """make_timestamp(2014, 12, 28, 6, 30) was an internal error (a KeyError)."""
     assert sqlstate(s, "SELECT make_timestamp(2014, 12, 28, 6, 30)") == "42883"

@@ -9,6 +9,7 @@ replaces; functions it targets are registered by :mod:`aurora.engine.sql.functio
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
 import re
@@ -239,6 +240,8 @@ def parse(sql: str) -> exp.Expression:
         # a qualified interval type (interval day to second(0), interval year): sqlglot reads
         # no seconds precision after a field, so the type goes in as interval(typmod)
         sql = _INTERVAL_TYPE.sub(_interval_typmod, sql)
+    if _EMPTY_ITEM.search(sql):
+        _no_empty_items(sql)
     try:
         with _quiet():
             tree = sqlglot.parse_one(sql, read="postgres")
@@ -246,6 +249,8 @@ def parse(sql: str) -> exp.Expression:
         raise SqlError("42601", f"syntax error: {str(e).splitlines()[0]}") from None
     except sqlglot.errors.ParseError as e:
         msg = str(e.errors[0]["description"]) if e.errors else str(e).splitlines()[0]
+        if "TimeFromParts" in msg and _MAKE_TIME.search(sql):
+            _make_time_arity(sql)
         near = e.errors[0].get("highlight") if e.errors else None
         raise SqlError(
             "42601", f'syntax error at or near "{near}"' if near else f"syntax error: {msg}"
@@ -261,6 +266,39 @@ def parse(sql: str) -> exp.Expression:
     if using_aliases:
         _join_using_aliases(tree, using_aliases)
     return tree
+
+
+_EMPTY_ITEM = re.compile(r"[(\[,]\s*,|,\s*[)\]]")
+_OPENERS = (sqlglot.TokenType.L_PAREN, sqlglot.TokenType.L_BRACKET, sqlglot.TokenType.COMMA)
+_CLOSERS = (sqlglot.TokenType.R_PAREN, sqlglot.TokenType.R_BRACKET)
+_MAKE_TIME = re.compile(r"\bmake_time\s*\(", re.I)
+
+
+def _no_empty_items(sql: str) -> None:
+    """``f(1, , 2)``, ``f(1, )``, ``(, 1)``: sqlglot skips an empty list item; PostgreSQL
+    reads a syntax error at the comma or the bracket after it."""
+    try:
+        tokens = Postgres().tokenize(sql)
+    except sqlglot.errors.TokenError:
+        return  # the parser reports it
+    for prev, tok in itertools.pairwise(tokens):
+        if ((tok.token_type == sqlglot.TokenType.COMMA and prev.token_type in _OPENERS)
+                or (prev.token_type == sqlglot.TokenType.COMMA and tok.token_type in _CLOSERS)):
+            raise SqlError("42601", f'syntax error at or near "{tok.text}"')
+
+
+def _make_time_arity(sql: str) -> None:
+    """make_time with other than three arguments, which sqlglot refuses to parse: PostgreSQL
+    has no such function (42883)."""
+    try:
+        with _quiet():
+            tree = sqlglot.parse_one(_MAKE_TIME.sub("pg_make_time_arity(", sql), read="postgres")
+    except sqlglot.errors.SqlglotError:
+        return
+    for call in tree.find_all(exp.Anonymous) if tree else ():
+        if str(call.this).lower() == "pg_make_time_arity" and len(call.expressions) != 3:
+            shown = ", ".join(_literal_type(x) for x in call.expressions)
+            raise SqlError("42883", f"function make_time({shown}) does not exist")
 
 
 def _with_values(sql: str) -> str:
@@ -1260,8 +1298,9 @@ class Rewriter:
             name, keys = (("make_time", ("hour", "min", "sec")) if isinstance(e, exp.TimeFromParts)
                           else ("make_timestamp", ("year", "month", "day", "hour", "min", "sec")))
             given = [e.args.get(k) for k in keys]
-            if None in given:  # make_timestamp(2014, 12, 28, 6, 30): no such function
-                shown = ", ".join(_literal_type(x) for x in given if x is not None)
+            extra = [e.args[k] for k in ("nano", "milli", "zone") if e.args.get(k) is not None]
+            if None in given or extra:  # make_timestamp(2014, 12, 28, 6, 30): no such function
+                shown = ", ".join(_literal_type(x) for x in given + extra if x is not None)
                 raise SqlError("42883", f"function {name}({shown}) does not exist")
             return fn(name, *given)
         if type(e) in VARIANCES:  # over float8 (numeric_rewrite took the exact ones)
