@@ -270,6 +270,15 @@ def test_date_part_is_double_precision_and_extract_numeric(s: Session) -> None:
     assert r.rows == [(1, 5.5)]
 
 
+def test_extract_of_a_reserved_word_is_a_syntax_error(s: Session) -> None:
+    """EXTRACT(null FROM d) was 22023 (unit "null" not recognized); PostgreSQL's grammar
+    takes no reserved word as a field. Quoted, it is a field name like any other."""
+    assert sqlstate(s, "SELECT extract(null FROM date '2024-01-05')") == "42601"
+    assert sqlstate(s, "SELECT extract(TRUE FROM date '2024-01-05')") == "42601"
+    assert sqlstate(s, "SELECT extract(\"null\" FROM date '2024-01-05')") == "22023"
+    assert rows(s, "SELECT extract(day FROM date '2024-01-05')") == [(5,)]
+
+
 def test_interval_types_with_fields_cut_values_to_them(s: Session) -> None:
     """A cast to, or a column of, interval day to minute / year / day to second(0) keeps only
     those fields and reads a bare number by them (the qualifier was ignored: the value was

@@ -419,7 +419,7 @@ def json_typeof(v: object) -> object:
 
 
 # PostgreSQL's reserved words, which quote_ident and %I put in quotes
-_KEYWORDS = frozenset((
+RESERVED_WORDS = frozenset((
     "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "both",
     "case", "cast", "check", "collate", "column", "constraint", "create", "current_catalog",
     "current_date", "current_role", "current_time", "current_timestamp", "current_user",
@@ -447,7 +447,7 @@ def quote_ident(v: object) -> object:
     if v is None:
         return None
     s = _text(v)
-    if regex.fullmatch(r"[a-z_][a-z0-9_$]*", s) and s not in _KEYWORDS:
+    if regex.fullmatch(r"[a-z_][a-z0-9_$]*", s) and s not in RESERVED_WORDS:
         return s
     return '"' + s.replace('"', '""') + '"'
 

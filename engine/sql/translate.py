@@ -32,6 +32,7 @@ from aurora.engine.sql import (
     grouping,
     interval,
     lexer,
+    regexp,
     schemas,
     types,
 )
@@ -240,6 +241,11 @@ def parse(sql: str) -> exp.Expression:
         # a qualified interval type (interval day to second(0), interval year): sqlglot reads
         # no seconds precision after a field, so the type goes in as interval(typmod)
         sql = _INTERVAL_TYPE.sub(_interval_typmod, sql)
+    if "xtract" in sql or "XTRACT" in sql:
+        for m in _EXTRACT_WORD.finditer(sql):
+            if m.group(1).lower() in regexp.RESERVED_WORDS:
+                # EXTRACT(null FROM d): a reserved word is no field in PostgreSQL's grammar
+                raise SqlError("42601", f'syntax error at or near "{m.group(1)}"')
     if _EMPTY_ITEM.search(sql):
         _no_empty_items(sql)
     try:
@@ -268,6 +274,7 @@ def parse(sql: str) -> exp.Expression:
     return tree
 
 
+_EXTRACT_WORD = re.compile(r"\bextract\s*\(\s*([a-z_]\w*)\s+from\b", re.I)
 _EMPTY_ITEM = re.compile(r"[(\[,]\s*,|,\s*[)\]]")
 _OPENERS = (sqlglot.TokenType.L_PAREN, sqlglot.TokenType.L_BRACKET, sqlglot.TokenType.COMMA)
 _CLOSERS = (sqlglot.TokenType.R_PAREN, sqlglot.TokenType.R_BRACKET)
