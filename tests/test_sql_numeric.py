@@ -219,6 +219,16 @@ def test_writes_round_half_away_from_zero_and_unique_sees_equal_values(s):
     assert one(s, "select p from w2") == Decimal("0.75")
 
 
+def test_round_and_trunc_to_places_take_numeric_only(s):
+    """trunc(2.75::float8, 1) was 2.0 and round(float8, int) ran: PostgreSQL has both for
+    numeric only (42883)."""
+    assert error(s, "select trunc(2.75::float8, 1)").sqlstate == "42883"
+    assert error(s, "select round(2.75::float8, 1)").sqlstate == "42883"
+    assert error(s, "select round(2.75::real, 1)").sqlstate == "42883"
+    assert s.execute("select trunc(2.75::numeric, 1), round(2.75, 1), trunc(2.75::float8), "
+                     "round(2.75::float8)", ()).rows == [(Decimal("2.7"), Decimal("2.8"), 2.0, 3.0)]
+
+
 def test_copy_into_numeric_rounds_and_checks_precision(s):
     s.execute("create table cp (id int, p numeric(5,2), n numeric)")
     copy = s.execute("copy cp from stdin", ()).copy

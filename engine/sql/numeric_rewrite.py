@@ -26,6 +26,7 @@ from aurora.engine.sql.infer import (
     datatype_ref,
     infer_select,
 )
+from aurora.engine.sqlapi import SqlError
 
 # var_pop, var_samp / variance, stddev_pop, stddev_samp / stddev: their aggregate's kind
 VARIANCES = {
@@ -453,6 +454,11 @@ class NumericRules:
             places = e.args.get("decimals")
             if kind is exp.Round and places is None and _float(ts[0]):
                 return _fn("pg_float_round", _operand(e.this))
+            if places is not None and _float(ts[0]):  # round(numeric, int) only
+                name = "round" if kind is exp.Round else "trunc"
+                t = None if isinstance(places, exp.Null) else self._type(places)
+                raise SqlError("42883", f"function {name}({types.format_type(ts[0][0])}, "  # type: ignore[index]
+                               f"{types.format_type(t[0]) if t else 'unknown'}) does not exist")
             integer = ts[0] is not None and ts[0][0] in types.INTEGER_OIDS
             if not (_num(ts[0]) or (integer and places is not None)):
                 return None
