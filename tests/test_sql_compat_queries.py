@@ -239,6 +239,26 @@ def test_create_sequence_cache_without_a_number_is_a_syntax_error(s: Session) ->
     assert s.execute("CREATE SEQUENCE sx CACHE 5").tag == "CREATE SEQUENCE"
 
 
+@pytest.mark.parametrize("sql", [
+    "ALTER SEQUENCE sy CACHE",
+    "ALTER SEQUENCE sy INCREMENT",
+    "ALTER SEQUENCE sy INCREMENT BY",
+    "ALTER SEQUENCE sy START WITH",
+    "ALTER SEQUENCE sy RESTART WITH",
+    "ALTER SEQUENCE sy MAXVALUE",
+    "CREATE SEQUENCE sz INCREMENT",
+    "CREATE SEQUENCE sz MINVALUE",
+])
+def test_sequence_options_without_a_number_are_syntax_errors(s: Session, sql: str) -> None:
+    """ALTER SEQUENCE sy CACHE / INCREMENT with no number ran, changing nothing."""
+    s.execute("CREATE SEQUENCE sy")
+    with pytest.raises(SqlError) as e:
+        s.execute(sql)
+    assert e.value.sqlstate == "42601"
+    run(s, "ALTER SEQUENCE sy INCREMENT BY 2 CACHE 3 NO MINVALUE NO MAXVALUE RESTART")
+    assert rows(s, "SELECT nextval('sy'), nextval('sy')") == [(1, 3)]
+
+
 def test_alter_sequence_bounds_cycle_and_regclass(s: Session) -> None:
     run(s, "CREATE SEQUENCE sq START WITH 32; "
            "ALTER SEQUENCE sq RESTART WITH -24 START WITH -24 INCREMENT BY -4 "

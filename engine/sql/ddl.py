@@ -85,7 +85,7 @@ def create(s: Session, sql: str) -> StatementResult:
     if kind == "INDEX":
         return _create_index(s, tree)
     if kind == "SEQUENCE":
-        return _create_sequence(s, tree)
+        return _create_sequence(s, tree, sql)
     if kind == "VIEW":
         return _create_view(s, tree)
     raise SqlError("0A000", f"CREATE {kind or '...'} is not supported")
@@ -896,7 +896,10 @@ def _sequence_owner(s: Session, col: exp.Column) -> str:
     return table.lower()
 
 
-def _create_sequence(s: Session, tree: exp.Expression) -> StatementResult:
+def _create_sequence(s: Session, tree: exp.Expression, sql: str) -> StatementResult:
+    m = _CREATE_SEQ.match(sql)
+    if m:
+        _sequence_numbers_given(sql[m.end():])
     name = tree.this.name
     opts: dict[str, object] = {}
     for prop in (tree.args.get("properties") or exp.Properties(expressions=[])).expressions:
@@ -1906,6 +1909,22 @@ _SEQ_NUMBERS = {
 }
 
 
+_SEQ_NO_NUMBER = re.compile(
+    r"(?<!\.)\b(?:(no\s+)?(?:minvalue|maxvalue)|increment(?:\s+by)?|(?<!re)start(?:\s+with)?|cache"
+    r"|restart\s+with)\b(?!\s*(?:(?:by|with)\s+)?[-+]?\d)", re.I)
+_CREATE_SEQ = re.compile(
+    r"\s*create\s+(?:(?:temp|temporary|unlogged)\s+)?sequence\s+(?:if\s+not\s+exists\s+)?"
+    r"(?:\"[^\"]*\"|[^\s\"])+", re.I)
+
+
+def _sequence_numbers_given(options: str) -> None:
+    """INCREMENT, START, CACHE, MINVALUE, MAXVALUE and RESTART WITH take a number."""
+    for m in _SEQ_NO_NUMBER.finditer(options):
+        if not m.group(1):  # NO MINVALUE takes none
+            word = m.group(0).split()[0].upper()
+            raise SqlError("42601", f"syntax error: {word} takes a number")
+
+
 def _rename_sequence(s: Session, old: str, new: str) -> None:
     if _exists(s, new) or s.sequences.exists(new):
         raise SqlError("42P07", f'relation "{new}" already exists')
@@ -1930,6 +1949,7 @@ def _alter_sequence(s: Session, sql: str) -> StatementResult:
             raise SqlError("42P01", f'relation "{name.lower()}" does not exist')
         _rename_sequence(s, name, _unquote_name(renamed.group(1)))
         return StatementResult("ALTER SEQUENCE")
+    _sequence_numbers_given(rest)
     opts: dict[str, object] = {}
     for key, pattern in _SEQ_NUMBERS.items():
         found = re.search(pattern, rest, re.I)
