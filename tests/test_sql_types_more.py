@@ -440,6 +440,19 @@ def test_bit_string_literal_lengths_count_bits(s: Session) -> None:
         ()).rows == [(3, 1, 3, 3, 2, 8, 5, 3, 1, 24, 16)]
 
 
+def test_casts_to_bit_n_pad_or_cut_and_to_varbit_n_cut(s: Session) -> None:
+    """B'1011'::bit(6) was '1011' (no zeros added) and B'1011011'::varbit(3) kept its seven
+    bits. Checked against PostgreSQL 15."""
+    assert s.execute(
+        "SELECT B'1011'::bit(6), length(B'1011'::bit(6)), B'1011011'::bit(6), "
+        "B'1011011'::varbit(3), B'10'::bit, B'10'::varbit, B'1011'::bit(6)::int", ()).rows == [
+        ("101100", 6, "101101", "101", "1", "10", 44)]
+    s.execute("CREATE TABLE bc (b varchar(9))")
+    s.execute("INSERT INTO bc VALUES ('1011'), (NULL)")
+    assert s.execute("SELECT b::bit(6), b::varbit(2) FROM bc", ()).rows == [
+        ("101100", "10"), (None, None)]
+
+
 def test_bit_operators_on_bit_string_literals_answer_bit_strings(s: Session) -> None:
     """B'0101' & B'0011' was 1 (the bits' text read as the numbers 101 and 11), ~B'01' -2,
     B'01' << 1 2 and get_bit(B'0101', 1) 0 (the text's bytes). Checked against PostgreSQL 15."""

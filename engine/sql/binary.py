@@ -175,6 +175,15 @@ def bit_get(bits: object, n: object) -> int | None:
     return int(s[i])
 
 
+def bit_cast(bits: object, n: object, varying: object) -> str | None:
+    """``bits::bit(n)`` (cut to n bits, or zeros added on the right) and ``bits::varbit(n)``
+    (cut), as varbit.c casts explicitly."""
+    if bits is None:
+        return None
+    s = str(bits)[:int(n)]  # type: ignore[call-overload]
+    return s if varying else s.ljust(int(n), "0")  # type: ignore[call-overload]
+
+
 FUNCTIONS: dict[str, Callable[..., object]] = {
     "pg_bytea_trim": trim,
     "encode": encode,
@@ -191,4 +200,5 @@ FUNCTIONS: dict[str, Callable[..., object]] = {
     "bit_count": bit_count,
     "pg_bit_shift": bit_shift,
     "pg_bit_get": bit_get,
+    "pg_bit_cast": bit_cast,
 }

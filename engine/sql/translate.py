@@ -1834,6 +1834,13 @@ class Rewriter:
             return _interval_call(v, typmod)
         if oid == 18:
             return fn("pg_char1", v)
+        width = _bit_width(e.to)
+        if width is not None:
+            n, varying = width
+            bits = v.unnest().meta.get("bits")
+            if bits is not None:
+                return _bits_literal(bits[:n] if varying else bits[:n].ljust(n, "0"))
+            return fn("pg_bit_cast", v, exp.Literal.number(n), exp.Literal.number(int(varying)))
         if oid in (25, 1043, 1042, 19):
             if isinstance(v, exp.Literal) and v.is_string:
                 return v
@@ -3226,6 +3233,21 @@ def _literal_type(e: exp.Expression) -> str:
         return "integer" if e.is_int and abs(int(e.this)) < 2**31 else (
             "bigint" if e.is_int else "numeric")
     return "unknown" if isinstance(e, exp.Literal) else "integer"
+
+
+def _bit_width(to: exp.Expression) -> tuple[int, bool] | None:
+    """The length a cast to bit(n) / varbit(n) gives (bit alone is bit(1)), and whether it
+    is varying; None for other types and varbit with no length."""
+    if not isinstance(to, exp.DataType):
+        return None
+    varying = to.this == exp.DataType.Type.USERDEFINED and str(to.args.get("kind")).lower() == "varbit"
+    if to.this != exp.DataType.Type.BIT and not varying:
+        return None
+    params = to.expressions
+    if not params:
+        return None if varying else (1, False)
+    n = params[0].this if isinstance(params[0], exp.DataTypeParam) else params[0]
+    return (int(n.name), varying) if isinstance(n, exp.Literal) and n.is_int else None
 
 
 def _bits_literal(bits: str) -> exp.Literal:
