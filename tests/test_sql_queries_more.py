@@ -95,6 +95,20 @@ def test_numeric_negative_scale_and_scale_above_precision(s: Session) -> None:
     assert rows(s, "select 1234::numeric(3,-3)") == [(Decimal("1000"),)]
 
 
+def test_string_constants_continue_across_a_newline_only(s: Session) -> None:
+    """SELECT 'it' 's $3' was an internal error (apsw's "Incorrect number of bindings" or a
+    SQLite syntax error); 'it' and 's' on two lines were refused too."""
+    for sql in ("SELECT 'it' 's $3'", "SELECT E'a' 'b'", "CREATE TABLE sc (a text DEFAULT 'x' 'y')"):
+        with pytest.raises(SqlError) as e:
+            s.execute(sql)
+        assert e.value.sqlstate == "42601", sql
+    assert rows(s, "SELECT 'it'\n's $3', 'a' -- note\n  'b'\n'c', E'x\\t'\n'y', ' ', 'it''s'") == [
+        ("its $3", "abc", "x\ty", " ", "it's")]
+    s.execute("CREATE TABLE sc (a text DEFAULT 'x'\n'y')")
+    s.execute("INSERT INTO sc DEFAULT VALUES")
+    assert rows(s, "SELECT a FROM sc") == [("xy",)]
+
+
 def test_factorial(s: Session) -> None:
     assert rows(s, "select factorial(15), factorial(0)") == [
         (Decimal("1307674368000"), Decimal("1"))]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from aurora.engine.sql import numeric
+from aurora.engine.sqlapi import SqlError
 
 _TOKEN = re.compile(
     r"""
@@ -237,6 +238,31 @@ def first_word(text: str) -> str:
     return m.group(1).lower() if m else ""
 
 
+_ADJACENT = re.compile(r"'(?:\s|--[^\n\r]*)+'")
+_GAP = re.compile(r"(?:[ \t\f\r\n]|--[^\n\r]*)*")
+
+
+def continued_strings(text: str) -> str:
+    """String constants side by side: separated by whitespace with a newline they are one
+    constant (PostgreSQL's quote continuation); on one line, a syntax error."""
+    if "'" not in text or not _ADJACENT.search(text):
+        return text
+    parts: list[str] = []
+    pos = 0
+    prev: re.Match | None = None
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind == "c" and m.group().startswith("--"):
+            continue
+        if kind == "s" and prev is not None and _GAP.fullmatch(text, prev.end(), m.start()):
+            if "\n" not in text[prev.end():m.start()] and "\r" not in text[prev.end():m.start()]:
+                raise SqlError("42601", f'syntax error at or near "{m.group()}"')
+            parts.append(text[pos:prev.end() - 1])
+            pos = m.start() + 1
+        prev = m if kind in ("s", "e") else None
+    return "".join(parts) + text[pos:] if parts else text
+
+
 def normalize(text: str, first_param: int) -> tuple[str, list[tuple[str, str]]] | None:
     """``(key, literals)``: the text with literals replaced by ``$n`` (n from ``first_param``)
     and the replaced literals as ``(kind, token)`` with kind ``'s'`` or ``'n'``.
@@ -245,6 +271,7 @@ def normalize(text: str, first_param: int) -> tuple[str, list[tuple[str, str]]] 
     """
     if first_word(text) not in _DML:
         return None
+    text = continued_strings(text)
     if "&'" in text and re.search(r"[uU]&'", text):
         return None  # U&'...' escapes are decoded at translation: kept in the text
     lits: list[tuple[str, str]] = []

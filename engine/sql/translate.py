@@ -189,6 +189,7 @@ _ORDER_USING = re.compile(r"\s+using\s*(<|>)(?![=>~])", re.I)
 
 def parse(sql: str) -> exp.Expression:
     """Parse one PostgreSQL statement (raises SqlError 42601 on a syntax error)."""
+    sql = lexer.continued_strings(sql)
     if "imilar" in sql or "IMILAR" in sql:
         # substring(s SIMILAR pattern ESCAPE escape), which sqlglot does not read
         sql = _SIMILAR_SUBSTRING.sub(r"pg_similar_substring(\1, \2, \3)", sql)
