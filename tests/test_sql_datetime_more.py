@@ -270,6 +270,19 @@ def test_date_part_is_double_precision_and_extract_numeric(s: Session) -> None:
     assert r.rows == [(1, 5.5)]
 
 
+def test_date_part_reads_its_field_from_a_column_per_row(s: Session) -> None:
+    """date_part(u, d) of a text column u was 22023 (unit "u" not recognized): the column's
+    name was read as the field."""
+    s.execute("CREATE TABLE dpu (u text, d date, n int)")
+    s.execute("INSERT INTO dpu VALUES ('year', '2024-01-05', 1), ('day', '2024-03-07', 2), "
+              "(NULL, '2024-01-01', 3)")
+    assert rows(s, "SELECT date_part(u, d), date_part(dpu.u, d::timestamp), "
+                   "date_part(u, interval '1 year 2 days') FROM dpu ORDER BY n") == [
+        (2024, 2024, 1), (7, 7, 2), (None, None, None)]
+    assert sqlstate(s, "SELECT date_part(n, d) FROM dpu") == "42883"
+    assert sqlstate(s, "SELECT extract(u FROM d) FROM dpu") == "22023"
+
+
 def test_extract_of_a_reserved_word_is_a_syntax_error(s: Session) -> None:
     """EXTRACT(null FROM d) was 22023 (unit "null" not recognized); PostgreSQL's grammar
     takes no reserved word as a field. Quoted, it is a field name like any other."""

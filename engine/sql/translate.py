@@ -233,7 +233,8 @@ def parse(sql: str) -> exp.Expression:
     if "ate_part" in sql or "ATE_PART" in sql:
         # sqlglot reads date_part('unit', x) as EXTRACT(unit FROM x); a parenthesised unit
         # stays an expression, which tells date_part (float8) from EXTRACT (numeric) and
-        # date_part(0, x) (no such function) from EXTRACT(0 FROM x) (a syntax error)
+        # date_part(0, x) (no such function) from EXTRACT(0 FROM x) (a syntax error), and
+        # date_part(col, x) (the column's value per row) from EXTRACT(field FROM x)
         sql = _DATE_PART_UNIT.sub(r"\1(\2)", sql)
     if "nterval" in sql or "NTERVAL" in sql:
         # sqlglot splits INTERVAL '...' into a number and one unit, losing the rest of the
@@ -339,7 +340,8 @@ def _with_values(sql: str) -> str:
 
 
 _DATE_PART_UNIT = re.compile(
-    r"\b(date_part\s*\(\s*)('(?:[^']|'')*'|\$\d+|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?\b|true\b|false\b)",
+    r"\b(date_part\s*\(\s*)('(?:[^']|'')*'|\$\d+|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?\b|true\b|false\b"
+    r"|(?:\"(?:[^\"]|\"\")*\"|[a-z_][\w$]*)(?:\s*\.\s*(?:\"(?:[^\"]|\"\")*\"|[a-z_][\w$]*))*(?=\s*,))",
     re.I)
 _UNICODE_NAME = re.compile(r"""[uU]&"((?:[^"]|"")*)"(?:\s+UESCAPE\s+'([^'])')?""", re.I)
 _NEGATIVE_SCALE = re.compile(r"\b((?:numeric|decimal)\s*\(\s*\d+)\s*,\s*-\s*(\d{1,4})\s*\)", re.I)
