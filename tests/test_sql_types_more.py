@@ -453,6 +453,12 @@ def test_casts_to_bit_n_pad_or_cut_and_to_varbit_n_cut(s: Session) -> None:
         ("101100", "10"), (None, None)]
 
 
+def test_an_integer_cast_to_bit_n_is_its_low_bits(s: Session) -> None:
+    """5::bit(6) was 5 (the integer's digits as the text). Checked against PostgreSQL 15."""
+    assert s.execute("SELECT 5::bit(6), (-1)::bit(4), 5::bigint::bit(3), (-3)::bit(40)",
+                     ()).rows == [("000101", "1111", "101", "1" * 38 + "01")]
+
+
 def test_bit_operators_on_bit_string_literals_answer_bit_strings(s: Session) -> None:
     """B'0101' & B'0011' was 1 (the bits' text read as the numbers 101 and 11), ~B'01' -2,
     B'01' << 1 2 and get_bit(B'0101', 1) 0 (the text's bytes). Checked against PostgreSQL 15."""

@@ -177,9 +177,11 @@ def bit_get(bits: object, n: object) -> int | None:
 
 def bit_cast(bits: object, n: object, varying: object) -> str | None:
     """``bits::bit(n)`` (cut to n bits, or zeros added on the right) and ``bits::varbit(n)``
-    (cut), as varbit.c casts explicitly."""
+    (cut), as varbit.c casts explicitly; an integer gives its n low bits, sign-filled."""
     if bits is None:
         return None
+    if isinstance(bits, int):
+        return format(bits & ((1 << int(n)) - 1), f"0{int(n)}b")  # type: ignore[call-overload]
     s = str(bits)[:int(n)]  # type: ignore[call-overload]
     return s if varying else s.ljust(int(n), "0")  # type: ignore[call-overload]
 
