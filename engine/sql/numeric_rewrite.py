@@ -197,6 +197,7 @@ class NumericRules:
     def __init__(self, catalog: Catalog, inferer: Inferer) -> None:
         self.catalog = catalog
         self.inferer = inferer
+        self.mysql_rules = False  # the MySQL dialect's statement (its ROUND(double, n) exists)
         self._scopes: dict[int, tuple[exp.Expression, Scope]] = {}
         self._listed: dict[int, tuple[exp.Expression, list[TypeRef | None]]] = {}
 
@@ -454,7 +455,7 @@ class NumericRules:
             places = e.args.get("decimals")
             if kind is exp.Round and places is None and _float(ts[0]):
                 return _fn("pg_float_round", _operand(e.this))
-            if places is not None and _float(ts[0]):  # round(numeric, int) only
+            if places is not None and _float(ts[0]) and not self.mysql_rules:  # round(numeric, int) only
                 name = "round" if kind is exp.Round else "trunc"
                 t = None if isinstance(places, exp.Null) else self._type(places)
                 raise SqlError("42883", f"function {name}({types.format_type(ts[0][0])}, "  # type: ignore[index]

@@ -3652,6 +3652,6 @@ def to_sqlite(
     (``inferer``: the statement's parameter and literal types, for the numeric rule;
     ``mysql_rules``: the statement comes from the MySQL dialect; see ``Session.mysql_rules``)."""
     rw = Rewriter(catalog, inferer)
-    rw.mysql_rules = mysql_rules
+    rw.mysql_rules = rw.numeric.mysql_rules = mysql_rules
     tree = rw.run(tree)
     return generate(tree), rw
