@@ -665,6 +665,29 @@ def test_create_table_select_counts_the_rows_it_wrote(m):
     assert (r.affected_rows, r.info) == (0, "")
 
 
+def test_an_insert_of_several_rows_or_a_select_has_mysqls_info(m):
+    """A multi-row INSERT and INSERT ... SELECT had no info in the OK packet; MySQL's has
+    Records, Duplicates (rows IGNORE skipped, rows an upsert changed, rows REPLACE deleted)
+    and Warnings. A single-row INSERT has none."""
+    m.execute("CREATE TABLE ir (a INT PRIMARY KEY, b INT)")
+    assert m.execute("INSERT INTO ir VALUES (1, 1)").info == ""
+    r = m.execute("INSERT INTO ir VALUES (2, 1), (3, 1)")
+    assert (r.affected_rows, r.info) == (2, "Records: 2  Duplicates: 0  Warnings: 0")
+    r = m.execute("INSERT INTO ir SELECT a + 10, b FROM ir")
+    assert (r.affected_rows, r.info) == (3, "Records: 3  Duplicates: 0  Warnings: 0")
+    r = m.execute("INSERT INTO ir SELECT a, b FROM ir WHERE a = 0")
+    assert (r.affected_rows, r.info) == (0, "Records: 0  Duplicates: 0  Warnings: 0")
+    r = m.execute("INSERT IGNORE INTO ir VALUES (1, 1), (4, 1), (2, 2)")
+    assert (r.affected_rows, r.info) == (1, "Records: 3  Duplicates: 2  Warnings: 2")
+    assert m.execute("INSERT IGNORE INTO ir VALUES (1, 1)").info == ""
+    r = m.execute("INSERT INTO ir VALUES (1, 1), (2, 5), (5, 1) ON DUPLICATE KEY UPDATE b = VALUES(b)")
+    assert (r.affected_rows, r.info) == (3, "Records: 3  Duplicates: 1  Warnings: 0")
+    r = m.execute("REPLACE INTO ir VALUES (1, 7), (6, 1)")
+    assert (r.affected_rows, r.info) == (3, "Records: 2  Duplicates: 1  Warnings: 0")
+    assert m.execute("REPLACE INTO ir VALUES (1, 8)").info == ""
+    assert m.execute("INSERT INTO ir SET a = 50").info == ""
+
+
 def test_having_names_a_select_alias(m):
     """``SELECT SUM(amt) AS t ... HAVING t > 10`` kept every group: the alias of an exact sum
     is its text in SQLite, and text against a number is true. A HAVING's alias is its

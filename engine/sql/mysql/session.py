@@ -1105,6 +1105,17 @@ class MySqlSession:
         elif entry.mode == "ignore" and entry.rows > n:
             for _ in range(entry.rows - n):
                 self.warnings.append(("Warning", 1062, f"Duplicate entry for key '{entry.table}'"))
+        if entry.kind == "insert" and entry.rows != 1:
+            # several VALUES rows or a SELECT: mysql_info()'s counts, as MySQL gives them
+            duplicates = 0
+            if entry.mode == "ignore":
+                duplicates = max(entry.rows - n, 0)
+            elif entry.mode == "upsert":
+                duplicates = changed
+            elif entry.mode == "replace":
+                duplicates = self._deleted
+            info = (f"Records: {entry.rows or n}  Duplicates: {duplicates}  "
+                    f"Warnings: {len(self.warnings)}")
         if auto_col is not None and n > 0 and generated:
             inserted = self._inserted if entry.mode == "upsert" else n
             if inserted > 0:  # every id generated, one after the other
