@@ -688,6 +688,40 @@ def test_an_insert_of_several_rows_or_a_select_has_mysqls_info(m):
     assert m.execute("INSERT INTO ir SET a = 50").info == ""
 
 
+def test_a_function_with_the_wrong_count_of_arguments_is_refused_as_in_mysql(m):
+    """sqlglot read ``LPAD('a', 5)``, ``INSTR(s, 'b', 1)``, ``LEFT(s, 1, 2)`` and ran them;
+    MySQL's native functions are 1582 with the wrong count, those of its grammar 1064."""
+    with pytest.raises(SqlError) as e:
+        m.execute("SELECT LPAD('a', 5)")
+    assert (e.value.errno, e.value.sqlstate) == (1582, "42000")
+    assert "native function 'LPAD'" in str(e.value)
+    for sql in ("SELECT RPAD('a', 5)", "SELECT LPAD('a')", "SELECT INSTR('abc', 'b', 1)",
+                "SELECT LOCATE('b', 'abc', 1, 2)", "SELECT LOCATE('abc')",
+                "SELECT SUBSTRING_INDEX('a.b', '.')", "SELECT LENGTH('a', 'b')",
+                "SELECT HEX('a', 'b')", "SELECT FIELD('a')", "SELECT ROUND(1, 2, 3)",
+                "SELECT CONCAT_WS('a')", "SELECT LTRIM('a', 'b')", "SELECT IFNULL(1)"):
+        assert errno(m, sql) == 1582, sql
+    for sql in ("SELECT LEFT('abc', 1, 2)", "SELECT RIGHT('abc')", "SELECT REPEAT('a')",
+                "SELECT IF(1, 2)", "SELECT TRUNCATE(1.5)", "SELECT MID('abc')",
+                "SELECT REPLACE('abc', 'b')"):
+        assert errno(m, sql) == 1064, sql
+    assert rows(m, "SELECT LOWER(('A')), lpad('a', 3, 'x'), LOCATE('b', 'abc', 2), SUBSTRING('abc' FROM 2 FOR 1),"
+                   " LEFT('abc', (SELECT 2)), IF((1), RIGHT('ab', 1), 2), 'LPAD(1)'") == [
+        ("a", "xxa", 2, "b", "ab", "b", "LPAD(1)")]
+
+
+def test_a_unit_in_backticks_is_a_syntax_error(m):
+    """``EXTRACT(`DAY` FROM d)`` ran as EXTRACT(DAY ...); a unit is a word of MySQL's grammar,
+    and in backticks it is 1064 (as an alias or a column it is a name as ever)."""
+    for sql in ("SELECT EXTRACT(`DAY` FROM '2024-01-02')", "SELECT EXTRACT(`year_month` FROM '2024-01-02')",
+                "SELECT DATE_ADD('2024-01-02', INTERVAL 1 `DAY`)",
+                "SELECT TIMESTAMPDIFF(`DAY`, '2024-01-01', '2024-01-03')",
+                "SELECT TIMESTAMPADD(`DAY`, 1, '2024-01-01')"):
+        assert errno(m, sql) == 1064, sql
+    assert rows(m, "SELECT EXTRACT(DAY FROM '2024-01-02'), 1 `DAY`") == [(2, 1)]
+    assert rows(m, "SELECT `day` FROM (SELECT 3 AS day) x") == [(3,)]
+
+
 def test_having_names_a_select_alias(m):
     """``SELECT SUM(amt) AS t ... HAVING t > 10`` kept every group: the alias of an exact sum
     is its text in SQLite, and text against a number is true. A HAVING's alias is its

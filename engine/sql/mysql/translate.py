@@ -310,6 +310,8 @@ def _division_by_zero_is_null(tree: exp.Expression) -> None:
 
 
 def parse(key: str) -> exp.Expression:
+    _check_arities(key)
+    _check_quoted_units(key)
     try:
         trees = sqlglot.parse(key, read="mysql")
     except (ParseError, TokenError) as e:
@@ -378,6 +380,25 @@ def parse(key: str) -> exp.Expression:
 
 _EXTRACT_UNITS = frozenset({"MICROSECOND", "SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER",
                             "YEAR", *COMPOUND_UNITS})
+_QUOTED_UNIT = re.compile(r"`(?:" + "|".join(sorted(_EXTRACT_UNITS)) + r")`", re.I)
+_UNIT_FIRST = frozenset(("EXTRACT", "TIMESTAMPDIFF", "TIMESTAMPADD"))
+
+
+def _check_quoted_units(key: str) -> None:
+    """A unit is a word of MySQL's grammar: in backticks (``EXTRACT(`DAY` FROM d)``,
+    ``INTERVAL 1 `DAY```) it is 1064; sqlglot read it as the unit."""
+    if not _QUOTED_UNIT.search(key):
+        return
+    try:
+        toks = sqlglot.Dialect.get_or_raise("mysql").tokenize(key)
+    except TokenError:
+        return  # (parse says why)
+    for i, t in enumerate(toks):
+        if i < 2 or t.token_type.name != "IDENTIFIER" or t.text.upper() not in _EXTRACT_UNITS:
+            continue
+        first = toks[i - 1].token_type.name == "L_PAREN" and toks[i - 2].text.upper() in _UNIT_FIRST
+        if first or toks[i - 2].text.upper() == "INTERVAL":
+            raise _syntax(key[t.start:])
 
 
 def _malformed(tree: exp.Expression, key: str) -> None:
