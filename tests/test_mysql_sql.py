@@ -722,6 +722,35 @@ def test_a_unit_in_backticks_is_a_syntax_error(m):
     assert rows(m, "SELECT `day` FROM (SELECT 3 AS day) x") == [(3,)]
 
 
+def test_a_literal_with_an_exponent_is_a_double(m):
+    """``2.5e0`` was a DECIMAL (0.1e0 + 0.2e0 was exactly 0.3); in MySQL a number written
+    with an exponent is a DOUBLE, in type and in value."""
+    r = m.execute("SELECT 2.5e0, 2.5e0 + 1, 2.5, 0.1e0 + 0.2e0")
+    assert [c.type_oid for c in r.columns][:3] == [701, 701, 1700]
+    assert r.rows == [(2.5, 3.5, Decimal("2.5"), 0.1 + 0.2)]
+    assert isinstance(r.rows[0][0], float)
+    r = m.execute("SELECT @k := 2.5e0")
+    assert (r.columns[0].type_oid, r.rows) == (701, [(2.5,)])
+    assert rows(m, "SELECT @k * 2") == [(5.0,)]
+
+
+def test_a_double_out_of_range_is_1690(m):
+    """``CAST(1e308 AS DOUBLE) * 10`` was inf; MySQL's DOUBLE has no infinity, and a result
+    past its range is 1690 (a division by zero stays NULL)."""
+    with pytest.raises(SqlError) as e:
+        m.execute("SELECT CAST(1e308 AS DOUBLE) * 10")
+    assert (e.value.errno, e.value.sqlstate) == (1690, "22003")
+    for sql in ("SELECT 1e308 + 1e308", "SELECT -1e308 - 1e308", "SELECT 1e308 / 0.1"):
+        assert errno(m, sql) == 1690, sql
+    m.execute("CREATE TABLE fo (d DOUBLE, n DECIMAL(10, 2))")
+    m.execute("INSERT INTO fo VALUES (1e308, 1.5), (2, 2.5)")
+    with pytest.raises(SqlError) as e:
+        m.execute("SELECT d + d FROM fo")
+    assert (e.value.errno, str(e.value)) == (1690, "DOUBLE value is out of range in '`d` + `d`'")
+    assert errno(m, "SELECT ABS(d) * 10 FROM fo") == 1690
+    assert rows(m, "SELECT d * n, d / n, d - 1, 1e308 / 0 FROM fo WHERE d < 10") == [(5.0, 0.8, 1.0, None)]
+
+
 def test_having_names_a_select_alias(m):
     """``SELECT SUM(amt) AS t ... HAVING t > 10`` kept every group: the alias of an exact sum
     is its text in SQLite, and text against a number is true. A HAVING's alias is its

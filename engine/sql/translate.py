@@ -1035,6 +1035,9 @@ class Rewriter:
             # (MySQL's DOUBLE has no NaN or infinity, divides by zero into NULL and reads a
             # string in arithmetic as its leading number: SQLite's own arithmetic is its)
             floated = None if self.mysql_rules else _float_arithmetic(node, typed)
+            if self.mysql_rules and isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Div)) \
+                    and _float_arithmetic(node, typed) is not None:
+                return _double_range(self._node(node))
             if floated is not None and isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Div)) \
                     and self._float4_pair(node, typed):
                 # real op real is real: single precision (the double result rounded once is
@@ -2331,6 +2334,20 @@ def _float_arithmetic(e: exp.Expression, ts: tuple) -> exp.Expression | None:
             return None
         return fn("pg_float_op", _str(op), e.this)
     return fn("pg_float_op", _str(op), e.this, e.expression)
+
+
+def _double_range(e: exp.Expression) -> exp.Expression:
+    """MySQL's DOUBLE operator: 1690 when its finite operands make no finite result (SQLite
+    gives an infinity). SQLite's own CASE on the result, unless an operand calls a function
+    (which must not run twice): then through Python."""
+    written = e.sql(dialect="mysql")
+    # (the expression as MySQL names it, unless a literal or a rewrite is in it)
+    text = _str("" if re.search(r"@\d|\bPG_|\bMYSQL_", written, re.I) else written)
+    nodes = list(e.walk())
+    if len(nodes) > 40 or not all(isinstance(n, _PLAIN_SQL) or _is_check(n) for n in nodes):
+        return fn("mysql_double_range", e, text)
+    test = exp.GT(this=fn("abs", e.copy()), expression=exp.Literal.number("1.7976931348623157e308"))
+    return exp.Case(ifs=[exp.If(this=test, true=fn("mysql_double_range", e.copy(), text))], default=e)
 
 
 def _int_checked(e: exp.Expression, ts: tuple) -> exp.Expression | None:

@@ -1000,6 +1000,15 @@ def _out_of_range(expression: str) -> SqlError:
     return SqlError("22003", f"DOUBLE value is out of range in '{expression}'", errno=1690)
 
 
+def double_range(v: object, expression: str) -> object:
+    """A DOUBLE operator's result, 1690 when it is no finite number."""
+    if isinstance(v, float) and math.isinf(v):
+        if not expression:
+            raise SqlError("22003", "DOUBLE value is out of range", errno=1690)
+        raise _out_of_range(expression)
+    return v
+
+
 def sqrt(v: object) -> float | None:
     x = _double(v)
     return None if x is None or x < 0 else math.sqrt(x)
@@ -1896,6 +1905,7 @@ FUNCTIONS = {
     "mysql_ascii": (ascii_, 1),
     "mysql_is_uuid": (_nulls(is_uuid), 1),
     "mysql_distinct_key": (distinct_key, -1),
+    "mysql_double_range": (double_range, 2),
     "mysql_sqrt": (sqrt, 1),
     "mysql_ln": (ln, 1),
     "mysql_log": (log, 2),
