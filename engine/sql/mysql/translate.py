@@ -310,7 +310,6 @@ def _division_by_zero_is_null(tree: exp.Expression) -> None:
 
 
 def parse(key: str) -> exp.Expression:
-    _check_arities(key)
     _check_quoted_units(key)
     try:
         trees = sqlglot.parse(key, read="mysql")
