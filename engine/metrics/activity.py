@@ -38,8 +38,7 @@ class Activity:
 
     def statement(self, tag: str, seconds: float) -> None:
         if tag.startswith("SELECT"):
-            with self._lock:
-                self.selects += 1
+            self.selected()
         elif tag.startswith(DML_TAGS):
             with self._lock:
                 self.dml += 1

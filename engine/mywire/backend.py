@@ -88,14 +88,9 @@ def _binary_encoder(oid: int, typmod: int, declared: str | None) -> t.Encoder:
     return t.binary_encoder(t.mysql_type(oid, typmod, declared))
 
 
-@functools.lru_cache(maxsize=64)
-def _end_of_rows(status: int, warnings: int) -> bytes:
-    """The OK (0xFE) that ends a result set under DEPRECATE_EOF."""
-    return p.ok_packet(status=status, warnings=warnings, header=0xFE)
-
-
-# The framed packets that end a column list or a result set, by (status, warnings, sequence
-# id, DEPRECATE_EOF): a few statuses and warning counts, made as met, cleared past a bound.
+# The framed packets that end a column list or a result set (EOF, or under DEPRECATE_EOF the
+# OK with header 0xFE), by (status, warnings, sequence id, DEPRECATE_EOF): a few statuses and
+# warning counts, made as met, cleared past a bound.
 _ENDS: dict[tuple[int, int, int, bool], bytes] = {}
 _ENDS_KEPT = 4096
 
@@ -104,7 +99,8 @@ def _framed_end(status: int, warnings: int, seq: int, deprecate_eof: bool) -> by
     key = (status, warnings, seq, deprecate_eof)
     data = _ENDS.get(key)
     if data is None:
-        payload = _end_of_rows(status, warnings) if deprecate_eof else p.eof_packet(status, warnings)
+        payload = (p.ok_packet(status=status, warnings=warnings, header=0xFE) if deprecate_eof
+                   else p.eof_packet(status, warnings))
         if len(_ENDS) >= _ENDS_KEPT:
             _ENDS.clear()
         data = _ENDS[key] = _HEADER.pack(len(payload) | seq << 24) + payload

@@ -99,11 +99,6 @@ def _offset(tok: str, text: str) -> dt.tzinfo:
     return dt.timezone(sign * dt.timedelta(hours=h, minutes=m, seconds=s))
 
 
-def set_order(datestyle: str) -> None:
-    """Take the field order of numeric dates from the session's DateStyle for this thread."""
-    DATE_ORDER.set(order_of(datestyle))
-
-
 def order_of(datestyle: str) -> str:
     """The field order of numeric dates ("MDY", "DMY" or "YMD") a DateStyle text gives
     (worked out once for each text)."""

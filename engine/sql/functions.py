@@ -244,8 +244,7 @@ def _field_text(field: object, kind: str = "timestamp") -> str:
     no function to call."""
     if isinstance(field, str):
         return field
-    what = ("numeric" if isinstance(field, float) else "bytea" if isinstance(field, bytes)
-            else "integer" if -2**31 <= field < 2**31 else "bigint")  # type: ignore[operator]
+    what = _argument_type(field)
     of = {"timestamptz": "timestamp with time zone", "timestamp": "timestamp without time zone"}
     raise SqlError("42883", f"function date_part({what}, {of.get(kind, _TYPE_NAMES.get(kind, kind))}) "
                    "does not exist")
@@ -1195,9 +1194,17 @@ def _setting_name(name: object) -> str:
     """current_setting's argument: text (current_setting(0) has no function to call)."""
     if isinstance(name, str):
         return name
-    kind = ("bytea" if isinstance(name, bytes) else "numeric" if isinstance(name, float)
-            else "integer" if -2**31 <= name < 2**31 else "bigint")  # type: ignore[operator]
-    raise SqlError("42883", f"function current_setting({kind}) does not exist")
+    raise SqlError("42883", f"function current_setting({_argument_type(name)}) does not exist")
+
+
+def _argument_type(v: object) -> str:
+    """The PostgreSQL type a text-taking function got instead of text, for its 42883 message
+    (a number or bytea computed at run time)."""
+    if isinstance(v, bytes):
+        return "bytea"
+    if isinstance(v, float):
+        return "numeric"
+    return "integer" if -2**31 <= v < 2**31 else "bigint"  # type: ignore[operator]
 
 
 def _float_unary(name: str, v: object) -> object:

@@ -221,11 +221,6 @@ def format_postgres(months: int, days: int, usec: int) -> str:
 STYLE: contextvars.ContextVar[str] = contextvars.ContextVar("interval_style", default="postgres")
 
 
-def set_style(style: str) -> None:
-    """The session's IntervalStyle for this thread's output."""
-    STYLE.set(style_name(style))
-
-
 def style_name(style: str) -> str:
     """An IntervalStyle setting's name ("postgres" when empty), read once for each text."""
     name = _STYLES.get(style)
