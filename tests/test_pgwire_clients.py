@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import shutil
 import socket
+import ssl
 import struct
 import subprocess
 import threading
@@ -458,6 +459,81 @@ def test_tls_with_generated_certificate(
     # Without TLS there is nothing to bind to, and a client that insists is refused.
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(srv.dsn(sslmode="disable", channel_binding="require", password="pw"))
+
+
+@pytest.fixture
+def tls_server(start_server: Callable[..., Running], tmp_path: Path) -> Running:
+    cert, key = tmp_path / "tls.crt", tmp_path / "tls.key"
+    generate_self_signed(cert, key)
+    return start_server(ssl_context=server_ssl_context(cert, key))
+
+
+def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.01)
+
+
+def test_tls_session_does_its_io_in_its_worker(tls_server: Running) -> None:
+    """After authentication a TLS connection's worker reads, decrypts, encrypts and writes
+    itself, as a plain connection's worker does its own I/O: results of many TLS records,
+    a COPY of many more in, a pipeline, and the shutdown's last message all pass."""
+    srv = tls_server
+    server = srv.thread.server
+    with psycopg.connect(srv.dsn(sslmode="require"), autocommit=True) as conn:
+        assert conn.info.pgconn.ssl_in_use
+        assert [c._direct is not None for c in server._connections] == [True]
+        rows = conn.execute(
+            "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 30) "
+            "SELECT replace(hex(zeroblob(50000)), '0', 'x') FROM g"
+        ).fetchall()
+        assert rows == [("x" * 100000,)] * 30
+        conn.execute("CREATE TABLE t (id integer primary key, s text)")
+        sent = [(i, f"row {i} " * 20) for i in range(5000)]
+        with conn.cursor().copy("COPY t FROM STDIN") as copy:
+            for row in sent:
+                copy.write_row(row)
+        total = sum(len(s) for _, s in sent)
+        assert conn.execute("SELECT count(*), sum(length(s)) FROM t").fetchone() == (5000, total)
+        with conn.pipeline():
+            cursors = [conn.execute("SELECT %s + 0", (i,)) for i in range(200)]
+        assert [c.fetchone() for c in cursors] == [(str(i),) for i in range(200)]
+    _wait_for(lambda: server.connection_count == 0, "the session outlived its client")
+    over_tls = psql(srv, "-At", "-c", "SELECT 'psql over tls'", env={"PGSSLMODE": "require"})
+    assert over_tls.stdout.strip() == "psql over tls"
+    conn = psycopg.connect(srv.dsn(sslmode="require"), autocommit=True)
+    assert conn.execute("SELECT 1").fetchone() == (1,)
+    srv.thread.stop()
+    with pytest.raises(psycopg.OperationalError, match="administrator command"):
+        conn.execute("SELECT 1")
+    conn.close()
+
+
+def test_tls_garbage_after_authentication_ends_only_that_session(tls_server: Running) -> None:
+    """Bytes that are not a TLS record, sent under a TLS session: that session ends, no
+    other does, and the server keeps serving."""
+    srv = tls_server
+    server = srv.thread.server
+    other = psycopg.connect(srv.dsn(sslmode="require"), autocommit=True)
+    raw = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+    raw.sendall(struct.pack("!ii", 8, 80877103))
+    assert _recv_exact(raw, 1) == b"S"
+    client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client.check_hostname = False
+    client.verify_mode = ssl.CERT_NONE
+    tls = client.wrap_socket(raw)
+    body = struct.pack("!i", 196608) + b"user\0alice\0database\0app\0\0"
+    tls.sendall(struct.pack("!i", len(body) + 4) + body)
+    _read_until(tls, b"Z")  # type: ignore[arg-type]
+    _wait_for(lambda: server.session_count == 2, "the TLS session never started")
+    plain = socket.socket(fileno=os.dup(tls.fileno()))
+    plain.sendall(b"\x17\x03\x03\x00\x20" + b"\x00" * 32)  # an application record, bad tag
+    _wait_for(lambda: server.session_count == 1, "a session with a bad TLS record went on")
+    assert other.execute("SELECT 'still here'").fetchone() == ("still here",)
+    plain.close()
+    tls.close()
+    other.close()
 
 
 def test_tls_refused_when_not_configured(server: Running) -> None:
