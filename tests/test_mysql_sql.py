@@ -797,6 +797,30 @@ def test_replace_and_insert_ignore(users):
     assert rows(m, "SELECT email, visits FROM users WHERE email = 'b@x'") == [("b@x", 0)]
 
 
+def test_replace_of_an_identical_row_counts_once(m):
+    """MySQL replaces a row in place when the key it collides on is the table's last unique
+    key and nothing acts on a delete: a row identical to the one it replaces (value for
+    value, case included) then counts 1, not 2. With a second unique key, or a foreign key
+    referencing the table, it deletes and inserts: 2. Checked against MariaDB 10.11."""
+    m.execute("CREATE TABLE r (id INT PRIMARY KEY, v VARCHAR(10), d DOUBLE)")
+    m.execute("INSERT INTO r VALUES (1, 'a', 2), (2, 'b', 3)")
+    assert m.execute("REPLACE INTO r VALUES (1, 'a', 2.0)").affected_rows == 1
+    assert m.execute("REPLACE INTO r VALUES (1, 'A', 2)").affected_rows == 2
+    r = m.execute("REPLACE INTO r VALUES (1, 'A', 2), (2, 'c', 3), (3, 'c', 4)")
+    assert (r.affected_rows, r.info) == (4, "Records: 3  Duplicates: 1  Warnings: 0")
+    assert m.execute("REPLACE INTO r VALUES (4, 'd', 0), (4, 'd', 0)").affected_rows == 2
+    assert rows(m, "SELECT * FROM r ORDER BY id") == [(1, "A", 2.0), (2, "c", 3.0), (3, "c", 4.0),
+                                                      (4, "d", 0.0)]
+    m.execute("CREATE TABLE u (id INT PRIMARY KEY, k INT UNIQUE)")
+    m.execute("INSERT INTO u VALUES (1, 1)")
+    assert m.execute("REPLACE INTO u VALUES (1, 1)").affected_rows == 2
+    m.execute("CREATE TABLE k (a INT, b VARCHAR(3), UNIQUE KEY (a))")  # no primary key
+    m.execute("INSERT INTO k VALUES (1, 'x')")
+    assert m.execute("REPLACE INTO k VALUES (1, 'x')").affected_rows == 1
+    m.execute("CREATE TABLE c (id INT PRIMARY KEY, rid INT, FOREIGN KEY (rid) REFERENCES r(id))")
+    assert m.execute("REPLACE INTO r VALUES (2, 'c', 3)").affected_rows == 2
+
+
 def test_insert_ignore_stores_what_its_columns_hold(m):
     """INSERT IGNORE of a string too long for its VARCHAR (1406) or a number out of its
     column's range (1264) was refused as in strict mode; with IGNORE MySQL stores the first

@@ -152,6 +152,7 @@ class MySqlSession:
         self._declared: dict[int, tuple[int, dict[tuple[int, int], str]]] = {}
         self._inserted = 0
         self._deleted = 0
+        self._replaced: list[tuple] = []  # the rows a REPLACE's row deleted, when it replaces in place
         # mysql_fit's rows in this statement (see _fit): the values it saw per column, the
         # row a statement run row by row is at, the (column, row)s it warned about
         self._fitted: dict[str, int] = {}
@@ -503,12 +504,22 @@ class MySqlSession:
         def changed() -> None:
             self._changed += 1
 
-        def deleted() -> None:
+        def deleted(*old: object) -> None:
             self._deleted += 1
+            if old:
+                self._replaced.append(old)
+
+        def inserted_in_place(*new: object) -> None:
+            # MySQL's update in place: a row replaced by one identical to it counts once
+            gone = self._replaced
+            if len(gone) == 1 and _same_record(gone[0], new):
+                self._deleted -= 1
+            gone.clear()
 
         conn.create_scalar_function("_mysql_count_insert", counted, 0)
         conn.create_scalar_function("_mysql_count_change", changed, 0)
-        conn.create_scalar_function("_mysql_count_delete", deleted, 0)
+        conn.create_scalar_function("_mysql_count_delete", deleted, -1)
+        conn.create_scalar_function("_mysql_replaced_in_place", inserted_in_place, -1)
         conn.create_scalar_function("_mysql_id_coming", self._id_coming, 1)
         conn.create_scalar_function("_mysql_id_inserted", self._id_inserted, 1)
         conn.create_scalar_function("_mysql_replacing", lambda: self._replace_running, 0)
@@ -1069,6 +1080,7 @@ class MySqlSession:
         elif entry.mode == "replace" and entry.table:
             self._replacing(entry.table)
             self._deleted = 0
+            self._replaced.clear()
             self._replace_running = True
         counting = entry.table is not None and (entry.kind == "update" or entry.mode == "upsert")
         if counting:
@@ -1290,7 +1302,15 @@ class MySqlSession:
         """REPLACE's TEMP triggers on ``table``: one counts the rows it deletes to make room
         (SQLite fires DELETE triggers for them, recursive triggers being on); one refuses a
         NULL for a NOT NULL column that has a default (1048, as MySQL), which SQLite's
-        INSERT OR REPLACE would otherwise store as that default."""
+        INSERT OR REPLACE would otherwise store as that default.
+
+        MySQL replaces a row in place (an update, not a delete and an insert) when the key
+        it collides on is the table's last unique key and nothing acts on a delete (no
+        trigger, no foreign key referencing the table); a row identical to the one it
+        replaces then counts once, not twice. An identical row collides on every unique key,
+        the first one first, so that is so exactly when the table has one unique key: then
+        the count trigger hands over the deleted row, and a third compares the inserted one
+        with it."""
 
         def make() -> list[str]:
             conn = self.pg.conn
@@ -1302,13 +1322,35 @@ class MySqlSession:
             rowid = keys[0][0] if len(keys) == 1 and keys[0][1].upper() == "INTEGER" else None  # NULL: next id
             guarded = [c for c, notnull, default, _pk, _kind in info
                        if notnull and default is not None and c != rowid]
-            count = f"_my_replace_count_{table}".replace('"', "")
-            conn.execute(
-                f'CREATE TEMP TRIGGER IF NOT EXISTS "{count}" AFTER DELETE ON main."{table}" '
-                "WHEN _mysql_replacing() BEGIN SELECT _mysql_count_delete(); END"
-            )
+            names = []
+            cols = [c for c, *_ in info]
+            uniques = sum(1 for (u,) in conn.execute('SELECT "unique" FROM pragma_index_list(?)', (table,)) if u)
+            acts_on_delete = conn.execute(
+                "SELECT 1 FROM main.sqlite_master WHERE type = 'trigger' AND tbl_name = ? COLLATE NOCASE "
+                "AND upper(sql) LIKE '% DELETE ON %'", (table,)).fetchone()
+            tag = f"{table}_{zlib.crc32(' '.join(cols).encode()):08x}".replace('"', "")
+            if uniques + (rowid is not None) == 1 and not acts_on_delete:
+                old = ", ".join(f"OLD.{quote(c)}" for c in cols)
+                new = ", ".join(f"NEW.{quote(c)}" for c in cols)
+                count, in_place = f"_my_replace_count_{tag}", f"_my_replace_in_place_{tag}"
+                conn.execute(
+                    f'CREATE TEMP TRIGGER IF NOT EXISTS "{count}" AFTER DELETE ON main."{table}" '
+                    f"WHEN _mysql_replacing() BEGIN SELECT _mysql_count_delete({old}); END"
+                )
+                conn.execute(
+                    f'CREATE TEMP TRIGGER IF NOT EXISTS "{in_place}" AFTER INSERT ON main."{table}" '
+                    f"WHEN _mysql_replacing() BEGIN SELECT _mysql_replaced_in_place({new}); END"
+                )
+                names += [count, in_place]
+            else:
+                count = f"_my_replace_count_{table}".replace('"', "")
+                conn.execute(
+                    f'CREATE TEMP TRIGGER IF NOT EXISTS "{count}" AFTER DELETE ON main."{table}" '
+                    "WHEN _mysql_replacing() BEGIN SELECT _mysql_count_delete(); END"
+                )
+                names.append(count)
             if not guarded:
-                return [count]
+                return names
             guard = f"_my_replace_null_{table}_{zlib.crc32(' '.join(guarded).encode()):08x}".replace('"', "")
             nulls = " OR ".join(f"NEW.{quote(c)} IS NULL" for c in guarded)
             which = " ".join(f"WHEN NEW.{quote(c)} IS NULL THEN {lexer.pg_string(c)}" for c in guarded)
@@ -1317,7 +1359,7 @@ class MySqlSession:
                 f"WHEN _mysql_replacing() AND ({nulls}) "
                 f"BEGIN SELECT _mysql_not_null({lexer.pg_string(table)}, CASE {which} END); END"
             )
-            return [count, guard]
+            return [*names, guard]
 
         self._temp_triggers("replace", table, make)
 
@@ -1592,6 +1634,12 @@ def _refuse_undecoded(sql: str) -> None:
     bad = lexer.undecoded_outside_strings(sql)
     if bad is not None:
         raise err(1300, "HY000", f"Invalid utf8mb4 character string: '{bad}'")
+
+
+def _same_record(a: tuple, b: tuple) -> bool:
+    """Two rows stored alike, value for value and type for type (MySQL compares records
+    byte for byte: 'a' and 'A' differ under any collation)."""
+    return len(a) == len(b) and all(type(x) is type(y) and x == y for x, y in zip(a, b, strict=True))
 
 
 def _not_null(table: str, column: str) -> None:
