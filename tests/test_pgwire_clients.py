@@ -483,7 +483,9 @@ def test_tls_session_does_its_io_in_its_worker(tls_server: Running) -> None:
     server = srv.thread.server
     with psycopg.connect(srv.dsn(sslmode="require"), autocommit=True) as conn:
         assert conn.info.pgconn.ssl_in_use
-        assert [c._direct is not None for c in server._connections] == [True]
+        # (the worker takes the socket just after the client has its ReadyForQuery)
+        _wait_for(lambda: [c._direct is not None for c in server._connections] == [True],
+                  "the TLS session stayed on the loop")
         rows = conn.execute(
             "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 30) "
             "SELECT replace(hex(zeroblob(50000)), '0', 'x') FROM g"
@@ -516,16 +518,7 @@ def test_tls_garbage_after_authentication_ends_only_that_session(tls_server: Run
     srv = tls_server
     server = srv.thread.server
     other = psycopg.connect(srv.dsn(sslmode="require"), autocommit=True)
-    raw = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
-    raw.sendall(struct.pack("!ii", 8, 80877103))
-    assert _recv_exact(raw, 1) == b"S"
-    client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    client.check_hostname = False
-    client.verify_mode = ssl.CERT_NONE
-    tls = client.wrap_socket(raw)
-    body = struct.pack("!i", 196608) + b"user\0alice\0database\0app\0\0"
-    tls.sendall(struct.pack("!i", len(body) + 4) + body)
-    _read_until(tls, b"Z")  # type: ignore[arg-type]
+    tls = _tls_connect(srv.port)
     _wait_for(lambda: server.session_count == 2, "the TLS session never started")
     plain = socket.socket(fileno=os.dup(tls.fileno()))
     plain.sendall(b"\x17\x03\x03\x00\x20" + b"\x00" * 32)  # an application record, bad tag
@@ -534,6 +527,33 @@ def test_tls_garbage_after_authentication_ends_only_that_session(tls_server: Run
     plain.close()
     tls.close()
     other.close()
+
+
+def test_tls_shutdown_ends_the_session_with_close_notify(tls_server: Running) -> None:
+    """A shutdown's FATAL message, then TLS's own end (close_notify), as PostgreSQL sends
+    them; a TLS connection merely cut makes libpq report "SSL SYSCALL error: EOF detected"."""
+    tls = _tls_connect(tls_server.port)
+    tls_server.thread.stop()
+    kind, body = _read_message(tls)  # type: ignore[arg-type]
+    assert kind == b"E" and _error_code(body) == "57P01"
+    assert tls.recv(100) == b""  # (a cut connection raises SSLEOFError here)
+    tls.close()
+
+
+def _tls_connect(port: int) -> ssl.SSLSocket:
+    """A session over TLS, past authentication, with a socket that tells a TLS connection
+    closed by close_notify (recv gives b"") from one cut (SSLEOFError)."""
+    raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+    raw.sendall(struct.pack("!ii", 8, 80877103))
+    assert _recv_exact(raw, 1) == b"S"
+    client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client.check_hostname = False
+    client.verify_mode = ssl.CERT_NONE
+    tls = client.wrap_socket(raw, suppress_ragged_eofs=False)
+    body = struct.pack("!i", 196608) + b"user\0alice\0database\0app\0\0"
+    tls.sendall(struct.pack("!i", len(body) + 4) + body)
+    _read_until(tls, b"Z")  # type: ignore[arg-type]
+    return tls
 
 
 def test_tls_refused_when_not_configured(server: Running) -> None:

@@ -49,6 +49,7 @@ SERVER_VERSION = "16.6"
 AUTH_TIMEOUT = 60.0
 READ_CHUNK = 256 * 1024
 TLS_RECORD = 16 * 1024  # the most plaintext one TLS record carries
+LOOP_LOCK_WAIT = 0.05  # seconds the loop waits for a worker's TLS lock (_DirectIO)
 INBOX_HIGH_WATER = 8 * 1024 * 1024
 OUTBOX_HIGH_WATER = 4 * 1024 * 1024
 
@@ -687,7 +688,7 @@ class _DirectIO:
     With ``tls`` the worker also decrypts what it receives and encrypts what it sends, with
     the connection's ``SSLObject``, under ``tls.lock``; a send holds the lock until its last
     byte is out, so that the loop's :meth:`send_nowait` cannot put a record in the middle of
-    another (it gives up instead while the worker holds the lock).
+    another (it waits a moment for the lock, and gives up if a send is stuck).
     """
 
     def __init__(
@@ -699,6 +700,7 @@ class _DirectIO:
         self._frames = p.FrameBuffer(max_message)
         self._frames.feed(leftover)
         self._tls = tls
+        self._loop_gave_up = False
         self._gone = False
         self._closed = False
 
@@ -789,8 +791,8 @@ class _DirectIO:
             with contextlib.suppress(OSError):
                 self._sock.send(data, socket.MSG_DONTWAIT)
             return
-        if not tls.lock.acquire(blocking=False):
-            return  # the worker is sending; the connection closes anyway
+        if not self._lock_from_loop(tls):
+            return  # the worker is stuck in a send; the connection closes anyway
         try:
             tls.sslobj.write(data)
             self._sock.send(tls.outgoing.read(), socket.MSG_DONTWAIT)
@@ -799,12 +801,34 @@ class _DirectIO:
         finally:
             tls.lock.release()
 
+    def _lock_from_loop(self, tls: _TlsStream) -> bool:
+        """The TLS lock, for the loop: the worker holds it for a moment at a time (it may
+        just have sent the answer the client is reading), or for as long as a client that
+        reads nothing keeps its send waiting; so wait briefly, and once only."""
+        if self._loop_gave_up:
+            return False
+        if tls.lock.acquire(timeout=LOOP_LOCK_WAIT):
+            return True
+        self._loop_gave_up = True
+        return False
+
     def _wait(self, events: int) -> None:
         poller = select.poll()
         poller.register(self._fd, events)
         poller.poll()
 
     def wake(self) -> None:
+        tls = self._tls
+        if tls is not None and not self._closed and self._lock_from_loop(tls):
+            # close_notify first, as the loop's close would send it: a client told nothing
+            # reports the TLS connection cut ("SSL SYSCALL error: EOF detected")
+            try:
+                with contextlib.suppress(ssl.SSLError, ValueError):
+                    tls.sslobj.unwrap()
+                with contextlib.suppress(OSError):
+                    self._sock.send(tls.outgoing.read(), socket.MSG_DONTWAIT)
+            finally:
+                tls.lock.release()
         with contextlib.suppress(OSError):
             self._sock.shutdown(socket.SHUT_RDWR)
 
