@@ -8,9 +8,8 @@ hand-offs and a loop turn per round trip. For TLS the worker takes the TLS state
 socket: it lives in an ``SSLObject`` of our own (:class:`_TlsStream`), not inside the
 loop's transport, so encryption runs in the worker too. Start-up (SSLRequest,
 GSSENCRequest, CancelRequest, StartupMessage) and authentication run on the loop because
-they touch no session. An
-instance starts a :class:`PgServer` on its loop; :class:`ServerThread` runs one on a loop of
-its own for synchronous callers and tests.
+they touch no session. An instance starts a :class:`PgServer` on its loop;
+:class:`ServerThread` runs one on a loop of its own for synchronous callers and tests.
 """
 
 from __future__ import annotations
@@ -638,7 +637,10 @@ class _TlsStream:
         return data
 
     def write(self, data: bytes) -> None:
-        self.sslobj.write(data)
+        try:
+            self.sslobj.write(data)
+        except ssl.SSLError:
+            return  # TLS has ended (close_notify sent): nothing more can reach the client
         self._flush()
 
     async def drain(self) -> None:
@@ -731,20 +733,21 @@ class _DirectIO:
     def _recv_tls(self, tls: _TlsStream) -> bytes:
         """The next plaintext; b"" at the end (close_notify, a closed socket, a bad record)."""
         while True:
-            # Only when there is something to decrypt: a read that finds nothing raises, and
-            # every call into OpenSSL lets another thread take the GIL.
-            if tls.incoming.pending or tls.sslobj.pending():
-                with tls.lock:
+            with tls.lock:
+                data: bytes | None = None
+                # Only when there is something to decrypt: a read that finds nothing raises,
+                # and every call into OpenSSL lets another thread take the GIL.
+                if tls.incoming.pending or tls.sslobj.pending():
                     try:
-                        data: bytes | None = tls.sslobj.read(TLS_RECORD)
+                        data = tls.sslobj.read(TLS_RECORD)
                     except ssl.SSLWantReadError:
-                        data = None
+                        pass
                     except ssl.SSLError:
                         return b""
                     if tls.outgoing.pending:  # a key update or session ticket to answer
                         self._send_all(tls.outgoing.read())
-                if data is not None:
-                    return data
+            if data is not None:
+                return data
             raw = self._recv()
             if not raw:
                 return b""
