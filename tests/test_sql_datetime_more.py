@@ -270,6 +270,28 @@ def test_date_part_is_double_precision_and_extract_numeric(s: Session) -> None:
     assert r.rows == [(1, 5.5)]
 
 
+def test_extract_of_a_quoted_field_is_numeric(s: Session) -> None:
+    """EXTRACT('day' FROM d) (the field as a string) answered double precision, like
+    date_part; it is EXTRACT all the same, numeric, for every date/time type."""
+    s.execute("CREATE TABLE exq (ts timestamp, tz timestamptz, d date, t time, i interval)")
+    s.execute("INSERT INTO exq VALUES ('2020-01-01 00:00:01.5', '2020-01-01 00:00:01.5+00', "
+              "'2020-01-05', '01:02:03.5', '1 day 2 hours 3.5 seconds')")
+    r = s.execute("SELECT extract('epoch' FROM ts), extract('second' FROM tz), "
+                  "extract('day' FROM d), extract('dow' FROM d), extract('julian' FROM d), "
+                  "extract('microseconds' FROM t), extract('epoch' FROM i), "
+                  "extract('second' FROM interval '3.5 seconds'), pg_typeof(extract('day' FROM d)) "
+                  "FROM exq")
+    assert [c.type_oid for c in r.columns] == [1700] * 8 + [2206]
+    assert [c.name for c in r.columns][:2] == ["extract", "extract"]
+    assert r.rows == [(Decimal("1577836801.500000"), Decimal("1.500000"), 5, 0, 2458854,
+                       3500000, Decimal("93603.500000"), Decimal("3.500000"), "numeric")]
+    assert [str(v) for v in r.rows[0][:3]] == ["1577836801.500000", "1.500000", "5"]
+    # date_part stays double precision
+    r = s.execute("SELECT date_part('epoch', ts), date_part('second', i) FROM exq")
+    assert [c.type_oid for c in r.columns] == [701, 701]
+    assert r.rows == [(1577836801.5, 3.5)]
+
+
 def test_date_part_reads_its_field_from_a_column_per_row(s: Session) -> None:
     """date_part(u, d) of a text column u was 22023 (unit "u" not recognized): the column's
     name was read as the field."""

@@ -405,8 +405,10 @@ class Scope:
 
 def is_extract(e: exp.Extract) -> bool:
     """Whether a parsed Extract is EXTRACT (numeric) rather than date_part (float8): sqlglot
-    reads both as one node; EXTRACT's unit is a word, a normalised date_part's a ``$n``."""
-    return isinstance(e.this, (exp.Var, exp.Identifier))
+    reads both as one node; EXTRACT's unit is a word or a string (``EXTRACT('day' FROM d)``,
+    maybe a normalised ``$n``), date_part's is parenthesised before parsing (translate.py's
+    _DATE_PART_UNIT)."""
+    return not isinstance(e.this, exp.Paren)
 
 
 def column_name(e: exp.Expression) -> str:

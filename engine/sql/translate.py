@@ -3316,7 +3316,8 @@ def _interval_rule(e: exp.Expression) -> exp.Expression:
         unit = e.this
         if not is_extract(e):  # date_part: double precision
             return fn("pg_interval_part", unit, e.expression)
-        return fn("pg_interval_extract", _str(unit.name.lower()), e.expression)
+        u = _str(unit.name.lower()) if isinstance(unit, (exp.Var, exp.Identifier)) else unit
+        return fn("pg_interval_extract", u, e.expression)
     if isinstance(e, exp.Neg):
         return fn("pg_interval_neg", e.this)
     if isinstance(e, tuple(_INTERVAL_AGGREGATES)):
