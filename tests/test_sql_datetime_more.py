@@ -292,6 +292,72 @@ def test_extract_of_a_quoted_field_is_numeric(s: Session) -> None:
     assert r.rows == [(1577836801.5, 3.5)]
 
 
+def error(s: Session, sql: str) -> tuple[str, str]:
+    with pytest.raises(SqlError) as e:
+        s.execute(sql)
+    return e.value.sqlstate, e.value.message
+
+
+def test_a_unit_is_refused_for_the_type_it_was_given(s: Session) -> None:
+    """An unknown unit was 'not recognized for type timestamp' whatever the argument: the
+    message names the type PostgreSQL reads (EXTRACT a date, date_part a date as a timestamp,
+    date_trunc a date as a timestamp with time zone), the unit in lower case; a unit word
+    the type has not is 0A000."""
+    d = "date '2021-03-07'"
+    assert error(s, f"SELECT extract(foo FROM {d})") == (
+        "22023", 'unit "foo" not recognized for type date')
+    assert error(s, f"SELECT date_part('FOO', {d})") == (
+        "22023", 'unit "foo" not recognized for type timestamp without time zone')
+    assert error(s, f"SELECT date_trunc('foo', {d})") == (
+        "22023", 'unit "foo" not recognized for type timestamp with time zone')
+    assert error(s, "SELECT extract(foo FROM timestamptz '2021-03-07 10:00+00')") == (
+        "22023", 'unit "foo" not recognized for type timestamp with time zone')
+    assert error(s, "SELECT extract(foo FROM time '10:00')") == (
+        "22023", 'unit "foo" not recognized for type time without time zone')
+    assert error(s, "SELECT date_part(' day', timestamp '2021-03-07')") == (
+        "22023", 'unit " day" not recognized for type timestamp without time zone')
+    assert error(s, "SELECT extract(timezone FROM timestamp '2021-03-07')") == (
+        "0A000", 'unit "timezone" not supported for type timestamp without time zone')
+    assert error(s, "SELECT date_trunc('timezone', timestamp '2021-03-07')") == (
+        "0A000", 'unit "timezone" not supported for type timestamp without time zone')
+    assert error(s, "SELECT extract(now FROM timestamp '2021-03-07')") == (
+        "0A000", 'unit "now" not supported for type timestamp without time zone')
+    assert error(s, "SELECT extract(now FROM time '10:00')") == (
+        "22023", 'unit "now" not recognized for type time without time zone')
+    assert error(s, "SELECT date_trunc('dow', timestamp '2021-03-07')") == (
+        "22023", 'unit "dow" not recognized for type timestamp without time zone')
+    assert error(s, "SELECT extract(timezone_m FROM interval '1 day')") == (
+        "0A000", 'unit "timezone_m" not supported for type interval')
+    # units as datetime.c reads them: its abbreviations, the first ten characters
+    assert rows(s, f"SELECT date_part('hour', {d}), date_trunc('secs', "
+                   "timestamp '2021-03-07 13:45:06.789'), extract(millisecondsxyz FROM "
+                   "time '13:45:06.789'), extract(jd FROM date '2021-03-07'), date_part('mm', "
+                   "timestamp '2021-03-07 13:45'), extract(timezone FROM timestamp 'infinity')") == [
+        (0, dt.datetime(2021, 3, 7, 13, 45, 6), Decimal("6789.000"), 2459281, 45, None)]
+    assert rows(s, "SELECT date_trunc('foo', timestamp 'infinity')") == [("infinity",)]
+
+
+def test_date_trunc_of_an_interval_or_a_time(s: Session) -> None:
+    """date_trunc of an interval (or a time of day, which is one) was 22007 (its text read as
+    a timestamp) or a timestamp of 2000-01-01; it is interval_trunc's interval."""
+    r = s.execute("SELECT date_trunc('hour', interval '1 year 2 mons 3 days 04:05:06.789'), "
+                  "date_trunc('quarter', interval '1 year 5 mons 3 days'), "
+                  "date_trunc('millisecon', time '13:45:06.789123'), "
+                  "date_trunc('century', interval '-250 years 1 day')")
+    assert [c.type_oid for c in r.columns] == [1186] * 4
+    assert r.rows == [("1 year 2 mons 3 days 04:00:00", "1 year 3 mons", "13:45:06.789",
+                       "-200 years")]
+    assert error(s, "SELECT date_trunc('week', interval '1 day')") == (
+        "0A000", 'unit "week" not supported for type interval')
+    assert error(s, "SELECT date_trunc('epoch', time '10:00')") == (
+        "22023", 'unit "epoch" not recognized for type interval')
+    assert error(s, "SELECT date_trunc('hour', timetz '10:00+02')") == (
+        "42883", "function date_trunc(unknown, time with time zone) does not exist")
+    # date_part's epoch of an interval is summed in double precision, as PostgreSQL does
+    assert rows(s, "SELECT date_part('epoch', interval '1 year 2 mons 3 days 04:05:06.789')") == [
+        (37015506.789000005,)]
+
+
 def test_date_part_reads_its_field_from_a_column_per_row(s: Session) -> None:
     """date_part(u, d) of a text column u was 22023 (unit "u" not recognized): the column's
     name was read as the field."""

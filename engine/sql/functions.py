@@ -159,17 +159,31 @@ _UNITS = (
 )
 
 
-def _date_trunc(unit: str, v: object, tz: dt.tzinfo) -> str | None:
+_TRUNC_UNITS = ("microseconds", "milliseconds", "second", "minute", "hour", "day", "week",
+                "month", "quarter", "year", "decade", "century", "millennium")
+
+
+def _date_trunc(unit: str, v: object, tz: dt.tzinfo, kind: str | None = None) -> str | None:
+    """date_trunc of a timestamp (``kind`` 'timestamp') or a timestamp with time zone (a date
+    is one); an infinite value is itself, whatever the unit (timestamp_trunc)."""
+    if v is None or unit is None:
+        return None
+    if (inf := _infinity(v)) is not None:
+        return inf
+    aware = not (isinstance(v, str) and not types._HAS_TZ.search(v.strip()))
+    if kind is not None:
+        aware = kind != "timestamp"
+    name = interval.unit_words(str(unit))
+    what, u = interval.decode_unit(name, special=False)
+    if what != "units" or u not in _TRUNC_UNITS:
+        of = "timestamp with time zone" if aware else "timestamp without time zone"
+        if what == "units":
+            raise SqlError("0A000", f'unit "{name}" not supported for type {of}')
+        raise SqlError("22023", f'unit "{name}" not recognized for type {of}')
     d = _to_datetime(v, tz)
     if d is None:
         return None
-    aware = not (isinstance(v, str) and not types._HAS_TZ.search(v.strip()))
     d = d.astimezone(tz)
-    u = (
-        unit.lower().rstrip("s")
-        if unit.lower() not in ("microseconds", "milliseconds")
-        else unit.lower()
-    )
     if u in ("microseconds",):
         pass
     elif u == "milliseconds":
@@ -207,31 +221,9 @@ def _date_trunc(unit: str, v: object, tz: dt.tzinfo) -> str | None:
             second=0,
             microsecond=0,
         )
-    else:
-        raise SqlError("22023", f'unit "{unit}" not recognized for type timestamp')
     if aware:
         return ts_text(d)
     return d.replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
-# The spellings of a unit PostgreSQL's datetime.c accepts (deltatktbl), to this table's names.
-_UNIT_ALIASES = {
-    **dict.fromkeys(("microsecond", "us", "usec", "usecs", "microsecon"), "microseconds"),
-    **dict.fromkeys(("millisecond", "ms", "msec", "msecs", "millisecon"), "milliseconds"),
-    **dict.fromkeys(("seconds", "sec", "secs", "s"), "second"),
-    **dict.fromkeys(("minutes", "min", "mins", "m"), "minute"),
-    **dict.fromkeys(("hours", "h", "hr", "hrs"), "hour"),
-    **dict.fromkeys(("days", "d"), "day"),
-    **dict.fromkeys(("months", "mon", "mons"), "month"),
-    **dict.fromkeys(("years", "y", "yr", "yrs"), "year"),
-    **dict.fromkeys(("weeks", "w"), "week"),
-    **dict.fromkeys(("decades", "dec"), "decade"),
-    **dict.fromkeys(("centuries", "c", "cent"), "century"),
-    **dict.fromkeys(("millennia", "mil", "mils"), "millennium"),
-    "qtr": "quarter",
-    "timezone_m": "timezone_minute",
-    "timezone_h": "timezone_hour",
-}
 
 
 # Fields that grow with the value: an infinite date or timestamp has them infinite (the rest
@@ -250,17 +242,48 @@ def _field_text(field: object, kind: str = "timestamp") -> str:
                    "does not exist")
 
 
-def _extract(field: str, v: object, tz: dt.tzinfo, exact: bool = False) -> object:
+# The fields of each type EXTRACT reads (extract_date, time_part, timetz_part,
+# timestamp_part_common), besides epoch; another unit word is 0A000, anything else 22023
+_DATE_FIELDS = ("day", "month", "quarter", "week", "dow", "isodow", "doy", "year", "decade",
+                "century", "millennium", "julian", "isoyear")
+_TIME_FIELDS = ("microseconds", "milliseconds", "second", "minute", "hour")
+_ZONE_FIELDS = ("timezone", "timezone_hour", "timezone_minute")
+_FIELDS_OF = {"date": _DATE_FIELDS, "time": _TIME_FIELDS, "timetz": _TIME_FIELDS + _ZONE_FIELDS,
+              "timestamp": _DATE_FIELDS + _TIME_FIELDS,
+              "timestamptz": _DATE_FIELDS + _TIME_FIELDS + _ZONE_FIELDS}
+_TYPE_NAMES = {"date": "date", "time": "time without time zone",
+               "timetz": "time with time zone", "timestamp": "timestamp without time zone",
+               "timestamptz": "timestamp with time zone"}
+
+
+def _unit_of(field: str, kind: str, infinite: bool) -> str:
+    """The field EXTRACT / date_part reads from a value of ``kind``, as PostgreSQL decodes
+    its unit: 22023 for no unit word, 0A000 for one the type has not. An infinite date or
+    timestamp has every field (NULL or infinite) but the reserved words other than epoch
+    (and, a date, its time fields)."""
+    name = interval.unit_words(field)
+    what, f = interval.decode_unit(name)
+    if what == "reserv" and f == "epoch":
+        return f
+    if what == "units" and (f in _FIELDS_OF[kind] or (infinite and kind.startswith("timestamp"))):
+        return f
+    if what == "units" or (what == "reserv" and kind in ("date", "timestamp", "timestamptz")):
+        raise SqlError("0A000", f'unit "{name}" not supported for type {_TYPE_NAMES[kind]}')
+    raise SqlError("22023", f'unit "{name}" not recognized for type {_TYPE_NAMES[kind]}')
+
+
+def _extract(field: str, v: object, tz: dt.tzinfo, exact: bool = False,
+             kind: str | None = None) -> object:
     if v is None:
         return None
     field = _field_text(field)
-    f = _UNIT_ALIASES.get(field.lower().strip(), field.lower().strip())
+    if kind is None:  # no type known: the text tells a timestamp from one with a zone
+        kind = "timestamptz" if types._HAS_TZ.search(str(v).strip()) else "timestamp"
+    f = field if kind == "checked" else _unit_of(field, kind, bool(_infinity(v)))
     if inf := _infinity(v):
         if f in _MONOTONIC_FIELDS:
             return float("-inf") if inf[0] == "-" else float("inf")
-        if f in _EXTRACT_FIELDS or f in _YEAR_FIELDS:
-            return None
-        raise SqlError("22023", f'unit "{field}" not recognized for type timestamp')
+        return None
     shift = 0  # a BC or after-9999 value: a stand-in ISO text ``shift`` years later
     if isinstance(v, str) and (far := types.far_read(v)):
         v, shift = far
@@ -279,28 +302,10 @@ def _extract(field: str, v: object, tz: dt.tzinfo, exact: bool = False) -> objec
     assert d is not None
     if types._HAS_TZ.search(str(v).strip()):
         d = d.astimezone(tz)
-    if f in _YEAR_FIELDS:
-        r = _YEAR_FIELDS[f](d, d.year - shift, cycles)
-    else:
-        fn = _EXTRACT_FIELDS.get(f)
-        if fn is None:
-            raise SqlError("22023", f'unit "{field}" not recognized for type timestamp')
-        r = fn(d)
+    r = _YEAR_FIELDS[f](d, d.year - shift, cycles) if f in _YEAR_FIELDS else _EXTRACT_FIELDS[f](d)
     return r if exact or not isinstance(r, Decimal) else float(r)
 
 
-# Fields a date or a time of day has not (extract_date, time_part): 0A000
-_NOT_FOR = {
-    "date": ("microseconds", "milliseconds", "second", "minute", "hour", "timezone",
-             "timezone_hour", "timezone_minute"),
-    "time": ("day", "month", "year", "decade", "century", "millennium", "quarter", "week",
-             "dow", "isodow", "doy", "isoyear", "julian", "timezone", "timezone_hour",
-             "timezone_minute"),
-    "timetz": ("day", "month", "year", "decade", "century", "millennium", "quarter", "week",
-               "dow", "isodow", "doy", "isoyear", "julian"),
-}
-_TYPE_NAMES = {"date": "date", "time": "time without time zone",
-               "timetz": "time with time zone"}
 _SCALES = {"epoch": 6, "second": 6, "milliseconds": 3}
 
 
@@ -310,9 +315,9 @@ def _extract_typed(field: str, v: object, tz: dt.tzinfo, kind: str, numeric_resu
     if field is None or v is None:
         return None
     field = _field_text(field, kind)
-    f = _UNIT_ALIASES.get(field.lower().strip(), field.lower().strip())
-    if f in _NOT_FOR.get(kind, ()):
-        raise SqlError("0A000", f'unit "{field}" not supported for type {_TYPE_NAMES[kind]}')
+    if kind == "date" and not numeric_result:
+        kind = "timestamp"  # date_part(text, date) is date_part of the date as a timestamp
+    f = _unit_of(field, kind, bool(_infinity(v)))
     offset = 0
     if kind == "timetz":  # the fields of the time as written; its epoch and zone are UTC's
         local = datetime_in.parse(str(v), "time", tz=tz)
@@ -327,7 +332,8 @@ def _extract_typed(field: str, v: object, tz: dt.tzinfo, kind: str, numeric_resu
         assert d is not None
         r: object = d.hour * 3600 + d.minute * 60 + d.second + d.microsecond / 1e6 - offset
     else:
-        r = _extract(field, v, tz, bool(numeric_result) and f == "julian" and kind != "date")
+        r = _extract(f, v, tz, bool(numeric_result) and f == "julian" and kind != "date",
+                     "checked")
     if isinstance(r, Decimal):
         return _numeric_result(r)  # EXTRACT's julian of a time of day, numeric's quotient
     if isinstance(r, float) and r.is_integer():
@@ -616,6 +622,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_extract", lambda fld, v: _extract(fld, v, tz()), 2)
     f("pg_extract", lambda fld, v, kind, num: _extract_typed(fld, v, tz(), kind, num), 4)
     f("pg_date_trunc", lambda u, v: _date_trunc(u, v, tz()), 2)
+    f("pg_date_trunc", lambda u, v, kind: _date_trunc(u, v, tz(), kind), 3)
     f("pg_at_time_zone", _at_time_zone, 2, True)
     f("pg_div", _div, 2, True)
     f("pg_float_op", _float_op, -1, True)
@@ -769,6 +776,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_interval_neg", interval.negate, 1, True)
     f("pg_interval_add", interval.add, 3, True)
     f("pg_interval_part", lambda u, v: interval.part(u, v, 0), 2, True)
+    f("pg_interval_trunc", interval.trunc, 2, True)
     f("pg_interval_extract", lambda u, v: _numeric_result(interval.part(u, v, 1)), 2, True)
     f("pg_date_add", _date_add, 2, True)
     f("pg_date_diff", _date_diff, 2, True)

@@ -719,6 +719,8 @@ class Inferer:
             return (types.NUMERIC, -1) if is_extract(e) else (701, -1)
         if isinstance(e, (exp.TimestampTrunc, exp.DateTrunc)):
             t = self.type_of(e.this, scope)
+            if t and t[0] in (1083, 1186):
+                return 1186, -1  # date_trunc(text, interval); a time of day is an interval
             return t if t and t[0] in (1114, 1184) else (1184, -1)
         if isinstance(e, exp.Trim) and e.args.get("expression") is not None:
             t = self.type_of(e.this, scope)

@@ -456,23 +456,105 @@ def negate(v: object) -> object:
     return _checked(-m, -d, -u)
 
 
-_PART_UNITS = {
-    **dict.fromkeys(("microsecond", "microseconds", "us", "usec", "usecs"), "microseconds"),
-    **dict.fromkeys(("millisecond", "milliseconds", "ms", "msec", "msecs"), "milliseconds"),
-    **dict.fromkeys(("second", "seconds", "s", "sec", "secs"), "second"),
-    **dict.fromkeys(("minute", "minutes", "m", "min", "mins"), "minute"),
-    **dict.fromkeys(("hour", "hours", "h", "hr", "hrs"), "hour"),
-    **dict.fromkeys(("day", "days", "d"), "day"),
-    **dict.fromkeys(("month", "months", "mon", "mons"), "month"),
-    **dict.fromkeys(("quarter", "qtr"), "quarter"),
-    **dict.fromkeys(("year", "years", "y", "yr", "yrs"), "year"),
-    **dict.fromkeys(("decade", "decades", "dec"), "decade"),
-    **dict.fromkeys(("century", "centuries", "c", "cent"), "century"),
-    **dict.fromkeys(("millennium", "millennia", "mil", "mils"), "millennium"),
-    "epoch": "epoch",
+# PostgreSQL's unit words (datetime.c): deltatktbl, which DecodeUnits reads, and the UNITS and
+# RESERV entries of datetktbl, which DecodeSpecial reads after it; both compare the first
+# TOKMAXLEN (10) characters, so 'milliseconds' is 'millisecon' and 'timezone_hour' 'timezone_h'.
+_DELTA_UNITS = {
+    **dict.fromkeys(("c", "cent", "centuries", "century"), "century"),
+    **dict.fromkeys(("d", "day", "days"), "day"),
+    **dict.fromkeys(("dec", "decade", "decades", "decs"), "decade"),
+    **dict.fromkeys(("h", "hour", "hours", "hr", "hrs"), "hour"),
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), "minute"),
+    **dict.fromkeys(("microsecon", "us", "usec", "usecond", "useconds", "usecs"), "microseconds"),
+    **dict.fromkeys(("mil", "millennia", "millennium", "mils"), "millennium"),
+    **dict.fromkeys(("millisecon", "ms", "msec", "msecond", "mseconds", "msecs"), "milliseconds"),
+    **dict.fromkeys(("mon", "mons", "month", "months"), "month"),
+    **dict.fromkeys(("qtr", "quarter"), "quarter"),
+    **dict.fromkeys(("s", "sec", "second", "seconds", "secs"), "second"),
+    "timezone": "timezone", "timezone_h": "timezone_hour", "timezone_m": "timezone_minute",
+    **dict.fromkeys(("w", "week", "weeks"), "week"),
+    **dict.fromkeys(("y", "year", "years", "yr", "yrs"), "year"),
 }
-_NOT_FOR_INTERVAL = ("timezone", "timezone_hour", "timezone_minute", "week", "dow", "isodow",
-                     "doy", "isoyear", "julian")
+_SPECIAL_UNITS = {"dow": "dow", "doy": "doy", "isodow": "isodow", "isoyear": "isoyear",
+                  "j": "julian", "jd": "julian", "julian": "julian", "mm": "minute"}
+_RESERVED_WORDS = ("-infinity", "allballs", "epoch", "infinity", "now", "today", "tomorrow",
+                   "yesterday")
+
+
+def unit_words(text: str) -> str:
+    """A unit as PostgreSQL's messages name it: folded to lower case (ASCII only), not trimmed."""
+    return text.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def decode_unit(text: str, special: bool = True) -> tuple[str | None, str]:
+    """``(kind, field)`` of a unit: kind ``'units'`` (a field: day, dow, ...), ``'reserv'``
+    (a reserved word: epoch, now, ...) or None (no unit). ``special``: datetktbl's words as
+    well (EXTRACT reads them; date_trunc reads deltatktbl's alone)."""
+    key = unit_words(text)[:10]
+    if key in _DELTA_UNITS:
+        return "units", _DELTA_UNITS[key]
+    if special and key in _SPECIAL_UNITS:
+        return "units", _SPECIAL_UNITS[key]
+    if special and key in _RESERVED_WORDS:
+        return "reserv", key
+    return None, key
+
+
+_TRUNC_ORDER = ("millennium", "century", "decade", "year", "quarter", "month", "day", "hour",
+                "minute", "second", "milliseconds", "microseconds")
+
+
+def trunc(unit: object, v: object) -> str | None:
+    """date_trunc of an interval (interval_trunc; a time of day is one): its fields below the
+    unit zeroed, as interval2itm splits them (C's truncation toward zero)."""
+    if unit is None or v is None:
+        return None
+    name = unit_words(str(unit))
+    what, f = decode_unit(name, special=False)
+    if what != "units":
+        raise SqlError("22023", f'unit "{name}" not recognized for type interval')
+    if f not in _TRUNC_ORDER:
+        raise SqlError("0A000", f'unit "{name}" not supported for type interval')
+    m, d, u = parse(str(v))
+    year, mon = _trunc_div(m, 12), m - _trunc_div(m, 12) * 12
+    hour = _trunc_div(u, 3600 * USEC_PER_SEC)
+    u -= hour * 3600 * USEC_PER_SEC
+    minute = _trunc_div(u, 60 * USEC_PER_SEC)
+    u -= minute * 60 * USEC_PER_SEC
+    sec = _trunc_div(u, USEC_PER_SEC)
+    fsec = u - sec * USEC_PER_SEC
+    below = _TRUNC_ORDER[_TRUNC_ORDER.index(f):]  # the unit and every one under it fall through
+    for step in below:
+        if step == "millennium":
+            year = _trunc_div(year, 1000) * 1000
+        elif step == "century":
+            year = _trunc_div(year, 100) * 100
+        elif step == "decade":
+            year = _trunc_div(year, 10) * 10
+        elif step == "year":
+            mon = 0
+        elif step == "quarter":
+            mon = 3 * _trunc_div(mon, 3)
+        elif step == "month":
+            d = 0
+        elif step == "day":
+            hour = 0
+        elif step == "hour":
+            minute = 0
+        elif step == "minute":
+            sec = 0
+        elif step == "second":
+            fsec = 0
+        elif step == "milliseconds":
+            fsec = _trunc_div(fsec, 1000) * 1000
+    return _checked(year * 12 + mon, d, ((hour * 60 + minute) * 60 + sec) * USEC_PER_SEC + fsec)
+
+
+_INTERVAL_FIELDS = ("microseconds", "milliseconds", "second", "minute", "hour", "day", "month",
+                    "quarter", "year", "decade", "century", "millennium")
 
 
 def part(unit: object, v: object, as_numeric: int) -> Decimal | float | None:
@@ -480,18 +562,21 @@ def part(unit: object, v: object, as_numeric: int) -> Decimal | float | None:
     (interval_part_common): its fields as interval2tm splits them, C's truncation."""
     if unit is None or v is None:
         return None
-    name = str(unit).strip().lower()
-    f = _PART_UNITS.get(name)
-    if f is None:
-        if name in _NOT_FOR_INTERVAL:
-            raise SqlError("0A000", f'unit "{unit}" not supported for type interval')
-        raise SqlError("22023", f'unit "{unit}" not recognized for type interval')
+    name = unit_words(str(unit))
+    kind, f = decode_unit(name)
+    if not (kind == "units" and f in _INTERVAL_FIELDS) and not (kind == "reserv" and f == "epoch"):
+        if kind == "units":
+            raise SqlError("0A000", f'unit "{name}" not supported for type interval')
+        raise SqlError("22023", f'unit "{name}" not recognized for type interval')
     m, d, u = parse(str(v))
     years, mons = _trunc_div(m, 12), m - _trunc_div(m, 12) * 12
     hours = _trunc_div(u, 3600 * USEC_PER_SEC)
     rest = u - hours * 3600 * USEC_PER_SEC
     minutes = _trunc_div(rest, 60 * USEC_PER_SEC)
     sec_us = rest - minutes * 60 * USEC_PER_SEC
+    if f == "epoch" and not as_numeric:  # date_part sums in double precision, as C does
+        return (u / 1_000_000.0 + 365.25 * 86400 * years + 30.0 * 86400 * mons
+                + 86400.0 * d)
     if f == "epoch":  # a year of 365.25 days, a month of 30
         secs = 31_557_600 * years + (30 * mons + d) * 86400
         value = (Decimal(u + secs * USEC_PER_SEC) / USEC_PER_SEC).quantize(Decimal("0.000001"))

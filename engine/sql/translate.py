@@ -946,7 +946,7 @@ class Rewriter:
         if unit is not None and (  # EXTRACT(0 FROM d), its 0 a parameter by now or a Var
                 (isinstance(unit, exp.Parameter) and self.lit_kinds.get(int(unit.name), "s") != "s")
                 or (isinstance(unit, (exp.Var, exp.Literal)) and not unit.is_string
-                    and not unit.name.isidentifier())):
+                    and re.match(r"\.?\d", unit.name))):
             # a field is a word or a string in PostgreSQL's grammar (a number reached pg_extract)
             raise SqlError("42601", "syntax error: the field of EXTRACT is a number")
         if unit is not None and not isinstance(unit, (exp.Var, exp.Identifier)) and (
@@ -960,6 +960,19 @@ class Rewriter:
                 isinstance(node, exp.Anonymous) and str(node.this).lower() == "date_part"
                 and len(node.expressions) == 2):
             self._note_interval_operand(node)
+        if isinstance(node, (exp.TimestampTrunc, exp.DateTrunc)) and (
+                t := self.numeric._type(node.this)) is not None and t[0] in (1082, 1114, 1184):
+            # date_trunc of a timestamp, or of a timestamp with time zone (a date is one)
+            node.meta["trunc_kind"] = "timestamp" if t[0] == 1114 else "timestamptz"
+        elif isinstance(node, (exp.TimestampTrunc, exp.DateTrunc)) and (
+                t := self.numeric._type(node.this)) is not None and t[0] in (1083, 1186):
+            node.meta["trunc_kind"] = "interval"  # a time of day goes in as an interval
+        elif isinstance(node, (exp.TimestampTrunc, exp.DateTrunc)) and (
+                t := self.numeric._type(node.this)) is not None and t[0] == 1266:
+            unit = node.args.get("unit")
+            u = self.numeric._type(unit) if unit is not None and not self._is_text(unit) else None
+            raise SqlError("42883", f"function date_trunc({types.format_type(u[0], -1) if u else 'unknown'}"
+                           ", time with time zone) does not exist")
         if isinstance(node, (exp.Add, exp.Sub)):
             # a date or time plus or minus an interval the rewrite will not spell as one
             # (n * interval '1 day', an interval column): where the interval is
@@ -1272,6 +1285,10 @@ class Rewriter:
         if isinstance(e, (exp.TimestampTrunc, exp.DateTrunc)):
             unit = e.args.get("unit")
             u = unit if not isinstance(unit, (exp.Var, exp.Identifier)) else _str(unit.name.lower())
+            if e.meta.get("trunc_kind") == "interval":
+                return fn("pg_interval_trunc", u, e.this)
+            if "trunc_kind" in e.meta:
+                return fn("pg_date_trunc", u, e.this, _str(e.meta["trunc_kind"]))
             return fn("pg_date_trunc", u, e.this)
         if isinstance(e, exp.AtTimeZone):
             return fn("pg_at_time_zone", e.this, e.args["zone"])
