@@ -453,6 +453,65 @@ def test_casts_to_bit_n_pad_or_cut_and_to_varbit_n_cut(s: Session) -> None:
         ("101100", "10"), (None, None)]
 
 
+def error(s: Session, sql: str) -> tuple[str, str]:
+    with pytest.raises(SqlError) as e:
+        s.execute(sql, ())
+    return e.value.sqlstate, e.value.message
+
+
+def test_bit_string_input_takes_binary_or_hex_digits_only(s: Session) -> None:
+    """'5'::bit(6) was 500000 (any text went in); bit_in takes binary digits, or hex ones
+    after an x, and refuses the rest with 22P02. Checked against PostgreSQL 15."""
+    assert error(s, "SELECT '5'::bit(6)") == ("22P02", '"5" is not a valid binary digit')
+    assert error(s, "SELECT '10x'::varbit") == ("22P02", '"x" is not a valid binary digit')
+    assert error(s, "SELECT 'x1G'::bit(8)") == ("22P02", '"G" is not a valid hexadecimal digit')
+    assert error(s, "SELECT B'102'") == ("22P02", '"2" is not a valid binary digit')
+    assert error(s, "SELECT X'1G'") == ("22P02", '"G" is not a valid hexadecimal digit')
+    assert s.execute("SELECT 'x1F'::bit(8), 'X1F'::varbit, 'b101'::bit(3), ''::bit(3)",
+                     ()).rows == [("00011111", "00011111", "101", "000")]
+
+
+def test_bit_varying_n_is_varbit_n(s: Session) -> None:
+    """'101'::bit varying(5) and a bit varying(5) column were 42601; the spelling is
+    varbit's, and its length is kept (the 5 was taken for a parameter)."""
+    assert s.execute("SELECT '101'::bit varying(5), '101101'::bit varying(3), "
+                     "CAST('101101' AS bit varying(3)), '101'::bit varying, "
+                     "'abcdef'::character varying(3)", ()).rows == [
+        ("101", "101", "101", "101", "abc")]
+    s.execute("CREATE TABLE bv (c bit varying(5))")
+    s.execute("INSERT INTO bv VALUES ('10110')")
+    assert s.execute("SELECT c FROM bv", ()).rows == [("10110",)]
+
+
+def test_bit_columns_take_their_length_and_binary_digits(s: Session) -> None:
+    """A bit(n) column took a value of another length with 22001 (or none, if shorter), a
+    varbit(n) column any length and any text; as PostgreSQL: bit(n) exactly n bits (22026),
+    varbit(n) at most n (22001), binary digits only (22P02), on INSERT, UPDATE and ALTER."""
+    s.execute("CREATE TABLE bl (id int, a bit(4), b varbit(3), d bit)")
+    assert error(s, "INSERT INTO bl (a) VALUES ('101')") == (
+        "22026", "bit string length 3 does not match type bit(4)")
+    assert error(s, "INSERT INTO bl (a) VALUES (B'10101')") == (
+        "22026", "bit string length 5 does not match type bit(4)")
+    assert error(s, "INSERT INTO bl (d) VALUES ('11')") == (
+        "22026", "bit string length 2 does not match type bit(1)")
+    assert error(s, "INSERT INTO bl (b) VALUES ('1011')") == (
+        "22001", "bit string too long for type bit varying(3)")
+    assert error(s, "INSERT INTO bl (a) VALUES ('1012')") == (
+        "22P02", '"2" is not a valid binary digit')
+    s.execute("INSERT INTO bl VALUES (1, '1010', '101', '1'), (2, NULL, '', NULL)")
+    assert error(s, "UPDATE bl SET a = '11' WHERE id = 1") == (
+        "22026", "bit string length 2 does not match type bit(4)")
+    assert error(s, "UPDATE bl SET b = '1111'") == (
+        "22001", "bit string too long for type bit varying(3)")
+    assert error(s, "ALTER TABLE bl ALTER COLUMN b TYPE varbit(2)") == (
+        "22001", "bit string too long for type bit varying(2)")
+    s.execute("ALTER TABLE bl ADD COLUMN e varbit(2)")
+    assert error(s, "INSERT INTO bl (e) VALUES ('111')") == (
+        "22001", "bit string too long for type bit varying(2)")
+    assert s.execute("SELECT a, b, d FROM bl ORDER BY id", ()).rows == [
+        ("1010", "101", "1"), (None, "", None)]
+
+
 def test_an_integer_cast_to_bit_n_is_its_low_bits(s: Session) -> None:
     """5::bit(6) was 5 (the integer's digits as the text). Checked against PostgreSQL 15."""
     assert s.execute("SELECT 5::bit(6), (-1)::bit(4), 5::bigint::bit(3), (-3)::bit(40)",

@@ -175,15 +175,61 @@ def bit_get(bits: object, n: object) -> int | None:
     return int(s[i])
 
 
+def bit_in(text: str) -> str:
+    """A bit string's input (bit_in / varbit_in): binary digits, or after a leading ``x``
+    hexadecimal ones (four bits each; a leading ``b`` is binary), as the text of 0s and 1s
+    bit and varbit are held as; 22P02 for another character."""
+    body, hexa = text, False
+    if text[:1] in ("b", "B"):
+        body = text[1:]
+    elif text[:1] in ("x", "X"):
+        body, hexa = text[1:], True
+    if not hexa:
+        for c in body:
+            if c not in "01":
+                raise SqlError("22P02", f'"{c}" is not a valid binary digit')
+        return body
+    out = []
+    for c in body:
+        if c not in "0123456789abcdefABCDEF":
+            raise SqlError("22P02", f'"{c}" is not a valid hexadecimal digit')
+        out.append(f"{int(c, 16):04b}")
+    return "".join(out)
+
+
 def bit_cast(bits: object, n: object, varying: object) -> str | None:
     """``bits::bit(n)`` (cut to n bits, or zeros added on the right) and ``bits::varbit(n)``
-    (cut), as varbit.c casts explicitly; an integer gives its n low bits, sign-filled."""
+    (cut; n -1: no length), as varbit.c casts explicitly, text read by bit_in; an integer
+    gives its n low bits, sign-filled."""
     if bits is None:
         return None
+    k = int(n)  # type: ignore[call-overload]
     if isinstance(bits, int):
-        return format(bits & ((1 << int(n)) - 1), f"0{int(n)}b")  # type: ignore[call-overload]
-    s = str(bits)[:int(n)]  # type: ignore[call-overload]
-    return s if varying else s.ljust(int(n), "0")  # type: ignore[call-overload]
+        return format(bits & ((1 << k) - 1), f"0{k}b")
+    s = bit_in(str(bits))
+    if k < 0:
+        return s
+    s = s[:k]
+    return s if varying else s.ljust(k, "0")
+
+
+def bit_check(bits: object, n: object, varying: object) -> int:
+    """A value written to a bit(n) / varbit(n) column (its CHECK): bit_in's digits, and the
+    length the type takes without an explicit cast: bit(n) exactly n bits (22026), varbit(n)
+    at most n (22001)."""
+    if bits is None:
+        return 1
+    if str(bits)[:1] in ("x", "X", "b", "B"):
+        # the check cannot store the digits a prefixed input stands for (PostgreSQL takes
+        # 'x5' as 0101): refused rather than kept as that text
+        raise SqlError("22P02", f'"{str(bits)[0]}" is not a valid binary digit')
+    s = bit_in(str(bits))
+    k = int(n)  # type: ignore[call-overload]
+    if varying and 0 <= k < len(s):
+        raise SqlError("22001", f"bit string too long for type bit varying({k})")
+    if not varying and len(s) != k:
+        raise SqlError("22026", f"bit string length {len(s)} does not match type bit({k})")
+    return 1
 
 
 FUNCTIONS: dict[str, Callable[..., object]] = {
@@ -203,4 +249,5 @@ FUNCTIONS: dict[str, Callable[..., object]] = {
     "pg_bit_shift": bit_shift,
     "pg_bit_get": bit_get,
     "pg_bit_cast": bit_cast,
+    "pg_bit_check": bit_check,
 }

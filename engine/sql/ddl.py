@@ -34,7 +34,14 @@ from aurora.engine.sql.functions import viewdef_comment
 from aurora.engine.sql.infer import datatype_ref, infer_select
 from aurora.engine.sql.numeric_rewrite import stored_literal
 from aurora.engine.sql.tabledef import quote as _q
-from aurora.engine.sql.translate import Rewriter, datetime_write, generate, parse, to_sqlite
+from aurora.engine.sql.translate import (
+    Rewriter,
+    bit_width,
+    datetime_write,
+    generate,
+    parse,
+    to_sqlite,
+)
 from aurora.engine.sqlapi import SqlError, StatementResult
 
 if TYPE_CHECKING:
@@ -282,7 +289,7 @@ def _create_table(s: Session, tree: exp.Expression) -> StatementResult:
         t = types.BY_OID.get(oid)
         affinity = t.affinity if t else "TEXT"
         col.set("kind", exp.DataType.build(affinity))
-        for check in _domain_checks(name, oid, typmod):
+        for check in _domain_checks(name, oid, typmod, dtype):
             col.append("constraints", check)
         if oid == _BPCHAR_OID and not any(
                 isinstance(c.args.get("kind"), exp.CollateColumnConstraint)
@@ -552,9 +559,18 @@ _INT_RANGES = {21: ("int2", -32768, 32767), 23: ("int4", -2147483648, 2147483647
 _INT_NAMES = {20: "bigint", 21: "smallint", 23: "integer"}
 
 
-def _domain_checks(column: str, oid: int, typmod: int) -> list[exp.ColumnConstraint]:
+def _domain_checks(column: str, oid: int, typmod: int,
+                   dtype: exp.Expression | None = None) -> list[exp.ColumnConstraint]:
     ref = exp.column(column, quoted=True)
     checks: list[tuple[str, exp.Expression]] = []
+    bits = bit_width(dtype) if dtype is not None else None
+    if bits is not None:
+        # bit(n) / varbit(n), held as text: bit_in's digits and the type's length, refused
+        # with PostgreSQL's own errors (22P02, 22026, 22001) by the function the check calls
+        n, varying = bits
+        checks.append(("_aurora_bits", exp.Anonymous(this="pg_bit_check", expressions=[
+            ref.copy(), exp.Literal.number(n), exp.Literal.number(int(varying))])))
+        oid = -1  # no varchar length check besides
     if oid in (20, 21, 23):
         # '34.5' or 'abc' stays REAL or TEXT under INTEGER affinity: no integer's input.
         # (Checked before the range, which text would fail too: 22P02, not 22003.)
@@ -1619,9 +1635,11 @@ def _alter_column(s: Session, table: str, action: exp.AlterColumn) -> None:
     raise SqlError("0A000", "this ALTER COLUMN form is not supported")
 
 
-def _domain_clauses(column: str, oid: int, typmod: int) -> list[tabledef.Clause]:
+def _domain_clauses(column: str, oid: int, typmod: int,
+                    dtype: exp.Expression | None = None) -> list[tabledef.Clause]:
     return [
-        tabledef.Clause("check", c.name, generate(c)) for c in _domain_checks(column, oid, typmod)
+        tabledef.Clause("check", c.name, generate(c))
+        for c in _domain_checks(column, oid, typmod, dtype)
     ]
 
 
@@ -1656,7 +1674,7 @@ def _alter_type(
         )
     for clause in [c for c in item.clauses if c.kind == "check" and (c.name or "").startswith("_aurora_")]:
         item.clauses.remove(clause)
-    item.clauses.extend(_domain_clauses(column, oid, typmod))
+    item.clauses.extend(_domain_clauses(column, oid, typmod, dtype))
     if retype:
         item.type = affinity
     tabledef.write(s.conn, text, retype={column} if retype else None)
@@ -1669,7 +1687,7 @@ def _alter_type(
         sql, _ = to_sqlite(update, s.catalog)
         s.conn.execute(sql)
     _check_stored_type(s, table, column, oid, affinity)
-    for check in _domain_checks(column, oid, typmod):
+    for check in _domain_checks(column, oid, typmod, dtype):
         cond = generate(check.args["kind"].this)
         if s.conn.execute(f"SELECT 1 FROM {_q(table)} WHERE NOT ({cond}) LIMIT 1").fetchall():
             from aurora.engine.sql.errors import domain_error
@@ -1759,7 +1777,8 @@ def _add_column(s: Session, table: str, col: exp.ColumnDef) -> None:
             raise SqlError(
                 "0A000", "adding a primary key or identity column to an existing table is not supported"
             )
-    domain = " ".join(c.text for c in _domain_clauses(name, oid, typmod))
+    domain = " ".join(c.text for c in _domain_clauses(
+        name, oid, typmod, dtype if isinstance(dtype, exp.DataType) else None))
     affinity = t.affinity if t else "TEXT"
     if collation:
         affinity += collation

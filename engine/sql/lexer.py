@@ -52,6 +52,7 @@ _TYPE_WORDS = frozenset(
         "character",
         "bit",
         "varbit",
+        "varying",  # bit varying(n), character varying(n)
         "float",
         "double",
         "precision",

@@ -236,6 +236,9 @@ def parse(sql: str) -> exp.Expression:
         # date_part(0, x) (no such function) from EXTRACT(0 FROM x) (a syntax error), and
         # date_part(col, x) (the column's value per row) from EXTRACT(field FROM x)
         sql = _DATE_PART_UNIT.sub(r"\1(\2)", sql)
+    if "arying" in sql or "ARYING" in sql:
+        # bit varying(n), which sqlglot does not read: its other name, varbit(n)
+        sql = _BIT_VARYING.sub(lambda m: "varbit" if m.group(1) else m.group(0), sql)
     if "nterval" in sql or "NTERVAL" in sql:
         # sqlglot splits INTERVAL '...' into a number and one unit, losing the rest of the
         # text ('1 day 02:00', 'ago'): a cast keeps it whole.
@@ -254,6 +257,7 @@ def parse(sql: str) -> exp.Expression:
         with _quiet():
             tree = sqlglot.parse_one(sql, read="postgres")
     except sqlglot.errors.TokenError as e:
+        _bad_bit_string(sql)
         raise SqlError("42601", f"syntax error: {str(e).splitlines()[0]}") from None
     except sqlglot.errors.ParseError as e:
         msg = str(e.errors[0]["description"]) if e.errors else str(e).splitlines()[0]
@@ -276,6 +280,20 @@ def parse(sql: str) -> exp.Expression:
     return tree
 
 
+_BIT_LITERAL = re.compile(r"(?<![\w'])([bx])'([^']*)'", re.I)
+
+
+def _bad_bit_string(sql: str) -> None:
+    """B'102' / X'1G', which sqlglot's tokenizer refuses: PostgreSQL's 22P02 for the digit."""
+    for m in _BIT_LITERAL.finditer(sql):
+        hexa = m.group(1) in "xX"
+        for c in m.group(2):
+            if c not in ("0123456789abcdefABCDEF" if hexa else "01"):
+                kind = "hexadecimal" if hexa else "binary"
+                raise SqlError("22P02", f'"{c}" is not a valid {kind} digit')
+
+
+_BIT_VARYING = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\b(bit\s+varying)\b", re.I)
 _EXTRACT_WORD = re.compile(r"\bextract\s*\(\s*([a-z_]\w*)\s+from\b", re.I)
 _EMPTY_ITEM = re.compile(r"[(\[,]\s*,|,\s*[)\]]")
 _OPENERS = (sqlglot.TokenType.L_PAREN, sqlglot.TokenType.L_BRACKET, sqlglot.TokenType.COMMA)
@@ -1857,11 +1875,13 @@ class Rewriter:
             return _interval_call(v, typmod)
         if oid == 18:
             return fn("pg_char1", v)
-        width = _bit_width(e.to)
+        width = bit_width(e.to)
         if width is not None:
             n, varying = width
             bits = v.unnest().meta.get("bits")
             if bits is not None:
+                if n < 0:
+                    return _bits_literal(bits)
                 return _bits_literal(bits[:n] if varying else bits[:n].ljust(n, "0"))
             return fn("pg_bit_cast", v, exp.Literal.number(n), exp.Literal.number(int(varying)))
         if oid in (25, 1043, 1042, 19):
@@ -3272,9 +3292,9 @@ def _literal_type(e: exp.Expression) -> str:
     return "unknown" if isinstance(e, exp.Literal) else "integer"
 
 
-def _bit_width(to: exp.Expression) -> tuple[int, bool] | None:
-    """The length a cast to bit(n) / varbit(n) gives (bit alone is bit(1)), and whether it
-    is varying; None for other types and varbit with no length."""
+def bit_width(to: exp.Expression) -> tuple[int, bool] | None:
+    """The length a cast to bit(n) / varbit(n) gives (bit alone is bit(1), varbit alone -1:
+    any), and whether it is varying; None for other types."""
     if not isinstance(to, exp.DataType):
         return None
     varying = to.this == exp.DataType.Type.USERDEFINED and str(to.args.get("kind")).lower() == "varbit"
@@ -3282,7 +3302,7 @@ def _bit_width(to: exp.Expression) -> tuple[int, bool] | None:
         return None
     params = to.expressions
     if not params:
-        return None if varying else (1, False)
+        return (-1, True) if varying else (1, False)
     n = params[0].this if isinstance(params[0], exp.DataTypeParam) else params[0]
     return (int(n.name), varying) if isinstance(n, exp.Literal) and n.is_int else None
 
