@@ -331,3 +331,22 @@ def test_having_without_group_by_is_one_group(t: Session) -> None:
     with pytest.raises(SqlError) as e:
         t.execute("SELECT 1 AS one FROM a HAVING id > 1")
     assert e.value.sqlstate == "42803"
+
+
+def _error(s: Session, sql: str) -> tuple[str, str]:
+    with pytest.raises(SqlError) as e:
+        s.execute(sql)
+    return e.value.sqlstate, e.value.message
+
+
+def test_a_star_inside_a_name_and_a_two_part_subscript_are_syntax_errors(s: Session) -> None:
+    """s.*.x was an internal error (an AttributeError) and a[2, :3] one too (apsw's
+    "Incorrect number of bindings": sqlglot took :3 for a parameter); PostgreSQL's grammar
+    refuses both with 42601."""
+    s.execute("CREATE TABLE src (id int, note text, a int[])")
+    assert _error(s, "SELECT s.*.x FROM src s") == ("42601", 'improper use of "*"')
+    assert _error(s, "SELECT s.*.'x' FROM src s")[0] == "42601"
+    assert _error(s, "SELECT a[2, :3] FROM src") == ("42601", 'syntax error at or near ","')
+    assert _error(s, "SELECT a[1, 2] FROM src") == ("42601", 'syntax error at or near ","')
+    assert rows(s, "SELECT s.*, a[1:2], a[1] FROM src s") == []
+

@@ -273,11 +273,27 @@ def parse(sql: str) -> exp.Expression:
         raise SqlError("42601", f"syntax error: {type(e).__name__}") from None
     if tree is None:
         raise SqlError("42601", "syntax error: empty statement")
+    if "*" in sql or "[" in sql:
+        _misread_shapes(tree, sql)
     if subscripts:
         tree.meta["insert_subscripts"] = subscripts
     if using_aliases:
         _join_using_aliases(tree, using_aliases)
     return tree
+
+
+def _misread_shapes(tree: exp.Expression, sql: str) -> None:
+    """What sqlglot reads and PostgreSQL's grammar refuses: ``s.*.x`` (a star inside a
+    name: 42601 improper use of "*") and ``a[1, 2]`` (a subscript of two expressions, whose
+    ``:3`` sqlglot takes for a bind parameter)."""
+    if "*" in sql:
+        for col in tree.find_all(exp.Column):
+            if any(isinstance(col.args.get(k), exp.Star) for k in ("table", "db", "catalog")):
+                raise SqlError("42601", 'improper use of "*"')
+    if "[" in sql:
+        for b in tree.find_all(exp.Bracket):
+            if len(b.expressions) > 1:
+                raise SqlError("42601", 'syntax error at or near ","')
 
 
 _BIT_LITERAL = re.compile(r"(?<![\w'])([bx])'([^']*)'", re.I)
