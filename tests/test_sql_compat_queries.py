@@ -350,3 +350,11 @@ def test_a_star_inside_a_name_and_a_two_part_subscript_are_syntax_errors(s: Sess
     assert _error(s, "SELECT a[1, 2] FROM src") == ("42601", 'syntax error at or near ","')
     assert rows(s, "SELECT s.*, a[1:2], a[1] FROM src s") == []
 
+
+def test_a_column_list_without_an_alias_name_is_a_syntax_error(s: Session) -> None:
+    """FROM a AS (n) was an internal error (an AttributeError renaming the columns)."""
+    s.execute("CREATE TABLE an (n int)")
+    assert _error(s, "SELECT n FROM an AS (n)") == ("42601", 'syntax error at or near "("')
+    assert _error(s, "SELECT n FROM (SELECT 1 n) AS (n)") == (
+        "42601", 'syntax error at or near "("')
+    assert rows(s, "SELECT m FROM an AS x (m)") == []

@@ -44,6 +44,8 @@ def rename_columns(tree: exp.Expression, conn: apsw.Connection) -> None:
             or (isinstance(src, exp.Table) and not isinstance(src.this, exp.Identifier))
         ):
             continue
+        if alias.this is None:  # FROM t AS (a, b): a column list needs the alias's name
+            raise SqlError("42601", 'syntax error at or near "("')
         if isinstance(src, exp.Subquery) and _rename_in_place(src.this, alias):
             continue
         sel = _owner(src)
