@@ -170,6 +170,30 @@ def test_string_functions(s):
     assert state(s, "SELECT regexp_like('abc', 'a.c', 'g')") == "22023"
 
 
+def test_string_functions_take_their_count_as_an_integer(s):
+    """split_part('a@b', '@', '1') and right('abc', '2') were internal errors (a TypeError):
+    a quoted count is read as an integer (22P02 if it is none); a count of another type
+    (numeric, an array, boolean, bigint) has no such function (42883), as in PostgreSQL."""
+    assert shown(s, "SELECT split_part('a@b', '@', '2'), right('abc', '2'), left('abc', ' 2 '), "
+                 "right('abcd', -1), left('abcd', -1)") == [("b", "bc", "ab", "bcd", "abc")]
+    with pytest.raises(SqlError) as e:
+        s.execute("SELECT split_part('a@b', '@', 'x')", ())
+    assert (e.value.sqlstate, e.value.message) == (
+        "22P02", 'invalid input syntax for type integer: "x"')
+    for sql, msg in [
+            ("SELECT split_part('a@b', '@', ARRAY[1])",
+             "function split_part(unknown, unknown, integer[]) does not exist"),
+            ("SELECT left('abc', 1.5)", "function left(unknown, numeric) does not exist"),
+            ("SELECT repeat('ab', 2.5)", "function repeat(unknown, numeric) does not exist"),
+            ("SELECT lpad('abc', ARRAY[1])", "function lpad(unknown, integer[]) does not exist"),
+            ("SELECT split_part('a@b', '@', true)",
+             "function split_part(unknown, unknown, boolean) does not exist"),
+            ("SELECT right('abc', 2::bigint)", "function right(unknown, bigint) does not exist")]:
+        with pytest.raises(SqlError) as e:
+            s.execute(sql, ())
+        assert (e.value.sqlstate, e.value.message) == ("42883", msg), sql
+
+
 def test_uuid_input(s):
     s.execute("CREATE TABLE guid1 (guid_field uuid)", ())
     for bad in ("11111111-1111-1111-1111-111111111111F", "{22222222-2222-2222-2222-222222222222 ",

@@ -873,9 +873,10 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_sleep", lambda secs: _sleep(s, secs), 1)
     f("pg_series_start", lambda a, b, step: _series_start(a, b, step, tz()), 3)
     f("pg_series_next", lambda v, b, step: _series_next(s, v, b, step, tz()), 3)
-    f("left", lambda t, n: None if t is None else t[:n], 2, True)
-    f("right", lambda t, n: None if t is None else (t[-n:] if n else ""), 2, True)
-    f("split_part", lambda t, d, n: _split_part(t, d, n), 3, True)
+    f("left", lambda t, n: None if t is None or n is None else str(t)[:_int_cast(n, 32)], 2, True)
+    f("right", _right, 2, True)
+    f("split_part", lambda t, d, n: _split_part(t, d, None if n is None else _int_cast(n, 32)),
+      3, True)
     f("strpos", lambda t, sub: None if t is None else t.find(sub) + 1, 2, True)
     for name, func in binary.FUNCTIONS.items():
         f(name, func, -1, True)
@@ -2547,7 +2548,15 @@ def _date_cast(v: object, tz: dt.tzinfo) -> object:
     return d.date().isoformat()
 
 
-def _split_part(t: str | None, d: str, n: int) -> str | None:
+def _right(t: object, n: object) -> str | None:
+    """right(t, n): the last n characters (all but the first -n when n is negative)."""
+    if t is None or n is None:
+        return None
+    k = _int_cast(n, 32)
+    return str(t)[-k:] if k else ""  # type: ignore[operator]
+
+
+def _split_part(t: str | None, d: str, n: int | None) -> str | None:
     """split_part: the n-th field (from the end when n is negative); an empty delimiter
     leaves the whole text as the one field."""
     if t is None or d is None or n is None:

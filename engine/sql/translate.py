@@ -994,6 +994,8 @@ class Rewriter:
                 isinstance(node, exp.Anonymous) and str(node.this).lower() == "date_part"
                 and len(node.expressions) == 2):
             self._note_interval_operand(node)
+        if type(node) in _INT_ARGUMENTS and not self.mysql_rules:
+            self._int_argument(node)
         if isinstance(node, (exp.TimestampTrunc, exp.DateTrunc)) and (
                 t := self.numeric._type(node.this)) is not None and t[0] in (1082, 1114, 1184):
             # date_trunc of a timestamp, or of a timestamp with time zone (a date is one)
@@ -2012,6 +2014,33 @@ class Rewriter:
                 x.replace(fn(_DATETIME_INPUT[t[0]], x.copy(), *(
                     [exp.Literal.number(-1)] if t[0] == 1083 else [])))
 
+    def _int_argument(self, e: exp.Expression) -> None:
+        """left / right / split_part / repeat / lpad / rpad take their count as an integer:
+        an argument of another known type (numeric, boolean, an array, text) has no function
+        to call (42883), as no implicit cast leads there."""
+        name, keys = _INT_ARGUMENTS[type(e)]
+        if isinstance(e, exp.Pad):
+            name = "lpad" if e.args.get("is_left") else "rpad"
+        arg = e.args.get(keys[-1])
+        if arg is None or isinstance(arg, exp.Null) or self._is_text(arg):
+            return
+        t = self.numeric._type(arg)
+        if t is None or t[0] in (types.INT2, types.INT4, 705):
+            return  # (bigint has no implicit cast to integer either)
+        names = []
+        for k in keys:
+            x = e.args.get(k)
+            if x is None:
+                continue
+            if isinstance(x, exp.Null) or self._is_text(x):
+                names.append("unknown")
+                continue
+            xt = self.numeric._type(x)
+            if xt is None:
+                return  # a type not known: left for the call to judge
+            names.append(types.format_type(xt[0], -1))
+        raise SqlError("42883", f"function {name}({', '.join(names)}) does not exist")
+
     def _note_interval_operand(self, e: exp.Expression) -> None:
         """Before the rewrite: whether an operand of ``*``, ``/``, unary minus or EXTRACT is
         an interval (its text would otherwise meet SQLite's arithmetic or a timestamp's
@@ -2350,6 +2379,12 @@ class Rewriter:
 
 
 _INT_BITS = {types.INT2: 16, types.INT4: 32, types.INT8: 64}
+# Functions with an integer count (its argument last in the list): their argument names
+_INT_ARGUMENTS = {exp.Left: ("left", ("this", "expression")),
+                  exp.Right: ("right", ("this", "expression")),
+                  exp.SplitPart: ("split_part", ("this", "delimiter", "part_index")),
+                  exp.Repeat: ("repeat", ("this", "times")),
+                  exp.Pad: ("lpad", ("this", "expression"))}
 _NUMBER_KINDS = {types.INT2: "int", types.INT4: "int", types.INT8: "int",
                  types.NUMERIC: "numeric", 700: "float4", 701: "float8"}
 _INT_OPERATORS = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Neg, exp.Abs)
