@@ -3717,6 +3717,48 @@ def test_concat_writes_values_as_mysql_does_and_json_aggregates(m):
     assert rows(m, "SELECT JSON_OBJECTAGG(g, id) FROM tc") == [('{"x": 2, "y": 3}',)]
 
 
+def test_a_double_as_text_is_what_mysql_writes():
+    """MySQL writes a DOUBLE with its shortest digits, plainly from 1e-15 up to below 1e15
+    (and a 16-digit number with a fraction), else with an exponent without '+' or leading
+    zeros; Python's repr switches at 1e-4 and 1e16 and writes 1e-05."""
+    from aurora.engine.sql.mysql.types import double_text
+
+    cases = {
+        0.0: "0", 1.0: "1", 100.0: "100", -2.5: "-2.5", 1e14: "100000000000000", 1e15: "1e15",
+        -1e15: "-1e15", 1e16: "1e16", 999999999999999.0: "999999999999999",
+        1234567890123456.0: "1.234567890123456e15", 1234567890123456.8: "1234567890123456.8",
+        1e-4: "0.0001", 1e-5: "0.00001", 1e-7: "0.0000001", 1.25e-5: "0.0000125",
+        1e-15: "0.000000000000001", 1e-16: "1e-16", 123456789012345678.0: "1.2345678901234568e17",
+        0.1 + 0.2: "0.30000000000000004", 1 / 3: "0.3333333333333333", 1e308: "1e308",
+        -2.5e-300: "-2.5e-300", 5e-324: "5e-324", 1.7976931348623157e308: "1.7976931348623157e308",
+    }
+    assert {x: double_text(x) for x in cases} == cases
+
+
+def test_a_double_becomes_text_as_mysql_writes_it(m):
+    """A DOUBLE made text (CONCAT, CAST AS CHAR, string functions, LIKE, GROUP_CONCAT, a
+    CHAR / VARCHAR / TEXT column) was Python's or SQLite's text: '1e-05', '1.0e-05',
+    '100.0', '1000000000000000.0'."""
+    m.execute("CREATE TABLE dt (id INT PRIMARY KEY, x DOUBLE, vc VARCHAR(40), c CHAR(20), tx TEXT)")
+    m.execute("INSERT INTO dt (id, x) VALUES (1, 1e-5), (2, 100), (3, 1e15), (4, 0.5)")
+    assert rows(m, "SELECT CONCAT(x, '|'), CAST(x AS CHAR), LENGTH(x), SUBSTRING_INDEX(x, '.', 1), "
+                   "x LIKE '%e%', x REGEXP 'e', REVERSE(x) FROM dt ORDER BY id") == [
+        ("0.00001|", "0.00001", 7, "0", 0, 0, "10000.0"),
+        ("100|", "100", 3, "100", 0, 0, "001"),
+        ("1e15|", "1e15", 4, "1e15", 1, 1, "51e1"),
+        ("0.5|", "0.5", 3, "0", 0, 0, "5.0"),
+    ]
+    assert rows(m, "SELECT GROUP_CONCAT(x ORDER BY id) FROM dt") == [("0.00001,100,1e15,0.5",)]
+    m.execute("UPDATE dt SET vc = x, c = x, tx = x * 2")
+    m.execute("INSERT INTO dt (id, vc, c, tx) SELECT id + 10, x, x, CAST(x AS DOUBLE) FROM dt WHERE id < 3")
+    m.execute("INSERT INTO dt (id, vc) VALUES (20, CAST(1e-7 AS DOUBLE))")
+    assert rows(m, "SELECT id, vc, c, tx FROM dt ORDER BY id") == [
+        (1, "0.00001", "0.00001", "0.00002"), (2, "100", "100", "200"), (3, "1e15", "1e15", "2e15"),
+        (4, "0.5", "0.5", "1"), (11, "0.00001", "0.00001", "0.00001"), (12, "100", "100", "100"),
+        (20, "0.0000001", None, None),
+    ]
+
+
 def test_substring_counts_a_negative_position_from_the_end_and_time_functions(m):
     """SUBSTRING('Hello World', -5, 3) is 'Wor' (it was ''); TIMEDIFF gave
     '+0000-00-00 01:30:00.000' for '01:30:00'; TIMESTAMP() and ADDTIME were 1305."""

@@ -1019,7 +1019,7 @@ def test_values_in_both_protocols() -> None:
     from aurora.engine.mywire import types as t
 
     text = {
-        True: b"1", 7: b"7", 3.0: b"3", 0.1: b"0.1", 1e20: b"1e20", 1e-05: b"1e-5",
+        True: b"1", 7: b"7", 3.0: b"3", 0.1: b"0.1", 1e20: b"1e20", 1e-05: b"0.00001", 1e15: b"1e15", 1e-16: b"1e-16",
         Decimal("1.50"): b"1.50", "é": "é".encode(), b"\x00": b"\x00",
         dt.date(2024, 1, 2): b"2024-01-02",
         dt.datetime(2024, 1, 2, 3, 4, 5): b"2024-01-02 03:04:05",
@@ -1034,6 +1034,9 @@ def test_values_in_both_protocols() -> None:
     assert t.text_of({"a": [1, None]}) == b'{"a": [1, null]}'
     assert t.text_of([1, "x"]) == b'[1, "x"]'
     assert t.float_text(0.1, single=True) == "0.1"
+    assert t.float_text(1e-5, single=True) == "0.00001"
+    double = t.text_encoder(t.mysql_type(701))
+    assert [double(v) for v in (2.5, 100.0, 1e-7, 1e16)] == [b"\x032.5", b"\x03100", b"\x090.0000001", b"\x041e16"]
     fsp3 = t.text_encoder(t.mysql_type(1114, 3))
     assert fsp3(dt.datetime(2024, 1, 2, 3, 4, 5, 123456)) == b"\x172024-01-02 03:04:05.123"
     # The binary encoders follow the column's type code, whatever the Python type.

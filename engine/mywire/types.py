@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from aurora.engine.sql.mysql.types import double_text
 from aurora.engine.sqlapi import Column, SqlError
 
 from . import protocol as p
@@ -221,24 +222,16 @@ def param_definition(oid: int) -> bytes:
 
 
 def float_text(x: float, single: bool = False) -> str:
-    """MySQL's output of a double (shortest round trip; ``3`` not ``3.0``, ``1e20``)."""
+    """MySQL's output of a double (``mysql.types.double_text``: shortest round trip, ``3``
+    not ``3.0``, ``0.00001``, ``1e15``); ``single``: of a FLOAT, its shortest float digits."""
     if single and x == x and x not in (float("inf"), float("-inf")):
         (f32,) = struct.unpack("<f", struct.pack("<f", x))
         for digits in range(1, 10):
-            candidate = f"{f32:.{digits}g}"
-            if struct.unpack("<f", struct.pack("<f", float(candidate)))[0] == f32:
-                x = float(candidate)
-                text = candidate
-                break
-        else:
-            text = repr(f32)
-    else:
-        text = repr(x)
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        mantissa = mantissa.removesuffix(".0")
-        return f"{mantissa}e{int(exponent)}"
-    return text.removesuffix(".0")
+            candidate = float(f"{f32:.{digits}g}")
+            if struct.unpack("<f", struct.pack("<f", candidate))[0] == f32:
+                return double_text(candidate)
+        return double_text(f32)
+    return double_text(x)
 
 
 def _fraction(us: int, fsp: int | None) -> str:
@@ -279,7 +272,7 @@ def text_of(v: object, fsp: int | None = None) -> bytes:
     if isinstance(v, int):
         return str(v).encode()
     if isinstance(v, float):
-        return float_text(v).encode()
+        return double_text(v).encode()
     if isinstance(v, Decimal):
         return format(v, "f").encode()
     if isinstance(v, bytes | bytearray | memoryview):
@@ -326,6 +319,9 @@ def text_cell(v: object) -> bytes:
             data = v.encode("utf-8", "surrogateescape")
         n = len(data)
         return (_SHORT_LENGTH[n] if n < 251 else p.lenenc_int(n)) + data
+    if type(v) is float:  # (a double's text is short)
+        data = double_text(v).encode()
+        return _SHORT_LENGTH[len(data)] + data
     return p.lenenc_str(text_of(v))
 
 

@@ -333,6 +333,14 @@ class NumericRules:
 
     # -- the rewrite, after the operands are rewritten ------------------------------------
 
+    def _output(self, x: exp.Expression, t: TypeRef | None) -> exp.Expression:
+        """``x`` as its type's output text: ``pg_out``; a double of the MySQL dialect as
+        MySQL writes it (``mysql_double_text``: 0.00001 and 1e15, not 1e-05 and 1000000000000000)."""
+        assert t is not None
+        if self.mysql_rules and t[0] == types.FLOAT8:
+            return _fn("mysql_double_text", x)
+        return _fn("pg_out", x, exp.Literal.number(t[0]))
+
     def rewrite(self, e: exp.Expression, ts: tuple[TypeRef | None, ...]) -> exp.Expression | None:
         """The exact form of ``e``, or None to leave it to the other rules."""
         kind = type(e)
@@ -345,7 +353,7 @@ class NumericRules:
                 e.set("this", _scaled(e.this, ts[0]))
             elif oid in _TEXT_OIDS and _printed_otherwise(ts[0]):
                 # the type's output text ('100', not the stored 100.0; '{1,2}', not '[1,2]')
-                e.set("this", _fn("pg_out", e.this, exp.Literal.number(ts[0][0])))
+                e.set("this", self._output(e.this, ts[0]))
             elif oid not in _TEXT_OIDS and _num(ts[0]):  # to an integer: half away from zero
                 e.set("this", _fn("pg_num_int", e.this))
             return None
@@ -355,16 +363,16 @@ class NumericRules:
                 if isinstance(x, exp.Variadic):
                     # VARIADIC array: the array's text ('{t,f}'), its elements as they print
                     if _is_array(t):
-                        x.set("this", _fn("pg_out", x.this, exp.Literal.number(t[0])))  # type: ignore[index]
+                        x.set("this", self._output(x.this, t))
                 elif _printed_otherwise(t):
-                    x.replace(_fn("pg_out", x.copy(), exp.Literal.number(t[0])))  # type: ignore[index]
+                    x.replace(self._output(x.copy(), t))
             return None
         if kind is exp.DPipe:
             arrays = [_is_array(t) for t in ts]
             if not any(arrays):
                 for side, t in (("this", ts[0]), ("expression", ts[1])):
                     if _printed_otherwise(t):  # text || x: x's output text
-                        e.set(side, _fn("pg_out", e.args[side], exp.Literal.number(t[0])))  # type: ignore[index]
+                        e.set(side, self._output(e.args[side], t))
                 return None
             # array || array, element || array, array || element (PostgreSQL's array_cat)
             return _fn("pg_array_cat", e.this, e.expression, *(exp.Literal.number(int(a))

@@ -849,7 +849,8 @@ class Rewriter:
 
     def _bools_into_text(self, tree: exp.Expression) -> None:
         """A boolean written to a text column is its text, 'true' / 'false' (PostgreSQL's
-        assignment cast), not SQLite's 1 / 0."""
+        assignment cast), not SQLite's 1 / 0; in the MySQL dialect a DOUBLE is its MySQL
+        text too ('100' and '0.00001', not SQLite's '100.0' and '1.0e-05')."""
         targets: list[tuple[exp.Expression, str, str]] = []
         if isinstance(tree, exp.Insert):
             table, cols = self._insert_columns(tree)
@@ -874,8 +875,21 @@ class Rewriter:
             if info is None or info.type_oid not in (types.TEXT, 1043, 1042):
                 continue
             t = self.numeric._type(value)
-            if t is not None and t[0] == types.BOOL and value.parent is not None:
+            if t is not None and (t[0] == types.BOOL or (t[0] == types.FLOAT8 and self.mysql_rules)) \
+                    and value.parent is not None:
                 value.replace(exp.Cast(this=value.copy(), to=exp.DataType.build("text")))
+
+    def _doubles_as_text(self, node: exp.Expression) -> None:
+        """MySQL's LIKE and GROUP_CONCAT read a DOUBLE operand as its MySQL text
+        (``mysql_double_text``: 0.00001 LIKE '%e%' is false), not as SQLite writes a real
+        ('1.0e-05')."""
+        sides = [node.this.this if isinstance(node.this, exp.Order) else node.this]
+        if isinstance(node, (exp.Like, exp.ILike)):
+            sides.append(node.expression)
+        for x in sides:
+            t = self.numeric._type(x)
+            if t is not None and t[0] == types.FLOAT8 and x.parent is not None:
+                x.replace(fn("mysql_double_text", x.copy()))
 
     def _insert_defaults(self, tree: exp.Expression) -> None:
         """``VALUES (DEFAULT, ...)``: SQLite has no DEFAULT there; each becomes the column's
@@ -929,6 +943,8 @@ class Rewriter:
                 t = self.numeric._type(node.args[side])
                 if t is not None and t[0] == types.BOOL:
                     node.set(side, _bool_text(node.args[side]))
+        if self.mysql_rules and isinstance(node, (exp.Like, exp.ILike, exp.GroupConcat)):
+            self._doubles_as_text(node)
         if isinstance(node, exp.Values) and len(node.expressions) > 1:
             self._values_types([r.expressions for r in node.expressions
                                 if isinstance(r, exp.Tuple)], len(node.expressions))

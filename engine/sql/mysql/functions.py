@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 import apsw
 
 from aurora.engine.sql.mysql.types import INT_RANGES
+from aurora.engine.sql.mysql.types import double_text as _double_text
 from aurora.engine.sqlapi import SqlError
 
 # MySQL's STR_TO_DATE / DATE_FORMAT specifiers as strptime's
@@ -198,13 +199,13 @@ def regexp(text: object, pattern: object) -> int | None:
     if text is None or pattern is None:
         return None
     try:
-        return int(re.search(str(pattern), str(text), re.I) is not None)
+        return int(re.search(_text(pattern), _text(text), re.I) is not None)
     except re.error:
         return None
 
 
 def reverse(v: object) -> str | None:
-    return None if v is None else str(v)[::-1]
+    return None if v is None else _text(v)[::-1]
 
 
 def _json(v: object) -> object:
@@ -394,9 +395,18 @@ def dayname(v: object) -> str | None:
 def _text(v: object) -> str:
     if isinstance(v, bytes):
         return v.decode("utf-8", "replace")
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
+    if isinstance(v, float):
+        return _double_text(v)
     return str(v)
+
+
+def double_text(v: object) -> object:
+    """A DOUBLE's text as MySQL writes it (``types.double_text``); NULL and text as they are."""
+    if isinstance(v, float):
+        return _double_text(v)
+    if isinstance(v, int) and not isinstance(v, bool):
+        return _double_text(float(v))
+    return v
 
 
 def _nulls(fn: Callable[..., object]) -> Callable[..., object]:
@@ -1939,6 +1949,7 @@ FUNCTIONS = {
     "mysql_set_bits": (set_bits, -1),
     "mysql_divisor": (divisor, 1),
     "mysql_substr": (substr, -1),
+    "mysql_double_text": (double_text, 1),
     "mysql_timestamp": (timestamp, -1),
     "mysql_addtime": (_nulls(addtime), 2),
     "mysql_subtime": (_nulls(lambda a, b: addtime(a, b, -1)), 2),

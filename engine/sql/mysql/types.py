@@ -189,3 +189,40 @@ def pg_oid_spelling(oid: int, typmod: int) -> str:
     if oid in (114, 3802):
         return "json"
     return "text"
+
+
+def double_text(x: float) -> str:
+    """A DOUBLE as MySQL writes it as text (CONCAT, CAST AS CHAR, a CHAR column, the text
+    protocol): the shortest digits that read back as the same double, in plain notation
+    from 1e-15 up to below 1e15 (and for a 16-digit number with a fraction), else with an
+    exponent spelt without a plus sign or leading zeros: 100, 0.00001, 1e15, 1.5e-300."""
+    text = repr(x)
+    if "e" not in text:  # Python's plain range, 1e-4 <= |x| < 1e16: MySQL's too but for
+        if text[-2:] != ".0":  # an integer of 16 digits
+            return text
+        text = text[:-2]
+        if len(text) - (x < 0) < 16:
+            return text
+    return _double_text(x)
+
+
+def _double_text(x: float) -> str:
+    if x != x or x in (float("inf"), float("-inf")):
+        return repr(x)
+    sign = "-" if x < 0 else ""
+    mantissa, _, exponent = repr(abs(x)).partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    digits = whole + fraction
+    decpt = len(whole) + int(exponent or 0)  # digits before the decimal point
+    stripped = digits.lstrip("0")
+    decpt -= len(digits) - len(stripped)
+    digits = stripped.rstrip("0") or "0"
+    n = len(digits)
+    if -14 <= decpt <= 15 or n > decpt > 0:
+        if decpt <= 0:
+            return f"{sign}0.{'0' * -decpt}{digits}"
+        if decpt < n:
+            return f"{sign}{digits[:decpt]}.{digits[decpt:]}"
+        return f"{sign}{digits}{'0' * (decpt - n)}"
+    point = f"{digits[0]}.{digits[1:]}" if n > 1 else digits
+    return f"{sign}{point}e{decpt - 1}"
