@@ -700,6 +700,27 @@ def test_a_unit_in_backticks_is_a_syntax_error(m):
     assert rows(m, "SELECT `day` FROM (SELECT 3 AS day) x") == [(3,)]
 
 
+def test_a_literal_with_an_exponent_is_a_double(m):
+    """``2.5e0`` was a DECIMAL (0.1e0 + 0.2e0 was exactly 0.3); in MySQL a number written
+    with an exponent is a DOUBLE, in type and in value: ``1e2`` written to a VARCHAR is '100',
+    beside a string in a UNION it is a string, 1e400 is 1367 and 1e-400 is 0."""
+    r = m.execute("SELECT 2.5e0, 1e2 + 1, 2.5e0 * 2, 2.5, 0.1e0 + 0.2e0, 1e0 / 3, -1E2")
+    assert [c.type_oid for c in r.columns] == [701, 701, 701, 1700, 701, 701, 701]
+    assert r.rows == [(2.5, 101.0, 5.0, Decimal("2.5"), 0.1 + 0.2, 1 / 3, -100.0)]
+    assert isinstance(r.rows[0][0], float)
+    r = m.execute("SELECT @k := 2.5e0")
+    assert (r.columns[0].type_oid, r.rows) == (701, [(2.5,)])
+    assert rows(m, "SELECT @k * 2, CONCAT(1e2, ''), 1e0 = '1', ROUND(0.125e0, 2), LEFT('abcd', 1.5e0)") == [
+        (5.0, "100", 1, 0.12, "ab")]
+    assert rows(m, "SELECT 1e2 AS x UNION SELECT 'a' ORDER BY x") == [("100",), ("a",)]
+    m.execute("CREATE TABLE ex (vc VARCHAR(10), i INT, d DATE)")
+    m.execute("INSERT INTO ex VALUES (1e2, 1e2, 20240102e0), (1.5e-5, 3e0, NULL)")
+    assert rows(m, "SELECT vc, i, d FROM ex ORDER BY i DESC") == [
+        ("100", 100, dt.date(2024, 1, 2)), ("0.000015", 3, None)]
+    assert errno(m, "SELECT 1e400") == 1367
+    assert rows(m, "SELECT 1e-400") == [(0.0,)]
+
+
 def test_a_double_out_of_range_is_1690(m):
     """``CAST(1e308 AS DOUBLE) * 10`` was inf; MySQL's DOUBLE has no infinity, and a result
     past its range is 1690 (a division by zero stays NULL)."""

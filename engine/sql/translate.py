@@ -2361,7 +2361,8 @@ class Rewriter:
             if info.type_oid in (1114, 1184, 1082):
                 text = self._is_text(value)
                 written = value.copy()
-                if self.mysql_rules and not text and not isinstance(value, exp.Anonymous):
+                if self.mysql_rules and not text and (not isinstance(value, exp.Anonymous)
+                                                      or str(value.this).lower() == "pg_float"):
                     # MySQL reads a number as YYYYMMDD[hhmmss] (or YYMMDD...): 20240301
                     written = fn("mysql_number_datetime", written, _str(col))
                     text = True

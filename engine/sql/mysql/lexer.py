@@ -169,6 +169,8 @@ def normalize(sql: str, keep_literals: bool = False) -> tuple[str, list[str], li
             return "X'" + string_value(tok).encode("utf-8", "surrogateescape").hex() + "'"
         if keep_literals or _INTERVAL.search(sql, max(0, m.start() - 12), m.start()):
             return tok
+        if c not in QUOTES and ("e" in tok or "E" in tok):
+            return tok  # a DOUBLE by its form (2.5e0): kept, the translation types it so
         if c == "'" and "\\" not in tok:
             lits.append(tok)
         elif c in "'\"":

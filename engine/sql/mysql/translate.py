@@ -542,6 +542,8 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _temporal_numbers(tree, ctx)
     _enum_order(tree, ctx)
     _date_arithmetic(tree, ctx, kind == "select")
+    _unions_of_strings_and_numbers(tree, ctx)
+    _exponent_literals(tree)
     tree = rewrite(tree)
     if isinstance(tree, (exp.Insert, exp.Update)):
         _write_forms(tree, ctx)
@@ -852,6 +854,24 @@ def _date_params(tree: exp.Expression) -> None:
         parent = e.parent
         if _is_param(e) and e.arg_key == "this" and isinstance(parent, exp.StrToDate | exp.StrToTime | exp.TimeToStr):
             e.meta["mysql_param_ok"] = True  # (computed in Python, on the value it is given)
+
+
+def _exponent_literals(tree: exp.Expression) -> None:
+    """A number written with an exponent (``2.5e0``, ``1e-5``) is a DOUBLE in MySQL, in type
+    and in value (``0.1e0 + 0.2e0`` is 0.30000000000000004; ``1e2`` written to a VARCHAR is
+    '100'); the lexer leaves it in the statement, and it is cast to DOUBLE here. An interval's
+    amount stays as written (INTERVAL 1.5e0 DAY reads its text as MySQL does)."""
+    for lit in list(tree.find_all(exp.Literal)):
+        if lit.is_string or not re.search(r"[eE]", lit.this):
+            continue
+        if isinstance(lit.parent, exp.Interval) or lit.find_ancestor(exp.Interval) is not None:
+            continue
+        value = float(lit.this)
+        if value in (float("inf"), float("-inf")):
+            raise SqlError("22007", f"Illegal double '{lit.this}' value found during parsing",
+                           errno=1367)
+        number = lit.copy() if value else exp.Literal.number(0)  # (1e-400 is 0)
+        lit.replace(exp.Cast(this=number, to=exp.DataType.build("double")))
 
 
 def _check_literals(tree: exp.Expression) -> None:
@@ -1271,7 +1291,8 @@ def _value_kinds(tree: exp.Expression, ctx: Context) -> tuple[Callable[[exp.Expr
         if isinstance(e, exp.Column):
             got = column(e)
             return got is not None and got[0] in _NUMBER_OIDS
-        return _numeric_literal(e) or isinstance(e, _NUMBER_RESULTS)
+        return (_numeric_literal(e) or isinstance(e, _NUMBER_RESULTS)
+                or (isinstance(e, exp.Cast) and e.to.is_type(*exp.DataType.NUMERIC_TYPES)))
 
     return string, number
 
@@ -1300,6 +1321,26 @@ def _choices_of_strings_and_numbers(tree: exp.Expression, ctx: Context) -> None:
             args = [i.args.get("true") for i in node.args.get("ifs") or []] + [node.args.get("default")]
         if any(a is not None and string(a) for a in args):
             _as_strings(args, number)
+
+
+def _unions_of_strings_and_numbers(tree: exp.Expression, ctx: Context) -> None:
+    """A UNION column of a string in one arm and a number in another is a string in MySQL
+    (``SELECT 1e2 UNION SELECT 'a'`` is '100' and 'a'): such a number is cast to CHAR. The
+    engine typed the column by its first arm, and a DOUBLE's then read 'a' as a double."""
+    from aurora.engine.sql.translate import _set_arms
+
+    tops = [op for op in tree.find_all(exp.SetOperation) if not isinstance(op.parent, exp.SetOperation)]
+    if not tops:
+        return
+    string, number = _value_kinds(tree, ctx)
+    for op in tops:
+        arms = _set_arms(op)
+        if len(arms) < 2 or any(dml.is_star(e) for a in arms for e in a.expressions):
+            continue
+        for items in zip(*(a.expressions for a in arms), strict=False):
+            values = [e.this if isinstance(e, exp.Alias) else e for e in items]
+            if any(string(v) for v in values):
+                _as_strings(values, number)
 
 
 def _rounds_of_doubles(tree: exp.Expression, ctx: Context, strict: bool) -> None:
@@ -1499,8 +1540,12 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         return exp.Case(ifs=[exp.If(this=exp.or_(*[exp.Is(this=a.copy(), expression=exp.Null()) for a in args]),
                                     true=exp.null())], default=node.copy())
     if isinstance(node, exp.Left | exp.Right):
-        # a negative length is '' (PostgreSQL's counts it from the other end), NULL's NULL
+        # a negative length is '' (PostgreSQL's counts it from the other end), NULL's NULL;
+        # a length that is no integer is the integer MySQL reads in it (LEFT(s, 1.5e0))
         n = node.expression
+        if not (isinstance(n, exp.Literal) and n.is_int) and not _is_param(n) and isinstance(
+                node.root(), exp.Query | exp.Insert | exp.Update | exp.Delete):
+            n = _fn("mysql_cast_int", n.copy())
         clamp = exp.Case(ifs=[exp.If(this=exp.LT(this=n.copy(), expression=exp.Literal.number(0)),
                                      true=exp.Literal.number(0))], default=n.copy())
         return exp.Case(ifs=[exp.If(this=exp.Is(this=n.copy(), expression=exp.Null()), true=exp.null())],
@@ -1876,7 +1921,9 @@ def _strings_as_numbers(tree: exp.Expression, ctx: Context, strict: bool) -> Non
     declared = None
     for node in _comparisons(tree):
         sides = [node.this, *_compared_values(node)]
-        strings = [s for s in sides if s is not None and _taken_out(s) == "s"]
+        # (a string the lexer took out, or one left in the statement when it keeps its literals)
+        strings = [s for s in sides if isinstance(s, exp.Literal) and s.is_string
+                   and _taken_out(s) in ("s", None)]
         if not strings:
             # ``code = 0``: a string column against numbers written in the statement
             col = _column_against_numbers(node, sides)
@@ -2214,6 +2261,8 @@ def _decimal_scales(tree: exp.Expression, ctx: Context) -> None:
             return None
         if isinstance(e, exp.Count):
             return 0
+        if isinstance(e, exp.Cast) and e.to.this in (exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT):
+            return "float"
         if isinstance(e, exp.Sum | exp.Min | exp.Max | exp.Abs | exp.Neg):
             return scale(e.this)
         if isinstance(e, exp.Div):  # the dividend's scale + div_precision_increment
