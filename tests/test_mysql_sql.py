@@ -3780,6 +3780,17 @@ def test_a_double_becomes_text_as_mysql_writes_it(m):
     ]
 
 
+def test_concat_of_one_number_is_a_string(m):
+    """``CONCAT(d)`` of a DOUBLE column, ``CONCAT(CAST(2.5 AS DOUBLE))`` and ``CONCAT(d + 1)``
+    came back as the number (a DOUBLE column, 1e-05); CONCAT is a string in MySQL."""
+    m.execute("CREATE TABLE c1 (d DOUBLE, i INT, n DECIMAL(5,2), s VARCHAR(5))")
+    m.execute("INSERT INTO c1 VALUES (1e-5, 7, 1.5, 'x')")
+    r = m.execute("SELECT CONCAT(d), CONCAT(CAST(2.5 AS DOUBLE)), CONCAT(d + 1), CONCAT(-d), CONCAT(i), "
+                  "CONCAT(n), CONCAT(s), CONCAT(i + 1) FROM c1")
+    assert r.rows == [("0.00001", "2.5", "1.00001", "-0.00001", "7", "1.50", "x", "8")]
+    assert {c.type_oid for c in r.columns} == {25}
+
+
 def test_substring_counts_a_negative_position_from_the_end_and_time_functions(m):
     """SUBSTRING('Hello World', -5, 3) is 'Wor' (it was ''); TIMEDIFF gave
     '+0000-00-00 01:30:00.000' for '01:30:00'; TIMESTAMP() and ADDTIME were 1305."""

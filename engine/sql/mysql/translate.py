@@ -543,6 +543,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _enum_order(tree, ctx)
     _date_arithmetic(tree, ctx, kind == "select")
     _unions_of_strings_and_numbers(tree, ctx)
+    _concat_of_one_number(tree, ctx)
     _exponent_literals(tree)
     tree = rewrite(tree)
     if isinstance(tree, (exp.Insert, exp.Update)):
@@ -1321,6 +1322,21 @@ def _choices_of_strings_and_numbers(tree: exp.Expression, ctx: Context) -> None:
             args = [i.args.get("true") for i in node.args.get("ifs") or []] + [node.args.get("default")]
         if any(a is not None and string(a) for a in args):
             _as_strings(args, number)
+
+
+def _concat_of_one_number(tree: exp.Expression, ctx: Context) -> None:
+    """CONCAT of one number is its text, a string, as any CONCAT is in MySQL: the engine
+    wrote ``CONCAT(x)`` as ``x``, and a DOUBLE's came back a number (``CONCAT(d)`` 1e-05
+    in a DOUBLE column): the number is cast to CHAR."""
+    nodes = [n for n in tree.find_all(exp.Concat) if len(n.expressions) == 1]
+    if not nodes:
+        return
+    _, number = _value_kinds(tree, ctx)
+    for node in nodes:
+        arg = node.expressions[0]
+        inner = arg.this if isinstance(arg, exp.Paren) else arg
+        if number(inner):
+            arg.replace(exp.Cast(this=arg.copy(), to=exp.DataType.build("CHAR")))
 
 
 def _unions_of_strings_and_numbers(tree: exp.Expression, ctx: Context) -> None:
