@@ -721,6 +721,25 @@ def test_a_literal_with_an_exponent_is_a_double(m):
     assert rows(m, "SELECT 1e-400") == [(0.0,)]
 
 
+def test_a_double_made_an_integer_rounds_half_to_even(m):
+    """A DOUBLE written to an integer column, cast to SIGNED or given as a count (LEFT,
+    REPEAT, SUBSTRING) rounds half to even in MySQL (C's rint(): 2.5e0 is 2, -2.5e0 -2,
+    0.5e0 0); it rounded half away from zero, as a DECIMAL does (2.5 is 3, kept)."""
+    m.execute("CREATE TABLE r4 (k INT AUTO_INCREMENT PRIMARY KEY, i INT, t TINYINT, u INT UNSIGNED)")
+    m.execute("INSERT INTO r4 (i) VALUES (2.5e0), (3.5e0), (-2.5e0), (0.5e0), (2.5), (-2.5)")
+    m.execute("INSERT INTO r4 (i, t) SELECT CAST(4.5 AS DOUBLE), 126.5e0")
+    m.execute("UPDATE r4 SET u = 6.5e0 WHERE k = 1")
+    assert rows(m, "SELECT i, t, u FROM r4 ORDER BY k") == [
+        (2, None, 6), (4, None, None), (-2, None, None), (0, None, None), (3, None, None),
+        (-3, None, None), (4, 126, None)]
+    m.execute("CREATE TABLE r5 (d DOUBLE, n DECIMAL(5, 1))")
+    m.execute("INSERT INTO r5 VALUES (2.5, 2.5)")
+    assert rows(m, "SELECT CAST(2.5e0 AS SIGNED), CAST(-2.5e0 AS SIGNED), CAST(2.5 AS SIGNED), CAST(d AS SIGNED), "
+                   "CAST(n AS SIGNED), CAST(d * 1 AS SIGNED), LEFT('abcd', 2.5e0), LEFT('abcd', 2.5), "
+                   "REPEAT('a', d), SUBSTRING('abcdef', 1.5e0, 2.5e0), SUBSTRING('abcdef', 1.5, 2.5) FROM r5") == [
+        (2, -2, 3, 2, 3, 2, "ab", "abc", "aa", "bc", "bcd")]
+
+
 def test_a_double_out_of_range_is_1690(m):
     """``CAST(1e308 AS DOUBLE) * 10`` was inf; MySQL's DOUBLE has no infinity, and a result
     past its range is 1690 (a division by zero stays NULL)."""

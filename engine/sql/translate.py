@@ -850,7 +850,8 @@ class Rewriter:
     def _bools_into_text(self, tree: exp.Expression) -> None:
         """A boolean written to a text column is its text, 'true' / 'false' (PostgreSQL's
         assignment cast), not SQLite's 1 / 0; in the MySQL dialect a DOUBLE is its MySQL
-        text too ('100' and '0.00001', not SQLite's '100.0' and '1.0e-05')."""
+        text too ('100' and '0.00001', not SQLite's '100.0' and '1.0e-05'), and a DOUBLE
+        written to an integer column is rounded as MySQL rounds it (``mysql_rint``)."""
         targets: list[tuple[exp.Expression, str, str]] = []
         if isinstance(tree, exp.Insert):
             table, cols = self._insert_columns(tree)
@@ -872,6 +873,13 @@ class Rewriter:
                 targets += _assigned(eq, tree.this.name)
         for value, table, col in targets:
             info = self.catalog.column(table, col)
+            if info is not None and info.type_oid in _INT_BITS and self.mysql_rules:
+                t = self.numeric._type(value)
+                if t is not None and t[0] in (700, types.FLOAT8) and value.parent is not None:
+                    # MySQL stores a DOUBLE in an integer column rounded half to even (C's
+                    # rint(): 2.5e0 is 2), a DECIMAL half away from zero (2.5 is 3)
+                    value.replace(fn("mysql_rint", value.copy()))
+                continue
             if info is None or info.type_oid not in (types.TEXT, 1043, 1042):
                 continue
             t = self.numeric._type(value)

@@ -409,6 +409,14 @@ def double_text(v: object) -> object:
     return v
 
 
+def rint(v: object) -> object:
+    """A DOUBLE made an integer as MySQL does (C's rint(): half to even, 2.5e0 is 2 and
+    3.5e0 is 4); anything else as it is."""
+    if isinstance(v, float) and -9.2e18 < v < 9.2e18:  # (past BIGINT a double is whole)
+        return round(v)
+    return v
+
+
 def _nulls(fn: Callable[..., object]) -> Callable[..., object]:
     """NULL in any argument is NULL out (MySQL's rule for these functions)."""
 
@@ -860,19 +868,27 @@ def json_contains(target: object, candidate: object, path: object = "$") -> int 
     return int(contains(doc, _json(candidate)))
 
 
+def _position(v: object) -> int:
+    """A position or length as MySQL reads it: a number rounded half away from zero (1.5 is
+    2; a DOUBLE comes rounded already, ``rint``), a string's number cut (MySQL's '1.5' is 1)."""
+    if isinstance(v, float):
+        return int(Decimal(repr(v)).to_integral_value(ROUND_HALF_UP))
+    return int(float(v))  # type: ignore[arg-type]
+
+
 def substr(v: object, pos: object, length: object = None) -> object:
     """SUBSTRING / SUBSTR / MID: a negative position counts from the end ('Hello', -3 is
     'llo'), position 0 is '' (PostgreSQL's substring reads both otherwise)."""
     if v is None or pos is None:
         return None
     text: str | bytes = v if isinstance(v, bytes) else _text(v)
-    p = int(float(pos))  # type: ignore[arg-type]
+    p = _position(pos)
     start = p - 1 if p > 0 else len(text) + p
     if p == 0 or start < 0:
         return text[:0]
     if length is None:
         return text[start:]
-    n = int(float(length))  # type: ignore[arg-type]
+    n = _position(length)
     return text[start : start + n] if n > 0 else text[:0]
 
 
@@ -1950,6 +1966,7 @@ FUNCTIONS = {
     "mysql_divisor": (divisor, 1),
     "mysql_substr": (substr, -1),
     "mysql_double_text": (double_text, 1),
+    "mysql_rint": (rint, 1),
     "mysql_timestamp": (timestamp, -1),
     "mysql_addtime": (_nulls(addtime), 2),
     "mysql_subtime": (_nulls(lambda a, b: addtime(a, b, -1)), 2),

@@ -545,6 +545,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _unions_of_strings_and_numbers(tree, ctx)
     _concat_of_one_number(tree, ctx)
     _exponent_literals(tree)
+    _integer_casts_of_doubles(tree, ctx)
     tree = rewrite(tree)
     if isinstance(tree, (exp.Insert, exp.Update)):
         _write_forms(tree, ctx)
@@ -1337,6 +1338,48 @@ def _concat_of_one_number(tree: exp.Expression, ctx: Context) -> None:
         inner = arg.this if isinstance(arg, exp.Paren) else arg
         if number(inner):
             arg.replace(exp.Cast(this=arg.copy(), to=exp.DataType.build("CHAR")))
+
+
+def _integer_casts_of_doubles(tree: exp.Expression, ctx: Context) -> None:
+    """CAST(x AS SIGNED | UNSIGNED) of a DOUBLE rounds half to even in MySQL (C's rint():
+    CAST(2.5e0 AS SIGNED) is 2), of a DECIMAL half away from zero (CAST(2.5 AS SIGNED) 3):
+    a DOUBLE (a DOUBLE column, a CAST to DOUBLE or an exponent literal, arithmetic on one)
+    is rounded so first (``mysql_rint``); so is a DOUBLE count of LEFT, RIGHT, REPEAT,
+    SUBSTRING and LPAD / RPAD."""
+    D = exp.DataType.Type
+    casts = [c for c in tree.find_all(exp.Cast) if c.to.this in (D.UBIGINT, D.UINT, D.BIGINT, D.INT)]
+    counts = [a for n in tree.find_all(*_COUNT_ARGS) for k in _COUNT_ARGS[type(n)]
+              if (a := n.args.get(k)) is not None]
+    counts += [a for n in tree.find_all(exp.Anonymous) if str(n.this).upper() in ("MID", "SUBSTR")
+               for a in n.expressions[1:3]]
+    if not casts and not counts:
+        return
+    column = _column_types(tree, ctx)
+
+    def double(e: exp.Expression) -> bool:
+        while isinstance(e, exp.Paren | exp.Neg):
+            e = e.this
+        if isinstance(e, exp.Cast):
+            return e.to.this in (D.DOUBLE, D.FLOAT)
+        if isinstance(e, exp.Column):
+            return (column(e) or (0,))[0] in (700, 701)
+        if isinstance(e, exp.Add | exp.Sub | exp.Mul | exp.Div):
+            return double(e.this) or double(e.expression)
+        return False
+
+    for c in casts:
+        if double(c.this):
+            c.set("this", _fn("mysql_rint", c.this.copy()))
+    for a in counts:  # LEFT(s, 2.5e0), REPEAT('a', 2.5e0): two
+        if double(a):
+            a.replace(_fn("mysql_rint", a.copy()))
+
+
+# the arguments that count characters or times, which MySQL reads as integers
+_COUNT_ARGS: dict[type[exp.Expression], tuple[str, ...]] = {
+    exp.Left: ("expression",), exp.Right: ("expression",), exp.Repeat: ("times",),
+    exp.Substring: ("start", "length"), exp.Pad: ("expression",),
+}
 
 
 def _unions_of_strings_and_numbers(tree: exp.Expression, ctx: Context) -> None:
