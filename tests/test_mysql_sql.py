@@ -700,6 +700,21 @@ def test_a_unit_in_backticks_is_a_syntax_error(m):
     assert rows(m, "SELECT `day` FROM (SELECT 3 AS day) x") == [(3,)]
 
 
+def test_a_limit_that_is_no_integer_and_a_quoted_unit_after_any_amount_are_1064(m):
+    """``LIMIT 1.0`` ran (and ``LIMIT 1.5`` was 1105); ``INTERVAL (1+1) `DAY``` and
+    ``INTERVAL -1 `DAY``` ran as the unit. MySQL's grammar takes an integer in LIMIT and a
+    unit word after an interval's amount, whatever the amount: 1064 each."""
+    for sql in ("SELECT 1 LIMIT 1.0", "SELECT 1 LIMIT 1.5", "SELECT 1 LIMIT 1e0", "SELECT 1 LIMIT 0, 1.5",
+                "SELECT 1 LIMIT 1 OFFSET 0.0", "SELECT DATE_ADD('2024-01-01', INTERVAL (1+1) `DAY`)",
+                "SELECT DATE_ADD('2024-01-01', INTERVAL -1 `DAY`)"):
+        assert errno(m, sql) == 1064, sql
+    m.execute("CREATE TABLE iv (`day` INT)")
+    m.execute("INSERT INTO iv VALUES (2)")
+    assert rows(m, "SELECT DATE_ADD('2024-01-01', INTERVAL iv.`day` DAY), DATE_ADD('2024-01-01', INTERVAL 1 + `day` DAY), "
+                   "DATE_ADD('2024-01-01', INTERVAL (1+1) DAY), 1.5 FROM iv LIMIT 0, 1") == [
+        (dt.date(2024, 1, 3), dt.date(2024, 1, 4), dt.date(2024, 1, 3), Decimal("1.5"))]
+
+
 def test_a_literal_with_an_exponent_is_a_double(m):
     """``2.5e0`` was a DECIMAL (0.1e0 + 0.2e0 was exactly 0.3); in MySQL a number written
     with an exponent is a DOUBLE, in type and in value: ``1e2`` written to a VARCHAR is '100',

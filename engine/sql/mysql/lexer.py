@@ -114,6 +114,7 @@ _LITERALS = re.compile(
     r"|\?"
 )
 _INTERVAL = re.compile(r"interval\s*$", re.I)
+_LIMIT = re.compile(r"\b(?:limit|offset)\s*$|\blimit\s+[\w.']+\s*,\s*$", re.I)
 # a byte of the statement that was no UTF-8, kept as a lone surrogate (surrogateescape)
 _UNDECODED = re.compile("[\udc80-\udcff]")
 
@@ -171,6 +172,8 @@ def normalize(sql: str, keep_literals: bool = False) -> tuple[str, list[str], li
             return tok
         if c not in QUOTES and ("e" in tok or "E" in tok):
             return tok  # a DOUBLE by its form (2.5e0): kept, the translation types it so
+        if c not in QUOTES and "." in tok and _LIMIT.search(sql, max(0, m.start() - 60), m.start()):
+            return tok  # LIMIT 1.5: kept, for the translation to refuse (1064)
         if c == "'" and "\\" not in tok:
             lits.append(tok)
         elif c in "'\"":

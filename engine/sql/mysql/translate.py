@@ -396,8 +396,37 @@ def _check_quoted_units(key: str) -> None:
         if i < 2 or t.token_type.name != "IDENTIFIER" or t.text.upper() not in _EXTRACT_UNITS:
             continue
         first = toks[i - 1].token_type.name == "L_PAREN" and toks[i - 2].text.upper() in _UNIT_FIRST
-        if first or toks[i - 2].text.upper() == "INTERVAL":
+        if first or _after_interval_amount(toks, i):
             raise _syntax(key[t.start:])
+
+
+# the tokens an INTERVAL's amount may be made of (a parenthesized part is skipped whole)
+_AMOUNT_TOKENS = frozenset(("NUMBER", "STRING", "VAR", "IDENTIFIER", "DOT", "PLUS", "DASH", "STAR",
+                            "SLASH", "MOD", "PARAMETER", "PLACEHOLDER"))
+
+
+def _after_interval_amount(toks: list, i: int) -> bool:
+    """Token ``i`` follows ``INTERVAL <amount>`` (``INTERVAL 1``, ``INTERVAL (1+1)``,
+    ``INTERVAL -n``): where the unit goes."""
+    if toks[i - 1].token_type.name in ("DOT", "PLUS", "DASH", "STAR", "SLASH", "MOD"):
+        return False  # (t.`day`, 1 + `day`: a column)
+    j, seen = i - 1, 0
+    while j >= 0 and seen < 64:
+        kind = toks[j].token_type.name
+        if kind == "INTERVAL":
+            return j < i - 1
+        if kind == "R_PAREN":
+            depth = 0
+            while j >= 0:
+                depth += (toks[j].token_type.name == "R_PAREN") - (toks[j].token_type.name == "L_PAREN")
+                if depth == 0:
+                    break
+                j -= 1
+        elif kind not in _AMOUNT_TOKENS or (kind == "VAR" and toks[j].text.upper() in _EXTRACT_UNITS):
+            return False  # (a unit word: that interval has its unit)
+        j -= 1
+        seen += 1
+    return False
 
 
 def _malformed(tree: exp.Expression, key: str) -> None:
