@@ -281,6 +281,33 @@ def test_create_table_types_and_ranges(m):
     assert errno(m, "INSERT INTO types (e) VALUES ('blue')") == 1265
 
 
+def test_out_of_range_and_too_long_name_the_row_of_a_multi_row_insert(m):
+    """1264 and 1406 said "at row 1" whichever row of a multi-row INSERT failed; MySQL names
+    that row. The rows tried to find it leave nothing behind, in a transaction or not."""
+    m.execute("CREATE TABLE e6 (id INT AUTO_INCREMENT PRIMARY KEY, t TINYINT, vc VARCHAR(3), d DECIMAL(4, 1))")
+    for sql, expected in [
+        ("INSERT INTO e6 (t) VALUES (1), (2), (300)", (1264, "Out of range value for column 't' at row 3")),
+        ("INSERT INTO e6 (vc) VALUES ('a'), ('abcd')", (1406, "Data too long for column 'vc' at row 2")),
+        ("REPLACE INTO e6 (d) VALUES (1), (2), (3), (12345)", (1264, "Out of range value for column 'd' at row 4")),
+        ("INSERT INTO e6 (t, vc) VALUES (1, 'a'), (2, CONCAT('abc', 'd'))",
+         (1406, "Data too long for column 'vc' at row 2")),
+        ("INSERT INTO e6 (t) VALUES (300), (1)", (1264, "Out of range value for column 't' at row 1")),
+    ]:
+        with pytest.raises(SqlError) as e:
+            m.execute(sql)
+        assert (e.value.errno, e.value.message) == expected, sql
+    assert rows(m, "SELECT COUNT(*) FROM e6") == [(0,)]
+    m.execute("BEGIN")
+    m.execute("INSERT INTO e6 (t) VALUES (5)")
+    with pytest.raises(SqlError) as e:
+        m.execute("INSERT INTO e6 (t) VALUES (?), (?)", (6, 700))
+    assert e.value.message == "Out of range value for column 't' at row 2"
+    m.execute("INSERT INTO e6 (t) VALUES (8)")
+    m.execute("COMMIT")
+    assert rows(m, "SELECT t FROM e6 ORDER BY id") == [(5,), (8,)]
+    assert rows(m, "SELECT LAST_INSERT_ID()") == [(2,)]
+
+
 def test_not_null_and_unknown_column_errors(m):
     m.execute("CREATE TABLE p (id INT PRIMARY KEY, name VARCHAR(10) NOT NULL)")
     with pytest.raises(SqlError) as e:

@@ -1600,8 +1600,79 @@ class MySqlSession:
         if mapped.errno == 1213:
             self._end("ROLLBACK")  # a deadlock rolls the whole transaction back
         self._recover_failed()
+        if mapped.errno in (1264, 1406) and mapped.message.endswith(" at row 1"):
+            row = self._failing_row(sql, params, mapped)
+            if row is not None and row > 1:
+                mapped = SqlError(mapped.sqlstate, mapped.message[:-1] + str(row), errno=mapped.errno)
         self.warnings = [("Error", mapped.errno or 1105, mapped.message)]
         return mapped
+
+
+    # the session's state a statement sets, put back after the rows of a failed INSERT are tried
+    _PROBED_STATE = ("last_insert_id", "row_count", "_given_insert_id", "_ids", "_inserted",
+                     "_deleted", "_changed", "_wrote", "_replace_running", "warnings")
+
+    def _failing_row(self, sql: str, params: Sequence[object], error: SqlError) -> int | None:
+        """The row of a multi-row INSERT / REPLACE ... VALUES that an out-of-range number
+        (1264) or a too-long string (1406) came from, for the message's "at row n" as
+        MySQL gives it: the statement failed as a whole, so each row is tried alone, in a
+        savepoint rolled back after it, until one fails so. None when the statement is no
+        such list (an INSERT ... SELECT: the message keeps row 1) or no row fails alone."""
+        if params:
+            sql = lexer.inline_params(sql, list(params))
+        m = _VALUES_LIST.match(sql)
+        if m is None:
+            return None
+        from aurora.engine.sql.mysql.ddl import join, split_commas
+
+        rows = []
+        for part in split_commas(lexer.tokens(m.group(2))):
+            if part[:1] != [("other", "(")] or part[-1:] != [("other", ")")]:
+                return None  # ON DUPLICATE KEY UPDATE, VALUES ... AS alias: not a plain list
+            rows.append(join(part))
+        if not 1 < len(rows) <= 10_000:
+            return None
+        pg = self.pg
+        saved = {k: getattr(self, k) for k in self._PROBED_STATE if hasattr(self, k)}
+        own = pg.transaction_status == "I"
+        found = None
+        try:
+            pg.execute("BEGIN") if own else pg.execute("SAVEPOINT _aurora_row_probe")
+            try:
+                for i, row in enumerate(rows, 1):
+                    if not own:
+                        pg.execute("ROLLBACK TO SAVEPOINT _aurora_row_probe")
+                    try:
+                        self._statement("insert", f"{m.group(1)} {row}", ())
+                    except SqlError as e:
+                        if e.errno is None and e.sqlstate in ("22001", "22003") and not e.column:
+                            e.column = _guess_column(self, sql, e)
+                        got = to_mysql(e, Where(self._db, None, sql), self.read_only)
+                        if got.errno == error.errno and got.message == error.message:
+                            found = i
+                            break
+                    if own:
+                        pg.execute("ROLLBACK")
+                        pg.execute("BEGIN")
+            finally:
+                if own:
+                    pg.execute("ROLLBACK")
+                else:
+                    pg.execute("ROLLBACK TO SAVEPOINT _aurora_row_probe")
+                    pg.execute("RELEASE SAVEPOINT _aurora_row_probe")
+        except Exception:
+            with contextlib.suppress(Exception):
+                self._recover_failed()
+            return None
+        finally:
+            for k, v in saved.items():
+                setattr(self, k, v)
+        return found
+
+
+_VALUES_LIST = re.compile(
+    r"(\s*(?:insert|replace)\s+(?:into\s+)?[`\w.]+\s*(?:\([^)]*\))?\s*values?)\s*(.*?)\s*;?\s*$",
+    re.I | re.S)
 
 
 def _children_first(found: list[tuple[str, str, list]], keys: list[fkeys.ForeignKey]) -> list[tuple[str, str, list]]:
