@@ -3964,6 +3964,21 @@ def test_round_of_a_double_rounds_half_to_even(m):
         (0.0, 0.12, Decimal("0.13")), (2.0, 2.5, Decimal("2.50"))]
 
 
+def test_truncate_and_round_of_a_double_with_digits_are_mysqls(m):
+    """TRUNCATE of a DOUBLE dropped its digits (TRUNCATE(0.1e0, 1) and TRUNCATE(d, 1) of a
+    DOUBLE column were 0.0 and 2.0); ROUND(CAST(x AS DOUBLE), 2) rounded as a DECIMAL, and
+    ROUND(123456789012345678e0, 1) lost digits in SQLite's round(). MySQL's my_double_round:
+    x times 10^d rounded half to even or cut, divided back. Checked against MariaDB 10.11."""
+    assert rows(m, "SELECT TRUNCATE(0.1e0, 1), TRUNCATE(2.55e0, 1), TRUNCATE(-2.55e0, 1), TRUNCATE(1234.5e0, -2), "
+                   "TRUNCATE(2.55, 1), ROUND(CAST(0.125 AS DOUBLE), 2), ROUND(123456789012345678e0, 1), "
+                   "ROUND(1e308, 2), ROUND(1250e0, -2)") == [
+        (0.1, 2.5, -2.5, 1200.0, Decimal("2.5"), 0.12, 1.2345678901234568e17, 1e308, 1200.0)]
+    m.execute("CREATE TABLE tr (d DOUBLE)")
+    m.execute("INSERT INTO tr VALUES (2.55), (-0.125)")
+    assert rows(m, "SELECT TRUNCATE(d, 1), TRUNCATE(d * 2, 1), ROUND(d, 2) FROM tr ORDER BY d") == [
+        (-0.1, -0.2, -0.12), (2.5, 5.1, 2.55)]
+
+
 def test_round_of_a_string_rounds_the_double_read_in_it(m):
     """ROUND('2.5') was the string '3.0' (the text rounded as a numeric): MySQL reads a
     string as a DOUBLE and rounds it half to even, 2. Checked against MariaDB 10.11."""

@@ -417,6 +417,33 @@ def rint(v: object) -> object:
     return v
 
 
+def round_double(v: object, digits: object, truncate: object) -> float | None:
+    """ROUND / TRUNCATE(x, d) of a DOUBLE as MySQL's my_double_round: x times 10^d rounded
+    half to even (rint) or cut towards zero, divided back (for d < 0, x divided by 10^-d,
+    then multiplied back); x as it is when x * 10^d is past the double's range, 0 when
+    10^-d is."""
+    if v is None or digits is None:
+        return None
+    value = float(v)  # type: ignore[arg-type]
+    d = int(Decimal(str(digits)).to_integral_value(ROUND_HALF_UP)) if not isinstance(digits, int) else digits
+    scale = 10.0 ** min(abs(d), 400) if abs(d) < 309 else math.inf
+    if d < 0:
+        if math.isinf(scale):
+            return 0.0
+        q = value / scale
+        r = (math.floor(q) if value >= 0 else math.ceil(q)) if truncate else _rint(q)
+        return r * scale
+    p = value * scale
+    if math.isinf(p):
+        return value
+    r = (math.floor(p) if value >= 0 else math.ceil(p)) if truncate else _rint(p)
+    return r / scale
+
+
+def _rint(x: float) -> float:
+    return float(round(x)) if math.isfinite(x) else x
+
+
 def _nulls(fn: Callable[..., object]) -> Callable[..., object]:
     """NULL in any argument is NULL out (MySQL's rule for these functions)."""
 
@@ -1967,6 +1994,7 @@ FUNCTIONS = {
     "mysql_substr": (substr, -1),
     "mysql_double_text": (double_text, 1),
     "mysql_rint": (rint, 1),
+    "mysql_round_double": (round_double, 3),
     "mysql_timestamp": (timestamp, -1),
     "mysql_addtime": (_nulls(addtime), 2),
     "mysql_subtime": (_nulls(lambda a, b: addtime(a, b, -1)), 2),

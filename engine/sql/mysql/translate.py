@@ -1383,19 +1383,7 @@ def _integer_casts_of_doubles(tree: exp.Expression, ctx: Context) -> None:
                for a in n.expressions[1:3]]
     if not casts and not counts:
         return
-    column = _column_types(tree, ctx)
-
-    def double(e: exp.Expression) -> bool:
-        while isinstance(e, exp.Paren | exp.Neg):
-            e = e.this
-        if isinstance(e, exp.Cast):
-            return e.to.this in (D.DOUBLE, D.FLOAT)
-        if isinstance(e, exp.Column):
-            return (column(e) or (0,))[0] in (700, 701)
-        if isinstance(e, exp.Add | exp.Sub | exp.Mul | exp.Div):
-            return double(e.this) or double(e.expression)
-        return False
-
+    double = _double_test(_column_types(tree, ctx))
     for c in casts:
         if double(c.this):
             c.set("this", _fn("mysql_rint", c.this.copy()))
@@ -1434,31 +1422,58 @@ def _unions_of_strings_and_numbers(tree: exp.Expression, ctx: Context) -> None:
 def _rounds_of_doubles(tree: exp.Expression, ctx: Context, strict: bool) -> None:
     """ROUND of a DOUBLE rounds half to even in MySQL (C's rint(): ROUND(2.5e0) is 2, and
     with digits the value times 10^d, rounded so, divided back: ROUND(0.125e0, 2) 0.12),
-    an exact value half away from zero (ROUND(2.5) is 3). The engine read ``2.5e0`` as
-    exact, and rounded a double with digits as a numeric (0.13). A string is read as the
-    DOUBLE MySQL reads in it (ROUND('2.5') is 2; the engine rounded the text, '3.0')."""
-    nodes = list(tree.find_all(exp.Round))
+    an exact value half away from zero (ROUND(2.5) is 3); TRUNCATE of a DOUBLE cuts the
+    value times 10^d (TRUNCATE(2.55e0, 1) is 2.5). The engine read ``2.5e0`` as exact,
+    rounded a double with digits as a numeric (0.13) and cut it to a whole number whatever
+    its digits (TRUNCATE(0.1e0, 1) was 0). With digits, ``mysql_round_double`` does what
+    MySQL's my_double_round does (a value past the digits a double holds stays as it is).
+    A string is read as the DOUBLE MySQL reads in it (ROUND('2.5') is 2; the engine
+    rounded the text, '3.0')."""
+    nodes = list(tree.find_all(exp.Round, exp.Trunc))
     if not nodes:
         return
     column = _column_types(tree, ctx)
+    double_kind = _double_test(column)
     for node in nodes:
         x, digits = node.this, node.args.get("decimals")
         inner = _unwrapped(x)
-        literal = isinstance(inner, exp.Literal) and not inner.is_string and bool(re.search(r"[eE]", inner.this))
         string = ((isinstance(inner, exp.Literal) and inner.is_string and _taken_out(inner) in ("s", None))
                   or _string_expression(inner)
                   or (isinstance(inner, exp.Column) and (column(inner) or (0,))[0] in _STRING_OIDS))
-        if not literal and not string and not (digits is not None and isinstance(x, exp.Column)
-                                               and (column(x) or (0, 0))[0] in (700, 701)):
+        if not string and not double_kind(x):
+            continue
+        truncate = isinstance(node, exp.Trunc)
+        if truncate and digits is None:
             continue
         double = exp.Cast(this=_as_number(x, strict) if string else x.copy(),
                           to=exp.DataType.build("double"))
         if digits is None:
             node.replace(exp.Round(this=double))
             continue
-        scale = _fn("power", exp.Cast(this=exp.Literal.number(10), to=exp.DataType.build("double")), digits.copy())
-        node.replace(exp.Div(this=exp.Round(this=exp.Mul(this=double, expression=scale)),
-                             expression=scale.copy()))
+        node.replace(exp.Cast(this=_fn("mysql_round_double", double, digits.copy(),
+                                       exp.Literal.number(int(truncate))),
+                              to=exp.DataType.build("double")))
+
+
+def _double_test(column: Callable[[exp.Column], tuple[int, int] | None]) -> Callable[[exp.Expression], bool]:
+    """A test of an expression that is a DOUBLE by its form: a DOUBLE or FLOAT column, a
+    number written with an exponent, a CAST to DOUBLE, arithmetic on one of those."""
+    D = exp.DataType.Type
+
+    def double(e: exp.Expression) -> bool:
+        while isinstance(e, exp.Paren | exp.Neg):
+            e = e.this
+        if isinstance(e, exp.Literal):
+            return not e.is_string and bool(re.search(r"[eE]", e.this))
+        if isinstance(e, exp.Cast):
+            return e.to.this in (D.DOUBLE, D.FLOAT)
+        if isinstance(e, exp.Column):
+            return (column(e) or (0,))[0] in (700, 701)
+        if isinstance(e, exp.Add | exp.Sub | exp.Mul | exp.Div):
+            return double(e.this) or double(e.expression)
+        return False
+
+    return double
 
 
 def _greatest_without_case(tree: exp.Expression, ctx: Context) -> None:
