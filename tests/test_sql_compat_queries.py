@@ -358,3 +358,19 @@ def test_a_column_list_without_an_alias_name_is_a_syntax_error(s: Session) -> No
     assert _error(s, "SELECT n FROM (SELECT 1 n) AS (n)") == (
         "42601", 'syntax error at or near "("')
     assert rows(s, "SELECT m FROM an AS x (m)") == []
+
+
+def test_a_name_with_a_subquery_literal_or_boolean_part_is_refused(s: Session) -> None:
+    """src.k.(SELECT 1).id, foo.'x'.i and foo.true.i (in a RETURNING list) were internal
+    errors (an AttributeError); PostgreSQL: 42601 for the first two, 42P01 for the last."""
+    s.execute("CREATE TABLE foo (f1 int)")
+    s.execute("CREATE TABLE i8 (q1 int, q2 int)")
+    assert _error(s, "SELECT foo.(SELECT 1).i FROM foo") == (
+        "42601", 'syntax error at or near "("')
+    assert _error(s, "UPDATE foo src SET f1 = 1 FROM i8 WHERE src.k.(SELECT 1).id") == (
+        "42601", 'syntax error at or near "("')
+    assert _error(s, "SELECT foo.'x'.i FROM foo")[0] == "42601"
+    assert _error(s, "DELETE FROM foo USING i8 i WHERE foo.f1 = i.q2 "
+                     "RETURNING foo . true . i, q1 + 1 AS n") == (
+        "42P01", 'missing FROM-clause entry for table "true"')
+    assert rows(s, "SELECT foo.f1, public.foo.f1 FROM foo") == []

@@ -273,7 +273,7 @@ def parse(sql: str) -> exp.Expression:
         raise SqlError("42601", f"syntax error: {type(e).__name__}") from None
     if tree is None:
         raise SqlError("42601", "syntax error: empty statement")
-    if "*" in sql or "[" in sql:
+    if "." in sql or "[" in sql:
         _misread_shapes(tree, sql)
     if subscripts:
         tree.meta["insert_subscripts"] = subscripts
@@ -283,13 +283,26 @@ def parse(sql: str) -> exp.Expression:
 
 
 def _misread_shapes(tree: exp.Expression, sql: str) -> None:
-    """What sqlglot reads and PostgreSQL's grammar refuses: ``s.*.x`` (a star inside a
-    name: 42601 improper use of "*") and ``a[1, 2]`` (a subscript of two expressions, whose
-    ``:3`` sqlglot takes for a bind parameter)."""
-    if "*" in sql:
+    """What sqlglot reads and PostgreSQL's grammar refuses: a name with something other
+    than a name before its last dot: ``s.*.x`` (42601 improper use of "*"), ``s.(SELECT
+    1).x``, ``s.'x'.y`` (42601), ``s.true.x`` (a table "true", which no FROM item is); and
+    ``a[1, 2]`` (a subscript of two expressions, whose ``:3`` sqlglot takes for a bind
+    parameter)."""
+    if "." in sql:
         for col in tree.find_all(exp.Column):
-            if any(isinstance(col.args.get(k), exp.Star) for k in ("table", "db", "catalog")):
-                raise SqlError("42601", 'improper use of "*"')
+            for k in ("table", "db", "catalog"):
+                part = col.args.get(k)
+                if part is None or isinstance(part, exp.Identifier):
+                    continue
+                if isinstance(part, exp.Star):
+                    raise SqlError("42601", 'improper use of "*"')
+                if isinstance(part, exp.Boolean):
+                    word = "true" if part.this else "false"
+                    raise SqlError("42P01", f'missing FROM-clause entry for table "{word}"')
+                near = "(" if isinstance(part, (exp.Subquery, exp.Paren)) else (
+                    part.sql("postgres") if not isinstance(part, exp.Parameter) else "")
+                raise SqlError("42601", f'syntax error at or near "{near}"' if near
+                               else "syntax error")
     if "[" in sql:
         for b in tree.find_all(exp.Bracket):
             if len(b.expressions) > 1:
