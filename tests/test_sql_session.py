@@ -535,6 +535,22 @@ def test_current_setting_of_null_is_null(s):
     assert rows(s, "select current_setting('application_name', true)") == [("",)]
 
 
+def test_set_config_takes_text_and_a_null_value_resets(s):
+    """set_config(-1, 'off', false) and set_config(NULL, 'x', false) were internal errors (an
+    AttributeError), and set_config('work_mem', NULL, false) set work_mem to 'None'."""
+    with pytest.raises(SqlError) as e:
+        s.execute("select set_config(-1, 'off', false)")
+    assert (e.value.sqlstate, e.value.message) == (
+        "42883", "function set_config(integer, unknown, boolean) does not exist")
+    assert sqlstate(s, "select set_config('jit', 1.5, false)") == "42883"
+    with pytest.raises(SqlError) as e:
+        s.execute("select set_config(NULL, 'x', false)")
+    assert (e.value.sqlstate, e.value.message) == ("22004", "SET requires parameter name")
+    assert rows(s, "select set_config('work_mem', '8MB', false)") == [("8MB",)]
+    assert rows(s, "select set_config('work_mem', NULL, false)") == [("4MB",)]
+    assert rows(s, "show work_mem") == [("4MB",)]
+
+
 def test_current_setting_of_a_number_does_not_exist(s):
     """current_setting(0) was an internal error (an AttributeError)."""
     assert sqlstate(s, "select current_setting(0)") == "42883"

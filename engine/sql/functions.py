@@ -835,7 +835,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("lastval", lambda: s.sequences.lastval(), 0)
     f("current_setting", lambda name, missing_ok=0: None if name is None or missing_ok is None  # (strict)
       else s.show_value(_setting_name(name), bool(missing_ok)))
-    f("set_config", lambda name, v, local=0: s.set_setting(name, v))
+    f("set_config", lambda name, v, local=0: s.set_setting(*_set_config_args(name, v)))
     f("pg_get_serial_sequence", lambda t, c: s.sequences.serial_sequence(_relname(t), c), 2)
     f("pg_regclass", lambda v: _regclass(s, v), 1)
     f("pg_regclass_name", lambda v: _regclass_name(conn, v), 1)
@@ -1204,6 +1204,18 @@ def _setting_name(name: object) -> str:
     if isinstance(name, str):
         return name
     raise SqlError("42883", f"function current_setting({_argument_type(name)}) does not exist")
+
+
+def _set_config_args(name: object, value: object) -> tuple[object, object]:
+    """set_config's name and value: text (set_config(-1, 'off', false) has no function to
+    call; a string is shown as the unknown of a literal, the flag as a boolean)."""
+    if all(x is None or isinstance(x, str) for x in (name, value)):
+        if name is None:
+            raise SqlError("22004", "SET requires parameter name")
+        return name, value
+    shown = ["unknown" if x is None or isinstance(x, str) else _argument_type(x)
+             for x in (name, value)]
+    raise SqlError("42883", f"function set_config({shown[0]}, {shown[1]}, boolean) does not exist")
 
 
 def _argument_type(v: object) -> str:

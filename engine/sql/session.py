@@ -566,8 +566,12 @@ class Session:
     def show_value(self, name: str, missing_ok: bool = False) -> str | None:
         return self.settings.get(name, missing_ok)
 
-    def set_setting(self, name: str, value: str) -> str:
-        self.settings.set(name, str(value))
+    def set_setting(self, name: str, value: str | None) -> str:
+        """set_config: a NULL value resets the setting to its default, as RESET does."""
+        if value is None:
+            self.settings.reset(name)
+        else:
+            self.settings.set(name, str(value))
         return self.settings.get(name) or ""
 
     def index_exists(self, name: str) -> bool:
