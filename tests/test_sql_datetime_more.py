@@ -292,6 +292,17 @@ def test_extract_of_a_quoted_field_is_numeric(s: Session) -> None:
     assert r.rows == [(1577836801.5, 3.5)]
 
 
+def test_date_part_of_a_dollar_quoted_or_computed_field_is_double_precision(s: Session) -> None:
+    """date_part($$day$$, d) and date_part((SELECT 'day'), ts) answered numeric, as EXTRACT
+    does; EXTRACT($$day$$ FROM d) is numeric all the same."""
+    r = s.execute("SELECT date_part($$day$$, date '2024-01-05'), date_part($x$day$x$, "
+                  "date '2024-01-05'), date_part((SELECT 'day'), timestamp '2024-01-03'), "
+                  "extract($$day$$ FROM date '2024-01-05'), "
+                  "extract($$day$$ FROM interval '3 days')")
+    assert [c.type_oid for c in r.columns] == [701, 701, 701, 1700, 1700]
+    assert r.rows == [(5, 5, 3, 5, 3)]
+
+
 def error(s: Session, sql: str) -> tuple[str, str]:
     with pytest.raises(SqlError) as e:
         s.execute(sql)

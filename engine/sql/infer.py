@@ -407,8 +407,10 @@ def is_extract(e: exp.Extract) -> bool:
     """Whether a parsed Extract is EXTRACT (numeric) rather than date_part (float8): sqlglot
     reads both as one node; EXTRACT's unit is a word or a string (``EXTRACT('day' FROM d)``,
     maybe a normalised ``$n``), date_part's is parenthesised before parsing (translate.py's
-    _DATE_PART_UNIT)."""
-    return not isinstance(e.this, exp.Paren)
+    _DATE_PART_UNIT) or an expression of its own (a subquery)."""
+    unit = e.this
+    return isinstance(unit, (exp.Var, exp.Identifier, exp.Parameter, exp.RawString)) or (
+        isinstance(unit, exp.Literal) and unit.is_string)
 
 
 def column_name(e: exp.Expression) -> str:

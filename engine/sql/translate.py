@@ -387,7 +387,7 @@ def _with_values(sql: str) -> str:
 
 
 _DATE_PART_UNIT = re.compile(
-    r"\b(date_part\s*\(\s*)('(?:[^']|'')*'|\$\d+|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?\b|true\b|false\b"
+    r"\b(date_part\s*\(\s*)('(?:[^']|'')*'|\$\$.*?\$\$|\$(?P<dq>[a-z_]\w*)\$.*?\$(?P=dq)\$|\$\d+|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?\b|true\b|false\b"
     r"|(?:\"(?:[^\"]|\"\")*\"|[a-z_][\w$]*)(?:\s*\.\s*(?:\"(?:[^\"]|\"\")*\"|[a-z_][\w$]*))*(?=\s*,))",
     re.I)
 _UNICODE_NAME = re.compile(r"""[uU]&"((?:[^"]|"")*)"(?:\s+UESCAPE\s+'([^'])')?""", re.I)
