@@ -303,6 +303,21 @@ def test_date_part_of_a_dollar_quoted_or_computed_field_is_double_precision(s: S
     assert r.rows == [(5, 5, 3, 5, 3)]
 
 
+def test_make_date_and_make_time_name_the_fields_as_postgres_prints_them(s: Session) -> None:
+    """make_date(2013, 2, 30) said 2013-2-30 and make_date(0, 2, 3) was 0A000 (BC dates);
+    datetime.c prints two-digit fields, and year zero is no date (22008)."""
+    assert error(s, "SELECT make_date(2013, 2, 30)") == (
+        "22008", "date field value out of range: 2013-02-30")
+    assert error(s, "SELECT make_date(0, 2, 3)") == (
+        "22008", "date field value out of range: 0-02-03")
+    assert error(s, "SELECT make_timestamp(2013, 13, 1, 1, 1, 1)") == (
+        "22008", "date field value out of range: 2013-13-01")
+    assert error(s, "SELECT make_time(25, 0, 0)") == (
+        "22008", "time field value out of range: 25:00:00")
+    assert error(s, "SELECT make_time(1, 60, 5.5)") == (
+        "22008", "time field value out of range: 1:60:5.5")
+
+
 def error(s: Session, sql: str) -> tuple[str, str]:
     with pytest.raises(SqlError) as e:
         s.execute(sql)

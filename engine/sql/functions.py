@@ -2238,11 +2238,16 @@ def _make_datetime(y: object, mo: object, d: object, h: object, mi: object,
         secs = Decimal(str(sec))
         whole = int(secs)
         usec = int((secs - whole) * 1_000_000)
+        if int(y) == 0:  # type: ignore[call-overload]
+            raise ValueError("year zero")
         if int(y) < 1:  # type: ignore[call-overload]
             raise SqlError("0A000", "BC dates are not supported")
         return dt.datetime(int(y), int(mo), int(d), int(h), int(mi), whole, usec)  # type: ignore[call-overload]
     except (ValueError, ArithmeticError):
-        raise SqlError("22008", f"date field value out of range: {y}-{mo}-{d}") from None
+        # as datetime.c prints the fields: a BC year as its astronomical number (-44 is -43)
+        year = int(y) + 1 if int(y) < 0 else int(y)  # type: ignore[call-overload]
+        raise SqlError("22008", f"date field value out of range: {year}-{int(mo):02d}-"  # type: ignore[call-overload]
+                       f"{int(d):02d}") from None
 
 
 def _make_date(y: object, mo: object, d: object) -> object:
@@ -2257,7 +2262,8 @@ def _make_time(h: object, mi: object, sec: object) -> object:
     try:
         t = _make_datetime(2000, 1, 1, h, mi, sec).time()
     except SqlError:
-        raise SqlError("22008", f"time field value out of range: {h}:{mi}:{sec}") from None
+        raise SqlError("22008", f"time field value out of range: {int(h)}:{int(mi):02d}:"  # type: ignore[call-overload]
+                       f"{float(sec):02g}") from None  # type: ignore[arg-type]
     return t.isoformat()
 
 
