@@ -1758,7 +1758,7 @@ def _chr(n: object) -> object:
     if c == 0:
         raise SqlError("54000", "null character not permitted")
     if c < 0:
-        raise SqlError("54000", "character number must be positive")
+        raise SqlError("22023", "character number must be positive")
     if c > 0x10FFFF:
         raise SqlError("54000", f"requested character too large for encoding: {c}")
     if 0xD800 <= c <= 0xDFFF:
