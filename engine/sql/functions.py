@@ -2084,6 +2084,8 @@ def _domain_checked(name: str, domain: Callable[[float], bool]) -> Callable[[obj
         except ZeroDivisionError:
             return math.inf
         except OverflowError:
+            if name in ("sinh", "cosh"):  # float.c: past the range is an infinity, not 22003
+                return math.copysign(math.inf, x) if name == "sinh" else math.inf
             raise SqlError("22003", "value out of range: overflow") from None
     return call
 
