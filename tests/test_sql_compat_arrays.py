@@ -123,7 +123,9 @@ def test_similar_to_and_substring(s):
                  "SUBSTRING('abcdefg' SIMILAR 'a#\"(b_d)#\"%' ESCAPE '#'), "
                  "SUBSTRING('abcdefg' FROM 'b(.*)f'), OVERLAY('babosa' PLACING 'ubb' FROM 2 FOR 4)"
                  ) == [("t", "t", "bcd", "cde", "bubba")]
-    assert state(s, "SELECT SUBSTRING('abcdefg' SIMILAR 'a*#\"%#\"g*#\"x' ESCAPE '#')") == "2201B"
+    # PostgreSQL 15's code: invalid use of escape character (it was 2201B)
+    assert state(s, "SELECT SUBSTRING('abcdefg' SIMILAR 'a*#\"%#\"g*#\"x' ESCAPE '#')") == "2200C"
+    assert state(s, "SELECT 'abcdefg' SIMILAR TO 'a*#\"%#\"g*#\"x' ESCAPE '#'") == "2200C"
     assert state(s, "SELECT 'abcdefg' SIMILAR TO '_bcd#%' ESCAPE '##'") == "22025"
 
 

@@ -199,7 +199,7 @@ def similar_parts(pattern: str, escape: str | None) -> list[str]:
         if after_escape:
             if c == '"' and not in_class:
                 if len(parts) == 3:
-                    raise SqlError("2201B", "SQL regular expression may not contain more than "
+                    raise SqlError("2200C", "SQL regular expression may not contain more than "
                                    "two escape-double-quote separators")
                 out = []
                 parts.append(out)
