@@ -3852,6 +3852,16 @@ def test_concat_of_one_number_is_a_string(m):
     assert {c.type_oid for c in r.columns} == {25}
 
 
+def test_a_truth_value_made_text_is_1_or_0(m):
+    """``CONCAT('x', (7 < 8))``, ``CAST(1 = 1 AS CHAR)`` and ``CONCAT((1 OR 0), '')`` were
+    'xtrue', 'true' and 'true' (the engine's text of a boolean); MySQL's truth values are the
+    numbers 1 and 0, in text too. Checked against MariaDB 10.11."""
+    r = m.execute("SELECT CONCAT('x', (7 < 8)), CAST((1 = 2) AS CHAR), CAST(1 = 1 AS CHAR), CONCAT((1 OR 0), ''), "
+                  "CONCAT((NOT 1), 'a'), CONCAT((1 < 2)), CAST(NULL = 1 AS CHAR)")
+    assert r.rows == [("x1", "0", "1", "1", "0a", "1", None)]
+    assert {c.type_oid for c in r.columns} == {25}
+
+
 def test_substring_counts_a_negative_position_from_the_end_and_time_functions(m):
     """SUBSTRING('Hello World', -5, 3) is 'Wor' (it was ''); TIMEDIFF gave
     '+0000-00-00 01:30:00.000' for '01:30:00'; TIMESTAMP() and ADDTIME were 1305."""

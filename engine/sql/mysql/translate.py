@@ -784,9 +784,13 @@ def _concat_operands_grouped(tree: exp.Expression) -> None:
     it group the CONCAT itself, an operand of an operator that binds more tightly than
     ``||``: ``CONCAT('1', '') + 1`` came out as ``'1' || '' + 1``, '11' where MySQL says
     2; such a CONCAT gets its parentheses too."""
+    for node in list(tree.find_all(exp.Cast)):
+        # CAST(1 = 1 AS CHAR) is '1' (the engine's text of true is 'true')
+        if node.to.this in (*_TEXTS, exp.DataType.Type.TEXT) and isinstance(_unwrapped(node.this), _TRUTHS):
+            node.set("this", exp.Cast(this=exp.Paren(this=node.this.copy()), to=exp.DataType.build("int")))
     for node in list(tree.find_all(exp.Concat)):
         for arg in list(node.expressions):
-            if isinstance(arg, _TRUTHS):  # a truth value is 1 or 0 in MySQL, also in text
+            if isinstance(_unwrapped(arg), _TRUTHS):  # a truth value is 1 or 0 in MySQL, also in text
                 arg.replace(exp.Cast(this=exp.Paren(this=arg.copy()), to=exp.DataType.build("int")))
             elif not isinstance(arg, _ATOMIC):
                 arg.replace(exp.Paren(this=arg.copy()))
@@ -1365,7 +1369,7 @@ def _concat_of_one_number(tree: exp.Expression, ctx: Context) -> None:
     for node in nodes:
         arg = node.expressions[0]
         inner = arg.this if isinstance(arg, exp.Paren) else arg
-        if number(inner):
+        if number(inner) or isinstance(_unwrapped(arg), _TRUTHS):
             arg.replace(exp.Cast(this=arg.copy(), to=exp.DataType.build("CHAR")))
 
 
