@@ -3831,6 +3831,9 @@ def test_a_double_becomes_text_as_mysql_writes_it(m):
         ("0.5|", "0.5", 3, "0", 0, 0, "5.0"),
     ]
     assert rows(m, "SELECT GROUP_CONCAT(x ORDER BY id) FROM dt") == [("0.00001,100,1e15,0.5",)]
+    # a CAST to a number given to a string function: its MySQL text ('1', not SQLite's '1.0')
+    assert rows(m, "SELECT LENGTH(CAST(1 = 1 AS DOUBLE)), UPPER(CAST(id AS DOUBLE)), MD5(CAST(1e-5 AS DOUBLE)) = "
+                   "MD5('0.00001') FROM dt WHERE id = 2") == [(1, "2", 1)]
     m.execute("UPDATE dt SET vc = x, c = x, tx = x * 2")
     m.execute("INSERT INTO dt (id, vc, c, tx) SELECT id + 10, x, x, CAST(x AS DOUBLE) FROM dt WHERE id < 3")
     m.execute("INSERT INTO dt (id, vc) VALUES (20, CAST(1e-7 AS DOUBLE))")

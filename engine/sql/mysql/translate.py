@@ -2268,7 +2268,8 @@ def _temporal_operands(tree: exp.Expression, ctx: Context) -> None:
             number = taken is not None and taken.group(1) != "s"  # (a number or a parameter)
         else:
             number = isinstance(e, _TEXT_OF) or (
-                isinstance(e, exp.Anonymous) and str(e.this).upper() in _NOW | {"SYSDATE"})
+                isinstance(e, exp.Anonymous) and str(e.this).upper() in _NOW | {"SYSDATE"}) or (
+                isinstance(e, exp.Cast) and e.to.is_type(*exp.DataType.NUMERIC_TYPES))
         if number:
             # LENGTH(NOW()), UPPER(1.5), LEFT(id + 1, 2): the value's text as MySQL writes
             # it (not a timestamp's stored form; a number has no text in the engine's
