@@ -3855,6 +3855,20 @@ def test_concat_of_one_number_is_a_string(m):
     assert {c.type_oid for c in r.columns} == {25}
 
 
+def test_a_string_function_of_a_computed_number_reads_its_text(m):
+    """LEFT(SQRT(i), 3), LEFT(0.1e0 - i, 3), LEFT(NULLIF(i, NULL), 3) and LEFT(IF(x, 1, 0), 3)
+    were internal errors (1105: the engine's LEFT takes no number); MySQL reads the number's
+    text. A binary column's bytes stay bytes (LENGTH(NULLIF(b, 'x')) is 2). Checked against
+    MariaDB 10.11."""
+    m.execute("CREATE TABLE sf (id INT PRIMARY KEY, d DOUBLE, n DECIMAL(8,3), i INT, b VARBINARY(4))")
+    m.execute("INSERT INTO sf VALUES (1, 2.5, 1.250, 3, 'ab'), (2, -1e-5, -0.5, -2, NULL)")
+    assert rows(m, "SELECT LEFT(SQRT(i), 3), LEFT((0.1e0 - i), 3), LEFT(NULLIF(i, NULL), 3), LEFT(IF(1.25, 1, 0), 3), "
+                   "UPPER(GREATEST(i, 2)), LEFT(ABS(d), 3), REVERSE(FLOOR(d)), LENGTH(IF(i > 0, d, n)), "
+                   "LENGTH(NULLIF(b, 'x')) FROM sf ORDER BY id") == [
+        ("1.7", "-2.", "3", "1", "3", "2.5", "2", 3, 2),
+        (None, "2.1", "-2", "1", "2", "0.0", "1-", 4, None)]
+
+
 def test_a_truth_value_made_text_is_1_or_0(m):
     """``CONCAT('x', (7 < 8))``, ``CAST(1 = 1 AS CHAR)`` and ``CONCAT((1 OR 0), '')`` were
     'xtrue', 'true' and 'true' (the engine's text of a boolean); MySQL's truth values are the

@@ -2217,6 +2217,12 @@ def _enum_order(tree: exp.Expression, ctx: Context) -> None:
 _TEXT_OF = (exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime, exp.Localtimestamp, exp.Localtime,
             exp.UtcTimestamp, exp.UtcDate, exp.UtcTime, exp.Add, exp.Sub, exp.Mul, exp.Div,
             exp.Neg, exp.Literal)
+# a number (or a truth value, a choice among numbers) by its form, whose text a string
+# function reads (LEFT(SQRT(x), 3), LENGTH(NULLIF(i, 0))): the engine's take no number
+_NUMBER_FORMS = (exp.Mod, exp.IntDiv, exp.Sqrt, exp.Pow, exp.Ln, exp.Log, exp.Exp, exp.Round, exp.Trunc,
+                 exp.Floor, exp.Ceil, exp.Abs, exp.Sign, exp.Greatest, exp.Least, exp.Nullif, exp.If,
+                 exp.Coalesce, exp.Case, *_TRUTHS)
+_CHOICES = (exp.Nullif, exp.If, exp.Case, exp.Coalesce, exp.Greatest, exp.Least)
 _TEXTS = (exp.DataType.Type.CHAR, exp.DataType.Type.NCHAR, exp.DataType.Type.VARCHAR,
           exp.DataType.Type.NVARCHAR, exp.DataType.Type.TEXT)
 
@@ -2252,6 +2258,34 @@ def _temporal_operands(tree: exp.Expression, ctx: Context) -> None:
     a DATETIME or TIMESTAMP column are cast to its type."""
     operands: list[exp.Expression] = []
     strings: list[exp.Expression] = []
+    typed = None
+
+    def numberish(e: exp.Expression) -> bool:
+        """A number by its form, or a choice among numbers (NULLIF(i, 0) of an INT column)."""
+        nonlocal typed
+        e = _unwrapped(e)
+        if isinstance(e, exp.Literal):
+            return not e.is_string or _taken_out(e) == "l"
+        if isinstance(e, exp.Null):
+            return True
+        if isinstance(e, exp.Column):
+            typed = typed or _column_types(tree, ctx)
+            return (typed(e) or (0,))[0] in _NUMBER_OIDS
+        if isinstance(e, exp.Cast):
+            return e.to.is_type(*exp.DataType.NUMERIC_TYPES)
+        if isinstance(e, (*_NUMBER_FORMS, *_TEXT_OF)) and not isinstance(e, _CHOICES):
+            return True
+        if isinstance(e, exp.Nullif):
+            return numberish(e.this)
+        if isinstance(e, exp.If):
+            return all(x is None or numberish(x) for x in (e.args.get("true"), e.args.get("false")))
+        if isinstance(e, exp.Case):
+            return all(x is None or numberish(x) for x in
+                       [i.args.get("true") for i in e.args.get("ifs") or []] + [e.args.get("default")])
+        if isinstance(e, exp.Coalesce | exp.Greatest | exp.Least):
+            return all(numberish(x) for x in (e.this, *e.expressions))
+        return False
+
     for node in tree.find_all(exp.Cast, exp.Concat, exp.ConcatWs, exp.Like, exp.Anonymous, *_STRING_ARGS):
         if isinstance(node, exp.Cast):
             if node.to.this in _TEXTS:
@@ -2269,7 +2303,8 @@ def _temporal_operands(tree: exp.Expression, ctx: Context) -> None:
         else:
             number = isinstance(e, _TEXT_OF) or (
                 isinstance(e, exp.Anonymous) and str(e.this).upper() in _NOW | {"SYSDATE"}) or (
-                isinstance(e, exp.Cast) and e.to.is_type(*exp.DataType.NUMERIC_TYPES))
+                isinstance(e, exp.Cast) and e.to.is_type(*exp.DataType.NUMERIC_TYPES)) or (
+                not isinstance(e, exp.Column) and not _stringish(e) and numberish(e))
         if number:
             # LENGTH(NOW()), UPPER(1.5), LEFT(id + 1, 2): the value's text as MySQL writes
             # it (not a timestamp's stored form; a number has no text in the engine's
