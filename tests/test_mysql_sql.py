@@ -3867,6 +3867,9 @@ def test_a_string_function_of_a_computed_number_reads_its_text(m):
                    "LENGTH(NULLIF(b, 'x')) FROM sf ORDER BY id") == [
         ("1.7", "-2.", "3", "1", "3", "2.5", "2", 3, 2),
         (None, "2.1", "-2", "1", "2", "0.0", "1-", 4, None)]
+    # CONCAT of computed numbers: number || number was 1305 (no such operator)
+    assert rows(m, "SELECT CONCAT((IF(7, 1e2, 0)), FLOOR(1e-5)), CONCAT(1e2 / 1e15, NOT 1.25), "
+                   "CONCAT_WS('-', FLOOR(2.5), ABS(-1e0), 3 DIV 2)") == [("1000", "0.00000000000010", "2-1-1")]
 
 
 def test_a_truth_value_made_text_is_1_or_0(m):

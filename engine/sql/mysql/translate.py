@@ -2317,6 +2317,11 @@ def _temporal_operands(tree: exp.Expression, ctx: Context) -> None:
                 not e.is_string or SENTINEL.fullmatch("'" + e.this + "'")):
             # a number (a literal taken out is a parameter typed by its value): || takes text
             e.replace(exp.Cast(this=e.copy(), to=exp.DataType.build("text")))
+        elif (isinstance(e.parent, exp.Concat | exp.ConcatWs) and not isinstance(e, exp.Column | exp.Literal)
+              and not _stringish(e) and numberish(e)):
+            # a computed number, FLOOR(x), IF(c, 1e2, 0): || takes text (number || number
+            # was 1305, no such operator)
+            e.replace(exp.Cast(this=e.copy(), to=exp.DataType.build("text")))
     columns = [e for e in operands if isinstance(e, exp.Column)]
     lists = [n for n in tree.find_all(exp.In) if isinstance(n.this, exp.Column) and n.expressions]
     if not columns and not lists:
