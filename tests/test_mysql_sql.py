@@ -3872,6 +3872,18 @@ def test_a_string_function_of_a_computed_number_reads_its_text(m):
                    "CONCAT_WS('-', FLOOR(2.5), ABS(-1e0), 3 DIV 2)") == [("1000", "0.00000000000010", "2-1-1")]
 
 
+def test_computed_doubles_inside_string_functions_and_string_divisors(m):
+    """UPPER(POW(id, LEFT(d, 3))) was 1105 (LEFT inside a cast expression lost its own cast)
+    and POW's text '1.0'; CONCAT(d, LENGTH(i)) of a DOUBLE column was 1305; ROUND(d, s) of a
+    string s and MOD(x, REVERSE(0)) were 1105 (MySQL reads the string's integer, and a
+    divisor that is '0' makes NULL). Checked against MariaDB 10.11."""
+    m.execute("CREATE TABLE cd (id INT, d DOUBLE, i INT, s VARCHAR(5))")
+    m.execute("INSERT INTO cd VALUES (1, 2.5, 10, 'abc'), (2, 2.55, 7, ' 1x')")
+    assert rows(m, "SELECT UPPER((POW(id, LEFT(d, 3)))), CONCAT(d, LENGTH(i)), CONCAT(POW(2, 3), SQRT(4)), "
+                   "ROUND(d, s), MOD(SQRT(0.5), REVERSE(0)), 7 DIV REVERSE(0) FROM cd ORDER BY id") == [
+        ("1", "2.52", "82", 2.0, None, None), ("5.656854249492381", "2.551", "82", 2.6, None, None)]
+
+
 def test_a_truth_value_made_text_is_1_or_0(m):
     """``CONCAT('x', (7 < 8))``, ``CAST(1 = 1 AS CHAR)`` and ``CONCAT((1 OR 0), '')`` were
     'xtrue', 'true' and 'true' (the engine's text of a boolean); MySQL's truth values are the

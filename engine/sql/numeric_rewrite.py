@@ -354,6 +354,10 @@ class NumericRules:
             elif oid in _TEXT_OIDS and _printed_otherwise(ts[0]):
                 # the type's output text ('100', not the stored 100.0; '{1,2}', not '[1,2]')
                 e.set("this", self._output(e.this, ts[0]))
+            elif oid in _TEXT_OIDS and ts[0] is None and self.mysql_rules and isinstance(e.this.unnest(), exp.Anonymous):
+                # a MySQL function of no known type (MYSQL_POW): a double it gives is
+                # written as MySQL writes it ('1', not '1.0')
+                e.set("this", _fn("mysql_float_text", e.this))
             elif oid not in _TEXT_OIDS and _num(ts[0]):  # to an integer: half away from zero
                 e.set("this", _fn("pg_num_int", e.this))
             return None

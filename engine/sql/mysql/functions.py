@@ -425,7 +425,14 @@ def round_double(v: object, digits: object, truncate: object) -> float | None:
     if v is None or digits is None:
         return None
     value = float(v)  # type: ignore[arg-type]
-    d = int(Decimal(str(digits)).to_integral_value(ROUND_HALF_UP)) if not isinstance(digits, int) else digits
+    if isinstance(digits, int):
+        d = digits
+    elif isinstance(digits, str | bytes):  # a string's leading integer, as MySQL reads it ('abc' is 0)
+        text = digits.decode("utf-8", "replace") if isinstance(digits, bytes) else digits
+        m = re.match(r"\s*[+-]?\d+", text)
+        d = int(m.group()) if m else 0
+    else:
+        d = int(Decimal(str(digits)).to_integral_value(ROUND_HALF_UP))
     scale = 10.0 ** min(abs(d), 400) if abs(d) < 309 else math.inf
     if d < 0:
         if math.isinf(scale):
@@ -1993,6 +2000,7 @@ FUNCTIONS = {
     "mysql_divisor": (divisor, 1),
     "mysql_substr": (substr, -1),
     "mysql_double_text": (double_text, 1),
+    "mysql_float_text": (lambda v: _double_text(v) if isinstance(v, float) else v, 1),
     "mysql_rint": (rint, 1),
     "mysql_round_double": (round_double, 3),
     "mysql_timestamp": (timestamp, -1),

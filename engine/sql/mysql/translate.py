@@ -306,7 +306,10 @@ def _division_by_zero_is_null(tree: exp.Expression) -> None:
     """A SELECT's division, DIV or MOD by zero is NULL in MySQL (a write's is 1365, as
     strict mode with ERROR_FOR_DIVISION_BY_ZERO has it: PostgreSQL's 22012 maps to it)."""
     for node in list(tree.find_all(exp.Div, exp.IntDiv, exp.Mod)):
-        node.set("expression", exp.Nullif(this=node.expression, expression=exp.Literal.number(0)))
+        divisor = node.expression
+        if _string_expression(divisor):  # MOD(x, REVERSE(0)): the number read in the string
+            divisor = _as_number(divisor, False)
+        node.set("expression", exp.Nullif(this=divisor, expression=exp.Literal.number(0)))
 
 
 def parse(key: str) -> exp.Expression:
@@ -2249,6 +2252,14 @@ def _string_args(node: exp.Expression) -> list[exp.Expression]:
     return args
 
 
+def _as_text_in_place(e: exp.Expression) -> None:
+    """``e`` cast to text, the node itself kept (not a copy): the nodes under it that a rule
+    has collected are still in the tree when it rewrites them."""
+    cast = exp.Cast(to=exp.DataType.build("text"))
+    e.replace(cast)
+    cast.set("this", e)
+
+
 def _temporal_operands(tree: exp.Expression, ctx: Context) -> None:
     """A TIMESTAMP column (timestamptz) used as a string (CAST AS CHAR, CONCAT, LIKE, UPPER,
     LEFT, MD5 ... ``_STRING_ARGS``) is its wall time in the session's zone, as MySQL reads
@@ -2273,7 +2284,7 @@ def _temporal_operands(tree: exp.Expression, ctx: Context) -> None:
             return (typed(e) or (0,))[0] in _NUMBER_OIDS
         if isinstance(e, exp.Cast):
             return e.to.is_type(*exp.DataType.NUMERIC_TYPES)
-        if isinstance(e, (*_NUMBER_FORMS, *_TEXT_OF)) and not isinstance(e, _CHOICES):
+        if isinstance(e, (*_NUMBER_FORMS, *_TEXT_OF, *_NUMBER_RESULTS)) and not isinstance(e, _CHOICES):
             return True
         if isinstance(e, exp.Nullif):
             return numberish(e.this)
@@ -2309,19 +2320,19 @@ def _temporal_operands(tree: exp.Expression, ctx: Context) -> None:
             # LENGTH(NOW()), UPPER(1.5), LEFT(id + 1, 2): the value's text as MySQL writes
             # it (not a timestamp's stored form; a number has no text in the engine's
             # string functions)
-            e.replace(exp.Cast(this=e.copy(), to=exp.DataType.build("text")))
+            _as_text_in_place(e)
         else:
             operands.append(e)
     for e in operands:
         if isinstance(e.parent, exp.Concat | exp.ConcatWs) and isinstance(e, exp.Literal) and (
                 not e.is_string or SENTINEL.fullmatch("'" + e.this + "'")):
             # a number (a literal taken out is a parameter typed by its value): || takes text
-            e.replace(exp.Cast(this=e.copy(), to=exp.DataType.build("text")))
+            _as_text_in_place(e)
         elif (isinstance(e.parent, exp.Concat | exp.ConcatWs) and not isinstance(e, exp.Column | exp.Literal)
               and not _stringish(e) and numberish(e)):
             # a computed number, FLOOR(x), IF(c, 1e2, 0): || takes text (number || number
             # was 1305, no such operator)
-            e.replace(exp.Cast(this=e.copy(), to=exp.DataType.build("text")))
+            _as_text_in_place(e)
     columns = [e for e in operands if isinstance(e, exp.Column)]
     lists = [n for n in tree.find_all(exp.In) if isinstance(n.this, exp.Column) and n.expressions]
     if not columns and not lists:
@@ -2340,7 +2351,7 @@ def _temporal_operands(tree: exp.Expression, ctx: Context) -> None:
         elif oid == 1700 and typmod >= 4:
             # a DECIMAL(p, s) as MySQL writes it: s digits after the point (1.50, not 1.5)
             c.replace(_fn("mysql_decimal_text", c.copy(), exp.Literal.number((typmod - 4) & 0xFFFF)))
-        elif oid in (20, 21, 23) and isinstance(c.parent, exp.Concat | exp.ConcatWs):
+        elif oid in (20, 21, 23, 700, 701) and isinstance(c.parent, exp.Concat | exp.ConcatWs):
             c.replace(exp.Cast(this=c.copy(), to=exp.DataType.build("text")))  # (|| takes text)
         elif oid in (20, 21, 23, 700, 701) and not isinstance(c.parent, exp.Cast | exp.Like | exp.Concat
                                                                  | exp.ConcatWs):
