@@ -3882,6 +3882,10 @@ def test_computed_doubles_inside_string_functions_and_string_divisors(m):
     assert rows(m, "SELECT UPPER((POW(id, LEFT(d, 3)))), CONCAT(d, LENGTH(i)), CONCAT(POW(2, 3), SQRT(4)), "
                    "ROUND(d, s), MOD(SQRT(0.5), REVERSE(0)), 7 DIV REVERSE(0) FROM cd ORDER BY id") == [
         ("1", "2.52", "82", 2.0, None, None), ("5.656854249492381", "2.551", "82", 2.6, None, None)]
+    # a string dividend is the number MySQL reads in it, a string past the DOUBLE's range its
+    # largest value ('312E3235', HEX('1.25'), was a math domain error)
+    assert rows(m, "SELECT MOD(HEX(CAST(1.25 AS CHAR)), CAST(-1 AS SIGNED)), MOD(HEX(17), 7), MOD(CONCAT('7'), 2)") == [
+        (0.0, 4.0, 1.0)]
 
 
 def test_a_truth_value_made_text_is_1_or_0(m):

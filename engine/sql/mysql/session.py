@@ -14,7 +14,9 @@ import contextlib
 import dataclasses
 import datetime as dt
 import functools
+import math
 import re
+import sys
 import time
 import zlib
 from collections import OrderedDict
@@ -603,12 +605,12 @@ class MySqlSession:
             return int(text)
         m = functions.NUMBER_TEXT.match(text)
         if m is not None and m.end() == len(text):
-            return float(text)
+            return _double_in_range(float(text))
         message = f"Truncated incorrect DOUBLE value: '{v}'"
         if strict:
             raise SqlError("22007", message, errno=1292)
         self.warnings.append(("Warning", 1292, message))
-        return float(m.group()) if m is not None else 0.0
+        return _double_in_range(float(m.group())) if m is not None else 0.0
 
     def _fit(self, v: object, column: str, kind: str, row: int | None) -> object:
         """An INSERT or UPDATE IGNORE's value for ``column`` as the column holds it
@@ -1673,6 +1675,14 @@ class MySqlSession:
 _VALUES_LIST = re.compile(
     r"(\s*(?:insert|replace)\s+(?:into\s+)?[`\w.]+\s*(?:\([^)]*\))?\s*values?)\s*(.*?)\s*;?\s*$",
     re.I | re.S)
+
+
+def _double_in_range(x: float) -> float:
+    """A number read in a string past the DOUBLE's range is its largest value, as MySQL's
+    my_strtod gives ('1e999' is 1.7976931348623157e308)."""
+    if x in (math.inf, -math.inf):
+        return math.copysign(sys.float_info.max, x)
+    return x
 
 
 def _children_first(found: list[tuple[str, str, list]], keys: list[fkeys.ForeignKey]) -> list[tuple[str, str, list]]:

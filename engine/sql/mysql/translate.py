@@ -309,6 +309,8 @@ def _division_by_zero_is_null(tree: exp.Expression) -> None:
         divisor = node.expression
         if _string_expression(divisor):  # MOD(x, REVERSE(0)): the number read in the string
             divisor = _as_number(divisor, False)
+        if isinstance(node, exp.Mod) and _string_expression(node.this):  # MOD(HEX(x), 2) too
+            node.set("this", _as_number(node.this, False))
         node.set("expression", exp.Nullif(this=divisor, expression=exp.Literal.number(0)))
 
 
@@ -1203,7 +1205,8 @@ def _loose_date_strings(tree: exp.Expression, ctx: Context) -> None:
 
 
 _STRING_RESULTS = (exp.Concat, exp.ConcatWs, exp.Trim, exp.Lower, exp.Upper, exp.Substring, exp.Left,
-                   exp.Right, exp.Pad, exp.Repeat, exp.Reverse, exp.Initcap)
+                   exp.Right, exp.Pad, exp.Repeat, exp.Reverse, exp.Initcap, exp.Hex, exp.MD5, exp.SHA,
+                   exp.SHA2, exp.ToBase64)
 _STRING_FUNCTIONS = {"REPLACE", "LPAD", "RPAD", "REVERSE", "MID", "SUBSTR", "TRIM", "LTRIM", "RTRIM",
                      "INSERT", "SUBSTRING_INDEX", "ELT", "CONCAT", "CONCAT_WS", "LOWER", "UPPER",
                      "LCASE", "UCASE", "QUOTE", "SPACE"}
