@@ -4025,6 +4025,19 @@ def test_truncate_and_round_of_a_double_with_digits_are_mysqls(m):
         (-0.1, -0.2, -0.12), (2.5, 5.1, 2.55)]
 
 
+def test_round_of_an_integer_ceil_of_a_string_and_choices_in_parentheses(m):
+    """ROUND(i, 1) and TRUNCATE(i, 1) of an INT were DECIMALs ('3.0'; MySQL's is the integer
+    3), CONCAT(ROUND(1)) was '1.0'; CEIL('2.5') was the text '3.0' (MySQL's DOUBLE 3);
+    IFNULL((0 - 1e2), 'x') was the DOUBLE -100.0 (a choice of a number and a string is a
+    string: '-100'). Checked against MariaDB 10.11."""
+    m.execute("CREATE TABLE ri (i INT, s VARCHAR(5))")
+    m.execute("INSERT INTO ri VALUES (3, '2.5')")
+    r = m.execute("SELECT ROUND(i, 1), TRUNCATE(i, 1), ROUND(15, -1), TRUNCATE(17, -1), CONCAT(ROUND(1)), "
+                  "CEIL('2.5'), FLOOR(s), IFNULL((0 - 1e2), 'x'), COALESCE((1 + 1), 'x') FROM ri")
+    assert r.rows == [(3, 3, 20, 10, "1", 3.0, 2.0, "-100", "2")]
+    assert [c.type_oid for c in r.columns][5:] == [701, 701, 25, 25]
+
+
 def test_round_of_a_string_rounds_the_double_read_in_it(m):
     """ROUND('2.5') was the string '3.0' (the text rounded as a numeric): MySQL reads a
     string as a DOUBLE and rounds it half to even, 2. Checked against MariaDB 10.11."""

@@ -1323,12 +1323,16 @@ def _value_kinds(tree: exp.Expression, ctx: Context) -> tuple[Callable[[exp.Expr
     column = _column_types(tree, ctx)
 
     def string(e: exp.Expression) -> bool:
+        while isinstance(e, exp.Paren):
+            e = e.this
         if isinstance(e, exp.Column):
             got = column(e)
             return got is not None and got[0] in _STRING_OIDS
         return _stringish(e)
 
     def number(e: exp.Expression) -> bool:
+        while isinstance(e, exp.Paren):
+            e = e.this
         if isinstance(e, exp.Column):
             got = column(e)
             return got is not None and got[0] in _NUMBER_OIDS
@@ -1439,7 +1443,7 @@ def _rounds_of_doubles(tree: exp.Expression, ctx: Context, strict: bool) -> None
     MySQL's my_double_round does (a value past the digits a double holds stays as it is).
     A string is read as the DOUBLE MySQL reads in it (ROUND('2.5') is 2; the engine
     rounded the text, '3.0')."""
-    nodes = list(tree.find_all(exp.Round, exp.Trunc))
+    nodes = list(tree.find_all(exp.Round, exp.Trunc, exp.Ceil, exp.Floor))
     if not nodes:
         return
     column = _column_types(tree, ctx)
@@ -1447,6 +1451,24 @@ def _rounds_of_doubles(tree: exp.Expression, ctx: Context, strict: bool) -> None
     for node in nodes:
         x, digits = node.this, node.args.get("decimals")
         inner = _unwrapped(x)
+        if isinstance(node, exp.Ceil | exp.Floor):
+            if _string_expression(inner) or (isinstance(inner, exp.Literal) and inner.is_string
+                                              and _taken_out(inner) in ("s", None)) or (
+                    isinstance(inner, exp.Column) and (column(inner) or (0,))[0] in _STRING_OIDS):
+                # CEIL('2.5') is the DOUBLE 3 (the engine's was the text '3.0')
+                node.set("this", exp.Cast(this=_as_number(x, strict), to=exp.DataType.build("double")))
+            continue
+        integer = ((isinstance(inner, exp.Literal) and not inner.is_string and inner.is_int)
+                   or (isinstance(inner, exp.Column) and (column(inner) or (0,))[0] in (20, 21, 23)))
+        if integer and digits is None and isinstance(node, exp.Round):
+            node.replace(x.copy())  # ROUND(i) is i (SQLite's round gave the REAL 1.0)
+            continue
+        if integer and digits is not None and (isinstance(_unwrapped(digits), exp.Literal)
+                                               and not _unwrapped(digits).is_string and _unwrapped(digits).is_int):
+            # ROUND / TRUNCATE of an integer is an integer in MySQL (ROUND(i, 1) is 3, not 3.0;
+            # ROUND(15, -1) is 20)
+            node.replace(exp.Cast(this=node.copy(), to=exp.DataType.build("bigint")))
+            continue
         string = ((isinstance(inner, exp.Literal) and inner.is_string and _taken_out(inner) in ("s", None))
                   or _string_expression(inner)
                   or (isinstance(inner, exp.Column) and (column(inner) or (0,))[0] in _STRING_OIDS))
