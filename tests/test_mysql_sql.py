@@ -3888,6 +3888,19 @@ def test_computed_doubles_inside_string_functions_and_string_divisors(m):
         (0.0, 4.0, 1.0)]
 
 
+def test_statements_that_were_internal_errors(m):
+    """``COUNT(DISTINCT v, x'41')`` was 1105 (the GROUP BY check wrote it in sqlglot's
+    PostgreSQL dialect, which re-parses it and fails); ``DELETE b USING b JOIN a ...``
+    without FROM was 1105 (an AttributeError): MySQL's grammar refuses it, 1064."""
+    m.execute("CREATE TABLE g2 (v VARCHAR(5), g VARCHAR(5))")
+    m.execute("INSERT INTO g2 VALUES ('a', 'b'), ('c', NULL)")
+    assert rows(m, "SELECT COUNT(DISTINCT v, x'41'), COUNT(DISTINCT x'41', g) FROM g2") == [(2, 1)]
+    m.execute("CREATE TABLE a3 (id INT PRIMARY KEY)")
+    m.execute("CREATE TABLE b3 (id INT PRIMARY KEY, a_id INT)")
+    assert errno(m, "DELETE b3 USING b3 JOIN a3 ON a3.id = b3.a_id") == 1064
+    assert m.execute("DELETE FROM b3 USING b3 JOIN a3 ON a3.id = b3.a_id").affected_rows == 0
+
+
 def test_a_truth_value_made_text_is_1_or_0(m):
     """``CONCAT('x', (7 < 8))``, ``CAST(1 = 1 AS CHAR)`` and ``CONCAT((1 OR 0), '')`` were
     'xtrue', 'true' and 'true' (the engine's text of a boolean); MySQL's truth values are the

@@ -2955,6 +2955,8 @@ def _multi_table(tree: exp.Update | exp.Delete, ctx: Context, several: bool = Fa
         # MySQL's USING is where the targets are found (PostgreSQL's is other tables: there
         # ``DELETE FROM a USING a JOIN b`` joins a second a, and every row of the first went)
         named = tree.this
+        if not isinstance(named, exp.Table):  # DELETE a USING ...: USING needs FROM (1064)
+            raise _syntax(f"USING {using[0].sql(dialect='mysql')} ...")
         targets_named = [named, *(j.this for j in named.args.get("joins") or [])]
         source = using[0].copy()
         for extra in using[1:]:
