@@ -3901,6 +3901,17 @@ def test_statements_that_were_internal_errors(m):
     assert m.execute("DELETE FROM b3 USING b3 JOIN a3 ON a3.id = b3.a_id").affected_rows == 0
 
 
+def test_a_string_divided_or_dividing_in_a_select_is_the_double_read_in_it(m):
+    """``2.5 / 'abc'``, ``MOD(2, 'abc')`` and ``'abc' DIV 0.1e0`` failed a SELECT (1292
+    "invalid input syntax"); MySQL reads the string's number (0, with a warning), and a
+    division by it is NULL; ``'7' / 2`` was the DECIMAL 3.5000 (a string operand makes a
+    DOUBLE: 3.5). Checked against MariaDB 10.11."""
+    r = m.execute("SELECT 2.5e0 / 'abc', 2.5 / 'abc', MOD(2, 'abc'), 'abc' DIV 0.1e0, '7' / 2, 7 / '2', "
+                  "MOD('7.5', 2)")
+    assert r.rows == [(None, None, None, 0, 3.5, 3.5, 1.5)]
+    assert [c.type_oid for c in r.columns][4:] == [701, 701, 701]
+
+
 def test_a_truth_value_made_text_is_1_or_0(m):
     """``CONCAT('x', (7 < 8))``, ``CAST(1 = 1 AS CHAR)`` and ``CONCAT((1 OR 0), '')`` were
     'xtrue', 'true' and 'true' (the engine's text of a boolean); MySQL's truth values are the

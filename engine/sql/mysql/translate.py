@@ -306,12 +306,21 @@ def _division_by_zero_is_null(tree: exp.Expression) -> None:
     """A SELECT's division, DIV or MOD by zero is NULL in MySQL (a write's is 1365, as
     strict mode with ERROR_FOR_DIVISION_BY_ZERO has it: PostgreSQL's 22012 maps to it)."""
     for node in list(tree.find_all(exp.Div, exp.IntDiv, exp.Mod)):
+        # MOD(x, REVERSE(0)), 2.5 / 'abc', MOD(HEX(x), 2): the DOUBLE read in the string
         divisor = node.expression
-        if _string_expression(divisor):  # MOD(x, REVERSE(0)): the number read in the string
-            divisor = _as_number(divisor, False)
-        if isinstance(node, exp.Mod) and _string_expression(node.this):  # MOD(HEX(x), 2) too
-            node.set("this", _as_number(node.this, False))
+        if _string_operand(divisor):
+            divisor = exp.Cast(this=_as_number(divisor, False), to=exp.DataType.build("double"))
+        if _string_operand(node.this):
+            node.set("this", exp.Cast(this=_as_number(node.this, False), to=exp.DataType.build("double")))
         node.set("expression", exp.Nullif(this=divisor, expression=exp.Literal.number(0)))
+
+
+def _string_operand(e: exp.Expression) -> bool:
+    """A string by its form: a string literal (taken out or left in) or a string function."""
+    inner = e.unnest()
+    if isinstance(inner, exp.Literal):
+        return inner.is_string and _taken_out(inner) in ("s", None)
+    return _string_expression(e)
 
 
 def parse(key: str) -> exp.Expression:
