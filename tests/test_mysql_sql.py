@@ -4060,6 +4060,11 @@ def test_round_of_an_integer_ceil_of_a_string_and_choices_in_parentheses(m):
                   "CEIL('2.5'), FLOOR(s), IFNULL((0 - 1e2), 'x'), COALESCE((1 + 1), 'x') FROM ri")
     assert r.rows == [(3, 3, 20, 10, "1", 3.0, 2.0, "-100", "2")]
     assert [c.type_oid for c in r.columns][5:] == [701, 701, 25, 25]
+    # ABS / SIGN of a string: of the DOUBLE read in it (ABS('abc') was the text '0.0',
+    # SIGN('abc') NULL)
+    r = m.execute("SELECT ABS('abc'), ABS('-7'), ABS(s), SIGN('abc'), SIGN('-2') FROM ri")
+    assert r.rows == [(0.0, 7.0, 2.5, 0, -1)]
+    assert [c.type_oid for c in r.columns][:3] == [701, 701, 701]
 
 
 def test_round_of_a_string_rounds_the_double_read_in_it(m):

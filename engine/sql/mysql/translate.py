@@ -1452,7 +1452,7 @@ def _rounds_of_doubles(tree: exp.Expression, ctx: Context, strict: bool) -> None
     MySQL's my_double_round does (a value past the digits a double holds stays as it is).
     A string is read as the DOUBLE MySQL reads in it (ROUND('2.5') is 2; the engine
     rounded the text, '3.0')."""
-    nodes = list(tree.find_all(exp.Round, exp.Trunc, exp.Ceil, exp.Floor))
+    nodes = list(tree.find_all(exp.Round, exp.Trunc, exp.Ceil, exp.Floor, exp.Abs, exp.Sign))
     if not nodes:
         return
     column = _column_types(tree, ctx)
@@ -1460,11 +1460,11 @@ def _rounds_of_doubles(tree: exp.Expression, ctx: Context, strict: bool) -> None
     for node in nodes:
         x, digits = node.this, node.args.get("decimals")
         inner = _unwrapped(x)
-        if isinstance(node, exp.Ceil | exp.Floor):
+        if isinstance(node, exp.Ceil | exp.Floor | exp.Abs | exp.Sign):
             if _string_expression(inner) or (isinstance(inner, exp.Literal) and inner.is_string
                                               and _taken_out(inner) in ("s", None)) or (
                     isinstance(inner, exp.Column) and (column(inner) or (0,))[0] in _STRING_OIDS):
-                # CEIL('2.5') is the DOUBLE 3 (the engine's was the text '3.0')
+                # CEIL('2.5') is the DOUBLE 3 (the engine's was the text '3.0'), ABS('abc') 0
                 node.set("this", exp.Cast(this=_as_number(x, strict), to=exp.DataType.build("double")))
             continue
         integer = ((isinstance(inner, exp.Literal) and not inner.is_string and inner.is_int)
