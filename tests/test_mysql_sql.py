@@ -3910,6 +3910,12 @@ def test_a_string_divided_or_dividing_in_a_select_is_the_double_read_in_it(m):
                   "MOD('7.5', 2)")
     assert r.rows == [(None, None, None, 0, 3.5, 3.5, 1.5)]
     assert [c.type_oid for c in r.columns][4:] == [701, 701, 701]
+    # a string column or literal in arithmetic too (n - 'abc' and 1e2 / s were 1292); an
+    # ENUM's number stays its index
+    m.execute("CREATE TABLE sa (s VARCHAR(9), n DECIMAL(5, 2), e ENUM('x', 'y'))")
+    m.execute("INSERT INTO sa VALUES ('abc', 1, 'y'), ('7', 2, 'x')")
+    assert rows(m, "SELECT 1e2 / s, n - 'abc', s + 1, MOD(-1, s), '2.5' + n, e + 0 FROM sa ORDER BY n") == [
+        (None, 1.0, 1.0, None, 3.5, 2), (100 / 7, 2.0, 8.0, -1.0, 4.5, 1)]
 
 
 def test_a_truth_value_made_text_is_1_or_0(m):

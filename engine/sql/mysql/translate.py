@@ -302,16 +302,44 @@ def _count_found_rows(tree: exp.Expression, tr: Translation) -> None:
     tree.append("expressions", exp.alias_(counted, FOUND_ROWS_COLUMN, quoted=True))
 
 
-def _division_by_zero_is_null(tree: exp.Expression) -> None:
+def _division_by_zero_is_null(tree: exp.Expression, ctx: Context) -> None:
     """A SELECT's division, DIV or MOD by zero is NULL in MySQL (a write's is 1365, as
-    strict mode with ERROR_FOR_DIVISION_BY_ZERO has it: PostgreSQL's 22012 maps to it)."""
+    strict mode with ERROR_FOR_DIVISION_BY_ZERO has it: PostgreSQL's 22012 maps to it). A
+    string operand of arithmetic there (a string literal, a string function, a string
+    column) is the DOUBLE MySQL reads in it, with its 1292 warning: ``2.5 / 'abc'`` is
+    NULL, ``n - 'abc'`` n, ``1e2 / s`` of a column holding 'abc' NULL (each was 1292)."""
+    column = declared = None
+
+    def string(e: exp.Expression) -> bool:
+        nonlocal column, declared
+        if _string_operand(e):
+            return True
+        inner = e.unnest()
+        if isinstance(inner, exp.Column):
+            column = column or _column_types(tree, ctx)
+            declared = declared or _declared_types(tree, ctx)
+            # (an ENUM's or a SET's number is its member's index or bits: _enum_order)
+            return ((column(inner) or (0,))[0] in _STRING_OIDS
+                    and not (declared(inner) or "").lower().startswith(("enum(", "set(")))
+        return False
+
+    def as_double(e: exp.Expression) -> exp.Expression:
+        return exp.Cast(this=_as_number(e, False), to=exp.DataType.build("double"))
+
+    for node in list(tree.find_all(exp.Add, exp.Sub, exp.Mul)):
+        sides = (node.this, node.expression)
+        if any(isinstance(x.unnest(), exp.Interval) for x in sides) or "interval_operand" in node.meta:
+            continue  # (a date's arithmetic)
+        for key in ("this", "expression"):
+            if string(node.args[key]):
+                node.set(key, as_double(node.args[key]))
     for node in list(tree.find_all(exp.Div, exp.IntDiv, exp.Mod)):
         # MOD(x, REVERSE(0)), 2.5 / 'abc', MOD(HEX(x), 2): the DOUBLE read in the string
         divisor = node.expression
-        if _string_operand(divisor):
-            divisor = exp.Cast(this=_as_number(divisor, False), to=exp.DataType.build("double"))
-        if _string_operand(node.this):
-            node.set("this", exp.Cast(this=_as_number(node.this, False), to=exp.DataType.build("double")))
+        if string(divisor):
+            divisor = as_double(divisor)
+        if string(node.this):
+            node.set("this", as_double(node.this))
         node.set("expression", exp.Nullif(this=divisor, expression=exp.Literal.number(0)))
 
 
@@ -559,7 +587,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
             for e, n in zip(tree.expressions, names, strict=True)
         ]
     if kind == "select":
-        _division_by_zero_is_null(tree)
+        _division_by_zero_is_null(tree, ctx)
     else:
         for div in tree.find_all(exp.Div):
             div.meta["mysql_write"] = True  # (by zero: 1365, see _rewrite)
