@@ -4070,6 +4070,10 @@ def test_round_of_an_integer_ceil_of_a_string_and_choices_in_parentheses(m):
     # SIGN('abc') NULL)
     r = m.execute("SELECT ABS('abc'), ABS('-7'), ABS(s), SIGN('abc'), SIGN('-2') FROM ri")
     assert r.rows == [(0.0, 7.0, 2.5, 0, -1)]
+    # ROUND's digits from a string: its integer (ROUND(1, 'abc') was 1292), and ROUND(i, s)
+    # of an INT column an integer
+    assert rows(m, "SELECT ROUND(IF(1, 1, 0), 'abc'), ROUND(i, s), TRUNCATE(i, '1'), ROUND(2.55, '1') FROM ri") == [
+        (1, 3, 3, Decimal("2.6"))]
     assert [c.type_oid for c in r.columns][:3] == [701, 701, 701]
 
 

@@ -1487,6 +1487,11 @@ def _rounds_of_doubles(tree: exp.Expression, ctx: Context, strict: bool) -> None
     double_kind = _double_test(column)
     for node in nodes:
         x, digits = node.this, node.args.get("decimals")
+        if digits is not None and (_string_operand(digits) or (
+                isinstance(digits.unnest(), exp.Column) and (column(digits.unnest()) or (0,))[0] in _STRING_OIDS)):
+            # ROUND(x, 'abc'): the integer MySQL reads in the string (0)
+            digits = _fn("mysql_cast_int", digits.copy())
+            node.set("decimals", digits)
         inner = _unwrapped(x)
         if isinstance(node, exp.Ceil | exp.Floor | exp.Abs | exp.Sign):
             if _string_expression(inner) or (isinstance(inner, exp.Literal) and inner.is_string
@@ -1500,10 +1505,9 @@ def _rounds_of_doubles(tree: exp.Expression, ctx: Context, strict: bool) -> None
         if integer and digits is None and isinstance(node, exp.Round):
             node.replace(x.copy())  # ROUND(i) is i (SQLite's round gave the REAL 1.0)
             continue
-        if integer and digits is not None and (isinstance(_unwrapped(digits), exp.Literal)
-                                               and not _unwrapped(digits).is_string and _unwrapped(digits).is_int):
+        if integer and digits is not None:
             # ROUND / TRUNCATE of an integer is an integer in MySQL (ROUND(i, 1) is 3, not 3.0;
-            # ROUND(15, -1) is 20)
+            # ROUND(15, -1) is 20; ROUND(i, s) too)
             node.replace(exp.Cast(this=node.copy(), to=exp.DataType.build("bigint")))
             continue
         string = ((isinstance(inner, exp.Literal) and inner.is_string and _taken_out(inner) in ("s", None))
