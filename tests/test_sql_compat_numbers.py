@@ -277,3 +277,32 @@ def test_float8_integral_functions_keep_nan_and_infinity(s):
     row = s.execute("SELECT trunc(-0.5::float8), ceil(-0.5::float8), floor(-0.5::float8), "
                     "trunc(2.7::float8), abs(-2.5::float8)").rows[0]
     assert row == (0.0, 0.0, -1.0, 2.0, 2.5) and str(row[0]) == str(row[1]) == "-0.0"
+
+
+def test_a_float_written_to_a_text_or_integer_column_is_stored_as_postgresql_stores_it(s):
+    """PostgreSQL's assignment of a float8 or real to a text column is its output text, and
+    to an integer column rint's rounding (half to even); SQLite's column affinity had stored
+    '100.0', '1.0e-05' and '0.0' for -0, and 3 for 2.5 (checked against PostgreSQL 15)."""
+    s.execute("CREATE TABLE f (t text, v varchar(30), c char(8), i int, b bigint, h smallint)")
+    s.execute("INSERT INTO f (t, v, c) VALUES (100::float8, 1e20::float8, 1e-5::float8), "
+              "(-0.0::float8, 0.1::float8 + 0.2::float8, 2.5::real), "
+              "(123456789012345678::float8, 'NaN'::float8, 0.1::real)")
+    assert s.execute("SELECT t, v, c FROM f").rows == [
+        ("100", "1e+20", "1e-05   "), ("-0", "0.30000000000000004", "2.5     "),
+        ("1.2345678901234568e+17", "NaN", "0.1     ")]
+    s.execute("DELETE FROM f")
+    s.execute("INSERT INTO f (i, b, h) VALUES (2.5::float8, -2.5::float8, 3.5::real)")
+    s.execute("INSERT INTO f (i, t) SELECT 6.5::float8, 8::float8")
+    s.execute("UPDATE f SET i = 0.5::float8, t = 7::float8 WHERE i = 2")
+    assert s.execute("SELECT i, b, h, t FROM f ORDER BY t").rows == [
+        (0, -2, 4, "7"), (6, None, None, "8")]
+    s.execute("INSERT INTO f (i) VALUES (2.5)")  # a numeric rounds half away from zero
+    assert s.execute("SELECT i FROM f WHERE t IS NULL").rows == [(3,)]
+    assert _state(s, "INSERT INTO f (i) VALUES (1e10::float8)") == "22003"
+    s.execute("CREATE TABLE u (id int PRIMARY KEY, t text, n int)")
+    s.execute("INSERT INTO u VALUES (1, 'a', 1)")
+    s.execute("INSERT INTO u VALUES (1, 'b', 1) ON CONFLICT (id) DO UPDATE SET t = 9::float8, "
+              "n = 2.5::float8")
+    assert s.execute("SELECT t, n FROM u").rows == [("9", 2)]
+    s.execute("INSERT INTO u (id, t, n) VALUES ($1, $2::float8, $3::float8)", (2, 1e-5, 4.5))
+    assert s.execute("SELECT t, n FROM u WHERE id = 2").rows == [("1e-05", 4)]

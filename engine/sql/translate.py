@@ -862,9 +862,11 @@ class Rewriter:
 
     def _bools_into_text(self, tree: exp.Expression) -> None:
         """A boolean written to a text column is its text, 'true' / 'false' (PostgreSQL's
-        assignment cast), not SQLite's 1 / 0; in the MySQL dialect a DOUBLE is its MySQL
-        text too ('100' and '0.00001', not SQLite's '100.0' and '1.0e-05'), and a DOUBLE
-        written to an integer column is rounded as MySQL rounds it (``mysql_rint``)."""
+        assignment cast), not SQLite's 1 / 0; a float8 or real is its output text too ('100'
+        and '1e-05', not SQLite's '100.0' and '1.0e-05'; in the MySQL dialect a DOUBLE's
+        MySQL text, '0.00001'). A float8 or real written to an integer column is rounded as
+        a cast rounds it, half to even (``mysql_rint`` in the MySQL dialect), not as
+        SQLite's column affinity does (2.5 was 3)."""
         targets: list[tuple[exp.Expression, str, str]] = []
         if isinstance(tree, exp.Insert):
             table, cols = self._insert_columns(tree)
@@ -886,18 +888,19 @@ class Rewriter:
                 targets += _assigned(eq, tree.this.name)
         for value, table, col in targets:
             info = self.catalog.column(table, col)
-            if info is not None and info.type_oid in _INT_BITS and self.mysql_rules:
+            if info is not None and info.type_oid in _INT_BITS:
                 t = self.numeric._type(value)
                 if t is not None and t[0] in (700, types.FLOAT8) and value.parent is not None:
-                    # MySQL stores a DOUBLE in an integer column rounded half to even (C's
-                    # rint(): 2.5e0 is 2), a DECIMAL half away from zero (2.5 is 3)
-                    value.replace(fn("mysql_rint", value.copy()))
+                    # a float stored in an integer column is rounded half to even (C's
+                    # rint(): 2.5 is 2), a numeric / DECIMAL half away from zero (2.5 is 3)
+                    value.replace(fn("mysql_rint", value.copy()) if self.mysql_rules else
+                                  exp.Cast(this=value.copy(), to=exp.DataType.build(_INT_NAMES[info.type_oid])))
                 continue
             if info is None or info.type_oid not in (types.TEXT, 1043, 1042):
                 continue
             t = self.numeric._type(value)
-            if t is not None and (t[0] == types.BOOL or (t[0] == types.FLOAT8 and self.mysql_rules)) \
-                    and value.parent is not None:
+            floats = (types.FLOAT8,) if self.mysql_rules else (700, types.FLOAT8)
+            if t is not None and (t[0] == types.BOOL or t[0] in floats) and value.parent is not None:
                 value.replace(exp.Cast(this=value.copy(), to=exp.DataType.build("text")))
 
     def _doubles_as_text(self, node: exp.Expression) -> None:
@@ -2417,6 +2420,7 @@ class Rewriter:
 
 
 _INT_BITS = {types.INT2: 16, types.INT4: 32, types.INT8: 64}
+_INT_NAMES = {types.INT2: "smallint", types.INT4: "int", types.INT8: "bigint"}
 # Functions with an integer count (its argument last in the list): their argument names
 _INT_ARGUMENTS = {exp.Left: ("left", ("this", "expression")),
                   exp.Right: ("right", ("this", "expression")),
