@@ -279,10 +279,12 @@ def test_float8_integral_functions_keep_nan_and_infinity(s):
     assert row == (0.0, 0.0, -1.0, 2.0, 2.5) and str(row[0]) == str(row[1]) == "-0.0"
 
 
-def test_a_float_written_to_a_text_or_integer_column_is_stored_as_postgresql_stores_it(s):
-    """PostgreSQL's assignment of a float8 or real to a text column is its output text, and
-    to an integer column rint's rounding (half to even); SQLite's column affinity had stored
-    '100.0', '1.0e-05' and '0.0' for -0, and 3 for 2.5 (checked against PostgreSQL 15)."""
+def test_a_value_written_to_a_text_or_integer_column_is_stored_as_postgresql_stores_it(s):
+    """PostgreSQL's assignment of a float8 or real (a timestamp, an array, a bytea) to a text
+    column is its output text, and of a float to an integer column rint's rounding (half to
+    even); SQLite's column affinity had stored '100.0', '1.0e-05', '0.0' for -0,
+    '2020-01-02 03:04:05.500000', '[1,2]' and raw bytes, and 3 for 2.5 (checked against
+    PostgreSQL 15)."""
     s.execute("CREATE TABLE f (t text, v varchar(30), c char(8), i int, b bigint, h smallint)")
     s.execute("INSERT INTO f (t, v, c) VALUES (100::float8, 1e20::float8, 1e-5::float8), "
               "(-0.0::float8, 0.1::float8 + 0.2::float8, 2.5::real), "
@@ -306,3 +308,10 @@ def test_a_float_written_to_a_text_or_integer_column_is_stored_as_postgresql_sto
     assert s.execute("SELECT t, n FROM u").rows == [("9", 2)]
     s.execute("INSERT INTO u (id, t, n) VALUES ($1, $2::float8, $3::float8)", (2, 1e-5, 4.5))
     assert s.execute("SELECT t, n FROM u WHERE id = 2").rows == [("1e-05", 4)]
+    # any value stored otherwise than it prints: its output text too
+    s.execute("INSERT INTO u (id, t) VALUES (3, timestamp '2020-01-02 03:04:05.5'), "
+              "(4, ARRAY[1, 2]), (5, '\\x0102'::bytea), (6, timestamptz '2020-01-02 03:04:05+00'), "
+              "(7, date '2020-01-02'), (8, 1.50)")
+    assert s.execute("SELECT t FROM u WHERE id > 2 ORDER BY id").rows == [
+        ("2020-01-02 03:04:05.5",), ("{1,2}",), ("\\x0102",), ("2020-01-02 03:04:05+00",),
+        ("2020-01-02",), ("1.50",)]

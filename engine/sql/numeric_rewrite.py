@@ -106,7 +106,7 @@ def _fn(name: str, *args: exp.Expression) -> exp.Anonymous:
     return exp.Anonymous(this=name, expressions=list(args))
 
 
-def _printed_otherwise(t: TypeRef | None) -> bool:
+def printed_otherwise(t: TypeRef | None) -> bool:
     """A value of this type prints other text than its stored form (``pg_out`` prints it)."""
     return t is not None and (t[0] in _OUTPUT_FUNCTION_OIDS or _is_array(t))
 
@@ -351,7 +351,7 @@ class NumericRules:
                                  ts[0] is not None and ts[0][0] == 700)
             if oid in _TEXT_OIDS and _declared_scale(ts[0]):  # numeric(10,2) 1.5 is '1.50'
                 e.set("this", _scaled(e.this, ts[0]))
-            elif oid in _TEXT_OIDS and _printed_otherwise(ts[0]):
+            elif oid in _TEXT_OIDS and printed_otherwise(ts[0]):
                 # the type's output text ('100', not the stored 100.0; '{1,2}', not '[1,2]')
                 e.set("this", self._output(e.this, ts[0]))
             elif oid in _TEXT_OIDS and ts[0] is None and self.mysql_rules and isinstance(e.this.unnest(), exp.Anonymous):
@@ -368,14 +368,14 @@ class NumericRules:
                     # VARIADIC array: the array's text ('{t,f}'), its elements as they print
                     if _is_array(t):
                         x.set("this", self._output(x.this, t))
-                elif _printed_otherwise(t):
+                elif printed_otherwise(t):
                     x.replace(self._output(x.copy(), t))
             return None
         if kind is exp.DPipe:
             arrays = [_is_array(t) for t in ts]
             if not any(arrays):
                 for side, t in (("this", ts[0]), ("expression", ts[1])):
-                    if _printed_otherwise(t):  # text || x: x's output text
+                    if printed_otherwise(t):  # text || x: x's output text
                         e.set(side, self._output(e.args[side], t))
                 return None
             # array || array, element || array, array || element (PostgreSQL's array_cat)

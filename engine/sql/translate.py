@@ -39,7 +39,13 @@ from aurora.engine.sql import (
 from aurora.engine.sql.catalog import Catalog
 from aurora.engine.sql.infer import Inferer, column_name, datatype_ref, infer_select, is_extract
 from aurora.engine.sql.jsonb import TABLE_FUNCTIONS
-from aurora.engine.sql.numeric_rewrite import VARIANCES, NumericRules, cast_call, write_call
+from aurora.engine.sql.numeric_rewrite import (
+    VARIANCES,
+    NumericRules,
+    cast_call,
+    printed_otherwise,
+    write_call,
+)
 from aurora.engine.sql.pgcatalog import CATALOG_COLUMNS, CATALOG_TABLES
 from aurora.engine.sql.temp import is_temp_schema
 from aurora.engine.sqlapi import SqlError
@@ -861,12 +867,14 @@ class Rewriter:
                 raise refuse(info.name, "insert")  # a query gives it a value
 
     def _bools_into_text(self, tree: exp.Expression) -> None:
-        """A boolean written to a text column is its text, 'true' / 'false' (PostgreSQL's
-        assignment cast), not SQLite's 1 / 0; a float8 or real is its output text too ('100'
-        and '1e-05', not SQLite's '100.0' and '1.0e-05'; in the MySQL dialect a DOUBLE's
-        MySQL text, '0.00001'). A float8 or real written to an integer column is rounded as
-        a cast rounds it, half to even (``mysql_rint`` in the MySQL dialect), not as
-        SQLite's column affinity does (2.5 was 3)."""
+        """A value written to a text column is its output text, as PostgreSQL's assignment
+        cast gives it, not the stored form SQLite's column affinity would make text: a
+        boolean 'true' / 'false' (not 1 / 0), a float8 '100' and '1e-05' (not '100.0' and
+        '1.0e-05'), a timestamp '2020-01-02 03:04:05.5', an array '{1,2}' (not '[1,2]'),
+        a bytea '\\x0102' (not its raw bytes). In the MySQL dialect a boolean and a
+        DOUBLE (its MySQL text, '0.00001'). A float8 or real written to an integer column is
+        rounded as a cast rounds it, half to even (``mysql_rint`` in the MySQL dialect), not
+        as SQLite's column affinity does (2.5 was 3)."""
         targets: list[tuple[exp.Expression, str, str]] = []
         if isinstance(tree, exp.Insert):
             table, cols = self._insert_columns(tree)
@@ -899,8 +907,11 @@ class Rewriter:
             if info is None or info.type_oid not in (types.TEXT, 1043, 1042):
                 continue
             t = self.numeric._type(value)
-            floats = (types.FLOAT8,) if self.mysql_rules else (700, types.FLOAT8)
-            if t is not None and (t[0] == types.BOOL or t[0] in floats) and value.parent is not None:
+            if self.mysql_rules:
+                as_text = t is not None and t[0] in (types.BOOL, types.FLOAT8)
+            else:  # whatever is stored otherwise than it prints, bytea's raw bytes too
+                as_text = t is not None and (t[0] in (types.BOOL, _BYTEA) or printed_otherwise(t))
+            if as_text and value.parent is not None:
                 value.replace(exp.Cast(this=value.copy(), to=exp.DataType.build("text")))
 
     def _doubles_as_text(self, node: exp.Expression) -> None:
@@ -2421,6 +2432,7 @@ class Rewriter:
 
 _INT_BITS = {types.INT2: 16, types.INT4: 32, types.INT8: 64}
 _INT_NAMES = {types.INT2: "smallint", types.INT4: "int", types.INT8: "bigint"}
+_BYTEA = 17
 # Functions with an integer count (its argument last in the list): their argument names
 _INT_ARGUMENTS = {exp.Left: ("left", ("this", "expression")),
                   exp.Right: ("right", ("this", "expression")),
