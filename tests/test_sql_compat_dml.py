@@ -534,3 +534,43 @@ def test_malformed_statements_the_parser_took_are_syntax_errors(s):
     s.execute("update n set (a, v) = row(2, 'x')")  # still read
     s.execute("update vs set (a, b) = ('y', 3)")
     assert rows(s, "select a, v from n") == []
+
+
+def test_a_value_of_a_type_with_no_assignment_cast_to_its_column_is_42804(s):
+    """PostgreSQL writes a value to a column only through an assignment cast: a number to
+    any number, a date to a timestamp, any type to text. Otherwise 42804; SQLite had stored
+    true into an integer as 1, 3 into a boolean as true and into a date as 1970-01-01, and
+    a number into jsonb, bytea or an array as itself (checked against PostgreSQL 15)."""
+    s.execute("CREATE TABLE a (i int, b bool, d date, ts timestamp, j jsonb, y bytea, "
+              "arr int[], t text, n numeric, tm time)")
+    for column, value, kinds in [
+        ("i", "true", ("integer", "boolean")),
+        ("b", "3", ("boolean", "integer")),
+        ("b", "2.5", ("boolean", "numeric")),
+        ("d", "3", ("date", "integer")),
+        ("ts", "interval '1 day'", ("timestamp without time zone", "interval")),
+        ("j", "3", ("jsonb", "integer")),
+        ("y", "3", ("bytea", "integer")),
+        ("arr", "3", ("integer[]", "integer")),
+        ("i", "ARRAY[1]", ("integer", "integer[]")),
+        ("tm", "date '2020-01-02'", ("time without time zone", "date")),
+    ]:
+        with pytest.raises(SqlError) as err:
+            s.execute(f"INSERT INTO a ({column}) VALUES ({value})")
+        assert err.value.sqlstate == "42804"
+        assert err.value.message == (f'column "{column}" is of type {kinds[0]} but expression '
+                                     f"is of type {kinds[1]}")
+        assert err.value.hint == "You will need to rewrite or cast the expression."
+    assert sqlstate(s, "UPDATE a SET i = true") == "42804"
+    assert sqlstate(s, "INSERT INTO a (d) SELECT 7") == "42804"
+    assert rows(s, "SELECT count(*) FROM a") == [(0,)]
+    # what PostgreSQL casts on assignment goes in; strings and parameters are read as input
+    s.execute("INSERT INTO a (i, b, d, ts, j, y, arr, t, n, tm) VALUES (2.5::float8, 't', "
+              "'2020-01-02', date '2020-01-03', '{\"a\": 1}'::json, '\\x41', '{1,2}', true, 7, "
+              "timestamp '2020-01-02 03:04:05')")
+    s.execute("INSERT INTO a (i, b, ts, tm) VALUES ($1, $2, $3, $4)", (5, True, "2020-01-01",
+                                                                        "01:02:03"))
+    s.execute("UPDATE a SET n = i, t = ts WHERE i = 5")
+    assert rows(s, "SELECT i, b, d::text, ts::text, t, n, tm::text FROM a ORDER BY i") == [
+        (2, True, "2020-01-02", "2020-01-03 00:00:00", "true", Decimal("7"), "03:04:05"),
+        (5, True, None, "2020-01-01 00:00:00", "2020-01-01 00:00:00", Decimal("5"), "01:02:03")]

@@ -876,8 +876,10 @@ class Rewriter:
         rounded as a cast rounds it, half to even (``mysql_rint`` in the MySQL dialect), not
         as SQLite's column affinity does (2.5 was 3)."""
         targets: list[tuple[exp.Expression, str, str]] = []
+        elements: set[str] = set()  # columns written an element or a field at a time (a[1])
         if isinstance(tree, exp.Insert):
             table, cols = self._insert_columns(tree)
+            elements = {cols[i].lower() for i in tree.meta.get("insert_subscripts") or {} if i < len(cols)}
             source = tree.expression
             rows = (list(source.expressions) if isinstance(source, exp.Values)
                     else [source] if isinstance(source, exp.Select) else [])
@@ -896,6 +898,15 @@ class Rewriter:
                 targets += _assigned(eq, tree.this.name)
         for value, table, col in targets:
             info = self.catalog.column(table, col)
+            if info is not None and not self.mysql_rules and col.lower() not in elements:
+                t = self.numeric._type(value)
+                if t is not None and not _assignable(t[0], info.type_oid):
+                    raise SqlError(
+                        "42804",
+                        f'column "{info.name}" is of type {types.format_type(info.type_oid)} but '
+                        f"expression is of type {types.format_type(t[0])}",
+                        hint="You will need to rewrite or cast the expression.",
+                    )
             if info is not None and info.type_oid in _INT_BITS:
                 t = self.numeric._type(value)
                 if t is not None and t[0] in (700, types.FLOAT8) and value.parent is not None:
@@ -2432,6 +2443,44 @@ class Rewriter:
 
 _INT_BITS = {types.INT2: 16, types.INT4: 32, types.INT8: 64}
 _INT_NAMES = {types.INT2: "smallint", types.INT4: "int", types.INT8: "bigint"}
+# PostgreSQL's assignment casts (pg_cast, castcontext 'a' or 'i') among the types below: what
+# a value of the key's type may be written to. Numbers go to any number; any type to text.
+_NUMBERS = frozenset({types.INT2, types.INT4, types.INT8, types.NUMERIC, 700, types.FLOAT8})
+_ASSIGNABLE = {
+    types.BOOL: {types.BOOL},
+    1082: {1082, 1114, 1184},  # date
+    1114: {1082, 1114, 1184, 1083},  # timestamp
+    1184: {1082, 1114, 1184, 1083, 1266},  # timestamptz
+    1083: {1083, 1186, 1266},  # time
+    1266: {1266, 1083},  # timetz
+    1186: {1186, 1083},  # interval
+    114: {114, 3802},  # json
+    3802: {3802, 114},  # jsonb
+    17: {17},  # bytea
+    2950: {2950},  # uuid
+    **{n: _NUMBERS for n in _NUMBERS},
+}
+_STRINGS = frozenset({types.TEXT, 1043, 1042, 705, 19})
+
+
+def _assignable(source: int, target: int) -> bool:
+    """Whether PostgreSQL writes a value of type ``source`` to a column of type ``target``
+    (else 42804, "column ... is of type ... but expression is of type ..."): only among the
+    types it knows here, whose casts it checks; an unknown literal is inferred as text, so
+    a string never fails, nor a type (an enum, a domain, inet) it does not know."""
+    if target in _STRINGS or source in _STRINGS or source == target:
+        return True  # any type goes to text by its output (I/O conversion)
+    source_array, target_array = _is_array_oid(source), _is_array_oid(target)
+    if source_array or target_array:
+        known = (source_array or source in _ASSIGNABLE) and (target_array or target in _ASSIGNABLE)
+        return source_array == target_array or not known
+    allowed = _ASSIGNABLE.get(source)
+    return allowed is None or target not in _ASSIGNABLE or target in allowed
+
+
+def _is_array_oid(oid: int) -> bool:
+    info = types.BY_OID.get(oid)
+    return info is not None and info.category == "A"
 _BYTEA = 17
 # Functions with an integer count (its argument last in the list): their argument names
 _INT_ARGUMENTS = {exp.Left: ("left", ("this", "expression")),
