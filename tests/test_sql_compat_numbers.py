@@ -152,6 +152,20 @@ def test_real_holds_single_precision(s):
     assert _state(s, "SELECT '2147483647'::float4::int4") == "22003"
 
 
+def test_real_out_of_range_names_the_text_or_says_overflow(s):
+    """A computed real past single precision (float4 arithmetic, a double cast) said
+    '"3.000000005497756e+39" is out of range for type real'; PostgreSQL's float.c says
+    value out of range: overflow (underflow), and float4in names the text it was given."""
+    for sql, msg in [
+            ("SELECT '3e38'::float4 * '10'::float4", "value out of range: overflow"),
+            ("SELECT 1e39::float8::float4", "value out of range: overflow"),
+            ("SELECT 1e-50::float8::float4", "value out of range: underflow"),
+            ("SELECT '1e39'::float4", '"1e39" is out of range for type real')]:
+        with pytest.raises(SqlError) as e:
+            s.execute(sql)
+        assert (e.value.sqlstate, e.value.message) == ("22003", msg), sql
+
+
 def test_float_nan_results(s):
     assert str(s.execute(
         "SELECT 'Infinity'::float8 / 'Infinity'::float8, 'nan'::float8 / '0'::float8, "

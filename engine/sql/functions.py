@@ -2325,11 +2325,18 @@ def _float4_cast(v: object) -> object:
         return None
     x = _float_in(v, "real")
     if math.isfinite(x):
+        # text (or a numeric's text) through float4in names the value; a double computed or
+        # cast (dtof, float4 arithmetic) is float.c's overflow / underflow
+        computed = isinstance(v, float)
         try:
             single = struct.unpack("!f", struct.pack("!f", x))[0]
         except OverflowError:
+            if computed:
+                raise SqlError("22003", "value out of range: overflow") from None
             raise SqlError("22003", f'"{v}" is out of range for type real') from None
         if single == 0 and x != 0:
+            if computed:
+                raise SqlError("22003", "value out of range: underflow")
             raise SqlError("22003", f'"{v}" is out of range for type real')
         return single  # the value single precision holds, as float4 arithmetic sees it
     return "NaN" if x != x else x
