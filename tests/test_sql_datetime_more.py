@@ -318,6 +318,19 @@ def test_make_date_and_make_time_name_the_fields_as_postgres_prints_them(s: Sess
         "22008", "time field value out of range: 1:60:5.5")
 
 
+def test_bad_date_input_names_its_type(s: Session) -> None:
+    """date 'xyz' said invalid input syntax for type timestamp (the reader it goes through);
+    PostgreSQL names date, or timestamp with time zone."""
+    assert error(s, "SELECT date 'xyz'") == ("22007", 'invalid input syntax for type date: "xyz"')
+    assert error(s, "SELECT 'xyz'::timestamptz") == (
+        "22007", 'invalid input syntax for type timestamp with time zone: "xyz"')
+    assert error(s, "SELECT 'xyz'::timestamp") == (
+        "22007", 'invalid input syntax for type timestamp: "xyz"')
+    s.execute("CREATE TABLE dx (d date)")
+    assert error(s, "INSERT INTO dx VALUES ('xyz')") == (
+        "22007", 'invalid input syntax for type date: "xyz"')
+
+
 def error(s: Session, sql: str) -> tuple[str, str]:
     with pytest.raises(SqlError) as e:
         s.execute(sql)

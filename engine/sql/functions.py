@@ -2510,9 +2510,23 @@ def _timestamptz_cast(v: object, tz: dt.tzinfo, precision: int | None) -> object
         return inf
     if far := _far_in(v, "timestamptz", tz, precision):
         return far
-    d = _to_datetime(v, tz)
-    assert d is not None
+    d = _read_as(v, tz, "timestamp with time zone")
     return ts_text(_round_to(d, precision))
+
+
+def _read_as(v: object, tz: dt.tzinfo, name: str) -> dt.datetime:
+    """A date or timestamptz's input, read by the timestamp reader: a 22007 names the type
+    the value was given for (invalid input syntax for type date: "xyz")."""
+    try:
+        d = _to_datetime(v, tz)
+    except SqlError as e:
+        prefix = "invalid input syntax for type timestamp: "
+        if e.sqlstate == "22007" and e.message.startswith(prefix):
+            raise SqlError("22007", f"invalid input syntax for type {name}: "
+                           + e.message[len(prefix):]) from None
+        raise
+    assert d is not None
+    return d
 
 
 _Y2K = dt.datetime(2000, 1, 1)
@@ -2568,8 +2582,7 @@ def _date_cast(v: object, tz: dt.tzinfo) -> object:
         return inf
     if far := _far_in(v, "date", tz):
         return far
-    d = _to_datetime(v, tz)
-    assert d is not None
+    d = _read_as(v, tz, "date")
     if types._HAS_TZ.search(s):
         d = d.astimezone(tz)
     return d.date().isoformat()
