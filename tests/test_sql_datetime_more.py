@@ -331,6 +331,15 @@ def test_bad_date_input_names_its_type(s: Session) -> None:
         "22007", 'invalid input syntax for type date: "xyz"')
 
 
+def test_a_timetz_literal_is_a_time_with_time_zone(s: Session) -> None:
+    """select timetz '10:00:01.5-03:30' was 42601 (near "?1": the literal was taken out of
+    the statement as a parameter, timetz not being among the words a literal may follow)."""
+    r = s.execute("select timetz '10:00:01.5-03:30'")
+    assert [c.type_oid for c in r.columns] == [1266]
+    assert rows(s, "select extract(hour from timetz '10:00+02'), timetz '10:00+02' IS NULL") == [
+        (10, False)]
+
+
 def error(s: Session, sql: str) -> tuple[str, str]:
     with pytest.raises(SqlError) as e:
         s.execute(sql)
