@@ -274,6 +274,8 @@ def _unit_of(field: str, kind: str, infinite: bool) -> str:
 
 def _extract(field: str, v: object, tz: dt.tzinfo, exact: bool = False,
              kind: str | None = None) -> object:
+    """EXTRACT / date_part of a date or timestamp (of ``kind``; None: of the type its text
+    shows; 'checked': ``field`` is a field _unit_of already decoded)."""
     if v is None:
         return None
     field = _field_text(field)
