@@ -340,6 +340,29 @@ def test_a_timetz_literal_is_a_time_with_time_zone(s: Session) -> None:
         (10, False)]
 
 
+def test_extract_of_a_constant_that_is_no_date_has_no_function(s: Session) -> None:
+    """extract(day FROM '2020-01-05'::text), date_part('day', 5) and date_trunc('day', '...')
+    answered as if given a timestamp; PostgreSQL finds no function for a text or a number
+    (42883) and several for an untyped string or NULL (42725)."""
+    for sql, want in [
+            ("SELECT extract(day FROM '2020-01-05'::text)",
+             ("42883", "function pg_catalog.extract(unknown, text) does not exist")),
+            ("SELECT extract(day FROM '2020-01-05')",
+             ("42725", "function pg_catalog.extract(unknown, unknown) is not unique")),
+            ("SELECT date_part('day', 5)",
+             ("42883", "function date_part(unknown, integer) does not exist")),
+            ("SELECT date_part('day', NULL)",
+             ("42725", "function date_part(unknown, unknown) is not unique")),
+            ("SELECT date_trunc('day', '2020-01-05'::varchar)",
+             ("42883", "function date_trunc(unknown, character varying) does not exist")),
+            ("SELECT date_trunc('day', '2020-01-05')",
+             ("42725", "function date_trunc(unknown, unknown) is not unique"))]:
+        assert error(s, sql) == want, sql
+    assert rows(s, "SELECT extract(day FROM '2020-01-05'::date), date_part('day', NULL::date), "
+                   "date_trunc('day', '2020-01-05 10:00'::timestamp)") == [
+        (5, None, dt.datetime(2020, 1, 5))]
+
+
 def error(s: Session, sql: str) -> tuple[str, str]:
     with pytest.raises(SqlError) as e:
         s.execute(sql)

@@ -1058,6 +1058,8 @@ class Rewriter:
             self._note_interval_operand(node)
         if type(node) in _INT_ARGUMENTS and not self.mysql_rules:
             self._int_argument(node)
+        if isinstance(node, (exp.Extract, exp.TimestampTrunc, exp.DateTrunc)) and not self.mysql_rules:
+            self._datetime_argument(node)
         if isinstance(node, (exp.TimestampTrunc, exp.DateTrunc)) and (
                 t := self.numeric._type(node.this)) is not None and t[0] in (1082, 1114, 1184):
             # date_trunc of a timestamp, or of a timestamp with time zone (a date is one)
@@ -2075,6 +2077,30 @@ class Rewriter:
             if self._is_text(x):
                 x.replace(fn(_DATETIME_INPUT[t[0]], x.copy(), *(
                     [exp.Literal.number(-1)] if t[0] == 1083 else [])))
+
+    def _datetime_argument(self, e: exp.Expression) -> None:
+        """EXTRACT / date_part / date_trunc of a constant that is no date or time: a string
+        literal could be several of them (42725 not unique), a number or a cast to another
+        type none (42883). Only constants and casts are judged, whose type is sure."""
+        value = e.expression if isinstance(e, exp.Extract) else e.this
+        value = value.unnest() if value is not None else None
+        if isinstance(e, exp.Extract):
+            name = "pg_catalog.extract" if is_extract(e) else "date_part"
+        else:
+            name = "date_trunc"
+        if self._is_text(value) or isinstance(value, exp.Null):
+            raise SqlError("42725", f"function {name}(unknown, unknown) is not unique")
+        number = isinstance(value, exp.Parameter) and self.lit_kinds.get(int(value.name)) in (
+            "i", "l", "n")
+        if (isinstance(value, exp.Cast) and isinstance(value.to, exp.DataType)) or number or (
+                isinstance(value, exp.Literal) and not value.is_string):
+            t = self.numeric._type(value)
+        else:
+            return
+        if t is None or t[0] in (1082, 1083, 1114, 1184, 1186, 1266, 705):
+            return
+        raise SqlError("42883", f"function {name}(unknown, {types.format_type(t[0], -1)}) "
+                                "does not exist")
 
     def _int_argument(self, e: exp.Expression) -> None:
         """left / right / split_part / repeat / lpad / rpad take their count as an integer:
