@@ -564,7 +564,7 @@ class Rewriter:
         self._rowid_key_not_null(tree)
         self._zero_takes_the_next_id(tree)
         self._insert_defaults(tree)
-        self._bools_into_text(tree)
+        self._assignments(tree)
         _set_functions_as_unnest(tree)
         fromitems.rename_columns(tree, self.catalog.conn)
         self._series_in_select(tree)
@@ -866,9 +866,11 @@ class Rewriter:
             elif source is not None:
                 raise refuse(info.name, "insert")  # a query gives it a value
 
-    def _bools_into_text(self, tree: exp.Expression) -> None:
-        """A value written to a text column is its output text, as PostgreSQL's assignment
-        cast gives it, not the stored form SQLite's column affinity would make text: a
+    def _assignments(self, tree: exp.Expression) -> None:
+        """What INSERT, UPDATE and ON CONFLICT write, checked and converted as PostgreSQL's
+        assignment casts do. A value whose type has none to its column's type is 42804 (true
+        into an integer; SQLite would store 1). A value written to a text column is its
+        output text, not the stored form SQLite's column affinity would make text: a
         boolean 'true' / 'false' (not 1 / 0), a float8 '100' and '1e-05' (not '100.0' and
         '1.0e-05'), a timestamp '2020-01-02 03:04:05.5', an array '{1,2}' (not '[1,2]'),
         a bytea '\\x0102' (not its raw bytes). In the MySQL dialect a boolean and a
