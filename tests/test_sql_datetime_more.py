@@ -601,3 +601,29 @@ def test_make_timestamp_with_too_few_arguments_does_not_exist(s: Session) -> Non
     assert sqlstate(s, "SELECT make_timestamp(2014, 12, 28, 6, 30)") == "42883"
     assert rows(s, "SELECT make_timestamp(2014, 12, 28, 6, 30, 1.5)") == [
         (dt.datetime(2014, 12, 28, 6, 30, 1, 500000),)]
+
+
+def test_time_input_needs_a_time_of_day(s):
+    """A time is read as PostgreSQL's DecodeTimeOnly reads it: a text without a time of day
+    ('', 't', a date, today, epoch) is 22007 (it was stored as 00:00:00), and 040506,
+    T040506 and 0405 are hhmmss / hhmm (040506 was 00:00:00, 0405 refused)."""
+    for text in ("", "t", "2020-01-02", "today", "epoch", "yesterday 03:04", "12"):
+        assert sqlstate(s, f"SELECT '{text}'::time") == "22007", text
+    assert rows(s, "SELECT '040506'::time, 'T040506'::time, '0405'::time, "
+                   "'2020-01-02 03:04:05'::time, 'J2451187 04:05'::time, 'allballs'::time") == [
+        (dt.time(4, 5, 6), dt.time(4, 5, 6), dt.time(4, 5), dt.time(3, 4, 5), dt.time(4, 5),
+         dt.time(0, 0))]
+    s.execute("CREATE TABLE tt (t time)")
+    assert sqlstate(s, "INSERT INTO tt VALUES ('t')") == "22007"
+    assert rows(s, "SELECT '040506'::timestamp") == [(dt.datetime(2004, 5, 6),)]  # (a date)
+
+
+def test_interval_input_refuses_a_date_and_a_thirteenth_month(s):
+    """'2020-01-02' is no interval (22007; it was 2020 years 1 mon -00:00:02), and a
+    year-month field's months are below 12 ('10-12' is 22015; it was 11 years)."""
+    assert sqlstate(s, "SELECT '2020-01-02'::interval") == "22007"
+    assert sqlstate(s, "SELECT '1 day 2020-01-02'::interval") == "22007"
+    assert sqlstate(s, "SELECT '10-12'::interval") == "22015"
+    assert rows(s, "SELECT '1-2'::interval::text, '-1-2'::interval::text, "
+                   "'1-2 3 4:05:06'::interval::text, '10-11'::interval::text") == [
+        ("1 year 2 mons", "-1 years -2 mons", "1 year 2 mons 3 days 04:05:06", "10 years 11 mons")]

@@ -115,6 +115,9 @@ def order_of(datestyle: str) -> str:
 _ORDERS: dict[str, str] = {}
 
 
+_TIME_KINDS = frozenset({"time", "time without time zone", "time with time zone"})
+
+
 def special(text: str) -> str | None:
     """The special word ``text`` is (``infinity``, ``now`` ...), or None."""
     t = text.strip().lower()
@@ -150,6 +153,9 @@ def _parse(text: str, kind: str, order: str | None, tz: dt.tzinfo, wall: bool,
     order = order or DATE_ORDER.get()
     s = text.strip().lower()
     word = special(s)
+    time_only = kind in _TIME_KINDS
+    if time_only and word in ("epoch", "today", "tomorrow", "yesterday"):
+        raise _bad(text, kind)  # a day, no time of day
     if word in ("infinity", "+infinity", "-infinity"):
         raise SqlError("0A000", f'"{word}" {kind} values are not supported')
     if word == "epoch":
@@ -182,6 +188,9 @@ def _parse(text: str, kind: str, order: str | None, tz: dt.tzinfo, wall: bool,
 
     def number(tok: str, dashed: bool = False) -> None:
         nonlocal hms
+        if time_only and not dashed and not date and hms is None and len(tok) in (4, 6) and tok.isdigit():
+            hms = (int(tok[:2]), int(tok[2:4]), int(tok[4:6] or 0), 0)  # hhmm, hhmmss
+            return
         if "." in tok and not date and len(tok.split(".")[0]) >= 4:    # yyyy.ddd
             y, d = tok.split(".")
             put("year", int(y))
@@ -274,6 +283,11 @@ def _parse(text: str, kind: str, order: str | None, tz: dt.tzinfo, wall: bool,
                 for p in rest.split("-"):
                     number(p)
                 continue
+            if time_only and w in ("today", "tomorrow", "yesterday"):
+                raise _bad(text, kind)
+            if time_only and w[:1] == "t" and w[1:].isdigit() and len(w) in (5, 7) and hms is None:
+                number(w[1:])  # T040506: ISO 8601's time designator
+                continue
             if w in ("today", "tomorrow", "yesterday"):
                 today = NOW.get()().astimezone(tz).date()
                 base = today + dt.timedelta(days={"today": 0, "tomorrow": 1,
@@ -327,10 +341,12 @@ def _parse(text: str, kind: str, order: str | None, tz: dt.tzinfo, wall: bool,
             day = dt.date(date["year"], date["month"], date["day"])
         except ValueError:
             raise _range(text) from None
-    elif kind in ("time", "time without time zone", "time with time zone"):
+    elif time_only:
         day = dt.date(2000, 1, 1)
     else:
         raise _bad(text, kind)
+    if time_only and hms is None:
+        raise _bad(text, kind)  # '', 't', '2020-01-02': no time of day (it was 00:00:00)
     h, mi, sec, us = hms or (0, 0, 0, 0)
     if ampm is not None:
         if h < 1 or h > 12:

@@ -41,7 +41,7 @@ for names, value in (
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<time>[+-]?\d+:\d+(?::\d+(?:\.\d*)?)?(?:\.\d*)?)"
-    r"|(?P<ym>[+-]?\d+-\d+)"
+    r"|(?<![\d-])(?P<ym>[+-]?\d+-\d+)(?![-\d])"  # (2020-01-02 is a date: no interval)
     r"|(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(?P<unit>[a-z]+)?"
     r"|(?P<word>[a-z]+))"
 )
@@ -142,6 +142,8 @@ def parse(text: str) -> tuple[int, int, int]:
             acc.usec += sign * ((h * 3600 + mi * 60 + sec) * USEC_PER_SEC)
         elif m.group("ym"):
             y, _, mo = m.group("ym").lstrip("+-").partition("-")
+            if int(mo) > 11:
+                raise _out_of_range(text)  # '10-12': months of a year-month field
             sign = -1 if m.group("ym").startswith("-") else 1
             acc.months += sign * (int(y) * 12 + int(mo))
             once("year", "month", "day")
