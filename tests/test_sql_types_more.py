@@ -512,16 +512,6 @@ def test_bit_columns_take_their_length_and_binary_digits(s: Session) -> None:
         ("1010", "101", "1"), (None, "", None)]
 
 
-def test_an_array_of_no_type_is_42704_naming_the_array_type(s: Session) -> None:
-    """'{1}'::nosuch[] said type "nosuch", and CAST(x AS nosuch[]) and a nosuch[] column
-    were taken as text arrays; PostgreSQL: 42704 type "nosuch[]" does not exist."""
-    for sql in ("SELECT '{1}'::nosuch[]", "SELECT CAST('{1}' AS nosuch[])",
-                "CREATE TABLE nt (a nosuch[])"):
-        assert error(s, sql) == ("42704", 'type "nosuch[]" does not exist'), sql
-    s.execute("CREATE TABLE nt2 (a int[], b text[][], c box[])")
-    assert s.execute("SELECT '{1}'::int[], CAST('{a}' AS text[])", ()).rows == [([1], ["a"])]
-
-
 def test_an_integer_cast_to_bit_n_is_its_low_bits(s: Session) -> None:
     """5::bit(6) was 5 (the integer's digits as the text). Checked against PostgreSQL 15."""
     assert s.execute("SELECT 5::bit(6), (-1)::bit(4), 5::bigint::bit(3), (-3)::bit(40)",

@@ -87,7 +87,6 @@ def column_type(conn: apsw.Connection, col: exp.ColumnDef, dtype: exp.DataType) 
             if (columns(conn, n) is not None or domain(conn, n) is not None
                     or enums.labels(conn, n) is not None):
                 raise SqlError("0A000", f'a table column of an array of "{n}" is not supported')
-            known_array_or_42704(conn, inner.args.get("kind"))
     return dtype
 
 
@@ -121,11 +120,6 @@ def resolve_casts(conn: apsw.Connection, tree: exp.Expression) -> None:
                     call.replace(enums.enum_call(ename, fname, values))
     for cast in list(tree.find_all(exp.Cast)):
         to = cast.args.get("to")
-        if isinstance(to, exp.DataType) and to.this == exp.DataType.Type.ARRAY:
-            for inner in to.expressions:  # CAST(x AS nosuch[])
-                if isinstance(inner, exp.DataType) and inner.this == exp.DataType.Type.USERDEFINED:
-                    known_array_or_42704(conn, inner.args.get("kind"))
-            continue
         if not isinstance(to, exp.DataType) or to.this != exp.DataType.Type.USERDEFINED:
             continue
         kind = to.args.get("kind")
@@ -134,10 +128,7 @@ def resolve_casts(conn: apsw.Connection, tree: exp.Expression) -> None:
             kind = exp.to_identifier(kind.name[: -len("__array")], quoted=kind.quoted)
         if kind is None:
             continue
-        if array:
-            known_array_or_42704(conn, kind)
-        else:
-            known_or_42704(conn, kind)
+        known_or_42704(conn, kind)
         if not array and isinstance(kind, exp.Identifier):
             name = kind.name if kind.quoted else kind.name.lower()
             if enums.labels(conn, name) is not None:
@@ -180,17 +171,6 @@ def _domain_value(name: str, d: dict, value: exp.Expression) -> exp.Expression:
     inner = exp.select(exp.alias_(base, _VALUE, quoted=True)).subquery()
     checked = exp.Subquery(this=exp.select(case).from_(inner))
     return exp.Cast(this=checked, to=exp.DataType.build(d["base"], dialect="postgres"))
-
-
-def known_array_or_42704(conn: apsw.Connection, kind: exp.Expression | None) -> None:
-    """known_or_42704 of an array's element type: PostgreSQL names the array type
-    (type "nosuch[]" does not exist)."""
-    if kind is None:
-        return
-    try:
-        known_or_42704(conn, kind)
-    except SqlError as e:
-        raise SqlError(e.sqlstate, e.message.replace('" does not exist', '[]" does not exist')) from None
 
 
 def known_or_42704(conn: apsw.Connection, kind: exp.Expression) -> None:
