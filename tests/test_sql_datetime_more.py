@@ -627,3 +627,15 @@ def test_interval_input_refuses_a_date_and_a_thirteenth_month(s):
     assert rows(s, "SELECT '1-2'::interval::text, '-1-2'::interval::text, "
                    "'1-2 3 4:05:06'::interval::text, '10-11'::interval::text") == [
         ("1 year 2 mons", "-1 years -2 mons", "1 year 2 mons 3 days 04:05:06", "10 years 11 mons")]
+
+
+def test_a_time_as_text_drops_a_zero_fraction(s):
+    """time's output function, in a cast to text, concat, || and a write to a text column:
+    '03:04:05.5' (it was '03:04:05.500000'; checked against PostgreSQL 15)."""
+    assert rows(s, "SELECT '03:04:05.5'::time::text, concat('03:04:05.5'::time), "
+                   "'03:04:05.5'::time || 'x', '03:04:05'::time::text, "
+                   "'03:04:05.123456'::time::text, '24:00:00'::time::text") == [
+        ("03:04:05.5", "03:04:05.5", "03:04:05.5x", "03:04:05", "03:04:05.123456", "24:00:00")]
+    s.execute("CREATE TABLE tx (s text)")
+    s.execute("INSERT INTO tx VALUES (time '03:04:05.250')")
+    assert rows(s, "SELECT s FROM tx") == [("03:04:05.25",)]

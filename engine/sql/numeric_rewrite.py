@@ -84,7 +84,8 @@ _TEXT_OIDS = frozenset({types.TEXT, 1043, 1042})
 # Types whose stored value is not the text their output function prints (a float's 100.0
 # and inf, a timestamp's zero fraction and a timestamptz's UTC, a BC date's stored proxy;
 # arrays too, stored as JSON)
-_OUTPUT_FUNCTION_OIDS = frozenset({700, 701, 1082, 1114, 1184})
+_OUTPUT_FUNCTION_OIDS = frozenset({700, 701, 1082, 1083, 1114, 1184})
+_TIME = 1083  # time's output drops a zero fraction ('03:04:05.5'); MySQL's TIME keeps its own
 _INTERVAL = 1186  # compared and ordered by interval.sort_key (this rule types the operands)
 _CAST_TARGETS = frozenset({types.NUMERIC, types.INT2, types.INT4, types.INT8, *_TEXT_OIDS})
 _UNKNOWN_SHAPE = (AttributeError, KeyError, TypeError, ValueError, IndexError)
@@ -341,6 +342,9 @@ class NumericRules:
             return _fn("mysql_double_text", x)
         return _fn("pg_out", x, exp.Literal.number(t[0]))
 
+    def _printed_otherwise(self, t: TypeRef | None) -> bool:
+        return printed_otherwise(t) and not (self.mysql_rules and t is not None and t[0] == _TIME)
+
     def rewrite(self, e: exp.Expression, ts: tuple[TypeRef | None, ...]) -> exp.Expression | None:
         """The exact form of ``e``, or None to leave it to the other rules."""
         kind = type(e)
@@ -351,7 +355,7 @@ class NumericRules:
                                  ts[0] is not None and ts[0][0] == 700)
             if oid in _TEXT_OIDS and _declared_scale(ts[0]):  # numeric(10,2) 1.5 is '1.50'
                 e.set("this", _scaled(e.this, ts[0]))
-            elif oid in _TEXT_OIDS and printed_otherwise(ts[0]):
+            elif oid in _TEXT_OIDS and self._printed_otherwise(ts[0]):
                 # the type's output text ('100', not the stored 100.0; '{1,2}', not '[1,2]')
                 e.set("this", self._output(e.this, ts[0]))
             elif oid in _TEXT_OIDS and ts[0] is None and self.mysql_rules and isinstance(e.this.unnest(), exp.Anonymous):
@@ -368,14 +372,14 @@ class NumericRules:
                     # VARIADIC array: the array's text ('{t,f}'), its elements as they print
                     if _is_array(t):
                         x.set("this", self._output(x.this, t))
-                elif printed_otherwise(t):
+                elif self._printed_otherwise(t):
                     x.replace(self._output(x.copy(), t))
             return None
         if kind is exp.DPipe:
             arrays = [_is_array(t) for t in ts]
             if not any(arrays):
                 for side, t in (("this", ts[0]), ("expression", ts[1])):
-                    if printed_otherwise(t):  # text || x: x's output text
+                    if self._printed_otherwise(t):  # text || x: x's output text
                         e.set(side, self._output(e.args[side], t))
                 return None
             # array || array, element || array, array || element (PostgreSQL's array_cat)
