@@ -113,8 +113,7 @@ def printed_otherwise(t: TypeRef | None) -> bool:
 
 
 def _is_array(t: TypeRef | None) -> bool:
-    info = types.BY_OID.get(t[0]) if t is not None else None
-    return info is not None and info.category == "A"
+    return t is not None and types.is_array(t[0])
 
 
 def _num(t: TypeRef | None) -> bool:

@@ -900,26 +900,27 @@ class Rewriter:
                 targets += _assigned(eq, tree.this.name)
         for value, table, col in targets:
             info = self.catalog.column(table, col)
-            if info is not None and not self.mysql_rules and col.lower() not in elements:
-                t = self.numeric._type(value)
-                if t is not None and not _assignable(t[0], info.type_oid):
-                    raise SqlError(
-                        "42804",
-                        f'column "{info.name}" is of type {types.format_type(info.type_oid)} but '
-                        f"expression is of type {types.format_type(t[0])}",
-                        hint="You will need to rewrite or cast the expression.",
-                    )
-            if info is not None and info.type_oid in _INT_BITS:
-                t = self.numeric._type(value)
+            if info is None:
+                continue
+            t = self.numeric._type(value)
+            if (not self.mysql_rules and col.lower() not in elements and t is not None
+                    and not _assignable(t[0], info.type_oid)):
+                raise SqlError(
+                    "42804",
+                    f'column "{info.name}" is of type {types.format_type(info.type_oid)} but '
+                    f"expression is of type {types.format_type(t[0])}",
+                    hint="You will need to rewrite or cast the expression.",
+                )
+            if info.type_oid in _INT_BITS:
                 if t is not None and t[0] in (700, types.FLOAT8) and value.parent is not None:
                     # a float stored in an integer column is rounded half to even (C's
                     # rint(): 2.5 is 2), a numeric / DECIMAL half away from zero (2.5 is 3)
                     value.replace(fn("mysql_rint", value.copy()) if self.mysql_rules else
-                                  exp.Cast(this=value.copy(), to=exp.DataType.build(_INT_NAMES[info.type_oid])))
+                                  exp.Cast(this=value.copy(),
+                                           to=exp.DataType.build(types.format_type(info.type_oid))))
                 continue
-            if info is None or info.type_oid not in (types.TEXT, 1043, 1042):
+            if info.type_oid not in (types.TEXT, 1043, 1042):
                 continue
-            t = self.numeric._type(value)
             if self.mysql_rules:
                 as_text = t is not None and t[0] in (types.BOOL, types.FLOAT8)
             else:  # whatever is stored otherwise than it prints, bytea's raw bytes too
@@ -2470,7 +2471,6 @@ class Rewriter:
 
 
 _INT_BITS = {types.INT2: 16, types.INT4: 32, types.INT8: 64}
-_INT_NAMES = {types.INT2: "smallint", types.INT4: "int", types.INT8: "bigint"}
 # PostgreSQL's assignment casts (pg_cast, castcontext 'a' or 'i') among the types below: what
 # a value of the key's type may be written to. Numbers go to any number; any type to text.
 _NUMBERS = frozenset({types.INT2, types.INT4, types.INT8, types.NUMERIC, 700, types.FLOAT8})
@@ -2489,6 +2489,7 @@ _ASSIGNABLE = {
     **{n: _NUMBERS for n in _NUMBERS},
 }
 _STRINGS = frozenset({types.TEXT, 1043, 1042, 705, 19})
+_BYTEA = 17
 
 
 def _assignable(source: int, target: int) -> bool:
@@ -2498,7 +2499,7 @@ def _assignable(source: int, target: int) -> bool:
     a string never fails, nor a type (an enum, a domain, inet) it does not know."""
     if target in _STRINGS or source in _STRINGS or source == target:
         return True  # any type goes to text by its output (I/O conversion)
-    source_array, target_array = _is_array_oid(source), _is_array_oid(target)
+    source_array, target_array = types.is_array(source), types.is_array(target)
     if source_array or target_array:
         known = (source_array or source in _ASSIGNABLE) and (target_array or target in _ASSIGNABLE)
         return source_array == target_array or not known
@@ -2506,10 +2507,6 @@ def _assignable(source: int, target: int) -> bool:
     return allowed is None or target not in _ASSIGNABLE or target in allowed
 
 
-def _is_array_oid(oid: int) -> bool:
-    info = types.BY_OID.get(oid)
-    return info is not None and info.category == "A"
-_BYTEA = 17
 # Functions with an integer count (its argument last in the list): their argument names
 _INT_ARGUMENTS = {exp.Left: ("left", ("this", "expression")),
                   exp.Right: ("right", ("this", "expression")),

@@ -221,6 +221,12 @@ def typmod_of(name: str, oid: int) -> int:
     return -1
 
 
+def is_array(oid: int) -> bool:
+    """Whether ``oid`` is an array type."""
+    info = BY_OID.get(oid)
+    return info is not None and info.category == "A"
+
+
 def format_type(oid: int | None, typmod: int | None = -1) -> str | None:
     """``pg_catalog.format_type``: the SQL spelling of a type and its modifier."""
     if oid is None:
