@@ -6,23 +6,29 @@
 # durable on 4 of 6 nodes); prepares both with `sysbench oltp_read_write prepare` ($TABLES
 # tables of $TABLE_SIZE rows), then runs oltp_read_write and oltp_point_select ($THREADS
 # threads, sysbench's default server-side prepared statements) for $DURATION seconds on each,
-# alternating, and prints TPS and the ratio aurora / MariaDB. MariaDB keeps its durable defaults
+# alternating, $ROUNDS rounds (each round swaps which side goes first), and prints each
+# side's median TPS and the ratio of the medians, aurora / MariaDB. One run each is not
+# enough on a shared machine: MariaDB alone has given 44,700 and 62,000 point selects a
+# second in two runs on two days. MariaDB keeps its durable defaults
 # (innodb_flush_log_at_trx_commit=1: one log flush per commit).
 #
-#   bench/sysbench_side_by_side.sh                 # TABLES=1 TABLE_SIZE=10000 THREADS=4 DURATION=20
-#   DURATION=5 TABLE_SIZE=1000 bench/sysbench_side_by_side.sh
+#   bench/sysbench_side_by_side.sh      # TABLES=1 TABLE_SIZE=10000 THREADS=4 DURATION=20 ROUNDS=3
+#   DURATION=5 TABLE_SIZE=1000 ROUNDS=1 bench/sysbench_side_by_side.sh
 #
 # Ends with one line: RESULT rw_tps=... mariadb_rw_tps=... rw_ratio=... point_tps=...
-# mariadb_point_tps=... point_ratio=...  Everything it started is stopped on exit, also on error.
+# mariadb_point_tps=... point_ratio=... rounds=...  (medians). Everything it started is
+# stopped on exit, also on error.
 set -euo pipefail
 
 TABLES=${TABLES:-1}
 TABLE_SIZE=${TABLE_SIZE:-10000}
 THREADS=${THREADS:-4}
 DURATION=${DURATION:-20}
+ROUNDS=${ROUNDS:-3}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PYTHON=${PYTHON:-$ROOT/.venv/bin/python}
 [[ -x $PYTHON ]] || PYTHON=python3
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "Error: ROUNDS must be a positive integer, not '$ROUNDS'" >&2; exit 2; }
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "Error: $*"; exit 1; }
@@ -110,22 +116,38 @@ tps_of() {  # tps_of mariadb|aurora TEST: run, check no errors stopped it, print
 }
 
 ratio() { "$PYTHON" -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{a / b:.2f}' if b else 'nan')" "$1" "$2"; }
+median() { "$PYTHON" -c "import statistics, sys; print(f'{statistics.median(map(float, sys.argv[1:])):.2f}')" "$@"; }
 
 for side in mariadb aurora; do
     log "sysbench oltp_read_write prepare on $side ($TABLES x $TABLE_SIZE rows)..."
     out=$(sb "$side" oltp_read_write prepare 2>&1) || { log "$out"; die "sysbench prepare failed on $side"; }
 done
 
-log "oltp_read_write, $THREADS threads, $DURATION s..."
-MARIA_RW=$(tps_of mariadb oltp_read_write)
-RW=$(tps_of aurora oltp_read_write)
-log "oltp_point_select, $THREADS threads, $DURATION s..."
-MARIA_POINT=$(tps_of mariadb oltp_point_select)
-POINT=$(tps_of aurora oltp_point_select)
+declare -A TPS  # "side test" -> the rounds' TPS, space-separated
+for round in $(seq "$ROUNDS"); do
+    order=(mariadb aurora)
+    ((round % 2)) || order=(aurora mariadb)
+    for test in oltp_read_write oltp_point_select; do
+        for side in "${order[@]}"; do
+            log "round $round/$ROUNDS: $test on $side, $THREADS threads, $DURATION s..."
+            tps=$(tps_of "$side" "$test")
+            [[ -n $tps ]] || die "sysbench $test printed no TPS on $side"
+            log "    $tps tps"
+            TPS["$side $test"]+="$tps "
+        done
+    done
+done
 
+# shellcheck disable=SC2086 # the lists are meant to split
+{
+    MARIA_RW=$(median ${TPS["mariadb oltp_read_write"]})
+    RW=$(median ${TPS["aurora oltp_read_write"]})
+    MARIA_POINT=$(median ${TPS["mariadb oltp_point_select"]})
+    POINT=$(median ${TPS["aurora oltp_point_select"]})
+}
 RW_RATIO=$(ratio "$RW" "$MARIA_RW")
 POINT_RATIO=$(ratio "$POINT" "$MARIA_POINT")
-printf '%-34s %12s %12s %8s\n' "workload ($TABLES x $TABLE_SIZE rows)" aurora mariadb ratio
+printf '%-34s %12s %12s %8s\n' "median of $ROUNDS ($TABLES x $TABLE_SIZE rows)" aurora mariadb ratio
 printf '%-34s %12.1f %12.1f %8s\n' "oltp_read_write tps" "$RW" "$MARIA_RW" "$RW_RATIO"
 printf '%-34s %12.1f %12.1f %8s\n' "oltp_point_select tps" "$POINT" "$MARIA_POINT" "$POINT_RATIO"
-echo "RESULT rw_tps=$RW mariadb_rw_tps=$MARIA_RW rw_ratio=$RW_RATIO point_tps=$POINT mariadb_point_tps=$MARIA_POINT point_ratio=$POINT_RATIO"
+echo "RESULT rw_tps=$RW mariadb_rw_tps=$MARIA_RW rw_ratio=$RW_RATIO point_tps=$POINT mariadb_point_tps=$MARIA_POINT point_ratio=$POINT_RATIO rounds=$ROUNDS"
