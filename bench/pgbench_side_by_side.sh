@@ -4,22 +4,26 @@
 # Starts stock PostgreSQL on a temporary data directory and a free port, and an aurora writer
 # on a six-node storage fleet in a temporary AURORA_HOME (every commit durable on 4 of 6
 # nodes); initialises both with `pgbench -i -s $SCALE`, then runs TPC-B (`-c 4 -j 2`) and
-# select-only (`-S -M prepared -c 4`) for $DURATION seconds on each, alternating, and prints
-# TPS and the ratio aurora / PostgreSQL. Both sides are asked for plain TCP (PGSSLMODE=disable):
+# select-only (`-S -M prepared -c 4`) for $DURATION seconds on each, alternating, $ROUNDS
+# rounds (each round swaps which side goes first), and prints each side's median TPS and the
+# ratio of the medians, aurora / PostgreSQL. Both sides are asked for plain TCP (PGSSLMODE=disable):
 # a fresh initdb has no TLS, aurora offers it, so a default client would only encrypt one side.
 #
-#   bench/pgbench_side_by_side.sh              # SCALE=10 DURATION=30
-#   SCALE=2 DURATION=5 bench/pgbench_side_by_side.sh
+#   bench/pgbench_side_by_side.sh              # SCALE=10 DURATION=30 ROUNDS=3
+#   SCALE=2 DURATION=5 ROUNDS=1 bench/pgbench_side_by_side.sh
 #
 # Ends with one line: RESULT tpcb_tps=... pg_tpcb_tps=... tpcb_ratio=... select_tps=...
-# pg_select_tps=... select_ratio=...  Everything it started is stopped on exit, also on error.
+# pg_select_tps=... select_ratio=... rounds=...  (medians). Everything it started is stopped
+# on exit, also on error.
 set -euo pipefail
 
 SCALE=${SCALE:-10}
 DURATION=${DURATION:-30}
+ROUNDS=${ROUNDS:-3}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PYTHON=${PYTHON:-$ROOT/.venv/bin/python}
 [[ -x $PYTHON ]] || PYTHON=python3
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "Error: ROUNDS must be a positive integer, not '$ROUNDS'" >&2; exit 2; }
 export PGSSLMODE=disable PGCONNECT_TIMEOUT=10
 
 log() { printf '%s\n' "$*" >&2; }
@@ -115,22 +119,43 @@ tps_of() {  # tps_of pg|aurora ARGS...: run, check no failures, print TPS
 }
 
 ratio() { "$PYTHON" -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{a / b:.2f}' if b else 'nan')" "$1" "$2"; }
+median() { "$PYTHON" -c "import statistics, sys; print(f'{statistics.median(map(float, sys.argv[1:])):.2f}')" "$@"; }
 
 for side in pg aurora; do
     log "pgbench -i -s $SCALE on $side..."
     pgb "$side" -i -s "$SCALE" -q >/dev/null 2>&1 || die "pgbench -i failed on $side"
 done
 
-log "TPC-B, -c 4 -j 2 -T $DURATION..."
-PG_TPCB=$(tps_of pg -c 4 -j 2 -T "$DURATION")
-TPCB=$(tps_of aurora -c 4 -j 2 -T "$DURATION")
-log "select-only, -S -M prepared -c 4 -T $DURATION..."
-PG_SELECT=$(tps_of pg -S -M prepared -c 4 -T "$DURATION")
-SELECT=$(tps_of aurora -S -M prepared -c 4 -T "$DURATION")
+declare -A TPS  # "side workload" -> the rounds' TPS, space-separated
+for round in $(seq "$ROUNDS"); do
+    order=(pg aurora)
+    ((round % 2)) || order=(aurora pg)
+    for side in "${order[@]}"; do
+        log "round $round/$ROUNDS: TPC-B on $side, -c 4 -j 2 -T $DURATION..."
+        tps=$(tps_of "$side" -c 4 -j 2 -T "$DURATION")
+        [[ -n $tps ]] || die "pgbench TPC-B printed no TPS on $side"
+        log "    $tps tps"
+        TPS["$side tpcb"]+="$tps "
+    done
+    for side in "${order[@]}"; do
+        log "round $round/$ROUNDS: select-only on $side, -S -M prepared -c 4 -T $DURATION..."
+        tps=$(tps_of "$side" -S -M prepared -c 4 -T "$DURATION")
+        [[ -n $tps ]] || die "pgbench select-only printed no TPS on $side"
+        log "    $tps tps"
+        TPS["$side select"]+="$tps "
+    done
+done
 
+# shellcheck disable=SC2086 # the lists are meant to split
+{
+    PG_TPCB=$(median ${TPS["pg tpcb"]})
+    TPCB=$(median ${TPS["aurora tpcb"]})
+    PG_SELECT=$(median ${TPS["pg select"]})
+    SELECT=$(median ${TPS["aurora select"]})
+}
 TPCB_RATIO=$(ratio "$TPCB" "$PG_TPCB")
 SELECT_RATIO=$(ratio "$SELECT" "$PG_SELECT")
-printf '%-28s %12s %12s %8s\n' "workload (scale $SCALE)" aurora postgresql ratio
+printf '%-28s %12s %12s %8s\n' "median of $ROUNDS (scale $SCALE)" aurora postgresql ratio
 printf '%-28s %12.1f %12.1f %8s\n' "TPC-B tps" "$TPCB" "$PG_TPCB" "$TPCB_RATIO"
 printf '%-28s %12.1f %12.1f %8s\n' "select-only tps" "$SELECT" "$PG_SELECT" "$SELECT_RATIO"
-echo "RESULT tpcb_tps=$TPCB pg_tpcb_tps=$PG_TPCB tpcb_ratio=$TPCB_RATIO select_tps=$SELECT pg_select_tps=$PG_SELECT select_ratio=$SELECT_RATIO"
+echo "RESULT tpcb_tps=$TPCB pg_tpcb_tps=$PG_TPCB tpcb_ratio=$TPCB_RATIO select_tps=$SELECT pg_select_tps=$PG_SELECT select_ratio=$SELECT_RATIO rounds=$ROUNDS"
