@@ -2040,6 +2040,7 @@ def test_a_write_interrupted_inside_a_transaction_ends_it(m):
     m.execute("CREATE TABLE w (id BIGINT PRIMARY KEY)")
     m.execute("BEGIN")
     m.execute("INSERT INTO w VALUES (1)")
+    m.execute("SET cte_max_recursion_depth = 4294967295")
     threading.Timer(0.1, m.cancel).start()
     endless = ("INSERT INTO w (id) WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
                "FROM r) SELECT i + 1000 FROM r")
@@ -2102,6 +2103,7 @@ def test_prepare_error_keeps_transaction(users):
 def test_kill_query_is_1317(m):
     import threading
 
+    m.execute("SET cte_max_recursion_depth = 100000000")
     threading.Timer(0.3, m.cancel).start()
     with pytest.raises(SqlError) as e:
         m.execute("WITH RECURSIVE c (x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c"
@@ -2114,6 +2116,62 @@ def test_kill_query_is_1317(m):
             f"information_schema.ENGINES t{i}" for i in range(10)))
     assert e.value.errno == 1317
     assert rows(m, "SELECT 2") == [(2,)]
+
+
+def error(s: MySqlSession, sql: str) -> SqlError:
+    with pytest.raises(SqlError) as e:
+        s.execute(sql)
+    return e.value
+
+
+def test_a_recursive_cte_stops_past_cte_max_recursion_depth_with_3636(m):
+    # Without its stopping condition a recursive CTE ran until the instance ran out of memory.
+    endless = "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c) SELECT n FROM c"
+    e = error(m, endless)
+    assert (e.errno, e.sqlstate, e.message) == (
+        3636, "HY000", "Recursive query aborted after 1001 iterations. "
+        "Try increasing @@cte_max_recursion_depth to a larger value.")
+    assert rows(m, "SELECT @@cte_max_recursion_depth") == [(1000,)]
+    # 1,000 iterations are allowed; the result keeps its own columns, no depth among them
+    result = m.execute("WITH RECURSIVE c AS (SELECT 1 AS n, 'a' AS s UNION ALL SELECT x.n + 1, "
+                       "CONCAT(x.s, 'b') FROM c AS x WHERE x.n < 1001) SELECT * FROM c ORDER BY n DESC LIMIT 1")
+    assert [c.name for c in result.columns] == ["n", "s"]
+    assert result.rows == [(1001, "a" + "b" * 1000)]
+    m.execute("SET cte_max_recursion_depth = 10")
+    assert error(m, endless).message.startswith("Recursive query aborted after 11 iterations.")
+    assert rows(m, "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 11) "
+                   "SELECT COUNT(*), MAX(n) FROM c") == [(11, 11)]
+    m.execute("CREATE TABLE emp (id INT PRIMARY KEY, boss INT)")
+    m.execute("INSERT INTO emp VALUES (1, NULL), (2, 1), (3, 1), (4, 2), (5, 5)")
+    tree = ("WITH RECURSIVE sub AS (SELECT id, 0 AS lvl FROM emp WHERE id = {} UNION ALL "
+            "SELECT e.id, s.lvl + 1 FROM emp e JOIN sub s ON e.boss = s.id AND e.id <> s.id) "
+            "SELECT id, lvl FROM sub ORDER BY id")
+    assert rows(m, tree.format(1)) == [(1, 0), (2, 1), (3, 1), (4, 2)]
+    cycle = ("WITH RECURSIVE sub AS (SELECT id FROM emp WHERE id = 5 UNION ALL "
+             "SELECT e.id FROM emp e JOIN sub s ON e.boss = s.id) SELECT COUNT(*) FROM sub")
+    assert error(m, cycle).errno == 3636
+    m.execute("CREATE TABLE t (n INT)")
+    assert error(m, "INSERT INTO t " + endless).errno == 3636
+    assert rows(m, "SELECT COUNT(*) FROM t") == [(0,)]
+    m.execute("SET cte_max_recursion_depth = 2000")
+    assert rows(m, "SELECT COUNT(*) FROM (WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 "
+                   "FROM c WHERE n < 1501) SELECT n FROM c) x") == [(1501,)]
+    assert error(m, "SELECT COUNT(*) FROM (" + endless + ") x").errno == 3636
+
+
+def test_names_of_a_with_query_a_compound_and_a_parenthesised_query(m):
+    # A query after a WITH clause named its columns as PostgreSQL would ('count'), a
+    # compound as '?column?', and a parenthesised query at the top was 1235.
+    def names(sql):
+        return [c.name for c in m.execute(sql).columns]
+
+    assert names("WITH c(n) AS (SELECT 1) SELECT COUNT(*), n + 1, 'x(' FROM c") == ["COUNT(*)", "n + 1", "x("]
+    assert names("SELECT 1+1 UNION SELECT 5") == ["1+1"]
+    assert names("(SELECT 1+1, 'a' x) UNION (SELECT 5, 'b')") == ["1+1", "x"]
+    assert names("WITH c AS (SELECT 1 AS a) SELECT a+1 FROM c UNION SELECT 5") == ["a+1"]
+    assert rows(m, "(SELECT 1+1)") == [(2,)]
+    assert rows(m, "((SELECT 2 AS x))") == [(2,)]
+    assert rows(m, "(SELECT 3 UNION SELECT 1) ORDER BY 1 LIMIT 1") == [(1,)]
 
 
 def test_read_only_transaction(users):

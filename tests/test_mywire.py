@@ -904,6 +904,7 @@ def test_malformed_input_never_breaks_the_server(
 def test_client_vanishing_mid_result(server: Running) -> None:
     with server.connect(autocommit=True) as conn, conn.cursor() as cur:
         cur.execute("CREATE TABLE w (n INTEGER PRIMARY KEY, pad TEXT)")
+        cur.execute("SET cte_max_recursion_depth = 20000")
         cur.execute(
             "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
             "WHERE x < 20000) INSERT INTO w SELECT x, printf('%0500d', x) FROM c"

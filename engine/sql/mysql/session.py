@@ -498,6 +498,7 @@ class MySqlSession:
         conn.create_scalar_function("mysql_is_free_lock", held.is_free, 1)
         conn.create_scalar_function("mysql_is_used_lock", held.holder, 1)
         conn.create_scalar_function("mysql_row_count", lambda: self.row_count, 0)
+        conn.create_scalar_function("mysql_cte_depth", self._cte_depth, 1)
         conn.create_scalar_function("mysql_found_rows", lambda: self.found_rows, 0)
 
         def counted() -> None:
@@ -709,6 +710,15 @@ class MySqlSession:
         if isinstance(v, bytes):
             v = v.decode("utf-8", "replace")
         return f"CAST({lexer.pg_string(str(v))} AS TEXT)"
+
+    def _cte_depth(self, depth: int) -> int:
+        """A recursive CTE's row of ``depth`` iterations (see translate._recursion_limited):
+        past ``@@cte_max_recursion_depth`` the statement ends with MySQL's 3636."""
+        limit = self.vars.get("cte_max_recursion_depth", 1000)
+        if isinstance(limit, int) and depth > limit:
+            raise err(3636, "HY000", f"Recursive query aborted after {depth} iterations. "
+                      "Try increasing @@cte_max_recursion_depth to a larger value.")
+        return depth
 
     def sysvar(self, name: object) -> object:
         n = str(name).lower()

@@ -545,7 +545,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     text, share_locks = _LOCK_SHARE.subn(" ", text)
     text, ignored = _WRITE_IGNORE.subn(r"\1", text, count=1)  # (sqlglot reads no IGNORE there)
     text, defaults = _DEFAULT_OF.subn(lambda m: m.group(1) or "MYSQL_DEFAULT_OF", text)
-    tree = parse(text)
+    tree = _unparenthesized(parse(text))
     kind = (
         "select"
         if isinstance(tree, (exp.Select, exp.Union, exp.Intersect, exp.Except))
@@ -570,6 +570,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     names = _result_names(tree, key) if kind == "select" else None
     tr.literals = _literal_items(tree) if kind == "select" else None
     tr.compound = isinstance(tree, (exp.Union, exp.Intersect, exp.Except))
+    _recursion_limited(tree)
     _tables(tree, ctx, tr)
     if isinstance(tree, exp.Update) and isinstance(tree.this, exp.Table) and not (
             tree.this.args.get("joins") or tree.args.get("from")):
@@ -668,6 +669,83 @@ _ATOMIC = (exp.Column, exp.Literal, exp.Func, exp.Paren, exp.Null, exp.Placehold
 _TRUTHS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.Is, exp.In,
            exp.Between, exp.Like, exp.ILike, exp.Escape, exp.RegexpLike, exp.RegexpILike, exp.Not,
            exp.And, exp.Or, exp.Xor, exp.Boolean)
+
+
+def _unparenthesized(tree: exp.Expression) -> exp.Expression:
+    """``(SELECT 1)``, ``((SELECT ...)) ORDER BY 1``: a parenthesised query at the top is the
+    query, the modifiers after the parentheses going to it when it has none of its own."""
+    while isinstance(tree, exp.Subquery) and isinstance(tree.this, (exp.Select, exp.Union, exp.Subquery,
+                                                                    exp.Intersect, exp.Except)):
+        inner = tree.this
+        moved = {k: v for k, v in tree.args.items() if k != "this" and v}
+        if any(k not in ("order", "limit", "offset") or inner.args.get(k) for k in moved):
+            break
+        for k, v in moved.items():
+            inner.set(k, v)
+        tree = inner
+    return tree
+
+
+_DEPTH = "__aurora_depth"
+
+
+def _recursion_limited(tree: exp.Expression) -> None:
+    """MySQL ends a recursive CTE with 3636 once it passes ``@@cte_max_recursion_depth``
+    iterations (1,000); SQLite recurses for as long as rows come, so a CTE without its
+    stopping condition grew the instance's memory without bound. A CTE ``c`` of an anchor
+    SELECT UNION ALL one recursive SELECT becomes ``c__aurora_r``, with a depth column the
+    anchor starts at 0 and the recursive arm counts up through ``mysql_cte_depth`` (which
+    raises 3636 past the limit), and ``c`` a plain CTE over it that leaves the depth out.
+    Other shapes (UNION DISTINCT, several recursive arms, an anchor of unnamed columns
+    without a column list) are left as written."""
+    for with_ in list(tree.find_all(exp.With)):
+        if not with_.args.get("recursive"):
+            continue
+        ctes = []
+        for cte in with_.expressions:
+            ctes.append(cte)
+            plain = _limited_cte(cte)
+            if plain is not None:
+                ctes.append(plain)
+        with_.set("expressions", ctes)
+
+
+def _limited_cte(cte: exp.CTE) -> exp.CTE | None:
+    body = cte.this
+    if not isinstance(body, exp.Union) or body.args.get("distinct") is not False:
+        return None
+    anchor, step = body.this, body.expression
+    if not isinstance(anchor, exp.Select) or not isinstance(step, exp.Select):
+        return None
+    name = cte.alias_or_name
+    if not name:
+        return None
+
+    def refs(e: exp.Expression) -> list[exp.Table]:
+        return [t for t in e.find_all(exp.Table) if not t.db and t.name.lower() == name.lower()]
+
+    found = refs(step)
+    if refs(anchor) or len(found) != 1 or step.args.get("distinct") or step.args.get("group"):
+        return None
+    alias = cte.args.get("alias")
+    listed = [c.name for c in alias.columns] if alias is not None and alias.columns else []
+    columns = listed or [e.alias_or_name for e in anchor.expressions]
+    if not all(columns) or (any(isinstance(e, exp.Star) for e in anchor.expressions) and not listed):
+        return None
+    inner = f"{name}__aurora_r"
+    ref = found[0]
+    seen_as = ref.alias_or_name
+    if not ref.alias:
+        ref.set("alias", exp.TableAlias(this=exp.to_identifier(ref.name)))
+    ref.set("this", exp.to_identifier(inner))
+    anchor.append("expressions", exp.alias_(exp.Literal.number(0), _DEPTH))
+    step.append("expressions", exp.alias_(
+        exp.func("mysql_cte_depth", exp.Add(this=exp.column(_DEPTH, table=seen_as),
+                                            expression=exp.Literal.number(1))), _DEPTH))
+    cte.set("alias", exp.TableAlias(this=exp.to_identifier(inner),
+                                    columns=[exp.to_identifier(c) for c in [*columns, _DEPTH]]))
+    plain = exp.select(*[exp.column(c, quoted=True) for c in columns]).from_(exp.to_table(inner))
+    return exp.CTE(this=plain, alias=exp.TableAlias(this=exp.to_identifier(name)))
 
 
 def _defaults_of_columns(tree: exp.Expression, ctx: Context) -> None:
@@ -3226,6 +3304,8 @@ _WORDS = re.compile(
 
 
 def _result_names(tree: exp.Expression, key: str) -> list[str | None] | None:
+    while isinstance(tree, (exp.Union, exp.Intersect, exp.Except, exp.Subquery)):
+        tree = tree.this  # a compound's names are its first SELECT's
     if not isinstance(tree, exp.Select):
         return None
     items = _select_items(key)
@@ -3264,9 +3344,12 @@ def _literal_items(tree: exp.Expression) -> list[str | None] | None:
 
 def _select_items(key: str) -> list[str] | None:
     m = re.match(r"\s*\(?\s*select\b", key, re.I)
-    if not m:
+    if m:
+        pos = m.end()
+    elif (m := re.match(r"\s*with\b", key, re.I)) and (found := _main_select(key, m.end())):
+        pos = found  # (the SELECT after a WITH clause's CTEs)
+    else:
         return None
-    pos = m.end()
     depth = 0
     items: list[str] = []
     start = pos
@@ -3293,6 +3376,21 @@ def _select_items(key: str) -> list[str] | None:
             start = w.end()
     items.append(key[start:end].strip())
     return items
+
+
+def _main_select(key: str, pos: int) -> int | None:
+    """Where the items of the SELECT that follows a WITH clause begin: its first SELECT
+    outside parentheses (each CTE's query is inside them)."""
+    depth = 0
+    for w in _WORDS.finditer(key, pos):
+        t = w.group()
+        if t == "(":
+            depth += 1
+        elif t == ")":
+            depth -= 1
+        elif depth == 0 and t.lower() == "select":
+            return w.end()
+    return None
 
 
 def name_of(template: str, raw: list[str]) -> str:

@@ -31,6 +31,7 @@ GLOBALS: dict[str, object] = {
     "collation_database": "utf8mb4_0900_ai_ci",
     "collation_server": "utf8mb4_0900_ai_ci",
     "completion_type": "NO_CHAIN",
+    "cte_max_recursion_depth": 1000,
     "default_authentication_plugin": "mysql_native_password",
     "default_storage_engine": "InnoDB",
     "default_tmp_storage_engine": "InnoDB",
