@@ -392,7 +392,14 @@ def main_page(tree: Command) -> str:
         "secondary processes (its instances, its replication process, and the storage nodes of "
         "a region that holds only secondaries), so that on one machine the primary's processes "
         "come first on the CPUs when they are busy, at the cost of a larger replication lag "
-        "(default 2; 0 gives them the same weight). Linux honours it for processes in the root cgroup.")])]
+        "(default 2; 0 gives them the same weight). Linux honours it for processes in the root cgroup."), (
+        "\\fBAURORA_STATEMENT_MEMORY_MIB\\fR",
+        "How many MiB one SQL statement may grow an instance's memory by (default: a quarter of "
+        "the machine's memory; 0 for no limit). A statement that grows it further (a recursive "
+        "query without its stopping condition, a huge result) ends with PostgreSQL's 53200 "
+        "out of memory, or MySQL's 1041, and the instance goes on serving; without the limit "
+        "the kernel would end the instance and every session on it. Set it where aurorad "
+        "starts: instances inherit aurorad's environment.")])]
     lines += [".SH FILES", *definitions([(f"\\fI{esc(p)}\\fR", d) for p, d in files()])]
     lines += [".SH EXIT STATUS", *definitions([(f"\\fB{code}\\fR", meaning) for code, meaning in exit_codes()])]
     if json_cmds:

@@ -2159,6 +2159,17 @@ def test_a_recursive_cte_stops_past_cte_max_recursion_depth_with_3636(m):
     assert error(m, "SELECT COUNT(*) FROM (" + endless + ") x").errno == 3636
 
 
+def test_a_statement_that_outgrows_its_memory_is_1041(m, monkeypatch):
+    from aurora.engine.sql import session as session_module
+
+    monkeypatch.setattr(session_module, "STATEMENT_MEMORY", 64 * 1024 * 1024)
+    m.execute("SET cte_max_recursion_depth = 4294967295")
+    e = error(m, "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c) SELECT n FROM c")
+    assert (e.errno, e.sqlstate, e.message) == (
+        1041, "HY000", "Out of memory. The statement grew the instance's memory by more than 64 MiB.")
+    assert rows(m, "SELECT 1") == [(1,)]
+
+
 def test_names_of_a_with_query_a_compound_and_a_parenthesised_query(m):
     # A query after a WITH clause named its columns as PostgreSQL would ('count'), a
     # compound as '?column?', and a parenthesised query at the top was 1235.

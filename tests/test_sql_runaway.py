@@ -5,12 +5,14 @@ with the session usable afterwards. In-process, on a real APSW database."""
 from __future__ import annotations
 
 import itertools
+import os
 import threading
 import time
 
 import pytest
 
 from aurora.engine.sql import Session
+from aurora.engine.sql import session as session_module
 from aurora.engine.sqlapi import SqlError
 
 
@@ -195,6 +197,46 @@ def test_statement_timeout_covers_fetch_from_a_cursor(s):
     s.execute("rollback")
     s.execute("set statement_timeout = 0")
     assert s.execute("select 4").rows == [(4,)]
+
+
+# --- memory -----------------------------------------------------------------------------------
+
+MEMORY_RUNAWAYS = {
+    "recursive-cte": "with recursive r(i) as (select 1 union all select i + 1 from r) select i from r",
+    "series": "select * from generate_series(1, 1000000000)",
+    "cross-join": "select a, b from generate_series(1, 100000) a, generate_series(1, 100000) b",
+}
+
+
+@pytest.mark.parametrize("kind", list(MEMORY_RUNAWAYS))
+def test_a_statement_that_outgrows_its_memory_is_53200_and_the_session_goes_on(s, monkeypatch, kind):
+    # Such a statement grew the instance until the kernel's OOM killer ended it, and every
+    # session with it.
+    monkeypatch.setattr(session_module, "STATEMENT_MEMORY", 64 * 1024 * 1024)
+    with pytest.raises(SqlError) as e:
+        s.execute(MEMORY_RUNAWAYS[kind])
+    assert (e.value.sqlstate, e.value.message) == ("53200", "out of memory")
+    assert e.value.detail == "The statement grew the instance's memory by more than 64 MiB."
+    assert "AURORA_STATEMENT_MEMORY_MIB" in e.value.hint
+    assert s.execute("select count(*) from generate_series(1, 300000)").rows == [(300000,)]
+    s.execute("begin")
+    with pytest.raises(SqlError) as e:
+        s.execute(MEMORY_RUNAWAYS[kind])
+    assert e.value.sqlstate == "53200" and s.transaction_status == "E"
+    s.execute("rollback")
+    assert len(s.execute("select * from generate_series(1, 200000)").rows) == 200000
+
+
+def test_statement_memory_is_a_quarter_of_the_machine_or_what_the_variable_says(monkeypatch):
+    quarter = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 4
+    monkeypatch.delenv("AURORA_STATEMENT_MEMORY_MIB", raising=False)
+    assert session_module._statement_memory() == quarter
+    monkeypatch.setenv("AURORA_STATEMENT_MEMORY_MIB", "100")
+    assert session_module._statement_memory() == 100 * 1024 * 1024
+    monkeypatch.setenv("AURORA_STATEMENT_MEMORY_MIB", "0")  # no limit
+    assert session_module._statement_memory() == 0
+    monkeypatch.setenv("AURORA_STATEMENT_MEMORY_MIB", "lots")
+    assert session_module._statement_memory() == quarter
 
 
 # --- regular expressions ----------------------------------------------------------------------

@@ -15,7 +15,9 @@ import contextlib
 import datetime as dt
 import itertools
 import json
+import logging
 import math
+import os
 import re
 import threading
 import time
@@ -80,12 +82,49 @@ class ExternalCalls(Protocol):
     def statement(self, gather: Callable[[], None]) -> contextlib.AbstractContextManager[None]: ...
 
 
+log = logging.getLogger("aurora.sql")
 _pids = itertools.count(1)
 _WRITE_KINDS = frozenset(("insert", "update", "delete", "merge"))
 _BINDABLE = frozenset((int, str, float, bytes, type(None)))  # bound as they are (types.to_sqlite)
 # SQLite VM steps between two polls of the cancel flag and the statement_timeout deadline:
 # a fraction of a millisecond of SQLite's own work.
 _PROGRESS_STEPS = 10000
+# Progress calls between two looks at the process's resident size (some 640,000 steps).
+_MEMORY_POLLS = 64
+
+
+def _statement_memory() -> int:
+    """How much one statement may grow the instance's resident memory before it is stopped
+    with 53200: a quarter of the machine's memory, or AURORA_STATEMENT_MEMORY_MIB (0: no
+    limit). PostgreSQL refuses an allocation it cannot make; a Python process would grow
+    until the kernel's OOM killer ended it, and every session with it."""
+    text = os.environ.get("AURORA_STATEMENT_MEMORY_MIB", "").strip()
+    if text:
+        try:
+            mib = int(text)
+        except ValueError:
+            log.warning("AURORA_STATEMENT_MEMORY_MIB=%r is no whole number of MiB: ignored", text)
+        else:
+            return max(mib, 0) * 1024 * 1024
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 4
+    except (OSError, ValueError):
+        return 0
+
+
+STATEMENT_MEMORY = _statement_memory()
+
+
+def resident_bytes() -> int:
+    """The process's resident memory (0 where /proc does not tell)."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * _PAGE_SIZE
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 @dataclass
@@ -221,6 +260,8 @@ class Session:
         self._lock = threading.Lock()
         self._interrupted = False
         self._deadline: float | None = None  # statement_timeout of the running statement
+        self._polls = _MEMORY_POLLS  # progress calls left before the next look at the memory
+        self._memory_base = 0  # the resident size at the running statement's first look
         self.stats = {"hits": 0, "misses": 0}
         # temp tables (temp.py) with ON COMMIT DELETE ROWS or DROP: name -> that action
         self.temp_on_commit: dict[str, str] = {}
@@ -454,6 +495,10 @@ class Session:
         self._interrupted = False
         self._timeout_hit = False
         self._lock_timed_out = False
+        if self._memory_base:
+            self._memory_base = 0
+            self._memory_hit = False
+        self._polls = _MEMORY_POLLS
 
     def _failed(self, e: BaseException) -> SqlError:
         """A statement failed with ``e``: the session's state after it, and the error to raise."""
@@ -473,6 +518,7 @@ class Session:
         return err
 
     _timeout_hit = False
+    _memory_hit = False
     renew_reads = True
     """A READ COMMITTED block's statements before its first write each see the newest commits
     (PostgreSQL's rule). False keeps the snapshot of the block's first read until then
@@ -513,7 +559,22 @@ class Session:
         if self._deadline is not None and time.monotonic() > self._deadline:
             self._interrupted = self._timeout_hit = True
             return True
+        self._polls -= 1
+        if self._polls <= 0 and STATEMENT_MEMORY and self._memory_grew():
+            self._interrupted = self._memory_hit = True
+            return True
         return False
+
+    def _memory_grew(self) -> bool:
+        """Whether the running statement grew the process past STATEMENT_MEMORY since its
+        first look (after its first few hundred thousand steps: a short statement never
+        reads /proc)."""
+        self._polls = _MEMORY_POLLS
+        now = resident_bytes()
+        if not self._memory_base:
+            self._memory_base = now
+            return False
+        return now - self._memory_base > STATEMENT_MEMORY
 
     def time_left(self) -> float | None:
         """Seconds until the running statement's statement_timeout, or None without one."""
@@ -1591,6 +1652,13 @@ class Session:
         if self._interrupted:
             if self._timeout_hit:
                 return SqlError("57014", "canceling statement due to statement timeout")
+            if self._memory_hit:
+                return SqlError(
+                    "53200", "out of memory",
+                    detail=f"The statement grew the instance's memory by more than "
+                           f"{STATEMENT_MEMORY // (1024 * 1024)} MiB.",
+                    hint="Fetch the rows in parts (LIMIT, a cursor) or raise "
+                         "AURORA_STATEMENT_MEMORY_MIB where the instance starts.")
             return SqlError("57014", "canceling statement due to user request")
         return None
 

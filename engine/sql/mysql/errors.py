@@ -150,6 +150,8 @@ def to_mysql(e: BaseException, where: Where, read_only: bool) -> SqlError:
         return err(1049, "42000", f"Unknown database '{m.group(1) if m else '?'}'")
     if st == "57014":
         return err(1317, "70100", "Query execution was interrupted")
+    if st == "53200":  # ER_OUT_OF_RESOURCES; the detail says by how much the statement grew
+        return err(1041, "HY000", f"Out of memory. {e.detail or ''}".strip())
     if st == "22012":
         return err(1365, "22012", "Division by 0")
     if st == "22P02" and msg.startswith("invalid input syntax for type json"):
