@@ -2180,6 +2180,15 @@ def test_names_of_a_with_query_a_compound_and_a_parenthesised_query(m):
     assert names("SELECT 1+1 UNION SELECT 5") == ["1+1"]
     assert names("(SELECT 1+1, 'a' x) UNION (SELECT 5, 'b')") == ["1+1", "x"]
     assert names("WITH c AS (SELECT 1 AS a) SELECT a+1 FROM c UNION SELECT 5") == ["a+1"]
+    m.execute("CREATE TABLE t (a INT, b VARCHAR(5))")
+    m.execute("INSERT INTO t VALUES (1, 'x'), (2, 'y')")
+    # a derived table's unnamed columns: as written, not PostgreSQL's 'count', 'upper'
+    assert names("SELECT * FROM (SELECT count(*), upper(b), a*a FROM t GROUP BY b, a) x "
+                 "ORDER BY 1") == ["count(*)", "upper(b)", "a*a"]
+    assert rows(m, "SELECT x.`max(a)` FROM (SELECT max(a) FROM t) x") == [(2,)]
+    assert names("SELECT * FROM t JOIN (SELECT count(*), max(a) m FROM t) y ON y.m = t.a") == [
+        "a", "b", "count(*)", "m"]
+    assert names("SELECT * FROM (SELECT * FROM (SELECT min(a) FROM t) a) b") == ["min(a)"]
     assert rows(m, "(SELECT 1+1)") == [(2,)]
     assert rows(m, "((SELECT 2 AS x))") == [(2,)]
     assert rows(m, "(SELECT 3 UNION SELECT 1) ORDER BY 1 LIMIT 1") == [(1,)]

@@ -568,6 +568,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
             raise  # GROUP BY 3 of two columns: whatever sql_mode says
         tr.full_group_by = e
     names = _result_names(tree, key) if kind == "select" else None
+    _derived_table_names(tree, key)
     tr.literals = _literal_items(tree) if kind == "select" else None
     tr.compound = isinstance(tree, (exp.Union, exp.Intersect, exp.Except))
     _recursion_limited(tree)
@@ -3350,6 +3351,11 @@ def _select_items(key: str) -> list[str] | None:
         pos = found  # (the SELECT after a WITH clause's CTEs)
     else:
         return None
+    return _items_from(key, pos)
+
+
+def _items_from(key: str, pos: int) -> list[str]:
+    """The select list's items as written, from just after the SELECT at ``pos``."""
     depth = 0
     items: list[str] = []
     start = pos
@@ -3376,6 +3382,46 @@ def _select_items(key: str) -> list[str] | None:
             start = w.end()
     items.append(key[start:end].strip())
     return items
+
+
+def _derived_table_names(tree: exp.Expression, key: str) -> None:
+    """A derived table's unnamed columns (``FROM (SELECT COUNT(*) FROM t) AS x``) take MySQL's
+    names, the items as written ('COUNT(*)'), not PostgreSQL's ('count'), so that ``SELECT *``
+    over it shows them and ``x.`COUNT(*)``` finds one. The subquery's items are found in the
+    text: each ``(SELECT`` there, in order, whose unnamed items read as the subquery's. An
+    item with a literal keeps the engine's name (its text holds a placeholder until the
+    statement runs)."""
+    selects = [
+        sub.this for sub in tree.find_all(exp.Subquery)
+        if isinstance(sub.parent, (exp.From, exp.Join)) and isinstance(sub.this, exp.Select)
+        and any(_nameable(e) for e in sub.this.expressions)
+    ]
+    if not selects:
+        return
+    written = [_items_from(key, w.end()) for w in _WORDS.finditer(key)
+               if w.group().lower() == "select" and re.search(r"\(\s*$", key[: w.start()])]
+    for sel in selects:
+        for items in written:
+            if len(items) == len(sel.expressions) and all(
+                _written_as(e, text) for e, text in zip(sel.expressions, items, strict=True)
+                if _nameable(e) and "'__my" not in text
+            ):
+                for e, text in zip(sel.expressions, items, strict=True):
+                    if _nameable(e) and "'__my" not in text:
+                        e.replace(exp.alias_(e.copy(), text, quoted=True))
+                written.remove(items)
+                break
+
+
+def _nameable(e: exp.Expression) -> bool:
+    return not isinstance(e, (exp.Alias, exp.Column, exp.Star)) and "'__my" not in e.sql()
+
+
+def _written_as(e: exp.Expression, text: str) -> bool:
+    try:
+        return sqlglot.parse_one(text, read="mysql").sql(dialect="mysql") == e.sql(dialect="mysql")
+    except (ParseError, TokenError):
+        return False
 
 
 def _main_select(key: str, pos: int) -> int | None:
