@@ -2189,6 +2189,7 @@ def test_names_of_a_with_query_a_compound_and_a_parenthesised_query(m):
     assert names("SELECT * FROM t JOIN (SELECT count(*), max(a) m FROM t) y ON y.m = t.a") == [
         "a", "b", "count(*)", "m"]
     assert names("SELECT * FROM (SELECT * FROM (SELECT min(a) FROM t) a) b") == ["min(a)"]
+    assert names("SELECT null, true, false, NULL AS x") == ["NULL", "TRUE", "FALSE", "x"]
     assert rows(m, "(SELECT 1+1)") == [(2,)]
     assert rows(m, "((SELECT 2 AS x))") == [(2,)]
     assert rows(m, "(SELECT 3 UNION SELECT 1) ORDER BY 1 LIMIT 1") == [(1,)]

@@ -3323,6 +3323,8 @@ def _result_names(tree: exp.Expression, key: str) -> list[str | None] | None:
             names.append(None)
         elif isinstance(e, exp.Literal) and e.is_string and not SENTINEL.fullmatch("'" + e.this + "'"):
             names.append(e.this)
+        elif isinstance(e, (exp.Null, exp.Boolean)):
+            names.append(e.sql(dialect="mysql").upper())  # (null is named NULL, true TRUE)
         else:
             names.append(text)
     return names
