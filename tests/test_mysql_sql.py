@@ -2190,6 +2190,7 @@ def test_names_of_a_with_query_a_compound_and_a_parenthesised_query(m):
         "a", "b", "count(*)", "m"]
     assert names("SELECT * FROM (SELECT * FROM (SELECT min(a) FROM t) a) b") == ["min(a)"]
     assert names("SELECT null, true, false, NULL AS x") == ["NULL", "TRUE", "FALSE", "x"]
+    assert names("((SELECT 1+1)) UNION SELECT 3") == ["1+1"]
     assert rows(m, "(SELECT 1+1)") == [(2,)]
     assert rows(m, "((SELECT 2 AS x))") == [(2,)]
     assert rows(m, "(SELECT 3 UNION SELECT 1) ORDER BY 1 LIMIT 1") == [(1,)]

@@ -3346,7 +3346,7 @@ def _literal_items(tree: exp.Expression) -> list[str | None] | None:
 
 
 def _select_items(key: str) -> list[str] | None:
-    m = re.match(r"\s*\(?\s*select\b", key, re.I)
+    m = re.match(r"\s*(?:\(\s*)*select\b", key, re.I)
     if m:
         pos = m.end()
     elif (m := re.match(r"\s*with\b", key, re.I)) and (found := _main_select(key, m.end())):
