@@ -2170,6 +2170,25 @@ def test_a_statement_that_outgrows_its_memory_is_1041(m, monkeypatch):
     assert rows(m, "SELECT 1") == [(1,)]
 
 
+def test_max_execution_time_and_its_hint_stop_a_select_with_3024(m):
+    # They were read and shown but bounded nothing.
+    c900 = "(WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 900) SELECT n FROM c)"
+    endless = f"SELECT COUNT(*) FROM {c900} a, {c900} b, {c900} d"  # 729 million rows
+    m.execute("SET max_execution_time = 200")
+    e = error(m, endless)
+    assert (e.errno, e.sqlstate, e.message) == (
+        3024, "HY000", "Query execution was interrupted, maximum statement execution time exceeded")
+    m.execute("SET cte_max_recursion_depth = 1000000")
+    m.execute("CREATE TABLE w (n INT)")  # a write is not bounded by it
+    m.execute("INSERT INTO w WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c "
+              "WHERE n < 400000) SELECT n FROM c")
+    m.execute("SET max_execution_time = 0")
+    hinted = endless.replace("SELECT COUNT", "SELECT /*+ MAX_EXECUTION_TIME(150) */ COUNT", 1)
+    assert error(m, hinted).errno == 3024
+    # the next statement has no limit again
+    assert rows(m, f"SELECT COUNT(*) FROM w, {c900} a WHERE w.n <= 2000") == [(1800000,)]
+
+
 def test_names_of_a_with_query_a_compound_and_a_parenthesised_query(m):
     # A query after a WITH clause named its columns as PostgreSQL would ('count'), a
     # compound as '?column?', and a parenthesised query at the top was 1235.

@@ -148,6 +148,8 @@ def to_mysql(e: BaseException, where: Where, read_only: bool) -> SqlError:
     if st == "3D000":
         m = re.search(r'"([^"]+)"', msg)
         return err(1049, "42000", f"Unknown database '{m.group(1) if m else '?'}'")
+    if st == "57014" and "statement timeout" in msg:  # max_execution_time (the session's statement_timeout)
+        return err(3024, "HY000", "Query execution was interrupted, maximum statement execution time exceeded")
     if st == "57014":
         return err(1317, "70100", "Query execution was interrupted")
     if st == "53200":  # ER_OUT_OF_RESOURCES; the detail says by how much the statement grew

@@ -57,6 +57,15 @@ from aurora.engine.sqlapi import Column, Prepared, SqlError, StatementResult, Tr
 # the errors an UPDATE / DELETE IGNORE turns into a warning, leaving the row as it was
 _SKIPPED_BY_IGNORE = frozenset((1062, 1451, 1452, 3819))
 _DML = frozenset(("select", "insert", "update", "delete", "replace", "with", "values"))
+_MAX_EXECUTION_TIME = re.compile(r"^\s*(?:select|with\b.*?\bselect)\s*/\*\+[^*]*?\bmax_execution_time\s*\(\s*(\d+)\s*\)",
+                                 re.I | re.S)
+
+
+def _whole(value: object) -> int:
+    try:
+        return max(int(str(value)), 0)
+    except ValueError:
+        return 0
 _VARIABLE = re.compile(r"mysql_(sys|user)var\('([^']*)'\)", re.I)
 # the type a variable's value gives it (see MySqlSession._variable_literal)
 _VALUE_TYPES = {bool: "NUMERIC", int: "NUMERIC", float: "DOUBLE PRECISION", Decimal: "NUMERIC"}
@@ -148,6 +157,7 @@ class MySqlSession:
         self.found_rows = 0
         self._lock_owner = locks.new_owner()  # as a holder of GET_LOCK's locks
         self._rands: dict[tuple[int, int], Callable[[], float]] = {}  # RAND(seed)'s, this statement's
+        self._timed: Session | None = None  # the session given a statement_timeout (see _time_limit)
         self.warnings: list[tuple[str, int, str]] = []
         self._auto: dict[tuple[str, str], tuple[int, str | None]] = {}
         # id(session) -> (catalog version, {(table OID, column number): declared MySQL type})
@@ -254,6 +264,8 @@ class MySqlSession:
     def execute(self, sql: str, params: Sequence[object] = ()) -> StatementResult:
         if self._rands:
             self._rands.clear()  # RAND(seed) starts its sequence again in each statement
+        if self.vars["max_execution_time"] or self._timed is not None or "/*+" in sql:
+            self._time_limit(sql)
         entry = self._exact.get(sql)
         if (
             entry is not None
@@ -289,6 +301,22 @@ class MySqlSession:
             with contextlib.suppress(Exception):
                 pg.park_read()  # (the session's own statement ended it already if it failed)
             raise self._error(e, sql, params) from None
+
+    def _time_limit(self, sql: str) -> None:
+        """MySQL's max_execution_time (ms; 0 for none) and the optimizer hint
+        ``SELECT /*+ MAX_EXECUTION_TIME(n) */`` bound a SELECT's run: the PostgreSQL session's
+        statement_timeout while the SELECT runs (57014 past it, which is 3024 here)."""
+        m = _MAX_EXECUTION_TIME.search(sql) if "/*+" in sql else None
+        word = lexer.first_word(sql)
+        ms = 0
+        if word in ("select", "with"):
+            ms = int(m.group(1)) if m else _whole(self.vars["max_execution_time"])
+        if self._timed is not None:
+            self._timed.settings.set("statement_timeout", "0")
+            self._timed = None
+        if ms > 0:
+            self.pg.settings.set("statement_timeout", str(ms))
+            self._timed = self.pg
 
     def _query_again(
         self, entry: Translation, sql: str, params: Sequence[object]
