@@ -281,6 +281,15 @@ def test_mysql_connector_sqlalchemy_and_the_mysql_command(aurora):
                          capture_output=True, text=True, timeout=30)
     assert out.stdout.splitlines() == ["1\t00FF1027", "2\tFEED"], out.stdout
     assert "ERROR 1452" in out.stderr  # the key is there once its table came
+    # the client's --safe-updates: its SET (sql_safe_updates, sql_select_limit, max_join_size)
+    # is taken (max_join_size was 1193), a write without a key in its WHERE is 1175
+    out = subprocess.run(["mysql", "--safe-updates", "-h", "127.0.0.1", "-P", str(p["port"]), "-u", p["user"],
+                          "app", "-e", "UPDATE customers SET name = 'x' WHERE id = 1; SELECT name FROM customers "
+                          "ORDER BY id; DELETE FROM items WHERE price > 100"],
+                         env={"MYSQL_PWD": p["password"], "PATH": "/usr/bin:/bin"},
+                         capture_output=True, text=True, timeout=30)
+    assert out.stdout.splitlines() == ["name", "x", "alan t."], out.stdout + out.stderr
+    assert "ERROR 1175" in out.stderr and "without a WHERE that uses a KEY column" in out.stderr, out.stderr
 
 
 DJANGO_PROJECT = Path(__file__).parent / "django_project"

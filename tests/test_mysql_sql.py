@@ -2189,6 +2189,33 @@ def test_max_execution_time_and_its_hint_stop_a_select_with_3024(m):
     assert rows(m, f"SELECT COUNT(*) FROM w, {c900} a WHERE w.n <= 2000") == [(1800000,)]
 
 
+def test_sql_select_limit_and_sql_safe_updates_apply(m):
+    # Both were read and shown but changed nothing; max_join_size (set with them by the mysql
+    # client's --safe-updates) was 1193.
+    m.execute("SET SQL_SAFE_UPDATES=1, SQL_SELECT_LIMIT=2, MAX_JOIN_SIZE=1000000")
+    assert rows(m, "SELECT @@max_join_size") == [(1000000,)]
+    m.execute("CREATE TABLE t (id INT PRIMARY KEY, a INT, b INT, KEY (b))")
+    m.execute("INSERT INTO t VALUES (1, 1, 1), (2, 2, 2), (3, 3, 3), (4, 4, 4)")
+    assert rows(m, "SELECT id FROM t ORDER BY id") == [(1,), (2,)]
+    assert rows(m, "SELECT id FROM t ORDER BY id LIMIT 3") == [(1,), (2,), (3,)]  # its own LIMIT
+    assert rows(m, "SELECT id FROM t UNION SELECT 9") == [(1,), (2,)]
+    assert rows(m, "SELECT COUNT(*) FROM (SELECT id FROM t) x") == [(4,)]  # not in a subquery
+    m.execute("CREATE TABLE u (x INT)")
+    assert m.execute("INSERT INTO u SELECT id FROM t").affected_rows == 4  # nor an INSERT ... SELECT
+    unsafe = "You are using safe update mode and you tried to update a table without a WHERE that uses a KEY column."
+    for sql in ("UPDATE t SET a = 5", "UPDATE t SET a = 5 WHERE a = 1", "DELETE FROM t WHERE a = 3",
+                "DELETE FROM t", "UPDATE u SET x = 1 WHERE x = 2"):
+        e = error(m, sql)
+        assert (e.errno, e.sqlstate) == (1175, "HY000") and e.message.startswith(unsafe), sql
+    assert m.execute("UPDATE t SET a = 5 WHERE id = 1").affected_rows == 1  # the primary key
+    assert m.execute("UPDATE t SET a = 6 WHERE b = 2").affected_rows == 1  # an index's column
+    assert m.execute("DELETE FROM t WHERE a = 3 LIMIT 1").affected_rows == 1  # a LIMIT
+    m.execute("SET sql_safe_updates = 0, sql_select_limit = DEFAULT")
+    assert m.execute("UPDATE t SET a = 0").affected_rows == 3
+    assert rows(m, "SELECT COUNT(*) FROM t, t t2") == [(9,)]
+    assert len(rows(m, "SELECT * FROM t")) == 3
+
+
 def test_names_of_a_with_query_a_compound_and_a_parenthesised_query(m):
     # A query after a WITH clause named its columns as PostgreSQL would ('count'), a
     # compound as '?column?', and a parenthesised query at the top was 1235.

@@ -61,6 +61,9 @@ _MAX_EXECUTION_TIME = re.compile(r"^\s*(?:select|with\b.*?\bselect)\s*/\*\+[^*]*
                                  re.I | re.S)
 
 
+ALL_ROWS = variables.GLOBALS["sql_select_limit"]
+
+
 def _whole(value: object) -> int:
     try:
         return max(int(str(value)), 0)
@@ -878,6 +881,8 @@ class MySqlSession:
 
     def _dml(self, sql: str, params: Sequence[object]) -> StatementResult:
         entry, lits, raw = self._translation(sql, prepared=bool(params))
+        if self.vars["sql_safe_updates"] and entry.kind in ("update", "delete") and not entry.write_limit:
+            self._safe_update(entry)
         if entry.nparams != len(params):
             # a ``?`` in a statement run as text (COM_QUERY) is a syntax error in MySQL
             at = sql.find("?")
@@ -918,6 +923,25 @@ class MySqlSession:
         return self._guarded(
             lambda: self._run(entry, text, params, raw, sql, steps), read=entry.kind == "select"
         )
+
+    def _safe_update(self, entry: Translation) -> None:
+        """sql_safe_updates (the mysql client's --safe-updates, MySQL Workbench's default): an
+        UPDATE or DELETE without a LIMIT must read a key column in its WHERE (the first
+        column of its table's primary key or of an index), else 1175. MySQL asks whether its
+        plan uses the key; a WHERE on a key column the plan scans past (``OR`` of another
+        column) passes here."""
+        columns = entry.where_columns
+        desc = catalog.describe(self.pg.conn, entry.write_target) if entry.write_target else None
+        if desc is None and columns is not None:
+            return  # several tables, or a view: not checked
+        keys = set()
+        if desc is not None:
+            keys = {c.lower() for c in desc.primary[:1]}
+            keys.update(i.columns[0].lower() for i in desc.indexes if i.columns and i.columns[0])
+        if columns is None or not keys & columns:
+            raise err(1175, "HY000", "You are using safe update mode and you tried to update a "
+                      "table without a WHERE that uses a KEY column. To disable safe mode, toggle "
+                      "the option in Preferences -> SQL Editor and reconnect.")
 
     def _row_by_row(
         self, entry: Translation, write: str, rows: str, params: Sequence[object]
@@ -1189,7 +1213,11 @@ class MySqlSession:
 
     def _query_result(self, entry: Translation, r: StatementResult, raw: list[str]) -> StatementResult:
         """The session's result of a query as MySQL's: its columns, booleans as numbers, a
-        TIMESTAMP in the reader's zone; FOUND_ROWS() and ROW_COUNT() after it."""
+        TIMESTAMP in the reader's zone; FOUND_ROWS() and ROW_COUNT() after it. A SELECT
+        without a LIMIT of its own returns at most ``sql_select_limit`` rows."""
+        if (limit := self.vars["sql_select_limit"]) != ALL_ROWS and entry.kind == "select" \
+                and not entry.limited and len(r.rows) > (n := _whole(limit)):
+            r = dataclasses.replace(r, tag=f"SELECT {n}", rows=r.rows[:n])
         self.found_rows = len(r.rows)
         if entry.calc_found_rows and r.columns and r.columns[-1].name == FOUND_ROWS_COLUMN:
             # SQL_CALC_FOUND_ROWS: the count without the LIMIT came as a last column

@@ -84,6 +84,12 @@ class Translation:
     # user variables the statement assigns (``@r := @r + 1``): read row by row, not as a
     # literal of the value the statement began with
     assigned: frozenset[str] = frozenset()
+    limited: bool = False  # a query with a LIMIT of its own: sql_select_limit leaves it alone
+    # an UPDATE / DELETE of one table: the columns its WHERE reads (None without a WHERE),
+    # and whether it has a LIMIT; what sql_safe_updates looks at (MySqlSession._safe_update)
+    where_columns: frozenset[str] | None = None
+    write_limit: bool = False
+    write_target: str | None = None  # that one table
 
 
     def text(self, lits: list[str]) -> str:
@@ -561,6 +567,17 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _having_aliases(tree)
     tr = Translation(kind, [], [], nparams=nparams, calc_found_rows=calc,
                      mode="ignore" if ignored else "", assigned=_variable_assignments(tree))
+    if kind == "select":
+        tr.limited = tree.args.get("limit") is not None
+    elif kind in ("update", "delete"):
+        where = tree.args.get("where")
+        if where is not None:
+            tr.where_columns = frozenset(c.name.lower() for c in where.find_all(exp.Column))
+        tr.write_limit = tree.args.get("limit") is not None
+        target = tree.this
+        if isinstance(target, exp.Table) and not (tree.args.get("joins") or tree.args.get("from")
+                                                  or tree.args.get("using") or tree.args.get("tables")):
+            tr.write_target = target.name
     try:
         grouping.check(tree, ctx.stored_table, mysql=True, database=ctx.database)
     except SqlError as e:

@@ -56,6 +56,7 @@ GLOBALS: dict[str, object] = {
     "max_allowed_packet": 67108864,
     "max_connections": 1000,
     "max_execution_time": 0,
+    "max_join_size": 18446744073709551615,
     "net_buffer_length": 16384,
     "net_read_timeout": 30,
     "net_write_timeout": 60,
