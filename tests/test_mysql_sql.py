@@ -1997,6 +1997,15 @@ def test_set_statements(m):
     assert vals == {"autocommit": "ON", "version": "8.0.32"}
     assert dict(rows(m, "SHOW VARIABLES LIKE 'lower_case_table_names'")) == {
         "lower_case_table_names": "0"}
+    # what tools set (mysqldump's SQL_LOG_BIN, Workbench's profiling, connectors'
+    # session_track_*): MySQL 8.0's variables, taken (they were 1193)
+    m.execute("SET @@SESSION.SQL_LOG_BIN= 0")
+    m.execute("SET profiling = 1, information_schema_stats_expiry = 0, SQL_BIG_SELECTS = 1, "
+              "session_track_state_change = ON, optimizer_switch = 'index_merge=off', "
+              "lc_time_names = 'en_US', sql_require_primary_key = OFF, join_buffer_size = 1048576")
+    assert rows(m, "SELECT @@sql_log_bin, @@profiling, @@session_track_state_change, "
+                   "@@join_buffer_size") == [(0, 1, 1, 1048576)]
+    assert dict(rows(m, "SHOW VARIABLES LIKE 'sql_log_bin'")) == {"sql_log_bin": "OFF"}
 
 
 # --- transactions ------------------------------------------------------------------------------

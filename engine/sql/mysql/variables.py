@@ -109,6 +109,59 @@ GLOBALS: dict[str, object] = {
     "gtid_mode": "OFF",
     "enforce_gtid_consistency": "OFF",
     "super_read_only": 0,
+    # Set by tools and clients (mysqldump's SQL_LOG_BIN, Workbench's profiling and
+    # information_schema_stats_expiry, connectors' session_track_*, optimizer hints by SET):
+    # kept and shown with MySQL 8.0's defaults, bounding nothing here.
+    "block_encryption_mode": "aes-128-ecb",
+    "bulk_insert_buffer_size": 8388608,
+    "check_proxy_users": 0,
+    "end_markers_in_json": 0,
+    "eq_range_index_dive_limit": 200,
+    "histogram_generation_max_mem_size": 20000000,
+    "information_schema_stats_expiry": 86400,
+    "internal_tmp_mem_storage_engine": "TempTable",
+    "join_buffer_size": 262144,
+    "keep_files_on_create": 0,
+    "lc_time_names": "en_US",
+    "low_priority_updates": 0,
+    "max_error_count": 1024,
+    "max_length_for_sort_data": 4096,
+    "max_seeks_for_key": 18446744073709551615,
+    "max_sort_length": 1024,
+    "max_sp_recursion_depth": 0,
+    "max_user_connections": 0,
+    "old_alter_table": 0,
+    "optimizer_prune_level": 1,
+    "optimizer_search_depth": 62,
+    "optimizer_switch": "index_merge=on,index_merge_union=on,index_merge_sort_union=on,"
+    "index_merge_intersection=on,engine_condition_pushdown=on,index_condition_pushdown=on,mrr=on,"
+    "mrr_cost_based=on,block_nested_loop=on,batched_key_access=off,materialization=on,semijoin=on,"
+    "loosescan=on,firstmatch=on,duplicateweedout=on,subquery_materialization_cost_based=on,"
+    "use_index_extensions=on,condition_fanout_filter=on,derived_merge=on,use_invisible_indexes=off,"
+    "skip_scan=on,hash_join=on,subquery_to_derived=off,prefer_ordering_index=on,"
+    "hypergraph_optimizer=off,derived_condition_pushdown=on",
+    "optimizer_trace": "enabled=off,one_line=off",
+    "profiling": 0,
+    "profiling_history_size": 15,
+    "range_optimizer_max_mem_size": 8388608,
+    "read_buffer_size": 131072,
+    "read_rnd_buffer_size": 262144,
+    "regexp_stack_limit": 8000000,
+    "regexp_time_limit": 32,
+    "resultset_metadata": "FULL",
+    "session_track_schema": 1,
+    "session_track_state_change": 0,
+    "session_track_system_variables": "time_zone,autocommit,character_set_client,"
+    "character_set_results,character_set_connection",
+    "session_track_transaction_info": "OFF",
+    "show_create_table_verbosity": 0,
+    "sql_big_selects": 1,
+    "sql_buffer_result": 0,
+    "sql_log_bin": 1,
+    "sql_log_off": 0,
+    "sql_require_primary_key": 0,
+    "updatable_views_with_limit": "YES",
+    "windowing_use_high_precision": 1,
 }
 
 # Names that read differently from how they are stored
@@ -118,7 +171,12 @@ ALIASES = {"tx_isolation": "transaction_isolation", "tx_read_only": "transaction
 ON_OFF = {"on": 1, "off": 0, "true": 1, "false": 0, "yes": 1, "no": 0}
 NUMERIC_BOOLS = {"autocommit", "foreign_key_checks", "unique_checks", "sql_auto_is_null",
                  "sql_safe_updates", "transaction_read_only", "tx_read_only", "sql_notes",
-                 "sql_warnings", "big_tables", "sql_quote_show_create", "innodb_strict_mode"}
+                 "sql_warnings", "big_tables", "sql_quote_show_create", "innodb_strict_mode",
+                 "check_proxy_users", "end_markers_in_json", "keep_files_on_create",
+                 "low_priority_updates", "old_alter_table", "profiling", "session_track_schema",
+                 "session_track_state_change", "show_create_table_verbosity", "sql_big_selects",
+                 "sql_buffer_result", "sql_log_bin", "sql_log_off", "sql_require_primary_key",
+                 "windowing_use_high_precision"}
 
 
 def session_defaults(
