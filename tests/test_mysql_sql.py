@@ -3825,6 +3825,33 @@ def test_a_string_that_is_no_number_for_a_numeric_column_is_1366_at_its_row(m):
     m.execute("UPDATE sn SET d = 'abc' WHERE id = 99")  # (no row: nothing to refuse)
 
 
+def test_a_string_parameter_that_is_no_number_for_a_numeric_column_is_1366_or_1265(m):
+    """A ``?`` bound to a string written to a DECIMAL, DOUBLE or FLOAT column was 1292
+    ("Incorrect value: invalid input syntax for type numeric"); it is checked as the same
+    string written as a literal: 1366 for no number, 1265 for more after its number."""
+    m.execute("CREATE TABLE sp (id INT, d DECIMAL(5,2), f DOUBLE, r FLOAT, i INT)")
+    for sql, params, code, message in [
+        ("INSERT INTO sp (id, d) VALUES (1, ?)", ("abc",), 1366,
+         "Incorrect decimal value: 'abc' for column 'd' at row 1"),
+        ("INSERT INTO sp (id, d) VALUES (1, ?)", ("1.5x",), 1265, "Data truncated for column 'd' at row 1"),
+        ("INSERT INTO sp (id, f) VALUES (1, 1), (2, ?)", ("1.5x",), 1265,
+         "Data truncated for column 'f' at row 2"),
+        ("INSERT INTO sp (id, r) VALUES (1, ?)", ("abc",), 1265, "Data truncated for column 'r' at row 1"),
+        ("INSERT INTO sp (id, i) VALUES (1, 1), (2, ?)", ("x",), 1366,
+         "Incorrect integer value: 'x' for column 'i' at row 2"),
+    ]:
+        with pytest.raises(SqlError) as e:
+            m.execute(sql, params)
+        assert (e.value.errno, e.value.message) == (code, message), sql
+    m.execute("INSERT INTO sp VALUES (?, ?, ?, ?, ?)", (1, "3.255", "1e1", " 2.5 ", "7"))
+    m.execute("INSERT INTO sp VALUES (?, ?, ?, ?, ?)", (2, Decimal("1.5"), 2.5, None, 3))
+    assert rows(m, "SELECT d, f, r, i FROM sp ORDER BY id") == [
+        (Decimal("3.26"), 10.0, 2.5, 7), (Decimal("1.50"), 2.5, None, 3)]
+    with pytest.raises(SqlError) as e:
+        m.execute("UPDATE sp SET d = ? WHERE id = 1", ("zz",))
+    assert e.value.errno == 1366
+
+
 def test_a_json_value_in_arithmetic_is_the_double_it_holds(m):
     """``body - 'x'`` and ``body + 1`` of a JSON column were internal errors (1105 "cannot
     delete from scalar": the engine's jsonb - text deletes a key); MySQL reads a JSON value

@@ -2939,7 +2939,8 @@ def _strict_number_strings(tree: exp.Insert | exp.Update, ctx: Context) -> None:
     """A string written to a numeric column, in strict mode: ``mysql_number_text(v, 'col',
     kind, row)`` checks it as MySQL does (``functions.number_text``: 1366 for no number,
     1265 for one with more after it), naming the VALUES row it is in; the engine's own
-    refusal was 1292 for a DECIMAL or DOUBLE, and said row 1 for any row."""
+    refusal was 1292 for a DECIMAL or DOUBLE, and said row 1 for any row. A ``?`` is
+    checked too (its value is known only when bound; one that is no string goes through)."""
     def kind(table: str, column: str) -> str | None:
         spelled = ctx.declared_types(table).get(column.lower())
         base = spelled.split("(")[0].split()[0] if spelled else None
@@ -2948,7 +2949,7 @@ def _strict_number_strings(tree: exp.Insert | exp.Update, ctx: Context) -> None:
         return {"decimal": "decimal", "float": "double", "double": "double"}.get(base or "")
 
     def checked(table: str, column: str, v: exp.Expression, row: int | None) -> None:
-        k = kind(table, column) if _taken_out(v) == "s" else None
+        k = kind(table, column) if _taken_out(v) in ("s", "p") else None
         if k is not None:
             v.replace(_fn("mysql_number_text", v.copy(), exp.Literal.string(column), exp.Literal.string(k),
                           exp.null() if row is None else exp.Literal.number(row)))
