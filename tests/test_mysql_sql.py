@@ -3852,6 +3852,18 @@ def test_a_string_parameter_that_is_no_number_for_a_numeric_column_is_1366_or_12
     assert e.value.errno == 1366
 
 
+def test_a_float_column_as_text_has_six_significant_digits(m):
+    """A FLOAT column read as a string (CONCAT, CAST AS CHAR, UPPER, LIKE) had its shortest
+    float digits, '1.2345679' and '1.2345679e+08'; MySQL writes a FLOAT with 6 significant
+    digits: '1.23457', '123457000'. In arithmetic it is still the float it holds."""
+    m.execute("CREATE TABLE ft (id INT, f FLOAT)")
+    m.execute("INSERT INTO ft VALUES (1, 1.23456789), (2, 123456789), (3, 0.1), (4, 3), (5, NULL)")
+    assert rows(m, "SELECT CONCAT(f), CAST(f AS CHAR), UPPER(f), f LIKE '1.23%' FROM ft ORDER BY id") == [
+        ("1.23457", "1.23457", "1.23457", 1), ("123457000", "123457000", "123457000", 0),
+        ("0.1", "0.1", "0.1", 0), ("3", "3", "3", 0), (None, None, None, None)]
+    assert rows(m, "SELECT f + 0 FROM ft WHERE id = 1") == [(1.2345678806304932,)]
+
+
 def test_a_json_value_in_arithmetic_is_the_double_it_holds(m):
     """``body - 'x'`` and ``body + 1`` of a JSON column were internal errors (1105 "cannot
     delete from scalar": the engine's jsonb - text deletes a key); MySQL reads a JSON value

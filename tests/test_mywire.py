@@ -1036,6 +1036,9 @@ def test_values_in_both_protocols() -> None:
     assert t.text_of([1, "x"]) == b'[1, "x"]'
     assert t.float_text(0.1, single=True) == "0.1"
     assert t.float_text(1e-5, single=True) == "0.00001"
+    # a FLOAT has MySQL's 6 significant digits (FLT_DIG), not its shortest float digits
+    assert [t.float_text(x, single=True) for x in (1.2345678806304932, 123456792.0, 3.0)] == [
+        "1.23457", "123457000", "3"]
     double = t.text_encoder(t.mysql_type(701))
     assert [double(v) for v in (2.5, 100.0, 1e-7, 1e16)] == [b"\x032.5", b"\x03100", b"\x090.0000001", b"\x041e16"]
     fsp3 = t.text_encoder(t.mysql_type(1114, 3))

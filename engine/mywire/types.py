@@ -223,14 +223,10 @@ def param_definition(oid: int) -> bytes:
 
 def float_text(x: float, single: bool = False) -> str:
     """MySQL's output of a double (``mysql.types.double_text``: shortest round trip, ``3``
-    not ``3.0``, ``0.00001``, ``1e15``); ``single``: of a FLOAT, its shortest float digits."""
+    not ``3.0``, ``0.00001``, ``1e15``); ``single``: of a FLOAT, as MySQL writes one: at
+    most 6 significant digits (FLT_DIG; ``1.23457``, ``123457000``)."""
     if single and x == x and x not in (float("inf"), float("-inf")):
-        (f32,) = struct.unpack("<f", struct.pack("<f", x))
-        for digits in range(1, 10):
-            candidate = float(f"{f32:.{digits}g}")
-            if struct.unpack("<f", struct.pack("<f", candidate))[0] == f32:
-                return double_text(candidate)
-        return double_text(f32)
+        return double_text(float(f"{x:.6g}"))
     return double_text(x)
 
 

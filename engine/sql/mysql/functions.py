@@ -409,6 +409,16 @@ def double_text(v: object) -> object:
     return v
 
 
+def real_text(v: object) -> object:
+    """A FLOAT column's text as MySQL writes it: at most 6 significant digits (FLT_DIG;
+    1.23457, 123457000), else as a DOUBLE's; NULL and text as they are."""
+    if isinstance(v, int) and not isinstance(v, bool):
+        v = float(v)
+    if isinstance(v, float) and v == v and v not in (float("inf"), float("-inf")):
+        return _double_text(float(f"{v:.6g}"))
+    return double_text(v)
+
+
 def rint(v: object) -> object:
     """A DOUBLE made an integer as MySQL does (C's rint(): half to even, 2.5e0 is 2 and
     3.5e0 is 4); anything else as it is."""
@@ -2000,6 +2010,7 @@ FUNCTIONS = {
     "mysql_divisor": (divisor, 1),
     "mysql_substr": (substr, -1),
     "mysql_double_text": (double_text, 1),
+    "mysql_real_text": (real_text, 1),
     "mysql_float_text": (lambda v: _double_text(v) if isinstance(v, float) else v, 1),
     "mysql_rint": (rint, 1),
     "mysql_round_double": (round_double, 3),

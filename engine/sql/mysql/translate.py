@@ -2513,6 +2513,10 @@ def _temporal_operands(tree: exp.Expression, ctx: Context) -> None:
         elif oid == 1700 and typmod >= 4:
             # a DECIMAL(p, s) as MySQL writes it: s digits after the point (1.50, not 1.5)
             c.replace(_fn("mysql_decimal_text", c.copy(), exp.Literal.number((typmod - 4) & 0xFFFF)))
+        elif oid == 700:
+            # a FLOAT as MySQL writes it: 6 significant digits (1.23457; the engine's text
+            # of a real has its shortest float digits, 1.2345679)
+            c.replace(_fn("mysql_real_text", c.copy()))
         elif oid in (20, 21, 23, 700, 701) and isinstance(c.parent, exp.Concat | exp.ConcatWs):
             c.replace(exp.Cast(this=c.copy(), to=exp.DataType.build("text")))  # (|| takes text)
         elif oid in (20, 21, 23, 700, 701) and not isinstance(c.parent, exp.Cast | exp.Like | exp.Concat
