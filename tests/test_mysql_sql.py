@@ -3864,6 +3864,28 @@ def test_a_float_column_as_text_has_six_significant_digits(m):
     assert rows(m, "SELECT f + 0 FROM ft WHERE id = 1") == [(1.2345678806304932,)]
 
 
+def test_a_float_decimal_or_datetime_column_written_to_a_string_column_is_its_mysql_text(m):
+    """INSERT ... SELECT and UPDATE of a FLOAT, DECIMAL(p, s) or DATETIME column into a
+    string column stored the engine's text ('3.0', '1.5', '2020-01-02 03:04:05.000000');
+    MySQL stores '3', '1.50', '2020-01-02 03:04:05' (a DATETIME(3)'s 3 digits; a FLOAT as
+    the double it reads in a VARCHAR, as its own 6 digits in a TEXT)."""
+    m.execute("CREATE TABLE src (id INT, f FLOAT, n DECIMAL(6,2), dt DATETIME, d3 DATETIME(3), "
+              "v VARCHAR(40), tx TEXT)")
+    m.execute("INSERT INTO src (id, f, n, dt, d3) VALUES "
+              "(1, 3, 1.5, '2020-01-02 03:04:05', '2020-01-02 03:04:05.5')")
+    m.execute("CREATE TABLE dst (v VARCHAR(40), tx TEXT)")
+    m.execute("INSERT INTO dst SELECT f, f FROM src")
+    m.execute("INSERT INTO dst SELECT n, src.dt FROM src")
+    m.execute("INSERT INTO dst (tx, v) SELECT d3, n AS x FROM src")
+    assert rows(m, "SELECT v, tx FROM dst") == [
+        ("3", "3"), ("1.50", "2020-01-02 03:04:05"), ("1.50", "2020-01-02 03:04:05.500")]
+    m.execute("UPDATE src SET v = n, tx = dt")
+    assert rows(m, "SELECT v, tx FROM src") == [("1.50", "2020-01-02 03:04:05")]
+    m.execute("UPDATE src SET f = 1.23456789")
+    m.execute("UPDATE src SET v = f, tx = f")
+    assert rows(m, "SELECT v, tx FROM src") == [("1.2345678806304932", "1.23457")]
+
+
 def test_a_json_value_in_arithmetic_is_the_double_it_holds(m):
     """``body - 'x'`` and ``body + 1`` of a JSON column were internal errors (1105 "cannot
     delete from scalar": the engine's jsonb - text deletes a key); MySQL reads a JSON value

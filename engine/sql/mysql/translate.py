@@ -638,6 +638,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _integer_casts_of_doubles(tree, ctx)
     tree = rewrite(tree)
     if isinstance(tree, (exp.Insert, exp.Update)):
+        _column_text_writes(tree, ctx)
         _write_forms(tree, ctx)
     if ignored or (isinstance(tree, exp.Insert) and tree.args.get("ignore") and not mode):
         _fitted_writes(tree, ctx)
@@ -2799,6 +2800,50 @@ def _forms(ctx: Context, table: str) -> dict[str, Form]:
         elif kind.startswith("bit"):  # a binary string (0xA5, b'...', mysqldump's) is its bits
             forms[column] = lambda v: exp.Anonymous(this="mysql_bit_value", expressions=[v])
     return forms
+
+
+def _column_text_writes(tree: exp.Insert | exp.Update, ctx: Context) -> None:
+    """A FLOAT, DECIMAL(p, s), DATETIME or TIMESTAMP column written to a CHAR, VARCHAR or
+    TEXT column (``INSERT INTO s SELECT n FROM t``, ``UPDATE t SET v = n``) is stored as
+    MySQL writes it: '1.50', '2020-01-02 03:04:05' (its fsp digits), a TIMESTAMP's wall
+    time, a FLOAT as its double's text in a CHAR / VARCHAR ('3', '1.2345678806304932': MySQL
+    stores the DOUBLE it reads) and as its own text in a TEXT ('1.23457'); the engine stored
+    its own text, '3.0', '1.5', '2020-01-02 03:04:05.000000'."""
+    def kind(table: str, column: str) -> str | None:
+        spelled = ctx.declared_types(table).get(column.lower())
+        base = spelled.split("(")[0].split()[0] if spelled else None
+        return "char" if base in ("char", "varchar") else "text" if base in mysql_types.TEXT_KINDS else None
+
+    def as_text(v: exp.Expression, types: Callable[[exp.Column], tuple[int, int] | None], to: str | None) -> None:
+        v = v.this if isinstance(v, exp.Alias) else v
+        got = types(v) if to is not None and isinstance(v, exp.Column) else None
+        if got is None:
+            return
+        oid, typmod = got
+        if oid == 700:
+            v.replace(_fn("mysql_real_text" if to == "text" else "mysql_double_text", v.copy()))
+        elif oid == 1700 and typmod >= 4:
+            v.replace(_fn("mysql_decimal_text", v.copy(), exp.Literal.number((typmod - 4) & 0xFFFF)))
+        elif oid in (1114, 1184):
+            wall = v.copy() if oid == 1114 else exp.Cast(this=v.copy(), to=exp.DataType.build("timestamp"))
+            v.replace(_fn("mysql_datetime_text", wall, exp.Literal.number(max(typmod, 0))))
+
+    if isinstance(tree, exp.Update):
+        types = _column_types(tree, ctx)
+        for eq, table in _update_targets(tree, ctx):
+            as_text(eq.expression, types, kind(table.name, eq.this.name))
+        return
+    target = tree.this
+    table = target.this if isinstance(target, exp.Schema) else target
+    values = tree.expression
+    if not isinstance(table, exp.Table) or not isinstance(values, exp.Select) or any(
+            dml.is_star(e) for e in values.expressions):
+        return
+    names = ([c.name for c in target.expressions] if isinstance(target, exp.Schema)
+             else ctx.table_columns(table.name) or [])
+    types = _column_types(values, ctx)
+    for v, name in zip(values.expressions, names, strict=False):
+        as_text(v, types, kind(table.name, name))
 
 
 def _write_forms(tree: exp.Insert | exp.Update, ctx: Context) -> None:
