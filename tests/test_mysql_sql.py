@@ -3886,6 +3886,19 @@ def test_a_float_decimal_or_datetime_column_written_to_a_string_column_is_its_my
     assert rows(m, "SELECT v, tx FROM src") == [("1.2345678806304932", "1.23457")]
 
 
+def test_group_concat_of_a_float_decimal_or_datetime_column_is_its_mysql_text(m):
+    """GROUP_CONCAT of a FLOAT, DECIMAL(p, s) or DATETIME column joined the engine's text
+    ('3.0', '1.5', '2020-01-02 03:04:05.000000'); MySQL joins the column's text: '3',
+    '1.50', '2020-01-02 03:04:05' (a DATETIME(3)'s 3 digits)."""
+    m.execute("CREATE TABLE gc (id INT, f FLOAT, n DECIMAL(6,2), dt DATETIME, d3 DATETIME(3))")
+    m.execute("INSERT INTO gc VALUES (1, 3, 1.5, '2020-01-02 03:04:05', '2020-01-02 03:04:05.5'), "
+              "(2, 1.23456789, -2, '2020-01-02', '2020-01-02')")
+    assert rows(m, "SELECT GROUP_CONCAT(f), GROUP_CONCAT(n), GROUP_CONCAT(dt), GROUP_CONCAT(d3) FROM gc") == [
+        ("3,1.23457", "1.50,-2.00", "2020-01-02 03:04:05,2020-01-02 00:00:00",
+         "2020-01-02 03:04:05.500,2020-01-02 00:00:00.000")]
+    assert rows(m, "SELECT GROUP_CONCAT(n ORDER BY id DESC SEPARATOR ';') FROM gc") == [("-2.00;1.50",)]
+
+
 def test_a_json_value_in_arithmetic_is_the_double_it_holds(m):
     """``body - 'x'`` and ``body + 1`` of a JSON column were internal errors (1105 "cannot
     delete from scalar": the engine's jsonb - text deletes a key); MySQL reads a JSON value

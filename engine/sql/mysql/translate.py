@@ -2460,8 +2460,15 @@ def _temporal_operands(tree: exp.Expression, ctx: Context) -> None:
             return all(numberish(x) for x in (e.this, *e.expressions))
         return False
 
-    for node in tree.find_all(exp.Cast, exp.Concat, exp.ConcatWs, exp.Like, exp.Anonymous, *_STRING_ARGS):
-        if isinstance(node, exp.Cast):
+    for node in tree.find_all(exp.Cast, exp.Concat, exp.ConcatWs, exp.Like, exp.GroupConcat, exp.Anonymous,
+                              *_STRING_ARGS):
+        if isinstance(node, exp.GroupConcat):
+            # GROUP_CONCAT(col [ORDER BY ...]): the column's text as MySQL writes it ('1.50',
+            # '2020-01-02 03:04:05'); not under DISTINCT, whose ORDER BY must name it as it is
+            item = node.this.this if isinstance(node.this, exp.Order) else node.this
+            if isinstance(item, exp.Column):
+                operands.append(item)
+        elif isinstance(node, exp.Cast):
             if node.to.this in _TEXTS:
                 operands.append(node.this)
         elif isinstance(node, exp.Concat | exp.ConcatWs):
