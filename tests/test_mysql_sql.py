@@ -3530,7 +3530,7 @@ def test_a_time_column_refuses_what_it_cannot_hold_and_reads_a_number_as_hhmmss(
         assert errno(m, f"INSERT INTO tt VALUES (1, {bad})") == 1292, bad
     m.execute("INSERT INTO tt VALUES (1, '10:00'), (2, 123456), (3, 930.25)")
     assert rows(m, "SELECT id, t FROM tt ORDER BY id") == [
-        (1, dt.time(10)), (2, dt.time(12, 34, 56)), (3, dt.time(0, 9, 30, 250000))]
+        (1, dt.time(10)), (2, dt.time(12, 34, 56)), (3, dt.time(0, 9, 30))]  # (TIME: no fraction)
     assert rows(m, "SELECT id FROM tt WHERE t = '12:34:56' OR t = '10:00'") == [(1,), (2,)]
 
 
@@ -3897,6 +3897,23 @@ def test_group_concat_of_a_float_decimal_or_datetime_column_is_its_mysql_text(m)
         ("3,1.23457", "1.50,-2.00", "2020-01-02 03:04:05,2020-01-02 00:00:00",
          "2020-01-02 03:04:05.500,2020-01-02 00:00:00.000")]
     assert rows(m, "SELECT GROUP_CONCAT(n ORDER BY id DESC SEPARATOR ';') FROM gc") == [("-2.00;1.50",)]
+
+
+def test_a_time_column_keeps_its_fsp_digits(m):
+    """A TIME(n) column kept all six fraction digits of what was written, and its text had
+    them ('03:04:05.500000' of a TIME(3), '03:04:05.600000' of a TIME, which then equalled
+    no '03:04:05' nor '03:04:06'); MySQL rounds a value to the column's n digits, as for a
+    DATETIME, and writes a TIME(n) with n digits: '03:04:05.500', '03:04:06'."""
+    m.execute("CREATE TABLE tf (id INT, t TIME, t3 TIME(3))")
+    m.execute("INSERT INTO tf VALUES (1, '03:04:05.6', '03:04:05.5'), (2, '01:02:03', '00:00:00.0004'), "
+              "(3, '23:59:59.6', '23:59:59.9996')")
+    assert rows(m, "SELECT id, t, t3, CONCAT(t), CONCAT(t3), CAST(t3 AS CHAR) FROM tf WHERE id < 3 ORDER BY id") == [
+        (1, dt.time(3, 4, 6), dt.time(3, 4, 5, 500000), "03:04:06", "03:04:05.500", "03:04:05.500"),
+        (2, dt.time(1, 2, 3), dt.time(0, 0), "01:02:03", "00:00:00.000", "00:00:00.000")]
+    assert rows(m, "SELECT id FROM tf WHERE t = '03:04:06'") == [(1,)]
+    # rounded past 23:59:59 it is the end of day, as MySQL's 24:00:00 (it was 00:00:00)
+    assert rows(m, "SELECT CONCAT(t) FROM tf WHERE id = 3") == [("24:00:00",)]
+    assert rows(m, "SELECT GROUP_CONCAT(t3 ORDER BY id) FROM tf WHERE id < 3") == [("03:04:05.500,00:00:00.000",)]
 
 
 def test_a_json_value_in_arithmetic_is_the_double_it_holds(m):

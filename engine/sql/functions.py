@@ -2565,8 +2565,11 @@ def _time_cast(v: object, tz: dt.tzinfo, typmod: object = -1) -> object:
     digits = int(typmod) if isinstance(typmod, int) and 0 <= typmod < 6 else 6  # type: ignore[arg-type]
     if moment.microsecond and digits < 6:
         step = 10 ** (6 - digits)
-        moment = dt.datetime.combine(moment.date(), moment.time().replace(microsecond=0)) + dt.timedelta(
+        rounded = dt.datetime.combine(moment.date(), moment.time().replace(microsecond=0)) + dt.timedelta(
             microseconds=round(moment.microsecond / step) * step)
+        if rounded.date() != moment.date():
+            return "24:00:00"  # 23:59:59.6 rounds up to the end of day, not round to 00:00:00
+        moment = rounded
     return moment.time().isoformat()
 
 

@@ -2518,6 +2518,10 @@ def _temporal_operands(tree: exp.Expression, ctx: Context) -> None:
             # session's text of a timestamp has six)
             wall = c.copy() if oid == 1114 else exp.Cast(this=c.copy(), to=exp.DataType.build("timestamp"))
             c.replace(_fn("mysql_datetime_text", wall, exp.Literal.number(max(typmod, 0))))
+        elif oid == 1083:
+            # a TIME(n) as MySQL writes it: n fraction digits ('03:04:05.500' of a TIME(3),
+            # '03:04:05' of a TIME; the session's text had what was stored)
+            c.replace(_fn("mysql_datetime_text", c.copy(), exp.Literal.number(max(typmod, 0))))
         elif oid == 1700 and typmod >= 4:
             # a DECIMAL(p, s) as MySQL writes it: s digits after the point (1.50, not 1.5)
             c.replace(_fn("mysql_decimal_text", c.copy(), exp.Literal.number((typmod - 4) & 0xFFFF)))
@@ -2834,6 +2838,8 @@ def _column_text_writes(tree: exp.Insert | exp.Update, ctx: Context) -> None:
         elif oid in (1114, 1184):
             wall = v.copy() if oid == 1114 else exp.Cast(this=v.copy(), to=exp.DataType.build("timestamp"))
             v.replace(_fn("mysql_datetime_text", wall, exp.Literal.number(max(typmod, 0))))
+        elif oid == 1083:
+            v.replace(_fn("mysql_datetime_text", v.copy(), exp.Literal.number(max(typmod, 0))))
 
     if isinstance(tree, exp.Update):
         types = _column_types(tree, ctx)

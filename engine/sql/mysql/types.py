@@ -133,8 +133,8 @@ def column_type(base: str, args: list[str], unsigned: bool, col: str) -> MyType:
         return MyType("date", "date")
     if base in ("datetime", "timestamp", "time"):
         fsp = f"({args[0]})" if args and args[0] != "0" else ""
-        if base == "time":
-            return MyType(base + fsp, "time")
+        if base == "time":  # fsp digits, rounding a value written with more, as MySQL does
+            return MyType(base + fsp, f"time({args[0] if args else 0})")
         # a TIMESTAMP is an instant, read and shown in the session's time_zone: timestamptz;
         # both kinds keep fsp digits, rounding a value written with more, as MySQL does
         pg = "timestamp" if base == "datetime" else "timestamptz"
