@@ -3916,6 +3916,18 @@ def test_a_time_column_keeps_its_fsp_digits(m):
     assert rows(m, "SELECT GROUP_CONCAT(t3 ORDER BY id) FROM tf WHERE id < 3") == [("03:04:05.500,00:00:00.000",)]
 
 
+def test_date_add_in_a_string_function_has_no_zero_fraction(m):
+    """CONCAT(DATE_ADD(...)) (and TIMESTAMPADD, ADDDATE, DATE_SUB) of a DATETIME had six
+    zero fraction digits, '2020-01-02 01:30:00.000000', where ``+ INTERVAL`` had none;
+    MySQL writes '2020-01-02 01:30:00'."""
+    m.execute("CREATE TABLE da (dt DATETIME)")
+    m.execute("INSERT INTO da VALUES ('2020-01-02 03:04:05')")
+    assert rows(m, "SELECT CONCAT(DATE_ADD('2020-01-02', INTERVAL 90 MINUTE)), "
+                   "CONCAT(TIMESTAMPADD(MINUTE, 1, '2020-01-02')), LENGTH(DATE_SUB(dt, INTERVAL 1 SECOND)), "
+                   "CONCAT(DATE_ADD(dt, INTERVAL 1 MINUTE)), UPPER(ADDDATE(dt, 1)) FROM da") == [
+        ("2020-01-02 01:30:00", "2020-01-02 00:01:00", 19, "2020-01-02 03:05:05", "2020-01-03 03:04:05")]
+
+
 def test_a_json_value_in_arithmetic_is_the_double_it_holds(m):
     """``body - 'x'`` and ``body + 1`` of a JSON column were internal errors (1105 "cannot
     delete from scalar": the engine's jsonb - text deletes a key); MySQL reads a JSON value

@@ -2382,7 +2382,7 @@ def _enum_order(tree: exp.Expression, ctx: Context) -> None:
 
 _TEXT_OF = (exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime, exp.Localtimestamp, exp.Localtime,
             exp.UtcTimestamp, exp.UtcDate, exp.UtcTime, exp.Add, exp.Sub, exp.Mul, exp.Div,
-            exp.Neg, exp.Literal)
+            exp.Neg, exp.Literal, exp.DateAdd, exp.DateSub)
 # a number (or a truth value, a choice among numbers) by its form, whose text a string
 # function reads (LEFT(SQRT(x), 3), LENGTH(NULLIF(i, 0))): the engine's take no number
 _NUMBER_FORMS = (exp.Mod, exp.IntDiv, exp.Sqrt, exp.Pow, exp.Ln, exp.Log, exp.Exp, exp.Round, exp.Trunc,
