@@ -3928,6 +3928,19 @@ def test_date_add_in_a_string_function_has_no_zero_fraction(m):
         ("2020-01-02 01:30:00", "2020-01-02 00:01:00", 19, "2020-01-02 03:05:05", "2020-01-03 03:04:05")]
 
 
+def test_cast_as_datetime_or_time_has_its_fsp_digits(m):
+    """CAST(x AS DATETIME) kept six fraction digits (CAST('2020-01-02 03:04:05.6' AS
+    DATETIME) was 03:04:05.600000, and CONCAT of it '2020-01-02 00:00:00.000000' for a
+    date); MySQL rounds to the cast's n digits (0 without) and writes that many: 03:04:06,
+    '2020-01-02 00:00:00', '2020-01-02 03:04:05.600' of DATETIME(3), '03:04:05.50' of TIME(2)."""
+    assert rows(m, "SELECT CAST('2020-01-02 03:04:05.6' AS DATETIME), CAST('2020-01-02 03:04:05.66' AS DATETIME(1))") == [
+        (dt.datetime(2020, 1, 2, 3, 4, 6), dt.datetime(2020, 1, 2, 3, 4, 5, 700000))]
+    assert rows(m, "SELECT CONCAT(CAST('2020-01-02' AS DATETIME)), LENGTH(CAST(20200102 AS DATETIME)), "
+                   "CONCAT(CAST('2020-01-02 03:04:05.6' AS DATETIME(3))), CONCAT(CAST('03:04:05.5' AS TIME(2))), "
+                   "CONCAT(CAST('03:04:05.25' AS TIME))") == [
+        ("2020-01-02 00:00:00", 19, "2020-01-02 03:04:05.600", "03:04:05.50", "03:04:05")]
+
+
 def test_a_json_value_in_arithmetic_is_the_double_it_holds(m):
     """``body - 'x'`` and ``body + 1`` of a JSON column were internal errors (1105 "cannot
     delete from scalar": the engine's jsonb - text deletes a key); MySQL reads a JSON value

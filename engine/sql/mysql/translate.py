@@ -2494,7 +2494,15 @@ def _temporal_operands(tree: exp.Expression, ctx: Context) -> None:
         else:
             operands.append(e)
     for e in operands:
-        if isinstance(e.parent, exp.Concat | exp.ConcatWs) and isinstance(e, exp.Literal) and (
+        if isinstance(e, exp.Cast) and e.to.this in (exp.DataType.Type.DATETIME, exp.DataType.Type.TIME):
+            # CAST(x AS DATETIME(n) | TIME(n)): its n digits, as MySQL writes it (the
+            # session's text of a timestamp has six)
+            params = e.to.expressions
+            fsp = int(params[0].name) if params and params[0].name.isdigit() else 0
+            text = _fn("mysql_datetime_text", exp.null(), exp.Literal.number(fsp))
+            e.replace(text)
+            text.expressions[0].replace(e)
+        elif isinstance(e.parent, exp.Concat | exp.ConcatWs) and isinstance(e, exp.Literal) and (
                 not e.is_string or SENTINEL.fullmatch("'" + e.this + "'")):
             # a number (a literal taken out is a parameter typed by its value): || takes text
             _as_text_in_place(e)
@@ -2705,8 +2713,11 @@ def _cast(node: exp.Cast) -> exp.Expression:
         node.set("to", exp.DataType.build("text"))
     elif t in (D.CHAR, D.NCHAR) and to.expressions:
         node.set("to", exp.DataType.build(f"varchar({to.expressions[0].sql()})"))
-    elif t == D.DATETIME:
-        node.set("to", exp.DataType.build("timestamp"))
+    elif t == D.DATETIME:  # DATETIME(n): rounded to n digits (0 without), as MySQL's
+        fsp = to.expressions[0].name if to.expressions else "0"
+        node.set("to", exp.DataType.build(f"timestamp({fsp if fsp.isdigit() and int(fsp) <= 6 else 0})"))
+    elif t == D.TIME and not to.expressions:  # TIME: whole seconds, rounded
+        node.set("to", exp.DataType.build("time(0)"))
     elif t in (D.DECIMAL,) and not to.expressions:
         node.set("to", exp.DataType.build("numeric(10,0)"))
     elif t == D.JSON:
