@@ -3941,6 +3941,15 @@ def test_cast_as_datetime_or_time_has_its_fsp_digits(m):
         ("2020-01-02 00:00:00", 19, "2020-01-02 03:04:05.600", "03:04:05.50", "03:04:05")]
 
 
+def test_a_time_rounds_half_up_to_its_digits(m):
+    """A TIME rounded half to even ('03:04:05.5' into a TIME was 03:04:05, '03:04:05.25'
+    into a TIME(1) 03:04:05.2); MySQL rounds half up, as it does a DATETIME: 03:04:06, .3."""
+    m.execute("CREATE TABLE th (t TIME, t1 TIME(1), d DATETIME)")
+    m.execute("INSERT INTO th VALUES ('03:04:05.5', '03:04:05.25', '2020-01-02 03:04:05.5')")
+    assert rows(m, "SELECT t, t1, d, CAST('01:02:03.5' AS TIME) FROM th") == [
+        (dt.time(3, 4, 6), dt.time(3, 4, 5, 300000), dt.datetime(2020, 1, 2, 3, 4, 6), dt.time(1, 2, 4))]
+
+
 def test_a_json_value_in_arithmetic_is_the_double_it_holds(m):
     """``body - 'x'`` and ``body + 1`` of a JSON column were internal errors (1105 "cannot
     delete from scalar": the engine's jsonb - text deletes a key); MySQL reads a JSON value

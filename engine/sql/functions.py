@@ -2566,7 +2566,7 @@ def _time_cast(v: object, tz: dt.tzinfo, typmod: object = -1) -> object:
     if moment.microsecond and digits < 6:
         step = 10 ** (6 - digits)
         rounded = dt.datetime.combine(moment.date(), moment.time().replace(microsecond=0)) + dt.timedelta(
-            microseconds=round(moment.microsecond / step) * step)
+            microseconds=(moment.microsecond + step // 2) // step * step)  # half up, as a timestamp's
         if rounded.date() != moment.date():
             return "24:00:00"  # 23:59:59.6 rounds up to the end of day, not round to 00:00:00
         moment = rounded
