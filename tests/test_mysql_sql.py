@@ -3950,6 +3950,31 @@ def test_a_time_rounds_half_up_to_its_digits(m):
         (dt.time(3, 4, 6), dt.time(3, 4, 5, 300000), dt.datetime(2020, 1, 2, 3, 4, 6), dt.time(1, 2, 4))]
 
 
+def test_a_binary_or_varbinary_column_holds_at_most_its_length(m):
+    """A VARBINARY(3) or BINARY(2) column stored a value of any length ('abcd', x'01020304');
+    MySQL's strict mode refuses one longer than the column's bytes with 1406 (at its VALUES
+    row), and INSERT / UPDATE IGNORE stores its first bytes with 1265."""
+    m.execute("CREATE TABLE vbl (id INT, b VARBINARY(3), c BINARY(2))")
+    for sql, message in [
+        ("INSERT INTO vbl (id, b) VALUES (1, 'abcd')", "Data too long for column 'b' at row 1"),
+        ("INSERT INTO vbl (id, b) VALUES (1, 'a'), (2, x'01020304')", "Data too long for column 'b' at row 2"),
+        ("INSERT INTO vbl (id, c) VALUES (1, 'abc')", "Data too long for column 'c' at row 1"),
+        ("INSERT INTO vbl (id, b) VALUES (1, 'éé')", "Data too long for column 'b' at row 1"),
+    ]:
+        with pytest.raises(SqlError) as e:
+            m.execute(sql)
+        assert (e.value.errno, e.value.message) == (1406, message), sql
+    with pytest.raises(SqlError) as e:
+        m.execute("INSERT INTO vbl (id, b) VALUES (?, ?)", (1, b"\x01\x02\x03\x04"))
+    assert e.value.errno == 1406
+    m.execute("INSERT INTO vbl (id, b) VALUES (1, 'abc'), (2, 'é')")
+    m.execute("INSERT IGNORE INTO vbl (id, b) VALUES (3, 'abcdef'), (4, 12345)")
+    assert [w[1] for w in m.warnings] == [1265, 1265]
+    m.execute("UPDATE IGNORE vbl SET b = 'qwerty' WHERE id = 1")
+    assert rows(m, "SELECT id, b FROM vbl ORDER BY id") == [
+        (1, b"qwe"), (2, "é".encode()), (3, b"abc"), (4, b"123")]
+
+
 def test_a_json_value_in_arithmetic_is_the_double_it_holds(m):
     """``body - 'x'`` and ``body + 1`` of a JSON column were internal errors (1105 "cannot
     delete from scalar": the engine's jsonb - text deletes a key); MySQL reads a JSON value

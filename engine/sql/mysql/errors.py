@@ -113,6 +113,8 @@ def to_mysql(e: BaseException, where: Where, read_only: bool) -> SqlError:
             return err(1264, "22003", f"Out of range value for column '{name[10:]}' at row 1")
         if name.startswith("_my_enum_"):
             return err(1265, "01000", f"Data truncated for column '{name[9:]}' at row 1")
+        if name.startswith("_my_long_"):
+            return err(1406, "22001", f"Data too long for column '{name[9:]}' at row 1")
         if name.startswith("_my_ts_"):
             return err(1292, "22007", f"Incorrect datetime value for column '{name[7:]}' at row 1")
         return err(3819, "HY000", f"Check constraint '{name}' is violated.")

@@ -1841,7 +1841,7 @@ def fit(v: object, kind: str) -> tuple[object, int | None]:
     ``tinyint unsigned``, ``varchar(3)``, ``decimal(5,2)``, with `` not null`` for a NOT
     NULL column), as MySQL stores it, and the warning that says so: a number out of the
     column's range is its nearest bound (1264), a string longer than a CHAR / VARCHAR its
-    first characters (1265), a string that is no number written to a numeric column its
+    first characters (1265), than a BINARY / VARBINARY its first bytes (1265), a string that is no number written to a numeric column its
     leading number (1265) or else 0 (1366; a FLOAT / DOUBLE's 1265), a NULL for a NOT NULL
     column the type's implicit default (1048: 0, '', an ENUM's first member). Anything
     else as it is, for the write to check."""
@@ -1857,6 +1857,11 @@ def fit(v: object, kind: str) -> tuple[object, int | None]:
         if text is None or len(text.rstrip(" ")) <= n:
             return v, None
         return text[:n], 1265
+    if name in ("binary", "varbinary") and args is not None and isinstance(v, (str, bytes, int)) \
+            and not isinstance(v, bool):
+        data = v if isinstance(v, bytes) else str(v).encode()
+        n = int(args.group(1))
+        return (v, None) if len(data) <= n else (data[:n], 1265)  # its first n bytes
     if name not in _NUMERIC_KINDS:
         return v, None
     errno = None

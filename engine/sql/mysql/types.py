@@ -54,7 +54,7 @@ ALIASES = {
 TEXT_KINDS = {"tinytext": "varchar(255)", "text": "text", "mediumtext": "text", "longtext": "text"}
 BLOB_KINDS = {"tinyblob", "blob", "mediumblob", "longblob", "binary", "varbinary", "geometry",
               "point", "linestring", "polygon"}
-CHECK_PREFIXES = ("_my_range_", "_my_enum_", "_my_ts_")
+CHECK_PREFIXES = ("_my_range_", "_my_enum_", "_my_ts_", "_my_long_")
 """The names a column's type CHECK may have, by kind (see :attr:`MyType.check_prefix`)."""
 STRING_KINDS = {"char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set"}
 
@@ -70,12 +70,15 @@ class MyType:
     is_string: bool = False
     is_integer: bool = False
     instant_check: bool = False  # the CHECK is TIMESTAMP's range (1292)
+    length_check: bool = False  # the CHECK is a BINARY / VARBINARY's length (1406)
 
     @property
     def check_prefix(self) -> str:
         """The CHECK's name is this and the column's (the error it becomes follows it)."""
         if self.enum_check:
             return "_my_enum_"
+        if self.length_check:
+            return "_my_long_"
         return "_my_ts_" if self.instant_check else "_my_range_"
 
     @property
@@ -128,6 +131,8 @@ def column_type(base: str, args: list[str], unsigned: bool, col: str) -> MyType:
         return MyType(base, TEXT_KINDS[base], is_string=True)
     if base in BLOB_KINDS:
         shown = f"{base}({args[0]})" if args and base in ("binary", "varbinary") else base
+        if args and base in ("binary", "varbinary"):  # at most n bytes (strict mode: 1406)
+            return MyType(shown, "bytea", f"octet_length({q}) <= {int(args[0])}", length_check=True)
         return MyType(shown, "bytea")
     if base == "date":
         return MyType("date", "date")
