@@ -3975,6 +3975,19 @@ def test_a_binary_or_varbinary_column_holds_at_most_its_length(m):
         (1, b"qwe"), (2, "é".encode()), (3, b"abc"), (4, b"123")]
 
 
+def test_a_hex_literal_written_to_a_numeric_column_is_its_number(m):
+    """0x41 or x'41' written to a DECIMAL, DOUBLE or FLOAT column was 1292 ("Incorrect
+    value: invalid input syntax for type numeric"); MySQL stores the number its bytes
+    spell (Item_hex_string stores an integer in a column that is no string): 65."""
+    m.execute("CREATE TABLE hxn (id INT, n DECIMAL(6,2), d DOUBLE, f FLOAT, i INT, v VARCHAR(5))")
+    m.execute("INSERT INTO hxn VALUES (1, 0x41, x'41', 0x0100, 0x41, 0x41)")
+    m.execute("INSERT IGNORE INTO hxn (id, n) VALUES (2, X'20')")
+    assert rows(m, "SELECT id, n, d, f, i, v FROM hxn ORDER BY id") == [
+        (1, Decimal("65.00"), 65.0, 256.0, 65, "A"), (2, Decimal("32.00"), None, None, None, None)]
+    m.execute("UPDATE hxn SET d = 0x10 WHERE id = 1")
+    assert rows(m, "SELECT d FROM hxn WHERE id = 1") == [(16.0,)]
+
+
 def test_a_json_value_in_arithmetic_is_the_double_it_holds(m):
     """``body - 'x'`` and ``body + 1`` of a JSON column were internal errors (1105 "cannot
     delete from scalar": the engine's jsonb - text deletes a key); MySQL reads a JSON value

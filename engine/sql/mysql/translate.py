@@ -636,6 +636,8 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _concat_of_one_number(tree, ctx)
     _exponent_literals(tree)
     _integer_casts_of_doubles(tree, ctx)
+    if isinstance(tree, (exp.Insert, exp.Update)):
+        _hex_numbers(tree, ctx)
     tree = rewrite(tree)
     if isinstance(tree, (exp.Insert, exp.Update)):
         _column_text_writes(tree, ctx)
@@ -2822,6 +2824,36 @@ def _forms(ctx: Context, table: str) -> dict[str, Form]:
         elif kind.startswith("bit"):  # a binary string (0xA5, b'...', mysqldump's) is its bits
             forms[column] = lambda v: exp.Anonymous(this="mysql_bit_value", expressions=[v])
     return forms
+
+
+def _hex_numbers(tree: exp.Insert | exp.Update, ctx: Context) -> None:
+    """A hexadecimal literal (x'41', 0x41) written to a numeric column is the number its
+    bytes spell, as MySQL reads it there (65); as a binary string it was refused by a
+    DECIMAL, FLOAT or DOUBLE column (1292 "invalid input syntax for type numeric")."""
+    def numeric(table: str, column: str) -> bool:
+        spelled = ctx.declared_types(table).get(column.lower())
+        base = spelled.split("(")[0].split()[0] if spelled else None
+        return base in mysql_types.INT_RANGES or base in ("decimal", "float", "double")
+
+    def number(v: exp.Expression) -> None:
+        if isinstance(v, exp.HexString):
+            v.replace(exp.Literal.number(int(v.this or "0", 16)))
+
+    if isinstance(tree, exp.Update):
+        for eq, table in _update_targets(tree, ctx):
+            if numeric(table.name, eq.this.name):
+                number(eq.expression)
+        return
+    target = tree.this
+    table = target.this if isinstance(target, exp.Schema) else target
+    if not isinstance(table, exp.Table) or not isinstance(tree.expression, exp.Values):
+        return
+    names = ([c.name for c in target.expressions] if isinstance(target, exp.Schema)
+             else ctx.table_columns(table.name) or [])
+    for row in tree.expression.expressions:
+        for v, name in zip(row.expressions, names, strict=False):
+            if numeric(table.name, name):
+                number(v)
 
 
 def _column_text_writes(tree: exp.Insert | exp.Update, ctx: Context) -> None:
