@@ -3988,6 +3988,25 @@ def test_a_hex_literal_written_to_a_numeric_column_is_its_number(m):
     assert rows(m, "SELECT d FROM hxn WHERE id = 1") == [(16.0,)]
 
 
+def test_a_bit_column_too_small_for_a_value_is_1406_and_ignore_sets_its_bits(m):
+    """A value with more bits than a BIT(n) column was 1264 "Out of range value", and
+    INSERT IGNORE failed with it too; MySQL says 1406 "Data too long" (at its VALUES row),
+    and INSERT / UPDATE IGNORE stores the column's largest value with 1264."""
+    m.execute("CREATE TABLE bit8 (id INT, c BIT(8))")
+    for sql, message in [
+        ("INSERT INTO bit8 VALUES (1, 256)", "Data too long for column 'c' at row 1"),
+        ("INSERT INTO bit8 VALUES (1, -1)", "Data too long for column 'c' at row 1"),
+        ("INSERT INTO bit8 VALUES (1, 1), (2, b'111111111')", "Data too long for column 'c' at row 2"),
+    ]:
+        with pytest.raises(SqlError) as e:
+            m.execute(sql)
+        assert (e.value.errno, e.value.message) == (1406, message), sql
+    m.execute("INSERT IGNORE INTO bit8 VALUES (1, 300), (2, -1), (3, 7)")
+    assert [w[1] for w in m.warnings] == [1264, 1264]
+    m.execute("UPDATE IGNORE bit8 SET c = 1000 WHERE id = 3")
+    assert rows(m, "SELECT id, c + 0 FROM bit8 ORDER BY id") == [(1, 255), (2, 255), (3, 255)]
+
+
 def test_a_json_value_in_arithmetic_is_the_double_it_holds(m):
     """``body - 'x'`` and ``body + 1`` of a JSON column were internal errors (1105 "cannot
     delete from scalar": the engine's jsonb - text deletes a key); MySQL reads a JSON value

@@ -1857,6 +1857,9 @@ def fit(v: object, kind: str) -> tuple[object, int | None]:
         if text is None or len(text.rstrip(" ")) <= n:
             return v, None
         return text[:n], 1265
+    if name == "bit" and isinstance(v, int) and not isinstance(v, bool):
+        top = (1 << int(args.group(1) if args is not None else 1)) - 1
+        return (v, None) if 0 <= v <= top else (top, 1264)  # all its bits set, as MySQL's
     if name in ("binary", "varbinary") and args is not None and isinstance(v, (str, bytes, int)) \
             and not isinstance(v, bool):
         data = v if isinstance(v, bytes) else str(v).encode()

@@ -3035,7 +3035,7 @@ def _fitted_writes(tree: exp.Insert | exp.Update, ctx: Context) -> None:
                 v.replace(value)
 
 
-_FITTED = {*mysql_types.INT_RANGES, "decimal", "float", "double", "char", "varchar", "binary", "varbinary"}
+_FITTED = {*mysql_types.INT_RANGES, "decimal", "float", "double", "char", "varchar", "binary", "varbinary", "bit"}
 # kinds whose values need fitting only where a NULL goes to a NOT NULL column
 _FITTED_NULLS = {"enum", "set", "year", *mysql_types.TEXT_KINDS}
 

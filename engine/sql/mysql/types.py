@@ -110,7 +110,8 @@ def column_type(base: str, args: list[str], unsigned: bool, col: str) -> MyType:
                       is_integer=True)
     if base == "bit":
         n = int(args[0]) if args else 1
-        return MyType(f"bit({n})", "bigint", f"{q} BETWEEN 0 AND {(1 << n) - 1}", is_integer=True)
+        return MyType(f"bit({n})", "bigint", f"{q} BETWEEN 0 AND {(1 << n) - 1}", is_integer=True,
+                      length_check=True)  # more bits than n: 1406, as MySQL says
     if base == "year":
         return MyType("year", "smallint", f"{q} = 0 OR {q} BETWEEN 1901 AND 2155", is_integer=True)
     if base == "decimal":
