@@ -4007,6 +4007,19 @@ def test_a_bit_column_too_small_for_a_value_is_1406_and_ignore_sets_its_bits(m):
     assert rows(m, "SELECT id, c + 0 FROM bit8 ORDER BY id") == [(1, 255), (2, 255), (3, 255)]
 
 
+def test_a_number_with_a_fraction_written_to_a_year_column_is_its_nearest_year(m):
+    """1.5 written to a YEAR column was 1264 (as 1.5, out of its range), and -0.4 was
+    stored as 0000; MySQL rounds a DECIMAL to the nearest year, half away from zero (1.5
+    is 2002, 2001.6 2002, 99.5 is 100, out of range), and refuses a negative one (1264)."""
+    m.execute("CREATE TABLE yf (id INT, y YEAR)")
+    m.execute("INSERT INTO yf VALUES (1, 1.5), (2, 2.5), (3, 2001.6), (4, 69.4)")
+    assert rows(m, "SELECT y FROM yf ORDER BY id") == [(2002,), (2003,), (2002,), (2069,)]
+    for v in ("-0.4", "99.5", "2155.5"):
+        with pytest.raises(SqlError) as e:
+            m.execute(f"INSERT INTO yf VALUES (5, {v})")
+        assert e.value.errno == 1264, v
+
+
 def test_a_json_value_in_arithmetic_is_the_double_it_holds(m):
     """``body - 'x'`` and ``body + 1`` of a JSON column were internal errors (1105 "cannot
     delete from scalar": the engine's jsonb - text deletes a key); MySQL reads a JSON value

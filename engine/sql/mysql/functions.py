@@ -1196,6 +1196,12 @@ def year_value(v: object) -> object:
             n = int(text)
             return 2000 + n if n < 70 else 1900 + n
         return v
+    if isinstance(v, (float, Decimal)) and math.isfinite(v) and not float(v).is_integer():
+        # a number with a fraction is its nearest year, half away from zero (1.5 is 2002,
+        # 2001.6 2002); a negative one is out of YEAR's range, as in MySQL (-0.4 was 0000)
+        if v < 0:
+            return -1
+        v = int(Decimal(str(v)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     if isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer():
         n = int(v)
         if 1 <= n <= 69:
