@@ -4020,6 +4020,18 @@ def test_a_number_with_a_fraction_written_to_a_year_column_is_its_nearest_year(m
         assert e.value.errno == 1264, v
 
 
+def test_insert_ignore_of_a_value_a_year_column_cannot_hold_stores_0000(m):
+    """INSERT IGNORE of a year out of YEAR's range (255, 1e3) or of a string that is no
+    number failed with 1264 / 1366, as without IGNORE; MySQL stores 0000 with the warning,
+    and a string's leading number as its year ('2020-01-02' is 2020, 1265)."""
+    m.execute("CREATE TABLE yi (id INT, y YEAR)")
+    m.execute("INSERT IGNORE INTO yi VALUES (1, 255), (2, 'abc'), (3, '2020-01-02'), (4, 1e3), (5, 0x41), (6, 1999)")
+    assert [w[1] for w in m.warnings] == [1264, 1366, 1265, 1264]
+    assert rows(m, "SELECT id, y FROM yi ORDER BY id") == [(1, 0), (2, 0), (3, 2020), (4, 0), (5, 2065), (6, 1999)]
+    m.execute("UPDATE IGNORE yi SET y = 3000 WHERE id = 6")
+    assert rows(m, "SELECT y FROM yi WHERE id = 6") == [(0,)]
+
+
 def test_a_json_value_in_arithmetic_is_the_double_it_holds(m):
     """``body - 'x'`` and ``body + 1`` of a JSON column were internal errors (1105 "cannot
     delete from scalar": the engine's jsonb - text deletes a key); MySQL reads a JSON value

@@ -1863,6 +1863,20 @@ def fit(v: object, kind: str) -> tuple[object, int | None]:
         if text is None or len(text.rstrip(" ")) <= n:
             return v, None
         return text[:n], 1265
+    if name == "year" and isinstance(v, (str, int, float, Decimal)) and not isinstance(v, bool):
+        # out of YEAR's range: 0000 (1264); a string that is no number its leading number's
+        # year (1265) or 0000 (1366), as MySQL stores them
+        errno = None
+        if isinstance(v, str):
+            lead = v.strip() if NUMBER_TEXT.fullmatch(v.strip()) else leading_number(v)
+            if lead is None:
+                return 0, 1366
+            errno = None if lead == v.strip() else 1265
+            v = year_value(lead if lead.isdigit() else float(lead))
+            v = int(v) if isinstance(v, str) else v  # (a year of 3 or 4 digits)
+        if isinstance(v, str) or not (v == 0 or 1901 <= v <= 2155):  # type: ignore[operator]
+            return 0, 1264
+        return v, errno
     if name == "bit" and isinstance(v, int) and not isinstance(v, bool):
         top = (1 << int(args.group(1) if args is not None else 1)) - 1
         return (v, None) if 0 <= v <= top else (top, 1264)  # all its bits set, as MySQL's

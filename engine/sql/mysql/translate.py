@@ -2833,7 +2833,7 @@ def _hex_numbers(tree: exp.Insert | exp.Update, ctx: Context) -> None:
     def numeric(table: str, column: str) -> bool:
         spelled = ctx.declared_types(table).get(column.lower())
         base = spelled.split("(")[0].split()[0] if spelled else None
-        return base in mysql_types.INT_RANGES or base in ("decimal", "float", "double")
+        return base in mysql_types.INT_RANGES or base in ("decimal", "float", "double", "year")
 
     def number(v: exp.Expression) -> None:
         if isinstance(v, exp.HexString):
@@ -3035,9 +3035,9 @@ def _fitted_writes(tree: exp.Insert | exp.Update, ctx: Context) -> None:
                 v.replace(value)
 
 
-_FITTED = {*mysql_types.INT_RANGES, "decimal", "float", "double", "char", "varchar", "binary", "varbinary", "bit"}
+_FITTED = {*mysql_types.INT_RANGES, "decimal", "float", "double", "char", "varchar", "binary", "varbinary", "bit", "year"}
 # kinds whose values need fitting only where a NULL goes to a NOT NULL column
-_FITTED_NULLS = {"enum", "set", "year", *mysql_types.TEXT_KINDS}
+_FITTED_NULLS = {"enum", "set", *mysql_types.TEXT_KINDS}
 
 
 def _strict_number_strings(tree: exp.Insert | exp.Update, ctx: Context) -> None:
