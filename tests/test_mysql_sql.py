@@ -4032,6 +4032,16 @@ def test_insert_ignore_of_a_value_a_year_column_cannot_hold_stores_0000(m):
     assert rows(m, "SELECT y FROM yi WHERE id = 6") == [(0,)]
 
 
+def test_a_year_column_as_text_has_four_digits(m):
+    """A YEAR column holding 0 was '0' in CONCAT, LENGTH, LIKE, CAST AS CHAR and
+    GROUP_CONCAT (and on the wire); MySQL writes a YEAR with four digits: '0000'."""
+    m.execute("CREATE TABLE y4 (id INT, y YEAR)")
+    m.execute("INSERT INTO y4 VALUES (1, 0), (2, 1999)")
+    assert rows(m, "SELECT CONCAT(y), LENGTH(y), y LIKE '00%', CAST(y AS CHAR), y + 0 FROM y4 ORDER BY id") == [
+        ("0000", 4, 1, "0000", 0), ("1999", 4, 0, "1999", 1999)]
+    assert rows(m, "SELECT GROUP_CONCAT(y ORDER BY id) FROM y4") == [("0000,1999",)]
+
+
 def test_a_json_value_in_arithmetic_is_the_double_it_holds(m):
     """``body - 'x'`` and ``body + 1`` of a JSON column were internal errors (1105 "cannot
     delete from scalar": the engine's jsonb - text deletes a key); MySQL reads a JSON value

@@ -1036,6 +1036,8 @@ def test_values_in_both_protocols() -> None:
     assert t.text_of([1, "x"]) == b'[1, "x"]'
     assert t.float_text(0.1, single=True) == "0.1"
     assert t.float_text(1e-5, single=True) == "0.00001"
+    year = t.text_encoder(t.mysql_type(21, -1, "year"))  # four digits, as MySQL's YEAR
+    assert [year(v) for v in (0, 1999)] == [b"\x040000", b"\x041999"]
     # a FLOAT has MySQL's 6 significant digits (FLT_DIG), not its shortest float digits
     assert [t.float_text(x, single=True) for x in (1.2345678806304932, 123456792.0, 3.0)] == [
         "1.23457", "123457000", "3"]

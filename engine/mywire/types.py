@@ -300,6 +300,9 @@ def text_encoder(t: MyType) -> Encoder:
         return lambda v: p.lenenc_str(text_of(v, fsp))
     if t.code == TINY:
         return lambda v: p.lenenc_str(b"1" if v is True else b"0" if v is False else text_of(v))
+    if t.code == YEAR:  # four digits, as MySQL's ZEROFILL YEAR(4): 0000
+        return lambda v: p.lenenc_str(
+            f"{v:04d}".encode() if isinstance(v, int) and not isinstance(v, bool) else text_of(v))
     return text_cell
 
 

@@ -2518,12 +2518,17 @@ def _temporal_operands(tree: exp.Expression, ctx: Context) -> None:
     if not columns and not lists:
         return
     column = _column_types(tree, ctx)
+    declared = _declared_types(tree, ctx)
     for c in columns:
         got = column(c)
         if got is None:
             continue
         oid, typmod = got
-        if oid in (1114, 1184):
+        if oid == 21 and declared(c) == "year":
+            # a YEAR as MySQL writes it: four digits (0000, not 0)
+            c.replace(_fn("lpad", exp.Cast(this=c.copy(), to=exp.DataType.build("text")),
+                          exp.Literal.number(4), exp.Literal.string("0")))
+        elif oid in (1114, 1184):
             # a DATETIME or TIMESTAMP as MySQL writes it: its fsp digits, no more (the
             # session's text of a timestamp has six)
             wall = c.copy() if oid == 1114 else exp.Cast(this=c.copy(), to=exp.DataType.build("timestamp"))
