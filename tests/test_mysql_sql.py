@@ -4042,6 +4042,18 @@ def test_a_year_column_as_text_has_four_digits(m):
     assert rows(m, "SELECT GROUP_CONCAT(y ORDER BY id) FROM y4") == [("0000,1999",)]
 
 
+def test_a_string_of_more_than_eight_bytes_for_a_bit_column_names_the_column(m):
+    """A string of more than 8 bytes written to a BIT column overflowed the engine's
+    integer: 1264 naming another column ('id'); MySQL says 1406 for the BIT column, and
+    INSERT IGNORE stores all its bits set."""
+    m.execute("CREATE TABLE b9 (id INT, c BIT(8))")
+    with pytest.raises(SqlError) as e:
+        m.execute("INSERT INTO b9 VALUES (1, '2020-01-02')")
+    assert (e.value.errno, e.value.message) == (1406, "Data too long for column 'c' at row 1")
+    m.execute("INSERT IGNORE INTO b9 VALUES (2, '2020-01-02')")
+    assert rows(m, "SELECT id, c + 0 FROM b9") == [(2, 255)]
+
+
 def test_a_json_value_in_arithmetic_is_the_double_it_holds(m):
     """``body - 'x'`` and ``body + 1`` of a JSON column were internal errors (1105 "cannot
     delete from scalar": the engine's jsonb - text deletes a key); MySQL reads a JSON value

@@ -522,6 +522,8 @@ def bit_value(v: object) -> object:
     number as it is (the column's range check judges it)."""
     if isinstance(v, str):
         v = v.encode("utf-8", "surrogateescape")
+    if isinstance(v, bytes) and len(v) > 8:
+        return -1  # more bits than any BIT(n) holds: the range check's refusal (it overflowed)
     return int.from_bytes(v, "big") if isinstance(v, bytes) else v
 
 
