@@ -4054,6 +4054,15 @@ def test_a_string_of_more_than_eight_bytes_for_a_bit_column_names_the_column(m):
     assert rows(m, "SELECT id, c + 0 FROM b9") == [(2, 255)]
 
 
+def test_a_negative_number_where_a_date_is_expected_is_null(m):
+    """DATE(-3) was 1969-12-31 and YEAR(-3) 1969 (the engine read the number as seconds
+    before 1970), and DATE(-9223372036854775808) an internal error (1105 OSError); MySQL
+    reads a negative number as no date: NULL."""
+    assert rows(m, "SELECT DATE(-3), YEAR(-3), MONTH(-1.5), DAYOFWEEK(-3), -3 + INTERVAL 1 DAY, "
+                   "DATE(-9223372036854775808), DATE(20200102)") == [
+        (None, None, None, None, None, None, dt.date(2020, 1, 2))]
+
+
 def test_a_json_value_in_arithmetic_is_the_double_it_holds(m):
     """``body - 'x'`` and ``body + 1`` of a JSON column were internal errors (1105 "cannot
     delete from scalar": the engine's jsonb - text deletes a key); MySQL reads a JSON value

@@ -422,6 +422,10 @@ def parse(key: str) -> exp.Expression:
     for e in _date_operands(tree):
         if isinstance(e, exp.Literal) and not e.is_string:
             e.replace(_number_date(e))  # YEAR(20240102), DATE_ADD(20240102, ...)
+        elif isinstance(e, exp.Neg) and isinstance(e.this, exp.Literal) and not e.this.is_string:
+            # a negative number is no date: NULL, as MySQL answers (the engine read it as
+            # seconds before 1970: DATE(-3) was 1969-12-31, DATE(-9223372036854775808) 1105)
+            e.replace(exp.null())
     return tree
 
 
