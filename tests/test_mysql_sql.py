@@ -4063,6 +4063,23 @@ def test_a_negative_number_where_a_date_is_expected_is_null(m):
         (None, None, None, None, None, None, dt.date(2020, 1, 2))]
 
 
+def test_cast_of_a_string_as_double_is_its_leading_number(m):
+    """CAST(s AS DOUBLE) of a string that is not all a number failed the query with 1292
+    ("invalid input syntax for type double precision"); MySQL reads the number it begins
+    with ('12abc' is 12, 'abc' 0) with its 1292 warning, and a write keeps strict mode's
+    1292 error."""
+    assert rows(m, "SELECT CAST('abc' AS DOUBLE), CAST('12abc' AS DOUBLE), CAST('' AS FLOAT), "
+                   "CAST(CONCAT('1', '2') AS DOUBLE), CAST(1.5 AS DOUBLE)") == [(0.0, 12.0, 0.0, 12.0, 1.5)]
+    assert [w[1] for w in m.warnings] == [1292, 1292, 1292]
+    m.execute("CREATE TABLE csd (s VARCHAR(10), d DOUBLE)")
+    m.execute("INSERT INTO csd VALUES ('7x', NULL), ('2.5', NULL)")
+    assert rows(m, "SELECT CAST(s AS DOUBLE) FROM csd ORDER BY s") == [(2.5,), (7.0,)]
+    assert rows(m, "SELECT CAST(? AS DOUBLE)", "3x") == [(3.0,)]
+    with pytest.raises(SqlError) as e:
+        m.execute("UPDATE csd SET d = CAST(s AS DOUBLE)")
+    assert e.value.errno == 1292
+
+
 def test_a_json_value_in_arithmetic_is_the_double_it_holds(m):
     """``body - 'x'`` and ``body + 1`` of a JSON column were internal errors (1105 "cannot
     delete from scalar": the engine's jsonb - text deletes a key); MySQL reads a JSON value

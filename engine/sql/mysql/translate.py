@@ -642,6 +642,7 @@ def translate(key: str, nparams: int, ctx: Context) -> Translation:
     _integer_casts_of_doubles(tree, ctx)
     if isinstance(tree, (exp.Insert, exp.Update)):
         _hex_numbers(tree, ctx)
+    _string_double_casts(tree, ctx)
     tree = rewrite(tree)
     if isinstance(tree, (exp.Insert, exp.Update)):
         _column_text_writes(tree, ctx)
@@ -2701,6 +2702,14 @@ def _cast(node: exp.Cast) -> exp.Expression:
         # live in the schema, where only deterministic, connection-free functions may go), nor
         # in a condition, which a functional index of the cast may serve.
         return exp.Cast(this=_fn("mysql_cast_int", node.this), to=exp.DataType.build("bigint"))
+    if (t in (D.DOUBLE, D.FLOAT) and node.meta.get("mysql_string_double")
+            and isinstance(node.root(), exp.Query | exp.Insert | exp.Update | exp.Delete)
+            and node.find_ancestor(exp.Where, exp.Join, exp.Having) is None):
+        # CAST(s AS DOUBLE | FLOAT) of a string reads the number it begins with ('12abc' is
+        # 12, 'abc' 0) with MySQL's 1292 warning (its error in a write, as strict mode has
+        # it); the engine's cast refused any string that is not all a number (1292)
+        strict = isinstance(node.root(), exp.Insert | exp.Update | exp.Delete)
+        node.set("this", _fn("mysql_number", node.this, exp.Literal.number(int(strict))))
     if (t == D.DECIMAL and not isinstance(node.this, exp.Null)
             and isinstance(node.root(), exp.Query | exp.Insert | exp.Update | exp.Delete)
             and node.find_ancestor(exp.Where, exp.Join, exp.Having) is None):
@@ -2833,6 +2842,29 @@ def _forms(ctx: Context, table: str) -> dict[str, Form]:
         elif kind.startswith("bit"):  # a binary string (0xA5, b'...', mysqldump's) is its bits
             forms[column] = lambda v: exp.Anonymous(this="mysql_bit_value", expressions=[v])
     return forms
+
+
+def _string_double_casts(tree: exp.Expression, ctx: Context) -> None:
+    """Note each CAST(x AS DOUBLE | FLOAT) of a string (a string by its form, a ``?``, a
+    CHAR / VARCHAR / TEXT column), which ``_cast`` reads as MySQL does (its leading number)."""
+    casts = [c for c in tree.find_all(exp.Cast)
+             if c.to.this in (exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT)]
+    if not casts:
+        return
+    column = _column_types(tree, ctx)
+    declared = _declared_types(tree, ctx)
+    for cast in casts:
+        value = cast.this
+        while isinstance(value, exp.Paren):
+            value = value.this
+        if isinstance(value, exp.Column):
+            got = column(value)
+            kind = (declared(value) or "").lower()
+            string = got is not None and got[0] in _STRING_OIDS and not kind.startswith(("enum", "set"))
+        else:
+            string = _stringish(value) or _is_param(value)
+        if string:
+            cast.meta["mysql_string_double"] = True
 
 
 def _hex_numbers(tree: exp.Insert | exp.Update, ctx: Context) -> None:
