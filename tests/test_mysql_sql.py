@@ -4080,6 +4080,13 @@ def test_cast_of_a_string_as_double_is_its_leading_number(m):
     assert e.value.errno == 1292
 
 
+def test_math_functions_read_the_number_a_string_begins_with(m):
+    """SQRT, POW, LN, LOG and EXP of a string that only begins with a number read it as 0
+    (SQRT('12abc') was 0, POW('2020-01-02', 2) 0); MySQL reads the number it begins with."""
+    assert rows(m, "SELECT SQRT('16abc'), POW('2020-01-02', 2), LN('1x'), LOG(2, '8x'), EXP('0x'), SQRT('abc')") == [
+        (4.0, 4080400.0, 0.0, 3.0, 1.0, 0.0)]
+
+
 def test_a_json_value_in_arithmetic_is_the_double_it_holds(m):
     """``body - 'x'`` and ``body + 1`` of a JSON column were internal errors (1105 "cannot
     delete from scalar": the engine's jsonb - text deletes a key); MySQL reads a JSON value

@@ -1065,7 +1065,11 @@ def _double(v: object) -> float | None:
     try:
         return float(v)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        return 0.0  # (MySQL reads a string that is no number as 0)
+        # MySQL reads a string that is no number as the number it begins with ('12abc' is
+        # 12), or 0
+        text = v.decode("utf-8", "replace") if isinstance(v, bytes) else v
+        lead = leading_number(text) if isinstance(text, str) else None
+        return float(lead) if lead is not None else 0.0
 
 
 def _out_of_range(expression: str) -> SqlError:
