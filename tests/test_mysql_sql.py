@@ -4087,6 +4087,12 @@ def test_math_functions_read_the_number_a_string_begins_with(m):
         (4.0, 4080400.0, 0.0, 3.0, 1.0, 0.0)]
 
 
+def test_format_of_a_string_reads_the_number_it_begins_with(m):
+    """FORMAT('12abc', 2) was '0.00'; MySQL formats the number the string begins with."""
+    assert rows(m, "SELECT FORMAT('12abc', 2), FORMAT('1234.5x', 1), FORMAT('abc', 2)") == [
+        ("12.00", "1,234.5", "0.00")]
+
+
 def test_a_json_value_in_arithmetic_is_the_double_it_holds(m):
     """``body - 'x'`` and ``body + 1`` of a JSON column were internal errors (1105 "cannot
     delete from scalar": the engine's jsonb - text deletes a key); MySQL reads a JSON value

@@ -872,7 +872,8 @@ def format_number(v: object, places: object, locale: object = None) -> str:
     try:
         x = Decimal(_text(v).strip() or "0")
     except InvalidOperation:
-        x = Decimal(0)
+        lead = leading_number(_text(v))  # the number a string begins with ('12abc' is 12), or 0
+        x = Decimal(lead) if lead is not None else Decimal(0)
     text = f"{x.quantize(Decimal(1).scaleb(-d), ROUND_HALF_UP):,.{d}f}"
     if str(locale or "").lower().startswith(("de", "es", "it", "nl", "pt", "da", "id", "tr")):
         text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
