@@ -4093,6 +4093,16 @@ def test_format_of_a_string_reads_the_number_it_begins_with(m):
         ("12.00", "1,234.5", "0.00")]
 
 
+def test_trigonometry_of_a_string_reads_its_double(m):
+    """SIN('1x') was 1292 with a Python message ("could not convert string to float") and
+    DEGREES('1x') NULL; MySQL reads the DOUBLE the string begins with, with its warning."""
+    m.execute("CREATE TABLE trg (s VARCHAR(5), x DOUBLE)")
+    m.execute("INSERT INTO trg VALUES ('0x', 0)")
+    assert rows(m, "SELECT SIN('0x'), COS(s), DEGREES('1x') > 57, ATAN('0x'), RADIANS(x) FROM trg") == [
+        (0.0, 1.0, 1, 0.0, 0.0)]
+    assert [w[1] for w in m.warnings] == [1292, 1292, 1292, 1292]
+
+
 def test_a_json_value_in_arithmetic_is_the_double_it_holds(m):
     """``body - 'x'`` and ``body + 1`` of a JSON column were internal errors (1105 "cannot
     delete from scalar": the engine's jsonb - text deletes a key); MySQL reads a JSON value

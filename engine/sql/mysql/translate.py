@@ -1574,6 +1574,24 @@ def _unions_of_strings_and_numbers(tree: exp.Expression, ctx: Context) -> None:
                 _as_strings(values, number)
 
 
+def _trigonometry_of_strings(tree: exp.Expression, ctx: Context, strict: bool) -> None:
+    """SIN, COS, TAN, ASIN, ACOS, ATAN, COT, DEGREES and RADIANS of a string read the
+    DOUBLE MySQL reads in it ('1x' is 1, with its 1292 warning); the engine's cast refused
+    it with a Python message (1292 "could not convert string to float") or gave NULL."""
+    nodes = list(tree.find_all(exp.Sin, exp.Cos, exp.Tan, exp.Asin, exp.Acos, exp.Atan, exp.Cot,
+                               exp.Degrees, exp.Radians))
+    if not nodes:
+        return
+    column = _column_types(tree, ctx)
+    for node in nodes:
+        x = node.this
+        inner = _unwrapped(x) if x is not None else None
+        if inner is not None and (_string_expression(inner) or (
+                isinstance(inner, exp.Literal) and inner.is_string and _taken_out(inner) in ("s", None)) or (
+                isinstance(inner, exp.Column) and (column(inner) or (0,))[0] in _STRING_OIDS)):
+            node.set("this", exp.Cast(this=_as_number(x, strict), to=exp.DataType.build("double")))
+
+
 def _rounds_of_doubles(tree: exp.Expression, ctx: Context, strict: bool) -> None:
     """ROUND of a DOUBLE rounds half to even in MySQL (C's rint(): ROUND(2.5e0) is 2, and
     with digits the value times 10^d, rounded so, divided back: ROUND(0.125e0, 2) 0.12),
@@ -1584,6 +1602,7 @@ def _rounds_of_doubles(tree: exp.Expression, ctx: Context, strict: bool) -> None
     MySQL's my_double_round does (a value past the digits a double holds stays as it is).
     A string is read as the DOUBLE MySQL reads in it (ROUND('2.5') is 2; the engine
     rounded the text, '3.0')."""
+    _trigonometry_of_strings(tree, ctx, strict)
     nodes = list(tree.find_all(exp.Round, exp.Trunc, exp.Ceil, exp.Floor, exp.Abs, exp.Sign))
     if not nodes:
         return
