@@ -4103,6 +4103,14 @@ def test_trigonometry_of_a_string_reads_its_double(m):
     assert [w[1] for w in m.warnings] == [1292, 1292, 1292, 1292]
 
 
+def test_bit_count_of_a_string_or_a_big_number(m):
+    """BIT_COUNT('abc') was 1292 with a Python message ("invalid literal for int() with
+    base 10"), and BIT_COUNT(1e20) 24; MySQL counts the bits of the integer it reads in a
+    string ('12abc' is 12: 2, 'abc' 0) and of a number past 64 bits as the largest (64)."""
+    assert rows(m, "SELECT BIT_COUNT('abc'), BIT_COUNT('12abc'), BIT_COUNT(''), BIT_COUNT(1e20), "
+                   "BIT_COUNT(2.5), BIT_COUNT(255)") == [(0, 2, 0, 64, 2, 8)]
+
+
 def test_a_json_value_in_arithmetic_is_the_double_it_holds(m):
     """``body - 'x'`` and ``body + 1`` of a JSON column were internal errors (1105 "cannot
     delete from scalar": the engine's jsonb - text deletes a key); MySQL reads a JSON value

@@ -757,6 +757,13 @@ def bit_count(v: object) -> int:
     """BIT_COUNT(n): the bits set in n as a 64-bit integer (in a binary string: in its bytes)."""
     if isinstance(v, bytes):
         return sum(bin(b).count("1") for b in v)
+    if isinstance(v, str):  # the integer MySQL reads in it ('12abc' is 12, 'abc' 0)
+        lead = leading_number(v) if not NUMBER_TEXT.fullmatch(v.strip()) else v.strip()
+        v = Decimal(lead).to_integral_value(ROUND_HALF_UP) if lead is not None else 0
+    if isinstance(v, (float, Decimal)) and not float(v).is_integer() and math.isfinite(v):
+        v = Decimal(str(v)).to_integral_value(ROUND_HALF_UP)
+    if isinstance(v, (float, Decimal)) and (not math.isfinite(v) or abs(v) >= 1 << 64):
+        return 64 if v > 0 else 0  # past 64 bits: the largest unsigned integer (or 0)
     return bin(int(v) & (1 << 64) - 1).count("1")  # type: ignore[call-overload]
 
 
