@@ -4111,6 +4111,14 @@ def test_bit_count_of_a_string_or_a_big_number(m):
                    "BIT_COUNT(2.5), BIT_COUNT(255)") == [(0, 2, 0, 64, 2, 8)]
 
 
+def test_a_bit_literal_in_a_string_function_is_its_bytes(m):
+    """b'11' in a string function was its number's text: CHAR_LENGTH(b'11') was 1305
+    ("FUNCTION length does not exist"), HEX(b'11') '3', CONCAT(b'1000001', 'x') '65x';
+    MySQL takes the bytes it spells: 1, '03', 'Ax'. In arithmetic it stays a number."""
+    assert rows(m, "SELECT CHAR_LENGTH(b'11'), HEX(b'11'), CONCAT(b'1000001', 'x'), MD5(b'11'), b'11' + 0") == [
+        (1, "03", "Ax", "8666683506aacd900bbd5a74ac4edf68", 3)]
+
+
 def test_a_json_value_in_arithmetic_is_the_double_it_holds(m):
     """``body - 'x'`` and ``body + 1`` of a JSON column were internal errors (1105 "cannot
     delete from scalar": the engine's jsonb - text deletes a key); MySQL reads a JSON value

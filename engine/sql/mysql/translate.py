@@ -1986,8 +1986,14 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
             return _fn("mysql_json_value", node.this, args[0])
         return _fn("mysql_json_extract", node.this, *args)
     if isinstance(node, exp.BitString):
-        # b'101' / 0b101: a number (what BIT columns and flags take; in a string context
-        # MySQL would take its bytes)
+        # b'101' / 0b101: a number (what BIT columns and flags take), but the bytes it spells
+        # as the argument of a string function (CONCAT(b'11', 'x'), HEX(b'11') '03',
+        # CHAR_LENGTH(b'11') 1: as a number it was 1305 "FUNCTION length does not exist")
+        if isinstance(node.parent, (exp.Concat, exp.ConcatWs, exp.Hex, exp.Length, exp.Upper, exp.Lower,
+                                    exp.Reverse, exp.MD5, exp.SHA, exp.SHA2, exp.BitLength, exp.ToBase64)):
+            bits = node.this or ""
+            data = int(bits or "0", 2).to_bytes((len(bits) + 7) // 8, "big") if bits else b""
+            return exp.Cast(this=exp.Literal.string("\\x" + data.hex()), to=exp.DataType.build("bytea"))
         return exp.Literal.number(int(node.this or "0", 2))
     if isinstance(node, exp.HexString):
         if isinstance(node.parent, _ARITHMETIC):  # x'41' + 0 is 65: a number there
