@@ -4119,6 +4119,14 @@ def test_a_bit_literal_in_a_string_function_is_its_bytes(m):
         (1, "03", "Ax", "8666683506aacd900bbd5a74ac4edf68", 3)]
 
 
+def test_a_string_in_a_list_of_numbers_and_strings_compares_by_each_pair(m):
+    """'x' IN (2, 'y') was 1: every value was read as a number ('x' and 'y' both 0); MySQL
+    compares the string with each value by the pair's types, with 'y' as strings (false)
+    and with 2 as numbers (false), so 0; 'ABC' IN (1, 'abc') is 1 by the collation."""
+    assert rows(m, "SELECT 'x' IN (2, 'y'), 'abc' IN (1, 'a'), 'ABC' IN (1, 'abc'), 'x' IN (0, 'y'), "
+                   "'x' NOT IN (2, 'y'), 'x' IN (2, NULL, 'y'), '1x' IN (1, 'a')") == [(0, 0, 1, 1, 1, None, 1)]
+
+
 def test_a_json_value_in_arithmetic_is_the_double_it_holds(m):
     """``body - 'x'`` and ``body + 1`` of a JSON column were internal errors (1105 "cannot
     delete from scalar": the engine's jsonb - text deletes a key); MySQL reads a JSON value

@@ -2252,6 +2252,20 @@ def _strings_as_numbers(tree: exp.Expression, ctx: Context, strict: bool) -> Non
             continue
         columns = [s for s in sides if isinstance(s, exp.Column)]
         if not columns and any(_numeric_literal(s) for s in sides if s is not None):
+            string_ids = {id(s) for s in strings}
+            if (isinstance(node, exp.In) and id(node.this) in string_ids
+                    and any(id(x) in string_ids for x in node.expressions)):
+                # 'x' IN (2, 'y'): MySQL compares the string with each value by the pair's
+                # types, 'x' = 'y' as strings and 'x' = 2 as numbers (all read as numbers,
+                # 'x' and 'y' were both 0: true)
+                texts = [x.copy() for x in node.expressions if id(x) in string_ids]
+                numbers = [x.copy() for x in node.expressions if id(x) not in string_ids]
+                left = node.this.copy()
+                as_text = exp.In(this=left.copy(), expressions=texts)
+                node.replace(exp.Paren(this=exp.Or(
+                    this=as_text, expression=exp.In(this=_as_number(left, strict), expressions=numbers))))
+                _case_insensitive(as_text.parent)  # (as the collation compares: 'ABC' is 'abc')
+                continue
             # '12abc' = 12: the string is the number MySQL reads in it
             for s in strings:
                 s.replace(_as_number(s, strict))
