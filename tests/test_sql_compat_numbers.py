@@ -34,7 +34,10 @@ def ints(s):
     "SELECT (-2147483648)::int4 / (-1)::int4",
     "SELECT (-32768)::int2 * (-1)::int2",
     "SELECT abs((-2147483648)::int4)",
-    "SELECT -(-9223372036854775808)",
+    "SELECT -2147483648 - 1",  # the sign belongs to the constant: an integer
+    "SELECT -2147483648 * 2",
+    "SELECT 1 - 2147483648::int4",  # the cast comes first
+    "SELECT 2147483648::int4 + 0",
     "SELECT '9223372036854775800'::int8 * '100'::int4",
     "SELECT count(*) FROM n WHERE a + a > 0",
 ])
@@ -47,10 +50,21 @@ def test_integer_arithmetic_in_range(ints):
         (0, 1, 2, 3000000001),
         (2147483646, 32766, 9223372036854775806, 5147483647),
     ]
-    # int2 + an integer constant is integer; -2147483648 is a bigint constant
+    # int2 + an integer constant is integer
     assert ints.execute("SELECT b + 40000 FROM n WHERE b = 32767").rows == [(72767,)]
-    assert ints.execute("SELECT -2147483648 - 1").rows == [(-2147483649,)]
     assert ints.execute("SELECT a / b, a % b FROM n WHERE a = 1").rows == [(0, 1)]
+
+
+def test_negative_constant_types(s):
+    """PostgreSQL's parser takes a minus sign into the constant after it: -2147483648 is an
+    integer and -(-2147483648) a bigint."""
+    assert s.execute("SELECT pg_typeof(-2147483648), pg_typeof(-(2147483648)), "
+                     "pg_typeof(-2147483649), pg_typeof(-(-2147483648)), "
+                     "pg_typeof(-9223372036854775808)").rows == [
+        ("integer", "integer", "bigint", "bigint", "bigint")]
+    assert s.execute("SELECT - - 2147483648, -(-2147483648) + 1").rows == [(2147483648, 2147483649)]
+    assert s.execute("SELECT -2147483648 % -1, -2147483648 + 0").rows == [(0, -2147483648)]
+    assert s.execute("SELECT pg_typeof(-2147483648 + 0)").rows == [("integer",)]
 
 
 def test_integer_division_by_zero(ints):

@@ -534,6 +534,19 @@ def _type_colname(dt: exp.DataType) -> str:
     return t.typname if t else "?column?"
 
 
+def negated_constant(e: exp.Expression) -> int | None:
+    """The value of ``-2147483648`` or ``-(-5)``: PostgreSQL's parser takes a minus sign
+    into the integer constant it stands before (so -2147483648 is an integer, not bigint);
+    None for other expressions."""
+    sign = 1
+    while isinstance(e, (exp.Neg, exp.Paren)):
+        sign = -sign if isinstance(e, exp.Neg) else sign
+        e = e.this
+    if isinstance(e, exp.Literal) and e.is_int:
+        return sign * int(e.this)
+    return None
+
+
 class Inferer:
     """Expression typing within one scope; user parameter types feed into it and out of it."""
 
@@ -562,7 +575,8 @@ class Inferer:
             s = e.this
             if "." in s or "e" in s.lower():
                 return types.NUMERIC, -1
-            return (types.INT4 if abs(int(s)) < 2**31 else types.INT8), -1
+            return (types.INT4 if abs(int(s)) < 2**31 else types.INT8 if abs(int(s)) < 2**63
+                    else types.NUMERIC), -1
         if isinstance(e, exp.Parameter):
             n = int(e.name)
             if n in self.lit_kinds:
@@ -594,6 +608,11 @@ class Inferer:
             return types.TEXT, -1
         if isinstance(e, _BOOL_NODES):
             return types.BOOL, -1
+        if isinstance(e, exp.Neg):
+            v = negated_constant(e)
+            if v is not None:
+                return (types.INT4 if -(2**31) <= v < 2**31 else types.INT8
+                        if -(2**63) <= v < 2**63 else types.NUMERIC), -1
         if isinstance(e, (exp.Paren, exp.Neg, exp.Filter, exp.Window, exp.Nullif)):
             return self.type_of(e.this, scope)
         if isinstance(e, exp.Distinct) and e.expressions:  # sum(DISTINCT x)

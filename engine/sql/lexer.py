@@ -296,6 +296,8 @@ def normalize(text: str, first_param: int) -> tuple[str, list[tuple[str, str]]] 
                 # "x + -5" and "x + 5" share a plan: the sign belongs to the literal.
                 start = text.rindex("-", 0, start)
                 tok = "-" + tok
+            if kind == "n" and _sign_folded(text, start, tok):
+                continue
             parts.append(text[pos:start])
             lits.append((kind, tok))
             parts.append(f"${first_param + len(lits) - 1}")
@@ -303,6 +305,16 @@ def normalize(text: str, first_param: int) -> tuple[str, list[tuple[str, str]]] 
         parts.append(text[pos:])
         return "".join(parts), lits
     return _normalize_tracked(text, first_param)
+
+
+def _sign_folded(text: str, start: int, tok: str) -> bool:
+    """An integer of 10 digits or more after a minus sign (parentheses between too): it stays
+    in the text, as PostgreSQL's parser takes the sign into the constant and types it by the
+    signed value (-2147483648 is an integer, -(-2147483648) a bigint)."""
+    digits = tok.lstrip("-")
+    # (not past bigint's range: SQLite would read such a constant in the text as a REAL)
+    return digits.isdigit() and 10 <= len(digits) <= 19 and int(digits) < 2**63 \
+        and text[:start].rstrip("( \t\r\n").endswith("-")
 
 
 def _normalize_tracked(text: str, first_param: int) -> tuple[str, list[tuple[str, str]]]:
@@ -335,6 +347,8 @@ def _normalize_tracked(text: str, first_param: int) -> tuple[str, list[tuple[str
                 type_paren > 0 or (ordinals and prev in ("by", ",")) or prev == "[" or prev2 == "["
             )
         if frame_depth >= 0 and kind in ("s", "n"):
+            keep = True
+        if kind == "n" and _sign_folded(text, m.start(), tok):
             keep = True
         if kind in ("s", "n") and not keep:
             parts.append(text[pos : m.start()])

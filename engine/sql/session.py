@@ -2331,7 +2331,8 @@ def _num_kind(tok: str) -> str:
     if len(tok) < 10:
         return "i"
     v = int(tok)
-    return "i" if abs(v) < 2**31 else "l" if -(2**63) <= v < 2**63 else "n"
+    # (-2147483648 is an integer: the sign belongs to the constant, as in PostgreSQL's parser)
+    return "i" if -(2**31) <= v < 2**31 else "l" if -(2**63) <= v < 2**63 else "n"
 
 
 def _utility_columns(word: str, sql: str) -> list[Column] | None:

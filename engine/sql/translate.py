@@ -37,7 +37,14 @@ from aurora.engine.sql import (
     types,
 )
 from aurora.engine.sql.catalog import Catalog
-from aurora.engine.sql.infer import Inferer, column_name, datatype_ref, infer_select, is_extract
+from aurora.engine.sql.infer import (
+    Inferer,
+    column_name,
+    datatype_ref,
+    infer_select,
+    is_extract,
+    negated_constant,
+)
 from aurora.engine.sql.jsonb import TABLE_FUNCTIONS
 from aurora.engine.sql.numeric_rewrite import (
     VARIANCES,
@@ -281,6 +288,12 @@ def parse(sql: str) -> exp.Expression:
         raise SqlError("42601", "syntax error: empty statement")
     if "." in sql or "[" in sql:
         _misread_shapes(tree, sql)
+    for neg in list(tree.find_all(exp.Neg)):
+        if isinstance(neg.this.unnest(), exp.Neg) and (v := negated_constant(neg)) is not None:
+            # -(-9223372036854775808): the parser folds the signs into one constant
+            folded = exp.Literal.number(abs(v)) if abs(v) < 2**63 else exp.Cast(
+                this=exp.Literal.string(str(abs(v))), to=exp.DataType.build("numeric"))
+            neg.replace(folded if v >= 0 else exp.Neg(this=folded))
     if subscripts:
         tree.meta["insert_subscripts"] = subscripts
     if using_aliases:
@@ -1921,13 +1934,15 @@ class Rewriter:
         if oid in (types.INT2, types.INT4, types.INT8, types.OID, 24, 28):
             if v.unnest().meta.get("bits") is not None:
                 return _bits_to_int(v.unnest().meta["bits"], oid)
-            if isinstance(v, exp.Literal) and not v.is_string:
+            bits = _INT_BITS.get(oid)
+            if isinstance(v, exp.Literal) and not v.is_string and (not v.is_int or bits is None
+                                                                   or int(v.this) < 2 ** (bits - 1)):
+                # (a constant past the type's range, 2147483648::int4, is 22003 in pg_int)
                 return v
             if isinstance(v, exp.Anonymous) and str(v.this) == "pg_regclass_name":
                 return fn("pg_regclass", *v.expressions)  # 'name'::regclass::oid
             if isinstance(e.parent, (exp.Cast, exp.WindowSpec)):
                 return v  # SQLite refuses a function call as a frame offset
-            bits = _INT_BITS.get(oid)
             return fn("pg_int", v, exp.Literal.number(bits)) if bits else fn("pg_int", v)
         if oid == types.BOOL:
             return fn("pg_bool", v)
@@ -2573,8 +2588,8 @@ def _int_checked(e: exp.Expression, ts: tuple) -> exp.Expression | None:
     Python) unless the operands call functions anyway."""
     if not isinstance(e, _INT_OPERATORS) or not ts:
         return None
-    if isinstance(e, exp.Neg) and isinstance(e.this, exp.Literal):
-        return None  # a negative constant, whose type fits its value
+    if isinstance(e, exp.Neg) and negated_constant(e) is not None:
+        return None  # a negative constant (-(-5) too), whose type fits its value
     if any(t is None or t[0] not in _INT_BITS for t in ts):
         return None
     bits = max(_INT_BITS[t[0]] for t in ts)
