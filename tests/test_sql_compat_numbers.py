@@ -343,3 +343,15 @@ def test_a_value_written_to_a_text_or_integer_column_is_stored_as_postgresql_sto
     assert s.execute("SELECT t FROM u WHERE id > 2 ORDER BY id").rows == [
         ("2020-01-02 03:04:05.5",), ("{1,2}",), ("\\x0102",), ("2020-01-02 03:04:05+00",),
         ("2020-01-02",), ("1.50",)]
+
+
+def test_prefix_at_is_absolute_value(s):
+    """PostgreSQL's prefix @ operator (sqlglot read ``@ x`` as a parameter named x, and the
+    client got a Python error text under 22P02)."""
+    assert s.execute("SELECT @ -5, @ -5.5, @ '-2'::float8, @ 3").rows == [
+        (5, Decimal("5.5"), 2.0, 3)]
+    assert s.execute("SELECT @ x, @(x) FROM (VALUES (-3), (4)) v(x) ORDER BY 1").rows == [
+        (3, 3), (4, 4)]
+    assert s.execute("SELECT x FROM (VALUES (-3), (4)) v(x) WHERE @x > 3").rows == [(4,)]
+    assert _state(s, "SELECT @ (-2147483648)") == "22003"
+    assert s.execute("SELECT $1::int + 1", [2]).rows == [(3,)]

@@ -268,7 +268,7 @@ def parse(sql: str) -> exp.Expression:
         _no_empty_items(sql)
     try:
         with _quiet():
-            tree = sqlglot.parse_one(sql, read="postgres")
+            tree = sqlglot.parse_one(sql, read=_Read)
     except sqlglot.errors.TokenError as e:
         _bad_bit_string(sql)
         raise SqlError("42601", f"syntax error: {str(e).splitlines()[0]}") from None
@@ -473,6 +473,19 @@ class _Gen(SQLite.Generator):
 
 class _Dialect(SQLite):
     Generator = _Gen
+
+
+def _prefix_at(self: Postgres.Parser) -> exp.Expression | None:
+    """PostgreSQL's prefix @ (absolute value): sqlglot reads ``@ x`` as a parameter named x."""
+    if self._prev.text == "@":
+        return exp.Abs(this=self._parse_unary())
+    self._retreat(self._index - 1)  # $1: a parameter, read as a primary
+    return self._parse_type()
+
+
+class _Read(Postgres):
+    class Parser(Postgres.Parser):
+        UNARY_PARSERS = {**Postgres.Parser.UNARY_PARSERS, sqlglot.TokenType.PARAMETER: _prefix_at}
 
 
 @contextlib.contextmanager
