@@ -355,3 +355,16 @@ def test_prefix_at_is_absolute_value(s):
     assert s.execute("SELECT x FROM (VALUES (-3), (4)) v(x) WHERE @x > 3").rows == [(4,)]
     assert _state(s, "SELECT @ (-2147483648)") == "22003"
     assert s.execute("SELECT $1::int + 1", [2]).rows == [(3,)]
+
+
+def test_integer_bitwise_types_and_shifts(s):
+    """& | # ~ << >> on integers have the operands' type (they were bigint), and a shift is
+    C's in that type: the count modulo its width, a left shift wrapping around."""
+    s.execute("CREATE TABLE bi (s int2, i int4, l int8)")
+    s.execute("INSERT INTO bi VALUES (6, 12, 24)")
+    r = s.execute("SELECT s & s, s | i, i # l, ~s, s << 1, i >> 2 FROM bi")
+    assert [c.type_oid for c in r.columns] == [21, 23, 20, 21, 21, 23]
+    assert r.rows == [(6, 14, 20, -7, 12, 3)]
+    assert s.execute("SELECT 1 << 31, 1 << 32, 8 >> 33, 1::int2 << 15, 1::int2 << 16, "
+                     "1::int8 << 63, 1::int8 << 64, i << 31 FROM bi").rows == [
+        (-2147483648, 1, 4, -32768, 0, -9223372036854775808, 1, 0)]

@@ -635,6 +635,7 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_num_div_trunc", _div_trunc, 2, True)
     f("pg_to_number", lambda t, fmt: _numeric_result(numformat.to_number(t, fmt)), 2, True)
     f("pg_int_check", _int_check, 2, True)
+    f("pg_int_shift", _int_shift, 4, True)
     f("pg_float_round", _float_round, 1, True)
     f("pg_int_overflow", _raise_int_overflow, 1)
     f("pg_ts_add", lambda ts, iv, sign: _ts_add(ts, iv, sign, tz()), 3)
@@ -1623,6 +1624,20 @@ def _float_round(v: object) -> object:
     if not isinstance(v, float) or not math.isfinite(v):
         return v
     return math.copysign(float(round(v)), v)  # (rint keeps the sign: -0.4 is -0)
+
+
+def _int_shift(v: object, count: object, bits: int, left: int) -> object:
+    """int2 / int4 / int8 << and >> as PostgreSQL's C computes them: the count taken modulo
+    the width of the (promoted) operand, a left shift wrapping around in the type (1 << 31
+    is -2147483648, 1 << 32 is 1; SQLite computes in 64 bits)."""
+    if type(v) is not int or type(count) is not int:
+        return None if v is None or count is None else v << count if left else v >> count
+    count &= 63 if bits == 64 else 31
+    if not left:
+        return v >> count
+    width = 1 << bits
+    r = (v << count) & (width - 1)
+    return r - width if r >= width >> 1 else r
 
 
 def _int_check(v: object, bits: int) -> object:

@@ -279,6 +279,7 @@ _BOOL_NODES = (
 )
 _VARIANCES = (exp.Variance, exp.VariancePop, exp.Stddev, exp.StddevPop, exp.StddevSamp)
 _NUMERIC_RANK = {21: 1, 23: 2, 20: 3, 1700: 4, 700: 5, 701: 6}
+_INT_RANK = {21: 1, 23: 2, 20: 3}
 
 
 def _is_quoted(e: exp.Expression) -> bool:
@@ -643,6 +644,14 @@ class Inferer:
             return self.type_of(e.this, scope)
         if isinstance(e, exp.JSONBDeleteAtPath):
             return 3802, -1
+        if isinstance(e, (exp.BitwiseAnd, exp.BitwiseOr, exp.BitwiseXor, exp.BitwiseNot,
+                          exp.BitwiseLeftShift, exp.BitwiseRightShift)):
+            # on integers: the wider operand's type (a shift, ~: its left operand's)
+            a = self.type_of(e.this, scope)
+            b = None if isinstance(e, (exp.BitwiseNot, exp.BitwiseLeftShift,
+                                       exp.BitwiseRightShift)) else self.type_of(e.expression, scope)
+            if a is not None and a[0] in _INT_RANK and (b is None or b[0] in _INT_RANK):
+                return (a if b is None or _INT_RANK[a[0]] >= _INT_RANK[b[0]] else b)[0], -1
         if isinstance(e, (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)):
             a = self.type_of(e.this, scope)
             if a == (3802, -1) and isinstance(e, exp.Sub):

@@ -1115,6 +1115,10 @@ class Rewriter:
             node.meta["arrays"] = any(
                 t is not None and _array_elem(t[0]) is not None
                 for t in (self.numeric._type(node.this), self.numeric._type(node.expression)))
+        shifted = None
+        if isinstance(node, (exp.BitwiseLeftShift, exp.BitwiseRightShift)) and not self.mysql_rules:
+            t = self.numeric._type(node.this)
+            shifted = _INT_BITS.get(t[0]) if t is not None else None
         for key, value in list(node.args.items()):
             if isinstance(value, exp.Expression):
                 new = self.walk(value)
@@ -1128,6 +1132,9 @@ class Rewriter:
                 node.set(key, [self.walk(x) if isinstance(x, exp.Expression) else x for x in value])
         if isinstance(node, _BIT_OPERATORS) and (folded := _bit_operation(node)) is not None:
             return folded
+        if shifted is not None:  # an integer shift: C's, in the left operand's width
+            return fn("pg_int_shift", node.this, node.expression, exp.Literal.number(shifted),
+                      exp.Literal.number(int(isinstance(node, exp.BitwiseLeftShift))))
         if isinstance(node, (exp.Length, exp.BitLength, exp.Anonymous)) and (
                 measured := _bit_measure(node)) is not None:
             return measured
