@@ -639,3 +639,20 @@ def test_a_time_as_text_drops_a_zero_fraction(s):
     s.execute("CREATE TABLE tx (s text)")
     s.execute("INSERT INTO tx VALUES (time '03:04:05.250')")
     assert rows(s, "SELECT s FROM tx") == [("03:04:05.25",)]
+
+
+def test_timetz_input_is_checked_and_stored_in_its_output_form(s: Session) -> None:
+    """A timetz was kept as written: '12:00:00.5 +5' read back so, 'x' was stored."""
+    s.execute("CREATE TABLE z (a timetz, b timetz(0))")
+    s.execute("INSERT INTO z VALUES ('12:00:00.5 +5', '10:11:12.6-0730'), "
+              "('04:05 PM PST', '23:59:59.9 +01'), ('allballs', '12:00:00.000+00')")
+    assert s.execute("SELECT a::text, b::text FROM z").rows == [
+        ("12:00:00.5+05", "10:11:13-07:30"), ("16:05:00-08", "24:00:00+01"),
+        ("00:00:00+00", "12:00:00+00")]
+    assert sqlstate(s, "INSERT INTO z (a) VALUES ('x')") == "22007"
+    assert sqlstate(s, "SELECT '25:00+01'::timetz") == "22008"
+    s.execute("SET timezone = 'Europe/Paris'")
+    assert s.execute("SELECT '12:00'::timetz::text, '12:00 +5'::timetz::text").rows == [
+        ("12:00:00+01", "12:00:00+05")]
+    s.execute("UPDATE z SET a = '13:14:15 -2' WHERE b = '12:00:00+00'")
+    assert s.execute("SELECT a::text FROM z WHERE b = '12:00:00+00'").rows == [("13:14:15-02",)]

@@ -869,6 +869,8 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_timestamp_in", lambda v, p: _timestamp_in(v, s.tz, p), 2, deterministic=True)
     f("pg_date", lambda v: _date_cast(v, s.tz), 1, deterministic=True)
     f("pg_time", lambda v, p: _time_cast(v, s.tz, p), 2, deterministic=True)
+    f("pg_timetz_in", lambda v, p: _timetz_in(
+        v, s.tz, s.statement_time().astimezone(s.tz).date(), p), 2)
     f("pg_uuid", types.uuid_in, 1, True)
     f("gen_random_uuid", lambda: str(uuid.uuid4()), 0)
     f("uuid_generate_v4", lambda: str(uuid.uuid4()), 0)
@@ -2586,6 +2588,31 @@ def _time_cast(v: object, tz: dt.tzinfo, typmod: object = -1) -> object:
             return "24:00:00"  # 23:59:59.6 rounds up to the end of day, not round to 00:00:00
         moment = rounded
     return moment.time().isoformat()
+
+
+def _timetz_in(v: object, tz: dt.tzinfo, today: dt.date, typmod: object = -1) -> object:
+    """A text to time with time zone, in its output form ('12:00:00.5+05', '01:02:03-07:30'):
+    timetz_in's reading (a zone abbreviation or none: the session's zone on ``today``),
+    rounded to the type's precision. It was kept as written ('12:00:00.5 +5', 'abc')."""
+    if v is None:
+        return None
+    text = str(v)
+    m = datetime_in.parse(text, "time with time zone", tz=tz)
+    digits = int(typmod) if isinstance(typmod, int) and 0 <= typmod < 6 else 6  # type: ignore[arg-type]
+    if m.microsecond and digits < 6:
+        step = 10 ** (6 - digits)
+        m = m.replace(microsecond=0) + dt.timedelta(microseconds=round(m.microsecond / step) * step)
+    offset = m.utcoffset()
+    if offset is None and datetime_in.special(text) == "allballs":
+        offset = dt.timedelta(0)  # 00:00:00 UTC
+    if offset is None:
+        offset = dt.datetime.combine(today, m.time()).replace(tzinfo=tz).utcoffset()
+    t = m.time()
+    if m.date() == dt.date(2000, 1, 2) and t == dt.time() and "2000" not in text:
+        out = "24:00:00"  # '24:00', or 23:59:59.9999999 rounded: the end of the day
+    else:
+        out = t.strftime("%H:%M:%S") + (f".{t.microsecond:06d}".rstrip("0") if t.microsecond else "")
+    return out + types._offset_text(offset)
 
 
 def _date_cast(v: object, tz: dt.tzinfo) -> object:

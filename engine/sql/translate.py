@@ -1978,6 +1978,8 @@ class Rewriter:
             return fn("pg_date", v)
         if oid == 1083:
             return fn("pg_time", v, exp.Literal.number(typmod))
+        if oid == 1266 and self._is_text(v):
+            return fn("pg_timetz_in", v, exp.Literal.number(typmod))
         if oid in (114, 3802):
             if (isinstance(v, exp.Literal) and v.is_string) or (
                     isinstance(v, exp.Parameter) and self.lit_kinds.get(int(v.name)) == "s"):
@@ -2486,6 +2488,11 @@ class Rewriter:
                     if self.mysql_rules and not self._is_text(value):
                         written = fn("mysql_number_time", written, _str(col))  # 123456: 12:34:56
                     value.replace(fn("pg_time", written, exp.Literal.number(info.typmod)))
+                continue
+            if info.type_oid == 1266 and not self.mysql_rules and self._is_text(value):
+                # timetz: checked and stored in its output form, as time is (it was kept as
+                # written: '12:00:00.5 +5', or any text)
+                value.replace(fn("pg_timetz_in", value.copy(), exp.Literal.number(info.typmod)))
                 continue
             if info.type_oid == 1186 and info.typmod >= 0:
                 value.replace(_interval_call(value.copy(), info.typmod))
