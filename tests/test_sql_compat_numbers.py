@@ -368,3 +368,14 @@ def test_integer_bitwise_types_and_shifts(s):
     assert s.execute("SELECT 1 << 31, 1 << 32, 8 >> 33, 1::int2 << 15, 1::int2 << 16, "
                      "1::int8 << 63, 1::int8 << 64, i << 31 FROM bi").rows == [
         (-2147483648, 1, 4, -32768, 0, -9223372036854775808, 1, 0)]
+
+
+def test_text_written_to_an_integer_column_is_read_by_int4in(s):
+    """SQLite's INTEGER affinity took '1e3' as 1000 and '1.0' as 1; PostgreSQL refuses them."""
+    s.execute("CREATE TABLE ti (a int4, b int8, c int2)")
+    for v in ("'1e3'", "'1.0'", "'1E3'", "'0x1F'"):
+        assert _state(s, f"INSERT INTO ti (a) VALUES ({v})") == "22P02"
+    assert _state(s, "INSERT INTO ti (c) VALUES ('40000')") == "22003"
+    s.execute("INSERT INTO ti VALUES (' 12 ', '+5', '-7'), ('3', $1, 4)", ["9"])
+    assert _state(s, "UPDATE ti SET b = '2.5'") == "22P02"
+    assert s.execute("SELECT a, b, c FROM ti ORDER BY a").rows == [(3, 9, 4), (12, 5, -7)]

@@ -708,8 +708,10 @@ def test_a_scalar_sub_select_of_two_rows_is_an_error_not_its_first_row(s):
 def test_text_written_to_an_integer_column_is_bad_input_not_out_of_range(s):
     run(s, "create table src (id int, v text)", "insert into src values (1, 'a')",
         "create table t (n int, m int, o smallint, b bigint)")
-    for sql, kind in [("insert into t values (1, 'abc')", "integer"), ("insert into t (o) values ('x')", "smallint"),
-                      ("insert into t (b) values ('34.5')", "bigint"), ("insert into t select id, v from src", "integer")]:
+    for sql, kind in [("insert into t values (1, 'abc')", 'integer: "abc"'),
+                      ("insert into t (o) values ('x')", 'smallint: "x"'),
+                      ("insert into t (b) values ('34.5')", 'bigint: "34.5"'),
+                      ("insert into t select id, v from src", "integer")]:
         e = error(s, sql)
         assert (e.sqlstate, str(e)) == ("22P02", f"invalid input syntax for type {kind}"), sql
     assert error(s, "insert into t values (1, 3000000000)").sqlstate == "22003"

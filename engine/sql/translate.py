@@ -2451,6 +2451,9 @@ class Rewriter:
                     if mysql_col is not None:
                         value.replace(fn("pg_int_write", value.copy(), exp.Literal.number(bits),
                                          _str(col)))
+                    else:
+                        # int4in's syntax: SQLite's INTEGER affinity took '1e3' as 1000, '1.0' as 1
+                        value.replace(fn("pg_int", value.copy(), exp.Literal.number(bits)))
                 elif (rounded := _int_write(value, bits, mysql_col, self._numeric_literal(value))) is not None:
                     value.replace(rounded)
                 continue
