@@ -656,3 +656,15 @@ def test_timetz_input_is_checked_and_stored_in_its_output_form(s: Session) -> No
         ("12:00:00+01", "12:00:00+05")]
     s.execute("UPDATE z SET a = '13:14:15 -2' WHERE b = '12:00:00+00'")
     assert s.execute("SELECT a::text FROM z WHERE b = '12:00:00+00'").rows == [("13:14:15-02",)]
+
+
+def test_a_time_of_day_alone_is_no_date_or_timestamptz(s: Session) -> None:
+    """'03:04:05' was read as 2000-01-01 (03:04:05) by date and timestamptz input."""
+    s.execute("CREATE TABLE d (a date, b timestamptz)")
+    assert sqlstate(s, "INSERT INTO d (a) VALUES ('03:04:05')") == "22007"
+    assert sqlstate(s, "INSERT INTO d (b) VALUES ('03:04')") == "22007"
+    assert sqlstate(s, "SELECT '03:04:05'::date") == "22007"
+    assert sqlstate(s, "SELECT '12:00 PM'::timestamptz") == "22007"
+    assert rows(s, "SELECT count(*) FROM d") == [(0,)]
+    assert rows(s, "SELECT extract(hour FROM '03:04:05'::time), '2020-01-02 03:04'::timestamptz "
+                   "= '2020-01-02 03:04+00'::timestamptz") == [(3, True)]

@@ -2537,7 +2537,12 @@ def _read_as(v: object, tz: dt.tzinfo, name: str) -> dt.datetime:
     """A date or timestamptz's input, read by the timestamp reader: a 22007 names the type
     the value was given for (invalid input syntax for type date: "xyz")."""
     try:
-        d = _to_datetime(v, tz)
+        if isinstance(v, str) and re.match(r"\s*\d{1,2}:\d\d", v):
+            # a time of day alone is no date (_to_datetime reads it as one, for EXTRACT)
+            d = types.parse_timestamp(v.strip(), tz)
+            d = d if d.tzinfo is not None else d.replace(tzinfo=tz)
+        else:
+            d = _to_datetime(v, tz)
     except SqlError as e:
         prefix = "invalid input syntax for type timestamp: "
         if e.sqlstate == "22007" and e.message.startswith(prefix):
