@@ -668,3 +668,18 @@ def test_a_time_of_day_alone_is_no_date_or_timestamptz(s: Session) -> None:
     assert rows(s, "SELECT count(*) FROM d") == [(0,)]
     assert rows(s, "SELECT extract(hour FROM '03:04:05'::time), '2020-01-02 03:04'::timestamptz "
                    "= '2020-01-02 03:04+00'::timestamptz") == [(3, True)]
+
+
+def test_a_time_takes_its_date_as_one_delimited_field(s: Session) -> None:
+    """'20200102 040506', '20200102 04:05:06' and 'Jan 2 2020 04:05' were read as times of
+    day; PostgreSQL's time input takes a date only as one field with its delimiters."""
+    for text in ("20200102 040506", "20200102 04:05:06", "20200102T040506", "Jan 2 2020 04:05",
+                 "2 Jan 2020 04:05", "1 04:05", "04:05 2"):
+        assert sqlstate(s, f"SELECT '{text}'::time") == "22007", text
+    assert rows(s, "SELECT '01/02/2020 04:05'::time, 'Jan-02-2020 04:05'::time, "
+                   "'2020.01.02 04:05'::time, 'T0405'::time, '040506'::time, "
+                   "'J2451187 04:05'::time") == [
+        (dt.time(4, 5), dt.time(4, 5), dt.time(4, 5), dt.time(4, 5), dt.time(4, 5, 6),
+         dt.time(4, 5))]
+    assert rows(s, "SELECT '20200102T040506'::timestamp, 'jan-08-99'::date") == [
+        (dt.datetime(2020, 1, 2, 4, 5, 6), dt.date(1999, 1, 8))]

@@ -162,7 +162,8 @@ def _parse(text: str, kind: str, order: str | None, tz: dt.tzinfo, wall: bool,
         return (dt.datetime(1970, 1, 1) if wall else dt.datetime(1970, 1, 1, tzinfo=dt.UTC)), 0
     if word == "now":
         return NOW.get()().astimezone(dt.UTC), 0
-    s = re.sub(r"(?<=\d)t(?=\d)", " ", s)
+    if not time_only:  # (a time takes no date joined to it by T: '2020-01-02T04:05' is none)
+        s = re.sub(r"(?<=\d)t(?=\d)", " ", s)
     if jd := re.fullmatch(r"j(\d+)(.*)", s):
         rest = parse("2000-01-01 " + jd.group(2), kind, order, tz)
         try:
@@ -191,6 +192,10 @@ def _parse(text: str, kind: str, order: str | None, tz: dt.tzinfo, wall: bool,
         if time_only and not dashed and not date and hms is None and len(tok) in (4, 6) and tok.isdigit():
             hms = (int(tok[:2]), int(tok[2:4]), int(tok[4:6] or 0), 0)  # hhmm, hhmmss
             return
+        if time_only and not dashed:
+            # a time's date is one delimited field ('2020-01-02 04:05', '01/02/2020 04:05'):
+            # '20200102 04:05', 'Jan 2 2020 04:05', '2020-01-02 040506' are no time
+            raise _bad(text, kind)
         if "." in tok and not date and len(tok.split(".")[0]) >= 4:    # yyyy.ddd
             y, d = tok.split(".")
             put("year", int(y))
@@ -281,7 +286,7 @@ def _parse(text: str, kind: str, order: str | None, tz: dt.tzinfo, wall: bool,
                 put("month", MONTHS[head])   # jan-08-99
                 text_month = True
                 for p in rest.split("-"):
-                    number(p)
+                    number(p, True)
                 continue
             if time_only and w in ("today", "tomorrow", "yesterday"):
                 raise _bad(text, kind)
