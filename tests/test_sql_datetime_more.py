@@ -683,3 +683,13 @@ def test_a_time_takes_its_date_as_one_delimited_field(s: Session) -> None:
          dt.time(4, 5))]
     assert rows(s, "SELECT '20200102T040506'::timestamp, 'jan-08-99'::date") == [
         (dt.datetime(2020, 1, 2, 4, 5, 6), dt.date(1999, 1, 8))]
+
+
+def test_a_bare_number_before_a_year_month_field_is_no_interval(s: Session) -> None:
+    """'1 -1-2' was -1 years -2 mons +00:00:01 and '1 1-2' 1 year 2 mons 00:00:01: PostgreSQL
+    finds no field for the number."""
+    for text in ("1 -1-2", "1 1-2", "1 +1-2", "1.5 1-2", "1 1-2 ago"):
+        assert sqlstate(s, f"SELECT '{text}'::interval") == "22007", text
+    assert rows(s, "SELECT '1-2 3'::interval::text, '1 day 1-2'::interval::text, "
+                   "'1-2 3 4:05'::interval::text") == [
+        ("1 year 2 mons 00:00:03", "1 year 2 mons 1 day", "1 year 2 mons 3 days 04:05:00")]

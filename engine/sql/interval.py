@@ -152,6 +152,8 @@ def parse(text: str) -> tuple[int, int, int]:
             unit_name = m.group("unit")
             if unit_name is None:
                 nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+                if nxt is not None and nxt.group("ym"):
+                    raise _bad(text)  # '1 1-2': no field for the number before a year-month
                 # a bare number before a time is days (SQL standard), alone it is seconds
                 unit = _UNITS["day"] if nxt is not None and nxt.group("time") else _UNITS["second"]
             elif unit_name in _UNITS:
