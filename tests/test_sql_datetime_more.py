@@ -693,3 +693,18 @@ def test_a_bare_number_before_a_year_month_field_is_no_interval(s: Session) -> N
     assert rows(s, "SELECT '1-2 3'::interval::text, '1 day 1-2'::interval::text, "
                    "'1-2 3 4:05'::interval::text") == [
         ("1 year 2 mons 00:00:03", "1 year 2 mons 1 day", "1 year 2 mons 3 days 04:05:00")]
+
+
+def test_a_text_to_time_drops_its_date_and_zone(s: Session) -> None:
+    """A text with a date was read as a timestamptz, moved to the session's zone:
+    '2020-01-02 04:05:06+02'::time was 02:05:06; '2020-01-02T04:05:06' and
+    '2020-01-02 040506' were times."""
+    s.execute("SET timezone = 'Europe/Paris'")
+    s.execute("CREATE TABLE tm (t time)")
+    s.execute("INSERT INTO tm VALUES ('2020-01-02 04:05:06+02')")
+    assert rows(s, "SELECT t, '2020-01-02 04:05:06+00'::time, '2020-01-02 04:05'::time FROM tm") == [
+        (dt.time(4, 5, 6), dt.time(4, 5, 6), dt.time(4, 5))]
+    assert sqlstate(s, "SELECT '2020-01-02T04:05:06'::time") == "22007"
+    assert sqlstate(s, "INSERT INTO tm VALUES ('2020-01-02 040506')") == "22007"
+    # a timestamptz's time of day is the session zone's
+    assert rows(s, "SELECT '2020-06-01 10:00:00+00'::timestamptz::time") == [(dt.time(12, 0),)]

@@ -869,6 +869,8 @@ def register(conn: apsw.Connection, s: Session) -> None:
     f("pg_timestamp_in", lambda v, p: _timestamp_in(v, s.tz, p), 2, deterministic=True)
     f("pg_date", lambda v: _date_cast(v, s.tz), 1, deterministic=True)
     f("pg_time", lambda v, p: _time_cast(v, s.tz, p), 2, deterministic=True)
+    # a text to time: time_in's reading, a date and zone in it dropped (not a timestamp's)
+    f("pg_time_in", lambda v, p: _time_cast(v, s.tz, p, True), 2, deterministic=True)
     f("pg_timetz_in", lambda v, p: _timetz_in(
         v, s.tz, s.statement_time().astimezone(s.tz).date(), p), 2)
     f("pg_uuid", types.uuid_in, 1, True)
@@ -2567,14 +2569,14 @@ def _round_to(d: dt.datetime, precision: int | None) -> dt.datetime:
     return d + dt.timedelta(microseconds=r - t)
 
 
-def _time_cast(v: object, tz: dt.tzinfo, typmod: object = -1) -> object:
+def _time_cast(v: object, tz: dt.tzinfo, typmod: object = -1, text_in: bool = False) -> object:
     """A value to time (without time zone), in its storage form ('HH:MM:SS[.ffffff]'): a
     timestamp's time of day (a timestamptz's in the session's zone), a time's input as is,
     rounded to the type's precision."""
     if v is None:
         return None
     text = str(v).strip()
-    if re.fullmatch(r"\d{4}-\d\d-\d\d[ T].*", text):
+    if not text_in and re.fullmatch(r"\d{4}-\d\d-\d\d[ T].*", text):
         d = _to_datetime(v, tz)
         assert d is not None
         if types._HAS_TZ.search(text):

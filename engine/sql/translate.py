@@ -1977,7 +1977,8 @@ class Rewriter:
         if oid == 1082:
             return fn("pg_date", v)
         if oid == 1083:
-            return fn("pg_time", v, exp.Literal.number(typmod))
+            return fn("pg_time_in" if self._is_text(v) and not self.mysql_rules else "pg_time", v,
+                      exp.Literal.number(typmod))
         if oid == 1266 and self._is_text(v):
             return fn("pg_timetz_in", v, exp.Literal.number(typmod))
         if oid in (114, 3802):
@@ -2486,11 +2487,13 @@ class Rewriter:
             if info.type_oid == 1083:
                 # time: checked (22007 / 22008) and stored as 'HH:MM:SS[.ffffff]', as date and
                 # timestamp are; a value its input refuses went in and made the row unreadable
-                if not (isinstance(value, exp.Anonymous) and str(value.this) == "pg_time"):
+                if not (isinstance(value, exp.Anonymous) and str(value.this) in ("pg_time", "pg_time_in")):
                     written = value.copy()
                     if self.mysql_rules and not self._is_text(value):
                         written = fn("mysql_number_time", written, _str(col))  # 123456: 12:34:56
-                    value.replace(fn("pg_time", written, exp.Literal.number(info.typmod)))
+                    text_in = self._is_text(value) and not self.mysql_rules
+                    value.replace(fn("pg_time_in" if text_in else "pg_time", written,
+                                     exp.Literal.number(info.typmod)))
                 continue
             if info.type_oid == 1266 and not self.mysql_rules and self._is_text(value):
                 # timetz: checked and stored in its output form, as time is (it was kept as
