@@ -708,3 +708,20 @@ def test_a_text_to_time_drops_its_date_and_zone(s: Session) -> None:
     assert sqlstate(s, "INSERT INTO tm VALUES ('2020-01-02 040506')") == "22007"
     # a timestamptz's time of day is the session zone's
     assert rows(s, "SELECT '2020-06-01 10:00:00+00'::timestamptz::time") == [(dt.time(12, 0),)]
+
+
+def test_no_cast_from_a_number_to_a_date_or_timestamp(s: Session) -> None:
+    """5::date was 1970-01-01 and 9223372036854775807::date an internal error (XX000)."""
+    s.execute("CREATE TABLE nn (i int, d date)")
+    s.execute("INSERT INTO nn VALUES (1, '2020-01-02')")
+    for sql, message in [
+            ("SELECT 5::date", "cannot cast type integer to date"),
+            ("SELECT 9223372036854775807::timestamptz",
+             "cannot cast type bigint to timestamp with time zone"),
+            ("SELECT 1.5::timestamp", "cannot cast type numeric to timestamp without time zone"),
+            ("SELECT i::date FROM nn", "cannot cast type integer to date")]:
+        with pytest.raises(SqlError) as e:
+            s.execute(sql)
+        assert (e.value.sqlstate, str(e.value)) == ("42846", message), sql
+    assert rows(s, "SELECT (d + i)::date, '2020-01-03'::date FROM nn") == [
+        (dt.date(2020, 1, 3), dt.date(2020, 1, 3))]

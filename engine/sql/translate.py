@@ -1115,6 +1115,12 @@ class Rewriter:
             node.meta["arrays"] = any(
                 t is not None and _array_elem(t[0]) is not None
                 for t in (self.numeric._type(node.this), self.numeric._type(node.expression)))
+        if isinstance(node, exp.Cast) and not self.mysql_rules and (
+                target := datatype_ref(node.to)[0]) in (1082, 1114, 1184) and (
+                t := self.numeric._type(node.this)) is not None and t[0] in _NUMBER_OIDS:
+            # no cast from a number to a date or timestamp (5::date was 1970-01-01)
+            raise SqlError("42846", f"cannot cast type {types.format_type(t[0], -1)} to "
+                                    f"{types.format_type(target, -1)}")
         shifted = None
         if isinstance(node, (exp.BitwiseLeftShift, exp.BitwiseRightShift)) and not self.mysql_rules:
             t = self.numeric._type(node.this)
@@ -2519,6 +2525,7 @@ class Rewriter:
 
 
 _INT_BITS = {types.INT2: 16, types.INT4: 32, types.INT8: 64}
+_NUMBER_OIDS = frozenset({types.INT2, types.INT4, types.INT8, types.NUMERIC, 700, 701})
 # PostgreSQL's assignment casts (pg_cast, castcontext 'a' or 'i') among the types below: what
 # a value of the key's type may be written to. Numbers go to any number; any type to text.
 _NUMBERS = frozenset({types.INT2, types.INT4, types.INT8, types.NUMERIC, 700, types.FLOAT8})
