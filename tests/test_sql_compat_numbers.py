@@ -379,3 +379,16 @@ def test_text_written_to_an_integer_column_is_read_by_int4in(s):
     s.execute("INSERT INTO ti VALUES (' 12 ', '+5', '-7'), ('3', $1, 4)", ["9"])
     assert _state(s, "UPDATE ti SET b = '2.5'") == "22P02"
     assert s.execute("SELECT a, b, c FROM ti ORDER BY a").rows == [(3, 9, 4), (12, 5, -7)]
+
+
+def test_round_trunc_ceil_floor_of_an_integer_or_real_is_double_precision(s):
+    """PostgreSQL takes round(integer) as round(double precision): round(9223372036854775807)
+    was the bigint 9223372036854775808 here, and round(7) / 2 is 3.5 there."""
+    s.execute("CREATE TABLE rr (i int, r real, b bigint)")
+    s.execute("INSERT INTO rr VALUES (7, 2.5, 9223372036854775807)")
+    r = s.execute("SELECT round(i), trunc(i), ceil(r), floor(r), round(r), round(b), "
+                  "round(i) / 2 FROM rr")
+    assert [c.type_oid for c in r.columns] == [701] * 7
+    assert r.rows == [(7.0, 7.0, 3.0, 2.0, 2.0, 9.223372036854776e18, 3.5)]
+    r = s.execute("SELECT round(i, 1), round(i::numeric) FROM rr")
+    assert [c.type_oid for c in r.columns] == [1700, 1700]

@@ -696,6 +696,8 @@ class Inferer:
                 or (t[0] in types.INTEGER_OIDS and e.args.get("decimals") is not None)
             ):
                 return types.NUMERIC, -1
+            if t is not None and (t[0] in (types.INT2, types.INT4, types.INT8, 700)):
+                return types.FLOAT8, -1  # round(integer) and round(real) are double precision's
             return (types.FLOAT8, -1) if isinstance(e, exp.Sqrt) else t
         if isinstance(e, (exp.Ln, exp.Exp, exp.Log)):  # numeric in, numeric out; else float8
             args = (e.this, e.args.get("expression"))
