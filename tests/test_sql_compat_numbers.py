@@ -392,3 +392,20 @@ def test_round_trunc_ceil_floor_of_an_integer_or_real_is_double_precision(s):
     assert r.rows == [(7.0, 7.0, 3.0, 2.0, 2.0, 9.223372036854776e18, 3.5)]
     r = s.execute("SELECT round(i, 1), round(i::numeric) FROM rr")
     assert [c.type_oid for c in r.columns] == [1700, 1700]
+
+
+def test_math_functions_of_no_number_are_42883(s):
+    """abs of a date was its year, round of an interval 1, trunc of a jsonb NULL: SQLite's
+    arithmetic on the stored text. PostgreSQL has no such functions."""
+    s.execute("CREATE TABLE nn (d date, i interval, j jsonb, b boolean, a int[], n numeric)")
+    s.execute("INSERT INTO nn VALUES ('2020-01-02', '1 mon', '{}', true, '{1}', -2.5)")
+    for sql, message in [("SELECT abs(d) FROM nn", "function abs(date) does not exist"),
+                         ("SELECT round(i, 1) FROM nn", "function round(interval, integer) does not exist"),
+                         ("SELECT trunc(j) FROM nn", "function trunc(jsonb) does not exist"),
+                         ("SELECT ceil(b) FROM nn", "function ceil(boolean) does not exist"),
+                         ("SELECT sqrt(a) FROM nn", "function sqrt(integer[]) does not exist")]:
+        with pytest.raises(SqlError) as e:
+            s.execute(sql)
+        assert (e.value.sqlstate, str(e.value)) == ("42883", message), sql
+    assert s.execute("SELECT abs(n), round(n), sign(n) FROM nn").rows == [
+        (Decimal("2.5"), Decimal("-3"), Decimal("-1"))]

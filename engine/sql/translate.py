@@ -1121,6 +1121,19 @@ class Rewriter:
             # no cast from a number to a date or timestamp (5::date was 1970-01-01)
             raise SqlError("42846", f"cannot cast type {types.format_type(t[0], -1)} to "
                                     f"{types.format_type(target, -1)}")
+        if isinstance(node, tuple(_MATH_FUNCTIONS)) and not self.mysql_rules and (
+                t := self.numeric._type(node.this)) is not None and (
+                t[0] in _NOT_NUMBERS or types.is_array(t[0])):
+            # abs(date), round(interval), trunc(jsonb): no such function (they answered
+            # SQLite's arithmetic on the stored text: abs of a date was its year)
+            args = [types.format_type(t[0], -1)]
+            if node.args.get("decimals") is not None:
+                d = self.numeric._type(node.args["decimals"])
+                args.append(types.format_type(d[0], -1) if d is not None else "integer")
+            raise SqlError("42883", f"function {_MATH_FUNCTIONS[type(node)]}({', '.join(args)}) "
+                                    "does not exist",
+                           hint="No function matches the given name and argument types. "
+                                "You might need to add explicit type casts.")
         shifted = None
         if isinstance(node, (exp.BitwiseLeftShift, exp.BitwiseRightShift)) and not self.mysql_rules:
             t = self.numeric._type(node.this)
@@ -2526,6 +2539,11 @@ class Rewriter:
 
 _INT_BITS = {types.INT2: 16, types.INT4: 32, types.INT8: 64}
 _NUMBER_OIDS = frozenset({types.INT2, types.INT4, types.INT8, types.NUMERIC, 700, 701})
+_MATH_FUNCTIONS = {exp.Abs: "abs", exp.Round: "round", exp.Trunc: "trunc", exp.Ceil: "ceil",
+                   exp.Floor: "floor", exp.Sign: "sign", exp.Sqrt: "sqrt", exp.Ln: "ln",
+                   exp.Exp: "exp", exp.Cbrt: "cbrt"}
+# types no math function takes (bool, bytea, json, dates and times, intervals, uuid, jsonb)
+_NOT_NUMBERS = frozenset({types.BOOL, 17, 114, 1082, 1083, 1114, 1184, 1186, 1266, 2950, 3802})
 # PostgreSQL's assignment casts (pg_cast, castcontext 'a' or 'i') among the types below: what
 # a value of the key's type may be written to. Numbers go to any number; any type to text.
 _NUMBERS = frozenset({types.INT2, types.INT4, types.INT8, types.NUMERIC, 700, types.FLOAT8})
