@@ -409,3 +409,18 @@ def test_math_functions_of_no_number_are_42883(s):
         assert (e.value.sqlstate, str(e.value)) == ("42883", message), sql
     assert s.execute("SELECT abs(n), round(n), sign(n) FROM nn").rows == [
         (Decimal("2.5"), Decimal("-3"), Decimal("-1"))]
+
+
+def test_boolean_casts_only_to_and_from_integer_and_text(s):
+    """1.5::bool was true and true::float8 1: PostgreSQL has no such casts (42846)."""
+    s.execute("CREATE TABLE bb (b bool, i int, n numeric)")
+    s.execute("INSERT INTO bb VALUES (true, 1, 1.5)")
+    for sql, message in [("SELECT n::bool FROM bb", "cannot cast type numeric to boolean"),
+                         ("SELECT 1::int2::bool", "cannot cast type smallint to boolean"),
+                         ("SELECT b::int8 FROM bb", "cannot cast type boolean to bigint"),
+                         ("SELECT true::float8", "cannot cast type boolean to double precision")]:
+        with pytest.raises(SqlError) as e:
+            s.execute(sql)
+        assert (e.value.sqlstate, str(e.value)) == ("42846", message), sql
+    assert s.execute("SELECT b::int, i::bool, b::text, 0::bool FROM bb").rows == [
+        (1, True, "true", False)]

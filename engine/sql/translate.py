@@ -1116,9 +1116,12 @@ class Rewriter:
                 t is not None and _array_elem(t[0]) is not None
                 for t in (self.numeric._type(node.this), self.numeric._type(node.expression)))
         if isinstance(node, exp.Cast) and not self.mysql_rules and (
-                target := datatype_ref(node.to)[0]) in (1082, 1114, 1184) and (
-                t := self.numeric._type(node.this)) is not None and t[0] in _NUMBER_OIDS:
-            # no cast from a number to a date or timestamp (5::date was 1970-01-01)
+                t := self.numeric._type(node.this)) is not None and (
+                ((target := datatype_ref(node.to)[0]) in (1082, 1114, 1184) and t[0] in _NUMBER_OIDS)
+                or (target == types.BOOL and (t[0] in _NOT_BOOLS or types.is_array(t[0])))
+                or (t[0] == types.BOOL and target in _NOT_BOOLS)):
+            # no cast from a number to a date or timestamp (5::date was 1970-01-01), and a
+            # boolean casts to and from integer and text only (1.5::bool was true)
             raise SqlError("42846", f"cannot cast type {types.format_type(t[0], -1)} to "
                                     f"{types.format_type(target, -1)}")
         if isinstance(node, tuple(_MATH_FUNCTIONS)) and not self.mysql_rules and (
@@ -2539,6 +2542,8 @@ class Rewriter:
 
 _INT_BITS = {types.INT2: 16, types.INT4: 32, types.INT8: 64}
 _NUMBER_OIDS = frozenset({types.INT2, types.INT4, types.INT8, types.NUMERIC, 700, 701})
+_NOT_BOOLS = frozenset({types.INT2, types.INT8, types.NUMERIC, 700, 701, 17, 1082, 1083, 1114,
+                        1184, 1186, 1266, 2950})
 _MATH_FUNCTIONS = {exp.Abs: "abs", exp.Round: "round", exp.Trunc: "trunc", exp.Ceil: "ceil",
                    exp.Floor: "floor", exp.Sign: "sign", exp.Sqrt: "sqrt", exp.Ln: "ln",
                    exp.Exp: "exp", exp.Cbrt: "cbrt"}
