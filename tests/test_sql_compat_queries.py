@@ -374,3 +374,16 @@ def test_a_name_with_a_subquery_literal_or_boolean_part_is_refused(s: Session) -
                      "RETURNING foo . true . i, q1 + 1 AS n") == (
         "42P01", 'missing FROM-clause entry for table "true"')
     assert rows(s, "SELECT foo.f1, public.foo.f1 FROM foo") == []
+
+
+def test_upper_lower_length_of_no_string_are_42883(s):
+    """upper(5) was '5' and length of a date 10: PostgreSQL has no such functions."""
+    s.execute("CREATE TABLE ut (t text, n int, d date, b bytea)")
+    s.execute("INSERT INTO ut VALUES ('ab', 1, '2020-01-02', '\\x0102')")
+    for sql, message in [("SELECT upper(n) FROM ut", "function upper(integer) does not exist"),
+                         ("SELECT length(d) FROM ut", "function length(date) does not exist"),
+                         ("SELECT lower(1.5)", "function lower(numeric) does not exist")]:
+        with pytest.raises(SqlError) as e:
+            s.execute(sql)
+        assert (e.value.sqlstate, str(e.value)) == ("42883", message), sql
+    assert s.execute("SELECT upper(t), length(b), length(n::text) FROM ut").rows == [("AB", 2, 1)]

@@ -1137,6 +1137,16 @@ class Rewriter:
                                     "does not exist",
                            hint="No function matches the given name and argument types. "
                                 "You might need to add explicit type casts.")
+        if isinstance(node, (exp.Upper, exp.Lower, exp.Length)) and not self.mysql_rules and (
+                t := self.numeric._type(node.this)) is not None and (
+                t[0] in _NUMBER_OIDS or t[0] in _NOT_NUMBERS or types.is_array(t[0])) and not (
+                isinstance(node, exp.Length) and t[0] == 17):
+            # upper(5), length(date): no such function (they read the stored text)
+            name = {exp.Upper: "upper", exp.Lower: "lower", exp.Length: "length"}[type(node)]
+            raise SqlError("42883", f"function {name}({types.format_type(t[0], -1)}) does not "
+                                    "exist",
+                           hint="No function matches the given name and argument types. "
+                                "You might need to add explicit type casts.")
         shifted = None
         if isinstance(node, (exp.BitwiseLeftShift, exp.BitwiseRightShift)) and not self.mysql_rules:
             t = self.numeric._type(node.this)
