@@ -57,18 +57,10 @@ from aurora.engine.sqlapi import Column, Prepared, SqlError, StatementResult, Tr
 # the errors an UPDATE / DELETE IGNORE turns into a warning, leaving the row as it was
 _SKIPPED_BY_IGNORE = frozenset((1062, 1451, 1452, 3819))
 _DML = frozenset(("select", "insert", "update", "delete", "replace", "with", "values"))
-_MAX_EXECUTION_TIME = re.compile(r"^\s*(?:select|with\b.*?\bselect)\s*/\*\+[^*]*?\bmax_execution_time\s*\(\s*(\d+)\s*\)",
-                                 re.I | re.S)
-
-
-ALL_ROWS = variables.GLOBALS["sql_select_limit"]
-
-
-def _whole(value: object) -> int:
-    try:
-        return max(int(str(value)), 0)
-    except ValueError:
-        return 0
+# the optimizer hint SELECT /*+ MAX_EXECUTION_TIME(n) */ (see MySqlSession._time_limit)
+_MAX_EXECUTION_TIME = re.compile(
+    r"^\s*(?:select|with\b.*?\bselect)\s*/\*\+[^*]*?\bmax_execution_time\s*\(\s*(\d+)\s*\)", re.I | re.S)
+ALL_ROWS = variables.GLOBALS["sql_select_limit"]  # sql_select_limit's default: no cap
 _VARIABLE = re.compile(r"mysql_(sys|user)var\('([^']*)'\)", re.I)
 # the type a variable's value gives it (see MySqlSession._variable_literal)
 _VALUE_TYPES = {bool: "NUMERIC", int: "NUMERIC", float: "DOUBLE PRECISION", Decimal: "NUMERIC"}
@@ -83,6 +75,14 @@ _NUMERIC_KIND = re.compile(r"numeric(?:\(\d+,(\d+)\))?")  # a value's type, as _
 BOOL, INT8, TIMESTAMP, TIMESTAMPTZ = pgtypes.BOOL, pgtypes.INT8, 1114, 1184
 NUMERIC, VARCHAR = 1700, 1043
 T = TypeVar("T")
+
+
+def _whole(value: object) -> int:
+    """A variable's value as a count (0 for what is none)."""
+    try:
+        return max(int(str(value)), 0)
+    except ValueError:
+        return 0
 
 
 class MySqlSession:

@@ -770,7 +770,7 @@ def _limited_cte(cte: exp.CTE) -> exp.CTE | None:
                                             expression=exp.Literal.number(1))), _DEPTH))
     cte.set("alias", exp.TableAlias(this=exp.to_identifier(inner),
                                     columns=[exp.to_identifier(c) for c in [*columns, _DEPTH]]))
-    plain = exp.select(*[exp.column(c, quoted=True) for c in columns]).from_(exp.to_table(inner))
+    plain = exp.select(*[exp.column(c, quoted=True) for c in columns]).from_(exp.Table(this=exp.to_identifier(inner)))
     return exp.CTE(this=plain, alias=exp.TableAlias(this=exp.to_identifier(name)))
 
 
@@ -3625,7 +3625,7 @@ def _nameable(e: exp.Expression) -> bool:
 def _written_as(e: exp.Expression, text: str) -> bool:
     try:
         return sqlglot.parse_one(text, read="mysql").sql(dialect="mysql") == e.sql(dialect="mysql")
-    except (ParseError, TokenError):
+    except Exception:  # (any text sqlglot cannot read back: the item keeps the engine's name)
         return False
 
 
