@@ -227,6 +227,26 @@ def test_concurrent_readers_and_commits_stay_consistent(store: RecordingStore) -
     assert errors == []
 
 
+def test_the_memory_page_store_moves_its_read_point_once_per_batch() -> None:
+    # It moved the read point page by page inside a commit, so a snapshot taken meanwhile
+    # saw part of a batch (the readers above, once in a while: {226, 227}). Each page's
+    # length is read inside the commit: look at the read point from there.
+    store = MemoryPageStore(4)
+    first = store.commit({(1, 0): b"aaaa"})
+    seen: list[int] = []
+
+    class Watched(bytes):
+        def __len__(self) -> int:
+            seen.append(store.read_point())
+            return super().__len__()
+
+    second = store.commit({(1, p): Watched(b"bbbb") for p in range(5)})
+    assert seen == [first] * 5
+    assert store.read_point() == second == first + 5
+    assert [store.read_page(1, p, second) for p in range(5)] == [b"bbbb"] * 5
+    assert store.read_page(1, 1, first) is None
+
+
 def test_invalidate_starts_over_after_a_gap_in_notifications(store: RecordingStore) -> None:
     lsn = store.commit({(1, 0): image(1)})
     pool = BufferPool(store, 64 * PAGE)

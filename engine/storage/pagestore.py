@@ -96,14 +96,17 @@ class MemoryPageStore:
 
     def commit(self, writes: Mapping[PageKey, bytes]) -> int:
         with self._lock:
+            lsn = self._lsn
             for key, image in sorted(writes.items()):
                 if len(image) != self.page_size:
                     raise ValueError(f"page {key} is {len(image)} bytes, not {self.page_size}")
-                self._lsn += 1
+                lsn += 1
                 lsns, images = self._versions.setdefault(key, ([], []))
-                lsns.append(self._lsn)
+                lsns.append(lsn)
                 images.append(bytes(image))
-            lsn = self._lsn
+            # The read point moves once, past the whole batch, as a volume's VDL does: moved
+            # page by page, a snapshot taken meanwhile saw part of the batch.
+            self._lsn = lsn
             listeners = list(self._listeners)
         for listener in listeners:
             listener(lsn, sorted(writes))
