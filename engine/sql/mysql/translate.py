@@ -2910,30 +2910,32 @@ def _hex_numbers(tree: exp.Insert | exp.Update, ctx: Context) -> None:
     """A hexadecimal literal (x'41', 0x41) written to a numeric column is the number its
     bytes spell, as MySQL reads it there (65); as a binary string it was refused by a
     DECIMAL, FLOAT or DOUBLE column (1292 "invalid input syntax for type numeric")."""
-    def numeric(table: str, column: str) -> bool:
-        spelled = ctx.declared_types(table).get(column.lower())
-        base = spelled.split("(")[0].split()[0] if spelled else None
-        return base in mysql_types.INT_RANGES or base in ("decimal", "float", "double", "year")
-
-    def number(v: exp.Expression) -> None:
-        if isinstance(v, exp.HexString):
+    numeric = {*mysql_types.INT_RANGES, "decimal", "float", "double", "year"}
+    for table, column, v, _row in _values_written(tree, ctx):
+        if isinstance(v, exp.HexString) and _base_type(ctx, table, column) in numeric:
             v.replace(exp.Literal.number(int(v.this or "0", 16)))
 
+
+def _base_type(ctx: Context, table: str, column: str) -> str | None:
+    """The column's declared MySQL type without its length or attributes ('int', 'decimal')."""
+    spelled = ctx.declared_types(table).get(column.lower())
+    return spelled.split("(")[0].split()[0] if spelled else None
+
+
+def _values_written(tree: exp.Insert | exp.Update, ctx: Context
+                    ) -> list[tuple[str, str, exp.Expression, int | None]]:
+    """(table, column, value, VALUES row number or None) of each value an UPDATE's SET or an
+    INSERT's VALUES rows write; none for an INSERT of a SELECT."""
     if isinstance(tree, exp.Update):
-        for eq, table in _update_targets(tree, ctx):
-            if numeric(table.name, eq.this.name):
-                number(eq.expression)
-        return
+        return [(table.name, eq.this.name, eq.expression, None) for eq, table in _update_targets(tree, ctx)]
     target = tree.this
     table = target.this if isinstance(target, exp.Schema) else target
     if not isinstance(table, exp.Table) or not isinstance(tree.expression, exp.Values):
-        return
+        return []
     names = ([c.name for c in target.expressions] if isinstance(target, exp.Schema)
              else ctx.table_columns(table.name) or [])
-    for row in tree.expression.expressions:
-        for v, name in zip(row.expressions, names, strict=False):
-            if numeric(table.name, name):
-                number(v)
+    return [(table.name, name, v, i) for i, row in enumerate(tree.expression.expressions, 1)
+            for v, name in zip(row.expressions, names, strict=False)]
 
 
 def _column_text_writes(tree: exp.Insert | exp.Update, ctx: Context) -> None:
@@ -2944,8 +2946,7 @@ def _column_text_writes(tree: exp.Insert | exp.Update, ctx: Context) -> None:
     stores the DOUBLE it reads) and as its own text in a TEXT ('1.23457'); the engine stored
     its own text, '3.0', '1.5', '2020-01-02 03:04:05.000000'."""
     def kind(table: str, column: str) -> str | None:
-        spelled = ctx.declared_types(table).get(column.lower())
-        base = spelled.split("(")[0].split()[0] if spelled else None
+        base = _base_type(ctx, table, column)
         return "char" if base in ("char", "varchar") else "text" if base in mysql_types.TEXT_KINDS else None
 
     def as_text(v: exp.Expression, types: Callable[[exp.Column], tuple[int, int] | None], to: str | None) -> None:
@@ -3127,31 +3128,16 @@ def _strict_number_strings(tree: exp.Insert | exp.Update, ctx: Context) -> None:
     refusal was 1292 for a DECIMAL or DOUBLE, and said row 1 for any row. A ``?`` is
     checked too (its value is known only when bound; one that is no string goes through)."""
     def kind(table: str, column: str) -> str | None:
-        spelled = ctx.declared_types(table).get(column.lower())
-        base = spelled.split("(")[0].split()[0] if spelled else None
+        base = _base_type(ctx, table, column)
         if base in mysql_types.INT_RANGES:
             return "integer"
         return {"decimal": "decimal", "float": "double", "double": "double"}.get(base or "")
 
-    def checked(table: str, column: str, v: exp.Expression, row: int | None) -> None:
+    for table, column, v, row in _values_written(tree, ctx):
         k = kind(table, column) if _taken_out(v) in ("s", "p") else None
         if k is not None:
             v.replace(_fn("mysql_number_text", v.copy(), exp.Literal.string(column), exp.Literal.string(k),
                           exp.null() if row is None else exp.Literal.number(row)))
-
-    if isinstance(tree, exp.Update):
-        for eq, table in _update_targets(tree, ctx):
-            checked(table.name, eq.this.name, eq.expression, None)
-        return
-    target = tree.this
-    table = target.this if isinstance(target, exp.Schema) else target
-    if not isinstance(table, exp.Table) or not isinstance(tree.expression, exp.Values):
-        return
-    names = ([c.name for c in target.expressions] if isinstance(target, exp.Schema)
-             else ctx.table_columns(table.name) or [])
-    for i, row in enumerate(tree.expression.expressions, 1):
-        for v, name in zip(row.expressions, names, strict=False):
-            checked(table.name, name, v, i)
 
 
 def _by_position_in_forms(query: exp.Expression, wanted: list[Form | None]) -> exp.Select:
