@@ -279,7 +279,6 @@ _BOOL_NODES = (
 )
 _VARIANCES = (exp.Variance, exp.VariancePop, exp.Stddev, exp.StddevPop, exp.StddevSamp)
 _NUMERIC_RANK = {21: 1, 23: 2, 20: 3, 1700: 4, 700: 5, 701: 6}
-_INT_RANK = {21: 1, 23: 2, 20: 3}
 
 
 def _is_quoted(e: exp.Expression) -> bool:
@@ -535,6 +534,11 @@ def _type_colname(dt: exp.DataType) -> str:
     return t.typname if t else "?column?"
 
 
+def _integer_constant_type(v: int) -> int:
+    """An integer constant's type, by its (signed) value: integer, bigint, else numeric."""
+    return types.INT4 if -(2**31) <= v < 2**31 else types.INT8 if -(2**63) <= v < 2**63 else types.NUMERIC
+
+
 def negated_constant(e: exp.Expression) -> int | None:
     """The value of ``-2147483648`` or ``-(-5)``: PostgreSQL's parser takes a minus sign
     into the integer constant it stands before (so -2147483648 is an integer, not bigint);
@@ -576,8 +580,7 @@ class Inferer:
             s = e.this
             if "." in s or "e" in s.lower():
                 return types.NUMERIC, -1
-            return (types.INT4 if abs(int(s)) < 2**31 else types.INT8 if abs(int(s)) < 2**63
-                    else types.NUMERIC), -1
+            return _integer_constant_type(int(s)), -1
         if isinstance(e, exp.Parameter):
             n = int(e.name)
             if n in self.lit_kinds:
@@ -612,8 +615,7 @@ class Inferer:
         if isinstance(e, exp.Neg):
             v = negated_constant(e)
             if v is not None:
-                return (types.INT4 if -(2**31) <= v < 2**31 else types.INT8
-                        if -(2**63) <= v < 2**63 else types.NUMERIC), -1
+                return _integer_constant_type(v), -1
         if isinstance(e, (exp.Paren, exp.Neg, exp.Filter, exp.Window, exp.Nullif)):
             return self.type_of(e.this, scope)
         if isinstance(e, exp.Distinct) and e.expressions:  # sum(DISTINCT x)
@@ -650,8 +652,9 @@ class Inferer:
             a = self.type_of(e.this, scope)
             b = None if isinstance(e, (exp.BitwiseNot, exp.BitwiseLeftShift,
                                        exp.BitwiseRightShift)) else self.type_of(e.expression, scope)
-            if a is not None and a[0] in _INT_RANK and (b is None or b[0] in _INT_RANK):
-                return (a if b is None or _INT_RANK[a[0]] >= _INT_RANK[b[0]] else b)[0], -1
+            ints = (types.INT2, types.INT4, types.INT8)
+            if a is not None and a[0] in ints and (b is None or b[0] in ints):
+                return (a if b is None or _NUMERIC_RANK[a[0]] >= _NUMERIC_RANK[b[0]] else b)[0], -1
         if isinstance(e, (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)):
             a = self.type_of(e.this, scope)
             if a == (3802, -1) and isinstance(e, exp.Sub):
